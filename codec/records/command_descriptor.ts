@@ -1,0 +1,212 @@
+/**
+ * Input record layout: the positional form of a client command that travels through the input ring,
+ * is written to the journal and is applied by the business logic. The gateway fills it while it
+ * verifies the client's FlatBuffers message; nothing past the gateway sees FlatBuffers or strings.
+ *
+ * Every record is a 48-byte header followed by a body whose layout depends on `commandType`.
+ * All offsets are byte offsets from the start of the record; the record starts on an 8-byte boundary.
+ * Integers that may exceed 32 bits (ids, amounts, prices, quantities, sequences) are float64 values
+ * holding safe integers (|x| <= 2^53 - 1): exact, and read without allocating (a BigInt would allocate).
+ * Little-endian throughout.
+ *
+ * Header
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                     lengthBytes (u32)                         |  0  whole record, multiple of 8
+ *   |       commandType (u16)       |           flags (u16)         |  4
+ *   |                    sequence (f64, 8 bytes)                    |  8  stamped by the sequencer
+ *   |                   timestampUs (f64, 8 bytes)                  | 16  sequencer clock, µs since epoch
+ *   |                      sessionId (u32)                          | 24  gateway connection
+ *   |                     principalId (u32)                         | 28  authenticated principal
+ *   |                  correlationId (f64, 8 bytes)                 | 32  client's id for the reply
+ *   |                  idempotencyId (f64, 8 bytes)                 | 40  client's id for dedup, 0 = none
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        body ...                              ... 48
+ *
+ * Bodies (offsets from the record start; f64 unless marked):
+ *   CREATE_ASSET      48 assetId
+ *   CREATE_ACCOUNT    48 accountId  56 ownerPrincipalId (0 = the caller; another principal needs admin)
+ *   DEPOSIT, WITHDRAW 48 accountId  56 assetId  64 amount                                  (admin)
+ *   TRANSFER          48 fromAccountId  56 toAccountId  64 assetId  72 amount
+ *   TRANSFER_RESERVE  48 transferId  56 fromAccountId  64 toAccountId  72 assetId  80 amount
+ *   TRANSFER_POST     48 transferId  56 amount (0 = all that is reserved; less = partial, rest released)
+ *   TRANSFER_VOID     48 transferId
+ *   GET_BALANCE       48 accountId  56 assetId                                             (read-only)
+ *   CREATE_ITEM       48 itemId  56 merchantAccountId  64 priceAssetId  72 unitPrice  80 stock
+ *   RESTOCK           48 itemId  56 quantity
+ *   BUY               48 itemId  56 buyerAccountId  64 quantity  72 maxUnitPrice (0 = any)
+ *   CREATE_EVENT      48 eventId  56 merchantAccountId  64 priceAssetId  72 seatPrice  80 seatCount
+ *   BOOK_SEATS        48 eventId  56 buyerAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
+ *   RELEASE_SEATS     48 eventId  56 holderAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
+ *   GET_ITEM          48 itemId                                                            (read-only)
+ *   GET_SEAT          48 eventId  56 seat                                                  (read-only)
+ *   CHECKOUT          48 buyerAccountId  56 eventId (0 = no seats)  64 lineCount (u32)  68 seatCount (u32)
+ *                     72 lines: lineCount × { +0 itemId, +8 quantity }   (16 bytes each)
+ *                     72 + 16 × lineCount: seats (u32 × seatCount)
+ *   CREATE_SYMBOL     48 symbolId  56 baseAssetId  64 quoteAssetId  72 tickSize  80 lotSize  (admin)
+ *   PLACE_ORDER       48 symbolId  56 accountId  64 price (0 for market)  72 quantity
+ *                     80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 selfTrade (u8)  84 pad (u32)
+ *   CANCEL_ORDER      48 symbolId  56 orderId
+ *   AMEND_ORDER       48 symbolId  56 orderId  64 newPrice  72 newQuantity
+ *   GET_ORDER         48 symbolId  56 orderId                                              (read-only)
+ *   GET_DEPTH         48 symbolId  56 levels (max levels per side)                         (read-only)
+ *   SNAPSHOT          (no body)                                                            (admin)
+ *   GET_STATE_HASH    (no body)                                                            (read-only)
+ *
+ * Order ids are assigned by the engine: the sequence of the PLACE_ORDER record that created the order.
+ */
+import { alignRecordBytes } from './record_buffer.ts';
+
+// ---- header -------------------------------------------------------------------------------------
+export const CMD_LENGTH_OFFSET = 0; // u32
+export const CMD_TYPE_OFFSET = 4; // u16
+export const CMD_FLAGS_OFFSET = 6; // u16
+export const CMD_SEQUENCE_OFFSET = 8; // f64
+export const CMD_TIMESTAMP_US_OFFSET = 16; // f64
+export const CMD_SESSION_ID_OFFSET = 24; // u32
+export const CMD_PRINCIPAL_ID_OFFSET = 28; // u32
+export const CMD_CORRELATION_ID_OFFSET = 32; // f64
+export const CMD_IDEMPOTENCY_ID_OFFSET = 40; // f64
+export const CMD_HEADER_BYTES = 48;
+export const CMD_BODY_OFFSET = CMD_HEADER_BYTES;
+
+/** The largest input record; the ring slot size. A larger command is rejected at the gateway. */
+export const CMD_MAX_RECORD_BYTES = 512;
+
+// ---- header flags (u16) -------------------------------------------------------------------------
+/** The command changes nothing: the journal may skip its body, replay ignores it. */
+export const CMD_FLAG_READ_ONLY = 1 << 0;
+/** The gateway authenticated an admin principal. Only the gateway sets it, from its own key store. */
+export const CMD_FLAG_ADMIN = 1 << 1;
+
+// ---- command types (u16; stable, never reused; grouped like the result codes) --------------------
+export const CommandType = {
+  CREATE_ASSET: 10,
+  CREATE_ACCOUNT: 11,
+  DEPOSIT: 12,
+  WITHDRAW: 13,
+  TRANSFER: 14,
+  TRANSFER_RESERVE: 15,
+  TRANSFER_POST: 16,
+  TRANSFER_VOID: 17,
+  GET_BALANCE: 18,
+  CREATE_ITEM: 20,
+  RESTOCK: 21,
+  BUY: 22,
+  CREATE_EVENT: 23,
+  BOOK_SEATS: 24,
+  RELEASE_SEATS: 25,
+  GET_ITEM: 26,
+  GET_SEAT: 27,
+  CHECKOUT: 30,
+  CREATE_SYMBOL: 40,
+  PLACE_ORDER: 41,
+  CANCEL_ORDER: 42,
+  AMEND_ORDER: 43,
+  GET_ORDER: 44,
+  GET_DEPTH: 45,
+  SNAPSHOT: 90,
+  GET_STATE_HASH: 91,
+} as const;
+export type CommandType = (typeof CommandType)[keyof typeof CommandType];
+
+/** Commands that change no state: flagged CMD_FLAG_READ_ONLY by the gateway. */
+export const READ_ONLY_COMMANDS: ReadonlySet<number> = new Set([
+  CommandType.GET_BALANCE,
+  CommandType.GET_ITEM,
+  CommandType.GET_SEAT,
+  CommandType.GET_ORDER,
+  CommandType.GET_DEPTH,
+  CommandType.GET_STATE_HASH,
+]);
+
+/** Commands only an admin principal may run. */
+export const ADMIN_COMMANDS: ReadonlySet<number> = new Set([
+  CommandType.CREATE_ASSET,
+  CommandType.DEPOSIT,
+  CommandType.WITHDRAW,
+  CommandType.CREATE_SYMBOL,
+  CommandType.SNAPSHOT,
+]);
+
+// ---- bodies ---------------------------------------------------------------------------------------
+// Fields shared by position across several commands are named once per command for readability.
+export const CreateAsset = { ASSET_ID: 48, BYTES: 56 } as const;
+export const CreateAccount = { ACCOUNT_ID: 48, OWNER_PRINCIPAL_ID: 56, BYTES: 64 } as const;
+export const Deposit = { ACCOUNT_ID: 48, ASSET_ID: 56, AMOUNT: 64, BYTES: 72 } as const;
+export const Withdraw = Deposit;
+export const Transfer = { FROM_ACCOUNT_ID: 48, TO_ACCOUNT_ID: 56, ASSET_ID: 64, AMOUNT: 72, BYTES: 80 } as const;
+export const TransferReserve = {
+  TRANSFER_ID: 48, FROM_ACCOUNT_ID: 56, TO_ACCOUNT_ID: 64, ASSET_ID: 72, AMOUNT: 80, BYTES: 88,
+} as const;
+export const TransferPost = { TRANSFER_ID: 48, AMOUNT: 56, BYTES: 64 } as const;
+export const TransferVoid = { TRANSFER_ID: 48, BYTES: 56 } as const;
+export const GetBalance = { ACCOUNT_ID: 48, ASSET_ID: 56, BYTES: 64 } as const;
+export const CreateItem = {
+  ITEM_ID: 48, MERCHANT_ACCOUNT_ID: 56, PRICE_ASSET_ID: 64, UNIT_PRICE: 72, STOCK: 80, BYTES: 88,
+} as const;
+export const Restock = { ITEM_ID: 48, QUANTITY: 56, BYTES: 64 } as const;
+export const Buy = { ITEM_ID: 48, BUYER_ACCOUNT_ID: 56, QUANTITY: 64, MAX_UNIT_PRICE: 72, BYTES: 80 } as const;
+export const CreateEvent = {
+  EVENT_ID: 48, MERCHANT_ACCOUNT_ID: 56, PRICE_ASSET_ID: 64, SEAT_PRICE: 72, SEAT_COUNT: 80, BYTES: 88,
+} as const;
+/** BOOK_SEATS and RELEASE_SEATS share a layout; ACCOUNT_ID is the buyer or the holder. */
+export const SeatList = { EVENT_ID: 48, ACCOUNT_ID: 56, SEAT_COUNT_U32: 64, SEATS_U32: 72, FIXED_BYTES: 72 } as const;
+export const GetItem = { ITEM_ID: 48, BYTES: 56 } as const;
+export const GetSeat = { EVENT_ID: 48, SEAT: 56, BYTES: 64 } as const;
+export const Checkout = {
+  BUYER_ACCOUNT_ID: 48, EVENT_ID: 56, LINE_COUNT_U32: 64, SEAT_COUNT_U32: 68, LINES: 72, FIXED_BYTES: 72,
+  LINE_ITEM_ID: 0, LINE_QUANTITY: 8, LINE_BYTES: 16,
+} as const;
+export const CreateSymbol = {
+  SYMBOL_ID: 48, BASE_ASSET_ID: 56, QUOTE_ASSET_ID: 64, TICK_SIZE: 72, LOT_SIZE: 80, BYTES: 88,
+} as const;
+export const PlaceOrder = {
+  SYMBOL_ID: 48, ACCOUNT_ID: 56, PRICE: 64, QUANTITY: 72,
+  SIDE_U8: 80, ORDER_TYPE_U8: 81, TIME_IN_FORCE_U8: 82, SELF_TRADE_U8: 83, BYTES: 88,
+} as const;
+export const CancelOrder = { SYMBOL_ID: 48, ORDER_ID: 56, BYTES: 64 } as const;
+export const AmendOrder = { SYMBOL_ID: 48, ORDER_ID: 56, NEW_PRICE: 64, NEW_QUANTITY: 72, BYTES: 80 } as const;
+export const GetOrder = { SYMBOL_ID: 48, ORDER_ID: 56, BYTES: 64 } as const;
+export const GetDepth = { SYMBOL_ID: 48, LEVELS: 56, BYTES: 64 } as const;
+export const EMPTY_BODY_BYTES = CMD_HEADER_BYTES;
+
+// ---- enums carried in u8 fields --------------------------------------------------------------------
+export const Side = { BUY: 1, SELL: 2 } as const;
+export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
+export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
+export const SelfTradePrevention = { NONE: 0, CANCEL_RESTING: 1 } as const;
+
+// ---- limits derived from the maximum record size ------------------------------------------------------
+/** Most seats one BOOK_SEATS / RELEASE_SEATS can name. */
+export const MAX_SEATS_PER_COMMAND = (CMD_MAX_RECORD_BYTES - SeatList.FIXED_BYTES) >>> 2;
+/** A CHECKOUT fits when FIXED_BYTES + 16 × lines + 4 × seats <= CMD_MAX_RECORD_BYTES (aligned to 8). */
+export function checkoutRecordBytes(lineCount: number, seatCount: number): number {
+  return alignRecordBytes(Checkout.FIXED_BYTES + Checkout.LINE_BYTES * lineCount + 4 * seatCount);
+}
+export function seatListRecordBytes(seatCount: number): number {
+  return alignRecordBytes(SeatList.FIXED_BYTES + 4 * seatCount);
+}
+
+// ---- load-time checks: a layout mistake fails at import, not in production -------------------------
+function assertLayout(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`command record layout: ${what}`);
+}
+assertLayout(CMD_HEADER_BYTES === 48, 'header must be 48 bytes');
+assertLayout((CMD_MAX_RECORD_BYTES & (CMD_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');
+for (const [name, layout] of Object.entries({
+  CreateAsset, CreateAccount, Deposit, Transfer, TransferReserve, TransferPost, TransferVoid, GetBalance,
+  CreateItem, Restock, Buy, CreateEvent, SeatList, GetItem, GetSeat, Checkout, CreateSymbol, PlaceOrder,
+  CancelOrder, AmendOrder, GetOrder, GetDepth,
+})) {
+  for (const [field, offset] of Object.entries(layout)) {
+    if (field.startsWith('LINE_') || field.endsWith('_U8') || field.endsWith('_U32')) continue;
+    assertLayout(offset % 8 === 0, `${name}.${field}=${offset} must be 8-byte aligned`);
+    if (field !== 'BYTES' && field !== 'FIXED_BYTES' && field !== 'LINES' && field !== 'SEATS_U32') {
+      assertLayout(offset >= CMD_BODY_OFFSET, `${name}.${field}=${offset} overlaps the header`);
+    }
+  }
+}
+assertLayout(checkoutRecordBytes(0, 0) <= CMD_MAX_RECORD_BYTES, 'checkout fixed part must fit');
+assertLayout(MAX_SEATS_PER_COMMAND >= 64, 'a seat booking must fit at least 64 seats');

@@ -1,0 +1,106 @@
+/**
+ * Output record layout: what the business logic publishes to the output ring for every command it
+ * applies, one record per input record, in sequence. The gateway turns it into the client's
+ * FlatBuffers (or JSON) reply once the command is durable.
+ *
+ * Header (40 bytes), then a body whose layout depends on `commandType` (echoed from the input):
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                     lengthBytes (u32)                         |  0  whole record, multiple of 8
+ *   |       commandType (u16)       |        resultCode (u16)       |  4
+ *   |                 inputSequence (f64, 8 bytes)                  |  8  sequence of the command
+ *   |                      sessionId (u32)                          | 16  copied from the command
+ *   |                     principalId (u32)                         | 20  copied from the command
+ *   |                  correlationId (f64, 8 bytes)                 | 24  copied from the command
+ *   |                        flags (u32)                            | 32  RESULT_FLAG_*
+ *   |                   failedLegIndex (i32)                        | 36  checkout leg that failed, -1 = none
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        body ...                              ... 40
+ *
+ * Bodies (f64 unless marked). A rejected command (resultCode != 0) has an empty body unless noted.
+ *   DEPOSIT, WITHDRAW, GET_BALANCE   40 available  48 reserved           (of the account and asset named)
+ *   TRANSFER                         40 available  48 reserved           (of the source account, after)
+ *   TRANSFER_RESERVE/POST/VOID       40 amount (reserved, posted, or released)
+ *   BUY, GET_ITEM, RESTOCK, CREATE_ITEM  40 stock (remaining)  48 sold  56 unitPrice  64 totalPrice (BUY: charged)
+ *   BOOK_SEATS, RELEASE_SEATS, CHECKOUT  40 totalPrice (charged or refunded)
+ *   GET_SEAT                         40 holderAccountId (0 = free)
+ *   PLACE_ORDER, AMEND_ORDER         40 orderId  48 filledQuantity  56 restingQuantity  64 orderStatus (u32)
+ *                                    68 fillCount (u32, all fills)  72 fills: min(fillCount, MAX_LISTED_FILLS) ×
+ *                                    { +0 makerOrderId, +8 price, +16 quantity }  (24 bytes each)
+ *   CANCEL_ORDER                     40 orderId  48 cancelledQuantity
+ *   GET_ORDER                        40 orderId  48 accountId  56 price  64 restingQuantity  72 filledQuantity
+ *                                    80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 pad  84 orderStatus (u32)
+ *   GET_DEPTH                        40 bidLevels (u32)  44 askLevels (u32)
+ *                                    48 levels: bids best first, then asks best first × { +0 price, +8 quantity }
+ *   SNAPSHOT                         40 snapshotSequence
+ *   GET_STATE_HASH                   40 stateHashHigh (u32)  44 stateHashLow (u32)
+ *   CREATE_* / others                empty body
+ */
+import { CMD_MAX_RECORD_BYTES } from './command_descriptor.ts';
+
+// ---- header ---------------------------------------------------------------------------------------
+export const RES_LENGTH_OFFSET = 0; // u32
+export const RES_COMMAND_TYPE_OFFSET = 4; // u16
+export const RES_CODE_OFFSET = 6; // u16
+export const RES_INPUT_SEQUENCE_OFFSET = 8; // f64
+export const RES_SESSION_ID_OFFSET = 16; // u32
+export const RES_PRINCIPAL_ID_OFFSET = 20; // u32
+export const RES_CORRELATION_ID_OFFSET = 24; // f64
+export const RES_FLAGS_OFFSET = 32; // u32
+export const RES_FAILED_LEG_INDEX_OFFSET = 36; // i32
+export const RES_HEADER_BYTES = 40;
+export const RES_BODY_OFFSET = RES_HEADER_BYTES;
+
+/** The largest output record; the output ring slot size. */
+export const RES_MAX_RECORD_BYTES = CMD_MAX_RECORD_BYTES;
+
+// ---- flags (u32) ----------------------------------------------------------------------------------
+/** This is the stored first result of a repeated idempotency id; nothing was applied again. */
+export const RESULT_FLAG_DUPLICATE = 1 << 0;
+/** More fills happened than the record lists; fillCount is the total. */
+export const RESULT_FLAG_FILLS_TRUNCATED = 1 << 1;
+
+// ---- bodies ---------------------------------------------------------------------------------------
+export const BalanceResult = { AVAILABLE: 40, RESERVED: 48, BYTES: 56 } as const;
+export const AmountResult = { AMOUNT: 40, BYTES: 48 } as const;
+export const ItemResult = { STOCK: 40, SOLD: 48, UNIT_PRICE: 56, TOTAL_PRICE: 64, BYTES: 72 } as const;
+export const PriceResult = { TOTAL_PRICE: 40, BYTES: 48 } as const;
+export const SeatResult = { HOLDER_ACCOUNT_ID: 40, BYTES: 48 } as const;
+export const OrderResult = {
+  ORDER_ID: 40, FILLED_QUANTITY: 48, RESTING_QUANTITY: 56, ORDER_STATUS_U32: 64, FILL_COUNT_U32: 68, FILLS: 72,
+  FILL_MAKER_ORDER_ID: 0, FILL_PRICE: 8, FILL_QUANTITY: 16, FILL_BYTES: 24, FIXED_BYTES: 72,
+} as const;
+export const CancelResult = { ORDER_ID: 40, CANCELLED_QUANTITY: 48, BYTES: 56 } as const;
+export const OrderInfoResult = {
+  ORDER_ID: 40, ACCOUNT_ID: 48, PRICE: 56, RESTING_QUANTITY: 64, FILLED_QUANTITY: 72,
+  SIDE_U8: 80, ORDER_TYPE_U8: 81, TIME_IN_FORCE_U8: 82, ORDER_STATUS_U32: 84, BYTES: 88,
+} as const;
+export const DepthResult = {
+  BID_LEVELS_U32: 40, ASK_LEVELS_U32: 44, LEVELS: 48, LEVEL_PRICE: 0, LEVEL_QUANTITY: 8, LEVEL_BYTES: 16,
+  FIXED_BYTES: 48,
+} as const;
+export const SnapshotResult = { SNAPSHOT_SEQUENCE: 40, BYTES: 48 } as const;
+export const StateHashResult = { HASH_HIGH_U32: 40, HASH_LOW_U32: 44, BYTES: 48 } as const;
+export const EMPTY_RESULT_BYTES = RES_HEADER_BYTES;
+
+/** Status of an order after the command that touched it. */
+export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3 } as const;
+
+/** Fills listed in one PLACE_ORDER / AMEND_ORDER result; more set RESULT_FLAG_FILLS_TRUNCATED. */
+export const MAX_LISTED_FILLS = Math.floor((RES_MAX_RECORD_BYTES - OrderResult.FIXED_BYTES) / OrderResult.FILL_BYTES);
+/** Levels per side one GET_DEPTH result can carry (bids and asks share the record). */
+export const MAX_DEPTH_LEVELS_PER_SIDE = Math.floor(
+  (RES_MAX_RECORD_BYTES - DepthResult.FIXED_BYTES) / DepthResult.LEVEL_BYTES / 2,
+);
+
+// ---- load-time checks -------------------------------------------------------------------------------
+function assertLayout(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`result record layout: ${what}`);
+}
+assertLayout(RES_HEADER_BYTES % 8 === 0, 'header must be a multiple of 8 bytes');
+assertLayout((RES_MAX_RECORD_BYTES & (RES_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');
+assertLayout(OrderResult.FIXED_BYTES + MAX_LISTED_FILLS * OrderResult.FILL_BYTES <= RES_MAX_RECORD_BYTES,
+  'listed fills must fit the record');
+assertLayout(MAX_LISTED_FILLS >= 16, 'a result must list at least 16 fills');
+assertLayout(MAX_DEPTH_LEVELS_PER_SIDE >= 10, 'a depth result must carry at least 10 levels per side');

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests sit beside their code (x.test.ts); end-to-end, crash and fuzz tests live in test/.
+// Forks keep each file in its own process: tests that start worker threads and child processes
+// cannot disturb one another, and a crashed engine only fails its own file.
+export default defineConfig({
+  test: {
+    include: ['core/**/*.test.ts', 'codec/**/*.test.ts', 'gateway/**/*.test.ts', 'journal/**/*.test.ts',
+      'replay/**/*.test.ts', 'perf/**/*.test.ts', 'test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
