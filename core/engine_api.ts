@@ -1,0 +1,47 @@
+/**
+ * What the gateway sees of the engine. The gateway is the single producer of the input ring: it
+ * claims slots, writes verified records into them (everything but the header fields the sequencer
+ * stamps) and publishes them in batches; it hears each result once the command is durable.
+ *
+ * Nothing here blocks and nothing throws on an expected condition: a full ring is -1 from tryClaim,
+ * which the gateway answers with ResultCode.BUSY (or by pausing reads).
+ */
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+
+export interface InputPublisher {
+  /** Views over the input ring's memory; a claimed slot's record starts at the byte base tryClaim returned. */
+  readonly buffer: RecordBuffer;
+  /**
+   * Claims the next slot and returns its byte base, or -1 when the ring is full. The sequencer has
+   * already written the record's sequence (CMD_SEQUENCE_OFFSET); the caller writes the rest of the
+   * header (length, type, flags, session, principal, correlation, idempotency) and the body.
+   */
+  tryClaim(): number;
+  /** The full sequence number of the slot claimed last (valid after a successful tryClaim). */
+  readonly lastClaimedSequence: number;
+  /**
+   * Publishes every slot claimed since the last publish: stamps one sequencer timestamp on all of
+   * them (one clock read per batch) and wakes the consumers.
+   */
+  publish(): void;
+}
+
+/**
+ * Called on the main thread for every result whose command is durable (and, with synchronous
+ * replication, replicated), in sequence order. `base` is the byte offset of the result record in
+ * `buffer`; the record is only valid during the call (the slot is reused afterwards).
+ */
+export type ResultListener = (buffer: RecordBuffer, base: number) => void;
+
+export interface EngineSequences {
+  /** Last sequence published into the input ring. */
+  readonly published: number;
+  /** Last sequence applied by the business logic. */
+  readonly applied: number;
+  /** Last sequence made durable by the journaler. */
+  readonly durable: number;
+  /** Last sequence acknowledged by a follower, or -1 without replication. */
+  readonly replicated: number;
+  /** Last result handed to the gateway. */
+  readonly released: number;
+}

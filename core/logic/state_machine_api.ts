@@ -1,0 +1,50 @@
+/**
+ * The business logic as the rest of the engine sees it: one object that applies input records in
+ * sequence and writes one result record per input. It owns all domain state in typed arrays sized
+ * from LogicConfig at construction and never allocates, reads a clock or does I/O in apply().
+ */
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+
+export interface LogicConfig {
+  readonly maxAssets: number;
+  readonly maxAccounts: number;
+  /** (account, asset) balance cells across all accounts. */
+  readonly maxBalances: number;
+  readonly maxPendingTransfers: number;
+  readonly maxItems: number;
+  readonly maxEvents: number;
+  /** Seats across all events. */
+  readonly maxSeats: number;
+  readonly maxSymbols: number;
+  /** Resting orders across all books. */
+  readonly maxOrders: number;
+  /** Distinct price levels across all books. */
+  readonly maxPriceLevels: number;
+  /** Idempotency ids remembered per engine (oldest forgotten first). */
+  readonly idempotencyWindow: number;
+}
+
+/** One named region of the state, for snapshots and for the start-up memory report. */
+export interface StateSection {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface StateMachine {
+  /**
+   * Applies the input record at `cmdBase` and writes its result record at `outBase`; returns the
+   * result's length in bytes. Read-only commands are answered from state and change nothing.
+   * Expected failures are result codes in the output; only a programmer error throws.
+   */
+  apply(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number): number;
+  /** A hash of the whole state (hex); two replays of the same input give the same hash. */
+  stateHash(): string;
+  /** Copies of every state region, for a snapshot. Allocates: called only at a snapshot pause. */
+  exportState(): StateSection[];
+  /** Replaces the whole state with exported sections (same config required). */
+  importState(sections: readonly StateSection[]): void;
+  /** Bytes preallocated per region, for the start-up log. */
+  memoryReport(): { name: string; bytes: number }[];
+  /** The sequence of the last record applied, or -1. */
+  readonly lastAppliedSequence: number;
+}
