@@ -1,0 +1,41 @@
+/**
+ * One row of a bench result, as written by `npm run bench -- <scenario> --json out.json`:
+ * `{"machine": {...}, "results": [ResultRow, ...]}`. Other tools read this format; keep it stable.
+ */
+export interface LatencyPercentilesUs {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly p9999: number;
+  readonly max: number;
+}
+
+export interface ResultRow {
+  /** ring, codec, logic, journal, replay, e2e-tcp, e2e-ws, e2e-http, peers, ... */
+  readonly scenario: string;
+  /** Headline names are fixed by the issue (e.g. ring "1to1-batched"); others are free. */
+  readonly case: string;
+  /** Everything needed to reproduce the figure: strategy, batch sizes, durability, rate, mix, runs... */
+  readonly conditions: Record<string, string | number | boolean>;
+  /** Median over the runs, operations per second; null where not measured. */
+  readonly throughput_per_s: number | null;
+  readonly latency_us: LatencyPercentilesUs | null;
+  /** Thread name → GC events counted during the measurement, or null where not counted. */
+  readonly gc_events: Record<string, number> | null;
+  readonly errors: number;
+  readonly peer?: string;
+  readonly ratio_vs_peer?: number;
+}
+
+export interface ScenarioOptions {
+  /** --quick (default: the whole suite within ~3 minutes) or --full (the figures quoted in the README). */
+  readonly mode: 'quick' | 'full';
+  /** Runs per case; the row reports the median. */
+  readonly runs: number;
+  /** Print progress lines to stderr. */
+  readonly log: (line: string) => void;
+}
+
+/** Every scenario module under perf/scenarios exports `run` with this shape. */
+export type ScenarioRun = (options: ScenarioOptions) => Promise<ResultRow[]>;
