@@ -1,0 +1,77 @@
+/**
+ * Gateway options: ports, bind address, limits. Every option is validated up front; a bad value
+ * throws a message naming the option, the value and the accepted range.
+ */
+export interface GatewayConfig {
+  /** Bind address for both listeners. */
+  readonly host: string;
+  /** Binary TCP port (0 = an ephemeral port; -1 = TCP disabled). */
+  readonly tcpPort: number;
+  /** WebSocket + HTTP/JSON port (0 = an ephemeral port; -1 = disabled). */
+  readonly wsPort: number;
+  /** Largest frame (TCP length prefix / WebSocket message / HTTP body) accepted, in bytes. */
+  readonly maxFrameBytes: number;
+  /** Commands a connection may have waiting for their results. */
+  readonly maxInFlightPerConnection: number;
+  /** Open TCP + WebSocket connections. */
+  readonly maxConnections: number;
+  /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
+  readonly idleTimeoutMs: number;
+  /** Replies buffered for a client that does not read before it is disconnected with SLOW_CONSUMER. */
+  readonly maxOutboundBytes: number;
+  /** HTTP requests waiting for results at once (beyond it: BUSY). */
+  readonly maxHttpInFlight: number;
+}
+
+export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
+  host: '127.0.0.1',
+  tcpPort: 7400,
+  wsPort: 7401,
+  maxFrameBytes: 64 * 1024,
+  maxInFlightPerConnection: 4096,
+  maxConnections: 10_000,
+  idleTimeoutMs: 300_000,
+  maxOutboundBytes: 8 * 1024 * 1024,
+  maxHttpInFlight: 8192,
+};
+
+interface IntRange { readonly min: number; readonly max: number }
+
+const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host'>, IntRange>> = {
+  tcpPort: { min: -1, max: 65_535 },
+  wsPort: { min: -1, max: 65_535 },
+  maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
+  maxInFlightPerConnection: { min: 1, max: 1_000_000 },
+  maxConnections: { min: 1, max: 1_000_000 },
+  idleTimeoutMs: { min: 0, max: 86_400_000 },
+  maxOutboundBytes: { min: 1024, max: 1024 * 1024 * 1024 },
+  maxHttpInFlight: { min: 1, max: 1_000_000 },
+};
+
+/** Merges `overrides` over the defaults and validates every field. Throws on the first bad option. */
+export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const config: GatewayConfig = { ...DEFAULT_GATEWAY_CONFIG, ...stripUndefined(overrides) };
+  if (typeof config.host !== 'string' || config.host.length === 0) {
+    throw new RangeError(`gateway option host must be a non-empty address, got ${JSON.stringify(config.host)}`);
+  }
+  for (const [name, range] of Object.entries(INT_RANGES) as [keyof typeof INT_RANGES, IntRange][]) {
+    const value = config[name];
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw new RangeError(
+        `gateway option ${name} must be an integer in [${range.min}, ${range.max}], got ${String(value)}`,
+      );
+    }
+  }
+  if (config.tcpPort > 0 && config.tcpPort === config.wsPort) {
+    throw new RangeError(`gateway options tcpPort and wsPort must differ, both are ${config.tcpPort}`);
+  }
+  return config;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] !== undefined) out[key] = value[key];
+  }
+  return out;
+}
