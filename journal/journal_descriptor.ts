@@ -1,0 +1,87 @@
+/**
+ * Journal on-disk layout: append-only segment files, each a 64-byte segment header followed by
+ * frames. A frame is an 8-byte frame header and then the input record exactly as it travelled through
+ * the input ring (codec/records/command_descriptor.ts; its header carries the sequence). Records are
+ * multiples of 8 bytes and the segment header is 64 bytes, so every record in a segment read into an
+ * 8-aligned buffer starts on an 8-byte boundary and replay reads it in place, without copying.
+ * Little-endian throughout.
+ *
+ * Segment header (64 bytes)
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        magic (u32)                            |  0  SEGMENT_MAGIC ("RLJ1")
+ *   |          version (u16)        |       headerBytes (u16)       |  4  SEGMENT_VERSION, 64
+ *   |                 firstSequence (f64, 8 bytes)                  |  8  sequence of the first frame
+ *   |                     epoch (f64, 8 bytes)                      | 16  primary's epoch (replication)
+ *   |                    reserved (32 bytes, zero)                 ... 24
+ *   |                      reserved (u32, zero)                     | 56
+ *   |                      headerCrc (u32)                          | 60  CRC-32 of bytes 0..59
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * Frame (8 + record lengthBytes; a multiple of 8)
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                     frameBytes (u32)                          |  0  8 + the record's lengthBytes
+ *   |                       crc32 (u32)                             |  4  CRC-32 of the record bytes
+ *   |              input record (lengthBytes, 8-aligned)           ... 8
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * The CRC covers the record, whose own first field is its length: a damaged frameBytes is caught by
+ * frameBytes != 8 + lengthBytes, a damaged record by the CRC. Sequences increase strictly through a
+ * segment and across segments; they may skip numbers (read-only commands are not journaled).
+ *
+ * Files: `<dataDir>/journal/<firstSequence, 20 digits>.journal`, rolled when the next frame would
+ * take the segment past JournalOptions.segmentBytes. A segment is created when its first frame is
+ * written, so its name is always the sequence of that frame.
+ */
+import { CMD_HEADER_BYTES, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
+
+// ---- segment header -------------------------------------------------------------------------------
+export const SEGMENT_MAGIC = 0x314a4c52; // "RLJ1" read as little-endian bytes
+export const SEGMENT_VERSION = 1;
+export const SEG_MAGIC_OFFSET = 0; // u32
+export const SEG_VERSION_OFFSET = 4; // u16
+export const SEG_HEADER_BYTES_OFFSET = 6; // u16
+export const SEG_FIRST_SEQUENCE_OFFSET = 8; // f64
+export const SEG_EPOCH_OFFSET = 16; // f64
+export const SEG_HEADER_CRC_OFFSET = 60; // u32
+export const SEGMENT_HEADER_BYTES = 64;
+
+// ---- frame ----------------------------------------------------------------------------------------
+export const FRAME_BYTES_OFFSET = 0; // u32
+export const FRAME_CRC_OFFSET = 4; // u32
+export const FRAME_RECORD_OFFSET = 8;
+export const FRAME_HEADER_BYTES = 8;
+export const FRAME_MIN_BYTES = FRAME_HEADER_BYTES + CMD_HEADER_BYTES;
+export const FRAME_MAX_BYTES = FRAME_HEADER_BYTES + CMD_MAX_RECORD_BYTES;
+
+// ---- files ------------------------------------------------------------------------------------------
+export const JOURNAL_DIR_NAME = 'journal';
+export const SEGMENT_FILE_SUFFIX = '.journal';
+export const SEQUENCE_NAME_DIGITS = 20;
+/** The smallest segment size accepted: a header and the largest frame must fit. */
+export const SEGMENT_MIN_BYTES = 64 * 1024;
+
+export function segmentFileName(firstSequence: number): string {
+  return String(firstSequence).padStart(SEQUENCE_NAME_DIGITS, '0') + SEGMENT_FILE_SUFFIX;
+}
+
+/** The first sequence encoded in a segment file name, or -1 when the name is not a segment's. */
+export function parseSegmentFileName(name: string): number {
+  if (!name.endsWith(SEGMENT_FILE_SUFFIX)) return -1;
+  const digits = name.slice(0, -SEGMENT_FILE_SUFFIX.length);
+  if (digits.length !== SEQUENCE_NAME_DIGITS || !/^[0-9]+$/.test(digits)) return -1;
+  const sequence = Number(digits);
+  return Number.isSafeInteger(sequence) ? sequence : -1;
+}
+
+// ---- load-time checks ---------------------------------------------------------------------------------
+function assertLayout(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`journal layout: ${what}`);
+}
+assertLayout(SEGMENT_HEADER_BYTES % 8 === 0, 'segment header must keep records 8-aligned');
+assertLayout(FRAME_HEADER_BYTES % 8 === 0, 'frame header must keep records 8-aligned');
+assertLayout(SEG_HEADER_CRC_OFFSET + 4 === SEGMENT_HEADER_BYTES, 'header CRC must be the last header field');
+assertLayout(SEG_EPOCH_OFFSET + 8 <= SEG_HEADER_CRC_OFFSET, 'header fields must not overlap the CRC');
+assertLayout(SEGMENT_MIN_BYTES >= SEGMENT_HEADER_BYTES + FRAME_MAX_BYTES, 'minimum segment must hold a frame');
+assertLayout(parseSegmentFileName(segmentFileName(42)) === 42, 'segment names must round-trip');

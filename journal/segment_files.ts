@@ -1,0 +1,49 @@
+/**
+ * Finding segment files and fsyncing directories: the small file-system helpers the writer, the
+ * recovery and the retention policy share.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JOURNAL_DIR_NAME, parseSegmentFileName } from './journal_descriptor.ts';
+
+export interface SegmentFile {
+  readonly path: string;
+  readonly name: string;
+  readonly firstSequence: number;
+}
+
+export function journalDir(dataDir: string): string {
+  return join(dataDir, JOURNAL_DIR_NAME);
+}
+
+/** Segment files of a data directory, oldest first; an absent journal directory has none. */
+export function listSegments(dataDir: string): SegmentFile[] {
+  const dir = journalDir(dataDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const segments: SegmentFile[] = [];
+  for (const name of names) {
+    const firstSequence = parseSegmentFileName(name);
+    if (firstSequence >= 0) segments.push({ path: join(dir, name), name, firstSequence });
+  }
+  return segments.sort((a, b) => a.firstSequence - b.firstSequence);
+}
+
+/** Makes a directory entry change (create, rename, unlink) durable. */
+export function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function ensureDirectory(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}

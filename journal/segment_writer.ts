@@ -1,0 +1,139 @@
+/**
+ * Appends input records to journal segments as checksummed frames (journal_descriptor.ts).
+ *
+ * The caller (the journaler) appends every record of a ring batch, then calls `write()` once and, in
+ * fsync mode, `sync()` once: one write and one fdatasync per batch (group commit). Records are copied
+ * into a preallocated write buffer through u32 views and checksummed in place, so appending allocates
+ * nothing. A batch larger than the buffer is written out in buffer-sized pieces before the final write.
+ *
+ * Failures of write, fdatasync, open or rename are not expected and are not recoverable here: they
+ * throw, and the journaler stops the engine rather than acknowledge what may not be on disk.
+ */
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { crc32Aligned, crc32Bytes } from './crc32.ts';
+import {
+  FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES,
+  FRAME_RECORD_OFFSET, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, SEG_EPOCH_OFFSET,
+  SEG_FIRST_SEQUENCE_OFFSET, SEG_HEADER_BYTES_OFFSET, SEG_HEADER_CRC_OFFSET, SEG_MAGIC_OFFSET, SEG_VERSION_OFFSET,
+  segmentFileName,
+} from './journal_descriptor.ts';
+import type { JournalOptions } from './journal_options.ts';
+import { ensureDirectory, fsyncDirectory, journalDir } from './segment_files.ts';
+
+export class SegmentWriter {
+  private readonly dir: string;
+  private readonly buffer: RecordBuffer;
+  private readonly capacityBytes: number;
+  private readonly segmentBytesMax: number;
+  private readonly syncOnRoll: boolean;
+  private readonly epoch: number;
+  private fd = -1;
+  /** Bytes of the current segment: written plus buffered. */
+  private segmentBytes = 0;
+  /** Bytes buffered and not yet written. */
+  private pendingBytes = 0;
+  private lastSequence = -1;
+
+  /** Frames appended over the writer's life. */
+  framesAppended = 0;
+  /** Bytes handed to write() over the writer's life. */
+  bytesWritten = 0;
+  segmentsCreated = 0;
+  /** Path of the segment being appended to, or '' before the first record. */
+  currentPath = '';
+
+  constructor(options: JournalOptions) {
+    this.dir = journalDir(options.dataDir);
+    ensureDirectory(this.dir);
+    this.capacityBytes = options.writeBufferBytes & ~7;
+    this.buffer = createRecordBuffer(new ArrayBuffer(this.capacityBytes));
+    this.segmentBytesMax = options.segmentBytes;
+    this.syncOnRoll = options.durability !== 'none';
+    this.epoch = options.epoch;
+  }
+
+  /** The sequence of the last record appended, or -1. */
+  get lastAppendedSequence(): number {
+    return this.lastSequence;
+  }
+
+  /**
+   * Frames the record at `base` of `src` into the write buffer. Rolls to a new segment first when the
+   * frame would take the current one past segmentBytes; writes the buffer out first when it is full.
+   */
+  append(src: RecordBuffer, base: number): void {
+    const lengthBytes = src.u32[(base + CMD_LENGTH_OFFSET) >>> 2];
+    const frameBytes = FRAME_HEADER_BYTES + lengthBytes;
+    const sequence = src.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3];
+    if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (lengthBytes & 7) !== 0 || (base & 7) !== 0) {
+      throw new RangeError(`journal: record at base=${base} has invalid lengthBytes=${lengthBytes} (sequence=${sequence})`);
+    }
+    if (!(sequence > this.lastSequence)) {
+      throw new RangeError(`journal: sequence ${sequence} does not follow the last journaled sequence ${this.lastSequence}`);
+    }
+    if (this.fd < 0 || this.segmentBytes + frameBytes > this.segmentBytesMax) this.roll(sequence);
+    if (this.pendingBytes + frameBytes > this.capacityBytes) this.write();
+
+    const pos = this.pendingBytes;
+    const dst = this.buffer;
+    const words = dst.u32;
+    const from = src.u32;
+    const recordWord = (pos + FRAME_RECORD_OFFSET) >>> 2;
+    const srcWord = base >>> 2;
+    const wordCount = lengthBytes >>> 2;
+    for (let i = 0; i < wordCount; i++) words[recordWord + i] = from[srcWord + i];
+    words[(pos + FRAME_BYTES_OFFSET) >>> 2] = frameBytes;
+    words[(pos + FRAME_CRC_OFFSET) >>> 2] = crc32Aligned(dst, pos + FRAME_RECORD_OFFSET, lengthBytes);
+
+    this.pendingBytes = pos + frameBytes;
+    this.segmentBytes += frameBytes;
+    this.lastSequence = sequence;
+    this.framesAppended++;
+  }
+
+  /** Writes every buffered frame to the current segment (one write call). */
+  write(): void {
+    let offset = 0;
+    const length = this.pendingBytes;
+    while (offset < length) offset += writeSync(this.fd, this.buffer.bytes, offset, length - offset);
+    this.bytesWritten += length;
+    this.pendingBytes = 0;
+  }
+
+  /** fdatasync of the current segment: everything written so far is durable when it returns. */
+  sync(): void {
+    if (this.fd >= 0) fdatasyncSync(this.fd);
+  }
+
+  /** Writes what is buffered, syncs (unless durability is none) and closes the segment. */
+  close(): void {
+    if (this.fd < 0) return;
+    this.write();
+    if (this.syncOnRoll) fdatasyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private roll(firstSequence: number): void {
+    this.close();
+    const path = join(this.dir, segmentFileName(firstSequence));
+    // 'wx': a segment is never overwritten; recovery removes an empty leftover before the engine runs.
+    this.fd = openSync(path, 'wx');
+    if (this.syncOnRoll) fsyncDirectory(this.dir);
+    this.currentPath = path;
+    this.segmentsCreated++;
+    const b = this.buffer;
+    b.bytes.fill(0, 0, SEGMENT_HEADER_BYTES);
+    b.u32[SEG_MAGIC_OFFSET >>> 2] = SEGMENT_MAGIC;
+    b.u16[SEG_VERSION_OFFSET >>> 1] = SEGMENT_VERSION;
+    b.u16[SEG_HEADER_BYTES_OFFSET >>> 1] = SEGMENT_HEADER_BYTES;
+    b.f64[SEG_FIRST_SEQUENCE_OFFSET >>> 3] = firstSequence;
+    b.f64[SEG_EPOCH_OFFSET >>> 3] = this.epoch;
+    b.u32[SEG_HEADER_CRC_OFFSET >>> 2] = crc32Bytes(b.bytes, 0, SEG_HEADER_CRC_OFFSET);
+    this.pendingBytes = SEGMENT_HEADER_BYTES;
+    this.segmentBytes = SEGMENT_HEADER_BYTES;
+  }
+}
