@@ -1,0 +1,280 @@
+/**
+ * The transport-independent middle of the gateway: sessions, login, turning verified messages into
+ * ring records, and routing durable results back to their session.
+ *
+ *   transport ──frame──► submitFrame ──translate into scratch──► tryClaim + copy ──► publish per batch
+ *   engine ──onResult──► session by id ──► transport.deliver ──► flush once per result batch
+ *
+ * Messages are verified and translated into a private scratch record first and only then copied
+ * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
+ * is always published with a valid record.
+ */
+import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import {
+  CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES,
+  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, READ_ONLY_COMMANDS,
+} from '../codec/records/command_descriptor.ts';
+import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
+import type { GatewayConfig } from './gateway_config.ts';
+import { GatewayMetrics } from './gateway_metrics.ts';
+import type { PrincipalStore } from './principal_store.ts';
+import { Session, type SessionTransport } from './session.ts';
+import { LOGIN_COMMAND_TYPE, type TranslateOutcome, type WireCodec } from './wire_codec.ts';
+
+/** The engine as the gateway needs it. */
+export interface GatewayEngine {
+  readonly input: InputPublisher;
+  onResult(listener: ResultListener): void;
+}
+
+/** submitFrame / submitRecord outcomes. */
+export const SUBMIT_ACCEPTED = 0;
+/** Not taken (ring full, or too many in flight and the transport asked to pause): offer it again later. */
+export const SUBMIT_DECLINED = 1;
+/** Answered by the gateway (error or login); the caller continues with the next frame. */
+export const SUBMIT_ANSWERED = 2;
+/** Answered, and the session was closed (bad credentials, not authenticated). Stop reading. */
+export const SUBMIT_CLOSED = 3;
+
+export class GatewayCore {
+  readonly metrics = new GatewayMetrics();
+  private readonly sessions = new Map<number, Session>();
+  private nextSessionId = 1;
+  private readonly scratch: RecordBuffer = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
+  private readonly outcome: TranslateOutcome = { correlationId: 0, commandType: 0 };
+  private claimedSinceFlush = 0;
+  private readonly dirty: Session[] = [];
+  private flushScheduled = false;
+  private readonly blocked: Session[] = [];
+  private resumeScheduled = false;
+  private shuttingDown = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly runFlush = (): void => this.flushDirty();
+  private readonly runResume = (): void => this.resumeBlocked();
+
+  constructor(
+    private readonly engine: GatewayEngine,
+    readonly codec: WireCodec,
+    readonly principals: PrincipalStore,
+    readonly config: GatewayConfig,
+  ) {
+    engine.onResult((buffer, base) => this.onResult(buffer, base));
+    if (config.idleTimeoutMs > 0) {
+      this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.min(config.idleTimeoutMs / 4, 5000)));
+      this.idleTimer.unref();
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Registers a connection, or returns null when maxConnections is reached (the caller refuses it). */
+  openSession(transport: SessionTransport): Session | null {
+    if (this.shuttingDown || (transport.kind !== 'http' && this.connectionCount() >= this.config.maxConnections)) {
+      this.metrics.connectionsRejected++;
+      return null;
+    }
+    const id = this.nextSessionId;
+    this.nextSessionId = id >= 0xffff_fff0 ? 1 : id + 1;
+    const session = new Session(id, transport);
+    session.lastInputMs = Date.now();
+    this.sessions.set(id, session);
+    if (transport.kind === 'tcp') this.metrics.connectionsOpenTcp++;
+    else if (transport.kind === 'ws') this.metrics.connectionsOpenWs++;
+    if (transport.kind !== 'http') this.metrics.connectionsTotal++;
+    return session;
+  }
+
+  /** Forgets a session; results still in flight for it are dropped when they arrive. */
+  closeSession(session: Session): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session.id);
+    if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
+    else if (session.transport.kind === 'ws') this.metrics.connectionsOpenWs--;
+  }
+
+  /** Authenticates by key (upgrade header, HTTP header or Login message). Returns OK or BAD_CREDENTIALS. */
+  authenticate(session: Session, key: string): number {
+    const principal = this.principals.authenticate(key);
+    if (principal === null) return ResultCode.BAD_CREDENTIALS;
+    session.principalId = principal.id;
+    session.admin = principal.admin;
+    return ResultCode.OK;
+  }
+
+  /**
+   * One binary client message (a TCP frame's payload or a WebSocket message). `pauseWhenFull`:
+   * TCP pauses reading (DECLINED) when the ring is full or too much is in flight; WebSocket cannot,
+   * so it answers BUSY / TOO_MANY_IN_FLIGHT instead.
+   */
+  submitFrame(session: Session, bytes: Uint8Array, pauseWhenFull: boolean): number {
+    const outcome = this.outcome;
+    outcome.correlationId = 0;
+    outcome.commandType = 0;
+    const code = this.codec.translateRequest(bytes, this.scratch, 0, outcome);
+    if (code !== ResultCode.OK) return this.answer(session, code, outcome, false);
+    if (outcome.commandType === LOGIN_COMMAND_TYPE) {
+      if (session.authenticated) return this.answer(session, ResultCode.ALREADY_AUTHENTICATED, outcome, false);
+      const key = this.codec.loginKey(bytes);
+      const loginCode = key === null ? ResultCode.MISSING_FIELD : this.authenticate(session, key);
+      return this.answer(session, loginCode, outcome, loginCode !== ResultCode.OK);
+    }
+    return this.submitScratch(session, pauseWhenFull);
+  }
+
+  /** A JSON command from HTTP (or a WebSocket client that chose JSON); same checks as submitFrame. */
+  submitJson(session: Session, commandName: string, body: unknown): number {
+    const outcome = this.outcome;
+    outcome.correlationId = 0;
+    outcome.commandType = 0;
+    const code = this.codec.translateJson(commandName, body, this.scratch, 0, outcome);
+    if (code !== ResultCode.OK) return this.answer(session, code, outcome, false);
+    if (outcome.commandType === LOGIN_COMMAND_TYPE) return this.answer(session, ResultCode.UNKNOWN_COMMAND, outcome, false);
+    return this.submitScratch(session, false);
+  }
+
+  /** Publishes everything claimed since the last call; transports call it after each input chunk. */
+  endInputBatch(): void {
+    if (this.claimedSinceFlush === 0) return;
+    this.claimedSinceFlush = 0;
+    this.metrics.publishBatches++;
+    this.engine.input.publish();
+  }
+
+  /** Re-offers a session's held input once the ring or its in-flight count allows. */
+  block(session: Session): void {
+    if (session.blocked) return;
+    session.blocked = true;
+    this.blocked.push(session);
+    // Results free ring space and in-flight slots and schedule a resume; this timer covers a ring that
+    // is full of other sessions' commands whose results arrive before we are called again.
+    setTimeout(this.runResume, 1);
+  }
+
+  /** Refuses new input (SHUTTING_DOWN) while letting results in flight drain. */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Commands published and not yet answered, over all sessions. */
+  inFlightTotal(): number {
+    let total = 0;
+    for (const s of this.sessions.values()) total += s.inFlight;
+    return total;
+  }
+
+  private submitScratch(session: Session, pauseWhenFull: boolean): number {
+    const outcome = this.outcome;
+    if (this.shuttingDown) return this.answer(session, ResultCode.SHUTTING_DOWN, outcome, false);
+    if (!session.authenticated) return this.answer(session, ResultCode.NOT_AUTHENTICATED, outcome, true);
+    if (session.inFlight >= this.config.maxInFlightPerConnection) {
+      if (pauseWhenFull) return SUBMIT_DECLINED;
+      return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
+    }
+    const input = this.engine.input;
+    const base = input.tryClaim();
+    if (base < 0) {
+      this.metrics.ringFullEvents++;
+      this.endInputBatch();
+      if (pauseWhenFull) return SUBMIT_DECLINED;
+      return this.answer(session, ResultCode.BUSY, outcome, false);
+    }
+    const scratch = this.scratch;
+    const lengthBytes = scratch.u32[CMD_LENGTH_OFFSET >>> 2];
+    const ring = input.buffer;
+    ring.bytes.set(scratch.bytes.subarray(0, lengthBytes), base);
+    ring.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = input.lastClaimedSequence;
+    ring.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = session.id;
+    ring.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = session.principalId;
+    const type = scratch.u16[CMD_TYPE_OFFSET >>> 1];
+    let flags = 0;
+    if (session.admin) flags |= CMD_FLAG_ADMIN;
+    if (READ_ONLY_COMMANDS.has(type)) flags |= CMD_FLAG_READ_ONLY;
+    ring.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
+    session.inFlight++;
+    this.claimedSinceFlush++;
+    this.metrics.countCommand(type);
+    return SUBMIT_ACCEPTED;
+  }
+
+  private answer(session: Session, code: number, outcome: TranslateOutcome, close: boolean): number {
+    this.metrics.countGatewayReply(code);
+    this.metrics.countResult(code);
+    session.transport.reply(code, outcome.correlationId, outcome.commandType);
+    if (close) {
+      session.transport.flush();
+      session.transport.close(code);
+      this.closeSession(session);
+      return SUBMIT_CLOSED;
+    }
+    this.markDirty(session);
+    return SUBMIT_ANSWERED;
+  }
+
+  private onResult(buffer: RecordBuffer, base: number): void {
+    this.metrics.countResult(buffer.u16[(base + RES_CODE_OFFSET) >>> 1]);
+    const session = this.sessions.get(buffer.u32[(base + RES_SESSION_ID_OFFSET) >>> 2]);
+    if (session !== undefined) {
+      session.inFlight--;
+      session.transport.deliver(buffer, base);
+      this.markDirty(session);
+    }
+    if (this.blocked.length > 0 && !this.resumeScheduled) {
+      this.resumeScheduled = true;
+      setImmediate(this.runResume);
+    }
+  }
+
+  private markDirty(session: Session): void {
+    if (session.dirty) return;
+    session.dirty = true;
+    this.dirty.push(session);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.runFlush);
+    }
+  }
+
+  private flushDirty(): void {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const session = dirty[i];
+      session.dirty = false;
+      if (!session.closed) session.transport.flush();
+    }
+    dirty.length = 0;
+  }
+
+  private resumeBlocked(): void {
+    this.resumeScheduled = false;
+    if (this.blocked.length === 0) return;
+    const waiting = this.blocked.splice(0, this.blocked.length);
+    for (const session of waiting) {
+      session.blocked = false;
+      if (!session.closed) session.transport.resume();
+    }
+  }
+
+  private closeIdle(): void {
+    const limit = Date.now() - this.config.idleTimeoutMs;
+    for (const session of [...this.sessions.values()]) {
+      if (session.transport.kind !== 'http' && session.inFlight === 0 && session.lastInputMs < limit) {
+        session.transport.reply(ResultCode.IDLE_TIMEOUT, 0, 0);
+        session.transport.flush();
+        session.transport.close(ResultCode.IDLE_TIMEOUT);
+        this.closeSession(session);
+      }
+    }
+  }
+
+  private connectionCount(): number {
+    return this.metrics.connectionsOpenTcp + this.metrics.connectionsOpenWs;
+  }
+}

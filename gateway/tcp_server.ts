@@ -1,0 +1,171 @@
+/**
+ * Binary TCP listener (node:net): 4-byte little-endian length + one FlatBuffers Request per frame,
+ * pipelined; the first frame must be Login. Each socket 'data' chunk is decoded in place and all
+ * its commands are published with one publish() (one batch per chunk). Replies queued during a
+ * batch of results leave in one write per connection.
+ *
+ * Backpressure: a full ring or too many commands in flight pauses reading this socket (the kernel
+ * then pushes back on the client) until results drain; a client whose unread replies exceed
+ * maxOutboundBytes is disconnected (SLOW_CONSUMER). Framing errors close only this connection.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from './frame_decoder.ts';
+import { encodeGatewayReply } from './gateway_reply.ts';
+import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
+import type { Session, SessionTransport } from './session.ts';
+
+const CLOSE_GRACE_MS = 1000;
+
+class TcpConnection implements SessionTransport, FrameSink {
+  readonly kind = 'tcp' as const;
+  session: Session | null = null;
+  private readonly decoder: FrameDecoder;
+  private readonly out: Uint8Array[] = [];
+  private outBytes = 0;
+  private ended = false;
+
+  constructor(private readonly core: GatewayCore, private readonly socket: Socket) {
+    this.decoder = new FrameDecoder(core.config.maxFrameBytes);
+  }
+
+  onData(chunk: Buffer): void {
+    const session = this.session;
+    if (session === null || session.closed || this.ended) return;
+    session.lastInputMs = Date.now();
+    const status = this.decoder.push(chunk, this);
+    this.core.endInputBatch();
+    this.afterDecode(status);
+  }
+
+  onFrame(bytes: Uint8Array, start: number, length: number): boolean {
+    const session = this.session;
+    if (session === null || session.closed) return false;
+    const outcome = this.core.submitFrame(session, bytes.subarray(start, start + length), true);
+    return outcome !== SUBMIT_DECLINED && outcome !== SUBMIT_CLOSED;
+  }
+
+  deliver(result: RecordBuffer, base: number): void {
+    this.queue(this.core.codec.encodeResponse(result, base));
+  }
+
+  reply(code: number, correlationId: number, commandType: number): void {
+    this.queue(encodeGatewayReply(this.core.codec, code, correlationId, commandType));
+  }
+
+  flush(): void {
+    if (this.outBytes === 0 || this.ended) return;
+    const frames = Buffer.allocUnsafe(this.outBytes);
+    let pos = 0;
+    for (let i = 0; i < this.out.length; i++) {
+      const payload = this.out[i];
+      frames.writeUInt32LE(payload.length, pos);
+      frames.set(payload, pos + FRAME_PREFIX_BYTES);
+      pos += FRAME_PREFIX_BYTES + payload.length;
+    }
+    this.out.length = 0;
+    this.outBytes = 0;
+    this.socket.write(frames);
+    if (this.socket.writableLength > this.core.config.maxOutboundBytes) {
+      this.core.metrics.slowConsumerDisconnects++;
+      this.abort();
+    }
+  }
+
+  resume(): void {
+    const session = this.session;
+    if (session === null || session.closed || this.ended) return;
+    const status = this.decoder.drain(this);
+    this.core.endInputBatch();
+    this.afterDecode(status);
+  }
+
+  close(_code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Closes without flushing (the peer is not reading, or the stream is unusable). */
+  abort(): void {
+    this.ended = true;
+    this.socket.destroy();
+    if (this.session !== null) this.core.closeSession(this.session);
+  }
+
+  private afterDecode(status: number): void {
+    const session = this.session;
+    if (session === null || session.closed) return;
+    if (status === DECODE_DONE) {
+      if (this.socket.isPaused()) this.socket.resume();
+    } else if (status === DECODE_STOPPED) {
+      this.socket.pause();
+      this.core.block(session);
+    } else {
+      // A framing error: tell the client why, then close only this connection.
+      this.core.metrics.protocolErrorDisconnects++;
+      this.reply(status, 0, 0);
+      this.flush();
+      this.close(status);
+      this.core.closeSession(session);
+    }
+  }
+
+  private queue(payload: Uint8Array): void {
+    this.out.push(payload);
+    this.outBytes += FRAME_PREFIX_BYTES + payload.length;
+  }
+}
+
+export interface TcpServerHandle {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts listening; resolves once bound. */
+export function startTcpServer(core: GatewayCore, host: string, port: number): Promise<TcpServerHandle> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const connection = new TcpConnection(core, socket);
+    const session = core.openSession(connection);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (connection.session !== null) core.closeSession(connection.session);
+    });
+    socket.on('error', () => { /* 'close' follows and forgets the session */ });
+    if (session === null) {
+      socket.end(Buffer.concat([lengthPrefix(encodeGatewayReply(core.codec, ResultCode.TOO_MANY_CONNECTIONS, 0, 0))]));
+      return;
+    }
+    connection.session = session;
+    socket.on('data', (chunk: Buffer) => connection.onData(chunk));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+      resolve({
+        server,
+        port: boundPort,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          for (const s of sockets) s.destroy();
+        }),
+      });
+    });
+  });
+}
+
+function lengthPrefix(payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.set(payload, FRAME_PREFIX_BYTES);
+  return frame;
+}
