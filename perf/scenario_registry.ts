@@ -1,0 +1,64 @@
+/**
+ * The scenarios `npm run bench` knows, each a module under perf/scenarios exporting `run: ScenarioRun`.
+ * Modules are imported only when asked for, so a scenario whose module does not exist yet (or fails to
+ * load because a part of the engine is missing) is reported as "not available" and the suite goes on.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ScenarioRun } from './result_row.ts';
+
+export interface ScenarioEntry {
+  readonly name: string;
+  /** The module file under perf/scenarios. */
+  readonly file: string;
+  readonly description: string;
+  /** Cores below which the scenario's topology shares cores and its figures understate the design. */
+  readonly coresWanted: number;
+}
+
+export const SCENARIOS: readonly ScenarioEntry[] = [
+  { name: 'ring', file: 'ring.ts', description: 'SharedArrayBuffer ring hops: 1→1, 1→3 batched, hop latency at 100k/s', coresWanted: 4 },
+  { name: 'codec', file: 'codec.ts', description: 'FlatBuffers verify + translate to internal records, result encode', coresWanted: 1 },
+  { name: 'logic', file: 'logic.ts', description: 'business logic alone: transfer, stock-buy, seat-booking, checkout, order-mix', coresWanted: 1 },
+  { name: 'journal', file: 'journal.ts', description: 'journaler group commit in fsync / batch / none modes', coresWanted: 2 },
+  { name: 'replay', file: 'replay.ts', description: 'recovery: replay speed and restart with a large journal', coresWanted: 1 },
+  { name: 'e2e-tcp', file: 'e2e_tcp.ts', description: 'engine in a child process over loopback TCP: max-throughput, rate-50k', coresWanted: 4 },
+  { name: 'e2e-ws', file: 'e2e_ws.ts', description: 'engine over WebSocket: max-throughput, rate-50k', coresWanted: 4 },
+  { name: 'e2e-http', file: 'e2e_http.ts', description: 'engine over HTTP/JSON (keep-alive, pipelined): max-throughput, rate-50k', coresWanted: 4 },
+  { name: 'peers', file: 'peers.ts', description: 'Redis + Lua stock decrement and nodejs-order-book beside ringline', coresWanted: 4 },
+];
+
+export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
+
+/** What `npm run bench` runs with no scenario named. */
+export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES;
+
+export function scenarioEntry(name: string): ScenarioEntry {
+  const entry = SCENARIOS.find((s) => s.name === name);
+  if (entry === undefined) throw new Error(`unknown scenario ${name}`);
+  return entry;
+}
+
+export type LoadedScenario =
+  | { readonly available: true; readonly run: ScenarioRun }
+  | { readonly available: false; readonly reason: string };
+
+/** Imports a scenario module; a missing module or one without `run` is "not available" with a reason. */
+export async function loadScenario(name: string, scenariosDir: URL = new URL('./scenarios/', import.meta.url)): Promise<LoadedScenario> {
+  const entry = scenarioEntry(name);
+  const url = new URL(entry.file, scenariosDir);
+  if (!existsSync(fileURLToPath(url))) return { available: false, reason: `perf/scenarios/${entry.file} does not exist yet` };
+  let mod: { run?: unknown };
+  try {
+    mod = (await import(url.href)) as { run?: unknown };
+  } catch (err) {
+    return { available: false, reason: `perf/scenarios/${entry.file} failed to load: ${firstLine(String((err as Error).message))}` };
+  }
+  if (typeof mod.run !== 'function') return { available: false, reason: `perf/scenarios/${entry.file} does not export run()` };
+  return { available: true, run: mod.run as ScenarioRun };
+}
+
+function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
+}
