@@ -1,0 +1,20 @@
+import type { WaitStrategy } from './wait_strategy.ts';
+
+/** Idle steps spent spinning before the thread starts giving its core away. */
+export const YIELD_SPIN_STEPS = 256;
+/** Length of one yielding sleep; bounds the extra wake-up latency once the thread has begun yielding. */
+export const YIELD_SLEEP_MS = 0.02;
+
+/**
+ * Spins, then sleeps in short timed waits. It never raises the waiter count, so writers never notify
+ * it: Atomics.wait here only returns early when the word already differs from `observed` (checked
+ * atomically with going to sleep) or when another waiter's notify happens to wake it.
+ */
+export class SpinYieldWaitStrategy implements WaitStrategy {
+  readonly name = 'spin_yield' as const;
+
+  idle(words: Int32Array, index: number, observed: number, step: number): void {
+    if (step < YIELD_SPIN_STEPS) return;
+    Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
+  }
+}
