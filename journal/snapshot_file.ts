@@ -1,0 +1,160 @@
+/**
+ * Writing and reading one snapshot file (snapshot_descriptor.ts). Synchronous on purpose: it runs in
+ * the snapshot worker (snapshot_store.ts), in recovery before the engine serves, and in the replay CLI
+ * — never on the business-logic thread while it serves.
+ */
+import { closeSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { StateSection } from '../core/logic/state_machine_api.ts';
+import {
+  SECTION_CRC_OFFSET, SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SECTION_LENGTH_OFFSET, SECTION_NAME_LENGTH_OFFSET,
+  SECTION_NAME_MAX_BYTES, SECTION_NAME_OFFSET, SNAPSHOT_DIR_NAME, SNAPSHOT_HEADER_BYTES, SNAPSHOT_MAGIC,
+  SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
+  SNAP_HEADER_CRC_OFFSET, SNAP_MAGIC_OFFSET, SNAP_SECTION_COUNT_OFFSET, SNAP_SEQUENCE_OFFSET,
+  SNAP_STATE_HASH_LENGTH_OFFSET, SNAP_STATE_HASH_MAX_BYTES, SNAP_STATE_HASH_OFFSET, SNAP_VERSION_OFFSET,
+  parseSnapshotFileName, snapshotFileName,
+} from './snapshot_descriptor.ts';
+import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
+
+export interface SnapshotFile {
+  readonly path: string;
+  readonly sequence: number;
+}
+
+export interface LoadedSnapshot {
+  readonly path: string;
+  readonly sequence: number;
+  readonly stateHash: string;
+  readonly sections: StateSection[];
+  readonly fileBytes: number;
+}
+
+export function snapshotDir(dataDir: string): string {
+  return join(dataDir, SNAPSHOT_DIR_NAME);
+}
+
+/** Snapshot files of a data directory, oldest first (temp files are ignored). */
+export function listSnapshots(dataDir: string): SnapshotFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(snapshotDir(dataDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: SnapshotFile[] = [];
+  for (const name of names) {
+    const sequence = parseSnapshotFileName(name);
+    if (sequence >= 0) files.push({ path: join(snapshotDir(dataDir), name), sequence });
+  }
+  return files.sort((a, b) => a.sequence - b.sequence);
+}
+
+const ASCII = new TextEncoder();
+const ASCII_DECODER = new TextDecoder('latin1');
+
+/** Writes `<seq>.snapshot.tmp`, fdatasyncs, renames and fsyncs the directory. Returns path and size. */
+export function writeSnapshotFile(
+  dataDir: string, sequence: number, sections: readonly StateSection[], stateHash: string,
+): { path: string; fileBytes: number } {
+  if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`snapshot sequence ${sequence} is invalid`);
+  if (stateHash.length > SNAP_STATE_HASH_MAX_BYTES || !/^[\x20-\x7e]*$/.test(stateHash)) {
+    throw new RangeError(`snapshot state hash must be ASCII of at most ${SNAP_STATE_HASH_MAX_BYTES} characters`);
+  }
+  if (sections.length > SNAPSHOT_MAX_SECTIONS) throw new RangeError(`snapshot has ${sections.length} sections (max ${SNAPSHOT_MAX_SECTIONS})`);
+  const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length;
+  const head = Buffer.alloc(tableBytes);
+  let dataOffset = tableBytes;
+  sections.forEach((section, i) => {
+    const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+    const name = ASCII.encode(section.name);
+    if (name.length > SECTION_NAME_MAX_BYTES) throw new RangeError(`snapshot section name ${section.name} is longer than ${SECTION_NAME_MAX_BYTES}`);
+    head.set(name, entry + SECTION_NAME_OFFSET);
+    head.writeUInt32LE(name.length, entry + SECTION_NAME_LENGTH_OFFSET);
+    head.writeUInt32LE(crc32(section.bytes), entry + SECTION_CRC_OFFSET);
+    head.writeDoubleLE(dataOffset, entry + SECTION_DATA_OFFSET);
+    head.writeDoubleLE(section.bytes.byteLength, entry + SECTION_LENGTH_OFFSET);
+    dataOffset += (section.bytes.byteLength + 7) & ~7;
+  });
+  const fileBytes = dataOffset;
+  head.writeUInt32LE(SNAPSHOT_MAGIC, SNAP_MAGIC_OFFSET);
+  head.writeUInt16LE(SNAPSHOT_VERSION, SNAP_VERSION_OFFSET);
+  head.writeUInt16LE(SNAPSHOT_HEADER_BYTES, SNAP_HEADER_BYTES_OFFSET);
+  head.writeDoubleLE(sequence, SNAP_SEQUENCE_OFFSET);
+  head.writeUInt32LE(sections.length, SNAP_SECTION_COUNT_OFFSET);
+  head.writeUInt32LE(stateHash.length, SNAP_STATE_HASH_LENGTH_OFFSET);
+  head.writeDoubleLE(fileBytes, SNAP_FILE_BYTES_OFFSET);
+  head.write(stateHash, SNAP_STATE_HASH_OFFSET, 'latin1');
+  head.writeUInt32LE(headerCrc(head), SNAP_HEADER_CRC_OFFSET);
+
+  const dir = snapshotDir(dataDir);
+  ensureDirectory(dir);
+  const path = join(dir, snapshotFileName(sequence));
+  const tempPath = path + SNAPSHOT_TEMP_SUFFIX;
+  const fd = openSync(tempPath, 'w');
+  const padding = new Uint8Array(8);
+  try {
+    writeAll(fd, head);
+    for (const section of sections) {
+      writeAll(fd, section.bytes);
+      const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
+      if (pad > 0) writeAll(fd, padding.subarray(0, pad));
+    }
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tempPath, path);
+  fsyncDirectory(dir);
+  return { path, fileBytes };
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+}
+
+/** CRC of the header (its CRC field excluded) and the section table. */
+function headerCrc(head: Uint8Array): number {
+  const before = crc32(head.subarray(0, SNAP_HEADER_CRC_OFFSET));
+  return crc32(head.subarray(SNAPSHOT_HEADER_BYTES), before);
+}
+
+/** Reads and verifies a snapshot; throws an Error naming the file and what is wrong. */
+export function readSnapshotFile(path: string): LoadedSnapshot {
+  const file = readFileSync(path);
+  const fail = (what: string): never => {
+    throw new Error(`snapshot ${path}: ${what}`);
+  };
+  if (file.length < SNAPSHOT_HEADER_BYTES) fail(`file is ${file.length} bytes, shorter than its header`);
+  if (file.readUInt32LE(SNAP_MAGIC_OFFSET) !== SNAPSHOT_MAGIC) fail('not a ringline snapshot (bad magic)');
+  if (file.readUInt16LE(SNAP_VERSION_OFFSET) !== SNAPSHOT_VERSION) fail(`unsupported version ${file.readUInt16LE(SNAP_VERSION_OFFSET)}`);
+  const sectionCount = file.readUInt32LE(SNAP_SECTION_COUNT_OFFSET);
+  if (sectionCount > SNAPSHOT_MAX_SECTIONS) fail(`section count ${sectionCount} is out of range`);
+  const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sectionCount;
+  if (file.length < tableBytes) fail('section table is cut short');
+  const head = file.subarray(0, tableBytes);
+  if (headerCrc(head) !== file.readUInt32LE(SNAP_HEADER_CRC_OFFSET)) fail('header CRC mismatch');
+  const fileBytes = file.readDoubleLE(SNAP_FILE_BYTES_OFFSET);
+  if (fileBytes !== file.length) fail(`file is ${file.length} bytes, header says ${fileBytes}`);
+  const hashLength = file.readUInt32LE(SNAP_STATE_HASH_LENGTH_OFFSET);
+  if (hashLength > SNAP_STATE_HASH_MAX_BYTES) fail('state hash length out of range');
+  const stateHash = ASCII_DECODER.decode(file.subarray(SNAP_STATE_HASH_OFFSET, SNAP_STATE_HASH_OFFSET + hashLength));
+  // One 8-aligned copy so sections can be viewed as typed arrays by importState.
+  const aligned = new Uint8Array(new ArrayBuffer((file.length + 7) & ~7));
+  aligned.set(file);
+  const sections: StateSection[] = [];
+  for (let i = 0; i < sectionCount; i++) {
+    const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+    const nameLength = Math.min(file.readUInt32LE(entry + SECTION_NAME_LENGTH_OFFSET), SECTION_NAME_MAX_BYTES);
+    const name = ASCII_DECODER.decode(file.subarray(entry, entry + nameLength));
+    const offset = file.readDoubleLE(entry + SECTION_DATA_OFFSET);
+    const length = file.readDoubleLE(entry + SECTION_LENGTH_OFFSET);
+    if (offset < tableBytes || offset % 8 !== 0 || offset + length > file.length) fail(`section ${name} lies outside the file`);
+    const bytes = aligned.subarray(offset, offset + length);
+    if (crc32(bytes) !== file.readUInt32LE(entry + SECTION_CRC_OFFSET)) fail(`section ${name} CRC mismatch`);
+    sections.push({ name, bytes });
+  }
+  return { path, sequence: file.readDoubleLE(SNAP_SEQUENCE_OFFSET), stateHash, sections, fileBytes };
+}
