@@ -1,0 +1,67 @@
+/**
+ * What the engine hands its worker threads (workerData) and what they report back (postMessage).
+ * The engine (engine.ts) spawns each worker with spawnWorker(entry, data) and waits for `ready`.
+ *
+ * Input ring consumers, all in parallel behind the producer (the gateway on the main thread):
+ *   0 logic (core/logic_worker.ts)  1 journaler (journal/journaler_worker.ts)  2 replicator (when configured)
+ * Output ring: the logic worker is the producer, the main thread consumer 0.
+ *
+ * Journaler contract:
+ * - Attach with `new Ring(data.inputRingMemory)` and consume with
+ *   `new BatchConsumer(ring, data.consumerIndex, { waitStrategy: createWaitStrategy(data.waitStrategy),
+ *   batchMax: data.batchMax })`. Its first record is `data.firstSequence` (= consumer.nextSequence).
+ * - `release(count)` ONLY after the batch is durable under data.journal.durability: the engine treats the
+ *   journaler's consumer sequence as the durable sequence and releases results up to it.
+ * - Post `{ type: 'ready' }` once the journal is open and writable, before consuming.
+ * - When waitFor returns HALTED everything published is in the ring's past: write and fdatasync the
+ *   rest, release it, post `{ type: 'stopped' }` and let the thread end.
+ * - Fail loudly: throw (the worker's 'error' event) with a message naming the file, and the engine
+ *   stops with that message. Counters go to the JOURNALER line of metrics_descriptor.ts.
+ */
+import type { JournalOptions } from '../journal/journal_options.ts';
+import type { LogicConfig, StateSection } from './logic/state_machine_api.ts';
+import type { WaitStrategyName } from './ring/wait_strategy.ts';
+
+export const INPUT_CONSUMER_LOGIC = 0;
+export const INPUT_CONSUMER_JOURNALER = 1;
+export const INPUT_CONSUMER_REPLICATOR = 2;
+export const OUTPUT_CONSUMER_GATEWAY = 0;
+
+export interface JournalerWorkerData {
+  readonly inputRingMemory: SharedArrayBuffer;
+  readonly consumerIndex: number;
+  readonly metricsMemory: SharedArrayBuffer;
+  /** The first sequence this run will publish (recovered last sequence + 1). */
+  readonly firstSequence: number;
+  readonly waitStrategy: WaitStrategyName;
+  readonly batchMax: number;
+  readonly journal: JournalOptions;
+}
+
+export interface LogicWorkerData {
+  readonly dataDir: string;
+  readonly repair: boolean;
+  readonly logic: LogicConfig;
+  /** href of a module exporting createStateMachine(config): StateMachine. */
+  readonly stateMachineModule: string;
+  /** href of a module exporting recoverState(sm, { dataDir, repair }), or '' to start empty. */
+  readonly recoveryModule: string;
+  readonly metricsMemory: SharedArrayBuffer;
+  readonly waitStrategy: WaitStrategyName;
+  readonly batchMax: number;
+  /** Take a snapshot every this many commands (0: only on SNAPSHOT commands). */
+  readonly snapshotEveryCommands: number;
+}
+
+/** Sent to the logic worker after it reported ready: the rings, starting at lastSequence + 1. */
+export interface LogicStartMessage {
+  readonly type: 'start';
+  readonly inputRingMemory: SharedArrayBuffer;
+  readonly outputRingMemory: SharedArrayBuffer;
+}
+
+export type WorkerReport =
+  | { readonly type: 'ready'; readonly lastSequence: number; readonly stateHash?: string }
+  | { readonly type: 'snapshot'; readonly sequence: number; readonly sections: StateSection[];
+      readonly stateHash: string; readonly pauseUs: number }
+  | { readonly type: 'stopped' };
