@@ -1,0 +1,141 @@
+/**
+ * Options of `ringline start`, from (highest first) command-line flags, RINGLINE_* environment
+ * variables, an optional JSON config file (--config / RINGLINE_CONFIG), and defaults. Every value is
+ * validated up front; errors name the flag, the variable and the accepted range.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { resolveGatewayConfig, type GatewayConfig } from '../gateway_config.ts';
+
+export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
+export type DurabilityMode = (typeof DURABILITY_MODES)[number];
+
+export interface StartOptions {
+  readonly dataDir: string;
+  readonly durability: DurabilityMode;
+  readonly gateway: GatewayConfig;
+  /** Engine options passed through from the config file's "engine" object (validated by the engine). */
+  readonly engine: Readonly<Record<string, unknown>>;
+}
+
+interface OptionDef {
+  /** camelCase key in the config file and in StartOptions. */
+  readonly key: string;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'string' | 'int';
+  readonly help: string;
+}
+
+export const START_OPTION_DEFS: readonly OptionDef[] = [
+  { key: 'dataDir', flag: 'data', env: 'RINGLINE_DATA', kind: 'string', help: 'data directory (journal, snapshots, principals) [./data]' },
+  { key: 'host', flag: 'host', env: 'RINGLINE_HOST', kind: 'string', help: 'bind address for both listeners [127.0.0.1]' },
+  { key: 'tcpPort', flag: 'tcp-port', env: 'RINGLINE_TCP_PORT', kind: 'int', help: 'binary TCP port, 0 = ephemeral, -1 = off [7400]' },
+  { key: 'wsPort', flag: 'ws-port', env: 'RINGLINE_WS_PORT', kind: 'int', help: 'WebSocket + HTTP/JSON port, 0 = ephemeral, -1 = off [7401]' },
+  { key: 'durability', flag: 'durability', env: 'RINGLINE_DURABILITY', kind: 'string', help: 'fsync | batch | none [fsync]' },
+  { key: 'maxFrameBytes', flag: 'max-frame-bytes', env: 'RINGLINE_MAX_FRAME_BYTES', kind: 'int', help: 'largest frame / message / HTTP body [65536]' },
+  { key: 'maxInFlightPerConnection', flag: 'max-in-flight', env: 'RINGLINE_MAX_IN_FLIGHT', kind: 'int', help: 'commands awaiting results per connection [4096]' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'RINGLINE_MAX_CONNECTIONS', kind: 'int', help: 'open TCP + WebSocket connections [10000]' },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
+  { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
+  { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
+];
+
+export function startUsage(): string {
+  const lines = START_OPTION_DEFS.map((d) => `  --${d.flag.padEnd(20)} ${d.env.padEnd(28)} ${d.help}`);
+  return [
+    'usage: ringline start [options]',
+    '',
+    '  flag                   environment variable         meaning [default]',
+    ...lines,
+    `  --${'config'.padEnd(20)} ${'RINGLINE_CONFIG'.padEnd(28)} JSON file with the same keys in camelCase, plus "engine": {...}`,
+    `  ${''.padEnd(22)} ${'RINGLINE_ADMIN_KEY'.padEnd(28)} admin API key (else one is generated on first start and printed once)`,
+  ].join('\n');
+}
+
+/** Parses and validates; throws an Error whose message is meant for the operator. */
+export function resolveStartOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartOptions {
+  const parseOptions: Record<string, { type: 'string' }> = { config: { type: 'string' } };
+  for (const d of START_OPTION_DEFS) parseOptions[d.flag] = { type: 'string' };
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new Error(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
+  }
+  const configPath = values.config ?? env.RINGLINE_CONFIG;
+  const file = configPath === undefined ? {} : readConfigFile(configPath);
+  const merged: Record<string, unknown> = {};
+  for (const d of START_OPTION_DEFS) {
+    const fromFlag = values[d.flag];
+    const fromEnv = env[d.env];
+    let value: unknown;
+    let source: string;
+    if (fromFlag !== undefined) { value = fromFlag; source = `--${d.flag}`; }
+    else if (fromEnv !== undefined && fromEnv !== '') { value = fromEnv; source = d.env; }
+    else if (file[d.key] !== undefined) { value = file[d.key]; source = `${configPath}: ${d.key}`; }
+    else continue;
+    merged[d.key] = d.kind === 'int' ? toInt(value, source) : toStringValue(value, source);
+  }
+  const durability = (merged.durability ?? 'fsync') as string;
+  if (!(DURABILITY_MODES as readonly string[]).includes(durability)) {
+    throw new Error(`ringline start: durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(durability)}`);
+  }
+  const dataDir = (merged.dataDir ?? './data') as string;
+  if (dataDir === '') throw new Error('ringline start: --data must name a directory');
+  let gateway: GatewayConfig;
+  try {
+    gateway = resolveGatewayConfig({
+      host: merged.host as string | undefined,
+      tcpPort: merged.tcpPort as number | undefined,
+      wsPort: merged.wsPort as number | undefined,
+      maxFrameBytes: merged.maxFrameBytes as number | undefined,
+      maxInFlightPerConnection: merged.maxInFlightPerConnection as number | undefined,
+      maxConnections: merged.maxConnections as number | undefined,
+      idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
+      maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
+      maxHttpInFlight: merged.maxHttpInFlight as number | undefined,
+    });
+  } catch (error) {
+    throw new Error(`ringline start: ${(error as Error).message}`);
+  }
+  const engine = file.engine;
+  if (engine !== undefined && (typeof engine !== 'object' || engine === null || Array.isArray(engine))) {
+    throw new Error(`ringline start: ${configPath}: "engine" must be an object`);
+  }
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: (engine ?? {}) as Record<string, unknown> };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`ringline start: cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`ringline start: config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`ringline start: config file ${path} must hold a JSON object`);
+  }
+  const known = new Set([...START_OPTION_DEFS.map((d) => d.key), 'engine']);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new Error(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function toInt(value: unknown, source: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`ringline start: ${source} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function toStringValue(value: unknown, source: string): string {
+  if (typeof value !== 'string') throw new Error(`ringline start: ${source} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -1,0 +1,334 @@
+/**
+ * WebSocket and HTTP/JSON listener on uWebSockets.js (native only: see uws_loader.ts).
+ *
+ * WebSocket: one binary message = one FlatBuffers Request; text messages are answered with
+ * TEXT_MESSAGE_NOT_SUPPORTED. The key may come in the upgrade (`Authorization: Bearer K`,
+ * `X-Api-Key: K`, or `?key=K`) or as a Login first message. uWS hands a message's ArrayBuffer only
+ * for the duration of the handler: the gateway verifies and copies it into its scratch record
+ * before returning and keeps no reference. Commands arriving in one event-loop turn are published
+ * together (setImmediate). A full ring answers BUSY, too many in flight TOO_MANY_IN_FLIGHT; replies
+ * honour send(): a client whose buffered replies exceed maxOutboundBytes is closed (SLOW_CONSUMER).
+ * Close codes are 4000 + the result code (4201 bad credentials, 4115 slow consumer...).
+ *
+ * HTTP: POST /v1/commands/<command> with the command's JSON body (or POST /v1/commands with
+ * {"command": "<name>", ...}); POST /v1/principals (admin) creates a principal and returns its key;
+ * GET /health; GET /metrics (Prometheus text). Keys in `Authorization: Bearer K` or `X-Api-Key`.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
+import { encodeGatewayReply, gatewayResultRecord } from './gateway_reply.ts';
+import { SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
+import { httpStatusFor } from './http_status.ts';
+import type { Session, SessionTransport } from './session.ts';
+import { loadNativeUws } from './uws_loader.ts';
+
+export const WS_CLOSE_CODE_BASE = 4000;
+const JSON_HEADERS = 'application/json';
+
+interface WsUserData {
+  key: string;
+  connection: WsConnection | null;
+}
+
+class WsConnection implements SessionTransport {
+  readonly kind = 'ws' as const;
+  session: Session | null = null;
+  private readonly out: Uint8Array[] = [];
+  private ended = false;
+
+  constructor(private readonly core: GatewayCore, private readonly ws: WebSocket<WsUserData>) {}
+
+  deliver(result: RecordBuffer, base: number): void {
+    this.out.push(this.core.codec.encodeResponse(result, base));
+  }
+
+  reply(code: number, correlationId: number, commandType: number): void {
+    this.out.push(encodeGatewayReply(this.core.codec, code, correlationId, commandType));
+  }
+
+  flush(): void {
+    if (this.out.length === 0 || this.ended) return;
+    const out = this.out;
+    let dropped = false;
+    this.ws.cork(() => {
+      for (let i = 0; i < out.length; i++) {
+        if (this.ws.send(out[i], true) === 2) dropped = true;
+      }
+    });
+    out.length = 0;
+    if (dropped || this.ws.getBufferedAmount() > this.core.config.maxOutboundBytes) {
+      this.core.metrics.slowConsumerDisconnects++;
+      this.close(ResultCode.SLOW_CONSUMER);
+      if (this.session !== null) this.core.closeSession(this.session);
+    }
+  }
+
+  resume(): void { /* WebSocket input is never paused: a full ring answers BUSY */ }
+
+  close(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.ws.end(WS_CLOSE_CODE_BASE + code, resultName(code));
+  }
+
+  markClosed(): void {
+    this.ended = true;
+  }
+}
+
+/** One HTTP request waiting for its result. */
+class HttpExchange implements SessionTransport {
+  readonly kind = 'http' as const;
+  session: Session | null = null;
+  aborted = false;
+  private done = false;
+
+  constructor(private readonly core: GatewayCore, private readonly res: HttpResponse) {}
+
+  deliver(result: RecordBuffer, base: number): void {
+    this.respond(result.u16[(base + RES_CODE_OFFSET) >>> 1], this.core.codec.resultToJson(result, base));
+  }
+
+  reply(code: number, correlationId: number, commandType: number): void {
+    this.respond(code, this.core.codec.resultToJson(gatewayResultRecord(code, correlationId, commandType), 0));
+  }
+
+  flush(): void { /* replies are written as they arrive */ }
+  resume(): void { /* HTTP input is never paused */ }
+  close(_code: number): void { /* the response already went out */ }
+
+  private respond(code: number, body: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.core.metrics.httpInFlight--;
+    if (this.session !== null) this.core.closeSession(this.session);
+    if (this.aborted) return;
+    writeJson(this.res, httpStatusFor(code), body);
+  }
+}
+
+export interface UwsServerHandle {
+  readonly port: number;
+  close(): void;
+}
+
+export interface UwsServerHooks {
+  /** Prometheus text for GET /metrics. */
+  metricsText(): string;
+  /** JSON object for GET /health. */
+  health(): unknown;
+}
+
+export function startUwsServer(core: GatewayCore, host: string, port: number, hooks: UwsServerHooks): Promise<UwsServerHandle> {
+  const uws = loadNativeUws();
+  const app: TemplatedApp = uws.App();
+  const config = core.config;
+  const open = new Set<WebSocket<WsUserData>>();
+  let publishScheduled = false;
+  const publish = (): void => {
+    publishScheduled = false;
+    core.endInputBatch();
+  };
+  const schedulePublish = (): void => {
+    if (publishScheduled) return;
+    publishScheduled = true;
+    setImmediate(publish);
+  };
+
+  app.ws<WsUserData>('/*', {
+    maxPayloadLength: config.maxFrameBytes + 1,
+    maxBackpressure: config.maxOutboundBytes,
+    idleTimeout: 0,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const key = requestKey(req) ?? req.getQuery('key') ?? '';
+      res.upgrade<WsUserData>(
+        { key, connection: null },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      open.add(ws);
+      const data = ws.getUserData();
+      const connection = new WsConnection(core, ws);
+      data.connection = connection;
+      const session = core.openSession(connection);
+      if (session === null) {
+        connection.reply(ResultCode.TOO_MANY_CONNECTIONS, 0, 0);
+        connection.flush();
+        connection.close(ResultCode.TOO_MANY_CONNECTIONS);
+        return;
+      }
+      connection.session = session;
+      if (data.key !== '') {
+        const code = core.authenticate(session, data.key);
+        data.key = '';
+        if (code !== ResultCode.OK) {
+          connection.reply(code, 0, 1);
+          connection.flush();
+          connection.close(code);
+          core.closeSession(session);
+        }
+      }
+    },
+    message: (ws, message, isBinary) => {
+      const connection = ws.getUserData().connection;
+      const session = connection?.session;
+      if (connection === null || connection === undefined || session === null || session === undefined || session.closed) return;
+      session.lastInputMs = Date.now();
+      if (!isBinary) {
+        connection.reply(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED, 0, 0);
+        connection.flush();
+        return;
+      }
+      if (message.byteLength > config.maxFrameBytes) {
+        core.metrics.protocolErrorDisconnects++;
+        connection.reply(ResultCode.FRAME_TOO_LARGE, 0, 0);
+        connection.flush();
+        connection.close(ResultCode.FRAME_TOO_LARGE);
+        core.closeSession(session);
+        return;
+      }
+      // translateRequest reads the bytes synchronously and copies the record; nothing keeps `message`.
+      const outcome = core.submitFrame(session, new Uint8Array(message), false);
+      if (outcome !== SUBMIT_CLOSED) schedulePublish();
+    },
+    drain: () => { /* replies beyond maxOutboundBytes close the socket in flush() */ },
+    close: (ws) => {
+      open.delete(ws);
+      const connection = ws.getUserData().connection;
+      if (connection === null) return;
+      connection.markClosed();
+      if (connection.session !== null) core.closeSession(connection.session);
+    },
+  });
+
+  app.get('/health', (res) => writeJson(res, '200 OK', hooks.health()));
+  app.get('/metrics', (res) => {
+    const text = hooks.metricsText();
+    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
+  });
+
+  const onCommand = (res: HttpResponse, req: HttpRequest, routeCommand: string | null): void => {
+    const key = requestKey(req);
+    readBody(res, config.maxFrameBytes, (body, tooLarge) => {
+      core.metrics.httpRequestsTotal++;
+      if (tooLarge) return writeError(res, ResultCode.FRAME_TOO_LARGE);
+      if (core.metrics.httpInFlight >= config.maxHttpInFlight) return writeError(res, ResultCode.BUSY);
+      const exchange = new HttpExchange(core, res);
+      res.onAborted(() => { exchange.aborted = true; });
+      const session = core.openSession(exchange);
+      if (session === null) return writeError(res, ResultCode.SHUTTING_DOWN);
+      exchange.session = session;
+      core.metrics.httpInFlight++;
+      if (key === null) return exchange.reply(ResultCode.NOT_AUTHENTICATED, 0, 0);
+      const authCode = core.authenticate(session, key);
+      if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        return exchange.reply(ResultCode.MALFORMED_JSON, 0, 0);
+      }
+      let command = routeCommand;
+      if (command === null) {
+        const named = typeof parsed === 'object' && parsed !== null ? (parsed as { command?: unknown }).command : undefined;
+        if (typeof named !== 'string') return exchange.reply(ResultCode.UNKNOWN_COMMAND, 0, 0);
+        command = named;
+      }
+      core.submitJson(session, command, parsed);
+      schedulePublish();
+    });
+  };
+  app.post('/v1/commands/:command', (res, req) => onCommand(res, req, req.getParameter(0)));
+  app.post('/v1/commands', (res, req) => onCommand(res, req, null));
+
+  app.post('/v1/principals', (res, req) => {
+    const key = requestKey(req);
+    readBody(res, config.maxFrameBytes, (body, tooLarge) => {
+      if (tooLarge) return writeError(res, ResultCode.FRAME_TOO_LARGE);
+      const caller = key === null ? null : core.principals.authenticate(key);
+      if (caller === null) return writeError(res, key === null ? ResultCode.NOT_AUTHENTICATED : ResultCode.BAD_CREDENTIALS);
+      if (!caller.admin) return writeError(res, ResultCode.ADMIN_REQUIRED);
+      let request: { name?: unknown; admin?: unknown };
+      try {
+        request = JSON.parse(body.toString('utf8')) as { name?: unknown; admin?: unknown };
+      } catch {
+        return writeError(res, ResultCode.MALFORMED_JSON);
+      }
+      if (typeof request !== 'object' || request === null || typeof request.name !== 'string') {
+        return writeError(res, ResultCode.MISSING_FIELD, 'name (string) is required');
+      }
+      try {
+        const added = core.principals.add(request.name, request.admin === true);
+        writeJson(res, '200 OK', { code: 0, name: 'OK', principal: added.principal, key: added.key });
+      } catch (error) {
+        writeError(res, ResultCode.INVALID_FIELD_VALUE, (error as Error).message);
+      }
+    });
+  });
+
+  app.any('/*', (res) => writeError(res, ResultCode.NOT_FOUND_ROUTE));
+
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+      if (listenSocket === false) {
+        reject(new Error(`WebSocket/HTTP listener could not bind ${host}:${port} (in use, or not permitted)`));
+        return;
+      }
+      resolve({
+        port: uws.us_socket_local_port(listenSocket as unknown as Parameters<typeof uws.us_socket_local_port>[0]),
+        close: () => {
+          uws.us_listen_socket_close(listenSocket);
+          for (const ws of [...open]) ws.close();
+        },
+      });
+    });
+  });
+}
+
+function requestKey(req: HttpRequest): string | null {
+  const auth = req.getHeader('authorization');
+  if (auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  const apiKey = req.getHeader('x-api-key');
+  return apiKey === '' ? null : apiKey;
+}
+
+/** Collects a request body (copying each chunk: uWS reuses them) up to `maxBytes`. */
+function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooLarge: boolean) => void): void {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let aborted = false;
+  let finished = false;
+  res.onAborted(() => { aborted = true; });
+  res.onData((chunk, isLast) => {
+    if (finished || aborted) return;
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      finished = true;
+      done(Buffer.alloc(0), true);
+      return;
+    }
+    chunks.push(Buffer.from(chunk.slice(0)));
+    if (isLast) {
+      finished = true;
+      done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), false);
+    }
+  });
+}
+
+function writeJson(res: HttpResponse, status: string, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.cork(() => res.writeStatus(status).writeHeader('content-type', JSON_HEADERS).end(text));
+}
+
+function writeError(res: HttpResponse, code: number, detail?: string): void {
+  const body: Record<string, unknown> = { code, name: resultName(code), message: resultMessage(code), sequence: 0 };
+  if (detail !== undefined) body.detail = detail;
+  writeJson(res, httpStatusFor(code), body);
+}
