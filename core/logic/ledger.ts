@@ -1,0 +1,201 @@
+/**
+ * Assets, accounts and balances. A balance cell is one (account, asset) pair split into `available`
+ * (spendable) and `reserved` (held for a resting order or a pending transfer). Cells are created on
+ * first credit (or when a command needs a place to credit) and never removed.
+ *
+ * Overflow is impossible by construction: DEPOSIT refuses to let an asset's total supply exceed
+ * 2^53-1, and every other command only moves existing units, so no balance can exceed the supply.
+ *
+ * Validation ladders (first failing rule wins):
+ *   CREATE_ASSET   admin · id != 0 · not exists (ASSET_EXISTS) · capacity (ASSETS_FULL)
+ *   CREATE_ACCOUNT id != 0 · owner fits u32 (INVALID_FIELD_VALUE) · owner = caller or admin
+ *                  (ADMIN_REQUIRED) · not exists (ACCOUNT_EXISTS) · capacity (ACCOUNTS_FULL)
+ *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
+ *                  · cell capacity (BALANCES_FULL)
+ *   WITHDRAW       admin · account · asset · amount > 0 · available >= amount (INSUFFICIENT_FUNDS)
+ *   TRANSFER       from account · to account · asset · caller owns from (NOT_OWNER) · from != to
+ *                  (SAME_ACCOUNT) · amount > 0 · available >= amount · cell capacity
+ *   GET_BALANCE    account · asset · caller owns the account (NOT_OWNER)
+ * "admin" is checked by the dispatcher for every admin command before its ladder.
+ */
+import { ResultCode } from '../../codec/result_codes.ts';
+import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { StateArena } from './state_arena.ts';
+import type { ApplyContext } from './apply_context.ts';
+import { isPositiveExact, MAX_EXACT } from './apply_context.ts';
+
+export class Ledger {
+  readonly assetIds: Float64Array;
+  /** Deposits minus withdrawals per asset (the invariant: equals the sum of its balances). */
+  readonly assetSupply: Float64Array;
+  readonly accountIds: Float64Array;
+  readonly accountOwner: Uint32Array;
+  readonly available: Float64Array;
+  readonly reserved: Float64Array;
+  readonly cellAccount: Int32Array;
+  readonly cellAsset: Int32Array;
+  /** [0] assets, [1] accounts, [2] cells in use. */
+  private readonly counts: Int32Array;
+  private readonly assetIndex: IdIndex;
+  private readonly accountIndex: IdIndex;
+  /** Key: account index + 1, tag: asset index. */
+  private readonly cellIndex: IdIndex;
+  readonly maxAssets: number;
+  readonly maxAccounts: number;
+  readonly maxBalances: number;
+
+  constructor(arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number) {
+    this.maxAssets = maxAssets;
+    this.maxAccounts = maxAccounts;
+    this.maxBalances = maxBalances;
+    this.assetIds = arena.f64('ledger.assetIds', maxAssets);
+    this.assetSupply = arena.f64('ledger.assetSupply', maxAssets);
+    this.accountIds = arena.f64('ledger.accountIds', maxAccounts);
+    this.accountOwner = arena.u32('ledger.accountOwner', maxAccounts);
+    this.available = arena.f64('ledger.available', maxBalances);
+    this.reserved = arena.f64('ledger.reserved', maxBalances);
+    this.cellAccount = arena.i32('ledger.cellAccount', maxBalances);
+    this.cellAsset = arena.i32('ledger.cellAsset', maxBalances);
+    this.counts = arena.i32('ledger.counts', 3);
+    this.assetIndex = new IdIndex(arena, 'ledger.assetIndex', maxAssets);
+    this.accountIndex = new IdIndex(arena, 'ledger.accountIndex', maxAccounts);
+    this.cellIndex = new IdIndex(arena, 'ledger.cellIndex', maxBalances);
+  }
+
+  get assetCount(): number {
+    return this.counts[0];
+  }
+  get accountCount(): number {
+    return this.counts[1];
+  }
+  get cellCount(): number {
+    return this.counts[2];
+  }
+
+  asset(assetId: number): number {
+    return assetId === 0 ? INDEX_NOT_FOUND : this.assetIndex.get(assetId, 0);
+  }
+
+  account(accountId: number): number {
+    return accountId === 0 ? INDEX_NOT_FOUND : this.accountIndex.get(accountId, 0);
+  }
+
+  /** The cell of (account, asset) or -1 when the account never held the asset. */
+  cell(accountIdx: number, assetIdx: number): number {
+    return this.cellIndex.get(accountIdx + 1, assetIdx);
+  }
+
+  /** The cell of (account, asset), created empty when missing; -1 when cell capacity is exhausted. */
+  ensureCell(accountIdx: number, assetIdx: number): number {
+    const found = this.cellIndex.get(accountIdx + 1, assetIdx);
+    if (found !== INDEX_NOT_FOUND) return found;
+    const cell = this.counts[2];
+    if (cell >= this.maxBalances) return INDEX_NOT_FOUND;
+    this.cellIndex.insert(accountIdx + 1, assetIdx, cell);
+    this.cellAccount[cell] = accountIdx;
+    this.cellAsset[cell] = assetIdx;
+    this.available[cell] = 0;
+    this.reserved[cell] = 0;
+    this.counts[2] = cell + 1;
+    return cell;
+  }
+
+  /** Whether the caller may spend from (or act for) the account: its owner, or an admin. */
+  mayAct(accountIdx: number, ctx: ApplyContext): boolean {
+    return ctx.admin || this.accountOwner[accountIdx] === ctx.principal;
+  }
+
+  createAsset(assetId: number): number {
+    if (assetId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.assetIndex.get(assetId, 0) !== INDEX_NOT_FOUND) return ResultCode.ASSET_EXISTS;
+    const idx = this.counts[0];
+    if (idx >= this.maxAssets) return ResultCode.ASSETS_FULL;
+    this.assetIndex.insert(assetId, 0, idx);
+    this.assetIds[idx] = assetId;
+    this.assetSupply[idx] = 0;
+    this.counts[0] = idx + 1;
+    return ResultCode.OK;
+  }
+
+  createAccount(accountId: number, ownerField: number, ctx: ApplyContext): number {
+    if (accountId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!(ownerField >= 0 && ownerField <= 0xffffffff && Math.floor(ownerField) === ownerField)) {
+      return ResultCode.INVALID_FIELD_VALUE;
+    }
+    const owner = ownerField === 0 ? ctx.principal : ownerField;
+    if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
+    if (this.accountIndex.get(accountId, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    const idx = this.counts[1];
+    if (idx >= this.maxAccounts) return ResultCode.ACCOUNTS_FULL;
+    this.accountIndex.insert(accountId, 0, idx);
+    this.accountIds[idx] = accountId;
+    this.accountOwner[idx] = owner;
+    this.counts[1] = idx + 1;
+    return ResultCode.OK;
+  }
+
+  /** On OK, `lastCell` is the cell credited. */
+  deposit(accountId: number, assetId: number, amount: number): number {
+    const account = this.account(accountId);
+    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const asset = this.asset(assetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    if (this.assetSupply[asset] + amount > MAX_EXACT) return ResultCode.BALANCE_OVERFLOW;
+    const cell = this.ensureCell(account, asset);
+    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    this.available[cell] += amount;
+    this.assetSupply[asset] += amount;
+    this.lastCell = cell;
+    return ResultCode.OK;
+  }
+
+  withdraw(accountId: number, assetId: number, amount: number): number {
+    const account = this.account(accountId);
+    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const asset = this.asset(assetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const cell = this.cell(account, asset);
+    if (cell === INDEX_NOT_FOUND || this.available[cell] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+    this.available[cell] -= amount;
+    this.assetSupply[asset] -= amount;
+    this.lastCell = cell;
+    return ResultCode.OK;
+  }
+
+  /** On OK, `lastCell` is the source cell. */
+  transfer(fromId: number, toId: number, assetId: number, amount: number, ctx: ApplyContext): number {
+    const from = this.account(fromId);
+    if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const to = this.account(toId);
+    if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const asset = this.asset(assetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!this.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
+    if (from === to) return ResultCode.SAME_ACCOUNT;
+    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const src = this.cell(from, asset);
+    if (src === INDEX_NOT_FOUND || this.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+    const dst = this.ensureCell(to, asset);
+    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    this.available[src] -= amount;
+    this.available[dst] += amount;
+    this.lastCell = src;
+    return ResultCode.OK;
+  }
+
+  /** On OK, `lastCell` is the cell or -1 when the account never held the asset (balance 0/0). */
+  getBalance(accountId: number, assetId: number, ctx: ApplyContext): number {
+    const account = this.account(accountId);
+    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const asset = this.asset(assetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!this.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
+    this.lastCell = this.cell(account, asset);
+    return ResultCode.OK;
+  }
+
+  /** Scratch output of the last successful command (not state). */
+  lastCell = -1;
+}

@@ -1,0 +1,39 @@
+/**
+ * Capacities of the business-logic state, validated up front: a bad value fails at start-up with a
+ * message naming the option and the accepted range, never later on the hot path.
+ */
+import type { LogicConfig } from './state_machine_api.ts';
+
+export const DEFAULT_LOGIC_CONFIG: LogicConfig = Object.freeze({
+  maxAssets: 1024,
+  maxAccounts: 1 << 20,
+  maxBalances: 1 << 21,
+  maxPendingTransfers: 1 << 18,
+  maxItems: 1 << 16,
+  maxEvents: 4096,
+  maxSeats: 1 << 20,
+  maxSymbols: 256,
+  maxOrders: 1 << 20,
+  maxPriceLevels: 1 << 16,
+  idempotencyWindow: 1 << 16,
+});
+
+/** Upper bound of every capacity: 2^28 entries keeps each table comfortably inside one ArrayBuffer. */
+export const MAX_CAPACITY = 1 << 28;
+
+const OPTIONS: readonly (keyof LogicConfig)[] = [
+  'maxAssets', 'maxAccounts', 'maxBalances', 'maxPendingTransfers', 'maxItems', 'maxEvents', 'maxSeats',
+  'maxSymbols', 'maxOrders', 'maxPriceLevels', 'idempotencyWindow',
+];
+
+/** Throws a RangeError naming the first invalid option; returns the config when every option is valid. */
+export function validateLogicConfig(config: LogicConfig): LogicConfig {
+  if (config === null || typeof config !== 'object') throw new TypeError('logic config must be an object');
+  for (const name of OPTIONS) {
+    const value: unknown = config[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY) {
+      throw new RangeError(`logic config: ${name} must be an integer between 1 and ${MAX_CAPACITY}, got ${String(value)}`);
+    }
+  }
+  return config;
+}

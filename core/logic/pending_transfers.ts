@@ -1,0 +1,131 @@
+/**
+ * Two-phase transfers: TRANSFER_RESERVE moves `amount` of the source's available balance to its
+ * reserved balance under a client-chosen transfer id; TRANSFER_POST then pays the destination all of
+ * it or part of it (the rest goes back to the source's available balance), or TRANSFER_VOID gives it
+ * all back. A posted or voided transfer stays known (TRANSFER_ALREADY_FINAL) and keeps its slot:
+ * maxPendingTransfers bounds the transfer ids ever reserved, not only the open ones.
+ *
+ * Validation ladders:
+ *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account · to account · asset
+ *                    · caller owns from (NOT_OWNER) · from != to · amount > 0 · available >= amount
+ *                    · destination cell capacity (BALANCES_FULL) · capacity (PENDING_TRANSFERS_FULL)
+ *   TRANSFER_POST    id known (TRANSFER_NOT_FOUND) · caller owns from · still pending
+ *                    (TRANSFER_ALREADY_FINAL) · amount integer >= 0 (0 = all) · amount <= reserved
+ *                    (POST_EXCEEDS_RESERVED)
+ *   TRANSFER_VOID    id known · caller owns from · still pending
+ */
+import { ResultCode } from '../../codec/result_codes.ts';
+import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { StateArena } from './state_arena.ts';
+import { type ApplyContext, isPositiveExact, MAX_EXACT } from './apply_context.ts';
+import type { Ledger } from './ledger.ts';
+
+export const TransferState = { PENDING: 1, POSTED: 2, VOIDED: 3 } as const;
+
+export class PendingTransfers {
+  readonly ids: Float64Array;
+  readonly amount: Float64Array;
+  readonly fromCell: Int32Array;
+  readonly toCell: Int32Array;
+  readonly fromAccount: Int32Array;
+  readonly state: Uint8Array;
+  private readonly counts: Int32Array;
+  private readonly index: IdIndex;
+  private readonly ledger: Ledger;
+  readonly capacity: number;
+  /** Scratch: the amount reserved, posted or released by the last successful command. */
+  lastAmount = 0;
+
+  constructor(arena: StateArena, ledger: Ledger, maxPendingTransfers: number) {
+    this.ledger = ledger;
+    this.capacity = maxPendingTransfers;
+    this.ids = arena.f64('transfers.ids', maxPendingTransfers);
+    this.amount = arena.f64('transfers.amount', maxPendingTransfers);
+    this.fromCell = arena.i32('transfers.fromCell', maxPendingTransfers);
+    this.toCell = arena.i32('transfers.toCell', maxPendingTransfers);
+    this.fromAccount = arena.i32('transfers.fromAccount', maxPendingTransfers);
+    this.state = arena.u8('transfers.state', maxPendingTransfers);
+    this.counts = arena.i32('transfers.count', 1);
+    this.index = new IdIndex(arena, 'transfers.index', maxPendingTransfers);
+  }
+
+  get count(): number {
+    return this.counts[0];
+  }
+
+  reserve(transferId: number, fromId: number, toId: number, assetId: number, amount: number, ctx: ApplyContext): number {
+    const ledger = this.ledger;
+    if (transferId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.index.get(transferId, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
+    const from = ledger.account(fromId);
+    if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const to = ledger.account(toId);
+    if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const asset = ledger.asset(assetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!ledger.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
+    if (from === to) return ResultCode.SAME_ACCOUNT;
+    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const src = ledger.cell(from, asset);
+    if (src === INDEX_NOT_FOUND || ledger.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+    const dst = ledger.ensureCell(to, asset);
+    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    const slot = this.counts[0];
+    if (slot >= this.capacity) return ResultCode.PENDING_TRANSFERS_FULL;
+    this.index.insert(transferId, 0, slot);
+    this.ids[slot] = transferId;
+    this.amount[slot] = amount;
+    this.fromCell[slot] = src;
+    this.toCell[slot] = dst;
+    this.fromAccount[slot] = from;
+    this.state[slot] = TransferState.PENDING;
+    this.counts[0] = slot + 1;
+    ledger.available[src] -= amount;
+    ledger.reserved[src] += amount;
+    this.lastAmount = amount;
+    return ResultCode.OK;
+  }
+
+  post(transferId: number, amount: number, ctx: ApplyContext): number {
+    const slot = transferId === 0 ? INDEX_NOT_FOUND : this.index.get(transferId, 0);
+    if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
+    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
+    if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
+    if (amount !== 0 && !isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const held = this.amount[slot];
+    if (amount > held || amount > MAX_EXACT) return ResultCode.POST_EXCEEDS_RESERVED;
+    const paid = amount === 0 ? held : amount;
+    const src = this.fromCell[slot];
+    const ledger = this.ledger;
+    ledger.reserved[src] -= held;
+    ledger.available[src] += held - paid;
+    ledger.available[this.toCell[slot]] += paid;
+    this.state[slot] = TransferState.POSTED;
+    this.lastAmount = paid;
+    return ResultCode.OK;
+  }
+
+  void(transferId: number, ctx: ApplyContext): number {
+    const slot = transferId === 0 ? INDEX_NOT_FOUND : this.index.get(transferId, 0);
+    if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
+    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
+    if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
+    const held = this.amount[slot];
+    const src = this.fromCell[slot];
+    this.ledger.reserved[src] -= held;
+    this.ledger.available[src] += held;
+    this.state[slot] = TransferState.VOIDED;
+    this.lastAmount = held;
+    return ResultCode.OK;
+  }
+
+  /** Reserved amount per cell still held by pending transfers (for invariant checks; allocates). */
+  reservedByCell(): Map<number, number> {
+    const held = new Map<number, number>();
+    for (let i = 0; i < this.counts[0]; i++) {
+      if (this.state[i] !== TransferState.PENDING) continue;
+      held.set(this.fromCell[i], (held.get(this.fromCell[i]) ?? 0) + this.amount[i]);
+    }
+    return held;
+  }
+}

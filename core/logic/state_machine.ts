@@ -1,0 +1,189 @@
+/**
+ * The business logic: applies input records in sequence and writes one result record per input.
+ *
+ * apply() is the hot path: it reads the header, answers a repeated idempotency id from the stored
+ * first result, checks the admin flag for admin commands, then runs the command's validation ladder
+ * (documented in each module) and, only when every rule passes, changes state. It never allocates,
+ * never reads a clock (time is the record's timestampUs) and never iterates an unordered collection.
+ *
+ * Precedence for every command: duplicate idempotency id (stored result) → ADMIN_REQUIRED for admin
+ * commands → the command's own ladder.
+ */
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import {
+  ADMIN_COMMANDS, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
+  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
+  CommandType, CreateAccount, CreateAsset, Deposit, GetBalance, READ_ONLY_COMMANDS, Transfer, TransferPost,
+  TransferReserve, TransferVoid,
+} from '../../codec/records/command_descriptor.ts';
+import {
+  AmountResult, BalanceResult, RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
+  RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
+  RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult,
+} from '../../codec/records/result_descriptor.ts';
+import { ResultCode } from '../../codec/result_codes.ts';
+import { ApplyContext } from './apply_context.ts';
+import { Idempotency } from './idempotency.ts';
+import { Ledger } from './ledger.ts';
+import { validateLogicConfig } from './logic_config.ts';
+import { PendingTransfers } from './pending_transfers.ts';
+import { StateArena } from './state_arena.ts';
+import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
+import type { LogicConfig, StateMachine, StateSection } from './state_machine_api.ts';
+
+export { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from './logic_config.ts';
+
+const COMMAND_TABLE_SIZE = 256;
+const KIND_READ_ONLY = 1;
+const KIND_ADMIN = 2;
+const COMMAND_KIND = new Uint8Array(COMMAND_TABLE_SIZE);
+for (const type of READ_ONLY_COMMANDS) COMMAND_KIND[type] |= KIND_READ_ONLY;
+for (const type of ADMIN_COMMANDS) COMMAND_KIND[type] |= KIND_ADMIN;
+
+export class LogicStateMachine implements StateMachine {
+  readonly arena = new StateArena();
+  readonly ledger: Ledger;
+  readonly transfers: PendingTransfers;
+  readonly idempotency: Idempotency;
+  readonly config: LogicConfig;
+  /** [0] last applied sequence (-1 before the first record). */
+  private readonly meta: Float64Array;
+  private readonly ctx = new ApplyContext();
+
+  constructor(config: LogicConfig) {
+    this.config = validateLogicConfig(config);
+    const arena = this.arena;
+    this.meta = arena.f64('meta', 1);
+    this.meta[0] = -1;
+    this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances);
+    this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
+    this.idempotency = new Idempotency(arena, config.idempotencyWindow);
+  }
+
+  get lastAppliedSequence(): number {
+    return this.meta[0];
+  }
+
+  apply(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number): number {
+    const f64 = cmd.f64;
+    const type = cmd.u16[(cmdBase + CMD_TYPE_OFFSET) >>> 1];
+    const flags = cmd.u16[(cmdBase + CMD_FLAGS_OFFSET) >>> 1];
+    const sequence = f64[(cmdBase + CMD_SEQUENCE_OFFSET) >>> 3];
+    const principal = cmd.u32[(cmdBase + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
+    const idempotencyId = f64[(cmdBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3];
+    const kind = type < COMMAND_TABLE_SIZE ? COMMAND_KIND[type] : 0;
+    const ctx = this.ctx;
+    ctx.reset(principal, (flags & CMD_FLAG_ADMIN) !== 0, sequence, f64[(cmdBase + CMD_TIMESTAMP_US_OFFSET) >>> 3]);
+    this.meta[0] = sequence;
+
+    const remember = idempotencyId !== 0 && (kind & KIND_READ_ONLY) === 0;
+    if (remember) {
+      const slot = this.idempotency.find(principal, idempotencyId);
+      if (slot >= 0) {
+        return this.idempotency.replay(slot, out, outBase, sequence,
+          cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2], f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3]);
+      }
+    }
+
+    const code = (kind & KIND_ADMIN) !== 0 && !ctx.admin
+      ? ResultCode.ADMIN_REQUIRED
+      : this.dispatch(type, cmd, cmdBase, out, outBase);
+    const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
+
+    const o32 = out.u32;
+    o32[(outBase + RES_LENGTH_OFFSET) >>> 2] = length;
+    out.u16[(outBase + RES_COMMAND_TYPE_OFFSET) >>> 1] = type;
+    out.u16[(outBase + RES_CODE_OFFSET) >>> 1] = code;
+    out.f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = sequence;
+    o32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2];
+    o32[(outBase + RES_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
+    out.f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3];
+    o32[(outBase + RES_FLAGS_OFFSET) >>> 2] = ctx.resultFlags;
+    out.i32[(outBase + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = ctx.failedLeg;
+
+    if (remember) this.idempotency.remember(principal, idempotencyId, out, outBase);
+    return length;
+  }
+
+  private dispatch(type: number, cmd: RecordBuffer, b: number, out: RecordBuffer, o: number): number {
+    const f = cmd.f64;
+    const ctx = this.ctx;
+    const ledger = this.ledger;
+    switch (type) {
+      case CommandType.CREATE_ASSET:
+        return ledger.createAsset(f[(b + CreateAsset.ASSET_ID) >>> 3]);
+      case CommandType.CREATE_ACCOUNT:
+        return ledger.createAccount(f[(b + CreateAccount.ACCOUNT_ID) >>> 3], f[(b + CreateAccount.OWNER_PRINCIPAL_ID) >>> 3], ctx);
+      case CommandType.DEPOSIT:
+        return this.balanceBody(ledger.deposit(f[(b + Deposit.ACCOUNT_ID) >>> 3], f[(b + Deposit.ASSET_ID) >>> 3],
+          f[(b + Deposit.AMOUNT) >>> 3]), out, o);
+      case CommandType.WITHDRAW:
+        return this.balanceBody(ledger.withdraw(f[(b + Deposit.ACCOUNT_ID) >>> 3], f[(b + Deposit.ASSET_ID) >>> 3],
+          f[(b + Deposit.AMOUNT) >>> 3]), out, o);
+      case CommandType.TRANSFER:
+        return this.balanceBody(ledger.transfer(f[(b + Transfer.FROM_ACCOUNT_ID) >>> 3], f[(b + Transfer.TO_ACCOUNT_ID) >>> 3],
+          f[(b + Transfer.ASSET_ID) >>> 3], f[(b + Transfer.AMOUNT) >>> 3], ctx), out, o);
+      case CommandType.GET_BALANCE:
+        return this.balanceBody(ledger.getBalance(f[(b + GetBalance.ACCOUNT_ID) >>> 3], f[(b + GetBalance.ASSET_ID) >>> 3], ctx), out, o);
+      case CommandType.TRANSFER_RESERVE:
+        return this.amountBody(this.transfers.reserve(f[(b + TransferReserve.TRANSFER_ID) >>> 3],
+          f[(b + TransferReserve.FROM_ACCOUNT_ID) >>> 3], f[(b + TransferReserve.TO_ACCOUNT_ID) >>> 3],
+          f[(b + TransferReserve.ASSET_ID) >>> 3], f[(b + TransferReserve.AMOUNT) >>> 3], ctx), out, o);
+      case CommandType.TRANSFER_POST:
+        return this.amountBody(this.transfers.post(f[(b + TransferPost.TRANSFER_ID) >>> 3], f[(b + TransferPost.AMOUNT) >>> 3], ctx), out, o);
+      case CommandType.TRANSFER_VOID:
+        return this.amountBody(this.transfers.void(f[(b + TransferVoid.TRANSFER_ID) >>> 3], ctx), out, o);
+      case CommandType.SNAPSHOT:
+        out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.sequence;
+        ctx.resultBytes = SnapshotResult.BYTES;
+        return ResultCode.OK;
+      case CommandType.GET_STATE_HASH:
+        computeStateHash(this.arena.list());
+        out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;
+        out.u32[(o + StateHashResult.HASH_LOW_U32) >>> 2] = stateHashOut.low;
+        ctx.resultBytes = StateHashResult.BYTES;
+        return ResultCode.OK;
+      default:
+        return ResultCode.UNKNOWN_COMMAND;
+    }
+  }
+
+  private balanceBody(code: number, out: RecordBuffer, o: number): number {
+    if (code !== ResultCode.OK) return code;
+    const cell = this.ledger.lastCell;
+    out.f64[(o + BalanceResult.AVAILABLE) >>> 3] = cell < 0 ? 0 : this.ledger.available[cell];
+    out.f64[(o + BalanceResult.RESERVED) >>> 3] = cell < 0 ? 0 : this.ledger.reserved[cell];
+    this.ctx.resultBytes = BalanceResult.BYTES;
+    return code;
+  }
+
+  private amountBody(code: number, out: RecordBuffer, o: number): number {
+    if (code !== ResultCode.OK) return code;
+    out.f64[(o + AmountResult.AMOUNT) >>> 3] = this.transfers.lastAmount;
+    this.ctx.resultBytes = AmountResult.BYTES;
+    return code;
+  }
+
+  stateHash(): string {
+    // The meta section (last applied sequence) is part of the state: a replay stopped early differs.
+    computeStateHash(this.arena.list());
+    return stateHashHex(stateHashOut.high, stateHashOut.low);
+  }
+
+  exportState(): StateSection[] {
+    return this.arena.exportSections();
+  }
+
+  importState(sections: readonly StateSection[]): void {
+    this.arena.importSections(sections);
+  }
+
+  memoryReport(): { name: string; bytes: number }[] {
+    return this.arena.memoryReport();
+  }
+}
+
+/** The engine's logic worker and the replay code call exactly this. */
+export function createStateMachine(config: LogicConfig): LogicStateMachine {
+  return new LogicStateMachine(config);
+}
