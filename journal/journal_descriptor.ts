@@ -27,8 +27,10 @@
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
  * The CRC covers the record, whose own first field is its length: a damaged frameBytes is caught by
- * frameBytes != 8 + lengthBytes, a damaged record by the CRC. Sequences increase strictly through a
- * segment and across segments; they may skip numbers (read-only commands are not journaled).
+ * frameBytes != 8 + lengthBytes, a damaged record by the CRC. Sequences are contiguous through a
+ * segment and across segments: every record of the input ring is journaled, read-only ones included,
+ * because applying a read-only command still moves the state's last-applied sequence (part of the
+ * state hash), and because a gap can then only mean lost data.
  *
  * Files: `<dataDir>/journal/<firstSequence, 20 digits>.journal`, rolled when the next frame would
  * take the segment past JournalOptions.segmentBytes. A segment is created when its first frame is

@@ -56,8 +56,11 @@ export class SegmentReader {
   reason = '';
   private nextOffset = 0;
 
-  /** Reads the whole file; `previousSequence` is the last good sequence before this segment. */
-  load(path: string, previousSequence = -1): HeaderStatus {
+  /**
+   * Reads the whole file. Sequences are contiguous: the first frame must carry `previousSequence + 1`
+   * (the segment's first sequence, as the caller knows it from the name or the segment before).
+   */
+  load(path: string, previousSequence: number): HeaderStatus {
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
@@ -139,8 +142,8 @@ export class SegmentReader {
       return FrameStatus.BAD;
     }
     const sequence = b.f64[(recordBase + CMD_SEQUENCE_OFFSET) >>> 3];
-    if (!(sequence > this.lastSequence) || !Number.isSafeInteger(sequence) || sequence < this.firstSequence) {
-      this.reason = `sequence ${sequence} out of order after ${this.lastSequence}`;
+    if (sequence !== this.lastSequence + 1) {
+      this.reason = `sequence ${sequence} does not follow ${this.lastSequence}`;
       return FrameStatus.BAD;
     }
     this.recordBase = recordBase;
@@ -150,10 +153,20 @@ export class SegmentReader {
     return FrameStatus.OK;
   }
 
-  /** End offset of the frame at frameOffset as its length field claims (for torn-tail decisions). */
-  claimedFrameEnd(): number {
-    if (this.fileBytes - this.frameOffset < FRAME_HEADER_BYTES) return this.fileBytes;
-    return this.frameOffset + this.buffer.u32[(this.frameOffset + FRAME_BYTES_OFFSET) >>> 2];
+  /**
+   * Whether the refused frame at frameOffset looks like the end of an interrupted append: it is the
+   * last thing in the file (its claimed end reaches the end of the file, or only zeroes follow it), or
+   * the file is zeroes from here on. A frame with good frames after it is corruption, not a torn tail.
+   */
+  looksLikeTornTail(): boolean {
+    const offset = this.frameOffset;
+    if (this.fileBytes - offset < FRAME_HEADER_BYTES) return true;
+    const frameBytes = this.buffer.u32[(offset + FRAME_BYTES_OFFSET) >>> 2];
+    if (frameBytes >= FRAME_MIN_BYTES && frameBytes <= FRAME_MAX_BYTES && (frameBytes & 7) === 0) {
+      const end = offset + frameBytes;
+      return end >= this.fileBytes || this.zeroFrom(end);
+    }
+    return this.zeroFrom(offset);
   }
 
   /** True when every byte from `offset` to the end of the file is zero (a tail the OS never filled). */

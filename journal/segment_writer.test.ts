@@ -84,7 +84,7 @@ describe('SegmentWriter + SegmentReader', () => {
     writeRecords(10);
     const [seg] = listSegments(dataDir);
     const reader = new SegmentReader();
-    reader.load(seg.path);
+    reader.load(seg.path, -1);
     const frameBytes = FRAME_HEADER_BYTES + Deposit.BYTES;
     // Flip a body byte of the 5th frame in the loaded copy.
     reader.buffer.bytes[SEGMENT_HEADER_BYTES + 4 * frameBytes + FRAME_HEADER_BYTES + Deposit.AMOUNT] ^= 0x40;

@@ -71,7 +71,7 @@ export class SegmentWriter {
     if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (lengthBytes & 7) !== 0 || (base & 7) !== 0) {
       throw new RangeError(`journal: record at base=${base} has invalid lengthBytes=${lengthBytes} (sequence=${sequence})`);
     }
-    if (!(sequence > this.lastSequence)) {
+    if (this.lastSequence >= 0 ? sequence !== this.lastSequence + 1 : !(Number.isSafeInteger(sequence) && sequence >= 0)) {
       throw new RangeError(`journal: sequence ${sequence} does not follow the last journaled sequence ${this.lastSequence}`);
     }
     if (this.fd < 0 || this.segmentBytes + frameBytes > this.segmentBytesMax) this.roll(sequence);

@@ -1,0 +1,186 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, rmSync, statSync, truncateSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { recoverState, JournalCorruptError } from './recovery.ts';
+import { journalWorkload, freshStateMachine } from './testing/journal_fixture.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
+import { SEGMENT_HEADER_BYTES, SEGMENT_MIN_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
+
+let dataDir = '';
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ringline-recovery-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Byte offsets of every frame in a segment file. */
+function frameOffsets(path: string): number[] {
+  const file = readFileSync(path);
+  const offsets: number[] = [];
+  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) offsets.push(o);
+  return offsets;
+}
+
+describe('recoverState', () => {
+  it('creates a missing data directory and reports an empty state', () => {
+    const dir = join(dataDir, 'new', 'nested');
+    const report = recoverState(freshStateMachine(), { dataDir: dir, repair: false });
+    expect(report).toMatchObject({ lastSequence: -1, snapshotSequence: -1, replayedCount: 0, truncatedBytes: 0, warnings: [] });
+    expect(statSync(dir).isDirectory()).toBe(true);
+  });
+
+  it('refuses a data directory path that is not a directory, naming it', () => {
+    const file = join(dataDir, 'plain-file');
+    writeFileSync(file, 'x');
+    expect(() => recoverState(freshStateMachine(), { dataDir: file, repair: false })).toThrow(`data directory ${file} is not a directory`);
+  });
+
+  it('a full replay reproduces the live state hash across several segments', () => {
+    const { live } = journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    expect(listSegments(dataDir).length).toBeGreaterThan(2);
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: false });
+    expect(report).toMatchObject({ lastSequence: 2999, snapshotSequence: -1, replayedCount: 3000, warnings: [] });
+    expect(sm.stateHash()).toBe(live.stateHash());
+    expect(sm.lastAppliedSequence).toBe(2999);
+  });
+
+  it('truncates a torn tail (cut mid-record) with a warning naming bytes and the last good sequence, then serves', () => {
+    const { hashes } = journalWorkload(dataDir, 0, 500, { hashAt: [498] });
+    const [segment] = listSegments(dataDir);
+    const offsets = frameOffsets(segment.path);
+    const size = statSync(segment.path).size;
+    const cut = offsets[499] + 20; // inside the last record (sequence 499)
+    truncateSync(segment.path, cut);
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: false });
+    expect(report.lastSequence).toBe(498);
+    expect(report.truncatedBytes).toBe(20);
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]).toMatch(/torn tail: frame of \d+ bytes cut short .* offset \d+, after sequence 498; truncated 20 bytes; last good sequence 498/);
+    expect(statSync(segment.path).size).toBe(offsets[499]);
+    expect(sm.stateHash()).toBe(hashes.get(498));
+    expect(size).toBeGreaterThan(cut);
+    // The journal is clean now and the engine continues at 499.
+    journalWorkload(dataDir, 499, 600, { live: sm });
+    const again = freshStateMachine();
+    expect(recoverState(again, { dataDir, repair: false })).toMatchObject({ lastSequence: 599, warnings: [] });
+    expect(again.stateHash()).toBe(sm.stateHash());
+  });
+
+  it('treats a last frame with a bad CRC and a zero-filled tail as torn', () => {
+    journalWorkload(dataDir, 0, 100);
+    const [segment] = listSegments(dataDir);
+    const file = readFileSync(segment.path);
+    file[file.length - 3] ^= 0xff; // inside the last frame
+    writeFileSync(segment.path, Buffer.concat([file, Buffer.alloc(4096)]));
+    const report = recoverState(freshStateMachine(), { dataDir, repair: false });
+    expect(report.lastSequence).toBe(98);
+    expect(report.warnings[0]).toMatch(/torn tail/);
+  });
+
+  it('refuses corruption before the tail with file, offset and sequence; --repair truncates there and starts', () => {
+    const { hashes } = journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [199] });
+    const segments = listSegments(dataDir);
+    const first = segments[0];
+    const offsets = frameOffsets(first.path);
+    const file = readFileSync(first.path);
+    file[offsets[200] + 60] ^= 0x01; // a body byte of sequence 200
+    writeFileSync(first.path, file);
+
+    let error: unknown;
+    try {
+      recoverState(freshStateMachine(), { dataDir, repair: false });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JournalCorruptError);
+    const corrupt = error as JournalCorruptError;
+    expect(corrupt.message).toContain(`file ${first.path}, offset ${offsets[200]}, after sequence 199`);
+    expect(corrupt.message).toMatch(/CRC mismatch.*--repair/);
+    expect(corrupt).toMatchObject({ file: first.path, offset: offsets[200], lastGoodSequence: 199 });
+    expect(listSegments(dataDir).length).toBe(segments.length); // nothing touched without repair
+
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: true });
+    expect(report.lastSequence).toBe(199);
+    expect(report.warnings[0]).toMatch(new RegExp(`journal repair: CRC mismatch .*removed ${segments.length - 1} later segment`));
+    expect(sm.stateHash()).toBe(hashes.get(199));
+    expect(listSegments(dataDir).map((s) => s.path)).toEqual([first.path]);
+    expect(recoverState(freshStateMachine(), { dataDir, repair: false }).warnings).toEqual([]);
+  });
+
+  it('refuses a missing middle segment as a sequence gap', () => {
+    journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    const segments = listSegments(dataDir);
+    rmSync(segments[1].path);
+    expect(() => recoverState(freshStateMachine(), { dataDir, repair: false }))
+      .toThrow(new RegExp(`sequence gap: the segment starts at ${segments[2].firstSequence} but the journal before it ends at ${segments[1].firstSequence - 1}`));
+  });
+
+  it('snapshot + tail replay gives the same state hash as a full replay, reading fewer segments', () => {
+    const { live, hashes } = journalWorkload(dataDir, 0, 1500, { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [1199] });
+    // The snapshot the engine would take at 1199: rebuild that state by replaying up to it.
+    const atSnapshot = freshStateMachine();
+    recoverState(atSnapshot, { dataDir, repair: false, toSequence: 1199, readOnly: true });
+    expect(atSnapshot.stateHash()).toBe(hashes.get(1199));
+    writeSnapshotFile(dataDir, 1199, atSnapshot.exportState(), atSnapshot.stateHash());
+    journalWorkload(dataDir, 1500, 3000, { live, journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+
+    const full = freshStateMachine();
+    const fullReport = recoverState(full, { dataDir, repair: false, useSnapshots: false });
+    const fromSnapshot = freshStateMachine();
+    const report = recoverState(fromSnapshot, { dataDir, repair: false });
+    expect(report).toMatchObject({ snapshotSequence: 1199, lastSequence: 2999, replayedCount: 1800, warnings: [] });
+    expect(fullReport.replayedCount).toBe(3000);
+    expect(report.segmentsRead).toBeLessThan(fullReport.segmentsRead);
+    expect(fromSnapshot.stateHash()).toBe(full.stateHash());
+    expect(full.stateHash()).toBe(live.stateHash());
+  });
+
+  it('falls back to an older snapshot when the newest is damaged, with a warning', () => {
+    const { live } = journalWorkload(dataDir, 0, 800);
+    for (const at of [299, 599]) {
+      const sm = freshStateMachine();
+      recoverState(sm, { dataDir, repair: false, toSequence: at, readOnly: true });
+      writeSnapshotFile(dataDir, at, sm.exportState(), sm.stateHash());
+    }
+    const newest = listSnapshots(dataDir)[1].path;
+    const file = readFileSync(newest);
+    file[file.length - 100] ^= 0x10;
+    writeFileSync(newest, file);
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: false });
+    expect(report.snapshotSequence).toBe(299);
+    expect(report.warnings[0]).toMatch(/skipped snapshot .*00000000000000000599\.snapshot: .*CRC mismatch/);
+    expect(sm.stateHash()).toBe(live.stateHash());
+  });
+
+  it('refuses a journal whose beginning is gone when no snapshot covers it', () => {
+    journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    rmSync(listSegments(dataDir)[0].path);
+    expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/starts at sequence \d+ and no valid snapshot covers/);
+  });
+
+  it('removes an empty newest segment left by a crash before its first write', () => {
+    journalWorkload(dataDir, 0, 100);
+    const empty = join(dataDir, 'journal', '00000000000000000100.journal');
+    writeFileSync(empty, Buffer.alloc(0));
+    const report = recoverState(freshStateMachine(), { dataDir, repair: false });
+    expect(report.lastSequence).toBe(99);
+    expect(existsSync(empty)).toBe(false);
+    expect(report.warnings[0]).toMatch(/torn tail: segment header is cut short/);
+  });
+
+  it('read-only mode reports a torn tail without truncating', () => {
+    journalWorkload(dataDir, 0, 100);
+    const [segment] = listSegments(dataDir);
+    const size = statSync(segment.path).size;
+    truncateSync(segment.path, size - 5);
+    const report = recoverState(freshStateMachine(), { dataDir, repair: false, readOnly: true });
+    expect(report.lastSequence).toBe(98);
+    expect(report.warnings[0]).toMatch(/read-only: nothing truncated/);
+    expect(statSync(segment.path).size).toBe(size - 5);
+  });
+});

@@ -1,0 +1,288 @@
+/**
+ * Recovery at start (and the engine of the replay CLI): load the newest valid snapshot, then replay
+ * the journal after it through the same business logic, checking every frame.
+ *
+ * What it does with damage, by where the damage is:
+ *   - a torn tail (the last segment ends inside a frame, its last frame fails its CRC, or it ends in
+ *     zeroes): the tail is truncated with a warning naming the bytes dropped and the last good sequence;
+ *     that is what a crash in the middle of an append leaves, and none of it was acknowledged.
+ *   - anything else (a bad frame with good frames after it, a damaged closed segment, a missing
+ *     stretch of sequences): an Error naming the file, the offset and the sequence; start-up stops.
+ *     With `repair: true` the journal is truncated there instead (later segments removed) with a warning.
+ *   - a snapshot that fails its checks: a warning, and the next older snapshot is tried.
+ *
+ * Synchronous: it runs in the logic worker before the engine serves, and in the replay CLI. Per record
+ * it allocates nothing: frames are read in place from a reused segment buffer.
+ */
+import { accessSync, constants, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
+import type { StateMachine, StateSection } from '../core/logic/state_machine_api.ts';
+import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
+import { fsyncDirectory, journalDir, listSegments, type SegmentFile } from '../journal/segment_files.ts';
+import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
+
+export interface RecoveryReport {
+  /** The last sequence in the recovered state (journal or snapshot), -1 when there is nothing. */
+  readonly lastSequence: number;
+  /** Sequence of the snapshot loaded, -1 when none was. */
+  readonly snapshotSequence: number;
+  readonly snapshotPath: string;
+  /** Journal records applied after the snapshot. */
+  readonly replayedCount: number;
+  /** Bytes cut from a torn tail (or, with repair, from the corruption on). */
+  readonly truncatedBytes: number;
+  readonly warnings: string[];
+  readonly segmentsRead: number;
+  readonly durationMs: number;
+}
+
+export interface RecoveryOptions {
+  readonly dataDir: string;
+  /** Truncate the journal at a corruption before the tail instead of refusing to start. */
+  readonly repair: boolean;
+  /** Stop after this sequence (replay --to). Default: everything. */
+  readonly toSequence?: number;
+  /** Change no file: a torn tail is reported, not truncated (the replay CLI). Default false. */
+  readonly readOnly?: boolean;
+  /** Start from the newest valid snapshot (default) or replay the whole journal (false). */
+  readonly useSnapshots?: boolean;
+  /** Called after each record is applied with the input and its result (replay --print). */
+  readonly onApplied?: (cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number) => void;
+  /** Called once, just before the first record after `sequence` is applied (or at the end). */
+  readonly checkpoint?: { readonly sequence: number; readonly reached: (sm: StateMachine) => void };
+}
+
+export class JournalCorruptError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly offset: number,
+    readonly lastGoodSequence: number,
+  ) {
+    super(message);
+    this.name = 'JournalCorruptError';
+  }
+}
+
+export function recoverState(sm: StateMachine, options: RecoveryOptions): RecoveryReport {
+  const started = performance.now();
+  const { dataDir } = options;
+  const readOnly = options.readOnly === true;
+  const toSequence = options.toSequence ?? Number.MAX_SAFE_INTEGER;
+  prepareDataDir(dataDir, readOnly);
+  const warnings: string[] = [];
+
+  // 1. The newest snapshot that reads back whole and reproduces its own state hash.
+  let snapshotSequence = -1;
+  let snapshotPath = '';
+  if (options.useSnapshots !== false) {
+    const snapshots = listSnapshots(dataDir).filter((s) => s.sequence <= toSequence).reverse();
+    let pristine: StateSection[] | null = null;
+    for (const candidate of snapshots) {
+      try {
+        const loaded = readSnapshotFile(candidate.path);
+        pristine ??= sm.exportState();
+        sm.importState(loaded.sections);
+        const hash = sm.stateHash();
+        if (hash !== loaded.stateHash) throw new Error(`snapshot ${candidate.path}: state hash ${hash} != recorded ${loaded.stateHash}`);
+        snapshotSequence = loaded.sequence;
+        snapshotPath = candidate.path;
+        break;
+      } catch (error) {
+        warnings.push(`recovery: skipped snapshot ${candidate.path}: ${(error as Error).message}`);
+      }
+    }
+    if (snapshotSequence < 0 && pristine !== null) sm.importState(pristine);
+  }
+
+  // 2. The journal after it.
+  const segments = listSegments(dataDir);
+  let first = 0;
+  while (first + 1 < segments.length && segments[first + 1].firstSequence - 1 <= snapshotSequence) first++;
+  if (segments.length > 0 && snapshotSequence < 0 && segments[0].firstSequence !== 0) {
+    throw new JournalCorruptError(
+      `journal ${segments[0].path} starts at sequence ${segments[0].firstSequence} and no valid snapshot covers ` +
+        `the sequences before it` + snapshotWarnings(warnings),
+      segments[0].path, 0, -1);
+  }
+  const replay = new JournalReplay(sm, options, warnings, readOnly, snapshotSequence, toSequence);
+  replay.run(segments, first);
+  if (options.checkpoint !== undefined && !replay.checkpointDone) options.checkpoint.reached(sm);
+
+  return {
+    lastSequence: Math.max(snapshotSequence, replay.lastSequence),
+    snapshotSequence,
+    snapshotPath,
+    replayedCount: replay.replayedCount,
+    truncatedBytes: replay.truncatedBytes,
+    warnings,
+    segmentsRead: replay.segmentsRead,
+    durationMs: performance.now() - started,
+  };
+}
+
+function snapshotWarnings(warnings: readonly string[]): string {
+  return warnings.length > 0 ? ` (${warnings.join('; ')})` : '';
+}
+
+function prepareDataDir(dataDir: string, readOnly: boolean): void {
+  let exists = true;
+  try {
+    if (!statSync(dataDir).isDirectory()) throw new Error(`data directory ${dataDir} is not a directory`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    exists = false;
+  }
+  if (!exists) {
+    if (readOnly) throw new Error(`data directory ${dataDir} does not exist`);
+    mkdirSync(dataDir, { recursive: true });
+  }
+  try {
+    accessSync(dataDir, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch {
+    throw new Error(`data directory ${dataDir} is not ${readOnly ? 'readable' : 'readable and writable'} by this process`);
+  }
+}
+
+class JournalReplay {
+  private readonly reader = new SegmentReader();
+  private readonly out: RecordBuffer = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
+  lastSequence = -1;
+  replayedCount = 0;
+  truncatedBytes = 0;
+  segmentsRead = 0;
+  checkpointDone = false;
+  /** How the last segment's frame walk ended. */
+  private lastStatus: FrameStatus = FrameStatus.END;
+
+  constructor(
+    private readonly sm: StateMachine,
+    private readonly options: RecoveryOptions,
+    private readonly warnings: string[],
+    private readonly readOnly: boolean,
+    private readonly snapshotSequence: number,
+    private readonly toSequence: number,
+  ) {}
+
+  run(segments: readonly SegmentFile[], first: number): void {
+    const reader = this.reader;
+    let previous = -1;
+    for (let k = first; k < segments.length; k++) {
+      const segment = segments[k];
+      const isLast = k === segments.length - 1;
+      if (previous >= 0 && segment.firstSequence !== previous + 1) {
+        this.damaged(segments, k, SEGMENT_HEADER_BYTES, previous,
+          `sequence gap: the segment starts at ${segment.firstSequence} but the journal before it ends at ${previous}`, false);
+        return;
+      }
+      const header = reader.load(segment.path, segment.firstSequence - 1);
+      this.segmentsRead++;
+      if (header !== HeaderStatus.OK || reader.firstSequence !== segment.firstSequence) {
+        const reason = header === HeaderStatus.OK
+          ? `header says first sequence ${reader.firstSequence}, the name says ${segment.firstSequence}` : reader.reason;
+        this.damaged(segments, k, 0, previous, reason, isLast && header === HeaderStatus.SHORT);
+        return;
+      }
+      if (this.applyFrames()) return; // stopped at toSequence
+      const status = this.lastStatus;
+      if (status !== FrameStatus.END) {
+        const torn = isLast && (status === FrameStatus.INCOMPLETE || reader.looksLikeTornTail());
+        this.damaged(segments, k, reader.frameOffset, reader.lastSequence, reader.reason, torn);
+        return;
+      }
+      if (reader.lastSequence >= segment.firstSequence) previous = reader.lastSequence;
+      else if (!isLast) {
+        this.damaged(segments, k, SEGMENT_HEADER_BYTES, previous, 'closed segment holds no records', false);
+        return;
+      } else if (!this.readOnly) {
+        // An empty newest segment (crash between creating it and writing its first batch): the
+        // journaler will create it again under the same name, so it goes now.
+        this.removeFile(segment.path);
+        this.warnings.push(`recovery: removed empty journal segment ${segment.path}`);
+      }
+    }
+  }
+
+  /** Applies good frames of the loaded segment; true when toSequence was reached. */
+  private applyFrames(): boolean {
+    const reader = this.reader;
+    const sm = this.sm;
+    const out = this.out;
+    const after = this.snapshotSequence;
+    const to = this.toSequence;
+    const onApplied = this.options.onApplied;
+    const checkpoint = this.options.checkpoint;
+    let status: FrameStatus;
+    while ((status = reader.next()) === FrameStatus.OK) {
+      const sequence = reader.sequence;
+      if (sequence <= after) continue;
+      if (sequence > to) return true;
+      if (checkpoint !== undefined && !this.checkpointDone && sequence > checkpoint.sequence) {
+        this.checkpointDone = true;
+        checkpoint.reached(sm);
+      }
+      if (this.lastSequence < 0 && after >= 0 && sequence !== after + 1) {
+        throw new JournalCorruptError(
+          `journal ${reader.path}: the first record after snapshot sequence ${after} is ${sequence}: ` +
+            `sequences ${after + 1}..${sequence - 1} are missing`, reader.path, reader.frameOffset, after);
+      }
+      sm.apply(reader.buffer, reader.recordBase, out, 0);
+      if (onApplied !== undefined) onApplied(reader.buffer, reader.recordBase, out, 0);
+      this.lastSequence = sequence;
+      this.replayedCount++;
+    }
+    this.lastStatus = status;
+    return false;
+  }
+
+  /**
+   * Damage in segment k at `offset`. A torn tail is truncated (or reported when read-only);
+   * corruption throws unless repair, which truncates there and removes every later segment.
+   */
+  private damaged(segments: readonly SegmentFile[], k: number, offset: number, lastGood: number, reason: string, torn: boolean): void {
+    const segment = segments[k];
+    const fileBytes = statSync(segment.path).size;
+    const later = segments.slice(k + 1);
+    const laterBytes = later.reduce((sum, s) => sum + statSync(s.path).size, 0);
+    const cutBytes = Math.max(0, fileBytes - offset) + laterBytes;
+    const where = `file ${segment.path}, offset ${offset}, after sequence ${lastGood}`;
+    if (!torn && !this.options.repair) {
+      throw new JournalCorruptError(
+        `journal corrupt: ${reason} in ${where} (the sequence that follows, ${lastGood + 1}, cannot be read); ` +
+          `${cutBytes} bytes from there on${later.length > 0 ? ` including ${later.length} later segment(s)` : ''} ` +
+          `would be lost. Start with --repair to truncate the journal there.`,
+        segment.path, offset, lastGood);
+    }
+    const what = torn ? 'torn tail' : 'repair';
+    if (this.readOnly) {
+      this.warnings.push(`journal ${what}: ${reason} in ${where}; ${cutBytes} bytes not replayed (read-only: nothing truncated)`);
+      return;
+    }
+    if (offset <= SEGMENT_HEADER_BYTES && (torn || lastGood < segment.firstSequence)) this.removeFile(segment.path);
+    else this.truncate(segment.path, offset);
+    for (const s of later) this.removeFile(s.path);
+    this.truncatedBytes += cutBytes;
+    this.warnings.push(
+      `journal ${what}: ${reason} in ${where}; truncated ${cutBytes} bytes` +
+        `${later.length > 0 ? ` and removed ${later.length} later segment(s)` : ''}; last good sequence ${lastGood}`,
+    );
+  }
+
+  private truncate(path: string, bytes: number): void {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, bytes);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private removeFile(path: string): void {
+    unlinkSync(path);
+    fsyncDirectory(journalDir(this.options.dataDir));
+  }
+}
