@@ -1,0 +1,10 @@
+/** A client connection that carries whole messages both ways (TCP frames or WebSocket messages). */
+export interface ClientTransport {
+  /** Sends several messages at once (one write on TCP, one corked burst on WebSocket). */
+  sendBatch(messages: readonly Uint8Array[]): void;
+  /** Called with each whole message received. */
+  onMessage: (message: Uint8Array) => void;
+  /** Called once when the connection ends, whatever the reason. */
+  onClose: (reason: string) => void;
+  close(): void;
+}
