@@ -1,0 +1,179 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { createServer, type Server, type Socket } from 'node:net';
+import * as flatbuffers from 'flatbuffers';
+import { Request } from '../../codec/generated/ringline/wire/request.ts';
+import { Response } from '../../codec/generated/ringline/wire/response.ts';
+import { Command } from '../../codec/generated/ringline/wire/command.ts';
+import { encodeLogin, patchableRequest } from './wire_requests.ts';
+import { runLoadWorker } from './load_worker_run.ts';
+import { runLoad } from './run_load.ts';
+import type { LoadSpec } from './load_spec.ts';
+import { validateLoadSpec } from './load_spec.ts';
+
+/**
+ * A real TCP server speaking the gateway's framing: answers Login with OK, every other Request with a
+ * Response carrying its correlation id; code 304 when the id is a multiple of `errorEvery`. While
+ * `stalled`, replies are held and sent when the stall ends (like a gateway waiting for fsync).
+ */
+class FramedServer {
+  readonly server: Server;
+  readonly seenIds: number[] = [];
+  stalled = false;
+  private held: Array<() => void> = [];
+  constructor(private readonly errorEvery = 0) {
+    this.server = createServer((socket) => this.serve(socket));
+  }
+  async listen(): Promise<number> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    const a = this.server.address();
+    if (a === null || typeof a === 'string') throw new Error('no port');
+    return a.port;
+  }
+  stallFor(ms: number): void {
+    this.stalled = true;
+    setTimeout(() => {
+      this.stalled = false;
+      const h = this.held;
+      this.held = [];
+      for (const f of h) f();
+    }, ms);
+  }
+  close(): Promise<void> {
+    return new Promise((r) => this.server.close(() => r()));
+  }
+  private serve(socket: Socket): void {
+    let carry = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      const out: Buffer[] = [];
+      while (buf.length >= 4) {
+        const len = buf.readUInt32LE(0);
+        if (buf.length < 4 + len) break;
+        const req = Request.getRootAsRequest(new flatbuffers.ByteBuffer(new Uint8Array(buf.subarray(4, 4 + len))));
+        const id = Number(req.correlationId());
+        let code = 0;
+        if (req.commandType() !== Command.Login) {
+          this.seenIds.push(id);
+          if (this.errorEvery > 0 && id % this.errorEvery === 0) code = 304;
+        }
+        out.push(frame(response(id, code)));
+        buf = buf.subarray(4 + len);
+      }
+      carry = Buffer.from(buf);
+      if (out.length === 0) return;
+      const send = (): void => { if (!socket.destroyed) socket.write(Buffer.concat(out)); };
+      if (this.stalled) this.held.push(send);
+      else send();
+    });
+    socket.on('error', () => {});
+  }
+}
+
+function response(correlationId: number, code: number): Uint8Array {
+  const b = new flatbuffers.Builder(64);
+  Response.startResponse(b);
+  Response.addCorrelationId(b, BigInt(correlationId));
+  Response.addCode(b, code);
+  b.finish(Response.endResponse(b));
+  return b.asUint8Array();
+}
+
+function frame(payload: Uint8Array): Buffer {
+  const f = Buffer.allocUnsafe(4 + payload.length);
+  f.writeUInt32LE(payload.length, 0);
+  f.set(payload, 4);
+  return f;
+}
+
+function spec(port: number, over: Partial<LoadSpec>): LoadSpec {
+  return {
+    transport: 'tcp', host: '127.0.0.1', port, wsPath: '/', connections: 2, mode: 'closed', pipelineMax: 64, writeBatch: 16,
+    ratePerS: 1000, warmupMs: 50, durationMs: 400, drainMs: 2000, login: encodeLogin('key-0123456789abcdef'),
+    messages: [patchableRequest({ kind: 'buy', itemId: 1, buyerAccountId: 2, quantity: 1, maxUnitPrice: 0 }, true)],
+    idStart: 1, recordLatency: true, ...over,
+  };
+}
+
+const servers: FramedServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+describe('load generator over TCP', () => {
+  it('closed loop: keeps the pipeline full, sends unique ids, counts replies and error codes', async () => {
+    const server = new FramedServer(10);
+    servers.push(server);
+    const r = await runLoadWorker(spec(await server.listen(), {}));
+    expect(r.completed).toBeGreaterThan(100);
+    expect(r.unanswered).toBe(0);
+    expect(new Set(server.seenIds).size).toBe(server.seenIds.length);
+    expect(server.seenIds.length).toBe(r.sent);
+    // every tenth id is answered 304 by the server
+    const errorShare = r.errors / r.completed;
+    expect(errorShare).toBeGreaterThan(0.05);
+    expect(errorShare).toBeLessThan(0.15);
+    expect(r.codeCounts['304']).toBe(r.errors);
+    expect(r.codeCounts['0'] + r.errors).toBe(r.completed);
+    expect(r.histogram).not.toBeNull();
+  });
+
+  it('open loop: sends at the asked rate and charges a server stall to every command intended during it', async () => {
+    const server = new FramedServer();
+    servers.push(server);
+    const port = await server.listen();
+    setTimeout(() => server.stallFor(300), 250); // inside the measurement window (50 ms warm-up)
+    const r = await runLoadWorker(spec(port, { mode: 'open', ratePerS: 1000, durationMs: 700, pipelineMax: 8, writeBatch: 8, connections: 1 }));
+    // ~700 commands intended in the window, all answered
+    expect(r.completed).toBeGreaterThan(500);
+    expect(r.completed).toBeLessThan(900);
+    expect(r.dropped).toBe(0);
+    const { mergeEncodedHistograms } = await import('../histogram.ts');
+    const h = mergeEncodedHistograms([r.histogram!]);
+    // Commands intended during the 300 ms stall waited for its end: ~150 of them waited over 100 ms.
+    // Only 8 may be in flight, so most of them were SENT after the stall: measured from their send
+    // time (coordinated omission) they would look fast; from their intended time they do not.
+    const over100ms = h.count - Math.round(h.count * (percentileBelow(h, 100_000) / 100));
+    expect(over100ms).toBeGreaterThan(100);
+    expect(h.percentilesUs()!.max).toBeGreaterThan(200_000);
+    h.destroy();
+  });
+
+  it('merges several worker threads with disjoint id ranges', async () => {
+    const server = new FramedServer();
+    servers.push(server);
+    const r = await runLoad(spec(await server.listen(), { durationMs: 300, connections: 1 }), 2);
+    expect(r.workers).toBe(2);
+    expect(Object.keys(r.gcEvents)).toEqual(['loadgen-0', 'loadgen-1']);
+    expect(r.completed).toBeGreaterThan(100);
+    expect(r.throughputPerS).toBeGreaterThan(0);
+    expect(r.histogram!.count).toBeGreaterThan(0);
+    expect(new Set(server.seenIds).size).toBe(server.seenIds.length);
+    expect(server.seenIds.some((id) => id > 1e12)).toBe(true);
+    r.histogram!.destroy();
+  });
+
+  it('fails clearly when nothing listens', async () => {
+    const server = new FramedServer();
+    const port = await server.listen();
+    await server.close();
+    await expect(runLoadWorker(spec(port, {}))).rejects.toThrow(/could not open its connections to 127\.0\.0\.1:\d+/);
+  });
+
+  it('validates its options with the option name and range', () => {
+    expect(() => validateLoadSpec(spec(1, { connections: 0 }))).toThrow('load option connections must be an integer in [1, 1024], got 0');
+    expect(() => validateLoadSpec(spec(1, { writeBatch: 128 }))).toThrow(/writeBatch \(128\) must not exceed pipelineMax \(64\)/);
+    expect(() => validateLoadSpec(spec(1, { mode: 'open', ratePerS: 0 }))).toThrow(/ratePerS must be in/);
+  });
+});
+
+/** Percentage of recorded values at or below `us` (binary search over the percentile function). */
+function percentileBelow(h: { valueAtPercentileNs(p: number): number }, us: number): number {
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (h.valueAtPercentileNs(mid) <= us * 1000) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,81 @@
+/**
+ * What a load worker is asked to do and what it reports. Validated in the parent before any thread
+ * starts; every message names the option and its accepted range.
+ */
+import type { PatchableRequest } from './wire_requests.ts';
+
+export type LoadTransport = 'tcp' | 'ws';
+export type LoadMode = 'closed' | 'open';
+
+export interface LoadSpec {
+  readonly transport: LoadTransport;
+  readonly host: string;
+  readonly port: number;
+  /** ws: the upgrade request's path. */
+  readonly wsPath: string;
+  /** Connections per worker. */
+  readonly connections: number;
+  /** closed: keep `pipelineMax` commands in flight per connection; open: send at `ratePerS`. */
+  readonly mode: LoadMode;
+  /** Most commands in flight per connection (both modes; open-loop sends wait beyond it). */
+  readonly pipelineMax: number;
+  /** closed: frames per socket write (refill granularity). */
+  readonly writeBatch: number;
+  /** open: commands per second for this worker, spread over its connections. */
+  readonly ratePerS: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Most time to wait for outstanding replies after the measurement. */
+  readonly drainMs: number;
+  /** Login message sent first on every connection (its reply must be OK), or null. */
+  readonly login: Uint8Array | null;
+  /** Commands sent round-robin, ids patched per message. */
+  readonly messages: readonly PatchableRequest[];
+  /** First correlation / idempotency id of this worker; ids count up from here. */
+  readonly idStart: number;
+  /** Record reply latency (open: from each command's intended send time; closed: from its write). */
+  readonly recordLatency: boolean;
+}
+
+export interface LoadWorkerResult {
+  readonly sent: number;
+  /** Replies received inside the measurement window. */
+  readonly completed: number;
+  /** Replies (inside the window) whose code was not OK, or unreadable. */
+  readonly errors: number;
+  /** Result code → count over the window (OK included). */
+  readonly codeCounts: Record<string, number>;
+  /** open mode: commands that could not even be queued (the backlog was full). */
+  readonly dropped: number;
+  readonly windowNs: number;
+  /** Encoded histogram (perf/histogram.ts) or null. */
+  readonly histogram: string | null;
+  readonly gcEvents: number;
+  /** Replies still missing when the drain time ran out. */
+  readonly unanswered: number;
+}
+
+const LIMITS = {
+  connections: [1, 1024],
+  pipelineMax: [1, 65_536],
+  writeBatch: [1, 65_536],
+  warmupMs: [0, 600_000],
+  durationMs: [1, 3_600_000],
+  drainMs: [0, 600_000],
+} as const;
+
+export function validateLoadSpec(spec: LoadSpec): void {
+  if (spec.transport !== 'tcp' && spec.transport !== 'ws') throw new RangeError(`load transport must be tcp or ws, got ${String(spec.transport)}`);
+  if (spec.mode !== 'closed' && spec.mode !== 'open') throw new RangeError(`load mode must be closed or open, got ${String(spec.mode)}`);
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65_535) throw new RangeError(`load port must be an integer in [1, 65535], got ${spec.port}`);
+  for (const [name, [min, max]] of Object.entries(LIMITS)) {
+    const v = spec[name as keyof typeof LIMITS];
+    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`load option ${name} must be an integer in [${min}, ${max}], got ${v}`);
+  }
+  if (spec.writeBatch > spec.pipelineMax) throw new RangeError(`load option writeBatch (${spec.writeBatch}) must not exceed pipelineMax (${spec.pipelineMax})`);
+  if (spec.mode === 'open' && !(spec.ratePerS > 0 && spec.ratePerS <= 10_000_000)) {
+    throw new RangeError(`load option ratePerS must be in (0, 10000000] for open loop, got ${spec.ratePerS}`);
+  }
+  if (spec.messages.length === 0) throw new RangeError('load option messages must hold at least one command');
+  if (!Number.isSafeInteger(spec.idStart) || spec.idStart < 1) throw new RangeError(`load option idStart must be a safe integer >= 1, got ${spec.idStart}`);
+}
