@@ -1,0 +1,108 @@
+/**
+ * Every result body once: its wire table and union member (codec/ringline.fbs `Result`), its JSON
+ * name and fields, and where each field sits in the output record (codec/records/result_descriptor.ts).
+ * Which body a command's result carries is RESULT_SPEC_BY_COMMAND.
+ */
+import { CommandType } from '../records/command_descriptor.ts';
+import {
+  AmountResult, BalanceResult, CancelResult, DepthResult, ItemResult, OrderInfoResult, OrderResult, PriceResult,
+  SeatResult, SnapshotResult, StateHashResult,
+} from '../records/result_descriptor.ts';
+import { ORDER_STATUS_ENUM, ORDER_TYPE_ENUM, SIDE_ENUM, TIME_IN_FORCE_ENUM } from './enum_spec.ts';
+import { FieldKind, fields, type FieldSpec } from './field_spec.ts';
+
+export const ResultListKind = {
+  NONE: 0,
+  /** OrderResult: `fill_count: uint32` then `fills: [Fill]` at wire indexes 4 and 5. */
+  FILLS: 1,
+  /** DepthResult: `bids: [Level]`, `asks: [Level]` at wire indexes 0 and 1. */
+  LEVELS: 2,
+} as const;
+export type ResultListKind = (typeof ResultListKind)[keyof typeof ResultListKind];
+
+export interface ResultSpec {
+  /** Union member number in the schema's `Result`. */
+  readonly tag: number;
+  /** JSON `type` of the body, e.g. "balance". */
+  readonly name: string;
+  readonly fields: readonly FieldSpec[];
+  readonly list: ResultListKind;
+  /** Record bytes without lists. */
+  readonly fixedBytes: number;
+}
+
+const { U64, U32, ENUM_U8, ENUM_U32 } = FieldKind;
+
+function result(tag: number, name: string, fixedBytes: number, list: Parameters<typeof fields>[1],
+  listKind: ResultListKind = ResultListKind.NONE): ResultSpec {
+  return { tag, name, fields: fields(name, list), list: listKind, fixedBytes };
+}
+
+export const BALANCE_RESULT = result(1, 'balance', BalanceResult.BYTES, [
+  ['available', U64, BalanceResult.AVAILABLE], ['reserved', U64, BalanceResult.RESERVED]]);
+export const AMOUNT_RESULT = result(2, 'amount', AmountResult.BYTES, [['amount', U64, AmountResult.AMOUNT]]);
+export const ITEM_RESULT = result(3, 'item', ItemResult.BYTES, [
+  ['stock', U64, ItemResult.STOCK], ['sold', U64, ItemResult.SOLD], ['unitPrice', U64, ItemResult.UNIT_PRICE],
+  ['totalPrice', U64, ItemResult.TOTAL_PRICE]]);
+export const PRICE_RESULT = result(4, 'price', PriceResult.BYTES, [['totalPrice', U64, PriceResult.TOTAL_PRICE]]);
+export const SEAT_RESULT = result(5, 'seat', SeatResult.BYTES, [
+  ['holderAccountId', U64, SeatResult.HOLDER_ACCOUNT_ID]]);
+export const ORDER_RESULT = result(6, 'order', OrderResult.FIXED_BYTES, [
+  ['orderId', U64, OrderResult.ORDER_ID], ['filledQuantity', U64, OrderResult.FILLED_QUANTITY],
+  ['restingQuantity', U64, OrderResult.RESTING_QUANTITY],
+  ['orderStatus', ENUM_U32, OrderResult.ORDER_STATUS_U32, { enumSpec: ORDER_STATUS_ENUM }],
+  ['fillCount', U32, OrderResult.FILL_COUNT_U32]], ResultListKind.FILLS);
+export const CANCEL_RESULT = result(7, 'cancel', CancelResult.BYTES, [
+  ['orderId', U64, CancelResult.ORDER_ID], ['cancelledQuantity', U64, CancelResult.CANCELLED_QUANTITY]]);
+export const ORDER_INFO_RESULT = result(8, 'orderInfo', OrderInfoResult.BYTES, [
+  ['orderId', U64, OrderInfoResult.ORDER_ID], ['accountId', U64, OrderInfoResult.ACCOUNT_ID],
+  ['price', U64, OrderInfoResult.PRICE], ['restingQuantity', U64, OrderInfoResult.RESTING_QUANTITY],
+  ['filledQuantity', U64, OrderInfoResult.FILLED_QUANTITY],
+  ['side', ENUM_U8, OrderInfoResult.SIDE_U8, { enumSpec: SIDE_ENUM }],
+  ['orderType', ENUM_U8, OrderInfoResult.ORDER_TYPE_U8, { enumSpec: ORDER_TYPE_ENUM }],
+  ['timeInForce', ENUM_U8, OrderInfoResult.TIME_IN_FORCE_U8, { enumSpec: TIME_IN_FORCE_ENUM }],
+  ['orderStatus', ENUM_U32, OrderInfoResult.ORDER_STATUS_U32, { enumSpec: ORDER_STATUS_ENUM }]]);
+export const DEPTH_RESULT = result(9, 'depth', DepthResult.FIXED_BYTES, [], ResultListKind.LEVELS);
+export const SNAPSHOT_RESULT = result(10, 'snapshot', SnapshotResult.BYTES, [
+  ['snapshotSequence', U64, SnapshotResult.SNAPSHOT_SEQUENCE]]);
+export const STATE_HASH_RESULT = result(11, 'stateHash', StateHashResult.BYTES, [
+  ['hashHigh', U32, StateHashResult.HASH_HIGH_U32], ['hashLow', U32, StateHashResult.HASH_LOW_U32]]);
+
+export const RESULT_SPECS: readonly ResultSpec[] = [
+  BALANCE_RESULT, AMOUNT_RESULT, ITEM_RESULT, PRICE_RESULT, SEAT_RESULT, ORDER_RESULT, CANCEL_RESULT,
+  ORDER_INFO_RESULT, DEPTH_RESULT, SNAPSHOT_RESULT, STATE_HASH_RESULT,
+];
+
+/** Spec by union tag (0 = no body). */
+export const RESULT_SPEC_BY_TAG: ReadonlyArray<ResultSpec | undefined> = (() => {
+  const table = new Array<ResultSpec | undefined>(256).fill(undefined);
+  for (const spec of RESULT_SPECS) table[spec.tag] = spec;
+  return table;
+})();
+
+const BY_NAME = new Map(RESULT_SPECS.map((spec) => [spec.name, spec]));
+export function resultSpecByName(name: string): ResultSpec | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The body a successful command's result carries (by command type); undefined = no body. */
+export const RESULT_SPEC_BY_COMMAND: ReadonlyArray<ResultSpec | undefined> = (() => {
+  const table = new Array<ResultSpec | undefined>(256).fill(undefined);
+  const set = (spec: ResultSpec, ...types: number[]): void => { for (const type of types) table[type] = spec; };
+  set(BALANCE_RESULT, CommandType.DEPOSIT, CommandType.WITHDRAW, CommandType.GET_BALANCE, CommandType.TRANSFER);
+  set(AMOUNT_RESULT, CommandType.TRANSFER_RESERVE, CommandType.TRANSFER_POST, CommandType.TRANSFER_VOID);
+  set(ITEM_RESULT, CommandType.BUY, CommandType.GET_ITEM, CommandType.RESTOCK, CommandType.CREATE_ITEM);
+  set(PRICE_RESULT, CommandType.BOOK_SEATS, CommandType.RELEASE_SEATS, CommandType.CHECKOUT);
+  set(SEAT_RESULT, CommandType.GET_SEAT);
+  set(ORDER_RESULT, CommandType.PLACE_ORDER, CommandType.AMEND_ORDER);
+  set(CANCEL_RESULT, CommandType.CANCEL_ORDER);
+  set(ORDER_INFO_RESULT, CommandType.GET_ORDER);
+  set(DEPTH_RESULT, CommandType.GET_DEPTH);
+  set(SNAPSHOT_RESULT, CommandType.SNAPSHOT);
+  set(STATE_HASH_RESULT, CommandType.GET_STATE_HASH);
+  return table;
+})();
+
+for (const spec of RESULT_SPECS) {
+  if (RESULT_SPEC_BY_TAG[spec.tag] !== spec) throw new Error(`result spec: tag ${spec.tag} used twice`);
+}

@@ -1,0 +1,191 @@
+/**
+ * The gateway's one pass over an untrusted client frame: verify the FlatBuffers `Request` completely
+ * and write the positional input record at the same time.
+ *
+ *   const result = new TranslateResult();                 // once
+ *   const code = translateRequest(frame, ring, slotBase, result);
+ *   if (code !== ResultCode.OK) reply(encodeErrorResponse(builder, result.correlationId, code, result.message));
+ *   else if (result.isLogin) authenticate(result.apiKey);
+ *   else { stamp sequence / timestampUs / sessionId / principalId (+ CMD_FLAG_ADMIN); publish result.recordBytes }
+ *
+ * The record's header is written with lengthBytes, commandType, flags (CMD_FLAG_READ_ONLY for queries),
+ * correlationId and idempotencyId; sequence, timestampUs, sessionId and principalId are written as 0 for
+ * the caller to stamp. Unused bytes (padding, tails) are zeroed, so equal commands give equal records.
+ * On failure the bytes at outBase..outBase+CMD_MAX_RECORD_BYTES may have been written but hold no valid
+ * record. Never throws for any input bytes; throws RangeError only when `out`/`outBase` cannot hold a
+ * record of CMD_MAX_RECORD_BYTES (a programming error). Allocates nothing except for a Login's key.
+ */
+import {
+  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
+  CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, Checkout, MAX_SEATS_PER_COMMAND, SeatList, checkoutRecordBytes,
+  seatListRecordBytes,
+} from '../records/command_descriptor.ts';
+import type { RecordBuffer } from '../records/record_buffer.ts';
+import { ResultCode } from '../result_codes.ts';
+import { COMMAND_SPEC_BY_TYPE, LOGIN_UNION_TYPE, ListKind, type CommandSpec } from '../spec/command_spec.ts';
+import { isEnumValue } from '../spec/enum_spec.ts';
+import { FieldKind } from '../spec/field_spec.ts';
+import type { TranslateResult } from './translate_result.ts';
+import { ABSENT, FAILED, TableView, WireReader } from './wire_reader.ts';
+
+/** Largest request frame accepted (a full checkout is ~600 bytes; the rest is headroom). */
+export const MAX_REQUEST_BYTES = 4096;
+
+/** Request table field indexes (codec/ringline.fbs). */
+export const RequestField = { CORRELATION_ID: 0, IDEMPOTENCY_ID: 1, COMMAND_TYPE: 2, COMMAND: 3 } as const;
+
+const reader = new WireReader();
+const requestView = new TableView();
+const commandView = new TableView();
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function translateRequest(bytes: Uint8Array, out: RecordBuffer, outBase: number, result: TranslateResult):
+ResultCode {
+  result.reset();
+  if ((outBase & 7) !== 0 || outBase < 0 || outBase + CMD_MAX_RECORD_BYTES > out.bytes.length) {
+    throw new RangeError(`translateRequest: outBase=${outBase} must be 8-aligned with ${CMD_MAX_RECORD_BYTES} bytes ` +
+      `free in a buffer of ${out.bytes.length}`);
+  }
+  if (bytes.length > MAX_REQUEST_BYTES) return result.fail(ResultCode.FRAME_TOO_LARGE, 'request');
+  reader.reset(bytes);
+  if (!reader.openRoot(requestView, 'request')) return failed(result);
+
+  const correlationId = reader.u64Field(requestView, RequestField.CORRELATION_ID, 0, 'request.correlationId');
+  if (correlationId === FAILED) return failed(result);
+  result.correlationId = correlationId;
+  const idempotencyId = reader.u64Field(requestView, RequestField.IDEMPOTENCY_ID, 0, 'request.idempotencyId');
+  const type = reader.u8Field(requestView, RequestField.COMMAND_TYPE, 0, 'request.command');
+  const commandPos = reader.refField(requestView, RequestField.COMMAND, 'request.command');
+  if (!reader.ok) return failed(result);
+  if (type === 0 || commandPos === ABSENT) return result.fail(ResultCode.MISSING_FIELD, 'request.command');
+  if (!reader.openTable(commandPos, commandView, 'request.command')) return failed(result);
+  if (type === LOGIN_UNION_TYPE) return translateLogin(result);
+
+  const spec = COMMAND_SPEC_BY_TYPE[type];
+  if (spec === undefined) return result.fail(ResultCode.UNKNOWN_COMMAND, 'request.command');
+  const recordBytes = writeCommand(spec, out, outBase);
+  if (recordBytes === FAILED) return failed(result);
+
+  const u32 = out.u32;
+  u32[(outBase + CMD_LENGTH_OFFSET) >>> 2] = recordBytes;
+  const u16 = out.u16;
+  u16[(outBase + CMD_TYPE_OFFSET) >>> 1] = type;
+  u16[(outBase + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
+  const f64 = out.f64;
+  f64[(outBase + CMD_CORRELATION_ID_OFFSET) >>> 3] = correlationId;
+  f64[(outBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = idempotencyId;
+  result.commandType = type;
+  result.recordBytes = recordBytes;
+  return ResultCode.OK;
+}
+
+function failed(result: TranslateResult): ResultCode {
+  return result.fail(reader.code, reader.detail);
+}
+
+function translateLogin(result: TranslateResult): ResultCode {
+  const keyPos = reader.refField(commandView, 0, 'login.apiKey');
+  if (keyPos === FAILED) return failed(result);
+  if (keyPos === ABSENT) return result.fail(ResultCode.MISSING_FIELD, 'login.apiKey');
+  const keyBytes = reader.stringLength(keyPos, 'login.apiKey');
+  if (keyBytes === FAILED) return failed(result);
+  try {
+    result.apiKey = utf8.decode(reader.bytes.subarray(keyPos + 4, keyPos + 4 + keyBytes));
+  } catch {
+    return result.fail(ResultCode.VERIFY_FAILED, 'login.apiKey is not UTF-8');
+  }
+  result.isLogin = true;
+  return ResultCode.OK;
+}
+
+/** Verifies the command table in commandView and writes the record body; returns its bytes or FAILED. */
+function writeCommand(spec: CommandSpec, out: RecordBuffer, base: number): number {
+  let recordBytes = spec.fixedBytes;
+  // Lists first: they decide the record size, which must fit before anything is written.
+  let linesPos = 0;
+  let lineCount = 0;
+  let seatsPos = 0;
+  let seatCount = 0;
+  if (spec.list === ListKind.SEATS) {
+    seatsPos = listPos(2, 4, 4, spec.seatsPath);
+    if (seatsPos === FAILED) return FAILED;
+    seatCount = seatsPos === ABSENT ? 0 : reader.u32(seatsPos);
+    if (seatCount > MAX_SEATS_PER_COMMAND) {
+      return reader.fail(ResultCode.RECORD_TOO_LARGE, spec.seatsPath);
+    }
+    recordBytes = seatListRecordBytes(seatCount);
+  } else if (spec.list === ListKind.CHECKOUT) {
+    linesPos = listPos(2, Checkout.LINE_BYTES, 8, 'checkout.lines');
+    seatsPos = listPos(3, 4, 4, 'checkout.seats');
+    if (linesPos === FAILED || seatsPos === FAILED) return FAILED;
+    lineCount = linesPos === ABSENT ? 0 : reader.u32(linesPos);
+    seatCount = seatsPos === ABSENT ? 0 : reader.u32(seatsPos);
+    recordBytes = checkoutRecordBytes(lineCount, seatCount);
+    if (recordBytes > CMD_MAX_RECORD_BYTES) return reader.fail(ResultCode.RECORD_TOO_LARGE, 'checkout.lines+seats');
+  }
+  out.bytes.fill(0, base, base + recordBytes);
+
+  const f64 = out.f64;
+  const fields = spec.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const at = base + field.recordOffset;
+    switch (field.kind) {
+      case FieldKind.U64: {
+        const value = reader.u64Field(commandView, field.index, field.defaultValue, field.path);
+        if (value === FAILED) return FAILED;
+        f64[at >>> 3] = value;
+        break;
+      }
+      case FieldKind.U32_AS_F64: {
+        const value = reader.u32Field(commandView, field.index, field.defaultValue, field.path);
+        if (value === FAILED) return FAILED;
+        f64[at >>> 3] = value;
+        break;
+      }
+      case FieldKind.ENUM_U8: {
+        const value = reader.u8Field(commandView, field.index, field.defaultValue, field.path);
+        if (value === FAILED) return FAILED;
+        if (field.enumSpec !== null && !isEnumValue(field.enumSpec, value)) {
+          return reader.fail(ResultCode.INVALID_FIELD_VALUE, field.path);
+        }
+        out.bytes[at] = value;
+        break;
+      }
+      default:
+        throw new Error(`translateRequest: field kind ${field.kind} of ${field.path} is not a command field kind`);
+    }
+  }
+
+  if (spec.list === ListKind.SEATS) {
+    out.u32[(base + SeatList.SEAT_COUNT_U32) >>> 2] = seatCount;
+    copySeats(seatsPos, seatCount, out, base + SeatList.SEATS_U32);
+  } else if (spec.list === ListKind.CHECKOUT) {
+    const u32 = out.u32;
+    u32[(base + Checkout.LINE_COUNT_U32) >>> 2] = lineCount;
+    u32[(base + Checkout.SEAT_COUNT_U32) >>> 2] = seatCount;
+    let at = base + Checkout.LINES;
+    for (let i = 0, pos = linesPos + 4; i < lineCount; i++, pos += Checkout.LINE_BYTES, at += Checkout.LINE_BYTES) {
+      const itemId = reader.u64(pos, 'checkout.lines.itemId');
+      const quantity = reader.u64(pos + 8, 'checkout.lines.quantity');
+      if (itemId === FAILED || quantity === FAILED) return FAILED;
+      f64[(at + Checkout.LINE_ITEM_ID) >>> 3] = itemId;
+      f64[(at + Checkout.LINE_QUANTITY) >>> 3] = quantity;
+    }
+    copySeats(seatsPos, seatCount, out, at);
+  }
+  return recordBytes;
+}
+
+/** Position of a vector field (validated, lengths inside the buffer), ABSENT or FAILED. */
+function listPos(index: number, elementBytes: number, elementAlign: number, detail: string): number {
+  const pos = reader.refField(commandView, index, detail);
+  if (pos === ABSENT || pos === FAILED) return pos;
+  return reader.vectorLength(pos, elementBytes, elementAlign, detail) === FAILED ? FAILED : pos;
+}
+
+function copySeats(vectorPos: number, count: number, out: RecordBuffer, at: number): void {
+  const u32 = out.u32;
+  let word = at >>> 2;
+  for (let i = 0, pos = vectorPos + 4; i < count; i++, pos += 4) u32[word++] = reader.u32(pos);
+}

@@ -1,0 +1,47 @@
+/**
+ * What translateRequest / translateJsonRequest report besides the code. Reuse one per connection or
+ * per gateway: filling it allocates nothing unless the request is a Login (the API key string) or the
+ * caller asks for `message` (built on demand).
+ */
+import { CMD_HEADER_BYTES } from '../records/command_descriptor.ts';
+import { ResultCode, resultMessage } from '../result_codes.ts';
+
+export class TranslateResult {
+  /** The translation's result code (also returned). */
+  code: ResultCode = ResultCode.OK;
+  /** Which field or part failed, e.g. "transfer.amount" ('' when none). */
+  detail = '';
+  /** The client's correlation id, known as soon as it was read (0 before, or when it was invalid). */
+  correlationId = 0;
+  /** Command type of the record written (0 for Login or when unknown). */
+  commandType = 0;
+  /** Bytes of the record written (multiple of 8). */
+  recordBytes = 0;
+  /** True when the request is a Login: no record was written; `apiKey` holds the key. */
+  isLogin = false;
+  apiKey = '';
+
+  reset(): void {
+    this.code = ResultCode.OK;
+    this.detail = '';
+    this.correlationId = 0;
+    this.commandType = 0;
+    this.recordBytes = 0;
+    this.isLogin = false;
+    this.apiKey = '';
+  }
+
+  fail(code: ResultCode, detail: string): ResultCode {
+    this.code = code;
+    this.detail = detail;
+    return code;
+  }
+
+  /** The human message: the code's message and the field it concerns. Allocates; call on failure only. */
+  get message(): string {
+    return this.detail === '' ? resultMessage(this.code) : `${resultMessage(this.code)} (${this.detail})`;
+  }
+}
+
+/** Smallest record translateRequest writes. */
+export const MIN_COMMAND_RECORD_BYTES = CMD_HEADER_BYTES;
