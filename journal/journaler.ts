@@ -1,0 +1,132 @@
+/**
+ * The journaler: one consumer of the input ring that makes every record durable before letting the
+ * gateway acknowledge it. Per batch (everything published, up to batchMax):
+ *
+ *   1. frame and checksum each record into the write buffer   (SegmentWriter.append, no allocation)
+ *   2. one write()                                             (SegmentWriter.write)
+ *   3. fsync mode: one fdatasync                               (group commit)
+ *   4. release the batch: the consumer sequence moves on       (= the durable sequence)
+ *
+ * In batch mode step 3 happens at most every batchIntervalMs (also when the ring goes idle), and in
+ * none mode never; there the released sequence means "written", not "on disk". Every record is
+ * journaled, read-only ones included (journal_descriptor.ts says why).
+ *
+ * A failed write or fdatasync throws out of `run`: the batch is never released, so nothing in it is
+ * acknowledged; the worker entry reports the failure and exits non-zero.
+ */
+import { performance } from 'node:perf_hooks';
+import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
+import type { Ring } from '../core/ring/ring.ts';
+import type { WaitStrategy } from '../core/ring/wait_strategy.ts';
+import {
+  DURABILITY_CODES, JM_BATCHES, JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_BATCH_RECORDS_MAX, JM_BYTES_WRITTEN,
+  JM_DURABILITY_MODE, JM_DURABLE_SEQUENCE, JM_FSYNC_BUCKETS, JM_FSYNC_COUNT, JM_FSYNC_LAST_US, JM_FSYNC_MAX_US,
+  JM_FSYNC_TOTAL_US, JM_FSYNC_US_LOG2, JM_RECORDS, JM_SEGMENTS_CREATED, JM_STATE, JournalerState, log2Bucket,
+} from './journal_metrics_descriptor.ts';
+import type { JournalOptions } from './journal_options.ts';
+import { SegmentWriter } from './segment_writer.ts';
+
+export interface JournalerOptions {
+  readonly waitStrategy: WaitStrategy;
+  /** Most records per batch (and so per fdatasync). */
+  readonly batchMax: number;
+  /** Journal counters (journal_metrics_descriptor.ts); a private buffer when omitted. */
+  readonly metrics?: Float64Array;
+}
+
+export class Journaler {
+  readonly consumer: BatchConsumer;
+  readonly writer: SegmentWriter;
+  readonly metrics: Float64Array;
+  private readonly ring: Ring;
+  private readonly fsyncEachBatch: boolean;
+  private readonly fsyncIntervalMs: number;
+  /** batch mode: when written data first went unsynced (ms), -1 when all is synced. */
+  private unsyncedSinceMs = -1;
+
+  constructor(ring: Ring, consumerIndex: number, journal: JournalOptions, options: JournalerOptions) {
+    this.ring = ring;
+    this.consumer = new BatchConsumer(ring, consumerIndex, { waitStrategy: options.waitStrategy, batchMax: options.batchMax });
+    this.writer = new SegmentWriter(journal);
+    this.metrics = options.metrics ?? new Float64Array(64);
+    this.fsyncEachBatch = journal.durability === 'fsync';
+    this.fsyncIntervalMs = journal.durability === 'batch' ? journal.batchIntervalMs : -1;
+    this.metrics[JM_DURABILITY_MODE] = DURABILITY_CODES[journal.durability];
+    this.metrics[JM_DURABLE_SEQUENCE] = this.consumer.nextSequence - 1;
+  }
+
+  /** Journals until the ring is halted and drained; closes the segment (synced unless none). */
+  run(): void {
+    this.metrics[JM_STATE] = JournalerState.RUNNING;
+    try {
+      while (this.step() !== HALTED) {
+        // each step journals one batch, or syncs after an idle interval in batch mode
+      }
+      this.writer.close();
+      this.metrics[JM_STATE] = JournalerState.STOPPED;
+    } catch (error) {
+      this.metrics[JM_STATE] = JournalerState.FAILED;
+      throw error;
+    }
+  }
+
+  /** Waits for and journals one batch; returns its record count, 0 after an idle wait, or HALTED. */
+  step(): number {
+    const consumer = this.consumer;
+    let timeoutMs = Infinity;
+    if (this.unsyncedSinceMs >= 0) {
+      timeoutMs = Math.max(0, this.fsyncIntervalMs - (performance.now() - this.unsyncedSinceMs));
+    }
+    const count = consumer.waitFor(timeoutMs);
+    if (count === HALTED) return HALTED;
+    if (count === 0) {
+      if (this.unsyncedSinceMs >= 0) this.syncNow();
+      return 0;
+    }
+    const buffer = this.ring.buffer;
+    const writer = this.writer;
+    const first = consumer.nextSequence;
+    for (let i = 0; i < count; i++) writer.append(buffer, consumer.slotBase(first + i));
+    const bytesBefore = writer.bytesWritten;
+    writer.write();
+    const m = this.metrics;
+    if (this.fsyncEachBatch) {
+      this.syncNow();
+    } else if (this.fsyncIntervalMs > 0) {
+      const now = performance.now(); // one clock read per batch
+      if (this.unsyncedSinceMs < 0) this.unsyncedSinceMs = now;
+      else if (now - this.unsyncedSinceMs >= this.fsyncIntervalMs) this.syncNow();
+    }
+    consumer.release(count); // the durable sequence moves only now
+    m[JM_BATCHES]++;
+    m[JM_RECORDS] += count;
+    m[JM_BYTES_WRITTEN] += writer.bytesWritten - bytesBefore;
+    m[JM_DURABLE_SEQUENCE] = first + count - 1;
+    m[JM_SEGMENTS_CREATED] = writer.segmentsCreated;
+    if (count > m[JM_BATCH_RECORDS_MAX]) m[JM_BATCH_RECORDS_MAX] = count;
+    m[JM_BATCH_RECORDS_LOG2 + log2Bucket(count, JM_BATCH_BUCKETS)]++;
+    return count;
+  }
+
+  private syncNow(): void {
+    const started = performance.now();
+    this.writer.sync();
+    const us = Math.round((performance.now() - started) * 1000);
+    this.unsyncedSinceMs = -1;
+    const m = this.metrics;
+    m[JM_FSYNC_COUNT]++;
+    m[JM_FSYNC_TOTAL_US] += us;
+    m[JM_FSYNC_LAST_US] = us;
+    if (us > m[JM_FSYNC_MAX_US]) m[JM_FSYNC_MAX_US] = us;
+    m[JM_FSYNC_US_LOG2 + log2Bucket(us, JM_FSYNC_BUCKETS)]++;
+  }
+}
+
+/** The line the engine prints at start (and /metrics labels): what "durable" means here. */
+export function describeJournal(options: JournalOptions): string {
+  const meaning = options.durability === 'fsync' ? 'acknowledged after fdatasync of each batch'
+    : options.durability === 'batch' ? `acknowledged after write; fdatasync at most every ${options.batchIntervalMs} ms`
+      : 'acknowledged after write; never fsynced (a machine crash can lose acknowledged commands)';
+  return `journal: durability=${options.durability} (${meaning}), dataDir=${options.dataDir}, ` +
+    `segmentBytes=${options.segmentBytes}`;
+}

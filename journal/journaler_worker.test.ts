@@ -1,0 +1,97 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../core/spawn_worker.ts';
+import { Ring, createRingMemory } from '../core/ring/ring.ts';
+import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
+import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
+import { validateJournalOptions, type Durability } from './journal_options.ts';
+import { createJournalMetricsMemory, JM_DURABLE_SEQUENCE, JM_FSYNC_COUNT, JM_RECORDS, JM_STATE, JournalerState } from './journal_metrics_descriptor.ts';
+import type { JournalerMessage } from './journaler_worker.ts';
+import { recoverState } from '../replay/recovery.ts';
+import { freshStateMachine, TEST_WORKLOAD } from '../replay/testing/journal_fixture.ts';
+import { writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
+import { createRecordBuffer } from '../codec/records/record_buffer.ts';
+import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
+
+let dataDir = '';
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ringline-journaler-'));
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const WORKER_URL = new URL('./journaler_worker.ts', import.meta.url);
+
+function startJournaler(durability: Durability): { ring: Ring; worker: Worker; metrics: Float64Array; messages: JournalerMessage[]; exited: Promise<number> } {
+  const ringMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: 0 });
+  const metricsMemory = createJournalMetricsMemory();
+  const worker = spawnWorker(WORKER_URL, {
+    ringMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256,
+    journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2 }), metricsMemory,
+  });
+  const messages: JournalerMessage[] = [];
+  worker.on('message', (m: JournalerMessage) => messages.push(m));
+  worker.on('error', () => { /* the exit code tells the test */ });
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return { ring: new Ring(ringMemory), worker, metrics: new Float64Array(metricsMemory), messages, exited };
+}
+
+describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (durability) => {
+  it('journals every published record; its consumer sequence is the durable sequence; replay matches', async () => {
+    const { ring, metrics, messages, exited } = startJournaler(durability);
+    const producer = new SingleProducerSequencer(ring);
+    const wait = createWaitStrategy('spin_yield');
+    const live = freshStateMachine();
+    const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
+    const total = 5000;
+    for (let s = 0; s < total;) {
+      const n = Math.min(1 + (s % 97), total - s);
+      const first = producer.claim(n, wait);
+      for (let i = 0; i < n; i++) {
+        const base = ring.slotBase(first + i);
+        writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, base, first + i);
+        live.apply(ring.buffer, base, out, 0);
+      }
+      producer.publish();
+      s += n;
+    }
+    ring.halt();
+    expect(await exited).toBe(0);
+    expect(messages[0]).toMatchObject({ type: 'started' });
+    expect((messages[0] as { description: string }).description).toContain(`durability=${durability}`);
+    expect(messages[1]).toEqual({ type: 'stopped', lastSequence: total - 1 });
+    expect(ring.consumers[0].load(0)).toBe(total - 1);
+    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(total - 1);
+    expect(metrics[JM_RECORDS]).toBe(total);
+    expect(metrics[JM_STATE]).toBe(JournalerState.STOPPED);
+    if (durability === 'fsync') expect(metrics[JM_FSYNC_COUNT]).toBeGreaterThan(0);
+    if (durability === 'none') expect(metrics[JM_FSYNC_COUNT]).toBe(0);
+
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: false });
+    expect(report).toMatchObject({ lastSequence: total - 1, replayedCount: total, warnings: [] });
+    expect(sm.stateHash()).toBe(live.stateHash());
+  });
+});
+
+describe('journaler worker failure', () => {
+  it('a failed segment create stops it loudly: fatal message, non-zero exit, nothing released', async () => {
+    // A file already holding the name of the segment the journaler must create: open('wx') fails.
+    mkdirSync(join(dataDir, 'journal'), { recursive: true });
+    writeFileSync(join(dataDir, 'journal', '00000000000000000000.journal'), 'in the way');
+    const { ring, metrics, messages, exited } = startJournaler('fsync');
+    const producer = new SingleProducerSequencer(ring);
+    const first = producer.claim(3, createWaitStrategy('spin_yield'));
+    for (let i = 0; i < 3; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
+    producer.publish();
+    expect(await exited).not.toBe(0);
+    const fatal = messages.find((m) => m.type === 'fatal');
+    expect(fatal).toBeDefined();
+    expect((fatal as { message: string }).message).toMatch(/journaler stopped: EEXIST.*nothing after the last durable sequence was acknowledged/);
+    expect(ring.consumers[0].load(0)).toBe(-1);
+    expect(metrics[JM_STATE]).toBe(JournalerState.FAILED);
+    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(-1);
+  });
+});
