@@ -1,0 +1,71 @@
+/**
+ * Wires a running engine to the gateway: principal store, core, the TCP listener and the uWS
+ * listener; stops them in order (stop accepting, let in-flight results drain, close connections).
+ */
+import { PrincipalStore } from './principal_store.ts';
+import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
+import type { GatewayConfig } from './gateway_config.ts';
+import { renderMetrics } from './metrics_text.ts';
+import { startTcpServer, type TcpServerHandle } from './tcp_server.ts';
+import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
+import type { WireCodec } from './wire_codec.ts';
+
+export interface GatewayServer {
+  readonly core: GatewayCore;
+  /** Bound TCP port, or -1 when TCP is off. */
+  readonly tcpPort: number;
+  /** Bound WebSocket/HTTP port, or -1 when off. */
+  readonly wsPort: number;
+  /** Set when this start generated the admin key (print it once). */
+  readonly generatedAdminKey: string | null;
+  /** Stops accepting, waits up to `drainMs` for in-flight results, closes every connection. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+export interface GatewayServerOptions {
+  readonly dataDir: string;
+  readonly config: GatewayConfig;
+  readonly codec: WireCodec;
+  /** The admin key to install (RINGLINE_ADMIN_KEY); otherwise one is generated on first start. */
+  readonly adminKey?: string;
+  /** The engine's metrics for GET /metrics and /health (any object; numeric leaves are exported). */
+  readonly engineMetrics?: () => unknown;
+}
+
+export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
+  const { store, generatedAdminKey } = PrincipalStore.open(options.dataDir, options.adminKey);
+  const core = new GatewayCore(engine, options.codec, store, options.config);
+  const engineMetrics = options.engineMetrics ?? (() => ({}));
+  let tcp: TcpServerHandle | null = null;
+  let uws: UwsServerHandle | null = null;
+  try {
+    if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort);
+    if (options.config.wsPort >= 0) {
+      uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
+        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
+        health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
+      });
+    }
+  } catch (error) {
+    await tcp?.close();
+    uws?.close();
+    throw error;
+  }
+  let stopped = false;
+  return {
+    core,
+    tcpPort: tcp?.port ?? -1,
+    wsPort: uws?.port ?? -1,
+    generatedAdminKey,
+    async stop(drainMs = 5000): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      core.beginShutdown();
+      const deadline = Date.now() + drainMs;
+      while (core.inFlightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
+      uws?.close();
+      await tcp?.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * A stand-in engine for the gateway's own unit tests: a plain-memory input ring whose "business
+ * logic" answers every record with OK and an empty body on the next macrotask. It lets the gateway
+ * tests drive a full ring, a stalled engine and slow consumers deterministically; everything that
+ * needs real rules runs against the real engine in test/e2e_*.test.ts.
+ */
+import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
+import {
+  CMD_CORRELATION_ID_OFFSET, CMD_MAX_RECORD_BYTES, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
+  CMD_TYPE_OFFSET, CMD_FLAGS_OFFSET,
+} from '../../codec/records/command_descriptor.ts';
+import {
+  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
+  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
+} from '../../codec/records/result_descriptor.ts';
+import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
+import type { GatewayEngine } from '../gateway_core.ts';
+
+export interface SeenRecord {
+  readonly sequence: number;
+  readonly commandType: number;
+  readonly flags: number;
+  readonly sessionId: number;
+  readonly principalId: number;
+  readonly correlationId: number;
+}
+
+export class LoopbackEngine implements GatewayEngine, InputPublisher {
+  readonly buffer: RecordBuffer;
+  lastClaimedSequence = -1;
+  /** While true, published records stay in the ring unanswered (a stalled engine). */
+  hold = false;
+  /** Every record the "logic" consumed, in order. */
+  readonly seen: SeenRecord[] = [];
+  private readonly listeners: ResultListener[] = [];
+  private readonly out: RecordBuffer = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
+  private claimed = -1;
+  private published = -1;
+  private consumed = -1;
+  private scheduled = false;
+
+  constructor(private readonly slots = 64) {
+    this.buffer = createRecordBuffer(new ArrayBuffer(slots * CMD_MAX_RECORD_BYTES));
+  }
+
+  get input(): InputPublisher {
+    return this;
+  }
+
+  onResult(listener: ResultListener): void {
+    this.listeners.push(listener);
+  }
+
+  tryClaim(): number {
+    if (this.claimed - this.consumed >= this.slots) return -1;
+    this.claimed++;
+    this.lastClaimedSequence = this.claimed;
+    const base = (this.claimed % this.slots) * CMD_MAX_RECORD_BYTES;
+    this.buffer.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = this.claimed;
+    return base;
+  }
+
+  publish(): void {
+    this.published = this.claimed;
+    this.schedule();
+  }
+
+  /** Lets a held engine run again. */
+  release(): void {
+    this.hold = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    if (this.hold) return;
+    const cmd = this.buffer;
+    const out = this.out;
+    while (this.consumed < this.published) {
+      const sequence = this.consumed + 1;
+      const base = (sequence % this.slots) * CMD_MAX_RECORD_BYTES;
+      const record: SeenRecord = {
+        sequence: cmd.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3],
+        commandType: cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1],
+        flags: cmd.u16[(base + CMD_FLAGS_OFFSET) >>> 1],
+        sessionId: cmd.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2],
+        principalId: cmd.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2],
+        correlationId: cmd.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3],
+      };
+      this.seen.push(record);
+      out.u32[RES_LENGTH_OFFSET >>> 2] = RES_HEADER_BYTES;
+      out.u16[RES_COMMAND_TYPE_OFFSET >>> 1] = record.commandType;
+      out.u16[RES_CODE_OFFSET >>> 1] = 0;
+      out.f64[RES_INPUT_SEQUENCE_OFFSET >>> 3] = record.sequence;
+      out.u32[RES_SESSION_ID_OFFSET >>> 2] = record.sessionId;
+      out.u32[RES_PRINCIPAL_ID_OFFSET >>> 2] = record.principalId;
+      out.f64[RES_CORRELATION_ID_OFFSET >>> 3] = record.correlationId;
+      out.u32[RES_FLAGS_OFFSET >>> 2] = 0;
+      out.i32[RES_FAILED_LEG_INDEX_OFFSET >>> 2] = -1;
+      this.consumed = sequence;
+      for (const listener of this.listeners) listener(out, 0);
+    }
+  }
+}
