@@ -21,23 +21,35 @@ import type { WaitStrategy } from '../core/ring/wait_strategy.ts';
 import {
   DURABILITY_CODES, JM_BATCHES, JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_BATCH_RECORDS_MAX, JM_BYTES_WRITTEN,
   JM_DURABILITY_MODE, JM_DURABLE_SEQUENCE, JM_FSYNC_BUCKETS, JM_FSYNC_COUNT, JM_FSYNC_LAST_US, JM_FSYNC_MAX_US,
-  JM_FSYNC_TOTAL_US, JM_FSYNC_US_LOG2, JM_RECORDS, JM_SEGMENTS_CREATED, JM_STATE, JournalerState, log2Bucket,
+  JM_FSYNC_TOTAL_US, JM_FSYNC_US_LOG2, JM_RECORDS, JM_SEGMENTS_CREATED, JM_SLOTS, JM_STATE, JournalerState, log2Bucket,
 } from './journal_metrics_descriptor.ts';
 import type { JournalOptions } from './journal_options.ts';
+import { JournalerSlot, METRICS_BYTES, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { SegmentWriter } from './segment_writer.ts';
 
 export interface JournalerOptions {
   readonly waitStrategy: WaitStrategy;
   /** Most records per batch (and so per fdatasync). */
   readonly batchMax: number;
-  /** Journal counters (journal_metrics_descriptor.ts); a private buffer when omitted. */
+  /** Detailed journal counters (journal_metrics_descriptor.ts); a private buffer when omitted. */
   readonly metrics?: Float64Array;
+  /** The engine's shared counters (core/metrics_descriptor.ts): the JOURNALER line is updated. */
+  readonly engineMetrics?: Float64Array;
 }
+
+const E_RECORDS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.RECORDS_WRITTEN);
+const E_BYTES = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.BYTES_WRITTEN);
+const E_FSYNC_COUNT = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_COUNT);
+const E_FSYNC_US_TOTAL = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_US_TOTAL);
+const E_FSYNC_US_LAST = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_US_LAST);
+const E_FSYNC_US_MAX = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_US_MAX);
+const E_SEGMENTS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.SEGMENTS_OPENED);
 
 export class Journaler {
   readonly consumer: BatchConsumer;
   readonly writer: SegmentWriter;
   readonly metrics: Float64Array;
+  private readonly engineMetrics: Float64Array;
   private readonly ring: Ring;
   private readonly fsyncEachBatch: boolean;
   private readonly fsyncIntervalMs: number;
@@ -48,7 +60,8 @@ export class Journaler {
     this.ring = ring;
     this.consumer = new BatchConsumer(ring, consumerIndex, { waitStrategy: options.waitStrategy, batchMax: options.batchMax });
     this.writer = new SegmentWriter(journal);
-    this.metrics = options.metrics ?? new Float64Array(64);
+    this.metrics = options.metrics ?? new Float64Array(JM_SLOTS);
+    this.engineMetrics = options.engineMetrics ?? new Float64Array(METRICS_BYTES / 8);
     this.fsyncEachBatch = journal.durability === 'fsync';
     this.fsyncIntervalMs = journal.durability === 'batch' ? journal.batchIntervalMs : -1;
     this.metrics[JM_DURABILITY_MODE] = DURABILITY_CODES[journal.durability];
@@ -105,6 +118,10 @@ export class Journaler {
     m[JM_SEGMENTS_CREATED] = writer.segmentsCreated;
     if (count > m[JM_BATCH_RECORDS_MAX]) m[JM_BATCH_RECORDS_MAX] = count;
     m[JM_BATCH_RECORDS_LOG2 + log2Bucket(count, JM_BATCH_BUCKETS)]++;
+    const e = this.engineMetrics;
+    e[E_RECORDS] = m[JM_RECORDS];
+    e[E_BYTES] = m[JM_BYTES_WRITTEN];
+    e[E_SEGMENTS] = writer.segmentsCreated;
     return count;
   }
 
@@ -119,6 +136,11 @@ export class Journaler {
     m[JM_FSYNC_LAST_US] = us;
     if (us > m[JM_FSYNC_MAX_US]) m[JM_FSYNC_MAX_US] = us;
     m[JM_FSYNC_US_LOG2 + log2Bucket(us, JM_FSYNC_BUCKETS)]++;
+    const e = this.engineMetrics;
+    e[E_FSYNC_COUNT] = m[JM_FSYNC_COUNT];
+    e[E_FSYNC_US_TOTAL] = m[JM_FSYNC_TOTAL_US];
+    e[E_FSYNC_US_LAST] = us;
+    e[E_FSYNC_US_MAX] = m[JM_FSYNC_MAX_US];
   }
 }
 

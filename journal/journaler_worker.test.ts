@@ -9,7 +9,8 @@ import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { validateJournalOptions, type Durability } from './journal_options.ts';
 import { createJournalMetricsMemory, JM_DURABLE_SEQUENCE, JM_FSYNC_COUNT, JM_RECORDS, JM_STATE, JournalerState } from './journal_metrics_descriptor.ts';
-import type { JournalerMessage } from './journaler_worker.ts';
+import type { WorkerReport } from '../core/engine_worker_protocol.ts';
+import { createMetricsMemory, metricsIndex, MetricsLine, JournalerSlot } from '../core/metrics_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { freshStateMachine, TEST_WORKLOAD } from '../replay/testing/journal_fixture.ts';
 import { writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
@@ -24,23 +25,33 @@ afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const WORKER_URL = new URL('./journaler_worker.ts', import.meta.url);
 
-function startJournaler(durability: Durability): { ring: Ring; worker: Worker; metrics: Float64Array; messages: JournalerMessage[]; exited: Promise<number> } {
-  const ringMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: 0 });
-  const metricsMemory = createJournalMetricsMemory();
+interface Started {
+  ring: Ring; worker: Worker; metrics: Float64Array; engineMetrics: Float64Array; messages: WorkerReport[];
+  errors: Error[]; exited: Promise<number>;
+}
+
+function startJournaler(durability: Durability): Started {
+  const inputRingMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: 0 });
+  const journalMetricsMemory = createJournalMetricsMemory();
+  const metricsMemory = createMetricsMemory();
   const worker = spawnWorker(WORKER_URL, {
-    ringMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256,
-    journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2 }), metricsMemory,
+    inputRingMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256, firstSequence: 0,
+    journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2 }), metricsMemory, journalMetricsMemory,
   });
-  const messages: JournalerMessage[] = [];
-  worker.on('message', (m: JournalerMessage) => messages.push(m));
-  worker.on('error', () => { /* the exit code tells the test */ });
+  const messages: WorkerReport[] = [];
+  const errors: Error[] = [];
+  worker.on('message', (m: WorkerReport) => messages.push(m));
+  worker.on('error', (error) => errors.push(error));
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
-  return { ring: new Ring(ringMemory), worker, metrics: new Float64Array(metricsMemory), messages, exited };
+  return {
+    ring: new Ring(inputRingMemory), worker, metrics: new Float64Array(journalMetricsMemory),
+    engineMetrics: new Float64Array(metricsMemory), messages, errors, exited,
+  };
 }
 
 describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (durability) => {
   it('journals every published record; its consumer sequence is the durable sequence; replay matches', async () => {
-    const { ring, metrics, messages, exited } = startJournaler(durability);
+    const { ring, metrics, engineMetrics, messages, exited } = startJournaler(durability);
     const producer = new SingleProducerSequencer(ring);
     const wait = createWaitStrategy('spin_yield');
     const live = freshStateMachine();
@@ -59,14 +70,16 @@ describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (dur
     }
     ring.halt();
     expect(await exited).toBe(0);
-    expect(messages[0]).toMatchObject({ type: 'started' });
-    expect((messages[0] as { description: string }).description).toContain(`durability=${durability}`);
-    expect(messages[1]).toEqual({ type: 'stopped', lastSequence: total - 1 });
+    expect(messages).toEqual([{ type: 'ready', lastSequence: -1 }, { type: 'stopped' }]);
+    expect(engineMetrics[metricsIndex(MetricsLine.JOURNALER, JournalerSlot.RECORDS_WRITTEN)]).toBe(total);
     expect(ring.consumers[0].load(0)).toBe(total - 1);
     expect(metrics[JM_DURABLE_SEQUENCE]).toBe(total - 1);
     expect(metrics[JM_RECORDS]).toBe(total);
     expect(metrics[JM_STATE]).toBe(JournalerState.STOPPED);
-    if (durability === 'fsync') expect(metrics[JM_FSYNC_COUNT]).toBeGreaterThan(0);
+    if (durability === 'fsync') {
+      expect(metrics[JM_FSYNC_COUNT]).toBeGreaterThan(0);
+      expect(engineMetrics[metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_COUNT)]).toBe(metrics[JM_FSYNC_COUNT]);
+    }
     if (durability === 'none') expect(metrics[JM_FSYNC_COUNT]).toBe(0);
 
     const sm = freshStateMachine();
@@ -77,19 +90,18 @@ describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (dur
 });
 
 describe('journaler worker failure', () => {
-  it('a failed segment create stops it loudly: fatal message, non-zero exit, nothing released', async () => {
+  it('a failed segment create stops it loudly: error naming the file, non-zero exit, nothing released', async () => {
     // A file already holding the name of the segment the journaler must create: open('wx') fails.
     mkdirSync(join(dataDir, 'journal'), { recursive: true });
     writeFileSync(join(dataDir, 'journal', '00000000000000000000.journal'), 'in the way');
-    const { ring, metrics, messages, exited } = startJournaler('fsync');
+    const { ring, metrics, errors, exited } = startJournaler('fsync');
     const producer = new SingleProducerSequencer(ring);
     const first = producer.claim(3, createWaitStrategy('spin_yield'));
     for (let i = 0; i < 3; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
     producer.publish();
     expect(await exited).not.toBe(0);
-    const fatal = messages.find((m) => m.type === 'fatal');
-    expect(fatal).toBeDefined();
-    expect((fatal as { message: string }).message).toMatch(/journaler stopped: EEXIST.*nothing after the last durable sequence was acknowledged/);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/journaler stopped: EEXIST.*00000000000000000000\.journal.*nothing after the last durable sequence was acknowledged/);
     expect(ring.consumers[0].load(0)).toBe(-1);
     expect(metrics[JM_STATE]).toBe(JournalerState.FAILED);
     expect(metrics[JM_DURABLE_SEQUENCE]).toBe(-1);

@@ -1,52 +1,50 @@
 /**
- * Journaler worker entry, started by the engine with core/spawn_worker.ts:
+ * Journaler worker entry, started by the engine with core/spawn_worker.ts and the workerData of
+ * core/engine_worker_protocol.ts (JournalerWorkerData):
  *
  *   spawnWorker(new URL('../journal/journaler_worker.ts', import.meta.url), {
- *     ringMemory, consumerIndex, waitStrategy: 'spin_park', batchMax: 4096,
- *     journal: validateJournalOptions({ dataDir, durability: 'fsync' }), metricsMemory });
+ *     inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory, firstSequence,
+ *     waitStrategy: 'spin_park', batchMax: 4096, journal: validateJournalOptions({ dataDir }) });
  *
- * Messages to the parent: { type: 'started', description } once the segment writer is ready;
- * { type: 'stopped', lastSequence } after the ring halted and everything was written and synced;
- * { type: 'fatal', message } when a write or fdatasync failed — the batch was not released, nothing
- * in it will be acknowledged, and the worker then exits with a non-zero code (the 'error' event).
+ * Posts { type: 'ready', lastSequence } once the journal directory is open and writable, then
+ * consumes; after the ring halts and everything is written and synced, { type: 'stopped' }.
+ * A write or fdatasync failure throws (the worker's 'error' event, exit code 1) with a message naming
+ * the file: the batch in hand was never released, so nothing in it is acknowledged.
+ * The thread never returns to its event loop while it runs, so it cannot count its own GC events.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { JournalerWorkerData, WorkerReport } from '../core/engine_worker_protocol.ts';
 import { Ring } from '../core/ring/ring.ts';
-import { createWaitStrategy, type WaitStrategyName } from '../core/ring/wait_strategy.ts';
-import { describeJournal, Journaler } from './journaler.ts';
-import { JM_DURABLE_SEQUENCE } from './journal_metrics_descriptor.ts';
-import { validateJournalOptions, type JournalOptions } from './journal_options.ts';
+import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
+import { Journaler } from './journaler.ts';
+import { validateJournalOptions } from './journal_options.ts';
 
-export interface JournalerWorkerData {
-  readonly ringMemory: SharedArrayBuffer;
-  readonly consumerIndex: number;
-  readonly waitStrategy: WaitStrategyName;
-  readonly batchMax: number;
-  readonly journal: JournalOptions;
-  /** createJournalMetricsMemory(); optional. */
-  readonly metricsMemory?: SharedArrayBuffer;
+/** The engine's data, plus an optional buffer for the detailed counters of journal_metrics_descriptor.ts. */
+export interface JournalerWorkerDataExtra extends JournalerWorkerData {
+  readonly journalMetricsMemory?: SharedArrayBuffer;
 }
 
-export type JournalerMessage =
-  | { readonly type: 'started'; readonly description: string }
-  | { readonly type: 'stopped'; readonly lastSequence: number }
-  | { readonly type: 'fatal'; readonly message: string };
-
-const data = workerData as JournalerWorkerData;
-const post = (message: JournalerMessage): void => parentPort?.postMessage(message);
+const data = workerData as JournalerWorkerDataExtra;
+const post = (message: WorkerReport): void => parentPort?.postMessage(message);
 try {
   const journal = validateJournalOptions(data.journal);
-  const journaler = new Journaler(new Ring(data.ringMemory), data.consumerIndex, journal, {
+  const ring = new Ring(data.inputRingMemory);
+  const journaler = new Journaler(ring, data.consumerIndex, journal, {
     waitStrategy: createWaitStrategy(data.waitStrategy),
     batchMax: data.batchMax,
-    metrics: data.metricsMemory === undefined ? undefined : new Float64Array(data.metricsMemory),
+    metrics: data.journalMetricsMemory === undefined ? undefined : new Float64Array(data.journalMetricsMemory),
+    engineMetrics: new Float64Array(data.metricsMemory),
   });
-  post({ type: 'started', description: describeJournal(journal) });
+  if (journaler.consumer.nextSequence !== data.firstSequence) {
+    throw new Error(`journaler: the ring starts at ${journaler.consumer.nextSequence}, expected firstSequence ${data.firstSequence}`);
+  }
+  post({ type: 'ready', lastSequence: data.firstSequence - 1 });
   journaler.run();
-  post({ type: 'stopped', lastSequence: journaler.metrics[JM_DURABLE_SEQUENCE] });
+  post({ type: 'stopped' });
 } catch (error) {
-  const message = `journaler stopped: ${error instanceof Error ? error.message : String(error)}; ` +
-    'nothing after the last durable sequence was acknowledged';
-  post({ type: 'fatal', message });
-  throw new Error(message, { cause: error });
+  throw new Error(
+    `journaler stopped: ${error instanceof Error ? error.message : String(error)}; ` +
+      'nothing after the last durable sequence was acknowledged',
+    { cause: error },
+  );
 }

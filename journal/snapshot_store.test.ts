@@ -74,3 +74,29 @@ describe('applyRetention', () => {
     expect(() => applyRetention(dataDir, 0)).toThrow(/keep must be an integer from 1 to 1000; got 0/);
   });
 });
+
+describe('writeSnapshot durable gate', () => {
+  it('writes the file only once the journaler sequence reaches the snapshot sequence', async () => {
+    const memory = new SharedArrayBuffer(64);
+    const words = new Int32Array(memory);
+    words[4] = 10; // the journaler has made 10 durable; the snapshot is at 20
+    const pending = writeSnapshot(dataDir, 20, [{ name: 's', bytes: new Uint8Array(8) }], 'h', {
+      durableGate: { memory, valueIndex: 4 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(listSnapshots(dataDir)).toEqual([]);
+    Atomics.store(words, 4, 20);
+    Atomics.notify(words, 4);
+    const info = await pending;
+    expect(info.sequence).toBe(20);
+    expect(listSnapshots(dataDir).map((s) => s.sequence)).toEqual([20]);
+  });
+
+  it('fails the snapshot when the journal does not catch up in time', async () => {
+    const memory = new SharedArrayBuffer(64);
+    await expect(writeSnapshot(dataDir, 5, [{ name: 's', bytes: new Uint8Array(8) }], 'h', {
+      durableGate: { memory, valueIndex: 0 }, durableWaitMs: 50,
+    })).rejects.toThrow(/the journal did not reach sequence 5 within 50 ms/);
+    expect(listSnapshots(dataDir)).toEqual([]);
+  });
+});

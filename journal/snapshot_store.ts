@@ -22,7 +22,18 @@ export interface SnapshotInfo extends RetentionResult {
 export interface SnapshotStoreOptions {
   /** Snapshots kept by the retention policy (older ones and the journal only they need are deleted). */
   readonly keep?: number;
+  /**
+   * The journaler's sequence word (its input-ring consumer: `{ memory: inputRingMemory, valueIndex:
+   * ring.consumers[INPUT_CONSUMER_JOURNALER].valueIndex }`). The business logic runs ahead of the
+   * journal; with a gate the snapshot file appears only once the journal holds every command it
+   * contains, so a snapshot never holds state the journal lacks. The worker waits up to
+   * durableWaitMs and fails the snapshot if the journal does not catch up.
+   */
+  readonly durableGate?: { readonly memory: SharedArrayBuffer; readonly valueIndex: number };
+  readonly durableWaitMs?: number;
 }
+
+export const DEFAULT_DURABLE_WAIT_MS = 30_000;
 
 export const DEFAULT_SNAPSHOTS_KEPT = 2;
 
@@ -34,6 +45,8 @@ export interface SnapshotRequest {
   readonly keep: number;
   readonly names: string[];
   readonly sections: Uint8Array[];
+  readonly durableGate: { readonly memory: SharedArrayBuffer; readonly valueIndex: number } | null;
+  readonly durableWaitMs: number;
 }
 
 /** Message back from the snapshot worker. */
@@ -54,6 +67,7 @@ export function writeSnapshot(
   }
   const request: SnapshotRequest = {
     dataDir, sequence, stateHash, keep, names: sections.map((s) => s.name), sections: sections.map((s) => s.bytes),
+    durableGate: options.durableGate ?? null, durableWaitMs: options.durableWaitMs ?? DEFAULT_DURABLE_WAIT_MS,
   };
   const worker: Worker = spawnWorker(WORKER_URL, { request }, { transferList: transfer });
   return new Promise<SnapshotInfo>((resolve, reject) => {
