@@ -18,6 +18,7 @@ import { renderHtmlReport } from './report/percentile_plot.ts';
 import { takeCurves, type LatencyCurve } from './report/curve_store.ts';
 import type { ResultRow } from './result_row.ts';
 import { loadScenario, scenarioEntry } from './scenario_registry.ts';
+import { ScenarioUnavailableError } from './scenario_unavailable.ts';
 
 export interface BenchOutcome {
   readonly machine: MachineInfo;
@@ -49,6 +50,12 @@ export async function runScenarios(args: BenchArgs, log: (line: string) => void)
       results.push(...rows);
       log(`${name}: ${rows.length} row${rows.length === 1 ? '' : 's'} in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
     } catch (err) {
+      if (err instanceof ScenarioUnavailableError) {
+        log(`${name}: not available — ${err.message}`);
+        unavailable.push(name);
+        curves.push(...takeCurves());
+        continue;
+      }
       failed.push(name);
       log(`${name}: FAILED after ${((Date.now() - startedMs) / 1000).toFixed(1)} s — ${(err as Error).stack ?? String(err)}`);
     }

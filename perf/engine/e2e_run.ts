@@ -1,0 +1,161 @@
+/**
+ * The end-to-end cases shared by e2e-tcp, e2e-ws and peers: start the engine in a child process,
+ * set up a flash-sale (one item with a huge stock, one funded buyer), drive it with the load
+ * generator over raw sockets, stop it, and report a ResultRow (median over runs).
+ *
+ *   max-throughput  closed loop, pipelined connections, stock-buy, durability fsync (every reply
+ *                   is sent only after fdatasync)
+ *   rate-50k        open loop at 50,000 commands/s, latency from each command's intended send time
+ */
+import { benchContext } from '../bench_context.ts';
+import type { LatencyHistogram } from '../histogram.ts';
+import { median, medianRun } from '../median.ts';
+import { publishCurve } from '../report/curve_store.ts';
+import type { ResultRow, ScenarioOptions } from '../result_row.ts';
+import { runLoad, type LoadResult } from '../load/run_load.ts';
+import type { LoadMode, LoadSpec, LoadTransport } from '../load/load_spec.ts';
+import { encodeLogin, patchableRequest, type WireCommand } from '../load/wire_requests.ts';
+import { ControlClient } from './control_client.ts';
+import { startEngineProcess, type Durability, type EngineProcess } from './engine_process.ts';
+import { fetchMetrics, gcDelta, parseGcMetrics } from './engine_metrics.ts';
+import { rememberRinglineThroughput } from './ringline_figures.ts';
+
+export type E2eMix = 'stock-buy' | 'transfer';
+
+export interface E2eCase {
+  readonly name: string;
+  readonly mix: E2eMix;
+  readonly durability: Durability;
+  readonly mode: LoadMode;
+  /** open loop only: commands per second over all workers. */
+  readonly ratePerS: number;
+}
+
+export interface E2eSizing {
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly connections: number;
+  readonly workers: number;
+  readonly pipelineMax: number;
+  readonly writeBatch: number;
+}
+
+/** Load sizes per mode; the engine's default maxInFlightPerConnection is 4096. */
+export function e2eSizing(mode: 'quick' | 'full', load: LoadMode): E2eSizing {
+  const timing = mode === 'full' ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 300, durationMs: 1500 };
+  return load === 'closed'
+    ? { ...timing, connections: 4, workers: 1, pipelineMax: 2048, writeBatch: 256 }
+    : { ...timing, connections: 4, workers: 1, pipelineMax: 4096, writeBatch: 1 };
+}
+
+const ASSET = 1;
+const MERCHANT = 1;
+const BUYER = 2;
+const ITEM = 1;
+/** Stock and funds large enough that no bench sells out (2^50 buys). */
+const PLENTY = 2 ** 50;
+
+async function setUp(engine: EngineProcess): Promise<void> {
+  const c = await ControlClient.connect(engine.host, engine.tcpPort, engine.adminKey);
+  try {
+    await c.expectOk({ kind: 'createAsset', assetId: ASSET });
+    await c.expectOk({ kind: 'createAccount', accountId: MERCHANT });
+    await c.expectOk({ kind: 'createAccount', accountId: BUYER });
+    await c.expectOk({ kind: 'deposit', accountId: BUYER, assetId: ASSET, amount: PLENTY });
+    await c.expectOk({ kind: 'createItem', itemId: ITEM, merchantAccountId: MERCHANT, priceAssetId: ASSET, unitPrice: 1, stock: PLENTY });
+  } finally {
+    c.close();
+  }
+}
+
+function mixCommand(mix: E2eMix): WireCommand {
+  return mix === 'stock-buy'
+    ? { kind: 'buy', itemId: ITEM, buyerAccountId: BUYER, quantity: 1, maxUnitPrice: 0 }
+    : { kind: 'transfer', fromAccountId: BUYER, toAccountId: MERCHANT, assetId: ASSET, amount: 1 };
+}
+
+interface OneRun {
+  readonly load: LoadResult;
+  readonly engineGc: Record<string, number>;
+  readonly profiles: string[];
+}
+
+async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, log: (l: string) => void): Promise<OneRun> {
+  const ctx = benchContext();
+  const profileDir = ctx.profileDir === null ? null : `${ctx.profileDir}/profile-${ctx.stamp}-e2e-${transport}-${c.name}`;
+  const engine = await startEngineProcess({ durability: c.durability, profileDir, log });
+  let load: LoadResult | null = null;
+  let engineGc: Record<string, number> = {};
+  let profiles: string[] = [];
+  try {
+    await setUp(engine);
+    const spec: LoadSpec = {
+      transport,
+      host: engine.host,
+      port: transport === 'tcp' ? engine.tcpPort : engine.wsPort,
+      wsPath: '/',
+      connections: sizing.connections,
+      mode: c.mode,
+      pipelineMax: sizing.pipelineMax,
+      writeBatch: sizing.writeBatch,
+      ratePerS: c.mode === 'open' ? c.ratePerS : 1,
+      warmupMs: sizing.warmupMs,
+      durationMs: sizing.durationMs,
+      drainMs: 5000,
+      login: encodeLogin(engine.adminKey),
+      messages: [patchableRequest(mixCommand(c.mix), true)],
+      idStart: 1,
+      recordLatency: true,
+    };
+    const before = await fetchMetrics(engine.host, engine.wsPort);
+    load = await runLoad(spec, sizing.workers);
+    const after = await fetchMetrics(engine.host, engine.wsPort);
+    if (before !== null && after !== null) engineGc = gcDelta(parseGcMetrics(before), parseGcMetrics(after));
+  } catch (err) {
+    load?.histogram?.destroy();
+    throw new Error(`${(err as Error).message}\nengine stderr (tail):\n${engine.stderrTail()}`);
+  } finally {
+    profiles = await engine.stop();
+  }
+  for (const p of profiles) log(`cpu profile: ${p}`);
+  return { load, engineGc, profiles };
+}
+
+/** Runs each case `options.runs` times and returns one row per case. */
+export async function runE2eCases(scenario: string, transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  for (const c of cases) {
+    const sizing = e2eSizing(options.mode, c.mode);
+    const runs: OneRun[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const r = await runOnce(transport, c, sizing, options.log);
+      const p = r.load.histogram?.percentilesUs();
+      options.log(`${c.name} run ${i + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
+      runs.push(r);
+    }
+    const throughput = median(runs.map((r) => r.load.throughputPerS));
+    const chosen = c.mode === 'closed'
+      ? medianRun(runs, (r) => r.load.throughputPerS)
+      : medianRun(runs, (r) => r.load.histogram?.valueAtPercentileNs(99) ?? 0);
+    const histogram: LatencyHistogram | null = chosen.load.histogram;
+    if (histogram !== null) publishCurve(scenario, c.name, histogram.percentileCurve());
+    rows.push({
+      scenario,
+      case: c.name,
+      conditions: {
+        transport, mix: c.mix, durability: c.durability, load: c.mode === 'closed' ? 'closed-loop' : 'open-loop',
+        ...(c.mode === 'open' ? { rate_per_s: c.ratePerS } : { pipeline_per_connection: sizing.pipelineMax, write_batch: sizing.writeBatch }),
+        connections: sizing.connections * sizing.workers, load_workers: sizing.workers, warmup_ms: sizing.warmupMs,
+        duration_ms: sizing.durationMs, runs: options.runs, idempotency_ids: 'unique', engine: 'child process, default config',
+        latency_from: c.mode === 'open' ? 'intended send time' : 'write time',
+      },
+      throughput_per_s: Math.round(throughput),
+      latency_us: histogram?.percentilesUs() ?? null,
+      gc_events: { ...chosen.load.gcEvents, ...chosen.engineGc },
+      errors: runs.reduce((sum, r) => sum + r.load.errors, 0),
+    });
+    if (c.mode === 'closed') rememberRinglineThroughput(transport, c.mix, c.durability, throughput);
+    for (const r of runs) r.load.histogram?.destroy();
+  }
+  return rows;
+}

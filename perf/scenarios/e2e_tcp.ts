@@ -1,0 +1,16 @@
+/**
+ * e2e-tcp: the engine in a child process (`ringline start`), driven over loopback TCP by the raw-socket
+ * load generator. Cases: max-throughput (closed loop, fsync), rate-50k (open loop at 50k/s, fsync),
+ * max-throughput-none (closed loop, durability none: the cost of fdatasync), transfer (closed loop).
+ */
+import type { ScenarioRun } from '../result_row.ts';
+import { runE2eCases, type E2eCase } from '../engine/e2e_run.ts';
+
+export const TCP_CASES: readonly E2eCase[] = [
+  { name: 'max-throughput', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 },
+  { name: 'rate-50k', mix: 'stock-buy', durability: 'fsync', mode: 'open', ratePerS: 50_000 },
+  { name: 'max-throughput-none', mix: 'stock-buy', durability: 'none', mode: 'closed', ratePerS: 0 },
+  { name: 'transfer', mix: 'transfer', durability: 'fsync', mode: 'closed', ratePerS: 0 },
+];
+
+export const run: ScenarioRun = (options) => runE2eCases('e2e-tcp', 'tcp', TCP_CASES, options);
