@@ -13,18 +13,24 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   ADMIN_COMMANDS, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
   CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
-  CommandType, CreateAccount, CreateAsset, Deposit, GetBalance, READ_ONLY_COMMANDS, Transfer, TransferPost,
-  TransferReserve, TransferVoid,
+  CMD_LENGTH_OFFSET, CommandType, CreateAccount, CreateAsset, CreateEvent, CreateItem, CreateSymbol, Deposit,
+  AmendOrder, Buy, CancelOrder, GetBalance, GetDepth, GetItem, GetOrder, GetSeat, PlaceOrder, READ_ONLY_COMMANDS,
+  Restock, SeatList, Transfer, TransferPost, TransferReserve, TransferVoid,
 } from '../../codec/records/command_descriptor.ts';
 import {
-  AmountResult, BalanceResult, RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
+  AmountResult, BalanceResult, ItemResult, PriceResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
   RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
   RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { ApplyContext } from './apply_context.ts';
+import { CheckoutProcessor } from './checkout.ts';
 import { Idempotency } from './idempotency.ts';
+import { Inventory } from './inventory.ts';
 import { Ledger } from './ledger.ts';
+import { Matching } from './matching.ts';
+import { OrderBook } from './order_book.ts';
+import { Seats } from './seats.ts';
 import { validateLogicConfig } from './logic_config.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena } from './state_arena.ts';
@@ -45,6 +51,11 @@ export class LogicStateMachine implements StateMachine {
   readonly ledger: Ledger;
   readonly transfers: PendingTransfers;
   readonly idempotency: Idempotency;
+  readonly inventory: Inventory;
+  readonly seats: Seats;
+  readonly checkout: CheckoutProcessor;
+  readonly book: OrderBook;
+  readonly matching: Matching;
   readonly config: LogicConfig;
   /** [0] last applied sequence (-1 before the first record). */
   private readonly meta: Float64Array;
@@ -57,6 +68,11 @@ export class LogicStateMachine implements StateMachine {
     this.meta[0] = -1;
     this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances);
     this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
+    this.inventory = new Inventory(arena, this.ledger, config.maxItems);
+    this.seats = new Seats(arena, this.ledger, config.maxEvents, config.maxSeats);
+    this.checkout = new CheckoutProcessor(this.ledger, this.inventory, this.seats, config.maxItems);
+    this.book = new OrderBook(arena, config.maxSymbols, config.maxOrders, config.maxPriceLevels);
+    this.matching = new Matching(this.ledger, this.book);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
   }
 
@@ -133,6 +149,61 @@ export class LogicStateMachine implements StateMachine {
         return this.amountBody(this.transfers.post(f[(b + TransferPost.TRANSFER_ID) >>> 3], f[(b + TransferPost.AMOUNT) >>> 3], ctx), out, o);
       case CommandType.TRANSFER_VOID:
         return this.amountBody(this.transfers.void(f[(b + TransferVoid.TRANSFER_ID) >>> 3], ctx), out, o);
+      case CommandType.CREATE_ITEM:
+        return this.itemBody(this.inventory.create(f[(b + CreateItem.ITEM_ID) >>> 3], f[(b + CreateItem.MERCHANT_ACCOUNT_ID) >>> 3],
+          f[(b + CreateItem.PRICE_ASSET_ID) >>> 3], f[(b + CreateItem.UNIT_PRICE) >>> 3], f[(b + CreateItem.STOCK) >>> 3], ctx), out, o);
+      case CommandType.RESTOCK:
+        return this.itemBody(this.inventory.restock(f[(b + Restock.ITEM_ID) >>> 3], f[(b + Restock.QUANTITY) >>> 3], ctx), out, o);
+      case CommandType.BUY:
+        return this.itemBody(this.inventory.buy(f[(b + Buy.ITEM_ID) >>> 3], f[(b + Buy.BUYER_ACCOUNT_ID) >>> 3],
+          f[(b + Buy.QUANTITY) >>> 3], f[(b + Buy.MAX_UNIT_PRICE) >>> 3], ctx), out, o);
+      case CommandType.GET_ITEM:
+        return this.itemBody(this.inventory.get(f[(b + GetItem.ITEM_ID) >>> 3]), out, o);
+      case CommandType.CREATE_EVENT:
+        return this.seats.create(f[(b + CreateEvent.EVENT_ID) >>> 3], f[(b + CreateEvent.MERCHANT_ACCOUNT_ID) >>> 3],
+          f[(b + CreateEvent.PRICE_ASSET_ID) >>> 3], f[(b + CreateEvent.SEAT_PRICE) >>> 3], f[(b + CreateEvent.SEAT_COUNT) >>> 3], ctx);
+      case CommandType.BOOK_SEATS:
+      case CommandType.RELEASE_SEATS: {
+        const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
+        const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >>> 2;
+        const eventId = f[(b + SeatList.EVENT_ID) >>> 3];
+        const accountId = f[(b + SeatList.ACCOUNT_ID) >>> 3];
+        const first = (b + SeatList.SEATS_U32) >>> 2;
+        const code = type === CommandType.BOOK_SEATS
+          ? this.seats.book(eventId, accountId, cmd.u32, first, count, room, ctx)
+          : this.seats.release(eventId, accountId, cmd.u32, first, count, room, ctx);
+        return this.priceBody(code, this.seats.lastTotal, out, o);
+      }
+      case CommandType.GET_SEAT: {
+        const code = this.seats.getSeat(f[(b + GetSeat.EVENT_ID) >>> 3], f[(b + GetSeat.SEAT) >>> 3]);
+        if (code === ResultCode.OK) {
+          out.f64[(o + SeatResult.HOLDER_ACCOUNT_ID) >>> 3] = this.seats.lastHolderId;
+          ctx.resultBytes = SeatResult.BYTES;
+        }
+        return code;
+      }
+      case CommandType.CHECKOUT:
+        return this.priceBody(this.checkout.checkout(cmd, b, cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2], ctx),
+          this.checkout.lastTotal, out, o);
+      case CommandType.CREATE_SYMBOL:
+        return this.matching.createSymbol(f[(b + CreateSymbol.SYMBOL_ID) >>> 3], f[(b + CreateSymbol.BASE_ASSET_ID) >>> 3],
+          f[(b + CreateSymbol.QUOTE_ASSET_ID) >>> 3], f[(b + CreateSymbol.TICK_SIZE) >>> 3], f[(b + CreateSymbol.LOT_SIZE) >>> 3]);
+      case CommandType.PLACE_ORDER: {
+        const bytes = cmd.bytes;
+        return this.matching.place(f[(b + PlaceOrder.SYMBOL_ID) >>> 3], f[(b + PlaceOrder.ACCOUNT_ID) >>> 3],
+          f[(b + PlaceOrder.PRICE) >>> 3], f[(b + PlaceOrder.QUANTITY) >>> 3], bytes[b + PlaceOrder.SIDE_U8],
+          bytes[b + PlaceOrder.ORDER_TYPE_U8], bytes[b + PlaceOrder.TIME_IN_FORCE_U8], bytes[b + PlaceOrder.SELF_TRADE_U8],
+          ctx, out, o);
+      }
+      case CommandType.CANCEL_ORDER:
+        return this.matching.cancel(f[(b + CancelOrder.SYMBOL_ID) >>> 3], f[(b + CancelOrder.ORDER_ID) >>> 3], ctx, out, o);
+      case CommandType.AMEND_ORDER:
+        return this.matching.amend(f[(b + AmendOrder.SYMBOL_ID) >>> 3], f[(b + AmendOrder.ORDER_ID) >>> 3],
+          f[(b + AmendOrder.NEW_PRICE) >>> 3], f[(b + AmendOrder.NEW_QUANTITY) >>> 3], ctx, out, o);
+      case CommandType.GET_ORDER:
+        return this.matching.getOrder(f[(b + GetOrder.SYMBOL_ID) >>> 3], f[(b + GetOrder.ORDER_ID) >>> 3], ctx, out, o);
+      case CommandType.GET_DEPTH:
+        return this.matching.getDepth(f[(b + GetDepth.SYMBOL_ID) >>> 3], f[(b + GetDepth.LEVELS) >>> 3], ctx, out, o);
       case CommandType.SNAPSHOT:
         out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.sequence;
         ctx.resultBytes = SnapshotResult.BYTES;
@@ -154,6 +225,26 @@ export class LogicStateMachine implements StateMachine {
     out.f64[(o + BalanceResult.AVAILABLE) >>> 3] = cell < 0 ? 0 : this.ledger.available[cell];
     out.f64[(o + BalanceResult.RESERVED) >>> 3] = cell < 0 ? 0 : this.ledger.reserved[cell];
     this.ctx.resultBytes = BalanceResult.BYTES;
+    return code;
+  }
+
+  private itemBody(code: number, out: RecordBuffer, o: number): number {
+    if (code !== ResultCode.OK) return code;
+    const inventory = this.inventory;
+    const item = inventory.lastItem;
+    const f = out.f64;
+    f[(o + ItemResult.STOCK) >>> 3] = inventory.stock[item];
+    f[(o + ItemResult.SOLD) >>> 3] = inventory.sold[item];
+    f[(o + ItemResult.UNIT_PRICE) >>> 3] = inventory.unitPrice[item];
+    f[(o + ItemResult.TOTAL_PRICE) >>> 3] = inventory.lastTotal;
+    this.ctx.resultBytes = ItemResult.BYTES;
+    return code;
+  }
+
+  private priceBody(code: number, total: number, out: RecordBuffer, o: number): number {
+    if (code !== ResultCode.OK) return code;
+    out.f64[(o + PriceResult.TOTAL_PRICE) >>> 3] = total;
+    this.ctx.resultBytes = PriceResult.BYTES;
     return code;
   }
 

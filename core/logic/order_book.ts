@@ -1,0 +1,280 @@
+/**
+ * The books' memory: symbols, price levels and resting orders in preallocated pools shared by every
+ * symbol, and the operations that keep them consistent (link/unlink an order, find/create/remove a
+ * level). Matching rules live in matching.ts; this file knows nothing about money.
+ *
+ * Layout:
+ *  - A price level is a FIFO of resting orders (an intrusive doubly linked list through
+ *    orderPrev/orderNext): arrival order inside one price.
+ *  - Each side of a book is a doubly linked list of its levels sorted best first (bids descending,
+ *    asks ascending) through levelPrev/levelNext, with best and worst ends per side. A level is found
+ *    by price through a hash index keyed by (price, symbol × 2 + side), so matching, cancel and a
+ *    reduce never search; inserting a new level walks from whichever end of the side is nearer in
+ *    price (new levels are nearly always close to the top, so the walk is short).
+ *  - Free orders and free levels are singly linked free lists through orderNext / levelNext.
+ * Every loop is bounded by a pool size. Nothing allocates after construction.
+ */
+import { Side } from '../../codec/records/command_descriptor.ts';
+import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { StateArena } from './state_arena.ts';
+
+export const NONE = -1;
+const SIDE_BUY = Side.BUY;
+
+export class OrderBook {
+  // symbols
+  readonly symbolIds: Float64Array;
+  readonly symbolBase: Int32Array;
+  readonly symbolQuote: Int32Array;
+  readonly tickSize: Float64Array;
+  readonly lotSize: Float64Array;
+  /** [symbol × 2 + side-1] → best / worst level of that side, NONE when empty. */
+  readonly bestLevel: Int32Array;
+  readonly worstLevel: Int32Array;
+  // price levels
+  readonly levelPrice: Float64Array;
+  readonly levelQuantity: Float64Array;
+  readonly levelHead: Int32Array;
+  readonly levelTail: Int32Array;
+  readonly levelPrev: Int32Array;
+  readonly levelNext: Int32Array;
+  readonly levelBook: Int32Array;
+  // orders
+  readonly orderId: Float64Array;
+  readonly orderAccount: Int32Array;
+  readonly orderSymbol: Int32Array;
+  readonly orderPrice: Float64Array;
+  readonly orderRemaining: Float64Array;
+  readonly orderFilled: Float64Array;
+  readonly orderLevel: Int32Array;
+  readonly orderPrev: Int32Array;
+  readonly orderNext: Int32Array;
+  /** The owner's base and quote balance cells, resolved once when the order is placed. */
+  readonly orderBaseCell: Int32Array;
+  readonly orderQuoteCell: Int32Array;
+  /** side | orderType << 2 | timeInForce << 4 | selfTrade << 6, one byte per order. */
+  readonly orderFlags: Uint8Array;
+  /** [0] symbols, [1] free order head, [2] free level head, [3] orders in use, [4] levels in use. */
+  readonly counts: Int32Array;
+  private readonly symbolIndex: IdIndex;
+  private readonly levelIndex: IdIndex;
+  /** Key: order id + 1 (a sequence may be 0). */
+  private readonly orderIndex: IdIndex;
+  readonly maxSymbols: number;
+  readonly maxOrders: number;
+  readonly maxLevels: number;
+
+  constructor(arena: StateArena, maxSymbols: number, maxOrders: number, maxLevels: number) {
+    this.maxSymbols = maxSymbols;
+    this.maxOrders = maxOrders;
+    this.maxLevels = maxLevels;
+    this.symbolIds = arena.f64('book.symbolIds', maxSymbols);
+    this.symbolBase = arena.i32('book.symbolBase', maxSymbols);
+    this.symbolQuote = arena.i32('book.symbolQuote', maxSymbols);
+    this.tickSize = arena.f64('book.tickSize', maxSymbols);
+    this.lotSize = arena.f64('book.lotSize', maxSymbols);
+    this.bestLevel = arena.i32('book.bestLevel', maxSymbols * 2);
+    this.worstLevel = arena.i32('book.worstLevel', maxSymbols * 2);
+    this.levelPrice = arena.f64('book.levelPrice', maxLevels);
+    this.levelQuantity = arena.f64('book.levelQuantity', maxLevels);
+    this.levelHead = arena.i32('book.levelHead', maxLevels);
+    this.levelTail = arena.i32('book.levelTail', maxLevels);
+    this.levelPrev = arena.i32('book.levelPrev', maxLevels);
+    this.levelNext = arena.i32('book.levelNext', maxLevels);
+    this.levelBook = arena.i32('book.levelBook', maxLevels);
+    this.orderId = arena.f64('book.orderId', maxOrders);
+    this.orderAccount = arena.i32('book.orderAccount', maxOrders);
+    this.orderSymbol = arena.i32('book.orderSymbol', maxOrders);
+    this.orderPrice = arena.f64('book.orderPrice', maxOrders);
+    this.orderRemaining = arena.f64('book.orderRemaining', maxOrders);
+    this.orderFilled = arena.f64('book.orderFilled', maxOrders);
+    this.orderLevel = arena.i32('book.orderLevel', maxOrders);
+    this.orderPrev = arena.i32('book.orderPrev', maxOrders);
+    this.orderNext = arena.i32('book.orderNext', maxOrders);
+    this.orderBaseCell = arena.i32('book.orderBaseCell', maxOrders);
+    this.orderQuoteCell = arena.i32('book.orderQuoteCell', maxOrders);
+    this.orderFlags = arena.u8('book.orderFlags', maxOrders);
+    this.counts = arena.i32('book.counts', 5);
+    this.symbolIndex = new IdIndex(arena, 'book.symbolIndex', maxSymbols);
+    this.levelIndex = new IdIndex(arena, 'book.levelIndex', maxLevels);
+    this.orderIndex = new IdIndex(arena, 'book.orderIndex', maxOrders);
+    this.bestLevel.fill(NONE);
+    this.worstLevel.fill(NONE);
+    for (let i = 0; i < maxOrders; i++) this.orderNext[i] = i + 1 < maxOrders ? i + 1 : NONE;
+    for (let i = 0; i < maxLevels; i++) this.levelNext[i] = i + 1 < maxLevels ? i + 1 : NONE;
+    this.counts[1] = 0;
+    this.counts[2] = 0;
+  }
+
+  get symbolCount(): number {
+    return this.counts[0];
+  }
+  get ordersInUse(): number {
+    return this.counts[3];
+  }
+  get levelsInUse(): number {
+    return this.counts[4];
+  }
+  get hasFreeOrder(): boolean {
+    return this.counts[1] !== NONE;
+  }
+  get hasFreeLevel(): boolean {
+    return this.counts[2] !== NONE;
+  }
+
+  symbol(symbolId: number): number {
+    return symbolId === 0 ? INDEX_NOT_FOUND : this.symbolIndex.get(symbolId, 0);
+  }
+
+  /** Adds a symbol (the caller validated everything); returns false when symbol capacity is exhausted. */
+  addSymbol(symbolId: number, base: number, quote: number, tick: number, lot: number): boolean {
+    const s = this.counts[0];
+    if (s >= this.maxSymbols) return false;
+    this.symbolIndex.insert(symbolId, 0, s);
+    this.symbolIds[s] = symbolId;
+    this.symbolBase[s] = base;
+    this.symbolQuote[s] = quote;
+    this.tickSize[s] = tick;
+    this.lotSize[s] = lot;
+    this.counts[0] = s + 1;
+    return true;
+  }
+
+  /** The resting order slot of `orderIdValue`, or NONE. */
+  order(orderIdValue: number): number {
+    return this.orderIndex.get(orderIdValue + 1, 0);
+  }
+
+  orderSide(order: number): number {
+    return this.orderFlags[order] & 3;
+  }
+
+  /** The level of (symbol, side, price) or NONE. */
+  level(symbol: number, side: number, price: number): number {
+    return this.levelIndex.get(price, symbol * 2 + side - 1);
+  }
+
+  /** Takes a free order slot and indexes it under `id` (the caller checked hasFreeOrder). */
+  allocateOrder(id: number, account: number, symbol: number, price: number, flags: number, baseCell: number, quoteCell: number): number {
+    const order = this.counts[1];
+    if (order === NONE) throw new Error('allocateOrder: no free order (the caller must check hasFreeOrder)');
+    this.counts[1] = this.orderNext[order];
+    this.counts[3]++;
+    this.orderIndex.insert(id + 1, 0, order);
+    this.orderId[order] = id;
+    this.orderAccount[order] = account;
+    this.orderSymbol[order] = symbol;
+    this.orderPrice[order] = price;
+    this.orderRemaining[order] = 0;
+    this.orderFilled[order] = 0;
+    this.orderFlags[order] = flags;
+    this.orderBaseCell[order] = baseCell;
+    this.orderQuoteCell[order] = quoteCell;
+    this.orderLevel[order] = NONE;
+    this.orderPrev[order] = NONE;
+    this.orderNext[order] = NONE;
+    return order;
+  }
+
+  freeOrder(order: number): void {
+    this.orderIndex.remove(this.orderId[order] + 1, 0);
+    this.orderNext[order] = this.counts[1];
+    this.counts[1] = order;
+    this.counts[3]--;
+  }
+
+  /**
+   * Appends an (allocated, unlinked) order at the back of its price level, creating the level when
+   * needed (the caller checked hasFreeLevel or that the level exists).
+   */
+  link(order: number, remaining: number): void {
+    const symbol = this.orderSymbol[order];
+    const side = this.orderFlags[order] & 3;
+    const price = this.orderPrice[order];
+    let level = this.level(symbol, side, price);
+    if (level === NONE) level = this.createLevel(symbol, side, price);
+    const tail = this.levelTail[level];
+    this.orderPrev[order] = tail;
+    this.orderNext[order] = NONE;
+    if (tail === NONE) this.levelHead[level] = order;
+    else this.orderNext[tail] = order;
+    this.levelTail[level] = order;
+    this.orderLevel[order] = level;
+    this.orderRemaining[order] = remaining;
+    this.levelQuantity[level] += remaining;
+  }
+
+  /** Takes an order out of its level (removing the level when it empties); the slot stays allocated. */
+  unlink(order: number): void {
+    const level = this.orderLevel[order];
+    const prev = this.orderPrev[order];
+    const next = this.orderNext[order];
+    if (prev === NONE) this.levelHead[level] = next;
+    else this.orderNext[prev] = next;
+    if (next === NONE) this.levelTail[level] = prev;
+    else this.orderPrev[next] = prev;
+    this.levelQuantity[level] -= this.orderRemaining[order];
+    this.orderLevel[order] = NONE;
+    this.orderPrev[order] = NONE;
+    this.orderNext[order] = NONE;
+    if (this.levelHead[level] === NONE) this.removeLevel(level);
+  }
+
+  private createLevel(symbol: number, side: number, price: number): number {
+    const level = this.counts[2];
+    if (level === NONE) throw new Error('createLevel: no free level (the caller must check hasFreeLevel)');
+    this.counts[2] = this.levelNext[level];
+    this.counts[4]++;
+    const book = symbol * 2 + side - 1;
+    this.levelIndex.insert(price, book, level);
+    this.levelPrice[level] = price;
+    this.levelQuantity[level] = 0;
+    this.levelHead[level] = NONE;
+    this.levelTail[level] = NONE;
+    this.levelBook[level] = book;
+    // Find the neighbours: `after` is the last level better than `price` (NONE = new best).
+    const best = this.bestLevel[book];
+    const worst = this.worstLevel[book];
+    const buy = side === SIDE_BUY;
+    let after = NONE;
+    if (best !== NONE) {
+      const prices = this.levelPrice;
+      if (Math.abs(prices[best] - price) <= Math.abs(prices[worst] - price)) {
+        // Walk from the best end while the level there is better than the new price.
+        let l = best;
+        while (l !== NONE && (buy ? prices[l] > price : prices[l] < price)) {
+          after = l;
+          l = this.levelNext[l];
+        }
+      } else {
+        // Walk from the worst end while the level there is worse than the new price.
+        let l = worst;
+        while (l !== NONE && (buy ? prices[l] < price : prices[l] > price)) l = this.levelPrev[l];
+        after = l;
+      }
+    }
+    const before = after === NONE ? best : this.levelNext[after];
+    this.levelPrev[level] = after;
+    this.levelNext[level] = before;
+    if (after === NONE) this.bestLevel[book] = level;
+    else this.levelNext[after] = level;
+    if (before === NONE) this.worstLevel[book] = level;
+    else this.levelPrev[before] = level;
+    return level;
+  }
+
+  private removeLevel(level: number): void {
+    const book = this.levelBook[level];
+    const prev = this.levelPrev[level];
+    const next = this.levelNext[level];
+    if (prev === NONE) this.bestLevel[book] = next;
+    else this.levelNext[prev] = next;
+    if (next === NONE) this.worstLevel[book] = prev;
+    else this.levelPrev[next] = prev;
+    this.levelIndex.remove(this.levelPrice[level], book);
+    this.levelNext[level] = this.counts[2];
+    this.levelPrev[level] = NONE;
+    this.counts[2] = level;
+    this.counts[4]--;
+  }
+}

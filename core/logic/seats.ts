@@ -1,0 +1,192 @@
+/**
+ * Events with a seat map: seats 0..seatCount-1 at one seatPrice of one price asset, sold by a
+ * merchant account. Each seat has at most one holder. BOOK_SEATS takes a list all-or-nothing;
+ * RELEASE_SEATS gives seats back and refunds seatPrice per seat from the merchant to the holder.
+ *
+ * If the merchant cannot refund (its available balance is below the refund, e.g. it already spent
+ * the proceeds), RELEASE_SEATS is refused with INSUFFICIENT_FUNDS and nothing changes: the holder
+ * keeps the seats, the merchant keeps the money. A release never creates money or a negative balance.
+ *
+ * Validation ladders (seat rules are checked seat by seat in list order; the first failing seat wins):
+ *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account · caller owns it (NOT_OWNER)
+ *                 · price asset · seatPrice > 0 (PRICE_MUST_BE_POSITIVE) · seatCount integer >= 1
+ *                 (SEAT_COUNT_INVALID) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
+ *                 · merchant cell (BALANCES_FULL)
+ *   BOOK_SEATS    event (EVENT_NOT_FOUND) · buyer account · caller owns it (NOT_OWNER) · 1 <= count <=
+ *                 MAX_SEATS_PER_COMMAND and inside the record (SEAT_COUNT_INVALID) · per seat: in range
+ *                 (SEAT_OUT_OF_RANGE), not named twice (DUPLICATE_SEAT), free (SEAT_TAKEN)
+ *                 · available >= seatPrice × count (INSUFFICIENT_FUNDS)
+ *   RELEASE_SEATS event · holder account · caller owns it · count · per seat: in range, not named twice,
+ *                 held by this account (SEAT_NOT_HELD) · merchant available >= refund (INSUFFICIENT_FUNDS)
+ *                 · holder cell (BALANCES_FULL)
+ *   GET_SEAT      event · seat in range (anyone may look)
+ */
+import { MAX_SEATS_PER_COMMAND } from '../../codec/records/command_descriptor.ts';
+import { ResultCode } from '../../codec/result_codes.ts';
+import { type ApplyContext, isPositiveExact } from './apply_context.ts';
+import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { Ledger } from './ledger.ts';
+import type { StateArena } from './state_arena.ts';
+import { StampSet } from './stamp_set.ts';
+
+export class Seats {
+  readonly ids: Float64Array;
+  readonly merchantAccount: Int32Array;
+  readonly merchantCell: Int32Array;
+  readonly priceAsset: Int32Array;
+  readonly seatPrice: Float64Array;
+  readonly seatCount: Int32Array;
+  /** First seat of each event in `holder`. */
+  readonly seatBase: Int32Array;
+  /** Holder account index + 1 per seat; 0 = free. */
+  readonly holder: Int32Array;
+  /** [0] events, [1] seats allocated. */
+  private readonly counts: Int32Array;
+  private readonly index: IdIndex;
+  private readonly ledger: Ledger;
+  private readonly named: StampSet;
+  readonly maxEvents: number;
+  readonly maxSeats: number;
+  /** Scratch: price of the last successful booking or release; holder id of the last GET_SEAT. */
+  lastTotal = 0;
+  lastHolderId = 0;
+
+  constructor(arena: StateArena, ledger: Ledger, maxEvents: number, maxSeats: number) {
+    this.ledger = ledger;
+    this.maxEvents = maxEvents;
+    this.maxSeats = maxSeats;
+    this.ids = arena.f64('events.ids', maxEvents);
+    this.merchantAccount = arena.i32('events.merchantAccount', maxEvents);
+    this.merchantCell = arena.i32('events.merchantCell', maxEvents);
+    this.priceAsset = arena.i32('events.priceAsset', maxEvents);
+    this.seatPrice = arena.f64('events.seatPrice', maxEvents);
+    this.seatCount = arena.i32('events.seatCount', maxEvents);
+    this.seatBase = arena.i32('events.seatBase', maxEvents);
+    this.holder = arena.i32('events.holder', maxSeats);
+    this.counts = arena.i32('events.counts', 2);
+    this.index = new IdIndex(arena, 'events.index', maxEvents);
+    this.named = new StampSet(maxSeats);
+  }
+
+  get eventCount(): number {
+    return this.counts[0];
+  }
+
+  event(eventId: number): number {
+    return eventId === 0 ? INDEX_NOT_FOUND : this.index.get(eventId, 0);
+  }
+
+  create(eventId: number, merchantId: number, priceAssetId: number, seatPrice: number, seatCount: number, ctx: ApplyContext): number {
+    const ledger = this.ledger;
+    if (eventId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.index.get(eventId, 0) !== INDEX_NOT_FOUND) return ResultCode.EVENT_EXISTS;
+    const merchant = ledger.account(merchantId);
+    if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
+    const asset = ledger.asset(priceAssetId);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!isPositiveExact(seatPrice)) return ResultCode.PRICE_MUST_BE_POSITIVE;
+    if (!isPositiveExact(seatCount) || seatCount > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
+    const slot = this.counts[0];
+    if (slot >= this.maxEvents) return ResultCode.EVENTS_FULL;
+    const base = this.counts[1];
+    if (seatCount > this.maxSeats - base) return ResultCode.SEATS_FULL;
+    const cell = ledger.ensureCell(merchant, asset);
+    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    this.index.insert(eventId, 0, slot);
+    this.ids[slot] = eventId;
+    this.merchantAccount[slot] = merchant;
+    this.merchantCell[slot] = cell;
+    this.priceAsset[slot] = asset;
+    this.seatPrice[slot] = seatPrice;
+    this.seatCount[slot] = seatCount;
+    this.seatBase[slot] = base;
+    this.counts[0] = slot + 1;
+    this.counts[1] = base + seatCount;
+    return ResultCode.OK;
+  }
+
+  /**
+   * Checks a list of seats of event `ev` for booking (`holderPlusOne` = 0) or for release by the
+   * holder (`holderPlusOne` = account + 1). Returns OK or the first failing seat's code; on failure
+   * `failedSeat` is its position in the list. Leaves the seats marked in `named` for the caller.
+   */
+  checkSeats(ev: number, seats: Uint32Array, first: number, count: number, holderPlusOne: number): number {
+    const named = this.named;
+    named.clear();
+    const seatCount = this.seatCount[ev];
+    const base = this.seatBase[ev];
+    const holder = this.holder;
+    for (let i = 0; i < count; i++) {
+      const seat = seats[first + i];
+      this.failedSeat = i;
+      if (seat >= seatCount) return ResultCode.SEAT_OUT_OF_RANGE;
+      if (named.add(base + seat)) return ResultCode.DUPLICATE_SEAT;
+      if (holder[base + seat] !== holderPlusOne) {
+        return holderPlusOne === 0 ? ResultCode.SEAT_TAKEN : ResultCode.SEAT_NOT_HELD;
+      }
+    }
+    this.failedSeat = -1;
+    return ResultCode.OK;
+  }
+
+  /** Position in the seat list of the seat that failed the last checkSeats. */
+  failedSeat = -1;
+
+  /** Gives the (already checked) seats to the holder; money moves separately. */
+  takeSeats(ev: number, seats: Uint32Array, first: number, count: number, holderPlusOne: number): void {
+    const base = this.seatBase[ev];
+    for (let i = 0; i < count; i++) this.holder[base + seats[first + i]] = holderPlusOne;
+  }
+
+  book(eventId: number, buyerId: number, seats: Uint32Array, first: number, count: number, recordRoom: number, ctx: ApplyContext): number {
+    const ledger = this.ledger;
+    const ev = this.event(eventId);
+    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
+    const buyer = ledger.account(buyerId);
+    if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
+    if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > recordRoom) return ResultCode.SEAT_COUNT_INVALID;
+    const seatCode = this.checkSeats(ev, seats, first, count, 0);
+    if (seatCode !== ResultCode.OK) return seatCode;
+    const total = this.seatPrice[ev] * count;
+    const cell = ledger.cell(buyer, this.priceAsset[ev]);
+    if (cell === INDEX_NOT_FOUND || ledger.available[cell] < total) return ResultCode.INSUFFICIENT_FUNDS;
+    this.takeSeats(ev, seats, first, count, buyer + 1);
+    ledger.available[cell] -= total;
+    ledger.available[this.merchantCell[ev]] += total;
+    this.lastTotal = total;
+    return ResultCode.OK;
+  }
+
+  release(eventId: number, holderId: number, seats: Uint32Array, first: number, count: number, recordRoom: number, ctx: ApplyContext): number {
+    const ledger = this.ledger;
+    const ev = this.event(eventId);
+    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
+    const holder = ledger.account(holderId);
+    if (holder === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    if (!ledger.mayAct(holder, ctx)) return ResultCode.NOT_OWNER;
+    if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > recordRoom) return ResultCode.SEAT_COUNT_INVALID;
+    const seatCode = this.checkSeats(ev, seats, first, count, holder + 1);
+    if (seatCode !== ResultCode.OK) return seatCode;
+    const refund = this.seatPrice[ev] * count;
+    const merchantCell = this.merchantCell[ev];
+    if (ledger.available[merchantCell] < refund) return ResultCode.INSUFFICIENT_FUNDS;
+    const cell = ledger.ensureCell(holder, this.priceAsset[ev]);
+    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    this.takeSeats(ev, seats, first, count, 0);
+    ledger.available[merchantCell] -= refund;
+    ledger.available[cell] += refund;
+    this.lastTotal = refund;
+    return ResultCode.OK;
+  }
+
+  getSeat(eventId: number, seat: number): number {
+    const ev = this.event(eventId);
+    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
+    if (!(seat >= 0 && seat < this.seatCount[ev] && Math.floor(seat) === seat)) return ResultCode.SEAT_OUT_OF_RANGE;
+    const h = this.holder[this.seatBase[ev] + seat];
+    this.lastHolderId = h === 0 ? 0 : this.ledger.accountIds[h - 1];
+    return ResultCode.OK;
+  }
+}
