@@ -49,6 +49,8 @@ export interface RecoveryOptions {
   readonly readOnly?: boolean;
   /** Start from the newest valid snapshot (default) or replay the whole journal (false). */
   readonly useSnapshots?: boolean;
+  /** Only consider snapshots at or before this sequence (replay --verify against a newer one). */
+  readonly snapshotAtMost?: number;
   /** Called after each record is applied with the input and its result (replay --print). */
   readonly onApplied?: (cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number) => void;
   /** Called once, just before the first record after `sequence` is applied (or at the end). */
@@ -79,7 +81,8 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   let snapshotSequence = -1;
   let snapshotPath = '';
   if (options.useSnapshots !== false) {
-    const snapshots = listSnapshots(dataDir).filter((s) => s.sequence <= toSequence).reverse();
+    const atMost = Math.min(toSequence, options.snapshotAtMost ?? Number.MAX_SAFE_INTEGER);
+    const snapshots = listSnapshots(dataDir).filter((s) => s.sequence <= atMost).reverse();
     let pristine: StateSection[] | null = null;
     for (const candidate of snapshots) {
       try {
