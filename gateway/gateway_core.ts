@@ -21,7 +21,8 @@ import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
 import type { PrincipalStore } from './principal_store.ts';
 import { Session, type SessionTransport } from './session.ts';
-import { LOGIN_COMMAND_TYPE, type TranslateOutcome, type WireCodec } from './wire_codec.ts';
+import { TranslateResult } from '../codec/wire/translate_result.ts';
+import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
 
 /** The engine as the gateway needs it. */
 export interface GatewayEngine {
@@ -43,7 +44,7 @@ export class GatewayCore {
   private readonly sessions = new Map<number, Session>();
   private nextSessionId = 1;
   private readonly scratch: RecordBuffer = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
-  private readonly outcome: TranslateOutcome = { correlationId: 0, commandType: 0 };
+  private readonly outcome = new TranslateResult();
   private claimedSinceFlush = 0;
   private readonly dirty: Session[] = [];
   private flushScheduled = false;
@@ -113,27 +114,26 @@ export class GatewayCore {
    */
   submitFrame(session: Session, bytes: Uint8Array, pauseWhenFull: boolean): number {
     const outcome = this.outcome;
-    outcome.correlationId = 0;
-    outcome.commandType = 0;
     const code = this.codec.translateRequest(bytes, this.scratch, 0, outcome);
     if (code !== ResultCode.OK) return this.answer(session, code, outcome, false);
-    if (outcome.commandType === LOGIN_COMMAND_TYPE) {
+    if (outcome.isLogin) {
+      outcome.commandType = LOGIN_COMMAND_TYPE;
       if (session.authenticated) return this.answer(session, ResultCode.ALREADY_AUTHENTICATED, outcome, false);
-      const key = this.codec.loginKey(bytes);
-      const loginCode = key === null ? ResultCode.MISSING_FIELD : this.authenticate(session, key);
+      const loginCode = this.authenticate(session, outcome.apiKey);
       return this.answer(session, loginCode, outcome, loginCode !== ResultCode.OK);
     }
     return this.submitScratch(session, pauseWhenFull);
   }
 
-  /** A JSON command from HTTP (or a WebSocket client that chose JSON); same checks as submitFrame. */
-  submitJson(session: Session, commandName: string, body: unknown): number {
+  /** A parsed JSON request from HTTP; same checks as submitFrame (a login is not a command here). */
+  submitJson(session: Session, body: unknown): number {
     const outcome = this.outcome;
-    outcome.correlationId = 0;
-    outcome.commandType = 0;
-    const code = this.codec.translateJson(commandName, body, this.scratch, 0, outcome);
+    const code = this.codec.translateJson(body, this.scratch, 0, outcome);
     if (code !== ResultCode.OK) return this.answer(session, code, outcome, false);
-    if (outcome.commandType === LOGIN_COMMAND_TYPE) return this.answer(session, ResultCode.UNKNOWN_COMMAND, outcome, false);
+    if (outcome.isLogin) {
+      outcome.fail(ResultCode.UNKNOWN_COMMAND, 'login is not an HTTP command: send the key in the Authorization header');
+      return this.answer(session, ResultCode.UNKNOWN_COMMAND, outcome, false);
+    }
     return this.submitScratch(session, false);
   }
 
@@ -203,10 +203,12 @@ export class GatewayCore {
     return SUBMIT_ACCEPTED;
   }
 
-  private answer(session: Session, code: number, outcome: TranslateOutcome, close: boolean): number {
+  private answer(session: Session, code: number, outcome: TranslateResult, close: boolean): number {
     this.metrics.countGatewayReply(code);
     this.metrics.countResult(code);
-    session.transport.reply(code, outcome.correlationId, outcome.commandType);
+    // Only failures of the translation carry a detail (the field at fault); build the message then only.
+    const message = code !== ResultCode.OK && outcome.code === code && outcome.detail !== '' ? outcome.message : null;
+    session.transport.reply(code, outcome.correlationId, outcome.commandType, message);
     if (close) {
       session.transport.flush();
       session.transport.close(code);
@@ -266,7 +268,7 @@ export class GatewayCore {
     const limit = Date.now() - this.config.idleTimeoutMs;
     for (const session of [...this.sessions.values()]) {
       if (session.transport.kind !== 'http' && session.inFlight === 0 && session.lastInputMs < limit) {
-        session.transport.reply(ResultCode.IDLE_TIMEOUT, 0, 0);
+        session.transport.reply(ResultCode.IDLE_TIMEOUT, 0, 0, null);
         session.transport.flush();
         session.transport.close(ResultCode.IDLE_TIMEOUT);
         this.closeSession(session);

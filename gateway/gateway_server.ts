@@ -18,6 +18,8 @@ export interface GatewayServer {
   readonly wsPort: number;
   /** Set when this start generated the admin key (print it once). */
   readonly generatedAdminKey: string | null;
+  /** The TCP listener, or null when TCP is off. */
+  readonly tcp: TcpServerHandle | null;
   /** Stops accepting, waits up to `drainMs` for in-flight results, closes every connection. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     tcpPort: tcp?.port ?? -1,
     wsPort: uws?.port ?? -1,
     generatedAdminKey,
+    tcp,
     async stop(drainMs = 5000): Promise<void> {
       if (stopped) return;
       stopped = true;

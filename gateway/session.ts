@@ -13,7 +13,7 @@ export interface SessionTransport {
   /** A result record for this session; valid only during the call (encode or copy it now). */
   deliver(result: RecordBuffer, base: number): void;
   /** A reply decided by the gateway itself (login, rejections); the command never reached the ring. */
-  reply(code: number, correlationId: number, commandType: number): void;
+  reply(code: number, correlationId: number, commandType: number, message: string | null): void;
   /** Writes what deliver/reply queued; called once per batch of results. */
   flush(): void;
   /** The core can take input again (ring space freed, in-flight dropped below the limit). */

@@ -12,7 +12,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from './frame_decoder.ts';
-import { encodeGatewayReply } from './gateway_reply.ts';
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
 import type { Session, SessionTransport } from './session.ts';
 
@@ -50,8 +49,8 @@ class TcpConnection implements SessionTransport, FrameSink {
     this.queue(this.core.codec.encodeResponse(result, base));
   }
 
-  reply(code: number, correlationId: number, commandType: number): void {
-    this.queue(encodeGatewayReply(this.core.codec, code, correlationId, commandType));
+  reply(code: number, correlationId: number, commandType: number, message: string | null): void {
+    this.queue(this.core.codec.encodeError(correlationId, code, message, commandType));
   }
 
   flush(): void {
@@ -106,7 +105,7 @@ class TcpConnection implements SessionTransport, FrameSink {
     } else {
       // A framing error: tell the client why, then close only this connection.
       this.core.metrics.protocolErrorDisconnects++;
-      this.reply(status, 0, 0);
+      this.reply(status, 0, 0, null);
       this.flush();
       this.close(status);
       this.core.closeSession(session);
@@ -122,6 +121,8 @@ class TcpConnection implements SessionTransport, FrameSink {
 export interface TcpServerHandle {
   readonly server: Server;
   readonly port: number;
+  /** Open client sockets (for tests and shutdown). */
+  readonly sockets: ReadonlySet<Socket>;
   close(): Promise<void>;
 }
 
@@ -139,7 +140,7 @@ export function startTcpServer(core: GatewayCore, host: string, port: number): P
     });
     socket.on('error', () => { /* 'close' follows and forgets the session */ });
     if (session === null) {
-      socket.end(Buffer.concat([lengthPrefix(encodeGatewayReply(core.codec, ResultCode.TOO_MANY_CONNECTIONS, 0, 0))]));
+      socket.end(lengthPrefix(core.codec.encodeError(0, ResultCode.TOO_MANY_CONNECTIONS, null, 0)));
       return;
     }
     connection.session = session;
@@ -154,6 +155,7 @@ export function startTcpServer(core: GatewayCore, host: string, port: number): P
       resolve({
         server,
         port: boundPort,
+        sockets,
         close: () => new Promise<void>((done) => {
           server.close(() => done());
           for (const s of sockets) s.destroy();

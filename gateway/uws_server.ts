@@ -18,7 +18,6 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_sock
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
-import { encodeGatewayReply, gatewayResultRecord } from './gateway_reply.ts';
 import { SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
 import { httpStatusFor } from './http_status.ts';
 import type { Session, SessionTransport } from './session.ts';
@@ -44,8 +43,8 @@ class WsConnection implements SessionTransport {
     this.out.push(this.core.codec.encodeResponse(result, base));
   }
 
-  reply(code: number, correlationId: number, commandType: number): void {
-    this.out.push(encodeGatewayReply(this.core.codec, code, correlationId, commandType));
+  reply(code: number, correlationId: number, commandType: number, message: string | null): void {
+    this.out.push(this.core.codec.encodeError(correlationId, code, message, commandType));
   }
 
   flush(): void {
@@ -91,8 +90,8 @@ class HttpExchange implements SessionTransport {
     this.respond(result.u16[(base + RES_CODE_OFFSET) >>> 1], this.core.codec.resultToJson(result, base));
   }
 
-  reply(code: number, correlationId: number, commandType: number): void {
-    this.respond(code, this.core.codec.resultToJson(gatewayResultRecord(code, correlationId, commandType), 0));
+  reply(code: number, correlationId: number, commandType: number, message: string | null): void {
+    this.respond(code, this.core.codec.errorToJson(correlationId, code, message, commandType));
   }
 
   flush(): void { /* replies are written as they arrive */ }
@@ -159,7 +158,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       data.connection = connection;
       const session = core.openSession(connection);
       if (session === null) {
-        connection.reply(ResultCode.TOO_MANY_CONNECTIONS, 0, 0);
+        connection.reply(ResultCode.TOO_MANY_CONNECTIONS, 0, 0, null);
         connection.flush();
         connection.close(ResultCode.TOO_MANY_CONNECTIONS);
         return;
@@ -169,7 +168,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
         const code = core.authenticate(session, data.key);
         data.key = '';
         if (code !== ResultCode.OK) {
-          connection.reply(code, 0, 1);
+          connection.reply(code, 0, 1, null);
           connection.flush();
           connection.close(code);
           core.closeSession(session);
@@ -182,13 +181,13 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       if (connection === null || connection === undefined || session === null || session === undefined || session.closed) return;
       session.lastInputMs = Date.now();
       if (!isBinary) {
-        connection.reply(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED, 0, 0);
+        connection.reply(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED, 0, 0, null);
         connection.flush();
         return;
       }
       if (message.byteLength > config.maxFrameBytes) {
         core.metrics.protocolErrorDisconnects++;
-        connection.reply(ResultCode.FRAME_TOO_LARGE, 0, 0);
+        connection.reply(ResultCode.FRAME_TOO_LARGE, 0, 0, null);
         connection.flush();
         connection.close(ResultCode.FRAME_TOO_LARGE);
         core.closeSession(session);
@@ -226,26 +225,27 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       if (session === null) return writeError(res, ResultCode.SHUTTING_DOWN);
       exchange.session = session;
       core.metrics.httpInFlight++;
-      if (key === null) return exchange.reply(ResultCode.NOT_AUTHENTICATED, 0, 0);
+      if (key === null) return exchange.reply(ResultCode.NOT_AUTHENTICATED, 0, 0, null);
       const authCode = core.authenticate(session, key);
-      if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0);
+      if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0, null);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        return exchange.reply(ResultCode.MALFORMED_JSON, 0, 0);
+        return exchange.reply(ResultCode.MALFORMED_JSON, 0, 0, null);
       }
-      let command = routeCommand;
-      if (command === null) {
-        const named = typeof parsed === 'object' && parsed !== null ? (parsed as { command?: unknown }).command : undefined;
-        if (typeof named !== 'string') return exchange.reply(ResultCode.UNKNOWN_COMMAND, 0, 0);
-        command = named;
+      if (routeCommand !== null && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+        const named = (parsed as { type?: unknown }).type;
+        if (named !== undefined && named !== routeCommand) {
+          return exchange.reply(ResultCode.INVALID_FIELD_VALUE, 0, 0, `body type ${JSON.stringify(named)} differs from the route's ${routeCommand}`);
+        }
+        parsed = { ...parsed, type: routeCommand };
       }
-      core.submitJson(session, command, parsed);
+      core.submitJson(session, parsed);
       schedulePublish();
     });
   };
-  app.post('/v1/commands/:command', (res, req) => onCommand(res, req, req.getParameter(0)));
+  app.post('/v1/commands/:command', (res, req) => onCommand(res, req, camelCase(req.getParameter(0))));
   app.post('/v1/commands', (res, req) => onCommand(res, req, null));
 
   app.post('/v1/principals', (res, req) => {
@@ -290,6 +290,11 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       });
     });
   });
+}
+
+/** create-account and create_account name the same command as createAccount. */
+function camelCase(name: string): string {
+  return name.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
 function requestKey(req: HttpRequest): string | null {

@@ -7,7 +7,7 @@
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   CMD_CORRELATION_ID_OFFSET, CMD_MAX_RECORD_BYTES, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
-  CMD_TYPE_OFFSET, CMD_FLAGS_OFFSET,
+  CMD_TYPE_OFFSET, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
 } from '../../codec/records/command_descriptor.ts';
 import {
   RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
@@ -23,6 +23,7 @@ export interface SeenRecord {
   readonly sessionId: number;
   readonly principalId: number;
   readonly correlationId: number;
+  readonly idempotencyId: number;
 }
 
 export class LoopbackEngine implements GatewayEngine, InputPublisher {
@@ -94,6 +95,7 @@ export class LoopbackEngine implements GatewayEngine, InputPublisher {
         sessionId: cmd.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2],
         principalId: cmd.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2],
         correlationId: cmd.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3],
+        idempotencyId: cmd.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3],
       };
       this.seen.push(record);
       out.u32[RES_LENGTH_OFFSET >>> 2] = RES_HEADER_BYTES;

@@ -1,0 +1,298 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CommandType } from '../codec/records/command_descriptor.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import { createWireCodec } from './codec_adapter.ts';
+import { resolveGatewayConfig, type GatewayConfig } from './gateway_config.ts';
+import { startGatewayServer, type GatewayServer } from './gateway_server.ts';
+import { LoopbackEngine } from './testing/loopback_engine.ts';
+import { RawTcpClient, RawWsClient, postJson, requestBytes } from './testing/raw_clients.ts';
+import { encodeFrame } from './frame_decoder.ts';
+import { RinglineClient } from './client/ringline_client.ts';
+
+const ADMIN_KEY = 'test-admin-key-0123456789';
+
+interface Harness {
+  engine: LoopbackEngine;
+  server: GatewayServer;
+  aliceKey: string;
+  aliceId: number;
+  http: string;
+  ws: string;
+}
+
+async function startHarness(overrides: Partial<GatewayConfig> = {}, slots = 64): Promise<Harness> {
+  const engine = new LoopbackEngine(slots);
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringline-gw-'));
+  const server = await startGatewayServer(engine, {
+    dataDir, adminKey: ADMIN_KEY, codec: createWireCodec(),
+    config: resolveGatewayConfig({ tcpPort: 0, wsPort: 0, ...overrides }),
+    engineMetrics: () => ({ sequences: { published: engine.lastClaimedSequence } }),
+  });
+  const alice = server.core.principals.add('alice');
+  return {
+    engine, server, aliceKey: alice.key, aliceId: alice.principal.id,
+    http: `http://127.0.0.1:${server.wsPort}`, ws: `ws://127.0.0.1:${server.wsPort}/`,
+  };
+}
+
+const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
+
+describe('gateway over TCP', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h.server.stop(100); });
+
+  it('logs in, pipelines commands and stamps the authenticated principal and flags', async () => {
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    c.send(
+      login(h.aliceKey),
+      { type: 'createAccount', accountId: 5, correlationId: 11, idempotencyId: 1 },
+      { type: 'getBalance', accountId: 5, assetId: 1, correlationId: 12 },
+    );
+    const [loginReply, a, b] = await c.waitFor(3);
+    expect(loginReply).toMatchObject({ code: ResultCode.OK, command: 'login' });
+    expect(a).toMatchObject({ code: ResultCode.OK, correlationId: 11, command: 'createAccount' });
+    expect(b).toMatchObject({ code: ResultCode.OK, correlationId: 12, command: 'getBalance' });
+    expect(b.sequence).toBe(a.sequence + 1);
+    const seen = h.engine.seen.filter((r) => r.correlationId === 11 || r.correlationId === 12);
+    expect(seen.map((r) => r.principalId)).toEqual([h.aliceId, h.aliceId]);
+    expect(seen[0].flags & (CMD_FLAG_ADMIN | CMD_FLAG_READ_ONLY)).toBe(0);
+    expect(seen[1].flags).toBe(CMD_FLAG_READ_ONLY);
+    c.close();
+  });
+
+  it('stamps the admin flag only for the admin key', async () => {
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    c.send(login(ADMIN_KEY), { type: 'createAsset', assetId: 1, correlationId: 77, idempotencyId: 3 });
+    await c.waitFor(2);
+    const rec = h.engine.seen.find((r) => r.correlationId === 77);
+    expect(rec?.principalId).toBe(1);
+    expect(rec?.flags).toBe(CMD_FLAG_ADMIN);
+    c.close();
+  });
+
+  it('answers a command before login with NOT_AUTHENTICATED and closes; nothing reaches the ring', async () => {
+    const before = h.engine.seen.length;
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    c.send({ type: 'createAccount', accountId: 9, correlationId: 5 });
+    await c.waitClosed();
+    expect(c.responses.map((r) => r.code)).toEqual([ResultCode.NOT_AUTHENTICATED]);
+    expect(c.responses[0].correlationId).toBe(5);
+    expect(h.engine.seen.length).toBe(before);
+  });
+
+  it('answers a wrong key with BAD_CREDENTIALS and closes', async () => {
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    c.send(login(h.aliceKey + 'x'), { type: 'createAccount', accountId: 9 });
+    await c.waitClosed();
+    expect(c.responses.map((r) => r.code)).toEqual([ResultCode.BAD_CREDENTIALS]);
+  });
+
+  it('closes on a zero or oversize length prefix with the framing code; garbage frames get VERIFY_FAILED and the session lives on', async () => {
+    const zero = await RawTcpClient.open(h.server.tcpPort);
+    zero.sendRaw(Buffer.from([0, 0, 0, 0, 1, 2, 3]));
+    await zero.waitClosed();
+    expect(zero.responses.map((r) => r.code)).toEqual([ResultCode.MALFORMED_FRAME]);
+
+    const big = await RawTcpClient.open(h.server.tcpPort);
+    big.sendRaw(Buffer.from([0xff, 0xff, 0xff, 0x7f]));
+    await big.waitClosed();
+    expect(big.responses.map((r) => r.code)).toEqual([ResultCode.FRAME_TOO_LARGE]);
+
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    c.send(login(h.aliceKey));
+    c.sendRaw(encodeFrame(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9])));
+    c.send({ type: 'getItem', itemId: 1, correlationId: 31 });
+    const replies = await c.waitFor(3);
+    expect(replies[1].code).toBe(ResultCode.VERIFY_FAILED);
+    expect(replies[1].sequence).toBe(0);
+    expect(replies[2]).toMatchObject({ code: ResultCode.OK, correlationId: 31 });
+    c.close();
+  });
+
+  it('pauses reading when the ring is full and answers everything once the engine catches up', async () => {
+    h.engine.hold = true;
+    const c = await RawTcpClient.open(h.server.tcpPort);
+    const commands = Array.from({ length: 300 }, (_, i) => ({ type: 'getItem' as const, itemId: 1, correlationId: 1000 + i }));
+    c.send(login(h.aliceKey), ...commands);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.responses.length).toBe(1); // only the login: the 64-slot ring is full and the engine is held
+    h.engine.release();
+    const replies = await c.waitFor(301);
+    expect(replies.slice(1).map((r) => r.correlationId)).toEqual(commands.map((x) => x.correlationId));
+    expect(replies.every((r) => r.code === ResultCode.OK)).toBe(true);
+    c.close();
+  });
+});
+
+describe('gateway over WebSocket', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h.server.stop(100); });
+
+  it('authenticates in the upgrade header and answers binary requests', async () => {
+    const c = await RawWsClient.open(h.ws, { authorization: `Bearer ${h.aliceKey}` });
+    c.send({ type: 'getItem', itemId: 3, correlationId: 8 });
+    const [r] = await c.waitFor(1);
+    expect(r).toMatchObject({ code: ResultCode.OK, correlationId: 8, command: 'getItem' });
+    c.close();
+  });
+
+  it('rejects text messages, and closes on a bad upgrade key with code 4201', async () => {
+    const c = await RawWsClient.open(h.ws);
+    c.send(login(h.aliceKey));
+    c.sendText('{"type":"getItem","itemId":1}');
+    const replies = await c.waitFor(2);
+    expect(replies[1].code).toBe(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED);
+    c.close();
+    const bad = await RawWsClient.open(`${h.ws}?key=wrong-key-wrong-key`);
+    await bad.waitClosed();
+    expect(bad.responses[0].code).toBe(ResultCode.BAD_CREDENTIALS);
+    expect(bad.closeCode).toBe(4000 + ResultCode.BAD_CREDENTIALS);
+  });
+
+  it('answers BUSY when the ring is full instead of buffering', async () => {
+    h.engine.hold = true;
+    const c = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
+    const commands = Array.from({ length: 100 }, (_, i) => ({ type: 'getItem' as const, itemId: 1, correlationId: 1 + i }));
+    c.send(...commands);
+    await c.waitFor(36);
+    expect(c.responses.every((r) => r.code === ResultCode.BUSY)).toBe(true);
+    h.engine.release();
+    const all = await c.waitFor(100);
+    expect(all.filter((r) => r.code === ResultCode.OK).length).toBe(64);
+    c.close();
+  });
+});
+
+describe('gateway over HTTP', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h.server.stop(100); });
+
+  it('runs a command from its route and from the body type, with the key in a header', async () => {
+    const a = await postJson(h.http, '/v1/commands/get-item', { itemId: 4, correlationId: 3 }, h.aliceKey);
+    expect(a.status).toBe(200);
+    expect(a.body).toMatchObject({ code: 0, command: 'getItem', correlationId: 3 });
+    const b = await postJson(h.http, '/v1/commands', { type: 'getItem', itemId: 4 }, h.aliceKey);
+    expect(b.body).toMatchObject({ code: 0, command: 'getItem' });
+    expect(b.body.sequence).toBeGreaterThan(a.body.sequence);
+  });
+
+  it('gives each bad request its code and HTTP status', async () => {
+    expect((await postJson(h.http, '/v1/commands/getItem', { itemId: 1 })).status).toBe(401);
+    const bad = await postJson(h.http, '/v1/commands/getItem', { itemId: 1 }, 'nope-nope-nope-nope');
+    expect([bad.status, bad.body.code]).toEqual([401, ResultCode.BAD_CREDENTIALS]);
+    const malformed = await postJson(h.http, '/v1/commands/getItem', '{"itemId":', h.aliceKey);
+    expect([malformed.status, malformed.body.code]).toEqual([400, ResultCode.MALFORMED_JSON]);
+    const unknown = await postJson(h.http, '/v1/commands/fly', {}, h.aliceKey);
+    expect(unknown.body.code).toBe(ResultCode.UNKNOWN_COMMAND);
+    const range = await postJson(h.http, '/v1/commands/getItem', { itemId: 2 ** 53 }, h.aliceKey);
+    expect(range.body.code).toBe(ResultCode.INTEGER_OUT_OF_RANGE);
+    expect(range.body.message).toContain('itemId');
+    const route = await postJson(h.http, '/v2/nothing', {}, h.aliceKey);
+    expect([route.status, route.body.code]).toEqual([404, ResultCode.NOT_FOUND_ROUTE]);
+  });
+
+  it('serves /health and /metrics', async () => {
+    const health = await fetch(`${h.http}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const metrics = await (await fetch(`${h.http}/metrics`)).text();
+    expect(metrics).toContain('ringline_commands_total{command="GET_ITEM"}');
+    expect(metrics).toMatch(/ringline_engine_sequences_published \d+/);
+  });
+
+  it('lets only an admin create principals, and the new key works at once', async () => {
+    const denied = await postJson(h.http, '/v1/principals', { name: 'mallory' }, h.aliceKey);
+    expect([denied.status, denied.body.code]).toEqual([403, ResultCode.ADMIN_REQUIRED]);
+    const made = await postJson(h.http, '/v1/principals', { name: 'dave' }, ADMIN_KEY);
+    expect(made.status).toBe(200);
+    const key = made.body.key as string;
+    const r = await postJson(h.http, '/v1/commands/getItem', { itemId: 1 }, key);
+    expect(r.body.code).toBe(0);
+    expect(h.engine.seen.at(-1)?.principalId).toBe((made.body.principal as { id: number }).id);
+  });
+});
+
+describe('limits', () => {
+  it('refuses connections beyond maxConnections and closes idle ones', async () => {
+    const h = await startHarness({ maxConnections: 2, idleTimeoutMs: 300 });
+    try {
+      const a = await RawTcpClient.open(h.server.tcpPort);
+      const b = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
+      const c = await RawTcpClient.open(h.server.tcpPort);
+      await c.waitClosed();
+      expect(c.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_CONNECTIONS]);
+      await a.waitClosed(5000);
+      expect(a.responses.map((r) => r.code)).toEqual([ResultCode.IDLE_TIMEOUT]);
+      await b.waitClosed(5000);
+      expect(b.closeCode).toBe(4000 + ResultCode.IDLE_TIMEOUT);
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('disconnects a TCP client that does not read its replies (SLOW_CONSUMER) without growing memory', async () => {
+    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, 4096);
+    try {
+      const c = await RawTcpClient.open(h.server.tcpPort);
+      c.socket.pause();
+      const frame = encodeFrame(requestBytes({ type: 'getItem', itemId: 1 }));
+      c.sendRaw(encodeFrame(requestBytes(login(h.aliceKey))));
+      const burst = Buffer.concat(Array.from({ length: 2000 }, () => frame));
+      for (let i = 0; i < 150 && !c.closed; i++) {
+        c.socket.write(burst);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await c.waitClosed(10_000);
+      expect(h.server.core.metrics.slowConsumerDisconnects).toBe(1);
+      expect(h.server.core.sessionCount).toBe(0);
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+});
+
+describe('RinglineClient against the gateway', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h.server.stop(100); });
+
+  for (const transport of ['tcp', 'ws'] as const) {
+    it(`pipelines and correlates many commands over ${transport}`, async () => {
+      const url = transport === 'tcp' ? `tcp://127.0.0.1:${h.server.tcpPort}` : h.ws;
+      const client = await RinglineClient.connect({ url, apiKey: h.aliceKey, maxInFlight: 50 });
+      const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => client.send({ type: 'getItem', itemId: i + 1 })));
+      expect(replies.every((r) => r.code === 0 && r.command === 'getItem')).toBe(true);
+      expect(new Set(replies.map((r) => r.sequence)).size).toBe(500);
+      await client.close();
+    });
+  }
+
+  it('rejects connect with a wrong key', async () => {
+    await expect(RinglineClient.connect({ url: `tcp://127.0.0.1:${h.server.tcpPort}`, apiKey: 'wrong-wrong-wrong' }))
+      .rejects.toThrow(/BAD_CREDENTIALS/);
+  });
+
+  it('reconnects and resends unanswered commands with their idempotency ids', async () => {
+    const client = await RinglineClient.connect({ url: `tcp://127.0.0.1:${h.server.tcpPort}`, apiKey: h.aliceKey });
+    h.engine.hold = true;
+    const pending = Array.from({ length: 10 }, (_, i) => client.send({ type: 'createAccount', accountId: 100 + i }));
+    await new Promise((r) => setTimeout(r, 50));
+    // Drop every TCP connection on the server side; the engine then answers the first copies into the void.
+    for (const socket of h.server.tcp?.sockets ?? []) socket.destroy();
+    h.engine.release();
+    const replies = await Promise.all(pending);
+    expect(replies.every((r) => r.code === 0)).toBe(true);
+    const creates = h.engine.seen.filter((r) => r.commandType === CommandType.CREATE_ACCOUNT && r.principalId === h.aliceId);
+    const ids = creates.map((r) => r.idempotencyId);
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(ids).size).toBe(10);
+    expect(ids.every((id) => id > 0)).toBe(true);
+    await client.close();
+  });
+});
