@@ -36,6 +36,7 @@ export class MultiProducerSequencer {
 
   /** Claims `count` consecutive slots; returns the first full sequence, or -1 when the ring lacks room. */
   tryClaim(count = 1): number {
+    if (count < 1 || count > this.ring.capacity) throw new RangeError(`claim count must be 1..${this.ring.capacity}: got ${count}`);
     this.lock();
     const first = this.claimNext[0]; // plain read, ordered by the lock acquire
     const highest = first + count - 1;

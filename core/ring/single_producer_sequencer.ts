@@ -25,6 +25,7 @@ export class SingleProducerSequencer {
 
   /** Claims the next `count` slots; returns the first full sequence, or -1 when the ring lacks room. */
   tryClaim(count = 1): number {
+    if (count < 1 || count > this.ring.capacity) throw new RangeError(`claim count must be 1..${this.ring.capacity}: got ${count}`);
     const highest = this.lastClaimed + count;
     if (!this.gating.canClaim(highest, this.lastPublished)) return -1;
     const first = this.lastClaimed + 1;
