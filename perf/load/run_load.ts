@@ -33,9 +33,16 @@ type WorkerMessage = { ok: true; result: LoadWorkerResult } | { ok: false; error
 export async function runLoad(spec: LoadSpec, workers: number): Promise<LoadResult> {
   validateLoadSpec(spec);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`load workers must be an integer in [1, 64], got ${workers}`);
-  const entry = new URL('./load_worker.ts', import.meta.url);
-  const results = await Promise.all(Array.from({ length: workers }, (_, i) => new Promise<LoadWorkerResult>((resolve, reject) => {
-    const workerSpec: LoadSpec = { ...spec, idStart: spec.idStart + i * WORKER_ID_STRIDE, ratePerS: spec.ratePerS / workers };
+  const specs = Array.from({ length: workers }, (_, i): LoadSpec => ({ ...spec, idStart: spec.idStart + i * WORKER_ID_STRIDE, ratePerS: spec.ratePerS / workers }));
+  return runLoadWorkers(new URL('./load_worker.ts', import.meta.url), specs);
+}
+
+/**
+ * Starts one worker thread per entry of `specs` on `entry` (a module that posts one WorkerMessage
+ * holding a LoadWorkerResult), waits for all and merges their figures.
+ */
+export async function runLoadWorkers(entry: URL, specs: readonly unknown[]): Promise<LoadResult> {
+  const results = await Promise.all(specs.map((workerSpec, i) => new Promise<LoadWorkerResult>((resolve, reject) => {
     const w = spawnWorker(entry, { spec: workerSpec }, { name: `loadgen-${i}` });
     let settled = false;
     w.once('message', (m: WorkerMessage) => {
@@ -51,6 +58,11 @@ export async function runLoad(spec: LoadSpec, workers: number): Promise<LoadResu
       if (!settled) reject(new Error(`load worker ${i} exited with code ${code} before reporting`));
     });
   })));
+  return mergeWorkerResults(results);
+}
+
+/** Sums the workers' counts over the longest window and merges their histograms. */
+export function mergeWorkerResults(results: readonly LoadWorkerResult[]): LoadResult {
   const codeCounts: Record<string, number> = {};
   const gcEvents: Record<string, number> = {};
   let sent = 0;
@@ -80,6 +92,6 @@ export async function runLoad(spec: LoadSpec, workers: number): Promise<LoadResu
     unanswered,
     histogram: encoded.length > 0 ? mergeEncodedHistograms(encoded) : null,
     gcEvents,
-    workers,
+    workers: results.length,
   };
 }
