@@ -77,6 +77,8 @@ export type CommandSpec =
   | { readonly kind: 'snapshot' }
   | { readonly kind: 'getStateHash' };
 
+export type PlaceOrderSpec = Extract<CommandSpec, { kind: 'placeOrder' }>;
+
 export const COMMAND_TYPE_OF_KIND: Readonly<Record<CommandSpec['kind'], number>> = {
   createAsset: CommandType.CREATE_ASSET,
   createAccount: CommandType.CREATE_ACCOUNT,

@@ -4,7 +4,7 @@ import {
   BalanceResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { CommandSpec } from './command_writer.ts';
+import type { PlaceOrderSpec } from './command_writer.ts';
 import { LogicHarness } from './logic_harness.ts';
 import type { ResultView } from './result_reader.ts';
 import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './scenario_table.ts';
@@ -24,9 +24,9 @@ const SETUP: readonly Row[] = [
   [ADMIN, { kind: 'deposit', accountId: 300, assetId: 2, amount: 100_000 }, R.OK],
 ];
 const SEQ_AFTER_SETUP = SETUP.length; // order ids are the PLACE_ORDER sequences: SETUP.length + row
-const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC, selfTrade = 0): CommandSpec =>
+const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC, selfTrade = 0): PlaceOrderSpec =>
   ({ kind: 'placeOrder', symbolId: 1, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce, selfTrade });
-const market = (accountId: number, side: number, quantity: number, timeInForce: number = F.IOC): CommandSpec =>
+const market = (accountId: number, side: number, quantity: number, timeInForce: number = F.IOC): PlaceOrderSpec =>
   ({ kind: 'placeOrder', symbolId: 1, accountId, price: 0, quantity, side, orderType: T.MARKET, timeInForce });
 const order = (filled: number, resting: number, status: number, fills?: readonly (readonly [number, number, number])[]) => (r: ResultView) => {
   expect([r.f64(OrderResult.FILLED_QUANTITY), r.f64(OrderResult.RESTING_QUANTITY), r.u32(OrderResult.ORDER_STATUS_U32)])
