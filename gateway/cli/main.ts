@@ -1,0 +1,63 @@
+/**
+ * The `ringline` command line. gateway/cli/ringline.mjs registers the TypeScript loader and calls
+ * main(argv); main returns the process exit code (0 ok, 1 the command failed, 2 usage error).
+ */
+import { callCommand, CALL_USAGE } from './call_command.ts';
+import { principalCommand, PRINCIPAL_USAGE } from './principal_command.ts';
+import { startCommand } from './start_command.ts';
+import { startUsage } from './start_options.ts';
+
+export const USAGE = `ringline — an LMAX-style transaction engine
+
+usage: ringline <command> [options]
+
+commands
+  start        run the engine and its gateway (TCP :7400, WebSocket + HTTP/JSON :7401)
+  call         send one command and print the JSON response
+  principal    add or list principals (API keys)
+  replay       rebuild state from a journal, verify it, print commands and results
+  help         this text; "ringline <command> --help" for a command's options
+
+${startUsage()}
+
+${CALL_USAGE}
+
+${PRINCIPAL_USAGE}
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        if (rest.includes('--help') || rest.includes('-h')) return printed(startUsage());
+        return await startCommand(rest);
+      case 'call':
+        if (rest.includes('--help') || rest.includes('-h')) return printed(CALL_USAGE);
+        return await callCommand(rest);
+      case 'principal':
+      case 'principals':
+        return await principalCommand(rest);
+      case 'replay': {
+        const { runReplayCli } = await import('../../replay/replay_cli.ts');
+        return await runReplayCli(rest);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        return printed(USAGE);
+      default:
+        process.stderr.write(`ringline: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+}
+
+function printed(text: string): number {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
+}

@@ -1,0 +1,51 @@
+/**
+ * `ringline start`: validate options, start the engine (recovery, workers), then the gateway;
+ * print where it listens, the durability mode and the memory report; on SIGINT/SIGTERM stop
+ * accepting, drain in-flight results, stop the engine and return 0.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createWireCodec } from '../codec_adapter.ts';
+import { startGatewayServer } from '../gateway_server.ts';
+import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { resolveStartOptions } from './start_options.ts';
+
+export async function startCommand(argv: readonly string[]): Promise<number> {
+  const options = resolveStartOptions(argv, process.env);
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
+  log(`starting: data ${dataDir}, durability ${options.durability}`);
+  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log });
+  let server;
+  try {
+    server = await startGatewayServer(engine, {
+      dataDir,
+      config: options.gateway,
+      codec: createWireCodec(),
+      adminKey: process.env.RINGLINE_ADMIN_KEY,
+      engineMetrics: () => engine.metrics(),
+    });
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+  if (server.generatedAdminKey !== null) {
+    log(`admin principal created; admin key (shown once, store it): ${server.generatedAdminKey}`);
+  }
+  for (const line of engine.memoryReport()) log(`memory ${line}`);
+  const host = options.gateway.host;
+  log(`durability ${options.durability}${options.durability === 'fsync' ? ' (acknowledged after fdatasync)' : ''}`);
+  log(`TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
+    `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
+
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  log(`${signal}: draining`);
+  await server.stop();
+  await engine.stop();
+  log('stopped');
+  return 0;
+}
