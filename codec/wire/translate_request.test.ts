@@ -129,7 +129,7 @@ describe('translateRequest rejects with a code and a message naming the field', 
       bytes: () => request(wire.Command.PlaceOrder, (b) => {
         wire.PlaceOrder.startPlaceOrder(b);
         wire.PlaceOrder.addSide(b, wire.Side.Buy);
-        wire.PlaceOrder.addTimeInForce(b, 9);
+        wire.PlaceOrder.addTimeInForce(b, 9 as wire.TimeInForce);
         return wire.PlaceOrder.endPlaceOrder(b);
       }) },
     { name: 'a command type no one knows', code: ResultCode.UNKNOWN_COMMAND,
