@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { crc32Aligned, crc32Bytes } from './crc32.ts';
+import { copyWithCrc32Aligned, crc32Aligned, crc32Bytes } from './crc32.ts';
 
 describe('crc32', () => {
   it('matches node:zlib crc32 on known strings', () => {
@@ -21,6 +21,23 @@ describe('crc32', () => {
         const expected = zlibCrc32(data.subarray(0, lengthBytes));
         expect(crc32Aligned(buf, start, lengthBytes)).toBe(expected);
         expect(crc32Bytes(buf.bytes, start, start + lengthBytes)).toBe(expected);
+      }),
+    );
+  });
+
+  it('copy-and-checksum copies the bytes exactly and returns the same CRC as zlib', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 512 }), fc.nat(8), fc.nat(8), (data, s, d) => {
+        const lengthBytes = data.length & ~7;
+        const src = createRecordBuffer(new ArrayBuffer(1024));
+        const dst = createRecordBuffer(new ArrayBuffer(1024));
+        const srcStart = s * 8;
+        const dstStart = d * 8;
+        src.bytes.set(data.subarray(0, lengthBytes), srcStart);
+        const crc = copyWithCrc32Aligned(src, srcStart, dst, dstStart, lengthBytes);
+        expect(crc).toBe(zlibCrc32(data.subarray(0, lengthBytes)));
+        expect(Array.from(dst.bytes.subarray(dstStart, dstStart + lengthBytes))).toEqual(Array.from(data.subarray(0, lengthBytes)));
+        expect(dst.bytes[dstStart + lengthBytes]).toBe(0);
       }),
     );
   });

@@ -58,6 +58,43 @@ export function crc32Aligned(buf: RecordBuffer, start: number, lengthBytes: numb
   return (crc ^ -1) >>> 0;
 }
 
+/**
+ * Copies `lengthBytes` from `src` at `srcStart` to `dst` at `dstStart` and returns the CRC-32 of the
+ * bytes copied, reading each source word once (the journal's append: copy into the write buffer and
+ * checksum in one pass). All three numbers must be multiples of 8.
+ */
+export function copyWithCrc32Aligned(src: RecordBuffer, srcStart: number, dst: RecordBuffer, dstStart: number, lengthBytes: number): number {
+  if (((srcStart | dstStart | lengthBytes) & 7) !== 0) {
+    throw new RangeError(`copyWithCrc32Aligned: srcStart=${srcStart}, dstStart=${dstStart}, lengthBytes=${lengthBytes} must be multiples of 8`);
+  }
+  const from = src.u32;
+  const to = dst.u32;
+  const t = TABLES;
+  let crc = -1;
+  let w = srcStart >>> 2;
+  let d = dstStart >>> 2;
+  const end = (srcStart + lengthBytes) >>> 2;
+  while (w < end) {
+    const a = from[w];
+    const b = from[w + 1];
+    to[d] = a;
+    to[d + 1] = b;
+    const lo = a ^ crc;
+    crc =
+      t[1792 + (lo & 0xff)] ^
+      t[1536 + ((lo >>> 8) & 0xff)] ^
+      t[1280 + ((lo >>> 16) & 0xff)] ^
+      t[1024 + (lo >>> 24)] ^
+      t[768 + (b & 0xff)] ^
+      t[512 + ((b >>> 8) & 0xff)] ^
+      t[256 + ((b >>> 16) & 0xff)] ^
+      t[b >>> 24];
+    w += 2;
+    d += 2;
+  }
+  return (crc ^ -1) >>> 0;
+}
+
 /** CRC-32 of any byte range (no alignment needed); for headers and tests, not for hot paths. */
 export function crc32Bytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const t = TABLES;

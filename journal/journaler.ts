@@ -35,6 +35,8 @@ export interface JournalerOptions {
   readonly metrics?: Float64Array;
   /** The engine's shared counters (core/metrics_descriptor.ts): the JOURNALER line is updated. */
   readonly engineMetrics?: Float64Array;
+  /** Called after each fdatasync with its latency in ns (benches record it in a histogram). */
+  readonly onFsync?: (latencyNs: number) => void;
 }
 
 const E_RECORDS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.RECORDS_WRITTEN);
@@ -53,6 +55,7 @@ export class Journaler {
   private readonly ring: Ring;
   private readonly fsyncEachBatch: boolean;
   private readonly fsyncIntervalMs: number;
+  private readonly onFsync: ((latencyNs: number) => void) | undefined;
   /** batch mode: when written data first went unsynced (ms), -1 when all is synced. */
   private unsyncedSinceMs = -1;
 
@@ -62,6 +65,7 @@ export class Journaler {
     this.writer = new SegmentWriter(journal);
     this.metrics = options.metrics ?? new Float64Array(JM_SLOTS);
     this.engineMetrics = options.engineMetrics ?? new Float64Array(METRICS_BYTES / 8);
+    this.onFsync = options.onFsync;
     this.fsyncEachBatch = journal.durability === 'fsync';
     this.fsyncIntervalMs = journal.durability === 'batch' ? journal.batchIntervalMs : -1;
     this.metrics[JM_DURABILITY_MODE] = DURABILITY_CODES[journal.durability];
@@ -128,7 +132,9 @@ export class Journaler {
   private syncNow(): void {
     const started = performance.now();
     this.writer.sync();
-    const us = Math.round((performance.now() - started) * 1000);
+    const elapsedMs = performance.now() - started;
+    if (this.onFsync !== undefined) this.onFsync(elapsedMs * 1e6);
+    const us = Math.round(elapsedMs * 1000);
     this.unsyncedSinceMs = -1;
     const m = this.metrics;
     m[JM_FSYNC_COUNT]++;

@@ -13,7 +13,7 @@ import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
-import { crc32Aligned, crc32Bytes } from './crc32.ts';
+import { copyWithCrc32Aligned, crc32Bytes } from './crc32.ts';
 import {
   FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES,
   FRAME_RECORD_OFFSET, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, SEG_EPOCH_OFFSET,
@@ -79,14 +79,9 @@ export class SegmentWriter {
 
     const pos = this.pendingBytes;
     const dst = this.buffer;
-    const words = dst.u32;
-    const from = src.u32;
-    const recordWord = (pos + FRAME_RECORD_OFFSET) >>> 2;
-    const srcWord = base >>> 2;
-    const wordCount = lengthBytes >>> 2;
-    for (let i = 0; i < wordCount; i++) words[recordWord + i] = from[srcWord + i];
-    words[(pos + FRAME_BYTES_OFFSET) >>> 2] = frameBytes;
-    words[(pos + FRAME_CRC_OFFSET) >>> 2] = crc32Aligned(dst, pos + FRAME_RECORD_OFFSET, lengthBytes);
+    const crc = copyWithCrc32Aligned(src, base, dst, pos + FRAME_RECORD_OFFSET, lengthBytes);
+    dst.u32[(pos + FRAME_BYTES_OFFSET) >>> 2] = frameBytes;
+    dst.u32[(pos + FRAME_CRC_OFFSET) >>> 2] = crc;
 
     this.pendingBytes = pos + frameBytes;
     this.segmentBytes += frameBytes;
