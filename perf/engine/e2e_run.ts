@@ -14,7 +14,7 @@ import { publishCurve } from '../report/curve_store.ts';
 import type { ResultRow, ScenarioOptions } from '../result_row.ts';
 import { runLoad, type LoadResult } from '../load/run_load.ts';
 import type { LoadMode, LoadSpec, LoadTransport } from '../load/load_spec.ts';
-import { encodeLogin, patchableRequest, type WireCommand } from '../load/wire_requests.ts';
+import { encodeLogin, HTTP_ID_START, patchableHttpRequest, patchableRequest, type WireCommand } from '../load/wire_requests.ts';
 import { ControlClient } from './control_client.ts';
 import { startEngineProcess, type Durability, type EngineProcess } from './engine_process.ts';
 import { fetchMetrics, gcDelta, parseGcMetrics } from './engine_metrics.ts';
@@ -40,12 +40,16 @@ export interface E2eSizing {
   readonly writeBatch: number;
 }
 
-/** Load sizes per mode; the engine's default maxInFlightPerConnection is 4096. */
-export function e2eSizing(mode: 'quick' | 'full', load: LoadMode): E2eSizing {
+/**
+ * Load sizes per mode. The engine's defaults bound them: 4096 commands in flight per connection,
+ * 8192 HTTP requests awaiting results in all.
+ */
+export function e2eSizing(mode: 'quick' | 'full', load: LoadMode, transport: LoadTransport): E2eSizing {
   const timing = mode === 'full' ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 300, durationMs: 1500 };
-  return load === 'closed'
-    ? { ...timing, connections: 4, workers: 1, pipelineMax: 2048, writeBatch: 256 }
-    : { ...timing, connections: 4, workers: 1, pipelineMax: 4096, writeBatch: 1 };
+  if (load === 'open') return { ...timing, connections: 4, workers: 1, pipelineMax: transport === 'http' ? 1024 : 4096, writeBatch: 1 };
+  return transport === 'http'
+    ? { ...timing, connections: 4, workers: 1, pipelineMax: 512, writeBatch: 64 }
+    : { ...timing, connections: 4, workers: 1, pipelineMax: 2048, writeBatch: 256 };
 }
 
 const ASSET = 1;
@@ -102,9 +106,11 @@ async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, 
       warmupMs: sizing.warmupMs,
       durationMs: sizing.durationMs,
       drainMs: 5000,
-      login: encodeLogin(engine.adminKey),
-      messages: [patchableRequest(mixCommand(c.mix), true)],
-      idStart: 1,
+      login: transport === 'http' ? null : encodeLogin(engine.adminKey),
+      messages: [transport === 'http'
+        ? patchableHttpRequest(mixCommand(c.mix), `${engine.host}:${engine.wsPort}`, engine.adminKey, true)
+        : patchableRequest(mixCommand(c.mix), true)],
+      idStart: transport === 'http' ? HTTP_ID_START : 1,
       recordLatency: true,
     };
     const before = await fetchMetrics(engine.host, engine.wsPort);
@@ -125,7 +131,7 @@ async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, 
 export async function runE2eCases(scenario: string, transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   for (const c of cases) {
-    const sizing = e2eSizing(options.mode, c.mode);
+    const sizing = e2eSizing(options.mode, c.mode, transport);
     const runs: OneRun[] = [];
     for (let i = 0; i < options.runs; i++) {
       const r = await runOnce(transport, c, sizing, options.log);

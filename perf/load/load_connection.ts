@@ -12,9 +12,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import { peekResponseCode } from './response_peek.ts';
-import { ReplySplitter, frameHeaderBytes, writeFrameHeader, type ReplySink } from './transport_framing.ts';
+import { ReplySplitter, frameHeaderBytes, peekJsonCode, writeFrameHeader, type ReplySink } from './transport_framing.ts';
 import type { LoadSpec } from './load_spec.ts';
-import { writeU64 } from './wire_requests.ts';
+import { writeDecimal15, writeU64 } from './wire_requests.ts';
 
 /** What the connection reports each reply to (the worker's counters and histogram). */
 export interface ReplyCounter {
@@ -33,6 +33,7 @@ export class LoadConnection implements ReplySink {
   private readonly correlationPos: Int32Array;
   private readonly idempotencyPos: Int32Array;
   private readonly arenaFrames: number;
+  private readonly decimalIds: boolean;
   private nextFrame = 0;
   private readonly times: Float64Array;
   private timesHead = 0;
@@ -51,6 +52,8 @@ export class LoadConnection implements ReplySink {
     private readonly clock: () => number,
   ) {
     this.arenaFrames = Math.max(1024, spec.pipelineMax * 2);
+    this.decimalIds = spec.messages[0].idFormat === 'decimal15';
+    if (spec.messages.some((m) => (m.idFormat === 'decimal15') !== this.decimalIds)) throw new RangeError('load messages must all use one id format');
     let bytes = 0;
     for (let i = 0; i < this.arenaFrames; i++) {
       const m = spec.messages[i % spec.messages.length];
@@ -125,9 +128,14 @@ export class LoadConnection implements ReplySink {
       let f = first + i;
       if (f >= this.arenaFrames) f -= this.arenaFrames;
       const id = ids.next++;
-      writeU64(this.arenaView, this.correlationPos[f], id);
       const ip = this.idempotencyPos[f];
-      if (ip >= 0) writeU64(this.arenaView, ip, id);
+      if (this.decimalIds) {
+        writeDecimal15(this.arena, this.correlationPos[f], id);
+        if (ip >= 0) writeDecimal15(this.arena, ip, id);
+      } else {
+        writeU64(this.arenaView, this.correlationPos[f], id);
+        if (ip >= 0) writeU64(this.arenaView, ip, id);
+      }
     }
     const last = first + k;
     if (last <= this.arenaFrames) {
@@ -145,7 +153,7 @@ export class LoadConnection implements ReplySink {
   }
 
   onReply(view: DataView, start: number, length: number): void {
-    const code = length === 0 ? -1 : peekResponseCode(view, start, length);
+    const code = length === 0 ? -1 : this.spec.transport === 'http' ? peekJsonCode(view, start, length) : peekResponseCode(view, start, length);
     if (this.loginWaiter !== null) {
       const w = this.loginWaiter;
       this.loginWaiter = null;

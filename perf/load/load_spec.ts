@@ -4,7 +4,7 @@
  */
 import type { PatchableRequest } from './wire_requests.ts';
 
-export type LoadTransport = 'tcp' | 'ws';
+export type LoadTransport = 'tcp' | 'ws' | 'http';
 export type LoadMode = 'closed' | 'open';
 
 export interface LoadSpec {
@@ -65,7 +65,10 @@ const LIMITS = {
 } as const;
 
 export function validateLoadSpec(spec: LoadSpec): void {
-  if (spec.transport !== 'tcp' && spec.transport !== 'ws') throw new RangeError(`load transport must be tcp or ws, got ${String(spec.transport)}`);
+  if (spec.transport !== 'tcp' && spec.transport !== 'ws' && spec.transport !== 'http') {
+    throw new RangeError(`load transport must be tcp, ws or http, got ${String(spec.transport)}`);
+  }
+  if (spec.transport === 'http' && spec.login !== null) throw new RangeError('load option login must be null over http (the key travels in each request)');
   if (spec.mode !== 'closed' && spec.mode !== 'open') throw new RangeError(`load mode must be closed or open, got ${String(spec.mode)}`);
   if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65_535) throw new RangeError(`load port must be an integer in [1, 65535], got ${spec.port}`);
   for (const [name, [min, max]] of Object.entries(LIMITS)) {

@@ -3,11 +3,14 @@
  *   tcp  a 4-byte little-endian length, then the message (the gateway's framing)
  *   ws   RFC 6455 binary frames; client frames are masked (with a zero key, so the payload stays as
  *        encoded and ids can still be patched in place); server frames are unmasked.
+ *   http each payload is a whole HTTP/1.1 request (no framing added); replies are HTTP/1.1 responses
+ *        with a Content-Length, their body handed over as the reply.
  */
 import type { LoadTransport } from './load_spec.ts';
 
 /** Bytes of framing written before a payload of `payloadBytes`. */
 export function frameHeaderBytes(transport: LoadTransport, payloadBytes: number): number {
+  if (transport === 'http') return 0;
   if (transport === 'tcp') return 4;
   return payloadBytes < 126 ? 6 : payloadBytes < 65_536 ? 8 : 14;
 }
@@ -15,6 +18,7 @@ export function frameHeaderBytes(transport: LoadTransport, payloadBytes: number)
 /** Writes the framing for `payloadBytes` at `offset`; returns the header size. */
 export function writeFrameHeader(transport: LoadTransport, out: Uint8Array, offset: number, payloadBytes: number): number {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  if (transport === 'http') return 0;
   if (transport === 'tcp') {
     view.setUint32(offset, payloadBytes, true);
     return 4;
@@ -66,7 +70,16 @@ export class ReplySplitter {
       let headerBytes: number;
       let payloadBytes: number;
       let opcode = 2;
-      if (this.transport === 'tcp') {
+      if (this.transport === 'http') {
+        const head = httpHead(buf, pos, end);
+        if (head === null) break;
+        if (head.contentLength < 0) {
+          sink.onClose(`http response without Content-Length: ${buf.toString('latin1', pos, Math.min(end, pos + 80))}`);
+          return;
+        }
+        headerBytes = head.headBytes;
+        payloadBytes = head.contentLength;
+      } else if (this.transport === 'tcp') {
         if (end - pos < 4) break;
         headerBytes = 4;
         payloadBytes = view.getUint32(pos, true);
@@ -99,4 +112,24 @@ export class ReplySplitter {
     }
     if (pos < end) this.carry = Buffer.from(buf.subarray(pos));
   }
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = /\r\ncontent-length:\s*(\d+)/i;
+
+/** The head of the HTTP response at `pos`: its size and Content-Length (-1 when absent); null if incomplete. */
+function httpHead(buf: Buffer, pos: number, end: number): { headBytes: number; contentLength: number } | null {
+  const at = buf.indexOf(CRLFCRLF, pos);
+  if (at < 0 || at + 4 > end) return null;
+  const head = buf.toString('latin1', pos, at);
+  const m = CONTENT_LENGTH.exec(head);
+  return { headBytes: at + 4 - pos, contentLength: m === null ? -1 : Number(m[1]) };
+}
+
+/** The `"code":N` of an HTTP JSON reply body, or -1 when absent. */
+export function peekJsonCode(view: DataView, start: number, length: number): number {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset + start, length);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const m = /"code"\s*:\s*(\d+)/.exec(text);
+  return m === null ? -1 : Number(m[1]);
 }

@@ -24,12 +24,21 @@ export type WireCommand =
   | { readonly kind: 'buy'; readonly itemId: number; readonly buyerAccountId: number; readonly quantity: number; readonly maxUnitPrice: number }
   | { readonly kind: 'transfer'; readonly fromAccountId: number; readonly toAccountId: number; readonly assetId: number; readonly amount: number };
 
-/** An encoded Request whose ids can be rewritten in place; offsets are -1 when the field is absent. */
+/**
+ * An encoded request whose ids can be rewritten in place; offsets are -1 when the field is absent.
+ * `idFormat` says how ids are written: u64le (FlatBuffers) or decimal15 (15 ASCII digits in JSON, so
+ * ids must lie in [1e14, 1e15): see HTTP_ID_START).
+ */
 export interface PatchableRequest {
   readonly payload: Uint8Array;
   readonly correlationOffset: number;
   readonly idempotencyOffset: number;
+  readonly idFormat?: 'u64le' | 'decimal15';
 }
+
+/** First id of HTTP loads: every id has 15 digits, so it can be patched in place in the JSON body. */
+export const HTTP_ID_START = 100_000_000_000_000;
+const HTTP_ID_END = 1_000_000_000_000_000;
 
 // Sentinels: safe integers whose 8 little-endian bytes are unlikely to occur elsewhere in a message.
 const CORRELATION_SENTINEL = 0x1f2e3d4c5b6a7;
@@ -120,4 +129,37 @@ function findU64(bytes: Uint8Array, value: number): number {
     }
   }
   return found;
+}
+
+/** The JSON body of `command` (the shape of codec/types/command_json.ts), without its type. */
+function jsonFields(command: WireCommand): Record<string, number> {
+  const { kind: _kind, ...fields } = command;
+  return fields;
+}
+
+/**
+ * A whole HTTP/1.1 request (`POST /v1/commands/<type>`, keep-alive, bearer key) whose JSON body
+ * carries 15-digit correlation and idempotency ids patched in place per request.
+ */
+export function patchableHttpRequest(command: WireCommand, host: string, apiKey: string, withIdempotency: boolean): PatchableRequest {
+  const correlation = String(HTTP_ID_START);
+  const body = JSON.stringify({ correlationId: 0, ...(withIdempotency ? { idempotencyId: 0 } : {}), ...jsonFields(command) })
+    .replace('"correlationId":0', `"correlationId":${correlation}`)
+    .replace('"idempotencyId":0', `"idempotencyId":${correlation}`);
+  const head = `POST /v1/commands/${command.kind} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${apiKey}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  const text = head + body;
+  const correlationOffset = text.indexOf(`"correlationId":${correlation}`) + '"correlationId":'.length;
+  const idempotencyOffset = withIdempotency ? text.indexOf(`"idempotencyId":${correlation}`) + '"idempotencyId":'.length : -1;
+  return { payload: new Uint8Array(Buffer.from(text, 'latin1')), correlationOffset, idempotencyOffset, idFormat: 'decimal15' };
+}
+
+/** Writes `value` (in [1e14, 1e15)) as 15 ASCII digits at `offset`, without allocating. */
+export function writeDecimal15(bytes: Uint8Array, offset: number, value: number): void {
+  if (!(value >= HTTP_ID_START && value < HTTP_ID_END)) throw new RangeError(`decimal15 id out of range: ${value}`);
+  let v = value;
+  for (let i = 14; i >= 0; i--) {
+    bytes[offset + i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
 }
