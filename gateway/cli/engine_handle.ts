@@ -31,7 +31,14 @@ const ENGINE_MODULE = '../../core/engine.ts';
 
 export async function startRinglineEngine(options: EngineStartOptions): Promise<EngineHandle> {
   const { startEngine } = (await import(ENGINE_MODULE)) as { startEngine(o: Record<string, unknown>): Promise<CoreEngine> };
-  const engine = await startEngine({ ...options.engine, dataDir: options.dataDir, durability: options.durability });
+  const fromFile = options.engine ?? {};
+  const journal = typeof fromFile.journal === 'object' && fromFile.journal !== null ? fromFile.journal : {};
+  const engine = await startEngine({
+    ...fromFile,
+    dataDir: options.dataDir,
+    journal: { ...journal, durability: options.durability },
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
   return {
     input: engine.input,
     onResult: (listener) => engine.onResult(listener),
