@@ -16,7 +16,8 @@ export interface RetentionResult {
 export const RETENTION_KEEP_MIN = 1;
 export const RETENTION_KEEP_MAX = 1000;
 
-export function applyRetention(dataDir: string, keep: number): RetentionResult {
+/** `retireJournal: false` keeps every segment (a full replay from sequence 0 stays possible). */
+export function applyRetention(dataDir: string, keep: number, retireJournal = true): RetentionResult {
   if (!Number.isInteger(keep) || keep < RETENTION_KEEP_MIN || keep > RETENTION_KEEP_MAX) {
     throw new RangeError(`snapshot option keep must be an integer from ${RETENTION_KEEP_MIN} to ${RETENTION_KEEP_MAX}; got ${keep}`);
   }
@@ -31,7 +32,7 @@ export function applyRetention(dataDir: string, keep: number): RetentionResult {
     deletedSnapshots.push(old.path);
   }
   const oldestKeptSequence = kept[0].sequence;
-  const segments = listSegments(dataDir);
+  const segments = retireJournal ? listSegments(dataDir) : [];
   for (let i = 0; i + 1 < segments.length; i++) {
     // Segment i holds sequences below the next segment's first sequence.
     if (segments[i + 1].firstSequence - 1 > oldestKeptSequence) break;

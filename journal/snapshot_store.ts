@@ -22,6 +22,8 @@ export interface SnapshotInfo extends RetentionResult {
 export interface SnapshotStoreOptions {
   /** Snapshots kept by the retention policy (older ones and the journal only they need are deleted). */
   readonly keep?: number;
+  /** Delete journal segments only older snapshots need (default true). */
+  readonly retireJournal?: boolean;
   /**
    * The journaler's sequence word (its input-ring consumer: `{ memory: inputRingMemory, valueIndex:
    * ring.consumers[INPUT_CONSUMER_JOURNALER].valueIndex }`). The business logic runs ahead of the
@@ -43,6 +45,7 @@ export interface SnapshotRequest {
   readonly sequence: number;
   readonly stateHash: string;
   readonly keep: number;
+  readonly retireJournal: boolean;
   readonly names: string[];
   readonly sections: Uint8Array[];
   readonly durableGate: { readonly memory: SharedArrayBuffer; readonly valueIndex: number } | null;
@@ -66,7 +69,7 @@ export function writeSnapshot(
       && !transfer.includes(buffer)) transfer.push(buffer);
   }
   const request: SnapshotRequest = {
-    dataDir, sequence, stateHash, keep, names: sections.map((s) => s.name), sections: sections.map((s) => s.bytes),
+    dataDir, sequence, stateHash, keep, retireJournal: options.retireJournal ?? true, names: sections.map((s) => s.name), sections: sections.map((s) => s.bytes),
     durableGate: options.durableGate ?? null, durableWaitMs: options.durableWaitMs ?? DEFAULT_DURABLE_WAIT_MS,
   };
   const worker: Worker = spawnWorker(WORKER_URL, { request }, { transferList: transfer });

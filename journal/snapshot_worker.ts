@@ -30,7 +30,7 @@ try {
   const sections = request.names.map((name, i) => ({ name, bytes: request.sections[i] }));
   const { path, fileBytes } = writeSnapshotFile(request.dataDir, request.sequence, sections, request.stateHash);
   const writeMs = performance.now() - started;
-  const retention = applyRetention(request.dataDir, request.keep);
+  const retention = applyRetention(request.dataDir, request.keep, request.retireJournal);
   reply = { ok: true, info: { path, sequence: request.sequence, stateHash: request.stateHash, fileBytes, writeMs, ...retention } };
 } catch (error) {
   reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
