@@ -99,6 +99,10 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
     if (!exited) child.kill('SIGKILL');
     await exitPromise;
     await rm(dataDir, { recursive: true, force: true });
+    const missing = /Cannot find module '([^']+)'/.exec(stderr)?.[1];
+    if (missing !== undefined && missing.startsWith(REPO_ROOT)) {
+      throw new ScenarioUnavailableError(`ringline start cannot load ${path.relative(REPO_ROOT, missing)}: that part of the engine does not exist yet`);
+    }
     throw new Error(`ringline start did not come up (${(err as Error).message}); exit code ${String(exitCode)}; stderr:\n${stderr}`);
   }
   options.log(`engine pid ${child.pid} up: tcp ${tcpPort}, ws ${wsPort}, durability ${options.durability}, data ${dataDir}`);
