@@ -10,13 +10,15 @@ import type { StateSection } from './state_machine_api.ts';
 /** A section plus a word view over it for hashing (every section is a whole number of 8-byte words). */
 export interface ArenaSection extends StateSection {
   readonly words: Uint32Array;
+  /** False for bookkeeping that a replay may legitimately differ in (the last applied sequence). */
+  readonly hashed: boolean;
 }
 
 export class StateArena {
   private readonly sections: ArenaSection[] = [];
 
-  f64(name: string, length: number): Float64Array {
-    const array = new Float64Array(this.buffer(name, length * 8), 0, length);
+  f64(name: string, length: number, hashed = true): Float64Array {
+    const array = new Float64Array(this.buffer(name, length * 8, hashed), 0, length);
     return array;
   }
 
@@ -67,11 +69,11 @@ export class StateArena {
   }
 
   /** One buffer per section, rounded up to 8 bytes so the hash can read it as whole words. */
-  private buffer(name: string, byteLength: number): ArrayBuffer {
+  private buffer(name: string, byteLength: number, hashed = true): ArrayBuffer {
     if (!Number.isInteger(byteLength) || byteLength < 0) throw new Error(`state section ${name}: bad size ${byteLength}`);
     if (this.sections.some((s) => s.name === name)) throw new Error(`state section ${name} registered twice`);
     const buffer = new ArrayBuffer(Math.max(8, (byteLength + 7) & ~7));
-    this.sections.push({ name, bytes: new Uint8Array(buffer), words: new Uint32Array(buffer) });
+    this.sections.push({ name, bytes: new Uint8Array(buffer), words: new Uint32Array(buffer), hashed });
     return buffer;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * A 64-bit hash of the whole state, computed as two independent 32-bit lanes over every section's
+ * A 64-bit hash of the whole domain state (sections marked unhashed, i.e. the last applied sequence,
+ * are left out so a replay that skips read-only records still agrees), computed as two independent 32-bit lanes over every section's
  * bytes in registration order (section lengths are mixed in too, so moving bytes between sections
  * changes the hash). Deterministic across runs and machines of the same endianness; allocation-free
  * so the GET_STATE_HASH command can run it inside apply(). Not cryptographic: it detects divergence
@@ -14,6 +15,7 @@ export function computeStateHash(sections: readonly ArenaSection[]): void {
   let h1 = 0x9e3779b9 | 0;
   let h2 = 0x85ebca6b | 0;
   for (let s = 0; s < sections.length; s++) {
+    if (!sections[s].hashed) continue;
     const words = sections[s].words;
     const count = words.length;
     h1 = mix(h1, count, 0xcc9e2d51);

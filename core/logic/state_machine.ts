@@ -64,7 +64,8 @@ export class LogicStateMachine implements StateMachine {
   constructor(config: LogicConfig) {
     this.config = validateLogicConfig(config);
     const arena = this.arena;
-    this.meta = arena.f64('meta', 1);
+    // Not hashed: read-only commands advance it, and a replay may skip them.
+    this.meta = arena.f64('meta', 1, false);
     this.meta[0] = -1;
     this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances);
     this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
@@ -256,7 +257,6 @@ export class LogicStateMachine implements StateMachine {
   }
 
   stateHash(): string {
-    // The meta section (last applied sequence) is part of the state: a replay stopped early differs.
     computeStateHash(this.arena.list());
     return stateHashHex(stateHashOut.high, stateHashOut.low);
   }

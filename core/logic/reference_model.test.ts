@@ -1,0 +1,259 @@
+/**
+ * The fast state machine against the slow reference model on random command streams: same result
+ * codes and values at every step, every DESIGN §4 invariant after every step, the same final state,
+ * and replay / snapshot determinism (equal state hashes).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
+import { BalanceResult, ItemResult, SeatResult } from '../../codec/records/result_descriptor.ts';
+import { ResultCode as R } from '../../codec/result_codes.ts';
+import type { CommandSpec } from './command_writer.ts';
+import { checkInvariants } from './invariants.ts';
+import { LogicHarness, type HarnessHeader } from './logic_harness.ts';
+import { ReferenceModel } from './reference_model.ts';
+import { summarizeResult } from './result_summary.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from './state_machine.ts';
+import type { LogicConfig } from './state_machine_api.ts';
+
+const CONFIG: LogicConfig = {
+  ...DEFAULT_LOGIC_CONFIG, maxAssets: 4, maxAccounts: 32, maxBalances: 128, maxPendingTransfers: 2048, maxItems: 8,
+  maxEvents: 4, maxSeats: 64, maxSymbols: 4, maxOrders: 4096, maxPriceLevels: 1024, idempotencyWindow: 8,
+};
+const ACCOUNTS = 24;
+const PRINCIPALS = 6;
+const accountId = (k: number): number => 101 + (k % ACCOUNTS);
+const ownerOf = (account: number): number => 10 * (((account - 101) % PRINCIPALS) + 1);
+const ADMIN: HarnessHeader = { principalId: 1, admin: true };
+
+/** The fixed world every stream starts from. */
+function setup(): { who: HarnessHeader; spec: CommandSpec }[] {
+  const rows: { who: HarnessHeader; spec: CommandSpec }[] = [];
+  for (const assetId of [1, 2, 3]) rows.push({ who: ADMIN, spec: { kind: 'createAsset', assetId } });
+  for (let k = 0; k < ACCOUNTS; k++) {
+    const id = accountId(k);
+    rows.push({ who: { principalId: ownerOf(id) }, spec: { kind: 'createAccount', accountId: id } });
+    rows.push({ who: ADMIN, spec: { kind: 'deposit', accountId: id, assetId: 1, amount: 2_000 } });
+    rows.push({ who: ADMIN, spec: { kind: 'deposit', accountId: id, assetId: 2, amount: 200_000 } });
+    rows.push({ who: ADMIN, spec: { kind: 'deposit', accountId: id, assetId: 3, amount: 500 } });
+  }
+  rows.push({ who: ADMIN, spec: { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 5, lotSize: 10 } });
+  rows.push({ who: ADMIN, spec: { kind: 'createSymbol', symbolId: 2, baseAssetId: 3, quoteAssetId: 2, tickSize: 1, lotSize: 1 } });
+  [[1, 101, 7], [2, 102, 13], [3, 103, 20]].forEach(([itemId, merchant, unitPrice]) =>
+    rows.push({ who: { principalId: ownerOf(merchant) }, spec: { kind: 'createItem', itemId, merchantAccountId: merchant, priceAssetId: 2, unitPrice, stock: 40 } }));
+  rows.push({ who: { principalId: ownerOf(103) }, spec: { kind: 'createItem', itemId: 4, merchantAccountId: 103, priceAssetId: 3, unitPrice: 2, stock: 40 } });
+  rows.push({ who: { principalId: ownerOf(104) }, spec: { kind: 'createEvent', eventId: 1, merchantAccountId: 104, priceAssetId: 2, seatPrice: 30, seatCount: 24 } });
+  rows.push({ who: { principalId: ownerOf(105) }, spec: { kind: 'createEvent', eventId: 2, merchantAccountId: 105, priceAssetId: 3, seatPrice: 5, seatCount: 10 } });
+  return rows;
+}
+
+/** A random operation: a kind and random numbers resolved against the current state when it runs. */
+interface Op {
+  readonly kind: string;
+  readonly n: readonly number[];
+  readonly asOwner: boolean;
+  readonly idem: number;
+}
+const KINDS: readonly [string, number][] = [
+  ['limit', 30], ['market', 4], ['cancel', 7], ['amend', 10], ['transfer', 7], ['reserve', 4], ['finish', 4], ['buy', 6],
+  ['book', 4], ['release', 3], ['checkout', 5], ['deposit', 2], ['withdraw', 2], ['read', 5], ['restock', 1],
+];
+const opArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.oneof(...KINDS.map(([kind, weight]) => ({ arbitrary: fc.constant(kind), weight }))),
+  n: fc.array(fc.nat({ max: 1_000_000 }), { minLength: 8, maxLength: 8 }),
+  asOwner: fc.nat({ max: 19 }).map((x) => x !== 0),
+  idem: fc.nat({ max: 99 }).map((x) => (x < 10 ? 1 + x : 0)),
+});
+
+function resolve(op: Op, ref: ReferenceModel): { account: number; spec: CommandSpec } {
+  const [a, b, c, d, e, f, g, h] = op.n;
+  const account = accountId(a);
+  const resting = [...ref.symbols.values()].flatMap((s) => s.orders);
+  const pickOrder = resting.length > 0 ? resting[b % resting.length] : undefined;
+  switch (op.kind) {
+    case 'limit': {
+      const symbolId = 1 + (c % 2);
+      const side = 1 + (d % 2);
+      // Buys mostly below sells with an overlap: books grow and still cross often.
+      const price = symbolId === 1 ? (side === Side.BUY ? 70 : 95) + 5 * (e % 8) : (side === Side.BUY ? 90 : 98) + (e % 10);
+      const quantity = symbolId === 1 ? 10 * (1 + (f % 8)) : 1 + (f % 12);
+      const timeInForce = g % 10 < 7 ? TimeInForce.GTC : g % 10 < 9 ? TimeInForce.IOC : TimeInForce.FOK;
+      return { account, spec: { kind: 'placeOrder', symbolId, accountId: account, price, quantity, side, orderType: OrderType.LIMIT, timeInForce, selfTrade: h % 3 === 0 ? 1 : 0 } };
+    }
+    case 'market': {
+      const symbolId = 1 + (c % 2);
+      const quantity = symbolId === 1 ? 10 * (1 + (f % 15)) : 1 + (f % 20);
+      return { account, spec: { kind: 'placeOrder', symbolId, accountId: account, price: 0, quantity, side: 1 + (d % 2), orderType: OrderType.MARKET,
+        timeInForce: g % 3 === 0 ? TimeInForce.FOK : TimeInForce.IOC, selfTrade: h % 2 } };
+    }
+    case 'cancel':
+      if (!pickOrder || c % 10 === 0) return { account, spec: { kind: 'cancelOrder', symbolId: 1 + (c % 2), orderId: 1 + (d % 900) } };
+      return { account: pickOrder.account, spec: { kind: 'cancelOrder', symbolId: pickOrder.symbol, orderId: pickOrder.id } };
+    case 'amend': {
+      if (!pickOrder) return { account, spec: { kind: 'amendOrder', symbolId: 1, orderId: 5, newPrice: 0, newQuantity: 10 } };
+      const sym = pickOrder.symbol;
+      const newPrice = c % 3 === 0 ? 0 : sym === 1 ? 80 + 5 * (e % 9) : 95 + (e % 11);
+      const newQuantity = sym === 1 ? 10 * (d % 9) : d % 13;
+      return { account: pickOrder.account, spec: { kind: 'amendOrder', symbolId: sym, orderId: pickOrder.id, newPrice, newQuantity } };
+    }
+    case 'transfer':
+      return { account, spec: { kind: 'transfer', fromAccountId: account, toAccountId: accountId(c), assetId: 1 + (d % 3), amount: e % 5000 } };
+    case 'reserve':
+      return { account, spec: { kind: 'transferReserve', transferId: 1 + (b % 400), fromAccountId: account, toAccountId: accountId(c), assetId: 1 + (d % 3), amount: e % 3000 } };
+    case 'finish': {
+      const ids = [...ref.transfers.keys()];
+      const transferId = ids.length > 0 && c % 8 !== 0 ? ids[b % ids.length] : 1 + (b % 400);
+      const t = ref.transfers.get(transferId);
+      const owner = t ? t.from : account;
+      return d % 2 === 0
+        ? { account: owner, spec: { kind: 'transferVoid', transferId } }
+        : { account: owner, spec: { kind: 'transferPost', transferId, amount: e % 3 === 0 ? 0 : e % 2500 } };
+    }
+    case 'buy':
+      return { account, spec: { kind: 'buy', itemId: 1 + (b % 5), buyerAccountId: account, quantity: c % 7, maxUnitPrice: d % 4 === 0 ? 10 + (e % 15) : 0 } };
+    case 'book':
+      return { account, spec: { kind: 'bookSeats', eventId: 1 + (b % 2), accountId: account, seats: [c % 26, d % 26, e % 26].slice(0, 1 + (f % 3)) } };
+    case 'release': {
+      const ev = ref.events.get(1 + (b % 2));
+      const held = ev ? ev.holders.flatMap((holder, seat) => (holder !== 0 ? [[holder, seat]] : [])) : [];
+      if (held.length === 0) return { account, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), accountId: account, seats: [c % 24] } };
+      const [holder, seat] = held[c % held.length];
+      const seats = d % 3 === 0 ? [seat, held[e % held.length][1]] : [seat];
+      return { account: holder, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), accountId: holder, seats } };
+    }
+    case 'checkout': {
+      const lines = [{ itemId: 1 + (c % 4), quantity: 1 + (d % 4) }, { itemId: 1 + (e % 4), quantity: d % 5 }].slice(0, 1 + (f % 2));
+      const seats = g % 2 === 0 ? [] : [h % 25, (h >> 5) % 25].slice(0, 1 + (h % 2));
+      return { account, spec: { kind: 'checkout', buyerAccountId: account, eventId: seats.length > 0 ? 1 + (b % 2) : 0, lines: c % 9 === 0 ? [] : lines, seats } };
+    }
+    case 'deposit':
+      return { account, spec: { kind: 'deposit', accountId: account, assetId: 1 + (c % 3), amount: d % 10_000 } };
+    case 'withdraw':
+      return { account, spec: { kind: 'withdraw', accountId: account, assetId: 1 + (c % 3), amount: d % 10_000 } };
+    case 'restock':
+      return { account: 101 + (c % 3), spec: { kind: 'restock', itemId: 1 + (c % 4), quantity: d % 30 } };
+    default: {
+      const read = c % 5;
+      if (read === 0) return { account, spec: { kind: 'getBalance', accountId: account, assetId: 1 + (d % 3) } };
+      if (read === 1) return { account, spec: { kind: 'getDepth', symbolId: 1 + (d % 2), levels: 1 + (e % 12) } };
+      if (read === 2 && pickOrder) return { account: pickOrder.account, spec: { kind: 'getOrder', symbolId: pickOrder.symbol, orderId: pickOrder.id } };
+      if (read === 3) return { account, spec: { kind: 'getSeat', eventId: 1 + (d % 2), seat: e % 25 } };
+      return { account, spec: { kind: 'getItem', itemId: 1 + (d % 5) } };
+    }
+  }
+}
+
+interface Step { readonly header: HarnessHeader; readonly spec: CommandSpec }
+
+/** Runs setup + ops through both implementations, checking results and invariants at every step. */
+interface Stats { maxResting: number; fills: number; ok: Record<string, number>; codes: Set<number> }
+
+function runBoth(ops: readonly Op[]): { machine: LogicStateMachine; ref: ReferenceModel; steps: Step[]; stats: Stats } {
+  const stats: Stats = { maxResting: 0, fills: 0, ok: {}, codes: new Set() };
+  const machine = createStateMachine(CONFIG);
+  const harness = new LogicHarness(machine);
+  const ref = new ReferenceModel(CONFIG.idempotencyWindow);
+  const steps: Step[] = [];
+  const step = (who: HarnessHeader, spec: CommandSpec): void => {
+    const header = { ...who, sequence: steps.length + 1 };
+    steps.push({ header, spec });
+    const real = summarizeResult(spec.kind, harness.run(header, spec));
+    const expected = ref.apply(header, spec);
+    stats.codes.add(expected.code);
+    if (expected.code === R.OK) stats.ok[spec.kind] = (stats.ok[spec.kind] ?? 0) + 1;
+    stats.fills += expected.fills.length;
+    stats.maxResting = Math.max(stats.maxResting, machine.book.ordersInUse);
+    if (JSON.stringify(real) !== JSON.stringify(expected)) {
+      expect({ step: steps.length, spec, real }).toEqual({ step: steps.length, spec, real: expected });
+    }
+    const problems = checkInvariants(machine);
+    if (problems.length > 0) expect({ step: steps.length, spec, problems }).toEqual({ step: steps.length, spec, problems: [] });
+  };
+  for (const { who, spec } of setup()) step(who, spec);
+  for (const op of ops) {
+    const { account, spec } = resolve(op, ref);
+    const admin = op.n[7] % 40 === 0;
+    const principalId = op.asOwner ? ownerOf(account) : 10 * (1 + (op.n[6] % PRINCIPALS));
+    const isAdminKind = spec.kind === 'deposit' || spec.kind === 'withdraw';
+    step({ principalId: isAdminKind && op.asOwner ? 1 : principalId, admin: admin || (isAdminKind && op.asOwner), idempotencyId: op.idem }, spec);
+  }
+  return { machine, ref, steps, stats };
+}
+
+/** Compares the final state through the public lookups (every balance, item, seat, level and order). */
+function compareFinalState(machine: LogicStateMachine, ref: ReferenceModel): void {
+  const h = new LogicHarness(machine);
+  h.nextSequence = 1_000_000;
+  for (let k = 0; k < ACCOUNTS; k++) {
+    for (const assetId of [1, 2, 3]) {
+      const r = h.run(ADMIN, { kind: 'getBalance', accountId: accountId(k), assetId });
+      const b = ref.balances.get(`${accountId(k)}/${assetId}`) ?? { available: 0, reserved: 0 };
+      expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([b.available, b.reserved]);
+    }
+  }
+  for (const [itemId, item] of ref.items) {
+    const r = h.run(ADMIN, { kind: 'getItem', itemId });
+    expect([r.f64(ItemResult.STOCK), r.f64(ItemResult.SOLD)]).toEqual([item.stock, item.sold]);
+    expect(item.stock + item.sold).toBe(item.supplied);
+  }
+  for (const [eventId, ev] of ref.events) {
+    ev.holders.forEach((holder, seat) => expect(h.run(ADMIN, { kind: 'getSeat', eventId, seat }).f64(SeatResult.HOLDER_ACCOUNT_ID)).toBe(holder));
+  }
+  for (const [symbolId, sym] of ref.symbols) {
+    const levels = ref.levels(sym, Side.BUY).length + ref.levels(sym, Side.SELL).length;
+    expect(summarizeResult('getDepth', h.run(ADMIN, { kind: 'getDepth', symbolId, levels: 1000 })).values.length).toBe(2 + 2 * Math.min(levels, 1000));
+    for (const o of sym.orders) {
+      expect(summarizeResult('getOrder', h.run(ADMIN, { kind: 'getOrder', symbolId, orderId: o.id })).values)
+        .toEqual([o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, 1]);
+    }
+    expect(machine.book.ordersInUse).toBe([...ref.symbols.values()].reduce((n, s) => n + s.orders.length, 0));
+  }
+  for (const [assetId, supply] of ref.supply) expect(machine.ledger.assetSupply[machine.ledger.asset(assetId)]).toBe(supply);
+}
+
+describe('state machine vs reference model', () => {
+  it('random streams: same results, invariants after every step, same final state', () => {
+    let commands = 0;
+    fc.assert(fc.property(fc.array(opArb, { minLength: 200, maxLength: 400 }), (ops) => {
+      const { machine, ref } = runBoth(ops);
+      compareFinalState(machine, ref);
+      commands += ops.length;
+    }), { numRuns: 20 });
+    expect(commands).toBeGreaterThan(4000);
+  });
+
+  it('one long crossing stream of 4000 commands; replay and snapshot give the same hash', () => {
+    const ops = fc.sample(fc.array(opArb, { minLength: 4000, maxLength: 4000 }), { numRuns: 1, seed: 42 })[0];
+    const { machine, ref, steps, stats } = runBoth(ops);
+    compareFinalState(machine, ref);
+    // The stream must exercise crossing and resting orders, every command family, and rejections.
+    console.log(JSON.stringify({ ...stats, codes: [...stats.codes].sort((a, b) => a - b) }));
+    expect(stats.maxResting).toBeGreaterThan(20);
+    expect(stats.fills).toBeGreaterThan(300);
+    for (const kind of ['placeOrder', 'amendOrder', 'cancelOrder', 'transfer', 'transferReserve', 'transferPost', 'transferVoid',
+      'buy', 'bookSeats', 'releaseSeats', 'checkout']) {
+      expect({ kind, ok: (stats.ok[kind] ?? 0) > 5 }).toEqual({ kind, ok: true });
+    }
+    expect(stats.codes.size).toBeGreaterThan(20);
+    const replay = createStateMachine(CONFIG);
+    const h = new LogicHarness(replay);
+    for (const s of steps) h.run(s.header, s.spec);
+    expect(replay.stateHash()).toBe(machine.stateHash());
+    const restored = createStateMachine(CONFIG);
+    restored.importState(machine.exportState());
+    expect(restored.stateHash()).toBe(machine.stateHash());
+    expect(restored.lastAppliedSequence).toBe(machine.lastAppliedSequence);
+    // The restored machine carries on exactly like the original.
+    const a = new LogicHarness(machine);
+    const b = new LogicHarness(restored);
+    a.nextSequence = b.nextSequence = machine.lastAppliedSequence + 1;
+    const more = fc.sample(fc.array(opArb, { minLength: 300, maxLength: 300 }), { numRuns: 1, seed: 7 })[0];
+    for (const op of more) {
+      const { account, spec } = resolve(op, ref);
+      const who = { principalId: ownerOf(account) };
+      expect(summarizeResult(spec.kind, b.run(who, spec))).toEqual(summarizeResult(spec.kind, a.run(who, spec)));
+      ref.apply({ ...who, sequence: a.nextSequence - 1 }, spec);
+    }
+    expect(restored.stateHash()).toBe(machine.stateHash());
+  });
+});

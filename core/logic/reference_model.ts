@@ -1,0 +1,602 @@
+/**
+ * A slow, obviously-correct model of the business logic: plain objects, Maps and sorted arrays, no
+ * typed arrays, no pools, no hash tables of our own. The property tests run random command streams
+ * through it and through the real state machine and demand the same results and the same state.
+ *
+ * It follows the same validation ladders (documented in ledger.ts, pending_transfers.ts,
+ * inventory.ts, seats.ts, checkout.ts, matching.ts) but ignores capacities: the tests size the real
+ * machine so no capacity is reached (capacity codes are covered by the scenario tables).
+ */
+import { MAX_SEATS_PER_COMMAND, OrderType, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
+import { MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderStatus } from '../../codec/records/result_descriptor.ts';
+import { ResultCode as R } from '../../codec/result_codes.ts';
+import type { CommandHeader, CommandSpec } from './command_writer.ts';
+import { STORED_RESULT_BYTES } from './idempotency.ts';
+
+/** A result reduced to what both implementations must agree on. */
+export interface Outcome {
+  code: number;
+  failedLeg: number;
+  duplicate: boolean;
+  fillsTruncated: boolean;
+  /** Body values in the order listed per command in summarizeResult (result_summary.ts). */
+  values: number[];
+  /** Listed fills: [makerOrderId, price, quantity]. */
+  fills: [number, number, number][];
+}
+
+interface Balance { available: number; reserved: number }
+interface RefOrder {
+  id: number; account: number; symbol: number; side: number; type: number; tif: number; stp: number;
+  price: number; remaining: number; filled: number; priority: number;
+}
+interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[] }
+
+const READ_ONLY = new Set<CommandSpec['kind']>(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
+const ADMIN_ONLY = new Set<CommandSpec['kind']>(['createAsset', 'deposit', 'withdraw', 'createSymbol', 'snapshot']);
+const MAX = Number.MAX_SAFE_INTEGER;
+const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
+const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
+
+export class ReferenceModel {
+  readonly supply = new Map<number, number>();
+  readonly owners = new Map<number, number>();
+  readonly balances = new Map<string, Balance>();
+  readonly transfers = new Map<number, { from: number; to: number; asset: number; amount: number; state: 'pending' | 'posted' | 'voided' }>();
+  readonly items = new Map<number, { merchant: number; asset: number; price: number; stock: number; sold: number; supplied: number }>();
+  readonly events = new Map<number, { merchant: number; asset: number; price: number; holders: number[] }>();
+  readonly symbols = new Map<number, RefSymbol>();
+  private readonly remembered = new Map<string, Outcome>();
+  private readonly rememberedOrder: string[] = [];
+  private priorityClock = 0;
+  private principal = 0;
+  private admin = false;
+  private sequence = 0;
+
+  constructor(private readonly idempotencyWindow: number) {}
+
+  apply(header: CommandHeader, spec: CommandSpec): Outcome {
+    this.principal = header.principalId;
+    this.admin = header.admin === true;
+    this.sequence = header.sequence;
+    const idem = header.idempotencyId ?? 0;
+    const key = `${this.principal}/${idem}`;
+    const remember = idem !== 0 && !READ_ONLY.has(spec.kind);
+    if (remember) {
+      const stored = this.remembered.get(key);
+      if (stored) return { ...stored, duplicate: true };
+    }
+    const outcome: Outcome = { code: R.OK, failedLeg: -1, duplicate: false, fillsTruncated: false, values: [], fills: [] };
+    outcome.code = ADMIN_ONLY.has(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(spec, outcome);
+    if (outcome.code !== R.OK) {
+      outcome.values = [];
+      outcome.fills = [];
+    }
+    if (outcome.fills.length > MAX_LISTED_FILLS) {
+      outcome.fills = outcome.fills.slice(0, MAX_LISTED_FILLS);
+      outcome.fillsTruncated = true;
+    }
+    if (remember) {
+      const stored = { ...outcome, fills: [...outcome.fills] };
+      if (stored.fills.length > STORED_FILLS) {
+        stored.fills = stored.fills.slice(0, STORED_FILLS);
+        stored.fillsTruncated = true;
+      }
+      this.remembered.set(key, stored);
+      this.rememberedOrder.push(key);
+      if (this.rememberedOrder.length > this.idempotencyWindow) this.remembered.delete(this.rememberedOrder.shift() as string);
+    }
+    return outcome;
+  }
+
+  balance(account: number, asset: number): Balance {
+    const k = `${account}/${asset}`;
+    let b = this.balances.get(k);
+    if (!b) {
+      b = { available: 0, reserved: 0 };
+      this.balances.set(k, b);
+    }
+    return b;
+  }
+
+  private mayAct(account: number): boolean {
+    return this.admin || this.owners.get(account) === this.principal;
+  }
+
+  private dispatch(spec: CommandSpec, out: Outcome): number {
+    switch (spec.kind) {
+      case 'createAsset':
+        if (spec.assetId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (this.supply.has(spec.assetId)) return R.ASSET_EXISTS;
+        this.supply.set(spec.assetId, 0);
+        return R.OK;
+      case 'createAccount': {
+        const ownerField = spec.ownerPrincipalId ?? 0;
+        if (spec.accountId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!(Number.isInteger(ownerField) && ownerField >= 0 && ownerField <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
+        const owner = ownerField === 0 ? this.principal : ownerField;
+        if (owner !== this.principal && !this.admin) return R.ADMIN_REQUIRED;
+        if (this.owners.has(spec.accountId)) return R.ACCOUNT_EXISTS;
+        this.owners.set(spec.accountId, owner);
+        return R.OK;
+      }
+      case 'deposit':
+      case 'withdraw': {
+        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.supply.has(spec.assetId)) return R.ASSET_NOT_FOUND;
+        if (!positive(spec.amount)) return R.AMOUNT_MUST_BE_POSITIVE;
+        const supply = this.supply.get(spec.assetId) as number;
+        const b = this.balance(spec.accountId, spec.assetId);
+        if (spec.kind === 'deposit') {
+          if (supply + spec.amount > MAX) return R.BALANCE_OVERFLOW;
+          b.available += spec.amount;
+          this.supply.set(spec.assetId, supply + spec.amount);
+        } else {
+          if (b.available < spec.amount) return R.INSUFFICIENT_FUNDS;
+          b.available -= spec.amount;
+          this.supply.set(spec.assetId, supply - spec.amount);
+        }
+        out.values = [b.available, b.reserved];
+        return R.OK;
+      }
+      case 'transfer': {
+        const code = this.checkPair(spec.fromAccountId, spec.toAccountId, spec.assetId, spec.amount);
+        if (code !== R.OK) return code;
+        const from = this.balance(spec.fromAccountId, spec.assetId);
+        from.available -= spec.amount;
+        this.balance(spec.toAccountId, spec.assetId).available += spec.amount;
+        out.values = [from.available, from.reserved];
+        return R.OK;
+      }
+      case 'transferReserve': {
+        if (spec.transferId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (this.transfers.has(spec.transferId)) return R.TRANSFER_EXISTS;
+        const code = this.checkPair(spec.fromAccountId, spec.toAccountId, spec.assetId, spec.amount);
+        if (code !== R.OK) return code;
+        const from = this.balance(spec.fromAccountId, spec.assetId);
+        from.available -= spec.amount;
+        from.reserved += spec.amount;
+        this.transfers.set(spec.transferId, { from: spec.fromAccountId, to: spec.toAccountId, asset: spec.assetId, amount: spec.amount, state: 'pending' });
+        out.values = [spec.amount];
+        return R.OK;
+      }
+      case 'transferPost':
+      case 'transferVoid': {
+        const t = this.transfers.get(spec.transferId);
+        if (!t) return R.TRANSFER_NOT_FOUND;
+        if (!this.mayAct(t.from)) return R.NOT_OWNER;
+        if (t.state !== 'pending') return R.TRANSFER_ALREADY_FINAL;
+        const from = this.balance(t.from, t.asset);
+        let paid = 0;
+        if (spec.kind === 'transferPost') {
+          if (spec.amount !== 0 && !positive(spec.amount)) return R.AMOUNT_MUST_BE_POSITIVE;
+          if (spec.amount > t.amount) return R.POST_EXCEEDS_RESERVED;
+          paid = spec.amount === 0 ? t.amount : spec.amount;
+          this.balance(t.to, t.asset).available += paid;
+          t.state = 'posted';
+        } else {
+          t.state = 'voided';
+        }
+        from.reserved -= t.amount;
+        from.available += t.amount - paid;
+        out.values = [spec.kind === 'transferPost' ? paid : t.amount];
+        return R.OK;
+      }
+      case 'getBalance': {
+        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.supply.has(spec.assetId)) return R.ASSET_NOT_FOUND;
+        if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+        const b = this.balances.get(`${spec.accountId}/${spec.assetId}`) ?? { available: 0, reserved: 0 };
+        out.values = [b.available, b.reserved];
+        return R.OK;
+      }
+      case 'createItem': {
+        if (spec.itemId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (this.items.has(spec.itemId)) return R.ITEM_EXISTS;
+        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
+        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
+        if (!positive(spec.unitPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        if (spec.stock !== 0 && !positive(spec.stock)) return R.QUANTITY_MUST_BE_POSITIVE;
+        const item = { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.unitPrice, stock: spec.stock, sold: 0, supplied: spec.stock };
+        this.items.set(spec.itemId, item);
+        out.values = [item.stock, item.sold, item.price, 0];
+        return R.OK;
+      }
+      case 'restock': {
+        const item = this.items.get(spec.itemId);
+        if (!item) return R.ITEM_NOT_FOUND;
+        if (!this.mayAct(item.merchant)) return R.NOT_OWNER;
+        if (!positive(spec.quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
+        if (item.supplied + spec.quantity > MAX) return R.INTEGER_OUT_OF_RANGE;
+        item.stock += spec.quantity;
+        item.supplied += spec.quantity;
+        out.values = [item.stock, item.sold, item.price, 0];
+        return R.OK;
+      }
+      case 'buy': {
+        const item = this.items.get(spec.itemId);
+        if (!item) return R.ITEM_NOT_FOUND;
+        if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+        if (!positive(spec.quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
+        const max = spec.maxUnitPrice ?? 0;
+        if (max !== 0 && !positive(max)) return R.PRICE_MUST_BE_POSITIVE;
+        if (max !== 0 && item.price > max) return R.PRICE_ABOVE_LIMIT;
+        if (item.stock < spec.quantity) return R.INSUFFICIENT_STOCK;
+        const total = item.price * spec.quantity;
+        const b = this.balance(spec.buyerAccountId, item.asset);
+        if (b.available < total) return R.INSUFFICIENT_FUNDS;
+        b.available -= total;
+        this.balance(item.merchant, item.asset).available += total;
+        item.stock -= spec.quantity;
+        item.sold += spec.quantity;
+        out.values = [item.stock, item.sold, item.price, total];
+        return R.OK;
+      }
+      case 'getItem': {
+        const item = this.items.get(spec.itemId);
+        if (!item) return R.ITEM_NOT_FOUND;
+        out.values = [item.stock, item.sold, item.price, 0];
+        return R.OK;
+      }
+      case 'createEvent': {
+        if (spec.eventId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (this.events.has(spec.eventId)) return R.EVENT_EXISTS;
+        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
+        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
+        if (!positive(spec.seatPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        if (!positive(spec.seatCount)) return R.SEAT_COUNT_INVALID;
+        this.events.set(spec.eventId, { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.seatPrice,
+          holders: new Array<number>(spec.seatCount).fill(0) });
+        return R.OK;
+      }
+      case 'bookSeats':
+      case 'releaseSeats': {
+        const ev = this.events.get(spec.eventId);
+        if (!ev) return R.EVENT_NOT_FOUND;
+        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+        if (spec.seats.length < 1 || spec.seats.length > MAX_SEATS_PER_COMMAND) return R.SEAT_COUNT_INVALID;
+        const booking = spec.kind === 'bookSeats';
+        const seatCode = this.checkSeats(ev.holders, spec.seats, booking ? 0 : spec.accountId);
+        if (seatCode.code !== R.OK) return seatCode.code;
+        const total = ev.price * spec.seats.length;
+        if (booking) {
+          const b = this.balance(spec.accountId, ev.asset);
+          if (b.available < total) return R.INSUFFICIENT_FUNDS;
+          b.available -= total;
+          this.balance(ev.merchant, ev.asset).available += total;
+        } else {
+          const m = this.balance(ev.merchant, ev.asset);
+          if (m.available < total) return R.INSUFFICIENT_FUNDS;
+          m.available -= total;
+          this.balance(spec.accountId, ev.asset).available += total;
+        }
+        for (const seat of spec.seats) ev.holders[seat] = booking ? spec.accountId : 0;
+        out.values = [total];
+        return R.OK;
+      }
+      case 'getSeat': {
+        const ev = this.events.get(spec.eventId);
+        if (!ev) return R.EVENT_NOT_FOUND;
+        if (!(Number.isInteger(spec.seat) && spec.seat >= 0 && spec.seat < ev.holders.length)) return R.SEAT_OUT_OF_RANGE;
+        out.values = [ev.holders[spec.seat]];
+        return R.OK;
+      }
+      case 'checkout':
+        return this.checkout(spec, out);
+      case 'createSymbol': {
+        if (spec.symbolId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (this.symbols.has(spec.symbolId)) return R.SYMBOL_EXISTS;
+        if (!this.supply.has(spec.baseAssetId) || !this.supply.has(spec.quoteAssetId)) return R.ASSET_NOT_FOUND;
+        if (spec.baseAssetId === spec.quoteAssetId) return R.SYMBOL_ASSETS_SAME;
+        if (!positive(spec.tickSize)) return R.INVALID_PRICE;
+        if (!positive(spec.lotSize)) return R.INVALID_QUANTITY;
+        this.symbols.set(spec.symbolId, { base: spec.baseAssetId, quote: spec.quoteAssetId, tick: spec.tickSize, lot: spec.lotSize, orders: [] });
+        return R.OK;
+      }
+      case 'placeOrder':
+        return this.place(spec, out);
+      case 'cancelOrder': {
+        const sym = this.symbols.get(spec.symbolId);
+        if (!sym) return R.SYMBOL_NOT_FOUND;
+        const o = sym.orders.find((x) => x.id === spec.orderId);
+        if (!o) return R.ORDER_NOT_FOUND;
+        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        out.values = [o.id, o.remaining];
+        this.cancelResting(sym, o);
+        return R.OK;
+      }
+      case 'amendOrder':
+        return this.amend(spec, out);
+      case 'getOrder': {
+        const sym = this.symbols.get(spec.symbolId);
+        if (!sym) return R.SYMBOL_NOT_FOUND;
+        const o = sym.orders.find((x) => x.id === spec.orderId);
+        if (!o) return R.ORDER_NOT_FOUND;
+        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        out.values = [o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, OrderStatus.RESTING];
+        return R.OK;
+      }
+      case 'getDepth': {
+        const sym = this.symbols.get(spec.symbolId);
+        if (!sym) return R.SYMBOL_NOT_FOUND;
+        if (!positive(spec.levels)) return R.INVALID_FIELD_VALUE;
+        const limit = Math.min(spec.levels, MAX_DEPTH_LEVELS_PER_SIDE);
+        const bids = this.levels(sym, Side.BUY).slice(0, limit);
+        const asks = this.levels(sym, Side.SELL).slice(0, limit);
+        out.values = [bids.length, asks.length, ...bids.flat(), ...asks.flat()];
+        return R.OK;
+      }
+      case 'snapshot':
+        out.values = [this.sequence];
+        return R.OK;
+      case 'getStateHash':
+        return R.OK;
+    }
+  }
+
+  /** Price levels of one side, best first: [price, total quantity]. */
+  levels(sym: RefSymbol, side: number): [number, number][] {
+    const byPrice = new Map<number, number>();
+    for (const o of this.sorted(sym, side)) byPrice.set(o.price, (byPrice.get(o.price) ?? 0) + o.remaining);
+    return [...byPrice.entries()];
+  }
+
+  /** Resting orders of one side in priority order: best price first, then earliest priority. */
+  sorted(sym: RefSymbol, side: number): RefOrder[] {
+    return sym.orders.filter((o) => o.side === side)
+      .sort((a, b) => (a.price === b.price ? a.priority - b.priority : side === Side.BUY ? b.price - a.price : a.price - b.price));
+  }
+
+  private checkPair(fromId: number, toId: number, assetId: number, amount: number): number {
+    if (!this.owners.has(fromId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.owners.has(toId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.supply.has(assetId)) return R.ASSET_NOT_FOUND;
+    if (!this.mayAct(fromId)) return R.NOT_OWNER;
+    if (fromId === toId) return R.SAME_ACCOUNT;
+    if (!positive(amount)) return R.AMOUNT_MUST_BE_POSITIVE;
+    if ((this.balances.get(`${fromId}/${assetId}`)?.available ?? 0) < amount) return R.INSUFFICIENT_FUNDS;
+    return R.OK;
+  }
+
+  private checkSeats(holders: number[], seats: readonly number[], holder: number): { code: number; at: number } {
+    const seen = new Set<number>();
+    for (let i = 0; i < seats.length; i++) {
+      const seat = seats[i];
+      if (seat >= holders.length) return { code: R.SEAT_OUT_OF_RANGE, at: i };
+      if (seen.has(seat)) return { code: R.DUPLICATE_SEAT, at: i };
+      seen.add(seat);
+      if (holders[seat] !== holder) return { code: holder === 0 ? R.SEAT_TAKEN : R.SEAT_NOT_HELD, at: i };
+    }
+    return { code: R.OK, at: -1 };
+  }
+
+  private checkout(spec: Extract<CommandSpec, { kind: 'checkout' }>, out: Outcome): number {
+    const lines = spec.lines ?? [];
+    const seats = spec.seats ?? [];
+    if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+    if (lines.length + seats.length === 0) return R.CHECKOUT_EMPTY;
+    let asset = 0;
+    let total = 0;
+    const want = new Map<number, number>();
+    for (let i = 0; i < lines.length; i++) {
+      out.failedLeg = i;
+      const item = this.items.get(lines[i].itemId);
+      if (!item) return R.ITEM_NOT_FOUND;
+      if (!positive(lines[i].quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
+      if (asset === 0) asset = item.asset;
+      else if (item.asset !== asset) return R.CHECKOUT_MIXED_ASSETS;
+      const taken = (want.get(lines[i].itemId) ?? 0) + lines[i].quantity;
+      if (taken > item.stock) return R.INSUFFICIENT_STOCK;
+      want.set(lines[i].itemId, taken);
+      total += item.price * lines[i].quantity;
+    }
+    const ev = seats.length > 0 ? this.events.get(spec.eventId ?? 0) : undefined;
+    if (seats.length > 0) {
+      out.failedLeg = lines.length;
+      if (!ev) return R.EVENT_NOT_FOUND;
+      if (asset === 0) asset = ev.asset;
+      else if (ev.asset !== asset) return R.CHECKOUT_MIXED_ASSETS;
+      const seatCode = this.checkSeats(ev.holders, seats, 0);
+      if (seatCode.code !== R.OK) {
+        out.failedLeg = lines.length + seatCode.at;
+        return seatCode.code;
+      }
+      total += ev.price * seats.length;
+    }
+    out.failedLeg = -1;
+    const buyer = this.balance(spec.buyerAccountId, asset);
+    if (buyer.available < total) return R.INSUFFICIENT_FUNDS;
+    for (const line of lines) {
+      const item = this.items.get(line.itemId);
+      if (!item) throw new Error('unreachable');
+      item.stock -= line.quantity;
+      item.sold += line.quantity;
+      this.balance(item.merchant, asset).available += item.price * line.quantity;
+    }
+    if (ev) {
+      for (const seat of seats) ev.holders[seat] = spec.buyerAccountId;
+      this.balance(ev.merchant, asset).available += ev.price * seats.length;
+    }
+    buyer.available -= total;
+    out.values = [total];
+    return R.OK;
+  }
+
+  private place(spec: Extract<CommandSpec, { kind: 'placeOrder' }>, out: Outcome): number {
+    const sym = this.symbols.get(spec.symbolId);
+    if (!sym) return R.SYMBOL_NOT_FOUND;
+    if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+    const { side, orderType, timeInForce: tif, price, quantity } = spec;
+    const stp = spec.selfTrade ?? 0;
+    if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
+    const market = orderType === OrderType.MARKET;
+    if (!market && orderType !== OrderType.LIMIT) return R.INVALID_ORDER_TYPE;
+    if (tif !== TimeInForce.GTC && tif !== TimeInForce.IOC && tif !== TimeInForce.FOK) return R.INVALID_TIME_IN_FORCE;
+    if (market && tif === TimeInForce.GTC) return R.INVALID_TIME_IN_FORCE;
+    if (stp !== SelfTradePrevention.NONE && stp !== SelfTradePrevention.CANCEL_RESTING) return R.INVALID_FIELD_VALUE;
+    if (market ? price !== 0 : !positive(price) || price % sym.tick !== 0) return R.INVALID_PRICE;
+    if (!positive(quantity) || quantity % sym.lot !== 0) return R.INVALID_QUANTITY;
+    const base = this.balance(spec.accountId, sym.base);
+    const quote = this.balance(spec.accountId, sym.quote);
+    if (side === Side.BUY) {
+      if (market ? quote.available <= 0 : quote.available < price * quantity) return R.INSUFFICIENT_FUNDS;
+    } else if (base.available < quantity) {
+      return R.INSUFFICIENT_FUNDS;
+    }
+    const opposite = side === Side.BUY ? Side.SELL : Side.BUY;
+    if (market && this.sorted(sym, opposite).length === 0) return R.NO_LIQUIDITY;
+    if (tif === TimeInForce.FOK && !this.fillable(sym, spec.accountId, side, market ? -1 : price, quantity, stp,
+      market && side === Side.BUY ? quote.available : -1)) {
+      return R.FOK_NOT_FILLABLE;
+    }
+    if (side === Side.SELL) {
+      base.available -= quantity;
+      base.reserved += quantity;
+    } else if (!market) {
+      quote.available -= price * quantity;
+      quote.reserved += price * quantity;
+    }
+    const filled = this.match(sym, spec.accountId, side, market ? -1 : price, quantity, stp, out.fills);
+    const remaining = quantity - filled;
+    let status: number = OrderStatus.FILLED;
+    if (remaining > 0) {
+      if (tif === TimeInForce.GTC) {
+        sym.orders.push({ id: this.sequence, account: spec.accountId, symbol: spec.symbolId, side, type: orderType, tif, stp,
+          price, remaining, filled, priority: ++this.priorityClock });
+        status = OrderStatus.RESTING;
+      } else {
+        if (side === Side.SELL) {
+          base.reserved -= remaining;
+          base.available += remaining;
+        } else if (!market) {
+          quote.reserved -= price * remaining;
+          quote.available += price * remaining;
+        }
+        status = OrderStatus.CANCELLED;
+      }
+    }
+    out.values = [this.sequence, filled, status === OrderStatus.RESTING ? remaining : 0, status, out.fills.length];
+    return R.OK;
+  }
+
+  private amend(spec: Extract<CommandSpec, { kind: 'amendOrder' }>, out: Outcome): number {
+    const sym = this.symbols.get(spec.symbolId);
+    if (!sym) return R.SYMBOL_NOT_FOUND;
+    const o = sym.orders.find((x) => x.id === spec.orderId);
+    if (!o) return R.ORDER_NOT_FOUND;
+    if (!this.mayAct(o.account)) return R.NOT_OWNER;
+    if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
+    if (spec.newQuantity % sym.lot !== 0) return R.INVALID_QUANTITY;
+    if (spec.newPrice !== 0 && (!positive(spec.newPrice) || spec.newPrice % sym.tick !== 0)) return R.INVALID_PRICE;
+    const target = spec.newPrice === 0 ? o.price : spec.newPrice;
+    const base = this.balance(o.account, sym.base);
+    const quote = this.balance(o.account, sym.quote);
+    const cell = o.side === Side.BUY ? quote : base;
+    if (target === o.price && spec.newQuantity <= o.remaining) {
+      const cut = o.remaining - spec.newQuantity;
+      const amount = o.side === Side.BUY ? o.price * cut : cut;
+      cell.reserved -= amount;
+      cell.available += amount;
+      o.remaining = spec.newQuantity;
+      out.values = [o.id, o.filled, o.remaining, OrderStatus.RESTING, 0];
+      return R.OK;
+    }
+    const delta = o.side === Side.BUY ? target * spec.newQuantity - o.price * o.remaining : spec.newQuantity - o.remaining;
+    if (delta > cell.available) return R.INSUFFICIENT_FUNDS;
+    sym.orders.splice(sym.orders.indexOf(o), 1);
+    cell.available -= delta;
+    cell.reserved += delta;
+    o.price = target;
+    const filled = this.match(sym, o.account, o.side, target, spec.newQuantity, o.stp, out.fills);
+    o.filled += filled;
+    const left = spec.newQuantity - filled;
+    if (left > 0) {
+      o.remaining = left;
+      o.priority = ++this.priorityClock;
+      sym.orders.push(o);
+      out.values = [o.id, o.filled, left, OrderStatus.RESTING, out.fills.length];
+    } else {
+      out.values = [o.id, o.filled, 0, OrderStatus.FILLED, out.fills.length];
+    }
+    return R.OK;
+  }
+
+  private cancelResting(sym: RefSymbol, o: RefOrder): void {
+    const cell = this.balance(o.account, o.side === Side.BUY ? sym.quote : sym.base);
+    const amount = o.side === Side.BUY ? o.price * o.remaining : o.remaining;
+    cell.reserved -= amount;
+    cell.available += amount;
+    sym.orders.splice(sym.orders.indexOf(o), 1);
+  }
+
+  private crosses(side: number, limit: number, makerPrice: number): boolean {
+    return limit < 0 || (side === Side.BUY ? makerPrice <= limit : makerPrice >= limit);
+  }
+
+  private fillable(sym: RefSymbol, account: number, side: number, limit: number, quantity: number, stp: number, budget: number): boolean {
+    let need = quantity;
+    let money = budget;
+    for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
+      if (!this.crosses(side, limit, m.price)) return false;
+      if (stp === SelfTradePrevention.CANCEL_RESTING && m.account === account) continue;
+      const take = Math.min(need, m.remaining);
+      if (money >= 0) {
+        const lots = Math.floor(money / m.price / sym.lot) * sym.lot;
+        if (lots < take) return false;
+        money -= take * m.price;
+      }
+      need -= take;
+      if (need === 0) return true;
+    }
+    return false;
+  }
+
+  private match(sym: RefSymbol, account: number, side: number, limit: number, quantity: number, stp: number, fills: [number, number, number][]): number {
+    let remaining = quantity;
+    const marketBuy = limit < 0 && side === Side.BUY;
+    const takerBase = this.balance(account, sym.base);
+    const takerQuote = this.balance(account, sym.quote);
+    for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
+      if (remaining === 0 || !this.crosses(side, limit, m.price)) break;
+      if (stp === SelfTradePrevention.CANCEL_RESTING && m.account === account) {
+        this.cancelResting(sym, m);
+        continue;
+      }
+      let qty = Math.min(remaining, m.remaining);
+      if (marketBuy) {
+        qty = Math.min(qty, Math.floor(takerQuote.available / m.price / sym.lot) * sym.lot);
+        if (qty === 0) break;
+      }
+      const value = qty * m.price;
+      const makerBase = this.balance(m.account, sym.base);
+      const makerQuote = this.balance(m.account, sym.quote);
+      if (side === Side.BUY) {
+        if (marketBuy) takerQuote.available -= value;
+        else {
+          takerQuote.reserved -= limit * qty;
+          takerQuote.available += (limit - m.price) * qty;
+        }
+        takerBase.available += qty;
+        makerBase.reserved -= qty;
+        makerQuote.available += value;
+      } else {
+        takerBase.reserved -= qty;
+        takerQuote.available += value;
+        makerQuote.reserved -= value;
+        makerBase.available += qty;
+      }
+      fills.push([m.id, m.price, qty]);
+      m.remaining -= qty;
+      m.filled += qty;
+      remaining -= qty;
+      if (m.remaining === 0) sym.orders.splice(sym.orders.indexOf(m), 1);
+    }
+    return quantity - remaining;
+  }
+}
