@@ -7,9 +7,10 @@
  * percentile plot to perf/out/ (and the JSON rows to --json). Exit code: 0, 1 when a scenario failed,
  * 2 for a bad command line.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BENCH_USAGE, BenchArgsError, effectiveRuns, parseBenchArgs, type BenchArgs } from './bench_args.ts';
 import { setBenchContext } from './bench_context.ts';
 import { coreWarnings, describeMachine, machineInfo, type MachineInfo } from './machine_info.ts';
@@ -29,7 +30,7 @@ export interface BenchOutcome {
 }
 
 /** Runs the scenarios named in `args` in order and collects their rows. */
-export async function runScenarios(args: BenchArgs, log: (line: string) => void): Promise<BenchOutcome> {
+export async function runScenarios(args: BenchArgs, log: (line: string) => void, scenariosDir?: URL): Promise<BenchOutcome> {
   const machine = machineInfo();
   const results: ResultRow[] = [];
   const curves: LatencyCurve[] = [];
@@ -37,7 +38,7 @@ export async function runScenarios(args: BenchArgs, log: (line: string) => void)
   const unavailable: string[] = [];
   const runs = effectiveRuns(args);
   for (const name of args.scenarios) {
-    const loaded = await loadScenario(name);
+    const loaded = await loadScenario(name, scenariosDir);
     if (!loaded.available) {
       log(`${name}: not available — ${loaded.reason}`);
       unavailable.push(name);
@@ -79,9 +80,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${BENCH_USAGE}\n`);
     return 0;
   }
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = process.env[STAMP_ENV] ?? new Date().toISOString().replace(/[:.]/g, '-');
   await mkdir(args.outDir, { recursive: true });
-  setBenchContext({ outDir: args.outDir, profileDir: args.profile ? args.outDir : null, stamp });
+  const profileDir = args.profile ? path.join(args.outDir, `profile-${stamp}`) : null;
+  if (profileDir !== null && process.env[PROFILED_ENV] !== '1') return rerunProfiled(argv, profileDir, stamp);
+  setBenchContext({ outDir: args.outDir, profileDir, stamp });
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -107,6 +110,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     log(`json: ${args.jsonPath}`);
   }
   return outcome.failed.length > 0 ? 1 : 0;
+}
+
+const PROFILED_ENV = 'RINGLINE_BENCH_PROFILED';
+const STAMP_ENV = 'RINGLINE_BENCH_STAMP';
+
+/**
+ * --profile: runs the same command again under `node --cpu-prof`, so every thread of the harness
+ * (in-process scenarios, their workers, the load generators) writes a .cpuprofile into
+ * <profileDir>/harness; e2e scenarios also profile the engine child into <profileDir>/profile-…-e2e-….
+ */
+async function rerunProfiled(argv: readonly string[], profileDir: string, stamp: string): Promise<number> {
+  const harnessDir = path.join(profileDir, 'harness');
+  await mkdir(harnessDir, { recursive: true });
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${harnessDir}`, '--import', 'tsx', fileURLToPath(import.meta.url), ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, [PROFILED_ENV]: '1', [STAMP_ENV]: stamp },
+  });
+  const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal === null ? 1 : 128))));
+  const profiles = await listProfiles(profileDir);
+  process.stderr.write(`cpu profiles (open in Chrome DevTools › Performance or VS Code):\n${profiles.map((p) => `  ${p}`).join('\n')}\n`);
+  return code;
+}
+
+async function listProfiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  return entries.filter((e) => e.endsWith('.cpuprofile')).map((e) => path.join(dir, e)).sort();
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -86,7 +86,7 @@ interface OneRun {
 
 async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, log: (l: string) => void): Promise<OneRun> {
   const ctx = benchContext();
-  const profileDir = ctx.profileDir === null ? null : `${ctx.profileDir}/profile-${ctx.stamp}-e2e-${transport}-${c.name}`;
+  const profileDir = ctx.profileDir === null ? null : `${ctx.profileDir}/engine-${transport}-${c.name}-${c.durability}-${Date.now()}`;
   const engine = await startEngineProcess({ durability: c.durability, profileDir, log });
   let load: LoadResult | null = null;
   let engineGc: Record<string, number> = {};
