@@ -14,7 +14,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { CMD_SEQUENCE_OFFSET, CommandType } from '../../codec/records/command_descriptor.ts';
 import { writeCommand } from '../../core/logic/command_writer.ts';
 import { Ring, createRingMemory } from '../../core/ring/ring.ts';

@@ -61,7 +61,7 @@ const durable = ring.consumers[INPUT_CONSUMER_JOURNALER];
 const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
 let acked = firstSequence - 1;
 let stopping = false;
-let snapshotting = false;
+let snapshotting: Promise<void> | null = null;
 process.stdin.on('data', (chunk) => {
   if (String(chunk).includes('stop')) stopping = true;
 });
@@ -84,12 +84,11 @@ while (!stopping) {
   for (let i = 0; i < count; i++) {
     const sequence = logic.nextSequence + i;
     sm.apply(ring.buffer, ring.slotBase(sequence), out, 0);
-    if (snapshotEvery > 0 && !snapshotting && sequence % snapshotEvery === 0 && sequence > 0) {
-      snapshotting = true;
-      writeSnapshot(dataDir, sequence, sm.exportState(), sm.stateHash(), {
+    if (snapshotEvery > 0 && snapshotting === null && sequence % snapshotEvery === 0 && sequence > 0) {
+      snapshotting = writeSnapshot(dataDir, sequence, sm.exportState(), sm.stateHash(), {
         keep: 3, retireJournal: false, durableGate: { memory: inputRingMemory, valueIndex: durable.valueIndex },
       }).then(() => {
-        snapshotting = false;
+        snapshotting = null;
       }, (error: Error) => {
         process.stderr.write(`crash_child: snapshot failed: ${error.message}\n`);
         process.exit(4);
@@ -108,5 +107,6 @@ while (!stopping) {
 
 ring.halt();
 await new Promise((resolve) => journaler.once('exit', resolve));
+if (snapshotting !== null) await snapshotting;
 say(`STOPPED ${sm.lastAppliedSequence} ${sm.stateHash()}`);
 process.exit(0);
