@@ -6,14 +6,14 @@ import type { LogicConfig } from './state_machine_api.ts';
 
 export const DEFAULT_LOGIC_CONFIG: LogicConfig = Object.freeze({
   maxAssets: 1024,
-  maxAccounts: 1 << 20,
-  maxBalances: 1 << 21,
-  maxPendingTransfers: 1 << 18,
+  maxAccounts: 1 << 18,
+  maxBalances: 1 << 19,
+  maxPendingTransfers: 1 << 16,
   maxItems: 1 << 16,
   maxEvents: 4096,
   maxSeats: 1 << 20,
   maxSymbols: 256,
-  maxOrders: 1 << 20,
+  maxOrders: 1 << 18,
   maxPriceLevels: 1 << 16,
   idempotencyWindow: 1 << 16,
 });

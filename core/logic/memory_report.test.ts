@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { formatMemoryReport } from './memory_report.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG, validateLogicConfig } from './state_machine.ts';
+
+describe('config and memory report', () => {
+  it('states the memory per area, and the default config stays under 128 MiB', () => {
+    const report = createStateMachine(DEFAULT_LOGIC_CONFIG).memoryReport();
+    const total = report.reduce((sum, s) => sum + s.bytes, 0);
+    expect(total).toBeLessThan(128 * 1048576);
+    const line = formatMemoryReport(report);
+    expect(line).toMatch(/^logic memory: \d+\.\d MiB \(/);
+    for (const area of ['ledger', 'transfers', 'items', 'events', 'book', 'idempotency']) expect(line).toContain(area);
+  });
+
+  it('rejects a bad option with its name and accepted range', () => {
+    expect(() => validateLogicConfig({ ...DEFAULT_LOGIC_CONFIG, maxOrders: 0 })).toThrow(/maxOrders must be an integer between 1 and 268435456, got 0/);
+    expect(() => validateLogicConfig({ ...DEFAULT_LOGIC_CONFIG, maxSeats: 1.5 })).toThrow(/maxSeats/);
+    expect(() => createStateMachine({ ...DEFAULT_LOGIC_CONFIG, idempotencyWindow: 2 ** 40 })).toThrow(/idempotencyWindow/);
+  });
+});
