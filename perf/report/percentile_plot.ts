@@ -5,7 +5,6 @@
  */
 import type { LatencyCurve } from './curve_store.ts';
 import type { ResultRow } from '../result_row.ts';
-import { formatUs } from './format.ts';
 import { renderMarkdownTable } from './markdown_table.ts';
 
 const WIDTH = 900;
@@ -44,7 +43,7 @@ export function renderPercentileSvg(curves: readonly LatencyCurve[], title: stri
       yMax = Math.max(yMax, p.valueUs);
     }
   }
-  const xMax = decades + 0.5; // the 100% (max) point sits half a decade past the last tick
+  const xMax = decades + 0.8; // the 100% (max) point sits past the last tick
   if (!Number.isFinite(yMin)) yMin = 0.1;
   const logMin = Math.floor(Math.log10(yMin));
   const logMax = Math.max(logMin + 1, Math.ceil(Math.log10(Math.max(yMax, yMin * 10))));
@@ -66,11 +65,11 @@ export function renderPercentileSvg(curves: readonly LatencyCurve[], title: stri
   for (let e = logMin; e <= logMax; e++) {
     const y = yOf(10 ** e);
     parts.push(`<line x1="${LEFT}" y1="${y.toFixed(1)}" x2="${LEFT + plotW}" y2="${y.toFixed(1)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${LEFT - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${formatUs(10 ** e)}</text>`);
+    parts.push(`<text x="${LEFT - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${decadeLabel(e)}</text>`);
   }
   parts.push(`<rect x="${LEFT}" y="${TOP}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${LEFT + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">percentile</text>`);
-  parts.push(`<text x="16" y="${TOP + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${TOP + plotH / 2})">latency (µs, log)</text>`);
+  parts.push(`<text x="16" y="${TOP + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${TOP + plotH / 2})">latency (log scale)</text>`);
   // curves and legend
   curves.forEach((c, i) => {
     const color = COLORS[i % COLORS.length];
@@ -106,6 +105,14 @@ function markdownTableToHtml(markdown: string): string {
   const head = cells(lines[0]).map((c) => `<th>${escapeXml(c)}</th>`).join('');
   const body = lines.slice(2).map((l) => `<tr>${cells(l).map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** 10^e µs as "1µs", "100µs", "10ms", "1s". */
+export function decadeLabel(e: number): string {
+  if (e < 0) return `${Number((10 ** e).toPrecision(1))}µs`;
+  if (e < 3) return `${10 ** e}µs`;
+  if (e < 6) return `${10 ** (e - 3)}ms`;
+  return `${10 ** (e - 6)}s`;
 }
 
 function percentileLabel(p: number): string {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { ResultRow } from '../result_row.ts';
 import { renderMarkdownTable } from './markdown_table.ts';
-import { percentileToX, renderHtmlReport, renderPercentileSvg } from './percentile_plot.ts';
+import { decadeLabel, percentileToX, renderHtmlReport, renderPercentileSvg } from './percentile_plot.ts';
 import { formatRate, formatRatio, formatUs } from './format.ts';
 import { publishCurve, takeCurves } from './curve_store.ts';
 
@@ -55,6 +55,10 @@ describe('percentile plot', () => {
     expect(percentileToX(99, 9)).toBeCloseTo(2, 9);
     expect(percentileToX(50, 9)).toBeCloseTo(Math.log10(2), 9);
     expect(percentileToX(100, 4.5)).toBe(4.5);
+  });
+
+  it('labels latency decades in µs, ms and s', () => {
+    expect([-1, 0, 2, 3, 4, 6].map(decadeLabel)).toEqual(['0.1µs', '1µs', '100µs', '1ms', '10ms', '1s']);
   });
 
   it('draws one path per curve with a legend entry, and a message when there is none', () => {
