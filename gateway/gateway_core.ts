@@ -12,7 +12,7 @@
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
   CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES,
-  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, READ_ONLY_COMMANDS,
+  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, ADMIN_COMMANDS, READ_ONLY_COMMANDS,
 } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
@@ -173,6 +173,10 @@ export class GatewayCore {
     const outcome = this.outcome;
     if (this.shuttingDown) return this.answer(session, ResultCode.SHUTTING_DOWN, outcome, false);
     if (!session.authenticated) return this.answer(session, ResultCode.NOT_AUTHENTICATED, outcome, true);
+    const type = this.scratch.u16[CMD_TYPE_OFFSET >>> 1];
+    // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
+    // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
+    if (!session.admin && ADMIN_COMMANDS.has(type)) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
@@ -192,7 +196,6 @@ export class GatewayCore {
     ring.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = input.lastClaimedSequence;
     ring.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = session.id;
     ring.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = session.principalId;
-    const type = scratch.u16[CMD_TYPE_OFFSET >>> 1];
     let flags = 0;
     if (session.admin) flags |= CMD_FLAG_ADMIN;
     if (READ_ONLY_COMMANDS.has(type)) flags |= CMD_FLAG_READ_ONLY;

@@ -72,6 +72,14 @@ describe('gateway over TCP', () => {
     expect(rec?.principalId).toBe(1);
     expect(rec?.flags).toBe(CMD_FLAG_ADMIN);
     c.close();
+    // The same admin-only command from alice is refused at the gateway and never takes a ring slot.
+    const before = h.engine.seen.length;
+    const a = await RawTcpClient.open(h.server.tcpPort);
+    a.send(login(h.aliceKey), { type: 'snapshot', correlationId: 78, idempotencyId: 4 });
+    const replies = await a.waitFor(2);
+    expect(replies[1]).toMatchObject({ code: ResultCode.ADMIN_REQUIRED, correlationId: 78, sequence: 0 });
+    expect(h.engine.seen.length).toBe(before);
+    a.close();
   });
 
   it('answers a command before login with NOT_AUTHENTICATED and closes; nothing reaches the ring', async () => {

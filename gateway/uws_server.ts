@@ -18,7 +18,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_sock
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
-import { SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
+import { SUBMIT_ANSWERED, SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
 import { httpStatusFor } from './http_status.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
@@ -137,7 +137,9 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   };
 
   app.ws<WsUserData>('/*', {
-    maxPayloadLength: config.maxFrameBytes + 1,
+    // Up to 4× the limit we read the message and answer FRAME_TOO_LARGE before closing; beyond that
+    // uWS drops the connection itself (close code 1006) without buffering the rest.
+    maxPayloadLength: Math.min(config.maxFrameBytes * 4, 64 * 1024 * 1024),
     maxBackpressure: config.maxOutboundBytes,
     idleTimeout: 0,
     sendPingsAutomatically: true,
@@ -196,6 +198,9 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       // translateRequest reads the bytes synchronously and copies the record; nothing keeps `message`.
       const outcome = core.submitFrame(session, new Uint8Array(message), false);
       if (outcome !== SUBMIT_CLOSED) schedulePublish();
+      // A gateway reply (error, login) leaves now: uWS may close the socket for a later message in the
+      // same read before any microtask runs.
+      if (outcome === SUBMIT_ANSWERED) connection.flush();
     },
     drain: () => { /* replies beyond maxOutboundBytes close the socket in flush() */ },
     close: (ws) => {
