@@ -1,0 +1,84 @@
+/**
+ * The `ringline` command as a user runs it: `start` in a child process on ephemeral ports, `call`
+ * and `principal add` as separate processes against it, then SIGTERM: drain and exit 0.
+ */
+import { describe, it, expect } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
+const ADMIN_KEY = 'cli-test-admin-key-0123456789';
+
+function ringline(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('ringline CLI', () => {
+  it('rejects bad options with a message naming the option, and prints help', () => {
+    const bad = ringline(['start', '--ws-port', '123456']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('wsPort must be an integer in [-1, 65535], got 123456');
+    const help = ringline(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('ringline start');
+    expect(help.stdout).toContain('RINGLINE_TCP_PORT');
+  });
+
+  it('starts, serves call and principal add from other processes, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringline-cli-'));
+    const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'batch'], {
+      env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      let match: RegExpMatchArray | null = null;
+      while ((match = /TCP listening on [\d.]+:(\d+); WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/.exec(stdout)) === null) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listening line; stdout:\n${stdout}\nstderr:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const tcpUrl = `tcp://127.0.0.1:${match[1]}`;
+      const httpUrl = `http://127.0.0.1:${match[2]}`;
+      expect(stdout).toContain('durability batch');
+
+      const asset = ringline(['call', 'create-asset', '--json', '{"assetId":1}', '--url', tcpUrl], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
+      expect(asset.status, asset.stderr).toBe(0);
+      expect(JSON.parse(asset.stdout)).toMatchObject({ code: 0, command: 'createAsset' });
+
+      // A principal added offline (file only) is picked up by the running server on first use.
+      const added = ringline(['principal', 'add', '--name', 'alice', '--data', dataDir], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
+      expect(added.status, added.stderr).toBe(0);
+      const alice = JSON.parse(added.stdout.trim().split('\n').at(-1) as string) as { id: number; key: string };
+      const account = ringline(['call', 'createAccount', '--json', '{"accountId":7}', '--key', alice.key, '--url', tcpUrl]);
+      expect(account.status, account.stderr).toBe(0);
+      const refused = ringline(['call', 'deposit', '--json', '{"accountId":7,"assetId":1,"amount":5}', '--key', alice.key, '--url', tcpUrl]);
+      expect(refused.status).toBe(1);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ code: 203, status: 'ADMIN_REQUIRED' });
+
+      // And one added through the admin route of the running server.
+      const viaHttp = ringline(['principal', 'add', '--name', 'bob', '--url', httpUrl, '--key', ADMIN_KEY]);
+      expect(viaHttp.status, viaHttp.stdout + viaHttp.stderr).toBe(0);
+      const bobKey = (JSON.parse(viaHttp.stdout) as { key: string }).key;
+      const health = await fetch(`${httpUrl}/health`);
+      expect(health.status).toBe(200);
+      const r = await fetch(`${httpUrl}/v1/commands/getBalance`, {
+        method: 'POST', headers: { authorization: `Bearer ${bobKey}` }, body: '{"accountId":7,"assetId":1}',
+      });
+      expect(((await r.json()) as { code: number }).code).toBe(202); // NOT_OWNER: bob may not read alice's account
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('stopped');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+});
