@@ -1,0 +1,116 @@
+/**
+ * Worker thread of the business-logic bench: builds `runs` state machines, applies a workload's setup
+ * to each, then feeds every machine the same chunks of pre-encoded records. Only the apply loop is
+ * timed (one clock read before and after each chunk); GC events are counted by a PerformanceObserver
+ * in this thread and attributed to the timed windows by their start time.
+ *
+ *   main thread ──workerData {workload, commands, runs}──► this worker ──postMessage(LogicBenchReply)──►
+ */
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRecordBuffer } from '../../../codec/records/record_buffer.ts';
+import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../../codec/records/result_descriptor.ts';
+import { writeCommand } from '../command_writer.ts';
+import { createStateMachine } from '../state_machine.ts';
+import {
+  BENCH_LOGIC_CONFIG, CHUNK_RECORDS, createWorkload, RECORD_STRIDE, restampSequences, type WorkloadName,
+} from './logic_workloads.ts';
+
+export interface LogicBenchRequest {
+  readonly workload: WorkloadName;
+  readonly commands: number;
+  readonly runs: number;
+}
+
+export interface LogicBenchReply {
+  readonly workload: WorkloadName;
+  readonly commands: number;
+  /** Per run: commands applied per second in the timed loop. */
+  readonly perSecond: number[];
+  /** GC events that started inside timed windows (all runs), and outside them (setup, generation). */
+  readonly gcTimed: number;
+  readonly gcUntimed: number;
+  /** Results with a non-zero code in the timed loop (all runs). */
+  readonly rejected: number;
+  /** Machines whose final state hash differs from the first machine's (or the generator's). */
+  readonly hashMismatches: number;
+  readonly stateHash: string;
+}
+
+const request = workerData as LogicBenchRequest;
+const windows = new Float64Array(2 * request.runs * (Math.ceil(request.commands / CHUNK_RECORDS) + 1));
+let windowCount = 0;
+const gcStarts: number[] = [];
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
+});
+observer.observe({ entryTypes: ['gc'] });
+
+const workload = createWorkload(request.workload);
+const machines = Array.from({ length: request.runs }, () => createStateMachine(BENCH_LOGIC_CONFIG));
+const setupBuf = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
+const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
+for (const machine of machines) {
+  for (const [header, spec] of workload.setup) {
+    writeCommand(setupBuf, 0, header, spec);
+    machine.apply(setupBuf, 0, out, 0);
+    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) throw new Error(`bench setup ${spec.kind} failed with code ${out.u16[RES_CODE_OFFSET >>> 1]}`);
+  }
+}
+
+const timed = createRecordBuffer(new ArrayBuffer(CHUNK_RECORDS * RECORD_STRIDE));
+const restore = createRecordBuffer(new ArrayBuffer(CHUNK_RECORDS * RECORD_STRIDE));
+const elapsedMs = new Float64Array(request.runs);
+let rejected = 0;
+let sequence = workload.firstSequence;
+let filled = false;
+let restoreCount = 0;
+for (let done = 0; done < request.commands;) {
+  const n = Math.min(CHUNK_RECORDS, request.commands - done);
+  if (!workload.reusable || !filled) {
+    workload.fill(timed, n, sequence);
+    restoreCount = workload.fillRestore(restore, n, sequence + n);
+    filled = true;
+  } else {
+    restampSequences(timed, n, sequence);
+    if (restoreCount > 0) restampSequences(restore, restoreCount, sequence + n);
+  }
+  for (let r = 0; r < machines.length; r++) {
+    const machine = machines[r];
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      machine.apply(timed, i * RECORD_STRIDE, out, 0);
+      if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+    }
+    const ended = performance.now();
+    elapsedMs[r] += ended - started;
+    windows[windowCount++] = started;
+    windows[windowCount++] = ended;
+    for (let i = 0; i < restoreCount; i++) machine.apply(restore, i * RECORD_STRIDE, out, 0);
+  }
+  sequence += n + restoreCount;
+  done += n;
+}
+
+// Let the last GC entries arrive, then attribute them.
+await new Promise((resolve) => setTimeout(resolve, 20));
+observer.disconnect();
+let gcTimed = 0;
+for (const start of gcStarts) {
+  let inside = false;
+  for (let w = 0; w < windowCount && !inside; w += 2) inside = start >= windows[w] && start <= windows[w + 1];
+  if (inside) gcTimed++;
+}
+const reference = workload.generatorHash() ?? machines[0].stateHash();
+const hashes = machines.map((m) => m.stateHash());
+const reply: LogicBenchReply = {
+  workload: request.workload,
+  commands: request.commands,
+  perSecond: Array.from(elapsedMs, (ms) => (request.commands * 1000) / ms),
+  gcTimed,
+  gcUntimed: gcStarts.length - gcTimed,
+  rejected,
+  hashMismatches: hashes.filter((h) => h !== reference).length,
+  stateHash: reference,
+};
+parentPort?.postMessage(reply);

@@ -1,0 +1,67 @@
+/**
+ * logic: the business-logic state machine alone, in a worker thread, applying pre-encoded input
+ * records (no ring, no journal, no gateway).
+ *
+ *   main thread ──spawn──► logic bench worker: N state machines (one per run) ← the same record chunks
+ *                          timed: machine.apply() over a chunk of 131,072 records, result code read
+ *                          untimed: writing the records, restoring seats between chunks
+ *
+ * Cases (core/logic/bench/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
+ * order-mix-1k and order-mix-100k (exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move) and
+ * order-crossing. Checks: every machine ends with the same state hash (for order streams, the hash of
+ * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
+ * that started inside the timed windows (target 0).
+ */
+import { spawnWorker } from '../../core/spawn_worker.ts';
+import type { LogicBenchReply, LogicBenchRequest } from '../../core/logic/bench/logic_bench_worker.ts';
+import { CHUNK_RECORDS, WORKLOAD_NAMES, type WorkloadName } from '../../core/logic/bench/logic_workloads.ts';
+import { median } from '../median.ts';
+import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
+
+const WORKER_URL = new URL('../../core/logic/bench/logic_bench_worker.ts', import.meta.url);
+
+export function runLogicWorker(request: LogicBenchRequest): Promise<LogicBenchReply> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnWorker(WORKER_URL, { ...request });
+    let reply: LogicBenchReply | null = null;
+    worker.once('message', (m: LogicBenchReply) => {
+      reply = m;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (reply !== null) resolve(reply);
+      else reject(new Error(`logic bench worker (${request.workload}) exited with code ${code} before replying`));
+    });
+  });
+}
+
+function commandsFor(workload: WorkloadName, mode: ScenarioOptions['mode']): number {
+  if (mode === 'full') return 10_000_000;
+  return workload.startsWith('order') ? 1_000_000 : 2_000_000;
+}
+
+export const run: ScenarioRun = async (options) => {
+  const rows: ResultRow[] = [];
+  for (const workload of WORKLOAD_NAMES) {
+    const commands = commandsFor(workload, options.mode);
+    options.log(`logic ${workload}: ${commands.toLocaleString('en-US')} commands × ${options.runs} runs`);
+    const reply = await runLogicWorker({ workload, commands, runs: options.runs });
+    const throughput = Math.round(median(reply.perSecond));
+    options.log(`logic ${workload}: ${(throughput / 1e6).toFixed(2)} M commands/s, GC events in timed loop ${reply.gcTimed}, ` +
+      `rejected ${reply.rejected}, hash ${reply.hashMismatches === 0 ? 'ok' : 'MISMATCH'}`);
+    rows.push({
+      scenario: 'logic',
+      case: workload,
+      conditions: {
+        commands, runs: options.runs, thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
+        rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, stateHash: reply.stateHash,
+        perRunPerSecond: reply.perSecond.map((x) => Math.round(x)).join(' '),
+      },
+      throughput_per_s: throughput,
+      latency_us: null,
+      gc_events: { 'logic-worker': reply.gcTimed },
+      errors: reply.hashMismatches,
+    });
+  }
+  return rows;
+};
