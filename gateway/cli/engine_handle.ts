@@ -22,9 +22,12 @@ export interface EngineStartOptions {
 
 interface CoreEngine extends GatewayEngine {
   stop(): Promise<void>;
-  metrics?(): unknown;
-  memoryReport?(): readonly { name: string; bytes: number }[];
+  metrics(): { ringCapacity?: number };
+  readonly recoveredSequence?: number;
+  readonly recoveredStateHash?: string;
 }
+
+const RING_SLOT_BYTES = 512;
 
 // Resolved at run time so this file type-checks before core/engine.ts lands.
 const ENGINE_MODULE = '../../core/engine.ts';
@@ -43,7 +46,14 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
     input: engine.input,
     onResult: (listener) => engine.onResult(listener),
     stop: () => engine.stop(),
-    metrics: () => engine.metrics?.() ?? {},
-    memoryReport: () => (engine.memoryReport?.() ?? []).map((r) => `${r.name}: ${(r.bytes / 1048576).toFixed(1)} MiB`),
+    metrics: () => engine.metrics(),
+    memoryReport: () => {
+      const slots = engine.metrics().ringCapacity ?? 0;
+      const ringMiB = ((slots * RING_SLOT_BYTES) / 1048576).toFixed(1);
+      return [
+        `input ring ${ringMiB} MiB and output ring ${ringMiB} MiB (${slots} slots × ${RING_SLOT_BYTES} B, shared memory)`,
+        `recovered to sequence ${engine.recoveredSequence ?? -1}, state hash ${engine.recoveredStateHash ?? '?'}`,
+      ];
+    },
   };
 }
