@@ -52,6 +52,9 @@ export function e2eSizing(mode: 'quick' | 'full', load: LoadMode, transport: Loa
   return { ...timing, connections: 4, workers: 1, pipelineMax: 2048, writeBatch: 256 };
 }
 
+/** Open-loop send batches: sleep 100 µs between them (a spinning generator would take a core from the engine). */
+export const OPEN_LOOP_PACING_US = 100;
+
 const ASSET = 1;
 const MERCHANT = 1;
 const BUYER = 2;
@@ -103,6 +106,7 @@ async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, 
       pipelineMax: sizing.pipelineMax,
       writeBatch: sizing.writeBatch,
       ratePerS: c.mode === 'open' ? c.ratePerS : 1,
+      pacingSleepUs: OPEN_LOOP_PACING_US,
       warmupMs: sizing.warmupMs,
       durationMs: sizing.durationMs,
       drainMs: 5000,
@@ -150,7 +154,7 @@ export async function runE2eCases(scenario: string, transport: LoadTransport, ca
       case: c.name,
       conditions: {
         transport, mix: c.mix, durability: c.durability, load: c.mode === 'closed' ? 'closed-loop' : 'open-loop',
-        ...(c.mode === 'open' ? { rate_per_s: c.ratePerS } : { pipeline_per_connection: sizing.pipelineMax, write_batch: sizing.writeBatch }),
+        ...(c.mode === 'open' ? { rate_per_s: c.ratePerS, pacing_sleep_us: OPEN_LOOP_PACING_US } : { pipeline_per_connection: sizing.pipelineMax, write_batch: sizing.writeBatch }),
         connections: sizing.connections * sizing.workers, load_workers: sizing.workers, warmup_ms: sizing.warmupMs,
         duration_ms: sizing.durationMs, runs: options.runs, idempotency_ids: 'unique', engine: 'child process, default config',
         latency_from: c.mode === 'open' ? 'intended send time' : 'write time',

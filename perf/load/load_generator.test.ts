@@ -88,7 +88,7 @@ function frame(payload: Uint8Array): Buffer {
 function spec(port: number, over: Partial<LoadSpec>): LoadSpec {
   return {
     transport: 'tcp', host: '127.0.0.1', port, wsPath: '/', connections: 2, mode: 'closed', pipelineMax: 64, writeBatch: 16,
-    ratePerS: 1000, warmupMs: 50, durationMs: 400, drainMs: 2000, login: encodeLogin('key-0123456789abcdef'),
+    ratePerS: 1000, pacingSleepUs: 100, warmupMs: 50, durationMs: 400, drainMs: 2000, login: encodeLogin('key-0123456789abcdef'),
     messages: [patchableRequest({ kind: 'buy', itemId: 1, buyerAccountId: 2, quantity: 1, maxUnitPrice: 0 }, true)],
     idStart: 1, recordLatency: true, ...over,
   };

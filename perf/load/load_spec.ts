@@ -23,6 +23,11 @@ export interface LoadSpec {
   readonly writeBatch: number;
   /** open: commands per second for this worker, spread over its connections. */
   readonly ratePerS: number;
+  /**
+   * open: the generator sends what is due, then sleeps this long (Atomics.wait, no spinning) before
+   * looking again: commands leave in batches at most this late, and that delay counts in their latency.
+   */
+  readonly pacingSleepUs: number;
   readonly warmupMs: number;
   readonly durationMs: number;
   /** Most time to wait for outstanding replies after the measurement. */
@@ -62,6 +67,7 @@ const LIMITS = {
   warmupMs: [0, 600_000],
   durationMs: [1, 3_600_000],
   drainMs: [0, 600_000],
+  pacingSleepUs: [0, 10_000],
 } as const;
 
 export function validateLoadSpec(spec: LoadSpec): void {

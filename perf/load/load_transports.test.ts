@@ -17,7 +17,7 @@ afterEach(async () => {
 
 function spec(over: Partial<LoadSpec> & Pick<LoadSpec, 'transport' | 'port' | 'messages' | 'login'>): LoadSpec {
   return {
-    host: '127.0.0.1', wsPath: '/', connections: 2, mode: 'closed', pipelineMax: 32, writeBatch: 8, ratePerS: 1000,
+    host: '127.0.0.1', wsPath: '/', connections: 2, mode: 'closed', pipelineMax: 32, writeBatch: 8, ratePerS: 1000, pacingSleepUs: 100,
     warmupMs: 50, durationMs: 300, drainMs: 2000, idStart: 1, recordLatency: true, ...over,
   };
 }

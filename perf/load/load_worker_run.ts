@@ -10,7 +10,7 @@
  * process (tests).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowNs } from '../clock.ts';
+import { nowNs, sleepUs } from '../clock.ts';
 import { startGcCounter } from '../gc_counter.ts';
 import { createLatencyHistogram } from '../histogram.ts';
 import { LoadConnection, type ReplyCounter } from './load_connection.ts';
@@ -44,7 +44,12 @@ export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
       if (histogram !== null && sentNs >= measureStartNs && sentNs < measureEndNs) histogram.recordNs(now - sentNs);
     },
     onChunkDone(connection, now) {
-      if (!closedLoop || stopping || now >= measureEndNs) return;
+      if (!closedLoop) {
+        // Open loop: commands queued behind a full pipeline leave as soon as replies make room.
+        if (connection.queued > 0 && !stopping) sent += connection.flush(ids);
+        return;
+      }
+      if (stopping || now >= measureEndNs) return;
       while (spec.pipelineMax - connection.inFlight - connection.queued >= spec.writeBatch) {
         for (let i = 0; i < spec.writeBatch; i++) connection.enqueue(now);
       }
@@ -91,7 +96,8 @@ export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
           if (!connections[scheduled % connections.length].enqueue(intended) && intended >= measureStartNs) dropped++;
           scheduled++;
         }
-        if (due > 0) for (const c of connections) sent += c.flush(ids);
+        for (const c of connections) if (c.queued > 0) sent += c.flush(ids);
+        sleepUs(spec.pacingSleepUs);
         setImmediate(tick);
       };
       tick();

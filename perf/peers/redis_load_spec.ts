@@ -10,6 +10,8 @@ export interface RedisLoadSpec {
   readonly pipelineDepth: number;
   /** open: commands per second, each its own request (no batching), latency from intended send time. */
   readonly ratePerS: number;
+  /** open: sleep between send batches (see LoadSpec.pacingSleepUs). */
+  readonly pacingSleepUs: number;
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly drainMs: number;

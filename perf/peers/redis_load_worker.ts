@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { nowNs } from '../clock.ts';
+import { nowNs, sleepUs } from '../clock.ts';
 import { startGcCounter } from '../gc_counter.ts';
 import { createLatencyHistogram } from '../histogram.ts';
 import type { LoadWorkerResult } from '../load/load_spec.ts';
@@ -98,6 +98,7 @@ async function runRedisLoad(spec: RedisLoadSpec): Promise<LoadWorkerResult> {
             () => onReply(intended, REDIS_ERROR_CODE),
           );
         }
+        sleepUs(spec.pacingSleepUs);
         setImmediate(tick);
       };
       tick();

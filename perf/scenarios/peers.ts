@@ -15,7 +15,7 @@ import { median, medianRun } from '../median.ts';
 import { publishCurve } from '../report/curve_store.ts';
 import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 import { ScenarioUnavailableError } from '../scenario_unavailable.ts';
-import { runE2eCases } from '../engine/e2e_run.ts';
+import { OPEN_LOOP_PACING_US, runE2eCases } from '../engine/e2e_run.ts';
 import { ringlineThroughput } from '../engine/ringline_figures.ts';
 import { runRedisOnce, type RedisLoadShape, type RedisRun } from '../peers/redis_bench.ts';
 import { redisServerPath, type RedisPersistence } from '../peers/redis_server.ts';
@@ -34,7 +34,7 @@ const REDIS_CASES: readonly RedisCase[] = [
 
 function shape(mode: 'quick' | 'full', load: 'closed' | 'open'): RedisLoadShape {
   const timing = mode === 'full' ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 300, durationMs: 1500 };
-  return { ...timing, drainMs: 5000, mode: load, connections: load === 'closed' ? 2 : 1, concurrentPipelines: 4, pipelineDepth: 256, ratePerS: 50_000 };
+  return { ...timing, drainMs: 5000, mode: load, connections: load === 'closed' ? 2 : 1, concurrentPipelines: 4, pipelineDepth: 256, ratePerS: 50_000, pacingSleepUs: OPEN_LOOP_PACING_US };
 }
 
 /** Ringline's stock-buy max-throughput over TCP in fsync mode: from this invocation, or measured now. */
@@ -80,7 +80,7 @@ async function redisRows(options: ScenarioOptions, ringline: number | undefined)
       conditions: {
         peer_transport: 'tcp (RESP, ioredis)', mix: 'stock-decrement', persistence: c.persistence,
         load: c.mode === 'closed' ? 'closed-loop' : 'open-loop',
-        ...(c.mode === 'closed' ? { connections: s.connections, concurrent_pipelines: s.concurrentPipelines, pipeline_depth: s.pipelineDepth } : { rate_per_s: s.ratePerS, connections: 1 }),
+        ...(c.mode === 'closed' ? { connections: s.connections, concurrent_pipelines: s.concurrentPipelines, pipeline_depth: s.pipelineDepth } : { rate_per_s: s.ratePerS, pacing_sleep_us: s.pacingSleepUs, connections: 1 }),
         warmup_ms: s.warmupMs, duration_ms: s.durationMs, runs: options.runs,
         ...(ringline !== undefined && c.mode === 'closed' ? { ringline_case: 'e2e-tcp max-throughput (stock-buy, fsync)', ringline_per_s: Math.round(ringline) } : {}),
       },
