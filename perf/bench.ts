@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BENCH_USAGE, BenchArgsError, effectiveRuns, parseBenchArgs, type BenchArgs } from './bench_args.ts';
 import { setBenchContext } from './bench_context.ts';
-import { coreWarnings, describeMachine, machineInfo, type MachineInfo } from './machine_info.ts';
+import { busyWarning, coreWarnings, describeMachine, machineInfo, type MachineInfo } from './machine_info.ts';
 import { renderMarkdownTable } from './report/markdown_table.ts';
 import { renderHtmlReport } from './report/percentile_plot.ts';
 import { takeCurves, type LatencyCurve } from './report/curve_store.ts';
@@ -92,6 +92,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const machineLine = describeMachine(machine);
   log(`machine: ${machineLine}`);
   const warnings = coreWarnings(machine.cores, args.scenarios.map(scenarioEntry));
+  const busy = busyWarning(machine.load_average_1m, machine.cores);
+  if (busy !== null) warnings.push(busy);
   for (const w of warnings) log(w);
 
   const outcome = await runScenarios(args, log);

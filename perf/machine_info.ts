@@ -16,6 +16,8 @@ export interface MachineInfo {
   readonly hostname: string;
   readonly hdr_histogram_wasm: boolean;
   readonly started_at: string;
+  /** 1-minute load average when the bench started: other work on the machine skews every figure. */
+  readonly load_average_1m: number;
 }
 
 export function machineInfo(now: Date = new Date()): MachineInfo {
@@ -32,6 +34,7 @@ export function machineInfo(now: Date = new Date()): MachineInfo {
     hostname: os.hostname(),
     hdr_histogram_wasm: histogramUsesWebAssembly(),
     started_at: now.toISOString(),
+    load_average_1m: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
@@ -46,7 +49,14 @@ export function coreWarnings(cores: number, scenarios: readonly { name: string; 
   return lines;
 }
 
+/** A warning when the machine was already busy (load average above half its cores) as the bench began. */
+export function busyWarning(loadAverage1m: number, cores: number): string | null {
+  return loadAverage1m > cores * 0.5
+    ? `warning: the machine is busy (load average ${loadAverage1m} on ${cores} cores) before the bench starts: figures will be low and noisy`
+    : null;
+}
+
 export function describeMachine(m: MachineInfo): string {
   const gib = (m.memory_bytes / 2 ** 30).toFixed(1);
-  return `node ${m.node} (v8 ${m.v8}), ${m.platform} ${m.arch} kernel ${m.kernel}, ${m.cores} cores ${m.cpu_model}, ${gib} GiB, hdr wasm ${m.hdr_histogram_wasm ? 'yes' : 'no'}`;
+  return `node ${m.node} (v8 ${m.v8}), ${m.platform} ${m.arch} kernel ${m.kernel}, ${m.cores} cores ${m.cpu_model}, ${gib} GiB, hdr wasm ${m.hdr_histogram_wasm ? 'yes' : 'no'}, load average ${m.load_average_1m}`;
 }

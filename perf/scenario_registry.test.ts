@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadScenario, SCENARIO_NAMES } from './scenario_registry.ts';
-import { coreWarnings, machineInfo } from './machine_info.ts';
+import { busyWarning, coreWarnings, machineInfo } from './machine_info.ts';
 
 describe('loadScenario', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ringline-scen-'));
@@ -43,6 +43,12 @@ describe('machine info', () => {
     expect(m.cores).toBeGreaterThanOrEqual(1);
     expect(m.memory_bytes).toBeGreaterThan(0);
     expect(m.started_at).toBe('1970-01-01T00:00:00.000Z');
+    expect(m.load_average_1m).toBeGreaterThanOrEqual(0);
+  });
+
+  it('warns when the machine is busy before the bench starts', () => {
+    expect(busyWarning(0.4, 2)).toBeNull();
+    expect(busyWarning(11.4, 2)).toMatch(/machine is busy \(load average 11.4 on 2 cores\)/);
   });
 
   it('warns only for scenarios wanting more cores than there are', () => {
