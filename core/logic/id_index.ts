@@ -102,6 +102,10 @@ export class IdIndex {
   }
 }
 
+/**
+ * The home bucket before masking. The result keeps 30 bits so it is always a small integer (Smi):
+ * a wider return value would be boxed into a heap number on every call, i.e. allocate per lookup.
+ */
 function bucketOf(key: number, tag: number): number {
   const lo = key >>> 0;
   const hi = (key / 4294967296) >>> 0;
@@ -110,5 +114,5 @@ function bucketOf(key: number, tag: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
-  return h >>> 0;
+  return h & 0x3fffffff;
 }
