@@ -84,65 +84,82 @@ function mixCommand(mix: E2eMix): WireCommand {
 interface OneRun {
   readonly load: LoadResult;
   readonly engineGc: Record<string, number>;
-  readonly profiles: string[];
 }
 
-async function runOnce(transport: LoadTransport, c: E2eCase, sizing: E2eSizing, log: (l: string) => void): Promise<OneRun> {
+/** Ids of successive loads on one engine never meet (the idempotency window would answer repeats). */
+const LOAD_ID_STRIDE = 1e13;
+
+/** One load against a running engine; `loadIndex` keeps its ids apart from earlier loads. */
+async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): Promise<OneRun> {
+  const spec: LoadSpec = {
+    transport,
+    host: engine.host,
+    port: transport === 'tcp' ? engine.tcpPort : engine.wsPort,
+    wsPath: '/',
+    connections: sizing.connections,
+    mode: c.mode,
+    pipelineMax: sizing.pipelineMax,
+    writeBatch: sizing.writeBatch,
+    ratePerS: c.mode === 'open' ? c.ratePerS : 1,
+    pacingSleepUs: OPEN_LOOP_PACING_US,
+    warmupMs: sizing.warmupMs,
+    durationMs: sizing.durationMs,
+    drainMs: 5000,
+    login: transport === 'http' ? null : encodeLogin(engine.adminKey),
+    messages: [transport === 'http'
+      ? patchableHttpRequest(mixCommand(c.mix), `${engine.host}:${engine.wsPort}`, engine.adminKey, true)
+      : patchableRequest(mixCommand(c.mix), true)],
+    idStart: (transport === 'http' ? HTTP_ID_START : 1) + loadIndex * LOAD_ID_STRIDE,
+    recordLatency: true,
+  };
+  const before = await fetchMetrics(engine.host, engine.wsPort);
+  const load = await runLoad(spec, sizing.workers);
+  const after = await fetchMetrics(engine.host, engine.wsPort);
+  const engineGc = before !== null && after !== null ? gcDelta(parseGcMetrics(before), parseGcMetrics(after)) : {};
+  return { load, engineGc };
+}
+
+/**
+ * One run of every case: one engine per durability mode (cases sharing a mode run one after the
+ * other on the same engine, as a long-running server would), set up once.
+ */
+async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions, runIndex: number): Promise<Map<E2eCase, OneRun>> {
+  const out = new Map<E2eCase, OneRun>();
   const ctx = benchContext();
-  const profileDir = ctx.profileDir === null ? null : `${ctx.profileDir}/engine-${transport}-${c.name}-${c.durability}-${Date.now()}`;
-  const engine = await startEngineProcess({ durability: c.durability, profileDir, log });
-  let load: LoadResult | null = null;
-  let engineGc: Record<string, number> = {};
-  let profiles: string[] = [];
-  try {
-    await setUp(engine);
-    const spec: LoadSpec = {
-      transport,
-      host: engine.host,
-      port: transport === 'tcp' ? engine.tcpPort : engine.wsPort,
-      wsPath: '/',
-      connections: sizing.connections,
-      mode: c.mode,
-      pipelineMax: sizing.pipelineMax,
-      writeBatch: sizing.writeBatch,
-      ratePerS: c.mode === 'open' ? c.ratePerS : 1,
-      pacingSleepUs: OPEN_LOOP_PACING_US,
-      warmupMs: sizing.warmupMs,
-      durationMs: sizing.durationMs,
-      drainMs: 5000,
-      login: transport === 'http' ? null : encodeLogin(engine.adminKey),
-      messages: [transport === 'http'
-        ? patchableHttpRequest(mixCommand(c.mix), `${engine.host}:${engine.wsPort}`, engine.adminKey, true)
-        : patchableRequest(mixCommand(c.mix), true)],
-      idStart: transport === 'http' ? HTTP_ID_START : 1,
-      recordLatency: true,
-    };
-    const before = await fetchMetrics(engine.host, engine.wsPort);
-    load = await runLoad(spec, sizing.workers);
-    const after = await fetchMetrics(engine.host, engine.wsPort);
-    if (before !== null && after !== null) engineGc = gcDelta(parseGcMetrics(before), parseGcMetrics(after));
-  } catch (err) {
-    load?.histogram?.destroy();
-    throw new Error(`${(err as Error).message}\nengine stderr (tail):\n${engine.stderrTail()}`);
-  } finally {
-    profiles = await engine.stop();
+  const durabilities = [...new Set(cases.map((c) => c.durability))];
+  for (const durability of durabilities) {
+    const profileDir = ctx.profileDir === null ? null : `${ctx.profileDir}/engine-${transport}-${durability}-run${runIndex + 1}`;
+    const engine = await startEngineProcess({ durability, profileDir, log: options.log });
+    let profiles: string[] = [];
+    try {
+      await setUp(engine);
+      let loadIndex = 0;
+      for (const c of cases) {
+        if (c.durability !== durability) continue;
+        const r = await loadOnce(engine, transport, c, e2eSizing(options.mode, c.mode, transport), loadIndex++);
+        const p = r.load.histogram?.percentilesUs();
+        options.log(`${c.name} run ${runIndex + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
+        out.set(c, r);
+      }
+    } catch (err) {
+      for (const r of out.values()) r.load.histogram?.destroy();
+      throw new Error(`${(err as Error).message}\nengine stderr (tail):\n${engine.stderrTail()}`);
+    } finally {
+      profiles = await engine.stop();
+    }
+    for (const p of profiles) options.log(`cpu profile: ${p}`);
   }
-  for (const p of profiles) log(`cpu profile: ${p}`);
-  return { load, engineGc, profiles };
+  return out;
 }
 
 /** Runs each case `options.runs` times and returns one row per case. */
 export async function runE2eCases(scenario: string, transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions): Promise<ResultRow[]> {
+  const perRun: Map<E2eCase, OneRun>[] = [];
+  for (let i = 0; i < options.runs; i++) perRun.push(await runCasesOnce(transport, cases, options, i));
   const rows: ResultRow[] = [];
   for (const c of cases) {
     const sizing = e2eSizing(options.mode, c.mode, transport);
-    const runs: OneRun[] = [];
-    for (let i = 0; i < options.runs; i++) {
-      const r = await runOnce(transport, c, sizing, options.log);
-      const p = r.load.histogram?.percentilesUs();
-      options.log(`${c.name} run ${i + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
-      runs.push(r);
-    }
+    const runs = perRun.map((m) => m.get(c)).filter((r): r is OneRun => r !== undefined);
     const throughput = median(runs.map((r) => r.load.throughputPerS));
     const chosen = c.mode === 'closed'
       ? medianRun(runs, (r) => r.load.throughputPerS)
@@ -156,7 +173,7 @@ export async function runE2eCases(scenario: string, transport: LoadTransport, ca
         transport, mix: c.mix, durability: c.durability, load: c.mode === 'closed' ? 'closed-loop' : 'open-loop',
         ...(c.mode === 'open' ? { rate_per_s: c.ratePerS, pacing_sleep_us: OPEN_LOOP_PACING_US } : { pipeline_per_connection: sizing.pipelineMax, write_batch: sizing.writeBatch }),
         connections: sizing.connections * sizing.workers, load_workers: sizing.workers, warmup_ms: sizing.warmupMs,
-        duration_ms: sizing.durationMs, runs: options.runs, idempotency_ids: 'unique', engine: 'child process, default config',
+        duration_ms: sizing.durationMs, runs: options.runs, idempotency_ids: 'unique', engine: 'child process, default config, one per durability mode per run',
         latency_from: c.mode === 'open' ? 'intended send time' : 'write time',
       },
       throughput_per_s: Math.round(throughput),
