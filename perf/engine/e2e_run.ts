@@ -11,6 +11,7 @@ import { benchContext } from '../bench_context.ts';
 import type { LatencyHistogram } from '../histogram.ts';
 import { median, medianRun } from '../median.ts';
 import { publishCurve } from '../report/curve_store.ts';
+import { summarizeProfileFile } from '../report/profile_summary.ts';
 import type { ResultRow, ScenarioOptions } from '../result_row.ts';
 import { runLoad, type LoadResult } from '../load/run_load.ts';
 import type { LoadMode, LoadSpec, LoadTransport } from '../load/load_spec.ts';
@@ -147,7 +148,10 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
     } finally {
       profiles = await engine.stop();
     }
-    for (const p of profiles) options.log(`cpu profile: ${p}`);
+    for (const p of profiles) {
+      options.log(`cpu profile: ${p}`);
+      for (const line of await summarizeProfileFile(p).catch(() => [] as string[])) options.log(`  ${line}`);
+    }
   }
   return out;
 }
