@@ -21,6 +21,9 @@ export interface GatewayConfig {
   readonly maxOutboundBytes: number;
   /** HTTP requests waiting for results at once (beyond it: BUSY). */
   readonly maxHttpInFlight: number;
+  /** PEM certificate and key files: both set = TLS on both listeners (tls:// and wss:// / https://). */
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
 }
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
@@ -33,11 +36,13 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
+  tlsCertFile: '',
+  tlsKeyFile: '',
 };
 
 interface IntRange { readonly min: number; readonly max: number }
 
-const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host'>, IntRange>> = {
+const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile'>, IntRange>> = {
   tcpPort: { min: -1, max: 65_535 },
   wsPort: { min: -1, max: 65_535 },
   maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
@@ -61,6 +66,10 @@ export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): Ga
         `gateway option ${name} must be an integer in [${range.min}, ${range.max}], got ${String(value)}`,
       );
     }
+  }
+  if (typeof config.tlsCertFile !== 'string' || typeof config.tlsKeyFile !== 'string'
+    || (config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {
+    throw new RangeError('gateway options tlsCertFile and tlsKeyFile must be given together (PEM file paths), or neither');
   }
   if (config.tcpPort > 0 && config.tcpPort === config.wsPort) {
     throw new RangeError(`gateway options tcpPort and wsPort must differ, both are ${config.tcpPort}`);

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CommandType } from '../codec/records/command_descriptor.ts';
@@ -302,5 +303,31 @@ describe('RinglineClient against the gateway', () => {
     expect(new Set(ids).size).toBe(10);
     expect(ids.every((id) => id > 0)).toBe(true);
     await client.close();
+  });
+});
+
+describe('TLS on both listeners', () => {
+  it('serves tls:// and wss:// with the configured certificate, and refuses a missing key file by name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const h = await startHarness({ tlsCertFile: cert, tlsKeyFile: key });
+    try {
+      const ca = readFileSync(cert);
+      for (const url of [`tls://127.0.0.1:${h.server.tcpPort}`, `wss://127.0.0.1:${h.server.wsPort}/`]) {
+        const client = await RinglineClient.connect({ url, apiKey: h.aliceKey, tls: { ca } });
+        const r = await client.send({ type: 'getItem', itemId: 1 });
+        expect(r.code, url).toBe(0);
+        await client.close();
+      }
+      await expect(RinglineClient.connect({ url: `tls://127.0.0.1:${h.server.tcpPort}`, apiKey: h.aliceKey, reconnect: false }))
+        .rejects.toThrow(/self-signed|certificate/);
+    } finally {
+      await h.server.stop(100);
+    }
+    await expect(startHarness({ tlsCertFile: cert, tlsKeyFile: join(dir, 'missing.pem') })).rejects.toThrow(/tlsKeyFile: cannot read/);
+    expect(() => resolveGatewayConfig({ tlsCertFile: cert })).toThrow(/must be given together/);
   });
 });

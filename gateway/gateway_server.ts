@@ -6,7 +6,8 @@ import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { renderMetrics } from './metrics_text.ts';
-import { startTcpServer, type TcpServerHandle } from './tcp_server.ts';
+import { readFileSync } from 'node:fs';
+import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
 import type { WireCodec } from './wire_codec.ts';
 
@@ -35,13 +36,14 @@ export interface GatewayServerOptions {
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
+  const tls = readTlsFiles(options.config);
   const { store, generatedAdminKey } = PrincipalStore.open(options.dataDir, options.adminKey);
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
   try {
-    if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort);
+    if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
         metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
@@ -71,4 +73,17 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       await tcp?.close();
     },
   };
+}
+
+/** Reads the TLS files up front so a wrong path fails the start with a message naming it. */
+function readTlsFiles(config: GatewayConfig): TlsFiles | null {
+  if (config.tlsCertFile === '') return null;
+  const read = (option: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`gateway option ${option}: cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  return { cert: read('tlsCertFile', config.tlsCertFile), key: read('tlsKeyFile', config.tlsKeyFile) };
 }

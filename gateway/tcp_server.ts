@@ -9,6 +9,7 @@
  * maxOutboundBytes is disconnected (SLOW_CONSUMER). Framing errors close only this connection.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from './frame_decoder.ts';
@@ -126,10 +127,13 @@ export interface TcpServerHandle {
   close(): Promise<void>;
 }
 
-/** Starts listening; resolves once bound. */
-export function startTcpServer(core: GatewayCore, host: string, port: number): Promise<TcpServerHandle> {
+/** PEM certificate and key for a TLS listener. */
+export interface TlsFiles { readonly cert: Buffer; readonly key: Buffer }
+
+/** Starts listening (TLS when `tls` is given); resolves once bound. */
+export function startTcpServer(core: GatewayCore, host: string, port: number, tls: TlsFiles | null = null): Promise<TcpServerHandle> {
   const sockets = new Set<Socket>();
-  const server = createServer({ noDelay: true }, (socket) => {
+  const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
     const connection = new TcpConnection(core, socket);
@@ -145,7 +149,10 @@ export function startTcpServer(core: GatewayCore, host: string, port: number): P
     }
     connection.session = session;
     socket.on('data', (chunk: Buffer) => connection.onData(chunk));
-  });
+  };
+  const server: Server = tls === null
+    ? createServer({ noDelay: true }, onConnection)
+    : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -122,7 +122,10 @@ export interface UwsServerHooks {
 
 export function startUwsServer(core: GatewayCore, host: string, port: number, hooks: UwsServerHooks): Promise<UwsServerHandle> {
   const uws = loadNativeUws();
-  const app: TemplatedApp = uws.App();
+  const tls = core.config.tlsCertFile !== '';
+  const app: TemplatedApp = tls
+    ? uws.SSLApp({ cert_file_name: core.config.tlsCertFile, key_file_name: core.config.tlsKeyFile })
+    : uws.App();
   const config = core.config;
   const open = new Set<WebSocket<WsUserData>>();
   let publishScheduled = false;
@@ -283,7 +286,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   return new Promise((resolve, reject) => {
     app.listen(host, port, (listenSocket: us_listen_socket | false) => {
       if (listenSocket === false) {
-        reject(new Error(`WebSocket/HTTP listener could not bind ${host}:${port} (in use, or not permitted)`));
+        reject(new Error(`WebSocket/HTTP listener could not bind ${host}:${port} (in use, not permitted${tls ? ', or the TLS certificate/key did not load' : ''})`));
         return;
       }
       resolve({

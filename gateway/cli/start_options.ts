@@ -39,6 +39,8 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
   { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
+  { key: 'tlsCertFile', flag: 'tls-cert', env: 'RINGLINE_TLS_CERT', kind: 'string', help: 'PEM certificate: TLS on both listeners (with --tls-key) [off]' },
+  { key: 'tlsKeyFile', flag: 'tls-key', env: 'RINGLINE_TLS_KEY', kind: 'string', help: 'PEM private key for --tls-cert [off]' },
 ];
 
 export function startUsage(): string {
@@ -95,6 +97,8 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
       maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
       maxHttpInFlight: merged.maxHttpInFlight as number | undefined,
+      tlsCertFile: merged.tlsCertFile as string | undefined,
+      tlsKeyFile: merged.tlsKeyFile as string | undefined,
     });
   } catch (error) {
     throw new Error(`ringline start: ${(error as Error).message}`);

@@ -1,3 +1,11 @@
+/** TLS settings for tls:// and wss:// URLs. */
+export interface ClientTlsOptions {
+  /** Trusted CA certificate(s) in PEM, e.g. a self-signed server certificate. */
+  readonly ca?: string | Buffer;
+  /** Default true: refuse a certificate that does not verify. */
+  readonly rejectUnauthorized?: boolean;
+}
+
 /** A client connection that carries whole messages both ways (TCP frames or WebSocket messages). */
 export interface ClientTransport {
   /** Sends several messages at once (one write on TCP, one corked burst on WebSocket). */

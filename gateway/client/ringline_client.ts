@@ -16,13 +16,15 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import type { CommandJson, RequestJson } from '../../codec/types/command_json.ts';
 import type { ResponseJson } from '../../codec/types/response_json.ts';
 import { clientCodec } from './client_codec.ts';
-import type { ClientTransport } from './client_transport.ts';
+import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
 import { WsTransport } from './ws_transport.ts';
 
 export interface ClientOptions {
-  /** tcp://host:port or ws://host:port/ */
+  /** tcp://host:port, tls://host:port, ws://host:port/ or wss://host:port/ */
   readonly url: string;
+  /** For tls:// and wss://: trusted CA (e.g. a self-signed server certificate) and verification. */
+  readonly tls?: ClientTlsOptions;
   readonly apiKey: string;
   /** Commands sent and unanswered at once; more wait in the client. [1024] */
   readonly maxInFlight?: number;
@@ -139,9 +141,12 @@ export class RinglineClient {
   private openTransport(): Promise<ClientTransport> {
     const url = new URL(this.options.url);
     const timeout = this.options.connectTimeoutMs ?? 5000;
+    const tls = this.options.tls ?? {};
     if (url.protocol === 'tcp:') return TcpTransport.open(url.hostname, Number(url.port || 7400), timeout);
-    if (url.protocol === 'ws:' || url.protocol === 'wss:') return WsTransport.open(this.options.url, timeout);
-    throw new RangeError(`client url must start with tcp:// or ws://, got ${this.options.url}`);
+    if (url.protocol === 'tls:') return TcpTransport.open(url.hostname, Number(url.port || 7400), timeout, tls);
+    if (url.protocol === 'ws:') return WsTransport.open(this.options.url, timeout);
+    if (url.protocol === 'wss:') return WsTransport.open(this.options.url, timeout, {}, tls);
+    throw new RangeError(`client url must start with tcp://, tls://, ws:// or wss://, got ${this.options.url}`);
   }
 
   private dispatch(p: Pending): void {

@@ -1,7 +1,8 @@
 /** The binary TCP transport: 4-byte little-endian length + one message per frame. */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../frame_decoder.ts';
-import type { ClientTransport } from './client_transport.ts';
+import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
@@ -21,9 +22,11 @@ export class TcpTransport implements ClientTransport, FrameSink {
     socket.on('close', () => this.fail('connection closed'));
   }
 
-  static open(host: string, port: number, timeoutMs: number): Promise<TcpTransport> {
+  static open(host: string, port: number, timeoutMs: number, tls: ClientTlsOptions | null = null): Promise<TcpTransport> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const socket: Socket = tls === null
+        ? connect({ host, port, noDelay: true })
+        : connectTls({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized ?? true });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));
@@ -32,7 +35,7 @@ export class TcpTransport implements ClientTransport, FrameSink {
         clearTimeout(timer);
         reject(new Error(`TCP connect to ${host}:${port} failed: ${error.message}`));
       });
-      socket.once('connect', () => {
+      socket.once(tls === null ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(new TcpTransport(socket));

@@ -4,7 +4,7 @@
  * @trufflesuite/uws-js-unofficial), loaded through require with the narrow interface below.
  */
 import { createRequire } from 'node:module';
-import type { ClientTransport } from './client_transport.ts';
+import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 
 interface WsSocket {
   binaryType: string;
@@ -16,7 +16,9 @@ interface WsSocket {
   close(): void;
   terminate(): void;
 }
-type WsConstructor = new (url: string, options: { headers?: Record<string, string>; handshakeTimeout?: number }) => WsSocket;
+type WsConstructor = new (url: string, options: {
+  headers?: Record<string, string>; handshakeTimeout?: number; ca?: string | Buffer; rejectUnauthorized?: boolean;
+}) => WsSocket;
 
 const requireCjs = createRequire(import.meta.url);
 let WsClass: WsConstructor | null = null;
@@ -40,10 +42,10 @@ export class WsTransport implements ClientTransport {
   }
 
   /** `url` like ws://127.0.0.1:7401/; `headers` may carry `Authorization: Bearer <key>`. */
-  static open(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<WsTransport> {
+  static open(url: string, timeoutMs: number, headers: Record<string, string> = {}, tls: ClientTlsOptions | null = null): Promise<WsTransport> {
     const Ws = wsClass();
     return new Promise((resolve, reject) => {
-      const ws = new Ws(url, { headers, handshakeTimeout: timeoutMs });
+      const ws = new Ws(url, { headers, handshakeTimeout: timeoutMs, ...(tls === null ? {} : { ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized ?? true }) });
       ws.binaryType = 'nodebuffer';
       let settled = false;
       ws.on('error', (error) => {
