@@ -31,7 +31,7 @@ export function hotFunctions(profile: CpuProfile, top = 10): HotFunction[] {
   for (const n of profile.nodes) {
     const f = n.callFrame;
     const file = f.url === '' ? '' : f.url.replace(/^file:\/\//, '').replace(/^.*\/(core|codec|gateway|journal|replay|perf|node_modules)\//, '$1/');
-    byNode.set(n.id, file === '' ? f.functionName || '(anonymous)' : `${f.functionName || '(anonymous)'} (${file}:${f.lineNumber + 1})`);
+    byNode.set(n.id, file === '' ? f.functionName || '(anonymous)' : `${f.functionName || '(anonymous)'} (${file}${f.lineNumber > 0 ? `:${f.lineNumber + 1}` : ''})`);
   }
   const selfUs = new Map<string, number>();
   const samples = profile.samples ?? [];
