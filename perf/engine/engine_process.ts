@@ -47,6 +47,26 @@ export interface EngineProcess {
   stderrTail(): string;
 }
 
+/** Engine children still running: killed if the harness exits or is interrupted first. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackChild(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) c.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
+}
+
 /** True when the `ringline start` command exists in this checkout. */
 export function engineCliAvailable(): boolean {
   return existsSync(CLI) && existsSync(CLI_MAIN);
@@ -78,6 +98,7 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
     env: { ...process.env, RINGLINE_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  trackChild(child);
   let stderr = '';
   let exited = false;
   let exitCode: number | null = null;
