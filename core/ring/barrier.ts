@@ -89,7 +89,7 @@ export class SequenceBarrier {
       if (halted && widen(lastConsumed, Atomics.load(words, this.ring.cursor.valueIndex)) <= lastConsumed) {
         return BARRIER_HALTED;
       }
-      if (timeoutMs !== Infinity && step >= DEADLINE_CHECK_AFTER_STEPS) {
+      if (timeoutMs !== Infinity && step >= DEADLINE_CHECK_AFTER_STEPS && step % wait.stepsPerClockCheck === 0) {
         const now = performance.now();
         if (deadline < 0) deadline = now + timeoutMs;
         else if (now >= deadline) return lastConsumed;

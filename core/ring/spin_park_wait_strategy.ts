@@ -20,6 +20,7 @@ export const PARK_MAX_MS = 20;
  */
 export class SpinParkWaitStrategy implements WaitStrategy {
   readonly name = 'spin_park' as const;
+  readonly stepsPerClockCheck = 1;
 
   idle(words: Int32Array, index: number, observed: number, step: number): void {
     if (step < PARK_SPIN_STEPS) return;

@@ -12,6 +12,7 @@ export const YIELD_SLEEP_MS = 0.02;
  */
 export class SpinYieldWaitStrategy implements WaitStrategy {
   readonly name = 'spin_yield' as const;
+  readonly stepsPerClockCheck = 16;
 
   idle(words: Int32Array, index: number, observed: number, step: number): void {
     if (step < YIELD_SPIN_STEPS) return;

@@ -24,6 +24,11 @@ export interface WaitStrategy {
   readonly name: WaitStrategyName;
   /** One idle step while `words[index]` may still read `observed`; `step` counts from 0 in each wait. */
   idle(words: Int32Array, index: number, observed: number, step: number): void;
+  /**
+   * Idle steps between deadline checks in a wait with a timeout (a clock read allocates, so spinning
+   * strategies check rarely; a parking step can last milliseconds, so it checks every step).
+   */
+  readonly stepsPerClockCheck: number;
 }
 
 export function isWaitStrategyName(name: unknown): name is WaitStrategyName {

@@ -1,0 +1,457 @@
+/**
+ * The one wiring file: which threads exist, which rings join them, who gates on whom.
+ *
+ *  clients ─TCP/WS/HTTP─► gateway (main thread) ─claim/publish─► INPUT RING (SharedArrayBuffer)
+ *                                                                  │  │  │
+ *                                        ┌─────────────────────────┘  │  └──────────────────┐
+ *                                        ▼                            ▼                     ▼
+ *                               business logic (worker)        journaler (worker)    replicator (worker,
+ *                               consumer 0: applies in seq.    consumer 1: segments  consumer 2, only
+ *                                        │                     + fdatasync; its      when configured)
+ *                                        │                     sequence IS durable
+ *                                        ▼
+ *                               OUTPUT RING (result s at sequence s) ──► main thread: releases result s
+ *                               to the gateway only when durable ≥ s (and replicated ≥ s, sync repl.)
+ *
+ * 1. Logic worker: builds the state machine, recovers (snapshot + journal), reports ready with the
+ *    last recovered sequence. Both rings then start at lastSequence + 1.
+ * 2. Input ring: the gateway (this thread) is its single producer; the producer gates on the minimum
+ *    of all its consumers (logic, journaler), which read it in parallel.
+ * 3. Journaler worker: consumes the same records, releases a batch only once it is durable.
+ * 4. Output ring: the logic worker produces one result per input; this thread consumes it. It learns
+ *    of new results with Atomics.waitAsync (no hot poll loop), hands results to the listener in order
+ *    and stops at the first result not yet durable, waiting (waitAsync) on the journaler's sequence.
+ *    Nothing is buffered: an undelivered result holds its output slot, which holds back the logic,
+ *    which holds back the input ring, which the gateway sees as BUSY. Backpressure flows to the client.
+ * 5. Snapshots: the logic posts exported state; this thread writes it once its sequence is durable.
+ * 6. Stop: refuse new claims, halt the input ring; logic and journaler drain and stop; every durable
+ *    result is delivered. A worker that dies takes the engine down (onFatal) with its message.
+ */
+import { once } from 'node:events';
+import { PerformanceObserver } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
+import { CMD_SEQUENCE_OFFSET, CMD_TIMESTAMP_US_OFFSET } from '../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import type { StateSection } from './logic/state_machine_api.ts';
+import { waitAsync } from './atomics_wait_async.ts';
+import type { EngineSequences, InputPublisher, ResultListener } from './engine_api.ts';
+import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
+import {
+  INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_LOGIC, OUTPUT_CONSUMER_GATEWAY,
+  type JournalerWorkerData, type LogicStartMessage, type LogicWorkerData, type WorkerReport,
+} from './engine_worker_protocol.ts';
+import {
+  JournalerSlot, LogicSlot, MainSlot, MetricsLine, createMetricsMemory, metricsIndex,
+} from './metrics_descriptor.ts';
+import { BatchConsumer } from './ring/batch_consumer.ts';
+import { Ring, createRingMemory } from './ring/ring.ts';
+import { widen } from './ring/sequence.ts';
+import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
+import { createWaitStrategy } from './ring/wait_strategy.ts';
+import { spawnWorker } from './spawn_worker.ts';
+
+export interface EngineMetrics {
+  readonly sequences: EngineSequences;
+  /** Published minus the slowest input consumer: records waiting in the input ring. */
+  readonly inputRingLag: number;
+  /** Results produced but not yet released to the gateway. */
+  readonly outputRingLag: number;
+  readonly gcEvents: { readonly main: number; readonly logic: number; readonly journaler: number };
+  readonly gcPauseMs: { readonly main: number; readonly logic: number; readonly journaler: number };
+  readonly logic: {
+    readonly commandsApplied: number; readonly batches: number; readonly snapshots: number;
+    readonly snapshotPauseUsLast: number; readonly snapshotPauseUsMax: number;
+  };
+  readonly journal: {
+    readonly recordsWritten: number; readonly bytesWritten: number; readonly fsyncCount: number;
+    readonly fsyncUsTotal: number; readonly fsyncUsLast: number; readonly fsyncUsMax: number;
+    readonly segmentsOpened: number;
+  };
+  readonly waitStrategy: string;
+  readonly ringCapacity: number;
+}
+
+export interface Engine {
+  readonly input: InputPublisher;
+  /** The sequence the recovered state ended at (-1 for an empty data directory). */
+  readonly recoveredSequence: number;
+  readonly recoveredStateHash: string;
+  /** Sets the one listener that receives every durable result, in sequence order. */
+  onResult(listener: ResultListener): void;
+  sequences(): EngineSequences;
+  metrics(): EngineMetrics;
+  /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
+  stop(): Promise<void>;
+  /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
+  readonly done: Promise<void>;
+}
+
+type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
+
+const GC_MAIN = metricsIndex(MetricsLine.MAIN, MainSlot.GC_EVENTS);
+const GC_MAIN_MS = metricsIndex(MetricsLine.MAIN, MainSlot.GC_PAUSE_MS);
+const RELEASED = metricsIndex(MetricsLine.MAIN, MainSlot.RESULTS_RELEASED);
+const OUTPUT_WAKEUPS = metricsIndex(MetricsLine.MAIN, MainSlot.OUTPUT_WAKEUPS);
+const DURABLE_WAKEUPS = metricsIndex(MetricsLine.MAIN, MainSlot.DURABLE_WAKEUPS);
+/** Results delivered in one turn before yielding to the event loop (so sockets get flushed). */
+const RESULTS_PER_TURN = 65536;
+
+/** Spawns a worker and waits for its `ready` report; a worker that fails first rejects with its message. */
+async function startWorker(role: string, entry: URL, data: object): Promise<{ worker: Worker; ready: WorkerReport }> {
+  const worker = spawnWorker(entry, data as Record<string, unknown>);
+  let onError: (error: Error) => void = () => undefined;
+  let onExit: (code: number) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (error) => reject(new Error(`${role} worker failed to start: ${error.message}`, { cause: error }));
+    onExit = (code) => reject(new Error(`${role} worker exited with code ${code} before it was ready`));
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
+  try {
+    const [ready] = (await Promise.race([once(worker, 'message'), failed])) as [WorkerReport];
+    if (ready.type !== 'ready') throw new Error(`${role} worker: expected ready, got ${ready.type}`);
+    return { worker, ready };
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  } finally {
+    worker.off('error', onError);
+    worker.off('exit', onExit);
+  }
+}
+
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const opts = validateEngineOptions(options);
+  const metricsMemory = createMetricsMemory();
+  const metrics = new Float64Array(metricsMemory);
+
+  // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
+  const logicData: LogicWorkerData = {
+    dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: opts.stateMachineModule.href,
+    recoveryModule: opts.recoveryModule === null ? '' : opts.recoveryModule.href, metricsMemory,
+    waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, snapshotEveryCommands: opts.snapshotEveryCommands,
+  };
+  const logic = await startWorker('logic', new URL('./logic_worker.ts', import.meta.url), logicData);
+  const ready = logic.ready as Extract<WorkerReport, { type: 'ready' }>;
+  const firstSequence = ready.lastSequence + 1;
+
+  // 2. Rings from lastSequence + 1; 3. journaler on the input ring, in parallel with the logic.
+  const inputRingMemory = createRingMemory({ capacity: opts.ringCapacity, consumerCount: 2, firstSequence });
+  const outputRingMemory = createRingMemory({ capacity: opts.outputRingCapacity, consumerCount: 1, firstSequence });
+  const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory };
+  logic.worker.postMessage(start);
+  const journalData: JournalerWorkerData = {
+    inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory, firstSequence,
+    waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, journal: opts.journal,
+  };
+  let journaler: { worker: Worker; ready: WorkerReport };
+  try {
+    journaler = await startWorker('journaler', opts.journalerEntry, journalData);
+  } catch (error) {
+    await logic.worker.terminate();
+    throw error;
+  }
+  return new RunningEngine(opts, metrics, ready, inputRingMemory, outputRingMemory, logic.worker, journaler.worker);
+}
+
+class RunningEngine implements Engine {
+  readonly input: InputPublisher;
+  readonly recoveredSequence: number;
+  readonly recoveredStateHash: string;
+  readonly done: Promise<void>;
+  private state: EngineState = 'running';
+  private listener: ResultListener | null = null;
+  private readonly inputRing: Ring;
+  private readonly outputRing: Ring;
+  private readonly producer: SingleProducerSequencer;
+  private readonly results: BatchConsumer;
+  private readonly durableIndex: number;
+  private readonly appliedIndex: number;
+  private outputArmed = false;
+  private durableArmed = false;
+  private draining = false;
+  private readonly stoppedWorkers = new Set<Worker>();
+  private readonly pendingSnapshots: Extract<WorkerReport, { type: 'snapshot' }>[] = [];
+  private readonly snapshotWrites = new Set<Promise<void>>();
+  private readonly gcObserver: PerformanceObserver;
+  private resolveDone!: () => void;
+  private rejectDone!: (error: Error) => void;
+  private stopPromise: Promise<void> | null = null;
+  private drainedWaiter: (() => void) | null = null;
+
+  constructor(
+    private readonly opts: ResolvedEngineOptions,
+    private readonly metricsView: Float64Array,
+    ready: Extract<WorkerReport, { type: 'ready' }>,
+    inputRingMemory: SharedArrayBuffer,
+    outputRingMemory: SharedArrayBuffer,
+    private readonly logicWorker: Worker,
+    private readonly journalerWorker: Worker,
+  ) {
+    this.recoveredSequence = ready.lastSequence;
+    this.recoveredStateHash = ready.stateHash ?? '';
+    this.inputRing = new Ring(inputRingMemory);
+    this.outputRing = new Ring(outputRingMemory);
+    this.producer = new SingleProducerSequencer(this.inputRing);
+    this.results = new BatchConsumer(this.outputRing, OUTPUT_CONSUMER_GATEWAY, {
+      waitStrategy: createWaitStrategy('busy_spin'), // never waits: this thread only polls and uses waitAsync
+      batchMax: this.outputRing.capacity,
+    });
+    this.durableIndex = this.inputRing.consumers[INPUT_CONSUMER_JOURNALER].valueIndex;
+    this.appliedIndex = this.inputRing.consumers[INPUT_CONSUMER_LOGIC].valueIndex;
+    this.input = this.createPublisher();
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => undefined); // a caller that never awaits `done` is told through onFatal
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        metricsView[GC_MAIN]++;
+        metricsView[GC_MAIN_MS] += entry.duration;
+      }
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+    this.watch(logicWorker, 'logic');
+    this.watch(journalerWorker, 'journaler');
+    this.drain();
+  }
+
+  onResult(listener: ResultListener): void {
+    this.listener = listener;
+    this.drain();
+  }
+
+  sequences(): EngineSequences {
+    const published = this.producer.lastPublished;
+    const words = this.inputRing.words;
+    return {
+      published,
+      applied: widen(published, Atomics.load(words, this.appliedIndex)),
+      durable: widen(published, Atomics.load(words, this.durableIndex)),
+      replicated: -1,
+      released: this.results.nextSequence - 1,
+    };
+  }
+
+  metrics(): EngineMetrics {
+    const m = this.metricsView;
+    const s = this.sequences();
+    const logic = (slot: number): number => m[metricsIndex(MetricsLine.LOGIC, slot)];
+    const journal = (slot: number): number => m[metricsIndex(MetricsLine.JOURNALER, slot)];
+    return {
+      sequences: s,
+      inputRingLag: s.published - Math.min(s.applied, s.durable),
+      outputRingLag: widen(s.released, this.outputRing.cursor.load32()) - s.released,
+      gcEvents: { main: m[GC_MAIN], logic: logic(LogicSlot.GC_EVENTS), journaler: journal(JournalerSlot.GC_EVENTS) },
+      gcPauseMs: { main: m[GC_MAIN_MS], logic: logic(LogicSlot.GC_PAUSE_MS), journaler: journal(JournalerSlot.GC_PAUSE_MS) },
+      logic: {
+        commandsApplied: logic(LogicSlot.COMMANDS_APPLIED), batches: logic(LogicSlot.BATCHES),
+        snapshots: logic(LogicSlot.SNAPSHOTS), snapshotPauseUsLast: logic(LogicSlot.SNAPSHOT_PAUSE_US_LAST),
+        snapshotPauseUsMax: logic(LogicSlot.SNAPSHOT_PAUSE_US_MAX),
+      },
+      journal: {
+        recordsWritten: journal(JournalerSlot.RECORDS_WRITTEN), bytesWritten: journal(JournalerSlot.BYTES_WRITTEN),
+        fsyncCount: journal(JournalerSlot.FSYNC_COUNT), fsyncUsTotal: journal(JournalerSlot.FSYNC_US_TOTAL),
+        fsyncUsLast: journal(JournalerSlot.FSYNC_US_LAST), fsyncUsMax: journal(JournalerSlot.FSYNC_US_MAX),
+        segmentsOpened: journal(JournalerSlot.SEGMENTS_OPENED),
+      },
+      waitStrategy: this.opts.waitStrategy,
+      ringCapacity: this.inputRing.capacity,
+    };
+  }
+
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  // ---- input -------------------------------------------------------------------------------------
+
+  private createPublisher(): InputPublisher {
+    const ring = this.inputRing;
+    const producer = this.producer;
+    const f64 = ring.buffer.f64;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const engine = this;
+    return {
+      buffer: ring.buffer,
+      lastClaimedSequence: producer.lastClaimed,
+      tryClaim(): number {
+        if (engine.state !== 'running') return -1;
+        const sequence = producer.tryClaim();
+        if (sequence < 0) return -1;
+        const base = ring.slotBase(sequence);
+        f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
+        this.lastClaimedSequence = sequence;
+        return base;
+      },
+      publish(): void {
+        const last = producer.lastClaimed;
+        if (last === producer.lastPublished) return;
+        // One clock read per published batch (a clock read allocates in Node 20).
+        const timestampUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+        for (let s = producer.lastPublished + 1; s <= last; s++) {
+          f64[(ring.slotBase(s) + CMD_TIMESTAMP_US_OFFSET) >>> 3] = timestampUs;
+        }
+        producer.publish();
+      },
+    } as InputPublisher & { lastClaimedSequence: number };
+  }
+
+  // ---- output: release results once durable -------------------------------------------------------
+
+  /**
+   * Hands every available, durable result to the listener, then arms one waitAsync: on the output
+   * cursor when there is nothing new, on the journaler's sequence when the next result is not yet
+   * durable. Each waiter raises the counter's waiter count so the writer's store notifies it.
+   */
+  private drain(): void {
+    if (this.draining || this.listener === null || this.state === 'failed') return;
+    this.draining = true;
+    try {
+      const out = this.outputRing;
+      const words = this.inputRing.words;
+      const listener = this.listener;
+      const buffer: RecordBuffer = out.buffer;
+      for (let delivered = 0; delivered < RESULTS_PER_TURN;) {
+        const cursorObserved = out.cursor.load32(); // read before polling: a publish after it changes the word
+        const available = this.results.poll();
+        if (available === 0) {
+          this.armOutput(cursorObserved);
+          break;
+        }
+        const released = this.results.nextSequence - 1;
+        const durableObserved = Atomics.load(words, this.durableIndex);
+        const durable = widen(released, durableObserved);
+        const count = Math.min(available, durable - released);
+        if (count <= 0) {
+          this.armDurable(durableObserved);
+          break;
+        }
+        for (let i = 0; i < count; i++) listener(buffer, out.slotBase(released + 1 + i));
+        this.results.release(count);
+        this.metricsView[RELEASED] += count;
+        delivered += count;
+        if (delivered >= RESULTS_PER_TURN) setImmediate(() => this.drain());
+      }
+      this.writeDurableSnapshots();
+      this.checkDrained();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private armOutput(observed: number): void {
+    if (this.outputArmed) return;
+    this.outputArmed = true;
+    this.arm(this.outputRing.words, this.outputRing.cursor.valueIndex, observed, () => {
+      this.outputArmed = false;
+      this.metricsView[OUTPUT_WAKEUPS]++;
+    });
+  }
+
+  private armDurable(observed: number): void {
+    if (this.durableArmed) return;
+    this.durableArmed = true;
+    this.arm(this.inputRing.words, this.durableIndex, observed, () => {
+      this.durableArmed = false;
+      this.metricsView[DURABLE_WAKEUPS]++;
+    });
+  }
+
+  private arm(words: Int32Array, index: number, observed: number, disarm: () => void): void {
+    Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the value is checked again
+    const wake = (): void => {
+      Atomics.sub(words, index + 1, 1);
+      disarm();
+      this.drain();
+    };
+    const result = waitAsync(words, index, observed);
+    if (!result.async) queueMicrotask(wake);
+    else void result.value.then(wake);
+  }
+
+  // ---- snapshots --------------------------------------------------------------------------------
+
+  private onSnapshot(report: Extract<WorkerReport, { type: 'snapshot' }>): void {
+    this.pendingSnapshots.push(report);
+    this.writeDurableSnapshots();
+    if (this.pendingSnapshots.length > 0) this.armDurable(Atomics.load(this.inputRing.words, this.durableIndex));
+  }
+
+  /** A snapshot is written only once its sequence is durable, so it never holds unacknowledged state. */
+  private writeDurableSnapshots(): void {
+    const durable = this.sequences().durable;
+    while (this.pendingSnapshots.length > 0 && this.pendingSnapshots[0].sequence <= durable) {
+      const report = this.pendingSnapshots.shift()!;
+      const write = this.writeSnapshot(report.sequence, report.sections, report.stateHash, report.pauseUs);
+      this.snapshotWrites.add(write);
+      void write.finally(() => this.snapshotWrites.delete(write));
+    }
+  }
+
+  private async writeSnapshot(sequence: number, sections: StateSection[], stateHash: string, pauseUs: number): Promise<void> {
+    try {
+      const { writeSnapshot } = await import('../journal/snapshot_store.ts');
+      const info = await writeSnapshot(this.opts.dataDir, sequence, sections, stateHash, { keep: this.opts.snapshotsKept });
+      this.opts.log(`ringline: snapshot at sequence ${sequence} (logic paused ${pauseUs} µs, written in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
+    } catch (error) {
+      this.opts.log(`ringline: snapshot at sequence ${sequence} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  private watch(worker: Worker, role: string): void {
+    worker.on('message', (report: WorkerReport) => {
+      if (report.type === 'snapshot') this.onSnapshot(report);
+      else if (report.type === 'stopped') {
+        this.stoppedWorkers.add(worker);
+        this.checkDrained();
+      }
+    });
+    worker.on('error', (error: Error) => this.fail(new Error(`${role} worker died: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => {
+      if (!this.stoppedWorkers.has(worker)) this.fail(new Error(`${role} worker exited with code ${code} while the engine was ${this.state}`));
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    this.state = 'failed';
+    this.gcObserver.disconnect();
+    void Promise.all([this.logicWorker.terminate(), this.journalerWorker.terminate()]).finally(() => {
+      this.rejectDone(error);
+      this.drainedWaiter?.();
+      this.opts.onFatal(error);
+    });
+  }
+
+  private checkDrained(): void {
+    if (this.drainedWaiter === null) return;
+    const done = this.stoppedWorkers.size === 2 && this.results.nextSequence - 1 === this.producer.lastPublished;
+    if (done) this.drainedWaiter();
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.state !== 'running') {
+      if (this.state === 'failed') await this.done;
+      return;
+    }
+    this.state = 'stopping';
+    this.input.publish(); // anything claimed but unpublished goes out with the rest
+    const drained = new Promise<void>((resolve) => { this.drainedWaiter = resolve; });
+    if (this.listener === null) this.listener = () => undefined; // results still have to be taken off the ring
+    this.inputRing.halt();
+    this.drain();
+    this.checkDrained();
+    await drained;
+    if ((this.state as EngineState) === 'failed') return this.done;
+    await Promise.all(this.snapshotWrites);
+    this.state = 'stopped';
+    this.gcObserver.disconnect();
+    await Promise.all([this.logicWorker.terminate(), this.journalerWorker.terminate()]);
+    this.resolveDone();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Business-logic worker entry (spawned by engine.ts with LogicWorkerData, engine_worker_protocol.ts).
+ *
+ *   1. builds the state machine and runs recovery (snapshot + journal replay), then reports
+ *      { type: 'ready', lastSequence };
+ *   2. receives { type: 'start', inputRingMemory, outputRingMemory } — both rings begin at
+ *      lastSequence + 1 — and applies every input record in sequence, writing one result per input
+ *      into the output ring (result sequence = input sequence);
+ *   3. on a SNAPSHOT command or every snapshotEveryCommands commands, pauses to export the state and
+ *      posts it (buffers transferred) to the main thread, which writes it once it is durable;
+ *   4. when the input ring is halted and drained, halts the output ring and reports { type: 'stopped' }.
+ *
+ * The apply loop allocates nothing per record. It returns to the event loop every YIELD_EVERY_BATCHES
+ * batches and whenever it has been idle for IDLE_YIELD_MS, so GC events of this thread get counted.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { once } from 'node:events';
+import { setImmediate as immediate } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CMD_TYPE_OFFSET, CommandType } from '../codec/records/command_descriptor.ts';
+import type { LogicStartMessage, LogicWorkerData, WorkerReport } from './engine_worker_protocol.ts';
+import { INPUT_CONSUMER_LOGIC } from './engine_worker_protocol.ts';
+import type { LogicConfig, StateMachine } from './logic/state_machine_api.ts';
+import { LogicSlot, MetricsLine, metricsIndex } from './metrics_descriptor.ts';
+import { BatchConsumer, HALTED } from './ring/batch_consumer.ts';
+import { Ring } from './ring/ring.ts';
+import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
+import { createWaitStrategy } from './ring/wait_strategy.ts';
+
+const YIELD_EVERY_BATCHES = 1024;
+const IDLE_YIELD_MS = 50;
+
+interface StateMachineModule {
+  createStateMachine(config: LogicConfig): StateMachine;
+}
+interface RecoveryModule {
+  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean }): {
+    readonly lastSequence: number; readonly warnings?: readonly string[];
+  };
+}
+
+const data = workerData as LogicWorkerData;
+const port = parentPort;
+if (port === null) throw new Error('logic_worker.ts must run as a worker thread');
+const post = (message: WorkerReport, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+const metrics = new Float64Array(data.metricsMemory);
+const M_GC_EVENTS = metricsIndex(MetricsLine.LOGIC, LogicSlot.GC_EVENTS);
+const M_GC_PAUSE_MS = metricsIndex(MetricsLine.LOGIC, LogicSlot.GC_PAUSE_MS);
+const M_APPLIED = metricsIndex(MetricsLine.LOGIC, LogicSlot.COMMANDS_APPLIED);
+const M_BATCHES = metricsIndex(MetricsLine.LOGIC, LogicSlot.BATCHES);
+const M_SNAPSHOTS = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOTS);
+const M_SNAPSHOT_US_LAST = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOT_PAUSE_US_LAST);
+const M_SNAPSHOT_US_MAX = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOT_PAUSE_US_MAX);
+
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    metrics[M_GC_EVENTS]++;
+    metrics[M_GC_PAUSE_MS] += entry.duration;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
+const { createStateMachine } = (await import(data.stateMachineModule)) as StateMachineModule;
+const sm = createStateMachine(data.logic);
+let lastSequence = -1;
+if (data.recoveryModule !== '') {
+  const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
+  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
+  for (const warning of report.warnings ?? []) console.warn(`ringline recovery: ${warning}`);
+  lastSequence = report.lastSequence;
+}
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash() });
+
+const [start] = (await once(port, 'message')) as [LogicStartMessage];
+if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);
+const input = new Ring(start.inputRingMemory);
+const output = new Ring(start.outputRingMemory);
+const wait = createWaitStrategy(data.waitStrategy);
+const consumer = new BatchConsumer(input, INPUT_CONSUMER_LOGIC, { waitStrategy: wait, batchMax: data.batchMax });
+const results = new SingleProducerSequencer(output);
+if (consumer.nextSequence !== lastSequence + 1 || results.lastClaimed !== lastSequence) {
+  throw new Error(`logic worker: rings start at ${consumer.nextSequence}/${results.lastClaimed + 1}, recovered state ends at ${lastSequence}`);
+}
+
+function snapshot(sequence: number): void {
+  const t0 = performance.now();
+  const sections = sm.exportState();
+  const stateHash = sm.stateHash();
+  const pauseUs = Math.round((performance.now() - t0) * 1000);
+  metrics[M_SNAPSHOTS]++;
+  metrics[M_SNAPSHOT_US_LAST] = pauseUs;
+  if (pauseUs > metrics[M_SNAPSHOT_US_MAX]) metrics[M_SNAPSHOT_US_MAX] = pauseUs;
+  const transfer: ArrayBuffer[] = [];
+  for (const s of sections) {
+    const b = s.bytes.buffer;
+    if (b instanceof ArrayBuffer && s.bytes.byteOffset === 0 && s.bytes.byteLength === b.byteLength && !transfer.includes(b)) transfer.push(b);
+  }
+  post({ type: 'snapshot', sequence, sections, stateHash, pauseUs }, transfer);
+}
+
+const inBuf = input.buffer;
+const outBuf = output.buffer;
+const snapshotEvery = data.snapshotEveryCommands;
+let sinceSnapshot = 0;
+let batches = 0;
+
+/** Applies one batch of `count` records; returns nothing, allocates nothing unless a snapshot is due. */
+function applyBatch(count: number): void {
+  const first = consumer.nextSequence;
+  const firstOut = results.claim(count, wait);
+  for (let i = 0; i < count; i++) {
+    const inBase = input.slotBase(first + i);
+    sm.apply(inBuf, inBase, outBuf, output.slotBase(firstOut + i));
+    if (inBuf.u16[(inBase + CMD_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
+      || (snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery)) {
+      sinceSnapshot = 0;
+      snapshot(first + i);
+    }
+  }
+  results.publish();
+  consumer.release(count);
+  metrics[M_APPLIED] += count;
+  metrics[M_BATCHES]++;
+}
+
+for (;;) {
+  const count = consumer.waitFor(IDLE_YIELD_MS);
+  if (count === HALTED) break;
+  if (count > 0) applyBatch(count);
+  if (count === 0 || ++batches % YIELD_EVERY_BATCHES === 0) await immediate();
+}
+output.halt();
+await immediate();
+gcObserver.disconnect();
+post({ type: 'stopped' });

@@ -1,0 +1,171 @@
+/**
+ * Engine lifecycle on real threads: the real logic worker, recovery and journaler (durability none
+ * and fsync) — plus stand-ins where a test needs a worker to misbehave or "durable" to lag.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { BroadcastChannel } from 'node:worker_threads';
+import { ResultCode } from '../codec/result_codes.ts';
+import { startEngine, type Engine } from '../core/engine.ts';
+import { ENGINE_TEST_BOOM } from './engine_echo_state_machine.ts';
+import { DURABLE_GATE_CHANNEL, collectResults, send, sendRaw, tempDataDir, testOptions, until } from './engine_fixture.ts';
+
+const ECHO = new URL('./engine_echo_state_machine.ts', import.meta.url);
+const TEST_JOURNALER = new URL('./engine_test_journaler_worker.ts', import.meta.url);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+  delete process.env.TEST_JOURNALER_MODE;
+});
+
+function track(engine: Engine): Engine {
+  cleanups.push(() => engine.stop().catch(() => undefined));
+  return engine;
+}
+
+describe('engine with the real logic, recovery and journaler', () => {
+  it('applies commands in order, releases each result once, drains on stop and recovers on restart', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const engine = await startEngine(testOptions(data.dir, { journal: { durability: 'fsync' } }));
+    expect(engine.recoveredSequence).toBe(-1);
+    const received = collectResults(engine);
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 100)).toBe(0);
+    expect(send(engine, { kind: 'createAccount', accountId: 10 }, 101)).toBe(1);
+    expect(send(engine, { kind: 'deposit', accountId: 10, assetId: 1, amount: 500 }, 102)).toBe(2);
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 103)).toBe(3); // duplicate: a result code, not a crash
+    await until(() => received.length === 4, 'four results');
+    expect(received.map((r) => r.sequence)).toEqual([0, 1, 2, 3]);
+    expect(received.map((r) => r.correlationId)).toEqual([100, 101, 102, 103]);
+    expect(received.map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK, ResultCode.OK, ResultCode.ASSET_EXISTS]);
+    const s = engine.sequences();
+    expect(s).toMatchObject({ published: 3, applied: 3, durable: 3, released: 3, replicated: -1 });
+    const m = engine.metrics();
+    expect(m.logic.commandsApplied).toBe(4);
+    expect(m.journal.recordsWritten).toBe(4);
+    expect(m.journal.fsyncCount).toBeGreaterThan(0);
+    expect(m.inputRingLag).toBe(0);
+    await engine.stop();
+    await engine.done;
+    expect(engine.input.tryClaim()).toBe(-1);
+
+    const again = track(await startEngine(testOptions(data.dir)));
+    expect(again.recoveredSequence).toBe(3);
+    const more = collectResults(again);
+    expect(send(again, { kind: 'deposit', accountId: 10, assetId: 1, amount: 1 }, 200)).toBe(4);
+    await until(() => more.length === 1, 'result after restart');
+    expect(more[0]).toEqual({ sequence: 4, code: ResultCode.OK, correlationId: 200 });
+  });
+
+  it('loses nothing published when stopped under load: every published command gets its result', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const engine = await startEngine(testOptions(data.dir, { ringCapacity: 1024 }));
+    const received = collectResults(engine);
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 0)).toBe(0);
+    let published = 1;
+    let stopping: Promise<void> | null = null;
+    // Publish in bursts from timers (as a gateway would) and stop in the middle of the stream.
+    await new Promise<void>((resolve) => {
+      const burst = (): void => {
+        for (let i = 0; i < 200; i++) {
+          if (send(engine, { kind: 'getBalance', accountId: 10, assetId: 1 }, published, false) < 0) break;
+          published++;
+        }
+        if (published > 20_000 && stopping === null) {
+          stopping = engine.stop();
+          resolve();
+          return;
+        }
+        setImmediate(burst);
+      };
+      burst();
+    });
+    await stopping;
+    expect(send(engine, { kind: 'getStateHash' }, -1, false)).toBe(-1); // refused once stopping
+    expect(received.length).toBe(published);
+    expect(received.every((r, i) => r.sequence === i && r.correlationId === i)).toBe(true);
+    expect(engine.sequences()).toMatchObject({ published: published - 1, released: published - 1, durable: published - 1 });
+  });
+
+  it('takes snapshots on the SNAPSHOT command once durable, and restarts from them', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const lines: string[] = [];
+    const engine = await startEngine(testOptions(data.dir, { log: (line) => lines.push(line) }));
+    const received = collectResults(engine);
+    send(engine, { kind: 'createAsset', assetId: 7 }, 1);
+    send(engine, { kind: 'snapshot' }, 2);
+    await until(() => received.length === 2 && lines.some((l) => l.includes('snapshot at sequence 1')), 'snapshot written');
+    expect(engine.metrics().logic.snapshots).toBe(1);
+    const hash = engine.recoveredStateHash;
+    await engine.stop();
+    const again = track(await startEngine(testOptions(data.dir)));
+    expect(again.recoveredSequence).toBe(1);
+    expect(again.recoveredStateHash).not.toBe(hash);
+  });
+});
+
+describe('engine lifecycle with stand-in workers', () => {
+  it('releases a result only once the journaler has made it durable', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated';
+    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+    cleanups.push(() => gate.close());
+    const engine = track(await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER,
+    })));
+    const received = collectResults(engine);
+    for (let i = 0; i < 10; i++) sendRaw(engine, 1, i);
+    await until(() => engine.sequences().applied === 9, 'logic applied all ten');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.length).toBe(0); // applied, not durable: nothing released
+    gate.postMessage(3);
+    await until(() => received.length === 4, 'results up to the durable sequence 3');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.length).toBe(4);
+    expect(engine.sequences()).toMatchObject({ durable: 3, released: 3, applied: 9 });
+    gate.postMessage(9);
+    await until(() => received.length === 10, 'the rest once durable');
+    expect(received.map((r) => r.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('a logic worker that throws takes the engine down with its message', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated';
+    const fatal: Error[] = [];
+    const engine = await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, onFatal: (e) => fatal.push(e),
+    }));
+    sendRaw(engine, 1, 1);
+    sendRaw(engine, ENGINE_TEST_BOOM, 2);
+    await expect(engine.done).rejects.toThrow(/logic worker died: echo state machine: boom at sequence 1/);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0].message).toMatch(/logic worker died/);
+    expect(engine.input.tryClaim()).toBe(-1);
+    await expect(engine.stop()).rejects.toThrow(/logic worker died/);
+  });
+
+  it('a journaler that dies takes the engine down with its message', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'throw';
+    const fatal: Error[] = [];
+    const engine = await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, onFatal: (e) => fatal.push(e),
+    }));
+    sendRaw(engine, 1, 1);
+    await expect(engine.done).rejects.toThrow(/journaler worker died: disk on fire: cannot write \/nonexistent\/segment/);
+    expect(fatal).toHaveLength(1);
+  });
+
+  it('a worker that fails during start-up rejects startEngine with its message', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    await expect(startEngine(testOptions(data.dir, {
+      stateMachineModule: new URL('./no_such_state_machine.ts', import.meta.url), recoveryModule: null,
+    }))).rejects.toThrow(/logic worker failed to start: .*no_such_state_machine/);
+  });
+});
