@@ -57,7 +57,9 @@ export class RinglineClient {
   private readonly idempotencyBase: number;
   private nextIdempotency = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly waiting: Pending[] = [];
+  /** Commands waiting for an in-flight slot: a FIFO read from waitingHead (shift() is O(n) on long arrays). */
+  private waiting: Pending[] = [];
+  private waitingHead = 0;
   private outbox: Uint8Array[] = [];
   private flushScheduled = false;
   private closedByUser = false;
@@ -95,7 +97,7 @@ export class RinglineClient {
 
   /** Commands sent and not yet answered, plus those waiting for a slot. */
   get outstanding(): number {
-    return this.pending.size + this.waiting.length;
+    return this.pending.size + this.waiting.length - this.waitingHead;
   }
 
   async close(): Promise<void> {
@@ -188,8 +190,12 @@ export class RinglineClient {
     }
     this.pending.delete(response.correlationId);
     p.resolve(response);
-    while (this.waiting.length > 0 && this.pending.size < this.maxInFlight) {
-      this.dispatch(this.waiting.shift() as Pending);
+    while (this.waitingHead < this.waiting.length && this.pending.size < this.maxInFlight) {
+      this.dispatch(this.waiting[this.waitingHead++]);
+    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
     }
   }
 
@@ -224,9 +230,10 @@ export class RinglineClient {
   }
 
   private failAll(error: Error): void {
-    const all = [...this.pending.values(), ...this.waiting];
+    const all = [...this.pending.values(), ...this.waiting.slice(this.waitingHead)];
     this.pending.clear();
-    this.waiting.length = 0;
+    this.waiting = [];
+    this.waitingHead = 0;
     for (const p of all) p.reject(error);
   }
 }
