@@ -124,7 +124,7 @@ async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eC
  * One run of every case: one engine per durability mode (cases sharing a mode run one after the
  * other on the same engine, as a long-running server would), set up once.
  */
-async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions, runIndex: number): Promise<Map<E2eCase, OneRun>> {
+async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions, runIndex: number, sizingOf: SizingOf): Promise<Map<E2eCase, OneRun>> {
   const out = new Map<E2eCase, OneRun>();
   const ctx = benchContext();
   const durabilities = [...new Set(cases.map((c) => c.durability))];
@@ -137,7 +137,7 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
       let loadIndex = 0;
       for (const c of cases) {
         if (c.durability !== durability) continue;
-        const r = await loadOnce(engine, transport, c, e2eSizing(options.mode, c.mode, transport), loadIndex++);
+        const r = await loadOnce(engine, transport, c, sizingOf(c), loadIndex++);
         const p = r.load.histogram?.percentilesUs();
         options.log(`${c.name} run ${runIndex + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
         out.set(c, r);
@@ -156,13 +156,20 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
   return out;
 }
 
-/** Runs each case `options.runs` times and returns one row per case. */
-export async function runE2eCases(scenario: string, transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions): Promise<ResultRow[]> {
+type SizingOf = (c: E2eCase) => E2eSizing;
+
+/**
+ * Runs each case `options.runs` times and returns one row per case. `sizingOverride` replaces the
+ * mode's sizes (tests use tiny ones).
+ */
+export async function runE2eCases(scenario: string, transport: LoadTransport, cases: readonly E2eCase[], options: ScenarioOptions,
+  sizingOverride?: SizingOf): Promise<ResultRow[]> {
+  const sizingOf: SizingOf = sizingOverride ?? ((c) => e2eSizing(options.mode, c.mode, transport));
   const perRun: Map<E2eCase, OneRun>[] = [];
-  for (let i = 0; i < options.runs; i++) perRun.push(await runCasesOnce(transport, cases, options, i));
+  for (let i = 0; i < options.runs; i++) perRun.push(await runCasesOnce(transport, cases, options, i, sizingOf));
   const rows: ResultRow[] = [];
   for (const c of cases) {
-    const sizing = e2eSizing(options.mode, c.mode, transport);
+    const sizing = sizingOf(c);
     const runs = perRun.map((m) => m.get(c)).filter((r): r is OneRun => r !== undefined);
     const throughput = median(runs.map((r) => r.load.throughputPerS));
     const chosen = c.mode === 'closed'
