@@ -4,6 +4,10 @@
  *   ringline replay --data DIR                    newest snapshot + journal; prints the state hash
  *   ringline replay --data DIR --verify           replays the journal from its start and checks the
  *                                                 hash recorded in the newest snapshot (exit 1 if not equal)
+ *   ringline replay --data DIR --verify --url tcp://HOST:PORT --key KEY
+ *                                                 asks the running engine for its state hash (GET_STATE_HASH),
+ *                                                 replays the journal up to that command's sequence and
+ *                                                 compares (exit 1 if not equal)
  *   ringline replay --data DIR --print [--to SEQ] [--account ID] [--symbol ID] [--item ID]
  *                                                 one JSON line per command with its result
  *   --no-snapshot   ignore snapshots     --config FILE   the start config (its engine.logic capacities)
@@ -20,6 +24,8 @@ import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
 import { commandJson, commandMatches, resultJson } from './record_json.ts';
 import { recoverState, type RecoveryOptions, type RecoveryReport } from './recovery.ts';
+import { RinglineClient } from '../gateway/client/ringline_client.ts';
+import { stateHashHex } from '../core/logic/state_hash.ts';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -31,8 +37,8 @@ const PROCESS_IO: CliIo = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-const USAGE = `usage: ringline replay --data DIR [--verify] [--print] [--to SEQ] [--account ID] [--symbol ID] [--item ID]
-                       [--no-snapshot] [--config FILE]`;
+const USAGE = `usage: ringline replay --data DIR [--verify [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
+                       [--account ID] [--symbol ID] [--item ID] [--no-snapshot] [--config FILE]`;
 
 class UsageError extends Error {}
 
@@ -57,7 +63,7 @@ function loadLogicConfig(path: string | undefined): LogicConfig {
 
 export async function runReplayCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
   try {
-    return replay(argv, io);
+    return await replay(argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`ringline replay: ${error.message}`);
@@ -69,7 +75,7 @@ export async function runReplayCli(argv: string[], io: CliIo = PROCESS_IO): Prom
   }
 }
 
-function replay(argv: string[], io: CliIo): number {
+async function replay(argv: string[], io: CliIo): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -78,6 +84,7 @@ function replay(argv: string[], io: CliIo): number {
         data: { type: 'string' }, verify: { type: 'boolean' }, print: { type: 'boolean' }, to: { type: 'string' },
         account: { type: 'string' }, symbol: { type: 'string' }, item: { type: 'string' },
         'no-snapshot': { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean' },
+        url: { type: 'string' }, key: { type: 'string' },
       },
       strict: true,
     }));
@@ -90,7 +97,15 @@ function replay(argv: string[], io: CliIo): number {
   }
   if (values.data === undefined || values.data === '') throw new UsageError('--data DIR is required');
   const dataDir = values.data;
-  const toSequence = parseId('to', values.to);
+  let toSequence = parseId('to', values.to);
+  let engine: { hash: string; sequence: number } | null = null;
+  if (values.url !== undefined) {
+    if (values.verify !== true) throw new UsageError('--url is used with --verify');
+    engine = await engineStateHash(values.url, values.key ?? process.env.RINGLINE_ADMIN_KEY ?? '');
+    // GET_STATE_HASH is journaled like any command (and answered only once durable): replaying up to
+    // its sequence rebuilds exactly the state the engine hashed, even while the engine keeps going.
+    toSequence = Math.min(toSequence ?? Number.MAX_SAFE_INTEGER, engine.sequence);
+  }
   const filter = { account: parseId('account', values.account), symbol: parseId('symbol', values.symbol), item: parseId('item', values.item) };
   const sm = createStateMachine(loadLogicConfig(values.config));
 
@@ -105,12 +120,38 @@ function replay(argv: string[], io: CliIo): number {
     };
   }
   const verify = { failed: false };
-  if (values.verify === true) prepareVerify(dataDir, options, toSequence, io, verify);
+  if (values.verify === true && engine === null) prepareVerify(dataDir, options, toSequence, io, verify);
 
   const report = recoverState(sm, options);
   for (const warning of report.warnings) io.err(`warning: ${warning}`);
+  if (engine !== null) {
+    const hash = sm.stateHash();
+    if (report.lastSequence !== engine.sequence) {
+      verify.failed = true;
+      io.err(`verify: FAILED: the journal ends at ${report.lastSequence}, before the engine's sequence ${engine.sequence}`);
+    } else if (hash !== engine.hash) {
+      verify.failed = true;
+      io.err(`verify: FAILED: replay hash at ${engine.sequence} is ${hash}, the running engine says ${engine.hash}`);
+    } else {
+      io.err(`verify: ok: replay hash at sequence ${engine.sequence} equals the running engine's (${hash})`);
+    }
+  }
   summarize(sm, report, values.print === true ? io.err : io.out);
   return verify.failed ? 1 : 0;
+}
+
+async function engineStateHash(url: string, apiKey: string): Promise<{ hash: string; sequence: number }> {
+  if (apiKey === '') throw new UsageError('--url needs --key KEY (or RINGLINE_ADMIN_KEY)');
+  const client = await RinglineClient.connect({ url, apiKey, reconnect: false });
+  try {
+    const response = await client.send({ type: 'getStateHash' });
+    if (response.code !== 0 || response.result?.type !== 'stateHash') {
+      throw new Error(`the engine at ${url} answered GET_STATE_HASH with ${response.status}`);
+    }
+    return { hash: stateHashHex(response.result.hashHigh, response.result.hashLow), sequence: response.sequence };
+  } finally {
+    await client.close();
+  }
 }
 
 /** --verify: replay from the journal's start (or the oldest snapshot) and check the newest snapshot's hash. */

@@ -5,6 +5,7 @@
  *   - every command acknowledged before a kill is present: resent with its idempotency id, the engine
  *     answers with the stored first result (DUPLICATE flag, same code, same body);
  * and at the end:
+ *   - `ringline replay --verify --url` agrees with the running engine;
  *   - the engine's own GET_STATE_HASH equals the hash of an independent replay of the data directory
  *     (snapshot + journal, read-only) and equals `ringline replay`'s;
  *   - every DESIGN §4 invariant holds on the replayed state.
@@ -157,6 +158,12 @@ describe('crash: SIGKILL `ringline start` under load through the real client, re
           const last = await RinglineClient.connect({ url: server.tcpUrl, apiKey: ADMIN_KEY, reconnect: false });
           const hashResponse = await last.send({ type: 'getStateHash' });
           await last.close();
+          // `ringline replay --verify --url` checks the running engine against its own journal.
+          const live: string[] = [];
+          const liveCode = await runReplayCli(['--data', dataDir, '--config', configPath, '--verify', '--url', server.tcpUrl, '--key', ADMIN_KEY],
+            { out: (l) => live.push(l), err: (l) => live.push(l) });
+          expect(live.join('\n')).toMatch(/verify: ok: replay hash at sequence \d+ equals the running engine's/);
+          expect(liveCode).toBe(0);
           server.proc.kill('SIGTERM');
           expect(await server.exited, server.output()).toBe(0);
           const body = hashResponse.result as { type: 'stateHash'; hashHigh: number; hashLow: number };
