@@ -61,6 +61,8 @@ async function redisRows(options: ScenarioOptions, ringline: number | undefined)
     return [];
   }
   const rows: ResultRow[] = [];
+  // durability none (acknowledged before fdatasync) is the like-for-like partner of Redis without AOF
+  const ringlineNone = ringlineThroughput('tcp', 'stock-buy', 'none');
   for (const c of REDIS_CASES) {
     const s = shape(options.mode, c.mode);
     const runs: RedisRun[] = [];
@@ -83,6 +85,7 @@ async function redisRows(options: ScenarioOptions, ringline: number | undefined)
         ...(c.mode === 'closed' ? { connections: s.connections, concurrent_pipelines: s.concurrentPipelines, pipeline_depth: s.pipelineDepth } : { rate_per_s: s.ratePerS, pacing_sleep_us: s.pacingSleepUs, connections: 1 }),
         warmup_ms: s.warmupMs, duration_ms: s.durationMs, runs: options.runs,
         ...(ringline !== undefined && c.mode === 'closed' ? { ringline_case: 'e2e-tcp max-throughput (stock-buy, fsync)', ringline_per_s: Math.round(ringline) } : {}),
+        ...(ringlineNone !== undefined && c.mode === 'closed' ? { ringline_none_per_s: Math.round(ringlineNone) } : {}),
       },
       throughput_per_s: Math.round(throughput),
       latency_us: chosen.load.histogram?.percentilesUs() ?? null,
