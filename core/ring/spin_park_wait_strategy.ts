@@ -1,7 +1,14 @@
 import type { WaitStrategy } from './wait_strategy.ts';
+import { YIELD_SLEEP_MS } from './spin_yield_wait_strategy.ts';
 
-/** Idle steps spent spinning before parking. */
+/** Idle steps spent spinning before yielding. */
 export const PARK_SPIN_STEPS = 256;
+/**
+ * Idle steps spent yielding (short timed sleeps, writer not involved) before parking. A few
+ * milliseconds: a busy engine stays in this phase between batches and never makes its writers pay a
+ * notify; an idle one parks and costs no CPU at all.
+ */
+export const PARK_YIELD_STEPS = 100;
 /**
  * Longest single park. Wake-ups come from notify; the timeout only lets the caller re-check the halt
  * flag and its own deadline, so it can be long.
@@ -9,7 +16,8 @@ export const PARK_SPIN_STEPS = 256;
 export const PARK_MAX_MS = 20;
 
 /**
- * Spins, then parks. The handshake with Sequence.store (the writer):
+ * Spins, then yields in short timed sleeps, then parks (a phased back-off). The park handshake with
+ * Sequence.store (the writer):
  *   waiter: Atomics.add(waiters, +1)            — sequentially consistent, ordered before the wait below
  *           Atomics.wait(value, observed)        — atomically: sleep only if the value still reads `observed`
  *   writer: Atomics.store(value, new)           — sequentially consistent
@@ -24,6 +32,10 @@ export class SpinParkWaitStrategy implements WaitStrategy {
 
   idle(words: Int32Array, index: number, observed: number, step: number): void {
     if (step < PARK_SPIN_STEPS) return;
+    if (step < PARK_SPIN_STEPS + PARK_YIELD_STEPS) {
+      Atomics.wait(words, index, observed, YIELD_SLEEP_MS); // unannounced: the writer never notifies it
+      return;
+    }
     Atomics.add(words, index + 1, 1);
     Atomics.wait(words, index, observed, PARK_MAX_MS);
     Atomics.sub(words, index + 1, 1);
