@@ -30,6 +30,13 @@ export interface GatewayEngine {
   onResult(listener: ResultListener): void;
 }
 
+/** Per command type: 1 = read-only, 2 = admin-only (a lookup without hashing on the per-record path). */
+const TYPE_READ_ONLY = 1;
+const TYPE_ADMIN_ONLY = 2;
+const TYPE_TRAITS = new Uint8Array(65536);
+for (const t of READ_ONLY_COMMANDS) TYPE_TRAITS[t] |= TYPE_READ_ONLY;
+for (const t of ADMIN_COMMANDS) TYPE_TRAITS[t] |= TYPE_ADMIN_ONLY;
+
 /** submitFrame / submitRecord outcomes. */
 export const SUBMIT_ACCEPTED = 0;
 /** Not taken (ring full, or too many in flight and the transport asked to pause): offer it again later. */
@@ -176,7 +183,7 @@ export class GatewayCore {
     const type = this.scratch.u16[CMD_TYPE_OFFSET >>> 1];
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
-    if (!session.admin && ADMIN_COMMANDS.has(type)) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    if (!session.admin && (TYPE_TRAITS[type] & TYPE_ADMIN_ONLY) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
@@ -190,15 +197,20 @@ export class GatewayCore {
       return this.answer(session, ResultCode.BUSY, outcome, false);
     }
     const scratch = this.scratch;
-    const lengthBytes = scratch.u32[CMD_LENGTH_OFFSET >>> 2];
+    // Copy the record word by word: no subarray view to allocate. Int32 words, never float64: a float
+    // copy may canonicalise NaN bit patterns, and seat lists and u32 fields can look like NaNs.
+    const words = scratch.u32[CMD_LENGTH_OFFSET >>> 2] >>> 2;
     const ring = input.buffer;
-    ring.bytes.set(scratch.bytes.subarray(0, lengthBytes), base);
+    const from = scratch.i32;
+    const to = ring.i32;
+    const baseWord = base >>> 2;
+    for (let i = 0; i < words; i++) to[baseWord + i] = from[i];
     ring.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = input.lastClaimedSequence;
     ring.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = session.id;
     ring.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = session.principalId;
     let flags = 0;
     if (session.admin) flags |= CMD_FLAG_ADMIN;
-    if (READ_ONLY_COMMANDS.has(type)) flags |= CMD_FLAG_READ_ONLY;
+    if ((TYPE_TRAITS[type] & TYPE_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
     ring.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
     session.inFlight++;
     this.claimedSinceFlush++;
