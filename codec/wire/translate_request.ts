@@ -50,10 +50,14 @@ ResultCode {
   reader.reset(bytes);
   if (!reader.openRoot(requestView, 'request')) return failed(result);
 
-  const correlationId = reader.u64Field(requestView, RequestField.CORRELATION_ID, 0, 'request.correlationId');
-  if (correlationId === FAILED) return failed(result);
-  result.correlationId = correlationId;
-  const idempotencyId = reader.u64Field(requestView, RequestField.IDEMPOTENCY_ID, 0, 'request.idempotencyId');
+  const f64 = out.f64;
+  const correlationWord = (outBase + CMD_CORRELATION_ID_OFFSET) >>> 3;
+  if (!reader.copyU64Field(requestView, RequestField.CORRELATION_ID, 0, 'request.correlationId', f64, correlationWord)) {
+    return failed(result);
+  }
+  result.correlationId = f64[correlationWord];
+  const idempotencyWord = (outBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
+  reader.copyU64Field(requestView, RequestField.IDEMPOTENCY_ID, 0, 'request.idempotencyId', f64, idempotencyWord);
   const type = reader.u8Field(requestView, RequestField.COMMAND_TYPE, 0, 'request.command');
   const commandPos = reader.refField(requestView, RequestField.COMMAND, 'request.command');
   if (!reader.ok) return failed(result);
@@ -63,6 +67,9 @@ ResultCode {
 
   const spec = COMMAND_SPEC_BY_TYPE[type];
   if (spec === undefined) return result.fail(ResultCode.UNKNOWN_COMMAND, 'request.command');
+  // The ids were read into the header words before the body is zeroed: keep them across the fill.
+  const correlationId = f64[correlationWord];
+  const idempotencyId = f64[idempotencyWord];
   const recordBytes = writeCommand(spec, out, outBase);
   if (recordBytes === FAILED) return failed(result);
 
@@ -71,9 +78,8 @@ ResultCode {
   const u16 = out.u16;
   u16[(outBase + CMD_TYPE_OFFSET) >>> 1] = type;
   u16[(outBase + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
-  const f64 = out.f64;
-  f64[(outBase + CMD_CORRELATION_ID_OFFSET) >>> 3] = correlationId;
-  f64[(outBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = idempotencyId;
+  f64[correlationWord] = correlationId;
+  f64[idempotencyWord] = idempotencyId;
   result.commandType = type;
   result.recordBytes = recordBytes;
   return ResultCode.OK;
@@ -131,18 +137,12 @@ function writeCommand(spec: CommandSpec, out: RecordBuffer, base: number): numbe
     const field = fields[i];
     const at = base + field.recordOffset;
     switch (field.kind) {
-      case FieldKind.U64: {
-        const value = reader.u64Field(commandView, field.index, field.defaultValue, field.path);
-        if (value === FAILED) return FAILED;
-        f64[at >>> 3] = value;
+      case FieldKind.U64:
+        if (!reader.copyU64Field(commandView, field.index, field.defaultValue, field.path, f64, at >>> 3)) return FAILED;
         break;
-      }
-      case FieldKind.U32_AS_F64: {
-        const value = reader.u32Field(commandView, field.index, field.defaultValue, field.path);
-        if (value === FAILED) return FAILED;
-        f64[at >>> 3] = value;
+      case FieldKind.U32_AS_F64:
+        if (!reader.copyU32FieldToF64(commandView, field.index, field.defaultValue, field.path, f64, at >>> 3)) return FAILED;
         break;
-      }
       case FieldKind.ENUM_U8: {
         const value = reader.u8Field(commandView, field.index, field.defaultValue, field.path);
         if (value === FAILED) return FAILED;
@@ -166,11 +166,8 @@ function writeCommand(spec: CommandSpec, out: RecordBuffer, base: number): numbe
     u32[(base + Checkout.SEAT_COUNT_U32) >>> 2] = seatCount;
     let at = base + Checkout.LINES;
     for (let i = 0, pos = linesPos + 4; i < lineCount; i++, pos += Checkout.LINE_BYTES, at += Checkout.LINE_BYTES) {
-      const itemId = reader.u64(pos, 'checkout.lines.itemId');
-      const quantity = reader.u64(pos + 8, 'checkout.lines.quantity');
-      if (itemId === FAILED || quantity === FAILED) return FAILED;
-      f64[(at + Checkout.LINE_ITEM_ID) >>> 3] = itemId;
-      f64[(at + Checkout.LINE_QUANTITY) >>> 3] = quantity;
+      if (!reader.copyU64(pos, f64, (at + Checkout.LINE_ITEM_ID) >>> 3, 'checkout.lines.itemId') ||
+          !reader.copyU64(pos + 8, f64, (at + Checkout.LINE_QUANTITY) >>> 3, 'checkout.lines.quantity')) return FAILED;
     }
     copySeats(seatsPos, seatCount, out, at);
   }
@@ -185,7 +182,5 @@ function listPos(index: number, elementBytes: number, elementAlign: number, deta
 }
 
 function copySeats(vectorPos: number, count: number, out: RecordBuffer, at: number): void {
-  const u32 = out.u32;
-  let word = at >>> 2;
-  for (let i = 0, pos = vectorPos + 4; i < count; i++, pos += 4) u32[word++] = reader.u32(pos);
+  if (count > 0) reader.copyU32s(vectorPos + 4, count, out.u32, at >>> 2);
 }

@@ -87,6 +87,50 @@ export class WireReader {
     return high * TWO_POW_32 + this.u32(pos);
   }
 
+  /**
+   * Copies the uint64 at `pos` into out[word] as a number; false (failure recorded) beyond 2^53 - 1.
+   * The hot path uses the copy forms: a non-inlined call that returned a double would box it (allocate).
+   */
+  copyU64(pos: number, out: Float64Array, word: number, detail: string): boolean {
+    const b = this.bytes;
+    const high = (b[pos + 4] | (b[pos + 5] << 8) | (b[pos + 6] << 16) | (b[pos + 7] << 24)) >>> 0;
+    if (high > MAX_SAFE_HIGH_WORD) {
+      this.fail(ResultCode.INTEGER_OUT_OF_RANGE, detail);
+      return false;
+    }
+    out[word] = high * TWO_POW_32 + ((b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16) | (b[pos + 3] << 24)) >>> 0);
+    return true;
+  }
+
+  /** uint64 field → out[word] (the default when absent); false on failure. */
+  copyU64Field(view: TableView, index: number, defaultValue: number, detail: string, out: Float64Array, word: number):
+  boolean {
+    const pos = this.fieldPos(view, index, 8, detail);
+    if (pos === FAILED) return false;
+    if (pos === ABSENT) {
+      out[word] = defaultValue;
+      return true;
+    }
+    return this.copyU64(pos, out, word, detail);
+  }
+
+  /** uint32 field → out[word] as a float64 (the default when absent); false on failure. */
+  copyU32FieldToF64(view: TableView, index: number, defaultValue: number, detail: string, out: Float64Array,
+    word: number): boolean {
+    const pos = this.fieldPos(view, index, 4, detail);
+    if (pos === FAILED) return false;
+    out[word] = pos === ABSENT ? defaultValue : this.u32(pos);
+    return true;
+  }
+
+  /** Copies `count` uint32 values starting at `pos` into out[word…]. The caller has checked the bounds. */
+  copyU32s(pos: number, count: number, out: Uint32Array, word: number): void {
+    const b = this.bytes;
+    for (let i = 0; i < count; i++, pos += 4) {
+      out[word + i] = b[pos] | (b[pos + 1] << 8) | (b[pos + 2] << 16) | (b[pos + 3] << 24);
+    }
+  }
+
   // ---- structure --------------------------------------------------------------------------------------
   /** Validates the root table (the uoffset at byte 0) into `view`. */
   openRoot(view: TableView, detail: string): boolean {
