@@ -266,6 +266,26 @@ describe('limits', () => {
   });
 });
 
+describe('WebSocket slow consumer', () => {
+  it('closes a WebSocket client that does not read its replies with 4115 SLOW_CONSUMER', async () => {
+    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, 4096);
+    try {
+      const c = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
+      c.pauseReading();
+      const frame = requestBytes({ type: 'getItem', itemId: 1 });
+      for (let i = 0; i < 400 && h.server.core.metrics.slowConsumerDisconnects === 0; i++) {
+        for (let j = 0; j < 500; j++) c.sendRaw(frame);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(h.server.core.metrics.slowConsumerDisconnects).toBe(1);
+      expect(h.server.core.sessionCount).toBe(0);
+      c.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+});
+
 describe('RinglineClient against the gateway', () => {
   let h: Harness;
   beforeAll(async () => { h = await startHarness(); });

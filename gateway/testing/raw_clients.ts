@@ -135,6 +135,11 @@ export class RawWsClient extends ResponseQueue {
     this.ws.send(text);
   }
 
+  /** Stops reading from the socket (a client that does not consume its replies). */
+  pauseReading(): void {
+    (this.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
   close(): void {
     this.ws.terminate();
   }
