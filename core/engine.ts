@@ -37,8 +37,8 @@ import { waitAsync } from './atomics_wait_async.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from './engine_api.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import {
-  INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_LOGIC, OUTPUT_CONSUMER_GATEWAY,
-  type JournalerWorkerData, type LogicStartMessage, type LogicWorkerData, type WorkerReport,
+  INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_LOGIC, INPUT_CONSUMER_REPLICATOR, OUTPUT_CONSUMER_GATEWAY,
+  type JournalerWorkerData, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from './engine_worker_protocol.ts';
 import {
   JournalerSlot, LogicSlot, MainSlot, MetricsLine, createMetricsMemory, metricsIndex,
@@ -88,6 +88,11 @@ export interface Engine {
 
 type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
 
+interface EngineWorker {
+  readonly role: 'logic' | 'journaler' | 'replicator';
+  readonly worker: Worker;
+}
+
 const GC_MAIN = metricsIndex(MetricsLine.MAIN, MainSlot.GC_EVENTS);
 const GC_MAIN_MS = metricsIndex(MetricsLine.MAIN, MainSlot.GC_PAUSE_MS);
 const RELEASED = metricsIndex(MetricsLine.MAIN, MainSlot.RESULTS_RELEASED);
@@ -136,7 +141,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const firstSequence = ready.lastSequence + 1;
 
   // 2. Rings from lastSequence + 1; 3. journaler on the input ring, in parallel with the logic.
-  const inputRingMemory = createRingMemory({ capacity: opts.ringCapacity, consumerCount: 2, firstSequence });
+  const consumerCount = opts.replicator === null ? 2 : 3;
+  const inputRingMemory = createRingMemory({ capacity: opts.ringCapacity, consumerCount, firstSequence });
   const outputRingMemory = createRingMemory({ capacity: opts.outputRingCapacity, consumerCount: 1, firstSequence });
   const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory };
   logic.worker.postMessage(start);
@@ -144,14 +150,24 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory, firstSequence,
     waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, journal: opts.journal,
   };
-  let journaler: { worker: Worker; ready: WorkerReport };
+  const workers: EngineWorker[] = [{ role: 'logic', worker: logic.worker }];
   try {
-    journaler = await startWorker('journaler', opts.journalerEntry, journalData);
+    const journaler = await startWorker('journaler', opts.journalerEntry, journalData);
+    workers.push({ role: 'journaler', worker: journaler.worker });
+    // 3b. Replicator (when configured): a third parallel consumer; its sequence is the replicated one.
+    if (opts.replicator !== null) {
+      const replicatorData: ReplicatorWorkerData = {
+        inputRingMemory, consumerIndex: INPUT_CONSUMER_REPLICATOR, metricsMemory, firstSequence,
+        waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, dataDir: opts.dataDir, options: opts.replicator.options,
+      };
+      const replicator = await startWorker('replicator', opts.replicator.entry, replicatorData);
+      workers.push({ role: 'replicator', worker: replicator.worker });
+    }
   } catch (error) {
-    await logic.worker.terminate();
+    await Promise.all(workers.map((w) => w.worker.terminate()));
     throw error;
   }
-  return new RunningEngine(opts, metrics, ready, inputRingMemory, outputRingMemory, logic.worker, journaler.worker);
+  return new RunningEngine(opts, metrics, ready, inputRingMemory, outputRingMemory, workers);
 }
 
 class RunningEngine implements Engine {
@@ -167,6 +183,10 @@ class RunningEngine implements Engine {
   private readonly results: BatchConsumer;
   private readonly durableIndex: number;
   private readonly appliedIndex: number;
+  /** Word of the replicator's sequence, or -1 without replication. */
+  private readonly replicatedIndex: number;
+  /** Results wait for the replicator too (synchronous replication). */
+  private readonly gateOnReplicated: boolean;
   private outputArmed = false;
   private durableArmed = false;
   private draining = false;
@@ -185,8 +205,7 @@ class RunningEngine implements Engine {
     ready: Extract<WorkerReport, { type: 'ready' }>,
     inputRingMemory: SharedArrayBuffer,
     outputRingMemory: SharedArrayBuffer,
-    private readonly logicWorker: Worker,
-    private readonly journalerWorker: Worker,
+    private readonly workers: readonly EngineWorker[],
   ) {
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
@@ -199,6 +218,8 @@ class RunningEngine implements Engine {
     });
     this.durableIndex = this.inputRing.consumers[INPUT_CONSUMER_JOURNALER].valueIndex;
     this.appliedIndex = this.inputRing.consumers[INPUT_CONSUMER_LOGIC].valueIndex;
+    this.replicatedIndex = opts.replicator === null ? -1 : this.inputRing.consumers[INPUT_CONSUMER_REPLICATOR].valueIndex;
+    this.gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     this.input = this.createPublisher();
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -212,8 +233,7 @@ class RunningEngine implements Engine {
       }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
-    this.watch(logicWorker, 'logic');
-    this.watch(journalerWorker, 'journaler');
+    for (const w of workers) this.watch(w.worker, w.role);
     this.drain();
   }
 
@@ -229,7 +249,7 @@ class RunningEngine implements Engine {
       published,
       applied: widen(published, Atomics.load(words, this.appliedIndex)),
       durable: widen(published, Atomics.load(words, this.durableIndex)),
-      replicated: -1,
+      replicated: this.replicatedIndex < 0 ? -1 : widen(published, Atomics.load(words, this.replicatedIndex)),
       released: this.results.nextSequence - 1,
     };
   }
@@ -322,11 +342,22 @@ class RunningEngine implements Engine {
           break;
         }
         const released = this.results.nextSequence - 1;
-        const durableObserved = Atomics.load(words, this.durableIndex);
-        const durable = widen(released, durableObserved);
-        const count = Math.min(available, durable - released);
+        // The release gate: durable, and replicated too with synchronous replication.
+        let gateIndex = this.durableIndex;
+        let gateObserved = Atomics.load(words, gateIndex);
+        let gate = widen(released, gateObserved);
+        if (this.gateOnReplicated) {
+          const replicatedObserved = Atomics.load(words, this.replicatedIndex);
+          const replicated = widen(released, replicatedObserved);
+          if (replicated < gate) {
+            gate = replicated;
+            gateIndex = this.replicatedIndex;
+            gateObserved = replicatedObserved;
+          }
+        }
+        const count = Math.min(available, gate - released);
         if (count <= 0) {
-          this.armDurable(durableObserved);
+          this.armGate(gateIndex, gateObserved);
           break;
         }
         for (let i = 0; i < count; i++) listener(buffer, out.slotBase(released + 1 + i));
@@ -351,10 +382,10 @@ class RunningEngine implements Engine {
     });
   }
 
-  private armDurable(observed: number): void {
+  private armGate(index: number, observed: number): void {
     if (this.durableArmed) return;
     this.durableArmed = true;
-    this.arm(this.inputRing.words, this.durableIndex, observed, () => {
+    this.arm(this.inputRing.words, index, observed, () => {
       this.durableArmed = false;
       this.metricsView[DURABLE_WAKEUPS]++;
     });
@@ -377,7 +408,7 @@ class RunningEngine implements Engine {
   private onSnapshot(report: Extract<WorkerReport, { type: 'snapshot' }>): void {
     this.pendingSnapshots.push(report);
     this.writeDurableSnapshots();
-    if (this.pendingSnapshots.length > 0) this.armDurable(Atomics.load(this.inputRing.words, this.durableIndex));
+    if (this.pendingSnapshots.length > 0) this.armGate(this.durableIndex, Atomics.load(this.inputRing.words, this.durableIndex));
   }
 
   /** A snapshot is written only once its sequence is durable, so it never holds unacknowledged state. */
@@ -421,7 +452,7 @@ class RunningEngine implements Engine {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.gcObserver.disconnect();
-    void Promise.all([this.logicWorker.terminate(), this.journalerWorker.terminate()]).finally(() => {
+    void Promise.all(this.workers.map((w) => w.worker.terminate())).finally(() => {
       this.rejectDone(error);
       this.drainedWaiter?.();
       this.opts.onFatal(error);
@@ -430,7 +461,7 @@ class RunningEngine implements Engine {
 
   private checkDrained(): void {
     if (this.drainedWaiter === null) return;
-    const done = this.stoppedWorkers.size === 2 && this.results.nextSequence - 1 === this.producer.lastPublished;
+    const done = this.stoppedWorkers.size === this.workers.length && this.results.nextSequence - 1 === this.producer.lastPublished;
     if (done) this.drainedWaiter();
   }
 
@@ -451,7 +482,7 @@ class RunningEngine implements Engine {
     await Promise.all(this.snapshotWrites);
     this.state = 'stopped';
     this.gcObserver.disconnect();
-    await Promise.all([this.logicWorker.terminate(), this.journalerWorker.terminate()]);
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.resolveDone();
   }
 }

@@ -34,6 +34,8 @@ describe('validateEngineOptions', () => {
     [{ journal: { durability: 'sometimes' as never } }, /journal option durability must be one of fsync, batch, none; got sometimes/],
     [{ stateMachineModule: './x.ts' as never }, /engine option stateMachineModule must be a URL/],
     [{ ringSize: 4 }, /unknown engine option ringSize/],
+    [{ replicator: { entry: new URL('file:///r.ts'), mode: 'eventually' as never } }, /engine option replicator.mode must be sync or async; got eventually/],
+    [{ replicator: { entry: 'r.ts' as never } }, /engine option replicator.entry must be a URL/],
   ])('rejects %o naming the option and its range', (override, message) => {
     expect(() => validateEngineOptions({ ...base, ...override } as EngineOptions)).toThrow(message);
   });

@@ -39,6 +39,19 @@ export interface EngineOptions {
   readonly recoveryModule?: URL | null;
   /** Journaler worker entry. Default journal/journaler_worker.ts (tests swap it). */
   readonly journalerEntry?: URL;
+  /**
+   * Replication: a third parallel consumer of the input ring (ReplicatorWorkerData). With mode 'sync'
+   * (default) a result is released only once replicated as well as durable. Default: none.
+   */
+  readonly replicator?: ReplicatorOptions | null;
+}
+
+export interface ReplicatorOptions {
+  /** The replicator worker entry. */
+  readonly entry: URL;
+  readonly mode?: 'sync' | 'async';
+  /** Passed through to the worker untouched (follower address, epoch...): the replicator validates it. */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 export interface ResolvedEngineOptions {
@@ -57,6 +70,7 @@ export interface ResolvedEngineOptions {
   readonly stateMachineModule: URL;
   readonly recoveryModule: URL | null;
   readonly journalerEntry: URL;
+  readonly replicator: { readonly entry: URL; readonly mode: 'sync' | 'async'; readonly options: Readonly<Record<string, unknown>> } | null;
 }
 
 export const DEFAULT_RING_CAPACITY = 16384;
@@ -72,7 +86,7 @@ export const DEFAULT_SNAPSHOTS_KEPT = 2;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
   'snapshotEveryCommands', 'snapshotsKept', 'repair', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
-  'journalerEntry',
+  'journalerEntry', 'replicator',
 ]);
 
 function integer(name: string, value: unknown, min: number, max: number): number {
@@ -129,6 +143,14 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
       throw new TypeError(`engine option ${name} must be a function`);
     }
   }
+  let replicator: ResolvedEngineOptions['replicator'] = null;
+  if (options.replicator !== undefined && options.replicator !== null) {
+    const r = options.replicator;
+    const mode = r.mode ?? 'sync';
+    if (mode !== 'sync' && mode !== 'async') throw new RangeError(`engine option replicator.mode must be sync or async; got ${String(mode)}`);
+    if (!(r.entry instanceof URL)) throw new TypeError(`engine option replicator.entry must be a URL; got ${String(r.entry)}`);
+    replicator = { entry: r.entry, mode, options: r.options ?? {} };
+  }
   const recoveryModule = options.recoveryModule === null ? null
     : url('recoveryModule', options.recoveryModule, new URL('../replay/recovery.ts', import.meta.url));
   return {
@@ -147,5 +169,6 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     stateMachineModule: url('stateMachineModule', options.stateMachineModule, new URL('./logic/state_machine.ts', import.meta.url)),
     recoveryModule,
     journalerEntry: url('journalerEntry', options.journalerEntry, new URL('../journal/journaler_worker.ts', import.meta.url)),
+    replicator,
   };
 }

@@ -38,6 +38,23 @@ export interface JournalerWorkerData {
   readonly journal: JournalOptions;
 }
 
+/**
+ * Replicator contract: the same as the journaler's (attach, consume from consumerIndex, post ready,
+ * drain on HALTED, post stopped, throw on failure), except that it releases a batch once the follower
+ * acknowledged it: its consumer sequence IS the replicated sequence. `options` comes untouched from
+ * EngineOptions.replicator.options.
+ */
+export interface ReplicatorWorkerData {
+  readonly inputRingMemory: SharedArrayBuffer;
+  readonly consumerIndex: number;
+  readonly metricsMemory: SharedArrayBuffer;
+  readonly firstSequence: number;
+  readonly waitStrategy: WaitStrategyName;
+  readonly batchMax: number;
+  readonly dataDir: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
 export interface LogicWorkerData {
   readonly dataDir: string;
   readonly repair: boolean;

@@ -131,6 +131,28 @@ describe('engine lifecycle with stand-in workers', () => {
     expect(received.map((r) => r.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('with synchronous replication, a result also waits for the replicator (third parallel consumer)', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated';
+    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+    cleanups.push(() => gate.close());
+    const engine = track(await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, replicator: { entry: TEST_JOURNALER, mode: 'sync' },
+    })));
+    const received = collectResults(engine);
+    for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
+    await until(() => engine.sequences().durable === 4, 'the real journaler made all five durable');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.length).toBe(0); // durable, not replicated
+    expect(engine.sequences().replicated).toBe(-1);
+    gate.postMessage(1);
+    await until(() => received.length === 2, 'results up to the replicated sequence 1');
+    expect(engine.sequences()).toMatchObject({ replicated: 1, released: 1, durable: 4 });
+    gate.postMessage(4);
+    await until(() => received.length === 5, 'the rest once replicated');
+  });
+
   it('a logic worker that throws takes the engine down with its message', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
