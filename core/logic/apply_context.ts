@@ -8,8 +8,11 @@ import { RES_HEADER_BYTES } from '../../codec/records/result_descriptor.ts';
 export class ApplyContext {
   principal = 0;
   admin = false;
-  sequence = 0;
-  timestampUs = 0;
+  /**
+   * [0] the command's sequence, [1] its timestampUs. Kept in a Float64Array, not fields or arguments:
+   * both exceed the small-integer range, and V8 boxes such values when they cross a call.
+   */
+  readonly numbers = new Float64Array(2);
   /** Total result record bytes (header + body) the handler wrote; header-only by default. */
   resultBytes = RES_HEADER_BYTES;
   /** Checkout leg that failed, -1 = none. */
@@ -17,11 +20,10 @@ export class ApplyContext {
   /** Extra result flags (RESULT_FLAG_*) the handler wants set. */
   resultFlags = 0;
 
-  reset(principal: number, admin: boolean, sequence: number, timestampUs: number): void {
+  /** Starts a command; the caller fills `numbers` from the record. */
+  reset(principal: number, admin: boolean): void {
     this.principal = principal;
     this.admin = admin;
-    this.sequence = sequence;
-    this.timestampUs = timestampUs;
     this.resultBytes = RES_HEADER_BYTES;
     this.failedLeg = -1;
     this.resultFlags = 0;
@@ -33,5 +35,14 @@ export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 /** True for an integer in 1..2^53-1 (rejects NaN, fractions, zero and negatives without allocating). */
 export function isPositiveExact(x: number): boolean {
+  return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
+}
+
+/**
+ * isPositiveExact(src[at]): the value is read inside, so a large amount is never passed as an argument
+ * (a float64 argument outside the small-integer range is boxed, i.e. allocates, when V8 does not inline).
+ */
+export function positiveAt(src: Float64Array, at: number): boolean {
+  const x = src[at];
   return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
 }

@@ -15,10 +15,10 @@
  *   · the buyer's available balance covers the total (INSUFFICIENT_FUNDS, leg -1)
  * Each merchant is paid for its own legs; stock, sold and seat holders change as BUY / BOOK_SEATS would.
  */
-import { Checkout as C } from '../../codec/records/command_descriptor.ts';
+import { CMD_LENGTH_OFFSET, Checkout as C } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, isPositiveExact } from './apply_context.ts';
+import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Inventory } from './inventory.ts';
 import type { Ledger } from './ledger.ts';
@@ -29,8 +29,8 @@ export class CheckoutProcessor {
   private readonly itemsSeen: StampSet;
   /** Quantity of each item taken by earlier lines of the current checkout (valid where itemsSeen). */
   private readonly itemWant: Float64Array;
-  /** Scratch: the total charged by the last successful checkout. */
-  lastTotal = 0;
+  /** Scratch [0]: the total charged by the last successful checkout. */
+  readonly lastTotal = new Float64Array(1);
 
   constructor(
     private readonly ledger: Ledger,
@@ -42,11 +42,12 @@ export class CheckoutProcessor {
     this.itemWant = new Float64Array(maxItems);
   }
 
-  checkout(cmd: RecordBuffer, b: number, recordBytes: number, ctx: ApplyContext): number {
+  checkout(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const recordBytes = cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2];
     const ledger = this.ledger;
     const inventory = this.inventory;
     const f = cmd.f64;
-    const buyer = ledger.account(f[(b + C.BUYER_ACCOUNT_ID) >>> 3]);
+    const buyer = ledger.accountAt(f, (b + C.BUYER_ACCOUNT_ID) >>> 3);
     if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
     const lineCount = cmd.u32[(b + C.LINE_COUNT_U32) >>> 2];
@@ -65,10 +66,10 @@ export class CheckoutProcessor {
     for (let i = 0; i < lineCount; i++) {
       ctx.failedLeg = i;
       const line = b + C.LINES + C.LINE_BYTES * i;
-      const item = inventory.item(f[(line + C.LINE_ITEM_ID) >>> 3]);
+      const item = inventory.itemAt(f, (line + C.LINE_ITEM_ID) >>> 3);
       if (item === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
+      if (!positiveAt(f, (line + C.LINE_QUANTITY) >>> 3)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
       const quantity = f[(line + C.LINE_QUANTITY) >>> 3];
-      if (!isPositiveExact(quantity)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
       if (asset === -1) asset = inventory.priceAsset[item];
       else if (inventory.priceAsset[item] !== asset) return ResultCode.CHECKOUT_MIXED_ASSETS;
       const taken = (seen.add(item) ? want[item] : 0) + quantity;
@@ -82,7 +83,7 @@ export class CheckoutProcessor {
     const firstSeat = (b + seatsAt) >>> 2;
     if (seatCount > 0) {
       ctx.failedLeg = lineCount;
-      ev = seats.event(f[(b + C.EVENT_ID) >>> 3]);
+      ev = seats.eventAt(f, (b + C.EVENT_ID) >>> 3);
       if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
       if (asset === -1) asset = seats.priceAsset[ev];
       else if (seats.priceAsset[ev] !== asset) return ResultCode.CHECKOUT_MIXED_ASSETS;
@@ -101,7 +102,7 @@ export class CheckoutProcessor {
     // Every rule passed: apply all legs.
     for (let i = 0; i < lineCount; i++) {
       const line = b + C.LINES + C.LINE_BYTES * i;
-      const item = inventory.item(f[(line + C.LINE_ITEM_ID) >>> 3]);
+      const item = inventory.itemAt(f, (line + C.LINE_ITEM_ID) >>> 3);
       const quantity = f[(line + C.LINE_QUANTITY) >>> 3];
       inventory.stock[item] -= quantity;
       inventory.sold[item] += quantity;
@@ -112,7 +113,7 @@ export class CheckoutProcessor {
       ledger.available[seats.merchantCell[ev]] += seats.seatPrice[ev] * seatCount;
     }
     ledger.available[cell] -= total;
-    this.lastTotal = total;
+    this.lastTotal[0] = total;
     return ResultCode.OK;
   }
 }

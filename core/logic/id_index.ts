@@ -5,6 +5,10 @@
  * empty bucket. The table has at least twice as many buckets as entries, a power of two, so probes
  * stay short and a probe loop is bounded by the bucket count.
  *
+ * Keys are passed by location (`src[at]`), not by value: a float64 beyond the small-integer range
+ * passed as an argument to a call V8 does not inline is boxed into a new heap number, i.e. one
+ * allocation per lookup. Reading the key inside keeps lookups allocation-free for any id.
+ *
  * Allocation-free after construction; deterministic (the layout depends only on the insert/remove
  * sequence).
  */
@@ -18,6 +22,8 @@ export class IdIndex {
   private readonly values: Int32Array;
   private readonly mask: number;
   private readonly counter: Int32Array;
+  /** For the by-value convenience methods (tests, start-up, small keys). */
+  private readonly scratch = new Float64Array(1);
   readonly maxEntries: number;
 
   constructor(arena: StateArena, name: string, maxEntries: number) {
@@ -36,27 +42,32 @@ export class IdIndex {
     return this.counter[0];
   }
 
-  get(key: number, tag: number): number {
+  /** The value stored under (src[at], tag), or INDEX_NOT_FOUND. */
+  getAt(src: Float64Array, at: number, tag: number): number {
     const keys = this.keys;
-    let b = bucketOf(key, tag) & this.mask;
-    for (let probes = 0; probes <= this.mask; probes++) {
+    const mask = this.mask;
+    const key = src[at];
+    let b = bucketAt(src, at, tag) & mask;
+    for (let probes = 0; probes <= mask; probes++) {
       const k = keys[b];
       if (k === 0) return INDEX_NOT_FOUND;
       if (k === key && this.tags[b] === tag) return this.values[b];
-      b = (b + 1) & this.mask;
+      b = (b + 1) & mask;
     }
     return INDEX_NOT_FOUND;
   }
 
-  /** Inserts a key that is not present. Returns false when maxEntries are already stored. */
-  insert(key: number, tag: number, value: number): boolean {
+  /** Inserts (src[at], tag), which must not be present. Returns false when maxEntries are already stored. */
+  insertAt(src: Float64Array, at: number, tag: number, value: number): boolean {
+    const key = src[at];
     if (key === 0) throw new Error('IdIndex: key 0 is reserved for empty buckets');
     if (this.counter[0] >= this.maxEntries) return false;
     const keys = this.keys;
-    let b = bucketOf(key, tag) & this.mask;
+    const mask = this.mask;
+    let b = bucketAt(src, at, tag) & mask;
     while (keys[b] !== 0) {
       if (keys[b] === key && this.tags[b] === tag) throw new Error(`IdIndex: key ${key}/${tag} inserted twice`);
-      b = (b + 1) & this.mask;
+      b = (b + 1) & mask;
     }
     keys[b] = key;
     this.tags[b] = tag;
@@ -65,13 +76,14 @@ export class IdIndex {
     return true;
   }
 
-  /** Removes a key; returns its value or INDEX_NOT_FOUND. */
-  remove(key: number, tag: number): number {
+  /** Removes (src[at], tag); returns its value or INDEX_NOT_FOUND. */
+  removeAt(src: Float64Array, at: number, tag: number): number {
     const keys = this.keys;
     const tags = this.tags;
     const values = this.values;
     const mask = this.mask;
-    let b = bucketOf(key, tag) & mask;
+    const key = src[at];
+    let b = bucketAt(src, at, tag) & mask;
     for (let probes = 0; ; probes++) {
       if (probes > mask || keys[b] === 0) return INDEX_NOT_FOUND;
       if (keys[b] === key && tags[b] === tag) break;
@@ -82,11 +94,9 @@ export class IdIndex {
     let hole = b;
     let next = (b + 1) & mask;
     while (keys[next] !== 0) {
-      const home = bucketOf(keys[next], tags[next]) & mask;
-      // The entry at `next` may move to `hole` if its home is not cyclically within (hole, next].
-      const distNext = (next - home) & mask;
-      const distHole = (hole - home) & mask;
-      if (distHole < distNext) {
+      const home = bucketAt(keys, next, tags[next]) & mask;
+      // The entry at `next` may move to `hole` if `hole` lies on its probe path (home ... next).
+      if (((hole - home) & mask) < ((next - home) & mask)) {
         keys[hole] = keys[next];
         tags[hole] = tags[next];
         values[hole] = values[next];
@@ -100,13 +110,30 @@ export class IdIndex {
     this.counter[0]--;
     return removed;
   }
+
+  /** By-value lookup: fine for keys that fit a small integer (indices + 1) and off the hot path. */
+  get(key: number, tag: number): number {
+    this.scratch[0] = key;
+    return this.getAt(this.scratch, 0, tag);
+  }
+
+  insert(key: number, tag: number, value: number): boolean {
+    this.scratch[0] = key;
+    return this.insertAt(this.scratch, 0, tag, value);
+  }
+
+  remove(key: number, tag: number): number {
+    this.scratch[0] = key;
+    return this.removeAt(this.scratch, 0, tag);
+  }
 }
 
 /**
- * The home bucket before masking. The result keeps 30 bits so it is always a small integer (Smi):
- * a wider return value would be boxed into a heap number on every call, i.e. allocate per lookup.
+ * The home bucket of (src[at], tag) before masking. The result keeps 30 bits so it is always a small
+ * integer (Smi): a wider return value would be boxed into a heap number on every call.
  */
-function bucketOf(key: number, tag: number): number {
+function bucketAt(src: Float64Array, at: number, tag: number): number {
+  const key = src[at];
   const lo = key >>> 0;
   const hi = (key / 4294967296) >>> 0;
   let h = Math.imul(lo ^ Math.imul(tag, 0x27d4eb2f), 0x9e3779b1);

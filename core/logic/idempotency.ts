@@ -8,6 +8,9 @@
  * A stored result keeps at most STORED_RESULT_BYTES: an order result listing more fills than fit is
  * stored with fewer fills listed and RESULT_FLAG_FILLS_TRUNCATED (fillCount stays the total).
  */
+import {
+  CMD_CORRELATION_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
+} from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   OrderResult, RES_CORRELATION_ID_OFFSET, RES_FLAGS_OFFSET, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
@@ -44,36 +47,36 @@ export class Idempotency {
     this.index = new IdIndex(arena, 'idempotency.index', window);
   }
 
-  /** Slot of the stored result for (principal, id), or -1. */
-  find(principal: number, idempotencyId: number): number {
-    return this.index.get(idempotencyId, principal);
+  /** Slot of the stored result for (principal, src[at]), or -1. */
+  findAt(principal: number, src: Float64Array, at: number): number {
+    return this.index.getAt(src, at, principal);
   }
 
   /**
    * Writes the stored result of `slot` at outBase as the answer to the command now being applied,
    * patching the header fields that belong to the new command; returns its length.
    */
-  replay(slot: number, out: RecordBuffer, outBase: number, sequence: number, sessionId: number, correlationId: number): number {
+  replay(slot: number, cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number): number {
     const o = outBase >>> 3;
     const s = slot * STORED_RESULT_WORDS;
     const f64 = out.f64;
     for (let i = 0; i < STORED_RESULT_WORDS; i++) f64[o + i] = this.results[s + i];
     const length = out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2];
-    f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = sequence;
-    out.u32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = sessionId;
-    f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = correlationId;
+    f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = cmd.f64[(cmdBase + CMD_SEQUENCE_OFFSET) >>> 3];
+    out.u32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2];
+    f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = cmd.f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3];
     out.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] |= RESULT_FLAG_DUPLICATE;
     return length;
   }
 
-  /** Remembers the result record at outBase (already complete) as the first result of (principal, id). */
-  remember(principal: number, idempotencyId: number, out: RecordBuffer, outBase: number): void {
+  /** Remembers the result record at outBase (already complete) as the first result of (principal, src[at]). */
+  remember(principal: number, src: Float64Array, at: number, out: RecordBuffer, outBase: number): void {
     const total = this.counter[0];
-    const slot = total % this.window;
-    if (this.ids[slot] !== 0) this.index.remove(this.ids[slot], this.principals[slot]);
-    this.ids[slot] = idempotencyId;
+    const slot = (total % this.window) | 0;
+    if (this.ids[slot] !== 0) this.index.removeAt(this.ids, slot, this.principals[slot]);
+    this.ids[slot] = src[at];
     this.principals[slot] = principal;
-    if (!this.index.insert(idempotencyId, principal, slot)) throw new Error('idempotency index full: ring and index disagree');
+    if (!this.index.insertAt(src, at, principal, slot)) throw new Error('idempotency index full: ring and index disagree');
     const s = slot * STORED_RESULT_WORDS;
     const o = outBase >>> 3;
     const f64 = out.f64;

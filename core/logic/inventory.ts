@@ -15,8 +15,10 @@
  *   GET_ITEM    item (anyone may look)
  * The merchant's balance cell is created with the item, so a sale never needs a new cell.
  */
+import { Buy, CreateItem, GetItem, Restock } from '../../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, isPositiveExact, MAX_EXACT } from './apply_context.ts';
+import { type ApplyContext, MAX_EXACT, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -34,9 +36,9 @@ export class Inventory {
   private readonly index: IdIndex;
   private readonly ledger: Ledger;
   readonly capacity: number;
-  /** Scratch: item slot and price charged by the last successful command. */
+  /** Scratch: item slot of the last successful command, and [0] the price it charged. */
   lastItem = -1;
-  lastTotal = 0;
+  readonly lastTotal = new Float64Array(1);
 
   constructor(arena: StateArena, ledger: Ledger, maxItems: number) {
     this.ledger = ledger;
@@ -57,64 +59,82 @@ export class Inventory {
     return this.counts[0];
   }
 
+  /** By-value lookup for tests and tools. */
   item(itemId: number): number {
     return itemId === 0 ? INDEX_NOT_FOUND : this.index.get(itemId, 0);
   }
 
-  create(itemId: number, merchantId: number, priceAssetId: number, unitPrice: number, stock: number, ctx: ApplyContext): number {
+  /** The item whose id is src[at], or -1. */
+  itemAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.index.getAt(src, at, 0);
+  }
+
+  create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
-    if (itemId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (this.index.get(itemId, 0) !== INDEX_NOT_FOUND) return ResultCode.ITEM_EXISTS;
-    const merchant = ledger.account(merchantId);
+    const f = cmd.f64;
+    const idAt = (b + CreateItem.ITEM_ID) >>> 3;
+    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.ITEM_EXISTS;
+    const merchant = ledger.accountAt(f, (b + CreateItem.MERCHANT_ACCOUNT_ID) >>> 3);
     if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
-    const asset = ledger.asset(priceAssetId);
+    const asset = ledger.assetAt(f, (b + CreateItem.PRICE_ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!isPositiveExact(unitPrice)) return ResultCode.PRICE_MUST_BE_POSITIVE;
-    if (stock !== 0 && !isPositiveExact(stock)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+    const priceAt = (b + CreateItem.UNIT_PRICE) >>> 3;
+    if (!positiveAt(f, priceAt)) return ResultCode.PRICE_MUST_BE_POSITIVE;
+    const stockAt = (b + CreateItem.STOCK) >>> 3;
+    if (f[stockAt] !== 0 && !positiveAt(f, stockAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.ITEMS_FULL;
     const cell = ledger.ensureCell(merchant, asset);
     if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insert(itemId, 0, slot);
-    this.ids[slot] = itemId;
+    this.index.insertAt(f, idAt, 0, slot);
+    this.ids[slot] = f[idAt];
     this.merchantAccount[slot] = merchant;
     this.merchantCell[slot] = cell;
     this.priceAsset[slot] = asset;
-    this.unitPrice[slot] = unitPrice;
-    this.stock[slot] = stock;
+    this.unitPrice[slot] = f[priceAt];
+    this.stock[slot] = f[stockAt];
     this.sold[slot] = 0;
-    this.supplied[slot] = stock;
+    this.supplied[slot] = f[stockAt];
     this.counts[0] = slot + 1;
     this.lastItem = slot;
-    this.lastTotal = 0;
+    this.lastTotal[0] = 0;
     return ResultCode.OK;
   }
 
-  restock(itemId: number, quantity: number, ctx: ApplyContext): number {
-    const slot = this.item(itemId);
+  restock(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const slot = this.itemAt(f, (b + Restock.ITEM_ID) >>> 3);
     if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
     if (!this.ledger.mayAct(this.merchantAccount[slot], ctx)) return ResultCode.NOT_OWNER;
-    if (!isPositiveExact(quantity)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+    const quantityAt = (b + Restock.QUANTITY) >>> 3;
+    if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+    const quantity = f[quantityAt];
     if (this.supplied[slot] + quantity > MAX_EXACT) return ResultCode.INTEGER_OUT_OF_RANGE;
     this.stock[slot] += quantity;
     this.supplied[slot] += quantity;
     this.lastItem = slot;
-    this.lastTotal = 0;
+    this.lastTotal[0] = 0;
     return ResultCode.OK;
   }
 
-  buy(itemId: number, buyerId: number, quantity: number, maxUnitPrice: number, ctx: ApplyContext): number {
+  buy(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
-    const slot = this.item(itemId);
+    const f = cmd.f64;
+    const slot = this.itemAt(f, (b + Buy.ITEM_ID) >>> 3);
     if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
-    const buyer = ledger.account(buyerId);
+    const buyer = ledger.accountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3);
     if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
-    if (!isPositiveExact(quantity)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
-    if (maxUnitPrice !== 0 && !isPositiveExact(maxUnitPrice)) return ResultCode.PRICE_MUST_BE_POSITIVE;
+    const quantityAt = (b + Buy.QUANTITY) >>> 3;
+    if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+    const maxAt = (b + Buy.MAX_UNIT_PRICE) >>> 3;
+    const maxUnitPrice = f[maxAt];
+    if (maxUnitPrice !== 0 && !positiveAt(f, maxAt)) return ResultCode.PRICE_MUST_BE_POSITIVE;
     const unitPrice = this.unitPrice[slot];
     if (maxUnitPrice !== 0 && unitPrice > maxUnitPrice) return ResultCode.PRICE_ABOVE_LIMIT;
+    const quantity = f[quantityAt];
     if (this.stock[slot] < quantity) return ResultCode.INSUFFICIENT_STOCK;
     const total = unitPrice * quantity;
     const cell = ledger.cell(buyer, this.priceAsset[slot]);
@@ -125,15 +145,15 @@ export class Inventory {
     this.stock[slot] -= quantity;
     this.sold[slot] += quantity;
     this.lastItem = slot;
-    this.lastTotal = total;
+    this.lastTotal[0] = total;
     return ResultCode.OK;
   }
 
-  get(itemId: number): number {
-    const slot = this.item(itemId);
+  get(cmd: RecordBuffer, b: number): number {
+    const slot = this.itemAt(cmd.f64, (b + GetItem.ITEM_ID) >>> 3);
     if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
     this.lastItem = slot;
-    this.lastTotal = 0;
+    this.lastTotal[0] = 0;
     return ResultCode.OK;
   }
 }

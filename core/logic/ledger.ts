@@ -18,11 +18,13 @@
  *   GET_BALANCE    account · asset · caller owns the account (NOT_OWNER)
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
+import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import type { ApplyContext } from './apply_context.ts';
-import { isPositiveExact, MAX_EXACT } from './apply_context.ts';
+import { MAX_EXACT, positiveAt } from './apply_context.ts';
 
 export class Ledger {
   readonly assetIds: Float64Array;
@@ -72,12 +74,23 @@ export class Ledger {
     return this.counts[2];
   }
 
+  /** By-value lookups for tests and tools (not the hot path: see accountAt). */
   asset(assetId: number): number {
     return assetId === 0 ? INDEX_NOT_FOUND : this.assetIndex.get(assetId, 0);
   }
 
   account(accountId: number): number {
     return accountId === 0 ? INDEX_NOT_FOUND : this.accountIndex.get(accountId, 0);
+  }
+
+  /** The asset whose id is src[at], or -1. */
+  assetAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.assetIndex.getAt(src, at, 0);
+  }
+
+  /** The account whose id is src[at], or -1. */
+  accountAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.accountIndex.getAt(src, at, 0);
   }
 
   /** The cell of (account, asset) or -1 when the account never held the asset. */
@@ -105,42 +118,58 @@ export class Ledger {
     return ctx.admin || this.accountOwner[accountIdx] === ctx.principal;
   }
 
-  createAsset(assetId: number): number {
-    if (assetId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (this.assetIndex.get(assetId, 0) !== INDEX_NOT_FOUND) return ResultCode.ASSET_EXISTS;
+  createAsset(cmd: RecordBuffer, b: number): number {
+    const f = cmd.f64;
+    const at = (b + CreateAsset.ASSET_ID) >>> 3;
+    if (f[at] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.assetIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ASSET_EXISTS;
     const idx = this.counts[0];
     if (idx >= this.maxAssets) return ResultCode.ASSETS_FULL;
-    this.assetIndex.insert(assetId, 0, idx);
-    this.assetIds[idx] = assetId;
+    this.assetIndex.insertAt(f, at, 0, idx);
+    this.assetIds[idx] = f[at];
     this.assetSupply[idx] = 0;
     this.counts[0] = idx + 1;
     return ResultCode.OK;
   }
 
-  createAccount(accountId: number, ownerField: number, ctx: ApplyContext): number {
-    if (accountId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+  createAccount(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const at = (b + CreateAccount.ACCOUNT_ID) >>> 3;
+    if (f[at] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    const ownerField = f[(b + CreateAccount.OWNER_PRINCIPAL_ID) >>> 3];
     if (!(ownerField >= 0 && ownerField <= 0xffffffff && Math.floor(ownerField) === ownerField)) {
       return ResultCode.INVALID_FIELD_VALUE;
     }
     const owner = ownerField === 0 ? ctx.principal : ownerField;
     if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
-    if (this.accountIndex.get(accountId, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    if (this.accountIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
     const idx = this.counts[1];
     if (idx >= this.maxAccounts) return ResultCode.ACCOUNTS_FULL;
-    this.accountIndex.insert(accountId, 0, idx);
-    this.accountIds[idx] = accountId;
+    this.accountIndex.insertAt(f, at, 0, idx);
+    this.accountIds[idx] = f[at];
     this.accountOwner[idx] = owner;
     this.counts[1] = idx + 1;
     return ResultCode.OK;
   }
 
-  /** On OK, `lastCell` is the cell credited. */
-  deposit(accountId: number, assetId: number, amount: number): number {
-    const account = this.account(accountId);
+  /** DEPOSIT and WITHDRAW (same layout). On OK, `lastCell` is the cell changed. */
+  depositOrWithdraw(cmd: RecordBuffer, b: number, withdraw: boolean): number {
+    const f = cmd.f64;
+    const account = this.accountAt(f, (b + Deposit.ACCOUNT_ID) >>> 3);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = this.asset(assetId);
+    const asset = this.assetAt(f, (b + Deposit.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amountAt = (b + Deposit.AMOUNT) >>> 3;
+    if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amount = f[amountAt];
+    if (withdraw) {
+      const cell = this.cell(account, asset);
+      if (cell === INDEX_NOT_FOUND || this.available[cell] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+      this.available[cell] -= amount;
+      this.assetSupply[asset] -= amount;
+      this.lastCell = cell;
+      return ResultCode.OK;
+    }
     if (this.assetSupply[asset] + amount > MAX_EXACT) return ResultCode.BALANCE_OVERFLOW;
     const cell = this.ensureCell(account, asset);
     if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
@@ -150,31 +179,20 @@ export class Ledger {
     return ResultCode.OK;
   }
 
-  withdraw(accountId: number, assetId: number, amount: number): number {
-    const account = this.account(accountId);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = this.asset(assetId);
-    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
-    const cell = this.cell(account, asset);
-    if (cell === INDEX_NOT_FOUND || this.available[cell] < amount) return ResultCode.INSUFFICIENT_FUNDS;
-    this.available[cell] -= amount;
-    this.assetSupply[asset] -= amount;
-    this.lastCell = cell;
-    return ResultCode.OK;
-  }
-
   /** On OK, `lastCell` is the source cell. */
-  transfer(fromId: number, toId: number, assetId: number, amount: number, ctx: ApplyContext): number {
-    const from = this.account(fromId);
+  transfer(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const from = this.accountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const to = this.account(toId);
+    const to = this.accountAt(f, (b + Transfer.TO_ACCOUNT_ID) >>> 3);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = this.asset(assetId);
+    const asset = this.assetAt(f, (b + Transfer.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (!this.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
     if (from === to) return ResultCode.SAME_ACCOUNT;
-    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amountAt = (b + Transfer.AMOUNT) >>> 3;
+    if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amount = f[amountAt];
     const src = this.cell(from, asset);
     if (src === INDEX_NOT_FOUND || this.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
     const dst = this.ensureCell(to, asset);
@@ -186,10 +204,11 @@ export class Ledger {
   }
 
   /** On OK, `lastCell` is the cell or -1 when the account never held the asset (balance 0/0). */
-  getBalance(accountId: number, assetId: number, ctx: ApplyContext): number {
-    const account = this.account(accountId);
+  getBalance(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const account = this.accountAt(f, (b + GetBalance.ACCOUNT_ID) >>> 3);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = this.asset(assetId);
+    const asset = this.assetAt(f, (b + GetBalance.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (!this.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     this.lastCell = this.cell(account, asset);

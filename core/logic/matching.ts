@@ -37,15 +37,21 @@
  *                 (INVALID_FIELD_VALUE)
  * Capacity checks are conservative: a GTC order is refused when it could not rest, even if it would
  * have filled completely.
+ *
+ * Prices, quantities and ids are float64 values that may exceed the small-integer range; they are
+ * never passed as arguments or returned between methods (V8 boxes such a value per call when it does
+ * not inline). They travel in the `r` register array instead.
  */
-import { OrderType, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
+import {
+  AmendOrder, CancelOrder, CreateSymbol, GetDepth, GetOrder, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
+} from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   CancelResult, DepthResult, MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderInfoResult, OrderResult, OrderStatus,
   RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, isPositiveExact } from './apply_context.ts';
+import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
 import { NONE, type OrderBook } from './order_book.ts';
@@ -53,43 +59,72 @@ import { NONE, type OrderBook } from './order_book.ts';
 const BUY = Side.BUY;
 const SELL = Side.SELL;
 
+// Registers (indices into Matching.r).
+/** Limit price of the taker, or -1 for a market order. */
+const R_LIMIT = 0;
+/** Quantity the taker wants. */
+const R_QUANTITY = 1;
+/** Quantity filled by the last match. */
+const R_FILLED = 2;
+/** A market buy's quote budget for a FOK check, or -1. */
+const R_BUDGET = 3;
+/** Order id of the result being written. */
+const R_ORDER_ID = 4;
+/** Filled and resting quantity reported in the result. */
+const R_REPORT_FILLED = 5;
+const R_REPORT_RESTING = 6;
+const REGISTERS = 7;
+
 export function orderFlags(side: number, orderType: number, timeInForce: number, selfTrade: number): number {
   return side | (orderType << 2) | (timeInForce << 4) | (selfTrade << 6);
 }
 
 export class Matching {
-  /** Scratch of the last match: fills counted, and where to write listed fills. */
+  /** Float64 registers: see R_*. */
+  private readonly r = new Float64Array(REGISTERS);
+  /** Scratch of the current order command: fills counted, and where to write listed fills. */
   private fillCount = 0;
   private out: RecordBuffer | null = null;
   private outBase = 0;
 
   constructor(private readonly ledger: Ledger, readonly book: OrderBook) {}
 
-  createSymbol(symbolId: number, baseId: number, quoteId: number, tick: number, lot: number): number {
+  createSymbol(cmd: RecordBuffer, b: number): number {
     const ledger = this.ledger;
-    if (symbolId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (this.book.symbol(symbolId) !== INDEX_NOT_FOUND) return ResultCode.SYMBOL_EXISTS;
-    const base = ledger.asset(baseId);
+    const f = cmd.f64;
+    const idAt = (b + CreateSymbol.SYMBOL_ID) >>> 3;
+    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.book.symbolAt(f, idAt) !== INDEX_NOT_FOUND) return ResultCode.SYMBOL_EXISTS;
+    const base = ledger.assetAt(f, (b + CreateSymbol.BASE_ASSET_ID) >>> 3);
     if (base === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    const quote = ledger.asset(quoteId);
+    const quote = ledger.assetAt(f, (b + CreateSymbol.QUOTE_ASSET_ID) >>> 3);
     if (quote === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (base === quote) return ResultCode.SYMBOL_ASSETS_SAME;
-    if (!isPositiveExact(tick)) return ResultCode.INVALID_PRICE;
-    if (!isPositiveExact(lot)) return ResultCode.INVALID_QUANTITY;
-    return this.book.addSymbol(symbolId, base, quote, tick, lot) ? ResultCode.OK : ResultCode.SYMBOLS_FULL;
+    const tickAt = (b + CreateSymbol.TICK_SIZE) >>> 3;
+    if (!positiveAt(f, tickAt)) return ResultCode.INVALID_PRICE;
+    const lotAt = (b + CreateSymbol.LOT_SIZE) >>> 3;
+    if (!positiveAt(f, lotAt)) return ResultCode.INVALID_QUANTITY;
+    const symbol = this.book.addSymbol(f, idAt, base, quote);
+    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOLS_FULL;
+    this.book.tickSize[symbol] = f[tickAt];
+    this.book.lotSize[symbol] = f[lotAt];
+    return ResultCode.OK;
   }
 
-  place(
-    symbolId: number, accountId: number, price: number, quantity: number, side: number, orderType: number,
-    timeInForce: number, selfTrade: number, ctx: ApplyContext, out: RecordBuffer, o: number,
-  ): number {
+  place(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const ledger = this.ledger;
     const book = this.book;
-    const symbol = book.symbol(symbolId);
+    const f = cmd.f64;
+    const bytes = cmd.bytes;
+    const symbol = book.symbolAt(f, (b + PlaceOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.account(accountId);
+    const account = ledger.accountAt(f, (b + PlaceOrder.ACCOUNT_ID) >>> 3);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
+    const side = bytes[b + PlaceOrder.SIDE_U8];
+    const orderType = bytes[b + PlaceOrder.ORDER_TYPE_U8];
+    const timeInForce = bytes[b + PlaceOrder.TIME_IN_FORCE_U8];
+    const selfTrade = bytes[b + PlaceOrder.SELF_TRADE_U8];
     if (side !== BUY && side !== SELL) return ResultCode.INVALID_SIDE;
     const market = orderType === OrderType.MARKET;
     if (!market && orderType !== OrderType.LIMIT) return ResultCode.INVALID_ORDER_TYPE;
@@ -100,8 +135,12 @@ export class Matching {
     if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) {
       return ResultCode.INVALID_FIELD_VALUE;
     }
-    if (market ? price !== 0 : !isPositiveExact(price) || price % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
-    if (!isPositiveExact(quantity) || quantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    const priceAt = (b + PlaceOrder.PRICE) >>> 3;
+    const price = f[priceAt];
+    if (market ? price !== 0 : !positiveAt(f, priceAt) || price % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
+    const quantityAt = (b + PlaceOrder.QUANTITY) >>> 3;
+    const quantity = f[quantityAt];
+    if (!positiveAt(f, quantityAt) || quantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
     const baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
     if (baseCell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
     const quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
@@ -116,11 +155,14 @@ export class Matching {
     if (market && book.bestLevel[opposite] === NONE) return ResultCode.NO_LIQUIDITY;
     if (timeInForce === TimeInForce.GTC) {
       if (!book.hasFreeOrder) return ResultCode.ORDERS_FULL;
-      if (!book.hasFreeLevel && book.level(symbol, side, price) === NONE) return ResultCode.PRICE_LEVELS_FULL;
+      if (!book.hasFreeLevel && book.levelAt(symbol, side, f, priceAt) === NONE) return ResultCode.PRICE_LEVELS_FULL;
     }
-    if (timeInForce === TimeInForce.FOK &&
-      !this.fillable(symbol, account, side, market ? -1 : price, quantity, selfTrade, market && side === BUY ? available[quoteCell] : -1)) {
-      return ResultCode.FOK_NOT_FILLABLE;
+    const r = this.r;
+    r[R_LIMIT] = market ? -1 : price;
+    r[R_QUANTITY] = quantity;
+    if (timeInForce === TimeInForce.FOK) {
+      r[R_BUDGET] = market && side === BUY ? available[quoteCell] : -1;
+      if (!this.fillable(symbol, account, side, selfTrade)) return ResultCode.FOK_NOT_FILLABLE;
     }
 
     // Every rule passed. Reserve what a limit taker (or any sell) may spend, then match.
@@ -132,18 +174,22 @@ export class Matching {
       available[quoteCell] -= price * quantity;
       reserved[quoteCell] += price * quantity;
     }
-    const orderId = ctx.sequence;
+    r[R_ORDER_ID] = ctx.numbers[0];
     this.startFills(out, o);
-    const filled = this.match(symbol, account, side, market ? -1 : price, quantity, selfTrade, baseCell, quoteCell);
+    this.match(symbol, account, side, selfTrade, baseCell, quoteCell);
+    const filled = r[R_FILLED];
     const remaining = quantity - filled;
     let status: number = OrderStatus.FILLED;
+    r[R_REPORT_RESTING] = 0;
     if (remaining > 0) {
       if (timeInForce === TimeInForce.GTC) {
-        const order = book.allocateOrder(orderId, account, symbol, price,
-          orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell);
+        const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell);
+        book.orderPrice[order] = price;
         book.orderFilled[order] = filled;
-        book.link(order, remaining);
+        book.orderRemaining[order] = remaining;
+        book.link(order);
         status = OrderStatus.RESTING;
+        r[R_REPORT_RESTING] = remaining;
       } else {
         if (side === SELL) {
           reserved[baseCell] -= remaining;
@@ -155,48 +201,57 @@ export class Matching {
         status = OrderStatus.CANCELLED;
       }
     }
-    this.finishOrderResult(ctx, orderId, filled, status === OrderStatus.RESTING ? remaining : 0, status);
+    r[R_REPORT_FILLED] = filled;
+    this.finishOrderResult(ctx, status);
     return ResultCode.OK;
   }
 
-  cancel(symbolId: number, orderIdValue: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  cancel(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
-    const symbol = book.symbol(symbolId);
+    const f = cmd.f64;
+    const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.order(orderIdValue);
+    const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
     if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     if (!this.ledger.mayAct(book.orderAccount[order], ctx)) return ResultCode.NOT_OWNER;
-    const cancelled = book.orderRemaining[order];
+    out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderId[order];
+    out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderRemaining[order];
     this.cancelResting(order);
-    out.f64[(o + CancelResult.ORDER_ID) >>> 3] = orderIdValue;
-    out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = cancelled;
     ctx.resultBytes = CancelResult.BYTES;
     return ResultCode.OK;
   }
 
-  amend(symbolId: number, orderIdValue: number, newPrice: number, newQuantity: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  amend(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
     const ledger = this.ledger;
-    const symbol = book.symbol(symbolId);
+    const f = cmd.f64;
+    const symbol = book.symbolAt(f, (b + AmendOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.order(orderIdValue);
+    const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
     if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = book.orderAccount[order];
     if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
-    if (!isPositiveExact(newQuantity)) return ResultCode.INVALID_AMEND;
+    const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
+    if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
+    const newQuantity = f[quantityAt];
     if (newQuantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
-    if (newPrice !== 0 && (!isPositiveExact(newPrice) || newPrice % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
+    const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
+    const newPrice = f[priceAt];
+    if (newPrice !== 0 && (!positiveAt(f, priceAt) || newPrice % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
     const price = book.orderPrice[order];
-    const targetPrice = newPrice === 0 ? price : newPrice;
+    const keepPrice = newPrice === 0 || newPrice === price;
+    const targetPrice = keepPrice ? price : newPrice;
     const remaining = book.orderRemaining[order];
     const side = book.orderSide(order);
     const baseCell = book.orderBaseCell[order];
     const quoteCell = book.orderQuoteCell[order];
     const available = ledger.available;
     const reserved = ledger.reserved;
+    const r = this.r;
+    r[R_ORDER_ID] = book.orderId[order];
     this.startFills(out, o);
 
-    if (targetPrice === price && newQuantity <= remaining) {
+    if (keepPrice && newQuantity <= remaining) {
       // A reduction keeps the order's place in the queue.
       const cut = remaining - newQuantity;
       if (side === BUY) {
@@ -208,7 +263,9 @@ export class Matching {
       }
       book.orderRemaining[order] = newQuantity;
       book.levelQuantity[book.orderLevel[order]] -= cut;
-      this.finishOrderResult(ctx, orderIdValue, book.orderFilled[order], newQuantity, OrderStatus.RESTING);
+      r[R_REPORT_FILLED] = book.orderFilled[order];
+      r[R_REPORT_RESTING] = newQuantity;
+      this.finishOrderResult(ctx, OrderStatus.RESTING);
       return ResultCode.OK;
     }
 
@@ -217,7 +274,8 @@ export class Matching {
     if (delta > available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
     const level = book.orderLevel[order];
     const alone = book.levelHead[level] === order && book.levelTail[level] === order;
-    if (!book.hasFreeLevel && book.level(symbol, side, targetPrice) === NONE && !(alone && targetPrice !== price)) {
+    if (!book.hasFreeLevel && !(alone && !keepPrice) &&
+      (keepPrice ? book.levelAt(symbol, side, book.orderPrice, order) : book.levelAt(symbol, side, f, priceAt)) === NONE) {
       return ResultCode.PRICE_LEVELS_FULL;
     }
 
@@ -227,36 +285,43 @@ export class Matching {
     reserved[cell] += delta;
     book.orderPrice[order] = targetPrice;
     book.orderRemaining[order] = 0;
-    const filled = this.match(symbol, account, side, targetPrice, newQuantity, book.orderFlags[order] >>> 6,
-      baseCell, quoteCell);
+    r[R_LIMIT] = targetPrice;
+    r[R_QUANTITY] = newQuantity;
+    this.match(symbol, account, side, book.orderFlags[order] >>> 6, baseCell, quoteCell);
+    const filled = r[R_FILLED];
     const totalFilled = book.orderFilled[order] + filled;
     const left = newQuantity - filled;
+    r[R_REPORT_FILLED] = totalFilled;
     if (left > 0) {
       book.orderFilled[order] = totalFilled;
-      book.link(order, left);
-      this.finishOrderResult(ctx, orderIdValue, totalFilled, left, OrderStatus.RESTING);
+      book.orderRemaining[order] = left;
+      book.link(order);
+      r[R_REPORT_RESTING] = left;
+      this.finishOrderResult(ctx, OrderStatus.RESTING);
     } else {
       book.freeOrder(order);
-      this.finishOrderResult(ctx, orderIdValue, totalFilled, 0, OrderStatus.FILLED);
+      r[R_REPORT_RESTING] = 0;
+      this.finishOrderResult(ctx, OrderStatus.FILLED);
     }
     return ResultCode.OK;
   }
 
-  getOrder(symbolId: number, orderIdValue: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  getOrder(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
-    const symbol = book.symbol(symbolId);
+    const f = cmd.f64;
+    const symbol = book.symbolAt(f, (b + GetOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.order(orderIdValue);
+    const order = book.orderAt(f, (b + GetOrder.ORDER_ID) >>> 3);
     if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = book.orderAccount[order];
     if (!this.ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
-    const f = out.f64;
+    const of = out.f64;
     const flags = book.orderFlags[order];
-    f[(o + OrderInfoResult.ORDER_ID) >>> 3] = orderIdValue;
-    f[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
-    f[(o + OrderInfoResult.PRICE) >>> 3] = book.orderPrice[order];
-    f[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderRemaining[order];
-    f[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderFilled[order];
+    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderId[order];
+    of[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
+    of[(o + OrderInfoResult.PRICE) >>> 3] = book.orderPrice[order];
+    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderRemaining[order];
+    of[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderFilled[order];
     out.bytes[o + OrderInfoResult.SIDE_U8] = flags & 3;
     out.bytes[o + OrderInfoResult.ORDER_TYPE_U8] = (flags >>> 2) & 3;
     out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8] = (flags >>> 4) & 3;
@@ -266,25 +331,27 @@ export class Matching {
     return ResultCode.OK;
   }
 
-  getDepth(symbolId: number, levels: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  getDepth(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
-    const symbol = book.symbol(symbolId);
+    const f = cmd.f64;
+    const symbol = book.symbolAt(f, (b + GetDepth.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    if (!isPositiveExact(levels)) return ResultCode.INVALID_FIELD_VALUE;
-    const limit = levels < MAX_DEPTH_LEVELS_PER_SIDE ? levels : MAX_DEPTH_LEVELS_PER_SIDE;
+    const levelsAt = (b + GetDepth.LEVELS) >>> 3;
+    if (!positiveAt(f, levelsAt)) return ResultCode.INVALID_FIELD_VALUE;
+    const limit = f[levelsAt] < MAX_DEPTH_LEVELS_PER_SIDE ? f[levelsAt] : MAX_DEPTH_LEVELS_PER_SIDE;
     let at = o + DepthResult.LEVELS;
-    const f = out.f64;
+    const of = out.f64;
     let bids = 0;
     for (let l = book.bestLevel[symbol * 2 + BUY - 1]; l !== NONE && bids < limit; l = book.levelNext[l]) {
-      f[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
-      f[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
+      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
+      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
       at += DepthResult.LEVEL_BYTES;
       bids++;
     }
     let asks = 0;
     for (let l = book.bestLevel[symbol * 2 + SELL - 1]; l !== NONE && asks < limit; l = book.levelNext[l]) {
-      f[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
-      f[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
+      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
+      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
       at += DepthResult.LEVEL_BYTES;
       asks++;
     }
@@ -314,15 +381,17 @@ export class Matching {
   }
 
   /**
-   * Whether a FOK order of `quantity` can fill completely right now (limitPrice -1 = market; budget
-   * -1 = no quote budget, else a market buy's available quote). Walks the crossing orders in priority
+   * Whether a FOK order of r[R_QUANTITY] at r[R_LIMIT] (-1 = market) can fill completely now, with a
+   * market buy limited to r[R_BUDGET] of quote (-1 = no budget). Walks the crossing orders in priority
    * order, skipping the taker's own orders when self-trade prevention would cancel them.
    */
-  private fillable(symbol: number, account: number, side: number, limitPrice: number, quantity: number, selfTrade: number, budget: number): boolean {
+  private fillable(symbol: number, account: number, side: number, selfTrade: number): boolean {
     const book = this.book;
+    const r = this.r;
+    const limitPrice = r[R_LIMIT];
     const lot = book.lotSize[symbol];
-    let need = quantity;
-    let money = budget;
+    let need = r[R_QUANTITY];
+    let money = r[R_BUDGET];
     for (let l = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1]; l !== NONE; l = book.levelNext[l]) {
       const levelPrice = book.levelPrice[l];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) return false;
@@ -342,18 +411,25 @@ export class Matching {
   }
 
   /**
-   * Matches a taker against the opposite side; returns the quantity filled. limitPrice -1 = market.
-   * Settles every fill: the maker's reservation and the taker's (limit) reservation or (market buy)
-   * available quote.
+   * Matches a taker wanting r[R_QUANTITY] at r[R_LIMIT] (-1 = market) against the opposite side and
+   * leaves the quantity filled in r[R_FILLED]. Settles every fill: the maker's reservation and the
+   * taker's (limit) reservation or (market buy) available quote. Lists fills in the result.
    */
-  private match(symbol: number, account: number, side: number, limitPrice: number, quantity: number, selfTrade: number, baseCell: number, quoteCell: number): number {
+  private match(symbol: number, account: number, side: number, selfTrade: number, baseCell: number, quoteCell: number): void {
     const book = this.book;
+    const r = this.r;
     const available = this.ledger.available;
     const reserved = this.ledger.reserved;
+    const limitPrice = r[R_LIMIT];
+    const quantity = r[R_QUANTITY];
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
     const marketBuy = limitPrice < 0 && side === BUY;
     const lot = book.lotSize[symbol];
     const stp = selfTrade === SelfTradePrevention.CANCEL_RESTING;
+    const out = this.out;
+    if (out === null) throw new Error('match without startFills');
+    const of = out.f64;
+    const fillsAt = this.outBase + OrderResult.FILLS;
     let remaining = quantity;
     let level = book.bestLevel[opposite];
     while (remaining > 0 && level !== NONE) {
@@ -374,7 +450,10 @@ export class Matching {
           const affordable = Math.floor(available[quoteCell] / levelPrice);
           const lots = affordable - (affordable % lot);
           if (lots < qty) qty = lots;
-          if (qty === 0) return quantity - remaining;
+          if (qty === 0) {
+            r[R_FILLED] = quantity - remaining;
+            return;
+          }
         }
         const value = qty * levelPrice;
         if (side === BUY) {
@@ -392,22 +471,28 @@ export class Matching {
           reserved[book.orderQuoteCell[maker]] -= value;
           available[book.orderBaseCell[maker]] += qty;
         }
-        this.recordFill(book.orderId[maker], levelPrice, qty);
+        const k = this.fillCount++;
+        if (k < MAX_LISTED_FILLS) {
+          const at = fillsAt + OrderResult.FILL_BYTES * k;
+          of[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = book.orderId[maker];
+          of[(at + OrderResult.FILL_PRICE) >>> 3] = levelPrice;
+          of[(at + OrderResult.FILL_QUANTITY) >>> 3] = qty;
+        }
         remaining -= qty;
+        book.orderFilled[maker] += qty;
         if (qty === makerRemaining) {
           // unlink subtracts the order's remaining quantity from its level and may free the level.
           book.unlink(maker);
           book.freeOrder(maker);
         } else {
           book.orderRemaining[maker] = makerRemaining - qty;
-          book.orderFilled[maker] += qty;
           book.levelQuantity[level] -= qty;
         }
         maker = nextMaker;
       }
       level = nextLevel;
     }
-    return quantity - remaining;
+    r[R_FILLED] = quantity - remaining;
   }
 
   private startFills(out: RecordBuffer, o: number): void {
@@ -416,23 +501,15 @@ export class Matching {
     this.outBase = o;
   }
 
-  private recordFill(makerOrderId: number, price: number, quantity: number): void {
-    const k = this.fillCount++;
-    if (k >= MAX_LISTED_FILLS || this.out === null) return;
-    const at = this.outBase + OrderResult.FILLS + OrderResult.FILL_BYTES * k;
-    const f = this.out.f64;
-    f[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = makerOrderId;
-    f[(at + OrderResult.FILL_PRICE) >>> 3] = price;
-    f[(at + OrderResult.FILL_QUANTITY) >>> 3] = quantity;
-  }
-
-  private finishOrderResult(ctx: ApplyContext, orderId: number, filled: number, resting: number, status: number): void {
+  /** Writes an order result from r[R_ORDER_ID], r[R_REPORT_FILLED], r[R_REPORT_RESTING] and the fills. */
+  private finishOrderResult(ctx: ApplyContext, status: number): void {
     const out = this.out;
     if (out === null) throw new Error('finishOrderResult without startFills');
+    const r = this.r;
     const o = this.outBase;
-    out.f64[(o + OrderResult.ORDER_ID) >>> 3] = orderId;
-    out.f64[(o + OrderResult.FILLED_QUANTITY) >>> 3] = filled;
-    out.f64[(o + OrderResult.RESTING_QUANTITY) >>> 3] = resting;
+    out.f64[(o + OrderResult.ORDER_ID) >>> 3] = r[R_ORDER_ID];
+    out.f64[(o + OrderResult.FILLED_QUANTITY) >>> 3] = r[R_REPORT_FILLED];
+    out.f64[(o + OrderResult.RESTING_QUANTITY) >>> 3] = r[R_REPORT_RESTING];
     out.u32[(o + OrderResult.ORDER_STATUS_U32) >>> 2] = status;
     out.u32[(o + OrderResult.FILL_COUNT_U32) >>> 2] = this.fillCount;
     const listed = this.fillCount < MAX_LISTED_FILLS ? this.fillCount : MAX_LISTED_FILLS;

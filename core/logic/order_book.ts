@@ -12,7 +12,8 @@
  *    reduce never search; inserting a new level walks from whichever end of the side is nearer in
  *    price (new levels are nearly always close to the top, so the walk is short).
  *  - Free orders and free levels are singly linked free lists through orderNext / levelNext.
- * Every loop is bounded by a pool size. Nothing allocates after construction.
+ * Every loop is bounded by a pool size. Nothing allocates after construction: prices and ids travel
+ * by location (an array and an index), never as float64 arguments (which V8 may box per call).
  */
 import { Side } from '../../codec/records/command_descriptor.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
@@ -60,6 +61,8 @@ export class OrderBook {
   private readonly levelIndex: IdIndex;
   /** Key: order id + 1 (a sequence may be 0). */
   private readonly orderIndex: IdIndex;
+  /** Scratch for the order index key (id + 1). */
+  private readonly key = new Float64Array(1);
   readonly maxSymbols: number;
   readonly maxOrders: number;
   readonly maxLevels: number;
@@ -122,49 +125,62 @@ export class OrderBook {
     return this.counts[2] !== NONE;
   }
 
+  /** By-value lookup for tests and tools. */
   symbol(symbolId: number): number {
     return symbolId === 0 ? INDEX_NOT_FOUND : this.symbolIndex.get(symbolId, 0);
   }
 
-  /** Adds a symbol (the caller validated everything); returns false when symbol capacity is exhausted. */
-  addSymbol(symbolId: number, base: number, quote: number, tick: number, lot: number): boolean {
-    const s = this.counts[0];
-    if (s >= this.maxSymbols) return false;
-    this.symbolIndex.insert(symbolId, 0, s);
-    this.symbolIds[s] = symbolId;
-    this.symbolBase[s] = base;
-    this.symbolQuote[s] = quote;
-    this.tickSize[s] = tick;
-    this.lotSize[s] = lot;
-    this.counts[0] = s + 1;
-    return true;
+  /** The symbol whose id is src[at], or -1. */
+  symbolAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.symbolIndex.getAt(src, at, 0);
   }
 
-  /** The resting order slot of `orderIdValue`, or NONE. */
+  /** Adds the symbol whose id is src[at] (the caller validated everything); returns its slot or -1 when full. */
+  addSymbol(src: Float64Array, at: number, base: number, quote: number): number {
+    const s = this.counts[0];
+    if (s >= this.maxSymbols) return INDEX_NOT_FOUND;
+    this.symbolIndex.insertAt(src, at, 0, s);
+    this.symbolIds[s] = src[at];
+    this.symbolBase[s] = base;
+    this.symbolQuote[s] = quote;
+    this.counts[0] = s + 1;
+    return s;
+  }
+
+  /** By-value lookup of a resting order (tests and tools). */
   order(orderIdValue: number): number {
     return this.orderIndex.get(orderIdValue + 1, 0);
+  }
+
+  /** The resting order slot whose id is src[at], or NONE. */
+  orderAt(src: Float64Array, at: number): number {
+    this.key[0] = src[at] + 1;
+    return this.orderIndex.getAt(this.key, 0, 0);
   }
 
   orderSide(order: number): number {
     return this.orderFlags[order] & 3;
   }
 
-  /** The level of (symbol, side, price) or NONE. */
-  level(symbol: number, side: number, price: number): number {
-    return this.levelIndex.get(price, symbol * 2 + side - 1);
+  /** The level of (symbol, side) at price src[at], or NONE. */
+  levelAt(symbol: number, side: number, src: Float64Array, at: number): number {
+    return this.levelIndex.getAt(src, at, symbol * 2 + side - 1);
   }
 
-  /** Takes a free order slot and indexes it under `id` (the caller checked hasFreeOrder). */
-  allocateOrder(id: number, account: number, symbol: number, price: number, flags: number, baseCell: number, quoteCell: number): number {
+  /**
+   * Takes a free order slot and indexes it under the id src[at] (the caller checked hasFreeOrder and
+   * then sets price, remaining and filled).
+   */
+  allocateOrder(src: Float64Array, at: number, account: number, symbol: number, flags: number, baseCell: number, quoteCell: number): number {
     const order = this.counts[1];
     if (order === NONE) throw new Error('allocateOrder: no free order (the caller must check hasFreeOrder)');
     this.counts[1] = this.orderNext[order];
     this.counts[3]++;
-    this.orderIndex.insert(id + 1, 0, order);
-    this.orderId[order] = id;
+    this.key[0] = src[at] + 1;
+    this.orderIndex.insertAt(this.key, 0, 0, order);
+    this.orderId[order] = src[at];
     this.orderAccount[order] = account;
     this.orderSymbol[order] = symbol;
-    this.orderPrice[order] = price;
     this.orderRemaining[order] = 0;
     this.orderFilled[order] = 0;
     this.orderFlags[order] = flags;
@@ -177,22 +193,22 @@ export class OrderBook {
   }
 
   freeOrder(order: number): void {
-    this.orderIndex.remove(this.orderId[order] + 1, 0);
+    this.key[0] = this.orderId[order] + 1;
+    this.orderIndex.removeAt(this.key, 0, 0);
     this.orderNext[order] = this.counts[1];
     this.counts[1] = order;
     this.counts[3]--;
   }
 
   /**
-   * Appends an (allocated, unlinked) order at the back of its price level, creating the level when
-   * needed (the caller checked hasFreeLevel or that the level exists).
+   * Appends an allocated, unlinked order (price and remaining already set) at the back of its price
+   * level, creating the level when needed (the caller checked hasFreeLevel or that the level exists).
    */
-  link(order: number, remaining: number): void {
+  link(order: number): void {
     const symbol = this.orderSymbol[order];
     const side = this.orderFlags[order] & 3;
-    const price = this.orderPrice[order];
-    let level = this.level(symbol, side, price);
-    if (level === NONE) level = this.createLevel(symbol, side, price);
+    let level = this.levelAt(symbol, side, this.orderPrice, order);
+    if (level === NONE) level = this.createLevel(symbol, side, order);
     const tail = this.levelTail[level];
     this.orderPrev[order] = tail;
     this.orderNext[order] = NONE;
@@ -200,8 +216,7 @@ export class OrderBook {
     else this.orderNext[tail] = order;
     this.levelTail[level] = order;
     this.orderLevel[order] = level;
-    this.orderRemaining[order] = remaining;
-    this.levelQuantity[level] += remaining;
+    this.levelQuantity[level] += this.orderRemaining[order];
   }
 
   /** Takes an order out of its level (removing the level when it empties); the slot stays allocated. */
@@ -220,13 +235,15 @@ export class OrderBook {
     if (this.levelHead[level] === NONE) this.removeLevel(level);
   }
 
-  private createLevel(symbol: number, side: number, price: number): number {
+  /** Creates the level at the price of `order`. */
+  private createLevel(symbol: number, side: number, order: number): number {
     const level = this.counts[2];
     if (level === NONE) throw new Error('createLevel: no free level (the caller must check hasFreeLevel)');
     this.counts[2] = this.levelNext[level];
     this.counts[4]++;
     const book = symbol * 2 + side - 1;
-    this.levelIndex.insert(price, book, level);
+    const price = this.orderPrice[order];
+    this.levelIndex.insertAt(this.orderPrice, order, book, level);
     this.levelPrice[level] = price;
     this.levelQuantity[level] = 0;
     this.levelHead[level] = NONE;
@@ -271,7 +288,7 @@ export class OrderBook {
     else this.levelNext[prev] = next;
     if (next === NONE) this.worstLevel[book] = prev;
     else this.levelPrev[next] = prev;
-    this.levelIndex.remove(this.levelPrice[level], book);
+    this.levelIndex.removeAt(this.levelPrice, level, book);
     this.levelNext[level] = this.counts[2];
     this.levelPrev[level] = NONE;
     this.counts[2] = level;

@@ -14,10 +14,12 @@
  *                    (POST_EXCEEDS_RESERVED)
  *   TRANSFER_VOID    id known · caller owns from · still pending
  */
+import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
-import { type ApplyContext, isPositiveExact, MAX_EXACT } from './apply_context.ts';
+import { type ApplyContext, positiveAt } from './apply_context.ts';
 import type { Ledger } from './ledger.ts';
 
 export const TransferState = { PENDING: 1, POSTED: 2, VOIDED: 3 } as const;
@@ -33,8 +35,8 @@ export class PendingTransfers {
   private readonly index: IdIndex;
   private readonly ledger: Ledger;
   readonly capacity: number;
-  /** Scratch: the amount reserved, posted or released by the last successful command. */
-  lastAmount = 0;
+  /** Scratch [0]: the amount reserved, posted or released by the last successful command. */
+  readonly lastAmount = new Float64Array(1);
 
   constructor(arena: StateArena, ledger: Ledger, maxPendingTransfers: number) {
     this.ledger = ledger;
@@ -53,27 +55,31 @@ export class PendingTransfers {
     return this.counts[0];
   }
 
-  reserve(transferId: number, fromId: number, toId: number, assetId: number, amount: number, ctx: ApplyContext): number {
+  reserve(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
-    if (transferId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (this.index.get(transferId, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
-    const from = ledger.account(fromId);
+    const f = cmd.f64;
+    const idAt = (b + TransferReserve.TRANSFER_ID) >>> 3;
+    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
+    const from = ledger.accountAt(f, (b + TransferReserve.FROM_ACCOUNT_ID) >>> 3);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const to = ledger.account(toId);
+    const to = ledger.accountAt(f, (b + TransferReserve.TO_ACCOUNT_ID) >>> 3);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = ledger.asset(assetId);
+    const asset = ledger.assetAt(f, (b + TransferReserve.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (!ledger.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
     if (from === to) return ResultCode.SAME_ACCOUNT;
-    if (!isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amountAt = (b + TransferReserve.AMOUNT) >>> 3;
+    if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amount = f[amountAt];
     const src = ledger.cell(from, asset);
     if (src === INDEX_NOT_FOUND || ledger.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
     const dst = ledger.ensureCell(to, asset);
     if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.PENDING_TRANSFERS_FULL;
-    this.index.insert(transferId, 0, slot);
-    this.ids[slot] = transferId;
+    this.index.insertAt(f, idAt, 0, slot);
+    this.ids[slot] = f[idAt];
     this.amount[slot] = amount;
     this.fromCell[slot] = src;
     this.toCell[slot] = dst;
@@ -82,18 +88,22 @@ export class PendingTransfers {
     this.counts[0] = slot + 1;
     ledger.available[src] -= amount;
     ledger.reserved[src] += amount;
-    this.lastAmount = amount;
+    this.lastAmount[0] = amount;
     return ResultCode.OK;
   }
 
-  post(transferId: number, amount: number, ctx: ApplyContext): number {
-    const slot = transferId === 0 ? INDEX_NOT_FOUND : this.index.get(transferId, 0);
+  post(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const idAt = (b + TransferPost.TRANSFER_ID) >>> 3;
+    const slot = f[idAt] === 0 ? INDEX_NOT_FOUND : this.index.getAt(f, idAt, 0);
     if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
     if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
     if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
-    if (amount !== 0 && !isPositiveExact(amount)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const amountAt = (b + TransferPost.AMOUNT) >>> 3;
+    const amount = f[amountAt];
+    if (amount !== 0 && !positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
     const held = this.amount[slot];
-    if (amount > held || amount > MAX_EXACT) return ResultCode.POST_EXCEEDS_RESERVED;
+    if (amount > held) return ResultCode.POST_EXCEEDS_RESERVED;
     const paid = amount === 0 ? held : amount;
     const src = this.fromCell[slot];
     const ledger = this.ledger;
@@ -101,12 +111,14 @@ export class PendingTransfers {
     ledger.available[src] += held - paid;
     ledger.available[this.toCell[slot]] += paid;
     this.state[slot] = TransferState.POSTED;
-    this.lastAmount = paid;
+    this.lastAmount[0] = paid;
     return ResultCode.OK;
   }
 
-  void(transferId: number, ctx: ApplyContext): number {
-    const slot = transferId === 0 ? INDEX_NOT_FOUND : this.index.get(transferId, 0);
+  void(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
+    const f = cmd.f64;
+    const idAt = (b + TransferVoid.TRANSFER_ID) >>> 3;
+    const slot = f[idAt] === 0 ? INDEX_NOT_FOUND : this.index.getAt(f, idAt, 0);
     if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
     if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
     if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
@@ -115,7 +127,7 @@ export class PendingTransfers {
     this.ledger.reserved[src] -= held;
     this.ledger.available[src] += held;
     this.state[slot] = TransferState.VOIDED;
-    this.lastAmount = held;
+    this.lastAmount[0] = held;
     return ResultCode.OK;
   }
 

@@ -21,9 +21,12 @@
  *                 · holder cell (BALANCES_FULL)
  *   GET_SEAT      event · seat in range (anyone may look)
  */
-import { MAX_SEATS_PER_COMMAND } from '../../codec/records/command_descriptor.ts';
+import {
+  CMD_LENGTH_OFFSET, CreateEvent, GetSeat, MAX_SEATS_PER_COMMAND, SeatList,
+} from '../../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, isPositiveExact } from './apply_context.ts';
+import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -47,9 +50,9 @@ export class Seats {
   private readonly named: StampSet;
   readonly maxEvents: number;
   readonly maxSeats: number;
-  /** Scratch: price of the last successful booking or release; holder id of the last GET_SEAT. */
-  lastTotal = 0;
-  lastHolderId = 0;
+  /** Scratch [0]: price of the last successful booking or release; holder id of the last GET_SEAT. */
+  readonly lastTotal = new Float64Array(1);
+  readonly lastHolderId = new Float64Array(1);
 
   constructor(arena: StateArena, ledger: Ledger, maxEvents: number, maxSeats: number) {
     this.ledger = ledger;
@@ -72,33 +75,44 @@ export class Seats {
     return this.counts[0];
   }
 
+  /** By-value lookup for tests and tools. */
   event(eventId: number): number {
     return eventId === 0 ? INDEX_NOT_FOUND : this.index.get(eventId, 0);
   }
 
-  create(eventId: number, merchantId: number, priceAssetId: number, seatPrice: number, seatCount: number, ctx: ApplyContext): number {
+  /** The event whose id is src[at], or -1. */
+  eventAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.index.getAt(src, at, 0);
+  }
+
+  create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
-    if (eventId === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (this.index.get(eventId, 0) !== INDEX_NOT_FOUND) return ResultCode.EVENT_EXISTS;
-    const merchant = ledger.account(merchantId);
+    const f = cmd.f64;
+    const idAt = (b + CreateEvent.EVENT_ID) >>> 3;
+    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.EVENT_EXISTS;
+    const merchant = ledger.accountAt(f, (b + CreateEvent.MERCHANT_ACCOUNT_ID) >>> 3);
     if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
-    const asset = ledger.asset(priceAssetId);
+    const asset = ledger.assetAt(f, (b + CreateEvent.PRICE_ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!isPositiveExact(seatPrice)) return ResultCode.PRICE_MUST_BE_POSITIVE;
-    if (!isPositiveExact(seatCount) || seatCount > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
+    const priceAt = (b + CreateEvent.SEAT_PRICE) >>> 3;
+    if (!positiveAt(f, priceAt)) return ResultCode.PRICE_MUST_BE_POSITIVE;
+    const countAt = (b + CreateEvent.SEAT_COUNT) >>> 3;
+    if (!positiveAt(f, countAt) || f[countAt] > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
+    const seatCount = f[countAt];
     const slot = this.counts[0];
     if (slot >= this.maxEvents) return ResultCode.EVENTS_FULL;
     const base = this.counts[1];
     if (seatCount > this.maxSeats - base) return ResultCode.SEATS_FULL;
     const cell = ledger.ensureCell(merchant, asset);
     if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insert(eventId, 0, slot);
-    this.ids[slot] = eventId;
+    this.index.insertAt(f, idAt, 0, slot);
+    this.ids[slot] = f[idAt];
     this.merchantAccount[slot] = merchant;
     this.merchantCell[slot] = cell;
     this.priceAsset[slot] = asset;
-    this.seatPrice[slot] = seatPrice;
+    this.seatPrice[slot] = f[priceAt];
     this.seatCount[slot] = seatCount;
     this.seatBase[slot] = base;
     this.counts[0] = slot + 1;
@@ -139,54 +153,49 @@ export class Seats {
     for (let i = 0; i < count; i++) this.holder[base + seats[first + i]] = holderPlusOne;
   }
 
-  book(eventId: number, buyerId: number, seats: Uint32Array, first: number, count: number, recordRoom: number, ctx: ApplyContext): number {
+  /** BOOK_SEATS (`release` false) or RELEASE_SEATS (true): one record layout, one ladder. */
+  bookOrRelease(cmd: RecordBuffer, b: number, release: boolean, ctx: ApplyContext): number {
     const ledger = this.ledger;
-    const ev = this.event(eventId);
+    const f = cmd.f64;
+    const ev = this.eventAt(f, (b + SeatList.EVENT_ID) >>> 3);
     if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const buyer = ledger.account(buyerId);
-    if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
-    if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > recordRoom) return ResultCode.SEAT_COUNT_INVALID;
-    const seatCode = this.checkSeats(ev, seats, first, count, 0);
+    const account = ledger.accountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3);
+    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
+    const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
+    const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >>> 2;
+    if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;
+    const first = (b + SeatList.SEATS_U32) >>> 2;
+    const seatCode = this.checkSeats(ev, cmd.u32, first, count, release ? account + 1 : 0);
     if (seatCode !== ResultCode.OK) return seatCode;
     const total = this.seatPrice[ev] * count;
-    const cell = ledger.cell(buyer, this.priceAsset[ev]);
-    if (cell === INDEX_NOT_FOUND || ledger.available[cell] < total) return ResultCode.INSUFFICIENT_FUNDS;
-    this.takeSeats(ev, seats, first, count, buyer + 1);
-    ledger.available[cell] -= total;
-    ledger.available[this.merchantCell[ev]] += total;
-    this.lastTotal = total;
-    return ResultCode.OK;
-  }
-
-  release(eventId: number, holderId: number, seats: Uint32Array, first: number, count: number, recordRoom: number, ctx: ApplyContext): number {
-    const ledger = this.ledger;
-    const ev = this.event(eventId);
-    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const holder = ledger.account(holderId);
-    if (holder === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(holder, ctx)) return ResultCode.NOT_OWNER;
-    if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > recordRoom) return ResultCode.SEAT_COUNT_INVALID;
-    const seatCode = this.checkSeats(ev, seats, first, count, holder + 1);
-    if (seatCode !== ResultCode.OK) return seatCode;
-    const refund = this.seatPrice[ev] * count;
     const merchantCell = this.merchantCell[ev];
-    if (ledger.available[merchantCell] < refund) return ResultCode.INSUFFICIENT_FUNDS;
-    const cell = ledger.ensureCell(holder, this.priceAsset[ev]);
-    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.takeSeats(ev, seats, first, count, 0);
-    ledger.available[merchantCell] -= refund;
-    ledger.available[cell] += refund;
-    this.lastTotal = refund;
+    if (!release) {
+      const cell = ledger.cell(account, this.priceAsset[ev]);
+      if (cell === INDEX_NOT_FOUND || ledger.available[cell] < total) return ResultCode.INSUFFICIENT_FUNDS;
+      this.takeSeats(ev, cmd.u32, first, count, account + 1);
+      ledger.available[cell] -= total;
+      ledger.available[merchantCell] += total;
+    } else {
+      if (ledger.available[merchantCell] < total) return ResultCode.INSUFFICIENT_FUNDS;
+      const cell = ledger.ensureCell(account, this.priceAsset[ev]);
+      if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+      this.takeSeats(ev, cmd.u32, first, count, 0);
+      ledger.available[merchantCell] -= total;
+      ledger.available[cell] += total;
+    }
+    this.lastTotal[0] = total;
     return ResultCode.OK;
   }
 
-  getSeat(eventId: number, seat: number): number {
-    const ev = this.event(eventId);
+  getSeat(cmd: RecordBuffer, b: number): number {
+    const f = cmd.f64;
+    const ev = this.eventAt(f, (b + GetSeat.EVENT_ID) >>> 3);
     if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
+    const seat = f[(b + GetSeat.SEAT) >>> 3];
     if (!(seat >= 0 && seat < this.seatCount[ev] && Math.floor(seat) === seat)) return ResultCode.SEAT_OUT_OF_RANGE;
     const h = this.holder[this.seatBase[ev] + seat];
-    this.lastHolderId = h === 0 ? 0 : this.ledger.accountIds[h - 1];
+    this.lastHolderId[0] = h === 0 ? 0 : this.ledger.accountIds[h - 1];
     return ResultCode.OK;
   }
 }

@@ -13,9 +13,7 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   ADMIN_COMMANDS, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
   CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
-  CMD_LENGTH_OFFSET, CommandType, CreateAccount, CreateAsset, CreateEvent, CreateItem, CreateSymbol, Deposit,
-  AmendOrder, Buy, CancelOrder, GetBalance, GetDepth, GetItem, GetOrder, GetSeat, PlaceOrder, READ_ONLY_COMMANDS,
-  Restock, SeatList, Transfer, TransferPost, TransferReserve, TransferVoid,
+  CommandType, READ_ONLY_COMMANDS,
 } from '../../codec/records/command_descriptor.ts';
 import {
   AmountResult, BalanceResult, ItemResult, PriceResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
@@ -85,21 +83,20 @@ export class LogicStateMachine implements StateMachine {
     const f64 = cmd.f64;
     const type = cmd.u16[(cmdBase + CMD_TYPE_OFFSET) >>> 1];
     const flags = cmd.u16[(cmdBase + CMD_FLAGS_OFFSET) >>> 1];
-    const sequence = f64[(cmdBase + CMD_SEQUENCE_OFFSET) >>> 3];
     const principal = cmd.u32[(cmdBase + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
-    const idempotencyId = f64[(cmdBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3];
+    const sequenceAt = (cmdBase + CMD_SEQUENCE_OFFSET) >>> 3;
+    const idempotencyAt = (cmdBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
     const kind = type < COMMAND_TABLE_SIZE ? COMMAND_KIND[type] : 0;
     const ctx = this.ctx;
-    ctx.reset(principal, (flags & CMD_FLAG_ADMIN) !== 0, sequence, f64[(cmdBase + CMD_TIMESTAMP_US_OFFSET) >>> 3]);
-    this.meta[0] = sequence;
+    ctx.reset(principal, (flags & CMD_FLAG_ADMIN) !== 0);
+    ctx.numbers[0] = f64[sequenceAt];
+    ctx.numbers[1] = f64[(cmdBase + CMD_TIMESTAMP_US_OFFSET) >>> 3];
+    this.meta[0] = f64[sequenceAt];
 
-    const remember = idempotencyId !== 0 && (kind & KIND_READ_ONLY) === 0;
+    const remember = f64[idempotencyAt] !== 0 && (kind & KIND_READ_ONLY) === 0;
     if (remember) {
-      const slot = this.idempotency.find(principal, idempotencyId);
-      if (slot >= 0) {
-        return this.idempotency.replay(slot, out, outBase, sequence,
-          cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2], f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3]);
-      }
+      const slot = this.idempotency.findAt(principal, f64, idempotencyAt);
+      if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
     const code = (kind & KIND_ADMIN) !== 0 && !ctx.admin
@@ -111,102 +108,77 @@ export class LogicStateMachine implements StateMachine {
     o32[(outBase + RES_LENGTH_OFFSET) >>> 2] = length;
     out.u16[(outBase + RES_COMMAND_TYPE_OFFSET) >>> 1] = type;
     out.u16[(outBase + RES_CODE_OFFSET) >>> 1] = code;
-    out.f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = sequence;
+    out.f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = f64[sequenceAt];
     o32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2];
     o32[(outBase + RES_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
     out.f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3];
     o32[(outBase + RES_FLAGS_OFFSET) >>> 2] = ctx.resultFlags;
     out.i32[(outBase + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = ctx.failedLeg;
 
-    if (remember) this.idempotency.remember(principal, idempotencyId, out, outBase);
+    if (remember) this.idempotency.remember(principal, f64, idempotencyAt, out, outBase);
     return length;
   }
 
   private dispatch(type: number, cmd: RecordBuffer, b: number, out: RecordBuffer, o: number): number {
-    const f = cmd.f64;
     const ctx = this.ctx;
     const ledger = this.ledger;
     switch (type) {
       case CommandType.CREATE_ASSET:
-        return ledger.createAsset(f[(b + CreateAsset.ASSET_ID) >>> 3]);
+        return ledger.createAsset(cmd, b);
       case CommandType.CREATE_ACCOUNT:
-        return ledger.createAccount(f[(b + CreateAccount.ACCOUNT_ID) >>> 3], f[(b + CreateAccount.OWNER_PRINCIPAL_ID) >>> 3], ctx);
+        return ledger.createAccount(cmd, b, ctx);
       case CommandType.DEPOSIT:
-        return this.balanceBody(ledger.deposit(f[(b + Deposit.ACCOUNT_ID) >>> 3], f[(b + Deposit.ASSET_ID) >>> 3],
-          f[(b + Deposit.AMOUNT) >>> 3]), out, o);
+        return this.balanceBody(ledger.depositOrWithdraw(cmd, b, false), out, o);
       case CommandType.WITHDRAW:
-        return this.balanceBody(ledger.withdraw(f[(b + Deposit.ACCOUNT_ID) >>> 3], f[(b + Deposit.ASSET_ID) >>> 3],
-          f[(b + Deposit.AMOUNT) >>> 3]), out, o);
+        return this.balanceBody(ledger.depositOrWithdraw(cmd, b, true), out, o);
       case CommandType.TRANSFER:
-        return this.balanceBody(ledger.transfer(f[(b + Transfer.FROM_ACCOUNT_ID) >>> 3], f[(b + Transfer.TO_ACCOUNT_ID) >>> 3],
-          f[(b + Transfer.ASSET_ID) >>> 3], f[(b + Transfer.AMOUNT) >>> 3], ctx), out, o);
+        return this.balanceBody(ledger.transfer(cmd, b, ctx), out, o);
       case CommandType.GET_BALANCE:
-        return this.balanceBody(ledger.getBalance(f[(b + GetBalance.ACCOUNT_ID) >>> 3], f[(b + GetBalance.ASSET_ID) >>> 3], ctx), out, o);
+        return this.balanceBody(ledger.getBalance(cmd, b, ctx), out, o);
       case CommandType.TRANSFER_RESERVE:
-        return this.amountBody(this.transfers.reserve(f[(b + TransferReserve.TRANSFER_ID) >>> 3],
-          f[(b + TransferReserve.FROM_ACCOUNT_ID) >>> 3], f[(b + TransferReserve.TO_ACCOUNT_ID) >>> 3],
-          f[(b + TransferReserve.ASSET_ID) >>> 3], f[(b + TransferReserve.AMOUNT) >>> 3], ctx), out, o);
+        return this.amountBody(this.transfers.reserve(cmd, b, ctx), out, o);
       case CommandType.TRANSFER_POST:
-        return this.amountBody(this.transfers.post(f[(b + TransferPost.TRANSFER_ID) >>> 3], f[(b + TransferPost.AMOUNT) >>> 3], ctx), out, o);
+        return this.amountBody(this.transfers.post(cmd, b, ctx), out, o);
       case CommandType.TRANSFER_VOID:
-        return this.amountBody(this.transfers.void(f[(b + TransferVoid.TRANSFER_ID) >>> 3], ctx), out, o);
+        return this.amountBody(this.transfers.void(cmd, b, ctx), out, o);
       case CommandType.CREATE_ITEM:
-        return this.itemBody(this.inventory.create(f[(b + CreateItem.ITEM_ID) >>> 3], f[(b + CreateItem.MERCHANT_ACCOUNT_ID) >>> 3],
-          f[(b + CreateItem.PRICE_ASSET_ID) >>> 3], f[(b + CreateItem.UNIT_PRICE) >>> 3], f[(b + CreateItem.STOCK) >>> 3], ctx), out, o);
+        return this.itemBody(this.inventory.create(cmd, b, ctx), out, o);
       case CommandType.RESTOCK:
-        return this.itemBody(this.inventory.restock(f[(b + Restock.ITEM_ID) >>> 3], f[(b + Restock.QUANTITY) >>> 3], ctx), out, o);
+        return this.itemBody(this.inventory.restock(cmd, b, ctx), out, o);
       case CommandType.BUY:
-        return this.itemBody(this.inventory.buy(f[(b + Buy.ITEM_ID) >>> 3], f[(b + Buy.BUYER_ACCOUNT_ID) >>> 3],
-          f[(b + Buy.QUANTITY) >>> 3], f[(b + Buy.MAX_UNIT_PRICE) >>> 3], ctx), out, o);
+        return this.itemBody(this.inventory.buy(cmd, b, ctx), out, o);
       case CommandType.GET_ITEM:
-        return this.itemBody(this.inventory.get(f[(b + GetItem.ITEM_ID) >>> 3]), out, o);
+        return this.itemBody(this.inventory.get(cmd, b), out, o);
       case CommandType.CREATE_EVENT:
-        return this.seats.create(f[(b + CreateEvent.EVENT_ID) >>> 3], f[(b + CreateEvent.MERCHANT_ACCOUNT_ID) >>> 3],
-          f[(b + CreateEvent.PRICE_ASSET_ID) >>> 3], f[(b + CreateEvent.SEAT_PRICE) >>> 3], f[(b + CreateEvent.SEAT_COUNT) >>> 3], ctx);
+        return this.seats.create(cmd, b, ctx);
       case CommandType.BOOK_SEATS:
-      case CommandType.RELEASE_SEATS: {
-        const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
-        const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >>> 2;
-        const eventId = f[(b + SeatList.EVENT_ID) >>> 3];
-        const accountId = f[(b + SeatList.ACCOUNT_ID) >>> 3];
-        const first = (b + SeatList.SEATS_U32) >>> 2;
-        const code = type === CommandType.BOOK_SEATS
-          ? this.seats.book(eventId, accountId, cmd.u32, first, count, room, ctx)
-          : this.seats.release(eventId, accountId, cmd.u32, first, count, room, ctx);
-        return this.priceBody(code, this.seats.lastTotal, out, o);
-      }
+        return this.priceBody(this.seats.bookOrRelease(cmd, b, false, ctx), this.seats.lastTotal, out, o);
+      case CommandType.RELEASE_SEATS:
+        return this.priceBody(this.seats.bookOrRelease(cmd, b, true, ctx), this.seats.lastTotal, out, o);
       case CommandType.GET_SEAT: {
-        const code = this.seats.getSeat(f[(b + GetSeat.EVENT_ID) >>> 3], f[(b + GetSeat.SEAT) >>> 3]);
+        const code = this.seats.getSeat(cmd, b);
         if (code === ResultCode.OK) {
-          out.f64[(o + SeatResult.HOLDER_ACCOUNT_ID) >>> 3] = this.seats.lastHolderId;
+          out.f64[(o + SeatResult.HOLDER_ACCOUNT_ID) >>> 3] = this.seats.lastHolderId[0];
           ctx.resultBytes = SeatResult.BYTES;
         }
         return code;
       }
       case CommandType.CHECKOUT:
-        return this.priceBody(this.checkout.checkout(cmd, b, cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2], ctx),
-          this.checkout.lastTotal, out, o);
+        return this.priceBody(this.checkout.checkout(cmd, b, ctx), this.checkout.lastTotal, out, o);
       case CommandType.CREATE_SYMBOL:
-        return this.matching.createSymbol(f[(b + CreateSymbol.SYMBOL_ID) >>> 3], f[(b + CreateSymbol.BASE_ASSET_ID) >>> 3],
-          f[(b + CreateSymbol.QUOTE_ASSET_ID) >>> 3], f[(b + CreateSymbol.TICK_SIZE) >>> 3], f[(b + CreateSymbol.LOT_SIZE) >>> 3]);
-      case CommandType.PLACE_ORDER: {
-        const bytes = cmd.bytes;
-        return this.matching.place(f[(b + PlaceOrder.SYMBOL_ID) >>> 3], f[(b + PlaceOrder.ACCOUNT_ID) >>> 3],
-          f[(b + PlaceOrder.PRICE) >>> 3], f[(b + PlaceOrder.QUANTITY) >>> 3], bytes[b + PlaceOrder.SIDE_U8],
-          bytes[b + PlaceOrder.ORDER_TYPE_U8], bytes[b + PlaceOrder.TIME_IN_FORCE_U8], bytes[b + PlaceOrder.SELF_TRADE_U8],
-          ctx, out, o);
-      }
+        return this.matching.createSymbol(cmd, b);
+      case CommandType.PLACE_ORDER:
+        return this.matching.place(cmd, b, ctx, out, o);
       case CommandType.CANCEL_ORDER:
-        return this.matching.cancel(f[(b + CancelOrder.SYMBOL_ID) >>> 3], f[(b + CancelOrder.ORDER_ID) >>> 3], ctx, out, o);
+        return this.matching.cancel(cmd, b, ctx, out, o);
       case CommandType.AMEND_ORDER:
-        return this.matching.amend(f[(b + AmendOrder.SYMBOL_ID) >>> 3], f[(b + AmendOrder.ORDER_ID) >>> 3],
-          f[(b + AmendOrder.NEW_PRICE) >>> 3], f[(b + AmendOrder.NEW_QUANTITY) >>> 3], ctx, out, o);
+        return this.matching.amend(cmd, b, ctx, out, o);
       case CommandType.GET_ORDER:
-        return this.matching.getOrder(f[(b + GetOrder.SYMBOL_ID) >>> 3], f[(b + GetOrder.ORDER_ID) >>> 3], ctx, out, o);
+        return this.matching.getOrder(cmd, b, ctx, out, o);
       case CommandType.GET_DEPTH:
-        return this.matching.getDepth(f[(b + GetDepth.SYMBOL_ID) >>> 3], f[(b + GetDepth.LEVELS) >>> 3], ctx, out, o);
+        return this.matching.getDepth(cmd, b, ctx, out, o);
       case CommandType.SNAPSHOT:
-        out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.sequence;
+        out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.numbers[0];
         ctx.resultBytes = SnapshotResult.BYTES;
         return ResultCode.OK;
       case CommandType.GET_STATE_HASH:
@@ -237,21 +209,22 @@ export class LogicStateMachine implements StateMachine {
     f[(o + ItemResult.STOCK) >>> 3] = inventory.stock[item];
     f[(o + ItemResult.SOLD) >>> 3] = inventory.sold[item];
     f[(o + ItemResult.UNIT_PRICE) >>> 3] = inventory.unitPrice[item];
-    f[(o + ItemResult.TOTAL_PRICE) >>> 3] = inventory.lastTotal;
+    f[(o + ItemResult.TOTAL_PRICE) >>> 3] = inventory.lastTotal[0];
     this.ctx.resultBytes = ItemResult.BYTES;
     return code;
   }
 
-  private priceBody(code: number, total: number, out: RecordBuffer, o: number): number {
+  /** `total` holds the price in [0] (an array, so the value is not boxed across the call). */
+  private priceBody(code: number, total: Float64Array, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
-    out.f64[(o + PriceResult.TOTAL_PRICE) >>> 3] = total;
+    out.f64[(o + PriceResult.TOTAL_PRICE) >>> 3] = total[0];
     this.ctx.resultBytes = PriceResult.BYTES;
     return code;
   }
 
   private amountBody(code: number, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
-    out.f64[(o + AmountResult.AMOUNT) >>> 3] = this.transfers.lastAmount;
+    out.f64[(o + AmountResult.AMOUNT) >>> 3] = this.transfers.lastAmount[0];
     this.ctx.resultBytes = AmountResult.BYTES;
     return code;
   }

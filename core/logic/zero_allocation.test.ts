@@ -1,0 +1,115 @@
+/**
+ * apply() must not allocate once the code is warm, whatever the size of ids, amounts, prices and
+ * timestamps (values beyond the small-integer range are boxed by V8 whenever they cross a call
+ * boundary as arguments or return values). The V8 sampling heap profiler, asked to keep samples of
+ * objects already collected, attributes every sampled allocation to the function that made it.
+ */
+import { Session } from 'node:inspector/promises';
+import { describe, expect, it } from 'vitest';
+import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
+import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
+import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { type CommandHeader, type CommandSpec, writeCommand } from './command_writer.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
+
+const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
+const ASSET = BIG + 1;
+const QUOTE = BIG + 2;
+const account = (i: number): number => BIG * 2 + i;
+const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
+
+interface HeapProfileNode { callFrame: { functionName: string; url: string }; selfSize: number; children: HeapProfileNode[] }
+
+describe('zero allocation', () => {
+  it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31', async () => {
+    const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 1024, maxBalances: 4096, maxSeats: 4096, maxOrders: 4096,
+      maxPriceLevels: 1024, idempotencyWindow: 1024 });
+    const one = createRecordBuffer(new ArrayBuffer(512));
+    const out = createRecordBuffer(new ArrayBuffer(512));
+    let sequence = 3_000_000_000;
+    const run = (header: CommandHeader, spec: CommandSpec): number => {
+      writeCommand(one, 0, { ...header, sequence: sequence++, timestampUs: 1.7e15 }, spec);
+      machine.apply(one, 0, out, 0);
+      return out.u16[RES_CODE_OFFSET >>> 1];
+    };
+    run(ADMIN, { kind: 'createAsset', assetId: ASSET });
+    run(ADMIN, { kind: 'createAsset', assetId: QUOTE });
+    for (let i = 0; i < 64; i++) {
+      run({ sequence: 0, principalId: 7 }, { kind: 'createAccount', accountId: account(i) });
+      run(ADMIN, { kind: 'deposit', accountId: account(i), assetId: ASSET, amount: 1e14 });
+      run(ADMIN, { kind: 'deposit', accountId: account(i), assetId: QUOTE, amount: 1e14 });
+    }
+    run({ sequence: 0, principalId: 7 }, { kind: 'createItem', itemId: BIG + 9, merchantAccountId: account(0), priceAssetId: ASSET, unitPrice: BIG, stock: 1e12 });
+    run({ sequence: 0, principalId: 7 }, { kind: 'createEvent', eventId: BIG + 8, merchantAccountId: account(1), priceAssetId: ASSET, seatPrice: BIG, seatCount: 2048 });
+    run(ADMIN, { kind: 'createSymbol', symbolId: BIG + 7, baseAssetId: ASSET, quoteAssetId: QUOTE, tickSize: 1, lotSize: 1 });
+
+    // A repeating stream of every hot command; each round leaves the state as it found it (seats
+    // released, resting orders cancelled or filled), so the stream can be applied again and again.
+    const specs: [CommandHeader, CommandSpec][] = [];
+    const who = { sequence: 0, principalId: 7, idempotencyId: 0 };
+    for (let i = 0; i < 32; i++) {
+      const a = account(2 + i);
+      const b = account(34 + (i % 30));
+      specs.push([who, { kind: 'transfer', fromAccountId: a, toAccountId: b, assetId: ASSET, amount: BIG + i }]);
+      specs.push([who, { kind: 'buy', itemId: BIG + 9, buyerAccountId: a, quantity: 2, maxUnitPrice: BIG }]);
+      specs.push([who, { kind: 'bookSeats', eventId: BIG + 8, accountId: a, seats: [2 * i, 2 * i + 1] }]);
+      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, accountId: a, seats: [2 * i, 2 * i + 1] }]);
+      specs.push([who, { kind: 'checkout', buyerAccountId: a, eventId: BIG + 8, lines: [{ itemId: BIG + 9, quantity: 1 }], seats: [100 + i] }]);
+      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, accountId: a, seats: [100 + i] }]);
+      specs.push([who, { kind: 'getBalance', accountId: a, assetId: ASSET }]);
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100 + (i % 5), quantity: 1000, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 103, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
+      // ...and back, so balances do not drift over the rounds.
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100, quantity: 1000, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 97, quantity: 1500, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
+      specs.push([who, { kind: 'getDepth', symbolId: BIG + 7, levels: 5 }]);
+    }
+    const recordBytes = 128;
+    const stream = createRecordBuffer(new ArrayBuffer(specs.length * recordBytes));
+    const applyStream = (): void => {
+      for (let i = 0; i < specs.length; i++) {
+        writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 + i }, specs[i][1]);
+      }
+      for (let i = 0; i < specs.length; i++) machine.apply(stream, i * recordBytes, out, 0);
+    };
+    // The stream must really work (not be cheap rejections).
+    let rejected = 0;
+    for (let i = 0; i < specs.length; i++) {
+      writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 }, specs[i][1]);
+      machine.apply(stream, i * recordBytes, out, 0);
+      if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+    }
+    expect(rejected).toBe(0);
+    // Warm up: every function optimized before sampling.
+    for (let round = 0; round < 300; round++) applyStream();
+
+    const session = new Session();
+    session.connect();
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+    } as never);
+    const rounds = 200;
+    for (let round = 0; round < rounds; round++) {
+      // Only apply() is sampled: the records of a round are written before it.
+      for (let i = 0; i < specs.length; i++) {
+        stream.f64[(i * recordBytes + 8) >>> 3] = sequence++;
+      }
+      for (let i = 0; i < specs.length; i++) machine.apply(stream, i * recordBytes, out, 0);
+    }
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapProfileNode } };
+    session.disconnect();
+    let logicBytes = 0;
+    const sites: string[] = [];
+    const walk = (node: HeapProfileNode): void => {
+      if (node.selfSize > 0 && node.callFrame.url.includes('/core/logic/') && !node.callFrame.url.endsWith('.test.ts')) {
+        logicBytes += node.selfSize;
+        sites.push(`${node.callFrame.functionName} ${node.callFrame.url.split('/').pop()} ${node.selfSize}`);
+      }
+      node.children.forEach(walk);
+    };
+    walk(profile.head);
+    const commands = rounds * specs.length;
+    // Sampling is statistical: allow well under one byte per command (a per-command allocation is >= 16).
+    expect({ bytesPerCommand: logicBytes / commands < 0.25, sites }).toEqual({ bytesPerCommand: true, sites: expect.any(Array) });
+  });
+});
