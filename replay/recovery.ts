@@ -256,7 +256,7 @@ class JournalReplay {
       throw new JournalCorruptError(
         `journal corrupt: ${reason} in ${where} (the sequence that follows, ${lastGood + 1}, cannot be read); ` +
           `${cutBytes} bytes from there on${later.length > 0 ? ` including ${later.length} later segment(s)` : ''} ` +
-          `would be lost. Start with --repair to truncate the journal there.`,
+          `would be lost. Start with --repair (config file "engine": {"repair": true}) to truncate the journal there.`,
         segment.path, offset, lastGood);
     }
     const what = torn ? 'torn tail' : 'repair';
