@@ -16,7 +16,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
-  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log });
+  // The engine's own lines already start with "ringline: ".
+  const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
+  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog });
   let server;
   try {
     server = await startGatewayServer(engine, {
