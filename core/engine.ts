@@ -76,6 +76,8 @@ export interface Engine {
   /** The sequence the recovered state ended at (-1 for an empty data directory). */
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
+  /** Bytes the business logic preallocated per state region, for the start-up log. */
+  readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
   /** Sets the one listener that receives every durable result, in sequence order. */
   onResult(listener: ResultListener): void;
   sequences(): EngineSequences;
@@ -174,6 +176,7 @@ class RunningEngine implements Engine {
   readonly input: InputPublisher;
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
+  readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
   readonly done: Promise<void>;
   private state: EngineState = 'running';
   private listener: ResultListener | null = null;
@@ -209,6 +212,7 @@ class RunningEngine implements Engine {
   ) {
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
+    this.logicMemory = ready.memory ?? [];
     this.inputRing = new Ring(inputRingMemory);
     this.outputRing = new Ring(outputRingMemory);
     this.producer = new SingleProducerSequencer(this.inputRing);

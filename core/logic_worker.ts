@@ -70,7 +70,7 @@ if (data.recoveryModule !== '') {
   for (const warning of report.warnings ?? []) console.warn(`ringline recovery: ${warning}`);
   lastSequence = report.lastSequence;
 }
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash() });
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport() });
 
 const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);

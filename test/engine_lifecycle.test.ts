@@ -29,6 +29,8 @@ describe('engine with the real logic, recovery and journaler', () => {
     cleanups.push(data.remove);
     const engine = await startEngine(testOptions(data.dir, { journal: { durability: 'fsync' } }));
     expect(engine.recoveredSequence).toBe(-1);
+    expect(engine.logicMemory.length).toBeGreaterThan(0);
+    expect(engine.logicMemory.every((r) => r.bytes >= 0 && r.name.length > 0)).toBe(true);
     const received = collectResults(engine);
     expect(send(engine, { kind: 'createAsset', assetId: 1 }, 100)).toBe(0);
     expect(send(engine, { kind: 'createAccount', accountId: 10 }, 101)).toBe(1);
