@@ -3,7 +3,7 @@
  * recovery and the retention policy share.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { JOURNAL_DIR_NAME, parseSegmentFileName } from './journal_descriptor.ts';
 
 export interface SegmentFile {
@@ -44,6 +44,11 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
-export function ensureDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Creates `dir` (and its parents) when missing. With `durable`, a directory it created is made
+ * durable too: its parent's entry is fsynced, so a machine crash cannot lose the directory itself.
+ */
+export function ensureDirectory(dir: string, durable = false): void {
+  const created = mkdirSync(dir, { recursive: true });
+  if (durable && created !== undefined) fsyncDirectory(dirname(dir));
 }

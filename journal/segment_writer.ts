@@ -47,7 +47,7 @@ export class SegmentWriter {
 
   constructor(options: JournalOptions) {
     this.dir = journalDir(options.dataDir);
-    ensureDirectory(this.dir);
+    ensureDirectory(this.dir, options.durability !== 'none');
     this.capacityBytes = options.writeBufferBytes & ~7;
     this.buffer = createRecordBuffer(new ArrayBuffer(this.capacityBytes));
     this.segmentBytesMax = options.segmentBytes;

@@ -3,14 +3,14 @@
  * the snapshot worker (snapshot_store.ts), in recovery before the engine serves, and in the replay CLI
  * — never on the business-logic thread while it serves.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { StateSection } from '../core/logic/state_machine_api.ts';
 import {
   SECTION_CRC_OFFSET, SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SECTION_LENGTH_OFFSET, SECTION_NAME_LENGTH_OFFSET,
   SECTION_NAME_MAX_BYTES, SECTION_NAME_OFFSET, SNAPSHOT_DIR_NAME, SNAPSHOT_HEADER_BYTES, SNAPSHOT_MAGIC,
-  SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
+  SNAPSHOT_FILE_SUFFIX, SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
   SNAP_HEADER_CRC_OFFSET, SNAP_MAGIC_OFFSET, SNAP_SECTION_COUNT_OFFSET, SNAP_SEQUENCE_OFFSET,
   SNAP_STATE_HASH_LENGTH_OFFSET, SNAP_STATE_HASH_MAX_BYTES, SNAP_STATE_HASH_OFFSET, SNAP_VERSION_OFFSET,
   parseSnapshotFileName, snapshotFileName,
@@ -32,6 +32,20 @@ export interface LoadedSnapshot {
 
 export function snapshotDir(dataDir: string): string {
   return join(dataDir, SNAPSHOT_DIR_NAME);
+}
+
+/** Removes `*.snapshot.tmp` files a crash left behind mid-write (recovery does this before serving). */
+export function removeSnapshotTempFiles(dataDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(snapshotDir(dataDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const removed = names.filter((name) => name.endsWith(SNAPSHOT_FILE_SUFFIX + SNAPSHOT_TEMP_SUFFIX)).map((name) => join(snapshotDir(dataDir), name));
+  for (const path of removed) rmSync(path, { force: true });
+  return removed;
 }
 
 /** Snapshot files of a data directory, oldest first (temp files are ignored). */
@@ -89,7 +103,7 @@ export function writeSnapshotFile(
   head.writeUInt32LE(headerCrc(head), SNAP_HEADER_CRC_OFFSET);
 
   const dir = snapshotDir(dataDir);
-  ensureDirectory(dir);
+  ensureDirectory(dir, true);
   const path = join(dir, snapshotFileName(sequence));
   const tempPath = path + SNAPSHOT_TEMP_SUFFIX;
   const fd = openSync(tempPath, 'w');

@@ -173,6 +173,17 @@ describe('recoverState', () => {
     expect(report.warnings[0]).toMatch(/torn tail: segment header is cut short/);
   });
 
+  it('removes a snapshot temp file a crash left behind, with a warning', () => {
+    journalWorkload(dataDir, 0, 10);
+    const sm = freshStateMachine();
+    writeSnapshotFile(dataDir, 5, sm.exportState(), sm.stateHash());
+    const temp = join(dataDir, 'snapshots', '00000000000000000009.snapshot.tmp');
+    writeFileSync(temp, 'half a snapshot');
+    const report = recoverState(freshStateMachine(), { dataDir, repair: false, useSnapshots: false });
+    expect(existsSync(temp)).toBe(false);
+    expect(report.warnings).toEqual([`recovery: removed ${temp}, a snapshot a crash interrupted`]);
+  });
+
   it('read-only mode reports a torn tail without truncating', () => {
     journalWorkload(dataDir, 0, 100);
     const [segment] = listSegments(dataDir);

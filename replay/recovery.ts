@@ -22,7 +22,7 @@ import type { StateMachine, StateSection } from '../core/logic/state_machine_api
 import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
 import { fsyncDirectory, journalDir, listSegments, type SegmentFile } from '../journal/segment_files.ts';
-import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
+import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
 
 export interface RecoveryReport {
   /** The last sequence in the recovered state (journal or snapshot), -1 when there is nothing. */
@@ -76,6 +76,9 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   const toSequence = options.toSequence ?? Number.MAX_SAFE_INTEGER;
   prepareDataDir(dataDir, readOnly);
   const warnings: string[] = [];
+  if (!readOnly) {
+    for (const path of removeSnapshotTempFiles(dataDir)) warnings.push(`recovery: removed ${path}, a snapshot a crash interrupted`);
+  }
 
   // 1. The newest snapshot that reads back whole and reproduces its own state hash.
   let snapshotSequence = -1;
