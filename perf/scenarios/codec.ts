@@ -5,6 +5,7 @@
  *                                (the gateway's per-frame work), 256 distinct messages of the kind, cycled
  *   translate-json/transfer      the HTTP/JSON path: JSON text → validated → the same record
  *   encode-response/<body>       result record → FlatBuffers Response with one reused Builder
+ *   write-response/<body>        the same with writeResponse: straight into an output buffer, no Builder
  *   record-read/transfer         the business logic's reads: type + every field of a Transfer record at
  *                                fixed offsets over a 4096-record arena; GC events counted over the
  *                                whole run (10M reads in --full; must be 0)
@@ -31,6 +32,7 @@ import { anyResponse, commandArbitrary } from '../../codec/test_support/arbitrar
 import type { ResponseJson } from '../../codec/types/response_json.ts';
 import { encodeRequest } from '../../codec/wire/request_encoder.ts';
 import { encodeResponse } from '../../codec/wire/response_encoder.ts';
+import { MAX_RESPONSE_BYTES, writeResponse } from '../../codec/wire/response_writer.ts';
 import { translateRequest } from '../../codec/wire/translate_request.ts';
 import { TranslateResult } from '../../codec/wire/translate_result.ts';
 import { nowNs, perSecond } from '../clock.ts';
@@ -144,7 +146,14 @@ export const run: ScenarioRun = async (options) => {
       for (let i = 0; i < count; i++) bytes += encodeResponse(arena, (i % picked.length) * CMD_MAX_RECORD_BYTES, builder).length;
       return bytes > 0 ? 0 : 1;
     }));
-    rows.push(row(`encode-response/${body}`, m, { distinct_records: picked.length }, options.mode));
+    rows.push(row(`encode-response/${body}`, m, { distinct_records: picked.length, via: 'Builder' }, options.mode));
+    const out = new Uint8Array(MAX_RESPONSE_BYTES + 8);
+    const direct = await median(options.runs, () => measure(size.encodeIterations, (count) => {
+      let bytes = 0;
+      for (let i = 0; i < count; i++) bytes += writeResponse(arena, (i % picked.length) * CMD_MAX_RECORD_BYTES, out, 4);
+      return bytes > 0 ? 0 : 1;
+    }));
+    rows.push(row(`write-response/${body}`, direct, { distinct_records: picked.length, via: 'writeResponse' }, options.mode));
   }
   options.log('encode-response done');
 
