@@ -40,6 +40,7 @@ export interface ClientOptions {
 /** An error that ends a command: the connection is gone for good, or the client was closed. */
 export class RinglineClientError extends Error {}
 
+const IDEMPOTENCY_COUNTER_SPAN = 2 ** 28;
 const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
 
 interface Pending {
@@ -54,7 +55,7 @@ interface Pending {
 export class RinglineClient {
   private transport: ClientTransport | null = null;
   private nextCorrelationId = 1;
-  private readonly idempotencyBase: number;
+  private idempotencyBase = 0;
   private nextIdempotency = 1;
   private readonly pending = new Map<number, Pending>();
   /** Commands waiting for an in-flight slot: a FIFO read from waitingHead (shift() is O(n) on long arrays). */
@@ -71,8 +72,7 @@ export class RinglineClient {
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
       throw new RangeError(`maxInFlight must be a positive integer, got ${options.maxInFlight}`);
     }
-    // Idempotency ids: a random 2^32-aligned base per client plus a counter, below 2^53.
-    this.idempotencyBase = randomInt(1, 2 ** 20) * 2 ** 32;
+    this.rollIdempotencyBase();
   }
 
   static async connect(options: ClientOptions): Promise<RinglineClient> {
@@ -86,13 +86,26 @@ export class RinglineClient {
     if (this.closedByUser) return Promise.reject(new RinglineClientError('client is closed'));
     const correlationId = this.nextCorrelationId++;
     let idempotencyId = command.idempotencyId ?? 0;
-    if (idempotencyId === 0 && !READ_ONLY_TYPES.has(command.type)) idempotencyId = this.idempotencyBase + this.nextIdempotency++;
+    if (idempotencyId === 0 && !READ_ONLY_TYPES.has(command.type)) {
+      if (this.nextIdempotency >= IDEMPOTENCY_COUNTER_SPAN) this.rollIdempotencyBase();
+      idempotencyId = this.idempotencyBase + this.nextIdempotency++;
+    }
     const bytes = clientCodec.encodeRequest({ ...command, correlationId, idempotencyId } as RequestJson);
     return new Promise<ResponseJson>((resolve, reject) => {
       const p: Pending = { correlationId, bytes, resolve, reject, busyRetries: 0, sent: false };
       if (this.pending.size < this.maxInFlight) this.dispatch(p);
       else this.waiting.push(p);
     });
+  }
+
+  /**
+   * Idempotency ids are a random base (one of 2^25, aligned to 2^28) plus a counter: two clients of the
+   * same principal collide with probability 2^-25, and a client re-rolls its base every 2^28 commands.
+   * All stay below 2^53.
+   */
+  private rollIdempotencyBase(): void {
+    this.idempotencyBase = randomInt(1, 2 ** 25) * IDEMPOTENCY_COUNTER_SPAN;
+    this.nextIdempotency = 1;
   }
 
   /** Commands sent and not yet answered, plus those waiting for a slot. */
