@@ -47,7 +47,8 @@ export const run: ScenarioRun = async (options) => {
     options.log(`logic ${workload}: ${commands.toLocaleString('en-US')} commands × ${options.runs} runs`);
     const reply = await runLogicWorker({ workload, commands, runs: options.runs });
     const throughput = Math.round(median(reply.perSecond));
-    options.log(`logic ${workload}: ${(throughput / 1e6).toFixed(2)} M commands/s, GC events in timed loop ${reply.gcTimed}, ` +
+    options.log(`logic ${workload}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s), ` +
+      `GC events in timed loop ${reply.gcTimed}, ` +
       `rejected ${reply.rejected}, hash ${reply.hashMismatches === 0 ? 'ok' : 'MISMATCH'}`);
     rows.push({
       scenario: 'logic',
@@ -56,6 +57,7 @@ export const run: ScenarioRun = async (options) => {
         commands, runs: options.runs, thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
         rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, stateHash: reply.stateHash,
         perRunPerSecond: reply.perSecond.map((x) => Math.round(x)).join(' '),
+        bestChunkPerSecond: Math.round(reply.bestChunkPerSecond),
       },
       throughput_per_s: throughput,
       latency_us: null,
