@@ -9,7 +9,6 @@
  * reject as malformed: unknown fields, non-integers, values beyond 2^53 - 1, bad enum names.
  */
 import type { Builder } from 'flatbuffers';
-import { ResultCode } from '../result_codes.ts';
 import { Checkout } from '../records/command_descriptor.ts';
 import { commandSpecByName, LOGIN_UNION_TYPE, ListKind } from '../spec/command_spec.ts';
 import { enumValueOf } from '../spec/enum_spec.ts';
@@ -80,8 +79,3 @@ export function encodeRequest(request: RequestJson, builder: Builder): Uint8Arra
   return builder.asUint8Array();
 }
 
-/** The result code encodeRequest's validation would give (OK when it would encode). */
-export function requestCode(request: RequestJson): ResultCode {
-  validateRequest(request, check);
-  return check.code;
-}

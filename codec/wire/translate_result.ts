@@ -3,7 +3,6 @@
  * per gateway: filling it allocates nothing unless the request is a Login (the API key string) or the
  * caller asks for `message` (built on demand).
  */
-import { CMD_HEADER_BYTES } from '../records/command_descriptor.ts';
 import { ResultCode, resultMessage } from '../result_codes.ts';
 
 export class TranslateResult {
@@ -42,6 +41,3 @@ export class TranslateResult {
     return this.detail === '' ? resultMessage(this.code) : `${resultMessage(this.code)} (${this.detail})`;
   }
 }
-
-/** Smallest record translateRequest writes. */
-export const MIN_COMMAND_RECORD_BYTES = CMD_HEADER_BYTES;
