@@ -31,6 +31,7 @@ export function createWireCodec(): WireCodec {
       return ResultCode.OK;
     },
     encodeResponse: (record, base) => encodeResponse(record, base, builder).slice(),
+    encodeResponseView: (record, base) => encodeResponse(record, base, builder),
     encodeError: (correlationId, code, message, commandType) =>
       encodeErrorResponse(builder, correlationId, code, message, commandType).slice(),
     // HTTP is not the hot path: the JSON form is the binary form decoded, so the two can never disagree.

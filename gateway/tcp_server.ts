@@ -17,12 +17,16 @@ import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core
 import type { Session, SessionTransport } from './session.ts';
 
 const CLOSE_GRACE_MS = 1000;
+const OUT_INITIAL_BYTES = 4096;
+/** A burst larger than this does not make every later output buffer as large. */
+const OUT_MAX_KEPT_BYTES = 256 * 1024;
 
 class TcpConnection implements SessionTransport, FrameSink {
   readonly kind = 'tcp' as const;
   session: Session | null = null;
   private readonly decoder: FrameDecoder;
-  private readonly out: Uint8Array[] = [];
+  /** Framed replies waiting for the next flush; replaced (not reused) after each write, which keeps it. */
+  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
   private outBytes = 0;
   private ended = false;
 
@@ -47,7 +51,8 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 
   deliver(result: RecordBuffer, base: number): void {
-    this.queue(this.core.codec.encodeResponse(result, base));
+    // Encoded straight from the codec's builder into the framed output: one copy per reply.
+    this.queue(this.core.codec.encodeResponseView(result, base));
   }
 
   reply(code: number, correlationId: number, commandType: number, message: string | null): void {
@@ -56,15 +61,8 @@ class TcpConnection implements SessionTransport, FrameSink {
 
   flush(): void {
     if (this.outBytes === 0 || this.ended) return;
-    const frames = Buffer.allocUnsafe(this.outBytes);
-    let pos = 0;
-    for (let i = 0; i < this.out.length; i++) {
-      const payload = this.out[i];
-      frames.writeUInt32LE(payload.length, pos);
-      frames.set(payload, pos + FRAME_PREFIX_BYTES);
-      pos += FRAME_PREFIX_BYTES + payload.length;
-    }
-    this.out.length = 0;
+    const frames = this.out.subarray(0, this.outBytes);
+    this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL_BYTES, Math.min(this.outBytes, OUT_MAX_KEPT_BYTES)));
     this.outBytes = 0;
     this.socket.write(frames);
     if (this.socket.writableLength > this.core.config.maxOutboundBytes) {
@@ -114,8 +112,21 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 
   private queue(payload: Uint8Array): void {
-    this.out.push(payload);
-    this.outBytes += FRAME_PREFIX_BYTES + payload.length;
+    const need = this.outBytes + FRAME_PREFIX_BYTES + payload.length;
+    if (need > this.out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+      this.out.copy(grown, 0, 0, this.outBytes);
+      this.out = grown;
+    }
+    const out = this.out;
+    const at = this.outBytes;
+    const n = payload.length;
+    out[at] = n & 0xff;
+    out[at + 1] = (n >>> 8) & 0xff;
+    out[at + 2] = (n >>> 16) & 0xff;
+    out[at + 3] = n >>> 24;
+    out.set(payload, at + FRAME_PREFIX_BYTES);
+    this.outBytes = need;
   }
 }
 

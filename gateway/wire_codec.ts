@@ -21,6 +21,8 @@ export interface WireCodec {
   translateJson(body: unknown, out: RecordBuffer, outBase: number, result: TranslateResult): number;
   /** A result record as the client's Response bytes (the caller's to keep). */
   encodeResponse(result: RecordBuffer, base: number): Uint8Array;
+  /** The same bytes as a view into the codec's builder: valid only until the next encode (copy it now). */
+  encodeResponseView(result: RecordBuffer, base: number): Uint8Array;
   /** A Response for a request that never reached the engine (sequence 0). */
   encodeError(correlationId: number, code: number, message: string | null, commandType: number): Uint8Array;
   /** A result record as the JSON an HTTP client receives. */
