@@ -6,7 +6,7 @@
 export { translateRequest, MAX_REQUEST_BYTES } from './wire/translate_request.ts';
 export { TranslateResult } from './wire/translate_result.ts';
 export { encodeResponse, encodeErrorResponse } from './wire/response_encoder.ts';
-export { writeResponse, MAX_RESPONSE_BYTES } from './wire/response_writer.ts';
+export { writeResponse, writeErrorResponse, MAX_RESPONSE_BYTES } from './wire/response_writer.ts';
 export { translateJsonRequest, translateJsonValue, MAX_JSON_REQUEST_BYTES } from './json/translate_json_request.ts';
 // client: typed request → bytes, bytes → typed response
 export { encodeRequest } from './wire/request_encoder.ts';

@@ -6,7 +6,7 @@ import { readResultRecord, writeResultRecord } from '../records/result_record_js
 import { anyResponse } from '../test_support/arbitraries.ts';
 import { decodeResponse } from './response_decoder.ts';
 import { encodeResponse } from './response_encoder.ts';
-import { MAX_RESPONSE_BYTES, writeResponse } from './response_writer.ts';
+import { MAX_RESPONSE_BYTES, writeErrorResponse, writeResponse } from './response_writer.ts';
 import * as wire from '../generated/ringline/wire.ts';
 import { ByteBuffer } from 'flatbuffers';
 
@@ -45,6 +45,14 @@ describe('writeResponse (the Builder-free reply path)', () => {
     expect(depth.asks(1)!.price()).toBe(12n);
     expect(depth.bids(0)!.quantity()).toBe(2n);
     expect(response.message()).toBeNull();
+  });
+
+  it('writes error responses for requests that never reached the engine', () => {
+    const written = writeErrorResponse(out, 4, 123, 107, 22);
+    expect(decodeResponse(out.slice(4, 4 + written))).toStrictEqual({
+      correlationId: 123, sequence: 0, command: 'buy', code: 107, status: 'BUSY', flags: 0, failedLegIndex: -1,
+      message: 'the engine is busy (input ring full): retry later',
+    });
   });
 
   it('refuses an output buffer without room for the largest response', () => {

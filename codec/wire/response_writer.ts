@@ -19,7 +19,7 @@ import {
   RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
   RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, DepthResult, MAX_LISTED_FILLS, OrderResult,
 } from '../records/result_descriptor.ts';
-import type { RecordBuffer } from '../records/record_buffer.ts';
+import { createRecordBuffer, type RecordBuffer } from '../records/record_buffer.ts';
 import { resultMessage } from '../result_codes.ts';
 import { FieldKind } from '../spec/field_spec.ts';
 import { RESULT_SPECS, RESULT_SPEC_BY_COMMAND, ResultListKind, type ResultSpec } from '../spec/result_spec.ts';
@@ -216,4 +216,22 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   const end = o + ((at - o + 3) & ~3);
   zero(out, at, end);
   return end - o;
+}
+
+const errorRecord = createRecordBuffer(new ArrayBuffer(RES_HEADER_BYTES));
+
+/**
+ * writeResponse for a request that never reached the engine (busy, verification failed, not logged in):
+ * sequence 0, no result, the code's own message. Allocation-free, for answering floods cheaply; use
+ * encodeErrorResponse to send a detailed message instead.
+ */
+export function writeErrorResponse(out: Uint8Array, outPos: number, correlationId: number, code: number,
+  commandType = 0): number {
+  errorRecord.bytes.fill(0);
+  errorRecord.u32[RES_LENGTH_OFFSET >>> 2] = RES_HEADER_BYTES;
+  errorRecord.u16[RES_COMMAND_TYPE_OFFSET >>> 1] = commandType;
+  errorRecord.u16[RES_CODE_OFFSET >>> 1] = code;
+  errorRecord.f64[RES_CORRELATION_ID_OFFSET >>> 3] = correlationId;
+  errorRecord.i32[RES_FAILED_LEG_INDEX_OFFSET >>> 2] = -1;
+  return writeResponse(errorRecord, 0, out, outPos);
 }
