@@ -26,6 +26,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'e2e-ws', file: 'e2e_ws.ts', description: 'engine over WebSocket: max-throughput, rate-50k', coresWanted: 4 },
   { name: 'e2e-http', file: 'e2e_http.ts', description: 'engine over HTTP/JSON (keep-alive, 64 connections): max-throughput, rate-50k, rate-10k', coresWanted: 4 },
   { name: 'peers', file: 'peers.ts', description: 'Redis + Lua stock decrement and nodejs-order-book beside ringline', coresWanted: 4 },
+  { name: 'replication', file: 'replication.ts', description: 'primary → standby replication: throughput and latency in sync mode', coresWanted: 4 },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
