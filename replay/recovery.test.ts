@@ -157,6 +157,24 @@ describe('recoverState', () => {
     expect(sm.stateHash()).toBe(live.stateHash());
   });
 
+  it('a snapshot whose CRCs pass but whose hash does not: an older one is used, and with none left start-up stops', () => {
+    const { live } = journalWorkload(dataDir, 0, 400);
+    const at = (sequence: number, hash?: string): void => {
+      const sm = freshStateMachine();
+      recoverState(sm, { dataDir, repair: false, toSequence: sequence, readOnly: true });
+      writeSnapshotFile(dataDir, sequence, sm.exportState(), hash ?? sm.stateHash());
+    };
+    at(100);
+    at(300, 'feedfacefeedface');
+    const sm = freshStateMachine();
+    const report = recoverState(sm, { dataDir, repair: false });
+    expect(report.snapshotSequence).toBe(100);
+    expect(report.warnings[0]).toMatch(/state hash after import is [0-9a-f]+, the snapshot recorded feedfacefeedface/);
+    expect(sm.stateHash()).toBe(live.stateHash());
+    rmSync(listSnapshots(dataDir)[0].path);
+    expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/no snapshot could be used .*Move the snapshots aside/);
+  });
+
   it('refuses a journal whose beginning is gone when no snapshot covers it', () => {
     journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     rmSync(listSegments(dataDir)[0].path);

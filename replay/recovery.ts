@@ -18,7 +18,7 @@ import { accessSync, constants, closeSync, fdatasyncSync, ftruncateSync, mkdirSy
 import { performance } from 'node:perf_hooks';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
-import type { StateMachine, StateSection } from '../core/logic/state_machine_api.ts';
+import type { StateMachine } from '../core/logic/state_machine_api.ts';
 import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
 import { fsyncDirectory, journalDir, listSegments, type SegmentFile } from '../journal/segment_files.ts';
@@ -86,14 +86,22 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   if (options.useSnapshots !== false) {
     const atMost = Math.min(toSequence, options.snapshotAtMost ?? Number.MAX_SAFE_INTEGER);
     const snapshots = listSnapshots(dataDir).filter((s) => s.sequence <= atMost).reverse();
-    let pristine: StateSection[] | null = null;
+    // importState replaces every section (and checks them all before copying), so trying an older
+    // snapshot after a bad one is safe. Only falling back to no snapshot at all after an import would
+    // need the empty state back, and a snapshot whose CRCs pass but whose hash does not is a build or
+    // config mismatch, not disk damage: that case stops start-up instead of copying the whole state
+    // up front on every restart.
+    let imported = false;
     for (const candidate of snapshots) {
       try {
         const loaded = readSnapshotFile(candidate.path);
-        pristine ??= sm.exportState();
         sm.importState(loaded.sections);
+        imported = true;
         const hash = sm.stateHash();
-        if (hash !== loaded.stateHash) throw new Error(`snapshot ${candidate.path}: state hash ${hash} != recorded ${loaded.stateHash}`);
+        if (hash !== loaded.stateHash) {
+          throw new Error(`snapshot ${candidate.path}: state hash after import is ${hash}, the snapshot recorded ` +
+            `${loaded.stateHash} (taken by another build or with another config?)`);
+        }
         snapshotSequence = loaded.sequence;
         snapshotPath = candidate.path;
         break;
@@ -101,7 +109,10 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
         warnings.push(`recovery: skipped snapshot ${candidate.path}: ${(error as Error).message}`);
       }
     }
-    if (snapshotSequence < 0 && pristine !== null) sm.importState(pristine);
+    if (snapshotSequence < 0 && imported) {
+      throw new Error(`recovery: no snapshot could be used and one was already imported: ${warnings.join('; ')}. ` +
+        'Move the snapshots aside to recover from the journal alone.');
+    }
   }
 
   // 2. The journal after it.
