@@ -37,7 +37,7 @@ const TYPE_TRAITS = new Uint8Array(65536);
 for (const t of READ_ONLY_COMMANDS) TYPE_TRAITS[t] |= TYPE_READ_ONLY;
 for (const t of ADMIN_COMMANDS) TYPE_TRAITS[t] |= TYPE_ADMIN_ONLY;
 
-/** submitFrame / submitRecord outcomes. */
+/** submitFrame / submitJson outcomes. */
 export const SUBMIT_ACCEPTED = 0;
 /** Not taken (ring full, or too many in flight and the transport asked to pause): offer it again later. */
 export const SUBMIT_DECLINED = 1;
@@ -85,7 +85,9 @@ export class GatewayCore {
       this.metrics.connectionsRejected++;
       return null;
     }
-    const id = this.nextSessionId;
+    // Ids are u32 in the record; after a wrap, skip any still held by a long-lived connection.
+    let id = this.nextSessionId;
+    while (this.sessions.has(id)) id = id >= 0xffff_fff0 ? 1 : id + 1;
     this.nextSessionId = id >= 0xffff_fff0 ? 1 : id + 1;
     const session = new Session(id, transport);
     session.lastInputMs = Date.now();
