@@ -9,8 +9,9 @@
  *  - Each side of a book is a doubly linked list of its levels sorted best first (bids descending,
  *    asks ascending) through levelPrev/levelNext, with best and worst ends per side. A level is found
  *    by price through a hash index keyed by (price, symbol × 2 + side), so matching, cancel and a
- *    reduce never search; inserting a new level walks from whichever end of the side is nearer in
- *    price (new levels are nearly always close to the top, so the walk is short).
+ *    reduce never search. A new level finds its neighbour by probing the index up to 8 ticks on each
+ *    side (O(1) in a dense book); failing that it walks from whichever end of the side is nearer in
+ *    price. The walk is bounded by maxPriceLevels.
  *  - Free orders and free levels are singly linked free lists through orderNext / levelNext.
  * Every loop is bounded by a pool size. Nothing allocates after construction: prices and ids travel
  * by location (an array and an index), never as float64 arguments (which V8 may box per call).
@@ -20,6 +21,8 @@ import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 
 export const NONE = -1;
+/** Ticks probed on each side of a new price level for an existing neighbour before walking the side. */
+const NEIGHBOUR_PROBES = 8;
 const SIDE_BUY = Side.BUY;
 
 export class OrderBook {
@@ -256,14 +259,34 @@ export class OrderBook {
     let after = NONE;
     if (best !== NONE) {
       const prices = this.levelPrice;
-      if (Math.abs(prices[best] - price) <= Math.abs(prices[worst] - price)) {
+      // First look for a level a few ticks away through the price index: in a dense book the nearest
+      // level is almost always there, which makes the insert O(1). The nearest hit is the neighbour.
+      const tick = this.tickSize[symbol];
+      const probe = this.key;
+      let found = false;
+      for (let k = 1; k <= NEIGHBOUR_PROBES && !found; k++) {
+        probe[0] = buy ? price + k * tick : price - k * tick;
+        const better = this.levelIndex.getAt(probe, 0, book);
+        if (better !== NONE) {
+          after = better;
+          found = true;
+          break;
+        }
+        probe[0] = buy ? price - k * tick : price + k * tick;
+        const worse = this.levelIndex.getAt(probe, 0, book);
+        if (worse !== NONE) {
+          after = this.levelPrev[worse];
+          found = true;
+        }
+      }
+      if (!found && Math.abs(prices[best] - price) <= Math.abs(prices[worst] - price)) {
         // Walk from the best end while the level there is better than the new price.
         let l = best;
         while (l !== NONE && (buy ? prices[l] > price : prices[l] < price)) {
           after = l;
           l = this.levelNext[l];
         }
-      } else {
+      } else if (!found) {
         // Walk from the worst end while the level there is worse than the new price.
         let l = worst;
         while (l !== NONE && (buy ? prices[l] < price : prices[l] > price)) l = this.levelPrev[l];

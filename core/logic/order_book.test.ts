@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
+import { ResultCode as R } from '../../codec/result_codes.ts';
+import { checkInvariants } from './invariants.ts';
+import { LogicHarness } from './logic_harness.ts';
+import { NONE } from './order_book.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
+
+const ADMIN = { principalId: 1, admin: true };
+const OWNER = { principalId: 5 };
+
+/** The prices of one side's levels, walking the sorted level list from the best end. */
+function sidePrices(h: LogicHarness, side: number): number[] {
+  const machine = h.machine as ReturnType<typeof createStateMachine>;
+  const book = machine.book;
+  const prices: number[] = [];
+  for (let l = book.bestLevel[side - 1]; l !== NONE; l = book.levelNext[l]) prices.push(book.levelPrice[l]);
+  return prices;
+}
+
+describe('order book level index', () => {
+  it('keeps every side sorted for dense and sparse prices, inserted and removed in any order (property)', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({
+        price: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1_000_000 })), cancel: fc.nat({ max: 3 }), buy: fc.boolean(),
+      }),
+        { minLength: 1, maxLength: 150 }),
+      (ops) => {
+        const h = new LogicHarness(createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 8, maxBalances: 16, maxOrders: 512, maxPriceLevels: 512 }));
+        h.run(ADMIN, { kind: 'createAsset', assetId: 1 });
+        h.run(ADMIN, { kind: 'createAsset', assetId: 2 });
+        h.run(ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 });
+        h.run(OWNER, { kind: 'createAccount', accountId: 1 });
+        h.run(ADMIN, { kind: 'deposit', accountId: 1, assetId: 1, amount: 1e9 });
+        h.run(ADMIN, { kind: 'deposit', accountId: 1, assetId: 2, amount: 1e15 });
+        const resting: number[] = [];
+        const priceOf = new Map<number, [number, number]>();
+        for (const { price, cancel, buy } of ops) {
+          // Sells sit far above buys: nothing crosses and every price makes or joins a level.
+          const side = buy ? Side.BUY : Side.SELL;
+          const at = buy ? price : price + 2_000_000;
+          const placed = h.run(OWNER, { kind: 'placeOrder', symbolId: 1, accountId: 1, price: at, quantity: 1, side, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC });
+          expect(placed.code).toBe(R.OK);
+          resting.push(placed.inputSequence);
+          priceOf.set(placed.inputSequence, [side, at]);
+          if (cancel === 0) {
+            const victim = resting.splice(price % resting.length, 1)[0];
+            expect(h.run(OWNER, { kind: 'cancelOrder', symbolId: 1, orderId: victim }).code).toBe(R.OK);
+          }
+        }
+        const expected = (side: number): number[] => [...new Set(resting.map((id) => priceOf.get(id) as [number, number])
+          .filter(([s]) => s === side).map(([, p]) => p))].sort((a, b) => (side === Side.BUY ? b - a : a - b));
+        expect(sidePrices(h, Side.SELL)).toEqual(expected(Side.SELL));
+        expect(sidePrices(h, Side.BUY)).toEqual(expected(Side.BUY));
+        expect(checkInvariants(h.machine as ReturnType<typeof createStateMachine>)).toEqual([]);
+      },
+    ), { numRuns: 60 });
+  });
+});
