@@ -21,6 +21,8 @@ export interface GatewayServer {
   readonly generatedAdminKey: string | null;
   /** The TCP listener, or null when TCP is off. */
   readonly tcp: TcpServerHandle | null;
+  /** Drops every TCP and WebSocket connection abruptly (a network failure, for recovery drills); listeners stay up. */
+  dropConnections(): void;
   /** Stops accepting, waits up to `drainMs` for in-flight results, closes every connection. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -62,6 +64,10 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     wsPort: uws?.port ?? -1,
     generatedAdminKey,
     tcp,
+    dropConnections(): void {
+      for (const socket of tcp?.sockets ?? []) socket.destroy();
+      uws?.dropConnections();
+    },
     async stop(drainMs = 5000): Promise<void> {
       if (stopped) return;
       stopped = true;

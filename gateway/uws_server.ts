@@ -110,6 +110,8 @@ class HttpExchange implements SessionTransport {
 
 export interface UwsServerHandle {
   readonly port: number;
+  /** Drops every open WebSocket (abruptly, like a network failure); the listener stays up. */
+  dropConnections(): void;
   close(): void;
 }
 
@@ -291,6 +293,9 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       }
       resolve({
         port: uws.us_socket_local_port(listenSocket as unknown as Parameters<typeof uws.us_socket_local_port>[0]),
+        dropConnections: () => {
+          for (const ws of [...open]) ws.close();
+        },
         close: () => {
           uws.us_listen_socket_close(listenSocket);
           for (const ws of [...open]) ws.close();

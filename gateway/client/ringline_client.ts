@@ -66,6 +66,8 @@ export class RinglineClient {
   private closedByUser = false;
   private reconnecting: Promise<void> | null = null;
   private readonly maxInFlight: number;
+  private reconnectCount = 0;
+  private resentCount = 0;
 
   private constructor(private readonly options: ClientOptions) {
     this.maxInFlight = options.maxInFlight ?? 1024;
@@ -106,6 +108,16 @@ export class RinglineClient {
   private rollIdempotencyBase(): void {
     this.idempotencyBase = randomInt(1, 2 ** 25) * IDEMPOTENCY_COUNTER_SPAN;
     this.nextIdempotency = 1;
+  }
+
+  /** Successful reconnects since connect(). */
+  get reconnects(): number {
+    return this.reconnectCount;
+  }
+
+  /** Commands resent after reconnects (same correlation and idempotency ids). */
+  get resent(): number {
+    return this.resentCount;
   }
 
   /** Commands sent and not yet answered, plus those waiting for a slot. */
@@ -151,6 +163,7 @@ export class RinglineClient {
     const resend: Uint8Array[] = [];
     for (const p of this.pending.values()) resend.push(p.bytes);
     if (resend.length > 0) transport.sendBatch(resend);
+    this.resentCount += resend.length;
   }
 
   private openTransport(): Promise<ClientTransport> {
@@ -233,6 +246,7 @@ export class RinglineClient {
       try {
         this.outbox = [];
         await this.open();
+        this.reconnectCount++;
         return;
       } catch (error) {
         lastError = (error as Error).message;
