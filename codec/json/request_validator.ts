@@ -30,7 +30,7 @@ function integer(value: unknown, max: number, path: string, result: TranslateRes
     result.fail(ResultCode.INTEGER_OUT_OF_RANGE, `${path} must be between 0 and ${max}`);
     return -1;
   }
-  return value;
+  return value === 0 ? 0 : value; // -0 → 0
 }
 
 function checkKeys(object: JsonObject, allowed: ReadonlySet<string>, owner: string, result: TranslateResult): boolean {

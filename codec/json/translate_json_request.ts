@@ -10,6 +10,8 @@ import { ResultCode } from '../result_codes.ts';
 import type { TranslateResult } from '../wire/translate_result.ts';
 import { validateRequest } from './request_validator.ts';
 
+const utf8 = new TextDecoder();
+
 /** Largest JSON body accepted. */
 export const MAX_JSON_REQUEST_BYTES = 16384;
 
@@ -19,7 +21,7 @@ export function translateJsonRequest(json: string | Uint8Array, out: RecordBuffe
   if (json.length > MAX_JSON_REQUEST_BYTES) return result.fail(ResultCode.FRAME_TOO_LARGE, 'request body');
   let value: unknown;
   try {
-    value = JSON.parse(typeof json === 'string' ? json : new TextDecoder().decode(json));
+    value = JSON.parse(typeof json === 'string' ? json : utf8.decode(json));
   } catch (error) {
     return result.fail(ResultCode.MALFORMED_JSON, (error as Error).message);
   }

@@ -196,6 +196,7 @@ describe('translateRequest rejects with a code and a message naming the field', 
   it('keeps the correlation id it read before the failure, for the error response', () => {
     expect(translate(transfer(2n ** 60n, 42n))).toBe(ResultCode.INTEGER_OUT_OF_RANGE);
     expect(result.correlationId).toBe(42);
+    expect(result.commandType).toBe(wire.Command.Transfer);
   });
 
   it('throws only for a slot that cannot hold a record (a programming error)', () => {

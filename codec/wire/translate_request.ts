@@ -67,6 +67,7 @@ ResultCode {
 
   const spec = COMMAND_SPEC_BY_TYPE[type];
   if (spec === undefined) return result.fail(ResultCode.UNKNOWN_COMMAND, 'request.command');
+  result.commandType = type; // known from here on, also when the body fails (the error response echoes it)
   // The ids were read into the header words before the body is zeroed: keep them across the fill.
   const correlationId = f64[correlationWord];
   const idempotencyId = f64[idempotencyWord];
@@ -80,7 +81,6 @@ ResultCode {
   u16[(outBase + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
   f64[correlationWord] = correlationId;
   f64[idempotencyWord] = idempotencyId;
-  result.commandType = type;
   result.recordBytes = recordBytes;
   return ResultCode.OK;
 }

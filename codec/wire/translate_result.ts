@@ -12,7 +12,7 @@ export class TranslateResult {
   detail = '';
   /** The client's correlation id, known as soon as it was read (0 before, or when it was invalid). */
   correlationId = 0;
-  /** Command type of the record written (0 for Login or when unknown). */
+  /** The command's type once the union was read (also when its body then failed); 0 for Login or unknown. */
   commandType = 0;
   /** Bytes of the record written (multiple of 8). */
   recordBytes = 0;
