@@ -80,7 +80,12 @@ function layoutOf(spec: ResultSpec): BodyLayout {
   listOffsets.forEach((offset, i) => { vtable[firstListIndex + i] = offset; });
   return { vtableBytes: 4 + 2 * vtable.length, tableBytes: (at + 3) & ~3, fieldOffsets, listOffsets, vtable };
 }
-const LAYOUTS = new Map<ResultSpec, BodyLayout>(RESULT_SPECS.map((spec) => [spec, layoutOf(spec)]));
+/** Layouts by result union tag. */
+const LAYOUTS: readonly (BodyLayout | undefined)[] = (() => {
+  const byTag = new Array<BodyLayout | undefined>(256).fill(undefined);
+  for (const spec of RESULT_SPECS) byTag[spec.tag] = layoutOf(spec);
+  return byTag;
+})();
 
 const encoder = new TextEncoder();
 const MESSAGES: (Uint8Array | undefined)[] = [];
@@ -152,7 +157,7 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   if (spec === undefined) {
     w16(out, o + VTABLE + 4 + 2 * ResponseField.RESULT, 0);
   } else {
-    const layout = LAYOUTS.get(spec)!;
+    const layout = LAYOUTS[spec.tag]!;
     out[t + RESPONSE_SLOTS[ResponseField.RESULT_TYPE]] = spec.tag;
     const vtable = at;
     w16(out, vtable, layout.vtableBytes);

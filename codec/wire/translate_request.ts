@@ -129,9 +129,11 @@ function writeCommand(spec: CommandSpec, out: RecordBuffer, base: number): numbe
     recordBytes = checkoutRecordBytes(lineCount, seatCount);
     if (recordBytes > CMD_MAX_RECORD_BYTES) return reader.fail(ResultCode.RECORD_TOO_LARGE, 'checkout.lines+seats');
   }
-  out.bytes.fill(0, base, base + recordBytes);
-
   const f64 = out.f64;
+  // Zero the record (padding and tails included) so equal commands give equal bytes; a loop over a few
+  // words is cheaper than a native fill call at these sizes.
+  for (let word = base >>> 3, end = (base + recordBytes) >>> 3; word < end; word++) f64[word] = 0;
+
   const fields = spec.fields;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];

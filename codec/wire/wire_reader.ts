@@ -170,8 +170,8 @@ export class WireReader {
     const offset = this.u16(view.vtable + slot);
     if (offset === 0) return ABSENT;
     const pos = view.pos + offset;
-    const align = sizeBytes > 8 ? 8 : sizeBytes;
-    if (offset < 4 || offset + sizeBytes > view.tableBytes || pos % align !== 0) {
+    const alignMask = (sizeBytes > 8 ? 8 : sizeBytes) - 1; // sizes are 1, 2, 4 or 8
+    if (offset < 4 || offset + sizeBytes > view.tableBytes || (pos & alignMask) !== 0) {
       return this.fail(ResultCode.VERIFY_FAILED, detail);
     }
     return pos;

@@ -63,8 +63,15 @@ interface Measured {
 }
 
 // A full collection before each measurement, so garbage left by the set-up cannot be collected inside it.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+// Exposed on first use (not at import: importing a scenario must not change the process's V8 flags).
+let gcFunction: (() => void) | null = null;
+function collectGarbage(): void {
+  if (gcFunction === null) {
+    setFlagsFromString('--expose-gc');
+    gcFunction = runInNewContext('gc') as () => void;
+  }
+  gcFunction();
+}
 
 /** Times `body(count)` once (after a warm-up call), counting GC events on this thread. */
 async function measure(count: number, body: (count: number) => number): Promise<Measured> {
