@@ -80,11 +80,16 @@ export class Idempotency {
     const s = slot * STORED_RESULT_WORDS;
     const o = outBase >>> 3;
     const f64 = out.f64;
-    for (let i = 0; i < STORED_RESULT_WORDS; i++) this.results[s + i] = f64[o + i];
     const length = out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2];
+    // Copy only the record: bytes after it in the output slot are left over from older results and
+    // differ between a live run and a replay, so they must not reach the state (or its hash).
+    const words = length < STORED_RESULT_BYTES ? length >>> 3 : STORED_RESULT_WORDS;
+    for (let i = 0; i < words; i++) this.results[s + i] = f64[o + i];
+    for (let i = words; i < STORED_RESULT_WORDS; i++) this.results[s + i] = 0;
     if (length > STORED_RESULT_BYTES) {
       // Only order results (fills listed) can be longer than a stored slot: list fewer fills.
       const w = s * 2;
+      for (let i = STORED_ORDER_RESULT_BYTES >>> 3; i < STORED_RESULT_WORDS; i++) this.results[s + i] = 0;
       this.resultWords[w + (RES_LENGTH_OFFSET >>> 2)] = STORED_ORDER_RESULT_BYTES;
       this.resultWords[w + (RES_FLAGS_OFFSET >>> 2)] |= RESULT_FLAG_FILLS_TRUNCATED;
     }

@@ -23,6 +23,8 @@ export class LogicHarness {
   readonly cmd: RecordBuffer = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
   readonly out: RecordBuffer = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
   nextSequence = 1;
+  /** When set, the output buffer is filled with this byte before every command (tests that leftovers never matter). */
+  fillOutputWith: number | null = null;
 
   constructor(readonly machine: StateMachine) {}
 
@@ -30,6 +32,7 @@ export class LogicHarness {
     const sequence = header.sequence ?? this.nextSequence;
     this.nextSequence = sequence + 1;
     writeCommand(this.cmd, 0, { ...header, sequence, timestampUs: sequence * 10 }, spec);
+    if (this.fillOutputWith !== null) this.out.bytes.fill(this.fillOutputWith);
     const length = this.machine.apply(this.cmd, 0, this.out, 0);
     const result = readResult(this.out, 0);
     if (result.length !== length) throw new Error(`apply returned ${length} but the record says ${result.length}`);
