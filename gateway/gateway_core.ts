@@ -75,6 +75,11 @@ export class GatewayCore {
     }
   }
 
+  /** Why openSession refused: SHUTTING_DOWN while stopping, else TOO_MANY_CONNECTIONS. */
+  get refusalCode(): number {
+    return this.shuttingDown ? ResultCode.SHUTTING_DOWN : ResultCode.TOO_MANY_CONNECTIONS;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

@@ -11,7 +11,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { ResultCode } from '../codec/result_codes.ts';
 import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from './frame_decoder.ts';
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
 import type { Session, SessionTransport } from './session.ts';
@@ -155,7 +154,7 @@ export function startTcpServer(core: GatewayCore, host: string, port: number, tl
     });
     socket.on('error', () => { /* 'close' follows and forgets the session */ });
     if (session === null) {
-      socket.end(lengthPrefix(core.codec.encodeError(0, ResultCode.TOO_MANY_CONNECTIONS, null, 0)));
+      socket.end(lengthPrefix(core.codec.encodeError(0, core.refusalCode, null, 0)));
       return;
     }
     connection.session = session;

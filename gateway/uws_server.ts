@@ -165,9 +165,10 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       data.connection = connection;
       const session = core.openSession(connection);
       if (session === null) {
-        connection.reply(ResultCode.TOO_MANY_CONNECTIONS, 0, 0, null);
+        const refusal = core.refusalCode;
+        connection.reply(refusal, 0, 0, null);
         connection.flush();
-        connection.close(ResultCode.TOO_MANY_CONNECTIONS);
+        connection.close(refusal);
         return;
       }
       connection.session = session;
