@@ -15,7 +15,7 @@ import { BENCH_USAGE, BenchArgsError, effectiveRuns, parseBenchArgs, type BenchA
 import { setBenchContext } from './bench_context.ts';
 import { busyWarning, coreWarnings, describeMachine, machineInfo, type MachineInfo } from './machine_info.ts';
 import { renderMarkdownTable } from './report/markdown_table.ts';
-import { renderHtmlReport } from './report/percentile_plot.ts';
+import { curveFromRow, renderHtmlReport } from './report/percentile_plot.ts';
 import { takeCurves, type LatencyCurve } from './report/curve_store.ts';
 import type { ResultRow } from './result_row.ts';
 import { loadScenario, scenarioEntry } from './scenario_registry.ts';
@@ -49,6 +49,13 @@ export async function runScenarios(args: BenchArgs, log: (line: string) => void,
     try {
       const rows = await loaded.run({ mode: args.mode, runs, log: (line) => log(`  ${name}: ${line}`) });
       results.push(...rows);
+      const published = takeCurves();
+      curves.push(...published);
+      for (const row of rows) {
+        if (published.some((c) => c.scenario === row.scenario && c.case === row.case)) continue;
+        const coarse = curveFromRow(row);
+        if (coarse !== null) curves.push(coarse);
+      }
       log(`${name}: ${rows.length} row${rows.length === 1 ? '' : 's'} in ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
     } catch (err) {
       if (err instanceof ScenarioUnavailableError) {

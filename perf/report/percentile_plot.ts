@@ -14,6 +14,9 @@ const RIGHT = 240;
 const TOP = 20;
 const BOTTOM = 50;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+/** After the palette is used up, lines repeat its colours dashed. */
+const DASHES = ['', '6 3', '2 2'];
+const LEGEND_LINE_PX = 18;
 
 /** x position (0..) of a percentile: 50% → log10 2, 90% → 1, 99% → 2 … capped for 100%. */
 export function percentileToX(percentile: number, xMax: number): number {
@@ -22,14 +25,15 @@ export function percentileToX(percentile: number, xMax: number): number {
 }
 
 export function renderPercentileSvg(curves: readonly LatencyCurve[], title: string): string {
+  const height = Math.max(HEIGHT, TOP + 14 + curves.length * LEGEND_LINE_PX + BOTTOM);
   const plotW = WIDTH - LEFT - RIGHT;
-  const plotH = HEIGHT - TOP - BOTTOM;
+  const plotH = height - TOP - BOTTOM;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`);
   parts.push(`<title>${escapeXml(title)}</title>`);
-  parts.push(`<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="white"/>`);
+  parts.push(`<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="white"/>`);
   if (curves.length === 0) {
-    parts.push(`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">no latency measured in this run</text></svg>`);
+    parts.push(`<text x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">no latency measured in this run</text></svg>`);
     return parts.join('\n');
   }
   // x range: enough decades for the most detailed curve (the last point before 100%), at least 4 (99.99%).
@@ -68,15 +72,17 @@ export function renderPercentileSvg(curves: readonly LatencyCurve[], title: stri
     parts.push(`<text x="${LEFT - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${decadeLabel(e)}</text>`);
   }
   parts.push(`<rect x="${LEFT}" y="${TOP}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${LEFT + plotW / 2}" y="${HEIGHT - 12}" text-anchor="middle">percentile</text>`);
+  parts.push(`<text x="${LEFT + plotW / 2}" y="${height - 12}" text-anchor="middle">percentile</text>`);
   parts.push(`<text x="16" y="${TOP + plotH / 2}" text-anchor="middle" transform="rotate(-90 16 ${TOP + plotH / 2})">latency (log scale)</text>`);
   // curves and legend
   curves.forEach((c, i) => {
     const color = COLORS[i % COLORS.length];
+    const dash = DASHES[Math.floor(i / COLORS.length) % DASHES.length];
+    const dashAttr = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
     const d = c.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${xOf(p.percentile).toFixed(1)},${yOf(p.valueUs).toFixed(1)}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"><title>${escapeXml(`${c.scenario} ${c.case}`)}</title></path>`);
-    const ly = TOP + 14 + i * 18;
-    parts.push(`<line x1="${LEFT + plotW + 12}" y1="${ly - 4}" x2="${LEFT + plotW + 32}" y2="${ly - 4}" stroke="${color}" stroke-width="3"/>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dashAttr}><title>${escapeXml(`${c.scenario} ${c.case}`)}</title></path>`);
+    const ly = TOP + 14 + i * LEGEND_LINE_PX;
+    parts.push(`<line x1="${LEFT + plotW + 12}" y1="${ly - 4}" x2="${LEFT + plotW + 32}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dashAttr}/>`);
     parts.push(`<text x="${LEFT + plotW + 38}" y="${ly}">${escapeXml(`${c.scenario} ${c.case}`)}</text>`);
   });
   parts.push('</svg>');
@@ -93,10 +99,28 @@ export function renderHtmlReport(input: { machineLine: string; warnings: readonl
 <h1>${escapeXml(title)}</h1>
 <p>${escapeXml(input.machineLine)}</p>
 ${input.warnings.map((w) => `<p class="warn">${escapeXml(w)}</p>`).join('\n')}
-${renderPercentileSvg(input.curves, title)}
 ${markdownTableToHtml(renderMarkdownTable(input.rows))}
+${plotsByScenario(input.curves)}
 </body></html>
 `;
+}
+
+/** One plot per scenario (curves of one scenario share a scale and stay readable), or a note when none. */
+function plotsByScenario(curves: readonly LatencyCurve[]): string {
+  if (curves.length === 0) return renderPercentileSvg([], 'latency by percentile');
+  const scenarios = [...new Set(curves.map((c) => c.scenario))];
+  return scenarios.map((s) => `<h2>${escapeXml(s)}: latency by percentile</h2>\n${renderPercentileSvg(curves.filter((c) => c.scenario === s), `${s}: latency by percentile`)}`).join('\n');
+}
+
+/**
+ * A coarse curve (p50 … p99.99, max) for a row that reports latency but published no curve of its
+ * own, so every latency figure of the run appears in a plot.
+ */
+export function curveFromRow(row: ResultRow): LatencyCurve | null {
+  const l = row.latency_us;
+  if (l === null) return null;
+  const points = [[50, l.p50], [90, l.p90], [99, l.p99], [99.9, l.p999], [99.99, l.p9999], [100, l.max]] as const;
+  return { scenario: row.scenario, case: row.case, points: points.map(([percentile, valueUs]) => ({ percentile, valueUs })) };
 }
 
 function markdownTableToHtml(markdown: string): string {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import type { ResultRow } from '../result_row.ts';
 import { renderMarkdownTable } from './markdown_table.ts';
-import { decadeLabel, percentileToX, renderHtmlReport, renderPercentileSvg } from './percentile_plot.ts';
+import { curveFromRow, decadeLabel, percentileToX, renderHtmlReport, renderPercentileSvg } from './percentile_plot.ts';
 import { formatRate, formatRatio, formatUs } from './format.ts';
 import { publishCurve, takeCurves } from './curve_store.ts';
 
@@ -76,6 +76,23 @@ describe('percentile plot', () => {
     expect(svg).toContain('title &lt;&amp;&gt;');
     expect(svg).not.toMatch(/NaN|Infinity/);
     expect(renderPercentileSvg([], 't')).toContain('no latency measured');
+  });
+
+  it('makes a coarse curve from a row with latency, and none from a row without', () => {
+    expect(curveFromRow(rows[0])?.points).toEqual([
+      { percentile: 50, valueUs: 169.4 }, { percentile: 90, valueUs: 310 }, { percentile: 99, valueUs: 3712 },
+      { percentile: 99.9, valueUs: 12_500 }, { percentile: 99.99, valueUs: 28_000 }, { percentile: 100, valueUs: 1_250_000 }]);
+    expect(curveFromRow(rows[1])).toBeNull();
+  });
+
+  it('draws one plot per scenario, growing to fit its legend', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ scenario: i < 25 ? 'ring' : 'e2e-tcp', case: `c${i}`, points: [{ percentile: 50, valueUs: i + 1 }, { percentile: 100, valueUs: 10 * (i + 1) }] }));
+    const html = renderHtmlReport({ machineLine: 'm', warnings: [], rows, curves: many, command: 'c' });
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html).toContain('<h2>ring: latency by percentile</h2>');
+    expect(html).toContain('stroke-dasharray="6 3"'); // the 11th curve of a plot repeats a colour dashed
+    const ringSvg = renderPercentileSvg(many.slice(0, 25), 't');
+    expect(Number(/height="(\d+)"/.exec(ringSvg)?.[1])).toBeGreaterThan(480);
   });
 
   it('renders an HTML page with the machine line, warnings, the plot and the table', () => {
