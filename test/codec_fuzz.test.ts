@@ -22,6 +22,7 @@ import { encodeRequest } from '../codec/wire/request_encoder.ts';
 import { encodeResponse } from '../codec/wire/response_encoder.ts';
 import { decodeResponse } from '../codec/wire/response_decoder.ts';
 import { translateRequest } from '../codec/wire/translate_request.ts';
+import { translateJsonRequest, translateJsonValue } from '../codec/json/translate_json_request.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
 
 const ITERATIONS = Number(process.env.CODEC_FUZZ_ITERATIONS ?? 80_000);
@@ -158,6 +159,39 @@ describe('verifier fuzz', () => {
     expect(accepted).toBeGreaterThan(ITERATIONS / 100);
     expect(codes.get(ResultCode.VERIFY_FAILED) ?? 0).toBeGreaterThan(ITERATIONS / 10);
     expect(codes.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the JSON path never throws on mutated text or arbitrary JSON values, and what it accepts reads back', () => {
+    const builder = new Builder(1024);
+    const record = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
+    const viaWire = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
+    const result = new TranslateResult();
+    const texts = COMMAND_SPECS.flatMap((spec) => fc.sample(commandArbitrary(spec), { numRuns: 3, seed: SEED }))
+      .map((command) => JSON.stringify(command));
+    const alphabet = '{}[]",:0123456789-.eE+ truefalsnul\\ab';
+    let accepted = 0;
+    const check = (code: ResultCode): void => {
+      if (code !== ResultCode.OK || result.isLogin) return;
+      accepted++;
+      const command = readCommandRecord(record, 0);
+      // The record the JSON path wrote is exactly what the binary path writes for the same command.
+      expect(translateRequest(encodeRequest(command, builder), viaWire, 0, result)).toBe(ResultCode.OK);
+      expect(viaWire.bytes.subarray(0, result.recordBytes)).toEqual(record.bytes.subarray(0, result.recordBytes));
+    };
+    for (let i = 0; i < ITERATIONS / 4; i++) {
+      const chars = [...texts[randomInt(texts.length)]];
+      for (let n = 1 + randomInt(4); n > 0; n--) {
+        const at = randomInt(chars.length);
+        const op = randomInt(3);
+        if (op === 0) chars[at] = alphabet[randomInt(alphabet.length)];
+        else if (op === 1) chars.splice(at, 1);
+        else chars.splice(at, 0, alphabet[randomInt(alphabet.length)]);
+      }
+      check(translateJsonRequest(chars.join(''), record, 0, result));
+    }
+    fc.assert(fc.property(fc.jsonValue(), (value) => { check(translateJsonValue(value, record, 0, result)); }),
+      { numRuns: 2000, seed: SEED });
+    expect(accepted).toBeGreaterThan(0);
   });
 
   it('the client decoder fails only with its own errors on hostile responses', () => {
