@@ -154,25 +154,23 @@ export class SegmentReader {
   }
 
   /**
-   * Whether the refused frame at frameOffset looks like the end of an interrupted append: it is the
-   * last thing in the file (its claimed end reaches the end of the file, or only zeroes follow it), or
-   * the file is zeroes from here on. A frame with good frames after it is corruption, not a torn tail.
+   * Whether the refused frame at frameOffset is the end of an interrupted append: no whole, valid
+   * frame follows it anywhere in the file. A crash mid-append leaves a cut frame, garbage or zeroes
+   * at the end; damage with a good record after it is corruption, never a torn tail (that rule keeps a
+   * damaged length field near the end from silently cutting acknowledged records). Runs only on the
+   * failure path: it tries every 8-byte boundary after the bad frame.
    */
   looksLikeTornTail(): boolean {
-    const offset = this.frameOffset;
-    if (this.fileBytes - offset < FRAME_HEADER_BYTES) return true;
-    const frameBytes = this.buffer.u32[(offset + FRAME_BYTES_OFFSET) >>> 2];
-    if (frameBytes >= FRAME_MIN_BYTES && frameBytes <= FRAME_MAX_BYTES && (frameBytes & 7) === 0) {
-      const end = offset + frameBytes;
-      return end >= this.fileBytes || this.zeroFrom(end);
+    const b = this.buffer;
+    const words = b.u32;
+    for (let offset = this.frameOffset + FRAME_HEADER_BYTES; offset + FRAME_MIN_BYTES <= this.fileBytes; offset += 8) {
+      const frameBytes = words[(offset + FRAME_BYTES_OFFSET) >>> 2];
+      if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) continue;
+      if (offset + frameBytes > this.fileBytes) continue;
+      const recordBase = offset + FRAME_RECORD_OFFSET;
+      if (words[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== frameBytes - FRAME_HEADER_BYTES) continue;
+      if (crc32Aligned(b, recordBase, frameBytes - FRAME_HEADER_BYTES) === words[(offset + FRAME_CRC_OFFSET) >>> 2]) return false;
     }
-    return this.zeroFrom(offset);
-  }
-
-  /** True when every byte from `offset` to the end of the file is zero (a tail the OS never filled). */
-  zeroFrom(offset: number): boolean {
-    const bytes = this.buffer.bytes;
-    for (let i = offset; i < this.fileBytes; i++) if (bytes[i] !== 0) return false;
     return true;
   }
 }

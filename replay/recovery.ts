@@ -3,9 +3,10 @@
  * the journal after it through the same business logic, checking every frame.
  *
  * What it does with damage, by where the damage is:
- *   - a torn tail (the last segment ends inside a frame, its last frame fails its CRC, or it ends in
- *     zeroes): the tail is truncated with a warning naming the bytes dropped and the last good sequence;
- *     that is what a crash in the middle of an append leaves, and none of it was acknowledged.
+ *   - a torn tail (the last segment ends inside a frame, or in a frame that fails its checks, garbage
+ *     or zeroes, with no whole valid frame after it): the tail is truncated with a warning naming the
+ *     bytes dropped and the last good sequence; that is what a crash in the middle of an append leaves,
+ *     and none of it was acknowledged.
  *   - anything else (a bad frame with good frames after it, a damaged closed segment, a missing
  *     stretch of sequences): an Error naming the file, the offset and the sequence; start-up stops.
  *     With `repair: true` the journal is truncated there instead (later segments removed) with a warning.
@@ -206,7 +207,7 @@ class JournalReplay {
       if (this.applyFrames()) return; // stopped at toSequence
       const status = this.lastStatus;
       if (status !== FrameStatus.END) {
-        const torn = isLast && (status === FrameStatus.INCOMPLETE || reader.looksLikeTornTail());
+        const torn = isLast && reader.looksLikeTornTail();
         this.damaged(segments, k, reader.frameOffset, reader.lastSequence, reader.reason, torn);
         return;
       }
