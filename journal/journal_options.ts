@@ -15,11 +15,15 @@ export interface JournalOptions {
    * process) can lose up to that interval. none: never fsync; the OS decides.
    */
   readonly durability: Durability;
-  /** batch mode: the longest time written data waits for its fdatasync. */
+  /**
+   * batch mode: the longest time written data waits for its fdatasync while commands keep coming; when
+   * the ring goes idle the sync happens at the journaler's next wake-up (within the wait strategy's
+   * park time, e.g. 20 ms for spin_park).
+   */
   readonly batchIntervalMs: number;
   /** A segment is rolled when the next frame would take it past this size. */
   readonly segmentBytes: number;
-  /** Preallocated write buffer: one write() per batch as long as the batch fits. */
+  /** Preallocated write buffer: one write() per batch as long as the batch fits (8192 records of 512 B do). */
   readonly writeBufferBytes: number;
   /** The primary's epoch, stamped in every segment header (replication). */
   readonly epoch: number;
@@ -29,7 +33,7 @@ export const DEFAULT_JOURNAL_OPTIONS: Omit<JournalOptions, 'dataDir'> = {
   durability: 'fsync',
   batchIntervalMs: 5,
   segmentBytes: 256 * 1024 * 1024,
-  writeBufferBytes: 4 * 1024 * 1024,
+  writeBufferBytes: 8 * 1024 * 1024,
   epoch: 0,
 };
 
