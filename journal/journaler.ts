@@ -103,8 +103,8 @@ export class Journaler {
     const buffer = this.ring.buffer;
     const writer = this.writer;
     const first = consumer.nextSequence;
+    const bytesBefore = writer.bytesWritten; // append writes out a full buffer or a rolled segment itself
     for (let i = 0; i < count; i++) writer.append(buffer, consumer.slotBase(first + i));
-    const bytesBefore = writer.bytesWritten;
     writer.write();
     const m = this.metrics;
     if (this.fsyncEachBatch) {

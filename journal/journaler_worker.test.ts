@@ -8,7 +8,7 @@ import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { validateJournalOptions, type Durability } from './journal_options.ts';
-import { createJournalMetricsMemory, JM_DURABLE_SEQUENCE, JM_FSYNC_COUNT, JM_RECORDS, JM_STATE, JournalerState } from './journal_metrics_descriptor.ts';
+import { createJournalMetricsMemory, JM_BYTES_WRITTEN, JM_DURABLE_SEQUENCE, JM_FSYNC_COUNT, JM_RECORDS, JM_STATE, JournalerState } from './journal_metrics_descriptor.ts';
 import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import { createMetricsMemory, metricsIndex, MetricsLine, JournalerSlot } from '../core/metrics_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
@@ -30,13 +30,14 @@ interface Started {
   errors: Error[]; exited: Promise<number>;
 }
 
-function startJournaler(durability: Durability): Started {
+function startJournaler(durability: Durability, segmentBytes?: number): Started {
   const inputRingMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: 0 });
   const journalMetricsMemory = createJournalMetricsMemory();
   const metricsMemory = createMetricsMemory();
   const worker = spawnWorker(WORKER_URL, {
     inputRingMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256, firstSequence: 0,
-    journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2 }), metricsMemory, journalMetricsMemory,
+    journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2, ...(segmentBytes === undefined ? {} : { segmentBytes }) }),
+    metricsMemory, journalMetricsMemory,
   });
   const messages: WorkerReport[] = [];
   const errors: Error[] = [];
@@ -105,5 +106,26 @@ describe('journaler worker failure', () => {
     expect(ring.consumers[0].load(0)).toBe(-1);
     expect(metrics[JM_STATE]).toBe(JournalerState.FAILED);
     expect(metrics[JM_DURABLE_SEQUENCE]).toBe(-1);
+  });
+});
+
+describe('journaler counters', () => {
+  it('counts every byte written, including segment headers and pieces written when the buffer fills', async () => {
+    const { ring, metrics, engineMetrics, exited } = startJournaler('none', 64 * 1024); // rolls inside batches
+    const producer = new SingleProducerSequencer(ring);
+    const wait = createWaitStrategy('spin_yield');
+    for (let s = 0; s < 3000; s += 100) {
+      const first = producer.claim(100, wait);
+      for (let i = 0; i < 100; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
+      producer.publish();
+    }
+    ring.halt();
+    expect(await exited).toBe(0);
+    const { statSync } = await import('node:fs');
+    const { listSegments } = await import('./segment_files.ts');
+    const onDisk = listSegments(dataDir).reduce((sum, s) => sum + statSync(s.path).size, 0);
+    expect(listSegments(dataDir).length).toBeGreaterThan(2);
+    expect(metrics[JM_BYTES_WRITTEN]).toBe(onDisk);
+    expect(engineMetrics[metricsIndex(MetricsLine.JOURNALER, JournalerSlot.BYTES_WRITTEN)]).toBe(onDisk);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * Replication wire protocol between a primary's replicator worker and a follower, over one TCP
+ * connection. Every message is an 8-byte header and a payload; payloads are multiples of 8 bytes so
+ * journal frames inside a FRAMES message keep their 8-byte alignment. Little-endian throughout.
+ *
+ * Message header (8 bytes)
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                  messageBytes (u32, header included)          |  0
+ *   |           type (u16)          |          flags (u16)          |  4
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * follower → primary
+ *   HELLO   (32 bytes)  8 magic u32 "RLR1", 12 version u32, 16 epoch f64 (the follower's), 24 nextSequence
+ *                       f64 (the first sequence it wants). flags PROBE: only asks the primary's epoch
+ *                       (a restarting primary checking its --peers); no frames follow.
+ *   ACK     (16 bytes)  8 sequence f64: everything up to it is durable in the follower's journal.
+ * primary → follower
+ *   WELCOME (24 bytes)  8 epoch f64 (the primary's), 16 lastSequence f64 (its last published sequence).
+ *   REFUSE  (16 + n)    8 resultCode u32 (codec/result_codes.ts, e.g. STALE_EPOCH), 12 reasonBytes u32,
+ *                       16 UTF-8 reason, zero-padded to 8. The primary closes the connection after it.
+ *   FRAMES  (8 + n)     journal frames exactly as in a segment (journal_descriptor.ts: frameBytes, crc32,
+ *                       record), contiguous sequences, continuing from the previous FRAMES message.
+ */
+
+export const REPLICATION_MAGIC = 0x3152_4c52; // "RLR1" read as little-endian bytes
+export const REPLICATION_VERSION = 1;
+
+export const MSG_BYTES_OFFSET = 0; // u32
+export const MSG_TYPE_OFFSET = 4; // u16
+export const MSG_FLAGS_OFFSET = 6; // u16
+export const MSG_HEADER_BYTES = 8;
+
+export const MessageType = { HELLO: 1, ACK: 2, WELCOME: 3, REFUSE: 4, FRAMES: 5 } as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+export const HELLO_FLAG_PROBE = 1;
+
+export const HELLO_MAGIC_OFFSET = 8; // u32
+export const HELLO_VERSION_OFFSET = 12; // u32
+export const HELLO_EPOCH_OFFSET = 16; // f64
+export const HELLO_NEXT_SEQUENCE_OFFSET = 24; // f64
+export const HELLO_BYTES = 32;
+
+export const ACK_SEQUENCE_OFFSET = 8; // f64
+export const ACK_BYTES = 16;
+
+export const WELCOME_EPOCH_OFFSET = 8; // f64
+export const WELCOME_LAST_SEQUENCE_OFFSET = 16; // f64
+export const WELCOME_BYTES = 24;
+
+export const REFUSE_CODE_OFFSET = 8; // u32
+export const REFUSE_REASON_BYTES_OFFSET = 12; // u32
+export const REFUSE_REASON_OFFSET = 16;
+export const REFUSE_REASON_MAX_BYTES = 1024;
+
+export const FRAMES_PAYLOAD_OFFSET = MSG_HEADER_BYTES;
+/** The largest message either side accepts: a FRAMES message holds at most this many bytes. */
+export const MESSAGE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Replication TCP port when replication is enabled and none is given. */
+export const DEFAULT_REPLICATION_PORT = 7402;
+
+// ---- load-time checks -------------------------------------------------------------------------------
+function assertLayout(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`replication layout: ${what}`);
+}
+assertLayout(MSG_HEADER_BYTES % 8 === 0, 'message header must keep frames 8-aligned');
+for (const size of [HELLO_BYTES, ACK_BYTES, WELCOME_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');
+assertLayout(HELLO_NEXT_SEQUENCE_OFFSET + 8 === HELLO_BYTES, 'HELLO fields must fill it');
+assertLayout(WELCOME_LAST_SEQUENCE_OFFSET + 8 === WELCOME_BYTES, 'WELCOME fields must fill it');
+assertLayout(MESSAGE_MAX_BYTES % 8 === 0, 'message limit must be a multiple of 8');

@@ -1,0 +1,125 @@
+/**
+ * Encoding the small replication messages (replication_descriptor.ts) and reading a byte stream back
+ * into whole messages. The reader copies socket chunks into one 8-aligned RecordBuffer, so the journal
+ * frames of a FRAMES message can be checksummed in place (crc32Aligned) without another copy.
+ */
+import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import {
+  ACK_BYTES, ACK_SEQUENCE_OFFSET, HELLO_BYTES, HELLO_EPOCH_OFFSET, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
+  HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_FLAGS_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET,
+  MessageType, REFUSE_CODE_OFFSET, REFUSE_REASON_BYTES_OFFSET, REFUSE_REASON_MAX_BYTES, REFUSE_REASON_OFFSET,
+  REPLICATION_MAGIC, REPLICATION_VERSION, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
+} from './replication_descriptor.ts';
+
+function header(bytes: number, type: MessageType, flags: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  b.writeUInt32LE(bytes, MSG_BYTES_OFFSET);
+  b.writeUInt16LE(type, MSG_TYPE_OFFSET);
+  b.writeUInt16LE(flags, MSG_FLAGS_OFFSET);
+  return b;
+}
+
+export function encodeHello(epoch: number, nextSequence: number, flags = 0): Buffer {
+  const b = header(HELLO_BYTES, MessageType.HELLO, flags);
+  b.writeUInt32LE(REPLICATION_MAGIC, HELLO_MAGIC_OFFSET);
+  b.writeUInt32LE(REPLICATION_VERSION, HELLO_VERSION_OFFSET);
+  b.writeDoubleLE(epoch, HELLO_EPOCH_OFFSET);
+  b.writeDoubleLE(nextSequence, HELLO_NEXT_SEQUENCE_OFFSET);
+  return b;
+}
+
+export function encodeAck(sequence: number): Buffer {
+  const b = header(ACK_BYTES, MessageType.ACK, 0);
+  b.writeDoubleLE(sequence, ACK_SEQUENCE_OFFSET);
+  return b;
+}
+
+export function encodeWelcome(epoch: number, lastSequence: number): Buffer {
+  const b = header(WELCOME_BYTES, MessageType.WELCOME, 0);
+  b.writeDoubleLE(epoch, WELCOME_EPOCH_OFFSET);
+  b.writeDoubleLE(lastSequence, WELCOME_LAST_SEQUENCE_OFFSET);
+  return b;
+}
+
+export function encodeRefuse(resultCode: number, reason: string): Buffer {
+  const text = Buffer.from(reason, 'utf8').subarray(0, REFUSE_REASON_MAX_BYTES);
+  const bytes = REFUSE_REASON_OFFSET + ((text.length + 7) & ~7);
+  const b = header(bytes, MessageType.REFUSE, 0);
+  b.writeUInt32LE(resultCode, REFUSE_CODE_OFFSET);
+  b.writeUInt32LE(text.length, REFUSE_REASON_BYTES_OFFSET);
+  text.copy(b, REFUSE_REASON_OFFSET);
+  return b;
+}
+
+/** next()'s answer when the buffered bytes do not hold a whole message yet. */
+export const NEED_MORE = 0;
+/** next()'s answer for a header no peer of ours would send: the stream is broken, `reason` says why. */
+export const BAD_MESSAGE = -1;
+
+export class MessageReader {
+  readonly buffer: RecordBuffer;
+  /** Start of the message next() returned last (8-aligned), and its size. */
+  messageBase = 0;
+  messageBytes = 0;
+  reason = '';
+  private readPos = 0;
+  private writePos = 0;
+
+  constructor(capacityBytes = 2 * MESSAGE_MAX_BYTES) {
+    this.buffer = createRecordBuffer(new ArrayBuffer(capacityBytes));
+  }
+
+  /** Copies as much of `chunk` from `offset` as fits; returns the bytes taken (call next() until NEED_MORE, then push the rest). */
+  push(chunk: Uint8Array, offset = 0): number {
+    if (this.readPos > 0 && this.buffer.bytes.length - this.writePos < chunk.length - offset) {
+      // readPos is a message boundary, so a multiple of 8: moving to 0 keeps frames 8-aligned.
+      this.buffer.bytes.copyWithin(0, this.readPos, this.writePos);
+      this.writePos -= this.readPos;
+      this.readPos = 0;
+    }
+    const n = Math.min(chunk.length - offset, this.buffer.bytes.length - this.writePos);
+    this.buffer.bytes.set(chunk.subarray(offset, offset + n), this.writePos);
+    this.writePos += n;
+    return n;
+  }
+
+  /** The type of the next whole message (its bytes at messageBase), NEED_MORE or BAD_MESSAGE. */
+  next(): number {
+    const available = this.writePos - this.readPos;
+    if (available < MSG_HEADER_BYTES) return NEED_MORE;
+    const base = this.readPos;
+    const bytes = this.buffer.u32[(base + MSG_BYTES_OFFSET) >>> 2];
+    if (bytes < MSG_HEADER_BYTES || bytes > MESSAGE_MAX_BYTES || (bytes & 7) !== 0) {
+      this.reason = `invalid replication message length ${bytes}`;
+      return BAD_MESSAGE;
+    }
+    if (available < bytes) return NEED_MORE;
+    const type = this.buffer.u16[(base + MSG_TYPE_OFFSET) >>> 1];
+    if (type < MessageType.HELLO || type > MessageType.FRAMES) {
+      this.reason = `unknown replication message type ${type}`;
+      return BAD_MESSAGE;
+    }
+    this.messageBase = base;
+    this.messageBytes = bytes;
+    this.readPos = base + bytes;
+    return type;
+  }
+
+  flags(): number {
+    return this.buffer.u16[(this.messageBase + MSG_FLAGS_OFFSET) >>> 1];
+  }
+
+  f64(offset: number): number {
+    return this.buffer.f64[(this.messageBase + offset) >>> 3];
+  }
+
+  u32(offset: number): number {
+    return this.buffer.u32[(this.messageBase + offset) >>> 2];
+  }
+
+  refuseReason(): string {
+    const n = Math.min(this.u32(REFUSE_REASON_BYTES_OFFSET), this.messageBytes - REFUSE_REASON_OFFSET);
+    const start = this.messageBase + REFUSE_REASON_OFFSET;
+    return Buffer.from(this.buffer.bytes.buffer, start, n).toString('utf8');
+  }
+}
