@@ -10,7 +10,8 @@
  *                                                 compares (exit 1 if not equal)
  *   ringline replay --data DIR --print [--to SEQ] [--account ID] [--symbol ID] [--item ID]
  *                                                 one JSON line per command with its result
- *   --no-snapshot   ignore snapshots     --config FILE   the start config (its engine.logic capacities)
+ *   --no-snapshot   ignore snapshots     --config FILE   the start config (its engine.logic capacities;
+ *                                                   default RINGLINE_CONFIG, as for ringline start)
  *
  * Read-only: it never truncates or repairs anything (a torn tail is reported and not replayed).
  * Exit codes: 0 ok, 1 verification failed or the journal is corrupt, 2 bad usage.
@@ -107,7 +108,7 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
     toSequence = Math.min(toSequence ?? Number.MAX_SAFE_INTEGER, engine.sequence);
   }
   const filter = { account: parseId('account', values.account), symbol: parseId('symbol', values.symbol), item: parseId('item', values.item) };
-  const sm = createStateMachine(loadLogicConfig(values.config));
+  const sm = createStateMachine(loadLogicConfig(values.config ?? process.env.RINGLINE_CONFIG));
 
   const options: { -readonly [K in keyof RecoveryOptions]: RecoveryOptions[K] } = {
     dataDir, repair: false, readOnly: true, toSequence, useSnapshots: values['no-snapshot'] !== true,
