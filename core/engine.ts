@@ -41,7 +41,7 @@ import {
   type JournalerWorkerData, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from './engine_worker_protocol.ts';
 import {
-  JournalerSlot, LogicSlot, MainSlot, MetricsLine, createMetricsMemory, metricsIndex,
+  JournalerSlot, LogicSlot, MainSlot, MetricsLine, ReplicatorSlot, createMetricsMemory, metricsIndex,
 } from './metrics_descriptor.ts';
 import { BatchConsumer } from './ring/batch_consumer.ts';
 import { Ring, createRingMemory } from './ring/ring.ts';
@@ -69,6 +69,30 @@ export interface EngineMetrics {
   };
   readonly waitStrategy: string;
   readonly ringCapacity: number;
+  /** The replicator's counters (journal/replicator_worker.ts), or null without replication. */
+  readonly replication: ReplicationMetrics | null;
+}
+
+export interface ReplicationMetrics {
+  readonly mode: 'sync' | 'async';
+  readonly followersConnected: number;
+  /** Highest sequence a follower acknowledged as durable in its journal (-1: none yet). */
+  readonly ackedSequence: number;
+  /** Published minus acknowledged: how far the best follower is behind, in sequences. */
+  readonly lagSequences: number;
+  /** Intended-to-acknowledged time of the last acknowledged live batch, µs. */
+  readonly lagUsLast: number;
+  readonly shippedSequence: number;
+  readonly epoch: number;
+  /** 1 when sync mode has no follower connected (results wait, or are released unreplicated if degraded). */
+  readonly noFollower: number;
+  /** 1 while sync mode releases results without a follower (noFollower: 'degrade'). */
+  readonly degraded: number;
+  /** A follower announced an epoch newer than ours (we are a stale primary), else 0. */
+  readonly newerEpochSeen: number;
+  readonly bytesSent: number;
+  readonly catchupFrames: number;
+  readonly gcEvents: number;
 }
 
 export interface Engine {
@@ -282,6 +306,29 @@ class RunningEngine implements Engine {
       },
       waitStrategy: this.opts.waitStrategy,
       ringCapacity: this.inputRing.capacity,
+      replication: this.replicationMetrics(s.published),
+    };
+  }
+
+  private replicationMetrics(published: number): ReplicationMetrics | null {
+    if (this.opts.replicator === null) return null;
+    const m = this.metricsView;
+    const r = (slot: number): number => m[metricsIndex(MetricsLine.REPLICATOR, slot)];
+    const acked = r(ReplicatorSlot.ACKED_SEQUENCE);
+    return {
+      mode: this.opts.replicator.mode,
+      followersConnected: r(ReplicatorSlot.FOLLOWERS_CONNECTED),
+      ackedSequence: acked,
+      lagSequences: Math.max(0, published - acked),
+      lagUsLast: r(ReplicatorSlot.LAG_US_LAST),
+      shippedSequence: r(ReplicatorSlot.SHIPPED_SEQUENCE),
+      epoch: r(ReplicatorSlot.EPOCH),
+      noFollower: r(ReplicatorSlot.NO_FOLLOWER),
+      degraded: r(ReplicatorSlot.DEGRADED),
+      newerEpochSeen: r(ReplicatorSlot.NEWER_EPOCH_SEEN),
+      bytesSent: r(ReplicatorSlot.BYTES_SENT),
+      catchupFrames: r(ReplicatorSlot.CATCHUP_FRAMES),
+      gcEvents: r(ReplicatorSlot.GC_EVENTS),
     };
   }
 
@@ -313,6 +360,10 @@ class RunningEngine implements Engine {
       publish(): void {
         const last = producer.lastClaimed;
         if (last === producer.lastPublished) return;
+        if (!engine.opts.stampTimestamps) { // a follower's records carry the primary's timestamps
+          producer.publish();
+          return;
+        }
         // One clock read per published batch (a clock read allocates in Node 20).
         const timestampUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
         for (let s = producer.lastPublished + 1; s <= last; s++) {

@@ -44,6 +44,11 @@ export interface EngineOptions {
    * (default) a result is released only once replicated as well as durable. Default: none.
    */
   readonly replicator?: ReplicatorOptions | null;
+  /**
+   * Stamp the sequencer timestamp on publish (default true). A follower (replay/follower.ts) publishes
+   * records its primary already stamped and turns this off, so its journal holds the primary's bytes.
+   */
+  readonly stampTimestamps?: boolean;
 }
 
 export interface ReplicatorOptions {
@@ -71,6 +76,7 @@ export interface ResolvedEngineOptions {
   readonly recoveryModule: URL | null;
   readonly journalerEntry: URL;
   readonly replicator: { readonly entry: URL; readonly mode: 'sync' | 'async'; readonly options: Readonly<Record<string, unknown>> } | null;
+  readonly stampTimestamps: boolean;
 }
 
 export const DEFAULT_RING_CAPACITY = 16384;
@@ -86,7 +92,7 @@ export const DEFAULT_SNAPSHOTS_KEPT = 2;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
   'snapshotEveryCommands', 'snapshotsKept', 'repair', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
-  'journalerEntry', 'replicator',
+  'journalerEntry', 'replicator', 'stampTimestamps',
 ]);
 
 function integer(name: string, value: unknown, min: number, max: number): number {
@@ -151,6 +157,9 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     if (!(r.entry instanceof URL)) throw new TypeError(`engine option replicator.entry must be a URL; got ${String(r.entry)}`);
     replicator = { entry: r.entry, mode, options: r.options ?? {} };
   }
+  if (options.stampTimestamps !== undefined && typeof options.stampTimestamps !== 'boolean') {
+    throw new TypeError(`engine option stampTimestamps must be a boolean; got ${String(options.stampTimestamps)}`);
+  }
   const recoveryModule = options.recoveryModule === null ? null
     : url('recoveryModule', options.recoveryModule, new URL('../replay/recovery.ts', import.meta.url));
   return {
@@ -170,5 +179,6 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     recoveryModule,
     journalerEntry: url('journalerEntry', options.journalerEntry, new URL('../journal/journaler_worker.ts', import.meta.url)),
     replicator,
+    stampTimestamps: options.stampTimestamps ?? true,
   };
 }

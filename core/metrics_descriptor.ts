@@ -8,7 +8,9 @@
  *                             5 snapshotPauseUsLast  6 snapshotPauseUsMax
  *   128    1     journaler    0 gcEvents  1 gcPauseMs  2 recordsWritten  3 bytesWritten  4 fsyncCount
  *                             5 fsyncUsTotal  6 fsyncUsLast  7 fsyncUsMax  8 segmentsOpened
- *   256    2     replicator   0 gcEvents  1 gcPauseMs  (2.. free for the replication engineer)
+ *   256    2     replicator   0 gcEvents  1 gcPauseMs  2 followersConnected  3 ackedSequence  4 shippedSequence
+ *                             5 epoch  6 syncMode  7 noFollower  8 degraded  9 lagUsLast  10 bytesSent
+ *                             11 catchupFrames  12 newerEpochSeen
  *   384    3     main         0 gcEvents  1 gcPauseMs  2 resultsReleased  3 outputWakeups  4 durableWakeups
  *
  * Writers use plain float64 stores (no Atomics: there is no atomic float64). These are advisory
@@ -32,7 +34,10 @@ export const JournalerSlot = {
   ...ThreadSlot, RECORDS_WRITTEN: 2, BYTES_WRITTEN: 3, FSYNC_COUNT: 4, FSYNC_US_TOTAL: 5, FSYNC_US_LAST: 6,
   FSYNC_US_MAX: 7, SEGMENTS_OPENED: 8,
 } as const;
-export const ReplicatorSlot = { ...ThreadSlot } as const;
+export const ReplicatorSlot = {
+  ...ThreadSlot, FOLLOWERS_CONNECTED: 2, ACKED_SEQUENCE: 3, SHIPPED_SEQUENCE: 4, EPOCH: 5, SYNC_MODE: 6, NO_FOLLOWER: 7,
+  DEGRADED: 8, LAG_US_LAST: 9, BYTES_SENT: 10, CATCHUP_FRAMES: 11, NEWER_EPOCH_SEEN: 12,
+} as const;
 export const MainSlot = { ...ThreadSlot, RESULTS_RELEASED: 2, OUTPUT_WAKEUPS: 3, DURABLE_WAKEUPS: 4 } as const;
 
 /** Float64 index of `slot` in `line`: `metrics[metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_COUNT)]++`. */
