@@ -4,7 +4,7 @@
  */
 import { startEngine, type EngineMetrics } from '../../core/engine.ts';
 import type { GatewayEngine } from '../gateway_core.ts';
-import type { DurabilityMode } from './start_options.ts';
+import type { DurabilityMode, StartReplicationOptions } from './start_options.ts';
 
 export interface EngineHandle extends GatewayEngine {
   stop(): Promise<void>;
@@ -19,6 +19,10 @@ export interface EngineStartOptions {
   readonly durability: DurabilityMode;
   readonly engine?: Readonly<Record<string, unknown>>;
   readonly log?: (line: string) => void;
+  /** Ship the journal to followers (journal/replicator_worker.ts); null or absent: no replication. */
+  readonly replication?: StartReplicationOptions | null;
+  /** The data directory's epoch (journal/replication_epoch.ts), stamped in new journal segments. */
+  readonly epoch?: number;
 }
 
 const RING_SLOT_BYTES = 512;
@@ -30,8 +34,15 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
   const engine = await startEngine({
     ...(fromFile as object),
     dataDir: options.dataDir,
-    journal: { ...journal, durability: options.durability },
+    journal: { ...journal, durability: options.durability, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) },
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.replication === undefined || options.replication === null ? {} : {
+      replicator: {
+        entry: new URL('../../journal/replicator_worker.ts', import.meta.url),
+        mode: options.replication.mode,
+        options: { mode: options.replication.mode, port: options.replication.port, noFollower: options.replication.noFollower, epoch: options.epoch ?? 0 },
+      },
+    }),
   });
   return {
     input: engine.input,

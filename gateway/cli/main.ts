@@ -16,6 +16,8 @@ commands
   call         send one command and print the JSON response
   principal    add or list principals (API keys)
   replay       rebuild state from a journal, verify it, print commands and results
+  follow       run a hot standby of a primary (ringline start --replication async|sync)
+  promote      make a stopped follower's data directory the next primary (epoch + 1)
   help         this text; "ringline <command> --help" for a command's options
 
 ${startUsage()}
@@ -41,6 +43,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'replay': {
         const { runReplayCli } = await import('../../replay/replay_cli.ts');
         return await runReplayCli(rest);
+      }
+      case 'follow': {
+        const { followCommand, FOLLOW_USAGE } = await import('../../replay/follower_command.ts');
+        if (rest.includes('--help') || rest.includes('-h')) return printed(FOLLOW_USAGE);
+        return await followCommand(rest);
+      }
+      case 'promote': {
+        const { promoteCommand, PROMOTE_USAGE } = await import('../../replay/promote.ts');
+        if (rest.includes('--help') || rest.includes('-h')) return printed(PROMOTE_USAGE);
+        return promoteCommand(rest);
       }
       case undefined:
       case 'help':

@@ -9,6 +9,8 @@ import { createWireCodec } from '../codec_adapter.ts';
 import { startGatewayServer } from '../gateway_server.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
+import { readEpoch } from '../../journal/replication_epoch.ts';
+import { checkPeerEpochs } from '../../replay/promote_peers.ts';
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
@@ -16,9 +18,15 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
+  const epoch = readEpoch(dataDir);
+  if (options.peers.length > 0) {
+    for (const peer of await checkPeerEpochs(options.peers, epoch)) {
+      log(`peer ${peer.peer}: ${peer.epoch >= 0 ? `epoch ${peer.epoch}, last sequence ${peer.lastSequence}` : `unreachable (${peer.error})`}`);
+    }
+  }
   // The engine's own lines already start with "ringline: ".
   const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
-  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog });
+  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch });
   let server;
   try {
     server = await startGatewayServer(engine, {
@@ -38,6 +46,10 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   for (const line of engine.memoryReport()) log(`memory ${line}`);
   const host = options.gateway.host;
   log(`durability ${options.durability}${options.durability === 'fsync' ? ' (acknowledged after fdatasync)' : ''}`);
+  if (options.replication !== null) {
+    log(`replication ${options.replication.mode} (epoch ${epoch}) listening on ${host}:${options.replication.port}` +
+      (options.replication.mode === 'sync' ? `; with no follower: ${options.replication.noFollower}` : ''));
+  }
   log(`TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
 

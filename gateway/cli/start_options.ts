@@ -16,6 +16,10 @@ export interface StartOptions {
   readonly gateway: GatewayConfig;
   /** Engine options passed through from the config file's "engine" object (validated by the engine). */
   readonly engine: Readonly<Record<string, unknown>>;
+  /** Replication to followers, or null (--replication off). */
+  readonly replication: StartReplicationOptions | null;
+  /** Other nodes' replication addresses checked for a newer epoch before start (--peers). */
+  readonly peers: readonly string[];
 }
 
 interface OptionDef {
@@ -41,7 +45,20 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
   { key: 'tlsCertFile', flag: 'tls-cert', env: 'RINGLINE_TLS_CERT', kind: 'string', help: 'PEM certificate: TLS on both listeners (with --tls-key) [off]' },
   { key: 'tlsKeyFile', flag: 'tls-key', env: 'RINGLINE_TLS_KEY', kind: 'string', help: 'PEM private key for --tls-cert [off]' },
+  { key: 'replication', flag: 'replication', env: 'RINGLINE_REPLICATION', kind: 'string', help: 'off | async | sync: ship the journal to followers (ringline follow) [off]' },
+  { key: 'replicationPort', flag: 'replication-port', env: 'RINGLINE_REPLICATION_PORT', kind: 'int', help: 'replication listener port (with --replication), 0 = ephemeral [7402]' },
+  { key: 'noFollower', flag: 'no-follower', env: 'RINGLINE_NO_FOLLOWER', kind: 'string', help: 'sync mode with no follower: wait (hold results) | degrade (release unreplicated) [wait]' },
+  { key: 'peers', flag: 'peers', env: 'RINGLINE_PEERS', kind: 'string', help: 'host:port,... replication ports of other nodes: refuse to start if one has a newer epoch [none]' },
 ];
+
+export const REPLICATION_MODES = ['off', 'async', 'sync'] as const;
+export type ReplicationMode = (typeof REPLICATION_MODES)[number];
+
+export interface StartReplicationOptions {
+  readonly mode: 'async' | 'sync';
+  readonly port: number;
+  readonly noFollower: 'wait' | 'degrade';
+}
 
 export function startUsage(): string {
   const lines = START_OPTION_DEFS.map((d) => `  --${d.flag.padEnd(20)} ${d.env.padEnd(28)} ${d.help}`);
@@ -107,7 +124,22 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   if (engine !== undefined && (typeof engine !== 'object' || engine === null || Array.isArray(engine))) {
     throw new Error(`ringline start: ${configPath}: "engine" must be an object`);
   }
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: (engine ?? {}) as Record<string, unknown> };
+  const replicationMode = (merged.replication ?? 'off') as string;
+  if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
+    throw new Error(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
+  }
+  const noFollower = (merged.noFollower ?? 'wait') as string;
+  if (noFollower !== 'wait' && noFollower !== 'degrade') {
+    throw new Error(`ringline start: no-follower must be wait or degrade, got ${JSON.stringify(noFollower)}`);
+  }
+  const replicationPort = (merged.replicationPort ?? 7402) as number;
+  if (replicationPort < 0 || replicationPort > 65535) {
+    throw new Error(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
+  }
+  const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
+    : { mode: replicationMode as 'async' | 'sync', port: replicationPort, noFollower };
+  const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: (engine ?? {}) as Record<string, unknown>, replication, peers };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

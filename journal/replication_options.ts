@@ -1,0 +1,55 @@
+/**
+ * Options of the replicator worker (EngineOptions.replicator.options), validated up front: every
+ * message names the option and the accepted values.
+ */
+import { DEFAULT_REPLICATION_PORT } from './replication_descriptor.ts';
+
+export type ReplicationMode = 'sync' | 'async';
+/** Sync mode with no follower connected: hold results until one acknowledges, or release them unreplicated. */
+export type NoFollowerPolicy = 'wait' | 'degrade';
+
+export interface ReplicationOptions {
+  readonly mode: ReplicationMode;
+  /** Address the replication listener binds. Default 127.0.0.1. */
+  readonly host: string;
+  /** Replication TCP port, 0 = ephemeral. Default 7402. */
+  readonly port: number;
+  /** This primary's epoch (replication_epoch.ts), stamped nowhere else by the replicator. */
+  readonly epoch: number;
+  readonly noFollower: NoFollowerPolicy;
+  /** On stop in sync mode: how long to wait for followers to acknowledge the tail before releasing it. */
+  readonly stopGraceMs: number;
+}
+
+export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
+  mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, noFollower: 'wait', stopGraceMs: 2000,
+};
+
+const KNOWN = new Set(Object.keys(DEFAULT_REPLICATION_OPTIONS));
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`replication option ${name} must be an integer from ${min} to ${max}; got ${String(value)}`);
+  }
+  return value;
+}
+
+export function validateReplicationOptions(options: Readonly<Record<string, unknown>>): ReplicationOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new RangeError(`unknown replication option ${key}; known: ${[...KNOWN].join(', ')}`);
+  }
+  const o = { ...DEFAULT_REPLICATION_OPTIONS, ...options } as Record<string, unknown>;
+  if (o.mode !== 'sync' && o.mode !== 'async') throw new RangeError(`replication option mode must be sync or async; got ${String(o.mode)}`);
+  if (o.noFollower !== 'wait' && o.noFollower !== 'degrade') {
+    throw new RangeError(`replication option noFollower must be wait or degrade; got ${String(o.noFollower)}`);
+  }
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new RangeError(`replication option host must be a non-empty address; got ${String(o.host)}`);
+  return {
+    mode: o.mode,
+    host: o.host,
+    port: integer('port', o.port, 0, 65535),
+    epoch: integer('epoch', o.epoch, 0, Number.MAX_SAFE_INTEGER),
+    noFollower: o.noFollower,
+    stopGraceMs: integer('stopGraceMs', o.stopGraceMs, 0, 600_000),
+  };
+}

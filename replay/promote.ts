@@ -1,0 +1,38 @@
+/**
+ * `ringline promote --data DIR`: turns a (stopped) follower's data directory into a primary's: its
+ * epoch is raised by one and stored durably (journal/replication_epoch.ts). `ringline start --data DIR`
+ * then accepts writes from the last replicated sequence, stamps the new epoch in its journal segments,
+ * and its followers refuse the old primary (STALE_EPOCH); the old primary, restarted with
+ * --peers naming this node, refuses to start.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readEpoch, writeEpoch } from '../journal/replication_epoch.ts';
+
+export const PROMOTE_USAGE = `usage: ringline promote --data DIR
+
+  Raises the epoch of a stopped follower's data directory by one; then run "ringline start --data DIR"
+  (with --replication to keep a standby) to accept writes from its last sequence.`;
+
+/** Raises the epoch of `dataDir` by one; returns the new epoch. */
+export function promoteDataDir(dataDir: string): number {
+  if (!existsSync(dataDir)) throw new Error(`ringline promote: data directory ${dataDir} does not exist`);
+  const epoch = readEpoch(dataDir) + 1;
+  writeEpoch(dataDir, epoch);
+  return epoch;
+}
+
+export function promoteCommand(argv: readonly string[]): number {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { data: { type: 'string' } } }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new Error(`ringline promote: ${(error as Error).message}\n\n${PROMOTE_USAGE}`);
+  }
+  if (values.data === undefined || values.data === '') throw new Error(`ringline promote: --data DIR is required\n\n${PROMOTE_USAGE}`);
+  const dataDir = resolve(values.data);
+  const epoch = promoteDataDir(dataDir);
+  process.stdout.write(`ringline promote: ${dataDir} is now epoch ${epoch}; start it with: ringline start --data ${values.data}\n`);
+  return 0;
+}

@@ -1,0 +1,63 @@
+/**
+ * Asking other nodes for their epoch before a primary starts (`ringline start --peers a:7402,b:7402`):
+ * a restarted old primary must not accept writes while a promoted node with a newer epoch exists.
+ * Each peer's replication listener answers a HELLO with the PROBE flag by WELCOME (its epoch and last
+ * sequence). A peer that does not answer within the timeout is reported as unreachable, not as newer.
+ */
+import { connect } from 'node:net';
+import { HELLO_FLAG_PROBE, MessageType, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from '../journal/replication_descriptor.ts';
+import { MessageReader, NEED_MORE, encodeHello } from '../journal/replication_messages.ts';
+import { parseHostPort } from './follower_command.ts';
+
+export interface PeerEpoch {
+  readonly peer: string;
+  /** The peer's epoch, or -1 when it did not answer. */
+  readonly epoch: number;
+  readonly lastSequence: number;
+  readonly error: string;
+}
+
+export function probePeer(peer: string, timeoutMs = 1000): Promise<PeerEpoch> {
+  const { host, port } = parseHostPort(peer, '--peers entry', 7402);
+  return new Promise((resolve) => {
+    const reader = new MessageReader(64 * 1024);
+    const socket = connect({ host, port });
+    let settled = false;
+    const done = (result: PeerEpoch): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done({ peer, epoch: -1, lastSequence: -1, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    socket.on('connect', () => socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE)));
+    socket.on('data', (chunk: Buffer) => {
+      reader.push(chunk);
+      const type = reader.next();
+      if (type === NEED_MORE) return;
+      if (type !== MessageType.WELCOME) {
+        done({ peer, epoch: -1, lastSequence: -1, error: `unexpected answer (message type ${type})` });
+        return;
+      }
+      done({ peer, epoch: reader.f64(WELCOME_EPOCH_OFFSET), lastSequence: reader.f64(WELCOME_LAST_SEQUENCE_OFFSET), error: '' });
+    });
+    socket.on('error', (error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }));
+    socket.on('close', () => done({ peer, epoch: -1, lastSequence: -1, error: 'closed without an answer' }));
+  });
+}
+
+/**
+ * Throws STALE_EPOCH when a peer has a newer epoch than `epoch`; returns what each peer said (for the
+ * start-up log).
+ */
+export async function checkPeerEpochs(peers: readonly string[], epoch: number, timeoutMs = 1000): Promise<PeerEpoch[]> {
+  const answers = await Promise.all(peers.map((peer) => probePeer(peer, timeoutMs)));
+  const newer = answers.filter((a) => a.epoch > epoch);
+  if (newer.length > 0) {
+    const list = newer.map((a) => `${a.peer} has epoch ${a.epoch} (last sequence ${a.lastSequence})`).join(', ');
+    throw new Error(`STALE_EPOCH: this node's epoch is ${epoch} but ${list}: a newer primary exists, refusing to accept writes. ` +
+      'Make this node a follower of it (ringline follow) instead.');
+  }
+  return answers;
+}

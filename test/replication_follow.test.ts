@@ -1,0 +1,63 @@
+/**
+ * Replication with real processes: `ringline start --replication async` and `ringline follow`.
+ * The follower joins late (catch-up from the primary's journal files), follows live under load, is
+ * killed with SIGKILL and restarted (catches up again), and in the end its journal replays to the
+ * primary's exact state hash and last sequence.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  connectClient, drive, maxSequence, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  type Acked, type FollowerProc, type Primary,
+} from './replication_harness.ts';
+
+let root = '';
+beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-follow-')); });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('replication: primary + follower as real processes', () => {
+  it('a late follower catches up, follows under load, survives SIGKILL, and ends with the primary\'s state hash', async () => {
+    const primaryDir = join(root, 'primary');
+    const followerDir = join(root, 'follower');
+    const config = writeConfig(root);
+    const primary: Primary = await startPrimary(primaryDir, config, { mode: 'async' });
+    let follower: FollowerProc | null = null;
+    try {
+      const client = await connectClient(primary.tcpUrl);
+      const acked: Acked[] = [];
+      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      // Load before any follower exists: the follower must catch up from the journal files.
+      let stopAt = Date.now() + 1000;
+      await drive(client, () => Date.now() > stopAt, acked);
+      follower = await startFollowerProc(followerDir, config, primary.replicationPort);
+      stopAt = Date.now() + 1500;
+      const load = drive(client, () => Date.now() > stopAt, acked);
+      await sleep(700);
+      await follower.kill('SIGKILL'); // mid-load
+      await load;
+      stopAt = Date.now() + 1000;
+      const load2 = drive(client, () => Date.now() > stopAt, acked);
+      follower = await startFollowerProc(followerDir, config, primary.replicationPort);
+      await load2;
+      const last = maxSequence(acked);
+      expect(acked.length).toBeGreaterThan(500);
+      const f = follower;
+      await until(`the follower is durable up to ${last}`, async () => (await f.health()).durableSequence >= last);
+      const health = await follower.health();
+      expect(health.connected).toBe(1);
+      expect(health.lagSequences).toBe(0);
+      await client.close();
+      expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
+      expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);
+      const p = replayHash(primaryDir);
+      const fr = replayHash(followerDir);
+      expect(p.lastSequence).toBe(last);
+      expect(fr).toEqual(p);
+    } finally {
+      await follower?.kill('SIGKILL');
+      await primary.kill('SIGKILL');
+    }
+  }, 60_000);
+});
