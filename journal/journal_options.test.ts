@@ -14,8 +14,14 @@ describe('validateJournalOptions', () => {
     [{ segmentBytes: 1000 }, /segmentBytes must be an integer from 65536 to 2147483648; got 1000/],
     [{ writeBufferBytes: 1.5 }, /writeBufferBytes must be an integer from 65536/],
     [{ epoch: -1 }, /epoch must be an integer from 0/],
+    [{ waitStrategy: 'nap' }, /waitStrategy must be one of busy_spin, spin_yield, spin_park; got nap/],
   ])('rejects %j with a message naming the option and range', (bad, message) => {
     expect(() => validateJournalOptions({ dataDir: '/tmp/x', ...(bad as object) })).toThrow(message);
+  });
+
+  it('keeps a journaler wait strategy when one is given', () => {
+    expect(validateJournalOptions({ dataDir: '/tmp/x', waitStrategy: 'busy_spin' }).waitStrategy).toBe('busy_spin');
+    expect('waitStrategy' in validateJournalOptions({ dataDir: '/tmp/x' })).toBe(false);
   });
 
   it('rejects an empty dataDir', () => {

@@ -2,6 +2,7 @@
  * Journal configuration, validated up front: every message names the option and its accepted range.
  */
 import { SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
+import { isWaitStrategyName, WAIT_STRATEGY_NAMES, type WaitStrategyName } from '../core/ring/wait_strategy.ts';
 
 export type Durability = 'fsync' | 'batch' | 'none';
 export const DURABILITY_MODES: readonly Durability[] = ['fsync', 'batch', 'none'];
@@ -27,6 +28,12 @@ export interface JournalOptions {
   readonly writeBufferBytes: number;
   /** The primary's epoch, stamped in every segment header (replication). */
   readonly epoch: number;
+  /**
+   * How the journaler waits for records; unset = the engine's wait strategy. On a VM a thread that
+   * sleeps can take milliseconds to get its core back, and every acknowledgement waits on the
+   * journaler: `busy_spin` buys the lowest durable latency for a whole core (see .readme/journal.md).
+   */
+  readonly waitStrategy?: WaitStrategyName;
 }
 
 export const DEFAULT_JOURNAL_OPTIONS: Omit<JournalOptions, 'dataDir'> = {
@@ -60,6 +67,11 @@ export function validateJournalOptions(options: Partial<JournalOptions> & { data
       `journal option durability must be one of ${DURABILITY_MODES.join(', ')}; got ${String(merged.durability)}`,
     );
   }
+  if (merged.waitStrategy !== undefined && !isWaitStrategyName(merged.waitStrategy)) {
+    throw new RangeError(
+      `journal option waitStrategy must be one of ${WAIT_STRATEGY_NAMES.join(', ')}; got ${String(merged.waitStrategy)}`,
+    );
+  }
   return {
     dataDir: merged.dataDir,
     durability: merged.durability,
@@ -69,5 +81,6 @@ export function validateJournalOptions(options: Partial<JournalOptions> & { data
       'writeBufferBytes', merged.writeBufferBytes, WRITE_BUFFER_MIN_BYTES, WRITE_BUFFER_MAX_BYTES,
     ),
     epoch: checkInteger('epoch', merged.epoch, 0, Number.MAX_SAFE_INTEGER),
+    ...(merged.waitStrategy === undefined ? {} : { waitStrategy: merged.waitStrategy }),
   };
 }

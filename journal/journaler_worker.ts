@@ -37,7 +37,7 @@ try {
   const journal = validateJournalOptions(data.journal);
   const ring = new Ring(data.inputRingMemory);
   const journaler = new Journaler(ring, data.consumerIndex, journal, {
-    waitStrategy: createWaitStrategy(data.waitStrategy),
+    waitStrategy: createWaitStrategy(journal.waitStrategy ?? data.waitStrategy),
     batchMax: Math.min(ring.capacity, Math.max(data.batchMax, JOURNAL_BATCH_MIN)),
     metrics: data.journalMetricsMemory === undefined ? undefined : new Float64Array(data.journalMetricsMemory),
     engineMetrics: new Float64Array(data.metricsMemory),
