@@ -48,14 +48,14 @@ export const run: ScenarioRun = async (options) => {
     const reply = await runLogicWorker({ workload, commands, runs: options.runs });
     const throughput = Math.round(median(reply.perSecond));
     options.log(`logic ${workload}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s), ` +
-      `GC events in timed loop ${reply.gcTimed}, ` +
+      `GC events in timed loop ${reply.gcTimed}${reply.gcTimed > 0 ? ` (${reply.gcTimedKinds})` : ''}, ` +
       `rejected ${reply.rejected}, hash ${reply.hashMismatches === 0 ? 'ok' : 'MISMATCH'}`);
     rows.push({
       scenario: 'logic',
       case: workload,
       conditions: {
         commands, runs: options.runs, thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
-        rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, stateHash: reply.stateHash,
+        rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, gcTimedKinds: reply.gcTimedKinds, stateHash: reply.stateHash,
         perRunPerSecond: reply.perSecond.map((x) => Math.round(x)).join(' '),
         bestChunkPerSecond: Math.round(reply.bestChunkPerSecond),
       },

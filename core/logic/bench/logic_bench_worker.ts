@@ -6,7 +6,7 @@
  *
  *   main thread ──workerData {workload, commands, runs}──► this worker ──postMessage(LogicBenchReply)──►
  */
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordBuffer } from '../../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../../codec/records/result_descriptor.ts';
@@ -29,6 +29,8 @@ export interface LogicBenchReply {
   readonly perSecond: number[];
   /** GC events that started inside timed windows (all runs), and outside them (setup, generation). */
   readonly gcTimed: number;
+  /** The kinds of the timed GC events (minor, major, incremental, weakcb), e.g. "incremental:1". */
+  readonly gcTimedKinds: string;
   readonly gcUntimed: number;
   /** Results with a non-zero code in the timed loop (all runs). */
   readonly rejected: number;
@@ -43,8 +45,12 @@ const request = workerData as LogicBenchRequest;
 const windows = new Float64Array(2 * request.runs * (Math.ceil(request.commands / CHUNK_RECORDS) + 1));
 let windowCount = 0;
 const gcStarts: number[] = [];
+const gcKinds: number[] = [];
 const observer = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
+  for (const entry of list.getEntries()) {
+    gcStarts.push(entry.startTime);
+    gcKinds.push((entry as PerformanceEntry & { readonly detail?: { readonly kind?: number } }).detail?.kind ?? 0);
+  }
 });
 observer.observe({ entryTypes: ['gc'] });
 
@@ -100,11 +106,19 @@ for (let done = 0; done < request.commands;) {
 await new Promise((resolve) => setTimeout(resolve, 20));
 observer.disconnect();
 let gcTimed = 0;
-for (const start of gcStarts) {
+const kindNames = new Map<number, string>([
+  [constants.NODE_PERFORMANCE_GC_MINOR, 'minor'], [constants.NODE_PERFORMANCE_GC_MAJOR, 'major'],
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'], [constants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
+]);
+const timedKinds = new Map<string, number>();
+gcStarts.forEach((start, i) => {
   let inside = false;
   for (let w = 0; w < windowCount && !inside; w += 2) inside = start >= windows[w] && start <= windows[w + 1];
-  if (inside) gcTimed++;
-}
+  if (!inside) return;
+  gcTimed++;
+  const name = kindNames.get(gcKinds[i]) ?? `kind${gcKinds[i]}`;
+  timedKinds.set(name, (timedKinds.get(name) ?? 0) + 1);
+});
 const reference = workload.generatorHash() ?? machines[0].stateHash();
 const hashes = machines.map((m) => m.stateHash());
 const reply: LogicBenchReply = {
@@ -112,6 +126,7 @@ const reply: LogicBenchReply = {
   commands: request.commands,
   perSecond: Array.from(elapsedMs, (ms) => (request.commands * 1000) / ms),
   gcTimed,
+  gcTimedKinds: [...timedKinds].map(([k, n]) => `${k}:${n}`).join(' '),
   gcUntimed: gcStarts.length - gcTimed,
   rejected,
   hashMismatches: hashes.filter((h) => h !== reference).length,
