@@ -73,19 +73,29 @@ export function run(args: readonly string[]): Proc {
 
 export interface Primary extends Proc {
   readonly tcpUrl: string;
+  readonly httpUrl: string;
   readonly replicationPort: number;
+  /** GET /health's engine.replication object. */
+  replication(): Promise<Record<string, number>>;
 }
 
 export async function startPrimary(dataDir: string, config: string, options: {
   mode: 'async' | 'sync'; replicationPort?: number; noFollower?: 'wait' | 'degrade'; peers?: string;
 }): Promise<Primary> {
   const replicationPort = options.replicationPort ?? await freePort();
-  const args = ['start', '--data', dataDir, '--config', config, '--tcp-port', '0', '--ws-port=-1', '--durability', 'fsync',
+  const args = ['start', '--data', dataDir, '--config', config, '--tcp-port', '0', '--ws-port', '0', '--durability', 'fsync',
     '--replication', options.mode, '--replication-port', String(replicationPort), '--no-follower', options.noFollower ?? 'wait'];
   if (options.peers !== undefined) args.push('--peers', options.peers);
   const p = run(args);
-  const match = await p.waitFor(/TCP listening on [\d.]+:(\d+)/);
-  return { ...p, tcpUrl: `tcp://127.0.0.1:${match[1]}`, replicationPort };
+  const match = await p.waitFor(/TCP listening on [\d.]+:(\d+); WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/);
+  const httpUrl = `http://127.0.0.1:${match[2]}`;
+  return {
+    ...p, tcpUrl: `tcp://127.0.0.1:${match[1]}`, httpUrl, replicationPort,
+    async replication() {
+      const health = (await (await fetch(`${httpUrl}/health`)).json()) as { engine: { replication: Record<string, number> } };
+      return health.engine.replication;
+    },
+  };
 }
 
 export interface FollowerProc extends Proc {
