@@ -40,7 +40,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
       replicator: {
         entry: new URL('../../journal/replicator_worker.ts', import.meta.url),
         mode: options.replication.mode,
-        options: { mode: options.replication.mode, port: options.replication.port, noFollower: options.replication.noFollower, epoch: options.epoch ?? 0 },
+        options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower, epoch: options.epoch ?? 0 },
       },
     }),
   });

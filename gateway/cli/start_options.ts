@@ -56,6 +56,8 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 
 export interface StartReplicationOptions {
   readonly mode: 'async' | 'sync';
+  /** Bind address of the replication listener: the gateway's --host. */
+  readonly host: string;
   readonly port: number;
   readonly noFollower: 'wait' | 'degrade';
 }
@@ -137,7 +139,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
     throw new Error(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
   }
   const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
-    : { mode: replicationMode as 'async' | 'sync', port: replicationPort, noFollower };
+    : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
   return { dataDir, durability: durability as DurabilityMode, gateway, engine: (engine ?? {}) as Record<string, unknown>, replication, peers };
 }
