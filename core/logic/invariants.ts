@@ -40,6 +40,7 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
   for (let book2 = 0; book2 < book.symbolCount * 2; book2++) {
     const side = (book2 & 1) + 1;
     let prevPrice = NaN;
+    let levels = 0;
     for (let l = book.bestLevel[book2]; l !== NONE; l = book.levelNext[l]) {
       const price = book.levelPrice[l];
       if (!Number.isNaN(prevPrice) && (side === Side.BUY ? price >= prevPrice : price <= prevPrice)) {
@@ -56,7 +57,9 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
         else held[book.orderBaseCell[o]] += remaining;
       }
       if (total !== book.levelQuantity[l]) problems.push(`level ${price} of book ${book2}: total ${book.levelQuantity[l]} != ${total}`);
+      levels++;
     }
+    if (levels !== book.sideLevels[book2]) problems.push(`book ${book2}: ${levels} levels but sideLevels says ${book.sideLevels[book2]}`);
   }
   for (let c = 0; c < cells; c++) {
     if (held[c] !== ledger.reserved[c]) {

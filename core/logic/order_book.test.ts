@@ -25,7 +25,7 @@ describe('order book level index', () => {
       fc.array(fc.record({
         price: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1_000_000 })), cancel: fc.nat({ max: 3 }), buy: fc.boolean(),
       }),
-        { minLength: 1, maxLength: 150 }),
+        { minLength: 1, maxLength: 400 }),
       (ops) => {
         const h = new LogicHarness(createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 8, maxBalances: 16, maxOrders: 512, maxPriceLevels: 512 }));
         h.run(ADMIN, { kind: 'createAsset', assetId: 1 });

@@ -23,6 +23,8 @@ import type { StateArena } from './state_arena.ts';
 export const NONE = -1;
 /** Ticks probed on each side of a new price level for an existing neighbour before walking the side. */
 const NEIGHBOUR_PROBES = 8;
+/** A side with at most this many levels is walked without probing. */
+const SHORT_SIDE_LEVELS = 64;
 const SIDE_BUY = Side.BUY;
 
 export class OrderBook {
@@ -35,6 +37,8 @@ export class OrderBook {
   /** [symbol × 2 + side-1] → best / worst level of that side, NONE when empty. */
   readonly bestLevel: Int32Array;
   readonly worstLevel: Int32Array;
+  /** [symbol × 2 + side-1] → number of levels on that side. */
+  readonly sideLevels: Int32Array;
   // price levels
   readonly levelPrice: Float64Array;
   readonly levelQuantity: Float64Array;
@@ -81,6 +85,7 @@ export class OrderBook {
     this.lotSize = arena.f64('book.lotSize', maxSymbols);
     this.bestLevel = arena.i32('book.bestLevel', maxSymbols * 2);
     this.worstLevel = arena.i32('book.worstLevel', maxSymbols * 2);
+    this.sideLevels = arena.i32('book.sideLevels', maxSymbols * 2);
     this.levelPrice = arena.f64('book.levelPrice', maxLevels);
     this.levelQuantity = arena.f64('book.levelQuantity', maxLevels);
     this.levelHead = arena.i32('book.levelHead', maxLevels);
@@ -263,8 +268,9 @@ export class OrderBook {
       // level is almost always there, which makes the insert O(1). The nearest hit is the neighbour.
       const tick = this.tickSize[symbol];
       const probe = this.key;
+      // A short side is cheaper to walk (its levels are in cache) than to probe (each probe may miss).
       let found = false;
-      for (let k = 1; k <= NEIGHBOUR_PROBES && !found; k++) {
+      for (let k = this.sideLevels[book] > SHORT_SIDE_LEVELS ? 1 : NEIGHBOUR_PROBES + 1; k <= NEIGHBOUR_PROBES && !found; k++) {
         probe[0] = buy ? price + k * tick : price - k * tick;
         const better = this.levelIndex.getAt(probe, 0, book);
         if (better !== NONE) {
@@ -296,6 +302,7 @@ export class OrderBook {
     const before = after === NONE ? best : this.levelNext[after];
     this.levelPrev[level] = after;
     this.levelNext[level] = before;
+    this.sideLevels[book]++;
     if (after === NONE) this.bestLevel[book] = level;
     else this.levelNext[after] = level;
     if (before === NONE) this.worstLevel[book] = level;
@@ -312,6 +319,7 @@ export class OrderBook {
     if (next === NONE) this.worstLevel[book] = prev;
     else this.levelPrev[next] = prev;
     this.levelIndex.removeAt(this.levelPrice, level, book);
+    this.sideLevels[book]--;
     this.levelNext[level] = this.counts[2];
     this.levelPrev[level] = NONE;
     this.counts[2] = level;
