@@ -1,0 +1,75 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { ResultCode } from '../codec/result_codes.ts';
+import { ACK_SEQUENCE_OFFSET, HELLO_EPOCH_OFFSET, HELLO_FLAG_PROBE, HELLO_NEXT_SEQUENCE_OFFSET, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from './replication_descriptor.ts';
+import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello, encodeRefuse, encodeWelcome } from './replication_messages.ts';
+
+type Sent = { type: 'hello'; epoch: number; next: number } | { type: 'ack'; sequence: number } | { type: 'welcome'; epoch: number; last: number };
+
+function encode(m: Sent): Buffer {
+  if (m.type === 'hello') return encodeHello(m.epoch, m.next);
+  if (m.type === 'ack') return encodeAck(m.sequence);
+  return encodeWelcome(m.epoch, m.last);
+}
+
+function decode(r: MessageReader, type: number): Sent {
+  if (type === MessageType.HELLO) return { type: 'hello', epoch: r.f64(HELLO_EPOCH_OFFSET), next: r.f64(HELLO_NEXT_SEQUENCE_OFFSET) };
+  if (type === MessageType.ACK) return { type: 'ack', sequence: r.f64(ACK_SEQUENCE_OFFSET) };
+  if (type === MessageType.WELCOME) return { type: 'welcome', epoch: r.f64(WELCOME_EPOCH_OFFSET), last: r.f64(WELCOME_LAST_SEQUENCE_OFFSET) };
+  throw new Error(`unexpected type ${type}`);
+}
+
+const seq = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+const message: fc.Arbitrary<Sent> = fc.oneof(
+  fc.record({ type: fc.constant('hello' as const), epoch: seq, next: seq }),
+  fc.record({ type: fc.constant('ack' as const), sequence: seq }),
+  fc.record({ type: fc.constant('welcome' as const), epoch: seq, last: seq }),
+);
+
+describe('replication messages', () => {
+  it('a stream cut into arbitrary chunks reads back as the same messages', () => {
+    fc.assert(fc.property(fc.array(message, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }), (messages, cuts) => {
+      const stream = Buffer.concat(messages.map(encode));
+      const reader = new MessageReader(256); // small: forces compaction
+      const got: Sent[] = [];
+      let offset = 0;
+      for (let i = 0; offset < stream.length; i++) {
+        const chunk = stream.subarray(offset, Math.min(stream.length, offset + cuts[i % cuts.length]));
+        let taken = 0;
+        while (taken < chunk.length) {
+          taken += reader.push(chunk, taken);
+          for (let type = reader.next(); type !== NEED_MORE; type = reader.next()) {
+            expect(type).not.toBe(BAD_MESSAGE);
+            got.push(decode(reader, type));
+          }
+        }
+        offset += chunk.length;
+      }
+      expect(got).toEqual(messages);
+    }));
+  });
+
+  it('refuse carries a code and a reason; hello carries the probe flag', () => {
+    const r = new MessageReader(4096);
+    r.push(encodeRefuse(ResultCode.STALE_EPOCH, 'stale primary: épоch 1 < 2'));
+    r.push(encodeHello(3, 7, HELLO_FLAG_PROBE));
+    expect(r.next()).toBe(MessageType.REFUSE);
+    expect(r.u32(REFUSE_CODE_OFFSET)).toBe(ResultCode.STALE_EPOCH);
+    expect(r.refuseReason()).toBe('stale primary: épоch 1 < 2');
+    expect(r.next()).toBe(MessageType.HELLO);
+    expect(r.flags()).toBe(HELLO_FLAG_PROBE);
+    expect(r.next()).toBe(NEED_MORE);
+  });
+
+  it('a header no peer sends is BAD_MESSAGE with the reason', () => {
+    for (const [bytes, type, reason] of [[4, 1, /invalid replication message length 4/], [12, 1, /length 12/], [16, 99, /unknown replication message type 99/]] as const) {
+      const r = new MessageReader(4096);
+      const b = Buffer.alloc(16);
+      b.writeUInt32LE(bytes, 0);
+      b.writeUInt16LE(type, 4);
+      r.push(b);
+      expect(r.next()).toBe(BAD_MESSAGE);
+      expect(r.reason).toMatch(reason);
+    }
+  });
+});
