@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { BalanceResult, ItemResult, PriceResult, SeatResult } from '../../codec/records/result_descriptor.ts';
-import type { ResultView } from './result_reader.ts';
+import { Checkout, CMD_LENGTH_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
+import { type CommandSpec, writeCommand } from './command_writer.ts';
+import { readResult, type ResultView } from './result_reader.ts';
 import { ADMIN, ALICE, BOB, CAROL, type Row, runRows } from './scenario_table.ts';
 
 // Accounts: 100 alice (buyer), 200 bob (merchant), 300 carol. Asset 1 = money, asset 2 = other money.
@@ -153,5 +156,34 @@ describe('inventory scenario table', () => {
       [ALICE, { kind: 'checkout', buyerAccountId: 100, eventId: 5, seats: [9] }, R.OK, price(50)],
       [ALICE, { kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 9, quantity: 2 }], eventId: 6, seats: [0] }, R.OK, price(7)],
     ]);
+  });
+});
+
+describe('records whose counts do not fit their length', () => {
+  it('are refused (SEAT_COUNT_INVALID, INVALID_FIELD_VALUE) instead of reading past the record', () => {
+    const h = runRows([
+      ...SETUP,
+      [BOB, { kind: 'createItem', itemId: 7, merchantAccountId: 200, priceAssetId: 1, unitPrice: 10, stock: 5 }, R.OK],
+      [BOB, { kind: 'createEvent', eventId: 5, merchantAccountId: 200, priceAssetId: 1, seatPrice: 50, seatCount: 10 }, R.OK],
+    ]);
+    const cmd = createRecordBuffer(new ArrayBuffer(512));
+    const out = createRecordBuffer(new ArrayBuffer(512));
+    const apply = (spec: CommandSpec, patch: (c: RecordBuffer) => void): number => {
+      writeCommand(cmd, 0, { sequence: h.nextSequence++, principalId: ALICE.principalId }, spec);
+      patch(cmd);
+      h.machine.apply(cmd, 0, out, 0);
+      return readResult(out, 0).code;
+    };
+    const shortLength = (length: number) => (c: RecordBuffer) => {
+      c.u32[CMD_LENGTH_OFFSET >>> 2] = length;
+    };
+    expect(apply({ kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1, 2, 3] }, shortLength(72 + 8))).toBe(R.SEAT_COUNT_INVALID);
+    expect(apply({ kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1] }, shortLength(64))).toBe(R.SEAT_COUNT_INVALID);
+    expect(apply({ kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }], eventId: 5, seats: [1, 2] }, shortLength(88)))
+      .toBe(R.INVALID_FIELD_VALUE);
+    expect(apply({ kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }] },
+      (c) => { c.u32[(Checkout.LINE_COUNT_U32) >>> 2] = 0xffffffff; })).toBe(R.INVALID_FIELD_VALUE);
+    // Nothing was sold.
+    expect(h.run(ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }).f64(BalanceResult.AVAILABLE)).toBe(1000);
   });
 });

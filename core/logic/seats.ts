@@ -163,7 +163,7 @@ export class Seats {
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
-    const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >>> 2;
+    const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;
     const first = (b + SeatList.SEATS_U32) >>> 2;
     const seatCode = this.checkSeats(ev, cmd.u32, first, count, release ? account + 1 : 0);
