@@ -12,7 +12,7 @@
  *     their orders; every resting order has a positive remaining quantity
  */
 import { Side } from '../../codec/records/command_descriptor.ts';
-import { NONE } from './order_book.ts';
+import { NONE, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from './order_book.ts';
 import type { LogicStateMachine } from './state_machine.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
@@ -48,13 +48,13 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
       }
       prevPrice = price;
       let total = 0;
-      for (let o = book.levelHead[l]; o !== NONE; o = book.orderNext[o]) {
-        const remaining = book.orderRemaining[o];
-        if (!(remaining > 0)) problems.push(`order ${book.orderId[o]} rests with ${remaining}`);
-        if (book.orderPrice[o] !== price) problems.push(`order ${book.orderId[o]} at ${book.orderPrice[o]} in level ${price}`);
+      for (let o = book.levelHead[l]; o !== NONE; o = book.orderI[o * ORDER_I32 + O_NEXT]) {
+        const remaining = book.orderF[o * ORDER_F64 + O_REMAINING];
+        if (!(remaining > 0)) problems.push(`order ${book.orderF[o * ORDER_F64 + O_ID]} rests with ${remaining}`);
+        if (book.orderF[o * ORDER_F64 + O_PRICE] !== price) problems.push(`order ${book.orderF[o * ORDER_F64 + O_ID]} at ${book.orderF[o * ORDER_F64 + O_PRICE]} in level ${price}`);
         total += remaining;
-        if (side === Side.BUY) held[book.orderQuoteCell[o]] += price * remaining;
-        else held[book.orderBaseCell[o]] += remaining;
+        if (side === Side.BUY) held[book.orderI[o * ORDER_I32 + O_QUOTE_CELL]] += price * remaining;
+        else held[book.orderI[o * ORDER_I32 + O_BASE_CELL]] += remaining;
       }
       if (total !== book.levelQuantity[l]) problems.push(`level ${price} of book ${book2}: total ${book.levelQuantity[l]} != ${total}`);
       levels++;

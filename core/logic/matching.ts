@@ -54,7 +54,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { NONE, type OrderBook } from './order_book.ts';
+import { NONE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, type OrderBook } from './order_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -184,9 +184,9 @@ export class Matching {
     if (remaining > 0) {
       if (timeInForce === TimeInForce.GTC) {
         const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell);
-        book.orderPrice[order] = price;
-        book.orderFilled[order] = filled;
-        book.orderRemaining[order] = remaining;
+        book.orderF[order * ORDER_F64 + O_PRICE] = price;
+        book.orderF[order * ORDER_F64 + O_FILLED] = filled;
+        book.orderF[order * ORDER_F64 + O_REMAINING] = remaining;
         book.link(order);
         status = OrderStatus.RESTING;
         r[R_REPORT_RESTING] = remaining;
@@ -212,10 +212,10 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    if (!this.ledger.mayAct(book.orderAccount[order], ctx)) return ResultCode.NOT_OWNER;
-    out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderId[order];
-    out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderRemaining[order];
+    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+    if (!this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.NOT_OWNER;
+    out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
+    out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
     this.cancelResting(order);
     ctx.resultBytes = CancelResult.BYTES;
     return ResultCode.OK;
@@ -228,8 +228,8 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + AmendOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderAccount[order];
+    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
     if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
@@ -238,17 +238,17 @@ export class Matching {
     const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
     const newPrice = f[priceAt];
     if (newPrice !== 0 && (!positiveAt(f, priceAt) || newPrice % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
-    const price = book.orderPrice[order];
+    const price = book.orderF[order * ORDER_F64 + O_PRICE];
     const keepPrice = newPrice === 0 || newPrice === price;
     const targetPrice = keepPrice ? price : newPrice;
-    const remaining = book.orderRemaining[order];
+    const remaining = book.orderF[order * ORDER_F64 + O_REMAINING];
     const side = book.orderSide(order);
-    const baseCell = book.orderBaseCell[order];
-    const quoteCell = book.orderQuoteCell[order];
+    const baseCell = book.orderI[order * ORDER_I32 + O_BASE_CELL];
+    const quoteCell = book.orderI[order * ORDER_I32 + O_QUOTE_CELL];
     const available = ledger.available;
     const reserved = ledger.reserved;
     const r = this.r;
-    r[R_ORDER_ID] = book.orderId[order];
+    r[R_ORDER_ID] = book.orderF[order * ORDER_F64 + O_ID];
     this.startFills(out, o);
 
     if (keepPrice && newQuantity <= remaining) {
@@ -261,9 +261,9 @@ export class Matching {
         reserved[baseCell] -= cut;
         available[baseCell] += cut;
       }
-      book.orderRemaining[order] = newQuantity;
-      book.levelQuantity[book.orderLevel[order]] -= cut;
-      r[R_REPORT_FILLED] = book.orderFilled[order];
+      book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
+      book.levelQuantity[book.orderI[order * ORDER_I32 + O_LEVEL]] -= cut;
+      r[R_REPORT_FILLED] = book.orderF[order * ORDER_F64 + O_FILLED];
       r[R_REPORT_RESTING] = newQuantity;
       this.finishOrderResult(ctx, OrderStatus.RESTING);
       return ResultCode.OK;
@@ -272,10 +272,10 @@ export class Matching {
     const delta = side === BUY ? targetPrice * newQuantity - price * remaining : newQuantity - remaining;
     const cell = side === BUY ? quoteCell : baseCell;
     if (delta > available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
-    const level = book.orderLevel[order];
+    const level = book.orderI[order * ORDER_I32 + O_LEVEL];
     const alone = book.levelHead[level] === order && book.levelTail[level] === order;
     if (!book.hasFreeLevel && !(alone && !keepPrice) &&
-      (keepPrice ? book.levelAt(symbol, side, book.orderPrice, order) : book.levelAt(symbol, side, f, priceAt)) === NONE) {
+      (keepPrice ? book.levelAt(symbol, side, book.orderF, order * ORDER_F64 + O_PRICE) : book.levelAt(symbol, side, f, priceAt)) === NONE) {
       return ResultCode.PRICE_LEVELS_FULL;
     }
 
@@ -283,18 +283,18 @@ export class Matching {
     book.unlink(order);
     available[cell] -= delta;
     reserved[cell] += delta;
-    book.orderPrice[order] = targetPrice;
-    book.orderRemaining[order] = 0;
+    book.orderF[order * ORDER_F64 + O_PRICE] = targetPrice;
+    book.orderF[order * ORDER_F64 + O_REMAINING] = 0;
     r[R_LIMIT] = targetPrice;
     r[R_QUANTITY] = newQuantity;
-    this.match(symbol, account, side, book.orderFlags[order] >>> 6, baseCell, quoteCell);
+    this.match(symbol, account, side, book.orderI[order * ORDER_I32 + O_FLAGS] >>> 6, baseCell, quoteCell);
     const filled = r[R_FILLED];
-    const totalFilled = book.orderFilled[order] + filled;
+    const totalFilled = book.orderF[order * ORDER_F64 + O_FILLED] + filled;
     const left = newQuantity - filled;
     r[R_REPORT_FILLED] = totalFilled;
     if (left > 0) {
-      book.orderFilled[order] = totalFilled;
-      book.orderRemaining[order] = left;
+      book.orderF[order * ORDER_F64 + O_FILLED] = totalFilled;
+      book.orderF[order * ORDER_F64 + O_REMAINING] = left;
       book.link(order);
       r[R_REPORT_RESTING] = left;
       this.finishOrderResult(ctx, OrderStatus.RESTING);
@@ -312,16 +312,16 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + GetOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + GetOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderSymbol[order] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderAccount[order];
+    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
     if (!this.ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const of = out.f64;
-    const flags = book.orderFlags[order];
-    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderId[order];
+    const flags = book.orderI[order * ORDER_I32 + O_FLAGS];
+    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     of[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
-    of[(o + OrderInfoResult.PRICE) >>> 3] = book.orderPrice[order];
-    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderRemaining[order];
-    of[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderFilled[order];
+    of[(o + OrderInfoResult.PRICE) >>> 3] = book.orderF[order * ORDER_F64 + O_PRICE];
+    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
+    of[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_FILLED];
     out.bytes[o + OrderInfoResult.SIDE_U8] = flags & 3;
     out.bytes[o + OrderInfoResult.ORDER_TYPE_U8] = (flags >>> 2) & 3;
     out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8] = (flags >>> 4) & 3;
@@ -364,15 +364,15 @@ export class Matching {
   /** Cancels a resting order: releases its reservation and frees its slot. */
   private cancelResting(order: number): void {
     const book = this.book;
-    const remaining = book.orderRemaining[order];
+    const remaining = book.orderF[order * ORDER_F64 + O_REMAINING];
     const ledger = this.ledger;
     if (book.orderSide(order) === BUY) {
-      const cell = book.orderQuoteCell[order];
-      const amount = book.orderPrice[order] * remaining;
+      const cell = book.orderI[order * ORDER_I32 + O_QUOTE_CELL];
+      const amount = book.orderF[order * ORDER_F64 + O_PRICE] * remaining;
       ledger.reserved[cell] -= amount;
       ledger.available[cell] += amount;
     } else {
-      const cell = book.orderBaseCell[order];
+      const cell = book.orderI[order * ORDER_I32 + O_BASE_CELL];
       ledger.reserved[cell] -= remaining;
       ledger.available[cell] += remaining;
     }
@@ -395,9 +395,9 @@ export class Matching {
     for (let l = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1]; l !== NONE; l = book.levelNext[l]) {
       const levelPrice = book.levelPrice[l];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) return false;
-      for (let ord = book.levelHead[l]; ord !== NONE; ord = book.orderNext[ord]) {
-        if (selfTrade === SelfTradePrevention.CANCEL_RESTING && book.orderAccount[ord] === account) continue;
-        const take = book.orderRemaining[ord] < need ? book.orderRemaining[ord] : need;
+      for (let ord = book.levelHead[l]; ord !== NONE; ord = book.orderI[ord * ORDER_I32 + O_NEXT]) {
+        if (selfTrade === SelfTradePrevention.CANCEL_RESTING && book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account) continue;
+        const take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
         if (money >= 0) {
           const affordable = Math.floor(money / levelPrice);
           if (affordable - (affordable % lot) < take) return false;
@@ -438,13 +438,13 @@ export class Matching {
       const nextLevel = book.levelNext[level];
       let maker = book.levelHead[level];
       while (maker !== NONE && remaining > 0) {
-        const nextMaker = book.orderNext[maker];
-        if (stp && book.orderAccount[maker] === account) {
+        const nextMaker = book.orderI[maker * ORDER_I32 + O_NEXT];
+        if (stp && book.orderI[maker * ORDER_I32 + O_ACCOUNT] === account) {
           this.cancelResting(maker);
           maker = nextMaker;
           continue;
         }
-        const makerRemaining = book.orderRemaining[maker];
+        const makerRemaining = book.orderF[maker * ORDER_F64 + O_REMAINING];
         let qty = makerRemaining < remaining ? makerRemaining : remaining;
         if (marketBuy) {
           const affordable = Math.floor(available[quoteCell] / levelPrice);
@@ -463,29 +463,29 @@ export class Matching {
             available[quoteCell] += (limitPrice - levelPrice) * qty;
           }
           available[baseCell] += qty;
-          reserved[book.orderBaseCell[maker]] -= qty;
-          available[book.orderQuoteCell[maker]] += value;
+          reserved[book.orderI[maker * ORDER_I32 + O_BASE_CELL]] -= qty;
+          available[book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]] += value;
         } else {
           reserved[baseCell] -= qty;
           available[quoteCell] += value;
-          reserved[book.orderQuoteCell[maker]] -= value;
-          available[book.orderBaseCell[maker]] += qty;
+          reserved[book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]] -= value;
+          available[book.orderI[maker * ORDER_I32 + O_BASE_CELL]] += qty;
         }
         const k = this.fillCount++;
         if (k < MAX_LISTED_FILLS) {
           const at = fillsAt + OrderResult.FILL_BYTES * k;
-          of[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = book.orderId[maker];
+          of[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = book.orderF[maker * ORDER_F64 + O_ID];
           of[(at + OrderResult.FILL_PRICE) >>> 3] = levelPrice;
           of[(at + OrderResult.FILL_QUANTITY) >>> 3] = qty;
         }
         remaining -= qty;
-        book.orderFilled[maker] += qty;
+        book.orderF[maker * ORDER_F64 + O_FILLED] += qty;
         if (qty === makerRemaining) {
           // unlink subtracts the order's remaining quantity from its level and may free the level.
           book.unlink(maker);
           book.freeOrder(maker);
         } else {
-          book.orderRemaining[maker] = makerRemaining - qty;
+          book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelQuantity[level] -= qty;
         }
         maker = nextMaker;

@@ -4,15 +4,15 @@
  * level). Matching rules live in matching.ts; this file knows nothing about money.
  *
  * Layout:
- *  - A price level is a FIFO of resting orders (an intrusive doubly linked list through
- *    orderPrev/orderNext): arrival order inside one price.
+ *  - A price level is a FIFO of resting orders (an intrusive doubly linked list through the
+ *    orders' prev/next fields): arrival order inside one price.
  *  - Each side of a book is a doubly linked list of its levels sorted best first (bids descending,
  *    asks ascending) through levelPrev/levelNext, with best and worst ends per side. A level is found
  *    by price through a hash index keyed by (price, symbol × 2 + side), so matching, cancel and a
  *    reduce never search. A new level finds its neighbour by probing the index up to 8 ticks on each
  *    side (O(1) in a dense book); failing that it walks from whichever end of the side is nearer in
  *    price. The walk is bounded by maxPriceLevels.
- *  - Free orders and free levels are singly linked free lists through orderNext / levelNext.
+ *  - Free orders and free levels are singly linked free lists through the next fields.
  * Every loop is bounded by a pool size. Nothing allocates after construction: prices and ids travel
  * by location (an array and an index), never as float64 arguments (which V8 may box per call).
  */
@@ -21,6 +21,31 @@ import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 
 export const NONE = -1;
+
+/*
+ * Order record layout: 64 bytes per order, one cache line, in one ArrayBuffer seen as Float64Array
+ * (orderF, index o * 8 + field) and Int32Array (orderI, index o * 16 + field):
+ *
+ *   bytes  0  id (f64)          8 price (f64)       16 remaining (f64)    24 filled (f64)
+ *         32  account (i32)    36 symbol (i32)      40 level (i32)        44 prev (i32)
+ *         48  next (i32)       52 baseCell (i32)    56 quoteCell (i32)    60 flags (i32)
+ * flags = side | orderType << 2 | timeInForce << 4 | selfTrade << 6. Keeping an order's fields
+ * together matters in a deep book: a cancel or a move touches one line instead of a dozen arrays.
+ */
+export const ORDER_F64 = 8;
+export const ORDER_I32 = 16;
+export const O_ID = 0;
+export const O_PRICE = 1;
+export const O_REMAINING = 2;
+export const O_FILLED = 3;
+export const O_ACCOUNT = 8;
+export const O_SYMBOL = 9;
+export const O_LEVEL = 10;
+export const O_PREV = 11;
+export const O_NEXT = 12;
+export const O_BASE_CELL = 13;
+export const O_QUOTE_CELL = 14;
+export const O_FLAGS = 15;
 /** Ticks probed on each side of a new price level for an existing neighbour before walking the side. */
 const NEIGHBOUR_PROBES = 8;
 /** A side with at most this many levels is walked without probing. */
@@ -47,21 +72,11 @@ export class OrderBook {
   readonly levelPrev: Int32Array;
   readonly levelNext: Int32Array;
   readonly levelBook: Int32Array;
-  // orders
-  readonly orderId: Float64Array;
-  readonly orderAccount: Int32Array;
-  readonly orderSymbol: Int32Array;
-  readonly orderPrice: Float64Array;
-  readonly orderRemaining: Float64Array;
-  readonly orderFilled: Float64Array;
-  readonly orderLevel: Int32Array;
-  readonly orderPrev: Int32Array;
-  readonly orderNext: Int32Array;
-  /** The owner's base and quote balance cells, resolved once when the order is placed. */
-  readonly orderBaseCell: Int32Array;
-  readonly orderQuoteCell: Int32Array;
-  /** side | orderType << 2 | timeInForce << 4 | selfTrade << 6, one byte per order. */
-  readonly orderFlags: Uint8Array;
+  // orders: one 64-byte record per order (see the layout above ORDER_F64)
+  /** Float64 fields of order o at orderF[o * ORDER_F64 + O_ID | O_PRICE | O_REMAINING | O_FILLED]. */
+  readonly orderF: Float64Array;
+  /** Int32 fields of order o at orderI[o * ORDER_I32 + O_ACCOUNT ... O_FLAGS] (same memory as orderF). */
+  readonly orderI: Int32Array;
   /** [0] symbols, [1] free order head, [2] free level head, [3] orders in use, [4] levels in use. */
   readonly counts: Int32Array;
   private readonly symbolIndex: IdIndex;
@@ -93,25 +108,15 @@ export class OrderBook {
     this.levelPrev = arena.i32('book.levelPrev', maxLevels);
     this.levelNext = arena.i32('book.levelNext', maxLevels);
     this.levelBook = arena.i32('book.levelBook', maxLevels);
-    this.orderId = arena.f64('book.orderId', maxOrders);
-    this.orderAccount = arena.i32('book.orderAccount', maxOrders);
-    this.orderSymbol = arena.i32('book.orderSymbol', maxOrders);
-    this.orderPrice = arena.f64('book.orderPrice', maxOrders);
-    this.orderRemaining = arena.f64('book.orderRemaining', maxOrders);
-    this.orderFilled = arena.f64('book.orderFilled', maxOrders);
-    this.orderLevel = arena.i32('book.orderLevel', maxOrders);
-    this.orderPrev = arena.i32('book.orderPrev', maxOrders);
-    this.orderNext = arena.i32('book.orderNext', maxOrders);
-    this.orderBaseCell = arena.i32('book.orderBaseCell', maxOrders);
-    this.orderQuoteCell = arena.i32('book.orderQuoteCell', maxOrders);
-    this.orderFlags = arena.u8('book.orderFlags', maxOrders);
+    this.orderF = arena.f64('book.orders', maxOrders * ORDER_F64);
+    this.orderI = new Int32Array(this.orderF.buffer, 0, maxOrders * ORDER_I32);
     this.counts = arena.i32('book.counts', 5);
     this.symbolIndex = new IdIndex(arena, 'book.symbolIndex', maxSymbols);
     this.levelIndex = new IdIndex(arena, 'book.levelIndex', maxLevels);
     this.orderIndex = new IdIndex(arena, 'book.orderIndex', maxOrders);
     this.bestLevel.fill(NONE);
     this.worstLevel.fill(NONE);
-    for (let i = 0; i < maxOrders; i++) this.orderNext[i] = i + 1 < maxOrders ? i + 1 : NONE;
+    for (let i = 0; i < maxOrders; i++) this.orderI[i * ORDER_I32 + O_NEXT] = i + 1 < maxOrders ? i + 1 : NONE;
     for (let i = 0; i < maxLevels; i++) this.levelNext[i] = i + 1 < maxLevels ? i + 1 : NONE;
     this.counts[1] = 0;
     this.counts[2] = 0;
@@ -167,7 +172,7 @@ export class OrderBook {
   }
 
   orderSide(order: number): number {
-    return this.orderFlags[order] & 3;
+    return this.orderI[order * ORDER_I32 + O_FLAGS] & 3;
   }
 
   /** The level of (symbol, side) at price src[at], or NONE. */
@@ -182,28 +187,28 @@ export class OrderBook {
   allocateOrder(src: Float64Array, at: number, account: number, symbol: number, flags: number, baseCell: number, quoteCell: number): number {
     const order = this.counts[1];
     if (order === NONE) throw new Error('allocateOrder: no free order (the caller must check hasFreeOrder)');
-    this.counts[1] = this.orderNext[order];
+    this.counts[1] = this.orderI[order * ORDER_I32 + O_NEXT];
     this.counts[3]++;
     this.key[0] = src[at] + 1;
     this.orderIndex.insertAt(this.key, 0, 0, order);
-    this.orderId[order] = src[at];
-    this.orderAccount[order] = account;
-    this.orderSymbol[order] = symbol;
-    this.orderRemaining[order] = 0;
-    this.orderFilled[order] = 0;
-    this.orderFlags[order] = flags;
-    this.orderBaseCell[order] = baseCell;
-    this.orderQuoteCell[order] = quoteCell;
-    this.orderLevel[order] = NONE;
-    this.orderPrev[order] = NONE;
-    this.orderNext[order] = NONE;
+    this.orderF[order * ORDER_F64 + O_ID] = src[at];
+    this.orderI[order * ORDER_I32 + O_ACCOUNT] = account;
+    this.orderI[order * ORDER_I32 + O_SYMBOL] = symbol;
+    this.orderF[order * ORDER_F64 + O_REMAINING] = 0;
+    this.orderF[order * ORDER_F64 + O_FILLED] = 0;
+    this.orderI[order * ORDER_I32 + O_FLAGS] = flags;
+    this.orderI[order * ORDER_I32 + O_BASE_CELL] = baseCell;
+    this.orderI[order * ORDER_I32 + O_QUOTE_CELL] = quoteCell;
+    this.orderI[order * ORDER_I32 + O_LEVEL] = NONE;
+    this.orderI[order * ORDER_I32 + O_PREV] = NONE;
+    this.orderI[order * ORDER_I32 + O_NEXT] = NONE;
     return order;
   }
 
   freeOrder(order: number): void {
-    this.key[0] = this.orderId[order] + 1;
+    this.key[0] = this.orderF[order * ORDER_F64 + O_ID] + 1;
     this.orderIndex.removeAt(this.key, 0, 0);
-    this.orderNext[order] = this.counts[1];
+    this.orderI[order * ORDER_I32 + O_NEXT] = this.counts[1];
     this.counts[1] = order;
     this.counts[3]--;
   }
@@ -213,33 +218,33 @@ export class OrderBook {
    * level, creating the level when needed (the caller checked hasFreeLevel or that the level exists).
    */
   link(order: number): void {
-    const symbol = this.orderSymbol[order];
-    const side = this.orderFlags[order] & 3;
-    let level = this.levelAt(symbol, side, this.orderPrice, order);
+    const symbol = this.orderI[order * ORDER_I32 + O_SYMBOL];
+    const side = this.orderI[order * ORDER_I32 + O_FLAGS] & 3;
+    let level = this.levelAt(symbol, side, this.orderF, order * ORDER_F64 + O_PRICE);
     if (level === NONE) level = this.createLevel(symbol, side, order);
     const tail = this.levelTail[level];
-    this.orderPrev[order] = tail;
-    this.orderNext[order] = NONE;
+    this.orderI[order * ORDER_I32 + O_PREV] = tail;
+    this.orderI[order * ORDER_I32 + O_NEXT] = NONE;
     if (tail === NONE) this.levelHead[level] = order;
-    else this.orderNext[tail] = order;
+    else this.orderI[tail * ORDER_I32 + O_NEXT] = order;
     this.levelTail[level] = order;
-    this.orderLevel[order] = level;
-    this.levelQuantity[level] += this.orderRemaining[order];
+    this.orderI[order * ORDER_I32 + O_LEVEL] = level;
+    this.levelQuantity[level] += this.orderF[order * ORDER_F64 + O_REMAINING];
   }
 
   /** Takes an order out of its level (removing the level when it empties); the slot stays allocated. */
   unlink(order: number): void {
-    const level = this.orderLevel[order];
-    const prev = this.orderPrev[order];
-    const next = this.orderNext[order];
+    const level = this.orderI[order * ORDER_I32 + O_LEVEL];
+    const prev = this.orderI[order * ORDER_I32 + O_PREV];
+    const next = this.orderI[order * ORDER_I32 + O_NEXT];
     if (prev === NONE) this.levelHead[level] = next;
-    else this.orderNext[prev] = next;
+    else this.orderI[prev * ORDER_I32 + O_NEXT] = next;
     if (next === NONE) this.levelTail[level] = prev;
-    else this.orderPrev[next] = prev;
-    this.levelQuantity[level] -= this.orderRemaining[order];
-    this.orderLevel[order] = NONE;
-    this.orderPrev[order] = NONE;
-    this.orderNext[order] = NONE;
+    else this.orderI[next * ORDER_I32 + O_PREV] = prev;
+    this.levelQuantity[level] -= this.orderF[order * ORDER_F64 + O_REMAINING];
+    this.orderI[order * ORDER_I32 + O_LEVEL] = NONE;
+    this.orderI[order * ORDER_I32 + O_PREV] = NONE;
+    this.orderI[order * ORDER_I32 + O_NEXT] = NONE;
     if (this.levelHead[level] === NONE) this.removeLevel(level);
   }
 
@@ -250,8 +255,8 @@ export class OrderBook {
     this.counts[2] = this.levelNext[level];
     this.counts[4]++;
     const book = symbol * 2 + side - 1;
-    const price = this.orderPrice[order];
-    this.levelIndex.insertAt(this.orderPrice, order, book, level);
+    const price = this.orderF[order * ORDER_F64 + O_PRICE];
+    this.levelIndex.insertAt(this.orderF, order * ORDER_F64 + O_PRICE, book, level);
     this.levelPrice[level] = price;
     this.levelQuantity[level] = 0;
     this.levelHead[level] = NONE;

@@ -23,7 +23,7 @@ import {
   OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from '../command_writer.ts';
-import { NONE } from '../order_book.ts';
+import { NONE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../order_book.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
 
@@ -310,15 +310,15 @@ export class OrderStreamGenerator {
       const book = this.machine.book;
       const order = book.order(op.orderId);
       op.side = book.orderSide(order);
-      op.accountId = this.machine.ledger.accountIds[book.orderAccount[order]];
+      op.accountId = this.machine.ledger.accountIds[book.orderI[order * ORDER_I32 + O_ACCOUNT]];
       const delta = 1 + this.random.below(5);
-      const price = book.orderPrice[order] + (this.random.below(2) === 0 ? delta : -delta);
+      const price = book.orderF[order * ORDER_F64 + O_PRICE] + (this.random.below(2) === 0 ? delta : -delta);
       op.price = price > 0 ? price : 1;
-      op.quantity = book.orderRemaining[order];
+      op.quantity = book.orderF[order * ORDER_F64 + O_REMAINING];
     }
     if (op.kind === 'cancel') {
       const book = this.machine.book;
-      op.accountId = this.machine.ledger.accountIds[book.orderAccount[book.order(op.orderId)]];
+      op.accountId = this.machine.ledger.accountIds[book.orderI[(book.order(op.orderId)) * ORDER_I32 + O_ACCOUNT]];
     }
     return op;
   }
