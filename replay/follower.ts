@@ -42,6 +42,8 @@ export interface FollowerOptions {
   readonly engine?: Readonly<Record<string, unknown>>;
   readonly reconnectMs?: number;
   readonly log?: (line: string) => void;
+  /** Called with every replicated record, in sequence, as it is published (the read-only query mirror). */
+  readonly onRecord?: (buffer: RecordBuffer, base: number) => void;
 }
 
 export interface FollowerStatus {
@@ -121,6 +123,7 @@ class RunningFollower implements Follower {
   private reconnects = 0;
   private http: HttpServer | null = null;
   private readonly name: string;
+  private readonly onRecord: ((buffer: RecordBuffer, base: number) => void) | null;
 
   constructor(
     private readonly engine: Engine,
@@ -130,6 +133,7 @@ class RunningFollower implements Follower {
     private readonly onEpoch: (epoch: number) => void,
   ) {
     this.name = `${options.primaryHost}:${options.primaryPort}`;
+    this.onRecord = options.onRecord ?? null;
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -355,6 +359,7 @@ class RunningFollower implements Follower {
       const s = recordBase >>> 2;
       const d = base >>> 2;
       for (let i = 0; i < words; i++) dst[d + i] = from[s + i];
+      this.onRecord?.(src, recordBase);
       if (sequence > this.primaryLast) this.primaryLast = sequence;
       pos += frameBytes;
     }

@@ -8,7 +8,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type Durability } from '../journal/journal_options.ts';
 import { DEFAULT_REPLICATION_PORT } from '../journal/replication_descriptor.ts';
+import { createWireCodec } from '../gateway/codec_adapter.ts';
+import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
+import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
+import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
+import { createStateMachine } from '../core/logic/state_machine.ts';
 import { startFollower } from './follower.ts';
+import { FollowerQueryEngine } from './follower_queries.ts';
+import { recoverState } from './recovery.ts';
 
 export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data DIR [options]
 
@@ -16,7 +23,10 @@ export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data D
   --data DIR              the follower's own data directory (journal, snapshots, epoch)
   --durability MODE       fsync | batch | none: when this follower acknowledges [fsync]
   --http-port N           GET /health and GET /metrics (JSON / Prometheus), 0 = ephemeral, -1 = off [-1]
-  --host ADDR             bind address of the HTTP port [127.0.0.1]
+  --tcp-port N            binary TCP gateway for read-only queries (mutating commands are answered
+                          READ_ONLY_FOLLOWER), 0 = ephemeral, -1 = off [-1]
+  --ws-port N             WebSocket + HTTP/JSON gateway for the same, with GET /health and /metrics [-1]
+  --host ADDR             bind address of the HTTP and gateway ports [127.0.0.1]
   --config FILE           the primary's JSON config (RINGLINE_CONFIG): its "engine" object (logic
                           capacities...) must match the primary's for the states to match`;
 
@@ -27,6 +37,8 @@ export interface FollowCommandOptions {
   readonly durability: Durability;
   readonly httpPort: number;
   readonly httpHost: string;
+  readonly tcpPort: number;
+  readonly wsPort: number;
   readonly engine: Readonly<Record<string, unknown>>;
 }
 
@@ -45,7 +57,8 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
   try {
     values = parseArgs({
       args: [...argv], strict: true, allowPositionals: false,
-      options: { primary: { type: 'string' }, data: { type: 'string' }, durability: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } },
+      options: { primary: { type: 'string' }, data: { type: 'string' }, durability: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
+        'tcp-port': { type: 'string' }, 'ws-port': { type: 'string' } },
     }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new Error(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
@@ -57,16 +70,23 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
   if (!DURABILITY_MODES.includes(durability)) {
     throw new Error(`ringline follow: --durability must be one of ${DURABILITY_MODES.join(', ')}; got ${JSON.stringify(values.durability)}`);
   }
-  const httpPortText = values['http-port'] ?? '-1';
-  const httpPort = /^-?\d+$/.test(httpPortText) ? Number(httpPortText) : NaN;
-  if (!Number.isInteger(httpPort) || httpPort < -1 || httpPort > 65535) {
-    throw new Error(`ringline follow: --http-port must be an integer from -1 to 65535; got ${JSON.stringify(httpPortText)}`);
-  }
+  const httpPort = portFlag(values, 'http-port');
+  const tcpPort = portFlag(values, 'tcp-port');
+  const wsPort = portFlag(values, 'ws-port');
   const configPath = values.config ?? process.env.RINGLINE_CONFIG;
   return {
-    primaryHost: host, primaryPort: port, dataDir: values.data, durability, httpPort, httpHost: values.host ?? '127.0.0.1',
+    primaryHost: host, primaryPort: port, dataDir: values.data, durability, httpPort, httpHost: values.host ?? '127.0.0.1', tcpPort, wsPort,
     engine: configPath === undefined || configPath === '' ? {} : readEngineConfig(configPath),
   };
+}
+
+function portFlag(values: Record<string, string | undefined>, flag: string): number {
+  const text = values[flag] ?? '-1';
+  const port = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port < -1 || port > 65535) {
+    throw new Error(`ringline follow: --${flag} must be an integer from -1 to 65535; got ${JSON.stringify(text)}`);
+  }
+  return port;
 }
 
 function readEngineConfig(path: string): Record<string, unknown> {
@@ -86,23 +106,55 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
-  const follower = await startFollower({ ...options, dataDir, log });
+  const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
+  const queries = serveQueries ? startQueryMirror(dataDir, options.engine) : null;
+  const follower = await startFollower({
+    ...options, dataDir, log, ...(queries === null ? {} : { onRecord: (b, base) => queries.applyReplicated(b, base) }),
+  });
   const status = follower.status();
+  let gateway: GatewayServer | null = null;
+  if (queries !== null) {
+    if (queries.lastAppliedSequence !== status.receivedSequence) {
+      await follower.stop();
+      throw new Error(`ringline follow: the query mirror recovered to ${queries.lastAppliedSequence} but the engine to ${status.receivedSequence}`);
+    }
+    try {
+      gateway = await startGatewayServer(queries, {
+        dataDir, codec: createWireCodec(), adminKey: process.env.RINGLINE_ADMIN_KEY,
+        config: resolveGatewayConfig({ host: options.httpHost, tcpPort: options.tcpPort, wsPort: options.wsPort }),
+        engineMetrics: () => ({ ...follower.status(), queriesAnswered: queries.queriesAnswered, commandsRefused: queries.commandsRefused }),
+      });
+    } catch (error) {
+      await follower.stop();
+      throw error;
+    }
+    log(`ringline follow: read-only queries on TCP ${gateway.tcpPort >= 0 ? `${options.httpHost}:${gateway.tcpPort}` : 'off'}; ` +
+      `WebSocket + HTTP/JSON ${gateway.wsPort >= 0 ? `${options.httpHost}:${gateway.wsPort}` : 'off'}`);
+  }
   log(`ringline follow: data ${dataDir}, durability ${options.durability}, epoch ${status.epoch}, ` +
     `recovered to sequence ${status.receivedSequence}, primary ${options.primaryHost}:${options.primaryPort}` +
     (follower.httpPort >= 0 ? `, HTTP /health on ${options.httpHost}:${follower.httpPort}` : ''));
   const onSignal = (signal: string): void => {
     log(`ringline follow: ${signal}: stopping`);
-    void follower.stop();
+    void (gateway?.stop() ?? Promise.resolve()).finally(() => follower.stop());
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   try {
     await follower.done;
   } catch (error) {
+    await gateway?.stop().catch(() => undefined);
     process.stderr.write(`ringline follow: ${(error as Error).message}\n`);
     return 1;
   }
   log('ringline follow: stopped');
   return 0;
+}
+
+/** The mirror state machine for read-only queries, recovered from the same files the engine recovers from. */
+function startQueryMirror(dataDir: string, engine: Readonly<Record<string, unknown>>): FollowerQueryEngine {
+  const logic = typeof engine.logic === 'object' && engine.logic !== null ? engine.logic : {};
+  const mirror = createStateMachine(validateLogicConfig({ ...DEFAULT_LOGIC_CONFIG, ...logic }));
+  recoverState(mirror, { dataDir, repair: false, readOnly: true });
+  return new FollowerQueryEngine(mirror);
 }

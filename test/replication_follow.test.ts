@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  connectClient, drive, maxSequence, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  connectClient, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
 } from './replication_harness.ts';
 
@@ -39,21 +39,41 @@ describe('replication: primary + follower as real processes', () => {
       await load;
       stopAt = Date.now() + 1000;
       const load2 = drive(client, () => Date.now() > stopAt, acked);
-      follower = await startFollowerProc(followerDir, config, primary.replicationPort);
+      follower = await startFollowerProc(followerDir, config, primary.replicationPort, true);
       await load2;
       const last = maxSequence(acked);
-      expect(acked.length).toBeGreaterThan(500);
       const f = follower;
+      expect(acked.length).toBeGreaterThan(500);
       await until(`the follower is durable up to ${last}`, async () => (await f.health()).durableSequence >= last);
       const health = await follower.health();
       expect(health.connected).toBe(1);
       expect(health.lagSequences).toBe(0);
+
+      // Read-only queries on the follower answer the primary's state; writes are refused.
+      const reader = await connectClient(follower.tcpUrl);
+      const primaryHash = await client.send({ type: 'getStateHash' });
+      await until('the follower has the hash query too', async () => (await f.health()).durableSequence >= primaryHash.sequence);
+      const followerHash = await reader.send({ type: 'getStateHash' });
+      expect(followerHash.code).toBe(0);
+      expect(followerHash.sequence).toBe(primaryHash.sequence);
+      expect(followerHash.result).toEqual(primaryHash.result);
+      for (const account of [1, 7, 40]) {
+        const onPrimary = await client.send({ type: 'getBalance', accountId: account, assetId: 1 });
+        const onFollower = await reader.send({ type: 'getBalance', accountId: account, assetId: 1 });
+        expect(onFollower.result).toEqual(onPrimary.result);
+      }
+      const write = await reader.send({ type: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 1, idempotencyId: nextId() });
+      expect(write.status).toBe('READ_ONLY_FOLLOWER');
+      expect(write.code).toBe(902);
+      await reader.close();
+      const final = (await client.send({ type: 'getStateHash' })).sequence;
+      await until(`the follower is durable up to ${final}`, async () => (await f.health()).durableSequence >= final);
       await client.close();
       expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
       expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);
       const p = replayHash(primaryDir);
       const fr = replayHash(followerDir);
-      expect(p.lastSequence).toBe(last);
+      expect(p.lastSequence).toBe(final);
       expect(fr).toEqual(p);
     } finally {
       await follower?.kill('SIGKILL');

@@ -100,15 +100,19 @@ export async function startPrimary(dataDir: string, config: string, options: {
 
 export interface FollowerProc extends Proc {
   readonly httpUrl: string;
+  /** The follower's read-only TCP gateway (with `queries`), else ''. */
+  readonly tcpUrl: string;
   health(): Promise<Record<string, number>>;
 }
 
-export async function startFollowerProc(dataDir: string, config: string, primaryPort: number): Promise<FollowerProc> {
-  const p = run(['follow', '--primary', `127.0.0.1:${primaryPort}`, '--data', dataDir, '--config', config, '--http-port', '0']);
+export async function startFollowerProc(dataDir: string, config: string, primaryPort: number, queries = false): Promise<FollowerProc> {
+  const p = run(['follow', '--primary', `127.0.0.1:${primaryPort}`, '--data', dataDir, '--config', config, '--http-port', '0',
+    ...(queries ? ['--tcp-port', '0'] : [])]);
   const match = await p.waitFor(/HTTP \/health on [\d.]+:(\d+)/);
   const httpUrl = `http://127.0.0.1:${match[1]}`;
+  const tcpUrl = queries ? `tcp://127.0.0.1:${(await p.waitFor(/read-only queries on TCP [\d.]+:(\d+)/))[1]}` : '';
   return {
-    ...p, httpUrl,
+    ...p, httpUrl, tcpUrl,
     async health() {
       const response = await fetch(`${httpUrl}/health`);
       return (await response.json()) as Record<string, number>;
