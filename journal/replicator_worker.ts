@@ -8,9 +8,11 @@
  *        └── release ───┘  async: as soon as shipped    sync: once a follower acknowledged
  *
  * - Its consumer sequence IS the replicated sequence the engine gates on in sync mode, so in sync mode
- *   it releases only what at least one follower acknowledged; in async mode it releases what it has
- *   shipped (a slow follower is not allowed to hold the ring) and followers that fall behind, or that
- *   connect late, catch up from the journal files (replication_catchup.ts) and then follow live again.
+ *   it ships records as soon as they are published (in parallel with the journaler) and releases only
+ *   what at least one follower acknowledged. In async mode it ships records once the journaler made
+ *   them durable and releases them at once (a slow follower is not allowed to hold the ring);
+ *   followers that fall behind, or connect late, catch up from the journal files
+ *   (replication_catchup.ts) and then follow live again.
  * - Sync mode with no follower connected: noFollower 'wait' holds results (the metrics say noFollower=1);
  *   'degrade' releases them unreplicated (degraded=1) until a follower connects.
  * - Unlike the journaler this thread never blocks: it keeps its event loop for the sockets and learns
@@ -25,7 +27,7 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { waitAsync } from '../core/atomics_wait_async.ts';
-import type { ReplicatorWorkerData, WorkerReport } from '../core/engine_worker_protocol.ts';
+import { INPUT_CONSUMER_JOURNALER, type ReplicatorWorkerData, type WorkerReport } from '../core/engine_worker_protocol.ts';
 import { MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import { Ring } from '../core/ring/ring.ts';
@@ -70,6 +72,10 @@ const consumer = new BatchConsumer(ring, data.consumerIndex, { waitStrategy: cre
 if (consumer.nextSequence !== data.firstSequence) {
   throw new Error(`replicator: the ring starts at ${consumer.nextSequence}, expected firstSequence ${data.firstSequence}`);
 }
+/** The journaler's sequence: the durable one. */
+const journaled = ring.consumers[INPUT_CONSUMER_JOURNALER];
+/** What this thread waits on: new records (sync) or newly durable ones (async). halt() wakes both. */
+const wakeWord = options.mode === 'sync' ? ring.cursor : journaled;
 const metrics = new Float64Array(data.metricsMemory);
 const slot = (s: number): number => metricsIndex(MetricsLine.REPLICATOR, s);
 const staging = createRecordBuffer(new ArrayBuffer(MESSAGE_MAX_BYTES));
@@ -273,8 +279,12 @@ function pump(): void {
   pumping = true;
   try {
     const released = consumer.nextSequence - 1;
-    const observed = ring.cursor.load32();
-    const newTop = consumer.barrier.available(released, released + ring.capacity);
+    const observed = wakeWord.load32(); // read before the data: a store after it changes the word
+    const available = consumer.barrier.available(released, released + ring.capacity);
+    // Async ships only what the primary made durable, so a follower is never ahead of a primary that
+    // crashes and restarts; sync ships in parallel with the journaler (the follower may then hold
+    // records the primary had not made durable: it is the one to promote).
+    const newTop = options.mode === 'sync' ? available : Math.min(available, journaled.load(released));
     if (newTop > top) {
       top = newTop;
       const base = ring.slotBase(top);
@@ -323,7 +333,7 @@ function arm(observed: number): void {
   if (armed) return;
   armed = true;
   const words = ring.words;
-  const index = ring.cursor.valueIndex;
+  const index = wakeWord.valueIndex;
   Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the cursor is checked again
   const wake = (): void => {
     Atomics.sub(words, index + 1, 1);

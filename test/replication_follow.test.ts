@@ -80,4 +80,48 @@ describe('replication: primary + follower as real processes', () => {
       await primary.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('async: the follower is never ahead of a primary killed with SIGKILL; it reconnects to the restarted primary and follows on', async () => {
+    const primaryDir = join(root, 'primary2');
+    const followerDir = join(root, 'follower2');
+    const config = writeConfig(root);
+    let primary: Primary = await startPrimary(primaryDir, config, { mode: 'async' });
+    const replicationPort = primary.replicationPort;
+    const follower = await startFollowerProc(followerDir, config, replicationPort);
+    try {
+      let client = await connectClient(primary.tcpUrl);
+      const acked: Acked[] = [];
+      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      let stop = false;
+      const load = drive(client, () => stop, acked);
+      await until('the load made progress', () => acked.length > 400);
+      await primary.kill('SIGKILL');
+      stop = true;
+      await load;
+      await client.close().catch(() => undefined);
+
+      primary = await startPrimary(primaryDir, config, { mode: 'async', replicationPort });
+      await until('the follower reconnected', async () => {
+        const h = await follower.health();
+        return h.connected === 1 && h.reconnects >= 1;
+      });
+      client = await connectClient(primary.tcpUrl);
+      const more: Acked[] = [];
+      const stopAt = Date.now() + 800;
+      await drive(client, () => Date.now() > stopAt, more);
+      const final = (await client.send({ type: 'getStateHash' })).sequence;
+      await until(`the follower is durable up to ${final}`, async () => (await follower.health()).durableSequence >= final);
+      expect(more.length).toBeGreaterThan(100);
+      await client.close();
+      expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
+      expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);
+      expect(follower.output()).toContain('lost the primary');
+      const p = replayHash(primaryDir);
+      expect(p.lastSequence).toBe(final);
+      expect(replayHash(followerDir)).toEqual(p);
+    } finally {
+      await follower.kill('SIGKILL');
+      await primary.kill('SIGKILL');
+    }
+  }, 60_000);
 });
