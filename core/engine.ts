@@ -415,7 +415,15 @@ class RunningEngine implements Engine {
           this.armGate(gateIndex, gateObserved);
           break;
         }
-        for (let i = 0; i < count; i++) listener(buffer, out.slotBase(released + 1 + i));
+        let i = 0;
+        try {
+          for (; i < count; i++) listener(buffer, out.slotBase(released + 1 + i));
+        } catch (error) {
+          // A listener that throws is a gateway bug: results after it can no longer be delivered in order.
+          this.results.release(i);
+          this.fail(new Error(`result listener threw at sequence ${released + 1 + i}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          return;
+        }
         this.results.release(count);
         this.metricsView[RELEASED] += count;
         delivered += count;

@@ -185,6 +185,25 @@ describe('engine lifecycle with stand-in workers', () => {
     expect(fatal).toHaveLength(1);
   });
 
+  it('a result listener that throws takes the engine down instead of re-delivering results', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const fatal: Error[] = [];
+    const engine = await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, onFatal: (e) => fatal.push(e),
+    }));
+    const seen: number[] = [];
+    engine.onResult((buf, base) => {
+      const sequence = buf.f64[(base + 8) >>> 3];
+      seen.push(sequence);
+      if (sequence === 2) throw new Error('gateway bug');
+    });
+    for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
+    await expect(engine.done).rejects.toThrow(/result listener threw at sequence 2: gateway bug/);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(fatal).toHaveLength(1);
+  });
+
   it('a worker that fails during start-up rejects startEngine with its message', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
