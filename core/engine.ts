@@ -102,6 +102,8 @@ export interface Engine {
   readonly recoveredStateHash: string;
   /** Bytes the business logic preallocated per state region, for the start-up log. */
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
+  /** False once stop() began or a worker died: tryClaim then returns -1 (answer SHUTTING_DOWN, not BUSY). */
+  readonly accepting: boolean;
   /** Sets the one listener that receives every durable result, in sequence order. */
   onResult(listener: ResultListener): void;
   sequences(): EngineSequences;
@@ -263,6 +265,10 @@ class RunningEngine implements Engine {
     this.gcObserver.observe({ entryTypes: ['gc'] });
     for (const w of workers) this.watch(w.worker, w.role);
     this.drain();
+  }
+
+  get accepting(): boolean {
+    return this.state === 'running';
   }
 
   onResult(listener: ResultListener): void {

@@ -47,8 +47,10 @@ describe('engine with the real logic, recovery and journaler', () => {
     expect(m.journal.recordsWritten).toBe(4);
     expect(m.journal.fsyncCount).toBeGreaterThan(0);
     expect(m.inputRingLag).toBe(0);
+    expect(engine.accepting).toBe(true);
     await engine.stop();
     await engine.done;
+    expect(engine.accepting).toBe(false);
     expect(engine.input.tryClaim()).toBe(-1);
 
     const again = track(await startEngine(testOptions(data.dir)));
