@@ -13,7 +13,7 @@ import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../../codec/records/re
 import { writeCommand } from '../command_writer.ts';
 import { createStateMachine } from '../state_machine.ts';
 import {
-  BENCH_LOGIC_CONFIG, CHUNK_RECORDS, createWorkload, RECORD_STRIDE, restampSequences, type WorkloadName,
+  CHUNK_RECORDS, createWorkload, RECORD_STRIDE, restampSequences, type WorkloadName,
 } from './logic_workloads.ts';
 
 export interface LogicBenchRequest {
@@ -55,7 +55,7 @@ const observer = new PerformanceObserver((list) => {
 observer.observe({ entryTypes: ['gc'] });
 
 const workload = createWorkload(request.workload);
-const machines = Array.from({ length: request.runs }, () => createStateMachine(BENCH_LOGIC_CONFIG));
+const machines = Array.from({ length: request.runs }, () => createStateMachine(workload.config));
 const setupBuf = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
 const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
 for (const machine of machines) {

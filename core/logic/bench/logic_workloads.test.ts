@@ -4,12 +4,12 @@ import { RES_CODE_OFFSET } from '../../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../command_writer.ts';
 import { checkInvariants } from '../invariants.ts';
 import { createStateMachine } from '../state_machine.ts';
-import { BENCH_LOGIC_CONFIG, createWorkload, RECORD_STRIDE, WORKLOAD_NAMES } from './logic_workloads.ts';
+import { createWorkload, RECORD_STRIDE, WORKLOAD_NAMES } from './logic_workloads.ts';
 
 describe('bench workloads', () => {
   it.each(WORKLOAD_NAMES.filter((n) => n !== 'order-mix-100k'))('%s: every record applies cleanly and keeps the invariants', (name) => {
     const workload = createWorkload(name);
-    const machine = createStateMachine(BENCH_LOGIC_CONFIG);
+    const machine = createStateMachine(workload.config);
     const one = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
     const out = createRecordBuffer(new ArrayBuffer(512));
     for (const [header, spec] of workload.setup) {

@@ -39,10 +39,15 @@ export const BENCH_LOGIC_CONFIG: LogicConfig = {
   maxEvents: 16, maxSeats: CHUNK_RECORDS * 2 + 16, maxSymbols: 4, maxOrders: 1 << 18, maxPriceLevels: 1 << 16, idempotencyWindow: 16,
 };
 
+/** Order streams around 1K resting orders get books sized for them (capacity is configuration). */
+export const SMALL_BOOK_LOGIC_CONFIG: LogicConfig = { ...BENCH_LOGIC_CONFIG, maxOrders: 1 << 13, maxPriceLevels: 1 << 12 };
+
 export type SetupStep = readonly [header: CommandHeader, spec: CommandSpec];
 
 export interface Workload {
   readonly name: WorkloadName;
+  /** Capacities of every machine that runs the workload (generator included: the hash covers them). */
+  readonly config: LogicConfig;
   /** Commands applied (untimed) to every machine before measuring. */
   readonly setup: readonly SetupStep[];
   /** Sequence of the first timed record (after the setup). */
@@ -96,7 +101,7 @@ function transferWorkload(): Workload {
   const n = 10_000;
   const random = new Random(11);
   return {
-    name: 'transfer', reusable: true, firstSequence: 1, generatorHash: () => null,
+    name: 'transfer', reusable: true, config: BENCH_LOGIC_CONFIG, firstSequence: 1, generatorHash: () => null,
     setup: [...assets(1), ...accounts(n, [[1, 1e11]])],
     fill(buf, count, first) {
       for (let i = 0; i < count; i++) {
@@ -118,7 +123,7 @@ function stockBuyWorkload(): Workload {
     setup.push([as(i), { kind: 'createItem', itemId: i, merchantAccountId: i, priceAssetId: 1, unitPrice: 1 + (i % 50), stock: 1e13 }]);
   }
   return {
-    name: 'stock-buy', reusable: true, firstSequence: 1, generatorHash: () => null, setup,
+    name: 'stock-buy', reusable: true, config: BENCH_LOGIC_CONFIG, firstSequence: 1, generatorHash: () => null, setup,
     fill(buf, count, first) {
       for (let i = 0; i < count; i++) {
         const buyer = 1 + random.below(buyers);
@@ -150,7 +155,7 @@ function seatBookingWorkload(): Workload {
   const buyers = 10_000;
   const plan = seatPlan(CHUNK_RECORDS, buyers, 13);
   return {
-    name: 'seat-booking', reusable: true, firstSequence: 1, generatorHash: () => null,
+    name: 'seat-booking', reusable: true, config: BENCH_LOGIC_CONFIG, firstSequence: 1, generatorHash: () => null,
     setup: [...assets(1), ...accounts(buyers, [[1, 1e11]]),
       [as(1), { kind: 'createEvent', eventId: 1, merchantAccountId: 1, priceAssetId: 1, seatPrice: 25, seatCount: CHUNK_RECORDS * 2 }]],
     fill(buf, count, first) {
@@ -182,7 +187,7 @@ function checkoutWorkload(): Workload {
   }
   setup.push([as(2), { kind: 'createEvent', eventId: 1, merchantAccountId: 2, priceAssetId: 1, seatPrice: 25, seatCount: CHUNK_RECORDS * 2 }]);
   return {
-    name: 'checkout', reusable: true, firstSequence: 1, generatorHash: () => null, setup,
+    name: 'checkout', reusable: true, config: BENCH_LOGIC_CONFIG, firstSequence: 1, generatorHash: () => null, setup,
     fill(buf, count, first) {
       for (let i = 0; i < count; i++) {
         const p = plan.pair[i];
@@ -210,6 +215,8 @@ export interface OrderMix {
   readonly ioc: number;
   readonly cancel: number;
   readonly targetResting: number;
+  /** Capacities for a book of this size. */
+  readonly config: LogicConfig;
   /** GTC prices drawn across the spread (true) or passive unless the book is above target (false). */
   readonly crossing: boolean;
   /** Width in ticks of the band where passive orders and moves land. */
@@ -217,9 +224,9 @@ export interface OrderMix {
 }
 
 export const ORDER_MIXES: Readonly<Record<'order-mix-1k' | 'order-mix-100k' | 'order-crossing', OrderMix>> = {
-  'order-mix-1k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 1_000, crossing: false, bandTicks: 200 },
-  'order-mix-100k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 100_000, crossing: false, bandTicks: 2_000 },
-  'order-crossing': { gtc: 45, ioc: 25, cancel: 10, targetResting: 1_000, crossing: true, bandTicks: 50 },
+  'order-mix-1k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG },
+  'order-mix-100k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 100_000, crossing: false, bandTicks: 2_000, config: BENCH_LOGIC_CONFIG },
+  'order-crossing': { gtc: 45, ioc: 25, cancel: 10, targetResting: 1_000, crossing: true, bandTicks: 50, config: SMALL_BOOK_LOGIC_CONFIG },
 };
 
 export const ORDER_ACCOUNTS = 2_000;
@@ -254,7 +261,7 @@ export class OrderStreamGenerator {
 
   constructor(readonly mix: OrderMix, seed: number) {
     this.random = new Random(seed);
-    this.machine = createStateMachine(BENCH_LOGIC_CONFIG);
+    this.machine = createStateMachine(mix.config);
     this.setup = [...assets(1, 2), ...accounts(ORDER_ACCOUNTS, [[1, 1e10], [2, 1e12]]),
       [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }]];
     for (const [header, spec] of this.setup) this.apply(header, spec);
@@ -411,7 +418,7 @@ function orderWorkload(name: 'order-mix-1k' | 'order-mix-100k' | 'order-crossing
   const generator = new OrderStreamGenerator(ORDER_MIXES[name], 16);
   const setup: SetupStep[] = [...generator.setup, ...generator.prefill()];
   return {
-    name, reusable: false, setup, firstSequence: generator.sequence,
+    name, reusable: false, setup, firstSequence: generator.sequence, config: ORDER_MIXES[name].config,
     generatorHash: () => generator.machine.stateHash(),
     fill(buf, count, first) {
       if (first !== generator.sequence) throw new Error(`order stream: sequence ${first} != generator ${generator.sequence}`);

@@ -15,7 +15,7 @@ import { createRecordBuffer } from '../../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../command_writer.ts';
 import { createStateMachine } from '../state_machine.ts';
-import { BENCH_LOGIC_CONFIG, CHUNK_RECORDS, ORDER_MIXES, OrderStreamGenerator, RECORD_STRIDE } from './logic_workloads.ts';
+import { CHUNK_RECORDS, ORDER_MIXES, OrderStreamGenerator, RECORD_STRIDE } from './logic_workloads.ts';
 
 export interface PeerBenchRequest {
   readonly mix: 'order-mix-1k' | 'order-crossing';
@@ -49,7 +49,7 @@ const peerWindows: number[] = [];
 
 const generator = new OrderStreamGenerator(ORDER_MIXES[request.mix], 21);
 const setup = [...generator.setup, ...generator.prefill()];
-const machine = createStateMachine(BENCH_LOGIC_CONFIG);
+const machine = createStateMachine(ORDER_MIXES[request.mix].config);
 const setupBuf = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
 const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
 const peer = new OrderBook();
