@@ -1,10 +1,12 @@
 /**
  * e2e-tcp: the engine in a child process (`ringline start`), driven over loopback TCP by the raw-socket
  * load generator. Cases: max-throughput (closed loop, fsync), rate-50k (open loop at 50k/s, fsync),
- * max-throughput-none (closed loop, durability none: the cost of fdatasync), transfer (closed loop).
+ * max-throughput-none (closed loop, durability none: the cost of fdatasync), transfer (closed loop),
+ * loadgen-ceiling (the same load against canned replies: what the generator itself can drive).
  */
 import type { ScenarioRun } from '../result_row.ts';
 import { runE2eCases, type E2eCase } from '../engine/e2e_run.ts';
+import { loadgenCeilingRow } from '../engine/loadgen_ceiling.ts';
 
 export const TCP_CASES: readonly E2eCase[] = [
   { name: 'max-throughput', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 },
@@ -13,4 +15,7 @@ export const TCP_CASES: readonly E2eCase[] = [
   { name: 'transfer', mix: 'transfer', durability: 'fsync', mode: 'closed', ratePerS: 0 },
 ];
 
-export const run: ScenarioRun = (options) => runE2eCases('e2e-tcp', 'tcp', TCP_CASES, options);
+export const run: ScenarioRun = async (options) => [
+  ...await runE2eCases('e2e-tcp', 'tcp', TCP_CASES, options),
+  await loadgenCeilingRow(options),
+];
