@@ -23,7 +23,7 @@ export interface EngineOptions {
   readonly logic?: Partial<LogicConfig>;
   /** Journal options except dataDir (journal/journal_options.ts): durability, segment size, … */
   readonly journal?: Partial<Omit<JournalOptions, 'dataDir'>>;
-  /** Take a snapshot every this many commands; 0 (default) only on SNAPSHOT commands. */
+  /** Take a snapshot every this many commands (0 = only on SNAPSHOT commands). Default 2,000,000: a restart then replays at most that many commands after the snapshot. */
   readonly snapshotEveryCommands?: number;
   /** Snapshots kept by the retention policy, 1 … 1000. Default 2. */
   readonly snapshotsKept?: number;
@@ -88,6 +88,7 @@ export const MIN_RING_CAPACITY = 64;
 export const DEFAULT_WAIT_STRATEGY: WaitStrategyName = 'spin_park';
 export const DEFAULT_BATCH_MAX = 1024;
 export const DEFAULT_SNAPSHOTS_KEPT = 2;
+export const DEFAULT_SNAPSHOT_EVERY_COMMANDS = 2_000_000;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
@@ -139,7 +140,7 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
   }
   const logic = validateLogicConfig({ ...DEFAULT_LOGIC_CONFIG, ...options.logic });
   const journal = validateJournalOptions({ ...DEFAULT_JOURNAL_OPTIONS, ...options.journal, dataDir: options.dataDir });
-  const snapshotEveryCommands = integer('snapshotEveryCommands', options.snapshotEveryCommands ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const snapshotEveryCommands = integer('snapshotEveryCommands', options.snapshotEveryCommands ?? DEFAULT_SNAPSHOT_EVERY_COMMANDS, 0, Number.MAX_SAFE_INTEGER);
   const snapshotsKept = integer('snapshotsKept', options.snapshotsKept ?? DEFAULT_SNAPSHOTS_KEPT, 1, 1000);
   if (options.repair !== undefined && typeof options.repair !== 'boolean') {
     throw new TypeError(`engine option repair must be a boolean; got ${String(options.repair)}`);

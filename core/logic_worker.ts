@@ -18,6 +18,8 @@ import { once } from 'node:events';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CMD_TYPE_OFFSET, CommandType } from '../codec/records/command_descriptor.ts';
+import { RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import type { LogicStartMessage, LogicWorkerData, WorkerReport } from './engine_worker_protocol.ts';
 import { INPUT_CONSUMER_LOGIC } from './engine_worker_protocol.ts';
 import type { LogicConfig, StateMachine } from './logic/state_machine_api.ts';
@@ -105,15 +107,25 @@ const snapshotEvery = data.snapshotEveryCommands;
 let sinceSnapshot = 0;
 let batches = 0;
 
+/**
+ * True when the record asks for a snapshot and the logic accepted it: a SNAPSHOT refused (not an admin)
+ * or answered from the idempotency table must not pause the logic thread.
+ */
+function isAcceptedSnapshotCommand(inBase: number, outBase: number): boolean {
+  return inBuf.u16[(inBase + CMD_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
+    && outBuf.u16[(outBase + RES_CODE_OFFSET) >>> 1] === ResultCode.OK
+    && (outBuf.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] & RESULT_FLAG_DUPLICATE) === 0;
+}
+
 /** Applies one batch of `count` records; returns nothing, allocates nothing unless a snapshot is due. */
 function applyBatch(count: number): void {
   const first = consumer.nextSequence;
   const firstOut = results.claim(count, wait);
   for (let i = 0; i < count; i++) {
     const inBase = input.slotBase(first + i);
-    sm.apply(inBuf, inBase, outBuf, output.slotBase(firstOut + i));
-    if (inBuf.u16[(inBase + CMD_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
-      || (snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery)) {
+    const outBase = output.slotBase(firstOut + i);
+    sm.apply(inBuf, inBase, outBuf, outBase);
+    if ((snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery) || isAcceptedSnapshotCommand(inBase, outBase)) {
       sinceSnapshot = 0;
       snapshot(first + i);
     }

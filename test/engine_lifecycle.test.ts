@@ -108,6 +108,19 @@ describe('engine with the real logic, recovery and journaler', () => {
     expect(again.recoveredSequence).toBe(1);
     expect(again.recoveredStateHash).not.toBe(hash);
   });
+
+  it('does not pause the logic for a SNAPSHOT it refused (not an admin)', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const engine = track(await startEngine(testOptions(data.dir)));
+    const received = collectResults(engine);
+    send(engine, { kind: 'snapshot' }, 1, false);
+    send(engine, { kind: 'snapshot' }, 2, true);
+    await until(() => received.length === 2, 'both results');
+    expect(received.map((r) => r.code)).toEqual([ResultCode.ADMIN_REQUIRED, ResultCode.OK]);
+    await until(() => engine.metrics().logic.snapshots > 0, 'the admin snapshot');
+    expect(engine.metrics().logic.snapshots).toBe(1);
+  });
 });
 
 describe('engine lifecycle with stand-in workers', () => {
