@@ -15,7 +15,7 @@
  * message applied. A primary with an older epoch than ours is refused (STALE_EPOCH); a newer one is
  * adopted (the epoch file is raised). A lost connection is retried every reconnectMs.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -42,6 +42,12 @@ export interface FollowerOptions {
   readonly engine?: Readonly<Record<string, unknown>>;
   readonly reconnectMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * POST /promote on the HTTP port (authorized by adminKey): the command stops following, raises the
+   * epoch and starts a primary; resolves with the new epoch once the follower has stopped.
+   */
+  readonly onPromoteRequest?: () => Promise<number>;
+  readonly adminKey?: string;
   /** Called with every replicated record, in sequence, as it is published (the read-only query mirror). */
   readonly onRecord?: (buffer: RecordBuffer, base: number) => void;
 }
@@ -162,6 +168,8 @@ class RunningFollower implements Follower {
         const status = this.status();
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status: this.connected ? 'ok' : 'disconnected', ...status }));
+      } else if (req.url === '/promote' && req.method === 'POST') {
+        this.handlePromote(req.headers.authorization, res);
       } else if (req.url === '/metrics') {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         res.end(prometheusText('ringline_follower', this.status()));
@@ -177,6 +185,33 @@ class RunningFollower implements Follower {
     this.http = http;
     const address = http.address();
     this.httpPort = typeof address === 'object' && address !== null ? address.port : -1;
+  }
+
+  /** POST /promote with `authorization: Bearer <admin key>`: hands over to options.onPromoteRequest. */
+  private handlePromote(authorization: string | undefined, res: ServerResponse): void {
+    const key = this.options.adminKey;
+    const hook = this.options.onPromoteRequest;
+    const reply = (status: number, body: object): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (hook === undefined || key === undefined || key === '') {
+      reply(403, { error: 'promotion over HTTP is off: start the follower with RINGLINE_ADMIN_KEY set, or use ringline promote --data DIR' });
+      return;
+    }
+    if (authorization !== `Bearer ${key}`) {
+      reply(401, { code: ResultCode.ADMIN_REQUIRED, error: 'POST /promote needs authorization: Bearer <admin key>' });
+      return;
+    }
+    if (this.stopping || this.failed) {
+      reply(409, { error: 'the follower is already stopping' });
+      return;
+    }
+    const sequence = this.engine.sequences().published;
+    hook().then(
+      (epoch) => reply(200, { promoted: true, epoch, lastSequence: sequence }),
+      (error: Error) => reply(500, { error: error.message }),
+    );
   }
 
   connect(): void {

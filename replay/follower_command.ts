@@ -13,7 +13,9 @@ import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
+import { startCommand } from '../gateway/cli/start_command.ts';
 import { startFollower } from './follower.ts';
+import { promoteDataDir } from './promote.ts';
 import { FollowerQueryEngine } from './follower_queries.ts';
 import { recoverState } from './recovery.ts';
 
@@ -27,6 +29,8 @@ export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data D
                           READ_ONLY_FOLLOWER), 0 = ephemeral, -1 = off [-1]
   --ws-port N             WebSocket + HTTP/JSON gateway for the same, with GET /health and /metrics [-1]
   --host ADDR             bind address of the HTTP and gateway ports [127.0.0.1]
+  --promote-replication M after POST /promote (admin key): start as primary with replication
+                          off | async | sync [async], listening on --replication-port [7402]
   --config FILE           the primary's JSON config (RINGLINE_CONFIG): its "engine" object (logic
                           capacities...) must match the primary's for the states to match`;
 
@@ -40,6 +44,10 @@ export interface FollowCommandOptions {
   readonly tcpPort: number;
   readonly wsPort: number;
   readonly engine: Readonly<Record<string, unknown>>;
+  readonly configPath: string;
+  /** Replication of the primary this follower becomes on POST /promote. */
+  readonly promoteReplication: 'off' | 'async' | 'sync';
+  readonly replicationPort: number;
 }
 
 export function parseHostPort(text: string, what: string, defaultPort: number): { host: string; port: number } {
@@ -58,7 +66,8 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
     values = parseArgs({
       args: [...argv], strict: true, allowPositionals: false,
       options: { primary: { type: 'string' }, data: { type: 'string' }, durability: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
-        'tcp-port': { type: 'string' }, 'ws-port': { type: 'string' } },
+        'tcp-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'promote-replication': { type: 'string' },
+        'replication-port': { type: 'string' } },
     }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new Error(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
@@ -74,7 +83,13 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
   const tcpPort = portFlag(values, 'tcp-port');
   const wsPort = portFlag(values, 'ws-port');
   const configPath = values.config ?? process.env.RINGLINE_CONFIG;
+  const promoteReplication = values['promote-replication'] ?? 'async';
+  if (promoteReplication !== 'off' && promoteReplication !== 'async' && promoteReplication !== 'sync') {
+    throw new Error(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
+  }
+  const replicationPort = values['replication-port'] === undefined ? DEFAULT_REPLICATION_PORT : portFlag(values, 'replication-port');
   return {
+    configPath: configPath ?? '', promoteReplication, replicationPort,
     primaryHost: host, primaryPort: port, dataDir: values.data, durability, httpPort, httpHost: values.host ?? '127.0.0.1', tcpPort, wsPort,
     engine: configPath === undefined || configPath === '' ? {} : readEngineConfig(configPath),
   };
@@ -108,11 +123,29 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
   const queries = serveQueries ? startQueryMirror(dataDir, options.engine) : null;
+  /** Set by POST /promote: settles once the follower stopped and the epoch was raised. */
+  let promotion: Promise<number> | null = null;
+  /** The read-only gateway's bound ports: the promoted primary takes them over. */
+  let bound: { tcpPort: number; wsPort: number } | null = null;
+  let gateway: GatewayServer | null = null;
   const follower = await startFollower({
     ...options, dataDir, log, ...(queries === null ? {} : { onRecord: (b, base) => queries.applyReplicated(b, base) }),
+    adminKey: process.env.RINGLINE_ADMIN_KEY,
+    onPromoteRequest: () => {
+      promotion ??= (async () => {
+        log('ringline follow: promotion requested: stopping the follower');
+        if (gateway !== null) bound = { tcpPort: gateway.tcpPort, wsPort: gateway.wsPort };
+        await gateway?.stop();
+        gateway = null;
+        await follower.stop();
+        const epoch = promoteDataDir(dataDir);
+        log(`ringline follow: promoted ${dataDir} to epoch ${epoch}; starting as primary`);
+        return epoch;
+      })();
+      return promotion;
+    },
   });
   const status = follower.status();
-  let gateway: GatewayServer | null = null;
   if (queries !== null) {
     if (queries.lastAppliedSequence !== status.receivedSequence) {
       await follower.stop();
@@ -147,8 +180,24 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`ringline follow: ${(error as Error).message}\n`);
     return 1;
   }
+  if (promotion !== null) {
+    await promotion;
+    return startCommand(promotedStartArgs(options, dataDir, bound));
+  }
   log('ringline follow: stopped');
   return 0;
+}
+
+/**
+ * `ringline start` flags for the primary a promoted follower becomes: the read-only gateway's ports
+ * (now writable) when it had one, else start's defaults; the same config and durability.
+ */
+export function promotedStartArgs(options: FollowCommandOptions, dataDir: string, bound: { tcpPort: number; wsPort: number } | null): string[] {
+  const args = ['--data', dataDir, '--host', options.httpHost, '--durability', options.durability, '--replication', options.promoteReplication];
+  if (bound !== null) args.push(`--tcp-port=${bound.tcpPort}`, `--ws-port=${bound.wsPort}`); // '=': a port may be -1 (off)
+  if (options.promoteReplication !== 'off') args.push('--replication-port', String(options.replicationPort));
+  if (options.configPath !== '') args.push('--config', options.configPath);
+  return args;
 }
 
 /** The mirror state machine for read-only queries, recovered from the same files the engine recovers from. */

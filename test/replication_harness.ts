@@ -105,9 +105,9 @@ export interface FollowerProc extends Proc {
   health(): Promise<Record<string, number>>;
 }
 
-export async function startFollowerProc(dataDir: string, config: string, primaryPort: number, queries = false): Promise<FollowerProc> {
+export async function startFollowerProc(dataDir: string, config: string, primaryPort: number, queries = false, extra: readonly string[] = []): Promise<FollowerProc> {
   const p = run(['follow', '--primary', `127.0.0.1:${primaryPort}`, '--data', dataDir, '--config', config, '--http-port', '0',
-    ...(queries ? ['--tcp-port', '0'] : [])]);
+    ...(queries ? ['--tcp-port', '0'] : []), ...extra]);
   const match = await p.waitFor(/HTTP \/health on [\d.]+:(\d+)/);
   const httpUrl = `http://127.0.0.1:${match[1]}`;
   const tcpUrl = queries ? `tcp://127.0.0.1:${(await p.waitFor(/read-only queries on TCP [\d.]+:(\d+)/))[1]}` : '';

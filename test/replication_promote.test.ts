@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { readEpoch } from '../journal/replication_epoch.ts';
 import {
-  connectClient, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  ADMIN_KEY, connectClient, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
 } from './replication_harness.ts';
 
@@ -102,4 +102,48 @@ describe('sync replication, primary crash, promotion', () => {
       await promoted?.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('POST /promote turns a running follower into the primary on its own ports (admin key required)', async () => {
+    const oldDir = join(root, 'c');
+    const newDir = join(root, 'd');
+    const config = writeConfig(root);
+    const primary = await startPrimary(oldDir, config, { mode: 'sync' });
+    const newReplicationPort = await freePort();
+    const follower = await startFollowerProc(newDir, config, primary.replicationPort, true,
+      ['--promote-replication', 'async', '--replication-port', String(newReplicationPort)]);
+    try {
+      const client = await connectClient(primary.tcpUrl);
+      const acked: Acked[] = [];
+      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      let stop = false;
+      const load = drive(client, () => stop, acked);
+      await until('the load made progress', () => acked.length > 300);
+      await primary.kill('SIGKILL');
+      stop = true;
+      await load;
+      await client.close().catch(() => undefined);
+
+      const refused = await fetch(`${follower.httpUrl}/promote`, { method: 'POST', headers: { authorization: 'Bearer wrong' } });
+      expect(refused.status).toBe(401);
+      const response = await fetch(`${follower.httpUrl}/promote`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ promoted: true, epoch: 1 });
+      await follower.waitFor(/replication async \(epoch 1\) listening/);
+      const tcpPort = new URL(follower.tcpUrl).port;
+      await follower.waitFor(new RegExp(`TCP listening on [\\d.]+:${tcpPort}`));
+
+      const writer = await connectClient(follower.tcpUrl); // the same port now takes writes
+      const mutating = acked.filter((a) => a.command.idempotencyId !== undefined && a.response.code === 0);
+      const again = await Promise.all(mutating.slice(-200).map((a) => writer.send(a.command)));
+      again.forEach((r) => expect(r.flags & 1).toBe(1));
+      const write = await writer.send({ type: 'createAsset', assetId: 3, idempotencyId: nextId() });
+      expect(write.code).toBe(0);
+      await writer.close();
+      expect(readEpoch(newDir)).toBe(1);
+      expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
+    } finally {
+      await primary.kill('SIGKILL');
+      await follower.kill('SIGKILL');
+    }
+  }, 60_000);
 });
