@@ -61,3 +61,51 @@ export async function checkPeerEpochs(peers: readonly string[], epoch: number, t
   }
   return answers;
 }
+
+export interface EpochWatchOptions {
+  readonly peers: readonly string[];
+  readonly epoch: number;
+  /** The replicator's newerEpochSeen counter (a follower announced a newer epoch), 0 when none. */
+  readonly newerEpochSeen: () => number;
+  /** Called once with the reason when a newer epoch appears; the caller stops accepting writes. */
+  readonly onNewer: (reason: string) => void;
+  readonly intervalMs?: number;
+}
+
+/**
+ * Keeps checking, while a primary runs, that no newer epoch has appeared: among its --peers (probed
+ * every intervalMs) or announced by a follower to its replicator. Returns a function that stops it.
+ */
+export function watchForNewerEpoch(options: EpochWatchOptions): () => void {
+  let stopped = false;
+  let busy = false;
+  const fire = (reason: string): void => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    options.onNewer(reason);
+  };
+  const check = async (): Promise<void> => {
+    if (busy || stopped) return;
+    busy = true;
+    try {
+      const seen = options.newerEpochSeen();
+      if (seen > options.epoch) {
+        fire(`STALE_EPOCH: a follower announced epoch ${seen}, newer than this primary's epoch ${options.epoch}`);
+        return;
+      }
+      if (options.peers.length === 0) return;
+      const answers = await Promise.all(options.peers.map((peer) => probePeer(peer, 1000)));
+      const newer = answers.find((a) => a.epoch > options.epoch);
+      if (newer !== undefined) fire(`STALE_EPOCH: peer ${newer.peer} has epoch ${newer.epoch}, newer than this primary's epoch ${options.epoch}`);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void check(), options.intervalMs ?? 1000);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

@@ -10,7 +10,7 @@ import { startGatewayServer } from '../gateway_server.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch } from '../../journal/replication_epoch.ts';
-import { checkPeerEpochs } from '../../replay/promote_peers.ts';
+import { checkPeerEpochs, watchForNewerEpoch } from '../../replay/promote_peers.ts';
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
@@ -53,13 +53,23 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   log(`TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
 
+  let staleReason = '';
   const signal = await new Promise<string>((done) => {
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
+    // A primary that learns of a newer epoch (a promoted peer) stops accepting writes: it stops.
+    if (options.replication !== null || options.peers.length > 0) {
+      const stopWatch = watchForNewerEpoch({
+        peers: options.peers, epoch,
+        newerEpochSeen: () => engine.metrics().replication?.newerEpochSeen ?? 0,
+        onNewer: (reason) => { staleReason = reason; done('STALE_EPOCH'); },
+      });
+      process.once('exit', stopWatch);
+    }
   });
-  log(`${signal}: draining`);
+  log(staleReason === '' ? `${signal}: draining` : `${staleReason}: refusing writes, draining and stopping`);
   await server.stop();
   await engine.stop();
   log('stopped');
-  return 0;
+  return staleReason === '' ? 0 : 1;
 }
