@@ -122,6 +122,7 @@ export class Ledger {
     const f = cmd.f64;
     const at = (b + CreateAsset.ASSET_ID) >>> 3;
     if (f[at] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, at)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.assetIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ASSET_EXISTS;
     const idx = this.counts[0];
     if (idx >= this.maxAssets) return ResultCode.ASSETS_FULL;
@@ -136,6 +137,7 @@ export class Ledger {
     const f = cmd.f64;
     const at = (b + CreateAccount.ACCOUNT_ID) >>> 3;
     if (f[at] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, at)) return ResultCode.INTEGER_OUT_OF_RANGE;
     const ownerField = f[(b + CreateAccount.OWNER_PRINCIPAL_ID) >>> 3];
     if (!(ownerField >= 0 && ownerField <= 0xffffffff && Math.floor(ownerField) === ownerField)) {
       return ResultCode.INVALID_FIELD_VALUE;

@@ -94,6 +94,7 @@ export class Matching {
     const f = cmd.f64;
     const idAt = (b + CreateSymbol.SYMBOL_ID) >>> 3;
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.book.symbolAt(f, idAt) !== INDEX_NOT_FOUND) return ResultCode.SYMBOL_EXISTS;
     const base = ledger.assetAt(f, (b + CreateSymbol.BASE_ASSET_ID) >>> 3);
     if (base === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;

@@ -60,6 +60,7 @@ export class PendingTransfers {
     const f = cmd.f64;
     const idAt = (b + TransferReserve.TRANSFER_ID) >>> 3;
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
     const from = ledger.accountAt(f, (b + TransferReserve.FROM_ACCOUNT_ID) >>> 3);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;

@@ -107,12 +107,14 @@ export class ReferenceModel {
     switch (spec.kind) {
       case 'createAsset':
         if (spec.assetId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.assetId)) return R.INTEGER_OUT_OF_RANGE;
         if (this.supply.has(spec.assetId)) return R.ASSET_EXISTS;
         this.supply.set(spec.assetId, 0);
         return R.OK;
       case 'createAccount': {
         const ownerField = spec.ownerPrincipalId ?? 0;
         if (spec.accountId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.accountId)) return R.INTEGER_OUT_OF_RANGE;
         if (!(Number.isInteger(ownerField) && ownerField >= 0 && ownerField <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
         const owner = ownerField === 0 ? this.principal : ownerField;
         if (owner !== this.principal && !this.admin) return R.ADMIN_REQUIRED;
@@ -150,6 +152,7 @@ export class ReferenceModel {
       }
       case 'transferReserve': {
         if (spec.transferId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.transferId)) return R.INTEGER_OUT_OF_RANGE;
         if (this.transfers.has(spec.transferId)) return R.TRANSFER_EXISTS;
         const code = this.checkPair(spec.fromAccountId, spec.toAccountId, spec.assetId, spec.amount);
         if (code !== R.OK) return code;
@@ -192,6 +195,7 @@ export class ReferenceModel {
       }
       case 'createItem': {
         if (spec.itemId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.itemId)) return R.INTEGER_OUT_OF_RANGE;
         if (this.items.has(spec.itemId)) return R.ITEM_EXISTS;
         if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
         if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
@@ -242,6 +246,7 @@ export class ReferenceModel {
       }
       case 'createEvent': {
         if (spec.eventId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.eventId)) return R.INTEGER_OUT_OF_RANGE;
         if (this.events.has(spec.eventId)) return R.EVENT_EXISTS;
         if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
         if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
@@ -289,6 +294,7 @@ export class ReferenceModel {
         return this.checkout(spec, out);
       case 'createSymbol': {
         if (spec.symbolId === 0) return R.ID_MUST_NOT_BE_ZERO;
+        if (!positive(spec.symbolId)) return R.INTEGER_OUT_OF_RANGE;
         if (this.symbols.has(spec.symbolId)) return R.SYMBOL_EXISTS;
         if (!this.supply.has(spec.baseAssetId) || !this.supply.has(spec.quoteAssetId)) return R.ASSET_NOT_FOUND;
         if (spec.baseAssetId === spec.quoteAssetId) return R.SYMBOL_ASSETS_SAME;

@@ -90,6 +90,7 @@ export class Seats {
     const f = cmd.f64;
     const idAt = (b + CreateEvent.EVENT_ID) >>> 3;
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.EVENT_EXISTS;
     const merchant = ledger.accountAt(f, (b + CreateEvent.MERCHANT_ACCOUNT_ID) >>> 3);
     if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;

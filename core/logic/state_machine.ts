@@ -7,7 +7,8 @@
  * never reads a clock (time is the record's timestampUs) and never iterates an unordered collection.
  *
  * Precedence for every command: duplicate idempotency id (stored result) → ADMIN_REQUIRED for admin
- * commands → the command's own ladder.
+ * commands → the command's own ladder. In every CREATE_* ladder the new id comes first: 0 is
+ * ID_MUST_NOT_BE_ZERO, anything else that is not an integer in 1..2^53-1 is INTEGER_OUT_OF_RANGE.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
