@@ -24,9 +24,12 @@ describe('hostile records', () => {
     fc.assert(fc.property(
       fc.array(fc.record({
         type: fc.constantFrom(...TYPES),
-        length: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: CMD_MAX_RECORD_BYTES })),
-        fields: fc.array(fc.constantFrom(...NASTY), { minLength: 8, maxLength: 8 }),
-        words: fc.array(fc.oneof(fc.nat({ max: 12 }), fc.constant(0xffffffff), fc.nat()), { minLength: 4, maxLength: 4 }),
+        length: fc.oneof({ arbitrary: fc.constant(-1), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: CMD_MAX_RECORD_BYTES }), weight: 1 }),
+        // Mostly plausible values (so commands get deep into their ladders), some hostile ones.
+        fields: fc.array(fc.oneof({ arbitrary: fc.constantFrom(1, 2, 3, 5, 10), weight: 4 }, { arbitrary: fc.constantFrom(...NASTY), weight: 1 }),
+          { minLength: 8, maxLength: 8 }),
+        words: fc.array(fc.oneof({ arbitrary: fc.nat({ max: 3 }), weight: 4 }, { arbitrary: fc.oneof(fc.nat({ max: 12 }), fc.constant(0xffffffff), fc.nat()), weight: 1 }),
+          { minLength: 4, maxLength: 4 }),
         admin: fc.boolean(),
       }), { minLength: 1, maxLength: 120 }),
       (records) => {
@@ -54,11 +57,17 @@ describe('hostile records', () => {
           cmd.bytes.fill(0);
           // Body fields: f64 at 48..104, then u32 words (counts, seats, u8 enums) after them.
           for (let i = 0; i < 8; i++) cmd.f64[6 + i] = r.fields[i];
-          for (let i = 0; i < 4; i++) cmd.u32[16 + i] = r.words[i];
-          cmd.u32[(64 + 0) >>> 2] = r.words[0];
-          cmd.u32[(68) >>> 2] = r.words[1];
-          cmd.bytes[80] = r.words[2] & 0xff;
-          cmd.bytes[81] = r.words[3] & 0xff;
+          // Counts (seat lists at 64, checkout at 64/68) and order enums (80..83) for some types.
+          if (r.type === CommandType.BOOK_SEATS || r.type === CommandType.RELEASE_SEATS || r.type === CommandType.CHECKOUT) {
+            cmd.u32[64 >>> 2] = r.words[0];
+            cmd.u32[68 >>> 2] = r.words[1];
+          }
+          if (r.type === CommandType.PLACE_ORDER) {
+            cmd.bytes[80] = 1 + (r.words[0] & 1);
+            cmd.bytes[81] = r.words[1] & 3;
+            cmd.bytes[82] = r.words[2] & 3;
+            cmd.bytes[83] = r.words[3] & 1;
+          }
           cmd.u32[CMD_LENGTH_OFFSET >>> 2] = r.length < 0 ? CMD_MAX_RECORD_BYTES : r.length & ~7;
           cmd.u16[CMD_TYPE_OFFSET >>> 1] = r.type;
           cmd.u16[3] = r.admin ? 2 : 0;
