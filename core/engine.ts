@@ -295,7 +295,7 @@ class RunningEngine implements Engine {
     const journal = (slot: number): number => m[metricsIndex(MetricsLine.JOURNALER, slot)];
     return {
       sequences: s,
-      inputRingLag: s.published - Math.min(s.applied, s.durable),
+      inputRingLag: s.published - Math.min(s.applied, s.durable, s.replicated < 0 ? s.durable : s.replicated),
       outputRingLag: widen(s.released, this.outputRing.cursor.load32()) - s.released,
       gcEvents: { main: m[GC_MAIN], logic: logic(LogicSlot.GC_EVENTS), journaler: journal(JournalerSlot.GC_EVENTS) },
       gcPauseMs: { main: m[GC_MAIN_MS], logic: logic(LogicSlot.GC_PAUSE_MS), journaler: journal(JournalerSlot.GC_PAUSE_MS) },

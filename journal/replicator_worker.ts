@@ -127,12 +127,24 @@ function send(link: FollowerLink, message: Buffer): void {
 }
 
 function shipLive(link: FollowerLink): void {
+  if (link.next <= consumer.nextSequence - 1) { // released slots may be reused: only the files have them now
+    fallBehind(link);
+    return;
+  }
   while (link.next <= top) {
     const to = Math.min(top, link.next + RECORDS_PER_MESSAGE - 1);
     send(link, framesFromRing(link.next, to));
     link.next = to + 1;
   }
-  if (link.socket.writableLength > SOCKET_BUFFERED_MAX_BYTES && options.mode === 'async') link.live = false;
+  if (link.socket.writableLength > SOCKET_BUFFERED_MAX_BYTES && options.mode === 'async') fallBehind(link);
+}
+
+/** Stops following live: the follower catches up from the journal files once its socket drains. */
+function fallBehind(link: FollowerLink): void {
+  link.live = false;
+  if (link.catchupScheduled) return;
+  link.catchupScheduled = true;
+  setImmediate(() => catchUp(link));
 }
 
 function catchUp(link: FollowerLink): void {
