@@ -1,0 +1,44 @@
+/**
+ * Sync replication with no follower and --no-follower degrade: results are released unreplicated and
+ * the primary's /health says so; once a follower connects it catches up and sync gating resumes.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectClient, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './replication_harness.ts';
+
+let root = '';
+beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-sync-')); });
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('sync replication, degrade to async without a follower', () => {
+  it('answers without a follower while saying so, then replicates once one connects', async () => {
+    const config = writeConfig(root);
+    const primary = await startPrimary(join(root, 'p'), config, { mode: 'sync', noFollower: 'degrade' });
+    let follower: FollowerProc | null = null;
+    try {
+      const client = await connectClient(primary.tcpUrl);
+      const setup = setupCommands();
+      for (const command of setup) expect((await client.send(command)).code).toBe(0);
+      expect(await primary.replication()).toMatchObject({ mode: 'sync', followersConnected: 0, noFollower: 1, degraded: 1, ackedSequence: -1 });
+
+      follower = await startFollowerProc(join(root, 'f'), config, primary.replicationPort);
+      const p = primary;
+      await until('the follower is connected', async () => (await p.replication()).followersConnected === 1);
+      const r = await client.send({ type: 'getBalance', accountId: 1, assetId: 1 });
+      expect(r.code).toBe(0);
+      // Sync again: this answer was released only after the follower acknowledged it.
+      const replication = await primary.replication();
+      expect(replication).toMatchObject({ noFollower: 0, degraded: 0 });
+      expect(replication.ackedSequence).toBeGreaterThanOrEqual(r.sequence);
+      await client.close();
+      expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
+      expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);
+      expect(replayHash(join(root, 'f'))).toEqual(replayHash(join(root, 'p')));
+    } finally {
+      await follower?.kill('SIGKILL');
+      await primary.kill('SIGKILL');
+    }
+  }, 60_000);
+});
