@@ -12,7 +12,7 @@
  *     their orders; every resting order has a positive remaining quantity
  */
 import { Side } from '../../codec/records/command_descriptor.ts';
-import { NONE, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from './order_book.ts';
+import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from './order_book.ts';
 import type { LogicStateMachine } from './state_machine.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
@@ -41,14 +41,14 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
     const side = (book2 & 1) + 1;
     let prevPrice = NaN;
     let levels = 0;
-    for (let l = book.bestLevel[book2]; l !== NONE; l = book.levelNext[l]) {
-      const price = book.levelPrice[l];
+    for (let l = book.bestLevel[book2]; l !== NONE; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
+      const price = book.levelF[l * LEVEL_F64 + L_PRICE];
       if (!Number.isNaN(prevPrice) && (side === Side.BUY ? price >= prevPrice : price <= prevPrice)) {
         problems.push(`book ${book2}: levels out of order at ${price} after ${prevPrice}`);
       }
       prevPrice = price;
       let total = 0;
-      for (let o = book.levelHead[l]; o !== NONE; o = book.orderI[o * ORDER_I32 + O_NEXT]) {
+      for (let o = book.levelI[l * LEVEL_I32 + L_HEAD]; o !== NONE; o = book.orderI[o * ORDER_I32 + O_NEXT]) {
         const remaining = book.orderF[o * ORDER_F64 + O_REMAINING];
         if (!(remaining > 0)) problems.push(`order ${book.orderF[o * ORDER_F64 + O_ID]} rests with ${remaining}`);
         if (book.orderF[o * ORDER_F64 + O_PRICE] !== price) problems.push(`order ${book.orderF[o * ORDER_F64 + O_ID]} at ${book.orderF[o * ORDER_F64 + O_PRICE]} in level ${price}`);
@@ -56,7 +56,7 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
         if (side === Side.BUY) held[book.orderI[o * ORDER_I32 + O_QUOTE_CELL]] += price * remaining;
         else held[book.orderI[o * ORDER_I32 + O_BASE_CELL]] += remaining;
       }
-      if (total !== book.levelQuantity[l]) problems.push(`level ${price} of book ${book2}: total ${book.levelQuantity[l]} != ${total}`);
+      if (total !== book.levelF[l * LEVEL_F64 + L_QUANTITY]) problems.push(`level ${price} of book ${book2}: total ${book.levelF[l * LEVEL_F64 + L_QUANTITY]} != ${total}`);
       levels++;
     }
     if (levels !== book.sideLevels[book2]) problems.push(`book ${book2}: ${levels} levels but sideLevels says ${book.sideLevels[book2]}`);
@@ -86,8 +86,8 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
   for (let s = 0; s < book.symbolCount; s++) {
     const bid = book.bestLevel[s * 2 + Side.BUY - 1];
     const ask = book.bestLevel[s * 2 + Side.SELL - 1];
-    if (bid !== NONE && ask !== NONE && book.levelPrice[bid] >= book.levelPrice[ask]) {
-      problems.push(`symbol ${book.symbolIds[s]} crossed at rest: bid ${book.levelPrice[bid]} >= ask ${book.levelPrice[ask]}`);
+    if (bid !== NONE && ask !== NONE && book.levelF[bid * LEVEL_F64 + L_PRICE] >= book.levelF[ask * LEVEL_F64 + L_PRICE]) {
+      problems.push(`symbol ${book.symbolIds[s]} crossed at rest: bid ${book.levelF[bid * LEVEL_F64 + L_PRICE]} >= ask ${book.levelF[ask * LEVEL_F64 + L_PRICE]}`);
     }
   }
   return problems;

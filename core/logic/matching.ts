@@ -54,7 +54,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { NONE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, type OrderBook } from './order_book.ts';
+import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, type OrderBook } from './order_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -263,7 +263,7 @@ export class Matching {
         available[baseCell] += cut;
       }
       book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
-      book.levelQuantity[book.orderI[order * ORDER_I32 + O_LEVEL]] -= cut;
+      book.levelF[book.orderI[order * ORDER_I32 + O_LEVEL] * LEVEL_F64 + L_QUANTITY] -= cut;
       r[R_REPORT_FILLED] = book.orderF[order * ORDER_F64 + O_FILLED];
       r[R_REPORT_RESTING] = newQuantity;
       this.finishOrderResult(ctx, OrderStatus.RESTING);
@@ -274,7 +274,7 @@ export class Matching {
     const cell = side === BUY ? quoteCell : baseCell;
     if (delta > available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
     const level = book.orderI[order * ORDER_I32 + O_LEVEL];
-    const alone = book.levelHead[level] === order && book.levelTail[level] === order;
+    const alone = book.levelI[level * LEVEL_I32 + L_HEAD] === order && book.levelI[level * LEVEL_I32 + L_TAIL] === order;
     if (!book.hasFreeLevel && !(alone && !keepPrice) &&
       (keepPrice ? book.levelAt(symbol, side, book.orderF, order * ORDER_F64 + O_PRICE) : book.levelAt(symbol, side, f, priceAt)) === NONE) {
       return ResultCode.PRICE_LEVELS_FULL;
@@ -343,16 +343,16 @@ export class Matching {
     let at = o + DepthResult.LEVELS;
     const of = out.f64;
     let bids = 0;
-    for (let l = book.bestLevel[symbol * 2 + BUY - 1]; l !== NONE && bids < limit; l = book.levelNext[l]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
+    for (let l = book.bestLevel[symbol * 2 + BUY - 1]; l !== NONE && bids < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
+      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
+      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
       at += DepthResult.LEVEL_BYTES;
       bids++;
     }
     let asks = 0;
-    for (let l = book.bestLevel[symbol * 2 + SELL - 1]; l !== NONE && asks < limit; l = book.levelNext[l]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelPrice[l];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelQuantity[l];
+    for (let l = book.bestLevel[symbol * 2 + SELL - 1]; l !== NONE && asks < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
+      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
+      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
       at += DepthResult.LEVEL_BYTES;
       asks++;
     }
@@ -393,10 +393,10 @@ export class Matching {
     const lot = book.lotSize[symbol];
     let need = r[R_QUANTITY];
     let money = r[R_BUDGET];
-    for (let l = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1]; l !== NONE; l = book.levelNext[l]) {
-      const levelPrice = book.levelPrice[l];
+    for (let l = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1]; l !== NONE; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
+      const levelPrice = book.levelF[l * LEVEL_F64 + L_PRICE];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) return false;
-      for (let ord = book.levelHead[l]; ord !== NONE; ord = book.orderI[ord * ORDER_I32 + O_NEXT]) {
+      for (let ord = book.levelI[l * LEVEL_I32 + L_HEAD]; ord !== NONE; ord = book.orderI[ord * ORDER_I32 + O_NEXT]) {
         if (selfTrade === SelfTradePrevention.CANCEL_RESTING && book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account) continue;
         const take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
         if (money >= 0) {
@@ -434,10 +434,10 @@ export class Matching {
     let remaining = quantity;
     let level = book.bestLevel[opposite];
     while (remaining > 0 && level !== NONE) {
-      const levelPrice = book.levelPrice[level];
+      const levelPrice = book.levelF[level * LEVEL_F64 + L_PRICE];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) break;
-      const nextLevel = book.levelNext[level];
-      let maker = book.levelHead[level];
+      const nextLevel = book.levelI[level * LEVEL_I32 + L_NEXT];
+      let maker = book.levelI[level * LEVEL_I32 + L_HEAD];
       while (maker !== NONE && remaining > 0) {
         const nextMaker = book.orderI[maker * ORDER_I32 + O_NEXT];
         if (stp && book.orderI[maker * ORDER_I32 + O_ACCOUNT] === account) {
@@ -487,7 +487,7 @@ export class Matching {
           book.freeOrder(maker);
         } else {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
-          book.levelQuantity[level] -= qty;
+          book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;
         }
         maker = nextMaker;
       }

@@ -4,7 +4,7 @@ import { OrderType, Side, TimeInForce } from '../../codec/records/command_descri
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { checkInvariants } from './invariants.ts';
 import { LogicHarness } from './logic_harness.ts';
-import { NONE } from './order_book.ts';
+import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_book.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
 const ADMIN = { principalId: 1, admin: true };
@@ -15,7 +15,7 @@ function sidePrices(h: LogicHarness, side: number): number[] {
   const machine = h.machine as ReturnType<typeof createStateMachine>;
   const book = machine.book;
   const prices: number[] = [];
-  for (let l = book.bestLevel[side - 1]; l !== NONE; l = book.levelNext[l]) prices.push(book.levelPrice[l]);
+  for (let l = book.bestLevel[side - 1]; l !== NONE; l = book.levelI[l * LEVEL_I32 + L_NEXT]) prices.push(book.levelF[l * LEVEL_F64 + L_PRICE]);
   return prices;
 }
 

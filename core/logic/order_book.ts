@@ -32,6 +32,21 @@ export const NONE = -1;
  * flags = side | orderType << 2 | timeInForce << 4 | selfTrade << 6. Keeping an order's fields
  * together matters in a deep book: a cancel or a move touches one line instead of a dozen arrays.
  */
+/*
+ * Price level record layout: 64 bytes per level (levelF index l * 8 + field, levelI index l * 16 + field):
+ *   bytes  0  price (f64)      8 quantity (f64)    16 head (i32)    20 tail (i32)
+ *         24  prev (i32)      28 next (i32)        32 book (i32)    36..63 unused
+ */
+export const LEVEL_F64 = 8;
+export const LEVEL_I32 = 16;
+export const L_PRICE = 0;
+export const L_QUANTITY = 1;
+export const L_HEAD = 4;
+export const L_TAIL = 5;
+export const L_PREV = 6;
+export const L_NEXT = 7;
+export const L_BOOK = 8;
+
 export const ORDER_F64 = 8;
 export const ORDER_I32 = 16;
 export const O_ID = 0;
@@ -64,14 +79,11 @@ export class OrderBook {
   readonly worstLevel: Int32Array;
   /** [symbol × 2 + side-1] → number of levels on that side. */
   readonly sideLevels: Int32Array;
-  // price levels
-  readonly levelPrice: Float64Array;
-  readonly levelQuantity: Float64Array;
-  readonly levelHead: Int32Array;
-  readonly levelTail: Int32Array;
-  readonly levelPrev: Int32Array;
-  readonly levelNext: Int32Array;
-  readonly levelBook: Int32Array;
+  // price levels: one 64-byte record per level (see the layout above LEVEL_F64)
+  /** Float64 fields of level l at levelF[l * LEVEL_F64 + L_PRICE | L_QUANTITY]. */
+  readonly levelF: Float64Array;
+  /** Int32 fields of level l at levelI[l * LEVEL_I32 + L_HEAD ... L_BOOK] (same memory as levelF). */
+  readonly levelI: Int32Array;
   // orders: one 64-byte record per order (see the layout above ORDER_F64)
   /** Float64 fields of order o at orderF[o * ORDER_F64 + O_ID | O_PRICE | O_REMAINING | O_FILLED]. */
   readonly orderF: Float64Array;
@@ -101,13 +113,8 @@ export class OrderBook {
     this.bestLevel = arena.i32('book.bestLevel', maxSymbols * 2);
     this.worstLevel = arena.i32('book.worstLevel', maxSymbols * 2);
     this.sideLevels = arena.i32('book.sideLevels', maxSymbols * 2);
-    this.levelPrice = arena.f64('book.levelPrice', maxLevels);
-    this.levelQuantity = arena.f64('book.levelQuantity', maxLevels);
-    this.levelHead = arena.i32('book.levelHead', maxLevels);
-    this.levelTail = arena.i32('book.levelTail', maxLevels);
-    this.levelPrev = arena.i32('book.levelPrev', maxLevels);
-    this.levelNext = arena.i32('book.levelNext', maxLevels);
-    this.levelBook = arena.i32('book.levelBook', maxLevels);
+    this.levelF = arena.f64('book.levels', maxLevels * LEVEL_F64);
+    this.levelI = new Int32Array(this.levelF.buffer, 0, maxLevels * LEVEL_I32);
     this.orderF = arena.f64('book.orders', maxOrders * ORDER_F64);
     this.orderI = new Int32Array(this.orderF.buffer, 0, maxOrders * ORDER_I32);
     this.counts = arena.i32('book.counts', 5);
@@ -117,7 +124,7 @@ export class OrderBook {
     this.bestLevel.fill(NONE);
     this.worstLevel.fill(NONE);
     for (let i = 0; i < maxOrders; i++) this.orderI[i * ORDER_I32 + O_NEXT] = i + 1 < maxOrders ? i + 1 : NONE;
-    for (let i = 0; i < maxLevels; i++) this.levelNext[i] = i + 1 < maxLevels ? i + 1 : NONE;
+    for (let i = 0; i < maxLevels; i++) this.levelI[i * LEVEL_I32 + L_NEXT] = i + 1 < maxLevels ? i + 1 : NONE;
     this.counts[1] = 0;
     this.counts[2] = 0;
   }
@@ -222,14 +229,14 @@ export class OrderBook {
     const side = this.orderI[order * ORDER_I32 + O_FLAGS] & 3;
     let level = this.levelAt(symbol, side, this.orderF, order * ORDER_F64 + O_PRICE);
     if (level === NONE) level = this.createLevel(symbol, side, order);
-    const tail = this.levelTail[level];
+    const tail = this.levelI[level * LEVEL_I32 + L_TAIL];
     this.orderI[order * ORDER_I32 + O_PREV] = tail;
     this.orderI[order * ORDER_I32 + O_NEXT] = NONE;
-    if (tail === NONE) this.levelHead[level] = order;
+    if (tail === NONE) this.levelI[level * LEVEL_I32 + L_HEAD] = order;
     else this.orderI[tail * ORDER_I32 + O_NEXT] = order;
-    this.levelTail[level] = order;
+    this.levelI[level * LEVEL_I32 + L_TAIL] = order;
     this.orderI[order * ORDER_I32 + O_LEVEL] = level;
-    this.levelQuantity[level] += this.orderF[order * ORDER_F64 + O_REMAINING];
+    this.levelF[level * LEVEL_F64 + L_QUANTITY] += this.orderF[order * ORDER_F64 + O_REMAINING];
   }
 
   /** Takes an order out of its level (removing the level when it empties); the slot stays allocated. */
@@ -237,38 +244,38 @@ export class OrderBook {
     const level = this.orderI[order * ORDER_I32 + O_LEVEL];
     const prev = this.orderI[order * ORDER_I32 + O_PREV];
     const next = this.orderI[order * ORDER_I32 + O_NEXT];
-    if (prev === NONE) this.levelHead[level] = next;
+    if (prev === NONE) this.levelI[level * LEVEL_I32 + L_HEAD] = next;
     else this.orderI[prev * ORDER_I32 + O_NEXT] = next;
-    if (next === NONE) this.levelTail[level] = prev;
+    if (next === NONE) this.levelI[level * LEVEL_I32 + L_TAIL] = prev;
     else this.orderI[next * ORDER_I32 + O_PREV] = prev;
-    this.levelQuantity[level] -= this.orderF[order * ORDER_F64 + O_REMAINING];
+    this.levelF[level * LEVEL_F64 + L_QUANTITY] -= this.orderF[order * ORDER_F64 + O_REMAINING];
     this.orderI[order * ORDER_I32 + O_LEVEL] = NONE;
     this.orderI[order * ORDER_I32 + O_PREV] = NONE;
     this.orderI[order * ORDER_I32 + O_NEXT] = NONE;
-    if (this.levelHead[level] === NONE) this.removeLevel(level);
+    if (this.levelI[level * LEVEL_I32 + L_HEAD] === NONE) this.removeLevel(level);
   }
 
   /** Creates the level at the price of `order`. */
   private createLevel(symbol: number, side: number, order: number): number {
     const level = this.counts[2];
     if (level === NONE) throw new Error('createLevel: no free level (the caller must check hasFreeLevel)');
-    this.counts[2] = this.levelNext[level];
+    this.counts[2] = this.levelI[level * LEVEL_I32 + L_NEXT];
     this.counts[4]++;
     const book = symbol * 2 + side - 1;
     const price = this.orderF[order * ORDER_F64 + O_PRICE];
     this.levelIndex.insertAt(this.orderF, order * ORDER_F64 + O_PRICE, book, level);
-    this.levelPrice[level] = price;
-    this.levelQuantity[level] = 0;
-    this.levelHead[level] = NONE;
-    this.levelTail[level] = NONE;
-    this.levelBook[level] = book;
+    this.levelF[level * LEVEL_F64 + L_PRICE] = price;
+    this.levelF[level * LEVEL_F64 + L_QUANTITY] = 0;
+    this.levelI[level * LEVEL_I32 + L_HEAD] = NONE;
+    this.levelI[level * LEVEL_I32 + L_TAIL] = NONE;
+    this.levelI[level * LEVEL_I32 + L_BOOK] = book;
     // Find the neighbours: `after` is the last level better than `price` (NONE = new best).
     const best = this.bestLevel[book];
     const worst = this.worstLevel[book];
     const buy = side === SIDE_BUY;
     let after = NONE;
     if (best !== NONE) {
-      const prices = this.levelPrice;
+      const levelF = this.levelF;
       // First look for a level a few ticks away through the price index: in a dense book the nearest
       // level is almost always there, which makes the insert O(1). The nearest hit is the neighbour.
       const tick = this.tickSize[symbol];
@@ -286,47 +293,47 @@ export class OrderBook {
         probe[0] = buy ? price - k * tick : price + k * tick;
         const worse = this.levelIndex.getAt(probe, 0, book);
         if (worse !== NONE) {
-          after = this.levelPrev[worse];
+          after = this.levelI[worse * LEVEL_I32 + L_PREV];
           found = true;
         }
       }
-      if (!found && Math.abs(prices[best] - price) <= Math.abs(prices[worst] - price)) {
+      if (!found && Math.abs(levelF[best * LEVEL_F64 + L_PRICE] - price) <= Math.abs(levelF[worst * LEVEL_F64 + L_PRICE] - price)) {
         // Walk from the best end while the level there is better than the new price.
         let l = best;
-        while (l !== NONE && (buy ? prices[l] > price : prices[l] < price)) {
+        while (l !== NONE && (buy ? levelF[l * LEVEL_F64 + L_PRICE] > price : levelF[l * LEVEL_F64 + L_PRICE] < price)) {
           after = l;
-          l = this.levelNext[l];
+          l = this.levelI[l * LEVEL_I32 + L_NEXT];
         }
       } else if (!found) {
         // Walk from the worst end while the level there is worse than the new price.
         let l = worst;
-        while (l !== NONE && (buy ? prices[l] < price : prices[l] > price)) l = this.levelPrev[l];
+        while (l !== NONE && (buy ? levelF[l * LEVEL_F64 + L_PRICE] < price : levelF[l * LEVEL_F64 + L_PRICE] > price)) l = this.levelI[l * LEVEL_I32 + L_PREV];
         after = l;
       }
     }
-    const before = after === NONE ? best : this.levelNext[after];
-    this.levelPrev[level] = after;
-    this.levelNext[level] = before;
+    const before = after === NONE ? best : this.levelI[after * LEVEL_I32 + L_NEXT];
+    this.levelI[level * LEVEL_I32 + L_PREV] = after;
+    this.levelI[level * LEVEL_I32 + L_NEXT] = before;
     this.sideLevels[book]++;
     if (after === NONE) this.bestLevel[book] = level;
-    else this.levelNext[after] = level;
+    else this.levelI[after * LEVEL_I32 + L_NEXT] = level;
     if (before === NONE) this.worstLevel[book] = level;
-    else this.levelPrev[before] = level;
+    else this.levelI[before * LEVEL_I32 + L_PREV] = level;
     return level;
   }
 
   private removeLevel(level: number): void {
-    const book = this.levelBook[level];
-    const prev = this.levelPrev[level];
-    const next = this.levelNext[level];
+    const book = this.levelI[level * LEVEL_I32 + L_BOOK];
+    const prev = this.levelI[level * LEVEL_I32 + L_PREV];
+    const next = this.levelI[level * LEVEL_I32 + L_NEXT];
     if (prev === NONE) this.bestLevel[book] = next;
-    else this.levelNext[prev] = next;
+    else this.levelI[prev * LEVEL_I32 + L_NEXT] = next;
     if (next === NONE) this.worstLevel[book] = prev;
-    else this.levelPrev[next] = prev;
-    this.levelIndex.removeAt(this.levelPrice, level, book);
+    else this.levelI[next * LEVEL_I32 + L_PREV] = prev;
+    this.levelIndex.removeAt(this.levelF, level * LEVEL_F64 + L_PRICE, book);
     this.sideLevels[book]--;
-    this.levelNext[level] = this.counts[2];
-    this.levelPrev[level] = NONE;
+    this.levelI[level * LEVEL_I32 + L_NEXT] = this.counts[2];
+    this.levelI[level * LEVEL_I32 + L_PREV] = NONE;
     this.counts[2] = level;
     this.counts[4]--;
   }

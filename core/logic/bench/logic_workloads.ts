@@ -23,7 +23,7 @@ import {
   OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from '../command_writer.ts';
-import { NONE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../order_book.ts';
+import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../order_book.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
 
@@ -269,7 +269,7 @@ export class OrderStreamGenerator {
 
   private bestPrice(side: number): number {
     const level = this.machine.book.bestLevel[side - 1];
-    return level === NONE ? -1 : this.machine.book.levelPrice[level];
+    return level === NONE ? -1 : this.machine.book.levelF[level * LEVEL_F64 + L_PRICE];
   }
 
   /** Passive price for a side: behind the opposite best, somewhere in the band. */
