@@ -276,7 +276,7 @@ class RunningFollower implements Follower {
   private scheduleAck(): void {
     if (this.ackScheduled) return;
     this.ackScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => { // after the engine's current delivery loop, without waiting for another event-loop turn
       this.ackScheduled = false;
       const durable = this.engine.sequences().durable;
       if (durable > this.lastAcked && this.socket !== null && this.welcomed) {
