@@ -166,6 +166,16 @@ function runBoth(ops: readonly Op[]): { machine: LogicStateMachine; ref: Referen
     if (JSON.stringify(real) !== JSON.stringify(expected)) {
       expect({ step: steps.length, spec, real }).toEqual({ step: steps.length, spec, real: expected });
     }
+    // Fills respect price priority on their own terms too: a buy meets asks from the lowest price up,
+    // a sell meets bids from the highest down (time priority inside a price is checked by the
+    // reference model's fill-by-fill equality above).
+    if (real.fills.length > 1 && !real.duplicate && (spec.kind === 'placeOrder' || spec.kind === 'amendOrder')) {
+      const side = spec.kind === 'placeOrder' ? spec.side : ref.sideOfLastAmend;
+      for (let k = 1; k < real.fills.length; k++) {
+        const [prev, next] = [real.fills[k - 1][1], real.fills[k][1]];
+        if (side === Side.BUY ? next < prev : next > prev) expect({ step: steps.length, fills: real.fills }).toBe('fills out of price order');
+      }
+    }
     const problems = checkInvariants(machine);
     if (problems.length > 0) expect({ step: steps.length, spec, problems }).toEqual({ step: steps.length, spec, problems: [] });
   };

@@ -491,11 +491,15 @@ export class ReferenceModel {
     return R.OK;
   }
 
+  /** Side of the order named by the last AMEND_ORDER that found its order (for test checks). */
+  sideOfLastAmend = 0;
+
   private amend(spec: Extract<CommandSpec, { kind: 'amendOrder' }>, out: Outcome): number {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
     const o = sym.orders.find((x) => x.id === spec.orderId);
     if (!o) return R.ORDER_NOT_FOUND;
+    this.sideOfLastAmend = o.side;
     if (!this.mayAct(o.account)) return R.NOT_OWNER;
     if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
     if (spec.newQuantity % sym.lot !== 0) return R.INVALID_QUANTITY;
