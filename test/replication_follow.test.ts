@@ -4,17 +4,18 @@
  * killed with SIGKILL and restarted (catches up again), and in the end its journal replays to the
  * primary's exact state hash and last sequence.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  connectClient, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  connectClient, killAll, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
 } from './replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-follow-')); });
+afterEach(killAll);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('replication: primary + follower as real processes', () => {

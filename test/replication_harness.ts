@@ -44,6 +44,13 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** Every child still running: killAll() (afterEach in each test file) ends them whatever failed. */
+const live = new Set<Proc>();
+
+export async function killAll(): Promise<void> {
+  await Promise.all([...live].map((p) => p.kill('SIGKILL')));
+}
+
 export function run(args: readonly string[]): Proc {
   const proc = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,7 +59,7 @@ export function run(args: readonly string[]): Proc {
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d; });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return {
+  const handle: Proc = {
     proc, exited, output: () => out,
     async waitFor(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -69,6 +76,9 @@ export function run(args: readonly string[]): Proc {
       return exited;
     },
   };
+  live.add(handle);
+  void exited.then(() => live.delete(handle));
+  return handle;
 }
 
 export interface Primary extends Proc {

@@ -7,19 +7,20 @@
  *   comes back as a DUPLICATE with the first result);
  * - the old primary, restarted with --peers naming the new one, refuses to start (STALE_EPOCH).
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { readEpoch } from '../journal/replication_epoch.ts';
 import {
-  ADMIN_KEY, connectClient, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  ADMIN_KEY, connectClient, killAll, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
 } from './replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-promote-')); });
+afterEach(killAll);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('sync replication, primary crash, promotion', () => {

@@ -3,7 +3,7 @@
  * out-of-order sequence stops it with a clear error (exit 1), and nothing of the bad message reaches its
  * journal or state; a primary with an older epoch is refused with STALE_EPOCH.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,10 +17,11 @@ import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { MSG_HEADER_BYTES, MessageType } from '../journal/replication_descriptor.ts';
 import { writeEpoch } from '../journal/replication_epoch.ts';
 import { encodeWelcome } from '../journal/replication_messages.ts';
-import { replayHash, run, writeConfig } from './replication_harness.ts';
+import { killAll, replayHash, run, writeConfig } from './replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-stream-')); });
+afterEach(killAll);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A FRAMES message of read-only GET_STATE_HASH records carrying `sequences`. */

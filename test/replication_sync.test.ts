@@ -2,14 +2,15 @@
  * Sync replication with no follower and --no-follower degrade: results are released unreplicated and
  * the primary's /health says so; once a follower connects it catches up and sync gating resumes.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectClient, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './replication_harness.ts';
+import { connectClient, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-sync-')); });
+afterEach(killAll);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('sync replication, degrade to async without a follower', () => {
