@@ -5,7 +5,7 @@ import { crc32Aligned } from '../journal/crc32.ts';
 import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { writeGetBalance } from '../journal/testing/record_fixture.ts';
 import { prometheusText, verifyFrames } from './follower.ts';
-import { parseFollowArgs, parseHostPort } from './follower_command.ts';
+import { parseFollowArgs, parseHostPort, promotedStartArgs } from './follower_command.ts';
 
 describe('ringline follow options', () => {
   it('parses the primary address, data directory and defaults', () => {
@@ -16,7 +16,19 @@ describe('ringline follow options', () => {
     expect(parseHostPort('[::1]:7000', 'x', 7402)).toEqual({ host: '::1', port: 7000 });
   });
 
+  it('builds the start flags of the primary a promoted follower becomes', () => {
+    const options = parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--tcp-port', '0', '--promote-replication', 'sync', '--replication-port', '7502']);
+    expect(options).toMatchObject({ tcpPort: 0, wsPort: -1, promoteReplication: 'sync', replicationPort: 7502 });
+    expect(promotedStartArgs(options, '/abs/d', { tcpPort: 41000, wsPort: -1 })).toEqual([
+      '--data', '/abs/d', '--host', '127.0.0.1', '--durability', 'fsync', '--replication', 'sync',
+      '--tcp-port=41000', '--ws-port=-1', '--replication-port', '7502',
+    ]);
+    const plain = parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--promote-replication', 'off']);
+    expect(promotedStartArgs(plain, '/abs/d', null)).toEqual(['--data', '/abs/d', '--host', '127.0.0.1', '--durability', 'fsync', '--replication', 'off']);
+  });
+
   it.each([
+    [['--primary', 'h:1', '--data', 'd', '--promote-replication', 'semi'], /--promote-replication must be off, async or sync; got "semi"/],
     [['--data', 'd'], /--primary host:port is required/],
     [['--primary', 'h:1'], /--data DIR is required/],
     [['--primary', 'h:0', '--data', 'd'], /--primary must be host:port with a port from 1 to 65535; got "h:0"/],
