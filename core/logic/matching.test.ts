@@ -220,3 +220,22 @@ describe('order book scenario table', () => {
     expect(h.run(ALICE, { kind: 'getDepth', symbolId: 1, levels: 5 }).f64(DepthResult.LEVELS + DepthResult.LEVEL_QUANTITY)).toBe(10);
   });
 });
+
+describe('a refused order leaves no trace', () => {
+  it('creates no balance cells and changes no hash when it is rejected late in its ladder', () => {
+    const h = runRows(SETUP, new LogicHarness(createStateMachine(SMALL_CONFIG)));
+    h.run(ADMIN, { kind: 'createAccount', accountId: 400, ownerPrincipalId: 40 });
+    const machine = h.machine as ReturnType<typeof createStateMachine>;
+    const cells = machine.ledger.cellCount;
+    const hash = machine.stateHash();
+    expect(h.run({ principalId: 40 }, limit(400, Side.BUY, 100, 10)).code).toBe(R.INSUFFICIENT_FUNDS);
+    expect(h.run({ principalId: 40 }, limit(400, Side.SELL, 100, 10)).code).toBe(R.INSUFFICIENT_FUNDS);
+    expect(h.run({ principalId: 40 }, market(400, Side.BUY, 10)).code).toBe(R.INSUFFICIENT_FUNDS);
+    expect(machine.ledger.cellCount).toBe(cells);
+    expect(machine.stateHash()).toBe(hash);
+    // Funded, the same order creates the cells it needs and rests.
+    h.run(ADMIN, { kind: 'deposit', accountId: 400, assetId: 2, amount: 1000 });
+    expect(h.run({ principalId: 40 }, limit(400, Side.BUY, 100, 10)).code).toBe(R.OK);
+    expect(machine.ledger.cellCount).toBe(cells + 2);
+  });
+});

@@ -142,14 +142,17 @@ export class Matching {
     const quantityAt = (b + PlaceOrder.QUANTITY) >>> 3;
     const quantity = f[quantityAt];
     if (!positiveAt(f, quantityAt) || quantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
-    const baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
-    if (baseCell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    const quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
-    if (quoteCell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    // Look the cells up without creating them: a refused order must leave no trace. They are created
+    // (capacity checked here) only once every rule has passed.
+    let baseCell = ledger.cell(account, book.symbolBase[symbol]);
+    let quoteCell = ledger.cell(account, book.symbolQuote[symbol]);
+    const newCells = (baseCell === INDEX_NOT_FOUND ? 1 : 0) + (quoteCell === INDEX_NOT_FOUND ? 1 : 0);
+    if (ledger.cellCount + newCells > ledger.maxBalances) return ResultCode.BALANCES_FULL;
     const available = ledger.available;
+    const quoteAvailable = quoteCell === INDEX_NOT_FOUND ? 0 : available[quoteCell];
     if (side === BUY) {
-      if (market ? available[quoteCell] <= 0 : available[quoteCell] < price * quantity) return ResultCode.INSUFFICIENT_FUNDS;
-    } else if (available[baseCell] < quantity) {
+      if (market ? quoteAvailable <= 0 : quoteAvailable < price * quantity) return ResultCode.INSUFFICIENT_FUNDS;
+    } else if (baseCell === INDEX_NOT_FOUND || available[baseCell] < quantity) {
       return ResultCode.INSUFFICIENT_FUNDS;
     }
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
@@ -162,8 +165,12 @@ export class Matching {
     r[R_LIMIT] = market ? -1 : price;
     r[R_QUANTITY] = quantity;
     if (timeInForce === TimeInForce.FOK) {
-      r[R_BUDGET] = market && side === BUY ? available[quoteCell] : -1;
+      r[R_BUDGET] = market && side === BUY ? quoteAvailable : -1;
       if (!this.fillable(symbol, account, side, selfTrade)) return ResultCode.FOK_NOT_FILLABLE;
+    }
+    if (newCells > 0) {
+      baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
+      quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
     }
 
     // Every rule passed. Reserve what a limit taker (or any sell) may spend, then match.
