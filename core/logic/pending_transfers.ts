@@ -8,7 +8,8 @@
  * Validation ladders:
  *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account · to account · asset
  *                    · caller owns from (NOT_OWNER) · from != to · amount > 0 · available >= amount
- *                    · destination cell capacity (BALANCES_FULL) · capacity (PENDING_TRANSFERS_FULL)
+ *                    · capacity (PENDING_TRANSFERS_FULL) · destination cell capacity (BALANCES_FULL)
+ * (a refused command creates nothing: the destination cell is made by the last rung, when it passes)
  *   TRANSFER_POST    id known (TRANSFER_NOT_FOUND) · caller owns from · still pending
  *                    (TRANSFER_ALREADY_FINAL) · amount integer >= 0 (0 = all) · amount <= reserved
  *                    (POST_EXCEEDS_RESERVED)
@@ -75,10 +76,10 @@ export class PendingTransfers {
     const amount = f[amountAt];
     const src = ledger.cell(from, asset);
     if (src === INDEX_NOT_FOUND || ledger.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
-    const dst = ledger.ensureCell(to, asset);
-    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.PENDING_TRANSFERS_FULL;
+    const dst = ledger.ensureCell(to, asset);
+    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
     this.index.insertAt(f, idAt, 0, slot);
     this.ids[slot] = f[idAt];
     this.amount[slot] = amount;
