@@ -7,14 +7,14 @@
  *        └──── reply ──────────┘   async: after the primary's fdatasync
  *                                  sync:  after the primary's fdatasync AND a follower's ACK
  *
- * Cases, for each mode, open loop (latency from each command's intended send time, no coordinated
+ * Cases, for each mode (off = the same primary without replication, the baseline), open loop (latency from each command's intended send time, no coordinated
  * omission), stock-buy commands:
  *   <mode>-rate-10k, <mode>-rate-50k   latency_us = the client's end-to-end latency. Conditions carry the
  *     follower lag sampled every 10 ms from the primary's GET /health during the load: in sequences
  *     (published − acknowledged) and in µs (sequencer timestamp of the newest acknowledged live batch
  *     to the moment its ACK arrived), p50 / p99 / max.
- *   sync-cost-rate-<k>                 the same rates' sync − async difference of p50 / p99 latency (µs),
- *     measured in the same run, as conditions; throughput and latency null.
+ *   sync-cost-rate-<k>                 the same rates' sync − async (and async − off) difference of p50 /
+ *     p99 latency (µs), measured in the same run, as conditions; throughput and latency null.
  * Check: at the end of each mode the follower is durable up to the primary's last sequence (else an
  * error is counted). Two processes, four busy threads each and the load generator share 2 cores here:
  * lag and tails are dominated by scheduling; compare modes, not absolute figures.
@@ -35,7 +35,7 @@ import { publishCurve } from '../report/curve_store.ts';
 import type { LatencyPercentilesUs, ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 
 const CLI = fileURLToPath(new URL('../../gateway/cli/ringline.mjs', import.meta.url));
-const MODES = ['async', 'sync'] as const;
+const MODES = ['off', 'async', 'sync'] as const;
 type Mode = (typeof MODES)[number];
 const RATES = [10_000, 50_000] as const;
 const SAMPLE_EVERY_MS = 10;
@@ -97,8 +97,8 @@ function sampleLag(engine: EngineProcess, samples: LagSamples): () => void {
   const loop = async (): Promise<void> => {
     while (running) {
       const health = await getJson(`http://${engine.host}:${engine.wsPort}/health`);
-      const r = (health?.engine as { replication?: { lagSequences: number; lagUsLast: number } } | undefined)?.replication;
-      if (r !== undefined) {
+      const r = (health?.engine as { replication?: { lagSequences: number; lagUsLast: number } | null } | undefined)?.replication;
+      if (r !== undefined && r !== null) {
         samples.sequences.push(r.lagSequences);
         if (r.lagUsLast > 0) samples.us.push(r.lagUsLast);
       }
@@ -129,8 +129,10 @@ async function runMode(mode: Mode, options: ScenarioOptions, runIndex: number): 
   const replicationPort = await freePort();
   const saved = { mode: process.env.RINGLINE_REPLICATION, port: process.env.RINGLINE_REPLICATION_PORT };
   // The replication flags travel to the child through its environment (startEngineProcess passes it on).
-  process.env.RINGLINE_REPLICATION = mode;
-  process.env.RINGLINE_REPLICATION_PORT = String(replicationPort);
+  if (mode !== 'off') {
+    process.env.RINGLINE_REPLICATION = mode;
+    process.env.RINGLINE_REPLICATION_PORT = String(replicationPort);
+  }
   let engine: EngineProcess;
   try {
     engine = await startEngineProcess({ durability: 'fsync', profileDir: null, log: options.log });
@@ -141,7 +143,7 @@ async function runMode(mode: Mode, options: ScenarioOptions, runIndex: number): 
   let follower: Follower | null = null;
   const results: CaseResult[] = [];
   try {
-    follower = await startFollower(replicationPort, options.log);
+    if (mode !== 'off') follower = await startFollower(replicationPort, options.log);
     const c = await ControlClient.connect(engine.host, engine.tcpPort, engine.adminKey);
     try {
       await c.expectOk({ kind: 'createAsset', assetId: 1 });
@@ -175,6 +177,7 @@ async function runMode(mode: Mode, options: ScenarioOptions, runIndex: number): 
       results.push({ mode, ratePerS, throughputPerS: load.throughputPerS, latency, lag, errors: load.errors, gcEvents: load.gcEvents });
     }
     // Check: the follower holds everything the primary has.
+    if (follower === null) return results;
     const primaryHealth = await getJson(`http://${engine.host}:${engine.wsPort}/health`);
     const published = (primaryHealth?.engine as { sequences?: { published: number } } | undefined)?.sequences?.published ?? -1;
     let durable = -2;
@@ -204,13 +207,15 @@ function row(name: string, results: readonly CaseResult[], options: ScenarioOpti
     scenario: 'replication',
     case: name,
     conditions: {
-      replication: r0.mode, rate_per_s: r0.ratePerS, load: 'open-loop', latency_from: 'intended send time', transport: 'tcp',
+      replication: r0.mode === 'off' ? 'off (baseline)' : r0.mode, rate_per_s: r0.ratePerS, load: 'open-loop', latency_from: 'intended send time', transport: 'tcp',
       mix: 'stock-buy', durability: 'fsync (primary and follower)', connections: 4, runs: options.runs,
       topology: 'primary + follower child processes, loopback TCP, same 2-core machine',
-      follower_lag_seq_p50: percentile(chosen.lag.sequences, 50), follower_lag_seq_p99: percentile(chosen.lag.sequences, 99),
-      follower_lag_seq_max: percentile(chosen.lag.sequences, 100),
-      follower_lag_us_p50: percentile(chosen.lag.us, 50), follower_lag_us_p99: percentile(chosen.lag.us, 99),
-      follower_lag_us_max: percentile(chosen.lag.us, 100), lag_sample_every_ms: SAMPLE_EVERY_MS,
+      ...(r0.mode === 'off' ? {} : {
+        follower_lag_seq_p50: percentile(chosen.lag.sequences, 50), follower_lag_seq_p99: percentile(chosen.lag.sequences, 99),
+        follower_lag_seq_max: percentile(chosen.lag.sequences, 100),
+        follower_lag_us_p50: percentile(chosen.lag.us, 50), follower_lag_us_p99: percentile(chosen.lag.us, 99),
+        follower_lag_us_max: percentile(chosen.lag.us, 100), lag_sample_every_ms: SAMPLE_EVERY_MS,
+      }),
     },
     throughput_per_s: Math.round(median(results.map((r) => r.throughputPerS))),
     latency_us: chosen.latency,
@@ -234,6 +239,7 @@ export const run: ScenarioRun = async (options) => {
     RATES.forEach((rate, i) => rows.push(row(`${mode}-rate-${rate / 1000}k`, perMode.get(mode)!.map((r) => r[i]), options)));
   }
   for (const rate of RATES) {
+    const off = rows.find((r) => r.case === `off-rate-${rate / 1000}k`)?.latency_us;
     const a = rows.find((r) => r.case === `async-rate-${rate / 1000}k`)?.latency_us;
     const s = rows.find((r) => r.case === `sync-rate-${rate / 1000}k`)?.latency_us;
     rows.push({
@@ -241,6 +247,7 @@ export const run: ScenarioRun = async (options) => {
       conditions: {
         rate_per_s: rate, load: 'open-loop', runs: options.runs, measured: 'sync minus async latency in the same run (median runs)',
         p50_cost_us: a && s ? Math.round(s.p50 - a.p50) : -1, p99_cost_us: a && s ? Math.round(s.p99 - a.p99) : -1,
+        async_vs_off_p50_cost_us: a && off ? Math.round(a.p50 - off.p50) : -1, async_vs_off_p99_cost_us: a && off ? Math.round(a.p99 - off.p99) : -1,
       },
       throughput_per_s: null, latency_us: null, gc_events: null, errors: 0,
     });
