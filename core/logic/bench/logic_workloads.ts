@@ -17,32 +17,19 @@
  * name orders that really rest); the measured machines then apply the same records and must end
  * with the generator's state hash.
  */
-import { CMD_SEQUENCE_OFFSET, OrderType, Side, TimeInForce } from '../../../codec/records/command_descriptor.ts';
-import { createRecordBuffer, type RecordBuffer } from '../../../codec/records/record_buffer.ts';
-import {
-  OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
-} from '../../../codec/records/result_descriptor.ts';
-import { type CommandHeader, type CommandSpec, writeCommand } from '../command_writer.ts';
-import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../order_book.ts';
-import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../state_machine.ts';
+import type { RecordBuffer } from '../../../codec/records/record_buffer.ts';
+import { writeCommand } from '../command_writer.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
+import { accounts, as, assets, BENCH_LOGIC_CONFIG, CHUNK_RECORDS, Random, RECORD_STRIDE, type SetupStep } from './bench_world.ts';
+import { ORDER_MIXES, OrderStreamGenerator } from './order_stream_generator.ts';
 
-/** Records per chunk and the byte stride between them (every bench record fits 128 bytes). */
-export const CHUNK_RECORDS = 1 << 17;
-export const RECORD_STRIDE = 128;
+export {
+  BENCH_LOGIC_CONFIG, CHUNK_RECORDS, RECORD_STRIDE, restampSequences, SMALL_BOOK_LOGIC_CONFIG, type SetupStep,
+} from './bench_world.ts';
+export { ORDER_MIXES, OrderStreamGenerator, type OrderMix, type OrderOp } from './order_stream_generator.ts';
 
 export const WORKLOAD_NAMES = ['transfer', 'stock-buy', 'seat-booking', 'checkout', 'order-mix-1k', 'order-mix-100k', 'order-crossing'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
-
-export const BENCH_LOGIC_CONFIG: LogicConfig = {
-  ...DEFAULT_LOGIC_CONFIG, maxAssets: 8, maxAccounts: 16_384, maxBalances: 65_536, maxPendingTransfers: 16, maxItems: 2048,
-  maxEvents: 16, maxSeats: CHUNK_RECORDS * 2 + 16, maxSymbols: 4, maxOrders: 1 << 18, maxPriceLevels: 1 << 16, idempotencyWindow: 16,
-};
-
-/** Order streams around 1K resting orders get books sized for them (capacity is configuration). */
-export const SMALL_BOOK_LOGIC_CONFIG: LogicConfig = { ...BENCH_LOGIC_CONFIG, maxOrders: 1 << 13, maxPriceLevels: 1 << 12 };
-
-export type SetupStep = readonly [header: CommandHeader, spec: CommandSpec];
 
 export interface Workload {
   readonly name: WorkloadName;
@@ -61,41 +48,6 @@ export interface Workload {
   /** The generator's state hash after everything it generated, when it runs a generator machine. */
   generatorHash(): string | null;
 }
-
-/** xorshift32: deterministic and allocation-free. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-  /** Integer in [0, n). */
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
-
-const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
-const ownerOf = (accountId: number): number => 1000 + (accountId % 50_000);
-const as = (accountId: number, sequence = 0): CommandHeader => ({ sequence, principalId: ownerOf(accountId) });
-
-function accounts(count: number, deposits: readonly (readonly [assetId: number, amount: number])[]): SetupStep[] {
-  const steps: SetupStep[] = [];
-  for (let a = 1; a <= count; a++) {
-    steps.push([as(a), { kind: 'createAccount', accountId: a }]);
-    for (const [assetId, amount] of deposits) steps.push([ADMIN, { kind: 'deposit', accountId: a, assetId, amount }]);
-  }
-  return steps;
-}
-
-const assets = (...ids: number[]): SetupStep[] => ids.map((assetId) => [ADMIN, { kind: 'createAsset', assetId }] as const);
 
 function transferWorkload(): Workload {
   const n = 10_000;
@@ -209,211 +161,6 @@ function checkoutWorkload(): Workload {
   };
 }
 
-/** Proportions of an order stream, in percent; the rest is moves (AMEND_ORDER to a new price). */
-export interface OrderMix {
-  readonly gtc: number;
-  readonly ioc: number;
-  readonly cancel: number;
-  readonly targetResting: number;
-  /** Capacities for a book of this size. */
-  readonly config: LogicConfig;
-  /** GTC prices drawn across the spread (true) or passive unless the book is above target (false). */
-  readonly crossing: boolean;
-  /** Width in ticks of the band where passive orders and moves land. */
-  readonly bandTicks: number;
-}
-
-export const ORDER_MIXES: Readonly<Record<'order-mix-1k' | 'order-mix-100k' | 'order-crossing', OrderMix>> = {
-  'order-mix-1k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG },
-  'order-mix-100k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 100_000, crossing: false, bandTicks: 2_000, config: BENCH_LOGIC_CONFIG },
-  'order-crossing': { gtc: 45, ioc: 25, cancel: 10, targetResting: 1_000, crossing: true, bandTicks: 50, config: SMALL_BOOK_LOGIC_CONFIG },
-};
-
-export const ORDER_ACCOUNTS = 2_000;
-export const MID_PRICE = 1_000_000;
-
-/** A plain description of one order command, shared with the nodejs-order-book peer bench. */
-export interface OrderOp {
-  kind: 'place' | 'cancel' | 'move';
-  accountId: number;
-  side: number;
-  price: number;
-  quantity: number;
-  timeInForce: number;
-  orderId: number;
-}
-
-/**
- * Generates an order stream by applying it to a generator machine: tracks the resting orders so that
- * cancels and moves name live orders. `next()` returns the next op (reused object) after the
- * previous one was applied with `applied()`.
- */
-export class OrderStreamGenerator {
-  readonly machine: LogicStateMachine;
-  private readonly random: Random;
-  private readonly resting: number[] = [];
-  private readonly where = new Map<number, number>();
-  private readonly cmd = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
-  private readonly out = createRecordBuffer(new ArrayBuffer(512));
-  readonly op: OrderOp = { kind: 'place', accountId: 1, side: Side.BUY, price: MID_PRICE, quantity: 1, timeInForce: TimeInForce.GTC, orderId: 0 };
-  readonly setup: SetupStep[];
-  sequence = 1;
-
-  constructor(readonly mix: OrderMix, seed: number) {
-    this.random = new Random(seed);
-    this.machine = createStateMachine(mix.config);
-    this.setup = [...assets(1, 2), ...accounts(ORDER_ACCOUNTS, [[1, 1e10], [2, 1e12]]),
-      [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }]];
-    for (const [header, spec] of this.setup) this.apply(header, spec);
-  }
-
-  private bestPrice(side: number): number {
-    const level = this.machine.book.bestLevel[side - 1];
-    return level === NONE ? -1 : this.machine.book.levelF[level * LEVEL_F64 + L_PRICE];
-  }
-
-  /** Passive price for a side: behind the opposite best, somewhere in the band. */
-  private passivePrice(side: number): number {
-    const opposite = this.bestPrice(side === Side.BUY ? Side.SELL : Side.BUY);
-    const anchor = opposite < 0 ? MID_PRICE : opposite;
-    const offset = 1 + this.random.below(this.mix.bandTicks);
-    return side === Side.BUY ? anchor - offset : anchor + offset;
-  }
-
-  /** Aggressive price: a few ticks through the opposite best (or around the mid on an empty side). */
-  private aggressivePrice(side: number): number {
-    const opposite = this.bestPrice(side === Side.BUY ? Side.SELL : Side.BUY);
-    const anchor = opposite < 0 ? MID_PRICE : opposite;
-    const through = this.random.below(4);
-    return side === Side.BUY ? anchor + through : anchor - through;
-  }
-
-  /** Chooses the next op (does not apply it). */
-  next(): OrderOp {
-    const op = this.op;
-    const r = this.random.below(100);
-    const mix = this.mix;
-    op.accountId = 1 + this.random.below(ORDER_ACCOUNTS);
-    op.side = 1 + this.random.below(2);
-    op.quantity = 1 + this.random.below(100);
-    op.orderId = 0;
-    const haveOrders = this.resting.length > 0;
-    if (r < mix.gtc || !haveOrders) {
-      op.kind = 'place';
-      op.timeInForce = TimeInForce.GTC;
-      const aboveTarget = this.resting.length >= mix.targetResting;
-      const aggressive = mix.crossing ? aboveTarget || this.random.below(3) === 0 : aboveTarget;
-      op.price = aggressive ? this.aggressivePrice(op.side) : this.passivePrice(op.side);
-    } else if (r < mix.gtc + mix.ioc) {
-      op.kind = 'place';
-      op.timeInForce = TimeInForce.IOC;
-      op.price = this.aggressivePrice(op.side);
-    } else if (r < mix.gtc + mix.ioc + mix.cancel) {
-      op.kind = 'cancel';
-      op.orderId = this.resting[this.random.below(this.resting.length)];
-    } else {
-      op.kind = 'move';
-      op.orderId = this.resting[this.random.below(this.resting.length)];
-      const book = this.machine.book;
-      const order = book.order(op.orderId);
-      op.side = book.orderSide(order);
-      op.accountId = this.machine.ledger.accountIds[book.orderI[order * ORDER_I32 + O_ACCOUNT]];
-      const delta = 1 + this.random.below(5);
-      const price = book.orderF[order * ORDER_F64 + O_PRICE] + (this.random.below(2) === 0 ? delta : -delta);
-      op.price = price > 0 ? price : 1;
-      op.quantity = book.orderF[order * ORDER_F64 + O_REMAINING];
-    }
-    if (op.kind === 'cancel') {
-      const book = this.machine.book;
-      op.accountId = this.machine.ledger.accountIds[book.orderI[(book.order(op.orderId)) * ORDER_I32 + O_ACCOUNT]];
-    }
-    return op;
-  }
-
-  specOf(op: OrderOp): CommandSpec {
-    if (op.kind === 'place') {
-      return { kind: 'placeOrder', symbolId: 1, accountId: op.accountId, price: op.price, quantity: op.quantity, side: op.side,
-        orderType: OrderType.LIMIT, timeInForce: op.timeInForce, selfTrade: 0 };
-    }
-    if (op.kind === 'cancel') return { kind: 'cancelOrder', symbolId: 1, orderId: op.orderId };
-    return { kind: 'amendOrder', symbolId: 1, orderId: op.orderId, newPrice: op.price, newQuantity: op.quantity };
-  }
-
-  /** Writes the op as a record at `base` of `buf` and applies it to the generator; returns the sequence used. */
-  emit(op: OrderOp, buf: RecordBuffer, base: number): number {
-    const sequence = this.sequence;
-    writeCommand(buf, base, as(op.accountId, sequence), this.specOf(op));
-    this.sequence++;
-    this.machine.apply(buf, base, this.out, 0);
-    this.track(op, sequence);
-    return sequence;
-  }
-
-  /** Applies setup-like commands (also used to pre-fill the book). */
-  apply(header: CommandHeader, spec: CommandSpec): void {
-    writeCommand(this.cmd, 0, { ...header, sequence: this.sequence++ }, spec);
-    this.machine.apply(this.cmd, 0, this.out, 0);
-  }
-
-  /** Pre-fills the book with passive GTC orders up to the target; returns the ops (for the setup list). */
-  prefill(): SetupStep[] {
-    const steps: SetupStep[] = [];
-    for (let i = 0; i < this.mix.targetResting; i++) {
-      const op = this.op;
-      op.kind = 'place';
-      op.accountId = 1 + this.random.below(ORDER_ACCOUNTS);
-      op.side = 1 + (i % 2);
-      op.quantity = 1 + this.random.below(100);
-      op.timeInForce = TimeInForce.GTC;
-      op.price = this.passivePrice(op.side);
-      const sequence = this.sequence;
-      steps.push([as(op.accountId, sequence), this.specOf(op)]);
-      this.emit(op, this.cmd, 0);
-    }
-    return steps;
-  }
-
-  private forget(orderId: number): void {
-    const at = this.where.get(orderId);
-    if (at === undefined) return;
-    const last = this.resting.pop() as number;
-    if (last !== orderId) {
-      this.resting[at] = last;
-      this.where.set(last, at);
-    }
-    this.where.delete(orderId);
-  }
-
-  private track(op: OrderOp, sequence: number): void {
-    const out = this.out;
-    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) return;
-    const book = this.machine.book;
-    if (op.kind === 'cancel') {
-      this.forget(op.orderId);
-      return;
-    }
-    if ((out.u32[RES_FLAGS_OFFSET >>> 2] & RESULT_FLAG_FILLS_TRUNCATED) !== 0) {
-      for (let i = this.resting.length - 1; i >= 0; i--) if (book.order(this.resting[i]) === NONE) this.forget(this.resting[i]);
-    } else {
-      const fills = out.u32[(OrderResult.FILL_COUNT_U32) >>> 2];
-      for (let k = 0; k < fills; k++) {
-        const maker = out.f64[(OrderResult.FILLS + OrderResult.FILL_BYTES * k + OrderResult.FILL_MAKER_ORDER_ID) >>> 3];
-        if (book.order(maker) === NONE) this.forget(maker);
-      }
-    }
-    const id = op.kind === 'place' ? sequence : op.orderId;
-    if (book.order(id) === NONE) this.forget(id);
-    else if (!this.where.has(id)) {
-      this.where.set(id, this.resting.length);
-      this.resting.push(id);
-    }
-  }
-
-  get restingCount(): number {
-    return this.resting.length;
-  }
-}
-
 function orderWorkload(name: 'order-mix-1k' | 'order-mix-100k' | 'order-crossing'): Workload {
   const generator = new OrderStreamGenerator(ORDER_MIXES[name], 16);
   const setup: SetupStep[] = [...generator.setup, ...generator.prefill()];
@@ -436,9 +183,4 @@ export function createWorkload(name: WorkloadName): Workload {
     case 'checkout': return checkoutWorkload();
     default: return orderWorkload(name);
   }
-}
-
-/** Stamps sequences into a reused chunk (reusable workloads keep their records but move on in sequence). */
-export function restampSequences(buf: RecordBuffer, count: number, firstSequence: number): void {
-  for (let i = 0; i < count; i++) buf.f64[(i * RECORD_STRIDE + CMD_SEQUENCE_OFFSET) >>> 3] = firstSequence + i;
 }
