@@ -22,6 +22,11 @@
  *                       16 UTF-8 reason, zero-padded to 8. The primary closes the connection after it.
  *   FRAMES  (8 + n)     journal frames exactly as in a segment (journal_descriptor.ts: frameBytes, crc32,
  *                       record), contiguous sequences, continuing from the previous FRAMES message.
+ *   SNAPSHOT (32 + n)   answer to a HELLO with flags BOOTSTRAP when the primary's journal no longer starts
+ *                       at sequence 0: a piece of its newest snapshot file, byte for byte. 8 sequence f64
+ *                       (the snapshot's), 16 fileBytes f64, 24 offset f64 (of this piece in the file),
+ *                       32 the piece, zero-padded to 8; flags LAST on the final piece. The connection
+ *                       closes after it; the follower recovers from the snapshot and says HELLO again.
  */
 
 export const REPLICATION_MAGIC = 0x3152_4c52; // "RLR1" read as little-endian bytes
@@ -32,9 +37,12 @@ export const MSG_TYPE_OFFSET = 4; // u16
 export const MSG_FLAGS_OFFSET = 6; // u16
 export const MSG_HEADER_BYTES = 8;
 
-export const MessageType = { HELLO: 1, ACK: 2, WELCOME: 3, REFUSE: 4, FRAMES: 5 } as const;
+export const MessageType = { HELLO: 1, ACK: 2, WELCOME: 3, REFUSE: 4, FRAMES: 5, SNAPSHOT: 6 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+export const MESSAGE_TYPE_MAX = MessageType.SNAPSHOT;
 export const HELLO_FLAG_PROBE = 1;
+/** A follower with an empty data directory asks for the newest snapshot when the journal was retired. */
+export const HELLO_FLAG_BOOTSTRAP = 2;
 
 export const HELLO_MAGIC_OFFSET = 8; // u32
 export const HELLO_VERSION_OFFSET = 12; // u32
@@ -55,6 +63,14 @@ export const REFUSE_REASON_OFFSET = 16;
 export const REFUSE_REASON_MAX_BYTES = 1024;
 
 export const FRAMES_PAYLOAD_OFFSET = MSG_HEADER_BYTES;
+
+export const SNAPSHOT_SEQUENCE_OFFSET = 8; // f64
+export const SNAPSHOT_FILE_BYTES_OFFSET = 16; // f64
+export const SNAPSHOT_PIECE_OFFSET_OFFSET = 24; // f64
+export const SNAPSHOT_DATA_OFFSET = 32;
+export const SNAPSHOT_FLAG_LAST = 1;
+/** Bytes of snapshot file per SNAPSHOT message. */
+export const SNAPSHOT_PIECE_MAX_BYTES = 1024 * 1024;
 /** The largest message either side accepts: a FRAMES message holds at most this many bytes. */
 export const MESSAGE_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -70,3 +86,4 @@ for (const size of [HELLO_BYTES, ACK_BYTES, WELCOME_BYTES]) assertLayout(size % 
 assertLayout(HELLO_NEXT_SEQUENCE_OFFSET + 8 === HELLO_BYTES, 'HELLO fields must fill it');
 assertLayout(WELCOME_LAST_SEQUENCE_OFFSET + 8 === WELCOME_BYTES, 'WELCOME fields must fill it');
 assertLayout(MESSAGE_MAX_BYTES % 8 === 0, 'message limit must be a multiple of 8');
+assertLayout(SNAPSHOT_DATA_OFFSET + SNAPSHOT_PIECE_MAX_BYTES <= MESSAGE_MAX_BYTES, 'a snapshot piece must fit a message');

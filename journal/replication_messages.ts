@@ -7,8 +7,9 @@ import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_b
 import {
   ACK_BYTES, ACK_SEQUENCE_OFFSET, HELLO_BYTES, HELLO_EPOCH_OFFSET, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
   HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_FLAGS_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET,
-  MessageType, REFUSE_CODE_OFFSET, REFUSE_REASON_BYTES_OFFSET, REFUSE_REASON_MAX_BYTES, REFUSE_REASON_OFFSET,
-  REPLICATION_MAGIC, REPLICATION_VERSION, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
+  MESSAGE_TYPE_MAX, MessageType, REFUSE_CODE_OFFSET, REFUSE_REASON_BYTES_OFFSET, REFUSE_REASON_MAX_BYTES, REFUSE_REASON_OFFSET,
+  REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_DATA_OFFSET, SNAPSHOT_FILE_BYTES_OFFSET, SNAPSHOT_FLAG_LAST,
+  SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
 } from './replication_descriptor.ts';
 
 function header(bytes: number, type: MessageType, flags: number): Buffer {
@@ -38,6 +39,18 @@ export function encodeWelcome(epoch: number, lastSequence: number): Buffer {
   const b = header(WELCOME_BYTES, MessageType.WELCOME, 0);
   b.writeDoubleLE(epoch, WELCOME_EPOCH_OFFSET);
   b.writeDoubleLE(lastSequence, WELCOME_LAST_SEQUENCE_OFFSET);
+  return b;
+}
+
+/** One piece of a snapshot file (`piece` is the bytes at `offset` of a file of `fileBytes`). */
+export function encodeSnapshotPiece(sequence: number, fileBytes: number, offset: number, piece: Uint8Array): Buffer {
+  const bytes = SNAPSHOT_DATA_OFFSET + ((piece.length + 7) & ~7);
+  const last = offset + piece.length === fileBytes;
+  const b = header(bytes, MessageType.SNAPSHOT, last ? SNAPSHOT_FLAG_LAST : 0);
+  b.writeDoubleLE(sequence, SNAPSHOT_SEQUENCE_OFFSET);
+  b.writeDoubleLE(fileBytes, SNAPSHOT_FILE_BYTES_OFFSET);
+  b.writeDoubleLE(offset, SNAPSHOT_PIECE_OFFSET_OFFSET);
+  b.set(piece, SNAPSHOT_DATA_OFFSET);
   return b;
 }
 
@@ -95,7 +108,7 @@ export class MessageReader {
     }
     if (available < bytes) return NEED_MORE;
     const type = this.buffer.u16[(base + MSG_TYPE_OFFSET) >>> 1];
-    if (type < MessageType.HELLO || type > MessageType.FRAMES) {
+    if (type < MessageType.HELLO || type > MESSAGE_TYPE_MAX) {
       this.reason = `unknown replication message type ${type}`;
       return BAD_MESSAGE;
     }

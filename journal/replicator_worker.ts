@@ -20,6 +20,7 @@
  * - The handshake checks epochs: a follower with a newer epoch than ours is refused with STALE_EPOCH
  *   (we are a deposed primary) and the metrics show newerEpochSeen.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -35,12 +36,14 @@ import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { copyWithCrc32Aligned } from './crc32.ts';
 import { FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_RECORD_OFFSET } from './journal_descriptor.ts';
 import { CatchupReader } from './replication_catchup.ts';
+import { listSegments } from './segment_files.ts';
+import { listSnapshots } from './snapshot_file.ts';
 import {
-  ACK_SEQUENCE_OFFSET, HELLO_EPOCH_OFFSET, HELLO_FLAG_PROBE, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
+  ACK_SEQUENCE_OFFSET, HELLO_EPOCH_OFFSET, HELLO_FLAG_BOOTSTRAP, HELLO_FLAG_PROBE, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
   HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET, MessageType,
-  REPLICATION_MAGIC, REPLICATION_VERSION,
+  REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_PIECE_MAX_BYTES,
 } from './replication_descriptor.ts';
-import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeWelcome } from './replication_messages.ts';
+import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
 import { validateReplicationOptions } from './replication_options.ts';
 
 /** A follower whose socket holds more unsent bytes than this stops following live and catches up from files. */
@@ -220,6 +223,10 @@ function onHello(link: FollowerLink): void {
     refuse(link, ResultCode.STALE_EPOCH, `stale primary: its epoch ${options.epoch} is older than the follower's epoch ${epoch}`);
     return;
   }
+  if ((r.flags() & HELLO_FLAG_BOOTSTRAP) !== 0) {
+    sendBootstrap(link);
+    return;
+  }
   if (!Number.isSafeInteger(next) || next < 0 || next > top + 1) {
     refuse(link, ResultCode.REPLICATION_UNAVAILABLE,
       `follower wants sequence ${next} but the primary's last sequence is ${top}: its journal is not a prefix of this primary's`);
@@ -232,6 +239,49 @@ function onHello(link: FollowerLink): void {
   link.socket.write(encodeWelcome(options.epoch, top));
   catchUp(link);
   pump();
+}
+
+/**
+ * An empty follower's first question: nothing to send while the journal still starts at sequence 0
+ * (WELCOME: replay it all); else the newest snapshot file, in pieces, then the connection closes.
+ */
+function sendBootstrap(link: FollowerLink): void {
+  const segments = listSegments(data.dataDir);
+  if (segments.length === 0 || segments[0].firstSequence === 0) {
+    link.socket.end(encodeWelcome(options.epoch, top));
+    drop(link);
+    return;
+  }
+  const snapshot = listSnapshots(data.dataDir).pop();
+  let bytes: Buffer;
+  try {
+    if (snapshot === undefined) throw new Error('no snapshot file');
+    bytes = readFileSync(snapshot.path);
+  } catch (error) {
+    refuse(link, ResultCode.REPLICATION_UNAVAILABLE,
+      `the primary's journal starts at ${segments[0].firstSequence} and its snapshot cannot be read (${(error as Error).message})`);
+    return;
+  }
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length; offset += SNAPSHOT_PIECE_MAX_BYTES) {
+    pieces.push(encodeSnapshotPiece(snapshot!.sequence, bytes.length, offset, bytes.subarray(offset, offset + SNAPSHOT_PIECE_MAX_BYTES)));
+  }
+  const writeNext = (): void => {
+    while (pieces.length > 0) {
+      const piece = pieces.shift()!;
+      metrics[slot(ReplicatorSlot.BYTES_SENT)] += piece.length;
+      if (pieces.length === 0) {
+        link.socket.end(piece);
+        drop(link);
+        return;
+      }
+      if (!link.socket.write(piece)) {
+        link.socket.once('drain', writeNext);
+        return;
+      }
+    }
+  };
+  writeNext();
 }
 
 function onMessage(link: FollowerLink, type: number): void {

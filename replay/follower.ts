@@ -29,6 +29,7 @@ import type { Durability } from '../journal/journal_options.ts';
 import { MSG_HEADER_BYTES, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from '../journal/replication_descriptor.ts';
 import { readEpoch, writeEpoch } from '../journal/replication_epoch.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from '../journal/replication_messages.ts';
+import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
 
 export interface FollowerOptions {
   readonly primaryHost: string;
@@ -87,6 +88,7 @@ export class ReplicationStreamError extends Error {}
 
 export async function startFollower(options: FollowerOptions): Promise<Follower> {
   const log = options.log ?? ((line: string) => console.error(line));
+  if (isEmptyDataDir(options.dataDir)) await seed(options, log);
   let epoch = readEpoch(options.dataDir);
   let fatal: ((error: Error) => void) | null = null;
   const engine = await startEngine({
@@ -102,6 +104,21 @@ export async function startFollower(options: FollowerOptions): Promise<Follower>
   await follower.startHttp();
   follower.connect();
   return follower;
+}
+
+/** An empty follower asks the primary for its newest snapshot first (follower_bootstrap.ts), retrying until it answers. */
+async function seed(options: FollowerOptions, log: (line: string) => void): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const sequence = await bootstrapFromPrimary(options.primaryHost, options.primaryPort, options.dataDir, readEpoch(options.dataDir));
+      if (sequence >= 0) log(`ringline follow: seeded from the primary's snapshot at sequence ${sequence}`);
+      return;
+    } catch (error) {
+      if (error instanceof BootstrapRefusedError) throw error;
+      if (attempt === 0) log(`ringline follow: ${(error as Error).message}; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, options.reconnectMs ?? 200));
+    }
+  }
 }
 
 class RunningFollower implements Follower {

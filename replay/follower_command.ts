@@ -122,14 +122,18 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
-  const queries = serveQueries ? startQueryMirror(dataDir, options.engine) : null;
+  /**
+   * The query mirror recovers right after the follower's engine (and a snapshot seed) and before the
+   * first record can arrive: startFollower connects, but no socket event runs before this continues.
+   */
+  let queries: FollowerQueryEngine | null = null;
   /** Set by POST /promote: settles once the follower stopped and the epoch was raised. */
   let promotion: Promise<number> | null = null;
   /** The read-only gateway's bound ports: the promoted primary takes them over. */
   let bound: { tcpPort: number; wsPort: number } | null = null;
   let gateway: GatewayServer | null = null;
   const follower = await startFollower({
-    ...options, dataDir, log, ...(queries === null ? {} : { onRecord: (b, base) => queries.applyReplicated(b, base) }),
+    ...options, dataDir, log, ...(serveQueries ? { onRecord: (b, base) => queries?.applyReplicated(b, base) } : {}),
     adminKey: process.env.RINGLINE_ADMIN_KEY,
     onPromoteRequest: () => {
       promotion ??= (async () => {
@@ -146,6 +150,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     },
   });
   const status = follower.status();
+  if (serveQueries) queries = startQueryMirror(dataDir, options.engine);
   if (queries !== null) {
     if (queries.lastAppliedSequence !== status.receivedSequence) {
       await follower.stop();

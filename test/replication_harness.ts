@@ -29,9 +29,9 @@ export interface Proc {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export function writeConfig(dir: string): string {
-  const path = join(dir, 'ringline.json');
-  writeFileSync(path, JSON.stringify({ engine: { logic: LOGIC, ringCapacity: 4096 } }));
+export function writeConfig(dir: string, engine: Record<string, unknown> = {}, name = 'ringline.json'): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ engine: { logic: LOGIC, ringCapacity: 4096, ...engine } }));
   return path;
 }
 
