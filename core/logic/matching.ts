@@ -33,8 +33,7 @@
  *                 (INVALID_QUANTITY) · newPrice 0 (keep) or > 0 and a tick multiple (INVALID_PRICE)
  *                 · funds for a larger reservation (INSUFFICIENT_FUNDS) · a level for the new price
  *                 (PRICE_LEVELS_FULL). newQuantity is the new remaining quantity.
- *   GET_ORDER     symbol · order resting in it · caller owns it       GET_DEPTH  symbol · levels >= 1
- *                 (INVALID_FIELD_VALUE)
+ * (GET_ORDER and GET_DEPTH are in order_queries.ts.)
  * Capacity checks are conservative: a GTC order is refused when it could not rest, even if it would
  * have filled completely.
  *
@@ -43,18 +42,20 @@
  * not inline). They travel in the `r` register array instead.
  */
 import {
-  AmendOrder, CancelOrder, CreateSymbol, GetDepth, GetOrder, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
+  AmendOrder, CancelOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
 } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
-  CancelResult, DepthResult, MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderInfoResult, OrderResult, OrderStatus,
-  RESULT_FLAG_FILLS_TRUNCATED,
+  CancelResult, MAX_LISTED_FILLS, OrderResult, OrderStatus, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, type OrderBook } from './order_book.ts';
+import {
+  L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
+  O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
+} from './order_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -311,61 +312,6 @@ export class Matching {
       r[R_REPORT_RESTING] = 0;
       this.finishOrderResult(ctx, OrderStatus.FILLED);
     }
-    return ResultCode.OK;
-  }
-
-  getOrder(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
-    const book = this.book;
-    const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + GetOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + GetOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-    if (!this.ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
-    const of = out.f64;
-    const flags = book.orderI[order * ORDER_I32 + O_FLAGS];
-    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
-    of[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
-    of[(o + OrderInfoResult.PRICE) >>> 3] = book.orderF[order * ORDER_F64 + O_PRICE];
-    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
-    of[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_FILLED];
-    out.bytes[o + OrderInfoResult.SIDE_U8] = flags & 3;
-    out.bytes[o + OrderInfoResult.ORDER_TYPE_U8] = (flags >>> 2) & 3;
-    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8] = (flags >>> 4) & 3;
-    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8 + 1] = 0;
-    out.u32[(o + OrderInfoResult.ORDER_STATUS_U32) >>> 2] = OrderStatus.RESTING;
-    ctx.resultBytes = OrderInfoResult.BYTES;
-    return ResultCode.OK;
-  }
-
-  getDepth(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
-    const book = this.book;
-    const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + GetDepth.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const levelsAt = (b + GetDepth.LEVELS) >>> 3;
-    if (!positiveAt(f, levelsAt)) return ResultCode.INVALID_FIELD_VALUE;
-    const limit = f[levelsAt] < MAX_DEPTH_LEVELS_PER_SIDE ? f[levelsAt] : MAX_DEPTH_LEVELS_PER_SIDE;
-    let at = o + DepthResult.LEVELS;
-    const of = out.f64;
-    let bids = 0;
-    for (let l = book.bestLevel[symbol * 2 + BUY - 1]; l !== NONE && bids < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
-      at += DepthResult.LEVEL_BYTES;
-      bids++;
-    }
-    let asks = 0;
-    for (let l = book.bestLevel[symbol * 2 + SELL - 1]; l !== NONE && asks < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
-      at += DepthResult.LEVEL_BYTES;
-      asks++;
-    }
-    out.u32[(o + DepthResult.BID_LEVELS_U32) >>> 2] = bids;
-    out.u32[(o + DepthResult.ASK_LEVELS_U32) >>> 2] = asks;
-    ctx.resultBytes = at - o;
     return ResultCode.OK;
   }
 

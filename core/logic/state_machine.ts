@@ -29,6 +29,7 @@ import { Inventory } from './inventory.ts';
 import { Ledger } from './ledger.ts';
 import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
+import { OrderQueries } from './order_queries.ts';
 import { Seats } from './seats.ts';
 import { validateLogicConfig } from './logic_config.ts';
 import { PendingTransfers } from './pending_transfers.ts';
@@ -55,6 +56,7 @@ export class LogicStateMachine implements StateMachine {
   readonly checkout: CheckoutProcessor;
   readonly book: OrderBook;
   readonly matching: Matching;
+  readonly orderQueries: OrderQueries;
   readonly config: LogicConfig;
   /** [0] last applied sequence (-1 before the first record). */
   private readonly meta: Float64Array;
@@ -73,6 +75,7 @@ export class LogicStateMachine implements StateMachine {
     this.checkout = new CheckoutProcessor(this.ledger, this.inventory, this.seats, config.maxItems);
     this.book = new OrderBook(arena, config.maxSymbols, config.maxOrders, config.maxPriceLevels);
     this.matching = new Matching(this.ledger, this.book);
+    this.orderQueries = new OrderQueries(this.ledger, this.book);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
   }
 
@@ -175,9 +178,9 @@ export class LogicStateMachine implements StateMachine {
       case CommandType.AMEND_ORDER:
         return this.matching.amend(cmd, b, ctx, out, o);
       case CommandType.GET_ORDER:
-        return this.matching.getOrder(cmd, b, ctx, out, o);
+        return this.orderQueries.getOrder(cmd, b, ctx, out, o);
       case CommandType.GET_DEPTH:
-        return this.matching.getDepth(cmd, b, ctx, out, o);
+        return this.orderQueries.getDepth(cmd, b, ctx, out, o);
       case CommandType.SNAPSHOT:
         out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.numbers[0];
         ctx.resultBytes = SnapshotResult.BYTES;
