@@ -17,7 +17,8 @@
  *                       (a restarting primary checking its --peers); no frames follow.
  *   ACK     (16 bytes)  8 sequence f64: everything up to it is durable in the follower's journal.
  * primary → follower
- *   WELCOME (24 bytes)  8 epoch f64 (the primary's), 16 lastSequence f64 (its last published sequence).
+ *   WELCOME (32 bytes)  8 epoch f64 (the primary's), 16 lastSequence f64 (its last published sequence),
+ *                       24 epochStart f64 (the last sequence before its epoch began, -1 if unknown).
  *   REFUSE  (16 + n)    8 resultCode u32 (codec/result_codes.ts, e.g. STALE_EPOCH), 12 reasonBytes u32,
  *                       16 UTF-8 reason, zero-padded to 8. The primary closes the connection after it.
  *   FRAMES  (8 + n)     journal frames exactly as in a segment (journal_descriptor.ts: frameBytes, crc32,
@@ -55,7 +56,8 @@ export const ACK_BYTES = 16;
 
 export const WELCOME_EPOCH_OFFSET = 8; // f64
 export const WELCOME_LAST_SEQUENCE_OFFSET = 16; // f64
-export const WELCOME_BYTES = 24;
+export const WELCOME_EPOCH_START_OFFSET = 24; // f64
+export const WELCOME_BYTES = 32;
 
 export const REFUSE_CODE_OFFSET = 8; // u32
 export const REFUSE_REASON_BYTES_OFFSET = 12; // u32
@@ -84,6 +86,6 @@ function assertLayout(condition: boolean, what: string): void {
 assertLayout(MSG_HEADER_BYTES % 8 === 0, 'message header must keep frames 8-aligned');
 for (const size of [HELLO_BYTES, ACK_BYTES, WELCOME_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');
 assertLayout(HELLO_NEXT_SEQUENCE_OFFSET + 8 === HELLO_BYTES, 'HELLO fields must fill it');
-assertLayout(WELCOME_LAST_SEQUENCE_OFFSET + 8 === WELCOME_BYTES, 'WELCOME fields must fill it');
+assertLayout(WELCOME_EPOCH_START_OFFSET + 8 === WELCOME_BYTES, 'WELCOME fields must fill it');
 assertLayout(MESSAGE_MAX_BYTES % 8 === 0, 'message limit must be a multiple of 8');
 assertLayout(SNAPSHOT_DATA_OFFSET + SNAPSHOT_PIECE_MAX_BYTES <= MESSAGE_MAX_BYTES, 'a snapshot piece must fit a message');

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateJournalOptions } from './journal_options.ts';
-import { readEpoch, writeEpoch } from './replication_epoch.ts';
+import { readEpoch, readEpochStart, writeEpoch } from './replication_epoch.ts';
 import { SegmentWriter } from './segment_writer.ts';
 import { createScratchRecord, writeDeposit } from './testing/record_fixture.ts';
 import { promoteDataDir } from '../replay/promote.ts';
@@ -38,11 +38,28 @@ describe('epoch of a data directory', () => {
 
   it('refuses a damaged epoch file by name', () => {
     writeFileSync(join(dataDir, 'epoch'), 'two\n');
-    expect(() => readEpoch(dataDir)).toThrow(/epoch file .*epoch holds "two", not an epoch/);
+    expect(() => readEpoch(dataDir)).toThrow(/epoch file .*epoch holds "two", not "<epoch> \[<startSequence>\]"/);
   });
 
-  it('promote raises it by one', () => {
+  it('records where the epoch began', () => {
+    writeEpoch(dataDir, 3, 41);
+    expect(readFileSync(join(dataDir, 'epoch'), 'utf8')).toBe('3 41\n');
+    expect(readEpoch(dataDir)).toBe(3);
+    expect(readEpochStart(dataDir)).toBe(41);
+    writeEpoch(dataDir, 3);
+    expect(readEpochStart(dataDir)).toBe(-1);
+  });
+
+  it('promote raises it by one, begun after the last journaled record', () => {
+    const writer = new SegmentWriter(validateJournalOptions({ dataDir }));
+    const rec = createScratchRecord();
+    for (let s = 0; s < 25; s++) {
+      writeDeposit(rec, 0, s, 1, 1);
+      writer.append(rec, 0);
+    }
+    writer.close();
     expect(promoteDataDir(dataDir)).toBe(1);
+    expect(readEpochStart(dataDir)).toBe(24);
     expect(promoteDataDir(dataDir)).toBe(2);
     expect(readEpoch(dataDir)).toBe(2);
     expect(() => promoteDataDir(join(dataDir, 'missing'))).toThrow(/data directory .*missing does not exist/);

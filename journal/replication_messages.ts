@@ -9,7 +9,7 @@ import {
   HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_FLAGS_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET,
   MESSAGE_TYPE_MAX, MessageType, REFUSE_CODE_OFFSET, REFUSE_REASON_BYTES_OFFSET, REFUSE_REASON_MAX_BYTES, REFUSE_REASON_OFFSET,
   REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_DATA_OFFSET, SNAPSHOT_FILE_BYTES_OFFSET, SNAPSHOT_FLAG_LAST,
-  SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
+  SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_EPOCH_START_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
 } from './replication_descriptor.ts';
 
 function header(bytes: number, type: MessageType, flags: number): Buffer {
@@ -35,10 +35,11 @@ export function encodeAck(sequence: number): Buffer {
   return b;
 }
 
-export function encodeWelcome(epoch: number, lastSequence: number): Buffer {
+export function encodeWelcome(epoch: number, lastSequence: number, epochStart = -1): Buffer {
   const b = header(WELCOME_BYTES, MessageType.WELCOME, 0);
   b.writeDoubleLE(epoch, WELCOME_EPOCH_OFFSET);
   b.writeDoubleLE(lastSequence, WELCOME_LAST_SEQUENCE_OFFSET);
+  b.writeDoubleLE(epochStart, WELCOME_EPOCH_START_OFFSET);
   return b;
 }
 

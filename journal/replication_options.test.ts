@@ -14,7 +14,7 @@ describe('replication options', () => {
     [{ port: 70000 }, /replication option port must be an integer from 0 to 65535; got 70000/],
     [{ epoch: -1 }, /replication option epoch must be an integer from 0/],
     [{ host: '' }, /replication option host must be a non-empty address/],
-    [{ follower: 'x' }, /unknown replication option follower; known: mode, host, port, epoch, noFollower, stopGraceMs/],
+    [{ follower: 'x' }, /unknown replication option follower; known: mode, host, port, epoch, epochStart, noFollower, stopGraceMs/],
   ])('refuses %j', (options, message) => {
     expect(() => validateReplicationOptions(options)).toThrow(message);
   });

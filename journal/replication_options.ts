@@ -14,15 +14,17 @@ export interface ReplicationOptions {
   readonly host: string;
   /** Replication TCP port, 0 = ephemeral. Default 7402. */
   readonly port: number;
-  /** This primary's epoch (replication_epoch.ts), stamped nowhere else by the replicator. */
+  /** This primary's epoch (replication_epoch.ts). */
   readonly epoch: number;
+  /** The last sequence before this epoch began (-1: unknown): older-epoch followers must not hold records past it. */
+  readonly epochStart: number;
   readonly noFollower: NoFollowerPolicy;
   /** On stop in sync mode: how long to wait for followers to acknowledge the tail before releasing it. */
   readonly stopGraceMs: number;
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
-  mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, noFollower: 'wait', stopGraceMs: 2000,
+  mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, epochStart: -1, noFollower: 'wait', stopGraceMs: 2000,
 };
 
 const KNOWN = new Set(Object.keys(DEFAULT_REPLICATION_OPTIONS));
@@ -49,6 +51,7 @@ export function validateReplicationOptions(options: Readonly<Record<string, unkn
     host: o.host,
     port: integer('port', o.port, 0, 65535),
     epoch: integer('epoch', o.epoch, 0, Number.MAX_SAFE_INTEGER),
+    epochStart: integer('epochStart', o.epochStart, -1, Number.MAX_SAFE_INTEGER),
     noFollower: o.noFollower,
     stopGraceMs: integer('stopGraceMs', o.stopGraceMs, 0, 600_000),
   };

@@ -227,6 +227,12 @@ function onHello(link: FollowerLink): void {
     sendBootstrap(link);
     return;
   }
+  if (epoch < options.epoch && options.epochStart >= 0 && next > options.epochStart + 1) {
+    refuse(link, ResultCode.STALE_EPOCH,
+      `the follower (epoch ${epoch}) holds records up to ${next - 1}, past sequence ${options.epochStart} where this primary's epoch ` +
+      `${options.epoch} began: they were written under an older epoch and may differ from this primary's; empty its data directory to re-seed it`);
+    return;
+  }
   if (!Number.isSafeInteger(next) || next < 0 || next > top + 1) {
     refuse(link, ResultCode.REPLICATION_UNAVAILABLE,
       `follower wants sequence ${next} but the primary's last sequence is ${top}: its journal is not a prefix of this primary's`);
@@ -236,7 +242,7 @@ function onHello(link: FollowerLink): void {
   link.next = next;
   link.acked = next - 1;
   link.live = false;
-  link.socket.write(encodeWelcome(options.epoch, top));
+  link.socket.write(encodeWelcome(options.epoch, top, options.epochStart));
   catchUp(link);
   pump();
 }

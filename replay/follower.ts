@@ -26,7 +26,9 @@ import {
   FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES, FRAME_RECORD_OFFSET,
 } from '../journal/journal_descriptor.ts';
 import type { Durability } from '../journal/journal_options.ts';
-import { MSG_HEADER_BYTES, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from '../journal/replication_descriptor.ts';
+import {
+  MSG_HEADER_BYTES, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_EPOCH_START_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
+} from '../journal/replication_descriptor.ts';
 import { readEpoch, writeEpoch } from '../journal/replication_epoch.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from '../journal/replication_messages.ts';
 import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
@@ -362,7 +364,7 @@ class RunningFollower implements Follower {
         return false;
       }
       if (primaryEpoch > this.epoch) {
-        writeEpoch(this.options.dataDir, primaryEpoch);
+        writeEpoch(this.options.dataDir, primaryEpoch, r.f64(WELCOME_EPOCH_START_OFFSET));
         this.epoch = primaryEpoch;
         this.onEpoch(primaryEpoch);
       }

@@ -9,18 +9,32 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readEpoch, writeEpoch } from '../journal/replication_epoch.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
+import { listSnapshots } from '../journal/snapshot_file.ts';
 
 export const PROMOTE_USAGE = `usage: ringline promote --data DIR
 
   Raises the epoch of a stopped follower's data directory by one; then run "ringline start --data DIR"
   (with --replication to keep a standby) to accept writes from its last sequence.`;
 
-/** Raises the epoch of `dataDir` by one; returns the new epoch. */
+/** Raises the epoch of `dataDir` by one, begun after its last journaled sequence; returns the new epoch. */
 export function promoteDataDir(dataDir: string): number {
   if (!existsSync(dataDir)) throw new Error(`ringline promote: data directory ${dataDir} does not exist`);
   const epoch = readEpoch(dataDir) + 1;
-  writeEpoch(dataDir, epoch);
+  writeEpoch(dataDir, epoch, lastJournaledSequence(dataDir));
   return epoch;
+}
+
+/** The last whole, valid record of the journal (the newest snapshot's sequence without segments, else -1). */
+export function lastJournaledSequence(dataDir: string): number {
+  const segments = listSegments(dataDir);
+  if (segments.length === 0) return listSnapshots(dataDir).pop()?.sequence ?? -1;
+  const last = segments[segments.length - 1];
+  const reader = new SegmentReader();
+  if (reader.load(last.path, last.firstSequence - 1) !== HeaderStatus.OK) return last.firstSequence - 1;
+  while (reader.next() === FrameStatus.OK);
+  return reader.lastSequence;
 }
 
 export function promoteCommand(argv: readonly string[]): number {

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResponseJson } from '../codec/types/response_json.ts';
-import { readEpoch } from '../journal/replication_epoch.ts';
+import { readEpoch, readEpochStart } from '../journal/replication_epoch.ts';
 import {
   ADMIN_KEY, connectClient, killAll, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
@@ -97,6 +97,20 @@ describe('sync replication, primary crash, promotion', () => {
       expect(await stale.exited, stale.output()).not.toBe(0);
       expect(stale.output()).toMatch(/STALE_EPOCH: this node's epoch is 0 but 127\.0\.0\.1:\d+ has epoch 1/);
       expect(stale.output()).not.toContain('TCP listening');
+
+      // 6. The old primary's directory, given one more write of its own (an unreplicated tail), cannot
+      //    follow the new primary: its records past the promotion point were written under epoch 0.
+      const epochStart = readEpochStart(newDir);
+      expect(epochStart).toBeGreaterThanOrEqual(Math.max(...mutating.map((a) => a.response.sequence)));
+      const alone = await startPrimary(oldDir, config, { mode: 'async' });
+      const own = await connectClient(alone.tcpUrl);
+      let extra = await own.send({ type: 'getBalance', accountId: 1, assetId: 1 });
+      while (extra.sequence <= epochStart) extra = await own.send({ type: 'getBalance', accountId: 1, assetId: 1 });
+      await own.close();
+      expect(await alone.kill('SIGTERM')).toBe(0);
+      const rejoin = run(['follow', '--primary', `127.0.0.1:${promoted.replicationPort}`, '--data', oldDir, '--config', config]);
+      expect(await rejoin.exited, rejoin.output()).toBe(1);
+      expect(rejoin.output()).toMatch(new RegExp(`STALE_EPOCH \\(903\\): the follower \\(epoch 0\\) holds records up to ${extra.sequence}, past sequence ${epochStart} where this primary's epoch 1 began`));
     } finally {
       await primary?.kill('SIGKILL');
       await follower?.kill('SIGKILL');

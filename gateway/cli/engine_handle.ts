@@ -23,6 +23,8 @@ export interface EngineStartOptions {
   readonly replication?: StartReplicationOptions | null;
   /** The data directory's epoch (journal/replication_epoch.ts), stamped in new journal segments. */
   readonly epoch?: number;
+  /** The last sequence before that epoch began, -1 when unknown (replication_epoch.ts readEpochStart). */
+  readonly epochStart?: number;
 }
 
 const RING_SLOT_BYTES = 512;
@@ -40,7 +42,8 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
       replicator: {
         entry: new URL('../../journal/replicator_worker.ts', import.meta.url),
         mode: options.replication.mode,
-        options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower, epoch: options.epoch ?? 0 },
+        options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower,
+          epoch: options.epoch ?? 0, epochStart: options.epochStart ?? -1 },
       },
     }),
   });

@@ -9,7 +9,7 @@ import { createWireCodec } from '../codec_adapter.ts';
 import { startGatewayServer } from '../gateway_server.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
-import { readEpoch } from '../../journal/replication_epoch.ts';
+import { readEpoch, readEpochStart } from '../../journal/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../../replay/promote_peers.ts';
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
@@ -26,7 +26,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   }
   // The engine's own lines already start with "ringline: ".
   const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
-  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch });
+  const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch, epochStart: readEpochStart(dataDir) });
   let server;
   try {
     server = await startGatewayServer(engine, {
