@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  connectClient, killAll, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  connectClient, hashAt, killAll, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
 } from './replication_harness.ts';
 
@@ -76,6 +76,12 @@ describe('replication: primary + follower as real processes', () => {
       const fr = replayHash(followerDir);
       expect(p.lastSequence).toBe(final);
       expect(fr).toEqual(p);
+      // Not only at the end: the two journals give the same state at any sequence.
+      for (const at of [0, Math.floor(final / 3), Math.floor(final / 2) + 1, final - 1]) {
+        const h = hashAt(primaryDir, at);
+        expect(h).not.toBe('');
+        expect(hashAt(followerDir, at), `state hash at sequence ${at}`).toBe(h);
+      }
     } finally {
       await follower?.kill('SIGKILL');
       await primary.kill('SIGKILL');

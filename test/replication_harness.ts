@@ -137,6 +137,17 @@ export function replayHash(dataDir: string): { hash: string; lastSequence: numbe
   return { hash: sm.stateHash(), lastSequence: report.lastSequence };
 }
 
+/** State hash of a data directory's journal replayed from the start (no snapshot) up to `sequence`. */
+export function hashAt(dataDir: string, sequence: number): string {
+  const sm = createStateMachine(LOGIC);
+  let hash = '';
+  recoverState(sm, {
+    dataDir, repair: false, readOnly: true, useSnapshots: false,
+    checkpoint: { sequence, reached: (at) => { hash = at.stateHash(); } },
+  });
+  return hash;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
