@@ -1,7 +1,7 @@
 /**
  * e2e-tcp: the engine in a child process (`ringline start`), driven over loopback TCP by the raw-socket
  * load generator. Cases: max-throughput (closed loop, fsync), rate-50k (open loop at 50k/s, fsync),
- * max-throughput-none (closed loop, durability none: the cost of fdatasync), transfer (closed loop),
+ * max-throughput-none and rate-50k-none (durability none: the cost of fdatasync), transfer (closed loop),
  * loadgen-ceiling (the same load against canned replies: what the generator itself can drive).
  */
 import type { ScenarioRun } from '../result_row.ts';
@@ -12,6 +12,7 @@ export const TCP_CASES: readonly E2eCase[] = [
   { name: 'max-throughput', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 },
   { name: 'rate-50k', mix: 'stock-buy', durability: 'fsync', mode: 'open', ratePerS: 50_000 },
   { name: 'max-throughput-none', mix: 'stock-buy', durability: 'none', mode: 'closed', ratePerS: 0 },
+  { name: 'rate-50k-none', mix: 'stock-buy', durability: 'none', mode: 'open', ratePerS: 50_000 },
   { name: 'transfer', mix: 'transfer', durability: 'fsync', mode: 'closed', ratePerS: 0 },
 ];
 

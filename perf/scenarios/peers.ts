@@ -4,6 +4,7 @@
  *                        ioredis pipelined (closed loop)
  *   redis-lua-fsync      the same with appendonly yes + appendfsync always (every write fsynced)
  *   redis-lua-rate-50k   default persistence, open loop at 50k/s, one command per request
+ *   redis-lua-fsync-rate-50k  the same with appendfsync always (beside ringline's e2e-tcp rate-50k)
  *   nodejs-order-book    from perf/scenarios/order_book_peer.ts (the business-logic engineer's), when present
  * ratio_vs_peer = ringline's e2e-tcp stock-buy max-throughput (fsync) ÷ the peer's throughput; ringline's
  * figure comes from e2e-tcp earlier in the same invocation, or is measured here when e2e-tcp did not run.
@@ -30,6 +31,7 @@ const REDIS_CASES: readonly RedisCase[] = [
   { name: 'redis-lua', persistence: 'default', mode: 'closed' },
   { name: 'redis-lua-fsync', persistence: 'appendfsync-always', mode: 'closed' },
   { name: 'redis-lua-rate-50k', persistence: 'default', mode: 'open' },
+  { name: 'redis-lua-fsync-rate-50k', persistence: 'appendfsync-always', mode: 'open' },
 ];
 
 function shape(mode: 'quick' | 'full', load: 'closed' | 'open'): RedisLoadShape {
