@@ -30,7 +30,8 @@ export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data D
   --ws-port N             WebSocket + HTTP/JSON gateway for the same, with GET /health and /metrics [-1]
   --host ADDR             bind address of the HTTP and gateway ports [127.0.0.1]
   --promote-replication M after POST /promote (admin key): start as primary with replication
-                          off | async | sync [async], listening on --replication-port [7402]
+                          off | async | sync [async]
+  --replication-port N    the promoted primary's replication port [7402]
   --config FILE           the primary's JSON config (RINGLINE_CONFIG): its "engine" object (logic
                           capacities...) must match the primary's for the states to match`;
 
