@@ -52,7 +52,7 @@
  *   GET_ORDER         48 symbolId  56 orderId                                              (read-only)
  *   GET_DEPTH         48 symbolId  56 levels (max levels per side)                         (read-only)
  *   SNAPSHOT          (no body)                                                            (admin)
- *   GET_STATE_HASH    (no body)                                                            (read-only)
+ *   GET_STATE_HASH    (no body)                                                    (read-only, admin)
  *
  * Order ids are assigned by the engine: the sequence of the PLACE_ORDER record that created the order.
  */
@@ -121,13 +121,17 @@ export const READ_ONLY_COMMANDS: ReadonlySet<number> = new Set([
   CommandType.GET_STATE_HASH,
 ]);
 
-/** Commands only an admin principal may run. */
+/**
+ * Commands only an admin principal may run. GET_STATE_HASH reads the whole state (~100 ms with the
+ * default capacities) while nothing else is applied, so it is an operator's tool, not a user's.
+ */
 export const ADMIN_COMMANDS: ReadonlySet<number> = new Set([
   CommandType.CREATE_ASSET,
   CommandType.DEPOSIT,
   CommandType.WITHDRAW,
   CommandType.CREATE_SYMBOL,
   CommandType.SNAPSHOT,
+  CommandType.GET_STATE_HASH,
 ]);
 
 // ---- bodies ---------------------------------------------------------------------------------------

@@ -36,6 +36,9 @@ describe('ledger scenario table', () => {
   it('assets and accounts: every rule and rejection', () => {
     runTable([
       [ALICE, { kind: 'createAsset', assetId: 1 }, R.ADMIN_REQUIRED],
+      [ALICE, { kind: 'getStateHash' }, R.ADMIN_REQUIRED], // reads the whole state: an operator's tool
+      [ALICE, { kind: 'snapshot' }, R.ADMIN_REQUIRED],
+      [ADMIN, { kind: 'getStateHash' }, R.OK],
       [ADMIN, { kind: 'createAsset', assetId: 0 }, R.ID_MUST_NOT_BE_ZERO],
       [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
       [ADMIN, { kind: 'createAsset', assetId: 1 }, R.ASSET_EXISTS],

@@ -33,7 +33,7 @@ interface RefOrder {
 interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[] }
 
 const READ_ONLY = new Set<CommandSpec['kind']>(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
-const ADMIN_ONLY = new Set<CommandSpec['kind']>(['createAsset', 'deposit', 'withdraw', 'createSymbol', 'snapshot']);
+const ADMIN_ONLY = new Set<CommandSpec['kind']>(['createAsset', 'deposit', 'withdraw', 'createSymbol', 'snapshot', 'getStateHash']);
 const MAX = Number.MAX_SAFE_INTEGER;
 const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
