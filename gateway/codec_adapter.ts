@@ -1,7 +1,8 @@
 /**
- * The gateway's WireCodec, built from codec/: the one-pass verifier-translator, the response encoder
- * (one Builder reused; every result is copied out of it because the Builder is cleared on the next
- * encode), and JSON validation + record writing for HTTP.
+ * The gateway's WireCodec, built from codec/: the one-pass verifier-translator, the Builder-free
+ * response writer for binary replies (written straight into the transport's output buffer), the
+ * Builder encoder only for error replies that carry a detailed message, and JSON validation + record
+ * reading/writing for HTTP.
  */
 import { Builder } from 'flatbuffers';
 import { validateRequest } from '../codec/json/request_validator.ts';
@@ -10,8 +11,10 @@ import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
+import { readResultRecord } from '../codec/records/result_record_json.ts';
 import { decodeResponse } from '../codec/wire/response_decoder.ts';
-import { encodeErrorResponse, encodeResponse } from '../codec/wire/response_encoder.ts';
+import { encodeErrorResponse } from '../codec/wire/response_encoder.ts';
+import { MAX_RESPONSE_BYTES, writeErrorResponse, writeResponse } from '../codec/wire/response_writer.ts';
 import { translateRequest } from '../codec/wire/translate_request.ts';
 import type { TranslateResult } from '../codec/wire/translate_result.ts';
 import type { WireCodec } from './wire_codec.ts';
@@ -30,12 +33,14 @@ export function createWireCodec(): WireCodec {
       result.recordBytes = bytes;
       return ResultCode.OK;
     },
-    encodeResponse: (record, base) => encodeResponse(record, base, builder).slice(),
-    encodeResponseView: (record, base) => encodeResponse(record, base, builder),
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+    writeResponse,
+    writeError: (out, outPos, correlationId, code, commandType) =>
+      writeErrorResponse(out, outPos, correlationId, code, commandType),
     encodeError: (correlationId, code, message, commandType) =>
       encodeErrorResponse(builder, correlationId, code, message, commandType).slice(),
-    // HTTP is not the hot path: the JSON form is the binary form decoded, so the two can never disagree.
-    resultToJson: (record, base): ResponseJson => decodeResponse(encodeResponse(record, base, builder)),
+    // The codec's record reader: codec/wire/response_writer.test.ts proves it equals the binary reply decoded.
+    resultToJson: (record, base): ResponseJson => readResultRecord(record, base),
     errorToJson: (correlationId, code, message, commandType): ResponseJson =>
       decodeResponse(encodeErrorResponse(builder, correlationId, code, message, commandType)),
   };

@@ -50,12 +50,23 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 
   deliver(result: RecordBuffer, base: number): void {
-    // Encoded straight from the codec's builder into the framed output: one copy per reply.
-    this.queue(this.core.codec.encodeResponseView(result, base));
+    // Written by the codec straight into the framed output, after the length prefix: no copy, no allocation.
+    const at = this.reserve(FRAME_PREFIX_BYTES + this.core.codec.maxResponseBytes);
+    this.frame(at, this.core.codec.writeResponse(result, base, this.out, at + FRAME_PREFIX_BYTES));
   }
 
   reply(code: number, correlationId: number, commandType: number, message: string | null): void {
-    this.queue(this.core.codec.encodeError(correlationId, code, message, commandType));
+    if (message !== null) {
+      // A detailed message is rare (a request that failed verification): the allocating encoder is fine.
+      const payload = this.core.codec.encodeError(correlationId, code, message, commandType);
+      const at = this.reserve(FRAME_PREFIX_BYTES + payload.length);
+      this.out.set(payload, at + FRAME_PREFIX_BYTES);
+      this.frame(at, payload.length);
+      return;
+    }
+    // BUSY and the like can come in floods: answer them without allocating.
+    const at = this.reserve(FRAME_PREFIX_BYTES + this.core.codec.maxResponseBytes);
+    this.frame(at, this.core.codec.writeError(this.out, at + FRAME_PREFIX_BYTES, correlationId, code, commandType));
   }
 
   flush(): void {
@@ -110,22 +121,25 @@ class TcpConnection implements SessionTransport, FrameSink {
     }
   }
 
-  private queue(payload: Uint8Array): void {
-    const need = this.outBytes + FRAME_PREFIX_BYTES + payload.length;
+  /** Grows the output to hold `bytes` more; returns where they go. */
+  private reserve(bytes: number): number {
+    const need = this.outBytes + bytes;
     if (need > this.out.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
       this.out.copy(grown, 0, 0, this.outBytes);
       this.out = grown;
     }
+    return this.outBytes;
+  }
+
+  /** Writes the little-endian length prefix of the `n`-byte payload already written after `at`, and keeps the frame. */
+  private frame(at: number, n: number): void {
     const out = this.out;
-    const at = this.outBytes;
-    const n = payload.length;
     out[at] = n & 0xff;
     out[at + 1] = (n >>> 8) & 0xff;
     out[at + 2] = (n >>> 16) & 0xff;
     out[at + 3] = n >>> 24;
-    out.set(payload, at + FRAME_PREFIX_BYTES);
-    this.outBytes = need;
+    this.outBytes = at + FRAME_PREFIX_BYTES + n;
   }
 }
 

@@ -25,6 +25,8 @@ import { loadNativeUws } from './uws_loader.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
 const JSON_HEADERS = 'application/json';
+const OUT_INITIAL_BYTES = 4096;
+const OUT_MAX_KEPT_BYTES = 256 * 1024;
 
 interface WsUserData {
   key: string;
@@ -34,34 +36,73 @@ interface WsUserData {
 class WsConnection implements SessionTransport {
   readonly kind = 'ws' as const;
   session: Session | null = null;
-  private readonly out: Uint8Array[] = [];
+  /**
+   * Replies waiting for the next flush, back to back; message i ends at ends[i]. Reused after each
+   * flush: uWS copies what send() is given before it returns.
+   */
+  private out = new Uint8Array(OUT_INITIAL_BYTES);
+  private outBytes = 0;
+  private readonly ends: number[] = [];
   private ended = false;
 
   constructor(private readonly core: GatewayCore, private readonly ws: WebSocket<WsUserData>) {}
 
   deliver(result: RecordBuffer, base: number): void {
-    this.out.push(this.core.codec.encodeResponse(result, base));
+    // Written by the codec straight into the output: no allocation per reply.
+    const at = this.reserve(this.core.codec.maxResponseBytes);
+    this.keep(at + this.core.codec.writeResponse(result, base, this.out, at));
   }
 
   reply(code: number, correlationId: number, commandType: number, message: string | null): void {
-    this.out.push(this.core.codec.encodeError(correlationId, code, message, commandType));
+    if (message !== null) {
+      // A detailed message is rare (a request that failed verification): the allocating encoder is fine.
+      const payload = this.core.codec.encodeError(correlationId, code, message, commandType);
+      const at = this.reserve(payload.length);
+      this.out.set(payload, at);
+      this.keep(at + payload.length);
+      return;
+    }
+    // BUSY and the like can come in floods: answer them without allocating.
+    const at = this.reserve(this.core.codec.maxResponseBytes);
+    this.keep(at + this.core.codec.writeError(this.out, at, correlationId, code, commandType));
   }
 
   flush(): void {
-    if (this.out.length === 0 || this.ended) return;
+    if (this.ends.length === 0 || this.ended) return;
     const out = this.out;
+    const ends = this.ends;
     let dropped = false;
     this.ws.cork(() => {
-      for (let i = 0; i < out.length; i++) {
-        if (this.ws.send(out[i], true) === 2) dropped = true;
+      for (let i = 0, start = 0; i < ends.length; start = ends[i], i++) {
+        if (this.ws.send(out.subarray(start, ends[i]), true) === 2) dropped = true;
       }
     });
-    out.length = 0;
+    ends.length = 0;
+    this.outBytes = 0;
+    // A burst larger than this does not keep every later output buffer as large.
+    if (out.length > OUT_MAX_KEPT_BYTES) this.out = new Uint8Array(OUT_INITIAL_BYTES);
     if (dropped || this.ws.getBufferedAmount() > this.core.config.maxOutboundBytes) {
       this.core.metrics.slowConsumerDisconnects++;
       this.close(ResultCode.SLOW_CONSUMER);
       if (this.session !== null) this.core.closeSession(this.session);
     }
+  }
+
+  /** Grows the output to hold `bytes` more; returns where they go. */
+  private reserve(bytes: number): number {
+    const need = this.outBytes + bytes;
+    if (need > this.out.length) {
+      const grown = new Uint8Array(Math.max(need, this.out.length * 2));
+      grown.set(this.out.subarray(0, this.outBytes));
+      this.out = grown;
+    }
+    return this.outBytes;
+  }
+
+  /** Ends the message being written at `end`. */
+  private keep(end: number): void {
+    this.ends.push(end);
+    this.outBytes = end;
   }
 
   resume(): void { /* WebSocket input is never paused: a full ring answers BUSY */ }

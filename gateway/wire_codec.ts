@@ -19,11 +19,19 @@ export interface WireCodec {
   translateRequest(bytes: Uint8Array, out: RecordBuffer, outBase: number, result: TranslateResult): number;
   /** The same for a parsed JSON request ({"type": ..., ...}). */
   translateJson(body: unknown, out: RecordBuffer, outBase: number, result: TranslateResult): number;
-  /** A result record as the client's Response bytes (the caller's to keep). */
-  encodeResponse(result: RecordBuffer, base: number): Uint8Array;
-  /** The same bytes as a view into the codec's builder: valid only until the next encode (copy it now). */
-  encodeResponseView(result: RecordBuffer, base: number): Uint8Array;
-  /** A Response for a request that never reached the engine (sequence 0). */
+  /** Room writeResponse and writeError need at `outPos`: the largest Response they write. */
+  readonly maxResponseBytes: number;
+  /**
+   * Writes a result record as the client's Response bytes at out[outPos…] without allocating; returns
+   * the bytes written. `out` must have maxResponseBytes of room from outPos.
+   */
+  writeResponse(result: RecordBuffer, base: number, out: Uint8Array, outPos: number): number;
+  /** The same for a request that never reached the engine (sequence 0), with the code's own message. */
+  writeError(out: Uint8Array, outPos: number, correlationId: number, code: number, commandType: number): number;
+  /**
+   * A Response for a request that never reached the engine (sequence 0), with a detailed `message`
+   * (null = the code's own). Allocates: for rare errors; the bytes are the caller's to keep.
+   */
   encodeError(correlationId: number, code: number, message: string | null, commandType: number): Uint8Array;
   /** A result record as the JSON an HTTP client receives. */
   resultToJson(result: RecordBuffer, base: number): ResponseJson;
