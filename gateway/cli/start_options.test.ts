@@ -35,4 +35,18 @@ describe('resolveStartOptions', () => {
     writeFileSync(join(dir, 'bad.json'), '{"tcpPortt": 1}');
     expect(() => resolveStartOptions(['--config', join(dir, 'bad.json')], {})).toThrow(/unknown option "tcpPortt"/);
   });
+
+  it('turns on journal repair with --repair or RINGLINE_REPAIR=1, over the config file', () => {
+    expect(resolveStartOptions([], {}).engine.repair).toBeUndefined();
+    expect(resolveStartOptions(['--repair'], {}).engine).toEqual({ repair: true });
+    expect(resolveStartOptions([], { RINGLINE_REPAIR: '1' }).engine).toEqual({ repair: true });
+    expect(resolveStartOptions([], { RINGLINE_REPAIR: '0' }).engine.repair).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-cfg-'));
+    const file = join(dir, 'ringline.json');
+    writeFileSync(file, JSON.stringify({ engine: { ringSlots: 1024, repair: false } }));
+    expect(resolveStartOptions(['--config', file, '--repair'], {}).engine).toEqual({ ringSlots: 1024, repair: true });
+    expect(resolveStartOptions(['--config', file], {}).engine).toEqual({ ringSlots: 1024, repair: false });
+    expect(() => resolveStartOptions([], { RINGLINE_REPAIR: 'yes' })).toThrow(/RINGLINE_REPAIR must be 1 or 0, got "yes"/);
+    expect(() => resolveStartOptions(['--repair=1'], {})).toThrow(/--repair/);
+  });
 });

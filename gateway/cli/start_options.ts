@@ -14,7 +14,10 @@ export interface StartOptions {
   readonly dataDir: string;
   readonly durability: DurabilityMode;
   readonly gateway: GatewayConfig;
-  /** Engine options passed through from the config file's "engine" object (validated by the engine). */
+  /**
+   * Engine options passed through from the config file's "engine" object (validated by the engine),
+   * with `repair: true` when --repair / RINGLINE_REPAIR=1 is given.
+   */
   readonly engine: Readonly<Record<string, unknown>>;
   /** Replication to followers, or null (--replication off). */
   readonly replication: StartReplicationOptions | null;
@@ -70,25 +73,26 @@ export function startUsage(): string {
     '  flag                   environment variable         meaning [default]',
     ...lines,
     `  --${'config'.padEnd(20)} ${'RINGLINE_CONFIG'.padEnd(28)} JSON file with the same keys in camelCase, plus "engine": {...}`,
+    `  --${'repair'.padEnd(20)} ${'RINGLINE_REPAIR=1'.padEnd(28)} truncate a corrupt journal at the damage (later records are lost) instead of refusing to start; for one start [off]`,
     `  ${''.padEnd(22)} ${'RINGLINE_ADMIN_KEY'.padEnd(28)} admin API key (else one is generated on first start and printed once)`,
   ].join('\n');
 }
 
 /** Parses and validates; throws an Error whose message is meant for the operator. */
 export function resolveStartOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartOptions {
-  const parseOptions: Record<string, { type: 'string' }> = { config: { type: 'string' } };
+  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, repair: { type: 'boolean' } };
   for (const d of START_OPTION_DEFS) parseOptions[d.flag] = { type: 'string' };
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+    values = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new Error(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
   }
-  const configPath = values.config ?? env.RINGLINE_CONFIG;
+  const configPath = (values.config as string | undefined) ?? env.RINGLINE_CONFIG;
   const file = configPath === undefined ? {} : readConfigFile(configPath);
   const merged: Record<string, unknown> = {};
   for (const d of START_OPTION_DEFS) {
-    const fromFlag = values[d.flag];
+    const fromFlag = values[d.flag] as string | undefined;
     const fromEnv = env[d.env];
     let value: unknown;
     let source: string;
@@ -126,6 +130,9 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   if (engine !== undefined && (typeof engine !== 'object' || engine === null || Array.isArray(engine))) {
     throw new Error(`ringline start: ${configPath}: "engine" must be an object`);
   }
+  const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
+  const engineOptions = { ...(engine as Record<string, unknown> | undefined) };
+  if (repair) engineOptions.repair = true;
   const replicationMode = (merged.replication ?? 'off') as string;
   if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
     throw new Error(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
@@ -141,7 +148,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
     : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: (engine ?? {}) as Record<string, unknown>, replication, peers };
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -165,6 +172,15 @@ function readConfigFile(path: string): Record<string, unknown> {
     if (!known.has(key)) throw new Error(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/** An on/off environment variable: 1/true on, 0/false/empty off; anything else is an error. */
+function envFlag(value: string | undefined, name: string): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  if (v === '1' || v === 'true') return true;
+  if (v === '' || v === '0' || v === 'false') return false;
+  throw new Error(`ringline start: ${name} must be 1 or 0, got ${JSON.stringify(value)}`);
 }
 
 function toInt(value: unknown, source: string): number {
