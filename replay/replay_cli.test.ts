@@ -74,9 +74,9 @@ describe('ringline replay', () => {
     expect(all.code).toBe(0);
     expect(all.out).toHaveLength(121);
     const first = JSON.parse(all.out[0]);
-    expect(first).toMatchObject({ sequence: 0, command: { type: 'createAsset', assetId: 1 }, result: { code: 0, name: 'OK' } });
+    expect(first).toMatchObject({ sequence: 0, command: { type: 'createAsset', assetId: 1 }, result: { code: 0, status: 'OK', command: 'createAsset', flags: 0, failedLegIndex: -1 } });
     const deposit = JSON.parse(all.out[51]);
-    expect(deposit).toMatchObject({ command: { type: 'deposit', accountId: 1, amount: 1_000_000 }, result: { body: { type: 'balance', available: 1_000_000 } } });
+    expect(deposit).toMatchObject({ command: { type: 'deposit', accountId: 1, amount: 1_000_000 }, result: { command: 'deposit', result: { type: 'balance', available: 1_000_000 } } });
     expect(all.err.join('\n')).toMatch(/state hash [0-9a-f]+ at sequence 120/);
 
     const filtered = await cli(['--data', dataDir, '--config', configPath, '--print', '--account', '7']);
