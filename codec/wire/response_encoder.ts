@@ -29,7 +29,8 @@ export const NO_FAILED_LEG = -1;
 
 const encoder = new TextEncoder();
 const messageBytes: (Uint8Array | undefined)[] = [];
-function codeMessageBytes(code: number): Uint8Array {
+/** The UTF-8 bytes of a result code's message, encoded once per code (shared with response_writer.ts). */
+export function codeMessageBytes(code: number): Uint8Array {
   let bytes = messageBytes[code];
   if (bytes === undefined) {
     bytes = encoder.encode(resultMessage(code));

@@ -20,10 +20,9 @@ import {
   RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, DepthResult, MAX_LISTED_FILLS, OrderResult,
 } from '../records/result_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../records/record_buffer.ts';
-import { resultMessage } from '../result_codes.ts';
 import { FieldKind } from '../spec/field_spec.ts';
 import { RESULT_SPECS, RESULT_SPEC_BY_COMMAND, ResultListKind, type ResultSpec } from '../spec/result_spec.ts';
-import { ResponseField } from './response_encoder.ts';
+import { ResponseField, codeMessageBytes } from './response_encoder.ts';
 
 /** Room writeResponse needs at outPos: the largest response (a full record + the longest code message). */
 export const MAX_RESPONSE_BYTES = 1024;
@@ -86,17 +85,6 @@ const LAYOUTS: readonly (BodyLayout | undefined)[] = (() => {
   for (const spec of RESULT_SPECS) byTag[spec.tag] = layoutOf(spec);
   return byTag;
 })();
-
-const encoder = new TextEncoder();
-const MESSAGES: (Uint8Array | undefined)[] = [];
-function messageOf(code: number): Uint8Array {
-  let bytes = MESSAGES[code];
-  if (bytes === undefined) {
-    bytes = encoder.encode(resultMessage(code));
-    MESSAGES[code] = bytes;
-  }
-  return bytes;
-}
 
 /** Zeroes out[from, to). */
 function zero(out: Uint8Array, from: number, to: number): void {
@@ -208,7 +196,7 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   if (code === 0) {
     w16(out, o + VTABLE + 4 + 2 * ResponseField.MESSAGE, 0);
   } else {
-    const message = messageOf(code);
+    const message = codeMessageBytes(code);
     const start = o + ((at - o + 3) & ~3);
     zero(out, at, start);
     const ref = t + RESPONSE_SLOTS[ResponseField.MESSAGE];
