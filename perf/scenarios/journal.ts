@@ -31,7 +31,7 @@ import { listSegments } from '../../journal/segment_files.ts';
 import {
   createJournalMetricsMemory, JM_BATCHES, JM_BATCH_RECORDS_MAX, JM_FSYNC_COUNT, JM_RECORDS,
 } from '../../journal/journal_metrics_descriptor.ts';
-import { validateJournalOptions, type Durability } from '../../journal/journal_options.ts';
+import { validateJournalOptions, type Durability, type JournalOptions } from '../../journal/journal_options.ts';
 import type { JournalBenchReply } from '../../journal/bench/journal_bench_worker.ts';
 import { LatencyHistogram } from '../histogram.ts';
 import { median } from '../median.ts';
@@ -52,30 +52,54 @@ interface RunResult {
   readonly errors: number;
 }
 
+/** A ring whose every slot already holds a transfer record, and the journaler worker consuming it. */
+interface JournalerUnderTest {
+  readonly ring: Ring;
+  readonly journalMetricsMemory: SharedArrayBuffer;
+  /** The worker's report, sent once the ring is halted. */
+  readonly reply: Promise<JournalBenchReply>;
+  /** Settles when the worker has exited (listened for from the start, so an early exit is not missed). */
+  readonly exited: Promise<unknown>;
+}
+
+/** Fills the ring and starts the journaler on it; resolves once the worker says it is ready. */
+async function startJournaler(waitStrategy: WaitStrategyName, journal: JournalOptions): Promise<JournalerUnderTest> {
+  const ringMemory = createRingMemory({ capacity: RING_CAPACITY, consumerCount: 1, firstSequence: 0 });
+  const ring = new Ring(ringMemory);
+  // Fill every slot with a transfer record once; the producer then only stamps sequences.
+  for (let slot = 0; slot < RING_CAPACITY; slot++) {
+    writeCommand(ring.buffer, ring.slotBase(slot), { sequence: slot, principalId: 7, correlationId: slot },
+      { kind: 'transfer', fromAccountId: 1 + (slot % 100), toAccountId: 2 + (slot % 100), assetId: 1, amount: 1 + slot });
+  }
+  const journalMetricsMemory = createJournalMetricsMemory();
+  const worker = spawnWorker(WORKER_URL, { ringMemory, journalMetricsMemory, waitStrategy, batchMax: BATCH_MAX, journal });
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  const reply = new Promise<JournalBenchReply>((resolve, reject) => {
+    worker.on('message', (m: Partial<JournalBenchReply>) => {
+      if (m.fsyncHistogram !== undefined) resolve(m as JournalBenchReply);
+    });
+    worker.once('error', reject);
+    // After a reply this is a no-op; without one it names the failure instead of leaving the await hanging.
+    worker.once('exit', (code) => reject(new Error(`journal bench worker exited with code ${code} before replying`)));
+  });
+  await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+  return { ring, journalMetricsMemory, reply, exited };
+}
+
+/** Halts the ring, waits for the journaler's report and for the worker to exit. */
+async function stopJournaler(bench: JournalerUnderTest): Promise<JournalBenchReply> {
+  bench.ring.halt();
+  const reply = await bench.reply;
+  await bench.exited;
+  return reply;
+}
+
 async function runOnce(durability: Durability, records: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-bench-journal-'));
   try {
-    const ringMemory = createRingMemory({ capacity: RING_CAPACITY, consumerCount: 1, firstSequence: 0 });
-    const ring = new Ring(ringMemory);
-    // Fill every slot with a transfer record once; the producer then only stamps sequences.
-    for (let slot = 0; slot < RING_CAPACITY; slot++) {
-      writeCommand(ring.buffer, ring.slotBase(slot), { sequence: slot, principalId: 7, correlationId: slot },
-        { kind: 'transfer', fromAccountId: 1 + (slot % 100), toAccountId: 2 + (slot % 100), assetId: 1, amount: 1 + slot });
-    }
-    const journalMetricsMemory = createJournalMetricsMemory();
-    const metrics = new Float64Array(journalMetricsMemory);
-    const worker = spawnWorker(WORKER_URL, {
-      ringMemory, journalMetricsMemory, waitStrategy: 'spin_park', batchMax: BATCH_MAX,
-      journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 5 }),
-    });
-    const reply = new Promise<JournalBenchReply>((resolve, reject) => {
-      worker.on('message', (m: { type?: string } & Partial<JournalBenchReply>) => {
-        if (m.fsyncHistogram !== undefined) resolve(m as JournalBenchReply);
-      });
-      worker.once('error', reject);
-    });
-    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
-
+    const bench = await startJournaler('spin_park', validateJournalOptions({ dataDir, durability, batchIntervalMs: 5 }));
+    const { ring } = bench;
+    const metrics = new Float64Array(bench.journalMetricsMemory);
     const producer = new SingleProducerSequencer(ring);
     const wait = createWaitStrategy('spin_yield');
     const f64 = ring.buffer.f64;
@@ -90,9 +114,7 @@ async function runOnce(durability: Durability, records: number): Promise<RunResu
     const journalSequence = ring.consumers[0];
     for (let step = 0; journalSequence.load(records - 1) < records - 1; step++) wait.idle(ring.words, journalSequence.valueIndex, journalSequence.load32(), step);
     const elapsedNs = nowNs() - started;
-    ring.halt();
-    const { fsyncHistogram } = await reply;
-    await new Promise((resolve) => worker.once('exit', resolve));
+    const { fsyncHistogram } = await stopJournaler(bench);
 
     return {
       perSecond: perSecond(records, elapsedNs),
@@ -141,25 +163,8 @@ interface RateResult {
 async function runRate(records: number, waitStrategy: WaitStrategyName): Promise<RateResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-bench-journal-rate-'));
   try {
-    const ringMemory = createRingMemory({ capacity: RING_CAPACITY, consumerCount: 1, firstSequence: 0 });
-    const ring = new Ring(ringMemory);
-    for (let slot = 0; slot < RING_CAPACITY; slot++) {
-      writeCommand(ring.buffer, ring.slotBase(slot), { sequence: slot, principalId: 7, correlationId: slot },
-        { kind: 'transfer', fromAccountId: 1 + (slot % 100), toAccountId: 2 + (slot % 100), assetId: 1, amount: 1 + slot });
-    }
-    const journalMetricsMemory = createJournalMetricsMemory();
-    const worker = spawnWorker(WORKER_URL, {
-      ringMemory, journalMetricsMemory, waitStrategy, batchMax: BATCH_MAX,
-      journal: validateJournalOptions({ dataDir, durability: 'fsync' }),
-    });
-    const reply = new Promise<JournalBenchReply>((resolve, reject) => {
-      worker.on('message', (m: Partial<JournalBenchReply>) => {
-        if (m.fsyncHistogram !== undefined) resolve(m as JournalBenchReply);
-      });
-      worker.once('error', reject);
-    });
-    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
-
+    const bench = await startJournaler(waitStrategy, validateJournalOptions({ dataDir, durability: 'fsync' }));
+    const { ring } = bench;
     const histogram = new LatencyHistogram(10_000_000_000);
     const producer = new SingleProducerSequencer(ring);
     const f64 = ring.buffer.f64;
@@ -190,10 +195,8 @@ async function runRate(records: number, waitStrategy: WaitStrategyName): Promise
       else Atomics.wait(pause, 0, 0, PACING_PAUSE_MS);
     }
     const elapsedNs = now - started;
-    ring.halt();
-    const { fsyncHistogram } = await reply;
-    await new Promise((resolve) => worker.once('exit', resolve));
-    const metrics = new Float64Array(journalMetricsMemory);
+    const { fsyncHistogram } = await stopJournaler(bench);
+    const metrics = new Float64Array(bench.journalMetricsMemory);
     return {
       histogram, perSecond: perSecond(records, elapsedNs), errors: verifyJournal(dataDir, records),
       fsync: new LatencyHistogram(10_000_000_000, fsyncHistogram), batches: metrics[JM_BATCHES],
