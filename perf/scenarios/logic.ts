@@ -12,27 +12,16 @@
  * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
  * that started inside the timed windows (target 0).
  */
-import { spawnWorker } from '../../core/spawn_worker.ts';
 import type { LogicBenchReply, LogicBenchRequest } from '../../core/logic/bench/logic_bench_worker.ts';
 import { CHUNK_RECORDS, WORKLOAD_NAMES, type WorkloadName } from '../../core/logic/bench/logic_workloads.ts';
 import { median } from '../median.ts';
+import { runWorkerForReply } from '../worker_reply.ts';
 import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 
 const WORKER_URL = new URL('../../core/logic/bench/logic_bench_worker.ts', import.meta.url);
 
 export function runLogicWorker(request: LogicBenchRequest): Promise<LogicBenchReply> {
-  return new Promise((resolve, reject) => {
-    const worker = spawnWorker(WORKER_URL, { ...request });
-    let reply: LogicBenchReply | null = null;
-    worker.once('message', (m: LogicBenchReply) => {
-      reply = m;
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (reply !== null) resolve(reply);
-      else reject(new Error(`logic bench worker (${request.workload}) exited with code ${code} before replying`));
-    });
-  });
+  return runWorkerForReply<LogicBenchReply>(WORKER_URL, request, `logic bench worker (${request.workload})`);
 }
 
 function commandsFor(workload: WorkloadName, mode: ScenarioOptions['mode']): number {

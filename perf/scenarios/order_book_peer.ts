@@ -9,26 +9,15 @@
  * peer rejected that we accepted or vice versa are reported in the conditions (streams are generated
  * so that both should accept nearly all of them).
  */
-import { spawnWorker } from '../../core/spawn_worker.ts';
 import type { PeerBenchReply, PeerBenchRequest } from '../../core/logic/bench/order_book_peer_worker.ts';
 import { median } from '../median.ts';
+import { runWorkerForReply } from '../worker_reply.ts';
 import type { ResultRow, ScenarioRun } from '../result_row.ts';
 
 const WORKER_URL = new URL('../../core/logic/bench/order_book_peer_worker.ts', import.meta.url);
 
 function runPeerWorker(request: PeerBenchRequest): Promise<PeerBenchReply> {
-  return new Promise((resolve, reject) => {
-    const worker = spawnWorker(WORKER_URL, { ...request });
-    let reply: PeerBenchReply | null = null;
-    worker.once('message', (m: PeerBenchReply) => {
-      reply = m;
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (reply !== null) resolve(reply);
-      else reject(new Error(`order book peer worker exited with code ${code} before replying`));
-    });
-  });
+  return runWorkerForReply<PeerBenchReply>(WORKER_URL, request, 'order book peer worker');
 }
 
 const CASES = [
