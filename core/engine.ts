@@ -30,7 +30,7 @@
 import { once } from 'node:events';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { CMD_SEQUENCE_OFFSET, CMD_TIMESTAMP_US_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CMD_SEQUENCE_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import type { StateSection } from './logic/state_machine_api.ts';
 import { waitAsync } from './atomics_wait_async.ts';
@@ -166,7 +166,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
   const logic = await startWorker('logic', new URL('./logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Extract<WorkerReport, { type: 'ready' }>;
-  const firstSequence = ready.lastSequence + 1;
+  // Sequence 0 is the empty state: the first command of a new engine is FIRST_SEQUENCE.
+  const firstSequence = Math.max(ready.lastSequence + 1, FIRST_SEQUENCE);
 
   // 2. Rings from lastSequence + 1; 3. journaler on the input ring, in parallel with the logic.
   const consumerCount = opts.replicator === null ? 2 : 3;

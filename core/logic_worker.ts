@@ -17,7 +17,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { once } from 'node:events';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CMD_TYPE_OFFSET, CommandType } from '../codec/records/command_descriptor.ts';
+import { CMD_TYPE_OFFSET, CommandType, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { LogicStartMessage, LogicWorkerData, WorkerReport } from './engine_worker_protocol.ts';
@@ -65,7 +65,8 @@ gcObserver.observe({ entryTypes: ['gc'] });
 
 const { createStateMachine } = (await import(data.stateMachineModule)) as StateMachineModule;
 const sm = createStateMachine(data.logic);
-let lastSequence = -1;
+// Without recovery the state is empty: sequence 0 (FIRST_SEQUENCE - 1); the first command is FIRST_SEQUENCE.
+let lastSequence = FIRST_SEQUENCE - 1;
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
   const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });

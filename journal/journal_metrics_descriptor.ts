@@ -13,7 +13,8 @@
  *      6  fsyncTotalUs          their summed latency, µs
  *      7  fsyncMaxUs            the slowest, µs
  *      8  fsyncLastUs           the latest, µs
- *      9  durableSequence       last sequence released (durable in fsync mode), -1 before any
+ *      9  durableSequence       last sequence released (durable in fsync mode), -1 before the journaler starts, then
+ *                               firstSequence - 1 (0, the empty state, for a new engine) until the first record
  *     10  segmentsCreated
  *     11  batchRecordsMax       the largest batch seen
  *  16..47 fsyncUsLog2[32]       fsyncs with latency in [2^b, 2^(b+1)) µs (bucket 0 also holds < 1 µs)

@@ -114,11 +114,11 @@ export class Journaler {
       if (this.unsyncedSinceMs < 0) this.unsyncedSinceMs = now;
       else if (now - this.unsyncedSinceMs >= this.fsyncIntervalMs) this.syncNow();
     }
-    consumer.release(count); // the durable sequence moves only now
+    // The batch is written: count it before releasing it, so whoever sees its results (a client, a
+    // test reading engine.metrics()) also sees it in recordsWritten / bytesWritten.
     m[JM_BATCHES]++;
     m[JM_RECORDS] += count;
     m[JM_BYTES_WRITTEN] += writer.bytesWritten - bytesBefore;
-    m[JM_DURABLE_SEQUENCE] = first + count - 1;
     m[JM_SEGMENTS_CREATED] = writer.segmentsCreated;
     if (count > m[JM_BATCH_RECORDS_MAX]) m[JM_BATCH_RECORDS_MAX] = count;
     m[JM_BATCH_RECORDS_LOG2 + log2Bucket(count, JM_BATCH_BUCKETS)]++;
@@ -126,6 +126,8 @@ export class Journaler {
     e[E_RECORDS] = m[JM_RECORDS];
     e[E_BYTES] = m[JM_BYTES_WRITTEN];
     e[E_SEGMENTS] = writer.segmentsCreated;
+    consumer.release(count); // the durable sequence moves only now
+    m[JM_DURABLE_SEQUENCE] = first + count - 1;
     return count;
   }
 

@@ -24,7 +24,7 @@
  *   FRAMES  (8 + n)     journal frames exactly as in a segment (journal_descriptor.ts: frameBytes, crc32,
  *                       record), contiguous sequences, continuing from the previous FRAMES message.
  *   SNAPSHOT (32 + n)   answer to a HELLO with flags BOOTSTRAP when the primary's journal no longer starts
- *                       at sequence 0: a piece of its newest snapshot file, byte for byte. 8 sequence f64
+ *                       at FIRST_SEQUENCE: a piece of its newest snapshot file, byte for byte. 8 sequence f64
  *                       (the snapshot's), 16 fileBytes f64, 24 offset f64 (of this piece in the file),
  *                       32 the piece, zero-padded to 8; flags LAST on the final piece. The connection
  *                       closes after it; the follower recovers from the snapshot and says HELLO again.

@@ -25,7 +25,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { waitAsync } from '../core/atomics_wait_async.ts';
 import { INPUT_CONSUMER_JOURNALER, type ReplicatorWorkerData, type WorkerReport } from '../core/engine_worker_protocol.ts';
@@ -248,12 +248,12 @@ function onHello(link: FollowerLink): void {
 }
 
 /**
- * An empty follower's first question: nothing to send while the journal still starts at sequence 0
- * (WELCOME: replay it all); else the newest snapshot file, in pieces, then the connection closes.
+ * An empty follower's first question: nothing to send while the journal still starts at FIRST_SEQUENCE
+ * (or at 0, a journal written before sequence 0 became the empty state) (WELCOME: replay it all); else the newest snapshot file, in pieces, then the connection closes.
  */
 function sendBootstrap(link: FollowerLink): void {
   const segments = listSegments(data.dataDir);
-  if (segments.length === 0 || segments[0].firstSequence === 0) {
+  if (segments.length === 0 || segments[0].firstSequence <= FIRST_SEQUENCE) {
     link.socket.end(encodeWelcome(options.epoch, top));
     drop(link);
     return;

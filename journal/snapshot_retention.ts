@@ -16,7 +16,7 @@ export interface RetentionResult {
 export const RETENTION_KEEP_MIN = 1;
 export const RETENTION_KEEP_MAX = 1000;
 
-/** `retireJournal: false` keeps every segment (a full replay from sequence 0 stays possible). */
+/** `retireJournal: false` keeps every segment (a full replay from FIRST_SEQUENCE stays possible). */
 export function applyRetention(dataDir: string, keep: number, retireJournal = true): RetentionResult {
   if (!Number.isInteger(keep) || keep < RETENTION_KEEP_MIN || keep > RETENTION_KEEP_MAX) {
     throw new RangeError(`snapshot option keep must be an integer from ${RETENTION_KEEP_MIN} to ${RETENTION_KEEP_MAX}; got ${keep}`);

@@ -2,9 +2,9 @@
  * Seeding an empty follower from the primary's newest snapshot, before its engine starts.
  *
  * A follower catches up from the primary's journal files; once the primary's snapshot retention has
- * retired the first segments, an empty follower cannot replay from sequence 0. It then asks (HELLO
- * with flags BOOTSTRAP) and the primary answers either WELCOME (its journal still starts at 0: nothing
- * to seed) or its newest snapshot file in SNAPSHOT pieces. The file is written under the follower's
+ * retired the first segments, an empty follower cannot replay from FIRST_SEQUENCE. It then asks
+ * (HELLO with flags BOOTSTRAP) and the primary answers either WELCOME (its journal still starts at
+ * FIRST_SEQUENCE: nothing to seed) or its newest snapshot file in SNAPSHOT pieces. The file is written under the follower's
  * snapshots directory (temp file, fdatasync, rename, directory fsync) exactly as the primary holds it;
  * the engine's recovery then checks its CRCs and state hash like any snapshot's, and the follower
  * follows from the snapshot's sequence + 1.
@@ -32,7 +32,7 @@ export function isEmptyDataDir(dataDir: string): boolean {
 
 /**
  * Asks the primary for a snapshot; returns its sequence once written, or -1 when the primary's journal
- * still starts at 0. Rejects with the primary's refusal or a broken stream.
+ * still starts at FIRST_SEQUENCE (nothing to seed: replay it all). Rejects with the primary's refusal or a broken stream.
  */
 export function bootstrapFromPrimary(host: string, port: number, dataDir: string, epoch: number): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { readEpoch, writeEpoch } from '../journal/replication_epoch.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
@@ -26,10 +27,13 @@ export function promoteDataDir(dataDir: string): number {
   return epoch;
 }
 
-/** The last whole, valid record of the journal (the newest snapshot's sequence without segments, else -1). */
+/**
+ * The last whole, valid record of the journal (the newest snapshot's sequence without segments, else
+ * FIRST_SEQUENCE - 1: sequence 0, the empty state — a known start, unlike the -1 of "unknown").
+ */
 export function lastJournaledSequence(dataDir: string): number {
   const segments = listSegments(dataDir);
-  if (segments.length === 0) return listSnapshots(dataDir).pop()?.sequence ?? -1;
+  if (segments.length === 0) return listSnapshots(dataDir).pop()?.sequence ?? FIRST_SEQUENCE - 1;
   const last = segments[segments.length - 1];
   const reader = new SegmentReader();
   if (reader.load(last.path, last.firstSequence - 1) !== HeaderStatus.OK) return last.firstSequence - 1;

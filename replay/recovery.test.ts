@@ -7,6 +7,7 @@ import { journalWorkload, freshStateMachine } from './testing/journal_fixture.ts
 import { listSegments } from '../journal/segment_files.ts';
 import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MIN_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 
 let dataDir = '';
 beforeEach(() => {
@@ -26,7 +27,8 @@ describe('recoverState', () => {
   it('creates a missing data directory and reports an empty state', () => {
     const dir = join(dataDir, 'new', 'nested');
     const report = recoverState(freshStateMachine(), { dataDir: dir, repair: false });
-    expect(report).toMatchObject({ lastSequence: -1, snapshotSequence: -1, replayedCount: 0, truncatedBytes: 0, warnings: [] });
+    // Sequence 0 is the empty state: nothing recovered is FIRST_SEQUENCE - 1 (0), never -1.
+    expect(report).toMatchObject({ lastSequence: FIRST_SEQUENCE - 1, snapshotSequence: -1, replayedCount: 0, truncatedBytes: 0, warnings: [] });
     expect(statSync(dir).isDirectory()).toBe(true);
   });
 

@@ -17,6 +17,7 @@
  */
 import { accessSync, constants, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
@@ -26,7 +27,7 @@ import { fsyncDirectory, journalDir, listSegments, type SegmentFile } from '../j
 import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
 
 export interface RecoveryReport {
-  /** The last sequence in the recovered state (journal or snapshot), -1 when there is nothing. */
+  /** The last sequence in the recovered state (journal or snapshot); FIRST_SEQUENCE - 1 (0) when there is nothing. */
   readonly lastSequence: number;
   /** Sequence of the snapshot loaded, -1 when none was. */
   readonly snapshotSequence: number;
@@ -120,7 +121,7 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   const segments = listSegments(dataDir);
   let first = 0;
   while (first + 1 < segments.length && segments[first + 1].firstSequence - 1 <= snapshotSequence) first++;
-  if (segments.length > 0 && snapshotSequence < 0 && segments[0].firstSequence !== 0) {
+  if (segments.length > 0 && snapshotSequence < 0 && segments[0].firstSequence > FIRST_SEQUENCE) {
     throw new JournalCorruptError(
       `journal ${segments[0].path} starts at sequence ${segments[0].firstSequence} and no valid snapshot covers ` +
         `the sequences before it` + snapshotWarnings(warnings),
@@ -131,7 +132,7 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   if (options.checkpoint !== undefined && !replay.checkpointDone) options.checkpoint.reached(sm);
 
   return {
-    lastSequence: Math.max(snapshotSequence, replay.lastSequence),
+    lastSequence: Math.max(FIRST_SEQUENCE - 1, snapshotSequence, replay.lastSequence),
     snapshotSequence,
     snapshotPath,
     replayedCount: replay.replayedCount,

@@ -8,13 +8,16 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
 import { journalWorkload, freshStateMachine } from './testing/journal_fixture.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 
 const RECORDS = 300;
+/** The sequence of the last whole record when `whole` records survive (FIRST_SEQUENCE - 1 when none). */
+const lastOf = (whole: number): number => FIRST_SEQUENCE - 1 + whole;
 let base = '';
 let original = '';
 let fileBytes = 0;
@@ -24,7 +27,9 @@ const hashes = new Map<number, string>();
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'ringline-recovery-fc-'));
   const source = join(base, 'source');
-  const run = journalWorkload(source, 0, RECORDS, { hashAt: Array.from({ length: RECORDS }, (_, i) => i) });
+  const run = journalWorkload(source, FIRST_SEQUENCE, FIRST_SEQUENCE + RECORDS, {
+    hashAt: Array.from({ length: RECORDS }, (_, i) => FIRST_SEQUENCE + i),
+  });
   for (const [k, v] of run.hashes) hashes.set(k, v);
   original = listSegments(source)[0].path;
   const file = readFileSync(original);
@@ -40,7 +45,7 @@ let trial = 0;
 function copyJournal(): { dataDir: string; segment: string } {
   const dataDir = join(base, `trial-${trial++}`);
   mkdirSync(join(dataDir, 'journal'), { recursive: true });
-  const segment = join(dataDir, 'journal', '00000000000000000000.journal');
+  const segment = join(dataDir, 'journal', basename(original));
   copyFileSync(original, segment);
   return { dataDir, segment };
 }
@@ -53,8 +58,8 @@ describe('recovery properties', () => {
       const sm = freshStateMachine();
       const report = recoverState(sm, { dataDir, repair: false });
       const whole = frameEnds.filter((end) => end <= cut).length;
-      expect(report.lastSequence).toBe(whole - 1);
-      if (whole > 0) expect(sm.stateHash()).toBe(hashes.get(whole - 1));
+      expect(report.lastSequence).toBe(lastOf(whole));
+      if (whole > 0) expect(sm.stateHash()).toBe(hashes.get(lastOf(whole)));
       expect(report.truncatedBytes).toBe(cut >= SEGMENT_HEADER_BYTES ? cut - (whole > 0 ? frameEnds[whole - 1] : SEGMENT_HEADER_BYTES) : cut);
       rmSync(dataDir, { recursive: true, force: true });
     }), { numRuns: 60 });
@@ -72,8 +77,8 @@ describe('recovery properties', () => {
         const report = recoverState(sm, { dataDir, repair: false });
         // Served: only possible when the damage was in the last frame, which was then dropped.
         expect(at).toBeGreaterThanOrEqual(lastFrameStart);
-        expect(report.lastSequence).toBe(RECORDS - 2);
-        expect(sm.stateHash()).toBe(hashes.get(RECORDS - 2));
+        expect(report.lastSequence).toBe(lastOf(RECORDS - 1));
+        expect(sm.stateHash()).toBe(hashes.get(lastOf(RECORDS - 1)));
       } catch (error) {
         expect(error).toBeInstanceOf(JournalCorruptError);
         expect((error as JournalCorruptError).file).toBe(segment);

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../core/logic/state_machine.ts';
 import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
@@ -167,7 +168,7 @@ function prepareVerify(
   }
   const newest = readSnapshotFile(snapshots[snapshots.length - 1].path);
   const segments = listSegments(dataDir);
-  const journalFromStart = segments.length > 0 && segments[0].firstSequence === 0;
+  const journalFromStart = segments.length > 0 && segments[0].firstSequence <= FIRST_SEQUENCE;
   if (journalFromStart) {
     options.useSnapshots = false;
   } else if (snapshots.length < 2) {

@@ -5,7 +5,7 @@
  */
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
-  CMD_CORRELATION_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET,
+  CMD_CORRELATION_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, FIRST_SEQUENCE,
 } from '../codec/records/command_descriptor.ts';
 import {
   RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
@@ -17,7 +17,7 @@ export const ENGINE_TEST_BOOM = 999;
 
 class EchoStateMachine implements StateMachine {
   private applied = 0;
-  private last = -1;
+  private last = FIRST_SEQUENCE - 1;
 
   apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
     const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];

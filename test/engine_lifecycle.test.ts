@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastChannel } from 'node:worker_threads';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { startEngine, type Engine } from '../core/engine.ts';
 import { ENGINE_TEST_BOOM } from './engine_echo_state_machine.ts';
@@ -18,6 +19,10 @@ afterEach(async () => {
   delete process.env.TEST_JOURNALER_MODE;
 });
 
+/** The sequences FIRST_SEQUENCE, FIRST_SEQUENCE + 1, ... of the first `n` commands of a new engine. */
+const firstSequences = (n: number): number[] => Array.from({ length: n }, (_, i) => FIRST_SEQUENCE + i);
+const F = FIRST_SEQUENCE;
+
 function track(engine: Engine): Engine {
   cleanups.push(() => engine.stop().catch(() => undefined));
   return engine;
@@ -28,20 +33,20 @@ describe('engine with the real logic, recovery and journaler', () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
     const engine = await startEngine(testOptions(data.dir, { journal: { durability: 'fsync' } }));
-    expect(engine.recoveredSequence).toBe(-1);
+    expect(engine.recoveredSequence).toBe(F - 1); // sequence 0: the empty state
     expect(engine.logicMemory.length).toBeGreaterThan(0);
     expect(engine.logicMemory.every((r) => r.bytes >= 0 && r.name.length > 0)).toBe(true);
     const received = collectResults(engine);
-    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 100)).toBe(0);
-    expect(send(engine, { kind: 'createAccount', accountId: 10 }, 101)).toBe(1);
-    expect(send(engine, { kind: 'deposit', accountId: 10, assetId: 1, amount: 500 }, 102)).toBe(2);
-    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 103)).toBe(3); // duplicate: a result code, not a crash
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 100)).toBe(F);
+    expect(send(engine, { kind: 'createAccount', accountId: 10 }, 101)).toBe(F + 1);
+    expect(send(engine, { kind: 'deposit', accountId: 10, assetId: 1, amount: 500 }, 102)).toBe(F + 2);
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 103)).toBe(F + 3); // duplicate: a result code, not a crash
     await until(() => received.length === 4, 'four results');
-    expect(received.map((r) => r.sequence)).toEqual([0, 1, 2, 3]);
+    expect(received.map((r) => r.sequence)).toEqual(firstSequences(4));
     expect(received.map((r) => r.correlationId)).toEqual([100, 101, 102, 103]);
     expect(received.map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK, ResultCode.OK, ResultCode.ASSET_EXISTS]);
     const s = engine.sequences();
-    expect(s).toMatchObject({ published: 3, applied: 3, durable: 3, released: 3, replicated: -1 });
+    expect(s).toMatchObject({ published: F + 3, applied: F + 3, durable: F + 3, released: F + 3, replicated: -1 }); // -1: no replicator
     const m = engine.metrics();
     expect(m.logic.commandsApplied).toBe(4);
     expect(m.journal.recordsWritten).toBe(4);
@@ -54,11 +59,11 @@ describe('engine with the real logic, recovery and journaler', () => {
     expect(engine.input.tryClaim()).toBe(-1);
 
     const again = track(await startEngine(testOptions(data.dir)));
-    expect(again.recoveredSequence).toBe(3);
+    expect(again.recoveredSequence).toBe(F + 3);
     const more = collectResults(again);
-    expect(send(again, { kind: 'deposit', accountId: 10, assetId: 1, amount: 1 }, 200)).toBe(4);
+    expect(send(again, { kind: 'deposit', accountId: 10, assetId: 1, amount: 1 }, 200)).toBe(F + 4);
     await until(() => more.length === 1, 'result after restart');
-    expect(more[0]).toEqual({ sequence: 4, code: ResultCode.OK, correlationId: 200 });
+    expect(more[0]).toEqual({ sequence: F + 4, code: ResultCode.OK, correlationId: 200 });
   });
 
   it('loses nothing published when stopped under load: every published command gets its result', async () => {
@@ -66,7 +71,7 @@ describe('engine with the real logic, recovery and journaler', () => {
     cleanups.push(data.remove);
     const engine = await startEngine(testOptions(data.dir, { ringCapacity: 1024 }));
     const received = collectResults(engine);
-    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 0)).toBe(0);
+    expect(send(engine, { kind: 'createAsset', assetId: 1 }, 0)).toBe(F);
     let published = 1;
     let stopping: Promise<void> | null = null;
     // Publish in bursts from timers (as a gateway would) and stop in the middle of the stream.
@@ -88,8 +93,9 @@ describe('engine with the real logic, recovery and journaler', () => {
     await stopping;
     expect(send(engine, { kind: 'getStateHash' }, -1, false)).toBe(-1); // refused once stopping
     expect(received.length).toBe(published);
-    expect(received.every((r, i) => r.sequence === i && r.correlationId === i)).toBe(true);
-    expect(engine.sequences()).toMatchObject({ published: published - 1, released: published - 1, durable: published - 1 });
+    expect(received.every((r, i) => r.sequence === F + i && r.correlationId === i)).toBe(true);
+    const last = F + published - 1;
+    expect(engine.sequences()).toMatchObject({ published: last, released: last, durable: last });
   });
 
   it('takes snapshots on the SNAPSHOT command once durable, and restarts from them', async () => {
@@ -100,12 +106,13 @@ describe('engine with the real logic, recovery and journaler', () => {
     const received = collectResults(engine);
     send(engine, { kind: 'createAsset', assetId: 7 }, 1);
     send(engine, { kind: 'snapshot' }, 2);
-    await until(() => received.length === 2 && lines.some((l) => l.includes('snapshot at sequence 1')), 'snapshot written');
+    // The SNAPSHOT command is the second: the snapshot is at its sequence, F + 1.
+    await until(() => received.length === 2 && lines.some((l) => l.includes(`snapshot at sequence ${F + 1}`)), 'snapshot written');
     expect(engine.metrics().logic.snapshots).toBe(1);
     const hash = engine.recoveredStateHash;
     await engine.stop();
     const again = track(await startEngine(testOptions(data.dir)));
-    expect(again.recoveredSequence).toBe(1);
+    expect(again.recoveredSequence).toBe(F + 1);
     expect(again.recoveredStateHash).not.toBe(hash);
   });
 
@@ -135,17 +142,17 @@ describe('engine lifecycle with stand-in workers', () => {
     })));
     const received = collectResults(engine);
     for (let i = 0; i < 10; i++) sendRaw(engine, 1, i);
-    await until(() => engine.sequences().applied === 9, 'logic applied all ten');
+    await until(() => engine.sequences().applied === F + 9, 'logic applied all ten');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.length).toBe(0); // applied, not durable: nothing released
-    gate.postMessage(3);
-    await until(() => received.length === 4, 'results up to the durable sequence 3');
+    gate.postMessage(F + 3);
+    await until(() => received.length === 4, 'results up to the durable sequence F + 3');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.length).toBe(4);
-    expect(engine.sequences()).toMatchObject({ durable: 3, released: 3, applied: 9 });
-    gate.postMessage(9);
+    expect(engine.sequences()).toMatchObject({ durable: F + 3, released: F + 3, applied: F + 9 });
+    gate.postMessage(F + 9);
     await until(() => received.length === 10, 'the rest once durable');
-    expect(received.map((r) => r.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(received.map((r) => r.sequence)).toEqual(firstSequences(10));
   });
 
   it('with synchronous replication, a result also waits for the replicator (third parallel consumer)', async () => {
@@ -159,14 +166,14 @@ describe('engine lifecycle with stand-in workers', () => {
     })));
     const received = collectResults(engine);
     for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
-    await until(() => engine.sequences().durable === 4, 'the real journaler made all five durable');
+    await until(() => engine.sequences().durable === F + 4, 'the real journaler made all five durable');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.length).toBe(0); // durable, not replicated
-    expect(engine.sequences().replicated).toBe(-1);
-    gate.postMessage(1);
-    await until(() => received.length === 2, 'results up to the replicated sequence 1');
-    expect(engine.sequences()).toMatchObject({ replicated: 1, released: 1, durable: 4 });
-    gate.postMessage(4);
+    expect(engine.sequences().replicated).toBe(F - 1); // nothing replicated yet
+    gate.postMessage(F + 1);
+    await until(() => received.length === 2, 'results up to the replicated sequence F + 1');
+    expect(engine.sequences()).toMatchObject({ replicated: F + 1, released: F + 1, durable: F + 4 });
+    gate.postMessage(F + 4);
     await until(() => received.length === 5, 'the rest once replicated');
   });
 
@@ -180,7 +187,7 @@ describe('engine lifecycle with stand-in workers', () => {
     }));
     sendRaw(engine, 1, 1);
     sendRaw(engine, ENGINE_TEST_BOOM, 2);
-    await expect(engine.done).rejects.toThrow(/logic worker died: echo state machine: boom at sequence 1/);
+    await expect(engine.done).rejects.toThrow(`logic worker died: echo state machine: boom at sequence ${F + 1}`);
     expect(fatal).toHaveLength(1);
     expect(fatal[0].message).toMatch(/logic worker died/);
     expect(engine.input.tryClaim()).toBe(-1);
@@ -211,11 +218,11 @@ describe('engine lifecycle with stand-in workers', () => {
     engine.onResult((buf, base) => {
       const sequence = buf.f64[(base + 8) >>> 3];
       seen.push(sequence);
-      if (sequence === 2) throw new Error('gateway bug');
+      if (sequence === F + 2) throw new Error('gateway bug');
     });
     for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
-    await expect(engine.done).rejects.toThrow(/result listener threw at sequence 2: gateway bug/);
-    expect(seen).toEqual([0, 1, 2]);
+    await expect(engine.done).rejects.toThrow(`result listener threw at sequence ${F + 2}: gateway bug`);
+    expect(seen).toEqual(firstSequences(3));
     expect(fatal).toHaveLength(1);
   });
 

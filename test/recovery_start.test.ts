@@ -11,12 +11,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RinglineClient } from '../gateway/client/ringline_client.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { SEGMENT_HEADER_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
 
 const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'recovery-test-admin-key-0123456789';
+/** The sequence of the journal's record k (frame k of the only segment): the engine's first command is FIRST_SEQUENCE. */
+const seq = (k: number): number => FIRST_SEQUENCE + k;
 
 interface Run {
   readonly code: number | null;
@@ -78,7 +81,7 @@ async function balanceOf(client: RinglineClient): Promise<number> {
 describe('ringline start recovery', () => {
   it('truncates a torn tail and serves; refuses mid-journal corruption naming file/offset/sequence; repair starts', async () => {
     writeFileSync(configPath, JSON.stringify({}));
-    // 1. A journal: an account with 100 deposits of 1 (sequences 0..101), written by the engine.
+    // 1. A journal: an account with 100 deposits of 1 (records 0..101, sequences seq(0)..seq(101)), written by the engine.
     const first = await runServer(dataDir, configPath, async (client) => {
       expect((await client.send({ type: 'createAsset', assetId: 1 })).code).toBe(0);
       expect((await client.send({ type: 'createAccount', accountId: 1 })).code).toBe(0);
@@ -96,17 +99,17 @@ describe('ringline start recovery', () => {
     truncateSync(segment.path, cut);
     const torn = await runServer(dataDir, configPath, balanceOf);
     expect(torn.code, torn.output).toBe(0);
-    expect(torn.output).toMatch(new RegExp(`torn tail: .* in file ${segment.path.replace(/[.]/g, '\\.')}, offset ${offsets[101]}, after sequence 100; truncated 30 bytes; last good sequence 100`));
+    expect(torn.output).toMatch(new RegExp(`torn tail: .* in file ${segment.path.replace(/[.]/g, '\\.')}, offset ${offsets[101]}, after sequence ${seq(100)}; truncated 30 bytes; last good sequence ${seq(100)}`));
     expect(torn.balance).toBe(99); // the cut deposit was never durable, so never acknowledged in a real crash
     expect(statSync(segment.path).size).toBe(offsets[101]);
 
     // 3. A flipped byte in the middle of the journal: start-up refuses, naming file, offset and sequence.
     const file = readFileSync(segment.path);
-    file[offsets[50] + 60] ^= 0x08; // a body byte of the record with sequence 50
+    file[offsets[50] + 60] ^= 0x08; // a body byte of record 50 (sequence seq(50))
     writeFileSync(segment.path, file);
     const refused = await runServer(dataDir, configPath);
     expect(refused.code).not.toBe(0);
-    expect(refused.output).toMatch(new RegExp(`journal corrupt: CRC mismatch in file ${segment.path.replace(/[.]/g, '\\.')}, offset ${offsets[50]}, after sequence 49`));
+    expect(refused.output).toMatch(new RegExp(`journal corrupt: CRC mismatch in file ${segment.path.replace(/[.]/g, '\\.')}, offset ${offsets[50]}, after sequence ${seq(49)}`));
     expect(refused.output).toMatch(/--repair/);
     expect(statSync(segment.path).size).toBe(offsets[101]); // nothing touched
 
@@ -114,7 +117,7 @@ describe('ringline start recovery', () => {
     writeFileSync(configPath, JSON.stringify({ engine: { repair: true } }));
     const repaired = await runServer(dataDir, configPath, balanceOf);
     expect(repaired.code, repaired.output).toBe(0);
-    expect(repaired.output).toMatch(/journal repair: CRC mismatch .* last good sequence 49/);
-    expect(repaired.balance).toBe(48); // deposits at sequences 2..49
+    expect(repaired.output).toMatch(new RegExp(`journal repair: CRC mismatch .* last good sequence ${seq(49)}`));
+    expect(repaired.balance).toBe(48); // the deposits of records 2..49
   });
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_HEADER_BYTES, CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET, CommandType,
+  FIRST_SEQUENCE,
 } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
@@ -18,6 +19,9 @@ import { MSG_HEADER_BYTES, MessageType } from '../journal/replication_descriptor
 import { writeEpoch } from '../journal/replication_epoch.ts';
 import { encodeWelcome } from '../journal/replication_messages.ts';
 import { killAll, replayHash, run, writeConfig } from './replication_harness.ts';
+
+/** A primary's journal starts at FIRST_SEQUENCE (sequence 0 is the empty state, never a command). */
+const F = FIRST_SEQUENCE;
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-stream-')); });
@@ -72,39 +76,40 @@ async function followUntilExit(name: string, port: number, prepare?: (dir: strin
 
 describe('follower: a bad stream stops it, nothing of it applied', () => {
   it('a CRC mismatch stops the follower before it applies the message', async () => {
-    const message = framesMessage([0, 1, 2]);
-    // Frames are 56 bytes (8 + a 48-byte record): byte 76 is the command type of the record at sequence 1.
+    const message = framesMessage([F, F + 1, F + 2]);
+    // Frames are 56 bytes (8 + a 48-byte record): byte 76 is the command type of the second record (sequence F + 1).
     message[MSG_HEADER_BYTES + 56 + FRAME_HEADER_BYTES + CMD_TYPE_OFFSET] ^= 0x40;
     const primary = await fakePrimary(0, [message]);
     try {
       const { code, output, dir } = await followUntilExit('crc', primary.port);
       expect(code, output).toBe(1);
-      expect(output).toMatch(/replication stream from 127\.0\.0\.1:\d+ is corrupt: frame at sequence 1: CRC mismatch; nothing of this message was applied/);
-      expect(replayHash(dir).lastSequence).toBe(-1);
+      expect(output).toMatch(/replication stream from 127\.0\.0\.1:\d+ is corrupt: frame at sequence \d+: CRC mismatch; nothing of this message was applied/);
+      expect(output).toContain(`frame at sequence ${F + 1}: CRC mismatch`);
+      expect(replayHash(dir).lastSequence).toBe(F - 1); // nothing applied: the empty state
     } finally {
       primary.server.close();
     }
   }, 40_000);
 
   it('a gap in sequences stops the follower; the good message before it is applied, the bad one is not', async () => {
-    const primary = await fakePrimary(0, [framesMessage([0, 1]), framesMessage([2, 4, 5])]);
+    const primary = await fakePrimary(0, [framesMessage([F, F + 1]), framesMessage([F + 2, F + 4, F + 5])]);
     try {
       const { code, output, dir } = await followUntilExit('gap', primary.port);
       expect(code, output).toBe(1);
-      expect(output).toContain('out of order: expected sequence 3, got 4');
-      expect(replayHash(dir).lastSequence).toBe(1);
+      expect(output).toContain(`out of order: expected sequence ${F + 3}, got ${F + 4}`);
+      expect(replayHash(dir).lastSequence).toBe(F + 1);
     } finally {
       primary.server.close();
     }
   }, 40_000);
 
   it('a primary with an older epoch than the follower is refused (STALE_EPOCH)', async () => {
-    const primary = await fakePrimary(1, [framesMessage([0])]);
+    const primary = await fakePrimary(1, [framesMessage([F])]);
     try {
       const { code, output, dir } = await followUntilExit('stale', primary.port, (d) => writeEpoch(d, 2));
       expect(code, output).toBe(1);
       expect(output).toMatch(/STALE_EPOCH: primary 127\.0\.0\.1:\d+ has epoch 1, older than this node's epoch 2; refusing to follow it/);
-      expect(replayHash(dir).lastSequence).toBe(-1);
+      expect(replayHash(dir).lastSequence).toBe(F - 1); // nothing applied: the empty state
       expect(primary.hellos[0].readDoubleLE(16)).toBe(2); // the follower announced its epoch
     } finally {
       primary.server.close();

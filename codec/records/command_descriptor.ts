@@ -71,6 +71,12 @@ export const CMD_IDEMPOTENCY_ID_OFFSET = 40; // f64
 export const CMD_HEADER_BYTES = 48;
 export const CMD_BODY_OFFSET = CMD_HEADER_BYTES;
 
+/**
+ * The sequence of the first command a new engine applies. Sequence 0 is the empty state and is never
+ * assigned to a command, so a response carrying sequence 0 is one that never reached the engine.
+ */
+export const FIRST_SEQUENCE = 1;
+
 /** The largest input record; the ring slot size. A larger command is rejected at the gateway. */
 export const CMD_MAX_RECORD_BYTES = 512;
 

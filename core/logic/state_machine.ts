@@ -14,7 +14,7 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
   ADMIN_COMMANDS, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
   CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
-  CommandType, READ_ONLY_COMMANDS,
+  CommandType, FIRST_SEQUENCE, READ_ONLY_COMMANDS,
 } from '../../codec/records/command_descriptor.ts';
 import {
   AmountResult, BalanceResult, ItemResult, PriceResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
@@ -58,7 +58,7 @@ export class LogicStateMachine implements StateMachine {
   readonly matching: Matching;
   readonly orderQueries: OrderQueries;
   readonly config: LogicConfig;
-  /** [0] last applied sequence (-1 before the first record). */
+  /** [0] last applied sequence (FIRST_SEQUENCE - 1, i.e. 0, the empty state, before the first record). */
   private readonly meta: Float64Array;
   private readonly ctx = new ApplyContext();
 
@@ -67,7 +67,7 @@ export class LogicStateMachine implements StateMachine {
     const arena = this.arena;
     // Not hashed: read-only commands advance it, and a replay may skip them.
     this.meta = arena.f64('meta', 1, false);
-    this.meta[0] = -1;
+    this.meta[0] = FIRST_SEQUENCE - 1;
     this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances);
     this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
     this.inventory = new Inventory(arena, this.ledger, config.maxItems);

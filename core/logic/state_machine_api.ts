@@ -45,6 +45,6 @@ export interface StateMachine {
   importState(sections: readonly StateSection[]): void;
   /** Bytes preallocated per region, for the start-up log. */
   memoryReport(): { name: string; bytes: number }[];
-  /** The sequence of the last record applied, or -1. */
+  /** The sequence of the last record applied, or FIRST_SEQUENCE - 1 (0, the empty state) before any. */
   readonly lastAppliedSequence: number;
 }

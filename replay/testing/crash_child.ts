@@ -2,7 +2,7 @@
  * A crash-test engine in one child process: recovery, then the input ring with the business logic
  * (consumer 0, on this thread) and the real journaler worker (consumer 1) in parallel, and a
  * snapshot every `snapshotEvery` commands through writeSnapshot (gated on the journal; the last 3
- * snapshots and the whole journal are kept so the test can replay from sequence 0). A command
+ * snapshots and the whole journal are kept so the test can replay from FIRST_SEQUENCE). A command
  * is acknowledged — `ACK <sequence>` on stdout — only once the journaler's sequence (the durable
  * sequence) has passed it, exactly as the gateway gates replies.
  *
@@ -13,6 +13,7 @@
  * The parent kills it with SIGKILL at random moments; nothing here tries to survive that.
  */
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_LOGIC } from '../../core/engine_worker_protocol.ts';
@@ -72,11 +73,12 @@ while (!stopping) {
     await sleep(1);
     continue;
   }
-  // Publish a batch of the workload (the record for sequence i is always the same command).
+  // Publish a batch of the workload (the record for sequence i is always the same command; the
+  // workload's first record, its createAsset, is the engine's first command: FIRST_SEQUENCE).
   const n = 1 + (producer.lastClaimed & 63);
   const first = producer.tryClaim(n);
   if (first >= 0) {
-    for (let i = 0; i < n; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
+    for (let i = 0; i < n; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i, FIRST_SEQUENCE);
     producer.publish();
   }
   // The business logic applies what is published (in parallel with the journaler).

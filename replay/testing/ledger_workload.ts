@@ -1,8 +1,11 @@
 /**
  * A deterministic mixed ledger workload for journal, recovery and crash tests and the replay benches:
  * record i depends only on (seed, i), so a test can regenerate exactly what was journaled.
- * Sequence 0..(1 + accounts) set up an asset and accounts with deposits; after that transfers (70%),
+ * Records 0..(2 × accounts) set up an asset and accounts with deposits; after that transfers (70%),
  * two-phase transfers (10%), balance reads (15%, read-only) and withdrawals (5%).
+ * The record at sequence s is workload record s − start: an engine's journal starts at FIRST_SEQUENCE
+ * (sequence 0 is the empty state, start = FIRST_SEQUENCE); bare journal fixtures use start = 0, a
+ * journal beginning at sequence 0, which recovery still accepts.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { CommandSpec } from '../../core/logic/command_writer.ts';
@@ -53,9 +56,12 @@ export function workloadCommand(w: Workload, i: number): { admin: boolean; spec:
   return { admin: true, spec: { kind: 'withdraw', accountId: from, assetId: WORKLOAD_ASSET_ID, amount } };
 }
 
-/** Writes the record for sequence `i` at `base`; returns its length. */
-export function writeWorkloadRecord(w: Workload, buf: RecordBuffer, base: number, i: number): number {
-  const { admin, spec } = workloadCommand(w, i);
+/**
+ * Writes the record for sequence `i` at `base`; returns its length. `start` is the sequence of the
+ * workload's first record (its createAsset): FIRST_SEQUENCE for an engine, 0 for a bare journal fixture.
+ */
+export function writeWorkloadRecord(w: Workload, buf: RecordBuffer, base: number, i: number, start = 0): number {
+  const { admin, spec } = workloadCommand(w, i - start);
   return writeCommand(buf, base, {
     sequence: i, principalId: WORKLOAD_PRINCIPAL_ID, admin, sessionId: 1, correlationId: i, idempotencyId: i + 1,
   }, spec);
