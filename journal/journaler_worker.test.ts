@@ -16,6 +16,12 @@ import { freshStateMachine, TEST_WORKLOAD } from '../replay/testing/journal_fixt
 import { writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+
+/** A new engine's journal: sequence 0 is the empty state, the first command is FIRST_SEQUENCE. */
+const F = FIRST_SEQUENCE;
+/** A file name's 20-digit sequence, as segment files are named. */
+const named = (sequence: number): string => String(sequence).padStart(20, '0');
 
 let dataDir = '';
 beforeEach(() => {
@@ -31,11 +37,11 @@ interface Started {
 }
 
 function startJournaler(durability: Durability, segmentBytes?: number): Started {
-  const inputRingMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: 0 });
+  const inputRingMemory = createRingMemory({ capacity: 1024, consumerCount: 1, firstSequence: F });
   const journalMetricsMemory = createJournalMetricsMemory();
   const metricsMemory = createMetricsMemory();
   const worker = spawnWorker(WORKER_URL, {
-    inputRingMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256, firstSequence: 0,
+    inputRingMemory, consumerIndex: 0, waitStrategy: 'spin_park', batchMax: 256, firstSequence: F,
     journal: validateJournalOptions({ dataDir, durability, batchIntervalMs: 2, ...(segmentBytes === undefined ? {} : { segmentBytes }) }),
     metricsMemory, journalMetricsMemory,
   });
@@ -63,7 +69,7 @@ describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (dur
       const first = producer.claim(n, wait);
       for (let i = 0; i < n; i++) {
         const base = ring.slotBase(first + i);
-        writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, base, first + i);
+        writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, base, first + i, F);
         live.apply(ring.buffer, base, out, 0);
       }
       producer.publish();
@@ -71,10 +77,10 @@ describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (dur
     }
     ring.halt();
     expect(await exited).toBe(0);
-    expect(messages).toEqual([{ type: 'ready', lastSequence: -1 }, { type: 'stopped' }]);
+    expect(messages).toEqual([{ type: 'ready', lastSequence: F - 1 }, { type: 'stopped' }]);
     expect(engineMetrics[metricsIndex(MetricsLine.JOURNALER, JournalerSlot.RECORDS_WRITTEN)]).toBe(total);
-    expect(ring.consumers[0].load(0)).toBe(total - 1);
-    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(total - 1);
+    expect(ring.consumers[0].load(0)).toBe(F + total - 1);
+    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(F + total - 1);
     expect(metrics[JM_RECORDS]).toBe(total);
     expect(metrics[JM_STATE]).toBe(JournalerState.STOPPED);
     if (durability === 'fsync') {
@@ -85,7 +91,7 @@ describe.each(['fsync', 'batch', 'none'] as const)('journaler worker (%s)', (dur
 
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: false });
-    expect(report).toMatchObject({ lastSequence: total - 1, replayedCount: total, warnings: [] });
+    expect(report).toMatchObject({ lastSequence: F + total - 1, replayedCount: total, warnings: [] });
     expect(sm.stateHash()).toBe(live.stateHash());
   });
 });
@@ -94,18 +100,18 @@ describe('journaler worker failure', () => {
   it('a failed segment create stops it loudly: error naming the file, non-zero exit, nothing released', async () => {
     // A file already holding the name of the segment the journaler must create: open('wx') fails.
     mkdirSync(join(dataDir, 'journal'), { recursive: true });
-    writeFileSync(join(dataDir, 'journal', '00000000000000000000.journal'), 'in the way');
+    writeFileSync(join(dataDir, 'journal', `${named(F)}.journal`), 'in the way');
     const { ring, metrics, errors, exited } = startJournaler('fsync');
     const producer = new SingleProducerSequencer(ring);
     const first = producer.claim(3, createWaitStrategy('spin_yield'));
-    for (let i = 0; i < 3; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
+    for (let i = 0; i < 3; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i, F);
     producer.publish();
     expect(await exited).not.toBe(0);
     expect(errors).toHaveLength(1);
-    expect(errors[0].message).toMatch(/journaler stopped: EEXIST.*00000000000000000000\.journal.*nothing after the last durable sequence was acknowledged/);
-    expect(ring.consumers[0].load(0)).toBe(-1);
+    expect(errors[0].message).toMatch(new RegExp(`journaler stopped: EEXIST.*${named(F)}\\.journal.*nothing after the last durable sequence was acknowledged`));
+    expect(ring.consumers[0].load(0)).toBe(F - 1);
     expect(metrics[JM_STATE]).toBe(JournalerState.FAILED);
-    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(-1);
+    expect(metrics[JM_DURABLE_SEQUENCE]).toBe(F - 1);
   });
 });
 
@@ -116,7 +122,7 @@ describe('journaler counters', () => {
     const wait = createWaitStrategy('spin_yield');
     for (let s = 0; s < 3000; s += 100) {
       const first = producer.claim(100, wait);
-      for (let i = 0; i < 100; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i);
+      for (let i = 0; i < 100; i++) writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first + i), first + i, F);
       producer.publish();
     }
     ring.halt();

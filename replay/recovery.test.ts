@@ -9,6 +9,11 @@ import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MIN_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 
+/** The sequence of a journal's record k (counting from 0): sequence 0 is the empty state, the first command is FIRST_SEQUENCE. */
+const seq = (k: number): number => FIRST_SEQUENCE + k;
+/** A file name's 20-digit sequence, as segment and snapshot files are named. */
+const named = (sequence: number): string => String(sequence).padStart(20, '0');
+
 let dataDir = '';
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'ringline-recovery-'));
@@ -39,56 +44,56 @@ describe('recoverState', () => {
   });
 
   it('a full replay reproduces the live state hash across several segments', () => {
-    const { live } = journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    const { live } = journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     expect(listSegments(dataDir).length).toBeGreaterThan(2);
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: false });
-    expect(report).toMatchObject({ lastSequence: 2999, snapshotSequence: -1, replayedCount: 3000, warnings: [] });
+    expect(report).toMatchObject({ lastSequence: seq(2999), snapshotSequence: -1, replayedCount: 3000, warnings: [] });
     expect(sm.stateHash()).toBe(live.stateHash());
-    expect(sm.lastAppliedSequence).toBe(2999);
+    expect(sm.lastAppliedSequence).toBe(seq(2999));
   });
 
   it('truncates a torn tail (cut mid-record) with a warning naming bytes and the last good sequence, then serves', () => {
-    const { hashes } = journalWorkload(dataDir, 0, 500, { hashAt: [498] });
+    const { hashes } = journalWorkload(dataDir, seq(0), seq(500), { hashAt: [seq(498)] });
     const [segment] = listSegments(dataDir);
     const offsets = frameOffsets(segment.path);
     const size = statSync(segment.path).size;
-    const cut = offsets[499] + 20; // inside the last record (sequence 499)
+    const cut = offsets[499] + 20; // inside the last record (record 499)
     truncateSync(segment.path, cut);
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: false });
-    expect(report.lastSequence).toBe(498);
+    expect(report.lastSequence).toBe(seq(498));
     expect(report.truncatedBytes).toBe(20);
     expect(report.warnings).toHaveLength(1);
-    expect(report.warnings[0]).toMatch(/torn tail: frame of \d+ bytes cut short .* offset \d+, after sequence 498; truncated 20 bytes; last good sequence 498/);
+    expect(report.warnings[0]).toMatch(new RegExp(`torn tail: frame of \\d+ bytes cut short .* offset \\d+, after sequence ${seq(498)}; truncated 20 bytes; last good sequence ${seq(498)}`));
     expect(statSync(segment.path).size).toBe(offsets[499]);
-    expect(sm.stateHash()).toBe(hashes.get(498));
+    expect(sm.stateHash()).toBe(hashes.get(seq(498)));
     expect(size).toBeGreaterThan(cut);
-    // The journal is clean now and the engine continues at 499.
-    journalWorkload(dataDir, 499, 600, { live: sm });
+    // The journal is clean now and the engine continues at record 499.
+    journalWorkload(dataDir, seq(499), seq(600), { live: sm });
     const again = freshStateMachine();
-    expect(recoverState(again, { dataDir, repair: false })).toMatchObject({ lastSequence: 599, warnings: [] });
+    expect(recoverState(again, { dataDir, repair: false })).toMatchObject({ lastSequence: seq(599), warnings: [] });
     expect(again.stateHash()).toBe(sm.stateHash());
   });
 
   it('treats a last frame with a bad CRC and a zero-filled tail as torn', () => {
-    journalWorkload(dataDir, 0, 100);
+    journalWorkload(dataDir, seq(0), seq(100));
     const [segment] = listSegments(dataDir);
     const file = readFileSync(segment.path);
     file[file.length - 3] ^= 0xff; // inside the last frame
     writeFileSync(segment.path, Buffer.concat([file, Buffer.alloc(4096)]));
     const report = recoverState(freshStateMachine(), { dataDir, repair: false });
-    expect(report.lastSequence).toBe(98);
+    expect(report.lastSequence).toBe(seq(98));
     expect(report.warnings[0]).toMatch(/torn tail/);
   });
 
   it('refuses corruption before the tail with file, offset and sequence; --repair truncates there and starts', () => {
-    const { hashes } = journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [199] });
+    const { hashes } = journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [seq(199)] });
     const segments = listSegments(dataDir);
     const first = segments[0];
     const offsets = frameOffsets(first.path);
     const file = readFileSync(first.path);
-    file[offsets[200] + 60] ^= 0x01; // a body byte of sequence 200
+    file[offsets[200] + 60] ^= 0x01; // a body byte of record 200
     writeFileSync(first.path, file);
 
     let error: unknown;
@@ -99,22 +104,22 @@ describe('recoverState', () => {
     }
     expect(error).toBeInstanceOf(JournalCorruptError);
     const corrupt = error as JournalCorruptError;
-    expect(corrupt.message).toContain(`file ${first.path}, offset ${offsets[200]}, after sequence 199`);
+    expect(corrupt.message).toContain(`file ${first.path}, offset ${offsets[200]}, after sequence ${seq(199)}`);
     expect(corrupt.message).toMatch(/CRC mismatch.*--repair/);
-    expect(corrupt).toMatchObject({ file: first.path, offset: offsets[200], lastGoodSequence: 199 });
+    expect(corrupt).toMatchObject({ file: first.path, offset: offsets[200], lastGoodSequence: seq(199) });
     expect(listSegments(dataDir).length).toBe(segments.length); // nothing touched without repair
 
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: true });
-    expect(report.lastSequence).toBe(199);
+    expect(report.lastSequence).toBe(seq(199));
     expect(report.warnings[0]).toMatch(new RegExp(`journal repair: CRC mismatch .*removed ${segments.length - 1} later segment`));
-    expect(sm.stateHash()).toBe(hashes.get(199));
+    expect(sm.stateHash()).toBe(hashes.get(seq(199)));
     expect(listSegments(dataDir).map((s) => s.path)).toEqual([first.path]);
     expect(recoverState(freshStateMachine(), { dataDir, repair: false }).warnings).toEqual([]);
   });
 
   it('refuses a missing middle segment as a sequence gap', () => {
-    journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     const segments = listSegments(dataDir);
     rmSync(segments[1].path);
     expect(() => recoverState(freshStateMachine(), { dataDir, repair: false }))
@@ -122,19 +127,19 @@ describe('recoverState', () => {
   });
 
   it('snapshot + tail replay gives the same state hash as a full replay, reading fewer segments', () => {
-    const { live, hashes } = journalWorkload(dataDir, 0, 1500, { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [1199] });
-    // The snapshot the engine would take at 1199: rebuild that state by replaying up to it.
+    const { live, hashes } = journalWorkload(dataDir, seq(0), seq(1500), { journal: { segmentBytes: SEGMENT_MIN_BYTES }, hashAt: [seq(1199)] });
+    // The snapshot the engine would take at record 1199: rebuild that state by replaying up to it.
     const atSnapshot = freshStateMachine();
-    recoverState(atSnapshot, { dataDir, repair: false, toSequence: 1199, readOnly: true });
-    expect(atSnapshot.stateHash()).toBe(hashes.get(1199));
-    writeSnapshotFile(dataDir, 1199, atSnapshot.exportState(), atSnapshot.stateHash());
-    journalWorkload(dataDir, 1500, 3000, { live, journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    recoverState(atSnapshot, { dataDir, repair: false, toSequence: seq(1199), readOnly: true });
+    expect(atSnapshot.stateHash()).toBe(hashes.get(seq(1199)));
+    writeSnapshotFile(dataDir, seq(1199), atSnapshot.exportState(), atSnapshot.stateHash());
+    journalWorkload(dataDir, seq(1500), seq(3000), { live, journal: { segmentBytes: SEGMENT_MIN_BYTES } });
 
     const full = freshStateMachine();
     const fullReport = recoverState(full, { dataDir, repair: false, useSnapshots: false });
     const fromSnapshot = freshStateMachine();
     const report = recoverState(fromSnapshot, { dataDir, repair: false });
-    expect(report).toMatchObject({ snapshotSequence: 1199, lastSequence: 2999, replayedCount: 1800, warnings: [] });
+    expect(report).toMatchObject({ snapshotSequence: seq(1199), lastSequence: seq(2999), replayedCount: 1800, warnings: [] });
     expect(fullReport.replayedCount).toBe(3000);
     expect(report.segmentsRead).toBeLessThan(fullReport.segmentsRead);
     expect(fromSnapshot.stateHash()).toBe(full.stateHash());
@@ -142,8 +147,8 @@ describe('recoverState', () => {
   });
 
   it('falls back to an older snapshot when the newest is damaged, with a warning', () => {
-    const { live } = journalWorkload(dataDir, 0, 800);
-    for (const at of [299, 599]) {
+    const { live } = journalWorkload(dataDir, seq(0), seq(800));
+    for (const at of [seq(299), seq(599)]) {
       const sm = freshStateMachine();
       recoverState(sm, { dataDir, repair: false, toSequence: at, readOnly: true });
       writeSnapshotFile(dataDir, at, sm.exportState(), sm.stateHash());
@@ -154,23 +159,23 @@ describe('recoverState', () => {
     writeFileSync(newest, file);
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: false });
-    expect(report.snapshotSequence).toBe(299);
-    expect(report.warnings[0]).toMatch(/skipped snapshot .*00000000000000000599\.snapshot: .*CRC mismatch/);
+    expect(report.snapshotSequence).toBe(seq(299));
+    expect(report.warnings[0]).toMatch(new RegExp(`skipped snapshot .*${named(seq(599))}\\.snapshot: .*CRC mismatch`));
     expect(sm.stateHash()).toBe(live.stateHash());
   });
 
   it('a snapshot whose CRCs pass but whose hash does not: an older one is used, and with none left start-up stops', () => {
-    const { live } = journalWorkload(dataDir, 0, 400);
+    const { live } = journalWorkload(dataDir, seq(0), seq(400));
     const at = (sequence: number, hash?: string): void => {
       const sm = freshStateMachine();
       recoverState(sm, { dataDir, repair: false, toSequence: sequence, readOnly: true });
       writeSnapshotFile(dataDir, sequence, sm.exportState(), hash ?? sm.stateHash());
     };
-    at(100);
-    at(300, 'feedfacefeedface');
+    at(seq(100));
+    at(seq(300), 'feedfacefeedface');
     const sm = freshStateMachine();
     const report = recoverState(sm, { dataDir, repair: false });
-    expect(report.snapshotSequence).toBe(100);
+    expect(report.snapshotSequence).toBe(seq(100));
     expect(report.warnings[0]).toMatch(/state hash after import is [0-9a-f]+, the snapshot recorded feedfacefeedface/);
     expect(sm.stateHash()).toBe(live.stateHash());
     rmSync(listSnapshots(dataDir)[0].path);
@@ -178,26 +183,26 @@ describe('recoverState', () => {
   });
 
   it('refuses a journal whose beginning is gone when no snapshot covers it', () => {
-    journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     rmSync(listSegments(dataDir)[0].path);
     expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/starts at sequence \d+ and no valid snapshot covers/);
   });
 
   it('removes an empty newest segment left by a crash before its first write', () => {
-    journalWorkload(dataDir, 0, 100);
-    const empty = join(dataDir, 'journal', '00000000000000000100.journal');
+    journalWorkload(dataDir, seq(0), seq(100));
+    const empty = join(dataDir, 'journal', `${named(seq(100))}.journal`);
     writeFileSync(empty, Buffer.alloc(0));
     const report = recoverState(freshStateMachine(), { dataDir, repair: false });
-    expect(report.lastSequence).toBe(99);
+    expect(report.lastSequence).toBe(seq(99));
     expect(existsSync(empty)).toBe(false);
     expect(report.warnings[0]).toMatch(/torn tail: segment header is cut short/);
   });
 
   it('removes a snapshot temp file a crash left behind, with a warning', () => {
-    journalWorkload(dataDir, 0, 10);
+    journalWorkload(dataDir, seq(0), seq(10));
     const sm = freshStateMachine();
-    writeSnapshotFile(dataDir, 5, sm.exportState(), sm.stateHash());
-    const temp = join(dataDir, 'snapshots', '00000000000000000009.snapshot.tmp');
+    writeSnapshotFile(dataDir, seq(5), sm.exportState(), sm.stateHash());
+    const temp = join(dataDir, 'snapshots', `${named(seq(9))}.snapshot.tmp`);
     writeFileSync(temp, 'half a snapshot');
     const report = recoverState(freshStateMachine(), { dataDir, repair: false, useSnapshots: false });
     expect(existsSync(temp)).toBe(false);
@@ -205,12 +210,12 @@ describe('recoverState', () => {
   });
 
   it('read-only mode reports a torn tail without truncating', () => {
-    journalWorkload(dataDir, 0, 100);
+    journalWorkload(dataDir, seq(0), seq(100));
     const [segment] = listSegments(dataDir);
     const size = statSync(segment.path).size;
     truncateSync(segment.path, size - 5);
     const report = recoverState(freshStateMachine(), { dataDir, repair: false, readOnly: true });
-    expect(report.lastSequence).toBe(98);
+    expect(report.lastSequence).toBe(seq(98));
     expect(report.warnings[0]).toMatch(/read-only: nothing truncated/);
     expect(statSync(segment.path).size).toBe(size - 5);
   });

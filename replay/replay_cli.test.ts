@@ -9,6 +9,10 @@ import { recoverState } from './recovery.ts';
 import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+
+/** The sequence of a journal's record k (counting from 0): sequence 0 is the empty state, the first command is FIRST_SEQUENCE. */
+const seq = (k: number): number => FIRST_SEQUENCE + k;
 
 let dataDir = '';
 let configPath = '';
@@ -34,50 +38,50 @@ function snapshotAt(sequence: number): void {
 
 describe('ringline replay', () => {
   it('prints the state hash of the rebuilt state', async () => {
-    const { live } = journalWorkload(dataDir, 0, 400);
+    const { live } = journalWorkload(dataDir, seq(0), seq(400));
     const { code, out } = await cli(['--data', dataDir, '--config', configPath]);
     expect(code).toBe(0);
-    expect(out[0]).toBe(`state hash ${live.stateHash()} at sequence 399`);
+    expect(out[0]).toBe(`state hash ${live.stateHash()} at sequence ${seq(399)}`);
     expect(out[1]).toMatch(/snapshot none, 400 journal records replayed from 1 segment/);
   });
 
   it('--verify replays the journal from its start and checks the newest snapshot hash', async () => {
-    journalWorkload(dataDir, 0, 600);
-    snapshotAt(299);
+    journalWorkload(dataDir, seq(0), seq(600));
+    snapshotAt(seq(299));
     const ok = await cli(['--data', dataDir, '--config', configPath, '--verify']);
     expect(ok.code).toBe(0);
-    expect(ok.err.join('\n')).toMatch(/verify: ok: replay hash at sequence 299 equals snapshot/);
+    expect(ok.err.join('\n')).toMatch(new RegExp(`verify: ok: replay hash at sequence ${seq(299)} equals snapshot`));
 
     // A snapshot whose recorded hash disagrees with the journal: verification fails with exit 1.
     const sm = freshStateMachine();
-    recoverState(sm, { dataDir, repair: false, toSequence: 450, readOnly: true });
-    writeSnapshotFile(dataDir, 450, sm.exportState(), 'deadbeefdeadbeef');
+    recoverState(sm, { dataDir, repair: false, toSequence: seq(450), readOnly: true });
+    writeSnapshotFile(dataDir, seq(450), sm.exportState(), 'deadbeefdeadbeef');
     const bad = await cli(['--data', dataDir, '--config', configPath, '--verify']);
     expect(bad.code).toBe(1);
-    expect(bad.err.join('\n')).toMatch(/verify: FAILED: replay hash at 450 is [0-9a-f]+, snapshot .* says deadbeefdeadbeef/);
+    expect(bad.err.join('\n')).toMatch(new RegExp(`verify: FAILED: replay hash at ${seq(450)} is [0-9a-f]+, snapshot .* says deadbeefdeadbeef`));
   });
 
   it('--verify uses an older snapshot when the journal before the newest was retired', async () => {
-    journalWorkload(dataDir, 0, 3000, { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     const segments = listSegments(dataDir);
     snapshotAt(segments[1].firstSequence + 3);
-    snapshotAt(2500);
+    snapshotAt(seq(2500));
     rmSync(segments[0].path);
     const { code, err } = await cli(['--data', dataDir, '--config', configPath, '--verify']);
     expect(code).toBe(0);
-    expect(err.join('\n')).toMatch(/verifying from an older snapshot[\s\S]*verify: ok: replay hash at sequence 2500/);
+    expect(err.join('\n')).toMatch(new RegExp(`verifying from an older snapshot[\\s\\S]*verify: ok: replay hash at sequence ${seq(2500)}`));
   });
 
   it('--print writes one JSON line per command with its result, --to stops, --account filters', async () => {
-    journalWorkload(dataDir, 0, 200);
-    const all = await cli(['--data', dataDir, '--config', configPath, '--print', '--to', '120']);
+    journalWorkload(dataDir, seq(0), seq(200));
+    const all = await cli(['--data', dataDir, '--config', configPath, '--print', '--to', String(seq(120))]);
     expect(all.code).toBe(0);
     expect(all.out).toHaveLength(121);
     const first = JSON.parse(all.out[0]);
-    expect(first).toMatchObject({ sequence: 0, command: { type: 'createAsset', assetId: 1 }, result: { code: 0, status: 'OK', command: 'createAsset', flags: 0, failedLegIndex: -1 } });
+    expect(first).toMatchObject({ sequence: FIRST_SEQUENCE, command: { type: 'createAsset', assetId: 1 }, result: { code: 0, status: 'OK', command: 'createAsset', flags: 0, failedLegIndex: -1 } });
     const deposit = JSON.parse(all.out[51]);
     expect(deposit).toMatchObject({ command: { type: 'deposit', accountId: 1, amount: 1_000_000 }, result: { command: 'deposit', result: { type: 'balance', available: 1_000_000 } } });
-    expect(all.err.join('\n')).toMatch(/state hash [0-9a-f]+ at sequence 120/);
+    expect(all.err.join('\n')).toMatch(new RegExp(`state hash [0-9a-f]+ at sequence ${seq(120)}`));
 
     const filtered = await cli(['--data', dataDir, '--config', configPath, '--print', '--account', '7']);
     expect(filtered.out.length).toBeGreaterThan(2);
@@ -88,14 +92,14 @@ describe('ringline replay', () => {
   });
 
   it('is read-only: a torn tail is reported, not truncated', async () => {
-    journalWorkload(dataDir, 0, 50);
+    journalWorkload(dataDir, seq(0), seq(50));
     const [segment] = listSegments(dataDir);
     const size = statSync(segment.path).size;
     writeFileSync(segment.path, readFileSync(segment.path).subarray(0, size - 10));
     const { code, err, out } = await cli(['--data', dataDir, '--config', configPath]);
     expect(code).toBe(0);
     expect(err[0]).toMatch(/warning: journal torn tail: .*read-only: nothing truncated/);
-    expect(out[0]).toMatch(/at sequence 48$/);
+    expect(out[0]).toMatch(new RegExp(`at sequence ${seq(48)}$`));
     expect(statSync(segment.path).size).toBe(size - 10);
     expect(listSnapshots(dataDir)).toEqual([]);
   });

@@ -6,6 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { SMALL_LOGIC_CONFIG, writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
@@ -18,8 +19,8 @@ describe('replay determinism', () => {
     const staleSlot = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
     const scratch = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
     const workload = { accounts: 30, seed: 99 };
-    for (let i = 0; i < 3000; i++) {
-      writeWorkloadRecord(workload, rec, 0, i); // every mutating command carries an idempotency id
+    for (let i = FIRST_SEQUENCE; i < FIRST_SEQUENCE + 3000; i++) {
+      writeWorkloadRecord(workload, rec, 0, i, FIRST_SEQUENCE); // every mutating command carries an idempotency id
       staleSlot.bytes.fill((i * 37) & 0xff); // what an output-ring slot holds from its previous lap
       engineLike.apply(rec, 0, staleSlot, 0);
       replayLike.apply(rec, 0, scratch, 0);

@@ -7,6 +7,7 @@ import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { StateMachine } from '../../core/logic/state_machine_api.ts';
+import { FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
 import { validateJournalOptions, type JournalOptions } from '../../journal/journal_options.ts';
 import { SegmentWriter } from '../../journal/segment_writer.ts';
 import { SMALL_LOGIC_CONFIG, writeWorkloadRecord, type Workload } from './ledger_workload.ts';
@@ -21,7 +22,9 @@ export interface JournaledRun {
 
 /**
  * Journals sequences [from, to) into dataDir, applying each to `live` (a fresh state machine when
- * none is given). `hashAt` lists sequences after which to record the live hash.
+ * none is given). `hashAt` lists sequences after which to record the live hash. The journal is an
+ * engine's: sequence s holds workload record s − FIRST_SEQUENCE, so a whole journal is
+ * [FIRST_SEQUENCE, FIRST_SEQUENCE + n) and begins with the workload's createAsset.
  */
 export function journalWorkload(
   dataDir: string, from: number, to: number,
@@ -35,7 +38,7 @@ export function journalWorkload(
   const hashAt = new Set(options.hashAt ?? []);
   const batch = options.batch ?? 64;
   for (let i = from; i < to; i++) {
-    writeWorkloadRecord(TEST_WORKLOAD, rec, 0, i);
+    writeWorkloadRecord(TEST_WORKLOAD, rec, 0, i, FIRST_SEQUENCE);
     writer.append(rec, 0);
     live.apply(rec, 0, out, 0);
     if (hashAt.has(i)) hashes.set(i, live.stateHash());

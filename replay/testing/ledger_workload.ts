@@ -4,8 +4,9 @@
  * Records 0..(2 × accounts) set up an asset and accounts with deposits; after that transfers (70%),
  * two-phase transfers (10%), balance reads (15%, read-only) and withdrawals (5%).
  * The record at sequence s is workload record s − start: an engine's journal starts at FIRST_SEQUENCE
- * (sequence 0 is the empty state, start = FIRST_SEQUENCE); bare journal fixtures use start = 0, a
- * journal beginning at sequence 0, which recovery still accepts.
+ * (sequence 0 is the empty state, start = FIRST_SEQUENCE), and the test fixtures pass that. The
+ * default start = 0 is kept only because the replay bench (perf/scenarios/replay.ts) still journals
+ * from sequence 0; it should pass FIRST_SEQUENCE too.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { CommandSpec } from '../../core/logic/command_writer.ts';
@@ -58,7 +59,7 @@ export function workloadCommand(w: Workload, i: number): { admin: boolean; spec:
 
 /**
  * Writes the record for sequence `i` at `base`; returns its length. `start` is the sequence of the
- * workload's first record (its createAsset): FIRST_SEQUENCE for an engine, 0 for a bare journal fixture.
+ * workload's first record (its createAsset): FIRST_SEQUENCE, as an engine numbers its commands.
  */
 export function writeWorkloadRecord(w: Workload, buf: RecordBuffer, base: number, i: number, start = 0): number {
   const { admin, spec } = workloadCommand(w, i - start);
