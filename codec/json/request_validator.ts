@@ -150,6 +150,8 @@ export function validateRequest(value: unknown, result: TranslateResult): Reques
     result.fail(ResultCode.UNKNOWN_COMMAND, `type ${JSON.stringify(value.type)}`);
     return null;
   }
+  // Known from here on, so a rejection below still tells the client which command it answers.
+  result.commandType = spec.type;
   if (!checkKeys(value, allowedKeys(spec), spec.name, result)) return null;
   const idempotencyId = value.idempotencyId === undefined ? 0
     : integer(value.idempotencyId, Number.MAX_SAFE_INTEGER, 'idempotencyId', result);
@@ -177,6 +179,5 @@ export function validateRequest(value: unknown, result: TranslateResult): Reques
   }
   command.correlationId = correlationId;
   command.idempotencyId = idempotencyId;
-  result.commandType = spec.type;
   return command as unknown as CommandJson;
 }

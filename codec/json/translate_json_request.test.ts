@@ -65,4 +65,11 @@ describe('translateJsonRequest', () => {
     expect(translate('{"type":"getItem","correlationId":77,"itemId":-5}')).toBe(ResultCode.INTEGER_OUT_OF_RANGE);
     expect(result.correlationId).toBe(77);
   });
+
+  it('keeps the command type for the error response once the type is known', () => {
+    expect(translate('{"type":"deposit","accountId":1,"assetId":1,"amount":-5}')).toBe(ResultCode.INTEGER_OUT_OF_RANGE);
+    expect(result.commandType).toBe(CommandType.DEPOSIT);
+    expect(translate('{"type":"steal"}')).toBe(ResultCode.UNKNOWN_COMMAND);
+    expect(result.commandType).toBe(0);
+  });
 });
