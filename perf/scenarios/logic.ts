@@ -4,7 +4,8 @@
  *
  *   main thread ──spawn──► logic bench worker: N state machines (one per run) ← the same record chunks
  *                          timed: machine.apply() over a chunk of 131,072 records, result code read
- *                          untimed: writing the records, restoring seats between chunks
+ *                          untimed: writing the records, restoring seats between chunks, and a
+ *                          warm-up of the first chunk on a throwaway machine (the timed loop runs optimized code)
  *
  * Cases (core/logic/bench/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
  * order-mix-1k and order-mix-100k (exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move) and
