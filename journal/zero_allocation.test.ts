@@ -5,7 +5,6 @@
  * journal's and recovery's own functions are counted (write()/fdatasync are per batch, not per record).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,40 +17,13 @@ import { listSegments } from './segment_files.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { freshStateMachine, TEST_WORKLOAD } from '../replay/testing/journal_fixture.ts';
 import { writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
-
-interface HeapProfileNode {
-  callFrame: { functionName: string; url: string };
-  selfSize: number;
-  children: HeapProfileNode[];
-}
+import { sampleAllocatedBytes } from '../test/heap_sampling.ts';
 
 let dataDir = '';
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'ringline-zero-alloc-'));
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function sampleBytes(run: () => void, owned: (url: string) => boolean): Promise<{ bytes: number; sites: string[] }> {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
-  } as never);
-  run();
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapProfileNode } };
-  session.disconnect();
-  let bytes = 0;
-  const sites: string[] = [];
-  const walk = (node: HeapProfileNode): void => {
-    if (node.selfSize > 0 && owned(node.callFrame.url) && !node.callFrame.url.endsWith('.test.ts')) {
-      bytes += node.selfSize;
-      sites.push(`${node.callFrame.functionName} ${node.callFrame.url.split('/').pop()} ${node.selfSize}`);
-    }
-    node.children.forEach(walk);
-  };
-  walk(profile.head);
-  return { bytes, sites };
-}
 
 describe('journal zero allocation per record', () => {
   it('append (copy + CRC) and the in-place frame walk allocate nothing per record', async () => {
@@ -68,7 +40,7 @@ describe('journal zero allocation per record', () => {
     };
     for (let r = 0; r < 200; r++) appendRound();
     const rounds = 400;
-    const appended = await sampleBytes(() => {
+    const appended = await sampleAllocatedBytes(() => {
       for (let r = 0; r < rounds; r++) appendRound();
     }, (url) => url.includes('/journal/'));
     writer.close();
@@ -84,7 +56,7 @@ describe('journal zero allocation per record', () => {
       return n;
     };
     for (let r = 0; r < 3; r++) expect(walk()).toBe(sequence);
-    const walked = await sampleBytes(() => {
+    const walked = await sampleAllocatedBytes(() => {
       for (let r = 0; r < 5; r++) walk();
     }, (url) => url.includes('/journal/segment_reader') || url.includes('/journal/crc32'));
     // load() may allocate a little per segment (open/fstat); per record it must be nothing.
@@ -102,7 +74,7 @@ describe('journal zero allocation per record', () => {
     writer.close();
     for (let r = 0; r < 3; r++) recoverState(freshStateMachine(), { dataDir: dir, repair: false, readOnly: true });
     const machines = [freshStateMachine(), freshStateMachine(), freshStateMachine()];
-    const sampled = await sampleBytes(() => {
+    const sampled = await sampleAllocatedBytes(() => {
       for (const sm of machines) recoverState(sm, { dataDir: dir, repair: false, readOnly: true });
     }, (url) => url.includes('/replay/recovery.ts') || url.includes('/journal/segment_reader') || url.includes('/journal/crc32'));
     // A recovery allocates a few objects once (report, reader, scratch buffer): far below a byte a record.

@@ -6,7 +6,6 @@
  * core/logic/zero_allocation.test.ts.
  */
 import { describe, it, expect } from 'vitest';
-import { Session } from 'node:inspector/promises';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET } from '../codec/records/command_descriptor.ts';
 import { copyWithCrc32Aligned } from '../journal/crc32.ts';
@@ -15,34 +14,7 @@ import { verifyFrames } from './follower.ts';
 import { FollowerQueryEngine } from './follower_queries.ts';
 import { freshStateMachine, TEST_WORKLOAD } from './testing/journal_fixture.ts';
 import { writeWorkloadRecord } from './testing/ledger_workload.ts';
-
-interface HeapProfileNode {
-  callFrame: { functionName: string; url: string };
-  selfSize: number;
-  children: HeapProfileNode[];
-}
-
-async function sampledBytes(run: () => void, owned: (url: string) => boolean): Promise<{ bytes: number; sites: string[] }> {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
-  } as never);
-  run();
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapProfileNode } };
-  session.disconnect();
-  let bytes = 0;
-  const sites: string[] = [];
-  const walk = (node: HeapProfileNode): void => {
-    if (node.selfSize > 0 && owned(node.callFrame.url) && !node.callFrame.url.endsWith('.test.ts')) {
-      bytes += node.selfSize;
-      sites.push(`${node.callFrame.functionName} ${node.callFrame.url.split('/').pop()} ${node.selfSize}`);
-    }
-    node.children.forEach(walk);
-  };
-  walk(profile.head);
-  return { bytes, sites };
-}
+import { sampleAllocatedBytes } from '../test/heap_sampling.ts';
 
 const FRAMES = 2048;
 
@@ -67,7 +39,7 @@ describe('follower zero allocation per record', () => {
   it('verifying a message\'s frames allocates nothing per frame', async () => {
     const { buffer, end } = framesPayload(0);
     for (let i = 0; i < 20; i++) expect(verifyFrames(buffer, 0, end, 0)).toBe('');
-    const { bytes, sites } = await sampledBytes(() => {
+    const { bytes, sites } = await sampleAllocatedBytes(() => {
       for (let i = 0; i < 100; i++) verifyFrames(buffer, 0, end, 0);
     }, (url) => url.includes('/replay/follower') || url.includes('/journal/crc32'));
     expect({ bytesPerFrame: bytes / (100 * FRAMES) < 0.25, sites }).toEqual({ bytesPerFrame: true, sites: expect.any(Array) });
@@ -82,7 +54,7 @@ describe('follower zero allocation per record', () => {
     }
     const MEASURED_ROUNDS = 10;
     const measured = Array.from({ length: MEASURED_ROUNDS }, (_, r) => framesPayload((WARM_ROUNDS + r) * FRAMES));
-    const { bytes, sites } = await sampledBytes(() => {
+    const { bytes, sites } = await sampleAllocatedBytes(() => {
       for (const payload of measured) for (let i = 0; i < FRAMES; i++) queries.applyReplicated(payload.buffer, payload.bases[i]);
     }, (url) => url.includes('/replay/follower'));
     expect(queries.lastAppliedSequence).toBe((WARM_ROUNDS + MEASURED_ROUNDS) * FRAMES - 1);

@@ -4,21 +4,19 @@
  * boundary as arguments or return values). The V8 sampling heap profiler, asked to keep samples of
  * objects already collected, attributes every sampled allocation to the function that made it.
  */
-import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
+import { sampleAllocatedBytes } from '../../test/heap_sampling.ts';
 
 const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
 const ASSET = BIG + 1;
 const QUOTE = BIG + 2;
 const account = (i: number): number => BIG * 2 + i;
 const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
-
-interface HeapProfileNode { callFrame: { functionName: string; url: string }; selfSize: number; children: HeapProfileNode[] }
 
 describe('zero allocation', () => {
   it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31', async () => {
@@ -83,31 +81,16 @@ describe('zero allocation', () => {
     // Warm up: every function optimized before sampling.
     for (let round = 0; round < 300; round++) applyStream();
 
-    const session = new Session();
-    session.connect();
-    await session.post('HeapProfiler.startSampling', {
-      samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
-    } as never);
     const rounds = 200;
-    for (let round = 0; round < rounds; round++) {
-      // Only apply() is sampled: the records of a round are written before it.
-      for (let i = 0; i < specs.length; i++) {
-        stream.f64[(i * recordBytes + 8) >>> 3] = sequence++;
+    const { bytes: logicBytes, sites } = await sampleAllocatedBytes(() => {
+      for (let round = 0; round < rounds; round++) {
+        // Only apply() is sampled: the records of a round are written before it.
+        for (let i = 0; i < specs.length; i++) {
+          stream.f64[(i * recordBytes + 8) >>> 3] = sequence++;
+        }
+        for (let i = 0; i < specs.length; i++) machine.apply(stream, i * recordBytes, out, 0);
       }
-      for (let i = 0; i < specs.length; i++) machine.apply(stream, i * recordBytes, out, 0);
-    }
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapProfileNode } };
-    session.disconnect();
-    let logicBytes = 0;
-    const sites: string[] = [];
-    const walk = (node: HeapProfileNode): void => {
-      if (node.selfSize > 0 && node.callFrame.url.includes('/core/logic/') && !node.callFrame.url.endsWith('.test.ts')) {
-        logicBytes += node.selfSize;
-        sites.push(`${node.callFrame.functionName} ${node.callFrame.url.split('/').pop()} ${node.selfSize}`);
-      }
-      node.children.forEach(walk);
-    };
-    walk(profile.head);
+    }, (url) => url.includes('/core/logic/'));
     const commands = rounds * specs.length;
     // Sampling is statistical: allow well under one byte per command (a per-command allocation is >= 16).
     expect({ bytesPerCommand: logicBytes / commands < 0.25, sites }).toEqual({ bytesPerCommand: true, sites: expect.any(Array) });
