@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, statSync, truncateSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
-import { journalWorkload, freshStateMachine } from './testing/journal_fixture.ts';
+import { journalWorkload, freshStateMachine, frameOffsets } from './testing/journal_fixture.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
-import { SEGMENT_HEADER_BYTES, SEGMENT_MIN_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
+import { SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 
 /** The sequence of a journal's record k (counting from 0): sequence 0 is the empty state, the first command is FIRST_SEQUENCE. */
@@ -19,14 +19,6 @@ beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'ringline-recovery-'));
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
-
-/** Byte offsets of every frame in a segment file. */
-function frameOffsets(path: string): number[] {
-  const file = readFileSync(path);
-  const offsets: number[] = [];
-  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) offsets.push(o);
-  return offsets;
-}
 
 describe('recoverState', () => {
   it('creates a missing data directory and reports an empty state', () => {

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
-import { journalWorkload, freshStateMachine } from './testing/journal_fixture.ts';
+import { journalWorkload, freshStateMachine, frameOffsets } from './testing/journal_fixture.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
@@ -34,10 +34,7 @@ beforeAll(() => {
   original = listSegments(source)[0].path;
   const file = readFileSync(original);
   fileBytes = file.length;
-  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) {
-    frameEnds.push(o + file.readUInt32LE(o + FRAME_BYTES_OFFSET));
-  }
-  frameEnds = frameEnds.sort((a, b) => a - b);
+  frameEnds = frameOffsets(original).map((o) => o + file.readUInt32LE(o + FRAME_BYTES_OFFSET));
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

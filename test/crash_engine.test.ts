@@ -12,11 +12,9 @@
  *   - every DESIGN §4 invariant holds on the replayed state.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RinglineClient } from '../gateway/client/ringline_client.ts';
 import type { CommandJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
@@ -27,37 +25,21 @@ import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { runReplayCli } from '../replay/replay_cli.ts';
 import { SMALL_LOGIC_CONFIG } from '../replay/testing/ledger_workload.ts';
+import { ADMIN_KEY, run, type Proc } from './replication_harness.ts';
 
-const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
-const ADMIN_KEY = 'crash-test-admin-key-0123456789';
 const KILLS = Number(process.env.RINGLINE_CRASH_KILLS ?? 4);
 const ACCOUNTS = 40;
 const IN_FLIGHT = 64;
 const LOGIC: LogicConfig = { ...SMALL_LOGIC_CONFIG, idempotencyWindow: 1 << 17 };
 
-interface Server {
-  readonly proc: ChildProcess;
+interface Server extends Proc {
   readonly tcpUrl: string;
-  readonly exited: Promise<number | null>;
-  output(): string;
 }
 
 async function startServer(dataDir: string, configPath: string): Promise<Server> {
-  const proc = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--config', configPath,
-    '--tcp-port', '0', '--ws-port=-1', '--durability', 'fsync'], {
-    env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  let match: RegExpMatchArray | null;
-  while ((match = /TCP listening on [\d.]+:(\d+)/.exec(out)) === null) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`ringline start did not listen:\n${out}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { proc, tcpUrl: `tcp://127.0.0.1:${match[1]}`, exited, output: () => out };
+  const proc = run(['start', '--data', dataDir, '--config', configPath, '--tcp-port', '0', '--ws-port=-1', '--durability', 'fsync']);
+  const match = await proc.waitFor(/TCP listening on [\d.]+:(\d+)/);
+  return { ...proc, tcpUrl: `tcp://127.0.0.1:${match[1]}` };
 }
 
 interface Acked {

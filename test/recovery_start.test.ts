@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RinglineClient } from '../gateway/client/ringline_client.ts';
 import { listSegments } from '../journal/segment_files.ts';
-import { SEGMENT_HEADER_BYTES, FRAME_BYTES_OFFSET } from '../journal/journal_descriptor.ts';
+import { frameOffsets } from '../replay/testing/journal_fixture.ts';
 
 const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'recovery-test-admin-key-0123456789';
@@ -55,13 +55,6 @@ async function runServer(dataDir: string, configPath: string, work?: (client: Ri
     proc.kill('SIGTERM');
   }
   return { code: await exited, output, balance };
-}
-
-function frameOffsets(path: string): number[] {
-  const file = readFileSync(path);
-  const offsets: number[] = [];
-  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) offsets.push(o);
-  return offsets;
 }
 
 let dataDir = '';

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandJson } from '../codec/types/command_json.ts';
@@ -13,8 +12,11 @@ import type { ResponseJson } from '../codec/types/response_json.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { RinglineClient } from '../gateway/client/ringline_client.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
+import { freePort } from '../perf/engine/free_port.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { SMALL_LOGIC_CONFIG } from '../replay/testing/ledger_workload.ts';
+
+export { freePort };
 
 export const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
 export const ADMIN_KEY = 'replication-test-admin-key-0123456789';
@@ -35,14 +37,6 @@ export function writeConfig(dir: string, engine: Record<string, unknown> = {}, n
   return path;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 /** Every child still running: killAll() (afterEach in each test file) ends them whatever failed. */
 const live = new Set<Proc>();

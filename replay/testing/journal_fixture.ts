@@ -3,12 +3,14 @@
  * while applying the same records to a live state machine, so tests can compare a recovery with
  * what the engine held.
  */
+import { readFileSync } from 'node:fs';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { StateMachine } from '../../core/logic/state_machine_api.ts';
 import { FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
 import { validateJournalOptions, type JournalOptions } from '../../journal/journal_options.ts';
+import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../../journal/journal_descriptor.ts';
 import { SegmentWriter } from '../../journal/segment_writer.ts';
 import { SMALL_LOGIC_CONFIG, writeWorkloadRecord, type Workload } from './ledger_workload.ts';
 
@@ -50,4 +52,12 @@ export function journalWorkload(
 
 export function freshStateMachine(): StateMachine {
   return createStateMachine(SMALL_LOGIC_CONFIG);
+}
+
+/** Byte offsets of every frame in a segment file (walked by the frames' own lengths, unchecked). */
+export function frameOffsets(path: string): number[] {
+  const file = readFileSync(path);
+  const offsets: number[] = [];
+  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) offsets.push(o);
+  return offsets;
 }
