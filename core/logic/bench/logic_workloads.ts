@@ -103,6 +103,19 @@ function seatPlan(count: number, holders: number, seed: number): { pair: Int32Ar
   return { pair, holder };
 }
 
+/**
+ * The untimed restore of the seat workloads: each holder releases the pair the timed chunk gave them
+ * (event 1), so the next chunk can take the same seats again. Returns `count`.
+ */
+function fillSeatRelease(plan: { pair: Int32Array; holder: Int32Array }, buf: RecordBuffer, count: number, first: number): number {
+  for (let i = 0; i < count; i++) {
+    const p = plan.pair[i];
+    writeCommand(buf, i * RECORD_STRIDE, as(plan.holder[i], first + i),
+      { kind: 'releaseSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
+  }
+  return count;
+}
+
 function seatBookingWorkload(): Workload {
   const buyers = 10_000;
   const plan = seatPlan(CHUNK_RECORDS, buyers, 13);
@@ -117,14 +130,7 @@ function seatBookingWorkload(): Workload {
           { kind: 'bookSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
       }
     },
-    fillRestore(buf, count, first) {
-      for (let i = 0; i < count; i++) {
-        const p = plan.pair[i];
-        writeCommand(buf, i * RECORD_STRIDE, as(plan.holder[i], first + i),
-          { kind: 'releaseSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
-      }
-      return count;
-    },
+    fillRestore: (buf, count, first) => fillSeatRelease(plan, buf, count, first),
   };
 }
 
@@ -150,14 +156,7 @@ function checkoutWorkload(): Workload {
         });
       }
     },
-    fillRestore(buf, count, first) {
-      for (let i = 0; i < count; i++) {
-        const p = plan.pair[i];
-        writeCommand(buf, i * RECORD_STRIDE, as(plan.holder[i], first + i),
-          { kind: 'releaseSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
-      }
-      return count;
-    },
+    fillRestore: (buf, count, first) => fillSeatRelease(plan, buf, count, first),
   };
 }
 
