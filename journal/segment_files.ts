@@ -16,16 +16,20 @@ export function journalDir(dataDir: string): string {
   return join(dataDir, JOURNAL_DIR_NAME);
 }
 
-/** Segment files of a data directory, oldest first; an absent journal directory has none. */
-export function listSegments(dataDir: string): SegmentFile[] {
-  const dir = journalDir(dataDir);
-  let names: string[];
+/** The names in `dir`; a directory that does not exist (yet) holds none. */
+export function namesInDir(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** Segment files of a data directory, oldest first; an absent journal directory has none. */
+export function listSegments(dataDir: string): SegmentFile[] {
+  const dir = journalDir(dataDir);
+  const names = namesInDir(dir);
   const segments: SegmentFile[] = [];
   for (const name of names) {
     const firstSequence = parseSegmentFileName(name);

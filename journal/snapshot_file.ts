@@ -3,10 +3,11 @@
  * the snapshot worker (snapshot_store.ts), in recovery before the engine serves, and in the replay CLI
  * — never on the business-logic thread while it serves.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { StateSection } from '../core/logic/state_machine_api.ts';
+import { namesInDir } from './segment_files.ts';
 import {
   SECTION_CRC_OFFSET, SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SECTION_LENGTH_OFFSET, SECTION_NAME_LENGTH_OFFSET,
   SECTION_NAME_MAX_BYTES, SECTION_NAME_OFFSET, SNAPSHOT_DIR_NAME, SNAPSHOT_HEADER_BYTES, SNAPSHOT_MAGIC,
@@ -36,13 +37,7 @@ export function snapshotDir(dataDir: string): string {
 
 /** Removes `*.snapshot.tmp` files a crash left behind mid-write (recovery does this before serving). */
 export function removeSnapshotTempFiles(dataDir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(snapshotDir(dataDir));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = namesInDir(snapshotDir(dataDir));
   const removed = names.filter((name) => name.endsWith(SNAPSHOT_FILE_SUFFIX + SNAPSHOT_TEMP_SUFFIX)).map((name) => join(snapshotDir(dataDir), name));
   for (const path of removed) rmSync(path, { force: true });
   return removed;
@@ -50,13 +45,7 @@ export function removeSnapshotTempFiles(dataDir: string): string[] {
 
 /** Snapshot files of a data directory, oldest first (temp files are ignored). */
 export function listSnapshots(dataDir: string): SnapshotFile[] {
-  let names: string[];
-  try {
-    names = readdirSync(snapshotDir(dataDir));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = namesInDir(snapshotDir(dataDir));
   const files: SnapshotFile[] = [];
   for (const name of names) {
     const sequence = parseSnapshotFileName(name);
