@@ -3,7 +3,7 @@
  * (replay/follower.ts) until SIGINT/SIGTERM (exit 0) or until the stream fails (exit 1, with the
  * reason: corrupt or out-of-order stream, stale primary, diverged journal).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type Durability } from '../journal/journal_options.ts';
@@ -13,6 +13,7 @@ import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
+import { readConfigFile } from '../gateway/cli/config_file.ts';
 import { startCommand } from '../gateway/cli/start_command.ts';
 import { startFollower } from './follower.ts';
 import { promoteDataDir } from './promote.ts';
@@ -106,15 +107,11 @@ function portFlag(values: Record<string, string | undefined>, flag: string): num
 }
 
 function readEngineConfig(path: string): Record<string, unknown> {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return readConfigFile(path).engine;
   } catch (error) {
-    throw new Error(`ringline follow: cannot read config file ${path}: ${(error as Error).message}`);
+    throw new Error(`ringline follow: ${(error as Error).message}`);
   }
-  const engine = (parsed as Record<string, unknown> | null)?.engine ?? {};
-  if (typeof engine !== 'object' || engine === null || Array.isArray(engine)) throw new Error(`ringline follow: ${path}: "engine" must be an object`);
-  return engine as Record<string, unknown>;
 }
 
 export async function followCommand(argv: readonly string[]): Promise<number> {

@@ -16,7 +16,6 @@
  * Read-only: it never truncates or repairs anything (a torn tail is reported and not replayed).
  * Exit codes: 0 ok, 1 verification failed or the journal is corrupt, 2 bad usage.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../core/logic/state_machine.ts';
 import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
@@ -27,6 +26,7 @@ import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
 import { commandJson, commandMatches, resultJson } from './record_json.ts';
 import { recoverState, type RecoveryOptions, type RecoveryReport } from './recovery.ts';
 import { RinglineClient } from '../gateway/client/ringline_client.ts';
+import { readConfigFile } from '../gateway/cli/config_file.ts';
 import { stateHashHex } from '../core/logic/state_hash.ts';
 
 export interface CliIo {
@@ -53,14 +53,13 @@ function parseId(name: string, value: string | undefined): number | undefined {
 
 function loadLogicConfig(path: string | undefined): LogicConfig {
   if (path === undefined) return DEFAULT_LOGIC_CONFIG;
-  let parsed: unknown;
+  let engine: Record<string, unknown>;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    ({ engine } = readConfigFile(path));
   } catch (error) {
-    throw new UsageError(`--config ${path}: ${(error as Error).message}`);
+    throw new UsageError(`--config: ${(error as Error).message}`);
   }
-  const engine = (parsed as { engine?: { logic?: Partial<LogicConfig> } }).engine;
-  return { ...DEFAULT_LOGIC_CONFIG, ...(engine?.logic ?? {}) };
+  return { ...DEFAULT_LOGIC_CONFIG, ...((engine.logic ?? {}) as Partial<LogicConfig>) };
 }
 
 export async function runReplayCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {

@@ -3,9 +3,9 @@
  * variables, an optional JSON config file (--config / RINGLINE_CONFIG), and defaults. Every value is
  * validated up front; errors name the flag, the variable and the accepted range.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolveGatewayConfig, type GatewayConfig } from '../gateway_config.ts';
+import { readConfigFile, type ConfigFile } from './config_file.ts';
 
 export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
 export type DurabilityMode = (typeof DURABILITY_MODES)[number];
@@ -89,7 +89,8 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
     throw new Error(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
   }
   const configPath = (values.config as string | undefined) ?? env.RINGLINE_CONFIG;
-  const file = configPath === undefined ? {} : readConfigFile(configPath);
+  const config = configPath === undefined ? null : readStartConfigFile(configPath);
+  const file = config?.keys ?? {};
   const merged: Record<string, unknown> = {};
   for (const d of START_OPTION_DEFS) {
     const fromFlag = values[d.flag] as string | undefined;
@@ -126,12 +127,8 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   } catch (error) {
     throw new Error(`ringline start: ${(error as Error).message}`);
   }
-  const engine = file.engine;
-  if (engine !== undefined && (typeof engine !== 'object' || engine === null || Array.isArray(engine))) {
-    throw new Error(`ringline start: ${configPath}: "engine" must be an object`);
-  }
   const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
-  const engineOptions = { ...(engine as Record<string, unknown> | undefined) };
+  const engineOptions = { ...config?.engine };
   if (repair) engineOptions.repair = true;
   const replicationMode = (merged.replication ?? 'off') as string;
   if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
@@ -151,27 +148,19 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers };
 }
 
-function readConfigFile(path: string): Record<string, unknown> {
-  let text: string;
+/** The config file with every top-level key checked against the options of `ringline start`. */
+function readStartConfigFile(path: string): ConfigFile {
+  let config: ConfigFile;
   try {
-    text = readFileSync(path, 'utf8');
+    config = readConfigFile(path);
   } catch (error) {
-    throw new Error(`ringline start: cannot read config file ${path}: ${(error as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`ringline start: config file ${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`ringline start: config file ${path} must hold a JSON object`);
+    throw new Error(`ringline start: ${(error as Error).message}`);
   }
   const known = new Set([...START_OPTION_DEFS.map((d) => d.key), 'engine']);
-  for (const key of Object.keys(parsed)) {
+  for (const key of Object.keys(config.keys)) {
     if (!known.has(key)) throw new Error(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
   }
-  return parsed as Record<string, unknown>;
+  return config;
 }
 
 /** An on/off environment variable: 1/true on, 0/false/empty off; anything else is an error. */

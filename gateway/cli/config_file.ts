@@ -1,0 +1,36 @@
+/**
+ * The JSON config file every command that runs an engine reads (`ringline start`, `ringline follow`,
+ * `ringline replay`: --config / RINGLINE_CONFIG): an object whose optional "engine" key is an object
+ * of engine options (its "logic" the state machine's capacities). Errors name the file; each command
+ * puts its own name in front.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ConfigFile {
+  /** Every top-level key as written (`ringline start` checks them against its options). */
+  readonly keys: Record<string, unknown>;
+  /** The "engine" object, or {} when the file has none. */
+  readonly engine: Record<string, unknown>;
+}
+
+export function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`config file ${path} must hold a JSON object`);
+  }
+  const keys = parsed as Record<string, unknown>;
+  const engine = keys.engine ?? {};
+  if (typeof engine !== 'object' || engine === null || Array.isArray(engine)) throw new Error(`${path}: "engine" must be an object`);
+  return { keys, engine: engine as Record<string, unknown> };
+}
