@@ -1,0 +1,158 @@
+/**
+ * SegmentReader reads a segment in chunks into one reused buffer: every check (CRC of each frame,
+ * sequence continuity, cut frames, torn tail versus corruption) must give the same answer, at the same
+ * file offset, wherever the chunk boundaries fall. The workload's records vary in length, so frames
+ * straddle the boundaries at many different points.
+ */
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { CMD_LENGTH_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { FRAME_RECORD_OFFSET } from './journal_descriptor.ts';
+import { DEFAULT_CHUNK_BYTES, FrameStatus, HeaderStatus, MIN_CHUNK_BYTES, SegmentReader } from './segment_reader.ts';
+import { listSegments } from './segment_files.ts';
+import { frameOffsets, journalWorkload } from '../replay/testing/journal_fixture.ts';
+
+const RECORDS = 3000;
+const CHUNKS = [MIN_CHUNK_BYTES, MIN_CHUNK_BYTES + 8, 4096, 64 * 1024 + 24, DEFAULT_CHUNK_BYTES];
+
+let dataDir = '';
+let path = '';
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ringline-segread-'));
+  journalWorkload(dataDir, FIRST_SEQUENCE, FIRST_SEQUENCE + RECORDS);
+  path = listSegments(dataDir)[0].path;
+});
+afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+interface Walk {
+  readonly status: FrameStatus;
+  readonly frameOffset: number;
+  readonly lastSequence: number;
+  readonly reason: string;
+  /** zlib CRC of each good record's bytes as the reader presented them. */
+  readonly records: number[];
+}
+
+function walk(chunkBytes: number): Walk {
+  const reader = new SegmentReader(chunkBytes);
+  expect(reader.load(path, FIRST_SEQUENCE - 1)).toBe(HeaderStatus.OK);
+  const records: number[] = [];
+  let status: FrameStatus;
+  while ((status = reader.next()) === FrameStatus.OK) {
+    const length = reader.buffer.u32[(reader.recordBase + CMD_LENGTH_OFFSET) >>> 2];
+    records.push(zlibCrc32(reader.buffer.bytes.subarray(reader.recordBase, reader.recordBase + length)));
+  }
+  return { status, frameOffset: reader.frameOffset, lastSequence: reader.lastSequence, reason: reader.reason, records };
+}
+
+function tornTail(chunkBytes: number): boolean {
+  const reader = new SegmentReader(chunkBytes);
+  reader.load(path, FIRST_SEQUENCE - 1);
+  while (reader.next() === FrameStatus.OK);
+  return reader.looksLikeTornTail();
+}
+
+describe('SegmentReader in chunks', () => {
+  it('presents every record byte for byte, whatever the chunk size', () => {
+    const file = readFileSync(path);
+    const offsets = frameOffsets(path);
+    expect(file.length).toBeGreaterThan(4 * MIN_CHUNK_BYTES);
+    const expected = offsets.map((o) => {
+      const base = o + FRAME_RECORD_OFFSET;
+      return zlibCrc32(file.subarray(base, base + file.readUInt32LE(base + CMD_LENGTH_OFFSET)));
+    });
+    for (const chunk of CHUNKS) {
+      const w = walk(chunk);
+      expect({ chunk, status: w.status, last: w.lastSequence, frameOffset: w.frameOffset })
+        .toEqual({ chunk, status: FrameStatus.END, last: FIRST_SEQUENCE + RECORDS - 1, frameOffset: file.length });
+      expect(w.records).toEqual(expected);
+    }
+  });
+
+  it('finds a flipped byte at the same file offset with any chunk size, and never calls it a torn tail', () => {
+    const offsets = frameOffsets(path);
+    for (const k of [1, 777, 1500, RECORDS - 2]) {
+      const original = readFileSync(path);
+      const damaged = Buffer.from(original);
+      damaged[offsets[k] + FRAME_RECORD_OFFSET + 20] ^= 0x10;
+      writeFileSync(path, damaged);
+      for (const chunk of CHUNKS) {
+        const w = walk(chunk);
+        expect({ chunk, k, status: w.status, at: w.frameOffset, last: w.lastSequence, reason: w.reason })
+          .toEqual({ chunk, k, status: FrameStatus.BAD, at: offsets[k], last: FIRST_SEQUENCE + k - 1, reason: 'CRC mismatch' });
+        expect(tornTail(chunk)).toBe(false);
+      }
+      writeFileSync(path, original);
+    }
+  });
+
+  it('refuses a frame whose sequence does not follow, in a later chunk', () => {
+    const offsets = frameOffsets(path);
+    const reader = new SegmentReader(MIN_CHUNK_BYTES);
+    // Seeded with the wrong previous sequence, the first frame already fails.
+    expect(reader.load(path, FIRST_SEQUENCE)).toBe(HeaderStatus.OK);
+    expect(reader.next()).toBe(FrameStatus.BAD);
+    expect(reader.reason).toContain('does not follow');
+    // A frame copied over its successor repeats a sequence deep in the file.
+    const file = readFileSync(path);
+    let k = 2000;
+    while (offsets[k + 1] - offsets[k] !== offsets[k + 2] - offsets[k + 1]) k++;
+    file.copy(file, offsets[k + 1], offsets[k], offsets[k + 1]);
+    writeFileSync(path, file);
+    const w = walk(MIN_CHUNK_BYTES);
+    expect([w.status, w.frameOffset, w.lastSequence]).toEqual([FrameStatus.BAD, offsets[k + 1], FIRST_SEQUENCE + k]);
+    expect(w.reason).toContain('does not follow');
+  });
+
+  it('reports a cut last frame as INCOMPLETE at its file offset, a torn tail', () => {
+    const offsets = frameOffsets(path);
+    const last = offsets[offsets.length - 1];
+    truncateSync(path, last + 20);
+    for (const chunk of CHUNKS) {
+      const w = walk(chunk);
+      expect([w.status, w.frameOffset, w.lastSequence]).toEqual([FrameStatus.INCOMPLETE, last, FIRST_SEQUENCE + RECORDS - 2]);
+      expect(tornTail(chunk)).toBe(true);
+    }
+  });
+
+  it('tells zeroes to the end (torn) from zeroes with a good frame after them (corrupt) far before the end', () => {
+    const offsets = frameOffsets(path);
+    const original = readFileSync(path);
+    const k = 1000;
+    // Zeroes from frame k to the end: nothing valid follows, a torn tail, though most of it lies
+    // beyond the chunk the refused frame is in.
+    const zeroed = Buffer.from(original);
+    zeroed.fill(0, offsets[k]);
+    writeFileSync(path, zeroed);
+    for (const chunk of CHUNKS) {
+      const w = walk(chunk);
+      expect([w.status, w.frameOffset]).toEqual([FrameStatus.BAD, offsets[k]]);
+      expect(tornTail(chunk)).toBe(true);
+    }
+    // The same zeroes stopping before the last frame: that frame is whole and valid, so corruption.
+    const holed = Buffer.from(original);
+    holed.fill(0, offsets[k], offsets[RECORDS - 1]);
+    writeFileSync(path, holed);
+    for (const chunk of CHUNKS) expect(tornTail(chunk)).toBe(false);
+  });
+
+  it('reads a segment again after another, reusing its buffer', () => {
+    const reader = new SegmentReader(MIN_CHUNK_BYTES);
+    const buffer = reader.buffer;
+    for (let r = 0; r < 2; r++) {
+      expect(reader.load(path, FIRST_SEQUENCE - 1)).toBe(HeaderStatus.OK);
+      let n = 0;
+      while (reader.next() === FrameStatus.OK) n++;
+      expect(n).toBe(RECORDS);
+    }
+    expect(reader.buffer).toBe(buffer);
+  });
+
+  it('refuses a chunk size that cannot hold the header and the largest frame', () => {
+    expect(() => new SegmentReader(MIN_CHUNK_BYTES - 8)).toThrow(RangeError);
+    expect(() => new SegmentReader(MIN_CHUNK_BYTES + 4)).toThrow(RangeError);
+  });
+});
