@@ -124,7 +124,7 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
     }
     const errors = [...full, ...snap].filter((x) => x.hash !== first.hash || x.lastSequence !== records - 1).length
       + scans.filter((x) => x.frames !== records).length;
-    const common = { records, accounts: ACCOUNTS, mix: 'transfers after set-up', logicConfig: 'DEFAULT_LOGIC_CONFIG', pageCache: 'warm', runs: options.runs };
+    const common = { records, accounts: ACCOUNTS, mix: 'transfers, each with an idempotency id, after set-up', logicConfig: 'DEFAULT_LOGIC_CONFIG', pageCache: 'warm', runs: options.runs };
     const replayPerS = median(full.map((x) => x.replayed / (x.recoverMs / 1000)));
     const fullMs = median(full.map((x) => x.totalMs));
     const snapMs = median(snap.map((x) => x.totalMs));
