@@ -45,8 +45,10 @@ export interface E2eSizing {
  * Load sizes per mode. The engine's defaults bound them: 4096 commands in flight per connection.
  * HTTP is not pipelined: uWebSockets.js closes a connection that sends a request while an earlier
  * response is still pending (async responses), so HTTP load uses many connections, one request each.
- * Closed loop keeps 4 × 512 commands in flight: enough to cover a group commit of ~2 ms at 1M/s; deeper
- * pipelines (4 × 2048) only added queueing latency and were less steady on this 2-core machine.
+ * Closed loop keeps 4 × 512 commands in flight: enough to cover a group commit of ~2 ms at 1M/s. Deeper
+ * pipelines (4 × 2048) are not steadier on this 2-core machine (2026-11-22, fsync): as the first load on a
+ * fresh engine they gave 810k–1.0M/s vs 618k–839k/s (9 of 9 interleaved rounds), but as the second load
+ * on the same engine 480k–628k/s vs 673k–784k/s, with p50 8–11 ms instead of ~2.5 ms.
  */
 export function e2eSizing(mode: 'quick' | 'full', load: LoadMode, transport: LoadTransport): E2eSizing {
   const timing = mode === 'full' ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 300, durationMs: 1500 };
