@@ -4,6 +4,7 @@
  * profiler after warm-up; allocations are attributed to the function that made them, so only the
  * journal's and recovery's own functions are counted (write()/fdatasync are per batch, not per record).
  */
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ describe('journal zero allocation per record', () => {
     const writer = new SegmentWriter(validateJournalOptions({ dataDir: dir, durability: 'none' }));
     const rec = createRecordBuffer(new ArrayBuffer(512));
     for (let i = 0; i < 20_000; i++) {
-      writeWorkloadRecord(TEST_WORKLOAD, rec, 0, i);
+      writeWorkloadRecord(TEST_WORKLOAD, rec, 0, FIRST_SEQUENCE + i, FIRST_SEQUENCE); // an engine's journal
       writer.append(rec, 0);
     }
     writer.close();

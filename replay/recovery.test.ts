@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, statSync, truncateSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
-import { journalWorkload, freshStateMachine, frameOffsets } from './testing/journal_fixture.ts';
+import { journalWorkload, freshStateMachine, frameOffsets, TEST_WORKLOAD } from './testing/journal_fixture.ts';
+import { writeWorkloadRecord } from './testing/ledger_workload.ts';
+import { SegmentWriter } from '../journal/segment_writer.ts';
+import { validateJournalOptions } from '../journal/journal_options.ts';
+import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { writeSnapshotFile, listSnapshots } from '../journal/snapshot_file.ts';
 import { SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
@@ -178,6 +182,18 @@ describe('recoverState', () => {
     journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     rmSync(listSegments(dataDir)[0].path);
     expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/starts at sequence \d+ and no valid snapshot covers/);
+  });
+
+  it('refuses a journal that starts at sequence 0 (the empty state is never journaled)', () => {
+    const writer = new SegmentWriter(validateJournalOptions({ dataDir, durability: 'none' }));
+    const rec = createRecordBuffer(new ArrayBuffer(512));
+    for (let i = 0; i < 10; i++) {
+      writeWorkloadRecord(TEST_WORKLOAD, rec, 0, i); // record i at sequence i: the journal starts at 0
+      writer.append(rec, 0);
+    }
+    writer.close();
+    expect(() => recoverState(freshStateMachine(), { dataDir, repair: false }))
+      .toThrow(/starts at sequence 0, before the first sequence 1/);
   });
 
   it('removes an empty newest segment left by a crash before its first write', () => {

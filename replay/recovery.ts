@@ -121,11 +121,13 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   const segments = listSegments(dataDir);
   let first = 0;
   while (first + 1 < segments.length && segments[first + 1].firstSequence - 1 <= snapshotSequence) first++;
-  if (segments.length > 0 && snapshotSequence < 0 && segments[0].firstSequence > FIRST_SEQUENCE) {
-    throw new JournalCorruptError(
-      `journal ${segments[0].path} starts at sequence ${segments[0].firstSequence} and no valid snapshot covers ` +
+  if (segments.length > 0 && snapshotSequence < 0 && segments[0].firstSequence !== FIRST_SEQUENCE) {
+    throw new JournalCorruptError(segments[0].firstSequence < FIRST_SEQUENCE
+      ? `journal ${segments[0].path} starts at sequence ${segments[0].firstSequence}, before the first sequence ` +
+        `${FIRST_SEQUENCE} (sequence 0 is the empty state and is never journaled)`
+      : `journal ${segments[0].path} starts at sequence ${segments[0].firstSequence} and no valid snapshot covers ` +
         `the sequences before it` + snapshotWarnings(warnings),
-      segments[0].path, 0, -1);
+    segments[0].path, 0, -1);
   }
   const replay = new JournalReplay(sm, options, warnings, readOnly, snapshotSequence, toSequence);
   replay.run(segments, first);

@@ -5,7 +5,7 @@
  *   segment files ──read──► SegmentReader (8-aligned buffer, frames in place) ──► StateMachine.apply
  *
  * Cases:
- *   replay                  a journal of transfers replayed from sequence 0, commands/s (durationMs of
+ *   replay                  a journal of transfers replayed from the first sequence, commands/s (durationMs of
  *                           recoverState: file reads, CRCs and apply)
  *   scan                    the journal read and every frame CRC-checked, without applying: the
  *                           journal's own share of a replay
@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CMD_IDEMPOTENCY_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_CORRELATION_ID_OFFSET, Transfer } from '../../codec/records/command_descriptor.ts';
+import { CMD_IDEMPOTENCY_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_CORRELATION_ID_OFFSET, FIRST_SEQUENCE, Transfer } from '../../codec/records/command_descriptor.ts';
 import { writeCommand } from '../../core/logic/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
 import { validateJournalOptions } from '../../journal/journal_options.ts';
@@ -44,16 +44,16 @@ export function writeJournal(dataDir: string, records: number): void {
   const workload = { accounts: ACCOUNTS, seed: 1 };
   const setup = 1 + 2 * ACCOUNTS;
   for (let i = 0; i < setup; i++) {
-    writeWorkloadRecord(workload, rec, 0, i);
+    writeWorkloadRecord(workload, rec, 0, FIRST_SEQUENCE + i, FIRST_SEQUENCE);
     writer.append(rec, 0);
   }
-  writeCommand(rec, 0, { sequence: setup, principalId: WORKLOAD_PRINCIPAL_ID, sessionId: 1 },
+  writeCommand(rec, 0, { sequence: FIRST_SEQUENCE + setup, principalId: WORKLOAD_PRINCIPAL_ID, sessionId: 1 },
     { kind: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 1 });
   const f64 = rec.f64;
   let h = 0x12345678;
   for (let i = setup; i < records; i++) {
     h = (Math.imul(h, 1103515245) + 12345) >>> 0;
-    f64[CMD_SEQUENCE_OFFSET >>> 3] = i;
+    f64[CMD_SEQUENCE_OFFSET >>> 3] = FIRST_SEQUENCE + i;
     f64[CMD_CORRELATION_ID_OFFSET >>> 3] = i;
     f64[CMD_IDEMPOTENCY_ID_OFFSET >>> 3] = i + 1;
     f64[Transfer.FROM_ACCOUNT_ID >>> 3] = 1 + (h % ACCOUNTS);
@@ -109,7 +109,8 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
     writeJournal(dataDir, records);
     options.log(`journaled ${records} commands in ${((nowNs() - genStarted) / 1e9).toFixed(1)} s ` +
       `(${listSegments(dataDir).length} segment(s))`);
-    const snapshotAt = records - Math.floor(records / 100) - 1;
+    const lastSequence = FIRST_SEQUENCE + records - 1;
+    const snapshotAt = lastSequence - Math.floor(records / 100);
     const scans = Array.from({ length: options.runs }, () => scan(dataDir));
     const full: Restart[] = [];
     const snap: Restart[] = [];
@@ -122,7 +123,7 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
       options.log(`run ${r + 1}/${options.runs}: full ${full[r].totalMs.toFixed(0)} ms ` +
         `(replay ${Math.round(full[r].replayed / (full[r].recoverMs / 1000))} commands/s), with snapshot ${snap[r].totalMs.toFixed(0)} ms`);
     }
-    const errors = [...full, ...snap].filter((x) => x.hash !== first.hash || x.lastSequence !== records - 1).length
+    const errors = [...full, ...snap].filter((x) => x.hash !== first.hash || x.lastSequence !== lastSequence).length
       + scans.filter((x) => x.frames !== records).length;
     const common = { records, accounts: ACCOUNTS, mix: 'transfers, each with an idempotency id, after set-up', logicConfig: 'DEFAULT_LOGIC_CONFIG', pageCache: 'warm', runs: options.runs };
     const replayPerS = median(full.map((x) => x.replayed / (x.recoverMs / 1000)));
@@ -137,7 +138,7 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
       row('scan', median(scans.map((x) => x.perSecond)), { measured: 'segment read + CRC-32 of every frame, no apply' }),
       row('restart-10m', records / (fullMs / 1000), { restartMs: Math.round(fullMs), snapshot: false, measured: 'createStateMachine + recoverState' }),
       row('restart-10m-snapshot', records / (snapMs / 1000), {
-        restartMs: Math.round(snapMs), snapshot: true, snapshotSequence: snapshotAt, tailCommands: records - 1 - snapshotAt,
+        restartMs: Math.round(snapMs), snapshot: true, snapshotSequence: snapshotAt, tailCommands: lastSequence - snapshotAt,
         measured: 'createStateMachine + load/verify snapshot + replay tail',
       }),
     ];

@@ -4,9 +4,8 @@
  * Records 0..(2 × accounts) set up an asset and accounts with deposits; after that transfers (70%),
  * two-phase transfers (10%), balance reads (15%, read-only) and withdrawals (5%).
  * The record at sequence s is workload record s − start: an engine's journal starts at FIRST_SEQUENCE
- * (sequence 0 is the empty state, start = FIRST_SEQUENCE), and the test fixtures pass that. The
- * default start = 0 is kept only because the replay bench (perf/scenarios/replay.ts) still journals
- * from sequence 0; it should pass FIRST_SEQUENCE too.
+ * (sequence 0 is the empty state, start = FIRST_SEQUENCE), and every journal-writing caller passes that.
+ * The default start = 0 serves the zero-allocation tests, which only need record shapes, not a journal.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { CommandSpec } from '../../core/logic/command_writer.ts';
