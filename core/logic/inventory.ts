@@ -20,6 +20,7 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, MAX_EXACT, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
 
@@ -34,6 +35,7 @@ export class Inventory {
   readonly supplied: Float64Array;
   private readonly counts: Int32Array;
   private readonly index: IdIndex;
+  private readonly listing: ListingCheck;
   private readonly ledger: Ledger;
   readonly capacity: number;
   /** Scratch: item slot of the last successful command, and [0] the price it charged. */
@@ -53,6 +55,7 @@ export class Inventory {
     this.supplied = arena.f64('items.supplied', maxItems);
     this.counts = arena.i32('items.count', 1);
     this.index = new IdIndex(arena, 'items.index', maxItems);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.ITEM_EXISTS);
   }
 
   get count(): number {
@@ -72,17 +75,12 @@ export class Inventory {
   create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
+    const listed = this.listing.check(f, b, ctx);
+    if (listed !== ResultCode.OK) return listed;
+    const merchant = this.listing.merchant;
+    const asset = this.listing.asset;
     const idAt = (b + CreateItem.ITEM_ID) >>> 3;
-    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
-    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.ITEM_EXISTS;
-    const merchant = ledger.accountAt(f, (b + CreateItem.MERCHANT_ACCOUNT_ID) >>> 3);
-    if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
-    const asset = ledger.assetAt(f, (b + CreateItem.PRICE_ASSET_ID) >>> 3);
-    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     const priceAt = (b + CreateItem.UNIT_PRICE) >>> 3;
-    if (!positiveAt(f, priceAt)) return ResultCode.PRICE_MUST_BE_POSITIVE;
     const stockAt = (b + CreateItem.STOCK) >>> 3;
     if (f[stockAt] !== 0 && !positiveAt(f, stockAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const slot = this.counts[0];

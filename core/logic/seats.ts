@@ -28,6 +28,7 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
 import { StampSet } from './stamp_set.ts';
@@ -46,6 +47,7 @@ export class Seats {
   /** [0] events, [1] seats allocated. */
   private readonly counts: Int32Array;
   private readonly index: IdIndex;
+  private readonly listing: ListingCheck;
   private readonly ledger: Ledger;
   private readonly named: StampSet;
   readonly maxEvents: number;
@@ -68,6 +70,7 @@ export class Seats {
     this.holder = arena.i32('events.holder', maxSeats);
     this.counts = arena.i32('events.counts', 2);
     this.index = new IdIndex(arena, 'events.index', maxEvents);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.EVENT_EXISTS);
     this.named = new StampSet(maxSeats);
   }
 
@@ -88,17 +91,12 @@ export class Seats {
   create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
+    const listed = this.listing.check(f, b, ctx);
+    if (listed !== ResultCode.OK) return listed;
+    const merchant = this.listing.merchant;
+    const asset = this.listing.asset;
     const idAt = (b + CreateEvent.EVENT_ID) >>> 3;
-    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
-    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
-    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.EVENT_EXISTS;
-    const merchant = ledger.accountAt(f, (b + CreateEvent.MERCHANT_ACCOUNT_ID) >>> 3);
-    if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
-    const asset = ledger.assetAt(f, (b + CreateEvent.PRICE_ASSET_ID) >>> 3);
-    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     const priceAt = (b + CreateEvent.SEAT_PRICE) >>> 3;
-    if (!positiveAt(f, priceAt)) return ResultCode.PRICE_MUST_BE_POSITIVE;
     const countAt = (b + CreateEvent.SEAT_COUNT) >>> 3;
     if (!positiveAt(f, countAt) || f[countAt] > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
     const seatCount = f[countAt];

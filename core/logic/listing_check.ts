@@ -1,0 +1,55 @@
+/**
+ * The validation CREATE_ITEM and CREATE_EVENT share: a merchant's priced listing. Both records put the
+ * listing id, merchant account, price asset and price at the same offsets (asserted below), and both
+ * check them in the same order, so the ladder lives here once:
+ *   id 0 (ID_MUST_NOT_BE_ZERO) · id out of range (INTEGER_OUT_OF_RANGE) · id exists (the caller's code) ·
+ *   merchant account (ACCOUNT_NOT_FOUND) · caller may act for it (NOT_OWNER) · price asset
+ *   (ASSET_NOT_FOUND) · price (PRICE_MUST_BE_POSITIVE).
+ * What follows (stock or seat count, capacity) stays with each command.
+ */
+import { CreateEvent, CreateItem } from '../../codec/records/command_descriptor.ts';
+import { ResultCode } from '../../codec/result_codes.ts';
+import { type ApplyContext, positiveAt } from './apply_context.ts';
+import { type IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { Ledger } from './ledger.ts';
+
+export const LISTING_ID = CreateItem.ITEM_ID;
+export const LISTING_MERCHANT_ACCOUNT_ID = CreateItem.MERCHANT_ACCOUNT_ID;
+export const LISTING_PRICE_ASSET_ID = CreateItem.PRICE_ASSET_ID;
+export const LISTING_PRICE = CreateItem.UNIT_PRICE;
+
+export class ListingCheck {
+  /** The merchant account's index after a check that returned OK. */
+  merchant = INDEX_NOT_FOUND;
+  /** The price asset's index after a check that returned OK. */
+  asset = INDEX_NOT_FOUND;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly index: IdIndex,
+    private readonly existsCode: number,
+  ) {}
+
+  /** Returns ResultCode.OK (and sets merchant and asset) or the first rule that fails. Allocates nothing. */
+  check(f: Float64Array, b: number, ctx: ApplyContext): number {
+    const ledger = this.ledger;
+    const idAt = (b + LISTING_ID) >>> 3;
+    if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
+    if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
+    if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return this.existsCode;
+    const merchant = ledger.accountAt(f, (b + LISTING_MERCHANT_ACCOUNT_ID) >>> 3);
+    if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
+    const asset = ledger.assetAt(f, (b + LISTING_PRICE_ASSET_ID) >>> 3);
+    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
+    if (!positiveAt(f, (b + LISTING_PRICE) >>> 3)) return ResultCode.PRICE_MUST_BE_POSITIVE;
+    this.merchant = merchant;
+    this.asset = asset;
+    return ResultCode.OK;
+  }
+}
+
+if (CreateEvent.EVENT_ID !== LISTING_ID || CreateEvent.MERCHANT_ACCOUNT_ID !== LISTING_MERCHANT_ACCOUNT_ID
+  || CreateEvent.PRICE_ASSET_ID !== LISTING_PRICE_ASSET_ID || CreateEvent.SEAT_PRICE !== LISTING_PRICE) {
+  throw new Error('listing check: CREATE_ITEM and CREATE_EVENT must share the listing offsets');
+}
