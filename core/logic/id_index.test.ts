@@ -4,6 +4,18 @@ import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import { StateArena } from './state_arena.ts';
 
 describe('IdIndex', () => {
+  it('findId / findIdAt: id 0 means none and is never found; other ids find their tag-0 value', () => {
+    const index = new IdIndex(new StateArena(), 't', 8);
+    expect(index.insert(7, 0, 3)).toBe(true);
+    expect(index.insert(2 ** 40 + 7, 0, 5)).toBe(true);
+    expect(index.insert(9, 1, 6)).toBe(true); // another tag: not an id lookup
+    expect(index.findId(7)).toBe(3);
+    expect(index.findIdAt(new Float64Array([0, 2 ** 40 + 7]), 1)).toBe(5);
+    expect(index.findId(9)).toBe(INDEX_NOT_FOUND);
+    expect(index.findId(0)).toBe(INDEX_NOT_FOUND);
+    expect(index.findIdAt(new Float64Array([0]), 0)).toBe(INDEX_NOT_FOUND);
+  });
+
   it('behaves like a Map under random inserts and removes (property)', () => {
     const op = fc.record({
       remove: fc.boolean(),

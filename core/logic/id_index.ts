@@ -115,6 +115,19 @@ export class IdIndex {
     return removed;
   }
 
+  /**
+   * The value stored under id src[at] (tag 0), or INDEX_NOT_FOUND. Id 0 means "none" everywhere in the
+   * domain and is never stored, so it is not found without probing.
+   */
+  findIdAt(src: Float64Array, at: number): number {
+    return src[at] === 0 ? INDEX_NOT_FOUND : this.getAt(src, at, 0);
+  }
+
+  /** By-value form of findIdAt, for tests and tools. */
+  findId(id: number): number {
+    return id === 0 ? INDEX_NOT_FOUND : this.get(id, 0);
+  }
+
   /** By-value lookup: fine for keys that fit a small integer (indices + 1) and off the hot path. */
   get(key: number, tag: number): number {
     this.scratch[0] = key;

@@ -64,12 +64,12 @@ export class Inventory {
 
   /** By-value lookup for tests and tools. */
   item(itemId: number): number {
-    return itemId === 0 ? INDEX_NOT_FOUND : this.index.get(itemId, 0);
+    return this.index.findId(itemId);
   }
 
   /** The item whose id is src[at], or -1. */
   itemAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.index.getAt(src, at, 0);
+    return this.index.findIdAt(src, at);
   }
 
   create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {

@@ -76,21 +76,21 @@ export class Ledger {
 
   /** By-value lookups for tests and tools (not the hot path: see accountAt). */
   asset(assetId: number): number {
-    return assetId === 0 ? INDEX_NOT_FOUND : this.assetIndex.get(assetId, 0);
+    return this.assetIndex.findId(assetId);
   }
 
   account(accountId: number): number {
-    return accountId === 0 ? INDEX_NOT_FOUND : this.accountIndex.get(accountId, 0);
+    return this.accountIndex.findId(accountId);
   }
 
   /** The asset whose id is src[at], or -1. */
   assetAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.assetIndex.getAt(src, at, 0);
+    return this.assetIndex.findIdAt(src, at);
   }
 
   /** The account whose id is src[at], or -1. */
   accountAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.accountIndex.getAt(src, at, 0);
+    return this.accountIndex.findIdAt(src, at);
   }
 
   /** The cell of (account, asset) or -1 when the account never held the asset. */

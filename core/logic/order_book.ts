@@ -147,12 +147,12 @@ export class OrderBook {
 
   /** By-value lookup for tests and tools. */
   symbol(symbolId: number): number {
-    return symbolId === 0 ? INDEX_NOT_FOUND : this.symbolIndex.get(symbolId, 0);
+    return this.symbolIndex.findId(symbolId);
   }
 
   /** The symbol whose id is src[at], or -1. */
   symbolAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.symbolIndex.getAt(src, at, 0);
+    return this.symbolIndex.findIdAt(src, at);
   }
 
   /** Adds the symbol whose id is src[at] (the caller validated everything); returns its slot or -1 when full. */

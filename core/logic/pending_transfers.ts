@@ -97,7 +97,7 @@ export class PendingTransfers {
   post(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
     const idAt = (b + TransferPost.TRANSFER_ID) >>> 3;
-    const slot = f[idAt] === 0 ? INDEX_NOT_FOUND : this.index.getAt(f, idAt, 0);
+    const slot = this.index.findIdAt(f, idAt);
     if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
     if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
     if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
@@ -120,7 +120,7 @@ export class PendingTransfers {
   void(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
     const idAt = (b + TransferVoid.TRANSFER_ID) >>> 3;
-    const slot = f[idAt] === 0 ? INDEX_NOT_FOUND : this.index.getAt(f, idAt, 0);
+    const slot = this.index.findIdAt(f, idAt);
     if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
     if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
     if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;

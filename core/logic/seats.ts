@@ -80,12 +80,12 @@ export class Seats {
 
   /** By-value lookup for tests and tools. */
   event(eventId: number): number {
-    return eventId === 0 ? INDEX_NOT_FOUND : this.index.get(eventId, 0);
+    return this.index.findId(eventId);
   }
 
   /** The event whose id is src[at], or -1. */
   eventAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.index.getAt(src, at, 0);
+    return this.index.findIdAt(src, at);
   }
 
   create(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
