@@ -5,8 +5,7 @@ import { defineConfig } from 'vitest/config';
 // cannot disturb one another, and a crashed engine only fails its own file.
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'codec/**/*.test.ts', 'gateway/**/*.test.ts', 'journal/**/*.test.ts',
-      'replay/**/*.test.ts', 'perf/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{codec,core,journal,replay,engine,replication,gateway,client,cli,perf,test}/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

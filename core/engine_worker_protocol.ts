@@ -6,7 +6,7 @@
  *   0 logic (core/logic_worker.ts)  1 journaler (journal/journaler_worker.ts)  2 replicator (when configured)
  * Output ring: the logic worker is the producer, the main thread consumer 0.
  *
- * Journaler contract:
+ * Journaler contract (its workerData: JournalerWorkerData in journal/journaler_worker_data.ts):
  * - Attach with `new Ring(data.inputRingMemory)` and consume with
  *   `new BatchConsumer(ring, data.consumerIndex, { waitStrategy: createWaitStrategy(data.waitStrategy),
  *   batchMax: data.batchMax })`. Its first record is `data.firstSequence` (= consumer.nextSequence).
@@ -18,7 +18,6 @@
  * - Fail loudly: throw (the worker's 'error' event) with a message naming the file, and the engine
  *   stops with that message. Counters go to the JOURNALER line of metrics_descriptor.ts.
  */
-import type { JournalOptions } from '../journal/journal_options.ts';
 import type { LogicConfig, StateSection } from './logic/state_machine_api.ts';
 import type { WaitStrategyName } from './ring/wait_strategy.ts';
 
@@ -27,7 +26,8 @@ export const INPUT_CONSUMER_JOURNALER = 1;
 export const INPUT_CONSUMER_REPLICATOR = 2;
 export const OUTPUT_CONSUMER_GATEWAY = 0;
 
-export interface JournalerWorkerData {
+/** What every parallel consumer of the input ring gets: the journaler's and the replicator's workerData extend it. */
+export interface RingConsumerWorkerData {
   readonly inputRingMemory: SharedArrayBuffer;
   readonly consumerIndex: number;
   readonly metricsMemory: SharedArrayBuffer;
@@ -35,7 +35,6 @@ export interface JournalerWorkerData {
   readonly firstSequence: number;
   readonly waitStrategy: WaitStrategyName;
   readonly batchMax: number;
-  readonly journal: JournalOptions;
 }
 
 /**
@@ -44,13 +43,7 @@ export interface JournalerWorkerData {
  * acknowledged it: its consumer sequence IS the replicated sequence. `options` comes untouched from
  * EngineOptions.replicator.options.
  */
-export interface ReplicatorWorkerData {
-  readonly inputRingMemory: SharedArrayBuffer;
-  readonly consumerIndex: number;
-  readonly metricsMemory: SharedArrayBuffer;
-  readonly firstSequence: number;
-  readonly waitStrategy: WaitStrategyName;
-  readonly batchMax: number;
+export interface ReplicatorWorkerData extends RingConsumerWorkerData {
   readonly dataDir: string;
   readonly options: Readonly<Record<string, unknown>>;
 }

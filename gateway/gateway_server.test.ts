@@ -8,10 +8,10 @@ import { ResultCode } from '../codec/result_codes.ts';
 import { createWireCodec } from './codec_adapter.ts';
 import { resolveGatewayConfig, type GatewayConfig } from './gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from './gateway_server.ts';
-import { LoopbackEngine } from './testing/loopback_engine.ts';
-import { RawTcpClient, RawWsClient, postJson, requestBytes } from './testing/raw_clients.ts';
-import { encodeFrame } from './frame_decoder.ts';
-import { RinglineClient } from './client/ringline_client.ts';
+import { LoopbackEngine } from './test_support/loopback_engine.ts';
+import { RawTcpClient, RawWsClient, postJson, requestBytes } from './test_support/raw_clients.ts';
+import { encodeFrame } from '../client/frame_decoder.ts';
+import { RinglineClient } from '../client/ringline_client.ts';
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
 

@@ -2,7 +2,7 @@
  * Journaler worker entry, started by the engine with core/spawn_worker.ts and the workerData of
  * core/engine_worker_protocol.ts (JournalerWorkerData):
  *
- *   spawnWorker(new URL('../journal/journaler_worker.ts', import.meta.url), {
+ *   spawnWorker(new URL('./journaler_worker.ts', import.meta.url), {
  *     inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory, firstSequence,
  *     waitStrategy: 'spin_park', batchMax: 4096, journal: validateJournalOptions({ dataDir }) });
  *
@@ -18,7 +18,8 @@
  * engine's batchMax (sized for the business logic) is small.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { JournalerWorkerData, WorkerReport } from '../core/engine_worker_protocol.ts';
+import type { WorkerReport } from '../core/engine_worker_protocol.ts';
+import type { JournalerWorkerData } from './journaler_worker_data.ts';
 import { Ring } from '../core/ring/ring.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { Journaler } from './journaler.ts';

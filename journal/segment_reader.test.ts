@@ -13,7 +13,7 @@ import { CMD_LENGTH_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_desc
 import { FRAME_RECORD_OFFSET } from './journal_descriptor.ts';
 import { DEFAULT_CHUNK_BYTES, FrameStatus, HeaderStatus, MIN_CHUNK_BYTES, SegmentReader } from './segment_reader.ts';
 import { listSegments } from './segment_files.ts';
-import { frameOffsets, journalWorkload } from '../replay/testing/journal_fixture.ts';
+import { frameOffsets, journalWorkload } from './test_support/journal_fixture.ts';
 
 const RECORDS = 3000;
 const CHUNKS = [MIN_CHUNK_BYTES, MIN_CHUNK_BYTES + 8, 4096, 64 * 1024 + 24, DEFAULT_CHUNK_BYTES];

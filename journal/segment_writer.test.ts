@@ -9,7 +9,7 @@ import { validateJournalOptions } from './journal_options.ts';
 import { listSegments } from './segment_files.ts';
 import { Deposit } from '../codec/records/command_descriptor.ts';
 import { SEGMENT_HEADER_BYTES, FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
-import { createScratchRecord, writeDeposit } from './testing/record_fixture.ts';
+import { createScratchRecord, writeDeposit } from './test_support/record_fixture.ts';
 
 let dataDir = '';
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { SegmentWriter } from './segment_writer.ts';
 import { validateJournalOptions } from './journal_options.ts';
 import { listSegments } from './segment_files.ts';
 import { SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
-import { createScratchRecord, writeDeposit } from './testing/record_fixture.ts';
+import { createScratchRecord, writeDeposit } from './test_support/record_fixture.ts';
 
 let dataDir = '';
 beforeEach(() => {

@@ -25,7 +25,7 @@ export function commandJson(cmd: RecordBuffer, base: number): JsonObject {
 /**
  * The result record at `outBase` in the codec's documented ResponseJson shape (readResultRecord: the
  * form HTTP answers with, fills and depth levels included). The command arguments are unused: the
- * result record names its own command; they stay only while replay_cli.ts still passes them.
+ * result record names its own command; they stay only while cli/replay_command.ts still passes them.
  */
 export function resultJson(_cmd: RecordBuffer, _cmdBase: number, out: RecordBuffer, outBase: number): ResponseJson {
   return readResultRecord(out, outBase);

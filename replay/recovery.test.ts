@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, statSync, truncateSync, readFileSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
-import { journalWorkload, freshStateMachine, frameOffsets, TEST_WORKLOAD } from './testing/journal_fixture.ts';
-import { writeWorkloadRecord } from './testing/ledger_workload.ts';
+import { journalWorkload, freshStateMachine, frameOffsets, TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
+import { writeWorkloadRecord } from '../journal/test_support/ledger_workload.ts';
 import { SegmentWriter } from '../journal/segment_writer.ts';
 import { validateJournalOptions } from '../journal/journal_options.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
-import { journalWorkload, freshStateMachine, frameOffsets } from './testing/journal_fixture.ts';
+import { journalWorkload, freshStateMachine, frameOffsets } from '../journal/test_support/journal_fixture.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';

@@ -1,6 +1,6 @@
 /**
  * Crash test: a child process running recovery, the ring, the business logic and the real journaler
- * worker (replay/testing/crash_child.ts) is killed with SIGKILL at random moments, several times in a
+ * worker (test/test_support/crash_child.ts) is killed with SIGKILL at random moments, several times in a
  * row, and restarted each time. After every restart: every acknowledged command is in the recovered
  * state, and the state the child recovered equals an independent replay of the journal. At the end:
  * a graceful stop, the ledger invariants, and snapshot + tail recovery equal to a full replay.
@@ -15,12 +15,12 @@ import { createInterface } from 'node:readline';
 import { recoverState } from '../replay/recovery.ts';
 import { createStateMachine, type LogicStateMachine } from '../core/logic/state_machine.ts';
 import { checkInvariants } from '../core/logic/invariants.ts';
-import { SMALL_LOGIC_CONFIG } from '../replay/testing/ledger_workload.ts';
+import { SMALL_LOGIC_CONFIG } from '../journal/test_support/ledger_workload.ts';
 import { CMD_TYPE_OFFSET, CommandType, Deposit } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 
-const CHILD = fileURLToPath(new URL('../replay/testing/crash_child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./test_support/crash_child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KILLS = Number(process.env.RINGLINE_CRASH_KILLS ?? 4);
 const MAX_PER_SECOND = 100_000;

@@ -8,7 +8,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson } from '../codec/types/command_json.ts';
-import { ADMIN_KEY, balanceOf, must, startE2eServer, TRANSPORTS, type CommandChannel, type E2eServer } from './e2e_harness.ts';
+import { ADMIN_KEY, balanceOf, must, startE2eServer, TRANSPORTS, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const ALICE_ACCOUNT = 10;

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { ADMIN_KEY, balanceOf, must, sendRetryingBusy, startE2eServer, type CommandChannel, type E2eServer, type Transport } from './e2e_harness.ts';
+import { ADMIN_KEY, balanceOf, must, sendRetryingBusy, startE2eServer, type CommandChannel, type E2eServer, type Transport } from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const EVENT_ID = 77;

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import {
   ADMIN_KEY, balanceOf, must, sendRetryingBusy, startE2eServer, type CommandChannel, type E2eServer, type Transport,
-} from './e2e_harness.ts';
+} from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const STOCK = 15_000;

@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { RequestJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
-import { encodeFrame } from '../gateway/frame_decoder.ts';
-import { RawTcpClient, RawWsClient, requestBytes } from '../gateway/testing/raw_clients.ts';
-import { ADMIN_KEY, balanceOf, must, startE2eServer, stateHash, type CommandChannel, type E2eServer } from './e2e_harness.ts';
+import { encodeFrame } from '../client/frame_decoder.ts';
+import { RawTcpClient, RawWsClient, requestBytes } from '../gateway/test_support/raw_clients.ts';
+import { ADMIN_KEY, balanceOf, must, startE2eServer, stateHash, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const GOOD_ACCOUNT = 10;

@@ -8,8 +8,8 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { RinglineClient } from '../gateway/client/ringline_client.ts';
-import { ADMIN_KEY, balanceOf, must, startE2eServer, type CommandChannel, type E2eServer } from './e2e_harness.ts';
+import { RinglineClient } from '../client/ringline_client.ts';
+import { ADMIN_KEY, balanceOf, must, startE2eServer, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const PRICE = 3;

@@ -6,12 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastChannel } from 'node:worker_threads';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { startEngine, type Engine } from '../core/engine.ts';
-import { ENGINE_TEST_BOOM } from './engine_echo_state_machine.ts';
-import { DURABLE_GATE_CHANNEL, collectResults, send, sendRaw, tempDataDir, testOptions, until } from './engine_fixture.ts';
+import { startEngine, type Engine } from '../engine/engine.ts';
+import { ENGINE_TEST_BOOM } from './test_support/engine_echo_state_machine.ts';
+import { DURABLE_GATE_CHANNEL, collectResults, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
 
-const ECHO = new URL('./engine_echo_state_machine.ts', import.meta.url);
-const TEST_JOURNALER = new URL('./engine_test_journaler_worker.ts', import.meta.url);
+const ECHO = new URL('./test_support/engine_echo_state_machine.ts', import.meta.url);
+const TEST_JOURNALER = new URL('./test_support/engine_test_journaler_worker.ts', import.meta.url);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

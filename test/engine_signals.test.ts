@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { tempDataDir } from './engine_fixture.ts';
+import { tempDataDir } from './test_support/engine_fixture.ts';
 
-const CHILD = fileURLToPath(new URL('./engine_signal_child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./test_support/engine_signal_child.ts', import.meta.url));
 
 describe('SIGTERM drains the engine', () => {
   it('a process under load exits 0 after every published command got its result', async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 
 function ringline(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {

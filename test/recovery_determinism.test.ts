@@ -9,7 +9,7 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
-import { SMALL_LOGIC_CONFIG, writeWorkloadRecord } from '../replay/testing/ledger_workload.ts';
+import { SMALL_LOGIC_CONFIG, writeWorkloadRecord } from '../journal/test_support/ledger_workload.ts';
 
 describe('replay determinism', () => {
   it('the state after a command stream does not depend on stale bytes in the output buffer', () => {

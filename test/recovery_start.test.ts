@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
-import { RinglineClient } from '../gateway/client/ringline_client.ts';
+import { RinglineClient } from '../client/ringline_client.ts';
 import { listSegments } from '../journal/segment_files.ts';
-import { frameOffsets } from '../replay/testing/journal_fixture.ts';
+import { frameOffsets } from '../journal/test_support/journal_fixture.ts';
 
-const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'recovery-test-admin-key-0123456789';
 /** The sequence of the journal's record k (frame k of the only segment): the engine's first command is FIRST_SEQUENCE. */
 const seq = (k: number): number => FIRST_SEQUENCE + k;

@@ -11,7 +11,7 @@ import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 import {
   connectClient, drive, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type Acked,
-} from './replication_harness.ts';
+} from './test_support/replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-seed-')); });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import {
   connectClient, hashAt, killAll, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
-} from './replication_harness.ts';
+} from './test_support/replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-follow-')); });

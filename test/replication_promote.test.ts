@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResponseJson } from '../codec/types/response_json.ts';
-import { readEpoch, readEpochStart } from '../journal/replication_epoch.ts';
+import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import {
   ADMIN_KEY, connectClient, killAll, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
-} from './replication_harness.ts';
+} from './test_support/replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-promote-')); });

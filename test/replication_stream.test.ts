@@ -15,10 +15,10 @@ import {
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
 import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
-import { MSG_HEADER_BYTES, MessageType } from '../journal/replication_descriptor.ts';
-import { writeEpoch } from '../journal/replication_epoch.ts';
-import { encodeWelcome } from '../journal/replication_messages.ts';
-import { killAll, replayHash, run, writeConfig } from './replication_harness.ts';
+import { MSG_HEADER_BYTES, MessageType } from '../replication/replication_descriptor.ts';
+import { writeEpoch } from '../replication/replication_epoch.ts';
+import { encodeWelcome } from '../replication/replication_messages.ts';
+import { killAll, replayHash, run, writeConfig } from './test_support/replication_harness.ts';
 
 /** A primary's journal starts at FIRST_SEQUENCE (sequence 0 is the empty state, never a command). */
 const F = FIRST_SEQUENCE;

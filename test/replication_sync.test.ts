@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectClient, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './replication_harness.ts';
+import { connectClient, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './test_support/replication_harness.ts';
 
 let root = '';
 beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-sync-')); });

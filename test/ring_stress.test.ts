@@ -4,7 +4,7 @@
  * (default 4M per topology, ~10–15 s in total on 2 cores).
  */
 import { describe, expect, it } from 'vitest';
-import { runStress, type StressOutcome } from './ring_stress_harness.ts';
+import { runStress, type StressOutcome } from './test_support/ring_stress_harness.ts';
 
 const EVENTS = Number(process.env.RING_STRESS_EVENTS ?? 4_000_000);
 const NEAR_2_32 = 2 ** 32 - 100_000;

@@ -10,7 +10,7 @@ import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
-import { sampleAllocatedBytes } from '../../test/heap_sampling.ts';
+import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
 
 const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
 const ASSET = BIG + 1;

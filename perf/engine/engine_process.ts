@@ -17,8 +17,8 @@ import { ScenarioUnavailableError } from '../scenario_unavailable.ts';
 import { freePort, waitForPort } from './free_port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = path.join(REPO_ROOT, 'gateway/cli/ringline.mjs');
-const CLI_MAIN = path.join(REPO_ROOT, 'gateway/cli/main.ts');
+const CLI = path.join(REPO_ROOT, 'cli/ringline.mjs');
+const CLI_MAIN = path.join(REPO_ROOT, 'cli/main.ts');
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 const STDERR_TAIL_CHARS = 4000;
@@ -73,7 +73,7 @@ export function engineCliAvailable(): boolean {
 }
 
 export async function startEngineProcess(options: EngineProcessOptions): Promise<EngineProcess> {
-  if (!engineCliAvailable()) throw new ScenarioUnavailableError('gateway/cli/main.ts (the `ringline start` command) does not exist yet');
+  if (!engineCliAvailable()) throw new ScenarioUnavailableError('cli/main.ts (the `ringline start` command) does not exist yet');
   const host = '127.0.0.1';
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringline-bench-'));
   const tcpPort = await freePort(host);

@@ -32,7 +32,7 @@ import {
   createJournalMetricsMemory, JM_BATCHES, JM_BATCH_RECORDS_MAX, JM_FSYNC_COUNT, JM_RECORDS,
 } from '../../journal/journal_metrics_descriptor.ts';
 import { validateJournalOptions, type Durability, type JournalOptions } from '../../journal/journal_options.ts';
-import type { JournalBenchReply } from '../../journal/bench/journal_bench_worker.ts';
+import type { JournalBenchReply } from '../workers/journal_bench_worker.ts';
 import { LatencyHistogram } from '../histogram.ts';
 import { median } from '../median.ts';
 import { nowNs, perSecond } from '../clock.ts';
@@ -41,7 +41,7 @@ import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 const RING_CAPACITY = 32_768;
 const BATCH_MAX = 8192;
 const PUBLISH_BATCH = 256;
-const WORKER_URL = new URL('../../journal/bench/journal_bench_worker.ts', import.meta.url);
+const WORKER_URL = new URL('../workers/journal_bench_worker.ts', import.meta.url);
 
 interface RunResult {
   readonly perSecond: number;

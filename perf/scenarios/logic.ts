@@ -7,19 +7,19 @@
  *                          untimed: writing the records, restoring seats between chunks, and a
  *                          warm-up of the first chunk on a throwaway machine (the timed loop runs optimized code)
  *
- * Cases (core/logic/bench/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
+ * Cases (perf/workers/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
  * order-mix-1k and order-mix-100k (exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move) and
  * order-crossing. Checks: every machine ends with the same state hash (for order streams, the hash of
  * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
  * that started inside the timed windows (target 0).
  */
-import type { LogicBenchReply, LogicBenchRequest } from '../../core/logic/bench/logic_bench_worker.ts';
-import { CHUNK_RECORDS, WORKLOAD_NAMES, type WorkloadName } from '../../core/logic/bench/logic_workloads.ts';
+import type { LogicBenchReply, LogicBenchRequest } from '../workers/logic_bench_worker.ts';
+import { CHUNK_RECORDS, WORKLOAD_NAMES, type WorkloadName } from '../workers/logic_workloads.ts';
 import { median } from '../median.ts';
 import { runWorkerForReply } from '../worker_reply.ts';
 import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 
-const WORKER_URL = new URL('../../core/logic/bench/logic_bench_worker.ts', import.meta.url);
+const WORKER_URL = new URL('../workers/logic_bench_worker.ts', import.meta.url);
 
 export function runLogicWorker(request: LogicBenchRequest): Promise<LogicBenchReply> {
   return runWorkerForReply<LogicBenchReply>(WORKER_URL, request, `logic bench worker (${request.workload})`);

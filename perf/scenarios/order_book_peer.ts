@@ -9,12 +9,12 @@
  * peer rejected that we accepted or vice versa are reported in the conditions (streams are generated
  * so that both should accept nearly all of them).
  */
-import type { PeerBenchReply, PeerBenchRequest } from '../../core/logic/bench/order_book_peer_worker.ts';
+import type { PeerBenchReply, PeerBenchRequest } from '../workers/order_book_peer_worker.ts';
 import { median } from '../median.ts';
 import { runWorkerForReply } from '../worker_reply.ts';
 import type { ResultRow, ScenarioRun } from '../result_row.ts';
 
-const WORKER_URL = new URL('../../core/logic/bench/order_book_peer_worker.ts', import.meta.url);
+const WORKER_URL = new URL('../workers/order_book_peer_worker.ts', import.meta.url);
 
 function runPeerWorker(request: PeerBenchRequest): Promise<PeerBenchReply> {
   return runWorkerForReply<PeerBenchReply>(WORKER_URL, request, 'order book peer worker');

@@ -30,7 +30,7 @@ import { writeSnapshotFile } from '../../journal/snapshot_file.ts';
 import { listSegments } from '../../journal/segment_files.ts';
 import { recoverState } from '../../replay/recovery.ts';
 import { FrameStatus, SegmentReader } from '../../journal/segment_reader.ts';
-import { WORKLOAD_PRINCIPAL_ID, writeWorkloadRecord } from '../../replay/testing/ledger_workload.ts';
+import { WORKLOAD_PRINCIPAL_ID, writeWorkloadRecord } from '../../journal/test_support/ledger_workload.ts';
 import { median } from '../median.ts';
 import { nowNs } from '../clock.ts';
 import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';

@@ -34,7 +34,7 @@ import { median } from '../median.ts';
 import { publishCurve } from '../report/curve_store.ts';
 import type { LatencyPercentilesUs, ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 
-const CLI = fileURLToPath(new URL('../../gateway/cli/ringline.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/ringline.mjs', import.meta.url));
 const MODES = ['off', 'async', 'sync'] as const;
 type Mode = (typeof MODES)[number];
 const RATES = [10_000, 50_000] as const;

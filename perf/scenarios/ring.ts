@@ -18,8 +18,8 @@
  * cores: spinning strategies then fight the scheduler, which is the point of showing them.
  */
 import { cpus, loadavg } from 'node:os';
-import { DEFAULT_WAIT_STRATEGY } from '../../core/engine_options.ts';
-import type { RingBenchReport, RingBenchWorkerData } from '../../core/ring/bench/ring_bench_worker.ts';
+import { DEFAULT_WAIT_STRATEGY } from '../../engine/engine_options.ts';
+import type { RingBenchReport, RingBenchWorkerData } from '../workers/ring_bench_worker.ts';
 import { Ring, createRingMemory } from '../../core/ring/ring.ts';
 import { WAIT_STRATEGY_NAMES, type WaitStrategyName } from '../../core/ring/wait_strategy.ts';
 import { spawnWorker } from '../../core/spawn_worker.ts';
@@ -28,7 +28,7 @@ import { LatencyHistogram } from '../histogram.ts';
 import { medianRun } from '../median.ts';
 import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 
-const WORKER_URL = new URL('../../core/ring/bench/ring_bench_worker.ts', import.meta.url);
+const WORKER_URL = new URL('../workers/ring_bench_worker.ts', import.meta.url);
 const RING_CAPACITY = 8192;
 const PUBLISH_BATCH = 64;
 const CONSUMER_BATCH_MAX = 1024;

@@ -1,0 +1,64 @@
+/**
+ * The engine as the CLI and the end-to-end tests start it: engine/engine.ts's startEngine with the
+ * data directory, the durability mode and the config file's "engine" options.
+ */
+import { startEngine, type EngineMetrics } from '../engine/engine.ts';
+import type { GatewayEngine } from '../gateway/gateway_core.ts';
+import type { DurabilityMode, StartReplicationOptions } from './start_options.ts';
+
+export interface EngineHandle extends GatewayEngine {
+  stop(): Promise<void>;
+  /** Sequences, lag, fsync latency, GC counts...: rendered as-is on GET /metrics. */
+  metrics(): EngineMetrics;
+  /** One line per preallocated region, for the start-up log. */
+  memoryReport(): string[];
+}
+
+export interface EngineStartOptions {
+  readonly dataDir: string;
+  readonly durability: DurabilityMode;
+  readonly engine?: Readonly<Record<string, unknown>>;
+  readonly log?: (line: string) => void;
+  /** Ship the journal to followers (replication/replicator_worker.ts); null or absent: no replication. */
+  readonly replication?: StartReplicationOptions | null;
+  /** The data directory's epoch (replication/replication_epoch.ts), stamped in new journal segments. */
+  readonly epoch?: number;
+  /** The last sequence before that epoch began, -1 when unknown (replication_epoch.ts readEpochStart). */
+  readonly epochStart?: number;
+}
+
+const RING_SLOT_BYTES = 512;
+
+export async function startRinglineEngine(options: EngineStartOptions): Promise<EngineHandle> {
+  const fromFile = options.engine ?? {};
+  const journal = typeof fromFile.journal === 'object' && fromFile.journal !== null ? fromFile.journal : {};
+  // The config file's engine options are passed through; startEngine validates every one by name.
+  const engine = await startEngine({
+    ...(fromFile as object),
+    dataDir: options.dataDir,
+    journal: { ...journal, durability: options.durability, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) },
+    ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.replication === undefined || options.replication === null ? {} : {
+      replicator: {
+        entry: new URL('../replication/replicator_worker.ts', import.meta.url),
+        mode: options.replication.mode,
+        options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower,
+          epoch: options.epoch ?? 0, epochStart: options.epochStart ?? -1 },
+      },
+    }),
+  });
+  return {
+    input: engine.input,
+    onResult: (listener) => engine.onResult(listener),
+    stop: () => engine.stop(),
+    metrics: () => engine.metrics(),
+    memoryReport: () => {
+      const slots = engine.metrics().ringCapacity;
+      const ringMiB = ((slots * RING_SLOT_BYTES) / 1048576).toFixed(1);
+      return [
+        `input ring ${ringMiB} MiB and output ring ${ringMiB} MiB (${slots} slots × ${RING_SLOT_BYTES} B, shared memory)`,
+        `recovered to sequence ${engine.recoveredSequence}, state hash ${engine.recoveredStateHash}`,
+      ];
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/** `ringline promote --data DIR`: raises a stopped follower's epoch (replication/promote.ts). */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { promoteDataDir } from '../replication/promote.ts';
+
+export const PROMOTE_USAGE = `usage: ringline promote --data DIR
+
+  Raises the epoch of a stopped follower's data directory by one; then run "ringline start --data DIR"
+  (with --replication to keep a standby) to accept writes from its last sequence.`;
+
+export function promoteCommand(argv: readonly string[]): number {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { data: { type: 'string' } } }).values as Record<string, string | undefined>;
+  } catch (error) {
+    throw new Error(`ringline promote: ${(error as Error).message}\n\n${PROMOTE_USAGE}`);
+  }
+  if (values.data === undefined || values.data === '') throw new Error(`ringline promote: --data DIR is required\n\n${PROMOTE_USAGE}`);
+  const dataDir = resolve(values.data);
+  const epoch = promoteDataDir(dataDir);
+  process.stdout.write(`ringline promote: ${dataDir} is now epoch ${epoch}; start it with: ringline start --data ${values.data}\n`);
+  return 0;
+}

@@ -1,0 +1,203 @@
+/**
+ * `ringline replay`: rebuild the state from a data directory and print its state hash.
+ *
+ *   ringline replay --data DIR                    newest snapshot + journal; prints the state hash
+ *   ringline replay --data DIR --verify           replays the journal from its start and checks the
+ *                                                 hash recorded in the newest snapshot (exit 1 if not equal)
+ *   ringline replay --data DIR --verify --url tcp://HOST:PORT --key KEY
+ *                                                 asks the running engine for its state hash (GET_STATE_HASH),
+ *                                                 replays the journal up to that command's sequence and
+ *                                                 compares (exit 1 if not equal)
+ *   ringline replay --data DIR --print [--to SEQ] [--account ID] [--symbol ID] [--item ID]
+ *                                                 one JSON line per command with its result
+ *   --no-snapshot   ignore snapshots     --config FILE   the start config (its engine.logic capacities;
+ *                                                   default RINGLINE_CONFIG, as for ringline start)
+ *
+ * Read-only: it never truncates or repairs anything (a torn tail is reported and not replayed).
+ * Exit codes: 0 ok, 1 verification failed or the journal is corrupt, 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../core/logic/state_machine.ts';
+import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
+import { commandJson, commandMatches, resultJson } from '../replay/record_json.ts';
+import { recoverState, type RecoveryOptions, type RecoveryReport } from '../replay/recovery.ts';
+import { RinglineClient } from '../client/ringline_client.ts';
+import { readConfigFile } from './config_file.ts';
+import { stateHashHex } from '../core/logic/state_hash.ts';
+
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+const PROCESS_IO: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+const USAGE = `usage: ringline replay --data DIR [--verify [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
+                       [--account ID] [--symbol ID] [--item ID] [--no-snapshot] [--config FILE]`;
+
+class UsageError extends Error {}
+
+function parseId(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} must be an integer from 0 to 2^53 - 1; got ${value}`);
+  return n;
+}
+
+function loadLogicConfig(path: string | undefined): LogicConfig {
+  if (path === undefined) return DEFAULT_LOGIC_CONFIG;
+  let engine: Record<string, unknown>;
+  try {
+    ({ engine } = readConfigFile(path));
+  } catch (error) {
+    throw new UsageError(`--config: ${(error as Error).message}`);
+  }
+  return { ...DEFAULT_LOGIC_CONFIG, ...((engine.logic ?? {}) as Partial<LogicConfig>) };
+}
+
+export async function runReplayCli(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  try {
+    return await replay(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`ringline replay: ${error.message}`);
+      io.err(USAGE);
+      return 2;
+    }
+    io.err(`ringline replay: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+async function replay(argv: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' }, verify: { type: 'boolean' }, print: { type: 'boolean' }, to: { type: 'string' },
+        account: { type: 'string' }, symbol: { type: 'string' }, item: { type: 'string' },
+        'no-snapshot': { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean' },
+        url: { type: 'string' }, key: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.data === undefined || values.data === '') throw new UsageError('--data DIR is required');
+  const dataDir = values.data;
+  let toSequence = parseId('to', values.to);
+  let engine: { hash: string; sequence: number } | null = null;
+  if (values.url !== undefined) {
+    if (values.verify !== true) throw new UsageError('--url is used with --verify');
+    engine = await engineStateHash(values.url, values.key ?? process.env.RINGLINE_ADMIN_KEY ?? '');
+    // GET_STATE_HASH is journaled like any command (and answered only once durable): replaying up to
+    // its sequence rebuilds exactly the state the engine hashed, even while the engine keeps going.
+    toSequence = Math.min(toSequence ?? Number.MAX_SAFE_INTEGER, engine.sequence);
+  }
+  const filter = { account: parseId('account', values.account), symbol: parseId('symbol', values.symbol), item: parseId('item', values.item) };
+  const sm = createStateMachine(loadLogicConfig(values.config ?? process.env.RINGLINE_CONFIG));
+
+  const options: { -readonly [K in keyof RecoveryOptions]: RecoveryOptions[K] } = {
+    dataDir, repair: false, readOnly: true, toSequence, useSnapshots: values['no-snapshot'] !== true,
+  };
+  if (values.print === true) {
+    options.onApplied = (cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number) => {
+      const command = commandJson(cmd, cmdBase);
+      if (!commandMatches(command, filter)) return;
+      io.out(JSON.stringify({ sequence: command.sequence, command, result: resultJson(cmd, cmdBase, out, outBase) }));
+    };
+  }
+  const verify = { failed: false };
+  if (values.verify === true && engine === null) prepareVerify(dataDir, options, toSequence, io, verify);
+
+  const report = recoverState(sm, options);
+  for (const warning of report.warnings) io.err(`warning: ${warning}`);
+  if (engine !== null) {
+    const hash = sm.stateHash();
+    if (report.lastSequence !== engine.sequence) {
+      verify.failed = true;
+      io.err(`verify: FAILED: the journal ends at ${report.lastSequence}, before the engine's sequence ${engine.sequence}`);
+    } else if (hash !== engine.hash) {
+      verify.failed = true;
+      io.err(`verify: FAILED: replay hash at ${engine.sequence} is ${hash}, the running engine says ${engine.hash}`);
+    } else {
+      io.err(`verify: ok: replay hash at sequence ${engine.sequence} equals the running engine's (${hash})`);
+    }
+  }
+  summarize(sm, report, values.print === true ? io.err : io.out);
+  return verify.failed ? 1 : 0;
+}
+
+async function engineStateHash(url: string, apiKey: string): Promise<{ hash: string; sequence: number }> {
+  if (apiKey === '') throw new UsageError('--url needs --key KEY (or RINGLINE_ADMIN_KEY)');
+  const client = await RinglineClient.connect({ url, apiKey, reconnect: false });
+  try {
+    const response = await client.send({ type: 'getStateHash' });
+    if (response.code !== 0 || response.result?.type !== 'stateHash') {
+      throw new Error(`the engine at ${url} answered GET_STATE_HASH with ${response.status}`);
+    }
+    return { hash: stateHashHex(response.result.hashHigh, response.result.hashLow), sequence: response.sequence };
+  } finally {
+    await client.close();
+  }
+}
+
+/** --verify: replay from the journal's start (or the oldest snapshot) and check the newest snapshot's hash. */
+function prepareVerify(
+  dataDir: string, options: { -readonly [K in keyof RecoveryOptions]: RecoveryOptions[K] }, toSequence: number | undefined,
+  io: CliIo, verify: { failed: boolean },
+): void {
+  const snapshots = listSnapshots(dataDir).filter((s) => toSequence === undefined || s.sequence <= toSequence);
+  if (snapshots.length === 0) {
+    io.err('verify: no snapshot to verify against: the hash printed is the journal replay alone');
+    return;
+  }
+  const newest = readSnapshotFile(snapshots[snapshots.length - 1].path);
+  const segments = listSegments(dataDir);
+  const journalFromStart = segments.length > 0 && segments[0].firstSequence <= FIRST_SEQUENCE;
+  if (journalFromStart) {
+    options.useSnapshots = false;
+  } else if (snapshots.length < 2) {
+    io.err(`verify: the journal before snapshot ${newest.sequence} was retired and no older snapshot remains: nothing to verify against`);
+    return;
+  } else {
+    options.snapshotAtMost = newest.sequence - 1;
+    io.err(`verify: the journal starts at ${segments[0]?.firstSequence ?? '-'}: verifying from an older snapshot`);
+  }
+  options.checkpoint = {
+    sequence: newest.sequence,
+    reached: (sm: StateMachine) => {
+      const hash = sm.stateHash();
+      if (sm.lastAppliedSequence !== newest.sequence) {
+        verify.failed = true;
+        io.err(`verify: FAILED: the journal ends at ${sm.lastAppliedSequence}, before snapshot ${newest.sequence}`);
+      } else if (hash !== newest.stateHash) {
+        verify.failed = true;
+        io.err(`verify: FAILED: replay hash at ${newest.sequence} is ${hash}, snapshot ${newest.path} says ${newest.stateHash}`);
+      } else {
+        io.err(`verify: ok: replay hash at sequence ${newest.sequence} equals snapshot ${newest.path} (${hash})`);
+      }
+    },
+  };
+}
+
+function summarize(sm: StateMachine, report: RecoveryReport, write: (line: string) => void): void {
+  const perSecond = report.durationMs > 0 ? Math.round(report.replayedCount / (report.durationMs / 1000)) : 0;
+  write(`state hash ${sm.stateHash()} at sequence ${report.lastSequence}`);
+  write(`  snapshot ${report.snapshotSequence < 0 ? 'none' : `${report.snapshotSequence} (${report.snapshotPath})`}, ` +
+    `${report.replayedCount} journal records replayed from ${report.segmentsRead} segment(s) in ` +
+    `${report.durationMs.toFixed(1)} ms (${perSecond} commands/s)`);
+}

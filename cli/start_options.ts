@@ -1,0 +1,184 @@
+/**
+ * Options of `ringline start`, from (highest first) command-line flags, RINGLINE_* environment
+ * variables, an optional JSON config file (--config / RINGLINE_CONFIG), and defaults. Every value is
+ * validated up front; errors name the flag, the variable and the accepted range.
+ */
+import { parseArgs } from 'node:util';
+import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
+import { readConfigFile, type ConfigFile } from './config_file.ts';
+
+export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
+export type DurabilityMode = (typeof DURABILITY_MODES)[number];
+
+export interface StartOptions {
+  readonly dataDir: string;
+  readonly durability: DurabilityMode;
+  readonly gateway: GatewayConfig;
+  /**
+   * Engine options passed through from the config file's "engine" object (validated by the engine),
+   * with `repair: true` when --repair / RINGLINE_REPAIR=1 is given.
+   */
+  readonly engine: Readonly<Record<string, unknown>>;
+  /** Replication to followers, or null (--replication off). */
+  readonly replication: StartReplicationOptions | null;
+  /** Other nodes' replication addresses checked for a newer epoch before start (--peers). */
+  readonly peers: readonly string[];
+}
+
+interface OptionDef {
+  /** camelCase key in the config file and in StartOptions. */
+  readonly key: string;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: 'string' | 'int';
+  readonly help: string;
+}
+
+export const START_OPTION_DEFS: readonly OptionDef[] = [
+  { key: 'dataDir', flag: 'data', env: 'RINGLINE_DATA', kind: 'string', help: 'data directory (journal, snapshots, principals) [./data]' },
+  { key: 'host', flag: 'host', env: 'RINGLINE_HOST', kind: 'string', help: 'bind address for both listeners [127.0.0.1]' },
+  { key: 'tcpPort', flag: 'tcp-port', env: 'RINGLINE_TCP_PORT', kind: 'int', help: 'binary TCP port, 0 = ephemeral, -1 = off [7400]' },
+  { key: 'wsPort', flag: 'ws-port', env: 'RINGLINE_WS_PORT', kind: 'int', help: 'WebSocket + HTTP/JSON port, 0 = ephemeral, -1 = off [7401]' },
+  { key: 'durability', flag: 'durability', env: 'RINGLINE_DURABILITY', kind: 'string', help: 'fsync | batch | none [fsync]' },
+  { key: 'maxFrameBytes', flag: 'max-frame-bytes', env: 'RINGLINE_MAX_FRAME_BYTES', kind: 'int', help: 'largest frame / message / HTTP body [65536]' },
+  { key: 'maxInFlightPerConnection', flag: 'max-in-flight', env: 'RINGLINE_MAX_IN_FLIGHT', kind: 'int', help: 'commands awaiting results per connection [4096]' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'RINGLINE_MAX_CONNECTIONS', kind: 'int', help: 'open TCP + WebSocket connections [10000]' },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
+  { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
+  { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
+  { key: 'tlsCertFile', flag: 'tls-cert', env: 'RINGLINE_TLS_CERT', kind: 'string', help: 'PEM certificate: TLS on both listeners (with --tls-key) [off]' },
+  { key: 'tlsKeyFile', flag: 'tls-key', env: 'RINGLINE_TLS_KEY', kind: 'string', help: 'PEM private key for --tls-cert [off]' },
+  { key: 'replication', flag: 'replication', env: 'RINGLINE_REPLICATION', kind: 'string', help: 'off | async | sync: ship the journal to followers (ringline follow) [off]' },
+  { key: 'replicationPort', flag: 'replication-port', env: 'RINGLINE_REPLICATION_PORT', kind: 'int', help: 'replication listener port (with --replication), 0 = ephemeral [7402]' },
+  { key: 'noFollower', flag: 'no-follower', env: 'RINGLINE_NO_FOLLOWER', kind: 'string', help: 'sync mode with no follower: wait (hold results) | degrade (release unreplicated) [wait]' },
+  { key: 'peers', flag: 'peers', env: 'RINGLINE_PEERS', kind: 'string', help: 'host:port,... replication ports of other nodes: refuse to start if one has a newer epoch [none]' },
+];
+
+export const REPLICATION_MODES = ['off', 'async', 'sync'] as const;
+export type ReplicationMode = (typeof REPLICATION_MODES)[number];
+
+export interface StartReplicationOptions {
+  readonly mode: 'async' | 'sync';
+  /** Bind address of the replication listener: the gateway's --host. */
+  readonly host: string;
+  readonly port: number;
+  readonly noFollower: 'wait' | 'degrade';
+}
+
+export function startUsage(): string {
+  const lines = START_OPTION_DEFS.map((d) => `  --${d.flag.padEnd(20)} ${d.env.padEnd(28)} ${d.help}`);
+  return [
+    'usage: ringline start [options]',
+    '',
+    '  flag                   environment variable         meaning [default]',
+    ...lines,
+    `  --${'config'.padEnd(20)} ${'RINGLINE_CONFIG'.padEnd(28)} JSON file with the same keys in camelCase, plus "engine": {...}`,
+    `  --${'repair'.padEnd(20)} ${'RINGLINE_REPAIR=1'.padEnd(28)} truncate a corrupt journal at the damage (later records are lost) instead of refusing to start; for one start [off]`,
+    `  ${''.padEnd(22)} ${'RINGLINE_ADMIN_KEY'.padEnd(28)} admin API key (else one is generated on first start and printed once)`,
+  ].join('\n');
+}
+
+/** Parses and validates; throws an Error whose message is meant for the operator. */
+export function resolveStartOptions(argv: readonly string[], env: NodeJS.ProcessEnv): StartOptions {
+  const parseOptions: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, repair: { type: 'boolean' } };
+  for (const d of START_OPTION_DEFS) parseOptions[d.flag] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new Error(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
+  }
+  const configPath = (values.config as string | undefined) ?? env.RINGLINE_CONFIG;
+  const config = configPath === undefined ? null : readStartConfigFile(configPath);
+  const file = config?.keys ?? {};
+  const merged: Record<string, unknown> = {};
+  for (const d of START_OPTION_DEFS) {
+    const fromFlag = values[d.flag] as string | undefined;
+    const fromEnv = env[d.env];
+    let value: unknown;
+    let source: string;
+    if (fromFlag !== undefined) { value = fromFlag; source = `--${d.flag}`; }
+    else if (fromEnv !== undefined && fromEnv !== '') { value = fromEnv; source = d.env; }
+    else if (file[d.key] !== undefined) { value = file[d.key]; source = `${configPath}: ${d.key}`; }
+    else continue;
+    merged[d.key] = d.kind === 'int' ? toInt(value, source) : toStringValue(value, source);
+  }
+  const durability = (merged.durability ?? 'fsync') as string;
+  if (!(DURABILITY_MODES as readonly string[]).includes(durability)) {
+    throw new Error(`ringline start: durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(durability)}`);
+  }
+  const dataDir = (merged.dataDir ?? './data') as string;
+  if (dataDir === '') throw new Error('ringline start: --data must name a directory');
+  let gateway: GatewayConfig;
+  try {
+    gateway = resolveGatewayConfig({
+      host: merged.host as string | undefined,
+      tcpPort: merged.tcpPort as number | undefined,
+      wsPort: merged.wsPort as number | undefined,
+      maxFrameBytes: merged.maxFrameBytes as number | undefined,
+      maxInFlightPerConnection: merged.maxInFlightPerConnection as number | undefined,
+      maxConnections: merged.maxConnections as number | undefined,
+      idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
+      maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
+      maxHttpInFlight: merged.maxHttpInFlight as number | undefined,
+      tlsCertFile: merged.tlsCertFile as string | undefined,
+      tlsKeyFile: merged.tlsKeyFile as string | undefined,
+    });
+  } catch (error) {
+    throw new Error(`ringline start: ${(error as Error).message}`);
+  }
+  const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
+  const engineOptions = { ...config?.engine };
+  if (repair) engineOptions.repair = true;
+  const replicationMode = (merged.replication ?? 'off') as string;
+  if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
+    throw new Error(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
+  }
+  const noFollower = (merged.noFollower ?? 'wait') as string;
+  if (noFollower !== 'wait' && noFollower !== 'degrade') {
+    throw new Error(`ringline start: no-follower must be wait or degrade, got ${JSON.stringify(noFollower)}`);
+  }
+  const replicationPort = (merged.replicationPort ?? 7402) as number;
+  if (replicationPort < 0 || replicationPort > 65535) {
+    throw new Error(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
+  }
+  const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
+    : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
+  const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers };
+}
+
+/** The config file with every top-level key checked against the options of `ringline start`. */
+function readStartConfigFile(path: string): ConfigFile {
+  let config: ConfigFile;
+  try {
+    config = readConfigFile(path);
+  } catch (error) {
+    throw new Error(`ringline start: ${(error as Error).message}`);
+  }
+  const known = new Set([...START_OPTION_DEFS.map((d) => d.key), 'engine']);
+  for (const key of Object.keys(config.keys)) {
+    if (!known.has(key)) throw new Error(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
+  }
+  return config;
+}
+
+/** An on/off environment variable: 1/true on, 0/false/empty off; anything else is an error. */
+function envFlag(value: string | undefined, name: string): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  if (v === '1' || v === 'true') return true;
+  if (v === '' || v === '0' || v === 'false') return false;
+  throw new Error(`ringline start: ${name} must be 1 or 0, got ${JSON.stringify(value)}`);
+}
+
+function toInt(value: unknown, source: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new Error(`ringline start: ${source} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function toStringValue(value: unknown, source: string): string {
+  if (typeof value !== 'string') throw new Error(`ringline start: ${source} must be a string, got ${JSON.stringify(value)}`);
+  return value;
+}

@@ -1,0 +1,13 @@
+/**
+ * `ringline/client`: the TypeScript client for a ringline server over TCP or WebSocket.
+ *
+ *   import { RinglineClient, ResultCode } from 'ringline/client';
+ *   const client = await RinglineClient.connect({ url: 'tcp://127.0.0.1:7400', apiKey });
+ *   const r = await client.send({ type: 'getBalance', accountId: 10, assetId: 1 });
+ */
+export { RinglineClient, RinglineClientError, type ClientOptions } from './ringline_client.ts';
+export { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
+export type { CommandJson, CommandName, RequestJson } from '../codec/types/command_json.ts';
+export type { ResponseJson, ResultBodyJson } from '../codec/types/response_json.ts';
+export { clientCodec } from './client_codec.ts';
+export { encodeFrame } from './frame_decoder.ts';

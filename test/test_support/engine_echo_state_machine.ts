@@ -1,0 +1,65 @@
+/**
+ * A tiny state machine for engine lifecycle tests: answers every command OK with its header echoed
+ * and counts what it applied. Command type ENGINE_TEST_BOOM makes apply() throw (a programmer error in
+ * the logic), so tests can watch a dying logic worker take the engine down.
+ */
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import {
+  CMD_CORRELATION_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, FIRST_SEQUENCE,
+} from '../../codec/records/command_descriptor.ts';
+import {
+  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
+  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
+} from '../../codec/records/result_descriptor.ts';
+import type { LogicConfig, StateMachine, StateSection } from '../../core/logic/state_machine_api.ts';
+
+export const ENGINE_TEST_BOOM = 999;
+
+class EchoStateMachine implements StateMachine {
+  private applied = 0;
+  private last = FIRST_SEQUENCE - 1;
+
+  apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
+    const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];
+    const sequence = cmd.f64[(c + CMD_SEQUENCE_OFFSET) >>> 3];
+    if (type === ENGINE_TEST_BOOM) throw new Error(`echo state machine: boom at sequence ${sequence}`);
+    out.u32[(o + RES_LENGTH_OFFSET) >>> 2] = RES_HEADER_BYTES;
+    out.u16[(o + RES_COMMAND_TYPE_OFFSET) >>> 1] = type;
+    out.u16[(o + RES_CODE_OFFSET) >>> 1] = 0;
+    out.f64[(o + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = sequence;
+    out.u32[(o + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(c + CMD_SESSION_ID_OFFSET) >>> 2];
+    out.u32[(o + RES_PRINCIPAL_ID_OFFSET) >>> 2] = cmd.u32[(c + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
+    out.f64[(o + RES_CORRELATION_ID_OFFSET) >>> 3] = cmd.f64[(c + CMD_CORRELATION_ID_OFFSET) >>> 3];
+    out.u32[(o + RES_FLAGS_OFFSET) >>> 2] = 0;
+    out.i32[(o + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = -1;
+    this.applied++;
+    this.last = sequence;
+    return RES_HEADER_BYTES;
+  }
+
+  stateHash(): string {
+    return `echo-${this.applied}`;
+  }
+
+  exportState(): StateSection[] {
+    return [{ name: 'echo', bytes: new Uint8Array(new Float64Array([this.applied, this.last]).buffer) }];
+  }
+
+  importState(sections: readonly StateSection[]): void {
+    const values = new Float64Array(sections[0].bytes.slice().buffer);
+    this.applied = values[0];
+    this.last = values[1];
+  }
+
+  memoryReport(): { name: string; bytes: number }[] {
+    return [{ name: 'echo', bytes: 16 }];
+  }
+
+  get lastAppliedSequence(): number {
+    return this.last;
+  }
+}
+
+export function createStateMachine(_config: LogicConfig): StateMachine {
+  return new EchoStateMachine();
+}
