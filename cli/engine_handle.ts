@@ -2,7 +2,8 @@
  * The engine as the CLI and the end-to-end tests start it: engine/engine.ts's startEngine with the
  * data directory, the durability mode and the config file's "engine" options.
  */
-import { startEngine, type EngineMetrics } from '../engine/engine.ts';
+import { startEngine } from '../engine/engine.ts';
+import type { EngineMetrics } from '../engine/engine_metrics.ts';
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { DurabilityMode, StartReplicationOptions } from './start_options.ts';
 

@@ -1,7 +1,8 @@
 /**
  * What the gateway sees of the engine. The gateway is the single producer of the input ring: it
- * claims slots, writes verified records into them (everything but the header fields the sequencer
- * stamps) and publishes them in batches; it hears each result once the command is durable.
+ * claims slots, writes verified records into them, has the publisher stamp the header fields only it
+ * knows (stampHeader) and publishes them in batches; it hears each result once the command is durable.
+ * The engine's publisher is core/input_publisher.ts.
  *
  * Nothing here blocks and nothing throws on an expected condition: a full ring is -1 from tryClaim,
  * which the gateway answers with ResultCode.BUSY (or by pausing reads).
@@ -12,11 +13,16 @@ export interface InputPublisher {
   /** Views over the input ring's memory; a claimed slot's record starts at the byte base tryClaim returned. */
   readonly buffer: RecordBuffer;
   /**
-   * Claims the next slot and returns its byte base, or -1 when the ring is full. The sequencer has
-   * already written the record's sequence (CMD_SEQUENCE_OFFSET); the caller writes the rest of the
-   * header (length, type, flags, session, principal, correlation, idempotency) and the body.
+   * Claims the next slot and returns its byte base, or -1 when the ring is full. The caller writes the
+   * record (length, type, correlation, idempotency, body), then stampHeader — or, replaying another
+   * engine's records (a follower), copies the whole record including its header.
    */
   tryClaim(): number;
+  /**
+   * Stamps the header fields of the record at `base` (the slot claimed last) that only the producer
+   * knows: its sequence, the session, the principal and the flags (CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY).
+   */
+  stampHeader(base: number, sessionId: number, principalId: number, flags: number): void;
   /** The full sequence number of the slot claimed last (valid after a successful tryClaim). */
   readonly lastClaimedSequence: number;
   /**

@@ -11,8 +11,8 @@
  */
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
-  CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES,
-  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, ADMIN_COMMANDS, READ_ONLY_COMMANDS,
+  CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET,
+  ADMIN_COMMANDS, READ_ONLY_COMMANDS,
 } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
@@ -212,13 +212,10 @@ export class GatewayCore {
     const to = ring.i32;
     const baseWord = base >>> 2;
     for (let i = 0; i < words; i++) to[baseWord + i] = from[i];
-    ring.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = input.lastClaimedSequence;
-    ring.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = session.id;
-    ring.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = session.principalId;
     let flags = 0;
     if (session.admin) flags |= CMD_FLAG_ADMIN;
     if ((TYPE_TRAITS[type] & TYPE_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
-    ring.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
+    input.stampHeader(base, session.id, session.principalId, flags);
     session.inFlight++;
     this.claimedSinceFlush++;
     this.metrics.countCommand(type);

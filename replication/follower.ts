@@ -20,7 +20,8 @@ import { connect, type Socket } from 'node:net';
 import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
-import { startEngine, type Engine, type EngineMetrics } from '../engine/engine.ts';
+import { startEngine, type Engine } from '../engine/engine.ts';
+import type { EngineMetrics } from '../engine/engine_metrics.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
 import {
   FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES, FRAME_RECORD_OFFSET,

@@ -27,6 +27,7 @@ import {
 } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
+import { stampCommandHeader } from '../core/input_publisher.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
 
 /** Query slots: queries claimed and not yet answered (the gateway answers BUSY beyond). */
@@ -59,10 +60,11 @@ export class FollowerQueryEngine {
         if (self.claimed - self.answered >= QUERY_SLOTS) return -1;
         const base = (self.claimed % QUERY_SLOTS) * SLOT_BYTES;
         self.claimed++;
-        const sequence = self.mirror.lastAppliedSequence;
-        slots.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
-        this.lastClaimedSequence = sequence;
+        this.lastClaimedSequence = self.mirror.lastAppliedSequence;
         return base;
+      },
+      stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
+        stampCommandHeader(slots, base, this.lastClaimedSequence, sessionId, principalId, flags);
       },
       publish(): void {
         self.published = self.claimed;

@@ -14,6 +14,7 @@ import {
   RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
 } from '../../codec/records/result_descriptor.ts';
 import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
+import { stampCommandHeader } from '../../core/input_publisher.ts';
 import type { GatewayEngine } from '../gateway_core.ts';
 
 export interface SeenRecord {
@@ -56,9 +57,11 @@ export class LoopbackEngine implements GatewayEngine, InputPublisher {
     if (this.claimed - this.consumed >= this.slots) return -1;
     this.claimed++;
     this.lastClaimedSequence = this.claimed;
-    const base = (this.claimed % this.slots) * CMD_MAX_RECORD_BYTES;
-    this.buffer.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = this.claimed;
-    return base;
+    return (this.claimed % this.slots) * CMD_MAX_RECORD_BYTES;
+  }
+
+  stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
+    stampCommandHeader(this.buffer, base, this.lastClaimedSequence, sessionId, principalId, flags);
   }
 
   publish(): void {

@@ -1,0 +1,120 @@
+/**
+ * The engine's counters as one object: sequences and lags from the rings, the rest from the shared
+ * metrics lines each thread writes (core/metrics_descriptor.ts).
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import type { EngineSequences } from '../core/engine_api.ts';
+import { JournalerSlot, LogicSlot, MainSlot, MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
+
+export interface EngineMetrics {
+  readonly sequences: EngineSequences;
+  /** Published minus the slowest input consumer: records waiting in the input ring. */
+  readonly inputRingLag: number;
+  /** Results produced but not yet released to the gateway. */
+  readonly outputRingLag: number;
+  readonly gcEvents: { readonly main: number; readonly logic: number; readonly journaler: number };
+  readonly gcPauseMs: { readonly main: number; readonly logic: number; readonly journaler: number };
+  readonly logic: {
+    readonly commandsApplied: number; readonly batches: number; readonly snapshots: number;
+    readonly snapshotPauseUsLast: number; readonly snapshotPauseUsMax: number;
+  };
+  readonly journal: {
+    readonly recordsWritten: number; readonly bytesWritten: number; readonly fsyncCount: number;
+    readonly fsyncUsTotal: number; readonly fsyncUsLast: number; readonly fsyncUsMax: number;
+    readonly segmentsOpened: number;
+  };
+  readonly waitStrategy: string;
+  readonly ringCapacity: number;
+  /** The replicator's counters (replication/replicator.ts), or null without replication. */
+  readonly replication: ReplicationMetrics | null;
+}
+
+export interface ReplicationMetrics {
+  readonly mode: 'sync' | 'async';
+  readonly followersConnected: number;
+  /** Highest sequence a follower acknowledged as durable in its journal (-1: none yet). */
+  readonly ackedSequence: number;
+  /** Published minus acknowledged: how far the best follower is behind, in sequences. */
+  readonly lagSequences: number;
+  /** Intended-to-acknowledged time of the last acknowledged live batch, µs. */
+  readonly lagUsLast: number;
+  readonly shippedSequence: number;
+  readonly epoch: number;
+  /** 1 when sync mode has no follower connected (results wait, or are released unreplicated if degraded). */
+  readonly noFollower: number;
+  /** 1 while sync mode releases results without a follower (noFollower: 'degrade'). */
+  readonly degraded: number;
+  /** A follower announced an epoch newer than ours (we are a stale primary), else 0. */
+  readonly newerEpochSeen: number;
+  readonly bytesSent: number;
+  readonly catchupFrames: number;
+  readonly gcEvents: number;
+}
+
+const GC_MAIN = metricsIndex(MetricsLine.MAIN, MainSlot.GC_EVENTS);
+const GC_MAIN_MS = metricsIndex(MetricsLine.MAIN, MainSlot.GC_PAUSE_MS);
+
+/** Counts the main thread's GC events and pauses into the MAIN metrics line; disconnect() on stop. */
+export function observeMainThreadGc(metrics: Float64Array): PerformanceObserver {
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      metrics[GC_MAIN]++;
+      metrics[GC_MAIN_MS] += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return observer;
+}
+
+export interface EngineShape {
+  readonly waitStrategy: string;
+  readonly ringCapacity: number;
+  readonly replicationMode: 'sync' | 'async' | null;
+}
+
+/** Reads every counter; `outputPublished` is the output ring's last published sequence. */
+export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPublished: number, shape: EngineShape): EngineMetrics {
+  const logic = (slot: number): number => m[metricsIndex(MetricsLine.LOGIC, slot)];
+  const journal = (slot: number): number => m[metricsIndex(MetricsLine.JOURNALER, slot)];
+  return {
+    sequences: s,
+    inputRingLag: s.published - Math.min(s.applied, s.durable, s.replicated < 0 ? s.durable : s.replicated),
+    outputRingLag: outputPublished - s.released,
+    gcEvents: { main: m[GC_MAIN], logic: logic(LogicSlot.GC_EVENTS), journaler: journal(JournalerSlot.GC_EVENTS) },
+    gcPauseMs: { main: m[GC_MAIN_MS], logic: logic(LogicSlot.GC_PAUSE_MS), journaler: journal(JournalerSlot.GC_PAUSE_MS) },
+    logic: {
+      commandsApplied: logic(LogicSlot.COMMANDS_APPLIED), batches: logic(LogicSlot.BATCHES),
+      snapshots: logic(LogicSlot.SNAPSHOTS), snapshotPauseUsLast: logic(LogicSlot.SNAPSHOT_PAUSE_US_LAST),
+      snapshotPauseUsMax: logic(LogicSlot.SNAPSHOT_PAUSE_US_MAX),
+    },
+    journal: {
+      recordsWritten: journal(JournalerSlot.RECORDS_WRITTEN), bytesWritten: journal(JournalerSlot.BYTES_WRITTEN),
+      fsyncCount: journal(JournalerSlot.FSYNC_COUNT), fsyncUsTotal: journal(JournalerSlot.FSYNC_US_TOTAL),
+      fsyncUsLast: journal(JournalerSlot.FSYNC_US_LAST), fsyncUsMax: journal(JournalerSlot.FSYNC_US_MAX),
+      segmentsOpened: journal(JournalerSlot.SEGMENTS_OPENED),
+    },
+    waitStrategy: shape.waitStrategy,
+    ringCapacity: shape.ringCapacity,
+    replication: shape.replicationMode === null ? null : readReplicationMetrics(m, s.published, shape.replicationMode),
+  };
+}
+
+function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync' | 'async'): ReplicationMetrics {
+  const r = (slot: number): number => m[metricsIndex(MetricsLine.REPLICATOR, slot)];
+  const acked = r(ReplicatorSlot.ACKED_SEQUENCE);
+  return {
+    mode,
+    followersConnected: r(ReplicatorSlot.FOLLOWERS_CONNECTED),
+    ackedSequence: acked,
+    lagSequences: Math.max(0, published - acked),
+    lagUsLast: r(ReplicatorSlot.LAG_US_LAST),
+    shippedSequence: r(ReplicatorSlot.SHIPPED_SEQUENCE),
+    epoch: r(ReplicatorSlot.EPOCH),
+    noFollower: r(ReplicatorSlot.NO_FOLLOWER),
+    degraded: r(ReplicatorSlot.DEGRADED),
+    newerEpochSeen: r(ReplicatorSlot.NEWER_EPOCH_SEEN),
+    bytesSent: r(ReplicatorSlot.BYTES_SENT),
+    catchupFrames: r(ReplicatorSlot.CATCHUP_FRAMES),
+    gcEvents: r(ReplicatorSlot.GC_EVENTS),
+  };
+}
