@@ -28,6 +28,19 @@ function track(engine: Engine): Engine {
   return engine;
 }
 
+/** An echo engine that records fatal errors; `journalerMode` picks the test journaler (gated, throw) or the real one. */
+async function startEchoEngine(journalerMode: 'gated' | 'throw' | null): Promise<{ engine: Engine; fatal: Error[] }> {
+  const data = tempDataDir();
+  cleanups.push(data.remove);
+  if (journalerMode !== null) process.env.TEST_JOURNALER_MODE = journalerMode;
+  const fatal: Error[] = [];
+  const engine = await startEngine(testOptions(data.dir, {
+    stateMachineModule: ECHO, recoveryModule: null, onFatal: (e) => fatal.push(e),
+    ...(journalerMode === null ? {} : { journalerEntry: TEST_JOURNALER }),
+  }));
+  return { engine, fatal };
+}
+
 describe('engine with the real logic, recovery and journaler', () => {
   it('applies commands in order, releases each result once, drains on stop and recovers on restart', async () => {
     const data = tempDataDir();
@@ -178,13 +191,7 @@ describe('engine lifecycle with stand-in workers', () => {
   });
 
   it('a logic worker that throws takes the engine down with its message', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'gated';
-    const fatal: Error[] = [];
-    const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, onFatal: (e) => fatal.push(e),
-    }));
+    const { engine, fatal } = await startEchoEngine('gated');
     sendRaw(engine, 1, 1);
     sendRaw(engine, ENGINE_TEST_BOOM, 2);
     await expect(engine.done).rejects.toThrow(`logic worker died: echo state machine: boom at sequence ${F + 1}`);
@@ -195,25 +202,14 @@ describe('engine lifecycle with stand-in workers', () => {
   });
 
   it('a journaler that dies takes the engine down with its message', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'throw';
-    const fatal: Error[] = [];
-    const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, onFatal: (e) => fatal.push(e),
-    }));
+    const { engine, fatal } = await startEchoEngine('throw');
     sendRaw(engine, 1, 1);
     await expect(engine.done).rejects.toThrow(/journaler worker died: disk on fire: cannot write \/nonexistent\/segment/);
     expect(fatal).toHaveLength(1);
   });
 
   it('a result listener that throws takes the engine down instead of re-delivering results', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    const fatal: Error[] = [];
-    const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, onFatal: (e) => fatal.push(e),
-    }));
+    const { engine, fatal } = await startEchoEngine(null);
     const seen: number[] = [];
     engine.onResult((buf, base) => {
       const sequence = buf.f64[(base + 8) >>> 3];
