@@ -1,6 +1,6 @@
 /**
  * Journaler worker entry, started by the engine with core/spawn_worker.ts and the workerData of
- * core/engine_worker_protocol.ts (JournalerWorkerData):
+ * journaler_worker_data.ts (JournalerWorkerData, a RingConsumerWorkerData of core/engine_worker_protocol.ts):
  *
  *   spawnWorker(new URL('./journaler_worker.ts', import.meta.url), {
  *     inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory, firstSequence,

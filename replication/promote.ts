@@ -1,9 +1,9 @@
 /**
- * Promotion (`ringline promote --data DIR`, cli/promote_command.ts): turns a (stopped) follower's data directory into a primary's: its
- * epoch is raised by one and stored durably (replication/replication_epoch.ts). `ringline start --data DIR`
- * then accepts writes from the last replicated sequence, stamps the new epoch in its journal segments,
- * and its followers refuse the old primary (STALE_EPOCH); the old primary, restarted with
- * --peers naming this node, refuses to start.
+ * Promotion (`ringline promote --data DIR`, cli/promote_command.ts): turns a (stopped) follower's
+ * data directory into a primary's: its epoch is raised by one and stored durably
+ * (replication_epoch.ts). `ringline start --data DIR` then accepts writes from the last replicated
+ * sequence, stamps the new epoch in its journal segments, and its followers refuse the old primary
+ * (STALE_EPOCH); the old primary, restarted with --peers naming this node, refuses to start.
  */
 import { existsSync } from 'node:fs';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';

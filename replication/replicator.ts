@@ -1,7 +1,7 @@
 /**
- * The replicator (its worker entry: replicator_worker.ts): the third parallel consumer of the input ring (engine/engine.ts). It ships every
- * record, framed exactly as in a journal segment (frameBytes, CRC-32, record), over TCP to followers
- * (replication/follower.ts), and publishes how far they got.
+ * The replicator (its worker entry: replicator_worker.ts): the third parallel consumer of the input
+ * ring (engine/engine.ts, step 3b). It ships every record, framed exactly as in a journal segment
+ * (frameBytes, CRC-32, record), over TCP to followers (follower.ts), and publishes how far they got.
  *
  *   input ring ──► replicator ──FRAMES──► follower (journals, applies, ACKs its durable sequence)
  *        ▲              │  ◄───ACK──────┘
