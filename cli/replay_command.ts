@@ -18,13 +18,11 @@
  */
 import { parseArgs } from 'node:util';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../core/logic/state_machine.ts';
-import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
-import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { listSegments } from '../journal/segment_files.ts';
-import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
 import { commandJson, commandMatches, resultJson } from '../replay/record_json.ts';
-import { recoverState, type RecoveryOptions, type RecoveryReport } from '../replay/recovery.ts';
+import { recoverState } from '../replay/recovery.ts';
+import { prepareVerify, summarize, type MutableRecoveryOptions } from '../replay/replay_tool.ts';
 import { RinglineClient } from '../client/ringline_client.ts';
 import { readConfigFile } from './config_file.ts';
 import { stateHashHex } from '../core/logic/state_hash.ts';
@@ -110,7 +108,7 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
   const filter = { account: parseId('account', values.account), symbol: parseId('symbol', values.symbol), item: parseId('item', values.item) };
   const sm = createStateMachine(loadLogicConfig(values.config ?? process.env.RINGLINE_CONFIG));
 
-  const options: { -readonly [K in keyof RecoveryOptions]: RecoveryOptions[K] } = {
+  const options: MutableRecoveryOptions = {
     dataDir, repair: false, readOnly: true, toSequence, useSnapshots: values['no-snapshot'] !== true,
   };
   if (values.print === true) {
@@ -121,7 +119,7 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
     };
   }
   const verify = { failed: false };
-  if (values.verify === true && engine === null) prepareVerify(dataDir, options, toSequence, io, verify);
+  if (values.verify === true && engine === null) prepareVerify(dataDir, options, toSequence, io.err, verify);
 
   const report = recoverState(sm, options);
   for (const warning of report.warnings) io.err(`warning: ${warning}`);
@@ -153,51 +151,4 @@ async function engineStateHash(url: string, apiKey: string): Promise<{ hash: str
   } finally {
     await client.close();
   }
-}
-
-/** --verify: replay from the journal's start (or the oldest snapshot) and check the newest snapshot's hash. */
-function prepareVerify(
-  dataDir: string, options: { -readonly [K in keyof RecoveryOptions]: RecoveryOptions[K] }, toSequence: number | undefined,
-  io: CliIo, verify: { failed: boolean },
-): void {
-  const snapshots = listSnapshots(dataDir).filter((s) => toSequence === undefined || s.sequence <= toSequence);
-  if (snapshots.length === 0) {
-    io.err('verify: no snapshot to verify against: the hash printed is the journal replay alone');
-    return;
-  }
-  const newest = readSnapshotFile(snapshots[snapshots.length - 1].path);
-  const segments = listSegments(dataDir);
-  const journalFromStart = segments.length > 0 && segments[0].firstSequence <= FIRST_SEQUENCE;
-  if (journalFromStart) {
-    options.useSnapshots = false;
-  } else if (snapshots.length < 2) {
-    io.err(`verify: the journal before snapshot ${newest.sequence} was retired and no older snapshot remains: nothing to verify against`);
-    return;
-  } else {
-    options.snapshotAtMost = newest.sequence - 1;
-    io.err(`verify: the journal starts at ${segments[0]?.firstSequence ?? '-'}: verifying from an older snapshot`);
-  }
-  options.checkpoint = {
-    sequence: newest.sequence,
-    reached: (sm: StateMachine) => {
-      const hash = sm.stateHash();
-      if (sm.lastAppliedSequence !== newest.sequence) {
-        verify.failed = true;
-        io.err(`verify: FAILED: the journal ends at ${sm.lastAppliedSequence}, before snapshot ${newest.sequence}`);
-      } else if (hash !== newest.stateHash) {
-        verify.failed = true;
-        io.err(`verify: FAILED: replay hash at ${newest.sequence} is ${hash}, snapshot ${newest.path} says ${newest.stateHash}`);
-      } else {
-        io.err(`verify: ok: replay hash at sequence ${newest.sequence} equals snapshot ${newest.path} (${hash})`);
-      }
-    },
-  };
-}
-
-function summarize(sm: StateMachine, report: RecoveryReport, write: (line: string) => void): void {
-  const perSecond = report.durationMs > 0 ? Math.round(report.replayedCount / (report.durationMs / 1000)) : 0;
-  write(`state hash ${sm.stateHash()} at sequence ${report.lastSequence}`);
-  write(`  snapshot ${report.snapshotSequence < 0 ? 'none' : `${report.snapshotSequence} (${report.snapshotPath})`}, ` +
-    `${report.replayedCount} journal records replayed from ${report.segmentsRead} segment(s) in ` +
-    `${report.durationMs.toFixed(1)} ms (${perSecond} commands/s)`);
 }
