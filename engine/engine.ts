@@ -1,7 +1,7 @@
 /**
  * The one wiring file: which threads exist, which rings join them, who gates on whom. The parts it
- * wires live beside it: start_worker.ts, release_gate.ts, engine_metrics.ts, snapshot_scheduler.ts,
- * and core/input_publisher.ts (the input ring's one producer).
+ * wires live beside it: start_worker.ts, engine_workers.ts, release_gate.ts, engine_metrics.ts,
+ * snapshot_scheduler.ts, and core/input_publisher.ts (the input ring's one producer).
  *
  *  clients ─TCP/WS/HTTP─► gateway (main thread) ─claim/publish─► INPUT RING (SharedArrayBuffer)
  *                                                                  │  │  │
@@ -27,7 +27,6 @@
  * 6. Stop: refuse new claims, halt the input ring; logic and journaler drain and stop; every durable
  *    result is delivered. A worker that dies takes the engine down (onFatal) with its message.
  */
-import type { Worker } from 'node:worker_threads';
 import type { PerformanceObserver } from 'node:perf_hooks';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
@@ -43,10 +42,10 @@ import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
 import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
+import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
 import { SnapshotScheduler } from './snapshot_scheduler.ts';
 import { startWorker } from './start_worker.ts';
-
 
 export interface Engine {
   readonly input: InputPublisher;
@@ -69,7 +68,6 @@ export interface Engine {
 
 type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
 type Ready = Extract<WorkerReport, { type: 'ready' }>;
-interface EngineWorker { readonly role: 'logic' | 'journaler' | 'replicator'; readonly worker: Worker }
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const opts = validateEngineOptions(options);
@@ -125,7 +123,7 @@ class RunningEngine implements Engine {
   private readonly durableIndex: number;
   /** Word of the replicator's sequence, or -1 without replication. */
   private readonly replicatedIndex: number;
-  private readonly stoppedWorkers = new Set<Worker>();
+  private readonly workers: EngineWorkers;
   private readonly gcObserver: PerformanceObserver;
   private resolveDone!: () => void;
   private rejectDone!: (error: Error) => void;
@@ -138,7 +136,7 @@ class RunningEngine implements Engine {
     ready: Ready,
     private readonly inputRing: Ring,
     outputRing: Ring,
-    private readonly workers: readonly EngineWorker[],
+    workers: readonly EngineWorker[],
   ) {
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
@@ -165,7 +163,16 @@ class RunningEngine implements Engine {
     });
     this.done.catch(() => undefined); // a caller that never awaits `done` is told through onFatal
     this.gcObserver = observeMainThreadGc(metricsView);
-    for (const w of workers) this.watch(w.worker, w.role);
+    this.workers = new EngineWorkers(workers, {
+      snapshot: (report) => {
+        this.snapshots.add(report);
+        this.snapshots.writeDurable(this.sequences().durable);
+        if (this.snapshots.waiting) this.gate.awaitDurable();
+      },
+      stopped: () => this.checkDrained(),
+      fatal: (error) => this.fail(error),
+      state: () => this.state,
+    });
   }
 
   get accepting(): boolean {
@@ -200,28 +207,11 @@ class RunningEngine implements Engine {
     return this.stopPromise;
   }
 
-  private watch(worker: Worker, role: string): void {
-    worker.on('message', (report: WorkerReport) => {
-      if (report.type === 'snapshot') {
-        this.snapshots.add(report);
-        this.snapshots.writeDurable(this.sequences().durable);
-        if (this.snapshots.waiting) this.gate.awaitDurable();
-      } else if (report.type === 'stopped') {
-        this.stoppedWorkers.add(worker);
-        this.checkDrained();
-      }
-    });
-    worker.on('error', (error: Error) => this.fail(new Error(`${role} worker died: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => {
-      if (!this.stoppedWorkers.has(worker)) this.fail(new Error(`${role} worker exited with code ${code} while the engine was ${this.state}`));
-    });
-  }
-
   private fail(error: Error): void {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.gcObserver.disconnect();
-    void Promise.all(this.workers.map((w) => w.worker.terminate())).finally(() => {
+    void this.workers.terminate().finally(() => {
       this.rejectDone(error);
       this.drainedWaiter?.();
       this.opts.onFatal(error);
@@ -230,7 +220,7 @@ class RunningEngine implements Engine {
 
   private checkDrained(): void {
     if (this.drainedWaiter === null) return;
-    if (this.stoppedWorkers.size === this.workers.length && this.gate.released === this.producer.lastPublished) this.drainedWaiter();
+    if (this.workers.allStopped && this.gate.released === this.producer.lastPublished) this.drainedWaiter();
   }
 
   // 6. Stop: no new claims, halt the input ring, drain every worker and every durable result.
@@ -251,7 +241,7 @@ class RunningEngine implements Engine {
     await this.snapshots.settled();
     this.state = 'stopped';
     this.gcObserver.disconnect();
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await this.workers.terminate();
     this.resolveDone();
   }
 }
