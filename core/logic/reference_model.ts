@@ -9,6 +9,7 @@
  */
 import { MAX_SEATS_PER_COMMAND, OrderType, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderStatus } from '../../codec/records/result_descriptor.ts';
+import { isAdminCommand, isReadOnlyCommand } from '../../codec/registry/command_traits.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandHeader, CommandSpec } from './command_writer.ts';
 import { STORED_RESULT_BYTES } from './idempotency.ts';
@@ -32,8 +33,6 @@ interface RefOrder {
 }
 interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[] }
 
-const READ_ONLY = new Set<CommandSpec['kind']>(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
-const ADMIN_ONLY = new Set<CommandSpec['kind']>(['createAsset', 'deposit', 'withdraw', 'createSymbol', 'snapshot', 'getStateHash']);
 const MAX = Number.MAX_SAFE_INTEGER;
 const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
@@ -61,13 +60,13 @@ export class ReferenceModel {
     this.sequence = header.sequence;
     const idem = header.idempotencyId ?? 0;
     const key = `${this.principal}/${idem}`;
-    const remember = idem !== 0 && !READ_ONLY.has(spec.kind);
+    const remember = idem !== 0 && !isReadOnlyCommand(spec.kind);
     if (remember) {
       const stored = this.remembered.get(key);
       if (stored) return { ...stored, duplicate: true };
     }
     const outcome: Outcome = { code: R.OK, failedLeg: -1, duplicate: false, fillsTruncated: false, values: [], fills: [] };
-    outcome.code = ADMIN_ONLY.has(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(spec, outcome);
+    outcome.code = isAdminCommand(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(spec, outcome);
     if (outcome.code !== R.OK) {
       outcome.values = [];
       outcome.fills = [];
