@@ -4,7 +4,7 @@
  */
 import { CMD_SEQUENCE_OFFSET } from '../../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../../codec/records/record_buffer.ts';
-import type { CommandHeader, CommandSpec } from '../command_writer.ts';
+import type { CommandHeader, CommandSpec } from '../test_support/command_writer.ts';
 import { DEFAULT_LOGIC_CONFIG } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
 

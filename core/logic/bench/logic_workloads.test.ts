@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordBuffer } from '../../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../../../codec/records/result_descriptor.ts';
-import { writeCommand } from '../command_writer.ts';
-import { checkInvariants } from '../invariants.ts';
+import { writeCommand } from '../test_support/command_writer.ts';
+import { checkInvariants } from '../test_support/invariants.ts';
 import { createStateMachine } from '../state_machine.ts';
 import { createWorkload, RECORD_STRIDE, WORKLOAD_NAMES } from './logic_workloads.ts';
 

@@ -8,7 +8,7 @@ import { createRecordBuffer, type RecordBuffer } from '../../../codec/records/re
 import {
   OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../../codec/records/result_descriptor.ts';
-import { type CommandHeader, type CommandSpec, writeCommand } from '../command_writer.ts';
+import { type CommandHeader, type CommandSpec, writeCommand } from '../test_support/command_writer.ts';
 import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../order_book.ts';
 import { createStateMachine, type LogicStateMachine } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
