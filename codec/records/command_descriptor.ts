@@ -24,35 +24,19 @@
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *   |                        body ...                              ... 48
  *
- * Bodies (offsets from the record start; f64 unless marked):
- *   CREATE_ASSET      48 assetId
- *   CREATE_ACCOUNT    48 accountId  56 ownerPrincipalId (0 = the caller; another principal needs admin)
- *   DEPOSIT, WITHDRAW 48 accountId  56 assetId  64 amount                                  (admin)
- *   TRANSFER          48 fromAccountId  56 toAccountId  64 assetId  72 amount
- *   TRANSFER_RESERVE  48 transferId  56 fromAccountId  64 toAccountId  72 assetId  80 amount
- *   TRANSFER_POST     48 transferId  56 amount (0 = all that is reserved; less = partial, rest released)
- *   TRANSFER_VOID     48 transferId
- *   GET_BALANCE       48 accountId  56 assetId                                             (read-only)
- *   CREATE_ITEM       48 itemId  56 merchantAccountId  64 priceAssetId  72 unitPrice  80 stock
- *   RESTOCK           48 itemId  56 quantity
- *   BUY               48 itemId  56 buyerAccountId  64 quantity  72 maxUnitPrice (0 = any)
- *   CREATE_EVENT      48 eventId  56 merchantAccountId  64 priceAssetId  72 seatPrice  80 seatCount
+ * Bodies are laid out from each command's registry row (codec/registry/command_registry.ts) by one rule
+ * (codec/registry/record_layout.ts): the 8-byte fields in row order from offset 48, then the 1-byte
+ * enum fields, padded to 8; a list follows with its u32 count(s) in one 8-byte word. The resulting
+ * offsets of every command are tabled in docs/commands.md ("record body", generated). For example:
+ *   DEPOSIT           48 accountId  56 assetId  64 amount                                    (72 bytes)
+ *   PLACE_ORDER       48 symbolId  56 accountId  64 price (0 for market)  72 quantity
+ *                     80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 selfTrade (u8)  84 pad (88 bytes)
  *   BOOK_SEATS        48 eventId  56 buyerAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
- *   RELEASE_SEATS     48 eventId  56 holderAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
- *   GET_ITEM          48 itemId                                                            (read-only)
- *   GET_SEAT          48 eventId  56 seat                                                  (read-only)
+ *   RELEASE_SEATS     48 eventId  56 holderAccountId  (the rest as BOOK_SEATS: SeatList below)
  *   CHECKOUT          48 buyerAccountId  56 eventId (0 = no seats)  64 lineCount (u32)  68 seatCount (u32)
  *                     72 lines: lineCount × { +0 itemId, +8 quantity }   (16 bytes each)
  *                     72 + 16 × lineCount: seats (u32 × seatCount)
- *   CREATE_SYMBOL     48 symbolId  56 baseAssetId  64 quoteAssetId  72 tickSize  80 lotSize  (admin)
- *   PLACE_ORDER       48 symbolId  56 accountId  64 price (0 for market)  72 quantity
- *                     80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 selfTrade (u8)  84 pad (u32)
- *   CANCEL_ORDER      48 symbolId  56 orderId
- *   AMEND_ORDER       48 symbolId  56 orderId  64 newPrice  72 newQuantity
- *   GET_ORDER         48 symbolId  56 orderId                                              (read-only)
- *   GET_DEPTH         48 symbolId  56 levels (max levels per side)                         (read-only)
- *   SNAPSHOT          (no body)                                                            (admin)
- *   GET_STATE_HASH    (no body)                                                    (read-only, admin)
+ *   SNAPSHOT          (no body)
  *
  * Order ids are assigned by the engine: the sequence of the PLACE_ORDER record that created the order.
  */
