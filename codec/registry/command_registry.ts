@@ -68,8 +68,6 @@ export const COMMAND_ROWS = [
     list: NONE, readOnly: false, admin: false, result: 'amount', doc: 'Voids a reserved transfer.' },
   { type: 18, name: 'GET_BALANCE', json: 'getBalance', fields: [u64('accountId'), u64('assetId')],
     list: NONE, readOnly: true, admin: false, result: 'balance', doc: 'Reads a balance.' },
-  { type: 19, name: 'GET_TRANSFER', json: 'getTransfer', fields: [u64('transferId')],
-    list: NONE, readOnly: true, admin: false, result: 'amount', doc: 'Reads the amount a two-phase transfer holds.' },
   // ---- inventory and seats ------------------------------------------------------------------------
   { type: 20, name: 'CREATE_ITEM', json: 'createItem',
     fields: [u64('itemId'), u64('merchantAccountId'), u64('priceAssetId'), u64('unitPrice'), u64('stock')],

@@ -16,15 +16,12 @@
  *   TRANSFER_VOID    id known · caller owns from · still pending
  */
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
-import { recordLayout } from '../../codec/registry/record_layout.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import type { Ledger } from './ledger.ts';
-
-const GetTransfer = recordLayout('GET_TRANSFER');
 
 export const TransferState = { PENDING: 1, POSTED: 2, VOIDED: 3 } as const;
 
@@ -133,15 +130,6 @@ export class PendingTransfers {
     this.ledger.available[src] += held;
     this.state[slot] = TransferState.VOIDED;
     this.lastAmount[0] = held;
-    return ResultCode.OK;
-  }
-
-  /** GET_TRANSFER: id known · caller owns from. */
-  get(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
-    const slot = this.index.findIdAt(cmd.f64, (b + GetTransfer.TRANSFER_ID) >>> 3);
-    if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
-    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
-    this.lastAmount[0] = this.amount[slot];
     return ResultCode.OK;
   }
 

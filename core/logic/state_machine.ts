@@ -192,7 +192,6 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
   TRANSFER_RESERVE: (m, cmd, b, out, o) => m.amountBody(m.transfers.reserve(cmd, b, m.ctx), out, o),
   TRANSFER_POST: (m, cmd, b, out, o) => m.amountBody(m.transfers.post(cmd, b, m.ctx), out, o),
   TRANSFER_VOID: (m, cmd, b, out, o) => m.amountBody(m.transfers.void(cmd, b, m.ctx), out, o),
-  GET_TRANSFER: (m, cmd, b, out, o) => m.amountBody(m.transfers.get(cmd, b, m.ctx), out, o),
   CREATE_ITEM: (m, cmd, b, out, o) => m.itemBody(m.inventory.create(cmd, b, m.ctx), out, o),
   RESTOCK: (m, cmd, b, out, o) => m.itemBody(m.inventory.restock(cmd, b, m.ctx), out, o),
   BUY: (m, cmd, b, out, o) => m.itemBody(m.inventory.buy(cmd, b, m.ctx), out, o),

@@ -27,7 +27,6 @@ export { GetItem } from './wire/get-item.ts';
 export { GetOrder } from './wire/get-order.ts';
 export { GetSeat } from './wire/get-seat.ts';
 export { GetStateHash } from './wire/get-state-hash.ts';
-export { GetTransfer } from './wire/get-transfer.ts';
 export { ItemResult } from './wire/item-result.ts';
 export { Level } from './wire/level.ts';
 export { Login } from './wire/login.ts';

@@ -162,13 +162,6 @@ export class ReferenceModel {
         out.values = [spec.amount];
         return R.OK;
       }
-      case 'getTransfer': {
-        const t = this.transfers.get(spec.transferId);
-        if (!t) return R.TRANSFER_NOT_FOUND;
-        if (!this.mayAct(t.from)) return R.NOT_OWNER;
-        out.values = [t.amount];
-        return R.OK;
-      }
       case 'transferPost':
       case 'transferVoid': {
         const t = this.transfers.get(spec.transferId);

@@ -20,7 +20,6 @@ import { GetItem } from './get-item.ts';
 import { GetOrder } from './get-order.ts';
 import { GetSeat } from './get-seat.ts';
 import { GetStateHash } from './get-state-hash.ts';
-import { GetTransfer } from './get-transfer.ts';
 import { Login } from './login.ts';
 import { PlaceOrder } from './place-order.ts';
 import { ReleaseSeats } from './release-seats.ts';
@@ -45,7 +44,6 @@ export enum Command {
   TransferPost = 16,
   TransferVoid = 17,
   GetBalance = 18,
-  GetTransfer = 19,
   CreateItem = 20,
   Restock = 21,
   Buy = 22,
@@ -67,8 +65,8 @@ export enum Command {
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -81,7 +79,6 @@ export function unionToCommand(
     case 'TransferPost': return accessor(new TransferPost())! as TransferPost;
     case 'TransferVoid': return accessor(new TransferVoid())! as TransferVoid;
     case 'GetBalance': return accessor(new GetBalance())! as GetBalance;
-    case 'GetTransfer': return accessor(new GetTransfer())! as GetTransfer;
     case 'CreateItem': return accessor(new CreateItem())! as CreateItem;
     case 'Restock': return accessor(new Restock())! as Restock;
     case 'Buy': return accessor(new Buy())! as Buy;
@@ -105,9 +102,9 @@ export function unionToCommand(
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|GetTransfer|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -120,7 +117,6 @@ export function unionListToCommand(
     case 'TransferPost': return accessor(index, new TransferPost())! as TransferPost;
     case 'TransferVoid': return accessor(index, new TransferVoid())! as TransferVoid;
     case 'GetBalance': return accessor(index, new GetBalance())! as GetBalance;
-    case 'GetTransfer': return accessor(index, new GetTransfer())! as GetTransfer;
     case 'CreateItem': return accessor(index, new CreateItem())! as CreateItem;
     case 'Restock': return accessor(index, new Restock())! as Restock;
     case 'Buy': return accessor(index, new Buy())! as Buy;
