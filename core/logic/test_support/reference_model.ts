@@ -193,13 +193,8 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'createItem': {
-        if (spec.itemId === 0) return R.ID_MUST_NOT_BE_ZERO;
-        if (!positive(spec.itemId)) return R.INTEGER_OUT_OF_RANGE;
-        if (this.items.has(spec.itemId)) return R.ITEM_EXISTS;
-        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
-        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
-        if (!positive(spec.unitPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        const listed = this.checkListing(spec.itemId, this.items, R.ITEM_EXISTS, spec.merchantAccountId, spec.priceAssetId, spec.unitPrice);
+        if (listed !== R.OK) return listed;
         if (spec.stock !== 0 && !positive(spec.stock)) return R.QUANTITY_MUST_BE_POSITIVE;
         const item = { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.unitPrice, stock: spec.stock, sold: 0, supplied: spec.stock };
         this.items.set(spec.itemId, item);
@@ -244,13 +239,8 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'createEvent': {
-        if (spec.eventId === 0) return R.ID_MUST_NOT_BE_ZERO;
-        if (!positive(spec.eventId)) return R.INTEGER_OUT_OF_RANGE;
-        if (this.events.has(spec.eventId)) return R.EVENT_EXISTS;
-        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
-        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
-        if (!positive(spec.seatPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        const listed = this.checkListing(spec.eventId, this.events, R.EVENT_EXISTS, spec.merchantAccountId, spec.priceAssetId, spec.seatPrice);
+        if (listed !== R.OK) return listed;
         if (!positive(spec.seatCount)) return R.SEAT_COUNT_INVALID;
         this.events.set(spec.eventId, { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.seatPrice,
           holders: new Array<number>(spec.seatCount).fill(0) });
@@ -342,6 +332,19 @@ export class ReferenceModel {
       case 'getStateHash':
         return R.OK;
     }
+  }
+
+  /** The ladder CREATE_ITEM and CREATE_EVENT share (core/logic/listing_check.ts). */
+  private checkListing(id: number, listed: ReadonlyMap<number, unknown>, exists: number, merchant: number, asset: number,
+    price: number): number {
+    if (id === 0) return R.ID_MUST_NOT_BE_ZERO;
+    if (!positive(id)) return R.INTEGER_OUT_OF_RANGE;
+    if (listed.has(id)) return exists;
+    if (!this.owners.has(merchant)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(merchant)) return R.NOT_OWNER;
+    if (!this.supply.has(asset)) return R.ASSET_NOT_FOUND;
+    if (!positive(price)) return R.PRICE_MUST_BE_POSITIVE;
+    return R.OK;
   }
 
   /** Price levels of one side, best first: [price, total quantity]. */
