@@ -41,7 +41,7 @@
  * Order ids are assigned by the engine: the sequence of the PLACE_ORDER record that created the order.
  */
 import { COMMAND_ROWS, type AnyCommandRow } from '../registry/command_registry.ts';
-import { recordLayout, rowLayout } from '../registry/record_layout.ts';
+import { RECORD_BODY_OFFSET, recordLayout, rowLayout } from '../registry/record_layout.ts';
 import { alignRecordBytes } from './record_buffer.ts';
 
 // ---- header -------------------------------------------------------------------------------------
@@ -78,11 +78,7 @@ export const CommandType: CommandTypeTable = Object.freeze(
   Object.fromEntries(COMMAND_ROWS.map((row) => [row.name, row.type])),
 ) as CommandTypeTable;
 export type CommandType = (typeof CommandType)[keyof typeof CommandType];
-
-/** Commands that change no state: flagged CMD_FLAG_READ_ONLY by the gateway (registry `readOnly`). */
-export const READ_ONLY_COMMANDS: ReadonlySet<number> = new Set(COMMAND_ROWS.filter((r) => r.readOnly).map((r) => r.type));
-/** Commands only an admin principal may run (registry `admin`). */
-export const ADMIN_COMMANDS: ReadonlySet<number> = new Set(COMMAND_ROWS.filter((r) => r.admin).map((r) => r.type));
+// Which commands are read-only or admin-only: codec/registry/command_traits.ts (COMMAND_TRAITS).
 
 // ---- bodies: offsets computed from the registry rows (codec/registry/record_layout.ts) --------------
 export const CreateAsset = recordLayout('CREATE_ASSET');
@@ -133,6 +129,7 @@ function assertLayout(condition: boolean, what: string): void {
   if (!condition) throw new Error(`command record layout: ${what}`);
 }
 assertLayout(CMD_HEADER_BYTES === 48, 'header must be 48 bytes');
+assertLayout(RECORD_BODY_OFFSET === CMD_BODY_OFFSET, 'the registry lays bodies out after this header');
 assertLayout((CMD_MAX_RECORD_BYTES & (CMD_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');
 for (const row of COMMAND_ROWS) {
   const { fieldOffsets, fixedBytes } = rowLayout(row);
