@@ -231,17 +231,25 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
 const unknownCommand: Handler = () => ResultCode.UNKNOWN_COMMAND;
 /** Command types are union members on the wire, so below 256; anything else is UNKNOWN_COMMAND. */
 const HANDLER_TABLE_SIZE = 256;
-/** Handlers by command type: a dense array, so dispatch is one indexed load and a call. */
-const HANDLER_BY_TYPE: readonly Handler[] = (() => {
-  const table = new Array<Handler>(HANDLER_TABLE_SIZE).fill(unknownCommand);
-  for (const row of COMMAND_ROWS) {
-    const handler = (HANDLERS as Readonly<Record<string, Handler | undefined>>)[row.name];
+/**
+ * Handlers by command type as a dense array, so dispatch is one indexed load and a call. Throws when a
+ * command has no handler or a handler names no command (exported for the test that proves it).
+ */
+export function handlerTable<H>(rows: readonly { readonly name: string; readonly type: number }[],
+  handlers: Readonly<Record<string, H | undefined>>, unknown: H): H[] {
+  const table = new Array<H>(HANDLER_TABLE_SIZE).fill(unknown);
+  for (const row of rows) {
+    const handler = handlers[row.name];
     if (typeof handler !== 'function') throw new Error(`state machine: command ${row.name} (${row.type}) has no handler`);
     table[row.type] = handler;
   }
-  if (Object.keys(HANDLERS).length !== COMMAND_ROWS.length) throw new Error('state machine: a handler names no command');
+  const named = new Set(rows.map((row) => row.name));
+  for (const name of Object.keys(handlers)) {
+    if (!named.has(name)) throw new Error(`state machine: handler ${name} names no command`);
+  }
   return table;
-})();
+}
+const HANDLER_BY_TYPE: readonly Handler[] = handlerTable(COMMAND_ROWS, HANDLERS, unknownCommand);
 
 /** The engine's logic worker and the replay code call exactly this. */
 export function createStateMachine(config: LogicConfig): LogicStateMachine {
