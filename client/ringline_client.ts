@@ -12,6 +12,7 @@
  * short pause; every other code is returned to the caller.
  */
 import { randomInt } from 'node:crypto';
+import { isReadOnlyCommand } from '../codec/registry/command_traits.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson, RequestJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
@@ -41,7 +42,6 @@ export interface ClientOptions {
 export class RinglineClientError extends Error {}
 
 const IDEMPOTENCY_COUNTER_SPAN = 2 ** 28;
-const READ_ONLY_TYPES: ReadonlySet<string> = new Set(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
 
 interface Pending {
   readonly correlationId: number;
@@ -88,7 +88,7 @@ export class RinglineClient {
     if (this.closedByUser) return Promise.reject(new RinglineClientError('client is closed'));
     const correlationId = this.nextCorrelationId++;
     let idempotencyId = command.idempotencyId ?? 0;
-    if (idempotencyId === 0 && !READ_ONLY_TYPES.has(command.type)) {
+    if (idempotencyId === 0 && !isReadOnlyCommand(command.type)) {
       if (this.nextIdempotency >= IDEMPOTENCY_COUNTER_SPAN) this.rollIdempotencyBase();
       idempotencyId = this.idempotencyBase + this.nextIdempotency++;
     }

@@ -12,8 +12,8 @@
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
   CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET,
-  ADMIN_COMMANDS, READ_ONLY_COMMANDS,
 } from '../codec/records/command_descriptor.ts';
+import { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } from '../codec/registry/command_traits.ts';
 import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
@@ -29,13 +29,6 @@ export interface GatewayEngine {
   readonly input: InputPublisher;
   onResult(listener: ResultListener): void;
 }
-
-/** Per command type: 1 = read-only, 2 = admin-only (a lookup without hashing on the per-record path). */
-const TYPE_READ_ONLY = 1;
-const TYPE_ADMIN_ONLY = 2;
-const TYPE_TRAITS = new Uint8Array(65536);
-for (const t of READ_ONLY_COMMANDS) TYPE_TRAITS[t] |= TYPE_READ_ONLY;
-for (const t of ADMIN_COMMANDS) TYPE_TRAITS[t] |= TYPE_ADMIN_ONLY;
 
 /** submitFrame / submitJson outcomes. */
 export const SUBMIT_ACCEPTED = 0;
@@ -190,7 +183,7 @@ export class GatewayCore {
     const type = this.scratch.u16[CMD_TYPE_OFFSET >>> 1];
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
-    if (!session.admin && (TYPE_TRAITS[type] & TYPE_ADMIN_ONLY) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
@@ -214,7 +207,7 @@ export class GatewayCore {
     for (let i = 0; i < words; i++) to[baseWord + i] = from[i];
     let flags = 0;
     if (session.admin) flags |= CMD_FLAG_ADMIN;
-    if ((TYPE_TRAITS[type] & TYPE_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
+    if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
     input.stampHeader(base, session.id, session.principalId, flags);
     session.inFlight++;
     this.claimedSinceFlush++;

@@ -19,7 +19,7 @@ import { RinglineClient } from '../client/ringline_client.ts';
 import type { CommandJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { createStateMachine, type LogicStateMachine } from '../core/logic/state_machine.ts';
-import { checkInvariants } from '../core/logic/invariants.ts';
+import { checkInvariants } from '../core/logic/test_support/invariants.ts';
 import { stateHashHex } from '../core/logic/state_hash.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { recoverState } from '../replay/recovery.ts';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { recoverState } from '../replay/recovery.ts';
 import { createStateMachine, type LogicStateMachine } from '../core/logic/state_machine.ts';
-import { checkInvariants } from '../core/logic/invariants.ts';
+import { checkInvariants } from '../core/logic/test_support/invariants.ts';
 import { SMALL_LOGIC_CONFIG } from '../journal/test_support/ledger_workload.ts';
 import { CMD_TYPE_OFFSET, CommandType, Deposit } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';

@@ -24,38 +24,24 @@
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *   |                        body ...                              ... 48
  *
- * Bodies (offsets from the record start; f64 unless marked):
- *   CREATE_ASSET      48 assetId
- *   CREATE_ACCOUNT    48 accountId  56 ownerPrincipalId (0 = the caller; another principal needs admin)
- *   DEPOSIT, WITHDRAW 48 accountId  56 assetId  64 amount                                  (admin)
- *   TRANSFER          48 fromAccountId  56 toAccountId  64 assetId  72 amount
- *   TRANSFER_RESERVE  48 transferId  56 fromAccountId  64 toAccountId  72 assetId  80 amount
- *   TRANSFER_POST     48 transferId  56 amount (0 = all that is reserved; less = partial, rest released)
- *   TRANSFER_VOID     48 transferId
- *   GET_BALANCE       48 accountId  56 assetId                                             (read-only)
- *   CREATE_ITEM       48 itemId  56 merchantAccountId  64 priceAssetId  72 unitPrice  80 stock
- *   RESTOCK           48 itemId  56 quantity
- *   BUY               48 itemId  56 buyerAccountId  64 quantity  72 maxUnitPrice (0 = any)
- *   CREATE_EVENT      48 eventId  56 merchantAccountId  64 priceAssetId  72 seatPrice  80 seatCount
+ * Bodies are laid out from each command's registry row (codec/registry/command_registry.ts) by one rule
+ * (codec/registry/record_layout.ts): the 8-byte fields in row order from offset 48, then the 1-byte
+ * enum fields, padded to 8; a list follows with its u32 count(s) in one 8-byte word. The resulting
+ * offsets of every command are tabled in docs/commands.md ("record body", generated). For example:
+ *   DEPOSIT           48 accountId  56 assetId  64 amount                                    (72 bytes)
+ *   PLACE_ORDER       48 symbolId  56 accountId  64 price (0 for market)  72 quantity
+ *                     80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 selfTrade (u8)  84 pad (88 bytes)
  *   BOOK_SEATS        48 eventId  56 buyerAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
- *   RELEASE_SEATS     48 eventId  56 holderAccountId  64 seatCount (u32)  68 pad  72 seats (u32 × seatCount)
- *   GET_ITEM          48 itemId                                                            (read-only)
- *   GET_SEAT          48 eventId  56 seat                                                  (read-only)
+ *   RELEASE_SEATS     48 eventId  56 holderAccountId  (the rest as BOOK_SEATS: SeatList below)
  *   CHECKOUT          48 buyerAccountId  56 eventId (0 = no seats)  64 lineCount (u32)  68 seatCount (u32)
  *                     72 lines: lineCount × { +0 itemId, +8 quantity }   (16 bytes each)
  *                     72 + 16 × lineCount: seats (u32 × seatCount)
- *   CREATE_SYMBOL     48 symbolId  56 baseAssetId  64 quoteAssetId  72 tickSize  80 lotSize  (admin)
- *   PLACE_ORDER       48 symbolId  56 accountId  64 price (0 for market)  72 quantity
- *                     80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 selfTrade (u8)  84 pad (u32)
- *   CANCEL_ORDER      48 symbolId  56 orderId
- *   AMEND_ORDER       48 symbolId  56 orderId  64 newPrice  72 newQuantity
- *   GET_ORDER         48 symbolId  56 orderId                                              (read-only)
- *   GET_DEPTH         48 symbolId  56 levels (max levels per side)                         (read-only)
- *   SNAPSHOT          (no body)                                                            (admin)
- *   GET_STATE_HASH    (no body)                                                    (read-only, admin)
+ *   SNAPSHOT          (no body)
  *
  * Order ids are assigned by the engine: the sequence of the PLACE_ORDER record that created the order.
  */
+import { COMMAND_ROWS, type AnyCommandRow } from '../registry/command_registry.ts';
+import { RECORD_BODY_OFFSET, recordLayout, rowLayout } from '../registry/record_layout.ts';
 import { alignRecordBytes } from './record_buffer.ts';
 
 // ---- header -------------------------------------------------------------------------------------
@@ -86,107 +72,46 @@ export const CMD_FLAG_READ_ONLY = 1 << 0;
 /** The gateway authenticated an admin principal. Only the gateway sets it, from its own key store. */
 export const CMD_FLAG_ADMIN = 1 << 1;
 
-// ---- command types (u16; stable, never reused; grouped like the result codes) --------------------
-export const CommandType = {
-  CREATE_ASSET: 10,
-  CREATE_ACCOUNT: 11,
-  DEPOSIT: 12,
-  WITHDRAW: 13,
-  TRANSFER: 14,
-  TRANSFER_RESERVE: 15,
-  TRANSFER_POST: 16,
-  TRANSFER_VOID: 17,
-  GET_BALANCE: 18,
-  CREATE_ITEM: 20,
-  RESTOCK: 21,
-  BUY: 22,
-  CREATE_EVENT: 23,
-  BOOK_SEATS: 24,
-  RELEASE_SEATS: 25,
-  GET_ITEM: 26,
-  GET_SEAT: 27,
-  CHECKOUT: 30,
-  CREATE_SYMBOL: 40,
-  PLACE_ORDER: 41,
-  CANCEL_ORDER: 42,
-  AMEND_ORDER: 43,
-  GET_ORDER: 44,
-  GET_DEPTH: 45,
-  SNAPSHOT: 90,
-  GET_STATE_HASH: 91,
-} as const;
+// ---- command types (u16; stable, never reused) — from the registry (codec/registry/command_registry.ts) --
+type CommandTypeTable = { readonly [R in AnyCommandRow as R['name']]: R['type'] };
+export const CommandType: CommandTypeTable = Object.freeze(
+  Object.fromEntries(COMMAND_ROWS.map((row) => [row.name, row.type])),
+) as CommandTypeTable;
 export type CommandType = (typeof CommandType)[keyof typeof CommandType];
+// Which commands are read-only or admin-only: codec/registry/command_traits.ts (COMMAND_TRAITS).
 
-/** Commands that change no state: flagged CMD_FLAG_READ_ONLY by the gateway. */
-export const READ_ONLY_COMMANDS: ReadonlySet<number> = new Set([
-  CommandType.GET_BALANCE,
-  CommandType.GET_ITEM,
-  CommandType.GET_SEAT,
-  CommandType.GET_ORDER,
-  CommandType.GET_DEPTH,
-  CommandType.GET_STATE_HASH,
-]);
-
-/**
- * Commands only an admin principal may run. GET_STATE_HASH reads the whole state (~100 ms with the
- * default capacities) while nothing else is applied, so it is an operator's tool, not a user's.
- */
-export const ADMIN_COMMANDS: ReadonlySet<number> = new Set([
-  CommandType.CREATE_ASSET,
-  CommandType.DEPOSIT,
-  CommandType.WITHDRAW,
-  CommandType.CREATE_SYMBOL,
-  CommandType.SNAPSHOT,
-  CommandType.GET_STATE_HASH,
-]);
-
-// ---- bodies ---------------------------------------------------------------------------------------
-// Fields shared by position across several commands are named once per command for readability.
-export const CreateAsset = { ASSET_ID: 48, BYTES: 56 } as const;
-export const CreateAccount = { ACCOUNT_ID: 48, OWNER_PRINCIPAL_ID: 56, BYTES: 64 } as const;
-export const Deposit = { ACCOUNT_ID: 48, ASSET_ID: 56, AMOUNT: 64, BYTES: 72 } as const;
-export const Withdraw = Deposit;
-export const Transfer = { FROM_ACCOUNT_ID: 48, TO_ACCOUNT_ID: 56, ASSET_ID: 64, AMOUNT: 72, BYTES: 80 } as const;
-export const TransferReserve = {
-  TRANSFER_ID: 48, FROM_ACCOUNT_ID: 56, TO_ACCOUNT_ID: 64, ASSET_ID: 72, AMOUNT: 80, BYTES: 88,
-} as const;
-export const TransferPost = { TRANSFER_ID: 48, AMOUNT: 56, BYTES: 64 } as const;
-export const TransferVoid = { TRANSFER_ID: 48, BYTES: 56 } as const;
-export const GetBalance = { ACCOUNT_ID: 48, ASSET_ID: 56, BYTES: 64 } as const;
-export const CreateItem = {
-  ITEM_ID: 48, MERCHANT_ACCOUNT_ID: 56, PRICE_ASSET_ID: 64, UNIT_PRICE: 72, STOCK: 80, BYTES: 88,
-} as const;
-export const Restock = { ITEM_ID: 48, QUANTITY: 56, BYTES: 64 } as const;
-export const Buy = { ITEM_ID: 48, BUYER_ACCOUNT_ID: 56, QUANTITY: 64, MAX_UNIT_PRICE: 72, BYTES: 80 } as const;
-export const CreateEvent = {
-  EVENT_ID: 48, MERCHANT_ACCOUNT_ID: 56, PRICE_ASSET_ID: 64, SEAT_PRICE: 72, SEAT_COUNT: 80, BYTES: 88,
-} as const;
-/** BOOK_SEATS and RELEASE_SEATS share a layout; ACCOUNT_ID is the buyer or the holder. */
+// ---- bodies: offsets computed from the registry rows (codec/registry/record_layout.ts) --------------
+export const CreateAsset = recordLayout('CREATE_ASSET');
+export const CreateAccount = recordLayout('CREATE_ACCOUNT');
+export const Deposit = recordLayout('DEPOSIT');
+export const Withdraw = recordLayout('WITHDRAW');
+export const Transfer = recordLayout('TRANSFER');
+export const TransferReserve = recordLayout('TRANSFER_RESERVE');
+export const TransferPost = recordLayout('TRANSFER_POST');
+export const TransferVoid = recordLayout('TRANSFER_VOID');
+export const GetBalance = recordLayout('GET_BALANCE');
+export const CreateItem = recordLayout('CREATE_ITEM');
+export const Restock = recordLayout('RESTOCK');
+export const Buy = recordLayout('BUY');
+export const CreateEvent = recordLayout('CREATE_EVENT');
+export const GetItem = recordLayout('GET_ITEM');
+export const GetSeat = recordLayout('GET_SEAT');
+export const CreateSymbol = recordLayout('CREATE_SYMBOL');
+export const PlaceOrder = recordLayout('PLACE_ORDER');
+export const CancelOrder = recordLayout('CANCEL_ORDER');
+export const AmendOrder = recordLayout('AMEND_ORDER');
+export const GetOrder = recordLayout('GET_ORDER');
+export const GetDepth = recordLayout('GET_DEPTH');
+/** The list layouts: BOOK_SEATS and RELEASE_SEATS share one; ACCOUNT_ID is the buyer or the holder. */
 export const SeatList = { EVENT_ID: 48, ACCOUNT_ID: 56, SEAT_COUNT_U32: 64, SEATS_U32: 72, FIXED_BYTES: 72 } as const;
-export const GetItem = { ITEM_ID: 48, BYTES: 56 } as const;
-export const GetSeat = { EVENT_ID: 48, SEAT: 56, BYTES: 64 } as const;
 export const Checkout = {
   BUYER_ACCOUNT_ID: 48, EVENT_ID: 56, LINE_COUNT_U32: 64, SEAT_COUNT_U32: 68, LINES: 72, FIXED_BYTES: 72,
   LINE_ITEM_ID: 0, LINE_QUANTITY: 8, LINE_BYTES: 16,
 } as const;
-export const CreateSymbol = {
-  SYMBOL_ID: 48, BASE_ASSET_ID: 56, QUOTE_ASSET_ID: 64, TICK_SIZE: 72, LOT_SIZE: 80, BYTES: 88,
-} as const;
-export const PlaceOrder = {
-  SYMBOL_ID: 48, ACCOUNT_ID: 56, PRICE: 64, QUANTITY: 72,
-  SIDE_U8: 80, ORDER_TYPE_U8: 81, TIME_IN_FORCE_U8: 82, SELF_TRADE_U8: 83, BYTES: 88,
-} as const;
-export const CancelOrder = { SYMBOL_ID: 48, ORDER_ID: 56, BYTES: 64 } as const;
-export const AmendOrder = { SYMBOL_ID: 48, ORDER_ID: 56, NEW_PRICE: 64, NEW_QUANTITY: 72, BYTES: 80 } as const;
-export const GetOrder = { SYMBOL_ID: 48, ORDER_ID: 56, BYTES: 64 } as const;
-export const GetDepth = { SYMBOL_ID: 48, LEVELS: 56, BYTES: 64 } as const;
 export const EMPTY_BODY_BYTES = CMD_HEADER_BYTES;
 
-// ---- enums carried in u8 fields --------------------------------------------------------------------
-export const Side = { BUY: 1, SELL: 2 } as const;
-export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
-export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
-export const SelfTradePrevention = { NONE: 0, CANCEL_RESTING: 1 } as const;
+// ---- enums carried in u8 fields (codec/registry/enum_values.ts) ------------------------------------
+export { OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';
 
 // ---- limits derived from the maximum record size ------------------------------------------------------
 /** Most seats one BOOK_SEATS / RELEASE_SEATS can name. */
@@ -204,19 +129,28 @@ function assertLayout(condition: boolean, what: string): void {
   if (!condition) throw new Error(`command record layout: ${what}`);
 }
 assertLayout(CMD_HEADER_BYTES === 48, 'header must be 48 bytes');
+assertLayout(RECORD_BODY_OFFSET === CMD_BODY_OFFSET, 'the registry lays bodies out after this header');
 assertLayout((CMD_MAX_RECORD_BYTES & (CMD_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');
-for (const [name, layout] of Object.entries({
-  CreateAsset, CreateAccount, Deposit, Transfer, TransferReserve, TransferPost, TransferVoid, GetBalance,
-  CreateItem, Restock, Buy, CreateEvent, SeatList, GetItem, GetSeat, Checkout, CreateSymbol, PlaceOrder,
-  CancelOrder, AmendOrder, GetOrder, GetDepth,
-})) {
-  for (const [field, offset] of Object.entries(layout)) {
-    if (field.startsWith('LINE_') || field.endsWith('_U8') || field.endsWith('_U32')) continue;
-    assertLayout(offset % 8 === 0, `${name}.${field}=${offset} must be 8-byte aligned`);
-    if (field !== 'BYTES' && field !== 'FIXED_BYTES' && field !== 'LINES' && field !== 'SEATS_U32') {
-      assertLayout(offset >= CMD_BODY_OFFSET, `${name}.${field}=${offset} overlaps the header`);
-    }
-  }
+for (const row of COMMAND_ROWS) {
+  const { fieldOffsets, fixedBytes } = rowLayout(row);
+  assertLayout(fixedBytes <= CMD_MAX_RECORD_BYTES, `${row.name} must fit one record`);
+  row.fields.forEach((field, i) => {
+    assertLayout(fieldOffsets[i] >= CMD_BODY_OFFSET, `${row.name}.${field.json} overlaps the header`);
+  });
 }
+// The hand-drawn list layouts must be what the rule gives for their rows.
+for (const [name, fixedBytes, offsets] of [
+  ['BOOK_SEATS', SeatList.FIXED_BYTES, [SeatList.EVENT_ID, SeatList.ACCOUNT_ID]],
+  ['RELEASE_SEATS', SeatList.FIXED_BYTES, [SeatList.EVENT_ID, SeatList.ACCOUNT_ID]],
+  ['CHECKOUT', Checkout.FIXED_BYTES, [Checkout.BUYER_ACCOUNT_ID, Checkout.EVENT_ID]],
+] as const) {
+  const layout = rowLayout(COMMAND_ROWS.find((row) => row.name === name) as AnyCommandRow);
+  assertLayout(layout.fixedBytes === fixedBytes && layout.fieldOffsets.join() === offsets.join(),
+    `${name} list layout must match its registry row`);
+}
+assertLayout(SeatList.SEAT_COUNT_U32 === SeatList.ACCOUNT_ID + 8 && SeatList.SEATS_U32 === SeatList.FIXED_BYTES,
+  'seat list counts then seats');
+assertLayout(Checkout.LINE_COUNT_U32 === Checkout.EVENT_ID + 8 && Checkout.LINES === Checkout.FIXED_BYTES,
+  'checkout counts then lines');
 assertLayout(checkoutRecordBytes(0, 0) <= CMD_MAX_RECORD_BYTES, 'checkout fixed part must fit');
 assertLayout(MAX_SEATS_PER_COMMAND >= 64, 'a seat booking must fit at least 64 seats');

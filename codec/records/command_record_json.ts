@@ -3,9 +3,9 @@
  * (writeCommandRecord); the replay CLI and tests read them back (readCommandRecord, readCommandHeader).
  * These allocate (they build objects); the ring's hot paths use translateRequest and the offsets directly.
  */
-import { COMMAND_SPEC_BY_TYPE, ListKind, type CommandSpec } from '../spec/command_spec.ts';
+import { COMMAND_SPEC_BY_TYPE, commandSpecByName, ListKind, type CommandSpec } from '../spec/command_spec.ts';
 import { enumName, enumValueOf } from '../spec/enum_spec.ts';
-import { FieldKind } from '../spec/field_spec.ts';
+import { FieldKind, type FieldSpec } from '../spec/field_spec.ts';
 import type { CheckoutLineJson, CommandJson } from '../types/command_json.ts';
 import {
   CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
@@ -22,10 +22,26 @@ type Fields = Record<string, unknown>;
  * Header fields other than type, flags (read-only), length and the two ids are written as 0.
  */
 export function writeCommandRecord(command: CommandJson, out: RecordBuffer, base: number): number {
-  const spec = specOf(command.type);
   const values = command as unknown as Fields;
-  const seats = (values.seats as readonly number[] | undefined) ?? [];
-  const lines = (values.lines as readonly CheckoutLineJson[] | undefined) ?? [];
+  const recordBytes = writeCommandBody(specOf(command.type), out, base, (field) => {
+    const value = values[field.json];
+    if (value === undefined) return field.defaultValue;
+    return field.enumSpec !== null ? enumValueOf(field.enumSpec, value as string) : value as number;
+  }, (values.lines as readonly CheckoutLineJson[] | undefined) ?? [], (values.seats as readonly number[] | undefined) ?? []);
+  if (recordBytes < 0) return recordBytes;
+  out.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = command.correlationId ?? 0;
+  out.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = command.idempotencyId ?? 0;
+  return recordBytes;
+}
+
+/**
+ * Writes a command's record at `base` from its spec: zeroes it, stamps length, type and the read-only
+ * flag, writes each scalar field's number (an enum as its value, written as given) and the lists.
+ * Returns the record's bytes, or -1 when the lists do not fit one record. Shared by the JSON path and
+ * the logic's test record writer.
+ */
+export function writeCommandBody(spec: CommandSpec, out: RecordBuffer, base: number, numberOf: (field: FieldSpec) => number,
+  lines: readonly CheckoutLineJson[], seats: readonly number[]): number {
   let recordBytes = spec.fixedBytes;
   if (spec.list === ListKind.SEATS) {
     if (seats.length > MAX_SEATS_PER_COMMAND) return -1;
@@ -41,16 +57,10 @@ export function writeCommandRecord(command: CommandJson, out: RecordBuffer, base
   out.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = recordBytes;
   out.u16[(base + CMD_TYPE_OFFSET) >>> 1] = spec.type;
   out.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
-  out.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = command.correlationId ?? 0;
-  out.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = command.idempotencyId ?? 0;
   for (const field of spec.fields) {
     const at = base + field.recordOffset;
-    const value = values[field.json];
-    if (field.kind === FieldKind.ENUM_U8 && field.enumSpec !== null) {
-      out.bytes[at] = value === undefined ? field.defaultValue : enumValueOf(field.enumSpec, value as string);
-    } else {
-      out.f64[at >>> 3] = value === undefined ? field.defaultValue : (value as number);
-    }
+    if (field.kind === FieldKind.ENUM_U8) out.bytes[at] = numberOf(field);
+    else out.f64[at >>> 3] = numberOf(field);
   }
   let seatsAt = base + SeatList.SEATS_U32;
   if (spec.list === ListKind.SEATS) {
@@ -125,6 +135,7 @@ export function readCommandHeader(record: RecordBuffer, base: number): CommandHe
 }
 
 function specOf(name: string): CommandSpec {
-  for (const spec of COMMAND_SPEC_BY_TYPE) if (spec !== undefined && spec.name === name) return spec;
-  throw new Error(`writeCommandRecord: unknown command type "${name}"`);
+  const spec = commandSpecByName(name);
+  if (spec === undefined) throw new Error(`writeCommandRecord: unknown command type "${name}"`);
+  return spec;
 }

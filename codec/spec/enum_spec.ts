@@ -2,7 +2,7 @@
  * The small enums carried in u8 / u32 fields, with the names JSON uses. The numbers are the
  * schema's (codec/ringline.fbs) and the records' (command_descriptor.ts, result_descriptor.ts).
  */
-import { OrderType, SelfTradePrevention, Side, TimeInForce } from '../records/command_descriptor.ts';
+import { OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';
 import { OrderStatus } from '../records/result_descriptor.ts';
 
 export interface EnumSpec {
@@ -21,11 +21,22 @@ function enumSpec(what: string, byValue: Readonly<Record<string, number>>): Enum
   return { what, names };
 }
 
-export const SIDE_ENUM = enumSpec('side', Side);
-export const ORDER_TYPE_ENUM = enumSpec('orderType', OrderType);
-export const TIME_IN_FORCE_ENUM = enumSpec('timeInForce', TimeInForce);
-export const SELF_TRADE_ENUM = enumSpec('selfTrade', SelfTradePrevention);
-export const ORDER_STATUS_ENUM = enumSpec('orderStatus', OrderStatus);
+const BY_VALUES = new Map<Readonly<Record<string, number>>, EnumSpec>();
+/** One spec per enum: registry rows name the enum's values object, results name the spec. */
+export function enumSpecOf(what: string, byValue: Readonly<Record<string, number>>): EnumSpec {
+  let spec = BY_VALUES.get(byValue);
+  if (spec === undefined) {
+    spec = enumSpec(what, byValue);
+    BY_VALUES.set(byValue, spec);
+  }
+  return spec;
+}
+
+export const SIDE_ENUM = enumSpecOf('side', Side);
+export const ORDER_TYPE_ENUM = enumSpecOf('orderType', OrderType);
+export const TIME_IN_FORCE_ENUM = enumSpecOf('timeInForce', TimeInForce);
+export const SELF_TRADE_ENUM = enumSpecOf('selfTrade', SelfTradePrevention);
+export const ORDER_STATUS_ENUM = enumSpecOf('orderStatus', OrderStatus);
 
 /** True when `value` names a member of the enum. */
 export function isEnumValue(spec: EnumSpec, value: number): boolean {

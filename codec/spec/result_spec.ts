@@ -1,13 +1,13 @@
 /**
  * Every result body once: its wire table and union member (codec/ringline.fbs `Result`), its JSON
  * name and fields, and where each field sits in the output record (codec/records/result_descriptor.ts).
- * Which body a command's result carries is RESULT_SPEC_BY_COMMAND.
+ * Which body a command's result carries is its registry row's `result` (RESULT_SPEC_BY_COMMAND).
  */
-import { CommandType } from '../records/command_descriptor.ts';
 import {
   AmountResult, BalanceResult, CancelResult, DepthResult, ItemResult, OrderInfoResult, OrderResult, PriceResult,
   SeatResult, SnapshotResult, StateHashResult,
 } from '../records/result_descriptor.ts';
+import { COMMAND_ROWS } from '../registry/command_registry.ts';
 import { ORDER_STATUS_ENUM, ORDER_TYPE_ENUM, SIDE_ENUM, TIME_IN_FORCE_ENUM } from './enum_spec.ts';
 import { FieldKind, fields, type FieldSpec } from './field_spec.ts';
 
@@ -85,21 +85,15 @@ export function resultSpecByName(name: string): ResultSpec | undefined {
   return BY_NAME.get(name);
 }
 
-/** The body a successful command's result carries (by command type); undefined = no body. */
+/** The body a successful command's result carries (by command type, from the registry's `result`); undefined = no body. */
 export const RESULT_SPEC_BY_COMMAND: ReadonlyArray<ResultSpec | undefined> = (() => {
   const table = new Array<ResultSpec | undefined>(256).fill(undefined);
-  const set = (spec: ResultSpec, ...types: number[]): void => { for (const type of types) table[type] = spec; };
-  set(BALANCE_RESULT, CommandType.DEPOSIT, CommandType.WITHDRAW, CommandType.GET_BALANCE, CommandType.TRANSFER);
-  set(AMOUNT_RESULT, CommandType.TRANSFER_RESERVE, CommandType.TRANSFER_POST, CommandType.TRANSFER_VOID);
-  set(ITEM_RESULT, CommandType.BUY, CommandType.GET_ITEM, CommandType.RESTOCK, CommandType.CREATE_ITEM);
-  set(PRICE_RESULT, CommandType.BOOK_SEATS, CommandType.RELEASE_SEATS, CommandType.CHECKOUT);
-  set(SEAT_RESULT, CommandType.GET_SEAT);
-  set(ORDER_RESULT, CommandType.PLACE_ORDER, CommandType.AMEND_ORDER);
-  set(CANCEL_RESULT, CommandType.CANCEL_ORDER);
-  set(ORDER_INFO_RESULT, CommandType.GET_ORDER);
-  set(DEPTH_RESULT, CommandType.GET_DEPTH);
-  set(SNAPSHOT_RESULT, CommandType.SNAPSHOT);
-  set(STATE_HASH_RESULT, CommandType.GET_STATE_HASH);
+  for (const row of COMMAND_ROWS) {
+    if (row.result === null) continue;
+    const spec = resultSpecByName(row.result);
+    if (spec === undefined) throw new Error(`result spec: ${row.json} answers with unknown result "${row.result}"`);
+    table[row.type] = spec;
+  }
   return table;
 })();
 

@@ -1,12 +1,19 @@
 /**
  * The typed form of every command: what the TypeScript client passes to encodeRequest, what HTTP/JSON
  * bodies parse to, and what the replay CLI prints for a journal record. All integers are safe integers
- * (0 … 2^53 - 1). The field names and the `type` names are the JSON shape (documented in .readme/codec.md).
+ * (0 … 2^53 - 1). The types are derived from the registry rows (codec/registry/command_registry.ts);
+ * the JSON shape is documented in README.md ("JSON") and docs/commands.md.
  */
-export type SideName = 'buy' | 'sell';
-export type OrderTypeName = 'limit' | 'market';
-export type TimeInForceName = 'gtc' | 'ioc' | 'fok';
-export type SelfTradeName = 'none' | 'cancel_resting';
+import type { AnyCommandRow } from '../registry/command_registry.ts';
+import type { OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';
+import type { EnumValues } from '../registry/enum_values.ts';
+
+/** The JSON names of an enum: its member names in lower case. */
+export type EnumNames<E extends EnumValues> = Lowercase<keyof E & string>;
+export type SideName = EnumNames<typeof Side>;
+export type OrderTypeName = EnumNames<typeof OrderType>;
+export type TimeInForceName = EnumNames<typeof TimeInForce>;
+export type SelfTradeName = EnumNames<typeof SelfTradePrevention>;
 
 /** Carried by every command; both default to 0 (0 = no idempotency id). */
 export interface RequestIds {
@@ -16,38 +23,19 @@ export interface RequestIds {
 
 export interface CheckoutLineJson { itemId: number; quantity: number }
 
-export type CommandBody =
-  | { type: 'createAsset'; assetId: number }
-  | { type: 'createAccount'; accountId: number; ownerPrincipalId?: number }
-  | { type: 'deposit'; accountId: number; assetId: number; amount: number }
-  | { type: 'withdraw'; accountId: number; assetId: number; amount: number }
-  | { type: 'transfer'; fromAccountId: number; toAccountId: number; assetId: number; amount: number }
-  | { type: 'transferReserve'; transferId: number; fromAccountId: number; toAccountId: number; assetId: number;
-    amount: number }
-  | { type: 'transferPost'; transferId: number; amount?: number }
-  | { type: 'transferVoid'; transferId: number }
-  | { type: 'getBalance'; accountId: number; assetId: number }
-  | { type: 'createItem'; itemId: number; merchantAccountId: number; priceAssetId: number; unitPrice: number;
-    stock: number }
-  | { type: 'restock'; itemId: number; quantity: number }
-  | { type: 'buy'; itemId: number; buyerAccountId: number; quantity: number; maxUnitPrice?: number }
-  | { type: 'createEvent'; eventId: number; merchantAccountId: number; priceAssetId: number; seatPrice: number;
-    seatCount: number }
-  | { type: 'bookSeats'; eventId: number; buyerAccountId: number; seats: number[] }
-  | { type: 'releaseSeats'; eventId: number; holderAccountId: number; seats: number[] }
-  | { type: 'getItem'; itemId: number }
-  | { type: 'getSeat'; eventId: number; seat: number }
-  | { type: 'checkout'; buyerAccountId: number; eventId?: number; lines?: CheckoutLineJson[]; seats?: number[] }
-  | { type: 'createSymbol'; symbolId: number; baseAssetId: number; quoteAssetId: number; tickSize: number;
-    lotSize: number }
-  | { type: 'placeOrder'; symbolId: number; accountId: number; price?: number; quantity: number; side: SideName;
-    orderType?: OrderTypeName; timeInForce?: TimeInForceName; selfTrade?: SelfTradeName }
-  | { type: 'cancelOrder'; symbolId: number; orderId: number }
-  | { type: 'amendOrder'; symbolId: number; orderId: number; newPrice: number; newQuantity: number }
-  | { type: 'getOrder'; symbolId: number; orderId: number }
-  | { type: 'getDepth'; symbolId: number; levels: number }
-  | { type: 'snapshot' }
-  | { type: 'getStateHash' };
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type FieldValue<F> = F extends { readonly values: infer E extends EnumValues } ? EnumNames<E> : number;
+type Fields<Fs extends readonly unknown[]> =
+  & { -readonly [F in Fs[number] as F extends { readonly optional: false; readonly json: infer J extends string } ? J : never]:
+    FieldValue<F> }
+  & { -readonly [F in Fs[number] as F extends { readonly optional: true; readonly json: infer J extends string } ? J : never]?:
+    FieldValue<F> };
+type Lists<L> = L extends 'seats' ? { seats: number[] }
+  : L extends 'checkout' ? { lines?: CheckoutLineJson[]; seats?: number[] } : unknown;
+type BodyOf<R extends AnyCommandRow> = Simplify<{ type: R['json'] } & Fields<R['fields']> & Lists<R['list']>>;
+
+/** One member per registry row: `{ type: 'deposit'; accountId: number; assetId: number; amount: number }`. */
+export type CommandBody = AnyCommandRow extends infer R ? R extends AnyCommandRow ? BodyOf<R> : never : never;
 
 /** A command the engine runs. */
 export type CommandJson = CommandBody & RequestIds;

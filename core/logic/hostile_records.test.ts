@@ -12,8 +12,8 @@ import {
 } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
-import { checkInvariants } from './invariants.ts';
-import { LogicHarness } from './logic_harness.ts';
+import { checkInvariants } from './test_support/invariants.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
 const NASTY = [NaN, Infinity, -Infinity, -0, 0, -1, 0.5, 1, 2, 3, 5, 10, 100, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e300, -1e300];

@@ -3,9 +3,9 @@ import { ResultCode as R } from '../../codec/result_codes.ts';
 import { BalanceResult, ItemResult, PriceResult, SeatResult } from '../../codec/records/result_descriptor.ts';
 import { Checkout, CMD_LENGTH_OFFSET } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { type CommandSpec, writeCommand } from './command_writer.ts';
-import { readResult, type ResultView } from './result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows } from './scenario_table.ts';
+import { type CommandSpec, writeCommand } from './test_support/command_writer.ts';
+import { readResult, type ResultView } from './test_support/result_reader.ts';
+import { ADMIN, ALICE, BOB, CAROL, type Row, runRows } from './test_support/scenario_table.ts';
 
 // Accounts: 100 alice (buyer), 200 bob (merchant), 300 carol. Asset 1 = money, asset 2 = other money.
 const SETUP: readonly Row[] = [
@@ -81,38 +81,38 @@ describe('inventory scenario table', () => {
       [BOB, { kind: 'createEvent', eventId: 5, merchantAccountId: 200, priceAssetId: 1, seatPrice: 50, seatCount: 10 }, R.EVENT_EXISTS],
       [BOB, { kind: 'createEvent', eventId: 6, merchantAccountId: 200, priceAssetId: 2, seatPrice: 1, seatCount: 6 }, R.OK],
       [BOB, { kind: 'createEvent', eventId: 7, merchantAccountId: 200, priceAssetId: 2, seatPrice: 1, seatCount: 1 }, R.EVENTS_FULL],
-      [ALICE, { kind: 'bookSeats', eventId: 9, accountId: 100, seats: [1] }, R.EVENT_NOT_FOUND],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 999, seats: [1] }, R.ACCOUNT_NOT_FOUND],
-      [BOB, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1] }, R.NOT_OWNER],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [] }, R.SEAT_COUNT_INVALID],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1, 10] }, R.SEAT_OUT_OF_RANGE],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1, 2, 1] }, R.DUPLICATE_SEAT],
-      [CAROL, { kind: 'bookSeats', eventId: 5, accountId: 300, seats: [1] }, R.INSUFFICIENT_FUNDS],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1, 2, 3] }, R.OK, price(150)],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [4, 3] }, R.SEAT_TAKEN],
+      [ALICE, { kind: 'bookSeats', eventId: 9, buyerAccountId: 100, seats: [1] }, R.EVENT_NOT_FOUND],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 999, seats: [1] }, R.ACCOUNT_NOT_FOUND],
+      [BOB, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1] }, R.NOT_OWNER],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [] }, R.SEAT_COUNT_INVALID],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1, 10] }, R.SEAT_OUT_OF_RANGE],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1, 2, 1] }, R.DUPLICATE_SEAT],
+      [CAROL, { kind: 'bookSeats', eventId: 5, buyerAccountId: 300, seats: [1] }, R.INSUFFICIENT_FUNDS],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1, 2, 3] }, R.OK, price(150)],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [4, 3] }, R.SEAT_TAKEN],
       [CAROL, { kind: 'getSeat', eventId: 5, seat: 4 }, R.OK, (r) => expect(r.f64(SeatResult.HOLDER_ACCOUNT_ID)).toBe(0)],
       [CAROL, { kind: 'getSeat', eventId: 5, seat: 3 }, R.OK, (r) => expect(r.f64(SeatResult.HOLDER_ACCOUNT_ID)).toBe(100)],
       [CAROL, { kind: 'getSeat', eventId: 5, seat: 10 }, R.SEAT_OUT_OF_RANGE],
       [CAROL, { kind: 'getSeat', eventId: 8, seat: 1 }, R.EVENT_NOT_FOUND],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [0, 4, 5, 6, 7, 8, 9] }, R.OK, price(350)],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [9] }, R.SEAT_TAKEN],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [0, 4, 5, 6, 7, 8, 9] }, R.OK, price(350)],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [9] }, R.SEAT_TAKEN],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, available(500)],
-      [CAROL, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [1] }, R.NOT_OWNER],
-      [CAROL, { kind: 'releaseSeats', eventId: 9, accountId: 300, seats: [1] }, R.EVENT_NOT_FOUND],
-      [CAROL, { kind: 'releaseSeats', eventId: 5, accountId: 999, seats: [1] }, R.ACCOUNT_NOT_FOUND],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [] }, R.SEAT_COUNT_INVALID],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [11] }, R.SEAT_OUT_OF_RANGE],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [1, 1] }, R.DUPLICATE_SEAT],
-      [CAROL, { kind: 'releaseSeats', eventId: 5, accountId: 300, seats: [1] }, R.SEAT_NOT_HELD],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [2, 1] }, R.OK, price(100)],
+      [CAROL, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [1] }, R.NOT_OWNER],
+      [CAROL, { kind: 'releaseSeats', eventId: 9, holderAccountId: 300, seats: [1] }, R.EVENT_NOT_FOUND],
+      [CAROL, { kind: 'releaseSeats', eventId: 5, holderAccountId: 999, seats: [1] }, R.ACCOUNT_NOT_FOUND],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [] }, R.SEAT_COUNT_INVALID],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [11] }, R.SEAT_OUT_OF_RANGE],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [1, 1] }, R.DUPLICATE_SEAT],
+      [CAROL, { kind: 'releaseSeats', eventId: 5, holderAccountId: 300, seats: [1] }, R.SEAT_NOT_HELD],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [2, 1] }, R.OK, price(100)],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, available(600)],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [1] }, R.SEAT_NOT_HELD],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [1] }, R.SEAT_NOT_HELD],
       // The merchant spends the proceeds: a release it cannot refund is refused and changes nothing.
       [BOB, { kind: 'transfer', fromAccountId: 200, toAccountId: 300, assetId: 1, amount: 400 }, R.OK, available(0)],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [0] }, R.INSUFFICIENT_FUNDS],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [0] }, R.INSUFFICIENT_FUNDS],
       [CAROL, { kind: 'getSeat', eventId: 5, seat: 0 }, R.OK, (r) => expect(r.f64(SeatResult.HOLDER_ACCOUNT_ID)).toBe(100)],
-      [CAROL, { kind: 'bookSeats', eventId: 5, accountId: 300, seats: [1, 2] }, R.OK, price(100)],
-      [ALICE, { kind: 'releaseSeats', eventId: 5, accountId: 100, seats: [0] }, R.OK, price(50)],
+      [CAROL, { kind: 'bookSeats', eventId: 5, buyerAccountId: 300, seats: [1, 2] }, R.OK, price(100)],
+      [ALICE, { kind: 'releaseSeats', eventId: 5, holderAccountId: 100, seats: [0] }, R.OK, price(50)],
     ]);
   });
 
@@ -136,7 +136,7 @@ describe('inventory scenario table', () => {
       [ALICE, { kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }], eventId: 6, seats: [1] }, R.CHECKOUT_MIXED_ASSETS, leg(1)],
       [ALICE, { kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }], eventId: 5, seats: [1, 10] }, R.SEAT_OUT_OF_RANGE, leg(2)],
       [ALICE, { kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }], eventId: 5, seats: [1, 2, 2] }, R.DUPLICATE_SEAT, leg(3)],
-      [ALICE, { kind: 'bookSeats', eventId: 5, accountId: 100, seats: [4] }, R.OK],
+      [ALICE, { kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [4] }, R.OK],
       [ALICE, { kind: 'checkout', buyerAccountId: 100, eventId: 5, seats: [3, 4] }, R.SEAT_TAKEN, leg(1)],
       [ADMIN, { kind: 'withdraw', accountId: 100, assetId: 1, amount: 300 }, R.OK, available(650)],
       [ALICE, { kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 8, quantity: 2 }, { itemId: 7, quantity: 5 }], eventId: 5,
@@ -177,8 +177,8 @@ describe('records whose counts do not fit their length', () => {
     const shortLength = (length: number) => (c: RecordBuffer) => {
       c.u32[CMD_LENGTH_OFFSET >>> 2] = length;
     };
-    expect(apply({ kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1, 2, 3] }, shortLength(72 + 8))).toBe(R.SEAT_COUNT_INVALID);
-    expect(apply({ kind: 'bookSeats', eventId: 5, accountId: 100, seats: [1] }, shortLength(64))).toBe(R.SEAT_COUNT_INVALID);
+    expect(apply({ kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1, 2, 3] }, shortLength(72 + 8))).toBe(R.SEAT_COUNT_INVALID);
+    expect(apply({ kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1] }, shortLength(64))).toBe(R.SEAT_COUNT_INVALID);
     expect(apply({ kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }], eventId: 5, seats: [1, 2] }, shortLength(88)))
       .toBe(R.INVALID_FIELD_VALUE);
     expect(apply({ kind: 'checkout', buyerAccountId: 100, lines: [{ itemId: 7, quantity: 1 }] },

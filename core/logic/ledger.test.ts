@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { BalanceResult, AmountResult, RESULT_FLAG_DUPLICATE } from '../../codec/records/result_descriptor.ts';
-import type { CommandSpec } from './command_writer.ts';
-import { LogicHarness, type HarnessHeader } from './logic_harness.ts';
+import type { CommandSpec } from './test_support/command_writer.ts';
+import { LogicHarness, type HarnessHeader } from './test_support/logic_harness.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
 const SMALL = { ...DEFAULT_LOGIC_CONFIG, maxAssets: 3, maxAccounts: 4, maxBalances: 6, maxPendingTransfers: 2,

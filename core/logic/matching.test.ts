@@ -4,10 +4,10 @@ import {
   BalanceResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { PlaceOrderSpec } from './command_writer.ts';
-import { LogicHarness } from './logic_harness.ts';
-import type { ResultView } from './result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './scenario_table.ts';
+import type { PlaceOrderSpec } from './test_support/command_writer.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
+import type { ResultView } from './test_support/result_reader.ts';
+import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
 
 // Assets: 1 = BASE, 2 = QUOTE. Symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.

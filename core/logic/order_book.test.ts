@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import { checkInvariants } from './invariants.ts';
-import { LogicHarness } from './logic_harness.ts';
+import { checkInvariants } from './test_support/invariants.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
 import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_book.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 

@@ -94,13 +94,19 @@ export class PendingTransfers {
     return ResultCode.OK;
   }
 
+  /** The first rungs of POST and VOID: the pending transfer named at f[idAt] that the caller may settle — its slot, or -(result code). */
+  private settleableSlot(f: Float64Array, idAt: number, ctx: ApplyContext): number {
+    const slot = this.index.findIdAt(f, idAt);
+    if (slot === INDEX_NOT_FOUND) return -ResultCode.TRANSFER_NOT_FOUND;
+    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return -ResultCode.NOT_OWNER;
+    if (this.state[slot] !== TransferState.PENDING) return -ResultCode.TRANSFER_ALREADY_FINAL;
+    return slot;
+  }
+
   post(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const idAt = (b + TransferPost.TRANSFER_ID) >>> 3;
-    const slot = this.index.findIdAt(f, idAt);
-    if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
-    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
-    if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
+    const slot = this.settleableSlot(f, (b + TransferPost.TRANSFER_ID) >>> 3, ctx);
+    if (slot < 0) return -slot;
     const amountAt = (b + TransferPost.AMOUNT) >>> 3;
     const amount = f[amountAt];
     if (amount !== 0 && !positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
@@ -118,12 +124,8 @@ export class PendingTransfers {
   }
 
   void(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
-    const f = cmd.f64;
-    const idAt = (b + TransferVoid.TRANSFER_ID) >>> 3;
-    const slot = this.index.findIdAt(f, idAt);
-    if (slot === INDEX_NOT_FOUND) return ResultCode.TRANSFER_NOT_FOUND;
-    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return ResultCode.NOT_OWNER;
-    if (this.state[slot] !== TransferState.PENDING) return ResultCode.TRANSFER_ALREADY_FINAL;
+    const slot = this.settleableSlot(cmd.f64, (b + TransferVoid.TRANSFER_ID) >>> 3, ctx);
+    if (slot < 0) return -slot;
     const held = this.amount[slot];
     const src = this.fromCell[slot];
     this.ledger.reserved[src] -= held;

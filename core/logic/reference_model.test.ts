@@ -8,11 +8,11 @@ import fc from 'fast-check';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { BalanceResult, ItemResult, SeatResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { CommandSpec } from './command_writer.ts';
-import { checkInvariants } from './invariants.ts';
-import { LogicHarness, type HarnessHeader } from './logic_harness.ts';
-import { ReferenceModel } from './reference_model.ts';
-import { summarizeResult } from './result_summary.ts';
+import type { CommandSpec } from './test_support/command_writer.ts';
+import { checkInvariants } from './test_support/invariants.ts';
+import { LogicHarness, type HarnessHeader } from './test_support/logic_harness.ts';
+import { ReferenceModel } from './test_support/reference_model.ts';
+import { summarizeResult } from './test_support/result_summary.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from './state_machine.ts';
 import type { LogicConfig } from './state_machine_api.ts';
 
@@ -114,14 +114,14 @@ function resolve(op: Op, ref: ReferenceModel): { account: number; spec: CommandS
     case 'buy':
       return { account, spec: { kind: 'buy', itemId: 1 + (b % 5), buyerAccountId: account, quantity: c % 7, maxUnitPrice: d % 4 === 0 ? 10 + (e % 15) : 0 } };
     case 'book':
-      return { account, spec: { kind: 'bookSeats', eventId: 1 + (b % 2), accountId: account, seats: [c % 26, d % 26, e % 26].slice(0, 1 + (f % 3)) } };
+      return { account, spec: { kind: 'bookSeats', eventId: 1 + (b % 2), buyerAccountId: account, seats: [c % 26, d % 26, e % 26].slice(0, 1 + (f % 3)) } };
     case 'release': {
       const ev = ref.events.get(1 + (b % 2));
       const held = ev ? ev.holders.flatMap((holder, seat) => (holder !== 0 ? [[holder, seat]] : [])) : [];
-      if (held.length === 0) return { account, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), accountId: account, seats: [c % 24] } };
+      if (held.length === 0) return { account, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), holderAccountId: account, seats: [c % 24] } };
       const [holder, seat] = held[c % held.length];
       const seats = d % 3 === 0 ? [seat, held[e % held.length][1]] : [seat];
-      return { account: holder, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), accountId: holder, seats } };
+      return { account: holder, spec: { kind: 'releaseSeats', eventId: 1 + (b % 2), holderAccountId: holder, seats } };
     }
     case 'checkout': {
       const lines = [{ itemId: 1 + (c % 4), quantity: 1 + (d % 4) }, { itemId: 1 + (e % 4), quantity: d % 5 }].slice(0, 1 + (f % 2));
@@ -163,7 +163,7 @@ function runBoth(ops: readonly Op[]): { machine: LogicStateMachine; ref: Referen
     // (with an idempotency id the result itself is remembered, which is a change by design).
     const watched = (header.idempotencyId ?? 0) === 0;
     const hashBefore = watched ? machine.stateHash() : '';
-    const real = summarizeResult(spec.kind, harness.run(header, spec));
+    const real = summarizeResult(harness.run(header, spec));
     if (watched && (real.code !== R.OK || READ_ONLY_KINDS.has(spec.kind))) {
       const hashAfter = machine.stateHash();
       if (hashAfter !== hashBefore) expect({ step: steps.length, spec, code: real.code }).toBe('state changed by a refused command or a lookup');
@@ -221,9 +221,9 @@ function compareFinalState(machine: LogicStateMachine, ref: ReferenceModel): voi
   }
   for (const [symbolId, sym] of ref.symbols) {
     const levels = ref.levels(sym, Side.BUY).length + ref.levels(sym, Side.SELL).length;
-    expect(summarizeResult('getDepth', h.run(ADMIN, { kind: 'getDepth', symbolId, levels: 1000 })).values.length).toBe(2 + 2 * Math.min(levels, 1000));
+    expect(summarizeResult(h.run(ADMIN, { kind: 'getDepth', symbolId, levels: 1000 })).values.length).toBe(2 + 2 * Math.min(levels, 1000));
     for (const o of sym.orders) {
-      expect(summarizeResult('getOrder', h.run(ADMIN, { kind: 'getOrder', symbolId, orderId: o.id })).values)
+      expect(summarizeResult(h.run(ADMIN, { kind: 'getOrder', symbolId, orderId: o.id })).values)
         .toEqual([o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, 1]);
     }
     expect(machine.book.ordersInUse).toBe([...ref.symbols.values()].reduce((n, s) => n + s.orders.length, 0));
@@ -271,7 +271,7 @@ describe('state machine vs reference model', () => {
     for (const op of more) {
       const { account, spec } = resolve(op, ref);
       const who = { principalId: ownerOf(account) };
-      expect(summarizeResult(spec.kind, b.run(who, spec))).toEqual(summarizeResult(spec.kind, a.run(who, spec)));
+      expect(summarizeResult(b.run(who, spec))).toEqual(summarizeResult(a.run(who, spec)));
       ref.apply({ ...who, sequence: a.nextSequence - 1 }, spec);
     }
     expect(restored.stateHash()).toBe(machine.stateHash());

@@ -12,15 +12,17 @@
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
-  ADMIN_COMMANDS, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
+  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
   CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
-  CommandType, FIRST_SEQUENCE, READ_ONLY_COMMANDS,
+  CommandType, FIRST_SEQUENCE,
 } from '../../codec/records/command_descriptor.ts';
 import {
   AmountResult, BalanceResult, ItemResult, PriceResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
   RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
   RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult,
 } from '../../codec/records/result_descriptor.ts';
+import { COMMAND_ROWS } from '../../codec/registry/command_registry.ts';
+import { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } from '../../codec/registry/command_traits.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { ApplyContext } from './apply_context.ts';
 import { CheckoutProcessor } from './checkout.ts';
@@ -39,12 +41,6 @@ import type { LogicConfig, StateMachine, StateSection } from './state_machine_ap
 
 export { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from './logic_config.ts';
 
-const COMMAND_TABLE_SIZE = 256;
-const KIND_READ_ONLY = 1;
-const KIND_ADMIN = 2;
-const COMMAND_KIND = new Uint8Array(COMMAND_TABLE_SIZE);
-for (const type of READ_ONLY_COMMANDS) COMMAND_KIND[type] |= KIND_READ_ONLY;
-for (const type of ADMIN_COMMANDS) COMMAND_KIND[type] |= KIND_ADMIN;
 
 export class LogicStateMachine implements StateMachine {
   readonly arena = new StateArena();
@@ -60,7 +56,8 @@ export class LogicStateMachine implements StateMachine {
   readonly config: LogicConfig;
   /** [0] last applied sequence (FIRST_SEQUENCE - 1, i.e. 0, the empty state, before the first record). */
   private readonly meta: Float64Array;
-  private readonly ctx = new ApplyContext();
+  /** The per-record scratch the handlers share (public for the handler table below). */
+  readonly ctx = new ApplyContext();
 
   constructor(config: LogicConfig) {
     this.config = validateLogicConfig(config);
@@ -90,22 +87,22 @@ export class LogicStateMachine implements StateMachine {
     const principal = cmd.u32[(cmdBase + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
     const sequenceAt = (cmdBase + CMD_SEQUENCE_OFFSET) >>> 3;
     const idempotencyAt = (cmdBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
-    const kind = type < COMMAND_TABLE_SIZE ? COMMAND_KIND[type] : 0;
+    const traits = COMMAND_TRAITS[type];
     const ctx = this.ctx;
     ctx.reset(principal, (flags & CMD_FLAG_ADMIN) !== 0);
     ctx.numbers[0] = f64[sequenceAt];
     ctx.numbers[1] = f64[(cmdBase + CMD_TIMESTAMP_US_OFFSET) >>> 3];
     this.meta[0] = f64[sequenceAt];
 
-    const remember = f64[idempotencyAt] !== 0 && (kind & KIND_READ_ONLY) === 0;
+    const remember = f64[idempotencyAt] !== 0 && (traits & TRAIT_READ_ONLY) === 0;
     if (remember) {
       const slot = this.idempotency.findAt(principal, f64, idempotencyAt);
       if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
-    const code = (kind & KIND_ADMIN) !== 0 && !ctx.admin
+    const code = (traits & TRAIT_ADMIN) !== 0 && !ctx.admin
       ? ResultCode.ADMIN_REQUIRED
-      : this.dispatch(type, cmd, cmdBase, out, outBase);
+      : type < HANDLER_TABLE_SIZE ? HANDLER_BY_TYPE[type](this, cmd, cmdBase, out, outBase) : ResultCode.UNKNOWN_COMMAND;
     const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
 
     const o32 = out.u32;
@@ -123,80 +120,7 @@ export class LogicStateMachine implements StateMachine {
     return length;
   }
 
-  private dispatch(type: number, cmd: RecordBuffer, b: number, out: RecordBuffer, o: number): number {
-    const ctx = this.ctx;
-    const ledger = this.ledger;
-    switch (type) {
-      case CommandType.CREATE_ASSET:
-        return ledger.createAsset(cmd, b);
-      case CommandType.CREATE_ACCOUNT:
-        return ledger.createAccount(cmd, b, ctx);
-      case CommandType.DEPOSIT:
-        return this.balanceBody(ledger.depositOrWithdraw(cmd, b, false), out, o);
-      case CommandType.WITHDRAW:
-        return this.balanceBody(ledger.depositOrWithdraw(cmd, b, true), out, o);
-      case CommandType.TRANSFER:
-        return this.balanceBody(ledger.transfer(cmd, b, ctx), out, o);
-      case CommandType.GET_BALANCE:
-        return this.balanceBody(ledger.getBalance(cmd, b, ctx), out, o);
-      case CommandType.TRANSFER_RESERVE:
-        return this.amountBody(this.transfers.reserve(cmd, b, ctx), out, o);
-      case CommandType.TRANSFER_POST:
-        return this.amountBody(this.transfers.post(cmd, b, ctx), out, o);
-      case CommandType.TRANSFER_VOID:
-        return this.amountBody(this.transfers.void(cmd, b, ctx), out, o);
-      case CommandType.CREATE_ITEM:
-        return this.itemBody(this.inventory.create(cmd, b, ctx), out, o);
-      case CommandType.RESTOCK:
-        return this.itemBody(this.inventory.restock(cmd, b, ctx), out, o);
-      case CommandType.BUY:
-        return this.itemBody(this.inventory.buy(cmd, b, ctx), out, o);
-      case CommandType.GET_ITEM:
-        return this.itemBody(this.inventory.get(cmd, b), out, o);
-      case CommandType.CREATE_EVENT:
-        return this.seats.create(cmd, b, ctx);
-      case CommandType.BOOK_SEATS:
-        return this.priceBody(this.seats.bookOrRelease(cmd, b, false, ctx), this.seats.lastTotal, out, o);
-      case CommandType.RELEASE_SEATS:
-        return this.priceBody(this.seats.bookOrRelease(cmd, b, true, ctx), this.seats.lastTotal, out, o);
-      case CommandType.GET_SEAT: {
-        const code = this.seats.getSeat(cmd, b);
-        if (code === ResultCode.OK) {
-          out.f64[(o + SeatResult.HOLDER_ACCOUNT_ID) >>> 3] = this.seats.lastHolderId[0];
-          ctx.resultBytes = SeatResult.BYTES;
-        }
-        return code;
-      }
-      case CommandType.CHECKOUT:
-        return this.priceBody(this.checkout.checkout(cmd, b, ctx), this.checkout.lastTotal, out, o);
-      case CommandType.CREATE_SYMBOL:
-        return this.matching.createSymbol(cmd, b);
-      case CommandType.PLACE_ORDER:
-        return this.matching.place(cmd, b, ctx, out, o);
-      case CommandType.CANCEL_ORDER:
-        return this.matching.cancel(cmd, b, ctx, out, o);
-      case CommandType.AMEND_ORDER:
-        return this.matching.amend(cmd, b, ctx, out, o);
-      case CommandType.GET_ORDER:
-        return this.orderQueries.getOrder(cmd, b, ctx, out, o);
-      case CommandType.GET_DEPTH:
-        return this.orderQueries.getDepth(cmd, b, ctx, out, o);
-      case CommandType.SNAPSHOT:
-        out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = ctx.numbers[0];
-        ctx.resultBytes = SnapshotResult.BYTES;
-        return ResultCode.OK;
-      case CommandType.GET_STATE_HASH:
-        computeStateHash(this.arena.list());
-        out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;
-        out.u32[(o + StateHashResult.HASH_LOW_U32) >>> 2] = stateHashOut.low;
-        ctx.resultBytes = StateHashResult.BYTES;
-        return ResultCode.OK;
-      default:
-        return ResultCode.UNKNOWN_COMMAND;
-    }
-  }
-
-  private balanceBody(code: number, out: RecordBuffer, o: number): number {
+  balanceBody(code: number, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
     const cell = this.ledger.lastCell;
     out.f64[(o + BalanceResult.AVAILABLE) >>> 3] = cell < 0 ? 0 : this.ledger.available[cell];
@@ -205,7 +129,7 @@ export class LogicStateMachine implements StateMachine {
     return code;
   }
 
-  private itemBody(code: number, out: RecordBuffer, o: number): number {
+  itemBody(code: number, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
     const inventory = this.inventory;
     const item = inventory.lastItem;
@@ -219,14 +143,14 @@ export class LogicStateMachine implements StateMachine {
   }
 
   /** `total` holds the price in [0] (an array, so the value is not boxed across the call). */
-  private priceBody(code: number, total: Float64Array, out: RecordBuffer, o: number): number {
+  priceBody(code: number, total: Float64Array, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
     out.f64[(o + PriceResult.TOTAL_PRICE) >>> 3] = total[0];
     this.ctx.resultBytes = PriceResult.BYTES;
     return code;
   }
 
-  private amountBody(code: number, out: RecordBuffer, o: number): number {
+  amountBody(code: number, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
     out.f64[(o + AmountResult.AMOUNT) >>> 3] = this.transfers.lastAmount[0];
     this.ctx.resultBytes = AmountResult.BYTES;
@@ -250,6 +174,82 @@ export class LogicStateMachine implements StateMachine {
     return this.arena.memoryReport();
   }
 }
+
+/** Applies one command's body; returns its result code (ctx.resultBytes = the result's length on OK). */
+type Handler = (m: LogicStateMachine, cmd: RecordBuffer, b: number, out: RecordBuffer, o: number) => number;
+
+/**
+ * One handler per registry command (codec/registry/command_registry.ts), keyed by its CommandType name:
+ * the compiler rejects a missing or unknown name, and the table below is checked again at load.
+ */
+const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
+  CREATE_ASSET: (m, cmd, b) => m.ledger.createAsset(cmd, b),
+  CREATE_ACCOUNT: (m, cmd, b) => m.ledger.createAccount(cmd, b, m.ctx),
+  DEPOSIT: (m, cmd, b, out, o) => m.balanceBody(m.ledger.depositOrWithdraw(cmd, b, false), out, o),
+  WITHDRAW: (m, cmd, b, out, o) => m.balanceBody(m.ledger.depositOrWithdraw(cmd, b, true), out, o),
+  TRANSFER: (m, cmd, b, out, o) => m.balanceBody(m.ledger.transfer(cmd, b, m.ctx), out, o),
+  GET_BALANCE: (m, cmd, b, out, o) => m.balanceBody(m.ledger.getBalance(cmd, b, m.ctx), out, o),
+  TRANSFER_RESERVE: (m, cmd, b, out, o) => m.amountBody(m.transfers.reserve(cmd, b, m.ctx), out, o),
+  TRANSFER_POST: (m, cmd, b, out, o) => m.amountBody(m.transfers.post(cmd, b, m.ctx), out, o),
+  TRANSFER_VOID: (m, cmd, b, out, o) => m.amountBody(m.transfers.void(cmd, b, m.ctx), out, o),
+  CREATE_ITEM: (m, cmd, b, out, o) => m.itemBody(m.inventory.create(cmd, b, m.ctx), out, o),
+  RESTOCK: (m, cmd, b, out, o) => m.itemBody(m.inventory.restock(cmd, b, m.ctx), out, o),
+  BUY: (m, cmd, b, out, o) => m.itemBody(m.inventory.buy(cmd, b, m.ctx), out, o),
+  GET_ITEM: (m, cmd, b, out, o) => m.itemBody(m.inventory.get(cmd, b), out, o),
+  CREATE_EVENT: (m, cmd, b) => m.seats.create(cmd, b, m.ctx),
+  BOOK_SEATS: (m, cmd, b, out, o) => m.priceBody(m.seats.bookOrRelease(cmd, b, false, m.ctx), m.seats.lastTotal, out, o),
+  RELEASE_SEATS: (m, cmd, b, out, o) => m.priceBody(m.seats.bookOrRelease(cmd, b, true, m.ctx), m.seats.lastTotal, out, o),
+  GET_SEAT: (m, cmd, b, out, o) => {
+    const code = m.seats.getSeat(cmd, b);
+    if (code === ResultCode.OK) {
+      out.f64[(o + SeatResult.HOLDER_ACCOUNT_ID) >>> 3] = m.seats.lastHolderId[0];
+      m.ctx.resultBytes = SeatResult.BYTES;
+    }
+    return code;
+  },
+  CHECKOUT: (m, cmd, b, out, o) => m.priceBody(m.checkout.checkout(cmd, b, m.ctx), m.checkout.lastTotal, out, o),
+  CREATE_SYMBOL: (m, cmd, b) => m.matching.createSymbol(cmd, b),
+  PLACE_ORDER: (m, cmd, b, out, o) => m.matching.place(cmd, b, m.ctx, out, o),
+  CANCEL_ORDER: (m, cmd, b, out, o) => m.matching.cancel(cmd, b, m.ctx, out, o),
+  AMEND_ORDER: (m, cmd, b, out, o) => m.matching.amend(cmd, b, m.ctx, out, o),
+  GET_ORDER: (m, cmd, b, out, o) => m.orderQueries.getOrder(cmd, b, m.ctx, out, o),
+  GET_DEPTH: (m, cmd, b, out, o) => m.orderQueries.getDepth(cmd, b, m.ctx, out, o),
+  SNAPSHOT: (m, _cmd, _b, out, o) => {
+    out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = m.ctx.numbers[0];
+    m.ctx.resultBytes = SnapshotResult.BYTES;
+    return ResultCode.OK;
+  },
+  GET_STATE_HASH: (m, _cmd, _b, out, o) => {
+    computeStateHash(m.arena.list());
+    out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;
+    out.u32[(o + StateHashResult.HASH_LOW_U32) >>> 2] = stateHashOut.low;
+    m.ctx.resultBytes = StateHashResult.BYTES;
+    return ResultCode.OK;
+  },
+};
+
+const unknownCommand: Handler = () => ResultCode.UNKNOWN_COMMAND;
+/** Command types are union members on the wire, so below 256; anything else is UNKNOWN_COMMAND. */
+const HANDLER_TABLE_SIZE = 256;
+/**
+ * Handlers by command type as a dense array, so dispatch is one indexed load and a call. Throws when a
+ * command has no handler or a handler names no command (exported for the test that proves it).
+ */
+export function handlerTable<H>(rows: readonly { readonly name: string; readonly type: number }[],
+  handlers: Readonly<Record<string, H | undefined>>, unknown: H): H[] {
+  const table = new Array<H>(HANDLER_TABLE_SIZE).fill(unknown);
+  for (const row of rows) {
+    const handler = handlers[row.name];
+    if (typeof handler !== 'function') throw new Error(`state machine: command ${row.name} (${row.type}) has no handler`);
+    table[row.type] = handler;
+  }
+  const named = new Set(rows.map((row) => row.name));
+  for (const name of Object.keys(handlers)) {
+    if (!named.has(name)) throw new Error(`state machine: handler ${name} names no command`);
+  }
+  return table;
+}
+const HANDLER_BY_TYPE: readonly Handler[] = handlerTable(COMMAND_ROWS, HANDLERS, unknownCommand);
 
 /** The engine's logic worker and the replay code call exactly this. */
 export function createStateMachine(config: LogicConfig): LogicStateMachine {

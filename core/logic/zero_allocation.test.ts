@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
-import { type CommandHeader, type CommandSpec, writeCommand } from './command_writer.ts';
+import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
 
@@ -50,10 +50,10 @@ describe('zero allocation', () => {
       const b = account(34 + (i % 30));
       specs.push([who, { kind: 'transfer', fromAccountId: a, toAccountId: b, assetId: ASSET, amount: BIG + i }]);
       specs.push([who, { kind: 'buy', itemId: BIG + 9, buyerAccountId: a, quantity: 2, maxUnitPrice: BIG }]);
-      specs.push([who, { kind: 'bookSeats', eventId: BIG + 8, accountId: a, seats: [2 * i, 2 * i + 1] }]);
-      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, accountId: a, seats: [2 * i, 2 * i + 1] }]);
+      specs.push([who, { kind: 'bookSeats', eventId: BIG + 8, buyerAccountId: a, seats: [2 * i, 2 * i + 1] }]);
+      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, holderAccountId: a, seats: [2 * i, 2 * i + 1] }]);
       specs.push([who, { kind: 'checkout', buyerAccountId: a, eventId: BIG + 8, lines: [{ itemId: BIG + 9, quantity: 1 }], seats: [100 + i] }]);
-      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, accountId: a, seats: [100 + i] }]);
+      specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, holderAccountId: a, seats: [100 + i] }]);
       specs.push([who, { kind: 'getBalance', accountId: a, assetId: ASSET }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100 + (i % 5), quantity: 1000, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 103, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);

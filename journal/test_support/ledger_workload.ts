@@ -8,8 +8,8 @@
  * The default start = 0 serves the zero-allocation tests, which only need record shapes, not a journal.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import type { CommandSpec } from '../../core/logic/command_writer.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import type { CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 
 export const WORKLOAD_ASSET_ID = 1;

@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CMD_SEQUENCE_OFFSET, CommandType } from '../../codec/records/command_descriptor.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { Ring, createRingMemory } from '../../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../../core/ring/single_producer_sequencer.ts';
 import { createWaitStrategy, type WaitStrategyName } from '../../core/ring/wait_strategy.ts';

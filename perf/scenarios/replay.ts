@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { CMD_IDEMPOTENCY_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_CORRELATION_ID_OFFSET, FIRST_SEQUENCE, Transfer } from '../../codec/records/command_descriptor.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
 import { validateJournalOptions } from '../../journal/journal_options.ts';
 import { SegmentWriter } from '../../journal/segment_writer.ts';

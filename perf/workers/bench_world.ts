@@ -4,7 +4,7 @@
  */
 import { CMD_SEQUENCE_OFFSET } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import type { CommandHeader, CommandSpec } from '../../core/logic/command_writer.ts';
+import type { CommandHeader, CommandSpec } from '../../core/logic/test_support/command_writer.ts';
 import { DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 

@@ -15,7 +15,7 @@ import { PerformanceObserver, constants, performance, type PerformanceEntry } fr
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { StateMachine } from '../../core/logic/state_machine_api.ts';
 import {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
-import { checkInvariants } from '../../core/logic/invariants.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
+import { checkInvariants } from '../../core/logic/test_support/invariants.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import { createWorkload, RECORD_STRIDE, WORKLOAD_NAMES } from './logic_workloads.ts';
 

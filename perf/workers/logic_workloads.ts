@@ -18,7 +18,7 @@
  * with the generator's state hash.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 import { accounts, as, assets, BENCH_LOGIC_CONFIG, CHUNK_RECORDS, Random, RECORD_STRIDE, type SetupStep } from './bench_world.ts';
 import { ORDER_MIXES, OrderStreamGenerator } from './order_stream_generator.ts';
@@ -111,7 +111,7 @@ function fillSeatRelease(plan: { pair: Int32Array; holder: Int32Array }, buf: Re
   for (let i = 0; i < count; i++) {
     const p = plan.pair[i];
     writeCommand(buf, i * RECORD_STRIDE, as(plan.holder[i], first + i),
-      { kind: 'releaseSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
+      { kind: 'releaseSeats', eventId: 1, holderAccountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
   }
   return count;
 }
@@ -127,7 +127,7 @@ function seatBookingWorkload(): Workload {
       for (let i = 0; i < count; i++) {
         const p = plan.pair[i];
         writeCommand(buf, i * RECORD_STRIDE, as(plan.holder[i], first + i),
-          { kind: 'bookSeats', eventId: 1, accountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
+          { kind: 'bookSeats', eventId: 1, buyerAccountId: plan.holder[i], seats: [2 * p, 2 * p + 1] });
       }
     },
     fillRestore: (buf, count, first) => fillSeatRelease(plan, buf, count, first),

@@ -13,7 +13,7 @@ import { OrderBook, Side as PeerSide, type LimitOrderOptions } from 'nodejs-orde
 import { Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
-import { writeCommand } from '../../core/logic/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import { CHUNK_RECORDS, ORDER_MIXES, OrderStreamGenerator, RECORD_STRIDE } from './logic_workloads.ts';
 
@@ -59,7 +59,7 @@ for (const [header, spec] of setup) {
   writeCommand(setupBuf, 0, header, spec);
   machine.apply(setupBuf, 0, out, 0);
   if (spec.kind === 'placeOrder') {
-    peer.limit({ id: String(header.sequence), side: spec.side === Side.BUY ? PeerSide.BUY : PeerSide.SELL, size: spec.quantity, price: spec.price, timeInForce: GTC });
+    peer.limit({ id: String(header.sequence), side: spec.side === Side.BUY ? PeerSide.BUY : PeerSide.SELL, size: spec.quantity, price: spec.price ?? 0, timeInForce: GTC });
   }
 }
 

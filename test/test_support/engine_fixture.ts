@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CMD_TYPE_OFFSET } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_INPUT_SEQUENCE_OFFSET } from '../../codec/records/result_descriptor.ts';
-import { writeCommand, type CommandSpec } from '../../core/logic/command_writer.ts';
+import { writeCommand, type CommandSpec } from '../../core/logic/test_support/command_writer.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { EngineOptions } from '../../engine/engine_options.ts';
 

@@ -3,12 +3,12 @@
  * decoded result: the scenario tables, the reference-model comparison and other engineers' tests use
  * it. Sequences are assigned 1, 2, 3... unless the header names one.
  */
-import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CMD_MAX_RECORD_BYTES } from '../../codec/records/command_descriptor.ts';
-import { RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
+import { createRecordBuffer, type RecordBuffer } from '../../../codec/records/record_buffer.ts';
+import { CMD_MAX_RECORD_BYTES } from '../../../codec/records/command_descriptor.ts';
+import { RES_MAX_RECORD_BYTES } from '../../../codec/records/result_descriptor.ts';
 import { type CommandSpec, writeCommand } from './command_writer.ts';
 import { readResult, type ResultView } from './result_reader.ts';
-import type { StateMachine } from './state_machine_api.ts';
+import type { StateMachine } from '../state_machine_api.ts';
 
 export interface HarnessHeader {
   readonly principalId: number;

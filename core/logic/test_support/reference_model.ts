@@ -7,11 +7,12 @@
  * inventory.ts, seats.ts, checkout.ts, matching.ts) but ignores capacities: the tests size the real
  * machine so no capacity is reached (capacity codes are covered by the scenario tables).
  */
-import { MAX_SEATS_PER_COMMAND, OrderType, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
-import { MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderStatus } from '../../codec/records/result_descriptor.ts';
-import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { CommandHeader, CommandSpec } from './command_writer.ts';
-import { STORED_RESULT_BYTES } from './idempotency.ts';
+import { MAX_SEATS_PER_COMMAND, OrderType, SelfTradePrevention, Side, TimeInForce } from '../../../codec/records/command_descriptor.ts';
+import { MAX_DEPTH_LEVELS_PER_SIDE, MAX_LISTED_FILLS, OrderStatus } from '../../../codec/records/result_descriptor.ts';
+import { isAdminCommand, isReadOnlyCommand } from '../../../codec/registry/command_traits.ts';
+import { ResultCode as R } from '../../../codec/result_codes.ts';
+import { fullSpec, type CommandHeader, type CommandSpec, type FullCommandSpec } from './command_writer.ts';
+import { STORED_RESULT_BYTES } from '../idempotency.ts';
 
 /** A result reduced to what both implementations must agree on. */
 export interface Outcome {
@@ -32,8 +33,6 @@ interface RefOrder {
 }
 interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[] }
 
-const READ_ONLY = new Set<CommandSpec['kind']>(['getBalance', 'getItem', 'getSeat', 'getOrder', 'getDepth', 'getStateHash']);
-const ADMIN_ONLY = new Set<CommandSpec['kind']>(['createAsset', 'deposit', 'withdraw', 'createSymbol', 'snapshot', 'getStateHash']);
 const MAX = Number.MAX_SAFE_INTEGER;
 const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
@@ -61,13 +60,13 @@ export class ReferenceModel {
     this.sequence = header.sequence;
     const idem = header.idempotencyId ?? 0;
     const key = `${this.principal}/${idem}`;
-    const remember = idem !== 0 && !READ_ONLY.has(spec.kind);
+    const remember = idem !== 0 && !isReadOnlyCommand(spec.kind);
     if (remember) {
       const stored = this.remembered.get(key);
       if (stored) return { ...stored, duplicate: true };
     }
     const outcome: Outcome = { code: R.OK, failedLeg: -1, duplicate: false, fillsTruncated: false, values: [], fills: [] };
-    outcome.code = ADMIN_ONLY.has(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(spec, outcome);
+    outcome.code = isAdminCommand(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(fullSpec(spec), outcome);
     if (outcome.code !== R.OK) {
       outcome.values = [];
       outcome.fills = [];
@@ -103,7 +102,7 @@ export class ReferenceModel {
     return this.admin || this.owners.get(account) === this.principal;
   }
 
-  private dispatch(spec: CommandSpec, out: Outcome): number {
+  private dispatch(spec: FullCommandSpec, out: Outcome): number {
     switch (spec.kind) {
       case 'createAsset':
         if (spec.assetId === 0) return R.ID_MUST_NOT_BE_ZERO;
@@ -112,7 +111,7 @@ export class ReferenceModel {
         this.supply.set(spec.assetId, 0);
         return R.OK;
       case 'createAccount': {
-        const ownerField = spec.ownerPrincipalId ?? 0;
+        const ownerField = spec.ownerPrincipalId;
         if (spec.accountId === 0) return R.ID_MUST_NOT_BE_ZERO;
         if (!positive(spec.accountId)) return R.INTEGER_OUT_OF_RANGE;
         if (!(Number.isInteger(ownerField) && ownerField >= 0 && ownerField <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
@@ -194,13 +193,8 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'createItem': {
-        if (spec.itemId === 0) return R.ID_MUST_NOT_BE_ZERO;
-        if (!positive(spec.itemId)) return R.INTEGER_OUT_OF_RANGE;
-        if (this.items.has(spec.itemId)) return R.ITEM_EXISTS;
-        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
-        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
-        if (!positive(spec.unitPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        const listed = this.checkListing(spec.itemId, this.items, R.ITEM_EXISTS, spec.merchantAccountId, spec.priceAssetId, spec.unitPrice);
+        if (listed !== R.OK) return listed;
         if (spec.stock !== 0 && !positive(spec.stock)) return R.QUANTITY_MUST_BE_POSITIVE;
         const item = { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.unitPrice, stock: spec.stock, sold: 0, supplied: spec.stock };
         this.items.set(spec.itemId, item);
@@ -224,7 +218,7 @@ export class ReferenceModel {
         if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
         if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
         if (!positive(spec.quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
-        const max = spec.maxUnitPrice ?? 0;
+        const max = spec.maxUnitPrice;
         if (max !== 0 && !positive(max)) return R.PRICE_MUST_BE_POSITIVE;
         if (max !== 0 && item.price > max) return R.PRICE_ABOVE_LIMIT;
         if (item.stock < spec.quantity) return R.INSUFFICIENT_STOCK;
@@ -245,13 +239,8 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'createEvent': {
-        if (spec.eventId === 0) return R.ID_MUST_NOT_BE_ZERO;
-        if (!positive(spec.eventId)) return R.INTEGER_OUT_OF_RANGE;
-        if (this.events.has(spec.eventId)) return R.EVENT_EXISTS;
-        if (!this.owners.has(spec.merchantAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.merchantAccountId)) return R.NOT_OWNER;
-        if (!this.supply.has(spec.priceAssetId)) return R.ASSET_NOT_FOUND;
-        if (!positive(spec.seatPrice)) return R.PRICE_MUST_BE_POSITIVE;
+        const listed = this.checkListing(spec.eventId, this.events, R.EVENT_EXISTS, spec.merchantAccountId, spec.priceAssetId, spec.seatPrice);
+        if (listed !== R.OK) return listed;
         if (!positive(spec.seatCount)) return R.SEAT_COUNT_INVALID;
         this.events.set(spec.eventId, { merchant: spec.merchantAccountId, asset: spec.priceAssetId, price: spec.seatPrice,
           holders: new Array<number>(spec.seatCount).fill(0) });
@@ -259,17 +248,18 @@ export class ReferenceModel {
       }
       case 'bookSeats':
       case 'releaseSeats': {
+        const account = spec.kind === 'bookSeats' ? spec.buyerAccountId : spec.holderAccountId;
         const ev = this.events.get(spec.eventId);
         if (!ev) return R.EVENT_NOT_FOUND;
-        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+        if (!this.owners.has(account)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.mayAct(account)) return R.NOT_OWNER;
         if (spec.seats.length < 1 || spec.seats.length > MAX_SEATS_PER_COMMAND) return R.SEAT_COUNT_INVALID;
         const booking = spec.kind === 'bookSeats';
-        const seatCode = this.checkSeats(ev.holders, spec.seats, booking ? 0 : spec.accountId);
+        const seatCode = this.checkSeats(ev.holders, spec.seats, booking ? 0 : account);
         if (seatCode.code !== R.OK) return seatCode.code;
         const total = ev.price * spec.seats.length;
         if (booking) {
-          const b = this.balance(spec.accountId, ev.asset);
+          const b = this.balance(account, ev.asset);
           if (b.available < total) return R.INSUFFICIENT_FUNDS;
           b.available -= total;
           this.balance(ev.merchant, ev.asset).available += total;
@@ -277,9 +267,9 @@ export class ReferenceModel {
           const m = this.balance(ev.merchant, ev.asset);
           if (m.available < total) return R.INSUFFICIENT_FUNDS;
           m.available -= total;
-          this.balance(spec.accountId, ev.asset).available += total;
+          this.balance(account, ev.asset).available += total;
         }
-        for (const seat of spec.seats) ev.holders[seat] = booking ? spec.accountId : 0;
+        for (const seat of spec.seats) ev.holders[seat] = booking ? account : 0;
         out.values = [total];
         return R.OK;
       }
@@ -344,6 +334,19 @@ export class ReferenceModel {
     }
   }
 
+  /** The ladder CREATE_ITEM and CREATE_EVENT share (core/logic/listing_check.ts). */
+  private checkListing(id: number, listed: ReadonlyMap<number, unknown>, exists: number, merchant: number, asset: number,
+    price: number): number {
+    if (id === 0) return R.ID_MUST_NOT_BE_ZERO;
+    if (!positive(id)) return R.INTEGER_OUT_OF_RANGE;
+    if (listed.has(id)) return exists;
+    if (!this.owners.has(merchant)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(merchant)) return R.NOT_OWNER;
+    if (!this.supply.has(asset)) return R.ASSET_NOT_FOUND;
+    if (!positive(price)) return R.PRICE_MUST_BE_POSITIVE;
+    return R.OK;
+  }
+
   /** Price levels of one side, best first: [price, total quantity]. */
   levels(sym: RefSymbol, side: number): [number, number][] {
     const byPrice = new Map<number, number>();
@@ -380,9 +383,9 @@ export class ReferenceModel {
     return { code: R.OK, at: -1 };
   }
 
-  private checkout(spec: Extract<CommandSpec, { kind: 'checkout' }>, out: Outcome): number {
-    const lines = spec.lines ?? [];
-    const seats = spec.seats ?? [];
+  private checkout(spec: Extract<FullCommandSpec, { kind: 'checkout' }>, out: Outcome): number {
+    const lines = spec.lines;
+    const seats = spec.seats;
     if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
     if (lines.length + seats.length === 0) return R.CHECKOUT_EMPTY;
@@ -401,7 +404,7 @@ export class ReferenceModel {
       want.set(lines[i].itemId, taken);
       total += item.price * lines[i].quantity;
     }
-    const ev = seats.length > 0 ? this.events.get(spec.eventId ?? 0) : undefined;
+    const ev = seats.length > 0 ? this.events.get(spec.eventId) : undefined;
     if (seats.length > 0) {
       out.failedLeg = lines.length;
       if (!ev) return R.EVENT_NOT_FOUND;
@@ -433,13 +436,13 @@ export class ReferenceModel {
     return R.OK;
   }
 
-  private place(spec: Extract<CommandSpec, { kind: 'placeOrder' }>, out: Outcome): number {
+  private place(spec: Extract<FullCommandSpec, { kind: 'placeOrder' }>, out: Outcome): number {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
     if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
     const { side, orderType, timeInForce: tif, price, quantity } = spec;
-    const stp = spec.selfTrade ?? 0;
+    const stp = spec.selfTrade;
     if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
     const market = orderType === OrderType.MARKET;
     if (!market && orderType !== OrderType.LIMIT) return R.INVALID_ORDER_TYPE;
@@ -494,7 +497,7 @@ export class ReferenceModel {
   /** Side of the order named by the last AMEND_ORDER that found its order (for test checks). */
   sideOfLastAmend = 0;
 
-  private amend(spec: Extract<CommandSpec, { kind: 'amendOrder' }>, out: Outcome): number {
+  private amend(spec: Extract<FullCommandSpec, { kind: 'amendOrder' }>, out: Outcome): number {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
     const o = sym.orders.find((x) => x.id === spec.orderId);

@@ -3,12 +3,12 @@
  * (and, optionally, a check of the result). Shared by the scenario test files.
  */
 import { expect } from 'vitest';
-import { resultName } from '../../codec/result_codes.ts';
+import { resultName } from '../../../codec/result_codes.ts';
 import type { CommandSpec } from './command_writer.ts';
 import { type HarnessHeader, LogicHarness } from './logic_harness.ts';
 import type { ResultView } from './result_reader.ts';
-import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
-import type { LogicConfig } from './state_machine_api.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../state_machine.ts';
+import type { LogicConfig } from '../state_machine_api.ts';
 
 export const SMALL_CONFIG: LogicConfig = {
   ...DEFAULT_LOGIC_CONFIG, maxAssets: 4, maxAccounts: 8, maxBalances: 24, maxPendingTransfers: 4, maxItems: 4,

@@ -11,9 +11,9 @@
  *  6. no book crossed at rest (best bid < best ask); levels sorted strictly; level totals = the sum of
  *     their orders; every resting order has a positive remaining quantity
  */
-import { Side } from '../../codec/records/command_descriptor.ts';
-import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from './order_book.ts';
-import type { LogicStateMachine } from './state_machine.ts';
+import { Side } from '../../../codec/records/command_descriptor.ts';
+import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from '../order_book.ts';
+import type { LogicStateMachine } from '../state_machine.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
   const problems: string[] = [];

@@ -2,11 +2,11 @@
  * Reads a result record into a plain object: for tests, tools and the reference-model comparison
  * (it allocates). The gateway reads results through the descriptor offsets directly.
  */
-import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import type { RecordBuffer } from '../../../codec/records/record_buffer.ts';
 import {
   RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
   RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
-} from '../../codec/records/result_descriptor.ts';
+} from '../../../codec/records/result_descriptor.ts';
 
 export interface ResultView {
   readonly length: number;
