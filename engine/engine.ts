@@ -1,7 +1,8 @@
 /**
  * The one wiring file: which threads exist, which rings join them, who gates on whom. The parts it
  * wires live beside it: start_worker.ts, engine_workers.ts, release_gate.ts, engine_metrics.ts,
- * snapshot_scheduler.ts, and core/input_publisher.ts (the input ring's one producer).
+ * snapshot_scheduler.ts, ring_sequences.ts, and core/input_publisher.ts (the input ring's one
+ * producer). What callers hold, the Engine interface, is engine_api.ts.
  *
  *  clients ─TCP/WS/HTTP─► gateway (main thread) ─claim/publish─► INPUT RING (SharedArrayBuffer)
  *                                                                  │  │  │
@@ -31,40 +32,25 @@ import type { PerformanceObserver } from 'node:perf_hooks';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import {
-  INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_LOGIC, INPUT_CONSUMER_REPLICATOR,
+  INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_REPLICATOR,
   type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory } from '../core/metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
-import { widen } from '../core/ring/sequence.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
+import type { Engine } from './engine_api.ts';
 import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
+import { RingSequences } from './ring_sequences.ts';
+import { Settlement } from './settlement.ts';
 import { SnapshotScheduler } from './snapshot_scheduler.ts';
 import { startWorker } from './start_worker.ts';
 
-export interface Engine {
-  readonly input: InputPublisher;
-  /** The sequence the recovered state ended at (-1 for an empty data directory). */
-  readonly recoveredSequence: number;
-  readonly recoveredStateHash: string;
-  /** Bytes the business logic preallocated per state region, for the start-up log. */
-  readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
-  /** False once stop() began or a worker died: tryClaim then returns -1 (answer SHUTTING_DOWN, not BUSY). */
-  readonly accepting: boolean;
-  /** Sets the one listener that receives every durable result, in sequence order. */
-  onResult(listener: ResultListener): void;
-  sequences(): EngineSequences;
-  metrics(): EngineMetrics;
-  /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
-  stop(): Promise<void>;
-  /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
-  readonly done: Promise<void>;
-}
+export type { Engine } from './engine_api.ts';
 
 type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
 type Ready = Extract<WorkerReport, { type: 'ready' }>;
@@ -119,14 +105,10 @@ class RunningEngine implements Engine {
   private readonly producer: SingleProducerSequencer;
   private readonly gate: ReleaseGate;
   private readonly snapshots: SnapshotScheduler;
-  private readonly appliedIndex: number;
-  private readonly durableIndex: number;
-  /** Word of the replicator's sequence, or -1 without replication. */
-  private readonly replicatedIndex: number;
+  private readonly ringSequences: RingSequences;
   private readonly workers: EngineWorkers;
   private readonly gcObserver: PerformanceObserver;
-  private resolveDone!: () => void;
-  private rejectDone!: (error: Error) => void;
+  private readonly settlement = new Settlement();
   private stopPromise: Promise<void> | null = null;
   private drainedWaiter: (() => void) | null = null;
 
@@ -143,13 +125,12 @@ class RunningEngine implements Engine {
     this.logicMemory = ready.memory ?? [];
     this.producer = new SingleProducerSequencer(inputRing);
     this.input = new RingInputPublisher(inputRing, this.producer, { stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting });
-    this.appliedIndex = inputRing.consumers[INPUT_CONSUMER_LOGIC].valueIndex;
-    this.durableIndex = inputRing.consumers[INPUT_CONSUMER_JOURNALER].valueIndex;
-    this.replicatedIndex = opts.replicator === null ? -1 : inputRing.consumers[INPUT_CONSUMER_REPLICATOR].valueIndex;
+    this.ringSequences = new RingSequences(inputRing, opts.replicator !== null);
     // 4. The release gate; 5. snapshots, written as durability advances.
     this.snapshots = new SnapshotScheduler(opts.dataDir, opts.snapshotsKept, opts.log);
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
-    this.gate = new ReleaseGate(inputRing, outputRing, this.durableIndex, gateOnReplicated ? this.replicatedIndex : -1, metricsView, {
+    const { durableIndex, replicatedIndex } = this.ringSequences;
+    this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
         this.snapshots.writeDurable(this.sequences().durable);
         this.checkDrained();
@@ -157,11 +138,7 @@ class RunningEngine implements Engine {
       fail: (error) => this.fail(error),
       live: () => this.state !== 'failed',
     });
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    this.done.catch(() => undefined); // a caller that never awaits `done` is told through onFatal
+    this.done = this.settlement.promise;
     this.gcObserver = observeMainThreadGc(metricsView);
     this.workers = new EngineWorkers(workers, {
       snapshot: (report) => {
@@ -185,15 +162,7 @@ class RunningEngine implements Engine {
   }
 
   sequences(): EngineSequences {
-    const published = this.producer.lastPublished;
-    const words = this.inputRing.words;
-    return {
-      published,
-      applied: widen(published, Atomics.load(words, this.appliedIndex)),
-      durable: widen(published, Atomics.load(words, this.durableIndex)),
-      replicated: this.replicatedIndex < 0 ? -1 : widen(published, Atomics.load(words, this.replicatedIndex)),
-      released: this.gate.released,
-    };
+    return this.ringSequences.read(this.producer.lastPublished, this.gate.released);
   }
 
   metrics(): EngineMetrics {
@@ -212,7 +181,7 @@ class RunningEngine implements Engine {
     this.state = 'failed';
     this.gcObserver.disconnect();
     void this.workers.terminate().finally(() => {
-      this.rejectDone(error);
+      this.settlement.reject(error);
       this.drainedWaiter?.();
       this.opts.onFatal(error);
     });
@@ -242,6 +211,6 @@ class RunningEngine implements Engine {
     this.state = 'stopped';
     this.gcObserver.disconnect();
     await this.workers.terminate();
-    this.resolveDone();
+    this.settlement.resolve();
   }
 }

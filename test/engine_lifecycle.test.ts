@@ -41,6 +41,25 @@ async function startEchoEngine(journalerMode: 'gated' | 'throw' | null): Promise
   return { engine, fatal };
 }
 
+/**
+ * An echo engine whose journaler (or, with synchronous replication, replicator) is the gated test
+ * worker: it advances its sequence only to what `gate` posts.
+ */
+async function startGatedEcho(gated: 'journaler' | 'replicator'): Promise<{
+  engine: Engine; gate: BroadcastChannel; received: ReturnType<typeof collectResults>;
+}> {
+  const data = tempDataDir();
+  cleanups.push(data.remove);
+  process.env.TEST_JOURNALER_MODE = 'gated';
+  const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+  cleanups.push(() => gate.close());
+  const engine = track(await startEngine(testOptions(data.dir, {
+    stateMachineModule: ECHO, recoveryModule: null,
+    ...(gated === 'journaler' ? { journalerEntry: TEST_JOURNALER } : { replicator: { entry: TEST_JOURNALER, mode: 'sync' as const } }),
+  })));
+  return { engine, gate, received: collectResults(engine) };
+}
+
 describe('engine with the real logic, recovery and journaler', () => {
   it('applies commands in order, releases each result once, drains on stop and recovers on restart', async () => {
     const data = tempDataDir();
@@ -145,15 +164,7 @@ describe('engine with the real logic, recovery and journaler', () => {
 
 describe('engine lifecycle with stand-in workers', () => {
   it('releases a result only once the journaler has made it durable', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'gated';
-    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
-    cleanups.push(() => gate.close());
-    const engine = track(await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER,
-    })));
-    const received = collectResults(engine);
+    const { engine, gate, received } = await startGatedEcho('journaler');
     for (let i = 0; i < 10; i++) sendRaw(engine, 1, i);
     await until(() => engine.sequences().applied === F + 9, 'logic applied all ten');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -169,15 +180,7 @@ describe('engine lifecycle with stand-in workers', () => {
   });
 
   it('with synchronous replication, a result also waits for the replicator (third parallel consumer)', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'gated';
-    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
-    cleanups.push(() => gate.close());
-    const engine = track(await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, replicator: { entry: TEST_JOURNALER, mode: 'sync' },
-    })));
-    const received = collectResults(engine);
+    const { engine, gate, received } = await startGatedEcho('replicator');
     for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
     await until(() => engine.sequences().durable === F + 4, 'the real journaler made all five durable');
     await new Promise((resolve) => setTimeout(resolve, 50));

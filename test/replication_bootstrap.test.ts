@@ -3,27 +3,22 @@
  * it is seeded from the primary's newest snapshot, catches up from the journal after it, and ends with
  * the primary's state hash (real processes).
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
 import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 import {
-  connectClient, drive, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type Acked,
+  connectClient, drive, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type Acked,
+  useTestRoot,
 } from './test_support/replication_harness.ts';
 
-let root = '';
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-seed-')); });
-afterEach(killAll);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTestRoot('ringline-repl-seed-');
 
 describe('follower seeded from a snapshot', () => {
   it('joins after the journal start was retired and ends with the primary\'s state hash', async () => {
-    const primaryDir = join(root, 'primary');
-    const followerDir = join(root, 'follower');
+    const primaryDir = root.path('primary');
+    const followerDir = root.path('follower');
     // Small segments, frequent snapshots, one kept: the first segments are retired during the load.
-    const config = writeConfig(root, { journal: { segmentBytes: 65536 }, snapshotEveryCommands: 1000, snapshotsKept: 1 });
+    const config = writeConfig(root.path(), { journal: { segmentBytes: 65536 }, snapshotEveryCommands: 1000, snapshotsKept: 1 });
     const primary = await startPrimary(primaryDir, config, { mode: 'async' });
     const client = await connectClient(primary.tcpUrl);
     const acked: Acked[] = [];

@@ -4,25 +4,20 @@
  * killed with SIGKILL and restarted (catches up again), and in the end its journal replays to the
  * primary's exact state hash and last sequence.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
 import {
-  connectClient, hashAt, killAll, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  connectClient, hashAt, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
+  useTestRoot,
 } from './test_support/replication_harness.ts';
 
-let root = '';
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-follow-')); });
-afterEach(killAll);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTestRoot('ringline-repl-follow-');
 
 describe('replication: primary + follower as real processes', () => {
   it('a late follower catches up, follows under load, survives SIGKILL, and ends with the primary\'s state hash', async () => {
-    const primaryDir = join(root, 'primary');
-    const followerDir = join(root, 'follower');
-    const config = writeConfig(root);
+    const primaryDir = root.path('primary');
+    const followerDir = root.path('follower');
+    const config = writeConfig(root.path());
     const primary: Primary = await startPrimary(primaryDir, config, { mode: 'async' });
     let follower: FollowerProc | null = null;
     try {
@@ -89,9 +84,9 @@ describe('replication: primary + follower as real processes', () => {
   }, 60_000);
 
   it('async: the follower is never ahead of a primary killed with SIGKILL; it reconnects to the restarted primary and follows on', async () => {
-    const primaryDir = join(root, 'primary2');
-    const followerDir = join(root, 'follower2');
-    const config = writeConfig(root);
+    const primaryDir = root.path('primary2');
+    const followerDir = root.path('follower2');
+    const config = writeConfig(root.path());
     let primary: Primary = await startPrimary(primaryDir, config, { mode: 'async' });
     const replicationPort = primary.replicationPort;
     const follower = await startFollowerProc(followerDir, config, replicationPort);

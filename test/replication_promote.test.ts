@@ -7,27 +7,22 @@
  *   comes back as a DUPLICATE with the first result);
  * - the old primary, restarted with --peers naming the new one, refuses to start (STALE_EPOCH).
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, it, expect } from 'vitest';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import {
-  ADMIN_KEY, connectClient, killAll, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  ADMIN_KEY, connectClient, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
+  useTestRoot,
 } from './test_support/replication_harness.ts';
 
-let root = '';
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-promote-')); });
-afterEach(killAll);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTestRoot('ringline-repl-promote-');
 
 describe('sync replication, primary crash, promotion', () => {
   it('keeps every acknowledged command through SIGKILL of the primary and promotion of the follower', async () => {
-    const oldDir = join(root, 'a');
-    const newDir = join(root, 'b');
-    const config = writeConfig(root);
+    const oldDir = root.path('a');
+    const newDir = root.path('b');
+    const config = writeConfig(root.path());
     let primary: Primary | null = await startPrimary(oldDir, config, { mode: 'sync', noFollower: 'wait' });
     let follower: FollowerProc | null = null;
     let promoted: Primary | null = null;
@@ -119,9 +114,9 @@ describe('sync replication, primary crash, promotion', () => {
   }, 90_000);
 
   it('POST /promote turns a running follower into the primary on its own ports (admin key required)', async () => {
-    const oldDir = join(root, 'c');
-    const newDir = join(root, 'd');
-    const config = writeConfig(root);
+    const oldDir = root.path('c');
+    const newDir = root.path('d');
+    const config = writeConfig(root.path());
     const primary = await startPrimary(oldDir, config, { mode: 'sync' });
     const newReplicationPort = await freePort();
     const follower = await startFollowerProc(newDir, config, primary.replicationPort, true,

@@ -3,11 +3,8 @@
  * out-of-order sequence stops it with a clear error (exit 1), and nothing of the bad message reaches its
  * journal or state; a primary with an older epoch is refused with STALE_EPOCH.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_HEADER_BYTES, CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET, CommandType,
   FIRST_SEQUENCE,
@@ -18,15 +15,12 @@ import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { MSG_HEADER_BYTES, MessageType } from '../replication/replication_descriptor.ts';
 import { writeEpoch } from '../replication/replication_epoch.ts';
 import { encodeWelcome } from '../replication/replication_messages.ts';
-import { killAll, replayHash, run, writeConfig } from './test_support/replication_harness.ts';
+import { replayHash, run, writeConfig, useTestRoot } from './test_support/replication_harness.ts';
 
 /** A primary's journal starts at FIRST_SEQUENCE (sequence 0 is the empty state, never a command). */
 const F = FIRST_SEQUENCE;
 
-let root = '';
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-stream-')); });
-afterEach(killAll);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTestRoot('ringline-repl-stream-');
 
 /** A FRAMES message of read-only GET_STATE_HASH records carrying `sequences`. */
 function framesMessage(sequences: readonly number[]): Buffer {
@@ -65,8 +59,8 @@ async function fakePrimary(epoch: number, messages: readonly Buffer[]): Promise<
 }
 
 async function followUntilExit(name: string, port: number, prepare?: (dir: string) => void): Promise<{ code: number | null; output: string; dir: string }> {
-  const dir = join(root, name);
-  const config = writeConfig(root);
+  const dir = root.path(name);
+  const config = writeConfig(root.path());
   prepare?.(dir);
   const p = run(['follow', '--primary', `127.0.0.1:${port}`, '--data', dir, '--config', config]);
   const code = await Promise.race([p.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);

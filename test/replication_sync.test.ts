@@ -2,21 +2,15 @@
  * Sync replication with no follower and --no-follower degrade: results are released unreplicated and
  * the primary's /health says so; once a follower connects it catches up and sync gating resumes.
  */
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connectClient, killAll, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc } from './test_support/replication_harness.ts';
+import { describe, it, expect } from 'vitest';
+import { connectClient, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc, useTestRoot } from './test_support/replication_harness.ts';
 
-let root = '';
-beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'ringline-repl-sync-')); });
-afterEach(killAll);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = useTestRoot('ringline-repl-sync-');
 
 describe('sync replication, degrade to async without a follower', () => {
   it('answers without a follower while saying so, then replicates once one connects', async () => {
-    const config = writeConfig(root);
-    const primary = await startPrimary(join(root, 'p'), config, { mode: 'sync', noFollower: 'degrade' });
+    const config = writeConfig(root.path());
+    const primary = await startPrimary(root.path('p'), config, { mode: 'sync', noFollower: 'degrade' });
     let follower: FollowerProc | null = null;
     try {
       const client = await connectClient(primary.tcpUrl);
@@ -24,7 +18,7 @@ describe('sync replication, degrade to async without a follower', () => {
       for (const command of setup) expect((await client.send(command)).code).toBe(0);
       expect(await primary.replication()).toMatchObject({ mode: 'sync', followersConnected: 0, noFollower: 1, degraded: 1, ackedSequence: -1 });
 
-      follower = await startFollowerProc(join(root, 'f'), config, primary.replicationPort);
+      follower = await startFollowerProc(root.path('f'), config, primary.replicationPort);
       const p = primary;
       await until('the follower is connected', async () => (await p.replication()).followersConnected === 1);
       const r = await client.send({ type: 'getBalance', accountId: 1, assetId: 1 });
@@ -36,7 +30,7 @@ describe('sync replication, degrade to async without a follower', () => {
       await client.close();
       expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
       expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);
-      expect(replayHash(join(root, 'f'))).toEqual(replayHash(join(root, 'p')));
+      expect(replayHash(root.path('f'))).toEqual(replayHash(root.path('p')));
     } finally {
       await follower?.kill('SIGKILL');
       await primary.kill('SIGKILL');

@@ -18,7 +18,9 @@
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *   |                        body ...                              ... 40
  *
- * Bodies (f64 unless marked). A rejected command (resultCode != 0) has an empty body unless noted.
+ * Bodies (f64 unless marked), declared once in codec/registry/result_registry.ts and laid out by its
+ * rule (each field aligned to its size, in row order, from 40; result_descriptor.test.ts pins the
+ * offsets drawn here). A rejected command (resultCode != 0) has an empty body unless noted.
  *   DEPOSIT, WITHDRAW, GET_BALANCE   40 available  48 reserved           (of the account and asset named)
  *   TRANSFER                         40 available  48 reserved           (of the source account, after)
  *   TRANSFER_RESERVE/POST/VOID       40 amount (reserved, posted, or released)
@@ -37,6 +39,8 @@
  *   GET_STATE_HASH                   40 stateHashHigh (u32)  44 stateHashLow (u32)
  *   CREATE_* / others                empty body
  */
+import { OrderStatus } from '../registry/enum_values.ts';
+import { RESULT_BODY_OFFSET, resultLayout } from '../registry/result_layout.ts';
 import { CMD_MAX_RECORD_BYTES } from './command_descriptor.ts';
 
 // ---- header ---------------------------------------------------------------------------------------
@@ -61,31 +65,22 @@ export const RESULT_FLAG_DUPLICATE = 1 << 0;
 /** More fills happened than the record lists; fillCount is the total. */
 export const RESULT_FLAG_FILLS_TRUNCATED = 1 << 1;
 
-// ---- bodies ---------------------------------------------------------------------------------------
-export const BalanceResult = { AVAILABLE: 40, RESERVED: 48, BYTES: 56 } as const;
-export const AmountResult = { AMOUNT: 40, BYTES: 48 } as const;
-export const ItemResult = { STOCK: 40, SOLD: 48, UNIT_PRICE: 56, TOTAL_PRICE: 64, BYTES: 72 } as const;
-export const PriceResult = { TOTAL_PRICE: 40, BYTES: 48 } as const;
-export const SeatResult = { HOLDER_ACCOUNT_ID: 40, BYTES: 48 } as const;
-export const OrderResult = {
-  ORDER_ID: 40, FILLED_QUANTITY: 48, RESTING_QUANTITY: 56, ORDER_STATUS_U32: 64, FILL_COUNT_U32: 68, FILLS: 72,
-  FILL_MAKER_ORDER_ID: 0, FILL_PRICE: 8, FILL_QUANTITY: 16, FILL_BYTES: 24, FIXED_BYTES: 72,
-} as const;
-export const CancelResult = { ORDER_ID: 40, CANCELLED_QUANTITY: 48, BYTES: 56 } as const;
-export const OrderInfoResult = {
-  ORDER_ID: 40, ACCOUNT_ID: 48, PRICE: 56, RESTING_QUANTITY: 64, FILLED_QUANTITY: 72,
-  SIDE_U8: 80, ORDER_TYPE_U8: 81, TIME_IN_FORCE_U8: 82, ORDER_STATUS_U32: 84, BYTES: 88,
-} as const;
-export const DepthResult = {
-  BID_LEVELS_U32: 40, ASK_LEVELS_U32: 44, LEVELS: 48, LEVEL_PRICE: 0, LEVEL_QUANTITY: 8, LEVEL_BYTES: 16,
-  FIXED_BYTES: 48,
-} as const;
-export const SnapshotResult = { SNAPSHOT_SEQUENCE: 40, BYTES: 48 } as const;
-export const StateHashResult = { HASH_HIGH_U32: 40, HASH_LOW_U32: 44, BYTES: 48 } as const;
+// ---- bodies: offsets computed from the result rows (codec/registry/result_layout.ts) ---------------
+export const BalanceResult = resultLayout('balance');
+export const AmountResult = resultLayout('amount');
+export const ItemResult = resultLayout('item');
+export const PriceResult = resultLayout('price');
+export const SeatResult = resultLayout('seat');
+export const OrderResult = resultLayout('order');
+export const CancelResult = resultLayout('cancel');
+export const OrderInfoResult = resultLayout('orderInfo');
+export const DepthResult = resultLayout('depth');
+export const SnapshotResult = resultLayout('snapshot');
+export const StateHashResult = resultLayout('stateHash');
 export const EMPTY_RESULT_BYTES = RES_HEADER_BYTES;
 
 /** Status of an order after the command that touched it. */
-export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3 } as const;
+export { OrderStatus };
 
 /** Fills listed in one PLACE_ORDER / AMEND_ORDER result; more set RESULT_FLAG_FILLS_TRUNCATED. */
 export const MAX_LISTED_FILLS = Math.floor((RES_MAX_RECORD_BYTES - OrderResult.FIXED_BYTES) / OrderResult.FILL_BYTES);
@@ -99,6 +94,7 @@ function assertLayout(condition: boolean, what: string): void {
   if (!condition) throw new Error(`result record layout: ${what}`);
 }
 assertLayout(RES_HEADER_BYTES % 8 === 0, 'header must be a multiple of 8 bytes');
+assertLayout(RES_BODY_OFFSET === RESULT_BODY_OFFSET, 'the registry lays bodies out after this header');
 assertLayout((RES_MAX_RECORD_BYTES & (RES_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');
 assertLayout(OrderResult.FIXED_BYTES + MAX_LISTED_FILLS * OrderResult.FILL_BYTES <= RES_MAX_RECORD_BYTES,
   'listed fills must fit the record');

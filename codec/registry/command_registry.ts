@@ -20,10 +20,10 @@
  *   list      repeated parts after the scalars: 'seats' (`seats: [uint32]`) or 'checkout' (`lines`, `seats`).
  *   readOnly  changes no state: the journal may skip its body, replay ignores it, no idempotency.
  *   admin     only an admin principal may run it (ADMIN_REQUIRED otherwise, before anything else).
- *   result    the result body (codec/spec/result_spec.ts) a successful command answers with; null = none.
+ *   result    the result body (codec/registry/result_registry.ts) a successful command answers with; null = none.
  *   doc       one line for docs/commands.md.
  */
-import type { ResultBodyName } from '../types/response_json.ts';
+import type { ResultBodyName } from './result_registry.ts';
 import { OrderType, SelfTradePrevention, Side, TimeInForce } from './enum_values.ts';
 import { enumU8, type FieldRow, u32, u64 } from './field_builders.ts';
 

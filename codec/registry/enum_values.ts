@@ -1,5 +1,5 @@
 /**
- * The small enums commands carry in u8 fields. Their numbers are the schema's (codec/ringline.fbs)
+ * The small enums commands carry in u8 fields (and results in u8 / u32 fields). Their numbers are the schema's (codec/ringline.fbs)
  * and the input record's; their JSON names are the member names in lower case ("cancel_resting").
  * Stable: a value is never reused.
  */
@@ -7,6 +7,8 @@ export const Side = { BUY: 1, SELL: 2 } as const;
 export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
 export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
 export const SelfTradePrevention = { NONE: 0, CANCEL_RESTING: 1 } as const;
+/** Status of an order after the command that touched it (results carry it in a u32). */
+export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3 } as const;
 
 /** An enum as its members: NAME → value. */
 export type EnumValues = Readonly<Record<string, number>>;

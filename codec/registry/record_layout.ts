@@ -39,7 +39,7 @@ export function rowLayout(row: CommandRow): RowLayout {
 }
 
 /** "fromAccountId" → "FROM_ACCOUNT_ID". */
-type UpperSnake<S extends string> = S extends `${infer H}${infer T}`
+export type UpperSnake<S extends string> = S extends `${infer H}${infer T}`
   ? `${H extends Lowercase<H> ? '' : '_'}${Uppercase<H>}${UpperSnake<T>}` : '';
 type OffsetName<F> = F extends { readonly json: infer J extends string; readonly kind: typeof FieldKind.ENUM_U8 }
   ? `${UpperSnake<J>}_U8` : F extends { readonly json: infer J extends string } ? UpperSnake<J> : never;

@@ -7,8 +7,7 @@
 import { CommandType } from '../records/command_descriptor.ts';
 import { COMMAND_ROWS, type CommandRow, type ListName } from '../registry/command_registry.ts';
 import { rowLayout } from '../registry/record_layout.ts';
-import { enumSpecOf } from './enum_spec.ts';
-import { FieldKind, fields, type FieldSpec } from './field_spec.ts';
+import { FieldKind, fieldsOfRow, tableByNumber, type FieldSpec } from './field_spec.ts';
 
 /** Union member of Login: handled by the gateway, never a record. */
 export const LOGIN_UNION_TYPE = 1;
@@ -43,10 +42,7 @@ function specOf(row: CommandRow): CommandSpec {
   return {
     type: row.type as CommandType,
     name: row.json,
-    fields: fields(row.json, row.fields.map((field, i) => [field.json, field.kind, fieldOffsets[i], {
-      optional: field.optional, defaultValue: field.defaultValue,
-      ...(field.values === null ? {} : { enumSpec: enumSpecOf(field.json, field.values) }),
-    }] as const)),
+    fields: fieldsOfRow(row.json, row.fields, fieldOffsets),
     list: LIST_KIND[row.list],
     fixedBytes,
     readOnly: row.readOnly,
@@ -58,11 +54,7 @@ function specOf(row: CommandRow): CommandSpec {
 export const COMMAND_SPECS: readonly CommandSpec[] = COMMAND_ROWS.map(specOf);
 
 /** Spec by union member / command type (0–255); undefined for numbers that are not commands. */
-export const COMMAND_SPEC_BY_TYPE: ReadonlyArray<CommandSpec | undefined> = (() => {
-  const table = new Array<CommandSpec | undefined>(256).fill(undefined);
-  for (const spec of COMMAND_SPECS) table[spec.type] = spec;
-  return table;
-})();
+export const COMMAND_SPEC_BY_TYPE: ReadonlyArray<CommandSpec | undefined> = tableByNumber(COMMAND_SPECS, (spec) => spec.type);
 
 const BY_NAME = new Map(COMMAND_SPECS.map((spec) => [spec.name, spec]));
 export function commandSpecByName(name: string): CommandSpec | undefined {

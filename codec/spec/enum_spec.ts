@@ -2,8 +2,7 @@
  * The small enums carried in u8 / u32 fields, with the names JSON uses. The numbers are the
  * schema's (codec/ringline.fbs) and the records' (command_descriptor.ts, result_descriptor.ts).
  */
-import { OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';
-import { OrderStatus } from '../records/result_descriptor.ts';
+import { OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';
 
 export interface EnumSpec {
   /** For messages: "side". */

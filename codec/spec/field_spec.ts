@@ -3,7 +3,8 @@
  * the encoders, the record readers/writers and the JSON mapping are all driven by these tables,
  * so a field is described once (codec/spec/command_spec.ts, codec/spec/result_spec.ts).
  */
-import type { EnumSpec } from './enum_spec.ts';
+import type { EnumValues } from '../registry/enum_values.ts';
+import { enumSpecOf, type EnumSpec } from './enum_spec.ts';
 
 export const FieldKind = {
   /** uint64 on the wire, a float64 holding a safe integer in the record. */
@@ -61,4 +62,28 @@ export function fields(
     enumSpec: options?.enumSpec ?? null,
     path: `${owner}.${json}`,
   }));
+}
+
+/** A registry row's field (codec/registry/field_builders.ts), as far as a FieldSpec needs it. */
+export interface RowField {
+  readonly json: string;
+  readonly kind: FieldKind;
+  readonly optional: boolean;
+  readonly defaultValue: number;
+  readonly values: EnumValues | null;
+}
+
+/** The field specs of a registry row's fields at the record offsets its layout computed. */
+export function fieldsOfRow(owner: string, rowFields: readonly RowField[], recordOffsets: readonly number[]): readonly FieldSpec[] {
+  return fields(owner, rowFields.map((field, i) => [field.json, field.kind, recordOffsets[i], {
+    optional: field.optional, defaultValue: field.defaultValue,
+    ...(field.values === null ? {} : { enumSpec: enumSpecOf(field.json, field.values) }),
+  }] as const));
+}
+
+/** A 256-entry table of specs by their union member number (undefined where there is none). */
+export function tableByNumber<S>(specs: readonly S[], numberOf: (spec: S) => number): ReadonlyArray<S | undefined> {
+  const table = new Array<S | undefined>(256).fill(undefined);
+  for (const spec of specs) table[numberOf(spec)] = spec;
+  return table;
 }

@@ -3,28 +3,29 @@
  * HTTP/JSON answers with, and what the replay CLI prints for a result record. Integers are safe
  * integers; enums are lower-case names.
  */
-import type { CommandName, OrderTypeName, SideName, TimeInForceName } from './command_json.ts';
+import type { OrderStatus } from '../registry/enum_values.ts';
+import type { AnyResultRow } from '../registry/result_registry.ts';
+import type { CommandName, EnumNames } from './command_json.ts';
 
-export type OrderStatusName = 'resting' | 'filled' | 'cancelled';
+export type OrderStatusName = EnumNames<typeof OrderStatus>;
 
-export interface FillJson { makerOrderId: number; price: number; quantity: number }
-export interface LevelJson { price: number; quantity: number }
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type FieldValue<F> = F extends { readonly values: infer E extends Readonly<Record<string, number>> } ? EnumNames<E> : number;
+type Fields<Fs extends readonly unknown[]> =
+  { -readonly [F in Fs[number] as F extends { readonly json: infer J extends string } ? J : never]: FieldValue<F> };
+type ItemOf<R extends AnyResultRow, K extends string> = R extends { readonly list: { readonly kind: K; readonly fields: infer E extends readonly unknown[] } }
+  ? Simplify<Fields<E>> : never;
+type Lists<L> = L extends { readonly json: infer Js extends readonly string[]; readonly fields: infer E extends readonly unknown[] }
+  ? { -readonly [J in Js[number]]: Simplify<Fields<E>>[] } : unknown;
+type BodyOf<R extends AnyResultRow> = Simplify<{ type: R['json'] } & Fields<R['fields']> & Lists<R['list']>>;
 
-export type ResultBodyJson =
-  | { type: 'balance'; available: number; reserved: number }
-  | { type: 'amount'; amount: number }
-  | { type: 'item'; stock: number; sold: number; unitPrice: number; totalPrice: number }
-  | { type: 'price'; totalPrice: number }
-  | { type: 'seat'; holderAccountId: number }
-  | { type: 'order'; orderId: number; filledQuantity: number; restingQuantity: number; orderStatus: OrderStatusName;
-    fillCount: number; fills: FillJson[] }
-  | { type: 'cancel'; orderId: number; cancelledQuantity: number }
-  | { type: 'orderInfo'; orderId: number; accountId: number; price: number; restingQuantity: number;
-    filledQuantity: number; side: SideName; orderType: OrderTypeName; timeInForce: TimeInForceName;
-    orderStatus: OrderStatusName }
-  | { type: 'depth'; bids: LevelJson[]; asks: LevelJson[] }
-  | { type: 'snapshot'; snapshotSequence: number }
-  | { type: 'stateHash'; hashHigh: number; hashLow: number };
+/** One fill of an order result: `{ makerOrderId, price, quantity }` (codec/registry/result_registry.ts). */
+export type FillJson = ItemOf<AnyResultRow, 'fills'>;
+/** One price level of a depth result: `{ price, quantity }`. */
+export type LevelJson = ItemOf<AnyResultRow, 'levels'>;
+
+/** One member per result row: `{ type: 'balance'; available: number; reserved: number }`. */
+export type ResultBodyJson = AnyResultRow extends infer R ? R extends AnyResultRow ? BodyOf<R> : never : never;
 export type ResultBodyName = ResultBodyJson['type'];
 
 export interface ResponseJson {

@@ -60,4 +60,21 @@ export class Gating {
   idle(wait: WaitStrategy, step: number): void {
     wait.idle(this.ring.words, this.laggingIndex, this.laggingObserved, step);
   }
+
+  /** Throws on a claim of more slots than the ring has (a programming error). */
+  checkClaimCount(count: number): void {
+    if (count < 1 || count > this.ring.capacity) throw new RangeError(`claim count must be 1..${this.ring.capacity}: got ${count}`);
+  }
+
+  /**
+   * Claims `count` slots from `sequencer`, idling with `wait` on the lagging consumer while the ring is
+   * full. Returns the first full sequence.
+   */
+  claimWaiting(sequencer: { tryClaim(count: number): number }, count: number, wait: WaitStrategy): number {
+    for (let step = 0; ; step++) {
+      const first = sequencer.tryClaim(count);
+      if (first >= 0) return first;
+      this.idle(wait, step);
+    }
+  }
 }

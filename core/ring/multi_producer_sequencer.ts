@@ -36,7 +36,7 @@ export class MultiProducerSequencer {
 
   /** Claims `count` consecutive slots; returns the first full sequence, or -1 when the ring lacks room. */
   tryClaim(count = 1): number {
-    if (count < 1 || count > this.ring.capacity) throw new RangeError(`claim count must be 1..${this.ring.capacity}: got ${count}`);
+    this.gating.checkClaimCount(count);
     this.lock();
     const first = this.claimNext[0]; // plain read, ordered by the lock acquire
     const highest = first + count - 1;
@@ -52,11 +52,7 @@ export class MultiProducerSequencer {
 
   /** Claims `count` slots, waiting with `wait` while the ring is full. */
   claim(count: number, wait: WaitStrategy): number {
-    for (let step = 0; ; step++) {
-      const first = this.tryClaim(count);
-      if (first >= 0) return first;
-      this.gating.idle(wait, step);
-    }
+    return this.gating.claimWaiting(this, count, wait);
   }
 
   /**

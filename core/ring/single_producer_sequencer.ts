@@ -25,7 +25,7 @@ export class SingleProducerSequencer {
 
   /** Claims the next `count` slots; returns the first full sequence, or -1 when the ring lacks room. */
   tryClaim(count = 1): number {
-    if (count < 1 || count > this.ring.capacity) throw new RangeError(`claim count must be 1..${this.ring.capacity}: got ${count}`);
+    this.gating.checkClaimCount(count);
     const highest = this.lastClaimed + count;
     if (!this.gating.canClaim(highest, this.lastPublished)) return -1;
     const first = this.lastClaimed + 1;
@@ -35,11 +35,7 @@ export class SingleProducerSequencer {
 
   /** Claims `count` slots, waiting with `wait` while the ring is full. Returns the first full sequence. */
   claim(count: number, wait: WaitStrategy): number {
-    for (let step = 0; ; step++) {
-      const first = this.tryClaim(count);
-      if (first >= 0) return first;
-      this.gating.idle(wait, step);
-    }
+    return this.gating.claimWaiting(this, count, wait);
   }
 
   /** Slots free for claiming, as of the cached (possibly stale, hence conservative) consumer minimum. */

@@ -1,8 +1,8 @@
 import type { WaitStrategy } from './wait_strategy.ts';
-import { YIELD_SLEEP_MS } from './spin_yield_wait_strategy.ts';
+import { YIELD_SPIN_STEPS, spinThenYield } from './spin_yield_wait_strategy.ts';
 
-/** Idle steps spent spinning before yielding. */
-export const PARK_SPIN_STEPS = 256;
+/** Idle steps spent spinning before yielding: spin_yield's. */
+export const PARK_SPIN_STEPS = YIELD_SPIN_STEPS;
 /**
  * Idle steps spent yielding (short timed sleeps, writer not involved) before parking. A few
  * milliseconds: a busy engine stays in this phase between batches and never makes its writers pay a
@@ -31,9 +31,8 @@ export class SpinParkWaitStrategy implements WaitStrategy {
   readonly stepsPerClockCheck = 1;
 
   idle(words: Int32Array, index: number, observed: number, step: number): void {
-    if (step < PARK_SPIN_STEPS) return;
     if (step < PARK_SPIN_STEPS + PARK_YIELD_STEPS) {
-      Atomics.wait(words, index, observed, YIELD_SLEEP_MS); // unannounced: the writer never notifies it
+      spinThenYield(words, index, observed, step); // unannounced: the writer never notifies it
       return;
     }
     Atomics.add(words, index + 1, 1);

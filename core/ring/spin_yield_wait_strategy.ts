@@ -15,7 +15,16 @@ export class SpinYieldWaitStrategy implements WaitStrategy {
   readonly stepsPerClockCheck = 16;
 
   idle(words: Int32Array, index: number, observed: number, step: number): void {
-    if (step < YIELD_SPIN_STEPS) return;
-    Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
+    spinThenYield(words, index, observed, step);
   }
+}
+
+/**
+ * The first two phases of a back-off, shared by spin_yield (its whole idle) and spin_park (before it
+ * parks): spin for YIELD_SPIN_STEPS, then one unannounced short sleep per step (the writer never
+ * notifies it).
+ */
+export function spinThenYield(words: Int32Array, index: number, observed: number, step: number): void {
+  if (step < YIELD_SPIN_STEPS) return;
+  Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
 }

@@ -6,9 +6,9 @@
  */
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
-  CMD_CORRELATION_ID_OFFSET, CMD_MAX_RECORD_BYTES, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
-  CMD_TYPE_OFFSET, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
+  CMD_CORRELATION_ID_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET,
 } from '../../codec/records/command_descriptor.ts';
+import { readCommandHeader, type CommandHeaderJson } from '../../codec/records/command_record_json.ts';
 import {
   RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
   RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
@@ -17,12 +17,9 @@ import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
 import { stampCommandHeader } from '../../core/input_publisher.ts';
 import type { GatewayEngine } from '../gateway_core.ts';
 
-export interface SeenRecord {
-  readonly sequence: number;
+/** A consumed record's header (readCommandHeader) with its type and ids. */
+export interface SeenRecord extends Readonly<CommandHeaderJson> {
   readonly commandType: number;
-  readonly flags: number;
-  readonly sessionId: number;
-  readonly principalId: number;
   readonly correlationId: number;
   readonly idempotencyId: number;
 }
@@ -92,11 +89,8 @@ export class LoopbackEngine implements GatewayEngine, InputPublisher {
       const sequence = this.consumed + 1;
       const base = (sequence % this.slots) * CMD_MAX_RECORD_BYTES;
       const record: SeenRecord = {
-        sequence: cmd.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3],
+        ...readCommandHeader(cmd, base),
         commandType: cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1],
-        flags: cmd.u16[(base + CMD_FLAGS_OFFSET) >>> 1],
-        sessionId: cmd.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2],
-        principalId: cmd.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2],
         correlationId: cmd.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3],
         idempotencyId: cmd.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3],
       };

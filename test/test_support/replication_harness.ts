@@ -4,9 +4,11 @@
  * directory (recoverState, read-only) for its state hash.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { CommandJson } from '../../codec/types/command_json.ts';
 import type { ResponseJson } from '../../codec/types/response_json.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
@@ -43,6 +45,23 @@ const live = new Set<Proc>();
 
 export async function killAll(): Promise<void> {
   await Promise.all([...live].map((p) => p.kill('SIGKILL')));
+}
+
+/** A test file's temporary directory: `path('primary')` is a data directory inside it. */
+export interface TestRoot {
+  path(...parts: string[]): string;
+}
+
+/**
+ * Registers a replication test file's hooks: a fresh temporary directory before its tests, every
+ * child killed after each test (whatever failed), the directory removed at the end.
+ */
+export function useTestRoot(prefix: string): TestRoot {
+  let root = '';
+  beforeAll(() => { root = mkdtempSync(join(tmpdir(), prefix)); });
+  afterEach(killAll);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  return { path: (...parts) => join(root, ...parts) };
 }
 
 export function run(args: readonly string[]): Proc {

@@ -1,0 +1,26 @@
+/**
+ * What a caller holds of a running engine (cli/, replication/'s follower, tests): the input publisher
+ * the gateway writes to, the results it hears, the sequences and metrics, and the stop. The gateway's
+ * narrower view is core/engine_api.ts; the wiring that builds an Engine is engine.ts.
+ */
+import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
+import type { EngineMetrics } from './engine_metrics.ts';
+
+export interface Engine {
+  readonly input: InputPublisher;
+  /** The sequence the recovered state ended at (-1 for an empty data directory). */
+  readonly recoveredSequence: number;
+  readonly recoveredStateHash: string;
+  /** Bytes the business logic preallocated per state region, for the start-up log. */
+  readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
+  /** False once stop() began or a worker died: tryClaim then returns -1 (answer SHUTTING_DOWN, not BUSY). */
+  readonly accepting: boolean;
+  /** Sets the one listener that receives every durable result, in sequence order. */
+  onResult(listener: ResultListener): void;
+  sequences(): EngineSequences;
+  metrics(): EngineMetrics;
+  /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
+  stop(): Promise<void>;
+  /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
+  readonly done: Promise<void>;
+}
