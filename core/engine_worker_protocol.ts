@@ -18,7 +18,7 @@
  * - Fail loudly: throw (the worker's 'error' event) with a message naming the file, and the engine
  *   stops with that message. Counters go to the JOURNALER line of metrics_descriptor.ts.
  */
-import type { LogicConfig, StateSection } from './logic/state_machine_api.ts';
+import type { LogicConfig } from './logic/state_machine_api.ts';
 import type { WaitStrategyName } from './ring/wait_strategy.ts';
 
 export const INPUT_CONSUMER_LOGIC = 0;
@@ -61,6 +61,8 @@ export interface LogicWorkerData {
   readonly batchMax: number;
   /** Take a snapshot every this many commands (0: only on SNAPSHOT commands). */
   readonly snapshotEveryCommands: number;
+  /** Post a shadowCatchUp every this many commands (0: never; the shadow then catches up only at a snapshot). */
+  readonly shadowCatchUpEveryCommands: number;
 }
 
 /** Sent to the logic worker after it reported ready: the rings, starting at lastSequence + 1. */
@@ -74,6 +76,8 @@ export type WorkerReport =
   | { readonly type: 'ready'; readonly lastSequence: number; readonly stateHash?: string;
       /** Logic worker only: bytes preallocated per state region (StateMachine.memoryReport()). */
       readonly memory?: readonly { readonly name: string; readonly bytes: number }[] }
-  | { readonly type: 'snapshot'; readonly sequence: number; readonly sections: StateSection[];
-      readonly stateHash: string; readonly pauseUs: number }
+  /** Logic worker: take a snapshot at `sequence` (the snapshot shadow writes it once durable). */
+  | { readonly type: 'snapshot'; readonly sequence: number }
+  /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */
+  | { readonly type: 'shadowCatchUp'; readonly sequence: number }
   | { readonly type: 'stopped' };

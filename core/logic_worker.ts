@@ -6,8 +6,11 @@
  *   2. receives { type: 'start', inputRingMemory, outputRingMemory } — both rings begin at
  *      lastSequence + 1 — and applies every input record in sequence, writing one result per input
  *      into the output ring (result sequence = input sequence);
- *   3. on a SNAPSHOT command or every snapshotEveryCommands commands, pauses to export the state and
- *      posts it (buffers transferred) to the main thread, which writes it once it is durable;
+ *   3. on a SNAPSHOT command or every snapshotEveryCommands commands, posts { type: 'snapshot',
+ *      sequence } and goes on: the snapshot shadow (replay/shadow_replay.ts) replays the journal to that
+ *      sequence and writes the snapshot, so this thread never stops to export its state. Every
+ *      shadowCatchUpEveryCommands commands it posts { type: 'shadowCatchUp', sequence } so the shadow
+ *      follows in batches. Both go in apply order, so the shadow's requests ascend;
  *   4. when the input ring is halted and drained, halts the output ring and reports { type: 'stopped' }.
  *
  * The apply loop allocates nothing per record. It returns to the event loop every YIELD_EVERY_BATCHES
@@ -86,26 +89,22 @@ if (consumer.nextSequence !== lastSequence + 1 || results.lastClaimed !== lastSe
   throw new Error(`logic worker: rings start at ${consumer.nextSequence}/${results.lastClaimed + 1}, recovered state ends at ${lastSequence}`);
 }
 
+/** The logic's whole part in a snapshot: one message, timed (the pause the engine's metrics report). */
 function snapshot(sequence: number): void {
   const t0 = performance.now();
-  const sections = sm.exportState();
-  const stateHash = sm.stateHash();
+  post({ type: 'snapshot', sequence });
   const pauseUs = Math.round((performance.now() - t0) * 1000);
   metrics[M_SNAPSHOTS]++;
   metrics[M_SNAPSHOT_US_LAST] = pauseUs;
   if (pauseUs > metrics[M_SNAPSHOT_US_MAX]) metrics[M_SNAPSHOT_US_MAX] = pauseUs;
-  const transfer: ArrayBuffer[] = [];
-  for (const s of sections) {
-    const b = s.bytes.buffer;
-    if (b instanceof ArrayBuffer && s.bytes.byteOffset === 0 && s.bytes.byteLength === b.byteLength && !transfer.includes(b)) transfer.push(b);
-  }
-  post({ type: 'snapshot', sequence, sections, stateHash, pauseUs }, transfer);
 }
 
 const inBuf = input.buffer;
 const outBuf = output.buffer;
 const snapshotEvery = data.snapshotEveryCommands;
+const catchUpEvery = data.shadowCatchUpEveryCommands;
 let sinceSnapshot = 0;
+let sinceCatchUp = 0;
 let batches = 0;
 
 /**
@@ -128,7 +127,11 @@ function applyBatch(count: number): void {
     sm.apply(inBuf, inBase, outBuf, outBase);
     if ((snapshotEvery > 0 && ++sinceSnapshot >= snapshotEvery) || isAcceptedSnapshotCommand(inBase, outBase)) {
       sinceSnapshot = 0;
+      sinceCatchUp = 0;
       snapshot(first + i);
+    } else if (catchUpEvery > 0 && ++sinceCatchUp >= catchUpEvery) {
+      sinceCatchUp = 0;
+      post({ type: 'shadowCatchUp', sequence: first + i });
     }
   }
   results.publish();

@@ -24,7 +24,9 @@
  *    3b. Replicator worker (when configured): a third parallel consumer; its sequence is the replicated one.
  * 4. Output ring: the logic worker produces one result per input; this thread consumes it through the
  *    release gate (release_gate.ts), which hands results over in order once durable (and replicated).
- * 5. Snapshots: the logic posts exported state; this thread writes it once its sequence is durable.
+ * 5. Snapshots: the logic only posts "snapshot at N" (and "catch up to N" hints); once N is durable this
+ *    thread hands it to the snapshot shadow, a second state machine in a low-priority thread that
+ *    replays the journal to N and writes the snapshot (snapshot_scheduler.ts): the logic never stops.
  * 6. Stop: refuse new claims, halt the input ring; logic and journaler drain and stop; every durable
  *    result is delivered. A worker that dies takes the engine down (onFatal) with its message.
  */
@@ -47,7 +49,7 @@ import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
 import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
-import { SnapshotScheduler } from './snapshot_scheduler.ts';
+import { SHADOW_CATCH_UP_EVERY, SnapshotScheduler } from './snapshot_scheduler.ts';
 import { startWorker } from './start_worker.ts';
 
 export type { Engine } from './engine_api.ts';
@@ -64,6 +66,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const logicData: LogicWorkerData = {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: opts.stateMachineModule.href,
     recoveryModule: opts.recoveryModule === null ? '' : opts.recoveryModule.href, snapshotEveryCommands: opts.snapshotEveryCommands,
+    shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
@@ -127,7 +130,10 @@ class RunningEngine implements Engine {
     this.input = new RingInputPublisher(inputRing, this.producer, { stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting });
     this.ringSequences = new RingSequences(inputRing, opts.replicator !== null);
     // 4. The release gate; 5. snapshots, written as durability advances.
-    this.snapshots = new SnapshotScheduler(opts.dataDir, opts.snapshotsKept, opts.log);
+    this.snapshots = new SnapshotScheduler({
+      dataDir: opts.dataDir, snapshotsKept: opts.snapshotsKept, logic: opts.logic, stateMachineModule: opts.stateMachineModule,
+      recoveryModule: opts.recoveryModule, log: opts.log,
+    });
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     const { durableIndex, replicatedIndex } = this.ringSequences;
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
@@ -180,7 +186,7 @@ class RunningEngine implements Engine {
     if (this.state === 'failed' || this.state === 'stopped') return;
     this.state = 'failed';
     this.gcObserver.disconnect();
-    void this.workers.terminate().finally(() => {
+    void Promise.all([this.workers.terminate(), this.snapshots.close()]).finally(() => {
       this.settlement.reject(error);
       this.drainedWaiter?.();
       this.opts.onFatal(error);
@@ -210,7 +216,7 @@ class RunningEngine implements Engine {
     await this.snapshots.settled();
     this.state = 'stopped';
     this.gcObserver.disconnect();
-    await this.workers.terminate();
+    await Promise.all([this.workers.terminate(), this.snapshots.close()]);
     this.settlement.resolve();
   }
 }

@@ -9,7 +9,8 @@ export type WorkerRole = 'logic' | 'journaler' | 'replicator';
 export interface EngineWorker { readonly role: WorkerRole; readonly worker: Worker }
 
 export interface EngineWorkerEvents {
-  readonly snapshot: (report: Extract<WorkerReport, { type: 'snapshot' }>) => void;
+  /** The logic asked for a snapshot, or let the snapshot shadow catch up. */
+  readonly snapshot: (report: Extract<WorkerReport, { type: 'snapshot' | 'shadowCatchUp' }>) => void;
   /** A worker reported `stopped` (it drained after the ring halted). */
   readonly stopped: () => void;
   readonly fatal: (error: Error) => void;
@@ -23,7 +24,7 @@ export class EngineWorkers {
   constructor(private readonly workers: readonly EngineWorker[], events: EngineWorkerEvents) {
     for (const { worker, role } of workers) {
       worker.on('message', (report: WorkerReport) => {
-        if (report.type === 'snapshot') events.snapshot(report);
+        if (report.type === 'snapshot' || report.type === 'shadowCatchUp') events.snapshot(report);
         else if (report.type === 'stopped') {
           this.stoppedWorkers.add(worker);
           events.stopped();

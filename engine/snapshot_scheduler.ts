@@ -1,52 +1,143 @@
 /**
- * Snapshots: the logic worker posts its exported state at a sequence; the main thread writes it only
- * once that sequence is durable, so a snapshot never holds state that was not acknowledged durable.
+ * Snapshots without stopping the world: the logic thread only posts "snapshot at N" (and, every
+ * SHADOW_CATCH_UP_EVERY commands, "the shadow may catch up to N"); this scheduler holds each request
+ * until N is durable and then hands it to the snapshot shadow (replay/shadow_worker.ts), a second state
+ * machine in its own low-priority thread that replays the journal up to N and writes the snapshot from
+ * its own arrays. A snapshot therefore never holds state that was not durable, and the logic thread
+ * pauses only for one postMessage.
+ *
+ * Requests reach the shadow in the order the logic posted them (ascending sequences). The shadow is
+ * started on the first request and kept; if it fails, the failure is logged (and answered to the
+ * snapshot that was waiting for it) and the next request starts a fresh one, seeded from the newest
+ * snapshot and the journal.
  */
+import type { Worker } from 'node:worker_threads';
 import type { WorkerReport } from '../core/engine_worker_protocol.ts';
-import { writeSnapshot } from '../journal/snapshot_store.ts';
+import type { LogicConfig } from '../core/logic/state_machine_api.ts';
+import { spawnWorker } from '../core/spawn_worker.ts';
+import type { ShadowSnapshot } from '../replay/shadow_replay.ts';
+import type { ShadowReply, ShadowRequest, ShadowWorkerData } from '../replay/shadow_worker_protocol.ts';
 
-export type SnapshotReport = Extract<WorkerReport, { type: 'snapshot' }>;
+export type SnapshotReport = Extract<WorkerReport, { type: 'snapshot' | 'shadowCatchUp' }>;
+
+const SHADOW_ENTRY = new URL('../replay/shadow_worker.ts', import.meta.url);
+/**
+ * With periodic snapshots on, the logic lets the shadow catch up every this many commands (when the
+ * snapshot period is longer), so a snapshot's catch-up is one short batch and the shadow's work is
+ * spread over time instead of arriving as one burst on a 2-core machine.
+ */
+export const SHADOW_CATCH_UP_EVERY = 65536;
+/** The shadow's nice value: the lowest priority, it takes only what the engine's threads leave. */
+export const SHADOW_NICE = 19;
+
+export interface SnapshotSchedulerOptions {
+  readonly dataDir: string;
+  readonly snapshotsKept: number;
+  readonly logic: LogicConfig;
+  readonly stateMachineModule: URL;
+  readonly recoveryModule: URL | null;
+  readonly log: (line: string) => void;
+}
+
+interface WaitingSnapshot {
+  readonly sequence: number;
+  readonly resolve: (info: ShadowSnapshot | null) => void;
+}
 
 export class SnapshotScheduler {
-  private readonly pending: SnapshotReport[] = [];
-  private readonly writes = new Set<Promise<void>>();
+  /** Requests waiting for their sequence to be durable, ascending. */
+  private readonly pending: ShadowRequest[] = [];
+  /** Snapshot requests the shadow has and has not answered yet, ascending. */
+  private readonly sent: WaitingSnapshot[] = [];
+  private readonly answers = new Set<Promise<ShadowSnapshot | null>>();
+  private shadow: Worker | null = null;
+  private closed = false;
 
-  constructor(
-    private readonly dataDir: string,
-    private readonly snapshotsKept: number,
-    private readonly log: (line: string) => void,
-  ) {}
+  constructor(private readonly options: SnapshotSchedulerOptions) {}
 
-  /** Queues a snapshot until its sequence is durable. */
+  /** Queues a request of the logic until its sequence is durable. */
   add(report: SnapshotReport): void {
-    this.pending.push(report);
+    if (this.closed) return;
+    this.pending.push({ type: report.type === 'snapshot' ? 'snapshot' : 'catchUp', sequence: report.sequence });
   }
 
   get waiting(): boolean {
     return this.pending.length > 0;
   }
 
-  /** Starts writing every queued snapshot whose sequence is at most `durable`. */
+  /** Hands the shadow every queued request whose sequence is at most `durable`. */
   writeDurable(durable: number): void {
     while (this.pending.length > 0 && this.pending[0].sequence <= durable) {
-      const report = this.pending.shift()!;
-      const write = this.write(report);
-      this.writes.add(write);
-      void write.finally(() => this.writes.delete(write));
+      const request = this.pending.shift()!;
+      const shadow = this.startedShadow();
+      if (request.type === 'snapshot') {
+        const answer = new Promise<ShadowSnapshot | null>((resolve) => this.sent.push({ sequence: request.sequence, resolve }));
+        this.answers.add(answer);
+        void answer.finally(() => this.answers.delete(answer));
+      }
+      shadow.postMessage(request);
     }
   }
 
-  /** Settles once every started write has finished (writes log their failures, never reject). */
+  /** Settles once every snapshot handed to the shadow is written or has failed (failures are logged). */
   async settled(): Promise<void> {
-    await Promise.all(this.writes);
+    await Promise.all(this.answers);
   }
 
-  private async write({ sequence, sections, stateHash, pauseUs }: SnapshotReport): Promise<void> {
-    try {
-      const info = await writeSnapshot(this.dataDir, sequence, sections, stateHash, { keep: this.snapshotsKept });
-      this.log(`ringline: snapshot at sequence ${sequence} (logic paused ${pauseUs} µs, written in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
-    } catch (error) {
-      this.log(`ringline: snapshot at sequence ${sequence} failed: ${error instanceof Error ? error.message : String(error)}`);
+  /** Ends the shadow thread; requests not yet answered are dropped (logged). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.pending.length = 0;
+    const shadow = this.shadow;
+    this.shadow = null;
+    this.failAll('the engine stopped before the snapshot was written');
+    if (shadow !== null) await shadow.terminate();
+  }
+
+  private startedShadow(): Worker {
+    if (this.shadow !== null) return this.shadow;
+    const o = this.options;
+    const data: ShadowWorkerData = {
+      dataDir: o.dataDir, logic: o.logic, stateMachineModule: o.stateMachineModule.href,
+      recoveryModule: o.recoveryModule === null ? '' : o.recoveryModule.href, snapshotsKept: o.snapshotsKept, nice: SHADOW_NICE,
+    };
+    const shadow = spawnWorker(SHADOW_ENTRY, { ...data });
+    shadow.on('message', (reply: ShadowReply) => this.answer(reply));
+    shadow.on('error', (error: Error) => o.log(`ringline: snapshot shadow failed: ${error.message}`));
+    shadow.on('exit', () => {
+      if (this.shadow !== shadow) return;
+      this.shadow = null;
+      this.failAll('the snapshot shadow ended before writing it');
+    });
+    this.shadow = shadow;
+    return shadow;
+  }
+
+  private answer(reply: ShadowReply): void {
+    const log = this.options.log;
+    if (reply.type === 'failed') {
+      const dying = this.shadow;
+      this.shadow = null; // it ends after a failure: the next request starts a new one
+      void dying?.terminate();
+      log(`ringline: snapshot shadow could not reach sequence ${reply.sequence}: ${reply.message}`);
+      // The snapshot it was on, and any handed to it after, are not written.
+      this.failAll(`the snapshot shadow failed at sequence ${reply.sequence}`);
+      return;
+    }
+    const waiting = this.sent.shift();
+    if (waiting === undefined || waiting.sequence !== reply.sequence) {
+      throw new Error(`snapshot shadow answered sequence ${reply.sequence}, expected ${waiting?.sequence ?? 'nothing'}`);
+    }
+    const info = reply.info;
+    log(`ringline: snapshot at sequence ${info.sequence} (the shadow caught up ` +
+      `${info.caughtUpCount} commands in ${info.catchUpMs.toFixed(1)} ms and wrote in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
+    waiting.resolve(info);
+  }
+
+  private failAll(why: string): void {
+    for (const waiting of this.sent.splice(0)) {
+      this.options.log(`ringline: snapshot at sequence ${waiting.sequence} failed: ${why}`);
+      waiting.resolve(null);
     }
   }
 }

@@ -151,6 +151,28 @@ describe('SegmentReader in chunks', () => {
     expect(reader.buffer).toBe(buffer);
   });
 
+  it('resumes a later walk at the frame boundary an earlier walk stopped at, with the same records', () => {
+    const all = walk(MIN_CHUNK_BYTES).records;
+    for (const chunk of CHUNKS) {
+      const first = new SegmentReader(chunk);
+      first.load(path, FIRST_SEQUENCE - 1);
+      for (let i = 0; i < 1234; i++) expect(first.next()).toBe(FrameStatus.OK);
+      const resumeOffset = first.nextFrameFileOffset;
+      const again = new SegmentReader(chunk);
+      expect(again.load(path, FIRST_SEQUENCE - 1)).toBe(HeaderStatus.OK);
+      again.resumeAt(resumeOffset, first.lastSequence);
+      const records: number[] = [];
+      while (again.next() === FrameStatus.OK) {
+        const length = again.buffer.u32[(again.recordBase + CMD_LENGTH_OFFSET) >>> 2];
+        records.push(zlibCrc32(again.buffer.bytes.subarray(again.recordBase, again.recordBase + length)));
+      }
+      expect({ chunk, first: again.sequence - records.length + 1, records }).toEqual({ chunk, first: FIRST_SEQUENCE + 1234, records: all.slice(1234) });
+      // A resume point off a frame boundary, or past the end, is a programmer error.
+      expect(() => again.resumeAt(resumeOffset + 4, first.lastSequence)).toThrow(RangeError);
+      expect(() => again.resumeAt(again.fileBytes + 8, first.lastSequence)).toThrow(RangeError);
+    }
+  });
+
   it('refuses a chunk size that cannot hold the header and the largest frame', () => {
     expect(() => new SegmentReader(MIN_CHUNK_BYTES - 8)).toThrow(RangeError);
     expect(() => new SegmentReader(MIN_CHUNK_BYTES + 4)).toThrow(RangeError);

@@ -124,6 +124,32 @@ export class SegmentReader {
     this.refillAt = this.bufferFileOffset + have < this.fileBytes ? have - FRAME_MAX_BYTES : Number.MAX_SAFE_INTEGER;
   }
 
+  /** File offset of the frame after the last one `next()` returned: where a later walk may resume. */
+  get nextFrameFileOffset(): number {
+    return this.bufferFileOffset + this.nextOffset;
+  }
+
+  /**
+   * Right after a successful load(): skips to `fileOffset`, a frame boundary an earlier walk of the same
+   * file reported (nextFrameFileOffset) after `lastSequence`, so a reader that follows a growing
+   * segment does not re-read and re-check the frames it has already walked.
+   */
+  resumeAt(fileOffset: number, lastSequence: number): void {
+    if (!Number.isInteger(fileOffset) || (fileOffset & 7) !== 0 || fileOffset < SEGMENT_HEADER_BYTES || fileOffset > this.fileBytes) {
+      throw new RangeError(`SegmentReader.resumeAt: ${this.path} has no frame boundary at ${fileOffset} (file ${this.fileBytes} bytes)`);
+    }
+    this.bufferFileOffset = fileOffset;
+    this.bufferBytes = 0;
+    this.nextOffset = 0;
+    this.lastSequence = lastSequence;
+    const fd = openSync(this.path, 'r');
+    try {
+      this.fill(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** Moves the unread tail (from nextOffset, 8-aligned) to the buffer's start and reads on after it. */
   private refill(): void {
     const from = this.nextOffset;

@@ -1,6 +1,8 @@
 /**
- * Taking a snapshot without stalling the business logic: the logic thread pauses only to copy its
- * state (StateMachine.exportState(), engine side) and hands the copies here. `writeSnapshot` moves
+ * Writing a snapshot of exported state off the calling thread (the crash tests' child uses it; the
+ * engine itself no longer exports: its snapshots are written by the snapshot shadow,
+ * replay/shadow_replay.ts). The caller copies its state (StateMachine.exportState()) and hands the
+ * copies here. `writeSnapshot` moves
  * them to a snapshot worker thread (transferring the copies' buffers, not copying them again), which
  * checksums, writes `<seq>.snapshot.tmp`, fdatasyncs, renames, fsyncs the directory and applies the
  * retention policy. The calling thread only awaits a message.

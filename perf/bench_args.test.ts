@@ -34,6 +34,15 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['rings'])).toThrow(/unknown scenario "rings"; scenarios are: ring, codec/);
   });
 
+  it('gives the soak 10 minutes, 1 with an explicit --quick, or --minutes', () => {
+    expect(parseBenchArgs(['soak']).soakMinutes).toBe(10);
+    expect(parseBenchArgs(['soak', '--full']).soakMinutes).toBe(10);
+    expect(parseBenchArgs(['soak', '--quick']).soakMinutes).toBe(1);
+    expect(parseBenchArgs(['soak', '--quick', '--minutes', '2.5']).soakMinutes).toBe(2.5);
+    expect(() => parseBenchArgs(['--minutes', '0'])).toThrow(/--minutes must be a number above 0 and at most 1440, got "0"/);
+    expect(() => parseBenchArgs(['--minutes', 'ten'])).toThrow(BenchArgsError);
+  });
+
   it('recognises --help', () => {
     expect(parseBenchArgs(['--help']).help).toBe(true);
   });

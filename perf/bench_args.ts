@@ -1,6 +1,6 @@
 /**
  * Command line of `npm run bench -- <scenario…> [--quick|--full] [--json out.json] [--runs N] [--profile]
- * [--out dir]`. Parsing is pure (no I/O) so every option and message is tested; errors name the option
+ * [--out dir] [--minutes N]`. Parsing is pure (no I/O) so every option and message is tested; errors name the option
  * and what it accepts.
  */
 import { SCENARIO_NAMES, DEFAULT_SUITE } from './scenario_registry.ts';
@@ -14,20 +14,26 @@ export interface BenchArgs {
   readonly profile: boolean;
   /** Where reports, plots and profiles go (git-ignored). */
   readonly outDir: string;
+  /** soak: minutes of load (--minutes; else 1 with an explicit --quick, 10 otherwise). */
+  readonly soakMinutes: number;
   readonly help: boolean;
 }
 
 export const RUNS_MAX = 50;
+export const SOAK_MINUTES_MAX = 1440;
+export const SOAK_MINUTES_DEFAULT = 10;
+export const SOAK_MINUTES_QUICK = 1;
 export const OUT_DIR_DEFAULT = 'perf/out';
 
-export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [--runs N] [--json out.json] [--profile] [--out dir]
+export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [--runs N] [--json out.json] [--profile] [--out dir] [--minutes N]
   scenarios: ${SCENARIO_NAMES.join(', ')} (none: the quick suite ${DEFAULT_SUITE.join(', ')})
   --quick      small sizes, 1 run per case (default; the whole suite in under 3 minutes)
   --full       the sizes quoted in the README, 3 runs per case
   --runs N     runs per case (1..${RUNS_MAX}); every figure is the median over the runs
   --json FILE  write {"machine": {...}, "results": [row...]} (perf/result_row.ts) to FILE
   --profile    record a CPU profile of the engine process during e2e scenarios into the out dir
-  --out DIR    where reports, plots and profiles go (default ${OUT_DIR_DEFAULT})`;
+  --out DIR    where reports, plots and profiles go (default ${OUT_DIR_DEFAULT})
+  --minutes N  soak: minutes of load (default ${SOAK_MINUTES_DEFAULT}; ${SOAK_MINUTES_QUICK} with an explicit --quick)`;
 
 /** Thrown for a bad command line; the message names the option and the accepted values. */
 export class BenchArgsError extends Error {}
@@ -39,6 +45,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let jsonPath: string | null = null;
   let profile = false;
   let outDir = OUT_DIR_DEFAULT;
+  let soakMinutes: number | null = null;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -80,6 +87,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--profile':
         profile = true;
         break;
+      case '--minutes': {
+        const text = value();
+        const n = Number(text);
+        if (!/^\d+(\.\d+)?$/.test(text) || n <= 0 || n > SOAK_MINUTES_MAX) {
+          throw new BenchArgsError(`--minutes must be a number above 0 and at most ${SOAK_MINUTES_MAX}, got "${text}"`);
+        }
+        soakMinutes = n;
+        break;
+      }
       case '--help':
       case '-h':
         help = true;
@@ -100,6 +116,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     jsonPath,
     profile,
     outDir,
+    soakMinutes: soakMinutes ?? (mode === 'quick' ? SOAK_MINUTES_QUICK : SOAK_MINUTES_DEFAULT),
     help,
   };
 }

@@ -9,9 +9,11 @@ export interface BenchContext {
   readonly profileDir: string | null;
   /** A file-name-safe stamp of this invocation, used to name its output files. */
   readonly stamp: string;
+  /** soak: minutes of load. */
+  readonly soakMinutes: number;
 }
 
-let context: BenchContext = { outDir: 'perf/out', profileDir: null, stamp: 'adhoc' };
+let context: BenchContext = { outDir: 'perf/out', profileDir: null, stamp: 'adhoc', soakMinutes: 10 };
 
 export function setBenchContext(next: BenchContext): void {
   context = next;

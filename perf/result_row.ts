@@ -26,6 +26,23 @@ export interface ResultRow {
   readonly errors: number;
   readonly peer?: string;
   readonly ratio_vs_peer?: number;
+  /** Figures per interval of a long run (soak), oldest first. */
+  readonly timeline?: readonly TimelinePoint[];
+}
+
+/** One interval of a long run: the replies that arrived in it, and the engine's memory at its end. */
+export interface TimelinePoint {
+  /** Seconds from the start of the measurement to the end of the interval. */
+  readonly t_s: number;
+  readonly rss_mib: number;
+  readonly completed: number;
+  readonly p50_us: number;
+  readonly p99_us: number;
+  readonly max_us: number;
+  readonly errors: number;
+  readonly dropped: number;
+  /** Snapshots the engine's logic had asked for by the end of the interval. */
+  readonly snapshots: number;
 }
 
 export interface ScenarioOptions {

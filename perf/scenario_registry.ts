@@ -27,12 +27,14 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'e2e-http', file: 'e2e_http.ts', description: 'engine over HTTP/JSON (keep-alive, 64 connections): max-throughput, rate-50k, rate-10k', coresWanted: 4 },
   { name: 'peers', file: 'peers.ts', description: 'Redis + Lua stock decrement and nodejs-order-book beside ringline', coresWanted: 4 },
   { name: 'replication', file: 'replication.ts', description: 'primary → standby replication: throughput and latency in sync mode', coresWanted: 4 },
+  { name: 'snapshot', file: 'snapshot.ts', description: 'the logic thread\'s pause per snapshot at the default capacities: stop-the-world export + hash vs the snapshot shadow', coresWanted: 2 },
+  { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
 
-/** What `npm run bench` runs with no scenario named. */
-export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES;
+/** What `npm run bench` runs with no scenario named: everything but the soak, which takes minutes by design. */
+export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES.filter((name) => name !== 'soak');
 
 export function scenarioEntry(name: string): ScenarioEntry {
   const entry = SCENARIOS.find((s) => s.name === name);

@@ -28,6 +28,11 @@ describe('follower seeded from a snapshot', () => {
       await drive(client, () => Date.now() > stopAt, acked);
       return listSnapshots(primaryDir).length > 0 && listSegments(primaryDir)[0].firstSequence > 0;
     });
+    // Snapshots are written behind the logic (by the snapshot shadow): wait until every one the load
+    // asked for is written, or a later one could retire the journal after the snapshot the follower
+    // is about to be seeded from, before it asks for the records that follow it.
+    const lastAcked = acked.reduce((max, a) => Math.max(max, a.response.sequence), 0);
+    await until('the primary wrote every snapshot the load asked for', () => listSnapshots(primaryDir).at(-1)?.sequence === Math.floor(lastAcked / 1000) * 1000);
 
     const follower = await startFollowerProc(followerDir, config, primary.replicationPort, true);
     const seeded = Number((await follower.waitFor(/seeded from the primary's snapshot at sequence (\d+)/))[1]);

@@ -166,6 +166,10 @@ export class LogicStateMachine implements StateMachine {
     return this.arena.exportSections();
   }
 
+  liveSections(): readonly StateSection[] {
+    return this.arena.list();
+  }
+
   importState(sections: readonly StateSection[]): void {
     this.arena.importSections(sections);
   }

@@ -41,6 +41,12 @@ export interface StateMachine {
   stateHash(): string;
   /** Copies of every state region, for a snapshot. Allocates: called only at a snapshot pause. */
   exportState(): StateSection[];
+  /**
+   * The state's own regions, not copies, in exportState()'s order: valid only while apply() is not
+   * called. For a thread that owns its state machine and can stop applying while it writes a snapshot
+   * from them (the snapshot shadow, replay/shadow_replay.ts): no copy, nothing allocated per snapshot.
+   */
+  liveSections(): readonly StateSection[];
   /** Replaces the whole state with exported sections (same config required). */
   importState(sections: readonly StateSection[]): void;
   /** Bytes preallocated per region, for the start-up log. */

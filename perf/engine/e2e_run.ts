@@ -67,7 +67,8 @@ const ITEM = 1;
 /** Stock and funds large enough that no bench sells out (2^50 buys). */
 const PLENTY = 2 ** 50;
 
-async function setUp(engine: EngineProcess): Promise<void> {
+/** The flash sale every e2e case sells from: one item with a huge stock, one funded buyer. */
+export async function setUpFlashSale(engine: EngineProcess): Promise<void> {
   const c = await ControlClient.connect(engine.host, engine.tcpPort, engine.adminKey);
   try {
     await c.expectOk({ kind: 'createAsset', assetId: ASSET });
@@ -94,9 +95,9 @@ interface OneRun {
 /** Ids of successive loads on one engine never meet (the idempotency window would answer repeats). */
 const LOAD_ID_STRIDE = 1e13;
 
-/** One load against a running engine; `loadIndex` keeps its ids apart from earlier loads. */
-async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): Promise<OneRun> {
-  const spec: LoadSpec = {
+/** The load of one case against a running engine; `loadIndex` keeps its ids apart from earlier loads. */
+export function e2eLoadSpec(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): LoadSpec {
+  return {
     transport,
     host: engine.host,
     port: transport === 'tcp' ? engine.tcpPort : engine.wsPort,
@@ -117,6 +118,11 @@ async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eC
     idStart: (transport === 'http' ? HTTP_ID_START : 1) + loadIndex * LOAD_ID_STRIDE,
     recordLatency: true,
   };
+}
+
+/** One load against a running engine; `loadIndex` keeps its ids apart from earlier loads. */
+async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): Promise<OneRun> {
+  const spec = e2eLoadSpec(engine, transport, c, sizing, loadIndex);
   const before = await fetchMetrics(engine.host, engine.wsPort);
   const load = await runLoad(spec, sizing.workers);
   const after = await fetchMetrics(engine.host, engine.wsPort);
@@ -137,7 +143,7 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
     const engine = await startEngineProcess({ durability, profileDir, log: options.log });
     let profiles: string[] = [];
     try {
-      await setUp(engine);
+      await setUpFlashSale(engine);
       let loadIndex = 0;
       for (const c of cases) {
         if (c.durability !== durability) continue;

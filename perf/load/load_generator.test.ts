@@ -7,7 +7,8 @@ import { Command } from '../../codec/generated/ringline/wire/command.ts';
 import { encodeLogin, patchableRequest } from './wire_requests.ts';
 import { runLoadWorker } from './load_worker_run.ts';
 import { runLoad } from './run_load.ts';
-import type { LoadSpec } from './load_spec.ts';
+import type { LoadInterval, LoadSpec } from './load_spec.ts';
+import { mergeEncodedHistograms } from '../histogram.ts';
 import { validateLoadSpec } from './load_spec.ts';
 
 /**
@@ -136,6 +137,23 @@ describe('load generator over TCP', () => {
     expect(over100ms).toBeGreaterThan(100);
     expect(h.percentilesUs()!.max).toBeGreaterThan(200_000);
     h.destroy();
+  });
+
+  it('open loop with intervals: one report per interval, together every reply of the window, a stall in its own interval', async () => {
+    const server = new FramedServer(10);
+    servers.push(server);
+    const intervals: LoadInterval[] = [];
+    setTimeout(() => server.stallFor(600), 50 + 1000 + 100); // starts inside the third interval of 500 ms
+    const r = await runLoadWorker(spec(await server.listen(), { mode: 'open', ratePerS: 2000, durationMs: 2000, intervalMs: 500 }), (i) => intervals.push(i));
+    expect(intervals.map((i) => i.index)).toEqual([0, 1, 2, 3]);
+    expect(intervals.reduce((sum, i) => sum + i.completed, 0)).toBe(r.completed);
+    expect(intervals.reduce((sum, i) => sum + i.errors, 0)).toBe(r.errors);
+    const maxUs = intervals.map((i) => mergeEncodedHistograms([i.histogram]).percentilesUs()?.max ?? 0);
+    // The stall's replies arrive when it ends (in the third or fourth interval, wherever timers fire), never in the first two.
+    expect(Math.max(...maxUs.slice(2))).toBeGreaterThan(500_000);
+    expect(Math.max(...maxUs.slice(0, 2))).toBeLessThan(500_000);
+    expect(() => validateLoadSpec(spec(1, { intervalMs: 100 }))).toThrow('intervalMs needs an open-loop load');
+    expect(() => validateLoadSpec(spec(1, { mode: 'open', intervalMs: 5000 }))).toThrow('load option intervalMs must be an integer in [0, durationMs = 400]');
   });
 
   it('merges several worker threads with disjoint id ranges', async () => {

@@ -40,6 +40,22 @@ export interface LoadSpec {
   readonly idStart: number;
   /** Record reply latency (open: from each command's intended send time; closed: from its write). */
   readonly recordLatency: boolean;
+  /**
+   * open loop, soak: every this many ms of the measurement, report a LoadInterval (0 or absent: none).
+   * An interval holds the replies that arrived in it, so a stall shows where it was felt.
+   */
+  readonly intervalMs?: number;
+}
+
+/** One interval of an open-loop load (LoadSpec.intervalMs): what arrived in it, and what was dropped. */
+export interface LoadInterval {
+  /** 0, 1, ...: the interval ends intervalMs × (index + 1) after the measurement began. */
+  readonly index: number;
+  readonly completed: number;
+  readonly errors: number;
+  readonly dropped: number;
+  /** Encoded histogram (perf/histogram.ts) of the latencies of the replies that arrived in it. */
+  readonly histogram: string;
 }
 
 export interface LoadWorkerResult {
@@ -85,6 +101,11 @@ export function validateLoadSpec(spec: LoadSpec): void {
   if (spec.mode === 'open' && !(spec.ratePerS > 0 && spec.ratePerS <= 10_000_000)) {
     throw new RangeError(`load option ratePerS must be in (0, 10000000] for open loop, got ${spec.ratePerS}`);
   }
+  const intervalMs = spec.intervalMs ?? 0;
+  if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > spec.durationMs) {
+    throw new RangeError(`load option intervalMs must be an integer in [0, durationMs = ${spec.durationMs}], got ${intervalMs}`);
+  }
+  if (intervalMs > 0 && (spec.mode !== 'open' || !spec.recordLatency)) throw new RangeError('load option intervalMs needs an open-loop load that records latency');
   if (spec.messages.length === 0) throw new RangeError('load option messages must hold at least one command');
   if (!Number.isSafeInteger(spec.idStart) || spec.idStart < 1) throw new RangeError(`load option idStart must be a safe integer >= 1, got ${spec.idStart}`);
 }

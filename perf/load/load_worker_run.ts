@@ -14,14 +14,18 @@ import { nowNs, sleepUs } from '../clock.ts';
 import { startGcCounter } from '../gc_counter.ts';
 import { createLatencyHistogram } from '../histogram.ts';
 import { LoadConnection, type ReplyCounter } from './load_connection.ts';
-import { validateLoadSpec, type LoadSpec, type LoadWorkerResult } from './load_spec.ts';
+import { validateLoadSpec, type LoadInterval, type LoadSpec, type LoadWorkerResult } from './load_spec.ts';
 
 /** Most commands an open-loop tick schedules at once (a long pause catches up over several ticks). */
 const OPEN_LOOP_TICK_MAX = 4096;
 
-export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
+export async function runLoadWorker(spec: LoadSpec, onInterval: (interval: LoadInterval) => void = () => undefined): Promise<LoadWorkerResult> {
   validateLoadSpec(spec);
   const histogram = spec.recordLatency ? createLatencyHistogram() : null;
+  const intervalNs = (spec.intervalMs ?? 0) * 1e6;
+  const intervalHistogram = intervalNs > 0 ? createLatencyHistogram() : null;
+  /** Counts at the start of the current interval, and the interval's index. */
+  const intervalStart = { index: 0, completed: 0, errors: 0, dropped: 0 };
   let measureStartNs = Infinity;
   let measureEndNs = Infinity;
   let completed = 0;
@@ -42,6 +46,7 @@ export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
         codeCounts.set(code, (codeCounts.get(code) ?? 0) + 1);
       }
       if (histogram !== null && sentNs >= measureStartNs && sentNs < measureEndNs) histogram.recordNs(now - sentNs);
+      if (intervalHistogram !== null && now >= measureStartNs && now < measureEndNs) intervalHistogram.recordNs(now - sentNs);
     },
     onChunkDone(connection, now) {
       if (!closedLoop) {
@@ -80,19 +85,32 @@ export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
     }
     while (nowNs() < measureEndNs && failure === null) await sleep(Math.min(50, Math.max(1, (measureEndNs - nowNs()) / 1e6)));
   } else {
-    const intervalNs = 1e9 / spec.ratePerS;
+    const sendIntervalNs = 1e9 / spec.ratePerS;
     let scheduled = 0;
+    /** Reports every whole interval that has ended by `now` (the last one when the window closes). */
+    const reportIntervals = (now: number): void => {
+      if (intervalHistogram === null) return;
+      while (now >= measureStartNs + (intervalStart.index + 1) * intervalNs && intervalStart.index < Math.floor(spec.durationMs * 1e6 / intervalNs)) {
+        onInterval({
+          index: intervalStart.index, completed: completed - intervalStart.completed, errors: errors - intervalStart.errors,
+          dropped: dropped - intervalStart.dropped, histogram: intervalHistogram.encode(),
+        });
+        intervalHistogram.reset();
+        Object.assign(intervalStart, { index: intervalStart.index + 1, completed, errors, dropped });
+      }
+    };
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const now = nowNs();
+        reportIntervals(now);
         if (now >= measureEndNs || failure !== null) {
           resolve();
           return;
         }
-        let due = Math.floor((now - t0) / intervalNs) + 1 - scheduled;
+        let due = Math.floor((now - t0) / sendIntervalNs) + 1 - scheduled;
         if (due > OPEN_LOOP_TICK_MAX) due = OPEN_LOOP_TICK_MAX;
         for (let i = 0; i < due; i++) {
-          const intended = t0 + scheduled * intervalNs;
+          const intended = t0 + scheduled * sendIntervalNs;
           if (!connections[scheduled % connections.length].enqueue(intended) && intended >= measureStartNs) dropped++;
           scheduled++;
         }
@@ -120,6 +138,7 @@ export async function runLoadWorker(spec: LoadSpec): Promise<LoadWorkerResult> {
   for (const c of connections) unanswered += c.inFlight + c.queued;
   const gcCount = await gc.stop();
   for (const c of connections) c.close();
+  intervalHistogram?.destroy();
   if (failure !== null) {
     histogram?.destroy();
     throw new Error(`load connection to ${spec.host}:${spec.port} closed during the run: ${failure}`);

@@ -8,7 +8,7 @@
  */
 import { spawnWorker } from '../../core/spawn_worker.ts';
 import { mergeEncodedHistograms, type LatencyHistogram } from '../histogram.ts';
-import { validateLoadSpec, type LoadSpec, type LoadWorkerResult } from './load_spec.ts';
+import { validateLoadSpec, type LoadInterval, type LoadSpec, type LoadWorkerResult } from './load_spec.ts';
 
 /** Ids of different workers never meet: each starts this far above the previous one. */
 export const WORKER_ID_STRIDE = 1e12;
@@ -28,24 +28,30 @@ export interface LoadResult {
   readonly workers: number;
 }
 
-type WorkerMessage = { ok: true; result: LoadWorkerResult } | { ok: false; error: string };
+type WorkerMessage = { ok: true; result: LoadWorkerResult } | { ok: false; error: string } | { interval: LoadInterval };
 
-export async function runLoad(spec: LoadSpec, workers: number): Promise<LoadResult> {
+/** `onInterval` receives each worker's intervals (LoadSpec.intervalMs) as they end, with the worker's index. */
+export async function runLoad(spec: LoadSpec, workers: number, onInterval?: (worker: number, interval: LoadInterval) => void): Promise<LoadResult> {
   validateLoadSpec(spec);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new RangeError(`load workers must be an integer in [1, 64], got ${workers}`);
   const specs = Array.from({ length: workers }, (_, i): LoadSpec => ({ ...spec, idStart: spec.idStart + i * WORKER_ID_STRIDE, ratePerS: spec.ratePerS / workers }));
-  return runLoadWorkers(new URL('./load_worker.ts', import.meta.url), specs);
+  return runLoadWorkers(new URL('./load_worker.ts', import.meta.url), specs, onInterval);
 }
 
 /**
  * Starts one worker thread per entry of `specs` on `entry` (a module that posts one WorkerMessage
  * holding a LoadWorkerResult), waits for all and merges their figures.
  */
-export async function runLoadWorkers(entry: URL, specs: readonly unknown[]): Promise<LoadResult> {
+export async function runLoadWorkers(entry: URL, specs: readonly unknown[], onInterval?: (worker: number, interval: LoadInterval) => void): Promise<LoadResult> {
   const results = await Promise.all(specs.map((workerSpec, i) => new Promise<LoadWorkerResult>((resolve, reject) => {
     const w = spawnWorker(entry, { spec: workerSpec }, { name: `loadgen-${i}` });
     let settled = false;
-    w.once('message', (m: WorkerMessage) => {
+    w.on('message', (m: WorkerMessage) => {
+      if ('interval' in m) {
+        onInterval?.(i, m.interval);
+        return;
+      }
+      if (settled) return;
       settled = true;
       if (m.ok) resolve(m.result);
       else reject(new Error(m.error));

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { runLoadWorkers, type LoadResult } from '../load/run_load.ts';
 import type { RedisLoadSpec } from './redis_load_spec.ts';
+import type { RedisBinary } from './redis_debian.ts';
 import { startRedis, type RedisPersistence } from './redis_server.ts';
 import { STOCK_DECREMENT_LUA, STOCK_KEY } from './redis_stock_script.ts';
 
@@ -15,8 +16,8 @@ export interface RedisRun {
 
 export type RedisLoadShape = Omit<RedisLoadSpec, 'host' | 'port' | 'scriptSha'>;
 
-export async function runRedisOnce(binary: string, persistence: RedisPersistence, shape: RedisLoadShape): Promise<RedisRun> {
-  const server = await startRedis(binary, persistence);
+export async function runRedisOnce(binary: RedisBinary, persistence: RedisPersistence, shape: RedisLoadShape): Promise<RedisRun> {
+  const server = await startRedis(binary.path, persistence, binary.env);
   try {
     const admin = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 });
     await admin.connect();

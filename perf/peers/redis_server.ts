@@ -1,7 +1,7 @@
 /**
  * Starts Debian's `redis-server` for the peers bench: a free loopback port, a temp working directory,
  * default persistence or `appendonly yes` + `appendfsync always`. `redisServerPath()` is null when the
- * binary is absent (the scenario then reports "not available").
+ * binary is not on PATH (redis_debian.ts then fetches Debian's).
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -35,13 +35,14 @@ export function redisServerPath(env: NodeJS.ProcessEnv = process.env): string | 
   return null;
 }
 
-export async function startRedis(binary: string, persistence: RedisPersistence): Promise<RedisServer> {
+/** `env`: extra environment for the server (LD_LIBRARY_PATH of a redis unpacked from Debian packages, redis_debian.ts). */
+export async function startRedis(binary: string, persistence: RedisPersistence, env: Readonly<Record<string, string>> = {}): Promise<RedisServer> {
   const host = '127.0.0.1';
   const port = await freePort(host);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ringline-redis-'));
   const args = ['--port', String(port), '--bind', host, '--dir', dir, '--daemonize', 'no', '--protected-mode', 'no', '--logfile', ''];
   if (persistence === 'appendfsync-always') args.push('--appendonly', 'yes', '--appendfsync', 'always');
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   let exited = false;
   child.stdout?.setEncoding('utf8');

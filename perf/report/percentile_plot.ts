@@ -6,6 +6,7 @@
 import type { LatencyCurve } from './curve_store.ts';
 import type { ResultRow } from '../result_row.ts';
 import { renderMarkdownTable } from './markdown_table.ts';
+import { renderTimelineSvg } from './timeline_plot.ts';
 
 const WIDTH = 900;
 const HEIGHT = 480;
@@ -101,6 +102,8 @@ export function renderHtmlReport(input: { machineLine: string; warnings: readonl
 ${input.warnings.map((w) => `<p class="warn">${escapeXml(w)}</p>`).join('\n')}
 ${markdownTableToHtml(renderMarkdownTable(input.rows))}
 ${plotsByScenario(input.curves)}
+${input.rows.filter((r) => r.timeline !== undefined && r.timeline.length > 0)
+    .map((r) => `<h2>${escapeXml(`${r.scenario} ${r.case}`)}: over time</h2>\n${renderTimelineSvg(r.timeline ?? [], `${r.scenario} ${r.case}`)}`).join('\n')}
 </body></html>
 `;
 }
@@ -143,6 +146,6 @@ function percentileLabel(p: number): string {
   return `${Number(p.toFixed(6))}%`;
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -19,7 +19,8 @@ import { ScenarioUnavailableError } from '../scenario_unavailable.ts';
 import { OPEN_LOOP_PACING_US, runE2eCases } from '../engine/e2e_run.ts';
 import { ringlineThroughput } from '../engine/ringline_figures.ts';
 import { runRedisOnce, type RedisLoadShape, type RedisRun } from '../peers/redis_bench.ts';
-import { redisServerPath, type RedisPersistence } from '../peers/redis_server.ts';
+import type { RedisPersistence } from '../peers/redis_server.ts';
+import { locateRedis, type RedisBinary } from '../peers/redis_debian.ts';
 
 interface RedisCase {
   readonly name: string;
@@ -57,9 +58,11 @@ async function ringlineFigure(options: ScenarioOptions, rows: ResultRow[]): Prom
 }
 
 async function redisRows(options: ScenarioOptions, ringline: number | undefined): Promise<ResultRow[]> {
-  const binary = redisServerPath();
-  if (binary === null) {
-    options.log('redis-lua: not available — redis-server is not on PATH (Debian: apt-get install redis-server; or set RINGLINE_REDIS_SERVER)');
+  let binary: RedisBinary;
+  try {
+    binary = locateRedis(options.log);
+  } catch (err) {
+    options.log(`redis-lua: not available — ${(err as Error).message}`);
     return [];
   }
   const rows: ResultRow[] = [];
@@ -82,7 +85,7 @@ async function redisRows(options: ScenarioOptions, ringline: number | undefined)
       scenario: 'peers',
       case: c.name,
       conditions: {
-        peer_transport: 'tcp (RESP, ioredis)', mix: 'stock-decrement', persistence: c.persistence,
+        peer_transport: 'tcp (RESP, ioredis)', mix: 'stock-decrement', persistence: c.persistence, redis_from: binary.source,
         load: c.mode === 'closed' ? 'closed-loop' : 'open-loop',
         ...(c.mode === 'closed' ? { connections: s.connections, concurrent_pipelines: s.concurrentPipelines, pipeline_depth: s.pipelineDepth } : { rate_per_s: s.ratePerS, pacing_sleep_us: s.pacingSleepUs, connections: 1 }),
         warmup_ms: s.warmupMs, duration_ms: s.durationMs, runs: options.runs,

@@ -18,6 +18,9 @@ export const ENGINE_TEST_BOOM = 999;
 class EchoStateMachine implements StateMachine {
   private applied = 0;
   private last = FIRST_SEQUENCE - 1;
+  /** [applied, last], refreshed by liveSections(). */
+  private readonly live = new Float64Array(2);
+  private readonly liveList: readonly StateSection[] = [{ name: 'echo', bytes: new Uint8Array(this.live.buffer) }];
 
   apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
     const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];
@@ -43,6 +46,12 @@ class EchoStateMachine implements StateMachine {
 
   exportState(): StateSection[] {
     return [{ name: 'echo', bytes: new Uint8Array(new Float64Array([this.applied, this.last]).buffer) }];
+  }
+
+  liveSections(): readonly StateSection[] {
+    this.live[0] = this.applied;
+    this.live[1] = this.last;
+    return this.liveList;
   }
 
   importState(sections: readonly StateSection[]): void {

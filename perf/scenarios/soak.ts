@@ -1,0 +1,108 @@
+/**
+ * soak: the engine in a child process with its default configuration (fsync, periodic snapshots on),
+ * first driven closed loop for a few seconds to find its maximum throughput, then open loop at half of
+ * it for `--minutes` (10 by default, 1 with --quick), over loopback TCP. Every interval (1/30 of the run,
+ * 2 s to 20 s) it records the latency of the replies that arrived in it (p50, p99, max), the errors and
+ * dropped commands, the engine process's RSS and the snapshots asked for: the row's `timeline`, drawn
+ * over time in the report. The row also carries the logic thread's longest snapshot pause.
+ *
+ *   load generator (1 worker, 4 connections, open loop) ──TCP──► ringline start (default config)
+ */
+import { readFileSync } from 'node:fs';
+import { benchContext } from '../bench_context.ts';
+import { e2eLoadSpec, e2eSizing, setUpFlashSale, OPEN_LOOP_PACING_US, type E2eCase } from '../engine/e2e_run.ts';
+import { fetchMetrics } from '../engine/engine_metrics.ts';
+import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
+import { mergeEncodedHistograms } from '../histogram.ts';
+import { runLoad } from '../load/run_load.ts';
+import type { LoadInterval } from '../load/load_spec.ts';
+import { publishCurve } from '../report/curve_store.ts';
+import type { ResultRow, ScenarioRun, TimelinePoint } from '../result_row.ts';
+
+const PROBE: E2eCase = { name: 'max-throughput', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 };
+const PROBE_MS = 3000;
+const INTERVALS = 30;
+
+/** The engine's RSS in MiB (Linux /proc), or 0 where it cannot be read. */
+export function processRssMib(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** A numeric engine metric from the /metrics text (ringline_engine_<path>), or NaN. */
+export function engineMetric(text: string | null, path: string): number {
+  if (text === null) return Number.NaN;
+  const m = new RegExp(`^ringline_engine_${path}\\s+(\\S+)$`, 'm').exec(text);
+  return m === null ? Number.NaN : Number(m[1]);
+}
+
+export const run: ScenarioRun = async (options) => {
+  const minutes = benchContext().soakMinutes;
+  const durationMs = Math.round(minutes * 60_000);
+  const intervalMs = Math.min(20_000, Math.max(2000, Math.round(durationMs / INTERVALS)));
+  const engine: EngineProcess = await startEngineProcess({ durability: 'fsync', profileDir: null, log: options.log });
+  try {
+    await setUpFlashSale(engine);
+    const probeSizing = { ...e2eSizing('quick', 'closed', 'tcp'), warmupMs: 500, durationMs: PROBE_MS };
+    const probe = await runLoad(e2eLoadSpec(engine, 'tcp', PROBE, probeSizing, 0), probeSizing.workers);
+    probe.histogram?.destroy();
+    const ratePerS = Math.max(1000, Math.round(probe.throughputPerS / 2 / 1000) * 1000);
+    options.log(`max throughput ${Math.round(probe.throughputPerS)}/s (closed loop, ${PROBE_MS} ms): soak at ${ratePerS}/s for ${minutes} min, ${intervalMs / 1000} s intervals`);
+
+    const soakCase: E2eCase = { name: 'rate-half-max', mix: 'stock-buy', durability: 'fsync', mode: 'open', ratePerS };
+    const sizing = { ...e2eSizing('quick', 'open', 'tcp'), warmupMs: 1000, durationMs: Math.floor(durationMs / intervalMs) * intervalMs };
+    const spec = { ...e2eLoadSpec(engine, 'tcp', soakCase, sizing, 1), intervalMs };
+    const timeline: TimelinePoint[] = [];
+    const pendingSamples: Promise<void>[] = [];
+    const onInterval = (_worker: number, interval: LoadInterval): void => {
+      const rssMib = processRssMib(engine.pid);
+      pendingSamples.push(fetchMetrics(engine.host, engine.wsPort).then((metrics) => {
+        const h = mergeEncodedHistograms([interval.histogram]);
+        const p = h.percentilesUs();
+        h.destroy();
+        const point: TimelinePoint = {
+          t_s: ((interval.index + 1) * intervalMs) / 1000, rss_mib: Math.round(rssMib * 10) / 10, completed: interval.completed,
+          p50_us: p?.p50 ?? 0, p99_us: p?.p99 ?? 0, max_us: p?.max ?? 0, errors: interval.errors, dropped: interval.dropped,
+          snapshots: engineMetric(metrics, 'logic_snapshots'),
+        };
+        timeline.push(point);
+        options.log(`t=${point.t_s}s: ${Math.round(interval.completed / (intervalMs / 1000))}/s, p50 ${point.p50_us} µs, p99 ${point.p99_us} µs, ` +
+          `max ${point.max_us} µs, errors ${point.errors}, dropped ${point.dropped}, RSS ${point.rss_mib} MiB, snapshots ${point.snapshots}`);
+      }));
+    };
+    const load = await runLoad(spec, sizing.workers, onInterval);
+    await Promise.all(pendingSamples);
+    timeline.sort((a, b) => a.t_s - b.t_s);
+    const metrics = await fetchMetrics(engine.host, engine.wsPort);
+    const histogram = load.histogram;
+    if (histogram !== null) publishCurve('soak', soakCase.name, histogram.percentileCurve());
+    const rss = timeline.map((t) => t.rss_mib).filter((v) => v > 0);
+    const row: ResultRow = {
+      scenario: 'soak',
+      case: soakCase.name,
+      conditions: {
+        transport: 'tcp', mix: 'stock-buy', durability: 'fsync', load: 'open-loop', rate_per_s: ratePerS, max_throughput_probe_per_s: Math.round(probe.throughputPerS),
+        minutes, interval_s: intervalMs / 1000, pacing_sleep_us: OPEN_LOOP_PACING_US, connections: sizing.connections, engine: 'child process, default config (snapshots on)',
+        latency_from: 'intended send time', snapshots: engineMetric(metrics, 'logic_snapshots'),
+        logic_snapshot_pause_us_max: engineMetric(metrics, 'logic_snapshot_pause_us_max'),
+        rss_mib_first: rss[0] ?? 0, rss_mib_max: Math.max(0, ...rss), rss_mib_last: rss.at(-1) ?? 0,
+        interval_p99_us_max: Math.max(0, ...timeline.map((t) => t.p99_us)), dropped: load.dropped,
+      },
+      throughput_per_s: Math.round(load.throughputPerS),
+      latency_us: histogram?.percentilesUs() ?? null,
+      gc_events: load.gcEvents,
+      errors: load.errors,
+      timeline,
+    };
+    histogram?.destroy();
+    return [row];
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nengine stderr (tail):\n${engine.stderrTail()}`);
+  } finally {
+    await engine.stop();
+  }
+};

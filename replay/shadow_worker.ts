@@ -1,0 +1,40 @@
+/**
+ * The snapshot shadow's thread (started by engine/snapshot_scheduler.ts through core/spawn_worker.ts
+ * with ShadowWorkerData): builds a second state machine with the logic's module and config, lowers its
+ * own priority, and answers ShadowRequests one at a time (shadow_replay.ts does the work).
+ *
+ * Any failure is answered with `failed` and ends the thread: the state it held may be half-way
+ * through a record, so the scheduler starts a new shadow, seeded afresh, for the next request.
+ */
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
+import { ShadowReplay, type ShadowSeed } from './shadow_replay.ts';
+import type { ShadowReply, ShadowRequest, ShadowWorkerData } from './shadow_worker_protocol.ts';
+
+const data = workerData as ShadowWorkerData;
+const port = parentPort;
+if (port === null) throw new Error('shadow_worker.ts must run as a worker thread');
+
+try {
+  setPriority(data.nice); // pid 0 is the calling thread on Linux: only this thread yields
+} catch {
+  // Not permitted here: the shadow still works, at the engine's priority.
+}
+
+const { createStateMachine } = (await import(data.stateMachineModule)) as { createStateMachine(config: LogicConfig): StateMachine };
+const seed = data.recoveryModule === '' ? null : ((await import(data.recoveryModule)) as { recoverState: ShadowSeed }).recoverState;
+const shadow = new ShadowReplay(createStateMachine(data.logic), data.dataDir, seed);
+
+port.on('message', (request: ShadowRequest) => {
+  let reply: ShadowReply | null = null;
+  try {
+    if (request.type === 'catchUp') shadow.catchUp(request.sequence);
+    else reply = { type: 'written', sequence: request.sequence, info: shadow.snapshot(request.sequence, data.snapshotsKept) };
+  } catch (error) {
+    port.postMessage({ type: 'failed', sequence: request.sequence, message: error instanceof Error ? error.message : String(error) } satisfies ShadowReply);
+    port.close(); // nothing more is taken from this state: the thread ends once this reply is out
+    return;
+  }
+  if (reply !== null) port.postMessage(reply);
+});

@@ -1,0 +1,125 @@
+/**
+ * Snapshots written by the shadow state machine, end to end on real threads and real files: the
+ * logic only posts "snapshot at N"; the shadow replays the journal and writes the file. Its state at N
+ * must be the logic's (the state hash the logic itself reports for sequence N, read with a
+ * GET_STATE_HASH right after the SNAPSHOT), a restart must recover to it, and a shadow that cannot
+ * read the journal must cost a logged failure, never the engine.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_INPUT_SEQUENCE_OFFSET, StateHashResult } from '../codec/records/result_descriptor.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import { stateHashHex } from '../core/logic/state_hash.ts';
+import { startEngine, type Engine } from '../engine/engine.ts';
+import { SHADOW_CATCH_UP_EVERY } from '../engine/snapshot_scheduler.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
+import { BroadcastChannel } from 'node:worker_threads';
+import { CommandType } from '../codec/records/command_descriptor.ts';
+import { TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
+import { workloadCommand } from '../journal/test_support/ledger_workload.ts';
+import { DURABLE_GATE_CHANNEL, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
+
+const ECHO = new URL('./test_support/engine_echo_state_machine.ts', import.meta.url);
+const TEST_JOURNALER = new URL('./test_support/engine_test_journaler_worker.ts', import.meta.url);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+  delete process.env.TEST_JOURNALER_MODE;
+});
+
+/** Every result's sequence and code, and the hash answered to each GET_STATE_HASH, by sequence. */
+function watch(engine: Engine): { count: () => number; codes: Map<number, number>; hashes: Map<number, string> } {
+  const codes = new Map<number, number>();
+  const hashes = new Map<number, string>();
+  let count = 0;
+  engine.onResult((buf: RecordBuffer, base: number) => {
+    count++;
+    const sequence = buf.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3];
+    const code = buf.u16[(base + RES_CODE_OFFSET) >>> 1];
+    codes.set(sequence, code);
+    if (buf.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1] === CommandType.GET_STATE_HASH && code === ResultCode.OK) {
+      hashes.set(sequence, stateHashHex(buf.u32[(base + StateHashResult.HASH_HIGH_U32) >>> 2], buf.u32[(base + StateHashResult.HASH_LOW_U32) >>> 2]));
+    }
+  });
+  return { count: () => count, codes, hashes };
+}
+
+/** Publishes workload commands from index `from` to `to` in bursts, as a gateway would, backing off while the ring is full. */
+async function publishWorkload(engine: Engine, from: number, to: number): Promise<void> {
+  let i = from;
+  while (i < to) {
+    for (let burst = 0; burst < 200 && i < to; burst++) {
+      const { admin, spec } = workloadCommand(TEST_WORKLOAD, i);
+      if (send(engine, spec, i, admin) < 0) break;
+      i++;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('snapshots written by the shadow state machine', () => {
+  it('periodic and SNAPSHOT-command snapshots hold the logic\'s state at their sequence, survive retention and restart to it', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const lines: string[] = [];
+    const every = SHADOW_CATCH_UP_EVERY + 4000; // longer than the catch-up period: the shadow follows in batches
+    const options = testOptions(data.dir, {
+      ringCapacity: 4096, snapshotEveryCommands: every, snapshotsKept: 1, log: (line) => lines.push(line),
+      journal: { durability: 'none', segmentBytes: 1024 * 1024 },
+    });
+    const engine = await startEngine(options);
+    cleanups.push(() => engine.stop().catch(() => undefined));
+    const results = watch(engine);
+    const total = 2 * every + 500;
+    await publishWorkload(engine, 0, total);
+    const snapshotAt = send(engine, { kind: 'snapshot' }, -1);
+    const hashAt = send(engine, { kind: 'getStateHash' }, -2);
+    expect(hashAt).toBe(snapshotAt + 1);
+    const periodic = [FIRST_SEQUENCE + every - 1, FIRST_SEQUENCE + 2 * every - 1];
+    await until(() => results.hashes.has(hashAt) && lines.some((l) => l.includes(`snapshot at sequence ${snapshotAt} `)), 'the SNAPSHOT written', 120_000);
+    expect(results.count()).toBe(total + 2);
+    for (const at of periodic) expect(lines.some((l) => l.includes(`snapshot at sequence ${at} `))).toBe(true);
+    expect(lines.filter((l) => l.includes('failed') || l.includes('could not'))).toEqual([]);
+    expect(engine.metrics().logic.snapshots).toBe(3);
+    // The logic's own hash after the SNAPSHOT (GET_STATE_HASH changes nothing) is the shadow's at it.
+    const logicHash = results.hashes.get(hashAt)!;
+    expect(listSnapshots(data.dir).map((s) => s.sequence)).toEqual([snapshotAt]); // keep 1
+    expect(readSnapshotFile(listSnapshots(data.dir)[0].path).stateHash).toBe(logicHash);
+    expect(listSegments(data.dir)[0].firstSequence).toBeGreaterThan(FIRST_SEQUENCE); // retention retired the start
+    await engine.stop();
+
+    const again = await startEngine(options);
+    cleanups.push(() => again.stop().catch(() => undefined));
+    expect(again.recoveredSequence).toBe(hashAt);
+    expect(again.recoveredStateHash).toBe(logicHash);
+  }, 180_000);
+
+  it('a shadow that cannot read the journal logs the failure; the engine serves on and a later snapshot tries a new shadow', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated'; // releases what the test permits and writes no segment at all
+    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+    cleanups.push(() => gate.close());
+    const lines: string[] = [];
+    const engine = await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, log: (line) => lines.push(line),
+    }));
+    cleanups.push(() => engine.stop().catch(() => undefined));
+    const results = watch(engine);
+    // The echo logic answers every command OK, so a SNAPSHOT record is an accepted snapshot request.
+    const first = sendRaw(engine, CommandType.SNAPSHOT, 1);
+    gate.postMessage(first);
+    await until(() => lines.some((l) => l.includes(`snapshot at sequence ${first} failed`)), 'the first failure logged', 60_000);
+    expect(lines.some((l) => l.includes(`could not reach sequence ${first}: shadow: no journal segment holds sequence`))).toBe(true);
+    const second = sendRaw(engine, CommandType.SNAPSHOT, 2);
+    const third = sendRaw(engine, 1, 3);
+    gate.postMessage(third);
+    await until(() => results.count() === 3 && lines.some((l) => l.includes(`snapshot at sequence ${second} failed`)), 'served on; the second failure logged', 60_000);
+    expect(engine.accepting).toBe(true);
+    expect(engine.metrics().logic.snapshots).toBe(2);
+    await engine.stop();
+  }, 120_000);
+});
