@@ -34,6 +34,8 @@ export const ResultCode = {
   IDLE_TIMEOUT: 114,
   SLOW_CONSUMER: 115,
   NOT_FOUND_ROUTE: 116,
+  TOO_MANY_UNAUTHENTICATED: 117,
+  LOGIN_TIMEOUT: 118,
 
   // 2xx authentication / authorization
   NOT_AUTHENTICATED: 200,
@@ -126,6 +128,8 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   114: 'connection idle for too long',
   115: 'the client is not reading its results',
   116: 'no such route',
+  117: 'too many connections waiting to log in (from this address, or in all): log in promptly',
+  118: 'no login within the login deadline',
   200: 'not authenticated: log in first',
   201: 'bad credentials',
   202: 'the principal does not own this account or resource',

@@ -48,8 +48,8 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
-        health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
+        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount, core.preLoginCount),
+        health: () => ({ status: 'ok', sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics() }),
       });
     }
   } catch (error) {
