@@ -22,6 +22,7 @@ import {
 } from './journal_descriptor.ts';
 import type { JournalOptions } from './journal_options.ts';
 import { ensureDirectory, fsyncDirectory, journalDir } from './segment_files.ts';
+import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
 export class SegmentWriter {
   private readonly dir: string;
@@ -47,7 +48,7 @@ export class SegmentWriter {
 
   constructor(options: JournalOptions) {
     this.dir = journalDir(options.dataDir);
-    ensureDirectory(this.dir, options.durability !== 'none');
+    ensureDirectory(this.dir, options.durability !== 'none', true);
     this.capacityBytes = options.writeBufferBytes & ~7;
     this.buffer = createRecordBuffer(new ArrayBuffer(this.capacityBytes));
     this.segmentBytesMax = options.segmentBytes;
@@ -116,7 +117,7 @@ export class SegmentWriter {
     this.close();
     const path = join(this.dir, segmentFileName(firstSequence));
     // 'wx': a segment is never overwritten; recovery removes an empty leftover before the engine runs.
-    this.fd = openSync(path, 'wx');
+    this.fd = openSync(path, 'wx', DATA_FILE_MODE);
     if (this.syncOnRoll) fsyncDirectory(this.dir);
     this.currentPath = path;
     this.segmentsCreated++;
