@@ -144,7 +144,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   306: 'source and destination accounts are the same',
   307: 'transfer id already exists',
   308: 'pending transfer not found',
-  309: 'pending transfer was already posted or voided',
+  309: 'retired: a posted or voided transfer is now forgotten (TRANSFER_NOT_FOUND)',
   310: 'post amount exceeds the reserved amount',
   311: 'balance would exceed the exact integer range (2^53 - 1)',
   312: 'account capacity exhausted',

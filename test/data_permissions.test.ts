@@ -5,7 +5,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './e2e_harness.ts';
+import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 
 const mode = (path: string): number => statSync(path).mode & 0o777;
 

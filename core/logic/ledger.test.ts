@@ -127,16 +127,23 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 150 }, R.OK],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
       [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 150, 0],
-      [ALICE, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_ALREADY_FINAL],
-      [ALICE, { kind: 'transferVoid', transferId: 7 }, R.TRANSFER_ALREADY_FINAL],
+      // Finished: the id is forgotten and its slot reclaimed.
+      [ALICE, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_NOT_FOUND],
+      [ALICE, { kind: 'transferVoid', transferId: 7 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferReserve', transferId: 8, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 50 }, R.OK],
       [BOB, { kind: 'transferVoid', transferId: 8 }, R.NOT_OWNER],
       [ALICE, { kind: 'transferVoid', transferId: 9 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 8 }, R.OK],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
-      [ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.PENDING_TRANSFERS_FULL],
+      // Capacity 2 counts open transfers only: 7 and 8 are finished, so two more fit, then it is full.
+      [ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 2 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.PENDING_TRANSFERS_FULL],
+      [ALICE, { kind: 'transferVoid', transferId: 9 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 847, 3],
     ]);
-    const r = h.run(ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 2, amount: 1 });
+    const r = h.run(ALICE, { kind: 'transferReserve', transferId: 11, fromAccountId: 100, toAccountId: 200, assetId: 2, amount: 1 });
     expect(r.code).toBe(R.INSUFFICIENT_FUNDS);
   });
 

@@ -41,7 +41,7 @@ export class ReferenceModel {
   readonly supply = new Map<number, number>();
   readonly owners = new Map<number, number>();
   readonly balances = new Map<string, Balance>();
-  readonly transfers = new Map<number, { from: number; to: number; asset: number; amount: number; state: 'pending' | 'posted' | 'voided' }>();
+  readonly transfers = new Map<number, { from: number; to: number; asset: number; amount: number }>();
   readonly items = new Map<number, { merchant: number; asset: number; price: number; stock: number; sold: number; supplied: number }>();
   readonly events = new Map<number, { merchant: number; asset: number; price: number; holders: number[] }>();
   readonly symbols = new Map<number, RefSymbol>();
@@ -158,7 +158,7 @@ export class ReferenceModel {
         const from = this.balance(spec.fromAccountId, spec.assetId);
         from.available -= spec.amount;
         from.reserved += spec.amount;
-        this.transfers.set(spec.transferId, { from: spec.fromAccountId, to: spec.toAccountId, asset: spec.assetId, amount: spec.amount, state: 'pending' });
+        this.transfers.set(spec.transferId, { from: spec.fromAccountId, to: spec.toAccountId, asset: spec.assetId, amount: spec.amount });
         out.values = [spec.amount];
         return R.OK;
       }
@@ -167,7 +167,6 @@ export class ReferenceModel {
         const t = this.transfers.get(spec.transferId);
         if (!t) return R.TRANSFER_NOT_FOUND;
         if (!this.mayAct(t.from)) return R.NOT_OWNER;
-        if (t.state !== 'pending') return R.TRANSFER_ALREADY_FINAL;
         const from = this.balance(t.from, t.asset);
         let paid = 0;
         if (spec.kind === 'transferPost') {
@@ -175,10 +174,8 @@ export class ReferenceModel {
           if (spec.amount > t.amount) return R.POST_EXCEEDS_RESERVED;
           paid = spec.amount === 0 ? t.amount : spec.amount;
           this.balance(t.to, t.asset).available += paid;
-          t.state = 'posted';
-        } else {
-          t.state = 'voided';
         }
+        this.transfers.delete(spec.transferId); // finished: the id is forgotten, its slot reclaimed
         from.reserved -= t.amount;
         from.available += t.amount - paid;
         out.values = [spec.kind === 'transferPost' ? paid : t.amount];
