@@ -106,6 +106,8 @@ export const ResultCode = {
   READ_ONLY_FOLLOWER: 902,
   STALE_EPOCH: 903,
   REPLICATION_UNAVAILABLE: 904,
+  STORAGE_UNAVAILABLE: 905,
+  SNAPSHOT_FAILED: 906,
 } as const;
 export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
 
@@ -190,6 +192,8 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   902: 'this node is a read-only follower',
   903: 'stale epoch: a newer primary exists',
   904: 'synchronous replication has no follower connected',
+  905: 'storage is unavailable (disk full or failing): writes are refused until it recovers; reads still work',
+  906: 'the snapshot could not be written (see the engine log); no snapshot was kept',
 };
 
 /** The human message for a code; unknown codes get a message that names the number. */

@@ -35,7 +35,7 @@ import {
   type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
-import { createMetricsMemory } from '../core/metrics_descriptor.ts';
+import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { widen } from '../core/ring/sequence.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
@@ -58,6 +58,8 @@ export interface Engine {
   readonly accepting: boolean;
   /** Sets the one listener that receives every durable result, in sequence order. */
   onResult(listener: ResultListener): void;
+  /** 0 while the journal takes writes, else the storage fault (journal/storage_fault.ts STORAGE_FAULT_CODES index + 1). */
+  storageFault(): number;
   sequences(): EngineSequences;
   metrics(): EngineMetrics;
   /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
@@ -67,6 +69,7 @@ export interface Engine {
 }
 
 type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
+const STORAGE_FAULT = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_FAULT);
 type Ready = Extract<WorkerReport, { type: 'ready' }>;
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
@@ -147,7 +150,7 @@ class RunningEngine implements Engine {
     this.durableIndex = inputRing.consumers[INPUT_CONSUMER_JOURNALER].valueIndex;
     this.replicatedIndex = opts.replicator === null ? -1 : inputRing.consumers[INPUT_CONSUMER_REPLICATOR].valueIndex;
     // 4. The release gate; 5. snapshots, written as durability advances.
-    this.snapshots = new SnapshotScheduler(opts.dataDir, opts.snapshotsKept, opts.log);
+    this.snapshots = new SnapshotScheduler(opts.dataDir, opts.snapshotsKept, opts.log, (sequence, written) => this.gate.snapshotSettled(sequence, written));
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     this.gate = new ReleaseGate(inputRing, outputRing, this.durableIndex, gateOnReplicated ? this.replicatedIndex : -1, metricsView, {
       afterTurn: () => {
@@ -182,6 +185,10 @@ class RunningEngine implements Engine {
   onResult(listener: ResultListener): void {
     this.gate.setListener(listener);
     this.gate.drain();
+  }
+
+  storageFault(): number {
+    return this.metricsView[STORAGE_FAULT];
   }
 
   sequences(): EngineSequences {
@@ -220,7 +227,7 @@ class RunningEngine implements Engine {
 
   private checkDrained(): void {
     if (this.drainedWaiter === null) return;
-    if (this.workers.allStopped && this.gate.released === this.producer.lastPublished) this.drainedWaiter();
+    if (this.workers.allStopped && this.gate.released === this.producer.lastPublished && this.gate.heldCount === 0) this.drainedWaiter();
   }
 
   // 6. Stop: no new claims, halt the input ring, drain every worker and every durable result.

@@ -15,6 +15,8 @@ export class SnapshotScheduler {
     private readonly dataDir: string,
     private readonly snapshotsKept: number,
     private readonly log: (line: string) => void,
+    /** Told when each write is done: written (synced, renamed) or failed (temporary file removed). */
+    private readonly settledAt: (sequence: number, written: boolean) => void = () => undefined,
   ) {}
 
   /** Queues a snapshot until its sequence is durable. */
@@ -45,8 +47,10 @@ export class SnapshotScheduler {
     try {
       const info = await writeSnapshot(this.dataDir, sequence, sections, stateHash, { keep: this.snapshotsKept });
       this.log(`ringline: snapshot at sequence ${sequence} (logic paused ${pauseUs} µs, written in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
+      this.settledAt(sequence, true);
     } catch (error) {
       this.log(`ringline: snapshot at sequence ${sequence} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.settledAt(sequence, false);
     }
   }
 }

@@ -29,6 +29,8 @@ import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
 export interface GatewayEngine {
   readonly input: InputPublisher;
   onResult(listener: ResultListener): void;
+  /** 0 while storage takes writes, else the fault (journal/storage_fault.ts); absent = never faults. */
+  storageFault?(): number;
 }
 
 /** submitFrame / submitJson outcomes. */
@@ -59,6 +61,7 @@ export class GatewayCore {
   private authenticatedConnections = 0;
   private readonly runFlush = (): void => this.flushDirty();
   private readonly runResume = (): void => this.resumeBlocked();
+  private readonly storageFault: (() => number) | undefined;
 
   constructor(
     private readonly engine: GatewayEngine,
@@ -67,6 +70,7 @@ export class GatewayCore {
     readonly config: GatewayConfig,
   ) {
     engine.onResult((buffer, base) => this.onResult(buffer, base));
+    this.storageFault = engine.storageFault === undefined ? undefined : () => engine.storageFault?.() ?? 0;
     if (config.idleTimeoutMs > 0) {
       this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.min(config.idleTimeoutMs / 4, 5000)));
       this.idleTimer.unref();
@@ -230,6 +234,11 @@ export class GatewayCore {
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
     if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    // Storage unavailable: a command that would change state is refused before it is sequenced, so
+    // the logic never applies what the journal could not take (journal/storage_fault.ts). Reads go on.
+    if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) === 0 && this.storageFault !== undefined && this.storageFault() !== 0) {
+      return this.answer(session, ResultCode.STORAGE_UNAVAILABLE, outcome, false);
+    }
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
