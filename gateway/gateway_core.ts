@@ -76,7 +76,8 @@ export class GatewayCore {
       this.idleTimer.unref();
     }
     this.preLogin = new PreLoginGate(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
-    this.loginTimer = setInterval(() => this.closeLoginExpired(), Math.max(50, Math.min(config.loginTimeoutMs / 4, 1000)));
+    // Often, so each sweep closes few connections (a flood's deadlines expire at its own pace, not in one stall).
+    this.loginTimer = setInterval(() => this.closeLoginExpired(), Math.max(20, Math.min(config.loginTimeoutMs / 20, 100)));
     this.loginTimer.unref();
   }
 

@@ -20,6 +20,7 @@ const OUT_INITIAL_BYTES = 4096;
 /** A burst larger than this does not make every later output buffer as large. */
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
+const LISTEN_BACKLOG = 4096;
 
 class TcpConnection implements SessionTransport, FrameSink {
   readonly kind = 'tcp' as const;
@@ -189,7 +190,9 @@ export function startTcpServer(core: GatewayCore, host: string, port: number, tl
     : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
+    // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address();
       const boundPort = typeof address === 'object' && address !== null ? address.port : port;
