@@ -4,12 +4,12 @@
  * takes the units off the stock, or does nothing. `supplied` (created + restocked) = stock + sold.
  *
  * Validation ladders:
- *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account · caller owns it (NOT_OWNER)
+ *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
  *               · price asset · unitPrice > 0 (PRICE_MUST_BE_POSITIVE) · stock integer >= 0
  *               (QUANTITY_MUST_BE_POSITIVE) · capacity (ITEMS_FULL) · merchant cell (BALANCES_FULL)
  *   RESTOCK     item (ITEM_NOT_FOUND) · caller owns the merchant account (NOT_OWNER) · quantity > 0
  *               · created + restocked stays <= 2^53-1 (INTEGER_OUT_OF_RANGE)
- *   BUY         item · buyer account · caller owns it (NOT_OWNER) · quantity > 0 · maxUnitPrice 0 or > 0
+ *   BUY         item · buyer account the caller may act for (ACCOUNT_NOT_FOUND) · quantity > 0 · maxUnitPrice 0 or > 0
  *               (PRICE_MUST_BE_POSITIVE) · unitPrice <= maxUnitPrice (PRICE_ABOVE_LIMIT) · stock >= quantity
  *               (INSUFFICIENT_STOCK) · available >= unitPrice × quantity (INSUFFICIENT_FUNDS)
  *   GET_ITEM    item (anyone may look)
@@ -123,9 +123,8 @@ export class Inventory {
     const f = cmd.f64;
     const slot = this.itemAt(f, (b + Buy.ITEM_ID) >>> 3);
     if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
-    const buyer = ledger.accountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3);
+    const buyer = ledger.actingAccountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3, ctx);
     if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
     const quantityAt = (b + Buy.QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const maxAt = (b + Buy.MAX_UNIT_PRICE) >>> 3;

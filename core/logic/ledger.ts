@@ -13,9 +13,9 @@
  *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
  *                  · cell capacity (BALANCES_FULL)
  *   WITHDRAW       admin · account · asset · amount > 0 · available >= amount (INSUFFICIENT_FUNDS)
- *   TRANSFER       from account · to account · asset · caller owns from (NOT_OWNER) · from != to
+ *   TRANSFER       from account the caller may act for (ACCOUNT_NOT_FOUND) · to account · asset · from != to
  *                  (SAME_ACCOUNT) · amount > 0 · available >= amount · cell capacity
- *   GET_BALANCE    account · asset · caller owns the account (NOT_OWNER)
+ *   GET_BALANCE    account the caller may act for (ACCOUNT_NOT_FOUND) · asset
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
 import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
@@ -118,6 +118,16 @@ export class Ledger {
     return ctx.admin || this.accountOwner[accountIdx] === ctx.principal;
   }
 
+  /**
+   * The account with id src[at] if the caller may act for it, else INDEX_NOT_FOUND — the same answer
+   * for "does not exist" and "is someone else's", at the same rung of every ladder, so a principal
+   * cannot learn which of another principal's account ids exist (answer ACCOUNT_NOT_FOUND).
+   */
+  actingAccountAt(src: Float64Array, at: number, ctx: ApplyContext): number {
+    const account = this.accountAt(src, at);
+    return account !== INDEX_NOT_FOUND && this.mayAct(account, ctx) ? account : INDEX_NOT_FOUND;
+  }
+
   createAsset(cmd: RecordBuffer, b: number): number {
     const f = cmd.f64;
     const at = (b + CreateAsset.ASSET_ID) >>> 3;
@@ -184,13 +194,12 @@ export class Ledger {
   /** On OK, `lastCell` is the source cell. */
   transfer(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const from = this.accountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3);
+    const from = this.actingAccountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3, ctx);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const to = this.accountAt(f, (b + Transfer.TO_ACCOUNT_ID) >>> 3);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const asset = this.assetAt(f, (b + Transfer.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!this.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
     if (from === to) return ResultCode.SAME_ACCOUNT;
     const amountAt = (b + Transfer.AMOUNT) >>> 3;
     if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
@@ -208,11 +217,10 @@ export class Ledger {
   /** On OK, `lastCell` is the cell or -1 when the account never held the asset (balance 0/0). */
   getBalance(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const account = this.accountAt(f, (b + GetBalance.ACCOUNT_ID) >>> 3);
+    const account = this.actingAccountAt(f, (b + GetBalance.ACCOUNT_ID) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const asset = this.assetAt(f, (b + GetBalance.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!this.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     this.lastCell = this.cell(account, asset);
     return ResultCode.OK;
   }

@@ -10,13 +10,13 @@
  * from the idempotency store with its first result, whatever happened since).
  *
  * Validation ladders:
- *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account · to account · asset
- *                    · caller owns from (NOT_OWNER) · from != to · amount > 0 · available >= amount
+ *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account the caller may act for
+ *                    (ACCOUNT_NOT_FOUND) · to account · asset · from != to · amount > 0 · available >= amount
  *                    · open transfers < capacity (PENDING_TRANSFERS_FULL) · destination cell capacity (BALANCES_FULL)
  * (a refused command creates nothing: the destination cell is made by the last rung, when it passes)
- *   TRANSFER_POST    id of an open transfer (TRANSFER_NOT_FOUND) · caller owns from · amount integer
+ *   TRANSFER_POST    id of an open transfer of the caller's (TRANSFER_NOT_FOUND) · amount integer
  *                    >= 0 (0 = all) · amount <= reserved (POST_EXCEEDS_RESERVED)
- *   TRANSFER_VOID    id of an open transfer · caller owns from
+ *   TRANSFER_VOID    id of an open transfer of the caller's (TRANSFER_NOT_FOUND)
  */
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
@@ -72,13 +72,12 @@ export class PendingTransfers {
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
     if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
-    const from = ledger.accountAt(f, (b + TransferReserve.FROM_ACCOUNT_ID) >>> 3);
+    const from = ledger.actingAccountAt(f, (b + TransferReserve.FROM_ACCOUNT_ID) >>> 3, ctx);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const to = ledger.accountAt(f, (b + TransferReserve.TO_ACCOUNT_ID) >>> 3);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const asset = ledger.assetAt(f, (b + TransferReserve.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!ledger.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
     if (from === to) return ResultCode.SAME_ACCOUNT;
     const amountAt = (b + TransferReserve.AMOUNT) >>> 3;
     if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
@@ -108,8 +107,8 @@ export class PendingTransfers {
   /** The first rungs of POST and VOID: the open transfer named at f[idAt] that the caller may settle — its slot, or -(result code). */
   private settleableSlot(f: Float64Array, idAt: number, ctx: ApplyContext): number {
     const slot = this.index.findIdAt(f, idAt);
-    if (slot === INDEX_NOT_FOUND) return -ResultCode.TRANSFER_NOT_FOUND;
-    if (!this.ledger.mayAct(this.fromAccount[slot], ctx)) return -ResultCode.NOT_OWNER;
+    // Someone else's transfer is not found either: its id's existence is not disclosed.
+    if (slot === INDEX_NOT_FOUND || !this.ledger.mayAct(this.fromAccount[slot], ctx)) return -ResultCode.TRANSFER_NOT_FOUND;
     return slot;
   }
 

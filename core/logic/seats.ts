@@ -8,11 +8,11 @@
  * keeps the seats, the merchant keeps the money. A release never creates money or a negative balance.
  *
  * Validation ladders (seat rules are checked seat by seat in list order; the first failing seat wins):
- *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account · caller owns it (NOT_OWNER)
+ *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
  *                 · price asset · seatPrice > 0 (PRICE_MUST_BE_POSITIVE) · seatCount integer >= 1
  *                 (SEAT_COUNT_INVALID) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
  *                 · merchant cell (BALANCES_FULL)
- *   BOOK_SEATS    event (EVENT_NOT_FOUND) · buyer account · caller owns it (NOT_OWNER) · 1 <= count <=
+ *   BOOK_SEATS    event (EVENT_NOT_FOUND) · buyer account the caller may act for (ACCOUNT_NOT_FOUND) · 1 <= count <=
  *                 MAX_SEATS_PER_COMMAND and inside the record (SEAT_COUNT_INVALID) · per seat: in range
  *                 (SEAT_OUT_OF_RANGE), not named twice (DUPLICATE_SEAT), free (SEAT_TAKEN)
  *                 · available >= seatPrice × count (INSUFFICIENT_FUNDS)
@@ -158,9 +158,8 @@ export class Seats {
     const f = cmd.f64;
     const ev = this.eventAt(f, (b + SeatList.EVENT_ID) >>> 3);
     if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const account = ledger.accountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3);
+    const account = ledger.actingAccountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
     const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;

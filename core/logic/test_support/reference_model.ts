@@ -98,6 +98,11 @@ export class ReferenceModel {
     return b;
   }
 
+  /** Exists and the caller may act for it: anything else is ACCOUNT_NOT_FOUND (existence not disclosed). */
+  private acting(account: number): boolean {
+    return this.owners.has(account) && this.mayAct(account);
+  }
+
   private mayAct(account: number): boolean {
     return this.admin || this.owners.get(account) === this.principal;
   }
@@ -165,8 +170,7 @@ export class ReferenceModel {
       case 'transferPost':
       case 'transferVoid': {
         const t = this.transfers.get(spec.transferId);
-        if (!t) return R.TRANSFER_NOT_FOUND;
-        if (!this.mayAct(t.from)) return R.NOT_OWNER;
+        if (!t || !this.mayAct(t.from)) return R.TRANSFER_NOT_FOUND;
         const from = this.balance(t.from, t.asset);
         let paid = 0;
         if (spec.kind === 'transferPost') {
@@ -182,9 +186,8 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'getBalance': {
-        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
         if (!this.supply.has(spec.assetId)) return R.ASSET_NOT_FOUND;
-        if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
         const b = this.balances.get(`${spec.accountId}/${spec.assetId}`) ?? { available: 0, reserved: 0 };
         out.values = [b.available, b.reserved];
         return R.OK;
@@ -212,8 +215,7 @@ export class ReferenceModel {
       case 'buy': {
         const item = this.items.get(spec.itemId);
         if (!item) return R.ITEM_NOT_FOUND;
-        if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+        if (!this.acting(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
         if (!positive(spec.quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
         const max = spec.maxUnitPrice;
         if (max !== 0 && !positive(max)) return R.PRICE_MUST_BE_POSITIVE;
@@ -248,8 +250,7 @@ export class ReferenceModel {
         const account = spec.kind === 'bookSeats' ? spec.buyerAccountId : spec.holderAccountId;
         const ev = this.events.get(spec.eventId);
         if (!ev) return R.EVENT_NOT_FOUND;
-        if (!this.owners.has(account)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(account)) return R.NOT_OWNER;
+        if (!this.acting(account)) return R.ACCOUNT_NOT_FOUND;
         if (spec.seats.length < 1 || spec.seats.length > MAX_SEATS_PER_COMMAND) return R.SEAT_COUNT_INVALID;
         const booking = spec.kind === 'bookSeats';
         const seatCode = this.checkSeats(ev.holders, spec.seats, booking ? 0 : account);
@@ -297,7 +298,7 @@ export class ReferenceModel {
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
         if (!o) return R.ORDER_NOT_FOUND;
-        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
         out.values = [o.id, o.remaining];
         this.cancelResting(sym, o);
         return R.OK;
@@ -309,7 +310,7 @@ export class ReferenceModel {
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
         if (!o) return R.ORDER_NOT_FOUND;
-        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
         out.values = [o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, OrderStatus.RESTING];
         return R.OK;
       }
@@ -337,8 +338,7 @@ export class ReferenceModel {
     if (id === 0) return R.ID_MUST_NOT_BE_ZERO;
     if (!positive(id)) return R.INTEGER_OUT_OF_RANGE;
     if (listed.has(id)) return exists;
-    if (!this.owners.has(merchant)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(merchant)) return R.NOT_OWNER;
+    if (!this.acting(merchant)) return R.ACCOUNT_NOT_FOUND;
     if (!this.supply.has(asset)) return R.ASSET_NOT_FOUND;
     if (!positive(price)) return R.PRICE_MUST_BE_POSITIVE;
     return R.OK;
@@ -358,10 +358,9 @@ export class ReferenceModel {
   }
 
   private checkPair(fromId: number, toId: number, assetId: number, amount: number): number {
-    if (!this.owners.has(fromId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.acting(fromId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.owners.has(toId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.supply.has(assetId)) return R.ASSET_NOT_FOUND;
-    if (!this.mayAct(fromId)) return R.NOT_OWNER;
     if (fromId === toId) return R.SAME_ACCOUNT;
     if (!positive(amount)) return R.AMOUNT_MUST_BE_POSITIVE;
     if ((this.balances.get(`${fromId}/${assetId}`)?.available ?? 0) < amount) return R.INSUFFICIENT_FUNDS;
@@ -383,8 +382,7 @@ export class ReferenceModel {
   private checkout(spec: Extract<FullCommandSpec, { kind: 'checkout' }>, out: Outcome): number {
     const lines = spec.lines;
     const seats = spec.seats;
-    if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+    if (!this.acting(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
     if (lines.length + seats.length === 0) return R.CHECKOUT_EMPTY;
     let asset = 0;
     let total = 0;
@@ -436,8 +434,7 @@ export class ReferenceModel {
   private place(spec: Extract<FullCommandSpec, { kind: 'placeOrder' }>, out: Outcome): number {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
-    if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+    if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
     const { side, orderType, timeInForce: tif, price, quantity } = spec;
     const stp = spec.selfTrade;
     if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
@@ -500,7 +497,7 @@ export class ReferenceModel {
     const o = sym.orders.find((x) => x.id === spec.orderId);
     if (!o) return R.ORDER_NOT_FOUND;
     this.sideOfLastAmend = o.side;
-    if (!this.mayAct(o.account)) return R.NOT_OWNER;
+    if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
     if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
     if (spec.newQuantity % sym.lot !== 0) return R.INVALID_QUANTITY;
     if (spec.newPrice !== 0 && (!positive(spec.newPrice) || spec.newPrice % sym.tick !== 0)) return R.INVALID_PRICE;
