@@ -9,6 +9,7 @@
  * Validation ladders (first failing rule wins):
  *   CREATE_ASSET   admin · id != 0 · not exists (ASSET_EXISTS) · capacity (ASSETS_FULL)
  *   CREATE_ACCOUNT id != 0 · owner fits u32 (INVALID_FIELD_VALUE) · owner = caller or admin
+ *                  · not exists · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
  *                  (ADMIN_REQUIRED) · not exists (ACCOUNT_EXISTS) · capacity (ACCOUNTS_FULL)
  *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
  *                  · cell capacity (BALANCES_FULL)
@@ -18,6 +19,7 @@
  *   GET_BALANCE    account the caller may act for (ACCOUNT_NOT_FOUND) · asset
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
+import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
 import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
@@ -46,7 +48,11 @@ export class Ledger {
   readonly maxAccounts: number;
   readonly maxBalances: number;
 
-  constructor(arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number) {
+  constructor(
+    arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number,
+    /** Per-principal quotas; every module charges through the ledger it shares. */
+    readonly quotas: PrincipalQuotas,
+  ) {
     this.maxAssets = maxAssets;
     this.maxAccounts = maxAccounts;
     this.maxBalances = maxBalances;
@@ -155,12 +161,15 @@ export class Ledger {
     const owner = ownerField === 0 ? ctx.principal : ownerField;
     if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
     if (this.accountIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    const quota = this.quotas.check(owner, Quota.ACCOUNTS, 1, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     const idx = this.counts[1];
     if (idx >= this.maxAccounts) return ResultCode.ACCOUNTS_FULL;
     this.accountIndex.insertAt(f, at, 0, idx);
     this.accountIds[idx] = f[at];
     this.accountOwner[idx] = owner;
     this.counts[1] = idx + 1;
+    this.quotas.charge(owner, Quota.ACCOUNTS, 1);
     return ResultCode.OK;
   }
 

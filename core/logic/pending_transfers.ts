@@ -12,6 +12,7 @@
  * Validation ladders:
  *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account the caller may act for
  *                    (ACCOUNT_NOT_FOUND) · to account · asset · from != to · amount > 0 · available >= amount
+ *                    · owner's pendingTransfers quota (PENDING_TRANSFER_QUOTA_EXCEEDED, not for an admin)
  *                    · open transfers < capacity (PENDING_TRANSFERS_FULL) · destination cell capacity (BALANCES_FULL)
  * (a refused command creates nothing: the destination cell is made by the last rung, when it passes)
  *   TRANSFER_POST    id of an open transfer of the caller's (TRANSFER_NOT_FOUND) · amount integer
@@ -21,6 +22,7 @@
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
+import { Quota } from './principal_quotas.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
@@ -84,6 +86,9 @@ export class PendingTransfers {
     const amount = f[amountAt];
     const src = ledger.cell(from, asset);
     if (src === INDEX_NOT_FOUND || ledger.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+    const owner = ledger.accountOwner[from];
+    const quota = ledger.quotas.check(owner, Quota.PENDING_TRANSFERS, 1, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     const counts = this.counts;
     if (counts[1] === 0 && counts[0] >= this.capacity) return ResultCode.PENDING_TRANSFERS_FULL;
     const dst = ledger.ensureCell(to, asset);
@@ -100,6 +105,7 @@ export class PendingTransfers {
     this.state[slot] = TransferState.PENDING;
     ledger.available[src] -= amount;
     ledger.reserved[src] += amount;
+    ledger.quotas.charge(owner, Quota.PENDING_TRANSFERS, 1);
     this.lastAmount[0] = amount;
     return ResultCode.OK;
   }
@@ -150,6 +156,7 @@ export class PendingTransfers {
   /** Forgets a finished transfer: its id leaves the index, its slot goes on the free list. */
   private reclaim(slot: number, f: Float64Array, idAt: number): void {
     this.index.removeAt(f, idAt, 0);
+    this.ledger.quotas.refund(this.ledger.accountOwner[this.fromAccount[slot]], Quota.PENDING_TRANSFERS, 1);
     this.ids[slot] = 0;
     this.amount[slot] = 0;
     this.fromCell[slot] = 0;
