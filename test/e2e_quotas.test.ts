@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './e2e_harness.ts';
+import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 
 const USD = 1;
 const LOGIC = {

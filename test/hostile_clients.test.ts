@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ResultCode } from '../codec/result_codes.ts';
-import { RinglineClient } from '../gateway/client/ringline_client.ts';
-import { encodeFrame } from '../gateway/frame_decoder.ts';
-import { RawTcpClient } from '../gateway/testing/raw_clients.ts';
+import { RinglineClient } from '../client/ringline_client.ts';
+import { encodeFrame } from '../client/frame_decoder.ts';
+import { RawTcpClient } from '../gateway/test_support/raw_clients.ts';
 
-const CLI = fileURLToPath(new URL('../gateway/cli/ringline.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'hostile-test-admin-key-0123456789';
 const LOGIN_TIMEOUT_MS = 1500;
 

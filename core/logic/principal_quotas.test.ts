@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BalanceResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import { LogicHarness } from './logic_harness.ts';
-import { ADMIN, ALICE, BOB, runRows, SMALL_CONFIG } from './scenario_table.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
+import { ADMIN, ALICE, BOB, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
 import { Quota } from './principal_quotas.ts';
 

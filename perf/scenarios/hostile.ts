@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../core/spawn_worker.ts';
-import { RinglineClient } from '../../gateway/client/ringline_client.ts';
+import { RinglineClient } from '../../client/ringline_client.ts';
 import { nowNs } from '../clock.ts';
 import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
 import { createLatencyHistogram } from '../histogram.ts';
