@@ -22,7 +22,8 @@ describe('quotas against a greedy tenant', () => {
   it('refuses the greedy tenant by quota name while the others keep working', async () => {
     e2e = await startE2eServer({ durability: 'fsync', engine: { logic: LOGIC } });
     const admin = await e2e.connect('tcp', ADMIN_KEY);
-    const greedy = await e2e.connect('tcp', e2e.addPrincipal('greedy').key);
+    const greedyPrincipal = e2e.addPrincipal('greedy');
+    const greedy = await e2e.connect('tcp', greedyPrincipal.key);
     const other = await e2e.connect('tcp', e2e.addPrincipal('other').key);
     await must(admin, { type: 'createAsset', assetId: USD });
 
@@ -39,6 +40,11 @@ describe('quotas against a greedy tenant', () => {
     await must(greedy, { type: 'createEvent', eventId: 1, merchantAccountId: 100, priceAssetId: USD, seatPrice: 1, seatCount: 300 });
     expect((await greedy.send({ type: 'createEvent', eventId: 2, merchantAccountId: 100, priceAssetId: USD, seatPrice: 1, seatCount: 1 })).code)
       .toBe(ResultCode.SEAT_QUOTA_EXCEEDED);
+    // Only an admin can raise it (SET_QUOTA is admin-only; the gateway refuses it with sequence 0).
+    expect(await greedy.send({ type: 'setQuota', principalId: greedyPrincipal.id, quota: 'seats', limit: 10_000 }))
+      .toMatchObject({ code: ResultCode.ADMIN_REQUIRED, sequence: 0 });
+    await must(admin, { type: 'setQuota', principalId: greedyPrincipal.id, quota: 'seats', limit: 301 });
+    await must(greedy, { type: 'createEvent', eventId: 2, merchantAccountId: 100, priceAssetId: USD, seatPrice: 1, seatCount: 1 });
     await must(greedy, { type: 'createItem', itemId: 1, merchantAccountId: 100, priceAssetId: USD, unitPrice: 1, stock: 10 });
     await must(greedy, { type: 'createItem', itemId: 2, merchantAccountId: 100, priceAssetId: USD, unitPrice: 1, stock: 10 });
     expect((await greedy.send({ type: 'createItem', itemId: 3, merchantAccountId: 100, priceAssetId: USD, unitPrice: 1, stock: 10 })).code)
@@ -52,7 +58,7 @@ describe('quotas against a greedy tenant', () => {
     await must(other, { type: 'bookSeats', eventId: 1, buyerAccountId: 200, seats: [0, 1] });
     await must(other, { type: 'buy', itemId: 1, buyerAccountId: 200, quantity: 3 });
     await must(admin, { type: 'createAccount', accountId: 1 });
-    await must(admin, { type: 'createEvent', eventId: 4, merchantAccountId: 1, priceAssetId: USD, seatPrice: 1, seatCount: 400 });
+    await must(admin, { type: 'createEvent', eventId: 4, merchantAccountId: 1, priceAssetId: USD, seatPrice: 1, seatCount: 399 });
 
     // Reserve-then-void far beyond the capacity of 8: slots come back, nobody runs out.
     await must(admin, { type: 'deposit', accountId: 100, assetId: USD, amount: 1000 });

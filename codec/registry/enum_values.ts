@@ -7,6 +7,8 @@ export const Side = { BUY: 1, SELL: 2 } as const;
 export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
 export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
 export const SelfTradePrevention = { NONE: 0, CANCEL_RESTING: 1 } as const;
+/** The per-principal quotas SET_QUOTA sets (core/logic/principal_quotas.ts; its Quota index is value - 1). */
+export const QuotaKind = { ACCOUNTS: 1, ITEMS: 2, EVENTS: 3, SEATS: 4, OPEN_ORDERS: 5, PENDING_TRANSFERS: 6 } as const;
 
 /** An enum as its members: NAME → value. */
 export type EnumValues = Readonly<Record<string, number>>;

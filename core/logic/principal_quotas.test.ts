@@ -4,6 +4,7 @@ import { ResultCode as R } from '../../codec/result_codes.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import { ADMIN, ALICE, BOB, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
+import { QuotaKind } from '../../codec/registry/enum_values.ts';
 import { Quota } from './principal_quotas.ts';
 
 const QUOTAS = { accounts: 2, items: 1, events: 1, seats: 10, pendingTransfers: 1 };
@@ -42,14 +43,25 @@ describe('per-principal quotas', () => {
     expect([balance.code, balance.f64(BalanceResult.AVAILABLE), balance.f64(BalanceResult.RESERVED)]).toEqual([R.OK, 95, 5]);
   });
 
-  it('an own limit replaces the default, and snapshots carry the table', () => {
+  it('an own limit set by SET_QUOTA replaces the default, and snapshots carry the table', () => {
     const machine = createStateMachine({ ...SMALL_CONFIG, quotas: QUOTAS });
-    expect(machine.ledger.quotas.setLimit(ALICE.principalId, Quota.ACCOUNTS, 3)).toBe(R.OK);
     runRows([
+      [ALICE, { kind: 'setQuota', principalId: ALICE.principalId, quota: QuotaKind.ACCOUNTS, limit: 100 }, R.ADMIN_REQUIRED],
+      [ADMIN, { kind: 'setQuota', principalId: 0, quota: QuotaKind.ACCOUNTS, limit: 3 }, R.INVALID_FIELD_VALUE],
+      [ADMIN, { kind: 'setQuota', principalId: 2 ** 32, quota: QuotaKind.ACCOUNTS, limit: 3 }, R.INVALID_FIELD_VALUE],
+      [ADMIN, { kind: 'setQuota', principalId: ALICE.principalId, quota: QuotaKind.ACCOUNTS, limit: 3 }, R.OK],
       [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
       [ALICE, { kind: 'createAccount', accountId: 101 }, R.OK],
       [ALICE, { kind: 'createAccount', accountId: 102 }, R.OK],
       [ALICE, { kind: 'createAccount', accountId: 103 }, R.ACCOUNT_QUOTA_EXCEEDED],
+    ], new LogicHarness(machine));
+    // Lowered below what bob holds: what he has stays, nothing more is created.
+    runRows([
+      [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
+      [BOB, { kind: 'createAccount', accountId: 201 }, R.OK],
+      [ADMIN, { kind: 'setQuota', principalId: BOB.principalId, quota: QuotaKind.ACCOUNTS, limit: 1 }, R.OK],
+      [BOB, { kind: 'createAccount', accountId: 202 }, R.ACCOUNT_QUOTA_EXCEEDED],
+      [BOB, { kind: 'getBalance', accountId: 201, assetId: 1 }, R.ASSET_NOT_FOUND],
     ], new LogicHarness(machine));
     const copy = createStateMachine({ ...SMALL_CONFIG, quotas: QUOTAS });
     copy.importState(machine.exportState());

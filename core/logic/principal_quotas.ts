@@ -20,6 +20,8 @@
  * id; up to maxPrincipals principals can own things. Allocation-free and deterministic: rows are made
  * in the order principals first own something.
  */
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import { recordLayout } from '../../codec/registry/record_layout.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
@@ -34,6 +36,8 @@ export const QUOTA_EXCEEDED_CODES: readonly number[] = [
   ResultCode.ACCOUNT_QUOTA_EXCEEDED, ResultCode.ITEM_QUOTA_EXCEEDED, ResultCode.EVENT_QUOTA_EXCEEDED,
   ResultCode.SEAT_QUOTA_EXCEEDED, ResultCode.OPEN_ORDER_QUOTA_EXCEEDED, ResultCode.PENDING_TRANSFER_QUOTA_EXCEEDED,
 ];
+
+const SetQuota = recordLayout('SET_QUOTA');
 
 /** Without a configured default, one principal may hold this share of each engine-wide capacity. */
 export const DEFAULT_QUOTA_SHARE = 1 / 8;
@@ -98,6 +102,20 @@ export class PrincipalQuotas {
     if (row === INDEX_NOT_FOUND) return;
     const at = row * QUOTA_KINDS + kind;
     this.used[at] = this.used[at] > amount ? this.used[at] - amount : 0;
+  }
+
+  /**
+   * SET_QUOTA (admin only; the dispatcher checked): principal id 1..2^32-1 (INVALID_FIELD_VALUE) ·
+   * quota kind (INVALID_FIELD_VALUE) · a row for the principal (QUOTA_TABLE_FULL). The limit applies to
+   * what the principal creates from now on: what it already holds stays, even above a lowered limit.
+   */
+  setQuota(cmd: RecordBuffer, b: number): number {
+    const f = cmd.f64;
+    const principalAt = (b + SetQuota.PRINCIPAL_ID) >>> 3;
+    if (!(f[principalAt] >= 1 && f[principalAt] <= 0xffffffff)) return ResultCode.INVALID_FIELD_VALUE;
+    const kind = cmd.bytes[b + SetQuota.QUOTA_U8] - 1;
+    if (kind < 0 || kind >= QUOTA_KINDS) return ResultCode.INVALID_FIELD_VALUE;
+    return this.setLimit(f[principalAt], kind, f[(b + SetQuota.LIMIT) >>> 3]);
   }
 
   /** Sets `principal`'s limit for `kind` (-1: back to the default). Returns OK, or QUOTA_TABLE_FULL without a free row. */

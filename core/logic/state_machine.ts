@@ -224,6 +224,7 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
     m.ctx.resultBytes = SnapshotResult.BYTES;
     return ResultCode.OK;
   },
+  SET_QUOTA: (m, cmd, b) => m.ledger.quotas.setQuota(cmd, b),
   GET_STATE_HASH: (m, _cmd, _b, out, o) => {
     computeStateHash(m.arena.list());
     out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;

@@ -329,6 +329,11 @@ export class ReferenceModel {
         return R.OK;
       case 'getStateHash':
         return R.OK;
+      case 'setQuota':
+        // Quotas are not modelled here (the property test's capacities stay below the default quotas):
+        // only the command's own checks are.
+        if (!(spec.principalId >= 1 && spec.principalId <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
+        return spec.quota >= 1 && spec.quota <= 6 ? R.OK : R.INVALID_FIELD_VALUE;
     }
   }
 
