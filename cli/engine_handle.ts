@@ -51,6 +51,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
   return {
     input: engine.input,
     onResult: (listener) => engine.onResult(listener),
+    storageFault: () => engine.storageFault(),
     stop: () => engine.stop(),
     metrics: () => engine.metrics(),
     memoryReport: () => {

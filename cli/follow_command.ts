@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 import { parseArgs } from 'node:util';
 import { DURABILITY_MODES, type Durability } from '../journal/journal_options.ts';
 import { DEFAULT_REPLICATION_PORT } from '../replication/replication_descriptor.ts';
@@ -108,7 +109,7 @@ function readEngineConfig(path: string): Record<string, unknown> {
 export async function followCommand(argv: readonly string[]): Promise<number> {
   const options = parseFollowArgs(argv);
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
   /**

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
+import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
@@ -15,7 +16,7 @@ import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peer
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
   const epoch = readEpoch(dataDir);

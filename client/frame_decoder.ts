@@ -15,6 +15,15 @@
 import { ResultCode } from '../codec/result_codes.ts';
 
 export const FRAME_PREFIX_BYTES = 4;
+const HELD_INITIAL_BYTES = 256;
+const EMPTY = Buffer.alloc(0);
+
+function checkedMax(maxFrameBytes: number): number {
+  if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1) {
+    throw new RangeError(`maxFrameBytes must be a positive integer, got ${maxFrameBytes}`);
+  }
+  return maxFrameBytes;
+}
 
 /** Receives each complete frame. Returns false to decline it: decoding stops and the frame is kept. */
 export interface FrameSink {
@@ -27,14 +36,18 @@ export const DECODE_DONE = 0;
 export const DECODE_STOPPED = 1;
 
 export class FrameDecoder {
-  private held: Buffer;
+  /** Allocated at the first partial frame: a connection that never splits a frame holds no buffer. */
+  private held: Buffer = EMPTY;
   private heldBytes = 0;
+  private maxFrameBytes: number;
 
-  constructor(private readonly maxFrameBytes: number) {
-    if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < 1) {
-      throw new RangeError(`maxFrameBytes must be a positive integer, got ${maxFrameBytes}`);
-    }
-    this.held = Buffer.allocUnsafe(Math.min(maxFrameBytes + FRAME_PREFIX_BYTES, 64 * 1024));
+  constructor(maxFrameBytes: number) {
+    this.maxFrameBytes = checkedMax(maxFrameBytes);
+  }
+
+  /** Changes the largest frame accepted from the next frame on (the gateway raises it after login). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.maxFrameBytes = checkedMax(maxFrameBytes);
   }
 
   /** Bytes waiting in the held buffer (a partial frame or declined frames). */
@@ -94,7 +107,7 @@ export class FrameDecoder {
   private append(chunk: Uint8Array, from: number, to: number): void {
     const need = this.heldBytes + (to - from);
     if (need > this.held.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.held.length * 2));
+      const grown = Buffer.allocUnsafe(Math.max(need, this.held.length * 2, HELD_INITIAL_BYTES));
       this.held.copy(grown, 0, 0, this.heldBytes);
       this.held = grown;
     }

@@ -34,6 +34,8 @@ export const ResultCode = {
   IDLE_TIMEOUT: 114,
   SLOW_CONSUMER: 115,
   NOT_FOUND_ROUTE: 116,
+  TOO_MANY_UNAUTHENTICATED: 117,
+  LOGIN_TIMEOUT: 118,
 
   // 2xx authentication / authorization
   NOT_AUTHENTICATED: 200,
@@ -41,6 +43,13 @@ export const ResultCode = {
   NOT_OWNER: 202,
   ADMIN_REQUIRED: 203,
   ALREADY_AUTHENTICATED: 204,
+  ACCOUNT_QUOTA_EXCEEDED: 205,
+  ITEM_QUOTA_EXCEEDED: 206,
+  EVENT_QUOTA_EXCEEDED: 207,
+  SEAT_QUOTA_EXCEEDED: 208,
+  OPEN_ORDER_QUOTA_EXCEEDED: 209,
+  PENDING_TRANSFER_QUOTA_EXCEEDED: 210,
+  QUOTA_TABLE_FULL: 211,
 
   // 3xx ledger
   ASSET_EXISTS: 300,
@@ -104,6 +113,8 @@ export const ResultCode = {
   READ_ONLY_FOLLOWER: 902,
   STALE_EPOCH: 903,
   REPLICATION_UNAVAILABLE: 904,
+  STORAGE_UNAVAILABLE: 905,
+  SNAPSHOT_FAILED: 906,
 } as const;
 export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
 
@@ -126,11 +137,20 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   114: 'connection idle for too long',
   115: 'the client is not reading its results',
   116: 'no such route',
+  117: 'too many connections waiting to log in (from this address, or in all): log in promptly',
+  118: 'no login within the login deadline',
   200: 'not authenticated: log in first',
   201: 'bad credentials',
   202: 'the principal does not own this account or resource',
   203: 'this command needs an admin principal',
   204: 'this session is already authenticated',
+  205: 'quota "accounts" exceeded: this principal owns as many accounts as it may (an admin can raise it)',
+  206: 'quota "items" exceeded: this principal lists as many items as it may (an admin can raise it)',
+  207: 'quota "events" exceeded: this principal lists as many events as it may (an admin can raise it)',
+  208: 'quota "seats" exceeded: the event would take this principal past its seats quota (an admin can raise it)',
+  209: 'quota "openOrders" exceeded: this principal has as many resting orders as it may (an admin can raise it)',
+  210: 'quota "pendingTransfers" exceeded: this principal has as many open two-phase transfers as it may (an admin can raise it)',
+  211: 'the quota table is full (maxPrincipals principals already own something)',
   300: 'asset already exists',
   301: 'asset not found',
   302: 'account already exists',
@@ -140,7 +160,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   306: 'source and destination accounts are the same',
   307: 'transfer id already exists',
   308: 'pending transfer not found',
-  309: 'pending transfer was already posted or voided',
+  309: 'retired: a posted or voided transfer is now forgotten (TRANSFER_NOT_FOUND)',
   310: 'post amount exceeds the reserved amount',
   311: 'balance would exceed the exact integer range (2^53 - 1)',
   312: 'account capacity exhausted',
@@ -186,6 +206,8 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   902: 'this node is a read-only follower',
   903: 'stale epoch: a newer primary exists',
   904: 'synchronous replication has no follower connected',
+  905: 'storage is unavailable (disk full or failing): writes are refused until it recovers; reads still work',
+  906: 'the snapshot could not be written (see the engine log); no snapshot was kept',
 };
 
 /** The human message for a code; unknown codes get a message that names the number. */

@@ -8,6 +8,9 @@
  *                             5 snapshotPauseUsLast  6 snapshotPauseUsMax
  *   128    1     journaler    0 gcEvents  1 gcPauseMs  2 recordsWritten  3 bytesWritten  4 fsyncCount
  *                             5 fsyncUsTotal  6 fsyncUsLast  7 fsyncUsMax  8 segmentsOpened
+ *                             9 storageFault (0 = writable, else STORAGE_FAULT_CODES index + 1)
+ *                             10 storageFaults (times storage became unavailable)  11 storageRetries
+ *                             12 storageUnavailableSinceMs (epoch ms, 0 when writable)
  *   256    2     replicator   0 gcEvents  1 gcPauseMs  2 followersConnected  3 ackedSequence  4 shippedSequence
  *                             5 epoch  6 syncMode  7 noFollower  8 degraded  9 lagUsLast  10 bytesSent
  *                             11 catchupFrames  12 newerEpochSeen
@@ -32,7 +35,8 @@ export const LogicSlot = {
 } as const;
 export const JournalerSlot = {
   ...ThreadSlot, RECORDS_WRITTEN: 2, BYTES_WRITTEN: 3, FSYNC_COUNT: 4, FSYNC_US_TOTAL: 5, FSYNC_US_LAST: 6,
-  FSYNC_US_MAX: 7, SEGMENTS_OPENED: 8,
+  FSYNC_US_MAX: 7, SEGMENTS_OPENED: 8, STORAGE_FAULT: 9, STORAGE_FAULTS: 10, STORAGE_RETRIES: 11,
+  STORAGE_UNAVAILABLE_SINCE_MS: 12,
 } as const;
 export const ReplicatorSlot = {
   ...ThreadSlot, FOLLOWERS_CONNECTED: 2, ACKED_SEQUENCE: 3, SHIPPED_SEQUENCE: 4, EPOCH: 5, SYNC_MODE: 6, NO_FOLLOWER: 7,

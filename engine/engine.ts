@@ -38,7 +38,7 @@ import {
   type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
-import { createMetricsMemory } from '../core/metrics_descriptor.ts';
+import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
@@ -55,6 +55,7 @@ import { startWorker } from './start_worker.ts';
 export type { Engine } from './engine_api.ts';
 
 type EngineState = 'running' | 'stopping' | 'stopped' | 'failed';
+const STORAGE_FAULT = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_FAULT);
 type Ready = Extract<WorkerReport, { type: 'ready' }>;
 
 export async function startEngine(options: EngineOptions): Promise<Engine> {
@@ -132,7 +133,7 @@ class RunningEngine implements Engine {
     // 4. The release gate; 5. snapshots, written as durability advances.
     this.snapshots = new SnapshotScheduler({
       dataDir: opts.dataDir, snapshotsKept: opts.snapshotsKept, logic: opts.logic, stateMachineModule: opts.stateMachineModule,
-      recoveryModule: opts.recoveryModule, log: opts.log,
+      recoveryModule: opts.recoveryModule, log: opts.log, settledAt: (sequence, written) => this.gate.snapshotSettled(sequence, written),
     });
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     const { durableIndex, replicatedIndex } = this.ringSequences;
@@ -167,6 +168,10 @@ class RunningEngine implements Engine {
     this.gate.drain();
   }
 
+  storageFault(): number {
+    return this.metricsView[STORAGE_FAULT];
+  }
+
   sequences(): EngineSequences {
     return this.ringSequences.read(this.producer.lastPublished, this.gate.released);
   }
@@ -195,7 +200,7 @@ class RunningEngine implements Engine {
 
   private checkDrained(): void {
     if (this.drainedWaiter === null) return;
-    if (this.workers.allStopped && this.gate.released === this.producer.lastPublished) this.drainedWaiter();
+    if (this.workers.allStopped && this.gate.released === this.producer.lastPublished && this.gate.heldCount === 0) this.drainedWaiter();
   }
 
   // 6. Stop: no new claims, halt the input ring, drain every worker and every durable result.

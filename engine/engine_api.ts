@@ -17,6 +17,8 @@ export interface Engine {
   readonly accepting: boolean;
   /** Sets the one listener that receives every durable result, in sequence order. */
   onResult(listener: ResultListener): void;
+  /** 0 while the journal takes writes, else the storage fault (journal/storage_fault.ts STORAGE_FAULT_CODES index + 1). */
+  storageFault(): number;
   sequences(): EngineSequences;
   metrics(): EngineMetrics;
   /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */

@@ -2,6 +2,7 @@
  * The engine's counters as one object: sequences and lags from the rings, the rest from the shared
  * metrics lines each thread writes (core/metrics_descriptor.ts).
  */
+import { storageFaultName } from '../journal/storage_fault.ts';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineSequences } from '../core/engine_api.ts';
 import { JournalerSlot, LogicSlot, MainSlot, MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
@@ -27,6 +28,11 @@ export interface EngineMetrics {
   readonly ringCapacity: number;
   /** The replicator's counters (replication/replicator.ts), or null without replication. */
   readonly replication: ReplicationMetrics | null;
+  /** Storage state (journal/storage_fault.ts): available 0 while writes are refused for a storage fault. */
+  readonly storage: {
+    readonly available: number; readonly fault: string; readonly faults: number; readonly retries: number;
+    readonly unavailableSinceMs: number;
+  };
 }
 
 export interface ReplicationMetrics {
@@ -96,6 +102,11 @@ export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPub
     waitStrategy: shape.waitStrategy,
     ringCapacity: shape.ringCapacity,
     replication: shape.replicationMode === null ? null : readReplicationMetrics(m, s.published, shape.replicationMode),
+    storage: {
+      available: journal(JournalerSlot.STORAGE_FAULT) === 0 ? 1 : 0, fault: storageFaultName(journal(JournalerSlot.STORAGE_FAULT)),
+      faults: journal(JournalerSlot.STORAGE_FAULTS), retries: journal(JournalerSlot.STORAGE_RETRIES),
+      unavailableSinceMs: journal(JournalerSlot.STORAGE_UNAVAILABLE_SINCE_MS),
+    },
   };
 }
 

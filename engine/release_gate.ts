@@ -5,21 +5,28 @@
  *
  * It never polls in a loop: with nothing new it arms one Atomics.waitAsync on the output cursor; with a
  * result not yet durable, one on the gating sequence. Nothing is buffered: an unreleased result holds
- * its output slot, which holds back the logic, which holds back the input ring (BUSY to clients).
+ * its output slot, which holds back the logic, which holds back the input ring (BUSY to clients) —
+ * except on two rare paths (held_results.ts): an accepted SNAPSHOT's result waits for its file, and
+ * while storage is unavailable the applied writes' results wait for the journal while reads go out.
  */
+import { CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CommandType } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { waitAsync } from '../core/atomics_wait_async.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 import { OUTPUT_CONSUMER_GATEWAY } from '../core/engine_worker_protocol.ts';
-import { MainSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
+import { JournalerSlot, MainSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import { widen } from '../core/ring/sequence.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
+import { HeldResults } from './held_results.ts';
 
 const RELEASED = metricsIndex(MetricsLine.MAIN, MainSlot.RESULTS_RELEASED);
 const OUTPUT_WAKEUPS = metricsIndex(MetricsLine.MAIN, MainSlot.OUTPUT_WAKEUPS);
 const DURABLE_WAKEUPS = metricsIndex(MetricsLine.MAIN, MainSlot.DURABLE_WAKEUPS);
+const STORAGE_FAULT = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_FAULT);
 /** Results delivered in one turn before yielding to the event loop (so sockets get flushed). */
 const RESULTS_PER_TURN = 65536;
 
@@ -38,6 +45,10 @@ export class ReleaseGate {
   private outputArmed = false;
   private gateArmed = false;
   private draining = false;
+  /** Results taken off the output ring that wait for the journal (storage fault) or a snapshot file. */
+  private readonly held = new HeldResults();
+  /** The journaler's sequence word as deliverHeld last read it (the gate re-arms on a change from it). */
+  private heldDurableObserved = 0;
 
   /**
    * @param durableIndex word of the journaler's consumer sequence in the input ring
@@ -64,6 +75,17 @@ export class ReleaseGate {
   /** The last sequence whose result was handed to the listener. */
   get released(): number {
     return this.results.nextSequence - 1;
+  }
+
+  /** Results taken off the ring but not yet handed out (held_results.ts). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** The snapshot taken at `sequence` is written (or failed): its SNAPSHOT result may go. */
+  snapshotSettled(sequence: number, written: boolean): void {
+    this.held.snapshotSettled(sequence, written);
+    this.drain();
   }
 
   /** The output ring's last published sequence (results produced). */
@@ -94,6 +116,7 @@ export class ReleaseGate {
       const words = this.inputRing.words;
       const listener = this.listener;
       const buffer: RecordBuffer = out.buffer;
+      if (this.held.size > 0) this.deliverHeld(listener);
       for (let delivered = 0; delivered < RESULTS_PER_TURN;) {
         const cursorObserved = out.cursor.load32(); // read before polling: a publish after it changes the word
         const available = this.results.poll();
@@ -116,12 +139,23 @@ export class ReleaseGate {
         }
         const count = Math.min(available, gate - released);
         if (count <= 0) {
+          // Storage unavailable: the journal is stuck on a batch of writes. Serve the reads behind it.
+          if (this.metrics[STORAGE_FAULT] !== 0 && this.passReads(listener, released, available)) continue;
           this.armGate(gateIndex, gateObserved);
           break;
         }
         let i = 0;
         try {
-          for (; i < count; i++) listener(buffer, out.slotBase(released + 1 + i));
+          for (; i < count; i++) {
+            const base = out.slotBase(released + 1 + i);
+            // An accepted SNAPSHOT is answered once its file is on disk (or failed), not before.
+            if (buffer.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
+              && buffer.u16[(base + RES_CODE_OFFSET) >>> 1] === ResultCode.OK) {
+              this.held.holdUntilSnapshotWritten(buffer, base, released + 1 + i);
+            } else {
+              listener(buffer, base);
+            }
+          }
         } catch (error) {
           this.results.release(i);
           this.hooks.fail(new Error(`result listener threw at sequence ${released + 1 + i}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
@@ -132,10 +166,40 @@ export class ReleaseGate {
         delivered += count;
         if (delivered >= RESULTS_PER_TURN) setImmediate(() => this.drain());
       }
+      if (this.held.size > 0) this.armGate(this.durableIndex, this.heldDurableObserved);
       this.hooks.afterTurn();
     } finally {
       this.draining = false;
     }
+  }
+
+  private deliverHeld(listener: ResultListener): void {
+    this.heldDurableObserved = Atomics.load(this.inputRing.words, this.durableIndex);
+    const durable = widen(this.released, this.heldDurableObserved);
+    this.metrics[RELEASED] += this.held.deliver(listener, durable);
+  }
+
+  /**
+   * Storage fault: every available result is past the durable sequence. Read-only results go to the
+   * listener now; the rest (writes applied before the gateway stopped sequencing writes) are held
+   * until the journal takes them. Their input records are still in the input ring (the journaler has
+   * not released them), which is where the read-only flag is read. Returns true when it moved any.
+   */
+  private passReads(listener: ResultListener, released: number, available: number): boolean {
+    const out = this.outputRing;
+    const input = this.inputRing;
+    for (let i = 0; i < available; i++) {
+      const sequence = released + 1 + i;
+      const base = out.slotBase(sequence);
+      if ((input.buffer.u16[(input.slotBase(sequence) + CMD_FLAGS_OFFSET) >>> 1] & CMD_FLAG_READ_ONLY) !== 0) {
+        listener(out.buffer, base);
+        this.metrics[RELEASED]++;
+      } else {
+        this.held.holdUntilDurable(out.buffer, base, sequence);
+      }
+    }
+    this.results.release(available);
+    return available > 0;
   }
 
   private armOutput(observed: number): void {

@@ -37,6 +37,8 @@ export interface SnapshotSchedulerOptions {
   readonly stateMachineModule: URL;
   readonly recoveryModule: URL | null;
   readonly log: (line: string) => void;
+  /** Told when each snapshot is done: written (synced, renamed) or failed (temporary file removed). */
+  readonly settledAt?: (sequence: number, written: boolean) => void;
 }
 
 interface WaitingSnapshot {
@@ -73,7 +75,10 @@ export class SnapshotScheduler {
       if (request.type === 'snapshot') {
         const answer = new Promise<ShadowSnapshot | null>((resolve) => this.sent.push({ sequence: request.sequence, resolve }));
         this.answers.add(answer);
-        void answer.finally(() => this.answers.delete(answer));
+        void answer.then((info) => {
+          this.answers.delete(answer);
+          this.options.settledAt?.(request.sequence, info !== null);
+        });
       }
       shadow.postMessage(request);
     }

@@ -13,8 +13,20 @@ export interface GatewayConfig {
   readonly maxFrameBytes: number;
   /** Commands a connection may have waiting for their results. */
   readonly maxInFlightPerConnection: number;
-  /** Open TCP + WebSocket connections. */
+  /** Open authenticated TCP + WebSocket connections (a login beyond it is refused with TOO_MANY_CONNECTIONS). */
   readonly maxConnections: number;
+  /**
+   * Open connections that have not logged in yet, counted apart from maxConnections so they can never
+   * keep an authenticated client out. When full, the oldest pre-login connection is closed
+   * (TOO_MANY_UNAUTHENTICATED) to admit the new one.
+   */
+  readonly maxPreLoginConnections: number;
+  /** Pre-login connections from one source address; beyond it a new one is refused (TOO_MANY_UNAUTHENTICATED). */
+  readonly maxPreLoginConnectionsPerAddress: number;
+  /** A connection that has not logged in this long after it opened is closed (LOGIN_TIMEOUT); bytes do not extend it. */
+  readonly loginTimeoutMs: number;
+  /** Largest frame / WebSocket message accepted before login (a Login is ~100 bytes); bigger closes the connection. */
+  readonly maxPreLoginFrameBytes: number;
   /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
   readonly idleTimeoutMs: number;
   /** Replies buffered for a client that does not read before it is disconnected with SLOW_CONSUMER. */
@@ -33,6 +45,10 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   maxFrameBytes: 64 * 1024,
   maxInFlightPerConnection: 4096,
   maxConnections: 10_000,
+  maxPreLoginConnections: 16_384,
+  maxPreLoginConnectionsPerAddress: 256,
+  loginTimeoutMs: 5_000,
+  maxPreLoginFrameBytes: 1024,
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
@@ -48,6 +64,10 @@ const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCert
   maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
   maxInFlightPerConnection: { min: 1, max: 1_000_000 },
   maxConnections: { min: 1, max: 1_000_000 },
+  maxPreLoginConnections: { min: 1, max: 1_000_000 },
+  maxPreLoginConnectionsPerAddress: { min: 1, max: 1_000_000 },
+  loginTimeoutMs: { min: 100, max: 600_000 },
+  maxPreLoginFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
   idleTimeoutMs: { min: 0, max: 86_400_000 },
   maxOutboundBytes: { min: 1024, max: 1024 * 1024 * 1024 },
   maxHttpInFlight: { min: 1, max: 1_000_000 },
@@ -70,6 +90,17 @@ export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): Ga
   if (typeof config.tlsCertFile !== 'string' || typeof config.tlsKeyFile !== 'string'
     || (config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {
     throw new RangeError('gateway options tlsCertFile and tlsKeyFile must be given together (PEM file paths), or neither');
+  }
+  if (config.maxPreLoginFrameBytes > config.maxFrameBytes) {
+    throw new RangeError(
+      `gateway option maxPreLoginFrameBytes (${config.maxPreLoginFrameBytes}) must not exceed maxFrameBytes (${config.maxFrameBytes})`,
+    );
+  }
+  if (config.maxPreLoginConnectionsPerAddress > config.maxPreLoginConnections) {
+    throw new RangeError(
+      `gateway option maxPreLoginConnectionsPerAddress (${config.maxPreLoginConnectionsPerAddress}) must not exceed ` +
+        `maxPreLoginConnections (${config.maxPreLoginConnections})`,
+    );
   }
   if (config.tcpPort > 0 && config.tcpPort === config.wsPort) {
     throw new RangeError(`gateway options tcpPort and wsPort must differ, both are ${config.tcpPort}`);

@@ -20,6 +20,7 @@ import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
 import type { PrincipalStore } from './principal_store.ts';
+import { PreLoginGate } from './pre_login_gate.ts';
 import { Session, type SessionTransport } from './session.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
@@ -28,6 +29,8 @@ import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
 export interface GatewayEngine {
   readonly input: InputPublisher;
   onResult(listener: ResultListener): void;
+  /** 0 while storage takes writes, else the fault (journal/storage_fault.ts); absent = never faults. */
+  storageFault?(): number;
 }
 
 /** submitFrame / submitJson outcomes. */
@@ -52,8 +55,13 @@ export class GatewayCore {
   private resumeScheduled = false;
   private shuttingDown = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private readonly loginTimer: NodeJS.Timeout;
+  private readonly preLogin: PreLoginGate;
+  /** Authenticated TCP + WebSocket connections (what maxConnections limits). */
+  private authenticatedConnections = 0;
   private readonly runFlush = (): void => this.flushDirty();
   private readonly runResume = (): void => this.resumeBlocked();
+  private readonly storageFault: (() => number) | undefined;
 
   constructor(
     private readonly engine: GatewayEngine,
@@ -62,34 +70,62 @@ export class GatewayCore {
     readonly config: GatewayConfig,
   ) {
     engine.onResult((buffer, base) => this.onResult(buffer, base));
+    this.storageFault = engine.storageFault === undefined ? undefined : () => engine.storageFault?.() ?? 0;
     if (config.idleTimeoutMs > 0) {
       this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.min(config.idleTimeoutMs / 4, 5000)));
       this.idleTimer.unref();
     }
+    this.preLogin = new PreLoginGate(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
+    // Often, so each sweep closes few connections (a flood's deadlines expire at its own pace, not in one stall).
+    this.loginTimer = setInterval(() => this.closeLoginExpired(), Math.max(20, Math.min(config.loginTimeoutMs / 20, 100)));
+    this.loginTimer.unref();
   }
 
-  /** Why openSession refused: SHUTTING_DOWN while stopping, else TOO_MANY_CONNECTIONS. */
+  /** Why openSession refused: SHUTTING_DOWN while stopping, else TOO_MANY_UNAUTHENTICATED (this address has its share). */
   get refusalCode(): number {
-    return this.shuttingDown ? ResultCode.SHUTTING_DOWN : ResultCode.TOO_MANY_CONNECTIONS;
+    return this.shuttingDown ? ResultCode.SHUTTING_DOWN : ResultCode.TOO_MANY_UNAUTHENTICATED;
+  }
+
+  /** Connections open and not logged in yet. */
+  get preLoginCount(): number {
+    return this.preLogin.size;
+  }
+
+  get authenticatedConnectionCount(): number {
+    return this.authenticatedConnections;
   }
 
   get sessionCount(): number {
     return this.sessions.size;
   }
 
-  /** Registers a connection, or returns null when maxConnections is reached (the caller refuses it). */
-  openSession(transport: SessionTransport): Session | null {
-    if (this.shuttingDown || (transport.kind !== 'http' && this.connectionCount() >= this.config.maxConnections)) {
+  /**
+   * Registers a connection (pre-login until it authenticates; see pre_login_gate.ts), or returns null
+   * when shutting down or when `remoteAddress` has its share of pre-login connections (the caller
+   * refuses it with refusalCode). A full pre-login pool closes its oldest member instead.
+   */
+  openSession(transport: SessionTransport, remoteAddress = ''): Session | null {
+    const connection = transport.kind !== 'http';
+    if (this.shuttingDown || (connection && !this.preLogin.allows(remoteAddress))) {
       this.metrics.connectionsRejected++;
       return null;
+    }
+    if (connection) {
+      const victim = this.preLogin.victim();
+      if (victim !== null) {
+        this.metrics.preLoginEvictions++;
+        this.closeWith(victim, ResultCode.TOO_MANY_UNAUTHENTICATED);
+      }
     }
     // Ids are u32 in the record; after a wrap, skip any still held by a long-lived connection.
     let id = this.nextSessionId;
     while (this.sessions.has(id)) id = id >= 0xffff_fff0 ? 1 : id + 1;
     this.nextSessionId = id >= 0xffff_fff0 ? 1 : id + 1;
-    const session = new Session(id, transport);
-    session.lastInputMs = Date.now();
+    const now = Date.now();
+    const session = new Session(id, transport, remoteAddress, now);
+    session.lastInputMs = now;
     this.sessions.set(id, session);
+    if (connection) this.preLogin.admit(session);
     if (transport.kind === 'tcp') this.metrics.connectionsOpenTcp++;
     else if (transport.kind === 'ws') this.metrics.connectionsOpenWs++;
     if (transport.kind !== 'http') this.metrics.connectionsTotal++;
@@ -101,14 +137,27 @@ export class GatewayCore {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.id);
+    if (session.preLogin) this.preLogin.leave(session);
+    else if (session.authenticated && session.transport.kind !== 'http') this.authenticatedConnections--;
     if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
     else if (session.transport.kind === 'ws') this.metrics.connectionsOpenWs--;
   }
 
-  /** Authenticates by key (upgrade header, HTTP header or Login message). Returns OK or BAD_CREDENTIALS. */
+  /**
+   * Authenticates by key (upgrade header, HTTP header or Login message). Returns OK, BAD_CREDENTIALS,
+   * or TOO_MANY_CONNECTIONS when maxConnections authenticated connections are open already.
+   */
   authenticate(session: Session, key: string): number {
     const principal = this.principals.authenticate(key);
     if (principal === null) return ResultCode.BAD_CREDENTIALS;
+    if (session.transport.kind !== 'http') {
+      if (this.authenticatedConnections >= this.config.maxConnections) {
+        this.metrics.connectionsRejected++;
+        return ResultCode.TOO_MANY_CONNECTIONS;
+      }
+      this.preLogin.leave(session);
+      this.authenticatedConnections++;
+    }
     session.principalId = principal.id;
     session.admin = principal.admin;
     return ResultCode.OK;
@@ -122,7 +171,8 @@ export class GatewayCore {
   submitFrame(session: Session, bytes: Uint8Array, pauseWhenFull: boolean): number {
     const outcome = this.outcome;
     const code = this.codec.translateRequest(bytes, this.scratch, 0, outcome);
-    if (code !== ResultCode.OK) return this.answer(session, code, outcome, false);
+    // Before login, anything but a valid Login closes the connection: no second guess for a prober.
+    if (code !== ResultCode.OK) return this.answer(session, code, outcome, !session.authenticated);
     if (outcome.isLogin) {
       outcome.commandType = LOGIN_COMMAND_TYPE;
       if (session.authenticated) return this.answer(session, ResultCode.ALREADY_AUTHENTICATED, outcome, false);
@@ -167,6 +217,7 @@ export class GatewayCore {
     this.shuttingDown = true;
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     this.idleTimer = null;
+    clearInterval(this.loginTimer);
   }
 
   /** Commands published and not yet answered, over all sessions. */
@@ -184,6 +235,11 @@ export class GatewayCore {
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
     if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    // Storage unavailable: a command that would change state is refused before it is sequenced, so
+    // the logic never applies what the journal could not take (journal/storage_fault.ts). Reads go on.
+    if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) === 0 && this.storageFault !== undefined && this.storageFault() !== 0) {
+      return this.answer(session, ResultCode.STORAGE_UNAVAILABLE, outcome, false);
+    }
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
@@ -280,15 +336,24 @@ export class GatewayCore {
     const limit = Date.now() - this.config.idleTimeoutMs;
     for (const session of [...this.sessions.values()]) {
       if (session.transport.kind !== 'http' && session.inFlight === 0 && session.lastInputMs < limit) {
-        session.transport.reply(ResultCode.IDLE_TIMEOUT, 0, 0, null);
-        session.transport.flush();
-        session.transport.close(ResultCode.IDLE_TIMEOUT);
-        this.closeSession(session);
+        this.closeWith(session, ResultCode.IDLE_TIMEOUT);
       }
     }
   }
 
-  private connectionCount(): number {
-    return this.metrics.connectionsOpenTcp + this.metrics.connectionsOpenWs;
+  /** Closes connections still not logged in at their deadline (bytes sent meanwhile do not count). */
+  private closeLoginExpired(): void {
+    for (const session of this.preLogin.expired(Date.now())) {
+      this.metrics.loginTimeouts++;
+      this.closeWith(session, ResultCode.LOGIN_TIMEOUT);
+    }
+  }
+
+  /** Tells the client why, then closes its connection and forgets the session. */
+  private closeWith(session: Session, code: number): void {
+    session.transport.reply(code, 0, 0, null);
+    session.transport.flush();
+    session.transport.close(code);
+    this.closeSession(session);
   }
 }

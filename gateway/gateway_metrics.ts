@@ -22,6 +22,10 @@ export class GatewayMetrics {
   publishBatches = 0;
   slowConsumerDisconnects = 0;
   protocolErrorDisconnects = 0;
+  /** Pre-login connections closed to admit a newer one (the pool was full). */
+  preLoginEvictions = 0;
+  /** Connections closed for not logging in within loginTimeoutMs. */
+  loginTimeouts = 0;
 
   countCommand(type: number): void {
     if (type >= 0 && type < MAX_COUNTED_COMMAND) this.commandsByType[type]++;

@@ -39,6 +39,14 @@ async function startHarness(overrides: Partial<GatewayConfig> = {}, slots = 64):
   };
 }
 
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 
 describe('gateway over TCP', () => {
@@ -228,18 +236,121 @@ describe('gateway over HTTP', () => {
 });
 
 describe('limits', () => {
-  it('refuses connections beyond maxConnections and closes idle ones', async () => {
+  it('refuses logins beyond maxConnections (authenticated only) and closes idle ones', async () => {
     const h = await startHarness({ maxConnections: 2, idleTimeoutMs: 300 });
     try {
       const a = await RawTcpClient.open(h.server.tcpPort);
+      a.send(login(h.aliceKey));
+      await a.waitFor(1);
       const b = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
       const c = await RawTcpClient.open(h.server.tcpPort);
+      c.send(login(h.aliceKey));
       await c.waitClosed();
       expect(c.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_CONNECTIONS]);
       await a.waitClosed(5000);
-      expect(a.responses.map((r) => r.code)).toEqual([ResultCode.IDLE_TIMEOUT]);
+      expect(a.responses.map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.IDLE_TIMEOUT]);
       await b.waitClosed(5000);
       expect(b.closeCode).toBe(4000 + ResultCode.IDLE_TIMEOUT);
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('closes a connection that has not logged in by its deadline, however it trickles bytes (slowloris)', async () => {
+    const h = await startHarness({ loginTimeoutMs: 400 });
+    try {
+      const slow = await RawTcpClient.open(h.server.tcpPort);
+      const opened = Date.now();
+      const loginFrame = encodeFrame(requestBytes(login(h.aliceKey)));
+      // One byte at a time, never the whole login: each byte would have reset an idle timer.
+      for (let i = 0; i < loginFrame.length - 1 && !slow.closed; i++) {
+        slow.sendRaw(loginFrame.subarray(i, i + 1));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await slow.waitClosed();
+      expect(Date.now() - opened).toBeGreaterThanOrEqual(400);
+      expect(slow.responses.map((r) => r.code)).toEqual([ResultCode.LOGIN_TIMEOUT]);
+      expect(h.server.core.metrics.loginTimeouts).toBe(1);
+      // A client that logs in in time is not touched by the deadline.
+      const real = await RawTcpClient.open(h.server.tcpPort);
+      real.send(login(h.aliceKey));
+      await real.waitFor(1);
+      await new Promise((r) => setTimeout(r, 800));
+      real.send({ type: 'getItem', itemId: 1, correlationId: 5 });
+      const replies = await real.waitFor(2);
+      expect(replies.map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+      expect(real.closed).toBe(false);
+      real.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('holds frames to maxPreLoginFrameBytes and closes on any invalid frame before login; after login the full size applies', async () => {
+    const h = await startHarness({ maxPreLoginFrameBytes: 256 });
+    try {
+      const big = await RawTcpClient.open(h.server.tcpPort);
+      big.sendRaw(encodeFrame(new Uint8Array(300)));
+      await big.waitClosed();
+      expect(big.responses.map((r) => r.code)).toEqual([ResultCode.FRAME_TOO_LARGE]);
+      const garbage = await RawTcpClient.open(h.server.tcpPort);
+      garbage.sendRaw(encodeFrame(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9])));
+      await garbage.waitClosed();
+      expect(garbage.responses.map((r) => r.code)).toEqual([ResultCode.VERIFY_FAILED]);
+      const c = await RawTcpClient.open(h.server.tcpPort);
+      c.send(login(h.aliceKey));
+      c.sendRaw(encodeFrame(new Uint8Array(300).fill(7)));
+      c.send({ type: 'getItem', itemId: 1, correlationId: 9 });
+      const replies = await c.waitFor(3);
+      expect(replies.map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.VERIFY_FAILED, ResultCode.OK]);
+      c.close();
+      const ws = await RawWsClient.open(h.ws);
+      ws.sendRaw(new Uint8Array(300));
+      await ws.waitClosed();
+      expect(ws.closeCode).toBe(4000 + ResultCode.FRAME_TOO_LARGE);
+      const text = await RawWsClient.open(h.ws);
+      text.sendText('hello');
+      await text.waitClosed();
+      expect(text.closeCode).toBe(4000 + ResultCode.TEXT_MESSAGE_NOT_SUPPORTED);
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('limits pre-login connections per source address, and evicts the oldest when the pool is full', async () => {
+    const h = await startHarness({ maxPreLoginConnections: 4, maxPreLoginConnectionsPerAddress: 2, maxConnections: 10 });
+    try {
+      const a1 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.1');
+      const a2 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.1');
+      const a3 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.1');
+      await a3.waitClosed();
+      expect(a3.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_UNAUTHENTICATED]);
+      const b1 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.2');
+      const b2 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.2');
+      await waitUntil(() => h.server.core.preLoginCount === 4);
+      // The pool is full: a newcomer from a third address evicts the oldest (a1) and logs in.
+      const real = await RawTcpClient.open(h.server.tcpPort, '127.0.0.3');
+      await a1.waitClosed();
+      expect(a1.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_UNAUTHENTICATED]);
+      real.send(login(h.aliceKey), { type: 'getItem', itemId: 1, correlationId: 4 });
+      expect((await real.waitFor(2)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+      expect(h.server.core.preLoginCount).toBe(3);
+      expect(h.server.core.authenticatedConnectionCount).toBe(1);
+      expect([a2.closed, b1.closed, b2.closed]).toEqual([false, false, false]);
+      const metrics = await (await fetch(`${h.http}/metrics`)).text();
+      expect(metrics).toContain('ringline_connections_pre_login 3');
+      expect(metrics).toContain('ringline_pre_login_evictions_total 1');
+      for (const c of [a2, b1, b2, real]) c.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('answers an HTTP request without a valid key before reading its body', async () => {
+    const h = await startHarness({ maxFrameBytes: 1024 });
+    try {
+      const r = await postJson(h.http, '/v1/commands/getItem', { itemId: 1, pad: 'x'.repeat(4000) }, 'wrong-key-wrong-key');
+      expect([r.status, r.body.code]).toEqual([401, ResultCode.BAD_CREDENTIALS]);
     } finally {
       await h.server.stop(100);
     }

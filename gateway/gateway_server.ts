@@ -48,8 +48,15 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
-        health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
+        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount, core.preLoginCount),
+        health: () => {
+          // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
+          const storageOk = (engine.storageFault?.() ?? 0) === 0;
+          return {
+            status: storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
+            sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
+          };
+        },
       });
     }
   } catch (error) {

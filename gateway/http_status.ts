@@ -12,6 +12,7 @@ export function httpStatusFor(code: number): string {
     case ResultCode.FRAME_TOO_LARGE: return '413 Payload Too Large';
     case ResultCode.TOO_MANY_IN_FLIGHT: return '429 Too Many Requests';
     case ResultCode.BUSY:
+    case ResultCode.STORAGE_UNAVAILABLE:
     case ResultCode.SHUTTING_DOWN: return '503 Service Unavailable';
     case ResultCode.INTERNAL_ERROR: return '500 Internal Server Error';
     default:

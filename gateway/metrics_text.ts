@@ -12,7 +12,7 @@ const COMMAND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(CommandType).map(([name, type]) => [type, name]),
 );
 
-export function renderMetrics(gateway: GatewayMetrics, engine: unknown, sessions: number): string {
+export function renderMetrics(gateway: GatewayMetrics, engine: unknown, sessions: number, preLogin = 0): string {
   const lines: string[] = [];
   const gauge = (name: string, help: string, value: number): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${formatNumber(value)}`);
@@ -25,6 +25,7 @@ export function renderMetrics(gateway: GatewayMetrics, engine: unknown, sessions
   lines.push(`ringline_connections_open_by_transport{transport="ws"} ${gateway.connectionsOpenWs}`);
   counter('ringline_connections_total', 'TCP and WebSocket connections accepted', gateway.connectionsTotal);
   counter('ringline_connections_rejected_total', 'Connections refused (limit or shutdown)', gateway.connectionsRejected);
+  gauge('ringline_connections_pre_login', 'Open connections that have not logged in yet', preLogin);
   gauge('ringline_sessions', 'Sessions open (connections plus HTTP requests awaiting results)', sessions);
   gauge('ringline_http_in_flight', 'HTTP requests waiting for their result', gateway.httpInFlight);
   counter('ringline_http_requests_total', 'HTTP command requests received', gateway.httpRequestsTotal);
@@ -32,6 +33,8 @@ export function renderMetrics(gateway: GatewayMetrics, engine: unknown, sessions
   counter('ringline_publish_batches_total', 'Batches published into the input ring', gateway.publishBatches);
   counter('ringline_slow_consumer_disconnects_total', 'Clients disconnected for not reading results', gateway.slowConsumerDisconnects);
   counter('ringline_protocol_error_disconnects_total', 'Connections closed for framing errors', gateway.protocolErrorDisconnects);
+  counter('ringline_pre_login_evictions_total', 'Pre-login connections closed to admit a newer one (pool full)', gateway.preLoginEvictions);
+  counter('ringline_login_timeouts_total', 'Connections closed for not logging in within loginTimeoutMs', gateway.loginTimeouts);
 
   lines.push('# HELP ringline_commands_total Commands published into the ring, by command', '# TYPE ringline_commands_total counter');
   for (let t = 0; t < gateway.commandsByType.length; t++) {

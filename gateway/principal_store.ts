@@ -13,6 +13,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
 export const ADMIN_PRINCIPAL_ID = 1;
 export const PRINCIPALS_FILE_NAME = 'principals.json';
@@ -164,10 +165,10 @@ export class PrincipalStore {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.filePath), { recursive: true });
+    mkdirSync(dirname(this.filePath), { recursive: true, mode: DATA_DIR_MODE });
     const file: PrincipalFile = { version: FILE_VERSION, principals: [...this.byId.values()].sort((a, b) => a.id - b.id) };
     const tmp = `${this.filePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: DATA_FILE_MODE });
     renameSync(tmp, this.filePath);
     this.loadedStamp = fileStamp(this.filePath);
   }

@@ -34,10 +34,16 @@ export class Session {
   blocked = false;
   /** Monotonic ms of the last input, for the idle timeout. */
   lastInputMs = 0;
+  /** Counted among the pre-login connections (TCP / WebSocket not yet logged in). */
+  preLogin = false;
 
   constructor(
     readonly id: number,
     readonly transport: SessionTransport,
+    /** Source address (pre-login limits are per address); '' for HTTP. */
+    readonly remoteAddress: string,
+    /** Date.now() when the connection opened: the login deadline counts from here. */
+    readonly openedMs: number,
   ) {}
 
   get authenticated(): boolean {

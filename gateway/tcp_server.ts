@@ -19,18 +19,25 @@ const CLOSE_GRACE_MS = 1000;
 const OUT_INITIAL_BYTES = 4096;
 /** A burst larger than this does not make every later output buffer as large. */
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+const LISTEN_BACKLOG = 4096;
 
 class TcpConnection implements SessionTransport, FrameSink {
   readonly kind = 'tcp' as const;
   session: Session | null = null;
   private readonly decoder: FrameDecoder;
-  /** Framed replies waiting for the next flush; replaced (not reused) after each write, which keeps it. */
-  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL_BYTES);
+  /**
+   * Framed replies waiting for the next flush; replaced (not reused) after each write, which keeps it.
+   * Allocated at the first reply: a connection that never logs in costs no output buffer.
+   */
+  private out: Buffer = EMPTY;
   private outBytes = 0;
   private ended = false;
+  /** Frames are held to maxPreLoginFrameBytes until the session logs in. */
+  private loggedIn = false;
 
   constructor(private readonly core: GatewayCore, private readonly socket: Socket) {
-    this.decoder = new FrameDecoder(core.config.maxFrameBytes);
+    this.decoder = new FrameDecoder(core.config.maxPreLoginFrameBytes);
   }
 
   onData(chunk: Buffer): void {
@@ -46,6 +53,10 @@ class TcpConnection implements SessionTransport, FrameSink {
     const session = this.session;
     if (session === null || session.closed) return false;
     const outcome = this.core.submitFrame(session, bytes.subarray(start, start + length), true);
+    if (!this.loggedIn && session.authenticated) {
+      this.loggedIn = true;
+      this.decoder.setMaxFrameBytes(this.core.config.maxFrameBytes);
+    }
     return outcome !== SUBMIT_DECLINED && outcome !== SUBMIT_CLOSED;
   }
 
@@ -72,7 +83,7 @@ class TcpConnection implements SessionTransport, FrameSink {
   flush(): void {
     if (this.outBytes === 0 || this.ended) return;
     const frames = this.out.subarray(0, this.outBytes);
-    this.out = Buffer.allocUnsafe(Math.max(OUT_INITIAL_BYTES, Math.min(this.outBytes, OUT_MAX_KEPT_BYTES)));
+    this.out = this.loggedIn ? Buffer.allocUnsafe(Math.max(OUT_INITIAL_BYTES, Math.min(this.outBytes, OUT_MAX_KEPT_BYTES))) : EMPTY;
     this.outBytes = 0;
     this.socket.write(frames);
     if (this.socket.writableLength > this.core.config.maxOutboundBytes) {
@@ -125,7 +136,7 @@ class TcpConnection implements SessionTransport, FrameSink {
   private reserve(bytes: number): number {
     const need = this.outBytes + bytes;
     if (need > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+      const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2, this.loggedIn ? OUT_INITIAL_BYTES : 0));
       this.out.copy(grown, 0, 0, this.outBytes);
       this.out = grown;
     }
@@ -161,7 +172,7 @@ export function startTcpServer(core: GatewayCore, host: string, port: number, tl
     sockets.add(socket);
     socket.setNoDelay(true);
     const connection = new TcpConnection(core, socket);
-    const session = core.openSession(connection);
+    const session = core.openSession(connection, socket.remoteAddress ?? '');
     socket.on('close', () => {
       sockets.delete(socket);
       if (connection.session !== null) core.closeSession(connection.session);
@@ -179,7 +190,9 @@ export function startTcpServer(core: GatewayCore, host: string, port: number, tl
     : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
+    // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       const address = server.address();
       const boundPort = typeof address === 'object' && address !== null ? address.port : port;

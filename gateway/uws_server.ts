@@ -30,6 +30,7 @@ const OUT_MAX_KEPT_BYTES = 256 * 1024;
 
 interface WsUserData {
   key: string;
+  remoteAddress: string;
   connection: WsConnection | null;
 }
 
@@ -40,7 +41,7 @@ class WsConnection implements SessionTransport {
    * Replies waiting for the next flush, back to back; message i ends at ends[i]. Reused after each
    * flush: uWS copies what send() is given before it returns.
    */
-  private out = new Uint8Array(OUT_INITIAL_BYTES);
+  private out = new Uint8Array(0); // allocated at the first reply
   private outBytes = 0;
   private readonly ends: number[] = [];
   private ended = false;
@@ -92,7 +93,7 @@ class WsConnection implements SessionTransport {
   private reserve(bytes: number): number {
     const need = this.outBytes + bytes;
     if (need > this.out.length) {
-      const grown = new Uint8Array(Math.max(need, this.out.length * 2));
+      const grown = new Uint8Array(Math.max(need, this.out.length * 2, OUT_INITIAL_BYTES));
       grown.set(this.out.subarray(0, this.outBytes));
       this.out = grown;
     }
@@ -191,8 +192,9 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
       const key = requestKey(req) ?? req.getQuery('key') ?? '';
+      const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
       res.upgrade<WsUserData>(
-        { key, connection: null },
+        { key, remoteAddress, connection: null },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -204,7 +206,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       const data = ws.getUserData();
       const connection = new WsConnection(core, ws);
       data.connection = connection;
-      const session = core.openSession(connection);
+      const session = core.openSession(connection, data.remoteAddress);
       if (session === null) {
         const refusal = core.refusalCode;
         connection.reply(refusal, 0, 0, null);
@@ -232,9 +234,13 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       if (!isBinary) {
         connection.reply(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED, 0, 0, null);
         connection.flush();
+        if (!session.authenticated) {
+          connection.close(ResultCode.TEXT_MESSAGE_NOT_SUPPORTED);
+          core.closeSession(session);
+        }
         return;
       }
-      if (message.byteLength > config.maxFrameBytes) {
+      if (message.byteLength > (session.authenticated ? config.maxFrameBytes : config.maxPreLoginFrameBytes)) {
         core.metrics.protocolErrorDisconnects++;
         connection.reply(ResultCode.FRAME_TOO_LARGE, 0, 0, null);
         connection.flush();
@@ -267,6 +273,11 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
 
   const onCommand = (res: HttpResponse, req: HttpRequest, routeCommand: string | null): void => {
     const key = requestKey(req);
+    // No key, no body: an unauthenticated request is answered before a byte of its body is buffered.
+    if (key === null || core.principals.authenticate(key) === null) {
+      core.metrics.httpRequestsTotal++;
+      return writeError(res, key === null ? ResultCode.NOT_AUTHENTICATED : ResultCode.BAD_CREDENTIALS);
+    }
     readBody(res, config.maxFrameBytes, (body, tooLarge) => {
       core.metrics.httpRequestsTotal++;
       if (tooLarge) return writeError(res, ResultCode.FRAME_TOO_LARGE);

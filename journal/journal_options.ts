@@ -34,6 +34,12 @@ export interface JournalOptions {
    * journaler: `busy_spin` buys the lowest durable latency for a whole core (README, "Durability modes").
    */
   readonly waitStrategy?: WaitStrategyName;
+  /**
+   * After a storage fault (ENOSPC, EDQUOT, EIO, EROFS, EFBIG on write or fdatasync) the journaler keeps
+   * the batch, refuses nothing itself, and tries the batch again this often until it succeeds
+   * (journal/storage_fault.ts).
+   */
+  readonly storageRetryMs: number;
 }
 
 export const DEFAULT_JOURNAL_OPTIONS: Omit<JournalOptions, 'dataDir'> = {
@@ -42,6 +48,7 @@ export const DEFAULT_JOURNAL_OPTIONS: Omit<JournalOptions, 'dataDir'> = {
   segmentBytes: 256 * 1024 * 1024,
   writeBufferBytes: 8 * 1024 * 1024,
   epoch: 0,
+  storageRetryMs: 250,
 };
 
 export const SEGMENT_MAX_BYTES = 2 ** 31;
@@ -81,6 +88,7 @@ export function validateJournalOptions(options: Partial<JournalOptions> & { data
       'writeBufferBytes', merged.writeBufferBytes, WRITE_BUFFER_MIN_BYTES, WRITE_BUFFER_MAX_BYTES,
     ),
     epoch: checkInteger('epoch', merged.epoch, 0, Number.MAX_SAFE_INTEGER),
+    storageRetryMs: checkInteger('storageRetryMs', merged.storageRetryMs, 10, 60_000),
     ...(merged.waitStrategy === undefined ? {} : { waitStrategy: merged.waitStrategy }),
   };
 }

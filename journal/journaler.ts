@@ -11,8 +11,11 @@
  * none mode never; there the released sequence means "written", not "on disk". Every record is
  * journaled, read-only ones included (journal_descriptor.ts says why).
  *
- * A failed write or fdatasync throws out of `run`: the batch is never released, so nothing in it is
- * acknowledged; the worker entry reports the failure and exits non-zero.
+ * A storage fault (a full disk, EIO: storage_fault.ts) is a state, not a death: the batch is kept
+ * (not released, so nothing in it is acknowledged), the STORAGE_FAULT metric tells the gateway to
+ * refuse new writes, and the same records are journaled again every storageRetryMs until the disk
+ * takes them. Any other failed write or fdatasync throws out of `run`: the batch is never released;
+ * the worker entry reports the failure and exits non-zero.
  */
 import { performance } from 'node:perf_hooks';
 import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
@@ -26,6 +29,7 @@ import {
 import type { JournalOptions } from './journal_options.ts';
 import { JournalerSlot, METRICS_BYTES, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { SegmentWriter } from './segment_writer.ts';
+import { storageFaultOf } from './storage_fault.ts';
 
 export interface JournalerOptions {
   readonly waitStrategy: WaitStrategy;
@@ -46,6 +50,10 @@ const E_FSYNC_US_TOTAL = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC
 const E_FSYNC_US_LAST = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_US_LAST);
 const E_FSYNC_US_MAX = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.FSYNC_US_MAX);
 const E_SEGMENTS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.SEGMENTS_OPENED);
+const E_STORAGE_FAULT = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_FAULT);
+const E_STORAGE_FAULTS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_FAULTS);
+const E_STORAGE_RETRIES = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_RETRIES);
+const E_STORAGE_SINCE = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAGE_UNAVAILABLE_SINCE_MS);
 
 export class Journaler {
   readonly consumer: BatchConsumer;
@@ -58,6 +66,9 @@ export class Journaler {
   private readonly onFsync: ((latencyNs: number) => void) | undefined;
   /** batch mode: when written data first went unsynced (ms), -1 when all is synced. */
   private unsyncedSinceMs = -1;
+  private readonly storageRetryMs: number;
+  /** Something to Atomics.wait on between retries (nobody ever notifies it). */
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(ring: Ring, consumerIndex: number, journal: JournalOptions, options: JournalerOptions) {
     this.ring = ring;
@@ -68,6 +79,7 @@ export class Journaler {
     this.onFsync = options.onFsync;
     this.fsyncEachBatch = journal.durability === 'fsync';
     this.fsyncIntervalMs = journal.durability === 'batch' ? journal.batchIntervalMs : -1;
+    this.storageRetryMs = journal.storageRetryMs;
     this.metrics[JM_DURABILITY_MODE] = DURABILITY_CODES[journal.durability];
     this.metrics[JM_DURABLE_SEQUENCE] = this.consumer.nextSequence - 1;
   }
@@ -97,23 +109,20 @@ export class Journaler {
     const count = consumer.waitFor(timeoutMs);
     if (count === HALTED) return HALTED;
     if (count === 0) {
-      if (this.unsyncedSinceMs >= 0) this.syncNow();
+      if (this.unsyncedSinceMs >= 0) this.syncIdle();
       return 0;
     }
-    const buffer = this.ring.buffer;
     const writer = this.writer;
     const first = consumer.nextSequence;
     const bytesBefore = writer.bytesWritten; // append writes out a full buffer or a rolled segment itself
-    for (let i = 0; i < count; i++) writer.append(buffer, consumer.slotBase(first + i));
-    writer.write();
-    const m = this.metrics;
-    if (this.fsyncEachBatch) {
-      this.syncNow();
-    } else if (this.fsyncIntervalMs > 0) {
-      const now = performance.now(); // one clock read per batch
-      if (this.unsyncedSinceMs < 0) this.unsyncedSinceMs = now;
-      else if (now - this.unsyncedSinceMs >= this.fsyncIntervalMs) this.syncNow();
+    try {
+      this.journalBatch(first, count);
+    } catch (error) {
+      const fault = storageFaultOf(error);
+      if (fault === 0) throw error;
+      this.retryBatch(first, count, fault, error as Error);
     }
+    const m = this.metrics;
     // The batch is written: count it before releasing it, so whoever sees its results (a client, a
     // test reading engine.metrics()) also sees it in recordsWritten / bytesWritten.
     m[JM_BATCHES]++;
@@ -126,9 +135,87 @@ export class Journaler {
     e[E_RECORDS] = m[JM_RECORDS];
     e[E_BYTES] = m[JM_BYTES_WRITTEN];
     e[E_SEGMENTS] = writer.segmentsCreated;
+    writer.markDurable();
     consumer.release(count); // the durable sequence moves only now
     m[JM_DURABLE_SEQUENCE] = first + count - 1;
     return count;
+  }
+
+  /** Appends records first..first+count-1 from the ring, writes them, and syncs as the mode asks. Throws on I/O errors. */
+  private journalBatch(first: number, count: number): void {
+    const buffer = this.ring.buffer;
+    const writer = this.writer;
+    const consumer = this.consumer;
+    for (let i = 0; i < count; i++) writer.append(buffer, consumer.slotBase(first + i));
+    writer.write();
+    if (this.fsyncEachBatch) {
+      this.syncNow();
+    } else if (this.fsyncIntervalMs > 0) {
+      const now = performance.now(); // one clock read per batch
+      if (this.unsyncedSinceMs < 0) this.unsyncedSinceMs = now;
+      else if (now - this.unsyncedSinceMs >= this.fsyncIntervalMs) this.syncNow();
+    }
+  }
+
+  /**
+   * Storage is unavailable: keep the batch (unreleased, so unacknowledged) and journal it again every
+   * storageRetryMs from the last durable point until the disk takes it. Gives up only when the engine
+   * stops meanwhile: then the batch was never acknowledged and the error says which sequences.
+   */
+  private retryBatch(first: number, count: number, fault: number, error: Error): void {
+    this.enterFault(fault);
+    let last = error;
+    for (;;) {
+      Atomics.wait(this.pause, 0, 0, this.storageRetryMs);
+      if (this.ring.isHalted()) {
+        throw new Error(
+          `storage unavailable (${last.message}) when the engine stopped: sequences ${first}..${first + count - 1} ` +
+            'were applied but never journaled, and never acknowledged', { cause: last },
+        );
+      }
+      this.engineMetrics[E_STORAGE_RETRIES]++;
+      try {
+        this.writer.rewind();
+        this.journalBatch(first, count);
+        break;
+      } catch (again) {
+        if (storageFaultOf(again) === 0) throw again;
+        last = again as Error;
+      }
+    }
+    this.leaveFault();
+  }
+
+  /** batch mode, ring idle: fdatasync what was written (already acknowledged as written); retried while storage fails. */
+  private syncIdle(): void {
+    for (;;) {
+      try {
+        this.syncNow();
+        break;
+      } catch (error) {
+        const fault = storageFaultOf(error);
+        if (fault === 0 || this.ring.isHalted()) throw error;
+        this.enterFault(fault);
+        this.engineMetrics[E_STORAGE_RETRIES]++;
+        Atomics.wait(this.pause, 0, 0, this.storageRetryMs);
+      }
+    }
+    this.leaveFault();
+  }
+
+  private enterFault(fault: number): void {
+    const e = this.engineMetrics;
+    if (e[E_STORAGE_FAULT] !== 0) return;
+    e[E_STORAGE_FAULTS]++;
+    e[E_STORAGE_SINCE] = Date.now();
+    e[E_STORAGE_FAULT] = fault; // last: whoever sees the fault also sees its counters
+  }
+
+  private leaveFault(): void {
+    const e = this.engineMetrics;
+    if (e[E_STORAGE_FAULT] === 0) return;
+    e[E_STORAGE_FAULT] = 0;
+    e[E_STORAGE_SINCE] = 0;
   }
 
   private syncNow(): void {

@@ -2,9 +2,10 @@
  * Finding segment files and fsyncing directories: the small file-system helpers the writer, the
  * recovery and the retention policy share.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JOURNAL_DIR_NAME, parseSegmentFileName } from './journal_descriptor.ts';
+import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 
 export interface SegmentFile {
   readonly path: string;
@@ -49,10 +50,13 @@ export function fsyncDirectory(dir: string): void {
 }
 
 /**
- * Creates `dir` (and its parents) when missing. With `durable`, a directory it created is made
- * durable too: its parent's entry is fsynced, so a machine crash cannot lose the directory itself.
+ * Creates `dir` (and its parents) when missing, owner-only (DATA_DIR_MODE). With `durable`, a
+ * directory it created is made durable too: its parent's entry is fsynced, so a machine crash cannot
+ * lose the directory itself. With `tighten`, an existing `dir` is set to DATA_DIR_MODE too (the
+ * journal and snapshot directories, which the engine owns; never a data directory the operator named).
  */
-export function ensureDirectory(dir: string, durable = false): void {
-  const created = mkdirSync(dir, { recursive: true });
+export function ensureDirectory(dir: string, durable = false, tighten = false): void {
+  const created = mkdirSync(dir, { recursive: true, mode: DATA_DIR_MODE });
+  if (created === undefined && tighten) chmodSync(dir, DATA_DIR_MODE);
   if (durable && created !== undefined) fsyncDirectory(dirname(dir));
 }

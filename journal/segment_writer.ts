@@ -6,10 +6,12 @@
  * into a preallocated write buffer through u32 views and checksummed in place, so appending allocates
  * nothing. A batch larger than the buffer is written out in buffer-sized pieces before the final write.
  *
- * Failures of write, fdatasync, open or rename are not expected and are not recoverable here: they
- * throw, and the journaler stops the engine rather than acknowledge what may not be on disk.
+ * Failures of write, fdatasync or open throw. The journaler calls `markDurable()` each time a batch is
+ * released; after a storage fault (storage_fault.ts) `rewind()` puts the files back to that point —
+ * the segment truncated to its durable length, segments created since deleted — so the same records
+ * can be appended again, byte for byte as if the failed attempt had never happened.
  */
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
@@ -22,6 +24,7 @@ import {
 } from './journal_descriptor.ts';
 import type { JournalOptions } from './journal_options.ts';
 import { ensureDirectory, fsyncDirectory, journalDir } from './segment_files.ts';
+import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
 export class SegmentWriter {
   private readonly dir: string;
@@ -44,10 +47,18 @@ export class SegmentWriter {
   segmentsCreated = 0;
   /** Path of the segment being appended to, or '' before the first record. */
   currentPath = '';
+  // The last durable point (markDurable): segment path ('' = none yet), its length, last sequence.
+  private durablePath = '';
+  private durableSegmentBytes = 0;
+  private durableSequence = -1;
+  private durableBytesWritten = 0;
+  private durableSegmentsCreated = 0;
+  /** Segments created after the durable point (a rewind deletes them). */
+  private readonly createdSinceDurable: string[] = [];
 
   constructor(options: JournalOptions) {
     this.dir = journalDir(options.dataDir);
-    ensureDirectory(this.dir, options.durability !== 'none');
+    ensureDirectory(this.dir, options.durability !== 'none', true);
     this.capacityBytes = options.writeBufferBytes & ~7;
     this.buffer = createRecordBuffer(new ArrayBuffer(this.capacityBytes));
     this.segmentBytesMax = options.segmentBytes;
@@ -103,6 +114,59 @@ export class SegmentWriter {
     if (this.fd >= 0) fdatasyncSync(this.fd);
   }
 
+  /** Everything appended so far is written (and synced, as the durability mode asks): a rewind returns here. */
+  markDurable(): void {
+    this.durablePath = this.currentPath;
+    this.durableSegmentBytes = this.segmentBytes;
+    this.durableSequence = this.lastSequence;
+    this.durableBytesWritten = this.bytesWritten;
+    this.durableSegmentsCreated = this.segmentsCreated;
+    if (this.createdSinceDurable.length > 0) this.createdSinceDurable.length = 0;
+  }
+
+  /**
+   * Puts the journal files back to the last markDurable() after a failed write or fdatasync: deletes
+   * segments created since, truncates the durable segment to its durable length and reopens it for
+   * appending. Throws (the same kinds of errors) when the file system still refuses; call it again.
+   */
+  rewind(): void {
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // the descriptor is gone either way; its unsynced tail is cut below
+      }
+      this.fd = -1;
+    }
+    this.pendingBytes = 0;
+    for (const path of this.createdSinceDurable) {
+      if (path === this.durablePath) continue;
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    if (this.createdSinceDurable.length > 0) fsyncDirectory(this.dir);
+    this.createdSinceDurable.length = 0;
+    if (this.durablePath !== '') {
+      // O_APPEND: every write lands at the end, which the truncate just set to the durable length.
+      const fd = openSync(this.durablePath, 'a', DATA_FILE_MODE);
+      try {
+        ftruncateSync(fd, this.durableSegmentBytes);
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
+      this.fd = fd;
+    }
+    this.currentPath = this.durablePath;
+    this.segmentBytes = this.durableSegmentBytes;
+    this.lastSequence = this.durableSequence;
+    this.bytesWritten = this.durableBytesWritten;
+    this.segmentsCreated = this.durableSegmentsCreated;
+  }
+
   /** Writes what is buffered, syncs (unless durability is none) and closes the segment. */
   close(): void {
     if (this.fd < 0) return;
@@ -116,7 +180,8 @@ export class SegmentWriter {
     this.close();
     const path = join(this.dir, segmentFileName(firstSequence));
     // 'wx': a segment is never overwritten; recovery removes an empty leftover before the engine runs.
-    this.fd = openSync(path, 'wx');
+    this.fd = openSync(path, 'wx', DATA_FILE_MODE);
+    this.createdSinceDurable.push(path);
     if (this.syncOnRoll) fsyncDirectory(this.dir);
     this.currentPath = path;
     this.segmentsCreated++;

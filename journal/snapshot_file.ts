@@ -17,6 +17,7 @@ import {
   parseSnapshotFileName, snapshotFileName,
 } from './snapshot_descriptor.ts';
 import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
+import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
 export interface SnapshotFile {
   readonly path: string;
@@ -92,23 +93,29 @@ export function writeSnapshotFile(
   head.writeUInt32LE(headerCrc(head), SNAP_HEADER_CRC_OFFSET);
 
   const dir = snapshotDir(dataDir);
-  ensureDirectory(dir, true);
+  ensureDirectory(dir, true, true);
   const path = join(dir, snapshotFileName(sequence));
   const tempPath = path + SNAPSHOT_TEMP_SUFFIX;
-  const fd = openSync(tempPath, 'w');
+  const fd = openSync(tempPath, 'w', DATA_FILE_MODE);
   const padding = new Uint8Array(8);
   try {
-    writeAll(fd, head);
-    for (const section of sections) {
-      writeAll(fd, section.bytes);
-      const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
-      if (pad > 0) writeAll(fd, padding.subarray(0, pad));
+    try {
+      writeAll(fd, head);
+      for (const section of sections) {
+        writeAll(fd, section.bytes);
+        const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
+        if (pad > 0) writeAll(fd, padding.subarray(0, pad));
+      }
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
+    renameSync(tempPath, path);
+  } catch (error) {
+    // A full disk must not also keep a half-written snapshot: the temporary goes, the error stays.
+    rmSync(tempPath, { force: true });
+    throw error;
   }
-  renameSync(tempPath, path);
   fsyncDirectory(dir);
   return { path, fileBytes };
 }

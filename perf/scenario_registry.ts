@@ -29,12 +29,13 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'replication', file: 'replication.ts', description: 'primary → standby replication: throughput and latency in sync mode', coresWanted: 4 },
   { name: 'snapshot', file: 'snapshot.ts', description: 'the logic thread\'s pause per snapshot at the default capacities: stop-the-world export + hash vs the snapshot shadow', coresWanted: 2 },
   { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
+  { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door', coresWanted: 2 },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
 
-/** What `npm run bench` runs with no scenario named: everything but the soak, which takes minutes by design. */
-export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES.filter((name) => name !== 'soak');
+/** What `npm run bench` runs with no scenario named: everything but the soak (minutes by design) and the hostile bench (10,240 sockets). */
+export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES.filter((name) => name !== 'soak' && name !== 'hostile');
 
 export function scenarioEntry(name: string): ScenarioEntry {
   const entry = SCENARIOS.find((s) => s.name === name);

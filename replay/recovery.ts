@@ -17,6 +17,7 @@
  */
 import { accessSync, constants, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
@@ -159,7 +160,7 @@ function prepareDataDir(dataDir: string, readOnly: boolean): void {
   }
   if (!exists) {
     if (readOnly) throw new Error(`data directory ${dataDir} does not exist`);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   }
   try {
     accessSync(dataDir, readOnly ? constants.R_OK | constants.X_OK : constants.R_OK | constants.W_OK | constants.X_OK);

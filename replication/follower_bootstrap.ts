@@ -19,6 +19,7 @@ import {
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
 import { listSegments, ensureDirectory, fsyncDirectory } from '../journal/segment_files.ts';
+import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { SNAPSHOT_TEMP_SUFFIX, snapshotFileName } from '../journal/snapshot_descriptor.ts';
 import { listSnapshots, snapshotDir } from '../journal/snapshot_file.ts';
 
@@ -63,7 +64,7 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
         ensureDirectory(snapshotDir(dataDir), true);
         // The snapshot writer's temp name: recovery removes it if a crash leaves it behind.
         temp = join(snapshotDir(dataDir), snapshotFileName(sequence) + SNAPSHOT_TEMP_SUFFIX);
-        fd = openSync(temp, 'w');
+        fd = openSync(temp, 'w', DATA_FILE_MODE);
       }
       const start = reader.messageBase + SNAPSHOT_DATA_OFFSET;
       for (let done = 0; done < length;) done += writeSync(fd, reader.buffer.bytes, start + done, length - done);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { crc32Bytes } from '../journal/crc32.ts';
 import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEG_EPOCH_OFFSET, SEG_HEADER_CRC_OFFSET, SEG_MAGIC_OFFSET } from '../journal/journal_descriptor.ts';
 import { ensureDirectory, fsyncDirectory, listSegments } from '../journal/segment_files.ts';
+import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
 export const EPOCH_FILE_NAME = 'epoch';
 
@@ -74,7 +75,7 @@ export function writeEpoch(dataDir: string, epoch: number, startSequence = -1): 
   ensureDirectory(dataDir, true);
   const path = join(dataDir, EPOCH_FILE_NAME);
   const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w');
+  const fd = openSync(temp, 'w', DATA_FILE_MODE);
   try {
     writeSync(fd, startSequence >= 0 ? `${epoch} ${startSequence}\n` : `${epoch}\n`);
     fsyncSync(fd);

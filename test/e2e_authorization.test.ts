@@ -48,16 +48,34 @@ describe('authorization over TCP, WebSocket and HTTP', () => {
   });
 
   const attempts = (n: number): [CommandJson, number][] => [
-    [{ type: 'transfer', fromAccountId: ALICE_ACCOUNT, toAccountId: BOB_ACCOUNT, assetId: USD, amount: 100, idempotencyId: 1000 + n }, ResultCode.NOT_OWNER],
-    [{ type: 'transferReserve', transferId: 500 + n, fromAccountId: ALICE_ACCOUNT, toAccountId: BOB_ACCOUNT, assetId: USD, amount: 10, idempotencyId: 2000 + n }, ResultCode.NOT_OWNER],
-    [{ type: 'buy', itemId: 1, buyerAccountId: ALICE_ACCOUNT, quantity: 1, idempotencyId: 3000 + n }, ResultCode.NOT_OWNER],
-    [{ type: 'bookSeats', eventId: 1, buyerAccountId: ALICE_ACCOUNT, seats: [n], idempotencyId: 4000 + n }, ResultCode.NOT_OWNER],
-    [{ type: 'checkout', buyerAccountId: ALICE_ACCOUNT, lines: [{ itemId: 1, quantity: 1 }], idempotencyId: 5000 + n }, ResultCode.NOT_OWNER],
+    [{ type: 'transfer', fromAccountId: ALICE_ACCOUNT, toAccountId: BOB_ACCOUNT, assetId: USD, amount: 100, idempotencyId: 1000 + n }, ResultCode.ACCOUNT_NOT_FOUND],
+    [{ type: 'transferReserve', transferId: 500 + n, fromAccountId: ALICE_ACCOUNT, toAccountId: BOB_ACCOUNT, assetId: USD, amount: 10, idempotencyId: 2000 + n }, ResultCode.ACCOUNT_NOT_FOUND],
+    [{ type: 'buy', itemId: 1, buyerAccountId: ALICE_ACCOUNT, quantity: 1, idempotencyId: 3000 + n }, ResultCode.ACCOUNT_NOT_FOUND],
+    [{ type: 'bookSeats', eventId: 1, buyerAccountId: ALICE_ACCOUNT, seats: [n], idempotencyId: 4000 + n }, ResultCode.ACCOUNT_NOT_FOUND],
+    [{ type: 'checkout', buyerAccountId: ALICE_ACCOUNT, lines: [{ itemId: 1, quantity: 1 }], idempotencyId: 5000 + n }, ResultCode.ACCOUNT_NOT_FOUND],
     [{ type: 'withdraw', accountId: ALICE_ACCOUNT, assetId: USD, amount: 1, idempotencyId: 6000 + n }, ResultCode.ADMIN_REQUIRED],
     [{ type: 'deposit', accountId: BOB_ACCOUNT, assetId: USD, amount: 1, idempotencyId: 7000 + n }, ResultCode.ADMIN_REQUIRED],
     [{ type: 'createAccount', accountId: 900 + n, ownerPrincipalId: aliceId, idempotencyId: 8000 + n }, ResultCode.ADMIN_REQUIRED],
     [{ type: 'createAsset', assetId: 50 + n, idempotencyId: 9000 + n }, ResultCode.ADMIN_REQUIRED],
   ];
+
+  it("answers bob alike for alice's account and an account that does not exist: existence is not disclosed", async () => {
+    const bob = await e2e.connect('tcp', bobKey);
+    const probe = (accountId: number, n: number): CommandJson[] => [
+      { type: 'getBalance', accountId, assetId: 77 }, // a missing asset does not reveal the account either
+      { type: 'transfer', fromAccountId: accountId, toAccountId: BOB_ACCOUNT, assetId: 77, amount: 0, idempotencyId: 11_000 + n },
+      { type: 'transferReserve', transferId: 9000 + n, fromAccountId: accountId, toAccountId: BOB_ACCOUNT, assetId: 77, amount: 0, idempotencyId: 12_000 + n },
+      { type: 'buy', itemId: 1, buyerAccountId: accountId, quantity: 0, idempotencyId: 13_000 + n },
+    ];
+    const theirs = probe(ALICE_ACCOUNT, 0);
+    const nobody = probe(424_242, 100);
+    for (let i = 0; i < theirs.length; i++) {
+      const [a, b] = [await bob.send(theirs[i]), await bob.send(nobody[i])];
+      expect([a.code, a.message], theirs[i].type).toEqual([b.code, b.message]);
+      expect(a.code).toBe(ResultCode.ACCOUNT_NOT_FOUND);
+    }
+    await bob.close();
+  });
 
   TRANSPORTS.forEach((transport, n) => {
     it(`refuses bob's attempts on alice's account over ${transport}, changing nothing`, async () => {

@@ -73,7 +73,7 @@ describe('ringline CLI', () => {
       const r = await fetch(`${httpUrl}/v1/commands/getBalance`, {
         method: 'POST', headers: { authorization: `Bearer ${bobKey}` }, body: '{"accountId":7,"assetId":1}',
       });
-      expect(((await r.json()) as { code: number }).code).toBe(202); // NOT_OWNER: bob may not read alice's account
+      expect(((await r.json()) as { code: number }).code).toBe(303); // ACCOUNT_NOT_FOUND: bob may not read alice's account, nor learn it exists
     } finally {
       child.kill('SIGTERM');
     }

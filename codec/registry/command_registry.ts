@@ -24,7 +24,7 @@
  *   doc       one line for docs/commands.md.
  */
 import type { ResultBodyName } from './result_registry.ts';
-import { OrderType, SelfTradePrevention, Side, TimeInForce } from './enum_values.ts';
+import { OrderType, QuotaKind, SelfTradePrevention, Side, TimeInForce } from './enum_values.ts';
 import { enumU8, type FieldRow, u32, u64 } from './field_builders.ts';
 
 export type ListName = 'none' | 'seats' | 'checkout';
@@ -118,6 +118,9 @@ export const COMMAND_ROWS = [
   { type: 91, name: 'GET_STATE_HASH', json: 'getStateHash', fields: [],
     list: NONE, readOnly: true, admin: true, result: 'stateHash',
     doc: 'Hashes the whole state (~100 ms with the default capacities; an operator\'s tool).' },
+  { type: 92, name: 'SET_QUOTA', json: 'setQuota', fields: [u64('principalId'), u64('limit'), enumU8('quota', QuotaKind)],
+    list: NONE, readOnly: false, admin: true, result: null,
+    doc: 'Sets one principal\'s limit for one quota (accounts, items, events, seats, pending_transfers).' },
 ] as const satisfies readonly CommandRow[];
 
 export type CommandRows = typeof COMMAND_ROWS;

@@ -10,5 +10,8 @@ export const SelfTradePrevention = { NONE: 0, CANCEL_RESTING: 1 } as const;
 /** Status of an order after the command that touched it (results carry it in a u32). */
 export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3 } as const;
 
+/** The per-principal quotas SET_QUOTA sets (core/logic/principal_quotas.ts; its Quota index is value - 1). */
+export const QuotaKind = { ACCOUNTS: 1, ITEMS: 2, EVENTS: 3, SEATS: 4, OPEN_ORDERS: 5, PENDING_TRANSFERS: 6 } as const;
+
 /** An enum as its members: NAME → value. */
 export type EnumValues = Readonly<Record<string, number>>;

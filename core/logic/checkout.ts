@@ -5,7 +5,7 @@
  * (RES_FAILED_LEG_INDEX_OFFSET) with that leg's code; rules about the whole command report -1.
  *
  * Validation ladder:
- *   buyer account (ACCOUNT_NOT_FOUND) · caller owns it (NOT_OWNER) · at least one line or seat
+ *   buyer account the caller may act for (ACCOUNT_NOT_FOUND) · at least one line or seat
  *   (CHECKOUT_EMPTY) · counts fit the record (INVALID_FIELD_VALUE)
  *   · per line i (leg i): item (ITEM_NOT_FOUND) · quantity > 0 (QUANTITY_MUST_BE_POSITIVE) · same price
  *     asset as leg 0 (CHECKOUT_MIXED_ASSETS) · this and earlier lines of the item fit its stock
@@ -47,9 +47,8 @@ export class CheckoutProcessor {
     const ledger = this.ledger;
     const inventory = this.inventory;
     const f = cmd.f64;
-    const buyer = ledger.accountAt(f, (b + C.BUYER_ACCOUNT_ID) >>> 3);
+    const buyer = ledger.actingAccountAt(f, (b + C.BUYER_ACCOUNT_ID) >>> 3, ctx);
     if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
     const lineCount = cmd.u32[(b + C.LINE_COUNT_U32) >>> 2];
     const seatCount = cmd.u32[(b + C.SEAT_COUNT_U32) >>> 2];
     if (lineCount + seatCount === 0) return ResultCode.CHECKOUT_EMPTY;

@@ -4,12 +4,13 @@
  * takes the units off the stock, or does nothing. `supplied` (created + restocked) = stock + sold.
  *
  * Validation ladders:
- *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account · caller owns it (NOT_OWNER)
+ *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
  *               · price asset · unitPrice > 0 (PRICE_MUST_BE_POSITIVE) · stock integer >= 0
- *               (QUANTITY_MUST_BE_POSITIVE) · capacity (ITEMS_FULL) · merchant cell (BALANCES_FULL)
+ *               (QUANTITY_MUST_BE_POSITIVE) · owner's items quota (ITEM_QUOTA_EXCEEDED, not for an admin)
+ *               · capacity (ITEMS_FULL) · merchant cell (BALANCES_FULL)
  *   RESTOCK     item (ITEM_NOT_FOUND) · caller owns the merchant account (NOT_OWNER) · quantity > 0
  *               · created + restocked stays <= 2^53-1 (INTEGER_OUT_OF_RANGE)
- *   BUY         item · buyer account · caller owns it (NOT_OWNER) · quantity > 0 · maxUnitPrice 0 or > 0
+ *   BUY         item · buyer account the caller may act for (ACCOUNT_NOT_FOUND) · quantity > 0 · maxUnitPrice 0 or > 0
  *               (PRICE_MUST_BE_POSITIVE) · unitPrice <= maxUnitPrice (PRICE_ABOVE_LIMIT) · stock >= quantity
  *               (INSUFFICIENT_STOCK) · available >= unitPrice × quantity (INSUFFICIENT_FUNDS)
  *   GET_ITEM    item (anyone may look)
@@ -18,6 +19,7 @@
 import { Buy, CreateItem, GetItem, Restock } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
+import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, MAX_EXACT, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import { ListingCheck } from './listing_check.ts';
@@ -83,6 +85,9 @@ export class Inventory {
     const priceAt = (b + CreateItem.UNIT_PRICE) >>> 3;
     const stockAt = (b + CreateItem.STOCK) >>> 3;
     if (f[stockAt] !== 0 && !positiveAt(f, stockAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
+    const owner = ledger.accountOwner[merchant];
+    const quota = ledger.quotas.check(owner, Quota.ITEMS, 1, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.ITEMS_FULL;
     const cell = ledger.ensureCell(merchant, asset);
@@ -97,6 +102,7 @@ export class Inventory {
     this.sold[slot] = 0;
     this.supplied[slot] = f[stockAt];
     this.counts[0] = slot + 1;
+    ledger.quotas.charge(owner, Quota.ITEMS, 1);
     this.lastItem = slot;
     this.lastTotal[0] = 0;
     return ResultCode.OK;
@@ -123,9 +129,8 @@ export class Inventory {
     const f = cmd.f64;
     const slot = this.itemAt(f, (b + Buy.ITEM_ID) >>> 3);
     if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
-    const buyer = ledger.accountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3);
+    const buyer = ledger.actingAccountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3, ctx);
     if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(buyer, ctx)) return ResultCode.NOT_OWNER;
     const quantityAt = (b + Buy.QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const maxAt = (b + Buy.MAX_UNIT_PRICE) >>> 3;

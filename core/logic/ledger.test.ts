@@ -77,14 +77,14 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transfer', fromAccountId: 999, toAccountId: 200, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 999, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 9, amount: 1 }, R.ASSET_NOT_FOUND],
-      [BOB, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.NOT_OWNER],
+      [BOB, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 100, assetId: 1, amount: 1 }, R.SAME_ACCOUNT],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 0 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 901 }, R.INSUFFICIENT_FUNDS],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 300 }, R.OK, 600, 0],
       [ADMIN, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 100 }, R.OK, 500, 0],
       [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 400, 0],
-      [BOB, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.NOT_OWNER],
+      [BOB, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.ACCOUNT_NOT_FOUND],
       [BOB, { kind: 'getBalance', accountId: 999, assetId: 1 }, R.ACCOUNT_NOT_FOUND],
       [BOB, { kind: 'getBalance', accountId: 200, assetId: 9 }, R.ASSET_NOT_FOUND],
     ]);
@@ -113,7 +113,7 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 999, toAccountId: 200, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 999, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 9, amount: 1 }, R.ASSET_NOT_FOUND],
-      [BOB, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.NOT_OWNER],
+      [BOB, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 100, assetId: 1, amount: 1 }, R.SAME_ACCOUNT],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 0 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1001 }, R.INSUFFICIENT_FUNDS],
@@ -121,22 +121,29 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.TRANSFER_EXISTS],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 600, 400],
       [ALICE, { kind: 'transferPost', transferId: 8, amount: 0 }, R.TRANSFER_NOT_FOUND],
-      [BOB, { kind: 'transferPost', transferId: 7, amount: 0 }, R.NOT_OWNER],
+      [BOB, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: -1 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 401 }, R.POST_EXCEEDS_RESERVED],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 150 }, R.OK],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
       [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 150, 0],
-      [ALICE, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_ALREADY_FINAL],
-      [ALICE, { kind: 'transferVoid', transferId: 7 }, R.TRANSFER_ALREADY_FINAL],
+      // Finished: the id is forgotten and its slot reclaimed.
+      [ALICE, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_NOT_FOUND],
+      [ALICE, { kind: 'transferVoid', transferId: 7 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferReserve', transferId: 8, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 50 }, R.OK],
-      [BOB, { kind: 'transferVoid', transferId: 8 }, R.NOT_OWNER],
+      [BOB, { kind: 'transferVoid', transferId: 8 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 9 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 8 }, R.OK],
       [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
-      [ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.PENDING_TRANSFERS_FULL],
+      // Capacity 2 counts open transfers only: 7 and 8 are finished, so two more fit, then it is full.
+      [ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 2 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.PENDING_TRANSFERS_FULL],
+      [ALICE, { kind: 'transferVoid', transferId: 9 }, R.OK],
+      [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 847, 3],
     ]);
-    const r = h.run(ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 2, amount: 1 });
+    const r = h.run(ALICE, { kind: 'transferReserve', transferId: 11, fromAccountId: 100, toAccountId: 200, assetId: 2, amount: 1 });
     expect(r.code).toBe(R.INSUFFICIENT_FUNDS);
   });
 

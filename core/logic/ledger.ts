@@ -9,15 +9,17 @@
  * Validation ladders (first failing rule wins):
  *   CREATE_ASSET   admin · id != 0 · not exists (ASSET_EXISTS) · capacity (ASSETS_FULL)
  *   CREATE_ACCOUNT id != 0 · owner fits u32 (INVALID_FIELD_VALUE) · owner = caller or admin
+ *                  · not exists · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
  *                  (ADMIN_REQUIRED) · not exists (ACCOUNT_EXISTS) · capacity (ACCOUNTS_FULL)
  *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
  *                  · cell capacity (BALANCES_FULL)
  *   WITHDRAW       admin · account · asset · amount > 0 · available >= amount (INSUFFICIENT_FUNDS)
- *   TRANSFER       from account · to account · asset · caller owns from (NOT_OWNER) · from != to
+ *   TRANSFER       from account the caller may act for (ACCOUNT_NOT_FOUND) · to account · asset · from != to
  *                  (SAME_ACCOUNT) · amount > 0 · available >= amount · cell capacity
- *   GET_BALANCE    account · asset · caller owns the account (NOT_OWNER)
+ *   GET_BALANCE    account the caller may act for (ACCOUNT_NOT_FOUND) · asset
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
+import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
 import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
@@ -46,7 +48,11 @@ export class Ledger {
   readonly maxAccounts: number;
   readonly maxBalances: number;
 
-  constructor(arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number) {
+  constructor(
+    arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number,
+    /** Per-principal quotas; every module charges through the ledger it shares. */
+    readonly quotas: PrincipalQuotas,
+  ) {
     this.maxAssets = maxAssets;
     this.maxAccounts = maxAccounts;
     this.maxBalances = maxBalances;
@@ -118,6 +124,16 @@ export class Ledger {
     return ctx.admin || this.accountOwner[accountIdx] === ctx.principal;
   }
 
+  /**
+   * The account with id src[at] if the caller may act for it, else INDEX_NOT_FOUND — the same answer
+   * for "does not exist" and "is someone else's", at the same rung of every ladder, so a principal
+   * cannot learn which of another principal's account ids exist (answer ACCOUNT_NOT_FOUND).
+   */
+  actingAccountAt(src: Float64Array, at: number, ctx: ApplyContext): number {
+    const account = this.accountAt(src, at);
+    return account !== INDEX_NOT_FOUND && this.mayAct(account, ctx) ? account : INDEX_NOT_FOUND;
+  }
+
   createAsset(cmd: RecordBuffer, b: number): number {
     const f = cmd.f64;
     const at = (b + CreateAsset.ASSET_ID) >>> 3;
@@ -145,12 +161,15 @@ export class Ledger {
     const owner = ownerField === 0 ? ctx.principal : ownerField;
     if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
     if (this.accountIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    const quota = this.quotas.check(owner, Quota.ACCOUNTS, 1, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     const idx = this.counts[1];
     if (idx >= this.maxAccounts) return ResultCode.ACCOUNTS_FULL;
     this.accountIndex.insertAt(f, at, 0, idx);
     this.accountIds[idx] = f[at];
     this.accountOwner[idx] = owner;
     this.counts[1] = idx + 1;
+    this.quotas.charge(owner, Quota.ACCOUNTS, 1);
     return ResultCode.OK;
   }
 
@@ -184,13 +203,12 @@ export class Ledger {
   /** On OK, `lastCell` is the source cell. */
   transfer(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const from = this.accountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3);
+    const from = this.actingAccountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3, ctx);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const to = this.accountAt(f, (b + Transfer.TO_ACCOUNT_ID) >>> 3);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const asset = this.assetAt(f, (b + Transfer.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!this.mayAct(from, ctx)) return ResultCode.NOT_OWNER;
     if (from === to) return ResultCode.SAME_ACCOUNT;
     const amountAt = (b + Transfer.AMOUNT) >>> 3;
     if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
@@ -208,11 +226,10 @@ export class Ledger {
   /** On OK, `lastCell` is the cell or -1 when the account never held the asset (balance 0/0). */
   getBalance(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const account = this.accountAt(f, (b + GetBalance.ACCOUNT_ID) >>> 3);
+    const account = this.actingAccountAt(f, (b + GetBalance.ACCOUNT_ID) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     const asset = this.assetAt(f, (b + GetBalance.ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (!this.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     this.lastCell = this.cell(account, asset);
     return ResultCode.OK;
   }

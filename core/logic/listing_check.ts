@@ -3,7 +3,7 @@
  * listing id, merchant account, price asset and price at the same offsets (asserted below), and both
  * check them in the same order, so the ladder lives here once:
  *   id 0 (ID_MUST_NOT_BE_ZERO) · id out of range (INTEGER_OUT_OF_RANGE) · id exists (the caller's code) ·
- *   merchant account (ACCOUNT_NOT_FOUND) · caller may act for it (NOT_OWNER) · price asset
+ *   merchant account the caller may act for (ACCOUNT_NOT_FOUND) · price asset
  *   (ASSET_NOT_FOUND) · price (PRICE_MUST_BE_POSITIVE).
  * What follows (stock or seat count, capacity) stays with each command.
  */
@@ -37,9 +37,8 @@ export class ListingCheck {
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
     if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return this.existsCode;
-    const merchant = ledger.accountAt(f, (b + LISTING_MERCHANT_ACCOUNT_ID) >>> 3);
+    const merchant = ledger.actingAccountAt(f, (b + LISTING_MERCHANT_ACCOUNT_ID) >>> 3, ctx);
     if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(merchant, ctx)) return ResultCode.NOT_OWNER;
     const asset = ledger.assetAt(f, (b + LISTING_PRICE_ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (!positiveAt(f, (b + LISTING_PRICE) >>> 3)) return ResultCode.PRICE_MUST_BE_POSITIVE;

@@ -16,6 +16,11 @@ export const DEFAULT_LOGIC_CONFIG: LogicConfig = Object.freeze({
   maxOrders: 1 << 18,
   maxPriceLevels: 1 << 16,
   idempotencyWindow: 1 << 16,
+  // One principal may hold 1/8 of each default capacity (principal_quotas.ts). Absolute numbers: a
+  // config that lowers a capacity below its quota has no effective quota on it unless it sets one.
+  quotas: Object.freeze({
+    accounts: 1 << 15, items: 1 << 13, events: 512, seats: 1 << 17, openOrders: 1 << 15, pendingTransfers: 1 << 13,
+  }),
 });
 
 /** Upper bound of every capacity: 2^28 entries keeps each table comfortably inside one ArrayBuffer. */
@@ -26,6 +31,10 @@ const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxSymbols', 'maxOrders', 'maxPriceLevels', 'idempotencyWindow',
 ];
 
+/** Rows of the quota table when maxPrincipals is not given. */
+export const DEFAULT_MAX_PRINCIPALS = 4096;
+const QUOTA_OPTIONS = ['accounts', 'items', 'events', 'seats', 'openOrders', 'pendingTransfers'] as const;
+
 /** Throws a RangeError naming the first invalid option; returns the config when every option is valid. */
 export function validateLogicConfig(config: LogicConfig): LogicConfig {
   if (config === null || typeof config !== 'object') throw new TypeError('logic config must be an object');
@@ -33,6 +42,22 @@ export function validateLogicConfig(config: LogicConfig): LogicConfig {
     const value: unknown = config[name];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY) {
       throw new RangeError(`logic config: ${name} must be an integer between 1 and ${MAX_CAPACITY}, got ${String(value)}`);
+    }
+  }
+  const principals: unknown = config.maxPrincipals;
+  if (principals !== undefined && (typeof principals !== 'number' || !Number.isInteger(principals) || principals < 1 || principals > MAX_CAPACITY)) {
+    throw new RangeError(`logic config: maxPrincipals must be an integer between 1 and ${MAX_CAPACITY}, got ${String(principals)}`);
+  }
+  const quotas: unknown = config.quotas;
+  if (quotas !== undefined) {
+    if (quotas === null || typeof quotas !== 'object') throw new RangeError('logic config: quotas must be an object');
+    for (const [name, value] of Object.entries(quotas)) {
+      if (!(QUOTA_OPTIONS as readonly string[]).includes(name)) {
+        throw new RangeError(`logic config: quotas.${name} is not a quota (one of ${QUOTA_OPTIONS.join(', ')})`);
+      }
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`logic config: quotas.${name} must be an integer between 0 and 2^53-1, got ${String(value)}`);
+      }
     }
   }
   return config;

@@ -68,7 +68,7 @@ describe('order book scenario table', () => {
       [ADMIN, { kind: 'createSymbol', symbolId: 3, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }, R.SYMBOLS_FULL],
       [ALICE, { ...limit(100, Side.BUY, 100, 10), symbolId: 9 }, R.SYMBOL_NOT_FOUND],
       [ALICE, limit(999, Side.BUY, 100, 10), R.ACCOUNT_NOT_FOUND],
-      [BOB, limit(100, Side.BUY, 100, 10), R.NOT_OWNER],
+      [BOB, limit(100, Side.BUY, 100, 10), R.ACCOUNT_NOT_FOUND],
       [ALICE, limit(100, 3, 100, 10), R.INVALID_SIDE],
       [ALICE, { ...limit(100, Side.BUY, 100, 10), orderType: 3 }, R.INVALID_ORDER_TYPE],
       [ALICE, limit(100, Side.BUY, 100, 10, 0), R.INVALID_TIME_IN_FORCE],
@@ -149,8 +149,8 @@ describe('order book scenario table', () => {
       ...SETUP,
       /* 0 */ [BOB, limit(200, Side.SELL, 100, 30), R.OK],
       /* 1 */ [CAROL, limit(300, Side.SELL, 100, 30), R.OK],
-      /* 2 */ [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: id(0) }, R.NOT_OWNER],
-      /* 3 */ [ALICE, { kind: 'amendOrder', symbolId: 1, orderId: id(0), newPrice: 0, newQuantity: 10 }, R.NOT_OWNER],
+      /* 2 */ [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: id(0) }, R.ORDER_NOT_FOUND],
+      /* 3 */ [ALICE, { kind: 'amendOrder', symbolId: 1, orderId: id(0), newPrice: 0, newQuantity: 10 }, R.ORDER_NOT_FOUND],
       /* 4 */ [BOB, { kind: 'amendOrder', symbolId: 9, orderId: id(0), newPrice: 0, newQuantity: 10 }, R.SYMBOL_NOT_FOUND],
       /* 5 */ [BOB, { kind: 'amendOrder', symbolId: 1, orderId: 12345, newPrice: 0, newQuantity: 10 }, R.ORDER_NOT_FOUND],
       /* 6 */ [BOB, { kind: 'amendOrder', symbolId: 1, orderId: id(0), newPrice: 0, newQuantity: 0 }, R.INVALID_AMEND],
@@ -168,7 +168,7 @@ describe('order book scenario table', () => {
         expect([r.f64(OrderInfoResult.PRICE), r.f64(OrderInfoResult.RESTING_QUANTITY), r.f64(OrderInfoResult.FILLED_QUANTITY),
           r.u8(OrderInfoResult.SIDE_U8), r.f64(OrderInfoResult.ACCOUNT_ID)]).toEqual([100, 40, 10, Side.SELL, 200]);
       }],
-      /* 16 */ [ALICE, { kind: 'getOrder', symbolId: 1, orderId: id(0) }, R.NOT_OWNER],
+      /* 16 */ [ALICE, { kind: 'getOrder', symbolId: 1, orderId: id(0) }, R.ORDER_NOT_FOUND],
       /* 17 */ [ALICE, limit(100, Side.BUY, 90, 20), R.OK],
       // Move bob's sell down to 90: it crosses alice's bid, trades 20 at 90 (the maker's price), rests 20.
       /* 18 */ [BOB, { kind: 'amendOrder', symbolId: 1, orderId: id(0), newPrice: 90, newQuantity: 40 }, R.OK,

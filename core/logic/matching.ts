@@ -19,7 +19,7 @@
  *   CREATE_SYMBOL (admin) id != 0 · not exists (SYMBOL_EXISTS) · base asset · quote asset
  *                 (ASSET_NOT_FOUND) · base != quote (SYMBOL_ASSETS_SAME) · tick > 0 (INVALID_PRICE)
  *                 · lot > 0 (INVALID_QUANTITY) · capacity (SYMBOLS_FULL)
- *   PLACE_ORDER   symbol (SYMBOL_NOT_FOUND) · account (ACCOUNT_NOT_FOUND) · caller owns it (NOT_OWNER)
+ *   PLACE_ORDER   symbol (SYMBOL_NOT_FOUND) · account the caller may act for (ACCOUNT_NOT_FOUND)
  *                 · side (INVALID_SIDE) · order type (INVALID_ORDER_TYPE) · time in force, and MARKET
  *                 is not GTC (INVALID_TIME_IN_FORCE) · self-trade mode (INVALID_FIELD_VALUE) · LIMIT price
  *                 > 0 and a tick multiple, MARKET price 0 (INVALID_PRICE) · quantity > 0 and a lot
@@ -28,7 +28,7 @@
  *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: a free order slot
  *                 (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
  *                 · FOK: the whole quantity fillable now (FOK_NOT_FILLABLE)
- *   CANCEL_ORDER  symbol · order resting in it (ORDER_NOT_FOUND) · caller owns it (NOT_OWNER)
+ *   CANCEL_ORDER  symbol · order resting in it and the caller's (ORDER_NOT_FOUND)
  *   AMEND_ORDER   symbol · order · caller owns it · newQuantity > 0 (INVALID_AMEND) and a lot multiple
  *                 (INVALID_QUANTITY) · newPrice 0 (keep) or > 0 and a tick multiple (INVALID_PRICE)
  *                 · funds for a larger reservation (INSUFFICIENT_FUNDS) · a level for the new price
@@ -120,9 +120,8 @@ export class Matching {
     const bytes = cmd.bytes;
     const symbol = book.symbolAt(f, (b + PlaceOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.accountAt(f, (b + PlaceOrder.ACCOUNT_ID) >>> 3);
+    const account = ledger.actingAccountAt(f, (b + PlaceOrder.ACCOUNT_ID) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const side = bytes[b + PlaceOrder.SIDE_U8];
     const orderType = bytes[b + PlaceOrder.ORDER_TYPE_U8];
     const timeInForce = bytes[b + PlaceOrder.TIME_IN_FORCE_U8];
@@ -221,8 +220,8 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    if (!this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.NOT_OWNER;
+    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol
+      || !this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
     this.cancelResting(order);
@@ -239,7 +238,7 @@ export class Matching {
     const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
     if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-    if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
+    if (!ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];

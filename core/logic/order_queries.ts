@@ -1,6 +1,6 @@
 /**
  * Order-book lookups (read-only):
- *   GET_ORDER  symbol (SYMBOL_NOT_FOUND) · order resting in it (ORDER_NOT_FOUND) · caller owns it (NOT_OWNER)
+ *   GET_ORDER  symbol (SYMBOL_NOT_FOUND) · order resting in it and the caller's (ORDER_NOT_FOUND)
  *   GET_DEPTH  symbol · levels >= 1 (INVALID_FIELD_VALUE); at most MAX_DEPTH_LEVELS_PER_SIDE per side
  * Only resting orders can be looked up: a filled or cancelled order's slot is reused.
  */
@@ -30,7 +30,7 @@ export class OrderQueries {
     const order = book.orderAt(f, (b + GetOrder.ORDER_ID) >>> 3);
     if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-    if (!this.ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
+    if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
     const of = out.f64;
     const flags = book.orderI[order * ORDER_I32 + O_FLAGS];
     of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];

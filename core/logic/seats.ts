@@ -8,11 +8,12 @@
  * keeps the seats, the merchant keeps the money. A release never creates money or a negative balance.
  *
  * Validation ladders (seat rules are checked seat by seat in list order; the first failing seat wins):
- *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account · caller owns it (NOT_OWNER)
+ *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
  *                 · price asset · seatPrice > 0 (PRICE_MUST_BE_POSITIVE) · seatCount integer >= 1
- *                 (SEAT_COUNT_INVALID) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
+ *                 (SEAT_COUNT_INVALID) · owner's events quota (EVENT_QUOTA_EXCEEDED) · owner's seats quota
+ *                 (SEAT_QUOTA_EXCEEDED; neither for an admin) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
  *                 · merchant cell (BALANCES_FULL)
- *   BOOK_SEATS    event (EVENT_NOT_FOUND) · buyer account · caller owns it (NOT_OWNER) · 1 <= count <=
+ *   BOOK_SEATS    event (EVENT_NOT_FOUND) · buyer account the caller may act for (ACCOUNT_NOT_FOUND) · 1 <= count <=
  *                 MAX_SEATS_PER_COMMAND and inside the record (SEAT_COUNT_INVALID) · per seat: in range
  *                 (SEAT_OUT_OF_RANGE), not named twice (DUPLICATE_SEAT), free (SEAT_TAKEN)
  *                 · available >= seatPrice × count (INSUFFICIENT_FUNDS)
@@ -26,6 +27,7 @@ import {
 } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
+import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import { ListingCheck } from './listing_check.ts';
@@ -100,6 +102,11 @@ export class Seats {
     const countAt = (b + CreateEvent.SEAT_COUNT) >>> 3;
     if (!positiveAt(f, countAt) || f[countAt] > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
     const seatCount = f[countAt];
+    const owner = ledger.accountOwner[merchant];
+    const eventQuota = ledger.quotas.check(owner, Quota.EVENTS, 1, ctx.admin);
+    if (eventQuota !== ResultCode.OK) return eventQuota;
+    const seatQuota = ledger.quotas.check(owner, Quota.SEATS, seatCount, ctx.admin);
+    if (seatQuota !== ResultCode.OK) return seatQuota;
     const slot = this.counts[0];
     if (slot >= this.maxEvents) return ResultCode.EVENTS_FULL;
     const base = this.counts[1];
@@ -116,6 +123,8 @@ export class Seats {
     this.seatBase[slot] = base;
     this.counts[0] = slot + 1;
     this.counts[1] = base + seatCount;
+    ledger.quotas.charge(owner, Quota.EVENTS, 1);
+    ledger.quotas.charge(owner, Quota.SEATS, seatCount);
     return ResultCode.OK;
   }
 
@@ -158,9 +167,8 @@ export class Seats {
     const f = cmd.f64;
     const ev = this.eventAt(f, (b + SeatList.EVENT_ID) >>> 3);
     if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const account = ledger.accountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3);
+    const account = ledger.actingAccountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    if (!ledger.mayAct(account, ctx)) return ResultCode.NOT_OWNER;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
     const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;

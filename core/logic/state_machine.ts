@@ -33,7 +33,8 @@ import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
 import { OrderQueries } from './order_queries.ts';
 import { Seats } from './seats.ts';
-import { validateLogicConfig } from './logic_config.ts';
+import { DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
+import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena } from './state_arena.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
@@ -65,7 +66,11 @@ export class LogicStateMachine implements StateMachine {
     // Not hashed: read-only commands advance it, and a replay may skip them.
     this.meta = arena.f64('meta', 1, false);
     this.meta[0] = FIRST_SEQUENCE - 1;
-    this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances);
+    const quotas = new PrincipalQuotas(arena, config.maxPrincipals ?? DEFAULT_MAX_PRINCIPALS, defaultQuotaLimits({
+      accounts: config.maxAccounts, items: config.maxItems, events: config.maxEvents, seats: config.maxSeats,
+      openOrders: config.maxOrders, pendingTransfers: config.maxPendingTransfers,
+    }, config.quotas));
+    this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances, quotas);
     this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
     this.inventory = new Inventory(arena, this.ledger, config.maxItems);
     this.seats = new Seats(arena, this.ledger, config.maxEvents, config.maxSeats);
@@ -223,6 +228,7 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
     m.ctx.resultBytes = SnapshotResult.BYTES;
     return ResultCode.OK;
   },
+  SET_QUOTA: (m, cmd, b) => m.ledger.quotas.setQuota(cmd, b),
   GET_STATE_HASH: (m, _cmd, _b, out, o) => {
     computeStateHash(m.arena.list());
     out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;

@@ -22,6 +22,13 @@ export interface LogicConfig {
   readonly maxPriceLevels: number;
   /** Idempotency ids remembered per engine (oldest forgotten first). */
   readonly idempotencyWindow: number;
+  /** Principals that can own things (rows of the quota table, principal_quotas.ts); default 4096. */
+  readonly maxPrincipals?: number;
+  /**
+   * Default per-principal quotas (principal_quotas.ts); a kind not given defaults to 1/8 of its
+   * capacity (openOrders: maxOrders). An admin sets one principal's own limits with SET_QUOTA.
+   */
+  readonly quotas?: Readonly<Partial<Record<'accounts' | 'items' | 'events' | 'seats' | 'openOrders' | 'pendingTransfers', number>>>;
 }
 
 /** One named region of the state, for snapshots and for the start-up memory report. */

@@ -55,6 +55,11 @@ describe('zero allocation', () => {
       specs.push([who, { kind: 'checkout', buyerAccountId: a, eventId: BIG + 8, lines: [{ itemId: BIG + 9, quantity: 1 }], seats: [100 + i] }]);
       specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, holderAccountId: a, seats: [100 + i] }]);
       specs.push([who, { kind: 'getBalance', accountId: a, assetId: ASSET }]);
+      // Two-phase transfers finish and give their slot and id back, so the same ids work every round.
+      specs.push([who, { kind: 'transferReserve', transferId: BIG + 50 + i, fromAccountId: a, toAccountId: b, assetId: ASSET, amount: BIG }]);
+      specs.push([who, { kind: 'transferPost', transferId: BIG + 50 + i, amount: BIG - 1 }]);
+      specs.push([who, { kind: 'transferReserve', transferId: BIG + 50 + i, fromAccountId: a, toAccountId: b, assetId: ASSET, amount: BIG }]);
+      specs.push([who, { kind: 'transferVoid', transferId: BIG + 50 + i }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100 + (i % 5), quantity: 1000, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 103, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
       // ...and back, so balances do not drift over the rounds.

@@ -73,9 +73,10 @@ export class RawTcpClient extends ResponseQueue {
     socket.on('error', () => { /* close follows */ });
   }
 
-  static open(port: number): Promise<RawTcpClient> {
+  /** `localAddress`: another loopback source (127.0.0.2, ...) to look like a different client host. */
+  static open(port: number, localAddress?: string): Promise<RawTcpClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+      const socket = connect({ host: '127.0.0.1', port, noDelay: true, localAddress });
       socket.once('connect', () => resolve(new RawTcpClient(socket)));
       socket.once('error', reject);
     });

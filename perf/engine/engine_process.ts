@@ -31,6 +31,13 @@ export interface EngineProcessOptions {
   readonly profileDir: string | null;
   /** The config file's "engine" object (capacities, wait strategy...), passed through as is. */
   readonly engine?: Readonly<Record<string, unknown>>;
+  /** More `ringline start` flags (e.g. gateway limits). */
+  readonly extraArgs?: readonly string[];
+  /**
+   * Raise the child's open-file limit to this (`ulimit -n` in a /bin/sh wrapper that then execs node,
+   * so the pid is the engine's). Needs the hard limit or root; for benches holding many sockets.
+   */
+  readonly maxOpenFiles?: number;
   readonly log: (line: string) => void;
 }
 
@@ -86,14 +93,17 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
     args.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   }
   args.push(CLI, 'start', '--data', dataDir, '--host', host, '--tcp-port', String(tcpPort), '--ws-port', String(wsPort),
-    '--durability', options.durability);
+    '--durability', options.durability, ...(options.extraArgs ?? []));
   if (options.engine !== undefined) {
     const configPath = path.join(dataDir, 'bench-config.json');
     await writeFile(configPath, JSON.stringify({ engine: options.engine }));
     args.push('--config', configPath);
   }
   const before = options.profileDir === null ? new Set<string>() : new Set(await readdir(options.profileDir));
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const command = options.maxOpenFiles === undefined ? process.execPath : '/bin/sh';
+  const commandArgs = options.maxOpenFiles === undefined ? args
+    : ['-c', `ulimit -n ${Math.trunc(options.maxOpenFiles)} && exec "$0" "$@"`, process.execPath, ...args];
+  const child: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     env: { ...process.env, RINGLINE_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,9 @@ export const RECORD_STRIDE = 128;
 export const BENCH_LOGIC_CONFIG: LogicConfig = {
   ...DEFAULT_LOGIC_CONFIG, maxAssets: 8, maxAccounts: 16_384, maxBalances: 65_536, maxPendingTransfers: 16, maxItems: 2048,
   maxEvents: 16, maxSeats: CHUNK_RECORDS * 2 + 16, maxSymbols: 4, maxOrders: 1 << 18, maxPriceLevels: 1 << 16, idempotencyWindow: 16,
+  // One bench merchant lists the whole seat map: its seats quota is the seat capacity.
+  // Every bench account has its own principal (ownerOf): the quota table needs a row for each.
+  quotas: { ...DEFAULT_LOGIC_CONFIG.quotas, seats: CHUNK_RECORDS * 2 + 16 }, maxPrincipals: 65_536,
 };
 
 /** Order streams around 1K resting orders get books sized for them (capacity is configuration). */

@@ -44,8 +44,11 @@ export async function startE2eServer(options: {
   durability?: DurabilityMode;
   gateway?: Partial<GatewayConfig>;
   engine?: Record<string, unknown>;
+  /** Use (and keep on stop) this data directory instead of a fresh temporary one. */
+  dataDir?: string;
 } = {}): Promise<E2eServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringline-e2e-'));
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ringline-e2e-'));
   const engine = await startRinglineEngine({ dataDir, durability: options.durability ?? 'fsync', engine: options.engine });
   let server: GatewayServer;
   try {
@@ -77,7 +80,7 @@ export async function startE2eServer(options: {
     async stop() {
       await server.stop(2000);
       await engine.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

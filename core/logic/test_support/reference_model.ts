@@ -41,7 +41,7 @@ export class ReferenceModel {
   readonly supply = new Map<number, number>();
   readonly owners = new Map<number, number>();
   readonly balances = new Map<string, Balance>();
-  readonly transfers = new Map<number, { from: number; to: number; asset: number; amount: number; state: 'pending' | 'posted' | 'voided' }>();
+  readonly transfers = new Map<number, { from: number; to: number; asset: number; amount: number }>();
   readonly items = new Map<number, { merchant: number; asset: number; price: number; stock: number; sold: number; supplied: number }>();
   readonly events = new Map<number, { merchant: number; asset: number; price: number; holders: number[] }>();
   readonly symbols = new Map<number, RefSymbol>();
@@ -96,6 +96,11 @@ export class ReferenceModel {
       this.balances.set(k, b);
     }
     return b;
+  }
+
+  /** Exists and the caller may act for it: anything else is ACCOUNT_NOT_FOUND (existence not disclosed). */
+  private acting(account: number): boolean {
+    return this.owners.has(account) && this.mayAct(account);
   }
 
   private mayAct(account: number): boolean {
@@ -158,16 +163,14 @@ export class ReferenceModel {
         const from = this.balance(spec.fromAccountId, spec.assetId);
         from.available -= spec.amount;
         from.reserved += spec.amount;
-        this.transfers.set(spec.transferId, { from: spec.fromAccountId, to: spec.toAccountId, asset: spec.assetId, amount: spec.amount, state: 'pending' });
+        this.transfers.set(spec.transferId, { from: spec.fromAccountId, to: spec.toAccountId, asset: spec.assetId, amount: spec.amount });
         out.values = [spec.amount];
         return R.OK;
       }
       case 'transferPost':
       case 'transferVoid': {
         const t = this.transfers.get(spec.transferId);
-        if (!t) return R.TRANSFER_NOT_FOUND;
-        if (!this.mayAct(t.from)) return R.NOT_OWNER;
-        if (t.state !== 'pending') return R.TRANSFER_ALREADY_FINAL;
+        if (!t || !this.mayAct(t.from)) return R.TRANSFER_NOT_FOUND;
         const from = this.balance(t.from, t.asset);
         let paid = 0;
         if (spec.kind === 'transferPost') {
@@ -175,19 +178,16 @@ export class ReferenceModel {
           if (spec.amount > t.amount) return R.POST_EXCEEDS_RESERVED;
           paid = spec.amount === 0 ? t.amount : spec.amount;
           this.balance(t.to, t.asset).available += paid;
-          t.state = 'posted';
-        } else {
-          t.state = 'voided';
         }
+        this.transfers.delete(spec.transferId); // finished: the id is forgotten, its slot reclaimed
         from.reserved -= t.amount;
         from.available += t.amount - paid;
         out.values = [spec.kind === 'transferPost' ? paid : t.amount];
         return R.OK;
       }
       case 'getBalance': {
-        if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
         if (!this.supply.has(spec.assetId)) return R.ASSET_NOT_FOUND;
-        if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
         const b = this.balances.get(`${spec.accountId}/${spec.assetId}`) ?? { available: 0, reserved: 0 };
         out.values = [b.available, b.reserved];
         return R.OK;
@@ -215,8 +215,7 @@ export class ReferenceModel {
       case 'buy': {
         const item = this.items.get(spec.itemId);
         if (!item) return R.ITEM_NOT_FOUND;
-        if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+        if (!this.acting(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
         if (!positive(spec.quantity)) return R.QUANTITY_MUST_BE_POSITIVE;
         const max = spec.maxUnitPrice;
         if (max !== 0 && !positive(max)) return R.PRICE_MUST_BE_POSITIVE;
@@ -251,8 +250,7 @@ export class ReferenceModel {
         const account = spec.kind === 'bookSeats' ? spec.buyerAccountId : spec.holderAccountId;
         const ev = this.events.get(spec.eventId);
         if (!ev) return R.EVENT_NOT_FOUND;
-        if (!this.owners.has(account)) return R.ACCOUNT_NOT_FOUND;
-        if (!this.mayAct(account)) return R.NOT_OWNER;
+        if (!this.acting(account)) return R.ACCOUNT_NOT_FOUND;
         if (spec.seats.length < 1 || spec.seats.length > MAX_SEATS_PER_COMMAND) return R.SEAT_COUNT_INVALID;
         const booking = spec.kind === 'bookSeats';
         const seatCode = this.checkSeats(ev.holders, spec.seats, booking ? 0 : account);
@@ -300,7 +298,7 @@ export class ReferenceModel {
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
         if (!o) return R.ORDER_NOT_FOUND;
-        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
         out.values = [o.id, o.remaining];
         this.cancelResting(sym, o);
         return R.OK;
@@ -312,7 +310,7 @@ export class ReferenceModel {
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
         if (!o) return R.ORDER_NOT_FOUND;
-        if (!this.mayAct(o.account)) return R.NOT_OWNER;
+        if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
         out.values = [o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, OrderStatus.RESTING];
         return R.OK;
       }
@@ -331,6 +329,11 @@ export class ReferenceModel {
         return R.OK;
       case 'getStateHash':
         return R.OK;
+      case 'setQuota':
+        // Quotas are not modelled here (the property test's capacities stay below the default quotas):
+        // only the command's own checks are.
+        if (!(spec.principalId >= 1 && spec.principalId <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
+        return spec.quota >= 1 && spec.quota <= 6 ? R.OK : R.INVALID_FIELD_VALUE;
     }
   }
 
@@ -340,8 +343,7 @@ export class ReferenceModel {
     if (id === 0) return R.ID_MUST_NOT_BE_ZERO;
     if (!positive(id)) return R.INTEGER_OUT_OF_RANGE;
     if (listed.has(id)) return exists;
-    if (!this.owners.has(merchant)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(merchant)) return R.NOT_OWNER;
+    if (!this.acting(merchant)) return R.ACCOUNT_NOT_FOUND;
     if (!this.supply.has(asset)) return R.ASSET_NOT_FOUND;
     if (!positive(price)) return R.PRICE_MUST_BE_POSITIVE;
     return R.OK;
@@ -361,10 +363,9 @@ export class ReferenceModel {
   }
 
   private checkPair(fromId: number, toId: number, assetId: number, amount: number): number {
-    if (!this.owners.has(fromId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.acting(fromId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.owners.has(toId)) return R.ACCOUNT_NOT_FOUND;
     if (!this.supply.has(assetId)) return R.ASSET_NOT_FOUND;
-    if (!this.mayAct(fromId)) return R.NOT_OWNER;
     if (fromId === toId) return R.SAME_ACCOUNT;
     if (!positive(amount)) return R.AMOUNT_MUST_BE_POSITIVE;
     if ((this.balances.get(`${fromId}/${assetId}`)?.available ?? 0) < amount) return R.INSUFFICIENT_FUNDS;
@@ -386,8 +387,7 @@ export class ReferenceModel {
   private checkout(spec: Extract<FullCommandSpec, { kind: 'checkout' }>, out: Outcome): number {
     const lines = spec.lines;
     const seats = spec.seats;
-    if (!this.owners.has(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(spec.buyerAccountId)) return R.NOT_OWNER;
+    if (!this.acting(spec.buyerAccountId)) return R.ACCOUNT_NOT_FOUND;
     if (lines.length + seats.length === 0) return R.CHECKOUT_EMPTY;
     let asset = 0;
     let total = 0;
@@ -439,8 +439,7 @@ export class ReferenceModel {
   private place(spec: Extract<FullCommandSpec, { kind: 'placeOrder' }>, out: Outcome): number {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
-    if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
-    if (!this.mayAct(spec.accountId)) return R.NOT_OWNER;
+    if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
     const { side, orderType, timeInForce: tif, price, quantity } = spec;
     const stp = spec.selfTrade;
     if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
@@ -503,7 +502,7 @@ export class ReferenceModel {
     const o = sym.orders.find((x) => x.id === spec.orderId);
     if (!o) return R.ORDER_NOT_FOUND;
     this.sideOfLastAmend = o.side;
-    if (!this.mayAct(o.account)) return R.NOT_OWNER;
+    if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
     if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
     if (spec.newQuantity % sym.lot !== 0) return R.INVALID_QUANTITY;
     if (spec.newPrice !== 0 && (!positive(spec.newPrice) || spec.newPrice % sym.tick !== 0)) return R.INVALID_PRICE;

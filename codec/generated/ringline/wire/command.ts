@@ -24,6 +24,7 @@ import { Login } from './login.ts';
 import { PlaceOrder } from './place-order.ts';
 import { ReleaseSeats } from './release-seats.ts';
 import { Restock } from './restock.ts';
+import { SetQuota } from './set-quota.ts';
 import { Snapshot } from './snapshot.ts';
 import { Transfer } from './transfer.ts';
 import { TransferPost } from './transfer-post.ts';
@@ -60,13 +61,14 @@ export enum Command {
   GetOrder = 44,
   GetDepth = 45,
   Snapshot = 90,
-  GetStateHash = 91
+  GetStateHash = 91,
+  SetQuota = 92
 }
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -96,15 +98,16 @@ export function unionToCommand(
     case 'GetDepth': return accessor(new GetDepth())! as GetDepth;
     case 'Snapshot': return accessor(new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(new GetStateHash())! as GetStateHash;
+    case 'SetQuota': return accessor(new SetQuota())! as SetQuota;
     default: return null;
   }
 }
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -134,6 +137,7 @@ export function unionListToCommand(
     case 'GetDepth': return accessor(index, new GetDepth())! as GetDepth;
     case 'Snapshot': return accessor(index, new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(index, new GetStateHash())! as GetStateHash;
+    case 'SetQuota': return accessor(index, new SetQuota())! as SetQuota;
     default: return null;
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * Admission of connections that have not logged in yet: the door an attacker can reach without a key.
+ *
+ *   accept ──► per-address count < maxPreLoginConnectionsPerAddress? ── no ──► refuse (TOO_MANY_UNAUTHENTICATED)
+ *                 │ yes
+ *                 ▼
+ *              pre-login pool full (maxPreLoginConnections)? ── yes ──► evict the oldest pre-login connection
+ *                 │                                                     (TOO_MANY_UNAUTHENTICATED), admit this one
+ *                 ▼
+ *              admitted: must log in within loginTimeoutMs of opening (bytes do not extend it)
+ *
+ * Pre-login connections never count toward maxConnections (authenticated only), so a flood of them
+ * cannot keep a client with a key out; evicting the oldest means an attacker must open connections
+ * faster than a real client completes one login round trip to keep it out of the pool, and one
+ * address cannot take more than its share. Members are kept in opening order (a Map keeps insertion
+ * order), so both eviction and the deadline sweep touch only the connections they close.
+ */
+import type { Session } from './session.ts';
+
+export class PreLoginGate {
+  /** Pre-login sessions, oldest first. */
+  private readonly members = new Map<number, Session>();
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerAddress: number,
+    private readonly loginTimeoutMs: number,
+  ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** True when one more connection from `address` is within its per-address share. */
+  allows(address: string): boolean {
+    return (this.perAddress.get(address) ?? 0) < this.maxPerAddress;
+  }
+
+  /** The session to evict before admitting one more, or null when the pool has room. */
+  victim(): Session | null {
+    if (this.members.size < this.maxTotal) return null;
+    const oldest = this.members.values().next();
+    return oldest.done === true ? null : oldest.value;
+  }
+
+  admit(session: Session): void {
+    session.preLogin = true;
+    this.members.set(session.id, session);
+    this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
+  }
+
+  /** Removes a session that logged in or closed; a no-op for one that is not a member. */
+  leave(session: Session): void {
+    if (!session.preLogin) return;
+    session.preLogin = false;
+    this.members.delete(session.id);
+    const count = (this.perAddress.get(session.remoteAddress) ?? 1) - 1;
+    if (count <= 0) this.perAddress.delete(session.remoteAddress);
+    else this.perAddress.set(session.remoteAddress, count);
+  }
+
+  /** Sessions whose login deadline has passed at `nowMs`, oldest first (stops at the first one still in time). */
+  expired(nowMs: number): Session[] {
+    const out: Session[] = [];
+    for (const session of this.members.values()) {
+      if (session.openedMs + this.loginTimeoutMs > nowMs) break;
+      out.push(session);
+    }
+    return out;
+  }
+}
