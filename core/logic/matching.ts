@@ -336,8 +336,10 @@ export class Matching {
 
   /**
    * Whether a FOK order of r[R_QUANTITY] at r[R_LIMIT] (-1 = market) can fill completely now, with a
-   * market buy limited to r[R_BUDGET] of quote (-1 = no budget). Walks the crossing orders in priority
-   * order, skipping the taker's own orders when self-trade prevention would cancel them.
+   * market buy limited to r[R_BUDGET] of quote (-1 = no budget). A dry run of match(): the same walk in
+   * priority order, the same lot-rounded affordability per fill, skipping the taker's own orders when
+   * self-trade prevention would cancel them. A fill against the taker's own order (prevention NONE)
+   * pays its quote straight back into the same cell, so it costs the budget nothing.
    */
   private fillable(symbol: number, account: number, side: number, selfTrade: number): boolean {
     const book = this.book;
@@ -350,12 +352,15 @@ export class Matching {
       const levelPrice = book.levelF[l * LEVEL_F64 + L_PRICE];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) return false;
       for (let ord = book.levelI[l * LEVEL_I32 + L_HEAD]; ord !== NONE; ord = book.orderI[ord * ORDER_I32 + O_NEXT]) {
-        if (selfTrade === SelfTradePrevention.CANCEL_RESTING && book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account) continue;
-        const take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
+        const own = book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account;
+        if (own && selfTrade === SelfTradePrevention.CANCEL_RESTING) continue;
+        let take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
         if (money >= 0) {
           const affordable = Math.floor(money / levelPrice);
-          if (affordable - (affordable % lot) < take) return false;
-          money -= take * levelPrice;
+          const lots = affordable - (affordable % lot);
+          if (lots < take) take = lots;
+          if (take === 0) return false;
+          if (!own) money -= take * levelPrice;
         }
         need -= take;
         if (need === 0) return true;

@@ -552,17 +552,19 @@ export class ReferenceModel {
     return limit < 0 || (side === Side.BUY ? makerPrice <= limit : makerPrice >= limit);
   }
 
+  /** A dry run of match(): a self-fill (prevention NONE) pays the quote back, so it costs no budget. */
   private fillable(sym: RefSymbol, account: number, side: number, limit: number, quantity: number, stp: number, budget: number): boolean {
     let need = quantity;
     let money = budget;
     for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
       if (!this.crosses(side, limit, m.price)) return false;
-      if (stp === SelfTradePrevention.CANCEL_RESTING && m.account === account) continue;
-      const take = Math.min(need, m.remaining);
+      const own = m.account === account;
+      if (stp === SelfTradePrevention.CANCEL_RESTING && own) continue;
+      let take = Math.min(need, m.remaining);
       if (money >= 0) {
-        const lots = Math.floor(money / m.price / sym.lot) * sym.lot;
-        if (lots < take) return false;
-        money -= take * m.price;
+        take = Math.min(take, Math.floor(money / m.price / sym.lot) * sym.lot);
+        if (take === 0) return false;
+        if (!own) money -= take * m.price;
       }
       need -= take;
       if (need === 0) return true;
