@@ -28,7 +28,9 @@
  *   PLACE_ORDER, AMEND_ORDER         40 orderId  48 filledQuantity  56 restingQuantity  64 orderStatus (u32)
  *                                    68 fillCount (u32, all fills)  72 fills: min(fillCount, MAX_LISTED_FILLS) ×
  *                                    { +0 makerOrderId, +8 price, +16 quantity }  (24 bytes each)
+ *   PLACE_STOP_ORDER, PLACE_OCO_ORDER  as PLACE_ORDER (a stop that waits for its trigger: status PENDING)
  *   CANCEL_ORDER                     40 orderId  48 cancelledQuantity
+ *   CANCEL_ALL_ORDERS                40 cancelledOrders (resting orders and untriggered stops; an OCO pair counts once)
  *   GET_ORDER                        40 orderId  48 accountId  56 price  64 restingQuantity  72 filledQuantity
  *                                    80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 pad  84 orderStatus (u32)
  *   GET_DEPTH                        40 bidLevels (u32)  44 askLevels (u32)
@@ -72,6 +74,7 @@ export const OrderResult = {
   FILL_MAKER_ORDER_ID: 0, FILL_PRICE: 8, FILL_QUANTITY: 16, FILL_BYTES: 24, FIXED_BYTES: 72,
 } as const;
 export const CancelResult = { ORDER_ID: 40, CANCELLED_QUANTITY: 48, BYTES: 56 } as const;
+export const CancelAllResult = { CANCELLED_ORDERS: 40, BYTES: 48 } as const;
 export const OrderInfoResult = {
   ORDER_ID: 40, ACCOUNT_ID: 48, PRICE: 56, RESTING_QUANTITY: 64, FILLED_QUANTITY: 72,
   SIDE_U8: 80, ORDER_TYPE_U8: 81, TIME_IN_FORCE_U8: 82, ORDER_STATUS_U32: 84, BYTES: 88,
@@ -84,8 +87,8 @@ export const SnapshotResult = { SNAPSHOT_SEQUENCE: 40, BYTES: 48 } as const;
 export const StateHashResult = { HASH_HIGH_U32: 40, HASH_LOW_U32: 44, BYTES: 48 } as const;
 export const EMPTY_RESULT_BYTES = RES_HEADER_BYTES;
 
-/** Status of an order after the command that touched it. */
-export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3 } as const;
+/** Status of an order after the command that touched it; PENDING = a stop waiting for its trigger. */
+export const OrderStatus = { RESTING: 1, FILLED: 2, CANCELLED: 3, PENDING: 4 } as const;
 
 /** Fills listed in one PLACE_ORDER / AMEND_ORDER result; more set RESULT_FLAG_FILLS_TRUNCATED. */
 export const MAX_LISTED_FILLS = Math.floor((RES_MAX_RECORD_BYTES - OrderResult.FIXED_BYTES) / OrderResult.FILL_BYTES);

@@ -4,7 +4,7 @@
  * Which body a command's result carries is its registry row's `result` (RESULT_SPEC_BY_COMMAND).
  */
 import {
-  AmountResult, BalanceResult, CancelResult, DepthResult, ItemResult, OrderInfoResult, OrderResult, PriceResult,
+  CancelAllResult, AmountResult, BalanceResult, CancelResult, DepthResult, ItemResult, OrderInfoResult, OrderResult, PriceResult,
   SeatResult, SnapshotResult, StateHashResult,
 } from '../records/result_descriptor.ts';
 import { COMMAND_ROWS } from '../registry/command_registry.ts';
@@ -67,10 +67,12 @@ export const SNAPSHOT_RESULT = result(10, 'snapshot', SnapshotResult.BYTES, [
   ['snapshotSequence', U64, SnapshotResult.SNAPSHOT_SEQUENCE]]);
 export const STATE_HASH_RESULT = result(11, 'stateHash', StateHashResult.BYTES, [
   ['hashHigh', U32, StateHashResult.HASH_HIGH_U32], ['hashLow', U32, StateHashResult.HASH_LOW_U32]]);
+export const CANCEL_ALL_RESULT = result(12, 'cancelAll', CancelAllResult.BYTES, [
+  ['cancelledOrders', U64, CancelAllResult.CANCELLED_ORDERS]]);
 
 export const RESULT_SPECS: readonly ResultSpec[] = [
   BALANCE_RESULT, AMOUNT_RESULT, ITEM_RESULT, PRICE_RESULT, SEAT_RESULT, ORDER_RESULT, CANCEL_RESULT,
-  ORDER_INFO_RESULT, DEPTH_RESULT, SNAPSHOT_RESULT, STATE_HASH_RESULT,
+  ORDER_INFO_RESULT, DEPTH_RESULT, SNAPSHOT_RESULT, STATE_HASH_RESULT, CANCEL_ALL_RESULT,
 ];
 
 /** Spec by union tag (0 = no body). */

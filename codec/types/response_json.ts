@@ -5,7 +5,7 @@
  */
 import type { CommandName, OrderTypeName, SideName, TimeInForceName } from './command_json.ts';
 
-export type OrderStatusName = 'resting' | 'filled' | 'cancelled';
+export type OrderStatusName = 'resting' | 'filled' | 'cancelled' | 'pending';
 
 export interface FillJson { makerOrderId: number; price: number; quantity: number }
 export interface LevelJson { price: number; quantity: number }
@@ -24,7 +24,8 @@ export type ResultBodyJson =
     orderStatus: OrderStatusName }
   | { type: 'depth'; bids: LevelJson[]; asks: LevelJson[] }
   | { type: 'snapshot'; snapshotSequence: number }
-  | { type: 'stateHash'; hashHigh: number; hashLow: number };
+  | { type: 'stateHash'; hashHigh: number; hashLow: number }
+  | { type: 'cancelAll'; cancelledOrders: number };
 export type ResultBodyName = ResultBodyJson['type'];
 
 export interface ResponseJson {

@@ -15,6 +15,8 @@ export const DEFAULT_LOGIC_CONFIG: LogicConfig = Object.freeze({
   maxSymbols: 256,
   maxOrders: 1 << 18,
   maxPriceLevels: 1 << 16,
+  maxStopOrders: 1 << 16,
+  doneOrderWindow: 1 << 16,
   idempotencyWindow: 1 << 16,
 });
 
@@ -23,7 +25,7 @@ export const MAX_CAPACITY = 1 << 28;
 
 const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxAssets', 'maxAccounts', 'maxBalances', 'maxPendingTransfers', 'maxItems', 'maxEvents', 'maxSeats',
-  'maxSymbols', 'maxOrders', 'maxPriceLevels', 'idempotencyWindow',
+  'maxSymbols', 'maxOrders', 'maxPriceLevels', 'maxStopOrders', 'doneOrderWindow', 'idempotencyWindow',
 ];
 
 /** Throws a RangeError naming the first invalid option; returns the config when every option is valid. */

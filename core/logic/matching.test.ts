@@ -214,7 +214,8 @@ describe('order book scenario table', () => {
       /* 2 */ [BOB, limit(200, Side.SELL, 100, 10), R.OK],
       /* 3 */ [CAROL, limit(300, Side.BUY, 100, 20, F.GTC, SelfTradePrevention.CANCEL_RESTING), R.OK,
         order(10, 10, OrderStatus.RESTING, [[id(2), 100, 10]])],
-      /* 4 */ [CAROL, { kind: 'getOrder', symbolId: 1, orderId: id(1) }, R.ORDER_NOT_FOUND],
+      /* 4 */ [CAROL, { kind: 'getOrder', symbolId: 1, orderId: id(1) }, R.OK, (r) =>
+        expect([r.u32(OrderInfoResult.ORDER_STATUS_U32), r.f64(OrderInfoResult.RESTING_QUANTITY)]).toEqual([OrderStatus.CANCELLED, 0])],
       /* 5 */ [CAROL, { kind: 'getBalance', accountId: 300, assetId: 1 }, R.OK, balance(1010, 0)],
       /* 6 */ [CAROL, limit(300, Side.SELL, 100, 10), R.OK, order(10, 0, OrderStatus.FILLED, [[id(3), 100, 10]])],
       /* 7 */ [CAROL, { kind: 'getBalance', accountId: 300, assetId: 2 }, R.OK, balance(100_001 - 1000, 0)],

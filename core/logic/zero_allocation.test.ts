@@ -21,7 +21,7 @@ const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
 describe('zero allocation', () => {
   it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31', async () => {
     const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 1024, maxBalances: 4096, maxSeats: 4096, maxOrders: 4096,
-      maxPriceLevels: 1024, idempotencyWindow: 1024 });
+      maxPriceLevels: 1024, idempotencyWindow: 1024, maxStopOrders: 1024, doneOrderWindow: 1024 });
     const one = createRecordBuffer(new ArrayBuffer(512));
     const out = createRecordBuffer(new ArrayBuffer(512));
     let sequence = 3_000_000_000;
