@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
@@ -55,9 +55,32 @@ describe('zero allocation', () => {
       specs.push([who, { kind: 'checkout', buyerAccountId: a, eventId: BIG + 8, lines: [{ itemId: BIG + 9, quantity: 1 }], seats: [100 + i] }]);
       specs.push([who, { kind: 'releaseSeats', eventId: BIG + 8, holderAccountId: a, seats: [100 + i] }]);
       specs.push([who, { kind: 'getBalance', accountId: a, assetId: ASSET }]);
+      // Stops: a trade at 99 triggers a's stop-market sell, which trades at 98 (the book was empty,
+      // the last trade of the previous round was at 100).
+      const sym = BIG + 7;
+      const sell = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC });
+      const bid = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC });
+      specs.push([who, { kind: 'placeStopOrder', symbolId: sym, accountId: a, price: 0, quantity: 100, stopPrice: BIG + 99, side: Side.SELL,
+        orderType: OrderType.STOP_MARKET, timeInForce: TimeInForce.IOC }]);
+      specs.push([who, bid(b, BIG + 98, 100)]);
+      specs.push([who, bid(b, BIG + 99, 100)]);
+      specs.push([who, sell(a, BIG + 99, 100)]);
+      // OCO: one whose limit leg fills (its stop leg ends), one whose stop leg triggers (its limit leg goes).
+      specs.push([who, { kind: 'placeOcoOrder', symbolId: sym, accountId: a, price: BIG + 110, quantity: 50, stopPrice: BIG + 95, side: Side.SELL }]);
+      specs.push([who, { kind: 'placeOrder', symbolId: sym, accountId: b, price: BIG + 110, quantity: 50, side: Side.BUY, orderType: OrderType.LIMIT,
+        timeInForce: TimeInForce.IOC }]);
+      specs.push([who, { kind: 'placeOcoOrder', symbolId: sym, accountId: a, price: BIG + 120, quantity: 50, stopPrice: BIG + 97, side: Side.SELL }]);
+      specs.push([who, bid(b, BIG + 97, 100)]);
+      specs.push([who, sell(a, BIG + 97, 50)]);
+      // A waiting stop-limit, and cancel-all to clear it.
+      specs.push([who, { kind: 'placeStopOrder', symbolId: sym, accountId: a, price: BIG + 150, quantity: 10, stopPrice: BIG + 150, side: Side.BUY,
+        orderType: OrderType.STOP_LIMIT, timeInForce: TimeInForce.GTC }]);
+      specs.push([who, { kind: 'cancelAllOrders', accountId: a, symbolId: sym }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100 + (i % 5), quantity: 1000, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
-      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 103, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
-      // ...and back, so balances do not drift over the rounds.
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 104, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
+      // ...and back, so balances do not drift over the rounds (the buy reaches every ask above, so no order is left resting).
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100, quantity: 1000, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 97, quantity: 1500, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
       specs.push([who, { kind: 'getDepth', symbolId: BIG + 7, levels: 5 }]);
@@ -76,8 +99,11 @@ describe('zero allocation', () => {
       writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 }, specs[i][1]);
       machine.apply(stream, i * recordBytes, out, 0);
       if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+      // Each cancel-all finds exactly the waiting stop-limit: every other stop was triggered or ended.
+      if (specs[i][1].kind === 'cancelAllOrders') expect(out.f64[CancelAllResult.CANCELLED_ORDERS >>> 3]).toBe(1);
     }
     expect(rejected).toBe(0);
+    expect([machine.book.ordersInUse, machine.stops.inUse]).toEqual([0, 0]);
     // Warm up: every function optimized before sampling.
     for (let round = 0; round < 300; round++) applyStream();
 
