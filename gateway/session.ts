@@ -34,6 +34,8 @@ export class Session {
   blocked = false;
   /** Monotonic ms of the last input, for the idle timeout. */
   lastInputMs = 0;
+  /** Login option: when the session closes, journal a CANCEL_ALL_ORDERS for every account of the principal. */
+  cancelOnDisconnect = false;
 
   constructor(
     readonly id: number,
