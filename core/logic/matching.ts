@@ -8,6 +8,11 @@
  * only its available quote, stopping when the next lot is unaffordable. What an IOC / FOK / market
  * order does not fill is released at once; a GTC limit rests with its reservation.
  *
+ * Every fill records the symbol's last trade price and hands it to the stop lists (stop_book.ts); the
+ * stops it reaches enter once the command's own order is done (stop_orders.ts runTriggered). An order
+ * that ends (filled, cancelled, or an IOC/FOK/market remainder) is recorded in the done window
+ * (done_orders.ts) for GET_ORDER.
+ *
  * Priority: strict price-time. Levels are visited best first and orders inside a level in arrival
  * order. An amend that only reduces quantity keeps the order's place; a new price or a larger
  * quantity takes it out, lets it match as a taker at its new price, and rests what is left at the
