@@ -27,6 +27,8 @@ export interface ClientOptions {
   /** For tls:// and wss://: trusted CA (e.g. a self-signed server certificate) and verification. */
   readonly tls?: ClientTlsOptions;
   readonly apiKey: string;
+  /** Session option: when this connection closes, the engine cancels every order of the principal's accounts. [false] */
+  readonly cancelOnDisconnect?: boolean;
   /** Commands sent and unanswered at once; more wait in the client. [1024] */
   readonly maxInFlight?: number;
   /** Reconnect and resend unanswered commands when the connection drops. [true] */
@@ -149,7 +151,8 @@ export class RinglineClient {
         clearTimeout(timer);
         resolve(null);
       };
-      transport.sendBatch([clientCodec.encodeRequest({ type: 'login', apiKey: this.options.apiKey, correlationId: 0 })]);
+      transport.sendBatch([clientCodec.encodeRequest({ type: 'login', apiKey: this.options.apiKey, correlationId: 0,
+        cancelOnDisconnect: this.options.cancelOnDisconnect === true })]);
     });
     if (response === null || response.code !== ResultCode.OK) {
       transport.close();

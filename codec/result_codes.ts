@@ -106,6 +106,8 @@ export const ResultCode = {
   INVALID_AMEND: 512,
   SYMBOL_ASSETS_SAME: 513,
   PRICE_LEVELS_FULL: 514,
+  INVALID_STOP_PRICE: 515,
+  STOP_ORDERS_FULL: 516,
 
   // 9xx engine
   INTERNAL_ERROR: 900,
@@ -201,6 +203,8 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   512: 'invalid amend: new quantity must be positive and the order must be resting',
   513: 'base and quote assets must differ',
   514: 'price level capacity exhausted',
+  515: 'invalid stop price (must be positive, a multiple of the tick size, not yet reached by the last trade, and for an OCO on the far side of the limit price)',
+  516: 'stop order capacity exhausted',
   900: 'internal error',
   901: 'a snapshot is already in progress',
   902: 'this node is a read-only follower',

@@ -11,7 +11,8 @@
  */
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
-  CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET,
+  CancelAllOrders, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
+  CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, CommandType,
 } from '../codec/records/command_descriptor.ts';
 import { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } from '../codec/registry/command_traits.ts';
 import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
@@ -132,11 +133,15 @@ export class GatewayCore {
     return session;
   }
 
-  /** Forgets a session; results still in flight for it are dropped when they arrive. */
+  /**
+   * Forgets a session; results still in flight for it are dropped when they arrive. A session that
+   * logged in with cancelOnDisconnect leaves a CANCEL_ALL_ORDERS behind (journaled like any command).
+   */
   closeSession(session: Session): void {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.id);
+    if (session.cancelOnDisconnect && session.authenticated) this.cancelOnDisconnect(session.id, session.principalId, session.admin);
     if (session.preLogin) this.preLogin.leave(session);
     else if (session.authenticated && session.transport.kind !== 'http') this.authenticatedConnections--;
     if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
@@ -177,6 +182,7 @@ export class GatewayCore {
       outcome.commandType = LOGIN_COMMAND_TYPE;
       if (session.authenticated) return this.answer(session, ResultCode.ALREADY_AUTHENTICATED, outcome, false);
       const loginCode = this.authenticate(session, outcome.apiKey);
+      session.cancelOnDisconnect = loginCode === ResultCode.OK && outcome.cancelOnDisconnect;
       return this.answer(session, loginCode, outcome, loginCode !== ResultCode.OK);
     }
     return this.submitScratch(session, pauseWhenFull);
@@ -225,6 +231,32 @@ export class GatewayCore {
     let total = 0;
     for (const s of this.sessions.values()) total += s.inFlight;
     return total;
+  }
+
+  /**
+   * Publishes CANCEL_ALL_ORDERS (every account of the principal, every symbol) for a closed session,
+   * stamped with its session id (the result finds no session and is dropped). When the ring is full it
+   * retries every few ms; a gateway that is shutting down drops it (the engine stops anyway).
+   */
+  private cancelOnDisconnect(sessionId: number, principalId: number, admin: boolean): void {
+    if (this.shuttingDown) return;
+    const input = this.engine.input;
+    const base = input.tryClaim();
+    if (base < 0) {
+      this.metrics.ringFullEvents++;
+      setTimeout(() => this.cancelOnDisconnect(sessionId, principalId, admin), 5);
+      return;
+    }
+    const ring = input.buffer;
+    for (let i = 0; i < CancelAllOrders.BYTES >>> 2; i++) ring.i32[(base >>> 2) + i] = 0;
+    ring.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = CancelAllOrders.BYTES;
+    ring.u16[(base + CMD_TYPE_OFFSET) >>> 1] = CommandType.CANCEL_ALL_ORDERS;
+    ring.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = 0;
+    ring.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = 0;
+    input.stampHeader(base, sessionId, principalId, admin ? CMD_FLAG_ADMIN : 0);
+    this.metrics.countCommand(CommandType.CANCEL_ALL_ORDERS);
+    this.claimedSinceFlush++;
+    this.endInputBatch();
   }
 
   private submitScratch(session: Session, pauseWhenFull: boolean): number {

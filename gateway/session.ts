@@ -36,6 +36,8 @@ export class Session {
   lastInputMs = 0;
   /** Counted among the pre-login connections (TCP / WebSocket not yet logged in). */
   preLogin = false;
+  /** Login option: when the session closes, journal a CANCEL_ALL_ORDERS for every account of the principal. */
+  cancelOnDisconnect = false;
 
   constructor(
     readonly id: number,

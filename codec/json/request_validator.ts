@@ -55,7 +55,7 @@ function allowedKeys(spec: CommandSpec): ReadonlySet<string> {
   }
   return keys;
 }
-const LOGIN_KEYS: ReadonlySet<string> = new Set(['type', 'apiKey', 'correlationId']);
+const LOGIN_KEYS: ReadonlySet<string> = new Set(['type', 'apiKey', 'correlationId', 'cancelOnDisconnect']);
 const LINE_KEYS: ReadonlySet<string> = new Set(['itemId', 'quantity']);
 
 function field(spec: FieldSpec, value: unknown, result: TranslateResult): number | string | null {
@@ -141,9 +141,14 @@ export function validateRequest(value: unknown, result: TranslateResult): Reques
       result.fail(value.apiKey === undefined ? ResultCode.MISSING_FIELD : ResultCode.INVALID_FIELD_VALUE, 'login.apiKey');
       return null;
     }
+    if (value.cancelOnDisconnect !== undefined && typeof value.cancelOnDisconnect !== 'boolean') {
+      result.fail(ResultCode.INVALID_FIELD_VALUE, 'login.cancelOnDisconnect');
+      return null;
+    }
     result.isLogin = true;
     result.apiKey = value.apiKey;
-    return { type: 'login', apiKey: value.apiKey, correlationId };
+    result.cancelOnDisconnect = value.cancelOnDisconnect === true;
+    return { type: 'login', apiKey: value.apiKey, correlationId, cancelOnDisconnect: value.cancelOnDisconnect === true };
   }
   const spec = typeof value.type === 'string' ? commandSpecByName(value.type) : undefined;
   if (spec === undefined) {

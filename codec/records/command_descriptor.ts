@@ -102,6 +102,9 @@ export const CancelOrder = recordLayout('CANCEL_ORDER');
 export const AmendOrder = recordLayout('AMEND_ORDER');
 export const GetOrder = recordLayout('GET_ORDER');
 export const GetDepth = recordLayout('GET_DEPTH');
+export const PlaceStopOrder = recordLayout('PLACE_STOP_ORDER');
+export const PlaceOcoOrder = recordLayout('PLACE_OCO_ORDER');
+export const CancelAllOrders = recordLayout('CANCEL_ALL_ORDERS');
 /** The list layouts: BOOK_SEATS and RELEASE_SEATS share one; ACCOUNT_ID is the buyer or the holder. */
 export const SeatList = { EVENT_ID: 48, ACCOUNT_ID: 56, SEAT_COUNT_U32: 64, SEATS_U32: 72, FIXED_BYTES: 72 } as const;
 export const Checkout = {

@@ -33,6 +33,6 @@ describe('result descriptor', () => {
   it('keeps the list capacities and the order status values', () => {
     expect(MAX_LISTED_FILLS).toBe(18);
     expect(MAX_DEPTH_LEVELS_PER_SIDE).toBe(14);
-    expect(OrderStatus).toEqual({ RESTING: 1, FILLED: 2, CANCELLED: 3 });
+    expect(OrderStatus).toEqual({ RESTING: 1, FILLED: 2, CANCELLED: 3, PENDING: 4 });
   });
 });

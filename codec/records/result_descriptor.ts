@@ -30,7 +30,9 @@
  *   PLACE_ORDER, AMEND_ORDER         40 orderId  48 filledQuantity  56 restingQuantity  64 orderStatus (u32)
  *                                    68 fillCount (u32, all fills)  72 fills: min(fillCount, MAX_LISTED_FILLS) ×
  *                                    { +0 makerOrderId, +8 price, +16 quantity }  (24 bytes each)
+ *   PLACE_STOP_ORDER, PLACE_OCO_ORDER  as PLACE_ORDER (a stop that waits for its trigger: status PENDING)
  *   CANCEL_ORDER                     40 orderId  48 cancelledQuantity
+ *   CANCEL_ALL_ORDERS                40 cancelledOrders (resting orders and untriggered stops; an OCO pair counts once)
  *   GET_ORDER                        40 orderId  48 accountId  56 price  64 restingQuantity  72 filledQuantity
  *                                    80 side (u8)  81 orderType (u8)  82 timeInForce (u8)  83 pad  84 orderStatus (u32)
  *   GET_DEPTH                        40 bidLevels (u32)  44 askLevels (u32)
@@ -77,6 +79,7 @@ export const OrderInfoResult = resultLayout('orderInfo');
 export const DepthResult = resultLayout('depth');
 export const SnapshotResult = resultLayout('snapshot');
 export const StateHashResult = resultLayout('stateHash');
+export const CancelAllResult = resultLayout('cancelAll');
 export const EMPTY_RESULT_BYTES = RES_HEADER_BYTES;
 
 /** Status of an order after the command that touched it. */

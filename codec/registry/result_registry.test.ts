@@ -60,7 +60,7 @@ describe('result registry', () => {
   it('derives the JSON body types the hand-written ones had', () => {
     expectTypeOf<FillJson>().toEqualTypeOf<{ makerOrderId: number; price: number; quantity: number }>();
     expectTypeOf<LevelJson>().toEqualTypeOf<{ price: number; quantity: number }>();
-    expectTypeOf<OrderStatusName>().toEqualTypeOf<'resting' | 'filled' | 'cancelled'>();
+    expectTypeOf<OrderStatusName>().toEqualTypeOf<'resting' | 'filled' | 'cancelled' | 'pending'>();
     type Pinned =
       | { type: 'balance'; available: number; reserved: number }
       | { type: 'amount'; amount: number }
@@ -75,7 +75,8 @@ describe('result registry', () => {
         orderStatus: OrderStatusName }
       | { type: 'depth'; bids: LevelJson[]; asks: LevelJson[] }
       | { type: 'snapshot'; snapshotSequence: number }
-      | { type: 'stateHash'; hashHigh: number; hashLow: number };
+      | { type: 'stateHash'; hashHigh: number; hashLow: number }
+      | { type: 'cancelAll'; cancelledOrders: number };
     expectTypeOf<ResultBodyJson>().toEqualTypeOf<Pinned>();
     const sample: ResultBodyJson = { type: 'depth', bids: [{ price: 1, quantity: 2 }], asks: [] };
     expect(sample.type).toBe('depth');

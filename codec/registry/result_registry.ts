@@ -61,6 +61,7 @@ export const RESULT_ROWS = [
       fields: [u64('price'), u64('quantity')] } },
   { tag: 10, json: 'snapshot', fields: [u64('snapshotSequence')], list: null },
   { tag: 11, json: 'stateHash', fields: [u32Word('hashHigh'), u32Word('hashLow')], list: null },
+  { tag: 12, json: 'cancelAll', fields: [u64('cancelledOrders')], list: null },
 ] as const satisfies readonly ResultRow[];
 
 export type AnyResultRow = (typeof RESULT_ROWS)[number];

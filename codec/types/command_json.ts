@@ -42,7 +42,8 @@ export type CommandJson = CommandBody & RequestIds;
 export type CommandName = CommandBody['type'];
 
 /** Authenticates a connection (the first frame); the gateway handles it. */
-export interface LoginJson { type: 'login'; apiKey: string; correlationId?: number }
+/** cancelOnDisconnect: when the session closes, the gateway cancels every order of the principal's accounts. */
+export interface LoginJson { type: 'login'; apiKey: string; correlationId?: number; cancelOnDisconnect?: boolean }
 
 /** Anything a client sends. */
 export type RequestJson = CommandJson | LoginJson;

@@ -31,8 +31,9 @@ export function encodeRequest(request: RequestJson, builder: Builder): Uint8Arra
   let commandOffset: number;
   if (full.type === 'login') {
     const key = builder.createString(full.apiKey);
-    builder.startObject(1);
+    builder.startObject(2);
     builder.addFieldOffset(0, key, 0);
+    builder.addFieldInt8(1, full.cancelOnDisconnect === true ? 1 : 0, 0);
     commandOffset = builder.endObject();
     builder.requiredField(commandOffset, 4);
     unionType = LOGIN_UNION_TYPE;

@@ -100,6 +100,10 @@ function translateLogin(result: TranslateResult): ResultCode {
   } catch {
     return result.fail(ResultCode.VERIFY_FAILED, 'login.apiKey is not UTF-8');
   }
+  const cancelOnDisconnect = reader.u8Field(commandView, 1, 0, 'login.cancelOnDisconnect');
+  if (cancelOnDisconnect === FAILED) return failed(result);
+  if (cancelOnDisconnect > 1) return result.fail(ResultCode.INVALID_FIELD_VALUE, 'login.cancelOnDisconnect');
+  result.cancelOnDisconnect = cancelOnDisconnect === 1;
   result.isLogin = true;
   return ResultCode.OK;
 }

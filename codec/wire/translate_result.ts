@@ -19,6 +19,8 @@ export class TranslateResult {
   /** True when the request is a Login: no record was written; `apiKey` holds the key. */
   isLogin = false;
   apiKey = '';
+  /** A Login's session option: cancel the principal's orders when the session closes. */
+  cancelOnDisconnect = false;
 
   reset(): void {
     this.code = ResultCode.OK;
@@ -28,6 +30,7 @@ export class TranslateResult {
     this.recordBytes = 0;
     this.isLogin = false;
     this.apiKey = '';
+    this.cancelOnDisconnect = false;
   }
 
   fail(code: ResultCode, detail: string): ResultCode {

@@ -33,7 +33,7 @@ describe('hostile records', () => {
         admin: fc.boolean(),
       }), { minLength: 1, maxLength: 120 }),
       (records) => {
-        const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 16, maxBalances: 64, maxOrders: 64, maxPriceLevels: 32,
+        const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 64, doneOrderWindow: 64, maxAccounts: 16, maxBalances: 64, maxOrders: 64, maxPriceLevels: 32,
           maxSeats: 64, maxItems: 8, maxEvents: 4, idempotencyWindow: 8 });
         // A small valid world for hostile values to meet.
         const h = new LogicHarness(machine);

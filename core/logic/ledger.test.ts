@@ -5,7 +5,7 @@ import type { CommandSpec } from './test_support/command_writer.ts';
 import { LogicHarness, type HarnessHeader } from './test_support/logic_harness.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
-const SMALL = { ...DEFAULT_LOGIC_CONFIG, maxAssets: 3, maxAccounts: 4, maxBalances: 6, maxPendingTransfers: 2,
+const SMALL = { ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 64, doneOrderWindow: 64, maxAssets: 3, maxAccounts: 4, maxBalances: 6, maxPendingTransfers: 2,
   maxItems: 4, maxEvents: 2, maxSeats: 16, maxSymbols: 2, maxOrders: 8, maxPriceLevels: 8, idempotencyWindow: 4 };
 const ADMIN: HarnessHeader = { principalId: 1, admin: true };
 const ALICE: HarnessHeader = { principalId: 10 };

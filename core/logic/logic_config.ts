@@ -15,6 +15,8 @@ export const DEFAULT_LOGIC_CONFIG: LogicConfig = Object.freeze({
   maxSymbols: 256,
   maxOrders: 1 << 18,
   maxPriceLevels: 1 << 16,
+  maxStopOrders: 1 << 16,
+  doneOrderWindow: 1 << 16,
   idempotencyWindow: 1 << 16,
   // One principal may hold 1/8 of each default capacity (principal_quotas.ts). Absolute numbers: a
   // config that lowers a capacity below its quota has no effective quota on it unless it sets one.
@@ -28,7 +30,7 @@ export const MAX_CAPACITY = 1 << 28;
 
 const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxAssets', 'maxAccounts', 'maxBalances', 'maxPendingTransfers', 'maxItems', 'maxEvents', 'maxSeats',
-  'maxSymbols', 'maxOrders', 'maxPriceLevels', 'idempotencyWindow',
+  'maxSymbols', 'maxOrders', 'maxPriceLevels', 'maxStopOrders', 'doneOrderWindow', 'idempotencyWindow',
 ];
 
 /** Rows of the quota table when maxPrincipals is not given. */

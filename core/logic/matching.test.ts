@@ -184,6 +184,28 @@ describe('order book scenario table', () => {
     ]);
   });
 
+  it('FOK with self-trade prevention NONE: a fill against the own resting order costs no budget (issue 16 repro)', () => {
+    // Exactly the issue's stream: account 10 sells 10 @100, account 20 sells 5 @100, then account 10
+    // (1000 quote) market-buys 15 FOK. The own 10 pay 1000 straight back, so all 15 are affordable.
+    const rows: Row[] = [
+      [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
+      [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
+      [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }, R.OK],
+      [ADMIN, { kind: 'createAccount', accountId: 10 }, R.OK],
+      [ADMIN, { kind: 'createAccount', accountId: 20 }, R.OK],
+      [ADMIN, { kind: 'deposit', accountId: 10, assetId: 1, amount: 10 }, R.OK],
+      [ADMIN, { kind: 'deposit', accountId: 10, assetId: 2, amount: 1000 }, R.OK],
+      [ADMIN, { kind: 'deposit', accountId: 20, assetId: 1, amount: 5 }, R.OK],
+      /* 8 */ [ADMIN, { ...limit(10, Side.SELL, 100, 10), symbolId: 1 }, R.OK],
+      /* 9 */ [ADMIN, { ...limit(20, Side.SELL, 100, 5), symbolId: 1 }, R.OK],
+      [ADMIN, { ...market(10, Side.BUY, 15, F.FOK) }, R.OK, order(15, 0, OrderStatus.FILLED, [[9, 100, 10], [10, 100, 5]])],
+      [ADMIN, { kind: 'getBalance', accountId: 10, assetId: 2 }, R.OK, balance(500, 0)],
+      [ADMIN, { kind: 'getBalance', accountId: 10, assetId: 1 }, R.OK, balance(15, 0)],
+      [ADMIN, { kind: 'getBalance', accountId: 20, assetId: 2 }, R.OK, balance(500, 0)],
+    ];
+    runRows(rows);
+  });
+
   it('self-trade prevention cancels the resting order; without it an account can trade with itself', () => {
     runRows([
       ...SETUP,
@@ -192,7 +214,8 @@ describe('order book scenario table', () => {
       /* 2 */ [BOB, limit(200, Side.SELL, 100, 10), R.OK],
       /* 3 */ [CAROL, limit(300, Side.BUY, 100, 20, F.GTC, SelfTradePrevention.CANCEL_RESTING), R.OK,
         order(10, 10, OrderStatus.RESTING, [[id(2), 100, 10]])],
-      /* 4 */ [CAROL, { kind: 'getOrder', symbolId: 1, orderId: id(1) }, R.ORDER_NOT_FOUND],
+      /* 4 */ [CAROL, { kind: 'getOrder', symbolId: 1, orderId: id(1) }, R.OK, (r) =>
+        expect([r.u32(OrderInfoResult.ORDER_STATUS_U32), r.f64(OrderInfoResult.RESTING_QUANTITY)]).toEqual([OrderStatus.CANCELLED, 0])],
       /* 5 */ [CAROL, { kind: 'getBalance', accountId: 300, assetId: 1 }, R.OK, balance(1010, 0)],
       /* 6 */ [CAROL, limit(300, Side.SELL, 100, 10), R.OK, order(10, 0, OrderStatus.FILLED, [[id(3), 100, 10]])],
       /* 7 */ [CAROL, { kind: 'getBalance', accountId: 300, assetId: 2 }, R.OK, balance(100_001 - 1000, 0)],

@@ -8,6 +8,11 @@
  * only its available quote, stopping when the next lot is unaffordable. What an IOC / FOK / market
  * order does not fill is released at once; a GTC limit rests with its reservation.
  *
+ * Every fill records the symbol's last trade price and hands it to the stop lists (stop_book.ts); the
+ * stops it reaches enter once the command's own order is done (stop_orders.ts runTriggered). An order
+ * that ends (filled, cancelled, or an IOC/FOK/market remainder) is recorded in the done window
+ * (done_orders.ts) for GET_ORDER.
+ *
  * Priority: strict price-time. Levels are visited best first and orders inside a level in arrival
  * order. An amend that only reduces quantity keeps the order's place; a new price or a larger
  * quantity takes it out, lets it match as a taker at its new price, and rests what is left at the
@@ -51,44 +56,61 @@ import {
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
+import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
 import {
   L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
   O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
+import type { StopBook } from './stop_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
 
 // Registers (indices into Matching.r).
 /** Limit price of the taker, or -1 for a market order. */
-const R_LIMIT = 0;
+export const R_LIMIT = 0;
 /** Quantity the taker wants. */
-const R_QUANTITY = 1;
+export const R_QUANTITY = 1;
 /** Quantity filled by the last match. */
-const R_FILLED = 2;
+export const R_FILLED = 2;
 /** A market buy's quote budget for a FOK check, or -1. */
-const R_BUDGET = 3;
+export const R_BUDGET = 3;
 /** Order id of the result being written. */
-const R_ORDER_ID = 4;
+export const R_ORDER_ID = 4;
 /** Filled and resting quantity reported in the result. */
-const R_REPORT_FILLED = 5;
-const R_REPORT_RESTING = 6;
-const REGISTERS = 7;
+export const R_REPORT_FILLED = 5;
+export const R_REPORT_RESTING = 6;
+/** The order's price as recorded (0 for a market order). */
+export const R_PRICE = 7;
+const REGISTERS = 8;
+
+/** Order flag: a limit order that is the limit leg of an OCO pair (its stop leg has the same id). */
+export const FLAG_OCO = 1 << 8;
+/** Order flag: the order entered the book as a triggered stop (GET_ORDER reports STOP_LIMIT / STOP_MARKET). */
+export const FLAG_STOP = 1 << 9;
 
 export function orderFlags(side: number, orderType: number, timeInForce: number, selfTrade: number): number {
   return side | (orderType << 2) | (timeInForce << 4) | (selfTrade << 6);
 }
 
+export function selfTradeOf(flags: number): number {
+  return (flags >>> 6) & 3;
+}
+
 export class Matching {
   /** Float64 registers: see R_*. */
-  private readonly r = new Float64Array(REGISTERS);
+  readonly r = new Float64Array(REGISTERS);
   /** Scratch of the current order command: fills counted, and where to write listed fills. */
   private fillCount = 0;
   private out: RecordBuffer | null = null;
   private outBase = 0;
+  /** False while a triggered stop trades: its fills belong to no result record. */
+  private listing = true;
+  /** Set by stop_orders.ts: enters the stops triggered during the command (see runTriggered). */
+  runTriggered: () => void = () => undefined;
 
-  constructor(private readonly ledger: Ledger, readonly book: OrderBook) {}
+  constructor(private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders) {}
 
   createSymbol(cmd: RecordBuffer, b: number): number {
     const ledger = this.ledger;
@@ -163,6 +185,7 @@ export class Matching {
     }
     const r = this.r;
     r[R_LIMIT] = market ? -1 : price;
+    r[R_PRICE] = price;
     r[R_QUANTITY] = quantity;
     if (timeInForce === TimeInForce.FOK) {
       r[R_BUDGET] = market && side === BUY ? quoteAvailable : -1;
@@ -185,33 +208,49 @@ export class Matching {
     r[R_ORDER_ID] = ctx.numbers[0];
     this.startFills(out, o);
     this.match(symbol, account, side, selfTrade, baseCell, quoteCell);
+    const status = this.restOrRelease(symbol, account, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell, true);
+    this.finishOrderResult(ctx, status);
+    this.runTriggered();
+    return ResultCode.OK;
+  }
+
+  /**
+   * After a taker matched: rests what is left of r[R_QUANTITY] at r[R_PRICE] (GTC, when `canRest`) or
+   * releases its reservation; records a taker that ended in the done window. Sets r[R_REPORT_FILLED]
+   * and r[R_REPORT_RESTING] and returns the order status. The order id is r[R_ORDER_ID].
+   */
+  restOrRelease(symbol: number, account: number, flags: number, baseCell: number, quoteCell: number, canRest: boolean): number {
+    const r = this.r;
+    const book = this.book;
+    const side = flags & 3;
+    const market = ((flags >>> 2) & 3) === OrderType.MARKET;
     const filled = r[R_FILLED];
-    const remaining = quantity - filled;
+    const remaining = r[R_QUANTITY] - filled;
     let status: number = OrderStatus.FILLED;
     r[R_REPORT_RESTING] = 0;
+    r[R_REPORT_FILLED] = filled;
     if (remaining > 0) {
-      if (timeInForce === TimeInForce.GTC) {
-        const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell);
-        book.orderF[order * ORDER_F64 + O_PRICE] = price;
+      if (((flags >>> 4) & 3) === TimeInForce.GTC && canRest) {
+        const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, flags, baseCell, quoteCell);
+        book.orderF[order * ORDER_F64 + O_PRICE] = r[R_PRICE];
         book.orderF[order * ORDER_F64 + O_FILLED] = filled;
         book.orderF[order * ORDER_F64 + O_REMAINING] = remaining;
         book.link(order);
-        status = OrderStatus.RESTING;
         r[R_REPORT_RESTING] = remaining;
-      } else {
-        if (side === SELL) {
-          reserved[baseCell] -= remaining;
-          available[baseCell] += remaining;
-        } else if (!market) {
-          reserved[quoteCell] -= price * remaining;
-          available[quoteCell] += price * remaining;
-        }
-        status = OrderStatus.CANCELLED;
+        return OrderStatus.RESTING;
       }
+      const ledger = this.ledger;
+      if (side === SELL) {
+        ledger.reserved[baseCell] -= remaining;
+        ledger.available[baseCell] += remaining;
+      } else if (!market) {
+        ledger.reserved[quoteCell] -= r[R_PRICE] * remaining;
+        ledger.available[quoteCell] += r[R_PRICE] * remaining;
+      }
+      status = OrderStatus.CANCELLED;
     }
-    r[R_REPORT_FILLED] = filled;
-    this.finishOrderResult(ctx, status);
-    return ResultCode.OK;
+    this.done.record(r, R_ORDER_ID, R_PRICE, R_FILLED, account, symbol, flags, status);
+    return status;
   }
 
   cancel(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
@@ -220,14 +259,22 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol
+    if (order === NONE) return this.cancelStop(cmd, b, symbol, ctx, out, o);
+    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol
       || !this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
-    this.cancelResting(order);
+    this.cancelResting(order, true);
     ctx.resultBytes = CancelResult.BYTES;
     return ResultCode.OK;
   }
+
+  /** Set by stop_orders.ts: CANCEL_ORDER for an id that is not resting (an untriggered stop). */
+  cancelStop: (cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number) => number =
+    () => ResultCode.ORDER_NOT_FOUND;
+  /** Set by stop_orders.ts: AMEND_ORDER for an id that is not resting (an untriggered stop). */
+  amendStop: (cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number) => number =
+    () => ResultCode.ORDER_NOT_FOUND;
 
   amend(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
@@ -236,7 +283,8 @@ export class Matching {
     const symbol = book.symbolAt(f, (b + AmendOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+    if (order === NONE) return this.amendStop(cmd, b, symbol, ctx, out, o);
+    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
     if (!ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
@@ -295,28 +343,52 @@ export class Matching {
     book.orderF[order * ORDER_F64 + O_REMAINING] = 0;
     r[R_LIMIT] = targetPrice;
     r[R_QUANTITY] = newQuantity;
-    this.match(symbol, account, side, book.orderI[order * ORDER_I32 + O_FLAGS] >>> 6, baseCell, quoteCell);
+    this.match(symbol, account, side, selfTradeOf(book.orderI[order * ORDER_I32 + O_FLAGS]), baseCell, quoteCell);
     const filled = r[R_FILLED];
+    // A fill of an OCO limit leg, as a maker or here as a taker, ends its stop leg.
+    if (filled > 0 && (book.orderI[order * ORDER_I32 + O_FLAGS] & FLAG_OCO) !== 0) this.endOcoStopLeg(order);
     const totalFilled = book.orderF[order * ORDER_F64 + O_FILLED] + filled;
     const left = newQuantity - filled;
     r[R_REPORT_FILLED] = totalFilled;
+    book.orderF[order * ORDER_F64 + O_FILLED] = totalFilled;
     if (left > 0) {
-      book.orderF[order * ORDER_F64 + O_FILLED] = totalFilled;
       book.orderF[order * ORDER_F64 + O_REMAINING] = left;
       book.link(order);
       r[R_REPORT_RESTING] = left;
       this.finishOrderResult(ctx, OrderStatus.RESTING);
     } else {
+      this.recordDone(order, OrderStatus.FILLED);
       book.freeOrder(order);
       r[R_REPORT_RESTING] = 0;
       this.finishOrderResult(ctx, OrderStatus.FILLED);
     }
+    this.runTriggered();
     return ResultCode.OK;
   }
 
-  /** Cancels a resting order: releases its reservation and frees its slot. */
-  private cancelResting(order: number): void {
+  /** Records the end of a book order in the done window. */
+  recordDone(order: number, status: number): void {
     const book = this.book;
+    this.done.record(book.orderF, order * ORDER_F64 + O_ID, order * ORDER_F64 + O_PRICE, order * ORDER_F64 + O_FILLED,
+      book.orderI[order * ORDER_I32 + O_ACCOUNT], book.orderI[order * ORDER_I32 + O_SYMBOL], book.orderI[order * ORDER_I32 + O_FLAGS], status);
+  }
+
+  /** Removes the stop leg of the OCO limit leg `order` (it had a fill): the limit leg is a plain order from now on. */
+  private endOcoStopLeg(order: number): void {
+    const stop = this.stops.findAt(this.book.orderF, order * ORDER_F64 + O_ID);
+    if (stop !== NONE) this.stops.remove(stop);
+    this.book.orderI[order * ORDER_I32 + O_FLAGS] &= ~FLAG_OCO;
+  }
+
+  /**
+   * Cancels a resting order: releases its reservation and frees its slot. An OCO limit leg takes its
+   * stop leg with it. `record`: the order ends here (false when the id lives on, as an OCO whose stop
+   * leg was triggered).
+   */
+  cancelResting(order: number, record: boolean): void {
+    const book = this.book;
+    if ((book.orderI[order * ORDER_I32 + O_FLAGS] & FLAG_OCO) !== 0) this.endOcoStopLeg(order);
+    if (record) this.recordDone(order, OrderStatus.CANCELLED);
     const remaining = book.orderF[order * ORDER_F64 + O_REMAINING];
     const ledger = this.ledger;
     if (book.orderSide(order) === BUY) {
@@ -335,10 +407,12 @@ export class Matching {
 
   /**
    * Whether a FOK order of r[R_QUANTITY] at r[R_LIMIT] (-1 = market) can fill completely now, with a
-   * market buy limited to r[R_BUDGET] of quote (-1 = no budget). Walks the crossing orders in priority
-   * order, skipping the taker's own orders when self-trade prevention would cancel them.
+   * market buy limited to r[R_BUDGET] of quote (-1 = no budget). A dry run of match(): the same walk in
+   * priority order, the same lot-rounded affordability per fill, skipping the taker's own orders when
+   * self-trade prevention would cancel them. A fill against the taker's own order (prevention NONE)
+   * pays its quote straight back into the same cell, so it costs the budget nothing.
    */
-  private fillable(symbol: number, account: number, side: number, selfTrade: number): boolean {
+  fillable(symbol: number, account: number, side: number, selfTrade: number): boolean {
     const book = this.book;
     const r = this.r;
     const limitPrice = r[R_LIMIT];
@@ -349,12 +423,15 @@ export class Matching {
       const levelPrice = book.levelF[l * LEVEL_F64 + L_PRICE];
       if (limitPrice >= 0 && (side === BUY ? levelPrice > limitPrice : levelPrice < limitPrice)) return false;
       for (let ord = book.levelI[l * LEVEL_I32 + L_HEAD]; ord !== NONE; ord = book.orderI[ord * ORDER_I32 + O_NEXT]) {
-        if (selfTrade === SelfTradePrevention.CANCEL_RESTING && book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account) continue;
-        const take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
+        const own = book.orderI[ord * ORDER_I32 + O_ACCOUNT] === account;
+        if (own && selfTrade === SelfTradePrevention.CANCEL_RESTING) continue;
+        let take = book.orderF[ord * ORDER_F64 + O_REMAINING] < need ? book.orderF[ord * ORDER_F64 + O_REMAINING] : need;
         if (money >= 0) {
           const affordable = Math.floor(money / levelPrice);
-          if (affordable - (affordable % lot) < take) return false;
-          money -= take * levelPrice;
+          const lots = affordable - (affordable % lot);
+          if (lots < take) take = lots;
+          if (take === 0) return false;
+          if (!own) money -= take * levelPrice;
         }
         need -= take;
         if (need === 0) return true;
@@ -368,7 +445,7 @@ export class Matching {
    * leaves the quantity filled in r[R_FILLED]. Settles every fill: the maker's reservation and the
    * taker's (limit) reservation or (market buy) available quote. Lists fills in the result.
    */
-  private match(symbol: number, account: number, side: number, selfTrade: number, baseCell: number, quoteCell: number): void {
+  match(symbol: number, account: number, side: number, selfTrade: number, baseCell: number, quoteCell: number): void {
     const book = this.book;
     const r = this.r;
     const available = this.ledger.available;
@@ -379,9 +456,11 @@ export class Matching {
     const marketBuy = limitPrice < 0 && side === BUY;
     const lot = book.lotSize[symbol];
     const stp = selfTrade === SelfTradePrevention.CANCEL_RESTING;
+    const listing = this.listing;
     const out = this.out;
-    if (out === null) throw new Error('match without startFills');
-    const of = out.f64;
+    if (listing && out === null) throw new Error('match without startFills');
+    const stops = this.stops;
+    const lastPrice = book.lastPrice;
     const fillsAt = this.outBase + OrderResult.FILLS;
     let remaining = quantity;
     let level = book.bestLevel[opposite];
@@ -393,7 +472,7 @@ export class Matching {
       while (maker !== NONE && remaining > 0) {
         const nextMaker = book.orderI[maker * ORDER_I32 + O_NEXT];
         if (stp && book.orderI[maker * ORDER_I32 + O_ACCOUNT] === account) {
-          this.cancelResting(maker);
+          this.cancelResting(maker, true);
           maker = nextMaker;
           continue;
         }
@@ -424,16 +503,21 @@ export class Matching {
           reserved[book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]] -= value;
           available[book.orderI[maker * ORDER_I32 + O_BASE_CELL]] += qty;
         }
-        const k = this.fillCount++;
-        if (k < MAX_LISTED_FILLS) {
-          const at = fillsAt + OrderResult.FILL_BYTES * k;
-          of[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = book.orderF[maker * ORDER_F64 + O_ID];
-          of[(at + OrderResult.FILL_PRICE) >>> 3] = levelPrice;
-          of[(at + OrderResult.FILL_QUANTITY) >>> 3] = qty;
+        if (listing && out !== null) {
+          const k = this.fillCount++;
+          if (k < MAX_LISTED_FILLS) {
+            const of = out.f64;
+            const at = fillsAt + OrderResult.FILL_BYTES * k;
+            of[(at + OrderResult.FILL_MAKER_ORDER_ID) >>> 3] = book.orderF[maker * ORDER_F64 + O_ID];
+            of[(at + OrderResult.FILL_PRICE) >>> 3] = levelPrice;
+            of[(at + OrderResult.FILL_QUANTITY) >>> 3] = qty;
+          }
         }
         remaining -= qty;
         book.orderF[maker * ORDER_F64 + O_FILLED] += qty;
+        if ((book.orderI[maker * ORDER_I32 + O_FLAGS] & FLAG_OCO) !== 0) this.endOcoStopLeg(maker);
         if (qty === makerRemaining) {
+          this.recordDone(maker, OrderStatus.FILLED);
           // unlink subtracts the order's remaining quantity from its level and may free the level.
           book.unlink(maker);
           book.freeOrder(maker);
@@ -441,6 +525,9 @@ export class Matching {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;
         }
+        // The last trade price, and the stops it reaches (they enter after this taker is done).
+        lastPrice[symbol] = levelPrice;
+        stops.collect(symbol, lastPrice, symbol);
         maker = nextMaker;
       }
       level = nextLevel;
@@ -448,14 +535,21 @@ export class Matching {
     r[R_FILLED] = quantity - remaining;
   }
 
-  private startFills(out: RecordBuffer, o: number): void {
+  startFills(out: RecordBuffer, o: number): void {
     this.fillCount = 0;
     this.out = out;
     this.outBase = o;
+    this.listing = true;
+  }
+
+  /** Starts a taker whose fills no result lists (a triggered stop). */
+  startUnlisted(): void {
+    this.out = null;
+    this.listing = false;
   }
 
   /** Writes an order result from r[R_ORDER_ID], r[R_REPORT_FILLED], r[R_REPORT_RESTING] and the fills. */
-  private finishOrderResult(ctx: ApplyContext, status: number): void {
+  finishOrderResult(ctx: ApplyContext, status: number): void {
     const out = this.out;
     if (out === null) throw new Error('finishOrderResult without startFills');
     const r = this.r;

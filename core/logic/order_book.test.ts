@@ -27,7 +27,7 @@ describe('order book level index', () => {
       }),
         { minLength: 1, maxLength: 400 }),
       (ops) => {
-        const h = new LogicHarness(createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 8, maxBalances: 16, maxOrders: 512, maxPriceLevels: 512 }));
+        const h = new LogicHarness(createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 64, doneOrderWindow: 64, maxAccounts: 8, maxBalances: 16, maxOrders: 512, maxPriceLevels: 512 }));
         h.run(ADMIN, { kind: 'createAsset', assetId: 1 });
         h.run(ADMIN, { kind: 'createAsset', assetId: 2 });
         h.run(ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 });

@@ -79,6 +79,8 @@ export class OrderBook {
   readonly worstLevel: Int32Array;
   /** [symbol × 2 + side-1] → number of levels on that side. */
   readonly sideLevels: Int32Array;
+  /** [symbol] → price of the symbol's last trade, 0 before the first. */
+  readonly lastPrice: Float64Array;
   // price levels: one 64-byte record per level (see the layout above LEVEL_F64)
   /** Float64 fields of level l at levelF[l * LEVEL_F64 + L_PRICE | L_QUANTITY]. */
   readonly levelF: Float64Array;
@@ -113,6 +115,7 @@ export class OrderBook {
     this.bestLevel = arena.i32('book.bestLevel', maxSymbols * 2);
     this.worstLevel = arena.i32('book.worstLevel', maxSymbols * 2);
     this.sideLevels = arena.i32('book.sideLevels', maxSymbols * 2);
+    this.lastPrice = arena.f64('book.lastPrice', maxSymbols);
     this.levelF = arena.f64('book.levels', maxLevels * LEVEL_F64);
     this.levelI = new Int32Array(this.levelF.buffer, 0, maxLevels * LEVEL_I32);
     this.orderF = arena.f64('book.orders', maxOrders * ORDER_F64);
@@ -123,7 +126,11 @@ export class OrderBook {
     this.orderIndex = new IdIndex(arena, 'book.orderIndex', maxOrders);
     this.bestLevel.fill(NONE);
     this.worstLevel.fill(NONE);
-    for (let i = 0; i < maxOrders; i++) this.orderI[i * ORDER_I32 + O_NEXT] = i + 1 < maxOrders ? i + 1 : NONE;
+    for (let i = 0; i < maxOrders; i++) {
+      this.orderI[i * ORDER_I32 + O_NEXT] = i + 1 < maxOrders ? i + 1 : NONE;
+      // O_LEVEL != NONE marks a resting order (cancel-all scans the pool for them).
+      this.orderI[i * ORDER_I32 + O_LEVEL] = NONE;
+    }
     for (let i = 0; i < maxLevels; i++) this.levelI[i * LEVEL_I32 + L_NEXT] = i + 1 < maxLevels ? i + 1 : NONE;
     this.counts[1] = 0;
     this.counts[2] = 0;
@@ -237,6 +244,11 @@ export class OrderBook {
     this.levelI[level * LEVEL_I32 + L_TAIL] = order;
     this.orderI[order * ORDER_I32 + O_LEVEL] = level;
     this.levelF[level * LEVEL_F64 + L_QUANTITY] += this.orderF[order * ORDER_F64 + O_REMAINING];
+  }
+
+  /** Whether slot `order` holds a resting order (linked into a level). */
+  isResting(order: number): boolean {
+    return this.orderI[order * ORDER_I32 + O_LEVEL] !== NONE;
   }
 
   /** Takes an order out of its level (removing the level when it empties); the slot stays allocated. */

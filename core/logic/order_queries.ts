@@ -1,50 +1,96 @@
 /**
  * Order-book lookups (read-only):
- *   GET_ORDER  symbol (SYMBOL_NOT_FOUND) · order resting in it and the caller's (ORDER_NOT_FOUND)
+ *   GET_ORDER  symbol (SYMBOL_NOT_FOUND) · order resting in it, waiting as a stop, or among the last
+ *              doneOrderWindow orders that ended (ORDER_NOT_FOUND) · someone else's: ORDER_NOT_FOUND too (not disclosed)
  *   GET_DEPTH  symbol · levels >= 1 (INVALID_FIELD_VALUE); at most MAX_DEPTH_LEVELS_PER_SIDE per side
- * Only resting orders can be looked up: a filled or cancelled order's slot is reused.
+ * A resting order reports RESTING with its remaining quantity; a waiting stop PENDING with its
+ * quantity as resting and its limit price (0 for stop-market); an ended order FILLED or CANCELLED with
+ * resting 0. An OCO id reports its limit leg while that rests. A triggered stop reports STOP_LIMIT or
+ * STOP_MARKET as its type.
  */
-import { GetDepth, GetOrder, Side } from '../../codec/records/command_descriptor.ts';
+import { GetDepth, GetOrder, OrderType, Side } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { DepthResult, MAX_DEPTH_LEVELS_PER_SIDE, OrderInfoResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
+import { D_ACCOUNT, D_FILLED, D_FLAGS, D_ID, D_PRICE, D_STATUS, D_SYMBOL, DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
+import { FLAG_STOP } from './matching.ts';
 import {
   L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING,
   O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
+import {
+  S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32, type StopBook,
+} from './stop_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
 
 export class OrderQueries {
-  constructor(private readonly ledger: Ledger, private readonly book: OrderBook) {}
+  constructor(private readonly ledger: Ledger, private readonly book: OrderBook, private readonly stops: StopBook,
+    private readonly done: DoneOrders) {}
 
   getOrder(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
     const f = cmd.f64;
     const symbol = book.symbolAt(f, (b + GetOrder.SYMBOL_ID) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + GetOrder.ORDER_ID) >>> 3);
-    if (order === NONE || book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
+    const idAt = (b + GetOrder.ORDER_ID) >>> 3;
+    const order = book.orderAt(f, idAt);
+    if (order !== NONE) {
+      if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+      const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
+      if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
+      this.writeInfo(out, o, book.orderF, order * ORDER_F64, O_ID, O_PRICE, O_REMAINING, account,
+        book.orderI[order * ORDER_I32 + O_FLAGS], OrderStatus.RESTING);
+      out.f64[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_FILLED];
+      ctx.resultBytes = OrderInfoResult.BYTES;
+      return ResultCode.OK;
+    }
+    const stops = this.stops;
+    const stop = stops.findAt(f, idAt);
+    if (stop !== NONE && stops.stopI[stop * STOP_I32 + S_STATE] === S_STATE_WAITING) {
+      if (stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+      const account = stops.stopI[stop * STOP_I32 + S_ACCOUNT];
+      if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
+      this.writeInfo(out, o, stops.stopF, stop * STOP_F64, S_ID, S_PRICE, S_QUANTITY, account,
+        stops.stopI[stop * STOP_I32 + S_FLAGS] | FLAG_STOP, OrderStatus.PENDING);
+      out.f64[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = 0;
+      ctx.resultBytes = OrderInfoResult.BYTES;
+      return ResultCode.OK;
+    }
+    const record = this.done.findAt(f, idAt);
+    if (record === INDEX_NOT_FOUND) return ResultCode.ORDER_NOT_FOUND;
+    const at = DoneOrders.base(record);
+    const di = this.done.doneI;
+    if (di[at + D_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
+    const account = di[at + D_ACCOUNT];
     if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
-    const of = out.f64;
-    const flags = book.orderI[order * ORDER_I32 + O_FLAGS];
-    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
-    of[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
-    of[(o + OrderInfoResult.PRICE) >>> 3] = book.orderF[order * ORDER_F64 + O_PRICE];
-    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
-    of[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_FILLED];
-    out.bytes[o + OrderInfoResult.SIDE_U8] = flags & 3;
-    out.bytes[o + OrderInfoResult.ORDER_TYPE_U8] = (flags >>> 2) & 3;
-    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8] = (flags >>> 4) & 3;
-    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8 + 1] = 0;
-    out.u32[(o + OrderInfoResult.ORDER_STATUS_U32) >>> 2] = OrderStatus.RESTING;
+    // D_FILLED as the "remaining" field would be wrong: an ended order rests nothing.
+    this.writeInfo(out, o, this.done.doneF, at, D_ID, D_PRICE, D_ID, account, di[at + D_FLAGS], di[at + D_STATUS]);
+    out.f64[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = 0;
+    out.f64[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = this.done.doneF[at + D_FILLED];
     ctx.resultBytes = OrderInfoResult.BYTES;
     return ResultCode.OK;
+  }
+
+  /** Writes an order info body from a record at src[base + ...]; the caller writes FILLED_QUANTITY. */
+  private writeInfo(out: RecordBuffer, o: number, src: Float64Array, base: number, idField: number, priceField: number,
+    restingField: number, account: number, flags: number, status: number): void {
+    const of = out.f64;
+    of[(o + OrderInfoResult.ORDER_ID) >>> 3] = src[base + idField];
+    of[(o + OrderInfoResult.ACCOUNT_ID) >>> 3] = this.ledger.accountIds[account];
+    of[(o + OrderInfoResult.PRICE) >>> 3] = src[base + priceField];
+    of[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = src[base + restingField];
+    const type = (flags >>> 2) & 3;
+    out.bytes[o + OrderInfoResult.SIDE_U8] = flags & 3;
+    out.bytes[o + OrderInfoResult.ORDER_TYPE_U8] = (flags & FLAG_STOP) === 0 ? type
+      : type === OrderType.LIMIT ? OrderType.STOP_LIMIT : OrderType.STOP_MARKET;
+    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8] = (flags >>> 4) & 3;
+    out.bytes[o + OrderInfoResult.TIME_IN_FORCE_U8 + 1] = 0;
+    out.u32[(o + OrderInfoResult.ORDER_STATUS_U32) >>> 2] = status;
   }
 
   getDepth(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {

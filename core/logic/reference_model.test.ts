@@ -17,7 +17,7 @@ import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from
 import type { LogicConfig } from './state_machine_api.ts';
 
 const CONFIG: LogicConfig = {
-  ...DEFAULT_LOGIC_CONFIG, maxAssets: 4, maxAccounts: 32, maxBalances: 128, maxPendingTransfers: 2048, maxItems: 8,
+  ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 256, doneOrderWindow: 2048, maxAssets: 4, maxAccounts: 32, maxBalances: 128, maxPendingTransfers: 2048, maxItems: 8,
   maxEvents: 4, maxSeats: 64, maxSymbols: 4, maxOrders: 4096, maxPriceLevels: 1024, idempotencyWindow: 8,
 };
 const ACCOUNTS = 24;
@@ -59,6 +59,7 @@ interface Op {
 const KINDS: readonly [string, number][] = [
   ['limit', 30], ['market', 4], ['cancel', 7], ['amend', 10], ['transfer', 7], ['reserve', 4], ['finish', 4], ['buy', 6],
   ['book', 4], ['release', 3], ['checkout', 5], ['deposit', 2], ['withdraw', 2], ['read', 5], ['restock', 1],
+  ['stop', 8], ['oco', 4], ['cancelAll', 1],
 ];
 const opArb: fc.Arbitrary<Op> = fc.record({
   kind: fc.oneof(...KINDS.map(([kind, weight]) => ({ arbitrary: fc.constant(kind), weight }))),
@@ -70,8 +71,13 @@ const opArb: fc.Arbitrary<Op> = fc.record({
 function resolve(op: Op, ref: ReferenceModel): { account: number; spec: CommandSpec } {
   const [a, b, c, d, e, f, g, h] = op.n;
   const account = accountId(a);
-  const resting = [...ref.symbols.values()].flatMap((s) => s.orders);
+  const resting = [...ref.symbols.values()].flatMap((s) => [...s.orders, ...s.stops]);
   const pickOrder = resting.length > 0 ? resting[b % resting.length] : undefined;
+  // Around the last trade price of the symbol (or mid-book before the first trade).
+  const near = (symbolId: number, steps: number): number => {
+    const last = ref.symbols.get(symbolId)?.last ?? 0;
+    return symbolId === 1 ? Math.max(5, (last === 0 ? 100 : last) + 5 * steps) : Math.max(1, (last === 0 ? 98 : last) + steps);
+  };
   switch (op.kind) {
     case 'limit': {
       const symbolId = 1 + (c % 2);
@@ -88,6 +94,31 @@ function resolve(op: Op, ref: ReferenceModel): { account: number; spec: CommandS
       return { account, spec: { kind: 'placeOrder', symbolId, accountId: account, price: 0, quantity, side: 1 + (d % 2), orderType: OrderType.MARKET,
         timeInForce: g % 3 === 0 ? TimeInForce.FOK : TimeInForce.IOC, selfTrade: h % 2 } };
     }
+    case 'stop': {
+      const symbolId = 1 + (c % 2);
+      const side = 1 + (d % 2);
+      // Mostly on the valid side of the last trade (buy stops above, sell stops below), sometimes not.
+      const away = 1 + (e % 6);
+      const stopPrice = near(symbolId, (side === Side.BUY ? away : -away) * (h % 9 === 0 ? -1 : 1));
+      const quantity = symbolId === 1 ? 10 * (1 + (f % 6)) : 1 + (f % 10);
+      const market = g % 2 === 0;
+      const timeInForce = market ? (g % 6 === 0 ? TimeInForce.FOK : TimeInForce.IOC) : [TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK][(g >> 1) % 4];
+      const price = market ? 0 : stopPrice + (symbolId === 1 ? 5 : 1) * ((side === Side.BUY ? 1 : -1) * ((g >> 3) % 3));
+      return { account, spec: { kind: 'placeStopOrder', symbolId, accountId: account, price: Math.max(price, symbolId === 1 ? 5 : 1), quantity, stopPrice, side,
+        orderType: market ? OrderType.STOP_MARKET : OrderType.STOP_LIMIT, timeInForce, selfTrade: h % 3 === 0 ? 1 : 0 } };
+    }
+    case 'oco': {
+      const symbolId = 1 + (c % 2);
+      const side = 1 + (d % 2);
+      // A sell: take profit above the last price, stop below it; a buy the other way round.
+      const dir = side === Side.SELL ? 1 : -1;
+      const price = near(symbolId, dir * (e % 5));
+      const stopPrice = near(symbolId, -dir * (1 + (f % 5)));
+      const quantity = symbolId === 1 ? 10 * (1 + (g % 5)) : 1 + (g % 8);
+      return { account, spec: { kind: 'placeOcoOrder', symbolId, accountId: account, price, quantity, stopPrice, side, selfTrade: h % 4 === 0 ? 1 : 0 } };
+    }
+    case 'cancelAll':
+      return { account, spec: { kind: 'cancelAllOrders', accountId: c % 4 === 0 ? 0 : account, symbolId: d % 3 } };
     case 'cancel':
       if (!pickOrder || c % 10 === 0) return { account, spec: { kind: 'cancelOrder', symbolId: 1 + (c % 2), orderId: 1 + (d % 900) } };
       return { account: pickOrder.account, spec: { kind: 'cancelOrder', symbolId: pickOrder.symbol, orderId: pickOrder.id } };
@@ -138,7 +169,9 @@ function resolve(op: Op, ref: ReferenceModel): { account: number; spec: CommandS
       const read = c % 5;
       if (read === 0) return { account, spec: { kind: 'getBalance', accountId: account, assetId: 1 + (d % 3) } };
       if (read === 1) return { account, spec: { kind: 'getDepth', symbolId: 1 + (d % 2), levels: 1 + (e % 12) } };
-      if (read === 2 && pickOrder) return { account: pickOrder.account, spec: { kind: 'getOrder', symbolId: pickOrder.symbol, orderId: pickOrder.id } };
+      if (read === 2 && pickOrder && e % 2 === 0) return { account: pickOrder.account, spec: { kind: 'getOrder', symbolId: pickOrder.symbol, orderId: pickOrder.id } };
+      // Any recent id: resting, waiting, ended (the done window) or never an order.
+      if (read === 2) return { account, spec: { kind: 'getOrder', symbolId: 1 + (d % 2), orderId: Math.max(1, ref.lastSequence - (e % 300)) } };
       if (read === 3) return { account, spec: { kind: 'getSeat', eventId: 1 + (d % 2), seat: e % 25 } };
       return { account, spec: { kind: 'getItem', itemId: 1 + (d % 5) } };
     }
@@ -154,7 +187,7 @@ function runBoth(ops: readonly Op[]): { machine: LogicStateMachine; ref: Referen
   const stats: Stats = { maxResting: 0, fills: 0, ok: {}, codes: new Set() };
   const machine = createStateMachine(CONFIG);
   const harness = new LogicHarness(machine);
-  const ref = new ReferenceModel(CONFIG.idempotencyWindow);
+  const ref = new ReferenceModel(CONFIG.idempotencyWindow, CONFIG.doneOrderWindow);
   const steps: Step[] = [];
   const step = (who: HarnessHeader, spec: CommandSpec): void => {
     const header = { ...who, sequence: steps.length + 1 };
@@ -224,9 +257,14 @@ function compareFinalState(machine: LogicStateMachine, ref: ReferenceModel): voi
     expect(summarizeResult(h.run(ADMIN, { kind: 'getDepth', symbolId, levels: 1000 })).values.length).toBe(2 + 2 * Math.min(levels, 1000));
     for (const o of sym.orders) {
       expect(summarizeResult(h.run(ADMIN, { kind: 'getOrder', symbolId, orderId: o.id })).values)
-        .toEqual([o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, 1]);
+        .toEqual([o.id, o.account, o.price, o.remaining, o.filled, o.side, o.stop === true ? (o.type === 1 ? 4 : 3) : o.type, o.tif, 1]);
+    }
+    for (const st of sym.stops.filter((x) => !x.oco)) {
+      expect(summarizeResult(h.run(ADMIN, { kind: 'getOrder', symbolId, orderId: st.id })).values)
+        .toEqual([st.id, st.account, st.price, st.quantity, 0, st.side, st.type === 1 ? 4 : 3, st.tif, 4]);
     }
     expect(machine.book.ordersInUse).toBe([...ref.symbols.values()].reduce((n, s) => n + s.orders.length, 0));
+    expect(machine.stops.inUse).toBe([...ref.symbols.values()].reduce((n, s) => n + s.stops.length, 0));
   }
   for (const [assetId, supply] of ref.supply) expect(machine.ledger.assetSupply[machine.ledger.asset(assetId)]).toBe(supply);
 }
@@ -251,7 +289,7 @@ describe('state machine vs reference model', () => {
     expect(stats.maxResting).toBeGreaterThan(20);
     expect(stats.fills).toBeGreaterThan(300);
     for (const kind of ['placeOrder', 'amendOrder', 'cancelOrder', 'transfer', 'transferReserve', 'transferPost', 'transferVoid',
-      'buy', 'bookSeats', 'releaseSeats', 'checkout']) {
+      'buy', 'bookSeats', 'releaseSeats', 'checkout', 'placeStopOrder', 'placeOcoOrder', 'cancelAllOrders', 'getOrder']) {
       expect({ kind, ok: (stats.ok[kind] ?? 0) > 5 }).toEqual({ kind, ok: true });
     }
     expect(stats.codes.size).toBeGreaterThan(20);

@@ -29,6 +29,7 @@ import { CheckoutProcessor } from './checkout.ts';
 import { Idempotency } from './idempotency.ts';
 import { Inventory } from './inventory.ts';
 import { Ledger } from './ledger.ts';
+import { DoneOrders } from './done_orders.ts';
 import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
 import { OrderQueries } from './order_queries.ts';
@@ -37,6 +38,8 @@ import { DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena } from './state_arena.ts';
+import { StopBook } from './stop_book.ts';
+import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
 import type { LogicConfig, StateMachine, StateSection } from './state_machine_api.ts';
 
@@ -53,6 +56,9 @@ export class LogicStateMachine implements StateMachine {
   readonly checkout: CheckoutProcessor;
   readonly book: OrderBook;
   readonly matching: Matching;
+  readonly stops: StopBook;
+  readonly doneOrders: DoneOrders;
+  readonly stopOrders: StopOrders;
   readonly orderQueries: OrderQueries;
   readonly config: LogicConfig;
   /** [0] last applied sequence (FIRST_SEQUENCE - 1, i.e. 0, the empty state, before the first record). */
@@ -76,8 +82,11 @@ export class LogicStateMachine implements StateMachine {
     this.seats = new Seats(arena, this.ledger, config.maxEvents, config.maxSeats);
     this.checkout = new CheckoutProcessor(this.ledger, this.inventory, this.seats, config.maxItems);
     this.book = new OrderBook(arena, config.maxSymbols, config.maxOrders, config.maxPriceLevels);
-    this.matching = new Matching(this.ledger, this.book);
-    this.orderQueries = new OrderQueries(this.ledger, this.book);
+    this.stops = new StopBook(arena, config.maxSymbols, config.maxStopOrders);
+    this.doneOrders = new DoneOrders(arena, config.doneOrderWindow);
+    this.matching = new Matching(this.ledger, this.book, this.stops, this.doneOrders);
+    this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);
+    this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
   }
 
@@ -223,6 +232,9 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
   AMEND_ORDER: (m, cmd, b, out, o) => m.matching.amend(cmd, b, m.ctx, out, o),
   GET_ORDER: (m, cmd, b, out, o) => m.orderQueries.getOrder(cmd, b, m.ctx, out, o),
   GET_DEPTH: (m, cmd, b, out, o) => m.orderQueries.getDepth(cmd, b, m.ctx, out, o),
+  PLACE_STOP_ORDER: (m, cmd, b, out, o) => m.stopOrders.placeStop(cmd, b, m.ctx, out, o),
+  PLACE_OCO_ORDER: (m, cmd, b, out, o) => m.stopOrders.placeOco(cmd, b, m.ctx, out, o),
+  CANCEL_ALL_ORDERS: (m, cmd, b, out, o) => m.stopOrders.cancelAll(cmd, b, m.ctx, out, o),
   SNAPSHOT: (m, _cmd, _b, out, o) => {
     out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = m.ctx.numbers[0];
     m.ctx.resultBytes = SnapshotResult.BYTES;

@@ -20,6 +20,10 @@ export interface LogicConfig {
   readonly maxOrders: number;
   /** Distinct price levels across all books. */
   readonly maxPriceLevels: number;
+  /** Untriggered stop orders (and OCO stop legs) across all books. */
+  readonly maxStopOrders: number;
+  /** Ended (filled or cancelled) orders GET_ORDER still answers for, most recent first forgotten last. */
+  readonly doneOrderWindow: number;
   /** Idempotency ids remembered per engine (oldest forgotten first). */
   readonly idempotencyWindow: number;
   /** Principals that can own things (rows of the quota table, principal_quotas.ts); default 4096. */

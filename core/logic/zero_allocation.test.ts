@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
@@ -21,7 +21,7 @@ const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
 describe('zero allocation', () => {
   it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31', async () => {
     const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 1024, maxBalances: 4096, maxSeats: 4096, maxOrders: 4096,
-      maxPriceLevels: 1024, idempotencyWindow: 1024 });
+      maxPriceLevels: 1024, idempotencyWindow: 1024, maxStopOrders: 1024, doneOrderWindow: 1024 });
     const one = createRecordBuffer(new ArrayBuffer(512));
     const out = createRecordBuffer(new ArrayBuffer(512));
     let sequence = 3_000_000_000;
@@ -60,9 +60,32 @@ describe('zero allocation', () => {
       specs.push([who, { kind: 'transferPost', transferId: BIG + 50 + i, amount: BIG - 1 }]);
       specs.push([who, { kind: 'transferReserve', transferId: BIG + 50 + i, fromAccountId: a, toAccountId: b, assetId: ASSET, amount: BIG }]);
       specs.push([who, { kind: 'transferVoid', transferId: BIG + 50 + i }]);
+      // Stops: a trade at 99 triggers a's stop-market sell, which trades at 98 (the book was empty,
+      // the last trade of the previous round was at 100).
+      const sym = BIG + 7;
+      const sell = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC });
+      const bid = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC });
+      specs.push([who, { kind: 'placeStopOrder', symbolId: sym, accountId: a, price: 0, quantity: 100, stopPrice: BIG + 99, side: Side.SELL,
+        orderType: OrderType.STOP_MARKET, timeInForce: TimeInForce.IOC }]);
+      specs.push([who, bid(b, BIG + 98, 100)]);
+      specs.push([who, bid(b, BIG + 99, 100)]);
+      specs.push([who, sell(a, BIG + 99, 100)]);
+      // OCO: one whose limit leg fills (its stop leg ends), one whose stop leg triggers (its limit leg goes).
+      specs.push([who, { kind: 'placeOcoOrder', symbolId: sym, accountId: a, price: BIG + 110, quantity: 50, stopPrice: BIG + 95, side: Side.SELL }]);
+      specs.push([who, { kind: 'placeOrder', symbolId: sym, accountId: b, price: BIG + 110, quantity: 50, side: Side.BUY, orderType: OrderType.LIMIT,
+        timeInForce: TimeInForce.IOC }]);
+      specs.push([who, { kind: 'placeOcoOrder', symbolId: sym, accountId: a, price: BIG + 120, quantity: 50, stopPrice: BIG + 97, side: Side.SELL }]);
+      specs.push([who, bid(b, BIG + 97, 100)]);
+      specs.push([who, sell(a, BIG + 97, 50)]);
+      // A waiting stop-limit, and cancel-all to clear it.
+      specs.push([who, { kind: 'placeStopOrder', symbolId: sym, accountId: a, price: BIG + 150, quantity: 10, stopPrice: BIG + 150, side: Side.BUY,
+        orderType: OrderType.STOP_LIMIT, timeInForce: TimeInForce.GTC }]);
+      specs.push([who, { kind: 'cancelAllOrders', accountId: a, symbolId: sym }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100 + (i % 5), quantity: 1000, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
-      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 103, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
-      // ...and back, so balances do not drift over the rounds.
+      specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 104, quantity: 1500, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
+      // ...and back, so balances do not drift over the rounds (the buy reaches every ask above, so no order is left resting).
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100, quantity: 1000, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 97, quantity: 1500, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
       specs.push([who, { kind: 'getDepth', symbolId: BIG + 7, levels: 5 }]);
@@ -81,8 +104,11 @@ describe('zero allocation', () => {
       writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 }, specs[i][1]);
       machine.apply(stream, i * recordBytes, out, 0);
       if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+      // Each cancel-all finds exactly the waiting stop-limit: every other stop was triggered or ended.
+      if (specs[i][1].kind === 'cancelAllOrders') expect(out.f64[CancelAllResult.CANCELLED_ORDERS >>> 3]).toBe(1);
     }
     expect(rejected).toBe(0);
+    expect([machine.book.ordersInUse, machine.stops.inUse]).toEqual([0, 0]);
     // Warm up: every function optimized before sampling.
     for (let round = 0; round < 300; round++) applyStream();
 

@@ -19,7 +19,8 @@ export const WORKLOAD_INITIAL_BALANCE = 1_000_000;
 /** A small logic config: enough for the workloads here, quick to allocate and to hash. */
 export const SMALL_LOGIC_CONFIG: LogicConfig = {
   maxAssets: 8, maxAccounts: 1024, maxBalances: 2048, maxPendingTransfers: 4096, maxItems: 64, maxEvents: 8,
-  maxSeats: 1024, maxSymbols: 4, maxOrders: 1024, maxPriceLevels: 256, idempotencyWindow: 1024,
+  maxSeats: 1024, maxSymbols: 4, maxOrders: 1024, maxPriceLevels: 256, maxStopOrders: 256, doneOrderWindow: 256,
+  idempotencyWindow: 1024,
 };
 
 export interface Workload {

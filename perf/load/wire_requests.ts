@@ -49,7 +49,7 @@ const big = (n: number): bigint => BigInt(n);
 export function encodeLogin(apiKey: string): Uint8Array {
   const b = new flatbuffers.Builder(128);
   const key = b.createString(apiKey);
-  const login = Login.createLogin(b, key);
+  const login = Login.createLogin(b, key, false);
   return finishRequest(b, 0, 0, Command.Login, login);
 }
 

@@ -9,7 +9,8 @@
  *
  * Cases (perf/workers/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
  * order-mix-1k and order-mix-100k (exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move) and
- * order-crossing. Checks: every machine ends with the same state hash (for order streams, the hash of
+ * order-crossing, and order-mix-stops (order-mix-1k with 10% stop orders and OCO pairs that trigger and
+ * cascade). Checks: every machine ends with the same state hash (for order streams, the hash of
  * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
  * that started inside the timed windows (target 0).
  */

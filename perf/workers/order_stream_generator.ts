@@ -11,6 +11,7 @@ import {
 import { type CommandHeader, type CommandSpec, writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../../core/logic/order_book.ts';
 import { createStateMachine, type LogicStateMachine } from '../../core/logic/state_machine.ts';
+import { S_ACCOUNT, STOP_I32 } from '../../core/logic/stop_book.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 import { accounts, ADMIN, as, assets, BENCH_LOGIC_CONFIG, Random, RECORD_STRIDE, type SetupStep, SMALL_BOOK_LOGIC_CONFIG } from './bench_world.ts';
 
@@ -26,12 +27,19 @@ export interface OrderMix {
   readonly crossing: boolean;
   /** Width in ticks of the band where passive orders and moves land. */
   readonly bandTicks: number;
+  /** Stop orders (stop-market and stop-limit, a few ticks beyond the last trade), percent. [0] */
+  readonly stops?: number;
+  /** OCO pairs (take-profit limit leg + stop-market leg around the last trade), percent. [0] */
+  readonly oco?: number;
 }
 
-export const ORDER_MIXES: Readonly<Record<'order-mix-1k' | 'order-mix-100k' | 'order-crossing', OrderMix>> = {
+export const ORDER_MIXES: Readonly<Record<'order-mix-1k' | 'order-mix-100k' | 'order-crossing' | 'order-mix-stops', OrderMix>> = {
   'order-mix-1k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG },
   'order-mix-100k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 100_000, crossing: false, bandTicks: 2_000, config: BENCH_LOGIC_CONFIG },
   'order-crossing': { gtc: 45, ioc: 25, cancel: 10, targetResting: 1_000, crossing: true, bandTicks: 50, config: SMALL_BOOK_LOGIC_CONFIG },
+  'order-mix-stops': {
+    gtc: 9, ioc: 3, cancel: 6, stops: 7, oco: 3, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG,
+  },
 };
 
 export const ORDER_ACCOUNTS = 2_000;
@@ -39,13 +47,16 @@ export const MID_PRICE = 1_000_000;
 
 /** A plain description of one order command, shared with the nodejs-order-book peer bench. */
 export interface OrderOp {
-  kind: 'place' | 'cancel' | 'move';
+  kind: 'place' | 'cancel' | 'move' | 'stop' | 'oco';
   accountId: number;
   side: number;
   price: number;
   quantity: number;
   timeInForce: number;
   orderId: number;
+  /** 'stop': STOP_MARKET or STOP_LIMIT; 'stop' and 'oco': the stop price. */
+  orderType: number;
+  stopPrice: number;
 }
 
 /**
@@ -58,9 +69,12 @@ export class OrderStreamGenerator {
   private readonly random: Random;
   private readonly resting: number[] = [];
   private readonly where = new Map<number, number>();
+  /** Ids of stops (and OCO stop legs) waiting for their trigger. */
+  private pendingStops: number[] = [];
   private readonly cmd = createRecordBuffer(new ArrayBuffer(RECORD_STRIDE));
   private readonly out = createRecordBuffer(new ArrayBuffer(512));
-  readonly op: OrderOp = { kind: 'place', accountId: 1, side: Side.BUY, price: MID_PRICE, quantity: 1, timeInForce: TimeInForce.GTC, orderId: 0 };
+  readonly op: OrderOp = { kind: 'place', accountId: 1, side: Side.BUY, price: MID_PRICE, quantity: 1, timeInForce: TimeInForce.GTC, orderId: 0,
+    orderType: OrderType.LIMIT, stopPrice: 0 };
   readonly setup: SetupStep[];
   sequence = 1;
 
@@ -113,9 +127,28 @@ export class OrderStreamGenerator {
       op.kind = 'place';
       op.timeInForce = TimeInForce.IOC;
       op.price = this.aggressivePrice(op.side);
+    } else if (r >= mix.gtc + mix.ioc + mix.cancel && r < mix.gtc + mix.ioc + mix.cancel + (mix.stops ?? 0)) {
+      // A stop a few ticks beyond the last trade (buy above, sell below), half stop-market, half stop-limit.
+      op.kind = 'stop';
+      const last = this.lastPrice();
+      const away = 1 + this.random.below(10);
+      op.stopPrice = op.side === Side.BUY ? last + away : Math.max(1, last - away);
+      op.orderType = this.random.below(2) === 0 ? OrderType.STOP_MARKET : OrderType.STOP_LIMIT;
+      op.timeInForce = op.orderType === OrderType.STOP_MARKET ? TimeInForce.IOC : TimeInForce.GTC;
+      op.price = op.orderType === OrderType.STOP_MARKET ? 0 : op.side === Side.BUY ? op.stopPrice + 2 : Math.max(1, op.stopPrice - 2);
+    } else if (r >= mix.gtc + mix.ioc + mix.cancel + (mix.stops ?? 0) && r < mix.gtc + mix.ioc + mix.cancel + (mix.stops ?? 0) + (mix.oco ?? 0)) {
+      // Take profit 5-25 ticks away, stop loss 1-10 ticks the other way.
+      op.kind = 'oco';
+      const last = this.lastPrice();
+      const profit = 5 + this.random.below(21);
+      const loss = 1 + this.random.below(10);
+      op.price = op.side === Side.SELL ? last + profit : Math.max(1, last - profit);
+      op.stopPrice = op.side === Side.SELL ? Math.max(1, last - loss) : last + loss;
     } else if (r < mix.gtc + mix.ioc + mix.cancel) {
       op.kind = 'cancel';
-      op.orderId = this.resting[this.random.below(this.resting.length)];
+      // With stops in the mix, a quarter of the cancels take back a waiting stop.
+      const stopCancel = this.pendingStops.length > 0 && this.random.below(4) === 0;
+      op.orderId = stopCancel ? this.pendingStops[this.random.below(this.pendingStops.length)] : this.resting[this.random.below(this.resting.length)];
     } else {
       op.kind = 'move';
       op.orderId = this.resting[this.random.below(this.resting.length)];
@@ -130,12 +163,29 @@ export class OrderStreamGenerator {
     }
     if (op.kind === 'cancel') {
       const book = this.machine.book;
-      op.accountId = this.machine.ledger.accountIds[book.orderI[(book.order(op.orderId)) * ORDER_I32 + O_ACCOUNT]];
+      const order = book.order(op.orderId);
+      const stops = this.machine.stops;
+      const account = order !== NONE ? book.orderI[order * ORDER_I32 + O_ACCOUNT] : stops.stopI[stops.find(op.orderId) * STOP_I32 + S_ACCOUNT];
+      op.accountId = this.machine.ledger.accountIds[account];
     }
     return op;
   }
 
+  /** The last trade price, or the mid before the first trade. */
+  private lastPrice(): number {
+    const last = this.machine.book.lastPrice[0];
+    return last === 0 ? MID_PRICE : last;
+  }
+
   specOf(op: OrderOp): CommandSpec {
+    if (op.kind === 'stop') {
+      return { kind: 'placeStopOrder', symbolId: 1, accountId: op.accountId, price: op.price, quantity: op.quantity, stopPrice: op.stopPrice,
+        side: op.side, orderType: op.orderType, timeInForce: op.timeInForce, selfTrade: 0 };
+    }
+    if (op.kind === 'oco') {
+      return { kind: 'placeOcoOrder', symbolId: 1, accountId: op.accountId, price: op.price, quantity: op.quantity, stopPrice: op.stopPrice,
+        side: op.side, selfTrade: 0 };
+    }
     if (op.kind === 'place') {
       return { kind: 'placeOrder', symbolId: 1, accountId: op.accountId, price: op.price, quantity: op.quantity, side: op.side,
         orderType: OrderType.LIMIT, timeInForce: op.timeInForce, selfTrade: 0 };
@@ -193,6 +243,22 @@ export class OrderStreamGenerator {
     const out = this.out;
     if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) return;
     const book = this.machine.book;
+    const stops = this.machine.stops;
+    if ((op.kind === 'stop' || op.kind === 'oco') && stops.find(sequence) !== NONE) this.pendingStops.push(sequence);
+    if (stops.inUse !== this.pendingStops.length) {
+      // Stops were triggered (their fills are in no result) or an OCO ended: reconcile with the book.
+      const still: number[] = [];
+      for (const id of this.pendingStops) {
+        if (stops.find(id) !== NONE) still.push(id);
+        else if (book.order(id) !== NONE && !this.where.has(id)) {
+          this.where.set(id, this.resting.length);
+          this.resting.push(id);
+        }
+      }
+      this.pendingStops = still;
+      for (let i = this.resting.length - 1; i >= 0; i--) if (book.order(this.resting[i]) === NONE) this.forget(this.resting[i]);
+    }
+    if (op.kind === 'stop') return;
     if (op.kind === 'cancel') {
       this.forget(op.orderId);
       return;
@@ -206,7 +272,7 @@ export class OrderStreamGenerator {
         if (book.order(maker) === NONE) this.forget(maker);
       }
     }
-    const id = op.kind === 'place' ? sequence : op.orderId;
+    const id = op.kind === 'place' || op.kind === 'oco' ? sequence : op.orderId;
     if (book.order(id) === NONE) this.forget(id);
     else if (!this.where.has(id)) {
       this.where.set(id, this.resting.length);

@@ -10,10 +10,18 @@
  *  5. every seat held by at most one existing account (a holder is a single slot; it must be valid)
  *  6. no book crossed at rest (best bid < best ask); levels sorted strictly; level totals = the sum of
  *     their orders; every resting order has a positive remaining quantity
+ *  7. stops: every side list in trigger order (buys ascending, sells descending by stop price), every
+ *     stop in it waiting, none left triggered between commands; an OCO stop leg's limit leg rests
+ *     with the OCO flag. Their reservations count in 3.
  */
-import { Side } from '../../../codec/records/command_descriptor.ts';
-import { NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING } from '../order_book.ts';
+import { OrderType, Side } from '../../../codec/records/command_descriptor.ts';
+import { FLAG_OCO } from '../matching.ts';
+import {
+  NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_FLAGS, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL,
+  O_REMAINING,
+} from '../order_book.ts';
 import type { LogicStateMachine } from '../state_machine.ts';
+import { S_BASE_CELL, S_FLAGS, S_ID, S_NEXT, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, STOP_F64, STOP_I32 } from '../stop_book.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
   const problems: string[] = [];
@@ -61,6 +69,35 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
     }
     if (levels !== book.sideLevels[book2]) problems.push(`book ${book2}: ${levels} levels but sideLevels says ${book.sideLevels[book2]}`);
   }
+  // 7, and what stops hold
+  const { stops } = machine;
+  let waiting = 0;
+  for (let list = 0; list < book.symbolCount * 2; list++) {
+    const buy = (list & 1) === 0;
+    let prev = NaN;
+    for (let s = stops.head[list]; s !== NONE; s = stops.stopI[s * STOP_I32 + S_NEXT]) {
+      waiting++;
+      const id = stops.stopF[s * STOP_F64 + S_ID];
+      const stopPrice = stops.stopF[s * STOP_F64 + S_STOP_PRICE];
+      if (!Number.isNaN(prev) && (buy ? stopPrice < prev : stopPrice > prev)) problems.push(`stop ${id} out of trigger order at ${stopPrice} after ${prev}`);
+      prev = stopPrice;
+      if (stops.stopI[s * STOP_I32 + S_STATE] !== S_STATE_WAITING) problems.push(`stop ${id} listed but not waiting`);
+      const flags = stops.stopI[s * STOP_I32 + S_FLAGS];
+      const quantity = stops.stopF[s * STOP_F64 + S_QUANTITY];
+      if ((flags & FLAG_OCO) !== 0) {
+        const leg = book.order(id);
+        if (leg === NONE || (book.orderI[leg * ORDER_I32 + O_FLAGS] & FLAG_OCO) === 0) problems.push(`OCO stop ${id} without its limit leg`);
+      } else if (buy) {
+        const unit = ((flags >>> 2) & 3) === OrderType.MARKET ? stopPrice : stops.stopF[s * STOP_F64 + S_PRICE];
+        held[stops.stopI[s * STOP_I32 + S_QUOTE_CELL]] += unit * quantity;
+      } else {
+        held[stops.stopI[s * STOP_I32 + S_BASE_CELL]] += quantity;
+      }
+    }
+  }
+  if (waiting !== stops.inUse) problems.push(`${stops.inUse} stops in use but ${waiting} listed (a triggered stop left over?)`);
+  if (stops.firstTriggered !== NONE) problems.push('triggered stops left over after the command');
+
   for (let c = 0; c < cells; c++) {
     if (held[c] !== ledger.reserved[c]) {
       problems.push(`cell ${c} (account ${ledger.accountIds[ledger.cellAccount[c]]}): reserved ${ledger.reserved[c]} != held ${held[c]}`);

@@ -30,12 +30,24 @@ interface Balance { available: number; reserved: number }
 interface RefOrder {
   id: number; account: number; symbol: number; side: number; type: number; tif: number; stp: number;
   price: number; remaining: number; filled: number; priority: number;
+  /** Entered as a triggered stop (reported as STOP_LIMIT / STOP_MARKET). */
+  stop?: boolean;
+  /** The limit leg of an OCO pair whose stop leg still waits. */
+  oco?: boolean;
 }
-interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[] }
+/** A waiting (or, inside one command, triggered) stop; `type` is what it becomes: LIMIT or MARKET. */
+interface RefStop {
+  id: number; account: number; symbol: number; side: number; type: number; tif: number; stp: number;
+  price: number; stopPrice: number; quantity: number; arrival: number; oco: boolean;
+}
+interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[]; stops: RefStop[]; last: number }
+interface RefDone { id: number; account: number; symbol: number; price: number; filled: number; side: number; type: number; tif: number; status: number }
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
+/** What GET_ORDER reports as the type of an order that entered as a triggered stop. */
+const stopType = (type: number, stop: boolean): number => (!stop ? type : type === OrderType.LIMIT ? OrderType.STOP_LIMIT : OrderType.STOP_MARKET);
 
 export class ReferenceModel {
   readonly supply = new Map<number, number>();
@@ -48,11 +60,20 @@ export class ReferenceModel {
   private readonly remembered = new Map<string, Outcome>();
   private readonly rememberedOrder: string[] = [];
   private priorityClock = 0;
+  /** Stops triggered in the current command, in the order they enter. */
+  private triggered: RefStop[] = [];
+  /** Ended orders, oldest first, at most doneWindow. */
+  private readonly done: RefDone[] = [];
   private principal = 0;
   private admin = false;
   private sequence = 0;
 
-  constructor(private readonly idempotencyWindow: number) {}
+  /** The sequence of the last command applied (for generators that name recent order ids). */
+  get lastSequence(): number {
+    return this.sequence;
+  }
+
+  constructor(private readonly idempotencyWindow: number, private readonly doneWindow = Number.MAX_SAFE_INTEGER) {}
 
   apply(header: CommandHeader, spec: CommandSpec): Outcome {
     this.principal = header.principalId;
@@ -288,7 +309,7 @@ export class ReferenceModel {
         if (spec.baseAssetId === spec.quoteAssetId) return R.SYMBOL_ASSETS_SAME;
         if (!positive(spec.tickSize)) return R.INVALID_PRICE;
         if (!positive(spec.lotSize)) return R.INVALID_QUANTITY;
-        this.symbols.set(spec.symbolId, { base: spec.baseAssetId, quote: spec.quoteAssetId, tick: spec.tickSize, lot: spec.lotSize, orders: [] });
+        this.symbols.set(spec.symbolId, { base: spec.baseAssetId, quote: spec.quoteAssetId, tick: spec.tickSize, lot: spec.lotSize, orders: [], stops: [], last: 0 });
         return R.OK;
       }
       case 'placeOrder':
@@ -297,21 +318,46 @@ export class ReferenceModel {
         const sym = this.symbols.get(spec.symbolId);
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
-        if (!o) return R.ORDER_NOT_FOUND;
+        if (!o) {
+          const st = sym.stops.find((x) => x.id === spec.orderId);
+          if (!st) return R.ORDER_NOT_FOUND;
+          if (!this.mayAct(st.account)) return R.ORDER_NOT_FOUND;
+          out.values = [st.id, st.quantity];
+          this.cancelStop(sym, st);
+          return R.OK;
+        }
         if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
         out.values = [o.id, o.remaining];
-        this.cancelResting(sym, o);
+        this.cancelResting(sym, o, true);
         return R.OK;
       }
+      case 'placeStopOrder':
+        return this.placeStop(spec, out);
+      case 'placeOcoOrder':
+        return this.placeOco(spec, out);
+      case 'cancelAllOrders':
+        return this.cancelAll(spec, out);
       case 'amendOrder':
         return this.amend(spec, out);
       case 'getOrder': {
         const sym = this.symbols.get(spec.symbolId);
         if (!sym) return R.SYMBOL_NOT_FOUND;
         const o = sym.orders.find((x) => x.id === spec.orderId);
-        if (!o) return R.ORDER_NOT_FOUND;
-        if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
-        out.values = [o.id, o.account, o.price, o.remaining, o.filled, o.side, o.type, o.tif, OrderStatus.RESTING];
+        if (o) {
+          if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
+          out.values = [o.id, o.account, o.price, o.remaining, o.filled, o.side, stopType(o.type, o.stop === true), o.tif, OrderStatus.RESTING];
+          return R.OK;
+        }
+        const st = sym.stops.find((x) => x.id === spec.orderId);
+        if (st) {
+          if (!this.mayAct(st.account)) return R.ORDER_NOT_FOUND;
+          out.values = [st.id, st.account, st.price, st.quantity, 0, st.side, stopType(st.type, true), st.tif, OrderStatus.PENDING];
+          return R.OK;
+        }
+        const d = this.done.find((x) => x.id === spec.orderId && x.symbol === spec.symbolId);
+        if (!d) return R.ORDER_NOT_FOUND;
+        if (!this.mayAct(d.account)) return R.ORDER_NOT_FOUND;
+        out.values = [d.id, d.account, d.price, 0, d.filled, d.side, d.type, d.tif, d.status];
         return R.OK;
       }
       case 'getDepth': {
@@ -489,7 +535,9 @@ export class ReferenceModel {
         status = OrderStatus.CANCELLED;
       }
     }
+    if (status !== OrderStatus.RESTING) this.recordDone(this.sequence, spec.accountId, spec.symbolId, price, filled, side, orderType, tif, status);
     out.values = [this.sequence, filled, status === OrderStatus.RESTING ? remaining : 0, status, out.fills.length];
+    this.runTriggered();
     return R.OK;
   }
 
@@ -500,7 +548,7 @@ export class ReferenceModel {
     const sym = this.symbols.get(spec.symbolId);
     if (!sym) return R.SYMBOL_NOT_FOUND;
     const o = sym.orders.find((x) => x.id === spec.orderId);
-    if (!o) return R.ORDER_NOT_FOUND;
+    if (!o) return this.amendStop(sym, spec, out);
     this.sideOfLastAmend = o.side;
     if (!this.mayAct(o.account)) return R.ORDER_NOT_FOUND;
     if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
@@ -526,6 +574,7 @@ export class ReferenceModel {
     cell.reserved += delta;
     o.price = target;
     const filled = this.match(sym, o.account, o.side, target, spec.newQuantity, o.stp, out.fills);
+    if (filled > 0 && o.oco) this.endOcoStopLeg(sym, o);
     o.filled += filled;
     const left = spec.newQuantity - filled;
     if (left > 0) {
@@ -534,12 +583,17 @@ export class ReferenceModel {
       sym.orders.push(o);
       out.values = [o.id, o.filled, left, OrderStatus.RESTING, out.fills.length];
     } else {
+      o.remaining = 0;
+      this.recordOrder(o, OrderStatus.FILLED);
       out.values = [o.id, o.filled, 0, OrderStatus.FILLED, out.fills.length];
     }
+    this.runTriggered();
     return R.OK;
   }
 
-  private cancelResting(sym: RefSymbol, o: RefOrder): void {
+  private cancelResting(sym: RefSymbol, o: RefOrder, record: boolean): void {
+    if (o.oco) this.endOcoStopLeg(sym, o);
+    if (record) this.recordOrder(o, OrderStatus.CANCELLED);
     const cell = this.balance(o.account, o.side === Side.BUY ? sym.quote : sym.base);
     const amount = o.side === Side.BUY ? o.price * o.remaining : o.remaining;
     cell.reserved -= amount;
@@ -551,17 +605,19 @@ export class ReferenceModel {
     return limit < 0 || (side === Side.BUY ? makerPrice <= limit : makerPrice >= limit);
   }
 
+  /** A dry run of match(): a self-fill (prevention NONE) pays the quote back, so it costs no budget. */
   private fillable(sym: RefSymbol, account: number, side: number, limit: number, quantity: number, stp: number, budget: number): boolean {
     let need = quantity;
     let money = budget;
     for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
       if (!this.crosses(side, limit, m.price)) return false;
-      if (stp === SelfTradePrevention.CANCEL_RESTING && m.account === account) continue;
-      const take = Math.min(need, m.remaining);
+      const own = m.account === account;
+      if (stp === SelfTradePrevention.CANCEL_RESTING && own) continue;
+      let take = Math.min(need, m.remaining);
       if (money >= 0) {
-        const lots = Math.floor(money / m.price / sym.lot) * sym.lot;
-        if (lots < take) return false;
-        money -= take * m.price;
+        take = Math.min(take, Math.floor(money / m.price / sym.lot) * sym.lot);
+        if (take === 0) return false;
+        if (!own) money -= take * m.price;
       }
       need -= take;
       if (need === 0) return true;
@@ -577,7 +633,7 @@ export class ReferenceModel {
     for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
       if (remaining === 0 || !this.crosses(side, limit, m.price)) break;
       if (stp === SelfTradePrevention.CANCEL_RESTING && m.account === account) {
-        this.cancelResting(sym, m);
+        this.cancelResting(sym, m, true);
         continue;
       }
       let qty = Math.min(remaining, m.remaining);
@@ -603,12 +659,240 @@ export class ReferenceModel {
         makerQuote.reserved -= value;
         makerBase.available += qty;
       }
-      fills.push([m.id, m.price, qty]);
+      if (this.listing) fills.push([m.id, m.price, qty]);
       m.remaining -= qty;
       m.filled += qty;
       remaining -= qty;
-      if (m.remaining === 0) sym.orders.splice(sym.orders.indexOf(m), 1);
+      if (m.oco) this.endOcoStopLeg(sym, m);
+      if (m.remaining === 0) {
+        this.recordOrder(m, OrderStatus.FILLED);
+        sym.orders.splice(sym.orders.indexOf(m), 1);
+      }
+      sym.last = m.price;
+      this.collect(sym, m.price);
     }
     return quantity - remaining;
+  }
+
+  /** False while a triggered stop trades: its fills are in no result. */
+  private listing = true;
+
+  private recordOrder(o: RefOrder, status: number): void {
+    this.recordDone(o.id, o.account, o.symbol, o.price, o.filled, o.side, stopType(o.type, o.stop === true), o.tif, status);
+  }
+
+  private recordDone(id: number, account: number, symbol: number, price: number, filled: number, side: number, type: number, tif: number, status: number): void {
+    this.done.push({ id, account, symbol, price, filled, side, type, tif, status });
+    if (this.done.length > this.doneWindow) this.done.shift();
+  }
+
+  /** Stops a trade at `price` reaches, into the triggered queue: buy stops lowest first, then sell stops highest first. */
+  private collect(sym: RefSymbol, price: number): void {
+    const buys = sym.stops.filter((x) => x.side === Side.BUY && x.stopPrice <= price)
+      .sort((a, b) => a.stopPrice - b.stopPrice || a.arrival - b.arrival);
+    const sells = sym.stops.filter((x) => x.side === Side.SELL && x.stopPrice >= price)
+      .sort((a, b) => b.stopPrice - a.stopPrice || a.arrival - b.arrival);
+    for (const st of [...buys, ...sells]) {
+      sym.stops.splice(sym.stops.indexOf(st), 1);
+      this.triggered.push(st);
+    }
+  }
+
+  /** The stop leg of OCO limit leg `o` ends (waiting or triggered); `o` is a plain order from now on. */
+  private endOcoStopLeg(sym: RefSymbol, o: RefOrder): void {
+    o.oco = false;
+    const waiting = sym.stops.findIndex((x) => x.id === o.id);
+    if (waiting >= 0) sym.stops.splice(waiting, 1);
+    const queued = this.triggered.findIndex((x) => x.id === o.id);
+    if (queued >= 0) this.triggered.splice(queued, 1);
+  }
+
+  private stopReservation(st: RefStop): number {
+    if (st.oco) return 0;
+    if (st.side === Side.SELL) return st.quantity;
+    return (st.type === OrderType.MARKET ? st.stopPrice : st.price) * st.quantity;
+  }
+
+  private cancelStop(sym: RefSymbol, st: RefStop): void {
+    sym.stops.splice(sym.stops.indexOf(st), 1);
+    if (st.oco) {
+      const leg = sym.orders.find((x) => x.id === st.id);
+      if (leg) {
+        leg.oco = false;
+        this.cancelResting(sym, leg, true);
+      }
+      return;
+    }
+    const cell = this.balance(st.account, st.side === Side.BUY ? sym.quote : sym.base);
+    const amount = this.stopReservation(st);
+    cell.reserved -= amount;
+    cell.available += amount;
+    this.recordDone(st.id, st.account, st.symbol, st.price, 0, st.side, stopType(st.type, true), st.tif, OrderStatus.CANCELLED);
+  }
+
+  private stopPriceValid(sym: RefSymbol, side: number, stopPrice: number): boolean {
+    if (!positive(stopPrice) || stopPrice % sym.tick !== 0) return false;
+    return sym.last === 0 || (side === Side.BUY ? stopPrice > sym.last : stopPrice < sym.last);
+  }
+
+  private placeStop(spec: Extract<CommandSpec, { kind: 'placeStopOrder' }>, out: Outcome): number {
+    const sym = this.symbols.get(spec.symbolId);
+    if (!sym) return R.SYMBOL_NOT_FOUND;
+    if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    const { side, orderType, timeInForce: tif, quantity, stopPrice } = spec;
+    const price = spec.price ?? 0;
+    const stp = spec.selfTrade ?? 0;
+    if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
+    const market = orderType === OrderType.STOP_MARKET;
+    if (!market && orderType !== OrderType.STOP_LIMIT) return R.INVALID_ORDER_TYPE;
+    if (tif !== TimeInForce.GTC && tif !== TimeInForce.IOC && tif !== TimeInForce.FOK) return R.INVALID_TIME_IN_FORCE;
+    if (market && tif === TimeInForce.GTC) return R.INVALID_TIME_IN_FORCE;
+    if (stp !== SelfTradePrevention.NONE && stp !== SelfTradePrevention.CANCEL_RESTING) return R.INVALID_FIELD_VALUE;
+    if (market ? price !== 0 : !positive(price) || price % sym.tick !== 0) return R.INVALID_PRICE;
+    if (!positive(quantity) || quantity % sym.lot !== 0) return R.INVALID_QUANTITY;
+    if (!this.stopPriceValid(sym, side, stopPrice)) return R.INVALID_STOP_PRICE;
+    const st: RefStop = { id: this.sequence, account: spec.accountId, symbol: spec.symbolId, side, type: market ? OrderType.MARKET : OrderType.LIMIT,
+      tif, stp, price, stopPrice, quantity, arrival: this.sequence, oco: false };
+    const cell = this.balance(spec.accountId, side === Side.BUY ? sym.quote : sym.base);
+    const need = this.stopReservation(st);
+    if (cell.available < need) return R.INSUFFICIENT_FUNDS;
+    cell.available -= need;
+    cell.reserved += need;
+    sym.stops.push(st);
+    out.values = [this.sequence, 0, quantity, OrderStatus.PENDING, 0];
+    return R.OK;
+  }
+
+  private placeOco(spec: Extract<CommandSpec, { kind: 'placeOcoOrder' }>, out: Outcome): number {
+    const sym = this.symbols.get(spec.symbolId);
+    if (!sym) return R.SYMBOL_NOT_FOUND;
+    if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    if (!this.mayAct(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    const { side, price, quantity, stopPrice } = spec;
+    const stp = spec.selfTrade ?? 0;
+    if (side !== Side.BUY && side !== Side.SELL) return R.INVALID_SIDE;
+    if (stp !== SelfTradePrevention.NONE && stp !== SelfTradePrevention.CANCEL_RESTING) return R.INVALID_FIELD_VALUE;
+    if (!positive(price) || price % sym.tick !== 0) return R.INVALID_PRICE;
+    if (!positive(quantity) || quantity % sym.lot !== 0) return R.INVALID_QUANTITY;
+    if (!this.stopPriceValid(sym, side, stopPrice) || (side === Side.BUY ? stopPrice <= price : stopPrice >= price)) return R.INVALID_STOP_PRICE;
+    const cell = this.balance(spec.accountId, side === Side.BUY ? sym.quote : sym.base);
+    const need = side === Side.BUY ? price * quantity : quantity;
+    if (cell.available < need) return R.INSUFFICIENT_FUNDS;
+    cell.available -= need;
+    cell.reserved += need;
+    const filled = this.match(sym, spec.accountId, side, price, quantity, stp, out.fills);
+    let status: number = OrderStatus.FILLED;
+    if (quantity - filled > 0) {
+      sym.orders.push({ id: this.sequence, account: spec.accountId, symbol: spec.symbolId, side, type: OrderType.LIMIT, tif: TimeInForce.GTC, stp,
+        price, remaining: quantity - filled, filled, priority: ++this.priorityClock, oco: filled === 0 });
+      status = OrderStatus.RESTING;
+    } else {
+      this.recordDone(this.sequence, spec.accountId, spec.symbolId, price, filled, side, OrderType.LIMIT, TimeInForce.GTC, status);
+    }
+    if (filled === 0) {
+      sym.stops.push({ id: this.sequence, account: spec.accountId, symbol: spec.symbolId, side, type: OrderType.MARKET, tif: TimeInForce.IOC, stp,
+        price: 0, stopPrice, quantity, arrival: this.sequence, oco: true });
+    }
+    out.values = [this.sequence, filled, quantity - filled, status, out.fills.length];
+    this.runTriggered();
+    return R.OK;
+  }
+
+  private amendStop(sym: RefSymbol, spec: Extract<CommandSpec, { kind: 'amendOrder' }>, out: Outcome): number {
+    const st = sym.stops.find((x) => x.id === spec.orderId);
+    if (!st) return R.ORDER_NOT_FOUND;
+    this.sideOfLastAmend = st.side;
+    if (!this.mayAct(st.account)) return R.ORDER_NOT_FOUND;
+    if (!positive(spec.newQuantity)) return R.INVALID_AMEND;
+    if (spec.newQuantity % sym.lot !== 0) return R.INVALID_QUANTITY;
+    const market = st.type === OrderType.MARKET;
+    if (spec.newPrice !== 0 && (market || !positive(spec.newPrice) || spec.newPrice % sym.tick !== 0)) return R.INVALID_PRICE;
+    const cell = this.balance(st.account, st.side === Side.BUY ? sym.quote : sym.base);
+    const before = this.stopReservation(st);
+    const after = this.stopReservation({ ...st, quantity: spec.newQuantity, price: spec.newPrice !== 0 ? spec.newPrice : st.price });
+    if (after - before > cell.available) return R.INSUFFICIENT_FUNDS;
+    cell.available -= after - before;
+    cell.reserved += after - before;
+    if (spec.newPrice !== 0) st.price = spec.newPrice;
+    st.quantity = spec.newQuantity;
+    out.values = [st.id, 0, st.quantity, OrderStatus.PENDING, 0];
+    return R.OK;
+  }
+
+  private cancelAll(given: Extract<CommandSpec, { kind: 'cancelAllOrders' }>, out: Outcome): number {
+    const spec = { accountId: given.accountId ?? 0, symbolId: given.symbolId ?? 0 };
+    if (spec.accountId !== 0) {
+      if (!this.owners.has(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+      if (!this.mayAct(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+    }
+    if (spec.symbolId !== 0 && !this.symbols.has(spec.symbolId)) return R.SYMBOL_NOT_FOUND;
+    const mine = (account: number): boolean => (spec.accountId === 0 ? this.owners.get(account) === this.principal : account === spec.accountId);
+    let cancelled = 0;
+    for (const [symbolId, sym] of this.symbols) {
+      if (spec.symbolId !== 0 && symbolId !== spec.symbolId) continue;
+      for (const o of sym.orders.filter((x) => mine(x.account))) {
+        this.cancelResting(sym, o, true);
+        cancelled++;
+      }
+      for (const st of sym.stops.filter((x) => mine(x.account))) {
+        if (!sym.stops.includes(st)) continue;
+        this.cancelStop(sym, st);
+        cancelled++;
+      }
+    }
+    out.values = [cancelled];
+    return R.OK;
+  }
+
+  /** Enters the triggered stops, front first, until none is left (their trades may trigger more). */
+  private runTriggered(): void {
+    const listing = this.listing;
+    this.listing = false;
+    for (let st = this.triggered.shift(); st !== undefined; st = this.triggered.shift()) {
+      const sym = this.symbols.get(st.symbol) as RefSymbol;
+      const base = this.balance(st.account, sym.base);
+      const quote = this.balance(st.account, sym.quote);
+      const market = st.type === OrderType.MARKET;
+      let quantity = st.quantity;
+      if (st.oco) {
+        const leg = sym.orders.find((x) => x.id === st.id) as RefOrder;
+        quantity = leg.remaining;
+        leg.oco = false;
+        this.cancelResting(sym, leg, false);
+        if (st.side === Side.SELL) {
+          base.available -= quantity;
+          base.reserved += quantity;
+        }
+      } else if (st.side === Side.BUY && market) {
+        quote.reserved -= st.stopPrice * quantity;
+        quote.available += st.stopPrice * quantity;
+      }
+      const limit = market ? -1 : st.price;
+      const opposite = st.side === Side.BUY ? Side.SELL : Side.BUY;
+      let filled = 0;
+      const noLiquidity = this.sorted(sym, opposite).length === 0;
+      const vetoed = st.tif === TimeInForce.FOK &&
+        !this.fillable(sym, st.account, st.side, limit, quantity, st.stp, market && st.side === Side.BUY ? quote.available : -1);
+      if (!(market && noLiquidity) && !vetoed) filled = this.match(sym, st.account, st.side, limit, quantity, st.stp, []);
+      const remaining = quantity - filled;
+      const type = stopType(st.type, true);
+      if (remaining > 0 && st.tif === TimeInForce.GTC) {
+        sym.orders.push({ id: st.id, account: st.account, symbol: st.symbol, side: st.side, type: st.type, tif: st.tif, stp: st.stp,
+          price: st.price, remaining, filled, priority: ++this.priorityClock, stop: true });
+        continue;
+      }
+      if (remaining > 0) {
+        if (st.side === Side.SELL) {
+          base.reserved -= remaining;
+          base.available += remaining;
+        } else if (!market) {
+          quote.reserved -= st.price * remaining;
+          quote.available += st.price * remaining;
+        }
+      }
+      this.recordDone(st.id, st.account, st.symbol, st.price, filled, st.side, type, st.tif, remaining > 0 ? OrderStatus.CANCELLED : OrderStatus.FILLED);
+    }
+    this.listing = listing;
   }
 }

@@ -11,7 +11,7 @@ import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
 
 export const SMALL_CONFIG: LogicConfig = {
-  ...DEFAULT_LOGIC_CONFIG, maxAssets: 4, maxAccounts: 8, maxBalances: 24, maxPendingTransfers: 4, maxItems: 4,
+  ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 64, doneOrderWindow: 64, maxAssets: 4, maxAccounts: 8, maxBalances: 24, maxPendingTransfers: 4, maxItems: 4,
   maxEvents: 2, maxSeats: 16, maxSymbols: 2, maxOrders: 8, maxPriceLevels: 6, idempotencyWindow: 8,
 };
 

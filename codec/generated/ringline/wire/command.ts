@@ -6,6 +6,7 @@
 import { AmendOrder } from './amend-order.ts';
 import { BookSeats } from './book-seats.ts';
 import { Buy } from './buy.ts';
+import { CancelAllOrders } from './cancel-all-orders.ts';
 import { CancelOrder } from './cancel-order.ts';
 import { Checkout } from './checkout.ts';
 import { CreateAccount } from './create-account.ts';
@@ -21,7 +22,9 @@ import { GetOrder } from './get-order.ts';
 import { GetSeat } from './get-seat.ts';
 import { GetStateHash } from './get-state-hash.ts';
 import { Login } from './login.ts';
+import { PlaceOcoOrder } from './place-oco-order.ts';
 import { PlaceOrder } from './place-order.ts';
+import { PlaceStopOrder } from './place-stop-order.ts';
 import { ReleaseSeats } from './release-seats.ts';
 import { Restock } from './restock.ts';
 import { SetQuota } from './set-quota.ts';
@@ -60,6 +63,9 @@ export enum Command {
   AmendOrder = 43,
   GetOrder = 44,
   GetDepth = 45,
+  PlaceStopOrder = 46,
+  PlaceOcoOrder = 47,
+  CancelAllOrders = 48,
   Snapshot = 90,
   GetStateHash = 91,
   SetQuota = 92
@@ -67,8 +73,8 @@ export enum Command {
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -96,6 +102,9 @@ export function unionToCommand(
     case 'AmendOrder': return accessor(new AmendOrder())! as AmendOrder;
     case 'GetOrder': return accessor(new GetOrder())! as GetOrder;
     case 'GetDepth': return accessor(new GetDepth())! as GetDepth;
+    case 'PlaceStopOrder': return accessor(new PlaceStopOrder())! as PlaceStopOrder;
+    case 'PlaceOcoOrder': return accessor(new PlaceOcoOrder())! as PlaceOcoOrder;
+    case 'CancelAllOrders': return accessor(new CancelAllOrders())! as CancelAllOrders;
     case 'Snapshot': return accessor(new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(new SetQuota())! as SetQuota;
@@ -105,9 +114,9 @@ export function unionToCommand(
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -135,6 +144,9 @@ export function unionListToCommand(
     case 'AmendOrder': return accessor(index, new AmendOrder())! as AmendOrder;
     case 'GetOrder': return accessor(index, new GetOrder())! as GetOrder;
     case 'GetDepth': return accessor(index, new GetDepth())! as GetDepth;
+    case 'PlaceStopOrder': return accessor(index, new PlaceStopOrder())! as PlaceStopOrder;
+    case 'PlaceOcoOrder': return accessor(index, new PlaceOcoOrder())! as PlaceOcoOrder;
+    case 'CancelAllOrders': return accessor(index, new CancelAllOrders())! as CancelAllOrders;
     case 'Snapshot': return accessor(index, new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(index, new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(index, new SetQuota())! as SetQuota;

@@ -7,6 +7,8 @@ import * as flatbuffers from 'flatbuffers';
 
 /**
  * Authenticates the connection. Handled by the gateway; never enters the engine.
+ * cancel_on_disconnect: when this session closes, the gateway journals a cancelAllOrders for every
+ * account of the principal (all symbols).
  */
 export class Login {
   bb: flatbuffers.ByteBuffer|null = null;
@@ -33,12 +35,21 @@ apiKey(optionalEncoding?:any):string|Uint8Array {
   return this.bb!.__string(this.bb_pos + offset, optionalEncoding);
 }
 
+cancelOnDisconnect():boolean {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
+}
+
 static startLogin(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(2);
 }
 
 static addApiKey(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset) {
   builder.addFieldOffset(0, apiKeyOffset, 0);
+}
+
+static addCancelOnDisconnect(builder:flatbuffers.Builder, cancelOnDisconnect:boolean) {
+  builder.addFieldInt8(1, +cancelOnDisconnect, +false);
 }
 
 static endLogin(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -47,9 +58,10 @@ static endLogin(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createLogin(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createLogin(builder:flatbuffers.Builder, apiKeyOffset:flatbuffers.Offset, cancelOnDisconnect:boolean):flatbuffers.Offset {
   Login.startLogin(builder);
   Login.addApiKey(builder, apiKeyOffset);
+  Login.addCancelOnDisconnect(builder, cancelOnDisconnect);
   return Login.endLogin(builder);
 }
 }

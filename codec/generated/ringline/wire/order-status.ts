@@ -3,9 +3,13 @@
 
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
+/**
+ * Pending = a stop order waiting for its trigger.
+ */
 export enum OrderStatus {
   Unset = 0,
   Resting = 1,
   Filled = 2,
-  Cancelled = 3
+  Cancelled = 3,
+  Pending = 4
 }

@@ -6,5 +6,7 @@
 export enum OrderType {
   Unset = 0,
   Limit = 1,
-  Market = 2
+  Market = 2,
+  StopMarket = 3,
+  StopLimit = 4
 }

@@ -5,6 +5,7 @@
 
 import { AmountResult } from './amount-result.ts';
 import { BalanceResult } from './balance-result.ts';
+import { CancelAllResult } from './cancel-all-result.ts';
 import { CancelResult } from './cancel-result.ts';
 import { DepthResult } from './depth-result.ts';
 import { ItemResult } from './item-result.ts';
@@ -28,13 +29,14 @@ export enum Result {
   OrderInfoResult = 8,
   DepthResult = 9,
   SnapshotResult = 10,
-  StateHashResult = 11
+  StateHashResult = 11,
+  CancelAllResult = 12
 }
 
 export function unionToResult(
   type: Result,
-  accessor: (obj:AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null
-): AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(new BalanceResult())! as BalanceResult;
@@ -48,15 +50,16 @@ export function unionToResult(
     case 'DepthResult': return accessor(new DepthResult())! as DepthResult;
     case 'SnapshotResult': return accessor(new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(new StateHashResult())! as StateHashResult;
+    case 'CancelAllResult': return accessor(new CancelAllResult())! as CancelAllResult;
     default: return null;
   }
 }
 
 export function unionListToResult(
   type: Result, 
-  accessor: (index: number, obj:AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null, 
+  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null, 
   index: number
-): AmountResult|BalanceResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(index, new BalanceResult())! as BalanceResult;
@@ -70,6 +73,7 @@ export function unionListToResult(
     case 'DepthResult': return accessor(index, new DepthResult())! as DepthResult;
     case 'SnapshotResult': return accessor(index, new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(index, new StateHashResult())! as StateHashResult;
+    case 'CancelAllResult': return accessor(index, new CancelAllResult())! as CancelAllResult;
     default: return null;
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * The last `window` orders that ended (filled or cancelled), so GET_ORDER can still answer for a
+ * recent order after its book slot was reused. A ring: the oldest record is forgotten when a new one
+ * arrives on a full ring. Records are indexed by order id; an id is recorded once, when its order
+ * ends for good (an OCO limit leg cancelled by its own trigger is not an end: the id lives on).
+ *
+ * Record r (a 32-byte f64 part and a 16-byte i32 part):
+ *   doneF[r * 4 + ...]  0 id   1 price   2 filled   3 unused
+ *   doneI[r * 4 + ...]  0 account   1 symbol   2 flags (as the order's: side | type << 2 | tif << 4 | ...)   3 status
+ * Allocation-free after construction.
+ */
+import { IdIndex } from './id_index.ts';
+import type { StateArena } from './state_arena.ts';
+
+export const D_ID = 0;
+export const D_PRICE = 1;
+export const D_FILLED = 2;
+export const D_ACCOUNT = 0;
+export const D_SYMBOL = 1;
+export const D_FLAGS = 2;
+export const D_STATUS = 3;
+const STRIDE = 4;
+
+export class DoneOrders {
+  readonly doneF: Float64Array;
+  readonly doneI: Int32Array;
+  /** [0] next slot to write, [1] records held. */
+  private readonly counts: Int32Array;
+  /** Key: order id + 1. */
+  private readonly index: IdIndex;
+  private readonly key = new Float64Array(1);
+
+  constructor(arena: StateArena, readonly window: number) {
+    this.doneF = arena.f64('done.records', window * STRIDE);
+    this.doneI = arena.i32('done.flags', window * STRIDE);
+    this.counts = arena.i32('done.counts', 2);
+    this.index = new IdIndex(arena, 'done.index', window);
+  }
+
+  get size(): number {
+    return this.counts[1];
+  }
+
+  /**
+   * Records the end of the order whose id, price and filled quantity are src[idAt], src[priceAt],
+   * src[filledAt] (read in place: no float64 crosses a call).
+   */
+  record(src: Float64Array, idAt: number, priceAt: number, filledAt: number, account: number, symbol: number, flags: number, status: number): void {
+    const slot = this.counts[0];
+    const f = this.doneF;
+    // Forget the record this slot held. An empty slot holds id 0, whose key 1 is never indexed (ids
+    // are sequences >= 1): one path whether the ring is full or not, so the code stays optimized.
+    this.key[0] = f[slot * STRIDE + D_ID] + 1;
+    this.index.removeAt(this.key, 0, 0);
+    if (this.counts[1] < this.window) this.counts[1]++;
+    f[slot * STRIDE + D_ID] = src[idAt];
+    f[slot * STRIDE + D_PRICE] = src[priceAt];
+    f[slot * STRIDE + D_FILLED] = src[filledAt];
+    const i = this.doneI;
+    i[slot * STRIDE + D_ACCOUNT] = account;
+    i[slot * STRIDE + D_SYMBOL] = symbol;
+    i[slot * STRIDE + D_FLAGS] = flags;
+    i[slot * STRIDE + D_STATUS] = status;
+    this.key[0] = src[idAt] + 1;
+    this.index.insertAt(this.key, 0, 0, slot);
+    this.counts[0] = slot + 1 === this.window ? 0 : slot + 1;
+  }
+
+  /** The record of the order whose id is src[at], or INDEX_NOT_FOUND (never ended, or forgotten). */
+  findAt(src: Float64Array, at: number): number {
+    this.key[0] = src[at] + 1;
+    return this.index.getAt(this.key, 0, 0);
+  }
+
+  /** Base index of record `slot` in doneF and doneI. */
+  static base(slot: number): number {
+    return slot * STRIDE;
+  }
+}
