@@ -44,6 +44,7 @@ import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './en
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
+import { runnableModuleUrl } from '../core/module_url.ts';
 import { SnapshotScheduler } from './snapshot_scheduler.ts';
 import { startWorker } from './start_worker.ts';
 
@@ -76,8 +77,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
   const logicData: LogicWorkerData = {
-    ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: opts.stateMachineModule.href,
-    recoveryModule: opts.recoveryModule === null ? '' : opts.recoveryModule.href, snapshotEveryCommands: opts.snapshotEveryCommands,
+    ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
+    recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
