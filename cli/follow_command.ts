@@ -14,6 +14,7 @@ import { startGatewayServer, type GatewayServer } from '../gateway/gateway_serve
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readConfigFile } from './config_file.ts';
+import { parsingUsage, UsageError } from './usage_error.ts';
 import { startCommand } from './start_command.ts';
 import { startFollower } from '../replication/follower.ts';
 import { promoteDataDir } from '../replication/promote.ts';
@@ -63,14 +64,14 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
         'replication-port': { type: 'string' } },
     }).values as Record<string, string | undefined>;
   } catch (error) {
-    throw new Error(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
+    throw new UsageError(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
   }
-  if (values.primary === undefined) throw new Error(`ringline follow: --primary host:port is required\n\n${FOLLOW_USAGE}`);
-  if (values.data === undefined || values.data === '') throw new Error(`ringline follow: --data DIR is required\n\n${FOLLOW_USAGE}`);
+  if (values.primary === undefined) throw new UsageError(`ringline follow: --primary host:port is required\n\n${FOLLOW_USAGE}`);
+  if (values.data === undefined || values.data === '') throw new UsageError(`ringline follow: --data DIR is required\n\n${FOLLOW_USAGE}`);
   const { host, port } = parseHostPort(values.primary, 'ringline follow: --primary', DEFAULT_REPLICATION_PORT);
   const durability = (values.durability ?? 'fsync') as Durability;
   if (!DURABILITY_MODES.includes(durability)) {
-    throw new Error(`ringline follow: --durability must be one of ${DURABILITY_MODES.join(', ')}; got ${JSON.stringify(values.durability)}`);
+    throw new UsageError(`ringline follow: --durability must be one of ${DURABILITY_MODES.join(', ')}; got ${JSON.stringify(values.durability)}`);
   }
   const httpPort = portFlag(values, 'http-port');
   const tcpPort = portFlag(values, 'tcp-port');
@@ -78,7 +79,7 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
   const configPath = values.config ?? process.env.RINGLINE_CONFIG;
   const promoteReplication = values['promote-replication'] ?? 'async';
   if (promoteReplication !== 'off' && promoteReplication !== 'async' && promoteReplication !== 'sync') {
-    throw new Error(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
+    throw new UsageError(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
   }
   const replicationPort = values['replication-port'] === undefined ? DEFAULT_REPLICATION_PORT : portFlag(values, 'replication-port');
   return {
@@ -92,7 +93,7 @@ function portFlag(values: Record<string, string | undefined>, flag: string): num
   const text = values[flag] ?? '-1';
   const port = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(port) || port < -1 || port > 65535) {
-    throw new Error(`ringline follow: --${flag} must be an integer from -1 to 65535; got ${JSON.stringify(text)}`);
+    throw new UsageError(`ringline follow: --${flag} must be an integer from -1 to 65535; got ${JSON.stringify(text)}`);
   }
   return port;
 }
@@ -101,12 +102,12 @@ function readEngineConfig(path: string): Record<string, unknown> {
   try {
     return readConfigFile(path).engine;
   } catch (error) {
-    throw new Error(`ringline follow: ${(error as Error).message}`);
+    throw new UsageError(`ringline follow: ${(error as Error).message}`);
   }
 }
 
 export async function followCommand(argv: readonly string[]): Promise<number> {
-  const options = parseFollowArgs(argv);
+  const options = parsingUsage('ringline follow', FOLLOW_USAGE, () => parseFollowArgs(argv));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };

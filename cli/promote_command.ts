@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promoteDataDir } from '../replication/promote.ts';
+import { UsageError } from './usage_error.ts';
 
 export const PROMOTE_USAGE = `usage: ringline promote --data DIR
 
@@ -13,9 +14,9 @@ export function promoteCommand(argv: readonly string[]): number {
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { data: { type: 'string' } } }).values as Record<string, string | undefined>;
   } catch (error) {
-    throw new Error(`ringline promote: ${(error as Error).message}\n\n${PROMOTE_USAGE}`);
+    throw new UsageError(`ringline promote: ${(error as Error).message}\n\n${PROMOTE_USAGE}`);
   }
-  if (values.data === undefined || values.data === '') throw new Error(`ringline promote: --data DIR is required\n\n${PROMOTE_USAGE}`);
+  if (values.data === undefined || values.data === '') throw new UsageError(`ringline promote: --data DIR is required\n\n${PROMOTE_USAGE}`);
   const dataDir = resolve(values.data);
   const epoch = promoteDataDir(dataDir);
   process.stdout.write(`ringline promote: ${dataDir} is now epoch ${epoch}; start it with: ringline start --data ${values.data}\n`);
