@@ -11,6 +11,8 @@ import { DEFAULT_REPLICATION_PORT } from '../replication/replication_descriptor.
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
+import { assertPortsFree } from '../gateway/port_probe.ts';
+import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readConfigFile } from './config_file.ts';
@@ -111,6 +113,12 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
+  // Before the follower recovers: one process per data directory, and no shared ports. The lock is
+  // kept by a promotion (startCommand in this process takes the same lock again).
+  const lock = await lockDataDir(dataDir, 'ringline follow');
+  await assertPortsFree(options.httpHost, [
+    { name: 'HTTP', port: options.httpPort }, { name: 'TCP', port: options.tcpPort }, { name: 'WebSocket/HTTP', port: options.wsPort },
+  ]);
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
   /**
    * The query mirror recovers right after the follower's engine (and a snapshot seed) and before the
@@ -179,6 +187,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     await promotion;
     return startCommand(promotedStartArgs(options, dataDir, bound));
   }
+  await lock.release();
   log('ringline follow: stopped');
   return 0;
 }
