@@ -3,10 +3,11 @@
  * node — no tsx, and a resolve hook (test_support/no_typescript.mjs, inherited by every worker) that
  * fails the process if anything asks for a .ts module or tsx. The temp dir is unwritable (tsx needs
  * it for its cache; service users often have none). Start with replication (logic, journaler and
- * replicator workers), call from another compiled process, --version, SIGTERM: exit 0.
+ * replicator workers), call from another compiled process, --version, SIGTERM: exit 0. And `npm start`
+ * stopped with SIGTERM stops the engine too (no orphan: the script execs node, npm forwards the signal).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,4 +78,42 @@ describe('the compiled ringline (dist/) under plain node', () => {
     expect(engine.output()).toContain('ringline: stopped');
     expect(engine.output()).not.toMatch(/no_typescript|ExperimentalWarning|Error/);
   });
+
+  it('npm start: SIGTERM to npm reaches the engine, which drains and exits; no orphan is left', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringline-npm-start-'));
+    dirs.push(dataDir);
+    // --ignore-scripts skips prestart's rebuild (beforeAll built dist/); the start script itself runs.
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'none'],
+      { cwd: ROOT, env: PLAIN_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    npm.stdout.setEncoding('utf8').on('data', (d: string) => { output += d; });
+    npm.stderr.setEncoding('utf8').on('data', (d: string) => { output += d; });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while (!/listening on/.test(output)) {
+      if (Date.now() > deadline || npm.exitCode !== null) throw new Error(`npm start did not listen:\n${output}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const engines = processesWithArgument(dataDir).filter((pid) => pid !== npm.pid);
+    expect(engines.length).toBe(1);
+    npm.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('SIGTERM: draining');
+    expect(output).toContain('ringline: stopped');
+    expect(processesWithArgument(dataDir)).toEqual([]);
+  });
 });
+
+/** Pids of live processes with `arg` on their command line (Linux /proc). */
+function processesWithArgument(arg: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(arg)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
