@@ -12,6 +12,7 @@ import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
 import { assertPortsFree } from '../gateway/port_probe.ts';
+import { loadNativeUws } from '../gateway/uws_loader.ts';
 import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
@@ -115,6 +116,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
   // Before the follower recovers: one process per data directory, and no shared ports. The lock is
   // kept by a promotion (startCommand in this process takes the same lock again).
+  if (options.wsPort >= 0) loadNativeUws();
   const lock = await lockDataDir(dataDir, 'ringline follow');
   await assertPortsFree(options.httpHost, [
     { name: 'HTTP', port: options.httpPort }, { name: 'TCP', port: options.tcpPort }, { name: 'WebSocket/HTTP', port: options.wsPort },

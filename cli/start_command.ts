@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
 import { assertPortsFree } from '../gateway/port_probe.ts';
+import { loadNativeUws } from '../gateway/uws_loader.ts';
 import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
@@ -20,7 +21,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
-  // Both before recovery: a second engine must not touch the journal or take half the traffic.
+  // Before anything touches the data: a Node/glibc without the native WebSocket server is refused,
+  // a second engine must not touch the journal or take half the traffic.
+  if (options.gateway.wsPort >= 0) loadNativeUws();
   const lock = await lockDataDir(dataDir, 'ringline start');
   await assertPortsFree(options.gateway.host, [
     { name: 'TCP', port: options.gateway.tcpPort }, { name: 'WebSocket/HTTP', port: options.gateway.wsPort },

