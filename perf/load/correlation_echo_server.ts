@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import * as flatbuffers from 'flatbuffers';
 import { Request } from '../../codec/generated/ringline/wire/request.ts';
-import { Response } from '../../codec/generated/ringline/wire/response.ts';
+import { okResponseFrame } from './canned_reply_server.ts';
 
 /** A correlation id whose little-endian bytes occur once in the encoded template. */
 const MARKER = 0x0f1e2d3c4b5a6978n;
@@ -17,16 +17,7 @@ export interface CorrelationEchoServer {
 }
 
 function responseTemplate(): { frame: Buffer; idOffset: number } {
-  const b = new flatbuffers.Builder(64);
-  Response.startResponse(b);
-  Response.addCorrelationId(b, MARKER);
-  Response.addCode(b, 0);
-  Response.addSequence(b, 1n);
-  b.finish(Response.endResponse(b));
-  const payload = b.asUint8Array();
-  const frame = Buffer.alloc(4 + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.set(payload, 4);
+  const frame = okResponseFrame(MARKER);
   const marker = Buffer.alloc(8);
   marker.writeBigUInt64LE(MARKER);
   const idOffset = frame.indexOf(marker);
