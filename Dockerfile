@@ -13,9 +13,15 @@ COPY package.json package-lock.json ./
 COPY client/package.json client/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
+# The uWS package carries native binaries for every platform and Node ABI (~110 MB): keep this one.
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- && rm -f node_modules/@ringline/client
+ && rm -f node_modules/@ringline/client \
+ && UWS=node_modules/@trufflesuite/uws-js-unofficial \
+ && KEEP="uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" \
+ && test -f "$UWS/binaries/$KEEP" \
+ && find "$UWS/binaries" -name '*.node' ! -name "$KEEP" -delete \
+ && rm -rf "$UWS/docs" "$UWS"/dist/*.node
 
 # Run: compiled JavaScript, production dependencies, a non-root user, the data directory a volume.
 FROM ${NODE_IMAGE}
