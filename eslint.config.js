@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tmp*/**', 'codec/generated/**', 'data/**', 'perf/out/**', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'dist/**', 'client/dist/**', '.tmp*/**', 'codec/generated/**', 'data/**', 'perf/out/**', '**/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {

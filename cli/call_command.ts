@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandJson } from '../codec/types/command_json.ts';
 import { RinglineClient } from '../client/ringline_client.ts';
+import { parsingUsage } from './usage_error.ts';
 
 export const CALL_USAGE = `usage: ringline call <command> [--json '{...}'] [--key KEY] [--url tcp://127.0.0.1:7400 | ws://127.0.0.1:7401]
   <command> is a command type in camelCase or kebab-case (createAccount, create-account, buy, getBalance...).
@@ -12,12 +13,12 @@ export const CALL_USAGE = `usage: ringline call <command> [--json '{...}'] [--ke
   example: ringline call deposit --json '{"accountId":1,"assetId":1,"amount":100}' --key $RINGLINE_ADMIN_KEY`;
 
 export async function callCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parsingUsage('ringline call', CALL_USAGE, () => parseArgs({
     args: [...argv],
     options: { json: { type: 'string' }, key: { type: 'string' }, url: { type: 'string' } },
     strict: true,
     allowPositionals: true,
-  });
+  }));
   if (positionals.length !== 1) {
     process.stderr.write(`ringline call: name exactly one command\n${CALL_USAGE}\n`);
     return 2;

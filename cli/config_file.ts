@@ -2,9 +2,10 @@
  * The JSON config file every command that runs an engine reads (`ringline start`, `ringline follow`,
  * `ringline replay`: --config / RINGLINE_CONFIG): an object whose optional "engine" key is an object
  * of engine options (its "logic" the state machine's capacities). Errors name the file; each command
- * puts its own name in front.
+ * puts its own name in front. Unknown keys inside "engine" are refused with their path (engine.logic.x).
  */
 import { readFileSync } from 'node:fs';
+import { checkEngineConfigKeys } from '../engine/engine_options.ts';
 
 export interface ConfigFile {
   /** Every top-level key as written (`ringline start` checks them against its options). */
@@ -32,5 +33,10 @@ export function readConfigFile(path: string): ConfigFile {
   const keys = parsed as Record<string, unknown>;
   const engine = keys.engine ?? {};
   if (typeof engine !== 'object' || engine === null || Array.isArray(engine)) throw new Error(`${path}: "engine" must be an object`);
+  try {
+    checkEngineConfigKeys(engine as Record<string, unknown>);
+  } catch (error) {
+    throw new Error(`config file ${path}: ${(error as Error).message}`);
+  }
   return { keys, engine: engine as Record<string, unknown> };
 }

@@ -12,9 +12,13 @@ import { DEFAULT_REPLICATION_PORT } from '../replication/replication_descriptor.
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { resolveGatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
+import { assertPortsFree } from '../gateway/port_probe.ts';
+import { loadNativeUws } from '../gateway/uws_loader.ts';
+import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readConfigFile } from './config_file.ts';
+import { parsingUsage, UsageError } from './usage_error.ts';
 import { startCommand } from './start_command.ts';
 import { startFollower } from '../replication/follower.ts';
 import { promoteDataDir } from '../replication/promote.ts';
@@ -64,14 +68,14 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
         'replication-port': { type: 'string' } },
     }).values as Record<string, string | undefined>;
   } catch (error) {
-    throw new Error(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
+    throw new UsageError(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
   }
-  if (values.primary === undefined) throw new Error(`ringline follow: --primary host:port is required\n\n${FOLLOW_USAGE}`);
-  if (values.data === undefined || values.data === '') throw new Error(`ringline follow: --data DIR is required\n\n${FOLLOW_USAGE}`);
+  if (values.primary === undefined) throw new UsageError(`ringline follow: --primary host:port is required\n\n${FOLLOW_USAGE}`);
+  if (values.data === undefined || values.data === '') throw new UsageError(`ringline follow: --data DIR is required\n\n${FOLLOW_USAGE}`);
   const { host, port } = parseHostPort(values.primary, 'ringline follow: --primary', DEFAULT_REPLICATION_PORT);
   const durability = (values.durability ?? 'fsync') as Durability;
   if (!DURABILITY_MODES.includes(durability)) {
-    throw new Error(`ringline follow: --durability must be one of ${DURABILITY_MODES.join(', ')}; got ${JSON.stringify(values.durability)}`);
+    throw new UsageError(`ringline follow: --durability must be one of ${DURABILITY_MODES.join(', ')}; got ${JSON.stringify(values.durability)}`);
   }
   const httpPort = portFlag(values, 'http-port');
   const tcpPort = portFlag(values, 'tcp-port');
@@ -79,7 +83,7 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
   const configPath = values.config ?? process.env.RINGLINE_CONFIG;
   const promoteReplication = values['promote-replication'] ?? 'async';
   if (promoteReplication !== 'off' && promoteReplication !== 'async' && promoteReplication !== 'sync') {
-    throw new Error(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
+    throw new UsageError(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
   }
   const replicationPort = values['replication-port'] === undefined ? DEFAULT_REPLICATION_PORT : portFlag(values, 'replication-port');
   return {
@@ -93,7 +97,7 @@ function portFlag(values: Record<string, string | undefined>, flag: string): num
   const text = values[flag] ?? '-1';
   const port = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(port) || port < -1 || port > 65535) {
-    throw new Error(`ringline follow: --${flag} must be an integer from -1 to 65535; got ${JSON.stringify(text)}`);
+    throw new UsageError(`ringline follow: --${flag} must be an integer from -1 to 65535; got ${JSON.stringify(text)}`);
   }
   return port;
 }
@@ -102,15 +106,22 @@ function readEngineConfig(path: string): Record<string, unknown> {
   try {
     return readConfigFile(path).engine;
   } catch (error) {
-    throw new Error(`ringline follow: ${(error as Error).message}`);
+    throw new UsageError(`ringline follow: ${(error as Error).message}`);
   }
 }
 
 export async function followCommand(argv: readonly string[]): Promise<number> {
-  const options = parseFollowArgs(argv);
+  const options = parsingUsage('ringline follow', FOLLOW_USAGE, () => parseFollowArgs(argv));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
+  // Before the follower recovers: one process per data directory, and no shared ports. The lock is
+  // kept by a promotion (startCommand in this process takes the same lock again).
+  if (options.wsPort >= 0) loadNativeUws();
+  const lock = await lockDataDir(dataDir, 'ringline follow');
+  await assertPortsFree(options.httpHost, [
+    { name: 'HTTP', port: options.httpPort }, { name: 'TCP', port: options.tcpPort }, { name: 'WebSocket/HTTP', port: options.wsPort },
+  ]);
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
   /**
    * The query mirror recovers right after the follower's engine (and a snapshot seed) and before the
@@ -179,6 +190,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     await promotion;
     return startCommand(promotedStartArgs(options, dataDir, bound));
   }
+  await lock.release();
   log('ringline follow: stopped');
   return 0;
 }

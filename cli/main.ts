@@ -1,15 +1,20 @@
 /**
- * The `ringline` command line. cli/ringline.mjs registers the TypeScript loader and calls
- * main(argv); main returns the process exit code (0 ok, 1 the command failed, 2 usage error).
+ * The `ringline` command line. cli/ringline.ts (compiled: dist/cli/ringline.js) or, from source,
+ * cli/ringline.mjs calls main(argv); main returns the process exit code:
+ *   0 ok · 1 the command failed (engine error, refused start, verification failed, non-zero result)
+ *   2 usage error (unknown command or flag, invalid option or config file)
  */
+import { createRequire } from 'node:module';
 import { callCommand, CALL_USAGE } from './call_command.ts';
 import { principalCommand, PRINCIPAL_USAGE } from './principal_command.ts';
 import { startCommand } from './start_command.ts';
 import { startUsage } from './start_options.ts';
+import { UsageError } from './usage_error.ts';
 
 export const USAGE = `ringline — an LMAX-style transaction engine
 
 usage: ringline <command> [options]
+       ringline --version | --help
 
 commands
   start        run the engine and its gateway (TCP :7400, WebSocket + HTTP/JSON :7401)
@@ -20,6 +25,8 @@ commands
   promote      make a stopped follower's data directory the next primary (epoch + 1)
   help         this text; "ringline <command> --help" for a command's options
 
+exit codes: 0 ok, 1 the command failed, 2 usage error
+
 ${startUsage()}
 
 ${CALL_USAGE}
@@ -27,45 +34,49 @@ ${CALL_USAGE}
 ${PRINCIPAL_USAGE}
 `;
 
+interface Command {
+  /** The command's usage text (--help). */
+  usage(): Promise<string>;
+  run(argv: readonly string[]): Promise<number>;
+}
+
+/** replay, follow and promote load their modules only when used. */
+const COMMANDS: Readonly<Record<string, Command>> = {
+  start: { usage: async () => startUsage(), run: startCommand },
+  call: { usage: async () => CALL_USAGE, run: callCommand },
+  principal: { usage: async () => PRINCIPAL_USAGE, run: principalCommand },
+  replay: {
+    usage: async () => (await import('./replay_command.ts')).REPLAY_USAGE,
+    run: async (argv) => (await import('./replay_command.ts')).runReplayCli([...argv]),
+  },
+  follow: {
+    usage: async () => (await import('./follow_command.ts')).FOLLOW_USAGE,
+    run: async (argv) => (await import('./follow_command.ts')).followCommand(argv),
+  },
+  promote: {
+    usage: async () => (await import('./promote_command.ts')).PROMOTE_USAGE,
+    run: async (argv) => (await import('./promote_command.ts')).promoteCommand(argv),
+  },
+};
+
+/** `ringline X.Y.Z (node vA.B.C)`: the package's own version (self-reference through its exports map). */
+export function versionLine(): string {
+  const { version } = createRequire(import.meta.url)('ringline/package.json') as { version: string };
+  return `ringline ${version} (node ${process.version})`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   try {
-    switch (command) {
-      case 'start':
-        if (rest.includes('--help') || rest.includes('-h')) return printed(startUsage());
-        return await startCommand(rest);
-      case 'call':
-        if (rest.includes('--help') || rest.includes('-h')) return printed(CALL_USAGE);
-        return await callCommand(rest);
-      case 'principal':
-      case 'principals':
-        return await principalCommand(rest);
-      case 'replay': {
-        const { runReplayCli } = await import('./replay_command.ts');
-        return await runReplayCli(rest);
-      }
-      case 'follow': {
-        const { followCommand, FOLLOW_USAGE } = await import('./follow_command.ts');
-        if (rest.includes('--help') || rest.includes('-h')) return printed(FOLLOW_USAGE);
-        return await followCommand(rest);
-      }
-      case 'promote': {
-        const { promoteCommand, PROMOTE_USAGE } = await import('./promote_command.ts');
-        if (rest.includes('--help') || rest.includes('-h')) return printed(PROMOTE_USAGE);
-        return promoteCommand(rest);
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        return printed(USAGE);
-      default:
-        process.stderr.write(`ringline: unknown command "${command}"\n\n${USAGE}`);
-        return 2;
-    }
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') return printed(USAGE);
+    if (name === '--version' || name === '-v' || name === 'version') return printed(versionLine());
+    const command = COMMANDS[name === 'principals' ? 'principal' : name];
+    if (command === undefined) throw new UsageError(`ringline: unknown command "${name}"\n\n${USAGE}`);
+    if (rest.includes('--help') || rest.includes('-h')) return printed(await command.usage());
+    return await command.run(rest);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
-    return 2;
+    return error instanceof UsageError ? 2 : 1;
   }
 }
 

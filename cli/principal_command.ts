@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { PrincipalStore } from '../gateway/principal_store.ts';
+import { parsingUsage } from './usage_error.ts';
 
 export const PRINCIPAL_USAGE = `usage: ringline principal add --name NAME [--admin] [--data DIR | --url http://HOST:7401 --key ADMIN_KEY]
        ringline principal list [--data DIR]
@@ -12,14 +13,14 @@ export const PRINCIPAL_USAGE = `usage: ringline principal add --name NAME [--adm
 
 export async function principalCommand(argv: readonly string[]): Promise<number> {
   const [action, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values } = parsingUsage(`ringline principal`, PRINCIPAL_USAGE, () => parseArgs({
     args: [...rest],
     options: {
       name: { type: 'string' }, admin: { type: 'boolean' }, data: { type: 'string' },
       url: { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
-  });
+  }));
   if (values.help === true || action === undefined) {
     process.stdout.write(`${PRINCIPAL_USAGE}\n`);
     return action === undefined ? 2 : 0;

@@ -25,6 +25,7 @@ import { recoverState } from '../replay/recovery.ts';
 import { prepareVerify, summarize, type MutableRecoveryOptions } from '../replay/replay_tool.ts';
 import { RinglineClient } from '../client/ringline_client.ts';
 import { readConfigFile } from './config_file.ts';
+import { UsageError } from './usage_error.ts';
 import { stateHashHex } from '../core/logic/state_hash.ts';
 
 export interface CliIo {
@@ -37,10 +38,8 @@ const PROCESS_IO: CliIo = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-const USAGE = `usage: ringline replay --data DIR [--verify [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
+export const REPLAY_USAGE = `usage: ringline replay --data DIR [--verify [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
                        [--account ID] [--symbol ID] [--item ID] [--no-snapshot] [--config FILE]`;
-
-class UsageError extends Error {}
 
 function parseId(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -66,7 +65,7 @@ export async function runReplayCli(argv: string[], io: CliIo = PROCESS_IO): Prom
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`ringline replay: ${error.message}`);
-      io.err(USAGE);
+      io.err(REPLAY_USAGE);
       return 2;
     }
     io.err(`ringline replay: ${(error as Error).message}`);
@@ -91,7 +90,7 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   if (values.help === true) {
-    io.out(USAGE);
+    io.out(REPLAY_USAGE);
     return 0;
   }
   if (values.data === undefined || values.data === '') throw new UsageError('--data DIR is required');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `ringline` command. The sources are TypeScript run through tsx's loader (Node 20 cannot run
-// .ts itself), so this shim registers the loader and hands over to the CLI's dispatcher.
+// The `ringline` command from source (development, tests): registers tsx's loader (Node 20 cannot
+// run .ts itself) and hands over to the CLI's dispatcher. The shipped command is the compiled
+// dist/cli/ringline.js (npm run build), which needs no loader.
 import { register } from 'tsx/esm/api';
 
 register();

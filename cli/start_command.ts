@@ -1,5 +1,5 @@
 /**
- * `ringline start`: validate options, start the engine (recovery, workers), then the gateway;
+ * `ringline start`: validate options, lock the data directory and check the ports are free, start the engine (recovery, workers), then the gateway;
  * print where it listens, the durability mode and the memory report; on SIGINT/SIGTERM stop
  * accepting, drain in-flight results, stop the engine and return 0.
  */
@@ -8,6 +8,9 @@ import { resolve } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
 import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
+import { assertPortsFree } from '../gateway/port_probe.ts';
+import { loadNativeUws } from '../gateway/uws_loader.ts';
+import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
@@ -19,6 +22,14 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
+  // Before anything touches the data: a Node/glibc without the native WebSocket server is refused,
+  // a second engine must not touch the journal or take half the traffic.
+  if (options.gateway.wsPort >= 0) loadNativeUws();
+  const lock = await lockDataDir(dataDir, 'ringline start');
+  await assertPortsFree(options.gateway.host, [
+    { name: 'TCP', port: options.gateway.tcpPort }, { name: 'WebSocket/HTTP', port: options.gateway.wsPort },
+    ...(options.replication === null ? [] : [{ name: 'replication', port: options.replication.port }]),
+  ]);
   const epoch = readEpoch(dataDir);
   if (options.peers.length > 0) {
     for (const peer of await checkPeerEpochs(options.peers, epoch)) {
@@ -71,6 +82,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   log(staleReason === '' ? `${signal}: draining` : `${staleReason}: refusing writes, draining and stopping`);
   await server.stop();
   await engine.stop();
+  await lock.release();
   log('stopped');
   return staleReason === '' ? 0 : 1;
 }

@@ -16,13 +16,13 @@ describe('resolveStartOptions', () => {
   it('takes flags over environment over the config file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringline-cfg-'));
     const file = join(dir, 'ringline.json');
-    writeFileSync(file, JSON.stringify({ tcpPort: 9000, wsPort: 9001, host: '0.0.0.0', engine: { ringSlots: 1024 } }));
+    writeFileSync(file, JSON.stringify({ tcpPort: 9000, wsPort: 9001, host: '0.0.0.0', engine: { ringCapacity: 1024 } }));
     const o = resolveStartOptions(['--config', file, '--tcp-port', '9100'], { RINGLINE_WS_PORT: '9201', RINGLINE_DURABILITY: 'none' });
     expect(o.gateway.tcpPort).toBe(9100);
     expect(o.gateway.wsPort).toBe(9201);
     expect(o.gateway.host).toBe('0.0.0.0');
     expect(o.durability).toBe('none');
-    expect(o.engine).toEqual({ ringSlots: 1024 });
+    expect(o.engine).toEqual({ ringCapacity: 1024 });
   });
 
   it('names the option and the accepted range in every error', () => {
@@ -43,9 +43,9 @@ describe('resolveStartOptions', () => {
     expect(resolveStartOptions([], { RINGLINE_REPAIR: '0' }).engine.repair).toBeUndefined();
     const dir = mkdtempSync(join(tmpdir(), 'ringline-cfg-'));
     const file = join(dir, 'ringline.json');
-    writeFileSync(file, JSON.stringify({ engine: { ringSlots: 1024, repair: false } }));
-    expect(resolveStartOptions(['--config', file, '--repair'], {}).engine).toEqual({ ringSlots: 1024, repair: true });
-    expect(resolveStartOptions(['--config', file], {}).engine).toEqual({ ringSlots: 1024, repair: false });
+    writeFileSync(file, JSON.stringify({ engine: { ringCapacity: 1024, repair: false } }));
+    expect(resolveStartOptions(['--config', file, '--repair'], {}).engine).toEqual({ ringCapacity: 1024, repair: true });
+    expect(resolveStartOptions(['--config', file], {}).engine).toEqual({ ringCapacity: 1024, repair: false });
     expect(() => resolveStartOptions([], { RINGLINE_REPAIR: 'yes' })).toThrow(/RINGLINE_REPAIR must be 1 or 0, got "yes"/);
     expect(() => resolveStartOptions(['--repair=1'], {})).toThrow(/--repair/);
   });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
+import { UsageError } from './usage_error.ts';
 
 export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
 export type DurabilityMode = (typeof DURABILITY_MODES)[number];
@@ -90,7 +91,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   try {
     values = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    throw new Error(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
+    throw new UsageError(`ringline start: ${(error as Error).message}\n\n${startUsage()}`);
   }
   const configPath = (values.config as string | undefined) ?? env.RINGLINE_CONFIG;
   const config = configPath === undefined ? null : readStartConfigFile(configPath);
@@ -109,10 +110,10 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   }
   const durability = (merged.durability ?? 'fsync') as string;
   if (!(DURABILITY_MODES as readonly string[]).includes(durability)) {
-    throw new Error(`ringline start: durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(durability)}`);
+    throw new UsageError(`ringline start: durability must be one of ${DURABILITY_MODES.join(', ')}, got ${JSON.stringify(durability)}`);
   }
   const dataDir = (merged.dataDir ?? './data') as string;
-  if (dataDir === '') throw new Error('ringline start: --data must name a directory');
+  if (dataDir === '') throw new UsageError('ringline start: --data must name a directory');
   let gateway: GatewayConfig;
   try {
     gateway = resolveGatewayConfig({
@@ -133,22 +134,22 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       tlsKeyFile: merged.tlsKeyFile as string | undefined,
     });
   } catch (error) {
-    throw new Error(`ringline start: ${(error as Error).message}`);
+    throw new UsageError(`ringline start: ${(error as Error).message}`);
   }
   const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
   const engineOptions = { ...config?.engine };
   if (repair) engineOptions.repair = true;
   const replicationMode = (merged.replication ?? 'off') as string;
   if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
-    throw new Error(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
+    throw new UsageError(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
   }
   const noFollower = (merged.noFollower ?? 'wait') as string;
   if (noFollower !== 'wait' && noFollower !== 'degrade') {
-    throw new Error(`ringline start: no-follower must be wait or degrade, got ${JSON.stringify(noFollower)}`);
+    throw new UsageError(`ringline start: no-follower must be wait or degrade, got ${JSON.stringify(noFollower)}`);
   }
   const replicationPort = (merged.replicationPort ?? 7402) as number;
   if (replicationPort < 0 || replicationPort > 65535) {
-    throw new Error(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
+    throw new UsageError(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
   }
   const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
     : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
@@ -162,11 +163,11 @@ function readStartConfigFile(path: string): ConfigFile {
   try {
     config = readConfigFile(path);
   } catch (error) {
-    throw new Error(`ringline start: ${(error as Error).message}`);
+    throw new UsageError(`ringline start: ${(error as Error).message}`);
   }
   const known = new Set([...START_OPTION_DEFS.map((d) => d.key), 'engine']);
   for (const key of Object.keys(config.keys)) {
-    if (!known.has(key)) throw new Error(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
+    if (!known.has(key)) throw new UsageError(`ringline start: config file ${path}: unknown option "${key}" (known: ${[...known].join(', ')})`);
   }
   return config;
 }
@@ -177,16 +178,16 @@ function envFlag(value: string | undefined, name: string): boolean {
   const v = value.trim().toLowerCase();
   if (v === '1' || v === 'true') return true;
   if (v === '' || v === '0' || v === 'false') return false;
-  throw new Error(`ringline start: ${name} must be 1 or 0, got ${JSON.stringify(value)}`);
+  throw new UsageError(`ringline start: ${name} must be 1 or 0, got ${JSON.stringify(value)}`);
 }
 
 function toInt(value: unknown, source: string): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new Error(`ringline start: ${source} must be an integer, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`ringline start: ${source} must be an integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function toStringValue(value: unknown, source: string): string {
-  if (typeof value !== 'string') throw new Error(`ringline start: ${source} must be a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string') throw new UsageError(`ringline start: ${source} must be a string, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -47,6 +47,7 @@ import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './en
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
+import { runnableModuleUrl } from '../core/module_url.ts';
 import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
 import { SHADOW_CATCH_UP_EVERY, SnapshotScheduler } from './snapshot_scheduler.ts';
@@ -65,8 +66,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
   const logicData: LogicWorkerData = {
-    ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: opts.stateMachineModule.href,
-    recoveryModule: opts.recoveryModule === null ? '' : opts.recoveryModule.href, snapshotEveryCommands: opts.snapshotEveryCommands,
+    ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
+    recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);

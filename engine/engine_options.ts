@@ -96,6 +96,36 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'journalerEntry', 'replicator', 'stampTimestamps',
 ]);
 
+/**
+ * The engine options a JSON config file may set ("engine": {...}), nested objects by their keys:
+ * functions, module URLs and the data directory are set by the program, never by a file.
+ */
+const CONFIG_FILE_KEYS: ConfigKeys = {
+  ringCapacity: null, outputRingCapacity: null, waitStrategy: null, batchMax: null,
+  logic: Object.fromEntries(Object.keys(DEFAULT_LOGIC_CONFIG).map((k) => [k, null])),
+  journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
+  snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null,
+};
+
+/** A key → null (a value) or → the keys of a nested object. */
+interface ConfigKeys { readonly [key: string]: ConfigKeys | null }
+
+/**
+ * Checks a config file's "engine" object for keys the engine does not know, at any depth; throws a
+ * RangeError naming the key's path (engine.logic.maxAcounts) and the keys known there.
+ */
+export function checkEngineConfigKeys(engine: Readonly<Record<string, unknown>>, path = 'engine', known: ConfigKeys = CONFIG_FILE_KEYS): void {
+  for (const [key, value] of Object.entries(engine)) {
+    if (!Object.hasOwn(known, key)) {
+      throw new RangeError(`unknown key ${path}.${key}; known in ${path}: ${Object.keys(known).join(', ')}`);
+    }
+    const nested = known[key];
+    if (nested === null) continue;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${path}.${key} must be an object`);
+    checkEngineConfigKeys(value as Record<string, unknown>, `${path}.${key}`, nested);
+  }
+}
+
 function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`engine option ${name} must be an integer from ${min} to ${max}; got ${String(value)}`);

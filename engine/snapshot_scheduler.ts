@@ -14,6 +14,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
+import { runnableModuleUrl } from '../core/module_url.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
 import type { ShadowSnapshot } from '../replay/shadow_replay.ts';
 import type { ShadowReply, ShadowRequest, ShadowWorkerData } from '../replay/shadow_worker_protocol.ts';
@@ -103,8 +104,8 @@ export class SnapshotScheduler {
     if (this.shadow !== null) return this.shadow;
     const o = this.options;
     const data: ShadowWorkerData = {
-      dataDir: o.dataDir, logic: o.logic, stateMachineModule: o.stateMachineModule.href,
-      recoveryModule: o.recoveryModule === null ? '' : o.recoveryModule.href, snapshotsKept: o.snapshotsKept, nice: SHADOW_NICE,
+      dataDir: o.dataDir, logic: o.logic, stateMachineModule: runnableModuleUrl(o.stateMachineModule).href,
+      recoveryModule: o.recoveryModule === null ? '' : runnableModuleUrl(o.recoveryModule).href, snapshotsKept: o.snapshotsKept, nice: SHADOW_NICE,
     };
     const shadow = spawnWorker(SHADOW_ENTRY, { ...data });
     shadow.on('message', (reply: ShadowReply) => this.answer(reply));

@@ -339,7 +339,12 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   app.any('/*', (res) => writeError(res, ResultCode.NOT_FOUND_ROUTE));
 
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (listenSocket: us_listen_socket | false) => {
+    // Exclusive: uWS binds with SO_REUSEPORT by default, and a second engine on the same port would
+    // start silently and take half the connections. (The typings lack this overload; the binary has it.)
+    const listen = app.listen.bind(app) as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
+    const exclusive = (uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+    if (exclusive === undefined) throw new Error('uWebSockets.js: this build has no LIBUS_LISTEN_EXCLUSIVE_PORT; ringline needs exclusive ports');
+    listen(host, port, exclusive, (listenSocket: us_listen_socket | false) => {
       if (listenSocket === false) {
         reject(new Error(`WebSocket/HTTP listener could not bind ${host}:${port} (in use, not permitted${tls ? ', or the TLS certificate/key did not load' : ''})`));
         return;

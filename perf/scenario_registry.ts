@@ -30,6 +30,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'snapshot', file: 'snapshot.ts', description: 'the logic thread\'s pause per snapshot at the default capacities: stop-the-world export + hash vs the snapshot shadow', coresWanted: 2 },
   { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
   { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door', coresWanted: 2 },
+  { name: 'client', file: 'client.ts', description: 'the client library alone: one RinglineClient, one TCP connection, pipelined, against a correlation-echo server', coresWanted: 2 },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);

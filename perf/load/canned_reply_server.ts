@@ -14,10 +14,11 @@ export interface CannedReplyServer {
   close(): Promise<void>;
 }
 
-export async function startCannedReplyServer(host = '127.0.0.1'): Promise<CannedReplyServer> {
+/** One framed (4-byte length + FlatBuffers) OK Response with this correlation id, sequence 1. */
+export function okResponseFrame(correlationId: bigint): Buffer {
   const b = new flatbuffers.Builder(64);
   Response.startResponse(b);
-  Response.addCorrelationId(b, 1n);
+  Response.addCorrelationId(b, correlationId);
   Response.addCode(b, 0);
   Response.addSequence(b, 1n);
   b.finish(Response.endResponse(b));
@@ -25,6 +26,11 @@ export async function startCannedReplyServer(host = '127.0.0.1'): Promise<Canned
   const frame = Buffer.alloc(4 + payload.length);
   frame.writeUInt32LE(payload.length, 0);
   frame.set(payload, 4);
+  return frame;
+}
+
+export async function startCannedReplyServer(host = '127.0.0.1'): Promise<CannedReplyServer> {
+  const frame = okResponseFrame(1n);
   const replies = Buffer.concat(Array.from({ length: REPLIES_PER_WRITE }, () => frame));
   const server: Server = createServer((socket) => {
     let held = Buffer.alloc(0);

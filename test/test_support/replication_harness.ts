@@ -64,9 +64,17 @@ export function useTestRoot(prefix: string): TestRoot {
   return { path: (...parts) => join(root, ...parts) };
 }
 
-export function run(args: readonly string[]): Proc {
-  const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+/** How to launch `ringline`: default the source CLI through tsx; the compiled one is `{ argv: [dist/cli/ringline.js] }`. */
+export interface Launch {
+  /** node's arguments before the ringline arguments (node flags, then the CLI script). */
+  readonly argv?: readonly string[];
+  /** The whole environment (default: this process's, plus RINGLINE_ADMIN_KEY). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function run(args: readonly string[], launch: Launch = {}): Proc {
+  const proc = spawn(process.execPath, [...(launch.argv ?? [CLI]), ...args], {
+    env: launch.env ?? { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
