@@ -14,8 +14,8 @@ export class SpinYieldWaitStrategy implements WaitStrategy {
   readonly name = 'spin_yield' as const;
   readonly stepsPerClockCheck = 16;
 
-  idle(words: Int32Array, index: number, observed: number, step: number): void {
+  idle(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
     if (step < YIELD_SPIN_STEPS) return;
-    Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
+    Atomics.wait(words, index, observed, Math.min(YIELD_SLEEP_MS, blockMsMax));
   }
 }
