@@ -6,6 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
+import { MetricsRegistry } from '../gateway/metrics_registry.ts';
+import { addEngineFamilies } from './engine_metric_families.ts';
+import { packageVersion } from './package_version.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
@@ -27,6 +30,8 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   // The engine's own lines already start with "ringline: ".
   const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
   const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch, epochStart: readEpochStart(dataDir) });
+  const metrics = new MetricsRegistry({ version: packageVersion() });
+  addEngineFamilies(metrics, engine, { durability: options.durability });
   let server;
   try {
     server = await startGatewayServer(engine, {
@@ -34,7 +39,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
       config: options.gateway,
       codec: createWireCodec(),
       adminKey: process.env.RINGLINE_ADMIN_KEY,
+      metrics,
       engineMetrics: () => engine.metrics(),
+      engineNotReadyReason: () => engine.notReadyReason(),
     });
   } catch (error) {
     await engine.stop();

@@ -36,11 +36,13 @@ import {
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory } from '../core/metrics_descriptor.ts';
+import { createJournalMetricsMemory } from '../journal/journal_metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { widen } from '../core/ring/sequence.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
-import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './engine_metrics.ts';
+import { CommandLatency } from './command_latency.ts';
+import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHistograms, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
@@ -60,6 +62,8 @@ export interface Engine {
   onResult(listener: ResultListener): void;
   sequences(): EngineSequences;
   metrics(): EngineMetrics;
+  /** Histograms read at scrape time: fsync time, journal batch sizes, command latency (log2 buckets). */
+  histograms(): EngineHistograms;
   /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
   stop(): Promise<void>;
   /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
@@ -72,6 +76,7 @@ type Ready = Extract<WorkerReport, { type: 'ready' }>;
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const opts = validateEngineOptions(options);
   const metricsMemory = createMetricsMemory();
+  const journalMetricsMemory = createJournalMetricsMemory();
   const ring = { waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, metricsMemory };
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
@@ -93,7 +98,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const workers: EngineWorker[] = [{ role: 'logic', worker: logic.worker }];
   try {
     // 3. Journaler on the input ring, in parallel with the logic.
-    const journalData: JournalerWorkerData = { ...ring, inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, firstSequence, journal: opts.journal };
+    const journalData: JournalerWorkerData = {
+      ...ring, inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, firstSequence, journal: opts.journal, journalMetricsMemory,
+    };
     workers.push({ role: 'journaler', worker: (await startWorker('journaler', opts.journalerEntry, journalData)).worker });
     // 3b. Replicator (when configured): a third parallel consumer.
     if (opts.replicator !== null) {
@@ -106,7 +113,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await Promise.all(workers.map((w) => w.worker.terminate()));
     throw error;
   }
-  return new RunningEngine(opts, new Float64Array(metricsMemory), ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
+  const metricsViews = { engine: new Float64Array(metricsMemory), journal: new Float64Array(journalMetricsMemory) };
+  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
 }
 
 class RunningEngine implements Engine {
@@ -125,6 +133,9 @@ class RunningEngine implements Engine {
   private readonly replicatedIndex: number;
   private readonly workers: EngineWorkers;
   private readonly gcObserver: PerformanceObserver;
+  private readonly metricsView: Float64Array;
+  private readonly journalMetrics: Float64Array;
+  private readonly latency: CommandLatency;
   private resolveDone!: () => void;
   private rejectDone!: (error: Error) => void;
   private stopPromise: Promise<void> | null = null;
@@ -132,17 +143,25 @@ class RunningEngine implements Engine {
 
   constructor(
     private readonly opts: ResolvedEngineOptions,
-    private readonly metricsView: Float64Array,
+    metricsViews: { readonly engine: Float64Array; readonly journal: Float64Array },
     ready: Ready,
     private readonly inputRing: Ring,
     outputRing: Ring,
     workers: readonly EngineWorker[],
   ) {
+    this.metricsView = metricsViews.engine;
+    this.journalMetrics = metricsViews.journal;
+    const metricsView = this.metricsView;
+    // A sequence can be published and not yet released for at most both rings' capacity.
+    this.latency = new CommandLatency(inputRing.capacity + outputRing.capacity);
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
     this.logicMemory = ready.memory ?? [];
     this.producer = new SingleProducerSequencer(inputRing);
-    this.input = new RingInputPublisher(inputRing, this.producer, { stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting });
+    this.input = new RingInputPublisher(inputRing, this.producer, {
+      stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,
+      onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs),
+    });
     this.appliedIndex = inputRing.consumers[INPUT_CONSUMER_LOGIC].valueIndex;
     this.durableIndex = inputRing.consumers[INPUT_CONSUMER_JOURNALER].valueIndex;
     this.replicatedIndex = opts.replicator === null ? -1 : inputRing.consumers[INPUT_CONSUMER_REPLICATOR].valueIndex;
@@ -156,6 +175,7 @@ class RunningEngine implements Engine {
       },
       fail: (error) => this.fail(error),
       live: () => this.state !== 'failed',
+      released: (first, count) => this.latency.released(first, count, performance.now()),
     });
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -200,6 +220,10 @@ class RunningEngine implements Engine {
     return readEngineMetrics(this.metricsView, this.sequences(), this.gate.produced, {
       waitStrategy: this.opts.waitStrategy, ringCapacity: this.inputRing.capacity, replicationMode: this.opts.replicator?.mode ?? null,
     });
+  }
+
+  histograms(): EngineHistograms {
+    return engineHistograms(this.journalMetrics, this.latency);
   }
 
   stop(): Promise<void> {

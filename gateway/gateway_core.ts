@@ -73,6 +73,11 @@ export class GatewayCore {
     return this.shuttingDown ? ResultCode.SHUTTING_DOWN : ResultCode.TOO_MANY_CONNECTIONS;
   }
 
+  /** True once beginShutdown() ran: new sessions and commands are refused. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

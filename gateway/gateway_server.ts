@@ -5,7 +5,7 @@
 import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
-import { renderMetrics } from './metrics_text.ts';
+import { addGatewayFamilies, type MetricsRegistry } from './metrics_registry.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -33,8 +33,12 @@ export interface GatewayServerOptions {
   readonly codec: WireCodec;
   /** The admin key to install (RINGLINE_ADMIN_KEY); otherwise one is generated on first start. */
   readonly adminKey?: string;
-  /** The engine's metrics for GET /metrics and /health (any object; numeric leaves are exported). */
+  /** GET /metrics: the registry (build info, process metrics, the engine's families); the gateway adds its own. */
+  readonly metrics: MetricsRegistry;
+  /** The engine's state for GET /health (JSON). */
   readonly engineMetrics?: () => unknown;
+  /** Why the engine does not accept commands now ('' when it does), for GET /readyz. */
+  readonly engineNotReadyReason?: () => string;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
@@ -42,14 +46,20 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   const { store, generatedAdminKey } = PrincipalStore.open(options.dataDir, options.adminKey);
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
+  const engineNotReady = options.engineNotReadyReason ?? (() => '');
+  addGatewayFamilies(options.metrics, core);
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
+        metrics: async () => ({ text: await options.metrics.text(), contentType: options.metrics.contentType }),
         health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
+        readiness: () => {
+          const reason = core.isShuttingDown ? 'shutting down' : engineNotReady();
+          return { ready: reason === '', reason };
+        },
       });
     }
   } catch (error) {
