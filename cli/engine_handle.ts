@@ -4,6 +4,7 @@
  */
 import { startEngine } from '../engine/engine.ts';
 import type { EngineHistograms, EngineMetrics } from '../engine/engine_metrics.ts';
+import type { EngineLog } from '../engine/engine_options.ts';
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { DurabilityMode, StartReplicationOptions } from './start_options.ts';
 
@@ -23,7 +24,7 @@ export interface EngineStartOptions {
   readonly dataDir: string;
   readonly durability: DurabilityMode;
   readonly engine?: Readonly<Record<string, unknown>>;
-  readonly log?: (line: string) => void;
+  readonly log?: EngineLog;
   /** Ship the journal to followers (replication/replicator_worker.ts); null or absent: no replication. */
   readonly replication?: StartReplicationOptions | null;
   /** The data directory's epoch (replication/replication_epoch.ts), stamped in new journal segments. */

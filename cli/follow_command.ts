@@ -5,6 +5,7 @@
  */
 import { MetricsRegistry } from '../gateway/metrics_registry.ts';
 import { packageVersion } from './package_version.ts';
+import { createLogger, defaultLogFormat } from './logger.ts';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -111,7 +112,8 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const options = parseFollowArgs(argv);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
+  const logger = createLogger({ format: defaultLogFormat() }).child({ role: 'follower' });
+  const log = (line: string): void => { logger.info(line.replace(/^ringline( follow)?: /, '')); };
   const serveQueries = options.tcpPort >= 0 || options.wsPort >= 0;
   /**
    * The query mirror recovers right after the follower's engine (and a snapshot seed) and before the

@@ -1,7 +1,8 @@
 /**
  * `ringline start`: validate options, start the engine (recovery, workers), then the gateway;
- * print where it listens, the durability mode and the memory report; on SIGINT/SIGTERM stop
- * accepting, drain in-flight results, stop the engine and return 0.
+ * log (cli/logger.ts) where it listens, the durability mode and the memory report; on SIGINT/SIGTERM
+ * stop accepting, drain in-flight results, stop the engine and return 0. A generated admin key is in
+ * DATA/admin.key (0600); it is shown on the terminal, never logged.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { addEngineFamilies } from './engine_metric_families.ts';
 import { packageVersion } from './package_version.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { createLogger } from './logger.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
@@ -19,16 +21,16 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
-  log(`starting: data ${dataDir}, durability ${options.durability}`);
+  const logger = createLogger({ format: options.logFormat });
+  const log = (line: string): void => { logger.info(line); };
+  logger.info({ dataDir, durability: options.durability }, 'starting');
   const epoch = readEpoch(dataDir);
   if (options.peers.length > 0) {
     for (const peer of await checkPeerEpochs(options.peers, epoch)) {
       log(`peer ${peer.peer}: ${peer.epoch >= 0 ? `epoch ${peer.epoch}, last sequence ${peer.lastSequence}` : `unreachable (${peer.error})`}`);
     }
   }
-  // The engine's own lines already start with "ringline: ".
-  const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
+  const engineLog = (line: string, level: 'info' | 'warn' | 'error' = 'info'): void => { logger[level](line.replace(/^ringline: /, '')); };
   const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch, epochStart: readEpochStart(dataDir) });
   const metrics = new MetricsRegistry({ version: packageVersion() });
   addEngineFamilies(metrics, engine, { durability: options.durability });
@@ -48,7 +50,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
     throw error;
   }
   if (server.generatedAdminKey !== null) {
-    log(`admin principal created; admin key (shown once, store it): ${server.generatedAdminKey}`);
+    logger.info({ adminKeyFile: server.adminKeyFile }, `admin principal created; its key is in ${server.adminKeyFile} (mode 0600)`);
+    // The key itself goes to a person at a terminal only, never into a log stream (journald, docker logs).
+    if (process.stdout.isTTY === true) process.stdout.write(`admin key (also in ${server.adminKeyFile}): ${server.generatedAdminKey}\n`);
   }
   for (const line of engine.memoryReport()) log(`memory ${line}`);
   const host = options.gateway.host;
@@ -57,7 +61,8 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
     log(`replication ${options.replication.mode} (epoch ${epoch}) listening on ${host}:${options.replication.port}` +
       (options.replication.mode === 'sync' ? `; with no follower: ${options.replication.noFollower}` : ''));
   }
-  log(`TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
+  logger.info({ host, tcpPort: server.tcpPort, wsPort: server.wsPort },
+    `TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
 
   let staleReason = '';

@@ -73,7 +73,9 @@ export interface LogicStartMessage {
 export type WorkerReport =
   | { readonly type: 'ready'; readonly lastSequence: number; readonly stateHash?: string;
       /** Logic worker only: bytes preallocated per state region (StateMachine.memoryReport()). */
-      readonly memory?: readonly { readonly name: string; readonly bytes: number }[] }
+      readonly memory?: readonly { readonly name: string; readonly bytes: number }[];
+      /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
+      readonly warnings?: readonly string[] }
   | { readonly type: 'snapshot'; readonly sequence: number; readonly sections: StateSection[];
       readonly stateHash: string; readonly pauseUs: number }
   | { readonly type: 'stopped' };

@@ -68,13 +68,15 @@ const { createStateMachine } = (await import(data.stateMachineModule)) as StateM
 const sm = createStateMachine(data.logic);
 // Without recovery the state is empty: sequence 0 (FIRST_SEQUENCE - 1); the first command is FIRST_SEQUENCE.
 let lastSequence = FIRST_SEQUENCE - 1;
+let warnings: readonly string[] = [];
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
   const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
-  for (const warning of report.warnings ?? []) console.warn(`ringline recovery: ${warning}`);
+  warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
 }
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport() });
+// Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings });
 
 const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);

@@ -86,6 +86,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
+  for (const warning of ready.warnings ?? []) opts.log(`recovery: ${warning}`, 'warn');
   // Sequence 0 is the empty state: the first command of a new engine is FIRST_SEQUENCE.
   const firstSequence = Math.max(ready.lastSequence + 1, FIRST_SEQUENCE);
 

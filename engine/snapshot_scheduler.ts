@@ -4,6 +4,7 @@
  */
 import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import { writeSnapshot } from '../journal/snapshot_store.ts';
+import type { EngineLog } from './engine_options.ts';
 
 export type SnapshotReport = Extract<WorkerReport, { type: 'snapshot' }>;
 
@@ -14,7 +15,7 @@ export class SnapshotScheduler {
   constructor(
     private readonly dataDir: string,
     private readonly snapshotsKept: number,
-    private readonly log: (line: string) => void,
+    private readonly log: EngineLog,
   ) {}
 
   /** Queues a snapshot until its sequence is durable. */
@@ -46,7 +47,7 @@ export class SnapshotScheduler {
       const info = await writeSnapshot(this.dataDir, sequence, sections, stateHash, { keep: this.snapshotsKept });
       this.log(`ringline: snapshot at sequence ${sequence} (logic paused ${pauseUs} µs, written in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
     } catch (error) {
-      this.log(`ringline: snapshot at sequence ${sequence} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`ringline: snapshot at sequence ${sequence} failed: ${error instanceof Error ? error.message : String(error)}`, 'error');
     }
   }
 }

@@ -17,8 +17,10 @@ export interface GatewayServer {
   readonly tcpPort: number;
   /** Bound WebSocket/HTTP port, or -1 when off. */
   readonly wsPort: number;
-  /** Set when this start generated the admin key (print it once). */
+  /** Set when this start generated the admin key (show it on a terminal only, never log it). */
   readonly generatedAdminKey: string | null;
+  /** The 0600 file the generated admin key was written to, or null. */
+  readonly adminKeyFile: string | null;
   /** The TCP listener, or null when TCP is off. */
   readonly tcp: TcpServerHandle | null;
   /** Drops every TCP and WebSocket connection abruptly (a network failure, for recovery drills); listeners stay up. */
@@ -43,7 +45,7 @@ export interface GatewayServerOptions {
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
   const tls = readTlsFiles(options.config);
-  const { store, generatedAdminKey } = PrincipalStore.open(options.dataDir, options.adminKey);
+  const { store, generatedAdminKey, adminKeyFile } = PrincipalStore.open(options.dataDir, options.adminKey);
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   const engineNotReady = options.engineNotReadyReason ?? (() => '');
@@ -73,6 +75,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     tcpPort: tcp?.port ?? -1,
     wsPort: uws?.port ?? -1,
     generatedAdminKey,
+    adminKeyFile,
     tcp,
     dropConnections(): void {
       for (const socket of tcp?.sockets ?? []) socket.destroy();
