@@ -4,13 +4,10 @@
  * is in DATA/admin.key (mode 0600) and appears nowhere in what the process wrote — yet it works.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../cli/ringline.mjs', import.meta.url));
+import { spawnRingline } from './test_support/ringline_child.ts';
 
 describe('ringline start logs', () => {
   it('writes JSON lines with time and level, and never the generated admin key', async () => {
@@ -18,22 +15,9 @@ describe('ringline start logs', () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.RINGLINE_ADMIN_KEY;
     delete env.RINGLINE_LOG_FORMAT;
-    const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'none'], {
-      env, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const engine = spawnRingline(['start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'none'], env);
     try {
-      const deadline = Date.now() + 60_000;
-      let listening: { wsPort: number } | undefined;
-      while (listening === undefined) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listening line; stdout:\n${stdout}\nstderr:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-        listening = stdout.split('\n').filter((l) => l.includes('"wsPort"')).map((l) => JSON.parse(l) as { wsPort: number })[0];
-      }
+      const listening = await engine.waitFor((out) => out.split('\n').slice(0, -1).filter((l) => l.includes('"wsPort"')).map((l) => JSON.parse(l) as { wsPort: number })[0]);
       const keyFile = join(dataDir, 'admin.key');
       expect(statSync(keyFile).mode & 0o777).toBe(0o600);
       const key = readFileSync(keyFile, 'utf8').trim();
@@ -43,9 +27,10 @@ describe('ringline start logs', () => {
       });
       expect(((await created.json()) as { code: number }).code).toBe(0);
     } finally {
-      child.kill('SIGTERM');
+      engine.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await engine.exited).toBe(0);
+    const [stdout, stderr] = [engine.stdout(), engine.stderr()];
     const key = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
     const secret = key.slice('rk_1_'.length);
     expect(stdout + stderr).not.toContain(secret);
