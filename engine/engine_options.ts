@@ -18,7 +18,7 @@ export interface EngineOptions {
   readonly ringCapacity?: number;
   /** Output ring slots: a power of two, 64 … 2^24. Default: ringCapacity. */
   readonly outputRingCapacity?: number;
-  /** How the worker threads wait for work: busy_spin, spin_yield or spin_park (default; see README). */
+  /** How the worker threads wait for work: busy_spin, spin_yield or spin_park (default; see docs/engine_core.md). */
   readonly waitStrategy?: WaitStrategyName;
   /** Most records a worker takes in one batch: 1 … the smaller ring capacity. Default 1024. */
   readonly batchMax?: number;
@@ -86,7 +86,7 @@ export const DEFAULT_RING_CAPACITY = 16384;
 export const MIN_RING_CAPACITY = 64;
 /**
  * spin_park: on 2 cores the logic and journaler threads share the cores with the main thread; parking
- * gives the cores back when idle, and its throughput with batching matches spinning (README figures).
+ * gives the cores back when idle, and its throughput with batching matches spinning (docs/engine_core.md figures).
  */
 export const DEFAULT_WAIT_STRATEGY: WaitStrategyName = 'spin_park';
 export const DEFAULT_BATCH_MAX = 1024;
