@@ -5,7 +5,7 @@
 import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
-import { addGatewayFamilies, type MetricsRegistry } from './metrics_registry.ts';
+import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -35,8 +35,11 @@ export interface GatewayServerOptions {
   readonly codec: WireCodec;
   /** The admin key to install (RINGLINE_ADMIN_KEY); otherwise one is generated on first start. */
   readonly adminKey?: string;
-  /** GET /metrics: the registry (build info, process metrics, the engine's families); the gateway adds its own. */
-  readonly metrics: MetricsRegistry;
+  /**
+   * GET /metrics: the registry (build info, process metrics, the engine's families); the gateway adds
+   * its own. Default: a registry with process metrics and the gateway's families only.
+   */
+  readonly metrics?: MetricsRegistry;
   /** The engine's state for GET /health (JSON). */
   readonly engineMetrics?: () => unknown;
   /** Why the engine does not accept commands now ('' when it does), for GET /readyz. */
@@ -49,14 +52,15 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   const engineNotReady = options.engineNotReadyReason ?? (() => '');
-  addGatewayFamilies(options.metrics, core);
+  const metrics = options.metrics ?? new MetricsRegistry({});
+  addGatewayFamilies(metrics, core);
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        metrics: async () => ({ text: await options.metrics.text(), contentType: options.metrics.contentType }),
+        metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
         health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
         readiness: () => {
           const reason = core.isShuttingDown ? 'shutting down' : engineNotReady();

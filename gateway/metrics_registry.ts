@@ -22,8 +22,8 @@ const COMMAND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
 );
 
 export interface MetricsRegistryOptions {
-  /** ringline's version (package.json), for ringline_build_info. */
-  readonly version: string;
+  /** ringline's version (package.json), for ringline_build_info; without it there is no build info family. */
+  readonly version?: string;
 }
 
 export class MetricsRegistry {
@@ -31,6 +31,7 @@ export class MetricsRegistry {
 
   constructor(options: MetricsRegistryOptions) {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
+    if (options.version === undefined) return;
     const buildInfo = new Gauge({
       name: 'ringline_build_info', help: 'Always 1; the labels say which ringline and Node.js run here',
       labelNames: ['version', 'node_version'] as const, registers: [this.registry],
