@@ -3,7 +3,8 @@
  * data directory, the durability mode and the config file's "engine" options.
  */
 import { startEngine } from '../engine/engine.ts';
-import type { EngineMetrics } from '../engine/engine_metrics.ts';
+import type { EngineHistograms, EngineMetrics } from '../engine/engine_metrics.ts';
+import type { EngineLog } from '../engine/engine_options.ts';
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { DurabilityMode, StartReplicationOptions } from './start_options.ts';
 
@@ -11,6 +12,10 @@ export interface EngineHandle extends GatewayEngine {
   stop(): Promise<void>;
   /** Sequences, lag, fsync latency, GC counts...: rendered as-is on GET /metrics. */
   metrics(): EngineMetrics;
+  /** fsync time, journal batch sizes, command latency: GET /metrics histograms. */
+  histograms(): EngineHistograms;
+  /** Why the engine does not accept commands now ('' when it does): GET /readyz. */
+  notReadyReason(): string;
   /** One line per preallocated region, for the start-up log. */
   memoryReport(): string[];
 }
@@ -19,7 +24,7 @@ export interface EngineStartOptions {
   readonly dataDir: string;
   readonly durability: DurabilityMode;
   readonly engine?: Readonly<Record<string, unknown>>;
-  readonly log?: (line: string) => void;
+  readonly log?: EngineLog;
   /** Ship the journal to followers (replication/replicator_worker.ts); null or absent: no replication. */
   readonly replication?: StartReplicationOptions | null;
   /** The data directory's epoch (replication/replication_epoch.ts), stamped in new journal segments. */
@@ -54,6 +59,8 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
     storageFault: () => engine.storageFault(),
     stop: () => engine.stop(),
     metrics: () => engine.metrics(),
+    histograms: () => engine.histograms(),
+    notReadyReason: () => (engine.accepting ? '' : 'engine stopping or stopped'),
     memoryReport: () => {
       const slots = engine.metrics().ringCapacity;
       const ringMiB = ((slots * RING_SLOT_BYTES) / 1048576).toFixed(1);

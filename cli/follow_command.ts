@@ -3,6 +3,9 @@
  * (replication/follower.ts) until SIGINT/SIGTERM (exit 0) or until the stream fails (exit 1, with the
  * reason: corrupt or out-of-order stream, stale primary, diverged journal).
  */
+import { MetricsRegistry } from '../gateway/metrics_registry.ts';
+import { packageVersion } from './package_version.ts';
+import { createLogger, defaultLogFormat } from './logger.ts';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
@@ -114,7 +117,8 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const options = parsingUsage('ringline follow', FOLLOW_USAGE, () => parseFollowArgs(argv));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
-  const log = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline follow: ${line}`}\n`); };
+  const logger = createLogger({ format: defaultLogFormat() }).child({ role: 'follower' });
+  const log = (line: string): void => { logger.info(line.replace(/^ringline( follow)?: /, '')); };
   // Before the follower recovers: one process per data directory, and no shared ports. The lock is
   // kept by a promotion (startCommand in this process takes the same lock again).
   if (options.wsPort >= 0) loadNativeUws();
@@ -162,6 +166,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
         dataDir, codec: createWireCodec(), adminKey: process.env.RINGLINE_ADMIN_KEY,
         config: resolveGatewayConfig({ host: options.httpHost, tcpPort: options.tcpPort, wsPort: options.wsPort }),
         engineMetrics: () => ({ ...follower.status(), queriesAnswered: queries.queriesAnswered, commandsRefused: queries.commandsRefused }),
+        metrics: followerQueryMetrics(queries),
       });
     } catch (error) {
       await follower.stop();
@@ -213,4 +218,12 @@ function startQueryMirror(dataDir: string, engine: Readonly<Record<string, unkno
   const mirror = createStateMachine(validateLogicConfig({ ...DEFAULT_LOGIC_CONFIG, ...logic }));
   recoverState(mirror, { dataDir, repair: false, readOnly: true });
   return new FollowerQueryEngine(mirror);
+}
+
+/** GET /metrics of a follower's read-only gateway: build info, process metrics, the gateway's and these. */
+function followerQueryMetrics(queries: { readonly queriesAnswered: number; readonly commandsRefused: number }): MetricsRegistry {
+  const metrics = new MetricsRegistry({ version: packageVersion() });
+  metrics.add({ name: 'ringline_follower_queries_answered_total', type: 'counter', help: 'Read-only queries this follower answered', collect: () => [{ value: queries.queriesAnswered }] });
+  metrics.add({ name: 'ringline_follower_commands_refused_total', type: 'counter', help: 'Commands refused because this node is a read-only follower', collect: () => [{ value: queries.commandsRefused }] });
+  return metrics;
 }

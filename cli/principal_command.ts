@@ -54,9 +54,11 @@ export async function principalCommand(argv: readonly string[]): Promise<number>
     process.stdout.write(`${body}\n`);
     return response.ok ? 0 : 1;
   }
-  const { store, generatedAdminKey } = PrincipalStore.open(dataDir, process.env.RINGLINE_ADMIN_KEY);
+  const { store, generatedAdminKey, adminKeyFile } = PrincipalStore.open(dataDir, process.env.RINGLINE_ADMIN_KEY);
   if (generatedAdminKey !== null) {
-    process.stdout.write(`created admin principal 1; admin key (shown once): ${generatedAdminKey}\n`);
+    // The key is in a 0600 file; it is shown only to a person at a terminal, never to a pipe or a log.
+    process.stderr.write(`created admin principal 1; its key is in ${adminKeyFile} (mode 0600)\n`);
+    if (process.stdout.isTTY === true) process.stdout.write(`admin key: ${generatedAdminKey}\n`);
   }
   const added = store.add(values.name, values.admin === true);
   process.stdout.write(`${JSON.stringify({ ...added.principal, key: added.key })}\n`);

@@ -1,17 +1,23 @@
 /**
- * `ringline start`: validate options, lock the data directory and check the ports are free, start the engine (recovery, workers), then the gateway;
- * print where it listens, the durability mode and the memory report; on SIGINT/SIGTERM stop
- * accepting, drain in-flight results, stop the engine and return 0.
+ * `ringline start`: validate options, lock the data directory and check the ports are free, start
+ * the engine (recovery, workers), then the gateway; log (cli/logger.ts) where it listens, the
+ * durability mode and the memory report; on SIGINT/SIGTERM stop accepting, drain in-flight results,
+ * stop the engine and return 0. A generated admin key is in DATA/admin.key (0600); it is shown on the
+ * terminal, never logged.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
+import { MetricsRegistry } from '../gateway/metrics_registry.ts';
+import { addEngineFamilies } from './engine_metric_families.ts';
+import { packageVersion } from './package_version.ts';
 import { startGatewayServer } from '../gateway/gateway_server.ts';
 import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 import { assertPortsFree } from '../gateway/port_probe.ts';
 import { loadNativeUws } from '../gateway/uws_loader.ts';
 import { lockDataDir } from '../journal/data_dir_lock.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { createLogger } from './logger.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
@@ -20,8 +26,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
-  const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
-  log(`starting: data ${dataDir}, durability ${options.durability}`);
+  const logger = createLogger({ format: options.logFormat });
+  const log = (line: string): void => { logger.info(line); };
+  logger.info({ dataDir, durability: options.durability }, 'starting');
   // Before anything touches the data: a Node/glibc without the native WebSocket server is refused,
   // a second engine must not touch the journal or take half the traffic.
   if (options.gateway.wsPort >= 0) loadNativeUws();
@@ -36,9 +43,10 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
       log(`peer ${peer.peer}: ${peer.epoch >= 0 ? `epoch ${peer.epoch}, last sequence ${peer.lastSequence}` : `unreachable (${peer.error})`}`);
     }
   }
-  // The engine's own lines already start with "ringline: ".
-  const engineLog = (line: string): void => { process.stdout.write(`${line.startsWith('ringline') ? line : `ringline: ${line}`}\n`); };
+  const engineLog = (line: string, level: 'info' | 'warn' | 'error' = 'info'): void => { logger[level](line.replace(/^ringline: /, '')); };
   const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch, epochStart: readEpochStart(dataDir) });
+  const metrics = new MetricsRegistry({ version: packageVersion() });
+  addEngineFamilies(metrics, engine, { durability: options.durability });
   let server;
   try {
     server = await startGatewayServer(engine, {
@@ -46,14 +54,18 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
       config: options.gateway,
       codec: createWireCodec(),
       adminKey: process.env.RINGLINE_ADMIN_KEY,
+      metrics,
       engineMetrics: () => engine.metrics(),
+      engineNotReadyReason: () => engine.notReadyReason(),
     });
   } catch (error) {
     await engine.stop();
     throw error;
   }
   if (server.generatedAdminKey !== null) {
-    log(`admin principal created; admin key (shown once, store it): ${server.generatedAdminKey}`);
+    logger.info({ adminKeyFile: server.adminKeyFile }, `admin principal created; its key is in ${server.adminKeyFile} (mode 0600)`);
+    // The key itself goes to a person at a terminal only, never into a log stream (journald, docker logs).
+    if (process.stdout.isTTY === true) process.stdout.write(`admin key (also in ${server.adminKeyFile}): ${server.generatedAdminKey}\n`);
   }
   for (const line of engine.memoryReport()) log(`memory ${line}`);
   const host = options.gateway.host;
@@ -62,7 +74,8 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
     log(`replication ${options.replication.mode} (epoch ${epoch}) listening on ${host}:${options.replication.port}` +
       (options.replication.mode === 'sync' ? `; with no follower: ${options.replication.noFollower}` : ''));
   }
-  log(`TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
+  logger.info({ host, tcpPort: server.tcpPort, wsPort: server.wsPort },
+    `TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
 
   let staleReason = '';

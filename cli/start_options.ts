@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
 import { UsageError } from './usage_error.ts';
+import { defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
 
 export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
 export type DurabilityMode = (typeof DURABILITY_MODES)[number];
@@ -24,6 +25,8 @@ export interface StartOptions {
   readonly replication: StartReplicationOptions | null;
   /** Other nodes' replication addresses checked for a newer epoch before start (--peers). */
   readonly peers: readonly string[];
+  /** json (one object per line) or pretty (for a terminal); default pretty when stdout is a TTY. */
+  readonly logFormat: LogFormat;
 }
 
 interface OptionDef {
@@ -56,6 +59,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'replication', flag: 'replication', env: 'RINGLINE_REPLICATION', kind: 'string', help: 'off | async | sync: ship the journal to followers (ringline follow) [off]' },
   { key: 'replicationPort', flag: 'replication-port', env: 'RINGLINE_REPLICATION_PORT', kind: 'int', help: 'replication listener port (with --replication), 0 = ephemeral [7402]' },
   { key: 'noFollower', flag: 'no-follower', env: 'RINGLINE_NO_FOLLOWER', kind: 'string', help: 'sync mode with no follower: wait (hold results) | degrade (release unreplicated) [wait]' },
+  { key: 'logFormat', flag: 'log-format', env: 'RINGLINE_LOG_FORMAT', kind: 'string', help: 'json | pretty: log lines as JSON objects, or readable [pretty on a terminal, else json]' },
   { key: 'peers', flag: 'peers', env: 'RINGLINE_PEERS', kind: 'string', help: 'host:port,... replication ports of other nodes: refuse to start if one has a newer epoch [none]' },
 ];
 
@@ -136,6 +140,10 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   } catch (error) {
     throw new UsageError(`ringline start: ${(error as Error).message}`);
   }
+  const logFormat = (merged.logFormat ?? defaultLogFormat()) as string;
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new UsageError(`ringline start: log-format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
+  }
   const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
   const engineOptions = { ...config?.engine };
   if (repair) engineOptions.repair = true;
@@ -154,7 +162,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
     : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers };
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat };
 }
 
 /** The config file with every top-level key checked against the options of `ringline start`. */

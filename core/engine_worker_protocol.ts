@@ -75,7 +75,9 @@ export interface LogicStartMessage {
 export type WorkerReport =
   | { readonly type: 'ready'; readonly lastSequence: number; readonly stateHash?: string;
       /** Logic worker only: bytes preallocated per state region (StateMachine.memoryReport()). */
-      readonly memory?: readonly { readonly name: string; readonly bytes: number }[] }
+      readonly memory?: readonly { readonly name: string; readonly bytes: number }[];
+      /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
+      readonly warnings?: readonly string[] }
   /** Logic worker: take a snapshot at `sequence` (the snapshot shadow writes it once durable). */
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */

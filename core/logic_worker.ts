@@ -14,7 +14,8 @@
  *   4. when the input ring is halted and drained, halts the output ring and reports { type: 'stopped' }.
  *
  * The apply loop allocates nothing per record. It returns to the event loop every YIELD_EVERY_BATCHES
- * batches and whenever it has been idle for IDLE_YIELD_MS, so GC events of this thread get counted.
+ * batches and once after it has been idle for IDLE_YIELD_MS, so GC events of this thread get counted;
+ * after that it parks until the next publish.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { once } from 'node:events';
@@ -70,13 +71,15 @@ const { createStateMachine } = (await import(data.stateMachineModule)) as StateM
 const sm = createStateMachine(data.logic);
 // Without recovery the state is empty: sequence 0 (FIRST_SEQUENCE - 1); the first command is FIRST_SEQUENCE.
 let lastSequence = FIRST_SEQUENCE - 1;
+let warnings: readonly string[] = [];
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
   const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
-  for (const warning of report.warnings ?? []) console.warn(`ringline recovery: ${warning}`);
+  warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
 }
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport() });
+// Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings });
 
 const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);
@@ -140,11 +143,20 @@ function applyBatch(count: number): void {
   metrics[M_BATCHES]++;
 }
 
+// Idle for IDLE_YIELD_MS: return to the event loop once (GC counts get delivered), then park without a
+// deadline until the gateway publishes (its notify wakes us): an idle engine costs about no CPU.
+let yieldedSinceLastBatch = false;
 for (;;) {
-  const count = consumer.waitFor(IDLE_YIELD_MS);
+  const count = consumer.waitFor(yieldedSinceLastBatch ? Infinity : IDLE_YIELD_MS);
   if (count === HALTED) break;
-  if (count > 0) applyBatch(count);
-  if (count === 0 || ++batches % YIELD_EVERY_BATCHES === 0) await immediate();
+  if (count > 0) {
+    applyBatch(count);
+    yieldedSinceLastBatch = false;
+  }
+  if (count === 0 || ++batches % YIELD_EVERY_BATCHES === 0) {
+    await immediate();
+    yieldedSinceLastBatch = count === 0;
+  }
 }
 output.halt();
 await immediate();

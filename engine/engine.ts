@@ -39,11 +39,13 @@ import {
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
+import { createJournalMetricsMemory } from '../journal/journal_metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
 import type { Engine } from './engine_api.ts';
-import { observeMainThreadGc, readEngineMetrics, type EngineMetrics } from './engine_metrics.ts';
+import { CommandLatency } from './command_latency.ts';
+import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHistograms, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
@@ -62,6 +64,7 @@ type Ready = Extract<WorkerReport, { type: 'ready' }>;
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const opts = validateEngineOptions(options);
   const metricsMemory = createMetricsMemory();
+  const journalMetricsMemory = createJournalMetricsMemory();
   const ring = { waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, metricsMemory };
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
@@ -72,6 +75,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
+  for (const warning of ready.warnings ?? []) opts.log(`recovery: ${warning}`, 'warn');
   // Sequence 0 is the empty state: the first command of a new engine is FIRST_SEQUENCE.
   const firstSequence = Math.max(ready.lastSequence + 1, FIRST_SEQUENCE);
 
@@ -84,7 +88,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const workers: EngineWorker[] = [{ role: 'logic', worker: logic.worker }];
   try {
     // 3. Journaler on the input ring, in parallel with the logic.
-    const journalData: JournalerWorkerData = { ...ring, inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, firstSequence, journal: opts.journal };
+    const journalData: JournalerWorkerData = {
+      ...ring, inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, firstSequence, journal: opts.journal, journalMetricsMemory,
+    };
     workers.push({ role: 'journaler', worker: (await startWorker('journaler', opts.journalerEntry, journalData)).worker });
     // 3b. Replicator (when configured): a third parallel consumer.
     if (opts.replicator !== null) {
@@ -97,7 +103,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await Promise.all(workers.map((w) => w.worker.terminate()));
     throw error;
   }
-  return new RunningEngine(opts, new Float64Array(metricsMemory), ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
+  const metricsViews = { engine: new Float64Array(metricsMemory), journal: new Float64Array(journalMetricsMemory) };
+  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
 }
 
 class RunningEngine implements Engine {
@@ -114,22 +121,33 @@ class RunningEngine implements Engine {
   private readonly workers: EngineWorkers;
   private readonly gcObserver: PerformanceObserver;
   private readonly settlement = new Settlement();
+  private readonly metricsView: Float64Array;
+  private readonly journalMetrics: Float64Array;
+  private readonly latency: CommandLatency;
   private stopPromise: Promise<void> | null = null;
   private drainedWaiter: (() => void) | null = null;
 
   constructor(
     private readonly opts: ResolvedEngineOptions,
-    private readonly metricsView: Float64Array,
+    metricsViews: { readonly engine: Float64Array; readonly journal: Float64Array },
     ready: Ready,
     private readonly inputRing: Ring,
     outputRing: Ring,
     workers: readonly EngineWorker[],
   ) {
+    this.metricsView = metricsViews.engine;
+    this.journalMetrics = metricsViews.journal;
+    const metricsView = this.metricsView;
+    // A sequence can be published and not yet released for at most both rings' capacity.
+    this.latency = new CommandLatency(inputRing.capacity + outputRing.capacity);
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
     this.logicMemory = ready.memory ?? [];
     this.producer = new SingleProducerSequencer(inputRing);
-    this.input = new RingInputPublisher(inputRing, this.producer, { stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting });
+    this.input = new RingInputPublisher(inputRing, this.producer, {
+      stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,
+      onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs),
+    });
     this.ringSequences = new RingSequences(inputRing, opts.replicator !== null);
     // 4. The release gate; 5. snapshots, written as durability advances.
     this.snapshots = new SnapshotScheduler({
@@ -145,6 +163,7 @@ class RunningEngine implements Engine {
       },
       fail: (error) => this.fail(error),
       live: () => this.state !== 'failed',
+      released: (first, count) => this.latency.released(first, count, performance.now()),
     });
     this.done = this.settlement.promise;
     this.gcObserver = observeMainThreadGc(metricsView);
@@ -181,6 +200,10 @@ class RunningEngine implements Engine {
     return readEngineMetrics(this.metricsView, this.sequences(), this.gate.produced, {
       waitStrategy: this.opts.waitStrategy, ringCapacity: this.inputRing.capacity, replicationMode: this.opts.replicator?.mode ?? null,
     });
+  }
+
+  histograms(): EngineHistograms {
+    return engineHistograms(this.journalMetrics, this.latency);
   }
 
   stop(): Promise<void> {

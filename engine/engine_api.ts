@@ -4,7 +4,7 @@
  * narrower view is core/engine_api.ts; the wiring that builds an Engine is engine.ts.
  */
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
-import type { EngineMetrics } from './engine_metrics.ts';
+import type { EngineHistograms, EngineMetrics } from './engine_metrics.ts';
 
 export interface Engine {
   readonly input: InputPublisher;
@@ -21,6 +21,8 @@ export interface Engine {
   storageFault(): number;
   sequences(): EngineSequences;
   metrics(): EngineMetrics;
+  /** Histograms read at scrape time: fsync time, journal batch sizes, command latency (log2 buckets). */
+  histograms(): EngineHistograms;
   /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
   stop(): Promise<void>;
   /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */

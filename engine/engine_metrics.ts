@@ -6,6 +6,10 @@ import { storageFaultName } from '../journal/storage_fault.ts';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineSequences } from '../core/engine_api.ts';
 import { JournalerSlot, LogicSlot, MainSlot, MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
+import {
+  JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_FSYNC_BUCKETS, JM_FSYNC_TOTAL_US, JM_FSYNC_US_LOG2, JM_RECORDS,
+} from '../journal/journal_metrics_descriptor.ts';
+import { COMMAND_LATENCY_BUCKETS, type CommandLatency } from './command_latency.ts';
 
 export interface EngineMetrics {
   readonly sequences: EngineSequences;
@@ -55,6 +59,34 @@ export interface ReplicationMetrics {
   readonly bytesSent: number;
   readonly catchupFrames: number;
   readonly gcEvents: number;
+}
+
+/**
+ * A log2 histogram as it sits in memory: `memory[start + b]` counts values in [2^b, 2^(b+1)) units
+ * (bucket 0 also below 2), `sum` is their total in the same unit. Read at scrape time, never copied.
+ */
+export interface Log2HistogramView {
+  readonly memory: Float64Array;
+  readonly start: number;
+  readonly buckets: number;
+  readonly sum: number;
+}
+
+export interface EngineHistograms {
+  /** fdatasync latency of each journal batch, µs (journaler thread, shared memory). */
+  readonly fsyncUs: Log2HistogramView;
+  /** Records per journal batch (= per group commit). */
+  readonly journalBatchRecords: Log2HistogramView;
+  /** Publish into the input ring → result released (durable), µs (main thread). */
+  readonly commandLatencyUs: Log2HistogramView;
+}
+
+export function engineHistograms(journal: Float64Array, latency: CommandLatency): EngineHistograms {
+  return {
+    fsyncUs: { memory: journal, start: JM_FSYNC_US_LOG2, buckets: JM_FSYNC_BUCKETS, sum: journal[JM_FSYNC_TOTAL_US] },
+    journalBatchRecords: { memory: journal, start: JM_BATCH_RECORDS_LOG2, buckets: JM_BATCH_BUCKETS, sum: journal[JM_RECORDS] },
+    commandLatencyUs: { memory: latency.bucketsUs, start: 0, buckets: COMMAND_LATENCY_BUCKETS, sum: latency.sumUs },
+  };
 }
 
 const GC_MAIN = metricsIndex(MetricsLine.MAIN, MainSlot.GC_EVENTS);

@@ -8,6 +8,9 @@ import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { MAX_CAPACITY as RING_MAX_CAPACITY, isPowerOfTwo } from '../core/ring/ring_descriptor.ts';
 import { WAIT_STRATEGY_NAMES, isWaitStrategyName, type WaitStrategyName } from '../core/ring/wait_strategy.ts';
 
+/** Where the engine's few lines go (start-up, recovery warnings, snapshots); the CLI passes its logger. */
+export type EngineLog = (line: string, level?: 'info' | 'warn' | 'error') => void;
+
 export interface EngineOptions {
   /** Directory of the journal and snapshots (created when missing). */
   readonly dataDir: string;
@@ -15,7 +18,7 @@ export interface EngineOptions {
   readonly ringCapacity?: number;
   /** Output ring slots: a power of two, 64 … 2^24. Default: ringCapacity. */
   readonly outputRingCapacity?: number;
-  /** How the worker threads wait for work: busy_spin, spin_yield or spin_park (default; see README). */
+  /** How the worker threads wait for work: busy_spin, spin_yield or spin_park (default; see docs/engine_core.md). */
   readonly waitStrategy?: WaitStrategyName;
   /** Most records a worker takes in one batch: 1 … the smaller ring capacity. Default 1024. */
   readonly batchMax?: number;
@@ -32,7 +35,7 @@ export interface EngineOptions {
   /** Called once when a worker dies: the engine is already down. Default: print and exit(1). */
   readonly onFatal?: (error: Error) => void;
   /** Start-up and snapshot lines. Default: console.error. */
-  readonly log?: (line: string) => void;
+  readonly log?: EngineLog;
   /** Module exporting createStateMachine(config). Default core/logic/state_machine.ts (tests swap it). */
   readonly stateMachineModule?: URL;
   /** Module exporting recoverState(sm, options), or null to start empty. Default replay/recovery.ts. */
@@ -71,7 +74,7 @@ export interface ResolvedEngineOptions {
   readonly snapshotsKept: number;
   readonly repair: boolean;
   readonly onFatal: (error: Error) => void;
-  readonly log: (line: string) => void;
+  readonly log: EngineLog;
   readonly stateMachineModule: URL;
   readonly recoveryModule: URL | null;
   readonly journalerEntry: URL;
@@ -83,7 +86,7 @@ export const DEFAULT_RING_CAPACITY = 16384;
 export const MIN_RING_CAPACITY = 64;
 /**
  * spin_park: on 2 cores the logic and journaler threads share the cores with the main thread; parking
- * gives the cores back when idle, and its throughput with batching matches spinning (README figures).
+ * gives the cores back when idle, and its throughput with batching matches spinning (docs/engine_core.md figures).
  */
 export const DEFAULT_WAIT_STRATEGY: WaitStrategyName = 'spin_park';
 export const DEFAULT_BATCH_MAX = 1024;

@@ -37,6 +37,8 @@ export interface ReleaseGateHooks {
   readonly fail: (error: Error) => void;
   /** False once the engine failed: drain does nothing more. */
   readonly live: () => boolean;
+  /** Results first..first+count-1 were handed to the listener (command latency ends here). */
+  readonly released?: (first: number, count: number) => void;
 }
 
 export class ReleaseGate {
@@ -163,6 +165,7 @@ export class ReleaseGate {
         }
         this.results.release(count);
         this.metrics[RELEASED] += count;
+        this.hooks.released?.(released + 1, count);
         delivered += count;
         if (delivered >= RESULTS_PER_TURN) setImmediate(() => this.drain());
       }

@@ -18,6 +18,7 @@ import { runnableModuleUrl } from '../core/module_url.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
 import type { ShadowSnapshot } from '../replay/shadow_replay.ts';
 import type { ShadowReply, ShadowRequest, ShadowWorkerData } from '../replay/shadow_worker_protocol.ts';
+import type { EngineLog } from './engine_options.ts';
 
 export type SnapshotReport = Extract<WorkerReport, { type: 'snapshot' | 'shadowCatchUp' }>;
 
@@ -37,7 +38,7 @@ export interface SnapshotSchedulerOptions {
   readonly logic: LogicConfig;
   readonly stateMachineModule: URL;
   readonly recoveryModule: URL | null;
-  readonly log: (line: string) => void;
+  readonly log: EngineLog;
   /** Told when each snapshot is done: written (synced, renamed) or failed (temporary file removed). */
   readonly settledAt?: (sequence: number, written: boolean) => void;
 }
@@ -109,7 +110,7 @@ export class SnapshotScheduler {
     };
     const shadow = spawnWorker(SHADOW_ENTRY, { ...data });
     shadow.on('message', (reply: ShadowReply) => this.answer(reply));
-    shadow.on('error', (error: Error) => o.log(`ringline: snapshot shadow failed: ${error.message}`));
+    shadow.on('error', (error: Error) => o.log(`ringline: snapshot shadow failed: ${error.message}`, 'error'));
     shadow.on('exit', () => {
       if (this.shadow !== shadow) return;
       this.shadow = null;
@@ -125,7 +126,7 @@ export class SnapshotScheduler {
       const dying = this.shadow;
       this.shadow = null; // it ends after a failure: the next request starts a new one
       void dying?.terminate();
-      log(`ringline: snapshot shadow could not reach sequence ${reply.sequence}: ${reply.message}`);
+      log(`ringline: snapshot shadow could not reach sequence ${reply.sequence}: ${reply.message}`, 'error');
       // The snapshot it was on, and any handed to it after, are not written.
       this.failAll(`the snapshot shadow failed at sequence ${reply.sequence}`);
       return;
@@ -142,7 +143,7 @@ export class SnapshotScheduler {
 
   private failAll(why: string): void {
     for (const waiting of this.sent.splice(0)) {
-      this.options.log(`ringline: snapshot at sequence ${waiting.sequence} failed: ${why}`);
+      this.options.log(`ringline: snapshot at sequence ${waiting.sequence} failed: ${why}`, 'error');
       waiting.resolve(null);
     }
   }

@@ -96,6 +96,11 @@ export class GatewayCore {
     return this.authenticatedConnections;
   }
 
+  /** True once beginShutdown() ran: new sessions and commands are refused. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

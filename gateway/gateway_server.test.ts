@@ -1,3 +1,4 @@
+import { MetricsRegistry } from './metrics_registry.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -31,6 +32,7 @@ async function startHarness(overrides: Partial<GatewayConfig> = {}, slots = 64):
     dataDir, adminKey: ADMIN_KEY, codec: createWireCodec(),
     config: resolveGatewayConfig({ tcpPort: 0, wsPort: 0, ...overrides }),
     engineMetrics: () => ({ sequences: { published: engine.lastClaimedSequence } }),
+    metrics: loopbackMetrics(engine),
   });
   const alice = server.core.principals.add('alice');
   return {
@@ -214,13 +216,31 @@ describe('gateway over HTTP', () => {
     expect([route.status, route.body.code]).toEqual([404, ResultCode.NOT_FOUND_ROUTE]);
   });
 
-  it('serves /health and /metrics', async () => {
+  it('serves /health, /livez, /readyz and /metrics', async () => {
     const health = await fetch(`${h.http}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok' });
-    const metrics = await (await fetch(`${h.http}/metrics`)).text();
-    expect(metrics).toContain('ringline_commands_total{command="GET_ITEM"}');
-    expect(metrics).toMatch(/ringline_engine_sequences_published \d+/);
+    expect((await fetch(`${h.http}/livez`)).status).toBe(200);
+    const ready = await fetch(`${h.http}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+    const response = await fetch(`${h.http}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const metrics = await response.text();
+    expect(metrics).toMatch(/^ringline_commands_total\{command="GET_ITEM"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^ringline_test_published_sequence \d+$/m);
+    expect(metrics).toMatch(/^ringline_connections_open\{transport="tcp"\} \d+$/m);
+  });
+
+  it('answers /readyz 503 with the reason once shutting down, while /livez stays 200', async () => {
+    const own = await startHarness();
+    try {
+      own.server.core.beginShutdown();
+      const ready = await fetch(`${own.http}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([503, { status: 'not ready', reason: 'shutting down' }]);
+      expect((await fetch(`${own.http}/livez`)).status).toBe(200);
+    } finally {
+      await own.server.stop();
+    }
   });
 
   it('lets only an admin create principals, and the new key works at once', async () => {
@@ -339,7 +359,7 @@ describe('limits', () => {
       expect([a2.closed, b1.closed, b2.closed]).toEqual([false, false, false]);
       const metrics = await (await fetch(`${h.http}/metrics`)).text();
       expect(metrics).toContain('ringline_connections_pre_login 3');
-      expect(metrics).toContain('ringline_pre_login_evictions_total 1');
+      expect(metrics).toContain('ringline_disconnects_total{reason="pre_login_eviction"} 1');
       for (const c of [a2, b1, b2, real]) c.close();
     } finally {
       await h.server.stop(100);
@@ -462,3 +482,9 @@ describe('TLS on both listeners', () => {
     expect(() => resolveGatewayConfig({ tlsCertFile: cert })).toThrow(/must be given together/);
   });
 });
+
+function loopbackMetrics(engine: LoopbackEngine): MetricsRegistry {
+  const metrics = new MetricsRegistry({ version: '0.0.0-test' });
+  metrics.add({ name: 'ringline_test_published_sequence', type: 'gauge', help: 'The loopback engine\'s last claimed sequence', collect: () => [{ value: engine.lastClaimedSequence }] });
+  return metrics;
+}

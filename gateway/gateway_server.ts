@@ -5,7 +5,7 @@
 import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
-import { renderMetrics } from './metrics_text.ts';
+import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -17,8 +17,10 @@ export interface GatewayServer {
   readonly tcpPort: number;
   /** Bound WebSocket/HTTP port, or -1 when off. */
   readonly wsPort: number;
-  /** Set when this start generated the admin key (print it once). */
+  /** Set when this start generated the admin key (show it on a terminal only, never log it). */
   readonly generatedAdminKey: string | null;
+  /** The 0600 file the generated admin key was written to, or null. */
+  readonly adminKeyFile: string | null;
   /** The TCP listener, or null when TCP is off. */
   readonly tcp: TcpServerHandle | null;
   /** Drops every TCP and WebSocket connection abruptly (a network failure, for recovery drills); listeners stay up. */
@@ -33,22 +35,32 @@ export interface GatewayServerOptions {
   readonly codec: WireCodec;
   /** The admin key to install (RINGLINE_ADMIN_KEY); otherwise one is generated on first start. */
   readonly adminKey?: string;
-  /** The engine's metrics for GET /metrics and /health (any object; numeric leaves are exported). */
+  /**
+   * GET /metrics: the registry (build info, process metrics, the engine's families); the gateway adds
+   * its own. Default: a registry with process metrics and the gateway's families only.
+   */
+  readonly metrics?: MetricsRegistry;
+  /** The engine's state for GET /health (JSON). */
   readonly engineMetrics?: () => unknown;
+  /** Why the engine does not accept commands now ('' when it does), for GET /readyz. */
+  readonly engineNotReadyReason?: () => string;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
   const tls = readTlsFiles(options.config);
-  const { store, generatedAdminKey } = PrincipalStore.open(options.dataDir, options.adminKey);
+  const { store, generatedAdminKey, adminKeyFile } = PrincipalStore.open(options.dataDir, options.adminKey);
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
+  const engineNotReady = options.engineNotReadyReason ?? (() => '');
+  const metrics = options.metrics ?? new MetricsRegistry({});
+  addGatewayFamilies(metrics, core);
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount, core.preLoginCount),
+        metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
         health: () => {
           // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
           const storageOk = (engine.storageFault?.() ?? 0) === 0;
@@ -56,6 +68,10 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
             status: storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
             sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
           };
+        },
+        readiness: () => {
+          const reason = core.isShuttingDown ? 'shutting down' : engineNotReady();
+          return { ready: reason === '', reason };
         },
       });
     }
@@ -70,6 +86,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     tcpPort: tcp?.port ?? -1,
     wsPort: uws?.port ?? -1,
     generatedAdminKey,
+    adminKeyFile,
     tcp,
     dropConnections(): void {
       for (const socket of tcp?.sockets ?? []) socket.destroy();

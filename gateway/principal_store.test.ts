@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PRINCIPAL_ID, PRINCIPALS_FILE_NAME, PrincipalStore } from './principal_store.ts';
+import { ADMIN_KEY_FILE_NAME, ADMIN_PRINCIPAL_ID, PRINCIPALS_FILE_NAME, PrincipalStore } from './principal_store.ts';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'ringline-principals-'));
 
@@ -18,6 +18,17 @@ describe('PrincipalStore', () => {
     expect(again.store.authenticate(key)).toEqual({ id: ADMIN_PRINCIPAL_ID, name: 'admin', admin: true });
     expect(again.store.authenticate(key + 'x')).toBeNull();
     expect(again.store.authenticate('')).toBeNull();
+  });
+
+  it('writes a generated admin key to DATA/admin.key readable by its owner only, and no file for an operator key', () => {
+    const dir = tempDir();
+    const { generatedAdminKey, adminKeyFile } = PrincipalStore.open(dir);
+    expect(adminKeyFile).toBe(join(dir, ADMIN_KEY_FILE_NAME));
+    expect(readFileSync(join(dir, ADMIN_KEY_FILE_NAME), 'utf8')).toBe(`${generatedAdminKey}\n`);
+    expect(statSync(join(dir, ADMIN_KEY_FILE_NAME)).mode & 0o777).toBe(0o600);
+    const chosen = tempDir();
+    expect(PrincipalStore.open(chosen, 'operator-chosen-admin-key').adminKeyFile).toBeNull();
+    expect(existsSync(join(chosen, ADMIN_KEY_FILE_NAME))).toBe(false);
   });
 
   it('uses an operator-chosen admin key and rejects a short one', () => {

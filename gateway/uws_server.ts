@@ -12,7 +12,7 @@
  *
  * HTTP: POST /v1/commands/<command> with the command's JSON body (or POST /v1/commands with
  * {"command": "<name>", ...}); POST /v1/principals (admin) creates a principal and returns its key;
- * GET /health; GET /metrics (Prometheus text). Keys in `Authorization: Bearer K` or `X-Api-Key`.
+ * GET /health (JSON), /livez, /readyz (503 while not accepting); GET /metrics (Prometheus text). Keys in `Authorization: Bearer K` or `X-Api-Key`.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -158,10 +158,18 @@ export interface UwsServerHandle {
 }
 
 export interface UwsServerHooks {
-  /** Prometheus text for GET /metrics. */
-  metricsText(): string;
+  /** Prometheus exposition for GET /metrics (collected at scrape time). */
+  metrics(): Promise<{ readonly text: string; readonly contentType: string }>;
   /** JSON object for GET /health. */
   health(): unknown;
+  /** GET /readyz: whether commands are accepted now, and why not. GET /livez only needs the event loop. */
+  readiness(): Readiness;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Why not ready ('' when ready). */
+  readonly reason: string;
 }
 
 export function startUwsServer(core: GatewayCore, host: string, port: number, hooks: UwsServerHooks): Promise<UwsServerHandle> {
@@ -266,9 +274,22 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   });
 
   app.get('/health', (res) => writeJson(res, '200 OK', hooks.health()));
+  // Liveness: the main thread's event loop answers (restart the process when it does not).
+  app.get('/livez', (res) => writeJson(res, '200 OK', { status: 'live' }));
+  // Readiness: the engine accepts commands now (send traffic elsewhere when it does not).
+  app.get('/readyz', (res) => {
+    const readiness = hooks.readiness();
+    writeJson(res, readiness.ready ? '200 OK' : '503 Service Unavailable',
+      readiness.ready ? { status: 'ready' } : { status: 'not ready', reason: readiness.reason });
+  });
   app.get('/metrics', (res) => {
-    const text = hooks.metricsText();
-    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    hooks.metrics().then(({ text, contentType }) => {
+      if (!aborted) res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', contentType).end(text));
+    }, (error: unknown) => {
+      if (!aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end(`metrics: ${error instanceof Error ? error.message : String(error)}\n`));
+    });
   });
 
   const onCommand = (res: HttpResponse, req: HttpRequest, routeCommand: string | null): void => {

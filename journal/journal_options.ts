@@ -31,7 +31,7 @@ export interface JournalOptions {
   /**
    * How the journaler waits for records; unset = the engine's wait strategy. On a VM a thread that
    * sleeps can take milliseconds to get its core back, and every acknowledgement waits on the
-   * journaler: `busy_spin` buys the lowest durable latency for a whole core (README, "Durability modes").
+   * journaler: `busy_spin` buys the lowest durable latency for a whole core (docs/journal.md, "Durability modes").
    */
   readonly waitStrategy?: WaitStrategyName;
   /**

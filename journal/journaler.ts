@@ -209,6 +209,9 @@ export class Journaler {
     e[E_STORAGE_FAULTS]++;
     e[E_STORAGE_SINCE] = Date.now();
     e[E_STORAGE_FAULT] = fault; // last: whoever sees the fault also sees its counters
+    // Wake whoever waits on the durable sequence (the release gate): it does not move while storage
+    // is unavailable, and the gate must look again to serve reads and hold writes.
+    this.consumer.sequence.wakeAll();
   }
 
   private leaveFault(): void {

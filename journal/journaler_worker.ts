@@ -25,14 +25,9 @@ import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { Journaler } from './journaler.ts';
 import { validateJournalOptions } from './journal_options.ts';
 
-/** The engine's data, plus an optional buffer for the detailed counters of journal_metrics_descriptor.ts. */
-export interface JournalerWorkerDataExtra extends JournalerWorkerData {
-  readonly journalMetricsMemory?: SharedArrayBuffer;
-}
-
 export const JOURNAL_BATCH_MIN = 8192;
 
-const data = workerData as JournalerWorkerDataExtra;
+const data = workerData as JournalerWorkerData;
 const post = (message: WorkerReport): void => parentPort?.postMessage(message);
 try {
   const journal = validateJournalOptions(data.journal);

@@ -17,6 +17,7 @@
  * client       the client package and the frame format it shares with the gateway
  * gateway      TCP / WebSocket / HTTP servers, sessions, principals; talks to core's engine API
  * cli          every `ringline` subcommand: wires gateway, engine and replication together
+ * docs         the manuals and the examples in other languages that tests run (test may read them)
  *
  * The test parses every .ts/.mjs file's relative imports (static, dynamic and new URL(…,
  * import.meta.url) worker entries) and fails on any import a folder is not allowed, and on any cycle
@@ -32,6 +33,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   codec: [],
+  docs: [],
   core: ['codec'],
   journal: ['core', 'codec'],
   replay: ['journal', 'core', 'codec'],
@@ -41,7 +43,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   gateway: ['client', 'core', 'codec'],
   cli: ['gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
   perf: ['cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
-  test: ['perf', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
+  test: ['perf', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec', 'docs'],
 };
 
 /** Relative specifiers of static/dynamic imports, re-exports and worker entries (new URL(spec, import.meta.url)). */

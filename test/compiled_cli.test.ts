@@ -75,7 +75,7 @@ describe('the compiled ringline (dist/) under plain node', () => {
     expect(health.status).toBe(200);
 
     expect(await engine.kill('SIGTERM')).toBe(0);
-    expect(engine.output()).toContain('ringline: stopped');
+    expect(engine.output()).toContain('"msg":"stopped"');
     expect(engine.output()).not.toMatch(/no_typescript|ExperimentalWarning|Error/);
   });
 
@@ -117,7 +117,7 @@ describe('the compiled ringline (dist/) under plain node', () => {
     npm.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('SIGTERM: draining');
-    expect(output).toContain('ringline: stopped');
+    expect(output).toContain('"msg":"stopped"');
     expect(processesWithArgument(dataDir)).toEqual([]);
   });
 });

@@ -3,13 +3,12 @@
  * and `principal add` as separate processes against it, then SIGTERM: drain and exit 0.
  */
 import { describe, it, expect } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { RINGLINE_CLI as CLI, spawnRingline } from './test_support/ringline_child.ts';
 
-const CLI = fileURLToPath(new URL('../cli/ringline.mjs', import.meta.url));
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 
 function ringline(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
@@ -30,25 +29,12 @@ describe('ringline CLI', () => {
 
   it('starts, serves call and principal add from other processes, and exits 0 on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringline-cli-'));
-    const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'batch'], {
-      env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const engine = spawnRingline(['start', '--data', dataDir, '--tcp-port', '0', '--ws-port', '0', '--durability', 'batch'], { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY });
     try {
-      const deadline = Date.now() + 30_000;
-      let match: RegExpMatchArray | null = null;
-      while ((match = /TCP listening on [\d.]+:(\d+); WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/.exec(stdout)) === null) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listening line; stdout:\n${stdout}\nstderr:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const match = await engine.waitFor((out) => /TCP listening on [\d.]+:(\d+); WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/.exec(out), 30_000);
       const tcpUrl = `tcp://127.0.0.1:${match[1]}`;
       const httpUrl = `http://127.0.0.1:${match[2]}`;
-      expect(stdout).toContain('durability batch');
+      expect(engine.stdout()).toContain('durability batch');
 
       const asset = ringline(['call', 'create-asset', '--json', '{"assetId":1}', '--url', tcpUrl], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
       expect(asset.status, asset.stderr).toBe(0);
@@ -75,10 +61,10 @@ describe('ringline CLI', () => {
       });
       expect(((await r.json()) as { code: number }).code).toBe(303); // ACCOUNT_NOT_FOUND: bob may not read alice's account, nor learn it exists
     } finally {
-      child.kill('SIGTERM');
+      engine.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('stopped');
+    expect(await engine.exited).toBe(0);
+    expect(engine.stdout()).toContain('stopped');
     rmSync(dataDir, { recursive: true, force: true });
   });
 });

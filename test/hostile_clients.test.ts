@@ -89,8 +89,8 @@ describe('hostile clients against a real engine process', () => {
       const after = await Promise.all(clients.map((c, i) => c.send({ type: 'getBalance', accountId: 100 + i, assetId: 1 })));
       expect(after.map((a) => a.code)).toEqual(after.map(() => ResultCode.OK));
       const metrics = await (await fetch(`http://127.0.0.1:${/WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/.exec(stdout)?.[1]}/metrics`)).text();
-      expect(metrics).toMatch(/ringline_login_timeouts_total (\d+)/);
-      expect(Number(/ringline_login_timeouts_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(300);
+      expect(metrics).toMatch(/ringline_disconnects_total{reason="login_timeout"} (\d+)/);
+      expect(Number(/ringline_disconnects_total{reason="login_timeout"} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(300);
       for (const c of clients) await c.close();
     } finally {
       for (const s of hostile) s.destroy();

@@ -105,8 +105,8 @@ describe('a full disk', () => {
     }
     expect(await health(e2e)).toMatchObject({ status: 'degraded', storage: 'unavailable' });
     const metrics = await (await fetch(`${e2e.httpUrl}/metrics`)).text();
-    expect(metrics).toContain('ringline_engine_storage_available 0');
-    expect(metrics).toMatch(/ringline_engine_storage_faults 1\b/);
+    expect(metrics).toContain('ringline_storage_available{fault="ENOSPC"} 0');
+    expect(metrics).toMatch(/^ringline_storage_faults_total 1$/m);
 
     // Writes are refused before they are sequenced; reads are answered (they see the held deposit,
     // which the logic applied and the journal will take).

@@ -68,7 +68,7 @@ export function renderCommandsDoc(): string {
     lines.push(`| ${row.type} | \`${row.json}\` | ${fields} | ${traits} | ${result} | ${row.doc} | ${describeBody(row)} |`);
   }
   lines.push('', 'The record body follows the 48-byte header (codec/records/command_descriptor.ts); the layout rule is in',
-    'codec/registry/record_layout.ts. Result bodies and their fields: README.md, "JSON". Adding a command:',
+    'codec/registry/record_layout.ts. Result bodies and their fields: docs/protocol.md, "JSON". Adding a command:',
     'docs/adding_a_command.md.', '');
   return lines.join('\n');
 }

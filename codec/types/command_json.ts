@@ -2,7 +2,7 @@
  * The typed form of every command: what the TypeScript client passes to encodeRequest, what HTTP/JSON
  * bodies parse to, and what the replay CLI prints for a journal record. All integers are safe integers
  * (0 … 2^53 - 1). The types are derived from the registry rows (codec/registry/command_registry.ts);
- * the JSON shape is documented in README.md ("JSON") and docs/commands.md.
+ * the JSON shape is documented in docs/protocol.md ("JSON") and docs/commands.md.
  */
 import type { AnyCommandRow } from '../registry/command_registry.ts';
 import type { OrderType, SelfTradePrevention, Side, TimeInForce } from '../registry/enum_values.ts';

@@ -81,6 +81,7 @@ export class SequenceBarrier {
   waitFor(lastConsumed: number, limit: number, wait: WaitStrategy, timeoutMs: number = Infinity): number {
     const words = this.words;
     let deadline = -1;
+    let blockMsMax = timeoutMs; // Infinity without a deadline: a parking strategy then parks until notified
     for (let step = 0; ; step++) {
       const halted = Atomics.load(words, this.ring.haltIndex) !== 0; // read before the data: see halt()
       const signalObserved = Atomics.load(words, this.signalIndex); // read before scanning: no lost wake-up
@@ -93,11 +94,12 @@ export class SequenceBarrier {
         const now = performance.now();
         if (deadline < 0) deadline = now + timeoutMs;
         else if (now >= deadline) return lastConsumed;
+        blockMsMax = deadline - now;
       } else if (timeoutMs <= 0) {
         return lastConsumed;
       }
-      if (this.laggingIndex >= 0) wait.idle(words, this.laggingIndex, this.laggingObserved, step);
-      else wait.idle(words, this.signalIndex, signalObserved, step);
+      if (this.laggingIndex >= 0) wait.idle(words, this.laggingIndex, this.laggingObserved, step, blockMsMax);
+      else wait.idle(words, this.signalIndex, signalObserved, step, blockMsMax);
     }
   }
 }

@@ -56,9 +56,9 @@ export class Gating {
     return minimum;
   }
 
-  /** One idle step on the consumer that held the last refresh back. */
+  /** One idle step on the consumer that held the last refresh back (its release notifies a parked producer). */
   idle(wait: WaitStrategy, step: number): void {
-    wait.idle(this.ring.words, this.laggingIndex, this.laggingObserved, step);
+    wait.idle(this.ring.words, this.laggingIndex, this.laggingObserved, step, Infinity);
   }
 
   /** Throws on a claim of more slots than the ring has (a programming error). */

@@ -10,10 +10,14 @@ export const PARK_SPIN_STEPS = YIELD_SPIN_STEPS;
  */
 export const PARK_YIELD_STEPS = 100;
 /**
- * Longest single park. Wake-ups come from notify; the timeout only lets the caller re-check the halt
- * flag and its own deadline, so it can be long.
+ * Longest single park when the caller has no deadline of its own. Every change of a counter a thread
+ * parks on comes with a notify (Sequence.store, the multi-producer publish), so the park could be
+ * untimed — except for Ring.halt(): the halt flag is another word, so a halt that lands between a
+ * consumer's halt check and its Atomics.wait is only heard at the next wake-up. This bound is that
+ * wake-up: one per second per idle thread (about no CPU), and at worst that much delay on a stop
+ * racing with a park.
  */
-export const PARK_MAX_MS = 20;
+export const PARK_MAX_MS = 1000;
 
 /**
  * Spins, then yields in short timed sleeps, then parks (a phased back-off). The park handshake with
@@ -30,13 +34,13 @@ export class SpinParkWaitStrategy implements WaitStrategy {
   readonly name = 'spin_park' as const;
   readonly stepsPerClockCheck = 1;
 
-  idle(words: Int32Array, index: number, observed: number, step: number): void {
+  idle(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
     if (step < PARK_SPIN_STEPS + PARK_YIELD_STEPS) {
-      spinThenYield(words, index, observed, step); // unannounced: the writer never notifies it
+      spinThenYield(words, index, observed, step, blockMsMax); // unannounced: the writer never notifies it
       return;
     }
-    Atomics.add(words, index + 1, 1);
-    Atomics.wait(words, index, observed, PARK_MAX_MS);
+    Atomics.add(words, index + 1, 1); // seq-cst: announced before Atomics.wait re-checks the value
+    Atomics.wait(words, index, observed, Math.min(PARK_MAX_MS, blockMsMax));
     Atomics.sub(words, index + 1, 1);
   }
 }

@@ -14,17 +14,17 @@ export class SpinYieldWaitStrategy implements WaitStrategy {
   readonly name = 'spin_yield' as const;
   readonly stepsPerClockCheck = 16;
 
-  idle(words: Int32Array, index: number, observed: number, step: number): void {
-    spinThenYield(words, index, observed, step);
+  idle(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
+    spinThenYield(words, index, observed, step, blockMsMax);
   }
 }
 
 /**
  * The first two phases of a back-off, shared by spin_yield (its whole idle) and spin_park (before it
  * parks): spin for YIELD_SPIN_STEPS, then one unannounced short sleep per step (the writer never
- * notifies it).
+ * notifies it), never longer than blockMsMax.
  */
-export function spinThenYield(words: Int32Array, index: number, observed: number, step: number): void {
+export function spinThenYield(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
   if (step < YIELD_SPIN_STEPS) return;
-  Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
+  Atomics.wait(words, index, observed, Math.min(YIELD_SLEEP_MS, blockMsMax));
 }

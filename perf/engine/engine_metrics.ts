@@ -1,28 +1,28 @@
 /**
  * Reads GC counters from the engine's GET /metrics (Prometheus text) so a bench row can report GC
- * events per engine thread beside the load generators'. The metrics renderer names engine metrics
- * `ringline_engine_<path>`; every such counter whose name mentions gc is taken, so the bench follows
- * whatever per-thread names the engine publishes.
+ * events per engine thread beside the load generators': the family ringline_gc_events_total, one
+ * series per thread label (main, logic, replicator).
  */
 import { request } from 'node:http';
 
-/** Metric name → value, for the engine's GC-related metrics in a Prometheus text body. */
+const GC_EVENTS = /^ringline_gc_events_total\{(?:[^}]*,)?thread="([^"]+)"[^}]*\}\s+([0-9.eE+-]+)$/;
+
+/** Thread → GC events so far, from a Prometheus text body. */
 export function parseGcMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^(ringline_engine_\S*gc\S*)\s+([0-9.eE+-]+)$/i.exec(line.trim());
-    if (m !== null && !/pause|ms|seconds|duration/i.test(m[1])) out.set(m[1], Number(m[2]));
+    const m = GC_EVENTS.exec(line.trim());
+    if (m !== null) out.set(m[1], Number(m[2]));
   }
   return out;
 }
 
-/** GC events between two readings, keyed by the metric name less its `ringline_engine_` prefix. */
+/** GC events between two readings, keyed `engine:<thread>`. */
 export function gcDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, value] of after) {
-    const delta = value - (before.get(name) ?? 0);
-    if (Number.isFinite(delta)) out[`engine:${name.replace(/^ringline_engine_/, '')}`] = delta;
+  for (const [thread, value] of after) {
+    const delta = value - (before.get(thread) ?? 0);
+    if (Number.isFinite(delta)) out[`engine:${thread}`] = delta;
   }
   return out;
 }

@@ -112,7 +112,7 @@ async function runOnce(durability: Durability, records: number): Promise<RunResu
       published += n;
     }
     const journalSequence = ring.consumers[0];
-    for (let step = 0; journalSequence.load(records - 1) < records - 1; step++) wait.idle(ring.words, journalSequence.valueIndex, journalSequence.load32(), step);
+    for (let step = 0; journalSequence.load(records - 1) < records - 1; step++) wait.idle(ring.words, journalSequence.valueIndex, journalSequence.load32(), step, Infinity);
     const elapsedNs = nowNs() - started;
     const { fsyncHistogram } = await stopJournaler(bench);
 

@@ -2,6 +2,9 @@
  * End-to-end test harness: the real engine (workers, journal in a temp directory) and the real
  * gateway in this process on ephemeral ports, plus helpers to reach it over each transport.
  */
+import { MetricsRegistry } from '../../gateway/metrics_registry.ts';
+import { addEngineFamilies } from '../../cli/engine_metric_families.ts';
+import { packageVersion } from '../../cli/package_version.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +60,9 @@ export async function startE2eServer(options: {
       adminKey: ADMIN_KEY,
       codec: createWireCodec(),
       config: resolveGatewayConfig({ tcpPort: 0, wsPort: 0, ...options.gateway }),
+      metrics: engineMetricsRegistry(engine, options.durability ?? 'fsync'),
       engineMetrics: () => engine.metrics(),
+      engineNotReadyReason: () => engine.notReadyReason(),
     });
   } catch (error) {
     await engine.stop();
@@ -126,4 +131,11 @@ export async function balanceOf(channel: CommandChannel, accountId: number, asse
   const r = await must(channel, { type: 'getBalance', accountId, assetId });
   if (r.result?.type !== 'balance') throw new Error(`getBalance returned ${JSON.stringify(r.result)}`);
   return r.result.available + r.result.reserved;
+}
+
+/** The registry `ringline start` builds: build info, process metrics, the engine's families. */
+function engineMetricsRegistry(engine: EngineHandle, durability: string): MetricsRegistry {
+  const metrics = new MetricsRegistry({ version: packageVersion() });
+  addEngineFamilies(metrics, engine, { durability });
+  return metrics;
 }

@@ -47,6 +47,7 @@ export { Response } from './wire/response.ts';
 export { ResponseFlag } from './wire/response-flag.ts';
 export { Restock } from './wire/restock.ts';
 export { Result } from './wire/result.ts';
+export { ResultCode } from './wire/result-code.ts';
 export { SeatResult } from './wire/seat-result.ts';
 export { SelfTrade } from './wire/self-trade.ts';
 export { SetQuota } from './wire/set-quota.ts';

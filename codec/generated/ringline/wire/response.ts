@@ -6,6 +6,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { Result, unionToResult, unionListToResult } from './result.ts';
+import { ResultCode } from './result-code.ts';
 
 
 /**
@@ -36,9 +37,9 @@ correlationId():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
-code():number {
+code():ResultCode {
   const offset = this.bb!.__offset(this.bb_pos, 6);
-  return offset ? this.bb!.readUint16(this.bb_pos + offset) : 0;
+  return offset ? this.bb!.readUint16(this.bb_pos + offset) : ResultCode.OK;
 }
 
 message():string|null
@@ -86,8 +87,8 @@ static addCorrelationId(builder:flatbuffers.Builder, correlationId:bigint) {
   builder.addFieldInt64(0, correlationId, BigInt('0'));
 }
 
-static addCode(builder:flatbuffers.Builder, code:number) {
-  builder.addFieldInt16(1, code, 0);
+static addCode(builder:flatbuffers.Builder, code:ResultCode) {
+  builder.addFieldInt16(1, code, ResultCode.OK);
 }
 
 static addMessage(builder:flatbuffers.Builder, messageOffset:flatbuffers.Offset) {
@@ -123,7 +124,7 @@ static endResponse(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createResponse(builder:flatbuffers.Builder, correlationId:bigint, code:number, messageOffset:flatbuffers.Offset, sequence:bigint, flags:number, failedLegIndex:number, commandType:number, resultType:Result, resultOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createResponse(builder:flatbuffers.Builder, correlationId:bigint, code:ResultCode, messageOffset:flatbuffers.Offset, sequence:bigint, flags:number, failedLegIndex:number, commandType:number, resultType:Result, resultOffset:flatbuffers.Offset):flatbuffers.Offset {
   Response.startResponse(builder);
   Response.addCorrelationId(builder, correlationId);
   Response.addCode(builder, code);
