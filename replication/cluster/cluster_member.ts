@@ -23,6 +23,7 @@ import { clusterPrefix, leaderKey, nodeKey, nodesPrefix } from './cluster_keys.t
 import { quorumOf, type ClusterOptions } from './cluster_options.ts';
 import { connectEtcd } from './etcd_connection.ts';
 import { LeaseDeadline } from './lease_deadline.ts';
+import type { EpochHistory } from './epoch_history.ts';
 import { decodeLeaderRecord, decodeNodeRecord, encodeLeaderRecord, encodeNodeRecord, type LeaderRecord, type NodeRecord } from './node_record.ts';
 
 export type ClusterRole = 'starting' | 'follower' | 'candidate' | 'leader' | 'stopped';
@@ -260,7 +261,7 @@ export class ClusterMember {
 
   private async campaign(): Promise<void> {
     const key = leaderKey(this.options.clusterName);
-    const value = encodeLeaderRecord({ nodeId: this.options.nodeId, clientAddress: this.options.clientAddress, replicationAddress: this.options.replicationAddress });
+    const value = encodeLeaderRecord({ ...this.addresses(), epochStart: -1, history: [] });
     const result = await this.etcd.if(key, 'Create', '==', 0).then(this.etcd.put(key).value(value).lease(this.leaseId!)).commit();
     if (!result.succeeded) return; // someone else won: the next tick reads who
     await this.becomeLeader(Number(result.header.revision));
@@ -278,8 +279,25 @@ export class ClusterMember {
     this.role = 'leader';
     this.leaderEpoch = epoch;
     this.noLeaderRevision = -1;
-    this.setLeader({ nodeId: this.options.nodeId, clientAddress: this.options.clientAddress, replicationAddress: this.options.replicationAddress, epoch });
+    this.setLeader({ ...this.addresses(), epochStart: -1, history: [], epoch });
     this.events.onElected?.(epoch);
+  }
+
+  /**
+   * The leader says it is ready: it writes its epoch start and history into the leader key (still bound
+   * to its lease; the create revision, the epoch, stays). False when it no longer holds the key.
+   */
+  async announce(epochStart: number, history: EpochHistory): Promise<boolean> {
+    if (this.role !== 'leader' || this.leaseId === null) return false;
+    const key = leaderKey(this.options.clusterName);
+    const value = encodeLeaderRecord({ ...this.addresses(), epochStart, history });
+    const result = await this.etcd.if(key, 'Lease', '==', this.leaseId).then(this.etcd.put(key).value(value).lease(this.leaseId)).commit();
+    if (result.succeeded && this.role === 'leader') this.setLeader({ ...this.addresses(), epochStart, history, epoch: this.leaderEpoch });
+    return result.succeeded;
+  }
+
+  private addresses(): { nodeId: string; clientAddress: string; replicationAddress: string } {
+    return { nodeId: this.options.nodeId, clientAddress: this.options.clientAddress, replicationAddress: this.options.replicationAddress };
   }
 
   private depose(reason: string): void {
@@ -297,7 +315,8 @@ export class ClusterMember {
 
   private setLeader(leader: LeaderInfo | null): void {
     const before = this.currentLeader;
-    const same = before === leader || (before !== null && leader !== null && before.epoch === leader.epoch && before.nodeId === leader.nodeId);
+    const same = before === leader ||
+      (before !== null && leader !== null && before.epoch === leader.epoch && before.nodeId === leader.nodeId && before.epochStart === leader.epochStart);
     this.currentLeader = leader;
     if (!same) this.events.onLeader?.(leader);
   }

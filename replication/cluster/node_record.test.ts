@@ -8,7 +8,9 @@ const record: NodeRecord = { nodeId: 'n1', epoch: 57, durableSequence: 1234, cli
 describe('node and leader records', () => {
   it('round-trip', () => {
     expect(decodeNodeRecord(encodeNodeRecord(record))).toEqual(record);
-    expect(decodeLeaderRecord(encodeLeaderRecord(record))).toEqual({ nodeId: 'n1', clientAddress: '10.0.0.1:7400', replicationAddress: '10.0.0.1:7402' });
+    const leader = { nodeId: 'n1', clientAddress: '10.0.0.1:7400', replicationAddress: '10.0.0.1:7402', epochStart: 1200, history: [{ epoch: 12, start: 0 }, { epoch: 57, start: 1200 }] };
+    expect(decodeLeaderRecord(encodeLeaderRecord(leader))).toEqual(leader);
+    expect(decodeLeaderRecord(encodeLeaderRecord({ ...leader, epochStart: -1, history: [] }))?.epochStart).toBe(-1);
     expect(decodeNodeRecord(encodeNodeRecord({ ...record, durableSequence: -1, epoch: 0 }))?.durableSequence).toBe(-1);
   });
 
@@ -25,6 +27,14 @@ describe('node and leader records', () => {
     ['an oversized value', JSON.stringify({ ...record, padding: 'x'.repeat(2000) })],
   ])('rejects %s', (_name, text) => {
     expect(decodeNodeRecord(text)).toBeNull();
+  });
+
+  it.each([
+    ['a history that goes back', [[57, 1200], [12, 0]]],
+    ['a history entry that is not a pair', [[57]]],
+    ['a history of text', 'x'],
+  ])('rejects a leader record with %s', (_name, history) => {
+    expect(decodeLeaderRecord(JSON.stringify({ nodeId: 'n1', clientAddress: 'a:1', replicationAddress: 'a:2', epochStart: 5, history }))).toBeNull();
   });
 
   it('never throws on arbitrary text', () => {

@@ -1,0 +1,138 @@
+/**
+ * Real processes for the cluster tests: a real etcd (replication/cluster/testing/etcd_process.ts) and
+ * ringline nodes, each a child process with its own data directory and ports, plus readers of the
+ * leader key and of a data directory's journal for the checker.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { CMD_IDEMPOTENCY_ID_OFFSET } from '../codec/records/command_descriptor.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
+import { leaderKey } from '../replication/cluster/cluster_keys.ts';
+import { decodeLeaderRecord, type LeaderRecord } from '../replication/cluster/node_record.ts';
+import { EtcdProcess } from '../replication/cluster/testing/etcd_process.ts';
+import { ADMIN_KEY, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
+
+const NODE_CHILD = fileURLToPath(new URL('../replication/cluster/testing/cluster_node_child.ts', import.meta.url));
+
+export interface ClusterNodeProc extends Proc {
+  readonly nodeId: string;
+  readonly dataDir: string;
+  readonly tcpPort: number;
+  readonly wsPort: number;
+  readonly replicationPort: number;
+}
+
+export interface TestCluster {
+  readonly etcd: EtcdProcess;
+  readonly admin: Etcd3;
+  readonly clusterName: string;
+  readonly nodes: ClusterNodeProc[];
+  readonly root: string;
+  readonly config: string;
+  /** Starts node i again on its data directory and ports (after a kill). */
+  restart(i: number): ClusterNodeProc;
+  leader(): Promise<(LeaderRecord & { epoch: number }) | null>;
+  /** Waits for a leader that announced its epoch start (ready to serve), other than `not`. */
+  readyLeader(options?: { notNodeId?: string; minEpoch?: number; timeoutMs?: number }): Promise<LeaderRecord & { epoch: number }>;
+  destroy(): Promise<void>;
+}
+
+export async function startTestCluster(size = 3, cluster: Record<string, unknown> = {}): Promise<TestCluster> {
+  const etcd = await EtcdProcess.start();
+  const admin = new Etcd3({ hosts: etcd.endpoint });
+  const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
+  const config = writeConfig(root);
+  const clusterName = `t${process.pid}`;
+  const specs: Array<{ nodeId: string; dataDir: string; tcpPort: number; wsPort: number; replicationPort: number }> = [];
+  for (let i = 0; i < size; i++) {
+    specs.push({ nodeId: `n${i + 1}`, dataDir: join(root, `n${i + 1}`), tcpPort: await freePort(), wsPort: await freePort(), replicationPort: await freePort() });
+  }
+  const launch = (i: number): ClusterNodeProc => {
+    const s = specs[i];
+    const options = {
+      cluster: {
+        endpoints: [etcd.endpoint], clusterName, nodeId: s.nodeId, clusterSize: size, leaseTtlSeconds: 1, leaseMarginMs: 300, tickMs: 50,
+        requestTimeoutMs: 500, clientAddress: `127.0.0.1:${s.tcpPort}`, replicationAddress: `127.0.0.1:${s.replicationPort}`, ...cluster,
+      },
+      dataDir: s.dataDir, configPath: config, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
+    };
+    return { ...spawnChild([NODE_CHILD, JSON.stringify(options)]), ...s };
+  };
+  const nodes = specs.map((_, i) => launch(i));
+  const leader = async (): Promise<(LeaderRecord & { epoch: number }) | null> => {
+    const range = await admin.get(leaderKey(clusterName)).exec();
+    if (range.kvs.length === 0) return null;
+    const record = decodeLeaderRecord(range.kvs[0].value.toString('utf8'));
+    return record === null ? null : { ...record, epoch: Number(range.kvs[0].create_revision) };
+  };
+  return {
+    etcd, admin, clusterName, nodes, root, config,
+    restart(i) {
+      nodes[i] = launch(i);
+      return nodes[i];
+    },
+    leader,
+    async readyLeader(options = {}) {
+      const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+      for (;;) {
+        const l = await leader().catch(() => null);
+        if (l !== null && l.epochStart >= 0 && l.nodeId !== options.notNodeId && l.epoch >= (options.minEpoch ?? 0)) return l;
+        if (Date.now() > deadline) {
+          throw new Error(`no ready leader within the deadline; last ${JSON.stringify(l)}\n${nodes.map((n) => `--- ${n.nodeId}\n${n.output().slice(-3000)}`).join('\n')}`);
+        }
+        await sleep(25);
+      }
+    },
+    async destroy() {
+      await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+      admin.close();
+      await etcd.destroy();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function spawnChild(args: readonly string[]): Proc {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out = (out + d).slice(-200_000); });
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out = (out + d).slice(-200_000); });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    proc, exited, output: () => out,
+    async waitFor(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let match: RegExpMatchArray | null;
+      while ((match = pattern.exec(out)) === null) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${out}`);
+        if (proc.exitCode !== null) throw new Error(`process exited (${proc.exitCode}) before ${pattern}:\n${out}`);
+        await sleep(20);
+      }
+      return match;
+    },
+    async kill(signal) {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Idempotency id of every journaled record of a data directory, by sequence. */
+export function journaledIdempotencyIds(dataDir: string): Map<number, number> {
+  const ids = new Map<number, number>();
+  const reader = new SegmentReader();
+  let previous = -1;
+  for (const segment of listSegments(dataDir)) {
+    if (reader.load(segment.path, previous < 0 ? segment.firstSequence - 1 : previous) !== HeaderStatus.OK) break;
+    while (reader.next() === FrameStatus.OK) ids.set(reader.sequence, reader.buffer.f64[(reader.recordBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3]);
+    previous = reader.lastSequence;
+  }
+  return ids;
+}
