@@ -3,7 +3,7 @@
 // leader comes back, follows by itself, and all three journals end with the same state.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { journaledIdempotencyIds, startTestCluster, type TestCluster } from './cluster_harness.ts';
+import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './cluster_harness.ts';
 import { connectClient, drive, replayHash, setupCommands, until, type Acked } from './replication_harness.ts';
 
 let cluster: TestCluster | null = null;
@@ -37,8 +37,8 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     await client2.close();
     // Every node reaches the leader's last sequence, then all stop and their journals are compared.
     await until('every node holds the leader\'s last sequence', async () => {
-      const health = await Promise.all(cluster!.nodes.map((n) => fetch(`http://127.0.0.1:${n.wsPort}/health`).then((r) => r.json()).catch(() => null)));
-      return health.every((h) => h !== null && (h as { engine: { cluster: { durableSequence: number } } }).engine.cluster.durableSequence >= last);
+      const statuses = await Promise.all(cluster!.nodes.map(nodeClusterStatus));
+      return statuses.every((s) => s !== null && s.durableSequence >= last);
     }, 60_000);
     await Promise.all(cluster.nodes.map((n) => n.kill('SIGTERM')));
 

@@ -15,12 +15,14 @@ import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_rea
 import { leaderKey } from '../replication/cluster/cluster_keys.ts';
 import { decodeLeaderRecord, type LeaderRecord } from '../replication/cluster/node_record.ts';
 import { EtcdProcess } from '../replication/cluster/testing/etcd_process.ts';
+import type { NetnsLab } from './cluster_netns.ts';
 import { ADMIN_KEY, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
 
 const NODE_CHILD = fileURLToPath(new URL('../replication/cluster/testing/cluster_node_child.ts', import.meta.url));
 
 export interface ClusterNodeProc extends Proc {
   readonly nodeId: string;
+  readonly host: string;
   readonly dataDir: string;
   readonly tcpPort: number;
   readonly wsPort: number;
@@ -42,26 +44,33 @@ export interface TestCluster {
   destroy(): Promise<void>;
 }
 
-export async function startTestCluster(size = 3, cluster: Record<string, unknown> = {}): Promise<TestCluster> {
-  const etcd = await EtcdProcess.start();
+/**
+ * etcd and `size` nodes on loopback, or each in its own network namespace of `lab` (host 0: etcd,
+ * host i + 1: node i), where links can be cut.
+ */
+export async function startTestCluster(size = 3, cluster: Record<string, unknown> = {}, lab: NetnsLab | null = null): Promise<TestCluster> {
+  const etcd = await EtcdProcess.start(lab === null ? {} : { host: lab.addresses[0], commandPrefix: lab.prefix(0) });
   const admin = new Etcd3({ hosts: etcd.endpoint });
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
   const config = writeConfig(root);
   const clusterName = `t${process.pid}`;
-  const specs: Array<{ nodeId: string; dataDir: string; tcpPort: number; wsPort: number; replicationPort: number }> = [];
+  const specs: Array<{ nodeId: string; host: string; dataDir: string; tcpPort: number; wsPort: number; replicationPort: number }> = [];
   for (let i = 0; i < size; i++) {
-    specs.push({ nodeId: `n${i + 1}`, dataDir: join(root, `n${i + 1}`), tcpPort: await freePort(), wsPort: await freePort(), replicationPort: await freePort() });
+    specs.push({
+      nodeId: `n${i + 1}`, host: lab === null ? '127.0.0.1' : lab.addresses[i + 1], dataDir: join(root, `n${i + 1}`),
+      tcpPort: await freePort(), wsPort: await freePort(), replicationPort: await freePort(),
+    });
   }
   const launch = (i: number): ClusterNodeProc => {
     const s = specs[i];
     const options = {
       cluster: {
         endpoints: [etcd.endpoint], clusterName, nodeId: s.nodeId, clusterSize: size, leaseTtlSeconds: 1, leaseMarginMs: 300, tickMs: 50,
-        requestTimeoutMs: 500, clientAddress: `127.0.0.1:${s.tcpPort}`, replicationAddress: `127.0.0.1:${s.replicationPort}`, ...cluster,
+        requestTimeoutMs: 500, clientAddress: `${s.host}:${s.tcpPort}`, replicationAddress: `${s.host}:${s.replicationPort}`, ...cluster,
       },
-      dataDir: s.dataDir, configPath: config, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
+      dataDir: s.dataDir, configPath: config, host: s.host, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
     };
-    return { ...spawnChild([NODE_CHILD, JSON.stringify(options)]), ...s };
+    return { ...spawnChild([NODE_CHILD, JSON.stringify(options)], lab === null ? [] : lab.prefix(i + 1)), ...s };
   };
   const nodes = specs.map((_, i) => launch(i));
   const leader = async (): Promise<(LeaderRecord & { epoch: number }) | null> => {
@@ -97,8 +106,9 @@ export async function startTestCluster(size = 3, cluster: Record<string, unknown
   };
 }
 
-function spawnChild(args: readonly string[]): Proc {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+function spawnChild(args: readonly string[], prefix: readonly string[]): Proc {
+  const command = [...prefix, process.execPath, '--import', 'tsx', ...args];
+  const proc = spawn(command[0], command.slice(1), {
     env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -135,4 +145,15 @@ export function journaledIdempotencyIds(dataDir: string): Map<number, number> {
     previous = reader.lastSequence;
   }
   return ids;
+}
+
+/** A node's cluster status from its gateway's GET /health, or null when it does not answer. */
+export async function nodeClusterStatus(node: ClusterNodeProc): Promise<{ role: string; durableSequence: number; writable: boolean } | null> {
+  try {
+    const response = await fetch(`http://${node.host}:${node.wsPort}/health`, { signal: AbortSignal.timeout(2000) });
+    const body = await response.json() as { engine?: { cluster?: { role: string; durableSequence: number; writable: boolean } } };
+    return body.engine?.cluster ?? null;
+  } catch {
+    return null;
+  }
 }

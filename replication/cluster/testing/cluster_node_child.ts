@@ -1,6 +1,6 @@
 /**
  * A ClusterNode in its own process for the cluster tests. argv[2] is JSON:
- * { cluster: ClusterOptions-like, dataDir, configPath?, tcpPort, wsPort, replicationPort }.
+ * { cluster: ClusterOptions-like, dataDir, configPath, host, tcpPort, wsPort, replicationPort }.
  * Log lines go to stdout; SIGTERM stops the node (leadership is given up at once).
  */
 import { mkdirSync } from 'node:fs';
@@ -10,15 +10,15 @@ import { ClusterNode } from '../cluster_node.ts';
 import { validateClusterOptions } from '../cluster_options.ts';
 
 const input = JSON.parse(process.argv[2]) as {
-  cluster: Record<string, unknown>; dataDir: string; configPath: string; tcpPort: number; wsPort: number; replicationPort: number;
+  cluster: Record<string, unknown>; dataDir: string; configPath: string; host: string; tcpPort: number; wsPort: number; replicationPort: number;
 };
 mkdirSync(input.dataDir, { recursive: true });
 const log = (line: string): void => { process.stdout.write(`${new Date().toISOString()} ${line}\n`); };
 const node = new ClusterNode({
   cluster: validateClusterOptions(input.cluster), dataDir: input.dataDir, durability: 'fsync',
   engine: readConfigFile(input.configPath).engine,
-  gateway: resolveGatewayConfig({ host: '127.0.0.1', tcpPort: input.tcpPort, wsPort: input.wsPort }),
-  replicationHost: '127.0.0.1', replicationPort: input.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY, log,
+  gateway: resolveGatewayConfig({ host: input.host, tcpPort: input.tcpPort, wsPort: input.wsPort }),
+  replicationHost: input.host, replicationPort: input.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY, log,
 });
 process.once('SIGTERM', () => void node.stop().then(() => process.exit(0)));
 await node.start();
