@@ -3,8 +3,8 @@
 // leader comes back, follows by itself, and all three journals end with the same state.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './cluster_harness.ts';
-import { connectClient, drive, replayHash, setupCommands, until, type Acked } from './replication_harness.ts';
+import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
+import { connectClient, drive, replayHash, setupCommands, until, type Acked } from './test_support/replication_harness.ts';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {
@@ -53,5 +53,5 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     }
     expect(checked).toBeGreaterThan(100);
 
-  });
+  }, 240_000);
 });

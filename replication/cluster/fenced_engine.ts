@@ -10,16 +10,21 @@
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
-import type { GatewayEngine } from '../../gateway/gateway_core.ts';
 
-export class FencedEngine implements GatewayEngine {
+/** What the gateway drives (gateway_core's GatewayEngine has this shape). */
+export interface FencedTarget {
+  readonly input: InputPublisher;
+  onResult(listener: ResultListener): void;
+}
+
+export class FencedEngine implements FencedTarget {
   readonly input: InputPublisher;
   /** Results the engine produced while the lease was not certainly valid (never released). */
   withheld = 0;
   /** Claims refused because the node did not certainly lead. */
   refusedClaims = 0;
 
-  constructor(private readonly engine: GatewayEngine, private readonly leads: () => boolean) {
+  constructor(private readonly engine: FencedTarget, private readonly leads: () => boolean) {
     const inner = engine.input;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const fence = this;
@@ -34,6 +39,9 @@ export class FencedEngine implements GatewayEngine {
           return -1;
         }
         return inner.tryClaim();
+      },
+      stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
+        inner.stampHeader(base, sessionId, principalId, flags);
       },
       publish(): void {
         inner.publish();

@@ -9,7 +9,7 @@ import { SEGMENT_MIN_BYTES } from '../../journal/journal_descriptor.ts';
 import { listSegments } from '../../journal/segment_files.ts';
 import { listSnapshots, writeSnapshotFile } from '../../journal/snapshot_file.ts';
 import { recoverState } from '../../replay/recovery.ts';
-import { freshStateMachine, journalWorkload } from '../../replay/testing/journal_fixture.ts';
+import { freshStateMachine, journalWorkload } from '../../journal/test_support/journal_fixture.ts';
 import { truncateJournalAfter } from './journal_truncation.ts';
 
 const seq = (k: number): number => FIRST_SEQUENCE + k;

@@ -1,7 +1,7 @@
 // Both ends of a replication connection prove they hold the cluster secret before anything counts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeHello } from '../../journal/replication_messages.ts';
+import { encodeHello } from '../replication_messages.ts';
 import { CONFIRM_MAC_OFFSET, PROOF_BYTES, PROOF_MAC_OFFSET } from './membership_descriptor.ts';
 import { FollowerHandshake, PrimaryHandshake, validateClusterSecret, type HandshakeStep } from './membership_handshake.ts';
 

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../perf/engine/free_port.ts';
-import { ensureEtcd } from '../../../scripts/ensure_etcd.ts';
+import { freePort } from '../../perf/engine/free_port.ts';
+import { ensureEtcd } from '../../scripts/ensure_etcd.ts';
 
 export interface EtcdProcessOptions {
   /** Address both ports listen on (a network namespace's address in partition tests). */

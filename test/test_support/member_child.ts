@@ -6,8 +6,8 @@
  * A line {"durableSequence":n} or {"epoch":n} on stdin changes what the node publishes.
  */
 import { createInterface } from 'node:readline';
-import { ClusterMember } from '../cluster_member.ts';
-import { validateClusterOptions } from '../cluster_options.ts';
+import { ClusterMember } from '../../replication/cluster/cluster_member.ts';
+import { validateClusterOptions } from '../../replication/cluster/cluster_options.ts';
 
 const input = JSON.parse(process.argv[2]) as { options: Record<string, unknown>; epoch: number; durableSequence: number };
 let epoch = input.epoch;

@@ -5,10 +5,10 @@
  * the connection, find the leader again and resend the same command with the same idempotency id.
  * Only a response is an acknowledgement; the checker holds the cluster to every one of them.
  */
-import { ResultCode } from '../codec/result_codes.ts';
-import type { CommandJson } from '../codec/types/command_json.ts';
-import type { ResponseJson } from '../codec/types/response_json.ts';
-import { RinglineClient } from '../gateway/client/ringline_client.ts';
+import { ResultCode } from '../../codec/result_codes.ts';
+import type { CommandJson } from '../../codec/types/command_json.ts';
+import type { ResponseJson } from '../../codec/types/response_json.ts';
+import { RinglineClient } from '../../client/ringline_client.ts';
 import { ADMIN_KEY, sleep } from './replication_harness.ts';
 
 /** Codes that mean "this node did not take the command": retry it on the leader. */

@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
-import { CMD_IDEMPOTENCY_ID_OFFSET } from '../codec/records/command_descriptor.ts';
-import { listSegments } from '../journal/segment_files.ts';
-import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
-import { leaderKey } from '../replication/cluster/cluster_keys.ts';
-import { decodeLeaderRecord, type LeaderRecord } from '../replication/cluster/node_record.ts';
-import { EtcdProcess } from '../replication/cluster/testing/etcd_process.ts';
+import { CMD_IDEMPOTENCY_ID_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { listSegments } from '../../journal/segment_files.ts';
+import { FrameStatus, HeaderStatus, SegmentReader } from '../../journal/segment_reader.ts';
+import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
+import { decodeLeaderRecord, type LeaderRecord } from '../../replication/cluster/node_record.ts';
+import { EtcdProcess } from './etcd_process.ts';
 import type { NetnsLab } from './cluster_netns.ts';
 import { ADMIN_KEY, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
 
-const NODE_CHILD = fileURLToPath(new URL('../replication/cluster/testing/cluster_node_child.ts', import.meta.url));
+const NODE_CHILD = fileURLToPath(new URL('../../cli/test_support/cluster_node_child.ts', import.meta.url));
 
 export interface ClusterNodeProc extends Proc {
   readonly nodeId: string;

@@ -3,12 +3,12 @@
 // vouching for its lease before etcd expires it; a paused leader (SIGSTOP past its TTL) resumes deposed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
-import { leaderKey } from './cluster_keys.ts';
-import { ClusterMember } from './cluster_member.ts';
-import { validateClusterOptions } from './cluster_options.ts';
-import { EtcdProcess } from './testing/etcd_process.ts';
-import { MemberProcess } from './testing/member_process.ts';
-import { TcpProxy } from './testing/tcp_proxy.ts';
+import { leaderKey } from '../replication/cluster/cluster_keys.ts';
+import { ClusterMember } from '../replication/cluster/cluster_member.ts';
+import { validateClusterOptions } from '../replication/cluster/cluster_options.ts';
+import { EtcdProcess } from './test_support/etcd_process.ts';
+import { MemberProcess } from './test_support/member_process.ts';
+import { TcpProxy } from './test_support/tcp_proxy.ts';
 
 let etcd: EtcdProcess;
 let admin: Etcd3;

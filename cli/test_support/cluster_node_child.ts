@@ -4,10 +4,10 @@
  * Log lines go to stdout; SIGTERM stops the node (leadership is given up at once).
  */
 import { mkdirSync } from 'node:fs';
-import { readConfigFile } from '../../../gateway/cli/config_file.ts';
-import { resolveGatewayConfig } from '../../../gateway/gateway_config.ts';
+import { readConfigFile } from '../config_file.ts';
+import { resolveGatewayConfig } from '../../gateway/gateway_config.ts';
 import { ClusterNode } from '../cluster_node.ts';
-import { validateClusterOptions } from '../cluster_options.ts';
+import { validateClusterOptions } from '../../replication/cluster/cluster_options.ts';
 
 const input = JSON.parse(process.argv[2]) as {
   cluster: Record<string, unknown>; dataDir: string; configPath: string; host: string; tcpPort: number; wsPort: number; replicationPort: number;

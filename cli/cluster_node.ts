@@ -16,23 +16,23 @@
  * member publishes (epoch of the last held record, durable sequence) from whichever role runs.
  */
 import { resolve as resolvePath } from 'node:path';
-import { createWireCodec } from '../../gateway/codec_adapter.ts';
-import type { GatewayConfig } from '../../gateway/gateway_config.ts';
-import { startGatewayServer, type GatewayServer } from '../../gateway/gateway_server.ts';
-import { startRinglineEngine, type EngineHandle } from '../../gateway/cli/engine_handle.ts';
-import type { DurabilityMode } from '../../gateway/cli/start_options.ts';
-import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../../core/logic/logic_config.ts';
-import { createStateMachine } from '../../core/logic/state_machine.ts';
-import { writeEpoch } from '../../journal/replication_epoch.ts';
-import { startFollower, type Follower } from '../../replay/follower.ts';
-import { FollowerQueryEngine } from '../../replay/follower_queries.ts';
-import { lastJournaledSequence } from '../../replay/promote.ts';
-import { recoverState } from '../../replay/recovery.ts';
-import { ClusterMember, type ClusterStatus, type LeaderInfo } from './cluster_member.ts';
-import type { ClusterOptions } from './cluster_options.ts';
-import { FencedEngine } from './fenced_engine.ts';
-import { agreedSequence, heldPart, readEpochHistory, withEpoch, writeEpochHistory, type EpochStart } from './epoch_history.ts';
-import { truncateJournalAfter } from './journal_truncation.ts';
+import { createWireCodec } from '../gateway/codec_adapter.ts';
+import type { GatewayConfig } from '../gateway/gateway_config.ts';
+import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
+import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import type { DurabilityMode } from './start_options.ts';
+import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
+import { createStateMachine } from '../core/logic/state_machine.ts';
+import { writeEpoch } from '../replication/replication_epoch.ts';
+import { startFollower, type Follower } from '../replication/follower.ts';
+import { FollowerQueryEngine } from '../replication/follower_queries.ts';
+import { lastJournaledSequence } from '../replication/promote.ts';
+import { recoverState } from '../replay/recovery.ts';
+import { ClusterMember, type ClusterStatus, type LeaderInfo } from '../replication/cluster/cluster_member.ts';
+import type { ClusterOptions } from '../replication/cluster/cluster_options.ts';
+import { FencedEngine } from '../replication/cluster/fenced_engine.ts';
+import { agreedSequence, heldPart, readEpochHistory, withEpoch, writeEpochHistory, type EpochStart } from '../replication/cluster/epoch_history.ts';
+import { truncateJournalAfter } from '../replication/cluster/journal_truncation.ts';
 
 export interface ClusterNodeOptions {
   readonly cluster: ClusterOptions;
