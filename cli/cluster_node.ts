@@ -221,7 +221,7 @@ export class ClusterNode {
     this.followerDone = false;
     const mirror = { engine: null as FollowerQueryEngine | null };
     const follower = await startFollower({
-      primaryHost: host, primaryPort: port, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
+      primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
       onRecord: (buffer, base) => mirror.engine?.applyReplicated(buffer, base),
     });
     void follower.done.catch((error: Error) => { log(`following ${leader.nodeId}: ${error.message}`); }).finally(() => {

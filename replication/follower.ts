@@ -54,6 +54,8 @@ export interface FollowerOptions {
   readonly adminKey?: string;
   /** Called with every replicated record, in sequence, as it is published (the read-only query mirror). */
   readonly onRecord?: (buffer: RecordBuffer, base: number) => void;
+  /** Cluster mode: follow only the leader of this epoch (a WELCOME of any other fails the follower). */
+  readonly primaryEpoch?: number;
 }
 
 export interface FollowerStatus {
@@ -244,6 +246,7 @@ class RunningFollower implements Follower {
     this.queue.length = 0;
     this.queueOffset = 0;
     this.welcomed = false;
+    this.lastAcked = -1; // a new connection: the primary counts nothing until this follower ACKs again
     const socket = connect({ host: this.options.primaryHost, port: this.options.primaryPort });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -359,6 +362,13 @@ class RunningFollower implements Follower {
         return false;
       }
       const primaryEpoch = r.f64(WELCOME_EPOCH_OFFSET);
+      const expected = this.options.primaryEpoch;
+      if (expected !== undefined && primaryEpoch !== expected) {
+        // Cluster mode: this follower agreed its journal with the leader of one epoch; another epoch at the
+        // same address (the node was deposed and re-elected) may disagree with it, so it must start over.
+        this.fail(new ReplicationStreamError(`primary ${this.name} now leads epoch ${primaryEpoch}, not epoch ${expected} this follower agreed its journal with`));
+        return false;
+      }
       if (primaryEpoch < this.epoch) {
         this.fail(new ReplicationStreamError(
           `${resultName(ResultCode.STALE_EPOCH)}: primary ${this.name} has epoch ${primaryEpoch}, older than this node's epoch ${this.epoch}; refusing to follow it`));

@@ -277,7 +277,9 @@ export class Replicator {
     }
     link.handshaken = true;
     link.next = next;
-    link.acked = next - 1;
+    // What a follower holds counts only once it says so in an ACK: its HELLO names the records it
+    // received, and after a reconnect some of those may not be durable in its journal yet.
+    link.acked = -1;
     link.live = false;
     link.socket.write(encodeWelcome(options.epoch, this.top, options.epochStart));
     this.catchUp(link);
