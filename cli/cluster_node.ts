@@ -33,6 +33,7 @@ import type { ClusterOptions } from '../replication/cluster/cluster_options.ts';
 import { FencedEngine } from '../replication/cluster/fenced_engine.ts';
 import { agreedSequence, heldPart, readEpochHistory, withEpoch, writeEpochHistory, type EpochStart } from '../replication/cluster/epoch_history.ts';
 import { truncateJournalAfter } from '../replication/cluster/journal_truncation.ts';
+import type { Membership } from '../replication/membership/membership_socket.ts';
 
 export interface ClusterNodeOptions {
   readonly cluster: ClusterOptions;
@@ -46,6 +47,8 @@ export interface ClusterNodeOptions {
   readonly replicationHost: string;
   readonly replicationPort: number;
   readonly adminKey?: string;
+  /** The cluster secret every node proves it holds before replication counts (membership/). */
+  readonly secret: Buffer;
   readonly log: (line: string) => void;
 }
 
@@ -88,8 +91,10 @@ export class ClusterNode {
   private ports: { tcpPort: number; wsPort: number };
   private withheldBefore = 0;
   private reconcileTimer: NodeJS.Timeout | null = null;
+  private readonly membership: Membership;
 
   constructor(private readonly options: ClusterNodeOptions) {
+    this.membership = { secret: options.secret, clusterName: options.cluster.clusterName };
     this.history = readEpochHistory(options.dataDir);
     this.idleLast = lastJournaledSequence(options.dataDir);
     this.ports = { tcpPort: options.gateway.tcpPort, wsPort: options.gateway.wsPort };
@@ -186,7 +191,7 @@ export class ClusterNode {
     log(`leading epoch ${epoch} from sequence ${start}`);
     const engine = await startRinglineEngine({
       dataDir, durability: this.options.durability, engine: this.options.engine, log,
-      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait' },
+      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership },
       epoch, epochStart: start,
     });
     const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch);
@@ -221,7 +226,7 @@ export class ClusterNode {
     this.followerDone = false;
     const mirror = { engine: null as FollowerQueryEngine | null };
     const follower = await startFollower({
-      primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
+      primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, membership: this.membership, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
       onRecord: (buffer, base) => mirror.engine?.applyReplicated(buffer, base),
     });
     void follower.done.catch((error: Error) => { log(`following ${leader.nodeId}: ${error.message}`); }).finally(() => {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
+import type { Membership } from '../replication/membership/membership_socket.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
 
 export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
@@ -59,6 +60,8 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 
 export interface StartReplicationOptions {
   readonly mode: 'async' | 'sync';
+  /** Followers must prove membership with this cluster secret (cluster mode). */
+  readonly membership?: Membership;
   /** Bind address of the replication listener: the gateway's --host. */
   readonly host: string;
   readonly port: number;

@@ -33,6 +33,7 @@ import {
 import { readEpoch, writeEpoch } from './replication_epoch.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from './replication_messages.ts';
 import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
+import { joinAsMember, type Membership } from './membership/membership_socket.ts';
 
 export interface FollowerOptions {
   readonly primaryHost: string;
@@ -56,6 +57,8 @@ export interface FollowerOptions {
   readonly onRecord?: (buffer: RecordBuffer, base: number) => void;
   /** Cluster mode: follow only the leader of this epoch (a WELCOME of any other fails the follower). */
   readonly primaryEpoch?: number;
+  /** Prove membership of the cluster (and check the primary's) before HELLO (membership/). */
+  readonly membership?: Membership;
 }
 
 export interface FollowerStatus {
@@ -115,7 +118,7 @@ export async function startFollower(options: FollowerOptions): Promise<Follower>
 async function seed(options: FollowerOptions, log: (line: string) => void): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const sequence = await bootstrapFromPrimary(options.primaryHost, options.primaryPort, options.dataDir, readEpoch(options.dataDir));
+      const sequence = await bootstrapFromPrimary(options.primaryHost, options.primaryPort, options.dataDir, readEpoch(options.dataDir), options.membership);
       if (sequence >= 0) log(`ringline follow: seeded from the primary's snapshot at sequence ${sequence}`);
       return;
     } catch (error) {
@@ -250,14 +253,27 @@ class RunningFollower implements Follower {
     const socket = connect({ host: this.options.primaryHost, port: this.options.primaryPort });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
-      socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
-    });
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (this.socket !== socket) return;
       this.queue.push(chunk);
       if (this.queue.length > QUEUED_CHUNKS_MAX) socket.pause();
       this.process();
+    };
+    socket.on('connect', () => {
+      const membership = this.options.membership;
+      if (membership === undefined) {
+        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
+        socket.on('data', onData);
+        return;
+      }
+      // Not a byte of the stream is read before the primary proved it holds the cluster secret too.
+      joinAsMember(socket, membership).then((rest) => {
+        if (this.socket !== socket) return;
+        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
+        socket.on('data', onData);
+        if (rest.length > 0) onData(rest);
+        socket.resume();
+      }, (error: Error) => this.log(`ringline follow: ${this.name}: ${error.message}`)); // the socket closes: reconnect
     });
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => {

@@ -10,7 +10,7 @@ import { ClusterNode } from '../cluster_node.ts';
 import { validateClusterOptions } from '../../replication/cluster/cluster_options.ts';
 
 const input = JSON.parse(process.argv[2]) as {
-  cluster: Record<string, unknown>; dataDir: string; configPath: string; host: string; tcpPort: number; wsPort: number; replicationPort: number;
+  cluster: Record<string, unknown>; secretHex: string; dataDir: string; configPath: string; host: string; tcpPort: number; wsPort: number; replicationPort: number;
 };
 mkdirSync(input.dataDir, { recursive: true });
 const log = (line: string): void => { process.stdout.write(`${new Date().toISOString()} ${line}\n`); };
@@ -18,7 +18,7 @@ const node = new ClusterNode({
   cluster: validateClusterOptions(input.cluster), dataDir: input.dataDir, durability: 'fsync',
   engine: readConfigFile(input.configPath).engine,
   gateway: resolveGatewayConfig({ host: input.host, tcpPort: input.tcpPort, wsPort: input.wsPort }),
-  replicationHost: input.host, replicationPort: input.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY, log,
+  replicationHost: input.host, replicationPort: input.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY, secret: Buffer.from(input.secretHex, 'hex'), log,
 });
 process.once('SIGTERM', () => void node.stop().then(() => process.exit(0)));
 await node.start();

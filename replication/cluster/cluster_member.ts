@@ -350,10 +350,12 @@ export class ClusterMember {
       return;
     }
     this.keepAlive = stream;
+    this.keepAliveSentAtMs.length = 0; // answers pair with this stream's requests only, in order
     const lease = this.leaseId;
     stream.on('data', (response: { ID: string; TTL: string }) => {
+      if (this.keepAlive !== stream || this.leaseId !== lease) return; // an old stream's late answer
       const sentAtMs = this.keepAliveSentAtMs.shift();
-      if (this.leaseId !== lease || sentAtMs === undefined) return;
+      if (sentAtMs === undefined) return;
       const ttl = Number(response.TTL);
       this.deadline.renewed(sentAtMs, ttl);
       if (!(ttl > 0)) this.lostLease('etcd says the lease expired');

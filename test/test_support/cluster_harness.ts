@@ -4,6 +4,7 @@
  * leader key and of a data directory's journal for the checker.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ export async function startTestCluster(size = 3, cluster: Record<string, unknown
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
   const config = writeConfig(root);
   const clusterName = `t${process.pid}`;
+  const secretHex = randomBytes(32).toString('hex');
   const specs: Array<{ nodeId: string; host: string; dataDir: string; tcpPort: number; wsPort: number; replicationPort: number }> = [];
   for (let i = 0; i < size; i++) {
     specs.push({
@@ -68,7 +70,7 @@ export async function startTestCluster(size = 3, cluster: Record<string, unknown
         endpoints: [etcd.endpoint], clusterName, nodeId: s.nodeId, clusterSize: size, leaseTtlSeconds: 1, leaseMarginMs: 300, tickMs: 50,
         requestTimeoutMs: 500, clientAddress: `${s.host}:${s.tcpPort}`, replicationAddress: `${s.host}:${s.replicationPort}`, ...cluster,
       },
-      dataDir: s.dataDir, configPath: config, host: s.host, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
+      secretHex, dataDir: s.dataDir, configPath: config, host: s.host, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
     };
     return { ...spawnChild([NODE_CHILD, JSON.stringify(options)], lab === null ? [] : lab.prefix(i + 1)), ...s };
   };
