@@ -11,6 +11,32 @@ import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
+import { ClusterNode } from './cluster_node.ts';
+import type { StartOptions } from './start_options.ts';
+
+/**
+ * `ringline start --cluster …`: this node joins the cluster (cli/cluster_node.ts) and follows or leads
+ * as etcd decides, until SIGINT/SIGTERM (it gives leadership up at once, then stops).
+ */
+async function clusterMode(options: StartOptions, dataDir: string, log: (line: string) => void): Promise<number> {
+  const cluster = options.cluster!;
+  const node = new ClusterNode({
+    cluster: cluster.options, dataDir, durability: options.durability, engine: options.engine, gateway: options.gateway,
+    replicationHost: options.gateway.host, replicationPort: cluster.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY,
+    secret: cluster.secret, log: (line) => log(line.replace(/^ringline( follow)?: /, '')),
+  });
+  await node.start();
+  log(`cluster ${cluster.options.clusterName}: node ${cluster.options.nodeId} (clients ${cluster.options.clientAddress}, replication ` +
+    `${cluster.options.replicationAddress}) on etcd ${cluster.options.endpoints.join(',')}, lease TTL ${cluster.options.leaseTtlSeconds} s`);
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  log(`${signal}: leaving the cluster`);
+  await node.stop();
+  log('stopped');
+  return 0;
+}
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
@@ -18,6 +44,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true });
   const log = (line: string): void => { process.stdout.write(`ringline: ${line}\n`); };
   log(`starting: data ${dataDir}, durability ${options.durability}`);
+  if (options.cluster !== null) return clusterMode(options, dataDir, log);
   const epoch = readEpoch(dataDir);
   if (options.peers.length > 0) {
     for (const peer of await checkPeerEpochs(options.peers, epoch)) {

@@ -51,7 +51,7 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
     const log: string[] = [`seed ${seed}`];
     lab = NetnsLab.create(4);
-    const c = await startTestCluster(3, {}, lab);
+    const c = await startTestCluster(3, lab);
     cluster = c;
     const nodeIndex = (nodeId: string): number => c.nodes.findIndex((n) => n.nodeId === nodeId);
     const findLeader = async (): Promise<string | null> => {

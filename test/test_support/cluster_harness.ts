@@ -5,10 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { CMD_IDEMPOTENCY_ID_OFFSET } from '../../codec/records/command_descriptor.ts';
 import { listSegments } from '../../journal/segment_files.ts';
@@ -17,9 +16,8 @@ import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
 import { decodeLeaderRecord, type LeaderRecord } from '../../replication/cluster/node_record.ts';
 import { EtcdProcess } from './etcd_process.ts';
 import type { NetnsLab } from './cluster_netns.ts';
-import { ADMIN_KEY, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
+import { ADMIN_KEY, CLI, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
 
-const NODE_CHILD = fileURLToPath(new URL('../../cli/test_support/cluster_node_child.ts', import.meta.url));
 
 export interface ClusterNodeProc extends Proc {
   readonly nodeId: string;
@@ -49,13 +47,14 @@ export interface TestCluster {
  * etcd and `size` nodes on loopback, or each in its own network namespace of `lab` (host 0: etcd,
  * host i + 1: node i), where links can be cut.
  */
-export async function startTestCluster(size = 3, cluster: Record<string, unknown> = {}, lab: NetnsLab | null = null): Promise<TestCluster> {
+export async function startTestCluster(size = 3, lab: NetnsLab | null = null): Promise<TestCluster> {
   const etcd = await EtcdProcess.start(lab === null ? {} : { host: lab.addresses[0], commandPrefix: lab.prefix(0) });
   const admin = new Etcd3({ hosts: etcd.endpoint });
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
   const config = writeConfig(root);
   const clusterName = `t${process.pid}`;
-  const secretHex = randomBytes(32).toString('hex');
+  const secretFile = join(root, 'cluster.secret');
+  writeFileSync(secretFile, randomBytes(32), { mode: 0o600 });
   const specs: Array<{ nodeId: string; host: string; dataDir: string; tcpPort: number; wsPort: number; replicationPort: number }> = [];
   for (let i = 0; i < size; i++) {
     specs.push({
@@ -65,14 +64,11 @@ export async function startTestCluster(size = 3, cluster: Record<string, unknown
   }
   const launch = (i: number): ClusterNodeProc => {
     const s = specs[i];
-    const options = {
-      cluster: {
-        endpoints: [etcd.endpoint], clusterName, nodeId: s.nodeId, clusterSize: size, leaseTtlSeconds: 1, leaseMarginMs: 300, tickMs: 50,
-        requestTimeoutMs: 500, clientAddress: `${s.host}:${s.tcpPort}`, replicationAddress: `${s.host}:${s.replicationPort}`, ...cluster,
-      },
-      secretHex, dataDir: s.dataDir, configPath: config, host: s.host, tcpPort: s.tcpPort, wsPort: s.wsPort, replicationPort: s.replicationPort,
-    };
-    return { ...spawnChild([NODE_CHILD, JSON.stringify(options)], lab === null ? [] : lab.prefix(i + 1)), ...s };
+    // The real command line: `ringline start --cluster …` (lease TTL 1 s: etcd's minimum with the test timings).
+    const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(size),
+      '--cluster-secret-file', secretFile, '--lease-ttl', '1', '--data', s.dataDir, '--config', config, '--host', s.host,
+      '--tcp-port', String(s.tcpPort), '--ws-port', String(s.wsPort), '--replication-port', String(s.replicationPort)];
+    return { ...spawnChild(args, lab === null ? [] : lab.prefix(i + 1)), ...s };
   };
   const nodes = specs.map((_, i) => launch(i));
   const leader = async (): Promise<(LeaderRecord & { epoch: number }) | null> => {
@@ -109,7 +105,7 @@ export async function startTestCluster(size = 3, cluster: Record<string, unknown
 }
 
 function spawnChild(args: readonly string[], prefix: readonly string[]): Proc {
-  const command = [...prefix, process.execPath, '--import', 'tsx', ...args];
+  const command = [...prefix, process.execPath, ...args];
   const proc = spawn(command[0], command.slice(1), {
     env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
