@@ -257,6 +257,9 @@ export class ClusterNode {
   private async stopRunning(): Promise<void> {
     const r = this.running;
     if (r.role === 'idle') return;
+    // While the role stops, the member keeps publishing: what it publishes must be what the journal holds
+    // now (the campaign rule counts on it), not the value of the last stop. The nemesis found this one.
+    this.idleLast = Math.max(this.idleLast, this.durableSequence());
     this.running = IDLE;
     await r.gateway?.stop(0).catch(() => undefined);
     await r.follower?.stop().catch(() => undefined);

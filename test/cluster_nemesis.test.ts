@@ -169,7 +169,7 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     const journal = journaledIdempotencyIds(c.nodes[0].dataDir);
     const journals = c.nodes.map((n) => journaledIdempotencyIds(n.dataDir));
     const explain = (sequence: number): string => `${c.nodes.map((n, i) => `${n.nodeId}: id ${journals[i].get(sequence)} at ${sequence}, ` +
-      `segments ${listSegments(n.dataDir).map((x) => x.firstSequence).join(',')}\n${n.output().split('\n').filter((l) => !l.includes('snapshot')).slice(-60).join('\n')}`).join('\n')}`;
+      `segments ${listSegments(n.dataDir).map((x) => x.firstSequence).join(',')}\n${n.output().split('\n').filter((l) => !/snapshot at sequence|memory /.test(l)).slice(-60).join('\n')}`).join('\n')}`;
     const bySequence = new Map<number, number>();
     let checked = 0;
     for (const { command, response } of acked) {
