@@ -19,6 +19,8 @@ import { resolve as resolvePath } from 'node:path';
 import { createWireCodec } from '../gateway/codec_adapter.ts';
 import type { GatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
+import type { GatewayEngine } from '../gateway/gateway_core.ts';
+import type { ResultListener } from '../core/engine_api.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import type { DurabilityMode } from './start_options.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
@@ -194,7 +196,7 @@ export class ClusterNode {
       replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership },
       epoch, epochStart: start,
     });
-    const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch);
+    const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());
     let gateway: GatewayServer;
     try {
       gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }));
@@ -236,7 +238,10 @@ export class ClusterNode {
     mirror.engine = startQueryMirror(dataDir, this.options.engine);
     let gateway: GatewayServer;
     try {
-      gateway = await this.startGateway(mirror.engine, () => ({ follower: follower.status(), cluster: this.status() }));
+      // Reads are served here; writes are answered NOT_LEADER with the leader's address.
+      const queries = mirror.engine;
+      const readOnly = { input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress() };
+      gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }));
     } catch (error) {
       await follower.stop();
       throw error;
@@ -245,7 +250,13 @@ export class ClusterNode {
     log(`following ${leader.nodeId} (epoch ${leader.epoch}) at ${leader.replicationAddress} from sequence ${Math.min(kept, last)}`);
   }
 
-  private async startGateway(engine: FencedEngine | FollowerQueryEngine, metrics: () => unknown): Promise<GatewayServer> {
+  /** The client address of the leader other than this node ('' when there is none). */
+  private leaderAddress(): string {
+    const leader = this.member.leader();
+    return leader === null || leader.nodeId === this.options.cluster.nodeId || leader.epochStart < 0 ? '' : leader.clientAddress;
+  }
+
+  private async startGateway(engine: GatewayEngine, metrics: () => unknown): Promise<GatewayServer> {
     const config: GatewayConfig = { ...this.options.gateway, tcpPort: this.ports.tcpPort, wsPort: this.ports.wsPort };
     const gateway = await startGatewayServer(engine, {
       dataDir: this.options.dataDir, config, codec: createWireCodec(), adminKey: this.options.adminKey, engineMetrics: metrics,

@@ -104,6 +104,7 @@ export const ResultCode = {
   READ_ONLY_FOLLOWER: 902,
   STALE_EPOCH: 903,
   REPLICATION_UNAVAILABLE: 904,
+  NOT_LEADER: 905,
 } as const;
 export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
 
@@ -186,6 +187,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   902: 'this node is a read-only follower',
   903: 'stale epoch: a newer primary exists',
   904: 'synchronous replication has no follower connected',
+  905: 'this node is not the cluster leader',
 };
 
 /** The human message for a code; unknown codes get a message that names the number. */

@@ -28,6 +28,11 @@ import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
 export interface GatewayEngine {
   readonly input: InputPublisher;
   onResult(listener: ResultListener): void;
+  /**
+   * Cluster mode: null while this node takes writes; otherwise the leader's client address ('' when
+   * none is known), and every mutating command is answered NOT_LEADER with "leader=<address>".
+   */
+  notLeader?(): string | null;
 }
 
 /** submitFrame / submitJson outcomes. */
@@ -184,6 +189,10 @@ export class GatewayCore {
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
     if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    if (this.engine.notLeader !== undefined && (COMMAND_TRAITS[type] & TRAIT_READ_ONLY) === 0) {
+      const leader = this.engine.notLeader();
+      if (leader !== null) return this.answer(session, ResultCode.NOT_LEADER, outcome, false, leader === '' ? 'leader unknown' : `leader=${leader}`);
+    }
     if (session.inFlight >= this.config.maxInFlightPerConnection) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
@@ -215,11 +224,11 @@ export class GatewayCore {
     return SUBMIT_ACCEPTED;
   }
 
-  private answer(session: Session, code: number, outcome: TranslateResult, close: boolean): number {
+  private answer(session: Session, code: number, outcome: TranslateResult, close: boolean, detail: string | null = null): number {
     this.metrics.countGatewayReply(code);
     this.metrics.countResult(code);
     // Only failures of the translation carry a detail (the field at fault); build the message then only.
-    const message = code !== ResultCode.OK && outcome.code === code && outcome.detail !== '' ? outcome.message : null;
+    const message = detail ?? (code !== ResultCode.OK && outcome.code === code && outcome.detail !== '' ? outcome.message : null);
     session.transport.reply(code, outcome.correlationId, outcome.commandType, message);
     if (close) {
       session.transport.flush();

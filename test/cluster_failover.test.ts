@@ -1,10 +1,13 @@
 // A 3-node cluster on a real etcd, as real processes: writes acknowledged by the leader survive a
 // kill -9 of that leader; another node takes over with a higher epoch and no operator step; the old
-// leader comes back, follows by itself, and all three journals end with the same state.
+// leader comes back, follows by itself, and all three journals end with the same state. A follower
+// serves reads and answers writes NOT_LEADER naming the leader; ringline/client's ClusterClient, given
+// only the node list, follows the leader through the kill.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
-import { connectClient, drive, replayHash, setupCommands, until, type Acked } from './test_support/replication_harness.ts';
+import { ClusterClient } from '../client/cluster_client.ts';
+import { ADMIN_KEY, connectClient, drive, replayHash, setupCommands, until, type Acked } from './test_support/replication_harness.ts';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {
@@ -24,7 +27,25 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     await drive(client, () => Date.now() > driveUntil, acked);
     await client.close();
 
+    const follower = cluster.nodes.find((n) => n.nodeId !== first.nodeId)!;
+    const direct = await connectClient(`tcp://${follower.host}:${follower.tcpPort}`);
+    const write = await direct.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 5, idempotencyId: 999_999 });
+    expect(write).toMatchObject({ code: ResultCode.NOT_LEADER, message: `leader=${first.clientAddress}` });
+    expect((await direct.send({ type: 'getBalance', accountId: 1, assetId: 1 })).code).toBe(ResultCode.OK); // reads are served
+    await direct.close();
+    const nodes = cluster.nodes.map((n) => `tcp://${n.host}:${n.tcpPort}`);
+    const follows = await ClusterClient.connect({ nodes: [`tcp://${follower.host}:${follower.tcpPort}`, ...nodes], apiKey: ADMIN_KEY, answerTimeoutMs: 3000 });
+    const redirected = await follows.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 5 });
+    expect(redirected.code).toBe(ResultCode.OK); // NOT_LEADER from the follower, then the leader
+    expect(follows.node).toBe(`tcp://${first.clientAddress}`);
+
     await cluster.nodes[firstIndex].kill('SIGKILL');
+    // The same ClusterClient, with no help: it finds the new leader and its write is acknowledged once.
+    const afterKill = { type: 'deposit', accountId: 2, assetId: 1, amount: 7, idempotencyId: 888_888 } as const;
+    const acknowledged = await follows.send(afterKill);
+    expect(acknowledged.code).toBe(ResultCode.OK);
+    acked.push({ command: afterKill, response: acknowledged });
+    await follows.close();
     const second = await cluster.readyLeader({ notNodeId: first.nodeId });
     expect(second.epoch).toBeGreaterThan(first.epoch);
     const client2 = await connectClient(`tcp://${second.clientAddress}`);

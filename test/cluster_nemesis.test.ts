@@ -13,10 +13,10 @@ import { checkInvariants } from '../core/logic/test_support/invariants.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { recoverState } from '../replay/recovery.ts';
-import { LeaderFollowingClient } from './test_support/cluster_clients.ts';
+import { ClusterClient } from '../client/cluster_client.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
 import { NetnsLab } from './test_support/cluster_netns.ts';
-import { LOGIC, randomCommand, replayHash, setupCommands, sleep, until } from './test_support/replication_harness.ts';
+import { ADMIN_KEY, LOGIC, randomCommand, replayHash, setupCommands, sleep, until } from './test_support/replication_harness.ts';
 
 const FAULTS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-during-catchup', 'restart-etcd', 'isolate-leader', 'isolate-follower', 'flap-leader'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -54,23 +54,22 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     const c = await startTestCluster(3, lab);
     cluster = c;
     const nodeIndex = (nodeId: string): number => c.nodes.findIndex((n) => n.nodeId === nodeId);
-    const findLeader = async (): Promise<string | null> => {
-      const leader = await c.leader().catch(() => null);
-      return leader !== null && leader.epochStart >= 0 ? leader.clientAddress : null;
-    };
+    // Clients know every node and nothing else: ringline/client's ClusterClient finds and follows the leader.
+    const nodes = c.nodes.map((n) => `tcp://${n.host}:${n.tcpPort}`);
+    const clusterClient = (): Promise<ClusterClient> => ClusterClient.connect({ nodes, apiKey: ADMIN_KEY, answerTimeoutMs: 3000, giveUpMs: 120_000, maxInFlight: 64 });
 
     // Clients: LANES lanes of idempotent commands through leader-following connections.
     const acked: Array<{ command: CommandJson; response: ResponseJson }> = [];
-    const client = new LeaderFollowingClient(findLeader);
     await c.readyLeader();
+    const client = await clusterClient();
     for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
     let driving = true;
     const lanes = Array.from({ length: LANES }, async () => {
-      const laneClient = new LeaderFollowingClient(findLeader);
+      const laneClient = await clusterClient();
       while (driving) {
         const command = randomCommand();
         try {
-          acked.push({ command, response: await laneClient.send(command, 120_000) });
+          acked.push({ command, response: await laneClient.send(command) });
         } catch (error) {
           log.push(`lane gave up: ${(error as Error).message}`);
         }
@@ -154,7 +153,7 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     // Settle: everyone up, every node at the leader's last sequence, then stop all and check.
     lab.healAll();
     for (let i = 0; i < 3; i++) if (c.nodes[i].proc.exitCode !== null || c.nodes[i].proc.signalCode !== null) c.restart(i);
-    const finalClient = new LeaderFollowingClient(findLeader);
+    const finalClient = await clusterClient();
     const last = (await finalClient.send({ type: 'getStateHash' })).sequence;
     await finalClient.close();
     await until('every node holds the leader\'s last sequence', async () => {

@@ -24,7 +24,7 @@ export class FencedEngine implements FencedTarget {
   /** Claims refused because the node did not certainly lead. */
   refusedClaims = 0;
 
-  constructor(private readonly engine: FencedTarget, private readonly leads: () => boolean) {
+  constructor(private readonly engine: FencedTarget, private readonly leads: () => boolean, private readonly leaderAddress: () => string = () => '') {
     const inner = engine.input;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const fence = this;
@@ -47,6 +47,11 @@ export class FencedEngine implements FencedTarget {
         inner.publish();
       },
     };
+  }
+
+  /** The gateway answers writes NOT_LEADER (naming the leader) once this node does not certainly lead. */
+  notLeader(): string | null {
+    return this.leads() ? null : this.leaderAddress();
   }
 
   onResult(listener: ResultListener): void {
