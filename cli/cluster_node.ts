@@ -260,6 +260,7 @@ export class ClusterNode {
     const config: GatewayConfig = { ...this.options.gateway, tcpPort: this.ports.tcpPort, wsPort: this.ports.wsPort };
     const gateway = await startGatewayServer(engine, {
       dataDir: this.options.dataDir, config, codec: createWireCodec(), adminKey: this.options.adminKey, engineMetrics: metrics,
+      ready: () => this.status().writable,
     });
     this.ports = { tcpPort: gateway.tcpPort, wsPort: gateway.wsPort };
     return gateway;

@@ -35,6 +35,11 @@ export interface GatewayServerOptions {
   readonly adminKey?: string;
   /** The engine's metrics for GET /metrics and /health (any object; numeric leaves are exported). */
   readonly engineMetrics?: () => unknown;
+  /**
+   * Readiness for GET /health: false answers 503 with status "not-ready" (cluster mode: this node
+   * cannot acknowledge writes now — a follower, a candidate, a leader without a certain lease).
+   */
+  readonly ready?: () => boolean;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
@@ -49,7 +54,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
         metricsText: () => renderMetrics(core.metrics, engineMetrics(), core.sessionCount),
-        health: () => ({ status: 'ok', sessions: core.sessionCount, engine: engineMetrics() }),
+        health: () => ({ status: (options.ready?.() ?? true) ? 'ok' : 'not-ready', sessions: core.sessionCount, engine: engineMetrics() }),
       });
     }
   } catch (error) {

@@ -259,7 +259,11 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     },
   });
 
-  app.get('/health', (res) => writeJson(res, '200 OK', hooks.health()));
+  app.get('/health', (res) => {
+    const health = hooks.health();
+    const ready = (health as { status?: unknown }).status === 'ok';
+    writeJson(res, ready ? '200 OK' : '503 Service Unavailable', health);
+  });
   app.get('/metrics', (res) => {
     const text = hooks.metricsText();
     res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/plain; version=0.0.4').end(text));

@@ -33,6 +33,16 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     expect(write).toMatchObject({ code: ResultCode.NOT_LEADER, message: `leader=${first.clientAddress}` });
     expect((await direct.send({ type: 'getBalance', accountId: 1, assetId: 1 })).code).toBe(ResultCode.OK); // reads are served
     await direct.close();
+    // /health: role, epoch, lease and lag; readiness (200) only where writes can be acknowledged.
+    const leaderNode = cluster.nodes[firstIndex];
+    const leaderHealth = await fetch(`http://${leaderNode.host}:${leaderNode.wsPort}/health`);
+    const followerHealth = await fetch(`http://${follower.host}:${follower.wsPort}/health`);
+    expect(leaderHealth.status).toBe(200);
+    expect(followerHealth.status).toBe(503);
+    const leaderBody = await leaderHealth.json() as { status: string; engine: { cluster: Record<string, unknown> & { cluster: Record<string, unknown> } } };
+    expect(leaderBody.engine.cluster).toMatchObject({ role: 'leader', writable: true, replicationLagSequences: expect.any(Number) });
+    expect(leaderBody.engine.cluster.cluster).toMatchObject({ epoch: first.epoch, leaseCertainlyValid: true });
+    expect(await followerHealth.json()).toMatchObject({ status: 'not-ready', engine: { cluster: { role: 'follower', writable: false } } });
     const nodes = cluster.nodes.map((n) => `tcp://${n.host}:${n.tcpPort}`);
     const follows = await ClusterClient.connect({ nodes: [`tcp://${follower.host}:${follower.tcpPort}`, ...nodes], apiKey: ADMIN_KEY, answerTimeoutMs: 3000 });
     const redirected = await follows.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 5 });
