@@ -12,9 +12,9 @@
  * segments) and no snapshot at or before it survives, the node cannot be cut back: it throws, and the
  * node must be re-seeded from the leader (an empty data directory bootstraps from its snapshot).
  */
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
-import { fsyncDirectory, journalDir, listSegments } from '../../journal/segment_files.ts';
+import { fsyncDirectory, journalDir, listSegments, truncateDurably } from '../../journal/segment_files.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../../journal/segment_reader.ts';
 import { listSnapshots, snapshotDir } from '../../journal/snapshot_file.ts';
 
@@ -68,19 +68,9 @@ export function truncateJournalAfter(dataDir: string, lastKept: number): Truncat
       const keptWhole = reader.sequence > lastKept ? reader.sequence === lastKept + 1 : reader.lastSequence >= lastKept;
       if (keptWhole && reader.frameOffset < reader.fileBytes) {
         bytesCut = reader.fileBytes - reader.frameOffset;
-        cutFile(segment.path, reader.frameOffset);
+        truncateDurably(segment.path, reader.frameOffset);
       }
     }
   }
   return { snapshotsRemoved, segmentsRemoved, bytesCut };
-}
-
-function cutFile(path: string, bytes: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, bytes);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

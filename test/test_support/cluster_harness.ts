@@ -3,7 +3,6 @@
  * ringline nodes, each a child process with its own data directory and ports, plus readers of the
  * leader key and of a data directory's journal for the checker.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
 import { decodeLeaderRecord, type LeaderRecord } from '../../replication/cluster/node_record.ts';
 import { EtcdProcess } from './etcd_process.ts';
 import type { NetnsLab } from './cluster_netns.ts';
-import { ADMIN_KEY, CLI, freePort, sleep, writeConfig, type Proc } from './replication_harness.ts';
+import { CLI, freePort, sleep, spawnProc, writeConfig, type Proc } from './replication_harness.ts';
 
 
 export interface ClusterNodeProc extends Proc {
@@ -47,7 +46,7 @@ export interface TestCluster {
  * etcd and `size` nodes on loopback, or each in its own network namespace of `lab` (host 0: etcd,
  * host i + 1: node i), where links can be cut.
  */
-export async function startTestCluster(size = 3, lab: NetnsLab | null = null): Promise<TestCluster> {
+export async function startTestCluster(size = 3, lab: NetnsLab | null = null, leaseTtlSeconds = 2): Promise<TestCluster> {
   const etcd = await EtcdProcess.start(lab === null ? {} : { host: lab.addresses[0], commandPrefix: lab.prefix(0) });
   const admin = new Etcd3({ hosts: etcd.endpoint });
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
@@ -64,11 +63,11 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null): P
   }
   const launch = (i: number): ClusterNodeProc => {
     const s = specs[i];
-    // The real command line: `ringline start --cluster …` (lease TTL 1 s: etcd's minimum with the test timings).
+    // The real command line: `ringline start --cluster …` (the default lease TTL, 2 s, holds on a busy machine).
     const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(size),
-      '--cluster-secret-file', secretFile, '--lease-ttl', '1', '--data', s.dataDir, '--config', config, '--host', s.host,
+      '--cluster-secret-file', secretFile, '--lease-ttl', String(leaseTtlSeconds), '--data', s.dataDir, '--config', config, '--host', s.host,
       '--tcp-port', String(s.tcpPort), '--ws-port', String(s.wsPort), '--replication-port', String(s.replicationPort)];
-    return { ...spawnChild(args, lab === null ? [] : lab.prefix(i + 1)), ...s };
+    return { ...spawnProc([...(lab === null ? [] : lab.prefix(i + 1)), process.execPath, ...args], 200_000), ...s };
   };
   const nodes = specs.map((_, i) => launch(i));
   const leader = async (): Promise<(LeaderRecord & { epoch: number }) | null> => {
@@ -100,34 +99,6 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null): P
       admin.close();
       await etcd.destroy();
       rmSync(root, { recursive: true, force: true });
-    },
-  };
-}
-
-function spawnChild(args: readonly string[], prefix: readonly string[]): Proc {
-  const command = [...prefix, process.execPath, ...args];
-  const proc = spawn(command[0], command.slice(1), {
-    env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out = (out + d).slice(-200_000); });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out = (out + d).slice(-200_000); });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return {
-    proc, exited, output: () => out,
-    async waitFor(pattern, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      let match: RegExpMatchArray | null;
-      while ((match = pattern.exec(out)) === null) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${out}`);
-        if (proc.exitCode !== null) throw new Error(`process exited (${proc.exitCode}) before ${pattern}:\n${out}`);
-        await sleep(20);
-      }
-      return match;
-    },
-    async kill(signal) {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
     },
   };
 }

@@ -46,12 +46,18 @@ export async function killAll(): Promise<void> {
 }
 
 export function run(args: readonly string[]): Proc {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+  return spawnProc([process.execPath, CLI, ...args]);
+}
+
+/** Spawns `command` (program first, e.g. `ip netns exec ns node …`) with the admin key; output kept (the last `keepChars`). */
+export function spawnProc(command: readonly string[], keepChars = Number.MAX_SAFE_INTEGER): Proc {
+  const proc = spawn(command[0], command.slice(1), {
     env: { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const keep = (d: string): void => { out = (out + d).slice(-keepChars); };
+  proc.stdout?.setEncoding('utf8').on('data', keep);
+  proc.stderr?.setEncoding('utf8').on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const handle: Proc = {
     proc, exited, output: () => out,
