@@ -21,6 +21,32 @@ import { createLogger } from './logger.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
+import { ClusterNode } from './cluster_node.ts';
+import type { StartOptions } from './start_options.ts';
+
+/**
+ * `ringline start --cluster …`: this node joins the cluster (cli/cluster_node.ts) and follows or leads
+ * as etcd decides, until SIGINT/SIGTERM (it gives leadership up at once, then stops).
+ */
+async function clusterMode(options: StartOptions, dataDir: string, log: (line: string) => void): Promise<number> {
+  const cluster = options.cluster!;
+  const node = new ClusterNode({
+    cluster: cluster.options, dataDir, durability: options.durability, engine: options.engine, gateway: options.gateway,
+    replicationHost: options.gateway.host, replicationPort: cluster.replicationPort, adminKey: process.env.RINGLINE_ADMIN_KEY,
+    secret: cluster.secret, log: (line) => log(line.replace(/^ringline( follow)?: /, '')),
+  });
+  await node.start();
+  log(`cluster ${cluster.options.clusterName}: node ${cluster.options.nodeId} (clients ${cluster.options.clientAddress}, replication ` +
+    `${cluster.options.replicationAddress}) on etcd ${cluster.options.endpoints.join(',')}, lease TTL ${cluster.options.leaseTtlSeconds} s`);
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  log(`${signal}: leaving the cluster`);
+  await node.stop();
+  log('stopped');
+  return 0;
+}
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);
@@ -33,10 +59,18 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   // a second engine must not touch the journal or take half the traffic.
   if (options.gateway.wsPort >= 0) loadNativeUws();
   const lock = await lockDataDir(dataDir, 'ringline start');
+  const replicationPort = options.cluster?.replicationPort ?? options.replication?.port ?? -1;
   await assertPortsFree(options.gateway.host, [
     { name: 'TCP', port: options.gateway.tcpPort }, { name: 'WebSocket/HTTP', port: options.gateway.wsPort },
-    ...(options.replication === null ? [] : [{ name: 'replication', port: options.replication.port }]),
+    ...(replicationPort < 0 ? [] : [{ name: 'replication', port: replicationPort }]),
   ]);
+  if (options.cluster !== null) {
+    try {
+      return await clusterMode(options, dataDir, log);
+    } finally {
+      await lock.release();
+    }
+  }
   const epoch = readEpoch(dataDir);
   if (options.peers.length > 0) {
     for (const peer of await checkPeerEpochs(options.peers, epoch)) {

@@ -49,4 +49,32 @@ describe('resolveStartOptions', () => {
     expect(() => resolveStartOptions([], { RINGLINE_REPAIR: 'yes' })).toThrow(/RINGLINE_REPAIR must be 1 or 0, got "yes"/);
     expect(() => resolveStartOptions(['--repair=1'], {})).toThrow(/--repair/);
   });
+
+  it('cluster mode: etcd endpoints, names and the secret from flags or the config file, validated', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-cluster-cfg-'));
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'x'.repeat(32));
+    const flags = ['--cluster', 'http://10.0.0.9:2379', '--cluster-name', 'prod', '--node-id', 'n1', '--cluster-secret-file', secret,
+      '--host', '10.0.0.1', '--tcp-port', '7400', '--replication-port', '7402'];
+    const o = resolveStartOptions(flags, {});
+    expect(o.cluster?.options).toMatchObject({
+      endpoints: ['http://10.0.0.9:2379'], clusterName: 'prod', nodeId: 'n1', clusterSize: 3, leaseTtlSeconds: 2,
+      clientAddress: '10.0.0.1:7400', replicationAddress: '10.0.0.1:7402',
+    });
+    expect(o.cluster?.secret.length).toBe(32);
+    expect(resolveStartOptions([], {}).cluster).toBeNull();
+    const file = join(dir, 'ringline.json');
+    writeFileSync(file, JSON.stringify({ cluster: 'http://10.0.0.9:2379', clusterName: 'prod', nodeId: 'n2', clusterSecretFile: secret, leaseTtlSeconds: 3,
+      host: '0.0.0.0', advertiseHost: '10.0.0.2', tcpPort: 7400, replicationPort: 7402 }));
+    expect(resolveStartOptions(['--config', file], {}).cluster?.options).toMatchObject({ nodeId: 'n2', leaseTtlSeconds: 3, clientAddress: '10.0.0.2:7400' });
+
+    expect(() => resolveStartOptions(flags.slice(0, 4), {})).toThrow('ringline start: --cluster needs --node-id');
+    expect(() => resolveStartOptions([...flags, '--replication', 'sync'], {})).toThrow(/--cluster manages replication itself/);
+    expect(() => resolveStartOptions([...flags, '--tcp-port', '0'], {})).toThrow(/--cluster needs fixed ports/);
+    expect(() => resolveStartOptions([...flags, '--host', '0.0.0.0'], {})).toThrow(/needs --advertise-host/);
+    expect(() => resolveStartOptions([...flags, '--lease-ttl', '0'], {})).toThrow(/leaseTtlSeconds must be an integer from 1 to 60; got 0/);
+    expect(() => resolveStartOptions([...flags, '--node-id', 'a/b'], {})).toThrow(/nodeId must be/);
+    writeFileSync(secret, 'short');
+    expect(() => resolveStartOptions(flags, {})).toThrow(/cluster secret \(--cluster-secret-file .*\) must be 32 to 1024 bytes; got 5/);
+  });
 });

@@ -5,6 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
+import type { Membership } from '../replication/membership/membership_socket.ts';
+import { readFileSync } from 'node:fs';
+import { validateClusterOptions, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
+import { validateClusterSecret } from '../replication/membership/membership_handshake.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
 import { UsageError } from './usage_error.ts';
 import { defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
@@ -27,6 +31,15 @@ export interface StartOptions {
   readonly peers: readonly string[];
   /** json (one object per line) or pretty (for a terminal); default pretty when stdout is a TTY. */
   readonly logFormat: LogFormat;
+  /** Cluster mode (--cluster): leadership from etcd, replication among members; null otherwise. */
+  readonly cluster: ClusterStartOptions | null;
+}
+
+export interface ClusterStartOptions {
+  readonly options: ClusterOptions;
+  /** The cluster secret (from --cluster-secret-file), validated. */
+  readonly secret: Buffer;
+  readonly replicationPort: number;
 }
 
 interface OptionDef {
@@ -61,6 +74,13 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'noFollower', flag: 'no-follower', env: 'RINGLINE_NO_FOLLOWER', kind: 'string', help: 'sync mode with no follower: wait (hold results) | degrade (release unreplicated) [wait]' },
   { key: 'logFormat', flag: 'log-format', env: 'RINGLINE_LOG_FORMAT', kind: 'string', help: 'json | pretty: log lines as JSON objects, or readable [pretty on a terminal, else json]' },
   { key: 'peers', flag: 'peers', env: 'RINGLINE_PEERS', kind: 'string', help: 'host:port,... replication ports of other nodes: refuse to start if one has a newer epoch [none]' },
+  { key: 'cluster', flag: 'cluster', env: 'RINGLINE_CLUSTER', kind: 'string', help: 'etcd endpoints http://host:port,...: cluster mode (automatic failover; replication among members) [off]' },
+  { key: 'clusterName', flag: 'cluster-name', env: 'RINGLINE_CLUSTER_NAME', kind: 'string', help: 'cluster mode: the cluster\'s name (its keys in etcd) [required]' },
+  { key: 'nodeId', flag: 'node-id', env: 'RINGLINE_NODE_ID', kind: 'string', help: 'cluster mode: this node\'s name, unique in the cluster [required]' },
+  { key: 'clusterSecretFile', flag: 'cluster-secret-file', env: 'RINGLINE_CLUSTER_SECRET_FILE', kind: 'string', help: 'cluster mode: file holding the shared secret (>= 32 bytes) members prove [required]' },
+  { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes; a write is acknowledged by a majority [3]' },
+  { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [2]' },
+  { key: 'advertiseHost', flag: 'advertise-host', env: 'RINGLINE_ADVERTISE_HOST', kind: 'string', help: 'cluster mode: address other nodes and clients reach this one at [--host]' },
 ];
 
 export const REPLICATION_MODES = ['off', 'async', 'sync'] as const;
@@ -68,6 +88,8 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 
 export interface StartReplicationOptions {
   readonly mode: 'async' | 'sync';
+  /** Followers must prove membership with this cluster secret (cluster mode). */
+  readonly membership?: Membership;
   /** Bind address of the replication listener: the gateway's --host. */
   readonly host: string;
   readonly port: number;
@@ -162,7 +184,41 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
     : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat };
+  const cluster = merged.cluster === undefined ? null : resolveCluster(merged, gateway, replicationMode, replicationPort, peers);
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat, cluster };
+}
+
+/** Cluster mode's options: etcd, names, the secret; replication is the cluster's (sync among members). */
+function resolveCluster(merged: Record<string, unknown>, gateway: GatewayConfig, replicationMode: string, replicationPort: number, peers: readonly string[]): ClusterStartOptions {
+  if (replicationMode !== 'off' || peers.length > 0) {
+    throw new UsageError('ringline start: --cluster manages replication itself (synchronous, among members): leave --replication and --peers out');
+  }
+  for (const [key, flag] of [['clusterName', 'cluster-name'], ['nodeId', 'node-id'], ['clusterSecretFile', 'cluster-secret-file']] as const) {
+    if (merged[key] === undefined || merged[key] === '') throw new UsageError(`ringline start: --cluster needs --${flag}`);
+  }
+  if (gateway.tcpPort <= 0 || replicationPort <= 0) {
+    throw new UsageError(`ringline start: --cluster needs fixed ports (other nodes and clients are told them): --tcp-port ${gateway.tcpPort} and --replication-port ${replicationPort} must be 1 to 65535`);
+  }
+  let secret: Buffer;
+  try {
+    secret = validateClusterSecret(readFileSync(merged.clusterSecretFile as string), `--cluster-secret-file ${merged.clusterSecretFile as string}`);
+  } catch (error) {
+    throw new UsageError(`ringline start: ${(error as Error).message}`);
+  }
+  const advertise = (merged.advertiseHost ?? gateway.host) as string;
+  if (advertise === '0.0.0.0' || advertise === '::') throw new UsageError('ringline start: --cluster with --host 0.0.0.0 needs --advertise-host (the address other nodes and clients reach this one at)');
+  let options: ClusterOptions;
+  try {
+    options = validateClusterOptions({
+      endpoints: merged.cluster, clusterName: merged.clusterName, nodeId: merged.nodeId,
+      ...(merged.clusterSize === undefined ? {} : { clusterSize: merged.clusterSize }),
+      ...(merged.leaseTtlSeconds === undefined ? {} : { leaseTtlSeconds: merged.leaseTtlSeconds }),
+      clientAddress: `${advertise}:${gateway.tcpPort}`, replicationAddress: `${advertise}:${replicationPort}`,
+    });
+  } catch (error) {
+    throw new UsageError(`ringline start: ${(error as Error).message}`);
+  }
+  return { options, secret, replicationPort };
 }
 
 /** The config file with every top-level key checked against the options of `ringline start`. */

@@ -4,8 +4,12 @@
  *   import { RinglineClient, ResultCode } from 'ringline/client';
  *   const client = await RinglineClient.connect({ url: 'tcp://127.0.0.1:7400', apiKey });
  *   const r = await client.send({ type: 'getBalance', accountId: 10, assetId: 1 });
+ *
+ * A cluster (`ringline start --cluster`): ClusterClient.connect({ nodes: [...every node's URL], apiKey })
+ * finds the leader, follows it through failover, and resends with the same idempotency id.
  */
 export { RinglineClient, RinglineClientError, type ClientOptions } from './ringline_client.ts';
+export { ClusterClient, type ClusterClientOptions } from './cluster_client.ts';
 export { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
 export type { CommandJson, CommandName, RequestJson } from '../codec/types/command_json.ts';
 export type { ResponseJson, ResultBodyJson } from '../codec/types/response_json.ts';

@@ -11,8 +11,8 @@
  * same ids and the engine applies each at most once. BUSY and TOO_MANY_IN_FLIGHT are retried after a
  * short pause; every other code is returned to the caller.
  */
-import { randomInt } from 'node:crypto';
 import { isReadOnlyCommand } from '../codec/registry/command_traits.ts';
+import { IdempotencyIds } from './idempotency_ids.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson, RequestJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
@@ -43,7 +43,6 @@ export interface ClientOptions {
 /** An error that ends a command: the connection is gone for good, or the client was closed. */
 export class RinglineClientError extends Error {}
 
-const IDEMPOTENCY_COUNTER_SPAN = 2 ** 28;
 
 interface Pending {
   readonly correlationId: number;
@@ -57,8 +56,7 @@ interface Pending {
 export class RinglineClient {
   private transport: ClientTransport | null = null;
   private nextCorrelationId = 1;
-  private idempotencyBase = 0;
-  private nextIdempotency = 1;
+  private readonly idempotencyIds = new IdempotencyIds();
   private readonly pending = new Map<number, Pending>();
   /** Commands waiting for an in-flight slot: a FIFO read from waitingHead (shift() is O(n) on long arrays). */
   private waiting: Pending[] = [];
@@ -76,7 +74,6 @@ export class RinglineClient {
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
       throw new RangeError(`maxInFlight must be a positive integer, got ${options.maxInFlight}`);
     }
-    this.rollIdempotencyBase();
   }
 
   static async connect(options: ClientOptions): Promise<RinglineClient> {
@@ -90,26 +87,13 @@ export class RinglineClient {
     if (this.closedByUser) return Promise.reject(new RinglineClientError('client is closed'));
     const correlationId = this.nextCorrelationId++;
     let idempotencyId = command.idempotencyId ?? 0;
-    if (idempotencyId === 0 && !isReadOnlyCommand(command.type)) {
-      if (this.nextIdempotency >= IDEMPOTENCY_COUNTER_SPAN) this.rollIdempotencyBase();
-      idempotencyId = this.idempotencyBase + this.nextIdempotency++;
-    }
+    if (idempotencyId === 0 && !isReadOnlyCommand(command.type)) idempotencyId = this.idempotencyIds.next();
     const bytes = clientCodec.encodeRequest({ ...command, correlationId, idempotencyId } as RequestJson);
     return new Promise<ResponseJson>((resolve, reject) => {
       const p: Pending = { correlationId, bytes, resolve, reject, busyRetries: 0, sent: false };
       if (this.pending.size < this.maxInFlight) this.dispatch(p);
       else this.waiting.push(p);
     });
-  }
-
-  /**
-   * Idempotency ids are a random base (one of 2^25, aligned to 2^28) plus a counter: two clients of the
-   * same principal collide with probability 2^-25, and a client re-rolls its base every 2^28 commands.
-   * All stay below 2^53.
-   */
-  private rollIdempotencyBase(): void {
-    this.idempotencyBase = randomInt(1, 2 ** 25) * IDEMPOTENCY_COUNTER_SPAN;
-    this.nextIdempotency = 1;
   }
 
   /** Successful reconnects since connect(). */

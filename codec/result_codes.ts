@@ -117,6 +117,7 @@ export const ResultCode = {
   REPLICATION_UNAVAILABLE: 904,
   STORAGE_UNAVAILABLE: 905,
   SNAPSHOT_FAILED: 906,
+  NOT_LEADER: 907,
 } as const;
 export type ResultCode = (typeof ResultCode)[keyof typeof ResultCode];
 
@@ -212,6 +213,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   904: 'synchronous replication has no follower connected',
   905: 'storage is unavailable (disk full or failing): writes are refused until it recovers; reads still work',
   906: 'the snapshot could not be written (see the engine log); no snapshot was kept',
+  907: 'this node is not the cluster leader',
 };
 
 /** The human message for a code; unknown codes get a message that names the number. */

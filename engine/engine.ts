@@ -240,8 +240,17 @@ class RunningEngine implements Engine {
     this.inputRing.halt();
     this.gate.drain();
     this.checkDrained();
-    await drained;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), this.opts.stopTimeoutMs); });
+    const stuck = await Promise.race([drained.then(() => false), timedOut]);
+    clearTimeout(timer);
     if ((this.state as EngineState) === 'failed') return this.done;
+    if (stuck) {
+      // A worker that does not drain (a stuck socket, a hung disk) must not keep the process alive: what
+      // was not released by now was never acknowledged, so terminating loses nothing a client was told.
+      this.opts.log(`ringline: workers did not drain within ${this.opts.stopTimeoutMs} ms (stopTimeoutMs); terminating them; ` +
+        `${this.producer.lastPublished - this.gate.released} results were not released`);
+    }
     await this.snapshots.settled();
     this.state = 'stopped';
     this.gcObserver.disconnect();

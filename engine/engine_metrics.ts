@@ -56,6 +56,8 @@ export interface ReplicationMetrics {
   readonly degraded: number;
   /** A follower announced an epoch newer than ours (we are a stale primary), else 0. */
   readonly newerEpochSeen: number;
+  /** Connections closed because the peer did not prove membership of the cluster (wrong or no secret, too slow). */
+  readonly membershipRefused: number;
   readonly bytesSent: number;
   readonly catchupFrames: number;
   readonly gcEvents: number;
@@ -156,6 +158,7 @@ function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync'
     noFollower: r(ReplicatorSlot.NO_FOLLOWER),
     degraded: r(ReplicatorSlot.DEGRADED),
     newerEpochSeen: r(ReplicatorSlot.NEWER_EPOCH_SEEN),
+    membershipRefused: r(ReplicatorSlot.MEMBERSHIP_REFUSED),
     bytesSent: r(ReplicatorSlot.BYTES_SENT),
     catchupFrames: r(ReplicatorSlot.CATCHUP_FRAMES),
     gcEvents: r(ReplicatorSlot.GC_EVENTS),

@@ -29,6 +29,7 @@ describe('validateEngineOptions', () => {
     [{ snapshotEveryCommands: -1 }, /engine option snapshotEveryCommands must be an integer from 0/],
     [{ snapshotsKept: 0 }, /engine option snapshotsKept must be an integer from 1 to 1000; got 0/],
     [{ repair: 'yes' as never }, /engine option repair must be a boolean; got yes/],
+    [{ stopTimeoutMs: 50 }, /engine option stopTimeoutMs must be an integer from 100 to 3600000; got 50/],
     [{ onFatal: 3 as never }, /engine option onFatal must be a function/],
     [{ logic: { maxAccounts: 0 } }, /maxAccounts must be an integer between 1 and/],
     [{ journal: { durability: 'sometimes' as never } }, /journal option durability must be one of fsync, batch, none; got sometimes/],

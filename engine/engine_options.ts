@@ -32,6 +32,11 @@ export interface EngineOptions {
   readonly snapshotsKept?: number;
   /** Truncate a corrupt journal at the corruption instead of refusing to start. Default false. */
   readonly repair?: boolean;
+  /**
+   * stop(): how long the workers get to drain before they are terminated anyway (results not released
+   * by then are never acknowledged). A stuck worker cannot keep the process alive. Default 15,000.
+   */
+  readonly stopTimeoutMs?: number;
   /** Called once when a worker dies: the engine is already down. Default: print and exit(1). */
   readonly onFatal?: (error: Error) => void;
   /** Start-up and snapshot lines. Default: console.error. */
@@ -73,6 +78,7 @@ export interface ResolvedEngineOptions {
   readonly snapshotEveryCommands: number;
   readonly snapshotsKept: number;
   readonly repair: boolean;
+  readonly stopTimeoutMs: number;
   readonly onFatal: (error: Error) => void;
   readonly log: EngineLog;
   readonly stateMachineModule: URL;
@@ -92,10 +98,11 @@ export const DEFAULT_WAIT_STRATEGY: WaitStrategyName = 'spin_park';
 export const DEFAULT_BATCH_MAX = 1024;
 export const DEFAULT_SNAPSHOTS_KEPT = 2;
 export const DEFAULT_SNAPSHOT_EVERY_COMMANDS = 2_000_000;
+export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
-  'snapshotEveryCommands', 'snapshotsKept', 'repair', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
+  'snapshotEveryCommands', 'snapshotsKept', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
   'journalerEntry', 'replicator', 'stampTimestamps',
 ]);
 
@@ -207,6 +214,7 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     snapshotEveryCommands,
     snapshotsKept,
     repair: options.repair ?? false,
+    stopTimeoutMs: integer('stopTimeoutMs', options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 100, 3_600_000),
     onFatal: options.onFatal ?? defaultOnFatal,
     log: options.log ?? ((line: string) => console.error(line)),
     stateMachineModule: url('stateMachineModule', options.stateMachineModule, new URL('../core/logic/state_machine.ts', import.meta.url)),

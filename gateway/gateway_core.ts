@@ -32,6 +32,11 @@ export interface GatewayEngine {
   onResult(listener: ResultListener): void;
   /** 0 while storage takes writes, else the fault (journal/storage_fault.ts); absent = never faults. */
   storageFault?(): number;
+  /**
+   * Cluster mode: null while this node takes writes; otherwise the leader's client address ('' when
+   * none is known), and every mutating command is answered NOT_LEADER with "leader=<address>".
+   */
+  notLeader?(): string | null;
 }
 
 /** submitFrame / submitJson outcomes. */
@@ -272,6 +277,11 @@ export class GatewayCore {
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
     if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
+    // Cluster mode: a node that is not the leader answers writes with the leader's address.
+    if (this.engine.notLeader !== undefined && (COMMAND_TRAITS[type] & TRAIT_READ_ONLY) === 0) {
+      const leader = this.engine.notLeader();
+      if (leader !== null) return this.answer(session, ResultCode.NOT_LEADER, outcome, false, leader === '' ? 'leader unknown' : `leader=${leader}`);
+    }
     // Storage unavailable: a command that would change state is refused before it is sequenced, so
     // the logic never applies what the journal could not take (journal/storage_fault.ts). Reads go on.
     if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) === 0 && this.storageFault !== undefined && this.storageFault() !== 0) {
@@ -308,11 +318,11 @@ export class GatewayCore {
     return SUBMIT_ACCEPTED;
   }
 
-  private answer(session: Session, code: number, outcome: TranslateResult, close: boolean): number {
+  private answer(session: Session, code: number, outcome: TranslateResult, close: boolean, detail: string | null = null): number {
     this.metrics.countGatewayReply(code);
     this.metrics.countResult(code);
     // Only failures of the translation carry a detail (the field at fault); build the message then only.
-    const message = code !== ResultCode.OK && outcome.code === code && outcome.detail !== '' ? outcome.message : null;
+    const message = detail ?? (code !== ResultCode.OK && outcome.code === code && outcome.detail !== '' ? outcome.message : null);
     session.transport.reply(code, outcome.correlationId, outcome.commandType, message);
     if (close) {
       session.transport.flush();

@@ -44,6 +44,11 @@ export interface GatewayServerOptions {
   readonly engineMetrics?: () => unknown;
   /** Why the engine does not accept commands now ('' when it does), for GET /readyz. */
   readonly engineNotReadyReason?: () => string;
+  /**
+   * Readiness for GET /health: false answers 503 with status "not-ready" (cluster mode: this node
+   * cannot acknowledge writes now — a follower, a candidate, a leader without a certain lease).
+   */
+  readonly ready?: () => boolean;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
@@ -62,15 +67,18 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
         metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
         health: () => {
+          // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
           // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
           const storageOk = (engine.storageFault?.() ?? 0) === 0;
+          const writable = options.ready?.() ?? true;
           return {
-            status: storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
+            status: !writable ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
             sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
           };
         },
         readiness: () => {
-          const reason = core.isShuttingDown ? 'shutting down' : engineNotReady();
+          const reason = core.isShuttingDown ? 'shutting down'
+            : (options.ready?.() ?? true) ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
           return { ready: reason === '', reason };
         },
       });

@@ -273,7 +273,12 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     },
   });
 
-  app.get('/health', (res) => writeJson(res, '200 OK', hooks.health()));
+  // Health: 200 with the state (status ok, or degraded while storage refuses writes); 503 with status
+  // not-ready where writes cannot be acknowledged now (a cluster follower or candidate).
+  app.get('/health', (res) => {
+    const health = hooks.health();
+    writeJson(res, (health as { status?: unknown }).status === 'not-ready' ? '503 Service Unavailable' : '200 OK', health);
+  });
   // Liveness: the main thread's event loop answers (restart the process when it does not).
   app.get('/livez', (res) => writeJson(res, '200 OK', { status: 'live' }));
   // Readiness: the engine accepts commands now (send traffic elsewhere when it does not).

@@ -2,7 +2,7 @@
  * Finding segment files and fsyncing directories: the small file-system helpers the writer, the
  * recovery and the retention policy share.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { chmodSync, closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { JOURNAL_DIR_NAME, parseSegmentFileName } from './journal_descriptor.ts';
 import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
@@ -37,6 +37,17 @@ export function listSegments(dataDir: string): SegmentFile[] {
     if (firstSequence >= 0) segments.push({ path: join(dir, name), name, firstSequence });
   }
   return segments.sort((a, b) => a.firstSequence - b.firstSequence);
+}
+
+/** Cuts a file to `bytes` and makes the cut durable (ftruncate + fdatasync). */
+export function truncateDurably(path: string, bytes: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, bytes);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Makes a directory entry change (create, rename, unlink) durable. */

@@ -15,7 +15,7 @@
  * Synchronous: it runs in the logic worker before the engine serves, and in the replay CLI. Per record
  * it allocates nothing: frames are read in place from a reused segment buffer.
  */
-import { accessSync, constants, closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DATA_DIR_MODE } from '../core/data_file_modes.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
@@ -24,7 +24,7 @@ import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
 import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
-import { fsyncDirectory, journalDir, listSegments, type SegmentFile } from '../journal/segment_files.ts';
+import { fsyncDirectory, journalDir, listSegments, truncateDurably, type SegmentFile } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
 
 export interface RecoveryReport {
@@ -284,23 +284,13 @@ class JournalReplay {
       return;
     }
     if (offset <= SEGMENT_HEADER_BYTES && (torn || lastGood < segment.firstSequence)) this.removeFile(segment.path);
-    else this.truncate(segment.path, offset);
+    else truncateDurably(segment.path, offset);
     for (const s of later) this.removeFile(s.path);
     this.truncatedBytes += cutBytes;
     this.warnings.push(
       `journal ${what}: ${reason} in ${where}; truncated ${cutBytes} bytes` +
         `${later.length > 0 ? ` and removed ${later.length} later segment(s)` : ''}; last good sequence ${lastGood}`,
     );
-  }
-
-  private truncate(path: string, bytes: number): void {
-    const fd = openSync(path, 'r+');
-    try {
-      ftruncateSync(fd, bytes);
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
   }
 
   private removeFile(path: string): void {

@@ -33,6 +33,7 @@ import {
 import { readEpoch, writeEpoch } from './replication_epoch.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from './replication_messages.ts';
 import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
+import { joinAsMember, type Membership } from './membership/membership_socket.ts';
 
 export interface FollowerOptions {
   readonly primaryHost: string;
@@ -54,6 +55,10 @@ export interface FollowerOptions {
   readonly adminKey?: string;
   /** Called with every replicated record, in sequence, as it is published (the read-only query mirror). */
   readonly onRecord?: (buffer: RecordBuffer, base: number) => void;
+  /** Cluster mode: follow only the leader of this epoch (a WELCOME of any other fails the follower). */
+  readonly primaryEpoch?: number;
+  /** Prove membership of the cluster (and check the primary's) before HELLO (membership/). */
+  readonly membership?: Membership;
 }
 
 export interface FollowerStatus {
@@ -113,7 +118,7 @@ export async function startFollower(options: FollowerOptions): Promise<Follower>
 async function seed(options: FollowerOptions, log: (line: string) => void): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const sequence = await bootstrapFromPrimary(options.primaryHost, options.primaryPort, options.dataDir, readEpoch(options.dataDir));
+      const sequence = await bootstrapFromPrimary(options.primaryHost, options.primaryPort, options.dataDir, readEpoch(options.dataDir), options.membership);
       if (sequence >= 0) log(`ringline follow: seeded from the primary's snapshot at sequence ${sequence}`);
       return;
     } catch (error) {
@@ -244,17 +249,31 @@ class RunningFollower implements Follower {
     this.queue.length = 0;
     this.queueOffset = 0;
     this.welcomed = false;
+    this.lastAcked = -1; // a new connection: the primary counts nothing until this follower ACKs again
     const socket = connect({ host: this.options.primaryHost, port: this.options.primaryPort });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
-      socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
-    });
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (this.socket !== socket) return;
       this.queue.push(chunk);
       if (this.queue.length > QUEUED_CHUNKS_MAX) socket.pause();
       this.process();
+    };
+    socket.on('connect', () => {
+      const membership = this.options.membership;
+      if (membership === undefined) {
+        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
+        socket.on('data', onData);
+        return;
+      }
+      // Not a byte of the stream is read before the primary proved it holds the cluster secret too.
+      joinAsMember(socket, membership).then((rest) => {
+        if (this.socket !== socket) return;
+        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
+        socket.on('data', onData);
+        if (rest.length > 0) onData(rest);
+        socket.resume();
+      }, (error: Error) => this.log(`ringline follow: ${this.name}: ${error.message}`)); // the socket closes: reconnect
     });
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => {
@@ -359,6 +378,13 @@ class RunningFollower implements Follower {
         return false;
       }
       const primaryEpoch = r.f64(WELCOME_EPOCH_OFFSET);
+      const expected = this.options.primaryEpoch;
+      if (expected !== undefined && primaryEpoch !== expected) {
+        // Cluster mode: this follower agreed its journal with the leader of one epoch; another epoch at the
+        // same address (the node was deposed and re-elected) may disagree with it, so it must start over.
+        this.fail(new ReplicationStreamError(`primary ${this.name} now leads epoch ${primaryEpoch}, not epoch ${expected} this follower agreed its journal with`));
+        return false;
+      }
       if (primaryEpoch < this.epoch) {
         this.fail(new ReplicationStreamError(
           `${resultName(ResultCode.STALE_EPOCH)}: primary ${this.name} has epoch ${primaryEpoch}, older than this node's epoch ${this.epoch}; refusing to follow it`));

@@ -18,6 +18,7 @@ import {
   SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET,
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
+import { joinAsMember, type Membership } from './membership/membership_socket.ts';
 import { listSegments, ensureDirectory, fsyncDirectory } from '../journal/segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { SNAPSHOT_TEMP_SUFFIX, snapshotFileName } from '../journal/snapshot_descriptor.ts';
@@ -35,7 +36,7 @@ export function isEmptyDataDir(dataDir: string): boolean {
  * Asks the primary for a snapshot; returns its sequence once written, or -1 when the primary's journal
  * still starts at FIRST_SEQUENCE (nothing to seed: replay it all). Rejects with the primary's refusal or a broken stream.
  */
-export function bootstrapFromPrimary(host: string, port: number, dataDir: string, epoch: number): Promise<number> {
+export function bootstrapFromPrimary(host: string, port: number, dataDir: string, epoch: number, membership?: Membership): Promise<number> {
   return new Promise((resolve, reject) => {
     const reader = new MessageReader();
     const socket = connect({ host, port });
@@ -82,8 +83,7 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
       finish(null, sequence);
       return false;
     };
-    socket.on('connect', () => socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP)));
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       for (let offset = 0; offset < chunk.length && !settled;) {
         offset += reader.push(chunk, offset);
         for (let type = reader.next(); type !== NEED_MORE && !settled; type = reader.next()) {
@@ -99,6 +99,19 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
           return finish(new BootstrapRefusedError(`bootstrap stream from ${host}:${port} is broken: ${type === BAD_MESSAGE ? reader.reason : `message type ${type}`}`));
         }
       }
+    };
+    socket.on('connect', () => {
+      if (membership === undefined) {
+        socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
+        socket.on('data', onData);
+        return;
+      }
+      joinAsMember(socket, membership).then((rest) => {
+        socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
+        socket.on('data', onData);
+        if (rest.length > 0) onData(rest);
+        socket.resume();
+      }, (error: Error) => finish(new Error(`primary ${host}:${port}: ${error.message}`)));
     });
     socket.on('error', (error) => finish(new Error(`cannot reach the primary ${host}:${port} to seed this follower: ${error.message}`)));
     socket.on('close', () => finish(new Error(`primary ${host}:${port} closed the connection before seeding this follower (${written} snapshot bytes received)`)));

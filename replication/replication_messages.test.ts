@@ -73,3 +73,35 @@ describe('replication messages', () => {
     }
   });
 });
+
+describe('MessageReader bounds', () => {
+  it('refuses a message larger than its capacity at the header instead of waiting for it forever', () => {
+    const reader = new MessageReader(64 * 1024);
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(100 * 1024, 0);
+    header.writeUInt16LE(MessageType.ACK, 4);
+    expect(reader.push(header)).toBe(8);
+    expect(reader.next()).toBe(BAD_MESSAGE);
+    expect(reader.reason).toBe('replication message of 102400 bytes is larger than the 65536 this peer may send');
+  });
+
+  it('reads the largest message the protocol allows, pushed in pieces, with the default capacity', () => {
+    const reader = new MessageReader();
+    const big = Buffer.alloc(4 * 1024 * 1024);
+    big.writeUInt32LE(big.length, 0);
+    big.writeUInt16LE(MessageType.FRAMES, 4);
+    let type = NEED_MORE;
+    for (let offset = 0; offset < big.length;) {
+      const taken = reader.push(big, offset);
+      expect(taken).toBeGreaterThan(0); // it always makes progress
+      offset += taken;
+      type = reader.next();
+    }
+    expect(type).toBe(MessageType.FRAMES);
+    expect(reader.messageBytes).toBe(big.length);
+  });
+
+  it('refuses a capacity it cannot work with', () => {
+    expect(() => new MessageReader(60)).toThrow('MessageReader capacity must be a multiple of 8 and at least 64 bytes; got 60');
+  });
+});

@@ -79,7 +79,15 @@ export class MessageReader {
   private readPos = 0;
   private writePos = 0;
 
-  constructor(capacityBytes = 2 * MESSAGE_MAX_BYTES) {
+  /**
+   * The reader accepts messages of up to `capacityBytes` (a peer that may send any message the protocol
+   * allows needs MESSAGE_MAX_BYTES; one that only sends HELLO and ACK much less) and refuses a larger
+   * one as BAD_MESSAGE at its header: with nowhere to put it, waiting for it would never end.
+   */
+  constructor(readonly capacityBytes = 2 * MESSAGE_MAX_BYTES) {
+    if (!Number.isInteger(capacityBytes) || capacityBytes < 64 || (capacityBytes & 7) !== 0) {
+      throw new RangeError(`MessageReader capacity must be a multiple of 8 and at least 64 bytes; got ${capacityBytes}`);
+    }
     this.buffer = createRecordBuffer(new ArrayBuffer(capacityBytes));
   }
 
@@ -105,6 +113,10 @@ export class MessageReader {
     const bytes = this.buffer.u32[(base + MSG_BYTES_OFFSET) >>> 2];
     if (bytes < MSG_HEADER_BYTES || bytes > MESSAGE_MAX_BYTES || (bytes & 7) !== 0) {
       this.reason = `invalid replication message length ${bytes}`;
+      return BAD_MESSAGE;
+    }
+    if (bytes > this.capacityBytes) {
+      this.reason = `replication message of ${bytes} bytes is larger than the ${this.capacityBytes} this peer may send`;
       return BAD_MESSAGE;
     }
     if (available < bytes) return NEED_MORE;

@@ -21,10 +21,18 @@ export interface ReplicationOptions {
   readonly noFollower: NoFollowerPolicy;
   /** On stop in sync mode: how long to wait for followers to acknowledge the tail before releasing it. */
   readonly stopGraceMs: number;
+  /**
+   * Cluster secret as hex ('' = none): a follower must prove it holds it (membership/) before it is
+   * sent anything or its acknowledgements count.
+   */
+  readonly membershipSecretHex: string;
+  /** Cluster name bound into the membership proofs (required with a secret). */
+  readonly clusterName: string;
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, epochStart: -1, noFollower: 'wait', stopGraceMs: 2000,
+  membershipSecretHex: '', clusterName: '',
 };
 
 const KNOWN = new Set(Object.keys(DEFAULT_REPLICATION_OPTIONS));
@@ -46,7 +54,15 @@ export function validateReplicationOptions(options: Readonly<Record<string, unkn
     throw new RangeError(`replication option noFollower must be wait or degrade; got ${String(o.noFollower)}`);
   }
   if (typeof o.host !== 'string' || o.host.length === 0) throw new RangeError(`replication option host must be a non-empty address; got ${String(o.host)}`);
+  if (typeof o.membershipSecretHex !== 'string' || (o.membershipSecretHex !== '' && !/^([0-9a-f]{2}){32,1024}$/.test(o.membershipSecretHex))) {
+    throw new RangeError('replication option membershipSecretHex must be empty or 32 to 1024 bytes as lowercase hex');
+  }
+  if (typeof o.clusterName !== 'string' || (o.membershipSecretHex !== '' && o.clusterName === '')) {
+    throw new RangeError('replication option clusterName must be a string, not empty when membershipSecretHex is set');
+  }
   return {
+    membershipSecretHex: o.membershipSecretHex,
+    clusterName: o.clusterName,
     mode: o.mode,
     host: o.host,
     port: integer('port', o.port, 0, 65535),

@@ -45,6 +45,7 @@ import {
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
 import { validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
+import { admitMember, type Membership } from './membership/membership_socket.ts';
 
 /** A follower whose socket holds more unsent bytes than this stops following live and catches up from files. */
 const SOCKET_BUFFERED_MAX_BYTES = 8 * 1024 * 1024;
@@ -79,6 +80,7 @@ export interface ReplicatorEvents {
 
 export class Replicator {
   private readonly options: ReplicationOptions;
+  private readonly membership: Membership | null;
   private readonly ring: Ring;
   private readonly consumer: BatchConsumer;
   /** The journaler's sequence: the durable one. */
@@ -102,6 +104,8 @@ export class Replicator {
 
   constructor(private readonly data: ReplicatorWorkerData, private readonly events: ReplicatorEvents) {
     this.options = validateReplicationOptions(data.options);
+    this.membership = this.options.membershipSecretHex === '' ? null
+      : { secret: Buffer.from(this.options.membershipSecretHex, 'hex'), clusterName: this.options.clusterName };
     this.ring = new Ring(data.inputRingMemory);
     this.consumer = new BatchConsumer(this.ring, data.consumerIndex, { waitStrategy: createWaitStrategy('busy_spin'), batchMax: this.ring.capacity });
     if (this.consumer.nextSequence !== data.firstSequence) {
@@ -277,7 +281,9 @@ export class Replicator {
     }
     link.handshaken = true;
     link.next = next;
-    link.acked = next - 1;
+    // What a follower holds counts only once it says so in an ACK: its HELLO names the records it
+    // received, and after a reconnect some of those may not be durable in its journal yet.
+    link.acked = -1;
     link.live = false;
     link.socket.write(encodeWelcome(options.epoch, this.top, options.epochStart));
     this.catchUp(link);
@@ -355,13 +361,26 @@ export class Replicator {
 
   private onConnection(socket: Socket): void {
     socket.setNoDelay(true);
+    const membership = this.membership;
+    if (membership === null) {
+      this.attach(socket, Buffer.alloc(0));
+      return;
+    }
+    // Nothing is read from or sent to the peer until it proved membership: no HELLO, no ACK, no journal.
+    admitMember(socket, membership).then((rest) => {
+      this.attach(socket, rest);
+      socket.resume();
+    }, () => this.setMetric(ReplicatorSlot.MEMBERSHIP_REFUSED, this.metrics[slot(ReplicatorSlot.MEMBERSHIP_REFUSED)] + 1));
+  }
+
+  private attach(socket: Socket, rest: Buffer): void {
     const link: FollowerLink = {
       socket, reader: new MessageReader(64 * 1024), name: `${socket.remoteAddress}:${socket.remotePort}`,
       handshaken: false, next: -1, acked: -1, live: false, catchup: null, catchupScheduled: false,
     };
     const followers = this.followers;
     followers.add(link);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       for (let offset = 0; offset < chunk.length && followers.has(link);) {
         offset += link.reader.push(chunk, offset);
         for (;;) {
@@ -375,7 +394,9 @@ export class Replicator {
           if (!followers.has(link)) return;
         }
       }
-    });
+    };
+    socket.on('data', onData);
+    if (rest.length > 0) onData(rest);
     socket.on('error', () => this.drop(link));
     socket.on('close', () => this.drop(link));
   }

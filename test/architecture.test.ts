@@ -4,7 +4,7 @@
  * inside a folder belongs to that folder. Data flows gateway → codec → core ring → logic / journal /
  * replication → output ring → gateway; imports point the other way, down to the formats:
  *
- *   cli ─► gateway ─► client ─► codec          perf, test: may import any product folder
+ *   cli ─► gateway ─► client ─► codec          perf, test: may import any product folder and scripts
  *    │        └─────► core ───► codec                      (test may also import perf's helpers)
  *    └─► replication ─► engine ─► replay ─► journal ─► core ─► codec
  *
@@ -16,8 +16,9 @@
  * replication  the primary's replicator and the follower (which runs an engine), promotion
  * client       the client package and the frame format it shares with the gateway
  * gateway      TCP / WebSocket / HTTP servers, sessions, principals; talks to core's engine API
- * cli          every `ringline` subcommand: wires gateway, engine and replication together
+ * cli          every `ringline` subcommand: wires gateway, engine and replication together (cluster_node.ts too)
  * docs         the manuals and the examples in other languages that tests run (test may read them)
+ * scripts      the project's own installers (scripts/ensure_etcd.ts): imports nothing; tests and benches use them
  *
  * The test parses every .ts/.mjs file's relative imports (static, dynamic and new URL(…,
  * import.meta.url) worker entries) and fails on any import a folder is not allowed, and on any cycle
@@ -42,8 +43,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   client: ['codec'],
   gateway: ['client', 'core', 'codec'],
   cli: ['gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
-  perf: ['cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
-  test: ['perf', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec', 'docs'],
+  scripts: [],
+  perf: ['scripts', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
+  test: ['perf', 'scripts', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec', 'docs'],
 };
 
 /** Relative specifiers of static/dynamic imports, re-exports and worker entries (new URL(spec, import.meta.url)). */

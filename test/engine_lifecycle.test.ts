@@ -193,6 +193,23 @@ describe('engine lifecycle with stand-in workers', () => {
     await until(() => received.length === 5, 'the rest once replicated');
   });
 
+  it('stop() has a deadline: a worker that never drains is terminated after stopTimeoutMs, and nothing it held is released', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated'; // as a replicator that no follower ever acknowledges: stuck
+    const engine = track(await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO, recoveryModule: null, replicator: { entry: TEST_JOURNALER, mode: 'sync' }, stopTimeoutMs: 500,
+    })));
+    const received = collectResults(engine);
+    for (let i = 0; i < 3; i++) sendRaw(engine, 1, i);
+    await until(() => engine.sequences().durable === F + 2, 'durable, never replicated');
+    const started = Date.now();
+    await engine.stop();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(received).toEqual([]);
+    await engine.done;
+  });
+
   it('a logic worker that throws takes the engine down with its message', async () => {
     const { engine, fatal } = await startEchoEngine('gated');
     sendRaw(engine, 1, 1);

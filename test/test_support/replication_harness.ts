@@ -73,12 +73,18 @@ export interface Launch {
 }
 
 export function run(args: readonly string[], launch: Launch = {}): Proc {
-  const proc = spawn(process.execPath, [...(launch.argv ?? [CLI]), ...args], {
-    env: launch.env ?? { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnProc([process.execPath, ...(launch.argv ?? [CLI]), ...args], Number.MAX_SAFE_INTEGER, launch.env);
+}
+
+/** Spawns `command` (program first, e.g. `ip netns exec ns node …`) with the admin key; output kept (the last `keepChars`). */
+export function spawnProc(command: readonly string[], keepChars = Number.MAX_SAFE_INTEGER, env?: NodeJS.ProcessEnv): Proc {
+  const proc = spawn(command[0], command.slice(1), {
+    env: env ?? { ...process.env, RINGLINE_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const keep = (d: string): void => { out = (out + d).slice(-keepChars); };
+  proc.stdout?.setEncoding('utf8').on('data', keep);
+  proc.stderr?.setEncoding('utf8').on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const handle: Proc = {
     proc, exited, output: () => out,

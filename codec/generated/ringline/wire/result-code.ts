@@ -465,5 +465,10 @@ export enum ResultCode {
   /**
    * the snapshot could not be written (see the engine log); no snapshot was kept
    */
-  SNAPSHOT_FAILED = 906
+  SNAPSHOT_FAILED = 906,
+
+  /**
+   * this node is not the cluster leader
+   */
+  NOT_LEADER = 907
 }

@@ -1,0 +1,60 @@
+/**
+ * Membership handshake on a replication connection: both ends prove they know the cluster secret
+ * before a byte of journal is sent or an acknowledgement counts. Same 8-byte message header as the
+ * replication protocol (messageBytes u32, type u16, flags u16; little-endian), with types of its own.
+ *
+ *   primary (accepts)                         follower (connects)
+ *     CHALLENGE  nonceP ─────────────────────►
+ *                ◄───────────────────────────── PROOF  nonceF, MAC(secret, "follower" ‖ cluster ‖ nonceP ‖ nonceF)
+ *     CONFIRM    MAC(secret, "primary" ‖ cluster ‖ nonceP ‖ nonceF) ─►
+ *     (then the replication protocol: HELLO, WELCOME, FRAMES, ACK …)
+ *
+ * MAC = HMAC-SHA-256. Fresh 32-byte nonces on both sides stop replays; the role label stops a peer
+ * from reflecting the other side's MAC back; the cluster name keeps clusters sharing a secret apart.
+ *
+ * CHALLENGE (48 bytes)
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                 messageBytes = 48                             |  0
+ *   |        type = CHALLENGE       |           flags = 0           |  4
+ *   |                 magic "RLM1"                                  |  8
+ *   |                 version                                       | 12
+ *   |                 nonceP (32 bytes)                            ... 16
+ *
+ * PROOF (72 bytes): header, 8 nonceF (32 bytes), 40 MAC (32 bytes).
+ * CONFIRM (40 bytes): header, 8 MAC (32 bytes).
+ */
+
+export const MEMBERSHIP_MAGIC = 0x314d_4c52; // "RLM1" read as little-endian bytes
+export const MEMBERSHIP_VERSION = 1;
+
+/** Message types: kept apart from the replication protocol's (1..6) so a confused peer is caught. */
+export const MembershipType = { CHALLENGE: 32, PROOF: 33, CONFIRM: 34 } as const;
+export type MembershipType = (typeof MembershipType)[keyof typeof MembershipType];
+
+export const HEADER_BYTES = 8;
+export const NONCE_BYTES = 32;
+export const MAC_BYTES = 32;
+
+export const CHALLENGE_MAGIC_OFFSET = 8; // u32
+export const CHALLENGE_VERSION_OFFSET = 12; // u32
+export const CHALLENGE_NONCE_OFFSET = 16;
+export const CHALLENGE_BYTES = CHALLENGE_NONCE_OFFSET + NONCE_BYTES;
+
+export const PROOF_NONCE_OFFSET = 8;
+export const PROOF_MAC_OFFSET = PROOF_NONCE_OFFSET + NONCE_BYTES;
+export const PROOF_BYTES = PROOF_MAC_OFFSET + MAC_BYTES;
+
+export const CONFIRM_MAC_OFFSET = 8;
+export const CONFIRM_BYTES = CONFIRM_MAC_OFFSET + MAC_BYTES;
+
+/** A cluster secret shorter than this is refused (it is the only thing between a stranger and the journal). */
+export const SECRET_MIN_BYTES = 32;
+export const SECRET_MAX_BYTES = 1024;
+
+function assertLayout(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`membership layout: ${what}`);
+}
+assertLayout(CHALLENGE_BYTES === 48 && PROOF_BYTES === 72 && CONFIRM_BYTES === 40, 'message sizes');
+for (const size of [CHALLENGE_BYTES, PROOF_BYTES, CONFIRM_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');

@@ -1,0 +1,116 @@
+// The replication port as an attacker finds it, with a cluster secret configured: a peer without the
+// secret reads nothing and its acknowledgements never release a reply; an epoch bomb without the
+// secret changes nothing; an oversized message from a member is refused without stalling anything;
+// a silent peer is dropped at the handshake deadline; a real follower with the secret still works.
+import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { startEngine, type Engine } from '../engine/engine.ts';
+import { freePort } from '../perf/engine/free_port.ts';
+import { FollowerHandshake } from '../replication/membership/membership_handshake.ts';
+import { HANDSHAKE_TIMEOUT_MS, type Membership } from '../replication/membership/membership_socket.ts';
+import { encodeAck, encodeHello } from '../replication/replication_messages.ts';
+import { startFollower, type Follower } from '../replication/follower.ts';
+import { collectResults, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
+
+const ECHO = new URL('./test_support/engine_echo_state_machine.ts', import.meta.url);
+const REPLICATOR = new URL('../replication/replicator_worker.ts', import.meta.url);
+const membership: Membership = { secret: randomBytes(32), clusterName: 'prod' };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startPrimary(): Promise<{ engine: Engine; port: number }> {
+  const data = tempDataDir();
+  cleanups.push(data.remove);
+  const port = await freePort();
+  const engine = await startEngine(testOptions(data.dir, {
+    stateMachineModule: ECHO, recoveryModule: null,
+    replicator: {
+      entry: REPLICATOR, mode: 'sync',
+      options: { mode: 'sync', host: '127.0.0.1', port, membershipSecretHex: membership.secret.toString('hex'), clusterName: membership.clusterName, stopGraceMs: 0 },
+    },
+    stopTimeoutMs: 2000,
+  }));
+  cleanups.push(() => engine.stop());
+  return { engine, port };
+}
+
+/** A raw TCP peer that records every byte it is sent and when it was closed. */
+function rawPeer(port: number): Promise<{ socket: Socket; received: () => Buffer; closed: () => boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let closed = false;
+    const socket = connect({ host: '127.0.0.1', port }, () => resolve({ socket, received: () => Buffer.concat(chunks), closed: () => closed }));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', () => { closed = true; });
+    socket.on('error', () => undefined);
+    socket.once('error', reject);
+    cleanups.push(() => { socket.destroy(); });
+  });
+}
+
+const CHALLENGE_BYTES = 48;
+const refused = (engine: Engine): number => engine.metrics().replication?.membershipRefused ?? -1;
+
+describe('replication port with a cluster secret, against rogue peers', () => {
+  it('a peer without the secret reads nothing, and its HELLO, fake ACKs and epoch bomb count for nothing', async () => {
+    const { engine, port } = await startPrimary();
+    const received = collectResults(engine);
+    for (let i = 0; i < 3; i++) sendRaw(engine, 1, i);
+    // No handshake: straight to HELLO with an epoch bomb, then acknowledgements of everything.
+    const bare = await rawPeer(port);
+    bare.socket.write(Buffer.concat([encodeHello(99, FIRST_SEQUENCE), encodeAck(FIRST_SEQUENCE + 1000)]));
+    // A stranger that runs the handshake with the wrong secret, then acknowledges too.
+    const stranger = await rawPeer(port);
+    const wrong = new FollowerHandshake(randomBytes(32), membership.clusterName);
+    await until(() => stranger.received().length >= CHALLENGE_BYTES, 'the challenge');
+    const step = wrong.push(stranger.received().subarray(0, CHALLENGE_BYTES));
+    if (step.state === 'refused' || step.send === null) throw new Error('the stranger could not even answer the challenge');
+    stranger.socket.write(Buffer.concat([step.send, encodeHello(99, FIRST_SEQUENCE), encodeAck(FIRST_SEQUENCE + 1000)]));
+    await until(() => bare.closed() && stranger.closed(), 'both rogue peers closed');
+    expect(bare.received().length).toBe(CHALLENGE_BYTES); // the challenge, and not a byte of journal
+    expect(stranger.received().length).toBe(CHALLENGE_BYTES);
+    await until(() => refused(engine) === 2, 'both counted as refused members');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toEqual([]); // durable, but no member acknowledged: nothing released in sync mode
+    expect(engine.metrics().replication).toMatchObject({ followersConnected: 0, ackedSequence: -1, newerEpochSeen: 0 });
+  });
+
+  it('a real follower with the secret follows and its acknowledgements release the replies', async () => {
+    const { engine, port } = await startPrimary();
+    const received = collectResults(engine);
+    const followerData = tempDataDir();
+    cleanups.push(followerData.remove);
+    const follower: Follower = await startFollower({
+      primaryHost: '127.0.0.1', primaryPort: port, dataDir: followerData.dir, durability: 'none', membership, log: () => undefined,
+      engine: { stateMachineModule: ECHO, recoveryModule: null, ringCapacity: 256, batchMax: 64, logic: testOptions('').logic },
+    });
+    cleanups.push(() => follower.stop());
+    for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
+    await until(() => received.length === 5, 'replies released once the member acknowledged');
+    expect(follower.status().durableSequence).toBeGreaterThanOrEqual(FIRST_SEQUENCE + 4);
+  });
+
+  it('an oversized message from a member is refused at once; a silent peer is dropped at the handshake deadline', async () => {
+    const { engine, port } = await startPrimary();
+    const member = await rawPeer(port);
+    const handshake = new FollowerHandshake(membership.secret, membership.clusterName);
+    await until(() => member.received().length >= CHALLENGE_BYTES, 'the challenge');
+    const step = handshake.push(member.received().subarray(0, CHALLENGE_BYTES));
+    if (step.state === 'refused' || step.send === null) throw new Error('a member could not answer the challenge');
+    const huge = Buffer.alloc(8);
+    huge.writeUInt32LE(1024 * 1024, 0); // allowed by the protocol, far beyond what a follower ever sends
+    huge.writeUInt16LE(2, 4);
+    member.socket.write(Buffer.concat([step.send, huge]));
+    await until(() => member.closed(), 'the oversized sender closed');
+    const silent = await rawPeer(port);
+    const started = Date.now();
+    await until(() => silent.closed(), 'the silent peer dropped', HANDSHAKE_TIMEOUT_MS + 20_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_MS - 500);
+    expect(silent.received().length).toBe(CHALLENGE_BYTES);
+    expect(refused(engine)).toBe(1); // the silent one; the member was admitted, then refused for its message
+  });
+});
