@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
 import { ClusterClient } from '../client/cluster_client.ts';
-import { ADMIN_KEY, connectClient, drive, replayHash, setupCommands, until, type Acked } from './test_support/replication_harness.ts';
+import { ADMIN_KEY, connectClient, drive, replayHash, setupCommands, stopWithin, until, type Acked } from './test_support/replication_harness.ts';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {
@@ -28,6 +28,8 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     await client.close();
 
     const follower = cluster.nodes.find((n) => n.nodeId !== first.nodeId)!;
+    // A follower opens its gateway once it follows the leader: wait for that, not for luck.
+    await until('a follower serves', async () => (await nodeClusterStatus(follower))?.role === 'follower', 60_000);
     const direct = await connectClient(`tcp://${follower.host}:${follower.tcpPort}`);
     const write = await direct.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 5, idempotencyId: 999_999 });
     expect(write).toMatchObject({ code: ResultCode.NOT_LEADER, message: `leader=${first.clientAddress}` });
@@ -71,7 +73,7 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
       const statuses = await Promise.all(cluster!.nodes.map(nodeClusterStatus));
       return statuses.every((s) => s !== null && s.durableSequence >= last);
     }, 60_000);
-    await Promise.all(cluster.nodes.map((n) => n.kill('SIGTERM')));
+    await Promise.all(cluster.nodes.map((n) => stopWithin(n, 'SIGTERM')));
 
     const hashes = cluster.nodes.map((n) => replayHash(n.dataDir));
     expect(new Set(hashes.map((h) => h.hash)).size).toBe(1);

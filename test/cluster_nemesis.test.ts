@@ -16,7 +16,7 @@ import { recoverState } from '../replay/recovery.ts';
 import { ClusterClient } from '../client/cluster_client.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
 import { NetnsLab } from './test_support/cluster_netns.ts';
-import { ADMIN_KEY, LOGIC, randomCommand, replayHash, setupCommands, sleep, until } from './test_support/replication_harness.ts';
+import { ADMIN_KEY, LOGIC, randomCommand, replayHash, setupCommands, sleep, stopWithin, until } from './test_support/replication_harness.ts';
 
 const FAULTS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-during-catchup', 'restart-etcd', 'isolate-leader', 'isolate-follower', 'flap-leader'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -165,7 +165,7 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
       const statuses = await Promise.all(c.nodes.map(nodeClusterStatus));
       return statuses.every((s) => s !== null && s.durableSequence >= last);
     }, 90_000);
-    await Promise.all(c.nodes.map((n) => n.kill('SIGTERM')));
+    await Promise.all(c.nodes.map((n) => stopWithin(n, 'SIGTERM')));
 
     const context = `seed ${seed}; ${acked.length} acknowledged\n${log.join('\n')}`;
     const hashes = c.nodes.map((n) => replayHash(n.dataDir));

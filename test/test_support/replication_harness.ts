@@ -33,6 +33,19 @@ export interface Proc {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Sends `signal` and waits for the exit; a process still running after `timeoutMs` fails the test with its output. */
+export async function stopWithin(p: Proc, signal: NodeJS.Signals, timeoutMs = 30_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running ${timeoutMs} ms after ${signal}:\n${p.output().slice(-4000)}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([p.kill(signal), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function writeConfig(dir: string, engine: Record<string, unknown> = {}, name = 'ringline.json'): string {
   const path = join(dir, name);
   writeFileSync(path, JSON.stringify({ engine: { logic: LOGIC, ringCapacity: 4096, ...engine } }));
