@@ -1,7 +1,7 @@
 # ringline: the engine and its gateway, compiled JavaScript on plain node.
 #   docker build -t ringline .
 #   docker run -d --name ringline -p 7400:7400 -p 7401:7401 -v ringline-data:/var/lib/ringline ringline
-#   docker logs ringline            # the admin key generated on first start (or set RINGLINE_ADMIN_KEY)
+#   docker exec ringline cat /var/lib/ringline/admin.key   # the admin key generated on first start (or set RINGLINE_ADMIN_KEY); never logged
 # The native WebSocket server needs glibc >= 2.34 with Node 20 (bookworm has 2.36; not Alpine/musl).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
