@@ -57,6 +57,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   const engineNotReady = options.engineNotReadyReason ?? (() => '');
+  const writable = options.ready ?? (() => true);
   const metrics = options.metrics ?? new MetricsRegistry({});
   addGatewayFamilies(metrics, core);
   let tcp: TcpServerHandle | null = null;
@@ -70,15 +71,14 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
           // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
           // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
           const storageOk = (engine.storageFault?.() ?? 0) === 0;
-          const writable = options.ready?.() ?? true;
           return {
-            status: !writable ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
+            status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
             sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
           };
         },
         readiness: () => {
           const reason = core.isShuttingDown ? 'shutting down'
-            : (options.ready?.() ?? true) ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
+            : writable() ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
           return { ready: reason === '', reason };
         },
       });
