@@ -30,8 +30,8 @@
  *                 > 0 and a tick multiple, MARKET price 0 (INVALID_PRICE) · quantity > 0 and a lot
  *                 multiple (INVALID_QUANTITY) · balance cells (BALANCES_FULL) · funds: limit buy
  *                 price × qty of quote, sell qty of base, market buy some quote (INSUFFICIENT_FUNDS)
- *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: a free order slot
- *                 (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
+ *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: the owner's open-order quota
+ *                 (OPEN_ORDER_QUOTA_EXCEEDED, not for an admin) · a free order slot (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
  *                 · FOK: the whole quantity fillable now (FOK_NOT_FILLABLE)
  *   CANCEL_ORDER  symbol · order resting in it and the caller's (ORDER_NOT_FOUND)
  *   AMEND_ORDER   symbol · order · caller owns it · newQuantity > 0 (INVALID_AMEND) and a lot multiple
@@ -58,11 +58,12 @@ import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
+import { Quota } from './principal_quotas.ts';
 import {
   L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
   O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
-import type { StopBook } from './stop_book.ts';
+import { S_ACCOUNT, STOP_I32, type StopBook } from './stop_book.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -180,6 +181,8 @@ export class Matching {
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
     if (market && book.bestLevel[opposite] === NONE) return ResultCode.NO_LIQUIDITY;
     if (timeInForce === TimeInForce.GTC) {
+      const quota = ledger.quotas.check(ledger.accountOwner[account], Quota.OPEN_ORDERS, 1, ctx.admin);
+      if (quota !== ResultCode.OK) return quota;
       if (!book.hasFreeOrder) return ResultCode.ORDERS_FULL;
       if (!book.hasFreeLevel && book.levelAt(symbol, side, f, priceAt) === NONE) return ResultCode.PRICE_LEVELS_FULL;
     }
@@ -232,6 +235,7 @@ export class Matching {
     if (remaining > 0) {
       if (((flags >>> 4) & 3) === TimeInForce.GTC && canRest) {
         const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, flags, baseCell, quoteCell);
+        this.ledger.quotas.charge(this.ledger.accountOwner[account], Quota.OPEN_ORDERS, 1);
         book.orderF[order * ORDER_F64 + O_PRICE] = r[R_PRICE];
         book.orderF[order * ORDER_F64 + O_FILLED] = filled;
         book.orderF[order * ORDER_F64 + O_REMAINING] = remaining;
@@ -358,7 +362,7 @@ export class Matching {
       this.finishOrderResult(ctx, OrderStatus.RESTING);
     } else {
       this.recordDone(order, OrderStatus.FILLED);
-      book.freeOrder(order);
+      this.releaseOrder(order);
       r[R_REPORT_RESTING] = 0;
       this.finishOrderResult(ctx, OrderStatus.FILLED);
     }
@@ -376,7 +380,7 @@ export class Matching {
   /** Removes the stop leg of the OCO limit leg `order` (it had a fill): the limit leg is a plain order from now on. */
   private endOcoStopLeg(order: number): void {
     const stop = this.stops.findAt(this.book.orderF, order * ORDER_F64 + O_ID);
-    if (stop !== NONE) this.stops.remove(stop);
+    if (stop !== NONE) this.removeStop(stop);
     this.book.orderI[order * ORDER_I32 + O_FLAGS] &= ~FLAG_OCO;
   }
 
@@ -402,7 +406,19 @@ export class Matching {
       ledger.available[cell] += remaining;
     }
     book.unlink(order);
-    book.freeOrder(order);
+    this.releaseOrder(order);
+  }
+
+  /** Frees an unlinked book order and gives its slot back to its owner's open-order quota. */
+  releaseOrder(order: number): void {
+    this.ledger.quotas.refund(this.ledger.accountOwner[this.book.orderI[order * ORDER_I32 + O_ACCOUNT]], Quota.OPEN_ORDERS, 1);
+    this.book.freeOrder(order);
+  }
+
+  /** Removes a stop (waiting or triggered) and gives its slot back to its owner's open-order quota. */
+  removeStop(stop: number): void {
+    this.ledger.quotas.refund(this.ledger.accountOwner[this.stops.stopI[stop * STOP_I32 + S_ACCOUNT]], Quota.OPEN_ORDERS, 1);
+    this.stops.remove(stop);
   }
 
   /**
@@ -520,7 +536,7 @@ export class Matching {
           this.recordDone(maker, OrderStatus.FILLED);
           // unlink subtracts the order's remaining quantity from its level and may free the level.
           book.unlink(maker);
-          book.freeOrder(maker);
+          this.releaseOrder(maker);
         } else {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;

@@ -29,11 +29,13 @@
  *                     (INVALID_PRICE) · quantity > 0 and a lot multiple (INVALID_QUANTITY) · stop price > 0, a
  *                     tick multiple and not reached by the last trade: a buy stop above it, a sell stop below
  *                     (INVALID_STOP_PRICE) · balance cells (BALANCES_FULL) · funds for the reservation
- *                     (INSUFFICIENT_FUNDS) · a free stop slot (STOP_ORDERS_FULL)
+ *                     (INSUFFICIENT_FUNDS) · the owner's open-order quota, one slot (OPEN_ORDER_QUOTA_EXCEEDED)
+ *                     · a free stop slot (STOP_ORDERS_FULL)
  *   PLACE_OCO_ORDER   symbol · account the caller may act for · side · self-trade mode · price > 0 and a tick
  *                     multiple (INVALID_PRICE) · quantity · stop price > 0, a tick multiple, on the far side of
  *                     the price (sell: below, buy: above) and not reached by the last trade
- *                     (INVALID_STOP_PRICE) · balance cells · funds as a GTC limit order · a free order slot
+ *                     (INVALID_STOP_PRICE) · balance cells · funds as a GTC limit order · the owner's open-order
+ *                     quota, two slots (OPEN_ORDER_QUOTA_EXCEEDED) · a free order slot
  *                     (ORDERS_FULL) and price level (PRICE_LEVELS_FULL) · a free stop slot (STOP_ORDERS_FULL)
  *   CANCEL_ALL_ORDERS accountId 0 (every account of the caller) or an account the caller may act for
  *                     (ACCOUNT_NOT_FOUND) · symbolId 0 (all) or a symbol (SYMBOL_NOT_FOUND). Cancels resting
@@ -52,6 +54,7 @@ import { type ApplyContext, positiveAt } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
+import { Quota } from './principal_quotas.ts';
 import {
   FLAG_OCO, FLAG_STOP, type Matching, orderFlags, R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED,
   R_REPORT_RESTING, selfTradeOf,
@@ -115,6 +118,8 @@ export class StopOrders {
     const fundsCell = side === BUY ? quoteCell : baseCell;
     const need = side === SELL ? f[quantityAt] : (market ? f[stopAt] : f[priceAt]) * f[quantityAt];
     if (fundsCell === INDEX_NOT_FOUND ? need > 0 : ledger.available[fundsCell] < need) return ResultCode.INSUFFICIENT_FUNDS;
+    const quota = ledger.quotas.check(ledger.accountOwner[account], Quota.OPEN_ORDERS, 1, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     if (!this.stops.hasFree) return ResultCode.STOP_ORDERS_FULL;
     if (newCells > 0) {
       baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
@@ -159,6 +164,9 @@ export class StopOrders {
     const fundsCell = side === BUY ? quoteCell : baseCell;
     const need = side === SELL ? f[quantityAt] : f[priceAt] * f[quantityAt];
     if (fundsCell === INDEX_NOT_FOUND || ledger.available[fundsCell] < need) return ResultCode.INSUFFICIENT_FUNDS;
+    // Two slots (the limit leg and the stop leg), even when the limit leg trades at once and no stop leg follows.
+    const quota = ledger.quotas.check(ledger.accountOwner[account], Quota.OPEN_ORDERS, 2, ctx.admin);
+    if (quota !== ResultCode.OK) return quota;
     if (!book.hasFreeOrder) return ResultCode.ORDERS_FULL;
     if (!book.hasFreeLevel && book.levelAt(symbol, side, f, priceAt) === NONE) return ResultCode.PRICE_LEVELS_FULL;
     if (!this.stops.hasFree) return ResultCode.STOP_ORDERS_FULL;
@@ -300,7 +308,7 @@ export class StopOrders {
       r[R_LIMIT] = market ? -1 : sf[s * STOP_F64 + S_PRICE];
       if ((flags & FLAG_OCO) !== 0) {
         // The stop leg's trigger cancels the limit leg; its reservation is taken again by the taker.
-        stops.remove(s);
+        m.removeStop(s);
         const order = book.orderAt(r, R_ORDER_ID);
         if (order === NONE) throw new Error('OCO stop leg without its limit leg');
         r[R_QUANTITY] = book.orderF[order * ORDER_F64 + O_REMAINING];
@@ -317,7 +325,7 @@ export class StopOrders {
           ledger.reserved[quoteCell] -= this.amount[0];
           ledger.available[quoteCell] += this.amount[0];
         }
-        stops.remove(s);
+        m.removeStop(s);
       }
       m.startUnlisted();
       r[R_FILLED] = 0;
@@ -349,6 +357,7 @@ export class StopOrders {
     stops.stopF[stop * STOP_F64 + S_STOP_PRICE] = f[stopAt];
     stops.stopF[stop * STOP_F64 + S_QUANTITY] = f[quantityAt];
     stops.insert(stop);
+    this.ledger.quotas.charge(this.ledger.accountOwner[account], Quota.OPEN_ORDERS, 1);
   }
 
   /** Cancels a waiting stop: releases its reservation, records it, frees it. An OCO stop leg takes its limit leg along. */
@@ -360,7 +369,7 @@ export class StopOrders {
     const flags = stops.stopI[stop * STOP_I32 + S_FLAGS];
     if ((flags & FLAG_OCO) !== 0) {
       const order = this.book.orderAt(stops.stopF, stop * STOP_F64 + S_ID);
-      stops.remove(stop);
+      m.removeStop(stop);
       if (order !== NONE) m.cancelResting(order, true);
       return;
     }
@@ -373,7 +382,7 @@ export class StopOrders {
     r[R_FILLED] = 0;
     this.done.record(r, R_ORDER_ID, R_PRICE, R_FILLED, stops.stopI[stop * STOP_I32 + S_ACCOUNT], stops.stopI[stop * STOP_I32 + S_SYMBOL],
       flags | FLAG_STOP, OrderStatus.CANCELLED);
-    stops.remove(stop);
+    m.removeStop(stop);
   }
 
   /** amount[0] = what a waiting stop holds reserved (an OCO stop leg holds nothing: its limit leg does). */
