@@ -112,7 +112,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
  */
 const CONFIG_FILE_KEYS: ConfigKeys = {
   ringCapacity: null, outputRingCapacity: null, waitStrategy: null, batchMax: null,
-  logic: Object.fromEntries(Object.keys(DEFAULT_LOGIC_CONFIG).map((k) => [k, null])),
+  // maxPrincipals has no entry in DEFAULT_LOGIC_CONFIG (unset: DEFAULT_MAX_PRINCIPALS) but is a capacity like the others.
+  logic: Object.fromEntries([...Object.keys(DEFAULT_LOGIC_CONFIG), 'maxPrincipals'].map((k) => [k, null])),
   journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
   snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null,
 };
