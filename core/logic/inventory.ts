@@ -127,10 +127,10 @@ export class Inventory {
   buy(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
-    const slot = this.itemAt(f, (b + Buy.ITEM_ID) >>> 3);
-    if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
-    const buyer = ledger.actingAccountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3, ctx);
-    if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const found = ledger.acting.find(this.index, ResultCode.ITEM_NOT_FOUND, f, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const slot = ledger.acting.slot;
+    const buyer = ledger.acting.account;
     const quantityAt = (b + Buy.QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const maxAt = (b + Buy.MAX_UNIT_PRICE) >>> 3;

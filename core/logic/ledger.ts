@@ -19,6 +19,7 @@
  *   GET_BALANCE    account the caller may act for (ACCOUNT_NOT_FOUND) · asset
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
+import { ActingLookup } from './acting_lookup.ts';
 import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
 import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
@@ -47,6 +48,8 @@ export class Ledger {
   readonly maxAssets: number;
   readonly maxAccounts: number;
   readonly maxBalances: number;
+  /** The "named object, then an account the caller may act for" prologue every module shares (acting_lookup.ts). */
+  readonly acting = new ActingLookup(this);
 
   constructor(
     arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number,

@@ -58,6 +58,7 @@ import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
+import { OrderTerms } from './order_terms.ts';
 import { Quota } from './principal_quotas.ts';
 import {
   L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
@@ -108,10 +109,17 @@ export class Matching {
   private outBase = 0;
   /** False while a triggered stop trades: its fills belong to no result record. */
   private listing = true;
+  /** The account's cells of the symbol after findCells / makeCells (INDEX_NOT_FOUND: none yet). */
+  baseCell = INDEX_NOT_FOUND;
+  quoteCell = INDEX_NOT_FOUND;
+  /** The terms of the order command being placed (order_terms.ts). */
+  readonly terms: OrderTerms;
   /** Set by stop_orders.ts: enters the stops triggered during the command (see runTriggered). */
   runTriggered: () => void = () => undefined;
 
-  constructor(private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders) {}
+  constructor(private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders) {
+    this.terms = new OrderTerms(ledger, book);
+  }
 
   createSymbol(cmd: RecordBuffer, b: number): number {
     const ledger = this.ledger;
@@ -140,42 +148,21 @@ export class Matching {
     const ledger = this.ledger;
     const book = this.book;
     const f = cmd.f64;
-    const bytes = cmd.bytes;
-    const symbol = book.symbolAt(f, (b + PlaceOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + PlaceOrder.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const side = bytes[b + PlaceOrder.SIDE_U8];
-    const orderType = bytes[b + PlaceOrder.ORDER_TYPE_U8];
-    const timeInForce = bytes[b + PlaceOrder.TIME_IN_FORCE_U8];
-    const selfTrade = bytes[b + PlaceOrder.SELF_TRADE_U8];
-    if (side !== BUY && side !== SELL) return ResultCode.INVALID_SIDE;
-    const market = orderType === OrderType.MARKET;
-    if (!market && orderType !== OrderType.LIMIT) return ResultCode.INVALID_ORDER_TYPE;
-    if (timeInForce !== TimeInForce.GTC && timeInForce !== TimeInForce.IOC && timeInForce !== TimeInForce.FOK) {
-      return ResultCode.INVALID_TIME_IN_FORCE;
-    }
-    if (market && timeInForce === TimeInForce.GTC) return ResultCode.INVALID_TIME_IN_FORCE;
-    if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) {
-      return ResultCode.INVALID_FIELD_VALUE;
-    }
+    const terms = this.terms;
+    const termsCode = terms.check(cmd.bytes, f, b, ctx, PlaceOrder.SIDE_U8, OrderType.MARKET, OrderType.LIMIT);
+    if (termsCode !== ResultCode.OK) return termsCode;
+    const { symbol, account, side, orderType, timeInForce, selfTrade, market } = terms;
     const priceAt = (b + PlaceOrder.PRICE) >>> 3;
     const price = f[priceAt];
-    if (market ? price !== 0 : !positiveAt(f, priceAt) || price % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
-    const quantityAt = (b + PlaceOrder.QUANTITY) >>> 3;
-    const quantity = f[quantityAt];
-    if (!positiveAt(f, quantityAt) || quantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    const quantity = f[(b + PlaceOrder.QUANTITY) >>> 3];
     // Look the cells up without creating them: a refused order must leave no trace. They are created
     // (capacity checked here) only once every rule has passed.
-    let baseCell = ledger.cell(account, book.symbolBase[symbol]);
-    let quoteCell = ledger.cell(account, book.symbolQuote[symbol]);
-    const newCells = (baseCell === INDEX_NOT_FOUND ? 1 : 0) + (quoteCell === INDEX_NOT_FOUND ? 1 : 0);
-    if (ledger.cellCount + newCells > ledger.maxBalances) return ResultCode.BALANCES_FULL;
+    if (!this.findCells(account, symbol)) return ResultCode.BALANCES_FULL;
     const available = ledger.available;
-    const quoteAvailable = quoteCell === INDEX_NOT_FOUND ? 0 : available[quoteCell];
+    const quoteAvailable = this.quoteCell === INDEX_NOT_FOUND ? 0 : available[this.quoteCell];
     if (side === BUY) {
       if (market ? quoteAvailable <= 0 : quoteAvailable < price * quantity) return ResultCode.INSUFFICIENT_FUNDS;
-    } else if (baseCell === INDEX_NOT_FOUND || available[baseCell] < quantity) {
+    } else if (this.baseCell === INDEX_NOT_FOUND || available[this.baseCell] < quantity) {
       return ResultCode.INSUFFICIENT_FUNDS;
     }
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
@@ -194,10 +181,9 @@ export class Matching {
       r[R_BUDGET] = market && side === BUY ? quoteAvailable : -1;
       if (!this.fillable(symbol, account, side, selfTrade)) return ResultCode.FOK_NOT_FILLABLE;
     }
-    if (newCells > 0) {
-      baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
-      quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
-    }
+    this.makeCells(account, symbol);
+    const baseCell = this.baseCell;
+    const quoteCell = this.quoteCell;
 
     // Every rule passed. Reserve what a limit taker (or any sell) may spend, then match.
     const reserved = ledger.reserved;
@@ -215,6 +201,24 @@ export class Matching {
     this.finishOrderResult(ctx, status);
     this.runTriggered();
     return ResultCode.OK;
+  }
+
+  /**
+   * Looks up `account`'s base and quote cells of `symbol` without creating them (baseCell/quoteCell,
+   * INDEX_NOT_FOUND where missing): false when the missing ones would not fit (BALANCES_FULL).
+   */
+  findCells(account: number, symbol: number): boolean {
+    const ledger = this.ledger;
+    this.baseCell = ledger.cell(account, this.book.symbolBase[symbol]);
+    this.quoteCell = ledger.cell(account, this.book.symbolQuote[symbol]);
+    const newCells = (this.baseCell === INDEX_NOT_FOUND ? 1 : 0) + (this.quoteCell === INDEX_NOT_FOUND ? 1 : 0);
+    return ledger.cellCount + newCells <= ledger.maxBalances;
+  }
+
+  /** Creates the cells findCells found missing (once every rule has passed). */
+  makeCells(account: number, symbol: number): void {
+    if (this.baseCell === INDEX_NOT_FOUND) this.baseCell = this.ledger.ensureCell(account, this.book.symbolBase[symbol]);
+    if (this.quoteCell === INDEX_NOT_FOUND) this.quoteCell = this.ledger.ensureCell(account, this.book.symbolQuote[symbol]);
   }
 
   /**

@@ -165,10 +165,10 @@ export class Seats {
   bookOrRelease(cmd: RecordBuffer, b: number, release: boolean, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
-    const ev = this.eventAt(f, (b + SeatList.EVENT_ID) >>> 3);
-    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const found = ledger.acting.find(this.index, ResultCode.EVENT_NOT_FOUND, f, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const ev = ledger.acting.slot;
+    const account = ledger.acting.account;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
     const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;
