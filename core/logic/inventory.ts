@@ -64,11 +64,6 @@ export class Inventory {
     return this.counts[0];
   }
 
-  /** By-value lookup for tests and tools. */
-  item(itemId: number): number {
-    return this.index.findId(itemId);
-  }
-
   /** The item whose id is src[at], or -1. */
   itemAt(src: Float64Array, at: number): number {
     return this.index.findIdAt(src, at);
@@ -79,25 +74,15 @@ export class Inventory {
     const f = cmd.f64;
     const listed = this.listing.check(f, b, ctx);
     if (listed !== ResultCode.OK) return listed;
-    const merchant = this.listing.merchant;
-    const asset = this.listing.asset;
-    const idAt = (b + CreateItem.ITEM_ID) >>> 3;
-    const priceAt = (b + CreateItem.UNIT_PRICE) >>> 3;
     const stockAt = (b + CreateItem.STOCK) >>> 3;
     if (f[stockAt] !== 0 && !positiveAt(f, stockAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
-    const owner = ledger.accountOwner[merchant];
+    const owner = ledger.accountOwner[this.listing.merchant];
     const quota = ledger.quotas.check(owner, Quota.ITEMS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.ITEMS_FULL;
-    const cell = ledger.ensureCell(merchant, asset);
-    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insertAt(f, idAt, 0, slot);
-    this.ids[slot] = f[idAt];
-    this.merchantAccount[slot] = merchant;
-    this.merchantCell[slot] = cell;
-    this.priceAsset[slot] = asset;
-    this.unitPrice[slot] = f[priceAt];
+    const inserted = this.listing.insert(f, b, slot, this, this.unitPrice);
+    if (inserted !== ResultCode.OK) return inserted;
     this.stock[slot] = f[stockAt];
     this.sold[slot] = 0;
     this.supplied[slot] = f[stockAt];

@@ -47,7 +47,7 @@
  * not inline). They travel in the `r` register array instead.
  */
 import {
-  AmendOrder, CancelOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
+  AmendOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
 } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
@@ -263,13 +263,11 @@ export class Matching {
 
   cancel(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
-    const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (order === NONE) return this.cancelStop(cmd, b, symbol, ctx, out, o);
-    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol
-      || !this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    const acting = this.ledger.acting;
+    const found = acting.findOrder(book, cmd.f64, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const order = acting.order;
+    if (order === NONE) return this.cancelStop(cmd, b, acting.slot, ctx, out, o);
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
     this.cancelResting(order, true);
@@ -288,13 +286,10 @@ export class Matching {
     const book = this.book;
     const ledger = this.ledger;
     const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + AmendOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
+    const found = ledger.acting.findOrder(book, f, b, ctx);
+    if (found !== ResultCode.OK) return found; // someone else's order: not disclosed
+    const { slot: symbol, order, account } = ledger.acting;
     if (order === NONE) return this.amendStop(cmd, b, symbol, ctx, out, o);
-    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-    if (!ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];

@@ -80,11 +80,6 @@ export class Seats {
     return this.counts[0];
   }
 
-  /** By-value lookup for tests and tools. */
-  event(eventId: number): number {
-    return this.index.findId(eventId);
-  }
-
   /** The event whose id is src[at], or -1. */
   eventAt(src: Float64Array, at: number): number {
     return this.index.findIdAt(src, at);
@@ -95,14 +90,10 @@ export class Seats {
     const f = cmd.f64;
     const listed = this.listing.check(f, b, ctx);
     if (listed !== ResultCode.OK) return listed;
-    const merchant = this.listing.merchant;
-    const asset = this.listing.asset;
-    const idAt = (b + CreateEvent.EVENT_ID) >>> 3;
-    const priceAt = (b + CreateEvent.SEAT_PRICE) >>> 3;
     const countAt = (b + CreateEvent.SEAT_COUNT) >>> 3;
     if (!positiveAt(f, countAt) || f[countAt] > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
     const seatCount = f[countAt];
-    const owner = ledger.accountOwner[merchant];
+    const owner = ledger.accountOwner[this.listing.merchant];
     const eventQuota = ledger.quotas.check(owner, Quota.EVENTS, 1, ctx.admin);
     if (eventQuota !== ResultCode.OK) return eventQuota;
     const seatQuota = ledger.quotas.check(owner, Quota.SEATS, seatCount, ctx.admin);
@@ -111,14 +102,8 @@ export class Seats {
     if (slot >= this.maxEvents) return ResultCode.EVENTS_FULL;
     const base = this.counts[1];
     if (seatCount > this.maxSeats - base) return ResultCode.SEATS_FULL;
-    const cell = ledger.ensureCell(merchant, asset);
-    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insertAt(f, idAt, 0, slot);
-    this.ids[slot] = f[idAt];
-    this.merchantAccount[slot] = merchant;
-    this.merchantCell[slot] = cell;
-    this.priceAsset[slot] = asset;
-    this.seatPrice[slot] = f[priceAt];
+    const inserted = this.listing.insert(f, b, slot, this, this.seatPrice);
+    if (inserted !== ResultCode.OK) return inserted;
     this.seatCount[slot] = seatCount;
     this.seatBase[slot] = base;
     this.counts[0] = slot + 1;

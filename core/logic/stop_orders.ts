@@ -222,8 +222,7 @@ export class StopOrders {
   private cancel(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const stops = this.stops;
     const stop = stops.findAt(cmd.f64, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (stop === NONE || stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol
-      || !this.ledger.mayAct(stops.stopI[stop * STOP_I32 + S_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = stops.stopF[stop * STOP_F64 + S_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = stops.stopF[stop * STOP_F64 + S_QUANTITY];
     this.cancelWaiting(stop);
@@ -238,8 +237,7 @@ export class StopOrders {
     const ledger = this.ledger;
     const f = cmd.f64;
     const stop = stops.findAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
-    if (stop === NONE || stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol
-      || !ledger.mayAct(stops.stopI[stop * STOP_I32 + S_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     if (f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
@@ -319,6 +317,12 @@ export class StopOrders {
       const canRest = book.hasFreeOrder && (book.hasFreeLevel || book.levelAt(symbol, side, r, R_PRICE) !== NONE);
       m.restOrRelease(symbol, account, (flags & ~FLAG_OCO) | FLAG_STOP, baseCell, quoteCell, canRest);
     }
+  }
+
+  /** Whether the caller may see or change `stop` as an order of `symbol` (acting_lookup.ts owns). */
+  private owns(stop: number, symbol: number, ctx: ApplyContext): boolean {
+    const si = this.stops.stopI;
+    return this.ledger.acting.owns(si[stop * STOP_I32 + S_SYMBOL], symbol, si[stop * STOP_I32 + S_ACCOUNT], ctx);
   }
 
   /** A stop price > 0, a tick multiple, not reached by the last trade (buy: above it, sell: below it). */
