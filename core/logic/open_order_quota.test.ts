@@ -5,35 +5,31 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
+import { Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
+import type { CommandSpec } from './test_support/command_writer.ts';
+import { limit as limitOrder, oco as ocoOrder, stopMarket } from './test_support/order_rows.ts';
 import { checkInvariants } from './test_support/invariants.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
+import { ADMIN, ALICE, BOB, CAROL, PARTIES, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { Quota } from './principal_quotas.ts';
 import { createStateMachine, type LogicStateMachine } from './state_machine.ts';
 
 const CONFIG = { ...SMALL_CONFIG, maxOrders: 32, maxPriceLevels: 16, maxStopOrders: 16, quotas: { openOrders: 3 } };
 // Assets 1 = BASE, 2 = QUOTE; symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.
 const SETUP: readonly Row[] = [
-  [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
-  [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
-  [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
-  [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [CAROL, { kind: 'createAccount', accountId: 300 }, R.OK],
+  ...PARTIES,
   [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 5, lotSize: 10 }, R.OK],
   ...[100, 200, 300].flatMap((accountId): Row[] => [
     [ADMIN, { kind: 'deposit', accountId, assetId: 1, amount: 10_000 }, R.OK],
     [ADMIN, { kind: 'deposit', accountId, assetId: 2, amount: 1_000_000 }, R.OK],
   ]),
 ];
-const limit = (accountId: number, side: number, price: number, quantity = 10, timeInForce: number = F.GTC): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId: 1, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce });
-const stop = (accountId: number, side: number, stopPrice: number, quantity = 10): CommandSpec =>
-  ({ kind: 'placeStopOrder', symbolId: 1, accountId, price: 0, quantity, stopPrice, side, orderType: T.STOP_MARKET, timeInForce: F.IOC });
+const stop = (accountId: number, side: number, stopPrice: number, quantity = 10): CommandSpec => stopMarket(accountId, side, stopPrice, quantity);
 const oco = (accountId: number, side: number, price: number, stopPrice: number, quantity = 10): CommandSpec =>
-  ({ kind: 'placeOcoOrder', symbolId: 1, accountId, price, quantity, stopPrice, side });
+  ocoOrder(accountId, side, price, stopPrice, quantity);
+const limit = (accountId: number, side: number, price: number, quantity = 10, timeInForce: number = F.GTC): CommandSpec =>
+  limitOrder(accountId, side, price, quantity, timeInForce);
 
 function openOf(machine: LogicStateMachine, principal: number): number {
   return machine.ledger.quotas.usedBy(principal, Quota.OPEN_ORDERS);
