@@ -1,7 +1,8 @@
 /**
  * `engine.logic.maxPrincipals` in the config file reaches a real `ringline start`: with 2 rows in the
  * quota table the third principal given a quota is QUOTA_TABLE_FULL. A bad value stops start-up
- * before anything runs, with a message naming the option and its range.
+ * before anything runs, with a message naming the option and its range. The same engine takes
+ * reserveIds over HTTP: an account id reserved for principal 2 cannot be given to principal 3.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ function startEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('maxPrincipals from the config file', () => {
+describe('maxPrincipals from the config file, id ranges over HTTP', () => {
   it('sizes the quota table of a running engine', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringline-principals-'));
     const config = join(dataDir, 'ringline.json');
@@ -36,6 +37,16 @@ describe('maxPrincipals from the config file', () => {
       };
       expect([await setQuota(2), await setQuota(3), await setQuota(4), await setQuota(2)])
         .toEqual([ResultCode.OK, ResultCode.OK, ResultCode.QUOTA_TABLE_FULL, ResultCode.OK]);
+      const call = async (type: string, body: object): Promise<{ code: number; message?: string }> => {
+        const reply = await fetch(`http://127.0.0.1:${listening.wsPort}/v1/commands/${type}`, {
+          method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify(body),
+        });
+        return (await reply.json()) as { code: number; message?: string };
+      };
+      expect((await call('reserveIds', { principalId: 2, idKind: 'accounts', firstId: 1000, lastId: 1999 })).code).toBe(ResultCode.OK);
+      const refused = await call('createAccount', { accountId: 1500, ownerPrincipalId: 3 });
+      expect(refused).toMatchObject({ code: ResultCode.ID_RESERVED, message: 'this id lies in a range an admin reserved for another principal' });
+      expect((await call('createAccount', { accountId: 1500, ownerPrincipalId: 2 })).code).toBe(ResultCode.OK);
     } finally {
       engine.child.kill('SIGTERM');
       await engine.exited;

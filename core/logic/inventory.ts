@@ -5,6 +5,7 @@
  *
  * Validation ladders:
  *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
+ *               · id not reserved for another principal (ID_RESERVED)
  *               · price asset · unitPrice > 0 (PRICE_MUST_BE_POSITIVE) · stock integer >= 0
  *               (QUANTITY_MUST_BE_POSITIVE) · owner's items quota (ITEM_QUOTA_EXCEEDED, not for an admin)
  *               · capacity (ITEMS_FULL) · merchant cell (BALANCES_FULL)
@@ -22,6 +23,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, MAX_EXACT, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdKind } from './id_ranges.ts';
 import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -57,7 +59,7 @@ export class Inventory {
     this.supplied = arena.f64('items.supplied', maxItems);
     this.counts = arena.i32('items.count', 1);
     this.index = new IdIndex(arena, 'items.index', maxItems);
-    this.listing = new ListingCheck(ledger, this.index, ResultCode.ITEM_EXISTS);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.ITEM_EXISTS, IdKind.ITEMS);
   }
 
   get count(): number {

@@ -9,7 +9,7 @@
  * Validation ladders (first failing rule wins):
  *   CREATE_ASSET   admin · id != 0 · not exists (ASSET_EXISTS) · capacity (ASSETS_FULL)
  *   CREATE_ACCOUNT id != 0 · owner fits u32 (INVALID_FIELD_VALUE) · owner = caller or admin
- *                  · not exists · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
+ *                  · not exists · id not in a range reserved for another principal (ID_RESERVED) · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
  *                  (ADMIN_REQUIRED) · not exists (ACCOUNT_EXISTS) · capacity (ACCOUNTS_FULL)
  *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
  *                  · cell capacity (BALANCES_FULL)
@@ -20,6 +20,7 @@
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
 import { ActingLookup } from './acting_lookup.ts';
+import { IdKind, type IdRanges } from './id_ranges.ts';
 import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
 import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer, TransferReserve } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
@@ -55,6 +56,8 @@ export class Ledger {
     arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number,
     /** Per-principal quotas; every module charges through the ledger it shares. */
     readonly quotas: PrincipalQuotas,
+    /** Id ranges reserved per principal; every CREATE_* and TRANSFER_RESERVE checks its id here (id_ranges.ts). */
+    readonly idRanges: IdRanges,
   ) {
     this.maxAssets = maxAssets;
     this.maxAccounts = maxAccounts;
@@ -164,6 +167,8 @@ export class Ledger {
     const owner = ownerField === 0 ? ctx.principal : ownerField;
     if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
     if (this.accountIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    const reserved = this.idRanges.check(f, at, IdKind.ACCOUNTS, owner);
+    if (reserved !== ResultCode.OK) return reserved;
     const quota = this.quotas.check(owner, Quota.ACCOUNTS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const idx = this.counts[1];

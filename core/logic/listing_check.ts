@@ -3,7 +3,8 @@
  * listing id, merchant account, price asset and price at the same offsets (asserted below), and both
  * check them in the same order, so the ladder lives here once:
  *   id 0 (ID_MUST_NOT_BE_ZERO) · id out of range (INTEGER_OUT_OF_RANGE) · id exists (the caller's code) ·
- *   merchant account the caller may act for (ACCOUNT_NOT_FOUND) · price asset
+ *   merchant account the caller may act for (ACCOUNT_NOT_FOUND) · id not in a range reserved for
+ *   another principal than the merchant's owner (ID_RESERVED; id_ranges.ts) · price asset
  *   (ASSET_NOT_FOUND) · price (PRICE_MUST_BE_POSITIVE).
  * What follows (stock or seat count, quotas, capacity) stays with each command; the last rung (the
  * merchant's balance cell, BALANCES_FULL) and the columns both keep are written by insert().
@@ -37,6 +38,8 @@ export class ListingCheck {
     private readonly ledger: Ledger,
     private readonly index: IdIndex,
     private readonly existsCode: number,
+    /** The IdKind of the listing's id (id_ranges.ts). */
+    private readonly idKind: number,
   ) {}
 
   /** Returns ResultCode.OK (and sets merchant and asset) or the first rule that fails. Allocates nothing. */
@@ -48,6 +51,8 @@ export class ListingCheck {
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return this.existsCode;
     const merchant = ledger.actingAccountAt(f, (b + LISTING_MERCHANT_ACCOUNT_ID) >>> 3, ctx);
     if (merchant === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const reserved = ledger.idRanges.check(f, idAt, this.idKind, ledger.accountOwner[merchant]);
+    if (reserved !== ResultCode.OK) return reserved;
     const asset = ledger.assetAt(f, (b + LISTING_PRICE_ASSET_ID) >>> 3);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (!positiveAt(f, (b + LISTING_PRICE) >>> 3)) return ResultCode.PRICE_MUST_BE_POSITIVE;

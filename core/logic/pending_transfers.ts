@@ -12,6 +12,7 @@
  * Validation ladders:
  *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account the caller may act for
  *                    (ACCOUNT_NOT_FOUND) · to account · asset · from != to · amount > 0 · available >= amount
+ *                    · id not in a range reserved for another principal than the source's owner (ID_RESERVED)
  *                    · owner's pendingTransfers quota (PENDING_TRANSFER_QUOTA_EXCEEDED, not for an admin)
  *                    · open transfers < capacity (PENDING_TRANSFERS_FULL) · destination cell capacity (BALANCES_FULL)
  * (a refused command creates nothing: the destination cell is made by the last rung, when it passes)
@@ -22,6 +23,7 @@
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
+import { IdKind } from './id_ranges.ts';
 import { Quota } from './principal_quotas.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
@@ -79,6 +81,8 @@ export class PendingTransfers {
     const from = ledger.moveFrom;
     const src = ledger.moveSource;
     const owner = ledger.accountOwner[from];
+    const reservedId = ledger.idRanges.check(f, idAt, IdKind.PENDING_TRANSFERS, owner);
+    if (reservedId !== ResultCode.OK) return reservedId;
     const quota = ledger.quotas.check(owner, Quota.PENDING_TRANSFERS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const counts = this.counts;

@@ -9,6 +9,7 @@
  *
  * Validation ladders (seat rules are checked seat by seat in list order; the first failing seat wins):
  *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
+ *                 · id not reserved for another principal (ID_RESERVED)
  *                 · price asset · seatPrice > 0 (PRICE_MUST_BE_POSITIVE) · seatCount integer >= 1
  *                 (SEAT_COUNT_INVALID) · owner's events quota (EVENT_QUOTA_EXCEEDED) · owner's seats quota
  *                 (SEAT_QUOTA_EXCEEDED; neither for an admin) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
@@ -30,6 +31,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdKind } from './id_ranges.ts';
 import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -72,7 +74,7 @@ export class Seats {
     this.holder = arena.i32('events.holder', maxSeats);
     this.counts = arena.i32('events.counts', 2);
     this.index = new IdIndex(arena, 'events.index', maxEvents);
-    this.listing = new ListingCheck(ledger, this.index, ResultCode.EVENT_EXISTS);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.EVENT_EXISTS, IdKind.EVENTS);
     this.named = new StampSet(maxSeats);
   }
 
