@@ -28,6 +28,8 @@ export interface LogicConfig {
   readonly idempotencyWindow: number;
   /** Principals that can own things (rows of the quota table, principal_quotas.ts); default 4096. */
   readonly maxPrincipals?: number;
+  /** Id ranges an admin may reserve with RESERVE_IDS (id_ranges.ts); default 1024. */
+  readonly maxIdRanges?: number;
   /**
    * Default per-principal quotas (principal_quotas.ts); a kind not given defaults to 1/8 of its
    * capacity (openOrders: maxOrders). An admin sets one principal's own limits with SET_QUOTA.
