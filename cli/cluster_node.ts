@@ -7,8 +7,8 @@
  *   idle ──► follower of L: cut the journal where it stops agreeing with L's epoch history,
  *    ▲  │               adopt that history, follow L's replication port; read-only gateway
  *    │  └─ onElected(E) ──► leader: S = last journaled sequence; history += (E, S); epoch file E;
- *    │                      engine + synchronous replication (a reply needs a follower's ack: leader
- *    │                      + 1 of 2 is a quorum of 3); gateway through FencedEngine (the lease);
+ *    │                      engine + synchronous replication (a reply needs floor(N/2) followers' acks:
+ *    │                      with the leader a majority of N); gateway through FencedEngine (the lease);
  *    │                      then announce S and the history in the leader key: followers come
  *    └──── onDeposed / leader gone / L changed ────  stop what runs (withheld results stay unsent)
  *
@@ -31,7 +31,7 @@ import { FollowerQueryEngine } from '../replication/follower_queries.ts';
 import { lastJournaledSequence } from '../replication/promote.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { ClusterMember, type ClusterStatus, type LeaderInfo } from '../replication/cluster/cluster_member.ts';
-import type { ClusterOptions } from '../replication/cluster/cluster_options.ts';
+import { quorumOf, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
 import { FencedEngine } from '../replication/cluster/fenced_engine.ts';
 import { agreedSequence, heldPart, readEpochHistory, withEpoch, writeEpochHistory, type EpochStart } from '../replication/cluster/epoch_history.ts';
 import { truncateJournalAfter } from '../replication/cluster/journal_truncation.ts';
@@ -62,7 +62,7 @@ export interface ClusterNodeStatus {
   /** Following: the leader followed; leading: the epoch. */
   readonly following: string;
   readonly durableSequence: number;
-  /** Leading: published minus the best follower's acknowledged sequence; following: the follower's lag. */
+  /** Leading: published minus what a majority acknowledged; following: the follower's lag. */
   readonly replicationLagSequences: number;
   /** True when this node would acknowledge a write now. */
   readonly writable: boolean;
@@ -193,7 +193,8 @@ export class ClusterNode {
     log(`leading epoch ${epoch} from sequence ${start}`);
     const engine = await startRinglineEngine({
       dataDir, durability: this.options.durability, engine: this.options.engine, log,
-      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership },
+      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership,
+        ackFollowers: quorumOf(this.options.cluster.clusterSize) - 1 }, // with this leader's journal: a majority
       epoch, epochStart: start,
     });
     const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());

@@ -49,6 +49,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
         entry: new URL('../replication/replicator_worker.ts', import.meta.url),
         mode: options.replication.mode,
         options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower,
+          ...(options.replication.ackFollowers === undefined ? {} : { ackFollowers: options.replication.ackFollowers }),
           epoch: options.epoch ?? 0, epochStart: options.epochStart ?? -1,
           ...(options.replication.membership === undefined ? {} : {
             membershipSecretHex: options.replication.membership.secret.toString('hex'), clusterName: options.replication.membership.clusterName,

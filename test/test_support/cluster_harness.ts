@@ -44,9 +44,10 @@ export interface TestCluster {
 
 /**
  * etcd and `size` nodes on loopback, or each in its own network namespace of `lab` (host 0: etcd,
- * host i + 1: node i), where links can be cut.
+ * host i + 1: node i), where links can be cut. `clusterSize` (--cluster-size) may name more voting
+ * nodes than are started.
  */
-export async function startTestCluster(size = 3, lab: NetnsLab | null = null, leaseTtlSeconds = 2): Promise<TestCluster> {
+export async function startTestCluster(size = 3, lab: NetnsLab | null = null, leaseTtlSeconds = 2, clusterSize = size): Promise<TestCluster> {
   const etcd = await EtcdProcess.start(lab === null ? {} : { host: lab.addresses[0], commandPrefix: lab.prefix(0) });
   const admin = new Etcd3({ hosts: etcd.endpoint });
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
@@ -64,7 +65,7 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null, le
   const launch = (i: number): ClusterNodeProc => {
     const s = specs[i];
     // The real command line: `ringline start --cluster …` (the default lease TTL, 2 s, holds on a busy machine).
-    const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(size),
+    const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(clusterSize),
       '--cluster-secret-file', secretFile, '--lease-ttl', String(leaseTtlSeconds), '--data', s.dataDir, '--config', config, '--host', s.host,
       '--tcp-port', String(s.tcpPort), '--ws-port', String(s.wsPort), '--replication-port', String(s.replicationPort)];
     return { ...spawnProc([...(lab === null ? [] : lab.prefix(i + 1)), process.execPath, ...args], 200_000), ...s };
