@@ -22,6 +22,10 @@ import { startGatewayServer, type GatewayServer } from '../gateway/gateway_serve
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { addClusterFamilies } from './cluster_metric_families.ts';
+import { addEngineFamilies } from './engine_metric_families.ts';
+import { packageVersion } from './package_version.ts';
+import { MetricsRegistry } from '../gateway/metrics_registry.ts';
 import type { DurabilityMode } from './start_options.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
@@ -200,7 +204,7 @@ export class ClusterNode {
     const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());
     let gateway: GatewayServer;
     try {
-      gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }));
+      gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }), engine);
     } catch (error) {
       await engine.stop();
       throw error;
@@ -242,7 +246,7 @@ export class ClusterNode {
       // Reads are served here; writes are answered NOT_LEADER with the leader's address.
       const queries = mirror.engine;
       const readOnly = { input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress() };
-      gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }));
+      gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }), null);
     } catch (error) {
       await follower.stop();
       throw error;
@@ -257,11 +261,18 @@ export class ClusterNode {
     return leader === null || leader.nodeId === this.options.cluster.nodeId || leader.epochStart < 0 ? '' : leader.clientAddress;
   }
 
-  private async startGateway(engine: GatewayEngine, metrics: () => unknown): Promise<GatewayServer> {
+  /**
+   * The client gateway of a role. GET /metrics: the engine's families when `leading` runs an engine, the
+   * cluster's (cluster_metric_families.ts) always; a fresh registry per role (families register once).
+   */
+  private async startGateway(engine: GatewayEngine, metrics: () => unknown, leading: EngineHandle | null): Promise<GatewayServer> {
     const config: GatewayConfig = { ...this.options.gateway, tcpPort: this.ports.tcpPort, wsPort: this.ports.wsPort };
+    const registry = new MetricsRegistry({ version: packageVersion() });
+    if (leading !== null) addEngineFamilies(registry, leading, { durability: this.options.durability });
+    addClusterFamilies(registry, () => this.status());
     const gateway = await startGatewayServer(engine, {
       dataDir: this.options.dataDir, config, codec: createWireCodec(), adminKey: this.options.adminKey, engineMetrics: metrics,
-      ready: () => this.status().writable,
+      metrics: registry, ready: () => this.status().writable,
     });
     this.ports = { tcpPort: gateway.tcpPort, wsPort: gateway.wsPort };
     return gateway;

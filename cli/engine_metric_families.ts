@@ -133,6 +133,8 @@ function addReplicationFamilies(registry: MetricsRegistry, engine: EngineMetrics
     name: 'ringline_replication_lag_seconds', type: 'gauge', help: 'Intended-to-acknowledged time of the last acknowledged live batch (absent before the first acknowledgement)',
     collect: when((r) => (r.ackedSequence < 0 ? null : r.lagUsLast * US)),
   });
+  registry.add({ name: 'ringline_replication_acks_total', type: 'counter', help: 'Acknowledgements (durable up to a sequence) received from followers', collect: when((r) => r.acksReceived) });
+  registry.add({ name: 'ringline_replication_ack_followers', type: 'gauge', help: 'Followers whose acknowledgement a sync release waits for (cluster: floor(clusterSize / 2))', collect: when((r) => r.ackFollowers) });
   registry.add({ name: 'ringline_replication_epoch', type: 'gauge', help: 'This primary\'s epoch (fencing token)', collect: when((r) => r.epoch) });
   registry.add({ name: 'ringline_replication_no_follower', type: 'gauge', help: '1 while sync replication has fewer followers connected than a release waits for', collect: when((r) => r.noFollower) });
   registry.add({ name: 'ringline_replication_degraded', type: 'gauge', help: '1 while sync replication releases results without a follower (noFollower: degrade)', collect: when((r) => r.degraded) });

@@ -61,6 +61,10 @@ export interface ReplicationMetrics {
   readonly newerEpochSeen: number;
   /** Connections closed because the peer did not prove membership of the cluster (wrong or no secret, too slow). */
   readonly membershipRefused: number;
+  /** ACK messages received from followers (each says: durable up to a sequence). */
+  readonly acksReceived: number;
+  /** Sync mode: followers whose acknowledgement a release waits for (0 in async mode). */
+  readonly ackFollowers: number;
   readonly bytesSent: number;
   readonly catchupFrames: number;
   readonly gcEvents: number;
@@ -162,6 +166,8 @@ function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync'
     degraded: r(ReplicatorSlot.DEGRADED),
     newerEpochSeen: r(ReplicatorSlot.NEWER_EPOCH_SEEN),
     membershipRefused: r(ReplicatorSlot.MEMBERSHIP_REFUSED),
+    acksReceived: r(ReplicatorSlot.ACKS_RECEIVED),
+    ackFollowers: r(ReplicatorSlot.ACK_FOLLOWERS),
     bytesSent: r(ReplicatorSlot.BYTES_SENT),
     catchupFrames: r(ReplicatorSlot.CATCHUP_FRAMES),
     gcEvents: r(ReplicatorSlot.GC_EVENTS),

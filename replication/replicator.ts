@@ -131,6 +131,7 @@ export class Replicator {
     this.top = this.consumer.nextSequence - 1;
     this.setMetric(ReplicatorSlot.EPOCH, this.options.epoch);
     this.setMetric(ReplicatorSlot.SYNC_MODE, this.options.mode === 'sync' ? 1 : 0);
+    this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.mode === 'sync' ? this.options.ackFollowers : 0);
     this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, -1);
     this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, this.top);
     this.gcObserver = new PerformanceObserver((list) => {
@@ -359,6 +360,7 @@ export class Replicator {
       return;
     }
     const sequence = link.reader.f64(ACK_SEQUENCE_OFFSET);
+    this.metrics[slot(ReplicatorSlot.ACKS_RECEIVED)]++;
     if (sequence > link.acked && sequence < link.next) link.acked = sequence;
     // Lag: sequencer time of the newest live batch this acknowledgement covers, to now.
     let stampUs = -1;

@@ -6,7 +6,8 @@
 // - clusterSize 1: the leader alone is a majority; its writes are acknowledged and survive kill -9.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
-import { nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
+import { parseExposition } from '../gateway/test_support/exposition_text.ts';
+import { nodeClusterStatus, startTestCluster, type ClusterNodeProc, type TestCluster } from './test_support/cluster_harness.ts';
 import { connectClient, killAll, nextId, setupCommands, sleep, until } from './test_support/replication_harness.ts';
 
 let cluster: TestCluster | null = null;
@@ -15,6 +16,12 @@ afterEach(async () => {
   cluster = null;
   await killAll();
 });
+
+/** GET /metrics of a node: value of the first sample of `name` whose labels include `labels` (undefined: none). */
+async function scrape(node: ClusterNodeProc): Promise<(name: string, labels?: Record<string, string>) => number | undefined> {
+  const families = parseExposition(await (await fetch(`http://${node.host}:${node.wsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text());
+  return (name, labels = {}) => families.get(name)?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
 
 interface LeaderHealth {
   engine: { replication: { followersConnected: number; noFollower: number; ackedSequence: number } };
@@ -37,6 +44,22 @@ describe('cluster quorum (etcd + real node processes)', () => {
       const statuses = await Promise.all(followers.map(nodeClusterStatus));
       return statuses.every((s) => s !== null && s.role === 'follower' && s.durableSequence >= last);
     }, 60_000);
+
+    // /metrics of a cluster node: the engine's families on the leader, the cluster's on every node.
+    const onLeader = await scrape(leaderNode);
+    expect(onLeader('ringline_sequence', { stage: 'released' })).toBeGreaterThanOrEqual(last);
+    expect(onLeader('ringline_cluster_role', { role: 'leader' })).toBe(1);
+    expect(onLeader('ringline_cluster_epoch')).toBe(leader.epoch);
+    expect(onLeader('ringline_cluster_lease_valid')).toBe(1);
+    expect(onLeader('ringline_replication_ack_followers')).toBe(2);
+    expect(onLeader('ringline_replication_acks_total')).toBeGreaterThan(0);
+    expect(onLeader('ringline_replication_epoch')).toBe(leader.epoch);
+    for (const f of followers) expect(onLeader('ringline_cluster_peer_lag_records', { node: f.nodeId })).toBeGreaterThanOrEqual(0);
+    const onFollower = await scrape(followers[0]);
+    expect(onFollower('ringline_cluster_role', { role: 'follower' })).toBe(1);
+    expect(onFollower('ringline_cluster_epoch')).toBe(leader.epoch);
+    expect(onFollower('ringline_cluster_durable_sequence')).toBeGreaterThanOrEqual(last);
+    expect(onFollower('ringline_cluster_peer_lag_records')).toBeUndefined();
 
     const [gone, staying] = followers;
     const goneIndex = cluster.nodes.indexOf(gone);
