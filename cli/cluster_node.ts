@@ -245,7 +245,10 @@ export class ClusterNode {
     try {
       // Reads are served here; writes are answered NOT_LEADER with the leader's address.
       const queries = mirror.engine;
-      const readOnly = { input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress() };
+      const readOnly = {
+        input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress(),
+        principalTable: () => queries.principalTable(),
+      };
       gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }), null);
     } catch (error) {
       await follower.stop();

@@ -57,10 +57,12 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
       },
     }),
   });
+  const principalTable = engine.principalTable === null ? null : new Uint32Array(engine.principalTable);
   return {
     input: engine.input,
     onResult: (listener) => engine.onResult(listener),
     storageFault: () => engine.storageFault(),
+    principalTable: () => principalTable,
     stop: () => engine.stop(),
     metrics: () => engine.metrics(),
     histograms: () => engine.histograms(),

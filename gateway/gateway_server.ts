@@ -54,6 +54,7 @@ export interface GatewayServerOptions {
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
   const tls = readTlsFiles(options.config);
   const { store, generatedAdminKey, adminKeyFile } = PrincipalStore.open(options.dataDir, options.adminKey);
+  if (engine.principalTable !== undefined) store.useReplicatedTable(() => engine.principalTable?.() ?? null);
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   const engineNotReady = options.engineNotReadyReason ?? (() => '');
