@@ -275,7 +275,7 @@ export class ClusterNode {
     addClusterFamilies(registry, () => this.status());
     const gateway = await startGatewayServer(engine, {
       dataDir: this.options.dataDir, config, codec: createWireCodec(), adminKey: this.options.adminKey, engineMetrics: metrics,
-      metrics: registry, ready: () => this.status().writable,
+      metrics: registry, ready: () => this.status().writable, replicatedPrincipalsOnly: true,
     });
     this.ports = { tcpPort: gateway.tcpPort, wsPort: gateway.wsPort };
     return gateway;

@@ -64,6 +64,8 @@ export class PrincipalStore {
   private loadedStamp = '';
   /** The engine's replicated principal table (gateway/replicated_principals.ts); none until set. */
   private replicatedTable: PrincipalTableSource = () => null;
+  /** Set in cluster mode: node-local principals would differ between nodes (add() refuses with it). */
+  private localAddsRefused = '';
 
   private constructor(private readonly filePath: string) {}
 
@@ -101,12 +103,18 @@ export class PrincipalStore {
     this.replicatedTable = source;
   }
 
+  /** From now on add() refuses with `reason` (cluster mode: only replicated principals are the same on every node). */
+  refuseLocalAdds(reason: string): void {
+    this.localAddsRefused = reason;
+  }
+
   /**
    * Creates a node-local principal (this data directory only: not replicated) and returns it with its
    * key (shown once; only its hash is kept). Replicated principals are created with the
    * CREATE_PRINCIPAL command (`ringline principal add --url`).
    */
   add(name: string, admin = false): { principal: Principal; key: string } {
+    if (this.localAddsRefused !== '') throw new RangeError(this.localAddsRefused);
     if (!NAME_PATTERN.test(name)) {
       throw new RangeError(`principal name must match ${NAME_PATTERN.source}, got ${JSON.stringify(name)}`);
     }
