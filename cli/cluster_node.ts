@@ -7,9 +7,9 @@
  *   idle ──► follower of L: cut the journal where it stops agreeing with L's epoch history,
  *    ▲  │               adopt that history, follow L's replication port; read-only gateway
  *    │  └─ onElected(E) ──► leader: S = last journaled sequence; history += (E, S); epoch file E;
+ *    │                      announce S and the history in the leader key (followers start meanwhile);
  *    │                      engine + synchronous replication (a reply needs floor(N/2) followers' acks:
- *    │                      with the leader a majority of N); gateway through FencedEngine (the lease);
- *    │                      then announce S and the history in the leader key: followers come
+ *    │                      with the leader a majority of N); gateway through FencedEngine (the lease)
  *    └──── onDeposed / leader gone / L changed ────  stop what runs (withheld results stay unsent)
  *
  * Every change runs in one queue (reconcile), so a role is fully stopped before the next starts. The
@@ -59,6 +59,9 @@ export interface ClusterNodeOptions {
 }
 
 export type NodeRole = 'idle' | 'follower' | 'leader';
+
+/** A follower retries the leader's replication port this often (a new leader announces before it listens). */
+const FOLLOWER_RECONNECT_MS = 50;
 
 export interface ClusterNodeStatus {
   readonly role: NodeRole;
@@ -195,6 +198,16 @@ export class ClusterNode {
     writeEpoch(dataDir, epoch, start);
     if (!this.member.leaseCertainlyValid()) return; // deposed while preparing: reconcile runs again
     log(`leading epoch ${epoch} from sequence ${start}`);
+    // Announce first (epoch start and history are settled): the followers cut their journals and start
+    // their engines while this one starts, and connect once its replication port listens (they retry
+    // every FOLLOWER_RECONNECT_MS). Until then clients redirected here find no port and retry; nothing
+    // is acknowledged before the engine, the gateway and a majority are up.
+    const announcedAtMs = performance.now();
+    if (!(await this.member.announce(start, this.history))) {
+      log(`epoch ${epoch}: lost the leader key before announcing it`);
+      return;
+    }
+    const startedAtMs = performance.now();
     const engine = await startRinglineEngine({
       dataDir, durability: this.options.durability, engine: this.options.engine, log,
       replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership,
@@ -210,10 +223,7 @@ export class ClusterNode {
       throw error;
     }
     this.running = { role: 'leader', leader: this.member.leader(), gateway, follower: null, engine, fenced };
-    if (!(await this.member.announce(start, this.history))) {
-      log(`epoch ${epoch}: lost the leader key before announcing it`);
-      await this.stopRunning();
-    }
+    log(`epoch ${epoch}: announced in ${Math.round(startedAtMs - announcedAtMs)} ms; engine and gateway up ${Math.round(performance.now() - startedAtMs)} ms later`);
   }
 
   private async follow(leader: LeaderInfo): Promise<void> {
@@ -234,6 +244,7 @@ export class ClusterNode {
     const mirror = { engine: null as FollowerQueryEngine | null };
     const follower = await startFollower({
       primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, membership: this.membership, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
+      reconnectMs: FOLLOWER_RECONNECT_MS,
       onRecord: (buffer, base) => mirror.engine?.applyReplicated(buffer, base),
     });
     void follower.done.catch((error: Error) => { log(`following ${leader.nodeId}: ${error.message}`); }).finally(() => {

@@ -1,5 +1,5 @@
 /**
- * Real processes for the cluster tests: a real etcd (replication/cluster/testing/etcd_process.ts) and
+ * Real processes for the cluster tests: a real etcd (perf/cluster/etcd_process.ts) and
  * ringline nodes, each a child process with its own data directory and ports, plus readers of the
  * leader key and of a data directory's journal for the checker.
  */
@@ -13,7 +13,7 @@ import { listSegments } from '../../journal/segment_files.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../../journal/segment_reader.ts';
 import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
 import { decodeLeaderRecord, type LeaderRecord } from '../../replication/cluster/node_record.ts';
-import { EtcdProcess } from './etcd_process.ts';
+import { EtcdProcess } from '../../perf/cluster/etcd_process.ts';
 import type { NetnsLab } from './cluster_netns.ts';
 import { CLI, freePort, sleep, spawnProc, writeConfig, type Proc } from './replication_harness.ts';
 
@@ -37,7 +37,7 @@ export interface TestCluster {
   /** Starts node i again on its data directory and ports (after a kill). */
   restart(i: number): ClusterNodeProc;
   leader(): Promise<(LeaderRecord & { epoch: number }) | null>;
-  /** Waits for a leader that announced its epoch start (ready to serve), other than `not`. */
+  /** Waits for a leader that announced its epoch start and whose gateway takes writes, other than `not`. */
   readyLeader(options?: { notNodeId?: string; minEpoch?: number; timeoutMs?: number }): Promise<LeaderRecord & { epoch: number }>;
   destroy(): Promise<void>;
 }
@@ -88,7 +88,11 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null, le
       const deadline = Date.now() + (options.timeoutMs ?? 30_000);
       for (;;) {
         const l = await leader().catch(() => null);
-        if (l !== null && l.epochStart >= 0 && l.nodeId !== options.notNodeId && l.epoch >= (options.minEpoch ?? 0)) return l;
+        // Announced (a leader announces before its engine starts), and its gateway takes writes.
+        if (l !== null && l.epochStart >= 0 && l.nodeId !== options.notNodeId && l.epoch >= (options.minEpoch ?? 0)) {
+          const node = nodes.find((n) => n.nodeId === l.nodeId);
+          if (node !== undefined && (await nodeClusterStatus(node))?.writable === true) return l;
+        }
         if (Date.now() > deadline) {
           throw new Error(`no ready leader within the deadline; last ${JSON.stringify(l)}\n${nodes.map((n) => `--- ${n.nodeId}\n${n.output().slice(-3000)}`).join('\n')}`);
         }
