@@ -4,6 +4,13 @@ import { ResultCode as R } from '../../codec/result_codes.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import { ADMIN, ALICE, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
+import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
+import type { ArenaSection } from './state_arena.ts';
+
+const hashOf = (sections: readonly ArenaSection[]): string => {
+  computeStateHash(sections);
+  return stateHashHex(stateHashOut.high, stateHashOut.low);
+};
 import { FIRST_REPLICATED_PRINCIPAL_ID as FIRST, PRINCIPAL_ROW_WORDS, PRINCIPAL_TABLE_SECTION, PrincipalStatus, PrincipalWord } from './principal_registry.ts';
 
 const DIGEST = { keyDigest0: 1, keyDigest1: 2, keyDigest2: 3, keyDigest3: 4, keyDigest4: 5, keyDigest5: 6, keyDigest6: 7, keyDigest7: 0xffffffff };
@@ -57,11 +64,18 @@ describe('principals as replicated state', () => {
     // The table is shared memory, for the gateway's reader on another thread.
     expect(copy.arena.sharedSection(PRINCIPAL_TABLE_SECTION)).toBeInstanceOf(SharedArrayBuffer);
 
-    const empty = createStateMachine(SMALL_CONFIG);
-    const old = empty.exportState().filter((s) => !s.name.startsWith('principals.'));
+    // A snapshot written before principals were state: no principal sections, and a hash over the others.
+    const before = createStateMachine(SMALL_CONFIG);
+    new LogicHarness(before).run(ADMIN, { kind: 'createAsset', assetId: 1 });
+    const old = before.exportState().filter((s) => !s.name.startsWith('principals.'));
+    const oldHash = hashOf(before.arena.list().filter((s) => !s.name.startsWith('principals.')));
+    expect(before.stateHash()).toBe(oldHash); // no principal yet: the hash leaves the pristine sections out
     const loaded = createStateMachine(SMALL_CONFIG);
     loaded.importState(old);
-    expect(loaded.stateHash()).toBe(empty.stateHash());
+    expect(loaded.stateHash()).toBe(oldHash);
     expect(() => loaded.importState(old.slice(0, -1))).toThrow(/expected \d+ sections, got/);
+    // Once a principal exists the hash covers its sections.
+    new LogicHarness(loaded).run(ADMIN, { kind: 'createPrincipal', admin: 0, ...DIGEST });
+    expect(loaded.stateHash()).toBe(hashOf(loaded.arena.list()));
   });
 });

@@ -51,6 +51,11 @@ export class PrincipalRegistry {
     this.table = arena.u32(PRINCIPAL_TABLE_SECTION, maxPrincipals * PRINCIPAL_ROW_WORDS, { shared: true });
   }
 
+  /** True while no principal was ever created: the table and the counter are in their initial state. */
+  pristine(): boolean {
+    return this.next[0] === FIRST_REPLICATED_PRINCIPAL_ID;
+  }
+
   /** True when `principal` is a replicated principal that was revoked (its commands are refused). */
   revoked(principal: number): boolean {
     const row = principal - FIRST_REPLICATED_PRINCIPAL_ID;

@@ -38,7 +38,7 @@ import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } fr
 import { IdRanges } from './id_ranges.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
-import { StateArena } from './state_arena.ts';
+import { StateArena, type ArenaSection } from './state_arena.ts';
 import { PRINCIPAL_TABLE_SECTION, PrincipalRegistry } from './principal_registry.ts';
 import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
@@ -63,6 +63,7 @@ export class LogicStateMachine implements StateMachine {
   readonly stopOrders: StopOrders;
   readonly orderQueries: OrderQueries;
   readonly principals: PrincipalRegistry;
+  private readonly sectionsBeforePrincipals: readonly ArenaSection[];
   readonly config: LogicConfig;
   /** [0] last applied sequence (FIRST_SEQUENCE - 1, i.e. 0, the empty state, before the first record). */
   private readonly meta: Float64Array;
@@ -93,7 +94,18 @@ export class LogicStateMachine implements StateMachine {
     this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
     // Last: snapshots written before principals were state lack these sections (state_arena.ts).
+    const beforePrincipals = arena.list().length;
     this.principals = new PrincipalRegistry(arena, config.maxPrincipals ?? DEFAULT_MAX_PRINCIPALS);
+    this.sectionsBeforePrincipals = arena.list().slice(0, beforePrincipals);
+  }
+
+  /**
+   * The sections the state hash covers: all of them, except the principal sections while no principal
+   * was ever created — then the hash is the one a build without them computed, so its snapshots (and
+   * their recorded hashes) still load. Both lists are built once: choosing allocates nothing.
+   */
+  hashedSections(): readonly ArenaSection[] {
+    return this.principals.pristine() ? this.sectionsBeforePrincipals : this.arena.list();
   }
 
   principalTable(): SharedArrayBuffer | null {
@@ -191,7 +203,7 @@ export class LogicStateMachine implements StateMachine {
   }
 
   stateHash(): string {
-    computeStateHash(this.arena.list());
+    computeStateHash(this.hashedSections());
     return stateHashHex(stateHashOut.high, stateHashOut.low);
   }
 
@@ -265,7 +277,7 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
   REVOKE_PRINCIPAL: (m, cmd, b, out, o) => m.principalBody(m.principals.revoke(cmd, b), out, o),
   ROTATE_PRINCIPAL_KEY: (m, cmd, b, out, o) => m.principalBody(m.principals.rotate(cmd, b), out, o),
   GET_STATE_HASH: (m, _cmd, _b, out, o) => {
-    computeStateHash(m.arena.list());
+    computeStateHash(m.hashedSections());
     out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;
     out.u32[(o + StateHashResult.HASH_LOW_U32) >>> 2] = stateHashOut.low;
     m.ctx.resultBytes = StateHashResult.BYTES;
