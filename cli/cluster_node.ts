@@ -7,9 +7,9 @@
  *   idle ──► follower of L: cut the journal where it stops agreeing with L's epoch history,
  *    ▲  │               adopt that history, follow L's replication port; read-only gateway
  *    │  └─ onElected(E) ──► leader: S = last journaled sequence; history += (E, S); epoch file E;
- *    │                      engine + synchronous replication (a reply needs a follower's ack: leader
- *    │                      + 1 of 2 is a quorum of 3); gateway through FencedEngine (the lease);
- *    │                      then announce S and the history in the leader key: followers come
+ *    │                      announce S and the history in the leader key (followers start meanwhile);
+ *    │                      engine + synchronous replication (a reply needs floor(N/2) followers' acks:
+ *    │                      with the leader a majority of N); gateway through FencedEngine (the lease)
  *    └──── onDeposed / leader gone / L changed ────  stop what runs (withheld results stay unsent)
  *
  * Every change runs in one queue (reconcile), so a role is fully stopped before the next starts. The
@@ -22,6 +22,10 @@ import { startGatewayServer, type GatewayServer } from '../gateway/gateway_serve
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { addClusterFamilies } from './cluster_metric_families.ts';
+import { addEngineFamilies } from './engine_metric_families.ts';
+import { packageVersion } from './package_version.ts';
+import { MetricsRegistry } from '../gateway/metrics_registry.ts';
 import type { DurabilityMode } from './start_options.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
@@ -31,7 +35,7 @@ import { FollowerQueryEngine } from '../replication/follower_queries.ts';
 import { lastJournaledSequence } from '../replication/promote.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { ClusterMember, type ClusterStatus, type LeaderInfo } from '../replication/cluster/cluster_member.ts';
-import type { ClusterOptions } from '../replication/cluster/cluster_options.ts';
+import { quorumOf, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
 import { FencedEngine } from '../replication/cluster/fenced_engine.ts';
 import { agreedSequence, heldPart, readEpochHistory, withEpoch, writeEpochHistory, type EpochStart } from '../replication/cluster/epoch_history.ts';
 import { truncateJournalAfter } from '../replication/cluster/journal_truncation.ts';
@@ -56,13 +60,16 @@ export interface ClusterNodeOptions {
 
 export type NodeRole = 'idle' | 'follower' | 'leader';
 
+/** A follower retries the leader's replication port this often (a new leader announces before it listens). */
+const FOLLOWER_RECONNECT_MS = 50;
+
 export interface ClusterNodeStatus {
   readonly role: NodeRole;
   readonly cluster: ClusterStatus;
   /** Following: the leader followed; leading: the epoch. */
   readonly following: string;
   readonly durableSequence: number;
-  /** Leading: published minus the best follower's acknowledged sequence; following: the follower's lag. */
+  /** Leading: published minus what a majority acknowledged; following: the follower's lag. */
   readonly replicationLagSequences: number;
   /** True when this node would acknowledge a write now. */
   readonly writable: boolean;
@@ -191,24 +198,32 @@ export class ClusterNode {
     writeEpoch(dataDir, epoch, start);
     if (!this.member.leaseCertainlyValid()) return; // deposed while preparing: reconcile runs again
     log(`leading epoch ${epoch} from sequence ${start}`);
+    // Announce first (epoch start and history are settled): the followers cut their journals and start
+    // their engines while this one starts, and connect once its replication port listens (they retry
+    // every FOLLOWER_RECONNECT_MS). Until then clients redirected here find no port and retry; nothing
+    // is acknowledged before the engine, the gateway and a majority are up.
+    const announcedAtMs = performance.now();
+    if (!(await this.member.announce(start, this.history))) {
+      log(`epoch ${epoch}: lost the leader key before announcing it`);
+      return;
+    }
+    const startedAtMs = performance.now();
     const engine = await startRinglineEngine({
       dataDir, durability: this.options.durability, engine: this.options.engine, log,
-      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership },
+      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership,
+        ackFollowers: quorumOf(this.options.cluster.clusterSize) - 1 }, // with this leader's journal: a majority
       epoch, epochStart: start,
     });
     const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());
     let gateway: GatewayServer;
     try {
-      gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }));
+      gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }), engine);
     } catch (error) {
       await engine.stop();
       throw error;
     }
     this.running = { role: 'leader', leader: this.member.leader(), gateway, follower: null, engine, fenced };
-    if (!(await this.member.announce(start, this.history))) {
-      log(`epoch ${epoch}: lost the leader key before announcing it`);
-      await this.stopRunning();
-    }
+    log(`epoch ${epoch}: announced in ${Math.round(startedAtMs - announcedAtMs)} ms; engine and gateway up ${Math.round(performance.now() - startedAtMs)} ms later`);
   }
 
   private async follow(leader: LeaderInfo): Promise<void> {
@@ -229,6 +244,7 @@ export class ClusterNode {
     const mirror = { engine: null as FollowerQueryEngine | null };
     const follower = await startFollower({
       primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, membership: this.membership, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
+      reconnectMs: FOLLOWER_RECONNECT_MS,
       onRecord: (buffer, base) => mirror.engine?.applyReplicated(buffer, base),
     });
     void follower.done.catch((error: Error) => { log(`following ${leader.nodeId}: ${error.message}`); }).finally(() => {
@@ -240,8 +256,11 @@ export class ClusterNode {
     try {
       // Reads are served here; writes are answered NOT_LEADER with the leader's address.
       const queries = mirror.engine;
-      const readOnly = { input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress() };
-      gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }));
+      const readOnly = {
+        input: queries.input, onResult: (l: ResultListener) => queries.onResult(l), notLeader: () => this.leaderAddress(),
+        principalTable: () => queries.principalTable(),
+      };
+      gateway = await this.startGateway(readOnly, () => ({ follower: follower.status(), cluster: this.status() }), null);
     } catch (error) {
       await follower.stop();
       throw error;
@@ -256,11 +275,18 @@ export class ClusterNode {
     return leader === null || leader.nodeId === this.options.cluster.nodeId || leader.epochStart < 0 ? '' : leader.clientAddress;
   }
 
-  private async startGateway(engine: GatewayEngine, metrics: () => unknown): Promise<GatewayServer> {
+  /**
+   * The client gateway of a role. GET /metrics: the engine's families when `leading` runs an engine, the
+   * cluster's (cluster_metric_families.ts) always; a fresh registry per role (families register once).
+   */
+  private async startGateway(engine: GatewayEngine, metrics: () => unknown, leading: EngineHandle | null): Promise<GatewayServer> {
     const config: GatewayConfig = { ...this.options.gateway, tcpPort: this.ports.tcpPort, wsPort: this.ports.wsPort };
+    const registry = new MetricsRegistry({ version: packageVersion() });
+    if (leading !== null) addEngineFamilies(registry, leading, { durability: this.options.durability });
+    addClusterFamilies(registry, () => this.status());
     const gateway = await startGatewayServer(engine, {
       dataDir: this.options.dataDir, config, codec: createWireCodec(), adminKey: this.options.adminKey, engineMetrics: metrics,
-      ready: () => this.status().writable,
+      metrics: registry, ready: () => this.status().writable, replicatedPrincipalsOnly: true,
     });
     this.ports = { tcpPort: gateway.tcpPort, wsPort: gateway.wsPort };
     return gateway;

@@ -49,6 +49,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
         entry: new URL('../replication/replicator_worker.ts', import.meta.url),
         mode: options.replication.mode,
         options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower,
+          ...(options.replication.ackFollowers === undefined ? {} : { ackFollowers: options.replication.ackFollowers }),
           epoch: options.epoch ?? 0, epochStart: options.epochStart ?? -1,
           ...(options.replication.membership === undefined ? {} : {
             membershipSecretHex: options.replication.membership.secret.toString('hex'), clusterName: options.replication.membership.clusterName,
@@ -56,10 +57,12 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
       },
     }),
   });
+  const principalTable = engine.principalTable === null ? null : new Uint32Array(engine.principalTable);
   return {
     input: engine.input,
     onResult: (listener) => engine.onResult(listener),
     storageFault: () => engine.storageFault(),
+    principalTable: () => principalTable,
     stop: () => engine.stop(),
     metrics: () => engine.metrics(),
     histograms: () => engine.histograms(),

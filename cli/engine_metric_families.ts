@@ -128,13 +128,15 @@ function addReplicationFamilies(registry: MetricsRegistry, engine: EngineMetrics
     return value === null ? [] : [{ value }];
   };
   registry.add({ name: 'ringline_replication_followers_connected', type: 'gauge', help: 'Followers connected to this primary', collect: when((r) => r.followersConnected) });
-  registry.add({ name: 'ringline_replication_lag_records', type: 'gauge', help: 'Published minus the best follower\'s acknowledged sequence', collect: when((r) => r.lagSequences) });
+  registry.add({ name: 'ringline_replication_lag_records', type: 'gauge', help: 'Published minus the sequence the followers a sync release waits for acknowledged', collect: when((r) => r.lagSequences) });
   registry.add({
     name: 'ringline_replication_lag_seconds', type: 'gauge', help: 'Intended-to-acknowledged time of the last acknowledged live batch (absent before the first acknowledgement)',
     collect: when((r) => (r.ackedSequence < 0 ? null : r.lagUsLast * US)),
   });
+  registry.add({ name: 'ringline_replication_acks_total', type: 'counter', help: 'Acknowledgements (durable up to a sequence) received from followers', collect: when((r) => r.acksReceived) });
+  registry.add({ name: 'ringline_replication_ack_followers', type: 'gauge', help: 'Followers whose acknowledgement a sync release waits for (cluster: floor(clusterSize / 2))', collect: when((r) => r.ackFollowers) });
   registry.add({ name: 'ringline_replication_epoch', type: 'gauge', help: 'This primary\'s epoch (fencing token)', collect: when((r) => r.epoch) });
-  registry.add({ name: 'ringline_replication_no_follower', type: 'gauge', help: '1 while sync replication has no follower connected', collect: when((r) => r.noFollower) });
+  registry.add({ name: 'ringline_replication_no_follower', type: 'gauge', help: '1 while sync replication has fewer followers connected than a release waits for', collect: when((r) => r.noFollower) });
   registry.add({ name: 'ringline_replication_degraded', type: 'gauge', help: '1 while sync replication releases results without a follower (noFollower: degrade)', collect: when((r) => r.degraded) });
   registry.add({ name: 'ringline_replication_newer_epoch_seen', type: 'gauge', help: '1 once a follower announced a newer epoch (this primary is stale)', collect: when((r) => r.newerEpochSeen) });
   registry.add({ name: 'ringline_replication_sent_bytes_total', type: 'counter', help: 'Bytes shipped to followers', collect: when((r) => r.bytesSent) });

@@ -19,7 +19,7 @@ usage: ringline <command> [options]
 commands
   start        run the engine and its gateway (TCP :7400, WebSocket + HTTP/JSON :7401)
   call         send one command and print the JSON response
-  principal    add or list principals (API keys)
+  principal    add, revoke, rotate or list principals (API keys)
   replay       rebuild state from a journal, verify it, print commands and results
   follow       run a hot standby of a primary (ringline start --replication async|sync)
   promote      make a stopped follower's data directory the next primary (epoch + 1)

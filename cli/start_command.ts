@@ -45,8 +45,14 @@ async function clusterMode(options: StartOptions, dataDir: string, log: (line: s
   log(`${signal}: leaving the cluster`);
   await node.stop();
   log('stopped');
+  // Everything of ours is stopped; the etcd client's channel may still retry a dead etcd for tens of
+  // seconds and keep the event loop alive. It must not keep the process: exit after a short linger.
+  setTimeout(() => process.exit(process.exitCode ?? 0), CLUSTER_EXIT_LINGER_MS).unref();
   return 0;
 }
+
+/** After a cluster node stopped, how long leftover handles (the etcd client's reconnects) may keep the process. */
+const CLUSTER_EXIT_LINGER_MS = 1000;
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const options = resolveStartOptions(argv, process.env);

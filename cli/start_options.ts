@@ -78,7 +78,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'clusterName', flag: 'cluster-name', env: 'RINGLINE_CLUSTER_NAME', kind: 'string', help: 'cluster mode: the cluster\'s name (its keys in etcd) [required]' },
   { key: 'nodeId', flag: 'node-id', env: 'RINGLINE_NODE_ID', kind: 'string', help: 'cluster mode: this node\'s name, unique in the cluster [required]' },
   { key: 'clusterSecretFile', flag: 'cluster-secret-file', env: 'RINGLINE_CLUSTER_SECRET_FILE', kind: 'string', help: 'cluster mode: file holding the shared secret (>= 32 bytes) members prove [required]' },
-  { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes; a write is acknowledged by a majority [3]' },
+  { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes, odd, 1-9; a write is acknowledged once a majority holds it [3]' },
   { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [2]' },
   { key: 'advertiseHost', flag: 'advertise-host', env: 'RINGLINE_ADVERTISE_HOST', kind: 'string', help: 'cluster mode: address other nodes and clients reach this one at [--host]' },
 ];
@@ -94,6 +94,8 @@ export interface StartReplicationOptions {
   readonly host: string;
   readonly port: number;
   readonly noFollower: 'wait' | 'degrade';
+  /** Sync mode: followers that must hold a record before it is released (1 when absent; cluster mode: floor(N / 2)). */
+  readonly ackFollowers?: number;
 }
 
 export function startUsage(): string {

@@ -53,6 +53,9 @@ export const ResultCode = {
   ID_RESERVED: 212,
   ID_RANGE_OVERLAPS: 213,
   ID_RANGES_FULL: 214,
+  PRINCIPAL_NOT_FOUND: 230,
+  PRINCIPAL_REVOKED: 231,
+  PRINCIPAL_TABLE_FULL: 232,
 
   // 3xx ledger
   ASSET_EXISTS: 300,
@@ -160,6 +163,9 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   212: 'this id lies in a range an admin reserved for another principal',
   213: 'the id range overlaps a range already reserved for ids of this kind',
   214: 'the id range table is full (maxIdRanges ranges reserved)',
+  230: 'no such replicated principal',
+  231: 'this principal was revoked: its keys and sessions are refused on every node',
+  232: 'the principal table is full: maxPrincipals principals were created (ids are never reused)',
   300: 'asset already exists',
   301: 'asset not found',
   302: 'account already exists',

@@ -77,7 +77,9 @@ export type WorkerReport =
       /** Logic worker only: bytes preallocated per state region (StateMachine.memoryReport()). */
       readonly memory?: readonly { readonly name: string; readonly bytes: number }[];
       /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
-      readonly warnings?: readonly string[] }
+      readonly warnings?: readonly string[];
+      /** Logic worker only: the replicated principal table the gateway reads (StateMachine.principalTable). */
+      readonly principalTable?: SharedArrayBuffer | null }
   /** Logic worker: take a snapshot at `sequence` (the snapshot shadow writes it once durable). */
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */

@@ -79,7 +79,7 @@ if (data.recoveryModule !== '') {
   lastSequence = report.lastSequence;
 }
 // Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings });
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, principalTable: sm.principalTable?.() ?? null });
 
 const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);

@@ -13,7 +13,8 @@
  *                             12 storageUnavailableSinceMs (epoch ms, 0 when writable)
  *   256    2     replicator   0 gcEvents  1 gcPauseMs  2 followersConnected  3 ackedSequence  4 shippedSequence
  *                             5 epoch  6 syncMode  7 noFollower  8 degraded  9 lagUsLast  10 bytesSent
- *                             11 catchupFrames  12 newerEpochSeen
+ *                             11 catchupFrames  12 newerEpochSeen  13 membershipRefused  14 acksReceived
+ *                             15 ackFollowers (followers a sync release waits for)
  *   384    3     main         0 gcEvents  1 gcPauseMs  2 resultsReleased  3 outputWakeups  4 durableWakeups
  *
  * Writers use plain float64 stores (no Atomics: there is no atomic float64). These are advisory
@@ -41,6 +42,7 @@ export const JournalerSlot = {
 export const ReplicatorSlot = {
   ...ThreadSlot, FOLLOWERS_CONNECTED: 2, ACKED_SEQUENCE: 3, SHIPPED_SEQUENCE: 4, EPOCH: 5, SYNC_MODE: 6, NO_FOLLOWER: 7,
   DEGRADED: 8, LAG_US_LAST: 9, BYTES_SENT: 10, CATCHUP_FRAMES: 11, NEWER_EPOCH_SEEN: 12, MEMBERSHIP_REFUSED: 13,
+  ACKS_RECEIVED: 14, ACK_FOLLOWERS: 15,
 } as const;
 export const MainSlot = { ...ThreadSlot, RESULTS_RELEASED: 2, OUTPUT_WAKEUPS: 3, DURABLE_WAKEUPS: 4 } as const;
 

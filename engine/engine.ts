@@ -112,6 +112,8 @@ class RunningEngine implements Engine {
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
+  /** The logic's replicated principal table (shared memory the logic thread writes), or null. */
+  readonly principalTable: SharedArrayBuffer | null;
   readonly done: Promise<void>;
   private state: EngineState = 'running';
   private readonly producer: SingleProducerSequencer;
@@ -143,6 +145,7 @@ class RunningEngine implements Engine {
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
     this.logicMemory = ready.memory ?? [];
+    this.principalTable = ready.principalTable ?? null;
     this.producer = new SingleProducerSequencer(inputRing);
     this.input = new RingInputPublisher(inputRing, this.producer, {
       stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,

@@ -13,6 +13,8 @@ export interface Engine {
   readonly recoveredStateHash: string;
   /** Bytes the business logic preallocated per state region, for the start-up log. */
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
+  /** The logic's replicated principal table in shared memory (core/logic/principal_registry.ts), or null. */
+  readonly principalTable: SharedArrayBuffer | null;
   /** False once stop() began or a worker died: tryClaim then returns -1 (answer SHUTTING_DOWN, not BUSY). */
   readonly accepting: boolean;
   /** Sets the one listener that receives every durable result, in sequence order. */

@@ -42,15 +42,18 @@ export interface EngineMetrics {
 export interface ReplicationMetrics {
   readonly mode: 'sync' | 'async';
   readonly followersConnected: number;
-  /** Highest sequence a follower acknowledged as durable in its journal (-1: none yet). */
+  /**
+   * Highest sequence that `ackFollowers` followers acknowledged as durable in their journals (-1: none
+   * yet): in sync mode what may be released (with one follower required: the best follower's).
+   */
   readonly ackedSequence: number;
-  /** Published minus acknowledged: how far the best follower is behind, in sequences. */
+  /** Published minus acknowledged: how far the followers a release waits for are behind, in sequences. */
   readonly lagSequences: number;
   /** Intended-to-acknowledged time of the last acknowledged live batch, µs. */
   readonly lagUsLast: number;
   readonly shippedSequence: number;
   readonly epoch: number;
-  /** 1 when sync mode has no follower connected (results wait, or are released unreplicated if degraded). */
+  /** 1 when sync mode has fewer followers connected than it waits for (results wait, or are released unreplicated if degraded). */
   readonly noFollower: number;
   /** 1 while sync mode releases results without a follower (noFollower: 'degrade'). */
   readonly degraded: number;
@@ -58,6 +61,10 @@ export interface ReplicationMetrics {
   readonly newerEpochSeen: number;
   /** Connections closed because the peer did not prove membership of the cluster (wrong or no secret, too slow). */
   readonly membershipRefused: number;
+  /** ACK messages received from followers (each says: durable up to a sequence). */
+  readonly acksReceived: number;
+  /** Sync mode: followers whose acknowledgement a release waits for (0 in async mode). */
+  readonly ackFollowers: number;
   readonly bytesSent: number;
   readonly catchupFrames: number;
   readonly gcEvents: number;
@@ -159,6 +166,8 @@ function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync'
     degraded: r(ReplicatorSlot.DEGRADED),
     newerEpochSeen: r(ReplicatorSlot.NEWER_EPOCH_SEEN),
     membershipRefused: r(ReplicatorSlot.MEMBERSHIP_REFUSED),
+    acksReceived: r(ReplicatorSlot.ACKS_RECEIVED),
+    ackFollowers: r(ReplicatorSlot.ACK_FOLLOWERS),
     bytesSent: r(ReplicatorSlot.BYTES_SENT),
     catchupFrames: r(ReplicatorSlot.CATCHUP_FRAMES),
     gcEvents: r(ReplicatorSlot.GC_EVENTS),

@@ -37,6 +37,11 @@ export interface GatewayEngine {
    * none is known), and every mutating command is answered NOT_LEADER with "leader=<address>".
    */
   notLeader?(): string | null;
+  /**
+   * The replicated principal table (core/logic/principal_registry.ts) this engine's state keeps, for
+   * logins with replicated keys; absent or null: only the node's own principals.json.
+   */
+  principalTable?(): Uint32Array | null;
 }
 
 /** submitFrame / submitJson outcomes. */

@@ -49,11 +49,18 @@ export interface GatewayServerOptions {
    * cannot acknowledge writes now — a follower, a candidate, a leader without a certain lease).
    */
   readonly ready?: () => boolean;
+  /** Cluster mode: POST /v1/principals (a node-local principal) is refused; principals are created by command. */
+  readonly replicatedPrincipalsOnly?: boolean;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
   const tls = readTlsFiles(options.config);
   const { store, generatedAdminKey, adminKeyFile } = PrincipalStore.open(options.dataDir, options.adminKey);
+  if (engine.principalTable !== undefined) store.useReplicatedTable(() => engine.principalTable?.() ?? null);
+  if (options.replicatedPrincipalsOnly === true) {
+    store.refuseLocalAdds('cluster mode: a principal added to one node\'s principals.json would not exist on the others; ' +
+      'create a replicated one (POST /v1/commands/createPrincipal, or ringline principal add --url)');
+  }
   const core = new GatewayCore(engine, options.codec, store, options.config);
   const engineMetrics = options.engineMetrics ?? (() => ({}));
   const engineNotReady = options.engineNotReadyReason ?? (() => '');

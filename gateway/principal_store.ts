@@ -12,11 +12,17 @@
  *
  * The file is rewritten atomically (temp file + rename). A running gateway re-reads it when a key
  * names a principal it does not know, so `ringline principal add` works against a live server.
+ *
+ * These are a node's own principals (ids below FIRST_REPLICATED_PRINCIPAL_ID). Principals created with
+ * CREATE_PRINCIPAL are replicated state, the same on every node of a cluster and in every replay;
+ * their keys are checked against the engine's table (replicated_principals.ts), never this file.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DATA_DIR_MODE, DATA_FILE_MODE } from '../core/data_file_modes.ts';
+import { FIRST_REPLICATED_PRINCIPAL_ID } from '../core/logic/principal_registry.ts';
+import { lookupReplicated, type PrincipalTableSource } from './replicated_principals.ts';
 
 export const ADMIN_PRINCIPAL_ID = 1;
 export const PRINCIPALS_FILE_NAME = 'principals.json';
@@ -56,6 +62,10 @@ export interface OpenedStore {
 export class PrincipalStore {
   private readonly byId = new Map<number, StoredPrincipal>();
   private loadedStamp = '';
+  /** The engine's replicated principal table (gateway/replicated_principals.ts); none until set. */
+  private replicatedTable: PrincipalTableSource = () => null;
+  /** Set in cluster mode: node-local principals would differ between nodes (add() refuses with it). */
+  private localAddsRefused = '';
 
   private constructor(private readonly filePath: string) {}
 
@@ -88,8 +98,23 @@ export class PrincipalStore {
     return { store, generatedAdminKey, adminKeyFile };
   }
 
-  /** Creates a principal and returns it with its key (shown once; only its hash is kept). */
+  /** Keys of ids from FIRST_REPLICATED_PRINCIPAL_ID on are checked against this table (the engine's). */
+  useReplicatedTable(source: PrincipalTableSource): void {
+    this.replicatedTable = source;
+  }
+
+  /** From now on add() refuses with `reason` (cluster mode: only replicated principals are the same on every node). */
+  refuseLocalAdds(reason: string): void {
+    this.localAddsRefused = reason;
+  }
+
+  /**
+   * Creates a node-local principal (this data directory only: not replicated) and returns it with its
+   * key (shown once; only its hash is kept). Replicated principals are created with the
+   * CREATE_PRINCIPAL command (`ringline principal add --url`).
+   */
   add(name: string, admin = false): { principal: Principal; key: string } {
+    if (this.localAddsRefused !== '') throw new RangeError(this.localAddsRefused);
     if (!NAME_PATTERN.test(name)) {
       throw new RangeError(`principal name must match ${NAME_PATTERN.source}, got ${JSON.stringify(name)}`);
     }
@@ -99,6 +124,7 @@ export class PrincipalStore {
     }
     let id = ADMIN_PRINCIPAL_ID + 1;
     for (const p of this.byId.keys()) if (p >= id) id = p + 1;
+    if (id >= FIRST_REPLICATED_PRINCIPAL_ID) throw new RangeError(`node-local principal ids end below ${FIRST_REPLICATED_PRINCIPAL_ID}: create replicated principals instead (ringline principal add --url)`);
     const key = newKey(id);
     const stored = hashed({ id, name, admin }, secretOf(key));
     this.put(stored);
@@ -112,6 +138,11 @@ export class PrincipalStore {
     const match = KEY_PATTERN.exec(key);
     const id = match === null ? ADMIN_PRINCIPAL_ID : Number(match[1]);
     const secret = match === null ? key : match[2];
+    if (match !== null && id >= FIRST_REPLICATED_PRINCIPAL_ID) {
+      // Replicated principals (journaled, the same on every node) are looked up in the engine's table only.
+      const found = lookupReplicated(this.replicatedTable(), id, secret);
+      return found.kind === 'principal' ? { id, name: `principal-${id}`, admin: found.admin } : null;
+    }
     let principal = this.byId.get(id);
     if (principal === undefined) {
       this.reloadIfChanged();

@@ -146,7 +146,7 @@ class HttpExchange implements SessionTransport {
     this.core.metrics.httpInFlight--;
     if (this.session !== null) this.core.closeSession(this.session);
     if (this.aborted) return;
-    writeJson(this.res, httpStatusFor(code), body);
+    writeJson(this.res, httpStatusFor(code), body, this.core.isShuttingDown);
   }
 }
 
@@ -424,13 +424,18 @@ function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooL
   });
 }
 
-function writeJson(res: HttpResponse, status: string, body: unknown): void {
+/**
+ * `closeConnection`: end the keep-alive connection with this response. A stopping gateway does, or a
+ * client's kept-alive connection would stay with it and be answered SHUTTING_DOWN for as long as the
+ * process runs (a cluster node changing role starts a new gateway on the same port).
+ */
+function writeJson(res: HttpResponse, status: string, body: unknown, closeConnection = false): void {
   const text = JSON.stringify(body);
-  res.cork(() => res.writeStatus(status).writeHeader('content-type', JSON_HEADERS).end(text));
+  res.cork(() => res.writeStatus(status).writeHeader('content-type', JSON_HEADERS).end(text, closeConnection));
 }
 
 function writeError(res: HttpResponse, code: number, detail?: string): void {
   const body: Record<string, unknown> = { code, name: resultName(code), message: resultMessage(code), sequence: 0 };
   if (detail !== undefined) body.detail = detail;
-  writeJson(res, httpStatusFor(code), body);
+  writeJson(res, httpStatusFor(code), body, code === ResultCode.SHUTTING_DOWN);
 }

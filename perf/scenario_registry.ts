@@ -27,6 +27,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'e2e-http', file: 'e2e_http.ts', description: 'engine over HTTP/JSON (keep-alive, 64 connections): max-throughput, rate-50k, rate-10k', coresWanted: 4 },
   { name: 'peers', file: 'peers.ts', description: 'Redis + Lua stock decrement and nodejs-order-book beside ringline', coresWanted: 4 },
   { name: 'replication', file: 'replication.ts', description: 'primary → standby replication: throughput and latency in sync mode', coresWanted: 4 },
+  { name: 'cluster', file: 'cluster.ts', description: 'etcd + 3 cluster nodes: sync-rate-50k beside a plain node, and failover (kill -9 of the leader to the first acknowledged write, ≥ 10 times)', coresWanted: 8 },
   { name: 'snapshot', file: 'snapshot.ts', description: 'the logic thread\'s pause per snapshot at the default capacities: stop-the-world export + hash vs the snapshot shadow', coresWanted: 2 },
   { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
   { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door', coresWanted: 2 },
@@ -36,8 +37,8 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
 
-/** What `npm run bench` runs with no scenario named: everything but the soak (minutes by design) and the hostile bench (10,240 sockets). */
-export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES.filter((name) => name !== 'soak' && name !== 'hostile');
+/** What `npm run bench` runs with no scenario named: everything but the soak (minutes by design), the hostile bench (10,240 sockets) and the cluster (ten failovers). */
+export const DEFAULT_SUITE: readonly string[] = SCENARIO_NAMES.filter((name) => name !== 'soak' && name !== 'hostile' && name !== 'cluster');
 
 export function scenarioEntry(name: string): ScenarioEntry {
   const entry = SCENARIOS.find((s) => s.name === name);

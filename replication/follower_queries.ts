@@ -48,6 +48,7 @@ export class FollowerQueryEngine {
   private published = 0;
   private answered = 0;
   private deliveryQueued = false;
+  private table: Uint32Array | null = null;
 
   constructor(private readonly mirror: StateMachine) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -73,6 +74,13 @@ export class FollowerQueryEngine {
         queueMicrotask(() => self.deliver());
       },
     } as InputPublisher & { lastClaimedSequence: number };
+  }
+
+  /** The mirror's replicated principal table (logins on a follower see the same principals as the leader). */
+  principalTable(): Uint32Array | null {
+    const shared = this.mirror.principalTable?.() ?? null;
+    this.table ??= shared === null ? null : new Uint32Array(shared);
+    return this.table;
   }
 
   onResult(listener: ResultListener): void {

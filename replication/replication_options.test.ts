@@ -14,7 +14,9 @@ describe('replication options', () => {
     [{ port: 70000 }, /replication option port must be an integer from 0 to 65535; got 70000/],
     [{ epoch: -1 }, /replication option epoch must be an integer from 0/],
     [{ host: '' }, /replication option host must be a non-empty address/],
-    [{ follower: 'x' }, /unknown replication option follower; known: mode, host, port, epoch, epochStart, noFollower, stopGraceMs/],
+    [{ ackFollowers: 9 }, /replication option ackFollowers must be an integer from 0 to 8; got 9/],
+    [{ ackFollowers: 1.5 }, /replication option ackFollowers must be an integer from 0 to 8; got 1.5/],
+    [{ follower: 'x' }, /unknown replication option follower; known: mode, host, port, epoch, epochStart, noFollower, ackFollowers, stopGraceMs/],
   ])('refuses %j', (options, message) => {
     expect(() => validateReplicationOptions(options)).toThrow(message);
   });

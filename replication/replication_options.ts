@@ -19,6 +19,12 @@ export interface ReplicationOptions {
   /** The last sequence before this epoch began (-1: unknown): older-epoch followers must not hold records past it. */
   readonly epochStart: number;
   readonly noFollower: NoFollowerPolicy;
+  /**
+   * Sync mode: how many followers must hold a record durably before it is released (the primary's own
+   * journal is awaited as well). 1 for a primary + standby; a cluster of N voting nodes needs
+   * floor(N / 2) (with the leader that is a majority); 0 releases on the primary's journal alone.
+   */
+  readonly ackFollowers: number;
   /** On stop in sync mode: how long to wait for followers to acknowledge the tail before releasing it. */
   readonly stopGraceMs: number;
   /**
@@ -31,9 +37,12 @@ export interface ReplicationOptions {
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
-  mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, epochStart: -1, noFollower: 'wait', stopGraceMs: 2000,
+  mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, epochStart: -1, noFollower: 'wait', ackFollowers: 1, stopGraceMs: 2000,
   membershipSecretHex: '', clusterName: '',
 };
+
+/** Most followers a sync release can wait for (a 9-node cluster waits for 4). */
+export const ACK_FOLLOWERS_MAX = 8;
 
 const KNOWN = new Set(Object.keys(DEFAULT_REPLICATION_OPTIONS));
 
@@ -69,6 +78,7 @@ export function validateReplicationOptions(options: Readonly<Record<string, unkn
     epoch: integer('epoch', o.epoch, 0, Number.MAX_SAFE_INTEGER),
     epochStart: integer('epochStart', o.epochStart, -1, Number.MAX_SAFE_INTEGER),
     noFollower: o.noFollower,
+    ackFollowers: integer('ackFollowers', o.ackFollowers, 0, ACK_FOLLOWERS_MAX),
     stopGraceMs: integer('stopGraceMs', o.stopGraceMs, 0, 600_000),
   };
 }

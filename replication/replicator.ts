@@ -5,16 +5,17 @@
  *
  *   input ring ──► replicator ──FRAMES──► follower (journals, applies, ACKs its durable sequence)
  *        ▲              │  ◄───ACK──────┘
- *        └── release ───┘  async: as soon as shipped    sync: once a follower acknowledged
+ *        └── release ───┘  async: as soon as shipped    sync: once ackFollowers followers acknowledged
  *
  * - Its consumer sequence IS the replicated sequence the engine gates on in sync mode, so in sync mode
  *   it ships records as soon as they are published (in parallel with the journaler) and releases only
- *   what at least one follower acknowledged. In async mode it ships records once the journaler made
+ *   what `ackFollowers` followers acknowledged (1 for a standby; floor(N / 2) in a cluster of N, so that
+ *   with the primary's own journal a majority holds it). In async mode it ships records once the journaler made
  *   them durable and releases them at once (a slow follower is not allowed to hold the ring);
  *   followers that fall behind, or connect late, catch up from the journal files
  *   (replication_catchup.ts) and then follow live again.
- * - Sync mode with no follower connected: noFollower 'wait' holds results (the metrics say noFollower=1);
- *   'degrade' releases them unreplicated (degraded=1) until a follower connects.
+ * - Sync mode with fewer followers connected than ackFollowers: noFollower 'wait' holds results (the
+ *   metrics say noFollower=1); 'degrade' releases them unreplicated (degraded=1) until enough connect.
  * - Unlike the journaler this thread never blocks: it keeps its event loop for the sockets and learns
  *   of new records with Atomics.waitAsync on the ring cursor.
  * - The handshake checks epochs: a follower with a newer epoch than ours is refused with STALE_EPOCH
@@ -44,7 +45,7 @@ import {
   REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_PIECE_MAX_BYTES,
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
-import { validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
+import { ACK_FOLLOWERS_MAX, validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
 import { admitMember, type Membership } from './membership/membership_socket.ts';
 
 /** A follower whose socket holds more unsent bytes than this stops following live and catches up from files. */
@@ -66,6 +67,17 @@ interface FollowerLink {
   live: boolean;
   catchup: CatchupReader | null;
   catchupScheduled: boolean;
+}
+
+/** Inserts `value` into `best[0..count)`, kept highest first, dropping the lowest. */
+function insertDescending(best: Float64Array, count: number, value: number): void {
+  if (count === 0 || value <= best[count - 1]) return;
+  let i = count - 1;
+  while (i > 0 && best[i - 1] < value) {
+    best[i] = best[i - 1];
+    i--;
+  }
+  best[i] = value;
 }
 
 const slot = (s: number): number => metricsIndex(MetricsLine.REPLICATOR, s);
@@ -90,6 +102,8 @@ export class Replicator {
   private readonly metrics: Float64Array;
   private readonly staging = createRecordBuffer(new ArrayBuffer(MESSAGE_MAX_BYTES));
   private readonly followers = new Set<FollowerLink>();
+  /** Scratch of pump(): the highest `ackFollowers` acknowledgements, highest first (no allocation per pump). */
+  private readonly bestAcks = new Float64Array(ACK_FOLLOWERS_MAX);
   private readonly lagSequences = new Float64Array(LAG_SAMPLES).fill(-1);
   private readonly lagTimestampsUs = new Float64Array(LAG_SAMPLES);
   private readonly gcObserver: PerformanceObserver;
@@ -117,6 +131,7 @@ export class Replicator {
     this.top = this.consumer.nextSequence - 1;
     this.setMetric(ReplicatorSlot.EPOCH, this.options.epoch);
     this.setMetric(ReplicatorSlot.SYNC_MODE, this.options.mode === 'sync' ? 1 : 0);
+    this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.mode === 'sync' ? this.options.ackFollowers : 0);
     this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, -1);
     this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, this.top);
     this.gcObserver = new PerformanceObserver((list) => {
@@ -345,6 +360,7 @@ export class Replicator {
       return;
     }
     const sequence = link.reader.f64(ACK_SEQUENCE_OFFSET);
+    this.metrics[slot(ReplicatorSlot.ACKS_RECEIVED)]++;
     if (sequence > link.acked && sequence < link.next) link.acked = sequence;
     // Lag: sequencer time of the newest live batch this acknowledgement covers, to now.
     let stampUs = -1;
@@ -422,20 +438,24 @@ export class Replicator {
         this.lagHead = (this.lagHead + 1) % LAG_SAMPLES;
       }
       const top = this.top;
+      const needed = options.ackFollowers;
+      const best = this.bestAcks.fill(-1, 0, needed); // best[0] >= best[1] >= … : the highest acknowledgements
       let connected = 0;
-      let acked = -1;
       for (const link of this.followers) {
         if (!link.handshaken) continue;
         connected++;
-        if (link.acked > acked) acked = link.acked;
+        insertDescending(best, needed, link.acked);
         if (!link.live && !link.catchupScheduled) this.catchUp(link);
         if (link.live) this.shipLive(link);
       }
+      // Held by `needed` followers (and, through the engine's gate, by this primary's journal): with
+      // needed = floor(N / 2) that is a majority of N. Never the best follower alone.
+      const acked = needed === 0 ? top : best[needed - 1];
       this.setMetric(ReplicatorSlot.FOLLOWERS_CONNECTED, connected);
       this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, top);
       if (acked > this.metrics[slot(ReplicatorSlot.ACKED_SEQUENCE)]) this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, acked);
       const sync = options.mode === 'sync';
-      const noFollower = sync && connected === 0;
+      const noFollower = sync && connected < needed;
       const degraded = noFollower && options.noFollower === 'degrade';
       this.setMetric(ReplicatorSlot.NO_FOLLOWER, noFollower ? 1 : 0);
       this.setMetric(ReplicatorSlot.DEGRADED, degraded ? 1 : 0);

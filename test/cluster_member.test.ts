@@ -6,7 +6,7 @@ import { Etcd3 } from 'etcd3';
 import { leaderKey } from '../replication/cluster/cluster_keys.ts';
 import { ClusterMember } from '../replication/cluster/cluster_member.ts';
 import { validateClusterOptions } from '../replication/cluster/cluster_options.ts';
-import { EtcdProcess } from './test_support/etcd_process.ts';
+import { EtcdProcess } from '../perf/cluster/etcd_process.ts';
 import { MemberProcess } from './test_support/member_process.ts';
 import { TcpProxy } from './test_support/tcp_proxy.ts';
 

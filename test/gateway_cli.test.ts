@@ -60,6 +60,25 @@ describe('ringline CLI', () => {
         method: 'POST', headers: { authorization: `Bearer ${bobKey}` }, body: '{"accountId":7,"assetId":1}',
       });
       expect(((await r.json()) as { code: number }).code).toBe(303); // ACCOUNT_NOT_FOUND: bob may not read alice's account, nor learn it exists
+      // bob is replicated state (a journaled CREATE_PRINCIPAL): rotate gives a new key and kills the old one, revoke kills both.
+      const bob = JSON.parse(viaHttp.stdout) as { id: number; key: string };
+      expect(bob.id).toBeGreaterThanOrEqual(1_000_000);
+      const balanceWith = async (key: string): Promise<number> => ((await (await fetch(`${httpUrl}/v1/commands/getBalance`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"accountId":7,"assetId":1}',
+      })).json()) as { code: number }).code;
+      const rotated = ringline(['principal', 'rotate', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      expect(rotated.status, rotated.stdout + rotated.stderr).toBe(0);
+      const newKey = (JSON.parse(rotated.stdout) as { key: string }).key;
+      expect(await balanceWith(bobKey)).toBe(201); // BAD_CREDENTIALS
+      expect(await balanceWith(newKey)).toBe(303);
+      const revoked = ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      expect(revoked.status, revoked.stdout + revoked.stderr).toBe(0);
+      expect(JSON.parse(revoked.stdout)).toEqual({ id: bob.id, revoked: true });
+      expect(await balanceWith(newKey)).toBe(201);
+      const again = ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      expect(again.status).toBe(1);
+      expect(again.stderr).toContain('PRINCIPAL_REVOKED');
+      expect(ringline(['principal', 'revoke', '--id', 'x', '--url', httpUrl, '--key', ADMIN_KEY]).stderr).toContain('--id must be a principal id');
     } finally {
       engine.child.kill('SIGTERM');
     }

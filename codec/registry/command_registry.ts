@@ -42,6 +42,11 @@ export interface CommandRow {
 }
 
 const NONE = 'none';
+/** SHA-256 of a principal key's secret as 8 big-endian uint32 words (principal commands). */
+const KEY_DIGEST_FIELDS = [
+  u32('keyDigest0'), u32('keyDigest1'), u32('keyDigest2'), u32('keyDigest3'),
+  u32('keyDigest4'), u32('keyDigest5'), u32('keyDigest6'), u32('keyDigest7'),
+] as const;
 
 export const COMMAND_ROWS = [
   // ---- ledger -----------------------------------------------------------------------------------
@@ -140,6 +145,15 @@ export const COMMAND_ROWS = [
     fields: [u64('principalId'), u64('firstId'), u64('lastId'), enumU8('idKind', QuotaKind)],
     list: NONE, readOnly: false, admin: true, result: null,
     doc: 'Reserves the ids firstId..lastId of one kind (accounts, items, events, pending_transfers) for one principal: nobody else may create them.' },
+  { type: 94, name: 'CREATE_PRINCIPAL', json: 'createPrincipal', fields: [u32('admin'), ...KEY_DIGEST_FIELDS],
+    list: NONE, readOnly: false, admin: true, result: 'principal',
+    doc: 'Creates a principal with the next id (never reused) and the SHA-256 of its key\'s secret (`ringline principal add --url`).' },
+  { type: 95, name: 'REVOKE_PRINCIPAL', json: 'revokePrincipal', fields: [u64('principalId')],
+    list: NONE, readOnly: false, admin: true, result: 'principal',
+    doc: 'Revokes a principal for good: its keys and its open sessions are refused on every node.' },
+  { type: 96, name: 'ROTATE_PRINCIPAL_KEY', json: 'rotatePrincipalKey', fields: [u64('principalId'), ...KEY_DIGEST_FIELDS],
+    list: NONE, readOnly: false, admin: true, result: 'principal',
+    doc: 'Replaces a principal\'s key by the SHA-256 of a new secret; the old key stops working.' },
 ] as const satisfies readonly CommandRow[];
 
 export type CommandRows = typeof COMMAND_ROWS;

@@ -62,6 +62,7 @@ export const RESULT_ROWS = [
   { tag: 10, json: 'snapshot', fields: [u64('snapshotSequence')], list: null },
   { tag: 11, json: 'stateHash', fields: [u32Word('hashHigh'), u32Word('hashLow')], list: null },
   { tag: 12, json: 'cancelAll', fields: [u64('cancelledOrders')], list: null },
+  { tag: 13, json: 'principal', fields: [u64('principalId')], list: null },
 ] as const satisfies readonly ResultRow[];
 
 export type AnyResultRow = (typeof RESULT_ROWS)[number];

@@ -14,6 +14,12 @@ export interface ArenaSection extends StateSection {
   readonly hashed: boolean;
 }
 
+/**
+ * Sections added at the end of the state after snapshots already existed, newest last: a snapshot
+ * written before them loads with these sections in their initial state (importSections).
+ */
+const TRAILING_SECTIONS_ADDED: readonly string[] = ['principals.next', 'principals.table'];
+
 export class StateArena {
   private readonly sections: ArenaSection[] = [];
 
@@ -27,9 +33,19 @@ export class StateArena {
     return array;
   }
 
-  u32(name: string, length: number): Uint32Array {
-    const array = new Uint32Array(this.buffer(name, length * 4), 0, length);
+  /**
+   * `shared`: the section lives in a SharedArrayBuffer that another thread may read (sharedSection());
+   * only the logic thread writes it.
+   */
+  u32(name: string, length: number, options: { readonly shared?: boolean } = {}): Uint32Array {
+    const array = new Uint32Array(this.buffer(name, length * 4, true, options.shared === true), 0, length);
     return array;
+  }
+
+  /** The memory of a section registered `shared` (for a reader on another thread), or null. */
+  sharedSection(name: string): SharedArrayBuffer | null {
+    const section = this.sections.find((s) => s.name === name);
+    return section !== undefined && section.bytes.buffer instanceof SharedArrayBuffer ? section.bytes.buffer : null;
   }
 
   u8(name: string, length: number): Uint8Array {
@@ -46,12 +62,22 @@ export class StateArena {
     return this.sections.map((s) => ({ name: s.name, bytes: s.bytes.slice() }));
   }
 
+  /**
+   * Copies a snapshot's sections in. A snapshot may lack sections registered after it was written
+   * (newer state, e.g. principals.*): those must be the last ones and keep their initial contents,
+   * which is what replaying the same journal would leave in them.
+   */
   importSections(incoming: readonly StateSection[]): void {
-    if (incoming.length !== this.sections.length) {
+    if (incoming.length > this.sections.length || incoming.length < this.sections.length - TRAILING_SECTIONS_ADDED.length) {
       throw new Error(`importState: expected ${this.sections.length} sections, got ${incoming.length}`);
     }
+    for (let i = incoming.length; i < this.sections.length; i++) {
+      if (!TRAILING_SECTIONS_ADDED.includes(this.sections[i].name)) {
+        throw new Error(`importState: expected ${this.sections.length} sections, got ${incoming.length} (section ${this.sections[i].name} is missing)`);
+      }
+    }
     // Check everything before copying anything: a bad snapshot must not leave half a state behind.
-    for (let i = 0; i < this.sections.length; i++) {
+    for (let i = 0; i < incoming.length; i++) {
       const mine = this.sections[i];
       const theirs = incoming[i];
       if (theirs.name !== mine.name || theirs.bytes.byteLength !== mine.bytes.byteLength) {
@@ -61,7 +87,7 @@ export class StateArena {
         );
       }
     }
-    for (let i = 0; i < this.sections.length; i++) this.sections[i].bytes.set(incoming[i].bytes);
+    for (let i = 0; i < incoming.length; i++) this.sections[i].bytes.set(incoming[i].bytes);
   }
 
   memoryReport(): { name: string; bytes: number }[] {
@@ -69,10 +95,11 @@ export class StateArena {
   }
 
   /** One buffer per section, rounded up to 8 bytes so the hash can read it as whole words. */
-  private buffer(name: string, byteLength: number, hashed = true): ArrayBuffer {
+  private buffer(name: string, byteLength: number, hashed = true, shared = false): ArrayBuffer | SharedArrayBuffer {
     if (!Number.isInteger(byteLength) || byteLength < 0) throw new Error(`state section ${name}: bad size ${byteLength}`);
     if (this.sections.some((s) => s.name === name)) throw new Error(`state section ${name} registered twice`);
-    const buffer = new ArrayBuffer(Math.max(8, (byteLength + 7) & ~7));
+    const bytes = Math.max(8, (byteLength + 7) & ~7);
+    const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
     this.sections.push({ name, bytes: new Uint8Array(buffer), words: new Uint32Array(buffer), hashed });
     return buffer;
   }

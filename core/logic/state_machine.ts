@@ -6,8 +6,8 @@
  * (documented in each module) and, only when every rule passes, changes state. It never allocates,
  * never reads a clock (time is the record's timestampUs) and never iterates an unordered collection.
  *
- * Precedence for every command: duplicate idempotency id (stored result) → ADMIN_REQUIRED for admin
- * commands → the command's own ladder. In every CREATE_* ladder the new id comes first: 0 is
+ * Precedence for every command: duplicate idempotency id (stored result) → PRINCIPAL_REVOKED for a
+ * revoked principal (principal_registry.ts) → ADMIN_REQUIRED for admin commands → the command's own ladder. In every CREATE_* ladder the new id comes first: 0 is
  * ID_MUST_NOT_BE_ZERO, anything else that is not an integer in 1..2^53-1 is INTEGER_OUT_OF_RANGE.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
@@ -17,7 +17,7 @@ import {
   CommandType, FIRST_SEQUENCE,
 } from '../../codec/records/command_descriptor.ts';
 import {
-  AmountResult, BalanceResult, ItemResult, PriceResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
+  AmountResult, BalanceResult, ItemResult, PriceResult, PrincipalResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
   RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
   RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult,
 } from '../../codec/records/result_descriptor.ts';
@@ -38,7 +38,8 @@ import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } fr
 import { IdRanges } from './id_ranges.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
-import { StateArena } from './state_arena.ts';
+import { StateArena, type ArenaSection } from './state_arena.ts';
+import { PRINCIPAL_TABLE_SECTION, PrincipalRegistry } from './principal_registry.ts';
 import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
@@ -61,6 +62,8 @@ export class LogicStateMachine implements StateMachine {
   readonly doneOrders: DoneOrders;
   readonly stopOrders: StopOrders;
   readonly orderQueries: OrderQueries;
+  readonly principals: PrincipalRegistry;
+  private readonly sectionsBeforePrincipals: readonly ArenaSection[];
   readonly config: LogicConfig;
   /** [0] last applied sequence (FIRST_SEQUENCE - 1, i.e. 0, the empty state, before the first record). */
   private readonly meta: Float64Array;
@@ -90,6 +93,23 @@ export class LogicStateMachine implements StateMachine {
     this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);
     this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
+    // Last: snapshots written before principals were state lack these sections (state_arena.ts).
+    const beforePrincipals = arena.list().length;
+    this.principals = new PrincipalRegistry(arena, config.maxPrincipals ?? DEFAULT_MAX_PRINCIPALS);
+    this.sectionsBeforePrincipals = arena.list().slice(0, beforePrincipals);
+  }
+
+  /**
+   * The sections the state hash covers: all of them, except the principal sections while no principal
+   * was ever created — then the hash is the one a build without them computed, so its snapshots (and
+   * their recorded hashes) still load. Both lists are built once: choosing allocates nothing.
+   */
+  hashedSections(): readonly ArenaSection[] {
+    return this.principals.pristine() ? this.sectionsBeforePrincipals : this.arena.list();
+  }
+
+  principalTable(): SharedArrayBuffer | null {
+    return this.arena.sharedSection(PRINCIPAL_TABLE_SECTION);
   }
 
   get lastAppliedSequence(): number {
@@ -116,7 +136,9 @@ export class LogicStateMachine implements StateMachine {
       if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
-    const code = (traits & TRAIT_ADMIN) !== 0 && !ctx.admin
+    const code = this.principals.revoked(principal)
+      ? ResultCode.PRINCIPAL_REVOKED
+      : (traits & TRAIT_ADMIN) !== 0 && !ctx.admin
       ? ResultCode.ADMIN_REQUIRED
       : type < HANDLER_TABLE_SIZE ? HANDLER_BY_TYPE[type](this, cmd, cmdBase, out, outBase) : ResultCode.UNKNOWN_COMMAND;
     const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
@@ -166,6 +188,13 @@ export class LogicStateMachine implements StateMachine {
     return code;
   }
 
+  principalBody(code: number, out: RecordBuffer, o: number): number {
+    if (code !== ResultCode.OK) return code;
+    out.f64[(o + PrincipalResult.PRINCIPAL_ID) >>> 3] = this.principals.lastId[0];
+    this.ctx.resultBytes = PrincipalResult.BYTES;
+    return code;
+  }
+
   amountBody(code: number, out: RecordBuffer, o: number): number {
     if (code !== ResultCode.OK) return code;
     out.f64[(o + AmountResult.AMOUNT) >>> 3] = this.transfers.lastAmount[0];
@@ -174,7 +203,7 @@ export class LogicStateMachine implements StateMachine {
   }
 
   stateHash(): string {
-    computeStateHash(this.arena.list());
+    computeStateHash(this.hashedSections());
     return stateHashHex(stateHashOut.high, stateHashOut.low);
   }
 
@@ -244,8 +273,11 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
   },
   SET_QUOTA: (m, cmd, b) => m.ledger.quotas.setQuota(cmd, b),
   RESERVE_IDS: (m, cmd, b) => m.ledger.idRanges.reserve(cmd, b),
+  CREATE_PRINCIPAL: (m, cmd, b, out, o) => m.principalBody(m.principals.create(cmd, b), out, o),
+  REVOKE_PRINCIPAL: (m, cmd, b, out, o) => m.principalBody(m.principals.revoke(cmd, b), out, o),
+  ROTATE_PRINCIPAL_KEY: (m, cmd, b, out, o) => m.principalBody(m.principals.rotate(cmd, b), out, o),
   GET_STATE_HASH: (m, _cmd, _b, out, o) => {
-    computeStateHash(m.arena.list());
+    computeStateHash(m.hashedSections());
     out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;
     out.u32[(o + StateHashResult.HASH_LOW_U32) >>> 2] = stateHashOut.low;
     m.ctx.resultBytes = StateHashResult.BYTES;

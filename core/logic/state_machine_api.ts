@@ -66,4 +66,9 @@ export interface StateMachine {
   memoryReport(): { name: string; bytes: number }[];
   /** The sequence of the last record applied, or FIRST_SEQUENCE - 1 (0, the empty state) before any. */
   readonly lastAppliedSequence: number;
+  /**
+   * The replicated principal table (core/logic/principal_registry.ts) in shared memory, which the
+   * gateway on the main thread reads to authenticate keys; absent in a state machine without one.
+   */
+  principalTable?(): SharedArrayBuffer | null;
 }

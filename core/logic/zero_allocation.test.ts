@@ -11,6 +11,7 @@ import { CancelAllResult, RES_CODE_OFFSET } from '../../codec/records/result_des
 import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
+import { FIRST_REPLICATED_PRINCIPAL_ID } from './principal_registry.ts';
 
 const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
 const ASSET = BIG + 1;
@@ -40,6 +41,8 @@ describe('zero allocation', () => {
     run({ sequence: 0, principalId: 7 }, { kind: 'createItem', itemId: BIG + 9, merchantAccountId: account(0), priceAssetId: ASSET, unitPrice: BIG, stock: 1e12 });
     run({ sequence: 0, principalId: 7 }, { kind: 'createEvent', eventId: BIG + 8, merchantAccountId: account(1), priceAssetId: ASSET, seatPrice: BIG, seatCount: 2048 });
     run(ADMIN, { kind: 'createSymbol', symbolId: BIG + 7, baseAssetId: ASSET, quoteAssetId: QUOTE, tickSize: 1, lotSize: 1 });
+    const digest = { keyDigest0: 0xffffffff, keyDigest1: 1, keyDigest2: 2, keyDigest3: 3, keyDigest4: 4, keyDigest5: 5, keyDigest6: 6, keyDigest7: 0x80000000 };
+    expect(run(ADMIN, { kind: 'createPrincipal', admin: 0, ...digest })).toBe(0);
 
     // A repeating stream of every hot command; each round leaves the state as it found it (seats
     // released, resting orders cancelled or filled), so the stream can be applied again and again.
@@ -90,6 +93,8 @@ describe('zero allocation', () => {
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 97, quantity: 1500, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
       specs.push([who, { kind: 'getDepth', symbolId: BIG + 7, levels: 5 }]);
     }
+    // A replicated principal's key rotation (principal_registry.ts), every round.
+    specs.push([{ ...ADMIN, idempotencyId: 0 }, { kind: 'rotatePrincipalKey', principalId: FIRST_REPLICATED_PRINCIPAL_ID, ...digest }]);
     const recordBytes = 128;
     const stream = createRecordBuffer(new ArrayBuffer(specs.length * recordBytes));
     const applyStream = (): void => {

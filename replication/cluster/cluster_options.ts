@@ -11,7 +11,7 @@ export interface ClusterOptions {
   readonly clusterName: string;
   /** This node's name, unique in the cluster. */
   readonly nodeId: string;
-  /** Number of voting nodes; a quorum is floor(size / 2) + 1. */
+  /** Number of voting nodes (odd, 1-9); a quorum is floor(size / 2) + 1, the leader included. */
   readonly clusterSize: number;
   /** TTL of this node's etcd lease (leadership and its published record live as long as it). */
   readonly leaseTtlSeconds: number;
@@ -49,6 +49,14 @@ const ADDRESS = /^[A-Za-z0-9_.:[\]-]{1,255}:[0-9]{1,5}$/;
 function integer(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`cluster option ${name} must be an integer from ${min} to ${max}; got ${String(value)}`);
+  }
+  return value;
+}
+
+function oddSize(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 9 || value % 2 === 0) {
+    throw new RangeError(`cluster option clusterSize must be an odd integer from 1 to 9 (1, 3, 5, 7 or 9: an even size survives no more ` +
+      `failures than the odd size below it, and a write needs a majority of it); got ${String(value)}`);
   }
   return value;
 }
@@ -104,7 +112,7 @@ export function validateClusterOptions(options: Readonly<Record<string, unknown>
     endpoints: endpoints(o.endpoints),
     clusterName: name('clusterName', o.clusterName),
     nodeId: name('nodeId', o.nodeId),
-    clusterSize: integer('clusterSize', o.clusterSize, 1, 9),
+    clusterSize: oddSize(o.clusterSize),
     leaseTtlSeconds,
     leaseMarginMs,
     tickMs,

@@ -15,6 +15,8 @@ import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
 export interface FencedTarget {
   readonly input: InputPublisher;
   onResult(listener: ResultListener): void;
+  /** The replicated principal table, passed through (logins are not fenced: they change nothing). */
+  principalTable?(): Uint32Array | null;
 }
 
 export class FencedEngine implements FencedTarget {
@@ -47,6 +49,10 @@ export class FencedEngine implements FencedTarget {
         inner.publish();
       },
     };
+  }
+
+  principalTable(): Uint32Array | null {
+    return this.engine.principalTable?.() ?? null;
   }
 
   /** The gateway answers writes NOT_LEADER (naming the leader) once this node does not certainly lead. */

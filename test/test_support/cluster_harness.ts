@@ -1,5 +1,5 @@
 /**
- * Real processes for the cluster tests: a real etcd (replication/cluster/testing/etcd_process.ts) and
+ * Real processes for the cluster tests: a real etcd (perf/cluster/etcd_process.ts) and
  * ringline nodes, each a child process with its own data directory and ports, plus readers of the
  * leader key and of a data directory's journal for the checker.
  */
@@ -13,7 +13,7 @@ import { listSegments } from '../../journal/segment_files.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../../journal/segment_reader.ts';
 import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
 import { decodeLeaderRecord, type LeaderRecord } from '../../replication/cluster/node_record.ts';
-import { EtcdProcess } from './etcd_process.ts';
+import { EtcdProcess } from '../../perf/cluster/etcd_process.ts';
 import type { NetnsLab } from './cluster_netns.ts';
 import { CLI, freePort, sleep, spawnProc, writeConfig, type Proc } from './replication_harness.ts';
 
@@ -37,16 +37,17 @@ export interface TestCluster {
   /** Starts node i again on its data directory and ports (after a kill). */
   restart(i: number): ClusterNodeProc;
   leader(): Promise<(LeaderRecord & { epoch: number }) | null>;
-  /** Waits for a leader that announced its epoch start (ready to serve), other than `not`. */
+  /** Waits for a leader that announced its epoch start and whose gateway takes writes, other than `not`. */
   readyLeader(options?: { notNodeId?: string; minEpoch?: number; timeoutMs?: number }): Promise<LeaderRecord & { epoch: number }>;
   destroy(): Promise<void>;
 }
 
 /**
  * etcd and `size` nodes on loopback, or each in its own network namespace of `lab` (host 0: etcd,
- * host i + 1: node i), where links can be cut.
+ * host i + 1: node i), where links can be cut. `clusterSize` (--cluster-size) may name more voting
+ * nodes than are started.
  */
-export async function startTestCluster(size = 3, lab: NetnsLab | null = null, leaseTtlSeconds = 2): Promise<TestCluster> {
+export async function startTestCluster(size = 3, lab: NetnsLab | null = null, leaseTtlSeconds = 2, clusterSize = size): Promise<TestCluster> {
   const etcd = await EtcdProcess.start(lab === null ? {} : { host: lab.addresses[0], commandPrefix: lab.prefix(0) });
   const admin = new Etcd3({ hosts: etcd.endpoint });
   const root = mkdtempSync(join(tmpdir(), 'ringline-cluster-'));
@@ -64,7 +65,7 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null, le
   const launch = (i: number): ClusterNodeProc => {
     const s = specs[i];
     // The real command line: `ringline start --cluster …` (the default lease TTL, 2 s, holds on a busy machine).
-    const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(size),
+    const args = [CLI, 'start', '--cluster', etcd.endpoint, '--cluster-name', clusterName, '--node-id', s.nodeId, '--cluster-size', String(clusterSize),
       '--cluster-secret-file', secretFile, '--lease-ttl', String(leaseTtlSeconds), '--data', s.dataDir, '--config', config, '--host', s.host,
       '--tcp-port', String(s.tcpPort), '--ws-port', String(s.wsPort), '--replication-port', String(s.replicationPort)];
     return { ...spawnProc([...(lab === null ? [] : lab.prefix(i + 1)), process.execPath, ...args], 200_000), ...s };
@@ -87,7 +88,11 @@ export async function startTestCluster(size = 3, lab: NetnsLab | null = null, le
       const deadline = Date.now() + (options.timeoutMs ?? 30_000);
       for (;;) {
         const l = await leader().catch(() => null);
-        if (l !== null && l.epochStart >= 0 && l.nodeId !== options.notNodeId && l.epoch >= (options.minEpoch ?? 0)) return l;
+        // Announced (a leader announces before its engine starts), and its gateway takes writes.
+        if (l !== null && l.epochStart >= 0 && l.nodeId !== options.notNodeId && l.epoch >= (options.minEpoch ?? 0)) {
+          const node = nodes.find((n) => n.nodeId === l.nodeId);
+          if (node !== undefined && (await nodeClusterStatus(node))?.writable === true) return l;
+        }
         if (Date.now() > deadline) {
           throw new Error(`no ready leader within the deadline; last ${JSON.stringify(l)}\n${nodes.map((n) => `--- ${n.nodeId}\n${n.output().slice(-3000)}`).join('\n')}`);
         }

@@ -13,6 +13,8 @@ import { isAdminCommand, isReadOnlyCommand } from '../../../codec/registry/comma
 import { ResultCode as R } from '../../../codec/result_codes.ts';
 import { fullSpec, type CommandHeader, type CommandSpec, type FullCommandSpec } from './command_writer.ts';
 import { STORED_RESULT_BYTES } from '../idempotency.ts';
+import { DEFAULT_MAX_PRINCIPALS } from '../logic_config.ts';
+import { FIRST_REPLICATED_PRINCIPAL_ID } from '../principal_registry.ts';
 
 /** A result reduced to what both implementations must agree on. */
 export interface Outcome {
@@ -46,6 +48,9 @@ interface RefDone { id: number; account: number; symbol: number; price: number; 
 const MAX = Number.MAX_SAFE_INTEGER;
 const positive = (x: number): boolean => Number.isSafeInteger(x) && x > 0;
 const STORED_FILLS = Math.floor((STORED_RESULT_BYTES - 72) / 24);
+const digestOf = (spec: { keyDigest0: number; keyDigest1: number; keyDigest2: number; keyDigest3: number; keyDigest4: number;
+  keyDigest5: number; keyDigest6: number; keyDigest7: number }): number[] =>
+  [spec.keyDigest0, spec.keyDigest1, spec.keyDigest2, spec.keyDigest3, spec.keyDigest4, spec.keyDigest5, spec.keyDigest6, spec.keyDigest7];
 /** What GET_ORDER reports as the type of an order that entered as a triggered stop. */
 const stopType = (type: number, stop: boolean): number => (!stop ? type : type === OrderType.LIMIT ? OrderType.STOP_LIMIT : OrderType.STOP_MARKET);
 
@@ -67,13 +72,18 @@ export class ReferenceModel {
   private principal = 0;
   private admin = false;
   private sequence = 0;
+  /** Replicated principals: id → key digest words; the next id; the revoked ids. */
+  private readonly principalKeys = new Map<number, number[]>();
+  private nextPrincipalId = FIRST_REPLICATED_PRINCIPAL_ID;
+  private readonly revokedPrincipals = new Set<number>();
 
   /** The sequence of the last command applied (for generators that name recent order ids). */
   get lastSequence(): number {
     return this.sequence;
   }
 
-  constructor(private readonly idempotencyWindow: number, private readonly doneWindow = Number.MAX_SAFE_INTEGER) {}
+  constructor(private readonly idempotencyWindow: number, private readonly doneWindow = Number.MAX_SAFE_INTEGER,
+    private readonly maxPrincipals = DEFAULT_MAX_PRINCIPALS) {}
 
   apply(header: CommandHeader, spec: CommandSpec): Outcome {
     this.principal = header.principalId;
@@ -87,7 +97,8 @@ export class ReferenceModel {
       if (stored) return { ...stored, duplicate: true };
     }
     const outcome: Outcome = { code: R.OK, failedLeg: -1, duplicate: false, fillsTruncated: false, values: [], fills: [] };
-    outcome.code = isAdminCommand(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(fullSpec(spec), outcome);
+    outcome.code = this.revokedPrincipals.has(this.principal) ? R.PRINCIPAL_REVOKED
+      : isAdminCommand(spec.kind) && !this.admin ? R.ADMIN_REQUIRED : this.dispatch(fullSpec(spec), outcome);
     if (outcome.code !== R.OK) {
       outcome.values = [];
       outcome.fills = [];
@@ -386,6 +397,26 @@ export class ReferenceModel {
         if (!(spec.principalId >= 1 && spec.principalId <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
         if (![1, 2, 3, 6].includes(spec.idKind)) return R.INVALID_FIELD_VALUE;
         return positive(spec.firstId) && positive(spec.lastId) && spec.firstId <= spec.lastId ? R.OK : R.INTEGER_OUT_OF_RANGE;
+      case 'createPrincipal': {
+        if (spec.admin !== 0 && spec.admin !== 1) return R.INVALID_FIELD_VALUE;
+        if (this.nextPrincipalId - FIRST_REPLICATED_PRINCIPAL_ID >= this.maxPrincipals) return R.PRINCIPAL_TABLE_FULL;
+        const id = this.nextPrincipalId++;
+        this.principalKeys.set(id, digestOf(spec));
+        out.values = [id];
+        return R.OK;
+      }
+      case 'revokePrincipal':
+        if (!this.principalKeys.has(spec.principalId)) return R.PRINCIPAL_NOT_FOUND;
+        if (this.revokedPrincipals.has(spec.principalId)) return R.PRINCIPAL_REVOKED;
+        this.revokedPrincipals.add(spec.principalId);
+        out.values = [spec.principalId];
+        return R.OK;
+      case 'rotatePrincipalKey':
+        if (!this.principalKeys.has(spec.principalId)) return R.PRINCIPAL_NOT_FOUND;
+        if (this.revokedPrincipals.has(spec.principalId)) return R.PRINCIPAL_REVOKED;
+        this.principalKeys.set(spec.principalId, digestOf(spec));
+        out.values = [spec.principalId];
+        return R.OK;
     }
   }
 

@@ -13,6 +13,7 @@ import { CreateAccount } from './create-account.ts';
 import { CreateAsset } from './create-asset.ts';
 import { CreateEvent } from './create-event.ts';
 import { CreateItem } from './create-item.ts';
+import { CreatePrincipal } from './create-principal.ts';
 import { CreateSymbol } from './create-symbol.ts';
 import { Deposit } from './deposit.ts';
 import { GetBalance } from './get-balance.ts';
@@ -28,6 +29,8 @@ import { PlaceStopOrder } from './place-stop-order.ts';
 import { ReleaseSeats } from './release-seats.ts';
 import { ReserveIds } from './reserve-ids.ts';
 import { Restock } from './restock.ts';
+import { RevokePrincipal } from './revoke-principal.ts';
+import { RotatePrincipalKey } from './rotate-principal-key.ts';
 import { SetQuota } from './set-quota.ts';
 import { Snapshot } from './snapshot.ts';
 import { Transfer } from './transfer.ts';
@@ -70,13 +73,16 @@ export enum Command {
   Snapshot = 90,
   GetStateHash = 91,
   SetQuota = 92,
-  ReserveIds = 93
+  ReserveIds = 93,
+  CreatePrincipal = 94,
+  RevokePrincipal = 95,
+  RotatePrincipalKey = 96
 }
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -111,15 +117,18 @@ export function unionToCommand(
     case 'GetStateHash': return accessor(new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(new SetQuota())! as SetQuota;
     case 'ReserveIds': return accessor(new ReserveIds())! as ReserveIds;
+    case 'CreatePrincipal': return accessor(new CreatePrincipal())! as CreatePrincipal;
+    case 'RevokePrincipal': return accessor(new RevokePrincipal())! as RevokePrincipal;
+    case 'RotatePrincipalKey': return accessor(new RotatePrincipalKey())! as RotatePrincipalKey;
     default: return null;
   }
 }
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -154,6 +163,9 @@ export function unionListToCommand(
     case 'GetStateHash': return accessor(index, new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(index, new SetQuota())! as SetQuota;
     case 'ReserveIds': return accessor(index, new ReserveIds())! as ReserveIds;
+    case 'CreatePrincipal': return accessor(index, new CreatePrincipal())! as CreatePrincipal;
+    case 'RevokePrincipal': return accessor(index, new RevokePrincipal())! as RevokePrincipal;
+    case 'RotatePrincipalKey': return accessor(index, new RotatePrincipalKey())! as RotatePrincipalKey;
     default: return null;
   }
 }

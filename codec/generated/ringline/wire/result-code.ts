@@ -188,6 +188,21 @@ export enum ResultCode {
   ID_RANGES_FULL = 214,
 
   /**
+   * no such replicated principal
+   */
+  PRINCIPAL_NOT_FOUND = 230,
+
+  /**
+   * this principal was revoked: its keys and sessions are refused on every node
+   */
+  PRINCIPAL_REVOKED = 231,
+
+  /**
+   * the principal table is full: maxPrincipals principals were created (ids are never reused)
+   */
+  PRINCIPAL_TABLE_FULL = 232,
+
+  /**
    * asset already exists
    */
   ASSET_EXISTS = 300,

@@ -12,6 +12,7 @@ import { ItemResult } from './item-result.ts';
 import { OrderInfoResult } from './order-info-result.ts';
 import { OrderResult } from './order-result.ts';
 import { PriceResult } from './price-result.ts';
+import { PrincipalResult } from './principal-result.ts';
 import { SeatResult } from './seat-result.ts';
 import { SnapshotResult } from './snapshot-result.ts';
 import { StateHashResult } from './state-hash-result.ts';
@@ -30,13 +31,14 @@ export enum Result {
   DepthResult = 9,
   SnapshotResult = 10,
   StateHashResult = 11,
-  CancelAllResult = 12
+  CancelAllResult = 12,
+  PrincipalResult = 13
 }
 
 export function unionToResult(
   type: Result,
-  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(new BalanceResult())! as BalanceResult;
@@ -51,15 +53,16 @@ export function unionToResult(
     case 'SnapshotResult': return accessor(new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(new CancelAllResult())! as CancelAllResult;
+    case 'PrincipalResult': return accessor(new PrincipalResult())! as PrincipalResult;
     default: return null;
   }
 }
 
 export function unionListToResult(
   type: Result, 
-  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null, 
+  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null, 
   index: number
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(index, new BalanceResult())! as BalanceResult;
@@ -74,6 +77,7 @@ export function unionListToResult(
     case 'SnapshotResult': return accessor(index, new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(index, new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(index, new CancelAllResult())! as CancelAllResult;
+    case 'PrincipalResult': return accessor(index, new PrincipalResult())! as PrincipalResult;
     default: return null;
   }
 }

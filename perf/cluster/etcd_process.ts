@@ -1,5 +1,5 @@
 /**
- * A real single-member etcd for tests: its own data folder, free loopback ports, started, stopped,
+ * A real single-member etcd for tests and the cluster bench: its own data folder, free loopback ports, started, stopped,
  * killed and restarted on the same ports and data (an etcd restart keeps revisions and leases).
  * The binary comes from scripts/ensure_etcd.ts, which installs Debian's etcd-server into a cache when
  * none is on PATH; when that fails, so does the test.
@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../perf/engine/free_port.ts';
+import { freePort } from '../engine/free_port.ts';
 import { ensureEtcd } from '../../scripts/ensure_etcd.ts';
 
 export interface EtcdProcessOptions {
