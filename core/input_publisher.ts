@@ -25,6 +25,15 @@ export function stampCommandHeader(
   buffer.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
 }
 
+/** The main thread's part of the stage stamps (engine/stage_latency.ts). */
+export interface PublishStages {
+  /** An input chunk arrived: what is claimed until the next publish was received now. */
+  received(): void;
+  claimed(sequence: number): void;
+  /** Sequences first..last are about to be published; `nowMs` is the batch's one clock read. */
+  published(first: number, last: number, nowMs: number): void;
+}
+
 export interface RingInputPublisherOptions {
   /** Stamp the sequencer timestamp on publish; a follower publishes its primary's timestamps instead. */
   readonly stampTimestamps: boolean;
@@ -32,6 +41,8 @@ export interface RingInputPublisherOptions {
   readonly accepting: () => boolean;
   /** Told of every published batch, with the batch's one clock read (performance.now()). */
   readonly onPublished?: (first: number, last: number, nowMs: number) => void;
+  /** Stage stamps of sampled commands (receive, claim, publish). */
+  readonly stages?: PublishStages;
 }
 
 export class RingInputPublisher implements InputPublisher {
@@ -52,7 +63,12 @@ export class RingInputPublisher implements InputPublisher {
     const sequence = this.producer.tryClaim();
     if (sequence < 0) return -1;
     this.lastClaimedSequence = sequence;
+    this.options.stages?.claimed(sequence);
     return this.ring.slotBase(sequence);
+  }
+
+  received(): void {
+    this.options.stages?.received();
   }
 
   stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
@@ -63,8 +79,8 @@ export class RingInputPublisher implements InputPublisher {
     const producer = this.producer;
     const last = producer.lastClaimed;
     if (last === producer.lastPublished) return;
-    const onPublished = this.options.onPublished;
-    if (!this.options.stampTimestamps && onPublished === undefined) {
+    const { onPublished, stages } = this.options;
+    if (!this.options.stampTimestamps && onPublished === undefined && stages === undefined) {
       producer.publish();
       return;
     }
@@ -75,6 +91,7 @@ export class RingInputPublisher implements InputPublisher {
       for (let s = producer.lastPublished + 1; s <= last; s++) f64[(this.ring.slotBase(s) + CMD_TIMESTAMP_US_OFFSET) >>> 3] = timestampUs;
     }
     if (onPublished !== undefined) onPublished(producer.lastPublished + 1, last, nowMs);
+    stages?.published(producer.lastPublished + 1, last, nowMs); // before the cursor store: consumers then see it
     producer.publish();
   }
 }
