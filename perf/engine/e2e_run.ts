@@ -19,6 +19,8 @@ import { encodeLogin, HTTP_ID_START, patchableHttpRequest, patchableRequest, typ
 import { ControlClient } from './control_client.ts';
 import { startEngineProcess, type Durability, type EngineProcess } from './engine_process.ts';
 import { fetchMetrics, gcDelta, parseGcMetrics } from './engine_metrics.ts';
+import { parseStageMetrics, stageFigures } from './stage_metrics.ts';
+import type { StageFigures } from '../result_row.ts';
 import { rememberRinglineThroughput } from './ringline_figures.ts';
 
 export type E2eMix = 'stock-buy' | 'transfer';
@@ -90,6 +92,8 @@ function mixCommand(mix: E2eMix): WireCommand {
 interface OneRun {
   readonly load: LoadResult;
   readonly engineGc: Record<string, number>;
+  /** Per-stage latency of the engine's sampled commands during this load (empty when /metrics was unreadable). */
+  readonly stages: Record<string, StageFigures>;
 }
 
 /** Ids of successive loads on one engine never meet (the idempotency window would answer repeats). */
@@ -127,7 +131,8 @@ async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eC
   const load = await runLoad(spec, sizing.workers);
   const after = await fetchMetrics(engine.host, engine.wsPort);
   const engineGc = before !== null && after !== null ? gcDelta(parseGcMetrics(before), parseGcMetrics(after)) : {};
-  return { load, engineGc };
+  const stages = before !== null && after !== null ? stageFigures(parseStageMetrics(before), parseStageMetrics(after)) : {};
+  return { load, engineGc, stages };
 }
 
 /**
@@ -150,6 +155,7 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
         const r = await loadOnce(engine, transport, c, sizingOf(c), loadIndex++);
         const p = r.load.histogram?.percentilesUs();
         options.log(`${c.name} run ${runIndex + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
+        options.log(`  stages p50/p99 µs: ${Object.entries(r.stages).map(([stage, f]) => `${stage} ${f.p50_us}/${f.p99_us}`).join(', ')}`);
         out.set(c, r);
       }
     } catch (err) {
@@ -201,6 +207,7 @@ export async function runE2eCases(scenario: string, transport: LoadTransport, ca
       latency_us: histogram?.percentilesUs() ?? null,
       gc_events: { ...chosen.load.gcEvents, ...chosen.engineGc },
       errors: runs.reduce((sum, r) => sum + r.load.errors, 0),
+      stages: chosen.stages, // the stages of the run the row's figures come from
     });
     if (c.mode === 'closed') rememberRinglineThroughput(transport, c.mix, c.durability, throughput);
     for (const r of runs) r.load.histogram?.destroy();
