@@ -7,6 +7,7 @@
  *                   is sent only after fdatasync)
  *   rate-50k        open loop at 50,000 commands/s, latency from each command's intended send time
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { benchContext } from '../bench_context.ts';
 import type { LatencyHistogram } from '../histogram.ts';
 import { median, medianRun } from '../median.ts';
@@ -128,10 +129,14 @@ export function e2eLoadSpec(engine: EngineProcess, transport: LoadTransport, c: 
 async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): Promise<OneRun> {
   const spec = e2eLoadSpec(engine, transport, c, sizing, loadIndex);
   const before = await fetchMetrics(engine.host, engine.wsPort);
+  // The stages count from the end of the warm-up (as the row's latency does), read while the load runs;
+  // the load's connections open first, so this starts a few ms early at most.
+  const warmedUp = delay(sizing.warmupMs).then(() => fetchMetrics(engine.host, engine.wsPort));
   const load = await runLoad(spec, sizing.workers);
   const after = await fetchMetrics(engine.host, engine.wsPort);
+  const stagesFrom = await warmedUp;
   const engineGc = before !== null && after !== null ? gcDelta(parseGcMetrics(before), parseGcMetrics(after)) : {};
-  const stages = before !== null && after !== null ? stageFigures(parseStageMetrics(before), parseStageMetrics(after)) : {};
+  const stages = stagesFrom !== null && after !== null ? stageFigures(parseStageMetrics(stagesFrom), parseStageMetrics(after)) : {};
   return { load, engineGc, stages };
 }
 
