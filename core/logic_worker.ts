@@ -33,7 +33,7 @@ import { Ring } from './ring/ring.ts';
 import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
 import { StageStamper } from './stage_stamper.ts';
-import { StampColumn } from './stage_stamps_descriptor.ts';
+import { STAMP_SEQUENCE_SPAN, StampColumn } from './stage_stamps_descriptor.ts';
 
 const YIELD_EVERY_BATCHES = 1024;
 const IDLE_YIELD_MS = 50;
@@ -144,7 +144,7 @@ function applyBatch(count: number): void {
       post({ type: 'shadowCatchUp', sequence: first + i });
     }
   }
-  applied?.stamp(first, first + count - 1); // before the results' publish: the main thread reads it after
+  applied?.stamp((first % STAMP_SEQUENCE_SPAN) | 0, count); // before the results' publish: the main thread reads it after
   results.publish();
   consumer.release(count);
   metrics[M_APPLIED] += count;

@@ -26,10 +26,14 @@ export class StageStamper {
     return performance.now() + this.offsetMs;
   }
 
-  /** Stamps every sampled sequence in first..last with one clock read; does nothing when there is none. */
-  stamp(first: number, last: number): void {
-    const s = firstSampledFrom(first);
-    if (s <= last) this.write(s, last, this.now());
+  /**
+   * Stamps every sampled sequence of the batch with one clock read; does nothing when there is none.
+   * `firstInSpan` is the batch's first sequence as `(first % STAMP_SEQUENCE_SPAN) | 0` (a small integer:
+   * no boxing at the call), `count` its length.
+   */
+  stamp(firstInSpan: number, count: number): void {
+    const s = firstSampledFrom(firstInSpan);
+    if (s < firstInSpan + count) this.write(s, firstInSpan + count - 1, this.now());
   }
 
   /** Stamps every sampled sequence in first..last with `nowMs`, a main-thread time the caller read. */

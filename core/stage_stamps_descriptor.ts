@@ -28,6 +28,13 @@
  * never reused before its result is released; the sequence column guards it anyway.
  */
 export const SAMPLE_EVERY = 64;
+/**
+ * Writer threads pass sequences reduced modulo this span, as int32 (`(sequence % STAMP_SEQUENCE_SPAN) | 0`):
+ * a number beyond the small-integer range passed to a call V8 does not inline is boxed into a new heap
+ * number, and sequences pass 2^31 in a long-lived engine. The span is a multiple of rows × SAMPLE_EVERY,
+ * so a reduced sequence keeps its row and whether it is sampled.
+ */
+export const STAMP_SEQUENCE_SPAN = 2 ** 30;
 export const HEADER_F64 = 8;
 export const ROW_F64 = 8;
 
@@ -46,6 +53,7 @@ export function createStageStampsMemory(sequencesInFlightMax: number, originMs: 
     throw new RangeError(`sequencesInFlightMax must be a positive integer, got ${sequencesInFlightMax}`);
   }
   const rows = 2 ** Math.ceil(Math.log2(Math.ceil(sequencesInFlightMax / SAMPLE_EVERY) + 1));
+  if (rows * SAMPLE_EVERY > STAMP_SEQUENCE_SPAN) throw new RangeError(`sequencesInFlightMax must be below ${STAMP_SEQUENCE_SPAN / 2}, got ${sequencesInFlightMax}`);
   const memory = new SharedArrayBuffer((HEADER_F64 + rows * ROW_F64) * 8);
   const table = new Float64Array(memory);
   table[HEADER_ORIGIN_MS] = originMs;

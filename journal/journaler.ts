@@ -22,6 +22,7 @@ import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import type { WaitStrategy } from '../core/ring/wait_strategy.ts';
 import type { StageStamper } from '../core/stage_stamper.ts';
+import { STAMP_SEQUENCE_SPAN } from '../core/stage_stamps_descriptor.ts';
 import {
   DURABILITY_CODES, JM_BATCHES, JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_BATCH_RECORDS_MAX, JM_BYTES_WRITTEN,
   JM_DURABILITY_MODE, JM_DURABLE_SEQUENCE, JM_FSYNC_BUCKETS, JM_FSYNC_COUNT, JM_FSYNC_LAST_US, JM_FSYNC_MAX_US,
@@ -141,7 +142,7 @@ export class Journaler {
     e[E_BYTES] = m[JM_BYTES_WRITTEN];
     e[E_SEGMENTS] = writer.segmentsCreated;
     writer.markDurable();
-    this.journaledStamps?.stamp(first, first + count - 1);
+    this.journaledStamps?.stamp((first % STAMP_SEQUENCE_SPAN) | 0, count);
     consumer.release(count); // the durable sequence moves only now
     m[JM_DURABLE_SEQUENCE] = first + count - 1;
     return count;

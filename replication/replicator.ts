@@ -47,7 +47,7 @@ import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiec
 import { validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
 import { admitMember, type Membership } from './membership/membership_socket.ts';
 import { StageStamper } from '../core/stage_stamper.ts';
-import { StampColumn } from '../core/stage_stamps_descriptor.ts';
+import { STAMP_SEQUENCE_SPAN, StampColumn } from '../core/stage_stamps_descriptor.ts';
 
 /** A follower whose socket holds more unsent bytes than this stops following live and catches up from files. */
 const SOCKET_BUFFERED_MAX_BYTES = 8 * 1024 * 1024;
@@ -446,7 +446,7 @@ export class Replicator {
       const graceOver = this.stopping && performance.now() >= this.stopDeadlineMs;
       const target = !sync || degraded || graceOver ? top : Math.min(top, acked);
       if (target > released) {
-        this.replicatedStamps?.stamp(released + 1, target); // before the release: the main thread reads it after
+        this.replicatedStamps?.stamp(((released + 1) % STAMP_SEQUENCE_SPAN) | 0, target - released); // before the release: the main thread reads it after
         consumer.release(target - released);
       }
 
