@@ -11,6 +11,7 @@ import {
   CMD_FLAGS_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET,
 } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { SAMPLE_EVERY } from './stage_stamps_descriptor.ts';
 import type { InputPublisher } from './engine_api.ts';
 import type { Ring } from './ring/ring.ts';
 import type { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
@@ -29,6 +30,7 @@ export function stampCommandHeader(
 export interface PublishStages {
   /** An input chunk arrived: what is claimed until the next publish was received now. */
   received(): void;
+  /** A sampled sequence (sequence % SAMPLE_EVERY === 0) was claimed. */
   claimed(sequence: number): void;
   /** Sequences first..last are about to be published; `nowMs` is the batch's one clock read. */
   published(first: number, last: number, nowMs: number): void;
@@ -63,7 +65,8 @@ export class RingInputPublisher implements InputPublisher {
     const sequence = this.producer.tryClaim();
     if (sequence < 0) return -1;
     this.lastClaimedSequence = sequence;
-    this.options.stages?.claimed(sequence);
+    // Only sampled sequences reach the call: a sequence past 2^31 passed to a call is boxed (an allocation).
+    if (sequence % SAMPLE_EVERY === 0) this.options.stages?.claimed(sequence);
     return this.ring.slotBase(sequence);
   }
 
