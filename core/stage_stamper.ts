@@ -3,8 +3,11 @@
  * nothing itself; stamp() reads the clock once, and only when its range holds a sampled sequence.
  */
 import {
-  HEADER_ORIGIN_MS, HEADER_ROWS, SAMPLE_EVERY, StampColumn, firstSampledFrom, rowBase,
+  HEADER_F64, HEADER_ORIGIN_MS, HEADER_ROWS, ROW_F64, SAMPLE_EVERY, STAMP_SEQUENCE_SPAN, StampColumn,
 } from './stage_stamps_descriptor.ts';
+
+const SAMPLE_MASK = SAMPLE_EVERY - 1;
+const SAMPLE_SHIFT = Math.log2(SAMPLE_EVERY);
 
 export class StageStamper {
   readonly table: Float64Array;
@@ -29,20 +32,25 @@ export class StageStamper {
   /**
    * Stamps every sampled sequence of the batch with one clock read; does nothing when there is none.
    * `firstInSpan` is the batch's first sequence as `(first % STAMP_SEQUENCE_SPAN) | 0` (a small integer:
-   * no boxing at the call), `count` its length.
+   * no boxing at the call), `count` its length. Only int32 arithmetic from here on, in code of its own:
+   * sharing a helper with the main thread (which passes full sequences) would give it double feedback,
+   * and a double returned from a call is boxed.
    */
   stamp(firstInSpan: number, count: number): void {
-    const s = firstSampledFrom(firstInSpan);
-    if (s < firstInSpan + count) this.write(s, firstInSpan + count - 1, this.now());
+    const s = (firstInSpan + SAMPLE_MASK) & ~SAMPLE_MASK; // the first sampled sequence ≥ firstInSpan
+    if (s < firstInSpan + count) this.write(s, firstInSpan + count, this.now());
   }
 
-  /** Stamps every sampled sequence in first..last with `nowMs`, a main-thread time the caller read. */
+  /** stamp() with a time the caller read and a full sequence range first..last (tests, tools). */
   stampWith(first: number, last: number, nowMs: number): void {
-    this.write(firstSampledFrom(first), last, nowMs);
+    const firstInSpan = (first % STAMP_SEQUENCE_SPAN) | 0;
+    const s = (firstInSpan + SAMPLE_MASK) & ~SAMPLE_MASK;
+    this.write(s, firstInSpan + (last - first) + 1, nowMs);
   }
 
-  private write(s: number, last: number, nowMs: number): void {
+  /** Stamps sampled sequences s, s + SAMPLE_EVERY, ... below `end` (all reduced into the span). */
+  private write(s: number, end: number, nowMs: number): void {
     const table = this.table;
-    for (; s <= last; s += SAMPLE_EVERY) table[rowBase(s, this.rowMask) + this.column] = nowMs;
+    for (; s < end; s += SAMPLE_EVERY) table[HEADER_F64 + ((s >>> SAMPLE_SHIFT) & this.rowMask) * ROW_F64 + this.column] = nowMs;
   }
 }
