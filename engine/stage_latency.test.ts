@@ -87,6 +87,8 @@ describe('stage latency', () => {
     const warm = (): void => { for (let i = 0; i < 1e5; i++) applied.stamp(first, SAMPLE_EVERY - 1); };
     warm();
     const sampled = await sampleAllocatedBytes(warm, (url) => url.includes('stage_stamp'));
-    expect(sampled.sites).toEqual([]);
+    // Per call nothing (one heap number per call would be 16 bytes per call); a one-off of the
+    // optimizing compiler under load (seen: ~1.5 KB once) is not per command.
+    expect(sampled.bytes / 1e5 < 0.25, sampled.sites.join('\n')).toBe(true);
   });
 });
