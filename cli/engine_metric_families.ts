@@ -6,7 +6,8 @@
  * left out, never written as a placeholder.
  */
 import type { EngineHistograms, EngineMetrics, Log2HistogramView } from '../engine/engine_metrics.ts';
-import { log2HistogramSamples, type MetricSample } from '../gateway/collected_metric.ts';
+import { histogramSamples, log2HistogramSamples, type MetricSample } from '../gateway/collected_metric.ts';
+import { STAGE_BUCKETS, STAGE_NAMES, Stage, stageBucketUpperUs } from '../engine/stage_latency.ts';
 import type { MetricsRegistry } from '../gateway/metrics_registry.ts';
 
 export interface EngineMetricsSource {
@@ -108,7 +109,28 @@ export function addEngineFamilies(registry: MetricsRegistry, engine: EngineMetri
     help: 'From publishing a command into the input ring to releasing its result once durable (and replicated in sync mode); log2 buckets',
     collect: () => log2('ringline_command_latency_seconds', engine.histograms().commandLatencyUs, LATENCY_BUCKETS_SHOWN, US),
   });
+  registry.add({
+    name: 'ringline_stage_latency_seconds', type: 'histogram',
+    help: 'Where a sampled command (1 in 64) spends its time, by stage: publish = received to published into the input ring; '
+      + 'apply / journal / replicate = published to applied / durable / replicated (in parallel); reply = the last of those to its reply '
+      + 'written; total = received to reply written. Half-octave buckets',
+    collect: () => stageSamples(engine.histograms().stages),
+  });
   addReplicationFamilies(registry, engine);
+}
+
+/** Stage bucket bounds in seconds (the last bucket counts in +Inf). */
+const STAGE_BOUNDS_S: readonly number[] = Array.from({ length: STAGE_BUCKETS - 1 }, (_, b) => stageBucketUpperUs(b) * US);
+
+function stageSamples(stages: EngineHistograms['stages']): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (let stage = 0; stage < STAGE_NAMES.length; stage++) {
+    const counts = stages.counts.subarray(stage * STAGE_BUCKETS, (stage + 1) * STAGE_BUCKETS);
+    // Without replication the replicate stage never counts: leave it out rather than show an empty series.
+    if (stage === Stage.REPLICATE && counts.every((c) => c === 0)) continue;
+    out.push(...histogramSamples('ringline_stage_latency_seconds', STAGE_BOUNDS_S, counts, stages.sumsUs[stage] * US, { stage: STAGE_NAMES[stage] }));
+  }
+  return out;
 }
 
 function gcSamples(m: EngineMetrics, what: 'events' | 'pause'): MetricSample[] {

@@ -104,7 +104,32 @@ describe('ringline replay', () => {
     expect(listSnapshots(dataDir)).toEqual([]);
   });
 
+  it('--verify checks every segment\'s frames across a thread pool first and names each corrupt segment (exit 1)', async () => {
+    journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+    const segments = listSegments(dataDir);
+    expect(segments.length).toBeGreaterThanOrEqual(3);
+    const ok = await cli(['--data', dataDir, '--config', configPath, '--verify', '--threads', '2']);
+    expect(ok.code).toBe(0);
+    expect(ok.err.join('\n')).toMatch(new RegExp(`verify: journal: ${segments.length} segment\\(s\\), 3000 frames, [0-9.]+ MiB checked \\(length, CRC-32, sequence\\) on 2 thread\\(s\\)`));
+    // Corrupt the last byte of a record in the first and the second segment: both are named, not only the first.
+    for (const s of segments.slice(0, 2)) {
+      const bytes = readFileSync(s.path);
+      bytes[bytes.length - 1] ^= 0xff;
+      writeFileSync(s.path, bytes);
+    }
+    const bad = await cli(['--data', dataDir, '--config', configPath, '--verify']);
+    expect(bad.code).toBe(1);
+    const failures = bad.err.filter((l) => l.startsWith('verify: FAILED: '));
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(failures[0]).toContain(segments[0].path);
+    expect(failures.some((l) => l.includes(segments[1].path))).toBe(true);
+    expect(bad.err.join('\n')).toMatch(/CRC/);
+  });
+
   it('answers bad usage with exit 2 and a message naming the option', async () => {
+    const threadsAlone = await cli(['--data', dataDir, '--threads', '2']);
+    expect([threadsAlone.code, threadsAlone.err[0]]).toEqual([2, 'ringline replay: --threads is used with --verify']);
+    expect((await cli(['--data', dataDir, '--verify', '--threads', '0'])).err[0]).toBe('ringline replay: --threads must be an integer from 1 to 256; got 0');
     expect((await cli([])).err[0]).toBe('ringline replay: --data DIR is required');
     const bad = await cli(['--data', dataDir, '--to', 'soon']);
     expect(bad.code).toBe(2);

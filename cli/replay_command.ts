@@ -8,6 +8,9 @@
  *                                                 asks the running engine for its state hash (GET_STATE_HASH),
  *                                                 replays the journal up to that command's sequence and
  *                                                 compares (exit 1 if not equal)
+ *   --verify first checks every journal frame's length, CRC-32 and sequence, its segments spread over
+ *   a piscina pool (journal/journal_check.ts; --threads N, 1 = on this thread), naming every corrupt
+ *   segment before the replay stops at the first one.
  *   ringline replay --data DIR --print [--to SEQ] [--account ID] [--symbol ID] [--item ID]
  *                                                 one JSON line per command with its result
  *   --no-snapshot   ignore snapshots     --config FILE   the start config (its engine.logic capacities;
@@ -23,6 +26,7 @@ import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { commandJson, commandMatches, resultJson } from '../replay/record_json.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { prepareVerify, summarize, type MutableRecoveryOptions } from '../replay/replay_tool.ts';
+import { checkJournal } from '../journal/journal_check.ts';
 import { RinglineClient } from '../client/ringline_client.ts';
 import { readConfigFile } from './config_file.ts';
 import { UsageError } from './usage_error.ts';
@@ -38,7 +42,7 @@ const PROCESS_IO: CliIo = {
   err: (line) => process.stderr.write(line + '\n'),
 };
 
-export const REPLAY_USAGE = `usage: ringline replay --data DIR [--verify [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
+export const REPLAY_USAGE = `usage: ringline replay --data DIR [--verify [--threads N] [--url tcp://HOST:PORT --key KEY]] [--print] [--to SEQ]
                        [--account ID] [--symbol ID] [--item ID] [--no-snapshot] [--config FILE]`;
 
 function parseId(name: string, value: string | undefined): number | undefined {
@@ -82,7 +86,7 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
         data: { type: 'string' }, verify: { type: 'boolean' }, print: { type: 'boolean' }, to: { type: 'string' },
         account: { type: 'string' }, symbol: { type: 'string' }, item: { type: 'string' },
         'no-snapshot': { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean' },
-        url: { type: 'string' }, key: { type: 'string' },
+        url: { type: 'string' }, key: { type: 'string' }, threads: { type: 'string' },
       },
       strict: true,
     }));
@@ -96,6 +100,10 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
   if (values.data === undefined || values.data === '') throw new UsageError('--data DIR is required');
   const dataDir = values.data;
   let toSequence = parseId('to', values.to);
+  const threads = parseId('threads', values.threads);
+  if (threads !== undefined && (values.verify !== true || threads < 1 || threads > 256)) {
+    throw new UsageError(values.verify !== true ? '--threads is used with --verify' : `--threads must be an integer from 1 to 256; got ${values.threads}`);
+  }
   let engine: { hash: string; sequence: number } | null = null;
   if (values.url !== undefined) {
     if (values.verify !== true) throw new UsageError('--url is used with --verify');
@@ -118,6 +126,14 @@ async function replay(argv: string[], io: CliIo): Promise<number> {
     };
   }
   const verify = { failed: false };
+  if (values.verify === true) {
+    const check = await checkJournal(dataDir, { threads });
+    io.err(`verify: journal: ${check.segments.length} segment(s), ${check.frames} frames, ${(check.bytes / 1048576).toFixed(1)} MiB ` +
+      `checked (length, CRC-32, sequence) on ${check.threads} thread(s) in ${check.durationMs.toFixed(0)} ms`);
+    if (check.tornTail) io.err(`verify: the newest segment ends inside a frame after sequence ${check.lastSequence} (a torn tail: a start cuts it there)`);
+    for (const problem of check.problems) io.err(`verify: FAILED: ${problem}`);
+    if (check.problems.length > 0) verify.failed = true;
+  }
   if (values.verify === true && engine === null) prepareVerify(dataDir, options, toSequence, io.err, verify);
 
   const report = recoverState(sm, options);

@@ -26,6 +26,11 @@ export interface InputPublisher {
   /** The full sequence number of the slot claimed last (valid after a successful tryClaim). */
   readonly lastClaimedSequence: number;
   /**
+   * An input chunk (socket data, a WebSocket message, an HTTP body) arrived: commands claimed until the
+   * next publish count their latency from now (stage stamps). Optional: publishers without stamps skip it.
+   */
+  received?(): void;
+  /**
    * Publishes every slot claimed since the last publish: stamps one sequencer timestamp on all of
    * them (one clock read per batch) and wakes the consumers.
    */

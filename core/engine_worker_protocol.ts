@@ -35,6 +35,8 @@ export interface RingConsumerWorkerData {
   readonly firstSequence: number;
   readonly waitStrategy: WaitStrategyName;
   readonly batchMax: number;
+  /** The stage stamp table (stage_stamps_descriptor.ts): the journaler and replicator stamp their column. */
+  readonly stageStampsMemory?: SharedArrayBuffer;
 }
 
 /**
@@ -63,6 +65,8 @@ export interface LogicWorkerData {
   readonly snapshotEveryCommands: number;
   /** Post a shadowCatchUp every this many commands (0: never; the shadow then catches up only at a snapshot). */
   readonly shadowCatchUpEveryCommands: number;
+  /** The stage stamp table (stage_stamps_descriptor.ts): the logic stamps the applied column. */
+  readonly stageStampsMemory?: SharedArrayBuffer;
 }
 
 /** Sent to the logic worker after it reported ready: the rings, starting at lastSequence + 1. */

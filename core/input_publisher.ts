@@ -11,6 +11,7 @@ import {
   CMD_FLAGS_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET,
 } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { SAMPLE_EVERY } from './stage_stamps_descriptor.ts';
 import type { InputPublisher } from './engine_api.ts';
 import type { Ring } from './ring/ring.ts';
 import type { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
@@ -25,6 +26,16 @@ export function stampCommandHeader(
   buffer.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
 }
 
+/** The main thread's part of the stage stamps (engine/stage_latency.ts). */
+export interface PublishStages {
+  /** An input chunk arrived: what is claimed until the next publish was received now. */
+  received(): void;
+  /** A sampled sequence (sequence % SAMPLE_EVERY === 0) was claimed. */
+  claimed(sequence: number): void;
+  /** Sequences first..last are about to be published; `nowMs` is the batch's one clock read. */
+  published(first: number, last: number, nowMs: number): void;
+}
+
 export interface RingInputPublisherOptions {
   /** Stamp the sequencer timestamp on publish; a follower publishes its primary's timestamps instead. */
   readonly stampTimestamps: boolean;
@@ -32,6 +43,8 @@ export interface RingInputPublisherOptions {
   readonly accepting: () => boolean;
   /** Told of every published batch, with the batch's one clock read (performance.now()). */
   readonly onPublished?: (first: number, last: number, nowMs: number) => void;
+  /** Stage stamps of sampled commands (receive, claim, publish). */
+  readonly stages?: PublishStages;
 }
 
 export class RingInputPublisher implements InputPublisher {
@@ -52,7 +65,13 @@ export class RingInputPublisher implements InputPublisher {
     const sequence = this.producer.tryClaim();
     if (sequence < 0) return -1;
     this.lastClaimedSequence = sequence;
+    // Only sampled sequences reach the call: a sequence past 2^31 passed to a call is boxed (an allocation).
+    if (sequence % SAMPLE_EVERY === 0) this.options.stages?.claimed(sequence);
     return this.ring.slotBase(sequence);
+  }
+
+  received(): void {
+    this.options.stages?.received();
   }
 
   stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
@@ -63,8 +82,8 @@ export class RingInputPublisher implements InputPublisher {
     const producer = this.producer;
     const last = producer.lastClaimed;
     if (last === producer.lastPublished) return;
-    const onPublished = this.options.onPublished;
-    if (!this.options.stampTimestamps && onPublished === undefined) {
+    const { onPublished, stages } = this.options;
+    if (!this.options.stampTimestamps && onPublished === undefined && stages === undefined) {
       producer.publish();
       return;
     }
@@ -75,6 +94,7 @@ export class RingInputPublisher implements InputPublisher {
       for (let s = producer.lastPublished + 1; s <= last; s++) f64[(this.ring.slotBase(s) + CMD_TIMESTAMP_US_OFFSET) >>> 3] = timestampUs;
     }
     if (onPublished !== undefined) onPublished(producer.lastPublished + 1, last, nowMs);
+    stages?.published(producer.lastPublished + 1, last, nowMs); // before the cursor store: consumers then see it
     producer.publish();
   }
 }

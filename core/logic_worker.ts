@@ -32,6 +32,8 @@ import { BatchConsumer, HALTED } from './ring/batch_consumer.ts';
 import { Ring } from './ring/ring.ts';
 import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
+import { StageStamper } from './stage_stamper.ts';
+import { STAMP_SEQUENCE_SPAN, StampColumn } from './stage_stamps_descriptor.ts';
 
 const YIELD_EVERY_BATCHES = 1024;
 const IDLE_YIELD_MS = 50;
@@ -104,6 +106,8 @@ function snapshot(sequence: number): void {
 
 const inBuf = input.buffer;
 const outBuf = output.buffer;
+// One clock read per batch holding a sampled sequence (1 in SAMPLE_EVERY), outside apply().
+const applied = data.stageStampsMemory === undefined ? null : new StageStamper(data.stageStampsMemory, StampColumn.APPLIED_MS);
 const snapshotEvery = data.snapshotEveryCommands;
 const catchUpEvery = data.shadowCatchUpEveryCommands;
 let sinceSnapshot = 0;
@@ -120,7 +124,10 @@ function isAcceptedSnapshotCommand(inBase: number, outBase: number): boolean {
     && (outBuf.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] & RESULT_FLAG_DUPLICATE) === 0;
 }
 
-/** Applies one batch of `count` records; returns nothing, allocates nothing unless a snapshot is due. */
+/**
+ * Applies one batch of `count` records; returns nothing, allocates nothing unless a snapshot is due
+ * or the batch holds a sampled sequence (its stage stamp reads the clock: a 16-byte heap number).
+ */
 function applyBatch(count: number): void {
   const first = consumer.nextSequence;
   const firstOut = results.claim(count, wait);
@@ -137,6 +144,7 @@ function applyBatch(count: number): void {
       post({ type: 'shadowCatchUp', sequence: first + i });
     }
   }
+  applied?.stamp((first % STAMP_SEQUENCE_SPAN) | 0, count); // before the results' publish: the main thread reads it after
   results.publish();
   consumer.release(count);
   metrics[M_APPLIED] += count;

@@ -45,6 +45,7 @@ import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.
 import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
 import type { Engine } from './engine_api.ts';
 import { CommandLatency } from './command_latency.ts';
+import { StageLatency } from './stage_latency.ts';
 import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHistograms, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
@@ -65,7 +66,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const opts = validateEngineOptions(options);
   const metricsMemory = createMetricsMemory();
   const journalMetricsMemory = createJournalMetricsMemory();
-  const ring = { waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, metricsMemory };
+  // Stage stamps of sampled commands: a sequence is in flight for at most both rings' capacity.
+  const stages = new StageLatency(opts.ringCapacity + opts.outputRingCapacity);
+  const ring = { waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, metricsMemory, stageStampsMemory: stages.memory };
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
   const logicData: LogicWorkerData = {
@@ -104,7 +107,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     throw error;
   }
   const metricsViews = { engine: new Float64Array(metricsMemory), journal: new Float64Array(journalMetricsMemory) };
-  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
+  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers, stages);
 }
 
 class RunningEngine implements Engine {
@@ -136,6 +139,7 @@ class RunningEngine implements Engine {
     private readonly inputRing: Ring,
     outputRing: Ring,
     workers: readonly EngineWorker[],
+    private readonly stages: StageLatency,
   ) {
     this.metricsView = metricsViews.engine;
     this.journalMetrics = metricsViews.journal;
@@ -149,7 +153,7 @@ class RunningEngine implements Engine {
     this.producer = new SingleProducerSequencer(inputRing);
     this.input = new RingInputPublisher(inputRing, this.producer, {
       stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,
-      onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs),
+      onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs), stages,
     });
     this.ringSequences = new RingSequences(inputRing, opts.replicator !== null);
     // 4. The release gate; 5. snapshots, written as durability advances.
@@ -166,7 +170,11 @@ class RunningEngine implements Engine {
       },
       fail: (error) => this.fail(error),
       live: () => this.state !== 'failed',
-      released: (first, count) => this.latency.released(first, count, performance.now()),
+      released: (first, count) => {
+        const nowMs = performance.now(); // one clock read per released batch, after its replies were written
+        this.latency.released(first, count, nowMs);
+        this.stages.released(first, count, nowMs);
+      },
     });
     this.done = this.settlement.promise;
     this.gcObserver = observeMainThreadGc(metricsView);
@@ -206,7 +214,7 @@ class RunningEngine implements Engine {
   }
 
   histograms(): EngineHistograms {
-    return engineHistograms(this.journalMetrics, this.latency);
+    return engineHistograms(this.journalMetrics, this.latency, this.stages);
   }
 
   stop(): Promise<void> {

@@ -10,6 +10,7 @@ import {
   JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_FSYNC_BUCKETS, JM_FSYNC_TOTAL_US, JM_FSYNC_US_LOG2, JM_RECORDS,
 } from '../journal/journal_metrics_descriptor.ts';
 import { COMMAND_LATENCY_BUCKETS, type CommandLatency } from './command_latency.ts';
+import type { StageLatency } from './stage_latency.ts';
 
 export interface EngineMetrics {
   readonly sequences: EngineSequences;
@@ -88,10 +89,13 @@ export interface EngineHistograms {
   readonly journalBatchRecords: Log2HistogramView;
   /** Publish into the input ring → result released (durable), µs (main thread). */
   readonly commandLatencyUs: Log2HistogramView;
+  /** Per-stage latency of sampled commands (stage_latency.ts): half-octave µs buckets per stage. */
+  readonly stages: { readonly counts: Float64Array; readonly sumsUs: Float64Array };
 }
 
-export function engineHistograms(journal: Float64Array, latency: CommandLatency): EngineHistograms {
+export function engineHistograms(journal: Float64Array, latency: CommandLatency, stages: StageLatency): EngineHistograms {
   return {
+    stages: { counts: stages.counts, sumsUs: stages.sumsUs },
     fsyncUs: { memory: journal, start: JM_FSYNC_US_LOG2, buckets: JM_FSYNC_BUCKETS, sum: journal[JM_FSYNC_TOTAL_US] },
     journalBatchRecords: { memory: journal, start: JM_BATCH_RECORDS_LOG2, buckets: JM_BATCH_BUCKETS, sum: journal[JM_RECORDS] },
     commandLatencyUs: { memory: latency.bucketsUs, start: 0, buckets: COMMAND_LATENCY_BUCKETS, sum: latency.sumUs },

@@ -215,6 +215,11 @@ export class GatewayCore {
     return this.submitScratch(session, false);
   }
 
+  /** Input arrived (a socket chunk, a WebSocket message, an HTTP body): its commands' latency starts now. */
+  beginInput(): void {
+    this.engine.input.received?.();
+  }
+
   /** Publishes everything claimed since the last call; transports call it after each input chunk. */
   endInputBatch(): void {
     if (this.claimedSinceFlush === 0) return;

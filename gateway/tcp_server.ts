@@ -44,6 +44,7 @@ class TcpConnection implements SessionTransport, FrameSink {
     const session = this.session;
     if (session === null || session.closed || this.ended) return;
     session.lastInputMs = Date.now();
+    this.core.beginInput();
     const status = this.decoder.push(chunk, this);
     this.core.endInputBatch();
     this.afterDecode(status);

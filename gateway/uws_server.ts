@@ -256,6 +256,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
         core.closeSession(session);
         return;
       }
+      core.beginInput();
       // translateRequest reads the bytes synchronously and copies the record; nothing keeps `message`.
       const outcome = core.submitFrame(session, new Uint8Array(message), false);
       if (outcome !== SUBMIT_CLOSED) schedulePublish();
@@ -314,6 +315,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       if (session === null) return writeError(res, ResultCode.SHUTTING_DOWN);
       exchange.session = session;
       core.metrics.httpInFlight++;
+      core.beginInput(); // the body is complete: the command's latency starts here (parse included)
       if (key === null) return exchange.reply(ResultCode.NOT_AUTHENTICATED, 0, 0, null);
       const authCode = core.authenticate(session, key);
       if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0, null);

@@ -21,6 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import type { WaitStrategy } from '../core/ring/wait_strategy.ts';
+import type { StageStamper } from '../core/stage_stamper.ts';
+import { STAMP_SEQUENCE_SPAN } from '../core/stage_stamps_descriptor.ts';
 import {
   DURABILITY_CODES, JM_BATCHES, JM_BATCH_BUCKETS, JM_BATCH_RECORDS_LOG2, JM_BATCH_RECORDS_MAX, JM_BYTES_WRITTEN,
   JM_DURABILITY_MODE, JM_DURABLE_SEQUENCE, JM_FSYNC_BUCKETS, JM_FSYNC_COUNT, JM_FSYNC_LAST_US, JM_FSYNC_MAX_US,
@@ -41,6 +43,8 @@ export interface JournalerOptions {
   readonly engineMetrics?: Float64Array;
   /** Called after each fdatasync with its latency in ns (benches record it in a histogram). */
   readonly onFsync?: (latencyNs: number) => void;
+  /** Stamps the journaled column of sampled sequences (core/stage_stamper.ts) before each release. */
+  readonly journaledStamps?: StageStamper;
 }
 
 const E_RECORDS = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.RECORDS_WRITTEN);
@@ -64,6 +68,7 @@ export class Journaler {
   private readonly fsyncEachBatch: boolean;
   private readonly fsyncIntervalMs: number;
   private readonly onFsync: ((latencyNs: number) => void) | undefined;
+  private readonly journaledStamps: StageStamper | undefined;
   /** batch mode: when written data first went unsynced (ms), -1 when all is synced. */
   private unsyncedSinceMs = -1;
   private readonly storageRetryMs: number;
@@ -77,6 +82,7 @@ export class Journaler {
     this.metrics = options.metrics ?? new Float64Array(JM_SLOTS);
     this.engineMetrics = options.engineMetrics ?? new Float64Array(METRICS_BYTES / 8);
     this.onFsync = options.onFsync;
+    this.journaledStamps = options.journaledStamps;
     this.fsyncEachBatch = journal.durability === 'fsync';
     this.fsyncIntervalMs = journal.durability === 'batch' ? journal.batchIntervalMs : -1;
     this.storageRetryMs = journal.storageRetryMs;
@@ -136,6 +142,7 @@ export class Journaler {
     e[E_BYTES] = m[JM_BYTES_WRITTEN];
     e[E_SEGMENTS] = writer.segmentsCreated;
     writer.markDurable();
+    this.journaledStamps?.stamp((first % STAMP_SEQUENCE_SPAN) | 0, count);
     consumer.release(count); // the durable sequence moves only now
     m[JM_DURABLE_SEQUENCE] = first + count - 1;
     return count;

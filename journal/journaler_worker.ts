@@ -22,6 +22,8 @@ import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import type { JournalerWorkerData } from './journaler_worker_data.ts';
 import { Ring } from '../core/ring/ring.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
+import { StageStamper } from '../core/stage_stamper.ts';
+import { StampColumn } from '../core/stage_stamps_descriptor.ts';
 import { Journaler } from './journaler.ts';
 import { validateJournalOptions } from './journal_options.ts';
 
@@ -37,6 +39,7 @@ try {
     batchMax: Math.min(ring.capacity, Math.max(data.batchMax, JOURNAL_BATCH_MIN)),
     metrics: data.journalMetricsMemory === undefined ? undefined : new Float64Array(data.journalMetricsMemory),
     engineMetrics: new Float64Array(data.metricsMemory),
+    journaledStamps: data.stageStampsMemory === undefined ? undefined : new StageStamper(data.stageStampsMemory, StampColumn.JOURNALED_MS),
   });
   if (journaler.consumer.nextSequence !== data.firstSequence) {
     throw new Error(`journaler: the ring starts at ${journaler.consumer.nextSequence}, expected firstSequence ${data.firstSequence}`);

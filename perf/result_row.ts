@@ -26,8 +26,22 @@ export interface ResultRow {
   readonly errors: number;
   readonly peer?: string;
   readonly ratio_vs_peer?: number;
+  /**
+   * Where the engine's time went, per stage, for commands it sampled (1 in 64) during the measurement:
+   * publish, apply, journal, replicate, reply, total (engine/stage_latency.ts says what each spans).
+   */
+  readonly stages?: Readonly<Record<string, StageFigures>>;
   /** Figures per interval of a long run (soak), oldest first. */
   readonly timeline?: readonly TimelinePoint[];
+}
+
+/** One stage's latency over a measurement, read from half-octave buckets (±19%). */
+export interface StageFigures {
+  readonly samples: number;
+  readonly p50_us: number;
+  readonly p90_us: number;
+  readonly p99_us: number;
+  readonly mean_us: number;
 }
 
 /** One interval of a long run: the replies that arrived in it, and the engine's memory at its end. */

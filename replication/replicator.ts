@@ -47,6 +47,8 @@ import {
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
 import { ACK_FOLLOWERS_MAX, validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
 import { admitMember, type Membership } from './membership/membership_socket.ts';
+import { StageStamper } from '../core/stage_stamper.ts';
+import { STAMP_SEQUENCE_SPAN, StampColumn } from '../core/stage_stamps_descriptor.ts';
 
 /** A follower whose socket holds more unsent bytes than this stops following live and catches up from files. */
 const SOCKET_BUFFERED_MAX_BYTES = 8 * 1024 * 1024;
@@ -115,6 +117,7 @@ export class Replicator {
   private stopDeadlineMs = 0;
   private stopped = false;
   private server: Server | null = null;
+  private readonly replicatedStamps: StageStamper | null;
 
   constructor(private readonly data: ReplicatorWorkerData, private readonly events: ReplicatorEvents) {
     this.options = validateReplicationOptions(data.options);
@@ -128,6 +131,7 @@ export class Replicator {
     this.journaled = this.ring.consumers[INPUT_CONSUMER_JOURNALER];
     this.wakeWord = this.options.mode === 'sync' ? this.ring.cursor : this.journaled;
     this.metrics = new Float64Array(data.metricsMemory);
+    this.replicatedStamps = data.stageStampsMemory === undefined ? null : new StageStamper(data.stageStampsMemory, StampColumn.REPLICATED_MS);
     this.top = this.consumer.nextSequence - 1;
     this.setMetric(ReplicatorSlot.EPOCH, this.options.epoch);
     this.setMetric(ReplicatorSlot.SYNC_MODE, this.options.mode === 'sync' ? 1 : 0);
@@ -461,7 +465,10 @@ export class Replicator {
       this.setMetric(ReplicatorSlot.DEGRADED, degraded ? 1 : 0);
       const graceOver = this.stopping && performance.now() >= this.stopDeadlineMs;
       const target = !sync || degraded || graceOver ? top : Math.min(top, acked);
-      if (target > released) consumer.release(target - released);
+      if (target > released) {
+        this.replicatedStamps?.stamp(((released + 1) % STAMP_SEQUENCE_SPAN) | 0, target - released); // before the release: the main thread reads it after
+        consumer.release(target - released);
+      }
 
       const halted = Atomics.load(ring.words, ring.haltIndex) !== 0;
       if (halted && !this.stopping) {

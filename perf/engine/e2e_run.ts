@@ -7,6 +7,7 @@
  *                   is sent only after fdatasync)
  *   rate-50k        open loop at 50,000 commands/s, latency from each command's intended send time
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { benchContext } from '../bench_context.ts';
 import type { LatencyHistogram } from '../histogram.ts';
 import { median, medianRun } from '../median.ts';
@@ -19,6 +20,8 @@ import { encodeLogin, HTTP_ID_START, patchableHttpRequest, patchableRequest, typ
 import { ControlClient } from './control_client.ts';
 import { startEngineProcess, type Durability, type EngineProcess } from './engine_process.ts';
 import { fetchMetrics, gcDelta, parseGcMetrics } from './engine_metrics.ts';
+import { parseStageMetrics, stageFigures } from './stage_metrics.ts';
+import type { StageFigures } from '../result_row.ts';
 import { rememberRinglineThroughput } from './ringline_figures.ts';
 
 export type E2eMix = 'stock-buy' | 'transfer';
@@ -90,6 +93,8 @@ function mixCommand(mix: E2eMix): WireCommand {
 interface OneRun {
   readonly load: LoadResult;
   readonly engineGc: Record<string, number>;
+  /** Per-stage latency of the engine's sampled commands during this load (empty when /metrics was unreadable). */
+  readonly stages: Record<string, StageFigures>;
 }
 
 /** Ids of successive loads on one engine never meet (the idempotency window would answer repeats). */
@@ -124,10 +129,15 @@ export function e2eLoadSpec(engine: EngineProcess, transport: LoadTransport, c: 
 async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eCase, sizing: E2eSizing, loadIndex: number): Promise<OneRun> {
   const spec = e2eLoadSpec(engine, transport, c, sizing, loadIndex);
   const before = await fetchMetrics(engine.host, engine.wsPort);
+  // The stages count from the end of the warm-up (as the row's latency does), read while the load runs;
+  // the load's connections open first, so this starts a few ms early at most.
+  const warmedUp = delay(sizing.warmupMs).then(() => fetchMetrics(engine.host, engine.wsPort));
   const load = await runLoad(spec, sizing.workers);
   const after = await fetchMetrics(engine.host, engine.wsPort);
+  const stagesFrom = await warmedUp;
   const engineGc = before !== null && after !== null ? gcDelta(parseGcMetrics(before), parseGcMetrics(after)) : {};
-  return { load, engineGc };
+  const stages = stagesFrom !== null && after !== null ? stageFigures(parseStageMetrics(stagesFrom), parseStageMetrics(after)) : {};
+  return { load, engineGc, stages };
 }
 
 /**
@@ -150,6 +160,7 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
         const r = await loadOnce(engine, transport, c, sizingOf(c), loadIndex++);
         const p = r.load.histogram?.percentilesUs();
         options.log(`${c.name} run ${runIndex + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
+        options.log(`  stages p50/p99 µs: ${Object.entries(r.stages).map(([stage, f]) => `${stage} ${f.p50_us}/${f.p99_us}`).join(', ')}`);
         out.set(c, r);
       }
     } catch (err) {
@@ -201,6 +212,7 @@ export async function runE2eCases(scenario: string, transport: LoadTransport, ca
       latency_us: histogram?.percentilesUs() ?? null,
       gc_events: { ...chosen.load.gcEvents, ...chosen.engineGc },
       errors: runs.reduce((sum, r) => sum + r.load.errors, 0),
+      stages: chosen.stages, // the stages of the run the row's figures come from
     });
     if (c.mode === 'closed') rememberRinglineThroughput(transport, c.mix, c.durability, throughput);
     for (const r of runs) r.load.histogram?.destroy();

@@ -20,8 +20,10 @@ class FramedServer {
   readonly server: Server;
   readonly seenIds: number[] = [];
   stalled = false;
+  /** Stalls started by seeing `stall.stallAtId`. */
+  stalls = 0;
   private held: Array<() => void> = [];
-  constructor(private readonly errorEvery = 0) {
+  constructor(private readonly errorEvery = 0, private readonly stall: { stallAtId: number; stallMs: number } | null = null) {
     this.server = createServer((socket) => this.serve(socket));
   }
   async listen(): Promise<number> {
@@ -55,6 +57,10 @@ class FramedServer {
         let code = 0;
         if (req.commandType() !== Command.Login) {
           this.seenIds.push(id);
+          if (id === this.stall?.stallAtId) {
+            this.stalls++;
+            this.stallFor(this.stall.stallMs);
+          }
           if (this.errorEvery > 0 && id % this.errorEvery === 0) code = 304;
         }
         out.push(frame(response(id, code)));
@@ -118,21 +124,25 @@ describe('load generator over TCP', () => {
     expect(r.histogram).not.toBeNull();
   });
 
-  it('open loop: sends at the asked rate and charges a server stall to every command intended during it', async () => {
-    const server = new FramedServer();
+  it('open loop: sends every command intended in the window and charges a server stall to every command intended during it', async () => {
+    // The server stalls for 300 ms when it sees the command intended 150 ms after the start (100 ms
+    // into the 700 ms window), wherever the machine's load puts that moment: nothing here depends on
+    // when a timer of the test fires.
+    const server = new FramedServer(0, { stallAtId: 1 + 150, stallMs: 300 });
     servers.push(server);
-    const port = await server.listen();
-    setTimeout(() => server.stallFor(300), 250); // inside the measurement window (50 ms warm-up)
-    const r = await runLoadWorker(spec(port, { mode: 'open', ratePerS: 1000, durationMs: 700, pipelineMax: 8, writeBatch: 8, connections: 1 }));
-    // ~700 commands intended in the window, all answered
-    expect(r.completed).toBeGreaterThan(500);
-    expect(r.completed).toBeLessThan(900);
-    expect(r.dropped).toBe(0);
-    const { mergeEncodedHistograms } = await import('../histogram.ts');
+    const r = await runLoadWorker(spec(await server.listen(), { mode: 'open', ratePerS: 1000, durationMs: 700, pipelineMax: 8, writeBatch: 8, connections: 1 }));
+    expect(server.stalls).toBe(1);
+    // Commands 50..749 are intended inside the window (1 ms apart, after a 50 ms warm-up): every one
+    // of them was sent and answered (the generator's queue holds 1024, far more than the stall builds up).
     const h = mergeEncodedHistograms([r.histogram!]);
-    // Commands intended during the 300 ms stall waited for its end: ~150 of them waited over 100 ms.
-    // Only 8 may be in flight, so most of them were SENT after the stall: measured from their send
-    // time (coordinated omission) they would look fast; from their intended time they do not.
+    expect(r.dropped).toBe(0);
+    expect(h.count).toBe(700);
+    expect(r.unanswered).toBe(0);
+    expect(new Set(server.seenIds).size).toBe(r.sent);
+    expect(server.seenIds.length).toBe(r.sent);
+    // Commands intended during the stall waited for its end: ~200 of them over 100 ms. Only 8 may be
+    // in flight, so most of them were SENT after the stall: measured from their send time
+    // (coordinated omission) they would look fast; from their intended time they do not.
     const over100ms = h.count - Math.round(h.count * (percentileBelow(h, 100_000) / 100));
     expect(over100ms).toBeGreaterThan(100);
     expect(h.percentilesUs()!.max).toBeGreaterThan(200_000);
@@ -140,10 +150,10 @@ describe('load generator over TCP', () => {
   });
 
   it('open loop with intervals: one report per interval, together every reply of the window, a stall in its own interval', async () => {
-    const server = new FramedServer(10);
+    // Stalls at the command intended 1150 ms after the start: 1100 ms into the window, in the third interval of 500 ms.
+    const server = new FramedServer(10, { stallAtId: 1 + 2 * 1150, stallMs: 600 });
     servers.push(server);
     const intervals: LoadInterval[] = [];
-    setTimeout(() => server.stallFor(600), 50 + 1000 + 100); // starts inside the third interval of 500 ms
     const r = await runLoadWorker(spec(await server.listen(), { mode: 'open', ratePerS: 2000, durationMs: 2000, intervalMs: 500 }), (i) => intervals.push(i));
     expect(intervals.map((i) => i.index)).toEqual([0, 1, 2, 3]);
     expect(intervals.reduce((sum, i) => sum + i.completed, 0)).toBe(r.completed);

@@ -99,22 +99,29 @@ export async function runLoadWorker(spec: LoadSpec, onInterval: (interval: LoadI
         Object.assign(intervalStart, { index: intervalStart.index + 1, completed, errors, dropped });
       }
     };
+    /** Queues the commands intended before `endK` (command k is intended at t0 + k × interval), at most `max`. */
+    const schedule = (endK: number, max: number): void => {
+      let due = endK - scheduled;
+      if (due > max) due = max;
+      for (let i = 0; i < due; i++) {
+        const intended = t0 + scheduled * sendIntervalNs;
+        if (!connections[scheduled % connections.length].enqueue(intended) && intended >= measureStartNs) dropped++;
+        scheduled++;
+      }
+      for (const c of connections) if (c.queued > 0) sent += c.flush(ids);
+    };
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         const now = nowNs();
         reportIntervals(now);
         if (now >= measureEndNs || failure !== null) {
+          // Every command intended inside the window is sent (late, if this thread was held up) or
+          // counted as dropped: the window's count never depends on when the last tick ran.
+          if (failure === null) schedule(Math.ceil((measureEndNs - t0) / sendIntervalNs), Infinity);
           resolve();
           return;
         }
-        let due = Math.floor((now - t0) / sendIntervalNs) + 1 - scheduled;
-        if (due > OPEN_LOOP_TICK_MAX) due = OPEN_LOOP_TICK_MAX;
-        for (let i = 0; i < due; i++) {
-          const intended = t0 + scheduled * sendIntervalNs;
-          if (!connections[scheduled % connections.length].enqueue(intended) && intended >= measureStartNs) dropped++;
-          scheduled++;
-        }
-        for (const c of connections) if (c.queued > 0) sent += c.flush(ids);
+        schedule(Math.floor((now - t0) / sendIntervalNs) + 1, OPEN_LOOP_TICK_MAX);
         sleepUs(spec.pacingSleepUs);
         setImmediate(tick);
       };

@@ -6,6 +6,7 @@
 import type { LatencyCurve } from './curve_store.ts';
 import type { ResultRow } from '../result_row.ts';
 import { renderMarkdownTable } from './markdown_table.ts';
+import { renderStageSvg } from './stage_plot.ts';
 import { renderTimelineSvg } from './timeline_plot.ts';
 
 const WIDTH = 900;
@@ -104,6 +105,8 @@ ${markdownTableToHtml(renderMarkdownTable(input.rows))}
 ${plotsByScenario(input.curves)}
 ${input.rows.filter((r) => r.timeline !== undefined && r.timeline.length > 0)
     .map((r) => `<h2>${escapeXml(`${r.scenario} ${r.case}`)}: over time</h2>\n${renderTimelineSvg(r.timeline ?? [], `${r.scenario} ${r.case}`)}`).join('\n')}
+${input.rows.filter((r) => r.stages !== undefined && Object.keys(r.stages).length > 0)
+    .map((r) => `<h2>${escapeXml(`${r.scenario} ${r.case}`)}: where the time goes</h2>\n${renderStageSvg(r.stages ?? {}, `${r.scenario} ${r.case}`)}`).join('\n')}
 </body></html>
 `;
 }

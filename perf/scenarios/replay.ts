@@ -13,12 +13,16 @@
  *                           (default capacities) + recoverState, no snapshot
  *   restart-10m-snapshot    the same with a snapshot 1% before the end: load and verify the snapshot
  *                           (CRCs, importState, state-hash check), then replay the tail
+ *   verify-crc-serial       `ringline replay --verify`'s journal check (journal/journal_check.ts) on the
+ *                           calling thread: every frame's length, CRC-32 and sequence, segment after segment
+ *   verify-crc-pool         the same check with the segments spread over a piscina pool of one thread per
+ *                           core (pool start-up included); both on a copy of the journal cut in 32 MiB segments
  * Quick mode journals 2M commands instead of 10M (the case names keep the headline name; `records`
  * in the conditions says what ran). The page cache is warm (the journal was just written).
  * Check: every run must end at the same sequence with the same state hash; a difference is an error.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { CMD_IDEMPOTENCY_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_CORRELATION_ID_OFFSET, FIRST_SEQUENCE, Transfer } from '../../codec/records/command_descriptor.ts';
@@ -30,6 +34,7 @@ import { writeSnapshotFile } from '../../journal/snapshot_file.ts';
 import { listSegments } from '../../journal/segment_files.ts';
 import { recoverState } from '../../replay/recovery.ts';
 import { FrameStatus, SegmentReader } from '../../journal/segment_reader.ts';
+import { checkJournal } from '../../journal/journal_check.ts';
 import { WORKLOAD_PRINCIPAL_ID, writeWorkloadRecord } from '../../journal/test_support/ledger_workload.ts';
 import { median } from '../median.ts';
 import { nowNs } from '../clock.ts';
@@ -38,8 +43,8 @@ import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 const ACCOUNTS = 10_000;
 
 /** Journals set-up commands then transfers up to `records` (durability none: this is set-up, not the bench). */
-export function writeJournal(dataDir: string, records: number): void {
-  const writer = new SegmentWriter(validateJournalOptions({ dataDir, durability: 'none', writeBufferBytes: 16 * 1024 * 1024 }));
+export function writeJournal(dataDir: string, records: number, segmentBytes?: number): void {
+  const writer = new SegmentWriter(validateJournalOptions({ dataDir, durability: 'none', writeBufferBytes: 16 * 1024 * 1024, ...(segmentBytes === undefined ? {} : { segmentBytes }) }));
   const rec = createRecordBuffer(new ArrayBuffer(512));
   const workload = { accounts: ACCOUNTS, seed: 1 };
   const setup = 1 + 2 * ACCOUNTS;
@@ -101,6 +106,33 @@ function scan(dataDir: string): { perSecond: number; frames: number } {
   return { perSecond: frames / ((nowNs() - started) / 1e9), frames };
 }
 
+/** Segment size of the journal the verify-crc cases check: several segments, so a pool has work to share. */
+const VERIFY_SEGMENT_BYTES = 32 * 1024 * 1024;
+
+/** The journal check, serial and pooled, `runs` times each (interleaved); frames per second of each. */
+async function verifyCrc(records: number, options: ScenarioOptions): Promise<{ serial: number[]; pool: number[]; threads: number; segments: number; errors: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringline-bench-verify-'));
+  try {
+    writeJournal(dataDir, records, VERIFY_SEGMENT_BYTES);
+    const serial: number[] = [];
+    const pool: number[] = [];
+    let threads = 0;
+    let errors = 0;
+    for (let r = 0; r < options.runs; r++) {
+      const one = await checkJournal(dataDir, { threads: 1 });
+      const many = await checkJournal(dataDir, { threads: availableParallelism() });
+      threads = many.threads;
+      errors += [one, many].filter((c) => c.problems.length > 0 || c.frames !== records).length;
+      serial.push(one.frames / (one.durationMs / 1000));
+      pool.push(many.frames / (many.durationMs / 1000));
+      options.log(`verify-crc run ${r + 1}/${options.runs}: serial ${one.durationMs.toFixed(0)} ms, pool of ${many.threads} ${many.durationMs.toFixed(0)} ms`);
+    }
+    return { serial, pool, threads, segments: listSegments(dataDir).length, errors };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export const run: ScenarioRun = async (options: ScenarioOptions) => {
   const records = options.mode === 'full' ? 10_000_000 : 2_000_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-bench-replay-'));
@@ -133,7 +165,18 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
       scenario: 'replay', case: name, conditions: { ...common, ...conditions }, throughput_per_s: Math.round(throughput),
       latency_us: null, gc_events: null, errors,
     });
+    const verify = await verifyCrc(records, options);
+    const verifyRow = (name: string, perSecond: number[], conditions: Record<string, string | number | boolean>): ResultRow => ({
+      scenario: 'replay', case: name, throughput_per_s: Math.round(median(perSecond)), latency_us: null, gc_events: null, errors: verify.errors,
+      conditions: { ...common, segments: verify.segments, segmentBytes: VERIFY_SEGMENT_BYTES, measured: 'checkJournal: read + length + CRC-32 + sequence of every frame', ...conditions },
+    });
     return [
+      verifyRow('verify-crc-serial', verify.serial, { threads: 1 }),
+      verifyRow('verify-crc-pool', verify.pool, {
+        threads: verify.threads, pool: 'piscina, started and destroyed per check (included)',
+        source: 'from source (tsx) each pool thread registers the TypeScript loader first (~0.5 s); the compiled build (npm run build) starts in tens of ms',
+        ratio_vs_serial: Number((median(verify.pool) / median(verify.serial)).toFixed(2)),
+      }),
       row('replay', replayPerS, { measured: 'recoverState (read + CRC + apply), no snapshot' }),
       row('scan', median(scans.map((x) => x.perSecond)), { measured: 'segment read + CRC-32 of every frame, no apply' }),
       row('restart-10m', records / (fullMs / 1000), { restartMs: Math.round(fullMs), snapshot: false, measured: 'createStateMachine + recoverState' }),

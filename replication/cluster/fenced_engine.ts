@@ -45,6 +45,9 @@ export class FencedEngine implements FencedTarget {
       stampHeader(base: number, sessionId: number, principalId: number, flags: number): void {
         inner.stampHeader(base, sessionId, principalId, flags);
       },
+      received(): void {
+        inner.received?.();
+      },
       publish(): void {
         inner.publish();
       },
