@@ -35,7 +35,7 @@ export type RinglineEvent = EventHeader & (
   | { readonly kind: 'fill'; readonly symbolId: number; readonly price: number; readonly quantity: number; readonly takerSide: SideName;
       readonly makerOrderId: number; readonly takerOrderId: number; readonly makerAccountId: number; readonly takerAccountId: number }
   | { readonly kind: 'order_done'; readonly orderId: number; readonly accountId: number; readonly symbolId: number;
-      readonly reason: OrderDoneReasonName; readonly filledQuantity: number; readonly cancelledQuantity: number }
+      readonly reason: OrderDoneReasonName; readonly filledQuantity: number }
   | { readonly kind: 'balance_changed'; readonly accountId: number; readonly assetId: number; readonly available: number;
       readonly reserved: number; readonly cause: BalanceCauseName }
   | { readonly kind: 'transferred'; readonly fromAccountId: number; readonly toAccountId: number; readonly assetId: number; readonly amount: number }
@@ -99,7 +99,7 @@ export function decodeEvent(bytes: Uint8Array, offset = 0): RinglineEvent {
     case EventKind.ORDER_DONE:
       return { ...header, kind: 'order_done', orderId: f(OrderDoneBody.ORDER_ID), accountId: f(OrderDoneBody.ACCOUNT_ID),
         symbolId: f(OrderDoneBody.SYMBOL_ID), reason: (REASON_NAMES.get(detail) ?? 'cancelled') as OrderDoneReasonName,
-        filledQuantity: f(OrderDoneBody.FILLED_QUANTITY), cancelledQuantity: f(OrderDoneBody.CANCELLED_QUANTITY) };
+        filledQuantity: f(OrderDoneBody.FILLED_QUANTITY) };
     case EventKind.BALANCE_CHANGED:
       return { ...header, kind: 'balance_changed', accountId: f(BalanceBody.ACCOUNT_ID), assetId: f(BalanceBody.ASSET_ID),
         available: f(BalanceBody.AVAILABLE), reserved: f(BalanceBody.RESERVED), cause: (CAUSE_NAMES.get(detail) ?? 'transfer') as BalanceCauseName };

@@ -31,8 +31,7 @@
  *   FILL                40 symbolId  48 price  56 quantity  64 makerOrderId  72 takerOrderId
  *                       80 makerAccountId  88 takerAccountId   [taker side]   principal = taker's owner,
  *                       counterparty = maker's owner
- *   ORDER_DONE          40 orderId  48 accountId  56 symbolId  64 filledQuantity  72 cancelledQuantity
- *                       [OrderDoneReason]
+ *   ORDER_DONE          40 orderId  48 accountId  56 symbolId  64 filledQuantity (over its life)  [OrderDoneReason]
  *   BALANCE_CHANGED     40 accountId  48 assetId  56 available  64 reserved  [BalanceCause]   (the new values)
  *   TRANSFERRED         40 fromAccountId  48 toAccountId  56 assetId  64 amount   counterparty = to's owner
  *   TRANSFER_RESERVED   40 transferId  48 fromAccountId  56 toAccountId  64 assetId  72 amount   as TRANSFERRED
@@ -102,7 +101,7 @@ export const MAX_EVENT_KIND = 15;
 export const OrderDoneReason = {
   /** Fully filled. */
   FILLED: 1,
-  /** Cancelled by its owner (CANCEL_ORDER, CANCEL_ALL_ORDERS, amend to zero). */
+  /** Cancelled by its owner (CANCEL_ORDER, CANCEL_ALL_ORDERS). */
   CANCELLED: 2,
   /** Ended by its time in force: an IOC or market remainder, a FOK that could not fill whole. */
   EXPIRED: 3,
@@ -120,11 +119,13 @@ export const BalanceCause = {
   TRANSFER_RESERVE: 4,
   TRANSFER_POST: 5,
   TRANSFER_VOID: 6,
-  ORDER_RESERVE: 7,
-  ORDER_RELEASE: 8,
-  TRADE: 9,
-  BUY: 10,
-  SEAT: 11,
+  /** Placing or amending an order: its reservation and its trades (also a triggered stop's). */
+  ORDER: 7,
+  /** Cancelling orders: their reservations released. */
+  ORDER_CANCEL: 8,
+  BUY: 9,
+  SEAT_BOOK: 10,
+  SEAT_RELEASE: 11,
   CHECKOUT: 12,
 } as const;
 
@@ -138,7 +139,7 @@ export const FillBody = {
   MAKER_ACCOUNT_ID: body(5), TAKER_ACCOUNT_ID: body(6),
 } as const;
 export const OrderDoneBody = {
-  ORDER_ID: body(0), ACCOUNT_ID: body(1), SYMBOL_ID: body(2), FILLED_QUANTITY: body(3), CANCELLED_QUANTITY: body(4),
+  ORDER_ID: body(0), ACCOUNT_ID: body(1), SYMBOL_ID: body(2), FILLED_QUANTITY: body(3),
 } as const;
 export const BalanceBody = { ACCOUNT_ID: body(0), ASSET_ID: body(1), AVAILABLE: body(2), RESERVED: body(3) } as const;
 export const TransferredBody = { FROM_ACCOUNT_ID: body(0), TO_ACCOUNT_ID: body(1), ASSET_ID: body(2), AMOUNT: body(3) } as const;

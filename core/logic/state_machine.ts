@@ -39,6 +39,7 @@ import { IdRanges } from './id_ranges.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena } from './state_arena.ts';
+import type { EventEmitter } from './event_emitter.ts';
 import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
@@ -90,7 +91,13 @@ export class LogicStateMachine implements StateMachine {
     this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);
     this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
+    this.events = this.ledger.events;
+    this.events.symbolIds = this.book.symbolIds;
+    this.doneOrders.events = this.events;
   }
+
+  /** Event emission (event_emitter.ts): records go to `events.sink`, a discarding sink until one is attached. */
+  readonly events: EventEmitter;
 
   get lastAppliedSequence(): number {
     return this.meta[0];
@@ -116,9 +123,11 @@ export class LogicStateMachine implements StateMachine {
       if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
+    this.events.beginCommand(ctx.numbers, type);
     const code = (traits & TRAIT_ADMIN) !== 0 && !ctx.admin
       ? ResultCode.ADMIN_REQUIRED
       : type < HANDLER_TABLE_SIZE ? HANDLER_BY_TYPE[type](this, cmd, cmdBase, out, outBase) : ResultCode.UNKNOWN_COMMAND;
+    this.events.endCommand();
     const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
 
     const o32 = out.u32;
