@@ -204,8 +204,8 @@ export class Matching {
     v[3] = orderType;
     v[4] = timeInForce;
     events.order(EventKind.ORDER_ACCEPTED, side, account, symbol);
-    events.touchCell(baseCell);
-    events.touchCell(quoteCell);
+    if (side === SELL) events.touchCell(baseCell);
+    else if (!market) events.touchCell(quoteCell);
     this.startFills(out, o);
     this.match(symbol, account, side, selfTrade, baseCell, quoteCell);
     const status = this.restOrRelease(symbol, account, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell, true);
@@ -263,9 +263,11 @@ export class Matching {
       if (side === SELL) {
         ledger.reserved[baseCell] -= remaining;
         ledger.available[baseCell] += remaining;
+        ledger.events.touchCell(baseCell);
       } else if (!market) {
         ledger.reserved[quoteCell] -= r[R_PRICE] * remaining;
         ledger.available[quoteCell] += r[R_PRICE] * remaining;
+        ledger.events.touchCell(quoteCell);
       }
       status = OrderStatus.CANCELLED;
       ledger.events.cancelReason = OrderDoneReason.EXPIRED;
@@ -566,6 +568,8 @@ export class Matching {
         v[2] = book.orderF[maker * ORDER_F64 + O_ID];
         v[3] = r[R_ORDER_ID];
         events.fill(side, symbol, account, book.orderI[maker * ORDER_I32 + O_ACCOUNT]);
+        events.touchCell(baseCell);
+        events.touchCell(quoteCell);
         events.touchCell(book.orderI[maker * ORDER_I32 + O_BASE_CELL]);
         events.touchCell(book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]);
         remaining -= qty;

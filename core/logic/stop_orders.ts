@@ -290,8 +290,7 @@ export class StopOrders {
       r[R_ORDER_ID] = sf[s * STOP_F64 + S_ID];
       r[R_PRICE] = sf[s * STOP_F64 + S_PRICE];
       r[R_LIMIT] = market ? -1 : sf[s * STOP_F64 + S_PRICE];
-      ledger.events.touchCell(baseCell);
-      ledger.events.touchCell(quoteCell);
+      ledger.events.touchCell(side === BUY ? quoteCell : baseCell);
       if ((flags & FLAG_OCO) !== 0) {
         // The stop leg's trigger cancels the limit leg; its reservation is taken again by the taker.
         m.removeStop(s);
