@@ -70,6 +70,8 @@ export interface LogicStartMessage {
   readonly type: 'start';
   readonly inputRingMemory: SharedArrayBuffer;
   readonly outputRingMemory: SharedArrayBuffer;
+  /** The events ring (core/events_ring_sink.ts): EVT_RECORD_BYTES slots, the main thread its one consumer. */
+  readonly eventsRingMemory: SharedArrayBuffer;
 }
 
 export type WorkerReport =

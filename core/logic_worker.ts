@@ -30,6 +30,7 @@ import type { LogicConfig, StateMachine } from './logic/state_machine_api.ts';
 import { LogicSlot, MetricsLine, metricsIndex } from './metrics_descriptor.ts';
 import { BatchConsumer, HALTED } from './ring/batch_consumer.ts';
 import { Ring } from './ring/ring.ts';
+import { RingEventSink } from './events_ring_sink.ts';
 import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
 
@@ -86,6 +87,8 @@ if (start.type !== 'start') throw new Error(`logic worker: expected a start mess
 const input = new Ring(start.inputRingMemory);
 const output = new Ring(start.outputRingMemory);
 const wait = createWaitStrategy(data.waitStrategy);
+const events = new RingEventSink(new Ring(start.eventsRingMemory), wait);
+sm.attachEventSink(events);
 const consumer = new BatchConsumer(input, INPUT_CONSUMER_LOGIC, { waitStrategy: wait, batchMax: data.batchMax });
 const results = new SingleProducerSequencer(output);
 if (consumer.nextSequence !== lastSequence + 1 || results.lastClaimed !== lastSequence) {
@@ -137,6 +140,7 @@ function applyBatch(count: number): void {
       post({ type: 'shadowCatchUp', sequence: first + i });
     }
   }
+  events.publish(); // before the results: a released result never runs ahead of its events
   results.publish();
   consumer.release(count);
   metrics[M_APPLIED] += count;

@@ -49,6 +49,10 @@ import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHi
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
+import { EventFeed } from './event_feed.ts';
+import { EventRetention } from './event_retention.ts';
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { EngineEvents } from './engine_api.ts';
 import { runnableModuleUrl } from '../core/module_url.ts';
 import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
@@ -83,7 +87,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const consumerCount = opts.replicator === null ? 2 : 3;
   const inputRingMemory = createRingMemory({ capacity: opts.ringCapacity, consumerCount, firstSequence });
   const outputRingMemory = createRingMemory({ capacity: opts.outputRingCapacity, consumerCount: 1, firstSequence });
-  const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory };
+  // 2b. The events ring: the logic writes event records beside its results; this thread reads them (event_feed.ts).
+  const eventsRingMemory = createRingMemory({ capacity: opts.eventsRingCapacity, consumerCount: 1, firstSequence: 0, slotBytes: EVT_RECORD_BYTES });
+  const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory, eventsRingMemory };
   logic.worker.postMessage(start);
   const workers: EngineWorker[] = [{ role: 'logic', worker: logic.worker }];
   try {
@@ -104,7 +110,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     throw error;
   }
   const metricsViews = { engine: new Float64Array(metricsMemory), journal: new Float64Array(journalMetricsMemory) };
-  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers);
+  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), new Ring(eventsRingMemory), workers);
 }
 
 class RunningEngine implements Engine {
@@ -116,6 +122,8 @@ class RunningEngine implements Engine {
   private state: EngineState = 'running';
   private readonly producer: SingleProducerSequencer;
   private readonly gate: ReleaseGate;
+  private readonly eventFeed: EventFeed;
+  readonly events: EngineEvents;
   private readonly snapshots: SnapshotScheduler;
   private readonly ringSequences: RingSequences;
   private readonly workers: EngineWorkers;
@@ -133,6 +141,7 @@ class RunningEngine implements Engine {
     ready: Ready,
     private readonly inputRing: Ring,
     outputRing: Ring,
+    eventsRing: Ring,
     workers: readonly EngineWorker[],
   ) {
     this.metricsView = metricsViews.engine;
@@ -156,8 +165,14 @@ class RunningEngine implements Engine {
     });
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     const { durableIndex, replicatedIndex } = this.ringSequences;
+    // 4b. Events: released by the same rule as results (durable, and replicated under sync replication).
+    this.eventFeed = new EventFeed({
+      eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
+    }, new EventRetention(opts.eventRetentionEvents, ready.lastSequence));
+    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, stateMachineModule: opts.stateMachineModule };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
+        this.eventFeed.drain();
         this.snapshots.writeDurable(this.sequences().durable);
         this.checkDrained();
       },
@@ -167,6 +182,7 @@ class RunningEngine implements Engine {
     });
     this.done = this.settlement.promise;
     this.gcObserver = observeMainThreadGc(metricsView);
+    this.eventFeed.drain();
     this.workers = new EngineWorkers(workers, {
       snapshot: (report) => {
         this.snapshots.add(report);

@@ -5,6 +5,18 @@
  */
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { EngineHistograms, EngineMetrics } from './engine_metrics.ts';
+import type { LogicConfig } from '../core/logic/state_machine_api.ts';
+import type { EventFeed } from './event_feed.ts';
+
+/** The event stream of a running engine, for subscriptions (gateway/event_hub.ts) and tools. */
+export interface EngineEvents {
+  /** Released events in (sequence, index) order, and a listener for each release. */
+  readonly feed: EventFeed;
+  /** What a journal replay needs to rebuild events older than the retention (replay/event_replay.ts). */
+  readonly dataDir: string;
+  readonly logic: LogicConfig;
+  readonly stateMachineModule: URL;
+}
 
 export interface Engine {
   readonly input: InputPublisher;
@@ -27,4 +39,6 @@ export interface Engine {
   stop(): Promise<void>;
   /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
   readonly done: Promise<void>;
+  /** Events emitted by the logic, released once durable. */
+  readonly events: EngineEvents;
 }

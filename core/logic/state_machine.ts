@@ -39,7 +39,7 @@ import { IdRanges } from './id_ranges.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena } from './state_arena.ts';
-import type { EventEmitter } from './event_emitter.ts';
+import type { EventEmitter, EventSink } from './event_emitter.ts';
 import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
@@ -98,6 +98,10 @@ export class LogicStateMachine implements StateMachine {
 
   /** Event emission (event_emitter.ts): records go to `events.sink`, a discarding sink until one is attached. */
   readonly events: EventEmitter;
+
+  attachEventSink(sink: EventSink): void {
+    this.events.sink = sink;
+  }
 
   get lastAppliedSequence(): number {
     return this.meta[0];

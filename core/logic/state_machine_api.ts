@@ -4,6 +4,7 @@
  * from LogicConfig at construction and never allocates, reads a clock or does I/O in apply().
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import type { EventSink } from './event_emitter.ts';
 
 export interface LogicConfig {
   readonly maxAssets: number;
@@ -66,4 +67,6 @@ export interface StateMachine {
   memoryReport(): { name: string; bytes: number }[];
   /** The sequence of the last record applied, or FIRST_SEQUENCE - 1 (0, the empty state) before any. */
   readonly lastAppliedSequence: number;
+  /** Where apply() writes event records from now on (codec/records/event_descriptor.ts); a discarding sink by default. */
+  attachEventSink(sink: EventSink): void;
 }
