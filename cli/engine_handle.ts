@@ -58,6 +58,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
   });
   return {
     input: engine.input,
+    events: engine.events,
     onResult: (listener) => engine.onResult(listener),
     storageFault: () => engine.storageFault(),
     stop: () => engine.stop(),

@@ -86,17 +86,20 @@ export class EventFeed {
       const retention = this.retention;
       const produced = this.sources.produced(); // before reading events: all of its events are published
       let cursorObserved = ring.cursor.load32();
+      let drainedAll = true;
       for (;;) {
         const available = this.consumer.poll();
         const take = Math.min(available, retention.room);
         for (let i = 0; i < take; i++) retention.append(ring.buffer, ring.slotBase(this.consumer.nextSequence + i));
         if (take > 0) this.consumer.release(take);
+        if (take < available) drainedAll = false;
         if (take === 0 || take === available) break;
         cursorObserved = ring.cursor.load32();
       }
       const gate = this.gate();
       const released = retention.releaseThrough(gate.sequence);
-      const through = Math.max(this.through, Math.min(gate.sequence, produced));
+      // Events left in the ring (no room) may belong to commands up to `produced`: completeness waits.
+      const through = drainedAll ? Math.max(this.through, Math.min(gate.sequence, produced)) : this.through;
       const moved = through !== this.through;
       this.through = through;
       if (released > 0 || moved) for (const listener of this.listeners) listener();

@@ -9,6 +9,7 @@
  * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
  * is always published with a valid record.
  */
+import type { EngineEvents } from '../engine/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
   CancelAllOrders, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
@@ -37,6 +38,8 @@ export interface GatewayEngine {
    * none is known), and every mutating command is answered NOT_LEADER with "leader=<address>".
    */
   notLeader?(): string | null;
+  /** The engine's event stream (subscriptions, docs/events.md); absent: no subscriptions (a follower). */
+  readonly events?: EngineEvents;
 }
 
 /** submitFrame / submitJson outcomes. */
