@@ -63,6 +63,18 @@ export interface LogicWorkerData {
   readonly snapshotEveryCommands: number;
   /** Post a shadowCatchUp every this many commands (0: never; the shadow then catches up only at a snapshot). */
   readonly shadowCatchUpEveryCommands: number;
+  /** Events the recovery replay keeps for the retention window (the last this many; a power of two). */
+  readonly eventRetentionEvents: number;
+}
+
+/** The events the recovery replay emitted (the newest of them), ready for the retention window. */
+export interface RecoveredEvents {
+  /** `count` event records in order. */
+  readonly records: ArrayBuffer;
+  readonly count: number;
+  /** Every event after this position is in `records` (the snapshot recovery started from, or the last one dropped). */
+  readonly boundarySequence: number;
+  readonly boundaryIndex: number;
 }
 
 /** Sent to the logic worker after it reported ready: the rings, starting at lastSequence + 1. */
@@ -79,7 +91,9 @@ export type WorkerReport =
       /** Logic worker only: bytes preallocated per state region (StateMachine.memoryReport()). */
       readonly memory?: readonly { readonly name: string; readonly bytes: number }[];
       /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
-      readonly warnings?: readonly string[] }
+      readonly warnings?: readonly string[];
+      /** Logic worker only: the events of the commands replayed after the snapshot (the newest of them). */
+      readonly recoveredEvents?: RecoveredEvents }
   /** Logic worker: take a snapshot at `sequence` (the snapshot shadow writes it once durable). */
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */

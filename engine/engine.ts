@@ -76,6 +76,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
     recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
+    eventRetentionEvents: opts.eventRetentionEvents,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
@@ -168,7 +169,7 @@ class RunningEngine implements Engine {
     // 4b. Events: released by the same rule as results (durable, and replicated under sync replication).
     this.eventFeed = new EventFeed({
       eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
-    }, new EventRetention(opts.eventRetentionEvents, ready.lastSequence));
+    }, recoveredRetention(opts.eventRetentionEvents, ready));
     this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, stateMachineModule: opts.stateMachineModule };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
@@ -273,4 +274,12 @@ class RunningEngine implements Engine {
     await Promise.all([this.workers.terminate(), this.snapshots.close()]);
     this.settlement.resolve();
   }
+}
+
+/** The retention window, holding the events of the commands the recovery replayed (when it sent them). */
+function recoveredRetention(capacityEvents: number, ready: Ready): EventRetention {
+  const retention = new EventRetention(capacityEvents, ready.lastSequence);
+  const recovered = ready.recoveredEvents;
+  if (recovered !== undefined) retention.prefill(recovered.records, recovered.count, recovered.boundarySequence, recovered.boundaryIndex);
+  return retention;
 }

@@ -47,7 +47,7 @@ export class EventFeed {
       waitStrategy: createWaitStrategy('busy_spin'), // never waits: polls, then waitAsync
       batchMax: sources.eventsRing.capacity,
     });
-    this.through = retention.boundarySequence;
+    this.through = retention.recoveredSequence;
   }
 
   /** Called after every drain that released events or moved `through`. */

@@ -31,7 +31,7 @@ export class EventRetention {
   boundarySequence: number;
   boundaryIndex = ALL_OF_COMMAND;
 
-  constructor(capacityEvents: number, recoveredSequence: number) {
+  constructor(capacityEvents: number, readonly recoveredSequence: number) {
     if (!Number.isInteger(capacityEvents) || capacityEvents < 2 || (capacityEvents & (capacityEvents - 1)) !== 0) {
       throw new RangeError(`event retention capacityEvents must be a power of two >= 2: got ${capacityEvents}`);
     }
@@ -39,6 +39,25 @@ export class EventRetention {
     this.mask = capacityEvents - 1;
     this.buffer = createRecordBuffer(new ArrayBuffer(capacityEvents * EVT_RECORD_BYTES));
     this.boundarySequence = recoveredSequence;
+  }
+
+  /**
+   * Fills the empty window with events rebuilt at start-up (the recovery replay), all released (their
+   * commands are in the journal): every event after (boundarySequence, boundaryIndex) is now here.
+   */
+  prefill(records: ArrayBuffer, count: number, boundarySequence: number, boundaryIndex: number): void {
+    if (this.end !== 0) throw new Error('event retention: prefill of a window already in use');
+    const src = createRecordBuffer(records);
+    const kept = Math.min(count, this.capacityEvents);
+    for (let i = count - kept; i < count; i++) this.append(src, i * EVT_RECORD_BYTES);
+    if (kept < count) {
+      this.boundarySequence = src.f64[((count - kept - 1) * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3];
+      this.boundaryIndex = src.u32[((count - kept - 1) * EVT_RECORD_BYTES + EVT_INDEX_OFFSET) >>> 2];
+    } else {
+      this.boundarySequence = boundarySequence;
+      this.boundaryIndex = boundaryIndex;
+    }
+    this.released = this.end;
   }
 
   /** Byte offset in `buffer` of the record at `position` (which must lie in [start, end)). */

@@ -67,6 +67,45 @@ export class BufferEventSink implements EventSink {
   }
 }
 
+/**
+ * Keeps the newest `capacityEvents` records (a power of two) of an unbounded stream, remembering the
+ * last one it dropped: the recovery replay fills the retention window this way.
+ */
+export class NewestEventsSink implements EventSink {
+  readonly buffer: RecordBuffer;
+  count = 0;
+  droppedSequence = -1;
+  droppedIndex = 0;
+  private readonly mask: number;
+  constructor(readonly capacityEvents: number) {
+    if (!Number.isInteger(capacityEvents) || capacityEvents < 1 || (capacityEvents & (capacityEvents - 1)) !== 0) {
+      throw new RangeError(`capacityEvents must be a power of two: got ${capacityEvents}`);
+    }
+    this.mask = capacityEvents - 1;
+    this.buffer = createRecordBuffer(new ArrayBuffer(capacityEvents * EVT_RECORD_BYTES));
+  }
+  claim(): number {
+    const at = (this.count & this.mask) * EVT_RECORD_BYTES;
+    if (this.count >= this.capacityEvents) {
+      this.droppedSequence = this.buffer.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
+      this.droppedIndex = this.buffer.u32[(at + EVT_INDEX_OFFSET) >>> 2];
+    }
+    this.count++;
+    return at;
+  }
+  /** The kept records, oldest first (a copy). */
+  ordered(): { records: ArrayBuffer; count: number } {
+    const count = Math.min(this.count, this.capacityEvents);
+    const out = new Uint8Array(count * EVT_RECORD_BYTES);
+    const first = this.count - count;
+    for (let i = 0; i < count; i++) {
+      const at = ((first + i) & this.mask) * EVT_RECORD_BYTES;
+      out.set(this.buffer.bytes.subarray(at, at + EVT_RECORD_BYTES), i * EVT_RECORD_BYTES);
+    }
+    return { records: out.buffer, count };
+  }
+}
+
 /** BALANCE_CHANGED cause by command type. */
 const CAUSE_BY_COMMAND = new Uint8Array(256);
 CAUSE_BY_COMMAND[CommandType.DEPOSIT] = BalanceCause.DEPOSIT;
