@@ -170,10 +170,11 @@ export class EventHub {
     const retention = this.events.feed.retention;
     this.replaysRunning++;
     this.stats.replays++;
+    const throughSequence = retention.boundarySequence;
+    const throughIndex = retention.boundaryIndex;
     const worker = spawnWorker(REPLAY_WORKER, {
       dataDir: this.events.dataDir, logic: this.events.logic,
-      afterSequence: sub.lastSequence, afterIndex: sub.lastIndex,
-      throughSequence: retention.boundarySequence, throughIndex: retention.boundaryIndex,
+      afterSequence: sub.lastSequence, afterIndex: sub.lastIndex, throughSequence, throughIndex,
     });
     sub.replay = worker;
     let finished = false;
@@ -194,6 +195,9 @@ export class EventHub {
         this.flush(sub, sub.lastSequence - 1);
       } else if (message.type === 'done') {
         finish();
+        // Everything through the replay's end is delivered (its last event may come before it).
+        sub.lastSequence = throughSequence;
+        sub.lastIndex = throughIndex;
         if (!sub.closed) this.catchUp(sub); // the retention may have moved on meanwhile: maybe once more
       } else {
         finish();

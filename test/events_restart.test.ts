@@ -25,7 +25,7 @@ import { spawnRingline, type RinglineChild } from './test_support/ringline_child
 const ADMIN_KEY = 'events-restart-admin-key-0123456789';
 const USD = 1;
 
-async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -133,5 +133,5 @@ describe('event subscriptions across an engine restart', () => {
     expect(allSeen).toEqual(replayed);
     expect(wsSeen).toEqual(replayed);
     expect(lateSeen).toEqual(replayed.filter((e) => e.sequence > middle.sequence || (e.sequence === middle.sequence && e.index > middle.index)));
-  });
+  }, 240_000);
 });
