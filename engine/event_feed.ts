@@ -12,7 +12,7 @@
  * `through`: every event of every command up to this sequence is released. Results are published
  * after their events, so the results cursor read before draining bounds what is complete.
  */
-import { waitAsync } from '../core/atomics_wait_async.ts';
+import { wakeOnChange } from '../core/atomics_wait_async.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import { widen } from '../core/ring/sequence.ts';
@@ -124,14 +124,9 @@ export class EventFeed {
   }
 
   private arm(words: Int32Array, index: number, observed: number, disarm: () => void): void {
-    Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the value is checked again
-    const wake = (): void => {
-      Atomics.sub(words, index + 1, 1);
+    wakeOnChange(words, index, observed, () => {
       disarm();
       this.drain();
-    };
-    const result = waitAsync(words, index, observed);
-    if (!result.async) queueMicrotask(wake);
-    else void result.value.then(wake);
+    });
   }
 }

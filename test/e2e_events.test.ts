@@ -16,32 +16,16 @@ import {
   AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, encodeSubscribe,
 } from '../codec/wire/event_frame_descriptor.ts';
 import { replayEvents } from '../replay/event_replay.ts';
+import { collect, positionKey, until } from './test_support/event_collector.ts';
 import { ADMIN_KEY, must, startE2eServer, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
 
 const BASE = 1;
 const QUOTE = 2;
 const SYMBOL = 10;
 
-/** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
-async function until(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
-function collect(sub: EventSubscription): RinglineEvent[] {
-  const events: RinglineEvent[] = [];
-  void (async () => {
-    try {
-      for await (const event of sub) events.push(event);
-    } catch { /* the test looks at sub.lastClosing */ }
-  })();
-  return events;
-}
 
-const key = (e: RinglineEvent): string => `${e.sequence}:${e.index}`;
+const key = positionKey;
 
 describe('event subscriptions end to end', () => {
   let e2e: E2eServer;

@@ -21,27 +21,14 @@ import { DEFAULT_LOGIC_CONFIG } from '../core/logic/logic_config.ts';
 import { freePort } from '../perf/engine/free_port.ts';
 import { replayEvents } from '../replay/event_replay.ts';
 import { spawnRingline, type RinglineChild } from './test_support/ringline_child.ts';
+import { collect, positionKey, until } from './test_support/event_collector.ts';
 
 const ADMIN_KEY = 'events-restart-admin-key-0123456789';
 const USD = 1;
 
-async function until(what: string, condition: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-function collect(sub: EventSubscription): RinglineEvent[] {
-  const events: RinglineEvent[] = [];
-  void (async () => {
-    for await (const event of sub) events.push(event);
-  })();
-  return events;
-}
 
-const key = (e: RinglineEvent): string => `${e.sequence}:${e.index}`;
+const key = positionKey;
 
 describe('event subscriptions across an engine restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-events-restart-'));
