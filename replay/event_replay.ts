@@ -42,9 +42,9 @@ export function replayEvents(range: EventReplayRange, onEvents: (records: Uint8A
     delivered += kept;
     kept = 0;
   };
-  const sink = new BufferEventSink(REPLAY_CHUNK_EVENTS, (records) => {
-    const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
-    for (let at = 0; at < records.byteLength; at += EVT_RECORD_BYTES) {
+  const sink = new BufferEventSink(REPLAY_CHUNK_EVENTS, (records, byteLength) => {
+    const view = new DataView(records.buffer, records.byteOffset, byteLength);
+    for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) {
       const sequence = view.getFloat64(at + EVT_SEQUENCE_OFFSET, true);
       const index = view.getUint32(at + EVT_INDEX_OFFSET, true);
       if (!isAfterPosition(sequence, index, range.afterSequence, range.afterIndex)) continue;

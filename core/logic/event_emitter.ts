@@ -39,14 +39,15 @@ export class DiscardEventSink implements EventSink {
 }
 
 /**
- * A fixed buffer of `capacityEvents` records for tests, replay and tools; `onFull(bytes)` receives the
- * full buffer's records (a view, valid during the call) before it is reused. Without onFull a full
+ * A fixed buffer of `capacityEvents` records for tests, replay, benches and tools; `onFull(bytes,
+ * byteLength)` receives the buffer (its first byteLength bytes are records, valid during the call)
+ * before it is reused: no view is made per flush, so flushing allocates nothing. Without onFull a full
  * buffer is a programmer error.
  */
 export class BufferEventSink implements EventSink {
   readonly buffer: RecordBuffer;
   count = 0;
-  constructor(readonly capacityEvents: number, private readonly onFull?: (records: Uint8Array) => void) {
+  constructor(readonly capacityEvents: number, private readonly onFull?: (bytes: Uint8Array, byteLength: number) => void) {
     if (!Number.isInteger(capacityEvents) || capacityEvents < 1) throw new RangeError(`capacityEvents must be an integer >= 1: got ${capacityEvents}`);
     this.buffer = createRecordBuffer(new ArrayBuffer(capacityEvents * EVT_RECORD_BYTES));
   }
@@ -58,7 +59,7 @@ export class BufferEventSink implements EventSink {
   flush(): void {
     if (this.count === 0) return;
     if (this.onFull === undefined) throw new Error(`BufferEventSink full: capacityEvents=${this.capacityEvents} and no onFull`);
-    this.onFull(this.buffer.bytes.subarray(0, this.count * EVT_RECORD_BYTES));
+    this.onFull(this.buffer.bytes, this.count * EVT_RECORD_BYTES);
     this.count = 0;
   }
   /** The buffered records (a view). */

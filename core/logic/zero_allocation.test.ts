@@ -26,8 +26,8 @@ describe('zero allocation', () => {
       maxPriceLevels: 1024, idempotencyWindow: 1024, maxStopOrders: 1024, doneOrderWindow: 1024 });
     // Every event record is really written (into a small buffer counted by kind whenever it fills).
     const eventsByKind = new Float64Array(MAX_EVENT_KIND + 1);
-    machine.events.sink = new BufferEventSink(1024, (records) => {
-      for (let at = 0; at < records.byteLength; at += EVT_RECORD_BYTES) eventsByKind[records[at + EVT_KIND_OFFSET] | (records[at + EVT_KIND_OFFSET + 1] << 8)]++;
+    machine.events.sink = new BufferEventSink(1024, (records, byteLength) => {
+      for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) eventsByKind[records[at + EVT_KIND_OFFSET] | (records[at + EVT_KIND_OFFSET + 1] << 8)]++;
     });
     const one = createRecordBuffer(new ArrayBuffer(512));
     const out = createRecordBuffer(new ArrayBuffer(512));
