@@ -49,10 +49,12 @@ export interface EventHubOptions {
   readonly maxReplays: number;
   /** How often idle subscribers are told how far they are up to date. */
   readonly progressEveryMs: number;
+  /** Subscriptions open at once; one more is refused with TOO_MANY_CONNECTIONS. */
+  readonly maxSubscriptions: number;
 }
 
 export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
-  maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200,
+  maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200, maxSubscriptions: 10_000,
 };
 
 const REPLAY_WORKER = new URL('../replay/event_replay_worker.ts', import.meta.url);
@@ -114,6 +116,10 @@ export class EventHub {
   subscribe(transport: EventTransport, principalId: number, admin: boolean, request: SubscribeRequest): Subscriber | null {
     if (request.stream === 'all' && !admin) {
       this.refuse(transport, ResultCode.ADMIN_REQUIRED, 'the all-events stream needs an admin principal');
+      return null;
+    }
+    if (this.subscriptions.size >= this.options.maxSubscriptions) {
+      this.refuse(transport, ResultCode.TOO_MANY_CONNECTIONS, `${this.options.maxSubscriptions} subscriptions are open (maxConnections)`);
       return null;
     }
     const sub = new Subscription(transport, principalId, admin, request, this.options.maxBatchEvents);

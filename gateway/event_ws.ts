@@ -17,6 +17,7 @@ const WS_CLOSE_CODE_BASE = 4000;
 interface EventWsData {
   key: string;
   transport: EventWsTransport | null;
+  loginTimer: NodeJS.Timeout | null;
 }
 
 class EventWsTransport implements EventTransport {
@@ -45,7 +46,7 @@ class EventWsTransport implements EventTransport {
 }
 
 export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principals: PrincipalStore, options: {
-  readonly maxBufferedBytes: number; readonly keyOf: (req: import('@trufflesuite/uws-js-unofficial').HttpRequest) => string;
+  readonly maxBufferedBytes: number; readonly loginTimeoutMs: number; readonly keyOf: (req: import('@trufflesuite/uws-js-unofficial').HttpRequest) => string;
 }): void {
   app.ws<EventWsData>(EVENTS_WS_PATH, {
     maxPayloadLength: SUB_FIXED_BYTES + SUB_MAX_KEY_BYTES,
@@ -54,16 +55,23 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
     idleTimeout: 0,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      res.upgrade<EventWsData>({ key: options.keyOf(req), transport: null },
+      res.upgrade<EventWsData>({ key: options.keyOf(req), transport: null, loginTimer: null },
         req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
-      ws.getUserData().transport = new EventWsTransport(ws);
+      const data = ws.getUserData();
+      const transport = new EventWsTransport(ws);
+      data.transport = transport;
+      // A connection that never subscribes does not hold a socket for long.
+      data.loginTimer = setTimeout(() => {
+        if (transport.subscriber === null) transport.refuse(ResultCode.LOGIN_TIMEOUT, `no SUBSCRIBE message within ${options.loginTimeoutMs} ms`);
+      }, options.loginTimeoutMs);
     },
     message: (ws, message, isBinary) => {
       const data = ws.getUserData();
       const transport = data.transport;
       if (transport === null || transport.ended) return;
+      if (data.loginTimer !== null) clearTimeout(data.loginTimer);
       if (transport.subscriber !== null || !isBinary) {
         transport.refuse(ResultCode.MALFORMED_FRAME, 'the event route takes one binary SUBSCRIBE message and nothing after it');
         return;
@@ -82,7 +90,9 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
       transport.subscriber = hub.subscribe(transport, principal.id, principal.admin, request);
     },
     close: (ws) => {
-      const transport = ws.getUserData().transport;
+      const data = ws.getUserData();
+      if (data.loginTimer !== null) clearTimeout(data.loginTimer);
+      const transport = data.transport;
       if (transport === null) return;
       transport.ended = true;
       if (transport.subscriber !== null) hub.unsubscribe(transport.subscriber);

@@ -69,7 +69,9 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
   let eventsTcp: EventTcpServerHandle | null = null;
-  const events = engine.events === undefined ? null : new EventHub(engine.events, { maxBufferedBytes: options.config.maxOutboundBytes });
+  const events = engine.events === undefined ? null : new EventHub(engine.events, {
+    maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
+  });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {

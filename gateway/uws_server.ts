@@ -197,7 +197,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
 
   if (hooks.events !== undefined) {
     registerEventWsRoute(app, hooks.events, core.principals, {
-      maxBufferedBytes: config.maxOutboundBytes, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
+      maxBufferedBytes: config.maxOutboundBytes, loginTimeoutMs: config.loginTimeoutMs, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
     });
   }
   app.ws<WsUserData>('/*', {

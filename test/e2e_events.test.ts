@@ -7,7 +7,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventSubscription } from '../client/event_subscription.ts';
+import { EventSubscription, type EventSubscriptionError } from '../client/event_subscription.ts';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { decodeEvent } from '../codec/records/event_decoder.ts';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
@@ -36,7 +36,7 @@ describe('event subscriptions end to end', () => {
   };
 
   beforeAll(async () => {
-    e2e = await startE2eServer({ durability: 'fsync', gateway: { eventsTcpPort: 0, maxOutboundBytes: 64 * 1024 } });
+    e2e = await startE2eServer({ durability: 'fsync', gateway: { eventsTcpPort: 0, maxOutboundBytes: 64 * 1024, loginTimeoutMs: 1000 } });
     eventsTcpUrl = `tcp://127.0.0.1:${e2e.server.eventsTcpPort}`;
     admin = await e2e.connect('tcp', ADMIN_KEY);
     await must(admin, { type: 'createAsset', assetId: BASE });
@@ -143,6 +143,33 @@ describe('event subscriptions end to end', () => {
     });
     expect(replayed.length).toBeGreaterThan(50);
     expect(replayed).toEqual(live.filter((e) => e.sequence <= marker.sequence));
+  });
+
+  it('refuses a wrong key, the all stream for a non-admin, a malformed frame, and silence, each with its code', async () => {
+    const refusal = async (options: Parameters<typeof EventSubscription.open>[0]): Promise<number> => {
+      const sub = EventSubscription.open(options);
+      try {
+        for await (const event of sub) throw new Error(`unexpected event ${event.kind}`);
+      } catch (error) {
+        return (error as EventSubscriptionError).code;
+      }
+      return -1;
+    };
+    expect(await refusal({ url: eventsTcpUrl, apiKey: 'rk_9_wrongwrongwrongwrong' })).toBe(ResultCode.BAD_CREDENTIALS);
+    expect(await refusal({ url: e2e.wsUrl, apiKey: people.outsider.key, stream: 'all' })).toBe(ResultCode.ADMIN_REQUIRED);
+    const closingOf = async (send: Buffer | null): Promise<number> => {
+      const socket = connect({ host: '127.0.0.1', port: e2e.server.eventsTcpPort });
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      if (send !== null) socket.write(send);
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const bytes = Buffer.concat(chunks);
+      return bytes[4] === EventFrameType.CLOSING ? bytes.readUInt16LE(4 + CLOSING_CODE_OFFSET) : -1;
+    };
+    expect(await closingOf(Buffer.from([8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]))).toBe(ResultCode.MALFORMED_FRAME);
+    expect(await closingOf(Buffer.from([0xff, 0xff, 0xff, 0x7f]))).toBe(ResultCode.FRAME_TOO_LARGE);
+    expect(await closingOf(null)).toBe(ResultCode.LOGIN_TIMEOUT);
   });
 
   it('a subscriber that does not read is disconnected with SLOW_CONSUMER; another receives everything', async () => {
