@@ -242,8 +242,9 @@ export class EventHub {
       if (principal !== sub.principalId && counterparty !== sub.principalId) return;
       if (kind === EventKind.FILL && principal !== counterparty) blank = principal === sub.principalId ? 'maker' : 'taker';
     } else if (stream === 'market') {
-      if (kind !== EventKind.FILL || buf.f64[(at + FillBody.SYMBOL_ID) >>> 3] !== sub.request.symbolId) return;
-      blank = 'public';
+      // Trades and level changes of the symbol (FillBody.SYMBOL_ID and LevelBody.SYMBOL_ID are the same slot).
+      if ((kind !== EventKind.FILL && kind !== EventKind.LEVEL_CHANGED) || buf.f64[(at + FillBody.SYMBOL_ID) >>> 3] !== sub.request.symbolId) return;
+      if (kind === EventKind.FILL) blank = 'public';
     }
     // A full frame is complete only through the command before the last event's (more may follow of it).
     if (sub.count === this.options.maxBatchEvents) this.flush(sub, sub.lastSequence - 1);

@@ -61,8 +61,9 @@ describe('event emission', () => {
     expect(take()).toMatchObject([
       { kind: 'order_accepted', sequence: rest.inputSequence, index: 0, orderId: rest.inputSequence, accountId: MAKER_ACCOUNT, symbolId: SYMBOL,
         side: 'sell', price: 100, quantity: 30, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC, principalId: 7, last: false },
-      { kind: 'order_rested', index: 1, orderId: rest.inputSequence, price: 100, restingQuantity: 30, last: false },
-      { kind: 'balance_changed', index: 2, accountId: MAKER_ACCOUNT, assetId: BASE, available: 20, reserved: 30, cause: 'order', last: true },
+      { kind: 'level_changed', index: 1, symbolId: SYMBOL, side: 'sell', price: 100, quantity: 30, principalId: 0 },
+      { kind: 'order_rested', index: 2, orderId: rest.inputSequence, price: 100, restingQuantity: 30, last: false },
+      { kind: 'balance_changed', index: 3, accountId: MAKER_ACCOUNT, assetId: BASE, available: 20, reserved: 30, cause: 'order', last: true },
     ]);
 
     const hit = harness.run(TAKER, limit(TAKER_ACCOUNT, Side.BUY, 120, 30, TimeInForce.IOC));
@@ -73,6 +74,7 @@ describe('event emission', () => {
       { kind: 'fill', symbolId: SYMBOL, price: 100, quantity: 30, takerSide: 'buy', makerOrderId: rest.inputSequence, takerOrderId: hit.inputSequence,
         makerAccountId: MAKER_ACCOUNT, takerAccountId: TAKER_ACCOUNT, principalId: 8, counterpartyPrincipalId: 7 },
       { kind: 'order_done', orderId: rest.inputSequence, accountId: MAKER_ACCOUNT, reason: 'filled', filledQuantity: 30, principalId: 7 },
+      { kind: 'level_changed', side: 'sell', price: 100, quantity: 0 },
       { kind: 'order_done', orderId: hit.inputSequence, accountId: TAKER_ACCOUNT, reason: 'filled', filledQuantity: 30, principalId: 8 },
       // Balances in first-touch order, each once, with the values after the command.
       { kind: 'balance_changed', accountId: TAKER_ACCOUNT, assetId: QUOTE, available: 7_000, reserved: 0 },
@@ -97,6 +99,7 @@ describe('event emission', () => {
     harness.run(MAKER, { kind: 'cancelOrder', symbolId: SYMBOL, orderId: gtc.inputSequence });
     expect(take()).toMatchObject([
       { kind: 'order_done', orderId: gtc.inputSequence, reason: 'cancelled' },
+      { kind: 'level_changed', side: 'sell', price: 100, quantity: 0 },
       { kind: 'balance_changed', accountId: MAKER_ACCOUNT, assetId: BASE, available: 50, reserved: 0, cause: 'order_cancel', last: true },
     ]);
   });

@@ -337,6 +337,7 @@ export class Matching {
       }
       book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
       book.levelF[book.orderI[order * ORDER_I32 + O_LEVEL] * LEVEL_F64 + L_QUANTITY] -= cut;
+      book.emitLevel(book.orderI[order * ORDER_I32 + O_LEVEL]);
       this.emitOrder(EventKind.ORDER_AMENDED, order);
       ledger.events.touchCell(side === BUY ? quoteCell : baseCell);
       r[R_REPORT_FILLED] = book.orderF[order * ORDER_F64 + O_FILLED];
@@ -583,6 +584,7 @@ export class Matching {
         } else {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;
+          book.emitLevel(level);
         }
         // The last trade price, and the stops it reaches (they enter after this taker is done).
         lastPrice[symbol] = levelPrice;

@@ -94,6 +94,7 @@ export class LogicStateMachine implements StateMachine {
     this.events = this.ledger.events;
     this.events.symbolIds = this.book.symbolIds;
     this.doneOrders.events = this.events;
+    this.book.events = this.events;
   }
 
   /** Event emission (event_emitter.ts): records go to `events.sink`, a discarding sink until one is attached. */

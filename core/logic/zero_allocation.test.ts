@@ -134,7 +134,7 @@ describe('zero allocation', () => {
     expect({ bytesPerCommand: logicBytes / commands < 0.25, sites }).toEqual({ bytesPerCommand: true, sites: expect.any(Array) });
     // Emission ran on every path of the stream: each kind the stream exercises was written many times.
     for (const kind of ['ORDER_ACCEPTED', 'ORDER_RESTED', 'FILL', 'ORDER_DONE', 'BALANCE_CHANGED', 'TRANSFERRED', 'TRANSFER_RESERVED',
-      'TRANSFER_POSTED', 'TRANSFER_VOIDED', 'STOCK_SOLD', 'SEAT_BOOKED', 'SEAT_RELEASED'] as const) {
+      'TRANSFER_POSTED', 'TRANSFER_VOIDED', 'STOCK_SOLD', 'SEAT_BOOKED', 'SEAT_RELEASED', 'LEVEL_CHANGED'] as const) {
       expect({ kind, many: eventsByKind[EventKind[kind]] > rounds }).toEqual({ kind, many: true });
     }
   });
