@@ -113,6 +113,8 @@ for (let done = 0; done < request.commands;) {
   if (done === 0) {
     // Warm-up, untimed, on a machine nobody measures: the same setup and first chunk (see the top).
     const warm = createStateMachine(workload.config);
+    // The same sink class as the timed machines: the emitter's call into it is then warm (monomorphic) too.
+    warm.attachEventSink(new BufferEventSink(EVENT_BUFFER_RECORDS, reuseEventBuffer));
     applySetup(warm);
     applyRecords(warm, timed, n);
     applyRecords(warm, restore, restoreCount);
