@@ -18,7 +18,8 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 
 /** Index meaning "every event of the command": (s, ALL_OF_COMMAND) is the position after all of s. */
 export const ALL_OF_COMMAND = 0xffffffff;
-const F64_PER_RECORD = EVT_RECORD_BYTES / 8;
+/** Records are copied as u32 words: a float64 copy could rewrite a NaN-shaped word of packed integers. */
+const U32_PER_RECORD = EVT_RECORD_BYTES / 4;
 
 export class EventRetention {
   readonly buffer: RecordBuffer;
@@ -81,11 +82,11 @@ export class EventRetention {
   /** Copies one record from `src` at byte `at`; the caller checked room > 0. */
   append(src: RecordBuffer, at: number): void {
     if (this.end - this.start === this.capacityEvents) this.evictOldest();
-    const from = at >>> 3;
-    const to = this.base(this.end) >>> 3;
-    const s = src.f64;
-    const d = this.buffer.f64;
-    for (let i = 0; i < F64_PER_RECORD; i++) d[to + i] = s[from + i];
+    const from = at >>> 2;
+    const to = this.base(this.end) >>> 2;
+    const s = src.u32;
+    const d = this.buffer.u32;
+    for (let i = 0; i < U32_PER_RECORD; i++) d[to + i] = s[from + i];
     this.end++;
   }
 
