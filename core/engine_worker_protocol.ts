@@ -99,3 +99,9 @@ export type WorkerReport =
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */
   | { readonly type: 'shadowCatchUp'; readonly sequence: number }
   | { readonly type: 'stopped' };
+
+/** What the event replay worker (replay/event_replay_worker.ts) posts back. */
+export type EventReplayMessage =
+  | { readonly type: 'events'; readonly records: Uint8Array }
+  | { readonly type: 'done'; readonly count: number }
+  | { readonly type: 'error'; readonly message: string };

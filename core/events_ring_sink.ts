@@ -1,7 +1,7 @@
 /**
  * The logic worker's EventSink: event records go straight into the events ring (a SharedArrayBuffer
  * ring of EVT_RECORD_BYTES slots, one producer: this thread; one consumer: the main thread's event
- * feed, engine/event_feed.ts). Claims are plain arithmetic; publish() once per applied batch, before
+ * feed, core/event_feed.ts). Claims are plain arithmetic; publish() once per applied batch, before
  * the batch's results, so a result the gateway sees never runs ahead of its events.
  *
  * A command can emit more events than the ring holds (a market order sweeping a deep book): when the

@@ -46,7 +46,7 @@ interface RecoveryModule {
     readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
   };
 }
-/** An event position's index meaning "every event of the command" (engine/event_retention.ts ALL_OF_COMMAND). */
+/** An event position's index meaning "every event of the command" (core/event_retention.ts ALL_OF_COMMAND). */
 const ALL_EVENTS_OF_COMMAND = 0xffffffff;
 
 const data = workerData as LogicWorkerData;

@@ -49,10 +49,10 @@ import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHi
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
-import { EventFeed } from './event_feed.ts';
-import { EventRetention } from './event_retention.ts';
+import { EventFeed } from '../core/event_feed.ts';
+import { EventRetention } from '../core/event_retention.ts';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
-import type { EngineEvents } from './engine_api.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
 import { runnableModuleUrl } from '../core/module_url.ts';
 import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
@@ -170,7 +170,7 @@ class RunningEngine implements Engine {
     this.eventFeed = new EventFeed({
       eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
     }, recoveredRetention(opts.eventRetentionEvents, ready));
-    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, stateMachineModule: opts.stateMachineModule };
+    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
         this.eventFeed.drain();
@@ -275,6 +275,9 @@ class RunningEngine implements Engine {
     this.settlement.resolve();
   }
 }
+
+/** The worker that rebuilds events older than the retention window from the journal. */
+const EVENT_REPLAY_WORKER = new URL('../replay/event_replay_worker.ts', import.meta.url);
 
 /** The retention window, holding the events of the commands the recovery replayed (when it sent them). */
 function recoveredRetention(capacityEvents: number, ready: Ready): EventRetention {

@@ -5,18 +5,9 @@
  */
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { EngineHistograms, EngineMetrics } from './engine_metrics.ts';
-import type { LogicConfig } from '../core/logic/state_machine_api.ts';
-import type { EventFeed } from './event_feed.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
 
-/** The event stream of a running engine, for subscriptions (gateway/event_hub.ts) and tools. */
-export interface EngineEvents {
-  /** Released events in (sequence, index) order, and a listener for each release. */
-  readonly feed: EventFeed;
-  /** What a journal replay needs to rebuild events older than the retention (replay/event_replay.ts). */
-  readonly dataDir: string;
-  readonly logic: LogicConfig;
-  readonly stateMachineModule: URL;
-}
+export type { EngineEvents } from '../core/engine_api.ts';
 
 export interface Engine {
   readonly input: InputPublisher;

@@ -27,8 +27,8 @@ import {
   encodeClosing, encodeSubscribed, type SubscribeRequest,
 } from '../codec/wire/event_frame_descriptor.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
-import type { EngineEvents } from '../engine/engine_api.ts';
-import type { EventReplayMessage } from '../replay/event_replay_worker.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
+import type { EventReplayMessage } from '../core/engine_worker_protocol.ts';
 
 /** What a transport offers a subscription. */
 export interface EventTransport {
@@ -57,7 +57,6 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
   maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200, maxSubscriptions: 10_000,
 };
 
-const REPLAY_WORKER = new URL('../replay/event_replay_worker.ts', import.meta.url);
 const U32_PER_RECORD = EVT_RECORD_BYTES / 4;
 
 export interface Subscriber {
@@ -181,7 +180,7 @@ export class EventHub {
     this.stats.replays++;
     const throughSequence = retention.boundarySequence;
     const throughIndex = retention.boundaryIndex;
-    const worker = spawnWorker(REPLAY_WORKER, {
+    const worker = spawnWorker(this.events.replayWorkerEntry, {
       dataDir: this.events.dataDir, logic: this.events.logic,
       afterSequence: sub.lastSequence, afterIndex: sub.lastIndex, throughSequence, throughIndex,
     });

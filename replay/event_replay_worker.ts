@@ -5,12 +5,8 @@
  * many run at once.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { EventReplayMessage } from '../core/engine_worker_protocol.ts';
 import { replayEvents, type EventReplayRange } from './event_replay.ts';
-
-export type EventReplayMessage =
-  | { readonly type: 'events'; readonly records: Uint8Array }
-  | { readonly type: 'done'; readonly count: number }
-  | { readonly type: 'error'; readonly message: string };
 
 const port = parentPort;
 if (port === null) throw new Error('event_replay_worker.ts must run as a worker thread');

@@ -12,11 +12,11 @@
  * `through`: every event of every command up to this sequence is released. Results are published
  * after their events, so the results cursor read before draining bounds what is complete.
  */
-import { wakeOnChange } from '../core/atomics_wait_async.ts';
-import { BatchConsumer } from '../core/ring/batch_consumer.ts';
-import type { Ring } from '../core/ring/ring.ts';
-import { widen } from '../core/ring/sequence.ts';
-import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
+import { wakeOnChange } from './atomics_wait_async.ts';
+import { BatchConsumer } from './ring/batch_consumer.ts';
+import type { Ring } from './ring/ring.ts';
+import { widen } from './ring/sequence.ts';
+import { createWaitStrategy } from './ring/wait_strategy.ts';
 import type { EventRetention } from './event_retention.ts';
 
 export const EVENTS_CONSUMER_FEED = 0;
