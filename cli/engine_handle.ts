@@ -60,6 +60,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
   const principalTable = engine.principalTable === null ? null : new Uint32Array(engine.principalTable);
   return {
     input: engine.input,
+    events: engine.events,
     onResult: (listener) => engine.onResult(listener),
     storageFault: () => engine.storageFault(),
     principalTable: () => principalTable,

@@ -117,6 +117,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   logger.info({ host, tcpPort: server.tcpPort, wsPort: server.wsPort },
     `TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
+  if (server.eventsTcpPort >= 0) logger.info({ host, eventsTcpPort: server.eventsTcpPort }, `event subscriptions over TCP listening on ${host}:${server.eventsTcpPort}`);
 
   let staleReason = '';
   const signal = await new Promise<string>((done) => {

@@ -10,6 +10,8 @@
  */
 export { RinglineClient, RinglineClientError, type ClientOptions } from './ringline_client.ts';
 export { ClusterClient, type ClusterClientOptions } from './cluster_client.ts';
+export { EventSubscription, EventSubscriptionError, type EventPosition, type EventSubscriptionOptions } from './event_subscription.ts';
+export { decodeEvent, decodeEvents, type RinglineEvent, type RinglineEventKind } from '../codec/records/event_decoder.ts';
 export { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
 export type { CommandJson, CommandName, RequestJson } from '../codec/types/command_json.ts';
 export type { ResponseJson, ResultBodyJson } from '../codec/types/response_json.ts';

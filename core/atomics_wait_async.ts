@@ -20,3 +20,18 @@ const waitAsyncFunction = loadWaitAsync();
 export function waitAsync(words: Int32Array, index: number, value: number, timeoutMs?: number): WaitAsyncResult {
   return waitAsyncFunction(words, index, value, timeoutMs);
 }
+
+/**
+ * Calls `wake` once words[index] moves from `observed` (or is notified). Raises the counter's waiter
+ * word (index + 1, ring_descriptor.ts) first, so the writer knows to notify, and lowers it on wake.
+ */
+export function wakeOnChange(words: Int32Array, index: number, observed: number, wake: () => void): void {
+  Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the value is checked again
+  const woken = (): void => {
+    Atomics.sub(words, index + 1, 1);
+    wake();
+  };
+  const result = waitAsync(words, index, observed);
+  if (!result.async) queueMicrotask(woken);
+  else void result.value.then(woken);
+}

@@ -8,6 +8,19 @@
  * which the gateway answers with ResultCode.BUSY (or by pausing reads).
  */
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import type { EventFeed } from './event_feed.ts';
+import type { LogicConfig } from './logic/state_machine_api.ts';
+
+/** The event stream of a running engine, for subscriptions (gateway/event_hub.ts) and tools. */
+export interface EngineEvents {
+  /** Released events in (sequence, index) order, and a listener for each release. */
+  readonly feed: EventFeed;
+  /** What a journal replay needs to rebuild events older than the retention (replay/event_replay.ts). */
+  readonly dataDir: string;
+  readonly logic: LogicConfig;
+  /** The replay worker's entry (replay/event_replay_worker.ts; its messages: EventReplayMessage). */
+  readonly replayWorkerEntry: URL;
+}
 
 export interface InputPublisher {
   /** Views over the input ring's memory; a claimed slot's record starts at the byte base tryClaim returned. */

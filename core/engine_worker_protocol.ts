@@ -67,6 +67,18 @@ export interface LogicWorkerData {
   readonly shadowCatchUpEveryCommands: number;
   /** The stage stamp table (stage_stamps_descriptor.ts): the logic stamps the applied column. */
   readonly stageStampsMemory?: SharedArrayBuffer;
+  /** Events the recovery replay keeps for the retention window (the last this many; a power of two). */
+  readonly eventRetentionEvents: number;
+}
+
+/** The events the recovery replay emitted (the newest of them), ready for the retention window. */
+export interface RecoveredEvents {
+  /** `count` event records in order. */
+  readonly records: ArrayBuffer;
+  readonly count: number;
+  /** Every event after this position is in `records` (the snapshot recovery started from, or the last one dropped). */
+  readonly boundarySequence: number;
+  readonly boundaryIndex: number;
 }
 
 /** Sent to the logic worker after it reported ready: the rings, starting at lastSequence + 1. */
@@ -74,6 +86,8 @@ export interface LogicStartMessage {
   readonly type: 'start';
   readonly inputRingMemory: SharedArrayBuffer;
   readonly outputRingMemory: SharedArrayBuffer;
+  /** The events ring (core/events_ring_sink.ts): EVT_RECORD_BYTES slots, the main thread its one consumer. */
+  readonly eventsRingMemory: SharedArrayBuffer;
 }
 
 export type WorkerReport =
@@ -83,9 +97,17 @@ export type WorkerReport =
       /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
       readonly warnings?: readonly string[];
       /** Logic worker only: the replicated principal table the gateway reads (StateMachine.principalTable). */
-      readonly principalTable?: SharedArrayBuffer | null }
+      readonly principalTable?: SharedArrayBuffer | null;
+      /** Logic worker only: the events of the commands replayed after the snapshot (the newest of them). */
+      readonly recoveredEvents?: RecoveredEvents }
   /** Logic worker: take a snapshot at `sequence` (the snapshot shadow writes it once durable). */
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */
   | { readonly type: 'shadowCatchUp'; readonly sequence: number }
   | { readonly type: 'stopped' };
+
+/** What the event replay worker (replay/event_replay_worker.ts) posts back. */
+export type EventReplayMessage =
+  | { readonly type: 'events'; readonly records: Uint8Array }
+  | { readonly type: 'done'; readonly count: number }
+  | { readonly type: 'error'; readonly message: string };

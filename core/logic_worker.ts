@@ -24,12 +24,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CMD_TYPE_OFFSET, CommandType, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import type { LogicStartMessage, LogicWorkerData, WorkerReport } from './engine_worker_protocol.ts';
+import type { LogicStartMessage, LogicWorkerData, RecoveredEvents, WorkerReport } from './engine_worker_protocol.ts';
+import { NewestEventsSink } from './logic/event_emitter.ts';
 import { INPUT_CONSUMER_LOGIC } from './engine_worker_protocol.ts';
 import type { LogicConfig, StateMachine } from './logic/state_machine_api.ts';
 import { LogicSlot, MetricsLine, metricsIndex } from './metrics_descriptor.ts';
 import { BatchConsumer, HALTED } from './ring/batch_consumer.ts';
 import { Ring } from './ring/ring.ts';
+import { RingEventSink } from './events_ring_sink.ts';
 import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
 import { StageStamper } from './stage_stamper.ts';
@@ -43,9 +45,11 @@ interface StateMachineModule {
 }
 interface RecoveryModule {
   recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean }): {
-    readonly lastSequence: number; readonly warnings?: readonly string[];
+    readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
   };
 }
+/** An event position's index meaning "every event of the command" (core/event_retention.ts ALL_OF_COMMAND). */
+const ALL_EVENTS_OF_COMMAND = 0xffffffff;
 
 const data = workerData as LogicWorkerData;
 const port = parentPort;
@@ -74,20 +78,34 @@ const sm = createStateMachine(data.logic);
 // Without recovery the state is empty: sequence 0 (FIRST_SEQUENCE - 1); the first command is FIRST_SEQUENCE.
 let lastSequence = FIRST_SEQUENCE - 1;
 let warnings: readonly string[] = [];
+let recoveredEvents: RecoveredEvents | undefined;
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
+  // The replayed commands' events go to the retention window: a subscriber connected before a crash
+  // resumes from memory (events_restart.test.ts).
+  const replayedEvents = new NewestEventsSink(data.eventRetentionEvents);
+  sm.attachEventSink(replayedEvents);
   const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
   warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
+  const { records, count } = replayedEvents.ordered();
+  const fromSnapshot = Math.max(report.snapshotSequence ?? 0, FIRST_SEQUENCE - 1);
+  recoveredEvents = replayedEvents.droppedSequence >= 0
+    ? { records, count, boundarySequence: replayedEvents.droppedSequence, boundaryIndex: replayedEvents.droppedIndex }
+    : { records, count, boundarySequence: fromSnapshot, boundaryIndex: ALL_EVENTS_OF_COMMAND };
 }
 // Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, principalTable: sm.principalTable?.() ?? null });
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, recoveredEvents,
+  principalTable: sm.principalTable?.() ?? null },
+  recoveredEvents === undefined ? [] : [recoveredEvents.records]);
 
 const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);
 const input = new Ring(start.inputRingMemory);
 const output = new Ring(start.outputRingMemory);
 const wait = createWaitStrategy(data.waitStrategy);
+const events = new RingEventSink(new Ring(start.eventsRingMemory), wait);
+sm.attachEventSink(events);
 const consumer = new BatchConsumer(input, INPUT_CONSUMER_LOGIC, { waitStrategy: wait, batchMax: data.batchMax });
 const results = new SingleProducerSequencer(output);
 if (consumer.nextSequence !== lastSequence + 1 || results.lastClaimed !== lastSequence) {
@@ -145,6 +163,7 @@ function applyBatch(count: number): void {
     }
   }
   applied?.stamp((first % STAMP_SEQUENCE_SPAN) | 0, count); // before the results' publish: the main thread reads it after
+  events.publish(); // before the results: a released result never runs ahead of its events
   results.publish();
   consumer.release(count);
   metrics[M_APPLIED] += count;

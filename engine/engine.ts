@@ -50,6 +50,10 @@ import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHi
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
+import { EventFeed } from '../core/event_feed.ts';
+import { EventRetention } from '../core/event_retention.ts';
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
 import { runnableModuleUrl } from '../core/module_url.ts';
 import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
@@ -75,6 +79,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
     recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
+    eventRetentionEvents: opts.eventRetentionEvents,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
@@ -86,7 +91,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const consumerCount = opts.replicator === null ? 2 : 3;
   const inputRingMemory = createRingMemory({ capacity: opts.ringCapacity, consumerCount, firstSequence });
   const outputRingMemory = createRingMemory({ capacity: opts.outputRingCapacity, consumerCount: 1, firstSequence });
-  const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory };
+  // 2b. The events ring: the logic writes event records beside its results; this thread reads them (event_feed.ts).
+  const eventsRingMemory = createRingMemory({ capacity: opts.eventsRingCapacity, consumerCount: 1, firstSequence: 0, slotBytes: EVT_RECORD_BYTES });
+  const start: LogicStartMessage = { type: 'start', inputRingMemory, outputRingMemory, eventsRingMemory };
   logic.worker.postMessage(start);
   const workers: EngineWorker[] = [{ role: 'logic', worker: logic.worker }];
   try {
@@ -107,7 +114,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     throw error;
   }
   const metricsViews = { engine: new Float64Array(metricsMemory), journal: new Float64Array(journalMetricsMemory) };
-  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), workers, stages);
+  return new RunningEngine(opts, metricsViews, ready, new Ring(inputRingMemory), new Ring(outputRingMemory), new Ring(eventsRingMemory), workers, stages);
 }
 
 class RunningEngine implements Engine {
@@ -121,6 +128,8 @@ class RunningEngine implements Engine {
   private state: EngineState = 'running';
   private readonly producer: SingleProducerSequencer;
   private readonly gate: ReleaseGate;
+  private readonly eventFeed: EventFeed;
+  readonly events: EngineEvents;
   private readonly snapshots: SnapshotScheduler;
   private readonly ringSequences: RingSequences;
   private readonly workers: EngineWorkers;
@@ -138,6 +147,7 @@ class RunningEngine implements Engine {
     ready: Ready,
     private readonly inputRing: Ring,
     outputRing: Ring,
+    eventsRing: Ring,
     workers: readonly EngineWorker[],
     private readonly stages: StageLatency,
   ) {
@@ -163,8 +173,14 @@ class RunningEngine implements Engine {
     });
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';
     const { durableIndex, replicatedIndex } = this.ringSequences;
+    // 4b. Events: released by the same rule as results (durable, and replicated under sync replication).
+    this.eventFeed = new EventFeed({
+      eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
+    }, recoveredRetention(opts.eventRetentionEvents, ready));
+    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
+        this.eventFeed.drain();
         this.snapshots.writeDurable(this.sequences().durable);
         this.checkDrained();
       },
@@ -178,6 +194,7 @@ class RunningEngine implements Engine {
     });
     this.done = this.settlement.promise;
     this.gcObserver = observeMainThreadGc(metricsView);
+    this.eventFeed.drain();
     this.workers = new EngineWorkers(workers, {
       snapshot: (report) => {
         this.snapshots.add(report);
@@ -268,4 +285,15 @@ class RunningEngine implements Engine {
     await Promise.all([this.workers.terminate(), this.snapshots.close()]);
     this.settlement.resolve();
   }
+}
+
+/** The worker that rebuilds events older than the retention window from the journal. */
+const EVENT_REPLAY_WORKER = new URL('../replay/event_replay_worker.ts', import.meta.url);
+
+/** The retention window, holding the events of the commands the recovery replayed (when it sent them). */
+function recoveredRetention(capacityEvents: number, ready: Ready): EventRetention {
+  const retention = new EventRetention(capacityEvents, ready.lastSequence);
+  const recovered = ready.recoveredEvents;
+  if (recovered !== undefined) retention.prefill(recovered.records, recovered.count, recovered.boundarySequence, recovered.boundaryIndex);
+  return retention;
 }

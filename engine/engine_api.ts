@@ -5,6 +5,9 @@
  */
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { EngineHistograms, EngineMetrics } from './engine_metrics.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
+
+export type { EngineEvents } from '../core/engine_api.ts';
 
 export interface Engine {
   readonly input: InputPublisher;
@@ -29,4 +32,6 @@ export interface Engine {
   stop(): Promise<void>;
   /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */
   readonly done: Promise<void>;
+  /** Events emitted by the logic, released once durable. */
+  readonly events: EngineEvents;
 }

@@ -57,6 +57,10 @@ export interface EngineOptions {
    * records its primary already stamped and turns this off, so its journal holds the primary's bytes.
    */
   readonly stampTimestamps?: boolean;
+  /** Events ring slots (EVT_RECORD_BYTES = 128 bytes each): a power of two, 64 … 2^24. Default 16384 (2 MiB). */
+  readonly eventsRingCapacity?: number;
+  /** Event records the main thread keeps for subscribers to resume from: a power of two, 64 … 2^24. Default 131072 (16 MiB). */
+  readonly eventRetentionEvents?: number;
 }
 
 export interface ReplicatorOptions {
@@ -86,6 +90,8 @@ export interface ResolvedEngineOptions {
   readonly journalerEntry: URL;
   readonly replicator: { readonly entry: URL; readonly mode: 'sync' | 'async'; readonly options: Readonly<Record<string, unknown>> } | null;
   readonly stampTimestamps: boolean;
+  readonly eventsRingCapacity: number;
+  readonly eventRetentionEvents: number;
 }
 
 export const DEFAULT_RING_CAPACITY = 16384;
@@ -99,11 +105,13 @@ export const DEFAULT_BATCH_MAX = 1024;
 export const DEFAULT_SNAPSHOTS_KEPT = 2;
 export const DEFAULT_SNAPSHOT_EVERY_COMMANDS = 2_000_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
+export const DEFAULT_EVENTS_RING_CAPACITY = 16384;
+export const DEFAULT_EVENT_RETENTION_EVENTS = 131072;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
   'snapshotEveryCommands', 'snapshotsKept', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
-  'journalerEntry', 'replicator', 'stampTimestamps',
+  'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents',
 ]);
 
 /**
@@ -115,7 +123,7 @@ const CONFIG_FILE_KEYS: ConfigKeys = {
   // maxPrincipals and maxIdRanges have no entry in DEFAULT_LOGIC_CONFIG (their defaults apply when unset) but are capacities like the others.
   logic: Object.fromEntries([...Object.keys(DEFAULT_LOGIC_CONFIG), ...OPTIONAL_OPTIONS].map((k) => [k, null])),
   journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
-  snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null,
+  snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null, eventsRingCapacity: null, eventRetentionEvents: null,
 };
 
 /** A key → null (a value) or → the keys of a nested object. */
@@ -223,5 +231,7 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     journalerEntry: url('journalerEntry', options.journalerEntry, new URL('../journal/journaler_worker.ts', import.meta.url)),
     replicator,
     stampTimestamps: options.stampTimestamps ?? true,
+    eventsRingCapacity: ringCapacity('eventsRingCapacity', options.eventsRingCapacity ?? DEFAULT_EVENTS_RING_CAPACITY),
+    eventRetentionEvents: ringCapacity('eventRetentionEvents', options.eventRetentionEvents ?? DEFAULT_EVENT_RETENTION_EVENTS),
   };
 }

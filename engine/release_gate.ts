@@ -13,7 +13,7 @@ import { CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CommandType } from '../codec/reco
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { waitAsync } from '../core/atomics_wait_async.ts';
+import { wakeOnChange } from '../core/atomics_wait_async.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 import { OUTPUT_CONSUMER_GATEWAY } from '../core/engine_worker_protocol.ts';
 import { JournalerSlot, MainSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
@@ -224,14 +224,9 @@ export class ReleaseGate {
   }
 
   private arm(words: Int32Array, index: number, observed: number, disarm: () => void): void {
-    Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the value is checked again
-    const wake = (): void => {
-      Atomics.sub(words, index + 1, 1);
+    wakeOnChange(words, index, observed, () => {
       disarm();
       this.drain();
-    };
-    const result = waitAsync(words, index, observed);
-    if (!result.async) queueMicrotask(wake);
-    else void result.value.then(wake);
+    });
   }
 }

@@ -9,6 +9,8 @@ export interface GatewayConfig {
   readonly tcpPort: number;
   /** WebSocket + HTTP/JSON port (0 = an ephemeral port; -1 = disabled). */
   readonly wsPort: number;
+  /** Event subscription TCP port (docs/events.md; 0 = an ephemeral port; -1 = off, the default). WebSocket subscriptions are always on wsPort at /v1/events. */
+  readonly eventsTcpPort: number;
   /** Largest frame (TCP length prefix / WebSocket message / HTTP body) accepted, in bytes. */
   readonly maxFrameBytes: number;
   /** Commands a connection may have waiting for their results. */
@@ -42,6 +44,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   host: '127.0.0.1',
   tcpPort: 7400,
   wsPort: 7401,
+  eventsTcpPort: -1,
   maxFrameBytes: 64 * 1024,
   maxInFlightPerConnection: 4096,
   maxConnections: 10_000,
@@ -61,6 +64,7 @@ interface IntRange { readonly min: number; readonly max: number }
 const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile'>, IntRange>> = {
   tcpPort: { min: -1, max: 65_535 },
   wsPort: { min: -1, max: 65_535 },
+  eventsTcpPort: { min: -1, max: 65_535 },
   maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
   maxInFlightPerConnection: { min: 1, max: 1_000_000 },
   maxConnections: { min: 1, max: 1_000_000 },
@@ -104,6 +108,9 @@ export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): Ga
   }
   if (config.tcpPort > 0 && config.tcpPort === config.wsPort) {
     throw new RangeError(`gateway options tcpPort and wsPort must differ, both are ${config.tcpPort}`);
+  }
+  if (config.eventsTcpPort > 0 && (config.eventsTcpPort === config.tcpPort || config.eventsTcpPort === config.wsPort)) {
+    throw new RangeError(`gateway option eventsTcpPort (${config.eventsTcpPort}) must differ from tcpPort and wsPort`);
   }
   return config;
 }

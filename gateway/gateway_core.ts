@@ -9,6 +9,7 @@
  * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
  * is always published with a valid record.
  */
+import type { EngineEvents } from '../core/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
   CancelAllOrders, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
@@ -42,6 +43,8 @@ export interface GatewayEngine {
    * logins with replicated keys; absent or null: only the node's own principals.json.
    */
   principalTable?(): Uint32Array | null;
+  /** The engine's event stream (subscriptions, docs/events.md); absent: no subscriptions (a follower). */
+  readonly events?: EngineEvents;
 }
 
 /** submitFrame / submitJson outcomes. */

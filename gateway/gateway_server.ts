@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
 import type { WireCodec } from './wire_codec.ts';
+import { EventHub } from './event_hub.ts';
+import { startEventTcpServer, type EventTcpServerHandle } from './event_tcp.ts';
 
 export interface GatewayServer {
   readonly core: GatewayCore;
@@ -17,6 +19,10 @@ export interface GatewayServer {
   readonly tcpPort: number;
   /** Bound WebSocket/HTTP port, or -1 when off. */
   readonly wsPort: number;
+  /** Bound event subscription TCP port, or -1 when off (or the engine emits no events). */
+  readonly eventsTcpPort: number;
+  /** Event subscriptions, or null when the engine emits no events. */
+  readonly events: EventHub | null;
   /** Set when this start generated the admin key (show it on a terminal only, never log it). */
   readonly generatedAdminKey: string | null;
   /** The 0600 file the generated admin key was written to, or null. */
@@ -69,10 +75,20 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   addGatewayFamilies(metrics, core);
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
+  let eventsTcp: EventTcpServerHandle | null = null;
+  const events = engine.events === undefined ? null : new EventHub(engine.events, {
+    maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
+  });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
+    if (events !== null && options.config.eventsTcpPort >= 0) {
+      eventsTcp = await startEventTcpServer(events, store, {
+        host: options.config.host, port: options.config.eventsTcpPort, loginTimeoutMs: options.config.loginTimeoutMs, tls,
+      });
+    }
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
+        ...(events === null ? {} : { events }),
         metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
         health: () => {
           // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
@@ -91,6 +107,8 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       });
     }
   } catch (error) {
+    events?.close();
+    await eventsTcp?.close();
     await tcp?.close();
     uws?.close();
     throw error;
@@ -100,11 +118,14 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     core,
     tcpPort: tcp?.port ?? -1,
     wsPort: uws?.port ?? -1,
+    eventsTcpPort: eventsTcp?.port ?? -1,
+    events,
     generatedAdminKey,
     adminKeyFile,
     tcp,
     dropConnections(): void {
       for (const socket of tcp?.sockets ?? []) socket.destroy();
+      for (const socket of eventsTcp?.sockets ?? []) socket.destroy();
       uws?.dropConnections();
     },
     async stop(drainMs = 5000): Promise<void> {
@@ -114,8 +135,10 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       const deadline = Date.now() + drainMs;
       while (core.inFlightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setImmediate(r));
+      events?.close();
       uws?.close();
       await tcp?.close();
+      await eventsTcp?.close();
     },
   };
 }

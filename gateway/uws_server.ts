@@ -22,6 +22,8 @@ import { SUBMIT_ANSWERED, SUBMIT_CLOSED, type GatewayCore } from './gateway_core
 import { httpStatusFor } from './http_status.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
+import type { EventHub } from './event_hub.ts';
+import { registerEventWsRoute } from './event_ws.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
 const JSON_HEADERS = 'application/json';
@@ -164,6 +166,8 @@ export interface UwsServerHooks {
   health(): unknown;
   /** GET /readyz: whether commands are accepted now, and why not. GET /livez only needs the event loop. */
   readiness(): Readiness;
+  /** Event subscriptions on /v1/events (event_ws.ts), when the engine emits events. */
+  readonly events?: EventHub;
 }
 
 export interface Readiness {
@@ -191,6 +195,11 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     setImmediate(publish);
   };
 
+  if (hooks.events !== undefined) {
+    registerEventWsRoute(app, hooks.events, core.principals, {
+      maxBufferedBytes: config.maxOutboundBytes, loginTimeoutMs: config.loginTimeoutMs, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
+    });
+  }
   app.ws<WsUserData>('/*', {
     // Up to 4× the limit we read the message and answer FRAME_TOO_LARGE before closing; beyond that
     // uWS drops the connection itself (close code 1006) without buffering the rest.

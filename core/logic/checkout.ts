@@ -106,6 +106,7 @@ export class CheckoutProcessor {
       inventory.stock[item] -= quantity;
       inventory.sold[item] += quantity;
       ledger.available[inventory.merchantCell[item]] += inventory.unitPrice[item] * quantity;
+      inventory.emitSold(item, buyer, quantity, cell);
     }
     if (seatCount > 0) {
       seats.takeSeats(ev, cmd.u32, firstSeat, seatCount, buyer + 1);

@@ -9,6 +9,7 @@
  *   doneI[r * 4 + ...]  0 account   1 symbol   2 flags (as the order's: side | type << 2 | tif << 4 | ...)   3 status
  * Allocation-free after construction.
  */
+import type { EventEmitter } from './event_emitter.ts';
 import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 
@@ -30,6 +31,9 @@ export class DoneOrders {
   private readonly index: IdIndex;
   private readonly key = new Float64Array(1);
 
+  /** Emits ORDER_DONE for every order recorded (set by the state machine; none in standalone tests). */
+  events: EventEmitter | null = null;
+
   constructor(arena: StateArena, readonly window: number) {
     this.doneF = arena.f64('done.records', window * STRIDE);
     this.doneI = arena.i32('done.flags', window * STRIDE);
@@ -46,6 +50,7 @@ export class DoneOrders {
    * src[filledAt] (read in place: no float64 crosses a call).
    */
   record(src: Float64Array, idAt: number, priceAt: number, filledAt: number, account: number, symbol: number, flags: number, status: number): void {
+    this.events?.orderDone(src, idAt, filledAt, account, symbol, status);
     const slot = this.counts[0];
     const f = this.doneF;
     // Forget the record this slot held. An empty slot holds id 0, whose key 1 is never indexed (ids

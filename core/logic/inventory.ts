@@ -106,6 +106,12 @@ export class Inventory {
     if (this.supplied[slot] + quantity > MAX_EXACT) return ResultCode.INTEGER_OUT_OF_RANGE;
     this.stock[slot] += quantity;
     this.supplied[slot] += quantity;
+    const v = this.ledger.events.v;
+    v[0] = this.ids[slot];
+    v[1] = quantity;
+    v[2] = this.stock[slot];
+    v[3] = this.sold[slot];
+    this.ledger.events.stockRestocked(this.merchantAccount[slot]);
     this.lastItem = slot;
     this.lastTotal[0] = 0;
     return ResultCode.OK;
@@ -137,7 +143,22 @@ export class Inventory {
     this.sold[slot] += quantity;
     this.lastItem = slot;
     this.lastTotal[0] = total;
+    this.emitSold(slot, buyer, quantity, cell);
     return ResultCode.OK;
+  }
+
+  /** STOCK_SOLD for `quantity` of item `slot` (already applied), and the two balance cells that moved. */
+  emitSold(slot: number, buyer: number, quantity: number, buyerCell: number): void {
+    const events = this.ledger.events;
+    const v = events.v;
+    v[0] = this.ids[slot];
+    v[1] = quantity;
+    v[2] = this.unitPrice[slot] * quantity;
+    v[3] = this.stock[slot];
+    v[4] = this.sold[slot];
+    events.stockSold(buyer, this.merchantAccount[slot]);
+    events.touchCell(buyerCell);
+    events.touchCell(this.merchantCell[slot]);
   }
 
   get(cmd: RecordBuffer, b: number): number {

@@ -29,6 +29,8 @@ import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import type { ApplyContext } from './apply_context.ts';
 import { MAX_EXACT, positiveAt } from './apply_context.ts';
+import { EventEmitter } from './event_emitter.ts';
+import { EventKind } from '../../codec/records/event_descriptor.ts';
 
 export class Ledger {
   readonly assetIds: Float64Array;
@@ -74,7 +76,11 @@ export class Ledger {
     this.assetIndex = new IdIndex(arena, 'ledger.assetIndex', maxAssets);
     this.accountIndex = new IdIndex(arena, 'ledger.accountIndex', maxAccounts);
     this.cellIndex = new IdIndex(arena, 'ledger.cellIndex', maxBalances);
+    this.events = new EventEmitter(this);
   }
+
+  /** The logic's event emission (event_emitter.ts); every module reaches it through the ledger it shares. */
+  readonly events: EventEmitter;
 
   get assetCount(): number {
     return this.counts[0];
@@ -197,6 +203,7 @@ export class Ledger {
       this.available[cell] -= amount;
       this.assetSupply[asset] -= amount;
       this.lastCell = cell;
+      this.events.touchCell(cell);
       return ResultCode.OK;
     }
     if (this.assetSupply[asset] + amount > MAX_EXACT) return ResultCode.BALANCE_OVERFLOW;
@@ -205,6 +212,7 @@ export class Ledger {
     this.available[cell] += amount;
     this.assetSupply[asset] += amount;
     this.lastCell = cell;
+    this.events.touchCell(cell);
     return ResultCode.OK;
   }
 
@@ -219,6 +227,8 @@ export class Ledger {
     this.available[this.moveSource] -= f[amountAt];
     this.available[dst] += f[amountAt];
     this.lastCell = this.moveSource;
+    this.events.v[0] = f[amountAt];
+    this.events.transfer(EventKind.TRANSFERRED, this.moveSource, dst);
     return ResultCode.OK;
   }
 

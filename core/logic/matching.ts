@@ -65,6 +65,7 @@ import {
   O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
 import { S_ACCOUNT, STOP_I32, type StopBook } from './stop_book.ts';
+import { EventKind, OrderDoneReason } from '../../codec/records/event_descriptor.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -195,6 +196,16 @@ export class Matching {
       reserved[quoteCell] += price * quantity;
     }
     r[R_ORDER_ID] = ctx.numbers[0];
+    const events = ledger.events;
+    const v = events.v;
+    v[0] = r[R_ORDER_ID];
+    v[1] = price;
+    v[2] = quantity;
+    v[3] = orderType;
+    v[4] = timeInForce;
+    events.order(EventKind.ORDER_ACCEPTED, side, account, symbol);
+    if (side === SELL) events.touchCell(baseCell);
+    else if (!market) events.touchCell(quoteCell);
     this.startFills(out, o);
     this.match(symbol, account, side, selfTrade, baseCell, quoteCell);
     const status = this.restOrRelease(symbol, account, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell, true);
@@ -245,17 +256,21 @@ export class Matching {
         book.orderF[order * ORDER_F64 + O_REMAINING] = remaining;
         book.link(order);
         r[R_REPORT_RESTING] = remaining;
+        this.emitOrder(EventKind.ORDER_RESTED, order);
         return OrderStatus.RESTING;
       }
       const ledger = this.ledger;
       if (side === SELL) {
         ledger.reserved[baseCell] -= remaining;
         ledger.available[baseCell] += remaining;
+        ledger.events.touchCell(baseCell);
       } else if (!market) {
         ledger.reserved[quoteCell] -= r[R_PRICE] * remaining;
         ledger.available[quoteCell] += r[R_PRICE] * remaining;
+        ledger.events.touchCell(quoteCell);
       }
       status = OrderStatus.CANCELLED;
+      ledger.events.cancelReason = OrderDoneReason.EXPIRED;
     }
     this.done.record(r, R_ORDER_ID, R_PRICE, R_FILLED, account, symbol, flags, status);
     return status;
@@ -322,6 +337,9 @@ export class Matching {
       }
       book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
       book.levelF[book.orderI[order * ORDER_I32 + O_LEVEL] * LEVEL_F64 + L_QUANTITY] -= cut;
+      book.emitLevel(book.orderI[order * ORDER_I32 + O_LEVEL]);
+      this.emitOrder(EventKind.ORDER_AMENDED, order);
+      ledger.events.touchCell(side === BUY ? quoteCell : baseCell);
       r[R_REPORT_FILLED] = book.orderF[order * ORDER_F64 + O_FILLED];
       r[R_REPORT_RESTING] = newQuantity;
       this.finishOrderResult(ctx, OrderStatus.RESTING);
@@ -343,7 +361,10 @@ export class Matching {
     available[cell] -= delta;
     reserved[cell] += delta;
     book.orderF[order * ORDER_F64 + O_PRICE] = targetPrice;
+    book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
+    this.emitOrder(EventKind.ORDER_AMENDED, order);
     book.orderF[order * ORDER_F64 + O_REMAINING] = 0;
+    ledger.events.touchCell(cell);
     r[R_LIMIT] = targetPrice;
     r[R_QUANTITY] = newQuantity;
     this.match(symbol, account, side, selfTradeOf(book.orderI[order * ORDER_I32 + O_FLAGS]), baseCell, quoteCell);
@@ -367,6 +388,16 @@ export class Matching {
     }
     this.runTriggered();
     return ResultCode.OK;
+  }
+
+  /** ORDER_RESTED / ORDER_AMENDED of book order `order` at its current price and remaining quantity. */
+  private emitOrder(kind: number, order: number): void {
+    const book = this.book;
+    const events = this.ledger.events;
+    events.v[0] = book.orderF[order * ORDER_F64 + O_ID];
+    events.v[1] = book.orderF[order * ORDER_F64 + O_PRICE];
+    events.v[2] = book.orderF[order * ORDER_F64 + O_REMAINING];
+    events.order(kind, book.orderSide(order), book.orderI[order * ORDER_I32 + O_ACCOUNT], book.orderI[order * ORDER_I32 + O_SYMBOL]);
   }
 
   /** Records the end of a book order in the done window. */
@@ -399,10 +430,12 @@ export class Matching {
       const amount = book.orderF[order * ORDER_F64 + O_PRICE] * remaining;
       ledger.reserved[cell] -= amount;
       ledger.available[cell] += amount;
+      ledger.events.touchCell(cell);
     } else {
       const cell = book.orderI[order * ORDER_I32 + O_BASE_CELL];
       ledger.reserved[cell] -= remaining;
       ledger.available[cell] += remaining;
+      ledger.events.touchCell(cell);
     }
     book.unlink(order);
     this.releaseOrder(order);
@@ -487,6 +520,7 @@ export class Matching {
       while (maker !== NONE && remaining > 0) {
         const nextMaker = book.orderI[maker * ORDER_I32 + O_NEXT];
         if (stp && book.orderI[maker * ORDER_I32 + O_ACCOUNT] === account) {
+          this.ledger.events.cancelReason = OrderDoneReason.SELF_TRADE;
           this.cancelResting(maker, true);
           maker = nextMaker;
           continue;
@@ -528,6 +562,17 @@ export class Matching {
             of[(at + OrderResult.FILL_QUANTITY) >>> 3] = qty;
           }
         }
+        const events = this.ledger.events;
+        const v = events.v;
+        v[0] = levelPrice;
+        v[1] = qty;
+        v[2] = book.orderF[maker * ORDER_F64 + O_ID];
+        v[3] = r[R_ORDER_ID];
+        events.fill(side, symbol, account, book.orderI[maker * ORDER_I32 + O_ACCOUNT]);
+        events.touchCell(baseCell);
+        events.touchCell(quoteCell);
+        events.touchCell(book.orderI[maker * ORDER_I32 + O_BASE_CELL]);
+        events.touchCell(book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]);
         remaining -= qty;
         book.orderF[maker * ORDER_F64 + O_FILLED] += qty;
         if ((book.orderI[maker * ORDER_I32 + O_FLAGS] & FLAG_OCO) !== 0) this.endOcoStopLeg(maker);
@@ -539,6 +584,7 @@ export class Matching {
         } else {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;
+          book.emitLevel(level);
         }
         // The last trade price, and the stops it reaches (they enter after this taker is done).
         lastPrice[symbol] = levelPrice;

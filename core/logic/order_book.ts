@@ -19,6 +19,7 @@
 import { Side } from '../../codec/records/command_descriptor.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import type { EventEmitter } from './event_emitter.ts';
 
 export const NONE = -1;
 
@@ -68,6 +69,9 @@ const SHORT_SIDE_LEVELS = 64;
 const SIDE_BUY = Side.BUY;
 
 export class OrderBook {
+  /** Emits LEVEL_CHANGED on every change of a level's quantity (set by the state machine; none in standalone tests). */
+  events: EventEmitter | null = null;
+
   // symbols
   readonly symbolIds: Float64Array;
   readonly symbolBase: Int32Array;
@@ -244,6 +248,17 @@ export class OrderBook {
     this.levelI[level * LEVEL_I32 + L_TAIL] = order;
     this.orderI[order * ORDER_I32 + O_LEVEL] = level;
     this.levelF[level * LEVEL_F64 + L_QUANTITY] += this.orderF[order * ORDER_F64 + O_REMAINING];
+    this.emitLevel(level);
+  }
+
+  /** LEVEL_CHANGED for `level` at its current quantity (0: the level is going away). */
+  emitLevel(level: number): void {
+    const events = this.events;
+    if (events === null) return;
+    const book = this.levelI[level * LEVEL_I32 + L_BOOK];
+    events.v[0] = this.levelF[level * LEVEL_F64 + L_PRICE];
+    events.v[1] = this.levelF[level * LEVEL_F64 + L_QUANTITY];
+    events.level((book & 1) + 1, book >> 1);
   }
 
   /** Whether slot `order` holds a resting order (linked into a level). */
@@ -261,6 +276,7 @@ export class OrderBook {
     if (next === NONE) this.levelI[level * LEVEL_I32 + L_TAIL] = prev;
     else this.orderI[next * ORDER_I32 + O_PREV] = prev;
     this.levelF[level * LEVEL_F64 + L_QUANTITY] -= this.orderF[order * ORDER_F64 + O_REMAINING];
+    this.emitLevel(level);
     this.orderI[order * ORDER_I32 + O_LEVEL] = NONE;
     this.orderI[order * ORDER_I32 + O_PREV] = NONE;
     this.orderI[order * ORDER_I32 + O_NEXT] = NONE;

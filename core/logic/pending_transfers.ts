@@ -20,6 +20,7 @@
  *                    >= 0 (0 = all) · amount <= reserved (POST_EXCEEDS_RESERVED)
  *   TRANSFER_VOID    id of an open transfer of the caller's (TRANSFER_NOT_FOUND)
  */
+import { EventKind } from '../../codec/records/event_descriptor.ts';
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
@@ -103,6 +104,9 @@ export class PendingTransfers {
     ledger.available[src] -= amount;
     ledger.reserved[src] += amount;
     ledger.quotas.charge(owner, Quota.PENDING_TRANSFERS, 1);
+    ledger.events.v[0] = amount;
+    ledger.events.v[1] = f[idAt];
+    ledger.events.transfer(EventKind.TRANSFER_RESERVED, src, dst);
     this.lastAmount[0] = amount;
     return ResultCode.OK;
   }
@@ -132,6 +136,9 @@ export class PendingTransfers {
     ledger.available[src] += held - paid;
     ledger.available[this.toCell[slot]] += paid;
     this.lastAmount[0] = paid;
+    ledger.events.v[0] = paid;
+    ledger.events.v[1] = f[idAt];
+    ledger.events.transfer(EventKind.TRANSFER_POSTED, src, this.toCell[slot]);
     this.reclaim(slot, f, idAt);
     return ResultCode.OK;
   }
@@ -146,6 +153,10 @@ export class PendingTransfers {
     this.ledger.reserved[src] -= held;
     this.ledger.available[src] += held;
     this.lastAmount[0] = held;
+    const events = this.ledger.events;
+    events.v[0] = held;
+    events.v[1] = f[idAt];
+    events.transfer(EventKind.TRANSFER_VOIDED, src, this.toCell[slot]);
     this.reclaim(slot, f, idAt);
     return ResultCode.OK;
   }

@@ -23,6 +23,7 @@
  *                 · holder cell (BALANCES_FULL)
  *   GET_SEAT      event · seat in range (anyone may look)
  */
+import { EventKind } from '../../codec/records/event_descriptor.ts';
 import {
   CMD_LENGTH_OFFSET, CreateEvent, GetSeat, MAX_SEATS_PER_COMMAND, SeatList,
 } from '../../codec/records/command_descriptor.ts';
@@ -145,7 +146,17 @@ export class Seats {
   /** Gives the (already checked) seats to the holder; money moves separately. */
   takeSeats(ev: number, seats: Uint32Array, first: number, count: number, holderPlusOne: number): void {
     const base = this.seatBase[ev];
-    for (let i = 0; i < count; i++) this.holder[base + seats[first + i]] = holderPlusOne;
+    const events = this.ledger.events;
+    events.v[0] = this.ids[ev];
+    events.v[1] = this.seatPrice[ev];
+    const merchant = this.merchantAccount[ev];
+    for (let i = 0; i < count; i++) {
+      const seat = seats[first + i];
+      if (holderPlusOne > 0) events.seat(EventKind.SEAT_BOOKED, seat, holderPlusOne - 1, merchant);
+      else events.seat(EventKind.SEAT_RELEASED, seat, this.holder[base + seat] - 1, merchant);
+      this.holder[base + seat] = holderPlusOne;
+    }
+    events.touchCell(this.merchantCell[ev]);
   }
 
   /** BOOK_SEATS (`release` false) or RELEASE_SEATS (true): one record layout, one ladder. */
@@ -170,6 +181,7 @@ export class Seats {
       this.takeSeats(ev, cmd.u32, first, count, account + 1);
       ledger.available[cell] -= total;
       ledger.available[merchantCell] += total;
+      ledger.events.touchCell(cell);
     } else {
       if (ledger.available[merchantCell] < total) return ResultCode.INSUFFICIENT_FUNDS;
       const cell = ledger.ensureCell(account, this.priceAsset[ev]);
@@ -177,6 +189,7 @@ export class Seats {
       this.takeSeats(ev, cmd.u32, first, count, 0);
       ledger.available[merchantCell] -= total;
       ledger.available[cell] += total;
+      ledger.events.touchCell(cell);
     }
     this.lastTotal[0] = total;
     return ResultCode.OK;

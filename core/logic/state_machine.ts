@@ -40,6 +40,7 @@ import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena, type ArenaSection } from './state_arena.ts';
 import { PRINCIPAL_TABLE_SECTION, PrincipalRegistry } from './principal_registry.ts';
+import type { EventEmitter, EventSink } from './event_emitter.ts';
 import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
@@ -97,6 +98,10 @@ export class LogicStateMachine implements StateMachine {
     const beforePrincipals = arena.list().length;
     this.principals = new PrincipalRegistry(arena, config.maxPrincipals ?? DEFAULT_MAX_PRINCIPALS);
     this.sectionsBeforePrincipals = arena.list().slice(0, beforePrincipals);
+    this.events = this.ledger.events;
+    this.events.symbolIds = this.book.symbolIds;
+    this.doneOrders.events = this.events;
+    this.book.events = this.events;
   }
 
   /**
@@ -110,6 +115,13 @@ export class LogicStateMachine implements StateMachine {
 
   principalTable(): SharedArrayBuffer | null {
     return this.arena.sharedSection(PRINCIPAL_TABLE_SECTION);
+  }
+
+  /** Event emission (event_emitter.ts): records go to `events.sink`, a discarding sink until one is attached. */
+  readonly events: EventEmitter;
+
+  attachEventSink(sink: EventSink): void {
+    this.events.sink = sink;
   }
 
   get lastAppliedSequence(): number {
@@ -136,11 +148,13 @@ export class LogicStateMachine implements StateMachine {
       if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
+    this.events.beginCommand(ctx.numbers, type);
     const code = this.principals.revoked(principal)
       ? ResultCode.PRINCIPAL_REVOKED
       : (traits & TRAIT_ADMIN) !== 0 && !ctx.admin
       ? ResultCode.ADMIN_REQUIRED
       : type < HANDLER_TABLE_SIZE ? HANDLER_BY_TYPE[type](this, cmd, cmdBase, out, outBase) : ResultCode.UNKNOWN_COMMAND;
+    this.events.endCommand();
     const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
 
     const o32 = out.u32;

@@ -4,6 +4,7 @@
  * from LogicConfig at construction and never allocates, reads a clock or does I/O in apply().
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import type { EventSink } from './event_emitter.ts';
 
 export interface LogicConfig {
   readonly maxAssets: number;
@@ -71,4 +72,6 @@ export interface StateMachine {
    * gateway on the main thread reads to authenticate keys; absent in a state machine without one.
    */
   principalTable?(): SharedArrayBuffer | null;
+  /** Where apply() writes event records from now on (codec/records/event_descriptor.ts); a discarding sink by default. */
+  attachEventSink(sink: EventSink): void;
 }

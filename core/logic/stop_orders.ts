@@ -44,6 +44,7 @@
  * reservation; amend sets a new quantity and (stop-limit only, 0 = keep) a new limit price, keeping
  * its stop price and its place in the trigger order.
  */
+import { EventKind } from '../../codec/records/event_descriptor.ts';
 import {
   AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce,
 } from '../../codec/records/command_descriptor.ts';
@@ -103,6 +104,8 @@ export class StopOrders {
     if (funds !== ResultCode.OK) return funds;
     if (!this.stops.hasFree) return ResultCode.STOP_ORDERS_FULL;
     this.reserveCells(account, symbol, side);
+    this.emitAccepted(ctx, side, account, symbol, market ? OrderType.STOP_MARKET : OrderType.STOP_LIMIT, terms.timeInForce, f, priceAt, quantityAt,
+      side === BUY ? m.quoteCell : m.baseCell);
     const flags = orderFlags(side, market ? OrderType.MARKET : OrderType.LIMIT, terms.timeInForce, terms.selfTrade);
     this.addStop(ctx, symbol, account, flags, m.baseCell, m.quoteCell, f, priceAt, stopAt, quantityAt);
     m.r[R_ORDER_ID] = ctx.numbers[0];
@@ -134,6 +137,7 @@ export class StopOrders {
     this.reserveCells(account, symbol, side);
     const baseCell = m.baseCell;
     const quoteCell = m.quoteCell;
+    this.emitAccepted(ctx, side, account, symbol, OrderType.LIMIT, TimeInForce.GTC, f, priceAt, quantityAt, side === BUY ? quoteCell : baseCell);
     // The limit leg is a GTC limit order; only if it rests untouched does the pair get its stop leg.
     r[R_LIMIT] = f[priceAt];
     r[R_PRICE] = f[priceAt];
@@ -255,6 +259,7 @@ export class StopOrders {
     if (delta > ledger.available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
     ledger.available[cell] -= delta;
     ledger.reserved[cell] += delta;
+    ledger.events.touchCell(cell);
     if (f[priceAt] !== 0) sf[stop * STOP_F64 + S_PRICE] = f[priceAt];
     sf[stop * STOP_F64 + S_QUANTITY] = f[quantityAt];
     const r = this.matching.r;
@@ -285,6 +290,7 @@ export class StopOrders {
       r[R_ORDER_ID] = sf[s * STOP_F64 + S_ID];
       r[R_PRICE] = sf[s * STOP_F64 + S_PRICE];
       r[R_LIMIT] = market ? -1 : sf[s * STOP_F64 + S_PRICE];
+      ledger.events.touchCell(side === BUY ? quoteCell : baseCell);
       if ((flags & FLAG_OCO) !== 0) {
         // The stop leg's trigger cancels the limit leg; its reservation is taken again by the taker.
         m.removeStop(s);
@@ -325,6 +331,20 @@ export class StopOrders {
     return this.ledger.acting.owns(si[stop * STOP_I32 + S_SYMBOL], symbol, si[stop * STOP_I32 + S_ACCOUNT], ctx);
   }
 
+  /** ORDER_ACCEPTED for the order this command places (id = its sequence), and the cell it reserved in. */
+  private emitAccepted(ctx: ApplyContext, side: number, account: number, symbol: number, orderType: number, timeInForce: number,
+    f: Float64Array, priceAt: number, quantityAt: number, cell: number): void {
+    const events = this.ledger.events;
+    const v = events.v;
+    v[0] = ctx.numbers[0];
+    v[1] = f[priceAt];
+    v[2] = f[quantityAt];
+    v[3] = orderType;
+    v[4] = timeInForce;
+    events.order(EventKind.ORDER_ACCEPTED, side, account, symbol);
+    events.touchCell(cell);
+  }
+
   /** A stop price > 0, a tick multiple, not reached by the last trade (buy: above it, sell: below it). */
   private stopPriceValid(symbol: number, side: number, f: Float64Array, at: number): boolean {
     const book = this.book;
@@ -362,6 +382,7 @@ export class StopOrders {
     const cell = stops.stopI[stop * STOP_I32 + ((flags & 3) === BUY ? S_QUOTE_CELL : S_BASE_CELL)];
     ledger.reserved[cell] -= this.amount[0];
     ledger.available[cell] += this.amount[0];
+    ledger.events.touchCell(cell);
     r[R_ORDER_ID] = stops.stopF[stop * STOP_F64 + S_ID];
     r[R_PRICE] = stops.stopF[stop * STOP_F64 + S_PRICE];
     r[R_FILLED] = 0;

@@ -12,6 +12,8 @@ import { type CommandHeader, type CommandSpec, writeCommand } from './test_suppo
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
 import { FIRST_REPLICATED_PRINCIPAL_ID } from './principal_registry.ts';
+import { BufferEventSink } from './event_emitter.ts';
+import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind, MAX_EVENT_KIND } from '../../codec/records/event_descriptor.ts';
 
 const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
 const ASSET = BIG + 1;
@@ -20,9 +22,14 @@ const account = (i: number): number => BIG * 2 + i;
 const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true };
 
 describe('zero allocation', () => {
-  it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31', async () => {
+  it('apply() allocates nothing when warm, with ids, amounts, prices and timestamps beyond 2^31, events emitted', async () => {
     const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxAccounts: 1024, maxBalances: 4096, maxSeats: 4096, maxOrders: 4096,
       maxPriceLevels: 1024, idempotencyWindow: 1024, maxStopOrders: 1024, doneOrderWindow: 1024 });
+    // Every event record is really written (into a small buffer counted by kind whenever it fills).
+    const eventsByKind = new Float64Array(MAX_EVENT_KIND + 1);
+    machine.events.sink = new BufferEventSink(1024, (records, byteLength) => {
+      for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) eventsByKind[records[at + EVT_KIND_OFFSET] | (records[at + EVT_KIND_OFFSET + 1] << 8)]++;
+    });
     const one = createRecordBuffer(new ArrayBuffer(512));
     const out = createRecordBuffer(new ArrayBuffer(512));
     let sequence = 3_000_000_000;
@@ -130,5 +137,10 @@ describe('zero allocation', () => {
     const commands = rounds * specs.length;
     // Sampling is statistical: allow well under one byte per command (a per-command allocation is >= 16).
     expect({ bytesPerCommand: logicBytes / commands < 0.25, sites }).toEqual({ bytesPerCommand: true, sites: expect.any(Array) });
+    // Emission ran on every path of the stream: each kind the stream exercises was written many times.
+    for (const kind of ['ORDER_ACCEPTED', 'ORDER_RESTED', 'FILL', 'ORDER_DONE', 'BALANCE_CHANGED', 'TRANSFERRED', 'TRANSFER_RESERVED',
+      'TRANSFER_POSTED', 'TRANSFER_VOIDED', 'STOCK_SOLD', 'SEAT_BOOKED', 'SEAT_RELEASED', 'LEVEL_CHANGED'] as const) {
+      expect({ kind, many: eventsByKind[EventKind[kind]] > rounds }).toEqual({ kind, many: true });
+    }
   });
 });

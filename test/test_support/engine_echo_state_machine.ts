@@ -22,6 +22,9 @@ class EchoStateMachine implements StateMachine {
   private readonly live = new Float64Array(2);
   private readonly liveList: readonly StateSection[] = [{ name: 'echo', bytes: new Uint8Array(this.live.buffer) }];
 
+  /** Emits no events. */
+  attachEventSink(): void {}
+
   apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
     const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];
     const sequence = cmd.f64[(c + CMD_SEQUENCE_OFFSET) >>> 3];

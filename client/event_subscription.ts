@@ -1,0 +1,208 @@
+/**
+ * Event subscriptions (docs/events.md) with automatic resume:
+ *
+ *   const sub = EventSubscription.open({ url: 'ws://127.0.0.1:7401', apiKey, stream: 'private' });
+ *   for await (const event of sub) if (event.kind === 'fill') console.log(event.price, event.quantity);
+ *
+ * or with a callback: EventSubscription.open({ ..., onEvent: (e) => ... }). `position` is where the
+ * subscription stands: hand it back as `from` after a restart of your program and nothing is missed
+ * or repeated. A dropped connection (network, server restart, SLOW_CONSUMER) reconnects by itself
+ * from `position`; credentials or a refused stream end the subscription with an error.
+ *
+ * URLs: ws:// or wss:// (the command port; the path /v1/events is used), tcp:// or tls:// (the event
+ * TCP port, `ringline start --events-tcp-port`).
+ */
+import { EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
+import { ResultCode, resultName } from '../codec/result_codes.ts';
+import {
+  AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, CLOSING_MESSAGE_BYTES_OFFSET, EVENTS_COUNT_OFFSET,
+  EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, SUBSCRIBED_RELEASED_THROUGH_OFFSET,
+  encodeSubscribe, type EventStreamName,
+} from '../codec/wire/event_frame_descriptor.ts';
+import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
+import { TcpTransport } from './tcp_transport.ts';
+import { WsTransport } from './ws_transport.ts';
+
+/** (sequence, index) of the last event held; index 0xFFFFFFFF = every event of that command. */
+export interface EventPosition {
+  readonly sequence: number;
+  readonly index: number;
+}
+
+export interface EventSubscriptionOptions {
+  readonly url: string;
+  readonly apiKey: string;
+  /** private (default): your accounts' events; all: every event (admin); market: one symbol's trades. */
+  readonly stream?: EventStreamName;
+  readonly symbolId?: number;
+  /** Where to start: 'live' (default: from now), 'start' (every event since the first command), or a position. */
+  readonly from?: 'live' | 'start' | EventPosition;
+  /** Called for each event, in order (instead of, or as well as, iterating). */
+  readonly onEvent?: (event: RinglineEvent) => void;
+  /** Called when the server closes the subscription with a code (SLOW_CONSUMER, SHUTTING_DOWN, ...). */
+  readonly onClosing?: (code: number, message: string) => void;
+  /** Reconnect delays (ms): doubling from min to max. Default 50 .. 2000. */
+  readonly reconnectDelayMs?: { readonly min: number; readonly max: number };
+  readonly connectTimeoutMs?: number;
+  readonly tls?: ClientTlsOptions;
+}
+
+/** Codes after which reconnecting cannot help: the subscription ends with an error. */
+const FATAL_CODES: ReadonlySet<number> = new Set([
+  ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE,
+]);
+
+export class EventSubscriptionError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(`${resultName(code)} (${code}): ${message}`);
+    this.name = 'EventSubscriptionError';
+  }
+}
+
+export class EventSubscription implements AsyncIterable<RinglineEvent> {
+  private current: EventPosition | null;
+  private transport: ClientTransport | null = null;
+  private closedByUser = false;
+  private failure: Error | null = null;
+  private readonly queue: RinglineEvent[] = [];
+  private waiter: (() => void) | null = null;
+  private delayMs: number;
+  /** Connections opened so far (1 + reconnects). */
+  connections = 0;
+  /** The last CLOSING the server sent: code and message. */
+  lastClosing: { readonly code: number; readonly message: string } | null = null;
+
+  private constructor(private readonly options: EventSubscriptionOptions) {
+    const from = options.from ?? 'live';
+    this.current = from === 'live' ? null : from === 'start' ? { sequence: 0, index: AFTER_ALL_OF_COMMAND } : from;
+    this.delayMs = options.reconnectDelayMs?.min ?? 50;
+  }
+
+  static open(options: EventSubscriptionOptions): EventSubscription {
+    const sub = new EventSubscription(options);
+    void sub.connect();
+    return sub;
+  }
+
+  /** Every event up to here has been received (null before anything is known of a live subscription). */
+  get position(): EventPosition | null {
+    return this.current;
+  }
+
+  /** Stops for good. The iterator ends once the events already received are taken. */
+  close(): void {
+    this.closedByUser = true;
+    this.transport?.close();
+    this.wake();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RinglineEvent> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next !== undefined) {
+        yield next;
+        continue;
+      }
+      if (this.failure !== null) throw this.failure;
+      if (this.closedByUser) return;
+      await new Promise<void>((resolve) => { this.waiter = resolve; });
+    }
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  private async connect(): Promise<void> {
+    while (!this.closedByUser && this.failure === null) {
+      try {
+        const transport = await this.openTransport();
+        if (this.closedByUser) {
+          transport.close();
+          return;
+        }
+        this.connections++;
+        this.transport = transport;
+        const ended = new Promise<void>((resolve) => { transport.onClose = () => resolve(); });
+        transport.onMessage = (frame) => this.onFrame(frame);
+        const from = this.current;
+        transport.sendBatch([encodeSubscribe({
+          stream: this.options.stream ?? 'private', symbolId: this.options.symbolId ?? 0, key: this.options.apiKey,
+          afterSequence: from === null ? LIVE_ONLY : from.sequence, afterIndex: from === null ? AFTER_ALL_OF_COMMAND : from.index,
+        })]);
+        await ended;
+        this.transport = null;
+      } catch {
+        // Not reachable now (a restart in progress): try again after the delay.
+      }
+      if (this.closedByUser || this.failure !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      this.delayMs = Math.min(this.delayMs * 2, this.options.reconnectDelayMs?.max ?? 2000);
+    }
+    this.wake();
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    const type = frame.byteLength > 0 ? view.getUint8(0) : 0;
+    if (type === EventFrameType.EVENTS && frame.byteLength >= EVENTS_HEADER_BYTES) {
+      const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
+      if (frame.byteLength !== EVENTS_HEADER_BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
+      for (let i = 0; i < count; i++) {
+        const event = decodeEvent(frame, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
+        // Never a duplicate, whatever the server sends.
+        if (this.current !== null && !isAfterPosition(event.sequence, event.index, this.current.sequence, this.current.index)) continue;
+        this.current = { sequence: event.sequence, index: event.index };
+        this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
+        this.queue.push(event);
+        this.options.onEvent?.(event);
+      }
+      this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
+      if (count > 0) this.wake();
+    } else if (type === EventFrameType.SUBSCRIBED) {
+      if (this.current === null) this.advanceTo(view.getFloat64(SUBSCRIBED_RELEASED_THROUGH_OFFSET, true));
+    } else if (type === EventFrameType.CLOSING && frame.byteLength >= CLOSING_HEADER_BYTES) {
+      const code = view.getUint16(CLOSING_CODE_OFFSET, true);
+      const length = view.getUint32(CLOSING_MESSAGE_BYTES_OFFSET, true);
+      const message = new TextDecoder().decode(frame.subarray(CLOSING_HEADER_BYTES, CLOSING_HEADER_BYTES + length));
+      this.lastClosing = { code, message };
+      this.options.onClosing?.(code, message);
+      if (FATAL_CODES.has(code)) {
+        this.failure = new EventSubscriptionError(code, message);
+        this.transport?.close();
+        this.wake();
+      }
+    } else {
+      this.protocolError(`unknown frame type ${type}`);
+    }
+  }
+
+  /** Every event of every command up to `through` is held: the position moves there if that is later. */
+  private advanceTo(through: number): void {
+    if (through < 0) return;
+    if (this.current === null || isAfterPosition(through, AFTER_ALL_OF_COMMAND, this.current.sequence, this.current.index)) {
+      this.current = { sequence: through, index: AFTER_ALL_OF_COMMAND };
+    }
+  }
+
+  private protocolError(message: string): void {
+    this.failure = new EventSubscriptionError(ResultCode.MALFORMED_FRAME, `from the server: ${message}`);
+    this.transport?.close();
+    this.wake();
+  }
+
+  private openTransport(): Promise<ClientTransport> {
+    const url = new URL(this.options.url);
+    const timeout = this.options.connectTimeoutMs ?? 5000;
+    const tls = this.options.tls ?? {};
+    const ws = (): string => `${url.protocol}//${url.host}/v1/events`;
+    if (url.protocol === 'tcp:') return TcpTransport.open(url.hostname, Number(url.port || 7402), timeout);
+    if (url.protocol === 'tls:') return TcpTransport.open(url.hostname, Number(url.port || 7402), timeout, tls);
+    if (url.protocol === 'ws:') return WsTransport.open(ws(), timeout);
+    if (url.protocol === 'wss:') return WsTransport.open(ws(), timeout, {}, tls);
+    throw new RangeError(`event subscription url must start with tcp://, tls://, ws:// or wss://, got ${this.options.url}`);
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The logic's one emission module: every event record (codec/records/event_descriptor.ts) is written
+ * here, so the logic modules make one short call per state change and know nothing of the layout.
+ *
+ * Zero allocation: records go into a preallocated EventSink (the events ring in the logic worker, a
+ * growing-free fixed buffer in tests and replay). Large numbers never cross a call as arguments (V8
+ * boxes a float64 outside the small-integer range): callers put them in `v` first, and everything else
+ * is a small index (account, cell, symbol, item) read from state here.
+ *
+ * Per command: beginCommand() from apply(), then the handler's calls, then endCommand(), which emits
+ * one BALANCE_CHANGED per balance cell the command touched (first-touch order, the final values) and
+ * marks the last event. Order of events inside a command is the order the logic made the changes, so
+ * replaying the journal emits byte-identical records.
+ */
+import {
+  BalanceBody, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
+  EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET,
+  EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody,
+  SeatBody, StockRestockedBody, StockSoldBody, TransferredBody,
+} from '../../codec/records/event_descriptor.ts';
+import { CommandType } from '../../codec/records/command_descriptor.ts';
+import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
+import { OrderStatus } from '../../codec/registry/enum_values.ts';
+import type { Ledger } from './ledger.ts';
+
+/** Where event records go. claim() never fails: it waits for room or flushes. */
+export interface EventSink {
+  readonly buffer: RecordBuffer;
+  /** Byte offset in `buffer` of a fresh EVT_RECORD_BYTES record slot. */
+  claim(): number;
+}
+
+/** Emission off: every record lands in one scratch slot (the state machine's default). */
+export class DiscardEventSink implements EventSink {
+  readonly buffer = createRecordBuffer(new ArrayBuffer(EVT_RECORD_BYTES));
+  claim(): number {
+    return 0;
+  }
+}
+
+/**
+ * A fixed buffer of `capacityEvents` records for tests, replay, benches and tools; `onFull(bytes,
+ * byteLength)` receives the buffer (its first byteLength bytes are records, valid during the call)
+ * before it is reused: no view is made per flush, so flushing allocates nothing. Without onFull a full
+ * buffer is a programmer error.
+ */
+export class BufferEventSink implements EventSink {
+  readonly buffer: RecordBuffer;
+  count = 0;
+  constructor(readonly capacityEvents: number, private readonly onFull?: (bytes: Uint8Array, byteLength: number) => void) {
+    if (!Number.isInteger(capacityEvents) || capacityEvents < 1) throw new RangeError(`capacityEvents must be an integer >= 1: got ${capacityEvents}`);
+    this.buffer = createRecordBuffer(new ArrayBuffer(capacityEvents * EVT_RECORD_BYTES));
+  }
+  claim(): number {
+    if (this.count === this.capacityEvents) this.flush();
+    return EVT_RECORD_BYTES * this.count++;
+  }
+  /** Hands what is buffered to onFull and empties the buffer. */
+  flush(): void {
+    if (this.count === 0) return;
+    if (this.onFull === undefined) throw new Error(`BufferEventSink full: capacityEvents=${this.capacityEvents} and no onFull`);
+    this.onFull(this.buffer.bytes, this.count * EVT_RECORD_BYTES);
+    this.count = 0;
+  }
+  /** The buffered records (a view). */
+  records(): Uint8Array {
+    return this.buffer.bytes.subarray(0, this.count * EVT_RECORD_BYTES);
+  }
+}
+
+/**
+ * Keeps the newest `capacityEvents` records (a power of two) of an unbounded stream, remembering the
+ * last one it dropped: the recovery replay fills the retention window this way.
+ */
+export class NewestEventsSink implements EventSink {
+  readonly buffer: RecordBuffer;
+  count = 0;
+  droppedSequence = -1;
+  droppedIndex = 0;
+  private readonly mask: number;
+  constructor(readonly capacityEvents: number) {
+    if (!Number.isInteger(capacityEvents) || capacityEvents < 1 || (capacityEvents & (capacityEvents - 1)) !== 0) {
+      throw new RangeError(`capacityEvents must be a power of two: got ${capacityEvents}`);
+    }
+    this.mask = capacityEvents - 1;
+    this.buffer = createRecordBuffer(new ArrayBuffer(capacityEvents * EVT_RECORD_BYTES));
+  }
+  claim(): number {
+    const at = (this.count & this.mask) * EVT_RECORD_BYTES;
+    if (this.count >= this.capacityEvents) {
+      this.droppedSequence = this.buffer.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
+      this.droppedIndex = this.buffer.u32[(at + EVT_INDEX_OFFSET) >>> 2];
+    }
+    this.count++;
+    return at;
+  }
+  /** The kept records, oldest first (a copy). */
+  ordered(): { records: ArrayBuffer; count: number } {
+    const count = Math.min(this.count, this.capacityEvents);
+    const out = new Uint8Array(count * EVT_RECORD_BYTES);
+    const first = this.count - count;
+    for (let i = 0; i < count; i++) {
+      const at = ((first + i) & this.mask) * EVT_RECORD_BYTES;
+      out.set(this.buffer.bytes.subarray(at, at + EVT_RECORD_BYTES), i * EVT_RECORD_BYTES);
+    }
+    return { records: out.buffer, count };
+  }
+}
+
+/** BALANCE_CHANGED cause by command type. */
+const CAUSE_BY_COMMAND = new Uint8Array(256);
+CAUSE_BY_COMMAND[CommandType.DEPOSIT] = BalanceCause.DEPOSIT;
+CAUSE_BY_COMMAND[CommandType.WITHDRAW] = BalanceCause.WITHDRAW;
+CAUSE_BY_COMMAND[CommandType.TRANSFER] = BalanceCause.TRANSFER;
+CAUSE_BY_COMMAND[CommandType.TRANSFER_RESERVE] = BalanceCause.TRANSFER_RESERVE;
+CAUSE_BY_COMMAND[CommandType.TRANSFER_POST] = BalanceCause.TRANSFER_POST;
+CAUSE_BY_COMMAND[CommandType.TRANSFER_VOID] = BalanceCause.TRANSFER_VOID;
+CAUSE_BY_COMMAND[CommandType.PLACE_ORDER] = BalanceCause.ORDER;
+CAUSE_BY_COMMAND[CommandType.AMEND_ORDER] = BalanceCause.ORDER;
+CAUSE_BY_COMMAND[CommandType.PLACE_STOP_ORDER] = BalanceCause.ORDER;
+CAUSE_BY_COMMAND[CommandType.PLACE_OCO_ORDER] = BalanceCause.ORDER;
+CAUSE_BY_COMMAND[CommandType.CANCEL_ORDER] = BalanceCause.ORDER_CANCEL;
+CAUSE_BY_COMMAND[CommandType.CANCEL_ALL_ORDERS] = BalanceCause.ORDER_CANCEL;
+CAUSE_BY_COMMAND[CommandType.BUY] = BalanceCause.BUY;
+CAUSE_BY_COMMAND[CommandType.BOOK_SEATS] = BalanceCause.SEAT_BOOK;
+CAUSE_BY_COMMAND[CommandType.RELEASE_SEATS] = BalanceCause.SEAT_RELEASE;
+CAUSE_BY_COMMAND[CommandType.CHECKOUT] = BalanceCause.CHECKOUT;
+
+export class EventEmitter {
+  sink: EventSink = new DiscardEventSink();
+  /** Large values for the next call (see the module comment); which slot means what is per method. */
+  readonly v = new Float64Array(8);
+  /** [0] the command's sequence, [1] its timestampUs. */
+  private readonly command = new Float64Array(2);
+  private index = 0;
+  private lastBase = -1;
+  private cause = 0;
+  /** ORDER_DONE reason for the next CANCELLED order (set by the code path that ends it, then reset). */
+  cancelReason: number = OrderDoneReason.CANCELLED;
+  /** Cells touched by the current command, deduplicated with a per-cell stamp. */
+  private readonly touched: Int32Array;
+  private touchedCount = 0;
+  private readonly cellStamp: Int32Array;
+  private stamp = 0;
+
+  /** Symbol ids by symbol index (the order book's, set when the book exists). */
+  symbolIds: Float64Array = new Float64Array(0);
+
+  constructor(private readonly ledger: Ledger) {
+    this.touched = new Int32Array(ledger.maxBalances);
+    this.cellStamp = new Int32Array(ledger.maxBalances);
+  }
+
+  /** Starts a command: `numbers` is ApplyContext.numbers ([0] sequence, [1] timestampUs). */
+  beginCommand(numbers: Float64Array, commandType: number): void {
+    this.command[0] = numbers[0];
+    this.command[1] = numbers[1];
+    this.index = 0;
+    this.lastBase = -1;
+    this.touchedCount = 0;
+    this.cancelReason = OrderDoneReason.CANCELLED;
+    this.cause = CAUSE_BY_COMMAND[commandType];
+    // A new stamp per command; on wrap, clear the stamps so an old one cannot match.
+    if (++this.stamp === 0x7fffffff) {
+      this.cellStamp.fill(0);
+      this.stamp = 1;
+    }
+  }
+
+  /** Emits the balance changes of the command and marks its last event. */
+  endCommand(): void {
+    const ledger = this.ledger;
+    const touched = this.touched;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const cell = touched[i];
+      const account = ledger.cellAccount[cell];
+      const at = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0);
+      const f = this.sink.buffer.f64;
+      f[(at + BalanceBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
+      f[(at + BalanceBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[cell]];
+      f[(at + BalanceBody.AVAILABLE) >>> 3] = ledger.available[cell];
+      f[(at + BalanceBody.RESERVED) >>> 3] = ledger.reserved[cell];
+    }
+    this.touchedCount = 0;
+    if (this.lastBase >= 0) this.sink.buffer.u32[(this.lastBase + EVT_FLAGS_OFFSET) >>> 2] = EVENT_FLAG_LAST;
+  }
+
+  /** Events the current command emitted so far. */
+  get emitted(): number {
+    return this.index;
+  }
+
+  /** The balance cell changed (or may have); its new values are emitted at endCommand. */
+  touchCell(cell: number): void {
+    if (cell < 0 || this.cellStamp[cell] === this.stamp) return;
+    this.cellStamp[cell] = this.stamp;
+    this.touched[this.touchedCount++] = cell;
+  }
+
+  /** ORDER_ACCEPTED / ORDER_RESTED / ORDER_AMENDED: v[0] orderId, v[1] price, v[2] quantity, v[3] orderType, v[4] timeInForce. */
+  order(kind: number, side: number, account: number, symbol: number): void {
+    const ledger = this.ledger;
+    const at = this.header(kind, side, ledger.accountOwner[account], 0);
+    const f = this.sink.buffer.f64;
+    const v = this.v;
+    f[(at + OrderEventBody.ORDER_ID) >>> 3] = v[0];
+    f[(at + OrderEventBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
+    f[(at + OrderEventBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
+    f[(at + OrderEventBody.PRICE) >>> 3] = v[1];
+    f[(at + OrderEventBody.QUANTITY) >>> 3] = v[2];
+    f[(at + OrderEventBody.ORDER_TYPE) >>> 3] = kind === EventKind.ORDER_ACCEPTED ? v[3] : 0;
+    f[(at + OrderEventBody.TIME_IN_FORCE) >>> 3] = kind === EventKind.ORDER_ACCEPTED ? v[4] : 0;
+  }
+
+  /** FILL: v[0] price, v[1] quantity, v[2] makerOrderId, v[3] takerOrderId. */
+  fill(takerSide: number, symbol: number, takerAccount: number, makerAccount: number): void {
+    const ledger = this.ledger;
+    const at = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount]);
+    const f = this.sink.buffer.f64;
+    const v = this.v;
+    f[(at + FillBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
+    f[(at + FillBody.PRICE) >>> 3] = v[0];
+    f[(at + FillBody.QUANTITY) >>> 3] = v[1];
+    f[(at + FillBody.MAKER_ORDER_ID) >>> 3] = v[2];
+    f[(at + FillBody.TAKER_ORDER_ID) >>> 3] = v[3];
+    f[(at + FillBody.MAKER_ACCOUNT_ID) >>> 3] = ledger.accountIds[makerAccount];
+    f[(at + FillBody.TAKER_ACCOUNT_ID) >>> 3] = ledger.accountIds[takerAccount];
+  }
+
+  /**
+   * ORDER_DONE for the order whose id and filled quantity are src[idAt], src[filledAt]; `status` is
+   * OrderStatus.FILLED or CANCELLED (the reason for CANCELLED is cancelReason, then reset).
+   */
+  orderDone(src: Float64Array, idAt: number, filledAt: number, account: number, symbol: number, status: number): void {
+    const ledger = this.ledger;
+    const reason = status === OrderStatus.FILLED ? OrderDoneReason.FILLED : this.cancelReason;
+    this.cancelReason = OrderDoneReason.CANCELLED;
+    const at = this.header(EventKind.ORDER_DONE, reason, ledger.accountOwner[account], 0);
+    const f = this.sink.buffer.f64;
+    f[(at + OrderDoneBody.ORDER_ID) >>> 3] = src[idAt];
+    f[(at + OrderDoneBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
+    f[(at + OrderDoneBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
+    f[(at + OrderDoneBody.FILLED_QUANTITY) >>> 3] = src[filledAt];
+  }
+
+  /** TRANSFERRED (v[0] amount) or TRANSFER_RESERVED / POSTED / VOIDED (v[0] amount, v[1] transferId), between two cells. */
+  transfer(kind: number, fromCell: number, toCell: number): void {
+    const ledger = this.ledger;
+    const from = ledger.cellAccount[fromCell];
+    const to = ledger.cellAccount[toCell];
+    const at = this.header(kind, 0, ledger.accountOwner[from], ledger.accountOwner[to]);
+    const f = this.sink.buffer.f64;
+    if (kind === EventKind.TRANSFERRED) {
+      f[(at + TransferredBody.FROM_ACCOUNT_ID) >>> 3] = ledger.accountIds[from];
+      f[(at + TransferredBody.TO_ACCOUNT_ID) >>> 3] = ledger.accountIds[to];
+      f[(at + TransferredBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[fromCell]];
+      f[(at + TransferredBody.AMOUNT) >>> 3] = this.v[0];
+    } else {
+      f[(at + PendingTransferBody.TRANSFER_ID) >>> 3] = this.v[1];
+      f[(at + PendingTransferBody.FROM_ACCOUNT_ID) >>> 3] = ledger.accountIds[from];
+      f[(at + PendingTransferBody.TO_ACCOUNT_ID) >>> 3] = ledger.accountIds[to];
+      f[(at + PendingTransferBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[fromCell]];
+      f[(at + PendingTransferBody.AMOUNT) >>> 3] = this.v[0];
+    }
+    this.touchCell(fromCell);
+    this.touchCell(toCell);
+  }
+
+  /** STOCK_SOLD: v[0] itemId, v[1] quantity, v[2] totalPrice, v[3] stock, v[4] sold. */
+  stockSold(buyerAccount: number, merchantAccount: number): void {
+    const ledger = this.ledger;
+    const at = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount]);
+    const f = this.sink.buffer.f64;
+    const v = this.v;
+    f[(at + StockSoldBody.ITEM_ID) >>> 3] = v[0];
+    f[(at + StockSoldBody.BUYER_ACCOUNT_ID) >>> 3] = ledger.accountIds[buyerAccount];
+    f[(at + StockSoldBody.QUANTITY) >>> 3] = v[1];
+    f[(at + StockSoldBody.TOTAL_PRICE) >>> 3] = v[2];
+    f[(at + StockSoldBody.STOCK) >>> 3] = v[3];
+    f[(at + StockSoldBody.SOLD) >>> 3] = v[4];
+  }
+
+  /** STOCK_RESTOCKED: v[0] itemId, v[1] quantity, v[2] stock, v[3] sold. */
+  stockRestocked(merchantAccount: number): void {
+    const at = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0);
+    const f = this.sink.buffer.f64;
+    const v = this.v;
+    f[(at + StockRestockedBody.ITEM_ID) >>> 3] = v[0];
+    f[(at + StockRestockedBody.QUANTITY) >>> 3] = v[1];
+    f[(at + StockRestockedBody.STOCK) >>> 3] = v[2];
+    f[(at + StockRestockedBody.SOLD) >>> 3] = v[3];
+  }
+
+  /** SEAT_BOOKED / SEAT_RELEASED: v[0] eventId, v[1] price; `seat` is the seat number. */
+  seat(kind: number, seat: number, holderAccount: number, merchantAccount: number): void {
+    const ledger = this.ledger;
+    const at = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount]);
+    const f = this.sink.buffer.f64;
+    f[(at + SeatBody.EVENT_ID) >>> 3] = this.v[0];
+    f[(at + SeatBody.SEAT) >>> 3] = seat;
+    f[(at + SeatBody.HOLDER_ACCOUNT_ID) >>> 3] = ledger.accountIds[holderAccount];
+    f[(at + SeatBody.PRICE) >>> 3] = this.v[1];
+  }
+
+  /** LEVEL_CHANGED (public): v[0] price, v[1] the level's new quantity (0 = gone). */
+  level(side: number, symbol: number): void {
+    const at = this.header(EventKind.LEVEL_CHANGED, side, 0, 0);
+    const f = this.sink.buffer.f64;
+    f[(at + LevelBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
+    f[(at + LevelBody.PRICE) >>> 3] = this.v[0];
+    f[(at + LevelBody.QUANTITY) >>> 3] = this.v[1];
+  }
+
+  /** Claims a record, writes its header and clears its body; returns its byte offset. */
+  private header(kind: number, detail: number, principal: number, counterparty: number): number {
+    const sink = this.sink;
+    const at = sink.claim();
+    const buf = sink.buffer;
+    const f = buf.f64;
+    const u32 = buf.u32;
+    f[(at + EVT_SEQUENCE_OFFSET) >>> 3] = this.command[0];
+    f[(at + EVT_TIMESTAMP_US_OFFSET) >>> 3] = this.command[1];
+    u32[(at + EVT_INDEX_OFFSET) >>> 2] = this.index++;
+    buf.u16[(at + EVT_KIND_OFFSET) >>> 1] = kind;
+    buf.u16[(at + EVT_DETAIL_OFFSET) >>> 1] = detail;
+    u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
+    u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] = counterparty;
+    u32[(at + EVT_FLAGS_OFFSET) >>> 2] = 0;
+    u32[(at + EVT_RESERVED_OFFSET) >>> 2] = 0;
+    f.fill(0, (at + EVT_BODY_OFFSET) >>> 3, (at + EVT_RECORD_BYTES) >>> 3);
+    this.lastBase = at;
+    return at;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The event subscription listener over TCP (docs/events.md): frames are a 4-byte little-endian length
+ * then one frame (codec/wire/event_frame_descriptor.ts). The client's first and only frame is
+ * SUBSCRIBE with its key; a bad frame, a wrong key or no SUBSCRIBE within loginTimeoutMs is answered
+ * with a CLOSING frame (a ResultCode and a message) and the connection is closed. Anything a client
+ * sends after SUBSCRIBE closes it (MALFORMED_FRAME): this port only ever streams out.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../client/frame_decoder.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
+import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
+import type { PrincipalStore } from './principal_store.ts';
+import type { TlsFiles } from './tcp_server.ts';
+
+const CLOSE_GRACE_MS = 1000;
+
+export interface EventTcpServerHandle {
+  readonly port: number;
+  readonly sockets: ReadonlySet<Socket>;
+  close(): Promise<void>;
+}
+
+class EventTcpConnection implements EventTransport, FrameSink {
+  private readonly decoder = new FrameDecoder(SUB_FIXED_BYTES + SUB_MAX_KEY_BYTES);
+  private subscriber: Subscriber | null = null;
+  private ended = false;
+  private readonly loginTimer: NodeJS.Timeout;
+
+  constructor(private readonly hub: EventHub, private readonly principals: PrincipalStore, private readonly socket: Socket, loginTimeoutMs: number) {
+    this.loginTimer = setTimeout(() => this.refuse(ResultCode.LOGIN_TIMEOUT, `no SUBSCRIBE frame within ${loginTimeoutMs} ms`), loginTimeoutMs);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.ended) return;
+      const status = this.decoder.push(chunk, this);
+      if (status !== DECODE_DONE && status > 1) this.refuse(status, 'malformed frame');
+    });
+    socket.on('close', () => this.closed());
+    socket.on('error', () => this.closed());
+  }
+
+  onFrame(bytes: Uint8Array, start: number, length: number): boolean {
+    if (this.ended) return false;
+    if (this.subscriber !== null) {
+      this.refuse(ResultCode.MALFORMED_FRAME, 'the event port takes one SUBSCRIBE frame and nothing after it');
+      return false;
+    }
+    clearTimeout(this.loginTimer);
+    const request = decodeSubscribe(bytes.subarray(start, start + length));
+    if (typeof request === 'string') {
+      this.refuse(ResultCode.MALFORMED_FRAME, request);
+      return false;
+    }
+    const principal = this.principals.authenticate(request.key);
+    if (principal === null) {
+      this.refuse(ResultCode.BAD_CREDENTIALS, 'unknown or wrong key');
+      return false;
+    }
+    this.subscriber = this.hub.subscribe(this, principal.id, principal.admin, request);
+    return this.subscriber !== null;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.ended) return;
+    const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + frame.byteLength);
+    out.writeUInt32LE(frame.byteLength, 0);
+    out.set(frame, FRAME_PREFIX_BYTES);
+    this.socket.write(out);
+  }
+
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.loginTimer);
+    this.socket.end();
+    // A client that does not read would hold the socket open: destroy it after a grace period.
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private refuse(code: number, message: string): void {
+    if (this.ended) return;
+    this.send(encodeClosing(code, message));
+    this.close();
+  }
+
+  private closed(): void {
+    clearTimeout(this.loginTimer);
+    this.ended = true;
+    if (this.subscriber !== null) this.hub.unsubscribe(this.subscriber);
+    this.subscriber = null;
+  }
+}
+
+export function startEventTcpServer(hub: EventHub, principals: PrincipalStore, options: {
+  readonly host: string; readonly port: number; readonly loginTimeoutMs: number; readonly tls: TlsFiles | null;
+}): Promise<EventTcpServerHandle> {
+  const sockets = new Set<Socket>();
+  const onConnection = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    new EventTcpConnection(hub, principals, socket, options.loginTimeoutMs);
+  };
+  const server: Server = options.tls === null ? createServer(onConnection) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve({
+        port: typeof address === 'object' && address !== null ? address.port : options.port,
+        sockets,
+        close: () => new Promise<void>((done) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * events: what event subscriptions cost the engine. The engine in a child process (`ringline start`,
+ * fsync, event TCP port on), the flash-sale load of e2e-tcp max-throughput (closed loop, stock-buy:
+ * three events per buy), and N subscribers to the admin `all` stream on raw TCP sockets in this
+ * process that read and count every record (N = 0, 1, 100, 1000). Each row gives the command
+ * throughput, the events delivered per second over all subscribers, the cost beside fanout-0 of the
+ * same run, and how many subscribers were disconnected as slow (SLOW_CONSUMER).
+ *
+ *   load generator ─TCP─► engine ─events TCP port─► N counting subscribers (this process)
+ */
+import { connect, type Socket } from 'node:net';
+import { AFTER_ALL_OF_COMMAND, encodeSubscribe, EventFrameType, EVENTS_COUNT_OFFSET } from '../../codec/wire/event_frame_descriptor.ts';
+import { median } from '../median.ts';
+import type { ResultRow, ScenarioRun } from '../result_row.ts';
+import { runLoad } from '../load/run_load.ts';
+import { e2eLoadSpec, e2eSizing, setUpFlashSale, type E2eCase } from '../engine/e2e_run.ts';
+import { freePort } from '../engine/free_port.ts';
+import { startEngineProcess } from '../engine/engine_process.ts';
+
+const FANOUTS = [0, 1, 100, 1000] as const;
+const CASE: E2eCase = { name: 'fanout', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 };
+
+/** A raw subscriber: counts the records of every EVENTS frame; notes a CLOSING frame. */
+class CountingSubscriber {
+  records = 0;
+  closedSlow = false;
+  private held = Buffer.alloc(0);
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.take(chunk));
+    socket.on('error', () => undefined);
+  }
+
+  static open(host: string, port: number, key: string): Promise<CountingSubscriber> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port }, () => {
+        const frame = encodeSubscribe({ stream: 'all', afterSequence: -1, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, key });
+        const prefix = Buffer.alloc(4);
+        prefix.writeUInt32LE(frame.byteLength);
+        socket.write(Buffer.concat([prefix, frame]));
+        resolve(new CountingSubscriber(socket));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  private take(chunk: Buffer): void {
+    let bytes = this.held.byteLength === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    let at = 0;
+    while (at + 4 <= bytes.byteLength) {
+      const length = bytes.readUInt32LE(at);
+      if (at + 4 + length > bytes.byteLength) break;
+      const type = bytes[at + 4];
+      if (type === EventFrameType.EVENTS) this.records += bytes.readUInt32LE(at + 4 + EVENTS_COUNT_OFFSET);
+      else if (type === EventFrameType.CLOSING) this.closedSlow = true;
+      at += 4 + length;
+    }
+    bytes = bytes.subarray(at);
+    this.held = Buffer.from(bytes);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+interface FanoutRun {
+  readonly throughput: number;
+  readonly eventsPerS: number;
+  readonly slow: number;
+  readonly errors: number;
+}
+
+async function runFanout(fanout: number, mode: 'quick' | 'full', log: (line: string) => void): Promise<FanoutRun> {
+  const eventsPort = await freePort();
+  const engine = await startEngineProcess({ durability: 'fsync', profileDir: null, log, extraArgs: ['--events-tcp-port', String(eventsPort)], maxOpenFiles: 4096 });
+  const subscribers: CountingSubscriber[] = [];
+  try {
+    await setUpFlashSale(engine);
+    for (let i = 0; i < fanout; i++) subscribers.push(await CountingSubscriber.open(engine.host, eventsPort, engine.adminKey));
+    const sizing = e2eSizing(mode, 'closed', 'tcp');
+    const before = subscribers.reduce((sum, s) => sum + s.records, 0);
+    const load = await runLoad(e2eLoadSpec(engine, 'tcp', CASE, sizing, 0), sizing.workers);
+    const delivered = subscribers.reduce((sum, s) => sum + s.records, 0) - before;
+    const seconds = (sizing.warmupMs + sizing.durationMs) / 1000;
+    load.histogram?.destroy();
+    return { throughput: load.throughputPerS, eventsPerS: delivered / seconds, slow: subscribers.filter((s) => s.closedSlow).length, errors: load.errors };
+  } finally {
+    for (const s of subscribers) s.close();
+    await engine.stop();
+  }
+}
+
+export const run: ScenarioRun = async (options) => {
+  const perFanout = new Map<number, FanoutRun[]>();
+  for (let r = 0; r < options.runs; r++) {
+    for (const fanout of FANOUTS) {
+      const result = await runFanout(fanout, options.mode, options.log);
+      options.log(`fanout-${fanout} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered, ${result.slow} slow`);
+      perFanout.set(fanout, [...(perFanout.get(fanout) ?? []), result]);
+    }
+  }
+  const baseline = median((perFanout.get(0) ?? []).map((x) => x.throughput));
+  return FANOUTS.map((fanout): ResultRow => {
+    const runs = perFanout.get(fanout) ?? [];
+    const throughput = median(runs.map((x) => x.throughput));
+    return {
+      scenario: 'events',
+      case: `fanout-${fanout}`,
+      conditions: {
+        subscribers: fanout, stream: 'all (admin), TCP event port', load: 'closed-loop stock-buy, e2e-tcp max-throughput sizing', durability: 'fsync',
+        events_per_command: 3, events_delivered_per_s: Math.round(median(runs.map((x) => x.eventsPerS))),
+        throughput_cost_vs_fanout_0_pct: baseline > 0 ? Math.round((1 - throughput / baseline) * 1000) / 10 : 0,
+        slow_consumer_disconnects: runs.reduce((sum, x) => sum + x.slow, 0), runs: options.runs,
+        note: 'the subscribers and the load generator share the 2 cores with the engine',
+      },
+      throughput_per_s: Math.round(throughput),
+      latency_us: null,
+      gc_events: null,
+      errors: runs.reduce((sum, x) => sum + x.errors, 0),
+    };
+  });
+};
