@@ -76,7 +76,9 @@ describe('result registry', () => {
       | { type: 'depth'; bids: LevelJson[]; asks: LevelJson[] }
       | { type: 'snapshot'; snapshotSequence: number }
       | { type: 'stateHash'; hashHigh: number; hashLow: number }
-      | { type: 'cancelAll'; cancelledOrders: number };
+      | { type: 'cancelAll'; cancelledOrders: number }
+      | { type: 'position'; shortQuantity: number; pendingShortQuantity: number; collateral: number; referencePrice: number;
+        maintenanceRequirement: number };
     expectTypeOf<ResultBodyJson>().toEqualTypeOf<Pinned>();
     const sample: ResultBodyJson = { type: 'depth', bids: [{ price: 1, quantity: 2 }], asks: [] };
     expect(sample.type).toBe('depth');

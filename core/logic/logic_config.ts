@@ -33,6 +33,8 @@ const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxSymbols', 'maxOrders', 'maxPriceLevels', 'maxStopOrders', 'doneOrderWindow', 'idempotencyWindow',
 ];
 
+/** Short positions when maxPositions is not given. */
+export const DEFAULT_MAX_POSITIONS = 1 << 16;
 /** Rows of the quota table when maxPrincipals is not given. */
 export const DEFAULT_MAX_PRINCIPALS = 4096;
 const QUOTA_OPTIONS = ['accounts', 'items', 'events', 'seats', 'openOrders', 'pendingTransfers'] as const;
@@ -49,6 +51,10 @@ export function validateLogicConfig(config: LogicConfig): LogicConfig {
   const principals: unknown = config.maxPrincipals;
   if (principals !== undefined && (typeof principals !== 'number' || !Number.isInteger(principals) || principals < 1 || principals > MAX_CAPACITY)) {
     throw new RangeError(`logic config: maxPrincipals must be an integer between 1 and ${MAX_CAPACITY}, got ${String(principals)}`);
+  }
+  const positions: unknown = config.maxPositions;
+  if (positions !== undefined && (typeof positions !== 'number' || !Number.isInteger(positions) || positions < 1 || positions > MAX_CAPACITY)) {
+    throw new RangeError(`logic config: maxPositions must be an integer between 1 and ${MAX_CAPACITY}, got ${String(positions)}`);
   }
   const quotas: unknown = config.quotas;
   if (quotas !== undefined) {

@@ -11,6 +11,7 @@ import { DepthResult } from './depth-result.ts';
 import { ItemResult } from './item-result.ts';
 import { OrderInfoResult } from './order-info-result.ts';
 import { OrderResult } from './order-result.ts';
+import { PositionResult } from './position-result.ts';
 import { PriceResult } from './price-result.ts';
 import { SeatResult } from './seat-result.ts';
 import { SnapshotResult } from './snapshot-result.ts';
@@ -30,13 +31,14 @@ export enum Result {
   DepthResult = 9,
   SnapshotResult = 10,
   StateHashResult = 11,
-  CancelAllResult = 12
+  CancelAllResult = 12,
+  PositionResult = 13
 }
 
 export function unionToResult(
   type: Result,
-  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(new BalanceResult())! as BalanceResult;
@@ -51,15 +53,16 @@ export function unionToResult(
     case 'SnapshotResult': return accessor(new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(new CancelAllResult())! as CancelAllResult;
+    case 'PositionResult': return accessor(new PositionResult())! as PositionResult;
     default: return null;
   }
 }
 
 export function unionListToResult(
   type: Result, 
-  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null, 
+  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null, 
   index: number
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(index, new BalanceResult())! as BalanceResult;
@@ -74,6 +77,7 @@ export function unionListToResult(
     case 'SnapshotResult': return accessor(index, new SnapshotResult())! as SnapshotResult;
     case 'StateHashResult': return accessor(index, new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(index, new CancelAllResult())! as CancelAllResult;
+    case 'PositionResult': return accessor(index, new PositionResult())! as PositionResult;
     default: return null;
   }
 }
