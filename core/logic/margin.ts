@@ -34,8 +34,10 @@
  * CANCEL_RESTING: it cancels the account's own asks it meets) for S, spending the account's available
  * quote; its trades may trigger stops, which enter next, and then the check starts again from the first
  * position. Each position is liquidated at most once per command, so a cascade ends. If the book (or the
- * account's quote) cannot cover all of it, the position stays open with what is left, and all the
- * account's available quote becomes its collateral; the next trade of the symbol tries again. A
+ * account's quote) cannot cover all of it, the position stays open with what is left, and its collateral
+ * becomes what a short sale would have to lock for what is left (ceil((S + P) × ref × initial / 10000) +
+ * S × ref), or all the account's available quote if that is less; the next trade of the symbol checks it
+ * again. A
  * liquidation order has no id and no result record; GET_POSITION shows where the position ended.
  * The check is skipped while ref is below a per-symbol bound (scanFrom) under which no position can be
  * below maintenance: a change to a position lowers the bound to that position's liquidation price, a full
@@ -329,12 +331,16 @@ export class Margin {
     if (book.bestLevel[symbol * 2 + Side.SELL - 1] !== NONE && ledger.available[quoteCell] > 0) {
       m.match(symbol, this.positionAccount[p], Side.BUY, SelfTradePrevention.CANCEL_RESTING, baseCell, quoteCell);
     }
-    // Covered completely (and nothing working): the position closed in cover(). Else it keeps all the quote.
+    // Covered completely (and nothing working): the position closed in cover(). Else it locks again what
+    // the initial margin asks for what is left, as far as the account's available quote goes.
     if (this.cellPosition[baseCell] === p) {
-      const rest = ledger.available[quoteCell];
-      ledger.available[quoteCell] = 0;
-      ledger.reserved[quoteCell] += rest;
-      this.collateral[p] += rest;
+      const ref = book.lastPrice[symbol];
+      const want = Math.ceil(((this.shortQuantity[p] + this.pendingQuantity[p]) * ref * this.initialBps[symbol]) / BPS)
+        + this.shortQuantity[p] * ref;
+      const lock = want < ledger.available[quoteCell] ? want : ledger.available[quoteCell];
+      ledger.available[quoteCell] -= lock;
+      ledger.reserved[quoteCell] += lock;
+      this.collateral[p] = lock;
       this.closeIfDone(p);
     }
   }

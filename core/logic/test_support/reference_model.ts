@@ -1064,9 +1064,10 @@ export class ReferenceModel {
     }
     this.listing = listing;
     if (this.positions.includes(p)) {
-      quote.reserved += quote.available;
-      p.collateral += quote.available;
-      quote.available = 0;
+      const lock = Math.min(quote.available, Math.ceil(((p.short + p.pending) * sym.last * sym.initialBps) / 10_000) + p.short * sym.last);
+      quote.available -= lock;
+      quote.reserved += lock;
+      p.collateral = lock;
       this.closeIfDone(p);
     }
   }
