@@ -70,6 +70,9 @@ export class ReferenceModel {
   private traded: RefSymbol | null = null;
   /** Whether the taker being matched is a short sale. */
   private takerShort = false;
+  /** Liquidations entered so far, and those whose trades triggered stops (for tests that demand coverage). */
+  liquidations = 0;
+  liquidationCascades = 0;
   private readonly remembered = new Map<string, Outcome>();
   private readonly rememberedOrder: string[] = [];
   private priorityClock = 0;
@@ -1045,6 +1048,8 @@ export class ReferenceModel {
         && x.collateral * 10_000 < x.short * sym.last * maintenance);
       if (!p) break;
       this.liquidate(sym, p);
+      this.liquidations++;
+      if (this.triggered.length > 0) this.liquidationCascades++;
       this.runTriggered();
     }
     this.traded = null;
