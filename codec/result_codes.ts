@@ -108,8 +108,7 @@ export const ResultCode = {
   PRICE_LEVELS_FULL: 514,
   INVALID_STOP_PRICE: 515,
   STOP_ORDERS_FULL: 516,
-  // 53x margin and short selling
-  SHORT_NOT_ENABLED: 530,
+  // 53x margin and short selling (a sell without the base where the symbol has no margin stays INSUFFICIENT_FUNDS)
   NO_REFERENCE_PRICE: 531,
   INSUFFICIENT_MARGIN: 532,
   INVALID_MARGIN: 533,
@@ -214,7 +213,6 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   514: 'price level capacity exhausted',
   515: 'invalid stop price (must be positive, a multiple of the tick size, not yet reached by the last trade, and for an OCO on the far side of the limit price)',
   516: 'stop order capacity exhausted',
-  530: 'short selling is not enabled for this symbol (an admin sets its margin with setMargin)',
   531: 'no reference price yet: short selling starts after the symbol\'s first trade',
   532: 'insufficient margin: the available quote cannot cover the initial margin of the resulting short position',
   533: 'invalid margin: basis points must satisfy 1 <= maintenance <= initial <= 100000 (or both 0)',

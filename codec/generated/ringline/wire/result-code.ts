@@ -433,11 +433,6 @@ export enum ResultCode {
   STOP_ORDERS_FULL = 516,
 
   /**
-   * short selling is not enabled for this symbol (an admin sets its margin with setMargin)
-   */
-  SHORT_NOT_ENABLED = 530,
-
-  /**
    * no reference price yet: short selling starts after the symbol's first trade
    */
   NO_REFERENCE_PRICE = 531,
