@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
-import { BalanceResult, DepthResult, OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
+import { DepthResult, OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
-import { checkInvariants } from './test_support/invariants.ts';
-import { LogicHarness } from './test_support/logic_harness.ts';
 import type { ResultView } from './test_support/result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
-import { createStateMachine, type LogicStateMachine } from './state_machine.ts';
+import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runChecked, SMALL_CONFIG } from './test_support/scenario_table.ts';
+import { createStateMachine } from './state_machine.ts';
 
 // Assets: 1 = BASE, 2 = QUOTE. Symbols 1 and 2 both BASE/QUOTE, tick 1, lot 1. Accounts: 100 alice (quote
 // only), 101 alice (little quote), 200 bob (base), 300 carol (base and quote).
@@ -38,8 +36,6 @@ const bal = (accountId: number, assetId: number): CommandSpec => ({ kind: 'getBa
 const position = (short: number, pending: number, collateral: number, ref: number, maintenance: number) => (r: ResultView) =>
   expect([r.f64(PositionResult.SHORT_QUANTITY), r.f64(PositionResult.PENDING_SHORT_QUANTITY), r.f64(PositionResult.COLLATERAL),
     r.f64(PositionResult.REFERENCE_PRICE), r.f64(PositionResult.MAINTENANCE_REQUIREMENT)]).toEqual([short, pending, collateral, ref, maintenance]);
-const balance = (available: number, reserved: number) => (r: ResultView) =>
-  expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([available, reserved]);
 const order = (filled: number, resting: number) => (r: ResultView) =>
   expect([r.f64(OrderResult.FILLED_QUANTITY), r.f64(OrderResult.RESTING_QUANTITY)]).toEqual([filled, resting]);
 /** GET_DEPTH of symbol 1: [bid levels, ask levels, ...the levels as [price, quantity]]. */
@@ -52,15 +48,6 @@ const depth = (bids: number[][], asks: number[][]) => (r: ResultView) => {
 };
 const book: CommandSpec = { kind: 'getDepth', symbolId: 1, levels: 10 };
 
-/** Runs the rows and checks every invariant (conservation counting positions included) after each one. */
-function runChecked(rows: readonly Row[], machine: LogicStateMachine = createStateMachine(SMALL_CONFIG)): LogicHarness {
-  const h = new LogicHarness(machine);
-  rows.forEach((row, k) => {
-    runRows([row], h);
-    expect({ row: k, problems: checkInvariants(machine) }).toEqual({ row: k, problems: [] });
-  });
-  return h;
-}
 
 /** A trade at 100 in symbol 1 (carol buys 10 from bob): the reference price exists. */
 const FIRST_TRADE: readonly Row[] = [

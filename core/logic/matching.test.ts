@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, SelfTradePrevention, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
 import {
-  BalanceResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
+  CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { PlaceOrderSpec } from './test_support/command_writer.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import type { ResultView } from './test_support/result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
+import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
 
 // Assets: 1 = BASE, 2 = QUOTE. Symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.
@@ -40,8 +40,6 @@ const order = (filled: number, resting: number, status: number, fills?: readonly
     });
   }
 };
-const balance = (available: number, reserved: number) => (r: ResultView) =>
-  expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([available, reserved]);
 const depth = (bids: readonly (readonly [number, number])[], asks: readonly (readonly [number, number])[]) => (r: ResultView) => {
   const levels: [number, number][] = [];
   for (let i = 0; i < r.u32(DepthResult.BID_LEVELS_U32) + r.u32(DepthResult.ASK_LEVELS_U32); i++) {

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
-import { BalanceResult, CancelAllResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
-import { checkInvariants } from './test_support/invariants.ts';
-import { LogicHarness } from './test_support/logic_harness.ts';
 import type { ResultView } from './test_support/result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
-import { createStateMachine, type LogicStateMachine } from './state_machine.ts';
+import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runChecked, SMALL_CONFIG } from './test_support/scenario_table.ts';
+import { createStateMachine } from './state_machine.ts';
 
 // Assets: 1 = BASE, 2 = QUOTE. Symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.
 const SETUP: readonly Row[] = [
@@ -47,22 +45,11 @@ const order = (filled: number, resting: number, status: number, fills?: readonly
 const info = (price: number, resting: number, filled: number, type: number, status: number) => (r: ResultView) =>
   expect([r.f64(OrderInfoResult.PRICE), r.f64(OrderInfoResult.RESTING_QUANTITY), r.f64(OrderInfoResult.FILLED_QUANTITY),
     r.u8(OrderInfoResult.ORDER_TYPE_U8), r.u32(OrderInfoResult.ORDER_STATUS_U32)]).toEqual([price, resting, filled, type, status]);
-const balance = (available: number, reserved: number) => (r: ResultView) =>
-  expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([available, reserved]);
 const depth = (bids: number, asks: number) => (r: ResultView) =>
   expect([r.u32(DepthResult.BID_LEVELS_U32), r.u32(DepthResult.ASK_LEVELS_U32)]).toEqual([bids, asks]);
 const get = (orderId: number): CommandSpec => ({ kind: 'getOrder', symbolId: 1, orderId });
 const bal = (accountId: number, assetId: number): CommandSpec => ({ kind: 'getBalance', accountId, assetId });
 
-/** Runs the rows and checks every invariant after each one. */
-function runChecked(rows: readonly Row[], machine: LogicStateMachine = createStateMachine(SMALL_CONFIG)): LogicHarness {
-  const h = new LogicHarness(machine);
-  rows.forEach((row, k) => {
-    runRows([row], h);
-    expect({ row: k, problems: checkInvariants(machine) }).toEqual({ row: k, problems: [] });
-  });
-  return h;
-}
 
 describe('stop orders', () => {
   it('validation: every rejection', () => {

@@ -7,7 +7,9 @@ import { resultName } from '../../../codec/result_codes.ts';
 import type { CommandSpec } from './command_writer.ts';
 import { type HarnessHeader, LogicHarness } from './logic_harness.ts';
 import type { ResultView } from './result_reader.ts';
-import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../state_machine.ts';
+import { BalanceResult } from '../../../codec/records/result_descriptor.ts';
+import { checkInvariants } from './invariants.ts';
+import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
 
 export const SMALL_CONFIG: LogicConfig = {
@@ -30,3 +32,17 @@ export function runRows(rows: readonly Row[], harness = new LogicHarness(createS
   });
   return harness;
 }
+
+/** Runs the rows and checks every invariant (test_support/invariants.ts) after each one. */
+export function runChecked(rows: readonly Row[], machine: LogicStateMachine = createStateMachine(SMALL_CONFIG)): LogicHarness {
+  const h = new LogicHarness(machine);
+  rows.forEach((row, k) => {
+    runRows([row], h);
+    expect({ row: k, problems: checkInvariants(machine) }).toEqual({ row: k, problems: [] });
+  });
+  return h;
+}
+
+/** A check of a balance result: [available, reserved]. */
+export const balance = (available: number, reserved: number) => (r: ResultView): void =>
+  expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([available, reserved]);
