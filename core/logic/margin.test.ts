@@ -71,6 +71,8 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 0, maintenanceMarginBps: 10 }, R.INVALID_MARGIN],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 2000, maintenanceMarginBps: 2500 }, R.INVALID_MARGIN],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 100_001, maintenanceMarginBps: 2500 }, R.INVALID_MARGIN],
+      // Only the gateway's translation keeps fields integral: the logic refuses a fraction itself.
+      [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 5000.5, maintenanceMarginBps: 2500 }, R.INVALID_MARGIN],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 100_000, maintenanceMarginBps: 100_000 }, R.OK],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 5000, maintenanceMarginBps: 2500 }, R.OK],
       // Before the first trade there is no reference price.
@@ -93,7 +95,7 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       [ALICE, limit(101, Side.SELL, 100, 1, F.GTC, 2), R.SHORT_IN_OTHER_SYMBOL],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 0, maintenanceMarginBps: 0 }, R.MARGIN_IN_USE],
       // Cancelling the working short closes the position: its collateral comes back.
-      [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: SETUP.length + 15 }, R.OK],
+      [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: SETUP.length + 16 }, R.OK],
       [ALICE, pos(101), R.OK, position(0, 0, 0, 100, 0)],
       [ALICE, bal(101, 2), R.OK, balance(100, 0)],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 0, maintenanceMarginBps: 0 }, R.OK],

@@ -47,7 +47,7 @@
  * beyond (the reference model computes the same expressions).
  *
  * Validation ladders:
- *   SET_MARGIN    (admin) symbol (SYMBOL_NOT_FOUND) · both 0, or 1 <= maintenance <= initial <= 100000
+ *   SET_MARGIN    (admin) symbol (SYMBOL_NOT_FOUND) · both 0, or integers 1 <= maintenance <= initial <= 100000
  *                 (INVALID_MARGIN) · 0 and 0 only while the symbol has no open position (MARGIN_IN_USE)
  *   GET_POSITION  account the caller may act for (ACCOUNT_NOT_FOUND) · symbol (SYMBOL_NOT_FOUND); all zero
  *                 when the account has no position there
@@ -161,7 +161,8 @@ export class Margin {
     const initial = f[(b + SetMargin.INITIAL_MARGIN_BPS) >>> 3];
     const maintenance = f[(b + SetMargin.MAINTENANCE_MARGIN_BPS) >>> 3];
     const off = initial === 0 && maintenance === 0;
-    if (!off && !(maintenance >= 1 && maintenance <= initial && initial <= MAX_BPS)) return ResultCode.INVALID_MARGIN;
+    if (!off && !(maintenance >= 1 && maintenance <= initial && initial <= MAX_BPS
+      && Math.floor(initial) === initial && Math.floor(maintenance) === maintenance)) return ResultCode.INVALID_MARGIN;
     if (off && this.firstPosition[symbol] !== NONE) return ResultCode.MARGIN_IN_USE;
     this.initialBps[symbol] = initial;
     this.maintenanceBps[symbol] = maintenance;
@@ -262,6 +263,8 @@ export class Margin {
     this.collateral[p] -= release;
     ledger.reserved[quoteCell] -= release;
     ledger.available[quoteCell] += release;
+    // No lowerScan here: a cover that lowers the position's liquidation price trades above C / S, so
+    // above that price, and the check after this command's trades scans the symbol and recomputes scanFrom.
     this.closeIfDone(p);
   }
 

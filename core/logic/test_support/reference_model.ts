@@ -398,7 +398,7 @@ export class ReferenceModel {
         const im = spec.initialMarginBps;
         const mm = spec.maintenanceMarginBps;
         const off = im === 0 && mm === 0;
-        if (!off && !(mm >= 1 && mm <= im && im <= 100_000)) return R.INVALID_MARGIN;
+        if (!off && !(mm >= 1 && mm <= im && im <= 100_000 && Number.isInteger(im) && Number.isInteger(mm))) return R.INVALID_MARGIN;
         if (off && this.positions.some((p) => p.symbol === sym.id)) return R.MARGIN_IN_USE;
         sym.initialBps = im;
         sym.maintenanceBps = mm;
