@@ -33,6 +33,8 @@ const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxSymbols', 'maxOrders', 'maxPriceLevels', 'maxStopOrders', 'doneOrderWindow', 'idempotencyWindow',
 ];
 
+/** Short positions (margin.ts) when maxPositions is not given: at most this many, and no more than maxAccounts. */
+export const DEFAULT_MAX_POSITIONS = 1 << 16;
 /** Rows of the quota table when maxPrincipals is not given. */
 export const DEFAULT_MAX_PRINCIPALS = 4096;
 const QUOTA_OPTIONS = ['accounts', 'items', 'events', 'seats', 'openOrders', 'pendingTransfers'] as const;

@@ -34,7 +34,7 @@ import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
 import { OrderQueries } from './order_queries.ts';
 import { Seats } from './seats.ts';
-import { DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
+import { DEFAULT_MAX_POSITIONS, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
 import { Margin } from './margin.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
@@ -86,7 +86,7 @@ export class LogicStateMachine implements StateMachine {
     this.book = new OrderBook(arena, config.maxSymbols, config.maxOrders, config.maxPriceLevels);
     this.stops = new StopBook(arena, config.maxSymbols, config.maxStopOrders);
     this.doneOrders = new DoneOrders(arena, config.doneOrderWindow);
-    this.margin = new Margin(arena, config.maxSymbols, config.maxBalances, config.maxPositions ?? config.maxAccounts,
+    this.margin = new Margin(arena, config.maxSymbols, config.maxBalances, config.maxPositions ?? Math.min(config.maxAccounts, DEFAULT_MAX_POSITIONS),
       this.ledger, this.book, this.ctx);
     this.matching = new Matching(this.ledger, this.book, this.stops, this.doneOrders, this.margin);
     this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);

@@ -28,7 +28,7 @@ export interface LogicConfig {
   readonly idempotencyWindow: number;
   /** Principals that can own things (rows of the quota table, principal_quotas.ts); default 4096. */
   readonly maxPrincipals?: number;
-  /** Short positions (margin.ts) open at once across all accounts; default maxAccounts. */
+  /** Short positions (margin.ts) open at once across all accounts; default min(maxAccounts, 65,536). */
   readonly maxPositions?: number;
   /**
    * Default per-principal quotas (principal_quotas.ts); a kind not given defaults to 1/8 of its
