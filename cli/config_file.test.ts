@@ -32,4 +32,16 @@ describe('readConfigFile', () => {
     expect(() => readConfigFile(file('[1]'))).toThrow(`config file ${path} must hold a JSON object`);
     expect(() => readConfigFile(file('{"engine":[]}'))).toThrow(`${path}: "engine" must be an object`);
   });
+
+  it('accepts engine.logic.maxPrincipals and validates every logic capacity up front, naming option and range', () => {
+    expect(readConfigFile(file('{"engine":{"logic":{"maxPrincipals":8}}}')).engine).toEqual({ logic: { maxPrincipals: 8 } });
+    const path = join(dir, 'ringline.json');
+    for (const bad of ['0', '1.5', '"8"', '268435457']) {
+      expect(() => readConfigFile(file(`{"engine":{"logic":{"maxPrincipals":${bad}}}}`)))
+        .toThrow(`config file ${path}: logic config: maxPrincipals must be an integer between 1 and 268435456, got ${JSON.parse(bad) as unknown}`);
+    }
+    expect(() => readConfigFile(file('{"engine":{"logic":{"maxOrders":0}}}'))).toThrow(/logic config: maxOrders must be an integer between 1 and 268435456, got 0/);
+    expect(() => readConfigFile(file('{"engine":{"logic":{"quotas":{"openOrders":-1}}}}'))).toThrow(/quotas\.openOrders must be an integer/);
+    expect(() => readConfigFile(file('{"engine":{"logic":{"maxPrincipal":8}}}'))).toThrow(/unknown key engine\.logic\.maxPrincipal; .*maxPrincipals/);
+  });
 });

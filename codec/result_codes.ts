@@ -50,6 +50,9 @@ export const ResultCode = {
   OPEN_ORDER_QUOTA_EXCEEDED: 209,
   PENDING_TRANSFER_QUOTA_EXCEEDED: 210,
   QUOTA_TABLE_FULL: 211,
+  ID_RESERVED: 212,
+  ID_RANGE_OVERLAPS: 213,
+  ID_RANGES_FULL: 214,
 
   // 3xx ledger
   ASSET_EXISTS: 300,
@@ -161,6 +164,9 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   209: 'quota "openOrders" exceeded: this principal has as many resting orders as it may (an admin can raise it)',
   210: 'quota "pendingTransfers" exceeded: this principal has as many open two-phase transfers as it may (an admin can raise it)',
   211: 'the quota table is full (maxPrincipals principals already own something)',
+  212: 'this id lies in a range an admin reserved for another principal',
+  213: 'the id range overlaps a range already reserved for ids of this kind',
+  214: 'the id range table is full (maxIdRanges ranges reserved)',
   300: 'asset already exists',
   301: 'asset not found',
   302: 'account already exists',

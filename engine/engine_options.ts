@@ -3,7 +3,7 @@
  * configuration fails at start-up, never later on a hot path.
  */
 import { DEFAULT_JOURNAL_OPTIONS, validateJournalOptions, type JournalOptions } from '../journal/journal_options.ts';
-import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
+import { DEFAULT_LOGIC_CONFIG, OPTIONAL_OPTIONS, validateLogicConfig } from '../core/logic/logic_config.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { MAX_CAPACITY as RING_MAX_CAPACITY, isPowerOfTwo } from '../core/ring/ring_descriptor.ts';
 import { WAIT_STRATEGY_NAMES, isWaitStrategyName, type WaitStrategyName } from '../core/ring/wait_strategy.ts';
@@ -112,7 +112,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
  */
 const CONFIG_FILE_KEYS: ConfigKeys = {
   ringCapacity: null, outputRingCapacity: null, waitStrategy: null, batchMax: null,
-  logic: Object.fromEntries(Object.keys(DEFAULT_LOGIC_CONFIG).map((k) => [k, null])),
+  // maxPrincipals and maxIdRanges have no entry in DEFAULT_LOGIC_CONFIG (their defaults apply when unset) but are capacities like the others.
+  logic: Object.fromEntries([...Object.keys(DEFAULT_LOGIC_CONFIG), ...OPTIONAL_OPTIONS].map((k) => [k, null])),
   journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
   snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null,
 };

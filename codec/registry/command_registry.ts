@@ -132,7 +132,7 @@ export const COMMAND_ROWS = [
     fields: [u64('symbolId'), u32('initialMarginBps'), u32('maintenanceMarginBps')],
     list: NONE, readOnly: false, admin: true, result: null,
     doc: 'Sets a symbol\'s initial and maintenance margin for short selling (basis points; 0 and 0 = no shorts).' },
-  { type: 51, name: 'GET_POSITION', json: 'getPosition', fields: [u64('accountId'), u64('symbolId')],
+  { type: 51, name: 'GET_POSITION', json: 'getPosition', fields: [u64('symbolId'), u64('accountId')],
     list: NONE, readOnly: true, admin: false, result: 'position',
     doc: 'Reads an account\'s short position, collateral and maintenance requirement in a symbol.' },
   // ---- operator -------------------------------------------------------------------------------------
@@ -144,6 +144,10 @@ export const COMMAND_ROWS = [
   { type: 92, name: 'SET_QUOTA', json: 'setQuota', fields: [u64('principalId'), u64('limit'), enumU8('quota', QuotaKind)],
     list: NONE, readOnly: false, admin: true, result: null,
     doc: 'Sets one principal\'s limit for one quota (accounts, items, events, seats, pending_transfers).' },
+  { type: 93, name: 'RESERVE_IDS', json: 'reserveIds',
+    fields: [u64('principalId'), u64('firstId'), u64('lastId'), enumU8('idKind', QuotaKind)],
+    list: NONE, readOnly: false, admin: true, result: null,
+    doc: 'Reserves the ids firstId..lastId of one kind (accounts, items, events, pending_transfers) for one principal: nobody else may create them.' },
 ] as const satisfies readonly CommandRow[];
 
 export type CommandRows = typeof COMMAND_ROWS;

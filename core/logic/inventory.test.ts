@@ -5,15 +5,11 @@ import { Checkout, CMD_LENGTH_OFFSET } from '../../codec/records/command_descrip
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { readResult, type ResultView } from './test_support/result_reader.ts';
-import { ADMIN, ALICE, BOB, CAROL, type Row, runRows } from './test_support/scenario_table.ts';
+import { ADMIN, ALICE, BOB, CAROL, PARTIES, type Row, runRows } from './test_support/scenario_table.ts';
 
 // Accounts: 100 alice (buyer), 200 bob (merchant), 300 carol. Asset 1 = money, asset 2 = other money.
 const SETUP: readonly Row[] = [
-  [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
-  [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
-  [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
-  [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [CAROL, { kind: 'createAccount', accountId: 300 }, R.OK],
+  ...PARTIES,
   [ADMIN, { kind: 'deposit', accountId: 100, assetId: 1, amount: 1000 }, R.OK],
   [ADMIN, { kind: 'deposit', accountId: 100, assetId: 2, amount: 1000 }, R.OK],
 ];

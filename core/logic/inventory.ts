@@ -5,6 +5,7 @@
  *
  * Validation ladders:
  *   CREATE_ITEM id != 0 · not exists (ITEM_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
+ *               · id not reserved for another principal (ID_RESERVED)
  *               · price asset · unitPrice > 0 (PRICE_MUST_BE_POSITIVE) · stock integer >= 0
  *               (QUANTITY_MUST_BE_POSITIVE) · owner's items quota (ITEM_QUOTA_EXCEEDED, not for an admin)
  *               · capacity (ITEMS_FULL) · merchant cell (BALANCES_FULL)
@@ -22,6 +23,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, MAX_EXACT, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdKind } from './id_ranges.ts';
 import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -57,16 +59,11 @@ export class Inventory {
     this.supplied = arena.f64('items.supplied', maxItems);
     this.counts = arena.i32('items.count', 1);
     this.index = new IdIndex(arena, 'items.index', maxItems);
-    this.listing = new ListingCheck(ledger, this.index, ResultCode.ITEM_EXISTS);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.ITEM_EXISTS, IdKind.ITEMS);
   }
 
   get count(): number {
     return this.counts[0];
-  }
-
-  /** By-value lookup for tests and tools. */
-  item(itemId: number): number {
-    return this.index.findId(itemId);
   }
 
   /** The item whose id is src[at], or -1. */
@@ -79,25 +76,15 @@ export class Inventory {
     const f = cmd.f64;
     const listed = this.listing.check(f, b, ctx);
     if (listed !== ResultCode.OK) return listed;
-    const merchant = this.listing.merchant;
-    const asset = this.listing.asset;
-    const idAt = (b + CreateItem.ITEM_ID) >>> 3;
-    const priceAt = (b + CreateItem.UNIT_PRICE) >>> 3;
     const stockAt = (b + CreateItem.STOCK) >>> 3;
     if (f[stockAt] !== 0 && !positiveAt(f, stockAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
-    const owner = ledger.accountOwner[merchant];
+    const owner = ledger.accountOwner[this.listing.merchant];
     const quota = ledger.quotas.check(owner, Quota.ITEMS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const slot = this.counts[0];
     if (slot >= this.capacity) return ResultCode.ITEMS_FULL;
-    const cell = ledger.ensureCell(merchant, asset);
-    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insertAt(f, idAt, 0, slot);
-    this.ids[slot] = f[idAt];
-    this.merchantAccount[slot] = merchant;
-    this.merchantCell[slot] = cell;
-    this.priceAsset[slot] = asset;
-    this.unitPrice[slot] = f[priceAt];
+    const inserted = this.listing.insert(f, b, slot, this, this.unitPrice);
+    if (inserted !== ResultCode.OK) return inserted;
     this.stock[slot] = f[stockAt];
     this.sold[slot] = 0;
     this.supplied[slot] = f[stockAt];
@@ -127,10 +114,10 @@ export class Inventory {
   buy(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
-    const slot = this.itemAt(f, (b + Buy.ITEM_ID) >>> 3);
-    if (slot === INDEX_NOT_FOUND) return ResultCode.ITEM_NOT_FOUND;
-    const buyer = ledger.actingAccountAt(f, (b + Buy.BUYER_ACCOUNT_ID) >>> 3, ctx);
-    if (buyer === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const found = ledger.acting.find(this.index, ResultCode.ITEM_NOT_FOUND, f, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const slot = ledger.acting.slot;
+    const buyer = ledger.acting.account;
     const quantityAt = (b + Buy.QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.QUANTITY_MUST_BE_POSITIVE;
     const maxAt = (b + Buy.MAX_UNIT_PRICE) >>> 3;

@@ -1,35 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { BalanceResult, AmountResult, RESULT_FLAG_DUPLICATE } from '../../codec/records/result_descriptor.ts';
-import type { CommandSpec } from './test_support/command_writer.ts';
-import { LogicHarness, type HarnessHeader } from './test_support/logic_harness.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
+import { ADMIN, ALICE, balance, BOB, type Row, runRows } from './test_support/scenario_table.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
 const SMALL = { ...DEFAULT_LOGIC_CONFIG, maxStopOrders: 64, doneOrderWindow: 64, maxAssets: 3, maxAccounts: 4, maxBalances: 6, maxPendingTransfers: 2,
   maxItems: 4, maxEvents: 2, maxSeats: 16, maxSymbols: 2, maxOrders: 8, maxPriceLevels: 8, idempotencyWindow: 4 };
-const ADMIN: HarnessHeader = { principalId: 1, admin: true };
-const ALICE: HarnessHeader = { principalId: 10 };
-const BOB: HarnessHeader = { principalId: 20 };
-
-type Row = readonly [who: HarnessHeader, spec: CommandSpec, code: number, available?: number, reserved?: number];
-
-function runTable(rows: readonly Row[]): LogicHarness {
-  const h = new LogicHarness(createStateMachine(SMALL));
-  rows.forEach(([who, spec, code, available, reserved], i) => {
-    const r = h.run(who, spec);
-    expect({ row: i, kind: spec.kind, code: r.code }).toEqual({ row: i, kind: spec.kind, code });
-    if (available !== undefined) expect(r.f64(BalanceResult.AVAILABLE)).toBe(available);
-    if (reserved !== undefined) expect(r.f64(BalanceResult.RESERVED)).toBe(reserved);
-  });
-  return h;
-}
+const runTable = (rows: readonly Row[]): LogicHarness => runRows(rows, new LogicHarness(createStateMachine(SMALL)));
 
 const SETUP: readonly Row[] = [
   [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
   [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
   [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
   [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 100, assetId: 1, amount: 1000 }, R.OK, 1000, 0],
+  [ADMIN, { kind: 'deposit', accountId: 100, assetId: 1, amount: 1000 }, R.OK, balance(1000, 0)],
 ];
 
 describe('ledger scenario table', () => {
@@ -54,7 +39,7 @@ describe('ledger scenario table', () => {
       [BOB, { kind: 'createAccount', accountId: 201 }, R.OK],
       [BOB, { kind: 'createAccount', accountId: 202 }, R.OK],
       [BOB, { kind: 'createAccount', accountId: 203 }, R.ACCOUNTS_FULL],
-      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 0, 0],
+      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, balance(0, 0)],
     ]);
   });
 
@@ -69,11 +54,11 @@ describe('ledger scenario table', () => {
       [ADMIN, { kind: 'deposit', accountId: 100, assetId: 1, amount: -3 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ADMIN, { kind: 'deposit', accountId: 200, assetId: 1, amount: Number.MAX_SAFE_INTEGER - 1000 }, R.OK],
       [ADMIN, { kind: 'deposit', accountId: 200, assetId: 1, amount: 1 }, R.BALANCE_OVERFLOW],
-      [ADMIN, { kind: 'withdraw', accountId: 200, assetId: 1, amount: Number.MAX_SAFE_INTEGER - 1000 }, R.OK, 0, 0],
+      [ADMIN, { kind: 'withdraw', accountId: 200, assetId: 1, amount: Number.MAX_SAFE_INTEGER - 1000 }, R.OK, balance(0, 0)],
       [ALICE, { kind: 'withdraw', accountId: 100, assetId: 1, amount: 1 }, R.ADMIN_REQUIRED],
       [ADMIN, { kind: 'withdraw', accountId: 100, assetId: 1, amount: 1001 }, R.INSUFFICIENT_FUNDS],
       [ADMIN, { kind: 'withdraw', accountId: 100, assetId: 2, amount: 1 }, R.INSUFFICIENT_FUNDS],
-      [ADMIN, { kind: 'withdraw', accountId: 100, assetId: 1, amount: 100 }, R.OK, 900, 0],
+      [ADMIN, { kind: 'withdraw', accountId: 100, assetId: 1, amount: 100 }, R.OK, balance(900, 0)],
       [ALICE, { kind: 'transfer', fromAccountId: 999, toAccountId: 200, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 999, assetId: 1, amount: 1 }, R.ACCOUNT_NOT_FOUND],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 9, amount: 1 }, R.ASSET_NOT_FOUND],
@@ -81,9 +66,9 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 100, assetId: 1, amount: 1 }, R.SAME_ACCOUNT],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 0 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 901 }, R.INSUFFICIENT_FUNDS],
-      [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 300 }, R.OK, 600, 0],
-      [ADMIN, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 100 }, R.OK, 500, 0],
-      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 400, 0],
+      [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 300 }, R.OK, balance(600, 0)],
+      [ADMIN, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 100 }, R.OK, balance(500, 0)],
+      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, balance(400, 0)],
       [BOB, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.ACCOUNT_NOT_FOUND],
       [BOB, { kind: 'getBalance', accountId: 999, assetId: 1 }, R.ACCOUNT_NOT_FOUND],
       [BOB, { kind: 'getBalance', accountId: 200, assetId: 9 }, R.ASSET_NOT_FOUND],
@@ -102,7 +87,7 @@ describe('ledger scenario table', () => {
       [ADMIN, { kind: 'deposit', accountId: 102, assetId: 2, amount: 1 }, R.OK],
       [ADMIN, { kind: 'deposit', accountId: 200, assetId: 2, amount: 1 }, R.BALANCES_FULL],
       [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.BALANCES_FULL],
-      [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 101, assetId: 1, amount: 1 }, R.OK, 999, 0],
+      [ALICE, { kind: 'transfer', fromAccountId: 100, toAccountId: 101, assetId: 1, amount: 1 }, R.OK, balance(999, 0)],
     ]);
   });
 
@@ -119,14 +104,14 @@ describe('ledger scenario table', () => {
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1001 }, R.INSUFFICIENT_FUNDS],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 400 }, R.OK],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.TRANSFER_EXISTS],
-      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 600, 400],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, balance(600, 400)],
       [ALICE, { kind: 'transferPost', transferId: 8, amount: 0 }, R.TRANSFER_NOT_FOUND],
       [BOB, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: -1 }, R.AMOUNT_MUST_BE_POSITIVE],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 401 }, R.POST_EXCEEDS_RESERVED],
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 150 }, R.OK],
-      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
-      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, 150, 0],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, balance(850, 0)],
+      [BOB, { kind: 'getBalance', accountId: 200, assetId: 1 }, R.OK, balance(150, 0)],
       // Finished: the id is forgotten and its slot reclaimed.
       [ALICE, { kind: 'transferPost', transferId: 7, amount: 0 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 7 }, R.TRANSFER_NOT_FOUND],
@@ -134,14 +119,14 @@ describe('ledger scenario table', () => {
       [BOB, { kind: 'transferVoid', transferId: 8 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 9 }, R.TRANSFER_NOT_FOUND],
       [ALICE, { kind: 'transferVoid', transferId: 8 }, R.OK],
-      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 850, 0],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, balance(850, 0)],
       // Capacity 2 counts open transfers only: 7 and 8 are finished, so two more fit, then it is full.
       [ALICE, { kind: 'transferReserve', transferId: 9, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
       [ALICE, { kind: 'transferReserve', transferId: 7, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 2 }, R.OK],
       [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.PENDING_TRANSFERS_FULL],
       [ALICE, { kind: 'transferVoid', transferId: 9 }, R.OK],
       [ALICE, { kind: 'transferReserve', transferId: 10, fromAccountId: 100, toAccountId: 200, assetId: 1, amount: 1 }, R.OK],
-      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, 847, 3],
+      [ALICE, { kind: 'getBalance', accountId: 100, assetId: 1 }, R.OK, balance(847, 3)],
     ]);
     const r = h.run(ALICE, { kind: 'transferReserve', transferId: 11, fromAccountId: 100, toAccountId: 200, assetId: 2, amount: 1 });
     expect(r.code).toBe(R.INSUFFICIENT_FUNDS);

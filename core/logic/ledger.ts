@@ -9,7 +9,7 @@
  * Validation ladders (first failing rule wins):
  *   CREATE_ASSET   admin · id != 0 · not exists (ASSET_EXISTS) · capacity (ASSETS_FULL)
  *   CREATE_ACCOUNT id != 0 · owner fits u32 (INVALID_FIELD_VALUE) · owner = caller or admin
- *                  · not exists · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
+ *                  · not exists · id not in a range reserved for another principal (ID_RESERVED) · owner's accounts quota (ACCOUNT_QUOTA_EXCEEDED, not for an admin) · capacity
  *                  (ADMIN_REQUIRED) · not exists (ACCOUNT_EXISTS) · capacity (ACCOUNTS_FULL)
  *   DEPOSIT        admin · account · asset · amount > 0 · supply + amount <= 2^53-1 (BALANCE_OVERFLOW)
  *                  · cell capacity (BALANCES_FULL)
@@ -19,8 +19,10 @@
  *   GET_BALANCE    account the caller may act for (ACCOUNT_NOT_FOUND) · asset
  * "admin" is checked by the dispatcher for every admin command before its ladder.
  */
+import { ActingLookup } from './acting_lookup.ts';
+import { IdKind, type IdRanges } from './id_ranges.ts';
 import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
-import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer } from '../../codec/records/command_descriptor.ts';
+import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer, TransferReserve } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
@@ -47,11 +49,15 @@ export class Ledger {
   readonly maxAssets: number;
   readonly maxAccounts: number;
   readonly maxBalances: number;
+  /** The "named object, then an account the caller may act for" prologue every module shares (acting_lookup.ts). */
+  readonly acting = new ActingLookup(this);
 
   constructor(
     arena: StateArena, maxAssets: number, maxAccounts: number, maxBalances: number,
     /** Per-principal quotas; every module charges through the ledger it shares. */
     readonly quotas: PrincipalQuotas,
+    /** Id ranges reserved per principal; every CREATE_* and TRANSFER_RESERVE checks its id here (id_ranges.ts). */
+    readonly idRanges: IdRanges,
   ) {
     this.maxAssets = maxAssets;
     this.maxAccounts = maxAccounts;
@@ -161,6 +167,8 @@ export class Ledger {
     const owner = ownerField === 0 ? ctx.principal : ownerField;
     if (owner !== ctx.principal && !ctx.admin) return ResultCode.ADMIN_REQUIRED;
     if (this.accountIndex.getAt(f, at, 0) !== INDEX_NOT_FOUND) return ResultCode.ACCOUNT_EXISTS;
+    const reserved = this.idRanges.check(f, at, IdKind.ACCOUNTS, owner);
+    if (reserved !== ResultCode.OK) return reserved;
     const quota = this.quotas.check(owner, Quota.ACCOUNTS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const idx = this.counts[1];
@@ -203,23 +211,46 @@ export class Ledger {
   /** On OK, `lastCell` is the source cell. */
   transfer(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
     const f = cmd.f64;
-    const from = this.actingAccountAt(f, (b + Transfer.FROM_ACCOUNT_ID) >>> 3, ctx);
+    const code = this.checkMove(f, b + Transfer.FROM_ACCOUNT_ID, ctx);
+    if (code !== ResultCode.OK) return code;
+    const dst = this.ensureCell(this.moveTo, this.moveAsset);
+    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    const amountAt = (b + Transfer.AMOUNT) >>> 3;
+    this.available[this.moveSource] -= f[amountAt];
+    this.available[dst] += f[amountAt];
+    this.lastCell = this.moveSource;
+    return ResultCode.OK;
+  }
+
+  /** The accounts, asset and source cell of the last checkMove that returned OK. */
+  moveFrom = INDEX_NOT_FOUND;
+  moveTo = INDEX_NOT_FOUND;
+  moveAsset = INDEX_NOT_FOUND;
+  moveSource = INDEX_NOT_FOUND;
+
+  /**
+   * The ladder TRANSFER and TRANSFER_RESERVE share, over from, to, asset and amount at consecutive
+   * 8-byte fields from byte `fromAt` (asserted below): from account the caller may act for
+   * (ACCOUNT_NOT_FOUND) · to account (ACCOUNT_NOT_FOUND) · asset (ASSET_NOT_FOUND) · from != to
+   * (SAME_ACCOUNT) · amount > 0 (AMOUNT_MUST_BE_POSITIVE) · the from cell's available >= amount
+   * (INSUFFICIENT_FUNDS). Sets moveFrom, moveTo, moveAsset and moveSource; changes nothing.
+   */
+  checkMove(f: Float64Array, fromAt: number, ctx: ApplyContext): number {
+    const at = fromAt >>> 3;
+    const from = this.actingAccountAt(f, at, ctx);
     if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const to = this.accountAt(f, (b + Transfer.TO_ACCOUNT_ID) >>> 3);
+    const to = this.accountAt(f, at + 1);
     if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = this.assetAt(f, (b + Transfer.ASSET_ID) >>> 3);
+    const asset = this.assetAt(f, at + 2);
     if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
     if (from === to) return ResultCode.SAME_ACCOUNT;
-    const amountAt = (b + Transfer.AMOUNT) >>> 3;
-    if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
-    const amount = f[amountAt];
-    const src = this.cell(from, asset);
-    if (src === INDEX_NOT_FOUND || this.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
-    const dst = this.ensureCell(to, asset);
-    if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.available[src] -= amount;
-    this.available[dst] += amount;
-    this.lastCell = src;
+    if (!positiveAt(f, at + 3)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
+    const source = this.cell(from, asset);
+    if (source === INDEX_NOT_FOUND || this.available[source] < f[at + 3]) return ResultCode.INSUFFICIENT_FUNDS;
+    this.moveFrom = from;
+    this.moveTo = to;
+    this.moveAsset = asset;
+    this.moveSource = source;
     return ResultCode.OK;
   }
 
@@ -236,4 +267,10 @@ export class Ledger {
 
   /** Scratch output of the last successful command (not state). */
   lastCell = -1;
+}
+
+for (const [name, layout] of [['TRANSFER', Transfer], ['TRANSFER_RESERVE', TransferReserve]] as const) {
+  if (layout.TO_ACCOUNT_ID !== layout.FROM_ACCOUNT_ID + 8 || layout.ASSET_ID !== layout.FROM_ACCOUNT_ID + 16 || layout.AMOUNT !== layout.FROM_ACCOUNT_ID + 24) {
+    throw new Error(`ledger: ${name} must keep from, to, asset and amount in consecutive fields (checkMove reads them so)`);
+  }
 }

@@ -37,6 +37,10 @@ const OPTIONS: readonly (keyof LogicConfig)[] = [
 export const DEFAULT_MAX_POSITIONS = 1 << 16;
 /** Rows of the quota table when maxPrincipals is not given. */
 export const DEFAULT_MAX_PRINCIPALS = 4096;
+/** Rows of the id range table when maxIdRanges is not given. */
+export const DEFAULT_MAX_ID_RANGES = 1024;
+/** Capacities with a default outside DEFAULT_LOGIC_CONFIG (the config file accepts them like the others). */
+export const OPTIONAL_OPTIONS = ['maxPrincipals', 'maxIdRanges', 'maxPositions'] as const;
 const QUOTA_OPTIONS = ['accounts', 'items', 'events', 'seats', 'openOrders', 'pendingTransfers'] as const;
 
 /** Throws a RangeError naming the first invalid option; returns the config when every option is valid. */
@@ -48,13 +52,11 @@ export function validateLogicConfig(config: LogicConfig): LogicConfig {
       throw new RangeError(`logic config: ${name} must be an integer between 1 and ${MAX_CAPACITY}, got ${String(value)}`);
     }
   }
-  const principals: unknown = config.maxPrincipals;
-  if (principals !== undefined && (typeof principals !== 'number' || !Number.isInteger(principals) || principals < 1 || principals > MAX_CAPACITY)) {
-    throw new RangeError(`logic config: maxPrincipals must be an integer between 1 and ${MAX_CAPACITY}, got ${String(principals)}`);
-  }
-  const positions: unknown = config.maxPositions;
-  if (positions !== undefined && (typeof positions !== 'number' || !Number.isInteger(positions) || positions < 1 || positions > MAX_CAPACITY)) {
-    throw new RangeError(`logic config: maxPositions must be an integer between 1 and ${MAX_CAPACITY}, got ${String(positions)}`);
+  for (const name of OPTIONAL_OPTIONS) {
+    const value: unknown = config[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CAPACITY)) {
+      throw new RangeError(`logic config: ${name} must be an integer between 1 and ${MAX_CAPACITY}, got ${String(value)}`);
+    }
   }
   const quotas: unknown = config.quotas;
   if (quotas !== undefined) {

@@ -4,19 +4,19 @@ import { DepthResult, OrderResult, PositionResult } from '../../codec/records/re
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
 import type { ResultView } from './test_support/result_reader.ts';
-import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runChecked, SMALL_CONFIG } from './test_support/scenario_table.ts';
-import { createStateMachine } from './state_machine.ts';
+import { getBalance as bal, market } from './test_support/order_rows.ts';
+import { ADMIN, ALICE, balance, BOB, CAROL, PARTIES, type Row, runChecked, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
+import type { LogicHarness } from './test_support/logic_harness.ts';
+import { QuotaKind } from '../../codec/registry/enum_values.ts';
+import { Quota } from './principal_quotas.ts';
+import type { LogicStateMachine } from './state_machine.ts';
 
 // Assets: 1 = BASE, 2 = QUOTE. Symbols 1 and 2 both BASE/QUOTE, tick 1, lot 1. Accounts: 100 alice (quote
 // only), 101 alice (little quote), 200 bob (base), 300 carol (base and quote).
 // Margin of symbol 1: initial 50% (5000 bps), maintenance 25% (2500 bps).
 const SETUP: readonly Row[] = [
-  [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
-  [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
-  [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
+  ...PARTIES,
   [ALICE, { kind: 'createAccount', accountId: 101 }, R.OK],
-  [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [CAROL, { kind: 'createAccount', accountId: 300 }, R.OK],
   [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }, R.OK],
   [ADMIN, { kind: 'createSymbol', symbolId: 2, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }, R.OK],
   [ADMIN, { kind: 'deposit', accountId: 100, assetId: 2, amount: 100_000 }, R.OK],
@@ -28,10 +28,7 @@ const SETUP: readonly Row[] = [
 ];
 const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC, symbolId = 1): PlaceOrderSpec =>
   ({ kind: 'placeOrder', symbolId, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce });
-const market = (accountId: number, side: number, quantity: number): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId: 1, accountId, price: 0, quantity, side, orderType: T.MARKET, timeInForce: F.IOC });
 const pos = (accountId: number, symbolId = 1): CommandSpec => ({ kind: 'getPosition', accountId, symbolId });
-const bal = (accountId: number, assetId: number): CommandSpec => ({ kind: 'getBalance', accountId, assetId });
 /** GET_POSITION: [short, pending, collateral, reference price, maintenance requirement]. */
 const position = (short: number, pending: number, collateral: number, ref: number, maintenance: number) => (r: ResultView) =>
   expect([r.f64(PositionResult.SHORT_QUANTITY), r.f64(PositionResult.PENDING_SHORT_QUANTITY), r.f64(PositionResult.COLLATERAL),
@@ -87,6 +84,7 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       [ALICE, pos(101), R.OK, position(0, 2, 100, 100, 0)],
       [ALICE, pos(200), R.ACCOUNT_NOT_FOUND],
       [BOB, pos(200, 9), R.SYMBOL_NOT_FOUND],
+      [ALICE, pos(200, 9), R.SYMBOL_NOT_FOUND], // the symbol first (acting_lookup.ts): nothing learnt about account 200
       [BOB, pos(200), R.OK, position(0, 0, 0, 100, 0)],
       // 101 holds a position on BASE through symbol 1: none through symbol 2 (margin set there too).
       [ADMIN, { kind: 'setMargin', symbolId: 2, initialMarginBps: 5000, maintenanceMarginBps: 2500 }, R.OK],
@@ -107,7 +105,7 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       ...SETUP, ...FIRST_TRADE,
       [ALICE, limit(100, Side.SELL, 120, 1), R.OK],
       [ALICE, limit(101, Side.SELL, 120, 1), R.POSITIONS_FULL],
-    ], createStateMachine({ ...SMALL_CONFIG, maxPositions: 1 }));
+    ], { ...SMALL_CONFIG, maxPositions: 1 });
   });
 });
 
@@ -218,5 +216,40 @@ describe('margin: short sales, covers and liquidation', () => {
       [BOB, bal(200, 1), R.OK, balance(1000 - 10 + 1 + 5, 0)],
       [ALICE, book, R.OK, depth([], [[150, 25]])],
     ]);
+  });
+});
+
+describe('margin and the open-order quota', () => {
+  it('a resting short sale holds one slot; a liquidation needs none and gives back the own asks it cancels', () => {
+    const aliceOpen = (h: LogicHarness): number => (h.machine as LogicStateMachine).ledger.quotas.usedBy(ALICE.principalId, Quota.OPEN_ORDERS);
+    const h = runChecked([
+      ...SETUP, ...FIRST_TRADE,
+      [ADMIN, { kind: 'setQuota', principalId: ALICE.principalId, quota: QuotaKind.OPEN_ORDERS, limit: 1 }, R.OK],
+      ...ALICE_SHORT_10,
+      // A second short sale of 1 at 135 rests: Alice's one slot. Lock: ceil(11 × 100 × 0.5) + 10 × 100 − 1500 = 50.
+      [ALICE, limit(100, Side.SELL, 135, 1), R.OK, order(0, 1)],
+      [ALICE, pos(100), R.OK, position(10, 1, 1550, 100, 1250)],
+      // Any other resting order of hers, a short sale or not, is refused by the quota and changes nothing;
+      // an IOC short sale needs no slot (nothing to meet at 150: it ends unfilled, its pending released).
+      [ALICE, limit(101, Side.SELL, 136, 1), R.OPEN_ORDER_QUOTA_EXCEEDED],
+      [ALICE, limit(101, Side.BUY, 90, 1), R.OPEN_ORDER_QUOTA_EXCEEDED],
+      [ALICE, limit(101, Side.SELL, 150, 1, F.IOC), R.OK, order(0, 0)],
+      [ALICE, pos(101), R.OK, position(0, 0, 0, 100, 0)],
+    ]);
+    expect(aliceOpen(h)).toBe(1);
+    // Carol's buy at 130 puts Alice below maintenance (1550 × 10000 < 10 × 130 × 12500) with her quota full:
+    // the engine's market buy-to-cover rests nothing, so it is not refused; it cancels her own ask at 135
+    // (self-trade CANCEL_RESTING: the slot comes back) and buys 10 at 140.
+    runRows([
+      [BOB, limit(200, Side.SELL, 120, 5), R.OK],
+      [BOB, limit(200, Side.SELL, 130, 4), R.OK],
+      [BOB, limit(200, Side.SELL, 140, 10), R.OK],
+      [CAROL, limit(300, Side.BUY, 120, 5), R.OK, order(5, 0)],
+      [ALICE, pos(100), R.OK, position(10, 1, 1550, 120, 1500)],
+      [CAROL, limit(300, Side.BUY, 130, 4), R.OK, order(4, 0)],
+      [ALICE, pos(100), R.OK, position(0, 0, 0, 140, 0)],
+      [ALICE, book, R.OK, depth([], [])],
+    ], h, { checked: true });
+    expect(aliceOpen(h)).toBe(0);
   });
 });

@@ -49,7 +49,7 @@
  * Validation ladders:
  *   SET_MARGIN    (admin) symbol (SYMBOL_NOT_FOUND) · both 0, or integers 1 <= maintenance <= initial <= 100000
  *                 (INVALID_MARGIN) · 0 and 0 only while the symbol has no open position (MARGIN_IN_USE)
- *   GET_POSITION  account the caller may act for (ACCOUNT_NOT_FOUND) · symbol (SYMBOL_NOT_FOUND); all zero
+ *   GET_POSITION  symbol (SYMBOL_NOT_FOUND) · account the caller may act for (ACCOUNT_NOT_FOUND; acting_lookup.ts); all zero
  *                 when the account has no position there
  *   PLACE_ORDER   a sell for more than the available base, after the rungs before funds (matching.ts):
  *                 margin set (else INSUFFICIENT_FUNDS, as without margin) · a reference price
@@ -57,7 +57,7 @@
  *                 · a free position slot (POSITIONS_FULL) · available quote >= lock (INSUFFICIENT_MARGIN)
  *   AMEND_ORDER   of a resting short sale to a larger quantity: the same margin rung for the increase.
  */
-import { GetPosition, SelfTradePrevention, SetMargin, Side } from '../../codec/records/command_descriptor.ts';
+import { SelfTradePrevention, SetMargin, Side } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { PositionResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
@@ -171,11 +171,10 @@ export class Margin {
   }
 
   getPosition(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
-    const f = cmd.f64;
-    const account = this.ledger.actingAccountAt(f, (b + GetPosition.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const symbol = this.book.symbolAt(f, (b + GetPosition.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
+    const acting = this.ledger.acting;
+    const found = acting.find(this.book.symbolIndex, ResultCode.SYMBOL_NOT_FOUND, cmd.f64, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const { slot: symbol, account } = acting;
     const p = this.positionOf(account, symbol);
     const ref = this.book.lastPrice[symbol];
     const of = out.f64;

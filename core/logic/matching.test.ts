@@ -1,45 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { OrderType as T, SelfTradePrevention, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
+import { SelfTradePrevention, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
 import {
   CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { PlaceOrderSpec } from './test_support/command_writer.ts';
+import { BOOK_SETUP, limit, market, order } from './test_support/order_rows.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import type { ResultView } from './test_support/result_reader.ts';
 import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
 
-// Assets: 1 = BASE, 2 = QUOTE. Symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.
-const SETUP: readonly Row[] = [
-  [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
-  [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
-  [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
-  [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [CAROL, { kind: 'createAccount', accountId: 300 }, R.OK],
-  [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 5, lotSize: 10 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 100, assetId: 2, amount: 100_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 200, assetId: 1, amount: 1_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 300, assetId: 1, amount: 1_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 300, assetId: 2, amount: 100_000 }, R.OK],
-];
+const SETUP = BOOK_SETUP;
 const SEQ_AFTER_SETUP = SETUP.length; // order ids are the PLACE_ORDER sequences: SETUP.length + row
-const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC, selfTrade = 0): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId: 1, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce, selfTrade });
-const market = (accountId: number, side: number, quantity: number, timeInForce: number = F.IOC): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId: 1, accountId, price: 0, quantity, side, orderType: T.MARKET, timeInForce });
-const order = (filled: number, resting: number, status: number, fills?: readonly (readonly [number, number, number])[]) => (r: ResultView) => {
-  expect([r.f64(OrderResult.FILLED_QUANTITY), r.f64(OrderResult.RESTING_QUANTITY), r.u32(OrderResult.ORDER_STATUS_U32)])
-    .toEqual([filled, resting, status]);
-  if (fills) {
-    expect(r.u32(OrderResult.FILL_COUNT_U32)).toBe(fills.length);
-    fills.forEach(([maker, price, quantity], k) => {
-      const at = OrderResult.FILLS + OrderResult.FILL_BYTES * k;
-      expect([r.f64(at + OrderResult.FILL_MAKER_ORDER_ID), r.f64(at + OrderResult.FILL_PRICE), r.f64(at + OrderResult.FILL_QUANTITY)])
-        .toEqual([maker, price, quantity]);
-    });
-  }
-};
 const depth = (bids: readonly (readonly [number, number])[], asks: readonly (readonly [number, number])[]) => (r: ResultView) => {
   const levels: [number, number][] = [];
   for (let i = 0; i < r.u32(DepthResult.BID_LEVELS_U32) + r.u32(DepthResult.ASK_LEVELS_U32); i++) {

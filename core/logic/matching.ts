@@ -29,14 +29,17 @@
  *                 is not GTC (INVALID_TIME_IN_FORCE) · self-trade mode (INVALID_FIELD_VALUE) · LIMIT price
  *                 > 0 and a tick multiple, MARKET price 0 (INVALID_PRICE) · quantity > 0 and a lot
  *                 multiple (INVALID_QUANTITY) · balance cells (BALANCES_FULL) · funds: limit buy
- *                 price × qty of quote, sell qty of base, market buy some quote (INSUFFICIENT_FUNDS)
- *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: a free order slot
- *                 (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
+ *                 price × qty of quote, sell qty of base, market buy some quote (INSUFFICIENT_FUNDS);
+ *                 a sell beyond the base held: a short sale's margin rungs instead (margin.ts)
+ *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: the owner's open-order quota
+ *                 (OPEN_ORDER_QUOTA_EXCEEDED, not for an admin; a short sale like any other order) · a free
+ *                 order slot (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
  *                 · FOK: the whole quantity fillable now (FOK_NOT_FILLABLE)
  *   CANCEL_ORDER  symbol · order resting in it and the caller's (ORDER_NOT_FOUND)
  *   AMEND_ORDER   symbol · order · caller owns it · newQuantity > 0 (INVALID_AMEND) and a lot multiple
  *                 (INVALID_QUANTITY) · newPrice 0 (keep) or > 0 and a tick multiple (INVALID_PRICE)
- *                 · funds for a larger reservation (INSUFFICIENT_FUNDS) · a level for the new price
+ *                 · funds for a larger reservation (INSUFFICIENT_FUNDS; a short sale: margin for the increase,
+ *                 margin.ts) · a level for the new price
  *                 (PRICE_LEVELS_FULL). newQuantity is the new remaining quantity.
  * (GET_ORDER and GET_DEPTH are in order_queries.ts.)
  * Capacity checks are conservative: a GTC order is refused when it could not rest, even if it would
@@ -47,7 +50,7 @@
  * not inline). They travel in the `r` register array instead.
  */
 import {
-  AmendOrder, CancelOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
+  AmendOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
 } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import {
@@ -58,11 +61,13 @@ import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
+import { OrderTerms } from './order_terms.ts';
+import { Quota } from './principal_quotas.ts';
 import {
   L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
   O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
-import type { StopBook } from './stop_book.ts';
+import { S_ACCOUNT, STOP_I32, type StopBook } from './stop_book.ts';
 import { type Margin, Q_PRICE, Q_QUANTITY } from './margin.ts';
 
 const BUY = Side.BUY;
@@ -110,6 +115,11 @@ export class Matching {
   private outBase = 0;
   /** False while a triggered stop trades: its fills belong to no result record. */
   private listing = true;
+  /** The account's cells of the symbol after findCells / makeCells (INDEX_NOT_FOUND: none yet). */
+  baseCell = INDEX_NOT_FOUND;
+  quoteCell = INDEX_NOT_FOUND;
+  /** The terms of the order command being placed (order_terms.ts). */
+  readonly terms: OrderTerms;
   /** Set by stop_orders.ts: enters the stops triggered during the command (see runTriggered). */
   runTriggered: () => void = () => undefined;
 
@@ -122,6 +132,7 @@ export class Matching {
     private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders,
     readonly margin: Margin,
   ) {
+    this.terms = new OrderTerms(ledger, book);
     margin.attach(this);
   }
 
@@ -152,52 +163,33 @@ export class Matching {
     const ledger = this.ledger;
     const book = this.book;
     const f = cmd.f64;
-    const bytes = cmd.bytes;
-    const symbol = book.symbolAt(f, (b + PlaceOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + PlaceOrder.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const side = bytes[b + PlaceOrder.SIDE_U8];
-    const orderType = bytes[b + PlaceOrder.ORDER_TYPE_U8];
-    const timeInForce = bytes[b + PlaceOrder.TIME_IN_FORCE_U8];
-    const selfTrade = bytes[b + PlaceOrder.SELF_TRADE_U8];
-    if (side !== BUY && side !== SELL) return ResultCode.INVALID_SIDE;
-    const market = orderType === OrderType.MARKET;
-    if (!market && orderType !== OrderType.LIMIT) return ResultCode.INVALID_ORDER_TYPE;
-    if (timeInForce !== TimeInForce.GTC && timeInForce !== TimeInForce.IOC && timeInForce !== TimeInForce.FOK) {
-      return ResultCode.INVALID_TIME_IN_FORCE;
-    }
-    if (market && timeInForce === TimeInForce.GTC) return ResultCode.INVALID_TIME_IN_FORCE;
-    if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) {
-      return ResultCode.INVALID_FIELD_VALUE;
-    }
+    const terms = this.terms;
+    const termsCode = terms.check(cmd.bytes, f, b, ctx, PlaceOrder.SIDE_U8, OrderType.MARKET, OrderType.LIMIT);
+    if (termsCode !== ResultCode.OK) return termsCode;
+    const { symbol, account, side, orderType, timeInForce, selfTrade, market } = terms;
     const priceAt = (b + PlaceOrder.PRICE) >>> 3;
     const price = f[priceAt];
-    if (market ? price !== 0 : !positiveAt(f, priceAt) || price % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
-    const quantityAt = (b + PlaceOrder.QUANTITY) >>> 3;
-    const quantity = f[quantityAt];
-    if (!positiveAt(f, quantityAt) || quantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    const quantity = f[(b + PlaceOrder.QUANTITY) >>> 3];
     // Look the cells up without creating them: a refused order must leave no trace. They are created
     // (capacity checked here) only once every rule has passed.
-    let baseCell = ledger.cell(account, book.symbolBase[symbol]);
-    let quoteCell = ledger.cell(account, book.symbolQuote[symbol]);
-    const newCells = (baseCell === INDEX_NOT_FOUND ? 1 : 0) + (quoteCell === INDEX_NOT_FOUND ? 1 : 0);
-    if (ledger.cellCount + newCells > ledger.maxBalances) return ResultCode.BALANCES_FULL;
+    if (!this.findCells(account, symbol)) return ResultCode.BALANCES_FULL;
     const available = ledger.available;
-    const quoteAvailable = quoteCell === INDEX_NOT_FOUND ? 0 : available[quoteCell];
+    const quoteAvailable = this.quoteCell === INDEX_NOT_FOUND ? 0 : available[this.quoteCell];
     let short = false;
     if (side === BUY) {
       if (market ? quoteAvailable <= 0 : quoteAvailable < price * quantity) return ResultCode.INSUFFICIENT_FUNDS;
-    } else if (baseCell === INDEX_NOT_FOUND || available[baseCell] < quantity) {
+    } else if (this.baseCell === INDEX_NOT_FOUND || available[this.baseCell] < quantity) {
       // More than the account holds: a short sale, if the symbol has margin (margin.ts).
       this.margin.q[Q_QUANTITY] = quantity;
-      const code = this.margin.checkShort(symbol, baseCell, quoteCell);
+      const code = this.margin.checkShort(symbol, this.baseCell, this.quoteCell);
       if (code !== ResultCode.OK) return code;
       short = true;
     }
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
     if (market && book.bestLevel[opposite] === NONE) return ResultCode.NO_LIQUIDITY;
     if (timeInForce === TimeInForce.GTC) {
+      const quota = ledger.quotas.check(ledger.accountOwner[account], Quota.OPEN_ORDERS, 1, ctx.admin);
+      if (quota !== ResultCode.OK) return quota;
       if (!book.hasFreeOrder) return ResultCode.ORDERS_FULL;
       if (!book.hasFreeLevel && book.levelAt(symbol, side, f, priceAt) === NONE) return ResultCode.PRICE_LEVELS_FULL;
     }
@@ -209,10 +201,9 @@ export class Matching {
       r[R_BUDGET] = market && side === BUY ? quoteAvailable : -1;
       if (!this.fillable(symbol, account, side, selfTrade)) return ResultCode.FOK_NOT_FILLABLE;
     }
-    if (newCells > 0) {
-      baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
-      quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
-    }
+    this.makeCells(account, symbol);
+    const baseCell = this.baseCell;
+    const quoteCell = this.quoteCell;
 
     // Every rule passed. Reserve what a limit taker (or any sell) may spend, then match.
     const reserved = ledger.reserved;
@@ -239,6 +230,24 @@ export class Matching {
   }
 
   /**
+   * Looks up `account`'s base and quote cells of `symbol` without creating them (baseCell/quoteCell,
+   * INDEX_NOT_FOUND where missing): false when the missing ones would not fit (BALANCES_FULL).
+   */
+  findCells(account: number, symbol: number): boolean {
+    const ledger = this.ledger;
+    this.baseCell = ledger.cell(account, this.book.symbolBase[symbol]);
+    this.quoteCell = ledger.cell(account, this.book.symbolQuote[symbol]);
+    const newCells = (this.baseCell === INDEX_NOT_FOUND ? 1 : 0) + (this.quoteCell === INDEX_NOT_FOUND ? 1 : 0);
+    return ledger.cellCount + newCells <= ledger.maxBalances;
+  }
+
+  /** Creates the cells findCells found missing (once every rule has passed). */
+  makeCells(account: number, symbol: number): void {
+    if (this.baseCell === INDEX_NOT_FOUND) this.baseCell = this.ledger.ensureCell(account, this.book.symbolBase[symbol]);
+    if (this.quoteCell === INDEX_NOT_FOUND) this.quoteCell = this.ledger.ensureCell(account, this.book.symbolQuote[symbol]);
+  }
+
+  /**
    * After a taker matched: rests what is left of r[R_QUANTITY] at r[R_PRICE] (GTC, when `canRest`) or
    * releases its reservation; records a taker that ended in the done window. Sets r[R_REPORT_FILLED]
    * and r[R_REPORT_RESTING] and returns the order status. The order id is r[R_ORDER_ID].
@@ -256,6 +265,7 @@ export class Matching {
     if (remaining > 0) {
       if (((flags >>> 4) & 3) === TimeInForce.GTC && canRest) {
         const order = book.allocateOrder(r, R_ORDER_ID, account, symbol, flags, baseCell, quoteCell);
+        this.ledger.quotas.charge(this.ledger.accountOwner[account], Quota.OPEN_ORDERS, 1);
         book.orderF[order * ORDER_F64 + O_PRICE] = r[R_PRICE];
         book.orderF[order * ORDER_F64 + O_FILLED] = filled;
         book.orderF[order * ORDER_F64 + O_REMAINING] = remaining;
@@ -282,13 +292,11 @@ export class Matching {
 
   cancel(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
-    const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + CancelOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (order === NONE) return this.cancelStop(cmd, b, symbol, ctx, out, o);
-    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol
-      || !this.ledger.mayAct(book.orderI[order * ORDER_I32 + O_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    const acting = this.ledger.acting;
+    const found = acting.findOrder(book, cmd.f64, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const order = acting.order;
+    if (order === NONE) return this.cancelStop(cmd, b, acting.slot, ctx, out, o);
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
     this.cancelResting(order, true);
@@ -307,13 +315,10 @@ export class Matching {
     const book = this.book;
     const ledger = this.ledger;
     const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + AmendOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
+    const found = ledger.acting.findOrder(book, f, b, ctx);
+    if (found !== ResultCode.OK) return found; // someone else's order: not disclosed
+    const { slot: symbol, order, account } = ledger.acting;
     if (order === NONE) return this.amendStop(cmd, b, symbol, ctx, out, o);
-    if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-    const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-    if (!ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];
@@ -409,7 +414,7 @@ export class Matching {
       this.finishOrderResult(ctx, OrderStatus.RESTING);
     } else {
       this.recordDone(order, OrderStatus.FILLED);
-      book.freeOrder(order);
+      this.releaseOrder(order);
       r[R_REPORT_RESTING] = 0;
       this.finishOrderResult(ctx, OrderStatus.FILLED);
     }
@@ -427,7 +432,7 @@ export class Matching {
   /** Removes the stop leg of the OCO limit leg `order` (it had a fill): the limit leg is a plain order from now on. */
   private endOcoStopLeg(order: number): void {
     const stop = this.stops.findAt(this.book.orderF, order * ORDER_F64 + O_ID);
-    if (stop !== NONE) this.stops.remove(stop);
+    if (stop !== NONE) this.removeStop(stop);
     this.book.orderI[order * ORDER_I32 + O_FLAGS] &= ~FLAG_OCO;
   }
 
@@ -456,7 +461,19 @@ export class Matching {
       ledger.available[cell] += remaining;
     }
     book.unlink(order);
-    book.freeOrder(order);
+    this.releaseOrder(order);
+  }
+
+  /** Frees an unlinked book order and gives its slot back to its owner's open-order quota. */
+  releaseOrder(order: number): void {
+    this.ledger.quotas.refund(this.ledger.accountOwner[this.book.orderI[order * ORDER_I32 + O_ACCOUNT]], Quota.OPEN_ORDERS, 1);
+    this.book.freeOrder(order);
+  }
+
+  /** Removes a stop (waiting or triggered) and gives its slot back to its owner's open-order quota. */
+  removeStop(stop: number): void {
+    this.ledger.quotas.refund(this.ledger.accountOwner[this.stops.stopI[stop * STOP_I32 + S_ACCOUNT]], Quota.OPEN_ORDERS, 1);
+    this.stops.remove(stop);
   }
 
   /**
@@ -589,7 +606,7 @@ export class Matching {
           this.recordDone(maker, OrderStatus.FILLED);
           // unlink subtracts the order's remaining quantity from its level and may free the level.
           book.unlink(maker);
-          book.freeOrder(maker);
+          this.releaseOrder(maker);
         } else {
           book.orderF[maker * ORDER_F64 + O_REMAINING] = makerRemaining - qty;
           book.levelF[level * LEVEL_F64 + L_QUANTITY] -= qty;

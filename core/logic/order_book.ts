@@ -93,7 +93,7 @@ export class OrderBook {
   readonly orderI: Int32Array;
   /** [0] symbols, [1] free order head, [2] free level head, [3] orders in use, [4] levels in use. */
   readonly counts: Int32Array;
-  private readonly symbolIndex: IdIndex;
+  readonly symbolIndex: IdIndex;
   private readonly levelIndex: IdIndex;
   /** Key: order id + 1 (a sequence may be 0). */
   private readonly orderIndex: IdIndex;

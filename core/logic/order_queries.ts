@@ -18,8 +18,8 @@ import { D_ACCOUNT, D_FILLED, D_FLAGS, D_ID, D_PRICE, D_STATUS, D_SYMBOL, DoneOr
 import type { Ledger } from './ledger.ts';
 import { FLAG_STOP } from './matching.ts';
 import {
-  L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING,
-  O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
+  L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING,
+  ORDER_F64, ORDER_I32, type OrderBook,
 } from './order_book.ts';
 import {
   S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32, type StopBook,
@@ -34,27 +34,25 @@ export class OrderQueries {
 
   getOrder(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
+    const acting = this.ledger.acting;
     const f = cmd.f64;
-    const symbol = book.symbolAt(f, (b + GetOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const idAt = (b + GetOrder.ORDER_ID) >>> 3;
-    const order = book.orderAt(f, idAt);
+    const found = acting.findOrder(book, f, b, ctx);
+    if (found !== ResultCode.OK) return found; // someone else's order: not disclosed
+    const symbol = acting.slot;
+    const order = acting.order;
     if (order !== NONE) {
-      if (book.orderI[order * ORDER_I32 + O_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
-      const account = book.orderI[order * ORDER_I32 + O_ACCOUNT];
-      if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
-      this.writeInfo(out, o, book.orderF, order * ORDER_F64, O_ID, O_PRICE, O_REMAINING, account,
+      this.writeInfo(out, o, book.orderF, order * ORDER_F64, O_ID, O_PRICE, O_REMAINING, acting.account,
         book.orderI[order * ORDER_I32 + O_FLAGS], OrderStatus.RESTING);
       out.f64[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_FILLED];
       ctx.resultBytes = OrderInfoResult.BYTES;
       return ResultCode.OK;
     }
+    const idAt = (b + GetOrder.ORDER_ID) >>> 3;
     const stops = this.stops;
     const stop = stops.findAt(f, idAt);
     if (stop !== NONE && stops.stopI[stop * STOP_I32 + S_STATE] === S_STATE_WAITING) {
-      if (stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
       const account = stops.stopI[stop * STOP_I32 + S_ACCOUNT];
-      if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
+      if (!acting.owns(stops.stopI[stop * STOP_I32 + S_SYMBOL], symbol, account, ctx)) return ResultCode.ORDER_NOT_FOUND;
       this.writeInfo(out, o, stops.stopF, stop * STOP_F64, S_ID, S_PRICE, S_QUANTITY, account,
         stops.stopI[stop * STOP_I32 + S_FLAGS] | FLAG_STOP, OrderStatus.PENDING);
       out.f64[(o + OrderInfoResult.FILLED_QUANTITY) >>> 3] = 0;
@@ -65,9 +63,8 @@ export class OrderQueries {
     if (record === INDEX_NOT_FOUND) return ResultCode.ORDER_NOT_FOUND;
     const at = DoneOrders.base(record);
     const di = this.done.doneI;
-    if (di[at + D_SYMBOL] !== symbol) return ResultCode.ORDER_NOT_FOUND;
     const account = di[at + D_ACCOUNT];
-    if (!this.ledger.mayAct(account, ctx)) return ResultCode.ORDER_NOT_FOUND; // someone else's order: not disclosed
+    if (!acting.owns(di[at + D_SYMBOL], symbol, account, ctx)) return ResultCode.ORDER_NOT_FOUND;
     // D_FILLED as the "remaining" field would be wrong: an ended order rests nothing.
     this.writeInfo(out, o, this.done.doneF, at, D_ID, D_PRICE, D_ID, account, di[at + D_FLAGS], di[at + D_STATUS]);
     out.f64[(o + OrderInfoResult.RESTING_QUANTITY) >>> 3] = 0;

@@ -12,6 +12,7 @@
  * Validation ladders:
  *   TRANSFER_RESERVE id != 0 · id unused (TRANSFER_EXISTS) · from account the caller may act for
  *                    (ACCOUNT_NOT_FOUND) · to account · asset · from != to · amount > 0 · available >= amount
+ *                    · id not in a range reserved for another principal than the source's owner (ID_RESERVED)
  *                    · owner's pendingTransfers quota (PENDING_TRANSFER_QUOTA_EXCEEDED, not for an admin)
  *                    · open transfers < capacity (PENDING_TRANSFERS_FULL) · destination cell capacity (BALANCES_FULL)
  * (a refused command creates nothing: the destination cell is made by the last rung, when it passes)
@@ -22,6 +23,7 @@
 import { TransferPost, TransferReserve, TransferVoid } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
+import { IdKind } from './id_ranges.ts';
 import { Quota } from './principal_quotas.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
@@ -74,25 +76,20 @@ export class PendingTransfers {
     if (f[idAt] === 0) return ResultCode.ID_MUST_NOT_BE_ZERO;
     if (!positiveAt(f, idAt)) return ResultCode.INTEGER_OUT_OF_RANGE;
     if (this.index.getAt(f, idAt, 0) !== INDEX_NOT_FOUND) return ResultCode.TRANSFER_EXISTS;
-    const from = ledger.actingAccountAt(f, (b + TransferReserve.FROM_ACCOUNT_ID) >>> 3, ctx);
-    if (from === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const to = ledger.accountAt(f, (b + TransferReserve.TO_ACCOUNT_ID) >>> 3);
-    if (to === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
-    const asset = ledger.assetAt(f, (b + TransferReserve.ASSET_ID) >>> 3);
-    if (asset === INDEX_NOT_FOUND) return ResultCode.ASSET_NOT_FOUND;
-    if (from === to) return ResultCode.SAME_ACCOUNT;
-    const amountAt = (b + TransferReserve.AMOUNT) >>> 3;
-    if (!positiveAt(f, amountAt)) return ResultCode.AMOUNT_MUST_BE_POSITIVE;
-    const amount = f[amountAt];
-    const src = ledger.cell(from, asset);
-    if (src === INDEX_NOT_FOUND || ledger.available[src] < amount) return ResultCode.INSUFFICIENT_FUNDS;
+    const moved = ledger.checkMove(f, b + TransferReserve.FROM_ACCOUNT_ID, ctx);
+    if (moved !== ResultCode.OK) return moved;
+    const from = ledger.moveFrom;
+    const src = ledger.moveSource;
     const owner = ledger.accountOwner[from];
+    const reservedId = ledger.idRanges.check(f, idAt, IdKind.PENDING_TRANSFERS, owner);
+    if (reservedId !== ResultCode.OK) return reservedId;
     const quota = ledger.quotas.check(owner, Quota.PENDING_TRANSFERS, 1, ctx.admin);
     if (quota !== ResultCode.OK) return quota;
     const counts = this.counts;
     if (counts[1] === 0 && counts[0] >= this.capacity) return ResultCode.PENDING_TRANSFERS_FULL;
-    const dst = ledger.ensureCell(to, asset);
+    const dst = ledger.ensureCell(ledger.moveTo, ledger.moveAsset);
     if (dst === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
+    const amount = f[(b + TransferReserve.AMOUNT) >>> 3];
     let slot: number;
     if (counts[1] > 0) slot = this.free[--counts[1]];
     else slot = counts[0]++;

@@ -9,7 +9,9 @@
  *   ITEMS              the merchant account's owner            never
  *   EVENTS, SEATS      the merchant account's owner            never
  *   PENDING_TRANSFERS  the source account's owner              the transfer is posted or voided
- *   OPEN_ORDERS        reserved: resting orders are not charged yet (see the README)
+ *   OPEN_ORDERS        the order's account's owner, one per     the order fills, is cancelled (by id, OCO,
+ *                      resting order and one per waiting stop   cancel-all, cancel-on-disconnect, self-trade
+ *                      (an OCO pair: two)                       prevention), or the stop triggers or ends
  *
  * The check runs in the command's ladder just before the engine-wide capacity rung, so a refused
  * command changes nothing; the charge happens with the state change. An admin acting is never refused

@@ -9,6 +9,7 @@
  *
  * Validation ladders (seat rules are checked seat by seat in list order; the first failing seat wins):
  *   CREATE_EVENT  id != 0 · not exists (EVENT_EXISTS) · merchant account the caller may act for (ACCOUNT_NOT_FOUND)
+ *                 · id not reserved for another principal (ID_RESERVED)
  *                 · price asset · seatPrice > 0 (PRICE_MUST_BE_POSITIVE) · seatCount integer >= 1
  *                 (SEAT_COUNT_INVALID) · owner's events quota (EVENT_QUOTA_EXCEEDED) · owner's seats quota
  *                 (SEAT_QUOTA_EXCEEDED; neither for an admin) · capacity (EVENTS_FULL) · seat capacity (SEATS_FULL)
@@ -30,6 +31,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { Quota } from './principal_quotas.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdKind } from './id_ranges.ts';
 import { ListingCheck } from './listing_check.ts';
 import type { Ledger } from './ledger.ts';
 import type { StateArena } from './state_arena.ts';
@@ -72,17 +74,12 @@ export class Seats {
     this.holder = arena.i32('events.holder', maxSeats);
     this.counts = arena.i32('events.counts', 2);
     this.index = new IdIndex(arena, 'events.index', maxEvents);
-    this.listing = new ListingCheck(ledger, this.index, ResultCode.EVENT_EXISTS);
+    this.listing = new ListingCheck(ledger, this.index, ResultCode.EVENT_EXISTS, IdKind.EVENTS);
     this.named = new StampSet(maxSeats);
   }
 
   get eventCount(): number {
     return this.counts[0];
-  }
-
-  /** By-value lookup for tests and tools. */
-  event(eventId: number): number {
-    return this.index.findId(eventId);
   }
 
   /** The event whose id is src[at], or -1. */
@@ -95,14 +92,10 @@ export class Seats {
     const f = cmd.f64;
     const listed = this.listing.check(f, b, ctx);
     if (listed !== ResultCode.OK) return listed;
-    const merchant = this.listing.merchant;
-    const asset = this.listing.asset;
-    const idAt = (b + CreateEvent.EVENT_ID) >>> 3;
-    const priceAt = (b + CreateEvent.SEAT_PRICE) >>> 3;
     const countAt = (b + CreateEvent.SEAT_COUNT) >>> 3;
     if (!positiveAt(f, countAt) || f[countAt] > 0x7fffffff) return ResultCode.SEAT_COUNT_INVALID;
     const seatCount = f[countAt];
-    const owner = ledger.accountOwner[merchant];
+    const owner = ledger.accountOwner[this.listing.merchant];
     const eventQuota = ledger.quotas.check(owner, Quota.EVENTS, 1, ctx.admin);
     if (eventQuota !== ResultCode.OK) return eventQuota;
     const seatQuota = ledger.quotas.check(owner, Quota.SEATS, seatCount, ctx.admin);
@@ -111,14 +104,8 @@ export class Seats {
     if (slot >= this.maxEvents) return ResultCode.EVENTS_FULL;
     const base = this.counts[1];
     if (seatCount > this.maxSeats - base) return ResultCode.SEATS_FULL;
-    const cell = ledger.ensureCell(merchant, asset);
-    if (cell === INDEX_NOT_FOUND) return ResultCode.BALANCES_FULL;
-    this.index.insertAt(f, idAt, 0, slot);
-    this.ids[slot] = f[idAt];
-    this.merchantAccount[slot] = merchant;
-    this.merchantCell[slot] = cell;
-    this.priceAsset[slot] = asset;
-    this.seatPrice[slot] = f[priceAt];
+    const inserted = this.listing.insert(f, b, slot, this, this.seatPrice);
+    if (inserted !== ResultCode.OK) return inserted;
     this.seatCount[slot] = seatCount;
     this.seatBase[slot] = base;
     this.counts[0] = slot + 1;
@@ -165,10 +152,10 @@ export class Seats {
   bookOrRelease(cmd: RecordBuffer, b: number, release: boolean, ctx: ApplyContext): number {
     const ledger = this.ledger;
     const f = cmd.f64;
-    const ev = this.eventAt(f, (b + SeatList.EVENT_ID) >>> 3);
-    if (ev === INDEX_NOT_FOUND) return ResultCode.EVENT_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + SeatList.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
+    const found = ledger.acting.find(this.index, ResultCode.EVENT_NOT_FOUND, f, b, ctx);
+    if (found !== ResultCode.OK) return found;
+    const ev = ledger.acting.slot;
+    const account = ledger.acting.account;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
     const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;

@@ -34,7 +34,8 @@ import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
 import { OrderQueries } from './order_queries.ts';
 import { Seats } from './seats.ts';
-import { DEFAULT_MAX_POSITIONS, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
+import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_POSITIONS, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
+import { IdRanges } from './id_ranges.ts';
 import { Margin } from './margin.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
@@ -78,7 +79,8 @@ export class LogicStateMachine implements StateMachine {
       accounts: config.maxAccounts, items: config.maxItems, events: config.maxEvents, seats: config.maxSeats,
       openOrders: config.maxOrders, pendingTransfers: config.maxPendingTransfers,
     }, config.quotas));
-    this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances, quotas);
+    const idRanges = new IdRanges(arena, config.maxIdRanges ?? DEFAULT_MAX_ID_RANGES);
+    this.ledger = new Ledger(arena, config.maxAssets, config.maxAccounts, config.maxBalances, quotas, idRanges);
     this.transfers = new PendingTransfers(arena, this.ledger, config.maxPendingTransfers);
     this.inventory = new Inventory(arena, this.ledger, config.maxItems);
     this.seats = new Seats(arena, this.ledger, config.maxEvents, config.maxSeats);
@@ -250,6 +252,7 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
     return ResultCode.OK;
   },
   SET_QUOTA: (m, cmd, b) => m.ledger.quotas.setQuota(cmd, b),
+  RESERVE_IDS: (m, cmd, b) => m.ledger.idRanges.reserve(cmd, b),
   GET_STATE_HASH: (m, _cmd, _b, out, o) => {
     computeStateHash(m.arena.list());
     out.u32[(o + StateHashResult.HASH_HIGH_U32) >>> 2] = stateHashOut.high;

@@ -30,6 +30,8 @@ export interface LogicConfig {
   readonly maxPrincipals?: number;
   /** Short positions (margin.ts) open at once across all accounts; default min(maxAccounts, 65,536). */
   readonly maxPositions?: number;
+  /** Id ranges an admin may reserve with RESERVE_IDS (id_ranges.ts); default 1024. */
+  readonly maxIdRanges?: number;
   /**
    * Default per-principal quotas (principal_quotas.ts); a kind not given defaults to 1/8 of its
    * capacity (openOrders: maxOrders). An admin sets one principal's own limits with SET_QUOTA.

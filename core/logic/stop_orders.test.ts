@@ -1,55 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
-import { CancelAllResult, CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, CancelResult, DepthResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
+import {
+  BOOK_SETUP, getBalance as bal, getOrder as get, limit, oco, order, orderInfo as info, stopLimit, stopMarket,
+} from './test_support/order_rows.ts';
 import type { ResultView } from './test_support/result_reader.ts';
 import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runChecked, SMALL_CONFIG } from './test_support/scenario_table.ts';
-import { createStateMachine } from './state_machine.ts';
 
-// Assets: 1 = BASE, 2 = QUOTE. Symbol 1: tick 5, lot 10. Accounts 100 alice, 200 bob, 300 carol.
-const SETUP: readonly Row[] = [
-  [ADMIN, { kind: 'createAsset', assetId: 1 }, R.OK],
-  [ADMIN, { kind: 'createAsset', assetId: 2 }, R.OK],
-  [ALICE, { kind: 'createAccount', accountId: 100 }, R.OK],
-  [BOB, { kind: 'createAccount', accountId: 200 }, R.OK],
-  [CAROL, { kind: 'createAccount', accountId: 300 }, R.OK],
-  [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 5, lotSize: 10 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 100, assetId: 2, amount: 100_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 200, assetId: 1, amount: 1_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 300, assetId: 1, amount: 1_000 }, R.OK],
-  [ADMIN, { kind: 'deposit', accountId: 300, assetId: 2, amount: 100_000 }, R.OK],
-];
+const SETUP = BOOK_SETUP;
 const id = (row: number): number => SETUP.length + row + 1;
-const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId: 1, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce });
-type StopSpec = Extract<CommandSpec, { kind: 'placeStopOrder' }>;
-const stopMarket = (accountId: number, side: number, stopPrice: number, quantity: number, timeInForce: number = F.IOC): StopSpec =>
-  ({ kind: 'placeStopOrder', symbolId: 1, accountId, price: 0, quantity, stopPrice, side, orderType: T.STOP_MARKET, timeInForce });
-const stopLimit = (accountId: number, side: number, stopPrice: number, price: number, quantity: number, timeInForce: number = F.GTC): StopSpec =>
-  ({ kind: 'placeStopOrder', symbolId: 1, accountId, price, quantity, stopPrice, side, orderType: T.STOP_LIMIT, timeInForce });
-const oco = (accountId: number, side: number, price: number, stopPrice: number, quantity: number): Extract<CommandSpec, { kind: 'placeOcoOrder' }> =>
-  ({ kind: 'placeOcoOrder', symbolId: 1, accountId, price, quantity, stopPrice, side });
-const order = (filled: number, resting: number, status: number, fills?: readonly (readonly [number, number, number])[]) => (r: ResultView) => {
-  expect([r.f64(OrderResult.FILLED_QUANTITY), r.f64(OrderResult.RESTING_QUANTITY), r.u32(OrderResult.ORDER_STATUS_U32)]).toEqual([filled, resting, status]);
-  if (fills) {
-    const listed: number[][] = [];
-    for (let k = 0; k < r.u32(OrderResult.FILL_COUNT_U32); k++) {
-      const at = OrderResult.FILLS + OrderResult.FILL_BYTES * k;
-      listed.push([r.f64(at + OrderResult.FILL_MAKER_ORDER_ID), r.f64(at + OrderResult.FILL_PRICE), r.f64(at + OrderResult.FILL_QUANTITY)]);
-    }
-    expect(listed).toEqual(fills);
-  }
-};
-/** GET_ORDER: [price, resting, filled, type, status]. */
-const info = (price: number, resting: number, filled: number, type: number, status: number) => (r: ResultView) =>
-  expect([r.f64(OrderInfoResult.PRICE), r.f64(OrderInfoResult.RESTING_QUANTITY), r.f64(OrderInfoResult.FILLED_QUANTITY),
-    r.u8(OrderInfoResult.ORDER_TYPE_U8), r.u32(OrderInfoResult.ORDER_STATUS_U32)]).toEqual([price, resting, filled, type, status]);
 const depth = (bids: number, asks: number) => (r: ResultView) =>
   expect([r.u32(DepthResult.BID_LEVELS_U32), r.u32(DepthResult.ASK_LEVELS_U32)]).toEqual([bids, asks]);
-const get = (orderId: number): CommandSpec => ({ kind: 'getOrder', symbolId: 1, orderId });
-const bal = (accountId: number, assetId: number): CommandSpec => ({ kind: 'getBalance', accountId, assetId });
-
 
 describe('stop orders', () => {
   it('validation: every rejection', () => {
@@ -156,7 +118,6 @@ describe('stop orders', () => {
   });
 
   it('capacity: a full stop pool refuses, a freed slot is reused', () => {
-    const machine = createStateMachine({ ...SMALL_CONFIG, maxStopOrders: 2 });
     runChecked([
       ...SETUP,
       /* 0 */ [ALICE, stopMarket(100, Side.BUY, 110, 10), R.OK],
@@ -164,7 +125,7 @@ describe('stop orders', () => {
       /* 2 */ [ALICE, stopMarket(100, Side.BUY, 120, 10), R.STOP_ORDERS_FULL],
       /* 3 */ [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: id(0) }, R.OK],
       /* 4 */ [ALICE, stopMarket(100, Side.BUY, 120, 10), R.OK],
-    ], machine);
+    ], { ...SMALL_CONFIG, maxStopOrders: 2 });
   });
 });
 
@@ -263,7 +224,6 @@ describe('cancel all orders', () => {
 
 describe('done orders window', () => {
   it('GET_ORDER answers for the last doneOrderWindow ended orders, then forgets the oldest', () => {
-    const machine = createStateMachine({ ...SMALL_CONFIG, doneOrderWindow: 2 });
     runChecked([
       ...SETUP,
       /* 0 */ [ALICE, limit(100, Side.BUY, 100, 10, F.IOC), R.OK, order(0, 0, OrderStatus.CANCELLED)],
@@ -275,6 +235,6 @@ describe('done orders window', () => {
       /* 5 */ [ALICE, get(id(2)), R.OK, info(100, 0, 10, T.LIMIT, OrderStatus.FILLED)],
       /* 6 */ [BOB, get(id(2)), R.ORDER_NOT_FOUND],
       /* 7 */ [ALICE, { kind: 'getOrder', symbolId: 2, orderId: id(2) }, R.SYMBOL_NOT_FOUND],
-    ], machine);
+    ], { ...SMALL_CONFIG, doneOrderWindow: 2 });
   });
 });

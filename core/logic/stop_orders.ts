@@ -29,11 +29,13 @@
  *                     (INVALID_PRICE) · quantity > 0 and a lot multiple (INVALID_QUANTITY) · stop price > 0, a
  *                     tick multiple and not reached by the last trade: a buy stop above it, a sell stop below
  *                     (INVALID_STOP_PRICE) · balance cells (BALANCES_FULL) · funds for the reservation
- *                     (INSUFFICIENT_FUNDS) · a free stop slot (STOP_ORDERS_FULL)
+ *                     (INSUFFICIENT_FUNDS) · the owner's open-order quota, one slot (OPEN_ORDER_QUOTA_EXCEEDED)
+ *                     · a free stop slot (STOP_ORDERS_FULL)
  *   PLACE_OCO_ORDER   symbol · account the caller may act for · side · self-trade mode · price > 0 and a tick
  *                     multiple (INVALID_PRICE) · quantity · stop price > 0, a tick multiple, on the far side of
  *                     the price (sell: below, buy: above) and not reached by the last trade
- *                     (INVALID_STOP_PRICE) · balance cells · funds as a GTC limit order · a free order slot
+ *                     (INVALID_STOP_PRICE) · balance cells · funds as a GTC limit order · the owner's open-order
+ *                     quota, two slots (OPEN_ORDER_QUOTA_EXCEEDED) · a free order slot
  *                     (ORDERS_FULL) and price level (PRICE_LEVELS_FULL) · a free stop slot (STOP_ORDERS_FULL)
  *   CANCEL_ALL_ORDERS accountId 0 (every account of the caller) or an account the caller may act for
  *                     (ACCOUNT_NOT_FOUND) · symbolId 0 (all) or a symbol (SYMBOL_NOT_FOUND). Cancels resting
@@ -43,7 +45,7 @@
  * its stop price and its place in the trigger order.
  */
 import {
-  AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce,
+  AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce,
 } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { CancelAllResult, CancelResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
@@ -52,10 +54,12 @@ import { type ApplyContext, positiveAt } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
+import { Quota } from './principal_quotas.ts';
 import {
   FLAG_OCO, FLAG_STOP, type Matching, orderFlags, R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED,
   R_REPORT_RESTING, selfTradeOf,
 } from './matching.ts';
+import { OCO_TERMS } from './order_terms.ts';
 import { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook } from './order_book.ts';
 import {
   S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL,
@@ -68,6 +72,8 @@ const SELL = Side.SELL;
 export class StopOrders {
   /** [0] the reservation of the stop last measured by measureReservation. */
   private readonly amount = new Float64Array(1);
+  /** [0] what the stop or OCO being placed reserves (a float64 in an array: never boxed across a call). */
+  private readonly need = new Float64Array(1);
 
   constructor(
     private readonly ledger: Ledger,
@@ -82,93 +88,52 @@ export class StopOrders {
   }
 
   placeStop(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
-    const ledger = this.ledger;
-    const book = this.book;
+    const m = this.matching;
     const f = cmd.f64;
-    const bytes = cmd.bytes;
-    const symbol = book.symbolAt(f, (b + PlaceStopOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + PlaceStopOrder.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND; // missing or someone else's: the same answer
-    const side = bytes[b + PlaceStopOrder.SIDE_U8];
-    const orderType = bytes[b + PlaceStopOrder.ORDER_TYPE_U8];
-    const timeInForce = bytes[b + PlaceStopOrder.TIME_IN_FORCE_U8];
-    const selfTrade = bytes[b + PlaceStopOrder.SELF_TRADE_U8];
-    if (side !== BUY && side !== SELL) return ResultCode.INVALID_SIDE;
-    const market = orderType === OrderType.STOP_MARKET;
-    if (!market && orderType !== OrderType.STOP_LIMIT) return ResultCode.INVALID_ORDER_TYPE;
-    if (timeInForce !== TimeInForce.GTC && timeInForce !== TimeInForce.IOC && timeInForce !== TimeInForce.FOK) {
-      return ResultCode.INVALID_TIME_IN_FORCE;
-    }
-    if (market && timeInForce === TimeInForce.GTC) return ResultCode.INVALID_TIME_IN_FORCE;
-    if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) return ResultCode.INVALID_FIELD_VALUE;
+    const terms = m.terms;
+    const termsCode = terms.check(cmd.bytes, f, b, ctx, PlaceStopOrder.SIDE_U8, OrderType.STOP_MARKET, OrderType.STOP_LIMIT);
+    if (termsCode !== ResultCode.OK) return termsCode; // a missing account or someone else's: the same answer
+    const { symbol, account, side, market } = terms;
     const priceAt = (b + PlaceStopOrder.PRICE) >>> 3;
-    if (market ? f[priceAt] !== 0 : !positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
     const quantityAt = (b + PlaceStopOrder.QUANTITY) >>> 3;
-    if (!positiveAt(f, quantityAt) || f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
     const stopAt = (b + PlaceStopOrder.STOP_PRICE) >>> 3;
     if (!this.stopPriceValid(symbol, side, f, stopAt)) return ResultCode.INVALID_STOP_PRICE;
-    let baseCell = ledger.cell(account, book.symbolBase[symbol]);
-    let quoteCell = ledger.cell(account, book.symbolQuote[symbol]);
-    const newCells = (baseCell === INDEX_NOT_FOUND ? 1 : 0) + (quoteCell === INDEX_NOT_FOUND ? 1 : 0);
-    if (ledger.cellCount + newCells > ledger.maxBalances) return ResultCode.BALANCES_FULL;
-    const fundsCell = side === BUY ? quoteCell : baseCell;
-    const need = side === SELL ? f[quantityAt] : (market ? f[stopAt] : f[priceAt]) * f[quantityAt];
-    if (fundsCell === INDEX_NOT_FOUND ? need > 0 : ledger.available[fundsCell] < need) return ResultCode.INSUFFICIENT_FUNDS;
+    this.need[0] = side === SELL ? f[quantityAt] : (market ? f[stopAt] : f[priceAt]) * f[quantityAt];
+    const funds = this.checkCellsAndFunds(account, symbol, side, ctx, 1);
+    if (funds !== ResultCode.OK) return funds;
     if (!this.stops.hasFree) return ResultCode.STOP_ORDERS_FULL;
-    if (newCells > 0) {
-      baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
-      quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
-    }
-    const cell = side === BUY ? quoteCell : baseCell;
-    ledger.available[cell] -= need;
-    ledger.reserved[cell] += need;
-    const flags = orderFlags(side, market ? OrderType.MARKET : OrderType.LIMIT, timeInForce, selfTrade);
-    this.addStop(ctx, symbol, account, flags, baseCell, quoteCell, f, priceAt, stopAt, quantityAt);
-    this.matching.r[R_ORDER_ID] = ctx.numbers[0];
+    this.reserveCells(account, symbol, side);
+    const flags = orderFlags(side, market ? OrderType.MARKET : OrderType.LIMIT, terms.timeInForce, terms.selfTrade);
+    this.addStop(ctx, symbol, account, flags, m.baseCell, m.quoteCell, f, priceAt, stopAt, quantityAt);
+    m.r[R_ORDER_ID] = ctx.numbers[0];
     return this.pendingResult(ctx, out, o, f, quantityAt);
   }
 
   placeOco(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
-    const ledger = this.ledger;
     const book = this.book;
     const m = this.matching;
     const r = m.r;
     const f = cmd.f64;
-    const bytes = cmd.bytes;
-    const symbol = book.symbolAt(f, (b + PlaceOcoOrder.SYMBOL_ID) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const account = ledger.actingAccountAt(f, (b + PlaceOcoOrder.ACCOUNT_ID) >>> 3, ctx);
-    if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND; // missing or someone else's: the same answer
-    const side = bytes[b + PlaceOcoOrder.SIDE_U8];
-    const selfTrade = bytes[b + PlaceOcoOrder.SELF_TRADE_U8];
-    if (side !== BUY && side !== SELL) return ResultCode.INVALID_SIDE;
-    if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) return ResultCode.INVALID_FIELD_VALUE;
+    const terms = m.terms;
+    const termsCode = terms.check(cmd.bytes, f, b, ctx, PlaceOcoOrder.SIDE_U8, OCO_TERMS, OrderType.LIMIT);
+    if (termsCode !== ResultCode.OK) return termsCode;
+    const { symbol, account, side, selfTrade } = terms;
     const priceAt = (b + PlaceOcoOrder.PRICE) >>> 3;
-    if (!positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
     const quantityAt = (b + PlaceOcoOrder.QUANTITY) >>> 3;
-    if (!positiveAt(f, quantityAt) || f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
     const stopAt = (b + PlaceOcoOrder.STOP_PRICE) >>> 3;
     if (!this.stopPriceValid(symbol, side, f, stopAt) || (side === BUY ? f[stopAt] <= f[priceAt] : f[stopAt] >= f[priceAt])) {
       return ResultCode.INVALID_STOP_PRICE;
     }
-    let baseCell = ledger.cell(account, book.symbolBase[symbol]);
-    let quoteCell = ledger.cell(account, book.symbolQuote[symbol]);
-    const newCells = (baseCell === INDEX_NOT_FOUND ? 1 : 0) + (quoteCell === INDEX_NOT_FOUND ? 1 : 0);
-    if (ledger.cellCount + newCells > ledger.maxBalances) return ResultCode.BALANCES_FULL;
-    const fundsCell = side === BUY ? quoteCell : baseCell;
-    const need = side === SELL ? f[quantityAt] : f[priceAt] * f[quantityAt];
-    if (fundsCell === INDEX_NOT_FOUND || ledger.available[fundsCell] < need) return ResultCode.INSUFFICIENT_FUNDS;
+    this.need[0] = side === SELL ? f[quantityAt] : f[priceAt] * f[quantityAt];
+    // Two slots (the limit leg and the stop leg), even when the limit leg trades at once and no stop leg follows.
+    const funds = this.checkCellsAndFunds(account, symbol, side, ctx, 2);
+    if (funds !== ResultCode.OK) return funds;
     if (!book.hasFreeOrder) return ResultCode.ORDERS_FULL;
     if (!book.hasFreeLevel && book.levelAt(symbol, side, f, priceAt) === NONE) return ResultCode.PRICE_LEVELS_FULL;
     if (!this.stops.hasFree) return ResultCode.STOP_ORDERS_FULL;
-    if (newCells > 0) {
-      baseCell = ledger.ensureCell(account, book.symbolBase[symbol]);
-      quoteCell = ledger.ensureCell(account, book.symbolQuote[symbol]);
-    }
-    const cell = side === BUY ? quoteCell : baseCell;
-    ledger.available[cell] -= need;
-    ledger.reserved[cell] += need;
+    this.reserveCells(account, symbol, side);
+    const baseCell = m.baseCell;
+    const quoteCell = m.quoteCell;
     // The limit leg is a GTC limit order; only if it rests untouched does the pair get its stop leg.
     r[R_LIMIT] = f[priceAt];
     r[R_PRICE] = f[priceAt];
@@ -187,6 +152,30 @@ export class StopOrders {
     // Through matching: the stops, then the liquidations the trades call for (margin.ts).
     this.matching.runTriggered();
     return ResultCode.OK;
+  }
+
+  /**
+   * The rungs a stop and an OCO share after their prices: balance cells (BALANCES_FULL) · funds for
+   * need[0] (INSUFFICIENT_FUNDS) · `slots` of the owner's open-order quota (OPEN_ORDER_QUOTA_EXCEEDED).
+   * Leaves the cells found in matching.baseCell / quoteCell.
+   */
+  private checkCellsAndFunds(account: number, symbol: number, side: number, ctx: ApplyContext, slots: number): number {
+    const ledger = this.ledger;
+    const m = this.matching;
+    const need = this.need[0];
+    if (!m.findCells(account, symbol)) return ResultCode.BALANCES_FULL;
+    const fundsCell = side === BUY ? m.quoteCell : m.baseCell;
+    if (fundsCell === INDEX_NOT_FOUND ? need > 0 : ledger.available[fundsCell] < need) return ResultCode.INSUFFICIENT_FUNDS;
+    return ledger.quotas.check(ledger.accountOwner[account], Quota.OPEN_ORDERS, slots, ctx.admin);
+  }
+
+  /** Creates the missing cells and moves need[0] of the side's funds to reserved (every rule passed). */
+  private reserveCells(account: number, symbol: number, side: number): void {
+    const m = this.matching;
+    m.makeCells(account, symbol);
+    const cell = side === BUY ? m.quoteCell : m.baseCell;
+    this.ledger.available[cell] -= this.need[0];
+    this.ledger.reserved[cell] += this.need[0];
   }
 
   cancelAll(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
@@ -234,8 +223,7 @@ export class StopOrders {
   private cancel(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const stops = this.stops;
     const stop = stops.findAt(cmd.f64, (b + CancelOrder.ORDER_ID) >>> 3);
-    if (stop === NONE || stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol
-      || !this.ledger.mayAct(stops.stopI[stop * STOP_I32 + S_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = stops.stopF[stop * STOP_F64 + S_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = stops.stopF[stop * STOP_F64 + S_QUANTITY];
     this.cancelWaiting(stop);
@@ -250,8 +238,7 @@ export class StopOrders {
     const ledger = this.ledger;
     const f = cmd.f64;
     const stop = stops.findAt(f, (b + AmendOrder.ORDER_ID) >>> 3);
-    if (stop === NONE || stops.stopI[stop * STOP_I32 + S_SYMBOL] !== symbol
-      || !ledger.mayAct(stops.stopI[stop * STOP_I32 + S_ACCOUNT], ctx)) return ResultCode.ORDER_NOT_FOUND;
+    if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     if (f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
@@ -301,7 +288,7 @@ export class StopOrders {
       r[R_LIMIT] = market ? -1 : sf[s * STOP_F64 + S_PRICE];
       if ((flags & FLAG_OCO) !== 0) {
         // The stop leg's trigger cancels the limit leg; its reservation is taken again by the taker.
-        stops.remove(s);
+        m.removeStop(s);
         const order = book.orderAt(r, R_ORDER_ID);
         if (order === NONE) throw new Error('OCO stop leg without its limit leg');
         r[R_QUANTITY] = book.orderF[order * ORDER_F64 + O_REMAINING];
@@ -318,7 +305,7 @@ export class StopOrders {
           ledger.reserved[quoteCell] -= this.amount[0];
           ledger.available[quoteCell] += this.amount[0];
         }
-        stops.remove(s);
+        m.removeStop(s);
       }
       m.startUnlisted();
       r[R_FILLED] = 0;
@@ -331,6 +318,12 @@ export class StopOrders {
       const canRest = book.hasFreeOrder && (book.hasFreeLevel || book.levelAt(symbol, side, r, R_PRICE) !== NONE);
       m.restOrRelease(symbol, account, (flags & ~FLAG_OCO) | FLAG_STOP, baseCell, quoteCell, canRest);
     }
+  }
+
+  /** Whether the caller may see or change `stop` as an order of `symbol` (acting_lookup.ts owns). */
+  private owns(stop: number, symbol: number, ctx: ApplyContext): boolean {
+    const si = this.stops.stopI;
+    return this.ledger.acting.owns(si[stop * STOP_I32 + S_SYMBOL], symbol, si[stop * STOP_I32 + S_ACCOUNT], ctx);
   }
 
   /** A stop price > 0, a tick multiple, not reached by the last trade (buy: above it, sell: below it). */
@@ -350,6 +343,7 @@ export class StopOrders {
     stops.stopF[stop * STOP_F64 + S_STOP_PRICE] = f[stopAt];
     stops.stopF[stop * STOP_F64 + S_QUANTITY] = f[quantityAt];
     stops.insert(stop);
+    this.ledger.quotas.charge(this.ledger.accountOwner[account], Quota.OPEN_ORDERS, 1);
   }
 
   /** Cancels a waiting stop: releases its reservation, records it, frees it. An OCO stop leg takes its limit leg along. */
@@ -361,7 +355,7 @@ export class StopOrders {
     const flags = stops.stopI[stop * STOP_I32 + S_FLAGS];
     if ((flags & FLAG_OCO) !== 0) {
       const order = this.book.orderAt(stops.stopF, stop * STOP_F64 + S_ID);
-      stops.remove(stop);
+      m.removeStop(stop);
       if (order !== NONE) m.cancelResting(order, true);
       return;
     }
@@ -374,7 +368,7 @@ export class StopOrders {
     r[R_FILLED] = 0;
     this.done.record(r, R_ORDER_ID, R_PRICE, R_FILLED, stops.stopI[stop * STOP_I32 + S_ACCOUNT], stops.stopI[stop * STOP_I32 + S_SYMBOL],
       flags | FLAG_STOP, OrderStatus.CANCELLED);
-    stops.remove(stop);
+    m.removeStop(stop);
   }
 
   /** amount[0] = what a waiting stop holds reserved (an OCO stop leg holds nothing: its limit leg does). */

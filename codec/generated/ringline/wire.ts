@@ -45,6 +45,7 @@ export { PriceResult } from './wire/price-result.ts';
 export { QuotaKind } from './wire/quota-kind.ts';
 export { ReleaseSeats } from './wire/release-seats.ts';
 export { Request } from './wire/request.ts';
+export { ReserveIds } from './wire/reserve-ids.ts';
 export { Response } from './wire/response.ts';
 export { ResponseFlag } from './wire/response-flag.ts';
 export { Restock } from './wire/restock.ts';

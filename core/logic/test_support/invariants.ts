@@ -13,7 +13,9 @@
  *  7. stops: every side list in trigger order (buys ascending, sells descending by stop price), every
  *     stop in it waiting, none left triggered between commands; an OCO stop leg's limit leg rests
  *     with the OCO flag. Their reservations count in 3.
- *  8. positions (margin.ts): 1 counts them — per asset, Σ(available + reserved) − Σ short of the positions
+ *  8. every principal's open-order quota use = its resting orders + its waiting stops (an OCO pair
+ *     counts twice), by the owner of each order's account
+ *  9. positions (margin.ts): 1 counts them — per asset, Σ(available + reserved) − Σ short of the positions
  *     on that base asset = supply; a position's collateral counts in 3 (reserved of its quote cell) and a
  *     resting short sale holds no base; short, pending and collateral >= 0, an open position has short or
  *     pending > 0, pending = the remaining of its account's resting short sales in its symbol; the
@@ -22,18 +24,19 @@
 import { OrderType, Side } from '../../../codec/records/command_descriptor.ts';
 import { FLAG_OCO, FLAG_SHORT } from '../matching.ts';
 import {
-  NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_BASE_CELL, O_FLAGS, O_ID, O_NEXT, O_PRICE, O_QUOTE_CELL,
-  O_REMAINING,
+  NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FLAGS, O_ID, O_NEXT, O_PRICE,
+  O_QUOTE_CELL, O_REMAINING,
 } from '../order_book.ts';
+import { Quota } from '../principal_quotas.ts';
 import type { LogicStateMachine } from '../state_machine.ts';
-import { S_BASE_CELL, S_FLAGS, S_ID, S_NEXT, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, STOP_F64, STOP_I32 } from '../stop_book.ts';
+import { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_NEXT, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, STOP_F64, STOP_I32 } from '../stop_book.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
   const problems: string[] = [];
   const { ledger, book, inventory, seats, transfers } = machine;
   const cells = ledger.cellCount;
 
-  // 1 and 2 (and 8: what positions owe)
+  // 1 and 2 (and 9: what positions owe)
   const sums = new Array<number>(ledger.assetCount).fill(0);
   const { margin } = machine;
   const pendingByPosition = new Map<number, number>();
@@ -171,6 +174,20 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
     if (bid !== NONE && ask !== NONE && book.levelF[bid * LEVEL_F64 + L_PRICE] >= book.levelF[ask * LEVEL_F64 + L_PRICE]) {
       problems.push(`symbol ${book.symbolIds[s]} crossed at rest: bid ${book.levelF[bid * LEVEL_F64 + L_PRICE]} >= ask ${book.levelF[ask * LEVEL_F64 + L_PRICE]}`);
     }
+  }
+  // 8
+  const open = new Map<number, number>();
+  const count = (account: number): void => {
+    const owner = ledger.accountOwner[account];
+    open.set(owner, (open.get(owner) ?? 0) + 1);
+  };
+  for (let o = 0; o < book.maxOrders; o++) if (book.isResting(o)) count(book.orderI[o * ORDER_I32 + O_ACCOUNT]);
+  for (let s = 0; s < stops.maxStops; s++) if (stops.stopI[s * STOP_I32 + S_STATE] === S_STATE_WAITING) count(stops.stopI[s * STOP_I32 + S_ACCOUNT]);
+  const owners = new Set<number>(open.keys());
+  for (let a = 0; a < ledger.accountCount; a++) owners.add(ledger.accountOwner[a]);
+  for (const owner of owners) {
+    const charged = ledger.quotas.usedBy(owner, Quota.OPEN_ORDERS);
+    if (charged !== (open.get(owner) ?? 0)) problems.push(`principal ${owner}: open-order quota says ${charged}, holds ${open.get(owner) ?? 0}`);
   }
   return problems;
 }

@@ -405,9 +405,9 @@ export class ReferenceModel {
         return R.OK;
       }
       case 'getPosition': {
-        if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
         const sym = this.symbols.get(spec.symbolId);
         if (!sym) return R.SYMBOL_NOT_FOUND;
+        if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
         const p = this.positions.find((x) => x.account === spec.accountId && x.symbol === sym.id);
         out.values = p ? [p.short, p.pending, p.collateral, sym.last, Math.ceil((p.short * sym.last * (10_000 + sym.maintenanceBps)) / 10_000)]
           : [0, 0, 0, sym.last, 0];
@@ -418,6 +418,12 @@ export class ReferenceModel {
         // only the command's own checks are.
         if (!(spec.principalId >= 1 && spec.principalId <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
         return spec.quota >= 1 && spec.quota <= 6 ? R.OK : R.INVALID_FIELD_VALUE;
+      case 'reserveIds':
+        // Ranges are not modelled (the random stream reserves none; id_ranges.test.ts covers them): only
+        // the command's own checks are, with no range reserved before.
+        if (!(spec.principalId >= 1 && spec.principalId <= 0xffffffff)) return R.INVALID_FIELD_VALUE;
+        if (![1, 2, 3, 6].includes(spec.idKind)) return R.INVALID_FIELD_VALUE;
+        return positive(spec.firstId) && positive(spec.lastId) && spec.firstId <= spec.lastId ? R.OK : R.INTEGER_OUT_OF_RANGE;
     }
   }
 

@@ -3,11 +3,11 @@
  * (and, optionally, a check of the result). Shared by the scenario test files.
  */
 import { expect } from 'vitest';
-import { resultName } from '../../../codec/result_codes.ts';
+import { BalanceResult } from '../../../codec/records/result_descriptor.ts';
+import { ResultCode, resultName } from '../../../codec/result_codes.ts';
 import type { CommandSpec } from './command_writer.ts';
 import { type HarnessHeader, LogicHarness } from './logic_harness.ts';
 import type { ResultView } from './result_reader.ts';
-import { BalanceResult } from '../../../codec/records/result_descriptor.ts';
 import { checkInvariants } from './invariants.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../state_machine.ts';
 import type { LogicConfig } from '../state_machine_api.ts';
@@ -24,25 +24,36 @@ export const CAROL: HarnessHeader = { principalId: 30 };
 
 export type Row = readonly [who: HarnessHeader, spec: CommandSpec, code: number, check?: (r: ResultView) => void];
 
-export function runRows(rows: readonly Row[], harness = new LogicHarness(createStateMachine(SMALL_CONFIG))): LogicHarness {
+/** Options of runRows: `checked` runs every invariant (invariants.ts) after each row. */
+export interface RunOptions {
+  readonly checked?: boolean;
+}
+
+/** Runs the rows in order: each must answer its code, then pass its check (and the invariants when `checked`). */
+export function runRows(rows: readonly Row[], harness = new LogicHarness(createStateMachine(SMALL_CONFIG)), options: RunOptions = {}): LogicHarness {
   rows.forEach(([who, spec, code, check], row) => {
     const r = harness.run(who, spec);
     expect({ row, kind: spec.kind, code: resultName(r.code) }).toEqual({ row, kind: spec.kind, code: resultName(code) });
     check?.(r);
+    if (options.checked === true) expect({ row, problems: checkInvariants(harness.machine as LogicStateMachine) }).toEqual({ row, problems: [] });
   });
   return harness;
 }
 
-/** Runs the rows and checks every invariant (test_support/invariants.ts) after each one. */
-export function runChecked(rows: readonly Row[], machine: LogicStateMachine = createStateMachine(SMALL_CONFIG)): LogicHarness {
-  const h = new LogicHarness(machine);
-  rows.forEach((row, k) => {
-    runRows([row], h);
-    expect({ row: k, problems: checkInvariants(machine) }).toEqual({ row: k, problems: [] });
-  });
-  return h;
+/** runRows on a fresh machine with `config` (SMALL_CONFIG by default), invariants checked after every row. */
+export function runChecked(rows: readonly Row[], config: LogicConfig = SMALL_CONFIG): LogicHarness {
+  return runRows(rows, new LogicHarness(createStateMachine(config)), { checked: true });
 }
 
 /** A check of a balance result: [available, reserved]. */
 export const balance = (available: number, reserved: number) => (r: ResultView): void =>
   expect([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]).toEqual([available, reserved]);
+
+/** Assets 1 and 2; accounts 100 (alice), 200 (bob), 300 (carol): the parties most tables start from. */
+export const PARTIES: readonly Row[] = [
+  [ADMIN, { kind: 'createAsset', assetId: 1 }, ResultCode.OK],
+  [ADMIN, { kind: 'createAsset', assetId: 2 }, ResultCode.OK],
+  [ALICE, { kind: 'createAccount', accountId: 100 }, ResultCode.OK],
+  [BOB, { kind: 'createAccount', accountId: 200 }, ResultCode.OK],
+  [CAROL, { kind: 'createAccount', accountId: 300 }, ResultCode.OK],
+];

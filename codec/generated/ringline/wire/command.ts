@@ -27,6 +27,7 @@ import { PlaceOcoOrder } from './place-oco-order.ts';
 import { PlaceOrder } from './place-order.ts';
 import { PlaceStopOrder } from './place-stop-order.ts';
 import { ReleaseSeats } from './release-seats.ts';
+import { ReserveIds } from './reserve-ids.ts';
 import { Restock } from './restock.ts';
 import { SetMargin } from './set-margin.ts';
 import { SetQuota } from './set-quota.ts';
@@ -72,13 +73,14 @@ export enum Command {
   GetPosition = 51,
   Snapshot = 90,
   GetStateHash = 91,
-  SetQuota = 92
+  SetQuota = 92,
+  ReserveIds = 93
 }
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -114,15 +116,16 @@ export function unionToCommand(
     case 'Snapshot': return accessor(new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(new SetQuota())! as SetQuota;
+    case 'ReserveIds': return accessor(new ReserveIds())! as ReserveIds;
     default: return null;
   }
 }
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -158,6 +161,7 @@ export function unionListToCommand(
     case 'Snapshot': return accessor(index, new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(index, new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(index, new SetQuota())! as SetQuota;
+    case 'ReserveIds': return accessor(index, new ReserveIds())! as ReserveIds;
     default: return null;
   }
 }

@@ -26,12 +26,12 @@ static getSizePrefixedRootAsGetPosition(bb:flatbuffers.ByteBuffer, obj?:GetPosit
   return (obj || new GetPosition()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
-accountId():bigint {
+symbolId():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
-symbolId():bigint {
+accountId():bigint {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
@@ -40,12 +40,12 @@ static startGetPosition(builder:flatbuffers.Builder) {
   builder.startObject(2);
 }
 
-static addAccountId(builder:flatbuffers.Builder, accountId:bigint) {
-  builder.addFieldInt64(0, accountId, BigInt('0'));
+static addSymbolId(builder:flatbuffers.Builder, symbolId:bigint) {
+  builder.addFieldInt64(0, symbolId, BigInt('0'));
 }
 
-static addSymbolId(builder:flatbuffers.Builder, symbolId:bigint) {
-  builder.addFieldInt64(1, symbolId, BigInt('0'));
+static addAccountId(builder:flatbuffers.Builder, accountId:bigint) {
+  builder.addFieldInt64(1, accountId, BigInt('0'));
 }
 
 static endGetPosition(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -53,10 +53,10 @@ static endGetPosition(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createGetPosition(builder:flatbuffers.Builder, accountId:bigint, symbolId:bigint):flatbuffers.Offset {
+static createGetPosition(builder:flatbuffers.Builder, symbolId:bigint, accountId:bigint):flatbuffers.Offset {
   GetPosition.startGetPosition(builder);
-  GetPosition.addAccountId(builder, accountId);
   GetPosition.addSymbolId(builder, symbolId);
+  GetPosition.addAccountId(builder, accountId);
   return GetPosition.endGetPosition(builder);
 }
 }

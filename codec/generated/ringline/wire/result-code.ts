@@ -173,6 +173,21 @@ export enum ResultCode {
   QUOTA_TABLE_FULL = 211,
 
   /**
+   * this id lies in a range an admin reserved for another principal
+   */
+  ID_RESERVED = 212,
+
+  /**
+   * the id range overlaps a range already reserved for ids of this kind
+   */
+  ID_RANGE_OVERLAPS = 213,
+
+  /**
+   * the id range table is full (maxIdRanges ranges reserved)
+   */
+  ID_RANGES_FULL = 214,
+
+  /**
    * asset already exists
    */
   ASSET_EXISTS = 300,
