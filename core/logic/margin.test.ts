@@ -58,6 +58,14 @@ const ALICE_SHORT_10: readonly Row[] = [
   [ALICE, pos(100), R.OK, position(10, 0, 1500, 100, 1250)],
 ];
 
+/** Bob asks 5 at 120, 4 at 130, 10 at 140; carol takes the 5 at 120 (the reference becomes 120). */
+const ASKS_THEN_120: readonly Row[] = [
+  [BOB, limit(200, Side.SELL, 120, 5), R.OK],
+  [BOB, limit(200, Side.SELL, 130, 4), R.OK],
+  [BOB, limit(200, Side.SELL, 140, 10), R.OK],
+  [CAROL, limit(300, Side.BUY, 120, 5), R.OK, order(5, 0)],
+];
+
 describe('margin: setMargin, getPosition and the short-sale rungs', () => {
   it('validation: every rejection, and a refused short changes nothing', () => {
     runChecked([
@@ -152,10 +160,7 @@ describe('margin: short sales, covers and liquidation', () => {
     // Alice: short 10, collateral 1500: below maintenance once 1500 × 10000 < 10 × ref × 12500, i.e. ref > 120.
     runChecked([
       ...SETUP, ...FIRST_TRADE, ...ALICE_SHORT_10,
-      [BOB, limit(200, Side.SELL, 120, 5), R.OK],
-      [BOB, limit(200, Side.SELL, 130, 4), R.OK],
-      [BOB, limit(200, Side.SELL, 140, 10), R.OK],
-      [CAROL, limit(300, Side.BUY, 120, 5), R.OK, order(5, 0)],
+      ...ASKS_THEN_120,
       [ALICE, pos(100), R.OK, position(10, 0, 1500, 120, 1500)],
       // Carol's buy at 130 makes the reference 130: Alice's market buy-to-cover takes 0 at 130 (carol took it) and 10 at 140.
       [CAROL, limit(300, Side.BUY, 130, 4), R.OK, order(4, 0)],
@@ -241,10 +246,7 @@ describe('margin and the open-order quota', () => {
     // the engine's market buy-to-cover rests nothing, so it is not refused; it cancels her own ask at 135
     // (self-trade CANCEL_RESTING: the slot comes back) and buys 10 at 140.
     runRows([
-      [BOB, limit(200, Side.SELL, 120, 5), R.OK],
-      [BOB, limit(200, Side.SELL, 130, 4), R.OK],
-      [BOB, limit(200, Side.SELL, 140, 10), R.OK],
-      [CAROL, limit(300, Side.BUY, 120, 5), R.OK, order(5, 0)],
+      ...ASKS_THEN_120,
       [ALICE, pos(100), R.OK, position(10, 1, 1550, 120, 1500)],
       [CAROL, limit(300, Side.BUY, 130, 4), R.OK, order(4, 0)],
       [ALICE, pos(100), R.OK, position(0, 0, 0, 140, 0)],
