@@ -114,6 +114,13 @@ export const ResultCode = {
   PRICE_LEVELS_FULL: 514,
   INVALID_STOP_PRICE: 515,
   STOP_ORDERS_FULL: 516,
+  // 53x margin and short selling (a sell without the base where the symbol has no margin stays INSUFFICIENT_FUNDS)
+  NO_REFERENCE_PRICE: 531,
+  INSUFFICIENT_MARGIN: 532,
+  INVALID_MARGIN: 533,
+  POSITIONS_FULL: 534,
+  SHORT_IN_OTHER_SYMBOL: 535,
+  MARGIN_IN_USE: 536,
 
   // 9xx engine
   INTERNAL_ERROR: 900,
@@ -218,6 +225,12 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   514: 'price level capacity exhausted',
   515: 'invalid stop price (must be positive, a multiple of the tick size, not yet reached by the last trade, and for an OCO on the far side of the limit price)',
   516: 'stop order capacity exhausted',
+  531: 'no reference price yet: short selling starts after the symbol\'s first trade',
+  532: 'insufficient margin: the available quote cannot cover the initial margin of the resulting short position',
+  533: 'invalid margin: basis points must satisfy 1 <= maintenance <= initial <= 100000 (or both 0)',
+  534: 'position capacity exhausted',
+  535: 'the account is already short this base asset through another symbol',
+  536: 'short selling cannot be disabled while positions are open in the symbol',
   900: 'internal error',
   901: 'a snapshot is already in progress',
   902: 'this node is a read-only follower',

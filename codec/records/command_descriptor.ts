@@ -105,6 +105,8 @@ export const GetDepth = recordLayout('GET_DEPTH');
 export const PlaceStopOrder = recordLayout('PLACE_STOP_ORDER');
 export const PlaceOcoOrder = recordLayout('PLACE_OCO_ORDER');
 export const CancelAllOrders = recordLayout('CANCEL_ALL_ORDERS');
+export const SetMargin = recordLayout('SET_MARGIN');
+export const GetPosition = recordLayout('GET_POSITION');
 /** The list layouts: BOOK_SEATS and RELEASE_SEATS share one; ACCOUNT_ID is the buyer or the holder. */
 export const SeatList = { EVENT_ID: 48, ACCOUNT_ID: 56, SEAT_COUNT_U32: 64, SEATS_U32: 72, FIXED_BYTES: 72 } as const;
 export const Checkout = {

@@ -81,6 +81,7 @@ export const SnapshotResult = resultLayout('snapshot');
 export const StateHashResult = resultLayout('stateHash');
 export const CancelAllResult = resultLayout('cancelAll');
 export const PrincipalResult = resultLayout('principal');
+export const PositionResult = resultLayout('position');
 export const EMPTY_RESULT_BYTES = RES_HEADER_BYTES;
 
 /** Status of an order after the command that touched it. */

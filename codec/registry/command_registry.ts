@@ -13,7 +13,7 @@
  *
  * A row:
  *   type      u16 command type = the union member number in codec/ringline.fbs `Command`. Stable, never
- *             reused; grouped: 10s ledger, 20s inventory/seats, 30 checkout, 40s order book, 90s operator.
+ *             reused; grouped: 10s ledger, 20s inventory/seats, 30 checkout, 40s order book, 50s margin, 90s operator.
  *   name      the CommandType constant (UPPER_SNAKE); json: the JSON `type` and HTTP path (camelCase).
  *   fields    in wire-table order (field index = position). Record layout: the 8-byte fields in this
  *             order from offset 48, then the 1-byte enum fields, then padding to 8; lists follow.
@@ -132,6 +132,14 @@ export const COMMAND_ROWS = [
     fields: [u64('accountId', { optional: true, doc: 'every account of the caller' }), u64('symbolId', { optional: true, doc: 'every symbol' })],
     list: NONE, readOnly: false, admin: false, result: 'cancelAll',
     doc: 'Cancels the resting orders and untriggered stops of an account (or all the caller\'s), per symbol or all.' },
+  // ---- margin ---------------------------------------------------------------------------------------
+  { type: 50, name: 'SET_MARGIN', json: 'setMargin',
+    fields: [u64('symbolId'), u32('initialMarginBps'), u32('maintenanceMarginBps')],
+    list: NONE, readOnly: false, admin: true, result: null,
+    doc: 'Sets a symbol\'s initial and maintenance margin for short selling (basis points; 0 and 0 = no shorts).' },
+  { type: 51, name: 'GET_POSITION', json: 'getPosition', fields: [u64('symbolId'), u64('accountId')],
+    list: NONE, readOnly: true, admin: false, result: 'position',
+    doc: 'Reads an account\'s short position, collateral and maintenance requirement in a symbol.' },
   // ---- operator -------------------------------------------------------------------------------------
   { type: 90, name: 'SNAPSHOT', json: 'snapshot', fields: [],
     list: NONE, readOnly: false, admin: true, result: 'snapshot', doc: 'Writes a snapshot at this sequence.' },

@@ -77,7 +77,9 @@ describe('result registry', () => {
       | { type: 'snapshot'; snapshotSequence: number }
       | { type: 'stateHash'; hashHigh: number; hashLow: number }
       | { type: 'cancelAll'; cancelledOrders: number }
-      | { type: 'principal'; principalId: number };
+      | { type: 'principal'; principalId: number }
+      | { type: 'position'; shortQuantity: number; pendingShortQuantity: number; collateral: number; referencePrice: number;
+        maintenanceRequirement: number };
     expectTypeOf<ResultBodyJson>().toEqualTypeOf<Pinned>();
     const sample: ResultBodyJson = { type: 'depth', bids: [{ price: 1, quantity: 2 }], asks: [] };
     expect(sample.type).toBe('depth');

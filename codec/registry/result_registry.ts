@@ -63,6 +63,9 @@ export const RESULT_ROWS = [
   { tag: 11, json: 'stateHash', fields: [u32Word('hashHigh'), u32Word('hashLow')], list: null },
   { tag: 12, json: 'cancelAll', fields: [u64('cancelledOrders')], list: null },
   { tag: 13, json: 'principal', fields: [u64('principalId')], list: null },
+  { tag: 14, json: 'position',
+    fields: [u64('shortQuantity'), u64('pendingShortQuantity'), u64('collateral'), u64('referencePrice'), u64('maintenanceRequirement')],
+    list: null },
 ] as const satisfies readonly ResultRow[];
 
 export type AnyResultRow = (typeof RESULT_ROWS)[number];

@@ -10,13 +10,14 @@
  *   PLACE_OCO_ORDER   symbol                   account
  *   BUY               item                     buyer
  *   BOOK_SEATS, RELEASE_SEATS  event           account (buyer or holder)
+ *   GET_POSITION      symbol                   account
  * and the order commands' "the symbol, then the caller's order in it" (findOrder):
  *   CANCEL_ORDER, AMEND_ORDER, GET_ORDER  symbol at 48, order id at 56
  * The offsets are asserted at load. Allocation-free: the two indices are left in fields, ids are read
  * by location (see id_index.ts).
  */
 import {
-  AmendOrder, Buy, CancelOrder, GetOrder, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList,
+  AmendOrder, Buy, CancelOrder, GetOrder, GetPosition, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList,
 } from '../../codec/records/command_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import type { ApplyContext } from './apply_context.ts';
@@ -84,7 +85,8 @@ export class ActingLookup {
 for (const [name, target, account] of [
   ['PLACE_ORDER', PlaceOrder.SYMBOL_ID, PlaceOrder.ACCOUNT_ID], ['PLACE_STOP_ORDER', PlaceStopOrder.SYMBOL_ID, PlaceStopOrder.ACCOUNT_ID],
   ['PLACE_OCO_ORDER', PlaceOcoOrder.SYMBOL_ID, PlaceOcoOrder.ACCOUNT_ID], ['BUY', Buy.ITEM_ID, Buy.BUYER_ACCOUNT_ID],
-  ['BOOK_SEATS', SeatList.EVENT_ID, SeatList.ACCOUNT_ID], ['CANCEL_ORDER', CancelOrder.SYMBOL_ID, CancelOrder.ORDER_ID],
+  ['BOOK_SEATS', SeatList.EVENT_ID, SeatList.ACCOUNT_ID], ['GET_POSITION', GetPosition.SYMBOL_ID, GetPosition.ACCOUNT_ID],
+  ['CANCEL_ORDER', CancelOrder.SYMBOL_ID, CancelOrder.ORDER_ID],
   ['AMEND_ORDER', AmendOrder.SYMBOL_ID, AmendOrder.ORDER_ID], ['GET_ORDER', GetOrder.SYMBOL_ID, GetOrder.ORDER_ID],
 ] as const) {
   if (target !== TARGET_ID || account !== ACTING_ACCOUNT_ID) {

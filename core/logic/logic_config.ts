@@ -33,12 +33,14 @@ const OPTIONS: readonly (keyof LogicConfig)[] = [
   'maxSymbols', 'maxOrders', 'maxPriceLevels', 'maxStopOrders', 'doneOrderWindow', 'idempotencyWindow',
 ];
 
+/** Short positions (margin.ts) when maxPositions is not given: at most this many, and no more than maxAccounts. */
+export const DEFAULT_MAX_POSITIONS = 1 << 16;
 /** Rows of the quota table when maxPrincipals is not given. */
 export const DEFAULT_MAX_PRINCIPALS = 4096;
 /** Rows of the id range table when maxIdRanges is not given. */
 export const DEFAULT_MAX_ID_RANGES = 1024;
 /** Capacities with a default outside DEFAULT_LOGIC_CONFIG (the config file accepts them like the others). */
-export const OPTIONAL_OPTIONS = ['maxPrincipals', 'maxIdRanges'] as const;
+export const OPTIONAL_OPTIONS = ['maxPrincipals', 'maxIdRanges', 'maxPositions'] as const;
 const QUOTA_OPTIONS = ['accounts', 'items', 'events', 'seats', 'openOrders', 'pendingTransfers'] as const;
 
 /** Throws a RangeError naming the first invalid option; returns the config when every option is valid. */

@@ -29,14 +29,17 @@
  *                 is not GTC (INVALID_TIME_IN_FORCE) · self-trade mode (INVALID_FIELD_VALUE) · LIMIT price
  *                 > 0 and a tick multiple, MARKET price 0 (INVALID_PRICE) · quantity > 0 and a lot
  *                 multiple (INVALID_QUANTITY) · balance cells (BALANCES_FULL) · funds: limit buy
- *                 price × qty of quote, sell qty of base, market buy some quote (INSUFFICIENT_FUNDS)
+ *                 price × qty of quote, sell qty of base, market buy some quote (INSUFFICIENT_FUNDS);
+ *                 a sell beyond the base held: a short sale's margin rungs instead (margin.ts)
  *                 · MARKET with an empty opposite side (NO_LIQUIDITY) · GTC: the owner's open-order quota
- *                 (OPEN_ORDER_QUOTA_EXCEEDED, not for an admin) · a free order slot (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
+ *                 (OPEN_ORDER_QUOTA_EXCEEDED, not for an admin; a short sale like any other order) · a free
+ *                 order slot (ORDERS_FULL) and, without a level at its price, a free level (PRICE_LEVELS_FULL)
  *                 · FOK: the whole quantity fillable now (FOK_NOT_FILLABLE)
  *   CANCEL_ORDER  symbol · order resting in it and the caller's (ORDER_NOT_FOUND)
  *   AMEND_ORDER   symbol · order · caller owns it · newQuantity > 0 (INVALID_AMEND) and a lot multiple
  *                 (INVALID_QUANTITY) · newPrice 0 (keep) or > 0 and a tick multiple (INVALID_PRICE)
- *                 · funds for a larger reservation (INSUFFICIENT_FUNDS) · a level for the new price
+ *                 · funds for a larger reservation (INSUFFICIENT_FUNDS; a short sale: margin for the increase,
+ *                 margin.ts) · a level for the new price
  *                 (PRICE_LEVELS_FULL). newQuantity is the new remaining quantity.
  * (GET_ORDER and GET_DEPTH are in order_queries.ts.)
  * Capacity checks are conservative: a GTC order is refused when it could not rest, even if it would
@@ -66,6 +69,7 @@ import {
 } from './order_book.ts';
 import { S_ACCOUNT, STOP_I32, type StopBook } from './stop_book.ts';
 import { EventKind, OrderDoneReason } from '../../codec/records/event_descriptor.ts';
+import { type Margin, Q_PRICE, Q_QUANTITY } from './margin.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -92,6 +96,8 @@ const REGISTERS = 8;
 export const FLAG_OCO = 1 << 8;
 /** Order flag: the order entered the book as a triggered stop (GET_ORDER reports STOP_LIMIT / STOP_MARKET). */
 export const FLAG_STOP = 1 << 9;
+/** Order flag: a short sale (margin.ts): it reserves no base; its fills borrow the base from the account's position. */
+export const FLAG_SHORT = 1 << 10;
 
 export function orderFlags(side: number, orderType: number, timeInForce: number, selfTrade: number): number {
   return side | (orderType << 2) | (timeInForce << 4) | (selfTrade << 6);
@@ -118,8 +124,17 @@ export class Matching {
   /** Set by stop_orders.ts: enters the stops triggered during the command (see runTriggered). */
   runTriggered: () => void = () => undefined;
 
-  constructor(private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders) {
+  /** Whether the taker of the next match() is a short sale (place / amend set it and clear it after). */
+  private takerShort = false;
+  /** The symbol of the command's trades, NONE before the first (margin.ts checks its positions after). */
+  tradedSymbol = NONE;
+
+  constructor(
+    private readonly ledger: Ledger, readonly book: OrderBook, readonly stops: StopBook, readonly done: DoneOrders,
+    readonly margin: Margin,
+  ) {
     this.terms = new OrderTerms(ledger, book);
+    margin.attach(this);
   }
 
   createSymbol(cmd: RecordBuffer, b: number): number {
@@ -161,10 +176,15 @@ export class Matching {
     if (!this.findCells(account, symbol)) return ResultCode.BALANCES_FULL;
     const available = ledger.available;
     const quoteAvailable = this.quoteCell === INDEX_NOT_FOUND ? 0 : available[this.quoteCell];
+    let short = false;
     if (side === BUY) {
       if (market ? quoteAvailable <= 0 : quoteAvailable < price * quantity) return ResultCode.INSUFFICIENT_FUNDS;
     } else if (this.baseCell === INDEX_NOT_FOUND || available[this.baseCell] < quantity) {
-      return ResultCode.INSUFFICIENT_FUNDS;
+      // More than the account holds: a short sale, if the symbol has margin (margin.ts).
+      this.margin.q[Q_QUANTITY] = quantity;
+      const code = this.margin.checkShort(symbol, this.baseCell, this.quoteCell);
+      if (code !== ResultCode.OK) return code;
+      short = true;
     }
     const opposite = symbol * 2 + (side === BUY ? SELL : BUY) - 1;
     if (market && book.bestLevel[opposite] === NONE) return ResultCode.NO_LIQUIDITY;
@@ -188,7 +208,10 @@ export class Matching {
 
     // Every rule passed. Reserve what a limit taker (or any sell) may spend, then match.
     const reserved = ledger.reserved;
-    if (side === SELL) {
+    if (short) {
+      this.margin.q[Q_QUANTITY] = quantity;
+      this.margin.openShort(account, symbol, baseCell, quoteCell);
+    } else if (side === SELL) {
       available[baseCell] -= quantity;
       reserved[baseCell] += quantity;
     } else if (!market) {
@@ -207,8 +230,11 @@ export class Matching {
     if (side === SELL) events.touchCell(baseCell);
     else if (!market) events.touchCell(quoteCell);
     this.startFills(out, o);
+    this.takerShort = short;
     this.match(symbol, account, side, selfTrade, baseCell, quoteCell);
-    const status = this.restOrRelease(symbol, account, orderFlags(side, orderType, timeInForce, selfTrade), baseCell, quoteCell, true);
+    this.takerShort = false;
+    const status = this.restOrRelease(symbol, account, orderFlags(side, orderType, timeInForce, selfTrade) | (short ? FLAG_SHORT : 0),
+      baseCell, quoteCell, true);
     this.finishOrderResult(ctx, status);
     this.runTriggered();
     return ResultCode.OK;
@@ -260,7 +286,10 @@ export class Matching {
         return OrderStatus.RESTING;
       }
       const ledger = this.ledger;
-      if (side === SELL) {
+      if ((flags & FLAG_SHORT) !== 0) {
+        this.margin.q[Q_QUANTITY] = remaining;
+        this.margin.releasePending(baseCell);
+      } else if (side === SELL) {
         ledger.reserved[baseCell] -= remaining;
         ledger.available[baseCell] += remaining;
         ledger.events.touchCell(baseCell);
@@ -322,13 +351,18 @@ export class Matching {
     const available = ledger.available;
     const reserved = ledger.reserved;
     const r = this.r;
-    r[R_ORDER_ID] = book.orderF[order * ORDER_F64 + O_ID];
-    this.startFills(out, o);
+    const short = (book.orderI[order * ORDER_I32 + O_FLAGS] & FLAG_SHORT) !== 0;
+    const margin = this.margin;
 
     if (keepPrice && newQuantity <= remaining) {
       // A reduction keeps the order's place in the queue.
+      r[R_ORDER_ID] = book.orderF[order * ORDER_F64 + O_ID];
+      this.startFills(out, o);
       const cut = remaining - newQuantity;
-      if (side === BUY) {
+      if (short) {
+        margin.q[Q_QUANTITY] = cut;
+        margin.releasePending(baseCell);
+      } else if (side === BUY) {
         reserved[quoteCell] -= price * cut;
         available[quoteCell] += price * cut;
       } else {
@@ -348,7 +382,14 @@ export class Matching {
 
     const delta = side === BUY ? targetPrice * newQuantity - price * remaining : newQuantity - remaining;
     const cell = side === BUY ? quoteCell : baseCell;
-    if (delta > available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
+    if (short) {
+      // A short sale grows only against margin for the increase.
+      if (delta > 0) {
+        margin.q[Q_QUANTITY] = delta;
+        const code = margin.checkShort(symbol, baseCell, quoteCell);
+        if (code !== ResultCode.OK) return code;
+      }
+    } else if (delta > available[cell]) return ResultCode.INSUFFICIENT_FUNDS;
     const level = book.orderI[order * ORDER_I32 + O_LEVEL];
     const alone = book.levelI[level * LEVEL_I32 + L_HEAD] === order && book.levelI[level * LEVEL_I32 + L_TAIL] === order;
     if (!book.hasFreeLevel && !(alone && !keepPrice) &&
@@ -357,9 +398,19 @@ export class Matching {
     }
 
     // The order loses its place: out of its level, re-reserved at the new terms, matched, rested.
+    r[R_ORDER_ID] = book.orderF[order * ORDER_F64 + O_ID];
+    this.startFills(out, o);
     book.unlink(order);
-    available[cell] -= delta;
-    reserved[cell] += delta;
+    if (!short) {
+      available[cell] -= delta;
+      reserved[cell] += delta;
+    } else if (delta > 0) {
+      margin.q[Q_QUANTITY] = delta;
+      margin.openShort(account, symbol, baseCell, quoteCell);
+    } else if (delta < 0) {
+      margin.q[Q_QUANTITY] = -delta;
+      margin.releasePending(baseCell);
+    }
     book.orderF[order * ORDER_F64 + O_PRICE] = targetPrice;
     book.orderF[order * ORDER_F64 + O_REMAINING] = newQuantity;
     this.emitOrder(EventKind.ORDER_AMENDED, order);
@@ -367,7 +418,9 @@ export class Matching {
     ledger.events.touchCell(cell);
     r[R_LIMIT] = targetPrice;
     r[R_QUANTITY] = newQuantity;
+    this.takerShort = short;
     this.match(symbol, account, side, selfTradeOf(book.orderI[order * ORDER_I32 + O_FLAGS]), baseCell, quoteCell);
+    this.takerShort = false;
     const filled = r[R_FILLED];
     // A fill of an OCO limit leg, as a maker or here as a taker, ends its stop leg.
     if (filled > 0 && (book.orderI[order * ORDER_I32 + O_FLAGS] & FLAG_OCO) !== 0) this.endOcoStopLeg(order);
@@ -431,6 +484,9 @@ export class Matching {
       ledger.reserved[cell] -= amount;
       ledger.available[cell] += amount;
       ledger.events.touchCell(cell);
+    } else if ((book.orderI[order * ORDER_I32 + O_FLAGS] & FLAG_SHORT) !== 0) {
+      this.margin.q[Q_QUANTITY] = remaining;
+      this.margin.releasePending(book.orderI[order * ORDER_I32 + O_BASE_CELL]);
     } else {
       const cell = book.orderI[order * ORDER_I32 + O_BASE_CELL];
       ledger.reserved[cell] -= remaining;
@@ -509,6 +565,10 @@ export class Matching {
     if (listing && out === null) throw new Error('match without startFills');
     const stops = this.stops;
     const lastPrice = book.lastPrice;
+    const margin = this.margin;
+    const mq = margin.q;
+    const cellPosition = margin.cellPosition;
+    const takerShort = this.takerShort;
     const fillsAt = this.outBase + OrderResult.FILLS;
     let remaining = quantity;
     let level = book.bestLevel[opposite];
@@ -537,20 +597,31 @@ export class Matching {
           }
         }
         const value = qty * levelPrice;
+        // The seller's leg first (a short sale borrows the base), then the buyer's (a buy covers a short).
+        const sellerBase = side === BUY ? book.orderI[maker * ORDER_I32 + O_BASE_CELL] : baseCell;
+        const buyerBase = side === BUY ? baseCell : book.orderI[maker * ORDER_I32 + O_BASE_CELL];
+        if (side === BUY ? (book.orderI[maker * ORDER_I32 + O_FLAGS] & FLAG_SHORT) !== 0 : takerShort) {
+          mq[Q_QUANTITY] = qty;
+          mq[Q_PRICE] = levelPrice;
+          margin.borrow(sellerBase);
+        } else {
+          reserved[sellerBase] -= qty;
+          available[side === BUY ? book.orderI[maker * ORDER_I32 + O_QUOTE_CELL] : quoteCell] += value;
+        }
         if (side === BUY) {
           if (marketBuy) available[quoteCell] -= value;
           else {
             reserved[quoteCell] -= limitPrice * qty;
             available[quoteCell] += (limitPrice - levelPrice) * qty;
           }
-          available[baseCell] += qty;
-          reserved[book.orderI[maker * ORDER_I32 + O_BASE_CELL]] -= qty;
-          available[book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]] += value;
         } else {
-          reserved[baseCell] -= qty;
-          available[quoteCell] += value;
           reserved[book.orderI[maker * ORDER_I32 + O_QUOTE_CELL]] -= value;
-          available[book.orderI[maker * ORDER_I32 + O_BASE_CELL]] += qty;
+        }
+        available[buyerBase] += qty;
+        if (cellPosition[buyerBase] !== NONE) {
+          mq[Q_QUANTITY] = qty;
+          mq[Q_PRICE] = levelPrice;
+          margin.cover(buyerBase, symbol);
         }
         if (listing && out !== null) {
           const k = this.fillCount++;
@@ -588,6 +659,7 @@ export class Matching {
         }
         // The last trade price, and the stops it reaches (they enter after this taker is done).
         lastPrice[symbol] = levelPrice;
+        this.tradedSymbol = symbol;
         stops.collect(symbol, lastPrice, symbol);
         maker = nextMaker;
       }

@@ -34,8 +34,9 @@ import { Matching } from './matching.ts';
 import { OrderBook } from './order_book.ts';
 import { OrderQueries } from './order_queries.ts';
 import { Seats } from './seats.ts';
-import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
+import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_POSITIONS, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
 import { IdRanges } from './id_ranges.ts';
+import { Margin } from './margin.ts';
 import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena, type ArenaSection } from './state_arena.ts';
@@ -62,6 +63,7 @@ export class LogicStateMachine implements StateMachine {
   readonly stops: StopBook;
   readonly doneOrders: DoneOrders;
   readonly stopOrders: StopOrders;
+  readonly margin: Margin;
   readonly orderQueries: OrderQueries;
   readonly principals: PrincipalRegistry;
   private readonly sectionsBeforePrincipals: readonly ArenaSection[];
@@ -90,8 +92,13 @@ export class LogicStateMachine implements StateMachine {
     this.book = new OrderBook(arena, config.maxSymbols, config.maxOrders, config.maxPriceLevels);
     this.stops = new StopBook(arena, config.maxSymbols, config.maxStopOrders);
     this.doneOrders = new DoneOrders(arena, config.doneOrderWindow);
-    this.matching = new Matching(this.ledger, this.book, this.stops, this.doneOrders);
+    this.margin = new Margin(arena, config.maxSymbols, config.maxBalances, config.maxPositions ?? Math.min(config.maxAccounts, DEFAULT_MAX_POSITIONS),
+      this.ledger, this.book, this.ctx);
+    this.matching = new Matching(this.ledger, this.book, this.stops, this.doneOrders, this.margin);
     this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);
+    // After a command's own order: its triggered stops, then the liquidations its trades call for.
+    this.margin.runStops = this.matching.runTriggered;
+    this.matching.runTriggered = () => this.margin.afterTrades();
     this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
     // Last: snapshots written before principals were state lack these sections (state_arena.ts).
@@ -280,6 +287,8 @@ const HANDLERS: { readonly [N in keyof typeof CommandType]: Handler } = {
   PLACE_STOP_ORDER: (m, cmd, b, out, o) => m.stopOrders.placeStop(cmd, b, m.ctx, out, o),
   PLACE_OCO_ORDER: (m, cmd, b, out, o) => m.stopOrders.placeOco(cmd, b, m.ctx, out, o),
   CANCEL_ALL_ORDERS: (m, cmd, b, out, o) => m.stopOrders.cancelAll(cmd, b, m.ctx, out, o),
+  SET_MARGIN: (m, cmd, b) => m.margin.setMargin(cmd, b),
+  GET_POSITION: (m, cmd, b, out, o) => m.margin.getPosition(cmd, b, m.ctx, out, o),
   SNAPSHOT: (m, _cmd, _b, out, o) => {
     out.f64[(o + SnapshotResult.SNAPSHOT_SEQUENCE) >>> 3] = m.ctx.numbers[0];
     m.ctx.resultBytes = SnapshotResult.BYTES;

@@ -29,6 +29,8 @@ export interface LogicConfig {
   readonly idempotencyWindow: number;
   /** Principals that can own things (rows of the quota table, principal_quotas.ts); default 4096. */
   readonly maxPrincipals?: number;
+  /** Short positions (margin.ts) open at once across all accounts; default min(maxAccounts, 65,536). */
+  readonly maxPositions?: number;
   /** Id ranges an admin may reserve with RESERVE_IDS (id_ranges.ts); default 1024. */
   readonly maxIdRanges?: number;
   /**

@@ -153,7 +153,8 @@ export class StopOrders {
       this.addStop(ctx, symbol, account, orderFlags(side, OrderType.MARKET, TimeInForce.IOC, selfTrade) | FLAG_OCO, baseCell, quoteCell,
         f, priceAt, stopAt, quantityAt);
     }
-    this.runTriggered();
+    // Through matching: the stops, then the liquidations the trades call for (margin.ts).
+    this.matching.runTriggered();
     return ResultCode.OK;
   }
 

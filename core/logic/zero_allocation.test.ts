@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CancelAllResult, RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, PositionResult, RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
@@ -50,6 +50,16 @@ describe('zero allocation', () => {
     run(ADMIN, { kind: 'createSymbol', symbolId: BIG + 7, baseAssetId: ASSET, quoteAssetId: QUOTE, tickSize: 1, lotSize: 1 });
     const digest = { keyDigest0: 0xffffffff, keyDigest1: 1, keyDigest2: 2, keyDigest3: 3, keyDigest4: 4, keyDigest5: 5, keyDigest6: 6, keyDigest7: 0x80000000 };
     expect(run(ADMIN, { kind: 'createPrincipal', admin: 0, ...digest })).toBe(0);
+    // Short sellers: quote only. Margin: initial 50%, maintenance 25%; the first trade gives a reference price.
+    for (let i = 64; i < 68; i++) {
+      run({ sequence: 0, principalId: 7 }, { kind: 'createAccount', accountId: account(i) });
+      run(ADMIN, { kind: 'deposit', accountId: account(i), assetId: QUOTE, amount: 4e14 });
+    }
+    run(ADMIN, { kind: 'setMargin', symbolId: BIG + 7, initialMarginBps: 5000, maintenanceMarginBps: 2500 });
+    run({ sequence: 0, principalId: 7 }, { kind: 'placeOrder', symbolId: BIG + 7, accountId: account(2), price: BIG + 100, quantity: 1, side: Side.BUY,
+      orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC });
+    run({ sequence: 0, principalId: 7 }, { kind: 'placeOrder', symbolId: BIG + 7, accountId: account(3), price: BIG + 100, quantity: 1, side: Side.SELL,
+      orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC });
 
     // A repeating stream of every hot command; each round leaves the state as it found it (seats
     // released, resting orders cancelled or filled), so the stream can be applied again and again.
@@ -99,6 +109,28 @@ describe('zero allocation', () => {
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: a, price: BIG + 100, quantity: 1000, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC }]);
       specs.push([who, { kind: 'placeOrder', symbolId: BIG + 7, accountId: b, price: BIG + 97, quantity: 1500, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC }]);
       specs.push([who, { kind: 'getDepth', symbolId: BIG + 7, levels: 5 }]);
+      // Margin: a short sale that fills, a buy that covers it (the position closes); another short,
+      // and a trade far up that liquidates it in the same command (market buy-to-cover); the last
+      // trade goes back to 100 for the next round.
+      const short = account(64 + (i % 4));
+      const ask = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.SELL, orderType: OrderType.LIMIT, timeInForce: TimeInForce.GTC });
+      const take = (account: number, price: number, quantity: number): CommandSpec =>
+        ({ kind: 'placeOrder', symbolId: sym, accountId: account, price, quantity, side: Side.BUY, orderType: OrderType.LIMIT, timeInForce: TimeInForce.IOC });
+      const up = BIG + 100 + BIG / 2;
+      specs.push([who, bid(b, BIG + 100, 10)]);
+      specs.push([who, sell(short, BIG + 100, 10)]);
+      specs.push([who, { kind: 'getPosition', accountId: short, symbolId: sym }]);
+      specs.push([who, ask(a, BIG + 100, 10)]);
+      specs.push([who, take(short, BIG + 100, 10)]);
+      specs.push([who, bid(b, BIG + 100, 10)]);
+      specs.push([who, sell(short, BIG + 100, 10)]);
+      specs.push([who, { kind: 'getPosition', accountId: short, symbolId: sym }]);
+      specs.push([who, ask(a, up, 20)]);
+      specs.push([who, take(b, up, 10)]);
+      specs.push([who, { kind: 'getPosition', accountId: short, symbolId: sym }]);
+      specs.push([who, bid(b, BIG + 100, 10)]);
+      specs.push([who, sell(a, BIG + 100, 10)]);
     }
     // A replicated principal's key rotation (principal_registry.ts), every round.
     specs.push([{ ...ADMIN, idempotencyId: 0 }, { kind: 'rotatePrincipalKey', principalId: FIRST_REPLICATED_PRINCIPAL_ID, ...digest }]);
@@ -112,15 +144,19 @@ describe('zero allocation', () => {
     };
     // The stream must really work (not be cheap rejections).
     let rejected = 0;
+    const shorts: number[] = [];
     for (let i = 0; i < specs.length; i++) {
       writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 }, specs[i][1]);
       machine.apply(stream, i * recordBytes, out, 0);
       if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
       // Each cancel-all finds exactly the waiting stop-limit: every other stop was triggered or ended.
       if (specs[i][1].kind === 'cancelAllOrders') expect(out.f64[CancelAllResult.CANCELLED_ORDERS >>> 3]).toBe(1);
+      // Short 10 after each short sale, 0 after the trade that liquidated it.
+      if (specs[i][1].kind === 'getPosition') shorts.push(out.f64[PositionResult.SHORT_QUANTITY >>> 3]);
     }
     expect(rejected).toBe(0);
-    expect([machine.book.ordersInUse, machine.stops.inUse]).toEqual([0, 0]);
+    expect(shorts.slice(0, 6)).toEqual([10, 10, 0, 10, 10, 0]);
+    expect([machine.book.ordersInUse, machine.stops.inUse, machine.margin.positionsInUse]).toEqual([0, 0, 0]);
     // Warm up: every function optimized before sampling.
     for (let round = 0; round < 300; round++) applyStream();
 

@@ -9,8 +9,8 @@
  *
  * Cases (perf/workers/logic_workloads.ts): transfer, stock-buy, seat-booking, checkout,
  * order-mix-1k and order-mix-100k (exchange-core's mix: 9% GTC, 3% IOC, 6% cancel, 82% move) and
- * order-crossing, and order-mix-stops (order-mix-1k with 10% stop orders and OCO pairs that trigger and
- * cascade). Checks: every machine ends with the same state hash (for order streams, the hash of
+ * order-crossing, order-mix-stops (order-mix-1k with 10% stop orders and OCO pairs that trigger and
+ * cascade) and margin (order-mix-1k with 6% short sales, 4% covers and the liquidations price moves cause). Checks: every machine ends with the same state hash (for order streams, the hash of
  * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
  * that started inside the timed windows (target 0).
  */
@@ -28,7 +28,7 @@ export function runLogicWorker(request: LogicBenchRequest): Promise<LogicBenchRe
 
 function commandsFor(workload: WorkloadName, mode: ScenarioOptions['mode']): number {
   if (mode === 'full') return 10_000_000;
-  return workload.startsWith('order') ? 1_000_000 : 2_000_000;
+  return workload.startsWith('order') || workload === 'margin' ? 1_000_000 : 2_000_000;
 }
 
 export const run: ScenarioRun = async (options) => {

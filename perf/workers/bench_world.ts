@@ -49,9 +49,10 @@ export const ADMIN: CommandHeader = { sequence: 0, principalId: 1, admin: true }
 export const ownerOf = (accountId: number): number => 1000 + (accountId % 50_000);
 export const as = (accountId: number, sequence = 0): CommandHeader => ({ sequence, principalId: ownerOf(accountId) });
 
-export function accounts(count: number, deposits: readonly (readonly [assetId: number, amount: number])[]): SetupStep[] {
+/** Accounts firstId .. firstId + count - 1, each funded with `deposits`. */
+export function accounts(count: number, deposits: readonly (readonly [assetId: number, amount: number])[], firstId = 1): SetupStep[] {
   const steps: SetupStep[] = [];
-  for (let a = 1; a <= count; a++) {
+  for (let a = firstId; a < firstId + count; a++) {
     steps.push([as(a), { kind: 'createAccount', accountId: a }]);
     for (const [assetId, amount] of deposits) steps.push([ADMIN, { kind: 'deposit', accountId: a, assetId, amount }]);
   }

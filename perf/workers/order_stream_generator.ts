@@ -31,16 +31,32 @@ export interface OrderMix {
   readonly stops?: number;
   /** OCO pairs (take-profit limit leg + stop-market leg around the last trade), percent. [0] */
   readonly oco?: number;
+  /** Sells by quote-only accounts (short sales against margin, core/logic/margin.ts), percent. [0] */
+  readonly shorts?: number;
+  /** Buys by those accounts (covers), percent. [0] */
+  readonly covers?: number;
 }
 
-export const ORDER_MIXES: Readonly<Record<'order-mix-1k' | 'order-mix-100k' | 'order-crossing' | 'order-mix-stops', OrderMix>> = {
+export type OrderMixName = 'order-mix-1k' | 'order-mix-100k' | 'order-crossing' | 'order-mix-stops' | 'margin';
+
+export const ORDER_MIXES: Readonly<Record<OrderMixName, OrderMix>> = {
   'order-mix-1k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG },
   'order-mix-100k': { gtc: 9, ioc: 3, cancel: 6, targetResting: 100_000, crossing: false, bandTicks: 2_000, config: BENCH_LOGIC_CONFIG },
   'order-crossing': { gtc: 45, ioc: 25, cancel: 10, targetResting: 1_000, crossing: true, bandTicks: 50, config: SMALL_BOOK_LOGIC_CONFIG },
   'order-mix-stops': {
     gtc: 9, ioc: 3, cancel: 6, stops: 7, oco: 3, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG,
   },
+  // order-mix-1k with 6% short sales and 4% covers by quote-only accounts, half GTC (passive), half IOC
+  // (aggressive); margins so thin (SHORT_MARGIN_BPS) that the book's own drift liquidates positions.
+  'margin': {
+    gtc: 9, ioc: 3, cancel: 6, shorts: 6, covers: 4, targetResting: 1_000, crossing: false, bandTicks: 200, config: SMALL_BOOK_LOGIC_CONFIG,
+  },
 };
+
+/** Quote-only accounts that sell short in a mix with `shorts`, after the ORDER_ACCOUNTS. */
+export const SHORT_ACCOUNTS = 200;
+/** Initial and maintenance margin of a mix with `shorts`: 2 and 1 basis points (a 0.01% rise liquidates). */
+export const SHORT_MARGIN_BPS = [2, 1] as const;
 
 export const ORDER_ACCOUNTS = 2_000;
 export const MID_PRICE = 1_000_000;
@@ -83,6 +99,10 @@ export class OrderStreamGenerator {
     this.machine = createStateMachine(mix.config);
     this.setup = [...assets(1, 2), ...accounts(ORDER_ACCOUNTS, [[1, 1e10], [2, 1e12]]),
       [ADMIN, { kind: 'createSymbol', symbolId: 1, baseAssetId: 1, quoteAssetId: 2, tickSize: 1, lotSize: 1 }]];
+    if ((mix.shorts ?? 0) > 0) {
+      this.setup.push(...accounts(SHORT_ACCOUNTS, [[2, 1e12]], ORDER_ACCOUNTS + 1),
+        [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: SHORT_MARGIN_BPS[0], maintenanceMarginBps: SHORT_MARGIN_BPS[1] }]);
+    }
     for (const [header, spec] of this.setup) this.apply(header, spec);
   }
 
@@ -116,7 +136,13 @@ export class OrderStreamGenerator {
     op.side = 1 + this.random.below(2);
     op.quantity = 1 + this.random.below(100);
     op.orderId = 0;
+    // A liquidation (margin.ts) trades with or cancels resting orders that no result lists: forget them.
+    if (this.machine.book.ordersInUse < this.resting.length) {
+      const book = this.machine.book;
+      for (let i = this.resting.length - 1; i >= 0; i--) if (book.order(this.resting[i]) === NONE) this.forget(this.resting[i]);
+    }
     const haveOrders = this.resting.length > 0;
+    const shortFrom = mix.gtc + mix.ioc + mix.cancel + (mix.stops ?? 0) + (mix.oco ?? 0);
     if (r < mix.gtc || !haveOrders) {
       op.kind = 'place';
       op.timeInForce = TimeInForce.GTC;
@@ -144,6 +170,14 @@ export class OrderStreamGenerator {
       const loss = 1 + this.random.below(10);
       op.price = op.side === Side.SELL ? last + profit : Math.max(1, last - profit);
       op.stopPrice = op.side === Side.SELL ? Math.max(1, last - loss) : last + loss;
+    } else if (r >= shortFrom && r < shortFrom + (mix.shorts ?? 0) + (mix.covers ?? 0)) {
+      // A short sale (a sell by a quote-only account) or a cover (its buy): GTC passive or IOC aggressive.
+      op.kind = 'place';
+      op.accountId = ORDER_ACCOUNTS + 1 + this.random.below(SHORT_ACCOUNTS);
+      op.side = r < shortFrom + (mix.shorts ?? 0) ? Side.SELL : Side.BUY;
+      const passive = this.random.below(2) === 0;
+      op.timeInForce = passive ? TimeInForce.GTC : TimeInForce.IOC;
+      op.price = passive ? this.passivePrice(op.side) : this.aggressivePrice(op.side);
     } else if (r < mix.gtc + mix.ioc + mix.cancel) {
       op.kind = 'cancel';
       // With stops in the mix, a quarter of the cancels take back a waiting stop.
@@ -223,6 +257,18 @@ export class OrderStreamGenerator {
       op.price = this.passivePrice(op.side);
       const sequence = this.sequence;
       steps.push([as(op.accountId, sequence), this.specOf(op)]);
+      this.emit(op, this.cmd, 0);
+    }
+    if ((this.mix.shorts ?? 0) > 0) {
+      // One trade, so the symbol has a reference price before the first short sale.
+      const op = this.op;
+      op.kind = 'place';
+      op.accountId = 1;
+      op.side = Side.BUY;
+      op.quantity = 1;
+      op.timeInForce = TimeInForce.IOC;
+      op.price = this.bestPrice(Side.SELL);
+      steps.push([as(op.accountId, this.sequence), this.specOf(op)]);
       this.emit(op, this.cmd, 0);
     }
     return steps;

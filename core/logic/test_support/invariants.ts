@@ -15,9 +15,14 @@
  *     with the OCO flag. Their reservations count in 3.
  *  8. every principal's open-order quota use = its resting orders + its waiting stops (an OCO pair
  *     counts twice), by the owner of each order's account
+ *  9. positions (margin.ts): 1 counts them — per asset, Σ(available + reserved) − Σ short of the positions
+ *     on that base asset = supply; a position's collateral counts in 3 (reserved of its quote cell) and a
+ *     resting short sale holds no base; short, pending and collateral >= 0, an open position has short or
+ *     pending > 0, pending = the remaining of its account's resting short sales in its symbol; the
+ *     cell → position map and the per-symbol lists agree, and nothing is left marked traded.
  */
 import { OrderType, Side } from '../../../codec/records/command_descriptor.ts';
-import { FLAG_OCO } from '../matching.ts';
+import { FLAG_OCO, FLAG_SHORT } from '../matching.ts';
 import {
   NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FLAGS, O_ID, O_NEXT, O_PRICE,
   O_QUOTE_CELL, O_REMAINING,
@@ -31,8 +36,38 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
   const { ledger, book, inventory, seats, transfers } = machine;
   const cells = ledger.cellCount;
 
-  // 1 and 2
+  // 1 and 2 (and 9: what positions owe)
   const sums = new Array<number>(ledger.assetCount).fill(0);
+  const { margin } = machine;
+  const pendingByPosition = new Map<number, number>();
+  let positions = 0;
+  for (let s = 0; s < book.symbolCount; s++) {
+    let prev = NONE;
+    for (let p = margin.firstPosition[s]; p !== NONE; p = margin.positionNext[p]) {
+      positions++;
+      if (margin.positionPrev[p] !== prev) problems.push(`position ${p}: prev link ${margin.positionPrev[p]} != ${prev}`);
+      prev = p;
+      const short = margin.shortQuantity[p];
+      const pending = margin.pendingQuantity[p];
+      const collateral = margin.collateral[p];
+      if (short < 0 || pending < 0 || collateral < 0) problems.push(`position ${p}: negative ${short}/${pending}/${collateral}`);
+      if (short === 0 && pending === 0) problems.push(`position ${p}: open with nothing short or working`);
+      if (margin.positionSymbol[p] !== s) problems.push(`position ${p} listed under symbol ${s}`);
+      const baseCell = margin.positionBaseCell[p];
+      if (margin.cellPosition[baseCell] !== p) problems.push(`position ${p}: its base cell ${baseCell} points at ${margin.cellPosition[baseCell]}`);
+      if (ledger.cellAsset[baseCell] !== book.symbolBase[s] || ledger.cellAsset[margin.positionQuoteCell[p]] !== book.symbolQuote[s]
+        || ledger.cellAccount[baseCell] !== margin.positionAccount[p]) problems.push(`position ${p}: cells do not match its account and symbol`);
+      sums[book.symbolBase[s]] -= short;
+      pendingByPosition.set(p, 0);
+    }
+    if (margin.lastPosition[s] !== prev) problems.push(`symbol ${s}: last position ${margin.lastPosition[s]} != ${prev}`);
+  }
+  if (positions !== margin.positionsInUse) problems.push(`${margin.positionsInUse} positions in use but ${positions} listed`);
+  for (let c = 0; c < cells; c++) {
+    const p = margin.cellPosition[c];
+    if (p !== NONE && !pendingByPosition.has(p)) problems.push(`cell ${c} points at position ${p}, which is not open`);
+  }
+  if (machine.matching.tradedSymbol !== NONE) problems.push('a traded symbol left over after the command');
   for (let c = 0; c < cells; c++) {
     const a = ledger.available[c];
     const r = ledger.reserved[c];
@@ -65,7 +100,13 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
         if (book.orderF[o * ORDER_F64 + O_PRICE] !== price) problems.push(`order ${book.orderF[o * ORDER_F64 + O_ID]} at ${book.orderF[o * ORDER_F64 + O_PRICE]} in level ${price}`);
         total += remaining;
         if (side === Side.BUY) held[book.orderI[o * ORDER_I32 + O_QUOTE_CELL]] += price * remaining;
-        else held[book.orderI[o * ORDER_I32 + O_BASE_CELL]] += remaining;
+        else if ((book.orderI[o * ORDER_I32 + O_FLAGS] & FLAG_SHORT) === 0) held[book.orderI[o * ORDER_I32 + O_BASE_CELL]] += remaining;
+        else {
+          const p = margin.cellPosition[book.orderI[o * ORDER_I32 + O_BASE_CELL]];
+          if (!pendingByPosition.has(p) || margin.positionSymbol[p] !== (book2 >> 1)) {
+            problems.push(`short sale ${book.orderF[o * ORDER_F64 + O_ID]} without its position`);
+          } else pendingByPosition.set(p, (pendingByPosition.get(p) ?? 0) + remaining);
+        }
       }
       if (total !== book.levelF[l * LEVEL_F64 + L_QUANTITY]) problems.push(`level ${price} of book ${book2}: total ${book.levelF[l * LEVEL_F64 + L_QUANTITY]} != ${total}`);
       levels++;
@@ -101,6 +142,10 @@ export function checkInvariants(machine: LogicStateMachine): string[] {
   if (waiting !== stops.inUse) problems.push(`${stops.inUse} stops in use but ${waiting} listed (a triggered stop left over?)`);
   if (stops.firstTriggered !== NONE) problems.push('triggered stops left over after the command');
 
+  for (const [p, pending] of pendingByPosition) {
+    if (pending !== margin.pendingQuantity[p]) problems.push(`position ${p}: pending ${margin.pendingQuantity[p]} != resting short sales ${pending}`);
+    held[margin.positionQuoteCell[p]] += margin.collateral[p];
+  }
   for (let c = 0; c < cells; c++) {
     if (held[c] !== ledger.reserved[c]) {
       problems.push(`cell ${c} (account ${ledger.accountIds[ledger.cellAccount[c]]}): reserved ${ledger.reserved[c]} != held ${held[c]}`);

@@ -36,13 +36,20 @@ interface RefOrder {
   stop?: boolean;
   /** The limit leg of an OCO pair whose stop leg still waits. */
   oco?: boolean;
+  /** A short sale (margin.ts): reserves no base, borrows it as it fills. */
+  short?: boolean;
 }
+/** A short position (margin.ts): base owed, base on working short sells, quote locked as collateral. */
+export interface RefPosition { account: number; symbol: number; short: number; pending: number; collateral: number; liquidatedAt: number }
 /** A waiting (or, inside one command, triggered) stop; `type` is what it becomes: LIMIT or MARKET. */
 interface RefStop {
   id: number; account: number; symbol: number; side: number; type: number; tif: number; stp: number;
   price: number; stopPrice: number; quantity: number; arrival: number; oco: boolean;
 }
-interface RefSymbol { base: number; quote: number; tick: number; lot: number; orders: RefOrder[]; stops: RefStop[]; last: number }
+interface RefSymbol {
+  id: number; base: number; quote: number; tick: number; lot: number; orders: RefOrder[]; stops: RefStop[]; last: number;
+  initialBps: number; maintenanceBps: number;
+}
 interface RefDone { id: number; account: number; symbol: number; price: number; filled: number; side: number; type: number; tif: number; status: number }
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -62,6 +69,15 @@ export class ReferenceModel {
   readonly items = new Map<number, { merchant: number; asset: number; price: number; stock: number; sold: number; supplied: number }>();
   readonly events = new Map<number, { merchant: number; asset: number; price: number; holders: number[] }>();
   readonly symbols = new Map<number, RefSymbol>();
+  /** Open short positions, in the order they were opened. */
+  readonly positions: RefPosition[] = [];
+  /** The symbol the current command traded in (every trade of a command is in one symbol). */
+  private traded: RefSymbol | null = null;
+  /** Whether the taker being matched is a short sale. */
+  private takerShort = false;
+  /** Liquidations entered so far, and those whose trades triggered stops (for tests that demand coverage). */
+  liquidations = 0;
+  liquidationCascades = 0;
   private readonly remembered = new Map<string, Outcome>();
   private readonly rememberedOrder: string[] = [];
   private priorityClock = 0;
@@ -320,7 +336,8 @@ export class ReferenceModel {
         if (spec.baseAssetId === spec.quoteAssetId) return R.SYMBOL_ASSETS_SAME;
         if (!positive(spec.tickSize)) return R.INVALID_PRICE;
         if (!positive(spec.lotSize)) return R.INVALID_QUANTITY;
-        this.symbols.set(spec.symbolId, { base: spec.baseAssetId, quote: spec.quoteAssetId, tick: spec.tickSize, lot: spec.lotSize, orders: [], stops: [], last: 0 });
+        this.symbols.set(spec.symbolId, { id: spec.symbolId, base: spec.baseAssetId, quote: spec.quoteAssetId, tick: spec.tickSize, lot: spec.lotSize,
+          orders: [], stops: [], last: 0, initialBps: 0, maintenanceBps: 0 });
         return R.OK;
       }
       case 'placeOrder':
@@ -386,6 +403,27 @@ export class ReferenceModel {
         return R.OK;
       case 'getStateHash':
         return R.OK;
+      case 'setMargin': {
+        const sym = this.symbols.get(spec.symbolId);
+        if (!sym) return R.SYMBOL_NOT_FOUND;
+        const im = spec.initialMarginBps;
+        const mm = spec.maintenanceMarginBps;
+        const off = im === 0 && mm === 0;
+        if (!off && !(mm >= 1 && mm <= im && im <= 100_000 && Number.isInteger(im) && Number.isInteger(mm))) return R.INVALID_MARGIN;
+        if (off && this.positions.some((p) => p.symbol === sym.id)) return R.MARGIN_IN_USE;
+        sym.initialBps = im;
+        sym.maintenanceBps = mm;
+        return R.OK;
+      }
+      case 'getPosition': {
+        const sym = this.symbols.get(spec.symbolId);
+        if (!sym) return R.SYMBOL_NOT_FOUND;
+        if (!this.acting(spec.accountId)) return R.ACCOUNT_NOT_FOUND;
+        const p = this.positions.find((x) => x.account === spec.accountId && x.symbol === sym.id);
+        out.values = p ? [p.short, p.pending, p.collateral, sym.last, Math.ceil((p.short * sym.last * (10_000 + sym.maintenanceBps)) / 10_000)]
+          : [0, 0, 0, sym.last, 0];
+        return R.OK;
+      }
       case 'setQuota':
         // Quotas are not modelled here (the property test's capacities stay below the default quotas):
         // only the command's own checks are.
@@ -535,10 +573,15 @@ export class ReferenceModel {
     if (!positive(quantity) || quantity % sym.lot !== 0) return R.INVALID_QUANTITY;
     const base = this.balance(spec.accountId, sym.base);
     const quote = this.balance(spec.accountId, sym.quote);
+    let short = false;
+    let lock = 0;
     if (side === Side.BUY) {
       if (market ? quote.available <= 0 : quote.available < price * quantity) return R.INSUFFICIENT_FUNDS;
     } else if (base.available < quantity) {
-      return R.INSUFFICIENT_FUNDS;
+      const check = this.checkShort(sym, spec.accountId, quantity);
+      if (check.code !== R.OK) return check.code;
+      short = true;
+      lock = check.lock;
     }
     const opposite = side === Side.BUY ? Side.SELL : Side.BUY;
     if (market && this.sorted(sym, opposite).length === 0) return R.NO_LIQUIDITY;
@@ -546,23 +589,29 @@ export class ReferenceModel {
       market && side === Side.BUY ? quote.available : -1)) {
       return R.FOK_NOT_FILLABLE;
     }
-    if (side === Side.SELL) {
+    if (short) {
+      this.openShort(sym, spec.accountId, quantity, lock);
+    } else if (side === Side.SELL) {
       base.available -= quantity;
       base.reserved += quantity;
     } else if (!market) {
       quote.available -= price * quantity;
       quote.reserved += price * quantity;
     }
+    this.takerShort = short;
     const filled = this.match(sym, spec.accountId, side, market ? -1 : price, quantity, stp, out.fills);
+    this.takerShort = false;
     const remaining = quantity - filled;
     let status: number = OrderStatus.FILLED;
     if (remaining > 0) {
       if (tif === TimeInForce.GTC) {
         sym.orders.push({ id: this.sequence, account: spec.accountId, symbol: spec.symbolId, side, type: orderType, tif, stp,
-          price, remaining, filled, priority: ++this.priorityClock });
+          price, remaining, filled, priority: ++this.priorityClock, short });
         status = OrderStatus.RESTING;
       } else {
-        if (side === Side.SELL) {
+        if (short) {
+          this.releasePending(sym, spec.accountId, remaining);
+        } else if (side === Side.SELL) {
           base.reserved -= remaining;
           base.available += remaining;
         } else if (!market) {
@@ -574,7 +623,7 @@ export class ReferenceModel {
     }
     if (status !== OrderStatus.RESTING) this.recordDone(this.sequence, spec.accountId, spec.symbolId, price, filled, side, orderType, tif, status);
     out.values = [this.sequence, filled, status === OrderStatus.RESTING ? remaining : 0, status, out.fills.length];
-    this.runTriggered();
+    this.afterTrades();
     return R.OK;
   }
 
@@ -595,22 +644,38 @@ export class ReferenceModel {
     const base = this.balance(o.account, sym.base);
     const quote = this.balance(o.account, sym.quote);
     const cell = o.side === Side.BUY ? quote : base;
+    const short = o.short === true;
     if (target === o.price && spec.newQuantity <= o.remaining) {
       const cut = o.remaining - spec.newQuantity;
       const amount = o.side === Side.BUY ? o.price * cut : cut;
-      cell.reserved -= amount;
-      cell.available += amount;
+      if (short) this.releasePending(sym, o.account, cut);
+      else {
+        cell.reserved -= amount;
+        cell.available += amount;
+      }
       o.remaining = spec.newQuantity;
       out.values = [o.id, o.filled, o.remaining, OrderStatus.RESTING, 0];
       return R.OK;
     }
     const delta = o.side === Side.BUY ? target * spec.newQuantity - o.price * o.remaining : spec.newQuantity - o.remaining;
-    if (delta > cell.available) return R.INSUFFICIENT_FUNDS;
+    let lock = 0;
+    if (short) {
+      if (delta > 0) {
+        const check = this.checkShort(sym, o.account, delta);
+        if (check.code !== R.OK) return check.code;
+        lock = check.lock;
+      }
+    } else if (delta > cell.available) return R.INSUFFICIENT_FUNDS;
     sym.orders.splice(sym.orders.indexOf(o), 1);
-    cell.available -= delta;
-    cell.reserved += delta;
+    if (!short) {
+      cell.available -= delta;
+      cell.reserved += delta;
+    } else if (delta > 0) this.openShort(sym, o.account, delta, lock);
+    else if (delta < 0) this.releasePending(sym, o.account, -delta);
     o.price = target;
+    this.takerShort = short;
     const filled = this.match(sym, o.account, o.side, target, spec.newQuantity, o.stp, out.fills);
+    this.takerShort = false;
     if (filled > 0 && o.oco) this.endOcoStopLeg(sym, o);
     o.filled += filled;
     const left = spec.newQuantity - filled;
@@ -624,18 +689,22 @@ export class ReferenceModel {
       this.recordOrder(o, OrderStatus.FILLED);
       out.values = [o.id, o.filled, 0, OrderStatus.FILLED, out.fills.length];
     }
-    this.runTriggered();
+    this.afterTrades();
     return R.OK;
   }
 
   private cancelResting(sym: RefSymbol, o: RefOrder, record: boolean): void {
     if (o.oco) this.endOcoStopLeg(sym, o);
     if (record) this.recordOrder(o, OrderStatus.CANCELLED);
+    sym.orders.splice(sym.orders.indexOf(o), 1);
+    if (o.short === true) {
+      this.releasePending(sym, o.account, o.remaining);
+      return;
+    }
     const cell = this.balance(o.account, o.side === Side.BUY ? sym.quote : sym.base);
     const amount = o.side === Side.BUY ? o.price * o.remaining : o.remaining;
     cell.reserved -= amount;
     cell.available += amount;
-    sym.orders.splice(sym.orders.indexOf(o), 1);
   }
 
   private crosses(side: number, limit: number, makerPrice: number): boolean {
@@ -665,7 +734,6 @@ export class ReferenceModel {
   private match(sym: RefSymbol, account: number, side: number, limit: number, quantity: number, stp: number, fills: [number, number, number][]): number {
     let remaining = quantity;
     const marketBuy = limit < 0 && side === Side.BUY;
-    const takerBase = this.balance(account, sym.base);
     const takerQuote = this.balance(account, sym.quote);
     for (const m of this.sorted(sym, side === Side.BUY ? Side.SELL : Side.BUY)) {
       if (remaining === 0 || !this.crosses(side, limit, m.price)) break;
@@ -679,23 +747,26 @@ export class ReferenceModel {
         if (qty === 0) break;
       }
       const value = qty * m.price;
-      const makerBase = this.balance(m.account, sym.base);
       const makerQuote = this.balance(m.account, sym.quote);
+      const seller = side === Side.BUY ? m.account : account;
+      const buyer = side === Side.BUY ? account : m.account;
+      // The seller's leg (a short sale borrows the base), then the buyer's (a buy covers a short first).
+      if (side === Side.BUY ? m.short === true : this.takerShort) this.borrow(sym, seller, qty, m.price);
+      else {
+        this.balance(seller, sym.base).reserved -= qty;
+        this.balance(seller, sym.quote).available += value;
+      }
       if (side === Side.BUY) {
         if (marketBuy) takerQuote.available -= value;
         else {
           takerQuote.reserved -= limit * qty;
           takerQuote.available += (limit - m.price) * qty;
         }
-        takerBase.available += qty;
-        makerBase.reserved -= qty;
-        makerQuote.available += value;
       } else {
-        takerBase.reserved -= qty;
-        takerQuote.available += value;
         makerQuote.reserved -= value;
-        makerBase.available += qty;
       }
+      this.balance(buyer, sym.base).available += qty;
+      this.cover(sym, buyer, qty, m.price);
       if (this.listing) fills.push([m.id, m.price, qty]);
       m.remaining -= qty;
       m.filled += qty;
@@ -706,6 +777,7 @@ export class ReferenceModel {
         sym.orders.splice(sym.orders.indexOf(m), 1);
       }
       sym.last = m.price;
+      this.traded = sym;
       this.collect(sym, m.price);
     }
     return quantity - remaining;
@@ -832,7 +904,7 @@ export class ReferenceModel {
         price: 0, stopPrice, quantity, arrival: this.sequence, oco: true });
     }
     out.values = [this.sequence, filled, quantity - filled, status, out.fills.length];
-    this.runTriggered();
+    this.afterTrades();
     return R.OK;
   }
 
@@ -931,5 +1003,114 @@ export class ReferenceModel {
       this.recordDone(st.id, st.account, st.symbol, st.price, filled, st.side, type, st.tif, remaining > 0 ? OrderStatus.CANCELLED : OrderStatus.FILLED);
     }
     this.listing = listing;
+  }
+
+  // ---- margin (margin.ts) ---------------------------------------------------------------------------
+
+  /** The position an account holds on a symbol's base asset (whichever symbol it was opened in). */
+  private positionOnBase(account: number, base: number): RefPosition | undefined {
+    return this.positions.find((p) => p.account === account && (this.symbols.get(p.symbol) as RefSymbol).base === base);
+  }
+
+  private checkShort(sym: RefSymbol, account: number, quantity: number): { code: number; lock: number } {
+    if (sym.maintenanceBps === 0) return { code: R.INSUFFICIENT_FUNDS, lock: 0 };
+    if (sym.last === 0) return { code: R.NO_REFERENCE_PRICE, lock: 0 };
+    const p = this.positionOnBase(account, sym.base);
+    if (p && p.symbol !== sym.id) return { code: R.SHORT_IN_OTHER_SYMBOL, lock: 0 };
+    const short = p?.short ?? 0;
+    const want = Math.ceil(((short + (p?.pending ?? 0) + quantity) * sym.last * sym.initialBps) / 10_000) + short * sym.last;
+    const lock = Math.max(0, want - (p?.collateral ?? 0));
+    if (this.balance(account, sym.quote).available < lock) return { code: R.INSUFFICIENT_MARGIN, lock: 0 };
+    return { code: R.OK, lock };
+  }
+
+  private openShort(sym: RefSymbol, account: number, quantity: number, lock: number): void {
+    let p = this.positionOnBase(account, sym.base);
+    if (!p) {
+      p = { account, symbol: sym.id, short: 0, pending: 0, collateral: 0, liquidatedAt: -1 };
+      this.positions.push(p);
+    }
+    const quote = this.balance(account, sym.quote);
+    quote.available -= lock;
+    quote.reserved += lock;
+    p.collateral += lock;
+    p.pending += quantity;
+  }
+
+  private borrow(sym: RefSymbol, account: number, quantity: number, price: number): void {
+    const p = this.positionOnBase(account, sym.base) as RefPosition;
+    p.short += quantity;
+    p.pending -= quantity;
+    p.collateral += quantity * price;
+    this.balance(account, sym.quote).reserved += quantity * price;
+  }
+
+  private cover(sym: RefSymbol, account: number, quantity: number, price: number): void {
+    const p = this.positionOnBase(account, sym.base);
+    if (!p || p.symbol !== sym.id || p.short === 0) return;
+    const k = Math.min(quantity, p.short);
+    this.balance(account, sym.base).available -= k;
+    p.short -= k;
+    const release = Math.min(k * price, p.collateral);
+    p.collateral -= release;
+    const quote = this.balance(account, sym.quote);
+    quote.reserved -= release;
+    quote.available += release;
+    this.closeIfDone(p);
+  }
+
+  private releasePending(sym: RefSymbol, account: number, quantity: number): void {
+    const p = this.positionOnBase(account, sym.base) as RefPosition;
+    p.pending -= quantity;
+    this.closeIfDone(p);
+  }
+
+  private closeIfDone(p: RefPosition): void {
+    if (p.short !== 0 || p.pending !== 0) return;
+    const quote = this.balance(p.account, (this.symbols.get(p.symbol) as RefSymbol).quote);
+    quote.reserved -= p.collateral;
+    quote.available += p.collateral;
+    this.positions.splice(this.positions.indexOf(p), 1);
+  }
+
+  /** After a command's own order: its triggered stops, then liquidations (first in open order first) and their stops. */
+  private afterTrades(): void {
+    this.runTriggered();
+    const sym = this.traded;
+    this.traded = null;
+    if (sym === null) return;
+    for (;;) {
+      const maintenance = 10_000 + sym.maintenanceBps;
+      const p = this.positions.find((x) => x.symbol === sym.id && x.short > 0 && x.liquidatedAt !== this.sequence
+        && x.collateral * 10_000 < x.short * sym.last * maintenance);
+      if (!p) break;
+      this.liquidate(sym, p);
+      this.liquidations++;
+      if (this.triggered.length > 0) this.liquidationCascades++;
+      this.runTriggered();
+    }
+    this.traded = null;
+  }
+
+  /** Releases the collateral and buys back the short at market (IOC, cancelling the account's own asks it meets). */
+  private liquidate(sym: RefSymbol, p: RefPosition): void {
+    const quote = this.balance(p.account, sym.quote);
+    p.liquidatedAt = this.sequence;
+    quote.reserved -= p.collateral;
+    quote.available += p.collateral;
+    p.collateral = 0;
+    const listing = this.listing;
+    this.listing = false;
+    if (this.sorted(sym, Side.SELL).length > 0 && quote.available > 0) {
+      this.match(sym, p.account, Side.BUY, -1, p.short, SelfTradePrevention.CANCEL_RESTING, []);
+    }
+    this.listing = listing;
+    if (this.positions.includes(p)) {
+      const lock = Math.min(quote.available, Math.ceil(((p.short + p.pending) * sym.last * sym.initialBps) / 10_000) + p.short * sym.last);
+      quote.available -= lock;
+      quote.reserved += lock;
+      p.collateral = lock;
+      this.closeIfDone(p);
+    }
   }
 }

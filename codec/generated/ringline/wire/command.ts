@@ -20,6 +20,7 @@ import { GetBalance } from './get-balance.ts';
 import { GetDepth } from './get-depth.ts';
 import { GetItem } from './get-item.ts';
 import { GetOrder } from './get-order.ts';
+import { GetPosition } from './get-position.ts';
 import { GetSeat } from './get-seat.ts';
 import { GetStateHash } from './get-state-hash.ts';
 import { Login } from './login.ts';
@@ -31,6 +32,7 @@ import { ReserveIds } from './reserve-ids.ts';
 import { Restock } from './restock.ts';
 import { RevokePrincipal } from './revoke-principal.ts';
 import { RotatePrincipalKey } from './rotate-principal-key.ts';
+import { SetMargin } from './set-margin.ts';
 import { SetQuota } from './set-quota.ts';
 import { Snapshot } from './snapshot.ts';
 import { Transfer } from './transfer.ts';
@@ -70,6 +72,8 @@ export enum Command {
   PlaceStopOrder = 46,
   PlaceOcoOrder = 47,
   CancelAllOrders = 48,
+  SetMargin = 50,
+  GetPosition = 51,
   Snapshot = 90,
   GetStateHash = 91,
   SetQuota = 92,
@@ -81,8 +85,8 @@ export enum Command {
 
 export function unionToCommand(
   type: Command,
-  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+  accessor: (obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(new Login())! as Login;
@@ -113,6 +117,8 @@ export function unionToCommand(
     case 'PlaceStopOrder': return accessor(new PlaceStopOrder())! as PlaceStopOrder;
     case 'PlaceOcoOrder': return accessor(new PlaceOcoOrder())! as PlaceOcoOrder;
     case 'CancelAllOrders': return accessor(new CancelAllOrders())! as CancelAllOrders;
+    case 'SetMargin': return accessor(new SetMargin())! as SetMargin;
+    case 'GetPosition': return accessor(new GetPosition())! as GetPosition;
     case 'Snapshot': return accessor(new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(new SetQuota())! as SetQuota;
@@ -126,9 +132,9 @@ export function unionToCommand(
 
 export function unionListToCommand(
   type: Command, 
-  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
+  accessor: (index: number, obj:AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw) => AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null, 
   index: number
-): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
+): AmendOrder|BookSeats|Buy|CancelAllOrders|CancelOrder|Checkout|CreateAccount|CreateAsset|CreateEvent|CreateItem|CreatePrincipal|CreateSymbol|Deposit|GetBalance|GetDepth|GetItem|GetOrder|GetPosition|GetSeat|GetStateHash|Login|PlaceOcoOrder|PlaceOrder|PlaceStopOrder|ReleaseSeats|ReserveIds|Restock|RevokePrincipal|RotatePrincipalKey|SetMargin|SetQuota|Snapshot|Transfer|TransferPost|TransferReserve|TransferVoid|Withdraw|null {
   switch(Command[type]) {
     case 'NONE': return null; 
     case 'Login': return accessor(index, new Login())! as Login;
@@ -159,6 +165,8 @@ export function unionListToCommand(
     case 'PlaceStopOrder': return accessor(index, new PlaceStopOrder())! as PlaceStopOrder;
     case 'PlaceOcoOrder': return accessor(index, new PlaceOcoOrder())! as PlaceOcoOrder;
     case 'CancelAllOrders': return accessor(index, new CancelAllOrders())! as CancelAllOrders;
+    case 'SetMargin': return accessor(index, new SetMargin())! as SetMargin;
+    case 'GetPosition': return accessor(index, new GetPosition())! as GetPosition;
     case 'Snapshot': return accessor(index, new Snapshot())! as Snapshot;
     case 'GetStateHash': return accessor(index, new GetStateHash())! as GetStateHash;
     case 'SetQuota': return accessor(index, new SetQuota())! as SetQuota;

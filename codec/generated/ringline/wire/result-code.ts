@@ -463,6 +463,36 @@ export enum ResultCode {
   STOP_ORDERS_FULL = 516,
 
   /**
+   * no reference price yet: short selling starts after the symbol's first trade
+   */
+  NO_REFERENCE_PRICE = 531,
+
+  /**
+   * insufficient margin: the available quote cannot cover the initial margin of the resulting short position
+   */
+  INSUFFICIENT_MARGIN = 532,
+
+  /**
+   * invalid margin: basis points must satisfy 1 <= maintenance <= initial <= 100000 (or both 0)
+   */
+  INVALID_MARGIN = 533,
+
+  /**
+   * position capacity exhausted
+   */
+  POSITIONS_FULL = 534,
+
+  /**
+   * the account is already short this base asset through another symbol
+   */
+  SHORT_IN_OTHER_SYMBOL = 535,
+
+  /**
+   * short selling cannot be disabled while positions are open in the symbol
+   */
+  MARGIN_IN_USE = 536,
+
+  /**
    * internal error
    */
   INTERNAL_ERROR = 900,

@@ -11,6 +11,7 @@ import { DepthResult } from './depth-result.ts';
 import { ItemResult } from './item-result.ts';
 import { OrderInfoResult } from './order-info-result.ts';
 import { OrderResult } from './order-result.ts';
+import { PositionResult } from './position-result.ts';
 import { PriceResult } from './price-result.ts';
 import { PrincipalResult } from './principal-result.ts';
 import { SeatResult } from './seat-result.ts';
@@ -32,13 +33,14 @@ export enum Result {
   SnapshotResult = 10,
   StateHashResult = 11,
   CancelAllResult = 12,
-  PrincipalResult = 13
+  PrincipalResult = 13,
+  PositionResult = 14
 }
 
 export function unionToResult(
   type: Result,
-  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
+  accessor: (obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(new BalanceResult())! as BalanceResult;
@@ -54,15 +56,16 @@ export function unionToResult(
     case 'StateHashResult': return accessor(new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(new CancelAllResult())! as CancelAllResult;
     case 'PrincipalResult': return accessor(new PrincipalResult())! as PrincipalResult;
+    case 'PositionResult': return accessor(new PositionResult())! as PositionResult;
     default: return null;
   }
 }
 
 export function unionListToResult(
   type: Result, 
-  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null, 
+  accessor: (index: number, obj:AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult) => AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null, 
   index: number
-): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
+): AmountResult|BalanceResult|CancelAllResult|CancelResult|DepthResult|ItemResult|OrderInfoResult|OrderResult|PositionResult|PriceResult|PrincipalResult|SeatResult|SnapshotResult|StateHashResult|null {
   switch(Result[type]) {
     case 'NONE': return null; 
     case 'BalanceResult': return accessor(index, new BalanceResult())! as BalanceResult;
@@ -78,6 +81,7 @@ export function unionListToResult(
     case 'StateHashResult': return accessor(index, new StateHashResult())! as StateHashResult;
     case 'CancelAllResult': return accessor(index, new CancelAllResult())! as CancelAllResult;
     case 'PrincipalResult': return accessor(index, new PrincipalResult())! as PrincipalResult;
+    case 'PositionResult': return accessor(index, new PositionResult())! as PositionResult;
     default: return null;
   }
 }
