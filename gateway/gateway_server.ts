@@ -6,6 +6,9 @@ import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
+import { ConsoleBooks } from './console/console_books.ts';
+import { ConsoleFeed } from './console/console_feed.ts';
+import { ConsoleLogins } from './console/console_logins.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -23,6 +26,8 @@ export interface GatewayServer {
   readonly adminKeyFile: string | null;
   /** The TCP listener, or null when TCP is off. */
   readonly tcp: TcpServerHandle | null;
+  /** The operator console's clock (GET /console): frames built, consoles open. */
+  readonly console: ConsoleFeed;
   /** Drops every TCP and WebSocket connection abruptly (a network failure, for recovery drills); listeners stay up. */
   dropConnections(): void;
   /** Stops accepting, waits up to `drainMs` for in-flight results, closes every connection. */
@@ -62,20 +67,23 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   addGatewayFamilies(metrics, core);
   let tcp: TcpServerHandle | null = null;
   let uws: UwsServerHandle | null = null;
+  const health = (): unknown => {
+    // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
+    // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
+    const storageOk = (engine.storageFault?.() ?? 0) === 0;
+    return {
+      status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
+      sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
+    };
+  };
+  const consoleFeed = new ConsoleFeed({ registry: metrics.registry, health, books: new ConsoleBooks(core) });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
         metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
-        health: () => {
-          // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
-          // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
-          const storageOk = (engine.storageFault?.() ?? 0) === 0;
-          return {
-            status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
-            sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
-          };
-        },
+        health,
+        console: { feed: consoleFeed, logins: new ConsoleLogins() },
         readiness: () => {
           const reason = core.isShuttingDown ? 'shutting down'
             : writable() ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
@@ -96,6 +104,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     generatedAdminKey,
     adminKeyFile,
     tcp,
+    console: consoleFeed,
     dropConnections(): void {
       for (const socket of tcp?.sockets ?? []) socket.destroy();
       uws?.dropConnections();
@@ -107,6 +116,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       const deadline = Date.now() + drainMs;
       while (core.inFlightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setImmediate(r));
+      consoleFeed.stop();
       uws?.close();
       await tcp?.close();
     },
