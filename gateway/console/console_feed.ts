@@ -14,7 +14,7 @@ export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
 /** Readings kept for the histogram window: percentiles cover the last ~second. */
 const WINDOW_READINGS = 4;
 /** Families outside ringline_* that the page shows. */
-const PROCESS_FAMILIES = new Set(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds']);
+const PROCESS_FAMILIES = new Set(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']);
 
 export interface ConsoleSubscriber {
   /** Symbols this console watches. */

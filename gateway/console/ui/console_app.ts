@@ -73,7 +73,7 @@ const FIGURES: readonly FigureSpec[] = [
   { label: 'journal batch mean', family: 'ringline_journal_batch_records', pick: 'mean', format: (v) => `${v.toFixed(1)} rec` },
   { label: 'GC main (ms/s)', family: 'ringline_gc_pause_seconds_total', labels: { thread: 'main' }, pick: 'rate', format: (v) => (v * 1e3).toFixed(1) },
   { label: 'GC logic (ms/s)', family: 'ringline_gc_pause_seconds_total', labels: { thread: 'logic' }, pick: 'rate', format: (v) => (v * 1e3).toFixed(1) },
-  { label: 'event loop lag p99', family: 'nodejs_eventloop_lag_p99_seconds', pick: 'value', format: fmtMs },
+  { label: 'engine process CPU', family: 'process_cpu_seconds_total', pick: 'rate', format: (v) => fmtPct(v * 100) },
   { label: 'resident memory', family: 'process_resident_memory_bytes', pick: 'value', format: fmtBytes },
 ];
 
@@ -134,10 +134,10 @@ class Console {
     this.source = source;
   }
 
-  private chart(id: string, title: string, series: readonly string[], format: (v: number) => string): LineChart {
+  private chart(id: string, title: string, series: readonly string[], format: (v: number) => string, minTop = 0): LineChart {
     let chart = this.charts.get(id);
     if (chart === undefined) {
-      chart = new LineChart(title, series, this.capacity, format, id);
+      chart = new LineChart(title, series, this.capacity, format, id, minTop);
       byId('charts').appendChild(chart.root);
       this.charts.set(id, chart);
     }
@@ -174,7 +174,7 @@ class Console {
       const lag = scalar(frame, 'ringline_ring_lag_records', { ring: which })?.value;
       return lag === undefined || capacity === 0 ? null : (100 * lag) / capacity;
     };
-    this.chart('ring', 'Ring occupancy (% of slots)', ['input', 'output'], fmtPct).push(t, [ring('input'), ring('output')]);
+    this.chart('ring', 'Ring occupancy (% of slots)', ['input', 'output'], fmtPct, 5).push(t, [ring('input'), ring('output')]);
     const fsync = histogram(frame, 'ringline_journal_fsync_seconds');
     this.chart('fsync', 'Journal fsync time', ['p50', 'p99'], fmtMs).push(t, [fsync?.p50 ?? null, fsync?.p99 ?? null]);
     const batch = histogram(frame, 'ringline_journal_batch_records');

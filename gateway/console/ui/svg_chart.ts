@@ -22,7 +22,11 @@ export class LineChart {
   private readonly points: (number | null)[][];
   private readonly times: number[] = [];
 
-  constructor(title: string, readonly seriesNames: readonly string[], private readonly capacity: number, private readonly format: (v: number) => string, id: string) {
+  /** `minTop`: the y axis reaches at least this (a near-empty ring stays a flat line, not noise). */
+  constructor(
+    title: string, readonly seriesNames: readonly string[], private readonly capacity: number,
+    private readonly format: (v: number) => string, id: string, private readonly minTop = 0,
+  ) {
     this.root = document.createElement('div');
     this.root.className = 'chart';
     this.root.dataset.chart = id;
@@ -73,7 +77,7 @@ export class LineChart {
   private draw(): void {
     let max = 0;
     for (const series of this.points) for (const v of series) if (v !== null && v > max) max = v;
-    const top = max > 0 ? max * 1.1 : 1;
+    const top = Math.max(max > 0 ? max * 1.1 : 1, this.minTop);
     const step = WIDTH / Math.max(1, this.capacity - 1);
     const offset = this.capacity - this.times.length;
     this.points.forEach((series, s) => {
