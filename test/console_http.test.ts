@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
-import { readConsoleFrames, consoleLogin } from './test_support/console_client.ts';
+import { readConsoleFrames, consoleLogin } from '../perf/load/console_stream_client.ts';
 
 describe('operator console over HTTP', () => {
   let e2e: E2eServer;

@@ -1,8 +1,8 @@
 /**
  * Order books for the console: the read-only GET_DEPTH command, sent through the gateway like any
  * client's (it is sequenced, applied by the logic thread between other commands, and counted in
- * ringline_commands_total{command="GET_DEPTH"}), at most one in flight per symbol, asked at the
- * console's tick only while a console is open. The session is an internal one (kind 'http': it is no
+ * ringline_commands_total{command="GET_DEPTH"}), at most one in flight per symbol, asked when the
+ * console's feed says (once a second) and only while a console is open. The session is an internal one (kind 'http': it is no
  * connection and takes no connection slot) stamped with the logged-in admin's principal.
  *
  * Last trades: main has no trade event stream yet (the events branch adds one); the page shows what

@@ -4,7 +4,8 @@
  * collect() functions /metrics runs, reading the engine's shared counters), builds one frame
  * (console_frame.ts), serialises it once, and hands the text to every open console. All on the main
  * thread, between the gateway's own work; the logic thread never sees a console, except for the
- * read-only GET_DEPTH queries of watched symbols (console_books.ts). With no console open nothing runs.
+ * read-only GET_DEPTH queries of watched symbols (console_books.ts, once a second). With no console
+ * open nothing runs.
  */
 import type { Registry } from 'prom-client';
 import { buildFrame, type FamilyReading, type Reading } from './console_frame.ts';
@@ -13,6 +14,11 @@ import type { BookView, ConsoleBooks } from './console_books.ts';
 export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
 /** Readings kept for the histogram window: percentiles cover the last ~second. */
 const WINDOW_READINGS = 4;
+/**
+ * Order books are asked every this many ticks (1 Hz at the default interval): each GET_DEPTH wakes the
+ * logic, journaler and output stages of an idle engine, which costs more than building a frame.
+ */
+export const BOOK_POLL_EVERY_TICKS = 4;
 /** Families outside ringline_* that the page shows. */
 const PROCESS_FAMILIES = new Set(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']);
 
@@ -41,6 +47,7 @@ export class ConsoleFeed {
   readonly intervalMs: number;
   /** Frames built since start (for tests and the bench). */
   framesBuilt = 0;
+  private ticks = 0;
 
   constructor(private readonly options: ConsoleFeedOptions) {
     this.intervalMs = options.intervalMs ?? DEFAULT_CONSOLE_INTERVAL_MS;
@@ -88,8 +95,10 @@ export class ConsoleFeed {
       let bookViews: BookView[] = [];
       if (books !== null && symbols.length > 0) {
         bookViews = books.views(symbols);
-        books.poll(symbols, this.anyPrincipal());
+        // At once when a console arrives, then every BOOK_POLL_EVERY_TICKS ticks.
+        if (this.ticks % BOOK_POLL_EVERY_TICKS === 0 || bookViews.length < symbols.length) books.poll(symbols, this.anyPrincipal());
       }
+      this.ticks++;
       const frame = { ...buildFrame(reading, previous, windowStart), intervalMs: this.intervalMs, health: this.options.health(), books: bookViews };
       const text = JSON.stringify(frame);
       this.framesBuilt++;

@@ -81,8 +81,13 @@ interface BucketSet {
   sum: number;
 }
 
+/** Parsed bucket sets by reading: a reading is parsed once, though it serves as window start for several ticks. */
+const parsed = new WeakMap<FamilyReading, Map<string, BucketSet>>();
+
 /** Groups a histogram family's samples into one bucket set per series. */
 export function histogramSeries(family: FamilyReading): Map<string, BucketSet> {
+  const known = parsed.get(family);
+  if (known !== undefined) return known;
   const sets = new Map<string, BucketSet>();
   const setFor = (labels: Readonly<Record<string, string | number>> | undefined): BucketSet => {
     const plain = stringLabels(labels, 'le');
@@ -114,6 +119,7 @@ export function histogramSeries(family: FamilyReading): Map<string, BucketSet> {
     set.bounds.splice(0, set.bounds.length, ...bounds);
     set.cumulative.splice(0, set.cumulative.length, ...cumulative);
   }
+  parsed.set(family, sets);
   return sets;
 }
 

@@ -128,7 +128,9 @@ class Console {
     const source = new EventSource(`/console/stream${symbols === '' ? '' : `?symbols=${encodeURIComponent(symbols)}`}`);
     source.onmessage = (event: MessageEvent<string>) => this.render(JSON.parse(event.data) as Frame);
     source.onerror = () => {
-      status.textContent = 'reconnecting…';
+      // EventSource retries a dropped stream by itself; a refused one (401: logged out, engine
+      // restarted) it gives up on.
+      status.textContent = source.readyState === EventSource.CLOSED ? 'disconnected: reload the page to log in again' : 'reconnecting…';
       status.className = 'badge bad';
     };
     this.source = source;
