@@ -77,13 +77,15 @@ export const run: ScenarioRun = async (options) => {
         // The console is streaming before the load starts.
         const viewer = open ? await openConsole(engine) : null;
         const framesBefore = viewer?.frames() ?? 0;
+        const loadStartedMs = Date.now();
         const load = await runLoad(e2eLoadSpec(engine, 'tcp', CASE, sizing, loadIndex++), sizing.workers);
         const framesDuring = (viewer?.frames() ?? 0) - framesBefore;
+        const loadSeconds = (Date.now() - loadStartedMs) / 1000;
         await viewer?.stop();
         errors += load.errors;
         load.histogram?.destroy();
         (open ? withConsole : without).push(load.throughputPerS);
-        if (open) framesPerS.push(framesDuring / ((sizing.warmupMs + sizing.durationMs) / 1000));
+        if (open) framesPerS.push(framesDuring / loadSeconds);
         options.log(`run ${r + 1}/${options.runs} ${open ? 'with' : 'without'} console: ${Math.round(load.throughputPerS)}/s${open ? `, ${framesDuring} frames during the load` : ''}`);
       }
     }
