@@ -13,8 +13,8 @@
  * Anything that cannot be done throws with the command that failed and its output: the browser test
  * fails loudly, it is never skipped.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isRoot, privateAptOptions, runCommand, runOrThrow as runOrThrowAs, versionOutput, type RunOptions, type RunResult } from './apt_packages.ts';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,32 +23,16 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_CHROMIUM_CACHE = join(REPO_ROOT, '.cache', 'chromium');
 const NAMES = ['chromium', 'chromium-browser'];
 
-interface RunResult { status: number | null; output: string }
-
-function run(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const result = spawnSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
-  if (result.error !== undefined) return { status: null, output: result.error.message };
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
-}
-
-function runOrThrow(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  const result = run(command, args, options);
-  if (result.status !== 0) {
-    throw new Error(`ensure_chromium: \`${command} ${args.join(' ')}\` failed (exit ${result.status}):\n${result.output.slice(-4000)}`);
-  }
-  return result.output;
-}
+const LONG_MS = 900_000;
+const run = (command: string, args: readonly string[], options: RunOptions = {}): RunResult => runCommand(command, args, { timeoutMs: LONG_MS, ...options });
+const runOrThrow = (command: string, args: readonly string[], options: RunOptions = {}): string =>
+  runOrThrowAs('ensure_chromium', command, args, { timeoutMs: LONG_MS, ...options });
 
 /** The version line of a Chromium that runs (`Chromium 156.0...`), or null when `path` is missing or does not run. */
 export function chromiumVersion(path: string): string | null {
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    return null;
-  }
-  const result = run(path, ['--version']);
-  if (result.status !== 0) return null;
-  const line = result.output.split('\n').find((l) => /chrom/i.test(l));
+  const output = versionOutput(path);
+  if (output === null) return null;
+  const line = output.split('\n').find((l) => /chrom/i.test(l));
   return line === undefined ? null : line.trim();
 }
 
@@ -62,17 +46,6 @@ function onPath(path: string): string | null {
     }
   }
   return null;
-}
-
-const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
-
-/** apt options that keep package lists and downloads in `cacheDir` (no root needed). */
-function privateAptOptions(cacheDir: string): string[] {
-  const lists = join(cacheDir, 'apt-lists');
-  const archives = join(cacheDir, 'apt-cache');
-  mkdirSync(join(lists, 'partial'), { recursive: true });
-  mkdirSync(join(archives, 'archives', 'partial'), { recursive: true });
-  return ['-o', `Dir::State::Lists=${lists}`, '-o', `Dir::Cache=${archives}`, '-o', 'Debug::NoLocking=1'];
 }
 
 const aptEnv = (): NodeJS.ProcessEnv => ({ ...process.env, DEBIAN_FRONTEND: 'noninteractive' });

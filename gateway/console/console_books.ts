@@ -14,12 +14,12 @@ import type { Session, SessionTransport } from '../session.ts';
 
 /** Price levels asked per side. */
 export const BOOK_LEVELS = 10;
-/** Symbols a console may watch at once (every one costs a command per tick). */
+/** Symbols a console may watch at once (every one costs a GET_DEPTH a second). */
 export const MAX_WATCHED_SYMBOLS = 8;
 
 export interface BookView {
   readonly symbolId: number;
-  /** Result code of the last answer (0 = OK; UNKNOWN_SYMBOL for a symbol that does not exist). */
+  /** Result code of the last answer (0 = OK; SYMBOL_NOT_FOUND for a symbol that does not exist). */
   readonly code: number;
   readonly status: string;
   /** [price, quantity] best first. */
