@@ -7,7 +7,7 @@
  *
  *   node --import tsx scripts/build_console.ts          (npm run build:console) writes the file
  *   node --import tsx scripts/build_console.ts --check  exits 1 when the committed file is stale
- * gateway/console/console_assets.test.ts runs the check: the committed bundle is what the sources make.
+ * test/console_assets.test.ts runs the check: the committed bundle is what the sources make.
  */
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -2,8 +2,8 @@
 // sources in ui/: a change to the page without `npm run build:console` fails here.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_ASSETS_FILE, renderConsoleAssets } from '../../scripts/build_console.ts';
-import { CONSOLE_ASSETS } from './console_assets.generated.ts';
+import { CONSOLE_ASSETS_FILE, renderConsoleAssets } from '../scripts/build_console.ts';
+import { CONSOLE_ASSETS } from '../gateway/console/console_assets.generated.ts';
 
 describe('console assets', () => {
   it('match what the build script makes from gateway/console/ui', async () => {
