@@ -86,8 +86,11 @@ describe('operator console over HTTP', () => {
     const last = frames.at(-1);
     if (last === undefined) throw new Error('no frame');
     expect(last.intervalMs).toBe(250);
-    const gaps = frames.slice(1).map((f, i) => f.atMs - frames[i].atMs);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(150);
+    // A fixed rate: frames about 250 ms apart (the median; one late tick on a busy machine is no failure).
+    const gaps = frames.slice(1).map((f, i) => f.atMs - frames[i].atMs).sort((a, b) => a - b);
+    const medianGap = gaps[Math.floor(gaps.length / 2)];
+    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeGreaterThanOrEqual(200);
+    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeLessThan(2000);
     for (const name of ['ringline_commands_applied_total', 'ringline_sequence', 'ringline_ring_lag_records', 'ringline_journal_fsync_seconds',
       'ringline_command_latency_seconds', 'ringline_connections_open', 'ringline_gc_pause_seconds_total', 'ringline_results_total']) {
       expect(last.families[name], name).toBeDefined();
@@ -95,6 +98,9 @@ describe('operator console over HTTP', () => {
     expect(last.families.ringline_commands_applied_total.type).toBe('counter');
     expect(last.families.ringline_command_latency_seconds.type).toBe('histogram');
     expect((last.families.ringline_commands_applied_total.series[0] as { rate: number | null }).rate).not.toBeNull();
+    // The engine's process uses CPU while it streams: the process families are read, not left stale.
+    const cpu = frames.map((f) => (f.families.process_cpu_seconds_total?.series[0] as { value: number } | undefined)?.value ?? 0);
+    expect(cpu.at(-1), `process_cpu_seconds_total over the frames: ${cpu.join(',')}`).toBeGreaterThan(cpu[0]);
     expect(last.books[0]).toMatchObject({ symbolId: 7, code: 0, bids: [[99, 5]], asks: [[101, 3]] });
     expect(last.health).toMatchObject({ status: 'ok' });
     // Nothing streams once the console is gone.

@@ -19,8 +19,11 @@ const WINDOW_READINGS = 4;
  * logic, journaler and output stages of an idle engine, which costs more than building a frame.
  */
 export const BOOK_POLL_EVERY_TICKS = 4;
-/** Families outside ringline_* that the page shows. */
-const PROCESS_FAMILIES = new Set(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']);
+/**
+ * Families outside ringline_* that the page shows. prom-client updates process_cpu_seconds_total only
+ * when process_cpu_user_seconds_total is collected (registered before it), so both are read.
+ */
+const PROCESS_FAMILIES = new Set(['process_cpu_user_seconds_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']);
 
 export interface ConsoleSubscriber {
   /** Symbols this console watches. */
