@@ -101,6 +101,9 @@ describe('operator console over HTTP', () => {
     // The engine's process uses CPU while it streams: the process families are read, not left stale.
     const cpu = frames.map((f) => (f.families.process_cpu_seconds_total?.series[0] as { value: number } | undefined)?.value ?? 0);
     expect(cpu.at(-1), `process_cpu_seconds_total over the frames: ${cpu.join(',')}`).toBeGreaterThan(cpu[0]);
+    // ...and its rate is computed against the previous reading's own values (prom-client updates its in place).
+    const cpuRates = frames.slice(1).map((f) => (f.families.process_cpu_seconds_total?.series[0] as { rate: number | null } | undefined)?.rate ?? 0);
+    expect(Math.max(...cpuRates), `process CPU rates ${cpuRates.join(',')}`).toBeGreaterThan(0);
     expect(last.books[0]).toMatchObject({ symbolId: 7, code: 0, bids: [[99, 5]], asks: [[101, 3]] });
     expect(last.health).toMatchObject({ status: 'ok' });
     // Nothing streams once the console is gone.

@@ -118,7 +118,9 @@ export class ConsoleFeed {
       const name = (metric as { name: string }).name;
       if (!name.startsWith('ringline_') && !PROCESS_FAMILIES.has(name)) continue;
       const got = await (metric as unknown as { get(): Promise<FamilyReading> }).get();
-      families.set(name, got);
+      // prom-client's own metrics hand out their live value objects, updated in place by the next
+      // collect: copy them, or the previous reading would hold today's values and every rate be 0.
+      families.set(name, { name: got.name, type: got.type, values: got.values.map((v) => ({ value: v.value, labels: v.labels, metricName: v.metricName })) });
     }
     return { atMs, families };
   }
