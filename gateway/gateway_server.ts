@@ -6,6 +6,9 @@ import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
+import { ConsoleBooks } from './console/console_books.ts';
+import { ConsoleFeed } from './console/console_feed.ts';
+import { ConsoleLogins } from './console/console_logins.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -29,6 +32,8 @@ export interface GatewayServer {
   readonly adminKeyFile: string | null;
   /** The TCP listener, or null when TCP is off. */
   readonly tcp: TcpServerHandle | null;
+  /** The operator console's clock (GET /console): frames built, consoles open. */
+  readonly console: ConsoleFeed;
   /** Drops every TCP and WebSocket connection abruptly (a network failure, for recovery drills); listeners stay up. */
   dropConnections(): void;
   /** Stops accepting, waits up to `drainMs` for in-flight results, closes every connection. */
@@ -79,6 +84,16 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   const events = engine.events === undefined ? null : new EventHub(engine.events, {
     maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
   });
+  const health = (): unknown => {
+    // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
+    // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
+    const storageOk = (engine.storageFault?.() ?? 0) === 0;
+    return {
+      status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
+      sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
+    };
+  };
+  const consoleFeed = new ConsoleFeed({ registry: metrics.registry, health, books: new ConsoleBooks(core) });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {
@@ -90,15 +105,8 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
         ...(events === null ? {} : { events }),
         metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
-        health: () => {
-          // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
-          // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
-          const storageOk = (engine.storageFault?.() ?? 0) === 0;
-          return {
-            status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
-            sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
-          };
-        },
+        health,
+        console: { feed: consoleFeed, logins: new ConsoleLogins() },
         readiness: () => {
           const reason = core.isShuttingDown ? 'shutting down'
             : writable() ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
@@ -123,6 +131,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     generatedAdminKey,
     adminKeyFile,
     tcp,
+    console: consoleFeed,
     dropConnections(): void {
       for (const socket of tcp?.sockets ?? []) socket.destroy();
       for (const socket of eventsTcp?.sockets ?? []) socket.destroy();
@@ -136,6 +145,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       while (core.inFlightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setImmediate(r));
       events?.close();
+      consoleFeed.stop();
       uws?.close();
       await tcp?.close();
       await eventsTcp?.close();

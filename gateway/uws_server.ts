@@ -13,11 +13,15 @@
  * HTTP: POST /v1/commands/<command> with the command's JSON body (or POST /v1/commands with
  * {"command": "<name>", ...}); POST /v1/principals (admin) creates a principal and returns its key;
  * GET /health (JSON), /livez, /readyz (503 while not accepting); GET /metrics (Prometheus text). Keys in `Authorization: Bearer K` or `X-Api-Key`.
+ * GET /console and below: the read-only operator console (console/console_routes.ts, docs/console.md).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
+import { addConsoleRoutes, type ConsoleRoutes } from './console/console_routes.ts';
+import type { ConsoleFeed } from './console/console_feed.ts';
+import type { ConsoleLogins } from './console/console_logins.ts';
 import { SUBMIT_ANSWERED, SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
 import { httpStatusFor } from './http_status.ts';
 import type { Session, SessionTransport } from './session.ts';
@@ -168,6 +172,8 @@ export interface UwsServerHooks {
   readiness(): Readiness;
   /** Event subscriptions on /v1/events (event_ws.ts), when the engine emits events. */
   readonly events?: EventHub;
+  /** The operator console (GET /console...); absent = no console routes. */
+  readonly console?: { readonly feed: ConsoleFeed; readonly logins: ConsoleLogins };
 }
 
 export interface Readiness {
@@ -373,6 +379,9 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     });
   });
 
+  const consoleRoutes: ConsoleRoutes | null = hooks.console === undefined ? null
+    : addConsoleRoutes(app, { principals: core.principals, feed: hooks.console.feed, logins: hooks.console.logins, secure: tls });
+
   app.any('/*', (res) => writeError(res, ResultCode.NOT_FOUND_ROUTE));
 
   return new Promise((resolve, reject) => {
@@ -393,6 +402,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
         },
         close: () => {
           uws.us_listen_socket_close(listenSocket);
+          consoleRoutes?.closeStreams();
           for (const ws of [...open]) ws.close();
         },
       });

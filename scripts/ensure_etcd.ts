@@ -14,8 +14,8 @@
  * that cannot be done throws with the command that failed and its output: a test that needs etcd must
  * fail loudly, never skip.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { isRoot, privateAptOptions, runCommand, runOrThrow as runOrThrowAs, versionOutput, type RunResult } from './apt_packages.ts';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,31 +24,16 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the unpacked package lives: <cache>/root/usr/bin/etcd. */
 export const DEFAULT_ETCD_CACHE = join(REPO_ROOT, '.cache', 'etcd');
 
-interface RunResult { status: number | null; output: string }
-
-function run(command: string, args: readonly string[], cwd?: string): RunResult {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 300_000 });
-  if (result.error !== undefined) return { status: null, output: result.error.message };
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
-}
-
-function runOrThrow(command: string, args: readonly string[], cwd?: string): void {
-  const result = run(command, args, cwd);
-  if (result.status !== 0) {
-    throw new Error(`ensure_etcd: \`${command} ${args.join(' ')}\` failed (exit ${result.status}):\n${result.output}`);
-  }
-}
+const run = (command: string, args: readonly string[], cwd?: string): RunResult => runCommand(command, args, { cwd });
+const runOrThrow = (command: string, args: readonly string[], cwd?: string): void => {
+  runOrThrowAs('ensure_etcd', command, args, { cwd });
+};
 
 /** The version line of a working etcd binary, or null when `path` is missing or does not run. */
 export function etcdVersion(path: string): string | null {
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    return null;
-  }
-  const result = run(path, ['--version']);
-  if (result.status !== 0) return null;
-  const line = result.output.split('\n').find((l) => l.startsWith('etcd Version:'));
+  const output = versionOutput(path);
+  if (output === null) return null;
+  const line = output.split('\n').find((l) => l.startsWith('etcd Version:'));
   return line === undefined ? null : line.slice('etcd Version:'.length).trim();
 }
 
@@ -59,17 +44,6 @@ function onPath(name: string, path: string): string | null {
     if (etcdVersion(candidate) !== null) return candidate;
   }
   return null;
-}
-
-const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
-
-/** apt options that keep package lists and downloads in `cacheDir` (no root needed). */
-function privateAptOptions(cacheDir: string): string[] {
-  const lists = join(cacheDir, 'apt-lists');
-  const archives = join(cacheDir, 'apt-cache');
-  mkdirSync(join(lists, 'partial'), { recursive: true });
-  mkdirSync(join(archives, 'archives', 'partial'), { recursive: true });
-  return ['-o', `Dir::State::Lists=${lists}`, '-o', `Dir::Cache=${archives}`, '-o', 'Debug::NoLocking=1'];
 }
 
 /** Downloads the .deb into `folder`; refreshes apt's lists first when they do not know the package. */

@@ -1,0 +1,138 @@
+/**
+ * The console's clock: while at least one console is open, every `intervalMs` (default 250 ms, 4 Hz)
+ * it reads the metrics registry once (the ringline_* families and a few process ones: the same
+ * collect() functions /metrics runs, reading the engine's shared counters), builds one frame
+ * (console_frame.ts), serialises it once, and hands the text to every open console. All on the main
+ * thread, between the gateway's own work; the logic thread never sees a console, except for the
+ * read-only GET_DEPTH queries of watched symbols (console_books.ts, once a second). With no console
+ * open nothing runs.
+ */
+import type { Registry } from 'prom-client';
+import { buildFrame, type FamilyReading, type Reading } from './console_frame.ts';
+import type { BookView, ConsoleBooks } from './console_books.ts';
+
+export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
+/** Readings kept for the histogram window: percentiles cover the last ~second. */
+const WINDOW_READINGS = 4;
+/**
+ * Order books are asked every this many ticks (1 Hz at the default interval): each GET_DEPTH wakes the
+ * logic, journaler and output stages of an idle engine, which costs more than building a frame.
+ */
+export const BOOK_POLL_EVERY_TICKS = 4;
+/**
+ * Families outside ringline_* that the page shows. prom-client updates process_cpu_seconds_total only
+ * when process_cpu_user_seconds_total is collected (registered before it), so both are read.
+ */
+const PROCESS_FAMILIES = new Set(['process_cpu_user_seconds_total', 'process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']);
+
+export interface ConsoleSubscriber {
+  /** Symbols this console watches. */
+  readonly symbolIds: readonly number[];
+  /** Principal of the console's login (stamps its GET_DEPTH queries). */
+  readonly principalId: number;
+  /** One serialised frame; returns false when the console is gone. */
+  send(frameJson: string): void;
+}
+
+export interface ConsoleFeedOptions {
+  readonly registry: Registry;
+  /** The /health object, shown as is (status, storage, cluster role when there is one). */
+  readonly health: () => unknown;
+  readonly books: ConsoleBooks | null;
+  readonly intervalMs?: number;
+}
+
+export class ConsoleFeed {
+  private readonly subscribers = new Set<ConsoleSubscriber>();
+  private readonly readings: Reading[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+  readonly intervalMs: number;
+  /** Frames built since start (for tests and the bench). */
+  framesBuilt = 0;
+  private ticks = 0;
+
+  constructor(private readonly options: ConsoleFeedOptions) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_CONSOLE_INTERVAL_MS;
+    if (!Number.isInteger(this.intervalMs) || this.intervalMs < 50 || this.intervalMs > 60_000) {
+      throw new RangeError(`console intervalMs must be an integer from 50 to 60000, got ${String(options.intervalMs)}`);
+    }
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  subscribe(subscriber: ConsoleSubscriber): () => void {
+    this.subscribers.add(subscriber);
+    if (this.timer === null) {
+      this.timer = setInterval(() => void this.tick(), this.intervalMs);
+      this.timer.unref();
+      void this.tick();
+    }
+    return () => {
+      this.subscribers.delete(subscriber);
+      if (this.subscribers.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.readings.length = 0;
+    this.options.books?.close();
+  }
+
+  /** One reading and one frame to every subscriber; a tick still running skips the next. */
+  async tick(): Promise<void> {
+    if (this.busy || this.subscribers.size === 0) return;
+    this.busy = true;
+    try {
+      const reading = await this.read();
+      const previous = this.readings.length === 0 ? null : this.readings[this.readings.length - 1];
+      const windowStart = this.readings.length === 0 ? null : this.readings[0];
+      this.readings.push(reading);
+      if (this.readings.length > WINDOW_READINGS) this.readings.shift();
+      const symbols = this.watchedSymbols();
+      const books = this.options.books;
+      let bookViews: BookView[] = [];
+      if (books !== null && symbols.length > 0) {
+        bookViews = books.views(symbols);
+        // At once when a console arrives, then every BOOK_POLL_EVERY_TICKS ticks.
+        if (this.ticks % BOOK_POLL_EVERY_TICKS === 0 || bookViews.length < symbols.length) books.poll(symbols, this.anyPrincipal());
+      }
+      this.ticks++;
+      const frame = { ...buildFrame(reading, previous, windowStart), intervalMs: this.intervalMs, health: this.options.health(), books: bookViews };
+      const text = JSON.stringify(frame);
+      this.framesBuilt++;
+      for (const s of this.subscribers) s.send(text);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async read(): Promise<Reading> {
+    const families = new Map<string, FamilyReading>();
+    const atMs = Date.now();
+    for (const metric of this.options.registry.getMetricsAsArray()) {
+      const name = (metric as { name: string }).name;
+      if (!name.startsWith('ringline_') && !PROCESS_FAMILIES.has(name)) continue;
+      const got = await (metric as unknown as { get(): Promise<FamilyReading> }).get();
+      // prom-client's own metrics hand out their live value objects, updated in place by the next
+      // collect: copy them, or the previous reading would hold today's values and every rate be 0.
+      families.set(name, { name: got.name, type: got.type, values: got.values.map((v) => ({ value: v.value, labels: v.labels, metricName: v.metricName })) });
+    }
+    return { atMs, families };
+  }
+
+  private watchedSymbols(): number[] {
+    const all: number[] = [];
+    for (const s of this.subscribers) for (const id of s.symbolIds) if (!all.includes(id)) all.push(id);
+    return all;
+  }
+
+  private anyPrincipal(): number {
+    for (const s of this.subscribers) return s.principalId;
+    return 0;
+  }
+}
