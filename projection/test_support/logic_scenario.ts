@@ -25,6 +25,8 @@ export interface Scenario {
   /** Accounts by owner: account 100 + p belongs to principal 10 + p. */
   readonly accounts: readonly number[];
   readonly events: RinglineEvent[];
+  /** The same events as the logic wrote them: consecutive 128-byte records. */
+  readonly records: Uint8Array;
   /** Every order id the scenario placed. */
   readonly orderIds: number[];
 }
@@ -49,7 +51,11 @@ export function principalOf(accountId: number): HarnessHeader {
 export function runScenario(seed: number, commands: number, accountCount = 6): Scenario {
   const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG });
   const events: RinglineEvent[] = [];
-  const sink = new BufferEventSink(4096, (records) => events.push(...decodeEvents(records)));
+  const chunks: Uint8Array[] = [];
+  const sink = new BufferEventSink(4096, (records) => {
+    chunks.push(records.slice());
+    events.push(...decodeEvents(records));
+  });
   machine.events.sink = sink;
   const harness = new LogicHarness(machine);
   const random = prng(seed);
@@ -109,7 +115,7 @@ export function runScenario(seed: number, commands: number, accountCount = 6): S
     }
   }
   sink.flush();
-  return { machine, harness, accounts, events, orderIds };
+  return { machine, harness, accounts, events, records: Buffer.concat(chunks), orderIds };
 }
 
 /** Every balance cell of the logic: "account:asset" → [available, reserved]. */
