@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTemporaryPostgres, type TemporaryPostgres } from '../test/test_support/postgres_process.ts';
-import { EmbeddedPostgres, ensurePostgresBinaries, platformPackageName, redactUrl, waitForPostgres } from './embedded_postgres.ts';
+import { EmbeddedPostgres, ensurePostgresBinaries, platformPackageName, waitForPostgres } from './embedded_postgres.ts';
+import { redactUrl } from './postgres_url.ts';
 
 let pgServer: TemporaryPostgres;
 beforeAll(async () => {

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
+import { redactUrl } from './postgres_url.ts';
 
 export interface PostgresBinaries {
   readonly initdb: string;
@@ -273,16 +274,5 @@ export async function waitForPostgres(url: string, timeoutMs: number): Promise<v
       await client.end().catch(() => undefined);
     }
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** The URL without its password, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable PostgreSQL URL)';
   }
 }

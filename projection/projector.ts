@@ -17,7 +17,7 @@
 import pg from 'pg';
 import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
-import { redactUrl } from './embedded_postgres.ts';
+import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
 import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
 
