@@ -1,10 +1,10 @@
 // The projector's loop against a real PostgreSQL that is killed (SIGKILL of the whole server) and
 // restarted while events stream in: it resumes from the position PostgreSQL holds, and the tables end
 // up agreeing with the logic, nothing lost and nothing doubled. The event source here replays the
-// real logic's records in process; test/projector_crash.test.ts runs it against a real engine.
+// real logic's events in process; test/projector_crash.test.ts runs it against a real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { startTemporaryPostgres, type TemporaryPostgres } from '../test/test_support/postgres_process.ts';
 import { Projector, type EventSource } from './projector.ts';
@@ -19,20 +19,16 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-/** Streams `records` after the asked position in small chunks, one per event-loop turn, then waits for abort. */
-function recordSource(records: Uint8Array, subscriptions: { after: number[] }): EventSource {
-  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+/** Streams the events after the asked position, seven per event-loop turn, then waits for abort. */
+function scenarioSource(events: readonly RinglineEvent[], subscriptions: { after: number[] }): EventSource {
   return {
-    async stream(after, onRecords, signal): Promise<void> {
+    async stream(after, onEvent, signal): Promise<void> {
       subscriptions.after.push(after.sequence);
-      let offset = 0;
-      while (offset < records.byteLength && !isAfterPosition(view.getFloat64(offset, true), view.getUint32(offset + 16, true), after.sequence, after.index)) {
-        offset += EVT_RECORD_BYTES;
-      }
-      while (offset < records.byteLength && !signal.aborted) {
-        const end = Math.min(records.byteLength, offset + 7 * EVT_RECORD_BYTES);
-        onRecords(records.subarray(offset, end));
-        offset = end;
+      let at = events.findIndex((e) => isAfterPosition(e.sequence, e.index, after.sequence, after.index));
+      if (at < 0) at = events.length;
+      while (at < events.length && !signal.aborted) {
+        for (const event of events.slice(at, at + 7)) onEvent(event);
+        at += 7;
         await new Promise((r) => setImmediate(r));
       }
       if (!signal.aborted) await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
@@ -53,7 +49,7 @@ describe('projector', () => {
     const scenario = runScenario(77, 4000);
     const subscriptions = { after: [] as number[] };
     const url = server.server.url;
-    const projector = new Projector({ postgresUrl: url, source: recordSource(scenario.records, subscriptions), maxBatchEvents: 64, retryDelayMs: 100 });
+    const projector = new Projector({ postgresUrl: url, source: scenarioSource(scenario.events, subscriptions), maxBatchEvents: 64, retryDelayMs: 100 });
     const running = projector.start();
     const total = scenario.events.length;
     await until(() => projector.status().eventsApplied > total / 4, 'a quarter of the events');

@@ -15,19 +15,18 @@
  * (the time from the engine ordering a command to its rows being committed), 0 when caught up.
  */
 import pg from 'pg';
-import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
-import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
 import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
 
-/** Where events come from: the engine's all-events subscription, from just after `after`. */
+/** Where events come from: the engine's all-events subscription (subscription_source.ts), from just after `after`. */
 export interface EventSource {
   /**
-   * Delivers consecutive 128-byte event records (any number per chunk, in order) after `after` until
-   * `signal` aborts (then resolves) or the stream fails (then rejects with the reason).
+   * Delivers the events after `after`, in order, until `signal` aborts (then resolves) or the stream
+   * fails for good (then rejects with the reason).
    */
-  stream(after: EventPosition, onRecords: (records: Uint8Array) => void, signal: AbortSignal): Promise<void>;
+  stream(after: EventPosition, onEvent: (event: RinglineEvent) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface ProjectorOptions {
@@ -142,9 +141,9 @@ export class Projector {
         wake = null;
         w?.();
       };
-      const stream = this.options.source.stream(this.position, (records) => {
+      const stream = this.options.source.stream(this.position, (event) => {
         if (subscription.signal.aborted) return;
-        for (let offset = 0; offset + EVT_RECORD_BYTES <= records.byteLength; offset += EVT_RECORD_BYTES) this.queue.push(decodeEvent(records, offset));
+        this.queue.push(event);
         if (this.queue.length > this.maxQueuedEvents) {
           streamFailure = new Error(`more than maxQueuedEvents=${this.maxQueuedEvents} events waiting for PostgreSQL: dropping the subscription to resume later`);
           subscription.abort();

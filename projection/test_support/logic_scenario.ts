@@ -25,8 +25,6 @@ export interface Scenario {
   /** Accounts by owner: account 100 + p belongs to principal 10 + p. */
   readonly accounts: readonly number[];
   readonly events: RinglineEvent[];
-  /** The same events as the logic wrote them: consecutive 128-byte records. */
-  readonly records: Uint8Array;
   /** Every order id the scenario placed. */
   readonly orderIds: number[];
 }
@@ -51,11 +49,7 @@ export function principalOf(accountId: number): HarnessHeader {
 export function runScenario(seed: number, commands: number, accountCount = 6): Scenario {
   const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG });
   const events: RinglineEvent[] = [];
-  const chunks: Uint8Array[] = [];
-  const sink = new BufferEventSink(4096, (records) => {
-    chunks.push(records.slice());
-    events.push(...decodeEvents(records));
-  });
+  const sink = new BufferEventSink(4096, (records) => events.push(...decodeEvents(records)));
   machine.events.sink = sink;
   const harness = new LogicHarness(machine);
   const random = prng(seed);
@@ -115,7 +109,7 @@ export function runScenario(seed: number, commands: number, accountCount = 6): S
     }
   }
   sink.flush();
-  return { machine, harness, accounts, events, records: Buffer.concat(chunks), orderIds };
+  return { machine, harness, accounts, events, orderIds };
 }
 
 /** Every balance cell of the logic: "account:asset" → [available, reserved]. */
