@@ -2,7 +2,7 @@
 // (SIGKILL of the whole server) and a clean restart, and names the option when misconfigured.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTemporaryPostgres, type TemporaryPostgres } from '../test/test_support/postgres_process.ts';
+import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { EmbeddedPostgres, ensurePostgresBinaries, platformPackageName, waitForPostgres } from './embedded_postgres.ts';
 import { redactUrl } from './postgres_url.ts';
 
@@ -53,7 +53,7 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('refuses a port out of range by name and never prints the password', () => {
-    expect(() => new EmbeddedPostgres({ dataDir: '/tmp/x', port: 70000 })).toThrow(/port must be an integer from 1 to 65535; got 70000/);
+    expect(() => new EmbeddedPostgres({ dataDir: '/tmp/x', port: 70000 })).toThrow(/port must be an integer from 0 \(a free one\) to 65535; got 70000/);
     expect(redactUrl('postgres://u:secret@h:5/db')).toBe('postgres://u:***@h:5/db');
     expect(redactUrl('not a url')).not.toContain('not a url');
   });

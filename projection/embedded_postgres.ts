@@ -16,6 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import pg from 'pg';
@@ -133,20 +134,23 @@ export class EmbeddedPostgres {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   private log = '';
+  /** The port the server listens on (0 in the options: a free one, chosen at the first start and kept). */
+  port: number;
 
   constructor(readonly options: EmbeddedPostgresOptions) {
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-      throw new RangeError(`embedded PostgreSQL: port must be an integer from 1 to 65535; got ${options.port}`);
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+      throw new RangeError(`embedded PostgreSQL: port must be an integer from 0 (a free one) to 65535; got ${options.port}`);
     }
     this.host = options.host ?? '127.0.0.1';
     this.user = options.user ?? 'ringline';
     this.password = options.password ?? 'ringline';
     this.database = options.database ?? 'ringline';
+    this.port = options.port;
   }
 
   /** postgres://user:password@host:port/database */
   get url(): string {
-    return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.options.port}/${encodeURIComponent(this.database)}`;
+    return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${encodeURIComponent(this.database)}`;
   }
 
   get pid(): number | undefined {
@@ -166,10 +170,11 @@ export class EmbeddedPostgres {
     if (this.child !== null) throw new Error('embedded PostgreSQL: already running');
     const binaries = ensurePostgresBinaries();
     const identity = serverIdentity();
+    if (this.port === 0) this.port = await freeLoopbackPort(this.host);
     const dataDir = resolve(this.options.dataDir);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) this.initdb(binaries, dataDir, identity);
     const child = spawn(binaries.postgres, [
-      '-D', join(dataDir, 'cluster'), '-p', String(this.options.port), '-c', `listen_addresses=${this.host}`,
+      '-D', join(dataDir, 'cluster'), '-p', String(this.port), '-c', `listen_addresses=${this.host}`,
       '-c', 'unix_socket_directories=', '-c', 'max_connections=60', '-c', 'fsync=on',
     ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(identity ?? {}) });
     // Its own process group, so kill() takes the postmaster and every backend at once (a machine
@@ -228,8 +233,8 @@ export class EmbeddedPostgres {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
-      if (this.child === null) throw new Error(`embedded PostgreSQL exited during start (port ${this.options.port}):\n${this.recentLog}`);
-      const client = new pg.Client({ host: this.host, port: this.options.port, user: this.user, password: this.password, database: 'postgres' });
+      if (this.child === null) throw new Error(`embedded PostgreSQL exited during start (port ${this.port}):\n${this.recentLog}`);
+      const client = new pg.Client({ host: this.host, port: this.port, user: this.user, password: this.password, database: 'postgres' });
       client.on('error', () => { /* reported by connect */ });
       try {
         await client.connect();
@@ -242,11 +247,11 @@ export class EmbeddedPostgres {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`embedded PostgreSQL did not accept connections on ${this.host}:${this.options.port} within ${timeoutMs} ms (${last}):\n${this.recentLog}`);
+    throw new Error(`embedded PostgreSQL did not accept connections on ${this.host}:${this.port} within ${timeoutMs} ms (${last}):\n${this.recentLog}`);
   }
 
   private async ensureDatabase(): Promise<void> {
-    const client = new pg.Client({ host: this.host, port: this.options.port, user: this.user, password: this.password, database: 'postgres' });
+    const client = new pg.Client({ host: this.host, port: this.port, user: this.user, password: this.password, database: 'postgres' });
     await client.connect();
     try {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.database]);
@@ -282,6 +287,18 @@ export class EmbeddedPostgres {
       await this.exited;
     }
   }
+}
+
+/** A port nobody listens on right now (bind to 0, read it, close); PostgreSQL cannot bind 0 itself. */
+function freeLoopbackPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port assigned'))));
+    });
+  });
 }
 
 /** Connects with `url` until PostgreSQL answers (a server restarting), up to `timeoutMs`. */

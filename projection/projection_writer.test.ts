@@ -3,7 +3,7 @@
 // overlapping change nothing, and a failed transaction stores nothing (the position included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startTemporaryPostgres, type TemporaryPostgres } from '../test/test_support/postgres_process.ts';
+import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { migrate, MIGRATIONS } from './schema_migrations.ts';
 import { readPosition, writeBatch } from './projection_writer.ts';
 import {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { isAfterPosition } from '../codec/records/event_descriptor.ts';
-import { startTemporaryPostgres, type TemporaryPostgres } from '../test/test_support/postgres_process.ts';
+import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { Projector, type EventSource } from './projector.ts';
 import { readPosition } from './projection_writer.ts';
 import { logicBalances, runScenario } from './test_support/logic_scenario.ts';

@@ -22,7 +22,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import { HistoryStore } from '../projection/history_store.ts';
 import { prng } from '../projection/test_support/logic_scenario.ts';
 import { ADMIN_KEY, must, startE2eServer, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
-import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/postgres_process.ts';
+import { startTemporaryPostgres, type TemporaryPostgres } from '../projection/test_support/temporary_postgres.ts';
 import { CLI, spawnProc, type Proc } from './test_support/replication_harness.ts';
 
 const BASE = 1;

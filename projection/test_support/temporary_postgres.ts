@@ -6,8 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../perf/engine/free_port.ts';
-import { EmbeddedPostgres } from '../../projection/embedded_postgres.ts';
+import { EmbeddedPostgres } from '../embedded_postgres.ts';
 
 export interface TemporaryPostgres {
   readonly server: EmbeddedPostgres;
@@ -20,7 +19,7 @@ export async function startTemporaryPostgres(): Promise<TemporaryPostgres> {
   // reach its folder, so it gets no private parent.
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-pg-'));
   for (let attempt = 1; ; attempt++) {
-    const server = new EmbeddedPostgres({ dataDir, port: await freePort() });
+    const server = new EmbeddedPostgres({ dataDir, port: 0 });
     try {
       await server.start();
       return {
