@@ -234,17 +234,9 @@ export class EmbeddedPostgres {
     let last = '';
     while (Date.now() < deadline) {
       if (this.child === null) throw new Error(`embedded PostgreSQL exited during start (port ${this.port}):\n${this.recentLog}`);
-      const client = new pg.Client({ host: this.host, port: this.port, user: this.user, password: this.password, database: 'postgres' });
-      client.on('error', () => { /* reported by connect */ });
-      try {
-        await client.connect();
-        await client.query('SELECT 1');
-        return;
-      } catch (error) {
-        last = (error as Error).message;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
+      const failure = await answers({ host: this.host, port: this.port, user: this.user, password: this.password, database: 'postgres' });
+      if (failure === null) return;
+      last = failure;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`embedded PostgreSQL did not accept connections on ${this.host}:${this.port} within ${timeoutMs} ms (${last}):\n${this.recentLog}`);
@@ -301,21 +293,28 @@ function freeLoopbackPort(host: string): Promise<number> {
   });
 }
 
+/** null when PostgreSQL answers `SELECT 1` over `config`, else why not. */
+async function answers(config: pg.ClientConfig): Promise<string | null> {
+  const client = new pg.Client(config);
+  client.on('error', () => { /* reported by connect */ });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Connects with `url` until PostgreSQL answers (a server restarting), up to `timeoutMs`. */
 export async function waitForPostgres(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const client = new pg.Client({ connectionString: url });
-    client.on('error', () => { /* reported by connect */ });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL at ${redactUrl(url)} did not answer within ${timeoutMs} ms: ${(error as Error).message}`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    const failure = await answers({ connectionString: url });
+    if (failure === null) return;
+    if (Date.now() > deadline) throw new Error(`PostgreSQL at ${redactUrl(url)} did not answer within ${timeoutMs} ms: ${failure}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -19,8 +19,18 @@ function columns(...names: string[]): Columns {
   return Object.fromEntries(names.map((name) => [name, []]));
 }
 
-function push(target: Columns, row: Record<string, number | string | boolean | null>): void {
-  for (const name in target) target[name].push(row[name] ?? null);
+/** Appends one row: `values` in the order of the columns' names (no per-row object, no lookups by name). */
+function push(target: Columns, ...values: (number | string | boolean | null)[]): void {
+  const arrays = ARRAYS.get(target) ?? cache(target);
+  if (values.length !== arrays.length) throw new Error(`projection_rows: ${values.length} values for ${arrays.length} columns`);
+  for (let i = 0; i < arrays.length; i++) arrays[i].push(values[i] ?? null);
+}
+
+const ARRAYS = new WeakMap<Columns, (number | string | boolean | null)[][]>();
+function cache(target: Columns): (number | string | boolean | null)[][] {
+  const arrays = Object.values(target);
+  ARRAYS.set(target, arrays);
+  return arrays;
 }
 
 /** The net effect of a batch on one order (applied to its stored row, or to a row the batch creates). */
@@ -61,6 +71,7 @@ export interface ProjectionRows {
   readonly eventRows: number;
 }
 
+/** Every event table's first three columns, in this order. */
 const KEY = ['sequence', 'index', 'at_us'];
 
 /** Folds `events` (strictly increasing positions) into rows. */
@@ -83,9 +94,10 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
   };
   const owners = new Map<number, number>();
   const patches = new Map<number, OrderPatch>();
-  const balances = new Map<string, Record<string, number>>();
-  const items = new Map<number, Record<string, number>>();
-  const seats = new Map<string, Record<string, number | null>>();
+  // Last value per key of the current-state tables, as rows in their columns' order.
+  const balances = new Map<string, (number | string | null)[]>();
+  const items = new Map<number, (number | string | null)[]>();
+  const seats = new Map<string, (number | string | null)[]>();
   let eventRows = 0;
 
   const owner = (accountId: number, principalId: number): void => {
@@ -103,19 +115,17 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
     p.at_us = e.timestampUs;
     return p;
   };
-  const key = (e: RinglineEvent): Record<string, number> => ({ sequence: e.sequence, index: e.index, at_us: e.timestampUs });
 
   for (const e of events) {
+    const { sequence, index, timestampUs: at } = e;
     switch (e.kind) {
       case 'order_accepted': {
         owner(e.accountId, e.principalId);
-        push(rows.acceptedOrders, { ...key(e), order_id: e.orderId, account_id: e.accountId, symbol_id: e.symbolId, side: e.side, price: e.price,
-          quantity: e.quantity, order_type: e.orderType, time_in_force: e.timeInForce });
+        push(rows.acceptedOrders, e.orderId, e.accountId, e.symbolId, e.side, e.price, e.quantity, e.orderType, e.timeInForce, sequence, index, at);
         // A reused order id starts afresh: drop what an earlier order of that id left in this batch.
         patches.delete(e.orderId);
         patch(e, e.orderId, e.accountId, e.symbolId);
-        push(rows.orderEvents, { ...key(e), order_id: e.orderId, account_id: e.accountId, symbol_id: e.symbolId, kind: 'accepted', side: e.side,
-          price: e.price, quantity: e.quantity });
+        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, 'accepted', e.side, e.price, e.quantity, null);
         eventRows++;
         break;
       }
@@ -126,8 +136,8 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
         p.price = e.price;
         p.resting_set = e.restingQuantity;
         p.resting_less = 0;
-        push(rows.orderEvents, { ...key(e), order_id: e.orderId, account_id: e.accountId, symbol_id: e.symbolId,
-          kind: e.kind === 'order_rested' ? 'rested' : 'amended', side: e.side, price: e.price, quantity: e.restingQuantity });
+        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, e.kind === 'order_rested' ? 'rested' : 'amended', e.side,
+          e.price, e.restingQuantity, null);
         eventRows++;
         break;
       }
@@ -142,8 +152,7 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
         const taker = patch(e, e.takerOrderId, e.takerAccountId, e.symbolId);
         if (taker.filled_set !== null) taker.filled_set += e.quantity;
         else taker.filled_more += e.quantity;
-        push(rows.fills, { ...key(e), symbol_id: e.symbolId, price: e.price, quantity: e.quantity, taker_side: e.takerSide,
-          maker_order_id: e.makerOrderId, taker_order_id: e.takerOrderId, maker_account_id: e.makerAccountId, taker_account_id: e.takerAccountId });
+        push(rows.fills, sequence, index, at, e.symbolId, e.price, e.quantity, e.takerSide, e.makerOrderId, e.takerOrderId, e.makerAccountId, e.takerAccountId);
         eventRows++;
         break;
       }
@@ -154,15 +163,14 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
         p.resting_less = 0;
         p.filled_set = e.filledQuantity;
         p.filled_more = 0;
-        push(rows.orderEvents, { ...key(e), order_id: e.orderId, account_id: e.accountId, symbol_id: e.symbolId, kind: 'done',
-          quantity: e.filledQuantity, reason: e.reason });
+        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, 'done', null, null, e.filledQuantity, e.reason);
         eventRows++;
         break;
       }
       case 'balance_changed': {
         owner(e.accountId, e.principalId);
-        balances.set(`${e.accountId}:${e.assetId}`, { ...key(e), account_id: e.accountId, asset_id: e.assetId, available: e.available, reserved: e.reserved });
-        push(rows.balanceChanges, { ...key(e), account_id: e.accountId, asset_id: e.assetId, available: e.available, reserved: e.reserved, cause: e.cause });
+        balances.set(`${e.accountId}:${e.assetId}`, [e.accountId, e.assetId, e.available, e.reserved, sequence, index, at]);
+        push(rows.balanceChanges, sequence, index, at, e.accountId, e.assetId, e.available, e.reserved, e.cause);
         eventRows++;
         break;
       }
@@ -172,32 +180,30 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
       case 'transfer_voided': {
         owner(e.fromAccountId, e.principalId);
         owner(e.toAccountId, e.counterpartyPrincipalId);
-        push(rows.transfers, { ...key(e), kind: e.kind === 'transferred' ? 'immediate' : e.kind.slice('transfer_'.length),
-          transfer_id: e.kind === 'transferred' ? null : e.transferId, from_account_id: e.fromAccountId, to_account_id: e.toAccountId,
-          asset_id: e.assetId, amount: e.amount });
+        push(rows.transfers, sequence, index, at, e.kind === 'transferred' ? 'immediate' : e.kind.slice('transfer_'.length),
+          e.kind === 'transferred' ? null : e.transferId, e.fromAccountId, e.toAccountId, e.assetId, e.amount);
         eventRows++;
         break;
       }
       case 'stock_sold': {
         owner(e.buyerAccountId, e.principalId);
-        items.set(e.itemId, { ...key(e), item_id: e.itemId, stock: e.stock, sold: e.sold });
-        push(rows.sales, { ...key(e), item_id: e.itemId, buyer_account_id: e.buyerAccountId, quantity: e.quantity, total_price: e.totalPrice });
+        items.set(e.itemId, [e.itemId, e.stock, e.sold, sequence, index, at]);
+        push(rows.sales, sequence, index, at, e.itemId, e.buyerAccountId, e.quantity, e.totalPrice);
         eventRows++;
         break;
       }
       case 'stock_restocked': {
-        items.set(e.itemId, { ...key(e), item_id: e.itemId, stock: e.stock, sold: e.sold });
-        push(rows.restocks, { ...key(e), item_id: e.itemId, quantity: e.quantity });
+        items.set(e.itemId, [e.itemId, e.stock, e.sold, sequence, index, at]);
+        push(rows.restocks, sequence, index, at, e.itemId, e.quantity);
         eventRows++;
         break;
       }
       case 'seat_booked':
       case 'seat_released': {
         owner(e.holderAccountId, e.principalId);
-        seats.set(`${e.eventId}:${e.seat}`, { ...key(e), event_id: e.eventId, seat: e.seat,
-          holder_account_id: e.kind === 'seat_booked' ? e.holderAccountId : null, price: e.price });
-        push(rows.seatBookings, { ...key(e), kind: e.kind === 'seat_booked' ? 'booked' : 'released', event_id: e.eventId, seat: e.seat,
-          holder_account_id: e.holderAccountId, price: e.price });
+        const booked = e.kind === 'seat_booked';
+        seats.set(`${e.eventId}:${e.seat}`, [e.eventId, e.seat, booked ? e.holderAccountId : null, e.price, sequence, index, at]);
+        push(rows.seatBookings, sequence, index, at, booked ? 'booked' : 'released', e.eventId, e.seat, e.holderAccountId, e.price);
         eventRows++;
         break;
       }
@@ -205,10 +211,12 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
         break;
     }
   }
-  for (const [accountId, principalId] of owners) push(rows.accounts, { account_id: accountId, principal_id: principalId });
-  for (const p of patches.values()) push(rows.orderPatches, { ...p });
-  for (const row of balances.values()) push(rows.balances, row);
-  for (const row of items.values()) push(rows.items, row);
-  for (const row of seats.values()) push(rows.seats, row);
+  for (const [accountId, principalId] of owners) push(rows.accounts, accountId, principalId);
+  for (const p of patches.values()) {
+    push(rows.orderPatches, p.order_id, p.status, p.price, p.resting_set, p.resting_less, p.filled_set, p.filled_more, p.sequence, p.index, p.at_us);
+  }
+  for (const row of balances.values()) push(rows.balances, ...row);
+  for (const row of items.values()) push(rows.items, ...row);
+  for (const row of seats.values()) push(rows.seats, ...row);
   return { ...rows, eventRows };
 }
