@@ -11,7 +11,7 @@
  *
  * Query parameters: limit (1–1000, default 100), before (the previous page's nextBefore), and for
  * the statement assetId. A wrong one answers INVALID_FIELD_VALUE naming it. PostgreSQL unreachable:
- * STORAGE_UNAVAILABLE (503) with the reason.
+ * STORAGE_UNAVAILABLE (503) with the reason. They count among maxHttpInFlight (BUSY beyond).
  */
 import type { HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -100,9 +100,16 @@ export function addHistoryRoutes(app: TemplatedApp, core: GatewayCore, history: 
     } catch (error) {
       return writeError(res, ResultCode.INVALID_FIELD_VALUE, (error as Error).message);
     }
+    // History requests count among the HTTP requests in flight: a flood is answered BUSY, never queued without bound.
+    if (core.metrics.httpInFlight >= core.config.maxHttpInFlight) return writeError(res, ResultCode.BUSY);
+    core.metrics.httpInFlight++;
     let aborted = false;
+    let answered = false;
     res.onAborted(() => { aborted = true; });
     const answer = (write: (r: HttpResponse) => void): void => {
+      if (answered) return;
+      answered = true;
+      core.metrics.httpInFlight--;
       if (!aborted) write(res);
     };
     authorize(core, key, query.accountId, schedulePublish).then(async (code) => {
