@@ -24,6 +24,7 @@ commands
   follow       run a hot standby of a primary (ringline start --replication async|sync)
   promote      make a stopped follower's data directory the next primary (epoch + 1)
   project      write the engine's events into PostgreSQL tables (orders, fills, balances, ...)
+  postgres     run the embedded PostgreSQL for the projection's quick start
   help         this text; "ringline <command> --help" for a command's options
 
 exit codes: 0 ok, 1 the command failed, 2 usage error
@@ -41,7 +42,7 @@ interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** replay, follow, promote and project load their modules only when used. */
+/** replay, follow, promote, project and postgres load their modules only when used. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   start: { usage: async () => startUsage(), run: startCommand },
   call: { usage: async () => CALL_USAGE, run: callCommand },
@@ -61,6 +62,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   project: {
     usage: async () => (await import('./project_command.ts')).PROJECT_USAGE,
     run: async (argv) => (await import('./project_command.ts')).projectCommand(argv),
+  },
+  postgres: {
+    usage: async () => (await import('./postgres_command.ts')).POSTGRES_USAGE,
+    run: async (argv) => (await import('./postgres_command.ts')).postgresCommand(argv),
   },
 };
 

@@ -278,6 +278,19 @@ describe('projector end to end', () => {
     await until('history to answer again', async () => (await get(`/v1/accounts/${owner.account}/orders`, owner.key)).status === 200, 30_000);
   }, 120_000);
 
+  it('ringline postgres runs the embedded server for the quick start and stops on SIGTERM', async () => {
+    // Its own folder straight under the temp folder: as root the server runs as nobody, which must reach it.
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringline-quick-pg-'));
+    const server = spawnProc([process.execPath, CLI, 'postgres', '--data', dataDir, '--port', '0']);
+    const [, url] = await server.waitFor(/url (postgres:\/\/\S+)/, 90_000);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    expect((await client.query<{ ok: number }>('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    await client.end();
+    expect(await server.kill('SIGTERM')).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
   it('ringline project --status prints the stored position', async () => {
     const status = spawnProc([process.execPath, CLI, 'project', '--status', '--postgres', postgres.server.url]);
     expect(await status.exited).toBe(0);
