@@ -5,6 +5,7 @@
  */
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { decodeEvents, type RinglineEvent } from '../../codec/records/event_decoder.ts';
+import { EVT_RECORD_BYTES } from '../../codec/records/event_descriptor.ts';
 import { BalanceResult, ItemResult, OrderInfoResult, SeatResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { BufferEventSink } from '../../core/logic/event_emitter.ts';
@@ -49,7 +50,7 @@ export function principalOf(accountId: number): HarnessHeader {
 export function runScenario(seed: number, commands: number, accountCount = 6): Scenario {
   const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG });
   const events: RinglineEvent[] = [];
-  const sink = new BufferEventSink(4096, (records) => events.push(...decodeEvents(records)));
+  const sink = new BufferEventSink(4096, (bytes, byteLength) => events.push(...decodeEvents(bytes, 0, byteLength / EVT_RECORD_BYTES)));
   machine.events.sink = sink;
   const harness = new LogicHarness(machine);
   const random = prng(seed);
