@@ -6,8 +6,9 @@ import pg from 'pg';
 import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { migrate, MIGRATIONS } from './schema_migrations.ts';
 import { readPosition, writeBatch } from './projection_writer.ts';
+import { seededRandom } from '../core/test_support/seeded_random.ts';
 import {
-  EVENT_ID, ITEMS, logicBalances, logicItem, logicOrder, logicSeatHolder, prng, runScenario, SEAT_COUNT, type Scenario,
+  EVENT_ID, ITEMS, logicBalances, logicItem, logicOrder, logicSeatHolder, runScenario, SEAT_COUNT, type Scenario,
 } from './test_support/logic_scenario.ts';
 
 let server: TemporaryPostgres;
@@ -90,7 +91,7 @@ describe('projection writer', () => {
     for (const kind of ['fill', 'order_done', 'order_amended', 'transferred', 'transfer_posted', 'transfer_voided', 'stock_sold', 'stock_restocked',
       'seat_booked', 'seat_released']) expect(kinds).toContain(kind);
     const client = await freshDatabase('writer_random');
-    const random = prng(99);
+    const random = seededRandom(99);
     let at = 0;
     let applied = 0;
     while (at < scenario.events.length) {

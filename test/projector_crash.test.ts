@@ -19,8 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSubscription } from '../client/event_subscription.ts';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
+import { seededRandom } from '../core/test_support/seeded_random.ts';
 import { HistoryStore } from '../projection/history_store.ts';
-import { prng } from '../projection/test_support/logic_scenario.ts';
 import { ADMIN_KEY, must, startE2eServer, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
 import { startTemporaryPostgres, type TemporaryPostgres } from '../projection/test_support/temporary_postgres.ts';
 import { CLI, spawnProc, type Proc } from './test_support/replication_harness.ts';
@@ -123,7 +123,7 @@ describe('projector end to end', () => {
 
   it('survives SIGKILL of the projector and of PostgreSQL mid-stream: every event once, tables equal to the engine', async () => {
     projector = startProjector();
-    const random = prng(2026);
+    const random = seededRandom(2026);
     const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
     let faultsDone = false;
     let sent = 0;

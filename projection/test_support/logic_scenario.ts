@@ -11,6 +11,7 @@ import { ResultCode } from '../../codec/result_codes.ts';
 import { BufferEventSink } from '../../core/logic/event_emitter.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG, type LogicStateMachine } from '../../core/logic/state_machine.ts';
 import { LogicHarness, type HarnessHeader } from '../../core/logic/test_support/logic_harness.ts';
+import { seededRandom } from '../../core/test_support/seeded_random.ts';
 
 export const ADMIN: HarnessHeader = { principalId: 1, admin: true };
 export const SYMBOL = 10;
@@ -30,18 +31,6 @@ export interface Scenario {
   readonly orderIds: number[];
 }
 
-/** A small deterministic PRNG (mulberry32), so a failing seed reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function principalOf(accountId: number): HarnessHeader {
   return { principalId: accountId - 90 };
 }
@@ -53,7 +42,7 @@ export function runScenario(seed: number, commands: number, accountCount = 6): S
   const sink = new BufferEventSink(4096, (bytes, byteLength) => events.push(...decodeEvents(bytes, 0, byteLength / EVT_RECORD_BYTES)));
   machine.events.sink = sink;
   const harness = new LogicHarness(machine);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
   const accounts = Array.from({ length: accountCount }, (_, i) => 100 + i);
