@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // cannot disturb one another, and a crashed engine only fails its own file.
 export default defineConfig({
   test: {
-    include: ['{codec,core,journal,replay,engine,replication,gateway,client,cli,perf,scripts,test}/**/*.test.ts'],
+    include: ['{codec,core,journal,replay,engine,replication,gateway,client,cli,perf,projection,scripts,test}/**/*.test.ts'],
     globalSetup: ['./vitest.global_setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

@@ -23,6 +23,8 @@ commands
   replay       rebuild state from a journal, verify it, print commands and results
   follow       run a hot standby of a primary (ringline start --replication async|sync)
   promote      make a stopped follower's data directory the next primary (epoch + 1)
+  project      write the engine's events into PostgreSQL tables (orders, fills, balances, ...)
+  postgres     run the embedded PostgreSQL for the projection's quick start
   help         this text; "ringline <command> --help" for a command's options
 
 exit codes: 0 ok, 1 the command failed, 2 usage error
@@ -40,7 +42,7 @@ interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** replay, follow and promote load their modules only when used. */
+/** replay, follow, promote, project and postgres load their modules only when used. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   start: { usage: async () => startUsage(), run: startCommand },
   call: { usage: async () => CALL_USAGE, run: callCommand },
@@ -56,6 +58,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   promote: {
     usage: async () => (await import('./promote_command.ts')).PROMOTE_USAGE,
     run: async (argv) => (await import('./promote_command.ts')).promoteCommand(argv),
+  },
+  project: {
+    usage: async () => (await import('./project_command.ts')).PROJECT_USAGE,
+    run: async (argv) => (await import('./project_command.ts')).projectCommand(argv),
+  },
+  postgres: {
+    usage: async () => (await import('./postgres_command.ts')).POSTGRES_USAGE,
+    run: async (argv) => (await import('./postgres_command.ts')).postgresCommand(argv),
   },
 };
 

@@ -23,6 +23,8 @@ import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
 import { ClusterNode } from './cluster_node.ts';
 import type { StartOptions } from './start_options.ts';
+import { HistoryStore } from '../projection/history_store.ts';
+import { redactUrl } from '../projection/postgres_url.ts';
 
 /**
  * `ringline start --cluster …`: this node joins the cluster (cli/cluster_node.ts) and follows or leads
@@ -87,9 +89,11 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const engine: EngineHandle = await startRinglineEngine({ dataDir, durability: options.durability, engine: options.engine, log: engineLog, replication: options.replication, epoch, epochStart: readEpochStart(dataDir) });
   const metrics = new MetricsRegistry({ version: packageVersion() });
   addEngineFamilies(metrics, engine, { durability: options.durability });
+  const history = options.postgres === null ? null : new HistoryStore(options.postgres);
   let server;
   try {
     server = await startGatewayServer(engine, {
+      history,
       dataDir,
       config: options.gateway,
       codec: createWireCodec(),
@@ -99,9 +103,11 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
       engineNotReadyReason: () => engine.notReadyReason(),
     });
   } catch (error) {
+    await history?.close();
     await engine.stop();
     throw error;
   }
+  if (history !== null) log(`history GET /v1/accounts/:id/orders|fills|statement from PostgreSQL ${redactUrl(history.url)}`);
   if (server.generatedAdminKey !== null) {
     logger.info({ adminKeyFile: server.adminKeyFile }, `admin principal created; its key is in ${server.adminKeyFile} (mode 0600)`);
     // The key itself goes to a person at a terminal only, never into a log stream (journald, docker logs).
@@ -135,6 +141,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   });
   log(staleReason === '' ? `${signal}: draining` : `${staleReason}: refusing writes, draining and stopping`);
   await server.stop();
+  await history?.close();
   await engine.stop();
   await lock.release();
   log('stopped');

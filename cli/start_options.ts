@@ -11,6 +11,7 @@ import { validateClusterOptions, type ClusterOptions } from '../replication/clus
 import { validateClusterSecret } from '../replication/membership/membership_handshake.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
 import { UsageError } from './usage_error.ts';
+import { validatePostgresUrl } from '../projection/postgres_url.ts';
 import { defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
 
 export const DURABILITY_MODES = ['fsync', 'batch', 'none'] as const;
@@ -33,6 +34,8 @@ export interface StartOptions {
   readonly logFormat: LogFormat;
   /** Cluster mode (--cluster): leadership from etcd, replication among members; null otherwise. */
   readonly cluster: ClusterStartOptions | null;
+  /** PostgreSQL URL of the projection, for the history routes (--postgres); null = off. */
+  readonly postgres: string | null;
 }
 
 export interface ClusterStartOptions {
@@ -81,6 +84,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'clusterSecretFile', flag: 'cluster-secret-file', env: 'RINGLINE_CLUSTER_SECRET_FILE', kind: 'string', help: 'cluster mode: file holding the shared secret (>= 32 bytes) members prove [required]' },
   { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes, odd, 1-9; a write is acknowledged once a majority holds it [3]' },
   { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [2]' },
+  { key: 'postgres', flag: 'postgres', env: 'RINGLINE_POSTGRES', kind: 'string', help: 'postgres://… URL of the projection `ringline project` writes: serves GET /v1/accounts/:id/orders, /fills, /statement [off]' },
   { key: 'advertiseHost', flag: 'advertise-host', env: 'RINGLINE_ADVERTISE_HOST', kind: 'string', help: 'cluster mode: address other nodes and clients reach this one at [--host]' },
 ];
 
@@ -189,7 +193,16 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
     : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
   const cluster = merged.cluster === undefined ? null : resolveCluster(merged, gateway, replicationMode, replicationPort, peers);
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat, cluster };
+  const postgres = merged.postgres === undefined || merged.postgres === '' ? null : merged.postgres as string;
+  if (postgres !== null) {
+    try {
+      validatePostgresUrl(postgres, '--postgres');
+    } catch (error) {
+      throw new UsageError(`ringline start: ${(error as Error).message}`);
+    }
+    if (cluster !== null) throw new UsageError('ringline start: --postgres (history routes) is not available in --cluster mode yet');
+  }
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat, cluster, postgres };
 }
 
 /** Cluster mode's options: etcd, names, the secret; replication is the cluster's (sync among members). */

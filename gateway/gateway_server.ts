@@ -15,6 +15,7 @@ import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
 import type { WireCodec } from './wire_codec.ts';
 import { EventHub } from './event_hub.ts';
 import { startEventTcpServer, type EventTcpServerHandle } from './event_tcp.ts';
+import type { HistoryStore } from '../projection/history_store.ts';
 
 export interface GatewayServer {
   readonly core: GatewayCore;
@@ -62,6 +63,8 @@ export interface GatewayServerOptions {
   readonly ready?: () => boolean;
   /** Cluster mode: POST /v1/principals (a node-local principal) is refused; principals are created by command. */
   readonly replicatedPrincipalsOnly?: boolean;
+  /** Users' history from the PostgreSQL projection (ringline start --postgres); default off. */
+  readonly history?: HistoryStore | null;
 }
 
 export async function startGatewayServer(engine: GatewayEngine, options: GatewayServerOptions): Promise<GatewayServer> {
@@ -112,6 +115,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
             : writable() ? engineNotReady() : 'this node cannot acknowledge writes now (cluster follower or candidate)';
           return { ready: reason === '', reason };
         },
+        history: options.history ?? null,
       });
     }
   } catch (error) {

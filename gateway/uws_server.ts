@@ -12,25 +12,28 @@
  *
  * HTTP: POST /v1/commands/<command> with the command's JSON body (or POST /v1/commands with
  * {"command": "<name>", ...}); POST /v1/principals (admin) creates a principal and returns its key;
- * GET /health (JSON), /livez, /readyz (503 while not accepting); GET /metrics (Prometheus text). Keys in `Authorization: Bearer K` or `X-Api-Key`.
+ * GET /health (JSON), /livez, /readyz (503 while not accepting); GET /metrics (Prometheus text);
+ * GET /v1/accounts/:id/orders|fills|statement (history_routes.ts). Keys in `Authorization: Bearer K` or `X-Api-Key`.
  * GET /console and below: the read-only operator console (console/console_routes.ts, docs/console.md).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
-import { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
+import { ResultCode, resultName } from '../codec/result_codes.ts';
 import { addConsoleRoutes, type ConsoleRoutes } from './console/console_routes.ts';
 import type { ConsoleFeed } from './console/console_feed.ts';
 import type { ConsoleLogins } from './console/console_logins.ts';
 import { SUBMIT_ANSWERED, SUBMIT_CLOSED, type GatewayCore } from './gateway_core.ts';
 import { httpStatusFor } from './http_status.ts';
+import { requestKey, writeError, writeJson } from './http_reply.ts';
+import { addHistoryRoutes } from './history_routes.ts';
+import type { HistoryStore } from '../projection/history_store.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
 import type { EventHub } from './event_hub.ts';
 import { registerEventWsRoute } from './event_ws.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
-const JSON_HEADERS = 'application/json';
 const OUT_INITIAL_BYTES = 4096;
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
 
@@ -174,6 +177,8 @@ export interface UwsServerHooks {
   readonly events?: EventHub;
   /** The operator console (GET /console...); absent = no console routes. */
   readonly console?: { readonly feed: ConsoleFeed; readonly logins: ConsoleLogins };
+  /** GET /v1/accounts/:id/orders|fills|statement from the PostgreSQL projection (gateway/history_routes.ts); null = off. */
+  readonly history?: HistoryStore | null;
 }
 
 export interface Readiness {
@@ -382,6 +387,8 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   const consoleRoutes: ConsoleRoutes | null = hooks.console === undefined ? null
     : addConsoleRoutes(app, { principals: core.principals, feed: hooks.console.feed, logins: hooks.console.logins, secure: tls });
 
+  addHistoryRoutes(app, core, hooks.history ?? null, schedulePublish);
+
   app.any('/*', (res) => writeError(res, ResultCode.NOT_FOUND_ROUTE));
 
   return new Promise((resolve, reject) => {
@@ -415,13 +422,6 @@ function camelCase(name: string): string {
   return name.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-function requestKey(req: HttpRequest): string | null {
-  const auth = req.getHeader('authorization');
-  if (auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  const apiKey = req.getHeader('x-api-key');
-  return apiKey === '' ? null : apiKey;
-}
-
 /** Collects a request body (copying each chunk: uWS reuses them) up to `maxBytes`. */
 function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooLarge: boolean) => void): void {
   const chunks: Buffer[] = [];
@@ -443,20 +443,4 @@ function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooL
       done(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), false);
     }
   });
-}
-
-/**
- * `closeConnection`: end the keep-alive connection with this response. A stopping gateway does, or a
- * client's kept-alive connection would stay with it and be answered SHUTTING_DOWN for as long as the
- * process runs (a cluster node changing role starts a new gateway on the same port).
- */
-function writeJson(res: HttpResponse, status: string, body: unknown, closeConnection = false): void {
-  const text = JSON.stringify(body);
-  res.cork(() => res.writeStatus(status).writeHeader('content-type', JSON_HEADERS).end(text, closeConnection));
-}
-
-function writeError(res: HttpResponse, code: number, detail?: string): void {
-  const body: Record<string, unknown> = { code, name: resultName(code), message: resultMessage(code), sequence: 0 };
-  if (detail !== undefined) body.detail = detail;
-  writeJson(res, httpStatusFor(code), body, code === ResultCode.SHUTTING_DOWN);
 }

@@ -32,7 +32,7 @@ describe('loadScenario', () => {
   });
 
   it('knows every scenario the issue names', () => {
-    expect(SCENARIO_NAMES).toEqual(['ring', 'codec', 'logic', 'journal', 'replay', 'e2e-tcp', 'e2e-ws', 'e2e-http', 'peers', 'replication', 'cluster', 'snapshot', 'soak', 'hostile', 'client', 'console', 'idle', 'events']);
+    expect(SCENARIO_NAMES).toEqual(['ring', 'codec', 'logic', 'journal', 'replay', 'e2e-tcp', 'e2e-ws', 'e2e-http', 'peers', 'replication', 'cluster', 'snapshot', 'soak', 'hostile', 'client', 'console', 'projector', 'idle', 'events']);
   });
 });
 

@@ -4,7 +4,7 @@
  * inside a folder belongs to that folder. Data flows gateway → codec → core ring → logic / journal /
  * replication → output ring → gateway; imports point the other way, down to the formats:
  *
- *   cli ─► gateway ─► client ─► codec          perf, test: may import any product folder and scripts
+ *   cli ─► gateway ─► projection ─► client ─► codec   perf, test: may import any product folder and scripts
  *    │        └─────► core ───► codec                      (test may also import perf's helpers)
  *    └─► replication ─► engine ─► replay ─► journal ─► core ─► codec
  *
@@ -15,7 +15,9 @@
  * engine       the one wiring file and its helpers (release gate, metrics, snapshot scheduling)
  * replication  the primary's replicator and the follower (which runs an engine), promotion
  * client       the client package and the frame format it shares with the gateway
- * gateway      TCP / WebSocket / HTTP servers, sessions, principals; talks to core's engine API
+ * projection   the PostgreSQL projection (`ringline project`): schema, batch writer, projector loop, history reads,
+ *              the embedded PostgreSQL; reads the event stream through the client
+ * gateway      TCP / WebSocket / HTTP servers, sessions, principals; talks to core's engine API; history routes read projection
  * cli          every `ringline` subcommand: wires gateway, engine and replication together (cluster_node.ts too)
  * docs         the manuals and the examples in other languages that tests run (test may read them)
  * scripts      the project's own installers (scripts/ensure_etcd.ts): imports nothing; tests and benches use them
@@ -41,11 +43,12 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   engine: ['replay', 'journal', 'core', 'codec'],
   replication: ['engine', 'replay', 'journal', 'core', 'codec'],
   client: ['codec'],
-  gateway: ['client', 'core', 'codec'],
-  cli: ['gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
+  projection: ['client', 'core', 'codec'],
+  gateway: ['projection', 'client', 'core', 'codec'],
+  cli: ['gateway', 'projection', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
   scripts: [],
-  perf: ['scripts', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
-  test: ['perf', 'scripts', 'cli', 'gateway', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec', 'docs'],
+  perf: ['scripts', 'cli', 'gateway', 'projection', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec'],
+  test: ['perf', 'scripts', 'cli', 'gateway', 'projection', 'client', 'replication', 'engine', 'replay', 'journal', 'core', 'codec', 'docs'],
 };
 
 /** Relative specifiers of static/dynamic imports, re-exports and worker entries (new URL(spec, import.meta.url)). */

@@ -10,6 +10,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { checkInvariants } from '../core/logic/test_support/invariants.ts';
+import { seededRandom } from '../core/test_support/seeded_random.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { recoverState } from '../replay/recovery.ts';
@@ -25,18 +26,6 @@ const FAULT_COUNT = Number(process.env.RINGLINE_NEMESIS_FAULTS ?? 30);
 const TTL_MS = 2000;
 const LANES = 8;
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 let cluster: TestCluster | null = null;
 let lab: NetnsLab | null = null;
 afterEach(async () => {
@@ -49,7 +38,7 @@ afterEach(async () => {
 describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd restarts)', () => {
   it(`acknowledges nothing it loses across ${FAULT_COUNT} faults`, async () => {
     const seed = Number(process.env.RINGLINE_NEMESIS_SEED ?? Date.now() % 1_000_000);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
     const log: string[] = [`seed ${seed}`];
     lab = NetnsLab.create(4);

@@ -17,6 +17,7 @@ import { RinglineClient } from '../../client/ringline_client.ts';
 import { createWireCodec } from '../../gateway/codec_adapter.ts';
 import { resolveGatewayConfig, type GatewayConfig } from '../../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../../gateway/gateway_server.ts';
+import type { HistoryStore } from '../../projection/history_store.ts';
 
 export const ADMIN_KEY = 'e2e-admin-key-0123456789';
 export type Transport = 'tcp' | 'ws' | 'http';
@@ -49,6 +50,8 @@ export async function startE2eServer(options: {
   engine?: Record<string, unknown>;
   /** Use (and keep on stop) this data directory instead of a fresh temporary one. */
   dataDir?: string;
+  /** History routes from this PostgreSQL projection (ringline start --postgres). */
+  history?: HistoryStore;
 } = {}): Promise<E2eServer> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ringline-e2e-'));
@@ -63,6 +66,7 @@ export async function startE2eServer(options: {
       metrics: engineMetricsRegistry(engine, options.durability ?? 'fsync'),
       engineMetrics: () => engine.metrics(),
       engineNotReadyReason: () => engine.notReadyReason(),
+      history: options.history ?? null,
     });
   } catch (error) {
     await engine.stop();

@@ -1,0 +1,194 @@
+/**
+ * Writes one batch of events into PostgreSQL in one transaction that also stores the position of the
+ * batch's last event (projector_position). The transaction first locks the stored position
+ * (SELECT … FOR UPDATE) and drops every event at or before it, so a batch delivered twice (a
+ * projector killed after COMMIT but before it learned so, two projectors at once, a resubscription
+ * from an older position) applies nothing twice; a batch whose transaction did not commit left no
+ * trace and is delivered again. Each event table's primary key (sequence, index) backs this up.
+ *
+ * One multi-row statement per table: `INSERT … SELECT … FROM unnest($1::bigint[], …)`.
+ */
+import type pg from 'pg';
+import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { projectionRows, type Columns } from './projection_rows.ts';
+
+export interface EventPosition {
+  readonly sequence: number;
+  readonly index: number;
+}
+
+/** Before any event: sequences start at 1. */
+export const START_POSITION: EventPosition = { sequence: 0, index: -1 };
+
+export interface BatchOutcome {
+  /** Events of the batch that were after the stored position (and so applied). */
+  readonly applied: number;
+  /** Rows written to event tables. */
+  readonly rows: number;
+  /** The stored position after the transaction. */
+  readonly position: EventPosition;
+}
+
+/** The stored position (START_POSITION before the first batch). */
+export async function readPosition(client: pg.ClientBase): Promise<EventPosition & { eventsApplied: number; eventAt: Date | null; updatedAt: Date }> {
+  const { rows } = await client.query<{ sequence: string; index: number; events_applied: string; event_at: Date | null; updated_at: Date }>(
+    'SELECT sequence, index, events_applied, event_at, updated_at FROM projector_position WHERE id = 1');
+  if (rows.length === 0) throw new Error('projector_position has no row: the projection schema is incomplete (run the migrations)');
+  return { sequence: Number(rows[0].sequence), index: rows[0].index, eventsApplied: Number(rows[0].events_applied), eventAt: rows[0].event_at,
+    updatedAt: rows[0].updated_at };
+}
+
+const AT = 'to_timestamp(at_us / 1e6)';
+
+/** Table statement: `sql` reads the unnest columns named in `types` (same order as the Columns). */
+interface Statement {
+  readonly rows: keyof Omit<ReturnType<typeof projectionRows>, 'eventRows'>;
+  readonly types: Readonly<Record<string, string>>;
+  readonly sql: (from: string) => string;
+}
+
+const KEY_TYPES = { sequence: 'bigint', index: 'integer', at_us: 'float8' } as const;
+
+/** In dependency order: accepted orders exist before patches update them. */
+const STATEMENTS: readonly Statement[] = [
+  {
+    rows: 'accounts', types: { account_id: 'bigint', principal_id: 'bigint' },
+    sql: (from) => `INSERT INTO accounts (account_id, principal_id) SELECT account_id, principal_id FROM ${from} ON CONFLICT (account_id) DO NOTHING`,
+  },
+  {
+    rows: 'acceptedOrders',
+    types: { order_id: 'bigint', account_id: 'bigint', symbol_id: 'bigint', side: 'text', price: 'bigint', quantity: 'bigint', order_type: 'integer',
+      time_in_force: 'integer', ...KEY_TYPES },
+    // A reused order id (after its earlier order ended) starts afresh.
+    sql: (from) => `INSERT INTO orders (order_id, account_id, symbol_id, side, price, quantity, order_type, time_in_force, status, resting_quantity,
+        filled_quantity, accepted_at, updated_at, last_sequence, last_index)
+      SELECT order_id, account_id, symbol_id, side, price, quantity, order_type, time_in_force, 'accepted', 0, 0, ${AT}, ${AT}, sequence, index FROM ${from}
+      ON CONFLICT (order_id) DO UPDATE SET account_id = EXCLUDED.account_id, symbol_id = EXCLUDED.symbol_id, side = EXCLUDED.side,
+        price = EXCLUDED.price, quantity = EXCLUDED.quantity, order_type = EXCLUDED.order_type, time_in_force = EXCLUDED.time_in_force,
+        status = 'accepted', resting_quantity = 0, filled_quantity = 0, accepted_at = EXCLUDED.accepted_at, updated_at = EXCLUDED.updated_at,
+        last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
+  },
+  {
+    rows: 'orderPatches',
+    types: { order_id: 'bigint', status: 'text', price: 'bigint', resting_set: 'bigint', resting_less: 'bigint', filled_set: 'bigint',
+      filled_more: 'bigint', ...KEY_TYPES },
+    sql: (from) => `UPDATE orders o SET status = COALESCE(u.status, o.status), price = COALESCE(u.price, o.price),
+        resting_quantity = COALESCE(u.resting_set, o.resting_quantity - u.resting_less),
+        filled_quantity = COALESCE(u.filled_set, o.filled_quantity + u.filled_more),
+        updated_at = to_timestamp(u.at_us / 1e6), last_sequence = u.sequence, last_index = u.index
+      FROM ${from} WHERE o.order_id = u.order_id`,
+  },
+  {
+    rows: 'orderEvents',
+    types: { ...KEY_TYPES, order_id: 'bigint', account_id: 'bigint', symbol_id: 'bigint', kind: 'text', side: 'text', price: 'bigint',
+      quantity: 'bigint', reason: 'text' },
+    sql: (from) => `INSERT INTO order_events (sequence, index, at, order_id, account_id, symbol_id, kind, side, price, quantity, reason)
+      SELECT sequence, index, ${AT}, order_id, account_id, symbol_id, kind, side, price, quantity, reason FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'fills',
+    types: { ...KEY_TYPES, symbol_id: 'bigint', price: 'bigint', quantity: 'bigint', taker_side: 'text', maker_order_id: 'bigint',
+      taker_order_id: 'bigint', maker_account_id: 'bigint', taker_account_id: 'bigint' },
+    sql: (from) => `INSERT INTO fills (sequence, index, at, symbol_id, price, quantity, taker_side, maker_order_id, taker_order_id,
+        maker_account_id, taker_account_id)
+      SELECT sequence, index, ${AT}, symbol_id, price, quantity, taker_side, maker_order_id, taker_order_id, maker_account_id, taker_account_id
+        FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'transfers',
+    types: { ...KEY_TYPES, kind: 'text', transfer_id: 'bigint', from_account_id: 'bigint', to_account_id: 'bigint', asset_id: 'bigint', amount: 'bigint' },
+    sql: (from) => `INSERT INTO transfers (sequence, index, at, kind, transfer_id, from_account_id, to_account_id, asset_id, amount)
+      SELECT sequence, index, ${AT}, kind, transfer_id, from_account_id, to_account_id, asset_id, amount FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'balances',
+    types: { account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint', ...KEY_TYPES },
+    sql: (from) => `INSERT INTO balances (account_id, asset_id, available, reserved, updated_at, last_sequence, last_index)
+      SELECT account_id, asset_id, available, reserved, ${AT}, sequence, index FROM ${from}
+      ON CONFLICT (account_id, asset_id) DO UPDATE SET available = EXCLUDED.available, reserved = EXCLUDED.reserved,
+        updated_at = EXCLUDED.updated_at, last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
+  },
+  {
+    rows: 'balanceChanges',
+    types: { ...KEY_TYPES, account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint', cause: 'text' },
+    sql: (from) => `INSERT INTO balance_changes (sequence, index, at, account_id, asset_id, available, reserved, cause)
+      SELECT sequence, index, ${AT}, account_id, asset_id, available, reserved, cause FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'items',
+    types: { item_id: 'bigint', stock: 'bigint', sold: 'bigint', ...KEY_TYPES },
+    sql: (from) => `INSERT INTO items (item_id, stock, sold, updated_at, last_sequence, last_index)
+      SELECT item_id, stock, sold, ${AT}, sequence, index FROM ${from}
+      ON CONFLICT (item_id) DO UPDATE SET stock = EXCLUDED.stock, sold = EXCLUDED.sold, updated_at = EXCLUDED.updated_at,
+        last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
+  },
+  {
+    rows: 'sales',
+    types: { ...KEY_TYPES, item_id: 'bigint', buyer_account_id: 'bigint', quantity: 'bigint', total_price: 'bigint' },
+    sql: (from) => `INSERT INTO sales (sequence, index, at, item_id, buyer_account_id, quantity, total_price)
+      SELECT sequence, index, ${AT}, item_id, buyer_account_id, quantity, total_price FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'restocks',
+    types: { ...KEY_TYPES, item_id: 'bigint', quantity: 'bigint' },
+    sql: (from) => `INSERT INTO restocks (sequence, index, at, item_id, quantity) SELECT sequence, index, ${AT}, item_id, quantity FROM ${from}
+      ON CONFLICT DO NOTHING`,
+  },
+  {
+    rows: 'seats',
+    types: { event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint', ...KEY_TYPES },
+    sql: (from) => `INSERT INTO seats (event_id, seat, holder_account_id, price, updated_at, last_sequence, last_index)
+      SELECT event_id, seat, holder_account_id, price, ${AT}, sequence, index FROM ${from}
+      ON CONFLICT (event_id, seat) DO UPDATE SET holder_account_id = EXCLUDED.holder_account_id, price = EXCLUDED.price,
+        updated_at = EXCLUDED.updated_at, last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
+  },
+  {
+    rows: 'seatBookings',
+    types: { ...KEY_TYPES, kind: 'text', event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint' },
+    sql: (from) => `INSERT INTO seat_bookings (sequence, index, at, kind, event_id, seat, holder_account_id, price)
+      SELECT sequence, index, ${AT}, kind, event_id, seat, holder_account_id, price FROM ${from} ON CONFLICT DO NOTHING`,
+  },
+];
+
+/** `unnest($1::bigint[], $2::text[], …) AS u(a, b, …)` (alias u) over the columns of `types`, and its parameters. */
+function unnestSource(types: Readonly<Record<string, string>>, data: Columns): { from: string; params: unknown[] } {
+  const names = Object.keys(types);
+  const args = names.map((name, i) => `$${i + 1}::${types[name]}[]`);
+  return { from: `unnest(${args.join(', ')}) AS u(${names.join(', ')})`, params: names.map((name) => data[name]) };
+}
+
+/**
+ * Applies `events` (increasing positions) in one transaction; returns what it applied. Throws on any
+ * database error after rolling back: nothing of the batch is then stored, the position included.
+ */
+export async function writeBatch(client: pg.ClientBase, events: readonly RinglineEvent[]): Promise<BatchOutcome> {
+  await client.query('BEGIN');
+  try {
+    const { rows } = await client.query<{ sequence: string; index: number }>('SELECT sequence, index FROM projector_position WHERE id = 1 FOR UPDATE');
+    if (rows.length === 0) throw new Error('projector_position has no row: the projection schema is incomplete (run the migrations)');
+    const stored = { sequence: Number(rows[0].sequence), index: rows[0].index };
+    let first = 0;
+    while (first < events.length && !isAfterPosition(events[first].sequence, events[first].index, stored.sequence, stored.index)) first++;
+    const fresh = first === 0 ? events : events.slice(first);
+    if (fresh.length === 0) {
+      await client.query('COMMIT');
+      return { applied: 0, rows: 0, position: stored };
+    }
+    const folded = projectionRows(fresh);
+    for (const statement of STATEMENTS) {
+      const data = folded[statement.rows];
+      if (Object.values(data)[0].length === 0) continue;
+      const { from, params } = unnestSource(statement.types, data);
+      await client.query(statement.sql(from), params);
+    }
+    const last = fresh[fresh.length - 1];
+    await client.query('UPDATE projector_position SET sequence = $1, index = $2, events_applied = events_applied + $3, event_at = to_timestamp($4 / 1e6), updated_at = now() WHERE id = 1',
+      [last.sequence, last.index, fresh.length, last.timestampUs]);
+    await client.query('COMMIT');
+    return { applied: fresh.length, rows: folded.eventRows, position: { sequence: last.sequence, index: last.index } };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

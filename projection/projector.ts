@@ -1,0 +1,202 @@
+/**
+ * The projector: reads the engine's event stream from the position stored in PostgreSQL and writes
+ * it in batched transactions (projection_writer.ts) until stopped.
+ *
+ *   loop: connect to PostgreSQL, apply migrations, read the stored position, subscribe to the
+ *         events after it; the subscription fills a bounded queue while the writer drains it, one
+ *         transaction per batch of up to maxBatchEvents (a batch closes when the queue is empty, so
+ *         a quiet stream is written at once and a busy one in large batches).
+ *   any failure (PostgreSQL restarting, the engine gone, the subscription dropped for being slow, the
+ *   queue over maxQueuedEvents): drop both connections, wait retryDelayMs, start the loop again from
+ *   the position PostgreSQL holds. Nothing is acknowledged to anybody before it is committed, so
+ *   nothing is lost, and the writer drops what the database already holds, so nothing is doubled.
+ *
+ * Lag: `lagMs` is now − the sequencer timestamp of the last committed event while events are queued
+ * (the time from the engine ordering a command to its rows being committed), 0 when caught up.
+ */
+import pg from 'pg';
+import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { redactUrl } from './postgres_url.ts';
+import { migrate } from './schema_migrations.ts';
+import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
+
+/** Where events come from: the engine's all-events subscription (subscription_source.ts), from just after `after`. */
+export interface EventSource {
+  /**
+   * Delivers the events after `after`, in order, until `signal` aborts (then resolves) or the stream
+   * fails for good (then rejects with the reason).
+   */
+  stream(after: EventPosition, onEvent: (event: RinglineEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
+export interface ProjectorOptions {
+  readonly postgresUrl: string;
+  readonly source: EventSource;
+  /** Events per transaction at most [5000]. */
+  readonly maxBatchEvents?: number;
+  /** Events held in memory before the subscription is dropped and resumed later [200000]. */
+  readonly maxQueuedEvents?: number;
+  /** Wait before reconnecting after a failure [500 ms]. */
+  readonly retryDelayMs?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ProjectorStatus {
+  readonly state: 'starting' | 'streaming' | 'retrying' | 'stopped';
+  readonly position: EventPosition;
+  readonly eventsApplied: number;
+  readonly rowsWritten: number;
+  readonly batches: number;
+  readonly queuedEvents: number;
+  readonly lagMs: number;
+  readonly lastError: string;
+  readonly restarts: number;
+}
+
+export class Projector {
+  private state: ProjectorStatus['state'] = 'starting';
+  private position: EventPosition = { sequence: 0, index: -1 };
+  private eventsApplied = 0;
+  private rowsWritten = 0;
+  private batches = 0;
+  private queue: RinglineEvent[] = [];
+  private lastError = '';
+  private restarts = 0;
+  private lastCommittedTimestampUs = 0;
+  private readonly stopping = new AbortController();
+  private running: Promise<void> | null = null;
+  private readonly maxBatchEvents: number;
+  private readonly maxQueuedEvents: number;
+  private readonly retryDelayMs: number;
+
+  constructor(private readonly options: ProjectorOptions) {
+    this.maxBatchEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents ?? 5000, 1, 1_000_000);
+    this.maxQueuedEvents = positiveInteger('maxQueuedEvents', options.maxQueuedEvents ?? 200_000, 1, 100_000_000);
+    this.retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs ?? 500, 0, 600_000);
+  }
+
+  status(): ProjectorStatus {
+    const lagMs = this.queue.length === 0 || this.lastCommittedTimestampUs === 0 ? 0 : Math.max(0, Date.now() - this.lastCommittedTimestampUs / 1000);
+    return {
+      state: this.state, position: this.position, eventsApplied: this.eventsApplied, rowsWritten: this.rowsWritten, batches: this.batches,
+      queuedEvents: this.queue.length, lagMs, lastError: this.lastError, restarts: this.restarts,
+    };
+  }
+
+  /** Runs until stop(). */
+  start(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+    this.state = 'stopped';
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.options.log?.(level, message, fields);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      try {
+        await this.session();
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.restarts++;
+        this.state = 'retrying';
+        this.log('warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
+      }
+      this.queue = [];
+      if (!this.stopping.signal.aborted) await sleep(this.retryDelayMs, this.stopping.signal);
+    }
+  }
+
+  /** One connection to PostgreSQL and one subscription, until either fails or stop(). */
+  private async session(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.postgresUrl });
+    let clientError: Error | null = null;
+    client.on('error', (error) => { clientError = error; });
+    const subscription = new AbortController();
+    const abortSubscription = (): void => subscription.abort();
+    this.stopping.signal.addEventListener('abort', abortSubscription);
+    try {
+      try {
+        await client.connect();
+      } catch (error) {
+        throw new Error(`cannot connect to PostgreSQL at ${redactUrl(this.options.postgresUrl)}: ${(error as Error).message}`);
+      }
+      await migrate(client);
+      const stored = await readPosition(client);
+      this.position = { sequence: stored.sequence, index: stored.index };
+      this.eventsApplied = stored.eventsApplied;
+      this.queue = [];
+      let wake: (() => void) | null = null;
+      let streamFailure: Error | null = null;
+      let streamEnded = false;
+      const notify = (): void => {
+        const w = wake;
+        wake = null;
+        w?.();
+      };
+      const stream = this.options.source.stream(this.position, (event) => {
+        if (subscription.signal.aborted) return;
+        this.queue.push(event);
+        if (this.queue.length > this.maxQueuedEvents) {
+          streamFailure = new Error(`more than maxQueuedEvents=${this.maxQueuedEvents} events waiting for PostgreSQL: dropping the subscription to resume later`);
+          subscription.abort();
+        }
+        notify();
+      }, subscription.signal).then(() => { streamEnded = true; notify(); }, (error: unknown) => {
+        streamFailure = error instanceof Error ? error : new Error(String(error));
+        notify();
+      });
+      this.state = 'streaming';
+      this.log('info', 'projector: streaming', { after: this.position });
+      try {
+        for (;;) {
+          if (clientError !== null) throw clientError;
+          if (this.queue.length === 0) {
+            if (streamFailure !== null) throw streamFailure;
+            if (streamEnded || this.stopping.signal.aborted) return;
+            await new Promise<void>((resolve) => { wake = resolve; });
+            continue;
+          }
+          const batch = this.queue.length <= this.maxBatchEvents ? this.queue : this.queue.slice(0, this.maxBatchEvents);
+          this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatchEvents);
+          const outcome = await writeBatch(client, batch);
+          this.position = outcome.position;
+          this.eventsApplied += outcome.applied;
+          this.rowsWritten += outcome.rows;
+          this.batches++;
+          this.lastCommittedTimestampUs = batch[batch.length - 1].timestampUs;
+        }
+      } finally {
+        subscription.abort();
+        await stream;
+      }
+    } finally {
+      this.stopping.signal.removeEventListener('abort', abortSubscription);
+      await client.end().catch(() => undefined);
+    }
+  }
+}
+
+function positiveInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`projector option ${name} must be an integer from ${min} to ${max}; got ${value}`);
+  return value;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
