@@ -13,7 +13,7 @@
  * replaying the journal emits byte-identical records.
  */
 import {
-  BalanceBody, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
+  BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
   EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET,
   EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody,
   SeatBody, StockRestockedBody, StockSoldBody, TransferredBody,
@@ -146,6 +146,27 @@ for (const [name, layout] of Object.entries({
   offsets.forEach((offset, slot) => {
     if (offset !== EVT_BODY_OFFSET + 8 * slot) throw new Error(`event_emitter: ${name} fields must fill body slots 0..${offsets.length - 1} in order`);
   });
+}
+/** Body words in use in a slot whose kind is k; any other value (a fresh or foreign slot) means all of them. */
+const BODY_FIELDS_BY_KIND = new Uint8Array(0x10000).fill(EVT_BODY_SLOTS);
+BODY_FIELDS_BY_KIND[EventKind.ORDER_ACCEPTED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_RESTED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_AMENDED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.FILL] = FILL_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_DONE] = ORDER_DONE_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.BALANCE_CHANGED] = BALANCE_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFERRED] = TRANSFERRED_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_RESERVED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_POSTED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_VOIDED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.STOCK_SOLD] = STOCK_SOLD_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.STOCK_RESTOCKED] = STOCK_RESTOCKED_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.SEAT_BOOKED] = SEAT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.SEAT_RELEASED] = SEAT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.LEVEL_CHANGED] = LEVEL_FIELDS;
+if (Object.keys(EventKind).length !== 15) throw new Error('event_emitter: BODY_FIELDS_BY_KIND must name every EventKind');
+if (EVT_FLAGS_OFFSET % 8 !== 0 || EVT_RESERVED_OFFSET !== EVT_FLAGS_OFFSET + 4) {
+  throw new Error(`event_emitter: flags (${EVT_FLAGS_OFFSET}) and reserved (${EVT_RESERVED_OFFSET}) must share one aligned 8-byte word`);
 }
 // header() writes kind and detail with one u32 store.
 if (EVT_KIND_OFFSET % 4 !== 0 || EVT_DETAIL_OFFSET !== EVT_KIND_OFFSET + 2) {
@@ -339,8 +360,10 @@ export class EventEmitter {
   }
 
   /**
-   * Claims a record, writes its header and zeroes the body slots from `bodyFields` on (the caller writes
-   * slots 0..bodyFields-1 itself, so each body word is stored once); returns its byte offset.
+   * Claims a record, writes its header and zeroes the body slots from `bodyFields` on that may hold an
+   * older record's values (the caller writes slots 0..bodyFields-1 itself, so each word is stored once);
+   * returns its byte offset. Only the emitter writes records into a sink's buffer, so a slot's kind says
+   * how many body words are in use.
    */
   private header(kind: number, detail: number, principal: number, counterparty: number, bodyFields: number): number {
     const sink = this.sink;
@@ -350,15 +373,17 @@ export class EventEmitter {
     const u32 = buf.u32;
     f[(at + EVT_SEQUENCE_OFFSET) >>> 3] = this.command[0];
     f[(at + EVT_TIMESTAMP_US_OFFSET) >>> 3] = this.command[1];
+    const previousFields = BODY_FIELDS_BY_KIND[buf.u16[(at + EVT_KIND_OFFSET) >>> 1]];
     u32[(at + EVT_INDEX_OFFSET) >>> 2] = this.index++;
     // kind and detail are adjacent u16s in one aligned u32 (little-endian, asserted below): one store.
     u32[(at + EVT_KIND_OFFSET) >>> 2] = kind | (detail << 16);
     u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
     u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] = counterparty;
-    u32[(at + EVT_FLAGS_OFFSET) >>> 2] = 0;
-    u32[(at + EVT_RESERVED_OFFSET) >>> 2] = 0;
-    // A plain loop, not f.fill(): TypedArray.prototype.fill is a C++ builtin whose call costs more than the whole record.
-    for (let i = ((at + EVT_BODY_OFFSET) >>> 3) + bodyFields, end = (at + EVT_RECORD_BYTES) >>> 3; i < end; i++) f[i] = 0;
+    f[(at + EVT_FLAGS_OFFSET) >>> 3] = 0; // flags and reserved: one aligned 8-byte word (asserted below)
+    // Only the body words the slot's previous record wrote beyond this one's fields can be non-zero (a fresh
+    // or foreign slot's kind maps to all of them); a plain loop, not f.fill(), a C++ builtin call per record.
+    const body = (at + EVT_BODY_OFFSET) >>> 3;
+    for (let i = body + bodyFields, end = body + previousFields; i < end; i++) f[i] = 0;
     this.lastBase = at;
     return at;
   }

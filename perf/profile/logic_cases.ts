@@ -12,5 +12,5 @@ for (const name of names.length > 0 ? names : WORKLOAD_NAMES) {
   const workload = name as WorkloadName;
   const commands = workload.startsWith('order') || workload === 'margin' ? 1_000_000 : 2_000_000;
   const reply = await runLogicWorker({ workload, commands, runs: 1 });
-  console.log(`${workload} ${(reply.perSecond[0] / 1e6).toFixed(2)}M/s gc=${reply.gcTimed} rejected=${reply.rejected}`);
+  console.log(`${workload} ${(reply.perSecond[0] / 1e6).toFixed(2)}M/s best=${(reply.bestChunkPerSecond / 1e6).toFixed(2)} gc=${reply.gcTimed} rejected=${reply.rejected}`);
 }
