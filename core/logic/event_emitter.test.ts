@@ -52,8 +52,10 @@ const ORDER = fc.record({
   tif: fc.constantFrom(TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK), cancel: fc.nat(8),
 });
 
+type OrderSpec = typeof ORDER extends fc.Arbitrary<infer T> ? T : never;
+
 /** A funded market, then `orders` (each sometimes preceded by cancelling the previous one). */
-function runOrders(harness: LogicHarness, orders: readonly fc.RecordValue<typeof ORDER>[]): void {
+function runOrders(harness: LogicHarness, orders: readonly OrderSpec[]): void {
   market(harness);
   harness.run(ADMIN, { kind: 'deposit', accountId: MAKER_ACCOUNT, assetId: QUOTE, amount: 10_000 });
   harness.run(ADMIN, { kind: 'deposit', accountId: TAKER_ACCOUNT, assetId: BASE, amount: 50 });
