@@ -13,7 +13,7 @@
  * replaying the journal emits byte-identical records.
  */
 import {
-  BalanceBody, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
+  BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
   EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET,
   EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody,
   SeatBody, StockRestockedBody, StockSoldBody, TransferredBody,
@@ -126,6 +126,53 @@ CAUSE_BY_COMMAND[CommandType.BOOK_SEATS] = BalanceCause.SEAT_BOOK;
 CAUSE_BY_COMMAND[CommandType.RELEASE_SEATS] = BalanceCause.SEAT_RELEASE;
 CAUSE_BY_COMMAND[CommandType.CHECKOUT] = BalanceCause.CHECKOUT;
 
+/**
+ * Body slots each kind writes (its fields are slots 0..n-1, asserted below); header() zeroes the rest.
+ */
+const ORDER_EVENT_FIELDS = Object.keys(OrderEventBody).length;
+const FILL_FIELDS = Object.keys(FillBody).length;
+const ORDER_DONE_FIELDS = Object.keys(OrderDoneBody).length;
+const BALANCE_FIELDS = Object.keys(BalanceBody).length;
+const TRANSFERRED_FIELDS = Object.keys(TransferredBody).length;
+const PENDING_TRANSFER_FIELDS = Object.keys(PendingTransferBody).length;
+const STOCK_SOLD_FIELDS = Object.keys(StockSoldBody).length;
+const STOCK_RESTOCKED_FIELDS = Object.keys(StockRestockedBody).length;
+const SEAT_FIELDS = Object.keys(SeatBody).length;
+const LEVEL_FIELDS = Object.keys(LevelBody).length;
+for (const [name, layout] of Object.entries({
+  OrderEventBody, FillBody, OrderDoneBody, BalanceBody, TransferredBody, PendingTransferBody, StockSoldBody, StockRestockedBody, SeatBody, LevelBody,
+})) {
+  const offsets: number[] = Object.values(layout);
+  offsets.forEach((offset, slot) => {
+    if (offset !== EVT_BODY_OFFSET + 8 * slot) throw new Error(`event_emitter: ${name} fields must fill body slots 0..${offsets.length - 1} in order`);
+  });
+}
+/** Body words in use in a slot whose kind is k; any other value (a fresh or foreign slot) means all of them. */
+const BODY_FIELDS_BY_KIND = new Uint8Array(0x10000).fill(EVT_BODY_SLOTS);
+BODY_FIELDS_BY_KIND[EventKind.ORDER_ACCEPTED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_RESTED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_AMENDED] = ORDER_EVENT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.FILL] = FILL_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.ORDER_DONE] = ORDER_DONE_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.BALANCE_CHANGED] = BALANCE_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFERRED] = TRANSFERRED_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_RESERVED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_POSTED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.TRANSFER_VOIDED] = PENDING_TRANSFER_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.STOCK_SOLD] = STOCK_SOLD_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.STOCK_RESTOCKED] = STOCK_RESTOCKED_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.SEAT_BOOKED] = SEAT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.SEAT_RELEASED] = SEAT_FIELDS;
+BODY_FIELDS_BY_KIND[EventKind.LEVEL_CHANGED] = LEVEL_FIELDS;
+if (Object.keys(EventKind).length !== 15) throw new Error('event_emitter: BODY_FIELDS_BY_KIND must name every EventKind');
+if (EVT_FLAGS_OFFSET % 8 !== 0 || EVT_RESERVED_OFFSET !== EVT_FLAGS_OFFSET + 4) {
+  throw new Error(`event_emitter: flags (${EVT_FLAGS_OFFSET}) and reserved (${EVT_RESERVED_OFFSET}) must share one aligned 8-byte word`);
+}
+// header() writes kind and detail with one u32 store.
+if (EVT_KIND_OFFSET % 4 !== 0 || EVT_DETAIL_OFFSET !== EVT_KIND_OFFSET + 2) {
+  throw new Error(`event_emitter: kind (${EVT_KIND_OFFSET}) and detail (${EVT_DETAIL_OFFSET}) must share one aligned u32`);
+}
+
 export class EventEmitter {
   sink: EventSink = new DiscardEventSink();
   /** Large values for the next call (see the module comment); which slot means what is per method. */
@@ -174,7 +221,7 @@ export class EventEmitter {
     for (let i = 0; i < this.touchedCount; i++) {
       const cell = touched[i];
       const account = ledger.cellAccount[cell];
-      const at = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0);
+      const at = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0, BALANCE_FIELDS);
       const f = this.sink.buffer.f64;
       f[(at + BalanceBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
       f[(at + BalanceBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[cell]];
@@ -200,7 +247,7 @@ export class EventEmitter {
   /** ORDER_ACCEPTED / ORDER_RESTED / ORDER_AMENDED: v[0] orderId, v[1] price, v[2] quantity, v[3] orderType, v[4] timeInForce. */
   order(kind: number, side: number, account: number, symbol: number): void {
     const ledger = this.ledger;
-    const at = this.header(kind, side, ledger.accountOwner[account], 0);
+    const at = this.header(kind, side, ledger.accountOwner[account], 0, ORDER_EVENT_FIELDS);
     const f = this.sink.buffer.f64;
     const v = this.v;
     f[(at + OrderEventBody.ORDER_ID) >>> 3] = v[0];
@@ -215,7 +262,7 @@ export class EventEmitter {
   /** FILL: v[0] price, v[1] quantity, v[2] makerOrderId, v[3] takerOrderId. */
   fill(takerSide: number, symbol: number, takerAccount: number, makerAccount: number): void {
     const ledger = this.ledger;
-    const at = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount]);
+    const at = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount], FILL_FIELDS);
     const f = this.sink.buffer.f64;
     const v = this.v;
     f[(at + FillBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
@@ -235,7 +282,7 @@ export class EventEmitter {
     const ledger = this.ledger;
     const reason = status === OrderStatus.FILLED ? OrderDoneReason.FILLED : this.cancelReason;
     this.cancelReason = OrderDoneReason.CANCELLED;
-    const at = this.header(EventKind.ORDER_DONE, reason, ledger.accountOwner[account], 0);
+    const at = this.header(EventKind.ORDER_DONE, reason, ledger.accountOwner[account], 0, ORDER_DONE_FIELDS);
     const f = this.sink.buffer.f64;
     f[(at + OrderDoneBody.ORDER_ID) >>> 3] = src[idAt];
     f[(at + OrderDoneBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
@@ -248,7 +295,8 @@ export class EventEmitter {
     const ledger = this.ledger;
     const from = ledger.cellAccount[fromCell];
     const to = ledger.cellAccount[toCell];
-    const at = this.header(kind, 0, ledger.accountOwner[from], ledger.accountOwner[to]);
+    const at = this.header(kind, 0, ledger.accountOwner[from], ledger.accountOwner[to],
+      kind === EventKind.TRANSFERRED ? TRANSFERRED_FIELDS : PENDING_TRANSFER_FIELDS);
     const f = this.sink.buffer.f64;
     if (kind === EventKind.TRANSFERRED) {
       f[(at + TransferredBody.FROM_ACCOUNT_ID) >>> 3] = ledger.accountIds[from];
@@ -269,7 +317,7 @@ export class EventEmitter {
   /** STOCK_SOLD: v[0] itemId, v[1] quantity, v[2] totalPrice, v[3] stock, v[4] sold. */
   stockSold(buyerAccount: number, merchantAccount: number): void {
     const ledger = this.ledger;
-    const at = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount]);
+    const at = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount], STOCK_SOLD_FIELDS);
     const f = this.sink.buffer.f64;
     const v = this.v;
     f[(at + StockSoldBody.ITEM_ID) >>> 3] = v[0];
@@ -282,7 +330,7 @@ export class EventEmitter {
 
   /** STOCK_RESTOCKED: v[0] itemId, v[1] quantity, v[2] stock, v[3] sold. */
   stockRestocked(merchantAccount: number): void {
-    const at = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0);
+    const at = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0, STOCK_RESTOCKED_FIELDS);
     const f = this.sink.buffer.f64;
     const v = this.v;
     f[(at + StockRestockedBody.ITEM_ID) >>> 3] = v[0];
@@ -294,7 +342,7 @@ export class EventEmitter {
   /** SEAT_BOOKED / SEAT_RELEASED: v[0] eventId, v[1] price; `seat` is the seat number. */
   seat(kind: number, seat: number, holderAccount: number, merchantAccount: number): void {
     const ledger = this.ledger;
-    const at = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount]);
+    const at = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount], SEAT_FIELDS);
     const f = this.sink.buffer.f64;
     f[(at + SeatBody.EVENT_ID) >>> 3] = this.v[0];
     f[(at + SeatBody.SEAT) >>> 3] = seat;
@@ -304,15 +352,20 @@ export class EventEmitter {
 
   /** LEVEL_CHANGED (public): v[0] price, v[1] the level's new quantity (0 = gone). */
   level(side: number, symbol: number): void {
-    const at = this.header(EventKind.LEVEL_CHANGED, side, 0, 0);
+    const at = this.header(EventKind.LEVEL_CHANGED, side, 0, 0, LEVEL_FIELDS);
     const f = this.sink.buffer.f64;
     f[(at + LevelBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
     f[(at + LevelBody.PRICE) >>> 3] = this.v[0];
     f[(at + LevelBody.QUANTITY) >>> 3] = this.v[1];
   }
 
-  /** Claims a record, writes its header and clears its body; returns its byte offset. */
-  private header(kind: number, detail: number, principal: number, counterparty: number): number {
+  /**
+   * Claims a record, writes its header and zeroes the body slots from `bodyFields` on that may hold an
+   * older record's values (the caller writes slots 0..bodyFields-1 itself, so each word is stored once);
+   * returns its byte offset. Only the emitter writes records into a sink's buffer, so a slot's kind says
+   * how many body words are in use.
+   */
+  private header(kind: number, detail: number, principal: number, counterparty: number, bodyFields: number): number {
     const sink = this.sink;
     const at = sink.claim();
     const buf = sink.buffer;
@@ -320,14 +373,17 @@ export class EventEmitter {
     const u32 = buf.u32;
     f[(at + EVT_SEQUENCE_OFFSET) >>> 3] = this.command[0];
     f[(at + EVT_TIMESTAMP_US_OFFSET) >>> 3] = this.command[1];
+    const previousFields = BODY_FIELDS_BY_KIND[buf.u16[(at + EVT_KIND_OFFSET) >>> 1]];
     u32[(at + EVT_INDEX_OFFSET) >>> 2] = this.index++;
-    buf.u16[(at + EVT_KIND_OFFSET) >>> 1] = kind;
-    buf.u16[(at + EVT_DETAIL_OFFSET) >>> 1] = detail;
+    // kind and detail are adjacent u16s in one aligned u32 (little-endian, asserted below): one store.
+    u32[(at + EVT_KIND_OFFSET) >>> 2] = kind | (detail << 16);
     u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
     u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] = counterparty;
-    u32[(at + EVT_FLAGS_OFFSET) >>> 2] = 0;
-    u32[(at + EVT_RESERVED_OFFSET) >>> 2] = 0;
-    f.fill(0, (at + EVT_BODY_OFFSET) >>> 3, (at + EVT_RECORD_BYTES) >>> 3);
+    f[(at + EVT_FLAGS_OFFSET) >>> 3] = 0; // flags and reserved: one aligned 8-byte word (asserted below)
+    // Only the body words the slot's previous record wrote beyond this one's fields can be non-zero (a fresh
+    // or foreign slot's kind maps to all of them); a plain loop, not f.fill(), a C++ builtin call per record.
+    const body = (at + EVT_BODY_OFFSET) >>> 3;
+    for (let i = body + bodyFields, end = body + previousFields; i < end; i++) f[i] = 0;
     this.lastBase = at;
     return at;
   }
