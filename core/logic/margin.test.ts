@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
-import { DepthResult, OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
+import { OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
 import type { ResultView } from './test_support/result_reader.ts';
-import { getBalance as bal, market } from './test_support/order_rows.ts';
+import { depth, getBalance as bal, limit, market } from './test_support/order_rows.ts';
 import { ADMIN, ALICE, balance, BOB, CAROL, PARTIES, type Row, runChecked, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import type { LogicHarness } from './test_support/logic_harness.ts';
 import { QuotaKind } from '../../codec/registry/enum_values.ts';
@@ -26,8 +26,8 @@ const SETUP: readonly Row[] = [
   [ADMIN, { kind: 'deposit', accountId: 300, assetId: 2, amount: 100_000 }, R.OK],
   [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 5000, maintenanceMarginBps: 2500 }, R.OK],
 ];
-const limit = (accountId: number, side: number, price: number, quantity: number, timeInForce: number = F.GTC, symbolId = 1): PlaceOrderSpec =>
-  ({ kind: 'placeOrder', symbolId, accountId, price, quantity, side, orderType: T.LIMIT, timeInForce });
+/** A limit order in symbol 2 (the second margin symbol). */
+const inSymbol2 = (spec: PlaceOrderSpec): PlaceOrderSpec => ({ ...spec, symbolId: 2 });
 const pos = (accountId: number, symbolId = 1): CommandSpec => ({ kind: 'getPosition', accountId, symbolId });
 /** GET_POSITION: [short, pending, collateral, reference price, maintenance requirement]. */
 const position = (short: number, pending: number, collateral: number, ref: number, maintenance: number) => (r: ResultView) =>
@@ -35,14 +35,6 @@ const position = (short: number, pending: number, collateral: number, ref: numbe
     r.f64(PositionResult.REFERENCE_PRICE), r.f64(PositionResult.MAINTENANCE_REQUIREMENT)]).toEqual([short, pending, collateral, ref, maintenance]);
 const order = (filled: number, resting: number) => (r: ResultView) =>
   expect([r.f64(OrderResult.FILLED_QUANTITY), r.f64(OrderResult.RESTING_QUANTITY)]).toEqual([filled, resting]);
-/** GET_DEPTH of symbol 1: [bid levels, ask levels, ...the levels as [price, quantity]]. */
-const depth = (bids: number[][], asks: number[][]) => (r: ResultView) => {
-  const read = (count: number, from: number): number[][] => Array.from({ length: count }, (_, k) =>
-    [r.f64(DepthResult.LEVELS + (from + k) * DepthResult.LEVEL_BYTES + DepthResult.LEVEL_PRICE),
-      r.f64(DepthResult.LEVELS + (from + k) * DepthResult.LEVEL_BYTES + DepthResult.LEVEL_QUANTITY)]);
-  const b = r.u32(DepthResult.BID_LEVELS_U32);
-  expect([read(b, 0), read(r.u32(DepthResult.ASK_LEVELS_U32), b)]).toEqual([bids, asks]);
-};
 const book: CommandSpec = { kind: 'getDepth', symbolId: 1, levels: 10 };
 
 
@@ -84,7 +76,7 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       [ALICE, limit(100, Side.SELL, 100, 10), R.NO_REFERENCE_PRICE],
       ...FIRST_TRADE,
       // Symbol 2 has no margin: a sell without the base is refused as it always was.
-      [ALICE, limit(100, Side.SELL, 100, 10, F.GTC, 2), R.INSUFFICIENT_FUNDS],
+      [ALICE, inSymbol2(limit(100, Side.SELL, 100, 10)), R.INSUFFICIENT_FUNDS],
       // 101 has 100 of quote: a short of 10 at reference 100 needs 500.
       [ALICE, limit(101, Side.SELL, 100, 10), R.INSUFFICIENT_MARGIN],
       [ALICE, bal(101, 2), R.OK, balance(100, 0)],
@@ -96,9 +88,9 @@ describe('margin: setMargin, getPosition and the short-sale rungs', () => {
       [BOB, pos(200), R.OK, position(0, 0, 0, 100, 0)],
       // 101 holds a position on BASE through symbol 1: none through symbol 2 (margin set there too).
       [ADMIN, { kind: 'setMargin', symbolId: 2, initialMarginBps: 5000, maintenanceMarginBps: 2500 }, R.OK],
-      [CAROL, limit(300, Side.BUY, 100, 1, F.GTC, 2), R.OK],
-      [BOB, limit(200, Side.SELL, 100, 1, F.GTC, 2), R.OK, order(1, 0)],
-      [ALICE, limit(101, Side.SELL, 100, 1, F.GTC, 2), R.SHORT_IN_OTHER_SYMBOL],
+      [CAROL, inSymbol2(limit(300, Side.BUY, 100, 1)), R.OK],
+      [BOB, inSymbol2(limit(200, Side.SELL, 100, 1)), R.OK, order(1, 0)],
+      [ALICE, inSymbol2(limit(101, Side.SELL, 100, 1)), R.SHORT_IN_OTHER_SYMBOL],
       [ADMIN, { kind: 'setMargin', symbolId: 1, initialMarginBps: 0, maintenanceMarginBps: 0 }, R.MARGIN_IN_USE],
       // Cancelling the working short closes the position: its collateral comes back.
       [ALICE, { kind: 'cancelOrder', symbolId: 1, orderId: SETUP.length + 16 }, R.OK],

@@ -4,22 +4,13 @@ import {
   CancelResult, DepthResult, OrderInfoResult, OrderResult, OrderStatus, RESULT_FLAG_DUPLICATE,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
-import { BOOK_SETUP, limit, market, order } from './test_support/order_rows.ts';
+import { BOOK_SETUP, depth, limit, market, order } from './test_support/order_rows.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
-import type { ResultView } from './test_support/result_reader.ts';
 import { ADMIN, ALICE, balance, BOB, CAROL, type Row, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
 import { createStateMachine } from './state_machine.ts';
 
 const SETUP = BOOK_SETUP;
 const SEQ_AFTER_SETUP = SETUP.length; // order ids are the PLACE_ORDER sequences: SETUP.length + row
-const depth = (bids: readonly (readonly [number, number])[], asks: readonly (readonly [number, number])[]) => (r: ResultView) => {
-  const levels: [number, number][] = [];
-  for (let i = 0; i < r.u32(DepthResult.BID_LEVELS_U32) + r.u32(DepthResult.ASK_LEVELS_U32); i++) {
-    const at = DepthResult.LEVELS + DepthResult.LEVEL_BYTES * i;
-    levels.push([r.f64(at + DepthResult.LEVEL_PRICE), r.f64(at + DepthResult.LEVEL_QUANTITY)]);
-  }
-  expect([r.u32(DepthResult.BID_LEVELS_U32), levels]).toEqual([bids.length, [...bids, ...asks]]);
-};
 const id = (row: number): number => SEQ_AFTER_SETUP + row + 1;
 
 describe('order book scenario table', () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { OrderType, TimeInForce } from '../../../codec/records/command_descriptor.ts';
-import { OrderInfoResult, OrderResult } from '../../../codec/records/result_descriptor.ts';
+import { DepthResult, OrderInfoResult, OrderResult } from '../../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './command_writer.ts';
 import type { ResultView } from './result_reader.ts';
@@ -57,3 +57,13 @@ export const order = (filled: number, resting: number, status: number, fills?: r
 export const orderInfo = (price: number, resting: number, filled: number, type: number, status: number) => (r: ResultView): void =>
   expect([r.f64(OrderInfoResult.PRICE), r.f64(OrderInfoResult.RESTING_QUANTITY), r.f64(OrderInfoResult.FILLED_QUANTITY),
     r.u8(OrderInfoResult.ORDER_TYPE_U8), r.u32(OrderInfoResult.ORDER_STATUS_U32)]).toEqual([price, resting, filled, type, status]);
+
+/** A check of GET_DEPTH: the bid levels then the ask levels, each [price, quantity], best first. */
+export const depth = (bids: readonly (readonly [number, number])[], asks: readonly (readonly [number, number])[]) => (r: ResultView): void => {
+  const levels: [number, number][] = [];
+  for (let i = 0; i < r.u32(DepthResult.BID_LEVELS_U32) + r.u32(DepthResult.ASK_LEVELS_U32); i++) {
+    const at = DepthResult.LEVELS + DepthResult.LEVEL_BYTES * i;
+    levels.push([r.f64(at + DepthResult.LEVEL_PRICE), r.f64(at + DepthResult.LEVEL_QUANTITY)]);
+  }
+  expect([r.u32(DepthResult.BID_LEVELS_U32), levels]).toEqual([bids.length, [...bids, ...asks]]);
+};
