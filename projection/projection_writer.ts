@@ -50,6 +50,27 @@ interface Statement {
 
 const KEY_TYPES = { sequence: 'bigint', index: 'integer', at_us: 'float8' } as const;
 
+/** An append-only history table: one row per event, keyed by (sequence, index); a redelivered event changes nothing. */
+function history(rows: Statement['rows'], table: string, columns: Readonly<Record<string, string>>): Statement {
+  const names = Object.keys(columns).join(', ');
+  return {
+    rows, types: { ...KEY_TYPES, ...columns },
+    sql: (from) => `INSERT INTO ${table} (sequence, index, at, ${names}) SELECT sequence, index, ${AT}, ${names} FROM ${from} ON CONFLICT DO NOTHING`,
+  };
+}
+
+/** A current-state table: one row per `key`, replaced by the newest event's values and position. */
+function current(rows: Statement['rows'], table: string, key: readonly string[], columns: Readonly<Record<string, string>>): Statement {
+  const names = Object.keys(columns);
+  const updated = [...names.filter((name) => !key.includes(name)), 'updated_at', 'last_sequence', 'last_index'];
+  return {
+    rows, types: { ...columns, ...KEY_TYPES },
+    sql: (from) => `INSERT INTO ${table} (${names.join(', ')}, updated_at, last_sequence, last_index)
+      SELECT ${names.join(', ')}, ${AT}, sequence, index FROM ${from}
+      ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updated.map((name) => `${name} = EXCLUDED.${name}`).join(', ')}`,
+  };
+}
+
 /** In dependency order: accepted orders exist before patches update them. */
 const STATEMENTS: readonly Statement[] = [
   {
@@ -79,76 +100,19 @@ const STATEMENTS: readonly Statement[] = [
         updated_at = to_timestamp(u.at_us / 1e6), last_sequence = u.sequence, last_index = u.index
       FROM ${from} WHERE o.order_id = u.order_id`,
   },
-  {
-    rows: 'orderEvents',
-    types: { ...KEY_TYPES, order_id: 'bigint', account_id: 'bigint', symbol_id: 'bigint', kind: 'text', side: 'text', price: 'bigint',
-      quantity: 'bigint', reason: 'text' },
-    sql: (from) => `INSERT INTO order_events (sequence, index, at, order_id, account_id, symbol_id, kind, side, price, quantity, reason)
-      SELECT sequence, index, ${AT}, order_id, account_id, symbol_id, kind, side, price, quantity, reason FROM ${from} ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'fills',
-    types: { ...KEY_TYPES, symbol_id: 'bigint', price: 'bigint', quantity: 'bigint', taker_side: 'text', maker_order_id: 'bigint',
-      taker_order_id: 'bigint', maker_account_id: 'bigint', taker_account_id: 'bigint' },
-    sql: (from) => `INSERT INTO fills (sequence, index, at, symbol_id, price, quantity, taker_side, maker_order_id, taker_order_id,
-        maker_account_id, taker_account_id)
-      SELECT sequence, index, ${AT}, symbol_id, price, quantity, taker_side, maker_order_id, taker_order_id, maker_account_id, taker_account_id
-        FROM ${from} ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'transfers',
-    types: { ...KEY_TYPES, kind: 'text', transfer_id: 'bigint', from_account_id: 'bigint', to_account_id: 'bigint', asset_id: 'bigint', amount: 'bigint' },
-    sql: (from) => `INSERT INTO transfers (sequence, index, at, kind, transfer_id, from_account_id, to_account_id, asset_id, amount)
-      SELECT sequence, index, ${AT}, kind, transfer_id, from_account_id, to_account_id, asset_id, amount FROM ${from} ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'balances',
-    types: { account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint', ...KEY_TYPES },
-    sql: (from) => `INSERT INTO balances (account_id, asset_id, available, reserved, updated_at, last_sequence, last_index)
-      SELECT account_id, asset_id, available, reserved, ${AT}, sequence, index FROM ${from}
-      ON CONFLICT (account_id, asset_id) DO UPDATE SET available = EXCLUDED.available, reserved = EXCLUDED.reserved,
-        updated_at = EXCLUDED.updated_at, last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
-  },
-  {
-    rows: 'balanceChanges',
-    types: { ...KEY_TYPES, account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint', cause: 'text' },
-    sql: (from) => `INSERT INTO balance_changes (sequence, index, at, account_id, asset_id, available, reserved, cause)
-      SELECT sequence, index, ${AT}, account_id, asset_id, available, reserved, cause FROM ${from} ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'items',
-    types: { item_id: 'bigint', stock: 'bigint', sold: 'bigint', ...KEY_TYPES },
-    sql: (from) => `INSERT INTO items (item_id, stock, sold, updated_at, last_sequence, last_index)
-      SELECT item_id, stock, sold, ${AT}, sequence, index FROM ${from}
-      ON CONFLICT (item_id) DO UPDATE SET stock = EXCLUDED.stock, sold = EXCLUDED.sold, updated_at = EXCLUDED.updated_at,
-        last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
-  },
-  {
-    rows: 'sales',
-    types: { ...KEY_TYPES, item_id: 'bigint', buyer_account_id: 'bigint', quantity: 'bigint', total_price: 'bigint' },
-    sql: (from) => `INSERT INTO sales (sequence, index, at, item_id, buyer_account_id, quantity, total_price)
-      SELECT sequence, index, ${AT}, item_id, buyer_account_id, quantity, total_price FROM ${from} ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'restocks',
-    types: { ...KEY_TYPES, item_id: 'bigint', quantity: 'bigint' },
-    sql: (from) => `INSERT INTO restocks (sequence, index, at, item_id, quantity) SELECT sequence, index, ${AT}, item_id, quantity FROM ${from}
-      ON CONFLICT DO NOTHING`,
-  },
-  {
-    rows: 'seats',
-    types: { event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint', ...KEY_TYPES },
-    sql: (from) => `INSERT INTO seats (event_id, seat, holder_account_id, price, updated_at, last_sequence, last_index)
-      SELECT event_id, seat, holder_account_id, price, ${AT}, sequence, index FROM ${from}
-      ON CONFLICT (event_id, seat) DO UPDATE SET holder_account_id = EXCLUDED.holder_account_id, price = EXCLUDED.price,
-        updated_at = EXCLUDED.updated_at, last_sequence = EXCLUDED.last_sequence, last_index = EXCLUDED.last_index`,
-  },
-  {
-    rows: 'seatBookings',
-    types: { ...KEY_TYPES, kind: 'text', event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint' },
-    sql: (from) => `INSERT INTO seat_bookings (sequence, index, at, kind, event_id, seat, holder_account_id, price)
-      SELECT sequence, index, ${AT}, kind, event_id, seat, holder_account_id, price FROM ${from} ON CONFLICT DO NOTHING`,
-  },
+  history('orderEvents', 'order_events', { order_id: 'bigint', account_id: 'bigint', symbol_id: 'bigint', kind: 'text', side: 'text', price: 'bigint',
+    quantity: 'bigint', reason: 'text' }),
+  history('fills', 'fills', { symbol_id: 'bigint', price: 'bigint', quantity: 'bigint', taker_side: 'text', maker_order_id: 'bigint',
+    taker_order_id: 'bigint', maker_account_id: 'bigint', taker_account_id: 'bigint' }),
+  history('transfers', 'transfers', { kind: 'text', transfer_id: 'bigint', from_account_id: 'bigint', to_account_id: 'bigint', asset_id: 'bigint',
+    amount: 'bigint' }),
+  current('balances', 'balances', ['account_id', 'asset_id'], { account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint' }),
+  history('balanceChanges', 'balance_changes', { account_id: 'bigint', asset_id: 'bigint', available: 'bigint', reserved: 'bigint', cause: 'text' }),
+  current('items', 'items', ['item_id'], { item_id: 'bigint', stock: 'bigint', sold: 'bigint' }),
+  history('sales', 'sales', { item_id: 'bigint', buyer_account_id: 'bigint', quantity: 'bigint', total_price: 'bigint' }),
+  history('restocks', 'restocks', { item_id: 'bigint', quantity: 'bigint' }),
+  current('seats', 'seats', ['event_id', 'seat'], { event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint' }),
+  history('seatBookings', 'seat_bookings', { kind: 'text', event_id: 'bigint', seat: 'bigint', holder_account_id: 'bigint', price: 'bigint' }),
 ];
 
 /** `unnest($1::bigint[], $2::text[], …) AS u(a, b, …)` (alias u) over the columns of `types`, and its parameters. */
