@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType as T, Side, TimeInForce as F } from '../../codec/records/command_descriptor.ts';
-import { OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
+import { BalanceResult, OrderResult, PositionResult } from '../../codec/records/result_descriptor.ts';
+import { decodeEvents } from '../../codec/records/event_decoder.ts';
+import { BufferEventSink } from './event_emitter.ts';
+import { createStateMachine } from './state_machine.ts';
+import { LogicHarness } from './test_support/logic_harness.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import type { CommandSpec, PlaceOrderSpec } from './test_support/command_writer.ts';
 import type { ResultView } from './test_support/result_reader.ts';
 import { depth, getBalance as bal, limit, market } from './test_support/order_rows.ts';
 import { ADMIN, ALICE, balance, BOB, CAROL, PARTIES, type Row, runChecked, runRows, SMALL_CONFIG } from './test_support/scenario_table.ts';
-import type { LogicHarness } from './test_support/logic_harness.ts';
 import { QuotaKind } from '../../codec/registry/enum_values.ts';
 import { Quota } from './principal_quotas.ts';
 import type { LogicStateMachine } from './state_machine.ts';
@@ -56,6 +59,19 @@ const ASKS_THEN_120: readonly Row[] = [
   [BOB, limit(200, Side.SELL, 130, 4), R.OK],
   [BOB, limit(200, Side.SELL, 140, 10), R.OK],
   [CAROL, limit(300, Side.BUY, 120, 5), R.OK, order(5, 0)],
+];
+
+/** Alice: short 10, collateral 1500: below maintenance once 1500 × 10000 < 10 × ref × 12500, i.e. ref > 120. */
+const LIQUIDATION: readonly Row[] = [
+    ...SETUP, ...FIRST_TRADE, ...ALICE_SHORT_10,
+    ...ASKS_THEN_120,
+    [ALICE, pos(100), R.OK, position(10, 0, 1500, 120, 1500)],
+    // Carol's buy at 130 makes the reference 130: Alice's market buy-to-cover takes 0 at 130 (carol took it) and 10 at 140.
+    [CAROL, limit(300, Side.BUY, 130, 4), R.OK, order(4, 0)],
+    [ALICE, pos(100), R.OK, position(0, 0, 0, 140, 0)],
+    // 99 500 + 1500 collateral released − 1400 paid.
+    [ALICE, bal(100, 2), R.OK, balance(99_600, 0)],
+    [ALICE, book, R.OK, depth([], [])],
 ];
 
 describe('margin: setMargin, getPosition and the short-sale rungs', () => {
@@ -149,18 +165,7 @@ describe('margin: short sales, covers and liquidation', () => {
   });
 
   it('a trade that moves the price below maintenance liquidates in the same command, covering at market', () => {
-    // Alice: short 10, collateral 1500: below maintenance once 1500 × 10000 < 10 × ref × 12500, i.e. ref > 120.
-    runChecked([
-      ...SETUP, ...FIRST_TRADE, ...ALICE_SHORT_10,
-      ...ASKS_THEN_120,
-      [ALICE, pos(100), R.OK, position(10, 0, 1500, 120, 1500)],
-      // Carol's buy at 130 makes the reference 130: Alice's market buy-to-cover takes 0 at 130 (carol took it) and 10 at 140.
-      [CAROL, limit(300, Side.BUY, 130, 4), R.OK, order(4, 0)],
-      [ALICE, pos(100), R.OK, position(0, 0, 0, 140, 0)],
-      // 99 500 + 1500 collateral released − 1400 paid.
-      [ALICE, bal(100, 2), R.OK, balance(99_600, 0)],
-      [ALICE, book, R.OK, depth([], [])],
-    ]);
+    runChecked(LIQUIDATION);
   });
 
   it('a liquidation the book cannot cover leaves the position open and locked; the next trade finishes it', () => {
@@ -245,5 +250,29 @@ describe('margin and the open-order quota', () => {
       [ALICE, book, R.OK, depth([], [])],
     ], h, { checked: true });
     expect(aliceOpen(h)).toBe(0);
+  });
+});
+
+describe('margin and events', () => {
+  it('every balance a short sale, its collateral, a cover or a liquidation moves is reported: after each row, the last BALANCE_CHANGED of each balance equals the ledger', () => {
+    const machine = createStateMachine(SMALL_CONFIG);
+    const sink = new BufferEventSink(4096);
+    machine.events.sink = sink;
+    const harness = new LogicHarness(machine);
+    const reported = new Map<string, [number, number]>();
+    for (const row of LIQUIDATION) {
+      runRows([row], harness);
+      for (const e of decodeEvents(sink.records())) if (e.kind === 'balance_changed') reported.set(`${e.accountId}/${e.assetId}`, [e.available, e.reserved]);
+      sink.count = 0;
+      for (const accountId of [100, 101, 200, 300]) {
+        for (const assetId of [1, 2]) {
+          const r = harness.run(ADMIN, { kind: 'getBalance', accountId, assetId });
+          if (r.code !== R.OK) continue;
+          const key = `${accountId}/${assetId}`;
+          expect(reported.get(key) ?? [0, 0], `${key} after ${JSON.stringify(row[1])}`).toEqual([r.f64(BalanceResult.AVAILABLE), r.f64(BalanceResult.RESERVED)]);
+        }
+      }
+    }
+    expect(reported.get('100/2')).toEqual([99_600, 0]);
   });
 });
