@@ -2,22 +2,15 @@
  * Engine lifecycle on real threads: the real logic worker, recovery and journaler (durability none
  * and fsync) — plus stand-ins where a test needs a worker to misbehave or "durable" to lag.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BroadcastChannel } from 'node:worker_threads';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { startEngine, type Engine } from '../engine/engine.ts';
 import { ENGINE_TEST_BOOM } from './test_support/engine_echo_state_machine.ts';
-import { DURABLE_GATE_CHANNEL, collectResults, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
+import { ECHO_STATE_MACHINE, TEST_JOURNALER_ENTRY, useCleanups, DURABLE_GATE_CHANNEL, collectResults, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
 
-const ECHO = new URL('./test_support/engine_echo_state_machine.ts', import.meta.url);
-const TEST_JOURNALER = new URL('./test_support/engine_test_journaler_worker.ts', import.meta.url);
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-  delete process.env.TEST_JOURNALER_MODE;
-});
+const cleanups = useCleanups();
 
 /** The sequences FIRST_SEQUENCE, FIRST_SEQUENCE + 1, ... of the first `n` commands of a new engine. */
 const firstSequences = (n: number): number[] => Array.from({ length: n }, (_, i) => FIRST_SEQUENCE + i);
@@ -35,8 +28,8 @@ async function startEchoEngine(journalerMode: 'gated' | 'throw' | null): Promise
   if (journalerMode !== null) process.env.TEST_JOURNALER_MODE = journalerMode;
   const fatal: Error[] = [];
   const engine = await startEngine(testOptions(data.dir, {
-    stateMachineModule: ECHO, recoveryModule: null, onFatal: (e) => fatal.push(e),
-    ...(journalerMode === null ? {} : { journalerEntry: TEST_JOURNALER }),
+    stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, onFatal: (e) => fatal.push(e),
+    ...(journalerMode === null ? {} : { journalerEntry: TEST_JOURNALER_ENTRY }),
   }));
   return { engine, fatal };
 }
@@ -54,8 +47,8 @@ async function startGatedEcho(gated: 'journaler' | 'replicator'): Promise<{
   const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
   cleanups.push(() => gate.close());
   const engine = track(await startEngine(testOptions(data.dir, {
-    stateMachineModule: ECHO, recoveryModule: null,
-    ...(gated === 'journaler' ? { journalerEntry: TEST_JOURNALER } : { replicator: { entry: TEST_JOURNALER, mode: 'sync' as const } }),
+    stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null,
+    ...(gated === 'journaler' ? { journalerEntry: TEST_JOURNALER_ENTRY } : { replicator: { entry: TEST_JOURNALER_ENTRY, mode: 'sync' as const } }),
   })));
   return { engine, gate, received: collectResults(engine) };
 }
@@ -198,7 +191,7 @@ describe('engine lifecycle with stand-in workers', () => {
     cleanups.push(data.remove);
     process.env.TEST_JOURNALER_MODE = 'gated'; // as a replicator that no follower ever acknowledges: stuck
     const engine = track(await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, replicator: { entry: TEST_JOURNALER, mode: 'sync' }, stopTimeoutMs: 500,
+      stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, replicator: { entry: TEST_JOURNALER_ENTRY, mode: 'sync' }, stopTimeoutMs: 500,
     })));
     const received = collectResults(engine);
     for (let i = 0; i < 3; i++) sendRaw(engine, 1, i);

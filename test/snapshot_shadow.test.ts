@@ -5,7 +5,7 @@
  * GET_STATE_HASH right after the SNAPSHOT), a restart must recover to it, and a shadow that cannot
  * read the journal must cost a logged failure, never the engine.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_INPUT_SEQUENCE_OFFSET, StateHashResult } from '../codec/records/result_descriptor.ts';
@@ -19,16 +19,9 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { CommandType } from '../codec/records/command_descriptor.ts';
 import { TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { workloadCommand } from '../journal/test_support/ledger_workload.ts';
-import { DURABLE_GATE_CHANNEL, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
+import { ECHO_STATE_MACHINE, TEST_JOURNALER_ENTRY, useCleanups, DURABLE_GATE_CHANNEL, send, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
 
-const ECHO = new URL('./test_support/engine_echo_state_machine.ts', import.meta.url);
-const TEST_JOURNALER = new URL('./test_support/engine_test_journaler_worker.ts', import.meta.url);
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-  delete process.env.TEST_JOURNALER_MODE;
-});
+const cleanups = useCleanups();
 
 /** Every result's sequence and code, and the hash answered to each GET_STATE_HASH, by sequence. */
 function watch(engine: Engine): { count: () => number; codes: Map<number, number>; hashes: Map<number, string> } {
@@ -105,7 +98,7 @@ describe('snapshots written by the shadow state machine', () => {
     cleanups.push(() => gate.close());
     const lines: string[] = [];
     const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO, recoveryModule: null, journalerEntry: TEST_JOURNALER, log: (line) => lines.push(line),
+      stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, journalerEntry: TEST_JOURNALER_ENTRY, log: (line) => lines.push(line),
     }));
     cleanups.push(() => engine.stop().catch(() => undefined));
     const results = watch(engine);

@@ -8,6 +8,25 @@ import { RES_CODE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_INPUT_SEQUENCE_OFFSET }
 import { writeCommand, type CommandSpec } from '../../core/logic/test_support/command_writer.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { EngineOptions } from '../../engine/engine_options.ts';
+import { afterEach } from 'vitest';
+
+/** A state machine that answers every command OK (and fails on ENGINE_TEST_BOOM): engine tests without business rules. */
+export const ECHO_STATE_MACHINE = new URL('./engine_echo_state_machine.ts', import.meta.url);
+/** A stand-in journaler whose "durable" a test releases through DURABLE_GATE_CHANNEL (or that misbehaves on TEST_JOURNALER_MODE). */
+export const TEST_JOURNALER_ENTRY = new URL('./engine_test_journaler_worker.ts', import.meta.url);
+
+/**
+ * Registers an afterEach that runs what the test pushed, newest first (engines stopped before their data
+ * directories are removed), and clears TEST_JOURNALER_MODE. Returns the list to push onto.
+ */
+export function useCleanups(): (() => Promise<void> | void)[] {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+    delete process.env.TEST_JOURNALER_MODE;
+  });
+  return cleanups;
+}
 
 /** BroadcastChannel on which tests tell the gated stand-in journaler how far it may release. */
 export const DURABLE_GATE_CHANNEL = 'ringline-durable-gate';
