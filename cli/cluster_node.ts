@@ -103,7 +103,8 @@ export class ClusterNode {
   private readonly membership: Membership;
 
   constructor(private readonly options: ClusterNodeOptions) {
-    this.membership = { secret: options.secret, clusterName: options.cluster.clusterName };
+    // The node id is proven with the secret when following: the leader counts acknowledgements per node.
+    this.membership = { secret: options.secret, clusterName: options.cluster.clusterName, nodeId: options.cluster.nodeId };
     this.history = readEpochHistory(options.dataDir);
     this.idleLast = lastJournaledSequence(options.dataDir);
     this.ports = { tcpPort: options.gateway.tcpPort, wsPort: options.gateway.wsPort };

@@ -61,6 +61,8 @@ interface FollowerLink {
   readonly socket: Socket;
   readonly reader: MessageReader;
   readonly name: string;
+  /** The node id the follower proved ('' for a plain follower): at most one link per node id. */
+  readonly nodeId: string;
   handshaken: boolean;
   /** Next sequence to send. */
   next: number;
@@ -420,22 +422,39 @@ export class Replicator {
     socket.setNoDelay(true);
     const membership = this.membership;
     if (membership === null) {
-      this.attach(socket, Buffer.alloc(0));
+      this.attach(socket, Buffer.alloc(0), '');
       return;
     }
     // Nothing is read from or sent to the peer until it proved membership: no HELLO, no ACK, no journal.
-    admitMember(socket, membership).then((rest) => {
-      this.attach(socket, rest);
+    admitMember(socket, membership).then(({ rest, nodeId }) => {
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      this.attach(socket, rest, nodeId);
       socket.resume();
     }, () => this.setMetric(ReplicatorSlot.MEMBERSHIP_REFUSED, this.metrics[slot(ReplicatorSlot.MEMBERSHIP_REFUSED)] + 1));
   }
 
-  private attach(socket: Socket, rest: Buffer): void {
+  /**
+   * A connection that proved membership (or any, without a secret). One connection per proven node id:
+   * a newer one replaces the older (a half-open connection of a follower that reconnected after a
+   * partition), so a node's acknowledgements count once toward the quorum. Without a node id (a plain
+   * follower) each connection is its own.
+   */
+  private attach(socket: Socket, rest: Buffer, nodeId: string): void {
     const link: FollowerLink = {
-      socket, reader: new MessageReader(64 * 1024), name: `${socket.remoteAddress}:${socket.remotePort}`,
-      handshaken: false, next: -1, acked: -1, live: false, catchup: null, catchupScheduled: false,
+      socket, reader: new MessageReader(64 * 1024), name: nodeId === '' ? `${socket.remoteAddress}:${socket.remotePort}` : nodeId,
+      nodeId, handshaken: false, next: -1, acked: -1, live: false, catchup: null, catchupScheduled: false,
     };
     const followers = this.followers;
+    if (nodeId !== '') {
+      for (const older of followers) {
+        if (older.nodeId !== nodeId) continue;
+        older.socket.destroy();
+        this.drop(older);
+      }
+    }
     followers.add(link);
     const onData = (chunk: Buffer): void => {
       for (let offset = 0; offset < chunk.length && followers.has(link);) {
