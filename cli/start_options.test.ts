@@ -58,7 +58,7 @@ describe('resolveStartOptions', () => {
       '--host', '10.0.0.1', '--tcp-port', '7400', '--replication-port', '7402'];
     const o = resolveStartOptions(flags, {});
     expect(o.cluster?.options).toMatchObject({
-      endpoints: ['http://10.0.0.9:2379'], clusterName: 'prod', nodeId: 'n1', clusterSize: 3, leaseTtlSeconds: 2,
+      endpoints: ['http://10.0.0.9:2379'], clusterName: 'prod', nodeId: 'n1', clusterSize: 3, leaseTtlSeconds: 1,
       clientAddress: '10.0.0.1:7400', replicationAddress: '10.0.0.1:7402',
     });
     expect(o.cluster?.secret.length).toBe(32);

@@ -83,7 +83,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'nodeId', flag: 'node-id', env: 'RINGLINE_NODE_ID', kind: 'string', help: 'cluster mode: this node\'s name, unique in the cluster [required]' },
   { key: 'clusterSecretFile', flag: 'cluster-secret-file', env: 'RINGLINE_CLUSTER_SECRET_FILE', kind: 'string', help: 'cluster mode: file holding the shared secret (>= 32 bytes) members prove [required]' },
   { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes, odd, 1-9; a write is acknowledged once a majority holds it [3]' },
-  { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [2]' },
+  { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [1]' },
   { key: 'postgres', flag: 'postgres', env: 'RINGLINE_POSTGRES', kind: 'string', help: 'postgres://… URL of the projection `ringline project` writes: serves GET /v1/accounts/:id/orders, /fills, /statement [off]' },
   { key: 'advertiseHost', flag: 'advertise-host', env: 'RINGLINE_ADVERTISE_HOST', kind: 'string', help: 'cluster mode: address other nodes and clients reach this one at [--host]' },
 ];

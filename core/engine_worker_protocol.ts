@@ -104,7 +104,18 @@ export type WorkerReport =
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */
   | { readonly type: 'shadowCatchUp'; readonly sequence: number }
-  | { readonly type: 'stopped' };
+  | { readonly type: 'stopped' }
+  /** Replicator in standby, told to lead (EngineCommand 'lead'): it now listens for followers and counts their acknowledgements. */
+  | { readonly type: 'leading'; readonly epoch: number };
+
+/** What the main thread tells a running worker. */
+export type EngineCommand =
+  /**
+   * Replicator only (started with the replication option standby): this engine now leads `epoch`, which
+   * began after `epochStart`. Everything up to epochStart was released in standby; from epochStart + 1 on a
+   * record is released once ackFollowers followers acknowledged it.
+   */
+  { readonly type: 'lead'; readonly epoch: number; readonly epochStart: number };
 
 /** What the event replay worker (replay/event_replay_worker.ts) posts back. */
 export type EventReplayMessage =

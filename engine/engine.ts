@@ -35,7 +35,7 @@ import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import {
   INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_REPLICATOR,
-  type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
+  type EngineCommand, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
@@ -119,6 +119,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
 class RunningEngine implements Engine {
   readonly input: InputPublisher;
+  private readonly publisher: RingInputPublisher;
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
@@ -140,6 +141,7 @@ class RunningEngine implements Engine {
   private readonly latency: CommandLatency;
   private stopPromise: Promise<void> | null = null;
   private drainedWaiter: (() => void) | null = null;
+  private leadingWaiter: { readonly epoch: number; readonly resolve: () => void } | null = null;
 
   constructor(
     private readonly opts: ResolvedEngineOptions,
@@ -161,7 +163,7 @@ class RunningEngine implements Engine {
     this.logicMemory = ready.memory ?? [];
     this.principalTable = ready.principalTable ?? null;
     this.producer = new SingleProducerSequencer(inputRing);
-    this.input = new RingInputPublisher(inputRing, this.producer, {
+    this.input = this.publisher = new RingInputPublisher(inputRing, this.producer, {
       stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,
       onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs), stages,
     });
@@ -201,6 +203,12 @@ class RunningEngine implements Engine {
         this.snapshots.writeDurable(this.sequences().durable);
         if (this.snapshots.waiting) this.gate.awaitDurable();
       },
+      leading: (epoch) => {
+        const waiter = this.leadingWaiter;
+        if (waiter === null || waiter.epoch !== epoch) return;
+        this.leadingWaiter = null;
+        waiter.resolve();
+      },
       stopped: () => this.checkDrained(),
       fatal: (error) => this.fail(error),
       state: () => this.state,
@@ -214,6 +222,24 @@ class RunningEngine implements Engine {
   onResult(listener: ResultListener): void {
     this.gate.setListener(listener);
     this.gate.drain();
+  }
+
+  async lead(epoch: number, epochStart: number): Promise<void> {
+    const replicator = this.workers.worker('replicator');
+    if (replicator === null || this.opts.replicator?.options.dormant !== true) throw new Error('engine.lead needs a dormant replicator (replication option dormant)');
+    if (this.state !== 'running') throw new Error(`engine.lead: the engine is ${this.state}`);
+    const published = this.producer.lastPublished;
+    if (epochStart !== published || this.sequences().durable !== published) {
+      throw new Error(`engine.lead: epoch ${epoch} starts after ${epochStart}, but ${published} is published and ${this.sequences().durable} durable`);
+    }
+    const listening = new Promise<void>((resolve, reject) => {
+      this.leadingWaiter = { epoch, resolve };
+      void this.done.catch(reject);
+    });
+    const command: EngineCommand = { type: 'lead', epoch, epochStart };
+    replicator.postMessage(command);
+    await listening;
+    this.publisher.startStampingTimestamps();
   }
 
   storageFault(): number {
