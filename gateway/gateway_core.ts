@@ -21,7 +21,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
-import type { PrincipalStore } from './principal_store.ts';
+import type { Principal, PrincipalStore } from './principal_store.ts';
 import { PreLoginGate } from './pre_login_gate.ts';
 import { Session, type SessionTransport } from './session.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
@@ -171,7 +171,14 @@ export class GatewayCore {
    * or TOO_MANY_CONNECTIONS when maxConnections authenticated connections are open already.
    */
   authenticate(session: Session, key: string): number {
-    const principal = this.principals.authenticate(key);
+    return this.admit(session, this.principals.authenticate(key));
+  }
+
+  /**
+   * The second half of authenticate() for a caller that already checked the key (an HTTP request is
+   * checked before its body is read): the key's hash is computed once per request, not twice.
+   */
+  admit(session: Session, principal: Principal | null): number {
     if (principal === null) return ResultCode.BAD_CREDENTIALS;
     if (session.transport.kind !== 'http') {
       if (this.authenticatedConnections >= this.config.maxConnections) {
