@@ -46,4 +46,5 @@ describe('DEPTH frame', () => {
     const frame = encodeDepth(7, 99, [101, 100, 99], [1, 2, 3], [102], [4], 2);
     expect(decodeDepth(frame)).toEqual({ symbolId: 7, throughSequence: 99, bids: [[101, 1], [100, 2]], asks: [[102, 4]] });
     expect(decodeDepth(frame.subarray(0, frame.byteLength - 1))).toMatch(/DEPTH frame of/);
+  });
 });
