@@ -64,6 +64,14 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
   maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200, maxSubscriptions: 10_000,
 };
 
+/**
+ * Fan-out takes at most this share of the main thread: after a fan-out that took T ms, the next one
+ * waits (1 / share - 1) × T (the releases meanwhile are routed together, in bigger frames). With few
+ * subscribers T is tiny and events go out at the next turn; with many, they go out in larger, rarer
+ * writes instead of slowing the engine's replies.
+ */
+export const FANOUT_SHARE_MAX = 0.1;
+
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
 const STREAM_MARKET = 2;
@@ -148,6 +156,16 @@ export class EventHub {
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
   private readonly progressTimer: NodeJS.Timeout;
+  private fanOutScheduled = false;
+  /** performance.now() before which the next fan-out waits (FANOUT_SHARE_MAX). */
+  private fanOutNotBefore = 0;
+  private readonly runFanOut = (): void => {
+    this.fanOutScheduled = false;
+    const started = performance.now();
+    this.deliverAll();
+    const ended = performance.now();
+    this.fanOutNotBefore = ended + (ended - started) * (1 / FANOUT_SHARE_MAX - 1);
+  };
   private readonly options: EventHubOptions;
   /** Counters for /metrics and tests. */
   readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0 };
@@ -156,7 +174,7 @@ export class EventHub {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
     this.livePosition = events.feed.retention.released;
-    events.feed.onReleased(() => this.deliverAll());
+    events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
     this.progressTimer.unref();
   }
@@ -280,6 +298,18 @@ export class EventHub {
   }
 
   // ---- live delivery ------------------------------------------------------------------------------
+
+  /** A release happened: fan out at the next turn, or later when the last fan-out was costly. */
+  private scheduleFanOut(): void {
+    if (this.fanOutScheduled || this.subscriptions.size === 0) {
+      if (this.subscriptions.size === 0) this.livePosition = this.events.feed.retention.released;
+      return;
+    }
+    this.fanOutScheduled = true;
+    const waitMs = this.fanOutNotBefore - performance.now();
+    if (waitMs <= 0) setImmediate(this.runFanOut);
+    else setTimeout(this.runFanOut, waitMs);
+  }
 
   /** A release: routes its events once to the live groups, then writes each group's frames to its members. */
   private deliverAll(): void {

@@ -9,7 +9,10 @@
  *   load generator ─TCP─► engine ─events TCP port─► N counting subscribers (this process)
  */
 import { connect, type Socket } from 'node:net';
-import { AFTER_ALL_OF_COMMAND, encodeSubscribe, EventFrameType, EVENTS_COUNT_OFFSET } from '../../codec/wire/event_frame_descriptor.ts';
+import { loadavg } from 'node:os';
+import {
+  AFTER_ALL_OF_COMMAND, encodeSubscribe, EventFrameType, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES,
+} from '../../codec/wire/event_frame_descriptor.ts';
 import { median } from '../median.ts';
 import type { ResultRow, ScenarioRun } from '../result_row.ts';
 import { runLoad } from '../load/run_load.ts';
@@ -20,11 +23,18 @@ import { startEngineProcess } from '../engine/engine_process.ts';
 const FANOUTS = [0, 1, 100, 1000] as const;
 const CASE: E2eCase = { name: 'fanout', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 };
 
-/** A raw subscriber: counts the records of every EVENTS frame; notes a CLOSING frame. */
+/**
+ * A raw subscriber: counts the records of every EVENTS frame; notes a CLOSING frame. It reads only
+ * frame headers and skips the records without copying them (the reader shares the cores with the engine).
+ */
 class CountingSubscriber {
   records = 0;
   closedSlow = false;
-  private held = Buffer.alloc(0);
+  /** Bytes of the current frame still to skip (after its header was read). */
+  private skip = 0;
+  /** The next frame's prefix and header, as far as received. */
+  private readonly header = Buffer.alloc(4 + EVENTS_HEADER_BYTES);
+  private headerHave = 0;
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('error', () => undefined);
@@ -44,18 +54,28 @@ class CountingSubscriber {
   }
 
   private take(chunk: Buffer): void {
-    let bytes = this.held.byteLength === 0 ? chunk : Buffer.concat([this.held, chunk]);
     let at = 0;
-    while (at + 4 <= bytes.byteLength) {
-      const length = bytes.readUInt32LE(at);
-      if (at + 4 + length > bytes.byteLength) break;
-      const type = bytes[at + 4];
-      if (type === EventFrameType.EVENTS) this.records += bytes.readUInt32LE(at + 4 + EVENTS_COUNT_OFFSET);
+    while (at < chunk.byteLength) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.byteLength - at);
+        this.skip -= n;
+        at += n;
+        continue;
+      }
+      // Every frame is at least 8 bytes after its prefix (SUBSCRIBED 16, CLOSING 8, EVENTS 16).
+      const wanted = this.headerHave < 8 ? 8 : 4 + Math.min(EVENTS_HEADER_BYTES, this.header.readUInt32LE(0));
+      const n = Math.min(wanted - this.headerHave, chunk.byteLength - at);
+      chunk.copy(this.header, this.headerHave, at, at + n);
+      this.headerHave += n;
+      at += n;
+      if (this.headerHave < wanted || wanted === 8) continue;
+      const length = this.header.readUInt32LE(0);
+      const type = this.header[4];
+      if (type === EventFrameType.EVENTS) this.records += this.header.readUInt32LE(4 + EVENTS_COUNT_OFFSET);
       else if (type === EventFrameType.CLOSING) this.closedSlow = true;
-      at += 4 + length;
+      this.skip = length - (this.headerHave - 4);
+      this.headerHave = 0;
     }
-    bytes = bytes.subarray(at);
-    this.held = Buffer.from(bytes);
   }
 
   close(): void {
@@ -68,6 +88,8 @@ interface FanoutRun {
   readonly eventsPerS: number;
   readonly slow: number;
   readonly errors: number;
+  /** 1-minute load average at the end of the run (the machine is shared). */
+  readonly load1m: number;
 }
 
 async function runFanout(fanout: number, mode: 'quick' | 'full', log: (line: string) => void): Promise<FanoutRun> {
@@ -83,7 +105,10 @@ async function runFanout(fanout: number, mode: 'quick' | 'full', log: (line: str
     const delivered = subscribers.reduce((sum, s) => sum + s.records, 0) - before;
     const seconds = (sizing.warmupMs + sizing.durationMs) / 1000;
     load.histogram?.destroy();
-    return { throughput: load.throughputPerS, eventsPerS: delivered / seconds, slow: subscribers.filter((s) => s.closedSlow).length, errors: load.errors };
+    return {
+      throughput: load.throughputPerS, eventsPerS: delivered / seconds, slow: subscribers.filter((s) => s.closedSlow).length, errors: load.errors,
+      load1m: loadavg()[0] ?? 0,
+    };
   } finally {
     for (const s of subscribers) s.close();
     await engine.stop();
@@ -95,7 +120,7 @@ export const run: ScenarioRun = async (options) => {
   for (let r = 0; r < options.runs; r++) {
     for (const fanout of FANOUTS) {
       const result = await runFanout(fanout, options.mode, options.log);
-      options.log(`fanout-${fanout} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered, ${result.slow} slow`);
+      options.log(`fanout-${fanout} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered, ${result.slow} slow, load ${result.load1m.toFixed(1)}`);
       perFanout.set(fanout, [...(perFanout.get(fanout) ?? []), result]);
     }
   }
@@ -111,6 +136,7 @@ export const run: ScenarioRun = async (options) => {
         events_per_command: 3, events_delivered_per_s: Math.round(median(runs.map((x) => x.eventsPerS))),
         throughput_cost_vs_fanout_0_pct: baseline > 0 ? Math.round((1 - throughput / baseline) * 1000) / 10 : 0,
         slow_consumer_disconnects: runs.reduce((sum, x) => sum + x.slow, 0), runs: options.runs,
+        load_average_1m_median: Math.round(median(runs.map((x) => x.load1m)) * 10) / 10,
         note: 'the subscribers and the load generator share the 2 cores with the engine',
       },
       throughput_per_s: Math.round(throughput),
