@@ -317,9 +317,12 @@ export class EventHub {
     const from = this.livePosition;
     const end = retention.released;
     this.livePosition = end;
-    if (end === from) return;
-    const buf = retention.buffer;
     const through = this.events.feed.through;
+    if (end === from) {
+      this.sendDepths(through); // a book answered before its sequence was released may go out now
+      return;
+    }
+    const buf = retention.buffer;
     const anyPrivate = this.privateGroups.size > 0;
     const anyMarket = this.marketGroups.size > 0;
     if (anyPrivate || anyMarket) {
@@ -358,7 +361,11 @@ export class EventHub {
       this.sendToGroup(group, frames, through);
     }
     this.touched.length = 0;
-    if (anyMarket) for (const group of this.marketGroups.values()) if (group.book !== null) this.sendDepth(group, through);
+    if (anyMarket) this.sendDepths(through);
+  }
+
+  private sendDepths(through: number): void {
+    for (const group of this.marketGroups.values()) if (group.book !== null) this.sendDepth(group, through);
   }
 
   private note(group: Group | undefined, position: number): void {
@@ -505,6 +512,7 @@ export class EventHub {
   private sendProgress(): void {
     const through = this.events.feed.through;
     if (this.livePosition < this.events.feed.retention.released) return; // a release is being routed
+    this.sendDepths(through);
     let frame: Buffer | null = null;
     for (const sub of this.subscriptions) {
       if (sub.group === null || sub.closed || sub.sentThrough >= through) continue;
