@@ -93,6 +93,8 @@ export class DepthBook {
   private readonly readersByLevels = new Array<number>(MAX_DEPTH_LEVELS_PER_SIDE + 1).fill(0);
   readers = 0;
   private principalId = 0;
+  /** Changes applied (and loads): a reader sent its frame at this count has seen them all. */
+  changeCount = 0;
   /** Counted for tests and metrics: GET_DEPTH queries made. */
   queries = 0;
 
@@ -147,6 +149,7 @@ export class DepthBook {
       const end = this.livePosition();
       for (let p = retention.positionAfter(answer.sequence, ALL_OF_COMMAND); p < end; p++) this.apply(retention.buffer, retention.base(p));
       this.changedRank = 0;
+      this.changeCount++;
       this.onReady(this);
     });
   }
@@ -157,6 +160,7 @@ export class DepthBook {
     if (buf.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3] <= this.snapshotSequence) return;
     const side = buf.u16[(at + EVT_DETAIL_OFFSET) >>> 1] === Side.SELL ? this.asks : this.bids;
     const rank = side.set(buf.f64[(at + LevelBody.PRICE) >>> 3], buf.f64[(at + LevelBody.QUANTITY) >>> 3]);
+    if (rank >= 0) this.changeCount++;
     if (rank >= 0 && rank < this.changedRank) this.changedRank = rank;
     if (rank >= 0 && this.needsReload()) this.reload();
   }

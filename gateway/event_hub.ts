@@ -71,6 +71,8 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
  * writes instead of slowing the engine's replies.
  */
 export const FANOUT_SHARE_MAX = 0.1;
+/** ...but never waits longer than this (one huge fan-out must not hold the next, and its slow-consumer checks, for seconds). */
+export const FANOUT_WAIT_MAX_MS = 50;
 
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
@@ -114,6 +116,8 @@ class Subscription implements Subscriber {
   sentThrough = -1;
   closed = false;
   replay: Worker | null = null;
+  /** The book's changeCount when this subscriber was last sent its depth (market stream). */
+  depthSeen = -1;
   readonly stream: number;
   /** principal (private), symbol (market), 0 (all). */
   readonly key: number;
@@ -164,7 +168,7 @@ export class EventHub {
     const started = performance.now();
     this.deliverAll();
     const ended = performance.now();
-    this.fanOutNotBefore = ended + (ended - started) * (1 / FANOUT_SHARE_MAX - 1);
+    this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
   };
   private readonly options: EventHubOptions;
   /** Counters for /metrics and tests. */
@@ -274,6 +278,7 @@ export class EventHub {
       const frame = book.ready && this.events.feed.through >= book.snapshotSequence ? book.frameFor(sub.request.depthLevels, this.events.feed.through) : null;
       if (frame !== null) {
         sub.transport.send([frame]);
+        sub.depthSeen = book.changeCount;
         this.stats.depthFrames++;
       }
     }
@@ -383,21 +388,29 @@ export class EventHub {
 
   /** Takes the last frame (complete through `through`) and writes them all to every member. */
   private sendToGroup(group: Group, frames: Buffer[], through: number): void {
+    const records = this.finishFrames(frames, through);
+    const members = group.members;
+    // Backwards: a slow member's removal moves the last member (already served) into its slot.
+    for (let i = members.length - 1; i >= 0; i--) this.write(members[i] as Subscription, frames, through, records);
+  }
+
+  /** Takes the builder's last frame, complete through `through`; returns the records in all the frames. */
+  private finishFrames(frames: Buffer[], through: number): number {
     const builder = this.builder;
     const records = (frames.length * builder.maxRecords) + builder.count;
     frames.push(builder.take(through));
     this.stats.framesBuilt += frames.length;
-    const members = group.members;
-    // Backwards: a slow member's removal moves the last member (already served) into its slot.
-    for (let i = members.length - 1; i >= 0; i--) {
-      const sub = members[i] as Subscription;
-      if (this.slow(sub)) continue;
-      sub.transport.send(frames);
-      sub.lastSequence = builder.lastSequence;
-      sub.lastIndex = builder.lastIndex;
-      if (through > sub.sentThrough) sub.sentThrough = through;
-      this.stats.eventsSent += records;
-    }
+    return records;
+  }
+
+  /** One subscriber's write of the turn (unless it is too far behind: then it is disconnected). */
+  private write(sub: Subscription, frames: readonly Buffer[], through: number, records: number): void {
+    if (this.slow(sub)) return;
+    sub.transport.send(frames);
+    sub.lastSequence = this.builder.lastSequence;
+    sub.lastIndex = this.builder.lastIndex;
+    if (through > sub.sentThrough) sub.sentThrough = through;
+    this.stats.eventsSent += records;
   }
 
   private sendDepth(group: Group, through: number): void {
@@ -408,11 +421,13 @@ export class EventHub {
     for (let i = members.length - 1; i >= 0; i--) {
       const sub = members[i] as Subscription;
       const levels = sub.request.depthLevels;
-      if (levels === 0 || !book.changedWithin(levels)) continue;
+      // Nothing changed since its last frame (it joined meanwhile), or nothing within its top N.
+      if (levels === 0 || sub.depthSeen === book.changeCount || !book.changedWithin(levels)) continue;
       if (this.slow(sub)) continue;
       const frame = book.frameFor(levels, through);
       if (frame === null) continue;
       sub.transport.send([frame]);
+      sub.depthSeen = book.changeCount;
       this.stats.depthFrames++;
     }
     book.settle();
@@ -446,15 +461,7 @@ export class EventHub {
 
   /** Writes frames (and the builder's last one, complete through `through`) to one subscriber. */
   private sendAlone(sub: Subscription, frames: Buffer[], through: number): void {
-    const builder = this.builder;
-    const records = (frames.length * builder.maxRecords) + builder.count;
-    frames.push(builder.take(through));
-    if (this.slow(sub)) return;
-    sub.transport.send(frames);
-    sub.lastSequence = builder.lastSequence;
-    sub.lastIndex = builder.lastIndex;
-    if (through > sub.sentThrough) sub.sentThrough = through;
-    this.stats.eventsSent += records;
+    this.write(sub, frames, through, this.finishFrames(frames, through));
   }
 
   private startReplay(sub: Subscription): void {

@@ -16,11 +16,9 @@ import {
   CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, EventFrameType, MAX_DEPTH_LEVELS, encodeSubscribe, type DepthUpdate,
 } from '../codec/wire/event_frame_descriptor.ts';
 import { collect, until } from './test_support/event_collector.ts';
-import { ADMIN_KEY, must, startE2eServer, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
+import { ADMIN_KEY, must, type E2eServer } from './test_support/e2e_harness.ts';
+import { BASE, QUOTE, SYMBOL, startEventWorld, type EventWorld } from './test_support/event_world.ts';
 
-const BASE = 1;
-const QUOTE = 2;
-const SYMBOL = 10;
 
 interface SseMessage { readonly id: string | null; readonly event: string; readonly data: string }
 
@@ -79,39 +77,23 @@ class SseReader {
 }
 
 describe('market depth, SSE and the bounded client queue end to end', () => {
+  let world: EventWorld<'maker' | 'taker' | 'watcher'>;
   let e2e: E2eServer;
-  let admin: CommandChannel;
   let eventsTcpUrl: string;
-  const people: Record<'maker' | 'taker' | 'watcher', { id: number; key: string; account: number; channel?: CommandChannel }> = {
-    maker: { id: 0, key: '', account: 100 }, taker: { id: 0, key: '', account: 200 }, watcher: { id: 0, key: '', account: 300 },
-  };
+  let people: EventWorld<'maker' | 'taker' | 'watcher'>['people'];
 
   beforeAll(async () => {
-    e2e = await startE2eServer({ durability: 'fsync', gateway: { eventsTcpPort: 0, maxOutboundBytes: 64 * 1024, loginTimeoutMs: 1000 } });
-    eventsTcpUrl = `tcp://127.0.0.1:${e2e.server.eventsTcpPort}`;
-    admin = await e2e.connect('tcp', ADMIN_KEY);
-    await must(admin, { type: 'createAsset', assetId: BASE });
-    await must(admin, { type: 'createAsset', assetId: QUOTE });
-    await must(admin, { type: 'createSymbol', symbolId: SYMBOL, baseAssetId: BASE, quoteAssetId: QUOTE, tickSize: 1, lotSize: 1 });
-    for (const [name, person] of Object.entries(people)) {
-      const added = e2e.addPrincipal(name);
-      person.id = added.id;
-      person.key = added.key;
-      person.channel = await e2e.connect('ws', added.key);
-      await must(person.channel, { type: 'createAccount', accountId: person.account });
-      await must(admin, { type: 'deposit', accountId: person.account, assetId: BASE, amount: 1_000_000 });
-      await must(admin, { type: 'deposit', accountId: person.account, assetId: QUOTE, amount: 1_000_000_000 });
-    }
+    world = await startEventWorld({ maker: 100, taker: 200, watcher: 300 });
+    ({ e2e, eventsTcpUrl, people } = world);
   });
 
   afterAll(async () => {
-    for (const person of Object.values(people)) await person.channel?.close();
-    await admin?.close();
-    await e2e?.stop();
+    await world?.stop();
   });
 
+
   const order = (who: 'maker' | 'taker', side: 'buy' | 'sell', price: number, quantity: number, timeInForce: 'gtc' | 'ioc' = 'gtc'): Promise<unknown> =>
-    must(people[who].channel!, { type: 'placeOrder', symbolId: SYMBOL, accountId: people[who].account, side, orderType: 'limit', timeInForce, price, quantity });
+    must(people[who].channel, { type: 'placeOrder', symbolId: SYMBOL, accountId: people[who].account, side, orderType: 'limit', timeInForce, price, quantity });
 
   it('market stream: trades, and top-N depth only when the top N changed, over WebSocket and TCP', async () => {
     // A book that exists before anyone subscribes: the server seeds its copy with GET_DEPTH.
@@ -181,7 +163,7 @@ describe('market depth, SSE and the bounded client queue end to end', () => {
     expect(first.status).toBe(200);
     expect(first.response.headers['content-type']).toBe('text/event-stream');
     await until('the first progress', () => first.messages.some((m) => m.event === 'progress'));
-    const transfer = (amount: number): Promise<{ sequence: number }> => must(people.maker.channel!, {
+    const transfer = (amount: number): Promise<{ sequence: number }> => must(people.maker.channel, {
       type: 'transfer', fromAccountId: people.maker.account, toAccountId: people.taker.account, assetId: QUOTE, amount }) as Promise<{ sequence: number }>;
     for (let i = 1; i <= 10; i++) await transfer(i);
     await until('ten transfers over SSE', () => first.events().filter((e) => e.kind === 'transferred').length === 10);
@@ -226,7 +208,7 @@ describe('market depth, SSE and the bounded client queue end to end', () => {
     const sub = EventSubscription.open({ url: eventsTcpUrl, apiKey: people.taker.key, maxQueuedEvents: 5 });
     await until('live', () => sub.position !== null);
     const iterator = sub[Symbol.asyncIterator]();
-    const transfer = (amount: number): Promise<{ sequence: number }> => must(people.maker.channel!, {
+    const transfer = (amount: number): Promise<{ sequence: number }> => must(people.maker.channel, {
       type: 'transfer', fromAccountId: people.maker.account, toAccountId: people.taker.account, assetId: BASE, amount }) as Promise<{ sequence: number }>;
     await transfer(1);
     const taken: RinglineEvent[] = [(await iterator.next()).value as RinglineEvent];
