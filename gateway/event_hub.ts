@@ -168,11 +168,12 @@ export class EventHub {
     const started = performance.now();
     this.deliverAll();
     const ended = performance.now();
+    this.stats.fanOutMs += ended - started;
     this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
   };
   private readonly options: EventHubOptions;
   /** Counters for /metrics and tests. */
-  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0 };
+  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0 };
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
@@ -322,6 +323,10 @@ export class EventHub {
     const from = this.livePosition;
     const end = retention.released;
     this.livePosition = end;
+    if (from < retention.start) {
+      this.overrun();
+      return;
+    }
     const through = this.events.feed.through;
     if (end === from) {
       this.sendDepths(through); // a book answered before its sequence was released may go out now
@@ -371,6 +376,19 @@ export class EventHub {
 
   private sendDepths(through: number): void {
     for (const group of this.marketGroups.values()) if (group.book !== null) this.sendDepth(group, through);
+  }
+
+  /**
+   * The retention evicted released events before they were routed (a fan-out held back longer than the
+   * retention lasts): every live subscriber catches up alone from its last event (a journal replay).
+   */
+  private overrun(): void {
+    this.stats.overruns++;
+    for (const sub of this.subscriptions) {
+      if (sub.group === null) continue;
+      this.leave(sub);
+      this.catchUp(sub);
+    }
   }
 
   private note(group: Group | undefined, position: number): void {

@@ -88,6 +88,13 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   const events = engine.events === undefined ? null : new EventHub(engine.events, {
     maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
   }, new GatewayDepthSource(core));
+  if (events !== null) {
+    const stats = events.stats;
+    metrics.add({ name: 'ringline_event_fanout_seconds_total', type: 'counter', help: 'Main-thread time spent routing and writing released events to live subscribers',
+      collect: () => [{ value: stats.fanOutMs / 1000 }] });
+    metrics.add({ name: 'ringline_events_sent_total', type: 'counter', help: 'Event records written to subscribers (one per record per subscriber)',
+      collect: () => [{ value: stats.eventsSent }] });
+  }
   const health = (): unknown => {
     // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
     // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
