@@ -387,6 +387,11 @@ export class EventHub {
     for (const sub of this.subscriptions) {
       if (sub.group === null) continue;
       this.leave(sub);
+      // Complete through sentThrough: resume after whichever is later.
+      if (sub.sentThrough > sub.lastSequence) {
+        sub.lastSequence = sub.sentThrough;
+        sub.lastIndex = AFTER_ALL_OF_COMMAND;
+      }
       this.catchUp(sub);
     }
   }
