@@ -72,7 +72,7 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
  */
 export const FANOUT_SHARE_MAX = 0.1;
 /** ...but never waits longer than this (one huge fan-out must not hold the next, and its slow-consumer checks, for seconds). */
-export const FANOUT_WAIT_MAX_MS = 50;
+export const FANOUT_WAIT_MAX_MS = 250;
 
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
