@@ -31,6 +31,7 @@ import type { HistoryStore } from '../projection/history_store.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
 import type { EventHub } from './event_hub.ts';
+import { registerEventSseRoute } from './event_sse.ts';
 import { registerEventWsRoute } from './event_ws.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
@@ -210,6 +211,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     registerEventWsRoute(app, hooks.events, core.principals, {
       maxBufferedBytes: config.maxOutboundBytes, loginTimeoutMs: config.loginTimeoutMs, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
     });
+    registerEventSseRoute(app, hooks.events, core.principals);
   }
   app.ws<WsUserData>('/*', {
     // Up to 4× the limit we read the message and answer FRAME_TOO_LARGE before closing; beyond that
