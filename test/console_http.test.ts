@@ -158,4 +158,31 @@ describe('operator console over HTTP', () => {
     const frames = await readConsoleFrames(e2e.httpUrl, cookie, '4242', (all) => (all.at(-1)?.books.length ?? 0) === 1);
     expect(frames.at(-1)?.books[0]).toMatchObject({ symbolId: 4242, status: 'SYMBOL_NOT_FOUND', bids: [], asks: [] });
   });
+
+  it('lists a watched symbol\'s latest trades from the market stream, newest first, without account or order ids', async () => {
+    const cookie = await consoleLogin(e2e.httpUrl, ADMIN_KEY);
+    let trading: Promise<void> | null = null;
+    const trade = async (): Promise<void> => {
+      const admin = await e2e.connect('tcp', ADMIN_KEY);
+      await must(admin, { type: 'createAccount', accountId: 11 });
+      await must(admin, { type: 'deposit', accountId: 11, assetId: 2, amount: 1_000_000 });
+      await must(admin, { type: 'placeOrder', symbolId: 7, accountId: 11, price: 101, quantity: 1, side: 'buy' });
+      await must(admin, { type: 'placeOrder', symbolId: 7, accountId: 11, price: 101, quantity: 2, side: 'buy' });
+      await admin.close();
+    };
+    const frames = await readConsoleFrames(e2e.httpUrl, cookie, '7', (all) => {
+      const symbol = all.at(-1)?.trades[0];
+      // The first frame that lists the symbol's trades: its market subscription is live, trade now.
+      if (trading === null && symbol !== undefined) trading = trade();
+      return (symbol?.trades.length ?? 0) >= 2;
+    });
+    await trading;
+    const symbol = frames.at(-1)?.trades[0];
+    expect(symbol?.symbolId).toBe(7);
+    expect(symbol?.unavailable).toBe('');
+    expect(symbol?.trades.map((t) => [t.price, t.quantity, t.takerSide])).toEqual([[101, 2, 'buy'], [101, 1, 'buy']]);
+    const [newest, older] = symbol?.trades ?? [];
+    expect(newest.sequence).toBeGreaterThan(older.sequence);
+    expect(Object.keys(newest).sort()).toEqual(['price', 'quantity', 'sequence', 'takerSide', 'timestampUs']);
+  });
 });
