@@ -246,10 +246,36 @@ class Console {
       tr.append(a, b);
       table.appendChild(tr);
     }
+    // Each follower: the replicator's (standby or cluster) and, in cluster mode, each peer's as etcd has it.
+    const perFollower = document.createElement('table');
+    perFollower.className = 'followers';
+    perFollower.createTHead().innerHTML = '<tr><th>follower</th><th>lag (records)</th><th>acknowledged sequence</th></tr>';
+    const body = perFollower.createTBody();
+    const acked = family(frame, 'ringline_replication_follower_acked_sequence');
+    const addRow = (name: string, lag: number, ackedText: string, familyName: string): void => {
+      const tr = document.createElement('tr');
+      tr.dataset.family = familyName;
+      tr.dataset.follower = name;
+      tr.dataset.value = String(lag);
+      for (const text of [name, fmtCount(lag), ackedText]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    };
+    for (const f of (family(frame, 'ringline_replication_follower_lag_records')?.series ?? []) as ScalarSeries[]) {
+      const a = (acked?.series as ScalarSeries[] | undefined)?.find((x) => x.labels.follower === f.labels.follower)?.value;
+      addRow(f.labels.follower ?? '?', f.value, a === undefined ? '–' : String(a), 'ringline_replication_follower_lag_records');
+    }
+    for (const p of (family(frame, 'ringline_cluster_peer_lag_records')?.series ?? []) as ScalarSeries[]) {
+      addRow(`node ${p.labels.node ?? '?'} (etcd)`, p.value, '–', 'ringline_cluster_peer_lag_records');
+    }
     const note = document.createElement('p');
     note.className = 'muted';
-    note.textContent = 'Lag is the best follower\'s: the engine does not report each follower separately yet.';
-    byId('replication').replaceChildren(table, note);
+    note.textContent = body.rows.length === 0 ? 'No follower connected.'
+      : 'Per follower: published minus its acknowledged sequence (reported every 250 ms); cluster peers as they publish it in etcd.';
+    byId('replication').replaceChildren(table, perFollower, note);
   }
 
   /** The panel of one symbol: title, top of book, depth chart, latest trades. */
