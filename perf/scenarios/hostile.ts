@@ -66,6 +66,9 @@ export const run: ScenarioRun = async (options) => {
     const heldSamples: number[] = [];
     const loadAverages: number[] = [];
     let reconnects = 0;
+    /** Per attack: its RSS peak less the RSS just before it began. */
+    const growthPerAttackMb: number[] = [];
+    let attackStartMb = rssBeforeMb;
     // A/B on one engine, interleaved: each run measures the client unloaded and under attack back to
     // back (the order alternating), so a machine whose load drifts shifts both sides of a run alike.
     for (let r = 0; r < options.runs; r++) {
@@ -81,8 +84,16 @@ export const run: ScenarioRun = async (options) => {
           unloaded.push(await measure(client, phaseMs));
           await sampler.stop();
         } else {
-          attack ??= await startAttack(engine); // the previous run may have ended under attack
-          const sampler = sampleWhile(engine, heldSamples, (mb) => { rssPeakMb = Math.max(rssPeakMb, mb); });
+          if (attack === null) { // else the previous run ended under attack: it goes on
+            attackStartMb = rssMb(engine.pid);
+            growthPerAttackMb.push(0);
+            attack = await startAttack(engine);
+          }
+          const at = growthPerAttackMb.length - 1;
+          const sampler = sampleWhile(engine, heldSamples, (mb) => {
+            rssPeakMb = Math.max(rssPeakMb, mb);
+            growthPerAttackMb[at] = Math.max(growthPerAttackMb[at], mb - attackStartMb);
+          });
           attacked.push(await measure(client, phaseMs));
           await sampler.stop();
         }
@@ -101,7 +112,7 @@ export const run: ScenarioRun = async (options) => {
     const p99Unloaded = median(unloaded.map((p) => p.p99Us));
     const p99Attacked = median(attacked.map((p) => p.p99Us));
     const ratio = median(ratios);
-    options.log(`hostile: held min ${heldMin} mean ${heldMean}; RSS +${growthMb.toFixed(1)} MB; p99 ${p99Attacked.toFixed(0)} µs vs ${p99Unloaded.toFixed(0)} µs ` +
+    options.log(`hostile: held min ${heldMin} mean ${heldMean}; RSS +${growthMb.toFixed(1)} MB over all (per attack +${growthPerAttackMb.map((x) => x.toFixed(1)).join(', +')} MB); p99 ${p99Attacked.toFixed(0)} µs vs ${p99Unloaded.toFixed(0)} µs ` +
       `unloaded (medians); per-run ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${ratio.toFixed(2)}×`);
     const common = { durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs, order: 'A/B interleaved, alternating' };
     const loadAverage = [Math.min(...loadAverages), median(loadAverages), Math.max(...loadAverages)].map((x) => x.toFixed(2)).join(' / ');
@@ -113,6 +124,7 @@ export const run: ScenarioRun = async (options) => {
           ...common, hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
           trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
           hostileReconnects: reconnects, rssBeforeMb: round1(rssBeforeMb), rssPeakMb: round1(rssPeakMb), rssGrowthMb: round1(growthMb),
+          rssGrowthPerAttackMb: growthPerAttackMb.map(round1).join(' '),
           p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
           p99VsUnloaded: Math.round(ratio * 100) / 100, p99VsUnloadedOfMedians: Math.round((p99Attacked / p99Unloaded) * 100) / 100,
           loadAverage1mMinMedianMax: loadAverage, engineOpenFileLimit: openFileLimit,
