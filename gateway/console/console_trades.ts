@@ -13,6 +13,7 @@ import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind } from '../../codec/record
 import { decodeEvent } from '../../codec/records/event_decoder.ts';
 import { CLOSING_HEADER_BYTES, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
 import type { EventHub, EventTransport, Subscriber } from '../event_hub.ts';
+import { PREFIX_BYTES } from '../event_frame_builder.ts';
 
 /** Trades kept and shown per symbol. */
 export const TRADES_KEPT = 20;
@@ -47,7 +48,11 @@ class TradeTransport implements EventTransport {
   ended = false;
   constructor(private readonly onTrades: (trades: readonly TradeView[]) => void, private readonly onClosed: (reason: string) => void) {}
 
-  send(frame: Uint8Array): void {
+  send(frames: readonly Buffer[]): void {
+    for (const prefixed of frames) this.receive(prefixed.subarray(PREFIX_BYTES));
+  }
+
+  private receive(frame: Uint8Array): void {
     if (this.ended) return;
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     const type = view.getUint8(0);
@@ -85,7 +90,7 @@ export function hubTradeSource(hub: EventHub): TradeSource {
     subscribe(symbolId, onTrades, onClosed) {
       const transport = new TradeTransport(onTrades, onClosed);
       // Public market data: no principal's private events can come through this stream.
-      transport.subscriber = hub.subscribe(transport, 0, false, { stream: 'market', afterSequence: LIVE_ONLY, afterIndex: 0, symbolId, key: '' });
+      transport.subscriber = hub.subscribe(transport, 0, false, { stream: 'market', afterSequence: LIVE_ONLY, afterIndex: 0, symbolId, key: '', depthLevels: 0 });
       return () => {
         transport.ended = true;
         if (transport.subscriber !== null) hub.unsubscribe(transport.subscriber);
