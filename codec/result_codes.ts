@@ -56,6 +56,7 @@ export const ResultCode = {
   PRINCIPAL_NOT_FOUND: 230,
   PRINCIPAL_REVOKED: 231,
   PRINCIPAL_TABLE_FULL: 232,
+  LOGIN_RATE_LIMITED: 260,
 
   // 3xx ledger
   ASSET_EXISTS: 300,
@@ -173,6 +174,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   230: 'no such replicated principal',
   231: 'this principal was revoked: its keys and sessions are refused on every node',
   232: 'the principal table is full: maxPrincipals principals were created (ids are never reused)',
+  260: 'too many failed logins: wait for the time given, then try again',
   300: 'asset already exists',
   301: 'asset not found',
   302: 'account already exists',

@@ -35,7 +35,7 @@ import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import {
   INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_REPLICATOR,
-  type EngineCommand, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
+  type EngineCommand, type FollowerProgress, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
@@ -134,6 +134,8 @@ class RunningEngine implements Engine {
   private readonly snapshots: SnapshotScheduler;
   private readonly ringSequences: RingSequences;
   private readonly workers: EngineWorkers;
+  /** The replicator's last report of its followers (empty without replication). */
+  private followers: readonly FollowerProgress[] = [];
   private readonly gcObserver: PerformanceObserver;
   private readonly settlement = new Settlement();
   private readonly metricsView: Float64Array;
@@ -209,6 +211,7 @@ class RunningEngine implements Engine {
         this.leadingWaiter = null;
         waiter.resolve();
       },
+      followers: (followers) => { this.followers = followers; },
       stopped: () => this.checkDrained(),
       fatal: (error) => this.fail(error),
       state: () => this.state,
@@ -253,7 +256,7 @@ class RunningEngine implements Engine {
   metrics(): EngineMetrics {
     return readEngineMetrics(this.metricsView, this.sequences(), this.gate.produced, {
       waitStrategy: this.opts.waitStrategy, ringCapacity: this.inputRing.capacity, replicationMode: this.opts.replicator?.mode ?? null,
-    });
+    }, this.followers);
   }
 
   histograms(): EngineHistograms {

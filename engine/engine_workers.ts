@@ -13,6 +13,8 @@ export interface EngineWorkerEvents {
   readonly snapshot: (report: Extract<WorkerReport, { type: 'snapshot' | 'shadowCatchUp' }>) => void;
   /** The dormant replicator listens and leads (after EngineCommand 'lead'). */
   readonly leading: (epoch: number) => void;
+  /** The replicator's periodic report of its followers' progress. */
+  readonly followers?: (followers: Extract<WorkerReport, { type: 'followers' }>['followers']) => void;
   /** A worker reported `stopped` (it drained after the ring halted). */
   readonly stopped: () => void;
   readonly fatal: (error: Error) => void;
@@ -28,6 +30,7 @@ export class EngineWorkers {
       worker.on('message', (report: WorkerReport) => {
         if (report.type === 'snapshot' || report.type === 'shadowCatchUp') events.snapshot(report);
         else if (report.type === 'leading') events.leading(report.epoch);
+        else if (report.type === 'followers') events.followers?.(report.followers);
         else if (report.type === 'stopped') {
           this.stoppedWorkers.add(worker);
           events.stopped();

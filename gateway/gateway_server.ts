@@ -9,6 +9,7 @@ import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
 import { ConsoleBooks } from './console/console_books.ts';
 import { ConsoleFeed } from './console/console_feed.ts';
 import { ConsoleLogins } from './console/console_logins.ts';
+import { ConsoleTrades, hubTradeSource } from './console/console_trades.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -104,7 +105,9 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
     };
   };
-  const consoleFeed = new ConsoleFeed({ registry: metrics.registry, health, books: new ConsoleBooks(core) });
+  const consoleFeed = new ConsoleFeed({
+    registry: metrics.registry, health, books: new ConsoleBooks(core), trades: new ConsoleTrades(events === null ? null : hubTradeSource(events)),
+  });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {

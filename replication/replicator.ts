@@ -28,7 +28,7 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { waitAsync } from '../core/atomics_wait_async.ts';
-import { INPUT_CONSUMER_JOURNALER, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
+import { INPUT_CONSUMER_JOURNALER, type FollowerProgress, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
 import { MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Sequence } from '../core/ring/sequence.ts';
@@ -302,6 +302,13 @@ export class Replicator {
     link.catchup?.close();
     link.catchup = null;
     this.pump();
+  }
+
+  /** Each handshaken follower's progress (for the worker's periodic report; allocates, off the ship path). */
+  followerProgress(): FollowerProgress[] {
+    const out: FollowerProgress[] = [];
+    for (const link of this.followers) if (link.handshaken) out.push({ name: link.name, ackedSequence: link.acked, live: link.live });
+    return out;
   }
 
   private onHello(link: FollowerLink): void {

@@ -203,6 +203,11 @@ export enum ResultCode {
   PRINCIPAL_TABLE_FULL = 232,
 
   /**
+   * too many failed logins: wait for the time given, then try again
+   */
+  LOGIN_RATE_LIMITED = 260,
+
+  /**
    * asset already exists
    */
   ASSET_EXISTS = 300,
