@@ -175,6 +175,11 @@ if (EVT_KIND_OFFSET % 4 !== 0 || EVT_DETAIL_OFFSET !== EVT_KIND_OFFSET + 2) {
 
 export class EventEmitter {
   sink: EventSink = new DiscardEventSink();
+  /**
+   * Emission on (the default) or off (setEnabled(false)): off, every method returns at once and no
+   * record is written, so the logic pays one predictable branch per call.
+   */
+  private on = true;
   /** Large values for the next call (see the module comment); which slot means what is per method. */
   readonly v = new Float64Array(8);
   /** [0] the command's sequence, [1] its timestampUs. */
@@ -200,6 +205,7 @@ export class EventEmitter {
 
   /** Starts a command: `numbers` is ApplyContext.numbers ([0] sequence, [1] timestampUs). */
   beginCommand(numbers: Float64Array, commandType: number): void {
+    if (!this.on) return;
     this.command[0] = numbers[0];
     this.command[1] = numbers[1];
     this.index = 0;
@@ -216,6 +222,7 @@ export class EventEmitter {
 
   /** Emits the balance changes of the command and marks its last event. */
   endCommand(): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const touched = this.touched;
     for (let i = 0; i < this.touchedCount; i++) {
@@ -232,6 +239,15 @@ export class EventEmitter {
     if (this.lastBase >= 0) this.sink.buffer.u32[(this.lastBase + EVT_FLAGS_OFFSET) >>> 2] = EVENT_FLAG_LAST;
   }
 
+  /** Switches emission on or off (engine option `events`); off, the logic writes no record. */
+  setEnabled(on: boolean): void {
+    this.on = on;
+  }
+
+  get enabled(): boolean {
+    return this.on;
+  }
+
   /** Events the current command emitted so far. */
   get emitted(): number {
     return this.index;
@@ -239,6 +255,7 @@ export class EventEmitter {
 
   /** The balance cell changed (or may have); its new values are emitted at endCommand. */
   touchCell(cell: number): void {
+    if (!this.on) return;
     if (cell < 0 || this.cellStamp[cell] === this.stamp) return;
     this.cellStamp[cell] = this.stamp;
     this.touched[this.touchedCount++] = cell;
@@ -246,6 +263,7 @@ export class EventEmitter {
 
   /** ORDER_ACCEPTED / ORDER_RESTED / ORDER_AMENDED: v[0] orderId, v[1] price, v[2] quantity, v[3] orderType, v[4] timeInForce. */
   order(kind: number, side: number, account: number, symbol: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const at = this.header(kind, side, ledger.accountOwner[account], 0, ORDER_EVENT_FIELDS);
     const f = this.sink.buffer.f64;
@@ -261,6 +279,7 @@ export class EventEmitter {
 
   /** FILL: v[0] price, v[1] quantity, v[2] makerOrderId, v[3] takerOrderId. */
   fill(takerSide: number, symbol: number, takerAccount: number, makerAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const at = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount], FILL_FIELDS);
     const f = this.sink.buffer.f64;
@@ -279,6 +298,7 @@ export class EventEmitter {
    * OrderStatus.FILLED or CANCELLED (the reason for CANCELLED is cancelReason, then reset).
    */
   orderDone(src: Float64Array, idAt: number, filledAt: number, account: number, symbol: number, status: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const reason = status === OrderStatus.FILLED ? OrderDoneReason.FILLED : this.cancelReason;
     this.cancelReason = OrderDoneReason.CANCELLED;
@@ -292,6 +312,7 @@ export class EventEmitter {
 
   /** TRANSFERRED (v[0] amount) or TRANSFER_RESERVED / POSTED / VOIDED (v[0] amount, v[1] transferId), between two cells. */
   transfer(kind: number, fromCell: number, toCell: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const from = ledger.cellAccount[fromCell];
     const to = ledger.cellAccount[toCell];
@@ -316,6 +337,7 @@ export class EventEmitter {
 
   /** STOCK_SOLD: v[0] itemId, v[1] quantity, v[2] totalPrice, v[3] stock, v[4] sold. */
   stockSold(buyerAccount: number, merchantAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const at = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount], STOCK_SOLD_FIELDS);
     const f = this.sink.buffer.f64;
@@ -330,6 +352,7 @@ export class EventEmitter {
 
   /** STOCK_RESTOCKED: v[0] itemId, v[1] quantity, v[2] stock, v[3] sold. */
   stockRestocked(merchantAccount: number): void {
+    if (!this.on) return;
     const at = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0, STOCK_RESTOCKED_FIELDS);
     const f = this.sink.buffer.f64;
     const v = this.v;
@@ -341,6 +364,7 @@ export class EventEmitter {
 
   /** SEAT_BOOKED / SEAT_RELEASED: v[0] eventId, v[1] price; `seat` is the seat number. */
   seat(kind: number, seat: number, holderAccount: number, merchantAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const at = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount], SEAT_FIELDS);
     const f = this.sink.buffer.f64;
@@ -352,6 +376,7 @@ export class EventEmitter {
 
   /** LEVEL_CHANGED (public): v[0] price, v[1] the level's new quantity (0 = gone). */
   level(side: number, symbol: number): void {
+    if (!this.on) return;
     const at = this.header(EventKind.LEVEL_CHANGED, side, 0, 0, LEVEL_FIELDS);
     const f = this.sink.buffer.f64;
     f[(at + LevelBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];

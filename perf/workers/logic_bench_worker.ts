@@ -27,6 +27,8 @@ export interface LogicBenchRequest {
   readonly workload: WorkloadName;
   readonly commands: number;
   readonly runs: number;
+  /** Event emission (engine option events): false measures the logic without writing event records. Default true. */
+  readonly events?: boolean;
 }
 
 export interface LogicBenchReply {
@@ -68,6 +70,7 @@ const EVENT_BUFFER_RECORDS = 16384;
 const reuseEventBuffer = (): void => undefined;
 const machines = Array.from({ length: request.runs }, () => {
   const machine = createStateMachine(workload.config);
+  machine.setEventsEnabled(request.events ?? true);
   machine.attachEventSink(new BufferEventSink(EVENT_BUFFER_RECORDS, reuseEventBuffer));
   return machine;
 });
@@ -114,6 +117,7 @@ for (let done = 0; done < request.commands;) {
     // Warm-up, untimed, on a machine nobody measures: the same setup and first chunk (see the top).
     const warm = createStateMachine(workload.config);
     // The same sink class as the timed machines: the emitter's call into it is then warm (monomorphic) too.
+    warm.setEventsEnabled(request.events ?? true);
     warm.attachEventSink(new BufferEventSink(EVENT_BUFFER_RECORDS, reuseEventBuffer));
     applySetup(warm);
     applyRecords(warm, timed, n);

@@ -203,6 +203,11 @@ export enum ResultCode {
   PRINCIPAL_TABLE_FULL = 232,
 
   /**
+   * the engine runs with events off (engine option events: false, ringline start --events off): no event subscriptions, history or projection
+   */
+  EVENTS_DISABLED = 240,
+
+  /**
    * asset already exists
    */
   ASSET_EXISTS = 300,
