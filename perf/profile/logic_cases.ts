@@ -17,6 +17,7 @@ for (const name of names.length > 0 ? names : WORKLOAD_NAMES) {
   for (const events of settings) {
     const reply = await runLogicWorker({ workload, commands, runs: 1, events });
     console.log(`${workload} events=${events ? 'on' : 'off'} ${(reply.perSecond[0] / 1e6).toFixed(2)}M/s best=${(reply.bestChunkPerSecond / 1e6).toFixed(2)} ` +
+      `cpu=${(reply.cpuPerSecond / 1e6).toFixed(2)} ` +
       `gc=${reply.gcTimed} rejected=${reply.rejected}`);
   }
 }

@@ -42,7 +42,8 @@ export const run: ScenarioRun = async (options) => {
     options.log(`logic ${name}: ${commands.toLocaleString('en-US')} commands × ${options.runs} runs`);
     const reply = await runLogicWorker({ workload, commands, runs: options.runs, events });
     const throughput = Math.round(median(reply.perSecond));
-    options.log(`logic ${name}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s), ` +
+    options.log(`logic ${name}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s, ` +
+      `per CPU-second of the logic thread ${(reply.cpuPerSecond / 1e6).toFixed(2)} M), ` +
       `GC events in timed loop ${reply.gcTimed}${reply.gcTimed > 0 ? ` (${reply.gcTimedKinds})` : ''}, ` +
       `rejected ${reply.rejected}, hash ${reply.hashMismatches === 0 ? 'ok' : 'MISMATCH'}`);
     rows.push({
@@ -52,7 +53,7 @@ export const run: ScenarioRun = async (options) => {
         commands, runs: options.runs, events: events ? 'on' : 'off', thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
         rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, gcTimedKinds: reply.gcTimedKinds, stateHash: reply.stateHash,
         perRunPerSecond: reply.perSecond.map((x) => Math.round(x)).join(' '),
-        bestChunkPerSecond: Math.round(reply.bestChunkPerSecond),
+        bestChunkPerSecond: Math.round(reply.bestChunkPerSecond), perCpuSecond: Math.round(reply.cpuPerSecond),
       },
       throughput_per_s: throughput,
       latency_us: null,
