@@ -186,6 +186,6 @@ describe('event emission', () => {
       off.harness.run(ADMIN, { kind: 'deposit', accountId: MAKER_ACCOUNT, assetId: BASE, amount: 3 });
       const [deposit] = off.take();
       expect(deposit).toMatchObject({ kind: 'balance_changed', accountId: MAKER_ACCOUNT, assetId: BASE, index: 0, last: true });
-    }), { numRuns: 30 });
+    }), { numRuns: 15 });
   });
 });
