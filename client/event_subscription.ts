@@ -64,6 +64,8 @@ export interface EventSubscriptionOptions {
 /** Codes after which reconnecting cannot help: the subscription ends with an error. */
 const FATAL_CODES: ReadonlySet<number> = new Set([
   ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE,
+  // The engine runs with events off: reconnecting cannot help until it is restarted with them on.
+  ResultCode.EVENTS_DISABLED,
 ]);
 
 export const DEFAULT_MAX_QUEUED_EVENTS = 65_536;

@@ -69,6 +69,8 @@ export interface LogicWorkerData {
   readonly stageStampsMemory?: SharedArrayBuffer;
   /** Events the recovery replay keeps for the retention window (the last this many; a power of two). */
   readonly eventRetentionEvents: number;
+  /** Event emission (engine option events): false, the state machine writes no event record, recovery replay included. */
+  readonly events: boolean;
 }
 
 /** The events the recovery replay emitted (the newest of them), ready for the retention window. */

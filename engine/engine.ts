@@ -79,7 +79,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
     recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
-    eventRetentionEvents: opts.eventRetentionEvents,
+    eventRetentionEvents: opts.eventRetentionEvents, events: opts.events,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
@@ -181,7 +181,7 @@ class RunningEngine implements Engine {
     this.eventFeed = new EventFeed({
       eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
     }, recoveredRetention(opts.eventRetentionEvents, ready));
-    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
+    this.events = { enabled: opts.events, feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
         this.eventFeed.drain();

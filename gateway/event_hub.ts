@@ -147,6 +147,10 @@ function blankFor(stream: number, key: number, buf: RecordBuffer, at: number): n
   return taker === key ? BLANK_MAKER : BLANK_TAKER;
 }
 
+/** The refusal every event consumer gets from an engine started with events off. */
+export const EVENTS_DISABLED_MESSAGE = 'the engine runs with events off (engine option events: false, ringline start --events off): ' +
+  'no event subscriptions, history or projection; restart it with events on (the default) to rebuild them from the journal';
+
 export class EventHub {
   private readonly subscriptions = new Set<Subscription>();
   private readonly allGroup = new Group(STREAM_ALL, 0);
@@ -193,6 +197,10 @@ export class EventHub {
    * close) and returns null: the `all` stream needs an admin.
    */
   subscribe(transport: EventTransport, principalId: number, admin: boolean, request: SubscribeRequest): Subscriber | null {
+    if (!this.events.enabled) {
+      this.refuse(transport, ResultCode.EVENTS_DISABLED, EVENTS_DISABLED_MESSAGE);
+      return null;
+    }
     if (request.stream === 'all' && !admin) {
       this.refuse(transport, ResultCode.ADMIN_REQUIRED, 'the all-events stream needs an admin principal');
       return null;

@@ -124,6 +124,11 @@ export class GatewayCore {
   }
 
   /** True once beginShutdown() ran: new sessions and commands are refused. */
+  /** False when the engine runs with events off: history and subscriptions answer EVENTS_DISABLED. */
+  get eventsEnabled(): boolean {
+    return this.engine.events?.enabled !== false;
+  }
+
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }

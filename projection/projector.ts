@@ -16,6 +16,8 @@
  */
 import pg from 'pg';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { ResultCode } from '../codec/result_codes.ts';
+import { EventSubscriptionError } from '../client/event_subscription.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
 import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
@@ -107,7 +109,9 @@ export class Projector {
         this.lastError = (error as Error).message;
         this.restarts++;
         this.state = 'retrying';
-        this.log('warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
+        // An engine with events off (EVENTS_DISABLED) feeds nothing until restarted with them on: an error, not a hiccup.
+        const disabled = error instanceof EventSubscriptionError && error.code === ResultCode.EVENTS_DISABLED;
+        this.log(disabled ? 'error' : 'warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
       }
       this.queue = [];
       if (!this.stopping.signal.aborted) await sleep(this.retryDelayMs, this.stopping.signal);

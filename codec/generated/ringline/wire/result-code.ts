@@ -203,6 +203,11 @@ export enum ResultCode {
   PRINCIPAL_TABLE_FULL = 232,
 
   /**
+   * the engine runs with events off (engine option events: false, ringline start --events off): no event subscriptions, history or projection
+   */
+  EVENTS_DISABLED = 240,
+
+  /**
    * too many failed logins: wait for the time given, then try again
    */
   LOGIN_RATE_LIMITED = 260,
