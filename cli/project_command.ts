@@ -15,7 +15,7 @@ import pg from 'pg';
 import { Registry, Gauge, Counter } from 'prom-client';
 import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
 import { parsingUsage, UsageError } from './usage_error.ts';
-import { Projector, type ProjectorStatus } from '../projection/projector.ts';
+import { DEFAULT_MAX_BATCH_EVENTS, Projector, type ProjectorStatus } from '../projection/projector.ts';
 import { readPosition } from '../projection/projection_writer.ts';
 import { migrate } from '../projection/schema_migrations.ts';
 import { redactUrl, validatePostgresUrl } from '../projection/postgres_url.ts';
@@ -28,7 +28,7 @@ export const PROJECT_USAGE = `usage: ringline project --postgres URL --engine AD
   --engine ADDRESS        the engine's event subscriptions: ws://host:wsPort, tcp://host:eventsTcpPort,
                           or host:wsPort (RINGLINE_ENGINE) [ws://127.0.0.1:7401]
   --admin-key KEY         an admin principal's key: the all-events stream is admin-only (RINGLINE_ADMIN_KEY)
-  --batch-events N        events per PostgreSQL transaction at most, 1-1000000 [5000]
+  --batch-events N        events per PostgreSQL transaction at most, 1-1000000 [20000]
   --max-queued-events N   events held while PostgreSQL is behind before resubscribing later [200000]
   --http-port N           GET /status (JSON) and GET /metrics (Prometheus), 0 = ephemeral, -1 = off [-1]
   --host ADDR             bind address of --http-port [127.0.0.1]
@@ -79,7 +79,7 @@ export function parseProjectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     postgres, status, adminKey, logFormat,
     engine: engineUrl(text('engine', 'RINGLINE_ENGINE') ?? 'ws://127.0.0.1:7401'),
-    batchEvents: intFlag(values, 'batch-events', 5000, 1, 1_000_000),
+    batchEvents: intFlag(values, 'batch-events', DEFAULT_MAX_BATCH_EVENTS, 1, 1_000_000),
     maxQueuedEvents: intFlag(values, 'max-queued-events', 200_000, 1, 100_000_000),
     httpPort: intFlag(values, 'http-port', -1, -1, 65535),
     host: text('host', null) ?? '127.0.0.1',

@@ -5,7 +5,9 @@
  *   loop: connect to PostgreSQL, apply migrations, read the stored position, subscribe to the
  *         events after it; the subscription fills a bounded queue while the writer drains it, one
  *         transaction per batch of up to maxBatchEvents (a batch closes when the queue is empty, so
- *         a quiet stream is written at once and a busy one in large batches).
+ *         a quiet stream is written at once and a busy one in large batches). Two batches overlap:
+ *         while PostgreSQL commits one, the next is folded and encoded (prepareBatch); transactions
+ *         themselves stay one after the other on one connection, in position order.
  *   any failure (PostgreSQL restarting, the engine gone, the subscription dropped for being slow, the
  *   queue over maxQueuedEvents): drop both connections, wait retryDelayMs, start the loop again from
  *   the position PostgreSQL holds. Nothing is acknowledged to anybody before it is committed, so
@@ -18,7 +20,7 @@ import pg from 'pg';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
-import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
+import { commitBatch, prepareBatch, readPosition, type BatchOutcome, type EventPosition, type PreparedBatch } from './projection_writer.ts';
 
 /** Where events come from: the engine's all-events subscription (subscription_source.ts), from just after `after`. */
 export interface EventSource {
@@ -32,7 +34,7 @@ export interface EventSource {
 export interface ProjectorOptions {
   readonly postgresUrl: string;
   readonly source: EventSource;
-  /** Events per transaction at most [5000]. */
+  /** Events per transaction at most [20000]. */
   readonly maxBatchEvents?: number;
   /** Events held in memory before the subscription is dropped and resumed later [200000]. */
   readonly maxQueuedEvents?: number;
@@ -53,6 +55,9 @@ export interface ProjectorStatus {
   readonly restarts: number;
 }
 
+/** Events per transaction at most, by default: large batches commit (and fsync) less often. */
+export const DEFAULT_MAX_BATCH_EVENTS = 20_000;
+
 export class Projector {
   private state: ProjectorStatus['state'] = 'starting';
   private position: EventPosition = { sequence: 0, index: -1 };
@@ -60,6 +65,8 @@ export class Projector {
   private rowsWritten = 0;
   private batches = 0;
   private queue: RinglineEvent[] = [];
+  /** Events taken from the queue whose transaction has not committed yet. */
+  private inFlightEvents = 0;
   private lastError = '';
   private restarts = 0;
   private lastCommittedTimestampUs = 0;
@@ -70,16 +77,17 @@ export class Projector {
   private readonly retryDelayMs: number;
 
   constructor(private readonly options: ProjectorOptions) {
-    this.maxBatchEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents ?? 5000, 1, 1_000_000);
+    this.maxBatchEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS, 1, 1_000_000);
     this.maxQueuedEvents = positiveInteger('maxQueuedEvents', options.maxQueuedEvents ?? 200_000, 1, 100_000_000);
     this.retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs ?? 500, 0, 600_000);
   }
 
   status(): ProjectorStatus {
-    const lagMs = this.queue.length === 0 || this.lastCommittedTimestampUs === 0 ? 0 : Math.max(0, Date.now() - this.lastCommittedTimestampUs / 1000);
+    const waiting = this.queue.length + this.inFlightEvents;
+    const lagMs = waiting === 0 || this.lastCommittedTimestampUs === 0 ? 0 : Math.max(0, Date.now() - this.lastCommittedTimestampUs / 1000);
     return {
       state: this.state, position: this.position, eventsApplied: this.eventsApplied, rowsWritten: this.rowsWritten, batches: this.batches,
-      queuedEvents: this.queue.length, lagMs, lastError: this.lastError, restarts: this.restarts,
+      queuedEvents: waiting, lagMs, lastError: this.lastError, restarts: this.restarts,
     };
   }
 
@@ -110,6 +118,7 @@ export class Projector {
         this.log('warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
       }
       this.queue = [];
+      this.inFlightEvents = 0;
       if (!this.stopping.signal.aborted) await sleep(this.retryDelayMs, this.stopping.signal);
     }
   }
@@ -155,24 +164,53 @@ export class Projector {
       });
       this.state = 'streaming';
       this.log('info', 'projector: streaming', { after: this.position });
+      // The batch PostgreSQL is committing, if any; the next one is prepared meanwhile.
+      let committing: Promise<BatchOutcome> | null = null;
+      let committingBatch: PreparedBatch | null = null;
+      const settle = async (): Promise<void> => {
+        if (committing === null || committingBatch === null) return;
+        const outcome = await committing;
+        const events = committingBatch.events;
+        committing = null;
+        committingBatch = null;
+        this.inFlightEvents -= events.length;
+        this.position = outcome.position;
+        this.eventsApplied += outcome.applied;
+        this.rowsWritten += outcome.rows;
+        this.batches++;
+        this.lastCommittedTimestampUs = events[events.length - 1].timestampUs;
+      };
       try {
         for (;;) {
           if (clientError !== null) throw clientError;
+          // While a batch commits, a full next batch is prepared at once; a partial one waits for the
+          // commit and grows meanwhile (fewer, larger transactions).
+          if (committing !== null && this.queue.length < this.maxBatchEvents) {
+            await settle();
+            continue;
+          }
           if (this.queue.length === 0) {
             if (streamFailure !== null) throw streamFailure;
             if (streamEnded || this.stopping.signal.aborted) return;
             await new Promise<void>((resolve) => { wake = resolve; });
             continue;
           }
-          const batch = this.queue.length <= this.maxBatchEvents ? this.queue : this.queue.slice(0, this.maxBatchEvents);
-          this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatchEvents);
-          const outcome = await writeBatch(client, batch);
-          this.position = outcome.position;
-          this.eventsApplied += outcome.applied;
-          this.rowsWritten += outcome.rows;
-          this.batches++;
-          this.lastCommittedTimestampUs = batch[batch.length - 1].timestampUs;
+          const events = this.queue.length <= this.maxBatchEvents ? this.queue : this.queue.slice(0, this.maxBatchEvents);
+          this.queue = events === this.queue ? [] : this.queue.slice(this.maxBatchEvents);
+          this.inFlightEvents += events.length;
+          // Folded and encoded while the previous batch commits.
+          const prepared = prepareBatch(events);
+          await settle();
+          if (clientError !== null) throw clientError;
+          committingBatch = prepared;
+          committing = commitBatch(client, prepared);
+          // A rejection is taken by settle(); until then it must not count as unhandled.
+          committing.catch(() => undefined);
         }
+      } catch (error) {
+        // Let the transaction in flight finish (it rolls back by itself on failure) before the connection closes.
+        if (committing !== null) await (committing as Promise<BatchOutcome>).catch(() => undefined);
+        throw error;
       } finally {
         subscription.abort();
         await stream;
