@@ -193,6 +193,11 @@ export async function projectCommand(argv: readonly string[]): Promise<number> {
   if (progress !== null) clearInterval(progress);
   await projector.stop();
   await new Promise((resolve) => (server === null ? resolve(undefined) : server.close(resolve)));
-  logger.info({ position: projector.status().position, eventsApplied: projector.status().eventsApplied }, 'stopped');
+  const final = projector.status();
+  logger.info({ position: final.position, eventsApplied: final.eventsApplied, state: final.state }, 'stopped');
+  if (final.state === 'failed') {
+    process.stderr.write(`ringline project: ${final.lastError}\n`);
+    return 1;
+  }
   return 0;
 }

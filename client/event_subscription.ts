@@ -50,7 +50,7 @@ export interface EventSubscriptionOptions {
 
 /** Codes after which reconnecting cannot help: the subscription ends with an error. */
 const FATAL_CODES: ReadonlySet<number> = new Set([
-  ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE,
+  ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE, ResultCode.HISTORY_RETIRED,
 ]);
 
 export class EventSubscriptionError extends Error {

@@ -56,6 +56,7 @@ export const ResultCode = {
   PRINCIPAL_NOT_FOUND: 230,
   PRINCIPAL_REVOKED: 231,
   PRINCIPAL_TABLE_FULL: 232,
+  HISTORY_RETIRED: 250,
 
   // 3xx ledger
   ASSET_EXISTS: 300,
@@ -173,6 +174,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   230: 'no such replicated principal',
   231: 'this principal was revoked: its keys and sessions are refused on every node',
   232: 'the principal table is full: maxPrincipals principals were created (ids are never reused)',
+  250: 'the events after this position are no longer kept: their journal was retired with old snapshots (engine option keepJournal keeps it)',
   300: 'asset already exists',
   301: 'asset not found',
   302: 'account already exists',

@@ -110,4 +110,5 @@ export type WorkerReport =
 export type EventReplayMessage =
   | { readonly type: 'events'; readonly records: Uint8Array }
   | { readonly type: 'done'; readonly count: number }
-  | { readonly type: 'error'; readonly message: string };
+  /** `retired`: the journal the range needs was retired (HISTORY_RETIRED), not a failure of the replay. */
+  | { readonly type: 'error'; readonly message: string; readonly retired: boolean };

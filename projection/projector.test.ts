@@ -8,6 +8,8 @@ import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { Projector, type EventSource } from './projector.ts';
+import { EventSubscriptionError } from '../client/event_subscription.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { readPosition } from './projection_writer.ts';
 import { logicBalances, runScenario } from './test_support/logic_scenario.ts';
 
@@ -77,6 +79,26 @@ describe('projector', () => {
     const fills = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM fills')).rows[0].n);
     expect(fills).toBe(scenario.events.filter((e) => e.kind === 'fill').length);
     await client.end();
+  });
+
+  it('stops in state failed, without retrying, when the engine no longer holds the events after its position', async () => {
+    const after: number[] = [];
+    const source: EventSource = {
+      stream: async (position) => {
+        after.push(position.sequence);
+        throw new EventSubscriptionError(ResultCode.HISTORY_RETIRED, 'the events after sequence 0 are no longer kept');
+      },
+    };
+    const logged: string[] = [];
+    const projector = new Projector({ postgresUrl: server.server.url, source, retryDelayMs: 0, log: (level, message) => logged.push(`${level} ${message}`) });
+    await projector.start();
+    expect(projector.status().state).toBe('failed');
+    expect(projector.status().lastError).toMatch(/HISTORY_RETIRED \(250\).*no longer kept/);
+    expect(projector.status().restarts).toBe(0);
+    expect(after).toHaveLength(1);
+    expect(logged.some((line) => line.startsWith('error ') && line.includes('keepJournal'))).toBe(true);
+    await projector.stop();
+    expect(projector.status().state).toBe('failed');
   });
 
   it('refuses options out of range by name', () => {

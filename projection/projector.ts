@@ -13,11 +13,16 @@
  *   the position PostgreSQL holds. Nothing is acknowledged to anybody before it is committed, so
  *   nothing is lost, and the writer drops what the database already holds, so nothing is doubled.
  *
+ * One failure is for good: the engine no longer holds the events after the stored position
+ * (HISTORY_RETIRED: its journal was retired before the projector caught up). Retrying cannot help,
+ * so the projector stops in state `failed` with the reason instead of retrying forever.
+ *
  * Lag: `lagMs` is now − the sequencer timestamp of the last committed event while events are queued
  * (the time from the engine ordering a command to its rows being committed), 0 when caught up.
  */
 import pg from 'pg';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
 import { commitBatch, prepareBatch, readPosition, type BatchOutcome, type EventPosition, type PreparedBatch } from './projection_writer.ts';
@@ -44,7 +49,7 @@ export interface ProjectorOptions {
 }
 
 export interface ProjectorStatus {
-  readonly state: 'starting' | 'streaming' | 'retrying' | 'stopped';
+  readonly state: 'starting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
   readonly position: EventPosition;
   readonly eventsApplied: number;
   readonly rowsWritten: number;
@@ -100,7 +105,7 @@ export class Projector {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.running;
-    this.state = 'stopped';
+    if (this.state !== 'failed') this.state = 'stopped';
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
@@ -113,6 +118,11 @@ export class Projector {
         await this.session();
       } catch (error) {
         this.lastError = (error as Error).message;
+        if ((error as { code?: unknown }).code === ResultCode.HISTORY_RETIRED) {
+          this.state = 'failed';
+          this.log('error', 'projector: the engine no longer holds the events after the stored position; keep the journal (engine option keepJournal) or rebuild the projection', { error: this.lastError, position: this.position });
+          return;
+        }
         this.restarts++;
         this.state = 'retrying';
         this.log('warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });

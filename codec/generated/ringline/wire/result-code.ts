@@ -203,6 +203,11 @@ export enum ResultCode {
   PRINCIPAL_TABLE_FULL = 232,
 
   /**
+   * the events after this position are no longer kept: their journal was retired with old snapshots (engine option keepJournal keeps it)
+   */
+  HISTORY_RETIRED = 250,
+
+  /**
    * asset already exists
    */
   ASSET_EXISTS = 300,
