@@ -12,7 +12,7 @@
  * URLs: ws:// or wss:// (the command port; the path /v1/events is used), tcp:// or tls:// (the event
  * TCP port, `ringline start --events-tcp-port`).
  */
-import { EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
@@ -40,6 +40,13 @@ export interface EventSubscriptionOptions {
   readonly from?: 'live' | 'start' | EventPosition;
   /** Called for each event, in order (instead of, or as well as, iterating). */
   readonly onEvent?: (event: RinglineEvent) => void;
+  /**
+   * For consumers that decode in bulk (the projector): the records themselves, undecoded
+   * (codec/records/event_descriptor.ts), back to back, each run strictly after the previous one — a
+   * view valid during the call only. With it nothing is decoded or queued: onEvent is not called and
+   * iterating only waits for the end (or throws its failure).
+   */
+  readonly onRecords?: (records: Uint8Array) => void;
   /** Called when the server closes the subscription with a code (SLOW_CONSUMER, SHUTTING_DOWN, ...). */
   readonly onClosing?: (code: number, message: string) => void;
   /** Reconnect delays (ms): doubling from min to max. Default 50 .. 2000. */
@@ -151,6 +158,7 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     if (type === EventFrameType.EVENTS && frame.byteLength >= EVENTS_HEADER_BYTES) {
       const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
       if (frame.byteLength !== EVENTS_HEADER_BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
+      if (this.options.onRecords !== undefined) return this.onRecordsFrame(frame, view, count, this.options.onRecords);
       for (let i = 0; i < count; i++) {
         const event = decodeEvent(frame, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
         // Never a duplicate, whatever the server sends.
@@ -178,6 +186,30 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     } else {
       this.protocolError(`unknown frame type ${type}`);
     }
+  }
+
+  /** onRecords: the frame's records after the position, undecoded. */
+  private onRecordsFrame(frame: Uint8Array, view: DataView, count: number, onRecords: (records: Uint8Array) => void): void {
+    const at = (i: number): number => EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES;
+    let first = 0;
+    // Never a duplicate, whatever the server sends: skip what is at or before the position.
+    while (first < count && this.current !== null
+      && !isAfterPosition(view.getFloat64(at(first) + EVT_SEQUENCE_OFFSET, true), view.getUint32(at(first) + EVT_INDEX_OFFSET, true), this.current.sequence, this.current.index)) first++;
+    if (first < count) {
+      let sequence = view.getFloat64(at(first) + EVT_SEQUENCE_OFFSET, true);
+      let index = view.getUint32(at(first) + EVT_INDEX_OFFSET, true);
+      for (let i = first + 1; i < count; i++) {
+        const nextSequence = view.getFloat64(at(i) + EVT_SEQUENCE_OFFSET, true);
+        const nextIndex = view.getUint32(at(i) + EVT_INDEX_OFFSET, true);
+        if (!isAfterPosition(nextSequence, nextIndex, sequence, index)) return this.protocolError(`EVENTS frame with record ${i} not after record ${i - 1}`);
+        sequence = nextSequence;
+        index = nextIndex;
+      }
+      this.current = { sequence: view.getFloat64(at(count - 1) + EVT_SEQUENCE_OFFSET, true), index: view.getUint32(at(count - 1) + EVT_INDEX_OFFSET, true) };
+      this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
+      onRecords(frame.subarray(at(first), at(count)));
+    }
+    this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
   }
 
   /** Every event of every command up to `through` is held: the position moves there if that is later. */

@@ -12,13 +12,15 @@
  * A COPY has no ON CONFLICT: the position filter under the lock is what keeps events single, and an
  * event stored twice anyway would fail the transaction on the primary key (loudly) rather than pass.
  *
- * Work is split so the projector can overlap it: prepareBatch() (CPU only: folding and encoding) runs
+ * Batches are event records as they came off the wire (codec/records/event_descriptor.ts), back to
+ * back. Work is split so the projector can overlap it: prepareBatch() (CPU only: decoding, folding and
+ * encoding; its result is plain data a worker thread can hand back, prepare_batch_worker.ts) runs
  * while PostgreSQL commits the previous batch; commitBatch() is the transaction.
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { RinglineEvent } from '../codec/records/event_decoder.ts';
-import { isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { decodeEvents } from '../codec/records/event_decoder.ts';
+import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { projectionRows, type Columns, type ProjectionRows } from './projection_rows.ts';
 import { CopyBinaryWriter, type CopyColumnType } from './copy_binary.ts';
 
@@ -54,7 +56,7 @@ type RowsName = keyof Omit<ProjectionRows, 'eventRows'>;
 
 /** Current-state statement: `sql` reads the unnest columns named in `types` (same order as the Columns). */
 interface Upsert {
-  readonly rows: RowsName;
+  readonly rows: keyof UpsertRows;
   readonly types: Readonly<Record<string, string>>;
   readonly sql: (from: string) => string;
 }
@@ -79,7 +81,7 @@ function history(rows: RowsName, table: string, columns: Readonly<Record<string,
 }
 
 /** A current-state table: one row per `key`, replaced by the newest event's values and position. */
-function current(rows: RowsName, table: string, key: readonly string[], columns: Readonly<Record<string, string>>): Upsert {
+function current(rows: keyof UpsertRows, table: string, key: readonly string[], columns: Readonly<Record<string, string>>): Upsert {
   const names = Object.keys(columns);
   const updated = [...names.filter((name) => !key.includes(name)), 'updated_at', 'last_sequence', 'last_index'];
   return {
@@ -144,18 +146,29 @@ function unnestSource(types: Readonly<Record<string, string>>, data: Columns): {
   return { from: `unnest(${args.join(', ')}) AS u(${names.join(', ')})`, params: names.map((name) => data[name]) };
 }
 
-/** A batch folded and encoded, ready for its transaction. */
+type UpsertRows = Pick<ProjectionRows, 'accounts' | 'acceptedOrders' | 'orderPatches' | 'balances' | 'items' | 'seats'>;
+
+/** A batch decoded, folded and encoded, ready for its transaction: plain data (structured-cloneable). */
 export interface PreparedBatch {
-  readonly events: readonly RinglineEvent[];
-  readonly rows: ProjectionRows;
+  /** The batch's records (positions strictly increasing). */
+  readonly records: Uint8Array;
+  readonly count: number;
+  readonly upserts: UpsertRows;
   /** Binary COPY data per history table that has rows. */
-  readonly copies: readonly { readonly sql: string; readonly data: Buffer }[];
+  readonly copies: readonly { readonly sql: string; readonly data: Uint8Array }[];
+  /** Rows in event tables. */
+  readonly eventRows: number;
+  /** The last event's sequencer time (µs), for the lag. */
+  readonly lastTimestampUs: number;
 }
 
-/** Folds and encodes `events` (increasing positions): CPU only, no database. */
-export function prepareBatch(events: readonly RinglineEvent[]): PreparedBatch {
-  const rows = projectionRows(events);
-  const copies: { sql: string; data: Buffer }[] = [];
+/** Decodes, folds and encodes `records` (whole event records, increasing positions): CPU only, no database. */
+export function prepareBatch(records: Uint8Array): PreparedBatch {
+  if (records.byteLength === 0 || records.byteLength % EVT_RECORD_BYTES !== 0) {
+    throw new RangeError(`prepareBatch: ${records.byteLength} bytes is not a positive whole number of ${EVT_RECORD_BYTES}-byte event records`);
+  }
+  const rows = projectionRows(decodeEvents(records));
+  const copies: { sql: string; data: Uint8Array }[] = [];
   for (const table of HISTORIES) {
     const data = rows[table.rows];
     const columns = table.columns.map((name) => data[name]);
@@ -165,24 +178,40 @@ export function prepareBatch(events: readonly RinglineEvent[]): PreparedBatch {
     for (let i = 0; i < count; i++) writer.rowFromColumns(columns, i);
     copies.push({ sql: table.sql, data: writer.finish() });
   }
-  return { events, rows, copies };
+  const count = records.byteLength / EVT_RECORD_BYTES;
+  const { accounts, acceptedOrders, orderPatches, balances, items, seats } = rows;
+  return {
+    records, count, upserts: { accounts, acceptedOrders, orderPatches, balances, items, seats }, copies, eventRows: rows.eventRows,
+    lastTimestampUs: recordView(records).getFloat64((count - 1) * EVT_RECORD_BYTES + EVT_TIMESTAMP_US_OFFSET, true),
+  };
 }
 
-function copyInto(client: pg.ClientBase, sql: string, data: Buffer): Promise<void> {
+function recordView(records: Uint8Array): DataView {
+  return new DataView(records.buffer, records.byteOffset, records.byteLength);
+}
+
+/** The position of record `i`. */
+export function recordPosition(records: Uint8Array, i: number): EventPosition {
+  const view = recordView(records);
+  return { sequence: view.getFloat64(i * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET, true), index: view.getUint32(i * EVT_RECORD_BYTES + EVT_INDEX_OFFSET, true) };
+}
+
+function copyInto(client: pg.ClientBase, sql: string, data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);
     stream.on('finish', () => resolve());
-    stream.end(data);
+    stream.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
 }
 
 /**
- * Applies `events` (increasing positions) in one transaction; returns what it applied. Throws on any
- * database error after rolling back: nothing of the batch is then stored, the position included.
+ * Applies `records` (whole event records, increasing positions) in one transaction; returns what it
+ * applied. Throws on any database error after rolling back: nothing of the batch is then stored, the
+ * position included.
  */
-export async function writeBatch(client: pg.ClientBase, events: readonly RinglineEvent[]): Promise<BatchOutcome> {
-  return commitBatch(client, prepareBatch(events));
+export async function writeBatch(client: pg.ClientBase, records: Uint8Array): Promise<BatchOutcome> {
+  return commitBatch(client, prepareBatch(records));
 }
 
 /** The transaction of a prepared batch (see writeBatch). */
@@ -192,28 +221,31 @@ export async function commitBatch(client: pg.ClientBase, prepared: PreparedBatch
     const { rows } = await client.query<{ sequence: string; index: number }>('SELECT sequence, index FROM projector_position WHERE id = 1 FOR UPDATE');
     if (rows.length === 0) throw new Error('projector_position has no row: the projection schema is incomplete (run the migrations)');
     const stored = { sequence: Number(rows[0].sequence), index: rows[0].index };
-    const events = prepared.events;
+    const { records, count } = prepared;
     let first = 0;
-    while (first < events.length && !isAfterPosition(events[first].sequence, events[first].index, stored.sequence, stored.index)) first++;
-    if (first === events.length) {
+    for (; first < count; first++) {
+      const p = recordPosition(records, first);
+      if (isAfterPosition(p.sequence, p.index, stored.sequence, stored.index)) break;
+    }
+    if (first === count) {
       await client.query('COMMIT');
       return { applied: 0, rows: 0, position: stored };
     }
     // Part of the batch is already stored (a redelivery after a restart): fold again what is new.
-    const batch = first === 0 ? prepared : prepareBatch(events.slice(first));
+    const batch = first === 0 ? prepared : prepareBatch(records.subarray(first * EVT_RECORD_BYTES));
     for (const statement of UPSERTS) {
-      const data = batch.rows[statement.rows];
+      const data = batch.upserts[statement.rows];
       if (Object.values(data)[0].length === 0) continue;
       const { from, params } = unnestSource(statement.types, data);
       await client.query(statement.sql(from), params);
     }
     for (const copy of batch.copies) await copyInto(client, copy.sql, copy.data);
-    const last = events[events.length - 1];
-    const applied = events.length - first;
+    const last = recordPosition(records, count - 1);
+    const applied = count - first;
     await client.query('UPDATE projector_position SET sequence = $1, index = $2, events_applied = events_applied + $3, event_at = to_timestamp($4 / 1e6), updated_at = now() WHERE id = 1',
-      [last.sequence, last.index, applied, last.timestampUs]);
+      [last.sequence, last.index, applied, prepared.lastTimestampUs]);
     await client.query('COMMIT');
-    return { applied, rows: batch.rows.eventRows, position: { sequence: last.sequence, index: last.index } };
+    return { applied, rows: batch.eventRows, position: last };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

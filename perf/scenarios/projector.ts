@@ -34,7 +34,7 @@ import { EmbeddedPostgres } from '../../projection/embedded_postgres.ts';
 import { migrate } from '../../projection/schema_migrations.ts';
 import { writeBatch } from '../../projection/projection_writer.ts';
 import type { ProjectorStatus } from '../../projection/projector.ts';
-import { runScenario } from '../../projection/test_support/logic_scenario.ts';
+import { recordSlice, runScenario, type Scenario } from '../../projection/test_support/logic_scenario.ts';
 
 const CLI = fileURLToPath(new URL('../../cli/ringline.mjs', import.meta.url));
 const BATCH_EVENTS = 20_000;
@@ -90,7 +90,9 @@ async function freshDatabase(server: EmbeddedPostgres, name: string): Promise<st
   return url.toString();
 }
 
-type WriteBatch = typeof writeBatch;
+/** One batch of the scenario, events `from` to `to` (the other checkout's writer may take decoded events). */
+type WriteBatch = (client: pg.Client, scenario: Scenario, from: number, to: number) => Promise<{ rows: number }>;
+const thisWriter: WriteBatch = (client, scenario, from, to) => writeBatch(client, recordSlice(scenario, from, to));
 
 async function writerRun(server: EmbeddedPostgres, run: number, commands: number, write: WriteBatch, label: string): Promise<{ eventsPerS: number; rowsPerS: number; events: number }> {
   const scenario = runScenario(1000 + run, commands, 16);
@@ -99,7 +101,7 @@ async function writerRun(server: EmbeddedPostgres, run: number, commands: number
   await migrate(client);
   let rows = 0;
   const started = performance.now();
-  for (let at = 0; at < scenario.events.length; at += BATCH_EVENTS) rows += (await write(client, scenario.events.slice(at, at + BATCH_EVENTS))).rows;
+  for (let at = 0; at < scenario.events.length; at += BATCH_EVENTS) rows += (await write(client, scenario, at, at + BATCH_EVENTS)).rows;
   const seconds = (performance.now() - started) / 1000;
   await client.end();
   return { eventsPerS: scenario.events.length / seconds, rowsPerS: rows / seconds, events: scenario.events.length };
@@ -202,13 +204,16 @@ export async function run(options: ScenarioOptions): Promise<ResultRow[]> {
     const writer = [];
     const writerBase = [];
     // The other checkout's writer, interleaved with this one's (A/B in one run).
-    const baseWrite = BASE_CLI === '' ? null : ((await import(join(dirname(BASE_CLI), '..', 'projection', 'projection_writer.ts'))) as { writeBatch: WriteBatch }).writeBatch;
+    const baseModule = BASE_CLI === '' ? null
+      : (await import(join(dirname(BASE_CLI), '..', 'projection', 'projection_writer.ts'))) as { writeBatch: (client: pg.Client, batch: unknown) => Promise<{ rows: number }> };
+    // Before records, the writer took decoded events.
+    const baseWrite: WriteBatch | null = baseModule === null ? null : (client, scenario, from, to) => baseModule.writeBatch(client, scenario.events.slice(from, to));
     for (let r = 0; r < options.runs; r++) {
       if (baseWrite !== null) {
         writerBase.push(await writerRun(pgServer.server, r, commands, baseWrite, 'writer-base'));
         options.log(`writer-base run ${r + 1}/${options.runs}: ${Math.round(writerBase[r].eventsPerS)} events/s (load average ${loadavg()[0].toFixed(1)})`);
       }
-      writer.push(await writerRun(pgServer.server, r, commands, writeBatch, 'writer'));
+      writer.push(await writerRun(pgServer.server, r, commands, thisWriter, 'writer'));
       options.log(`writer run ${r + 1}/${options.runs}: ${Math.round(writer[r].eventsPerS)} events/s, ${Math.round(writer[r].rowsPerS)} rows/s (${writer[r].events} events, load average ${loadavg()[0].toFixed(1)})`);
     }
     const lag: LagRun[] = [];
