@@ -13,13 +13,12 @@
  * event stored twice anyway would fail the transaction on the primary key (loudly) rather than pass.
  *
  * Batches are event records as they came off the wire (codec/records/event_descriptor.ts), back to
- * back. Work is split so the projector can overlap it: prepareBatch() (CPU only: decoding, folding and
- * encoding; its result is plain data a worker thread can hand back, prepare_batch_worker.ts) runs
+ * back. Work is split so the projector can overlap it: prepareBatch() (CPU only: folding the records
+ * and encoding; its result is plain data a worker thread can hand back, prepare_batch_worker.ts) runs
  * while PostgreSQL commits the previous batch; commitBatch() is the transaction.
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { decodeEvents } from '../codec/records/event_decoder.ts';
 import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { projectionRows, type Columns, type ProjectionRows } from './projection_rows.ts';
 import { CopyBinaryWriter, type CopyColumnType } from './copy_binary.ts';
@@ -167,7 +166,7 @@ export function prepareBatch(records: Uint8Array): PreparedBatch {
   if (records.byteLength === 0 || records.byteLength % EVT_RECORD_BYTES !== 0) {
     throw new RangeError(`prepareBatch: ${records.byteLength} bytes is not a positive whole number of ${EVT_RECORD_BYTES}-byte event records`);
   }
-  const rows = projectionRows(decodeEvents(records));
+  const rows = projectionRows(records);
   const copies: { sql: string; data: Uint8Array }[] = [];
   for (const table of HISTORIES) {
     const data = rows[table.rows];
