@@ -188,26 +188,24 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     }
   }
 
-  /** onRecords: the frame's records after the position, undecoded. */
+  /** onRecords: the frame's records after the position, undecoded, in runs (a record at or before the position is skipped, as when decoding). */
   private onRecordsFrame(frame: Uint8Array, view: DataView, count: number, onRecords: (records: Uint8Array) => void): void {
     const at = (i: number): number => EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES;
-    let first = 0;
-    // Never a duplicate, whatever the server sends: skip what is at or before the position.
-    while (first < count && this.current !== null
-      && !isAfterPosition(view.getFloat64(at(first) + EVT_SEQUENCE_OFFSET, true), view.getUint32(at(first) + EVT_INDEX_OFFSET, true), this.current.sequence, this.current.index)) first++;
-    if (first < count) {
-      let sequence = view.getFloat64(at(first) + EVT_SEQUENCE_OFFSET, true);
-      let index = view.getUint32(at(first) + EVT_INDEX_OFFSET, true);
-      for (let i = first + 1; i < count; i++) {
-        const nextSequence = view.getFloat64(at(i) + EVT_SEQUENCE_OFFSET, true);
-        const nextIndex = view.getUint32(at(i) + EVT_INDEX_OFFSET, true);
-        if (!isAfterPosition(nextSequence, nextIndex, sequence, index)) return this.protocolError(`EVENTS frame with record ${i} not after record ${i - 1}`);
-        sequence = nextSequence;
-        index = nextIndex;
+    let runStart = 0;
+    for (let i = 0; i < count; i++) {
+      const sequence = view.getFloat64(at(i) + EVT_SEQUENCE_OFFSET, true);
+      const index = view.getUint32(at(i) + EVT_INDEX_OFFSET, true);
+      if (this.current === null || isAfterPosition(sequence, index, this.current.sequence, this.current.index)) {
+        this.current = { sequence, index };
+        continue;
       }
-      this.current = { sequence: view.getFloat64(at(count - 1) + EVT_SEQUENCE_OFFSET, true), index: view.getUint32(at(count - 1) + EVT_INDEX_OFFSET, true) };
+      // Never a duplicate, whatever the server sends.
+      if (i > runStart) onRecords(frame.subarray(at(runStart), at(i)));
+      runStart = i + 1;
+    }
+    if (count > runStart) {
       this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
-      onRecords(frame.subarray(at(first), at(count)));
+      onRecords(frame.subarray(at(runStart), at(count)));
     }
     this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
   }
