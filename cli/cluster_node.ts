@@ -21,7 +21,7 @@ import type { GatewayConfig } from '../gateway/gateway_config.ts';
 import { startGatewayServer, type GatewayServer } from '../gateway/gateway_server.ts';
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
 import type { ResultListener } from '../core/engine_api.ts';
-import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
+import { engineHandle, replicatorEngineOption, startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { addClusterFamilies } from './cluster_metric_families.ts';
 import { addEngineFamilies } from './engine_metric_families.ts';
 import { packageVersion } from './package_version.ts';
@@ -29,7 +29,7 @@ import { MetricsRegistry } from '../gateway/metrics_registry.ts';
 import type { DurabilityMode } from './start_options.ts';
 import { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from '../core/logic/logic_config.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
-import { writeEpoch } from '../replication/replication_epoch.ts';
+import { readEpoch, readEpochStart, writeEpoch } from '../replication/replication_epoch.ts';
 import { startFollower, type Follower } from '../replication/follower.ts';
 import { FollowerQueryEngine } from '../replication/follower_queries.ts';
 import { lastJournaledSequence } from '../replication/promote.ts';
@@ -103,7 +103,8 @@ export class ClusterNode {
   private readonly membership: Membership;
 
   constructor(private readonly options: ClusterNodeOptions) {
-    this.membership = { secret: options.secret, clusterName: options.cluster.clusterName };
+    // The node id is proven with the secret when following: the leader counts acknowledgements per node.
+    this.membership = { secret: options.secret, clusterName: options.cluster.clusterName, nodeId: options.cluster.nodeId };
     this.history = readEpochHistory(options.dataDir);
     this.idleLast = lastJournaledSequence(options.dataDir);
     this.ports = { tcpPort: options.gateway.tcpPort, wsPort: options.gateway.wsPort };
@@ -167,17 +168,27 @@ export class ClusterNode {
     const r = this.running;
     if (member.role === 'leader') {
       if (r.role === 'leader' && r.leader?.epoch === member.leaderEpoch) return;
+      // A follower's engine is current: it leads without a restart (its replicator is dormant until then).
+      if (r.role === 'follower' && r.follower !== null && !this.followerFailed()) {
+        await this.leadInPlace(member.leaderEpoch, r);
+        return;
+      }
       await this.stopRunning();
       await this.lead(member.leaderEpoch);
       return;
     }
     const ready = leader !== null && leader.nodeId !== this.options.cluster.nodeId && leader.epochStart >= 0;
+    const followerAlive = r.role === 'follower' && r.follower !== null && !this.followerFailed();
     if (!ready) {
-      if (r.role !== 'idle') await this.stopRunning();
+      // No leader (an election runs): a follower stops acknowledging the old one but keeps its engine,
+      // which either leads (leadInPlace) or follows the winner (refollow) without a restart.
+      if (followerAlive) await r.follower!.pause();
+      else if (r.role !== 'idle') await this.stopRunning();
       return;
     }
     const followingIt = r.role === 'follower' && r.leader?.epoch === leader.epoch && r.leader.nodeId === leader.nodeId;
-    if (followingIt && !this.followerFailed()) return;
+    if (followingIt && followerAlive && !r.follower!.isPaused) return;
+    if (followerAlive && await this.refollow(r, leader)) return;
     await this.stopRunning();
     await this.follow(leader);
   }
@@ -187,6 +198,69 @@ export class ClusterNode {
   }
 
   private followerDone = false;
+  private handedOver: Follower | null = null;
+
+  /** Splits the quorum between this node's journal and its followers' acknowledgements. */
+  private replication(): { mode: 'sync'; host: string; port: number; noFollower: 'wait'; membership: Membership; ackFollowers: number } {
+    return {
+      mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership,
+      ackFollowers: quorumOf(this.options.cluster.clusterSize) - 1, // with this leader's journal: a majority
+    };
+  }
+
+  /**
+   * A follower elected leader keeps its engine: its state machine and journal hold every record it
+   * received. It stops following, waits until each received record is durable (S, the epoch's start),
+   * records (epoch, S) in its history and epoch file, announces, wakes its dormant replicator (which from
+   * S + 1 releases by the followers' acknowledgements) and swaps its read-only gateway for the fenced one.
+   */
+  private async leadInPlace(epoch: number, r: Running): Promise<void> {
+    const { dataDir, log } = this.options;
+    const pausedAtMs = performance.now();
+    const start = await r.follower!.pause();
+    if (this.member.role !== 'leader' || this.member.leaderEpoch !== epoch || !this.member.leaseCertainlyValid()) {
+      await this.stopRunning(); // deposed meanwhile: reconcile runs again
+      return;
+    }
+    this.history = withEpoch(this.history, epoch, start);
+    writeEpochHistory(dataDir, this.history);
+    writeEpoch(dataDir, epoch, start);
+    log(`leading epoch ${epoch} from sequence ${start} (the follower's engine, without a restart)`);
+    if (!(await this.member.announce(start, this.history))) {
+      log(`epoch ${epoch}: lost the leader key before announcing it`);
+      await this.stopRunning();
+      return;
+    }
+    this.handedOver = r.follower;
+    const engine = engineHandle(r.follower!.handOver());
+    // From here the engine is this role's to stop, whatever fails next.
+    this.running = { role: 'leader', leader: this.member.leader(), gateway: r.gateway, follower: null, engine, fenced: null };
+    await engine.lead(epoch, start);
+    const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());
+    await r.gateway?.stop(0).catch(() => undefined);
+    this.running = { ...this.running, gateway: null };
+    const gateway = await this.startGateway(fenced, () => ({ ...engine.metrics(), cluster: this.status() }), engine);
+    this.running = { role: 'leader', leader: this.member.leader(), gateway, follower: null, engine, fenced };
+    log(`epoch ${epoch}: leading ${Math.round(performance.now() - pausedAtMs)} ms after the election`);
+  }
+
+  /**
+   * The leader changed while this node follows: when its journal agrees with the new leader's history
+   * (nothing to cut), the same engine follows the new leader; false when it must be cut (and restarted).
+   */
+  private async refollow(r: Running, leader: LeaderInfo): Promise<boolean> {
+    const follower = r.follower!;
+    const last = await follower.pause();
+    const kept = agreedSequence(this.history, last, leader.history, Number.MAX_SAFE_INTEGER);
+    if (kept < last) return false;
+    this.history = [...leader.history];
+    writeEpochHistory(this.options.dataDir, this.history);
+    const [host, port] = splitAddress(leader.replicationAddress);
+    follower.resume(host, port, leader.epoch);
+    this.running = { ...r, leader };
+    this.options.log(`following ${leader.nodeId} (epoch ${leader.epoch}) at ${leader.replicationAddress} from sequence ${last} (the same engine)`);
+    return true;
+  }
 
   // ---- roles -------------------------------------------------------------------------------------
 
@@ -210,9 +284,7 @@ export class ClusterNode {
     const startedAtMs = performance.now();
     const engine = await startRinglineEngine({
       dataDir, durability: this.options.durability, engine: this.options.engine, log,
-      replication: { mode: 'sync', host: this.options.replicationHost, port: this.options.replicationPort, noFollower: 'wait', membership: this.membership,
-        ackFollowers: quorumOf(this.options.cluster.clusterSize) - 1 }, // with this leader's journal: a majority
-      epoch, epochStart: start,
+      replication: this.replication(), epoch, epochStart: start,
     });
     const fenced = new FencedEngine(engine, () => this.member.leaseCertainlyValid() && this.member.leaderEpoch === epoch, () => this.leaderAddress());
     let gateway: GatewayServer;
@@ -243,11 +315,14 @@ export class ClusterNode {
     this.followerDone = false;
     const mirror = { engine: null as FollowerQueryEngine | null };
     const follower = await startFollower({
-      primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, membership: this.membership, dataDir, durability: this.options.durability, engine: this.options.engine, log, httpPort: -1,
+      primaryHost: host, primaryPort: port, primaryEpoch: leader.epoch, membership: this.membership, dataDir, durability: this.options.durability, log, httpPort: -1,
+      // Its replicator sleeps until this node is elected (leadInPlace), so leading needs no restart.
+      engine: { ...this.options.engine, replicator: replicatorEngineOption(this.replication(), readEpoch(dataDir), readEpochStart(dataDir), true) },
       reconnectMs: FOLLOWER_RECONNECT_MS,
       onRecord: (buffer, base) => mirror.engine?.applyReplicated(buffer, base),
     });
     void follower.done.catch((error: Error) => { log(`following ${leader.nodeId}: ${error.message}`); }).finally(() => {
+      if (this.handedOver === follower) return; // its engine now leads
       this.followerDone = true;
       this.reconcile();
     });

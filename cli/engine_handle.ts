@@ -2,7 +2,8 @@
  * The engine as the CLI and the end-to-end tests start it: engine/engine.ts's startEngine with the
  * data directory, the durability mode and the config file's "engine" options.
  */
-import { startEngine } from '../engine/engine.ts';
+import { startEngine, type Engine } from '../engine/engine.ts';
+import type { EngineOptions } from '../engine/engine_options.ts';
 import type { EngineHistograms, EngineMetrics } from '../engine/engine_metrics.ts';
 import type { EngineLog } from '../engine/engine_options.ts';
 import type { GatewayEngine } from '../gateway/gateway_core.ts';
@@ -10,6 +11,8 @@ import type { DurabilityMode, StartReplicationOptions } from './start_options.ts
 
 export interface EngineHandle extends GatewayEngine {
   stop(): Promise<void>;
+  /** A cluster follower's engine becomes the leader's (Engine.lead). */
+  lead(epoch: number, epochStart: number): Promise<void>;
   /** Sequences, lag, fsync latency, GC counts...: rendered as-is on GET /metrics. */
   metrics(): EngineMetrics;
   /** fsync time, journal batch sizes, command latency: GET /metrics histograms. */
@@ -35,6 +38,23 @@ export interface EngineStartOptions {
 
 const RING_SLOT_BYTES = 512;
 
+/**
+ * The engine option `replicator` for `replication` (the worker entry and its options, validated by the
+ * worker). `dormant`: a cluster follower's engine that may later lead without a restart (Engine.lead).
+ */
+export function replicatorEngineOption(replication: StartReplicationOptions, epoch: number, epochStart: number, dormant = false): EngineOptions['replicator'] {
+  return {
+    entry: new URL('../replication/replicator_worker.ts', import.meta.url),
+    mode: replication.mode,
+    options: { mode: replication.mode, host: replication.host, port: replication.port, noFollower: replication.noFollower,
+      ...(replication.ackFollowers === undefined ? {} : { ackFollowers: replication.ackFollowers }),
+      epoch, epochStart, ...(dormant ? { dormant } : {}),
+      ...(replication.membership === undefined ? {} : {
+        membershipSecretHex: replication.membership.secret.toString('hex'), clusterName: replication.membership.clusterName,
+      }) },
+  };
+}
+
 export async function startRinglineEngine(options: EngineStartOptions): Promise<EngineHandle> {
   const fromFile = options.engine ?? {};
   const journal = typeof fromFile.journal === 'object' && fromFile.journal !== null ? fromFile.journal : {};
@@ -45,18 +65,14 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
     journal: { ...journal, durability: options.durability, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) },
     ...(options.log === undefined ? {} : { log: options.log }),
     ...(options.replication === undefined || options.replication === null ? {} : {
-      replicator: {
-        entry: new URL('../replication/replicator_worker.ts', import.meta.url),
-        mode: options.replication.mode,
-        options: { mode: options.replication.mode, host: options.replication.host, port: options.replication.port, noFollower: options.replication.noFollower,
-          ...(options.replication.ackFollowers === undefined ? {} : { ackFollowers: options.replication.ackFollowers }),
-          epoch: options.epoch ?? 0, epochStart: options.epochStart ?? -1,
-          ...(options.replication.membership === undefined ? {} : {
-            membershipSecretHex: options.replication.membership.secret.toString('hex'), clusterName: options.replication.membership.clusterName,
-          }) },
-      },
+      replicator: replicatorEngineOption(options.replication, options.epoch ?? 0, options.epochStart ?? -1),
     }),
   });
+  return engineHandle(engine);
+}
+
+/** The CLI's handle of a running engine (also of a cluster follower's engine once it leads). */
+export function engineHandle(engine: Engine): EngineHandle {
   const principalTable = engine.principalTable === null ? null : new Uint32Array(engine.principalTable);
   return {
     input: engine.input,
@@ -65,6 +81,7 @@ export async function startRinglineEngine(options: EngineStartOptions): Promise<
     storageFault: () => engine.storageFault(),
     principalTable: () => principalTable,
     stop: () => engine.stop(),
+    lead: (epoch, epochStart) => engine.lead(epoch, epochStart),
     metrics: () => engine.metrics(),
     histograms: () => engine.histograms(),
     notReadyReason: () => (engine.accepting ? '' : 'engine stopping or stopped'),

@@ -162,5 +162,14 @@ function addReplicationFamilies(registry: MetricsRegistry, engine: EngineMetrics
   registry.add({ name: 'ringline_replication_degraded', type: 'gauge', help: '1 while sync replication releases results without a follower (noFollower: degrade)', collect: when((r) => r.degraded) });
   registry.add({ name: 'ringline_replication_newer_epoch_seen', type: 'gauge', help: '1 once a follower announced a newer epoch (this primary is stale)', collect: when((r) => r.newerEpochSeen) });
   registry.add({ name: 'ringline_replication_sent_bytes_total', type: 'counter', help: 'Bytes shipped to followers', collect: when((r) => r.bytesSent) });
+  registry.add({
+    name: 'ringline_replication_follower_lag_records', type: 'gauge',
+    help: 'Each connected follower: published minus the sequence it acknowledged as durable (as the replicator reported it, every 250 ms)',
+    collect: () => (engine.metrics().replication?.followers ?? []).map((f) => ({ labels: { follower: f.name }, value: f.lagSequences })),
+  });
+  registry.add({
+    name: 'ringline_replication_follower_acked_sequence', type: 'gauge', help: 'Each connected follower: the highest sequence it acknowledged as durable (-1: none yet)',
+    collect: () => (engine.metrics().replication?.followers ?? []).map((f) => ({ labels: { follower: f.name }, value: f.ackedSequence })),
+  });
   registry.add({ name: 'ringline_replication_catchup_frames_total', type: 'counter', help: 'Catch-up frames shipped to followers from the journal', collect: when((r) => r.catchupFrames) });
 }

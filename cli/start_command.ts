@@ -124,6 +124,9 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
     `TCP ${server.tcpPort >= 0 ? `listening on ${host}:${server.tcpPort}` : 'off'}; ` +
     `WebSocket + HTTP/JSON ${server.wsPort >= 0 ? `listening on ${host}:${server.wsPort}` : 'off'}`);
   if (server.eventsTcpPort >= 0) logger.info({ host, eventsTcpPort: server.eventsTcpPort }, `event subscriptions over TCP listening on ${host}:${server.eventsTcpPort}`);
+  if (options.engine.events === false) {
+    log('events off (--events off / engine.events: false): no event records; subscriptions, history and projection answer EVENTS_DISABLED');
+  }
 
   let staleReason = '';
   const signal = await new Promise<string>((done) => {

@@ -36,6 +36,20 @@ describe('resolveStartOptions', () => {
     expect(() => resolveStartOptions(['--config', join(dir, 'bad.json')], {})).toThrow(/unknown option "tcpPortt"/);
   });
 
+  it('switches events off with --events off, RINGLINE_EVENTS or the config file; refuses --postgres without events', () => {
+    expect(resolveStartOptions([], {}).engine.events).toBeUndefined();
+    expect(resolveStartOptions(['--events', 'off'], {}).engine).toEqual({ events: false });
+    expect(resolveStartOptions([], { RINGLINE_EVENTS: 'on' }).engine).toEqual({ events: true });
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-cfg-'));
+    const file = join(dir, 'ringline.json');
+    writeFileSync(file, JSON.stringify({ events: 'off', engine: { ringCapacity: 1024 } }));
+    expect(resolveStartOptions(['--config', file], {}).engine).toEqual({ ringCapacity: 1024, events: false });
+    expect(resolveStartOptions(['--config', file, '--events', 'on'], {}).engine).toEqual({ ringCapacity: 1024, events: true });
+    expect(() => resolveStartOptions(['--events', 'false'], {})).toThrow(/events must be on or off, got "false"/);
+    expect(() => resolveStartOptions(['--events', 'off', '--postgres', 'postgres://u@127.0.0.1:5432/db'], {}))
+      .toThrow(/--postgres \(history routes\) needs events on/);
+  });
+
   it('turns on journal repair with --repair or RINGLINE_REPAIR=1, over the config file', () => {
     expect(resolveStartOptions([], {}).engine.repair).toBeUndefined();
     expect(resolveStartOptions(['--repair'], {}).engine).toEqual({ repair: true });
@@ -58,7 +72,7 @@ describe('resolveStartOptions', () => {
       '--host', '10.0.0.1', '--tcp-port', '7400', '--replication-port', '7402'];
     const o = resolveStartOptions(flags, {});
     expect(o.cluster?.options).toMatchObject({
-      endpoints: ['http://10.0.0.9:2379'], clusterName: 'prod', nodeId: 'n1', clusterSize: 3, leaseTtlSeconds: 2,
+      endpoints: ['http://10.0.0.9:2379'], clusterName: 'prod', nodeId: 'n1', clusterSize: 3, leaseTtlSeconds: 1,
       clientAddress: '10.0.0.1:7400', replicationAddress: '10.0.0.1:7402',
     });
     expect(o.cluster?.secret.length).toBe(32);

@@ -83,8 +83,9 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'nodeId', flag: 'node-id', env: 'RINGLINE_NODE_ID', kind: 'string', help: 'cluster mode: this node\'s name, unique in the cluster [required]' },
   { key: 'clusterSecretFile', flag: 'cluster-secret-file', env: 'RINGLINE_CLUSTER_SECRET_FILE', kind: 'string', help: 'cluster mode: file holding the shared secret (>= 32 bytes) members prove [required]' },
   { key: 'clusterSize', flag: 'cluster-size', env: 'RINGLINE_CLUSTER_SIZE', kind: 'int', help: 'cluster mode: voting nodes, odd, 1-9; a write is acknowledged once a majority holds it [3]' },
-  { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [2]' },
+  { key: 'leaseTtlSeconds', flag: 'lease-ttl', env: 'RINGLINE_LEASE_TTL', kind: 'int', help: 'cluster mode: leader lease TTL in seconds [1]' },
   { key: 'postgres', flag: 'postgres', env: 'RINGLINE_POSTGRES', kind: 'string', help: 'postgres://… URL of the projection `ringline project` writes: serves GET /v1/accounts/:id/orders, /fills, /statement [off]' },
+  { key: 'events', flag: 'events', env: 'RINGLINE_EVENTS', kind: 'string', help: 'on | off: event records for subscriptions, history and projection; off saves the logic their cost (docs/events.md) [on]' },
   { key: 'advertiseHost', flag: 'advertise-host', env: 'RINGLINE_ADVERTISE_HOST', kind: 'string', help: 'cluster mode: address other nodes and clients reach this one at [--host]' },
 ];
 
@@ -175,8 +176,14 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
     throw new UsageError(`ringline start: log-format must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(logFormat)}`);
   }
   const repair = values.repair === true || envFlag(env.RINGLINE_REPAIR, 'RINGLINE_REPAIR');
-  const engineOptions = { ...config?.engine };
+  const engineOptions: Record<string, unknown> = { ...config?.engine };
   if (repair) engineOptions.repair = true;
+  if (merged.events !== undefined) {
+    if (merged.events !== 'on' && merged.events !== 'off') {
+      throw new UsageError(`ringline start: events must be on or off, got ${JSON.stringify(merged.events)}`);
+    }
+    engineOptions.events = merged.events === 'on';
+  }
   const replicationMode = (merged.replication ?? 'off') as string;
   if (!(REPLICATION_MODES as readonly string[]).includes(replicationMode)) {
     throw new UsageError(`ringline start: replication must be one of ${REPLICATION_MODES.join(', ')}, got ${JSON.stringify(replicationMode)}`);
@@ -201,6 +208,9 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       throw new UsageError(`ringline start: ${(error as Error).message}`);
     }
     if (cluster !== null) throw new UsageError('ringline start: --postgres (history routes) is not available in --cluster mode yet');
+    if (engineOptions.events === false) {
+      throw new UsageError('ringline start: --postgres (history routes) needs events on: the projection is written from the event stream (drop --events off / engine.events: false)');
+    }
   }
   return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat, cluster, postgres };
 }

@@ -93,7 +93,7 @@ export class ClusterClient {
       if (answer.code === ResultCode.NOT_LEADER) {
         const hint = LEADER_HINT.exec(answer.message ?? '');
         this.moveTo(hint === null ? null : hint[1], client);
-        if (hint === null) await pause(100); // an election is going on
+        if (hint === null) await pause(50); // an election is going on (it takes about the lease TTL)
         continue;
       }
       if (RETRY.has(answer.code)) {

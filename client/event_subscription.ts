@@ -5,9 +5,13 @@
  *   for await (const event of sub) if (event.kind === 'fill') console.log(event.price, event.quantity);
  *
  * or with a callback: EventSubscription.open({ ..., onEvent: (e) => ... }). `position` is where the
- * subscription stands: hand it back as `from` after a restart of your program and nothing is missed
- * or repeated. A dropped connection (network, server restart, SLOW_CONSUMER) reconnects by itself
- * from `position`; credentials or a refused stream end the subscription with an error.
+ * application stands (the last event it took): hand it back as `from` after a restart of your program
+ * and nothing is missed or repeated. A dropped connection (network, server restart, SLOW_CONSUMER)
+ * reconnects by itself; credentials or a refused stream end the subscription with an error.
+ *
+ * Bounded: when the application iterates more slowly than events come and maxQueuedEvents are waiting,
+ * the connection is dropped (events stop arriving); once the application has taken every queued event
+ * the subscription reconnects from there — no gap, no duplicate, no unbounded memory.
  *
  * URLs: ws:// or wss:// (the command port; the path /v1/events is used), tcp:// or tls:// (the event
  * TCP port, `ringline start --events-tcp-port`).
@@ -18,7 +22,7 @@ import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
   AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, CLOSING_MESSAGE_BYTES_OFFSET, EVENTS_COUNT_OFFSET,
   EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, SUBSCRIBED_RELEASED_THROUGH_OFFSET,
-  encodeSubscribe, type EventStreamName,
+  MAX_DEPTH_LEVELS, decodeDepth, encodeSubscribe, type DepthUpdate, type EventStreamName,
 } from '../codec/wire/event_frame_descriptor.ts';
 import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
@@ -36,6 +40,15 @@ export interface EventSubscriptionOptions {
   /** private (default): your accounts' events; all: every event (admin); market: one symbol's trades. */
   readonly stream?: EventStreamName;
   readonly symbolId?: number;
+  /** Market stream: also receive the top N levels a side (onDepth) whenever they change; 0 (default) = trades only. */
+  readonly depthLevels?: number;
+  /** Called with the market's top levels (depthLevels > 0): on each (re)connection, then on every change of them. */
+  readonly onDepth?: (depth: DepthUpdate) => void;
+  /**
+   * Events held for the iterator at most (default 65536; 1 .. 10_000_000). Past it the connection is
+   * dropped and resumed once the application has taken them all.
+   */
+  readonly maxQueuedEvents?: number;
   /** Where to start: 'live' (default: from now), 'start' (every event since the first command), or a position. */
   readonly from?: 'live' | 'start' | EventPosition;
   /** Called for each event, in order (instead of, or as well as, iterating). */
@@ -58,7 +71,22 @@ export interface EventSubscriptionOptions {
 /** Codes after which reconnecting cannot help: the subscription ends with an error. */
 const FATAL_CODES: ReadonlySet<number> = new Set([
   ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE, ResultCode.HISTORY_RETIRED,
+  // The engine runs with events off: reconnecting cannot help until it is restarted with them on.
+  ResultCode.EVENTS_DISABLED,
 ]);
+
+export const DEFAULT_MAX_QUEUED_EVENTS = 65_536;
+const MAX_QUEUED_EVENTS_LIMIT = 10_000_000;
+
+function validate(options: EventSubscriptionOptions): void {
+  const queued = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
+  if (!Number.isInteger(queued) || queued < 1 || queued > MAX_QUEUED_EVENTS_LIMIT) {
+    throw new RangeError(`maxQueuedEvents must be an integer 1..${MAX_QUEUED_EVENTS_LIMIT}, got ${queued}`);
+  }
+  const depth = options.depthLevels ?? 0;
+  if (!Number.isInteger(depth) || depth < 0 || depth > MAX_DEPTH_LEVELS) throw new RangeError(`depthLevels must be an integer 0..${MAX_DEPTH_LEVELS}, got ${depth}`);
+  if (depth > 0 && options.stream !== 'market') throw new RangeError(`depthLevels is for stream 'market' only (stream is ${options.stream ?? 'private'})`);
+}
 
 export class EventSubscriptionError extends Error {
   constructor(readonly code: number, message: string) {
@@ -68,7 +96,17 @@ export class EventSubscriptionError extends Error {
 }
 
 export class EventSubscription implements AsyncIterable<RinglineEvent> {
+  /** The last event received (or the server's throughSequence): where a connection resumes. */
   private current: EventPosition | null;
+  /** The last event the application took (iterator or onEvent), or `current` when nothing is queued. */
+  private taken: EventPosition | null;
+  private iterating = false;
+  /** The queue overflowed: the connection was dropped; reconnect once it is empty. */
+  private overflowed = false;
+  private drained: (() => void) | null = null;
+  private readonly maxQueued: number;
+  /** Times the queue overflowed (the connection was dropped and resumed). */
+  overflows = 0;
   private transport: ClientTransport | null = null;
   private closedByUser = false;
   private failure: Error | null = null;
@@ -83,18 +121,26 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
   private constructor(private readonly options: EventSubscriptionOptions) {
     const from = options.from ?? 'live';
     this.current = from === 'live' ? null : from === 'start' ? { sequence: 0, index: AFTER_ALL_OF_COMMAND } : from;
+    this.taken = this.current;
+    this.maxQueued = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     this.delayMs = options.reconnectDelayMs?.min ?? 50;
   }
 
   static open(options: EventSubscriptionOptions): EventSubscription {
+    validate(options);
     const sub = new EventSubscription(options);
     void sub.connect();
     return sub;
   }
 
-  /** Every event up to here has been received (null before anything is known of a live subscription). */
+  /** Every event up to here has been taken by the application (null before anything is known of a live subscription). */
   get position(): EventPosition | null {
-    return this.current;
+    return this.taken;
+  }
+
+  /** Events received and not yet taken by the iterator. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Stops for good. The iterator ends once the events already received are taken. */
@@ -102,12 +148,16 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     this.closedByUser = true;
     this.transport?.close();
     this.wake();
+    this.onDrained();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RinglineEvent> {
+    this.iterating = true;
     for (;;) {
       const next = this.queue.shift();
       if (next !== undefined) {
+        this.taken = this.queue.length === 0 ? this.current : { sequence: next.sequence, index: next.index };
+        if (this.queue.length === 0) this.onDrained();
         yield next;
         continue;
       }
@@ -115,6 +165,12 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
       if (this.closedByUser) return;
       await new Promise<void>((resolve) => { this.waiter = resolve; });
     }
+  }
+
+  private onDrained(): void {
+    const drained = this.drained;
+    this.drained = null;
+    drained?.();
   }
 
   private wake(): void {
@@ -137,7 +193,7 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
         transport.onMessage = (frame) => this.onFrame(frame);
         const from = this.current;
         transport.sendBatch([encodeSubscribe({
-          stream: this.options.stream ?? 'private', symbolId: this.options.symbolId ?? 0, key: this.options.apiKey,
+          stream: this.options.stream ?? 'private', symbolId: this.options.symbolId ?? 0, key: this.options.apiKey, depthLevels: this.options.depthLevels ?? 0,
           afterSequence: from === null ? LIVE_ONLY : from.sequence, afterIndex: from === null ? AFTER_ALL_OF_COMMAND : from.index,
         })]);
         await ended;
@@ -146,6 +202,12 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
         // Not reachable now (a restart in progress): try again after the delay.
       }
       if (this.closedByUser || this.failure !== null) break;
+      if (this.overflowed) {
+        // Resume once the application has taken everything queued: from its last event on.
+        if (this.queue.length > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
+        this.overflowed = false;
+        continue;
+      }
       await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       this.delayMs = Math.min(this.delayMs * 2, this.options.reconnectDelayMs?.max ?? 2000);
     }
@@ -158,18 +220,25 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     if (type === EventFrameType.EVENTS && frame.byteLength >= EVENTS_HEADER_BYTES) {
       const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
       if (frame.byteLength !== EVENTS_HEADER_BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
+      if (this.overflowed) return; // dropped: what still arrives is asked for again on resume
       if (this.options.onRecords !== undefined) return this.onRecordsFrame(frame, view, count, this.options.onRecords);
       for (let i = 0; i < count; i++) {
         const event = decodeEvent(frame, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
         // Never a duplicate, whatever the server sends.
         if (this.current !== null && !isAfterPosition(event.sequence, event.index, this.current.sequence, this.current.index)) continue;
+        if (this.iterating && this.queue.length >= this.maxQueued) return this.overflow();
         this.current = { sequence: event.sequence, index: event.index };
         this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
-        this.queue.push(event);
+        if (this.iterating) this.queue.push(event);
+        else this.taken = this.current;
         this.options.onEvent?.(event);
       }
       this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
       if (count > 0) this.wake();
+    } else if (type === EventFrameType.DEPTH) {
+      const depth = decodeDepth(frame);
+      if (typeof depth === 'string') return this.protocolError(depth);
+      this.options.onDepth?.(depth);
     } else if (type === EventFrameType.SUBSCRIBED) {
       if (this.current === null) this.advanceTo(view.getFloat64(SUBSCRIBED_RELEASED_THROUGH_OFFSET, true));
     } else if (type === EventFrameType.CLOSING && frame.byteLength >= CLOSING_HEADER_BYTES) {
@@ -215,7 +284,16 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     if (through < 0) return;
     if (this.current === null || isAfterPosition(through, AFTER_ALL_OF_COMMAND, this.current.sequence, this.current.index)) {
       this.current = { sequence: through, index: AFTER_ALL_OF_COMMAND };
+      if (this.queue.length === 0) this.taken = this.current;
     }
+  }
+
+  /** The application is maxQueuedEvents behind: stop receiving until it has caught up. */
+  private overflow(): void {
+    this.overflowed = true;
+    this.overflows++;
+    this.wake();
+    this.transport?.close();
   }
 
   private protocolError(message: string): void {

@@ -11,6 +11,7 @@
 export { RinglineClient, RinglineClientError, type ClientOptions } from './ringline_client.ts';
 export { ClusterClient, type ClusterClientOptions } from './cluster_client.ts';
 export { EventSubscription, EventSubscriptionError, type EventPosition, type EventSubscriptionOptions } from './event_subscription.ts';
+export type { DepthUpdate } from '../codec/wire/event_frame_descriptor.ts';
 export { decodeEvent, decodeEvents, type RinglineEvent, type RinglineEventKind } from '../codec/records/event_decoder.ts';
 export { ResultCode, resultMessage, resultName } from '../codec/result_codes.ts';
 export type { CommandJson, CommandName, RequestJson } from '../codec/types/command_json.ts';

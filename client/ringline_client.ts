@@ -17,6 +17,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { CommandJson, RequestJson } from '../codec/types/command_json.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { clientCodec } from './client_codec.ts';
+import type { RequestIds } from '../codec/wire/request_encoder.ts';
 import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
 import { WsTransport } from './ws_transport.ts';
@@ -57,6 +58,8 @@ export class RinglineClient {
   private transport: ClientTransport | null = null;
   private nextCorrelationId = 1;
   private readonly idempotencyIds = new IdempotencyIds();
+  /** The ids of the command being encoded (the encoder reads them at once: no copy of the command object). */
+  private readonly ids: RequestIds = { correlationId: 0, idempotencyId: 0 };
   private readonly pending = new Map<number, Pending>();
   /** Commands waiting for an in-flight slot: a FIFO read from waitingHead (shift() is O(n) on long arrays). */
   private waiting: Pending[] = [];
@@ -88,7 +91,10 @@ export class RinglineClient {
     const correlationId = this.nextCorrelationId++;
     let idempotencyId = command.idempotencyId ?? 0;
     if (idempotencyId === 0 && !isReadOnlyCommand(command.type)) idempotencyId = this.idempotencyIds.next();
-    const bytes = clientCodec.encodeRequest({ ...command, correlationId, idempotencyId } as RequestJson);
+    const ids = this.ids;
+    ids.correlationId = correlationId;
+    ids.idempotencyId = idempotencyId;
+    const bytes = clientCodec.encodeRequest(command as RequestJson, ids);
     return new Promise<ResponseJson>((resolve, reject) => {
       const p: Pending = { correlationId, bytes, resolve, reject, busyRetries: 0, sent: false };
       if (this.pending.size < this.maxInFlight) this.dispatch(p);

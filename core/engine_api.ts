@@ -13,6 +13,8 @@ import type { LogicConfig } from './logic/state_machine_api.ts';
 
 /** The event stream of a running engine, for subscriptions (gateway/event_hub.ts) and tools. */
 export interface EngineEvents {
+  /** False when the engine runs with events off (engine option events): subscriptions are refused with EVENTS_DISABLED. */
+  readonly enabled: boolean;
   /** Released events in (sequence, index) order, and a listener for each release. */
   readonly feed: EventFeed;
   /** What a journal replay needs to rebuild events older than the retention (replay/event_replay.ts). */

@@ -69,6 +69,8 @@ export interface LogicWorkerData {
   readonly stageStampsMemory?: SharedArrayBuffer;
   /** Events the recovery replay keeps for the retention window (the last this many; a power of two). */
   readonly eventRetentionEvents: number;
+  /** Event emission (engine option events): false, the state machine writes no event record, recovery replay included. */
+  readonly events: boolean;
 }
 
 /** The events the recovery replay emitted (the newest of them), ready for the retention window. */
@@ -104,7 +106,30 @@ export type WorkerReport =
   | { readonly type: 'snapshot'; readonly sequence: number }
   /** Logic worker, every SHADOW_CATCH_UP_EVERY commands: the snapshot shadow may replay up to `sequence` once durable. */
   | { readonly type: 'shadowCatchUp'; readonly sequence: number }
-  | { readonly type: 'stopped' };
+  /** Replicator, every FOLLOWER_REPORT_MS while it has (or just lost) followers: each one's progress. */
+  | { readonly type: 'followers'; readonly followers: readonly FollowerProgress[] }
+  | { readonly type: 'stopped' }
+  /** Replicator in standby, told to lead (EngineCommand 'lead'): it now listens for followers and counts their acknowledgements. */
+  | { readonly type: 'leading'; readonly epoch: number };
+
+/** What the main thread tells a running worker. */
+export type EngineCommand =
+  /**
+   * Replicator only (started with the replication option standby): this engine now leads `epoch`, which
+   * began after `epochStart`. Everything up to epochStart was released in standby; from epochStart + 1 on a
+   * record is released once ackFollowers followers acknowledged it.
+   */
+  { readonly type: 'lead'; readonly epoch: number; readonly epochStart: number };
+
+/** One follower of a primary's replicator as the replicator sees it. */
+export interface FollowerProgress {
+  /** Its address as the primary sees it (host:port of its connection). */
+  readonly name: string;
+  /** Highest sequence it acknowledged as durable in its journal (-1: none since it connected). */
+  readonly ackedSequence: number;
+  /** Following live (false: catching up from the primary's journal files). */
+  readonly live: boolean;
+}
 
 /** What the event replay worker (replay/event_replay_worker.ts) posts back. */
 export type EventReplayMessage =

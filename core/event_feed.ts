@@ -103,6 +103,9 @@ export class EventFeed {
       const moved = through !== this.through;
       this.through = through;
       if (released > 0 || moved) for (const listener of this.listeners) listener();
+      // Events left in the ring for want of room: the release just made room, and neither the events
+      // cursor nor the durable word may move again (the burst is over): drain again at the next turn.
+      if (!drainedAll && released > 0) setImmediate(() => this.drain());
       this.armEvents(cursorObserved);
       if (retention.released < retention.end || produced > through) this.armDurable(gate.index, gate.observed);
     } finally {

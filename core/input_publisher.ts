@@ -50,6 +50,7 @@ export interface RingInputPublisherOptions {
 export class RingInputPublisher implements InputPublisher {
   readonly buffer: RecordBuffer;
   lastClaimedSequence: number;
+  private stampTimestamps: boolean;
 
   constructor(
     private readonly ring: Ring,
@@ -58,6 +59,12 @@ export class RingInputPublisher implements InputPublisher {
   ) {
     this.buffer = ring.buffer;
     this.lastClaimedSequence = producer.lastClaimed;
+    this.stampTimestamps = options.stampTimestamps;
+  }
+
+  /** A follower's engine that now leads (Engine.lead): records published from now on get this node's timestamps. */
+  startStampingTimestamps(): void {
+    this.stampTimestamps = true;
   }
 
   tryClaim(): number {
@@ -83,12 +90,12 @@ export class RingInputPublisher implements InputPublisher {
     const last = producer.lastClaimed;
     if (last === producer.lastPublished) return;
     const { onPublished, stages } = this.options;
-    if (!this.options.stampTimestamps && onPublished === undefined && stages === undefined) {
+    if (!this.stampTimestamps && onPublished === undefined && stages === undefined) {
       producer.publish();
       return;
     }
     const nowMs = performance.now(); // one clock read per published batch (a clock read allocates in Node 20)
-    if (this.options.stampTimestamps) {
+    if (this.stampTimestamps) {
       const timestampUs = Math.round((performance.timeOrigin + nowMs) * 1000);
       const f64 = this.buffer.f64;
       for (let s = producer.lastPublished + 1; s <= last; s++) f64[(this.ring.slotBase(s) + CMD_TIMESTAMP_US_OFFSET) >>> 3] = timestampUs;

@@ -75,6 +75,7 @@ gcObserver.observe({ entryTypes: ['gc'] });
 
 const { createStateMachine } = (await import(data.stateMachineModule)) as StateMachineModule;
 const sm = createStateMachine(data.logic);
+sm.setEventsEnabled(data.events);
 // Without recovery the state is empty: sequence 0 (FIRST_SEQUENCE - 1); the first command is FIRST_SEQUENCE.
 let lastSequence = FIRST_SEQUENCE - 1;
 let warnings: readonly string[] = [];

@@ -35,7 +35,7 @@ import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { EngineSequences, InputPublisher, ResultListener } from '../core/engine_api.ts';
 import {
   INPUT_CONSUMER_JOURNALER, INPUT_CONSUMER_REPLICATOR,
-  type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
+  type EngineCommand, type FollowerProgress, type LogicStartMessage, type LogicWorkerData, type ReplicatorWorkerData, type WorkerReport,
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
@@ -79,7 +79,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
     recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
-    eventRetentionEvents: opts.eventRetentionEvents,
+    eventRetentionEvents: opts.eventRetentionEvents, events: opts.events,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;
@@ -119,6 +119,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
 class RunningEngine implements Engine {
   readonly input: InputPublisher;
+  private readonly publisher: RingInputPublisher;
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
@@ -133,6 +134,8 @@ class RunningEngine implements Engine {
   private readonly snapshots: SnapshotScheduler;
   private readonly ringSequences: RingSequences;
   private readonly workers: EngineWorkers;
+  /** The replicator's last report of its followers (empty without replication). */
+  private followers: readonly FollowerProgress[] = [];
   private readonly gcObserver: PerformanceObserver;
   private readonly settlement = new Settlement();
   private readonly metricsView: Float64Array;
@@ -140,6 +143,7 @@ class RunningEngine implements Engine {
   private readonly latency: CommandLatency;
   private stopPromise: Promise<void> | null = null;
   private drainedWaiter: (() => void) | null = null;
+  private leadingWaiter: { readonly epoch: number; readonly resolve: () => void } | null = null;
 
   constructor(
     private readonly opts: ResolvedEngineOptions,
@@ -161,7 +165,7 @@ class RunningEngine implements Engine {
     this.logicMemory = ready.memory ?? [];
     this.principalTable = ready.principalTable ?? null;
     this.producer = new SingleProducerSequencer(inputRing);
-    this.input = new RingInputPublisher(inputRing, this.producer, {
+    this.input = this.publisher = new RingInputPublisher(inputRing, this.producer, {
       stampTimestamps: opts.stampTimestamps, accepting: () => this.accepting,
       onPublished: (first, last, nowMs) => this.latency.published(first, last, nowMs), stages,
     });
@@ -177,7 +181,7 @@ class RunningEngine implements Engine {
     this.eventFeed = new EventFeed({
       eventsRing, inputRing, durableIndex, replicatedIndex: gateOnReplicated ? replicatedIndex : -1, produced: () => this.gate.produced,
     }, recoveredRetention(opts.eventRetentionEvents, ready));
-    this.events = { feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
+    this.events = { enabled: opts.events, feed: this.eventFeed, dataDir: opts.dataDir, logic: opts.logic, replayWorkerEntry: EVENT_REPLAY_WORKER };
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
         this.eventFeed.drain();
@@ -201,6 +205,13 @@ class RunningEngine implements Engine {
         this.snapshots.writeDurable(this.sequences().durable);
         if (this.snapshots.waiting) this.gate.awaitDurable();
       },
+      leading: (epoch) => {
+        const waiter = this.leadingWaiter;
+        if (waiter === null || waiter.epoch !== epoch) return;
+        this.leadingWaiter = null;
+        waiter.resolve();
+      },
+      followers: (followers) => { this.followers = followers; },
       stopped: () => this.checkDrained(),
       fatal: (error) => this.fail(error),
       state: () => this.state,
@@ -216,6 +227,24 @@ class RunningEngine implements Engine {
     this.gate.drain();
   }
 
+  async lead(epoch: number, epochStart: number): Promise<void> {
+    const replicator = this.workers.worker('replicator');
+    if (replicator === null || this.opts.replicator?.options.dormant !== true) throw new Error('engine.lead needs a dormant replicator (replication option dormant)');
+    if (this.state !== 'running') throw new Error(`engine.lead: the engine is ${this.state}`);
+    const published = this.producer.lastPublished;
+    if (epochStart !== published || this.sequences().durable !== published) {
+      throw new Error(`engine.lead: epoch ${epoch} starts after ${epochStart}, but ${published} is published and ${this.sequences().durable} durable`);
+    }
+    const listening = new Promise<void>((resolve, reject) => {
+      this.leadingWaiter = { epoch, resolve };
+      void this.done.catch(reject);
+    });
+    const command: EngineCommand = { type: 'lead', epoch, epochStart };
+    replicator.postMessage(command);
+    await listening;
+    this.publisher.startStampingTimestamps();
+  }
+
   storageFault(): number {
     return this.metricsView[STORAGE_FAULT];
   }
@@ -227,7 +256,7 @@ class RunningEngine implements Engine {
   metrics(): EngineMetrics {
     return readEngineMetrics(this.metricsView, this.sequences(), this.gate.produced, {
       waitStrategy: this.opts.waitStrategy, ringCapacity: this.inputRing.capacity, replicationMode: this.opts.replicator?.mode ?? null,
-    });
+    }, this.followers);
   }
 
   histograms(): EngineHistograms {

@@ -28,6 +28,13 @@ export interface Engine {
   metrics(): EngineMetrics;
   /** Histograms read at scrape time: fsync time, journal batch sizes, command latency (log2 buckets). */
   histograms(): EngineHistograms;
+  /**
+   * A cluster follower's engine (replicator option dormant) becomes the leader's, without a restart:
+   * the caller stopped feeding it and waited until every published record is durable (epochStart, the
+   * last of them). The replicator listens and from epochStart + 1 releases by its followers'
+   * acknowledgements; new commands get this node's timestamps. Resolves once the replicator listens.
+   */
+  lead(epoch: number, epochStart: number): Promise<void>;
   /** Drains: stops claims, lets logic and journal finish what was sequenced, delivers every result. */
   stop(): Promise<void>;
   /** Settles when the engine is down: resolves after stop(), rejects with the fatal error. */

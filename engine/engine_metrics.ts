@@ -2,6 +2,7 @@
  * The engine's counters as one object: sequences and lags from the rings, the rest from the shared
  * metrics lines each thread writes (core/metrics_descriptor.ts).
  */
+import type { FollowerProgress } from '../core/engine_worker_protocol.ts';
 import { storageFaultName } from '../journal/storage_fault.ts';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineSequences } from '../core/engine_api.ts';
@@ -43,6 +44,11 @@ export interface EngineMetrics {
 export interface ReplicationMetrics {
   readonly mode: 'sync' | 'async';
   readonly followersConnected: number;
+  /**
+   * Each follower: its acknowledged sequence as the replicator last reported it (every 250 ms) and
+   * published minus that, now (a follower that acknowledged nothing yet lags by everything).
+   */
+  readonly followers: readonly (FollowerProgress & { readonly lagSequences: number })[];
   /**
    * Highest sequence that `ackFollowers` followers acknowledged as durable in their journals (-1: none
    * yet): in sync mode what may be released (with one follower required: the best follower's).
@@ -124,7 +130,8 @@ export interface EngineShape {
 }
 
 /** Reads every counter; `outputPublished` is the output ring's last published sequence. */
-export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPublished: number, shape: EngineShape): EngineMetrics {
+export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPublished: number, shape: EngineShape,
+  followers: readonly FollowerProgress[] = []): EngineMetrics {
   const logic = (slot: number): number => m[metricsIndex(MetricsLine.LOGIC, slot)];
   const journal = (slot: number): number => m[metricsIndex(MetricsLine.JOURNALER, slot)];
   return {
@@ -146,7 +153,7 @@ export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPub
     },
     waitStrategy: shape.waitStrategy,
     ringCapacity: shape.ringCapacity,
-    replication: shape.replicationMode === null ? null : readReplicationMetrics(m, s.published, shape.replicationMode),
+    replication: shape.replicationMode === null ? null : readReplicationMetrics(m, s.published, shape.replicationMode, followers),
     storage: {
       available: journal(JournalerSlot.STORAGE_FAULT) === 0 ? 1 : 0, fault: storageFaultName(journal(JournalerSlot.STORAGE_FAULT)),
       faults: journal(JournalerSlot.STORAGE_FAULTS), retries: journal(JournalerSlot.STORAGE_RETRIES),
@@ -155,12 +162,13 @@ export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPub
   };
 }
 
-function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync' | 'async'): ReplicationMetrics {
+function readReplicationMetrics(m: Float64Array, published: number, mode: 'sync' | 'async', followers: readonly FollowerProgress[]): ReplicationMetrics {
   const r = (slot: number): number => m[metricsIndex(MetricsLine.REPLICATOR, slot)];
   const acked = r(ReplicatorSlot.ACKED_SEQUENCE);
   return {
     mode,
     followersConnected: r(ReplicatorSlot.FOLLOWERS_CONNECTED),
+    followers: followers.map((f) => ({ ...f, lagSequences: f.ackedSequence < 0 ? published + 1 : Math.max(0, published - f.ackedSequence) })),
     ackedSequence: acked,
     lagSequences: Math.max(0, published - acked),
     lagUsLast: r(ReplicatorSlot.LAG_US_LAST),

@@ -16,6 +16,8 @@ describe('validateEngineOptions', () => {
     expect(o.recoveryModule?.pathname).toMatch(/replay\/recovery\.ts$/);
     expect(o.journalerEntry.pathname).toMatch(/journal\/journaler_worker\.ts$/);
     expect(o.repair).toBe(false);
+    expect(o.events).toBe(true);
+    expect(validateEngineOptions({ ...base, events: false }).events).toBe(false);
   });
 
   it.each<[Partial<EngineOptions> & Record<string, unknown>, RegExp]>([
@@ -29,6 +31,7 @@ describe('validateEngineOptions', () => {
     [{ snapshotEveryCommands: -1 }, /engine option snapshotEveryCommands must be an integer from 0/],
     [{ snapshotsKept: 0 }, /engine option snapshotsKept must be an integer from 1 to 1000; got 0/],
     [{ repair: 'yes' as never }, /engine option repair must be a boolean; got yes/],
+    [{ events: 'off' as never }, /engine option events must be a boolean \(true: emit event records, false: off\); got off/],
     [{ stopTimeoutMs: 50 }, /engine option stopTimeoutMs must be an integer from 100 to 3600000; got 50/],
     [{ onFatal: 3 as never }, /engine option onFatal must be a function/],
     [{ logic: { maxAccounts: 0 } }, /maxAccounts must be an integer between 1 and/],

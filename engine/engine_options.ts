@@ -67,6 +67,13 @@ export interface EngineOptions {
   readonly eventsRingCapacity?: number;
   /** Event records the main thread keeps for subscribers to resume from: a power of two, 64 … 2^24. Default 131072 (16 MiB). */
   readonly eventRetentionEvents?: number;
+  /**
+   * Event emission (docs/events.md). Default true. false: the business logic writes no event records
+   * (the logic bench's figures without their cost); event subscriptions, history routes and the
+   * projector are refused with EVENTS_DISABLED (240). Events are rebuilt from the journal, so turning
+   * them on again later serves the commands applied while off as well.
+   */
+  readonly events?: boolean;
 }
 
 export interface ReplicatorOptions {
@@ -99,6 +106,7 @@ export interface ResolvedEngineOptions {
   readonly stampTimestamps: boolean;
   readonly eventsRingCapacity: number;
   readonly eventRetentionEvents: number;
+  readonly events: boolean;
 }
 
 export const DEFAULT_RING_CAPACITY = 16384;
@@ -118,7 +126,7 @@ export const DEFAULT_EVENT_RETENTION_EVENTS = 131072;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
   'snapshotEveryCommands', 'snapshotsKept', 'keepJournal', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
-  'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents',
+  'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents', 'events',
 ]);
 
 /**
@@ -130,7 +138,7 @@ const CONFIG_FILE_KEYS: ConfigKeys = {
   // maxPrincipals and maxIdRanges have no entry in DEFAULT_LOGIC_CONFIG (their defaults apply when unset) but are capacities like the others.
   logic: Object.fromEntries([...Object.keys(DEFAULT_LOGIC_CONFIG), ...OPTIONAL_OPTIONS].map((k) => [k, null])),
   journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
-  snapshotEveryCommands: null, snapshotsKept: null, keepJournal: null, stampTimestamps: null, repair: null, eventsRingCapacity: null, eventRetentionEvents: null,
+  snapshotEveryCommands: null, snapshotsKept: null, keepJournal: null, stampTimestamps: null, repair: null, eventsRingCapacity: null, eventRetentionEvents: null, events: null,
 };
 
 /** A key → null (a value) or → the keys of a nested object. */
@@ -217,6 +225,9 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     if (!(r.entry instanceof URL)) throw new TypeError(`engine option replicator.entry must be a URL; got ${String(r.entry)}`);
     replicator = { entry: r.entry, mode, options: r.options ?? {} };
   }
+  if (options.events !== undefined && typeof options.events !== 'boolean') {
+    throw new TypeError(`engine option events must be a boolean (true: emit event records, false: off); got ${String(options.events)}`);
+  }
   if (options.stampTimestamps !== undefined && typeof options.stampTimestamps !== 'boolean') {
     throw new TypeError(`engine option stampTimestamps must be a boolean; got ${String(options.stampTimestamps)}`);
   }
@@ -244,5 +255,6 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     stampTimestamps: options.stampTimestamps ?? true,
     eventsRingCapacity: ringCapacity('eventsRingCapacity', options.eventsRingCapacity ?? DEFAULT_EVENTS_RING_CAPACITY),
     eventRetentionEvents: ringCapacity('eventRetentionEvents', options.eventRetentionEvents ?? DEFAULT_EVENT_RETENTION_EVENTS),
+    events: options.events ?? true,
   };
 }

@@ -11,6 +11,10 @@ export interface EngineWorker { readonly role: WorkerRole; readonly worker: Work
 export interface EngineWorkerEvents {
   /** The logic asked for a snapshot, or let the snapshot shadow catch up. */
   readonly snapshot: (report: Extract<WorkerReport, { type: 'snapshot' | 'shadowCatchUp' }>) => void;
+  /** The dormant replicator listens and leads (after EngineCommand 'lead'). */
+  readonly leading: (epoch: number) => void;
+  /** The replicator's periodic report of its followers' progress. */
+  readonly followers?: (followers: Extract<WorkerReport, { type: 'followers' }>['followers']) => void;
   /** A worker reported `stopped` (it drained after the ring halted). */
   readonly stopped: () => void;
   readonly fatal: (error: Error) => void;
@@ -25,6 +29,8 @@ export class EngineWorkers {
     for (const { worker, role } of workers) {
       worker.on('message', (report: WorkerReport) => {
         if (report.type === 'snapshot' || report.type === 'shadowCatchUp') events.snapshot(report);
+        else if (report.type === 'leading') events.leading(report.epoch);
+        else if (report.type === 'followers') events.followers?.(report.followers);
         else if (report.type === 'stopped') {
           this.stoppedWorkers.add(worker);
           events.stopped();
@@ -35,6 +41,11 @@ export class EngineWorkers {
         if (!this.stoppedWorkers.has(worker)) events.fatal(new Error(`${role} worker exited with code ${code} while the engine was ${events.state()}`));
       });
     }
+  }
+
+  /** The worker of `role` (the replicator exists only when configured). */
+  worker(role: WorkerRole): Worker | null {
+    return this.workers.find((w) => w.role === role)?.worker ?? null;
   }
 
   get allStopped(): boolean {

@@ -1,39 +1,46 @@
 /**
- * Event subscriptions, whatever the transport (event_ws.ts, event_tcp.ts): who may see which event,
- * resume without gap or duplicate, and bounded buffers.
+ * Event subscriptions, whatever the transport (event_ws.ts, event_tcp.ts, event_sse.ts): who may see
+ * which event, resume without gap or duplicate, and bounded buffers.
  *
  *   private  a principal's own events: those whose principalId or counterpartyPrincipalId is it (the
  *            counterparty's order and account ids in a fill are blanked for it);
  *   all      every event (admin principals only; the projector's stream);
- *   market   one symbol's public trades: FILL events with every account, order and principal id blanked.
+ *   market   one symbol's public trades (FILL events with every account, order and principal id
+ *            blanked) and, when asked for (depthLevels N), a DEPTH frame whenever its top N levels
+ *            change (event_depth_book.ts).
  *
- * Each released event is pushed at once to every subscriber it is for, in frames of up to
- * maxBatchEvents records. A subscriber whose transport holds more than maxBufferedBytes unsent is
- * disconnected with SLOW_CONSUMER (it resumes later from its last position): nothing is queued here,
- * so a slow reader costs neither the engine nor the others anything but its own socket buffer.
+ * Fan-out: a subscriber that is up to date ("live") belongs to the group of its audience (all; one
+ * per principal for private; one per symbol for market). Each release is scanned once: each event is
+ * routed to its groups in O(1) (private: by its two principals, market: by its symbol), each group's
+ * frame is built once (event_frame_builder.ts) and the same bytes are written to all its members, one
+ * write call per subscriber per release. A subscriber that resumes from an older position is served
+ * alone (from the retention, or from a journal replay in a worker thread) until it is up to date,
+ * then joins its group.
  *
- * Resume: a position at or after the retention's boundary is served from the retention; an older one
- * from a journal replay in a worker thread (replay/event_replay_worker.ts), then from the retention.
+ * A subscriber whose transport holds more than maxBufferedBytes unsent is disconnected with
+ * SLOW_CONSUMER (it resumes later from its last position): nothing is queued here, so a slow reader
+ * costs neither the engine nor the others anything but its own socket buffer.
  */
 import type { Worker } from 'node:worker_threads';
 import {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES,
-  EVT_SEQUENCE_OFFSET, EventKind, FillBody,
+  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EventKind, FillBody, LevelBody,
 } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import {
-  AFTER_ALL_OF_COMMAND, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY,
-  encodeClosing, encodeSubscribed, type SubscribeRequest,
-} from '../codec/wire/event_frame_descriptor.ts';
+import { AFTER_ALL_OF_COMMAND, LIVE_ONLY, encodeClosing, encodeSubscribed, type SubscribeRequest } from '../codec/wire/event_frame_descriptor.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import type { EventReplayMessage } from '../core/engine_worker_protocol.ts';
+import { DepthBook, type DepthSource } from './event_depth_book.ts';
+import { BLANK_MAKER, BLANK_NONE, BLANK_PUBLIC, BLANK_TAKER, EventFrameBuilder, eventsHeader, prefixed } from './event_frame_builder.ts';
 
 /** What a transport offers a subscription. */
 export interface EventTransport {
-  /** Sends one frame (the transport adds TCP's length prefix). The bytes may be reused after the call. */
-  send(frame: Uint8Array): void;
+  /**
+   * Writes frames, each prefixed with its length (u32 LE; TCP writes them as they are, the others drop
+   * the prefix). The buffers are shared with other subscribers and never change: keep, do not alter.
+   */
+  send(frames: readonly Buffer[]): void;
   /** Bytes accepted by send() and not yet written to the network. */
   bufferedBytes(): number;
   /** Sends nothing more and closes (after a CLOSING frame the hub already sent). */
@@ -57,7 +64,19 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
   maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200, maxSubscriptions: 10_000,
 };
 
-const U32_PER_RECORD = EVT_RECORD_BYTES / 4;
+/**
+ * Fan-out takes at most this share of the main thread: after a fan-out that took T ms, the next one
+ * waits (1 / share - 1) × T (the releases meanwhile are routed together, in bigger frames). With few
+ * subscribers T is tiny and events go out at the next turn; with many, they go out in larger, rarer
+ * writes instead of slowing the engine's replies.
+ */
+export const FANOUT_SHARE_MAX = 0.1;
+/** ...but never waits longer than this (one huge fan-out must not hold the next, and its slow-consumer checks, for seconds). */
+export const FANOUT_WAIT_MAX_MS = 250;
+
+const STREAM_ALL = 0;
+const STREAM_PRIVATE = 1;
+const STREAM_MARKET = 2;
 
 export interface Subscriber {
   readonly principalId: number;
@@ -65,9 +84,31 @@ export interface Subscriber {
   readonly request: SubscribeRequest;
 }
 
+/** Subscribers that receive the same bytes: every live subscriber of one audience. */
+class Group {
+  readonly members: Subscription[] = [];
+  /** Retention positions of the current release's events for this group (reused: no allocation). */
+  positions = new Float64Array(64);
+  count = 0;
+  /** Market groups whose members asked for depth: the symbol's book. */
+  book: DepthBook | null = null;
+  constructor(readonly stream: number, readonly key: number) {}
+
+  note(position: number): void {
+    if (this.count === this.positions.length) {
+      const grown = new Float64Array(this.positions.length * 2);
+      grown.set(this.positions);
+      this.positions = grown;
+    }
+    this.positions[this.count++] = position;
+  }
+}
+
 class Subscription implements Subscriber {
-  /** Next retention position to look at; -1 while a journal replay catches it up. */
-  position = -1;
+  /** Up to date: a member of its group. Else served alone (retention or replay). */
+  group: Group | null = null;
+  /** Index in group.members. */
+  slot = -1;
   /** The last event sent (sequence, index): where a replay resumes. */
   lastSequence: number;
   lastIndex: number;
@@ -75,34 +116,74 @@ class Subscription implements Subscriber {
   sentThrough = -1;
   closed = false;
   replay: Worker | null = null;
-  /** Frame under construction (records word-aligned after its 16-byte header: frameU32 copies them). */
-  readonly frame: Uint8Array;
-  readonly frameView: DataView;
-  readonly frameU32: Uint32Array;
-  count = 0;
+  /** The book's changeCount when this subscriber was last sent its depth (market stream). */
+  depthSeen = -1;
+  readonly stream: number;
+  /** principal (private), symbol (market), 0 (all). */
+  readonly key: number;
 
-  constructor(readonly transport: EventTransport, readonly principalId: number, readonly admin: boolean,
-    readonly request: SubscribeRequest, maxBatchEvents: number) {
+  constructor(readonly transport: EventTransport, readonly principalId: number, readonly admin: boolean, readonly request: SubscribeRequest) {
     this.lastSequence = request.afterSequence;
     this.lastIndex = request.afterIndex;
-    this.frame = new Uint8Array(EVENTS_HEADER_BYTES + maxBatchEvents * EVT_RECORD_BYTES);
-    this.frameView = new DataView(this.frame.buffer);
-    this.frameU32 = new Uint32Array(this.frame.buffer);
+    this.stream = request.stream === 'all' ? STREAM_ALL : request.stream === 'private' ? STREAM_PRIVATE : STREAM_MARKET;
+    this.key = this.stream === STREAM_PRIVATE ? principalId : this.stream === STREAM_MARKET ? request.symbolId : 0;
   }
 }
 
+/** Whether the event at `at` is for the audience (stream, key). */
+function wants(stream: number, key: number, buf: RecordBuffer, at: number): boolean {
+  if (stream === STREAM_ALL) return true;
+  if (stream === STREAM_PRIVATE) return buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] === key || buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] === key;
+  return buf.u16[(at + EVT_KIND_OFFSET) >>> 1] === EventKind.FILL && buf.f64[(at + FillBody.SYMBOL_ID) >>> 3] === key;
+}
+
+/** What the audience (stream, key) must not see of the event at `at`. */
+function blankFor(stream: number, key: number, buf: RecordBuffer, at: number): number {
+  if (stream === STREAM_ALL) return BLANK_NONE;
+  if (stream === STREAM_MARKET) return BLANK_PUBLIC;
+  if (buf.u16[(at + EVT_KIND_OFFSET) >>> 1] !== EventKind.FILL) return BLANK_NONE;
+  const taker = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
+  if (taker === buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2]) return BLANK_NONE;
+  return taker === key ? BLANK_MAKER : BLANK_TAKER;
+}
+
+/** The refusal every event consumer gets from an engine started with events off. */
+export const EVENTS_DISABLED_MESSAGE = 'the engine runs with events off (engine option events: false, ringline start --events off): ' +
+  'no event subscriptions, history or projection; restart it with events on (the default) to rebuild them from the journal';
+
 export class EventHub {
   private readonly subscriptions = new Set<Subscription>();
+  private readonly allGroup = new Group(STREAM_ALL, 0);
+  private readonly privateGroups = new Map<number, Group>();
+  private readonly marketGroups = new Map<number, Group>();
+  /** Groups given events in the current release. */
+  private readonly touched: Group[] = [];
+  /** Everything before this retention position has been routed to the live groups. */
+  private livePosition: number;
+  private readonly builder: EventFrameBuilder;
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
   private readonly progressTimer: NodeJS.Timeout;
+  private fanOutScheduled = false;
+  /** performance.now() before which the next fan-out waits (FANOUT_SHARE_MAX). */
+  private fanOutNotBefore = 0;
+  private readonly runFanOut = (): void => {
+    this.fanOutScheduled = false;
+    const started = performance.now();
+    this.deliverAll();
+    const ended = performance.now();
+    this.stats.fanOutMs += ended - started;
+    this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
+  };
   private readonly options: EventHubOptions;
   /** Counters for /metrics and tests. */
-  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0 };
+  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0 };
 
-  constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}) {
+  constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
-    events.feed.onReleased(() => this.deliverAll());
+    this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
+    this.livePosition = events.feed.retention.released;
+    events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
     this.progressTimer.unref();
   }
@@ -116,6 +197,10 @@ export class EventHub {
    * close) and returns null: the `all` stream needs an admin.
    */
   subscribe(transport: EventTransport, principalId: number, admin: boolean, request: SubscribeRequest): Subscriber | null {
+    if (!this.events.enabled) {
+      this.refuse(transport, ResultCode.EVENTS_DISABLED, EVENTS_DISABLED_MESSAGE);
+      return null;
+    }
     if (request.stream === 'all' && !admin) {
       this.refuse(transport, ResultCode.ADMIN_REQUIRED, 'the all-events stream needs an admin principal');
       return null;
@@ -124,17 +209,20 @@ export class EventHub {
       this.refuse(transport, ResultCode.TOO_MANY_CONNECTIONS, `${this.options.maxSubscriptions} subscriptions are open (maxConnections)`);
       return null;
     }
-    const sub = new Subscription(transport, principalId, admin, request, this.options.maxBatchEvents);
-    const retention = this.events.feed.retention;
+    if (request.depthLevels > 0 && this.depthSource === null) {
+      this.refuse(transport, ResultCode.INVALID_FIELD_VALUE, 'this server offers no market depth (depthLevels must be 0)');
+      return null;
+    }
+    const sub = new Subscription(transport, principalId, admin, request);
+    this.subscriptions.add(sub);
+    transport.send([prefixed(encodeSubscribed(this.events.feed.through))]);
     if (request.afterSequence === LIVE_ONLY) {
-      sub.position = retention.released;
       sub.lastSequence = this.events.feed.through;
       sub.lastIndex = AFTER_ALL_OF_COMMAND;
+      this.join(sub);
+    } else {
+      this.catchUp(sub);
     }
-    this.subscriptions.add(sub);
-    transport.send(encodeSubscribed(this.events.feed.through));
-    if (sub.position < 0) this.catchUp(sub);
-    else this.deliver(sub);
     return sub;
   }
 
@@ -142,6 +230,7 @@ export class EventHub {
     const sub = subscriber as Subscription;
     sub.closed = true;
     this.subscriptions.delete(sub);
+    this.leave(sub);
     if (sub.replay !== null) void sub.replay.terminate();
   }
 
@@ -151,7 +240,7 @@ export class EventHub {
   }
 
   private refuse(transport: EventTransport, code: number, message: string): void {
-    transport.send(encodeClosing(code, message));
+    transport.send([prefixed(encodeClosing(code, message))]);
     transport.close(code);
   }
 
@@ -161,17 +250,249 @@ export class EventHub {
     this.refuse(sub.transport, code, message);
   }
 
+  private slow(sub: Subscription): boolean {
+    if (sub.transport.bufferedBytes() <= this.options.maxBufferedBytes) return false;
+    this.stats.slowConsumerDisconnects++;
+    this.disconnect(sub, ResultCode.SLOW_CONSUMER, `more than ${this.options.maxBufferedBytes} bytes of events unread; resume from your last position`);
+    return true;
+  }
+
+  // ---- groups -------------------------------------------------------------------------------------
+
+  private groupFor(sub: Subscription): Group {
+    if (sub.stream === STREAM_ALL) return this.allGroup;
+    const groups = sub.stream === STREAM_PRIVATE ? this.privateGroups : this.marketGroups;
+    let group = groups.get(sub.key);
+    if (group === undefined) {
+      group = new Group(sub.stream, sub.key);
+      groups.set(sub.key, group);
+    }
+    return group;
+  }
+
+  /** The subscription is up to date through livePosition: it joins its group. */
+  private join(sub: Subscription): void {
+    const group = this.groupFor(sub);
+    sub.group = group;
+    sub.slot = group.members.length;
+    group.members.push(sub);
+    if (sub.request.depthLevels > 0) {
+      if (group.book === null) {
+        const owner = group;
+        group.book = new DepthBook(sub.key, this.depthSource as DepthSource, this.events.feed.retention, () => this.livePosition,
+          () => this.sendDepth(owner, this.events.feed.through));
+      }
+      const book = group.book;
+      book.addReader(sub.request.depthLevels, sub.principalId);
+      const frame = book.ready && this.events.feed.through >= book.snapshotSequence ? book.frameFor(sub.request.depthLevels, this.events.feed.through) : null;
+      if (frame !== null) {
+        sub.transport.send([frame]);
+        sub.depthSeen = book.changeCount;
+        this.stats.depthFrames++;
+      }
+    }
+  }
+
+  private leave(sub: Subscription): void {
+    const group = sub.group;
+    if (group === null) return;
+    const members = group.members;
+    const last = members.pop() as Subscription;
+    if (last !== sub) {
+      members[sub.slot] = last;
+      last.slot = sub.slot;
+    }
+    sub.group = null;
+    sub.slot = -1;
+    if (sub.request.depthLevels > 0 && group.book !== null) {
+      group.book.removeReader(sub.request.depthLevels);
+      if (group.book.readers === 0) group.book = null;
+    }
+    if (members.length === 0 && group !== this.allGroup) (group.stream === STREAM_PRIVATE ? this.privateGroups : this.marketGroups).delete(group.key);
+  }
+
+  // ---- live delivery ------------------------------------------------------------------------------
+
+  /** A release happened: fan out at the next turn, or later when the last fan-out was costly. */
+  private scheduleFanOut(): void {
+    if (this.fanOutScheduled || this.subscriptions.size === 0) {
+      if (this.subscriptions.size === 0) this.livePosition = this.events.feed.retention.released;
+      return;
+    }
+    this.fanOutScheduled = true;
+    const waitMs = this.fanOutNotBefore - performance.now();
+    if (waitMs <= 0) setImmediate(this.runFanOut);
+    else setTimeout(this.runFanOut, waitMs);
+  }
+
+  /** A release: routes its events once to the live groups, then writes each group's frames to its members. */
+  private deliverAll(): void {
+    const retention = this.events.feed.retention;
+    const from = this.livePosition;
+    const end = retention.released;
+    this.livePosition = end;
+    if (from < retention.start) {
+      this.overrun();
+      return;
+    }
+    const through = this.events.feed.through;
+    if (end === from) {
+      this.sendDepths(through); // a book answered before its sequence was released may go out now
+      return;
+    }
+    const buf = retention.buffer;
+    const anyPrivate = this.privateGroups.size > 0;
+    const anyMarket = this.marketGroups.size > 0;
+    if (anyPrivate || anyMarket) {
+      for (let p = from; p < end; p++) {
+        const at = retention.base(p);
+        if (anyPrivate) {
+          const principal = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
+          const counterparty = buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2];
+          this.note(this.privateGroups.get(principal), p);
+          if (counterparty !== principal) this.note(this.privateGroups.get(counterparty), p);
+        }
+        if (anyMarket) {
+          const kind = buf.u16[(at + EVT_KIND_OFFSET) >>> 1];
+          if (kind === EventKind.FILL) {
+            this.note(this.marketGroups.get(buf.f64[(at + FillBody.SYMBOL_ID) >>> 3]), p);
+          } else if (kind === EventKind.LEVEL_CHANGED) {
+            const group = this.marketGroups.get(buf.f64[(at + LevelBody.SYMBOL_ID) >>> 3]);
+            if (group !== undefined && group.book !== null) group.book.apply(buf, at);
+          }
+        }
+      }
+    }
+    if (this.allGroup.members.length > 0) {
+      const frames: Buffer[] = [];
+      for (let p = from; p < end; p++) this.stage(frames, buf, retention.base(p), BLANK_NONE);
+      this.sendToGroup(this.allGroup, frames, through);
+    }
+    for (let i = 0; i < this.touched.length; i++) {
+      const group = this.touched[i] as Group;
+      const frames: Buffer[] = [];
+      for (let j = 0; j < group.count; j++) {
+        const at = retention.base(group.positions[j] as number);
+        this.stage(frames, buf, at, blankFor(group.stream, group.key, buf, at));
+      }
+      group.count = 0;
+      this.sendToGroup(group, frames, through);
+    }
+    this.touched.length = 0;
+    if (anyMarket) this.sendDepths(through);
+  }
+
+  private sendDepths(through: number): void {
+    for (const group of this.marketGroups.values()) if (group.book !== null) this.sendDepth(group, through);
+  }
+
+  /**
+   * The retention evicted released events before they were routed (a fan-out held back longer than the
+   * retention lasts): every live subscriber catches up alone from its last event (a journal replay).
+   */
+  private overrun(): void {
+    this.stats.overruns++;
+    for (const sub of this.subscriptions) {
+      if (sub.group === null) continue;
+      this.leave(sub);
+      // Complete through sentThrough: resume after whichever is later.
+      if (sub.sentThrough > sub.lastSequence) {
+        sub.lastSequence = sub.sentThrough;
+        sub.lastIndex = AFTER_ALL_OF_COMMAND;
+      }
+      this.catchUp(sub);
+    }
+  }
+
+  private note(group: Group | undefined, position: number): void {
+    if (group === undefined) return;
+    if (group.count === 0) this.touched.push(group);
+    group.note(position);
+  }
+
+  /** Adds a record to the builder, first taking a full builder's frame into `frames`. */
+  private stage(frames: Buffer[], buf: RecordBuffer, at: number, blank: number): void {
+    const builder = this.builder;
+    if (builder.full) frames.push(builder.take(builder.lastSequence - 1));
+    builder.add(buf, at, blank);
+  }
+
+  /** Takes the last frame (complete through `through`) and writes them all to every member. */
+  private sendToGroup(group: Group, frames: Buffer[], through: number): void {
+    const records = this.finishFrames(frames, through);
+    const members = group.members;
+    // Backwards: a slow member's removal moves the last member (already served) into its slot.
+    for (let i = members.length - 1; i >= 0; i--) this.write(members[i] as Subscription, frames, through, records);
+  }
+
+  /** Takes the builder's last frame, complete through `through`; returns the records in all the frames. */
+  private finishFrames(frames: Buffer[], through: number): number {
+    const builder = this.builder;
+    const records = (frames.length * builder.maxRecords) + builder.count;
+    frames.push(builder.take(through));
+    this.stats.framesBuilt += frames.length;
+    return records;
+  }
+
+  /** One subscriber's write of the turn (unless it is too far behind: then it is disconnected). */
+  private write(sub: Subscription, frames: readonly Buffer[], through: number, records: number): void {
+    if (this.slow(sub)) return;
+    sub.transport.send(frames);
+    sub.lastSequence = this.builder.lastSequence;
+    sub.lastIndex = this.builder.lastIndex;
+    if (through > sub.sentThrough) sub.sentThrough = through;
+    this.stats.eventsSent += records;
+  }
+
+  private sendDepth(group: Group, through: number): void {
+    const book = group.book;
+    // Never a book newer than what is released (the GET_DEPTH may be answered before its sequence is).
+    if (book === null || !book.ready || through < book.snapshotSequence) return;
+    const members = group.members;
+    for (let i = members.length - 1; i >= 0; i--) {
+      const sub = members[i] as Subscription;
+      const levels = sub.request.depthLevels;
+      // Nothing changed since its last frame (it joined meanwhile), or nothing within its top N.
+      if (levels === 0 || sub.depthSeen === book.changeCount || !book.changedWithin(levels)) continue;
+      if (this.slow(sub)) continue;
+      const frame = book.frameFor(levels, through);
+      if (frame === null) continue;
+      sub.transport.send([frame]);
+      sub.depthSeen = book.changeCount;
+      this.stats.depthFrames++;
+    }
+    book.settle();
+  }
+
+  // ---- catching up --------------------------------------------------------------------------------
+
   /** Serves the subscription from the retention when it covers its position, else starts a replay. */
   private catchUp(sub: Subscription): void {
     const retention = this.events.feed.retention;
-    if (retention.covers(sub.lastSequence, sub.lastIndex)) {
-      sub.position = retention.positionAfter(sub.lastSequence, sub.lastIndex);
-      this.deliver(sub);
+    if (!retention.covers(sub.lastSequence, sub.lastIndex)) {
+      if (this.replaysRunning >= this.options.maxReplays) this.waitingReplay.push(sub);
+      else this.startReplay(sub);
       return;
     }
-    sub.position = -1;
-    if (this.replaysRunning >= this.options.maxReplays) this.waitingReplay.push(sub);
-    else this.startReplay(sub);
+    const buf = retention.buffer;
+    const frames: Buffer[] = [];
+    let records = 0;
+    for (let p = retention.positionAfter(sub.lastSequence, sub.lastIndex); p < this.livePosition; p++) {
+      const at = retention.base(p);
+      if (!wants(sub.stream, sub.key, buf, at)) continue;
+      this.stage(frames, buf, at, blankFor(sub.stream, sub.key, buf, at));
+      records++;
+    }
+    if (records > 0) {
+      this.sendAlone(sub, frames, this.events.feed.through);
+      if (sub.closed) return;
+    }
+    this.join(sub);
+  }
+
+  /** Writes frames (and the builder's last one, complete through `through`) to one subscriber. */
+  private sendAlone(sub: Subscription, frames: Buffer[], through: number): void {
+    this.write(sub, frames, through, this.finishFrames(frames, through));
   }
 
   private startReplay(sub: Subscription): void {
@@ -199,8 +520,15 @@ export class EventHub {
       if (sub.closed) return finish();
       if (message.type === 'events') {
         const records = createRecordBuffer(message.records.buffer, message.records.byteOffset, message.records.byteLength);
-        for (let at = 0; at < records.bytes.byteLength; at += EVT_RECORD_BYTES) this.offer(sub, records, at);
-        this.flush(sub, sub.lastSequence - 1);
+        const frames: Buffer[] = [];
+        let count = 0;
+        for (let at = 0; at < records.bytes.byteLength; at += EVT_RECORD_BYTES) {
+          if (!wants(sub.stream, sub.key, records, at)) continue;
+          this.stage(frames, records, at, blankFor(sub.stream, sub.key, records, at));
+          count++;
+        }
+        // More events of the last one's command may follow in the next message.
+        if (count > 0) this.sendAlone(sub, frames, this.builder.lastSequence - 1);
       } else if (message.type === 'done') {
         finish();
         // Everything through the replay's end is delivered (its last event may come before it).
@@ -219,96 +547,17 @@ export class EventHub {
     });
   }
 
-  private deliverAll(): void {
-    for (const sub of this.subscriptions) if (sub.position >= 0) this.deliver(sub);
-  }
-
-  /** Sends the subscription every released event from its position on. */
-  private deliver(sub: Subscription): void {
-    const retention = this.events.feed.retention;
-    const end = retention.released;
-    const buffer = retention.buffer;
-    for (let p = sub.position; p < end && !sub.closed; p++) this.offer(sub, buffer, retention.base(p));
-    sub.position = end;
-    if (!sub.closed) this.flush(sub, this.events.feed.through);
-  }
-
-  /** Adds the record at `at` to the frame if it is for this subscriber (blanking what it must not see). */
-  private offer(sub: Subscription, buf: RecordBuffer, at: number): void {
-    if (sub.closed) return;
-    const kind = buf.u16[(at + EVT_KIND_OFFSET) >>> 1];
-    const principal = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
-    const counterparty = buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2];
-    const stream = sub.request.stream;
-    let blank: 'none' | 'maker' | 'taker' | 'public' = 'none';
-    if (stream === 'private') {
-      if (principal !== sub.principalId && counterparty !== sub.principalId) return;
-      if (kind === EventKind.FILL && principal !== counterparty) blank = principal === sub.principalId ? 'maker' : 'taker';
-    } else if (stream === 'market') {
-      // Trades and level changes of the symbol (FillBody.SYMBOL_ID and LevelBody.SYMBOL_ID are the same slot).
-      if ((kind !== EventKind.FILL && kind !== EventKind.LEVEL_CHANGED) || buf.f64[(at + FillBody.SYMBOL_ID) >>> 3] !== sub.request.symbolId) return;
-      if (kind === EventKind.FILL) blank = 'public';
-    }
-    // A full frame is complete only through the command before the last event's (more may follow of it).
-    if (sub.count === this.options.maxBatchEvents) this.flush(sub, sub.lastSequence - 1);
-    if (sub.closed) return;
-    const to = EVENTS_HEADER_BYTES + sub.count * EVT_RECORD_BYTES;
-    // Word moves: no view object per record and subscriber (this runs records × subscribers times), and
-    // u32, not f64, so no bit pattern is ever read as a NaN and rewritten.
-    const src = buf.u32;
-    const dst = sub.frameU32;
-    for (let i = 0, s = at >>> 2, d = to >>> 2; i < U32_PER_RECORD; i++) dst[d + i] = src[s + i];
-    const out = sub.frameView;
-    if (blank !== 'none') {
-      if (blank === 'maker' || blank === 'public') {
-        out.setFloat64(to + FillBody.MAKER_ORDER_ID, 0, true);
-        out.setFloat64(to + FillBody.MAKER_ACCOUNT_ID, 0, true);
-        out.setUint32(to + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, 0, true);
-      }
-      if (blank === 'taker' || blank === 'public') {
-        out.setFloat64(to + FillBody.TAKER_ORDER_ID, 0, true);
-        out.setFloat64(to + FillBody.TAKER_ACCOUNT_ID, 0, true);
-        out.setUint32(to + EVT_PRINCIPAL_ID_OFFSET, 0, true);
-      }
-    }
-    sub.count++;
-    sub.lastSequence = buf.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
-    sub.lastIndex = buf.u32[(at + EVT_INDEX_OFFSET) >>> 2];
-  }
-
-  /** Sends the frame under construction (when it holds events), marked complete through `through`. */
-  private flush(sub: Subscription, through: number): void {
-    if (sub.count === 0 || sub.closed) return;
-    if (sub.transport.bufferedBytes() > this.options.maxBufferedBytes) {
-      this.stats.slowConsumerDisconnects++;
-      this.disconnect(sub, ResultCode.SLOW_CONSUMER, `more than ${this.options.maxBufferedBytes} bytes of events unread; resume from your last position`);
-      return;
-    }
-    const view = sub.frameView;
-    view.setUint8(0, EventFrameType.EVENTS);
-    view.setUint32(EVENTS_COUNT_OFFSET, sub.count, true);
-    view.setFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, through, true);
-    sub.transport.send(sub.frame.subarray(0, EVENTS_HEADER_BYTES + sub.count * EVT_RECORD_BYTES));
-    this.stats.eventsSent += sub.count;
-    sub.count = 0;
-    if (through > sub.sentThrough) sub.sentThrough = through;
-  }
-
-  /** Tells live subscribers with nothing new how far they are complete (an empty EVENTS frame). */
+  /** Tells live subscribers with nothing new how far they are complete (an empty EVENTS frame, shared). */
   private sendProgress(): void {
     const through = this.events.feed.through;
+    if (this.livePosition < this.events.feed.retention.released) return; // a release is being routed
+    this.sendDepths(through);
+    let frame: Buffer | null = null;
     for (const sub of this.subscriptions) {
-      if (sub.position < 0 || sub.closed || sub.sentThrough >= through || sub.position < this.events.feed.retention.released) continue;
-      const view = sub.frameView;
-      view.setUint8(0, EventFrameType.EVENTS);
-      view.setUint32(EVENTS_COUNT_OFFSET, 0, true);
-      view.setFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, through, true);
-      if (sub.transport.bufferedBytes() > this.options.maxBufferedBytes) {
-        this.stats.slowConsumerDisconnects++;
-        this.disconnect(sub, ResultCode.SLOW_CONSUMER, `more than ${this.options.maxBufferedBytes} bytes of events unread; resume from your last position`);
-        continue;
-      }
-      sub.transport.send(sub.frame.subarray(0, EVENTS_HEADER_BYTES));
+      if (sub.group === null || sub.closed || sub.sentThrough >= through) continue;
+      if (this.slow(sub)) continue;
+      frame ??= eventsHeader(0, through);
+      sub.transport.send([frame]);
       sub.sentThrough = through;
     }
   }

@@ -8,6 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../client/frame_decoder.ts';
+import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
@@ -15,6 +16,7 @@ import type { PrincipalStore } from './principal_store.ts';
 import type { TlsFiles } from './tcp_server.ts';
 
 const CLOSE_GRACE_MS = 1000;
+if (PREFIX_BYTES !== FRAME_PREFIX_BYTES) throw new Error('event frames carry the TCP length prefix of the command port');
 
 export interface EventTcpServerHandle {
   readonly port: number;
@@ -61,12 +63,16 @@ class EventTcpConnection implements EventTransport, FrameSink {
     return this.subscriber !== null;
   }
 
-  send(frame: Uint8Array): void {
+  send(frames: readonly Buffer[]): void {
     if (this.ended) return;
-    const out = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + frame.byteLength);
-    out.writeUInt32LE(frame.byteLength, 0);
-    out.set(frame, FRAME_PREFIX_BYTES);
-    this.socket.write(out);
+    // The frames carry their length prefix and are shared: written as they are, no copy.
+    if (frames.length === 1) {
+      this.socket.write(frames[0] as Buffer);
+      return;
+    }
+    this.socket.cork();
+    for (const frame of frames) this.socket.write(frame);
+    this.socket.uncork();
   }
 
   bufferedBytes(): number {
@@ -84,7 +90,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
 
   private refuse(code: number, message: string): void {
     if (this.ended) return;
-    this.send(encodeClosing(code, message));
+    this.send([prefixed(encodeClosing(code, message))]);
     this.close();
   }
 

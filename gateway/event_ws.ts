@@ -8,6 +8,7 @@
 import type { TemplatedApp, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
+import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
 import type { PrincipalStore } from './principal_store.ts';
 
@@ -25,8 +26,12 @@ class EventWsTransport implements EventTransport {
   ended = false;
   constructor(private readonly ws: WebSocket<EventWsData>) {}
 
-  send(frame: Uint8Array): void {
-    if (!this.ended) this.ws.send(frame, true); // uWS copies the bytes before it returns
+  send(frames: readonly Buffer[]): void {
+    if (this.ended) return;
+    // One corked write for the turn; uWS copies the bytes before it returns.
+    this.ws.cork(() => {
+      for (const frame of frames) this.ws.send(frame.subarray(PREFIX_BYTES), true);
+    });
   }
 
   bufferedBytes(): number {
@@ -40,7 +45,7 @@ class EventWsTransport implements EventTransport {
   }
 
   refuse(code: number, message: string): void {
-    this.send(encodeClosing(code, message));
+    this.send([prefixed(encodeClosing(code, message))]);
     this.close(code);
   }
 }

@@ -21,7 +21,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
-import type { PrincipalStore } from './principal_store.ts';
+import type { Principal, PrincipalStore } from './principal_store.ts';
 import { PreLoginGate } from './pre_login_gate.ts';
 import { Session, type SessionTransport } from './session.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
@@ -56,6 +56,11 @@ export const SUBMIT_ANSWERED = 2;
 /** Answered, and the session was closed (bad credentials, not authenticated). Stop reading. */
 export const SUBMIT_CLOSED = 3;
 
+/** Expired pre-login connections closed per event-loop turn (closeLoginExpired). */
+const LOGIN_CLOSE_SLICE = 16;
+/** The login-deadline sweep's period at most (shorter for short deadlines). */
+const LOGIN_SWEEP_MS = 20;
+
 export class GatewayCore {
   readonly metrics = new GatewayMetrics();
   private readonly sessions = new Map<number, Session>();
@@ -71,6 +76,10 @@ export class GatewayCore {
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly loginTimer: NodeJS.Timeout;
   private readonly preLogin: PreLoginGate;
+  /** A slice of the login-deadline sweep is waiting for its setImmediate. */
+  private loginSweepScheduled = false;
+  /** Most expired pre-login connections closed per sweep tick. */
+  private readonly loginClosesPerTick: number;
   /** Authenticated TCP + WebSocket connections (what maxConnections limits). */
   private authenticatedConnections = 0;
   private readonly runFlush = (): void => this.flushDirty();
@@ -90,8 +99,13 @@ export class GatewayCore {
       this.idleTimer.unref();
     }
     this.preLogin = new PreLoginGate(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
-    // Often, so each sweep closes few connections (a flood's deadlines expire at its own pace, not in one stall).
-    this.loginTimer = setInterval(() => this.closeLoginExpired(), Math.max(20, Math.min(config.loginTimeoutMs / 20, 100)));
+    // Often, and at most loginClosesPerTick a tick: a flood opened all at once expires all at once, and
+    // closing it in one go would make its reconnects arrive all at once too, every loginTimeoutMs.
+    // Spread at 1.5 times the rate a full pool needs, waves flatten; a connection overstays its deadline
+    // by at most a wave's length, and the pool stays bounded by maxPreLoginConnections meanwhile.
+    const tickMs = Math.max(10, Math.min(Math.floor(config.loginTimeoutMs / 20), LOGIN_SWEEP_MS));
+    this.loginClosesPerTick = Math.max(LOGIN_CLOSE_SLICE, Math.ceil((1.5 * config.maxPreLoginConnections * tickMs) / config.loginTimeoutMs));
+    this.loginTimer = setInterval(() => this.closeLoginExpired(this.loginClosesPerTick), tickMs);
     this.loginTimer.unref();
   }
 
@@ -110,6 +124,11 @@ export class GatewayCore {
   }
 
   /** True once beginShutdown() ran: new sessions and commands are refused. */
+  /** False when the engine runs with events off: history and subscriptions answer EVENTS_DISABLED. */
+  get eventsEnabled(): boolean {
+    return this.engine.events?.enabled !== false;
+  }
+
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }
@@ -171,7 +190,14 @@ export class GatewayCore {
    * or TOO_MANY_CONNECTIONS when maxConnections authenticated connections are open already.
    */
   authenticate(session: Session, key: string): number {
-    const principal = this.principals.authenticate(key);
+    return this.admit(session, this.principals.authenticate(key));
+  }
+
+  /**
+   * The second half of authenticate() for a caller that already checked the key (an HTTP request is
+   * checked before its body is read): the key's hash is computed once per request, not twice.
+   */
+  admit(session: Session, principal: Principal | null): number {
     if (principal === null) return ResultCode.BAD_CREDENTIALS;
     if (session.transport.kind !== 'http') {
       if (this.authenticatedConnections >= this.config.maxConnections) {
@@ -394,18 +420,35 @@ export class GatewayCore {
 
   private closeIdle(): void {
     const limit = Date.now() - this.config.idleTimeoutMs;
-    for (const session of [...this.sessions.values()]) {
+    // No copy of the session table (10,000 entries under a flood): deleting the entry being visited
+    // is safe while iterating a Map.
+    for (const session of this.sessions.values()) {
       if (session.transport.kind !== 'http' && session.inFlight === 0 && session.lastInputMs < limit) {
         this.closeWith(session, ResultCode.IDLE_TIMEOUT);
       }
     }
   }
 
-  /** Closes connections still not logged in at their deadline (bytes sent meanwhile do not count). */
-  private closeLoginExpired(): void {
-    for (const session of this.preLogin.expired(Date.now())) {
+  /**
+   * Closes connections still not logged in at their deadline (bytes sent meanwhile do not count), at
+   * most LOGIN_CLOSE_SLICE at a time: a flood's deadlines expire by the hundred per tick, and closing
+   * them in one go would hold the event loop for milliseconds while authenticated clients wait. Between
+   * slices (setImmediate) the loop polls the sockets, so a client's command waits one slice at most.
+   */
+  private closeLoginExpired(budget: number): void {
+    if (this.loginSweepScheduled) return;
+    const expired = this.preLogin.expired(Date.now(), Math.min(budget, LOGIN_CLOSE_SLICE));
+    for (const session of expired) {
       this.metrics.loginTimeouts++;
       this.closeWith(session, ResultCode.LOGIN_TIMEOUT);
+    }
+    const left = budget - expired.length;
+    if (expired.length === LOGIN_CLOSE_SLICE && left > 0) {
+      this.loginSweepScheduled = true;
+      setImmediate(() => {
+        this.loginSweepScheduled = false;
+        this.closeLoginExpired(left);
+      });
     }
   }
 

@@ -9,10 +9,12 @@ import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
 import { ConsoleBooks } from './console/console_books.ts';
 import { ConsoleFeed } from './console/console_feed.ts';
 import { ConsoleLogins } from './console/console_logins.ts';
+import { ConsoleTrades, hubTradeSource } from './console/console_trades.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
 import type { WireCodec } from './wire_codec.ts';
+import { GatewayDepthSource } from './event_depth_source.ts';
 import { EventHub } from './event_hub.ts';
 import { startEventTcpServer, type EventTcpServerHandle } from './event_tcp.ts';
 import type { HistoryStore } from '../projection/history_store.ts';
@@ -86,7 +88,14 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   let eventsTcp: EventTcpServerHandle | null = null;
   const events = engine.events === undefined ? null : new EventHub(engine.events, {
     maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
-  });
+  }, new GatewayDepthSource(core));
+  if (events !== null) {
+    const stats = events.stats;
+    metrics.add({ name: 'ringline_event_fanout_seconds_total', type: 'counter', help: 'Main-thread time spent routing and writing released events to live subscribers',
+      collect: () => [{ value: stats.fanOutMs / 1000 }] });
+    metrics.add({ name: 'ringline_events_sent_total', type: 'counter', help: 'Event records written to subscribers (one per record per subscriber)',
+      collect: () => [{ value: stats.eventsSent }] });
+  }
   const health = (): unknown => {
     // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
     // Storage unavailable: reads are served, writes refused (STORAGE_UNAVAILABLE) until it recovers.
@@ -96,7 +105,9 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
     };
   };
-  const consoleFeed = new ConsoleFeed({ registry: metrics.registry, health, books: new ConsoleBooks(core) });
+  const consoleFeed = new ConsoleFeed({
+    registry: metrics.registry, health, books: new ConsoleBooks(core), trades: new ConsoleTrades(events === null ? null : hubTradeSource(events)),
+  });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {

@@ -20,6 +20,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import {
   DEFAULT_HISTORY_LIMIT, HISTORY_VIEWS, MAX_HISTORY_LIMIT, parseCursor, queryInteger, type HistoryQuery, type HistoryStore, type HistoryView,
 } from '../projection/history_store.ts';
+import { EVENTS_DISABLED_MESSAGE } from './event_hub.ts';
 import { SUBMIT_ACCEPTED, type GatewayCore } from './gateway_core.ts';
 import { requestKey, writeError, writeJson } from './http_reply.ts';
 import type { Session, SessionTransport } from './session.ts';
@@ -85,6 +86,7 @@ export function addHistoryRoutes(app: TemplatedApp, core: GatewayCore, history: 
     if (key === null || core.principals.authenticate(key) === null) {
       return writeError(res, key === null ? ResultCode.NOT_AUTHENTICATED : ResultCode.BAD_CREDENTIALS);
     }
+    if (!core.eventsEnabled) return writeError(res, ResultCode.EVENTS_DISABLED, EVENTS_DISABLED_MESSAGE);
     if (history === null) {
       return writeError(res, ResultCode.NOT_FOUND_ROUTE, 'history needs the engine started with --postgres URL (the database `ringline project` writes)');
     }

@@ -15,6 +15,7 @@ export function httpStatusFor(code: number): string {
     case ResultCode.STORAGE_UNAVAILABLE:
     case ResultCode.SHUTTING_DOWN: return '503 Service Unavailable';
     case ResultCode.INTERNAL_ERROR: return '500 Internal Server Error';
+    case ResultCode.EVENTS_DISABLED: return '501 Not Implemented';
     default:
       // Other 1xx: the request itself is wrong. 3xx-5xx: the engine applied the rules and said no.
       return code < 200 ? '400 Bad Request' : '422 Unprocessable Entity';

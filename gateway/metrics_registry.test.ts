@@ -1,3 +1,4 @@
+import { openSync, closeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GatewayMetrics } from './gateway_metrics.ts';
 import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
@@ -26,5 +27,22 @@ describe('MetricsRegistry', () => {
     expect(families.get('ringline_results_total')?.samples).toEqual([{ name: 'ringline_results_total', labels: { code: '402', name: 'INSUFFICIENT_STOCK' }, value: 1 }]);
     expect(families.get('ringline_sessions_open')?.samples[0].value).toBe(4);
     for (const f of families.values()) expect([f.name, f.help !== null, f.type !== null]).toEqual([f.name, true, true]);
+  });
+
+  it('counts open descriptors off the main thread and leaves out the per-socket handle lists', async () => {
+    const registry = new MetricsRegistry({});
+    const before = parseExposition(await registry.text()).get('process_open_fds')?.samples[0].value ?? -1;
+    const fds = Array.from({ length: 50 }, () => openSync('/dev/null', 'r'));
+    try {
+      const during = parseExposition(await registry.text());
+      const open = during.get('process_open_fds')?.samples[0].value ?? -1;
+      // The 50 just opened; a few of the runtime's own may come or go meanwhile.
+      expect(open).toBeGreaterThanOrEqual(before + 45);
+      expect(open).toBeLessThanOrEqual(before + 55);
+      expect(during.has('nodejs_active_handles')).toBe(false);
+      expect(during.has('nodejs_active_resources_total')).toBe(false);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
   });
 });

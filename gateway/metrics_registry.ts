@@ -1,13 +1,18 @@
 /**
  * GET /metrics: one prom-client Registry holding
  *   - Node's default process and runtime metrics (process_cpu_seconds_total, nodejs_heap_size_used_bytes,
- *     nodejs_eventloop_lag_seconds, ...), under their standard names;
+ *     nodejs_eventloop_lag_seconds, ...), under their standard names, except the ones whose cost grows
+ *     with the connections on the main thread: nodejs_active_handles / _resources (an object per socket,
+ *     built at every scrape) are left out, and process_open_fds reads /proc/self/fd in libuv's thread
+ *     pool instead of with readdirSync (10,000 pre-login sockets made one scrape a 20 ms stall of the
+ *     gateway: docs/performance.md, hostile);
  *   - ringline_build_info{version, node_version} 1;
  *   - the gateway's own families (below), labelled by transport where there is more than one;
  *   - whatever the caller adds with `add` (the engine's families: cli/engine_metric_families.ts).
  * Every family has HELP and TYPE (prom-client writes them), counters end in `_total`, durations are in
  * seconds. Values are read at scrape time; nothing on the request path touches prom-client.
  */
+import { readdir } from 'node:fs/promises';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CommandType } from '../codec/records/command_descriptor.ts';
 import { resultName } from '../codec/result_codes.ts';
@@ -16,6 +21,11 @@ import type { GatewayMetrics } from './gateway_metrics.ts';
 
 /** The event-loop delay sampler's tick: coarse, so an idle engine's main thread stays asleep. */
 const EVENT_LOOP_MONITORING_PRECISION_MS = 100;
+
+/** prom-client defaults that walk every socket (or every fd) on the main thread at each scrape. */
+const MAIN_THREAD_HEAVY_DEFAULTS = [
+  'process_open_fds', 'nodejs_active_handles', 'nodejs_active_handles_total', 'nodejs_active_resources', 'nodejs_active_resources_total',
+];
 
 const COMMAND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(CommandType).map(([name, type]) => [type, name]),
@@ -31,6 +41,15 @@ export class MetricsRegistry {
 
   constructor(options: MetricsRegistryOptions) {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
+    for (const name of MAIN_THREAD_HEAVY_DEFAULTS) this.registry.removeSingleMetric(name);
+    if (process.platform === 'linux') {
+      new Gauge({
+        name: 'process_open_fds', help: 'Number of open file descriptors (read in the thread pool)', registers: [this.registry],
+        async collect() {
+          this.set((await readdir('/proc/self/fd')).length - 1); // less the one the readdir holds
+        },
+      });
+    }
     if (options.version === undefined) return;
     const buildInfo = new Gauge({
       name: 'ringline_build_info', help: 'Always 1; the labels say which ringline and Node.js run here',

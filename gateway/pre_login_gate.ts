@@ -60,11 +60,14 @@ export class PreLoginGate {
     else this.perAddress.set(session.remoteAddress, count);
   }
 
-  /** Sessions whose login deadline has passed at `nowMs`, oldest first (stops at the first one still in time). */
-  expired(nowMs: number): Session[] {
+  /**
+   * Up to `max` sessions whose login deadline has passed at `nowMs`, oldest first (stops at the first
+   * one still in time).
+   */
+  expired(nowMs: number, max = Number.POSITIVE_INFINITY): Session[] {
     const out: Session[] = [];
     for (const session of this.members.values()) {
-      if (session.openedMs + this.loginTimeoutMs > nowMs) break;
+      if (out.length >= max || session.openedMs + this.loginTimeoutMs > nowMs) break;
       out.push(session);
     }
     return out;

@@ -31,6 +31,7 @@ import type { HistoryStore } from '../projection/history_store.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
 import type { EventHub } from './event_hub.ts';
+import { registerEventSseRoute } from './event_sse.ts';
 import { registerEventWsRoute } from './event_ws.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
@@ -210,6 +211,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     registerEventWsRoute(app, hooks.events, core.principals, {
       maxBufferedBytes: config.maxOutboundBytes, loginTimeoutMs: config.loginTimeoutMs, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
     });
+    registerEventSseRoute(app, hooks.events, core.principals);
   }
   app.ws<WsUserData>('/*', {
     // Up to 4× the limit we read the message and answer FRAME_TOO_LARGE before closing; beyond that
@@ -321,7 +323,8 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   const onCommand = (res: HttpResponse, req: HttpRequest, routeCommand: string | null): void => {
     const key = requestKey(req);
     // No key, no body: an unauthenticated request is answered before a byte of its body is buffered.
-    if (key === null || core.principals.authenticate(key) === null) {
+    const principal = key === null ? null : core.principals.authenticate(key);
+    if (principal === null) {
       core.metrics.httpRequestsTotal++;
       return writeError(res, key === null ? ResultCode.NOT_AUTHENTICATED : ResultCode.BAD_CREDENTIALS);
     }
@@ -336,8 +339,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
       exchange.session = session;
       core.metrics.httpInFlight++;
       core.beginInput(); // the body is complete: the command's latency starts here (parse included)
-      if (key === null) return exchange.reply(ResultCode.NOT_AUTHENTICATED, 0, 0, null);
-      const authCode = core.authenticate(session, key);
+      const authCode = core.admit(session, principal);
       if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0, null);
       let parsed: unknown;
       try {
@@ -350,7 +352,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
         if (named !== undefined && named !== routeCommand) {
           return exchange.reply(ResultCode.INVALID_FIELD_VALUE, 0, 0, `body type ${JSON.stringify(named)} differs from the route's ${routeCommand}`);
         }
-        parsed = { ...parsed, type: routeCommand };
+        (parsed as { type?: unknown }).type = routeCommand; // our own freshly parsed object: no copy needed
       }
       core.submitJson(session, parsed);
       schedulePublish();
@@ -422,7 +424,11 @@ function camelCase(name: string): string {
   return name.replace(/[-_]([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** Collects a request body (copying each chunk: uWS reuses them) up to `maxBytes`. */
+/**
+ * Collects a request body up to `maxBytes`. `done` runs synchronously inside uWS's data handler and
+ * must not keep `body`: a body that arrives in one chunk (nearly all) is handed over as a view of
+ * uWS's buffer, without a copy; chunks of a longer body are copied (uWS reuses them) and joined.
+ */
 function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooLarge: boolean) => void): void {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -435,6 +441,11 @@ function readBody(res: HttpResponse, maxBytes: number, done: (body: Buffer, tooL
     if (total > maxBytes) {
       finished = true;
       done(Buffer.alloc(0), true);
+      return;
+    }
+    if (isLast && chunks.length === 0) {
+      finished = true;
+      done(Buffer.from(chunk), false);
       return;
     }
     chunks.push(Buffer.from(chunk.slice(0)));

@@ -35,7 +35,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'console', file: 'console.ts', description: 'e2e-tcp max-throughput with and without one operator console streaming (4 Hz): medians and their ratio', coresWanted: 4 },
   { name: 'projector', file: 'projector.ts', description: 'PostgreSQL projection: batch writer events/s and rows/s; ringline project\'s lag at 50k commands/s', coresWanted: 4 },
   { name: 'idle', file: 'idle.ts', description: 'an engine with no traffic: CPU over 30 s and resident memory', coresWanted: 1 },
-  { name: 'events', file: 'events.ts', description: 'event subscriptions: e2e throughput with 0, 1, 100, 1000 subscribers to every event, events/s delivered', coresWanted: 4 },
+  { name: 'events', file: 'events.ts', description: 'event subscriptions: e2e throughput with 0, 1, 100, 1000 subscribers to every event (and 100, 1000 to a quiet symbol), events/s delivered, fan-out share of the main thread', coresWanted: 4 },
 ];
 
 export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);

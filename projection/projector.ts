@@ -28,6 +28,7 @@ import { Piscina } from 'piscina';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import { ResultCode } from '../codec/result_codes.ts';
+import { EventSubscriptionError } from '../client/event_subscription.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
 import type { PreparedBatchResult } from './prepare_batch_worker.ts';
@@ -174,7 +175,9 @@ export class Projector {
         }
         this.restarts++;
         this.state = 'retrying';
-        this.log('warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
+        // An engine with events off (EVENTS_DISABLED) feeds nothing until restarted with them on: an error, not a hiccup.
+        const disabled = error instanceof EventSubscriptionError && error.code === ResultCode.EVENTS_DISABLED;
+        this.log(disabled ? 'error' : 'warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
       }
       this.queue = [];
       this.queuedEvents = 0;

@@ -24,7 +24,10 @@ try {
 
 const { createStateMachine } = (await import(data.stateMachineModule)) as { createStateMachine(config: LogicConfig): StateMachine };
 const seed = data.recoveryModule === '' ? null : ((await import(data.recoveryModule)) as { recoverState: ShadowSeed }).recoverState;
-const shadow = new ShadowReplay(createStateMachine(data.logic), data.dataDir, seed);
+const shadowMachine = createStateMachine(data.logic);
+// The shadow only builds snapshots: nobody reads its events (they are not state), so it emits none.
+shadowMachine.setEventsEnabled(false);
+const shadow = new ShadowReplay(shadowMachine, data.dataDir, seed);
 
 port.on('message', (request: ShadowRequest) => {
   let reply: ShadowReply | null = null;

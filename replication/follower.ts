@@ -85,9 +85,24 @@ export interface Follower {
   readonly httpPort: number;
   /** Disconnects, lets the engine journal and apply what it received, stops. */
   stop(): Promise<void>;
+  /**
+   * Stops following without stopping the engine (cluster mode: the leader changed): disconnects, drops
+   * what was received and not yet published, and resolves with the last sequence once every published
+   * record is durable. Then either resume() (another primary) or handOver() (this node leads).
+   */
+  pause(): Promise<number>;
+  /** True from pause() until resume(). */
+  readonly isPaused: boolean;
+  /** After pause(): follows `primaryHost:primaryPort`, the leader of `primaryEpoch` (cluster mode). */
+  resume(primaryHost: string, primaryPort: number, primaryEpoch: number): void;
+  /** After pause(): gives the engine away (Engine.lead makes it the leader's); this follower is done. */
+  handOver(): Engine;
   /** Resolves after stop(); rejects with the error that stopped the follower (corrupt stream, stale primary). */
   readonly done: Promise<void>;
 }
+
+/** pause() gives the journal this long to make what the ring holds durable (a hung disk fails it). */
+const PAUSE_DURABLE_WAIT_MS_MAX = 10_000;
 
 /** FRAMES messages waiting for ring space before the socket is paused. */
 const QUEUED_CHUNKS_MAX = 64;
@@ -153,7 +168,12 @@ class RunningFollower implements Follower {
   private primaryLast = -1;
   private reconnects = 0;
   private http: HttpServer | null = null;
-  private readonly name: string;
+  private name: string;
+  private primaryHost: string;
+  private primaryPort: number;
+  private expectedEpoch: number | undefined;
+  private paused = false;
+  private handedOver = false;
   private readonly onRecord: ((buffer: RecordBuffer, base: number) => void) | null;
 
   constructor(
@@ -163,6 +183,9 @@ class RunningFollower implements Follower {
     private epoch: number,
     private readonly onEpoch: (epoch: number) => void,
   ) {
+    this.primaryHost = options.primaryHost;
+    this.primaryPort = options.primaryPort;
+    this.expectedEpoch = options.primaryEpoch;
     this.name = `${options.primaryHost}:${options.primaryPort}`;
     this.onRecord = options.onRecord ?? null;
     this.done = new Promise<void>((resolve, reject) => {
@@ -239,8 +262,54 @@ class RunningFollower implements Follower {
     );
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  async pause(): Promise<number> {
+    if (this.stopping || this.failed || this.handedOver) throw new Error('follower.pause: the follower is stopping or stopped');
+    this.paused = true; // pausing again only waits for the journal again
+    this.socket?.destroy();
+    this.socket = null;
+    this.connected = false;
+    this.welcomed = false;
+    // Received but not yet in the ring: never acknowledged by this follower, so dropping it loses nothing.
+    this.pendingBuffer = null;
+    this.queue.length = 0;
+    this.queueOffset = 0;
+    const deadlineMs = performance.now() + PAUSE_DURABLE_WAIT_MS_MAX;
+    for (;;) {
+      if (this.failed) throw new Error('follower.pause: the follower failed while its journal caught up');
+      const s = this.engine.sequences();
+      if (s.durable >= s.published) return s.published;
+      if (performance.now() > deadlineMs) {
+        throw new Error(`follower.pause: records up to ${s.published} were published but only ${s.durable} became durable within ${PAUSE_DURABLE_WAIT_MS_MAX} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  resume(primaryHost: string, primaryPort: number, primaryEpoch: number): void {
+    if (!this.paused || this.handedOver || this.stopping || this.failed) throw new Error('follower.resume: the follower is not paused');
+    this.primaryHost = primaryHost;
+    this.primaryPort = primaryPort;
+    this.expectedEpoch = primaryEpoch;
+    this.name = `${primaryHost}:${primaryPort}`;
+    this.paused = false;
+    this.connect();
+  }
+
+  handOver(): Engine {
+    if (!this.paused || this.handedOver || this.stopping || this.failed) throw new Error('follower.handOver: the follower is not paused');
+    this.handedOver = true;
+    this.stopping = true;
+    this.http?.close();
+    this.resolveDone();
+    return this.engine;
+  }
+
   connect(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.paused) return;
     if (this.pendingBuffer !== null) { // publish what the last connection delivered first
       setTimeout(() => this.connect(), 5);
       return;
@@ -250,7 +319,7 @@ class RunningFollower implements Follower {
     this.queueOffset = 0;
     this.welcomed = false;
     this.lastAcked = -1; // a new connection: the primary counts nothing until this follower ACKs again
-    const socket = connect({ host: this.options.primaryHost, port: this.options.primaryPort });
+    const socket = connect({ host: this.primaryHost, port: this.primaryPort });
     this.socket = socket;
     socket.setNoDelay(true);
     const onData = (chunk: Buffer): void => {
@@ -281,7 +350,7 @@ class RunningFollower implements Follower {
       this.socket = null;
       if (this.connected) this.log(`ringline follow: lost the primary ${this.name}; reconnecting`);
       this.connected = false;
-      if (this.stopping || this.failed) return;
+      if (this.stopping || this.failed || this.paused) return;
       this.reconnects++;
       setTimeout(() => this.connect(), this.options.reconnectMs ?? 200);
     });
@@ -298,7 +367,7 @@ class RunningFollower implements Follower {
   }
 
   async stop(): Promise<void> {
-    if (this.stopping || this.failed) return this.done;
+    if (this.stopping || this.failed || this.handedOver) return this.done;
     this.stopping = true;
     this.socket?.end();
     this.socket = null;
@@ -378,7 +447,7 @@ class RunningFollower implements Follower {
         return false;
       }
       const primaryEpoch = r.f64(WELCOME_EPOCH_OFFSET);
-      const expected = this.options.primaryEpoch;
+      const expected = this.expectedEpoch;
       if (expected !== undefined && primaryEpoch !== expected) {
         // Cluster mode: this follower agreed its journal with the leader of one epoch; another epoch at the
         // same address (the node was deposed and re-elected) may disagree with it, so it must start over.

@@ -5,7 +5,8 @@ describe('replication options', () => {
   it('fills defaults: async, port 7402, wait for a follower in sync mode', () => {
     expect(validateReplicationOptions({})).toEqual(DEFAULT_REPLICATION_OPTIONS);
     expect(validateReplicationOptions({ mode: 'sync', port: 0, noFollower: 'degrade', epoch: 3 }))
-      .toMatchObject({ mode: 'sync', port: 0, noFollower: 'degrade', epoch: 3, host: '127.0.0.1' });
+      .toMatchObject({ mode: 'sync', port: 0, noFollower: 'degrade', epoch: 3, host: '127.0.0.1', dormant: false });
+    expect(validateReplicationOptions({ mode: 'sync', dormant: true })).toMatchObject({ dormant: true });
   });
 
   it.each([
@@ -16,6 +17,8 @@ describe('replication options', () => {
     [{ host: '' }, /replication option host must be a non-empty address/],
     [{ ackFollowers: 9 }, /replication option ackFollowers must be an integer from 0 to 8; got 9/],
     [{ ackFollowers: 1.5 }, /replication option ackFollowers must be an integer from 0 to 8; got 1.5/],
+    [{ dormant: 'yes' }, /replication option dormant must be a boolean; got yes/],
+    [{ dormant: true, mode: 'async' }, /replication option dormant needs mode sync/],
     [{ follower: 'x' }, /unknown replication option follower; known: mode, host, port, epoch, epochStart, noFollower, ackFollowers, stopGraceMs/],
   ])('refuses %j', (options, message) => {
     expect(() => validateReplicationOptions(options)).toThrow(message);

@@ -34,11 +34,17 @@ export interface ReplicationOptions {
   readonly membershipSecretHex: string;
   /** Cluster name bound into the membership proofs (required with a secret). */
   readonly clusterName: string;
+  /**
+   * The replicator of a cluster follower's engine: it listens on nothing and releases every record at
+   * once (the follower's engine acknowledges nothing to clients) until the engine is told to lead
+   * (Engine.lead): then it listens on host:port and releases by ackFollowers from the epoch's start on.
+   */
+  readonly dormant: boolean;
 }
 
 export const DEFAULT_REPLICATION_OPTIONS: ReplicationOptions = {
   mode: 'async', host: '127.0.0.1', port: DEFAULT_REPLICATION_PORT, epoch: 0, epochStart: -1, noFollower: 'wait', ackFollowers: 1, stopGraceMs: 2000,
-  membershipSecretHex: '', clusterName: '',
+  membershipSecretHex: '', clusterName: '', dormant: false,
 };
 
 /** Most followers a sync release can wait for (a 9-node cluster waits for 4). */
@@ -69,7 +75,10 @@ export function validateReplicationOptions(options: Readonly<Record<string, unkn
   if (typeof o.clusterName !== 'string' || (o.membershipSecretHex !== '' && o.clusterName === '')) {
     throw new RangeError('replication option clusterName must be a string, not empty when membershipSecretHex is set');
   }
+  if (typeof o.dormant !== 'boolean') throw new RangeError(`replication option dormant must be a boolean; got ${String(o.dormant)}`);
+  if (o.dormant && o.mode !== 'sync') throw new RangeError('replication option dormant needs mode sync (a cluster follower that may lead)');
   return {
+    dormant: o.dormant,
     membershipSecretHex: o.membershipSecretHex,
     clusterName: o.clusterName,
     mode: o.mode,

@@ -28,7 +28,7 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { waitAsync } from '../core/atomics_wait_async.ts';
-import { INPUT_CONSUMER_JOURNALER, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
+import { INPUT_CONSUMER_JOURNALER, type FollowerProgress, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
 import { MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Sequence } from '../core/ring/sequence.ts';
@@ -61,6 +61,8 @@ interface FollowerLink {
   readonly socket: Socket;
   readonly reader: MessageReader;
   readonly name: string;
+  /** The node id the follower proved ('' for a plain follower): at most one link per node id. */
+  readonly nodeId: string;
   handshaken: boolean;
   /** Next sequence to send. */
   next: number;
@@ -117,10 +119,17 @@ export class Replicator {
   private stopDeadlineMs = 0;
   private stopped = false;
   private server: Server | null = null;
+  /** Dormant (a follower's engine): no listener, every record released at once, until lead(). */
+  private dormant: boolean;
+  private epoch: number;
+  private epochStart: number;
   private readonly replicatedStamps: StageStamper | null;
 
   constructor(private readonly data: ReplicatorWorkerData, private readonly events: ReplicatorEvents) {
     this.options = validateReplicationOptions(data.options);
+    this.dormant = this.options.dormant;
+    this.epoch = this.options.epoch;
+    this.epochStart = this.options.epochStart;
     this.membership = this.options.membershipSecretHex === '' ? null
       : { secret: Buffer.from(this.options.membershipSecretHex, 'hex'), clusterName: this.options.clusterName };
     this.ring = new Ring(data.inputRingMemory);
@@ -135,7 +144,7 @@ export class Replicator {
     this.top = this.consumer.nextSequence - 1;
     this.setMetric(ReplicatorSlot.EPOCH, this.options.epoch);
     this.setMetric(ReplicatorSlot.SYNC_MODE, this.options.mode === 'sync' ? 1 : 0);
-    this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.mode === 'sync' ? this.options.ackFollowers : 0);
+    this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.mode === 'sync' && !this.dormant ? this.options.ackFollowers : 0);
     this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, -1);
     this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, this.top);
     this.gcObserver = new PerformanceObserver((list) => {
@@ -147,18 +156,49 @@ export class Replicator {
     this.gcObserver.observe({ entryTypes: ['gc'] });
   }
 
-  /** Listens for followers; reports ready once listening, then ships until the ring halts. */
+  /** Listens for followers (dormant: not yet); reports ready once listening, then ships until the ring halts. */
   start(): void {
+    if (this.dormant) {
+      this.events.ready(this.data.firstSequence - 1);
+      this.pump();
+      return;
+    }
+    this.listen(() => {
+      this.events.ready(this.data.firstSequence - 1);
+      this.pump();
+    });
+  }
+
+  /**
+   * A dormant replicator's engine now leads `epoch`, begun after `epochStart` (the engine made sure every
+   * record up to it was published and released): from here on a record is released only once
+   * ackFollowers followers acknowledged it. Calls `leading` once the listener is up.
+   */
+  lead(epoch: number, epochStart: number, leading: () => void): void {
+    if (!this.dormant) throw new Error(`replicator: told to lead epoch ${epoch} but it is not dormant (it leads epoch ${this.epoch})`);
+    if (!(epoch > this.epoch)) throw new Error(`replicator: told to lead epoch ${epoch}, not above its epoch ${this.epoch}`);
+    this.pump(); // still dormant: releases every record published so far
+    const released = this.consumer.nextSequence - 1;
+    if (epochStart !== released) throw new Error(`replicator: epoch ${epoch} starts after ${epochStart} but the replicator released up to ${released}`);
+    this.epoch = epoch;
+    this.epochStart = epochStart;
+    this.dormant = false;
+    this.setMetric(ReplicatorSlot.EPOCH, epoch);
+    this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.ackFollowers);
+    this.listen(() => {
+      leading();
+      this.pump();
+    });
+  }
+
+  private listen(listening: () => void): void {
     const { host, port } = this.options;
     const server = createServer((socket) => this.onConnection(socket));
     this.server = server;
     server.on('error', (error) => {
       throw new Error(`replicator: replication listener on ${host}:${port} failed: ${error.message}`);
     });
-    server.listen(port, host, () => {
-      this.events.ready(this.data.firstSequence - 1);
-      this.pump();
-    });
+    server.listen(port, host, listening);
   }
 
   private setMetric(s: number, value: number): void {
@@ -264,9 +304,15 @@ export class Replicator {
     this.pump();
   }
 
+  /** Each handshaken follower's progress (for the worker's periodic report; allocates, off the ship path). */
+  followerProgress(): FollowerProgress[] {
+    const out: FollowerProgress[] = [];
+    for (const link of this.followers) if (link.handshaken) out.push({ name: link.name, ackedSequence: link.acked, live: link.live });
+    return out;
+  }
+
   private onHello(link: FollowerLink): void {
     const r = link.reader;
-    const options = this.options;
     if (r.u32(HELLO_MAGIC_OFFSET) !== REPLICATION_MAGIC || r.u32(HELLO_VERSION_OFFSET) !== REPLICATION_VERSION) {
       this.refuse(link, ResultCode.REPLICATION_UNAVAILABLE, `not a ringline replication client (or version ${r.u32(HELLO_VERSION_OFFSET)} != ${REPLICATION_VERSION})`);
       return;
@@ -274,23 +320,23 @@ export class Replicator {
     const epoch = r.f64(HELLO_EPOCH_OFFSET);
     const next = r.f64(HELLO_NEXT_SEQUENCE_OFFSET);
     if ((r.flags() & HELLO_FLAG_PROBE) !== 0) {
-      link.socket.end(encodeWelcome(options.epoch, this.top));
+      link.socket.end(encodeWelcome(this.epoch, this.top));
       this.drop(link);
       return;
     }
-    if (epoch > options.epoch) {
+    if (epoch > this.epoch) {
       this.setMetric(ReplicatorSlot.NEWER_EPOCH_SEEN, Math.max(this.metrics[slot(ReplicatorSlot.NEWER_EPOCH_SEEN)], epoch));
-      this.refuse(link, ResultCode.STALE_EPOCH, `stale primary: its epoch ${options.epoch} is older than the follower's epoch ${epoch}`);
+      this.refuse(link, ResultCode.STALE_EPOCH, `stale primary: its epoch ${this.epoch} is older than the follower's epoch ${epoch}`);
       return;
     }
     if ((r.flags() & HELLO_FLAG_BOOTSTRAP) !== 0) {
       this.sendBootstrap(link);
       return;
     }
-    if (epoch < options.epoch && options.epochStart >= 0 && next > options.epochStart + 1) {
+    if (epoch < this.epoch && this.epochStart >= 0 && next > this.epochStart + 1) {
       this.refuse(link, ResultCode.STALE_EPOCH,
-        `the follower (epoch ${epoch}) holds records up to ${next - 1}, past sequence ${options.epochStart} where this primary's epoch ` +
-        `${options.epoch} began: they were written under an older epoch and may differ from this primary's; empty its data directory to re-seed it`);
+        `the follower (epoch ${epoch}) holds records up to ${next - 1}, past sequence ${this.epochStart} where this primary's epoch ` +
+        `${this.epoch} began: they were written under an older epoch and may differ from this primary's; empty its data directory to re-seed it`);
       return;
     }
     if (!Number.isSafeInteger(next) || next < 0 || next > this.top + 1) {
@@ -304,7 +350,7 @@ export class Replicator {
     // received, and after a reconnect some of those may not be durable in its journal yet.
     link.acked = -1;
     link.live = false;
-    link.socket.write(encodeWelcome(options.epoch, this.top, options.epochStart));
+    link.socket.write(encodeWelcome(this.epoch, this.top, this.epochStart));
     this.catchUp(link);
     this.pump();
   }
@@ -317,7 +363,7 @@ export class Replicator {
   private sendBootstrap(link: FollowerLink): void {
     const segments = listSegments(this.data.dataDir);
     if (segments.length === 0 || segments[0].firstSequence <= FIRST_SEQUENCE) {
-      link.socket.end(encodeWelcome(this.options.epoch, this.top));
+      link.socket.end(encodeWelcome(this.epoch, this.top));
       this.drop(link);
       return;
     }
@@ -383,22 +429,39 @@ export class Replicator {
     socket.setNoDelay(true);
     const membership = this.membership;
     if (membership === null) {
-      this.attach(socket, Buffer.alloc(0));
+      this.attach(socket, Buffer.alloc(0), '');
       return;
     }
     // Nothing is read from or sent to the peer until it proved membership: no HELLO, no ACK, no journal.
-    admitMember(socket, membership).then((rest) => {
-      this.attach(socket, rest);
+    admitMember(socket, membership).then(({ rest, nodeId }) => {
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      this.attach(socket, rest, nodeId);
       socket.resume();
     }, () => this.setMetric(ReplicatorSlot.MEMBERSHIP_REFUSED, this.metrics[slot(ReplicatorSlot.MEMBERSHIP_REFUSED)] + 1));
   }
 
-  private attach(socket: Socket, rest: Buffer): void {
+  /**
+   * A connection that proved membership (or any, without a secret). One connection per proven node id:
+   * a newer one replaces the older (a half-open connection of a follower that reconnected after a
+   * partition), so a node's acknowledgements count once toward the quorum. Without a node id (a plain
+   * follower) each connection is its own.
+   */
+  private attach(socket: Socket, rest: Buffer, nodeId: string): void {
     const link: FollowerLink = {
-      socket, reader: new MessageReader(64 * 1024), name: `${socket.remoteAddress}:${socket.remotePort}`,
-      handshaken: false, next: -1, acked: -1, live: false, catchup: null, catchupScheduled: false,
+      socket, reader: new MessageReader(64 * 1024), name: nodeId === '' ? `${socket.remoteAddress}:${socket.remotePort}` : nodeId,
+      nodeId, handshaken: false, next: -1, acked: -1, live: false, catchup: null, catchupScheduled: false,
     };
     const followers = this.followers;
+    if (nodeId !== '') {
+      for (const older of followers) {
+        if (older.nodeId !== nodeId) continue;
+        older.socket.destroy();
+        this.drop(older);
+      }
+    }
     followers.add(link);
     const onData = (chunk: Buffer): void => {
       for (let offset = 0; offset < chunk.length && followers.has(link);) {
@@ -459,12 +522,12 @@ export class Replicator {
       this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, top);
       if (acked > this.metrics[slot(ReplicatorSlot.ACKED_SEQUENCE)]) this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, acked);
       const sync = options.mode === 'sync';
-      const noFollower = sync && connected < needed;
+      const noFollower = sync && !this.dormant && connected < needed;
       const degraded = noFollower && options.noFollower === 'degrade';
       this.setMetric(ReplicatorSlot.NO_FOLLOWER, noFollower ? 1 : 0);
       this.setMetric(ReplicatorSlot.DEGRADED, degraded ? 1 : 0);
       const graceOver = this.stopping && performance.now() >= this.stopDeadlineMs;
-      const target = !sync || degraded || graceOver ? top : Math.min(top, acked);
+      const target = !sync || degraded || graceOver || this.dormant ? top : Math.min(top, acked);
       if (target > released) {
         this.replicatedStamps?.stamp(((released + 1) % STAMP_SEQUENCE_SPAN) | 0, target - released); // before the release: the main thread reads it after
         consumer.release(target - released);

@@ -3,9 +3,12 @@
  * installing Debian's `chromium` package when there is none:
  *
  *   1. $RINGLINE_CHROMIUM_BIN, when set (must be a Chromium that runs);
- *   2. `chromium` (or `chromium-browser`) on PATH or in /usr/bin;
- *   3. as root: `apt-get install -y chromium` (after `apt-get update` when apt does not know it);
- *   4. otherwise, without root: the package and every dependency apt would install with it are
+ *   2. `chromium` (or `chromium-browser`) on PATH;
+ *   3. the binary of an installed `chromium` package, wherever it is (`dpkg-query -L chromium`): a
+ *      Chromium installed but not on PATH is used as it is (apt would not install it again, so the
+ *      no-root path below would find nothing to fetch);
+ *   4. as root: `apt-get install -y chromium` (after `apt-get update` when apt does not know it);
+ *   5. otherwise, without root: the package and every dependency apt would install with it are
  *      fetched with `apt-get download` and unpacked with `dpkg-deb -x` into `<repo>/.cache/chromium`;
  *      the binary then runs with LD_LIBRARY_PATH over the unpacked library folders (a wrapper script).
  *
@@ -37,13 +40,28 @@ export function chromiumVersion(path: string): string | null {
 }
 
 function onPath(path: string): string | null {
-  const folders = [...path.split(delimiter), '/usr/bin'];
-  for (const folder of folders) {
+  for (const folder of path.split(delimiter)) {
     if (folder === '') continue;
     for (const name of NAMES) {
       const candidate = join(folder, name);
       if (chromiumVersion(candidate) !== null) return candidate;
     }
+  }
+  return null;
+}
+
+/**
+ * The binary of the installed `chromium` package (or null when none is installed or none of its
+ * files named chromium / chromium-browser runs): what dpkg says the package put on disk.
+ */
+export function installedChromium(): string | null {
+  for (const name of [CHROMIUM_PACKAGE, 'chromium-browser']) {
+    const listed = run('dpkg-query', ['-L', name]);
+    if (listed.status !== 0) continue;
+    const files = listed.output.split('\n').map((l) => l.trim()).filter((l) => NAMES.includes(l.slice(l.lastIndexOf('/') + 1)));
+    // The launcher in a bin folder first (it sets the flags Debian wants), the raw binary after.
+    files.sort((a, b) => Number(b.includes('/bin/')) - Number(a.includes('/bin/')));
+    for (const file of files) if (chromiumVersion(file) !== null) return file;
   }
   return null;
 }
@@ -67,7 +85,10 @@ function packagesToFetch(options: readonly string[]): string[] {
   }
   if (simulated.status !== 0) throw new Error(`ensure_chromium: apt-get cannot resolve ${CHROMIUM_PACKAGE}:\n${simulated.output.slice(-4000)}`);
   const names = simulated.output.split('\n').filter((l) => l.startsWith('Inst ')).map((l) => l.split(' ')[1]);
-  if (!names.includes(CHROMIUM_PACKAGE)) throw new Error(`ensure_chromium: apt-get would not install ${CHROMIUM_PACKAGE}:\n${simulated.output.slice(-4000)}`);
+  if (!names.includes(CHROMIUM_PACKAGE)) {
+    throw new Error(`ensure_chromium: apt-get would not install ${CHROMIUM_PACKAGE} (installed already, but none of its files runs? ` +
+      `see \`dpkg-query -L ${CHROMIUM_PACKAGE}\`):\n${simulated.output.slice(-4000)}`);
+  }
   return names;
 }
 
@@ -126,14 +147,14 @@ export function ensureChromium(env: NodeJS.ProcessEnv = process.env): string {
     if (chromiumVersion(given) === null) throw new Error(`ensure_chromium: RINGLINE_CHROMIUM_BIN=${given} is not a Chromium that runs (--version failed)`);
     return given;
   }
-  const found = onPath(env.PATH ?? '');
+  const found = onPath(env.PATH ?? '') ?? installedChromium();
   if (found !== null) return found;
   const cacheDir = env.RINGLINE_CHROMIUM_CACHE !== undefined && env.RINGLINE_CHROMIUM_CACHE !== '' ? resolve(env.RINGLINE_CHROMIUM_CACHE) : DEFAULT_CHROMIUM_CACHE;
   if (chromiumVersion(wrapperPath(cacheDir)) !== null) return wrapperPath(cacheDir);
   if (isRoot() && env.RINGLINE_CHROMIUM_NO_ROOT !== '1') {
     installAsRoot();
-    const installed = onPath(env.PATH ?? '');
-    if (installed === null) throw new Error('ensure_chromium: apt-get installed chromium, but no chromium on PATH or in /usr/bin runs');
+    const installed = onPath(env.PATH ?? '') ?? installedChromium();
+    if (installed === null) throw new Error('ensure_chromium: apt-get installed chromium, but no chromium on PATH or among the package\'s files runs');
     return installed;
   }
   if (existsSync(join(cacheDir, 'root'))) rmSync(join(cacheDir, 'root'), { recursive: true, force: true }); // a broken earlier install

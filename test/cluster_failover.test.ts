@@ -2,7 +2,7 @@
 // kill -9 of that leader; another node takes over with a higher epoch and no operator step; the old
 // leader comes back, follows by itself, and all three journals end with the same state. A follower
 // serves reads and answers writes NOT_LEADER naming the leader; ringline/client's ClusterClient, given
-// only the node list, follows the leader through the kill.
+// only the node list, follows the leader through the kill. The winner leads with its follower's engine.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
@@ -60,6 +60,8 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     await follows.close();
     const second = await cluster.readyLeader({ notNodeId: first.nodeId });
     expect(second.epoch).toBeGreaterThan(first.epoch);
+    // The winner was following: it leads with the engine it followed with (no engine start, no replay).
+    await cluster.nodes.find((n) => n.nodeId === second.nodeId)!.waitFor(new RegExp(`leading epoch ${second.epoch} from sequence \\d+ \\(the follower's engine, without a restart\\)`), 10_000);
     const client2 = await connectClient(`tcp://${second.clientAddress}`);
     const driveUntil2 = Date.now() + 1500;
     await drive(client2, () => Date.now() > driveUntil2, acked);

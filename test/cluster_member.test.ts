@@ -1,6 +1,7 @@
 // Leader election against a real etcd (started by the test): one leader, fenced by a growing epoch; a
 // killed leader is replaced; a node behind a live peer never wins; a leader cut off from etcd stops
-// vouching for its lease before etcd expires it; a paused leader (SIGSTOP past its TTL) resumes deposed.
+// vouching for its lease before etcd expires it; a busy gateway thread does not lose the lease; a paused
+// leader (SIGSTOP past its TTL) resumes deposed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Etcd3 } from 'etcd3';
 import { leaderKey } from '../replication/cluster/cluster_keys.ts';
@@ -121,6 +122,27 @@ describe('ClusterMember against a real etcd', () => {
     } finally {
       await member.stop();
       await proxy.close();
+    }
+  });
+
+  it('a gateway thread busy for longer than the TTL does not lose the lease: its own thread keeps it alive', async () => {
+    const options = validateClusterOptions({ ...clusterOptions({ clusterSize: 1, leaseTtlSeconds: 2 }), nodeId: 'busy' });
+    const member = new ClusterMember(options, { epoch: () => 0, durableSequence: () => 0 }, {});
+    try {
+      await member.start();
+      await until('leadership', () => member.leaseCertainlyValid());
+      const before = await leaderInEtcd(options.clusterName);
+      // This thread (the gateway's, in a node) computes without a break for 2.5 TTLs: no timer, no I/O runs here.
+      const busyUntil = performance.now() + options.leaseTtlSeconds * 2500;
+      let spins = 0;
+      while (performance.now() < busyUntil) spins++;
+      expect(spins).toBeGreaterThan(0);
+      // Judged by the clock after the busy spell: the keeper thread renewed the lease meanwhile.
+      expect(member.leaseCertainlyValid()).toBe(true);
+      expect(member.role).toBe('leader');
+      expect(await leaderInEtcd(options.clusterName)).toEqual(before);
+    } finally {
+      await member.stop();
     }
   });
 

@@ -5,9 +5,31 @@
  * (so a histogram added later appears without code change), order books come from GET_DEPTH, and the
  * pages forbid inline script and framing.
  */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LOGIN_LIMITS } from '../gateway/console/console_login_limiter.ts';
 import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 import { readConsoleFrames, consoleLogin } from '../perf/load/console_stream_client.ts';
+
+/** POST /console/login from a chosen source address (127.0.0.0/8 is all loopback on Linux). */
+function loginFrom(httpUrl: string, key: string, localAddress: string): Promise<{ status: number; retryAfter: string | undefined; cookie: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const body = new URLSearchParams({ key }).toString();
+    const req = request(`${httpUrl}/console/login`, {
+      method: 'POST', localAddress, agent: false,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({
+        status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], cookie: res.headers['set-cookie']?.[0], body: Buffer.concat(chunks).toString('utf8'),
+      }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('operator console over HTTP', () => {
   let e2e: E2eServer;
@@ -57,6 +79,25 @@ describe('operator console over HTTP', () => {
     expect(forged.status).toBe(401);
     const tooBig = await fetch(`${e2e.httpUrl}/console/login`, { method: 'POST', body: `key=${'x'.repeat(10_000)}`, redirect: 'manual' });
     expect(tooBig.status).toBe(413);
+  });
+
+  it('throttles a key guesser (429, Retry-After, even for the right key) while a correct login from elsewhere still works', async () => {
+    const guesser = '127.0.0.2';
+    for (let i = 0; i < DEFAULT_LOGIN_LIMITS.perAddressBurst; i++) {
+      const wrong = await loginFrom(e2e.httpUrl, `guess-${i}`, guesser);
+      expect(wrong.status).toBe(401);
+    }
+    const braked = await loginFrom(e2e.httpUrl, 'guess-next', guesser);
+    expect(braked.status).toBe(429);
+    expect(Number(braked.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(braked.body).toContain('LOGIN_RATE_LIMITED');
+    // The right key from the braked address is not even looked at: the guesser learns nothing.
+    const rightButBraked = await loginFrom(e2e.httpUrl, ADMIN_KEY, guesser);
+    expect(rightButBraked.status).toBe(429);
+    expect(rightButBraked.cookie).toBeUndefined();
+    const elsewhere = await loginFrom(e2e.httpUrl, ADMIN_KEY, '127.0.0.3');
+    expect(elsewhere.status).toBe(303);
+    expect(elsewhere.cookie).toMatch(/^ringline_console=/);
   });
 
   it('logs an admin in with an HttpOnly SameSite=Strict cookie scoped to /console, and out again', async () => {
@@ -116,5 +157,32 @@ describe('operator console over HTTP', () => {
     const cookie = await consoleLogin(e2e.httpUrl, ADMIN_KEY);
     const frames = await readConsoleFrames(e2e.httpUrl, cookie, '4242', (all) => (all.at(-1)?.books.length ?? 0) === 1);
     expect(frames.at(-1)?.books[0]).toMatchObject({ symbolId: 4242, status: 'SYMBOL_NOT_FOUND', bids: [], asks: [] });
+  });
+
+  it('lists a watched symbol\'s latest trades from the market stream, newest first, without account or order ids', async () => {
+    const cookie = await consoleLogin(e2e.httpUrl, ADMIN_KEY);
+    let trading: Promise<void> | null = null;
+    const trade = async (): Promise<void> => {
+      const admin = await e2e.connect('tcp', ADMIN_KEY);
+      await must(admin, { type: 'createAccount', accountId: 11 });
+      await must(admin, { type: 'deposit', accountId: 11, assetId: 2, amount: 1_000_000 });
+      await must(admin, { type: 'placeOrder', symbolId: 7, accountId: 11, price: 101, quantity: 1, side: 'buy' });
+      await must(admin, { type: 'placeOrder', symbolId: 7, accountId: 11, price: 101, quantity: 2, side: 'buy' });
+      await admin.close();
+    };
+    const frames = await readConsoleFrames(e2e.httpUrl, cookie, '7', (all) => {
+      const symbol = all.at(-1)?.trades[0];
+      // The first frame that lists the symbol's trades: its market subscription is live, trade now.
+      if (trading === null && symbol !== undefined) trading = trade();
+      return (symbol?.trades.length ?? 0) >= 2;
+    });
+    await trading;
+    const symbol = frames.at(-1)?.trades[0];
+    expect(symbol?.symbolId).toBe(7);
+    expect(symbol?.unavailable).toBe('');
+    expect(symbol?.trades.map((t) => [t.price, t.quantity, t.takerSide])).toEqual([[101, 2, 'buy'], [101, 1, 'buy']]);
+    const [newest, older] = symbol?.trades ?? [];
+    expect(newest.sequence).toBeGreaterThan(older.sequence);
+    expect(Object.keys(newest).sort()).toEqual(['price', 'quantity', 'sequence', 'takerSide', 'timestampUs']);
   });
 });

@@ -1,7 +1,8 @@
 // The replication port as an attacker finds it, with a cluster secret configured: a peer without the
 // secret reads nothing and its acknowledgements never release a reply; an epoch bomb without the
 // secret changes nothing; an oversized message from a member is refused without stalling anything;
-// a silent peer is dropped at the handshake deadline; a real follower with the secret still works.
+// a silent peer is dropped at the handshake deadline; a node's acknowledgements count once however many
+// connections it has; a real follower with the secret still works.
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startPrimary(): Promise<{ engine: Engine; port: number }> {
+async function startPrimary(ackFollowers = 1): Promise<{ engine: Engine; port: number }> {
   const data = tempDataDir();
   cleanups.push(data.remove);
   const port = await freePort();
@@ -30,7 +31,10 @@ async function startPrimary(): Promise<{ engine: Engine; port: number }> {
     stateMachineModule: ECHO, recoveryModule: null,
     replicator: {
       entry: REPLICATOR, mode: 'sync',
-      options: { mode: 'sync', host: '127.0.0.1', port, membershipSecretHex: membership.secret.toString('hex'), clusterName: membership.clusterName, stopGraceMs: 0 },
+      options: {
+        mode: 'sync', host: '127.0.0.1', port, membershipSecretHex: membership.secret.toString('hex'), clusterName: membership.clusterName, stopGraceMs: 0,
+        ackFollowers,
+      },
     },
     stopTimeoutMs: 2000,
   }));
@@ -53,6 +57,18 @@ function rawPeer(port: number): Promise<{ socket: Socket; received: () => Buffer
 }
 
 const CHALLENGE_BYTES = 48;
+
+/** A member (it holds the secret) proving `nodeId`, that then says HELLO and acknowledges `ackSequence` at once. */
+async function ackingMember(port: number, nodeId: string, ackSequence: number): Promise<Awaited<ReturnType<typeof rawPeer>>> {
+  const peer = await rawPeer(port);
+  const handshake = new FollowerHandshake(membership.secret, membership.clusterName, nodeId);
+  await until(() => peer.received().length >= CHALLENGE_BYTES, 'the challenge');
+  const step = handshake.push(peer.received().subarray(0, CHALLENGE_BYTES));
+  if (step.state === 'refused' || step.send === null) throw new Error('a member could not answer the challenge');
+  // HELLO ships the published records to it at once, so the ACK right behind it counts.
+  peer.socket.write(Buffer.concat([step.send, encodeHello(0, FIRST_SEQUENCE), encodeAck(ackSequence)]));
+  return peer;
+}
 const refused = (engine: Engine): number => engine.metrics().replication?.membershipRefused ?? -1;
 
 describe('replication port with a cluster secret, against rogue peers', () => {
@@ -77,6 +93,28 @@ describe('replication port with a cluster secret, against rogue peers', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(received).toEqual([]); // durable, but no member acknowledged: nothing released in sync mode
     expect(engine.metrics().replication).toMatchObject({ followersConnected: 0, ackedSequence: -1, newerEpochSeen: 0 });
+  });
+
+  it('acknowledgements count once per proven node: a second connection of the same node replaces the first', async () => {
+    const { engine, port } = await startPrimary(2); // a cluster of 5: two followers besides the leader
+    const received = collectResults(engine);
+    for (let i = 0; i < 5; i++) sendRaw(engine, 1, i);
+    const last = FIRST_SEQUENCE + 4;
+    await until(() => engine.sequences().durable >= last, 'the records durable on the primary');
+    // Node a twice (an old half-open connection and its reconnection): one node, however many sockets.
+    const first = await ackingMember(port, 'a', last);
+    await until(() => (engine.metrics().replication?.acksReceived ?? 0) >= 1, 'the first acknowledgement');
+    const second = await ackingMember(port, 'a', last);
+    await until(() => first.closed(), 'the older connection of node a closed');
+    await until(() => (engine.metrics().replication?.acksReceived ?? 0) >= 2, 'the second acknowledgement');
+    expect(second.closed()).toBe(false);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toEqual([]); // one node acknowledged: a quorum of 5 needs two followers
+    expect(engine.metrics().replication).toMatchObject({ followersConnected: 1, ackedSequence: -1 });
+    // A second node: now two nodes hold everything and the replies go out.
+    await ackingMember(port, 'b', last);
+    await until(() => received.length === 5, 'replies released once two nodes acknowledged');
+    expect(engine.metrics().replication).toMatchObject({ followersConnected: 2, ackedSequence: last });
   });
 
   it('a real follower with the secret follows and its acknowledgements release the replies', async () => {

@@ -3,7 +3,10 @@
  * the primary's /health says so; once a follower connects it catches up and sync gating resumes.
  */
 import { describe, it, expect } from 'vitest';
-import { connectClient, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc, useTestRoot } from './test_support/replication_harness.ts';
+import { consoleLogin, readConsoleFrames } from '../perf/load/console_stream_client.ts';
+import {
+  ADMIN_KEY, connectClient, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type FollowerProc, useTestRoot,
+} from './test_support/replication_harness.ts';
 
 const root = useTestRoot('ringline-repl-sync-');
 
@@ -27,6 +30,16 @@ describe('sync replication, degrade to async without a follower', () => {
       const replication = await primary.replication();
       expect(replication).toMatchObject({ noFollower: 0, degraded: 0 });
       expect(replication.ackedSequence).toBeGreaterThanOrEqual(r.sequence);
+      // Per follower: /metrics names it (its address as the primary sees it) with its lag, and so does the console.
+      const followerLag = async (): Promise<RegExpMatchArray | null> =>
+        (await (await fetch(`${p.httpUrl}/metrics`)).text()).match(/^ringline_replication_follower_lag_records\{follower="(127\.0\.0\.1:\d+)"\} (\d+)$/m);
+      await until('the follower\'s own lag is 0 in /metrics', async () => (await followerLag())?.[2] === '0');
+      const followerName = (await followerLag())?.[1];
+      const cookie = await consoleLogin(p.httpUrl, ADMIN_KEY);
+      const frames = await readConsoleFrames(p.httpUrl, cookie, '', (all) => (all.at(-1)?.families.ringline_replication_follower_lag_records?.series.length ?? 0) > 0);
+      const shown = frames.at(-1)?.families.ringline_replication_follower_lag_records.series[0] as { labels: Record<string, string>; value: number };
+      expect(shown.labels.follower).toBe(followerName);
+      expect(shown.value).toBeGreaterThanOrEqual(0);
       await client.close();
       expect(await follower.kill('SIGTERM'), follower.output()).toBe(0);
       expect(await primary.kill('SIGTERM'), primary.output()).toBe(0);

@@ -34,8 +34,9 @@ function integer(value: unknown, max: number, path: string, result: TranslateRes
 }
 
 function checkKeys(object: JsonObject, allowed: ReadonlySet<string>, owner: string, result: TranslateResult): boolean {
-  for (const key of Object.keys(object)) {
-    if (!allowed.has(key)) {
+  // for-in over own keys: the same keys as Object.keys, without an array per request.
+  for (const key in object) {
+    if (!allowed.has(key) && Object.hasOwn(object, key)) {
       result.fail(ResultCode.INVALID_FIELD_VALUE, `unknown field "${key}" in ${owner}`);
       return false;
     }

@@ -1,14 +1,17 @@
 /** SUBSCRIBE frames come from untrusted clients: every byte string decodes to a request or a reason, never a throw. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AFTER_ALL_OF_COMMAND, decodeSubscribe, encodeSubscribe, SUB_FIXED_BYTES } from './event_frame_descriptor.ts';
+import {
+  AFTER_ALL_OF_COMMAND, decodeDepth, decodeSubscribe, encodeDepth, encodeSubscribe, MAX_DEPTH_LEVELS, SUB_FIXED_BYTES,
+} from './event_frame_descriptor.ts';
 
 describe('SUBSCRIBE frame', () => {
   it('round-trips every valid request', () => {
     fc.assert(fc.property(fc.constantFrom('private', 'all', 'market') as fc.Arbitrary<'private' | 'all' | 'market'>,
       fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })), fc.integer({ min: 0, max: AFTER_ALL_OF_COMMAND }),
-      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.string({ maxLength: 100 }), (stream, afterSequence, afterIndex, symbolId, key) => {
-        const request = { stream, afterSequence, afterIndex, symbolId, key };
+      fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.string({ maxLength: 100 }), fc.integer({ min: 0, max: MAX_DEPTH_LEVELS }),
+      (stream, afterSequence, afterIndex, symbolId, key, depth) => {
+        const request = { stream, afterSequence, afterIndex, symbolId, key, depthLevels: stream === 'market' ? depth : 0 };
         expect(decodeSubscribe(encodeSubscribe(request))).toEqual(request);
       }));
   });
@@ -31,5 +34,17 @@ describe('SUBSCRIBE frame', () => {
       expect({ what, reason: decodeSubscribe(bytes) }).toEqual({ what, reason: expect.stringMatching(reason) });
     }
     expect(decodeSubscribe(encodeSubscribe({ stream: 'market', afterSequence: -1, afterIndex: 0, symbolId: 0, key: '' }))).toMatch(/symbolId/);
+    expect(decodeSubscribe(encodeSubscribe({ stream: 'market', afterSequence: -1, afterIndex: 0, symbolId: 3, key: '', depthLevels: MAX_DEPTH_LEVELS + 1 })))
+      .toBe(`depthLevels must be 0 (trades only) .. ${MAX_DEPTH_LEVELS}, got ${MAX_DEPTH_LEVELS + 1}`);
+    expect(decodeSubscribe(encodeSubscribe({ stream: 'private', afterSequence: -1, afterIndex: 0, symbolId: 0, key: '', depthLevels: 2 })))
+      .toMatch(/depthLevels is for the market stream only/);
+  });
+});
+
+describe('DEPTH frame', () => {
+  it('carries the first N levels of each side, best first', () => {
+    const frame = encodeDepth(7, 99, [101, 100, 99], [1, 2, 3], [102], [4], 2);
+    expect(decodeDepth(frame)).toEqual({ symbolId: 7, throughSequence: 99, bids: [[101, 1], [100, 2]], asks: [[102, 4]] });
+    expect(decodeDepth(frame.subarray(0, frame.byteLength - 1))).toMatch(/DEPTH frame of/);
   });
 });

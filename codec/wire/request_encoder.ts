@@ -19,11 +19,20 @@ import { addU64Field, createU32Vector, createU64StructVector } from './builder_f
 import { RequestField } from './translate_request.ts';
 import { TranslateResult } from './translate_result.ts';
 
+export interface RequestIds {
+  correlationId: number;
+  idempotencyId: number;
+}
+
 const check = new TranslateResult();
 let currentLines: readonly CheckoutLineJson[] = [];
 const lineField = (i: number, f: number): number => (f === 0 ? currentLines[i].itemId : currentLines[i].quantity);
 
-export function encodeRequest(request: RequestJson, builder: Builder): Uint8Array {
+/**
+ * `ids`: correlation and idempotency ids that replace the request's own (a client that numbers its
+ * commands passes them here instead of copying each command object to add them).
+ */
+export function encodeRequest(request: RequestJson, builder: Builder, ids?: RequestIds): Uint8Array {
   const full = validateRequest(request, check);
   if (full === null) throw new RangeError(`encodeRequest: ${check.message}`);
   builder.clear();
@@ -70,8 +79,9 @@ export function encodeRequest(request: RequestJson, builder: Builder): Uint8Arra
     unionType = spec.type;
   }
   builder.startObject(4);
-  addU64Field(builder, RequestField.CORRELATION_ID, full.correlationId ?? 0, 0);
-  addU64Field(builder, RequestField.IDEMPOTENCY_ID, full.type === 'login' ? 0 : full.idempotencyId ?? 0, 0);
+  addU64Field(builder, RequestField.CORRELATION_ID, ids !== undefined ? ids.correlationId : full.correlationId ?? 0, 0);
+  addU64Field(builder, RequestField.IDEMPOTENCY_ID,
+    full.type === 'login' ? 0 : ids !== undefined ? ids.idempotencyId : full.idempotencyId ?? 0, 0);
   builder.addFieldOffset(RequestField.COMMAND, commandOffset, 0);
   builder.addFieldInt8(RequestField.COMMAND_TYPE, unionType, 0);
   const root = builder.endObject();

@@ -170,4 +170,22 @@ describe('event emission', () => {
       expect(Buffer.concat(copies).equals(Buffer.from(fresh.sink.records()))).toBe(true);
     }), { numRuns: 40 });
   });
+
+  it('events off (engine option events: false): no record at all, the same results and state (property: random order streams)', () => {
+    fc.assert(fc.property(fc.array(ORDER, { minLength: 1, maxLength: 60 }), (orders) => {
+      const on = setUp();
+      const off = setUp();
+      off.machine.setEventsEnabled(false);
+      runOrders(on.harness, orders);
+      runOrders(off.harness, orders);
+      expect(on.sink.count).toBeGreaterThan(0);
+      expect(off.sink.count).toBe(0);
+      expect(off.machine.stateHash()).toBe(on.machine.stateHash());
+      // Switched back on, the next command emits complete, well-formed events again.
+      off.machine.setEventsEnabled(true);
+      off.harness.run(ADMIN, { kind: 'deposit', accountId: MAKER_ACCOUNT, assetId: BASE, amount: 3 });
+      const [deposit] = off.take();
+      expect(deposit).toMatchObject({ kind: 'balance_changed', accountId: MAKER_ACCOUNT, assetId: BASE, index: 0, last: true });
+    }), { numRuns: 15 });
+  });
 });

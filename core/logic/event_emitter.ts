@@ -173,14 +173,40 @@ if (EVT_KIND_OFFSET % 4 !== 0 || EVT_DETAIL_OFFSET !== EVT_KIND_OFFSET + 2) {
   throw new Error(`event_emitter: kind (${EVT_KIND_OFFSET}) and detail (${EVT_DETAIL_OFFSET}) must share one aligned u32`);
 }
 
+/** Word (8-byte) and quad (4-byte) indexes of the header fields inside a record: one shift per record, then constants. */
+const W_SEQUENCE = EVT_SEQUENCE_OFFSET >>> 3;
+const W_TIMESTAMP_US = EVT_TIMESTAMP_US_OFFSET >>> 3;
+const W_FLAGS = EVT_FLAGS_OFFSET >>> 3;
+const W_BODY = EVT_BODY_OFFSET >>> 3;
+const Q_INDEX = EVT_INDEX_OFFSET >>> 2;
+const Q_KIND = EVT_KIND_OFFSET >>> 2;
+const Q_PRINCIPAL_ID = EVT_PRINCIPAL_ID_OFFSET >>> 2;
+const Q_COUNTERPARTY_PRINCIPAL_ID = EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET >>> 2;
+const Q_FLAGS = EVT_FLAGS_OFFSET >>> 2;
+/** The u16 index of the kind within a record. */
+const H_KIND = EVT_KIND_OFFSET >>> 1;
+if (EVT_RECORD_BYTES % 8 !== 0 || EVT_SEQUENCE_OFFSET % 8 !== 0 || EVT_TIMESTAMP_US_OFFSET % 8 !== 0 || EVT_BODY_OFFSET % 8 !== 0) {
+  throw new Error('event_emitter: records, sequence, timestampUs and the body must be 8-byte aligned (word indexes)');
+}
+
 export class EventEmitter {
-  sink: EventSink = new DiscardEventSink();
+  private target: EventSink = new DiscardEventSink();
+  /** The sink's views (a sink's buffer never changes), kept here so a record costs no property chain. */
+  private f64: Float64Array = this.target.buffer.f64;
+  private u32: Uint32Array = this.target.buffer.u32;
+  private u16: Uint16Array = this.target.buffer.u16;
+  /**
+   * Emission on (the default) or off (setEnabled(false)): off, every method returns at once and no
+   * record is written, so the logic pays one predictable branch per call.
+   */
+  private on = true;
   /** Large values for the next call (see the module comment); which slot means what is per method. */
   readonly v = new Float64Array(8);
   /** [0] the command's sequence, [1] its timestampUs. */
   private readonly command = new Float64Array(2);
   private index = 0;
-  private lastBase = -1;
+  /** Word index of the command's last record so far, -1 = none. */
+  private lastWord = -1;
   private cause = 0;
   /** ORDER_DONE reason for the next CANCELLED order (set by the code path that ends it, then reset). */
   cancelReason: number = OrderDoneReason.CANCELLED;
@@ -198,12 +224,25 @@ export class EventEmitter {
     this.cellStamp = new Int32Array(ledger.maxBalances);
   }
 
+  /** Where records go (a discarding sink until one is set). */
+  get sink(): EventSink {
+    return this.target;
+  }
+
+  set sink(sink: EventSink) {
+    this.target = sink;
+    this.f64 = sink.buffer.f64;
+    this.u32 = sink.buffer.u32;
+    this.u16 = sink.buffer.u16;
+  }
+
   /** Starts a command: `numbers` is ApplyContext.numbers ([0] sequence, [1] timestampUs). */
   beginCommand(numbers: Float64Array, commandType: number): void {
+    if (!this.on) return;
     this.command[0] = numbers[0];
     this.command[1] = numbers[1];
     this.index = 0;
-    this.lastBase = -1;
+    this.lastWord = -1;
     this.touchedCount = 0;
     this.cancelReason = OrderDoneReason.CANCELLED;
     this.cause = CAUSE_BY_COMMAND[commandType];
@@ -216,20 +255,31 @@ export class EventEmitter {
 
   /** Emits the balance changes of the command and marks its last event. */
   endCommand(): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const touched = this.touched;
-    for (let i = 0; i < this.touchedCount; i++) {
+    const count = this.touchedCount;
+    for (let i = 0; i < count; i++) {
       const cell = touched[i];
       const account = ledger.cellAccount[cell];
-      const at = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0, BALANCE_FIELDS);
-      const f = this.sink.buffer.f64;
-      f[(at + BalanceBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
-      f[(at + BalanceBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[cell]];
-      f[(at + BalanceBody.AVAILABLE) >>> 3] = ledger.available[cell];
-      f[(at + BalanceBody.RESERVED) >>> 3] = ledger.reserved[cell];
+      const w = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0, BALANCE_FIELDS) + W_BODY;
+      const f = this.f64;
+      f[w] = ledger.accountIds[account];
+      f[w + 1] = ledger.assetIds[ledger.cellAsset[cell]];
+      f[w + 2] = ledger.available[cell];
+      f[w + 3] = ledger.reserved[cell];
     }
     this.touchedCount = 0;
-    if (this.lastBase >= 0) this.sink.buffer.u32[(this.lastBase + EVT_FLAGS_OFFSET) >>> 2] = EVENT_FLAG_LAST;
+    if (this.lastWord >= 0) this.u32[2 * this.lastWord + Q_FLAGS] = EVENT_FLAG_LAST;
+  }
+
+  /** Switches emission on or off (engine option `events`); off, the logic writes no record. */
+  setEnabled(on: boolean): void {
+    this.on = on;
+  }
+
+  get enabled(): boolean {
+    return this.on;
   }
 
   /** Events the current command emitted so far. */
@@ -239,39 +289,42 @@ export class EventEmitter {
 
   /** The balance cell changed (or may have); its new values are emitted at endCommand. */
   touchCell(cell: number): void {
-    if (cell < 0 || this.cellStamp[cell] === this.stamp) return;
+    if (!this.on || cell < 0 || this.cellStamp[cell] === this.stamp) return;
     this.cellStamp[cell] = this.stamp;
     this.touched[this.touchedCount++] = cell;
   }
 
   /** ORDER_ACCEPTED / ORDER_RESTED / ORDER_AMENDED: v[0] orderId, v[1] price, v[2] quantity, v[3] orderType, v[4] timeInForce. */
   order(kind: number, side: number, account: number, symbol: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
-    const at = this.header(kind, side, ledger.accountOwner[account], 0, ORDER_EVENT_FIELDS);
-    const f = this.sink.buffer.f64;
+    const w = this.header(kind, side, ledger.accountOwner[account], 0, ORDER_EVENT_FIELDS) + W_BODY;
+    const f = this.f64;
     const v = this.v;
-    f[(at + OrderEventBody.ORDER_ID) >>> 3] = v[0];
-    f[(at + OrderEventBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
-    f[(at + OrderEventBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
-    f[(at + OrderEventBody.PRICE) >>> 3] = v[1];
-    f[(at + OrderEventBody.QUANTITY) >>> 3] = v[2];
-    f[(at + OrderEventBody.ORDER_TYPE) >>> 3] = kind === EventKind.ORDER_ACCEPTED ? v[3] : 0;
-    f[(at + OrderEventBody.TIME_IN_FORCE) >>> 3] = kind === EventKind.ORDER_ACCEPTED ? v[4] : 0;
+    const accepted = kind === EventKind.ORDER_ACCEPTED;
+    f[w] = v[0];
+    f[w + 1] = ledger.accountIds[account];
+    f[w + 2] = this.symbolIds[symbol];
+    f[w + 3] = v[1];
+    f[w + 4] = v[2];
+    f[w + 5] = accepted ? v[3] : 0;
+    f[w + 6] = accepted ? v[4] : 0;
   }
 
   /** FILL: v[0] price, v[1] quantity, v[2] makerOrderId, v[3] takerOrderId. */
   fill(takerSide: number, symbol: number, takerAccount: number, makerAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
-    const at = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount], FILL_FIELDS);
-    const f = this.sink.buffer.f64;
+    const w = this.header(EventKind.FILL, takerSide, ledger.accountOwner[takerAccount], ledger.accountOwner[makerAccount], FILL_FIELDS) + W_BODY;
+    const f = this.f64;
     const v = this.v;
-    f[(at + FillBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
-    f[(at + FillBody.PRICE) >>> 3] = v[0];
-    f[(at + FillBody.QUANTITY) >>> 3] = v[1];
-    f[(at + FillBody.MAKER_ORDER_ID) >>> 3] = v[2];
-    f[(at + FillBody.TAKER_ORDER_ID) >>> 3] = v[3];
-    f[(at + FillBody.MAKER_ACCOUNT_ID) >>> 3] = ledger.accountIds[makerAccount];
-    f[(at + FillBody.TAKER_ACCOUNT_ID) >>> 3] = ledger.accountIds[takerAccount];
+    f[w] = this.symbolIds[symbol];
+    f[w + 1] = v[0];
+    f[w + 2] = v[1];
+    f[w + 3] = v[2];
+    f[w + 4] = v[3];
+    f[w + 5] = ledger.accountIds[makerAccount];
+    f[w + 6] = ledger.accountIds[takerAccount];
   }
 
   /**
@@ -279,112 +332,120 @@ export class EventEmitter {
    * OrderStatus.FILLED or CANCELLED (the reason for CANCELLED is cancelReason, then reset).
    */
   orderDone(src: Float64Array, idAt: number, filledAt: number, account: number, symbol: number, status: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const reason = status === OrderStatus.FILLED ? OrderDoneReason.FILLED : this.cancelReason;
     this.cancelReason = OrderDoneReason.CANCELLED;
-    const at = this.header(EventKind.ORDER_DONE, reason, ledger.accountOwner[account], 0, ORDER_DONE_FIELDS);
-    const f = this.sink.buffer.f64;
-    f[(at + OrderDoneBody.ORDER_ID) >>> 3] = src[idAt];
-    f[(at + OrderDoneBody.ACCOUNT_ID) >>> 3] = ledger.accountIds[account];
-    f[(at + OrderDoneBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
-    f[(at + OrderDoneBody.FILLED_QUANTITY) >>> 3] = src[filledAt];
+    const w = this.header(EventKind.ORDER_DONE, reason, ledger.accountOwner[account], 0, ORDER_DONE_FIELDS) + W_BODY;
+    const f = this.f64;
+    f[w] = src[idAt];
+    f[w + 1] = ledger.accountIds[account];
+    f[w + 2] = this.symbolIds[symbol];
+    f[w + 3] = src[filledAt];
   }
 
   /** TRANSFERRED (v[0] amount) or TRANSFER_RESERVED / POSTED / VOIDED (v[0] amount, v[1] transferId), between two cells. */
   transfer(kind: number, fromCell: number, toCell: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
     const from = ledger.cellAccount[fromCell];
     const to = ledger.cellAccount[toCell];
-    const at = this.header(kind, 0, ledger.accountOwner[from], ledger.accountOwner[to],
-      kind === EventKind.TRANSFERRED ? TRANSFERRED_FIELDS : PENDING_TRANSFER_FIELDS);
-    const f = this.sink.buffer.f64;
-    if (kind === EventKind.TRANSFERRED) {
-      f[(at + TransferredBody.FROM_ACCOUNT_ID) >>> 3] = ledger.accountIds[from];
-      f[(at + TransferredBody.TO_ACCOUNT_ID) >>> 3] = ledger.accountIds[to];
-      f[(at + TransferredBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[fromCell]];
-      f[(at + TransferredBody.AMOUNT) >>> 3] = this.v[0];
-    } else {
-      f[(at + PendingTransferBody.TRANSFER_ID) >>> 3] = this.v[1];
-      f[(at + PendingTransferBody.FROM_ACCOUNT_ID) >>> 3] = ledger.accountIds[from];
-      f[(at + PendingTransferBody.TO_ACCOUNT_ID) >>> 3] = ledger.accountIds[to];
-      f[(at + PendingTransferBody.ASSET_ID) >>> 3] = ledger.assetIds[ledger.cellAsset[fromCell]];
-      f[(at + PendingTransferBody.AMOUNT) >>> 3] = this.v[0];
-    }
+    const plain = kind === EventKind.TRANSFERRED;
+    let w = this.header(kind, 0, ledger.accountOwner[from], ledger.accountOwner[to], plain ? TRANSFERRED_FIELDS : PENDING_TRANSFER_FIELDS) + W_BODY;
+    const f = this.f64;
+    // A pending transfer's body is TRANSFERRED's after its transferId (asserted below).
+    if (!plain) f[w++] = this.v[1];
+    f[w] = ledger.accountIds[from];
+    f[w + 1] = ledger.accountIds[to];
+    f[w + 2] = ledger.assetIds[ledger.cellAsset[fromCell]];
+    f[w + 3] = this.v[0];
     this.touchCell(fromCell);
     this.touchCell(toCell);
   }
 
   /** STOCK_SOLD: v[0] itemId, v[1] quantity, v[2] totalPrice, v[3] stock, v[4] sold. */
   stockSold(buyerAccount: number, merchantAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
-    const at = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount], STOCK_SOLD_FIELDS);
-    const f = this.sink.buffer.f64;
+    const w = this.header(EventKind.STOCK_SOLD, 0, ledger.accountOwner[buyerAccount], ledger.accountOwner[merchantAccount], STOCK_SOLD_FIELDS) + W_BODY;
+    const f = this.f64;
     const v = this.v;
-    f[(at + StockSoldBody.ITEM_ID) >>> 3] = v[0];
-    f[(at + StockSoldBody.BUYER_ACCOUNT_ID) >>> 3] = ledger.accountIds[buyerAccount];
-    f[(at + StockSoldBody.QUANTITY) >>> 3] = v[1];
-    f[(at + StockSoldBody.TOTAL_PRICE) >>> 3] = v[2];
-    f[(at + StockSoldBody.STOCK) >>> 3] = v[3];
-    f[(at + StockSoldBody.SOLD) >>> 3] = v[4];
+    f[w] = v[0];
+    f[w + 1] = ledger.accountIds[buyerAccount];
+    f[w + 2] = v[1];
+    f[w + 3] = v[2];
+    f[w + 4] = v[3];
+    f[w + 5] = v[4];
   }
 
   /** STOCK_RESTOCKED: v[0] itemId, v[1] quantity, v[2] stock, v[3] sold. */
   stockRestocked(merchantAccount: number): void {
-    const at = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0, STOCK_RESTOCKED_FIELDS);
-    const f = this.sink.buffer.f64;
+    if (!this.on) return;
+    const w = this.header(EventKind.STOCK_RESTOCKED, 0, this.ledger.accountOwner[merchantAccount], 0, STOCK_RESTOCKED_FIELDS) + W_BODY;
+    const f = this.f64;
     const v = this.v;
-    f[(at + StockRestockedBody.ITEM_ID) >>> 3] = v[0];
-    f[(at + StockRestockedBody.QUANTITY) >>> 3] = v[1];
-    f[(at + StockRestockedBody.STOCK) >>> 3] = v[2];
-    f[(at + StockRestockedBody.SOLD) >>> 3] = v[3];
+    f[w] = v[0];
+    f[w + 1] = v[1];
+    f[w + 2] = v[2];
+    f[w + 3] = v[3];
   }
 
   /** SEAT_BOOKED / SEAT_RELEASED: v[0] eventId, v[1] price; `seat` is the seat number. */
   seat(kind: number, seat: number, holderAccount: number, merchantAccount: number): void {
+    if (!this.on) return;
     const ledger = this.ledger;
-    const at = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount], SEAT_FIELDS);
-    const f = this.sink.buffer.f64;
-    f[(at + SeatBody.EVENT_ID) >>> 3] = this.v[0];
-    f[(at + SeatBody.SEAT) >>> 3] = seat;
-    f[(at + SeatBody.HOLDER_ACCOUNT_ID) >>> 3] = ledger.accountIds[holderAccount];
-    f[(at + SeatBody.PRICE) >>> 3] = this.v[1];
+    const w = this.header(kind, 0, ledger.accountOwner[holderAccount], ledger.accountOwner[merchantAccount], SEAT_FIELDS) + W_BODY;
+    const f = this.f64;
+    f[w] = this.v[0];
+    f[w + 1] = seat;
+    f[w + 2] = ledger.accountIds[holderAccount];
+    f[w + 3] = this.v[1];
   }
 
   /** LEVEL_CHANGED (public): v[0] price, v[1] the level's new quantity (0 = gone). */
   level(side: number, symbol: number): void {
-    const at = this.header(EventKind.LEVEL_CHANGED, side, 0, 0, LEVEL_FIELDS);
-    const f = this.sink.buffer.f64;
-    f[(at + LevelBody.SYMBOL_ID) >>> 3] = this.symbolIds[symbol];
-    f[(at + LevelBody.PRICE) >>> 3] = this.v[0];
-    f[(at + LevelBody.QUANTITY) >>> 3] = this.v[1];
+    if (!this.on) return;
+    const w = this.header(EventKind.LEVEL_CHANGED, side, 0, 0, LEVEL_FIELDS) + W_BODY;
+    const f = this.f64;
+    f[w] = this.symbolIds[symbol];
+    f[w + 1] = this.v[0];
+    f[w + 2] = this.v[1];
   }
 
   /**
    * Claims a record, writes its header and zeroes the body slots from `bodyFields` on that may hold an
    * older record's values (the caller writes slots 0..bodyFields-1 itself, so each word is stored once);
-   * returns its byte offset. Only the emitter writes records into a sink's buffer, so a slot's kind says
-   * how many body words are in use.
+   * returns the record's word index (byte offset / 8). Only the emitter writes records into a sink's
+   * buffer, so a slot's kind says how many body words are in use.
    */
   private header(kind: number, detail: number, principal: number, counterparty: number, bodyFields: number): number {
-    const sink = this.sink;
-    const at = sink.claim();
-    const buf = sink.buffer;
-    const f = buf.f64;
-    const u32 = buf.u32;
-    f[(at + EVT_SEQUENCE_OFFSET) >>> 3] = this.command[0];
-    f[(at + EVT_TIMESTAMP_US_OFFSET) >>> 3] = this.command[1];
-    const previousFields = BODY_FIELDS_BY_KIND[buf.u16[(at + EVT_KIND_OFFSET) >>> 1]];
-    u32[(at + EVT_INDEX_OFFSET) >>> 2] = this.index++;
+    const at = this.target.claim();
+    const w = at >>> 3;
+    const q = at >>> 2;
+    const f = this.f64;
+    const u32 = this.u32;
+    const previousFields = BODY_FIELDS_BY_KIND[this.u16[(at >>> 1) + H_KIND]];
+    f[w + W_SEQUENCE] = this.command[0];
+    f[w + W_TIMESTAMP_US] = this.command[1];
+    u32[q + Q_INDEX] = this.index++;
     // kind and detail are adjacent u16s in one aligned u32 (little-endian, asserted below): one store.
-    u32[(at + EVT_KIND_OFFSET) >>> 2] = kind | (detail << 16);
-    u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
-    u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] = counterparty;
-    f[(at + EVT_FLAGS_OFFSET) >>> 3] = 0; // flags and reserved: one aligned 8-byte word (asserted below)
+    u32[q + Q_KIND] = kind | (detail << 16);
+    u32[q + Q_PRINCIPAL_ID] = principal;
+    u32[q + Q_COUNTERPARTY_PRINCIPAL_ID] = counterparty;
+    f[w + W_FLAGS] = 0; // flags and reserved: one aligned 8-byte word (asserted below)
     // Only the body words the slot's previous record wrote beyond this one's fields can be non-zero (a fresh
     // or foreign slot's kind maps to all of them); a plain loop, not f.fill(), a C++ builtin call per record.
-    const body = (at + EVT_BODY_OFFSET) >>> 3;
-    for (let i = body + bodyFields, end = body + previousFields; i < end; i++) f[i] = 0;
-    this.lastBase = at;
-    return at;
+    for (let i = w + W_BODY + bodyFields, end = w + W_BODY + previousFields; i < end; i++) f[i] = 0;
+    this.lastWord = w;
+    return w;
   }
 }
+
+// transfer() writes a pending transfer's body as its transferId, then TRANSFERRED's four fields.
+if (PendingTransferBody.TRANSFER_ID !== EVT_BODY_OFFSET || PendingTransferBody.FROM_ACCOUNT_ID !== EVT_BODY_OFFSET + 8 + TransferredBody.FROM_ACCOUNT_ID - EVT_BODY_OFFSET
+  || PendingTransferBody.AMOUNT - PendingTransferBody.FROM_ACCOUNT_ID !== TransferredBody.AMOUNT - TransferredBody.FROM_ACCOUNT_ID
+  || TransferredBody.TO_ACCOUNT_ID !== TransferredBody.FROM_ACCOUNT_ID + 8 || TransferredBody.ASSET_ID !== TransferredBody.FROM_ACCOUNT_ID + 16
+  || TransferredBody.AMOUNT !== TransferredBody.FROM_ACCOUNT_ID + 24) {
+  throw new Error('event_emitter: a pending transfer body must be its transferId followed by the TRANSFERRED body');
+}
+// Every body is written by position (f[w + n] is body slot n): each kind's field table lists its fields in slot order (checked above).

@@ -36,6 +36,12 @@ export class Idempotency {
   private readonly counter: Float64Array;
   private readonly index: IdIndex;
   readonly window: number;
+  /**
+   * counter[0] % window without a float modulo per command: the slot that follows `nextTotal` entries.
+   * Not state: when counter[0] differs (a snapshot was imported) the slot is computed again.
+   */
+  private nextTotal = 0;
+  private nextSlot = 0;
 
   constructor(arena: StateArena, window: number) {
     this.window = window;
@@ -50,6 +56,15 @@ export class Idempotency {
   /** Slot of the stored result for (principal, src[at]), or -1. */
   findAt(principal: number, src: Float64Array, at: number): number {
     return this.index.getAt(src, at, principal);
+  }
+
+  /** The ring slot of the entry stored after `total` entries: total % window. */
+  private slotAfter(total: number): number {
+    if (total !== this.nextTotal) {
+      this.nextTotal = total;
+      this.nextSlot = (total % this.window) | 0;
+    }
+    return this.nextSlot;
   }
 
   /**
@@ -72,7 +87,7 @@ export class Idempotency {
   /** Remembers the result record at outBase (already complete) as the first result of (principal, src[at]). */
   remember(principal: number, src: Float64Array, at: number, out: RecordBuffer, outBase: number): void {
     const total = this.counter[0];
-    const slot = (total % this.window) | 0;
+    const slot = this.slotAfter(total);
     if (this.ids[slot] !== 0) this.index.removeAt(this.ids, slot, this.principals[slot]);
     this.ids[slot] = src[at];
     this.principals[slot] = principal;
@@ -94,6 +109,8 @@ export class Idempotency {
       this.resultWords[w + (RES_FLAGS_OFFSET >>> 2)] |= RESULT_FLAG_FILLS_TRUNCATED;
     }
     this.counter[0] = total + 1;
+    this.nextTotal = total + 1;
+    this.nextSlot = slot + 1 === this.window ? 0 : slot + 1;
   }
 
   /** For tests and invariants: whether (principal, id) is still inside the window. */

@@ -131,6 +131,10 @@ export class LogicStateMachine implements StateMachine {
     this.events.sink = sink;
   }
 
+  setEventsEnabled(on: boolean): void {
+    this.events.setEnabled(on);
+  }
+
   get lastAppliedSequence(): number {
     return this.meta[0];
   }

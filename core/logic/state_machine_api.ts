@@ -76,4 +76,6 @@ export interface StateMachine {
   principalTable?(): SharedArrayBuffer | null;
   /** Where apply() writes event records from now on (codec/records/event_descriptor.ts); a discarding sink by default. */
   attachEventSink(sink: EventSink): void;
+  /** Event emission on (the default) or off (engine option `events`): off, apply() writes no event record. */
+  setEventsEnabled(on: boolean): void;
 }

@@ -4,9 +4,7 @@
  * ringline_commands_total{command="GET_DEPTH"}), at most one in flight per symbol, asked when the
  * console's feed says (once a second) and only while a console is open. The session is an internal one (kind 'http': it is no
  * connection and takes no connection slot) stamped with the logged-in admin's principal.
- *
- * Last trades: main has no trade event stream yet (the events branch adds one); the page shows what
- * depth gives (best bid / ask, spread, levels) and says so.
+ * Latest trades come from the event hub's market stream (console_trades.ts).
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { GatewayCore } from '../gateway_core.ts';

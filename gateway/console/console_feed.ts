@@ -4,12 +4,14 @@
  * collect() functions /metrics runs, reading the engine's shared counters), builds one frame
  * (console_frame.ts), serialises it once, and hands the text to every open console. All on the main
  * thread, between the gateway's own work; the logic thread never sees a console, except for the
- * read-only GET_DEPTH queries of watched symbols (console_books.ts, once a second). With no console
- * open nothing runs.
+ * read-only GET_DEPTH queries of watched symbols (console_books.ts, once a second). Latest trades of
+ * watched symbols come from the event hub's market stream (console_trades.ts). With no console open
+ * nothing runs.
  */
 import type { Registry } from 'prom-client';
 import { buildFrame, type FamilyReading, type Reading } from './console_frame.ts';
 import type { BookView, ConsoleBooks } from './console_books.ts';
+import type { ConsoleTrades, SymbolTrades } from './console_trades.ts';
 
 export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
 /** Readings kept for the histogram window: percentiles cover the last ~second. */
@@ -39,6 +41,8 @@ export interface ConsoleFeedOptions {
   /** The /health object, shown as is (status, storage, cluster role when there is one). */
   readonly health: () => unknown;
   readonly books: ConsoleBooks | null;
+  /** Latest trades of watched symbols (the event hub's market stream); null: none shown. */
+  readonly trades?: ConsoleTrades | null;
   readonly intervalMs?: number;
 }
 
@@ -81,6 +85,7 @@ export class ConsoleFeed {
     this.timer = null;
     this.readings.length = 0;
     this.options.books?.close();
+    this.options.trades?.close();
   }
 
   /** One reading and one frame to every subscriber; a tick still running skips the next. */
@@ -101,8 +106,16 @@ export class ConsoleFeed {
         // At once when a console arrives, then every BOOK_POLL_EVERY_TICKS ticks.
         if (this.ticks % BOOK_POLL_EVERY_TICKS === 0 || bookViews.length < symbols.length) books.poll(symbols, this.anyPrincipal());
       }
+      const trades = this.options.trades ?? null;
+      let tradeViews: SymbolTrades[] = [];
+      if (trades !== null) {
+        trades.watch(symbols);
+        tradeViews = trades.views(symbols);
+      }
       this.ticks++;
-      const frame = { ...buildFrame(reading, previous, windowStart), intervalMs: this.intervalMs, health: this.options.health(), books: bookViews };
+      const frame = {
+        ...buildFrame(reading, previous, windowStart), intervalMs: this.intervalMs, health: this.options.health(), books: bookViews, trades: tradeViews,
+      };
       const text = JSON.stringify(frame);
       this.framesBuilt++;
       for (const s of this.subscribers) s.send(text);

@@ -4,7 +4,9 @@
  *   GET  /console            the console page when the ringline_console cookie is a live login,
  *                            else the login form (no script: a password field posted to /console/login)
  *   POST /console/login      form body key=<admin key>: 303 to /console with the session cookie, or 401
- *                            with the form again (non-admin keys are refused: ADMIN_REQUIRED)
+ *                            with the form again (non-admin keys are refused: ADMIN_REQUIRED); 429 with
+ *                            Retry-After while failed logins from the address, or from everywhere,
+ *                            are over their limit (console_login_limiter.ts)
  *   POST /console/logout     forgets the login, clears the cookie, 303 to /console
  *   GET  /console/app.js     the page's script, /console/app.css its style (bundled at build time:
  *                            console_assets.generated.ts, written by scripts/build_console.ts)
@@ -21,6 +23,7 @@ import type { PrincipalStore } from '../principal_store.ts';
 import { CONSOLE_ASSETS } from './console_assets.generated.ts';
 import { parseSymbolList } from './console_books.ts';
 import type { ConsoleFeed } from './console_feed.ts';
+import { ConsoleLoginLimiter } from './console_login_limiter.ts';
 import { ConsoleLogins, formField } from './console_logins.ts';
 
 /** Consoles streaming at once; more are answered 503. */
@@ -38,6 +41,8 @@ export interface ConsoleRouteOptions {
   readonly principals: PrincipalStore;
   readonly feed: ConsoleFeed;
   readonly logins: ConsoleLogins;
+  /** Brakes repeated failed logins; default: DEFAULT_LOGIN_LIMITS. */
+  readonly loginLimiter?: ConsoleLoginLimiter;
   /** The listener serves TLS: the cookie gets Secure. */
   readonly secure: boolean;
 }
@@ -51,6 +56,7 @@ export interface ConsoleRoutes {
 
 export function addConsoleRoutes(app: TemplatedApp, options: ConsoleRouteOptions): ConsoleRoutes {
   const { principals, feed, logins, secure } = options;
+  const limiter = options.loginLimiter ?? new ConsoleLoginLimiter();
   /** Each streaming console and how to end it. */
   const streams = new Map<HttpResponse, () => void>();
 
@@ -63,10 +69,22 @@ export function addConsoleRoutes(app: TemplatedApp, options: ConsoleRouteOptions
   app.get('/console/app.css', (res) => sendAsset(res, 'text/css; charset=utf-8', CONSOLE_ASSETS.appCss));
 
   app.post('/console/login', (res) => {
+    const address = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
     readSmallBody(res, MAX_LOGIN_BODY_BYTES, (body) => {
-      if (body === null) return sendPage(res, '413 Payload Too Large', loginPage('The form was too large.'));
+      const verdict = limiter.check(address);
+      if (!verdict.allowed) {
+        // Whatever the form holds, the key is not looked at: a throttled guesser learns nothing.
+        const who = verdict.scope === 'address' ? 'from your address' : 'from everywhere';
+        return sendPage(res, '429 Too Many Requests', loginPage(`Too many failed logins ${who}: try again in ${verdict.retryAfterSeconds} s (LOGIN_RATE_LIMITED, ${ResultCode.LOGIN_RATE_LIMITED}).`),
+          [['retry-after', String(verdict.retryAfterSeconds)]]);
+      }
+      if (body === null) {
+        limiter.failed(address);
+        return sendPage(res, '413 Payload Too Large', loginPage('The form was too large.'));
+      }
       const key = formField(body, 'key');
       const principal = key === null ? null : principals.authenticate(key);
+      if (principal === null || !principal.admin) limiter.failed(address);
       if (principal === null) return sendPage(res, '401 Unauthorized', loginPage(key === null ? 'Enter the admin key.' : 'That key is not known (BAD_CREDENTIALS).'));
       if (!principal.admin) return sendPage(res, '403 Forbidden', loginPage(`The console needs an admin key (ADMIN_REQUIRED, ${ResultCode.ADMIN_REQUIRED}).`));
       const token = logins.create(principal.id);
@@ -143,10 +161,10 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function sendPage(res: HttpResponse, status: string, html: string): void {
+function sendPage(res: HttpResponse, status: string, html: string, extraHeaders: readonly (readonly [string, string])[] = []): void {
   res.cork(() => {
     res.writeStatus(status).writeHeader('content-type', 'text/html; charset=utf-8');
-    for (const [name, value] of SECURITY_HEADERS) res.writeHeader(name, value);
+    for (const [name, value] of [...SECURITY_HEADERS, ...extraHeaders]) res.writeHeader(name, value);
     res.end(html);
   });
 }

@@ -4,11 +4,13 @@
  */
 import type { BookView } from '../../gateway/console/console_books.ts';
 import type { ConsoleFrame } from '../../gateway/console/console_frame.ts';
+import type { SymbolTrades } from '../../gateway/console/console_trades.ts';
 
 export interface StreamedFrame extends ConsoleFrame {
   readonly intervalMs: number;
   readonly health: Record<string, unknown>;
   readonly books: readonly BookView[];
+  readonly trades: readonly SymbolTrades[];
 }
 
 /** Posts the key to /console/login; returns the `name=value` of the session cookie. */

@@ -6,11 +6,15 @@
  * tick), on the same engine; medians over the runs and their ratio. The issue's bar: ratio >= 0.99.
  *
  *   case with-vs-without-console: throughput_per_s = median with a console; conditions carry the
- *   median without, the ratio, and the frames the console received per second of load.
+ *   median without, the ratio of the medians, the median of the per-run ratios (each run's with / its
+ *   own without, measured back to back: less sensitive to the machine's load drifting over the runs),
+ *   the 1-minute load average around every load (min / median / max), and the frames the console
+ *   received per second of load.
  *   case idle-cpu: the engine's CPU time (all threads, /proc) over IDLE_WINDOW_MS with no traffic,
  *   without and with one console streaming: what building and sending frames costs, as a share of
  *   one core, without the noise of a throughput figure on a shared 2-core machine.
  */
+import { loadavg } from 'node:os';
 import { benchContext } from '../bench_context.ts';
 import { median } from '../median.ts';
 import { e2eLoadSpec, e2eSizing, setUpFlashSale, type E2eCase } from '../engine/e2e_run.ts';
@@ -65,6 +69,8 @@ export const run: ScenarioRun = async (options) => {
   const framesPerS: number[] = [];
   const idleWithout: number[] = [];
   const idleWith: number[] = [];
+  const pairRatios: number[] = [];
+  const loadAverages: number[] = [];
   let errors = 0;
   try {
     await setUpFlashSale(engine);
@@ -85,9 +91,11 @@ export const run: ScenarioRun = async (options) => {
         errors += load.errors;
         load.histogram?.destroy();
         (open ? withConsole : without).push(load.throughputPerS);
+        loadAverages.push(loadavg()[0]);
         if (open) framesPerS.push(framesDuring / loadSeconds);
-        options.log(`run ${r + 1}/${options.runs} ${open ? 'with' : 'without'} console: ${Math.round(load.throughputPerS)}/s${open ? `, ${framesDuring} frames during the load` : ''}`);
+        options.log(`run ${r + 1}/${options.runs} ${open ? 'with' : 'without'} console: ${Math.round(load.throughputPerS)}/s${open ? `, ${framesDuring} frames during the load` : ''}, load average ${loadavg()[0].toFixed(2)}`);
       }
+      pairRatios.push((withConsole.at(-1) ?? 0) / (without.at(-1) ?? 1));
     }
     for (let r = 0; r < options.runs; r++) {
       idleWithout.push(await cpuPercent(engine, IDLE_WINDOW_MS));
@@ -113,6 +121,9 @@ export const run: ScenarioRun = async (options) => {
       console: 'one client on /console/stream (4 Hz frames), watching one symbol',
       throughput_without_console_per_s: Math.round(withoutMedian),
       ratio_with_vs_without: Number((withMedian / withoutMedian).toFixed(4)),
+      ratio_per_run_median: Number(median(pairRatios).toFixed(4)),
+      ratios_per_run: pairRatios.map((x) => Number(x.toFixed(4))).join(' '),
+      load_average_1m_min_median_max: [Math.min(...loadAverages), median(loadAverages), Math.max(...loadAverages)].map((x) => x.toFixed(2)).join(' / '),
       console_frames_per_s: Number(median(framesPerS).toFixed(2)),
     },
     throughput_per_s: Math.round(withMedian),

@@ -8,20 +8,26 @@
  *   2. a worker thread opens `hostile` connections from 64 loopback source addresses (127.0.1.x),
  *      each announcing a frame just under the pre-login limit and trickling it one byte a second;
  *      whatever the server closes (the 5 s login deadline, eviction) is reopened at once.
- *   3. once the server reports (GET /metrics ringline_connections_pre_login) that it holds them, the
- *      same client is measured again while they stay; the engine's RSS is sampled (/proc/PID/status).
+ *   3. once the server reports (GET /health preLoginConnections) that it holds them, the
+ *      same client is measured again while they stay; the engine's RSS is sampled (/proc/PID/status);
+ *      then the worker stops and the server lets them go.
+ *   Steps 1-3 repeat `--runs` times on one engine, the order alternating (A/B interleaved).
  *
- * Rows: `unloaded` and `under-attack` (latency of the authenticated client), the attack row's
- * conditions give the pre-login connections held (min and mean over the phase), the engine's RSS
- * growth and p99 under attack / p99 unloaded. The target of issue 17: ≥ 10,000 held, RSS growth
- * ≤ 100 MB, p99 within 2×.
+ * Rows: `unloaded` and `under-attack` (latency of the authenticated client; the run with the median
+ * p99), the attack row's conditions give the pre-login connections held (min and mean), the engine's
+ * RSS growth (peak over every attack against the first unloaded reading), each run's p99 under attack
+ * / its p99 unloaded and their median, and the load average. The target of issue 17: ≥ 10,000 held,
+ * RSS growth ≤ 100 MB, p99 within 2×.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../core/spawn_worker.ts';
 import { RinglineClient } from '../../client/ringline_client.ts';
+import { benchContext } from '../bench_context.ts';
 import { nowNs } from '../clock.ts';
+import { median } from '../median.ts';
 import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
 import { createLatencyHistogram } from '../histogram.ts';
 import type { HostileStats } from '../load/hostile_worker.ts';
@@ -44,69 +50,148 @@ export const run: ScenarioRun = async (options) => {
   if (openFileLimit < SOURCE_ADDRESSES.length * PER_ADDRESS + 1024) {
     throw new Error(`hostile: the open-file hard limit (${openFileLimit}) is below the ${SOURCE_ADDRESSES.length * PER_ADDRESS} connections + 1024 needed; raise it (ulimit -Hn as root)`);
   }
-  const engine = await startEngineProcess({ durability: 'fsync', profileDir: null, log: options.log, maxOpenFiles: openFileLimit });
-  let hostile: Worker | null = null;
+  const engine = await startEngineProcess({ durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit });
+  let attack: Attack | null = null;
   try {
     const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
     await client.send({ type: 'createAsset', assetId: 1 });
     await client.send({ type: 'createAccount', accountId: 1 });
     await client.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 1000 });
     await measure(client, 1000); // warm-up
-    const unloaded = await measure(client, phaseMs);
     const rssBeforeMb = rssMb(engine.pid);
-    options.log(`hostile: unloaded p99 ${unloaded.p99Us.toFixed(0)} µs, engine RSS ${rssBeforeMb.toFixed(1)} MB`);
-
-    hostile = spawnWorker(new URL('../load/hostile_worker.ts', import.meta.url), {
-      host: engine.host, port: engine.tcpPort, addresses: SOURCE_ADDRESSES, perAddress: PER_ADDRESS, trickleMs: 1000,
-      announcedFrameBytes: 1000,
-    });
-    let stats: HostileStats = { type: 'stats', open: 0, opened: 0, closed: 0, errors: 0 };
-    hostile.on('message', (m: HostileStats) => { stats = m; });
-    const rampDeadline = Date.now() + 60_000;
-    let held = 0;
-    while ((held = await preLoginHeld(engine)) < HOLD_TARGET && Date.now() < rampDeadline) await sleep(250);
-    options.log(`hostile: server holds ${held} pre-login connections (worker: ${JSON.stringify(stats)})`);
-
+    let rssPeakMb = rssBeforeMb;
+    const unloaded: Phase[] = [];
+    const attacked: Phase[] = [];
+    const ratios: number[] = [];
     const heldSamples: number[] = [];
-    let rssPeakMb = rssMb(engine.pid);
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        heldSamples.push(await preLoginHeld(engine));
-        rssPeakMb = Math.max(rssPeakMb, rssMb(engine.pid));
-        await sleep(500);
+    const loadAverages: number[] = [];
+    let reconnects = 0;
+    /** Per attack: its RSS peak less the RSS just before it began. */
+    const growthPerAttackMb: number[] = [];
+    let attackStartMb = rssBeforeMb;
+    // A/B on one engine, interleaved: each run measures the client unloaded and under attack back to
+    // back (the order alternating), so a machine whose load drifts shifts both sides of a run alike.
+    for (let r = 0; r < options.runs; r++) {
+      for (const underAttack of r % 2 === 0 ? [false, true] : [true, false]) {
+        if (!underAttack) {
+          if (attack !== null) {
+            reconnects += await attack.stop();
+            attack = null;
+          }
+          await until(async () => (await preLoginHeld(engine)) === 0, 30_000, 'the hostile connections to close');
+          // Sampled as under attack, so both sides carry the sampler's own requests.
+          const sampler = sampleWhile(engine, [], () => undefined);
+          unloaded.push(await measure(client, phaseMs));
+          await sampler.stop();
+        } else {
+          if (attack === null) { // else the previous run ended under attack: it goes on
+            attackStartMb = rssMb(engine.pid);
+            growthPerAttackMb.push(0);
+            attack = await startAttack(engine);
+          }
+          const at = growthPerAttackMb.length - 1;
+          const sampler = sampleWhile(engine, heldSamples, (mb) => {
+            rssPeakMb = Math.max(rssPeakMb, mb);
+            growthPerAttackMb[at] = Math.max(growthPerAttackMb[at], mb - attackStartMb);
+          });
+          attacked.push(await measure(client, phaseMs));
+          await sampler.stop();
+        }
+        loadAverages.push(loadavg()[0]);
+        options.log(`hostile: run ${r + 1}/${options.runs} ${underAttack ? 'under attack' : 'unloaded'}: p99 ${(underAttack ? attacked : unloaded).at(-1)?.p99Us.toFixed(0)} µs, ` +
+          `load average ${loadavg()[0].toFixed(2)}`);
       }
-    })();
-    const attacked = await measure(client, phaseMs);
-    sampling = false;
-    await sampler;
+      ratios.push((attacked.at(-1)?.p99Us ?? 0) / (unloaded.at(-1)?.p99Us ?? 1));
+    }
+    if (attack !== null) reconnects += await attack.stop();
+    attack = null;
     await client.close();
     const heldMin = Math.min(...heldSamples);
     const heldMean = Math.round(heldSamples.reduce((a, b) => a + b, 0) / heldSamples.length);
     const growthMb = rssPeakMb - rssBeforeMb;
-    const ratio = attacked.p99Us / unloaded.p99Us;
-    options.log(`hostile: held min ${heldMin} mean ${heldMean}; RSS +${growthMb.toFixed(1)} MB; p99 ${attacked.p99Us.toFixed(0)} µs = ${ratio.toFixed(2)}× unloaded`);
-    const common = { durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs };
+    const p99Unloaded = median(unloaded.map((p) => p.p99Us));
+    const p99Attacked = median(attacked.map((p) => p.p99Us));
+    const ratio = median(ratios);
+    options.log(`hostile: held min ${heldMin} mean ${heldMean}; RSS +${growthMb.toFixed(1)} MB over all (per attack +${growthPerAttackMb.map((x) => x.toFixed(1)).join(', +')} MB); p99 ${p99Attacked.toFixed(0)} µs vs ${p99Unloaded.toFixed(0)} µs ` +
+      `unloaded (medians); per-run ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${ratio.toFixed(2)}×`);
+    const common = { durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs, order: 'A/B interleaved, alternating' };
+    const loadAverage = [Math.min(...loadAverages), median(loadAverages), Math.max(...loadAverages)].map((x) => x.toFixed(2)).join(' / ');
     return [
-      { ...unloaded.row, case: 'unloaded', conditions: { ...common, hostileConnections: 0 } },
+      { ...medianRow(unloaded), case: 'unloaded', conditions: { ...common, hostileConnections: 0, p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' ') } },
       {
-        ...attacked.row, case: 'under-attack',
+        ...medianRow(attacked), case: 'under-attack',
         conditions: {
           ...common, hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
           trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
-          hostileReconnects: stats.opened, rssBeforeMb: round1(rssBeforeMb), rssPeakMb: round1(rssPeakMb), rssGrowthMb: round1(growthMb),
-          p99VsUnloaded: Math.round(ratio * 100) / 100, engineOpenFileLimit: openFileLimit,
+          hostileReconnects: reconnects, rssBeforeMb: round1(rssBeforeMb), rssPeakMb: round1(rssPeakMb), rssGrowthMb: round1(growthMb),
+          rssGrowthPerAttackMb: growthPerAttackMb.map(round1).join(' '),
+          p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
+          p99VsUnloaded: Math.round(ratio * 100) / 100, p99VsUnloadedOfMedians: Math.round((p99Attacked / p99Unloaded) * 100) / 100,
+          loadAverage1mMinMedianMax: loadAverage, engineOpenFileLimit: openFileLimit,
         },
       },
     ];
   } finally {
-    if (hostile !== null) {
-      hostile.postMessage({ type: 'stop' });
-      await hostile.terminate();
-    }
+    if (attack !== null) await attack.stop();
     await engine.stop();
   }
 };
+
+interface Attack {
+  /** Stops the worker (its sockets are destroyed); resolves with the reconnects it made. */
+  stop(): Promise<number>;
+}
+
+/** Starts the hostile worker and waits until the server holds HOLD_TARGET of its connections. */
+async function startAttack(engine: EngineProcess): Promise<Attack> {
+  const worker: Worker = spawnWorker(new URL('../load/hostile_worker.ts', import.meta.url), {
+    host: engine.host, port: engine.tcpPort, addresses: SOURCE_ADDRESSES, perAddress: PER_ADDRESS, trickleMs: 1000,
+    announcedFrameBytes: 1000,
+  });
+  let stats: HostileStats = { type: 'stats', open: 0, opened: 0, closed: 0, errors: 0 };
+  worker.on('message', (m: HostileStats) => { stats = m; });
+  const stop = async (): Promise<number> => {
+    worker.postMessage({ type: 'stop' });
+    await sleep(200);
+    await worker.terminate();
+    return stats.opened;
+  };
+  try {
+    await until(async () => (await preLoginHeld(engine)) >= HOLD_TARGET, 60_000, `the server to hold ${HOLD_TARGET} pre-login connections`);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message} (worker: ${JSON.stringify(stats)})`);
+  }
+  return { stop };
+}
+
+/** Samples the pre-login connections held and the engine's RSS every 500 ms until stop(). */
+function sampleWhile(engine: EngineProcess, held: number[], rss: (mb: number) => void): { stop: () => Promise<void> } {
+  let sampling = true;
+  const done = (async () => {
+    while (sampling) {
+      held.push(await preLoginHeld(engine));
+      rss(rssMb(engine.pid));
+      await sleep(500);
+    }
+  })();
+  return { stop: async () => { sampling = false; await done; } };
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`hostile: timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The row of the run with the median p99 (its latency percentiles and throughput as they were). */
+function medianRow(phases: readonly Phase[]): ResultRow {
+  const sorted = [...phases].sort((a, b) => a.p99Us - b.p99Us);
+  const row = sorted[Math.floor((sorted.length - 1) / 2)].row;
+  return { ...row, errors: phases.reduce((a, p) => a + p.row.errors, 0) };
+}
 
 /** Sends getBalance one at a time for `ms`; returns the latency row and its p99. */
 async function measure(client: RinglineClient, ms: number): Promise<Phase> {
@@ -132,10 +217,13 @@ async function measure(client: RinglineClient, ms: number): Promise<Phase> {
   };
 }
 
+/**
+ * Pre-login connections the server holds, from GET /health (a few fields; a /metrics scrape costs the
+ * gateway more and more with every connection, and would be measured as the attack's cost).
+ */
 async function preLoginHeld(engine: EngineProcess): Promise<number> {
-  const text = await (await fetch(`http://${engine.host}:${engine.wsPort}/metrics`)).text();
-  const match = /^ringline_connections_pre_login (\d+)/m.exec(text);
-  return match === null ? 0 : Number(match[1]);
+  const health = (await (await fetch(`http://${engine.host}:${engine.wsPort}/health`)).json()) as { preLoginConnections?: number };
+  return health.preLoginConnections ?? 0;
 }
 
 function rssMb(pid: number): number {

@@ -13,6 +13,9 @@
  * cascade) and margin (order-mix-1k with 6% short sales, 4% covers and the liquidations price moves cause). Checks: every machine ends with the same state hash (for order streams, the hash of
  * the generator machine that produced the stream); a mismatch counts as an error. GC events are those
  * that started inside the timed windows (target 0).
+ *
+ * Every case runs twice: with event emission on (the engine's default: every event record written,
+ * case `transfer`) and off (engine option events: false, case `transfer events-off`).
  */
 import type { LogicBenchReply, LogicBenchRequest } from '../workers/logic_bench_worker.ts';
 import { CHUNK_RECORDS, WORKLOAD_NAMES, type WorkloadName } from '../workers/logic_workloads.ts';
@@ -33,22 +36,24 @@ function commandsFor(workload: WorkloadName, mode: ScenarioOptions['mode']): num
 
 export const run: ScenarioRun = async (options) => {
   const rows: ResultRow[] = [];
-  for (const workload of WORKLOAD_NAMES) {
+  for (const workload of WORKLOAD_NAMES) for (const events of [true, false]) {
     const commands = commandsFor(workload, options.mode);
-    options.log(`logic ${workload}: ${commands.toLocaleString('en-US')} commands × ${options.runs} runs`);
-    const reply = await runLogicWorker({ workload, commands, runs: options.runs });
+    const name = events ? workload : `${workload} events-off`;
+    options.log(`logic ${name}: ${commands.toLocaleString('en-US')} commands × ${options.runs} runs`);
+    const reply = await runLogicWorker({ workload, commands, runs: options.runs, events });
     const throughput = Math.round(median(reply.perSecond));
-    options.log(`logic ${workload}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s), ` +
+    options.log(`logic ${name}: ${(throughput / 1e6).toFixed(2)} M commands/s (best chunk ${(reply.bestChunkPerSecond / 1e6).toFixed(2)} M/s, ` +
+      `per CPU-second of the logic thread ${(reply.cpuPerSecond / 1e6).toFixed(2)} M), ` +
       `GC events in timed loop ${reply.gcTimed}${reply.gcTimed > 0 ? ` (${reply.gcTimedKinds})` : ''}, ` +
       `rejected ${reply.rejected}, hash ${reply.hashMismatches === 0 ? 'ok' : 'MISMATCH'}`);
     rows.push({
       scenario: 'logic',
-      case: workload,
+      case: name,
       conditions: {
-        commands, runs: options.runs, thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
+        commands, runs: options.runs, events: events ? 'on' : 'off', thread: 'worker', chunkRecords: CHUNK_RECORDS, check: 'state hash equal across runs',
         rejected: reply.rejected, gcEventsOutsideTimedLoop: reply.gcUntimed, gcTimedKinds: reply.gcTimedKinds, stateHash: reply.stateHash,
         perRunPerSecond: reply.perSecond.map((x) => Math.round(x)).join(' '),
-        bestChunkPerSecond: Math.round(reply.bestChunkPerSecond),
+        bestChunkPerSecond: Math.round(reply.bestChunkPerSecond), perCpuSecond: Math.round(reply.cpuPerSecond),
       },
       throughput_per_s: throughput,
       latency_us: null,

@@ -12,6 +12,7 @@
  *   main thread ──workerData {workload, commands, runs}──► this worker ──postMessage(LogicBenchReply)──►
  */
 import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
@@ -27,6 +28,8 @@ export interface LogicBenchRequest {
   readonly workload: WorkloadName;
   readonly commands: number;
   readonly runs: number;
+  /** Event emission (engine option events): false measures the logic without writing event records. Default true. */
+  readonly events?: boolean;
 }
 
 export interface LogicBenchReply {
@@ -46,9 +49,28 @@ export interface LogicBenchReply {
   readonly stateHash: string;
   /** The fastest single chunk of any run (commands/s): what the code does when the thread is not preempted. */
   readonly bestChunkPerSecond: number;
+  /**
+   * Commands per CPU-second of this thread inside the timed windows (all runs): unlike the wall-clock
+   * figures it leaves out the time the thread waited for a CPU, so it stays comparable on a loaded
+   * machine (10 ms accounting ticks; NaN where /proc/thread-self is missing).
+   */
+  readonly cpuPerSecond: number;
 }
 
 const request = workerData as LogicBenchRequest;
+
+/**
+ * CPU time this thread has used, in ms (utime + stime, fields 14 and 15 of /proc/thread-self/stat, in
+ * 10 ms ticks); NaN off Linux. Read outside the timed windows' apply loops (it allocates).
+ */
+function threadCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
 const windows = new Float64Array(2 * request.runs * (Math.ceil(request.commands / CHUNK_RECORDS) + 1));
 let windowCount = 0;
 const gcStarts: number[] = [];
@@ -68,6 +90,7 @@ const EVENT_BUFFER_RECORDS = 16384;
 const reuseEventBuffer = (): void => undefined;
 const machines = Array.from({ length: request.runs }, () => {
   const machine = createStateMachine(workload.config);
+  machine.setEventsEnabled(request.events ?? true);
   machine.attachEventSink(new BufferEventSink(EVENT_BUFFER_RECORDS, reuseEventBuffer));
   return machine;
 });
@@ -100,6 +123,7 @@ let bestChunkPerSecond = 0;
 let sequence = workload.firstSequence;
 let filled = false;
 let restoreCount = 0;
+let cpuMs = 0;
 for (let done = 0; done < request.commands;) {
   const n = Math.min(CHUNK_RECORDS, request.commands - done);
   if (!workload.reusable || !filled) {
@@ -114,6 +138,7 @@ for (let done = 0; done < request.commands;) {
     // Warm-up, untimed, on a machine nobody measures: the same setup and first chunk (see the top).
     const warm = createStateMachine(workload.config);
     // The same sink class as the timed machines: the emitter's call into it is then warm (monomorphic) too.
+    warm.setEventsEnabled(request.events ?? true);
     warm.attachEventSink(new BufferEventSink(EVENT_BUFFER_RECORDS, reuseEventBuffer));
     applySetup(warm);
     applyRecords(warm, timed, n);
@@ -121,9 +146,11 @@ for (let done = 0; done < request.commands;) {
   }
   for (let r = 0; r < machines.length; r++) {
     const machine = machines[r];
+    const cpuBeforeMs = threadCpuMs();
     const started = performance.now();
     rejected += applyRecords(machine, timed, n);
     const ended = performance.now();
+    cpuMs += threadCpuMs() - cpuBeforeMs;
     elapsedMs[r] += ended - started;
     if (n === CHUNK_RECORDS && n * 1000 > bestChunkPerSecond * (ended - started)) bestChunkPerSecond = (n * 1000) / (ended - started);
     windows[windowCount++] = started;
@@ -164,5 +191,6 @@ const reply: LogicBenchReply = {
   hashMismatches: hashes.filter((h) => h !== reference).length,
   stateHash: reference,
   bestChunkPerSecond,
+  cpuPerSecond: (request.commands * request.runs * 1000) / cpuMs,
 };
 parentPort?.postMessage(reply);

@@ -1,12 +1,15 @@
 /**
  * One node's membership of a cluster, coordinated through etcd (the only source of leadership).
  *
- *   etcd ◄── lease keep-alives (every TTL/4) ─── ClusterMember ──► LeaseDeadline (monotonic clock)
- *        ◄── every tick: read /ringline/<c>/*,      │   └─ leaseCertainlyValid(): the release gate asks
- *            publish own record, maybe campaign      ├─ onElected(epoch)   the engine becomes the leader
- *        ──► watch on the leader key (fast wake-up)  ├─ onDeposed(reason)  the engine stops acknowledging
+ *   etcd ◄── lease grant + keep-alives (every TTL/4) ── lease keeper thread (lease_keeper_worker.ts)
+ *        ◄── every tick: read /ringline/<c>/*,          └─► LeaseDeadline in shared memory
+ *            publish own record, maybe campaign     ClusterMember ─ leaseCertainlyValid(): the release gate asks
+ *        ──► watch on the leader key (fast wake-up)  ├─ onElected(epoch)   the engine becomes the leader
+ *                                                    ├─ onDeposed(reason)  the engine stops acknowledging
  *                                                    └─ onLeader(info)     followers learn the address
  *
+ * - The lease is kept alive by its own thread: a gateway thread saturated by clients cannot starve the
+ *   keep-alives; the deadline the gate reads is renewed there (lease_keeper.ts).
  * - The node holds one lease. Its record (/nodes/<id>: epoch, durable sequence, addresses) and, when it
  *   leads, the leader key are bound to it, so both vanish when the node stops renewing.
  * - Leadership = the leader key, created by a transaction that succeeds only if the key does not
@@ -22,7 +25,7 @@ import { campaignVerdict, type PublishedRecord } from './campaign_rule.ts';
 import { clusterPrefix, leaderKey, nodeKey, nodesPrefix } from './cluster_keys.ts';
 import { quorumOf, type ClusterOptions } from './cluster_options.ts';
 import { connectEtcd } from './etcd_connection.ts';
-import { LeaseDeadline } from './lease_deadline.ts';
+import { LeaseKeeper } from './lease_keeper.ts';
 import type { EpochHistory } from './epoch_history.ts';
 import { decodeLeaderRecord, decodeNodeRecord, encodeLeaderRecord, encodeNodeRecord, type LeaderRecord, type NodeRecord } from './node_record.ts';
 
@@ -60,23 +63,14 @@ export interface ClusterStatus {
   readonly peers: readonly NodeRecord[];
 }
 
-interface KeepAliveStream {
-  write(item: { ID: string }): void;
-  on(event: string, fn: (value: never) => void): unknown;
-  cancel(): void;
-}
-
 export class ClusterMember {
   role: ClusterRole = 'starting';
   /** Epoch this node leads (0 unless leader). */
   leaderEpoch = 0;
   private readonly etcd: Etcd3;
-  private readonly deadline: LeaseDeadline;
+  /** Grants and keeps the lease alive on its own thread; its deadline gates every release. */
+  private readonly lease: LeaseKeeper;
   private leaseId: string | null = null;
-  private keepAlive: KeepAliveStream | null = null;
-  private readonly keepAliveSentAtMs: number[] = [];
-  private keepAliveTimer: NodeJS.Timeout | null = null;
-  private keepAliveOpening = false;
   private watchdogTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -96,7 +90,10 @@ export class ClusterMember {
     private readonly events: ClusterEvents = {},
     private readonly nowMs: () => number = () => performance.now(),
   ) {
-    this.deadline = new LeaseDeadline(options.leaseMarginMs);
+    this.lease = new LeaseKeeper(options.endpoints, options.requestTimeoutMs, options.leaseMarginMs, {
+      lost: () => this.lostLease('etcd says the lease expired'),
+      note: (message) => { this.note = message; },
+    });
     this.etcd = connectEtcd(options.endpoints, options.requestTimeoutMs);
   }
 
@@ -107,14 +104,14 @@ export class ClusterMember {
     this.watchLeaderKey();
     // The tick may be stuck on an unreachable etcd for a request timeout: deposition must not wait for it.
     this.watchdogTimer = setInterval(() => {
-      if (this.role === 'leader' && !this.deadline.certainlyValid(this.nowMs())) this.depose('lease not certainly valid (renewal failed or late)');
+      if (this.role === 'leader' && !this.lease.certainlyValid(this.nowMs())) this.depose('lease not certainly valid (renewal failed or late)');
     }, this.options.tickMs);
     await this.tick();
   }
 
   /** True only while this node leads and its lease is certainly valid by the local clock. */
   leaseCertainlyValid(nowMs = this.nowMs()): boolean {
-    return this.role === 'leader' && this.deadline.certainlyValid(nowMs);
+    return this.role === 'leader' && this.lease.certainlyValid(nowMs);
   }
 
   leader(): LeaderInfo | null {
@@ -126,7 +123,7 @@ export class ClusterMember {
     return {
       role: this.role, nodeId: this.options.nodeId,
       epoch: this.role === 'leader' ? this.leaderEpoch : (this.currentLeader?.epoch ?? 0),
-      leader: this.currentLeader, leaseCertainlyValid: this.leaseCertainlyValid(now), leaseRemainingMs: this.deadline.remainingMs(now),
+      leader: this.currentLeader, leaseCertainlyValid: this.leaseCertainlyValid(now), leaseRemainingMs: this.lease.remainingMs(now),
       note: this.note, peers: this.peers,
     };
   }
@@ -142,11 +139,8 @@ export class ClusterMember {
     const wasLeader = this.role === 'leader';
     this.role = 'stopped';
     if (this.tickTimer !== null) clearTimeout(this.tickTimer);
-    if (this.keepAliveTimer !== null) clearInterval(this.keepAliveTimer);
     if (this.watchdogTimer !== null) clearInterval(this.watchdogTimer);
-    this.keepAlive?.cancel();
-    this.keepAlive = null;
-    this.deadline.expire();
+    this.lease.forget();
     if (wasLeader) this.events.onDeposed?.('stopped');
     // etcd may be unreachable: each goodbye gets one request timeout, then the client is closed anyway.
     const bounded = (work: Promise<unknown> | undefined): Promise<unknown> => Promise.race([
@@ -157,6 +151,7 @@ export class ClusterMember {
     if (this.leaseId !== null) await bounded(this.etcd.leaseClient.leaseRevoke({ ID: this.leaseId }));
     this.leaseId = null;
     this.etcd.close();
+    await this.lease.close();
   }
 
   // ---- the tick: one read of the cluster's keys, then act --------------------------------------------
@@ -189,8 +184,8 @@ export class ClusterMember {
   }
 
   private async tickOnce(): Promise<void> {
-    if (this.role === 'leader' && !this.deadline.certainlyValid(this.nowMs())) this.depose('lease not certainly valid (renewal failed or late)');
-    if (this.leaseId === null || !this.deadline.certainlyValid(this.nowMs())) await this.renewMembership();
+    if (this.role === 'leader' && !this.lease.certainlyValid(this.nowMs())) this.depose('lease not certainly valid (renewal failed or late)');
+    if (this.leaseId === null || !this.lease.certainlyValid(this.nowMs())) await this.renewMembership();
     if (this.role === 'stopped') return;
 
     const range = await this.etcd.getAll().prefix(clusterPrefix(this.options.clusterName)).exec();
@@ -268,7 +263,7 @@ export class ClusterMember {
   }
 
   private async becomeLeader(epoch: number): Promise<void> {
-    if (!this.deadline.certainlyValid(this.nowMs())) return; // won with a lease we can no longer vouch for: the next tick steps down
+    if (!this.lease.certainlyValid(this.nowMs())) return; // won with a lease we can no longer vouch for: the next tick steps down
     if (epoch <= this.journal.epoch()) {
       // etcd's revisions went backwards (its data was lost): an epoch that is not new cannot fence anyone.
       this.note = `etcd handed out epoch ${epoch}, not above this node's epoch ${this.journal.epoch()}: was etcd's data lost?`;
@@ -308,7 +303,7 @@ export class ClusterMember {
     // This lease's term is over for good: a new one is granted, so the old key cannot come back to life.
     const old = this.leaseId;
     this.leaseId = null;
-    this.deadline.expire();
+    this.lease.forget();
     if (old !== null) void this.etcd.leaseClient.leaseRevoke({ ID: old }).catch(() => undefined);
     this.events.onDeposed?.(reason);
   }
@@ -323,70 +318,20 @@ export class ClusterMember {
 
   // ---- the lease ------------------------------------------------------------------------------------
 
-  /** Grants a fresh lease (the old one, if any, is revoked) and opens its keep-alive stream. */
+  /** Grants a fresh lease (the old one, if any, is revoked); the lease keeper thread keeps it alive. */
   private async renewMembership(): Promise<void> {
     const old = this.leaseId;
     this.leaseId = null;
-    this.keepAlive?.cancel();
-    this.keepAlive = null;
-    this.keepAliveSentAtMs.length = 0;
     this.published = '';
     if (old !== null) void this.etcd.leaseClient.leaseRevoke({ ID: old }).catch(() => undefined);
-    const sentAtMs = this.nowMs();
-    const grant = await this.etcd.leaseClient.leaseGrant({ TTL: this.options.leaseTtlSeconds });
+    const granted = await this.lease.grant(this.options.leaseTtlSeconds);
     if (this.role === 'stopped') return;
-    this.leaseId = grant.ID;
-    this.deadline.renewed(sentAtMs, Number(grant.TTL));
-    await this.openKeepAlive();
-    if (this.keepAliveTimer === null) {
-      this.keepAliveTimer = setInterval(() => this.sendKeepAlive(), Math.max(10, Math.floor(this.options.leaseTtlSeconds * 1000 / 4)));
-    }
-  }
-
-  private async openKeepAlive(): Promise<void> {
-    const stream = await this.etcd.leaseClient.leaseKeepAlive() as unknown as KeepAliveStream;
-    if (this.role === 'stopped') {
-      stream.cancel();
-      return;
-    }
-    this.keepAlive = stream;
-    this.keepAliveSentAtMs.length = 0; // answers pair with this stream's requests only, in order
-    const lease = this.leaseId;
-    stream.on('data', (response: { ID: string; TTL: string }) => {
-      if (this.keepAlive !== stream || this.leaseId !== lease) return; // an old stream's late answer
-      const sentAtMs = this.keepAliveSentAtMs.shift();
-      if (sentAtMs === undefined) return;
-      const ttl = Number(response.TTL);
-      this.deadline.renewed(sentAtMs, ttl);
-      if (!(ttl > 0)) this.lostLease('etcd says the lease expired');
-    });
-    const broken = (): void => {
-      if (this.keepAlive !== stream) return;
-      this.keepAlive = null;
-      this.keepAliveSentAtMs.length = 0; // answers to these will never come
-    };
-    stream.on('error', broken);
-    stream.on('end', broken);
-  }
-
-  private sendKeepAlive(): void {
-    if (this.leaseId === null || this.role === 'stopped') return;
-    if (this.keepAlive === null) {
-      // Reconnect the stream; the lease may still be alive in etcd if we are quick enough.
-      if (this.keepAliveOpening) return;
-      this.keepAliveOpening = true;
-      void this.openKeepAlive()
-        .catch((error: Error) => { this.note = `etcd keep-alive: ${error.message}`; })
-        .finally(() => { this.keepAliveOpening = false; });
-      return;
-    }
-    this.keepAliveSentAtMs.push(this.nowMs());
-    this.keepAlive.write({ ID: this.leaseId });
+    this.leaseId = granted.leaseId;
   }
 
   private lostLease(reason: string): void {
     if (this.role === 'leader') this.depose(reason);
-    this.deadline.expire();
+    this.lease.forget();
     this.scheduleTick(0);
   }
 

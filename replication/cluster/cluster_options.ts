@@ -32,7 +32,7 @@ export interface ClusterOptions {
 
 export const DEFAULT_CLUSTER_OPTIONS = {
   clusterSize: 3,
-  leaseTtlSeconds: 2,
+  leaseTtlSeconds: 1,
   leaseMarginMs: 300,
   tickMs: 100,
   requestTimeoutMs: 1000,

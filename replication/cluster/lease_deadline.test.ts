@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseDeadline } from './lease_deadline.ts';
+import { LEASE_DEADLINE_BYTES, LeaseDeadline } from './lease_deadline.ts';
 
 describe('LeaseDeadline', () => {
   it('is valid from a renewal until send time + TTL - margin, never before a renewal', () => {
@@ -29,6 +29,19 @@ describe('LeaseDeadline', () => {
     expect(d.certainlyValid(2001)).toBe(false);
     d.renewed(2100, -1);
     expect(d.remainingMs(2100)).toBe(0);
+  });
+
+  it('a reader over the same shared memory sees what the writer renews (the lease keeper thread and the gate)', () => {
+    const memory = new SharedArrayBuffer(LEASE_DEADLINE_BYTES);
+    const writer = new LeaseDeadline(300, memory);
+    const reader = new LeaseDeadline(300, memory);
+    expect(reader.certainlyValid(0)).toBe(false);
+    writer.renewed(1000, 2);
+    expect(reader.certainlyValid(2699)).toBe(true);
+    expect(reader.remainingMs(2000)).toBe(700);
+    writer.expire();
+    expect(reader.certainlyValid(1001)).toBe(false);
+    expect(() => new LeaseDeadline(300, new SharedArrayBuffer(8))).toThrow(/16 bytes/);
   });
 
   it('refuses a negative margin', () => {

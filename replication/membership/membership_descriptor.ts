@@ -5,7 +5,7 @@
  *
  *   primary (accepts)                         follower (connects)
  *     CHALLENGE  nonceP ─────────────────────►
- *                ◄───────────────────────────── PROOF  nonceF, MAC(secret, "follower" ‖ cluster ‖ nonceP ‖ nonceF)
+ *                ◄───────────────────────────── PROOF  nonceF, nodeId, MAC(secret, "follower" ‖ cluster ‖ nonceP ‖ nonceF ‖ nodeId)
  *     CONFIRM    MAC(secret, "primary" ‖ cluster ‖ nonceP ‖ nonceF) ─►
  *     (then the replication protocol: HELLO, WELCOME, FRAMES, ACK …)
  *
@@ -22,12 +22,15 @@
  *   |                 version                                       | 12
  *   |                 nonceP (32 bytes)                            ... 16
  *
- * PROOF (72 bytes): header, 8 nonceF (32 bytes), 40 MAC (32 bytes).
+ * PROOF (144 bytes): header, 8 nonceF (32 bytes), 40 MAC (32 bytes), 72 nodeIdBytes (u32, 0-64),
+ *   76 reserved (u32, 0), 80 nodeId (64 bytes: that many ASCII bytes of the follower's node id, then zeros).
+ *   The MAC covers the node id: the primary counts acknowledgements per proven node (a cluster
+ *   follower names itself; a plain follower sends an empty id and counts per connection).
  * CONFIRM (40 bytes): header, 8 MAC (32 bytes).
  */
 
 export const MEMBERSHIP_MAGIC = 0x314d_4c52; // "RLM1" read as little-endian bytes
-export const MEMBERSHIP_VERSION = 1;
+export const MEMBERSHIP_VERSION = 2;
 
 /** Message types: kept apart from the replication protocol's (1..6) so a confused peer is caught. */
 export const MembershipType = { CHALLENGE: 32, PROOF: 33, CONFIRM: 34 } as const;
@@ -44,7 +47,12 @@ export const CHALLENGE_BYTES = CHALLENGE_NONCE_OFFSET + NONCE_BYTES;
 
 export const PROOF_NONCE_OFFSET = 8;
 export const PROOF_MAC_OFFSET = PROOF_NONCE_OFFSET + NONCE_BYTES;
-export const PROOF_BYTES = PROOF_MAC_OFFSET + MAC_BYTES;
+export const PROOF_NODE_ID_BYTES_OFFSET = PROOF_MAC_OFFSET + MAC_BYTES; // u32
+export const PROOF_RESERVED_OFFSET = PROOF_NODE_ID_BYTES_OFFSET + 4; // u32
+export const PROOF_NODE_ID_OFFSET = PROOF_RESERVED_OFFSET + 4;
+/** A node id is 1-64 ASCII characters (cluster_options.ts); the field holds the longest. */
+export const NODE_ID_MAX_BYTES = 64;
+export const PROOF_BYTES = PROOF_NODE_ID_OFFSET + NODE_ID_MAX_BYTES;
 
 export const CONFIRM_MAC_OFFSET = 8;
 export const CONFIRM_BYTES = CONFIRM_MAC_OFFSET + MAC_BYTES;
@@ -56,5 +64,6 @@ export const SECRET_MAX_BYTES = 1024;
 function assertLayout(condition: boolean, what: string): void {
   if (!condition) throw new Error(`membership layout: ${what}`);
 }
-assertLayout(CHALLENGE_BYTES === 48 && PROOF_BYTES === 72 && CONFIRM_BYTES === 40, 'message sizes');
+assertLayout(CHALLENGE_BYTES === 48 && PROOF_BYTES === 144 && CONFIRM_BYTES === 40, 'message sizes');
+assertLayout(PROOF_NODE_ID_BYTES_OFFSET === 72 && PROOF_NODE_ID_OFFSET === 80, 'proof node id offsets');
 for (const size of [CHALLENGE_BYTES, PROOF_BYTES, CONFIRM_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');

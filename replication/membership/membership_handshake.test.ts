@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeHello } from '../replication_messages.ts';
-import { CONFIRM_MAC_OFFSET, PROOF_BYTES, PROOF_MAC_OFFSET } from './membership_descriptor.ts';
+import { CONFIRM_MAC_OFFSET, PROOF_BYTES, PROOF_MAC_OFFSET, PROOF_NODE_ID_OFFSET } from './membership_descriptor.ts';
 import { FollowerHandshake, PrimaryHandshake, validateClusterSecret, type HandshakeStep } from './membership_handshake.ts';
 
 const secret = Buffer.alloc(32, 7);
@@ -71,6 +71,20 @@ describe('membership handshake', () => {
     expect(new PrimaryHandshake(secret, 'prod').push(proof).state).toBe('refused');
   });
 
+  it('the primary learns the node id the follower proved; a changed id fails the proof, a malformed one is refused', () => {
+    const primary = new PrimaryHandshake(secret, 'prod');
+    const proof = feed((b) => new FollowerHandshake(secret, 'prod', 'node-2.a').push(b), primary.challenge).sent[0];
+    expect(primary.push(proof)).toMatchObject({ state: 'member', peerNodeId: 'node-2.a' });
+    // Another member's id swapped into a recorded proof: the MAC covers the id.
+    const next = new PrimaryHandshake(secret, 'prod');
+    const forged = Buffer.from(feed((b) => new FollowerHandshake(secret, 'prod', 'n1').push(b), next.challenge).sent[0]);
+    forged.write('n2', PROOF_NODE_ID_OFFSET, 'latin1');
+    expect(next.push(forged)).toEqual({ state: 'refused', reason: expect.stringMatching(/does not know the cluster secret/) });
+    const plain = new PrimaryHandshake(secret, 'prod');
+    expect(plain.push(feed((b) => new FollowerHandshake(secret, 'prod').push(b), plain.challenge).sent[0])).toMatchObject({ state: 'member', peerNodeId: '' });
+    for (const bad of ['a b', '-x', 'x'.repeat(65), 'é']) expect(() => new FollowerHandshake(secret, 'prod', bad)).toThrow(/node id/);
+  });
+
   it('another cluster sharing the secret is refused', () => {
     const primary = new PrimaryHandshake(secret, 'prod');
     const follower = new FollowerHandshake(secret, 'staging');
@@ -80,7 +94,7 @@ describe('membership handshake', () => {
 
   it('a peer that skips the handshake (HELLO first) or declares another size is refused at once', () => {
     expect(new PrimaryHandshake(secret, 'prod').push(encodeHello(99, 0))).toEqual({
-      state: 'refused', reason: 'expected membership message type 33 of 72 bytes, got type 1 of 32 bytes',
+      state: 'refused', reason: 'expected membership message type 33 of 144 bytes, got type 1 of 32 bytes',
     });
     const huge = Buffer.alloc(8);
     huge.writeUInt32LE(4 * 1024 * 1024, 0);

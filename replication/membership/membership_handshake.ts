@@ -8,15 +8,19 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   CHALLENGE_BYTES, CHALLENGE_MAGIC_OFFSET, CHALLENGE_NONCE_OFFSET, CHALLENGE_VERSION_OFFSET, CONFIRM_BYTES, CONFIRM_MAC_OFFSET,
-  HEADER_BYTES, MAC_BYTES, MEMBERSHIP_MAGIC, MEMBERSHIP_VERSION, MembershipType, NONCE_BYTES, PROOF_BYTES, PROOF_MAC_OFFSET,
-  PROOF_NONCE_OFFSET, SECRET_MAX_BYTES, SECRET_MIN_BYTES,
+  HEADER_BYTES, MAC_BYTES, MEMBERSHIP_MAGIC, MEMBERSHIP_VERSION, MembershipType, NONCE_BYTES, NODE_ID_MAX_BYTES, PROOF_BYTES,
+  PROOF_MAC_OFFSET, PROOF_NODE_ID_BYTES_OFFSET, PROOF_NODE_ID_OFFSET, PROOF_NONCE_OFFSET, PROOF_RESERVED_OFFSET, SECRET_MAX_BYTES,
+  SECRET_MIN_BYTES,
 } from './membership_descriptor.ts';
 
 export type HandshakeStep =
   /** Waiting for more bytes. */
   | { readonly state: 'pending'; readonly send: Buffer | null }
-  /** Proven both ways; `rest` holds bytes that arrived after the handshake (the replication stream). */
-  | { readonly state: 'member'; readonly send: Buffer | null; readonly rest: Buffer }
+  /**
+   * Proven both ways; `rest` holds bytes that arrived after the handshake (the replication stream);
+   * `peerNodeId`: the node id the follower proved (the primary's side; '' for a plain follower).
+   */
+  | { readonly state: 'member'; readonly send: Buffer | null; readonly rest: Buffer; readonly peerNodeId: string }
   | { readonly state: 'refused'; readonly reason: string };
 
 const FOLLOWER_LABEL = 'ringline replication v1 follower';
@@ -29,8 +33,22 @@ export function validateClusterSecret(secret: Uint8Array, source: string): Buffe
   return Buffer.from(secret);
 }
 
-function mac(secret: Buffer, label: string, clusterName: string, nonceP: Buffer, nonceF: Buffer): Buffer {
-  return createHmac('sha256', secret).update(`${label}\0${clusterName}\0`).update(nonceP).update(nonceF).digest();
+function mac(secret: Buffer, label: string, clusterName: string, nonceP: Buffer, nonceF: Buffer, nodeId: Buffer | null = null): Buffer {
+  const h = createHmac('sha256', secret).update(`${label}\0${clusterName}\0`).update(nonceP).update(nonceF);
+  if (nodeId !== null) h.update(nodeId);
+  return h.digest();
+}
+
+/** A node id as the proof carries it: letters, digits, '_', '.', '-' (cluster_options.ts), or empty. */
+const NODE_ID = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/;
+
+/** The proof's node id field: its length and 64 bytes (the id, then zeros). */
+function nodeIdField(nodeId: string): Buffer {
+  if (!NODE_ID.test(nodeId)) throw new RangeError(`membership node id must be empty or 1-${NODE_ID_MAX_BYTES} of letters, digits, '_', '.', '-'; got ${JSON.stringify(nodeId)}`);
+  const field = Buffer.alloc(8 + NODE_ID_MAX_BYTES);
+  field.writeUInt32LE(nodeId.length, 0);
+  field.write(nodeId, 8, 'latin1');
+  return field;
 }
 
 function header(bytes: number, type: number): Buffer {
@@ -89,12 +107,20 @@ export class PrimaryHandshake {
     if (typeof got === 'string') return (this.done = { state: 'refused', reason: got });
     const nonceF = got.message.subarray(PROOF_NONCE_OFFSET, PROOF_NONCE_OFFSET + NONCE_BYTES);
     const theirs = got.message.subarray(PROOF_MAC_OFFSET, PROOF_MAC_OFFSET + MAC_BYTES);
-    if (!timingSafeEqual(theirs, mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, nonceF))) {
+    const field = got.message.subarray(PROOF_NODE_ID_BYTES_OFFSET, PROOF_BYTES);
+    if (!timingSafeEqual(theirs, mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, nonceF, field))) {
       return (this.done = { state: 'refused', reason: 'the peer does not know the cluster secret (bad membership proof)' });
+    }
+    // Proven by a member: still checked, so a buggy member cannot smuggle a malformed id into logs and counts.
+    const idBytes = got.message.readUInt32LE(PROOF_NODE_ID_BYTES_OFFSET);
+    const peerNodeId = idBytes <= NODE_ID_MAX_BYTES ? got.message.toString('latin1', PROOF_NODE_ID_OFFSET, PROOF_NODE_ID_OFFSET + idBytes) : '';
+    if (idBytes > NODE_ID_MAX_BYTES || got.message.readUInt32LE(PROOF_RESERVED_OFFSET) !== 0 || !NODE_ID.test(peerNodeId) ||
+      !nodeIdField(peerNodeId).equals(field)) {
+      return (this.done = { state: 'refused', reason: `the peer's node id field is malformed (${idBytes} bytes)` });
     }
     const confirm = header(CONFIRM_BYTES, MembershipType.CONFIRM);
     mac(this.secret, PRIMARY_LABEL, this.clusterName, this.nonceP, nonceF).copy(confirm, CONFIRM_MAC_OFFSET);
-    return (this.done = { state: 'member', send: confirm, rest: got.rest });
+    return (this.done = { state: 'member', send: confirm, rest: got.rest, peerNodeId });
   }
 }
 
@@ -106,9 +132,13 @@ export class FollowerHandshake {
   private readonly confirm = new ExpectedMessage(MembershipType.CONFIRM, CONFIRM_BYTES);
   private done: HandshakeStep | null = null;
 
-  constructor(private readonly secret: Buffer, private readonly clusterName: string, nonce: Buffer = randomBytes(NONCE_BYTES)) {
+  private readonly nodeIdField: Buffer;
+
+  /** `nodeId`: this follower's cluster node id, proven with the secret ('' for a plain follower). */
+  constructor(private readonly secret: Buffer, private readonly clusterName: string, nodeId = '', nonce: Buffer = randomBytes(NONCE_BYTES)) {
     if (nonce.length !== NONCE_BYTES) throw new RangeError(`nonce must be ${NONCE_BYTES} bytes`);
     this.nonceF = Buffer.from(nonce);
+    this.nodeIdField = nodeIdField(nodeId);
   }
 
   push(chunk: Buffer): HandshakeStep {
@@ -124,7 +154,8 @@ export class FollowerHandshake {
       this.nonceP = Buffer.from(got.message.subarray(CHALLENGE_NONCE_OFFSET, CHALLENGE_NONCE_OFFSET + NONCE_BYTES));
       send = header(PROOF_BYTES, MembershipType.PROOF);
       this.nonceF.copy(send, PROOF_NONCE_OFFSET);
-      mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, this.nonceF).copy(send, PROOF_MAC_OFFSET);
+      this.nodeIdField.copy(send, PROOF_NODE_ID_BYTES_OFFSET);
+      mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, this.nonceF, this.nodeIdField).copy(send, PROOF_MAC_OFFSET);
       chunk = got.rest;
       if (chunk.length === 0) return { state: 'pending', send };
     }
@@ -135,6 +166,6 @@ export class FollowerHandshake {
     if (!timingSafeEqual(theirs, mac(this.secret, PRIMARY_LABEL, this.clusterName, this.nonceP, this.nonceF))) {
       return (this.done = { state: 'refused', reason: 'the primary does not know the cluster secret (bad membership confirmation)' });
     }
-    return (this.done = { state: 'member', send, rest: got.rest });
+    return (this.done = { state: 'member', send, rest: got.rest, peerNodeId: '' });
   }
 }

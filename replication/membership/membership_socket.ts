@@ -12,6 +12,14 @@ export interface Membership {
   /** The cluster secret (validateClusterSecret). */
   readonly secret: Buffer;
   readonly clusterName: string;
+  /** This node's cluster node id, proven to the primary when following ('' or absent: a plain follower). */
+  readonly nodeId?: string;
+}
+
+/** What the accepting side learned: the stream's first bytes and the node id the peer proved. */
+export interface AdmittedMember {
+  readonly rest: Buffer;
+  readonly nodeId: string;
 }
 
 /** A peer has this long to prove membership. */
@@ -19,10 +27,10 @@ export const HANDSHAKE_TIMEOUT_MS = 5000;
 
 export class MembershipRefusedError extends Error {}
 
-function run(socket: Socket, first: Buffer | null, push: (chunk: Buffer) => HandshakeStep, timeoutMs: number): Promise<Buffer> {
+function run(socket: Socket, first: Buffer | null, push: (chunk: Buffer) => HandshakeStep, timeoutMs: number): Promise<AdmittedMember> {
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (error: Error | null, rest: Buffer = Buffer.alloc(0)): void => {
+    const finish = (error: Error | null, rest: Buffer = Buffer.alloc(0), nodeId = ''): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -35,13 +43,13 @@ function run(socket: Socket, first: Buffer | null, push: (chunk: Buffer) => Hand
         return;
       }
       socket.pause();
-      resolve(rest);
+      resolve({ rest, nodeId });
     };
     const onData = (chunk: Buffer): void => {
       const step = push(chunk);
       if (step.state === 'refused') return finish(new MembershipRefusedError(step.reason));
       if (step.send !== null) socket.write(step.send);
-      if (step.state === 'member') finish(null, step.rest);
+      if (step.state === 'member') finish(null, step.rest, step.peerNodeId);
     };
     const onClose = (): void => finish(new MembershipRefusedError('the peer closed the connection during the membership handshake'));
     const timer = setTimeout(() => finish(new MembershipRefusedError(`the peer did not prove membership within ${timeoutMs} ms`)), timeoutMs);
@@ -52,14 +60,14 @@ function run(socket: Socket, first: Buffer | null, push: (chunk: Buffer) => Hand
   });
 }
 
-/** The accepting side: challenges the peer; resolves once it proved it holds the secret. */
-export function admitMember(socket: Socket, membership: Membership, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<Buffer> {
+/** The accepting side: challenges the peer; resolves once it proved it holds the secret (and which node it is). */
+export function admitMember(socket: Socket, membership: Membership, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<AdmittedMember> {
   const handshake = new PrimaryHandshake(membership.secret, membership.clusterName);
   return run(socket, handshake.challenge, (chunk) => handshake.push(chunk), timeoutMs);
 }
 
 /** The connecting side (call once connected): answers the challenge; resolves once the primary proved it too. */
-export function joinAsMember(socket: Socket, membership: Membership, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<Buffer> {
-  const handshake = new FollowerHandshake(membership.secret, membership.clusterName);
-  return run(socket, null, (chunk) => handshake.push(chunk), timeoutMs);
+export async function joinAsMember(socket: Socket, membership: Membership, timeoutMs = HANDSHAKE_TIMEOUT_MS): Promise<Buffer> {
+  const handshake = new FollowerHandshake(membership.secret, membership.clusterName, membership.nodeId ?? '');
+  return (await run(socket, null, (chunk) => handshake.push(chunk), timeoutMs)).rest;
 }

@@ -24,6 +24,7 @@ class EchoStateMachine implements StateMachine {
 
   /** Emits no events. */
   attachEventSink(): void {}
+  setEventsEnabled(): void {}
 
   apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
     const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];

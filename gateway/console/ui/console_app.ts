@@ -5,6 +5,7 @@
  * has "latency" in it, one per label set, as they appear: a new histogram needs no change here.
  */
 import type { BookView } from '../console_books.ts';
+import type { SymbolTrades } from '../console_trades.ts';
 import type { ConsoleFrame, FrameFamily, HistogramSeries, ScalarSeries } from '../console_frame.ts';
 import { DepthChart, LineChart } from './svg_chart.ts';
 
@@ -12,6 +13,7 @@ interface Frame extends ConsoleFrame {
   readonly intervalMs: number;
   readonly health: { status?: string; engine?: { role?: string }; role?: string; [k: string]: unknown };
   readonly books: readonly BookView[];
+  readonly trades?: readonly SymbolTrades[];
 }
 
 const WINDOW_SECONDS = 120;
@@ -244,28 +246,66 @@ class Console {
       tr.append(a, b);
       table.appendChild(tr);
     }
+    // Each follower: the replicator's (standby or cluster) and, in cluster mode, each peer's as etcd has it.
+    const perFollower = document.createElement('table');
+    perFollower.className = 'followers';
+    perFollower.createTHead().innerHTML = '<tr><th>follower</th><th>lag (records)</th><th>acknowledged sequence</th></tr>';
+    const body = perFollower.createTBody();
+    const acked = family(frame, 'ringline_replication_follower_acked_sequence');
+    const addRow = (name: string, lag: number, ackedText: string, familyName: string): void => {
+      const tr = document.createElement('tr');
+      tr.dataset.family = familyName;
+      tr.dataset.follower = name;
+      tr.dataset.value = String(lag);
+      for (const text of [name, fmtCount(lag), ackedText]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.appendChild(td);
+      }
+      body.appendChild(tr);
+    };
+    for (const f of (family(frame, 'ringline_replication_follower_lag_records')?.series ?? []) as ScalarSeries[]) {
+      const a = (acked?.series as ScalarSeries[] | undefined)?.find((x) => x.labels.follower === f.labels.follower)?.value;
+      addRow(f.labels.follower ?? '?', f.value, a === undefined ? '–' : String(a), 'ringline_replication_follower_lag_records');
+    }
+    for (const p of (family(frame, 'ringline_cluster_peer_lag_records')?.series ?? []) as ScalarSeries[]) {
+      addRow(`node ${p.labels.node ?? '?'} (etcd)`, p.value, '–', 'ringline_cluster_peer_lag_records');
+    }
     const note = document.createElement('p');
     note.className = 'muted';
-    note.textContent = 'Lag is the best follower\'s: the engine does not report each follower separately yet.';
-    byId('replication').replaceChildren(table, note);
+    note.textContent = body.rows.length === 0 ? 'No follower connected.'
+      : 'Per follower: published minus its acknowledged sequence (reported every 250 ms); cluster peers as they publish it in etcd.';
+    byId('replication').replaceChildren(table, perFollower, note);
+  }
+
+  /** The panel of one symbol: title, top of book, depth chart, latest trades. */
+  private bookEntry(symbolId: number): { root: HTMLElement; chart: DepthChart } {
+    let entry = this.depthCharts.get(symbolId);
+    if (entry === undefined) {
+      const root = document.createElement('div');
+      root.className = 'book';
+      root.dataset.symbol = String(symbolId);
+      const chart = new DepthChart(`symbol ${symbolId} depth`);
+      const title = document.createElement('h3');
+      title.textContent = `symbol ${symbolId}`;
+      const trades = document.createElement('table');
+      trades.className = 'trades';
+      trades.createCaption().textContent = 'latest trades';
+      trades.createTHead().innerHTML = '<tr><th>time</th><th>taker</th><th>price</th><th>qty</th></tr>';
+      trades.createTBody();
+      root.append(title, document.createElement('div'), chart.svg, trades);
+      byId('books').appendChild(root);
+      entry = { root, chart };
+      this.depthCharts.set(symbolId, entry);
+    }
+    return entry;
   }
 
   private renderBooks(frame: Frame): void {
-    const container = byId('books');
     const seen = new Set<number>();
     for (const book of frame.books) {
       seen.add(book.symbolId);
-      let entry = this.depthCharts.get(book.symbolId);
-      if (entry === undefined) {
-        const root = document.createElement('div');
-        root.className = 'book';
-        root.dataset.symbol = String(book.symbolId);
-        const chart = new DepthChart(`symbol ${book.symbolId} depth`);
-        root.append(document.createElement('h3'), document.createElement('div'), chart.svg);
-        container.appendChild(root);
-        entry = { root, chart };
-        this.depthCharts.set(book.symbolId, entry);
-      }
+      const entry = this.bookEntry(book.symbolId);
       const [title, top] = [entry.root.children[0] as HTMLElement, entry.root.children[1] as HTMLElement];
       title.textContent = `symbol ${book.symbolId}${book.code === 0 ? '' : ` — ${book.status}`} · as of sequence ${book.sequence}`;
       top.className = 'top';
@@ -284,8 +324,27 @@ class Console {
       cell('muted', `${book.bids.length} / ${book.asks.length} levels`, '');
       entry.chart.draw(book.bids, book.asks);
     }
+    for (const symbol of frame.trades ?? []) {
+      seen.add(symbol.symbolId);
+      const table = this.bookEntry(symbol.symbolId).root.querySelector('table.trades') as HTMLTableElement;
+      table.dataset.count = String(symbol.trades.length);
+      table.caption?.replaceChildren(symbol.unavailable === '' ? `latest trades (${symbol.trades.length})` : `latest trades: ${symbol.unavailable}`);
+      table.tBodies[0].replaceChildren(...symbol.trades.map((t) => {
+        const tr = document.createElement('tr');
+        tr.className = t.takerSide;
+        tr.dataset.sequence = String(t.sequence);
+        tr.dataset.price = String(t.price);
+        tr.dataset.quantity = String(t.quantity);
+        for (const text of [new Date(t.timestampUs / 1000).toLocaleTimeString(), t.takerSide, String(t.price), String(t.quantity)]) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.appendChild(td);
+        }
+        return tr;
+      }));
+    }
     for (const [id, entry] of this.depthCharts) {
-      if (!seen.has(id) && frame.books.length > 0) {
+      if (!seen.has(id) && (frame.books.length > 0 || (frame.trades?.length ?? 0) > 0)) {
         entry.root.remove();
         this.depthCharts.delete(id);
       }

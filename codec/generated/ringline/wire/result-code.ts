@@ -203,9 +203,19 @@ export enum ResultCode {
   PRINCIPAL_TABLE_FULL = 232,
 
   /**
+   * the engine runs with events off (engine option events: false, ringline start --events off): no event subscriptions, history or projection
+   */
+  EVENTS_DISABLED = 240,
+
+  /**
    * the events after this position are no longer kept: their journal was retired with old snapshots (engine option keepJournal keeps it)
    */
   HISTORY_RETIRED = 250,
+
+  /**
+   * too many failed logins: wait for the time given, then try again
+   */
+  LOGIN_RATE_LIMITED = 260,
 
   /**
    * asset already exists
