@@ -15,7 +15,7 @@ import pg from 'pg';
 import { Registry, Gauge, Counter } from 'prom-client';
 import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
 import { parsingUsage, UsageError } from './usage_error.ts';
-import { Projector, type ProjectorStatus } from '../projection/projector.ts';
+import { DEFAULT_MAX_BATCH_EVENTS, Projector, type ProjectorStatus } from '../projection/projector.ts';
 import { readPosition } from '../projection/projection_writer.ts';
 import { migrate } from '../projection/schema_migrations.ts';
 import { redactUrl, validatePostgresUrl } from '../projection/postgres_url.ts';
@@ -28,8 +28,9 @@ export const PROJECT_USAGE = `usage: ringline project --postgres URL --engine AD
   --engine ADDRESS        the engine's event subscriptions: ws://host:wsPort, tcp://host:eventsTcpPort,
                           or host:wsPort (RINGLINE_ENGINE) [ws://127.0.0.1:7401]
   --admin-key KEY         an admin principal's key: the all-events stream is admin-only (RINGLINE_ADMIN_KEY)
-  --batch-events N        events per PostgreSQL transaction at most, 1-1000000 [5000]
+  --batch-events N        events per PostgreSQL transaction at most, 1-1000000 [20000]
   --max-queued-events N   events held while PostgreSQL is behind before resubscribing later [200000]
+  --prepare-threads N     threads that decode and encode batches, 0-16 (0 = the main thread) [1]
   --http-port N           GET /status (JSON) and GET /metrics (Prometheus), 0 = ephemeral, -1 = off [-1]
   --host ADDR             bind address of --http-port [127.0.0.1]
   --log-every-ms N        a progress line with the lag this often, 0 = never [10000]
@@ -42,6 +43,7 @@ export interface ProjectOptions {
   readonly adminKey: string;
   readonly batchEvents: number;
   readonly maxQueuedEvents: number;
+  readonly prepareThreads: number;
   readonly httpPort: number;
   readonly host: string;
   readonly logEveryMs: number;
@@ -56,7 +58,7 @@ export function parseProjectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       args: [...argv], strict: true, allowPositionals: false,
       options: {
         postgres: { type: 'string' }, engine: { type: 'string' }, 'admin-key': { type: 'string' }, 'batch-events': { type: 'string' },
-        'max-queued-events': { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, 'log-every-ms': { type: 'string' },
+        'max-queued-events': { type: 'string' }, 'prepare-threads': { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, 'log-every-ms': { type: 'string' },
         'log-format': { type: 'string' }, status: { type: 'boolean' },
       },
     }).values;
@@ -79,8 +81,9 @@ export function parseProjectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     postgres, status, adminKey, logFormat,
     engine: engineUrl(text('engine', 'RINGLINE_ENGINE') ?? 'ws://127.0.0.1:7401'),
-    batchEvents: intFlag(values, 'batch-events', 5000, 1, 1_000_000),
+    batchEvents: intFlag(values, 'batch-events', DEFAULT_MAX_BATCH_EVENTS, 1, 1_000_000),
     maxQueuedEvents: intFlag(values, 'max-queued-events', 200_000, 1, 100_000_000),
+    prepareThreads: intFlag(values, 'prepare-threads', 1, 0, 16),
     httpPort: intFlag(values, 'http-port', -1, -1, 65535),
     host: text('host', null) ?? '127.0.0.1',
     logEveryMs: intFlag(values, 'log-every-ms', 10_000, 0, 86_400_000),
@@ -170,7 +173,7 @@ export async function projectCommand(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ format: options.logFormat }).child({ role: 'projector' });
   const projector = new Projector({
     postgresUrl: options.postgres, source: subscriptionSource({ url: options.engine, apiKey: options.adminKey }),
-    maxBatchEvents: options.batchEvents, maxQueuedEvents: options.maxQueuedEvents,
+    maxBatchEvents: options.batchEvents, maxQueuedEvents: options.maxQueuedEvents, prepareThreads: options.prepareThreads,
     log: (level, message, fields) => logger[level](fields ?? {}, message),
   });
   const server = options.httpPort >= 0 ? await startStatusServer(options.host, options.httpPort, projector) : null;
@@ -193,6 +196,11 @@ export async function projectCommand(argv: readonly string[]): Promise<number> {
   if (progress !== null) clearInterval(progress);
   await projector.stop();
   await new Promise((resolve) => (server === null ? resolve(undefined) : server.close(resolve)));
-  logger.info({ position: projector.status().position, eventsApplied: projector.status().eventsApplied }, 'stopped');
+  const final = projector.status();
+  logger.info({ position: final.position, eventsApplied: final.eventsApplied, state: final.state }, 'stopped');
+  if (final.state === 'failed') {
+    process.stderr.write(`ringline project: ${final.lastError}\n`);
+    return 1;
+  }
   return 0;
 }

@@ -16,7 +16,7 @@
  * URLs: ws:// or wss:// (the command port; the path /v1/events is used), tcp:// or tls:// (the event
  * TCP port, `ringline start --events-tcp-port`).
  */
-import { EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
@@ -53,6 +53,13 @@ export interface EventSubscriptionOptions {
   readonly from?: 'live' | 'start' | EventPosition;
   /** Called for each event, in order (instead of, or as well as, iterating). */
   readonly onEvent?: (event: RinglineEvent) => void;
+  /**
+   * For consumers that decode in bulk (the projector): the records themselves, undecoded
+   * (codec/records/event_descriptor.ts), back to back, each run strictly after the previous one — a
+   * view valid during the call only. With it nothing is decoded or queued: onEvent is not called and
+   * iterating only waits for the end (or throws its failure).
+   */
+  readonly onRecords?: (records: Uint8Array) => void;
   /** Called when the server closes the subscription with a code (SLOW_CONSUMER, SHUTTING_DOWN, ...). */
   readonly onClosing?: (code: number, message: string) => void;
   /** Reconnect delays (ms): doubling from min to max. Default 50 .. 2000. */
@@ -63,7 +70,7 @@ export interface EventSubscriptionOptions {
 
 /** Codes after which reconnecting cannot help: the subscription ends with an error. */
 const FATAL_CODES: ReadonlySet<number> = new Set([
-  ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE,
+  ResultCode.BAD_CREDENTIALS, ResultCode.ADMIN_REQUIRED, ResultCode.MALFORMED_FRAME, ResultCode.INVALID_FIELD_VALUE, ResultCode.HISTORY_RETIRED,
   // The engine runs with events off: reconnecting cannot help until it is restarted with them on.
   ResultCode.EVENTS_DISABLED,
 ]);
@@ -214,6 +221,7 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
       const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
       if (frame.byteLength !== EVENTS_HEADER_BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
       if (this.overflowed) return; // dropped: what still arrives is asked for again on resume
+      if (this.options.onRecords !== undefined) return this.onRecordsFrame(frame, view, count, this.options.onRecords);
       for (let i = 0; i < count; i++) {
         const event = decodeEvent(frame, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
         // Never a duplicate, whatever the server sends.
@@ -247,6 +255,28 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
     } else {
       this.protocolError(`unknown frame type ${type}`);
     }
+  }
+
+  /** onRecords: the frame's records after the position, undecoded, in runs (a record at or before the position is skipped, as when decoding). */
+  private onRecordsFrame(frame: Uint8Array, view: DataView, count: number, onRecords: (records: Uint8Array) => void): void {
+    const at = (i: number): number => EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES;
+    let runStart = 0;
+    for (let i = 0; i < count; i++) {
+      const sequence = view.getFloat64(at(i) + EVT_SEQUENCE_OFFSET, true);
+      const index = view.getUint32(at(i) + EVT_INDEX_OFFSET, true);
+      if (this.current === null || isAfterPosition(sequence, index, this.current.sequence, this.current.index)) {
+        this.current = { sequence, index };
+        continue;
+      }
+      // Never a duplicate, whatever the server sends.
+      if (i > runStart) onRecords(frame.subarray(at(runStart), at(i)));
+      runStart = i + 1;
+    }
+    if (count > runStart) {
+      this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
+      onRecords(frame.subarray(at(runStart), at(count)));
+    }
+    this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
   }
 
   /** Every event of every command up to `through` is held: the position moves there if that is later. */

@@ -58,6 +58,7 @@ export const ResultCode = {
   PRINCIPAL_TABLE_FULL: 232,
   /** The engine runs with event emission off (engine option `events: false`): no subscriptions, history or projection. */
   EVENTS_DISABLED: 240,
+  HISTORY_RETIRED: 250,
   LOGIN_RATE_LIMITED: 260,
 
   // 3xx ledger
@@ -177,6 +178,7 @@ const MESSAGES: Readonly<Record<ResultCode, string>> = {
   231: 'this principal was revoked: its keys and sessions are refused on every node',
   232: 'the principal table is full: maxPrincipals principals were created (ids are never reused)',
   240: 'the engine runs with events off (engine option events: false, ringline start --events off): no event subscriptions, history or projection',
+  250: 'the events after this position are no longer kept: their journal was retired with old snapshots (engine option keepJournal keeps it)',
   260: 'too many failed logins: wait for the time given, then try again',
   300: 'asset already exists',
   301: 'asset not found',

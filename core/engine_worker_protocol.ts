@@ -135,4 +135,5 @@ export interface FollowerProgress {
 export type EventReplayMessage =
   | { readonly type: 'events'; readonly records: Uint8Array }
   | { readonly type: 'done'; readonly count: number }
-  | { readonly type: 'error'; readonly message: string };
+  /** `retired`: the journal the range needs was retired (HISTORY_RETIRED), not a failure of the replay. */
+  | { readonly type: 'error'; readonly message: string; readonly retired: boolean };

@@ -172,7 +172,7 @@ class RunningEngine implements Engine {
     this.ringSequences = new RingSequences(inputRing, opts.replicator !== null);
     // 4. The release gate; 5. snapshots, written as durability advances.
     this.snapshots = new SnapshotScheduler({
-      dataDir: opts.dataDir, snapshotsKept: opts.snapshotsKept, logic: opts.logic, stateMachineModule: opts.stateMachineModule,
+      dataDir: opts.dataDir, snapshotsKept: opts.snapshotsKept, keepJournal: opts.keepJournal, logic: opts.logic, stateMachineModule: opts.stateMachineModule,
       recoveryModule: opts.recoveryModule, log: opts.log, settledAt: (sequence, written) => this.gate.snapshotSettled(sequence, written),
     });
     const gateOnReplicated = opts.replicator !== null && opts.replicator.mode === 'sync';

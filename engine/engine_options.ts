@@ -30,6 +30,12 @@ export interface EngineOptions {
   readonly snapshotEveryCommands?: number;
   /** Snapshots kept by the retention policy, 1 … 1000. Default 2. */
   readonly snapshotsKept?: number;
+  /**
+   * Keep every journal segment, also those before the oldest kept snapshot (which the retention
+   * otherwise deletes): event subscribers and `ringline project` can then resume from any position,
+   * rebuilt from the journal. Costs disk: the journal grows without bound. Default false.
+   */
+  readonly keepJournal?: boolean;
   /** Truncate a corrupt journal at the corruption instead of refusing to start. Default false. */
   readonly repair?: boolean;
   /**
@@ -88,6 +94,7 @@ export interface ResolvedEngineOptions {
   readonly journal: JournalOptions;
   readonly snapshotEveryCommands: number;
   readonly snapshotsKept: number;
+  readonly keepJournal: boolean;
   readonly repair: boolean;
   readonly stopTimeoutMs: number;
   readonly onFatal: (error: Error) => void;
@@ -118,7 +125,7 @@ export const DEFAULT_EVENT_RETENTION_EVENTS = 131072;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
-  'snapshotEveryCommands', 'snapshotsKept', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
+  'snapshotEveryCommands', 'snapshotsKept', 'keepJournal', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
   'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents', 'events',
 ]);
 
@@ -131,7 +138,7 @@ const CONFIG_FILE_KEYS: ConfigKeys = {
   // maxPrincipals and maxIdRanges have no entry in DEFAULT_LOGIC_CONFIG (their defaults apply when unset) but are capacities like the others.
   logic: Object.fromEntries([...Object.keys(DEFAULT_LOGIC_CONFIG), ...OPTIONAL_OPTIONS].map((k) => [k, null])),
   journal: { ...Object.fromEntries(Object.keys(DEFAULT_JOURNAL_OPTIONS).filter((k) => k !== 'durability' && k !== 'epoch').map((k) => [k, null])), waitStrategy: null },
-  snapshotEveryCommands: null, snapshotsKept: null, stampTimestamps: null, repair: null, eventsRingCapacity: null, eventRetentionEvents: null, events: null,
+  snapshotEveryCommands: null, snapshotsKept: null, keepJournal: null, stampTimestamps: null, repair: null, eventsRingCapacity: null, eventRetentionEvents: null, events: null,
 };
 
 /** A key → null (a value) or → the keys of a nested object. */
@@ -199,6 +206,9 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
   const journal = validateJournalOptions({ ...DEFAULT_JOURNAL_OPTIONS, ...options.journal, dataDir: options.dataDir });
   const snapshotEveryCommands = integer('snapshotEveryCommands', options.snapshotEveryCommands ?? DEFAULT_SNAPSHOT_EVERY_COMMANDS, 0, Number.MAX_SAFE_INTEGER);
   const snapshotsKept = integer('snapshotsKept', options.snapshotsKept ?? DEFAULT_SNAPSHOTS_KEPT, 1, 1000);
+  if (options.keepJournal !== undefined && typeof options.keepJournal !== 'boolean') {
+    throw new TypeError(`engine option keepJournal must be a boolean; got ${String(options.keepJournal)}`);
+  }
   if (options.repair !== undefined && typeof options.repair !== 'boolean') {
     throw new TypeError(`engine option repair must be a boolean; got ${String(options.repair)}`);
   }
@@ -233,6 +243,7 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     journal,
     snapshotEveryCommands,
     snapshotsKept,
+    keepJournal: options.keepJournal ?? false,
     repair: options.repair ?? false,
     stopTimeoutMs: integer('stopTimeoutMs', options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, 100, 3_600_000),
     onFatal: options.onFatal ?? defaultOnFatal,

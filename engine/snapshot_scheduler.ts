@@ -35,6 +35,8 @@ export const SHADOW_NICE = 19;
 export interface SnapshotSchedulerOptions {
   readonly dataDir: string;
   readonly snapshotsKept: number;
+  /** Keep journal segments before the oldest kept snapshot (engine option keepJournal). */
+  readonly keepJournal: boolean;
   readonly logic: LogicConfig;
   readonly stateMachineModule: URL;
   readonly recoveryModule: URL | null;
@@ -106,7 +108,7 @@ export class SnapshotScheduler {
     const o = this.options;
     const data: ShadowWorkerData = {
       dataDir: o.dataDir, logic: o.logic, stateMachineModule: runnableModuleUrl(o.stateMachineModule).href,
-      recoveryModule: o.recoveryModule === null ? '' : runnableModuleUrl(o.recoveryModule).href, snapshotsKept: o.snapshotsKept, nice: SHADOW_NICE,
+      recoveryModule: o.recoveryModule === null ? '' : runnableModuleUrl(o.recoveryModule).href, snapshotsKept: o.snapshotsKept, keepJournal: o.keepJournal, nice: SHADOW_NICE,
     };
     const shadow = spawnWorker(SHADOW_ENTRY, { ...data });
     shadow.on('message', (reply: ShadowReply) => this.answer(reply));

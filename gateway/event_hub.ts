@@ -537,7 +537,8 @@ export class EventHub {
         if (!sub.closed) this.catchUp(sub); // the retention may have moved on meanwhile: maybe once more
       } else {
         finish();
-        this.disconnect(sub, ResultCode.INVALID_FIELD_VALUE, `cannot resume after (${sub.lastSequence}, ${sub.lastIndex}): ${message.message}`);
+        this.disconnect(sub, message.retired ? ResultCode.HISTORY_RETIRED : ResultCode.INVALID_FIELD_VALUE,
+          `cannot resume after (${sub.lastSequence}, ${sub.lastIndex}): ${message.message}`);
       }
     });
     worker.on('error', (error) => {

@@ -1,5 +1,6 @@
 /**
- * Folds a batch of decoded events (codec/records/event_decoder.ts), in (sequence, index) order, into
+ * Folds a batch of event records (codec/records/event_descriptor.ts), in (sequence, index) order,
+ * straight from their bytes (no event objects: decoding was most of the projector's CPU), into
  * the column arrays of one multi-row statement per table (projection_writer.ts sends each as
  * `INSERT … SELECT … FROM unnest($1::bigint[], …)`: one round trip per table per batch).
  *
@@ -10,7 +11,12 @@
  *
  * LEVEL_CHANGED (public depth) is not projected: it is market data, rebuilt by subscribers.
  */
-import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { balanceCauseName, orderDoneReasonName, sideName } from '../codec/records/event_decoder.ts';
+import {
+  BalanceBody, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES,
+  EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, EventKind as K, FillBody, OrderDoneBody, OrderEventBody, PendingTransferBody, SeatBody,
+  StockRestockedBody, StockSoldBody, TransferredBody,
+} from '../codec/records/event_descriptor.ts';
 
 /** Column name → values, one entry per row. */
 export type Columns = Record<string, (number | string | boolean | null)[]>;
@@ -74,8 +80,8 @@ export interface ProjectionRows {
 /** Every event table's first three columns, in this order. */
 const KEY = ['sequence', 'index', 'at_us'];
 
-/** Folds `events` (strictly increasing positions) into rows. */
-export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows {
+/** Folds `records` (whole event records, strictly increasing positions) into rows, reading each field where it lies. */
+export function projectionRows(records: Uint8Array): ProjectionRows {
   const rows = {
     accounts: columns('account_id', 'principal_id'),
     acceptedOrders: columns('order_id', 'account_id', 'symbol_id', 'side', 'price', 'quantity', 'order_type', 'time_in_force', ...KEY),
@@ -103,112 +109,170 @@ export function projectionRows(events: readonly RinglineEvent[]): ProjectionRows
   const owner = (accountId: number, principalId: number): void => {
     if (accountId !== 0 && principalId !== 0 && !owners.has(accountId)) owners.set(accountId, principalId);
   };
-  const patch = (e: RinglineEvent, orderId: number, accountId: number, symbolId: number): OrderPatch => {
+  const patch = (sequence: number, index: number, at: number, orderId: number, accountId: number, symbolId: number): OrderPatch => {
     let p = patches.get(orderId);
     if (p === undefined) {
       p = { order_id: orderId, account_id: accountId, symbol_id: symbolId, status: null, price: null, resting_set: null, resting_less: 0,
-        filled_set: null, filled_more: 0, sequence: e.sequence, index: e.index, at_us: e.timestampUs };
+        filled_set: null, filled_more: 0, sequence, index, at_us: at };
       patches.set(orderId, p);
     }
-    p.sequence = e.sequence;
-    p.index = e.index;
-    p.at_us = e.timestampUs;
+    p.sequence = sequence;
+    p.index = index;
+    p.at_us = at;
     return p;
   };
 
-  for (const e of events) {
-    const { sequence, index, timestampUs: at } = e;
-    switch (e.kind) {
-      case 'order_accepted': {
-        owner(e.accountId, e.principalId);
-        push(rows.acceptedOrders, e.orderId, e.accountId, e.symbolId, e.side, e.price, e.quantity, e.orderType, e.timeInForce, sequence, index, at);
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const count = records.byteLength / EVT_RECORD_BYTES;
+  let base = 0;
+  /** A float64 field of the current record's body. */
+  const f = (offset: number): number => view.getFloat64(base + offset, true);
+  for (let r = 0; r < count; r++) {
+    base = r * EVT_RECORD_BYTES;
+    const sequence = view.getFloat64(base + EVT_SEQUENCE_OFFSET, true);
+    const index = view.getUint32(base + EVT_INDEX_OFFSET, true);
+    const at = view.getFloat64(base + EVT_TIMESTAMP_US_OFFSET, true);
+    const principalId = view.getUint32(base + EVT_PRINCIPAL_ID_OFFSET, true);
+    const counterpartyPrincipalId = view.getUint32(base + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, true);
+    const detail = view.getUint16(base + EVT_DETAIL_OFFSET, true);
+    const kind = view.getUint16(base + EVT_KIND_OFFSET, true);
+    switch (kind) {
+      case K.ORDER_ACCEPTED: {
+        const orderId = f(OrderEventBody.ORDER_ID);
+        const accountId = f(OrderEventBody.ACCOUNT_ID);
+        const symbolId = f(OrderEventBody.SYMBOL_ID);
+        const side = sideName(detail);
+        const price = f(OrderEventBody.PRICE);
+        const quantity = f(OrderEventBody.QUANTITY);
+        owner(accountId, principalId);
+        push(rows.acceptedOrders, orderId, accountId, symbolId, side, price, quantity, f(OrderEventBody.ORDER_TYPE), f(OrderEventBody.TIME_IN_FORCE),
+          sequence, index, at);
         // A reused order id starts afresh: drop what an earlier order of that id left in this batch.
-        patches.delete(e.orderId);
-        patch(e, e.orderId, e.accountId, e.symbolId);
-        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, 'accepted', e.side, e.price, e.quantity, null);
+        patches.delete(orderId);
+        patch(sequence, index, at, orderId, accountId, symbolId);
+        push(rows.orderEvents, sequence, index, at, orderId, accountId, symbolId, 'accepted', side, price, quantity, null);
         eventRows++;
         break;
       }
-      case 'order_rested':
-      case 'order_amended': {
-        const p = patch(e, e.orderId, e.accountId, e.symbolId);
+      case K.ORDER_RESTED:
+      case K.ORDER_AMENDED: {
+        const orderId = f(OrderEventBody.ORDER_ID);
+        const accountId = f(OrderEventBody.ACCOUNT_ID);
+        const symbolId = f(OrderEventBody.SYMBOL_ID);
+        const price = f(OrderEventBody.PRICE);
+        const restingQuantity = f(OrderEventBody.QUANTITY);
+        const p = patch(sequence, index, at, orderId, accountId, symbolId);
         p.status = 'resting';
-        p.price = e.price;
-        p.resting_set = e.restingQuantity;
+        p.price = price;
+        p.resting_set = restingQuantity;
         p.resting_less = 0;
-        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, e.kind === 'order_rested' ? 'rested' : 'amended', e.side,
-          e.price, e.restingQuantity, null);
+        push(rows.orderEvents, sequence, index, at, orderId, accountId, symbolId, kind === K.ORDER_RESTED ? 'rested' : 'amended', sideName(detail),
+          price, restingQuantity, null);
         eventRows++;
         break;
       }
-      case 'fill': {
-        owner(e.takerAccountId, e.principalId);
-        owner(e.makerAccountId, e.counterpartyPrincipalId);
-        const maker = patch(e, e.makerOrderId, e.makerAccountId, e.symbolId);
-        if (maker.resting_set !== null) maker.resting_set -= e.quantity;
-        else maker.resting_less += e.quantity;
-        if (maker.filled_set !== null) maker.filled_set += e.quantity;
-        else maker.filled_more += e.quantity;
-        const taker = patch(e, e.takerOrderId, e.takerAccountId, e.symbolId);
-        if (taker.filled_set !== null) taker.filled_set += e.quantity;
-        else taker.filled_more += e.quantity;
-        push(rows.fills, sequence, index, at, e.symbolId, e.price, e.quantity, e.takerSide, e.makerOrderId, e.takerOrderId, e.makerAccountId, e.takerAccountId);
+      case K.FILL: {
+        const symbolId = f(FillBody.SYMBOL_ID);
+        const quantity = f(FillBody.QUANTITY);
+        const makerOrderId = f(FillBody.MAKER_ORDER_ID);
+        const takerOrderId = f(FillBody.TAKER_ORDER_ID);
+        const makerAccountId = f(FillBody.MAKER_ACCOUNT_ID);
+        const takerAccountId = f(FillBody.TAKER_ACCOUNT_ID);
+        owner(takerAccountId, principalId);
+        owner(makerAccountId, counterpartyPrincipalId);
+        const maker = patch(sequence, index, at, makerOrderId, makerAccountId, symbolId);
+        if (maker.resting_set !== null) maker.resting_set -= quantity;
+        else maker.resting_less += quantity;
+        if (maker.filled_set !== null) maker.filled_set += quantity;
+        else maker.filled_more += quantity;
+        const taker = patch(sequence, index, at, takerOrderId, takerAccountId, symbolId);
+        if (taker.filled_set !== null) taker.filled_set += quantity;
+        else taker.filled_more += quantity;
+        push(rows.fills, sequence, index, at, symbolId, f(FillBody.PRICE), quantity, sideName(detail), makerOrderId, takerOrderId, makerAccountId, takerAccountId);
         eventRows++;
         break;
       }
-      case 'order_done': {
-        const p = patch(e, e.orderId, e.accountId, e.symbolId);
-        p.status = e.reason;
+      case K.ORDER_DONE: {
+        const orderId = f(OrderDoneBody.ORDER_ID);
+        const accountId = f(OrderDoneBody.ACCOUNT_ID);
+        const symbolId = f(OrderDoneBody.SYMBOL_ID);
+        const reason = orderDoneReasonName(detail);
+        const filledQuantity = f(OrderDoneBody.FILLED_QUANTITY);
+        const p = patch(sequence, index, at, orderId, accountId, symbolId);
+        p.status = reason;
         p.resting_set = 0;
         p.resting_less = 0;
-        p.filled_set = e.filledQuantity;
+        p.filled_set = filledQuantity;
         p.filled_more = 0;
-        push(rows.orderEvents, sequence, index, at, e.orderId, e.accountId, e.symbolId, 'done', null, null, e.filledQuantity, e.reason);
+        push(rows.orderEvents, sequence, index, at, orderId, accountId, symbolId, 'done', null, null, filledQuantity, reason);
         eventRows++;
         break;
       }
-      case 'balance_changed': {
-        owner(e.accountId, e.principalId);
-        balances.set(`${e.accountId}:${e.assetId}`, [e.accountId, e.assetId, e.available, e.reserved, sequence, index, at]);
-        push(rows.balanceChanges, sequence, index, at, e.accountId, e.assetId, e.available, e.reserved, e.cause);
+      case K.BALANCE_CHANGED: {
+        const accountId = f(BalanceBody.ACCOUNT_ID);
+        const assetId = f(BalanceBody.ASSET_ID);
+        const available = f(BalanceBody.AVAILABLE);
+        const reserved = f(BalanceBody.RESERVED);
+        owner(accountId, principalId);
+        balances.set(`${accountId}:${assetId}`, [accountId, assetId, available, reserved, sequence, index, at]);
+        push(rows.balanceChanges, sequence, index, at, accountId, assetId, available, reserved, balanceCauseName(detail));
         eventRows++;
         break;
       }
-      case 'transferred':
-      case 'transfer_reserved':
-      case 'transfer_posted':
-      case 'transfer_voided': {
-        owner(e.fromAccountId, e.principalId);
-        owner(e.toAccountId, e.counterpartyPrincipalId);
-        push(rows.transfers, sequence, index, at, e.kind === 'transferred' ? 'immediate' : e.kind.slice('transfer_'.length),
-          e.kind === 'transferred' ? null : e.transferId, e.fromAccountId, e.toAccountId, e.assetId, e.amount);
+      case K.TRANSFERRED: {
+        const fromAccountId = f(TransferredBody.FROM_ACCOUNT_ID);
+        const toAccountId = f(TransferredBody.TO_ACCOUNT_ID);
+        owner(fromAccountId, principalId);
+        owner(toAccountId, counterpartyPrincipalId);
+        push(rows.transfers, sequence, index, at, 'immediate', null, fromAccountId, toAccountId, f(TransferredBody.ASSET_ID), f(TransferredBody.AMOUNT));
         eventRows++;
         break;
       }
-      case 'stock_sold': {
-        owner(e.buyerAccountId, e.principalId);
-        items.set(e.itemId, [e.itemId, e.stock, e.sold, sequence, index, at]);
-        push(rows.sales, sequence, index, at, e.itemId, e.buyerAccountId, e.quantity, e.totalPrice);
+      case K.TRANSFER_RESERVED:
+      case K.TRANSFER_POSTED:
+      case K.TRANSFER_VOIDED: {
+        const fromAccountId = f(PendingTransferBody.FROM_ACCOUNT_ID);
+        const toAccountId = f(PendingTransferBody.TO_ACCOUNT_ID);
+        owner(fromAccountId, principalId);
+        owner(toAccountId, counterpartyPrincipalId);
+        push(rows.transfers, sequence, index, at, kind === K.TRANSFER_RESERVED ? 'reserved' : kind === K.TRANSFER_POSTED ? 'posted' : 'voided',
+          f(PendingTransferBody.TRANSFER_ID), fromAccountId, toAccountId, f(PendingTransferBody.ASSET_ID), f(PendingTransferBody.AMOUNT));
         eventRows++;
         break;
       }
-      case 'stock_restocked': {
-        items.set(e.itemId, [e.itemId, e.stock, e.sold, sequence, index, at]);
-        push(rows.restocks, sequence, index, at, e.itemId, e.quantity);
+      case K.STOCK_SOLD: {
+        const itemId = f(StockSoldBody.ITEM_ID);
+        const buyerAccountId = f(StockSoldBody.BUYER_ACCOUNT_ID);
+        owner(buyerAccountId, principalId);
+        items.set(itemId, [itemId, f(StockSoldBody.STOCK), f(StockSoldBody.SOLD), sequence, index, at]);
+        push(rows.sales, sequence, index, at, itemId, buyerAccountId, f(StockSoldBody.QUANTITY), f(StockSoldBody.TOTAL_PRICE));
         eventRows++;
         break;
       }
-      case 'seat_booked':
-      case 'seat_released': {
-        owner(e.holderAccountId, e.principalId);
-        const booked = e.kind === 'seat_booked';
-        seats.set(`${e.eventId}:${e.seat}`, [e.eventId, e.seat, booked ? e.holderAccountId : null, e.price, sequence, index, at]);
-        push(rows.seatBookings, sequence, index, at, booked ? 'booked' : 'released', e.eventId, e.seat, e.holderAccountId, e.price);
+      case K.STOCK_RESTOCKED: {
+        const itemId = f(StockRestockedBody.ITEM_ID);
+        items.set(itemId, [itemId, f(StockRestockedBody.STOCK), f(StockRestockedBody.SOLD), sequence, index, at]);
+        push(rows.restocks, sequence, index, at, itemId, f(StockRestockedBody.QUANTITY));
         eventRows++;
         break;
       }
-      case 'level_changed':
+      case K.SEAT_BOOKED:
+      case K.SEAT_RELEASED: {
+        const eventId = f(SeatBody.EVENT_ID);
+        const seat = f(SeatBody.SEAT);
+        const holderAccountId = f(SeatBody.HOLDER_ACCOUNT_ID);
+        const price = f(SeatBody.PRICE);
+        owner(holderAccountId, principalId);
+        const booked = kind === K.SEAT_BOOKED;
+        seats.set(`${eventId}:${seat}`, [eventId, seat, booked ? holderAccountId : null, price, sequence, index, at]);
+        push(rows.seatBookings, sequence, index, at, booked ? 'booked' : 'released', eventId, seat, holderAccountId, price);
+        eventRows++;
         break;
+      }
+      case K.LEVEL_CHANGED:
+        break;
+      default:
+        throw new RangeError(`projection_rows: record ${r} (sequence ${sequence}, index ${index}) has unknown kind ${kind}`);
     }
   }
   for (const [accountId, principalId] of owners) push(rows.accounts, accountId, principalId);

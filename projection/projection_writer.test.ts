@@ -8,7 +8,7 @@ import { migrate, MIGRATIONS } from './schema_migrations.ts';
 import { readPosition, writeBatch } from './projection_writer.ts';
 import { seededRandom } from '../core/test_support/seeded_random.ts';
 import {
-  EVENT_ID, ITEMS, logicBalances, logicItem, logicOrder, logicSeatHolder, runScenario, SEAT_COUNT, type Scenario,
+  EVENT_ID, ITEMS, logicBalances, recordSlice, logicItem, logicOrder, logicSeatHolder, runScenario, SEAT_COUNT, type Scenario,
 } from './test_support/logic_scenario.ts';
 
 let server: TemporaryPostgres;
@@ -98,11 +98,11 @@ describe('projection writer', () => {
       const size = 1 + Math.floor(random() * 300);
       // Sometimes start earlier than the stored position: a redelivery after a crash or a resubscription.
       const from = random() < 0.3 ? Math.max(0, at - Math.floor(random() * 200)) : at;
-      const outcome = await writeBatch(client, scenario.events.slice(from, at + size));
+      const outcome = await writeBatch(client, recordSlice(scenario, from, at + size));
       applied += outcome.applied;
       expect(outcome.applied).toBe(Math.min(at + size, scenario.events.length) - at);
       at += size;
-      if (random() < 0.2) expect((await writeBatch(client, scenario.events.slice(from, at))).applied).toBe(0);
+      if (random() < 0.2) expect((await writeBatch(client, recordSlice(scenario, from, at))).applied).toBe(0);
     }
     expect(applied).toBe(scenario.events.length);
     await expectAgreement(client, scenario);
@@ -113,18 +113,18 @@ describe('projection writer', () => {
     const scenario = runScenario(5, 300);
     const client = await freshDatabase('writer_failure');
     const half = Math.floor(scenario.events.length / 2);
-    await writeBatch(client, scenario.events.slice(0, half));
+    await writeBatch(client, recordSlice(scenario, 0, half));
     const before = await readPosition(client);
     // A trigger that fails the fills insert makes the transaction fail halfway through its statements.
     await client.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$`);
     await client.query('CREATE TRIGGER refuse_fills BEFORE INSERT ON fills FOR EACH ROW EXECUTE FUNCTION refuse()');
-    await expect(writeBatch(client, scenario.events.slice(half))).rejects.toThrow(/refused for the test/);
+    await expect(writeBatch(client, recordSlice(scenario, half))).rejects.toThrow(/refused for the test/);
     const after = await readPosition(client);
     expect({ sequence: after.sequence, index: after.index, applied: after.eventsApplied }).toEqual({ sequence: before.sequence, index: before.index, applied: half });
     const balanceRows = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM balance_changes')).rows[0].n);
     expect(balanceRows).toBe(scenario.events.slice(0, half).filter((e) => e.kind === 'balance_changed').length);
     await client.query('DROP TRIGGER refuse_fills ON fills');
-    await writeBatch(client, scenario.events.slice(half));
+    await writeBatch(client, recordSlice(scenario, half));
     await expectAgreement(client, scenario);
     await client.end();
   });
@@ -132,7 +132,7 @@ describe('projection writer', () => {
   it('the account statement view gives each change and the amounts it moved', async () => {
     const scenario = runScenario(3, 200);
     const client = await freshDatabase('writer_views');
-    await writeBatch(client, scenario.events);
+    await writeBatch(client, scenario.records);
     const account = scenario.accounts[2];
     const rows = (await client.query<{ available_delta: string; available: string; cause: string }>(
       'SELECT available_delta, available, cause FROM account_statement WHERE account_id = $1 AND asset_id = 2 ORDER BY sequence, index', [account])).rows;

@@ -4,12 +4,13 @@
 // real logic's events in process; test/projector_crash.test.ts runs it against a real engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { startTemporaryPostgres, type TemporaryPostgres } from './test_support/temporary_postgres.ts';
 import { Projector, type EventSource } from './projector.ts';
+import { EventSubscriptionError } from '../client/event_subscription.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { readPosition } from './projection_writer.ts';
-import { logicBalances, runScenario } from './test_support/logic_scenario.ts';
+import { logicBalances, recordSlice, runScenario, type Scenario } from './test_support/logic_scenario.ts';
 
 let server: TemporaryPostgres;
 beforeAll(async () => {
@@ -20,14 +21,15 @@ afterAll(async () => {
 });
 
 /** Streams the events after the asked position, seven per event-loop turn, then waits for abort. */
-function scenarioSource(events: readonly RinglineEvent[], subscriptions: { after: number[] }): EventSource {
+function scenarioSource(scenario: Scenario, subscriptions: { after: number[] }): EventSource {
+  const { events } = scenario;
   return {
-    async stream(after, onEvent, signal): Promise<void> {
+    async stream(after, onRecords, signal): Promise<void> {
       subscriptions.after.push(after.sequence);
       let at = events.findIndex((e) => isAfterPosition(e.sequence, e.index, after.sequence, after.index));
       if (at < 0) at = events.length;
       while (at < events.length && !signal.aborted) {
-        for (const event of events.slice(at, at + 7)) onEvent(event);
+        onRecords(recordSlice(scenario, at, at + 7).slice());
         at += 7;
         await new Promise((r) => setImmediate(r));
       }
@@ -49,7 +51,7 @@ describe('projector', () => {
     const scenario = runScenario(77, 4000);
     const subscriptions = { after: [] as number[] };
     const url = server.server.url;
-    const projector = new Projector({ postgresUrl: url, source: scenarioSource(scenario.events, subscriptions), maxBatchEvents: 64, retryDelayMs: 100 });
+    const projector = new Projector({ postgresUrl: url, source: scenarioSource(scenario, subscriptions), maxBatchEvents: 64, retryDelayMs: 100 });
     const running = projector.start();
     const total = scenario.events.length;
     await until(() => projector.status().eventsApplied > total / 4, 'a quarter of the events');
@@ -77,6 +79,26 @@ describe('projector', () => {
     const fills = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM fills')).rows[0].n);
     expect(fills).toBe(scenario.events.filter((e) => e.kind === 'fill').length);
     await client.end();
+  });
+
+  it('stops in state failed, without retrying, when the engine no longer holds the events after its position', async () => {
+    const after: number[] = [];
+    const source: EventSource = {
+      stream: async (position) => {
+        after.push(position.sequence);
+        throw new EventSubscriptionError(ResultCode.HISTORY_RETIRED, 'the events after sequence 0 are no longer kept');
+      },
+    };
+    const logged: string[] = [];
+    const projector = new Projector({ postgresUrl: server.server.url, source, retryDelayMs: 0, log: (level, message) => logged.push(`${level} ${message}`) });
+    await projector.start();
+    expect(projector.status().state).toBe('failed');
+    expect(projector.status().lastError).toMatch(/HISTORY_RETIRED \(250\).*no longer kept/);
+    expect(projector.status().restarts).toBe(0);
+    expect(after).toHaveLength(1);
+    expect(logged.some((line) => line.startsWith('error ') && line.includes('keepJournal'))).toBe(true);
+    await projector.stop();
+    expect(projector.status().state).toBe('failed');
   });
 
   it('refuses options out of range by name', () => {

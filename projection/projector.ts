@@ -5,46 +5,61 @@
  *   loop: connect to PostgreSQL, apply migrations, read the stored position, subscribe to the
  *         events after it; the subscription fills a bounded queue while the writer drains it, one
  *         transaction per batch of up to maxBatchEvents (a batch closes when the queue is empty, so
- *         a quiet stream is written at once and a busy one in large batches).
+ *         a quiet stream is written at once and a busy one in large batches). The queue holds the
+ *         event records as they came (bytes, not objects: nothing for the garbage collector to
+ *         promote while PostgreSQL is behind). Two batches overlap: while PostgreSQL commits one,
+ *         the next is decoded, folded and encoded (prepareBatch) in a piscina thread
+ *         (prepare_batch_worker.ts; prepareThreads 0 = on the main thread); transactions stay one
+ *         after the other on one connection, in position order.
  *   any failure (PostgreSQL restarting, the engine gone, the subscription dropped for being slow, the
  *   queue over maxQueuedEvents): drop both connections, wait retryDelayMs, start the loop again from
  *   the position PostgreSQL holds. Nothing is acknowledged to anybody before it is committed, so
  *   nothing is lost, and the writer drops what the database already holds, so nothing is doubled.
  *
+ * One failure is for good: the engine no longer holds the events after the stored position
+ * (HISTORY_RETIRED: its journal was retired before the projector caught up). Retrying cannot help,
+ * so the projector stops in state `failed` with the reason instead of retrying forever.
+ *
  * Lag: `lagMs` is now − the sequencer timestamp of the last committed event while events are queued
  * (the time from the engine ordering a command to its rows being committed), 0 when caught up.
  */
 import pg from 'pg';
-import type { RinglineEvent } from '../codec/records/event_decoder.ts';
+import { Piscina } from 'piscina';
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { EventSubscriptionError } from '../client/event_subscription.ts';
 import { redactUrl } from './postgres_url.ts';
 import { migrate } from './schema_migrations.ts';
-import { readPosition, writeBatch, type EventPosition } from './projection_writer.ts';
+import type { PreparedBatchResult } from './prepare_batch_worker.ts';
+import { commitBatch, prepareBatch, readPosition, type BatchOutcome, type EventPosition, type PreparedBatch } from './projection_writer.ts';
 
 /** Where events come from: the engine's all-events subscription (subscription_source.ts), from just after `after`. */
 export interface EventSource {
   /**
-   * Delivers the events after `after`, in order, until `signal` aborts (then resolves) or the stream
-   * fails for good (then rejects with the reason).
+   * Delivers the events after `after` as event records (codec/records/event_descriptor.ts), back to
+   * back, in order, each chunk after the previous one (the callee keeps the bytes), until `signal`
+   * aborts (then resolves) or the stream fails for good (then rejects with the reason).
    */
-  stream(after: EventPosition, onEvent: (event: RinglineEvent) => void, signal: AbortSignal): Promise<void>;
+  stream(after: EventPosition, onRecords: (records: Uint8Array) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface ProjectorOptions {
   readonly postgresUrl: string;
   readonly source: EventSource;
-  /** Events per transaction at most [5000]. */
+  /** Events per transaction at most [20000]. */
   readonly maxBatchEvents?: number;
   /** Events held in memory before the subscription is dropped and resumed later [200000]. */
   readonly maxQueuedEvents?: number;
+  /** Pool threads that decode, fold and encode batches (0 = the main thread) [1]. */
+  readonly prepareThreads?: number;
   /** Wait before reconnecting after a failure [500 ms]. */
   readonly retryDelayMs?: number;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface ProjectorStatus {
-  readonly state: 'starting' | 'streaming' | 'retrying' | 'stopped';
+  readonly state: 'starting' | 'streaming' | 'retrying' | 'stopped' | 'failed';
   readonly position: EventPosition;
   readonly eventsApplied: number;
   readonly rowsWritten: number;
@@ -55,13 +70,20 @@ export interface ProjectorStatus {
   readonly restarts: number;
 }
 
+/** Events per transaction at most, by default: large batches commit (and fsync) less often. */
+export const DEFAULT_MAX_BATCH_EVENTS = 20_000;
+
 export class Projector {
   private state: ProjectorStatus['state'] = 'starting';
   private position: EventPosition = { sequence: 0, index: -1 };
   private eventsApplied = 0;
   private rowsWritten = 0;
   private batches = 0;
-  private queue: RinglineEvent[] = [];
+  /** Record chunks waiting, oldest first, and how many events they hold. */
+  private queue: Uint8Array[] = [];
+  private queuedEvents = 0;
+  /** Events taken from the queue whose transaction has not committed yet. */
+  private inFlightEvents = 0;
   private lastError = '';
   private restarts = 0;
   private lastCommittedTimestampUs = 0;
@@ -70,23 +92,34 @@ export class Projector {
   private readonly maxBatchEvents: number;
   private readonly maxQueuedEvents: number;
   private readonly retryDelayMs: number;
+  private readonly prepareThreads: number;
+  private pool: Piscina<Uint8Array, PreparedBatchResult> | null = null;
 
   constructor(private readonly options: ProjectorOptions) {
-    this.maxBatchEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents ?? 5000, 1, 1_000_000);
+    this.maxBatchEvents = positiveInteger('maxBatchEvents', options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS, 1, 1_000_000);
     this.maxQueuedEvents = positiveInteger('maxQueuedEvents', options.maxQueuedEvents ?? 200_000, 1, 100_000_000);
     this.retryDelayMs = positiveInteger('retryDelayMs', options.retryDelayMs ?? 500, 0, 600_000);
+    this.prepareThreads = positiveInteger('prepareThreads', options.prepareThreads ?? 1, 0, 16);
   }
 
   status(): ProjectorStatus {
-    const lagMs = this.queue.length === 0 || this.lastCommittedTimestampUs === 0 ? 0 : Math.max(0, Date.now() - this.lastCommittedTimestampUs / 1000);
+    const waiting = this.queuedEvents + this.inFlightEvents;
+    const lagMs = waiting === 0 || this.lastCommittedTimestampUs === 0 ? 0 : Math.max(0, Date.now() - this.lastCommittedTimestampUs / 1000);
     return {
       state: this.state, position: this.position, eventsApplied: this.eventsApplied, rowsWritten: this.rowsWritten, batches: this.batches,
-      queuedEvents: this.queue.length, lagMs, lastError: this.lastError, restarts: this.restarts,
+      queuedEvents: waiting, lagMs, lastError: this.lastError, restarts: this.restarts,
     };
   }
 
   /** Runs until stop(). */
   start(): Promise<void> {
+    if (this.running === null && this.prepareThreads > 0) {
+      const entry = runnableModuleUrl(PREPARE_TASK_URL);
+      this.pool = new Piscina<Uint8Array, PreparedBatchResult>({
+        filename: (isTypeScriptModule(entry) ? POOL_BOOT_URL : entry).href, workerData: { entryUrl: entry.href },
+        minThreads: this.prepareThreads, maxThreads: this.prepareThreads, idleTimeout: 60_000,
+      });
+    }
     this.running ??= this.loop();
     return this.running;
   }
@@ -94,7 +127,35 @@ export class Projector {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.running;
-    this.state = 'stopped';
+    await this.pool?.destroy();
+    this.pool = null;
+    if (this.state !== 'failed') this.state = 'stopped';
+  }
+
+  /** Takes up to maxBatchEvents events off the queue, as one run of records. */
+  private takeBatch(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let events = 0;
+    while (this.queue.length > 0 && events < this.maxBatchEvents) {
+      const chunk = this.queue[0];
+      const chunkEvents = chunk.byteLength / EVT_RECORD_BYTES;
+      const take = Math.min(chunkEvents, this.maxBatchEvents - events);
+      if (take === chunkEvents) {
+        this.queue.shift();
+        parts.push(chunk);
+      } else {
+        parts.push(chunk.subarray(0, take * EVT_RECORD_BYTES));
+        this.queue[0] = chunk.subarray(take * EVT_RECORD_BYTES);
+      }
+      events += take;
+    }
+    this.queuedEvents -= events;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  private async prepare(records: Uint8Array): Promise<PreparedBatch> {
+    if (this.pool === null) return prepareBatch(records);
+    return { ...(await this.pool.run(records)), records };
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
@@ -107,6 +168,11 @@ export class Projector {
         await this.session();
       } catch (error) {
         this.lastError = (error as Error).message;
+        if ((error as { code?: unknown }).code === ResultCode.HISTORY_RETIRED) {
+          this.state = 'failed';
+          this.log('error', 'projector: the engine no longer holds the events after the stored position; keep the journal (engine option keepJournal) or rebuild the projection', { error: this.lastError, position: this.position });
+          return;
+        }
         this.restarts++;
         this.state = 'retrying';
         // An engine with events off (EVENTS_DISABLED) feeds nothing until restarted with them on: an error, not a hiccup.
@@ -114,6 +180,8 @@ export class Projector {
         this.log(disabled ? 'error' : 'warn', 'projector: restarting from the stored position', { error: this.lastError, retryDelayMs: this.retryDelayMs });
       }
       this.queue = [];
+      this.queuedEvents = 0;
+      this.inFlightEvents = 0;
       if (!this.stopping.signal.aborted) await sleep(this.retryDelayMs, this.stopping.signal);
     }
   }
@@ -137,6 +205,7 @@ export class Projector {
       this.position = { sequence: stored.sequence, index: stored.index };
       this.eventsApplied = stored.eventsApplied;
       this.queue = [];
+      this.queuedEvents = 0;
       let wake: (() => void) | null = null;
       let streamFailure: Error | null = null;
       let streamEnded = false;
@@ -145,10 +214,11 @@ export class Projector {
         wake = null;
         w?.();
       };
-      const stream = this.options.source.stream(this.position, (event) => {
-        if (subscription.signal.aborted) return;
-        this.queue.push(event);
-        if (this.queue.length > this.maxQueuedEvents) {
+      const stream = this.options.source.stream(this.position, (records) => {
+        if (subscription.signal.aborted || records.byteLength === 0) return;
+        this.queue.push(records);
+        this.queuedEvents += records.byteLength / EVT_RECORD_BYTES;
+        if (this.queuedEvents > this.maxQueuedEvents) {
           streamFailure = new Error(`more than maxQueuedEvents=${this.maxQueuedEvents} events waiting for PostgreSQL: dropping the subscription to resume later`);
           subscription.abort();
         }
@@ -159,24 +229,54 @@ export class Projector {
       });
       this.state = 'streaming';
       this.log('info', 'projector: streaming', { after: this.position });
+      // The batch PostgreSQL is committing, if any; the next one is prepared meanwhile.
+      let committing: Promise<BatchOutcome> | null = null;
+      let committingBatch: PreparedBatch | null = null;
+      const settle = async (): Promise<void> => {
+        if (committing === null || committingBatch === null) return;
+        const outcome = await committing;
+        const batch = committingBatch;
+        committing = null;
+        committingBatch = null;
+        this.inFlightEvents -= batch.count;
+        this.position = outcome.position;
+        this.eventsApplied += outcome.applied;
+        this.rowsWritten += outcome.rows;
+        this.batches++;
+        this.lastCommittedTimestampUs = batch.lastTimestampUs;
+      };
       try {
         for (;;) {
           if (clientError !== null) throw clientError;
-          if (this.queue.length === 0) {
+          // While a batch commits, a full next batch is prepared at once; a partial one waits for the
+          // commit and grows meanwhile (fewer, larger transactions).
+          if (committing !== null && this.queuedEvents < this.maxBatchEvents) {
+            await settle();
+            continue;
+          }
+          if (this.queuedEvents === 0) {
             if (streamFailure !== null) throw streamFailure;
             if (streamEnded || this.stopping.signal.aborted) return;
             await new Promise<void>((resolve) => { wake = resolve; });
             continue;
           }
-          const batch = this.queue.length <= this.maxBatchEvents ? this.queue : this.queue.slice(0, this.maxBatchEvents);
-          this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatchEvents);
-          const outcome = await writeBatch(client, batch);
-          this.position = outcome.position;
-          this.eventsApplied += outcome.applied;
-          this.rowsWritten += outcome.rows;
-          this.batches++;
-          this.lastCommittedTimestampUs = batch[batch.length - 1].timestampUs;
+          const records = this.takeBatch();
+          this.inFlightEvents += records.byteLength / EVT_RECORD_BYTES;
+          // Decoded, folded and encoded while the previous batch commits.
+          const preparing = this.prepare(records);
+          preparing.catch(() => undefined);
+          await settle();
+          const prepared = await preparing;
+          if (clientError !== null) throw clientError;
+          committingBatch = prepared;
+          committing = commitBatch(client, prepared);
+          // A rejection is taken by settle(); until then it must not count as unhandled.
+          committing.catch(() => undefined);
         }
+      } catch (error) {
+        // Let the transaction in flight finish (it rolls back by itself on failure) before the connection closes.
+        if (committing !== null) await (committing as Promise<BatchOutcome>).catch(() => undefined);
+        throw error;
       } finally {
         subscription.abort();
         await stream;
@@ -187,6 +287,9 @@ export class Projector {
     }
   }
 }
+
+const PREPARE_TASK_URL = new URL('./prepare_batch_worker.ts', import.meta.url);
+const POOL_BOOT_URL = new URL('../core/pool_worker_boot.mjs', import.meta.url);
 
 function positiveInteger(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`projector option ${name} must be an integer from ${min} to ${max}; got ${value}`);

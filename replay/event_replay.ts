@@ -11,7 +11,30 @@ import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPositio
 import { BufferEventSink } from '../core/logic/event_emitter.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
+import { listSegments } from '../journal/segment_files.ts';
+import { listSnapshots } from '../journal/snapshot_file.ts';
 import { recoverState } from './recovery.ts';
+
+/**
+ * The range starts before anything the data folder still holds: no snapshot at or before it, and the
+ * journal's first segment begins after the first command (retention retired the rest; the engine
+ * option keepJournal keeps it). The gateway answers it with HISTORY_RETIRED.
+ */
+export class HistoryRetiredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HistoryRetiredError';
+  }
+}
+
+/** Throws HistoryRetiredError when no snapshot at or before `snapshotAtMost` exists and the journal does not start at the first command. */
+function ensureHistoryKept(dataDir: string, snapshotAtMost: number, afterSequence: number): void {
+  if (listSnapshots(dataDir).some((s) => s.sequence <= snapshotAtMost)) return;
+  const segments = listSegments(dataDir);
+  if (segments.length === 0 || segments[0].firstSequence <= 1) return;
+  throw new HistoryRetiredError(`the events after sequence ${afterSequence} are no longer kept: the journal starts at sequence ${segments[0].firstSequence} `
+    + `and no snapshot at or before ${snapshotAtMost} is kept (retention retired them; the engine option keepJournal keeps every segment)`);
+}
 
 export interface EventReplayRange {
   readonly dataDir: string;
@@ -53,17 +76,19 @@ export function replayEvents(range: EventReplayRange, onEvents: (records: Uint8A
       if (++kept === REPLAY_CHUNK_EVENTS) flushKept();
     }
   });
+  const snapshotAtMost = range.afterSequence >= 1 ? range.afterSequence - 1 : 0;
+  ensureHistoryKept(range.dataDir, snapshotAtMost, range.afterSequence);
   const sm = createStateMachine(range.logic);
   sm.attachEventSink(sink);
   // The state just before the first command that may hold a wanted event: a snapshot at or before it.
   const report = recoverState(sm, {
     dataDir: range.dataDir, repair: false, readOnly: true, toSequence: range.throughSequence,
-    snapshotAtMost: range.afterSequence >= 1 ? range.afterSequence - 1 : 0,
+    snapshotAtMost,
   });
   sink.flush();
   flushKept();
   if (report.snapshotSequence >= range.afterSequence) {
-    throw new Error(`event replay: the oldest usable snapshot is at ${report.snapshotSequence}, after the resume position ${range.afterSequence}`);
+    throw new HistoryRetiredError(`event replay: the oldest usable snapshot is at ${report.snapshotSequence}, after the resume position ${range.afterSequence}`);
   }
   if (report.lastSequence < range.throughSequence) {
     throw new Error(`event replay: the journal ends at ${report.lastSequence}, before ${range.throughSequence}`);

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventReplayMessage } from '../core/engine_worker_protocol.ts';
-import { replayEvents, type EventReplayRange } from './event_replay.ts';
+import { HistoryRetiredError, replayEvents, type EventReplayRange } from './event_replay.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('event_replay_worker.ts must run as a worker thread');
@@ -15,5 +15,5 @@ try {
   const count = replayEvents(workerData as EventReplayRange, (records) => post({ type: 'events', records }, [records.buffer as ArrayBuffer]));
   post({ type: 'done', count });
 } catch (error) {
-  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error), retired: error instanceof HistoryRetiredError });
 }

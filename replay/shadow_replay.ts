@@ -88,16 +88,17 @@ export class ShadowReplay {
 
   /**
    * Catches up to `sequence` and writes the snapshot there from the shadow's own arrays, then applies
-   * the retention policy (keep the newest `keep` snapshots and the journal they need).
+   * the retention policy (keep the newest `keep` snapshots and the journal they need; every segment
+   * when `retireJournal` is false).
    */
-  snapshot(sequence: number, keep: number): ShadowSnapshot {
+  snapshot(sequence: number, keep: number, retireJournal = true): ShadowSnapshot {
     const started = performance.now();
     const caughtUpCount = this.catchUp(sequence);
     const caughtUp = performance.now();
     const stateHash = this.sm.stateHash();
     const { path, fileBytes } = writeSnapshotFile(this.dataDir, sequence, this.sm.liveSections(), stateHash);
     const writeMs = performance.now() - caughtUp;
-    const retention = applyRetention(this.dataDir, keep, true);
+    const retention = applyRetention(this.dataDir, keep, retireJournal);
     return { path, sequence, stateHash, fileBytes, caughtUpCount, catchUpMs: caughtUp - started, writeMs, ...retention };
   }
 

@@ -33,7 +33,7 @@ port.on('message', (request: ShadowRequest) => {
   let reply: ShadowReply | null = null;
   try {
     if (request.type === 'catchUp') shadow.catchUp(request.sequence);
-    else reply = { type: 'written', sequence: request.sequence, info: shadow.snapshot(request.sequence, data.snapshotsKept) };
+    else reply = { type: 'written', sequence: request.sequence, info: shadow.snapshot(request.sequence, data.snapshotsKept, !data.keepJournal) };
   } catch (error) {
     port.postMessage({ type: 'failed', sequence: request.sequence, message: error instanceof Error ? error.message : String(error) } satisfies ShadowReply);
     port.close(); // nothing more is taken from this state: the thread ends once this reply is out

@@ -15,6 +15,8 @@ export interface ShadowWorkerData {
   readonly recoveryModule: string;
   /** Snapshots the retention policy keeps. */
   readonly snapshotsKept: number;
+  /** Keep the journal segments the retention would retire. */
+  readonly keepJournal: boolean;
   /** This thread's nice value (Linux sets it per thread): the shadow yields the CPU to the engine's threads. */
   readonly nice: number;
 }

@@ -53,8 +53,19 @@ const KIND_NAMES = new Map<number, string>(Object.entries(EventKind).map(([name,
 const REASON_NAMES = new Map<number, string>(Object.entries(OrderDoneReason).map(([name, value]) => [value, name.toLowerCase()]));
 const CAUSE_NAMES = new Map<number, string>(Object.entries(BalanceCause).map(([name, value]) => [value, name.toLowerCase()]));
 
-function sideName(value: number): SideName {
+/** A side detail's name (SELL, else buy). */
+export function sideName(value: number): SideName {
   return value === Side.SELL ? 'sell' : 'buy';
+}
+
+/** ORDER_DONE's detail as decoded (an unknown number reads as cancelled). */
+export function orderDoneReasonName(detail: number): OrderDoneReasonName {
+  return (REASON_NAMES.get(detail) ?? 'cancelled') as OrderDoneReasonName;
+}
+
+/** BALANCE_CHANGED's detail as decoded (an unknown number reads as transfer). */
+export function balanceCauseName(detail: number): BalanceCauseName {
+  return (CAUSE_NAMES.get(detail) ?? 'transfer') as BalanceCauseName;
 }
 
 /** The kind's lower-case name, or undefined for a number this version does not know. */
@@ -98,11 +109,11 @@ export function decodeEvent(bytes: Uint8Array, offset = 0): RinglineEvent {
         makerAccountId: f(FillBody.MAKER_ACCOUNT_ID), takerAccountId: f(FillBody.TAKER_ACCOUNT_ID) };
     case EventKind.ORDER_DONE:
       return { ...header, kind: 'order_done', orderId: f(OrderDoneBody.ORDER_ID), accountId: f(OrderDoneBody.ACCOUNT_ID),
-        symbolId: f(OrderDoneBody.SYMBOL_ID), reason: (REASON_NAMES.get(detail) ?? 'cancelled') as OrderDoneReasonName,
+        symbolId: f(OrderDoneBody.SYMBOL_ID), reason: orderDoneReasonName(detail),
         filledQuantity: f(OrderDoneBody.FILLED_QUANTITY) };
     case EventKind.BALANCE_CHANGED:
       return { ...header, kind: 'balance_changed', accountId: f(BalanceBody.ACCOUNT_ID), assetId: f(BalanceBody.ASSET_ID),
-        available: f(BalanceBody.AVAILABLE), reserved: f(BalanceBody.RESERVED), cause: (CAUSE_NAMES.get(detail) ?? 'transfer') as BalanceCauseName };
+        available: f(BalanceBody.AVAILABLE), reserved: f(BalanceBody.RESERVED), cause: balanceCauseName(detail) };
     case EventKind.TRANSFERRED:
       return { ...header, kind: 'transferred', fromAccountId: f(TransferredBody.FROM_ACCOUNT_ID), toAccountId: f(TransferredBody.TO_ACCOUNT_ID),
         assetId: f(TransferredBody.ASSET_ID), amount: f(TransferredBody.AMOUNT) };

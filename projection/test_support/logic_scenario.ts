@@ -27,8 +27,15 @@ export interface Scenario {
   /** Accounts by owner: account 100 + p belongs to principal 10 + p. */
   readonly accounts: readonly number[];
   readonly events: RinglineEvent[];
+  /** The same events as records (codec/records/event_descriptor.ts), back to back. */
+  readonly records: Uint8Array;
   /** Every order id the scenario placed. */
   readonly orderIds: number[];
+}
+
+/** Records `from` to `to` (exclusive) of the scenario's events, as a view. */
+export function recordSlice(scenario: Scenario, from: number, to = scenario.events.length): Uint8Array {
+  return scenario.records.subarray(from * EVT_RECORD_BYTES, Math.min(to, scenario.events.length) * EVT_RECORD_BYTES);
 }
 
 export function principalOf(accountId: number): HarnessHeader {
@@ -39,7 +46,11 @@ export function principalOf(accountId: number): HarnessHeader {
 export function runScenario(seed: number, commands: number, accountCount = 6): Scenario {
   const machine = createStateMachine({ ...DEFAULT_LOGIC_CONFIG });
   const events: RinglineEvent[] = [];
-  const sink = new BufferEventSink(4096, (bytes, byteLength) => events.push(...decodeEvents(bytes, 0, byteLength / EVT_RECORD_BYTES)));
+  const chunks: Uint8Array[] = [];
+  const sink = new BufferEventSink(4096, (bytes, byteLength) => {
+    events.push(...decodeEvents(bytes, 0, byteLength / EVT_RECORD_BYTES));
+    chunks.push(bytes.slice(0, byteLength));
+  });
   machine.events.sink = sink;
   const harness = new LogicHarness(machine);
   const random = seededRandom(seed);
@@ -99,7 +110,7 @@ export function runScenario(seed: number, commands: number, accountCount = 6): S
     }
   }
   sink.flush();
-  return { machine, harness, accounts, events, orderIds };
+  return { machine, harness, accounts, events, records: Buffer.concat(chunks), orderIds };
 }
 
 /** Every balance cell of the logic: "account:asset" → [available, reserved]. */

@@ -208,6 +208,11 @@ export enum ResultCode {
   EVENTS_DISABLED = 240,
 
   /**
+   * the events after this position are no longer kept: their journal was retired with old snapshots (engine option keepJournal keeps it)
+   */
+  HISTORY_RETIRED = 250,
+
+  /**
    * too many failed logins: wait for the time given, then try again
    */
   LOGIN_RATE_LIMITED = 260,
