@@ -166,5 +166,5 @@ describe('crash: SIGKILL `ringline start` under load through the real client, re
       }
     }
     expect(checkedDuplicates).toBeGreaterThan(acked.length * 0.8); // all mutating ones at the end (reads are ~10%)
-  });
+  }, 240_000); // five engine starts from source and a load between kills: 48 s of the default 60 s at load 30
 });
