@@ -121,4 +121,36 @@ describe('history before the oldest kept snapshot', () => {
     expect(journal.filter((e) => e.kind === 'transferred').length).toBe(TRANSFERS);
     expect(seen).toEqual(journal);
   }, 480_000);
+
+  it('serves three subscribers from the first command at once (one more than maxReplays), raw records included', async () => {
+    const kept = await runEngine(true);
+    const url = `tcp://127.0.0.1:${kept.eventsPort}`;
+    const decoded = EventSubscription.open({ url, apiKey: ADMIN_KEY, stream: 'all', from: 'start' });
+    const raw: RinglineEvent[] = [];
+    // The projector's path: undecoded records, handed over in runs.
+    const records = EventSubscription.open({ url, apiKey: ADMIN_KEY, stream: 'all', from: 'start', onRecords: (bytes) => {
+      for (let at = 0; at < bytes.byteLength; at += EVT_RECORD_BYTES) raw.push(decodeEvent(bytes, at));
+    } });
+    // The third waits for one of the two replay slots (EventHub maxReplays).
+    const waiting = EventSubscription.open({ url, apiKey: ADMIN_KEY, stream: 'all', from: 'start' });
+    const seenDecoded = collect(decoded);
+    const seenWaiting = collect(waiting);
+    void (async () => {
+      try {
+        for await (const _ of records) { /* events arrive through onRecords */ }
+      } catch { /* the test looks at lastClosing */ }
+    })();
+    const caughtUp = (sub: EventSubscription): boolean => (sub.position?.sequence ?? 0) >= kept.last && sub.position?.index === AFTER_ALL_OF_COMMAND;
+    await until('all three caught up', () => caughtUp(decoded) && caughtUp(records) && caughtUp(waiting), 240_000);
+    for (const sub of [decoded, records, waiting]) {
+      sub.close();
+      expect(sub.lastClosing).toBeNull();
+    }
+    kept.engine.child.kill('SIGTERM');
+    expect(await kept.engine.exited).toBe(0);
+    const journal = replayed(kept.dataDir, kept.last);
+    expect(seenDecoded).toEqual(journal);
+    expect(seenWaiting).toEqual(journal);
+    expect(raw).toEqual(journal);
+  }, 480_000);
 });
