@@ -20,7 +20,7 @@ import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPositio
 import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
-  AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, CLOSING_MESSAGE_BYTES_OFFSET, EVENTS_COUNT_OFFSET,
+  AFTER_ALL_OF_COMMAND, decodeClosing, EVENTS_COUNT_OFFSET,
   EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, SUBSCRIBED_RELEASED_THROUGH_OFFSET,
   MAX_DEPTH_LEVELS, decodeDepth, encodeSubscribe, type DepthUpdate, type EventStreamName,
 } from '../codec/wire/event_frame_descriptor.ts';
@@ -241,11 +241,11 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
       this.options.onDepth?.(depth);
     } else if (type === EventFrameType.SUBSCRIBED) {
       if (this.current === null) this.advanceTo(view.getFloat64(SUBSCRIBED_RELEASED_THROUGH_OFFSET, true));
-    } else if (type === EventFrameType.CLOSING && frame.byteLength >= CLOSING_HEADER_BYTES) {
-      const code = view.getUint16(CLOSING_CODE_OFFSET, true);
-      const length = view.getUint32(CLOSING_MESSAGE_BYTES_OFFSET, true);
-      const message = new TextDecoder().decode(frame.subarray(CLOSING_HEADER_BYTES, CLOSING_HEADER_BYTES + length));
-      this.lastClosing = { code, message };
+    } else if (type === EventFrameType.CLOSING) {
+      const closing = decodeClosing(frame);
+      if (typeof closing === 'string') return this.protocolError(closing);
+      const { code, message } = closing;
+      this.lastClosing = closing;
       this.options.onClosing?.(code, message);
       if (FATAL_CODES.has(code)) {
         this.failure = new EventSubscriptionError(code, message);

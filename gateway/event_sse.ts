@@ -20,7 +20,7 @@ import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { decodeEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
-  AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, CLOSING_MESSAGE_BYTES_OFFSET, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES,
+  AFTER_ALL_OF_COMMAND, decodeClosing, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES,
   EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, MAX_DEPTH_LEVELS, decodeDepth, type EventStreamName, type SubscribeRequest,
 } from '../codec/wire/event_frame_descriptor.ts';
 import { PREFIX_BYTES } from './event_frame_builder.ts';
@@ -56,9 +56,8 @@ export function sseText(frame: Buffer): string {
   } else if (type === EventFrameType.DEPTH) {
     text = `event: depth\ndata: ${JSON.stringify(decodeDepth(bytes))}\n\n`;
   } else if (type === EventFrameType.CLOSING) {
-    const code = view.getUint16(CLOSING_CODE_OFFSET, true);
-    const message = new TextDecoder().decode(bytes.subarray(CLOSING_HEADER_BYTES, CLOSING_HEADER_BYTES + view.getUint32(CLOSING_MESSAGE_BYTES_OFFSET, true)));
-    text = `event: closing\ndata: ${JSON.stringify({ code, name: resultName(code), message })}\n\n`;
+    const closing = decodeClosing(bytes);
+    if (typeof closing !== 'string') text = `event: closing\ndata: ${JSON.stringify({ code: closing.code, name: resultName(closing.code), message: closing.message })}\n\n`;
   } // SUBSCRIBED: nothing to say (the first progress tells where the stream stands)
   rendered.set(frame, text);
   return text;

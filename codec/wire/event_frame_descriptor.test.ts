@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  decodeClosing, encodeClosing,
   AFTER_ALL_OF_COMMAND, decodeDepth, decodeSubscribe, encodeDepth, encodeSubscribe, MAX_DEPTH_LEVELS, SUB_FIXED_BYTES,
 } from './event_frame_descriptor.ts';
 
@@ -46,5 +47,17 @@ describe('DEPTH frame', () => {
     const frame = encodeDepth(7, 99, [101, 100, 99], [1, 2, 3], [102], [4], 2);
     expect(decodeDepth(frame)).toEqual({ symbolId: 7, throughSequence: 99, bids: [[101, 1], [100, 2]], asks: [[102, 4]] });
     expect(decodeDepth(frame.subarray(0, frame.byteLength - 1))).toMatch(/DEPTH frame of/);
+  });
+});
+
+describe('CLOSING frame', () => {
+  it('round-trips every code and message; a cut or padded frame is named, never thrown', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff }), fc.string(), fc.integer({ min: -8, max: 8 }), (code, message, change) => {
+      const frame = encodeClosing(code, message);
+      expect(decodeClosing(frame)).toEqual({ code, message });
+      if (change === 0) return;
+      const other = change < 0 ? frame.subarray(0, Math.max(0, frame.byteLength + change)) : Uint8Array.from([...frame, ...new Uint8Array(change)]);
+      expect(decodeClosing(other)).toMatch(/^CLOSING frame of \d+ bytes/);
+    }));
   });
 });

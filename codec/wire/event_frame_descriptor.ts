@@ -146,6 +146,21 @@ export function encodeClosing(code: number, message: string): Uint8Array {
   return bytes;
 }
 
+/** A CLOSING frame's code and message. */
+export interface Closing {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** The CLOSING frame's content, or a message saying what is wrong with it. */
+export function decodeClosing(frame: Uint8Array): Closing | string {
+  if (frame.byteLength < CLOSING_HEADER_BYTES) return `CLOSING frame of ${frame.byteLength} bytes`;
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  const length = view.getUint32(CLOSING_MESSAGE_BYTES_OFFSET, true);
+  if (frame.byteLength !== CLOSING_HEADER_BYTES + length) return `CLOSING frame of ${frame.byteLength} bytes for a ${length}-byte message`;
+  return { code: view.getUint16(CLOSING_CODE_OFFSET, true), message: new TextDecoder().decode(frame.subarray(CLOSING_HEADER_BYTES)) };
+}
+
 export function encodeSubscribed(releasedThrough: number): Uint8Array {
   const bytes = new Uint8Array(SUBSCRIBED_BYTES);
   const view = new DataView(bytes.buffer);

@@ -11,7 +11,7 @@
  */
 import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind } from '../../codec/records/event_descriptor.ts';
 import { decodeEvent } from '../../codec/records/event_decoder.ts';
-import { CLOSING_HEADER_BYTES, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
+import { decodeClosing, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
 import type { EventHub, EventTransport, Subscriber } from '../event_hub.ts';
 import { PREFIX_BYTES } from '../event_frame_builder.ts';
 
@@ -58,7 +58,8 @@ class TradeTransport implements EventTransport {
     const type = view.getUint8(0);
     if (type === EventFrameType.CLOSING) {
       this.ended = true;
-      this.onClosed(new TextDecoder().decode(frame.subarray(CLOSING_HEADER_BYTES)));
+      const closing = decodeClosing(frame);
+      this.onClosed(typeof closing === 'string' ? closing : closing.message);
       return;
     }
     if (type !== EventFrameType.EVENTS) return;
