@@ -3,7 +3,8 @@
  * through the gateway like any client's, so the answer is the book at one point of the total order
  * (its sequence). One internal session (kind 'http': no connection slot), stamped with the principal
  * of the subscriber that asked; the correlation id of each query is its symbol id, one in flight per
- * symbol (later askers wait for the same answer).
+ * symbol (later askers wait for the same answer). The market streams' depth books and the console's
+ * order books each have their own.
  */
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
@@ -11,7 +12,9 @@ import type { GatewayCore } from './gateway_core.ts';
 import type { DepthAnswer, DepthSource } from './event_depth_book.ts';
 import type { Session, SessionTransport } from './session.ts';
 
-type Done = (answer: DepthAnswer | null) => void;
+/** The answer (null unless OK) and its result code (SHUTTING_DOWN when the session closed first). */
+export type DepthDone = (answer: DepthAnswer | null, code: number) => void;
+type Done = DepthDone;
 interface DepthLevel { readonly price: number; readonly quantity: number }
 
 class DepthQueryTransport implements SessionTransport {
@@ -27,24 +30,24 @@ class DepthQueryTransport implements SessionTransport {
       sequence: json.sequence,
       bids: (body?.bids ?? []).map((l) => [l.price, l.quantity] as const),
       asks: (body?.asks ?? []).map((l) => [l.price, l.quantity] as const),
-    });
+    }, json.code);
   }
 
-  reply(_code: number, correlationId: number): void {
+  reply(code: number, correlationId: number): void {
     // Refused before the ring (BUSY, shutting down...).
-    this.answer(correlationId, null);
+    this.answer(correlationId, null, code);
   }
 
-  answer(symbolId: number, answer: DepthAnswer | null): void {
+  answer(symbolId: number, answer: DepthAnswer | null, code: number): void {
     const waiting = this.waiting.get(symbolId);
     this.waiting.delete(symbolId);
-    for (const done of waiting ?? []) done(answer);
+    for (const done of waiting ?? []) done(answer, code);
   }
 
   flush(): void { /* answers are taken as they arrive */ }
   resume(): void { /* never paused */ }
   close(): void {
-    for (const symbolId of [...this.waiting.keys()]) this.answer(symbolId, null);
+    for (const symbolId of [...this.waiting.keys()]) this.answer(symbolId, null, ResultCode.SHUTTING_DOWN);
   }
 }
 
@@ -56,7 +59,11 @@ export class GatewayDepthSource implements DepthSource {
     this.transport = new DepthQueryTransport(core);
   }
 
-  query(symbolId: number, levelsPerSide: number, principalId: number, done: (answer: DepthAnswer | null) => void): void {
+  /**
+   * Asks for `levelsPerSide` levels of `symbolId` as `principalId` (read-only, never admin). A query of a
+   * symbol already in flight waits for that answer: one DepthSource per levelsPerSide.
+   */
+  query(symbolId: number, levelsPerSide: number, principalId: number, done: DepthDone): void {
     const waiting = this.transport.waiting.get(symbolId);
     if (waiting !== undefined) {
       waiting.push(done);
@@ -65,7 +72,7 @@ export class GatewayDepthSource implements DepthSource {
     if (this.session === null || this.session.closed) this.session = this.core.openSession(this.transport);
     const session = this.session;
     if (session === null || this.core.isShuttingDown) {
-      done(null);
+      done(null, ResultCode.SHUTTING_DOWN);
       return;
     }
     this.transport.waiting.set(symbolId, [done]);
@@ -73,5 +80,12 @@ export class GatewayDepthSource implements DepthSource {
     session.admin = false;
     this.core.submitJson(session, { type: 'getDepth', correlationId: symbolId, symbolId, levels: levelsPerSide });
     this.core.endInputBatch();
+  }
+
+  /** Closes the internal session: queries in flight are answered SHUTTING_DOWN, later ones open a new one. */
+  close(): void {
+    if (this.session !== null) this.core.closeSession(this.session);
+    this.session = null;
+    this.transport.close();
   }
 }

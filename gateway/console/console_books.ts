@@ -6,9 +6,9 @@
  * connection and takes no connection slot) stamped with the logged-in admin's principal.
  * Latest trades come from the event hub's market stream (console_trades.ts).
  */
-import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
+import { resultName } from '../../codec/result_codes.ts';
+import { GatewayDepthSource } from '../event_depth_source.ts';
 import type { GatewayCore } from '../gateway_core.ts';
-import type { Session, SessionTransport } from '../session.ts';
 
 /** Price levels asked per side. */
 export const BOOK_LEVELS = 10;
@@ -28,67 +28,25 @@ export interface BookView {
   readonly atMs: number;
 }
 
-interface DepthLevel { readonly price: number; readonly quantity: number }
-
-class DepthTransport implements SessionTransport {
-  readonly kind = 'http' as const;
-  /** Symbols whose query is in flight (each query's correlation id is its symbol id). */
-  readonly waiting = new Set<number>();
-
-  constructor(private readonly core: GatewayCore, private readonly onBook: (book: BookView) => void) {}
-
-  deliver(result: RecordBuffer, base: number): void {
-    const json = this.core.codec.resultToJson(result, base);
-    const symbolId = json.correlationId;
-    if (!this.waiting.delete(symbolId)) return;
-    const body = json.result as { bids?: DepthLevel[]; asks?: DepthLevel[] } | undefined;
-    this.onBook({
-      symbolId, code: json.code, status: json.status, sequence: json.sequence, atMs: Date.now(),
-      bids: (body?.bids ?? []).map((l) => [l.price, l.quantity] as const),
-      asks: (body?.asks ?? []).map((l) => [l.price, l.quantity] as const),
-    });
-  }
-
-  reply(_code: number, correlationId: number): void {
-    // Refused before the ring (BUSY, shutting down...): the query is not in flight any more.
-    this.waiting.delete(correlationId);
-  }
-
-  flush(): void { /* answers are taken as they arrive */ }
-  resume(): void { /* never paused */ }
-  close(): void { /* nothing to close */ }
-}
-
 export class ConsoleBooks {
   private readonly latest = new Map<number, BookView>();
-  private session: Session | null = null;
-  private transport: DepthTransport | null = null;
+  /** Its own internal session and one query in flight per symbol (BOOK_LEVELS levels, unlike the market streams'). */
+  private readonly source: GatewayDepthSource;
 
-  constructor(private readonly core: GatewayCore) {}
+  constructor(private readonly core: GatewayCore) {
+    this.source = new GatewayDepthSource(core);
+  }
 
-  /** Asks for the depth of each symbol not already waiting for an answer, as `principalId`. */
+  /** Asks for the depth of each symbol, as `principalId` (a read-only command from the logged-in admin, never admin itself). */
   poll(symbolIds: readonly number[], principalId: number): void {
     if (this.core.isShuttingDown || principalId === 0) return;
-    if (this.session === null || this.session.closed) {
-      const transport = new DepthTransport(this.core, (book) => this.latest.set(book.symbolId, book));
-      const session = this.core.openSession(transport);
-      if (session === null) return;
-      this.transport = transport;
-      this.session = session;
-    }
-    const session = this.session;
-    const transport = this.transport as DepthTransport;
-    // A read-only command from the logged-in admin: set here, never from anything the browser sends.
-    session.principalId = principalId;
-    session.admin = false;
-    let published = false;
     for (const symbolId of symbolIds.slice(0, MAX_WATCHED_SYMBOLS)) {
-      if (transport.waiting.has(symbolId)) continue;
-      transport.waiting.add(symbolId);
-      this.core.submitJson(session, { type: 'getDepth', correlationId: symbolId, symbolId, levels: BOOK_LEVELS });
-      published = true;
+      this.source.query(symbolId, BOOK_LEVELS, principalId, (answer, code) => {
+        this.latest.set(symbolId, {
+          symbolId, code, status: resultName(code), sequence: answer?.sequence ?? 0, atMs: Date.now(), bids: answer?.bids ?? [], asks: answer?.asks ?? [],
+        });
+      });
     }
-    if (published) this.core.endInputBatch();
   }
 
   /** The latest answer for each of `symbolIds` that has one. */
@@ -103,9 +61,7 @@ export class ConsoleBooks {
 
   /** Forgets the session (no console open): results still in flight are dropped. */
   close(): void {
-    if (this.session !== null) this.core.closeSession(this.session);
-    this.session = null;
-    this.transport = null;
+    this.source.close();
     this.latest.clear();
   }
 }
