@@ -178,6 +178,15 @@ describe('recoverState', () => {
     expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/no snapshot could be used .*Move the snapshots aside/);
   });
 
+  it('refuses to recover to a state older than a snapshot it could not use (no journal after it)', () => {
+    const { live } = journalWorkload(dataDir, seq(0), seq(300));
+    // Unusable: written by a build whose state had one more section in front (refused by name).
+    writeSnapshotFile(dataDir, seq(299), [{ name: 'retired.section', bytes: new Uint8Array(8) }, ...live.exportState()], live.stateHash());
+    for (const segment of listSegments(dataDir)) rmSync(segment.path); // retention removed what it covered
+    expect(() => recoverState(freshStateMachine(), { dataDir, repair: false }))
+      .toThrow(new RegExp(`journal ends at sequence 0, before snapshot ${seq(299)}, which could not be used .*importState: expected \\d+ sections, got \\d+`));
+  });
+
   it('refuses a journal whose beginning is gone when no snapshot covers it', () => {
     journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
     rmSync(listSegments(dataDir)[0].path);

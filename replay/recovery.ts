@@ -86,6 +86,8 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   // 1. The newest snapshot that reads back whole and reproduces its own state hash.
   let snapshotSequence = -1;
   let snapshotPath = '';
+  /** The newest snapshot that could not be used (-1: none): the state recovered must not end before it. */
+  let newestSkippedSnapshot = -1;
   if (options.useSnapshots !== false) {
     const atMost = Math.min(toSequence, options.snapshotAtMost ?? Number.MAX_SAFE_INTEGER);
     const snapshots = listSnapshots(dataDir).filter((s) => s.sequence <= atMost).reverse();
@@ -96,6 +98,7 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
     // up front on every restart.
     let imported = false;
     for (const candidate of snapshots) {
+      newestSkippedSnapshot = Math.max(newestSkippedSnapshot, candidate.sequence);
       try {
         const loaded = readSnapshotFile(candidate.path);
         sm.importState(loaded.sections);
@@ -107,6 +110,7 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
         }
         snapshotSequence = loaded.sequence;
         snapshotPath = candidate.path;
+        if (newestSkippedSnapshot === candidate.sequence) newestSkippedSnapshot = -1;
         break;
       } catch (error) {
         warnings.push(`recovery: skipped snapshot ${candidate.path}: ${(error as Error).message}`);
@@ -133,9 +137,18 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
   const replay = new JournalReplay(sm, options, warnings, readOnly, snapshotSequence, toSequence);
   replay.run(segments, first);
   if (options.checkpoint !== undefined && !replay.checkpointDone) options.checkpoint.reached(sm);
+  // A snapshot on disk holds commands up to its sequence: recovering to an older state without it (no
+  // journal left after it, e.g. a snapshot this build cannot read and retention removed the segments)
+  // would drop acknowledged commands without a word.
+  const lastSequence = Math.max(FIRST_SEQUENCE - 1, snapshotSequence, replay.lastSequence);
+  if (lastSequence < Math.min(newestSkippedSnapshot, toSequence)) {
+    throw new Error(`recovery: the journal ends at sequence ${lastSequence}, before snapshot ${newestSkippedSnapshot}, ` +
+      `which could not be used${snapshotWarnings(warnings)}. Starting would lose the commands up to it: recover with the ` +
+      'build that wrote the snapshot, or from a copy of the journal that covers it.');
+  }
 
   return {
-    lastSequence: Math.max(FIRST_SEQUENCE - 1, snapshotSequence, replay.lastSequence),
+    lastSequence,
     snapshotSequence,
     snapshotPath,
     replayedCount: replay.replayedCount,
