@@ -3,7 +3,8 @@
 // build that wrote it did. A state section whose meaning changed while its name and size stayed would
 // load without a word and answer differently; this is where that shows. Rename such a section (old
 // snapshots are then refused by name, loudly) or convert it on import, and add a fixture for the new
-// layout with `npm run fixture:snapshot`.
+// layout with `npm run fixture:snapshot`. A fixture refused on purpose (its refused-since.txt names the
+// build and the section) must be refused loudly: start-up stops, it never starts from an older state.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readSnapshotFile } from '../journal/snapshot_file.ts';
 import { recoverState } from '../replay/recovery.ts';
 import {
-  buildSnapshotFixture, layoutOf, listSnapshotFixtures, readFixtureStream, unpackFixtureSnapshot,
+  buildSnapshotFixture, fixtureRefusal, layoutOf, listSnapshotFixtures, readFixtureStream, unpackFixtureSnapshot,
 } from './test_support/snapshot_fixture.ts';
 
 const dirs: string[] = [];
@@ -34,7 +35,17 @@ describe('snapshots written by earlier builds', () => {
     expect(fixtures.length).toBeGreaterThan(0);
   });
 
-  for (const name of fixtures) {
+  for (const name of fixtures.filter((f) => fixtureRefusal(f) !== null)) {
+    it(`${name}: refused since ${fixtureRefusal(name)}: start-up stops and says why, it does not start empty`, () => {
+      const stream = readFixtureStream(name);
+      const dataDir = scratchDir();
+      unpackFixtureSnapshot(name, dataDir, stream.snapshotSequence);
+      expect(() => recoverState(createStateMachine(stream.config), { dataDir, repair: false }))
+        .toThrow(new RegExp(`journal ends at sequence 0, before snapshot ${stream.snapshotSequence}, which could not be used .*importState`));
+    });
+  }
+
+  for (const name of fixtures.filter((f) => fixtureRefusal(f) === null)) {
     it(`${name}: recovers and answers every later command as the build that wrote it`, () => {
       const stream = readFixtureStream(name);
       const dataDir = scratchDir();

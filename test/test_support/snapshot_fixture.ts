@@ -9,7 +9,7 @@
  * (test/snapshot_upgrade.test.ts) says so. `npm run fixture:snapshot` writes a fixture for today's layout.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -28,6 +28,11 @@ import { SNAPSHOT_DIR_NAME, snapshotFileName } from '../../journal/snapshot_desc
 export const SNAPSHOT_FIXTURES_DIR = new URL('../fixtures/snapshots/', import.meta.url);
 export const FIXTURE_SNAPSHOT_FILE = 'state.snapshot.gz';
 export const FIXTURE_STREAM_FILE = 'stream.json.gz';
+/**
+ * Present when a later build stopped loading the fixture on purpose: one line naming that build and the
+ * section that changed. The test then checks that the refusal is loud (start-up stops, naming it).
+ */
+export const FIXTURE_REFUSED_FILE = 'refused-since.txt';
 
 export interface FixtureStep {
   readonly header: HarnessHeader;
@@ -110,6 +115,12 @@ export function layoutFingerprint(sections: readonly StateSection[]): string {
 /** The committed fixtures, oldest first (folder names start with the date they were written). */
 export function listSnapshotFixtures(): string[] {
   return readdirSync(SNAPSHOT_FIXTURES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** Why a later build refuses the fixture (FIXTURE_REFUSED_FILE), or null when it must load. */
+export function fixtureRefusal(name: string): string | null {
+  const path = new URL(`${name}/${FIXTURE_REFUSED_FILE}`, SNAPSHOT_FIXTURES_DIR);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
 }
 
 export function readFixtureStream(name: string): FixtureStream {
