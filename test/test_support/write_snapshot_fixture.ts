@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { writeSnapshotFile } from '../journal/snapshot_file.ts';
+import { readSnapshotFile, writeSnapshotFile } from '../../journal/snapshot_file.ts';
 import {
   buildSnapshotFixture, FIXTURE_SNAPSHOT_FILE, FIXTURE_STREAM_FILE, layoutFingerprint, layoutOf, listSnapshotFixtures,
   SNAPSHOT_FIXTURES_DIR, unpackFixtureSnapshot, readFixtureStream, type FixtureStream,
-} from '../test/test_support/snapshot_fixture.ts';
-import { readSnapshotFile } from '../journal/snapshot_file.ts';
+} from './snapshot_fixture.ts';
 
 const built = buildSnapshotFixture();
 const layout = layoutOf(built.sections).join('\n');
@@ -29,7 +28,7 @@ try {
       process.exit(2);
     }
   }
-  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const stream: FixtureStream = { writtenBy: `ringline ${version} (${commit}, ${new Date().toISOString()})`, ...built.stream };
   const { path } = writeSnapshotFile(join(scratch, 'new'), stream.snapshotSequence, built.sections, stream.stateHash);
