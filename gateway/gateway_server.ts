@@ -6,10 +6,10 @@ import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
-import { ConsoleBooks } from './console/console_books.ts';
 import { ConsoleFeed } from './console/console_feed.ts';
+import { ConsoleMarket } from './console/console_market.ts';
 import { ConsoleLogins } from './console/console_logins.ts';
-import { ConsoleTrades, hubTradeSource } from './console/console_trades.ts';
+import { hubMarketSource } from './console/console_trades.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -106,8 +106,12 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     };
   };
   const consoleFeed = new ConsoleFeed({
-    registry: metrics.registry, health, books: new ConsoleBooks(core), trades: new ConsoleTrades(events === null ? null : hubTradeSource(events)),
+    registry: metrics.registry, health, market: new ConsoleMarket(new GatewayDepthSource(core), events === null ? null : hubMarketSource(events)),
   });
+  metrics.add({ name: 'ringline_console_seconds_total', type: 'counter', help: 'Main-thread time the operator console spent reading metrics and building and writing frames',
+    collect: () => [{ value: consoleFeed.tickMs / 1000 }] });
+  metrics.add({ name: 'ringline_console_frames_total', type: 'counter', help: 'Operator console frames built (one per tick while a console is open)',
+    collect: () => [{ value: consoleFeed.framesBuilt }] });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {

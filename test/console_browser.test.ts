@@ -179,7 +179,7 @@ describe('operator console in headless Chromium', () => {
     expect(await page.locator('[data-chart="fsync"]').count()).toBe(1);
   });
 
-  it('shows the watched book from GET_DEPTH, its latest trades, and saves the screenshot', async () => {
+  it('shows the watched book and its latest trades from the market stream, and saves the screenshot', async () => {
     await page.fill('#symbols', '7');
     await page.click('#symbols-form button');
     const book = page.locator('.book[data-symbol="7"]');
@@ -194,6 +194,8 @@ describe('operator console in headless Chromium', () => {
     expect(await trades.first().getAttribute('data-price')).toBe('101');
     expect(await trades.first().getAttribute('data-quantity')).toBe('1');
     expect(await trades.first().getAttribute('class')).toBe('buy');
+    // The book follows the trade from the market stream's DEPTH frames (the console asks no GET_DEPTH again).
+    await until('the book after the trade', () => book.locator('.ask').textContent(), (t) => (t ?? '').includes('ask 2 @ 101'));
     // A few seconds of history in the charts before the picture.
     await until('ten seconds of frames', () => framesSeen(page), (n) => n >= 40);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
