@@ -133,12 +133,12 @@ describe('operator console over HTTP', () => {
     const frames = await readConsoleFrames(e2e.httpUrl, cookie, '7', (all) => all.length >= 6 && all.at(-1)?.books.length === 1);
     const last = frames.at(-1);
     if (last === undefined) throw new Error('no frame');
-    expect(last.intervalMs).toBe(250);
-    // A fixed rate: frames about 250 ms apart (the median; one late tick on a busy machine is no failure).
+    expect(last.intervalMs).toBe(1000);
+    // A fixed rate: frames about a second apart (the median; one late tick on a busy machine is no failure).
     const gaps = frames.slice(1).map((f, i) => f.atMs - frames[i].atMs).sort((a, b) => a - b);
     const medianGap = gaps[Math.floor(gaps.length / 2)];
-    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeGreaterThanOrEqual(200);
-    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeLessThan(2000);
+    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeGreaterThanOrEqual(800);
+    expect(medianGap, `gaps ${gaps.join(',')} ms`).toBeLessThan(8000);
     for (const name of ['ringline_commands_applied_total', 'ringline_sequence', 'ringline_ring_lag_records', 'ringline_journal_fsync_seconds',
       'ringline_command_latency_seconds', 'ringline_connections_open', 'ringline_gc_pause_seconds_total', 'ringline_results_total']) {
       expect(last.families[name], name).toBeDefined();
@@ -210,9 +210,9 @@ describe('operator console over HTTP', () => {
           await admin.close();
         });
       }
-      // Twelve frames (three of the feed's once-a-second polls) after the change shows.
+      // Four frames (four of the feed's once-a-second polls, were it polling) after the change shows.
       const changed = all.findIndex((f) => f.books[0]?.bids.some(([price]) => price === 97));
-      return changed >= 0 && all.length >= changed + 12 && all.length >= framesAtLive + 12;
+      return changed >= 0 && all.length >= changed + 4 && all.length >= framesAtLive + 4;
     });
     await placing;
     const book = frames.at(-1)?.books[0];

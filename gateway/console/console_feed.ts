@@ -1,5 +1,5 @@
 /**
- * The console's clock: while at least one console is open, every `intervalMs` (default 250 ms, 4 Hz)
+ * The console's clock: while at least one console is open, every `intervalMs` (default 1 s)
  * it reads the metrics registry once (the ringline_* families and a few process ones: the same
  * collect() functions /metrics runs, reading the engine's shared counters), builds one frame
  * (console_frame.ts), serialises it once, and hands the text to every open console. All on the main
@@ -14,15 +14,19 @@ import type { BookView } from './console_books.ts';
 import type { ConsoleMarket } from './console_market.ts';
 import type { SymbolTrades } from './console_trades.ts';
 
-export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
-/** Readings kept for the histogram window: percentiles cover the last ~second. */
-const WINDOW_READINGS = 4;
+/**
+ * Once a second: a frame costs the main thread ~2–3 ms (reading and building ~1, writing the ~7 KB
+ * frame ~1, its garbage), so 4 Hz cost an engine taking 50k commands/s (~0.45 of a core) about 2% of
+ * its CPU; 1 Hz keeps one console under the ≤ 1% bar (docs/performance.md, the operator console).
+ */
+export const DEFAULT_CONSOLE_INTERVAL_MS = 1000;
+/** Percentiles and polls are per second whatever the interval. */
+const MS_PER_WINDOW = 1000;
 /**
  * Where a watched symbol has no market stream (it does not exist yet, or the engine has no events), its
- * book is asked every this many ticks (1 Hz at the default interval): each GET_DEPTH wakes the logic,
- * journaler and output stages of an idle engine, which costs more than building a frame.
+ * book is asked once a second: each GET_DEPTH wakes the logic, journaler and output stages of an idle
+ * engine, which costs more than building a frame.
  */
-export const BOOK_POLL_EVERY_TICKS = 4;
 /**
  * Families outside ringline_* that the page shows. prom-client updates process_cpu_seconds_total only
  * when process_cpu_user_seconds_total is collected (registered before it), so both are read.
@@ -53,6 +57,8 @@ export class ConsoleFeed {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
   readonly intervalMs: number;
+  /** Readings kept for the histogram window (percentiles cover the last ~second) and ticks between book polls. */
+  private readonly ticksPerSecond: number;
   /** Frames built since start (for tests and the bench). */
   framesBuilt = 0;
   /**
@@ -69,6 +75,7 @@ export class ConsoleFeed {
     if (!Number.isInteger(this.intervalMs) || this.intervalMs < 50 || this.intervalMs > 60_000) {
       throw new RangeError(`console intervalMs must be an integer from 50 to 60000, got ${String(options.intervalMs)}`);
     }
+    this.ticksPerSecond = Math.max(1, Math.round(MS_PER_WINDOW / this.intervalMs));
   }
 
   get subscriberCount(): number {
@@ -105,13 +112,13 @@ export class ConsoleFeed {
       const previous = this.readings.length === 0 ? null : this.readings[this.readings.length - 1];
       const windowStart = this.readings.length === 0 ? null : this.readings[0];
       this.readings.push(reading);
-      if (this.readings.length > WINDOW_READINGS) this.readings.shift();
+      if (this.readings.length > this.ticksPerSecond) this.readings.shift();
       const symbols = this.watchedSymbols();
       const market = this.options.market;
       let bookViews: BookView[] = [];
       let tradeViews: SymbolTrades[] = [];
       if (market !== null) {
-        market.watch(symbols, this.anyPrincipal(), this.ticks % BOOK_POLL_EVERY_TICKS === 0);
+        market.watch(symbols, this.anyPrincipal(), this.ticks % this.ticksPerSecond === 0);
         bookViews = market.books(symbols);
         tradeViews = market.trades(symbols);
       }
