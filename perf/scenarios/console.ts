@@ -1,7 +1,7 @@
 /**
  * console: what one open operator console costs the engine. The engine in a child process
  * (`ringline start`, fsync), one console (logged in through /console/login, reading every Server-Sent
- * Events frame at the default 4 Hz, watching symbol 7, a book with resting orders), on one engine;
+ * Events frame at the default 1 Hz, watching symbol 7, a book with resting orders), on one engine;
  * every case alternates without and with the console many times, in alternating order, so a drift in
  * the shared machine's load favours neither side.
  *
@@ -36,7 +36,7 @@ const WATCHED_SYMBOL = 7;
 const IDLE_WINDOW_MS = 5_000;
 /** Open-loop slices per run of the cpu-per-command case (each a pair without / with). */
 const CPU_PAIRS_PER_RUN = 2;
-const CONSOLE_DESCRIPTION = `one client on /console/stream (4 Hz frames), watching symbol ${WATCHED_SYMBOL} (resting orders both sides)`;
+const CONSOLE_DESCRIPTION = `one client on /console/stream (1 Hz frames), watching symbol ${WATCHED_SYMBOL} (resting orders both sides)`;
 
 /** A symbol with a book: bids 99 × 5 and 98 × 2, asks 101 × 3 (through the HTTP/JSON API, as admin). */
 async function setUpBook(engine: EngineProcess): Promise<void> {
