@@ -45,12 +45,6 @@ export interface EventTransport {
   bufferedBytes(): number;
   /** Sends nothing more and closes (after a CLOSING frame the hub already sent). */
   close(code: number): void;
-  /**
-   * A reader that is happy with events up to LAZY_FANOUT_MS late (the operator console, which shows
-   * them once a second): while every subscriber is lazy, releases are routed together every
-   * LAZY_FANOUT_MS instead of at the next turn after each one.
-   */
-  readonly lazy?: boolean;
 }
 
 export interface EventHubOptions {
@@ -79,12 +73,6 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
 export const FANOUT_SHARE_MAX = 0.1;
 /** ...but never waits longer than this (one huge fan-out must not hold the next, and its slow-consumer checks, for seconds). */
 export const FANOUT_WAIT_MAX_MS = 250;
-/**
- * While only lazy subscribers exist, a fan-out waits at least this long after the last one: one
- * console then costs ~40 fan-outs a second, not one per release (~1000 a second at 50k commands/s).
- * Well inside what the retention holds (131072 events: 25 ms of 5M events/s).
- */
-export const LAZY_FANOUT_MS = 25;
 
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
@@ -179,13 +167,9 @@ export class EventHub {
   private fanOutScheduled = false;
   /** performance.now() before which the next fan-out waits (FANOUT_SHARE_MAX). */
   private fanOutNotBefore = 0;
-  /** performance.now() when the last fan-out started; subscriptions whose transport is not lazy. */
-  private lastFanOutAt = 0;
-  private eagerSubscriptions = 0;
   private readonly runFanOut = (): void => {
     this.fanOutScheduled = false;
     const started = performance.now();
-    this.lastFanOutAt = started;
     this.deliverAll();
     const ended = performance.now();
     this.stats.fanOutMs += ended - started;
@@ -231,7 +215,6 @@ export class EventHub {
     }
     const sub = new Subscription(transport, principalId, admin, request);
     this.subscriptions.add(sub);
-    if (transport.lazy !== true) this.eagerSubscriptions++;
     transport.send([prefixed(encodeSubscribed(this.events.feed.through))]);
     if (request.afterSequence === LIVE_ONLY) {
       sub.lastSequence = this.events.feed.through;
@@ -246,7 +229,7 @@ export class EventHub {
   unsubscribe(subscriber: Subscriber): void {
     const sub = subscriber as Subscription;
     sub.closed = true;
-    if (this.subscriptions.delete(sub) && sub.transport.lazy !== true) this.eagerSubscriptions--;
+    this.subscriptions.delete(sub);
     this.leave(sub);
     if (sub.replay !== null) void sub.replay.terminate();
   }
@@ -337,8 +320,7 @@ export class EventHub {
       return;
     }
     this.fanOutScheduled = true;
-    const now = performance.now();
-    const waitMs = Math.max(this.fanOutNotBefore, this.eagerSubscriptions === 0 ? this.lastFanOutAt + LAZY_FANOUT_MS : 0) - now;
+    const waitMs = this.fanOutNotBefore - performance.now();
     if (waitMs <= 0) setImmediate(this.runFanOut);
     else setTimeout(this.runFanOut, waitMs);
   }

@@ -60,8 +60,6 @@ export interface MarketSource {
 }
 
 class MarketTransport implements EventTransport {
-  /** The console shows trades and books once a second: the hub may route them together (LAZY_FANOUT_MS). */
-  readonly lazy = true;
   subscriber: Subscriber | null = null;
   ended = false;
   constructor(private readonly handlers: MarketHandlers) {}
