@@ -95,6 +95,10 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       collect: () => [{ value: stats.fanOutMs / 1000 }] });
     metrics.add({ name: 'ringline_events_sent_total', type: 'counter', help: 'Event records written to subscribers (one per record per subscriber)',
       collect: () => [{ value: stats.eventsSent }] });
+    metrics.add({ name: 'ringline_event_overruns_total', type: 'counter', help: 'Times released events left the retention before the hub routed them (live subscribers then catch up alone)',
+      collect: () => [{ value: stats.overruns }] });
+    metrics.add({ name: 'ringline_event_replays_total', type: 'counter', help: 'Journal replays started for subscribers behind the retention',
+      collect: () => [{ value: stats.replays }] });
   }
   const health = (): unknown => {
     // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).

@@ -5,7 +5,8 @@
  * every case alternates without and with the console many times, in alternating order, so a drift in
  * the shared machine's load favours neither side.
  *
- *   case cpu-per-command (the headline): an open loop of RATE_PER_S flash-sale buys (the e2e benches'
+ *   case cpu-per-command (the headline; and cpu-per-command-no-symbol, a console watching nothing):
+ *   an open loop of RATE_PER_S flash-sale buys (the e2e benches'
  *   rate-50k load) per slice; the engine's CPU time (every thread, utime + stime from /proc/PID/stat)
  *   divided by the commands it applied in the same window (ringline_commands_applied_total). Work, not
  *   throughput: a throughput-bound engine turns CPU into commands, so with ÷ without of CPU per command
@@ -61,15 +62,15 @@ async function setUpBook(engine: EngineProcess): Promise<void> {
 }
 
 /** A console streaming from the engine until the returned stop(). */
-async function openConsole(engine: EngineProcess): Promise<{ frames: () => number; stop: () => Promise<number> }> {
+async function openConsole(engine: EngineProcess, symbols: string): Promise<{ frames: () => number; stop: () => Promise<number> }> {
   const httpUrl = `http://${engine.host}:${engine.wsPort}`;
   let stopped = false;
   let count = 0;
   let booksShown = false;
   const cookie = await consoleLogin(httpUrl, engine.adminKey);
-  const streaming = readConsoleFrames(httpUrl, cookie, String(WATCHED_SYMBOL), (all) => {
+  const streaming = readConsoleFrames(httpUrl, cookie, symbols, (all) => {
     count = all.length;
-    booksShown ||= (all.at(-1)?.books[0]?.bids.length ?? 0) > 0;
+    booksShown ||= symbols === '' || (all.at(-1)?.books[0]?.bids.length ?? 0) > 0;
     return stopped;
   }, 3_600_000);
   const deadline = Date.now() + 30_000;
@@ -104,6 +105,9 @@ interface EngineCounters {
   readonly fanOutSeconds: number;
   /** GET_DEPTH commands received (the console's book queries). */
   readonly getDepth: number;
+  /** Event-hub overruns and journal replays (a subscriber the fan-out fell behind). */
+  readonly overruns: number;
+  readonly replays: number;
 }
 
 function counter(text: string, name: string, labels = ''): number {
@@ -124,25 +128,35 @@ async function engineCounters(engine: EngineProcess): Promise<EngineCounters> {
     consoleSeconds: counter(text, 'ringline_console_seconds_total'),
     fanOutSeconds: counter(text, 'ringline_event_fanout_seconds_total'),
     getDepth: counter(text, 'ringline_commands_total', 'command="GET_DEPTH"'),
+    overruns: counter(text, 'ringline_event_overruns_total'),
+    replays: counter(text, 'ringline_event_replays_total'),
   };
 }
 
 const ratioText = (xs: readonly number[]): string => xs.map((x) => x.toFixed(4)).join(' ');
 const spread = (xs: readonly number[]): string => [Math.min(...xs), median(xs), Math.max(...xs)].map((x) => x.toFixed(2)).join(' / ');
 
-/** Runs `measure` without and with a console `pairs` times, alternating which goes first; returns both sides' figures. */
-async function alternate<T>(engine: EngineProcess, pairs: number, label: string, log: (line: string) => void, loads: number[],
-  measure: () => Promise<T>, show: (x: T) => string): Promise<{ without: T[]; with: T[] }> {
-  const out = { without: [] as T[], with: [] as T[] };
-  for (let r = 0; r < pairs; r++) {
-    for (const open of r % 2 === 0 ? [false, true] : [true, false]) {
-      const viewer = open ? await openConsole(engine) : null;
+/** No console; one console watching no symbol (the page as it opens); one watching WATCHED_SYMBOL (its book and trades). */
+type Variant = 'none' | 'page' | 'book';
+const SYMBOLS_OF: Readonly<Record<Exclude<Variant, 'none'>, string>> = { page: '', book: String(WATCHED_SYMBOL) };
+
+/**
+ * Runs `measure` once per variant per round, `rounds` times, rotating which goes first so a drift in
+ * the machine's load favours none; returns each variant's figures in round order.
+ */
+async function alternate<T>(engine: EngineProcess, variants: readonly Variant[], rounds: number, label: string, log: (line: string) => void,
+  loads: number[], measure: () => Promise<T>, show: (x: T) => string): Promise<Record<Variant, T[]>> {
+  const out: Record<Variant, T[]> = { none: [], page: [], book: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(i + r) % variants.length] as Variant;
+      const viewer = variant === 'none' ? null : await openConsole(engine, SYMBOLS_OF[variant]);
       loads.push(loadavg()[0]);
       const x = await measure();
       loads.push(loadavg()[0]);
       await viewer?.stop();
-      (open ? out.with : out.without).push(x);
-      log(`${label} ${r + 1}/${pairs} ${open ? 'with' : 'without'} console: ${show(x)}, load average ${loadavg()[0].toFixed(2)}`);
+      out[variant].push(x);
+      log(`${label} ${r + 1}/${rounds} ${variant === 'none' ? 'no console' : variant === 'page' ? 'console, no symbol' : `console watching ${WATCHED_SYMBOL}`}: ${show(x)}, load average ${loadavg()[0].toFixed(2)}`);
     }
   }
   return out;
@@ -166,7 +180,7 @@ export const run: ScenarioRun = async (options) => {
 
     // ---- CPU per command at a fixed rate -------------------------------------------------------
     const cpuLoads: number[] = [];
-    const cpu = await alternate(engine, options.runs * CPU_PAIRS_PER_RUN, 'cpu', options.log, cpuLoads, async () => {
+    const cpu = await alternate(engine, ['none', 'page', 'book'], options.runs * CPU_PAIRS_PER_RUN, 'cpu', options.log, cpuLoads, async () => {
       const cpuBefore = readProcessUsage(engine.pid).cpuSeconds;
       const before = await engineCounters(engine);
       const startedMs = Date.now();
@@ -187,73 +201,85 @@ export const run: ScenarioRun = async (options) => {
     }, (x) => `${x.usPerCommand.toFixed(3)} µs CPU per command, ${Math.round(x.appliedPerS)} applied/s, ${x.cores.toFixed(2)} cores, ` +
       `console's main-thread time ${(100 * x.consoleShare).toFixed(3)}% of the engine's CPU (ticks ${(100 * x.tickShare).toFixed(3)}%, ` +
       `fan-out ${(100 * x.fanOutShare).toFixed(3)}%), ${x.getDepthPerS.toFixed(2)} GET_DEPTH/s`);
-    const cpuRatios = cpu.with.map((w, i) => w.usPerCommand / (cpu.without[i]?.usPerCommand ?? Number.NaN));
-    const usWith = median(cpu.with.map((x) => x.usPerCommand));
-    const usWithout = median(cpu.without.map((x) => x.usPerCommand));
-    rows.push({
-      scenario: 'console',
-      case: 'cpu-per-command',
-      conditions: {
-        transport: 'tcp', mix: RATE_CASE.mix, durability: RATE_CASE.durability, load: 'open-loop', rate_per_s: RATE_PER_S,
-        connections: rateSizing.connections, warmup_ms: rateSizing.warmupMs, duration_ms: rateSizing.durationMs, pairs: cpu.with.length,
-        engine: 'child process, default config, one engine for every slice (alternating order)', console: CONSOLE_DESCRIPTION,
-        cpu_us_per_command_without: Number(usWithout.toFixed(3)),
-        cpu_us_per_command_with: Number(usWith.toFixed(3)),
-        ratio_per_run_median: Number(median(cpuRatios).toFixed(4)),
-        ratio_of_medians: Number((usWith / usWithout).toFixed(4)),
-        ratios_per_run: ratioText(cpuRatios),
-        engine_cores_without_with: `${median(cpu.without.map((x) => x.cores)).toFixed(2)} / ${median(cpu.with.map((x) => x.cores)).toFixed(2)}`,
-        console_accounted_percent_of_engine_cpu: Number((100 * median(cpu.with.map((x) => x.consoleShare))).toFixed(3)),
-        console_accounted_percent_max: Number((100 * Math.max(...cpu.with.map((x) => x.consoleShare))).toFixed(3)),
-        console_ticks_percent_of_engine_cpu: Number((100 * median(cpu.with.map((x) => x.tickShare))).toFixed(3)),
-        console_fanout_percent_of_engine_cpu: Number((100 * median(cpu.with.map((x) => x.fanOutShare))).toFixed(3)),
-        get_depth_per_s_with: Number(median(cpu.with.map((x) => x.getDepthPerS)).toFixed(2)),
-        load_average_1m_min_median_max: spread(cpuLoads),
-        note: 'engine CPU (all threads, /proc utime+stime) ÷ ringline_commands_applied_total over each slice; ratio = with ÷ without (1.01 = console costs 1%); ' +
-          'accounted = main-thread time of console ticks + event-hub fan-out (its only subscriber is the console) ÷ engine CPU, same slices',
-      },
-      throughput_per_s: Math.round(median(cpu.with.map((x) => x.appliedPerS))),
-      latency_us: null, gc_events: null, errors,
-    });
+    for (const variant of ['book', 'page'] as const) {
+      const withConsole = cpu[variant];
+      const ratios = withConsole.map((w, i) => w.usPerCommand / (cpu.none[i]?.usPerCommand ?? Number.NaN));
+      const usWith = median(withConsole.map((x) => x.usPerCommand));
+      const usWithout = median(cpu.none.map((x) => x.usPerCommand));
+      rows.push({
+        scenario: 'console',
+        case: variant === 'book' ? 'cpu-per-command' : 'cpu-per-command-no-symbol',
+        conditions: {
+          transport: 'tcp', mix: RATE_CASE.mix, durability: RATE_CASE.durability, load: 'open-loop', rate_per_s: RATE_PER_S,
+          connections: rateSizing.connections, warmup_ms: rateSizing.warmupMs, duration_ms: rateSizing.durationMs, rounds: withConsole.length,
+          engine: 'child process, default config, one engine for every slice (no console / console without symbol / console watching a symbol, rotating)',
+          console: variant === 'book' ? CONSOLE_DESCRIPTION : 'one client on /console/stream (1 Hz frames), no symbol watched',
+          cpu_us_per_command_without: Number(usWithout.toFixed(3)),
+          cpu_us_per_command_with: Number(usWith.toFixed(3)),
+          ratio_per_run_median: Number(median(ratios).toFixed(4)),
+          ratio_of_medians: Number((usWith / usWithout).toFixed(4)),
+          ratios_per_run: ratioText(ratios),
+          engine_cores_without_with: `${median(cpu.none.map((x) => x.cores)).toFixed(2)} / ${median(withConsole.map((x) => x.cores)).toFixed(2)}`,
+          console_accounted_percent_of_engine_cpu: Number((100 * median(withConsole.map((x) => x.consoleShare))).toFixed(3)),
+          console_accounted_percent_max: Number((100 * Math.max(...withConsole.map((x) => x.consoleShare))).toFixed(3)),
+          console_ticks_percent_of_engine_cpu: Number((100 * median(withConsole.map((x) => x.tickShare))).toFixed(3)),
+          console_fanout_percent_of_engine_cpu: Number((100 * median(withConsole.map((x) => x.fanOutShare))).toFixed(3)),
+          get_depth_per_s_with: Number(median(withConsole.map((x) => x.getDepthPerS)).toFixed(2)),
+          load_average_1m_min_median_max: spread(cpuLoads),
+          note: 'engine CPU (all threads, /proc utime+stime) ÷ ringline_commands_applied_total over each slice; ratio = with ÷ without of the same round (1.01 = console costs 1%); ' +
+            'accounted = main-thread wall time of console ticks + event-hub fan-out (its only subscriber is the console) ÷ engine CPU, same slices (counts preemption: high, never low)',
+        },
+        throughput_per_s: Math.round(median(withConsole.map((x) => x.appliedPerS))),
+        latency_us: null, gc_events: null, errors,
+      });
+    }
 
     // ---- max throughput (noise-bound on a shared machine) ----------------------------------------
     const maxLoads: number[] = [];
-    const max = await alternate(engine, options.runs, 'max', options.log, maxLoads, async () => {
+    let maxReplays = 0;
+    const max = await alternate(engine, ['none', 'book'], options.runs, 'max', options.log, maxLoads, async () => {
+      const before = await engineCounters(engine);
       const load = await runLoad(e2eLoadSpec(engine, 'tcp', MAX_CASE, maxSizing, loadIndex++), maxSizing.workers);
+      const after = await engineCounters(engine);
       errors += load.errors;
       load.histogram?.destroy();
+      maxReplays += after.replays - before.replays;
+      options.log(`  event hub during it: ${after.overruns - before.overruns} overruns, ${after.replays - before.replays} journal replays, ` +
+        `fan-out ${((after.fanOutSeconds - before.fanOutSeconds) * 1000).toFixed(1)} ms, console ticks ${((after.consoleSeconds - before.consoleSeconds) * 1000).toFixed(1)} ms`);
       return load.throughputPerS;
     }, (x) => `${Math.round(x)}/s`);
-    const maxRatios = max.with.map((w, i) => w / (max.without[i] ?? Number.NaN));
+    const maxRatios = max.book.map((w, i) => w / (max.none[i] ?? Number.NaN));
     rows.push({
       scenario: 'console',
       case: 'with-vs-without-console',
       conditions: {
         transport: 'tcp', mix: MAX_CASE.mix, durability: MAX_CASE.durability, load: 'closed-loop', pipeline_per_connection: maxSizing.pipelineMax,
-        connections: maxSizing.connections, warmup_ms: maxSizing.warmupMs, duration_ms: maxSizing.durationMs, pairs: max.with.length,
+        connections: maxSizing.connections, warmup_ms: maxSizing.warmupMs, duration_ms: maxSizing.durationMs, pairs: max.book.length,
         engine: 'child process, default config, one engine for every load (alternating order)', console: CONSOLE_DESCRIPTION,
-        throughput_without_console_per_s: Math.round(median(max.without)),
-        ratio_with_vs_without: Number((median(max.with) / median(max.without)).toFixed(4)),
+        throughput_without_console_per_s: Math.round(median(max.none)),
+        ratio_with_vs_without: Number((median(max.book) / median(max.none)).toFixed(4)),
         ratio_per_run_median: Number(median(maxRatios).toFixed(4)),
         ratios_per_run: ratioText(maxRatios),
+        event_hub_journal_replays: maxReplays,
         load_average_1m_min_median_max: spread(maxLoads),
       },
-      throughput_per_s: Math.round(median(max.with)),
+      throughput_per_s: Math.round(median(max.book)),
       latency_us: null, gc_events: null, errors,
     });
 
     // ---- idle ------------------------------------------------------------------------------------
     const idleLoads: number[] = [];
-    const idle = await alternate(engine, options.runs, 'idle', options.log, idleLoads, () => cpuPercent(engine, IDLE_WINDOW_MS),
+    const idle = await alternate(engine, ['none', 'page', 'book'], options.runs, 'idle', options.log, idleLoads, () => cpuPercent(engine, IDLE_WINDOW_MS),
       (x) => `${x.toFixed(2)}% of a core`);
     rows.push({
       scenario: 'console',
       case: 'idle-cpu',
       conditions: {
-        window_s: IDLE_WINDOW_MS / 1000, durability: 'fsync', pairs: idle.with.length, console: CONSOLE_DESCRIPTION,
-        cpu_percent_of_core_without: Number(median(idle.without).toFixed(3)),
-        cpu_percent_of_core_with: Number(median(idle.with).toFixed(3)),
-        console_cost_percent_of_core: Number((median(idle.with) - median(idle.without)).toFixed(3)),
+        window_s: IDLE_WINDOW_MS / 1000, durability: 'fsync', rounds: idle.book.length, console: CONSOLE_DESCRIPTION,
+        cpu_percent_of_core_without: Number(median(idle.none).toFixed(3)),
+        cpu_percent_of_core_with_no_symbol: Number(median(idle.page).toFixed(3)),
+        cpu_percent_of_core_with: Number(median(idle.book).toFixed(3)),
+        console_cost_percent_of_core: Number((median(idle.book) - median(idle.none)).toFixed(3)),
         load_average_1m_min_median_max: spread(idleLoads),
         note: 'no traffic; CPU time of all engine threads (user + system) from /proc',
       },
