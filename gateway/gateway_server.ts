@@ -6,10 +6,10 @@ import { PrincipalStore } from './principal_store.ts';
 import { GatewayCore, type GatewayEngine } from './gateway_core.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { addGatewayFamilies, MetricsRegistry } from './metrics_registry.ts';
-import { ConsoleBooks } from './console/console_books.ts';
 import { ConsoleFeed } from './console/console_feed.ts';
+import { ConsoleMarket } from './console/console_market.ts';
 import { ConsoleLogins } from './console/console_logins.ts';
-import { ConsoleTrades, hubTradeSource } from './console/console_trades.ts';
+import { hubMarketSource } from './console/console_trades.ts';
 import { readFileSync } from 'node:fs';
 import { startTcpServer, type TcpServerHandle, type TlsFiles } from './tcp_server.ts';
 import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
@@ -95,6 +95,10 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       collect: () => [{ value: stats.fanOutMs / 1000 }] });
     metrics.add({ name: 'ringline_events_sent_total', type: 'counter', help: 'Event records written to subscribers (one per record per subscriber)',
       collect: () => [{ value: stats.eventsSent }] });
+    metrics.add({ name: 'ringline_event_overruns_total', type: 'counter', help: 'Times released events left the retention before the hub routed them (live subscribers then catch up alone)',
+      collect: () => [{ value: stats.overruns }] });
+    metrics.add({ name: 'ringline_event_replays_total', type: 'counter', help: 'Journal replays started for subscribers behind the retention',
+      collect: () => [{ value: stats.replays }] });
   }
   const health = (): unknown => {
     // Cluster mode: a node that cannot acknowledge writes now says not-ready (503, route elsewhere).
@@ -106,8 +110,12 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     };
   };
   const consoleFeed = new ConsoleFeed({
-    registry: metrics.registry, health, books: new ConsoleBooks(core), trades: new ConsoleTrades(events === null ? null : hubTradeSource(events)),
+    registry: metrics.registry, health, market: new ConsoleMarket(new GatewayDepthSource(core), events === null ? null : hubMarketSource(events)),
   });
+  metrics.add({ name: 'ringline_console_seconds_total', type: 'counter', help: 'Main-thread time the operator console spent reading metrics and building and writing frames',
+    collect: () => [{ value: consoleFeed.tickMs / 1000 }] });
+  metrics.add({ name: 'ringline_console_frames_total', type: 'counter', help: 'Operator console frames built (one per tick while a console is open)',
+    collect: () => [{ value: consoleFeed.framesBuilt }] });
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {

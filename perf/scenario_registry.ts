@@ -32,7 +32,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
   { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door', coresWanted: 2 },
   { name: 'client', file: 'client.ts', description: 'the client library alone: one RinglineClient, one TCP connection, pipelined, against a correlation-echo server', coresWanted: 2 },
-  { name: 'console', file: 'console.ts', description: 'e2e-tcp max-throughput with and without one operator console streaming (4 Hz): medians and their ratio', coresWanted: 4 },
+  { name: 'console', file: 'console.ts', description: 'engine CPU per command at 50k/s, max throughput and idle CPU, each alternated without and with one operator console streaming', coresWanted: 4 },
   { name: 'projector', file: 'projector.ts', description: 'PostgreSQL projection: batch writer events/s and rows/s; ringline project\'s lag at 50k commands/s', coresWanted: 4 },
   { name: 'idle', file: 'idle.ts', description: 'an engine with no traffic: CPU over 30 s and resident memory', coresWanted: 1 },
   { name: 'events', file: 'events.ts', description: 'event subscriptions: e2e throughput with 0, 1, 100, 1000 subscribers to every event (and 100, 1000 to a quiet symbol), events/s delivered, fan-out share of the main thread', coresWanted: 4 },

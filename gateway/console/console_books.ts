@@ -1,18 +1,18 @@
 /**
- * Order books for the console: the read-only GET_DEPTH command, sent through the gateway like any
- * client's (it is sequenced, applied by the logic thread between other commands, and counted in
- * ringline_commands_total{command="GET_DEPTH"}), at most one in flight per symbol, asked when the
- * console's feed says (once a second) and only while a console is open. The session is an internal one (kind 'http': it is no
- * connection and takes no connection slot) stamped with the logged-in admin's principal.
- * Latest trades come from the event hub's market stream (console_trades.ts).
+ * Order books as the console shows them, from either of two places (console_market.ts decides):
+ * the market stream's DEPTH frames (the event hub keeps the book from LEVEL_CHANGED events and sends
+ * the top BOOK_LEVELS levels when they change) or the read-only GET_DEPTH command (the symbol's first
+ * look, and every second where there is no stream: a symbol that does not exist, an engine without
+ * events). Also the `symbols` list a console may watch.
  */
-import { resultName } from '../../codec/result_codes.ts';
-import { GatewayDepthSource } from '../event_depth_source.ts';
-import type { GatewayCore } from '../gateway_core.ts';
+import { ResultCode, resultName } from '../../codec/result_codes.ts';
+import { MAX_DEPTH_LEVELS, type DepthUpdate } from '../../codec/wire/event_frame_descriptor.ts';
+import type { DepthAnswer } from '../event_depth_book.ts';
 
-/** Price levels asked per side. */
+/** Price levels shown per side. */
 export const BOOK_LEVELS = 10;
-/** Symbols a console may watch at once (every one costs a GET_DEPTH a second). */
+if (BOOK_LEVELS > MAX_DEPTH_LEVELS) throw new Error(`BOOK_LEVELS ${BOOK_LEVELS} exceeds the market stream's ${MAX_DEPTH_LEVELS}`);
+/** Symbols a console may watch at once (each one market subscription). */
 export const MAX_WATCHED_SYMBOLS = 8;
 
 export interface BookView {
@@ -23,47 +23,22 @@ export interface BookView {
   /** [price, quantity] best first. */
   readonly bids: readonly (readonly [number, number])[];
   readonly asks: readonly (readonly [number, number])[];
-  /** Sequence of the GET_DEPTH that read it (the book as of that point in the total order). */
+  /** The book as of this point in the total order (GET_DEPTH's sequence, or the DEPTH frame's). */
   readonly sequence: number;
   readonly atMs: number;
 }
 
-export class ConsoleBooks {
-  private readonly latest = new Map<number, BookView>();
-  /** Its own internal session and one query in flight per symbol (BOOK_LEVELS levels, unlike the market streams'). */
-  private readonly source: GatewayDepthSource;
+/** A book as a GET_DEPTH answered it (`answer` null unless OK). */
+export function bookFromAnswer(symbolId: number, answer: DepthAnswer | null, code: number): BookView {
+  return { symbolId, code, status: resultName(code), sequence: answer?.sequence ?? 0, atMs: Date.now(), bids: answer?.bids ?? [], asks: answer?.asks ?? [] };
+}
 
-  constructor(private readonly core: GatewayCore) {
-    this.source = new GatewayDepthSource(core);
-  }
-
-  /** Asks for the depth of each symbol, as `principalId` (a read-only command from the logged-in admin, never admin itself). */
-  poll(symbolIds: readonly number[], principalId: number): void {
-    if (this.core.isShuttingDown || principalId === 0) return;
-    for (const symbolId of symbolIds.slice(0, MAX_WATCHED_SYMBOLS)) {
-      this.source.query(symbolId, BOOK_LEVELS, principalId, (answer, code) => {
-        this.latest.set(symbolId, {
-          symbolId, code, status: resultName(code), sequence: answer?.sequence ?? 0, atMs: Date.now(), bids: answer?.bids ?? [], asks: answer?.asks ?? [],
-        });
-      });
-    }
-  }
-
-  /** The latest answer for each of `symbolIds` that has one. */
-  views(symbolIds: readonly number[]): BookView[] {
-    const out: BookView[] = [];
-    for (const id of symbolIds) {
-      const view = this.latest.get(id);
-      if (view !== undefined) out.push(view);
-    }
-    return out;
-  }
-
-  /** Forgets the session (no console open): results still in flight are dropped. */
-  close(): void {
-    this.source.close();
-    this.latest.clear();
-  }
+/** A book as the market stream's DEPTH frame gave it (the top BOOK_LEVELS levels, as of its sequence). */
+export function bookFromDepth(update: DepthUpdate): BookView {
+  return {
+    symbolId: update.symbolId, code: ResultCode.OK, status: resultName(ResultCode.OK), sequence: update.throughSequence, atMs: Date.now(),
+    bids: update.bids, asks: update.asks,
+  };
 }
 
 /** Parses `1,2,3` (positive safe integers, at most MAX_WATCHED_SYMBOLS, duplicates dropped); null when malformed. */

@@ -1,26 +1,32 @@
 /**
- * The console's clock: while at least one console is open, every `intervalMs` (default 250 ms, 4 Hz)
+ * The console's clock: while at least one console is open, every `intervalMs` (default 1 s)
  * it reads the metrics registry once (the ringline_* families and a few process ones: the same
  * collect() functions /metrics runs, reading the engine's shared counters), builds one frame
  * (console_frame.ts), serialises it once, and hands the text to every open console. All on the main
- * thread, between the gateway's own work; the logic thread never sees a console, except for the
- * read-only GET_DEPTH queries of watched symbols (console_books.ts, once a second). Latest trades of
- * watched symbols come from the event hub's market stream (console_trades.ts). With no console open
+ * thread, between the gateway's own work. Order books and latest trades of watched symbols come from
+ * the event hub's market stream (console_market.ts): the logic thread sees one read-only GET_DEPTH when
+ * a symbol is first watched, and then nothing while the symbol's stream is live. With no console open
  * nothing runs.
  */
 import type { Registry } from 'prom-client';
 import { buildFrame, type FamilyReading, type Reading } from './console_frame.ts';
-import type { BookView, ConsoleBooks } from './console_books.ts';
-import type { ConsoleTrades, SymbolTrades } from './console_trades.ts';
+import type { BookView } from './console_books.ts';
+import type { ConsoleMarket } from './console_market.ts';
+import type { SymbolTrades } from './console_trades.ts';
 
-export const DEFAULT_CONSOLE_INTERVAL_MS = 250;
-/** Readings kept for the histogram window: percentiles cover the last ~second. */
-const WINDOW_READINGS = 4;
 /**
- * Order books are asked every this many ticks (1 Hz at the default interval): each GET_DEPTH wakes the
- * logic, journaler and output stages of an idle engine, which costs more than building a frame.
+ * Once a second: a frame costs the main thread ~2–3 ms (reading and building ~1, writing the ~7 KB
+ * frame ~1, its garbage), so 4 Hz cost an engine taking 50k commands/s (~0.45 of a core) about 2% of
+ * its CPU; 1 Hz keeps one console under the ≤ 1% bar (docs/performance.md, the operator console).
  */
-export const BOOK_POLL_EVERY_TICKS = 4;
+export const DEFAULT_CONSOLE_INTERVAL_MS = 1000;
+/** Percentiles and polls are per second whatever the interval. */
+const MS_PER_WINDOW = 1000;
+/**
+ * Where a watched symbol has no market stream (it does not exist yet, or the engine has no events), its
+ * book is asked once a second: each GET_DEPTH wakes the logic, journaler and output stages of an idle
+ * engine, which costs more than building a frame.
+ */
 /**
  * Families outside ringline_* that the page shows. prom-client updates process_cpu_seconds_total only
  * when process_cpu_user_seconds_total is collected (registered before it), so both are read.
@@ -40,9 +46,8 @@ export interface ConsoleFeedOptions {
   readonly registry: Registry;
   /** The /health object, shown as is (status, storage, cluster role when there is one). */
   readonly health: () => unknown;
-  readonly books: ConsoleBooks | null;
-  /** Latest trades of watched symbols (the event hub's market stream); null: none shown. */
-  readonly trades?: ConsoleTrades | null;
+  /** Order books and latest trades of watched symbols; null: none shown. */
+  readonly market: ConsoleMarket | null;
   readonly intervalMs?: number;
 }
 
@@ -52,8 +57,17 @@ export class ConsoleFeed {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
   readonly intervalMs: number;
+  /** Readings kept for the histogram window (percentiles cover the last ~second) and ticks between book polls. */
+  private readonly ticksPerSecond: number;
   /** Frames built since start (for tests and the bench). */
   framesBuilt = 0;
+  /**
+   * Main-thread time spent in ticks (reading the registry, building, serialising and writing frames),
+   * ms: ringline_console_seconds_total, what the console's own work costs the engine. Wall time: on a
+   * busy machine a preempted tick counts the wait too, so this only ever counts high (Node 20 has no
+   * thread CPU clock, and Linux's per-thread schedstat is only updated at context switches).
+   */
+  tickMs = 0;
   private ticks = 0;
 
   constructor(private readonly options: ConsoleFeedOptions) {
@@ -61,6 +75,7 @@ export class ConsoleFeed {
     if (!Number.isInteger(this.intervalMs) || this.intervalMs < 50 || this.intervalMs > 60_000) {
       throw new RangeError(`console intervalMs must be an integer from 50 to 60000, got ${String(options.intervalMs)}`);
     }
+    this.ticksPerSecond = Math.max(1, Math.round(MS_PER_WINDOW / this.intervalMs));
   }
 
   get subscriberCount(): number {
@@ -84,33 +99,28 @@ export class ConsoleFeed {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.readings.length = 0;
-    this.options.books?.close();
-    this.options.trades?.close();
+    this.options.market?.close();
   }
 
   /** One reading and one frame to every subscriber; a tick still running skips the next. */
   async tick(): Promise<void> {
     if (this.busy || this.subscribers.size === 0) return;
     this.busy = true;
+    const startedMs = performance.now();
     try {
       const reading = await this.read();
       const previous = this.readings.length === 0 ? null : this.readings[this.readings.length - 1];
       const windowStart = this.readings.length === 0 ? null : this.readings[0];
       this.readings.push(reading);
-      if (this.readings.length > WINDOW_READINGS) this.readings.shift();
+      if (this.readings.length > this.ticksPerSecond) this.readings.shift();
       const symbols = this.watchedSymbols();
-      const books = this.options.books;
+      const market = this.options.market;
       let bookViews: BookView[] = [];
-      if (books !== null && symbols.length > 0) {
-        bookViews = books.views(symbols);
-        // At once when a console arrives, then every BOOK_POLL_EVERY_TICKS ticks.
-        if (this.ticks % BOOK_POLL_EVERY_TICKS === 0 || bookViews.length < symbols.length) books.poll(symbols, this.anyPrincipal());
-      }
-      const trades = this.options.trades ?? null;
       let tradeViews: SymbolTrades[] = [];
-      if (trades !== null) {
-        trades.watch(symbols);
-        tradeViews = trades.views(symbols);
+      if (market !== null) {
+        market.watch(symbols, this.anyPrincipal(), this.ticks % this.ticksPerSecond === 0);
+        bookViews = market.books(symbols);
+        tradeViews = market.trades(symbols);
       }
       this.ticks++;
       const frame = {
@@ -121,6 +131,7 @@ export class ConsoleFeed {
       for (const s of this.subscribers) s.send(text);
     } finally {
       this.busy = false;
+      this.tickMs += performance.now() - startedMs;
     }
   }
 

@@ -84,19 +84,34 @@ interface BucketSet {
 /** Parsed bucket sets by reading: a reading is parsed once, though it serves as window start for several ticks. */
 const parsed = new WeakMap<FamilyReading, Map<string, BucketSet>>();
 
+/**
+ * The key of a bucket sample's series: its labels but `le`, in their own order (every reading of a
+ * family comes from the same collector, so the order is the same); '' for none. No allocation but the string.
+ */
+function seriesKey(labels: Readonly<Record<string, string | number>> | undefined): string {
+  let key = '';
+  if (labels !== undefined) for (const k in labels) if (k !== 'le') key += `${k}=${String(labels[k])},`;
+  return key;
+}
+
 /** Groups a histogram family's samples into one bucket set per series. */
 export function histogramSeries(family: FamilyReading): Map<string, BucketSet> {
   const known = parsed.get(family);
   if (known !== undefined) return known;
   const sets = new Map<string, BucketSet>();
+  // Samples come series by series: the last set found is the next sample's, mostly.
+  let lastKey: string | null = null;
+  let last: BucketSet | null = null;
   const setFor = (labels: Readonly<Record<string, string | number>> | undefined): BucketSet => {
-    const plain = stringLabels(labels, 'le');
-    const key = labelKey(plain);
+    const key = seriesKey(labels);
+    if (key === lastKey && last !== null) return last;
     let set = sets.get(key);
     if (set === undefined) {
-      set = { labels: plain, bounds: [], cumulative: [], count: 0, sum: 0 };
+      set = { labels: stringLabels(labels, 'le'), bounds: [], cumulative: [], count: 0, sum: 0 };
       sets.set(key, set);
     }
+    lastKey = key;
+    last = set;
     return set;
   };
   for (const v of family.values) {
@@ -113,6 +128,10 @@ export function histogramSeries(family: FamilyReading): Map<string, BucketSet> {
     }
   }
   for (const set of sets.values()) {
+    // Collectors write buckets ascending; sort only what is not.
+    let ascending = true;
+    for (let i = 1; i < set.bounds.length && ascending; i++) ascending = set.bounds[i - 1] < set.bounds[i];
+    if (ascending) continue;
     const order = set.bounds.map((_b, i) => i).sort((a, b) => set.bounds[a] - set.bounds[b]);
     const bounds = order.map((i) => set.bounds[i]);
     const cumulative = order.map((i) => set.cumulative[i]);

@@ -1,19 +1,22 @@
 /**
- * Latest trades for the console: one market subscription per watched symbol through the event hub's
+ * The console's market data: one market subscription per watched symbol through the event hub's
  * public subscription API (EventHub.subscribe with an in-memory transport, stream 'market', live
- * only), the same public trades any client's market subscription gets (account, order and principal
- * ids blanked). Only this file knows how the hub frames market data: when the market stream changes
- * shape, this adapter changes, the console does not.
+ * only, depthLevels BOOK_LEVELS), the same public trades any client's market subscription gets
+ * (account, order and principal ids blanked) and DEPTH frames of the book's top levels whenever they
+ * change. Only this file knows how the hub frames market data: when the market stream changes shape,
+ * this adapter changes, the console does not.
  *
  * Cost: the hub copies each released event of a watched symbol into this subscription's frame (as for
- * any subscriber); this side decodes only the newest TRADES_KEPT fills of each frame, on the main
- * thread. Subscriptions exist only while a console watches the symbol.
+ * any subscriber) and keeps the book from the symbol's LEVEL_CHANGED events (one GET_DEPTH when the
+ * subscription starts, none after); this side decodes only the newest TRADES_KEPT fills of each frame
+ * and the DEPTH frames, on the main thread. Subscriptions exist only while a console watches the symbol.
  */
 import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind } from '../../codec/records/event_descriptor.ts';
 import { decodeEvent } from '../../codec/records/event_decoder.ts';
-import { decodeClosing, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
+import { decodeClosing, decodeDepth, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
 import type { EventHub, EventTransport, Subscriber } from '../event_hub.ts';
 import { PREFIX_BYTES } from '../event_frame_builder.ts';
+import { BOOK_LEVELS, bookFromDepth, type BookView } from './console_books.ts';
 
 /** Trades kept and shown per symbol. */
 export const TRADES_KEPT = 20;
@@ -37,16 +40,29 @@ export interface SymbolTrades {
   readonly unavailable: string;
 }
 
-/** Where the console gets trades from: the hub, or nothing (an engine without an event stream). */
-export interface TradeSource {
-  /** Starts delivering `symbolId`'s trades to `onTrades` (oldest first); returns how to stop. */
-  subscribe(symbolId: number, onTrades: (trades: readonly TradeView[]) => void, onClosed: (reason: string) => void): () => void;
+/** What a market subscription hands the console. */
+export interface MarketHandlers {
+  /** New trades, oldest first. */
+  readonly onTrades: (trades: readonly TradeView[]) => void;
+  /**
+   * A DEPTH frame (the book's top BOOK_LEVELS levels a side), when the subscription starts and whenever
+   * they change: kept as it came, decoded by bookOfDepthFrame only when a console frame shows it.
+   */
+  readonly onDepth: (frame: Uint8Array) => void;
+  /** The stream refused or ended, and why. */
+  readonly onClosed: (reason: string) => void;
 }
 
-class TradeTransport implements EventTransport {
+/** Where the console gets trades and books from: the hub (EventHub.subscribe), or a test's stand-in. */
+export interface MarketSource {
+  /** Starts delivering `symbolId`'s trades and book; `principalId` is the console's (the book's first GET_DEPTH is asked as it). */
+  subscribe(symbolId: number, principalId: number, handlers: MarketHandlers): () => void;
+}
+
+class MarketTransport implements EventTransport {
   subscriber: Subscriber | null = null;
   ended = false;
-  constructor(private readonly onTrades: (trades: readonly TradeView[]) => void, private readonly onClosed: (reason: string) => void) {}
+  constructor(private readonly handlers: MarketHandlers) {}
 
   send(frames: readonly Buffer[]): void {
     for (const prefixed of frames) this.receive(prefixed.subarray(PREFIX_BYTES));
@@ -59,7 +75,11 @@ class TradeTransport implements EventTransport {
     if (type === EventFrameType.CLOSING) {
       this.ended = true;
       const closing = decodeClosing(frame);
-      this.onClosed(typeof closing === 'string' ? closing : closing.message);
+      this.handlers.onClosed(typeof closing === 'string' ? closing : closing.message);
+      return;
+    }
+    if (type === EventFrameType.DEPTH) {
+      this.handlers.onDepth(frame);
       return;
     }
     if (type !== EventFrameType.EVENTS) return;
@@ -73,7 +93,7 @@ class TradeTransport implements EventTransport {
       if (fill.kind !== 'fill') continue;
       trades.push({ sequence: fill.sequence, timestampUs: fill.timestampUs, price: fill.price, quantity: fill.quantity, takerSide: fill.takerSide });
     }
-    if (trades.length > 0) this.onTrades(trades.reverse());
+    if (trades.length > 0) this.handlers.onTrades(trades.reverse());
   }
 
   bufferedBytes(): number {
@@ -85,73 +105,25 @@ class TradeTransport implements EventTransport {
   }
 }
 
-/** Trades from the event hub's market stream (live only: trades from when the console began watching). */
-export function hubTradeSource(hub: EventHub): TradeSource {
+/** The book a DEPTH frame carries; null when the frame is malformed. */
+export function bookOfDepthFrame(frame: Uint8Array): BookView | null {
+  const depth = decodeDepth(frame);
+  return typeof depth === 'string' ? null : bookFromDepth(depth);
+}
+
+/** Trades and books from the event hub's market stream (live only: trades from when the console began watching). */
+export function hubMarketSource(hub: EventHub): MarketSource {
   return {
-    subscribe(symbolId, onTrades, onClosed) {
-      const transport = new TradeTransport(onTrades, onClosed);
-      // Public market data: no principal's private events can come through this stream.
-      transport.subscriber = hub.subscribe(transport, 0, false, { stream: 'market', afterSequence: LIVE_ONLY, afterIndex: 0, symbolId, key: '', depthLevels: 0 });
+    subscribe(symbolId, principalId, handlers) {
+      const transport = new MarketTransport(handlers);
+      // Public market data: no principal's private events can come through this stream (never admin).
+      transport.subscriber = hub.subscribe(transport, principalId, false, {
+        stream: 'market', afterSequence: LIVE_ONLY, afterIndex: 0, symbolId, key: '', depthLevels: BOOK_LEVELS,
+      });
       return () => {
         transport.ended = true;
         if (transport.subscriber !== null) hub.unsubscribe(transport.subscriber);
       };
     },
   };
-}
-
-interface Watched {
-  readonly trades: TradeView[];
-  unavailable: string;
-  stop: () => void;
-}
-
-/** The trades of the symbols consoles watch: subscribed while watched, forgotten after. */
-export class ConsoleTrades {
-  private readonly watched = new Map<number, Watched>();
-
-  constructor(private readonly source: TradeSource | null) {}
-
-  /** Subscribes the symbols newly watched, lets go of those no longer watched. */
-  watch(symbolIds: readonly number[]): void {
-    for (const [id, w] of this.watched) {
-      if (!symbolIds.includes(id)) {
-        w.stop();
-        this.watched.delete(id);
-      }
-    }
-    for (const id of symbolIds) {
-      const known = this.watched.get(id);
-      if (known !== undefined && known.unavailable === '') continue;
-      known?.stop();
-      this.watched.set(id, this.start(id, known?.trades ?? []));
-    }
-  }
-
-  views(symbolIds: readonly number[]): SymbolTrades[] {
-    return symbolIds.map((symbolId) => {
-      const w = this.watched.get(symbolId);
-      if (w === undefined) return { symbolId, trades: [], unavailable: 'not watched' };
-      return { symbolId, trades: w.trades, unavailable: w.unavailable };
-    });
-  }
-
-  close(): void {
-    for (const w of this.watched.values()) w.stop();
-    this.watched.clear();
-  }
-
-  private start(symbolId: number, kept: TradeView[]): Watched {
-    const w: Watched = { trades: kept, unavailable: '', stop: () => { /* set below */ } };
-    if (this.source === null) {
-      w.unavailable = 'this engine has no event stream';
-      return w;
-    }
-    w.stop = this.source.subscribe(symbolId, (trades) => {
-      // Newest first, TRADES_KEPT at most.
-      for (const t of trades) w.trades.unshift(t);
-      if (w.trades.length > TRADES_KEPT) w.trades.length = TRADES_KEPT;
-    }, (reason) => { w.unavailable = reason === '' ? 'the market stream closed' : reason; });
-    return w;
-  }
 }

@@ -97,14 +97,14 @@ function pickValue(frame: Frame, spec: FigureSpec): number | null {
 class Console {
   private readonly figures = new Map<FigureSpec, HTMLElement>();
   private readonly charts = new Map<string, LineChart>();
-  private readonly capacity: number;
+  /** Points a chart keeps: WINDOW_SECONDS at the stream's interval (set from the first frame). */
+  private capacity = 0;
   private readonly refusalHistory = new Map<string, { atMs: number; total: number }[]>();
   private readonly depthCharts = new Map<number, { root: HTMLElement; chart: DepthChart }>();
   private source: EventSource | null = null;
   framesSeen = 0;
 
-  constructor(intervalMs: number) {
-    this.capacity = Math.round((WINDOW_SECONDS * 1000) / intervalMs);
+  constructor() {
     const figures = byId('figures');
     for (const spec of FIGURES) {
       const tile = document.createElement('div');
@@ -149,6 +149,7 @@ class Console {
   }
 
   render(frame: Frame): void {
+    if (this.capacity === 0) this.capacity = Math.max(2, Math.round((WINDOW_SECONDS * 1000) / frame.intervalMs));
     this.framesSeen++;
     document.body.dataset.frames = String(this.framesSeen);
     const status = byId('status');
@@ -355,7 +356,7 @@ class Console {
 function start(): void {
   const input = byId<HTMLInputElement>('symbols');
   input.value = localStorage.getItem(SYMBOLS_KEY) ?? '';
-  const app = new Console(250);
+  const app = new Console();
   app.connect(input.value.trim());
   byId<HTMLFormElement>('symbols-form').addEventListener('submit', (event) => {
     event.preventDefault();
