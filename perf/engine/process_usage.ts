@@ -28,3 +28,15 @@ export function readProcessUsage(pid: number): ProcessUsage {
   }
   return { cpuSeconds: (utimeTicks + stimeTicks) / CLOCK_TICKS_PER_S, rssBytes: rssKiB * 1024 };
 }
+
+/**
+ * User + system CPU seconds of one thread of a process so far (/proc/PID/task/TID/stat). The main
+ * thread's TID is the PID: readThreadCpuSeconds(pid, pid) is a Node process's event-loop thread.
+ */
+export function readThreadCpuSeconds(pid: number, tid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`cannot read CPU time of thread ${tid} of pid ${pid} from /proc`);
+  return ticks / CLOCK_TICKS_PER_S;
+}
