@@ -3,7 +3,7 @@
  * bench). CPU time counts every thread of the process (utime + stime of /proc/PID/stat, in clock
  * ticks of 1/100 s on Linux).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux USER_HZ: /proc/PID/stat counts CPU time in these ticks (100 on every mainstream kernel). */
 const CLOCK_TICKS_PER_S = 100;
@@ -39,4 +39,18 @@ export function readThreadCpuSeconds(pid: number, tid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]);
   if (!Number.isFinite(ticks)) throw new Error(`cannot read CPU time of thread ${tid} of pid ${pid} from /proc`);
   return ticks / CLOCK_TICKS_PER_S;
+}
+
+/** CPU seconds so far of every thread of a process, by thread id (threads that end meanwhile are skipped). */
+export function readThreadsCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of readdirSync(`/proc/${pid}/task`)) {
+    const tid = Number(entry);
+    try {
+      out.set(tid, readThreadCpuSeconds(pid, tid));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }
