@@ -179,12 +179,15 @@ export class EventHub {
     this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
   };
   private readonly options: EventHubOptions;
+  /** Released events not yet routed that make the fan-out run at once (scheduleFanOut). */
+  private readonly urgentBacklogEvents: number;
   /** Counters for /metrics and tests. */
   readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0, urgentFanOuts: 0 };
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
+    this.urgentBacklogEvents = Math.max(1, Math.min(events.feed.retention.capacityEvents / 2, Math.floor(this.options.maxBufferedBytes / (8 * EVT_RECORD_BYTES))));
     this.livePosition = events.feed.retention.released;
     events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
@@ -319,11 +322,13 @@ export class EventHub {
 
   /**
    * A release happened: fan out at the next turn, or later when the last fan-out was costly — unless
-   * the released events not yet routed fill half the retention: then at once, whatever the last one
-   * cost, so that the feed never evicts what the live subscribers have not been sent (an overrun sends
-   * every one of them to a journal replay). One drain appends at most the events ring's capacity, so
-   * with the defaults (a 16384-slot ring, 131072 retained) no release can overrun a live subscriber;
-   * a retention smaller than twice the ring still can (then the subscribers catch up from the journal).
+   * the released events not yet routed reach urgentBacklogEvents: then at once, whatever the last one
+   * cost. Two reasons. The feed must never evict what the live subscribers have not been sent (an
+   * overrun sends every one of them to a journal replay): the bound is at most half the retention,
+   * and one drain appends at most the events ring's capacity, so with the defaults (a 16384-slot
+   * ring, 131072 retained) no release can overrun a live subscriber (a retention smaller than twice
+   * the ring still can; then the subscribers catch up from the journal). And a batch held back here
+   * must not itself make a reader "slow": it is at most an eighth of maxBufferedBytes of records.
    */
   private scheduleFanOut(): void {
     const retention = this.events.feed.retention;
@@ -331,7 +336,7 @@ export class EventHub {
       this.livePosition = retention.released;
       return;
     }
-    if (retention.released - this.livePosition >= retention.capacityEvents / 2) {
+    if (retention.released - this.livePosition >= this.urgentBacklogEvents) {
       this.stats.urgentFanOuts++;
       this.cancelFanOut();
       this.runFanOut();
