@@ -29,16 +29,29 @@ export function readProcessUsage(pid: number): ProcessUsage {
   return { cpuSeconds: (utimeTicks + stimeTicks) / CLOCK_TICKS_PER_S, rssBytes: rssKiB * 1024 };
 }
 
+/** CPU time of one thread so far, seconds: in user space and in the kernel (system calls: socket copies...). */
+export interface ThreadCpu {
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+}
+
 /**
- * User + system CPU seconds of one thread of a process so far (/proc/PID/task/TID/stat). The main
- * thread's TID is the PID: readThreadCpuSeconds(pid, pid) is a Node process's event-loop thread.
+ * User and system CPU seconds of one thread of a process so far (/proc/PID/task/TID/stat). The main
+ * thread's TID is the PID: readThreadCpu(pid, pid) is a Node process's event-loop thread.
  */
-export function readThreadCpuSeconds(pid: number, tid: number): number {
+export function readThreadCpu(pid: number, tid: number): ThreadCpu {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  if (!Number.isFinite(ticks)) throw new Error(`cannot read CPU time of thread ${tid} of pid ${pid} from /proc`);
-  return ticks / CLOCK_TICKS_PER_S;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  if (!Number.isFinite(user) || !Number.isFinite(system)) throw new Error(`cannot read CPU time of thread ${tid} of pid ${pid} from /proc`);
+  return { userSeconds: user / CLOCK_TICKS_PER_S, systemSeconds: system / CLOCK_TICKS_PER_S };
+}
+
+/** User + system CPU seconds of one thread so far (readThreadCpu). */
+export function readThreadCpuSeconds(pid: number, tid: number): number {
+  const cpu = readThreadCpu(pid, tid);
+  return cpu.userSeconds + cpu.systemSeconds;
 }
 
 /** CPU seconds so far of every thread of a process, by thread id (threads that end meanwhile are skipped). */

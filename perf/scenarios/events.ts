@@ -1,12 +1,19 @@
 /**
  * events: what event subscriptions cost the engine. The engine in a child process (`ringline start`,
  * fsync, event TCP port on), the flash-sale load of e2e-tcp max-throughput (closed loop, stock-buy:
- * three events per buy), and N subscribers to the admin `all` stream on raw TCP sockets in this
- * process that read and count every record (N = 0, 1, 100, 1000). Each row gives the command
- * throughput, the events delivered per second over all subscribers, the cost beside fanout-0 of the
- * same run, and how many subscribers were disconnected as slow (SLOW_CONSUMER).
+ * three events per buy), and N subscribers on raw TCP sockets in this process that count the records
+ * of every frame from its header (cases below). Each row gives the command throughput and its cost
+ * beside the case's baseline of the same run, the events delivered per second over all subscribers,
+ * slow-consumer disconnects and overruns, and the work as CPU time per command (warm-up and drain
+ * included, commands = every one sent): the engine process (all threads, /proc/PID/stat), its main
+ * thread (gateway, release gate, event feed and fan-out; and of that, the kernel's share: the socket
+ * writes), and the readers (this process's main thread; the load generator runs in a worker thread).
+ * The engine's other threads spin before they park (spin_park), so their CPU per command grows when
+ * the throughput falls, whatever the cause: the main thread's figure is the fan-out's own work.
  *
  *   load generator ─TCP─► engine ─events TCP port─► N counting subscribers (this process)
+ *
+ * RINGLINE_EVENTS_CASES=fanout-1,private-100 runs those cases and their baselines only.
  */
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
@@ -20,7 +27,7 @@ import { median } from '../median.ts';
 import { summarizeProfileFile } from '../report/profile_summary.ts';
 import { patchableRequest } from '../load/wire_requests.ts';
 import { ControlClient } from '../engine/control_client.ts';
-import { readProcessUsage, readThreadCpuSeconds, readThreadsCpuSeconds } from '../engine/process_usage.ts';
+import { readProcessUsage, readThreadCpu, readThreadsCpuSeconds, type ThreadCpu } from '../engine/process_usage.ts';
 import type { ResultRow, ScenarioRun } from '../result_row.ts';
 import { runLoad } from '../load/run_load.ts';
 import { e2eLoadSpec, e2eSizing, FLASH_SALE, setUpFlashSale, type E2eCase } from '../engine/e2e_run.ts';
@@ -151,8 +158,11 @@ interface FanoutRun {
   readonly engineCpuUsPerCommand: number;
   /** ...the engine's main thread (gateway, release gate, event feed, fan-out). */
   readonly engineMainCpuUsPerCommand: number;
+  /** ...of which in the kernel (system calls: the socket writes' copies, on loopback often the receive path too). */
+  readonly engineMainSystemCpuUsPerCommand: number;
   /** ...this process's main thread: the counting subscribers (the load generator is a worker thread). */
   readonly readersCpuUsPerCommand: number;
+  readonly readersSystemCpuUsPerCommand: number;
   /** 1-minute load average at the end of the run (the machine is shared). */
   readonly load1m: number;
 }
@@ -187,6 +197,10 @@ async function setUpPrivateBuyers(engine: EngineProcess): Promise<string[]> {
   return keys;
 }
 
+function cpuSince(now: ThreadCpu, before: ThreadCpu): ThreadCpu {
+  return { userSeconds: now.userSeconds - before.userSeconds, systemSeconds: now.systemSeconds - before.systemSeconds };
+}
+
 async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number, log: (line: string) => void): Promise<FanoutRun> {
   const eventsPort = await freePort();
   const profileRoot = benchContext().profileDir;
@@ -209,13 +223,13 @@ async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number
     const before = subscribers.reduce((sum, s) => sum + s.records, 0);
     const metricsBefore = await fetchMetrics(engine.host, engine.wsPort);
     const engineCpuBefore = readProcessUsage(engine.pid).cpuSeconds;
-    const engineMainBefore = readThreadCpuSeconds(engine.pid, engine.pid);
+    const engineMainBefore = readThreadCpu(engine.pid, engine.pid);
     const threadsBefore = readThreadsCpuSeconds(engine.pid);
-    const readersBefore = readThreadCpuSeconds(process.pid, process.pid);
+    const readersBefore = readThreadCpu(process.pid, process.pid);
     const started = performance.now();
     const result = await runLoad(load, sizing.workers);
-    const readersCpu = readThreadCpuSeconds(process.pid, process.pid) - readersBefore;
-    const engineMainCpu = readThreadCpuSeconds(engine.pid, engine.pid) - engineMainBefore;
+    const readersCpu = cpuSince(readThreadCpu(process.pid, process.pid), readersBefore);
+    const engineMainCpu = cpuSince(readThreadCpu(engine.pid, engine.pid), engineMainBefore);
     const engineCpu = readProcessUsage(engine.pid).cpuSeconds - engineCpuBefore;
     const threads = [...readThreadsCpuSeconds(engine.pid)].map(([tid, s]) => [tid, s - (threadsBefore.get(tid) ?? 0)] as const).filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
     log(`${c.name}: engine threads' CPU µs/command over the load: ${threads.slice(0, 8).map(([tid, s]) => `${tid === engine.pid ? 'main' : tid - engine.pid} ${((s * 1e6) / Math.max(1, result.sent)).toFixed(2)}`).join(', ')}`);
@@ -229,7 +243,9 @@ async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number
     return {
       throughput: result.throughputPerS, eventsPerS: delivered / seconds, eventsSent: sent, commands: result.sent, overruns: counter(metricsAfter, OVERRUNS) - counter(metricsBefore, OVERRUNS), slow: subscribers.filter((s) => s.closedSlow).length, errors: result.errors,
       load1m: loadavg()[0] ?? 0, fanOutShare,
-      engineCpuUsPerCommand: perCommandUs(engineCpu), engineMainCpuUsPerCommand: perCommandUs(engineMainCpu), readersCpuUsPerCommand: perCommandUs(readersCpu),
+      engineCpuUsPerCommand: perCommandUs(engineCpu),
+      engineMainCpuUsPerCommand: perCommandUs(engineMainCpu.userSeconds + engineMainCpu.systemSeconds), engineMainSystemCpuUsPerCommand: perCommandUs(engineMainCpu.systemSeconds),
+      readersCpuUsPerCommand: perCommandUs(readersCpu.userSeconds + readersCpu.systemSeconds), readersSystemCpuUsPerCommand: perCommandUs(readersCpu.systemSeconds),
     };
   } finally {
     for (const s of subscribers) s.close();
@@ -261,8 +277,8 @@ export const run: ScenarioRun = async (options) => {
         return runFanout(c, options.mode, r, options.log);
       });
       options.log(`${c.name} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered (${result.eventsSent} sent for ${result.commands} commands), ${result.slow} slow, ${result.overruns} overruns, ` +
-        `fan-out ${(result.fanOutShare * 100).toFixed(1)}% of the main thread, CPU µs/command: engine ${us(result.engineCpuUsPerCommand)} (main thread ${us(result.engineMainCpuUsPerCommand)}), ` +
-        `readers ${us(result.readersCpuUsPerCommand)}, load ${result.load1m.toFixed(1)}`);
+        `fan-out ${(result.fanOutShare * 100).toFixed(1)}% of the main thread, CPU µs/command: engine ${us(result.engineCpuUsPerCommand)} (main thread ${us(result.engineMainCpuUsPerCommand)}, kernel ${us(result.engineMainSystemCpuUsPerCommand)}), ` +
+        `readers ${us(result.readersCpuUsPerCommand)} (kernel ${us(result.readersSystemCpuUsPerCommand)}), load ${result.load1m.toFixed(1)}`);
       perFanout.set(c.name, [...(perFanout.get(c.name) ?? []), result]);
     }
   }
@@ -286,7 +302,10 @@ export const run: ScenarioRun = async (options) => {
         engine_cpu_us_per_command: us(engineCpu),
         engine_cpu_cost_vs_baseline_pct: baselineCpu > 0 ? pct(engineCpu / baselineCpu - 1) : 0,
         engine_main_thread_cpu_us_per_command: us(medianOf(c.name, (x) => x.engineMainCpuUsPerCommand)),
+        engine_main_thread_extra_us_per_command_vs_baseline: us(medianOf(c.name, (x) => x.engineMainCpuUsPerCommand) - medianOf(c.baseline, (x) => x.engineMainCpuUsPerCommand)),
+        engine_main_thread_kernel_cpu_us_per_command: us(medianOf(c.name, (x) => x.engineMainSystemCpuUsPerCommand)),
         readers_cpu_us_per_command: us(medianOf(c.name, (x) => x.readersCpuUsPerCommand)),
+        readers_kernel_cpu_us_per_command: us(medianOf(c.name, (x) => x.readersSystemCpuUsPerCommand)),
         slow_consumer_disconnects: runs.reduce((sum, x) => sum + x.slow, 0), overruns: runs.reduce((sum, x) => sum + x.overruns, 0), runs: options.runs,
         fanout_main_thread_pct: pct(medianOf(c.name, (x) => x.fanOutShare)),
         load_average_1m_median: Math.round(medianOf(c.name, (x) => x.load1m) * 10) / 10,
