@@ -174,6 +174,7 @@ export class EventHub {
     this.fanOutTimer = null;
     const started = performance.now();
     this.deliverAll();
+    this.stats.fanOuts++;
     const ended = performance.now();
     this.stats.fanOutMs += ended - started;
     this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
@@ -182,7 +183,7 @@ export class EventHub {
   /** Released events not yet routed that make the fan-out run at once (scheduleFanOut). */
   private readonly urgentBacklogEvents: number;
   /** Counters for /metrics and tests. */
-  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0, urgentFanOuts: 0 };
+  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, fanOuts: 0, overruns: 0, urgentFanOuts: 0 };
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };

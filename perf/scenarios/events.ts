@@ -140,6 +140,7 @@ function counter(metrics: string | null, name: string): number {
 const FANOUT_SECONDS = 'ringline_event_fanout_seconds_total';
 const EVENTS_SENT = 'ringline_events_sent_total';
 const OVERRUNS = 'ringline_event_overruns_total';
+const FANOUTS = 'ringline_event_fanouts_total';
 
 interface FanoutRun {
   readonly throughput: number;
@@ -150,6 +151,8 @@ interface FanoutRun {
   readonly commands: number;
   /** Releases evicted before the fan-out routed them (each sends every live subscriber to a journal replay). */
   readonly overruns: number;
+  /** Fan-outs run during the load (each one write per subscriber concerned). */
+  readonly fanOuts: number;
   readonly slow: number;
   readonly errors: number;
   /** Share of the gateway's main thread spent fanning events out (ringline_event_fanout_seconds_total over the load). */
@@ -241,7 +244,8 @@ async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number
     result.histogram?.destroy();
     const perCommandUs = (cpuSeconds: number): number => (result.sent > 0 ? (cpuSeconds * 1e6) / result.sent : 0);
     return {
-      throughput: result.throughputPerS, eventsPerS: delivered / seconds, eventsSent: sent, commands: result.sent, overruns: counter(metricsAfter, OVERRUNS) - counter(metricsBefore, OVERRUNS), slow: subscribers.filter((s) => s.closedSlow).length, errors: result.errors,
+      throughput: result.throughputPerS, eventsPerS: delivered / seconds, eventsSent: sent, commands: result.sent, overruns: counter(metricsAfter, OVERRUNS) - counter(metricsBefore, OVERRUNS),
+      fanOuts: counter(metricsAfter, FANOUTS) - counter(metricsBefore, FANOUTS), slow: subscribers.filter((s) => s.closedSlow).length, errors: result.errors,
       load1m: loadavg()[0] ?? 0, fanOutShare,
       engineCpuUsPerCommand: perCommandUs(engineCpu),
       engineMainCpuUsPerCommand: perCommandUs(engineMainCpu.userSeconds + engineMainCpu.systemSeconds), engineMainSystemCpuUsPerCommand: perCommandUs(engineMainCpu.systemSeconds),
@@ -276,7 +280,7 @@ export const run: ScenarioRun = async (options) => {
         options.log(`${c.name} run ${r + 1}: ${String(error)}; again`);
         return runFanout(c, options.mode, r, options.log);
       });
-      options.log(`${c.name} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered (${result.eventsSent} sent for ${result.commands} commands), ${result.slow} slow, ${result.overruns} overruns, ` +
+      options.log(`${c.name} run ${r + 1}/${options.runs}: ${Math.round(result.throughput)} commands/s, ${Math.round(result.eventsPerS)} events/s delivered (${result.eventsSent} sent for ${result.commands} commands), ${result.slow} slow, ${result.overruns} overruns, ${result.fanOuts} fan-outs, ` +
         `fan-out ${(result.fanOutShare * 100).toFixed(1)}% of the main thread, CPU µs/command: engine ${us(result.engineCpuUsPerCommand)} (main thread ${us(result.engineMainCpuUsPerCommand)}, kernel ${us(result.engineMainSystemCpuUsPerCommand)}), ` +
         `readers ${us(result.readersCpuUsPerCommand)} (kernel ${us(result.readersSystemCpuUsPerCommand)}), load ${result.load1m.toFixed(1)}`);
       perFanout.set(c.name, [...(perFanout.get(c.name) ?? []), result]);
@@ -306,7 +310,8 @@ export const run: ScenarioRun = async (options) => {
         engine_main_thread_kernel_cpu_us_per_command: us(medianOf(c.name, (x) => x.engineMainSystemCpuUsPerCommand)),
         readers_cpu_us_per_command: us(medianOf(c.name, (x) => x.readersCpuUsPerCommand)),
         readers_kernel_cpu_us_per_command: us(medianOf(c.name, (x) => x.readersSystemCpuUsPerCommand)),
-        slow_consumer_disconnects: runs.reduce((sum, x) => sum + x.slow, 0), overruns: runs.reduce((sum, x) => sum + x.overruns, 0), runs: options.runs,
+        slow_consumer_disconnects: runs.reduce((sum, x) => sum + x.slow, 0), overruns: runs.reduce((sum, x) => sum + x.overruns, 0),
+        commands_per_fanout: Math.round(medianOf(c.name, (x) => (x.fanOuts > 0 ? x.commands / x.fanOuts : 0)) * 10) / 10, runs: options.runs,
         fanout_main_thread_pct: pct(medianOf(c.name, (x) => x.fanOutShare)),
         load_average_1m_median: Math.round(medianOf(c.name, (x) => x.load1m) * 10) / 10,
         note: 'the subscribers (readers: this process\'s main thread) and the load generator (a worker thread) share the 2 cores with the engine; CPU per command counts warm-up and drain',
