@@ -1,19 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
-import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { filledEventRecords } from '../codec/test_support/filled_event_records.ts';
 import { EventRetention } from './event_retention.ts';
 
-/** `count` records of arbitrary bytes, the k-th with (sequence, index) = (1 + k >> 1, k & 1). */
-function records(fill: Uint8Array, count: number): RecordBuffer {
-  const buf = createRecordBuffer(new ArrayBuffer(count * EVT_RECORD_BYTES));
-  for (let i = 0; i < buf.bytes.byteLength; i++) buf.bytes[i] = fill[i % fill.length] as number;
-  for (let k = 0; k < count; k++) {
-    buf.f64[(k * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3] = 1 + (k >> 1);
-    buf.u32[(k * EVT_RECORD_BYTES + EVT_INDEX_OFFSET) >>> 2] = k & 1;
-  }
-  return buf;
-}
+const records = (fill: Uint8Array, count: number): RecordBuffer => filledEventRecords(fill, count, 1);
 
 function state(r: EventRetention): unknown {
   return { start: r.start, end: r.end, released: r.released, boundary: [r.boundarySequence, r.boundaryIndex], bytes: Buffer.from(r.buffer.bytes).toString('hex') };

@@ -1,19 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
-import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
+import type { RecordBuffer } from '../codec/records/record_buffer.ts';
+import { filledEventRecords } from '../codec/test_support/filled_event_records.ts';
 import { BLANK_NONE, EventFrameBuilder } from './event_frame_builder.ts';
 
-/** `count` records of arbitrary bytes (NaN-shaped words included), with ascending (sequence, index). */
-function records(bytes: Uint8Array, count: number): RecordBuffer {
-  const buf = createRecordBuffer(new ArrayBuffer(count * EVT_RECORD_BYTES));
-  for (let i = 0; i < buf.bytes.byteLength; i++) buf.bytes[i] = bytes[i % bytes.length] as number;
-  for (let r = 0; r < count; r++) {
-    buf.f64[(r * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3] = 100 + (r >> 1);
-    buf.u32[(r * EVT_RECORD_BYTES + EVT_INDEX_OFFSET) >>> 2] = r & 1;
-  }
-  return buf;
-}
+const records = (fill: Uint8Array, count: number): RecordBuffer => filledEventRecords(fill, count, 100);
 
 /** Frames of the records [0, count), staged by `stage`, as the hub takes them (full frames through lastSequence - 1). */
 function frames(builder: EventFrameBuilder, count: number, stage: (from: number, to: number) => void, runs: readonly number[]): Buffer[] {
