@@ -58,11 +58,11 @@ class RecordingTransport implements EventTransport {
   }
 }
 
-function hubOn(feed: HandFeed, maxBufferedBytes = 8 * 1024 * 1024): EventHub {
+function hubOn(feed: HandFeed): EventHub {
   const events: EngineEvents = {
     enabled: true, feed: feed as unknown as EventFeed, dataDir: '/nonexistent', logic: {} as EngineEvents['logic'], replayWorkerEntry: new URL('file:///nonexistent'),
   };
-  return new EventHub(events, { progressEveryMs: 60_000, maxBufferedBytes });
+  return new EventHub(events, { progressEveryMs: 60_000 });
 }
 
 const live = { stream: 'all' as const, afterSequence: LIVE_ONLY, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, depthLevels: 0, key: '' };
@@ -99,19 +99,6 @@ describe('EventHub fan-out timing against the retention', () => {
     expect(hub.stats.overruns).toBe(0);
     expect(sub.closedWith).toBeNull();
     expect(sub.sequences).toEqual(range(1, 320));
-    hub.close();
-  });
-
-  it('routes at once before a held-back batch reaches an eighth of the buffer bound of a subscriber', async () => {
-    const feed = new HandFeed(64);
-    const hub = hubOn(feed, 8 * 4 * EVT_RECORD_BYTES); // an eighth: 4 records (below half the retention, 32)
-    const sub = new RecordingTransport();
-    hub.subscribe(sub, 1, true, live);
-    feed.release(3);
-    expect(sub.sequences).toEqual([]);
-    feed.release(1);
-    expect(sub.sequences).toEqual(range(1, 4));
-    expect(hub.stats.urgentFanOuts).toBe(1);
     hub.close();
   });
 });

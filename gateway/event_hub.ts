@@ -188,7 +188,7 @@ export class EventHub {
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
-    this.urgentBacklogEvents = Math.max(1, Math.min(events.feed.retention.capacityEvents / 2, Math.floor(this.options.maxBufferedBytes / (8 * EVT_RECORD_BYTES))));
+    this.urgentBacklogEvents = events.feed.retention.capacityEvents / 2;
     this.livePosition = events.feed.retention.released;
     events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
@@ -323,13 +323,13 @@ export class EventHub {
 
   /**
    * A release happened: fan out at the next turn, or later when the last fan-out was costly — unless
-   * the released events not yet routed reach urgentBacklogEvents: then at once, whatever the last one
-   * cost. Two reasons. The feed must never evict what the live subscribers have not been sent (an
-   * overrun sends every one of them to a journal replay): the bound is at most half the retention,
-   * and one drain appends at most the events ring's capacity, so with the defaults (a 16384-slot
-   * ring, 131072 retained) no release can overrun a live subscriber (a retention smaller than twice
-   * the ring still can; then the subscribers catch up from the journal). And a batch held back here
-   * must not itself make a reader "slow": it is at most an eighth of maxBufferedBytes of records.
+   * the released events not yet routed reach half the retention (urgentBacklogEvents): then at once,
+   * whatever the last one cost. The feed must never evict what the live subscribers have not been sent
+   * (an overrun sends every one of them to a journal replay), and one drain appends at most the events
+   * ring's capacity, so with the defaults (a 16384-slot ring, 131072 retained) no release can overrun
+   * a live subscriber (a retention smaller than twice the ring still can; then the subscribers catch
+   * up from the journal). Not sooner: every fan-out checks each subscriber's unsent bytes against
+   * maxBufferedBytes, and more frequent checks catch a reader that keeps up on average at a bad moment.
    */
   private scheduleFanOut(): void {
     const retention = this.events.feed.retention;
