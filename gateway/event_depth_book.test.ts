@@ -1,11 +1,12 @@
 /** The market depth book: top-N change detection and the re-query of a side GET_DEPTH cut short. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   EVT_DETAIL_OFFSET, EVT_KIND_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind, LevelBody,
 } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { MAX_DEPTH_LEVELS_PER_SIDE } from '../codec/records/result_descriptor.ts';
 import { Side } from '../codec/registry/enum_values.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { EventRetention } from '../core/event_retention.ts';
 import { decodeDepth } from '../codec/wire/event_frame_descriptor.ts';
 import { DepthBook, type DepthAnswer } from './event_depth_book.ts';
@@ -29,7 +30,10 @@ function setUp(answers: DepthAnswer[]): { book: DepthBook; queries: () => number
   const retention = new EventRetention(64, 0);
   let asked = 0;
   let readies = 0;
-  const book = new DepthBook(SYMBOL, { query: (_s, _l, _p, done) => done(answers[asked++] ?? null) }, retention, () => retention.released, () => { readies++; });
+  const book = new DepthBook(SYMBOL, { query: (_s, _l, _p, done) => {
+    const answer = answers[asked++] ?? null;
+    done(answer, answer === null ? ResultCode.BUSY : ResultCode.OK);
+  } }, retention, () => retention.released, () => { readies++; });
   return { book, queries: () => asked, ready: () => readies };
 }
 
@@ -66,5 +70,26 @@ describe('DepthBook', () => {
     book.apply(level(20, Side.BUY, 100 - (MAX_DEPTH_LEVELS_PER_SIDE - 10), 0), 0);
     expect(queries()).toBe(2);
     expect(bidsOf(book, 10)).toEqual(full.slice(3, 13));
+  });
+
+  describe('a symbol that does not exist', () => {
+    afterEach(() => { vi.useRealTimers(); });
+
+    it('is asked for again later and later (up to 5 s), not 20 times a second; a busy engine is asked again at once', () => {
+      vi.useFakeTimers();
+      const count = (code: number): number => {
+        let asked = 0;
+        const retention = new EventRetention(64, 0);
+        const book = new DepthBook(SYMBOL, { query: (_s, _l, _p, done) => { asked++; done(null, code); } }, retention, () => retention.released, () => undefined);
+        book.addReader(5, 10);
+        vi.advanceTimersByTime(30_000);
+        book.removeReader(5);
+        vi.advanceTimersByTime(10_000);
+        return asked;
+      };
+      // 50, 100, ... 3,200 ms, then every 5 s: 12 queries in 30 s (a reader of 100 such symbols: 4 a second).
+      expect(count(ResultCode.SYMBOL_NOT_FOUND)).toBe(12);
+      expect(count(ResultCode.BUSY)).toBeGreaterThan(500);
+    });
   });
 });

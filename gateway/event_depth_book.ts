@@ -17,6 +17,7 @@ import { EVT_DETAIL_OFFSET, EVT_KIND_OFFSET, EVT_SEQUENCE_OFFSET, EventKind, Lev
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { MAX_DEPTH_LEVELS_PER_SIDE } from '../codec/records/result_descriptor.ts';
 import { Side } from '../codec/registry/enum_values.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 import { ALL_OF_COMMAND, type EventRetention } from '../core/event_retention.ts';
 import { encodeDepth } from '../codec/wire/event_frame_descriptor.ts';
 import { prefixed } from './event_frame_builder.ts';
@@ -31,7 +32,8 @@ export interface DepthAnswer {
 /** Reads a symbol's book through the engine (gateway/event_depth_source.ts); `null` when it could not. */
 export interface DepthSource {
   /** Asks as `principalId` (the subscriber's: a read-only query). */
-  query(symbolId: number, levelsPerSide: number, principalId: number, done: (answer: DepthAnswer | null) => void): void;
+  /** `code`: the GET_DEPTH's result code (answer null unless OK). */
+  query(symbolId: number, levelsPerSide: number, principalId: number, done: (answer: DepthAnswer | null, code: number) => void): void;
 }
 
 /** A side: prices best first, with their quantities. */
@@ -80,6 +82,10 @@ class BookSide {
 }
 
 const NOTHING_CHANGED = Number.MAX_SAFE_INTEGER;
+/** Wait before asking GET_DEPTH again after a refusal (busy) or an answer older than the retention. */
+const LOAD_RETRY_MS = 50;
+/** The longest wait between GET_DEPTHs of a symbol that does not exist. */
+const LOAD_RETRY_MAX_MS = 5000;
 
 export class DepthBook {
   private readonly bids = new BookSide((a, b) => a > b);
@@ -88,6 +94,8 @@ export class DepthBook {
   snapshotSequence = -1;
   ready = false;
   private loading = false;
+  /** Wait before asking again after SYMBOL_NOT_FOUND: doubles up to LOAD_RETRY_MAX_MS, so a reader of a symbol that does not exist (yet) costs a query every few seconds, not 20 a second. */
+  private notFoundRetryMs = LOAD_RETRY_MS;
   private changedRank = NOTHING_CHANGED;
   /** Readers per depthLevels (index = N). */
   private readonly readersByLevels = new Array<number>(MAX_DEPTH_LEVELS_PER_SIDE + 1).fill(0);
@@ -132,15 +140,21 @@ export class DepthBook {
   private load(): void {
     this.loading = true;
     this.queries++;
-    this.source.query(this.symbolId, MAX_DEPTH_LEVELS_PER_SIDE, this.principalId, (answer) => {
+    this.source.query(this.symbolId, MAX_DEPTH_LEVELS_PER_SIDE, this.principalId, (answer, code) => {
       this.loading = false;
       if (this.readers === 0) return;
       const retention = this.retention;
       if (answer === null || !retention.covers(answer.sequence, ALL_OF_COMMAND)) {
-        // Refused (busy) or too old for the retention: ask again soon.
-        setTimeout(() => { if (this.readers > 0 && !this.loading && !this.ready) this.load(); }, 50).unref();
+        // Refused (busy) or too old for the retention: ask again soon. No such symbol: later and later.
+        let waitMs = LOAD_RETRY_MS;
+        if (code === ResultCode.SYMBOL_NOT_FOUND) {
+          waitMs = this.notFoundRetryMs;
+          this.notFoundRetryMs = Math.min(2 * this.notFoundRetryMs, LOAD_RETRY_MAX_MS);
+        }
+        setTimeout(() => { if (this.readers > 0 && !this.loading && !this.ready) this.load(); }, waitMs).unref();
         return;
       }
+      this.notFoundRetryMs = LOAD_RETRY_MS;
       this.bids.load(answer.bids, MAX_DEPTH_LEVELS_PER_SIDE);
       this.asks.load(answer.asks, MAX_DEPTH_LEVELS_PER_SIDE);
       this.snapshotSequence = answer.sequence;
