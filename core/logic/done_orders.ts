@@ -1,8 +1,10 @@
 /**
  * The last `window` orders that ended (filled or cancelled), so GET_ORDER can still answer for a
  * recent order after its book slot was reused. A ring: the oldest record is forgotten when a new one
- * arrives on a full ring. Records are indexed by order id; an id is recorded once, when its order
- * ends for good (an OCO limit leg cancelled by its own trigger is not an end: the id lives on).
+ * arrives on a full ring. Records are indexed by order id in a RingIdIndex (ring_id_index.ts), which
+ * never removes the id of a forgotten record: a lookup checks that the slot it finds still holds the id.
+ * An id is recorded once, when its order ends for good (an OCO limit leg cancelled by its own trigger
+ * is not an end: the id lives on).
  *
  * Record r (a 32-byte f64 part and a 16-byte i32 part):
  *   doneF[r * 4 + ...]  0 id   1 price   2 filled   3 unused
@@ -10,7 +12,8 @@
  * Allocation-free after construction.
  */
 import type { EventEmitter } from './event_emitter.ts';
-import { IdIndex } from './id_index.ts';
+import { INDEX_NOT_FOUND } from './id_index.ts';
+import { RingIdIndex } from './ring_id_index.ts';
 import type { StateArena } from './state_arena.ts';
 
 export const D_ID = 0;
@@ -27,8 +30,8 @@ export class DoneOrders {
   readonly doneI: Int32Array;
   /** [0] next slot to write, [1] records held. */
   private readonly counts: Int32Array;
-  /** Key: order id + 1. */
-  private readonly index: IdIndex;
+  /** Key: order id + 1; value: the record's slot (possibly overwritten since: see findAt). */
+  private readonly index: RingIdIndex;
   private readonly key = new Float64Array(1);
 
   /** Emits ORDER_DONE for every order recorded (set by the state machine; none in standalone tests). */
@@ -38,7 +41,7 @@ export class DoneOrders {
     this.doneF = arena.f64('done.records', window * STRIDE);
     this.doneI = arena.i32('done.flags', window * STRIDE);
     this.counts = arena.i32('done.counts', 2);
-    this.index = new IdIndex(arena, 'done.index', window);
+    this.index = new RingIdIndex(arena, 'done.index', window);
   }
 
   get size(): number {
@@ -53,10 +56,7 @@ export class DoneOrders {
     this.events?.orderDone(src, idAt, filledAt, account, symbol, status);
     const slot = this.counts[0];
     const f = this.doneF;
-    // Forget the record this slot held. An empty slot holds id 0, whose key 1 is never indexed (ids
-    // are sequences >= 1): one path whether the ring is full or not, so the code stays optimized.
-    this.key[0] = f[slot * STRIDE + D_ID] + 1;
-    this.index.removeAt(this.key, 0, 0);
+    // The record this slot held is forgotten by being overwritten (its index entry no longer matches).
     if (this.counts[1] < this.window) this.counts[1]++;
     f[slot * STRIDE + D_ID] = src[idAt];
     f[slot * STRIDE + D_PRICE] = src[priceAt];
@@ -67,14 +67,16 @@ export class DoneOrders {
     i[slot * STRIDE + D_FLAGS] = flags;
     i[slot * STRIDE + D_STATUS] = status;
     this.key[0] = src[idAt] + 1;
-    this.index.insertAt(this.key, 0, 0, slot);
+    this.index.insertAt(this.key, 0, slot);
     this.counts[0] = slot + 1 === this.window ? 0 : slot + 1;
   }
 
   /** The record of the order whose id is src[at], or INDEX_NOT_FOUND (never ended, or forgotten). */
   findAt(src: Float64Array, at: number): number {
     this.key[0] = src[at] + 1;
-    return this.index.getAt(this.key, 0, 0);
+    const slot = this.index.getAt(this.key, 0);
+    // An entry outlives its record (ring_id_index.ts): the slot must still hold the id.
+    return slot !== INDEX_NOT_FOUND && this.doneF[slot * STRIDE + D_ID] === src[at] ? slot : INDEX_NOT_FOUND;
   }
 
   /** Base index of record `slot` in doneF and doneI. */

@@ -149,7 +149,7 @@ export class IdIndex {
  * The home bucket of (src[at], tag) before masking. The result keeps 30 bits so it is always a small
  * integer (Smi): a wider return value would be boxed into a heap number on every call.
  */
-function bucketAt(src: Float64Array, at: number, tag: number): number {
+export function bucketAt(src: Float64Array, at: number, tag: number): number {
   const key = src[at];
   const lo = key >>> 0;
   const hi = (key / 4294967296) >>> 0;
