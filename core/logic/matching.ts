@@ -57,7 +57,7 @@ import {
   CancelResult, MAX_LISTED_FILLS, OrderResult, OrderStatus, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
+import { type ApplyContext, multipleAt, positiveAt } from './apply_context.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
@@ -337,10 +337,10 @@ export class Matching {
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];
-    if (newQuantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    if (!multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
     const newPrice = f[priceAt];
-    if (newPrice !== 0 && (!positiveAt(f, priceAt) || newPrice % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
+    if (newPrice !== 0 && (!positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol))) return ResultCode.INVALID_PRICE;
     const price = book.orderF[order * ORDER_F64 + O_PRICE];
     const keepPrice = newPrice === 0 || newPrice === price;
     const targetPrice = keepPrice ? price : newPrice;

@@ -12,7 +12,7 @@
  */
 import { PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
+import { type ApplyContext, multipleAt, positiveAt } from './apply_context.ts';
 import type { Ledger } from './ledger.ts';
 import type { OrderBook } from './order_book.ts';
 
@@ -59,9 +59,9 @@ export class OrderTerms {
     if (market && timeInForce === TimeInForce.GTC) return ResultCode.INVALID_TIME_IN_FORCE;
     if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) return ResultCode.INVALID_FIELD_VALUE;
     const priceAt = (b + TERMS_PRICE) >>> 3;
-    if (market ? f[priceAt] !== 0 : !positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
+    if (market ? f[priceAt] !== 0 : !positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol)) return ResultCode.INVALID_PRICE;
     const quantityAt = (b + TERMS_QUANTITY) >>> 3;
-    if (!positiveAt(f, quantityAt) || f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    if (!positiveAt(f, quantityAt) || !multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     this.symbol = symbol;
     this.account = acting.account;
     this.side = side;

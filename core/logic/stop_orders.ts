@@ -51,7 +51,7 @@ import {
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { CancelAllResult, CancelResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
+import { type ApplyContext, multipleAt, positiveAt } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
 import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
@@ -245,11 +245,11 @@ export class StopOrders {
     if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
-    if (f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    if (!multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
     const flags = stops.stopI[stop * STOP_I32 + S_FLAGS];
     const market = ((flags >>> 2) & 3) === OrderType.MARKET;
-    if (f[priceAt] !== 0 && (market || !positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
+    if (f[priceAt] !== 0 && (market || !positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol))) return ResultCode.INVALID_PRICE;
     const sf = stops.stopF;
     const side = flags & 3;
     const cell = stops.stopI[stop * STOP_I32 + (side === BUY ? S_QUOTE_CELL : S_BASE_CELL)];
@@ -349,7 +349,7 @@ export class StopOrders {
   /** A stop price > 0, a tick multiple, not reached by the last trade (buy: above it, sell: below it). */
   private stopPriceValid(symbol: number, side: number, f: Float64Array, at: number): boolean {
     const book = this.book;
-    if (!positiveAt(f, at) || f[at] % book.tickSize[symbol] !== 0) return false;
+    if (!positiveAt(f, at) || !multipleAt(f, at, book.tickSize, symbol)) return false;
     const last = book.lastPrice[symbol];
     return last === 0 || (side === BUY ? f[at] > last : f[at] < last);
   }
