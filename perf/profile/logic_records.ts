@@ -5,8 +5,9 @@
  *   node --import tsx perf/profile/logic_records.ts write margin 400000 /tmp/margin.rec
  *       writes the workload's setup and `commands` timed records (perf/workers/logic_workloads.ts) to a file
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
- *     node --import tsx perf/profile/logic_records.ts apply /tmp/margin.rec 131072 on
- *       applies the setup and the first 131072 timed records to one machine, events on (or off)
+ *     node --import tsx perf/profile/logic_records.ts apply /tmp/margin.rec 65536 on
+ *       applies the setup and the first 131072 timed records to a throwaway machine (warm-up: optimized
+ *       code, as the bench's), then the setup and the first 65536 timed records to a fresh one, events on (or off)
  *
  * Instructions per command = (I(apply n2) − I(apply n1)) / (n2 − n1): start-up, setup and warm-up cancel
  * out. `apply` prints the state hash after the records it applied and, when it applied all of them, checks
@@ -26,6 +27,9 @@ import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { CHUNK_RECORDS, createWorkload, RECORD_STRIDE, WORKLOAD_NAMES, type WorkloadName } from '../workers/logic_workloads.ts';
+
+/** Timed records a throwaway machine applies first (the bench's first chunk). */
+const WARM_UP_RECORDS = CHUNK_RECORDS;
 
 interface RecordFileHeader {
   readonly workload: WorkloadName;
@@ -69,6 +73,12 @@ function apply(file: string, count: number, events: boolean, digest: boolean): v
   new Uint8Array(body).set(bytes.subarray(4 + headerLength));
   const records = createRecordBuffer(body);
   const out = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
+  // Warm-up on a throwaway machine, so the counted records run optimized code (under valgrind V8's
+  // compiler threads get little time: without this the first 100k records still ran unoptimized code).
+  const warm = createStateMachine(header.config);
+  warm.setEventsEnabled(events);
+  warm.attachEventSink(new BufferEventSink(16384, () => undefined));
+  for (let i = 0; i < header.setupCount + Math.min(WARM_UP_RECORDS, header.timedCount); i++) warm.apply(records, i * RECORD_STRIDE, out, 0);
   const machine = createStateMachine(header.config);
   machine.setEventsEnabled(events);
   const results = createHash('sha256');
