@@ -16,14 +16,21 @@
  * The offsets are asserted at load. Allocation-free: the two indices are left in fields, ids are read
  * by location (see id_index.ts).
  */
-import {
-  AmendOrder, Buy, CancelOrder, GetOrder, GetPosition, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList,
-} from '../../codec/records/command_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
 import type { ApplyContext } from './apply_context.ts';
-import { type IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { IdIndex } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { NONE, O_ACCOUNT, O_SYMBOL, ORDER_I32, type OrderBook } from './order_book.ts';
+import type { OrderBook } from './order_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { AmendOrder, Buy, CancelOrder, GetOrder, GetPosition, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList } = commandDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE, O_ACCOUNT, O_SYMBOL, ORDER_I32 } = orderLayoutModule;
 
 /** Body offset of the id of the object a command names. */
 export const TARGET_ID = 48;

@@ -12,9 +12,13 @@
  * Allocation-free after construction.
  */
 import type { EventEmitter } from './event_emitter.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
 import { RingIdIndex } from './ring_id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import * as idIndexModule from './id_index.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { INDEX_NOT_FOUND } = idIndexModule;
 
 export const D_ID = 0;
 export const D_PRICE = 1;

@@ -10,11 +10,18 @@
  * has only side and self-trade mode there: it is checked as a GTC limit order.
  * Allocation-free: the terms are left in fields.
  */
-import { PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, multipleAt, positiveAt } from './apply_context.ts';
+import type { ApplyContext } from './apply_context.ts';
 import type { Ledger } from './ledger.ts';
 import type { OrderBook } from './order_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce } = commandDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { multipleAt, positiveAt } = applyContextModule;
 
 export const TERMS_PRICE = 64;
 export const TERMS_QUANTITY = 72;

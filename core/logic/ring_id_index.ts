@@ -19,8 +19,14 @@
  *   counts: [0] the table being filled, [1] inserts into it so far, [2] buckets of the next table cleared
  * Allocation-free after construction; deterministic (the layout depends only on the insert sequence).
  */
-import { bucketAt, INDEX_NOT_FOUND } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import * as idHashModule from './id_hash.ts';
+import * as idIndexModule from './id_index.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { bucketAt } = idHashModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
 
 /** Generations a window is cut into: more means smaller tables to insert into and more tables to probe per lookup. */
 export const RING_INDEX_GENERATIONS = 8;

@@ -17,9 +17,13 @@
  * A sorted insert walks from whichever end of its list is nearer in price; every walk is bounded by
  * the pool size. Free stops are a singly linked list through next. Allocation-free after construction.
  */
-import { Side } from '../../codec/records/command_descriptor.ts';
 import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { Side } = commandDescriptorModule;
 
 export const STOP_F64 = 8;
 export const STOP_I32 = 16;

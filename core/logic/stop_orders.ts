@@ -44,28 +44,38 @@
  * reservation; amend sets a new quantity and (stop-limit only, 0 = keep) a new limit price, keeping
  * its stop price and its place in the trigger order.
  */
-import { EventKind } from '../../codec/records/event_descriptor.ts';
-import {
-  AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce,
-} from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CancelAllResult, CancelResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, multipleAt, positiveAt } from './apply_context.ts';
+import type { ApplyContext } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { Quota } from './principal_quotas.ts';
-import {
-  FLAG_OCO, FLAG_STOP, type Matching, orderFlags, R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED,
-  R_REPORT_RESTING, selfTradeOf,
-} from './matching.ts';
-import { OCO_TERMS } from './order_terms.ts';
-import { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook } from './order_book.ts';
-import {
-  S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL,
-  STOP_F64, STOP_I32, type StopBook,
-} from './stop_book.ts';
+import { type Matching, orderFlags, selfTradeOf } from './matching.ts';
+import type { OrderBook } from './order_book.ts';
+import type { StopBook } from './stop_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as eventDescriptorModule from '../../codec/records/event_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+import * as orderTermsModule from './order_terms.ts';
+import * as principalQuotasModule from './principal_quotas.ts';
+import * as registersModule from './registers.ts';
+import * as stopBookModule from './stop_book.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce } = commandDescriptorModule;
+const { EventKind } = eventDescriptorModule;
+const { CancelAllResult, CancelResult, OrderStatus } = resultDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { multipleAt, positiveAt } = applyContextModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, FLAG_OCO, FLAG_STOP } = orderLayoutModule;
+const { OCO_TERMS } = orderTermsModule;
+const { Quota } = principalQuotasModule;
+const { R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED, R_REPORT_RESTING } = registersModule;
+const { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL, STOP_F64, STOP_I32 } = stopBookModule;
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
