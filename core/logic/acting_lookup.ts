@@ -38,6 +38,10 @@ export const TARGET_ID = 48;
 export const ACTING_ACCOUNT_ID = 56;
 /** Body offset of the order id in CANCEL_ORDER, AMEND_ORDER and GET_ORDER. */
 export const ORDER_ID = ACTING_ACCOUNT_ID;
+// Module-local copies for the code in this module: V8 folds them into optimized code, not an exported binding (order_layout.ts).
+const TARGET_AT = TARGET_ID;
+const ACTING_ACCOUNT_AT = ACTING_ACCOUNT_ID;
+const ORDER_ID_AT = ORDER_ID;
 
 export class ActingLookup {
   /** The target's slot after find() returned OK. */
@@ -54,9 +58,9 @@ export class ActingLookup {
    * or ACCOUNT_NOT_FOUND when the account at b + ACTING_ACCOUNT_ID is missing or not the caller's.
    */
   find(index: IdIndex, notFound: number, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const slot = index.findIdAt(f, (b + TARGET_ID) >>> 3);
+    const slot = index.findIdAt(f, (b + TARGET_AT) >>> 3);
     if (slot === INDEX_NOT_FOUND) return notFound;
-    const account = this.ledger.actingAccountAt(f, (b + ACTING_ACCOUNT_ID) >>> 3, ctx);
+    const account = this.ledger.actingAccountAt(f, (b + ACTING_ACCOUNT_AT) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     this.slot = slot;
     this.account = account;
@@ -70,9 +74,9 @@ export class ActingLookup {
    * orders); ORDER_NOT_FOUND when it rests in another symbol or is someone else's.
    */
   findOrder(book: OrderBook, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const symbol = book.symbolIndex.findIdAt(f, (b + TARGET_ID) >>> 3);
+    const symbol = book.symbolIndex.findIdAt(f, (b + TARGET_AT) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + ORDER_ID) >>> 3);
+    const order = book.orderAt(f, (b + ORDER_ID_AT) >>> 3);
     this.slot = symbol;
     this.order = order;
     if (order === NONE) return ResultCode.OK;

@@ -35,7 +35,7 @@ export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 /** True for an integer in 1..2^53-1 (rejects NaN, fractions, zero and negatives without allocating). */
 export function isPositiveExact(x: number): boolean {
-  return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
+  return x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x;
 }
 
 /**
@@ -44,7 +44,7 @@ export function isPositiveExact(x: number): boolean {
  */
 export function positiveAt(src: Float64Array, at: number): boolean {
   const x = src[at];
-  return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
+  return x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x;
 }
 
 /**

@@ -28,6 +28,14 @@ export const D_SYMBOL = 1;
 export const D_FLAGS = 2;
 export const D_STATUS = 3;
 const STRIDE = 4;
+// Module-local copies for the code in this module: V8 folds them into optimized code, not an exported binding (order_layout.ts).
+const ID_AT = D_ID;
+const PRICE_AT = D_PRICE;
+const FILLED_AT = D_FILLED;
+const ACCOUNT_AT = D_ACCOUNT;
+const SYMBOL_AT = D_SYMBOL;
+const FLAGS_AT = D_FLAGS;
+const STATUS_AT = D_STATUS;
 
 export class DoneOrders {
   readonly doneF: Float64Array;
@@ -62,14 +70,14 @@ export class DoneOrders {
     const f = this.doneF;
     // The record this slot held is forgotten by being overwritten (its index entry no longer matches).
     if (this.counts[1] < this.window) this.counts[1]++;
-    f[slot * STRIDE + D_ID] = src[idAt];
-    f[slot * STRIDE + D_PRICE] = src[priceAt];
-    f[slot * STRIDE + D_FILLED] = src[filledAt];
+    f[slot * STRIDE + ID_AT] = src[idAt];
+    f[slot * STRIDE + PRICE_AT] = src[priceAt];
+    f[slot * STRIDE + FILLED_AT] = src[filledAt];
     const i = this.doneI;
-    i[slot * STRIDE + D_ACCOUNT] = account;
-    i[slot * STRIDE + D_SYMBOL] = symbol;
-    i[slot * STRIDE + D_FLAGS] = flags;
-    i[slot * STRIDE + D_STATUS] = status;
+    i[slot * STRIDE + ACCOUNT_AT] = account;
+    i[slot * STRIDE + SYMBOL_AT] = symbol;
+    i[slot * STRIDE + FLAGS_AT] = flags;
+    i[slot * STRIDE + STATUS_AT] = status;
     this.key[0] = src[idAt] + 1;
     this.index.insertAt(this.key, 0, slot);
     this.counts[0] = slot + 1 === this.window ? 0 : slot + 1;
@@ -80,7 +88,7 @@ export class DoneOrders {
     this.key[0] = src[at] + 1;
     const slot = this.index.getAt(this.key, 0);
     // An entry outlives its record (ring_id_index.ts): the slot must still hold the id.
-    return slot !== INDEX_NOT_FOUND && this.doneF[slot * STRIDE + D_ID] === src[at] ? slot : INDEX_NOT_FOUND;
+    return slot !== INDEX_NOT_FOUND && this.doneF[slot * STRIDE + ID_AT] === src[at] ? slot : INDEX_NOT_FOUND;
   }
 
   /** Base index of record `slot` in doneF and doneI. */
