@@ -1,10 +1,8 @@
 /**
  * The last `window` orders that ended (filled or cancelled), so GET_ORDER can still answer for a
  * recent order after its book slot was reused. A ring: the oldest record is forgotten when a new one
- * arrives on a full ring. Records are indexed by order id in a RingIdIndex (ring_id_index.ts), which
- * never removes the id of a forgotten record: a lookup checks that the slot it finds still holds the id.
- * An id is recorded once, when its order ends for good (an OCO limit leg cancelled by its own trigger
- * is not an end: the id lives on).
+ * arrives on a full ring. Records are indexed by order id; an id is recorded once, when its order
+ * ends for good (an OCO limit leg cancelled by its own trigger is not an end: the id lives on).
  *
  * Record r (a 32-byte f64 part and a 16-byte i32 part):
  *   doneF[r * 4 + ...]  0 id   1 price   2 filled   3 unused
@@ -12,13 +10,8 @@
  * Allocation-free after construction.
  */
 import type { EventEmitter } from './event_emitter.ts';
-import { RingIdIndex } from './ring_id_index.ts';
+import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
-import * as idIndexModule from './id_index.ts';
-
-// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
-// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
-const { INDEX_NOT_FOUND } = idIndexModule;
 
 export const D_ID = 0;
 export const D_PRICE = 1;
@@ -42,8 +35,8 @@ export class DoneOrders {
   readonly doneI: Int32Array;
   /** [0] next slot to write, [1] records held. */
   private readonly counts: Int32Array;
-  /** Key: order id + 1; value: the record's slot (possibly overwritten since: see findAt). */
-  private readonly index: RingIdIndex;
+  /** Key: order id + 1. */
+  private readonly index: IdIndex;
   private readonly key = new Float64Array(1);
 
   /** Emits ORDER_DONE for every order recorded (set by the state machine; none in standalone tests). */
@@ -53,7 +46,7 @@ export class DoneOrders {
     this.doneF = arena.f64('done.records', window * STRIDE);
     this.doneI = arena.i32('done.flags', window * STRIDE);
     this.counts = arena.i32('done.counts', 2);
-    this.index = new RingIdIndex(arena, 'done.index', window);
+    this.index = new IdIndex(arena, 'done.index', window);
   }
 
   get size(): number {
@@ -68,7 +61,10 @@ export class DoneOrders {
     this.events?.orderDone(src, idAt, filledAt, account, symbol, status);
     const slot = this.counts[0];
     const f = this.doneF;
-    // The record this slot held is forgotten by being overwritten (its index entry no longer matches).
+    // Forget the record this slot held. An empty slot holds id 0, whose key 1 is never indexed (ids
+    // are sequences >= 1): one path whether the ring is full or not, so the code stays optimized.
+    this.key[0] = f[slot * STRIDE + ID_AT] + 1;
+    this.index.removeAt(this.key, 0, 0);
     if (this.counts[1] < this.window) this.counts[1]++;
     f[slot * STRIDE + ID_AT] = src[idAt];
     f[slot * STRIDE + PRICE_AT] = src[priceAt];
@@ -79,16 +75,14 @@ export class DoneOrders {
     i[slot * STRIDE + FLAGS_AT] = flags;
     i[slot * STRIDE + STATUS_AT] = status;
     this.key[0] = src[idAt] + 1;
-    this.index.insertAt(this.key, 0, slot);
+    this.index.insertAt(this.key, 0, 0, slot);
     this.counts[0] = slot + 1 === this.window ? 0 : slot + 1;
   }
 
   /** The record of the order whose id is src[at], or INDEX_NOT_FOUND (never ended, or forgotten). */
   findAt(src: Float64Array, at: number): number {
     this.key[0] = src[at] + 1;
-    const slot = this.index.getAt(this.key, 0);
-    // An entry outlives its record (ring_id_index.ts): the slot must still hold the id.
-    return slot !== INDEX_NOT_FOUND && this.doneF[slot * STRIDE + ID_AT] === src[at] ? slot : INDEX_NOT_FOUND;
+    return this.index.getAt(this.key, 0, 0);
   }
 
   /** Base index of record `slot` in doneF and doneI. */
