@@ -16,14 +16,21 @@
  * The offsets are asserted at load. Allocation-free: the two indices are left in fields, ids are read
  * by location (see id_index.ts).
  */
-import {
-  AmendOrder, Buy, CancelOrder, GetOrder, GetPosition, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList,
-} from '../../codec/records/command_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
 import type { ApplyContext } from './apply_context.ts';
-import { type IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import type { IdIndex } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { NONE, O_ACCOUNT, O_SYMBOL, ORDER_I32, type OrderBook } from './order_book.ts';
+import type { OrderBook } from './order_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { AmendOrder, Buy, CancelOrder, GetOrder, GetPosition, PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SeatList } = commandDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE, O_ACCOUNT, O_SYMBOL, ORDER_I32 } = orderLayoutModule;
 
 /** Body offset of the id of the object a command names. */
 export const TARGET_ID = 48;
@@ -31,6 +38,10 @@ export const TARGET_ID = 48;
 export const ACTING_ACCOUNT_ID = 56;
 /** Body offset of the order id in CANCEL_ORDER, AMEND_ORDER and GET_ORDER. */
 export const ORDER_ID = ACTING_ACCOUNT_ID;
+// Module-local copies for the code in this module: V8 folds them into optimized code, not an exported binding (order_layout.ts).
+const TARGET_AT = TARGET_ID;
+const ACTING_ACCOUNT_AT = ACTING_ACCOUNT_ID;
+const ORDER_ID_AT = ORDER_ID;
 
 export class ActingLookup {
   /** The target's slot after find() returned OK. */
@@ -47,9 +58,9 @@ export class ActingLookup {
    * or ACCOUNT_NOT_FOUND when the account at b + ACTING_ACCOUNT_ID is missing or not the caller's.
    */
   find(index: IdIndex, notFound: number, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const slot = index.findIdAt(f, (b + TARGET_ID) >>> 3);
+    const slot = index.findIdAt(f, (b + TARGET_AT) >>> 3);
     if (slot === INDEX_NOT_FOUND) return notFound;
-    const account = this.ledger.actingAccountAt(f, (b + ACTING_ACCOUNT_ID) >>> 3, ctx);
+    const account = this.ledger.actingAccountAt(f, (b + ACTING_ACCOUNT_AT) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
     this.slot = slot;
     this.account = account;
@@ -63,9 +74,9 @@ export class ActingLookup {
    * orders); ORDER_NOT_FOUND when it rests in another symbol or is someone else's.
    */
   findOrder(book: OrderBook, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const symbol = book.symbolIndex.findIdAt(f, (b + TARGET_ID) >>> 3);
+    const symbol = book.symbolIndex.findIdAt(f, (b + TARGET_AT) >>> 3);
     if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
-    const order = book.orderAt(f, (b + ORDER_ID) >>> 3);
+    const order = book.orderAt(f, (b + ORDER_ID_AT) >>> 3);
     this.slot = symbol;
     this.order = order;
     if (order === NONE) return ResultCode.OK;

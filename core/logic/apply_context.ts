@@ -35,7 +35,7 @@ export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 /** True for an integer in 1..2^53-1 (rejects NaN, fractions, zero and negatives without allocating). */
 export function isPositiveExact(x: number): boolean {
-  return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
+  return x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x;
 }
 
 /**
@@ -44,5 +44,17 @@ export function isPositiveExact(x: number): boolean {
  */
 export function positiveAt(src: Float64Array, at: number): boolean {
   const x = src[at];
-  return x > 0 && x <= MAX_EXACT && Math.floor(x) === x;
+  return x > 0 && x <= Number.MAX_SAFE_INTEGER && Math.floor(x) === x;
+}
+
+/**
+ * Whether src[at] is a multiple of steps[s] (a tick or lot size), both positive safe integers (the
+ * caller checked src[at] with positiveAt): exactly `src[at] % steps[s] === 0` without the float modulo,
+ * which V8 compiles to a call into C. Exact: a multiple k × m divides to k and multiplies back; for
+ * x = k × m + r (0 < r < m) the quotient rounds to k or k + 1, and neither times m is x.
+ */
+export function multipleAt(src: Float64Array, at: number, steps: Float64Array, s: number): boolean {
+  const x = src[at];
+  const m = steps[s];
+  return Math.floor(x / m) * m === x;
 }

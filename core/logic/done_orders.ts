@@ -21,6 +21,14 @@ export const D_SYMBOL = 1;
 export const D_FLAGS = 2;
 export const D_STATUS = 3;
 const STRIDE = 4;
+// Module-local copies for the code in this module: V8 folds them into optimized code, not an exported binding (order_layout.ts).
+const ID_AT = D_ID;
+const PRICE_AT = D_PRICE;
+const FILLED_AT = D_FILLED;
+const ACCOUNT_AT = D_ACCOUNT;
+const SYMBOL_AT = D_SYMBOL;
+const FLAGS_AT = D_FLAGS;
+const STATUS_AT = D_STATUS;
 
 export class DoneOrders {
   readonly doneF: Float64Array;
@@ -55,17 +63,17 @@ export class DoneOrders {
     const f = this.doneF;
     // Forget the record this slot held. An empty slot holds id 0, whose key 1 is never indexed (ids
     // are sequences >= 1): one path whether the ring is full or not, so the code stays optimized.
-    this.key[0] = f[slot * STRIDE + D_ID] + 1;
+    this.key[0] = f[slot * STRIDE + ID_AT] + 1;
     this.index.removeAt(this.key, 0, 0);
     if (this.counts[1] < this.window) this.counts[1]++;
-    f[slot * STRIDE + D_ID] = src[idAt];
-    f[slot * STRIDE + D_PRICE] = src[priceAt];
-    f[slot * STRIDE + D_FILLED] = src[filledAt];
+    f[slot * STRIDE + ID_AT] = src[idAt];
+    f[slot * STRIDE + PRICE_AT] = src[priceAt];
+    f[slot * STRIDE + FILLED_AT] = src[filledAt];
     const i = this.doneI;
-    i[slot * STRIDE + D_ACCOUNT] = account;
-    i[slot * STRIDE + D_SYMBOL] = symbol;
-    i[slot * STRIDE + D_FLAGS] = flags;
-    i[slot * STRIDE + D_STATUS] = status;
+    i[slot * STRIDE + ACCOUNT_AT] = account;
+    i[slot * STRIDE + SYMBOL_AT] = symbol;
+    i[slot * STRIDE + FLAGS_AT] = flags;
+    i[slot * STRIDE + STATUS_AT] = status;
     this.key[0] = src[idAt] + 1;
     this.index.insertAt(this.key, 0, 0, slot);
     this.counts[0] = slot + 1 === this.window ? 0 : slot + 1;

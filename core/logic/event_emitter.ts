@@ -12,16 +12,19 @@
  * marks the last event. Order of events inside a command is the order the logic made the changes, so
  * replaying the journal emits byte-identical records.
  */
-import {
-  BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
-  EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET,
-  EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody,
-  SeatBody, StockRestockedBody, StockSoldBody, TransferredBody,
-} from '../../codec/records/event_descriptor.ts';
-import { CommandType } from '../../codec/records/command_descriptor.ts';
-import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { OrderStatus } from '../../codec/registry/enum_values.ts';
+import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { Ledger } from './ledger.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as eventDescriptorModule from '../../codec/records/event_descriptor.ts';
+import * as recordBufferModule from '../../codec/records/record_buffer.ts';
+import * as enumValuesModule from '../../codec/registry/enum_values.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { CommandType } = commandDescriptorModule;
+const { BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody, SeatBody, StockRestockedBody, StockSoldBody, TransferredBody } = eventDescriptorModule;
+const { createRecordBuffer } = recordBufferModule;
+const { OrderStatus } = enumValuesModule;
 
 /** Where event records go. claim() never fails: it waits for room or flushes. */
 export interface EventSink {

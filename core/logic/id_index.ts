@@ -16,8 +16,14 @@
  * sequence).
  */
 import type { StateArena } from './state_arena.ts';
+import * as idHash from './id_hash.ts';
 
+/** Not in the index. */
 export const INDEX_NOT_FOUND = -1;
+// Module-local copies: V8 folds them into optimized code; an exported or imported binding is read from its
+// module cell at every use (order_layout.ts).
+const NOT_FOUND = INDEX_NOT_FOUND;
+const { bucketAt } = idHash;
 
 export class IdIndex {
   /** Bucket b: key at keys[2b]; tag at tags[4b + 2]; value at values[4b + 3] (three views, one buffer). */
@@ -54,11 +60,11 @@ export class IdIndex {
     let b = bucketAt(src, at, tag) & mask;
     for (let probes = 0; probes <= mask; probes++) {
       const k = keys[2 * b];
-      if (k === 0) return INDEX_NOT_FOUND;
+      if (k === 0) return NOT_FOUND;
       if (k === key && this.tags[4 * b + 2] === tag) return this.values[4 * b + 3];
       b = (b + 1) & mask;
     }
-    return INDEX_NOT_FOUND;
+    return NOT_FOUND;
   }
 
   /** Inserts (src[at], tag), which must not be present. Returns false when maxEntries are already stored. */
@@ -89,7 +95,7 @@ export class IdIndex {
     const key = src[at];
     let b = bucketAt(src, at, tag) & mask;
     for (let probes = 0; ; probes++) {
-      if (probes > mask || keys[2 * b] === 0) return INDEX_NOT_FOUND;
+      if (probes > mask || keys[2 * b] === 0) return NOT_FOUND;
       if (keys[2 * b] === key && tags[4 * b + 2] === tag) break;
       b = (b + 1) & mask;
     }
@@ -120,12 +126,12 @@ export class IdIndex {
    * domain and is never stored, so it is not found without probing.
    */
   findIdAt(src: Float64Array, at: number): number {
-    return src[at] === 0 ? INDEX_NOT_FOUND : this.getAt(src, at, 0);
+    return src[at] === 0 ? NOT_FOUND : this.getAt(src, at, 0);
   }
 
   /** By-value form of findIdAt, for tests and tools. */
   findId(id: number): number {
-    return id === 0 ? INDEX_NOT_FOUND : this.get(id, 0);
+    return id === 0 ? NOT_FOUND : this.get(id, 0);
   }
 
   /** By-value lookup: fine for keys that fit a small integer (indices + 1) and off the hot path. */
@@ -143,20 +149,4 @@ export class IdIndex {
     this.scratch[0] = key;
     return this.removeAt(this.scratch, 0, tag);
   }
-}
-
-/**
- * The home bucket of (src[at], tag) before masking. The result keeps 30 bits so it is always a small
- * integer (Smi): a wider return value would be boxed into a heap number on every call.
- */
-function bucketAt(src: Float64Array, at: number, tag: number): number {
-  const key = src[at];
-  const lo = key >>> 0;
-  const hi = (key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(tag, 0x27d4eb2f), 0x9e3779b1);
-  h ^= Math.imul(hi + 0x7f4a7c15, 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h & 0x3fffffff;
 }

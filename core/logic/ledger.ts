@@ -21,16 +21,27 @@
  */
 import { ActingLookup } from './acting_lookup.ts';
 import { IdKind, type IdRanges } from './id_ranges.ts';
-import { Quota, type PrincipalQuotas } from './principal_quotas.ts';
-import { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer, TransferReserve } from '../../codec/records/command_descriptor.ts';
+import type { PrincipalQuotas } from './principal_quotas.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import type { ApplyContext } from './apply_context.ts';
-import { MAX_EXACT, positiveAt } from './apply_context.ts';
 import { EventEmitter } from './event_emitter.ts';
-import { EventKind } from '../../codec/records/event_descriptor.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as eventDescriptorModule from '../../codec/records/event_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+import * as idIndexModule from './id_index.ts';
+import * as principalQuotasModule from './principal_quotas.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { CreateAccount, CreateAsset, Deposit, GetBalance, Transfer, TransferReserve } = commandDescriptorModule;
+const { EventKind } = eventDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { MAX_EXACT, positiveAt } = applyContextModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { Quota } = principalQuotasModule;
 
 export class Ledger {
   readonly assetIds: Float64Array;

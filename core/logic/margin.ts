@@ -57,27 +57,35 @@
  *                 · a free position slot (POSITIONS_FULL) · available quote >= lock (INSUFFICIENT_MARGIN)
  *   AMEND_ORDER   of a resting short sale to a larger quantity: the same margin rung for the increase.
  */
-import { SelfTradePrevention, SetMargin, Side } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { PositionResult } from '../../codec/records/result_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
 import type { ApplyContext } from './apply_context.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { type Matching, R_FILLED, R_LIMIT, R_PRICE, R_QUANTITY } from './matching.ts';
-import { NONE, type OrderBook } from './order_book.ts';
+import type { Matching } from './matching.ts';
+import type { OrderBook } from './order_book.ts';
 import type { StateArena } from './state_arena.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+import * as registersModule from './registers.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { SelfTradePrevention, SetMargin, Side } = commandDescriptorModule;
+const { PositionResult } = resultDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE } = orderLayoutModule;
+const { Q_PRICE, Q_QUANTITY, R_FILLED, R_LIMIT, R_PRICE, R_QUANTITY } = registersModule;
 
 const BPS = 10000;
 const MAX_BPS = 100000;
 /** A scan starts this little below a position's computed liquidation price (float rounding never skips one). */
 const SCAN_SLACK = 1 - 1e-9;
+export { Q_QUANTITY, Q_PRICE } from './registers.ts';
 
-// Scratch registers (indices into Margin.q).
-/** Quantity of a short sale being checked / borrowed / released, or of base bought in a cover. */
-export const Q_QUANTITY = 0;
-/** Price of the fill being settled. */
-export const Q_PRICE = 1;
+
 /** Collateral a checked short sale must lock. */
 const Q_LOCK = 2;
 const Q_REGISTERS = 3;

@@ -49,55 +49,47 @@
  * never passed as arguments or returned between methods (V8 boxes such a value per call when it does
  * not inline). They travel in the `r` register array instead.
  */
-import {
-  AmendOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce,
-} from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  CancelResult, MAX_LISTED_FILLS, OrderResult, OrderStatus, RESULT_FLAG_FILLS_TRUNCATED,
-} from '../../codec/records/result_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
+import type { ApplyContext } from './apply_context.ts';
 import { type DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
 import { OrderTerms } from './order_terms.ts';
-import { Quota } from './principal_quotas.ts';
-import {
-  L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID,
-  O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook,
-} from './order_book.ts';
-import { S_ACCOUNT, STOP_I32, type StopBook } from './stop_book.ts';
-import { EventKind, OrderDoneReason } from '../../codec/records/event_descriptor.ts';
-import { type Margin, Q_PRICE, Q_QUANTITY } from './margin.ts';
+import type { OrderBook } from './order_book.ts';
+import type { StopBook } from './stop_book.ts';
+import type { Margin } from './margin.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as eventDescriptorModule from '../../codec/records/event_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+import * as principalQuotasModule from './principal_quotas.ts';
+import * as registersModule from './registers.ts';
+import * as stopBookModule from './stop_book.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { AmendOrder, CreateSymbol, OrderType, PlaceOrder, SelfTradePrevention, Side, TimeInForce } = commandDescriptorModule;
+const { EventKind, OrderDoneReason } = eventDescriptorModule;
+const { CancelResult, MAX_LISTED_FILLS, OrderResult, OrderStatus, RESULT_FLAG_FILLS_TRUNCATED } = resultDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { multipleAt, positiveAt } = applyContextModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, FLAG_OCO, FLAG_SHORT } = orderLayoutModule;
+const { Quota } = principalQuotasModule;
+const { R_LIMIT, R_QUANTITY, R_FILLED, R_BUDGET, R_ORDER_ID, R_REPORT_FILLED, R_REPORT_RESTING, R_PRICE, Q_PRICE, Q_QUANTITY } = registersModule;
+const { S_ACCOUNT, STOP_I32 } = stopBookModule;
+
+export { R_LIMIT, R_QUANTITY, R_FILLED, R_BUDGET, R_ORDER_ID, R_REPORT_FILLED, R_REPORT_RESTING, R_PRICE } from './registers.ts';
+export { FLAG_OCO, FLAG_STOP, FLAG_SHORT } from './order_layout.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
 
-// Registers (indices into Matching.r).
-/** Limit price of the taker, or -1 for a market order. */
-export const R_LIMIT = 0;
-/** Quantity the taker wants. */
-export const R_QUANTITY = 1;
-/** Quantity filled by the last match. */
-export const R_FILLED = 2;
-/** A market buy's quote budget for a FOK check, or -1. */
-export const R_BUDGET = 3;
-/** Order id of the result being written. */
-export const R_ORDER_ID = 4;
-/** Filled and resting quantity reported in the result. */
-export const R_REPORT_FILLED = 5;
-export const R_REPORT_RESTING = 6;
-/** The order's price as recorded (0 for a market order). */
-export const R_PRICE = 7;
+/** Matching.r's length. */
 const REGISTERS = 8;
 
-/** Order flag: a limit order that is the limit leg of an OCO pair (its stop leg has the same id). */
-export const FLAG_OCO = 1 << 8;
-/** Order flag: the order entered the book as a triggered stop (GET_ORDER reports STOP_LIMIT / STOP_MARKET). */
-export const FLAG_STOP = 1 << 9;
-/** Order flag: a short sale (margin.ts): it reserves no base; its fills borrow the base from the account's position. */
-export const FLAG_SHORT = 1 << 10;
 
 export function orderFlags(side: number, orderType: number, timeInForce: number, selfTrade: number): number {
   return side | (orderType << 2) | (timeInForce << 4) | (selfTrade << 6);
@@ -337,10 +329,10 @@ export class Matching {
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];
-    if (newQuantity % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    if (!multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
     const newPrice = f[priceAt];
-    if (newPrice !== 0 && (!positiveAt(f, priceAt) || newPrice % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
+    if (newPrice !== 0 && (!positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol))) return ResultCode.INVALID_PRICE;
     const price = book.orderF[order * ORDER_F64 + O_PRICE];
     const keepPrice = newPrice === 0 || newPrice === price;
     const targetPrice = keepPrice ? price : newPrice;

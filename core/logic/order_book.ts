@@ -16,52 +16,23 @@
  * Every loop is bounded by a pool size. Nothing allocates after construction: prices and ids travel
  * by location (an array and an index), never as float64 arguments (which V8 may box per call).
  */
-import { Side } from '../../codec/records/command_descriptor.ts';
-import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
 import type { EventEmitter } from './event_emitter.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
 
-export const NONE = -1;
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { Side } = commandDescriptorModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE, LEVEL_F64, LEVEL_I32, L_PRICE, L_QUANTITY, L_HEAD, L_TAIL, L_PREV, L_NEXT, L_BOOK, ORDER_F64, ORDER_I32, O_ID, O_PRICE, O_REMAINING, O_FILLED, O_ACCOUNT, O_SYMBOL, O_LEVEL, O_PREV, O_NEXT, O_BASE_CELL, O_QUOTE_CELL, O_FLAGS } = orderLayoutModule;
 
-/*
- * Order record layout: 64 bytes per order, one cache line, in one ArrayBuffer seen as Float64Array
- * (orderF, index o * 8 + field) and Int32Array (orderI, index o * 16 + field):
- *
- *   bytes  0  id (f64)          8 price (f64)       16 remaining (f64)    24 filled (f64)
- *         32  account (i32)    36 symbol (i32)      40 level (i32)        44 prev (i32)
- *         48  next (i32)       52 baseCell (i32)    56 quoteCell (i32)    60 flags (i32)
- * flags = side | orderType << 2 | timeInForce << 4 | selfTrade << 6. Keeping an order's fields
- * together matters in a deep book: a cancel or a move touches one line instead of a dozen arrays.
- */
-/*
- * Price level record layout: 64 bytes per level (levelF index l * 8 + field, levelI index l * 16 + field):
- *   bytes  0  price (f64)      8 quantity (f64)    16 head (i32)    20 tail (i32)
- *         24  prev (i32)      28 next (i32)        32 book (i32)    36..63 unused
- */
-export const LEVEL_F64 = 8;
-export const LEVEL_I32 = 16;
-export const L_PRICE = 0;
-export const L_QUANTITY = 1;
-export const L_HEAD = 4;
-export const L_TAIL = 5;
-export const L_PREV = 6;
-export const L_NEXT = 7;
-export const L_BOOK = 8;
+export {
+  NONE, LEVEL_F64, LEVEL_I32, L_PRICE, L_QUANTITY, L_HEAD, L_TAIL, L_PREV, L_NEXT, L_BOOK, ORDER_F64, ORDER_I32, O_ID, O_PRICE, O_REMAINING, O_FILLED, O_ACCOUNT, O_SYMBOL, O_LEVEL, O_PREV, O_NEXT, O_BASE_CELL, O_QUOTE_CELL, O_FLAGS,
+} from './order_layout.ts';
 
-export const ORDER_F64 = 8;
-export const ORDER_I32 = 16;
-export const O_ID = 0;
-export const O_PRICE = 1;
-export const O_REMAINING = 2;
-export const O_FILLED = 3;
-export const O_ACCOUNT = 8;
-export const O_SYMBOL = 9;
-export const O_LEVEL = 10;
-export const O_PREV = 11;
-export const O_NEXT = 12;
-export const O_BASE_CELL = 13;
-export const O_QUOTE_CELL = 14;
-export const O_FLAGS = 15;
 /** Ticks probed on each side of a new price level for an existing neighbour before walking the side. */
 const NEIGHBOUR_PROBES = 8;
 /** A side with at most this many levels is walked without probing. */

@@ -8,22 +8,31 @@
  * resting 0. An OCO id reports its limit leg while that rests. A triggered stop reports STOP_LIMIT or
  * STOP_MARKET as its type.
  */
-import { GetDepth, GetOrder, OrderType, Side } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { DepthResult, MAX_DEPTH_LEVELS_PER_SIDE, OrderInfoResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
-import { D_ACCOUNT, D_FILLED, D_FLAGS, D_ID, D_PRICE, D_STATUS, D_SYMBOL, DoneOrders } from './done_orders.ts';
+import type { ApplyContext } from './apply_context.ts';
+import { DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
-import { FLAG_STOP } from './matching.ts';
-import {
-  L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING,
-  ORDER_F64, ORDER_I32, type OrderBook,
-} from './order_book.ts';
-import {
-  S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32, type StopBook,
-} from './stop_book.ts';
+import type { OrderBook } from './order_book.ts';
+import type { StopBook } from './stop_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+import * as doneOrdersModule from './done_orders.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+import * as stopBookModule from './stop_book.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { GetDepth, GetOrder, OrderType, Side } = commandDescriptorModule;
+const { DepthResult, MAX_DEPTH_LEVELS_PER_SIDE, OrderInfoResult, OrderStatus } = resultDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { positiveAt } = applyContextModule;
+const { D_ACCOUNT, D_FILLED, D_FLAGS, D_ID, D_PRICE, D_STATUS, D_SYMBOL } = doneOrdersModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING, ORDER_F64, ORDER_I32, FLAG_STOP } = orderLayoutModule;
+const { S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32 } = stopBookModule;
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;

@@ -10,11 +10,18 @@
  * has only side and self-trade mode there: it is checked as a GTC limit order.
  * Allocation-free: the terms are left in fields.
  */
-import { PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
+import type { ApplyContext } from './apply_context.ts';
 import type { Ledger } from './ledger.ts';
 import type { OrderBook } from './order_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { PlaceOcoOrder, PlaceOrder, PlaceStopOrder, SelfTradePrevention, Side, TimeInForce } = commandDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { multipleAt, positiveAt } = applyContextModule;
 
 export const TERMS_PRICE = 64;
 export const TERMS_QUANTITY = 72;
@@ -45,7 +52,7 @@ export class OrderTerms {
     if (found !== ResultCode.OK) return found;
     const symbol = acting.slot;
     const at = b + sideAt;
-    const oco = marketType === OCO_TERMS;
+    const oco = marketType === OCO;
     const side = bytes[at];
     const orderType = oco ? limitType : bytes[at + TYPE_AFTER_SIDE];
     const timeInForce = oco ? TimeInForce.GTC : bytes[at + TIME_IN_FORCE_AFTER_SIDE];
@@ -58,10 +65,10 @@ export class OrderTerms {
     }
     if (market && timeInForce === TimeInForce.GTC) return ResultCode.INVALID_TIME_IN_FORCE;
     if (selfTrade !== SelfTradePrevention.NONE && selfTrade !== SelfTradePrevention.CANCEL_RESTING) return ResultCode.INVALID_FIELD_VALUE;
-    const priceAt = (b + TERMS_PRICE) >>> 3;
-    if (market ? f[priceAt] !== 0 : !positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0) return ResultCode.INVALID_PRICE;
-    const quantityAt = (b + TERMS_QUANTITY) >>> 3;
-    if (!positiveAt(f, quantityAt) || f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    const priceAt = (b + PRICE_AT) >>> 3;
+    if (market ? f[priceAt] !== 0 : !positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol)) return ResultCode.INVALID_PRICE;
+    const quantityAt = (b + QUANTITY_AT) >>> 3;
+    if (!positiveAt(f, quantityAt) || !multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     this.symbol = symbol;
     this.account = acting.account;
     this.side = side;
@@ -75,6 +82,10 @@ export class OrderTerms {
 
 /** The `marketType` that makes check() read an OCO's terms. */
 export const OCO_TERMS = -1;
+// Module-local copies for the code in this module: V8 folds them into optimized code, not an exported binding (order_layout.ts).
+const PRICE_AT = TERMS_PRICE;
+const QUANTITY_AT = TERMS_QUANTITY;
+const OCO = OCO_TERMS;
 
 for (const [name, layout] of [['PLACE_ORDER', PlaceOrder], ['PLACE_STOP_ORDER', PlaceStopOrder]] as const) {
   if (layout.PRICE !== TERMS_PRICE || layout.QUANTITY !== TERMS_QUANTITY || layout.ORDER_TYPE_U8 !== layout.SIDE_U8 + TYPE_AFTER_SIDE

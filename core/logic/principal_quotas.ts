@@ -23,10 +23,17 @@
  * in the order principals first own something.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { recordLayout } from '../../codec/registry/record_layout.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
+import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import * as recordLayoutModule from '../../codec/registry/record_layout.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as idIndexModule from './id_index.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { recordLayout } = recordLayoutModule;
+const { ResultCode } = resultCodesModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
 
 export const Quota = { ACCOUNTS: 0, ITEMS: 1, EVENTS: 2, SEATS: 3, OPEN_ORDERS: 4, PENDING_TRANSFERS: 5 } as const;
 export const QUOTA_KINDS = 6;

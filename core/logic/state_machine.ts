@@ -11,19 +11,6 @@
  * ID_MUST_NOT_BE_ZERO, anything else that is not an integer in 1..2^53-1 is INTEGER_OUT_OF_RANGE.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
-  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET,
-  CommandType, FIRST_SEQUENCE,
-} from '../../codec/records/command_descriptor.ts';
-import {
-  AmountResult, BalanceResult, ItemResult, PriceResult, PrincipalResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET,
-  RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
-  RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult,
-} from '../../codec/records/result_descriptor.ts';
-import { COMMAND_ROWS } from '../../codec/registry/command_registry.ts';
-import { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } from '../../codec/registry/command_traits.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
 import { ApplyContext } from './apply_context.ts';
 import { CheckoutProcessor } from './checkout.ts';
 import { Idempotency } from './idempotency.ts';
@@ -37,7 +24,7 @@ import { Seats } from './seats.ts';
 import { DEFAULT_MAX_ID_RANGES, DEFAULT_MAX_POSITIONS, DEFAULT_MAX_PRINCIPALS, validateLogicConfig } from './logic_config.ts';
 import { IdRanges } from './id_ranges.ts';
 import { Margin } from './margin.ts';
-import { defaultQuotaLimits, PrincipalQuotas } from './principal_quotas.ts';
+import { PrincipalQuotas } from './principal_quotas.ts';
 import { PendingTransfers } from './pending_transfers.ts';
 import { StateArena, type ArenaSection } from './state_arena.ts';
 import { PRINCIPAL_TABLE_SECTION, PrincipalRegistry } from './principal_registry.ts';
@@ -46,6 +33,22 @@ import { StopBook } from './stop_book.ts';
 import { StopOrders } from './stop_orders.ts';
 import { computeStateHash, stateHashHex, stateHashOut } from './state_hash.ts';
 import type { LogicConfig, StateMachine, StateSection } from './state_machine_api.ts';
+import type { CommandType } from '../../codec/records/command_descriptor.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as commandRegistryModule from '../../codec/registry/command_registry.ts';
+import * as commandTraitsModule from '../../codec/registry/command_traits.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as principalQuotasModule from './principal_quotas.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET, FIRST_SEQUENCE } = commandDescriptorModule;
+const { AmountResult, BalanceResult, ItemResult, PriceResult, PrincipalResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult } = resultDescriptorModule;
+const { COMMAND_ROWS } = commandRegistryModule;
+const { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } = commandTraitsModule;
+const { ResultCode } = resultCodesModule;
+const { defaultQuotaLimits } = principalQuotasModule;
 
 export { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from './logic_config.ts';
 

@@ -10,34 +10,26 @@
  * command's own order is done, so a cascade resolves in one defined order: the order in which the
  * trades crossed the stop prices, ties by arrival.
  *
- * Stop record layout: 64 bytes per stop, one cache line (stopF index s * 8 + field, stopI s * 16 + field):
- *   bytes  0 id (f64)       8 price (f64, limit after trigger; 0 = market)   16 stopPrice (f64)   24 quantity (f64)
- *         32 account (i32) 36 symbol (i32)   40 prev (i32)   44 next (i32)   48 baseCell (i32)   52 quoteCell (i32)
- *         56 flags (i32: side | type << 2 | tif << 4 | selfTrade << 6 | FLAG_OCO)   60 state (i32, S_STATE_*)
+ * Stop record layout: stop_layout.ts (64 bytes per stop, one cache line).
  * A sorted insert walks from whichever end of its list is nearer in price; every walk is bounded by
  * the pool size. Free stops are a singly linked list through next. Allocation-free after construction.
  */
-import { Side } from '../../codec/records/command_descriptor.ts';
 import { IdIndex } from './id_index.ts';
 import type { StateArena } from './state_arena.ts';
+import * as stopLayout from './stop_layout.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
 
-export const STOP_F64 = 8;
-export const STOP_I32 = 16;
-export const S_ID = 0;
-export const S_PRICE = 1;
-export const S_STOP_PRICE = 2;
-export const S_QUANTITY = 3;
-export const S_ACCOUNT = 8;
-export const S_SYMBOL = 9;
-export const S_PREV = 10;
-export const S_NEXT = 11;
-export const S_BASE_CELL = 12;
-export const S_QUOTE_CELL = 13;
-export const S_FLAGS = 14;
-export const S_STATE = 15;
-export const S_STATE_FREE = 0;
-export const S_STATE_WAITING = 1;
-export const S_STATE_TRIGGERED = 2;
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { Side } = commandDescriptorModule;
+
+export {
+  STOP_F64, STOP_I32, S_ID, S_PRICE, S_STOP_PRICE, S_QUANTITY, S_ACCOUNT, S_SYMBOL, S_PREV, S_NEXT, S_BASE_CELL, S_QUOTE_CELL, S_FLAGS, S_STATE, S_STATE_FREE, S_STATE_WAITING, S_STATE_TRIGGERED,
+} from './stop_layout.ts';
+// Module-local copies: V8 folds them into optimized code (order_layout.ts says why).
+const {
+  STOP_F64, STOP_I32, S_ID, S_STOP_PRICE, S_ACCOUNT, S_SYMBOL, S_PREV, S_NEXT, S_BASE_CELL, S_QUOTE_CELL, S_FLAGS, S_STATE, S_STATE_FREE, S_STATE_WAITING, S_STATE_TRIGGERED,
+} = stopLayout;
 
 const NONE = -1;
 const BUY = Side.BUY;

@@ -44,28 +44,38 @@
  * reservation; amend sets a new quantity and (stop-limit only, 0 = keep) a new limit price, keeping
  * its stop price and its place in the trigger order.
  */
-import { EventKind } from '../../codec/records/event_descriptor.ts';
-import {
-  AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce,
-} from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CancelAllResult, CancelResult, OrderStatus } from '../../codec/records/result_descriptor.ts';
-import { ResultCode } from '../../codec/result_codes.ts';
-import { type ApplyContext, positiveAt } from './apply_context.ts';
+import type { ApplyContext } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
-import { INDEX_NOT_FOUND } from './id_index.ts';
 import type { Ledger } from './ledger.ts';
-import { Quota } from './principal_quotas.ts';
-import {
-  FLAG_OCO, FLAG_STOP, type Matching, orderFlags, R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED,
-  R_REPORT_RESTING, selfTradeOf,
-} from './matching.ts';
-import { OCO_TERMS } from './order_terms.ts';
-import { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, type OrderBook } from './order_book.ts';
-import {
-  S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL,
-  STOP_F64, STOP_I32, type StopBook,
-} from './stop_book.ts';
+import { type Matching, orderFlags, selfTradeOf } from './matching.ts';
+import type { OrderBook } from './order_book.ts';
+import type { StopBook } from './stop_book.ts';
+import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
+import * as eventDescriptorModule from '../../codec/records/event_descriptor.ts';
+import * as resultDescriptorModule from '../../codec/records/result_descriptor.ts';
+import * as resultCodesModule from '../../codec/result_codes.ts';
+import * as applyContextModule from './apply_context.ts';
+import * as idIndexModule from './id_index.ts';
+import * as orderLayoutModule from './order_layout.ts';
+import * as orderTermsModule from './order_terms.ts';
+import * as principalQuotasModule from './principal_quotas.ts';
+import * as registersModule from './registers.ts';
+import * as stopBookModule from './stop_book.ts';
+
+// Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
+// imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
+const { AmendOrder, CancelAllOrders, CancelOrder, OrderType, PlaceOcoOrder, PlaceStopOrder, Side, TimeInForce } = commandDescriptorModule;
+const { EventKind } = eventDescriptorModule;
+const { CancelAllResult, CancelResult, OrderStatus } = resultDescriptorModule;
+const { ResultCode } = resultCodesModule;
+const { multipleAt, positiveAt } = applyContextModule;
+const { INDEX_NOT_FOUND } = idIndexModule;
+const { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, FLAG_OCO, FLAG_STOP } = orderLayoutModule;
+const { OCO_TERMS } = orderTermsModule;
+const { Quota } = principalQuotasModule;
+const { R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED, R_REPORT_RESTING } = registersModule;
+const { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL, STOP_F64, STOP_I32 } = stopBookModule;
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;
@@ -245,11 +255,11 @@ export class StopOrders {
     if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
-    if (f[quantityAt] % book.lotSize[symbol] !== 0) return ResultCode.INVALID_QUANTITY;
+    if (!multipleAt(f, quantityAt, book.lotSize, symbol)) return ResultCode.INVALID_QUANTITY;
     const priceAt = (b + AmendOrder.NEW_PRICE) >>> 3;
     const flags = stops.stopI[stop * STOP_I32 + S_FLAGS];
     const market = ((flags >>> 2) & 3) === OrderType.MARKET;
-    if (f[priceAt] !== 0 && (market || !positiveAt(f, priceAt) || f[priceAt] % book.tickSize[symbol] !== 0)) return ResultCode.INVALID_PRICE;
+    if (f[priceAt] !== 0 && (market || !positiveAt(f, priceAt) || !multipleAt(f, priceAt, book.tickSize, symbol))) return ResultCode.INVALID_PRICE;
     const sf = stops.stopF;
     const side = flags & 3;
     const cell = stops.stopI[stop * STOP_I32 + (side === BUY ? S_QUOTE_CELL : S_BASE_CELL)];
@@ -349,7 +359,7 @@ export class StopOrders {
   /** A stop price > 0, a tick multiple, not reached by the last trade (buy: above it, sell: below it). */
   private stopPriceValid(symbol: number, side: number, f: Float64Array, at: number): boolean {
     const book = this.book;
-    if (!positiveAt(f, at) || f[at] % book.tickSize[symbol] !== 0) return false;
+    if (!positiveAt(f, at) || !multipleAt(f, at, book.tickSize, symbol)) return false;
     const last = book.lastPrice[symbol];
     return last === 0 || (side === BUY ? f[at] > last : f[at] < last);
   }
