@@ -139,11 +139,18 @@ export const run: ScenarioRun = async (options) => {
       for (const name of PHASES.slice(1)) {
         const attacked = target.phases.get(name) ?? [];
         const ratios = attacked.map((p, i) => p.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
+        // The gateway thread's CPU the attack itself costs: what it used less what the client's requests
+        // cost it unloaded (per request, same run and engine): a slowed client sends fewer requests.
+        const attackCpu = attacked.map((p, i) => {
+          const u = unloaded[i];
+          return u === undefined ? Number.NaN : p.gatewayCpuMsPerS - (u.gatewayCpuMsPerS / (u.row.throughput_per_s ?? Number.NaN)) * (p.row.throughput_per_s ?? Number.NaN);
+        });
         const heldMin = Math.min(...target.held);
         const heldMean = Math.round(target.held.reduce((a, b) => a + b, 0) / Math.max(1, target.held.length));
         options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
-          `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded`);
+          `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(median(attackCpu))}); door ${fmt(median(attacked.map((p) => p.doorCpuMsPerS)))} ms/s`);
         rows.push({
           ...medianRow(attacked), case: `${target.label} ${name}`,
           conditions: {
@@ -151,7 +158,7 @@ export const run: ScenarioRun = async (options) => {
             hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
             trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
             rssBeforeMb: round1(target.rssBeforeMb), rssPeakMb: round1(target.rssPeakMb), rssGrowthMb: round1(target.rssPeakMb - target.rssBeforeMb),
-            ...cpuConditions(attacked),
+            ...cpuConditions(attacked), gatewayThreadAttackCpuMsPerSPerRun: attackCpu.map(fmt).join(' '),
             p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
             p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
           },
