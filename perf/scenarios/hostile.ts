@@ -150,7 +150,7 @@ export const run: ScenarioRun = async (options) => {
         options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
           `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
-          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(median(attackCpu))}); door ${fmt(median(attacked.map((p) => p.doorCpuMsPerS)))} ms/s`);
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s`);
         rows.push({
           ...medianRow(attacked), case: `${target.label} ${name}`,
           conditions: {
@@ -279,6 +279,12 @@ function cpuConditions(phases: readonly Phase[]): Record<string, string> {
     doorCpuMsPerSPerRun: per((p) => p.doorCpuMsPerS),
     generatorCpuMsPerSPerRun: per((p) => p.generatorCpuMsPerS),
   };
+}
+
+/** The median of the measured values (NaN: not measured), or NaN when none was. */
+function medianOf(values: readonly number[]): number {
+  const measured = values.filter((x) => !Number.isNaN(x));
+  return measured.length === 0 ? Number.NaN : median(measured);
 }
 
 function fmt(x: number): string {
