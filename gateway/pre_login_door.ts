@@ -18,8 +18,9 @@
  * TLS connections cannot be handed over (their session state lives in the process that did the
  * handshake): with TLS, the gateway checks logins inline (tcp_server.ts).
  *
- * If the door process dies, the gateway logs it and takes the listener back inline on the same port
- * (the connections the door held are lost; their clients reconnect).
+ * Until the door is ready the gateway accepts inline (no gap at start, and none at all if the door
+ * cannot start). If the door process dies, the gateway logs it and takes the listener back inline on
+ * the same port (the connections the door held are lost; their clients reconnect).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
@@ -67,7 +68,10 @@ export interface DoorHandlers {
   /** A connection that sent a Login frame: `bytes` must be fed before anything read from `socket`. */
   login(socket: Socket, bytes: Buffer, remoteAddress: string, openedMs: number): void;
   stats(stats: DoorStats): void;
-  /** The door process died (not by close()): `server` listens inline on the same port from now on. */
+  /**
+   * The door process died or could not start (not by close()): `server` is the listener the gateway
+   * accepts on from now on (the same port).
+   */
   died(server: Server, reason: string): void;
 }
 
@@ -79,11 +83,16 @@ const DOOR_ENTRY = new URL('./pre_login_door_process.ts', import.meta.url);
  */
 export const PRE_LOGIN_DOOR_NICE = 10;
 const START_TIMEOUT_MS = 30_000;
+const LISTEN_BACKLOG = 4096;
 
 export class PreLoginDoor {
   private closing = false;
+  /** Resolves true once the door accepts on the listener, false if it could not start (the gateway stays inline). */
+  readonly ready: Promise<boolean>;
 
-  private constructor(private readonly child: ChildProcess, private readonly exited: Promise<void>) {}
+  private constructor(private readonly child: ChildProcess, private readonly exited: Promise<void>, ready: Promise<boolean>) {
+    this.ready = ready;
+  }
 
   /** The door process's id (tests, diagnostics). */
   get pid(): number {
@@ -91,10 +100,12 @@ export class PreLoginDoor {
   }
 
   /**
-   * Forks the door, hands it `server` (bound and listening) and closes the gateway's copy once the
-   * door accepts on it. `inline` makes the listener the gateway takes back if the door dies.
+   * Forks the door and hands it `server` (bound, listening, accepting inline meanwhile); once the door
+   * accepts on it, the gateway closes its own copy. No gap at start: until then, and for good if the
+   * door cannot start, the gateway holds new connections itself. If the door dies later, `inline()`
+   * makes the listener the gateway takes back on the same address.
    */
-  static async start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): Promise<PreLoginDoor> {
+  static start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): PreLoginDoor {
     const entry = runnableModuleUrl(DOOR_ENTRY);
     const child = fork(fileURLToPath(entry), [], {
       execArgv: isTypeScriptModule(entry) ? ['--import', 'tsx'] : [],
@@ -104,30 +115,41 @@ export class PreLoginDoor {
     try {
       if (child.pid !== undefined) setPriority(child.pid, Math.min(19, getPriority(child.pid) + PRE_LOGIN_DOOR_NICE));
     } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
-    const door = new PreLoginDoor(child, exited);
     const doorConfig: DoorConfig = {
       maxPreLoginConnections: config.maxPreLoginConnections, maxPreLoginConnectionsPerAddress: config.maxPreLoginConnectionsPerAddress,
       loginTimeoutMs: config.loginTimeoutMs, maxPreLoginFrameBytes: config.maxPreLoginFrameBytes,
     };
     const address = server.address();
     const listenOn = typeof address === 'object' && address !== null ? { host: address.address, port: address.port } : null;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`the pre-login door process did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      const fail = (error: Error): void => {
+    let started = false;
+    let door: PreLoginDoor | null = null;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => giveUp(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const giveUp = (why: string): void => {
         clearTimeout(timer);
+        if (started || door?.closing === true) return resolve(false);
+        started = true; // not to be taken back: the gateway never let go
         child.kill('SIGKILL');
-        reject(error);
+        handlers.died(server, `the pre-login door process ${why}`);
+        resolve(false);
       };
-      const exitedAtStart = (code: number | null, signal: string | null): void =>
-        fail(new Error(`the pre-login door process exited at start (code ${code}, signal ${signal})`));
-      child.once('error', fail);
-      child.once('exit', exitedAtStart);
+      child.on('error', (error) => giveUp(`failed: ${error.message}`));
+      child.once('exit', (code, signal) => {
+        if (!started) return giveUp(`exited at start (code ${code}, signal ${signal})`);
+        if (door?.closing === true) return;
+        const fallback = inline();
+        fallback.on('error', (error) => handlers.died(fallback, `the gateway could not take the TCP listener back: ${error.message}`));
+        if (listenOn !== null) fallback.listen({ host: listenOn.host, port: listenOn.port, backlog: LISTEN_BACKLOG });
+        handlers.died(fallback, `the pre-login door process exited (code ${code}, signal ${signal})`);
+      });
       child.on('message', (message: FromDoor, handle: unknown) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
-          child.removeListener('exit', exitedAtStart);
-          child.removeListener('error', fail);
-          resolve();
+          if (started) return;
+          started = true;
+          // The door accepts from here on; the gateway's copy of the listening socket would compete for them.
+          server.close();
+          resolve(true);
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {
@@ -135,18 +157,9 @@ export class PreLoginDoor {
         }
       });
       const listen: ToDoor = { type: 'listen', config: doorConfig };
-      child.send(listen, server, (error) => { if (error !== null) fail(error); });
+      child.send(listen, server, (error) => { if (error !== null) giveUp(`could not be given the listener: ${error.message}`); });
     });
-    // The door accepts from here on; the gateway's copy of the listening socket would compete for them.
-    server.close();
-    child.once('exit', (code, signal) => {
-      if (door.closing) return;
-      const reason = `the pre-login door process exited (code ${code}, signal ${signal})`;
-      const fallback = inline();
-      if (listenOn !== null) fallback.listen({ host: listenOn.host, port: listenOn.port, backlog: 4096 });
-      handlers.died(fallback, reason);
-    });
-    child.on('error', () => { /* 'exit' follows */ });
+    door = new PreLoginDoor(child, exited, ready);
     return door;
   }
 

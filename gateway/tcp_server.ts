@@ -213,7 +213,7 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
   });
   let door: PreLoginDoor | null = null;
   if (tls === null && core.config.preLoginDoor === 'process') {
-    door = await PreLoginDoor.start(server, core.config, {
+    door = PreLoginDoor.start(server, core.config, {
       login: (socket, bytes, remoteAddress) => {
         if (core.isShuttingDown) socket.destroy();
         else attach(socket, remoteAddress, bytes);

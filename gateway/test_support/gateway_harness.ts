@@ -31,6 +31,9 @@ export async function startHarness(overrides: Partial<GatewayConfig> = {}, slots
     engineMetrics: () => ({ sequences: { published: engine.lastClaimedSequence } }),
     metrics: loopbackMetrics(engine),
   });
+  // The door process accepts once it has started (the gateway accepts inline until then): wait, so a
+  // test knows who holds its connections.
+  await server.tcp?.door?.ready;
   const alice = server.core.principals.add('alice');
   return {
     engine, server, aliceKey: alice.key, aliceId: alice.principal.id,
