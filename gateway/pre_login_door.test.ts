@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { createServer, type AddressInfo } from 'node:net';
 import { encodeFrame } from '../client/frame_decoder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { resolveGatewayConfig } from './gateway_config.ts';
@@ -177,6 +178,24 @@ describe('pre-login door process', () => {
       expect(inline.server.tcp?.door).toBeNull();
     } finally {
       await inline.server.stop(100);
+    }
+  });
+
+  it('waits for a port still held a moment after a kill -9 (the old door has not exited yet) instead of failing the start', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const starting = startHarness({ tcpPort: port });
+    setTimeout(() => holder.close(), 300);
+    const h = await starting;
+    try {
+      expect(h.server.tcpPort).toBe(port);
+      const c = await RawTcpClient.open(port);
+      c.send(login(h.aliceKey));
+      expect((await c.waitFor(1)).map((r) => r.code)).toEqual([ResultCode.OK]);
+      c.close();
+    } finally {
+      await h.server.stop(100);
     }
   });
 

@@ -174,6 +174,8 @@ function run(server: Server, config: DoorConfig): void {
 // Runs as a child of the gateway only: without its IPC channel there is nothing to serve.
 if (process.send === undefined) throw new Error('pre_login_door_process.ts runs as a child of the gateway (child_process.fork)');
 process.on('disconnect', () => process.exit(0));
+// A send after the gateway died (EPIPE) before 'disconnect' is seen: the same end.
+process.on('error', () => process.exit(0));
 process.once('message', (message: ToDoor, server: unknown) => {
   if (message.type !== 'listen') throw new Error(`pre-login door: expected listen first, got ${message.type}`);
   run(server as Server, message.config);

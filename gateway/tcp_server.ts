@@ -156,6 +156,36 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 }
 
+/**
+ * How long a busy port is retried (EADDRINUSE) before the start fails. The previous engine on this
+ * port may have been killed (kill -9) a moment ago while its pre-login door still holds the listener:
+ * the door exits once it sees its parent's IPC channel close, which took up to 1.5 s at load 26 here.
+ */
+export const LISTEN_RETRY_MS = 5000;
+const LISTEN_RETRY_STEP_MS = 50;
+
+/** Binds `server` (a deep accept queue), retrying a busy port for LISTEN_RETRY_MS; resolves with the bound port. */
+async function listenRetrying(server: Server, host: string, port: number): Promise<number> {
+  const deadline = Date.now() + LISTEN_RETRY_MS;
+  for (;;) {
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
+        // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address !== null ? address.port : port);
+        });
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || Date.now() >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, LISTEN_RETRY_STEP_MS));
+    }
+  }
+}
+
 export interface TcpServerHandle {
   readonly server: Server;
   readonly port: number;
@@ -201,16 +231,7 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
   let server: Server = tls === null
     ? createServer({ noDelay: true }, onConnection)
     : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
-  const boundPort = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
-    // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : port);
-    });
-  });
+  const boundPort = await listenRetrying(server, host, port);
   let door: PreLoginDoor | null = null;
   if (tls === null && core.config.preLoginDoor === 'process') {
     door = PreLoginDoor.start(server, core.config, {
