@@ -174,6 +174,10 @@ function run(server: Server, config: DoorConfig): void {
 // Runs as a child of the gateway only: without its IPC channel there is nothing to serve.
 if (process.send === undefined) throw new Error('pre_login_door_process.ts runs as a child of the gateway (child_process.fork)');
 process.on('disconnect', () => process.exit(0));
+// And by polling: an orphaned door (seen once the gateway was killed while this process was still
+// loading) would hold the port for good. Reparented or without its channel, it exits.
+const gatewayPid = process.ppid;
+setInterval(() => { if (!process.connected || process.ppid !== gatewayPid) process.exit(0); }, 250).unref();
 // A send after the gateway died (EPIPE) before 'disconnect' is seen: the same end.
 process.on('error', () => process.exit(0));
 process.once('message', (message: ToDoor, server: unknown) => {

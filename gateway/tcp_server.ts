@@ -15,6 +15,7 @@ import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, encodeFr
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { PreLoginDoor } from './pre_login_door.ts';
+import { BUSY_PORT_RETRY_MS } from './port_probe.ts';
 
 const CLOSE_GRACE_MS = 1000;
 const OUT_INITIAL_BYTES = 4096;
@@ -156,17 +157,11 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 }
 
-/**
- * How long a busy port is retried (EADDRINUSE) before the start fails. The previous engine on this
- * port may have been killed (kill -9) a moment ago while its pre-login door still holds the listener:
- * the door exits once it sees its parent's IPC channel close, which took up to 1.5 s at load 26 here.
- */
-export const LISTEN_RETRY_MS = 5000;
 const LISTEN_RETRY_STEP_MS = 50;
 
-/** Binds `server` (a deep accept queue), retrying a busy port for LISTEN_RETRY_MS; resolves with the bound port. */
+/** Binds `server` (a deep accept queue), retrying a busy port for BUSY_PORT_RETRY_MS (port_probe.ts); resolves with the bound port. */
 async function listenRetrying(server: Server, host: string, port: number): Promise<number> {
-  const deadline = Date.now() + LISTEN_RETRY_MS;
+  const deadline = Date.now() + BUSY_PORT_RETRY_MS;
   for (;;) {
     try {
       return await new Promise<number>((resolve, reject) => {
