@@ -160,7 +160,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     tcp,
     console: consoleFeed,
     dropConnections(): void {
-      tcp?.drop();
+      for (const socket of tcp?.sockets ?? []) socket.destroy();
       for (const socket of eventsTcp?.sockets ?? []) socket.destroy();
       uws?.dropConnections();
     },
