@@ -98,7 +98,6 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
     // up front on every restart.
     let imported = false;
     for (const candidate of snapshots) {
-      newestSkippedSnapshot = Math.max(newestSkippedSnapshot, candidate.sequence);
       try {
         const loaded = readSnapshotFile(candidate.path);
         sm.importState(loaded.sections);
@@ -110,12 +109,13 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
         }
         snapshotSequence = loaded.sequence;
         snapshotPath = candidate.path;
-        if (newestSkippedSnapshot === candidate.sequence) newestSkippedSnapshot = -1;
         break;
       } catch (error) {
         warnings.push(`recovery: skipped snapshot ${candidate.path}: ${(error as Error).message}`);
       }
     }
+    // Candidates are newest first: the first one is skipped unless it was loaded.
+    if (snapshots.length > 0 && snapshots[0].sequence > snapshotSequence) newestSkippedSnapshot = snapshots[0].sequence;
     if (snapshotSequence < 0 && imported) {
       throw new Error(`recovery: no snapshot could be used and one was already imported: ${warnings.join('; ')}. ` +
         'Move the snapshots aside to recover from the journal alone.');

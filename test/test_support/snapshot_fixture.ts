@@ -23,7 +23,8 @@ import {
 import { ADMIN } from '../../core/logic/test_support/scenario_table.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { LogicConfig, StateSection } from '../../core/logic/state_machine_api.ts';
-import { SNAPSHOT_DIR_NAME, snapshotFileName } from '../../journal/snapshot_descriptor.ts';
+import { snapshotFileName } from '../../journal/snapshot_descriptor.ts';
+import { snapshotDir } from '../../journal/snapshot_file.ts';
 
 export const SNAPSHOT_FIXTURES_DIR = new URL('../fixtures/snapshots/', import.meta.url);
 export const FIXTURE_SNAPSHOT_FILE = 'state.snapshot.gz';
@@ -129,7 +130,7 @@ export function readFixtureStream(name: string): FixtureStream {
 
 /** The fixture's snapshot file, unpacked into `<dataDir>/snapshots/` where recovery looks for it. */
 export function unpackFixtureSnapshot(name: string, dataDir: string, sequence: number): string {
-  const dir = join(dataDir, SNAPSHOT_DIR_NAME);
+  const dir = snapshotDir(dataDir);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, snapshotFileName(sequence));
   writeFileSync(path, gunzipSync(readFileSync(new URL(`${name}/${FIXTURE_SNAPSHOT_FILE}`, SNAPSHOT_FIXTURES_DIR))));
