@@ -83,7 +83,6 @@ const BPS = 10000;
 const MAX_BPS = 100000;
 /** A scan starts this little below a position's computed liquidation price (float rounding never skips one). */
 const SCAN_SLACK = 1 - 1e-9;
-export { Q_QUANTITY, Q_PRICE } from './registers.ts';
 
 
 /** Collateral a checked short sale must lock. */

@@ -66,7 +66,7 @@ import * as idIndexModule from './id_index.ts';
 import * as orderLayoutModule from './order_layout.ts';
 import * as principalQuotasModule from './principal_quotas.ts';
 import * as registersModule from './registers.ts';
-import * as stopBookModule from './stop_book.ts';
+import * as stopLayoutModule from './stop_layout.ts';
 
 // Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
@@ -79,10 +79,8 @@ const { INDEX_NOT_FOUND } = idIndexModule;
 const { L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, L_TAIL, LEVEL_F64, LEVEL_I32, NONE, O_ACCOUNT, O_BASE_CELL, O_FILLED, O_FLAGS, O_ID, O_LEVEL, O_NEXT, O_PRICE, O_QUOTE_CELL, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, FLAG_OCO, FLAG_SHORT } = orderLayoutModule;
 const { Quota } = principalQuotasModule;
 const { R_LIMIT, R_QUANTITY, R_FILLED, R_BUDGET, R_ORDER_ID, R_REPORT_FILLED, R_REPORT_RESTING, R_PRICE, Q_PRICE, Q_QUANTITY } = registersModule;
-const { S_ACCOUNT, STOP_I32 } = stopBookModule;
+const { S_ACCOUNT, STOP_I32 } = stopLayoutModule;
 
-export { R_LIMIT, R_QUANTITY, R_FILLED, R_BUDGET, R_ORDER_ID, R_REPORT_FILLED, R_REPORT_RESTING, R_PRICE } from './registers.ts';
-export { FLAG_OCO, FLAG_STOP, FLAG_SHORT } from './order_layout.ts';
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;

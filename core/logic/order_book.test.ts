@@ -4,7 +4,7 @@ import { OrderType, Side, TimeInForce } from '../../codec/records/command_descri
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { checkInvariants } from './test_support/invariants.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
-import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_book.ts';
+import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_layout.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 
 const ADMIN = { principalId: 1, admin: true };

@@ -29,9 +29,6 @@ const { Side } = commandDescriptorModule;
 const { INDEX_NOT_FOUND } = idIndexModule;
 const { NONE, LEVEL_F64, LEVEL_I32, L_PRICE, L_QUANTITY, L_HEAD, L_TAIL, L_PREV, L_NEXT, L_BOOK, ORDER_F64, ORDER_I32, O_ID, O_PRICE, O_REMAINING, O_FILLED, O_ACCOUNT, O_SYMBOL, O_LEVEL, O_PREV, O_NEXT, O_BASE_CELL, O_QUOTE_CELL, O_FLAGS } = orderLayoutModule;
 
-export {
-  NONE, LEVEL_F64, LEVEL_I32, L_PRICE, L_QUANTITY, L_HEAD, L_TAIL, L_PREV, L_NEXT, L_BOOK, ORDER_F64, ORDER_I32, O_ID, O_PRICE, O_REMAINING, O_FILLED, O_ACCOUNT, O_SYMBOL, O_LEVEL, O_PREV, O_NEXT, O_BASE_CELL, O_QUOTE_CELL, O_FLAGS,
-} from './order_layout.ts';
 
 /** Ticks probed on each side of a new price level for an existing neighbour before walking the side. */
 const NEIGHBOUR_PROBES = 8;

@@ -21,7 +21,7 @@ import * as applyContextModule from './apply_context.ts';
 import * as doneOrdersModule from './done_orders.ts';
 import * as idIndexModule from './id_index.ts';
 import * as orderLayoutModule from './order_layout.ts';
-import * as stopBookModule from './stop_book.ts';
+import * as stopLayoutModule from './stop_layout.ts';
 
 // Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
@@ -32,7 +32,7 @@ const { positiveAt } = applyContextModule;
 const { D_ACCOUNT, D_FILLED, D_FLAGS, D_ID, D_PRICE, D_STATUS, D_SYMBOL } = doneOrdersModule;
 const { INDEX_NOT_FOUND } = idIndexModule;
 const { L_NEXT, L_PRICE, L_QUANTITY, LEVEL_F64, LEVEL_I32, NONE, O_FILLED, O_FLAGS, O_ID, O_PRICE, O_REMAINING, ORDER_F64, ORDER_I32, FLAG_STOP } = orderLayoutModule;
-const { S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32 } = stopBookModule;
+const { S_ACCOUNT, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_STATE, S_STATE_WAITING, S_SYMBOL, STOP_F64, STOP_I32 } = stopLayoutModule;
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;

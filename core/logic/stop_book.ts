@@ -23,9 +23,6 @@ import * as commandDescriptorModule from '../../codec/records/command_descriptor
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
 const { Side } = commandDescriptorModule;
 
-export {
-  STOP_F64, STOP_I32, S_ID, S_PRICE, S_STOP_PRICE, S_QUANTITY, S_ACCOUNT, S_SYMBOL, S_PREV, S_NEXT, S_BASE_CELL, S_QUOTE_CELL, S_FLAGS, S_STATE, S_STATE_FREE, S_STATE_WAITING, S_STATE_TRIGGERED,
-} from './stop_layout.ts';
 // Module-local copies: V8 folds them into optimized code (order_layout.ts says why).
 const {
   STOP_F64, STOP_I32, S_ID, S_STOP_PRICE, S_ACCOUNT, S_SYMBOL, S_PREV, S_NEXT, S_BASE_CELL, S_QUOTE_CELL, S_FLAGS, S_STATE, S_STATE_FREE, S_STATE_WAITING, S_STATE_TRIGGERED,

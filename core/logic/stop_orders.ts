@@ -61,7 +61,7 @@ import * as orderLayoutModule from './order_layout.ts';
 import * as orderTermsModule from './order_terms.ts';
 import * as principalQuotasModule from './principal_quotas.ts';
 import * as registersModule from './registers.ts';
-import * as stopBookModule from './stop_book.ts';
+import * as stopLayoutModule from './stop_layout.ts';
 
 // Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
@@ -75,7 +75,7 @@ const { NONE, O_ACCOUNT, O_REMAINING, O_SYMBOL, ORDER_F64, ORDER_I32, FLAG_OCO, 
 const { OCO_TERMS } = orderTermsModule;
 const { Quota } = principalQuotasModule;
 const { R_BUDGET, R_FILLED, R_LIMIT, R_ORDER_ID, R_PRICE, R_QUANTITY, R_REPORT_FILLED, R_REPORT_RESTING } = registersModule;
-const { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL, STOP_F64, STOP_I32 } = stopBookModule;
+const { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, S_SYMBOL, STOP_F64, STOP_I32 } = stopLayoutModule;
 
 const BUY = Side.BUY;
 const SELL = Side.SELL;

@@ -9,9 +9,9 @@ import {
   OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
 } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from '../../core/logic/test_support/command_writer.ts';
-import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../../core/logic/order_book.ts';
+import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../../core/logic/order_layout.ts';
 import { createStateMachine, type LogicStateMachine } from '../../core/logic/state_machine.ts';
-import { S_ACCOUNT, STOP_I32 } from '../../core/logic/stop_book.ts';
+import { S_ACCOUNT, STOP_I32 } from '../../core/logic/stop_layout.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
 import { accounts, ADMIN, as, assets, BENCH_LOGIC_CONFIG, Random, RECORD_STRIDE, type SetupStep, SMALL_BOOK_LOGIC_CONFIG } from './bench_world.ts';
 

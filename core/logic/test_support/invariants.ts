@@ -22,14 +22,14 @@
  *     cell → position map and the per-symbol lists agree, and nothing is left marked traded.
  */
 import { OrderType, Side } from '../../../codec/records/command_descriptor.ts';
-import { FLAG_OCO, FLAG_SHORT } from '../matching.ts';
 import {
   NONE, LEVEL_F64, LEVEL_I32, L_HEAD, L_NEXT, L_PRICE, L_QUANTITY, ORDER_F64, ORDER_I32, O_ACCOUNT, O_BASE_CELL, O_FLAGS, O_ID, O_NEXT, O_PRICE,
   O_QUOTE_CELL, O_REMAINING,
-} from '../order_book.ts';
+  FLAG_OCO, FLAG_SHORT,
+} from '../order_layout.ts';
 import { Quota } from '../principal_quotas.ts';
 import type { LogicStateMachine } from '../state_machine.ts';
-import { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_NEXT, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, STOP_F64, STOP_I32 } from '../stop_book.ts';
+import { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_NEXT, S_PRICE, S_QUANTITY, S_QUOTE_CELL, S_STATE, S_STATE_WAITING, S_STOP_PRICE, STOP_F64, STOP_I32 } from '../stop_layout.ts';
 
 export function checkInvariants(machine: LogicStateMachine): string[] {
   const problems: string[] = [];
