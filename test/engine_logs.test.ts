@@ -29,7 +29,7 @@ describe('ringline start logs', () => {
     } finally {
       engine.child.kill('SIGTERM');
     }
-    expect(await engine.exited).toBe(0);
+    await engine.expectExit(0);
     const [stdout, stderr] = [engine.stdout(), engine.stderr()];
     const key = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
     const secret = key.slice('rk_1_'.length);

@@ -105,7 +105,7 @@ describe('event subscriptions across an engine restart', () => {
     for (const sub of [all, wsAll, late]) sub.close();
     await client.close();
     engine.child.kill('SIGTERM');
-    expect(await engine.exited).toBe(0);
+    await engine.expectExit(0);
     engine = null;
 
     // What the journal says happened, event by event.

@@ -82,7 +82,7 @@ describe('ringline CLI', () => {
     } finally {
       engine.child.kill('SIGTERM');
     }
-    expect(await engine.exited).toBe(0);
+    await engine.expectExit(0);
     expect(engine.stdout()).toContain('stopped');
     rmSync(dataDir, { recursive: true, force: true });
   });

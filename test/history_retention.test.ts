@@ -100,7 +100,7 @@ describe('history before the oldest kept snapshot', () => {
     expect(refused.connections).toBe(1);
     expect(refusedSeen).toEqual([]);
     retired.engine.child.kill('SIGTERM');
-    expect(await retired.engine.exited).toBe(0);
+    await retired.engine.expectExit(0);
 
     // keepJournal: the same workload keeps its first segment, and every event since the first command is served.
     const kept = await runEngine(true);
@@ -116,7 +116,7 @@ describe('history before the oldest kept snapshot', () => {
     all.close();
     expect(all.lastClosing).toBeNull();
     kept.engine.child.kill('SIGTERM');
-    expect(await kept.engine.exited).toBe(0);
+    await kept.engine.expectExit(0);
     const journal = replayed(kept.dataDir, kept.last);
     expect(journal.filter((e) => e.kind === 'transferred').length).toBe(TRANSFERS);
     expect(seen).toEqual(journal);
@@ -147,7 +147,7 @@ describe('history before the oldest kept snapshot', () => {
       expect(sub.lastClosing).toBeNull();
     }
     kept.engine.child.kill('SIGTERM');
-    expect(await kept.engine.exited).toBe(0);
+    await kept.engine.expectExit(0);
     const journal = replayed(kept.dataDir, kept.last);
     expect(seenDecoded).toEqual(journal);
     expect(seenWaiting).toEqual(journal);

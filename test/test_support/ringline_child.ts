@@ -11,8 +11,13 @@ export interface RinglineChild {
   readonly child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code (null when a signal ended it: see expectExit). */
   readonly exited: Promise<number | null>;
+  /**
+   * Waits for the exit and fails unless it was `code`, naming the signal if one ended the process and
+   * quoting the end of its output (a bare `expected null to be 0` says nothing about why).
+   */
+  expectExit(code: number): Promise<void>;
   /** Polls stdout until `find` returns a value; fails after `timeoutMs` or when the process exits. */
   waitFor<T>(find: (stdout: string) => T | null | undefined, timeoutMs?: number): Promise<T>;
 }
@@ -23,9 +28,20 @@ export function spawnRingline(args: readonly string[], env: NodeJS.ProcessEnv): 
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let endedBy: NodeJS.Signals | null = null;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => {
+    endedBy = signal;
+    resolve(code);
+  }));
   return {
     child, exited, stdout: () => stdout, stderr: () => stderr,
+    async expectExit(expected: number): Promise<void> {
+      const code = await exited;
+      if (code === expected) return;
+      const how = code === null ? `was ended by ${endedBy ?? 'a signal'}` : `exited with ${code}`;
+      throw new Error(`ringline ${args[0]} ${how}, expected exit code ${expected}; ` +
+        `stderr (last 4 KiB):\n${stderr.slice(-4096)}\nstdout (last 4 KiB):\n${stdout.slice(-4096)}`);
+    },
     async waitFor<T>(find: (text: string) => T | null | undefined, timeoutMs = 60_000): Promise<T> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
