@@ -57,6 +57,8 @@ export interface TimelinePoint {
   readonly dropped: number;
   /** Snapshots the engine's logic had asked for by the end of the interval. */
   readonly snapshots: number;
+  /** GC events in the business-logic thread since the load started (the probe's warm-up excluded). */
+  readonly logic_gc_events: number;
 }
 
 export interface ScenarioOptions {

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition, type ExpositionFamily } from '../gateway/test_support/exposition_text.ts';
+import { metricSample, SoakSeries } from '../perf/engine/engine_metrics.ts';
 import { ADMIN_KEY, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 
 describe('GET /metrics of a running engine', () => {
@@ -36,6 +37,12 @@ describe('GET /metrics of a running engine', () => {
     if (f === undefined) throw new Error(`no family ${name} in:\n${text}`);
     return f;
   };
+
+  it('has the series the soak bench follows (a renamed metric would leave its timeline NaN)', () => {
+    expect(metricSample(text, SoakSeries.SNAPSHOTS)).toBe(0);
+    expect(metricSample(text, SoakSeries.LOGIC_GC_EVENTS)).toBeGreaterThanOrEqual(0);
+    expect(family(SoakSeries.SNAPSHOT_PAUSE_MAX_S.slice(0, SoakSeries.SNAPSHOT_PAUSE_MAX_S.indexOf('{'))).type).toBe('gauge');
+  });
 
   it('gives every family a HELP and a TYPE', () => {
     expect(families.size).toBeGreaterThan(40);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gcDelta, parseGcMetrics } from './engine_metrics.ts';
+import { gcDelta, metricSample, parseGcMetrics } from './engine_metrics.ts';
 
 describe('engine GC metrics', () => {
   const before = parseGcMetrics([
@@ -18,5 +18,20 @@ describe('engine GC metrics', () => {
   it('reports the events between two readings per engine thread', () => {
     const after = parseGcMetrics('ringline_gc_events_total{thread="main"} 3\nringline_gc_events_total{thread="logic"} 14\nringline_gc_events_total{thread="replicator"} 5\n');
     expect(gcDelta(before, after)).toEqual({ 'engine:main': 0, 'engine:logic': 4, 'engine:replicator': 5 });
+  });
+});
+
+describe('metricSample', () => {
+  const text = 'ringline_snapshots_total 3\nringline_snapshots_total_x 9\nringline_gc_events_total{thread="logic"} 12\nringline_gc_events_total{thread="main"} 40\n';
+
+  it('reads one series by its exact name and labels', () => {
+    expect(metricSample(text, 'ringline_snapshots_total')).toBe(3);
+    expect(metricSample(text, 'ringline_gc_events_total{thread="logic"}')).toBe(12);
+  });
+
+  it('is NaN for a series that is not there or a text that could not be read', () => {
+    expect(metricSample(text, 'ringline_engine_logic_snapshots')).toBeNaN();
+    expect(metricSample(text, 'ringline_snapshots')).toBeNaN();
+    expect(metricSample(null, 'ringline_snapshots_total')).toBeNaN();
   });
 });

@@ -27,6 +27,26 @@ export function gcDelta(before: Map<string, number>, after: Map<string, number>)
   return out;
 }
 
+/**
+ * One sample of a /metrics text by its exact series, e.g. `ringline_snapshots_total` or
+ * `ringline_gc_events_total{thread="logic"}`; NaN when the text or the series is missing.
+ */
+export function metricSample(text: string | null, series: string): number {
+  if (text === null) return Number.NaN;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(series) && line.charCodeAt(series.length) === 0x20) return Number(line.slice(series.length + 1));
+  }
+  return Number.NaN;
+}
+
+/** The series the soak bench follows (test/metrics_exposition.test.ts checks a real engine has them). */
+export const SoakSeries = {
+  SNAPSHOTS: 'ringline_snapshots_total',
+  /** Present from the first snapshot on. */
+  SNAPSHOT_PAUSE_MAX_S: 'ringline_snapshot_pause_seconds{which="max"}',
+  LOGIC_GC_EVENTS: 'ringline_gc_events_total{thread="logic"}',
+} as const;
+
 /** GET /metrics from the engine's HTTP port; null when it cannot be read (the row then omits engine GC). */
 export function fetchMetrics(host: string, port: number, timeoutMs = 2000): Promise<string | null> {
   return new Promise((resolve) => {

@@ -3,7 +3,7 @@ import type { TimelinePoint } from '../result_row.ts';
 import { renderTimelineSvg } from './timeline_plot.ts';
 
 const point = (t: number, snapshots: number, maxUs: number): TimelinePoint => ({
-  t_s: t, rss_mib: 280 + t, completed: 1000, p50_us: 400, p99_us: 2000, max_us: maxUs, errors: 0, dropped: t === 20 ? 7 : 0, snapshots,
+  t_s: t, rss_mib: 280 + t, completed: 1000, p50_us: 400, p99_us: 2000, max_us: maxUs, errors: 0, dropped: t === 20 ? 7 : 0, snapshots, logic_gc_events: 0,
 });
 
 describe('renderTimelineSvg', () => {

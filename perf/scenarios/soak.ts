@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { benchContext } from '../bench_context.ts';
 import { e2eLoadSpec, e2eSizing, setUpFlashSale, OPEN_LOOP_PACING_US, type E2eCase } from '../engine/e2e_run.ts';
-import { fetchMetrics } from '../engine/engine_metrics.ts';
+import { fetchMetrics, metricSample, SoakSeries } from '../engine/engine_metrics.ts';
 import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
 import { mergeEncodedHistograms } from '../histogram.ts';
 import { runLoad } from '../load/run_load.ts';
@@ -33,12 +33,6 @@ export function processRssMib(pid: number): number {
   }
 }
 
-/** A numeric engine metric from the /metrics text (ringline_engine_<path>), or NaN. */
-export function engineMetric(text: string | null, path: string): number {
-  if (text === null) return Number.NaN;
-  const m = new RegExp(`^ringline_engine_${path}\\s+(\\S+)$`, 'm').exec(text);
-  return m === null ? Number.NaN : Number(m[1]);
-}
 
 export const run: ScenarioRun = async (options) => {
   const minutes = benchContext().soakMinutes;
@@ -58,6 +52,8 @@ export const run: ScenarioRun = async (options) => {
     const spec = { ...e2eLoadSpec(engine, 'tcp', soakCase, sizing, 1), intervalMs };
     const timeline: TimelinePoint[] = [];
     const pendingSamples: Promise<void>[] = [];
+    // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind.
+    const logicGcBefore = metricSample(await fetchMetrics(engine.host, engine.wsPort), SoakSeries.LOGIC_GC_EVENTS);
     const onInterval = (_worker: number, interval: LoadInterval): void => {
       const rssMib = processRssMib(engine.pid);
       pendingSamples.push(fetchMetrics(engine.host, engine.wsPort).then((metrics) => {
@@ -67,11 +63,12 @@ export const run: ScenarioRun = async (options) => {
         const point: TimelinePoint = {
           t_s: ((interval.index + 1) * intervalMs) / 1000, rss_mib: Math.round(rssMib * 10) / 10, completed: interval.completed,
           p50_us: p?.p50 ?? 0, p99_us: p?.p99 ?? 0, max_us: p?.max ?? 0, errors: interval.errors, dropped: interval.dropped,
-          snapshots: engineMetric(metrics, 'logic_snapshots'),
+          snapshots: metricSample(metrics, SoakSeries.SNAPSHOTS), logic_gc_events: metricSample(metrics, SoakSeries.LOGIC_GC_EVENTS) - logicGcBefore,
         };
         timeline.push(point);
         options.log(`t=${point.t_s}s: ${Math.round(interval.completed / (intervalMs / 1000))}/s, p50 ${point.p50_us} µs, p99 ${point.p99_us} µs, ` +
-          `max ${point.max_us} µs, errors ${point.errors}, dropped ${point.dropped}, RSS ${point.rss_mib} MiB, snapshots ${point.snapshots}`);
+          `max ${point.max_us} µs, errors ${point.errors}, dropped ${point.dropped}, RSS ${point.rss_mib} MiB, snapshots ${point.snapshots}, ` +
+          `logic GC events ${point.logic_gc_events}`);
       }));
     };
     const load = await runLoad(spec, sizing.workers, onInterval);
@@ -87,8 +84,9 @@ export const run: ScenarioRun = async (options) => {
       conditions: {
         transport: 'tcp', mix: 'stock-buy', durability: 'fsync', load: 'open-loop', rate_per_s: ratePerS, max_throughput_probe_per_s: Math.round(probe.throughputPerS),
         minutes, interval_s: intervalMs / 1000, pacing_sleep_us: OPEN_LOOP_PACING_US, connections: sizing.connections, engine: 'child process, default config (snapshots on)',
-        latency_from: 'intended send time', snapshots: engineMetric(metrics, 'logic_snapshots'),
-        logic_snapshot_pause_us_max: engineMetric(metrics, 'logic_snapshot_pause_us_max'),
+        latency_from: 'intended send time', snapshots: metricSample(metrics, SoakSeries.SNAPSHOTS),
+        logic_snapshot_pause_us_max: Math.round(metricSample(metrics, SoakSeries.SNAPSHOT_PAUSE_MAX_S) * 1e6),
+        logic_gc_events: metricSample(metrics, SoakSeries.LOGIC_GC_EVENTS) - logicGcBefore,
         rss_mib_first: rss[0] ?? 0, rss_mib_max: Math.max(0, ...rss), rss_mib_last: rss.at(-1) ?? 0,
         interval_p99_us_max: Math.max(0, ...timeline.map((t) => t.p99_us)), dropped: load.dropped,
       },
