@@ -102,4 +102,26 @@ export class SequenceBarrier {
       else wait.idle(words, this.signalIndex, signalObserved, step, blockMsMax);
     }
   }
+
+  /**
+   * waitFor without a deadline that also returns lastConsumed once the strategy counts the thread as
+   * idle (`stepsBeforeIdle`: spin_park's park). No clock and no double in flight (waitFor's deadline
+   * arithmetic makes its block bound a double, boxed at each Atomics.wait): allocates nothing.
+   */
+  waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy): number {
+    const words = this.words;
+    const idleStep = wait.stepsBeforeIdle;
+    for (let step = 0; step < idleStep; step++) {
+      const halted = Atomics.load(words, this.ring.haltIndex) !== 0; // as in waitFor
+      const signalObserved = Atomics.load(words, this.signalIndex);
+      const hi = this.available(lastConsumed, limit);
+      if (hi > lastConsumed) return hi;
+      if (halted && widen(lastConsumed, Atomics.load(words, this.ring.cursor.valueIndex)) <= lastConsumed) {
+        return BARRIER_HALTED;
+      }
+      if (this.laggingIndex >= 0) wait.idle(words, this.laggingIndex, this.laggingObserved, step, Infinity);
+      else wait.idle(words, this.signalIndex, signalObserved, step, Infinity);
+    }
+    return lastConsumed;
+  }
 }

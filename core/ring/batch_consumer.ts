@@ -75,6 +75,16 @@ export class BatchConsumer {
     return hi === BARRIER_HALTED ? HALTED : hi - last;
   }
 
+  /**
+   * waitFor without a clock: 0 once the wait strategy counts this thread as idle (spin_park: where it
+   * would park) instead of after a timeout. Allocates nothing, where a timeout reads the clock.
+   */
+  waitUntilIdle(): number {
+    const last = this.nextSequence - 1;
+    const hi = this.barrier.waitUntilIdle(last, last + this.batchMax, this.waitStrategy);
+    return hi === BARRIER_HALTED ? HALTED : hi - last;
+  }
+
   /** Byte offset in ring.buffer of the record with full sequence `sequence`. */
   slotBase(sequence: number): number {
     return this.ring.slotBase(sequence);

@@ -4,7 +4,8 @@ import { MultiProducerSequencer } from './multi_producer_sequencer.ts';
 import { Ring, createRingMemory } from './ring.ts';
 import { MAX_CONSUMERS, RING_LINE_BYTES, consumerOffset, slotsOffset } from './ring_descriptor.ts';
 import { SingleProducerSequencer } from './single_producer_sequencer.ts';
-import { createWaitStrategy } from './wait_strategy.ts';
+import { WAIT_STRATEGY_NAMES, createWaitStrategy } from './wait_strategy.ts';
+import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
 
 const spin = createWaitStrategy('busy_spin');
 
@@ -98,6 +99,44 @@ describe.each(STARTS)('single producer from sequence %d', (first) => {
     const consumer = new BatchConsumer(r, 0, { waitStrategy: createWaitStrategy('spin_park'), batchMax: 8 });
     expect(consumer.waitFor(0)).toBe(0);
     expect(consumer.waitFor(5)).toBe(0);
+  });
+
+  it.each(WAIT_STRATEGY_NAMES)('%s: waitUntilIdle gives 0 once idle, a batch when one is there, HALTED when drained', (name) => {
+    const r = ring(8, 1, first);
+    const producer = new SingleProducerSequencer(r);
+    const consumer = new BatchConsumer(r, 0, { waitStrategy: createWaitStrategy(name), batchMax: 8 });
+    expect(consumer.waitUntilIdle()).toBe(0);
+    producer.tryClaim(2);
+    producer.publish();
+    expect(consumer.waitUntilIdle()).toBe(2);
+    consumer.release(2);
+    r.halt();
+    expect(consumer.waitUntilIdle()).toBe(HALTED);
+  });
+});
+
+describe('waiting without a clock', () => {
+  it('waitUntilIdle allocates nothing, where a wait with a timeout reads the clock and does', async () => {
+    const r = ring(8, 1, 0);
+    const producer = new SingleProducerSequencer(r);
+    const consumer = new BatchConsumer(r, 0, { waitStrategy: createWaitStrategy('spin_park'), batchMax: 8 });
+    const ringFiles = (url: string): boolean => url.includes('/core/ring/');
+    // Warm (optimized before sampling, as in a running engine): waits that find a record, then idle ones.
+    for (let i = 0; i < 20_000; i++) {
+      producer.tryClaim(1);
+      producer.publish();
+      consumer.release(consumer.waitUntilIdle());
+    }
+    for (let i = 0; i < 50; i++) consumer.waitUntilIdle();
+    const idle = await sampleAllocatedBytes(() => {
+      for (let i = 0; i < 100; i++) consumer.waitUntilIdle();
+    }, ringFiles);
+    expect(idle.sites).toEqual([]);
+    // The control: the same waits with a deadline do allocate (clock reads) — the sampler sees them.
+    const timed = await sampleAllocatedBytes(() => {
+      for (let i = 0; i < 100; i++) consumer.waitFor(1);
+    }, ringFiles);
+    expect(timed.bytes).toBeGreaterThan(0);
   });
 });
 

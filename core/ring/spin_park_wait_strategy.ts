@@ -33,6 +33,7 @@ export const PARK_MAX_MS = 1000;
 export class SpinParkWaitStrategy implements WaitStrategy {
   readonly name = 'spin_park' as const;
   readonly stepsPerClockCheck = 1;
+  readonly stepsBeforeIdle = PARK_SPIN_STEPS + PARK_YIELD_STEPS;
 
   idle(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
     if (step < PARK_SPIN_STEPS + PARK_YIELD_STEPS) {
@@ -40,7 +41,7 @@ export class SpinParkWaitStrategy implements WaitStrategy {
       return;
     }
     Atomics.add(words, index + 1, 1); // seq-cst: announced before Atomics.wait re-checks the value
-    Atomics.wait(words, index, observed, Math.min(PARK_MAX_MS, blockMsMax));
+    Atomics.wait(words, index, observed, blockMsMax < PARK_MAX_MS ? blockMsMax : PARK_MAX_MS); // no new double: see spinThenYield
     Atomics.sub(words, index + 1, 1);
   }
 }

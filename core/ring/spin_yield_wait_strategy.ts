@@ -13,6 +13,8 @@ export const YIELD_SLEEP_MS = 0.02;
 export class SpinYieldWaitStrategy implements WaitStrategy {
   readonly name = 'spin_yield' as const;
   readonly stepsPerClockCheck = 16;
+  /** At least YIELD_SLEEP_MS per step after the spin: ≥ 50 ms. */
+  readonly stepsBeforeIdle = YIELD_SPIN_STEPS + 2500;
 
   idle(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
     spinThenYield(words, index, observed, step, blockMsMax);
@@ -26,5 +28,7 @@ export class SpinYieldWaitStrategy implements WaitStrategy {
  */
 export function spinThenYield(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
   if (step < YIELD_SPIN_STEPS) return;
-  Atomics.wait(words, index, observed, Math.min(YIELD_SLEEP_MS, blockMsMax));
+  // One of the two numbers as it is, not Math.min's new double: a double passed to Atomics.wait is boxed
+  // into a fresh heap number at every call, and this runs between batches of the business logic.
+  Atomics.wait(words, index, observed, blockMsMax < YIELD_SLEEP_MS ? blockMsMax : YIELD_SLEEP_MS);
 }

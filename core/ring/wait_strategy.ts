@@ -34,6 +34,12 @@ export interface WaitStrategy {
    * strategies check rarely; a parking step can last milliseconds, so it checks every step).
    */
   readonly stepsPerClockCheck: number;
+  /**
+   * Idle steps after which a waiting thread counts as idle, for a caller that wants to hear of it
+   * without reading the clock (a clock read allocates a heap number): spin_park's last step before it
+   * parks; for the strategies that never park, steps worth some tens of milliseconds.
+   */
+  readonly stepsBeforeIdle: number;
 }
 
 export function isWaitStrategyName(name: unknown): name is WaitStrategyName {
