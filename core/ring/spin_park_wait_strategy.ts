@@ -41,7 +41,8 @@ export class SpinParkWaitStrategy implements WaitStrategy {
       return;
     }
     Atomics.add(words, index + 1, 1); // seq-cst: announced before Atomics.wait re-checks the value
-    Atomics.wait(words, index, observed, blockMsMax < PARK_MAX_MS ? blockMsMax : PARK_MAX_MS); // no new double: see spinThenYield
+    if (blockMsMax < PARK_MAX_MS) Atomics.wait(words, index, observed, blockMsMax); // no new double: see spinThenYield
+    else Atomics.wait(words, index, observed, PARK_MAX_MS);
     Atomics.sub(words, index + 1, 1);
   }
 }

@@ -28,7 +28,9 @@ export class SpinYieldWaitStrategy implements WaitStrategy {
  */
 export function spinThenYield(words: Int32Array, index: number, observed: number, step: number, blockMsMax: number): void {
   if (step < YIELD_SPIN_STEPS) return;
-  // One of the two numbers as it is, not Math.min's new double: a double passed to Atomics.wait is boxed
-  // into a fresh heap number at every call, and this runs between batches of the business logic.
-  Atomics.wait(words, index, observed, blockMsMax < YIELD_SLEEP_MS ? blockMsMax : YIELD_SLEEP_MS);
+  // The caller's number or the constant, each passed as it is: a double computed here (Math.min, or a
+  // select TurboFan keeps as a float64) is boxed into a fresh heap number at every Atomics.wait, and
+  // this runs between the business logic's batches.
+  if (blockMsMax < YIELD_SLEEP_MS) Atomics.wait(words, index, observed, blockMsMax);
+  else Atomics.wait(words, index, observed, YIELD_SLEEP_MS);
 }
