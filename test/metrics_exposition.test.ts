@@ -41,6 +41,7 @@ describe('GET /metrics of a running engine', () => {
   it('has the series the soak bench follows (a renamed metric would leave its timeline NaN)', () => {
     expect(metricSample(text, SoakSeries.SNAPSHOTS)).toBe(0);
     expect(metricSample(text, SoakSeries.LOGIC_GC_EVENTS)).toBeGreaterThanOrEqual(0);
+    expect(metricSample(text, SoakSeries.LOGIC_GC_PAUSE_S)).toBeGreaterThanOrEqual(0);
     expect(family(SoakSeries.SNAPSHOT_PAUSE_MAX_S.slice(0, SoakSeries.SNAPSHOT_PAUSE_MAX_S.indexOf('{'))).type).toBe('gauge');
   });
 

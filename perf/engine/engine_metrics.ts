@@ -45,6 +45,7 @@ export const SoakSeries = {
   /** Present from the first snapshot on. */
   SNAPSHOT_PAUSE_MAX_S: 'ringline_snapshot_pause_seconds{which="max"}',
   LOGIC_GC_EVENTS: 'ringline_gc_events_total{thread="logic"}',
+  LOGIC_GC_PAUSE_S: 'ringline_gc_pause_seconds_total{thread="logic"}',
 } as const;
 
 /** GET /metrics from the engine's HTTP port; null when it cannot be read (the row then omits engine GC). */

@@ -53,7 +53,9 @@ export const run: ScenarioRun = async (options) => {
     const timeline: TimelinePoint[] = [];
     const pendingSamples: Promise<void>[] = [];
     // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind.
-    const logicGcBefore = metricSample(await fetchMetrics(engine.host, engine.wsPort), SoakSeries.LOGIC_GC_EVENTS);
+    const before = await fetchMetrics(engine.host, engine.wsPort);
+    const logicGcBefore = metricSample(before, SoakSeries.LOGIC_GC_EVENTS);
+    const logicGcPauseBeforeS = metricSample(before, SoakSeries.LOGIC_GC_PAUSE_S);
     const onInterval = (_worker: number, interval: LoadInterval): void => {
       const rssMib = processRssMib(engine.pid);
       pendingSamples.push(fetchMetrics(engine.host, engine.wsPort).then((metrics) => {
@@ -87,6 +89,7 @@ export const run: ScenarioRun = async (options) => {
         latency_from: 'intended send time', snapshots: metricSample(metrics, SoakSeries.SNAPSHOTS),
         logic_snapshot_pause_us_max: Math.round(metricSample(metrics, SoakSeries.SNAPSHOT_PAUSE_MAX_S) * 1e6),
         logic_gc_events: metricSample(metrics, SoakSeries.LOGIC_GC_EVENTS) - logicGcBefore,
+        logic_gc_pause_ms: Math.round((metricSample(metrics, SoakSeries.LOGIC_GC_PAUSE_S) - logicGcPauseBeforeS) * 1e6) / 1000,
         rss_mib_first: rss[0] ?? 0, rss_mib_max: Math.max(0, ...rss), rss_mib_last: rss.at(-1) ?? 0,
         interval_p99_us_max: Math.max(0, ...timeline.map((t) => t.p99_us)), dropped: load.dropped,
       },
