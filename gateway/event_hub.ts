@@ -164,24 +164,31 @@ export class EventHub {
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
   private readonly progressTimer: NodeJS.Timeout;
-  private fanOutScheduled = false;
+  /** The pending fan-out: at the next turn, or later (FANOUT_SHARE_MAX); at most one of them. */
+  private fanOutImmediate: NodeJS.Immediate | null = null;
+  private fanOutTimer: NodeJS.Timeout | null = null;
   /** performance.now() before which the next fan-out waits (FANOUT_SHARE_MAX). */
   private fanOutNotBefore = 0;
   private readonly runFanOut = (): void => {
-    this.fanOutScheduled = false;
+    this.fanOutImmediate = null;
+    this.fanOutTimer = null;
     const started = performance.now();
     this.deliverAll();
+    this.stats.fanOuts++;
     const ended = performance.now();
     this.stats.fanOutMs += ended - started;
     this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
   };
   private readonly options: EventHubOptions;
+  /** Released events not yet routed that make the fan-out run at once (scheduleFanOut). */
+  private readonly urgentBacklogEvents: number;
   /** Counters for /metrics and tests. */
-  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0 };
+  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, fanOuts: 0, overruns: 0, urgentFanOuts: 0 };
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
+    this.urgentBacklogEvents = events.feed.retention.capacityEvents / 2;
     this.livePosition = events.feed.retention.released;
     events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
@@ -236,6 +243,7 @@ export class EventHub {
 
   close(): void {
     clearInterval(this.progressTimer);
+    this.cancelFanOut();
     for (const sub of [...this.subscriptions]) this.disconnect(sub, ResultCode.SHUTTING_DOWN, 'the server is shutting down');
   }
 
@@ -313,16 +321,39 @@ export class EventHub {
 
   // ---- live delivery ------------------------------------------------------------------------------
 
-  /** A release happened: fan out at the next turn, or later when the last fan-out was costly. */
+  /**
+   * A release happened: fan out at the next turn, or later when the last fan-out was costly — unless
+   * the released events not yet routed reach half the retention (urgentBacklogEvents): then at once,
+   * whatever the last one cost. The feed must never evict what the live subscribers have not been sent
+   * (an overrun sends every one of them to a journal replay), and one drain appends at most the events
+   * ring's capacity, so with the defaults (a 16384-slot ring, 131072 retained) no release can overrun
+   * a live subscriber (a retention smaller than twice the ring still can; then the subscribers catch
+   * up from the journal). Not sooner: every fan-out checks each subscriber's unsent bytes against
+   * maxBufferedBytes, and more frequent checks catch a reader that keeps up on average at a bad moment.
+   */
   private scheduleFanOut(): void {
-    if (this.fanOutScheduled || this.subscriptions.size === 0) {
-      if (this.subscriptions.size === 0) this.livePosition = this.events.feed.retention.released;
+    const retention = this.events.feed.retention;
+    if (this.subscriptions.size === 0) {
+      this.livePosition = retention.released;
       return;
     }
-    this.fanOutScheduled = true;
+    if (retention.released - this.livePosition >= this.urgentBacklogEvents) {
+      this.stats.urgentFanOuts++;
+      this.cancelFanOut();
+      this.runFanOut();
+      return;
+    }
+    if (this.fanOutImmediate !== null || this.fanOutTimer !== null) return;
     const waitMs = this.fanOutNotBefore - performance.now();
-    if (waitMs <= 0) setImmediate(this.runFanOut);
-    else setTimeout(this.runFanOut, waitMs);
+    if (waitMs <= 0) this.fanOutImmediate = setImmediate(this.runFanOut);
+    else this.fanOutTimer = setTimeout(this.runFanOut, waitMs);
+  }
+
+  private cancelFanOut(): void {
+    if (this.fanOutImmediate !== null) clearImmediate(this.fanOutImmediate);
+    if (this.fanOutTimer !== null) clearTimeout(this.fanOutTimer);
+    this.fanOutImmediate = null;
+    this.fanOutTimer = null;
   }
 
   /** A release: routes its events once to the live groups, then writes each group's frames to its members. */
@@ -365,7 +396,7 @@ export class EventHub {
     }
     if (this.allGroup.members.length > 0) {
       const frames: Buffer[] = [];
-      for (let p = from; p < end; p++) this.stage(frames, buf, retention.base(p), BLANK_NONE);
+      this.stageRun(frames, from, end);
       this.sendToGroup(this.allGroup, frames, through);
     }
     for (let i = 0; i < this.touched.length; i++) {
@@ -415,6 +446,25 @@ export class EventHub {
     const builder = this.builder;
     if (builder.full) frames.push(builder.take(builder.lastSequence - 1));
     builder.add(buf, at, blank);
+  }
+
+  /**
+   * Stages the retention's positions [from, end) unblanked, in as few copies as the circular window
+   * and the frame size allow (the `all` stream's whole release).
+   */
+  private stageRun(frames: Buffer[], from: number, end: number): void {
+    const retention = this.events.feed.retention;
+    const builder = this.builder;
+    const capacity = retention.capacityEvents;
+    let p = from;
+    while (p < end) {
+      if (builder.full) frames.push(builder.take(builder.lastSequence - 1));
+      const slot = p & (capacity - 1);
+      // Up to the end of the run, of the builder's room and of the circular buffer, whichever is first.
+      const count = Math.min(end - p, builder.room, capacity - slot);
+      builder.addRun(retention.buffer, retention.base(p), count);
+      p += count;
+    }
   }
 
   /** Takes the last frame (complete through `through`) and writes them all to every member. */
