@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { filledEventRecords } from '../codec/test_support/filled_event_records.ts';
-import { BLANK_NONE, EventFrameBuilder } from './event_frame_builder.ts';
+import { BLANK_NONE } from './event_blanking.ts';
+import { EventFrameBuilder } from './event_frame_builder.ts';
 
 const records = (fill: Uint8Array, count: number): RecordBuffer => filledEventRecords(fill, count, 100);
 

@@ -7,19 +7,20 @@
  * consecutive records sent unchanged (the `all` stream) is staged with one memory copy (addRun), not
  * record by record.
  *
- * Blanking (what a receiver must not see of a fill): BLANK_MAKER clears the maker's order, account and
- * principal; BLANK_TAKER the taker's; BLANK_PUBLIC both.
+ * Blanking (what a receiver must not see of a fill): event_blanking.ts.
  */
-import {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, FillBody,
-} from '../codec/records/event_descriptor.ts';
+import * as eventDescriptorModule from '../codec/records/event_descriptor.ts';
+import * as blankingModule from './event_blanking.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
 
-export const BLANK_NONE = 0;
-export const BLANK_MAKER = 1;
-export const BLANK_TAKER = 2;
-export const BLANK_PUBLIC = 3;
+// Module-local copies: V8 folds a module's own constants into optimized code, not imported bindings
+// (core/logic/order_layout.ts says why); add() runs once per record per subscriber group.
+const {
+  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, FillBody,
+} = eventDescriptorModule;
+const { BLANK_NONE, BLANK_MAKER, BLANK_TAKER, BLANK_PUBLIC } = blankingModule;
+
 
 /** Bytes of the length prefix every built frame starts with (u32 LE: the frame's length after it). */
 export const PREFIX_BYTES = 4;
