@@ -12,6 +12,7 @@
  * `through`: every event of every command up to this sequence is released. Results are published
  * after their events, so the results cursor read before draining bounds what is complete.
  */
+import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { wakeOnChange } from './atomics_wait_async.ts';
 import { BatchConsumer } from './ring/batch_consumer.ts';
 import type { Ring } from './ring/ring.ts';
@@ -48,6 +49,7 @@ export class EventFeed {
       batchMax: sources.eventsRing.capacity,
     });
     this.through = retention.recoveredSequence;
+    if (sources.eventsRing.slotBytes !== EVT_RECORD_BYTES) throw new Error(`event feed: the events ring's slots must be one record (${EVT_RECORD_BYTES} bytes), got ${sources.eventsRing.slotBytes}`);
   }
 
   /** Called after every drain that released events or moved `through`. */
@@ -90,7 +92,13 @@ export class EventFeed {
       for (;;) {
         const available = this.consumer.poll();
         const take = Math.min(available, retention.room);
-        for (let i = 0; i < take; i++) retention.append(ring.buffer, ring.slotBase(this.consumer.nextSequence + i));
+        // One copy per contiguous stretch of the ring (two at its wrap), not a word loop per record.
+        for (let i = 0; i < take;) {
+          const next = this.consumer.nextSequence + i;
+          const n = Math.min(take - i, ring.capacity - (next & (ring.capacity - 1)));
+          retention.appendRun(ring.buffer, ring.slotBase(next), n);
+          i += n;
+        }
         if (take > 0) this.consumer.release(take);
         if (take < available) drainedAll = false;
         if (take === 0 || take === available) break;

@@ -3,21 +3,24 @@
  * frame is one fresh buffer that starts with TCP's 4-byte length prefix, so the same bytes go to every
  * subscriber of a stream (TCP writes them as they are, WebSocket sends them past the prefix) and are
  * never changed after. Records are staged in one reusable scratch area (one builder per hub, used
- * synchronously), then copied once per frame: no allocation per event nor per subscriber.
+ * synchronously), then copied once per frame: no allocation per event nor per subscriber. A run of
+ * consecutive records sent unchanged (the `all` stream) is staged with one memory copy (addRun), not
+ * record by record.
  *
- * Blanking (what a receiver must not see of a fill): BLANK_MAKER clears the maker's order, account and
- * principal; BLANK_TAKER the taker's; BLANK_PUBLIC both.
+ * Blanking (what a receiver must not see of a fill): event_blanking.ts.
  */
-import {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, FillBody,
-} from '../codec/records/event_descriptor.ts';
+import * as eventDescriptorModule from '../codec/records/event_descriptor.ts';
+import * as blankingModule from './event_blanking.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
 
-export const BLANK_NONE = 0;
-export const BLANK_MAKER = 1;
-export const BLANK_TAKER = 2;
-export const BLANK_PUBLIC = 3;
+// Module-local copies: V8 folds a module's own constants into optimized code, not imported bindings
+// (core/logic/order_layout.ts says why); add() runs once per record per subscriber group.
+const {
+  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, FillBody,
+} = eventDescriptorModule;
+const { BLANK_NONE, BLANK_MAKER, BLANK_TAKER, BLANK_PUBLIC } = blankingModule;
+
 
 /** Bytes of the length prefix every built frame starts with (u32 LE: the frame's length after it). */
 export const PREFIX_BYTES = 4;
@@ -66,6 +69,26 @@ export class EventFrameBuilder {
     this.count++;
     this.lastSequence = src.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
     this.lastIndex = src.u32[(at + EVT_INDEX_OFFSET) >>> 2];
+  }
+
+  /** Room left before the builder is full. */
+  get room(): number {
+    return this.maxRecords - this.count;
+  }
+
+  /**
+   * Stages `count` consecutive records from byte `at` of `src`, unblanked, with one copy: the same
+   * staging as add(src, at + i × EVT_RECORD_BYTES, BLANK_NONE) for each (byte copies never rewrite a
+   * NaN-shaped word). The caller keeps count ≤ room.
+   */
+  addRun(src: RecordBuffer, at: number, count: number): void {
+    if (count <= 0) return;
+    if (count > this.room) throw new RangeError(`addRun: ${count} records do not fit the ${this.room} left`);
+    this.scratch.set(src.bytes.subarray(at, at + count * EVT_RECORD_BYTES), this.count * EVT_RECORD_BYTES);
+    this.count += count;
+    const last = at + (count - 1) * EVT_RECORD_BYTES;
+    this.lastSequence = src.f64[(last + EVT_SEQUENCE_OFFSET) >>> 3];
+    this.lastIndex = src.u32[(last + EVT_INDEX_OFFSET) >>> 2];
   }
 
   /**

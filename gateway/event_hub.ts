@@ -22,9 +22,7 @@
  * costs neither the engine nor the others anything but its own socket buffer.
  */
 import type { Worker } from 'node:worker_threads';
-import {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind, FillBody, LevelBody,
-} from '../codec/records/event_descriptor.ts';
+import * as eventDescriptorModule from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { AFTER_ALL_OF_COMMAND, LIVE_ONLY, encodeClosing, encodeSubscribed, type SubscribeRequest } from '../codec/wire/event_frame_descriptor.ts';
@@ -32,7 +30,18 @@ import { spawnWorker } from '../core/spawn_worker.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import type { EventReplayMessage } from '../core/engine_worker_protocol.ts';
 import { DepthBook, type DepthSource } from './event_depth_book.ts';
-import { BLANK_MAKER, BLANK_NONE, BLANK_PUBLIC, BLANK_TAKER, EventFrameBuilder, eventsHeader, prefixed } from './event_frame_builder.ts';
+import * as blankingModule from './event_blanking.ts';
+import { EventFrameBuilder, eventsHeader, prefixed } from './event_frame_builder.ts';
+
+// Module-local copies: V8 folds a module's own constants into optimized code, not imported bindings
+// (core/logic/order_layout.ts says why); the routing loop reads them for every released event.
+const {
+  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind, FillBody, LevelBody,
+} = eventDescriptorModule;
+const { BLANK_MAKER, BLANK_NONE, BLANK_PUBLIC, BLANK_TAKER } = blankingModule;
+const { FILL, LEVEL_CHANGED } = EventKind;
+const FILL_SYMBOL_ID = FillBody.SYMBOL_ID;
+const LEVEL_SYMBOL_ID = LevelBody.SYMBOL_ID;
 
 /** What a transport offers a subscription. */
 export interface EventTransport {
@@ -73,6 +82,16 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
 export const FANOUT_SHARE_MAX = 0.1;
 /** ...but never waits longer than this (one huge fan-out must not hold the next, and its slow-consumer checks, for seconds). */
 export const FANOUT_WAIT_MAX_MS = 250;
+/**
+ * One turn of fan-out routes at most this many record copies (events routed + records written × the
+ * `all` stream's subscribers), then yields to I/O and goes on at the next turn: a backlog of tens of
+ * thousands of events (the wait above lets one build up) is sent in slices of ~1 ms instead of one
+ * stall of tens of ms during which no reply goes out (a closed-loop client then waits, and the engine
+ * idles). A slice ends at a command boundary.
+ */
+export const FANOUT_SLICE_WORK = 8192;
+/** ...but a slice routes at least this many events (however many subscribers the `all` stream has). */
+export const FANOUT_SLICE_EVENTS_MIN = 1024;
 
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
@@ -134,14 +153,14 @@ class Subscription implements Subscriber {
 function wants(stream: number, key: number, buf: RecordBuffer, at: number): boolean {
   if (stream === STREAM_ALL) return true;
   if (stream === STREAM_PRIVATE) return buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] === key || buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] === key;
-  return buf.u16[(at + EVT_KIND_OFFSET) >>> 1] === EventKind.FILL && buf.f64[(at + FillBody.SYMBOL_ID) >>> 3] === key;
+  return buf.u16[(at + EVT_KIND_OFFSET) >>> 1] === FILL && buf.f64[(at + FILL_SYMBOL_ID) >>> 3] === key;
 }
 
 /** What the audience (stream, key) must not see of the event at `at`. */
 function blankFor(stream: number, key: number, buf: RecordBuffer, at: number): number {
   if (stream === STREAM_ALL) return BLANK_NONE;
   if (stream === STREAM_MARKET) return BLANK_PUBLIC;
-  if (buf.u16[(at + EVT_KIND_OFFSET) >>> 1] !== EventKind.FILL) return BLANK_NONE;
+  if (buf.u16[(at + EVT_KIND_OFFSET) >>> 1] !== FILL) return BLANK_NONE;
   const taker = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
   if (taker === buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2]) return BLANK_NONE;
   return taker === key ? BLANK_MAKER : BLANK_TAKER;
@@ -164,24 +183,35 @@ export class EventHub {
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
   private readonly progressTimer: NodeJS.Timeout;
-  private fanOutScheduled = false;
+  /** The pending fan-out: at the next turn, or later (FANOUT_SHARE_MAX); at most one of them. */
+  private fanOutImmediate: NodeJS.Immediate | null = null;
+  private fanOutTimer: NodeJS.Timeout | null = null;
   /** performance.now() before which the next fan-out waits (FANOUT_SHARE_MAX). */
   private fanOutNotBefore = 0;
+  /** Time spent on the slices of the backlog being routed (FANOUT_SLICE_WORK), for FANOUT_SHARE_MAX. */
+  private backlogMs = 0;
   private readonly runFanOut = (): void => {
-    this.fanOutScheduled = false;
-    const started = performance.now();
-    this.deliverAll();
-    const ended = performance.now();
-    this.stats.fanOutMs += ended - started;
-    this.fanOutNotBefore = ended + Math.min(FANOUT_WAIT_MAX_MS, (ended - started) * (1 / FANOUT_SHARE_MAX - 1));
+    this.fanOutImmediate = null;
+    this.fanOutTimer = null;
+    this.routeSlice();
+    if (this.livePosition < this.events.feed.retention.released) {
+      this.fanOutImmediate = setImmediate(this.runFanOut); // the rest of the backlog, after the I/O of this turn
+      return;
+    }
+    this.stats.fanOuts++;
+    this.fanOutNotBefore = performance.now() + Math.min(FANOUT_WAIT_MAX_MS, this.backlogMs * (1 / FANOUT_SHARE_MAX - 1));
+    this.backlogMs = 0;
   };
   private readonly options: EventHubOptions;
+  /** Released events not yet routed that make the fan-out run at once (scheduleFanOut). */
+  private readonly urgentBacklogEvents: number;
   /** Counters for /metrics and tests. */
-  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, overruns: 0 };
+  readonly stats = { eventsSent: 0, slowConsumerDisconnects: 0, replays: 0, framesBuilt: 0, depthFrames: 0, fanOutMs: 0, fanOuts: 0, overruns: 0, urgentFanOuts: 0 };
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
+    this.urgentBacklogEvents = events.feed.retention.capacityEvents / 2;
     this.livePosition = events.feed.retention.released;
     events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
@@ -236,6 +266,7 @@ export class EventHub {
 
   close(): void {
     clearInterval(this.progressTimer);
+    this.cancelFanOut();
     for (const sub of [...this.subscriptions]) this.disconnect(sub, ResultCode.SHUTTING_DOWN, 'the server is shutting down');
   }
 
@@ -280,11 +311,13 @@ export class EventHub {
       if (group.book === null) {
         const owner = group;
         group.book = new DepthBook(sub.key, this.depthSource as DepthSource, this.events.feed.retention, () => this.livePosition,
-          () => this.sendDepth(owner, this.events.feed.through));
+          () => this.sendDepth(owner, this.routedThrough()));
       }
       const book = group.book;
       book.addReader(sub.request.depthLevels, sub.principalId);
-      const frame = book.ready && this.events.feed.through >= book.snapshotSequence ? book.frameFor(sub.request.depthLevels, this.events.feed.through) : null;
+      // The book holds the level changes routed so far: it is as of routedThrough, not the feed's through.
+      const through = this.routedThrough();
+      const frame = book.ready && through >= book.snapshotSequence ? book.frameFor(sub.request.depthLevels, through) : null;
       if (frame !== null) {
         sub.transport.send([frame]);
         sub.depthSeen = book.changeCount;
@@ -313,29 +346,68 @@ export class EventHub {
 
   // ---- live delivery ------------------------------------------------------------------------------
 
-  /** A release happened: fan out at the next turn, or later when the last fan-out was costly. */
+  /**
+   * A release happened: fan out at the next turn, or later when the last fan-out was costly — unless
+   * the released events not yet routed reach half the retention (urgentBacklogEvents): then at once,
+   * whatever the last one cost. The feed must never evict what the live subscribers have not been sent
+   * (an overrun sends every one of them to a journal replay), and one drain appends at most the events
+   * ring's capacity, so with the defaults (a 16384-slot ring, 131072 retained) no release can overrun
+   * a live subscriber (a retention smaller than twice the ring still can; then the subscribers catch
+   * up from the journal). Not sooner: every fan-out checks each subscriber's unsent bytes against
+   * maxBufferedBytes, and more frequent checks catch a reader that keeps up on average at a bad moment.
+   */
   private scheduleFanOut(): void {
-    if (this.fanOutScheduled || this.subscriptions.size === 0) {
-      if (this.subscriptions.size === 0) this.livePosition = this.events.feed.retention.released;
+    const retention = this.events.feed.retention;
+    if (this.subscriptions.size === 0) {
+      this.livePosition = retention.released;
       return;
     }
-    this.fanOutScheduled = true;
+    if (retention.released - this.livePosition >= this.urgentBacklogEvents) {
+      this.stats.urgentFanOuts++;
+      this.cancelFanOut();
+      // Down to a quarter of the retention at once; the rest in slices from the next turn.
+      while (retention.released - this.livePosition >= this.urgentBacklogEvents / 2) this.routeSlice();
+      this.runFanOut();
+      return;
+    }
+    if (this.fanOutImmediate !== null || this.fanOutTimer !== null) return;
     const waitMs = this.fanOutNotBefore - performance.now();
-    if (waitMs <= 0) setImmediate(this.runFanOut);
-    else setTimeout(this.runFanOut, waitMs);
+    if (waitMs <= 0) this.fanOutImmediate = setImmediate(this.runFanOut);
+    else this.fanOutTimer = setTimeout(this.runFanOut, waitMs);
   }
 
-  /** A release: routes its events once to the live groups, then writes each group's frames to its members. */
-  private deliverAll(): void {
+  private cancelFanOut(): void {
+    if (this.fanOutImmediate !== null) clearImmediate(this.fanOutImmediate);
+    if (this.fanOutTimer !== null) clearTimeout(this.fanOutTimer);
+    this.fanOutImmediate = null;
+    this.fanOutTimer = null;
+  }
+
+  /** Routes the next slice of the backlog, timed for FANOUT_SHARE_MAX. */
+  private routeSlice(): void {
+    const started = performance.now();
+    this.deliverSlice();
+    const ms = performance.now() - started;
+    this.stats.fanOutMs += ms;
+    this.backlogMs += ms;
+  }
+
+  /**
+   * Routes released events from livePosition once to the live groups, then writes each group's frames
+   * to its members: all of them, or a slice of FANOUT_SLICE_WORK that ends at a command boundary.
+   */
+  private deliverSlice(): void {
     const retention = this.events.feed.retention;
     const from = this.livePosition;
-    const end = retention.released;
-    this.livePosition = end;
     if (from < retention.start) {
+      this.livePosition = retention.released;
       this.overrun();
       return;
     }
-    const through = this.events.feed.through;
+    const end = this.sliceEnd(from);
+    this.livePosition = end;
+    // Complete through the feed's `through` when routed up to the release, else through the command before the next one.
+    const through = this.routedThrough();
     if (end === from) {
       this.sendDepths(through); // a book answered before its sequence was released may go out now
       return;
@@ -354,10 +426,10 @@ export class EventHub {
         }
         if (anyMarket) {
           const kind = buf.u16[(at + EVT_KIND_OFFSET) >>> 1];
-          if (kind === EventKind.FILL) {
-            this.note(this.marketGroups.get(buf.f64[(at + FillBody.SYMBOL_ID) >>> 3]), p);
-          } else if (kind === EventKind.LEVEL_CHANGED) {
-            const group = this.marketGroups.get(buf.f64[(at + LevelBody.SYMBOL_ID) >>> 3]);
+          if (kind === FILL) {
+            this.note(this.marketGroups.get(buf.f64[(at + FILL_SYMBOL_ID) >>> 3]), p);
+          } else if (kind === LEVEL_CHANGED) {
+            const group = this.marketGroups.get(buf.f64[(at + LEVEL_SYMBOL_ID) >>> 3]);
             if (group !== undefined && group.book !== null) group.book.apply(buf, at);
           }
         }
@@ -365,7 +437,7 @@ export class EventHub {
     }
     if (this.allGroup.members.length > 0) {
       const frames: Buffer[] = [];
-      for (let p = from; p < end; p++) this.stage(frames, buf, retention.base(p), BLANK_NONE);
+      this.stageRun(frames, from, end);
       this.sendToGroup(this.allGroup, frames, through);
     }
     for (let i = 0; i < this.touched.length; i++) {
@@ -380,6 +452,18 @@ export class EventHub {
     }
     this.touched.length = 0;
     if (anyMarket) this.sendDepths(through);
+  }
+
+  /** Where the slice from `from` ends: released, or the first event of a command after the slice's work. */
+  private sliceEnd(from: number): number {
+    const retention = this.events.feed.retention;
+    const released = retention.released;
+    const events = Math.max(FANOUT_SLICE_EVENTS_MIN, Math.floor(FANOUT_SLICE_WORK / (1 + this.allGroup.members.length)));
+    if (released - from <= events) return released;
+    let end = from + events;
+    const last = retention.sequenceAt(end - 1);
+    while (end < released && retention.sequenceAt(end) === last) end++;
+    return end;
   }
 
   private sendDepths(through: number): void {
@@ -415,6 +499,25 @@ export class EventHub {
     const builder = this.builder;
     if (builder.full) frames.push(builder.take(builder.lastSequence - 1));
     builder.add(buf, at, blank);
+  }
+
+  /**
+   * Stages the retention's positions [from, end) unblanked, in as few copies as the circular window
+   * and the frame size allow (the `all` stream's whole release).
+   */
+  private stageRun(frames: Buffer[], from: number, end: number): void {
+    const retention = this.events.feed.retention;
+    const builder = this.builder;
+    const capacity = retention.capacityEvents;
+    let p = from;
+    while (p < end) {
+      if (builder.full) frames.push(builder.take(builder.lastSequence - 1));
+      const slot = p & (capacity - 1);
+      // Up to the end of the run, of the builder's room and of the circular buffer, whichever is first.
+      const count = Math.min(end - p, builder.room, capacity - slot);
+      builder.addRun(retention.buffer, retention.base(p), count);
+      p += count;
+    }
   }
 
   /** Takes the last frame (complete through `through`) and writes them all to every member. */

@@ -95,8 +95,12 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       collect: () => [{ value: stats.fanOutMs / 1000 }] });
     metrics.add({ name: 'ringline_events_sent_total', type: 'counter', help: 'Event records written to subscribers (one per record per subscriber)',
       collect: () => [{ value: stats.eventsSent }] });
-    metrics.add({ name: 'ringline_event_overruns_total', type: 'counter', help: 'Times released events left the retention before the hub routed them (live subscribers then catch up alone)',
+    metrics.add({ name: 'ringline_event_fanouts_total', type: 'counter', help: 'Fan-outs run (each routes every release since the last one and writes once to each subscriber it concerns)',
+      collect: () => [{ value: stats.fanOuts }] });
+    metrics.add({ name: 'ringline_event_overruns_total', type: 'counter', help: 'Releases evicted from the retention before the fan-out routed them (every live subscriber then caught up from the journal)',
       collect: () => [{ value: stats.overruns }] });
+    metrics.add({ name: 'ringline_event_urgent_fanouts_total', type: 'counter', help: 'Fan-outs run at once because the released events not yet routed filled half the retention',
+      collect: () => [{ value: stats.urgentFanOuts }] });
     metrics.add({ name: 'ringline_event_replays_total', type: 'counter', help: 'Journal replays started for subscribers behind the retention',
       collect: () => [{ value: stats.replays }] });
   }

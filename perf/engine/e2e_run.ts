@@ -69,6 +69,8 @@ const BUYER = 2;
 const ITEM = 1;
 /** Stock and funds large enough that no bench sells out (2^50 buys). */
 const PLENTY = 2 ** 50;
+/** The flash sale's ids, for benches that add buyers of their own. */
+export const FLASH_SALE = { asset: ASSET, merchant: MERCHANT, item: ITEM, plenty: PLENTY } as const;
 
 /** The flash sale every e2e case sells from: one item with a huge stock, one funded buyer. */
 export async function setUpFlashSale(engine: EngineProcess): Promise<void> {

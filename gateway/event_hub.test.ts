@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
+import { createRecordBuffer } from '../codec/records/record_buffer.ts';
+import { AFTER_ALL_OF_COMMAND, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY } from '../codec/wire/event_frame_descriptor.ts';
+import type { EngineEvents } from '../core/engine_api.ts';
+import type { EventFeed } from '../core/event_feed.ts';
+import { EventRetention } from '../core/event_retention.ts';
+import { EventHub, FANOUT_SLICE_EVENTS_MIN, FANOUT_SLICE_WORK, type EventTransport } from './event_hub.ts';
+import { PREFIX_BYTES } from './event_frame_builder.ts';
+
+/**
+ * The hub against a feed driven by hand: a real retention window, releases announced synchronously
+ * (as EventFeed.drain does), and a transport that records the sequences of the events it is sent.
+ */
+class HandFeed {
+  readonly retention: EventRetention;
+  through = 0;
+  private readonly listeners: (() => void)[] = [];
+  private nextSequence = 1;
+  private readonly one = createRecordBuffer(new ArrayBuffer(EVT_RECORD_BYTES));
+
+  constructor(capacityEvents: number) {
+    this.retention = new EventRetention(capacityEvents, 0);
+  }
+
+  onReleased(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Appends `commands` commands of `eventsPerCommand` events each, releases them and tells the listeners. */
+  release(commands: number, eventsPerCommand = 1): void {
+    for (let i = 0; i < commands; i++) {
+      this.one.f64[EVT_SEQUENCE_OFFSET >>> 3] = this.nextSequence++;
+      for (let e = 0; e < eventsPerCommand; e++) {
+        this.one.u32[EVT_INDEX_OFFSET >>> 2] = e;
+        this.retention.append(this.one, 0);
+      }
+    }
+    this.through = this.nextSequence - 1;
+    this.retention.releaseThrough(this.through);
+    for (const listener of this.listeners) listener();
+  }
+}
+
+class RecordingTransport implements EventTransport {
+  readonly sequences: number[] = [];
+  /** Each EVENTS frame's throughSequence, in order, and how many events had arrived with it. */
+  readonly throughs: number[] = [];
+  readonly receivedAtThrough: number[] = [];
+  closedWith: number | null = null;
+  send(frames: readonly Buffer[]): void {
+    for (const frame of frames) {
+      if (frame[PREFIX_BYTES] !== EventFrameType.EVENTS) continue;
+      this.throughs.push(frame.readDoubleLE(PREFIX_BYTES + EVENTS_THROUGH_SEQUENCE_OFFSET));
+      const count = frame.readUInt32LE(PREFIX_BYTES + EVENTS_COUNT_OFFSET);
+      for (let r = 0; r < count; r++) this.sequences.push(frame.readDoubleLE(PREFIX_BYTES + EVENTS_HEADER_BYTES + r * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET));
+      this.receivedAtThrough.push(this.sequences.length);
+    }
+  }
+  bufferedBytes(): number {
+    return 0;
+  }
+  close(code: number): void {
+    this.closedWith = code;
+  }
+}
+
+function hubOn(feed: HandFeed): EventHub {
+  const events: EngineEvents = {
+    enabled: true, feed: feed as unknown as EventFeed, dataDir: '/nonexistent', logic: {} as EngineEvents['logic'], replayWorkerEntry: new URL('file:///nonexistent'),
+  };
+  return new EventHub(events, { progressEveryMs: 60_000 });
+}
+
+const live = { stream: 'all' as const, afterSequence: LIVE_ONLY, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, depthLevels: 0, key: '' };
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+  if (!condition()) throw new Error(`never happened: ${what}`);
+}
+
+describe('EventHub fan-out timing against the retention', () => {
+  it('defers a small release to a later turn, but routes at once when half the retention waits to be routed', async () => {
+    const feed = new HandFeed(64);
+    const hub = hubOn(feed);
+    const sub = new RecordingTransport();
+    hub.subscribe(sub, 1, true, live);
+    feed.release(8);
+    expect(sub.sequences).toEqual([]); // deferred: nothing written inside the feed's drain
+    await until('the deferred fan-out', () => sub.sequences.length === 8);
+    feed.release(40); // 40 ≥ 64 / 2 unrouted: routed within the release itself
+    expect(sub.sequences).toEqual(range(1, 48));
+    expect(hub.stats.urgentFanOuts).toBe(1);
+    hub.close();
+  });
+
+  it('never lets the feed evict released events before they are routed, however long the turn lasts', async () => {
+    const feed = new HandFeed(64);
+    const hub = hubOn(feed);
+    const sub = new RecordingTransport();
+    hub.subscribe(sub, 1, true, live);
+    // 20 releases of 16 within one turn (the deferred fan-out never gets to run): 5 × the retention.
+    for (let i = 0; i < 20; i++) feed.release(16);
+    await until('every release routed', () => sub.sequences.length >= 320);
+    expect(hub.stats.overruns).toBe(0);
+    expect(sub.closedWith).toBeNull();
+    expect(sub.sequences).toEqual(range(1, 320));
+    hub.close();
+  });
+
+  it('routes a backlog larger than a slice over several turns, each slice ending at a command boundary, and a subscriber catching up meanwhile misses nothing', async () => {
+    const feed = new HandFeed(16384);
+    const hub = hubOn(feed);
+    // Enough `all` subscribers that a slice is FANOUT_SLICE_EVENTS_MIN events.
+    const subscribers = Array.from({ length: Math.ceil(FANOUT_SLICE_WORK / FANOUT_SLICE_EVENTS_MIN) }, () => new RecordingTransport());
+    for (const sub of subscribers) hub.subscribe(sub, 1, true, live);
+    const first = subscribers[0] as RecordingTransport;
+    const commands = 1000;
+    feed.release(commands, 3); // 3000 events: about three slices, under the urgent half of the retention
+    expect(first.sequences).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    // One slice in that turn: the first FANOUT_SLICE_EVENTS_MIN events and the rest of their last command.
+    const sliceCommands = Math.ceil(FANOUT_SLICE_EVENTS_MIN / 3);
+    expect(first.sequences).toHaveLength(3 * sliceCommands);
+    expect(first.throughs.at(-1)).toBe(sliceCommands);
+    // A subscriber from the start, while the rest of the backlog waits to be routed.
+    const late = new RecordingTransport();
+    hub.subscribe(late, 1, true, { ...live, afterSequence: 0 });
+    const all = range(1, commands).flatMap((s) => [s, s, s]);
+    await until('the whole backlog routed', () => first.sequences.length >= all.length && late.sequences.length >= all.length);
+    for (const sub of [...subscribers, late]) {
+      expect(sub.sequences).toEqual(all);
+      expect(sub.throughs.at(-1)).toBe(commands);
+      // Complete through T means no event of a command ≤ T comes after (the client would skip it as seen).
+      sub.throughs.forEach((through, i) => expect(sub.sequences.slice(sub.receivedAtThrough[i]).filter((s) => s <= through)).toEqual([]));
+    }
+    expect(hub.stats.urgentFanOuts).toBe(0);
+    hub.close();
+  });
+});
