@@ -555,6 +555,14 @@ export class Matching {
   match(symbol: number, account: number, side: number, selfTrade: number, baseCell: number, quoteCell: number): void {
     const book = this.book;
     const r = this.r;
+    if (this.listing && this.out === null) throw new Error('match without startFills');
+    // Most takers of a passive flow do not cross: answer them before setting up the fill loop.
+    const best = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1];
+    if (best === NONE || (r[R_LIMIT] >= 0 && (side === BUY
+      ? book.levelF[best * LEVEL_F64 + L_PRICE] > r[R_LIMIT] : book.levelF[best * LEVEL_F64 + L_PRICE] < r[R_LIMIT]))) {
+      r[R_FILLED] = 0;
+      return;
+    }
     const available = this.ledger.available;
     const reserved = this.ledger.reserved;
     const limitPrice = r[R_LIMIT];
@@ -565,7 +573,6 @@ export class Matching {
     const stp = selfTrade === SelfTradePrevention.CANCEL_RESTING;
     const listing = this.listing;
     const out = this.out;
-    if (listing && out === null) throw new Error('match without startFills');
     const stops = this.stops;
     const lastPrice = book.lastPrice;
     const margin = this.margin;
