@@ -6,6 +6,7 @@ import { checkInvariants } from './test_support/invariants.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_layout.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
+import { SMALL_CONFIG } from './test_support/scenario_table.ts';
 
 const ADMIN = { principalId: 1, admin: true };
 const OWNER = { principalId: 5 };
@@ -65,7 +66,7 @@ describe('order book symbol lookup', () => {
       fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 0, maxLength: 12 }),
       fc.array(fc.oneof(fc.nat({ max: 11 }), fc.constant(-1), fc.constant(-2)), { maxLength: 60 }),
       (ids, picks) => {
-        const book = (createStateMachine({ ...DEFAULT_LOGIC_CONFIG, maxSymbols: 16 }) as ReturnType<typeof createStateMachine>).book;
+        const book = (createStateMachine({ ...SMALL_CONFIG, maxSymbols: 16 }) as ReturnType<typeof createStateMachine>).book;
         const key = new Float64Array(1);
         for (const id of ids) {
           key[0] = id;
@@ -77,6 +78,6 @@ describe('order book symbol lookup', () => {
           expect(book.symbolAt(key, 0)).toBe(book.symbolIndex.findIdAt(key, 0));
         }
       },
-    ), { numRuns: 300 });
+    ), { numRuns: 200 });
   });
 });
