@@ -58,7 +58,16 @@ export class ActingLookup {
    * or ACCOUNT_NOT_FOUND when the account at b + ACTING_ACCOUNT_ID is missing or not the caller's.
    */
   find(index: IdIndex, notFound: number, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const slot = index.findIdAt(f, (b + TARGET_AT) >>> 3);
+    return this.actingFor(index.findIdAt(f, (b + TARGET_AT) >>> 3), notFound, f, b, ctx);
+  }
+
+  /** find() for a symbol (OrderBook.symbolAt: the symbol found last is tried first). */
+  findSymbol(book: OrderBook, f: Float64Array, b: number, ctx: ApplyContext): number {
+    return this.actingFor(book.symbolAt(f, (b + TARGET_AT) >>> 3), ResultCode.SYMBOL_NOT_FOUND, f, b, ctx);
+  }
+
+  /** find() once the target's slot is known (INDEX_NOT_FOUND: `notFound`). */
+  private actingFor(slot: number, notFound: number, f: Float64Array, b: number, ctx: ApplyContext): number {
     if (slot === INDEX_NOT_FOUND) return notFound;
     const account = this.ledger.actingAccountAt(f, (b + ACTING_ACCOUNT_AT) >>> 3, ctx);
     if (account === INDEX_NOT_FOUND) return ResultCode.ACCOUNT_NOT_FOUND;
@@ -74,9 +83,11 @@ export class ActingLookup {
    * orders); ORDER_NOT_FOUND when it rests in another symbol or is someone else's.
    */
   findOrder(book: OrderBook, f: Float64Array, b: number, ctx: ApplyContext): number {
-    const symbol = book.symbolIndex.findIdAt(f, (b + TARGET_AT) >>> 3);
-    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
+    // The order first: when it rests in the named symbol, that symbol exists and no symbol lookup is needed.
     const order = book.orderAt(f, (b + ORDER_ID_AT) >>> 3);
+    const restingIn = order === NONE ? NONE : book.orderI[order * ORDER_I32 + O_SYMBOL];
+    const symbol = restingIn !== NONE && book.symbolIds[restingIn] === f[(b + TARGET_AT) >>> 3] ? restingIn : book.symbolAt(f, (b + TARGET_AT) >>> 3);
+    if (symbol === INDEX_NOT_FOUND) return ResultCode.SYMBOL_NOT_FOUND;
     this.slot = symbol;
     this.order = order;
     if (order === NONE) return ResultCode.OK;

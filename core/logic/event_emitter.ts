@@ -262,15 +262,18 @@ export class EventEmitter {
     const ledger = this.ledger;
     const touched = this.touched;
     const count = this.touchedCount;
+    // The ledger's arrays in locals, read once per command rather than once per record.
+    const { cellAccount, cellAsset, accountOwner, accountIds, assetIds, available, reserved } = ledger;
+    const cause = this.cause;
     for (let i = 0; i < count; i++) {
       const cell = touched[i];
-      const account = ledger.cellAccount[cell];
-      const w = this.header(EventKind.BALANCE_CHANGED, this.cause, ledger.accountOwner[account], 0, BALANCE_FIELDS) + W_BODY;
+      const account = cellAccount[cell];
+      const w = this.header(EventKind.BALANCE_CHANGED, cause, accountOwner[account], 0, BALANCE_FIELDS) + W_BODY;
       const f = this.f64;
-      f[w] = ledger.accountIds[account];
-      f[w + 1] = ledger.assetIds[ledger.cellAsset[cell]];
-      f[w + 2] = ledger.available[cell];
-      f[w + 3] = ledger.reserved[cell];
+      f[w] = accountIds[account];
+      f[w + 1] = assetIds[cellAsset[cell]];
+      f[w + 2] = available[cell];
+      f[w + 3] = reserved[cell];
     }
     this.touchedCount = 0;
     if (this.lastWord >= 0) this.u32[2 * this.lastWord + Q_FLAGS] = EVENT_FLAG_LAST;

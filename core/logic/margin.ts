@@ -118,8 +118,6 @@ export class Margin {
   /** [0] free position head, [1] positions in use. */
   private readonly counts: Int32Array;
   readonly maxPositions: number;
-  /** Set by the state machine: enters the stops triggered so far (stop_orders.ts runTriggered). */
-  runStops: () => void = () => undefined;
   /** The taker path liquidation orders use (set by attach: matching.ts needs this module first). */
   private matching: Matching | null = null;
 
@@ -179,7 +177,7 @@ export class Margin {
 
   getPosition(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const acting = this.ledger.acting;
-    const found = acting.find(this.book.symbolIndex, ResultCode.SYMBOL_NOT_FOUND, cmd.f64, b, ctx);
+    const found = acting.findSymbol(this.book, cmd.f64, b, ctx);
     if (found !== ResultCode.OK) return found;
     const { slot: symbol, account } = acting;
     const p = this.positionOf(account, symbol);
@@ -300,6 +298,12 @@ export class Margin {
     m.tradedSymbol = NONE;
     while (this.liquidateOne(symbol)) this.runStops();
     m.tradedSymbol = NONE;
+  }
+
+  /** Enters the stops triggered so far (stop_orders.ts runTriggered, when there are stop orders). */
+  private runStops(): void {
+    const stopOrders = this.matching === null ? null : this.matching.stopOrders;
+    if (stopOrders !== null) stopOrders.runTriggered();
   }
 
   /** Liquidates the first position of `symbol` below maintenance not yet liquidated in this command; false when none. */

@@ -54,6 +54,21 @@ describe('order book scenario table', () => {
     ]);
   });
 
+  it('cancel and amend name the order with its symbol: another listed symbol is ORDER_NOT_FOUND, an unlisted one SYMBOL_NOT_FOUND', () => {
+    runRows([
+      ...SETUP,
+      [ADMIN, { kind: 'createSymbol', symbolId: 2, baseAssetId: 2, quoteAssetId: 1, tickSize: 1, lotSize: 1 }, R.OK],
+      /* 1 */ [BOB, limit(200, Side.SELL, 105, 30), R.OK, order(0, 30, OrderStatus.RESTING)],
+      // The order rests in symbol 1: named under symbol 2 it is not found, under 9 the symbol is not.
+      [BOB, { kind: 'cancelOrder', symbolId: 2, orderId: id(1) }, R.ORDER_NOT_FOUND],
+      [BOB, { kind: 'amendOrder', symbolId: 2, orderId: id(1), newQuantity: 10, newPrice: 0 }, R.ORDER_NOT_FOUND],
+      [BOB, { kind: 'cancelOrder', symbolId: 9, orderId: id(1) }, R.SYMBOL_NOT_FOUND],
+      [BOB, { kind: 'amendOrder', symbolId: 9, orderId: id(1), newQuantity: 10, newPrice: 0 }, R.SYMBOL_NOT_FOUND],
+      [BOB, { kind: 'amendOrder', symbolId: 1, orderId: id(1), newQuantity: 10, newPrice: 0 }, R.OK, order(0, 10, OrderStatus.RESTING)],
+      [BOB, { kind: 'cancelOrder', symbolId: 1, orderId: id(1) }, R.OK],
+    ]);
+  });
+
   it('matching: price-time priority, maker price, partial fills, reservations', () => {
     runRows([
       ...SETUP,

@@ -89,6 +89,13 @@ const SELL = Side.SELL;
 const REGISTERS = 8;
 
 
+/** What stop_orders.ts does for matching: CANCEL_ORDER / AMEND_ORDER of an id that is not resting (an untriggered stop), and entering triggered stops. */
+export interface StopHooks {
+  cancel(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number;
+  amend(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number;
+  runTriggered(): void;
+}
+
 export function orderFlags(side: number, orderType: number, timeInForce: number, selfTrade: number): number {
   return side | (orderType << 2) | (timeInForce << 4) | (selfTrade << 6);
 }
@@ -111,8 +118,13 @@ export class Matching {
   quoteCell = INDEX_NOT_FOUND;
   /** The terms of the order command being placed (order_terms.ts). */
   readonly terms: OrderTerms;
-  /** Set by stop_orders.ts: enters the stops triggered during the command (see runTriggered). */
-  runTriggered: () => void = () => undefined;
+  /**
+   * Set by stop_orders.ts: the stop side of CANCEL_ORDER, AMEND_ORDER and of a command's end. An object
+   * whose methods are called, not closures: a closure is a new function per state machine, so code
+   * optimized while one machine ran deoptimizes ("wrong call target") as soon as a second machine in the
+   * same isolate calls it (a replay, a test, the warm-up of perf/profile/logic_records.ts).
+   */
+  stopOrders: StopHooks | null = null;
 
   /** Whether the taker of the next match() is a short sale (place / amend set it and clear it after). */
   private takerShort = false;
@@ -301,7 +313,7 @@ export class Matching {
     const found = acting.findOrder(book, cmd.f64, b, ctx);
     if (found !== ResultCode.OK) return found;
     const order = acting.order;
-    if (order === NONE) return this.cancelStop(cmd, b, acting.slot, ctx, out, o);
+    if (order === NONE) return this.stopOrders === null ? ResultCode.ORDER_NOT_FOUND : this.stopOrders.cancel(cmd, b, acting.slot, ctx, out, o);
     out.f64[(o + CancelResult.ORDER_ID) >>> 3] = book.orderF[order * ORDER_F64 + O_ID];
     out.f64[(o + CancelResult.CANCELLED_QUANTITY) >>> 3] = book.orderF[order * ORDER_F64 + O_REMAINING];
     this.cancelResting(order, true);
@@ -309,12 +321,13 @@ export class Matching {
     return ResultCode.OK;
   }
 
-  /** Set by stop_orders.ts: CANCEL_ORDER for an id that is not resting (an untriggered stop). */
-  cancelStop: (cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number) => number =
-    () => ResultCode.ORDER_NOT_FOUND;
-  /** Set by stop_orders.ts: AMEND_ORDER for an id that is not resting (an untriggered stop). */
-  amendStop: (cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number) => number =
-    () => ResultCode.ORDER_NOT_FOUND;
+  /**
+   * After a command's own order is done: the stops it triggered, then the liquidations its trades call
+   * for (margin.ts afterTrades).
+   */
+  runTriggered(): void {
+    this.margin.afterTrades();
+  }
 
   amend(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const book = this.book;
@@ -323,7 +336,7 @@ export class Matching {
     const found = ledger.acting.findOrder(book, f, b, ctx);
     if (found !== ResultCode.OK) return found; // someone else's order: not disclosed
     const { slot: symbol, order, account } = ledger.acting;
-    if (order === NONE) return this.amendStop(cmd, b, symbol, ctx, out, o);
+    if (order === NONE) return this.stopOrders === null ? ResultCode.ORDER_NOT_FOUND : this.stopOrders.amend(cmd, b, symbol, ctx, out, o);
     const quantityAt = (b + AmendOrder.NEW_QUANTITY) >>> 3;
     if (!positiveAt(f, quantityAt)) return ResultCode.INVALID_AMEND;
     const newQuantity = f[quantityAt];
@@ -542,6 +555,14 @@ export class Matching {
   match(symbol: number, account: number, side: number, selfTrade: number, baseCell: number, quoteCell: number): void {
     const book = this.book;
     const r = this.r;
+    if (this.listing && this.out === null) throw new Error('match without startFills');
+    // Most takers of a passive flow do not cross: answer them before setting up the fill loop.
+    const best = book.bestLevel[symbol * 2 + (side === BUY ? SELL : BUY) - 1];
+    if (best === NONE || (r[R_LIMIT] >= 0 && (side === BUY
+      ? book.levelF[best * LEVEL_F64 + L_PRICE] > r[R_LIMIT] : book.levelF[best * LEVEL_F64 + L_PRICE] < r[R_LIMIT]))) {
+      r[R_FILLED] = 0;
+      return;
+    }
     const available = this.ledger.available;
     const reserved = this.ledger.reserved;
     const limitPrice = r[R_LIMIT];
@@ -552,7 +573,6 @@ export class Matching {
     const stp = selfTrade === SelfTradePrevention.CANCEL_RESTING;
     const listing = this.listing;
     const out = this.out;
-    if (listing && out === null) throw new Error('match without startFills');
     const stops = this.stops;
     const lastPrice = book.lastPrice;
     const margin = this.margin;

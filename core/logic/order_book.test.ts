@@ -6,6 +6,7 @@ import { checkInvariants } from './test_support/invariants.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import { NONE, LEVEL_F64, LEVEL_I32, L_NEXT, L_PRICE } from './order_layout.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
+import { SMALL_CONFIG } from './test_support/scenario_table.ts';
 
 const ADMIN = { principalId: 1, admin: true };
 const OWNER = { principalId: 5 };
@@ -56,5 +57,27 @@ describe('order book level index', () => {
         expect(checkInvariants(h.machine as ReturnType<typeof createStateMachine>)).toEqual([]);
       },
     ), { numRuns: 60 });
+  });
+});
+
+describe('order book symbol lookup', () => {
+  it('answers like the symbol index for any sequence of lookups, whatever symbol it found last (property)', () => {
+    fc.assert(fc.property(
+      fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 0, maxLength: 12 }),
+      fc.array(fc.oneof(fc.nat({ max: 11 }), fc.constant(-1), fc.constant(-2)), { maxLength: 60 }),
+      (ids, picks) => {
+        const book = (createStateMachine({ ...SMALL_CONFIG, maxSymbols: 16 }) as ReturnType<typeof createStateMachine>).book;
+        const key = new Float64Array(1);
+        for (const id of ids) {
+          key[0] = id;
+          book.addSymbol(key, 0, 0, 1);
+        }
+        for (const pick of picks) {
+          // An id that is listed, one that is not (never listed, or 0).
+          key[0] = pick >= 0 ? (ids[pick] ?? 2 ** 41 + pick) : pick === -1 ? 0 : 2 ** 42;
+          expect(book.symbolAt(key, 0)).toBe(book.symbolIndex.findIdAt(key, 0));
+        }
+      },
+    ), { numRuns: 200 });
   });
 });

@@ -69,6 +69,8 @@ export class OrderBook {
   private readonly levelIndex: IdIndex;
   /** Key: order id + 1 (a sequence may be 0). */
   private readonly orderIndex: IdIndex;
+  /** The symbol symbolAt found last (not state: checked against symbolIds at every use). */
+  private symbolHint = 0;
   /** Scratch for the order index key (id + 1). */
   private readonly key = new Float64Array(1);
   readonly maxSymbols: number;
@@ -129,9 +131,17 @@ export class OrderBook {
     return this.symbolIndex.findId(symbolId);
   }
 
-  /** The symbol whose id is src[at], or -1. */
+  /**
+   * The symbol whose id is src[at], or -1. The symbol found last is tried first (most streams trade
+   * one symbol at a time): a slot below the symbol count whose id matches is the answer, since ids are
+   * unique and never 0; so the hint needs no invalidation (an imported state brings its own ids and count).
+   */
   symbolAt(src: Float64Array, at: number): number {
-    return this.symbolIndex.findIdAt(src, at);
+    const hint = this.symbolHint;
+    if (hint < this.counts[0] && this.symbolIds[hint] === src[at]) return hint;
+    const symbol = this.symbolIndex.findIdAt(src, at);
+    if (symbol !== INDEX_NOT_FOUND) this.symbolHint = symbol;
+    return symbol;
   }
 
   /** Adds the symbol whose id is src[at] (the caller validated everything); returns its slot or -1 when full. */

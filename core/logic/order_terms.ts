@@ -48,7 +48,7 @@ export class OrderTerms {
   check(bytes: Uint8Array, f: Float64Array, b: number, ctx: ApplyContext, sideAt: number, marketType: number, limitType: number): number {
     const book = this.book;
     const acting = this.ledger.acting;
-    const found = acting.find(book.symbolIndex, ResultCode.SYMBOL_NOT_FOUND, f, b, ctx);
+    const found = acting.findSymbol(book, f, b, ctx);
     if (found !== ResultCode.OK) return found;
     const symbol = acting.slot;
     const at = b + sideAt;

@@ -99,9 +99,8 @@ export class LogicStateMachine implements StateMachine {
       this.ledger, this.book, this.ctx);
     this.matching = new Matching(this.ledger, this.book, this.stops, this.doneOrders, this.margin);
     this.stopOrders = new StopOrders(this.ledger, this.book, this.stops, this.doneOrders, this.matching);
-    // After a command's own order: its triggered stops, then the liquidations its trades call for.
-    this.margin.runStops = this.matching.runTriggered;
-    this.matching.runTriggered = () => this.margin.afterTrades();
+    // After a command's own order (matching.runTriggered): its triggered stops, then the liquidations its
+    // trades call for (margin.afterTrades).
     this.orderQueries = new OrderQueries(this.ledger, this.book, this.stops, this.doneOrders);
     this.idempotency = new Idempotency(arena, config.idempotencyWindow);
     // Last: snapshots written before principals were state lack these sections (state_arena.ts).

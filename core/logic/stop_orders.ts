@@ -48,7 +48,7 @@ import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { ApplyContext } from './apply_context.ts';
 import type { DoneOrders } from './done_orders.ts';
 import type { Ledger } from './ledger.ts';
-import { type Matching, orderFlags, selfTradeOf } from './matching.ts';
+import { type Matching, type StopHooks, orderFlags, selfTradeOf } from './matching.ts';
 import type { OrderBook } from './order_book.ts';
 import type { StopBook } from './stop_book.ts';
 import * as commandDescriptorModule from '../../codec/records/command_descriptor.ts';
@@ -80,7 +80,7 @@ const { S_ACCOUNT, S_BASE_CELL, S_FLAGS, S_ID, S_PRICE, S_QUANTITY, S_QUOTE_CELL
 const BUY = Side.BUY;
 const SELL = Side.SELL;
 
-export class StopOrders {
+export class StopOrders implements StopHooks {
   /** [0] the reservation of the stop last measured by measureReservation. */
   private readonly amount = new Float64Array(1);
   /** [0] what the stop or OCO being placed reserves (a float64 in an array: never boxed across a call). */
@@ -93,9 +93,7 @@ export class StopOrders {
     private readonly done: DoneOrders,
     private readonly matching: Matching,
   ) {
-    matching.runTriggered = () => this.runTriggered();
-    matching.cancelStop = (cmd, b, symbol, ctx, out, o) => this.cancel(cmd, b, symbol, ctx, out, o);
-    matching.amendStop = (cmd, b, symbol, ctx, out, o) => this.amend(cmd, b, symbol, ctx, out, o);
+    matching.stopOrders = this;
   }
 
   placeStop(cmd: RecordBuffer, b: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
@@ -234,7 +232,7 @@ export class StopOrders {
   }
 
   /** CANCEL_ORDER of an id that is not resting in a book: an untriggered stop. */
-  private cancel(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  cancel(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const stops = this.stops;
     const stop = stops.findAt(cmd.f64, (b + CancelOrder.ORDER_ID) >>> 3);
     if (stop === NONE || !this.owns(stop, symbol, ctx)) return ResultCode.ORDER_NOT_FOUND;
@@ -246,7 +244,7 @@ export class StopOrders {
   }
 
   /** AMEND_ORDER of an id that is not resting in a book: an untriggered stop (same ladder as a resting order). */
-  private amend(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
+  amend(cmd: RecordBuffer, b: number, symbol: number, ctx: ApplyContext, out: RecordBuffer, o: number): number {
     const stops = this.stops;
     const book = this.book;
     const ledger = this.ledger;
