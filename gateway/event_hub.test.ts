@@ -92,7 +92,7 @@ describe('EventHub fan-out timing against the retention', () => {
     feed.release(40); // 40 ≥ 64 / 2 unrouted: routed within the release itself
     expect(sub.sequences).toEqual(range(1, 48));
     expect(hub.stats.urgentFanOuts).toBe(1);
-    hub.close();
+    await hub.close();
   });
 
   it('never lets the feed evict released events before they are routed, however long the turn lasts', async () => {
@@ -106,7 +106,7 @@ describe('EventHub fan-out timing against the retention', () => {
     expect(hub.stats.overruns).toBe(0);
     expect(sub.closedWith).toBeNull();
     expect(sub.sequences).toEqual(range(1, 320));
-    hub.close();
+    await hub.close();
   });
 
   it('routes a backlog larger than a slice over several turns, each slice ending at a command boundary, and a subscriber catching up meanwhile misses nothing', async () => {
@@ -136,6 +136,6 @@ describe('EventHub fan-out timing against the retention', () => {
       sub.throughs.forEach((through, i) => expect(sub.sequences.slice(sub.receivedAtThrough[i]).filter((s) => s <= through)).toEqual([]));
     }
     expect(hub.stats.urgentFanOuts).toBe(0);
-    hub.close();
+    await hub.close();
   });
 });

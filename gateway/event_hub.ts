@@ -171,6 +171,8 @@ export const EVENTS_DISABLED_MESSAGE = 'the engine runs with events off (engine 
   'no event subscriptions, history or projection; restart it with events on (the default) to rebuild them from the journal';
 
 export class EventHub {
+  /** Replay workers asked to end and not yet ended. */
+  private readonly terminating = new Set<Promise<void>>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly allGroup = new Group(STREAM_ALL, 0);
   private readonly privateGroups = new Map<number, Group>();
@@ -261,13 +263,26 @@ export class EventHub {
     sub.closed = true;
     this.subscriptions.delete(sub);
     this.leave(sub);
-    if (sub.replay !== null) void sub.replay.terminate();
+    if (sub.replay !== null) this.terminate(sub.replay);
   }
 
-  close(): void {
+  /**
+   * Disconnects every subscriber, then waits until every replay worker has ended: a process that exits
+   * while a worker's isolate is still being torn down can abort (an engine ended by SIGABRT after
+   * SIGTERM, with three subscribers replaying, in test/history_retention.test.ts).
+   */
+  async close(): Promise<void> {
     clearInterval(this.progressTimer);
     this.cancelFanOut();
     for (const sub of [...this.subscriptions]) this.disconnect(sub, ResultCode.SHUTTING_DOWN, 'the server is shutting down');
+    await Promise.all(this.terminating);
+  }
+
+  /** Ends a replay worker; close() waits for it. */
+  private terminate(worker: Worker): void {
+    const ended = worker.terminate().then(() => undefined, () => undefined);
+    this.terminating.add(ended);
+    void ended.then(() => this.terminating.delete(ended));
   }
 
   private refuse(transport: EventTransport, code: number, message: string): void {
@@ -627,7 +642,7 @@ export class EventHub {
       finished = true;
       this.replaysRunning--;
       sub.replay = null;
-      void worker.terminate();
+      this.terminate(worker);
       const next = this.waitingReplay.shift();
       if (next !== undefined && !next.closed) this.startReplay(next);
     };

@@ -142,7 +142,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       });
     }
   } catch (error) {
-    events?.close();
+    await events?.close();
     await eventsTcp?.close();
     await tcp?.close();
     uws?.close();
@@ -171,7 +171,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
       const deadline = Date.now() + drainMs;
       while (core.inFlightTotal() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setImmediate(r));
-      events?.close();
+      await events?.close();
       consoleFeed.stop();
       uws?.close();
       await tcp?.close();
