@@ -65,7 +65,7 @@ describe('idempotency replay mode', () => {
       expect(exportedBytes(replaying.exportState())).toEqual(exportedBytes(live.exportState()));
       replaying.setReplaying(false);
       expect(replaying.stateHash()).toBe(live.stateHash());
-    }), { numRuns: 300 });
+    }), { numRuns: 150 });
   });
 
   it('replays long enough to wrap the ring many times with the tables in use, then rebuilds the index the live path holds', () => {

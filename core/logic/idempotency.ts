@@ -40,8 +40,12 @@ import type { StateArena } from './state_arena.ts';
 const { bucketAt } = idHash;
 
 export const STORED_RESULT_BYTES = 128;
-/** Replay mode switches the tables in only after this many remembers per window entry (building them costs one pass). */
-const FAST_AFTER_WINDOWS = 2;
+/**
+ * Replay mode switches the tables in after this many windows' worth of remembers: building them, and
+ * the index again at the end, costs about a window's worth of remembers, which a shorter replay (a
+ * snapshot's tail) would not win back.
+ */
+const FAST_AFTER_WINDOWS = 1;
 const STORED_RESULT_WORDS = STORED_RESULT_BYTES >>> 3;
 /** Longest order result that fits a stored slot: the fixed part plus whole fills. */
 const STORED_ORDER_RESULT_BYTES =
@@ -66,6 +70,8 @@ export class Idempotency {
   private nextSlot = 0;
   /** Replay mode (see the module comment): the two generation tables, or null while the index is used. */
   private fast: Int32Array | null = null;
+  /** The tables' memory, kept across replay-mode spells (allocated at the first). */
+  private fastMemory: Int32Array | null = null;
   /** Offsets in `fast` of the current generation's table and the previous one's. */
   private fastCurrent = 0;
   private fastPrevious = 0;
@@ -127,7 +133,7 @@ export class Idempotency {
   /** Builds the generation tables from the ring (replay mode, after the countdown). */
   private enterFast(): void {
     const buckets = this.fastMask + 1;
-    const fast = this.fast ?? new Int32Array(2 * buckets);
+    const fast = this.fastMemory ?? (this.fastMemory = new Int32Array(2 * buckets));
     fast.fill(0);
     this.fast = fast;
     this.fastCurrent = 0;
