@@ -135,7 +135,13 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
     segments[0].path, 0, -1);
   }
   const replay = new JournalReplay(sm, options, warnings, readOnly, snapshotSequence, toSequence);
-  replay.run(segments, first);
+  // Replay mode: the state machine may keep its idempotency window in a cheaper form meanwhile.
+  sm.setReplaying?.(true);
+  try {
+    replay.run(segments, first);
+  } finally {
+    sm.setReplaying?.(false);
+  }
   if (options.checkpoint !== undefined && !replay.checkpointDone) options.checkpoint.reached(sm);
   // A snapshot on disk holds commands up to its sequence: recovering to an older state without it (no
   // journal left after it, e.g. a snapshot this build cannot read and retention removed the segments)

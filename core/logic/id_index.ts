@@ -52,6 +52,12 @@ export class IdIndex {
     return this.counter[0];
   }
 
+  /** Empties the table (every bucket zero, as constructed). */
+  clear(): void {
+    this.keys.fill(0);
+    this.counter[0] = 0;
+  }
+
   /** The value stored under (src[at], tag), or INDEX_NOT_FOUND. */
   getAt(src: Float64Array, at: number, tag: number): number {
     const keys = this.keys;

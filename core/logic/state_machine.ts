@@ -119,6 +119,7 @@ export class LogicStateMachine implements StateMachine {
    * their recorded hashes) still load. Both lists are built once: choosing allocates nothing.
    */
   hashedSections(): readonly ArenaSection[] {
+    this.idempotency.settle();
     return this.principals.pristine() ? this.sectionsBeforePrincipals : this.arena.list();
   }
 
@@ -235,15 +236,22 @@ export class LogicStateMachine implements StateMachine {
   }
 
   exportState(): StateSection[] {
+    this.idempotency.settle();
     return this.arena.exportSections();
   }
 
   liveSections(): readonly StateSection[] {
+    this.idempotency.settle();
     return this.arena.list();
   }
 
   importState(sections: readonly StateSection[]): void {
+    this.idempotency.settle();
     this.arena.importSections(sections);
+  }
+
+  setReplaying(on: boolean): void {
+    this.idempotency.setReplaying(on);
   }
 
   memoryReport(): { name: string; bytes: number }[] {

@@ -78,4 +78,10 @@ export interface StateMachine {
   attachEventSink(sink: EventSink): void;
   /** Event emission on (the default) or off (engine option `events`): off, apply() writes no event record. */
   setEventsEnabled(on: boolean): void;
+  /**
+   * Recovery brackets a journal replay with setReplaying(true) … (false): the state machine may keep
+   * bookkeeping in a cheaper form meanwhile (the idempotency window, core/logic/idempotency.ts), as long
+   * as results, events and every read of the state (hash, export) are the same as without it.
+   */
+  setReplaying?(on: boolean): void;
 }

@@ -7,6 +7,8 @@
  * Cases:
  *   replay                  a journal of transfers replayed from the first sequence, commands/s (durationMs of
  *                           recoverState: file reads, CRCs and apply)
+ *   replay-no-idempotency   the same transfers journaled without idempotency ids: replay minus the idempotency
+ *                           window's bookkeeping (the split: what remembering results costs per command)
  *   scan                    the journal read and every frame CRC-checked, without applying: the
  *                           journal's own share of a replay
  *   restart-10m             a whole restart with that many journaled commands: create the state machine
@@ -43,7 +45,7 @@ import type { ResultRow, ScenarioOptions, ScenarioRun } from '../result_row.ts';
 const ACCOUNTS = 10_000;
 
 /** Journals set-up commands then transfers up to `records` (durability none: this is set-up, not the bench). */
-export function writeJournal(dataDir: string, records: number, segmentBytes?: number): void {
+export function writeJournal(dataDir: string, records: number, segmentBytes?: number, idempotencyIds = true): void {
   const writer = new SegmentWriter(validateJournalOptions({ dataDir, durability: 'none', writeBufferBytes: 16 * 1024 * 1024, ...(segmentBytes === undefined ? {} : { segmentBytes }) }));
   const rec = createRecordBuffer(new ArrayBuffer(512));
   const workload = { accounts: ACCOUNTS, seed: 1 };
@@ -60,7 +62,7 @@ export function writeJournal(dataDir: string, records: number, segmentBytes?: nu
     h = (Math.imul(h, 1103515245) + 12345) >>> 0;
     f64[CMD_SEQUENCE_OFFSET >>> 3] = FIRST_SEQUENCE + i;
     f64[CMD_CORRELATION_ID_OFFSET >>> 3] = i;
-    f64[CMD_IDEMPOTENCY_ID_OFFSET >>> 3] = i + 1;
+    f64[CMD_IDEMPOTENCY_ID_OFFSET >>> 3] = idempotencyIds ? i + 1 : 0;
     f64[Transfer.FROM_ACCOUNT_ID >>> 3] = 1 + (h % ACCOUNTS);
     f64[Transfer.TO_ACCOUNT_ID >>> 3] = 1 + ((h >>> 8) % ACCOUNTS);
     f64[Transfer.AMOUNT >>> 3] = 1 + (h >>> 24);
@@ -76,6 +78,11 @@ interface Restart {
   readonly replayed: number;
   readonly lastSequence: number;
   readonly hash: string;
+}
+
+/** Commands per second of a replay of the whole journal (recoverState's own durationMs). */
+function replayRate(x: Restart): number {
+  return x.replayed / (x.recoverMs / 1000);
 }
 
 function restart(dataDir: string, useSnapshots: boolean, checkpoint?: number): Restart {
@@ -146,19 +153,27 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
     const scans = Array.from({ length: options.runs }, () => scan(dataDir));
     const full: Restart[] = [];
     const snap: Restart[] = [];
+    const noIds: Restart[] = [];
+    const noIdsDir = join(dataDir, 'no-idempotency-ids');
+    writeJournal(noIdsDir, records, undefined, false);
     // The first full restart also writes the snapshot at snapshotAt (not timed in later runs).
     const first = restart(dataDir, false, snapshotAt);
     options.log(`first restart (writes the snapshot at ${snapshotAt}): ${first.totalMs.toFixed(0)} ms`);
     for (let r = 0; r < options.runs; r++) {
       full.push(restart(dataDir, false));
+      noIds.push(restart(noIdsDir, false));
       snap.push(restart(dataDir, true));
       options.log(`run ${r + 1}/${options.runs}: full ${full[r].totalMs.toFixed(0)} ms ` +
-        `(replay ${Math.round(full[r].replayed / (full[r].recoverMs / 1000))} commands/s), with snapshot ${snap[r].totalMs.toFixed(0)} ms`);
+        `(replay ${Math.round(replayRate(full[r]))} commands/s; without idempotency ids ${Math.round(replayRate(noIds[r]))}/s), ` +
+        `with snapshot ${snap[r].totalMs.toFixed(0)} ms`);
     }
+    const noIdsHash = noIds[0].hash;
     const errors = [...full, ...snap].filter((x) => x.hash !== first.hash || x.lastSequence !== lastSequence).length
+      + noIds.filter((x) => x.hash !== noIdsHash || x.lastSequence !== lastSequence).length
       + scans.filter((x) => x.frames !== records).length;
     const common = { records, accounts: ACCOUNTS, mix: 'transfers, each with an idempotency id, after set-up', logicConfig: 'DEFAULT_LOGIC_CONFIG', pageCache: 'warm', runs: options.runs };
-    const replayPerS = median(full.map((x) => x.replayed / (x.recoverMs / 1000)));
+    const replayPerS = median(full.map(replayRate));
+    const noIdsPerS = median(noIds.map(replayRate));
     const fullMs = median(full.map((x) => x.totalMs));
     const snapMs = median(snap.map((x) => x.totalMs));
     const row = (name: string, throughput: number, conditions: Record<string, string | number | boolean>): ResultRow => ({
@@ -178,6 +193,10 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
         ratio_vs_serial: Number((median(verify.pool) / median(verify.serial)).toFixed(2)),
       }),
       row('replay', replayPerS, { measured: 'recoverState (read + CRC + apply), no snapshot' }),
+      row('replay-no-idempotency', noIdsPerS, {
+        measured: 'recoverState of the same transfers journaled without idempotency ids',
+        idempotencyNsPerCommand: Math.round(1e9 / replayPerS - 1e9 / noIdsPerS),
+      }),
       row('scan', median(scans.map((x) => x.perSecond)), { measured: 'segment read + CRC-32 of every frame, no apply' }),
       row('restart-10m', records / (fullMs / 1000), { restartMs: Math.round(fullMs), snapshot: false, measured: 'createStateMachine + recoverState' }),
       row('restart-10m-snapshot', records / (snapMs / 1000), {
