@@ -85,5 +85,5 @@ describe('ringline CLI', () => {
     await engine.expectExit(0);
     expect(engine.stdout()).toContain('stopped');
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 180_000); // a dozen CLI processes one after another: over 60 s at load 25
 });
