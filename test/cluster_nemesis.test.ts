@@ -52,7 +52,9 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     // Clients: LANES lanes of idempotent commands through leader-following connections.
     const acked: Array<{ command: CommandJson; response: ResponseJson }> = [];
     const minorityChecks: Array<{ role: string; writable: boolean } | null> = [];
-    await c.readyLeader();
+    // Three nodes and etcd starting together, with 2 s leases: at load 20-25 the first stable leader
+    // took longer than the harness's 30 s default.
+    await c.readyLeader({ timeoutMs: 120_000 });
     const client = await clusterClient();
     for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
     let driving = true;
