@@ -10,9 +10,10 @@
  *                        reading stopped, the socket handed over (IPC, SCM_RIGHTS) with the bytes read
  *   gateway thread ◄─────┘ the key checked here (principals live here), then the connection is a normal one
  *
- * The gateway binds the port and passes the listening socket to the door, then closes its own copy:
- * the door accepts every connection. The hand-over is sound because the door stops reading before it
- * sends (no byte can be read and dropped after the Login frame) and forwards every byte it has read;
+ * The gateway binds the port and passes the listening socket to the door once the door says it can
+ * take it (its 'hello'), then closes its own copy when the door is ready: the door accepts every
+ * connection. The hand-over is sound because the door stops reading for good before it sends (no
+ * byte can be read and dropped after the Login frame) and forwards every byte it has read;
  * the gateway feeds those bytes first, then reads the socket where the door stopped. The key is
  * checked by the gateway, so a wrong key, maxConnections and everything after login behave as inline.
  * TLS connections cannot be handed over (their session state lives in the process that did the
@@ -23,7 +24,7 @@
  * the same port (the connections the door held are lost; their clients reconnect).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Server, Socket } from 'node:net';
+import { Socket as NetSocket, type Server, type Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
@@ -59,6 +60,7 @@ export type ToDoor =
 
 /** Door → gateway. */
 export type FromDoor =
+  | { readonly type: 'hello' } // its 'message' listener is in place: the listener may be sent
   | { readonly type: 'ready' }
   | ({ readonly type: 'stats' } & DoorStats)
   // with the socket as handle; `bytes` (base64): everything the door read, the Login frame first
@@ -143,7 +145,10 @@ export class PreLoginDoor {
         handlers.died(fallback, `the pre-login door process exited (code ${code}, signal ${signal})`);
       });
       child.on('message', (message: FromDoor, handle: unknown) => {
-        if (message.type === 'ready') {
+        if (message.type === 'hello') {
+          const listen: ToDoor = { type: 'listen', config: doorConfig };
+          child.send(listen, server, (error) => { if (error !== null) giveUp(`could not be given the listener: ${error.message}`); });
+        } else if (message.type === 'ready') {
           clearTimeout(timer);
           if (started) return;
           started = true;
@@ -153,11 +158,11 @@ export class PreLoginDoor {
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {
-          handlers.login(handle as Socket, Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
+          // node:net sends the message alone when the socket closed while it waited in the door's
+          // handle queue: nothing to take over.
+          if (handle instanceof NetSocket) handlers.login(handle, Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
         }
       });
-      const listen: ToDoor = { type: 'listen', config: doorConfig };
-      child.send(listen, server, (error) => { if (error !== null) giveUp(`could not be given the listener: ${error.message}`); });
     });
     door = new PreLoginDoor(child, exited, ready);
     return door;

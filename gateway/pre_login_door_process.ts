@@ -76,12 +76,18 @@ function run(server: Server, config: DoorConfig): void {
     c.done = true;
     gate.leave(c);
     all.delete(c);
-    const handle = (c.socket as unknown as { _handle: StreamHandle | null })._handle;
+    const socket = c.socket as unknown as { _handle: StreamHandle | null; _read(size: number): void };
+    const handle = socket._handle;
     if (handle === null) return;
     // Stop reading first: a byte read between here and the hand-over would be lost (node:net drops
     // what a sent handle reads). What the kernel holds stays there for the gateway.
     handle.reading = false;
     handle.readStop();
+    // And never start again. node:net sends one handle at a time: while an earlier hand-over waits for
+    // the gateway's acknowledgement, this socket keeps its handle in the IPC queue, and the stream
+    // would restart reading by itself (Readable's read-ahead calls _read, which calls readStart):
+    // whatever the client sent next (the command behind its Login) was read here and dropped.
+    socket._read = () => {};
     c.socket.removeAllListeners('data');
     stats.handedOver++;
     send({ type: 'login', bytes: c.held.toString('base64', 0, c.heldBytes), remoteAddress: c.remoteAddress, openedMs: c.openedMs }, c.socket);
@@ -184,3 +190,8 @@ process.once('message', (message: ToDoor, server: unknown) => {
   if (message.type !== 'listen') throw new Error(`pre-login door: expected listen first, got ${message.type}`);
   run(server as Server, message.config);
 });
+// Only now may the gateway send the listener. node:net accepts on a received listening socket as soon
+// as it arrives, but holds the message that carries it until a 'message' listener exists: sent while
+// this module was still loading, it accepted connections that no 'connection' listener ever saw
+// (clients that connected during the switch got no answer and stayed open).
+send({ type: 'hello' });
