@@ -247,7 +247,7 @@ describe('gateway over HTTP', () => {
 // Pre-login limits hold the same whoever holds the connection until login: the door process (the
 // default) or the gateway thread.
 describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (preLoginDoor) => {
-  const start = (overrides: Parameters<typeof startHarness>[0] = {}, slots?: number): ReturnType<typeof startHarness> => startHarness({ preLoginDoor, ...overrides }, slots);
+  const start = (overrides: Parameters<typeof startHarness>[0] = {}, slots?: number): ReturnType<typeof startHarness> => startHarness({ preLoginDoor, ...overrides }, { slots });
 
   it('refuses logins beyond maxConnections (authenticated only) and closes idle ones', async () => {
     const h = await start({ maxConnections: 2, idleTimeoutMs: 300 });
@@ -394,7 +394,7 @@ describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (pr
 
 describe('WebSocket slow consumer', () => {
   it('closes a WebSocket client that does not read its replies with 4115 SLOW_CONSUMER', async () => {
-    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, 4096);
+    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, { slots: 4096 });
     try {
       const c = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
       c.pauseReading();

@@ -6,6 +6,9 @@ import { ResultCode } from '../codec/result_codes.ts';
 import { resolveGatewayConfig } from './gateway_config.ts';
 import { startHarness, waitUntil } from './test_support/gateway_harness.ts';
 import { RawTcpClient, requestBytes } from './test_support/raw_clients.ts';
+import { STAGE_BLOCKED, STAGE_CONNECTED, type QueueClientsData, type QueueClientsResult } from './test_support/handover_queue_clients.ts';
+import { clientCodec } from '../client/client_codec.ts';
+import { spawnWorker } from '../core/spawn_worker.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 1, correlationId });
@@ -89,6 +92,84 @@ describe('pre-login door process', () => {
         const replies = await c.waitFor(1 + commands);
         expect(replies.map((r) => r.correlationId)).toEqual(Array.from({ length: 1 + commands }, (_, k) => k));
         c.close();
+      }
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('answers every connection opened while the door takes over the listener, and after it, Login and the command in one write', async () => {
+    // Before the fix, the door received the listener while its module was still loading: it accepted
+    // connections that no 'connection' listener saw (no answer, left open).
+    const h = await startHarness({}, { beforeDoorReady: true });
+    try {
+      const door = h.server.tcp?.door;
+      expect(door).not.toBeNull();
+      let ready = false;
+      void door?.ready.then(() => { ready = true; });
+      const bytes = loginThenCommands(h.aliceKey, 1);
+      const opened: { client: Promise<RawTcpClient>; beforeReady: boolean }[] = [];
+      const openBatch = (): void => {
+        for (let i = 0; i < 4; i++) {
+          opened.push({ beforeReady: !ready, client: RawTcpClient.open(h.server.tcpPort).then((c) => { c.sendRaw(bytes); return c; }) });
+        }
+      };
+      while (!ready) {
+        openBatch();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      for (let batch = 0; batch < 10; batch++) {
+        openBatch();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // The switch was crossed: connections opened before the door was ready (it forks, loads and
+      // starts accepting over hundreds of ms) and after.
+      expect(opened.filter((o) => o.beforeReady).length).toBeGreaterThan(0);
+      const clients = await Promise.all(opened.map((o) => o.client));
+      const answered = await Promise.all(clients.map(async (c) => {
+        try {
+          return (await c.waitFor(2, 30_000)).map((r) => [r.code, r.correlationId]);
+        } catch {
+          return c.responses.map((r) => [r.code, r.correlationId]);
+        }
+      }));
+      expect(answered).toEqual(clients.map(() => [[ResultCode.OK, 0], [ResultCode.OK, 1]]));
+      for (const c of clients) c.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
+  it('loses no command sent behind a Login while the socket waits in the door\'s hand-over queue', async () => {
+    // node:net sends one handle at a time; with the gateway's thread blocked, the first hand-over is
+    // never acknowledged and every later one queues. Before the fix, a queued socket read again and
+    // the command a client sent after its Login was read by the door and dropped.
+    const h = await startHarness();
+    try {
+      const count = 24;
+      const stage = new Int32Array(new SharedArrayBuffer(4));
+      const data: QueueClientsData = {
+        port: h.server.tcpPort, count, stage,
+        login: encodeFrame(requestBytes(login(h.aliceKey))), command: encodeFrame(requestBytes(getItem(1))),
+      };
+      const worker = spawnWorker(new URL('./test_support/handover_queue_clients.ts', import.meta.url), { ...data });
+      const result = new Promise<QueueClientsResult>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      try {
+        await waitUntil(() => Atomics.load(stage, 0) === STAGE_CONNECTED, 60_000);
+        await waitUntil(() => h.server.core.preLoginCount === count, 60_000);
+        Atomics.store(stage, 0, STAGE_BLOCKED);
+        Atomics.notify(stage, 0);
+        // The gateway's thread stops here (no acknowledgement, no hand-over taken) until the worker releases it.
+        Atomics.wait(stage, 0, STAGE_BLOCKED, 120_000);
+        const { loginsReadByDoor, replies } = await result;
+        expect(loginsReadByDoor).toBe(true);
+        const answered = replies.map((frames) => frames.map((f) => clientCodec.decodeResponse(f)).map((r) => [r.code, r.correlationId]));
+        expect(answered).toEqual(replies.map(() => [[ResultCode.OK, 0], [ResultCode.OK, 1]]));
+      } finally {
+        await worker.terminate();
       }
     } finally {
       await h.server.stop(100);

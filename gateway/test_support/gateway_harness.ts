@@ -22,7 +22,14 @@ export interface Harness {
   ws: string;
 }
 
-export async function startHarness(overrides: Partial<GatewayConfig> = {}, slots = 64): Promise<Harness> {
+export interface HarnessOptions {
+  /** Ring slots of the loopback engine. */
+  readonly slots?: number;
+  /** Resolve before the door process accepts (a test of the switch from inline to the door). */
+  readonly beforeDoorReady?: boolean;
+}
+
+export async function startHarness(overrides: Partial<GatewayConfig> = {}, { slots = 64, beforeDoorReady = false }: HarnessOptions = {}): Promise<Harness> {
   const engine = new LoopbackEngine(slots);
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-gw-'));
   const server = await startGatewayServer(engine, {
@@ -31,10 +38,10 @@ export async function startHarness(overrides: Partial<GatewayConfig> = {}, slots
     engineMetrics: () => ({ sequences: { published: engine.lastClaimedSequence } }),
     metrics: loopbackMetrics(engine),
   });
+  const alice = server.core.principals.add('alice');
   // The door process accepts once it has started (the gateway accepts inline until then): wait, so a
   // test knows who holds its connections.
-  await server.tcp?.door?.ready;
-  const alice = server.core.principals.add('alice');
+  if (!beforeDoorReady) await server.tcp?.door?.ready;
   return {
     engine, server, aliceKey: alice.key, aliceId: alice.principal.id,
     http: `http://127.0.0.1:${server.wsPort}`, ws: `ws://127.0.0.1:${server.wsPort}/`,
