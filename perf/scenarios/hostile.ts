@@ -19,13 +19,16 @@
  *   process-nice19 the same attack from a separate process under `nice -n 19`: an attacker is not on
  *                  the engine's machine; its CPU and GC then yield to the engine's threads. Both
  *                  generator setups are in every run, so the figure is not bought by the method.
- * An attack phase is measured once the server reports (GET /health preLoginConnections) that it holds
- * HOLD_TARGET; the generator stops after the phase and the next phase waits until they are gone.
+ * Each attack has two parts, reported apart: the storm (from the generator's start until the server
+ * reports, GET /health preLoginConnections, that it holds HOLD_TARGET: ~10,000 connects in a few
+ * seconds) and the held phase (measured for the phase's length from then on); the generator stops
+ * after it and the next phase waits until its connections are gone.
  *
  * Per phase: the client's latency histogram, the engine's RSS (/proc/PID/status, sampled; its door
- * process's added), the CPU
- * time of the gateway thread (the engine's main thread, /proc/PID/task/PID/stat), of the door process
- * and of the generator process, each per second of the phase. Rows: one per engine and phase (the run
+ * process's added), the CPU time of the gateway thread (the engine's main thread,
+ * /proc/PID/task/PID/stat), of the whole engine process, of the door process and of the generator
+ * process, and the time the engine's threads waited for a core (schedstat), each per second of the
+ * phase: work the attack gives the engine shows as CPU, contention for the two cores as waiting. Rows: one per engine and phase (the run
  * with the median p99); the attack rows' conditions give the pre-login connections held, the RSS
  * growth, each run's p99 ÷ that run's unloaded p99 on the same engine and their median, the CPU
  * figures, and the load average. The target of issue 17: ≥ 10,000 held, RSS growth ≤ 100 MB, p99
@@ -62,6 +65,19 @@ interface Phase {
   readonly gatewayCpuMsPerS: number;
   readonly doorCpuMsPerS: number;
   readonly generatorCpuMsPerS: number;
+  /** CPU ms per second of the whole engine process (every thread: gateway, logic, journaler, ...). */
+  readonly engineCpuMsPerS: number;
+  /**
+   * ms per second the engine's threads were runnable but waiting for a core (/proc/PID/task/TID/schedstat,
+   * summed over its threads): contention for the machine's cores, as opposed to work the attack gives them.
+   */
+  readonly engineRunQueueWaitMsPerS: number;
+}
+
+/** The connection storm: the client measured from the generator's start until the server holds HOLD_TARGET. */
+interface Storm {
+  readonly p99Us: number;
+  readonly durationMs: number;
 }
 
 interface Target {
@@ -69,6 +85,7 @@ interface Target {
   readonly engine: EngineProcess;
   readonly client: RinglineClient;
   readonly phases: Map<PhaseName, Phase[]>;
+  readonly storms: Map<PhaseName, Storm[]>;
   readonly held: number[];
   rssBeforeMb: number;
   rssPeakMb: number;
@@ -95,7 +112,7 @@ export const run: ScenarioRun = async (options) => {
         durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit, extraArgs,
         ...(repoRoot === undefined ? {} : { repoRoot }),
       });
-      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0 };
+      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0 };
       targets.push(target);
       const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
       (target as { client: RinglineClient }).client = client;
@@ -114,7 +131,12 @@ export const run: ScenarioRun = async (options) => {
         const phaseOrder = r % 2 === 0 ? PHASES : [...PHASES].reverse();
         for (const name of phaseOrder) {
           await until(async () => (await preLoginHeld(target.engine)) === 0, 30_000, 'the hostile connections to close');
-          if (name !== 'unloaded') attack = await startAttack(target.engine, name);
+          if (name !== 'unloaded') {
+            attack = await startAttack(target.engine, name);
+            const storm = await measureStorm(target, attack);
+            target.storms.set(name, [...(target.storms.get(name) ?? []), storm]);
+            options.log(`hostile: run ${r + 1}/${options.runs} ${target.label} ${name} storm: ${HOLD_TARGET} held after ${storm.durationMs} ms, p99 ${storm.p99Us.toFixed(0)} µs`);
+          }
           const phase = await measurePhase(target, phaseMs, attack, name !== 'unloaded');
           if (attack !== null) await attack.stop();
           attack = null;
@@ -123,7 +145,8 @@ export const run: ScenarioRun = async (options) => {
           target.phases.set(name, list);
           loadAverages.push(loadavg()[0]);
           options.log(`hostile: run ${r + 1}/${options.runs} ${target.label} ${name}: p99 ${phase.p99Us.toFixed(0)} µs, gateway thread ` +
-            `${phase.gatewayCpuMsPerS.toFixed(0)} ms/s, door ${fmt(phase.doorCpuMsPerS)} ms/s, generator ${fmt(phase.generatorCpuMsPerS)} ms/s, load average ${loadavg()[0].toFixed(2)}`);
+            `${phase.gatewayCpuMsPerS.toFixed(0)} ms/s, engine ${fmt(phase.engineCpuMsPerS)} ms/s (waiting for a core ${fmt(phase.engineRunQueueWaitMsPerS)} ms/s), ` +
+            `door ${fmt(phase.doorCpuMsPerS)} ms/s, generator ${fmt(phase.generatorCpuMsPerS)} ms/s, load average ${loadavg()[0].toFixed(2)}`);
         }
       }
     }
@@ -139,6 +162,8 @@ export const run: ScenarioRun = async (options) => {
       for (const name of PHASES.slice(1)) {
         const attacked = target.phases.get(name) ?? [];
         const ratios = attacked.map((p, i) => p.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
+        const storms = target.storms.get(name) ?? [];
+        const stormRatios = storms.map((st, i) => st.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
         // The gateway thread's CPU the attack itself costs: what it used less what the client's requests
         // cost it unloaded (per request, same run and engine): a slowed client sends fewer requests.
         const attackCpu = attacked.map((p, i) => {
@@ -150,7 +175,10 @@ export const run: ScenarioRun = async (options) => {
         options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
           `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
-          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s`);
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s; ` +
+          `engine ${fmt(medianOf(attacked.map((p) => p.engineCpuMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineCpuMsPerS)))} ms/s unloaded, waiting for a core ` +
+          `${fmt(medianOf(attacked.map((p) => p.engineRunQueueWaitMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineRunQueueWaitMsPerS)))} ms/s; ` +
+          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held)`);
         rows.push({
           ...medianRow(attacked), case: `${target.label} ${name}`,
           conditions: {
@@ -161,6 +189,8 @@ export const run: ScenarioRun = async (options) => {
             ...cpuConditions(attacked), gatewayThreadAttackCpuMsPerSPerRun: attackCpu.map(fmt).join(' '),
             p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
             p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
+            stormP99UsPerRun: storms.map((st) => Math.round(st.p99Us)).join(' '), stormP99VsUnloadedPerRun: stormRatios.map((x) => x.toFixed(2)).join(' '),
+            stormP99VsUnloaded: Math.round(median(stormRatios) * 100) / 100, stormMsToHoldPerRun: storms.map((st) => st.durationMs).join(' '),
           },
         });
       }
@@ -178,11 +208,13 @@ export const run: ScenarioRun = async (options) => {
 interface Attack {
   /** CPU ms the generator process has used so far (NaN for a worker thread: it shares this process). */
   cpuMs(): number;
+  /** The generator's last stats, for an error message. */
+  describe: () => string;
   /** Stops the generator (its sockets are destroyed); resolves with the connections it made. */
   stop(): Promise<number>;
 }
 
-/** Starts the generator and waits until the server holds HOLD_TARGET of its connections. */
+/** Starts the generator (measureStorm waits until the server holds HOLD_TARGET of its connections). */
 async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unloaded'>): Promise<Attack> {
   const spec = {
     host: engine.host, port: engine.tcpPort, addresses: SOURCE_ADDRESSES, perAddress: PER_ADDRESS, trickleMs: 1000,
@@ -195,6 +227,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     worker.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => Number.NaN,
+      describe: () => '',
       stop: async () => {
         worker.postMessage({ type: 'stop' });
         await sleep(200);
@@ -210,6 +243,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     child.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => processCpuMs(child.pid ?? 0),
+      describe: () => '',
       stop: async () => {
         if (child.connected) child.send({ type: 'stop' });
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -219,13 +253,32 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
       },
     };
   }
+  attack.describe = () => JSON.stringify(stats);
+  return attack;
+}
+
+/**
+ * The storm: the client's latency from the generator's start until the server holds HOLD_TARGET
+ * (10,000 connects in a few seconds, each accepted, admitted and read); held is polled alongside.
+ */
+async function measureStorm(target: Target, attack: Attack): Promise<Storm> {
+  const started = Date.now();
+  const state = { done: false };
+  const polling = (async () => {
+    try {
+      await until(async () => (await preLoginHeld(target.engine)) >= HOLD_TARGET, 60_000, `the server to hold ${HOLD_TARGET} pre-login connections`);
+    } finally {
+      state.done = true;
+    }
+  })();
+  const measured = await measureClientWhile(target.client, () => !state.done);
   try {
-    await until(async () => (await preLoginHeld(engine)) >= HOLD_TARGET, 60_000, `the server to hold ${HOLD_TARGET} pre-login connections`);
+    await polling;
   } catch (error) {
     await attack.stop();
-    throw new Error(`${(error as Error).message} (generator: ${JSON.stringify(stats)})`);
+    throw new Error(`${(error as Error).message} (generator: ${attack.describe()})`);
   }
-  return attack;
+  return { p99Us: measured.p99Us, durationMs: Date.now() - started };
 }
 
 /** One phase on one engine: the client's latency, and the CPU the gateway thread, the door and the generator used meanwhile. */
@@ -234,6 +287,8 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   const doorPid = findDoorPid(pid);
   const startedNs = nowNs();
   const gateway0 = processCpuMs(pid, pid);
+  const engine0 = processCpuMs(pid);
+  const wait0 = runQueueWaitMs(pid);
   const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
   const generator0 = attack?.cpuMs() ?? Number.NaN;
   const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
@@ -245,7 +300,24 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
     gatewayCpuMsPerS: (processCpuMs(pid, pid) - gateway0) / seconds,
     doorCpuMsPerS: (processCpuMs(doorPid) - door0) / seconds,
     generatorCpuMsPerS: ((attack?.cpuMs() ?? Number.NaN) - generator0) / seconds,
+    engineCpuMsPerS: (processCpuMs(pid) - engine0) / seconds,
+    engineRunQueueWaitMsPerS: (runQueueWaitMs(pid) - wait0) / seconds,
   };
+}
+
+/** ms the threads of `pid` have waited on a run queue (runnable, no core free) so far: schedstat's second field, summed. */
+function runQueueWaitMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch { /* the thread exited */ }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ns / 1e6;
 }
 
 /** utime + stime of a process (all its threads), or of one thread `tid` of it, in ms (NaN when it is gone). */
@@ -278,6 +350,8 @@ function cpuConditions(phases: readonly Phase[]): Record<string, string> {
     gatewayThreadCpuMsPerSPerRun: per((p) => p.gatewayCpuMsPerS),
     doorCpuMsPerSPerRun: per((p) => p.doorCpuMsPerS),
     generatorCpuMsPerSPerRun: per((p) => p.generatorCpuMsPerS),
+    engineCpuMsPerSPerRun: per((p) => p.engineCpuMsPerS),
+    engineRunQueueWaitMsPerSPerRun: per((p) => p.engineRunQueueWaitMsPerS),
   };
 }
 
@@ -321,12 +395,17 @@ function medianRow(phases: readonly Phase[]): ResultRow {
 
 /** Sends getBalance one at a time for `ms`; returns the latency row and its p99. */
 async function measureClient(client: RinglineClient, ms: number): Promise<{ row: ResultRow; p99Us: number }> {
+  const endNs = nowNs() + ms * 1e6;
+  return measureClientWhile(client, () => nowNs() < endNs);
+}
+
+/** Sends getBalance one at a time while `going()`; returns the latency row and its p99. */
+async function measureClientWhile(client: RinglineClient, going: () => boolean): Promise<{ row: ResultRow; p99Us: number }> {
   const histogram = createLatencyHistogram();
   let errors = 0;
   const started = nowNs();
-  const endNs = started + ms * 1e6;
   let count = 0;
-  for (let t = nowNs(); t < endNs; count++) {
+  for (let t = nowNs(); going(); count++) {
     const r = await client.send({ type: 'getBalance', accountId: 1, assetId: 1 });
     const after = nowNs();
     histogram.recordNs(after - t);
