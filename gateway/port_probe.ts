@@ -22,6 +22,12 @@ export interface ListenerPort {
 export const BUSY_PORT_RETRY_MS = 5000;
 const BUSY_PORT_RETRY_STEP_MS = 50;
 
+/**
+ * The TCP listener's accept queue: a burst of connections (a reconnect wave, a flood) waits for
+ * accept() instead of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
+ */
+export const TCP_LISTEN_BACKLOG = 4096;
+
 /** Throws an Error naming the listener, host and port of the first port that cannot be bound. */
 export async function assertPortsFree(host: string, ports: readonly ListenerPort[]): Promise<void> {
   for (const { name, port } of ports) {

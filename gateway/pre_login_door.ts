@@ -29,6 +29,7 @@ import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
+import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 /** What the door needs of the gateway's configuration. */
 export interface DoorConfig {
@@ -94,7 +95,6 @@ export const PRE_LOGIN_DOOR_NICE = 10;
  */
 export const PRE_LOGIN_DOOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=10'];
 const START_TIMEOUT_MS = 30_000;
-const LISTEN_BACKLOG = 4096;
 
 export class PreLoginDoor {
   private closing = false;
@@ -150,7 +150,7 @@ export class PreLoginDoor {
         if (door?.closing === true) return;
         const fallback = inline();
         fallback.on('error', (error) => handlers.died(fallback, `the gateway could not take the TCP listener back: ${error.message}`));
-        if (listenOn !== null) fallback.listen({ host: listenOn.host, port: listenOn.port, backlog: LISTEN_BACKLOG });
+        if (listenOn !== null) fallback.listen({ host: listenOn.host, port: listenOn.port, backlog: TCP_LISTEN_BACKLOG });
         handlers.died(fallback, `the pre-login door process exited (code ${code}, signal ${signal})`);
       });
       child.on('message', (message: FromDoor, handle: unknown) => {

@@ -25,6 +25,7 @@ import { createWireCodec } from './codec_adapter.ts';
 import type { DoorConfig, DoorStats, FromDoor, ToDoor } from './pre_login_door.ts';
 import { loginSweepPlan, PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
 import { LOGIN_COMMAND_TYPE } from './wire_codec.ts';
+import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 const CLOSE_GRACE_MS = 1000;
 const STATS_MS = 100;
@@ -52,6 +53,9 @@ const send = (message: FromDoor, handle?: Socket): void => {
 };
 
 function run(server: Server, config: DoorConfig): void {
+  // node:net listened again on the received socket with its default accept queue (511): give it back
+  // the gateway's deep one, or a connection storm overflows it into SYN retries (seconds each).
+  (server as unknown as { _handle: { listen(backlog: number): number } | null })._handle?.listen(TCP_LISTEN_BACKLOG);
   const codec = createWireCodec();
   const scratch = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
   const outcome = new TranslateResult();

@@ -15,14 +15,13 @@ import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, encodeFr
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { PreLoginDoor } from './pre_login_door.ts';
-import { BUSY_PORT_RETRY_MS } from './port_probe.ts';
+import { BUSY_PORT_RETRY_MS, TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 const CLOSE_GRACE_MS = 1000;
 const OUT_INITIAL_BYTES = 4096;
 /** A burst larger than this does not make every later output buffer as large. */
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
-const LISTEN_BACKLOG = 4096;
 
 class TcpConnection implements SessionTransport, FrameSink {
   readonly kind = 'tcp' as const;
@@ -166,9 +165,7 @@ async function listenRetrying(server: Server, host: string, port: number): Promi
     try {
       return await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
-        // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
-        // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
-        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+        server.listen({ port, host, backlog: TCP_LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           const address = server.address();
           resolve(typeof address === 'object' && address !== null ? address.port : port);
