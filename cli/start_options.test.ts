@@ -36,6 +36,13 @@ describe('resolveStartOptions', () => {
     expect(() => resolveStartOptions(['--config', join(dir, 'bad.json')], {})).toThrow(/unknown option "tcpPortt"/);
   });
 
+  it('holds TCP connections until login in the door process by default; --pre-login-door or RINGLINE_PRE_LOGIN_DOOR picks, validated', () => {
+    expect(resolveStartOptions([], {}).gateway.preLoginDoor).toBe('process');
+    expect(resolveStartOptions(['--pre-login-door', 'inline'], {}).gateway.preLoginDoor).toBe('inline');
+    expect(resolveStartOptions([], { RINGLINE_PRE_LOGIN_DOOR: 'inline' }).gateway.preLoginDoor).toBe('inline');
+    expect(() => resolveStartOptions(['--pre-login-door', 'thread'], {})).toThrow(/preLoginDoor must be one of process, inline, got "thread"/);
+  });
+
   it('switches events off with --events off, RINGLINE_EVENTS or the config file; refuses --postgres without events', () => {
     expect(resolveStartOptions([], {}).engine.events).toBeUndefined();
     expect(resolveStartOptions(['--events', 'off'], {}).engine).toEqual({ events: false });

@@ -4,7 +4,7 @@
  * validated up front; errors name the flag, the variable and the accepted range.
  */
 import { parseArgs } from 'node:util';
-import { resolveGatewayConfig, type GatewayConfig } from '../gateway/gateway_config.ts';
+import { resolveGatewayConfig, type GatewayConfig, type PreLoginDoorMode } from '../gateway/gateway_config.ts';
 import type { Membership } from '../replication/membership/membership_socket.ts';
 import { readFileSync } from 'node:fs';
 import { validateClusterOptions, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
@@ -68,6 +68,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'maxPreLoginConnectionsPerAddress', flag: 'max-pre-login-per-address', env: 'RINGLINE_MAX_PRE_LOGIN_PER_ADDRESS', kind: 'int', help: 'connections not logged in yet from one source address [256]' },
   { key: 'loginTimeoutMs', flag: 'login-timeout-ms', env: 'RINGLINE_LOGIN_TIMEOUT_MS', kind: 'int', help: 'close a connection not logged in this long after opening [5000]' },
   { key: 'maxPreLoginFrameBytes', flag: 'max-pre-login-frame-bytes', env: 'RINGLINE_MAX_PRE_LOGIN_FRAME_BYTES', kind: 'int', help: 'largest frame / message before login [1024]' },
+  { key: 'preLoginDoor', flag: 'pre-login-door', env: 'RINGLINE_PRE_LOGIN_DOOR', kind: 'string', help: 'process | inline: hold TCP connections until login in a child process, or on the gateway thread [process]' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
   { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
@@ -162,6 +163,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       maxPreLoginConnectionsPerAddress: merged.maxPreLoginConnectionsPerAddress as number | undefined,
       loginTimeoutMs: merged.loginTimeoutMs as number | undefined,
       maxPreLoginFrameBytes: merged.maxPreLoginFrameBytes as number | undefined,
+      preLoginDoor: merged.preLoginDoor as PreLoginDoorMode | undefined,
       idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
       maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
       maxHttpInFlight: merged.maxHttpInFlight as number | undefined,

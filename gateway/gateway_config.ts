@@ -29,6 +29,12 @@ export interface GatewayConfig {
   readonly loginTimeoutMs: number;
   /** Largest frame / WebSocket message accepted before login (a Login is ~100 bytes); bigger closes the connection. */
   readonly maxPreLoginFrameBytes: number;
+  /**
+   * Who holds binary TCP connections until they log in: 'process' (the default) a child process, the
+   * pre-login door (gateway/pre_login_door.ts), so connections that never log in cost the gateway
+   * thread nothing; 'inline' the gateway thread itself. TLS listeners always check logins inline.
+   */
+  readonly preLoginDoor: PreLoginDoorMode;
   /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
   readonly idleTimeoutMs: number;
   /** Replies buffered for a client that does not read before it is disconnected with SLOW_CONSUMER. */
@@ -39,6 +45,9 @@ export interface GatewayConfig {
   readonly tlsCertFile: string;
   readonly tlsKeyFile: string;
 }
+
+export const PRE_LOGIN_DOOR_MODES = ['process', 'inline'] as const;
+export type PreLoginDoorMode = (typeof PRE_LOGIN_DOOR_MODES)[number];
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   host: '127.0.0.1',
@@ -52,6 +61,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   maxPreLoginConnectionsPerAddress: 256,
   loginTimeoutMs: 5_000,
   maxPreLoginFrameBytes: 1024,
+  preLoginDoor: 'process',
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
@@ -61,7 +71,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
 
 interface IntRange { readonly min: number; readonly max: number }
 
-const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile'>, IntRange>> = {
+const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile' | 'preLoginDoor'>, IntRange>> = {
   tcpPort: { min: -1, max: 65_535 },
   wsPort: { min: -1, max: 65_535 },
   eventsTcpPort: { min: -1, max: 65_535 },
@@ -90,6 +100,9 @@ export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): Ga
         `gateway option ${name} must be an integer in [${range.min}, ${range.max}], got ${String(value)}`,
       );
     }
+  }
+  if (!(PRE_LOGIN_DOOR_MODES as readonly unknown[]).includes(config.preLoginDoor)) {
+    throw new RangeError(`gateway option preLoginDoor must be one of ${PRE_LOGIN_DOOR_MODES.join(', ')}, got ${JSON.stringify(config.preLoginDoor)}`);
   }
   if (typeof config.tlsCertFile !== 'string' || typeof config.tlsKeyFile !== 'string'
     || (config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {

@@ -22,7 +22,8 @@ import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
 import type { Principal, PrincipalStore } from './principal_store.ts';
-import { PreLoginGate } from './pre_login_gate.ts';
+import type { DoorStats } from './pre_login_door.ts';
+import { LOGIN_CLOSE_SLICE, loginSweepPlan, PreLoginGate } from './pre_login_gate.ts';
 import { Session, type SessionTransport } from './session.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';
@@ -56,11 +57,6 @@ export const SUBMIT_ANSWERED = 2;
 /** Answered, and the session was closed (bad credentials, not authenticated). Stop reading. */
 export const SUBMIT_CLOSED = 3;
 
-/** Expired pre-login connections closed per event-loop turn (closeLoginExpired). */
-const LOGIN_CLOSE_SLICE = 16;
-/** The login-deadline sweep's period at most (shorter for short deadlines). */
-const LOGIN_SWEEP_MS = 20;
-
 export class GatewayCore {
   readonly metrics = new GatewayMetrics();
   private readonly sessions = new Map<number, Session>();
@@ -75,11 +71,14 @@ export class GatewayCore {
   private shuttingDown = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly loginTimer: NodeJS.Timeout;
-  private readonly preLogin: PreLoginGate;
+  private readonly preLogin: PreLoginGate<Session>;
   /** A slice of the login-deadline sweep is waiting for its setImmediate. */
   private loginSweepScheduled = false;
   /** Most expired pre-login connections closed per sweep tick. */
   private readonly loginClosesPerTick: number;
+  /** Pre-login connections the door process holds, and its last counters (doorStats). */
+  private doorHeld = 0;
+  private doorLast: DoorStats | null = null;
   /** Authenticated TCP + WebSocket connections (what maxConnections limits). */
   private authenticatedConnections = 0;
   private readonly runFlush = (): void => this.flushDirty();
@@ -98,13 +97,10 @@ export class GatewayCore {
       this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.min(config.idleTimeoutMs / 4, 5000)));
       this.idleTimer.unref();
     }
-    this.preLogin = new PreLoginGate(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
-    // Often, and at most loginClosesPerTick a tick: a flood opened all at once expires all at once, and
-    // closing it in one go would make its reconnects arrive all at once too, every loginTimeoutMs.
-    // Spread at 1.5 times the rate a full pool needs, waves flatten; a connection overstays its deadline
-    // by at most a wave's length, and the pool stays bounded by maxPreLoginConnections meanwhile.
-    const tickMs = Math.max(10, Math.min(Math.floor(config.loginTimeoutMs / 20), LOGIN_SWEEP_MS));
-    this.loginClosesPerTick = Math.max(LOGIN_CLOSE_SLICE, Math.ceil((1.5 * config.maxPreLoginConnections * tickMs) / config.loginTimeoutMs));
+    this.preLogin = new PreLoginGate<Session>(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
+    // Often, and at most loginClosesPerTick a tick (pre_login_gate.ts, loginSweepPlan).
+    const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
+    this.loginClosesPerTick = closesPerTick;
     this.loginTimer = setInterval(() => this.closeLoginExpired(this.loginClosesPerTick), tickMs);
     this.loginTimer.unref();
   }
@@ -114,9 +110,28 @@ export class GatewayCore {
     return this.shuttingDown ? ResultCode.SHUTTING_DOWN : ResultCode.TOO_MANY_UNAUTHENTICATED;
   }
 
-  /** Connections open and not logged in yet. */
+  /** Connections open and not logged in yet (the door's included). */
   get preLoginCount(): number {
-    return this.preLogin.size;
+    return this.preLogin.size + this.doorHeld;
+  }
+
+  /**
+   * The pre-login door's latest counters (pre_login_door.ts; cumulative since it started), or null when
+   * it died: its connections count as pre-login here, its refusals in the gateway's metrics.
+   */
+  doorStats(stats: DoorStats | null): void {
+    const last = this.doorLast;
+    if (stats === null) {
+      this.doorHeld = 0;
+      this.doorLast = null;
+      return;
+    }
+    this.doorHeld = stats.open;
+    this.metrics.connectionsRejected += stats.rejected - (last?.rejected ?? 0);
+    this.metrics.preLoginEvictions += stats.evictions - (last?.evictions ?? 0);
+    this.metrics.loginTimeouts += stats.loginTimeouts - (last?.loginTimeouts ?? 0);
+    this.metrics.protocolErrorDisconnects += stats.protocolErrors - (last?.protocolErrors ?? 0);
+    this.doorLast = stats;
   }
 
   get authenticatedConnectionCount(): number {

@@ -1,4 +1,3 @@
-import { MetricsRegistry } from './metrics_registry.ts';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -8,48 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CommandType } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { createWireCodec } from './codec_adapter.ts';
-import { resolveGatewayConfig, type GatewayConfig } from './gateway_config.ts';
-import { startGatewayServer, type GatewayServer } from './gateway_server.ts';
-import { LoopbackEngine } from './test_support/loopback_engine.ts';
+import { resolveGatewayConfig } from './gateway_config.ts';
 import { RawTcpClient, RawWsClient, postJson, requestBytes } from './test_support/raw_clients.ts';
 import { encodeFrame } from '../client/frame_decoder.ts';
 import { RinglineClient } from '../client/ringline_client.ts';
-
-const ADMIN_KEY = 'test-admin-key-0123456789';
-
-interface Harness {
-  engine: LoopbackEngine;
-  server: GatewayServer;
-  aliceKey: string;
-  aliceId: number;
-  http: string;
-  ws: string;
-}
-
-async function startHarness(overrides: Partial<GatewayConfig> = {}, slots = 64): Promise<Harness> {
-  const engine = new LoopbackEngine(slots);
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringline-gw-'));
-  const server = await startGatewayServer(engine, {
-    dataDir, adminKey: ADMIN_KEY, codec: createWireCodec(),
-    config: resolveGatewayConfig({ tcpPort: 0, wsPort: 0, ...overrides }),
-    engineMetrics: () => ({ sequences: { published: engine.lastClaimedSequence } }),
-    metrics: loopbackMetrics(engine),
-  });
-  const alice = server.core.principals.add('alice');
-  return {
-    engine, server, aliceKey: alice.key, aliceId: alice.principal.id,
-    http: `http://127.0.0.1:${server.wsPort}`, ws: `ws://127.0.0.1:${server.wsPort}/`,
-  };
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { ADMIN_KEY, startHarness, waitUntil, type Harness } from './test_support/gateway_harness.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 
@@ -282,9 +244,13 @@ describe('gateway over HTTP', () => {
   });
 });
 
-describe('limits', () => {
+// Pre-login limits hold the same whoever holds the connection until login: the door process (the
+// default) or the gateway thread.
+describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (preLoginDoor) => {
+  const start = (overrides: Parameters<typeof startHarness>[0] = {}, slots?: number): ReturnType<typeof startHarness> => startHarness({ preLoginDoor, ...overrides }, { slots });
+
   it('refuses logins beyond maxConnections (authenticated only) and closes idle ones', async () => {
-    const h = await startHarness({ maxConnections: 2, idleTimeoutMs: 300 });
+    const h = await start({ maxConnections: 2, idleTimeoutMs: 300 });
     try {
       const a = await RawTcpClient.open(h.server.tcpPort);
       a.send(login(h.aliceKey));
@@ -304,7 +270,7 @@ describe('limits', () => {
   });
 
   it('closes a connection that has not logged in by its deadline, however it trickles bytes (slowloris)', async () => {
-    const h = await startHarness({ loginTimeoutMs: 400 });
+    const h = await start({ loginTimeoutMs: 400 });
     try {
       const slow = await RawTcpClient.open(h.server.tcpPort);
       const opened = Date.now();
@@ -317,6 +283,8 @@ describe('limits', () => {
       await slow.waitClosed();
       expect(Date.now() - opened).toBeGreaterThanOrEqual(400);
       expect(slow.responses.map((r) => r.code)).toEqual([ResultCode.LOGIN_TIMEOUT]);
+      // The pre-login door process reports its counters every 100 ms.
+      await waitUntil(() => h.server.core.metrics.loginTimeouts >= 1);
       expect(h.server.core.metrics.loginTimeouts).toBe(1);
       // A client that logs in in time is not touched by the deadline.
       const real = await RawTcpClient.open(h.server.tcpPort);
@@ -334,7 +302,7 @@ describe('limits', () => {
   });
 
   it('holds frames to maxPreLoginFrameBytes and closes on any invalid frame before login; after login the full size applies', async () => {
-    const h = await startHarness({ maxPreLoginFrameBytes: 256 });
+    const h = await start({ maxPreLoginFrameBytes: 256 });
     try {
       const big = await RawTcpClient.open(h.server.tcpPort);
       big.sendRaw(encodeFrame(new Uint8Array(300)));
@@ -365,7 +333,7 @@ describe('limits', () => {
   });
 
   it('limits pre-login connections per source address, and evicts the oldest when the pool is full', async () => {
-    const h = await startHarness({ maxPreLoginConnections: 4, maxPreLoginConnectionsPerAddress: 2, maxConnections: 10 });
+    const h = await start({ maxPreLoginConnections: 4, maxPreLoginConnectionsPerAddress: 2, maxConnections: 10 });
     try {
       const a1 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.1');
       const a2 = await RawTcpClient.open(h.server.tcpPort, '127.0.0.1');
@@ -381,7 +349,7 @@ describe('limits', () => {
       expect(a1.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_UNAUTHENTICATED]);
       real.send(login(h.aliceKey), { type: 'getItem', itemId: 1, correlationId: 4 });
       expect((await real.waitFor(2)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
-      expect(h.server.core.preLoginCount).toBe(3);
+      await waitUntil(() => h.server.core.preLoginCount === 3);
       expect(h.server.core.authenticatedConnectionCount).toBe(1);
       expect([a2.closed, b1.closed, b2.closed]).toEqual([false, false, false]);
       const metrics = await (await fetch(`${h.http}/metrics`)).text();
@@ -394,7 +362,7 @@ describe('limits', () => {
   });
 
   it('answers an HTTP request without a valid key before reading its body', async () => {
-    const h = await startHarness({ maxFrameBytes: 1024 });
+    const h = await start({ maxFrameBytes: 1024 });
     try {
       const r = await postJson(h.http, '/v1/commands/getItem', { itemId: 1, pad: 'x'.repeat(4000) }, 'wrong-key-wrong-key');
       expect([r.status, r.body.code]).toEqual([401, ResultCode.BAD_CREDENTIALS]);
@@ -404,7 +372,7 @@ describe('limits', () => {
   });
 
   it('disconnects a TCP client that does not read its replies (SLOW_CONSUMER) without growing memory', async () => {
-    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, 4096);
+    const h = await start({ maxOutboundBytes: 64 * 1024 }, 4096);
     try {
       const c = await RawTcpClient.open(h.server.tcpPort);
       c.socket.pause();
@@ -426,7 +394,7 @@ describe('limits', () => {
 
 describe('WebSocket slow consumer', () => {
   it('closes a WebSocket client that does not read its replies with 4115 SLOW_CONSUMER', async () => {
-    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, 4096);
+    const h = await startHarness({ maxOutboundBytes: 64 * 1024 }, { slots: 4096 });
     try {
       const c = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
       c.pauseReading();
@@ -509,9 +477,3 @@ describe('TLS on both listeners', () => {
     expect(() => resolveGatewayConfig({ tlsCertFile: cert })).toThrow(/must be given together/);
   });
 });
-
-function loopbackMetrics(engine: LoopbackEngine): MetricsRegistry {
-  const metrics = new MetricsRegistry({ version: '0.0.0-test' });
-  metrics.add({ name: 'ringline_test_published_sequence', type: 'gauge', help: 'The loopback engine\'s last claimed sequence', collect: () => [{ value: engine.lastClaimedSequence }] });
-  return metrics;
-}

@@ -160,7 +160,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     tcp,
     console: consoleFeed,
     dropConnections(): void {
-      for (const socket of tcp?.sockets ?? []) socket.destroy();
+      tcp?.drop();
       for (const socket of eventsTcp?.sockets ?? []) socket.destroy();
       uws?.dropConnections();
     },

@@ -15,11 +15,19 @@
  * address cannot take more than its share. Members are kept in opening order (a Map keeps insertion
  * order), so both eviction and the deadline sweep touch only the connections they close.
  */
-import type { Session } from './session.ts';
+/** What the gate needs of a connection: a gateway Session, or a connection held by the pre-login door process. */
+export interface PreLoginMember {
+  readonly id: number;
+  readonly remoteAddress: string;
+  /** Date.now() when the connection opened: the login deadline counts from here. */
+  readonly openedMs: number;
+  /** Set while the gate counts it. */
+  preLogin: boolean;
+}
 
-export class PreLoginGate {
-  /** Pre-login sessions, oldest first. */
-  private readonly members = new Map<number, Session>();
+export class PreLoginGate<M extends PreLoginMember = PreLoginMember> {
+  /** Pre-login members, oldest first. */
+  private readonly members = new Map<number, M>();
   private readonly perAddress = new Map<string, number>();
 
   constructor(
@@ -38,20 +46,20 @@ export class PreLoginGate {
   }
 
   /** The session to evict before admitting one more, or null when the pool has room. */
-  victim(): Session | null {
+  victim(): M | null {
     if (this.members.size < this.maxTotal) return null;
     const oldest = this.members.values().next();
     return oldest.done === true ? null : oldest.value;
   }
 
-  admit(session: Session): void {
+  admit(session: M): void {
     session.preLogin = true;
     this.members.set(session.id, session);
     this.perAddress.set(session.remoteAddress, (this.perAddress.get(session.remoteAddress) ?? 0) + 1);
   }
 
   /** Removes a session that logged in or closed; a no-op for one that is not a member. */
-  leave(session: Session): void {
+  leave(session: M): void {
     if (!session.preLogin) return;
     session.preLogin = false;
     this.members.delete(session.id);
@@ -64,12 +72,29 @@ export class PreLoginGate {
    * Up to `max` sessions whose login deadline has passed at `nowMs`, oldest first (stops at the first
    * one still in time).
    */
-  expired(nowMs: number, max = Number.POSITIVE_INFINITY): Session[] {
-    const out: Session[] = [];
+  expired(nowMs: number, max = Number.POSITIVE_INFINITY): M[] {
+    const out: M[] = [];
     for (const session of this.members.values()) {
       if (out.length >= max || session.openedMs + this.loginTimeoutMs > nowMs) break;
       out.push(session);
     }
     return out;
   }
+}
+
+/** The login-deadline sweep's period at most (shorter for short deadlines). */
+const LOGIN_SWEEP_MS = 20;
+/** Expired pre-login connections closed per event-loop turn at most. */
+export const LOGIN_CLOSE_SLICE = 16;
+
+/**
+ * How often the login-deadline sweep runs and how many expired connections one tick closes at most.
+ * A flood opened all at once expires all at once, and closing it in one go would make its reconnects
+ * arrive all at once too, every loginTimeoutMs. Spread at 1.5 times the rate a full pool needs, waves
+ * flatten; a connection overstays its deadline by at most a wave's length, and the pool stays bounded
+ * by maxPreLoginConnections meanwhile.
+ */
+export function loginSweepPlan(loginTimeoutMs: number, maxPreLoginConnections: number): { tickMs: number; closesPerTick: number } {
+  const tickMs = Math.max(10, Math.min(Math.floor(loginTimeoutMs / 20), LOGIN_SWEEP_MS));
+  return { tickMs, closesPerTick: Math.max(LOGIN_CLOSE_SLICE, Math.ceil((1.5 * maxPreLoginConnections * tickMs) / loginTimeoutMs)) };
 }

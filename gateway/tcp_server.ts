@@ -11,16 +11,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../client/frame_decoder.ts';
+import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, encodeFrame, type FrameSink } from '../client/frame_decoder.ts';
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
 import type { Session, SessionTransport } from './session.ts';
+import { PreLoginDoor } from './pre_login_door.ts';
+import { BUSY_PORT_RETRY_MS, TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 const CLOSE_GRACE_MS = 1000;
 const OUT_INITIAL_BYTES = 4096;
 /** A burst larger than this does not make every later output buffer as large. */
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
-const LISTEN_BACKLOG = 4096;
 
 class TcpConnection implements SessionTransport, FrameSink {
   readonly kind = 'tcp' as const;
@@ -155,64 +156,106 @@ class TcpConnection implements SessionTransport, FrameSink {
   }
 }
 
+const LISTEN_RETRY_STEP_MS = 50;
+
+/** Binds `server` (a deep accept queue), retrying a busy port for BUSY_PORT_RETRY_MS (port_probe.ts); resolves with the bound port. */
+async function listenRetrying(server: Server, host: string, port: number): Promise<number> {
+  const deadline = Date.now() + BUSY_PORT_RETRY_MS;
+  for (;;) {
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host, backlog: TCP_LISTEN_BACKLOG }, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address !== null ? address.port : port);
+        });
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0 || Date.now() >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, LISTEN_RETRY_STEP_MS));
+    }
+  }
+}
+
 export interface TcpServerHandle {
   readonly server: Server;
   readonly port: number;
-  /** Open client sockets (for tests and shutdown). */
+  /** Open client sockets the gateway holds (for tests and shutdown); the door's pre-login ones are not here. */
   readonly sockets: ReadonlySet<Socket>;
+  /** The pre-login door process (pre_login_door.ts), or null when logins are checked inline. */
+  readonly door: PreLoginDoor | null;
+  /** Closes every connection: the gateway's and the door's pre-login ones. */
+  drop(): void;
   close(): Promise<void>;
 }
 
 /** PEM certificate and key for a TLS listener. */
 export interface TlsFiles { readonly cert: Buffer; readonly key: Buffer }
 
-/** Starts listening (TLS when `tls` is given); resolves once bound. */
-export function startTcpServer(core: GatewayCore, host: string, port: number, tls: TlsFiles | null = null): Promise<TcpServerHandle> {
+/**
+ * Starts listening (TLS when `tls` is given); resolves once bound. With `config.preLoginDoor` 'process'
+ * and no TLS, connections are held by the pre-login door process until they send a Login
+ * (pre_login_door.ts); otherwise the gateway thread holds them from accept.
+ */
+export async function startTcpServer(core: GatewayCore, host: string, port: number, tls: TlsFiles | null = null): Promise<TcpServerHandle> {
   const sockets = new Set<Socket>();
-  const onConnection = (socket: Socket): void => {
+  /** A connection from accept (firstBytes null) or from the door with the bytes it read (its Login frame first). */
+  const attach = (socket: Socket, remoteAddress: string, firstBytes: Buffer | null): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
     const connection = new TcpConnection(core, socket);
-    const session = core.openSession(connection, socket.remoteAddress ?? '');
+    const session = core.openSession(connection, remoteAddress);
     socket.on('close', () => {
       sockets.delete(socket);
       if (connection.session !== null) core.closeSession(connection.session);
     });
     socket.on('error', () => { /* 'close' follows and forgets the session */ });
     if (session === null) {
-      socket.end(lengthPrefix(core.codec.encodeError(0, core.refusalCode, null, 0)));
+      socket.end(encodeFrame(core.codec.encodeError(0, core.refusalCode, null, 0)));
       return;
     }
     connection.session = session;
+    if (firstBytes !== null) connection.onData(firstBytes);
     socket.on('data', (chunk: Buffer) => connection.onData(chunk));
   };
-  const server: Server = tls === null
+  const onConnection = (socket: Socket): void => attach(socket, socket.remoteAddress ?? '', null);
+  let server: Server = tls === null
     ? createServer({ noDelay: true }, onConnection)
     : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // A deep accept queue: a burst of connections (a reconnect wave, a flood) waits for accept() instead
-    // of being dropped into SYN retries (the kernel caps it at net.core.somaxconn).
-    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
-      server.off('error', reject);
-      const address = server.address();
-      const boundPort = typeof address === 'object' && address !== null ? address.port : port;
-      resolve({
-        server,
-        port: boundPort,
-        sockets,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          for (const s of sockets) s.destroy();
-        }),
+  const boundPort = await listenRetrying(server, host, port);
+  let door: PreLoginDoor | null = null;
+  if (tls === null && core.config.preLoginDoor === 'process') {
+    door = PreLoginDoor.start(server, core.config, {
+      login: (socket, bytes, remoteAddress) => {
+        if (core.isShuttingDown) socket.destroy();
+        else attach(socket, remoteAddress, bytes);
+      },
+      stats: (stats) => core.doorStats(stats),
+      died: (inline, reason) => {
+        core.doorStats(null);
+        server = inline;
+        process.stderr.write(`ringline gateway: ${reason}; TCP logins are checked on the gateway thread from now on\n`);
+      },
+    }, () => createServer({ noDelay: true }, onConnection));
+  }
+  return {
+    get server() { return server; },
+    port: boundPort,
+    sockets,
+    door,
+    drop: () => {
+      door?.drop();
+      for (const s of sockets) s.destroy();
+    },
+    close: async () => {
+      await door?.close();
+      await new Promise<void>((done) => {
+        if (!server.listening) done();
+        else server.close(() => done());
+        for (const s of sockets) s.destroy();
       });
-    });
-  });
-}
-
-function lengthPrefix(payload: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.set(payload, FRAME_PREFIX_BYTES);
-  return frame;
+      for (const s of sockets) s.destroy();
+    },
+  };
 }

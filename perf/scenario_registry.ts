@@ -30,7 +30,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'cluster', file: 'cluster.ts', description: 'etcd + 3 cluster nodes: sync-rate-50k beside a plain node, and failover (kill -9 of the leader to the first acknowledged write, ≥ 10 times)', coresWanted: 8 },
   { name: 'snapshot', file: 'snapshot.ts', description: 'the logic thread\'s pause per snapshot at the default capacities: stop-the-world export + hash vs the snapshot shadow', coresWanted: 2 },
   { name: 'soak', file: 'soak.ts', description: 'minutes of open loop at half the max throughput, default config (snapshots on): latency, RSS, errors over time', coresWanted: 4 },
-  { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door', coresWanted: 2 },
+  { name: 'hostile', file: 'hostile.ts', description: 'an authenticated client\'s latency while 10,240 connections that never log in hold the door (engine with the pre-login door vs without; generator as a worker thread and as a separate nice-19 process, side by side)', coresWanted: 2 },
   { name: 'client', file: 'client.ts', description: 'the client library alone: one RinglineClient, one TCP connection, pipelined, against a correlation-echo server', coresWanted: 2 },
   { name: 'console', file: 'console.ts', description: 'engine CPU per command at 50k/s, max throughput and idle CPU, each alternated without and with one operator console streaming', coresWanted: 4 },
   { name: 'projector', file: 'projector.ts', description: 'PostgreSQL projection: batch writer events/s and rows/s; ringline project\'s lag at 50k commands/s', coresWanted: 4 },

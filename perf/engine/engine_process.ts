@@ -38,6 +38,11 @@ export interface EngineProcessOptions {
    * so the pid is the engine's). Needs the hard limit or root; for benches holding many sockets.
    */
   readonly maxOpenFiles?: number;
+  /**
+   * Run `ringline start` from another checkout (its cli/ringline.mjs, its node_modules): an A/B of
+   * the engine against a base commit in the same run. Default: this checkout.
+   */
+  readonly repoRoot?: string;
   readonly log: (line: string) => void;
 }
 
@@ -92,7 +97,8 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
     await mkdir(options.profileDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   }
-  args.push(CLI, 'start', '--data', dataDir, '--host', host, '--tcp-port', String(tcpPort), '--ws-port', String(wsPort),
+  const repoRoot = options.repoRoot ?? REPO_ROOT;
+  args.push(path.join(repoRoot, 'cli/ringline.mjs'), 'start', '--data', dataDir, '--host', host, '--tcp-port', String(tcpPort), '--ws-port', String(wsPort),
     '--durability', options.durability, ...(options.extraArgs ?? []));
   if (options.engine !== undefined) {
     const configPath = path.join(dataDir, 'bench-config.json');
@@ -104,7 +110,7 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
   const commandArgs = options.maxOpenFiles === undefined ? args
     : ['-c', `ulimit -n ${Math.trunc(options.maxOpenFiles)} && exec "$0" "$@"`, process.execPath, ...args];
   const child: ChildProcess = spawn(command, commandArgs, {
-    cwd: REPO_ROOT,
+    cwd: repoRoot,
     env: { ...process.env, RINGLINE_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

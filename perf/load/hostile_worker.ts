@@ -1,12 +1,15 @@
 /**
- * Worker-thread entry of the hostile-connection generator (perf/scenarios/hostile.ts): opens
+ * Entry of the hostile-connection generator (perf/scenarios/hostile.ts), as a worker thread of the
+ * bench (workerData, parentPort) or as a child process of its own (the spec as JSON in argv[2],
+ * messages over the IPC channel; the bench runs it under `nice -n 19`, as an attacker's machine would
+ * not share the engine's cores). It opens
  * `perAddress` TCP connections from each of `addresses` (loopback aliases, 127.0.1.x, so the
  * gateway's per-address limit does not cap the total) and never logs in. Each connection announces a
  * frame just under the pre-login limit and trickles it one byte every `trickleMs` (slowloris: it
  * never completes). A connection the server closes (login deadline, eviction) is reopened at once,
  * so the pressure holds for as long as the worker runs.
  *
- * workerData: { host, port, addresses: string[], perAddress, trickleMs, announcedFrameBytes }
+ * spec: { host, port, addresses: string[], perAddress, trickleMs, announcedFrameBytes }
  * Posts { type: 'stats', open, opened, closed, errors } every 250 ms; stops on { type: 'stop' }.
  */
 import { connect, type Socket } from 'node:net';
@@ -32,9 +35,25 @@ export interface HostileStats {
   readonly errors: number;
 }
 
-const port = parentPort;
-if (port === null) throw new Error('hostile_worker.ts must run in a worker thread');
-const spec = workerData as HostileSpec;
+interface Channel {
+  postMessage(message: HostileStats): void;
+  on(event: 'message', listener: (message: { type: string }) => void): void;
+  close(): void;
+}
+
+function channel(): Channel {
+  if (parentPort !== null) {
+    const worker = parentPort;
+    return { postMessage: (m) => worker.postMessage(m), on: (e, l) => worker.on(e, l), close: () => worker.close() };
+  }
+  const send = process.send?.bind(process);
+  if (send === undefined) throw new Error('hostile_worker.ts runs as a worker thread or as a child process with an IPC channel');
+  process.on('disconnect', () => process.exit(0));
+  return { postMessage: (m) => { if (process.connected) send(m); }, on: (e, l) => process.on(e, l), close: () => process.disconnect() };
+}
+
+const port = channel();
+const spec = (parentPort !== null ? workerData : JSON.parse(process.argv[2] ?? '{}')) as HostileSpec;
 const prefix = Buffer.alloc(4);
 prefix.writeUInt32LE(spec.announcedFrameBytes, 0);
 const oneByte = Buffer.from([0x41]);
@@ -94,4 +113,5 @@ port.on('message', (message: { type: string }) => {
   clearInterval(report);
   for (const group of live) for (const socket of group) socket.destroy();
   port.close();
+  if (parentPort === null) process.exit(0);
 });

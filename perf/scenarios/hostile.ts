@@ -3,26 +3,43 @@
  * to the hard limit with `ulimit -n` in its wrapper shell) keeps serving an authenticated client while thousands
  * of connections that never log in hold the door.
  *
- *   1. unloaded: one authenticated TCP client sends getBalance, one in flight, for the phase; its
- *      round-trip latencies go into a histogram.
- *   2. a worker thread opens `hostile` connections from 64 loopback source addresses (127.0.1.x),
- *      each announcing a frame just under the pre-login limit and trickling it one byte a second;
- *      whatever the server closes (the 5 s login deadline, eviction) is reopened at once.
- *   3. once the server reports (GET /health preLoginConnections) that it holds them, the
- *      same client is measured again while they stay; the engine's RSS is sampled (/proc/PID/status);
- *      then the worker stops and the server lets them go.
- *   Steps 1-3 repeat `--runs` times on one engine, the order alternating (A/B interleaved).
+ * Two engines run side by side, idle while the other is measured: `door` (this checkout, its default:
+ * the pre-login door process holds connections until they log in, gateway/pre_login_door.ts) and a
+ * baseline: this checkout with `--pre-login-door inline` (the gateway thread holds them, as before the
+ * door), or, when RINGLINE_BENCH_BASE_ROOT names another checkout (e.g. an export of main e241f58 with
+ * its node_modules), that checkout's engine, labelled RINGLINE_BENCH_BASE_LABEL.
  *
- * Rows: `unloaded` and `under-attack` (latency of the authenticated client; the run with the median
- * p99), the attack row's conditions give the pre-login connections held (min and mean), the engine's
- * RSS growth (peak over every attack against the first unloaded reading), each run's p99 under attack
- * / its p99 unloaded and their median, and the load average. The target of issue 17: ≥ 10,000 held,
- * RSS growth ≤ 100 MB, p99 within 2×.
+ * Each run measures, on each engine, three phases back to back (engines and phases in alternating
+ * order, A/B interleaved):
+ *   unloaded       one authenticated TCP client sends getBalance, one in flight, for the phase.
+ *   worker-thread  the same while the generator, a worker thread of this bench process (how the bench
+ *                  measured before), holds `hostile` connections from 64 loopback source addresses
+ *                  (127.0.1.x), each announcing a frame just under the pre-login limit and trickling
+ *                  it one byte a second, reopening whatever the server closes (5 s login deadline).
+ *   process-nice19 the same attack from a separate process under `nice -n 19`: an attacker is not on
+ *                  the engine's machine; its CPU and GC then yield to the engine's threads. Both
+ *                  generator setups are in every run, so the figure is not bought by the method.
+ * Each attack has two parts, reported apart: the storm (from the generator's start until the server
+ * reports, GET /health preLoginConnections, that it holds HOLD_TARGET: ~10,000 connects in a few
+ * seconds) and the held phase (measured for the phase's length from then on); the generator stops
+ * after it and the next phase waits until its connections are gone.
+ *
+ * Per phase: the client's latency histogram, the engine's RSS (/proc/PID/status, sampled; its door
+ * process's added), the CPU time of the gateway thread (the engine's main thread,
+ * /proc/PID/task/PID/stat), of the whole engine process, of the door process and of the generator
+ * process, and the time the engine's threads waited for a core (schedstat), each per second of the
+ * phase: work the attack gives the engine shows as CPU, contention for the two cores as waiting. Rows: one per engine and phase (the run
+ * with the median p99); the attack rows' conditions give the pre-login connections held, the RSS
+ * growth, each run's p99 ÷ that run's unloaded p99 on the same engine and their median, the CPU
+ * figures, and the load average. The target of issue 17: ≥ 10,000 held, RSS growth ≤ 100 MB, p99
+ * within 2×.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import { isTypeScriptModule, runnableModuleUrl } from '../../core/module_url.ts';
 import { spawnWorker } from '../../core/spawn_worker.ts';
 import { RinglineClient } from '../../client/ringline_client.ts';
 import { benchContext } from '../bench_context.ts';
@@ -36,10 +53,42 @@ import type { ResultRow, ScenarioRun } from '../result_row.ts';
 const SOURCE_ADDRESSES = Array.from({ length: 64 }, (_, i) => `127.0.1.${i + 1}`);
 const PER_ADDRESS = 160; // 10,240 in all; under the default 256 per address
 const HOLD_TARGET = 10_000;
+const GENERATOR_URL = new URL('../load/hostile_worker.ts', import.meta.url);
+const PHASES = ['unloaded', 'worker-thread', 'process-nice19'] as const;
+type PhaseName = (typeof PHASES)[number];
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 interface Phase {
   readonly row: ResultRow;
   readonly p99Us: number;
+  /** CPU ms per second of the phase: the gateway thread, the door process, the generator process (NaN: not measured). */
+  readonly gatewayCpuMsPerS: number;
+  readonly doorCpuMsPerS: number;
+  readonly generatorCpuMsPerS: number;
+  /** CPU ms per second of the whole engine process (every thread: gateway, logic, journaler, ...). */
+  readonly engineCpuMsPerS: number;
+  /**
+   * ms per second the engine's threads were runnable but waiting for a core (/proc/PID/task/TID/schedstat,
+   * summed over its threads): contention for the machine's cores, as opposed to work the attack gives them.
+   */
+  readonly engineRunQueueWaitMsPerS: number;
+}
+
+/** The connection storm: the client measured from the generator's start until the server holds HOLD_TARGET. */
+interface Storm {
+  readonly p99Us: number;
+  readonly durationMs: number;
+}
+
+interface Target {
+  readonly label: string;
+  readonly engine: EngineProcess;
+  readonly client: RinglineClient;
+  readonly phases: Map<PhaseName, Phase[]>;
+  readonly storms: Map<PhaseName, Storm[]>;
+  readonly held: number[];
+  rssBeforeMb: number;
+  rssPeakMb: number;
 }
 
 export const run: ScenarioRun = async (options) => {
@@ -50,128 +99,279 @@ export const run: ScenarioRun = async (options) => {
   if (openFileLimit < SOURCE_ADDRESSES.length * PER_ADDRESS + 1024) {
     throw new Error(`hostile: the open-file hard limit (${openFileLimit}) is below the ${SOURCE_ADDRESSES.length * PER_ADDRESS} connections + 1024 needed; raise it (ulimit -Hn as root)`);
   }
-  const engine = await startEngineProcess({ durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit });
+  const baseRoot = process.env.RINGLINE_BENCH_BASE_ROOT ?? '';
+  const baseLabel = baseRoot === '' ? 'inline' : (process.env.RINGLINE_BENCH_BASE_LABEL ?? 'base');
+  const targets: Target[] = [];
   let attack: Attack | null = null;
   try {
-    const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
-    await client.send({ type: 'createAsset', assetId: 1 });
-    await client.send({ type: 'createAccount', accountId: 1 });
-    await client.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 1000 });
-    await measure(client, 1000); // warm-up
-    const rssBeforeMb = rssMb(engine.pid);
-    let rssPeakMb = rssBeforeMb;
-    const unloaded: Phase[] = [];
-    const attacked: Phase[] = [];
-    const ratios: number[] = [];
-    const heldSamples: number[] = [];
-    const loadAverages: number[] = [];
-    let reconnects = 0;
-    /** Per attack: its RSS peak less the RSS just before it began. */
-    const growthPerAttackMb: number[] = [];
-    let attackStartMb = rssBeforeMb;
-    // A/B on one engine, interleaved: each run measures the client unloaded and under attack back to
-    // back (the order alternating), so a machine whose load drifts shifts both sides of a run alike.
-    for (let r = 0; r < options.runs; r++) {
-      for (const underAttack of r % 2 === 0 ? [false, true] : [true, false]) {
-        if (!underAttack) {
-          if (attack !== null) {
-            reconnects += await attack.stop();
-            attack = null;
-          }
-          await until(async () => (await preLoginHeld(engine)) === 0, 30_000, 'the hostile connections to close');
-          // Sampled as under attack, so both sides carry the sampler's own requests.
-          const sampler = sampleWhile(engine, [], () => undefined);
-          unloaded.push(await measure(client, phaseMs));
-          await sampler.stop();
-        } else {
-          if (attack === null) { // else the previous run ended under attack: it goes on
-            attackStartMb = rssMb(engine.pid);
-            growthPerAttackMb.push(0);
-            attack = await startAttack(engine);
-          }
-          const at = growthPerAttackMb.length - 1;
-          const sampler = sampleWhile(engine, heldSamples, (mb) => {
-            rssPeakMb = Math.max(rssPeakMb, mb);
-            growthPerAttackMb[at] = Math.max(growthPerAttackMb[at], mb - attackStartMb);
-          });
-          attacked.push(await measure(client, phaseMs));
-          await sampler.stop();
-        }
-        loadAverages.push(loadavg()[0]);
-        options.log(`hostile: run ${r + 1}/${options.runs} ${underAttack ? 'under attack' : 'unloaded'}: p99 ${(underAttack ? attacked : unloaded).at(-1)?.p99Us.toFixed(0)} µs, ` +
-          `load average ${loadavg()[0].toFixed(2)}`);
-      }
-      ratios.push((attacked.at(-1)?.p99Us ?? 0) / (unloaded.at(-1)?.p99Us ?? 1));
+    for (const [label, extraArgs, repoRoot] of [
+      ['door', [], undefined],
+      [baseLabel, baseRoot === '' ? ['--pre-login-door', 'inline'] : [], baseRoot === '' ? undefined : baseRoot],
+    ] as const) {
+      const engine = await startEngineProcess({
+        durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit, extraArgs,
+        ...(repoRoot === undefined ? {} : { repoRoot }),
+      });
+      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0 };
+      targets.push(target);
+      const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
+      (target as { client: RinglineClient }).client = client;
+      await client.send({ type: 'createAsset', assetId: 1 });
+      await client.send({ type: 'createAccount', accountId: 1 });
+      await client.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 1000 });
+      await measureClient(client, 1000); // warm-up
+      const doorPid = findDoorPid(engine.pid);
+      target.rssBeforeMb = rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid));
+      target.rssPeakMb = target.rssBeforeMb;
     }
-    if (attack !== null) reconnects += await attack.stop();
-    attack = null;
-    await client.close();
-    const heldMin = Math.min(...heldSamples);
-    const heldMean = Math.round(heldSamples.reduce((a, b) => a + b, 0) / heldSamples.length);
-    const growthMb = rssPeakMb - rssBeforeMb;
-    const p99Unloaded = median(unloaded.map((p) => p.p99Us));
-    const p99Attacked = median(attacked.map((p) => p.p99Us));
-    const ratio = median(ratios);
-    options.log(`hostile: held min ${heldMin} mean ${heldMean}; RSS +${growthMb.toFixed(1)} MB over all (per attack +${growthPerAttackMb.map((x) => x.toFixed(1)).join(', +')} MB); p99 ${p99Attacked.toFixed(0)} µs vs ${p99Unloaded.toFixed(0)} µs ` +
-      `unloaded (medians); per-run ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${ratio.toFixed(2)}×`);
-    const common = { durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs, order: 'A/B interleaved, alternating' };
+    const loadAverages: number[] = [];
+    for (let r = 0; r < options.runs; r++) {
+      const engineOrder = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of engineOrder) {
+        const phaseOrder = r % 2 === 0 ? PHASES : [...PHASES].reverse();
+        for (const name of phaseOrder) {
+          await until(async () => (await preLoginHeld(target.engine)) === 0, 30_000, 'the hostile connections to close');
+          if (name !== 'unloaded') {
+            attack = await startAttack(target.engine, name);
+            const storm = await measureStorm(target, attack);
+            target.storms.set(name, [...(target.storms.get(name) ?? []), storm]);
+            options.log(`hostile: run ${r + 1}/${options.runs} ${target.label} ${name} storm: ${HOLD_TARGET} held after ${storm.durationMs} ms, p99 ${storm.p99Us.toFixed(0)} µs`);
+          }
+          const phase = await measurePhase(target, phaseMs, attack, name !== 'unloaded');
+          if (attack !== null) await attack.stop();
+          attack = null;
+          const list = target.phases.get(name) ?? [];
+          list.push(phase);
+          target.phases.set(name, list);
+          loadAverages.push(loadavg()[0]);
+          options.log(`hostile: run ${r + 1}/${options.runs} ${target.label} ${name}: p99 ${phase.p99Us.toFixed(0)} µs, gateway thread ` +
+            `${phase.gatewayCpuMsPerS.toFixed(0)} ms/s, engine ${fmt(phase.engineCpuMsPerS)} ms/s (waiting for a core ${fmt(phase.engineRunQueueWaitMsPerS)} ms/s), ` +
+            `door ${fmt(phase.doorCpuMsPerS)} ms/s, generator ${fmt(phase.generatorCpuMsPerS)} ms/s, load average ${loadavg()[0].toFixed(2)}`);
+        }
+      }
+    }
     const loadAverage = [Math.min(...loadAverages), median(loadAverages), Math.max(...loadAverages)].map((x) => x.toFixed(2)).join(' / ');
-    return [
-      { ...medianRow(unloaded), case: 'unloaded', conditions: { ...common, hostileConnections: 0, p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' ') } },
-      {
-        ...medianRow(attacked), case: 'under-attack',
-        conditions: {
-          ...common, hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
-          trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
-          hostileReconnects: reconnects, rssBeforeMb: round1(rssBeforeMb), rssPeakMb: round1(rssPeakMb), rssGrowthMb: round1(growthMb),
-          rssGrowthPerAttackMb: growthPerAttackMb.map(round1).join(' '),
-          p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
-          p99VsUnloaded: Math.round(ratio * 100) / 100, p99VsUnloadedOfMedians: Math.round((p99Attacked / p99Unloaded) * 100) / 100,
-          loadAverage1mMinMedianMax: loadAverage, engineOpenFileLimit: openFileLimit,
-        },
-      },
-    ];
+    const rows: ResultRow[] = [];
+    for (const target of targets) {
+      const unloaded = target.phases.get('unloaded') ?? [];
+      const common = {
+        engine: target.label, durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs,
+        order: 'A/B interleaved, engines and phases alternating', loadAverage1mMinMedianMax: loadAverage,
+      };
+      rows.push({ ...medianRow(unloaded), case: `${target.label} unloaded`, conditions: { ...common, ...cpuConditions(unloaded), p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' ') } });
+      for (const name of PHASES.slice(1)) {
+        const attacked = target.phases.get(name) ?? [];
+        const ratios = attacked.map((p, i) => p.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
+        const storms = target.storms.get(name) ?? [];
+        const stormRatios = storms.map((st, i) => st.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
+        // The gateway thread's CPU the attack itself costs: what it used less what the client's requests
+        // cost it unloaded (per request, same run and engine): a slowed client sends fewer requests.
+        const attackCpu = attacked.map((p, i) => {
+          const u = unloaded[i];
+          return u === undefined ? Number.NaN : p.gatewayCpuMsPerS - (u.gatewayCpuMsPerS / (u.row.throughput_per_s ?? Number.NaN)) * (p.row.throughput_per_s ?? Number.NaN);
+        });
+        const heldMin = Math.min(...target.held);
+        const heldMean = Math.round(target.held.reduce((a, b) => a + b, 0) / Math.max(1, target.held.length));
+        options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
+          `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
+          `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s; ` +
+          `engine ${fmt(medianOf(attacked.map((p) => p.engineCpuMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineCpuMsPerS)))} ms/s unloaded, waiting for a core ` +
+          `${fmt(medianOf(attacked.map((p) => p.engineRunQueueWaitMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineRunQueueWaitMsPerS)))} ms/s; ` +
+          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held)`);
+        rows.push({
+          ...medianRow(attacked), case: `${target.label} ${name}`,
+          conditions: {
+            ...common, generator: name === 'worker-thread' ? 'worker thread of the bench process' : 'separate process, nice -n 19',
+            hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
+            trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
+            rssBeforeMb: round1(target.rssBeforeMb), rssPeakMb: round1(target.rssPeakMb), rssGrowthMb: round1(target.rssPeakMb - target.rssBeforeMb),
+            ...cpuConditions(attacked), gatewayThreadAttackCpuMsPerSPerRun: attackCpu.map(fmt).join(' '),
+            p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
+            p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
+            stormP99UsPerRun: storms.map((st) => Math.round(st.p99Us)).join(' '), stormP99VsUnloadedPerRun: stormRatios.map((x) => x.toFixed(2)).join(' '),
+            stormP99VsUnloaded: Math.round(median(stormRatios) * 100) / 100, stormMsToHoldPerRun: storms.map((st) => st.durationMs).join(' '),
+          },
+        });
+      }
+    }
+    return rows;
   } finally {
     if (attack !== null) await attack.stop();
-    await engine.stop();
+    for (const target of targets) {
+      await target.client?.close().catch(() => undefined);
+      await target.engine.stop();
+    }
   }
 };
 
 interface Attack {
-  /** Stops the worker (its sockets are destroyed); resolves with the reconnects it made. */
+  /** CPU ms the generator process has used so far (NaN for a worker thread: it shares this process). */
+  cpuMs(): number;
+  /** The generator's last stats, for an error message. */
+  describe: () => string;
+  /** Stops the generator (its sockets are destroyed); resolves with the connections it made. */
   stop(): Promise<number>;
 }
 
-/** Starts the hostile worker and waits until the server holds HOLD_TARGET of its connections. */
-async function startAttack(engine: EngineProcess): Promise<Attack> {
-  const worker: Worker = spawnWorker(new URL('../load/hostile_worker.ts', import.meta.url), {
+/** Starts the generator (measureStorm waits until the server holds HOLD_TARGET of its connections). */
+async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unloaded'>): Promise<Attack> {
+  const spec = {
     host: engine.host, port: engine.tcpPort, addresses: SOURCE_ADDRESSES, perAddress: PER_ADDRESS, trickleMs: 1000,
     announcedFrameBytes: 1000,
-  });
-  let stats: HostileStats = { type: 'stats', open: 0, opened: 0, closed: 0, errors: 0 };
-  worker.on('message', (m: HostileStats) => { stats = m; });
-  const stop = async (): Promise<number> => {
-    worker.postMessage({ type: 'stop' });
-    await sleep(200);
-    await worker.terminate();
-    return stats.opened;
   };
-  try {
-    await until(async () => (await preLoginHeld(engine)) >= HOLD_TARGET, 60_000, `the server to hold ${HOLD_TARGET} pre-login connections`);
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message} (worker: ${JSON.stringify(stats)})`);
+  let stats: HostileStats = { type: 'stats', open: 0, opened: 0, closed: 0, errors: 0 };
+  let attack: Attack;
+  if (mode === 'worker-thread') {
+    const worker: Worker = spawnWorker(GENERATOR_URL, spec);
+    worker.on('message', (m: HostileStats) => { stats = m; });
+    attack = {
+      cpuMs: () => Number.NaN,
+      describe: () => '',
+      stop: async () => {
+        worker.postMessage({ type: 'stop' });
+        await sleep(200);
+        await worker.terminate();
+        return stats.opened;
+      },
+    };
+  } else {
+    const entry = runnableModuleUrl(GENERATOR_URL);
+    const child: ChildProcess = spawn('nice', ['-n', '19', process.execPath, ...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []),
+      fileURLToPath(entry), JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.on('message', (m: HostileStats) => { stats = m; });
+    attack = {
+      cpuMs: () => processCpuMs(child.pid ?? 0),
+      describe: () => '',
+      stop: async () => {
+        if (child.connected) child.send({ type: 'stop' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+        return stats.opened;
+      },
+    };
   }
-  return { stop };
+  attack.describe = () => JSON.stringify(stats);
+  return attack;
 }
 
-/** Samples the pre-login connections held and the engine's RSS every 500 ms until stop(). */
-function sampleWhile(engine: EngineProcess, held: number[], rss: (mb: number) => void): { stop: () => Promise<void> } {
+/**
+ * The storm: the client's latency from the generator's start until the server holds HOLD_TARGET
+ * (10,000 connects in a few seconds, each accepted, admitted and read); held is polled alongside.
+ */
+async function measureStorm(target: Target, attack: Attack): Promise<Storm> {
+  const started = Date.now();
+  const state = { done: false };
+  const polling = (async () => {
+    try {
+      await until(async () => (await preLoginHeld(target.engine)) >= HOLD_TARGET, 60_000, `the server to hold ${HOLD_TARGET} pre-login connections`);
+    } finally {
+      state.done = true;
+    }
+  })();
+  const measured = await measureClientWhile(target.client, () => !state.done);
+  try {
+    await polling;
+  } catch (error) {
+    await attack.stop();
+    throw new Error(`${(error as Error).message} (generator: ${attack.describe()})`);
+  }
+  return { p99Us: measured.p99Us, durationMs: Date.now() - started };
+}
+
+/** One phase on one engine: the client's latency, and the CPU the gateway thread, the door and the generator used meanwhile. */
+async function measurePhase(target: Target, phaseMs: number, attack: Attack | null, attacked: boolean): Promise<Phase> {
+  const pid = target.engine.pid;
+  const doorPid = findDoorPid(pid);
+  const startedNs = nowNs();
+  const gateway0 = processCpuMs(pid, pid);
+  const engine0 = processCpuMs(pid);
+  const wait0 = runQueueWaitMs(pid);
+  const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
+  const generator0 = attack?.cpuMs() ?? Number.NaN;
+  const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
+  const measured = await measureClient(target.client, phaseMs);
+  await sampler.stop();
+  const seconds = (nowNs() - startedNs) / 1e9;
+  return {
+    ...measured,
+    gatewayCpuMsPerS: (processCpuMs(pid, pid) - gateway0) / seconds,
+    doorCpuMsPerS: (processCpuMs(doorPid) - door0) / seconds,
+    generatorCpuMsPerS: ((attack?.cpuMs() ?? Number.NaN) - generator0) / seconds,
+    engineCpuMsPerS: (processCpuMs(pid) - engine0) / seconds,
+    engineRunQueueWaitMsPerS: (runQueueWaitMs(pid) - wait0) / seconds,
+  };
+}
+
+/** ms the threads of `pid` have waited on a run queue (runnable, no core free) so far: schedstat's second field, summed. */
+function runQueueWaitMs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch { /* the thread exited */ }
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ns / 1e6;
+}
+
+/** utime + stime of a process (all its threads), or of one thread `tid` of it, in ms (NaN when it is gone). */
+function processCpuMs(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (field 3 of stat): utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The engine's pre-login door process (a child whose command line names it), or 0. */
+function findDoorPid(enginePid: number): number {
+  try {
+    for (const tid of readdirSync(`/proc/${enginePid}/task`)) {
+      for (const child of readFileSync(`/proc/${enginePid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '')) {
+        if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('pre_login_door')) return Number(child);
+      }
+    }
+  } catch { /* no door (the baseline, or it exited) */ }
+  return 0;
+}
+
+function cpuConditions(phases: readonly Phase[]): Record<string, string> {
+  const per = (pick: (p: Phase) => number): string => phases.map((p) => fmt(pick(p))).join(' ');
+  return {
+    gatewayThreadCpuMsPerSPerRun: per((p) => p.gatewayCpuMsPerS),
+    doorCpuMsPerSPerRun: per((p) => p.doorCpuMsPerS),
+    generatorCpuMsPerSPerRun: per((p) => p.generatorCpuMsPerS),
+    engineCpuMsPerSPerRun: per((p) => p.engineCpuMsPerS),
+    engineRunQueueWaitMsPerSPerRun: per((p) => p.engineRunQueueWaitMsPerS),
+  };
+}
+
+/** The median of the measured values (NaN: not measured), or NaN when none was. */
+function medianOf(values: readonly number[]): number {
+  const measured = values.filter((x) => !Number.isNaN(x));
+  return measured.length === 0 ? Number.NaN : median(measured);
+}
+
+function fmt(x: number): string {
+  return Number.isNaN(x) ? '–' : x.toFixed(0);
+}
+
+/** Samples the pre-login connections held and the engine's RSS (its door's included) every 500 ms until stop(). */
+function sampleWhile(engine: EngineProcess, doorPid: number, held: number[], rss: (mb: number) => void): { stop: () => Promise<void> } {
   let sampling = true;
   const done = (async () => {
     while (sampling) {
       held.push(await preLoginHeld(engine));
-      rss(rssMb(engine.pid));
+      rss(rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid)));
       await sleep(500);
     }
   })();
@@ -194,13 +394,18 @@ function medianRow(phases: readonly Phase[]): ResultRow {
 }
 
 /** Sends getBalance one at a time for `ms`; returns the latency row and its p99. */
-async function measure(client: RinglineClient, ms: number): Promise<Phase> {
+async function measureClient(client: RinglineClient, ms: number): Promise<{ row: ResultRow; p99Us: number }> {
+  const endNs = nowNs() + ms * 1e6;
+  return measureClientWhile(client, () => nowNs() < endNs);
+}
+
+/** Sends getBalance one at a time while `going()`; returns the latency row and its p99. */
+async function measureClientWhile(client: RinglineClient, going: () => boolean): Promise<{ row: ResultRow; p99Us: number }> {
   const histogram = createLatencyHistogram();
   let errors = 0;
   const started = nowNs();
-  const endNs = started + ms * 1e6;
   let count = 0;
-  for (let t = nowNs(); t < endNs; count++) {
+  for (let t = nowNs(); going(); count++) {
     const r = await client.send({ type: 'getBalance', accountId: 1, assetId: 1 });
     const after = nowNs();
     histogram.recordNs(after - t);
@@ -227,8 +432,12 @@ async function preLoginHeld(engine: EngineProcess): Promise<number> {
 }
 
 function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match === null ? 0 : Number(match[1]) / 1024;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? 0 : Number(match[1]) / 1024;
+  } catch {
+    return 0; // gone
+  }
 }
 
 function sleep(ms: number): Promise<void> {
