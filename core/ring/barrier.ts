@@ -21,6 +21,8 @@ export class SequenceBarrier {
   // Set by available(): the word that held the consumer back, and the value it read there.
   private laggingIndex = -1;
   private laggingObserved = 0;
+  /** Set by look(): the publication signal's value before the scan. */
+  private signalObserved = 0;
 
   /** `upstreamConsumers`: indexes of the ring consumers this one must stay behind (none for a first stage). */
   constructor(ring: Ring, upstreamConsumers: readonly number[] = []) {
@@ -79,18 +81,13 @@ export class SequenceBarrier {
    * (returns lastConsumed). Reads the clock only when a finite timeout is given and the wait is long.
    */
   waitFor(lastConsumed: number, limit: number, wait: WaitStrategy, timeoutMs: number = Infinity): number {
-    const words = this.words;
+    if (timeoutMs === Infinity) return this.waitSteps(lastConsumed, limit, wait, Infinity);
     let deadline = -1;
-    let blockMsMax = timeoutMs; // Infinity without a deadline: a parking strategy then parks until notified
+    let blockMsMax = timeoutMs;
     for (let step = 0; ; step++) {
-      const halted = Atomics.load(words, this.ring.haltIndex) !== 0; // read before the data: see halt()
-      const signalObserved = Atomics.load(words, this.signalIndex); // read before scanning: no lost wake-up
-      const hi = this.available(lastConsumed, limit);
-      if (hi > lastConsumed) return hi;
-      if (halted && widen(lastConsumed, Atomics.load(words, this.ring.cursor.valueIndex)) <= lastConsumed) {
-        return BARRIER_HALTED;
-      }
-      if (timeoutMs !== Infinity && step >= DEADLINE_CHECK_AFTER_STEPS && step % wait.stepsPerClockCheck === 0) {
+      const seen = this.look(lastConsumed, limit);
+      if (seen !== lastConsumed) return seen;
+      if (step >= DEADLINE_CHECK_AFTER_STEPS && step % wait.stepsPerClockCheck === 0) {
         const now = performance.now();
         if (deadline < 0) deadline = now + timeoutMs;
         else if (now >= deadline) return lastConsumed;
@@ -98,30 +95,49 @@ export class SequenceBarrier {
       } else if (timeoutMs <= 0) {
         return lastConsumed;
       }
-      if (this.laggingIndex >= 0) wait.idle(words, this.laggingIndex, this.laggingObserved, step, blockMsMax);
-      else wait.idle(words, this.signalIndex, signalObserved, step, blockMsMax);
+      this.idleOnce(wait, step, blockMsMax);
     }
   }
 
   /**
    * waitFor without a deadline that also returns lastConsumed once the strategy counts the thread as
-   * idle (`stepsBeforeIdle`: spin_park's park). No clock and no double in flight (waitFor's deadline
-   * arithmetic makes its block bound a double, boxed at each Atomics.wait): allocates nothing.
+   * idle (`stepsBeforeIdle`: spin_park's park), without reading the clock.
    */
   waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy): number {
-    const words = this.words;
-    const idleStep = wait.stepsBeforeIdle;
-    for (let step = 0; step < idleStep; step++) {
-      const halted = Atomics.load(words, this.ring.haltIndex) !== 0; // as in waitFor
-      const signalObserved = Atomics.load(words, this.signalIndex);
-      const hi = this.available(lastConsumed, limit);
-      if (hi > lastConsumed) return hi;
-      if (halted && widen(lastConsumed, Atomics.load(words, this.ring.cursor.valueIndex)) <= lastConsumed) {
-        return BARRIER_HALTED;
-      }
-      if (this.laggingIndex >= 0) wait.idle(words, this.laggingIndex, this.laggingObserved, step, Infinity);
-      else wait.idle(words, this.signalIndex, signalObserved, step, Infinity);
+    return this.waitSteps(lastConsumed, limit, wait, wait.stepsBeforeIdle);
+  }
+
+  /**
+   * Waits for at most `stepsMax` idle steps, with no deadline: no clock and no computed double passed to
+   * the strategy (a double computed for Atomics.wait is boxed into a heap number at every call), so it
+   * allocates nothing.
+   */
+  private waitSteps(lastConsumed: number, limit: number, wait: WaitStrategy, stepsMax: number): number {
+    for (let step = 0; step < stepsMax; step++) {
+      const seen = this.look(lastConsumed, limit);
+      if (seen !== lastConsumed) return seen;
+      this.idleOnce(wait, step, Infinity); // a parking strategy parks until notified
     }
     return lastConsumed;
+  }
+
+  /**
+   * One look: the highest readable past lastConsumed, BARRIER_HALTED when the ring is halted with nothing
+   * left for this consumer, or lastConsumed; remembers the word to idle on (idleOnce).
+   */
+  private look(lastConsumed: number, limit: number): number {
+    const words = this.words;
+    const halted = Atomics.load(words, this.ring.haltIndex) !== 0; // read before the data: see halt()
+    this.signalObserved = Atomics.load(words, this.signalIndex); // read before scanning: no lost wake-up
+    const hi = this.available(lastConsumed, limit);
+    if (hi > lastConsumed) return hi;
+    if (halted && widen(lastConsumed, Atomics.load(words, this.ring.cursor.valueIndex)) <= lastConsumed) return BARRIER_HALTED;
+    return lastConsumed;
+  }
+
+  /** One idle step on the word that held the last look back (an upstream consumer, or the publication signal). */
+  private idleOnce(wait: WaitStrategy, step: number, blockMsMax: number): void {
+    if (this.laggingIndex >= 0) wait.idle(this.words, this.laggingIndex, this.laggingObserved, step, blockMsMax);
+    else wait.idle(this.words, this.signalIndex, this.signalObserved, step, blockMsMax);
   }
 }
