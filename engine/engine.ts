@@ -59,6 +59,7 @@ import { RingSequences } from './ring_sequences.ts';
 import { Settlement } from './settlement.ts';
 import { SHADOW_CATCH_UP_EVERY, SnapshotScheduler } from './snapshot_scheduler.ts';
 import { startWorker } from './start_worker.ts';
+import { applyWorkerHeapFlags } from './worker_heap_flags.ts';
 
 export type { Engine } from './engine_api.ts';
 
@@ -73,6 +74,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // Stage stamps of sampled commands: a sequence is in flight for at most both rings' capacity.
   const stages = new StageLatency(opts.ringCapacity + opts.outputRingCapacity);
   const ring = { waitStrategy: opts.waitStrategy, batchMax: opts.batchMax, metricsMemory, stageStampsMemory: stages.memory };
+  applyWorkerHeapFlags(); // before the first worker: no heap-shrinking collections in the logic thread
 
   // 1. Logic worker: state machine + recovery, then ready with the last recovered sequence.
   const logicData: LogicWorkerData = {
