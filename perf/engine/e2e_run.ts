@@ -60,7 +60,7 @@ export function e2eSizing(mode: 'quick' | 'full', load: LoadMode, transport: Loa
   return { ...timing, connections: 4, workers: 1, pipelineMax: 512, writeBatch: 64 };
 }
 
-/** Open-loop send batches: sleep 100 µs between them (a spinning generator would take a core from the engine). */
+/** Open-loop send batches: one every 100 µs tick of a pacing thread (a spinning generator would take a core from the engine). */
 export const OPEN_LOOP_PACING_US = 100;
 
 const ASSET = 1;
