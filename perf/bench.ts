@@ -91,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   await mkdir(args.outDir, { recursive: true });
   const profileDir = args.profile ? path.join(args.outDir, `profile-${stamp}`) : null;
   if (profileDir !== null && process.env[PROFILED_ENV] !== '1') return rerunProfiled(argv, profileDir, stamp);
-  setBenchContext({ outDir: args.outDir, profileDir, stamp, soakMinutes: args.soakMinutes });
+  setBenchContext({ outDir: args.outDir, profileDir, stamp, soakMinutes: args.soakMinutes, soakRatePerS: args.soakRatePerS });
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };

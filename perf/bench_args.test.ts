@@ -43,6 +43,14 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--minutes', 'ten'])).toThrow(BenchArgsError);
   });
 
+  it('soaks at half the measured maximum, or at --rate commands per second', () => {
+    expect(parseBenchArgs(['soak']).soakRatePerS).toBeNull();
+    expect(parseBenchArgs(['soak', '--rate', '200000']).soakRatePerS).toBe(200_000);
+    expect(parseBenchArgs(['soak', '--rate=50000']).soakRatePerS).toBe(50_000);
+    expect(() => parseBenchArgs(['--rate', '0'])).toThrow(/--rate must be an integer from 1 to 10000000 \(commands per second\), got "0"/);
+    expect(() => parseBenchArgs(['--rate', '2e5'])).toThrow(BenchArgsError);
+  });
+
   it('recognises --help', () => {
     expect(parseBenchArgs(['--help']).help).toBe(true);
   });

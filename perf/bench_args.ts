@@ -1,6 +1,6 @@
 /**
  * Command line of `npm run bench -- <scenario…> [--quick|--full] [--json out.json] [--runs N] [--profile]
- * [--out dir] [--minutes N]`. Parsing is pure (no I/O) so every option and message is tested; errors name the option
+ * [--out dir] [--minutes N] [--rate N]`. Parsing is pure (no I/O) so every option and message is tested; errors name the option
  * and what it accepts.
  */
 import { SCENARIO_NAMES, DEFAULT_SUITE } from './scenario_registry.ts';
@@ -16,6 +16,8 @@ export interface BenchArgs {
   readonly outDir: string;
   /** soak: minutes of load (--minutes; else 1 with an explicit --quick, 10 otherwise). */
   readonly soakMinutes: number;
+  /** soak: commands per second (--rate); null: half the maximum the soak measures first. */
+  readonly soakRatePerS: number | null;
   readonly help: boolean;
 }
 
@@ -23,9 +25,10 @@ export const RUNS_MAX = 50;
 export const SOAK_MINUTES_MAX = 1440;
 export const SOAK_MINUTES_DEFAULT = 10;
 export const SOAK_MINUTES_QUICK = 1;
+export const SOAK_RATE_MAX = 10_000_000;
 export const OUT_DIR_DEFAULT = 'perf/out';
 
-export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [--runs N] [--json out.json] [--profile] [--out dir] [--minutes N]
+export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--full] [--runs N] [--json out.json] [--profile] [--out dir] [--minutes N] [--rate N]
   scenarios: ${SCENARIO_NAMES.join(', ')} (none: the quick suite ${DEFAULT_SUITE.join(', ')})
   --quick      small sizes, 1 run per case (default; the whole suite in under 3 minutes)
   --full       the sizes quoted in the README, 3 runs per case
@@ -33,7 +36,8 @@ export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--ful
   --json FILE  write {"machine": {...}, "results": [row...]} (perf/result_row.ts) to FILE
   --profile    record a CPU profile of the engine process during e2e scenarios into the out dir
   --out DIR    where reports, plots and profiles go (default ${OUT_DIR_DEFAULT})
-  --minutes N  soak: minutes of load (default ${SOAK_MINUTES_DEFAULT}; ${SOAK_MINUTES_QUICK} with an explicit --quick)`;
+  --minutes N  soak: minutes of load (default ${SOAK_MINUTES_DEFAULT}; ${SOAK_MINUTES_QUICK} with an explicit --quick)
+  --rate N     soak: commands per second (default: half the maximum throughput it measures first)`;
 
 /** Thrown for a bad command line; the message names the option and the accepted values. */
 export class BenchArgsError extends Error {}
@@ -46,6 +50,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let profile = false;
   let outDir = OUT_DIR_DEFAULT;
   let soakMinutes: number | null = null;
+  let soakRatePerS: number | null = null;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -96,6 +101,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         soakMinutes = n;
         break;
       }
+      case '--rate': {
+        const text = value();
+        const n = Number(text);
+        if (!/^\d+$/.test(text) || n < 1 || n > SOAK_RATE_MAX) {
+          throw new BenchArgsError(`--rate must be an integer from 1 to ${SOAK_RATE_MAX} (commands per second), got "${text}"`);
+        }
+        soakRatePerS = n;
+        break;
+      }
       case '--help':
       case '-h':
         help = true;
@@ -117,6 +131,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     profile,
     outDir,
     soakMinutes: soakMinutes ?? (mode === 'quick' ? SOAK_MINUTES_QUICK : SOAK_MINUTES_DEFAULT),
+    soakRatePerS,
     help,
   };
 }

@@ -11,9 +11,11 @@ export interface BenchContext {
   readonly stamp: string;
   /** soak: minutes of load. */
   readonly soakMinutes: number;
+  /** soak: commands per second asked for (--rate), or null for half the measured maximum. */
+  readonly soakRatePerS: number | null;
 }
 
-let context: BenchContext = { outDir: 'perf/out', profileDir: null, stamp: 'adhoc', soakMinutes: 10 };
+let context: BenchContext = { outDir: 'perf/out', profileDir: null, stamp: 'adhoc', soakMinutes: 10, soakRatePerS: null };
 
 export function setBenchContext(next: BenchContext): void {
   context = next;

@@ -29,14 +29,3 @@ export function spinUntilNs(targetNs: number): void {
     // busy wait by design: timers cannot pace sends finer than ~1 ms
   }
 }
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Blocks this thread for about `us` microseconds without burning the core (Atomics.wait on a cell
- * nobody notifies). Open-loop load generators sleep a short quantum between send batches instead of
- * spinning, so on a 2-core machine they leave the engine its CPU. Not for the main thread of a server.
- */
-export function sleepUs(us: number): void {
-  if (us > 0) Atomics.wait(sleepCell, 0, 0, us / 1000);
-}

@@ -23,6 +23,8 @@ export interface ResultRow {
   readonly latency_us: LatencyPercentilesUs | null;
   /** Thread name → GC events counted during the measurement, or null where not counted. */
   readonly gc_events: Record<string, number> | null;
+  /** e2e rows: engine thread → milliseconds spent in GC during the load (`engine:main` is the gateway's event loop). */
+  readonly gc_pause_ms?: Record<string, number>;
   readonly errors: number;
   readonly peer?: string;
   readonly ratio_vs_peer?: number;

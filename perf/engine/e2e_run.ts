@@ -19,7 +19,7 @@ import type { LoadMode, LoadSpec, LoadTransport } from '../load/load_spec.ts';
 import { encodeLogin, HTTP_ID_START, patchableHttpRequest, patchableRequest, type WireCommand } from '../load/wire_requests.ts';
 import { ControlClient } from './control_client.ts';
 import { startEngineProcess, type Durability, type EngineProcess } from './engine_process.ts';
-import { fetchMetrics, gcDelta, parseGcMetrics } from './engine_metrics.ts';
+import { fetchMetrics, gcDelta, parseGcMetrics, parseGcPauseMs } from './engine_metrics.ts';
 import { parseStageMetrics, stageFigures } from './stage_metrics.ts';
 import type { StageFigures } from '../result_row.ts';
 import { rememberRinglineThroughput } from './ringline_figures.ts';
@@ -60,7 +60,7 @@ export function e2eSizing(mode: 'quick' | 'full', load: LoadMode, transport: Loa
   return { ...timing, connections: 4, workers: 1, pipelineMax: 512, writeBatch: 64 };
 }
 
-/** Open-loop send batches: sleep 100 µs between them (a spinning generator would take a core from the engine). */
+/** Open-loop send batches: one every 100 µs tick of a pacing thread (a spinning generator would take a core from the engine). */
 export const OPEN_LOOP_PACING_US = 100;
 
 const ASSET = 1;
@@ -95,6 +95,8 @@ function mixCommand(mix: E2eMix): WireCommand {
 interface OneRun {
   readonly load: LoadResult;
   readonly engineGc: Record<string, number>;
+  /** Engine thread → ms in GC during this load. */
+  readonly engineGcPauseMs: Record<string, number>;
   /** Per-stage latency of the engine's sampled commands during this load (empty when /metrics was unreadable). */
   readonly stages: Record<string, StageFigures>;
 }
@@ -138,8 +140,13 @@ async function loadOnce(engine: EngineProcess, transport: LoadTransport, c: E2eC
   const after = await fetchMetrics(engine.host, engine.wsPort);
   const stagesFrom = await warmedUp;
   const engineGc = before !== null && after !== null ? gcDelta(parseGcMetrics(before), parseGcMetrics(after)) : {};
+  const engineGcPauseMs = before !== null && after !== null ? roundedValues(gcDelta(parseGcPauseMs(before), parseGcPauseMs(after))) : {};
   const stages = stagesFrom !== null && after !== null ? stageFigures(parseStageMetrics(stagesFrom), parseStageMetrics(after)) : {};
-  return { load, engineGc, stages };
+  return { load, engineGc, engineGcPauseMs, stages };
+}
+
+function roundedValues(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(v * 100) / 100]));
 }
 
 /**
@@ -162,7 +169,8 @@ async function runCasesOnce(transport: LoadTransport, cases: readonly E2eCase[],
         const r = await loadOnce(engine, transport, c, sizingOf(c), loadIndex++);
         const p = r.load.histogram?.percentilesUs();
         options.log(`${c.name} run ${runIndex + 1}/${options.runs}: ${Math.round(r.load.throughputPerS)}/s, p50 ${p?.p50 ?? '–'} µs, p99 ${p?.p99 ?? '–'} µs, errors ${r.load.errors} (codes ${JSON.stringify(r.load.codeCounts)})`);
-        options.log(`  stages p50/p99 µs: ${Object.entries(r.stages).map(([stage, f]) => `${stage} ${f.p50_us}/${f.p99_us}`).join(', ')}`);
+        options.log(`  stages p50/p99 µs: ${Object.entries(r.stages).map(([stage, f]) => `${stage} ${f.p50_us}/${f.p99_us}`).join(', ')}; ` +
+          `GC ms: ${Object.entries(r.engineGcPauseMs).map(([thread, ms]) => `${thread} ${ms}`).join(', ')}`);
         out.set(c, r);
       }
     } catch (err) {
@@ -213,6 +221,7 @@ export async function runE2eCases(scenario: string, transport: LoadTransport, ca
       throughput_per_s: Math.round(throughput),
       latency_us: histogram?.percentilesUs() ?? null,
       gc_events: { ...chosen.load.gcEvents, ...chosen.engineGc },
+      gc_pause_ms: chosen.engineGcPauseMs,
       errors: runs.reduce((sum, r) => sum + r.load.errors, 0),
       stages: chosen.stages, // the stages of the run the row's figures come from
     });

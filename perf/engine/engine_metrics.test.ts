@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gcDelta, metricSample, parseGcMetrics } from './engine_metrics.ts';
+import { gcDelta, metricSample, parseGcMetrics, parseGcPauseMs } from './engine_metrics.ts';
 
 describe('engine GC metrics', () => {
   const before = parseGcMetrics([
@@ -18,6 +18,15 @@ describe('engine GC metrics', () => {
   it('reports the events between two readings per engine thread', () => {
     const after = parseGcMetrics('ringline_gc_events_total{thread="main"} 3\nringline_gc_events_total{thread="logic"} 14\nringline_gc_events_total{thread="replicator"} 5\n');
     expect(gcDelta(before, after)).toEqual({ 'engine:main': 0, 'engine:logic': 4, 'engine:replicator': 5 });
+  });
+
+  it('takes the time spent in GC by thread, in ms', () => {
+    const pauseBefore = parseGcPauseMs('ringline_gc_pause_seconds_total{thread="logic"} 0.0015\nringline_gc_events_total{thread="main"} 3\n');
+    expect([...pauseBefore.entries()]).toEqual([['logic', 1.5]]);
+    const pauseAfter = parseGcPauseMs('ringline_gc_pause_seconds_total{thread="logic"} 0.004\nringline_gc_pause_seconds_total{thread="main"} 0.012\n');
+    const delta = gcDelta(pauseBefore, pauseAfter);
+    expect(delta['engine:logic']).toBeCloseTo(2.5, 9);
+    expect(delta['engine:main']).toBeCloseTo(12, 9);
   });
 });
 

@@ -1,20 +1,31 @@
 /**
  * Reads GC counters from the engine's GET /metrics (Prometheus text) so a bench row can report GC
- * events per engine thread beside the load generators': the family ringline_gc_events_total, one
- * series per thread label (main, logic, replicator).
+ * events per engine thread beside the load generators' (the family ringline_gc_events_total, one
+ * series per thread label: main, logic, replicator) and the time they took (ringline_gc_pause_seconds_total).
  */
 import { request } from 'node:http';
 
 const GC_EVENTS = /^ringline_gc_events_total\{(?:[^}]*,)?thread="([^"]+)"[^}]*\}\s+([0-9.eE+-]+)$/;
+const GC_PAUSE_S = /^ringline_gc_pause_seconds_total\{(?:[^}]*,)?thread="([^"]+)"[^}]*\}\s+([0-9.eE+-]+)$/;
 
-/** Thread → GC events so far, from a Prometheus text body. */
-export function parseGcMetrics(text: string): Map<string, number> {
+function parseByThread(text: string, series: RegExp): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = GC_EVENTS.exec(line.trim());
+    const m = series.exec(line.trim());
     if (m !== null) out.set(m[1], Number(m[2]));
   }
   return out;
+}
+
+/** Thread → GC events so far, from a Prometheus text body. */
+export function parseGcMetrics(text: string): Map<string, number> {
+  return parseByThread(text, GC_EVENTS);
+}
+
+/** Thread → milliseconds spent in GC so far (ringline_gc_pause_seconds_total), from a Prometheus text body. */
+export function parseGcPauseMs(text: string): Map<string, number> {
+  const seconds = parseByThread(text, GC_PAUSE_S);
+  return new Map([...seconds].map(([thread, s]) => [thread, s * 1000]));
 }
 
 /** GC events between two readings, keyed `engine:<thread>`. */

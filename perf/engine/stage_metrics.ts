@@ -10,6 +10,14 @@ const FAMILY = 'ringline_stage_latency_seconds';
 const BUCKET = new RegExp(`^${FAMILY}_bucket\\{(.*)\\}\\s+([0-9.eE+-]+)$`);
 const SUM = new RegExp(`^${FAMILY}_sum\\{(.*)\\}\\s+([0-9.eE+-]+)$`);
 const STAGE_LABEL = /(?:^|,)stage="([^"]+)"/;
+/**
+ * The journaler's own fdatasync time per group commit (ringline_journal_fsync_seconds, log2 buckets:
+ * within ±41%), reported beside the stages as `fdatasync`: what of `journal` is the disk's.
+ */
+export const FDATASYNC_STAGE = 'fdatasync';
+const FSYNC_FAMILY = 'ringline_journal_fsync_seconds';
+const FSYNC_BUCKET = new RegExp(`^${FSYNC_FAMILY}_bucket\\{(.*)\\}\\s+([0-9.eE+-]+)$`);
+const FSYNC_SUM = new RegExp(`^${FSYNC_FAMILY}_sum(?:\\{.*\\})?\\s+([0-9.eE+-]+)$`);
 const LE_LABEL = /(?:^|,)le="([^"]+)"/;
 
 /** One stage's cumulative histogram as scraped: bucket upper bounds (s, +Inf last) and cumulative counts. */
@@ -19,7 +27,7 @@ export interface StageHistogram {
   sumS: number;
 }
 
-/** Stage → histogram, from a Prometheus text body (stages absent from it are absent here). */
+/** Stage → histogram, from a Prometheus text body (stages absent from it are absent here), plus `fdatasync`. */
 export function parseStageMetrics(text: string): Map<string, StageHistogram> {
   const out = new Map<string, StageHistogram>();
   const of = (stage: string): StageHistogram => {
@@ -32,6 +40,20 @@ export function parseStageMetrics(text: string): Map<string, StageHistogram> {
   };
   for (const raw of text.split('\n')) {
     const line = raw.trim();
+    const fsyncBucket = FSYNC_BUCKET.exec(line);
+    if (fsyncBucket !== null) {
+      const le = LE_LABEL.exec(fsyncBucket[1]);
+      if (le === null) continue;
+      const h = of(FDATASYNC_STAGE);
+      h.boundsS.push(le[1] === '+Inf' ? Infinity : Number(le[1]));
+      h.cumulative.push(Number(fsyncBucket[2]));
+      continue;
+    }
+    const fsyncSum = FSYNC_SUM.exec(line);
+    if (fsyncSum !== null) {
+      of(FDATASYNC_STAGE).sumS = Number(fsyncSum[1]);
+      continue;
+    }
     const bucket = BUCKET.exec(line);
     if (bucket !== null) {
       const stage = STAGE_LABEL.exec(bucket[1]);

@@ -32,7 +32,7 @@ export function okResponseFrame(correlationId: bigint): Buffer {
 export async function startCannedReplyServer(host = '127.0.0.1'): Promise<CannedReplyServer> {
   const frame = okResponseFrame(1n);
   const replies = Buffer.concat(Array.from({ length: REPLIES_PER_WRITE }, () => frame));
-  const server: Server = createServer((socket) => {
+  const server: Server = createServer({ noDelay: true }, (socket) => {
     let held = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       const buf = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;

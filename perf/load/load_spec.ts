@@ -24,8 +24,10 @@ export interface LoadSpec {
   /** open: commands per second for this worker, spread over its connections. */
   readonly ratePerS: number;
   /**
-   * open: the generator sends what is due, then sleeps this long (Atomics.wait, no spinning) before
-   * looking again: commands leave in batches at most this late, and that delay counts in their latency.
+   * open: the generator sends what is due at every tick of a pacing thread that ticks this often
+   * (pacing_ticker.ts; no spinning): commands leave in batches at most a tick late, and that delay
+   * counts in their latency. Between ticks the generator waits in its event loop, so replies are read
+   * and timed as they arrive.
    */
   readonly pacingSleepUs: number;
   readonly warmupMs: number;

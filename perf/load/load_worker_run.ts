@@ -10,9 +10,10 @@
  * process (tests).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nowNs, sleepUs } from '../clock.ts';
+import { nowNs } from '../clock.ts';
 import { startGcCounter } from '../gc_counter.ts';
 import { createLatencyHistogram } from '../histogram.ts';
+import { startPacingTicker } from './pacing_ticker.ts';
 import { LoadConnection, type ReplyCounter } from './load_connection.ts';
 import { validateLoadSpec, type LoadInterval, type LoadSpec, type LoadWorkerResult } from './load_spec.ts';
 
@@ -73,6 +74,8 @@ export async function runLoadWorker(spec: LoadSpec, onInterval: (interval: LoadI
     for (const c of connections) c.close();
     throw new Error(`load worker could not open its connections to ${spec.host}:${spec.port}: ${(err as Error).message}`);
   }
+  // Open loop: the pacing thread is up before the clock starts (a worker takes a while to boot).
+  const ticker = closedLoop ? null : await startPacingTicker(spec.pacingSleepUs);
   const gc = startGcCounter();
   const t0 = nowNs();
   measureStartNs = t0 + spec.warmupMs * 1e6;
@@ -110,7 +113,7 @@ export async function runLoadWorker(spec: LoadSpec, onInterval: (interval: LoadI
       }
       for (const c of connections) if (c.queued > 0) sent += c.flush(ids);
     };
-    await new Promise<void>((resolve) => {
+        await new Promise<void>((resolve) => {
       const tick = (): void => {
         const now = nowNs();
         reportIntervals(now);
@@ -122,11 +125,11 @@ export async function runLoadWorker(spec: LoadSpec, onInterval: (interval: LoadI
           return;
         }
         schedule(Math.floor((now - t0) / sendIntervalNs) + 1, OPEN_LOOP_TICK_MAX);
-        sleepUs(spec.pacingSleepUs);
-        setImmediate(tick);
+        ticker?.onTick(tick); // between ticks this thread waits in its event loop: replies are read as they arrive
       };
       tick();
     });
+    await ticker?.stop();
   }
 
   // Drain: stop sending new work, keep flushing what open loop had queued, wait for replies.

@@ -10,7 +10,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { nowNs, sleepUs } from '../clock.ts';
+import { nowNs } from '../clock.ts';
+import { startPacingTicker } from '../load/pacing_ticker.ts';
 import { startGcCounter } from '../gc_counter.ts';
 import { createLatencyHistogram } from '../histogram.ts';
 import type { LoadWorkerResult } from '../load/load_spec.ts';
@@ -39,6 +40,8 @@ async function runRedisLoad(spec: RedisLoadSpec): Promise<LoadWorkerResult> {
     if (code === REDIS_ERROR_CODE) errors += n;
     codeCounts.set(code, (codeCounts.get(code) ?? 0) + n);
   };
+  // Open loop: the pacing thread is up before the clock starts (a worker takes a while to boot).
+  const ticker = spec.mode === 'open' ? await startPacingTicker(spec.pacingSleepUs) : null;
   const gc = startGcCounter();
   const t0 = nowNs();
   measureStart = t0 + spec.warmupMs * 1e6;
@@ -98,11 +101,11 @@ async function runRedisLoad(spec: RedisLoadSpec): Promise<LoadWorkerResult> {
             () => onReply(intended, REDIS_ERROR_CODE),
           );
         }
-        sleepUs(spec.pacingSleepUs);
-        setImmediate(tick);
+        ticker?.onTick(tick);
       };
       tick();
     });
+    await ticker?.stop();
     const drainUntil = nowNs() + spec.drainMs * 1e6;
     while (outstanding > 0 && nowNs() < drainUntil) await sleep(2);
   }

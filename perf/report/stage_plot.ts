@@ -14,10 +14,10 @@ const BAR = 10;
 const ROW = 2 * BAR + 10;
 const BOTTOM = 40;
 /** Stages in pipeline order; others (a future stage) follow in the order given. */
-const ORDER = ['publish', 'apply', 'journal', 'replicate', 'reply', 'total'];
+const ORDER = ['publish', 'apply', 'journal', 'fdatasync', 'replicate', 'reply', 'total'];
 const SPANS: Readonly<Record<string, string>> = {
   publish: 'received → published', apply: 'published → applied', journal: 'published → durable',
-  replicate: 'published → replicated', reply: 'last of those → reply written', total: 'received → reply written',
+  fdatasync: 'per group commit (in journal)', replicate: 'published → replicated', reply: 'last of those → reply written', total: 'received → reply written',
 };
 
 export function renderStageSvg(stages: Readonly<Record<string, StageFigures>>, title: string): string {

@@ -1,7 +1,8 @@
 /**
  * soak: the engine in a child process with its default configuration (fsync, periodic snapshots on),
  * first driven closed loop for a few seconds to find its maximum throughput, then open loop at half of
- * it for `--minutes` (10 by default, 1 with --quick), over loopback TCP. Every interval (1/30 of the run,
+ * it (or at `--rate N` commands/s: case `rate-N`) for `--minutes` (10 by default, 1 with --quick), over
+ * loopback TCP. Every interval (1/30 of the run,
  * 2 s to 20 s) it records the latency of the replies that arrived in it (p50, p99, max), the errors and
  * dropped commands, the engine process's RSS and the snapshots asked for: the row's `timeline`, drawn
  * over time in the report. The row also carries the logic thread's longest snapshot pause.
@@ -35,7 +36,7 @@ export function processRssMib(pid: number): number {
 
 
 export const run: ScenarioRun = async (options) => {
-  const minutes = benchContext().soakMinutes;
+  const { soakMinutes: minutes, soakRatePerS: askedRatePerS } = benchContext();
   const durationMs = Math.round(minutes * 60_000);
   const intervalMs = Math.min(20_000, Math.max(2000, Math.round(durationMs / INTERVALS)));
   const engine: EngineProcess = await startEngineProcess({ durability: 'fsync', profileDir: null, log: options.log });
@@ -44,10 +45,11 @@ export const run: ScenarioRun = async (options) => {
     const probeSizing = { ...e2eSizing('quick', 'closed', 'tcp'), warmupMs: 500, durationMs: PROBE_MS };
     const probe = await runLoad(e2eLoadSpec(engine, 'tcp', PROBE, probeSizing, 0), probeSizing.workers);
     probe.histogram?.destroy();
-    const ratePerS = Math.max(1000, Math.round(probe.throughputPerS / 2 / 1000) * 1000);
-    options.log(`max throughput ${Math.round(probe.throughputPerS)}/s (closed loop, ${PROBE_MS} ms): soak at ${ratePerS}/s for ${minutes} min, ${intervalMs / 1000} s intervals`);
+    const ratePerS = askedRatePerS ?? Math.max(1000, Math.round(probe.throughputPerS / 2 / 1000) * 1000);
+    options.log(`max throughput ${Math.round(probe.throughputPerS)}/s (closed loop, ${PROBE_MS} ms): soak at ${ratePerS}/s` +
+      `${askedRatePerS === null ? '' : ' (--rate)'} for ${minutes} min, ${intervalMs / 1000} s intervals`);
 
-    const soakCase: E2eCase = { name: 'rate-half-max', mix: 'stock-buy', durability: 'fsync', mode: 'open', ratePerS };
+    const soakCase: E2eCase = { name: askedRatePerS === null ? 'rate-half-max' : `rate-${ratePerS}`, mix: 'stock-buy', durability: 'fsync', mode: 'open', ratePerS };
     const sizing = { ...e2eSizing('quick', 'open', 'tcp'), warmupMs: 1000, durationMs: Math.floor(durationMs / intervalMs) * intervalMs };
     const spec = { ...e2eLoadSpec(engine, 'tcp', soakCase, sizing, 1), intervalMs };
     const timeline: TimelinePoint[] = [];
