@@ -24,11 +24,12 @@
  * the same port (the connections the door held are lost; their clients reconnect).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Socket as NetSocket, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
+import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 /** What the door needs of the gateway's configuration. */
@@ -64,7 +65,7 @@ export type FromDoor =
   | { readonly type: 'hello' } // its 'message' listener is in place: the listener may be sent
   | { readonly type: 'ready' }
   | ({ readonly type: 'stats' } & DoorStats)
-  // with the socket as handle; `bytes` (base64): everything the door read, the Login frame first
+  // with the connection's bare TCP handle; `bytes` (base64): everything the door read, the Login frame first
   | { readonly type: 'login'; readonly bytes: string; readonly remoteAddress: string; readonly openedMs: number };
 
 export interface DoorHandlers {
@@ -119,7 +120,8 @@ export class PreLoginDoor {
   static start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): PreLoginDoor {
     const entry = runnableModuleUrl(DOOR_ENTRY);
     const child = fork(fileURLToPath(entry), [], {
-      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS],
+      // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
+      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -167,9 +169,8 @@ export class PreLoginDoor {
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {
-          // node:net sends the message alone when the socket closed while it waited in the door's
-          // handle queue: nothing to take over.
-          if (handle instanceof NetSocket) handlers.login(handle, Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
+          // The door sends the bare TCP handle (raw_tcp_handle.ts); without one there is nothing to take over.
+          if (isRawTcpHandle(handle)) handlers.login(adoptTcpHandle(handle), Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
         }
       });
     });
