@@ -24,7 +24,8 @@
  * seconds) and the held phase (measured for the phase's length from then on); the generator stops
  * after it and the next phase waits until its connections are gone.
  *
- * Per phase: the client's latency histogram, the engine's RSS (/proc/PID/status, sampled; its door
+ * Per phase: the client's latency histogram, a fresh client's connect + login time (one every 500 ms:
+ * what the attack costs a client that has not logged in yet), the engine's RSS (/proc/PID/status, sampled; its door
  * process's added), the CPU time of the gateway thread (the engine's main thread,
  * /proc/PID/task/PID/stat), of the whole engine process, of the door process and of the generator
  * process, and the time the engine's threads waited for a core (schedstat), each per second of the
@@ -53,6 +54,13 @@ import type { ResultRow, ScenarioRun } from '../result_row.ts';
 const SOURCE_ADDRESSES = Array.from({ length: 64 }, (_, i) => `127.0.1.${i + 1}`);
 const PER_ADDRESS = 160; // 10,240 in all; under the default 256 per address
 const HOLD_TARGET = 10_000;
+/**
+ * Every this often a new client connects and logs in (then closes) beside the measured one: what the
+ * attack, and the door's low priority, cost a client that is not logged in yet. Twice a second, in
+ * every phase alike, so its own cost to the measured client is the same unloaded and attacked.
+ */
+const LOGIN_PROBE_MS = 500;
+const LOGIN_PROBE_TIMEOUT_MS = 10_000;
 const GENERATOR_URL = new URL('../load/hostile_worker.ts', import.meta.url);
 const PHASES = ['unloaded', 'worker-thread', 'process-nice19'] as const;
 type PhaseName = (typeof PHASES)[number];
@@ -61,6 +69,9 @@ const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding
 interface Phase {
   readonly row: ResultRow;
   readonly p99Us: number;
+  /** A fresh client's connect + login round trip, one every LOGIN_PROBE_MS of the phase (ms each), and the ones that failed. */
+  readonly loginMs: readonly number[];
+  readonly loginFailures: number;
   /** CPU ms per second of the phase: the gateway thread, the door process, the generator process (NaN: not measured). */
   readonly gatewayCpuMsPerS: number;
   readonly doorCpuMsPerS: number;
@@ -158,7 +169,10 @@ export const run: ScenarioRun = async (options) => {
         engine: target.label, durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs,
         order: 'A/B interleaved, engines and phases alternating', loadAverage1mMinMedianMax: loadAverage,
       };
-      rows.push({ ...medianRow(unloaded), case: `${target.label} unloaded`, conditions: { ...common, ...cpuConditions(unloaded), p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' ') } });
+      rows.push({
+        ...medianRow(unloaded), case: `${target.label} unloaded`,
+        conditions: { ...common, ...cpuConditions(unloaded), p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' '), loginMsP50P99Max: loginFigures(unloaded) },
+      });
       for (const name of PHASES.slice(1)) {
         const attacked = target.phases.get(name) ?? [];
         const ratios = attacked.map((p, i) => p.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
@@ -178,7 +192,8 @@ export const run: ScenarioRun = async (options) => {
           `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s; ` +
           `engine ${fmt(medianOf(attacked.map((p) => p.engineCpuMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineCpuMsPerS)))} ms/s unloaded, waiting for a core ` +
           `${fmt(medianOf(attacked.map((p) => p.engineRunQueueWaitMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineRunQueueWaitMsPerS)))} ms/s; ` +
-          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held)`);
+          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held); ` +
+          `login ms p50/p99/max (failed) ${loginFigures(attacked)} vs ${loginFigures(unloaded)} unloaded`);
         rows.push({
           ...medianRow(attacked), case: `${target.label} ${name}`,
           conditions: {
@@ -191,6 +206,7 @@ export const run: ScenarioRun = async (options) => {
             p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
             stormP99UsPerRun: storms.map((st) => Math.round(st.p99Us)).join(' '), stormP99VsUnloadedPerRun: stormRatios.map((x) => x.toFixed(2)).join(' '),
             stormP99VsUnloaded: Math.round(median(stormRatios) * 100) / 100, stormMsToHoldPerRun: storms.map((st) => st.durationMs).join(' '),
+            loginMsP50P99Max: loginFigures(attacked), loginMsP50P99MaxUnloaded: loginFigures(unloaded),
           },
         });
       }
@@ -292,17 +308,50 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
   const generator0 = attack?.cpuMs() ?? Number.NaN;
   const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
+  let probing = true;
+  const logins = probeLogins(target.engine, () => probing);
   const measured = await measureClient(target.client, phaseMs);
+  probing = false;
   await sampler.stop();
+  const { loginMs, loginFailures } = await logins;
   const seconds = (nowNs() - startedNs) / 1e9;
   return {
     ...measured,
+    loginMs,
+    loginFailures,
     gatewayCpuMsPerS: (processCpuMs(pid, pid) - gateway0) / seconds,
     doorCpuMsPerS: (processCpuMs(doorPid) - door0) / seconds,
     generatorCpuMsPerS: ((attack?.cpuMs() ?? Number.NaN) - generator0) / seconds,
     engineCpuMsPerS: (processCpuMs(pid) - engine0) / seconds,
     engineRunQueueWaitMsPerS: (runQueueWaitMs(pid) - wait0) / seconds,
   };
+}
+
+/** Connects and logs in a new client every LOGIN_PROBE_MS while `going()`: each round trip's ms, and the failures. */
+async function probeLogins(engine: EngineProcess, going: () => boolean): Promise<{ loginMs: number[]; loginFailures: number }> {
+  const loginMs: number[] = [];
+  let loginFailures = 0;
+  while (going()) {
+    const startedNs = nowNs();
+    try {
+      const client = await RinglineClient.connect({
+        url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1, connectTimeoutMs: LOGIN_PROBE_TIMEOUT_MS,
+      });
+      loginMs.push((nowNs() - startedNs) / 1e6);
+      await client.close();
+    } catch {
+      loginFailures++;
+    }
+    await sleep(Math.max(0, LOGIN_PROBE_MS - (nowNs() - startedNs) / 1e6));
+  }
+  return { loginMs, loginFailures };
+}
+
+/** The login probes of all runs of a phase: "p50 / p99 / max (failed)" in ms. */
+function loginFigures(phases: readonly Phase[]): string {
+  const all = phases.flatMap((p) => p.loginMs).sort((a, b) => a - b);
+  const at = (q: number): string => (all.length === 0 ? '–' : all[Math.min(all.length - 1, Math.floor(q * all.length))].toFixed(1));
+  return `${at(0.5)} / ${at(0.99)} / ${all.length === 0 ? '–' : all[all.length - 1].toFixed(1)} (${phases.reduce((a, p) => a + p.loginFailures, 0)} of ${all.length + phases.reduce((a, p) => a + p.loginFailures, 0)} failed)`;
 }
 
 /** ms the threads of `pid` have waited on a run queue (runnable, no core free) so far: schedstat's second field, summed. */
