@@ -81,12 +81,6 @@ export interface DoorHandlers {
 
 const DOOR_ENTRY = new URL('./pre_login_door_process.ts', import.meta.url);
 /**
- * The door's scheduling priority (nice). Under an attack the door works hard (accepts, closes, a read
- * per trickled byte); on a busy machine the gateway's and the logic's threads, which serve clients
- * that logged in, come first. A login waits longer then, an authenticated command does not.
- */
-export const PRE_LOGIN_DOOR_NICE = 10;
-/**
  * The door's heap is its pre-login sockets (~3.5 KB of live net.Socket state each) and the garbage of
  * the ones an attack churns through (a 5 s deadline on 10,000 reopened connections: ~2,000 sockets a
  * second). V8's defaults let that garbage grow the heap to ~100 MB above idle before collecting it;
@@ -126,7 +120,11 @@ export class PreLoginDoor {
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
-      if (child.pid !== undefined) setPriority(child.pid, Math.min(19, getPriority(child.pid) + PRE_LOGIN_DOOR_NICE));
+      // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
+      // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
+      // threads, which serve clients that logged in, come first. A login waits longer then, an
+      // authenticated command does not.
+      if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
     } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
     const doorConfig: DoorConfig = {
       maxPreLoginConnections: config.maxPreLoginConnections, maxPreLoginConnectionsPerAddress: config.maxPreLoginConnectionsPerAddress,

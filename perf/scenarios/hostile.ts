@@ -76,6 +76,12 @@ interface Phase {
   readonly gatewayCpuMsPerS: number;
   readonly doorCpuMsPerS: number;
   readonly generatorCpuMsPerS: number;
+  /**
+   * The door's CPU per connection the generator opened in the phase (µs; NaN: no door or no attack):
+   * its cost per unit of attack, which a busy machine does not bend as it bends ms/s (a starved door
+   * at nice +10 churns fewer connections a second).
+   */
+  readonly doorCpuUsPerConnection: number;
   /** CPU ms per second of the whole engine process (every thread: gateway, logic, journaler, ...). */
   readonly engineCpuMsPerS: number;
   /**
@@ -189,7 +195,8 @@ export const run: ScenarioRun = async (options) => {
         options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
           `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
-          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s; ` +
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s, ` +
+          `${fmt(medianOf(attacked.map((p) => p.doorCpuUsPerConnection)))} µs per connection; ` +
           `engine ${fmt(medianOf(attacked.map((p) => p.engineCpuMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineCpuMsPerS)))} ms/s unloaded, waiting for a core ` +
           `${fmt(medianOf(attacked.map((p) => p.engineRunQueueWaitMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineRunQueueWaitMsPerS)))} ms/s; ` +
           `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held); ` +
@@ -224,6 +231,8 @@ export const run: ScenarioRun = async (options) => {
 interface Attack {
   /** CPU ms the generator process has used so far (NaN for a worker thread: it shares this process). */
   cpuMs(): number;
+  /** Connections the generator has established so far. */
+  opened(): number;
   /** The generator's last stats, for an error message. */
   describe: () => string;
   /** Stops the generator (its sockets are destroyed); resolves with the connections it made. */
@@ -243,6 +252,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     worker.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => Number.NaN,
+      opened: () => stats.opened,
       describe: () => '',
       stop: async () => {
         worker.postMessage({ type: 'stop' });
@@ -259,6 +269,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     child.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => processCpuMs(child.pid ?? 0),
+      opened: () => stats.opened,
       describe: () => '',
       stop: async () => {
         if (child.connected) child.send({ type: 'stop' });
@@ -307,6 +318,7 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   const wait0 = runQueueWaitMs(pid);
   const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
   const generator0 = attack?.cpuMs() ?? Number.NaN;
+  const opened0 = attack?.opened() ?? Number.NaN;
   const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
   let probing = true;
   const logins = probeLogins(target.engine, () => probing);
@@ -315,12 +327,14 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   await sampler.stop();
   const { loginMs, loginFailures } = await logins;
   const seconds = (nowNs() - startedNs) / 1e9;
+  const doorCpuMs = processCpuMs(doorPid) - door0;
   return {
     ...measured,
     loginMs,
     loginFailures,
     gatewayCpuMsPerS: (processCpuMs(pid, pid) - gateway0) / seconds,
-    doorCpuMsPerS: (processCpuMs(doorPid) - door0) / seconds,
+    doorCpuMsPerS: doorCpuMs / seconds,
+    doorCpuUsPerConnection: (doorCpuMs * 1000) / ((attack?.opened() ?? Number.NaN) - opened0),
     generatorCpuMsPerS: ((attack?.cpuMs() ?? Number.NaN) - generator0) / seconds,
     engineCpuMsPerS: (processCpuMs(pid) - engine0) / seconds,
     engineRunQueueWaitMsPerS: (runQueueWaitMs(pid) - wait0) / seconds,
@@ -399,6 +413,7 @@ function cpuConditions(phases: readonly Phase[]): Record<string, string> {
     gatewayThreadCpuMsPerSPerRun: per((p) => p.gatewayCpuMsPerS),
     doorCpuMsPerSPerRun: per((p) => p.doorCpuMsPerS),
     generatorCpuMsPerSPerRun: per((p) => p.generatorCpuMsPerS),
+    doorCpuUsPerConnectionPerRun: per((p) => p.doorCpuUsPerConnection),
     engineCpuMsPerSPerRun: per((p) => p.engineCpuMsPerS),
     engineRunQueueWaitMsPerSPerRun: per((p) => p.engineRunQueueWaitMsPerS),
   };
