@@ -76,7 +76,8 @@ try {
   going = false;
   const unloaded = await idleLogins;
   const addresses = Array.from({ length: 64 }, (_, i) => `127.0.1.${i + 1}`);
-  const spec = { host: engine.host, port: engine.tcpPort, addresses, perAddress: 160, trickleMs: 1000, announcedFrameBytes: 1000 };
+  const trickleMs = Number(process.env.RINGLINE_HOSTILE_TRICKLE_MS ?? 1000); // the bench's 1 byte/s; larger: fewer reads
+  const spec = { host: engine.host, port: engine.tcpPort, addresses, perAddress: 160, trickleMs, announcedFrameBytes: 1000 };
   const generatorUrl = new URL('../load/hostile_worker.ts', import.meta.url);
   const generator = spawn('nice', ['-n', '19', process.execPath, '--import', 'tsx', fileURLToPath(generatorUrl), JSON.stringify(spec)],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -114,7 +115,7 @@ try {
   generator.send({ type: 'stop' });
   await new Promise((resolve) => generator.once('exit', resolve));
   const f = (x: number): string => x.toFixed(1);
-  console.log(`${new Date().toISOString()} load ${loadavg()[0].toFixed(2)} ${repoRoot === '' ? 'this checkout' : repoRoot} flags [${extraArgs.join(' ')}]: storm ${stormMs} ms; held min ${Math.min(...heldSamples)} ` +
+  console.log(`${new Date().toISOString()} load ${loadavg()[0].toFixed(2)} trickle ${trickleMs} ms ${repoRoot === '' ? 'this checkout' : repoRoot} flags [${extraArgs.join(' ')}]: storm ${stormMs} ms; held min ${Math.min(...heldSamples)} ` +
     `mean ${Math.round(heldSamples.reduce((a, b) => a + b, 0) / heldSamples.length)}; door CPU ${doorCpu.toFixed(0)} ms/s (${((doorCpu * elapsedS * 1000) / connections).toFixed(0)} µs per connection, ${(connections / elapsedS).toFixed(0)} connections/s), engine ${engineCpu.toFixed(0)} ms/s, ` +
     `generator ${genCpu.toFixed(0)} ms/s; door RSS ${f(rssIdle)} → ${f(rssPeak)} MB (+${f(rssPeak - rssIdle)}), engine RSS +${f(engineRssPeak - engineRssIdle)} MB; ` +
     `login ms unloaded p50 ${f(pct(unloaded.ms, 0.5))} max ${f(Math.max(...unloaded.ms))} (${unloaded.ms.length}), attacked p50 ${f(pct(attacked.ms, 0.5))} ` +
