@@ -81,12 +81,12 @@ export interface DoorHandlers {
 
 const DOOR_ENTRY = new URL('./pre_login_door_process.ts', import.meta.url);
 /**
- * The door's heap is its pre-login sockets (~3.5 KB of live net.Socket state each) and the garbage of
- * the ones an attack churns through (a 5 s deadline on 10,000 reopened connections: ~2,000 sockets a
- * second). V8's defaults let that garbage grow the heap to ~100 MB above idle before collecting it;
- * a small young generation and a heap that grows by 10% instead of its default factor keep it at
- * ~30-50 MB for 10,000 held (docs/performance.md, hostile). The door does nothing else, so more
- * frequent collections cost it little.
+ * The door's heap is its pre-login connections (a bare TCP handle and a small object each,
+ * raw_tcp_handle.ts) and the garbage of the ones an attack churns through (a 5 s deadline on 10,000
+ * reopened connections: ~2,000 a second). A small young generation and a heap that grows by 10%
+ * instead of V8's default factor keep the door's growth for 10,000 held at +7..+16 MB, against
+ * +17..+37 MB with V8's defaults (bare handles; with net.Sockets it was ~30-50 against ~100 MB;
+ * docs/performance.md, hostile). The door does nothing else, so more frequent collections cost it little.
  */
 export const PRE_LOGIN_DOOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=10'];
 const START_TIMEOUT_MS = 30_000;

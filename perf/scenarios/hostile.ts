@@ -106,6 +106,9 @@ interface Target {
   readonly held: number[];
   rssBeforeMb: number;
   rssPeakMb: number;
+  /** The door process's part of the RSS figures (0 without a door). */
+  doorRssBeforeMb: number;
+  doorRssPeakMb: number;
 }
 
 export const run: ScenarioRun = async (options) => {
@@ -129,7 +132,7 @@ export const run: ScenarioRun = async (options) => {
         durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit, extraArgs,
         ...(repoRoot === undefined ? {} : { repoRoot }),
       });
-      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0 };
+      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0, doorRssBeforeMb: 0, doorRssPeakMb: 0 };
       targets.push(target);
       const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
       (target as { client: RinglineClient }).client = client;
@@ -138,8 +141,10 @@ export const run: ScenarioRun = async (options) => {
       await client.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 1000 });
       await measureClient(client, 1000); // warm-up
       const doorPid = findDoorPid(engine.pid);
-      target.rssBeforeMb = rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid));
+      target.doorRssBeforeMb = doorPid === 0 ? 0 : rssMb(doorPid);
+      target.rssBeforeMb = rssMb(engine.pid) + target.doorRssBeforeMb;
       target.rssPeakMb = target.rssBeforeMb;
+      target.doorRssPeakMb = target.doorRssBeforeMb;
     }
     const loadAverages: number[] = [];
     for (let r = 0; r < options.runs; r++) {
@@ -192,7 +197,7 @@ export const run: ScenarioRun = async (options) => {
         });
         const heldMin = Math.min(...target.held);
         const heldMean = Math.round(target.held.reduce((a, b) => a + b, 0) / Math.max(1, target.held.length));
-        options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
+        options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB (door +${(target.doorRssPeakMb - target.doorRssBeforeMb).toFixed(1)}); ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
           `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
           `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s, ` +
@@ -208,6 +213,7 @@ export const run: ScenarioRun = async (options) => {
             hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
             trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
             rssBeforeMb: round1(target.rssBeforeMb), rssPeakMb: round1(target.rssPeakMb), rssGrowthMb: round1(target.rssPeakMb - target.rssBeforeMb),
+            doorRssGrowthMb: round1(target.doorRssPeakMb - target.doorRssBeforeMb),
             ...cpuConditions(attacked), gatewayThreadAttackCpuMsPerSPerRun: attackCpu.map(fmt).join(' '),
             p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
             p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
@@ -319,7 +325,10 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
   const generator0 = attack?.cpuMs() ?? Number.NaN;
   const opened0 = attack?.opened() ?? Number.NaN;
-  const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
+  const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb, doorMb) => {
+    target.rssPeakMb = Math.max(target.rssPeakMb, mb);
+    target.doorRssPeakMb = Math.max(target.doorRssPeakMb, doorMb);
+  });
   let probing = true;
   const logins = probeLogins(target.engine, () => probing);
   const measured = await measureClient(target.client, phaseMs);
@@ -430,12 +439,13 @@ function fmt(x: number): string {
 }
 
 /** Samples the pre-login connections held and the engine's RSS (its door's included) every 500 ms until stop(). */
-function sampleWhile(engine: EngineProcess, doorPid: number, held: number[], rss: (mb: number) => void): { stop: () => Promise<void> } {
+function sampleWhile(engine: EngineProcess, doorPid: number, held: number[], rss: (mb: number, doorMb: number) => void): { stop: () => Promise<void> } {
   let sampling = true;
   const done = (async () => {
     while (sampling) {
       held.push(await preLoginHeld(engine));
-      rss(rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid)));
+      const doorMb = doorPid === 0 ? 0 : rssMb(doorPid);
+      rss(rssMb(engine.pid) + doorMb, doorMb);
       await sleep(500);
     }
   })();
