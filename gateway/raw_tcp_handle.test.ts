@@ -16,6 +16,17 @@ async function acceptBare(): Promise<{ server: Server; client: Socket; handle: R
   return { server, client, handle: await accepted };
 }
 
+/** Runs `test` on a fresh bare connection; the client and the server are closed after it, whatever happens. */
+async function withBareConnection(test: (client: Socket, handle: RawTcpHandle) => Promise<void>): Promise<void> {
+  const { server, client, handle } = await acceptBare();
+  try {
+    await test(client, handle);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+}
+
 const ended = (socket: Socket): Promise<Buffer> => new Promise((resolve) => {
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -26,8 +37,7 @@ const ended = (socket: Socket): Promise<Buffer> => new Promise((resolve) => {
 // upgrade that changes them fails here.
 describe('bare TCP handles (the pre-login door\'s connections)', () => {
   it('read every byte in order through onread, then the end of the stream; name the peer', async () => {
-    const { server, client, handle } = await acceptBare();
-    try {
+    await withBareConnection(async (client, handle) => {
       expect(isRawTcpHandle(handle)).toBe(true);
       expect(isRawTcpHandle(client)).toBe(false);
       expect(peerAddress(handle)).toBe('127.0.0.1');
@@ -49,28 +59,20 @@ describe('bare TCP handles (the pre-login door\'s connections)', () => {
       await eof;
       expect(read).toEqual(sent);
       handle.close();
-    } finally {
-      client.destroy();
-      server.close();
-    }
+    });
   });
 
   it('write a reply and end: the peer reads the reply, then the end of the stream', async () => {
-    const { server, client, handle } = await acceptBare();
-    try {
+    await withBareConnection(async (client, handle) => {
       const received = ended(client);
       writeAndEnd(handle, Buffer.from('LOGIN_TIMEOUT'));
       expect((await received).toString()).toBe('LOGIN_TIMEOUT');
       handle.close();
-    } finally {
-      client.destroy();
-      server.close();
-    }
+    });
   });
 
   it('become a working net.Socket again, with the bytes the bare handle did not read (the gateway\'s side of the hand-over)', async () => {
-    const { server, client, handle } = await acceptBare();
-    try {
+    await withBareConnection(async (client, handle) => {
       client.write('behind the login');
       await new Promise((resolve) => setTimeout(resolve, 50));
       const socket = adoptTcpHandle(handle);
@@ -80,9 +82,6 @@ describe('bare TCP handles (the pre-login door\'s connections)', () => {
       socket.end('ok');
       expect((await received).toString()).toBe('ok');
       socket.destroy();
-    } finally {
-      client.destroy();
-      server.close();
-    }
+    });
   });
 });
