@@ -36,11 +36,16 @@ describe('resolveStartOptions', () => {
     expect(() => resolveStartOptions(['--config', join(dir, 'bad.json')], {})).toThrow(/unknown option "tcpPortt"/);
   });
 
-  it('holds TCP connections until login in the door process by default; --pre-login-door or RINGLINE_PRE_LOGIN_DOOR picks, validated', () => {
+  it('holds TCP connections until login in the door process by default, at nice +10; --pre-login-door(-nice) or RINGLINE_PRE_LOGIN_DOOR(_NICE) pick, validated', () => {
     expect(resolveStartOptions([], {}).gateway.preLoginDoor).toBe('process');
     expect(resolveStartOptions(['--pre-login-door', 'inline'], {}).gateway.preLoginDoor).toBe('inline');
     expect(resolveStartOptions([], { RINGLINE_PRE_LOGIN_DOOR: 'inline' }).gateway.preLoginDoor).toBe('inline');
     expect(() => resolveStartOptions(['--pre-login-door', 'thread'], {})).toThrow(/preLoginDoor must be one of process, inline, got "thread"/);
+    expect(resolveStartOptions([], {}).gateway.preLoginDoorNice).toBe(10);
+    expect(resolveStartOptions(['--pre-login-door-nice', '0'], {}).gateway.preLoginDoorNice).toBe(0);
+    expect(resolveStartOptions([], { RINGLINE_PRE_LOGIN_DOOR_NICE: '19' }).gateway.preLoginDoorNice).toBe(19);
+    expect(() => resolveStartOptions(['--pre-login-door-nice', '20'], {})).toThrow(/preLoginDoorNice must be an integer in \[0, 19\], got 20/);
+    expect(() => resolveStartOptions(['--pre-login-door-nice=-5'], {})).toThrow(/preLoginDoorNice must be an integer in \[0, 19\], got -5/);
   });
 
   it('switches events off with --events off, RINGLINE_EVENTS or the config file; refuses --postgres without events', () => {

@@ -35,6 +35,13 @@ export interface GatewayConfig {
    * thread nothing; 'inline' the gateway thread itself. TLS listeners always check logins inline.
    */
   readonly preLoginDoor: PreLoginDoorMode;
+  /**
+   * How much lower than the gateway's the door process's scheduling priority is (nice, added to the
+   * gateway's, capped at 19). Under an attack the door is busy with connections that have not logged
+   * in; on a machine short of cores, lower priority makes it yield to the threads serving clients that
+   * have, and a login waits longer instead (docs/performance.md, hostile). 0: the gateway's priority.
+   */
+  readonly preLoginDoorNice: number;
   /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
   readonly idleTimeoutMs: number;
   /** Replies buffered for a client that does not read before it is disconnected with SLOW_CONSUMER. */
@@ -62,6 +69,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   loginTimeoutMs: 5_000,
   maxPreLoginFrameBytes: 1024,
   preLoginDoor: 'process',
+  preLoginDoorNice: 10,
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
@@ -82,6 +90,7 @@ const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCert
   maxPreLoginConnectionsPerAddress: { min: 1, max: 1_000_000 },
   loginTimeoutMs: { min: 100, max: 600_000 },
   maxPreLoginFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
+  preLoginDoorNice: { min: 0, max: 19 },
   idleTimeoutMs: { min: 0, max: 86_400_000 },
   maxOutboundBytes: { min: 1024, max: 1024 * 1024 * 1024 },
   maxHttpInFlight: { min: 1, max: 1_000_000 },

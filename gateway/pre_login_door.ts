@@ -24,11 +24,12 @@
  * the same port (the connections the door held are lost; their clients reconnect).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Socket as NetSocket, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
+import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 /** What the door needs of the gateway's configuration. */
@@ -64,7 +65,7 @@ export type FromDoor =
   | { readonly type: 'hello' } // its 'message' listener is in place: the listener may be sent
   | { readonly type: 'ready' }
   | ({ readonly type: 'stats' } & DoorStats)
-  // with the socket as handle; `bytes` (base64): everything the door read, the Login frame first
+  // with the connection's bare TCP handle; `bytes` (base64): everything the door read, the Login frame first
   | { readonly type: 'login'; readonly bytes: string; readonly remoteAddress: string; readonly openedMs: number };
 
 export interface DoorHandlers {
@@ -80,18 +81,12 @@ export interface DoorHandlers {
 
 const DOOR_ENTRY = new URL('./pre_login_door_process.ts', import.meta.url);
 /**
- * The door's scheduling priority (nice). Under an attack the door works hard (accepts, closes, a read
- * per trickled byte); on a busy machine the gateway's and the logic's threads, which serve clients
- * that logged in, come first. A login waits longer then, an authenticated command does not.
- */
-export const PRE_LOGIN_DOOR_NICE = 10;
-/**
- * The door's heap is its pre-login sockets (~3.5 KB of live net.Socket state each) and the garbage of
- * the ones an attack churns through (a 5 s deadline on 10,000 reopened connections: ~2,000 sockets a
- * second). V8's defaults let that garbage grow the heap to ~100 MB above idle before collecting it;
- * a small young generation and a heap that grows by 10% instead of its default factor keep it at
- * ~30-50 MB for 10,000 held (docs/performance.md, hostile). The door does nothing else, so more
- * frequent collections cost it little.
+ * The door's heap is its pre-login connections (a bare TCP handle and a small object each,
+ * raw_tcp_handle.ts) and the garbage of the ones an attack churns through (a 5 s deadline on 10,000
+ * reopened connections: ~2,000 a second). A small young generation and a heap that grows by 10%
+ * instead of V8's default factor keep the door's growth for 10,000 held at +7..+16 MB, against
+ * +17..+37 MB with V8's defaults (bare handles; with net.Sockets it was ~30-50 against ~100 MB;
+ * docs/performance.md, hostile). The door does nothing else, so more frequent collections cost it little.
  */
 export const PRE_LOGIN_DOOR_V8_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=10'];
 const START_TIMEOUT_MS = 30_000;
@@ -119,12 +114,17 @@ export class PreLoginDoor {
   static start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): PreLoginDoor {
     const entry = runnableModuleUrl(DOOR_ENTRY);
     const child = fork(fileURLToPath(entry), [], {
-      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS],
+      // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
+      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
-      if (child.pid !== undefined) setPriority(child.pid, Math.min(19, getPriority(child.pid) + PRE_LOGIN_DOOR_NICE));
+      // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
+      // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
+      // threads, which serve clients that logged in, come first. A login waits longer then, an
+      // authenticated command does not.
+      if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
     } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
     const doorConfig: DoorConfig = {
       maxPreLoginConnections: config.maxPreLoginConnections, maxPreLoginConnectionsPerAddress: config.maxPreLoginConnectionsPerAddress,
@@ -167,9 +167,8 @@ export class PreLoginDoor {
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {
-          // node:net sends the message alone when the socket closed while it waited in the door's
-          // handle queue: nothing to take over.
-          if (handle instanceof NetSocket) handlers.login(handle, Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
+          // The door sends the bare TCP handle (raw_tcp_handle.ts); without one there is nothing to take over.
+          if (isRawTcpHandle(handle)) handlers.login(adoptTcpHandle(handle), Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
         }
       });
     });

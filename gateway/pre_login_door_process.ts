@@ -12,10 +12,11 @@
  *   reading stopped, the socket and every byte read sent to the gateway
  *
  * The login deadline (loginTimeoutMs from accept; bytes do not extend it) is swept as in the gateway
- * (pre_login_gate.ts, loginSweepPlan). A closed connection is ended (its reply flushed) and destroyed
- * after a grace period by the same tick: no timer per connection.
+ * (pre_login_gate.ts, loginSweepPlan). A closed connection is ended (its reply flushed) and closed
+ * after a grace period by the same tick: no timer per connection. Connections are bare libuv TCP
+ * handles, not net.Sockets (raw_tcp_handle.ts): one small object each, one read handler for all.
  */
-import type { Server, Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { FRAME_PREFIX_BYTES, encodeFrame } from '../client/frame_decoder.ts';
 import { CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
@@ -24,6 +25,7 @@ import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { createWireCodec } from './codec_adapter.ts';
 import type { DoorConfig, DoorStats, FromDoor, ToDoor } from './pre_login_door.ts';
 import { loginSweepPlan, PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
+import { peerAddress, readResult, writeAndEnd, type RawTcpHandle } from './raw_tcp_handle.ts';
 import { LOGIN_COMMAND_TYPE } from './wire_codec.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
@@ -32,73 +34,86 @@ const STATS_MS = 100;
 const HELD_INITIAL_BYTES = 64;
 const EMPTY = Buffer.alloc(0);
 
-/** The part of a libuv stream handle the hand-over needs (node:net keeps it as socket._handle). */
-interface StreamHandle { reading: boolean; readStop(): number }
-
 class DoorConnection implements PreLoginMember {
   preLogin = false;
   /** Bytes read so far: the first frame, and whatever followed it in the same chunk. */
   held: Buffer = EMPTY;
   heldBytes = 0;
-  /** Answered and ending, or handed over: later bytes are not read. */
+  /** Answered and ending, or handed over (or closed): later bytes are not read. */
   done = false;
 
-  constructor(readonly id: number, readonly socket: Socket, readonly remoteAddress: string, readonly openedMs: number) {}
+  constructor(readonly id: number, readonly handle: RawTcpHandle, readonly remoteAddress: string, readonly openedMs: number) {}
 }
 
-const send = (message: FromDoor, handle?: Socket): void => {
-  if (process.send === undefined || !process.connected) return;
+/** The connection a handle belongs to (a property on the handle: no map to keep in step). */
+const CONNECTION = Symbol('door connection');
+type OwnedHandle = RawTcpHandle & { [CONNECTION]?: DoorConnection };
+
+const send = (message: FromDoor, handle?: RawTcpHandle): void => {
+  if (process.send === undefined || !process.connected) {
+    handle?.close();
+    return;
+  }
   if (handle === undefined) process.send(message);
-  else process.send(message, handle, { keepOpen: false }, (error: Error | null) => { if (error !== null) handle.destroy(); });
+  // Sent as a bare handle ('net.Native'): node:net does not close the sender's copy of those; it is
+  // closed once the message (and with it the descriptor) has gone, whatever the outcome.
+  else process.send(message, handle as never, () => handle.close());
 };
 
 function run(server: Server, config: DoorConfig): void {
+  const listener = (server as unknown as { _handle: ListenHandle | null })._handle;
+  if (listener === null) throw new Error('pre-login door: the listener it was given is closed');
   // node:net listened again on the received socket with its default accept queue (511): give it back
   // the gateway's deep one, or a connection storm overflows it into SYN retries (seconds each).
-  (server as unknown as { _handle: { listen(backlog: number): number } | null })._handle?.listen(TCP_LISTEN_BACKLOG);
+  listener.listen(TCP_LISTEN_BACKLOG);
   const codec = createWireCodec();
   const scratch = createRecordBuffer(new ArrayBuffer(CMD_MAX_RECORD_BYTES));
   const outcome = new TranslateResult();
   const gate = new PreLoginGate<DoorConnection>(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
   const all = new Set<DoorConnection>();
-  /** Ended connections waiting to be destroyed, oldest first (one grace period for all: deadlines in order). */
-  const ending: { socket: Socket; atMs: number }[] = [];
+  /** Ended connections waiting to be closed, oldest first (one grace period for all: deadlines in order). */
+  const ending: { handle: RawTcpHandle; atMs: number }[] = [];
   let endingHead = 0;
   let nextId = 1;
   const stats = { open: 0, rejected: 0, evictions: 0, loginTimeouts: 0, protocolErrors: 0, handedOver: 0 };
   let reported = '';
+  /** The same few replies for every refused, evicted or late connection: encoded once. */
+  const refusals = new Map<number, Buffer>();
+  const refusal = (code: number): Buffer => {
+    let frame = refusals.get(code);
+    if (frame === undefined) refusals.set(code, frame = encodeFrame(codec.encodeError(0, code, null, 0)));
+    return frame;
+  };
 
-  const end = (c: DoorConnection, code: number, correlationId: number, commandType: number, message: string | null): void => {
+  const forget = (c: DoorConnection): void => {
     c.done = true;
     gate.leave(c);
     all.delete(c);
-    c.socket.end(encodeFrame(codec.encodeError(correlationId, code, message, commandType)));
-    ending.push({ socket: c.socket, atMs: Date.now() + CLOSE_GRACE_MS });
+    (c.handle as OwnedHandle)[CONNECTION] = undefined;
+  };
+
+  /** Answers (the reply flushed, then the end) and closes after the grace period; nothing more is read. */
+  const endHandle = (handle: RawTcpHandle, reply: Uint8Array): void => {
+    handle.readStop();
+    writeAndEnd(handle, reply);
+    ending.push({ handle, atMs: Date.now() + CLOSE_GRACE_MS });
+  };
+
+  const end = (c: DoorConnection, reply: Uint8Array): void => {
+    forget(c);
+    endHandle(c.handle, reply);
   };
 
   const handOver = (c: DoorConnection): void => {
-    c.done = true;
-    gate.leave(c);
-    all.delete(c);
-    const socket = c.socket as unknown as { _handle: StreamHandle | null; _read(size: number): void };
-    const handle = socket._handle;
-    if (handle === null) return;
-    // Stop reading first: a byte read between here and the hand-over would be lost (node:net drops
-    // what a sent handle reads). What the kernel holds stays there for the gateway.
-    handle.reading = false;
-    handle.readStop();
-    // And never start again. node:net sends one handle at a time: while an earlier hand-over waits for
-    // the gateway's acknowledgement, this socket keeps its handle in the IPC queue, and the stream
-    // would restart reading by itself (Readable's read-ahead calls _read, which calls readStart):
-    // whatever the client sent next (the command behind its Login) was read here and dropped.
-    socket._read = () => {};
-    c.socket.removeAllListeners('data');
+    forget(c);
+    // Stop reading first: a byte read between here and the hand-over would be lost. What the kernel
+    // holds stays there for the gateway; a bare handle never starts reading again by itself.
+    c.handle.readStop();
     stats.handedOver++;
-    send({ type: 'login', bytes: c.held.toString('base64', 0, c.heldBytes), remoteAddress: c.remoteAddress, openedMs: c.openedMs }, c.socket);
+    send({ type: 'login', bytes: c.held.toString('base64', 0, c.heldBytes), remoteAddress: c.remoteAddress, openedMs: c.openedMs }, c.handle);
   };
 
   const onData = (c: DoorConnection, chunk: Buffer): void => {
-    if (c.done) return;
     const need = c.heldBytes + chunk.length;
     if (need > c.held.length) {
       const grown = Buffer.allocUnsafe(Math.max(need, c.held.length * 2, HELD_INITIAL_BYTES));
@@ -111,7 +126,7 @@ function run(server: Server, config: DoorConfig): void {
     const length = c.held.readUInt32LE(0);
     if (length === 0 || length > config.maxPreLoginFrameBytes) {
       stats.protocolErrors++;
-      end(c, length === 0 ? ResultCode.MALFORMED_FRAME : ResultCode.FRAME_TOO_LARGE, 0, 0, null);
+      end(c, refusal(length === 0 ? ResultCode.MALFORMED_FRAME : ResultCode.FRAME_TOO_LARGE));
       return;
     }
     // A trickle: nothing to parse until the announced frame could be complete.
@@ -122,45 +137,55 @@ function run(server: Server, config: DoorConfig): void {
       stats.protocolErrors++;
       const replyCode = code !== ResultCode.OK ? code : ResultCode.NOT_AUTHENTICATED;
       const message = outcome.code === replyCode && outcome.detail !== '' ? outcome.message : null;
-      end(c, replyCode, outcome.correlationId, outcome.isLogin ? LOGIN_COMMAND_TYPE : outcome.commandType, message);
+      end(c, encodeFrame(codec.encodeError(outcome.correlationId, replyCode, message, outcome.isLogin ? LOGIN_COMMAND_TYPE : outcome.commandType)));
       return;
     }
     handOver(c);
   };
 
-  server.on('connection', (socket: Socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => { /* 'close' follows */ });
-    const remoteAddress = socket.remoteAddress ?? '';
+  // One read handler for every connection (this = the handle).
+  function onRead(this: OwnedHandle, bytes: ArrayBuffer | undefined): void {
+    const c = this[CONNECTION];
+    const { count, chunk } = readResult(bytes);
+    if (c === undefined || c.done) return;
+    if (chunk !== null) onData(c, chunk);
+    else if (count < 0) {
+      // The peer ended (or the connection failed) before logging in.
+      forget(c);
+      this.readStop();
+      this.close();
+    }
+  }
+
+  listener.onconnection = (error: number, handle: OwnedHandle | undefined): void => {
+    if (error !== 0 || handle === undefined) return; // EMFILE and the like: that connection stays in the accept queue or is lost
+    const remoteAddress = peerAddress(handle);
     if (!gate.allows(remoteAddress)) {
       stats.rejected++;
-      socket.end(encodeFrame(codec.encodeError(0, ResultCode.TOO_MANY_UNAUTHENTICATED, null, 0)));
-      ending.push({ socket, atMs: Date.now() + CLOSE_GRACE_MS });
+      endHandle(handle, refusal(ResultCode.TOO_MANY_UNAUTHENTICATED));
       return;
     }
     const victim = gate.victim();
     if (victim !== null) {
       stats.evictions++;
-      end(victim, ResultCode.TOO_MANY_UNAUTHENTICATED, 0, 0, null);
+      end(victim, refusal(ResultCode.TOO_MANY_UNAUTHENTICATED));
     }
-    const c = new DoorConnection(nextId++, socket, remoteAddress, Date.now());
+    const c = new DoorConnection(nextId++, handle, remoteAddress, Date.now());
     gate.admit(c);
     all.add(c);
-    socket.on('data', (chunk: Buffer) => onData(c, chunk));
-    socket.once('close', () => {
-      gate.leave(c);
-      all.delete(c);
-    });
-  });
+    handle[CONNECTION] = c;
+    handle.onread = onRead;
+    handle.readStart();
+  };
 
   const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
   setInterval(() => {
     const now = Date.now();
     for (const c of gate.expired(now, closesPerTick)) {
       stats.loginTimeouts++;
-      end(c, ResultCode.LOGIN_TIMEOUT, 0, 0, null);
+      end(c, refusal(ResultCode.LOGIN_TIMEOUT));
     }
-    while (endingHead < ending.length && ending[endingHead].atMs <= now) ending[endingHead++].socket.destroy();
+    while (endingHead < ending.length && ending[endingHead].atMs <= now) ending[endingHead++].handle.close();
     if (endingHead > 1024 && endingHead * 2 > ending.length) {
       ending.splice(0, endingHead);
       endingHead = 0;
@@ -176,14 +201,27 @@ function run(server: Server, config: DoorConfig): void {
   }, STATS_MS);
 
   process.on('message', (message: ToDoor) => {
-    if (message.type === 'drop') for (const c of [...all]) c.socket.destroy();
+    if (message.type !== 'drop') return;
+    for (const c of [...all]) {
+      forget(c);
+      c.handle.close();
+    }
   });
   send({ type: 'ready' });
+}
+
+/** The listening TCP handle (node:net's server._handle): its accept callback is the door's. */
+interface ListenHandle {
+  listen(backlog: number): number;
+  onconnection: (error: number, handle: RawTcpHandle | undefined) => void;
 }
 
 // Runs as a child of the gateway only: without its IPC channel there is nothing to serve.
 if (process.send === undefined) throw new Error('pre_login_door_process.ts runs as a child of the gateway (child_process.fork)');
 process.on('disconnect', () => process.exit(0));
+// The gateway stops the door with SIGTERM: exit as by default, but through process.exit, so that a
+// profiled door (node --cpu-prof) writes its profile.
+process.on('SIGTERM', () => process.exit(0));
 // And by polling: an orphaned door (seen once the gateway was killed while this process was still
 // loading) would hold the port for good. Reparented or without its channel, it exits.
 const gatewayPid = process.ppid;

@@ -24,7 +24,8 @@
  * seconds) and the held phase (measured for the phase's length from then on); the generator stops
  * after it and the next phase waits until its connections are gone.
  *
- * Per phase: the client's latency histogram, the engine's RSS (/proc/PID/status, sampled; its door
+ * Per phase: the client's latency histogram, a fresh client's connect + login time (one every 500 ms:
+ * what the attack costs a client that has not logged in yet), the engine's RSS (/proc/PID/status, sampled; its door
  * process's added), the CPU time of the gateway thread (the engine's main thread,
  * /proc/PID/task/PID/stat), of the whole engine process, of the door process and of the generator
  * process, and the time the engine's threads waited for a core (schedstat), each per second of the
@@ -53,6 +54,13 @@ import type { ResultRow, ScenarioRun } from '../result_row.ts';
 const SOURCE_ADDRESSES = Array.from({ length: 64 }, (_, i) => `127.0.1.${i + 1}`);
 const PER_ADDRESS = 160; // 10,240 in all; under the default 256 per address
 const HOLD_TARGET = 10_000;
+/**
+ * Every this often a new client connects and logs in (then closes) beside the measured one: what the
+ * attack, and the door's low priority, cost a client that is not logged in yet. Twice a second, in
+ * every phase alike, so its own cost to the measured client is the same unloaded and attacked.
+ */
+const LOGIN_PROBE_MS = 500;
+const LOGIN_PROBE_TIMEOUT_MS = 10_000;
 const GENERATOR_URL = new URL('../load/hostile_worker.ts', import.meta.url);
 const PHASES = ['unloaded', 'worker-thread', 'process-nice19'] as const;
 type PhaseName = (typeof PHASES)[number];
@@ -61,10 +69,19 @@ const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding
 interface Phase {
   readonly row: ResultRow;
   readonly p99Us: number;
+  /** A fresh client's connect + login round trip, one every LOGIN_PROBE_MS of the phase (ms each), and the ones that failed. */
+  readonly loginMs: readonly number[];
+  readonly loginFailures: number;
   /** CPU ms per second of the phase: the gateway thread, the door process, the generator process (NaN: not measured). */
   readonly gatewayCpuMsPerS: number;
   readonly doorCpuMsPerS: number;
   readonly generatorCpuMsPerS: number;
+  /**
+   * The door's CPU per connection the generator opened in the phase (µs; NaN: no door or no attack):
+   * its cost per unit of attack, which a busy machine does not bend as it bends ms/s (a starved door
+   * at nice +10 churns fewer connections a second).
+   */
+  readonly doorCpuUsPerConnection: number;
   /** CPU ms per second of the whole engine process (every thread: gateway, logic, journaler, ...). */
   readonly engineCpuMsPerS: number;
   /**
@@ -89,6 +106,9 @@ interface Target {
   readonly held: number[];
   rssBeforeMb: number;
   rssPeakMb: number;
+  /** The door process's part of the RSS figures (0 without a door). */
+  doorRssBeforeMb: number;
+  doorRssPeakMb: number;
 }
 
 export const run: ScenarioRun = async (options) => {
@@ -112,7 +132,7 @@ export const run: ScenarioRun = async (options) => {
         durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit, extraArgs,
         ...(repoRoot === undefined ? {} : { repoRoot }),
       });
-      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0 };
+      const target: Target = { label, engine, client: null as unknown as RinglineClient, phases: new Map(), storms: new Map(), held: [], rssBeforeMb: 0, rssPeakMb: 0, doorRssBeforeMb: 0, doorRssPeakMb: 0 };
       targets.push(target);
       const client = await RinglineClient.connect({ url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1 });
       (target as { client: RinglineClient }).client = client;
@@ -121,8 +141,10 @@ export const run: ScenarioRun = async (options) => {
       await client.send({ type: 'deposit', accountId: 1, assetId: 1, amount: 1000 });
       await measureClient(client, 1000); // warm-up
       const doorPid = findDoorPid(engine.pid);
-      target.rssBeforeMb = rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid));
+      target.doorRssBeforeMb = doorPid === 0 ? 0 : rssMb(doorPid);
+      target.rssBeforeMb = rssMb(engine.pid) + target.doorRssBeforeMb;
       target.rssPeakMb = target.rssBeforeMb;
+      target.doorRssPeakMb = target.doorRssBeforeMb;
     }
     const loadAverages: number[] = [];
     for (let r = 0; r < options.runs; r++) {
@@ -158,7 +180,10 @@ export const run: ScenarioRun = async (options) => {
         engine: target.label, durability: 'fsync', client: 'getBalance, 1 in flight, TCP', phaseMs, runs: options.runs,
         order: 'A/B interleaved, engines and phases alternating', loadAverage1mMinMedianMax: loadAverage,
       };
-      rows.push({ ...medianRow(unloaded), case: `${target.label} unloaded`, conditions: { ...common, ...cpuConditions(unloaded), p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' ') } });
+      rows.push({
+        ...medianRow(unloaded), case: `${target.label} unloaded`,
+        conditions: { ...common, ...cpuConditions(unloaded), p99UsPerRun: unloaded.map((p) => Math.round(p.p99Us)).join(' '), loginMsP50P99Max: loginFigures(unloaded) },
+      });
       for (const name of PHASES.slice(1)) {
         const attacked = target.phases.get(name) ?? [];
         const ratios = attacked.map((p, i) => p.p99Us / (unloaded[i]?.p99Us ?? Number.NaN));
@@ -172,13 +197,15 @@ export const run: ScenarioRun = async (options) => {
         });
         const heldMin = Math.min(...target.held);
         const heldMean = Math.round(target.held.reduce((a, b) => a + b, 0) / Math.max(1, target.held.length));
-        options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB; ` +
+        options.log(`hostile: ${target.label} ${name}: held min ${heldMin} mean ${heldMean}; RSS +${(target.rssPeakMb - target.rssBeforeMb).toFixed(1)} MB (door +${(target.doorRssPeakMb - target.doorRssBeforeMb).toFixed(1)}); ` +
           `per-run p99 ratios ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}×; gateway thread ` +
           `${median(attacked.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} ms/s vs ${median(unloaded.map((p) => p.gatewayCpuMsPerS)).toFixed(0)} unloaded; ` +
-          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s; ` +
+          `the attack's share ${attackCpu.map(fmt).join(' ')} ms/s (median ${fmt(medianOf(attackCpu))}); door ${fmt(medianOf(attacked.map((p) => p.doorCpuMsPerS)))} ms/s, ` +
+          `${fmt(medianOf(attacked.map((p) => p.doorCpuUsPerConnection)))} µs per connection; ` +
           `engine ${fmt(medianOf(attacked.map((p) => p.engineCpuMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineCpuMsPerS)))} ms/s unloaded, waiting for a core ` +
           `${fmt(medianOf(attacked.map((p) => p.engineRunQueueWaitMsPerS)))} vs ${fmt(medianOf(unloaded.map((p) => p.engineRunQueueWaitMsPerS)))} ms/s; ` +
-          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held)`);
+          `storm p99 ratios ${stormRatios.map((x) => x.toFixed(2)).join(' ')}, median ${median(stormRatios).toFixed(2)}× (${storms.map((st) => st.durationMs).join(' ')} ms to ${HOLD_TARGET} held); ` +
+          `login ms p50/p99/max (failed) ${loginFigures(attacked)} vs ${loginFigures(unloaded)} unloaded`);
         rows.push({
           ...medianRow(attacked), case: `${target.label} ${name}`,
           conditions: {
@@ -186,11 +213,13 @@ export const run: ScenarioRun = async (options) => {
             hostileConnections: SOURCE_ADDRESSES.length * PER_ADDRESS, sourceAddresses: SOURCE_ADDRESSES.length,
             trickle: '1 byte/s, frame never completed', loginTimeoutMs: 5000, preLoginHeldMin: heldMin, preLoginHeldMean: heldMean,
             rssBeforeMb: round1(target.rssBeforeMb), rssPeakMb: round1(target.rssPeakMb), rssGrowthMb: round1(target.rssPeakMb - target.rssBeforeMb),
+            doorRssGrowthMb: round1(target.doorRssPeakMb - target.doorRssBeforeMb),
             ...cpuConditions(attacked), gatewayThreadAttackCpuMsPerSPerRun: attackCpu.map(fmt).join(' '),
             p99UsPerRun: attacked.map((p) => Math.round(p.p99Us)).join(' '), p99VsUnloadedPerRun: ratios.map((x) => x.toFixed(2)).join(' '),
             p99VsUnloaded: Math.round(median(ratios) * 100) / 100, engineOpenFileLimit: openFileLimit,
             stormP99UsPerRun: storms.map((st) => Math.round(st.p99Us)).join(' '), stormP99VsUnloadedPerRun: stormRatios.map((x) => x.toFixed(2)).join(' '),
             stormP99VsUnloaded: Math.round(median(stormRatios) * 100) / 100, stormMsToHoldPerRun: storms.map((st) => st.durationMs).join(' '),
+            loginMsP50P99Max: loginFigures(attacked), loginMsP50P99MaxUnloaded: loginFigures(unloaded),
           },
         });
       }
@@ -208,6 +237,8 @@ export const run: ScenarioRun = async (options) => {
 interface Attack {
   /** CPU ms the generator process has used so far (NaN for a worker thread: it shares this process). */
   cpuMs(): number;
+  /** Connections the generator has established so far. */
+  opened(): number;
   /** The generator's last stats, for an error message. */
   describe: () => string;
   /** Stops the generator (its sockets are destroyed); resolves with the connections it made. */
@@ -227,6 +258,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     worker.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => Number.NaN,
+      opened: () => stats.opened,
       describe: () => '',
       stop: async () => {
         worker.postMessage({ type: 'stop' });
@@ -243,6 +275,7 @@ async function startAttack(engine: EngineProcess, mode: Exclude<PhaseName, 'unlo
     child.on('message', (m: HostileStats) => { stats = m; });
     attack = {
       cpuMs: () => processCpuMs(child.pid ?? 0),
+      opened: () => stats.opened,
       describe: () => '',
       stop: async () => {
         if (child.connected) child.send({ type: 'stop' });
@@ -291,18 +324,57 @@ async function measurePhase(target: Target, phaseMs: number, attack: Attack | nu
   const wait0 = runQueueWaitMs(pid);
   const door0 = doorPid === 0 ? Number.NaN : processCpuMs(doorPid);
   const generator0 = attack?.cpuMs() ?? Number.NaN;
-  const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb) => { target.rssPeakMb = Math.max(target.rssPeakMb, mb); });
+  const opened0 = attack?.opened() ?? Number.NaN;
+  const sampler = sampleWhile(target.engine, doorPid, attacked ? target.held : [], (mb, doorMb) => {
+    target.rssPeakMb = Math.max(target.rssPeakMb, mb);
+    target.doorRssPeakMb = Math.max(target.doorRssPeakMb, doorMb);
+  });
+  let probing = true;
+  const logins = probeLogins(target.engine, () => probing);
   const measured = await measureClient(target.client, phaseMs);
+  probing = false;
   await sampler.stop();
+  const { loginMs, loginFailures } = await logins;
   const seconds = (nowNs() - startedNs) / 1e9;
+  const doorCpuMs = processCpuMs(doorPid) - door0;
   return {
     ...measured,
+    loginMs,
+    loginFailures,
     gatewayCpuMsPerS: (processCpuMs(pid, pid) - gateway0) / seconds,
-    doorCpuMsPerS: (processCpuMs(doorPid) - door0) / seconds,
+    doorCpuMsPerS: doorCpuMs / seconds,
+    doorCpuUsPerConnection: (doorCpuMs * 1000) / ((attack?.opened() ?? Number.NaN) - opened0),
     generatorCpuMsPerS: ((attack?.cpuMs() ?? Number.NaN) - generator0) / seconds,
     engineCpuMsPerS: (processCpuMs(pid) - engine0) / seconds,
     engineRunQueueWaitMsPerS: (runQueueWaitMs(pid) - wait0) / seconds,
   };
+}
+
+/** Connects and logs in a new client every LOGIN_PROBE_MS while `going()`: each round trip's ms, and the failures. */
+async function probeLogins(engine: EngineProcess, going: () => boolean): Promise<{ loginMs: number[]; loginFailures: number }> {
+  const loginMs: number[] = [];
+  let loginFailures = 0;
+  while (going()) {
+    const startedNs = nowNs();
+    try {
+      const client = await RinglineClient.connect({
+        url: `tcp://${engine.host}:${engine.tcpPort}`, apiKey: engine.adminKey, maxInFlight: 1, connectTimeoutMs: LOGIN_PROBE_TIMEOUT_MS,
+      });
+      loginMs.push((nowNs() - startedNs) / 1e6);
+      await client.close();
+    } catch {
+      loginFailures++;
+    }
+    await sleep(Math.max(0, LOGIN_PROBE_MS - (nowNs() - startedNs) / 1e6));
+  }
+  return { loginMs, loginFailures };
+}
+
+/** The login probes of all runs of a phase: "p50 / p99 / max (failed)" in ms. */
+function loginFigures(phases: readonly Phase[]): string {
+  const all = phases.flatMap((p) => p.loginMs).sort((a, b) => a - b);
+  const at = (q: number): string => (all.length === 0 ? '–' : all[Math.min(all.length - 1, Math.floor(q * all.length))].toFixed(1));
+  return `${at(0.5)} / ${at(0.99)} / ${all.length === 0 ? '–' : all[all.length - 1].toFixed(1)} (${phases.reduce((a, p) => a + p.loginFailures, 0)} of ${all.length + phases.reduce((a, p) => a + p.loginFailures, 0)} failed)`;
 }
 
 /** ms the threads of `pid` have waited on a run queue (runnable, no core free) so far: schedstat's second field, summed. */
@@ -350,6 +422,7 @@ function cpuConditions(phases: readonly Phase[]): Record<string, string> {
     gatewayThreadCpuMsPerSPerRun: per((p) => p.gatewayCpuMsPerS),
     doorCpuMsPerSPerRun: per((p) => p.doorCpuMsPerS),
     generatorCpuMsPerSPerRun: per((p) => p.generatorCpuMsPerS),
+    doorCpuUsPerConnectionPerRun: per((p) => p.doorCpuUsPerConnection),
     engineCpuMsPerSPerRun: per((p) => p.engineCpuMsPerS),
     engineRunQueueWaitMsPerSPerRun: per((p) => p.engineRunQueueWaitMsPerS),
   };
@@ -366,12 +439,13 @@ function fmt(x: number): string {
 }
 
 /** Samples the pre-login connections held and the engine's RSS (its door's included) every 500 ms until stop(). */
-function sampleWhile(engine: EngineProcess, doorPid: number, held: number[], rss: (mb: number) => void): { stop: () => Promise<void> } {
+function sampleWhile(engine: EngineProcess, doorPid: number, held: number[], rss: (mb: number, doorMb: number) => void): { stop: () => Promise<void> } {
   let sampling = true;
   const done = (async () => {
     while (sampling) {
       held.push(await preLoginHeld(engine));
-      rss(rssMb(engine.pid) + (doorPid === 0 ? 0 : rssMb(doorPid)));
+      const doorMb = doorPid === 0 ? 0 : rssMb(doorPid);
+      rss(rssMb(engine.pid) + doorMb, doorMb);
       await sleep(500);
     }
   })();
