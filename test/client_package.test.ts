@@ -1,7 +1,8 @@
 /**
- * @ringline/client as a user gets it: `npm pack` in client/ (prepack builds it), installed offline
- * from the tarball into a fresh project, then a plain-JS ESM script (plain node, no loader) against a
- * live engine over TCP and WebSocket, and a TypeScript NodeNext consumer compiled with tsc — one that
+ * @ringline/client as a user gets it: `npm pack` in client/ (prepack builds it), installed from the
+ * tarball into a fresh project (its dependencies from npm's cache, or from the registry where a fresh
+ * machine's cache lacks them), then a plain-JS ESM script (plain node, no loader) against a live engine
+ * over TCP and WebSocket, and a TypeScript NodeNext consumer compiled with tsc — one that
  * must compile and one with a wrong command that must not (the types are real, not `any`).
  */
 import { spawnSync } from 'node:child_process';
@@ -35,7 +36,7 @@ describe('the @ringline/client package', () => {
     packedFiles = packed.files.map((f) => f.path);
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    sh('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], project);
+    sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], project);
   }, 300_000);
 
   it('packs only built JavaScript, declarations, README, LICENSE and package.json', () => {
