@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { writeCommand, type CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import type { CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import { publishCommand } from '../engine/publish_command.ts';
 import { DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
-import type { Engine } from '../../engine/engine_api.ts';
 import { startEngine } from '../../engine/engine.ts';
 import { applyWorkerHeapFlags } from '../../engine/worker_heap_flags.ts';
 import type { Durability } from '../../journal/journal_options.ts';
@@ -55,14 +55,6 @@ if (variant === '') {
   await measure(variant);
 }
 
-function send(engine: Engine, spec: CommandSpec, id: number, admin: boolean): boolean {
-  const base = engine.input.tryClaim();
-  if (base < 0) return false;
-  writeCommand(engine.input.buffer, base, { sequence: engine.input.lastClaimedSequence, principalId: 1, admin, correlationId: id, sessionId: 1 }, spec);
-  engine.input.publish();
-  return true;
-}
-
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -81,14 +73,14 @@ async function measure(label: string): Promise<void> {
       { kind: 'createAsset', assetId: 1 }, { kind: 'createAccount', accountId: 1 }, { kind: 'createAccount', accountId: 2 },
       { kind: 'deposit', accountId: 1, assetId: 1, amount: 2 ** 50 },
     ];
-    for (const spec of setup) while (!send(engine, spec, ++id, true)) await turn();
+    for (const spec of setup) while (publishCommand(engine, spec, ++id, true) < 0) await turn();
     while (answered < setup.length) await turn();
     await new Promise((resolve) => setTimeout(resolve, 1000)); // start-up collections are not the steady state's
     const transfer: CommandSpec = { kind: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 1 };
     const before = engine.metrics();
     const t0 = performance.now();
     for (let sent = 0; sent < commands;) {
-      for (let j = 0; j < IN_FLIGHT && sent < commands && send(engine, transfer, ++id, false); j++) sent++;
+      for (let j = 0; j < IN_FLIGHT && sent < commands && publishCommand(engine, transfer, ++id, false) >= 0; j++) sent++;
       while (answered < setup.length + sent) await turn();
     }
     const seconds = (performance.now() - t0) / 1000;

@@ -13,21 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeCommand, type CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import type { CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import { publishCommand } from '../engine/publish_command.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
-import { startEngine, type Engine } from '../../engine/engine.ts';
+import { startEngine } from '../../engine/engine.ts';
 import { median } from '../median.ts';
 import type { ResultRow, ScenarioRun } from '../result_row.ts';
 
 const SNAPSHOT_EVERY = 50_000;
-
-function send(engine: Engine, spec: CommandSpec, id: number, admin: boolean): boolean {
-  const base = engine.input.tryClaim();
-  if (base < 0) return false;
-  writeCommand(engine.input.buffer, base, { sequence: engine.input.lastClaimedSequence, principalId: 1, admin, correlationId: id, sessionId: 1 }, spec);
-  engine.input.publish();
-  return true;
-}
 
 export const run: ScenarioRun = async (options) => {
   const snapshots = options.mode === 'full' ? 10 : 4;
@@ -57,14 +50,14 @@ export const run: ScenarioRun = async (options) => {
       { kind: 'createAsset', assetId: 1 }, { kind: 'createAccount', accountId: 1 }, { kind: 'createAccount', accountId: 2 },
       { kind: 'deposit', accountId: 1, assetId: 1, amount: 2 ** 50 },
     ];
-    for (const spec of setup) while (!send(engine, spec, id, true)) await new Promise((r) => setImmediate(r));
+    for (const spec of setup) while (publishCommand(engine, spec, id, true) < 0) await new Promise((r) => setImmediate(r));
     for (let s = 0; s < snapshots; s++) {
       for (let i = 0; i < SNAPSHOT_EVERY;) {
-        if (send(engine, { kind: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 1 }, ++id, false)) i++;
+        if (publishCommand(engine, { kind: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 1 }, ++id, false) >= 0) i++;
         else await new Promise((r) => setImmediate(r));
         if (i % 256 === 0) await new Promise((r) => setImmediate(r));
       }
-      while (!send(engine, { kind: 'snapshot' }, ++id, true)) await new Promise((r) => setImmediate(r));
+      while (publishCommand(engine, { kind: 'snapshot' }, ++id, true) < 0) await new Promise((r) => setImmediate(r));
     }
     const deadline = Date.now() + 300_000;
     while (lines.filter((l) => l.includes('snapshot at sequence')).length < snapshots && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

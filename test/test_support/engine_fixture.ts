@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { CMD_TYPE_OFFSET } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { RES_CODE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_INPUT_SEQUENCE_OFFSET } from '../../codec/records/result_descriptor.ts';
-import { writeCommand, type CommandSpec } from '../../core/logic/test_support/command_writer.ts';
+import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { EngineOptions } from '../../engine/engine_options.ts';
+import { publishCommand } from '../../perf/engine/publish_command.ts';
 import { afterEach } from 'vitest';
 
 /** A state machine that answers every command OK (and fails on ENGINE_TEST_BOOM): engine tests without business rules. */
@@ -68,14 +69,7 @@ export function collectResults(engine: Engine): Received[] {
 }
 
 /** Claims, writes and publishes one command; returns its sequence, or -1 when the ring is full. */
-export function send(engine: Engine, spec: CommandSpec, correlationId: number, admin = true, publish = true): number {
-  const base = engine.input.tryClaim();
-  if (base < 0) return -1;
-  const sequence = engine.input.lastClaimedSequence;
-  writeCommand(engine.input.buffer, base, { sequence, principalId: 1, admin, correlationId, sessionId: 1 }, spec);
-  if (publish) engine.input.publish();
-  return sequence;
-}
+export const send = publishCommand;
 
 /** Claims and publishes a record of a raw command type (for the echo state machine). */
 export function sendRaw(engine: Engine, commandType: number, correlationId: number): number {
