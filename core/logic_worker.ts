@@ -44,10 +44,16 @@ interface StateMachineModule {
   createStateMachine(config: LogicConfig): StateMachine;
 }
 interface RecoveryModule {
-  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean }): {
+  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean; readerThreadMinBytes?: number }): {
     readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
   };
 }
+/**
+ * Recovery replays with a reader thread ahead of the logic (replay/pipelined_replay.ts) from this much
+ * journal after the snapshot on: nothing else runs yet, so the second core is free; below it, starting
+ * the thread (tens of ms built, ~0.2–1 s from source) would cost about what it saves.
+ */
+const READER_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 /** An event position's index meaning "every event of the command" (core/event_retention.ts ALL_OF_COMMAND). */
 const ALL_EVENTS_OF_COMMAND = 0xffffffff;
 
@@ -86,7 +92,7 @@ if (data.recoveryModule !== '') {
   // resumes from memory (events_restart.test.ts).
   const replayedEvents = new NewestEventsSink(data.eventRetentionEvents);
   sm.attachEventSink(replayedEvents);
-  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
+  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair, readerThreadMinBytes: READER_THREAD_MIN_BYTES });
   warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
   const { records, count } = replayedEvents.ordered();

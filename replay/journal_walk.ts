@@ -20,6 +20,8 @@ export const WalkEnd = {
   DAMAGED: 2,
   /** The first record after the snapshot does not follow it (`reason` is the whole message). */
   SNAPSHOT_GAP: 3,
+  /** The sink asked to stop: resume at `offset` of segment `segmentIndex` after sequence `lastGood`. */
+  PAUSED: 4,
 } as const;
 export type WalkEnd = (typeof WalkEnd)[keyof typeof WalkEnd];
 
@@ -35,6 +37,15 @@ export interface WalkOutcome {
   /** The newest segment holds no record (a crash between creating it and its first write). */
   emptyNewestSegment: boolean;
   segmentsRead: number;
+  /** Whether a record was handed to the sink (a resumed walk needs it for the snapshot check). */
+  accepted: boolean;
+}
+
+/** Where a PAUSED walk goes on (its outcome's segmentIndex, offset, lastGood and accepted). */
+export interface WalkResume {
+  readonly offset: number;
+  readonly lastGood: number;
+  readonly accepted: boolean;
 }
 
 export interface WalkSegment {
@@ -42,21 +53,22 @@ export interface WalkSegment {
   readonly firstSequence: number;
 }
 
-/** Receives each good record after the snapshot, in sequence order; valid until it returns. */
+/** Receives each good record after the snapshot, in sequence order; valid until it returns. True pauses the walk after it. */
 export interface RecordSink {
-  accept(buffer: RecordBuffer, base: number, sequence: number): void;
+  accept(buffer: RecordBuffer, base: number, sequence: number): boolean;
 }
 
 export function emptyOutcome(): WalkOutcome {
-  return { end: WalkEnd.END, segmentIndex: -1, offset: 0, lastGood: -1, reason: '', torn: false, emptyNewestSegment: false, segmentsRead: 0 };
+  return { end: WalkEnd.END, segmentIndex: -1, offset: 0, lastGood: -1, reason: '', torn: false, emptyNewestSegment: false, segmentsRead: 0, accepted: false };
 }
 
 /**
  * Walks segments[first..] and hands the records after sequence `after` (the snapshot's, -1 without one)
- * up to `to` to `sink`.
+ * up to `to` to `sink`; with `resume`, segment `first` from where a paused walk stopped.
  */
 export function walkJournal(
   segments: readonly WalkSegment[], first: number, after: number, to: number, reader: SegmentReader, sink: RecordSink,
+  resume?: WalkResume,
 ): WalkOutcome {
   const outcome = emptyOutcome();
   const damaged = (k: number, offset: number, lastGood: number, reason: string, torn: boolean): WalkOutcome => {
@@ -69,7 +81,7 @@ export function walkJournal(
     return outcome;
   };
   let previous = -1;
-  let accepted = false;
+  let accepted = resume?.accepted ?? false;
   for (let k = first; k < segments.length; k++) {
     const segment = segments[k];
     const isLast = k === segments.length - 1;
@@ -84,6 +96,7 @@ export function walkJournal(
         ? `header says first sequence ${reader.firstSequence}, the name says ${segment.firstSequence}` : reader.reason;
       return damaged(k, 0, previous, reason, isLast && header === HeaderStatus.SHORT);
     }
+    if (resume !== undefined && k === first) reader.resumeAt(resume.offset, resume.lastGood);
     let status: FrameStatus;
     while ((status = reader.next()) === FrameStatus.OK) {
       const sequence = reader.sequence;
@@ -102,7 +115,14 @@ export function walkJournal(
         return outcome;
       }
       accepted = true;
-      sink.accept(reader.buffer, reader.recordBase, sequence);
+      if (sink.accept(reader.buffer, reader.recordBase, sequence)) {
+        outcome.end = WalkEnd.PAUSED;
+        outcome.segmentIndex = k;
+        outcome.offset = reader.nextFrameFileOffset;
+        outcome.lastGood = sequence;
+        outcome.accepted = true;
+        return outcome;
+      }
     }
     if (status !== FrameStatus.END) {
       return damaged(k, reader.frameOffset, reader.lastSequence, reader.reason, isLast && reader.looksLikeTornTail());

@@ -61,6 +61,8 @@ interface Trial {
   readonly repair: boolean;
   readonly toSequence: number | undefined;
   readonly checkpoint: number;
+  /** Records the logic thread applies itself before handing the walk to the reader. */
+  readonly handOverAt: number;
 }
 
 /** Everything a recovery shows, with the data directory's name made neutral. */
@@ -71,7 +73,7 @@ function recoverAndRecord(dataDir: string, trial: Trial, readerThread: boolean):
   let checkpointHash = '';
   const options: RecoveryOptions = {
     dataDir, repair: trial.repair, useSnapshots: trial.useSnapshots, toSequence: trial.toSequence,
-    readerThreadMinBytes: readerThread ? 0 : undefined,
+    readerThreadMinBytes: readerThread ? 0 : undefined, readerThreadHandOverAt: trial.handOverAt,
     onApplied: (_cmd, _base, out, outBase) => {
       results.push(Buffer.from(out.bytes.subarray(outBase, outBase + out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2])).toString('hex'));
     },
@@ -80,7 +82,11 @@ function recoverAndRecord(dataDir: string, trial: Trial, readerThread: boolean):
   let outcome: Record<string, unknown>;
   try {
     const report = recoverState(sm, options);
-    if (readerThread) expect(report.pipeline).not.toBeNull();
+    if (readerThread) {
+      // The reader took over unless the walk ended before the hand-over.
+      expect(report.pipeline).not.toBeNull();
+      if (report.replayedCount > trial.handOverAt) expect(report.pipeline?.readerStartMs).toBeGreaterThanOrEqual(0);
+    }
     outcome = {
       lastSequence: report.lastSequence, snapshotSequence: report.snapshotSequence, replayedCount: report.replayedCount,
       truncatedBytes: report.truncatedBytes, segmentsRead: report.segmentsRead, warnings: report.warnings.map(neutral),
@@ -131,6 +137,8 @@ describe('pipelined replay', () => {
         damage: damageArb, useSnapshots: fc.boolean(), repair: fc.boolean(),
         toSequence: fc.option(fc.integer({ min: FIRST_SEQUENCE, max: FIRST_SEQUENCE + RECORDS + 10 }), { nil: undefined }),
         checkpoint: fc.integer({ min: FIRST_SEQUENCE, max: FIRST_SEQUENCE + RECORDS }),
+        // 0: the reader walks everything; else the logic thread first, up to past a segment boundary or the end.
+        handOverAt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: RECORDS })),
       }),
       (trial) => {
         n++;
@@ -142,7 +150,7 @@ describe('pipelined replay', () => {
   });
 
   it('replays a whole journal from a snapshot onwards to the same state with the idempotency window in use', () => {
-    const trial: Trial = { damage: { kind: 'none' }, useSnapshots: true, repair: false, toSequence: undefined, checkpoint: FIRST_SEQUENCE + 3000 };
+    const trial: Trial = { damage: { kind: 'none' }, useSnapshots: true, repair: false, toSequence: undefined, checkpoint: FIRST_SEQUENCE + 3000, handOverAt: 700 };
     const one = recoverAndRecord(damaged(trial, 'whole-one'), trial, false);
     const two = recoverAndRecord(damaged(trial, 'whole-two'), trial, true);
     expect(one).toMatchObject({ lastSequence: FIRST_SEQUENCE + RECORDS - 1, snapshotSequence: SNAPSHOT_AT });

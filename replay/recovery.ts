@@ -27,10 +27,7 @@ import { SegmentReader } from '../journal/segment_reader.ts';
 import { fsyncDirectory, journalDir, listSegments, truncateDurably, type SegmentFile } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
 import { walkJournal, WalkEnd, type RecordSink } from './journal_walk.ts';
-import { replayWithReaderThread, type PipelineReport } from './pipelined_replay.ts';
-
-/** JournalReplay.applyRecord's storedSlot when apply() looks the idempotency id up itself. */
-const LOOK_UP = -2;
+import { LOOK_UP, replayWithReaderThread, type PipelineReport } from './pipelined_replay.ts';
 
 export interface RecoveryReport {
   /** The last sequence in the recovered state (journal or snapshot); FIRST_SEQUENCE - 1 (0) when there is nothing. */
@@ -72,6 +69,8 @@ export interface RecoveryOptions {
    * Default: never.
    */
   readonly readerThreadMinBytes?: number;
+  /** Tests: with a reader thread, hand the walk over after exactly this many records (waiting for the reader to start). */
+  readonly readerThreadHandOverAt?: number;
 }
 
 export class JournalCorruptError extends Error {
@@ -224,7 +223,7 @@ class JournalReplay implements RecordSink {
   run(segments: readonly SegmentFile[], first: number): void {
     const minBytes = this.options.readerThreadMinBytes;
     const piped = minBytes !== undefined && segments.slice(first).reduce((sum, s) => sum + statSync(s.path).size, 0) >= minBytes
-      ? replayWithReaderThread(this.sm, this, segments, first, this.snapshotSequence, this.toSequence) : null;
+      ? replayWithReaderThread(this.sm, this, segments, first, this.snapshotSequence, this.toSequence, this.options.readerThreadHandOverAt) : null;
     if (piped !== null) this.pipeline = piped.report;
     const outcome = piped?.outcome ?? walkJournal(segments, first, this.snapshotSequence, this.toSequence, new SegmentReader(), this);
     this.segmentsRead = outcome.segmentsRead;
@@ -242,8 +241,9 @@ class JournalReplay implements RecordSink {
     }
   }
 
-  accept(buffer: RecordBuffer, base: number, sequence: number): void {
+  accept(buffer: RecordBuffer, base: number, sequence: number): boolean {
     this.applyRecord(buffer, base, sequence, LOOK_UP);
+    return false;
   }
 
   /** Applies one record (`storedSlot`: the idempotency lookup done ahead, or LOOK_UP for apply()'s own). */

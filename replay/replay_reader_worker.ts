@@ -1,9 +1,10 @@
 /**
- * A recovery's reader thread (pipelined_replay.ts): walks the journal (journal_walk.ts: segment reads,
- * frame checks, CRC-32), copies each record into the feed ring with its idempotency lookup done ahead
- * (a copy of the window: core/logic/idempotency.ts, lookups ahead), then writes how the walk ended and
- * halts the ring. Whatever happens, the ring is halted: the logic thread never waits for a reader that
- * is gone.
+ * A recovery's reader thread (pipelined_replay.ts): says it has started, waits for the logic thread to
+ * hand the walk over (where to go on, and the idempotency window as it stands there), walks the rest of
+ * the journal (journal_walk.ts: segment reads, frame checks, CRC-32), copies each record into the feed
+ * ring with its idempotency lookup done ahead (a copy of the window: core/logic/idempotency.ts, lookups
+ * ahead), then writes how the walk ended and halts the ring. Once handed the walk, whatever happens, the
+ * ring is halted: the logic thread never waits for a reader that is gone.
  */
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
@@ -26,11 +27,8 @@ const { COMMAND_TRAITS, TRAIT_READ_ONLY } = commandTraitsModule;
 export interface ReaderWorkerData {
   readonly feed: FeedMemory;
   readonly segments: readonly WalkSegment[];
-  readonly first: number;
   readonly after: number;
   readonly to: number;
-  /** The logic's idempotency window at the start of the replay. */
-  readonly window: IdempotencyWindowState;
 }
 
 /** Records claimed before each publish: one shared store per batch, not per record. */
@@ -57,7 +55,7 @@ class FeedWriter implements RecordSink {
     this.window.setReplaying(true);
   }
 
-  accept(buffer: RecordBuffer, base: number, _sequence: number): void {
+  accept(buffer: RecordBuffer, base: number, _sequence: number): boolean {
     let claimed = this.sequencer.tryClaim(1);
     if (claimed < 0) {
       this.publish();
@@ -74,6 +72,7 @@ class FeedWriter implements RecordSink {
     this.hints[claimed & this.ring.mask] = this.lookUp(buffer, base);
     this.records++;
     if (++this.pending === PUBLISH_EVERY) this.publish();
+    return false;
   }
 
   /** The stored slot a repeated id is answered from, or -1 (StateMachine.applyLookedUp's storedSlot). */
@@ -101,7 +100,8 @@ class FeedWriter implements RecordSink {
 
 const data = workerData as ReaderWorkerData;
 const control = new FeedControl(data.feed.control);
-if (control.start()) {
+const go = control.start() ? control.awaitGo(data.feed) : null;
+if (go !== null) {
   const started = performance.now();
   let writer: FeedWriter | null = null;
   const times = (): { busyMs: number; waitMs: number; records: number } => {
@@ -109,8 +109,8 @@ if (control.start()) {
     return { busyMs: performance.now() - started - waitMs, waitMs, records: writer?.records ?? 0 };
   };
   try {
-    writer = new FeedWriter(data.feed, data.window);
-    const outcome = walkJournal(data.segments, data.first, data.after, data.to, new SegmentReader(), writer);
+    writer = new FeedWriter(data.feed, go.window);
+    const outcome = walkJournal(data.segments, go.start.segmentIndex, data.after, data.to, new SegmentReader(), writer, go.start.resume);
     control.writeOutcome(outcome, times());
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
