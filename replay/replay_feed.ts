@@ -118,9 +118,7 @@ export class FeedControl {
   /** Logic thread: waits up to timeoutMs for the reader to start; false (and the reader told to stop) when it did not. */
   awaitStart(timeoutMs: number): boolean {
     Atomics.wait(this.words, STATE_WORD, ReaderState.BOOTING, timeoutMs);
-    const was = Atomics.compareExchange(this.words, STATE_WORD, ReaderState.BOOTING, ReaderState.ABANDONED);
-    if (was === ReaderState.BOOTING) return false;
-    return true;
+    return Atomics.compareExchange(this.words, STATE_WORD, ReaderState.BOOTING, ReaderState.ABANDONED) !== ReaderState.BOOTING;
   }
 
   /** Logic thread: the reader is not needed (booting or waiting for go, it stops). */
