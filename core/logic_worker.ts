@@ -46,6 +46,8 @@ interface StateMachineModule {
 interface RecoveryModule {
   recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean; readerThreadMinBytes?: number }): {
     readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
+    readonly replayedCount?: number; readonly durationMs?: number;
+    readonly pipeline?: { readonly readerStartMs: number; readonly handOverAfterRecords: number } | null;
   };
 }
 /**
@@ -86,6 +88,7 @@ sm.setEventsEnabled(data.events);
 let lastSequence = FIRST_SEQUENCE - 1;
 let warnings: readonly string[] = [];
 let recoveredEvents: RecoveredEvents | undefined;
+let replaySummary = '';
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
   // The replayed commands' events go to the retention window: a subscriber connected before a crash
@@ -95,6 +98,12 @@ if (data.recoveryModule !== '') {
   const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair, readerThreadMinBytes: READER_THREAD_MIN_BYTES });
   warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
+  if (report.replayedCount !== undefined && report.durationMs !== undefined) {
+    const pipeline = report.pipeline;
+    replaySummary = `${report.replayedCount} journal records replayed in ${Math.round(report.durationMs)} ms` +
+      (pipeline === null || pipeline === undefined ? '' : pipeline.readerStartMs < 0 ? ' (the reader thread was not needed)'
+        : ` (a reader thread ahead of the logic after ${pipeline.handOverAfterRecords} records, ${Math.round(pipeline.readerStartMs)} ms)`);
+  }
   const { records, count } = replayedEvents.ordered();
   const fromSnapshot = Math.max(report.snapshotSequence ?? 0, FIRST_SEQUENCE - 1);
   recoveredEvents = replayedEvents.droppedSequence >= 0
@@ -102,7 +111,7 @@ if (data.recoveryModule !== '') {
     : { records, count, boundarySequence: fromSnapshot, boundaryIndex: ALL_EVENTS_OF_COMMAND };
 }
 // Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, recoveredEvents,
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, recoveredEvents, replaySummary,
   principalTable: sm.principalTable?.() ?? null },
   recoveredEvents === undefined ? [] : [recoveredEvents.records]);
 
