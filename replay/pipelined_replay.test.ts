@@ -147,7 +147,8 @@ describe('pipelined replay', () => {
         expect(two).toEqual(one);
       },
     ), { numRuns: 24 });
-  });
+    // Each run starts a reader thread (from source ~0.2 s quiet, seconds under load): room for a loaded machine.
+  }, 300_000);
 
   it('replays a whole journal from a snapshot onwards to the same state with the idempotency window in use', () => {
     const trial: Trial = { damage: { kind: 'none' }, useSnapshots: true, repair: false, toSequence: undefined, checkpoint: FIRST_SEQUENCE + 3000, handOverAt: 700 };
