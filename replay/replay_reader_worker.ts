@@ -14,8 +14,8 @@ import * as commandTraitsModule from '../codec/registry/command_traits.ts';
 import { Idempotency, type IdempotencyWindowState } from '../core/logic/idempotency.ts';
 import { StateArena } from '../core/logic/state_arena.ts';
 import { Ring } from '../core/ring/ring.ts';
-import { widen } from '../core/ring/sequence.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
+import { createWaitStrategy, type WaitStrategy } from '../core/ring/wait_strategy.ts';
 import { SegmentReader } from '../journal/segment_reader.ts';
 import { walkJournal, type RecordSink, type WalkSegment } from './journal_walk.ts';
 import { FeedControl, type FeedMemory } from './replay_feed.ts';
@@ -33,8 +33,6 @@ export interface ReaderWorkerData {
 
 /** Records claimed before each publish: one shared store per batch, not per record. */
 const PUBLISH_EVERY = 64;
-/** One nap while the ring is full: the logic thread frees ~400 slots meanwhile (a 2,048-slot burst is ~5 naps). */
-const NAP_MS = 0.1;
 
 class FeedWriter implements RecordSink {
   private readonly sequencer: SingleProducerSequencer;
@@ -42,6 +40,7 @@ class FeedWriter implements RecordSink {
   private readonly slots: Float64Array;
   private readonly hints: Int32Array;
   private readonly window: Idempotency;
+  private readonly wait: WaitStrategy = createWaitStrategy('spin_park');
   private pending = 0;
   records = 0;
   waitMs = 0;
@@ -59,8 +58,10 @@ class FeedWriter implements RecordSink {
   accept(buffer: RecordBuffer, base: number, _sequence: number): boolean {
     let claimed = this.sequencer.tryClaim(1);
     if (claimed < 0) {
-      this.waitForRoom();
-      claimed = this.sequencer.tryClaim(1);
+      this.publish();
+      const started = performance.now();
+      claimed = this.sequencer.claim(1, this.wait);
+      this.waitMs += performance.now() - started;
     }
     const at = this.ring.slotBase(claimed) >>> 3;
     const from = base >>> 3;
@@ -72,26 +73,6 @@ class FeedWriter implements RecordSink {
     this.records++;
     if (++this.pending === PUBLISH_EVERY) this.publish();
     return false;
-  }
-
-  /**
-   * The ring is full: publish, then nap until the logic thread has freed half of it. The reader is
-   * several times faster than the logic, so it runs in bursts and sleeps between them. It naps
-   * unannounced (the waiter count stays 0): the logic thread's releases never make a wake-up call for
-   * it, and it never spins on a core the logic thread may need.
-   */
-  private waitForRoom(): void {
-    this.publish();
-    const started = performance.now();
-    const ring = this.ring;
-    const index = ring.consumers[0].valueIndex;
-    const resumeAt = this.sequencer.lastClaimed + 1 - (ring.capacity >>> 1);
-    for (;;) {
-      const observed = Atomics.load(ring.words, index);
-      if (widen(this.sequencer.lastPublished, observed) >= resumeAt) break;
-      Atomics.wait(ring.words, index, observed, NAP_MS);
-    }
-    this.waitMs += performance.now() - started;
   }
 
   /** The stored slot a repeated id is answered from, or -1 (StateMachine.applyLookedUp's storedSlot). */
