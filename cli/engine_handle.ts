@@ -90,7 +90,8 @@ export function engineHandle(engine: Engine): EngineHandle {
       const ringMiB = ((slots * RING_SLOT_BYTES) / 1048576).toFixed(1);
       return [
         `input ring ${ringMiB} MiB and output ring ${ringMiB} MiB (${slots} slots × ${RING_SLOT_BYTES} B, shared memory)`,
-        `recovered to sequence ${engine.recoveredSequence}, state hash ${engine.recoveredStateHash}`,
+        `recovered to sequence ${engine.recoveredSequence}, state hash ${engine.recoveredStateHash}` +
+          (engine.recoveryReplay === '' ? '' : `; ${engine.recoveryReplay}`),
       ];
     },
   };

@@ -98,6 +98,8 @@ export type WorkerReport =
       readonly memory?: readonly { readonly name: string; readonly bytes: number }[];
       /** Logic worker only: recovery warnings (a torn tail truncated...), logged by the main thread. */
       readonly warnings?: readonly string[];
+      /** Logic worker only: how the recovery's replay went (records, time, reader thread), for the start-up log; '' when none ran. */
+      readonly replaySummary?: string;
       /** Logic worker only: the replicated principal table the gateway reads (StateMachine.principalTable). */
       readonly principalTable?: SharedArrayBuffer | null;
       /** Logic worker only: the events of the commands replayed after the snapshot (the newest of them). */

@@ -45,10 +45,18 @@ interface StateMachineModule {
   createStateMachine(config: LogicConfig): StateMachine;
 }
 interface RecoveryModule {
-  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean }): {
+  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean; readerThreadMinBytes?: number }): {
     readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
+    readonly replayedCount?: number; readonly durationMs?: number;
+    readonly pipeline?: { readonly readerStartMs: number; readonly handOverAfterRecords: number } | null;
   };
 }
+/**
+ * Recovery replays with a reader thread ahead of the logic (replay/pipelined_replay.ts) from this much
+ * journal after the snapshot on: nothing else runs yet, so the second core is free; below it, starting
+ * the thread (tens of ms built, ~0.2–1 s from source) would cost about what it saves.
+ */
+const READER_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 /** An event position's index meaning "every event of the command" (core/event_retention.ts ALL_OF_COMMAND). */
 const ALL_EVENTS_OF_COMMAND = 0xffffffff;
 
@@ -81,15 +89,22 @@ sm.setEventsEnabled(data.events);
 let lastSequence = FIRST_SEQUENCE - 1;
 let warnings: readonly string[] = [];
 let recoveredEvents: RecoveredEvents | undefined;
+let replaySummary = '';
 if (data.recoveryModule !== '') {
   const { recoverState } = (await import(data.recoveryModule)) as RecoveryModule;
   // The replayed commands' events go to the retention window: a subscriber connected before a crash
   // resumes from memory (events_restart.test.ts).
   const replayedEvents = new NewestEventsSink(data.eventRetentionEvents);
   sm.attachEventSink(replayedEvents);
-  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair });
+  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair, readerThreadMinBytes: READER_THREAD_MIN_BYTES });
   warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
+  if (report.replayedCount !== undefined && report.durationMs !== undefined) {
+    const pipeline = report.pipeline;
+    replaySummary = `${report.replayedCount} journal records replayed in ${Math.round(report.durationMs)} ms` +
+      (pipeline === null || pipeline === undefined ? '' : pipeline.readerStartMs < 0 ? ' (the reader thread was not needed)'
+        : ` (a reader thread ahead of the logic after ${pipeline.handOverAfterRecords} records, ${Math.round(pipeline.readerStartMs)} ms)`);
+  }
   const { records, count } = replayedEvents.ordered();
   const fromSnapshot = Math.max(report.snapshotSequence ?? 0, FIRST_SEQUENCE - 1);
   recoveredEvents = replayedEvents.droppedSequence >= 0
@@ -97,7 +112,7 @@ if (data.recoveryModule !== '') {
     : { records, count, boundarySequence: fromSnapshot, boundaryIndex: ALL_EVENTS_OF_COMMAND };
 }
 // Warnings travel in the report: the main thread owns the log stream (cli/logger.ts says why).
-post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, recoveredEvents,
+post({ type: 'ready', lastSequence, stateHash: sm.stateHash(), memory: sm.memoryReport(), warnings, recoveredEvents, replaySummary,
   principalTable: sm.principalTable?.() ?? null },
   recoveredEvents === undefined ? [] : [recoveredEvents.records]);
 

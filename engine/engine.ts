@@ -124,6 +124,7 @@ class RunningEngine implements Engine {
   private readonly publisher: RingInputPublisher;
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
+  readonly recoveryReplay: string;
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
   /** The logic's replicated principal table (shared memory the logic thread writes), or null. */
   readonly principalTable: SharedArrayBuffer | null;
@@ -164,6 +165,7 @@ class RunningEngine implements Engine {
     this.latency = new CommandLatency(inputRing.capacity + outputRing.capacity);
     this.recoveredSequence = ready.lastSequence;
     this.recoveredStateHash = ready.stateHash ?? '';
+    this.recoveryReplay = ready.replaySummary ?? '';
     this.logicMemory = ready.memory ?? [];
     this.principalTable = ready.principalTable ?? null;
     this.producer = new SingleProducerSequencer(inputRing);

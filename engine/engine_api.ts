@@ -14,6 +14,8 @@ export interface Engine {
   /** The sequence the recovered state ended at (-1 for an empty data directory). */
   readonly recoveredSequence: number;
   readonly recoveredStateHash: string;
+  /** How the recovery's replay went (records, time, whether a reader thread ran ahead), for the start-up log; '' when none ran. */
+  readonly recoveryReplay: string;
   /** Bytes the business logic preallocated per state region, for the start-up log. */
   readonly logicMemory: readonly { readonly name: string; readonly bytes: number }[];
   /** The logic's replicated principal table in shared memory (core/logic/principal_registry.ts), or null. */

@@ -21,7 +21,7 @@ export const SCENARIOS: readonly ScenarioEntry[] = [
   { name: 'codec', file: 'codec.ts', description: 'FlatBuffers verify + translate to internal records, result encode', coresWanted: 1 },
   { name: 'logic', file: 'logic.ts', description: 'business logic alone: transfer, stock-buy, seat-booking, checkout, order-mix', coresWanted: 1 },
   { name: 'journal', file: 'journal.ts', description: 'journaler group commit in fsync / batch / none modes', coresWanted: 2 },
-  { name: 'replay', file: 'replay.ts', description: 'recovery: replay speed and restart with a large journal', coresWanted: 1 },
+  { name: 'replay', file: 'replay.ts', description: 'recovery: replay speed and restart with a large journal', coresWanted: 2 },
   { name: 'e2e-tcp', file: 'e2e_tcp.ts', description: 'engine in a child process over loopback TCP: max-throughput, rate-50k, max-throughput-none, transfer', coresWanted: 4 },
   { name: 'e2e-ws', file: 'e2e_ws.ts', description: 'engine over WebSocket: max-throughput, rate-50k', coresWanted: 4 },
   { name: 'e2e-http', file: 'e2e_http.ts', description: 'engine over HTTP/JSON (keep-alive, 64 connections): max-throughput, rate-50k, rate-10k', coresWanted: 4 },

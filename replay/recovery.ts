@@ -23,9 +23,11 @@ import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_b
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
 import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
-import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
+import { SegmentReader } from '../journal/segment_reader.ts';
 import { fsyncDirectory, journalDir, listSegments, truncateDurably, type SegmentFile } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
+import { walkJournal, WalkEnd, type RecordSink } from './journal_walk.ts';
+import { LOOK_UP, replayWithReaderThread, type PipelineReport } from './pipelined_replay.ts';
 
 export interface RecoveryReport {
   /** The last sequence in the recovered state (journal or snapshot); FIRST_SEQUENCE - 1 (0) when there is nothing. */
@@ -40,6 +42,8 @@ export interface RecoveryReport {
   readonly warnings: string[];
   readonly segmentsRead: number;
   readonly durationMs: number;
+  /** With a reader thread (options.readerThreadMinBytes), where the replay's time went; null without. */
+  readonly pipeline: PipelineReport | null;
 }
 
 export interface RecoveryOptions {
@@ -58,6 +62,15 @@ export interface RecoveryOptions {
   readonly onApplied?: (cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number) => void;
   /** Called once, just before the first record after `sequence` is applied (or at the end). */
   readonly checkpoint?: { readonly sequence: number; readonly reached: (sm: StateMachine) => void };
+  /**
+   * Read and check the journal, and look idempotency ids up, on a second thread ahead of the logic
+   * (pipelined_replay.ts) when the segments to replay hold at least this many bytes: for a recovery
+   * that has both cores to itself, and a journal long enough to be worth starting a thread (0: always).
+   * Default: never.
+   */
+  readonly readerThreadMinBytes?: number;
+  /** Tests: with a reader thread, hand the walk over after exactly this many records (waiting for the reader to start). */
+  readonly readerThreadHandOverAt?: number;
 }
 
 export class JournalCorruptError extends Error {
@@ -162,6 +175,7 @@ export function recoverState(sm: StateMachine, options: RecoveryOptions): Recove
     warnings,
     segmentsRead: replay.segmentsRead,
     durationMs: performance.now() - started,
+    pipeline: replay.pipeline,
   };
 }
 
@@ -188,16 +202,14 @@ function prepareDataDir(dataDir: string, readOnly: boolean): void {
   }
 }
 
-class JournalReplay {
-  private readonly reader = new SegmentReader();
+class JournalReplay implements RecordSink {
   private readonly out: RecordBuffer = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
   lastSequence = -1;
   replayedCount = 0;
   truncatedBytes = 0;
   segmentsRead = 0;
   checkpointDone = false;
-  /** How the last segment's frame walk ended. */
-  private lastStatus: FrameStatus = FrameStatus.END;
+  pipeline: PipelineReport | null = null;
 
   constructor(
     private readonly sm: StateMachine,
@@ -209,74 +221,45 @@ class JournalReplay {
   ) {}
 
   run(segments: readonly SegmentFile[], first: number): void {
-    const reader = this.reader;
-    let previous = -1;
-    for (let k = first; k < segments.length; k++) {
-      const segment = segments[k];
-      const isLast = k === segments.length - 1;
-      if (previous >= 0 && segment.firstSequence !== previous + 1) {
-        this.damaged(segments, k, SEGMENT_HEADER_BYTES, previous,
-          `sequence gap: the segment starts at ${segment.firstSequence} but the journal before it ends at ${previous}`, false);
-        return;
-      }
-      const header = reader.load(segment.path, segment.firstSequence - 1);
-      this.segmentsRead++;
-      if (header !== HeaderStatus.OK || reader.firstSequence !== segment.firstSequence) {
-        const reason = header === HeaderStatus.OK
-          ? `header says first sequence ${reader.firstSequence}, the name says ${segment.firstSequence}` : reader.reason;
-        this.damaged(segments, k, 0, previous, reason, isLast && header === HeaderStatus.SHORT);
-        return;
-      }
-      if (this.applyFrames()) return; // stopped at toSequence
-      const status = this.lastStatus;
-      if (status !== FrameStatus.END) {
-        const torn = isLast && reader.looksLikeTornTail();
-        this.damaged(segments, k, reader.frameOffset, reader.lastSequence, reader.reason, torn);
-        return;
-      }
-      if (reader.lastSequence >= segment.firstSequence) previous = reader.lastSequence;
-      else if (!isLast) {
-        this.damaged(segments, k, SEGMENT_HEADER_BYTES, previous, 'closed segment holds no records', false);
-        return;
-      } else if (!this.readOnly) {
-        // An empty newest segment (crash between creating it and writing its first batch): the
-        // journaler will create it again under the same name, so it goes now.
-        this.removeFile(segment.path);
-        this.warnings.push(`recovery: removed empty journal segment ${segment.path}`);
-      }
+    const minBytes = this.options.readerThreadMinBytes;
+    const piped = minBytes !== undefined && segments.slice(first).reduce((sum, s) => sum + statSync(s.path).size, 0) >= minBytes
+      ? replayWithReaderThread(this.sm, this, segments, first, this.snapshotSequence, this.toSequence, this.options.readerThreadHandOverAt) : null;
+    if (piped !== null) this.pipeline = piped.report;
+    const outcome = piped?.outcome ?? walkJournal(segments, first, this.snapshotSequence, this.toSequence, new SegmentReader(), this);
+    this.segmentsRead = outcome.segmentsRead;
+    if (outcome.end === WalkEnd.SNAPSHOT_GAP) {
+      throw new JournalCorruptError(outcome.reason, segments[outcome.segmentIndex].path, outcome.offset, outcome.lastGood);
+    }
+    if (outcome.end === WalkEnd.DAMAGED) {
+      this.damaged(segments, outcome.segmentIndex, outcome.offset, outcome.lastGood, outcome.reason, outcome.torn);
+    } else if (outcome.emptyNewestSegment && !this.readOnly) {
+      // An empty newest segment (crash between creating it and writing its first batch): the
+      // journaler will create it again under the same name, so it goes now.
+      const path = segments[segments.length - 1].path;
+      this.removeFile(path);
+      this.warnings.push(`recovery: removed empty journal segment ${path}`);
     }
   }
 
-  /** Applies good frames of the loaded segment; true when toSequence was reached. */
-  private applyFrames(): boolean {
-    const reader = this.reader;
-    const sm = this.sm;
-    const out = this.out;
-    const after = this.snapshotSequence;
-    const to = this.toSequence;
-    const onApplied = this.options.onApplied;
-    const checkpoint = this.options.checkpoint;
-    let status: FrameStatus;
-    while ((status = reader.next()) === FrameStatus.OK) {
-      const sequence = reader.sequence;
-      if (sequence <= after) continue;
-      if (sequence > to) return true;
-      if (checkpoint !== undefined && !this.checkpointDone && sequence > checkpoint.sequence) {
-        this.checkpointDone = true;
-        checkpoint.reached(sm);
-      }
-      if (this.lastSequence < 0 && after >= 0 && sequence !== after + 1) {
-        throw new JournalCorruptError(
-          `journal ${reader.path}: the first record after snapshot sequence ${after} is ${sequence}: ` +
-            `sequences ${after + 1}..${sequence - 1} are missing`, reader.path, reader.frameOffset, after);
-      }
-      sm.apply(reader.buffer, reader.recordBase, out, 0);
-      if (onApplied !== undefined) onApplied(reader.buffer, reader.recordBase, out, 0);
-      this.lastSequence = sequence;
-      this.replayedCount++;
-    }
-    this.lastStatus = status;
+  accept(buffer: RecordBuffer, base: number, sequence: number): boolean {
+    this.applyRecord(buffer, base, sequence, LOOK_UP);
     return false;
+  }
+
+  /** Applies one record (`storedSlot`: the idempotency lookup done ahead, or LOOK_UP for apply()'s own). */
+  applyRecord(buffer: RecordBuffer, base: number, sequence: number, storedSlot: number): void {
+    const sm = this.sm;
+    const checkpoint = this.options.checkpoint;
+    if (checkpoint !== undefined && !this.checkpointDone && sequence > checkpoint.sequence) {
+      this.checkpointDone = true;
+      checkpoint.reached(sm);
+    }
+    if (storedSlot === LOOK_UP) sm.apply(buffer, base, this.out, 0);
+    else (sm.applyLookedUp as NonNullable<StateMachine['applyLookedUp']>)(buffer, base, this.out, 0, storedSlot);
+    const onApplied = this.options.onApplied;
+    if (onApplied !== undefined) onApplied(buffer, base, this.out, 0);
+    this.lastSequence = sequence;
+    this.replayedCount++;
   }
 
   /**

@@ -23,6 +23,14 @@
  * rest were evicted by generation g's). When the ring wraps, the older table is cleared and becomes
  * generation g+1's. A bucket holds slot + 1 (0 is empty) under a fingerprint of the hash; the key is
  * compared in the ring only when the fingerprint matches.
+ *
+ * Lookups ahead (setLookupsAhead(true), recovery with a reader thread: replay/pipelined_replay.ts). Which
+ * command repeats which stored id, and which ring slot each new id takes, depend only on the command
+ * stream and the window the replay starts from, never on the business state: a reader thread keeps a
+ * copy of the window (its own Idempotency, loaded with loadWindow(), fed with claim()) and finds every
+ * repeat before the logic thread applies it. The logic thread then only stores results (remember(), the
+ * index left alone) and answers repeats from the slot it is given; settle() rebuilds the index as in
+ * replay mode.
  */
 import {
   CMD_CORRELATION_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
@@ -52,6 +60,14 @@ const STORED_ORDER_RESULT_BYTES =
   OrderResult.FIXED_BYTES +
   Math.floor((STORED_RESULT_BYTES - OrderResult.FIXED_BYTES) / OrderResult.FILL_BYTES) * OrderResult.FILL_BYTES;
 
+/** The ids a window holds, by ring slot (Idempotency.windowState / loadWindow). */
+export interface IdempotencyWindowState {
+  readonly ids: Float64Array;
+  readonly principals: Uint32Array;
+  /** Entries ever stored: the next slot is total % window. */
+  readonly total: number;
+}
+
 export class Idempotency {
   private readonly ids: Float64Array;
   private readonly principals: Uint32Array;
@@ -80,6 +96,10 @@ export class Idempotency {
   private readonly fastSlotBits: number;
   private readonly fastBucketBits: number;
   private replaying = false;
+  /** Lookups ahead (see the module comment): the index is not kept while on. */
+  private ahead = false;
+  /** The index misses ids remembered while lookups were ahead: settle() rebuilds it. */
+  private indexStale = false;
   /** Remembers left in replay mode before the tables are built. */
   private fastCountdown = 0;
 
@@ -111,11 +131,26 @@ export class Idempotency {
     if (!on) this.settle();
   }
 
+  /**
+   * Lookups ahead on or off (see the module comment): while on, findAt() is not to be called (the reader
+   * thread's copy answers it) and remember() leaves the index alone. Off rebuilds the index at once.
+   */
+  setLookupsAhead(on: boolean): void {
+    this.settle();
+    this.ahead = on;
+  }
+
   /** Makes the index state again (replay mode's tables dropped); call before the state is read or replaced. */
   settle(): void {
-    if (this.fast === null) return;
+    if (this.fast === null && !this.indexStale) return;
     this.fast = null;
+    this.indexStale = false;
     this.fastCountdown = FAST_AFTER_WINDOWS * this.window;
+    this.rebuildIndex();
+  }
+
+  /** The index from the ring, oldest id first (the order a live run left it in). */
+  private rebuildIndex(): void {
     const index = this.index;
     index.clear();
     const total = this.counter[0];
@@ -128,6 +163,29 @@ export class Idempotency {
       slot = slot + 1 === window ? 0 : slot + 1;
     }
     this.slotAfter(total);
+  }
+
+  /** The ring as it stands (ids and principals by slot, and the total ever stored), for loadWindow() on another thread. */
+  windowState(): IdempotencyWindowState {
+    this.settle();
+    return { ids: this.ids.slice(), principals: this.principals.slice(), total: this.counter[0] };
+  }
+
+  /**
+   * Makes this window hold another one's ids (windowState() of the same window size), results left
+   * empty: a copy that only finds repeats and claims slots (claim()) for the lookups ahead.
+   */
+  loadWindow(state: IdempotencyWindowState): void {
+    if (state.ids.length !== this.window || state.principals.length !== this.window) {
+      throw new RangeError(`idempotency window of ${state.ids.length} ids loaded into a window of ${this.window}`);
+    }
+    this.fast = null;
+    this.indexStale = false;
+    this.ids.set(state.ids);
+    this.principals.set(state.principals);
+    this.counter[0] = state.total;
+    this.rebuildIndex();
+    this.setReplaying(this.replaying);
   }
 
   /** Builds the generation tables from the ring (replay mode, after the countdown). */
@@ -192,6 +250,8 @@ export class Idempotency {
       // nextSlot is current: every remember leaves it so, and settle() ends replay mode whenever a snapshot is imported.
       return this.fastFind(fast, principal, src, at);
     }
+    // Only a caller that ignores setLookupsAhead gets here with a stale index: correct, if slow.
+    if (this.indexStale) this.settle();
     return this.index.getAt(src, at, principal);
   }
 
@@ -223,25 +283,7 @@ export class Idempotency {
 
   /** Remembers the result record at outBase (already complete) as the first result of (principal, src[at]). */
   remember(principal: number, src: Float64Array, at: number, out: RecordBuffer, outBase: number): void {
-    const total = this.counter[0];
-    const slot = this.slotAfter(total);
-    const fast = this.fast;
-    if (fast === null) {
-      if (this.ids[slot] !== 0) this.index.removeAt(this.ids, slot, this.principals[slot]);
-      if (!this.index.insertAt(src, at, principal, slot)) throw new Error('idempotency index full: ring and index disagree');
-    }
-    this.ids[slot] = src[at];
-    this.principals[slot] = principal;
-    if (fast !== null) {
-      this.fastInsert(this.fastCurrent, slot);
-      if (slot + 1 === this.window) {
-        // The ring wraps: a new generation starts, and the older table (all evicted now) is cleared for it.
-        const older = this.fastPrevious;
-        this.fastPrevious = this.fastCurrent;
-        this.fastCurrent = older;
-        fast.fill(0, older, older + this.fastMask + 1);
-      }
-    }
+    const slot = this.claim(principal, src, at);
     const s = slot * STORED_RESULT_WORDS;
     const o = outBase >>> 3;
     const f64 = out.f64;
@@ -258,10 +300,38 @@ export class Idempotency {
       this.resultWords[w + (RES_LENGTH_OFFSET >>> 2)] = STORED_ORDER_RESULT_BYTES;
       this.resultWords[w + (RES_FLAGS_OFFSET >>> 2)] |= RESULT_FLAG_FILLS_TRUNCATED;
     }
+  }
+
+  /**
+   * The id bookkeeping of remember() without the result: the next ring slot takes (principal, src[at])
+   * (the oldest id is forgotten when the ring is full); returns the slot.
+   */
+  claim(principal: number, src: Float64Array, at: number): number {
+    const total = this.counter[0];
+    const slot = this.slotAfter(total);
+    const fast = this.fast;
+    if (this.ahead) this.indexStale = true;
+    else if (fast === null) {
+      if (this.ids[slot] !== 0) this.index.removeAt(this.ids, slot, this.principals[slot]);
+      if (!this.index.insertAt(src, at, principal, slot)) throw new Error('idempotency index full: ring and index disagree');
+    }
+    this.ids[slot] = src[at];
+    this.principals[slot] = principal;
+    if (fast !== null) {
+      this.fastInsert(this.fastCurrent, slot);
+      if (slot + 1 === this.window) {
+        // The ring wraps: a new generation starts, and the older table (all evicted now) is cleared for it.
+        const older = this.fastPrevious;
+        this.fastPrevious = this.fastCurrent;
+        this.fastCurrent = older;
+        fast.fill(0, older, older + this.fastMask + 1);
+      }
+    }
     this.counter[0] = total + 1;
     this.nextTotal = total + 1;
     this.nextSlot = slot + 1 === this.window ? 0 : slot + 1;
-    if (this.replaying && fast === null && --this.fastCountdown <= 0) this.enterFast();
+    if (this.replaying && fast === null && !this.ahead && --this.fastCountdown <= 0) this.enterFast();
+    return slot;
   }
 
   /** For tests and invariants: whether (principal, id) is still inside the window. */

@@ -13,7 +13,7 @@
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ApplyContext } from './apply_context.ts';
 import { CheckoutProcessor } from './checkout.ts';
-import { Idempotency } from './idempotency.ts';
+import { Idempotency, type IdempotencyWindowState } from './idempotency.ts';
 import { Inventory } from './inventory.ts';
 import { Ledger } from './ledger.ts';
 import { DoneOrders } from './done_orders.ts';
@@ -51,6 +51,9 @@ const { ResultCode } = resultCodesModule;
 const { defaultQuotaLimits } = principalQuotasModule;
 
 export { DEFAULT_LOGIC_CONFIG, validateLogicConfig } from './logic_config.ts';
+
+/** applyWith's storedSlot when apply() looks the idempotency id up itself. */
+const LOOK_UP = -2;
 
 
 export class LogicStateMachine implements StateMachine {
@@ -143,6 +146,15 @@ export class LogicStateMachine implements StateMachine {
   }
 
   apply(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number): number {
+    return this.applyWith(cmd, cmdBase, out, outBase, LOOK_UP);
+  }
+
+  applyLookedUp(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number, storedSlot: number): number {
+    return this.applyWith(cmd, cmdBase, out, outBase, storedSlot);
+  }
+
+  /** apply() with the idempotency lookup's answer given (a repeat's stored slot, or -1 for a new id) or LOOK_UP. */
+  private applyWith(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number, storedSlot: number): number {
     const f64 = cmd.f64;
     const type = cmd.u16[(cmdBase + CMD_TYPE_OFFSET) >>> 1];
     const flags = cmd.u16[(cmdBase + CMD_FLAGS_OFFSET) >>> 1];
@@ -158,7 +170,7 @@ export class LogicStateMachine implements StateMachine {
 
     const remember = f64[idempotencyAt] !== 0 && (traits & TRAIT_READ_ONLY) === 0;
     if (remember) {
-      const slot = this.idempotency.findAt(principal, f64, idempotencyAt);
+      const slot = storedSlot === LOOK_UP ? this.idempotency.findAt(principal, f64, idempotencyAt) : storedSlot;
       if (slot >= 0) return this.idempotency.replay(slot, cmd, cmdBase, out, outBase);
     }
 
@@ -252,6 +264,14 @@ export class LogicStateMachine implements StateMachine {
 
   setReplaying(on: boolean): void {
     this.idempotency.setReplaying(on);
+  }
+
+  setLookupsAhead(on: boolean): void {
+    this.idempotency.setLookupsAhead(on);
+  }
+
+  idempotencyWindowState(): IdempotencyWindowState {
+    return this.idempotency.windowState();
   }
 
   memoryReport(): { name: string; bytes: number }[] {

@@ -5,6 +5,7 @@
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { EventSink } from './event_emitter.ts';
+import type { IdempotencyWindowState } from './idempotency.ts';
 
 export interface LogicConfig {
   readonly maxAssets: number;
@@ -84,4 +85,16 @@ export interface StateMachine {
    * as results, events and every read of the state (hash, export) are the same as without it.
    */
   setReplaying?(on: boolean): void;
+  /**
+   * Recovery with a reader thread (replay/pipelined_replay.ts): the idempotency window as it stands,
+   * for the reader's copy that finds repeats ahead of apply (core/logic/idempotency.ts, lookups ahead).
+   */
+  idempotencyWindowState?(): IdempotencyWindowState;
+  /** While on, records are applied with applyLookedUp() only; off makes the state whole again. */
+  setLookupsAhead?(on: boolean): void;
+  /**
+   * apply() with the idempotency lookup done ahead: `storedSlot` is the ring slot of the stored result a
+   * repeated id is answered from, or -1 (a new id, or none). Same results, events and state as apply().
+   */
+  applyLookedUp?(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number, storedSlot: number): number;
 }
