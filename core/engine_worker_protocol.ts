@@ -71,6 +71,10 @@ export interface LogicWorkerData {
   readonly eventRetentionEvents: number;
   /** Event emission (engine option events): false, the state machine writes no event record, recovery replay included. */
   readonly events: boolean;
+  /** Recovery's reader thread from this many bytes of journal after the snapshot on (EngineOptions.recoveryReaderThreadMinBytes). */
+  readonly recoveryReaderThreadMinBytes: number;
+  /** Tests: hand the walk to the reader thread after exactly this many records (EngineOptions.recoveryReaderThreadHandOverAt). */
+  readonly recoveryReaderThreadHandOverAt?: number;
 }
 
 /** The events the recovery replay emitted (the newest of them), ready for the retention window. */

@@ -45,18 +45,12 @@ interface StateMachineModule {
   createStateMachine(config: LogicConfig): StateMachine;
 }
 interface RecoveryModule {
-  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean; readerThreadMinBytes?: number }): {
+  recoverState(sm: StateMachine, options: { dataDir: string; repair: boolean; readerThreadMinBytes?: number; readerThreadHandOverAt?: number }): {
     readonly lastSequence: number; readonly warnings?: readonly string[]; readonly snapshotSequence?: number;
     readonly replayedCount?: number; readonly durationMs?: number;
     readonly pipeline?: { readonly readerStartMs: number; readonly handOverAfterRecords: number } | null;
   };
 }
-/**
- * Recovery replays with a reader thread ahead of the logic (replay/pipelined_replay.ts) from this much
- * journal after the snapshot on: nothing else runs yet, so the second core is free; below it, starting
- * the thread (tens of ms built, ~0.2–1 s from source) would cost about what it saves.
- */
-const READER_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 /** An event position's index meaning "every event of the command" (core/event_retention.ts ALL_OF_COMMAND). */
 const ALL_EVENTS_OF_COMMAND = 0xffffffff;
 
@@ -96,7 +90,8 @@ if (data.recoveryModule !== '') {
   // resumes from memory (events_restart.test.ts).
   const replayedEvents = new NewestEventsSink(data.eventRetentionEvents);
   sm.attachEventSink(replayedEvents);
-  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair, readerThreadMinBytes: READER_THREAD_MIN_BYTES });
+  const report = recoverState(sm, { dataDir: data.dataDir, repair: data.repair, readerThreadMinBytes: data.recoveryReaderThreadMinBytes,
+    readerThreadHandOverAt: data.recoveryReaderThreadHandOverAt });
   warnings = report.warnings ?? [];
   lastSequence = report.lastSequence;
   if (report.replayedCount !== undefined && report.durationMs !== undefined) {

@@ -81,7 +81,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ...ring, dataDir: opts.dataDir, repair: opts.repair, logic: opts.logic, stateMachineModule: runnableModuleUrl(opts.stateMachineModule).href,
     recoveryModule: opts.recoveryModule === null ? '' : runnableModuleUrl(opts.recoveryModule).href, snapshotEveryCommands: opts.snapshotEveryCommands,
     shadowCatchUpEveryCommands: opts.snapshotEveryCommands > SHADOW_CATCH_UP_EVERY ? SHADOW_CATCH_UP_EVERY : 0,
-    eventRetentionEvents: opts.eventRetentionEvents, events: opts.events,
+    eventRetentionEvents: opts.eventRetentionEvents, events: opts.events, recoveryReaderThreadMinBytes: opts.recoveryReaderThreadMinBytes,
+    recoveryReaderThreadHandOverAt: opts.recoveryReaderThreadHandOverAt,
   };
   const logic = await startWorker('logic', new URL('../core/logic_worker.ts', import.meta.url), logicData);
   const ready = logic.ready as Ready;

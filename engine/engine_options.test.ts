@@ -33,6 +33,8 @@ describe('validateEngineOptions', () => {
     [{ repair: 'yes' as never }, /engine option repair must be a boolean; got yes/],
     [{ events: 'off' as never }, /engine option events must be a boolean \(true: emit event records, false: off\); got off/],
     [{ stopTimeoutMs: 50 }, /engine option stopTimeoutMs must be an integer from 100 to 3600000; got 50/],
+    [{ recoveryReaderThreadMinBytes: -1 }, /engine option recoveryReaderThreadMinBytes must be an integer from 0 to 9007199254740991; got -1/],
+    [{ recoveryReaderThreadHandOverAt: 0.5 }, /engine option recoveryReaderThreadHandOverAt must be an integer from 0/],
     [{ onFatal: 3 as never }, /engine option onFatal must be a function/],
     [{ logic: { maxAccounts: 0 } }, /maxAccounts must be an integer between 1 and/],
     [{ journal: { durability: 'sometimes' as never } }, /journal option durability must be one of fsync, batch, none; got sometimes/],

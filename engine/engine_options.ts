@@ -74,6 +74,15 @@ export interface EngineOptions {
    * them on again later serves the commands applied while off as well.
    */
   readonly events?: boolean;
+  /**
+   * Recovery replays the journal with a reader thread ahead of the logic (walk, CRC checks, idempotency
+   * look-ups: replay/pipelined_replay.ts) when at least this many bytes of journal follow the snapshot;
+   * 0 = whenever there is any. 0 … 2^53. Default 64 MiB: below it, starting the thread costs about what
+   * it saves.
+   */
+  readonly recoveryReaderThreadMinBytes?: number;
+  /** Tests: with the reader thread, hand the walk over after exactly this many records (waiting for it to start). Default: as soon as it has started. */
+  readonly recoveryReaderThreadHandOverAt?: number;
 }
 
 export interface ReplicatorOptions {
@@ -107,6 +116,8 @@ export interface ResolvedEngineOptions {
   readonly eventsRingCapacity: number;
   readonly eventRetentionEvents: number;
   readonly events: boolean;
+  readonly recoveryReaderThreadMinBytes: number;
+  readonly recoveryReaderThreadHandOverAt: number | undefined;
 }
 
 export const DEFAULT_RING_CAPACITY = 16384;
@@ -122,11 +133,12 @@ export const DEFAULT_SNAPSHOT_EVERY_COMMANDS = 2_000_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 export const DEFAULT_EVENTS_RING_CAPACITY = 16384;
 export const DEFAULT_EVENT_RETENTION_EVENTS = 131072;
+export const DEFAULT_RECOVERY_READER_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   'dataDir', 'ringCapacity', 'outputRingCapacity', 'waitStrategy', 'batchMax', 'logic', 'journal',
   'snapshotEveryCommands', 'snapshotsKept', 'keepJournal', 'repair', 'stopTimeoutMs', 'onFatal', 'log', 'stateMachineModule', 'recoveryModule',
-  'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents', 'events',
+  'journalerEntry', 'replicator', 'stampTimestamps', 'eventsRingCapacity', 'eventRetentionEvents', 'events', 'recoveryReaderThreadMinBytes', 'recoveryReaderThreadHandOverAt',
 ]);
 
 /**
@@ -256,5 +268,9 @@ export function validateEngineOptions(options: EngineOptions): ResolvedEngineOpt
     eventsRingCapacity: ringCapacity('eventsRingCapacity', options.eventsRingCapacity ?? DEFAULT_EVENTS_RING_CAPACITY),
     eventRetentionEvents: ringCapacity('eventRetentionEvents', options.eventRetentionEvents ?? DEFAULT_EVENT_RETENTION_EVENTS),
     events: options.events ?? true,
+    recoveryReaderThreadMinBytes: integer('recoveryReaderThreadMinBytes',
+      options.recoveryReaderThreadMinBytes ?? DEFAULT_RECOVERY_READER_THREAD_MIN_BYTES, 0, Number.MAX_SAFE_INTEGER),
+    recoveryReaderThreadHandOverAt: options.recoveryReaderThreadHandOverAt === undefined ? undefined
+      : integer('recoveryReaderThreadHandOverAt', options.recoveryReaderThreadHandOverAt, 0, Number.MAX_SAFE_INTEGER),
   };
 }

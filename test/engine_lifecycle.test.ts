@@ -91,6 +91,38 @@ describe('engine with the real logic, recovery and journaler', () => {
     expect(more[0]).toEqual({ sequence: F + 4, code: ResultCode.OK, correlationId: 200 });
   });
 
+  it('recovers through the reader thread (recoveryReaderThreadMinBytes 0) to the state the one-thread replay reaches', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const engine = await startEngine(testOptions(data.dir, { journal: { durability: 'fsync' } }));
+    const received = collectResults(engine);
+    const setup = [{ kind: 'createAsset', assetId: 1 }, { kind: 'createAccount', accountId: 10 }, { kind: 'createAccount', accountId: 11 },
+      { kind: 'deposit', accountId: 10, assetId: 1, amount: 1_000_000 }] as const;
+    let id = 0;
+    for (const spec of setup) expect(send(engine, spec, ++id)).toBeGreaterThan(0);
+    const transfers = 3000;
+    for (let i = 0; i < transfers;) {
+      // Every 7th transfer repeats an earlier idempotency id: the reader thread answers those from the window.
+      const idempotencyId = i % 7 === 6 ? 5000 + i - 3 : 5000 + i;
+      if (send(engine, { kind: 'transfer', fromAccountId: 10, toAccountId: 11, assetId: 1, amount: 1 + (i % 5) }, ++id, true, true, idempotencyId) > 0) i++;
+      else await until(() => received.length >= id - 64, 'room in the ring');
+    }
+    await until(() => received.length === setup.length + transfers, 'every result');
+    await engine.stop();
+
+    const hashes: string[] = [];
+    for (const recoveryReaderThreadMinBytes of [Number.MAX_SAFE_INTEGER, 0]) {
+      // The reader takes over after 1000 records whatever the machine's speed (else this short journal is done first).
+      const again = await startEngine(testOptions(data.dir, { recoveryReaderThreadMinBytes, recoveryReaderThreadHandOverAt: 1000 }));
+      expect(again.recoveredSequence).toBe(F + setup.length + transfers - 1);
+      if (recoveryReaderThreadMinBytes === 0) expect(again.recoveryReplay).toMatch(/a reader thread ahead of the logic after 1000 records/);
+      else expect(again.recoveryReplay).not.toMatch(/reader thread/);
+      hashes.push(again.recoveredStateHash);
+      await again.stop();
+    }
+    expect(hashes[1]).toBe(hashes[0]);
+  });
+
   it('loses nothing published when stopped under load: every published command gets its result', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
