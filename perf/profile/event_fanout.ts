@@ -26,6 +26,7 @@ import type { EngineEvents } from '../../core/engine_api.ts';
 import type { EventFeed } from '../../core/event_feed.ts';
 import { EventRetention } from '../../core/event_retention.ts';
 import { EventHub, type EventTransport } from '../../gateway/event_hub.ts';
+import { writeFrames } from '../../gateway/event_tcp.ts';
 import { readThreadCpu } from '../engine/process_usage.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
@@ -91,13 +92,7 @@ class CountingTransport implements EventTransport {
 class SocketTransport implements EventTransport {
   constructor(private readonly socket: Socket) {}
   send(frames: readonly Buffer[]): void {
-    if (frames.length === 1) {
-      this.socket.write(frames[0] as Buffer);
-      return;
-    }
-    this.socket.cork();
-    for (const frame of frames) this.socket.write(frame);
-    this.socket.uncork();
+    writeFrames(this.socket, frames);
   }
   bufferedBytes(): number {
     return this.socket.writableLength;
