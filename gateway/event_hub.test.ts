@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
+import { EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { AFTER_ALL_OF_COMMAND, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY } from '../codec/wire/event_frame_descriptor.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import type { EventFeed } from '../core/event_feed.ts';
 import { EventRetention } from '../core/event_retention.ts';
-import { EventHub, FANOUT_SLICE_EVENTS_MIN, FANOUT_SLICE_WORK, type EventTransport } from './event_hub.ts';
+import { EventHub, FANOUT_KEPT_SPAN_SHARE, FANOUT_SLICE_EVENTS_MIN, FANOUT_SLICE_WORK, type EventTransport } from './event_hub.ts';
 import { PREFIX_BYTES } from './event_frame_builder.ts';
 
 /**
@@ -27,10 +27,16 @@ class HandFeed {
     this.listeners.push(listener);
   }
 
-  /** Appends `commands` commands of `eventsPerCommand` events each, releases them and tells the listeners. */
-  release(commands: number, eventsPerCommand = 1): void {
+  /**
+   * Appends `commands` commands of `eventsPerCommand` events each, releases them and tells the
+   * listeners; each event is the principal's that `principalOf` names for its sequence (0: none).
+   */
+  release(commands: number, eventsPerCommand = 1, principalOf: (sequence: number) => number = () => 0): void {
     for (let i = 0; i < commands; i++) {
-      this.one.f64[EVT_SEQUENCE_OFFSET >>> 3] = this.nextSequence++;
+      const sequence = this.nextSequence++;
+      this.one.f64[EVT_SEQUENCE_OFFSET >>> 3] = sequence;
+      this.one.u32[EVT_PRINCIPAL_ID_OFFSET >>> 2] = principalOf(sequence);
+      this.one.u32[EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET >>> 2] = principalOf(sequence);
       for (let e = 0; e < eventsPerCommand; e++) {
         this.one.u32[EVT_INDEX_OFFSET >>> 2] = e;
         this.retention.append(this.one, 0);
@@ -44,11 +50,14 @@ class HandFeed {
 
 class RecordingTransport implements EventTransport {
   readonly sequences: number[] = [];
+  /** send() calls that carried events. */
+  writes = 0;
   /** Each EVENTS frame's throughSequence, in order, and how many events had arrived with it. */
   readonly throughs: number[] = [];
   readonly receivedAtThrough: number[] = [];
   closedWith: number | null = null;
   send(frames: readonly Buffer[]): void {
+    if (frames.some((frame) => frame[PREFIX_BYTES] === EventFrameType.EVENTS && frame.readUInt32LE(PREFIX_BYTES + EVENTS_COUNT_OFFSET) > 0)) this.writes++;
     for (const frame of frames) {
       if (frame[PREFIX_BYTES] !== EventFrameType.EVENTS) continue;
       this.throughs.push(frame.readDoubleLE(PREFIX_BYTES + EVENTS_THROUGH_SEQUENCE_OFFSET));
@@ -136,6 +145,57 @@ describe('EventHub fan-out timing against the retention', () => {
       sub.throughs.forEach((through, i) => expect(sub.sequences.slice(sub.receivedAtThrough[i]).filter((s) => s <= through)).toEqual([]));
     }
     expect(hub.stats.urgentFanOuts).toBe(0);
+    await hub.close();
+  });
+
+  it('keeps a backlog\'s private events until it is routed: one write per principal, and a principal catching up meanwhile misses nothing and gets nothing twice', async () => {
+    const feed = new HandFeed(65536);
+    const hub = hubOn(feed);
+    const principals = 10;
+    const principalOf = (sequence: number): number => 1 + (sequence % principals);
+    const subscribers = Array.from({ length: principals }, (_, i) => {
+      const sub = new RecordingTransport();
+      hub.subscribe(sub, 1 + i, false, { ...live, stream: 'private' });
+      return sub;
+    });
+    const commands = 3000;
+    feed.release(commands, 3, principalOf); // 9000 events: two slices, under the urgent half and the kept span
+    expect(9000).toBeLessThan(65536 * FANOUT_KEPT_SPAN_SHARE);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first slice is routed and kept: nothing written yet.
+    expect(subscribers.map((sub) => sub.sequences.length)).toEqual(subscribers.map(() => 0));
+    // Principal 1's second subscriber, from the start, while its group keeps the first slice's events.
+    const late = new RecordingTransport();
+    hub.subscribe(late, 1, false, { ...live, stream: 'private', afterSequence: 0 });
+    const own = (principal: number): number[] => range(1, commands).filter((s) => principalOf(s) === principal).flatMap((s) => [s, s, s]);
+    await until('the whole backlog written', () => subscribers.every((sub, i) => sub.sequences.length >= own(1 + i).length) && late.sequences.length >= own(1).length);
+    subscribers.forEach((sub, i) => {
+      expect(sub.sequences).toEqual(own(1 + i));
+      expect(sub.throughs.at(-1)).toBe(commands);
+      sub.throughs.forEach((through, t) => expect(sub.sequences.slice(sub.receivedAtThrough[t]).filter((s) => s <= through)).toEqual([]));
+    });
+    expect(late.sequences).toEqual(own(1));
+    late.throughs.forEach((through, t) => expect(late.sequences.slice(late.receivedAtThrough[t]).filter((s) => s <= through)).toEqual([]));
+    // Principals 2.. got their whole backlog in one write (principal 1's group wrote early, when the newcomer joined).
+    expect(subscribers.slice(1).map((sub) => sub.writes)).toEqual(subscribers.slice(1).map(() => 1));
+    expect(hub.stats.overruns).toBe(0);
+    await hub.close();
+  });
+
+  it('writes what private groups keep before a quarter of the retention lies unsent, so the feed never evicts it', async () => {
+    const feed = new HandFeed(1024);
+    const hub = hubOn(feed);
+    const principalOf = (sequence: number): number => 1 + (sequence % 2);
+    const subscribers = [1, 2].map((principal) => {
+      const sub = new RecordingTransport();
+      hub.subscribe(sub, principal, false, { ...live, stream: 'private' });
+      return sub;
+    });
+    // Releases of 100 within one turn (the deferred fan-out never gets to run): 10 × the retention.
+    for (let i = 0; i < 100; i++) feed.release(100, 1, principalOf);
+    await until('every release written', () => subscribers.every((sub) => sub.sequences.length >= 5000));
+    expect(hub.stats.overruns).toBe(0);
+    subscribers.forEach((sub, i) => expect(sub.sequences).toEqual(range(1, 10_000).filter((s) => principalOf(s) === 1 + i)));
     await hub.close();
   });
 });

@@ -13,9 +13,12 @@
  * per principal for private; one per symbol for market). Each release is scanned once: each event is
  * routed to its groups in O(1) (private: by its two principals, market: by its symbol), each group's
  * frame is built once (event_frame_builder.ts) and the same bytes are written to all its members, one
- * write call per subscriber per release. A subscriber that resumes from an older position is served
- * alone (from the retention, or from a journal replay in a worker thread) until it is up to date,
- * then joins its group.
+ * write call per subscriber per release. A backlog routed over several turns (slices, below) keeps
+ * each private group's events until the backlog is routed, the group has a full frame, or a quarter of
+ * the retention waits unsent: one larger write per principal instead of one per slice (on loopback a
+ * write costs ~5 µs whatever its size, plus ~0.4 µs a KB). A subscriber that resumes from an older
+ * position is served alone (from the retention, or from a journal replay in a worker thread) until it
+ * is up to date, then joins its group (whose kept events are written to its members first).
  *
  * A subscriber whose transport holds more than maxBufferedBytes unsent is disconnected with
  * SLOW_CONSUMER (it resumes later from its last position): nothing is queued here, so a slow reader
@@ -92,6 +95,12 @@ export const FANOUT_WAIT_MAX_MS = 250;
 export const FANOUT_SLICE_WORK = 8192;
 /** ...but a slice routes at least this many events (however many subscribers the `all` stream has). */
 export const FANOUT_SLICE_EVENTS_MIN = 1024;
+/**
+ * Private groups keep the events routed for them across slices, unwritten, while fewer than this share
+ * of the retention lies between the oldest event kept and the routed position (then every kept event
+ * is written): what is kept can never be evicted before it is sent (scheduleFanOut).
+ */
+export const FANOUT_KEPT_SPAN_SHARE = 1 / 4;
 
 const STREAM_ALL = 0;
 const STREAM_PRIVATE = 1;
@@ -177,10 +186,17 @@ export class EventHub {
   private readonly allGroup = new Group(STREAM_ALL, 0);
   private readonly privateGroups = new Map<number, Group>();
   private readonly marketGroups = new Map<number, Group>();
-  /** Groups given events in the current release. */
+  /**
+   * Groups given events not yet written: those of the current slice, and private groups keeping
+   * theirs across the slices of a backlog (FANOUT_KEPT_SPAN_SHARE).
+   */
   private readonly touched: Group[] = [];
   /** Everything before this retention position has been routed to the live groups. */
   private livePosition: number;
+  /** The oldest retention position a group may keep unwritten (livePosition when none keeps any). */
+  private keptFrom: number;
+  /** Events between keptFrom and livePosition that make every group write what it keeps. */
+  private readonly keptSpanMax: number;
   private readonly builder: EventFrameBuilder;
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
@@ -214,7 +230,9 @@ export class EventHub {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
     this.urgentBacklogEvents = events.feed.retention.capacityEvents / 2;
+    this.keptSpanMax = Math.max(1, Math.floor(events.feed.retention.capacityEvents * FANOUT_KEPT_SPAN_SHARE));
     this.livePosition = events.feed.retention.released;
+    this.keptFrom = this.livePosition;
     events.feed.onReleased(() => this.scheduleFanOut());
     this.progressTimer = setInterval(() => this.sendProgress(), this.options.progressEveryMs);
     this.progressTimer.unref();
@@ -316,9 +334,16 @@ export class EventHub {
     return group;
   }
 
-  /** The subscription is up to date through livePosition: it joins its group. */
+  /**
+   * The subscription is up to date through livePosition: it joins its group. Events the group keeps
+   * unwritten (all before livePosition) go to its members first: the newcomer has them already.
+   */
   private join(sub: Subscription): void {
     const group = this.groupFor(sub);
+    if (group.count > 0) {
+      this.touched.splice(this.touched.indexOf(group), 1);
+      this.writeGroup(group, this.routedThrough());
+    }
     sub.group = group;
     sub.slot = group.members.length;
     group.members.push(sub);
@@ -374,13 +399,17 @@ export class EventHub {
   private scheduleFanOut(): void {
     const retention = this.events.feed.retention;
     if (this.subscriptions.size === 0) {
+      this.dropKept();
       this.livePosition = retention.released;
+      this.keptFrom = this.livePosition;
       return;
     }
-    if (retention.released - this.livePosition >= this.urgentBacklogEvents) {
+    // From keptFrom, not livePosition: events routed but kept unwritten must not be evicted either.
+    if (retention.released - this.keptFrom >= this.urgentBacklogEvents) {
       this.stats.urgentFanOuts++;
       this.cancelFanOut();
-      // Down to a quarter of the retention at once; the rest in slices from the next turn.
+      // Routed down to a quarter of the retention at once, the rest in slices from the next turn; what
+      // groups keep then spans less than another quarter (keptSpanMax), so less than half is unsent.
       while (retention.released - this.livePosition >= this.urgentBacklogEvents / 2) this.routeSlice();
       this.runFanOut();
       return;
@@ -410,12 +439,16 @@ export class EventHub {
   /**
    * Routes released events from livePosition once to the live groups, then writes each group's frames
    * to its members: all of them, or a slice of FANOUT_SLICE_WORK that ends at a command boundary.
+   * Private groups keep theirs for a later slice unless the backlog is routed, they hold a full frame,
+   * or keptSpanMax events lie between keptFrom and the routed position.
    */
   private deliverSlice(): void {
     const retention = this.events.feed.retention;
     const from = this.livePosition;
-    if (from < retention.start) {
+    if (this.keptFrom < retention.start) {
+      this.dropKept();
       this.livePosition = retention.released;
+      this.keptFrom = this.livePosition;
       this.overrun();
       return;
     }
@@ -423,10 +456,6 @@ export class EventHub {
     this.livePosition = end;
     // Complete through the feed's `through` when routed up to the release, else through the command before the next one.
     const through = this.routedThrough();
-    if (end === from) {
-      this.sendDepths(through); // a book answered before its sequence was released may go out now
-      return;
-    }
     const buf = retention.buffer;
     const anyPrivate = this.privateGroups.size > 0;
     const anyMarket = this.marketGroups.size > 0;
@@ -450,23 +479,43 @@ export class EventHub {
         }
       }
     }
-    if (this.allGroup.members.length > 0) {
+    if (end > from && this.allGroup.members.length > 0) {
       const frames: Buffer[] = [];
       this.stageRun(frames, from, end);
       this.sendToGroup(this.allGroup, frames, through);
     }
-    for (let i = 0; i < this.touched.length; i++) {
-      const group = this.touched[i] as Group;
+    const writeAll = end === retention.released || end - this.keptFrom >= this.keptSpanMax;
+    const touched = this.touched;
+    let kept = 0;
+    for (let i = 0; i < touched.length; i++) {
+      const group = touched[i] as Group;
+      if (!writeAll && group.stream === STREAM_PRIVATE && group.count < this.builder.maxRecords) touched[kept++] = group;
+      else this.writeGroup(group, through);
+    }
+    touched.length = kept;
+    if (kept === 0) this.keptFrom = end;
+    if (anyMarket || end === from) this.sendDepths(through); // a book answered before its sequence was released may go out now
+  }
+
+  /** Writes the events routed to the group (positions before livePosition), complete through `through`, to its members. */
+  private writeGroup(group: Group, through: number): void {
+    if (group.members.length > 0) {
+      const retention = this.events.feed.retention;
+      const buf = retention.buffer;
       const frames: Buffer[] = [];
       for (let j = 0; j < group.count; j++) {
         const at = retention.base(group.positions[j] as number);
         this.stage(frames, buf, at, blankFor(group.stream, group.key, buf, at));
       }
-      group.count = 0;
       this.sendToGroup(group, frames, through);
     }
+    group.count = 0;
+  }
+
+  /** Forgets the events groups keep unwritten (an overrun sends their members to catch up; nobody is left to receive them). */
+  private dropKept(): void {
+    for (const group of this.touched) group.count = 0;
     this.touched.length = 0;
-    if (anyMarket) this.sendDepths(through);
   }
 
   /** Where the slice from `from` ends: released, or the first event of a command after the slice's work. */

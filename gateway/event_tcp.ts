@@ -65,14 +65,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
 
   send(frames: readonly Buffer[]): void {
     if (this.ended) return;
-    // The frames carry their length prefix and are shared: written as they are, no copy.
-    if (frames.length === 1) {
-      this.socket.write(frames[0] as Buffer);
-      return;
-    }
-    this.socket.cork();
-    for (const frame of frames) this.socket.write(frame);
-    this.socket.uncork();
+    writeFrames(this.socket, frames);
   }
 
   bufferedBytes(): number {
@@ -100,6 +93,20 @@ class EventTcpConnection implements EventTransport, FrameSink {
     if (this.subscriber !== null) this.hub.unsubscribe(this.subscriber);
     this.subscriber = null;
   }
+}
+
+/**
+ * Writes the hub's frames to a socket in one (corked) write. They carry their length prefix and are
+ * shared: written as they are, no copy.
+ */
+export function writeFrames(socket: Socket, frames: readonly Buffer[]): void {
+  if (frames.length === 1) {
+    socket.write(frames[0] as Buffer);
+    return;
+  }
+  socket.cork();
+  for (const frame of frames) socket.write(frame);
+  socket.uncork();
 }
 
 export function startEventTcpServer(hub: EventHub, principals: PrincipalStore, options: {

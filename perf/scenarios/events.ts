@@ -13,7 +13,10 @@
  *
  *   load generator ─TCP─► engine ─events TCP port─► N counting subscribers (this process)
  *
- * RINGLINE_EVENTS_CASES=fanout-1,private-100 runs those cases and their baselines only.
+ * RINGLINE_EVENTS_CASES=fanout-1,private-100 runs those cases and their baselines only;
+ * RINGLINE_EVENTS_RATE=200000 drives them open-loop at that rate (CPU per command, comparable on a
+ * busy machine) instead of closed-loop; RINGLINE_EVENTS_ENGINE_REPO=/path/to/checkout runs that
+ * checkout's engine (an A/B: alternate runs with and without it).
  */
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
@@ -62,6 +65,20 @@ const PRIVATE_FUNDS = 2 ** 40;
 const QUIET_SYMBOL = 1;
 const CASE: E2eCase = { name: 'fanout', mix: 'stock-buy', durability: 'fsync', mode: 'closed', ratePerS: 0 };
 
+/**
+ * RINGLINE_EVENTS_RATE=N: an open loop at N commands/s instead of the closed loop. Every case then
+ * does the same work per second, so the CPU per command of each party (main thread, kernel, readers,
+ * the spinning threads) compares across cases and checkouts on a busy machine, where the closed loop's
+ * throughput swings 2-3× run to run (and with it every thread's CPU per command).
+ */
+function loadCase(): E2eCase {
+  const text = process.env.RINGLINE_EVENTS_RATE;
+  if (text === undefined || text === '') return CASE;
+  const rate = Number(text);
+  if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`RINGLINE_EVENTS_RATE must be a positive integer (commands/s), got "${text}"`);
+  return { ...CASE, mode: 'open', ratePerS: rate };
+}
+
 /** RINGLINE_EVENTS_CASES=fanout-0,fanout-1 runs only those cases (profiling, A/B); default: all. */
 function selectedCases(): readonly FanoutCase[] {
   const wanted = process.env.RINGLINE_EVENTS_CASES;
@@ -73,9 +90,12 @@ function selectedCases(): readonly FanoutCase[] {
 }
 
 /**
- * A raw subscriber: counts the records of every EVENTS frame; notes a CLOSING frame. It reads only
- * frame headers and skips the records without copying them (the reader shares the cores with the engine).
+ * A raw subscriber as a minimal client would be: reads every byte into one buffer shared by all the
+ * subscribers (`onread`: no allocation and no stream machinery per read; the callback runs
+ * synchronously, one socket at a time) and counts the records of every EVENTS frame from its header,
+ * skipping the records; notes a CLOSING frame.
  */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 class CountingSubscriber {
   records = 0;
   closedSlow = false;
@@ -85,44 +105,51 @@ class CountingSubscriber {
   private readonly header = Buffer.alloc(4 + EVENTS_HEADER_BYTES);
   private headerHave = 0;
   private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => this.take(chunk));
     socket.on('error', () => undefined);
   }
 
   static open(host: string, port: number, key: string, stream: Stream): Promise<CountingSubscriber> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port }, () => {
+      let subscriber: CountingSubscriber | null = null;
+      const socket = connect({
+        host, port, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array): boolean => {
+          subscriber?.take(buf, n);
+          return true; // false would pause the socket
+        } },
+      }, () => {
         const frame = encodeSubscribe({ stream, afterSequence: -1, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: stream === 'market' ? QUIET_SYMBOL : 0, key });
         const prefix = Buffer.alloc(4);
         prefix.writeUInt32LE(frame.byteLength);
         socket.write(Buffer.concat([prefix, frame]));
-        resolve(new CountingSubscriber(socket));
+        subscriber = new CountingSubscriber(socket);
+        resolve(subscriber);
       });
       socket.once('error', reject);
     });
   }
 
-  private take(chunk: Buffer): void {
+  /** The first `length` bytes of `chunk` are the next bytes of the stream. */
+  private take(chunk: Uint8Array, length: number): void {
     let at = 0;
-    while (at < chunk.byteLength) {
+    while (at < length) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.byteLength - at);
+        const n = Math.min(this.skip, length - at);
         this.skip -= n;
         at += n;
         continue;
       }
       // Every frame is at least 8 bytes after its prefix (SUBSCRIBED 16, CLOSING 8, EVENTS 16).
       const wanted = this.headerHave < 8 ? 8 : 4 + Math.min(EVENTS_HEADER_BYTES, this.header.readUInt32LE(0));
-      const n = Math.min(wanted - this.headerHave, chunk.byteLength - at);
-      chunk.copy(this.header, this.headerHave, at, at + n);
+      const n = Math.min(wanted - this.headerHave, length - at);
+      this.header.set(chunk.subarray(at, at + n), this.headerHave);
       this.headerHave += n;
       at += n;
       if (this.headerHave < wanted || wanted === 8) continue;
-      const length = this.header.readUInt32LE(0);
+      const frameLength = this.header.readUInt32LE(0);
       const type = this.header[4];
       if (type === EventFrameType.EVENTS) this.records += this.header.readUInt32LE(4 + EVENTS_COUNT_OFFSET);
       else if (type === EventFrameType.CLOSING) this.closedSlow = true;
-      this.skip = length - (this.headerHave - 4);
+      this.skip = frameLength - (this.headerHave - 4);
       this.headerHave = 0;
     }
   }
@@ -208,7 +235,11 @@ async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number
   const eventsPort = await freePort();
   const profileRoot = benchContext().profileDir;
   const profileDir = profileRoot === null ? null : `${profileRoot}/events-${c.name}-run${runIndex + 1}`;
-  const engine = await startEngineProcess({ durability: 'fsync', profileDir, log, extraArgs: ['--events-tcp-port', String(eventsPort)], maxOpenFiles: 4096 });
+  const engineRepo = process.env.RINGLINE_EVENTS_ENGINE_REPO;
+  const engine = await startEngineProcess({
+    durability: 'fsync', profileDir, log, extraArgs: ['--events-tcp-port', String(eventsPort)], maxOpenFiles: 4096,
+    ...(engineRepo === undefined || engineRepo === '' ? {} : { repoRoot: engineRepo }),
+  });
   const subscribers: CountingSubscriber[] = [];
   let profiles: string[] = [];
   try {
@@ -218,8 +249,9 @@ async function runFanout(c: FanoutCase, mode: 'quick' | 'full', runIndex: number
       const key = c.stream === 'private' ? privateKeys[i % privateKeys.length] as string : engine.adminKey;
       subscribers.push(await CountingSubscriber.open(engine.host, eventsPort, key, c.stream));
     }
-    const sizing = e2eSizing(mode, 'closed', 'tcp');
-    const spec = e2eLoadSpec(engine, 'tcp', CASE, sizing, 0);
+    const loaded = loadCase();
+    const sizing = e2eSizing(mode, loaded.mode, 'tcp');
+    const spec = e2eLoadSpec(engine, 'tcp', loaded, sizing, 0);
     const load = c.stream !== 'private' ? spec : {
       ...spec, messages: privateKeys.map((_, i) => patchableRequest({ kind: 'buy', itemId: FLASH_SALE.item, buyerAccountId: PRIVATE_FIRST_ACCOUNT + i, quantity: 1, maxUnitPrice: 0 }, true)),
     };
@@ -300,7 +332,7 @@ export const run: ScenarioRun = async (options) => {
       scenario: 'events',
       case: c.name,
       conditions: {
-        subscribers: c.subscribers, stream: STREAM_NOTES[c.stream], load: 'closed-loop stock-buy, e2e-tcp max-throughput sizing', durability: 'fsync',
+        subscribers: c.subscribers, stream: STREAM_NOTES[c.stream], load: loadCase().mode === 'open' ? `open-loop stock-buy at ${loadCase().ratePerS} commands/s` : 'closed-loop stock-buy, e2e-tcp max-throughput sizing', durability: 'fsync',
         events_per_command: 3, events_delivered_per_s: Math.round(medianOf(c.name, (x) => x.eventsPerS)), baseline: c.baseline,
         throughput_cost_vs_baseline_pct: baseline > 0 ? pct(1 - throughput / baseline) : 0,
         engine_cpu_us_per_command: us(engineCpu),
