@@ -35,7 +35,6 @@ import { Ring } from './ring/ring.ts';
 import { RingEventSink } from './events_ring_sink.ts';
 import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
-import { setThreadTimerSlackNs, YIELDING_THREAD_TIMER_SLACK_NS } from './timer_slack.ts';
 import { StageStamper } from './stage_stamper.ts';
 import { STAMP_SEQUENCE_SPAN, StampColumn } from './stage_stamps_descriptor.ts';
 
@@ -115,7 +114,6 @@ const [start] = (await once(port, 'message')) as [LogicStartMessage];
 if (start.type !== 'start') throw new Error(`logic worker: expected a start message, got ${String(start.type)}`);
 const input = new Ring(start.inputRingMemory);
 const output = new Ring(start.outputRingMemory);
-setThreadTimerSlackNs(YIELDING_THREAD_TIMER_SLACK_NS); // its yields sleep about as long as asked (timer_slack.ts)
 const wait = createWaitStrategy(data.waitStrategy);
 const events = new RingEventSink(new Ring(start.eventsRingMemory), wait);
 sm.attachEventSink(events);

@@ -22,7 +22,6 @@ import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import type { JournalerWorkerData } from './journaler_worker_data.ts';
 import { Ring } from '../core/ring/ring.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
-import { setThreadTimerSlackNs, YIELDING_THREAD_TIMER_SLACK_NS } from '../core/timer_slack.ts';
 import { StageStamper } from '../core/stage_stamper.ts';
 import { StampColumn } from '../core/stage_stamps_descriptor.ts';
 import { Journaler } from './journaler.ts';
@@ -34,7 +33,6 @@ const data = workerData as JournalerWorkerData;
 const post = (message: WorkerReport): void => parentPort?.postMessage(message);
 try {
   const journal = validateJournalOptions(data.journal);
-  setThreadTimerSlackNs(YIELDING_THREAD_TIMER_SLACK_NS); // its yields sleep about as long as asked (timer_slack.ts)
   const ring = new Ring(data.inputRingMemory);
   const journaler = new Journaler(ring, data.consumerIndex, journal, {
     waitStrategy: createWaitStrategy(journal.waitStrategy ?? data.waitStrategy),
