@@ -21,6 +21,7 @@ import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { writeSnapshotFile } from '../journal/snapshot_file.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { ReaderThreadGoneError, replayWithReaderThread } from './pipelined_replay.ts';
 
 const RECORDS = 4000;
 const SNAPSHOT_AT = FIRST_SEQUENCE + 1500;
@@ -156,5 +157,17 @@ describe('pipelined replay', () => {
     const two = recoverAndRecord(damaged(trial, 'whole-two'), trial, true);
     expect(one).toMatchObject({ lastSequence: FIRST_SEQUENCE + RECORDS - 1, snapshotSequence: SNAPSHOT_AT });
     expect(two).toEqual(one);
+  });
+});
+
+describe('a reader thread that ends mid-walk without halting the ring (killed, out of memory)', () => {
+  it('fails the recovery with words that say so, instead of leaving the logic thread waiting for ever', () => {
+    const vanishing = new URL('./test_support/vanishing_reader_worker.ts', import.meta.url);
+    const applied: number[] = [];
+    const target = { applyRecord: (_b: unknown, _base: number, sequence: number): void => { applied.push(sequence); } };
+    const run = (): unknown => replayWithReaderThread(freshStateMachine(), target, listSegments(source), 0, 0, Number.MAX_SAFE_INTEGER, 0, vanishing);
+    expect(run).toThrow(ReaderThreadGoneError);
+    expect(run).toThrow(/reader thread ended before finishing its walk .*no file was changed/);
+    expect(applied).toEqual([]);
   });
 });

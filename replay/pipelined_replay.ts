@@ -34,6 +34,8 @@ const READER_START_TIMEOUT_MS = 60_000;
 /** Records the logic thread applies between looks at whether the reader has started. */
 const START_CHECK_EVERY = 1024;
 const BATCH_MAX = 256;
+/** How often the logic thread, waiting for records, looks whether the reader's thread still runs. */
+const READER_LIVENESS_CHECK_MS = 500;
 
 /** Where the time of a pipelined replay went: which stage bounds it. */
 export interface PipelineReport {
@@ -80,12 +82,14 @@ class OwnWalk implements RecordSink {
 export function replayWithReaderThread(
   sm: StateMachine, target: ReplayTarget, segments: readonly WalkSegment[], first: number, after: number, to: number,
   handOverAt = -1,
+  /** The reader thread's entry (tests substitute a failing one). */
+  readerUrl: URL = READER_WORKER_URL,
 ): { outcome: WalkOutcome; report: PipelineReport } | null {
   if (sm.idempotencyWindowState === undefined || sm.setLookupsAhead === undefined || sm.applyLookedUp === undefined) return null;
   const spawned = performance.now();
   const feed = createFeedMemory(sm.idempotencyWindowState().ids.length);
   const data: ReaderWorkerData = { feed, after, to, segments: segments.map((s) => ({ path: s.path, firstSequence: s.firstSequence })) };
-  const worker: Worker = spawnWorker(READER_WORKER_URL, { ...data });
+  const worker: Worker = spawnWorker(readerUrl, { ...data });
   worker.unref();
   // The worker's own errors reach the caller through the control block; this only keeps an 'error'
   // event (a reader that could not even load) from becoming an uncaught exception.
@@ -108,7 +112,7 @@ export function replayWithReaderThread(
     const started = performance.now();
     let logicWaitMs = 0;
     try {
-      logicWaitMs = drain(feed.ring, feed.hints, target);
+      logicWaitMs = drain(feed.ring, feed.hints, target, control);
     } finally {
       sm.setLookupsAhead(false);
     }
@@ -132,8 +136,21 @@ export function replayWithReaderThread(
   }
 }
 
-/** Applies every record the reader feeds until it halts the ring; returns the ms spent waiting for records. */
-function drain(ringMemory: SharedArrayBuffer, hintsMemory: SharedArrayBuffer, target: ReplayTarget): number {
+/** The reader's thread ended mid-walk without a word; nothing was changed on disk. */
+export class ReaderThreadGoneError extends Error {
+  constructor() {
+    super('recovery: the journal reader thread ended before finishing its walk (killed, or out of memory); '
+      + 'no file was changed, and starting again recovers with a new one');
+    this.name = 'ReaderThreadGoneError';
+  }
+}
+
+/**
+ * Applies every record the reader feeds until it halts the ring; returns the ms spent waiting for
+ * records. Throws when the reader's thread ends without halting it (killed, out of memory): blocked
+ * here, this thread would never hear of its Worker's 'exit'.
+ */
+function drain(ringMemory: SharedArrayBuffer, hintsMemory: SharedArrayBuffer, target: ReplayTarget, control: FeedControl): number {
   const ring = new Ring(ringMemory);
   const hints = new Int32Array(hintsMemory);
   const consumer = new BatchConsumer(ring, 0, { waitStrategy: createWaitStrategy('spin_park'), batchMax: BATCH_MAX });
@@ -145,8 +162,12 @@ function drain(ringMemory: SharedArrayBuffer, hintsMemory: SharedArrayBuffer, ta
     let count = consumer.poll();
     if (count === 0) {
       const waitStarted = performance.now();
-      count = consumer.waitFor();
+      count = consumer.waitFor(READER_LIVENESS_CHECK_MS);
       waitMs += performance.now() - waitStarted;
+      if (count === 0) {
+        if (control.readerGone()) throw new ReaderThreadGoneError();
+        continue;
+      }
     }
     if (count === HALTED) return waitMs;
     const next = consumer.nextSequence;

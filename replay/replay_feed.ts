@@ -14,6 +14,7 @@
  * The reader writes the outcome before it halts the ring; the logic thread reads it after the ring
  * says HALTED (drained), so every record before the damage is applied before the damage is handled.
  */
+import { currentOsThreadId, osThreadRuns } from '../core/os_thread.ts';
 import { createRingMemory } from '../core/ring/ring.ts';
 import { CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
 import type { IdempotencyWindowState } from '../core/logic/idempotency.ts';
@@ -27,6 +28,8 @@ export const FEED_FIRST_SEQUENCE = 1;
 export const ReaderState = { BOOTING: 0, STARTED: 1, ABANDONED: 2, GO: 3 } as const;
 
 const STATE_WORD = 0;
+/** Int32 word 1 (the unused half of field 0): the reader's OS thread id, for the logic's liveness check. */
+const READER_TID_WORD = 1;
 const F_END = 1;
 const F_SEGMENT_INDEX = 2;
 const F_OFFSET = 3;
@@ -105,6 +108,7 @@ export class FeedControl {
 
   /** Reader: claims the start; false when the logic thread has given up on it (it must stop at once). */
   start(): boolean {
+    Atomics.store(this.words, READER_TID_WORD, currentOsThreadId());
     const was = Atomics.compareExchange(this.words, STATE_WORD, ReaderState.BOOTING, ReaderState.STARTED);
     Atomics.notify(this.words, STATE_WORD);
     return was === ReaderState.BOOTING;
@@ -113,6 +117,14 @@ export class FeedControl {
   /** Logic thread: whether the reader has started (and waits for go). */
   started(): boolean {
     return Atomics.load(this.words, STATE_WORD) === ReaderState.STARTED;
+  }
+
+  /**
+   * Logic thread, waiting for records: whether the reader's thread has ended (killed, out of memory)
+   * without halting the ring. A reader that ends normally halts the ring first.
+   */
+  readerGone(): boolean {
+    return !osThreadRuns(Atomics.load(this.words, READER_TID_WORD));
   }
 
   /** Logic thread: waits up to timeoutMs for the reader to start; false (and the reader told to stop) when it did not. */

@@ -1,0 +1,40 @@
+import { describe, it, expect } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { currentOsThreadId, osThreadRuns } from './os_thread.ts';
+
+describe('os_thread', () => {
+  it('names the calling thread, which runs', () => {
+    const tid = currentOsThreadId();
+    expect(tid).toBeGreaterThan(0);
+    expect(osThreadRuns(tid)).toBe(true);
+  });
+
+  it('sees a worker thread end while this thread is blocked (no event loop turn needed)', () => {
+    const memory = new SharedArrayBuffer(8);
+    const words = new Int32Array(memory);
+    const source = `const { workerData } = require('node:worker_threads');
+      const words = new Int32Array(workerData.memory);
+      words[0] = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+      Atomics.notify(words, 0);
+      Atomics.wait(words, 1, 0);
+      process.exit(0);`;
+    const worker = new Worker(source, { eval: true, workerData: { memory } });
+    try {
+      expect(Atomics.wait(words, 0, 0, 30_000)).not.toBe('timed-out');
+      const tid = words[0];
+      expect(tid).not.toBe(currentOsThreadId());
+      expect(osThreadRuns(tid)).toBe(true);
+      Atomics.store(words, 1, 1);
+      Atomics.notify(words, 1);
+      // Blocked here, as the logic thread is in a recovery: no 'exit' event can be delivered.
+      for (let waited = 0; osThreadRuns(tid) && waited < 30_000; waited += 5) Atomics.wait(words, 0, tid, 5);
+      expect(osThreadRuns(tid)).toBe(false);
+    } finally {
+      void worker.terminate();
+    }
+  });
+
+  it('never declares an unknown thread (0) gone', () => {
+    expect(osThreadRuns(0)).toBe(true);
+  });
+});
