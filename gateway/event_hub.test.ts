@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { AFTER_ALL_OF_COMMAND, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY } from '../codec/wire/event_frame_descriptor.ts';
@@ -74,19 +77,23 @@ class RecordingTransport implements EventTransport {
   }
 }
 
-function hubOn(feed: HandFeed): EventHub {
+/** A hub on the hand-driven feed; with `replayDir`, journal replays run held_event_replay_worker.ts there. */
+function hubOn(feed: HandFeed, replayDir?: string, progressEveryMs = 60_000): EventHub {
   const events: EngineEvents = {
-    enabled: true, feed: feed as unknown as EventFeed, dataDir: '/nonexistent', logic: {} as EngineEvents['logic'], replayWorkerEntry: new URL('file:///nonexistent'),
+    enabled: true, feed: feed as unknown as EventFeed, dataDir: replayDir ?? '/nonexistent', logic: {} as EngineEvents['logic'],
+    replayWorkerEntry: replayDir === undefined ? new URL('file:///nonexistent') : new URL('./test_support/held_event_replay_worker.ts', import.meta.url),
   };
-  return new EventHub(events, { progressEveryMs: 60_000 });
+  return new EventHub(events, { progressEveryMs });
 }
 
 const live = { stream: 'all' as const, afterSequence: LIVE_ONLY, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, depthLevels: 0, key: '' };
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
-  if (!condition()) throw new Error(`never happened: ${what}`);
+/** Waits for `condition`, checking every ms or so, for at most `timeoutMs`. */
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+  if (!condition()) throw new Error(`never happened within ${timeoutMs} ms: ${what}`);
 }
 
 describe('EventHub fan-out timing against the retention', () => {
@@ -196,6 +203,79 @@ describe('EventHub fan-out timing against the retention', () => {
     await until('every release written', () => subscribers.every((sub) => sub.sequences.length >= 5000));
     expect(hub.stats.overruns).toBe(0);
     subscribers.forEach((sub, i) => expect(sub.sequences).toEqual(range(1, 10_000).filter((s) => principalOf(s) === 1 + i)));
+    await hub.close();
+  });
+});
+
+describe('EventHub journal replays for subscribers behind the retention (at most 2 at once)', { timeout: 300_000 }, () => {
+  /** Replay workers start from source through tsx: seconds on a loaded machine. */
+  const REPLAY_WAIT_MS = 60_000;
+  let dir = '';
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'ringline-hub-replays-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A private subscription resuming after `afterSequence`: older than the retention, so replayed. */
+  const behind = (afterSequence: number): Parameters<EventHub['subscribe']>[3] =>
+    ({ stream: 'private', afterSequence, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, depthLevels: 0, key: '' });
+  const started = (afterSequence: number): boolean => existsSync(join(dir, `started-${afterSequence}`));
+  const finishReplay = (afterSequence: number): void => writeFileSync(join(dir, `go-${afterSequence}`), '');
+
+  /** A hub whose retention (16 events) holds sequences 85..100 only; live subscribers hear how far they are complete every 10 ms. */
+  function behindHub(): { feed: HandFeed; hub: EventHub } {
+    const feed = new HandFeed(16);
+    const hub = hubOn(feed, dir, 10);
+    for (let i = 0; i < 10; i++) feed.release(10);
+    return { feed, hub };
+  }
+
+  it('frees a replay\'s turn when its subscriber leaves mid-replay, so later subscribers still resume', async () => {
+    const { feed, hub } = behindHub();
+    const leaving = [new RecordingTransport(), new RecordingTransport()];
+    const a = hub.subscribe(leaving[0], 1, false, behind(1));
+    const b = hub.subscribe(leaving[1], 2, false, behind(2));
+    await until('both replays running', () => started(1) && started(2), REPLAY_WAIT_MS);
+    if (a === null || b === null) throw new Error('refused');
+    hub.unsubscribe(a);
+    hub.unsubscribe(b);
+    const later = new RecordingTransport();
+    hub.subscribe(later, 3, false, behind(3));
+    await until('the later subscriber\'s replay running', () => started(3), REPLAY_WAIT_MS);
+    finishReplay(3);
+    await until('the later subscriber caught up and live (told it is complete through 100)', () => later.throughs.includes(100), REPLAY_WAIT_MS);
+    feed.release(1, 1, () => 3);
+    await until('its own event delivered live', () => later.sequences.includes(101), REPLAY_WAIT_MS);
+    expect(later.sequences).toEqual([101]);
+    expect(later.closedWith).toBeNull();
+    expect(hub.stats.replays).toBe(3);
+    await hub.close();
+  });
+
+  it('starts the next waiting replay when those ahead of it in the queue have left', async () => {
+    const { hub } = behindHub();
+    const subs = [1, 2, 3, 4, 5].map((k) => hub.subscribe(new RecordingTransport(), k, false, behind(k)));
+    await until('two replays running', () => started(1) && started(2), REPLAY_WAIT_MS);
+    expect([3, 4, 5].filter(started)).toEqual([]);
+    hub.unsubscribe(subs[2]!); // waiting
+    hub.unsubscribe(subs[3]!); // waiting
+    finishReplay(1);
+    finishReplay(2);
+    await until('the last waiting replay running', () => started(5), REPLAY_WAIT_MS);
+    expect(started(3) || started(4)).toBe(false);
+    expect(hub.stats.replays).toBe(3);
+    await hub.close();
+  });
+
+  it('gives a freed turn to a principal without a replay running before another of a principal that has one', async () => {
+    const { hub } = behindHub();
+    for (const k of [1, 2, 3, 4]) hub.subscribe(new RecordingTransport(), 7, false, behind(k)); // principal 7: four
+    hub.subscribe(new RecordingTransport(), 8, false, behind(10)); // principal 8: one, queued last
+    await until('principal 7 holds both turns', () => started(1) && started(2), REPLAY_WAIT_MS);
+    finishReplay(1);
+    await until('a freed turn taken', () => started(3) || started(10), REPLAY_WAIT_MS);
+    expect(started(10)).toBe(true);
+    expect(started(3)).toBe(false);
+    finishReplay(10);
+    await until('principal 7 next', () => started(3), REPLAY_WAIT_MS);
     await hub.close();
   });
 });

@@ -143,7 +143,8 @@ class Subscription implements Subscriber {
   /** throughSequence last sent. */
   sentThrough = -1;
   closed = false;
-  replay: Worker | null = null;
+  /** Ends its running journal replay and gives the turn to the next (set while one runs). */
+  endReplay: (() => void) | null = null;
   /** The book's changeCount when this subscriber was last sent its depth (market stream). */
   depthSeen = -1;
   readonly stream: number;
@@ -200,6 +201,8 @@ export class EventHub {
   private readonly builder: EventFrameBuilder;
   private readonly waitingReplay: Subscription[] = [];
   private replaysRunning = 0;
+  /** Replays running per principal: a free turn goes first to a principal with none (startWaitingReplays). */
+  private readonly replaysByPrincipal = new Map<number, number>();
   private readonly progressTimer: NodeJS.Timeout;
   /** The pending fan-out: at the next turn, or later (FANOUT_SHARE_MAX); at most one of them. */
   private fanOutImmediate: NodeJS.Immediate | null = null;
@@ -281,7 +284,8 @@ export class EventHub {
     sub.closed = true;
     this.subscriptions.delete(sub);
     this.leave(sub);
-    if (sub.replay !== null) this.terminate(sub.replay);
+    if (sub.endReplay !== null) sub.endReplay();
+    else this.dropWaitingReplay(sub);
   }
 
   /**
@@ -637,8 +641,8 @@ export class EventHub {
   private catchUp(sub: Subscription): void {
     const retention = this.events.feed.retention;
     if (!retention.covers(sub.lastSequence, sub.lastIndex)) {
-      if (this.replaysRunning >= this.options.maxReplays) this.waitingReplay.push(sub);
-      else this.startReplay(sub);
+      this.waitingReplay.push(sub);
+      this.startWaitingReplays();
       return;
     }
     const buf = retention.buffer;
@@ -674,9 +678,36 @@ export class EventHub {
     this.write(sub, frames, through, this.finishFrames(frames, through));
   }
 
+  /**
+   * Gives free replay turns (maxReplays) to waiting subscribers: first to one whose principal has no
+   * replay running, else in arrival order, so one tenant resuming many subscriptions from far back
+   * cannot keep another's single resume waiting behind all of them.
+   */
+  private startWaitingReplays(): void {
+    const waiting = this.waitingReplay;
+    while (this.replaysRunning < this.options.maxReplays && waiting.length > 0) {
+      let pick = 0;
+      for (let i = 0; i < waiting.length; i++) {
+        if (!this.replaysByPrincipal.has(waiting[i].principalId)) {
+          pick = i;
+          break;
+        }
+      }
+      const [next] = waiting.splice(pick, 1);
+      this.startReplay(next);
+    }
+  }
+
+  private dropWaitingReplay(sub: Subscription): void {
+    const at = this.waitingReplay.indexOf(sub);
+    if (at >= 0) this.waitingReplay.splice(at, 1);
+  }
+
   private startReplay(sub: Subscription): void {
     const retention = this.events.feed.retention;
+    const principal = sub.principalId;
     this.replaysRunning++;
+    this.replaysByPrincipal.set(principal, (this.replaysByPrincipal.get(principal) ?? 0) + 1);
     this.stats.replays++;
     const throughSequence = retention.boundarySequence;
     const throughIndex = retention.boundaryIndex;
@@ -684,17 +715,19 @@ export class EventHub {
       dataDir: this.events.dataDir, logic: this.events.logic,
       afterSequence: sub.lastSequence, afterIndex: sub.lastIndex, throughSequence, throughIndex,
     });
-    sub.replay = worker;
     let finished = false;
     const finish = (): void => {
       if (finished) return;
       finished = true;
       this.replaysRunning--;
-      sub.replay = null;
+      const running = (this.replaysByPrincipal.get(principal) ?? 1) - 1;
+      if (running === 0) this.replaysByPrincipal.delete(principal);
+      else this.replaysByPrincipal.set(principal, running);
+      sub.endReplay = null;
       this.terminate(worker);
-      const next = this.waitingReplay.shift();
-      if (next !== undefined && !next.closed) this.startReplay(next);
+      this.startWaitingReplays();
     };
+    sub.endReplay = finish;
     worker.on('message', (message: EventReplayMessage) => {
       if (sub.closed) return finish();
       if (message.type === 'events') {
