@@ -1,6 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { currentOsThreadId, osThreadRuns } from './os_thread.ts';
+import { spawnWorker } from './spawn_worker.ts';
+
+/** A thread's nice value as the kernel reports it (field 19 of /proc/self/task/<tid>/stat). */
+function niceOf(tid: number): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 describe('os_thread', () => {
   it('names the calling thread, which runs', () => {
@@ -31,6 +39,23 @@ describe('os_thread', () => {
       expect(osThreadRuns(tid)).toBe(false);
     } finally {
       void worker.terminate();
+    }
+  });
+
+  it('lowers the priority of the calling thread only, not of the process\'s other threads', async () => {
+    const before = niceOf(currentOsThreadId());
+    const nice = Math.min(19, before + 5);
+    const worker = spawnWorker(new URL('./test_support/nice_thread_worker.ts', import.meta.url), { nice });
+    try {
+      const { tid, lowered } = await new Promise<{ tid: number; lowered: boolean }>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      expect(lowered).toBe(true);
+      expect(niceOf(tid)).toBe(nice);
+      expect(niceOf(currentOsThreadId())).toBe(before);
+    } finally {
+      await worker.terminate();
     }
   });
 

@@ -10,6 +10,7 @@ import type { EventFeed } from '../core/event_feed.ts';
 import { EventRetention } from '../core/event_retention.ts';
 import { EventHub, FANOUT_KEPT_SPAN_SHARE, FANOUT_SLICE_EVENTS_MIN, FANOUT_SLICE_WORK, type EventTransport } from './event_hub.ts';
 import { PREFIX_BYTES } from './event_frame_builder.ts';
+import { ResultCode } from '../codec/result_codes.ts';
 
 /**
  * The hub against a feed driven by hand: a real retention window, releases announced synchronously
@@ -262,6 +263,18 @@ describe('EventHub journal replays for subscribers behind the retention (at most
     await until('the last waiting replay running', () => started(5), REPLAY_WAIT_MS);
     expect(started(3) || started(4)).toBe(false);
     expect(hub.stats.replays).toBe(3);
+    await hub.close();
+  });
+
+  it('tells a subscriber whose replay thread ended without a word, and gives its turn to the next', async () => {
+    const { hub } = behindHub();
+    const transports = [1, 2, 3].map(() => new RecordingTransport());
+    transports.forEach((transport, i) => hub.subscribe(transport, i + 1, false, behind(i + 1)));
+    await until('two replays running', () => started(1) && started(2), REPLAY_WAIT_MS);
+    writeFileSync(join(dir, 'vanish-1'), '');
+    await until('the waiting replay running', () => started(3), REPLAY_WAIT_MS);
+    expect(transports[0].closedWith).toBe(ResultCode.INTERNAL_ERROR);
+    expect(transports[1].closedWith).toBeNull();
     await hub.close();
   });
 

@@ -757,6 +757,12 @@ export class EventHub {
       finish();
       this.disconnect(sub, ResultCode.INTERNAL_ERROR, `event replay failed: ${error.message}`);
     });
+    // Ended without a word (killed, out of memory): the subscriber is told, and the turn is freed.
+    worker.on('exit', () => {
+      if (finished) return;
+      finish();
+      this.disconnect(sub, ResultCode.INTERNAL_ERROR, 'event replay ended unexpectedly; resume again from your last position');
+    });
   }
 
   /** Tells live subscribers with nothing new how far they are complete (an empty EVENTS frame, shared). */

@@ -2,7 +2,8 @@
  * An event replay worker for EventHub tests (event_hub.test.ts): says it started by creating
  * `<dataDir>/started-<afterSequence>`, then holds its replay until the test creates
  * `<dataDir>/go-<afterSequence>`, and reports it done with no events (the hub then serves the
- * subscriber from its retention, as after a real replay).
+ * subscriber from its retention, as after a real replay); or, once `<dataDir>/vanish-<afterSequence>`
+ * exists, ends without a word (as a replay thread killed or out of memory would).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,9 @@ const port = parentPort;
 if (port === null) throw new Error('held_event_replay_worker.ts must run as a worker thread');
 writeFileSync(join(dataDir, `started-${afterSequence}`), '');
 const go = join(dataDir, `go-${afterSequence}`);
+const vanish = join(dataDir, `vanish-${afterSequence}`);
 const poll = setInterval(() => {
+  if (existsSync(vanish)) process.exit(0);
   if (!existsSync(go)) return;
   clearInterval(poll);
   const done: EventReplayMessage = { type: 'done', count: 0 };
