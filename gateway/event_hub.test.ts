@@ -79,12 +79,12 @@ class RecordingTransport implements EventTransport {
 }
 
 /** A hub on the hand-driven feed; with `replayDir`, journal replays run held_event_replay_worker.ts there. */
-function hubOn(feed: HandFeed, replayDir?: string, progressEveryMs = 60_000): EventHub {
+function hubOn(feed: HandFeed, replayDir?: string, progressEveryMs = 60_000, maxSubscriptionsPerPrincipal?: number): EventHub {
   const events: EngineEvents = {
     enabled: true, feed: feed as unknown as EventFeed, dataDir: replayDir ?? '/nonexistent', logic: {} as EngineEvents['logic'],
     replayWorkerEntry: replayDir === undefined ? new URL('file:///nonexistent') : new URL('./test_support/held_event_replay_worker.ts', import.meta.url),
   };
-  return new EventHub(events, { progressEveryMs });
+  return new EventHub(events, { progressEveryMs, ...(maxSubscriptionsPerPrincipal === undefined ? {} : { maxSubscriptionsPerPrincipal }) });
 }
 
 const live = { stream: 'all' as const, afterSequence: LIVE_ONLY, afterIndex: AFTER_ALL_OF_COMMAND, symbolId: 0, depthLevels: 0, key: '' };
@@ -289,6 +289,28 @@ describe('EventHub journal replays for subscribers behind the retention (at most
     expect(started(3)).toBe(false);
     finishReplay(10);
     await until('principal 7 next', () => started(3), REPLAY_WAIT_MS);
+    await hub.close();
+  });
+});
+
+describe('EventHub subscriptions per principal', () => {
+  it('refuses one principal beyond maxSubscriptionsPerPrincipal while others and admins subscribe; a closed one gives its place back once', async () => {
+    const hub = hubOn(new HandFeed(64), undefined, 60_000, 2);
+    const privately = { ...live, stream: 'private' as const };
+    const mine = [new RecordingTransport(), new RecordingTransport()].map((t) => hub.subscribe(t, 5, false, privately));
+    expect(mine.every((sub) => sub !== null)).toBe(true);
+    const refused = new RecordingTransport();
+    expect(hub.subscribe(refused, 5, false, privately)).toBeNull();
+    expect(refused.closedWith).toBe(ResultCode.TOO_MANY_CONNECTIONS);
+    expect(hub.subscribe(new RecordingTransport(), 6, false, privately)).not.toBeNull();
+    for (let i = 0; i < 4; i++) expect(hub.subscribe(new RecordingTransport(), 1, true, live)).not.toBeNull();
+    // Closing twice (the hub's own disconnect, then the transport's close) gives back one place, not two.
+    hub.unsubscribe(mine[0]!);
+    hub.unsubscribe(mine[0]!);
+    expect(hub.subscribe(new RecordingTransport(), 5, false, privately)).not.toBeNull();
+    const refusedAgain = new RecordingTransport();
+    expect(hub.subscribe(refusedAgain, 5, false, privately)).toBeNull();
+    expect(refusedAgain.closedWith).toBe(ResultCode.TOO_MANY_CONNECTIONS);
     await hub.close();
   });
 });

@@ -24,6 +24,7 @@
  * SLOW_CONSUMER (it resumes later from its last position): nothing is queued here, so a slow reader
  * costs neither the engine nor the others anything but its own socket buffer.
  */
+import { PrincipalCounts } from './principal_counts.ts';
 import type { Worker } from 'node:worker_threads';
 import * as eventDescriptorModule from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -70,10 +71,13 @@ export interface EventHubOptions {
   readonly progressEveryMs: number;
   /** Subscriptions open at once; one more is refused with TOO_MANY_CONNECTIONS. */
   readonly maxSubscriptions: number;
+  /** Subscriptions one principal may hold open (admins: not limited); one more is refused with TOO_MANY_CONNECTIONS. */
+  readonly maxSubscriptionsPerPrincipal: number;
 }
 
 export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = {
   maxBufferedBytes: 8 * 1024 * 1024, maxBatchEvents: 1024, maxReplays: 2, progressEveryMs: 200, maxSubscriptions: 10_000,
+  maxSubscriptionsPerPrincipal: 1024,
 };
 
 /**
@@ -184,6 +188,7 @@ export class EventHub {
   /** Replay workers asked to end and not yet ended. */
   private readonly terminating = new Set<Promise<void>>();
   private readonly subscriptions = new Set<Subscription>();
+  private readonly subscriptionsByPrincipal: PrincipalCounts;
   private readonly allGroup = new Group(STREAM_ALL, 0);
   private readonly privateGroups = new Map<number, Group>();
   private readonly marketGroups = new Map<number, Group>();
@@ -231,6 +236,7 @@ export class EventHub {
 
   constructor(private readonly events: EngineEvents, options: Partial<EventHubOptions> = {}, private readonly depthSource: DepthSource | null = null) {
     this.options = { ...DEFAULT_EVENT_HUB_OPTIONS, ...options };
+    this.subscriptionsByPrincipal = new PrincipalCounts(this.options.maxSubscriptionsPerPrincipal);
     this.builder = new EventFrameBuilder(this.options.maxBatchEvents);
     this.urgentBacklogEvents = events.feed.retention.capacityEvents / 2;
     this.keptSpanMax = Math.max(1, Math.floor(events.feed.retention.capacityEvents * FANOUT_KEPT_SPAN_SHARE));
@@ -266,6 +272,11 @@ export class EventHub {
       this.refuse(transport, ResultCode.INVALID_FIELD_VALUE, 'this server offers no market depth (depthLevels must be 0)');
       return null;
     }
+    if (!this.subscriptionsByPrincipal.tryTake(principalId, admin)) {
+      this.refuse(transport, ResultCode.TOO_MANY_CONNECTIONS,
+        `principal ${principalId} has ${this.options.maxSubscriptionsPerPrincipal} subscriptions open (maxSubscriptionsPerPrincipal)`);
+      return null;
+    }
     const sub = new Subscription(transport, principalId, admin, request);
     this.subscriptions.add(sub);
     transport.send([prefixed(encodeSubscribed(this.events.feed.through))]);
@@ -281,8 +292,10 @@ export class EventHub {
 
   unsubscribe(subscriber: Subscriber): void {
     const sub = subscriber as Subscription;
+    if (sub.closed) return;
     sub.closed = true;
     this.subscriptions.delete(sub);
+    this.subscriptionsByPrincipal.give(sub.principalId);
     this.leave(sub);
     if (sub.endReplay !== null) sub.endReplay();
     else this.dropWaitingReplay(sub);

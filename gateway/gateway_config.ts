@@ -18,6 +18,14 @@ export interface GatewayConfig {
   /** Open authenticated TCP + WebSocket connections (a login beyond it is refused with TOO_MANY_CONNECTIONS). */
   readonly maxConnections: number;
   /**
+   * Authenticated TCP + WebSocket connections one principal may hold (admins: not limited); a login
+   * beyond it is refused with TOO_MANY_CONNECTIONS naming this option, so one tenant cannot take
+   * maxConnections from all the others. Above maxConnections it has no effect.
+   */
+  readonly maxConnectionsPerPrincipal: number;
+  /** Event subscriptions one principal may hold open (admins: not limited); beyond it: TOO_MANY_CONNECTIONS naming this option. */
+  readonly maxSubscriptionsPerPrincipal: number;
+  /**
    * Open connections that have not logged in yet, counted apart from maxConnections so they can never
    * keep an authenticated client out. When full, the oldest pre-login connection is closed
    * (TOO_MANY_UNAUTHENTICATED) to admit the new one.
@@ -64,6 +72,8 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   maxFrameBytes: 64 * 1024,
   maxInFlightPerConnection: 4096,
   maxConnections: 10_000,
+  maxConnectionsPerPrincipal: 1024,
+  maxSubscriptionsPerPrincipal: 1024,
   maxPreLoginConnections: 16_384,
   maxPreLoginConnectionsPerAddress: 256,
   loginTimeoutMs: 5_000,
@@ -86,6 +96,8 @@ const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCert
   maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
   maxInFlightPerConnection: { min: 1, max: 1_000_000 },
   maxConnections: { min: 1, max: 1_000_000 },
+  maxConnectionsPerPrincipal: { min: 1, max: 1_000_000 },
+  maxSubscriptionsPerPrincipal: { min: 1, max: 1_000_000 },
   maxPreLoginConnections: { min: 1, max: 1_000_000 },
   maxPreLoginConnectionsPerAddress: { min: 1, max: 1_000_000 },
   loginTimeoutMs: { min: 100, max: 600_000 },

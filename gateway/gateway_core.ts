@@ -9,6 +9,7 @@
  * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
  * is always published with a valid record.
  */
+import { PrincipalCounts } from './principal_counts.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import {
@@ -81,6 +82,10 @@ export class GatewayCore {
   private doorLast: DoorStats | null = null;
   /** Authenticated TCP + WebSocket connections (what maxConnections limits). */
   private authenticatedConnections = 0;
+  /** The same, per principal (maxConnectionsPerPrincipal). */
+  private readonly connectionsByPrincipal: PrincipalCounts;
+  /** Why the last admit() refused, when the code alone does not say it (a limit's name); else null. */
+  lastRefusalDetail: string | null = null;
   private readonly runFlush = (): void => this.flushDirty();
   private readonly runResume = (): void => this.resumeBlocked();
   private readonly storageFault: (() => number) | undefined;
@@ -97,6 +102,7 @@ export class GatewayCore {
       this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.min(config.idleTimeoutMs / 4, 5000)));
       this.idleTimer.unref();
     }
+    this.connectionsByPrincipal = new PrincipalCounts(config.maxConnectionsPerPrincipal);
     this.preLogin = new PreLoginGate<Session>(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
     // Often, and at most loginClosesPerTick a tick (pre_login_gate.ts, loginSweepPlan).
     const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
@@ -195,14 +201,18 @@ export class GatewayCore {
     this.sessions.delete(session.id);
     if (session.cancelOnDisconnect && session.authenticated) this.cancelOnDisconnect(session.id, session.principalId, session.admin);
     if (session.preLogin) this.preLogin.leave(session);
-    else if (session.authenticated && session.transport.kind !== 'http') this.authenticatedConnections--;
+    else if (session.authenticated && session.transport.kind !== 'http') {
+      this.authenticatedConnections--;
+      this.connectionsByPrincipal.give(session.principalId);
+    }
     if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
     else if (session.transport.kind === 'ws') this.metrics.connectionsOpenWs--;
   }
 
   /**
    * Authenticates by key (upgrade header, HTTP header or Login message). Returns OK, BAD_CREDENTIALS,
-   * or TOO_MANY_CONNECTIONS when maxConnections authenticated connections are open already.
+   * or TOO_MANY_CONNECTIONS when maxConnections authenticated connections are open already, or the
+   * principal's maxConnectionsPerPrincipal (lastRefusalDetail says which).
    */
   authenticate(session: Session, key: string): number {
     return this.admit(session, this.principals.authenticate(key));
@@ -213,10 +223,17 @@ export class GatewayCore {
    * checked before its body is read): the key's hash is computed once per request, not twice.
    */
   admit(session: Session, principal: Principal | null): number {
+    this.lastRefusalDetail = null;
     if (principal === null) return ResultCode.BAD_CREDENTIALS;
     if (session.transport.kind !== 'http') {
       if (this.authenticatedConnections >= this.config.maxConnections) {
         this.metrics.connectionsRejected++;
+        this.lastRefusalDetail = `${this.config.maxConnections} connections are open (maxConnections)`;
+        return ResultCode.TOO_MANY_CONNECTIONS;
+      }
+      if (!this.connectionsByPrincipal.tryTake(principal.id, principal.admin)) {
+        this.metrics.connectionsRejected++;
+        this.lastRefusalDetail = `principal ${principal.id} has ${this.config.maxConnectionsPerPrincipal} connections open (maxConnectionsPerPrincipal)`;
         return ResultCode.TOO_MANY_CONNECTIONS;
       }
       this.preLogin.leave(session);
@@ -242,7 +259,7 @@ export class GatewayCore {
       if (session.authenticated) return this.answer(session, ResultCode.ALREADY_AUTHENTICATED, outcome, false);
       const loginCode = this.authenticate(session, outcome.apiKey);
       session.cancelOnDisconnect = loginCode === ResultCode.OK && outcome.cancelOnDisconnect;
-      return this.answer(session, loginCode, outcome, loginCode !== ResultCode.OK);
+      return this.answer(session, loginCode, outcome, loginCode !== ResultCode.OK, this.lastRefusalDetail);
     }
     return this.submitScratch(session, pauseWhenFull);
   }

@@ -269,6 +269,39 @@ describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (pr
     }
   });
 
+  it('refuses one principal\'s logins beyond maxConnectionsPerPrincipal, naming it, while other principals and the admin log in', async () => {
+    const h = await start({ maxConnectionsPerPrincipal: 2 });
+    try {
+      const bob = h.server.core.principals.add('bob');
+      const loggedIn = async (key: string): Promise<RawTcpClient> => {
+        const c = await RawTcpClient.open(h.server.tcpPort);
+        c.send(login(key));
+        expect((await c.waitFor(1))[0].code).toBe(ResultCode.OK);
+        return c;
+      };
+      const alice = [await loggedIn(h.aliceKey), await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey })];
+      const third = await RawTcpClient.open(h.server.tcpPort);
+      third.send(login(h.aliceKey));
+      await third.waitClosed();
+      expect(third.responses.map((r) => r.code)).toEqual([ResultCode.TOO_MANY_CONNECTIONS]);
+      expect(third.responses[0].message).toMatch(/principal \d+ has 2 connections open \(maxConnectionsPerPrincipal\)/);
+      const thirdWs = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
+      await thirdWs.waitClosed();
+      expect(thirdWs.closeCode).toBe(4000 + ResultCode.TOO_MANY_CONNECTIONS);
+      // Another tenant, and the operator's admin key beyond the limit, are not held back.
+      const others = [await loggedIn(bob.key), await loggedIn(bob.key), await loggedIn(ADMIN_KEY), await loggedIn(ADMIN_KEY), await loggedIn(ADMIN_KEY)];
+      // A connection that closes gives its place back.
+      const open = h.server.core.authenticatedConnectionCount;
+      alice[0].close();
+      await waitUntil(() => h.server.core.authenticatedConnectionCount === open - 1);
+      const again = await loggedIn(h.aliceKey);
+      for (const c of [...others, again]) c.close();
+      alice[1].close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
   it('closes a connection that has not logged in by its deadline, however it trickles bytes (slowloris)', async () => {
     const h = await start({ loginTimeoutMs: 400 });
     try {
@@ -475,5 +508,13 @@ describe('TLS on both listeners', () => {
     }
     await expect(startHarness({ tlsCertFile: cert, tlsKeyFile: join(dir, 'missing.pem') })).rejects.toThrow(/tlsKeyFile: cannot read/);
     expect(() => resolveGatewayConfig({ tlsCertFile: cert })).toThrow(/must be given together/);
+  });
+});
+
+describe('per-principal gateway options', () => {
+  it('are validated up front, naming the option and its range', () => {
+    expect(() => resolveGatewayConfig({ maxConnectionsPerPrincipal: 0 })).toThrow('gateway option maxConnectionsPerPrincipal must be an integer in [1, 1000000], got 0');
+    expect(() => resolveGatewayConfig({ maxSubscriptionsPerPrincipal: 1.5 })).toThrow('gateway option maxSubscriptionsPerPrincipal must be an integer in [1, 1000000], got 1.5');
+    expect(resolveGatewayConfig({}).maxConnectionsPerPrincipal).toBe(1024);
   });
 });

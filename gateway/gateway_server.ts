@@ -88,6 +88,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   let eventsTcp: EventTcpServerHandle | null = null;
   const events = engine.events === undefined ? null : new EventHub(engine.events, {
     maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
+    maxSubscriptionsPerPrincipal: options.config.maxSubscriptionsPerPrincipal,
   }, new GatewayDepthSource(core));
   if (events !== null) {
     const stats = events.stats;

@@ -249,7 +249,7 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
         const code = core.authenticate(session, data.key);
         data.key = '';
         if (code !== ResultCode.OK) {
-          connection.reply(code, 0, 1, null);
+          connection.reply(code, 0, 1, core.lastRefusalDetail);
           connection.flush();
           connection.close(code);
           core.closeSession(session);
