@@ -75,6 +75,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
   { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
+  { key: 'maxHttpInFlightPerPrincipal', flag: 'max-http-in-flight-per-principal', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT_PER_PRINCIPAL', kind: 'int', help: 'HTTP requests one principal may have awaiting results, admins not limited [1024]' },
   { key: 'tlsCertFile', flag: 'tls-cert', env: 'RINGLINE_TLS_CERT', kind: 'string', help: 'PEM certificate: TLS on both listeners (with --tls-key) [off]' },
   { key: 'tlsKeyFile', flag: 'tls-key', env: 'RINGLINE_TLS_KEY', kind: 'string', help: 'PEM private key for --tls-cert [off]' },
   { key: 'replication', flag: 'replication', env: 'RINGLINE_REPLICATION', kind: 'string', help: 'off | async | sync: ship the journal to followers (ringline follow) [off]' },
@@ -173,6 +174,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
       maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
       maxHttpInFlight: merged.maxHttpInFlight as number | undefined,
+      maxHttpInFlightPerPrincipal: merged.maxHttpInFlightPerPrincipal as number | undefined,
       tlsCertFile: merged.tlsCertFile as string | undefined,
       tlsKeyFile: merged.tlsKeyFile as string | undefined,
     });

@@ -56,6 +56,8 @@ export interface GatewayConfig {
   readonly maxOutboundBytes: number;
   /** HTTP requests waiting for results at once (beyond it: BUSY). */
   readonly maxHttpInFlight: number;
+  /** HTTP requests one principal may have waiting (admins: not limited); beyond: BUSY naming this option. */
+  readonly maxHttpInFlightPerPrincipal: number;
   /** PEM certificate and key files: both set = TLS on both listeners (tls:// and wss:// / https://). */
   readonly tlsCertFile: string;
   readonly tlsKeyFile: string;
@@ -83,6 +85,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
+  maxHttpInFlightPerPrincipal: 1024,
   tlsCertFile: '',
   tlsKeyFile: '',
 };
@@ -106,6 +109,7 @@ const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCert
   idleTimeoutMs: { min: 0, max: 86_400_000 },
   maxOutboundBytes: { min: 1024, max: 1024 * 1024 * 1024 },
   maxHttpInFlight: { min: 1, max: 1_000_000 },
+  maxHttpInFlightPerPrincipal: { min: 1, max: 1_000_000 },
 };
 
 /** Merges `overrides` over the defaults and validates every field. Throws on the first bad option. */

@@ -84,6 +84,8 @@ export class GatewayCore {
   private authenticatedConnections = 0;
   /** The same, per principal (maxConnectionsPerPrincipal). */
   private readonly connectionsByPrincipal: PrincipalCounts;
+  /** HTTP requests in flight per principal (maxHttpInFlightPerPrincipal); metrics.httpInFlight counts them all. */
+  private readonly httpInFlightByPrincipal: PrincipalCounts;
   /** Why the last admit() refused, when the code alone does not say it (a limit's name); else null. */
   lastRefusalDetail: string | null = null;
   private readonly runFlush = (): void => this.flushDirty();
@@ -103,6 +105,7 @@ export class GatewayCore {
       this.idleTimer.unref();
     }
     this.connectionsByPrincipal = new PrincipalCounts(config.maxConnectionsPerPrincipal);
+    this.httpInFlightByPrincipal = new PrincipalCounts(config.maxHttpInFlightPerPrincipal);
     this.preLogin = new PreLoginGate<Session>(config.maxPreLoginConnections, config.maxPreLoginConnectionsPerAddress, config.loginTimeoutMs);
     // Often, and at most loginClosesPerTick a tick (pre_login_gate.ts, loginSweepPlan).
     const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
@@ -207,6 +210,25 @@ export class GatewayCore {
     }
     if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
     else if (session.transport.kind === 'ws') this.metrics.connectionsOpenWs--;
+  }
+
+  /**
+   * Counts one HTTP request (a command or a history page) in flight for `principal` until
+   * giveHttpSlot: null, or why it is refused (BUSY) — maxHttpInFlight in all, or the principal's
+   * maxHttpInFlightPerPrincipal, so one tenant's flood cannot fill the gateway's HTTP for everyone.
+   */
+  takeHttpSlot(principal: Principal): string | null {
+    if (this.metrics.httpInFlight >= this.config.maxHttpInFlight) return `${this.config.maxHttpInFlight} HTTP requests are in flight (maxHttpInFlight)`;
+    if (!this.httpInFlightByPrincipal.tryTake(principal.id, principal.admin)) {
+      return `principal ${principal.id} has ${this.config.maxHttpInFlightPerPrincipal} HTTP requests in flight (maxHttpInFlightPerPrincipal)`;
+    }
+    this.metrics.httpInFlight++;
+    return null;
+  }
+
+  giveHttpSlot(principalId: number): void {
+    this.metrics.httpInFlight--;
+    this.httpInFlightByPrincipal.give(principalId);
   }
 
   /**

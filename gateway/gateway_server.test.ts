@@ -511,9 +511,34 @@ describe('TLS on both listeners', () => {
   });
 });
 
+describe('HTTP requests in flight per principal', () => {
+  it('answers BUSY naming maxHttpInFlightPerPrincipal for one principal while others and the admin are served', async () => {
+    const h = await startHarness({ maxHttpInFlightPerPrincipal: 2 });
+    try {
+      const bob = h.server.core.principals.add('bob');
+      h.engine.hold = true; // results wait: requests stay in flight
+      const get = (key: string): ReturnType<typeof postJson> => postJson(h.http, '/v1/commands/get-item', { itemId: 4 }, key);
+      const held = [get(h.aliceKey), get(h.aliceKey)];
+      await waitUntil(() => h.server.core.metrics.httpInFlight === 2);
+      const refused = await get(h.aliceKey);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: ResultCode.BUSY, detail: expect.stringMatching(/principal \d+ has 2 HTTP requests in flight \(maxHttpInFlightPerPrincipal\)/) });
+      held.push(get(bob.key), get(bob.key), get(ADMIN_KEY), get(ADMIN_KEY), get(ADMIN_KEY));
+      await waitUntil(() => h.server.core.metrics.httpInFlight === 7);
+      h.engine.release();
+      expect((await Promise.all(held)).map((r) => r.body.code)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      expect(h.server.core.metrics.httpInFlight).toBe(0);
+      expect((await get(h.aliceKey)).body.code).toBe(0); // answered requests gave their places back
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+});
+
 describe('per-principal gateway options', () => {
   it('are validated up front, naming the option and its range', () => {
     expect(() => resolveGatewayConfig({ maxConnectionsPerPrincipal: 0 })).toThrow('gateway option maxConnectionsPerPrincipal must be an integer in [1, 1000000], got 0');
+    expect(() => resolveGatewayConfig({ maxHttpInFlightPerPrincipal: 2_000_000 })).toThrow('gateway option maxHttpInFlightPerPrincipal must be an integer in [1, 1000000], got 2000000');
     expect(() => resolveGatewayConfig({ maxSubscriptionsPerPrincipal: 1.5 })).toThrow('gateway option maxSubscriptionsPerPrincipal must be an integer in [1, 1000000], got 1.5');
     expect(resolveGatewayConfig({}).maxConnectionsPerPrincipal).toBe(1024);
   });

@@ -11,7 +11,8 @@
  *
  * Query parameters: limit (1–1000, default 100), before (the previous page's nextBefore), and for
  * the statement assetId. A wrong one answers INVALID_FIELD_VALUE naming it. PostgreSQL unreachable:
- * STORAGE_UNAVAILABLE (503) with the reason. They count among maxHttpInFlight (BUSY beyond).
+ * STORAGE_UNAVAILABLE (503) with the reason. They count among maxHttpInFlight and the caller's
+ * maxHttpInFlightPerPrincipal (BUSY beyond).
  */
 import type { HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -83,7 +84,8 @@ export function addHistoryRoutes(app: TemplatedApp, core: GatewayCore, history: 
     const assetText = req.getQuery('assetId') ?? '';
     core.metrics.httpRequestsTotal++;
     if (!HISTORY_VIEWS.includes(view)) return writeError(res, ResultCode.NOT_FOUND_ROUTE, `history views: ${HISTORY_VIEWS.join(', ')}`);
-    if (key === null || core.principals.authenticate(key) === null) {
+    const caller = key === null ? null : core.principals.authenticate(key);
+    if (key === null || caller === null) {
       return writeError(res, key === null ? ResultCode.NOT_AUTHENTICATED : ResultCode.BAD_CREDENTIALS);
     }
     if (!core.eventsEnabled) return writeError(res, ResultCode.EVENTS_DISABLED, EVENTS_DISABLED_MESSAGE);
@@ -103,15 +105,15 @@ export function addHistoryRoutes(app: TemplatedApp, core: GatewayCore, history: 
       return writeError(res, ResultCode.INVALID_FIELD_VALUE, (error as Error).message);
     }
     // History requests count among the HTTP requests in flight: a flood is answered BUSY, never queued without bound.
-    if (core.metrics.httpInFlight >= core.config.maxHttpInFlight) return writeError(res, ResultCode.BUSY);
-    core.metrics.httpInFlight++;
+    const refused = core.takeHttpSlot(caller);
+    if (refused !== null) return writeError(res, ResultCode.BUSY, refused);
     let aborted = false;
     let answered = false;
     res.onAborted(() => { aborted = true; });
     const answer = (write: (r: HttpResponse) => void): void => {
       if (answered) return;
       answered = true;
-      core.metrics.httpInFlight--;
+      core.giveHttpSlot(caller.id);
       if (!aborted) write(res);
     };
     authorize(core, key, query.accountId, schedulePublish).then(async (code) => {

@@ -136,7 +136,8 @@ class HttpExchange implements SessionTransport {
   aborted = false;
   private done = false;
 
-  constructor(private readonly core: GatewayCore, private readonly res: HttpResponse) {}
+  /** `principalId`: whose HTTP slot (GatewayCore.takeHttpSlot) the response gives back. */
+  constructor(private readonly core: GatewayCore, private readonly res: HttpResponse, private readonly principalId: number) {}
 
   deliver(result: RecordBuffer, base: number): void {
     this.respond(result.u16[(base + RES_CODE_OFFSET) >>> 1], this.core.codec.resultToJson(result, base));
@@ -153,7 +154,7 @@ class HttpExchange implements SessionTransport {
   private respond(code: number, body: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.core.metrics.httpInFlight--;
+    this.core.giveHttpSlot(this.principalId);
     if (this.session !== null) this.core.closeSession(this.session);
     if (this.aborted) return;
     writeJson(this.res, httpStatusFor(code), body, this.core.isShuttingDown);
@@ -331,13 +332,16 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
     readBody(res, config.maxFrameBytes, (body, tooLarge) => {
       core.metrics.httpRequestsTotal++;
       if (tooLarge) return writeError(res, ResultCode.FRAME_TOO_LARGE);
-      if (core.metrics.httpInFlight >= config.maxHttpInFlight) return writeError(res, ResultCode.BUSY);
-      const exchange = new HttpExchange(core, res);
+      const refused = core.takeHttpSlot(principal);
+      if (refused !== null) return writeError(res, ResultCode.BUSY, refused);
+      const exchange = new HttpExchange(core, res, principal.id);
       res.onAborted(() => { exchange.aborted = true; });
       const session = core.openSession(exchange);
-      if (session === null) return writeError(res, ResultCode.SHUTTING_DOWN);
+      if (session === null) {
+        core.giveHttpSlot(principal.id);
+        return writeError(res, ResultCode.SHUTTING_DOWN);
+      }
       exchange.session = session;
-      core.metrics.httpInFlight++;
       core.beginInput(); // the body is complete: the command's latency starts here (parse included)
       const authCode = core.admit(session, principal);
       if (authCode !== ResultCode.OK) return exchange.reply(authCode, 0, 0, null);
