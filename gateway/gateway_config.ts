@@ -15,6 +15,13 @@ export interface GatewayConfig {
   readonly maxFrameBytes: number;
   /** Commands a connection may have waiting for their results. */
   readonly maxInFlightPerConnection: number;
+  /**
+   * Commands one principal may have waiting over all its connections and HTTP requests (admins: not
+   * limited). At it, TCP stops reading that principal's connections and WebSocket answers
+   * TOO_MANY_IN_FLIGHT, so one tenant cannot fill the input ring for all: keep it at most half the
+   * engine's ring (16,384 by default).
+   */
+  readonly maxInFlightPerPrincipal: number;
   /** Open authenticated TCP + WebSocket connections (a login beyond it is refused with TOO_MANY_CONNECTIONS). */
   readonly maxConnections: number;
   /**
@@ -73,6 +80,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   eventsTcpPort: -1,
   maxFrameBytes: 64 * 1024,
   maxInFlightPerConnection: 4096,
+  maxInFlightPerPrincipal: 8192,
   maxConnections: 10_000,
   maxConnectionsPerPrincipal: 1024,
   maxSubscriptionsPerPrincipal: 1024,
@@ -98,6 +106,7 @@ const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCert
   eventsTcpPort: { min: -1, max: 65_535 },
   maxFrameBytes: { min: 64, max: 16 * 1024 * 1024 },
   maxInFlightPerConnection: { min: 1, max: 1_000_000 },
+  maxInFlightPerPrincipal: { min: 1, max: 1_000_000 },
   maxConnections: { min: 1, max: 1_000_000 },
   maxConnectionsPerPrincipal: { min: 1, max: 1_000_000 },
   maxSubscriptionsPerPrincipal: { min: 1, max: 1_000_000 },

@@ -9,6 +9,7 @@
  * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
  * is always published with a valid record.
  */
+import { PrincipalInFlightTable, type PrincipalInFlight } from './principal_in_flight.ts';
 import { PrincipalCounts } from './principal_counts.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -84,6 +85,8 @@ export class GatewayCore {
   private authenticatedConnections = 0;
   /** The same, per principal (maxConnectionsPerPrincipal). */
   private readonly connectionsByPrincipal: PrincipalCounts;
+  /** Commands in flight per principal, over all its sessions (maxInFlightPerPrincipal). */
+  private readonly principalsInFlight = new PrincipalInFlightTable();
   /** HTTP requests in flight per principal (maxHttpInFlightPerPrincipal); metrics.httpInFlight counts them all. */
   private readonly httpInFlightByPrincipal: PrincipalCounts;
   /** Why the last admit() refused, when the code alone does not say it (a limit's name); else null. */
@@ -208,6 +211,7 @@ export class GatewayCore {
       this.authenticatedConnections--;
       this.connectionsByPrincipal.give(session.principalId);
     }
+    if (session.principalInFlight !== null) this.principalsInFlight.leave(session.principalId, session.principalInFlight, session.inFlight);
     if (session.transport.kind === 'tcp') this.metrics.connectionsOpenTcp--;
     else if (session.transport.kind === 'ws') this.metrics.connectionsOpenWs--;
   }
@@ -263,6 +267,7 @@ export class GatewayCore {
     }
     session.principalId = principal.id;
     session.admin = principal.admin;
+    session.principalInFlight = this.principalsInFlight.join(principal.id);
     return ResultCode.OK;
   }
 
@@ -384,6 +389,12 @@ export class GatewayCore {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
     }
+    const principalInFlight = session.principalInFlight as PrincipalInFlight;
+    if (principalInFlight.commands >= this.config.maxInFlightPerPrincipal && !session.admin) {
+      if (pauseWhenFull) return SUBMIT_DECLINED;
+      return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false,
+        `principal ${session.principalId} has ${this.config.maxInFlightPerPrincipal} commands in flight (maxInFlightPerPrincipal)`);
+    }
     const input = this.engine.input;
     const base = input.tryClaim();
     if (base < 0) {
@@ -406,6 +417,7 @@ export class GatewayCore {
     if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
     input.stampHeader(base, session.id, session.principalId, flags);
     session.inFlight++;
+    principalInFlight.commands++;
     this.claimedSinceFlush++;
     this.metrics.countCommand(type);
     return SUBMIT_ACCEPTED;
@@ -432,6 +444,7 @@ export class GatewayCore {
     const session = this.sessions.get(buffer.u32[(base + RES_SESSION_ID_OFFSET) >>> 2]);
     if (session !== undefined) {
       session.inFlight--;
+      (session.principalInFlight as PrincipalInFlight).commands--;
       session.transport.deliver(buffer, base);
       this.markDirty(session);
     }

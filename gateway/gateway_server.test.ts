@@ -511,6 +511,45 @@ describe('TLS on both listeners', () => {
   });
 });
 
+describe('commands in flight per principal', () => {
+  it('holds one principal at maxInFlightPerPrincipal over all its connections (TCP waits, WebSocket is told) while others reach the ring', async () => {
+    const h = await startHarness({ maxInFlightPerPrincipal: 4 });
+    try {
+      const bob = h.server.core.principals.add('bob');
+      h.engine.hold = true; // results wait: commands stay in flight
+      const open = async (key: string): Promise<RawTcpClient> => {
+        const c = await RawTcpClient.open(h.server.tcpPort);
+        c.send(login(key));
+        expect((await c.waitFor(1))[0].code).toBe(ResultCode.OK);
+        return c;
+      };
+      const get = (correlationId: number) => ({ type: 'getItem' as const, itemId: 4, correlationId });
+      const alice = [await open(h.aliceKey), await open(h.aliceKey)];
+      alice[0].send(get(1), get(2), get(3));
+      alice[1].send(get(4), get(5), get(6));
+      await waitUntil(() => h.engine.lastClaimedSequence + 1 === 4);
+      const ws = await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey });
+      ws.send(get(7));
+      const [refused] = await ws.waitFor(1);
+      expect(refused).toMatchObject({ code: ResultCode.TOO_MANY_IN_FLIGHT, correlationId: 7 });
+      expect(refused.message).toMatch(/principal \d+ has 4 commands in flight \(maxInFlightPerPrincipal\)/);
+      const others = [await open(bob.key), await open(ADMIN_KEY)];
+      others[0].send(get(11), get(12));
+      others[1].send(get(21), get(22), get(23), get(24), get(25));
+      await waitUntil(() => h.engine.lastClaimedSequence + 1 === 4 + 2 + 5);
+      expect(h.engine.seen).toEqual([]); // all of it still held, none of alice's beyond her 4
+      h.engine.release();
+      // Alice's held input goes on as her results come back: every command answered once.
+      const replies = await Promise.all([alice[0].waitFor(4), alice[1].waitFor(4), others[0].waitFor(3), others[1].waitFor(6)]);
+      expect(replies.map((r) => r.slice(1).map((x) => x.code))).toEqual([[0, 0, 0], [0, 0, 0], [0, 0], [0, 0, 0, 0, 0]]);
+      for (const c of [...alice, ...others]) c.close();
+      ws.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+});
+
 describe('HTTP requests in flight per principal', () => {
   it('answers BUSY naming maxHttpInFlightPerPrincipal for one principal while others and the admin are served', async () => {
     const h = await startHarness({ maxHttpInFlightPerPrincipal: 2 });
@@ -538,6 +577,7 @@ describe('HTTP requests in flight per principal', () => {
 describe('per-principal gateway options', () => {
   it('are validated up front, naming the option and its range', () => {
     expect(() => resolveGatewayConfig({ maxConnectionsPerPrincipal: 0 })).toThrow('gateway option maxConnectionsPerPrincipal must be an integer in [1, 1000000], got 0');
+    expect(() => resolveGatewayConfig({ maxInFlightPerPrincipal: 0 })).toThrow('gateway option maxInFlightPerPrincipal must be an integer in [1, 1000000], got 0');
     expect(() => resolveGatewayConfig({ maxHttpInFlightPerPrincipal: 2_000_000 })).toThrow('gateway option maxHttpInFlightPerPrincipal must be an integer in [1, 1000000], got 2000000');
     expect(() => resolveGatewayConfig({ maxSubscriptionsPerPrincipal: 1.5 })).toThrow('gateway option maxSubscriptionsPerPrincipal must be an integer in [1, 1000000], got 1.5');
     expect(resolveGatewayConfig({}).maxConnectionsPerPrincipal).toBe(1024);

@@ -5,6 +5,8 @@
  */
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 
+import type { PrincipalInFlight } from './principal_in_flight.ts';
+
 export type TransportKind = 'tcp' | 'ws' | 'http';
 
 /** What the core needs from a connection. Implemented once per transport. */
@@ -27,6 +29,8 @@ export class Session {
   admin = false;
   /** Commands published and not yet answered. */
   inFlight = 0;
+  /** The principal's commands in flight over all its sessions (set at login; maxInFlightPerPrincipal). */
+  principalInFlight: PrincipalInFlight | null = null;
   closed = false;
   /** Queued for the next flush. */
   dirty = false;
