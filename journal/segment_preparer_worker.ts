@@ -20,6 +20,12 @@ export interface SegmentPreparerWorkerData {
 const data = workerData as SegmentPreparerWorkerData;
 const state = new Int32Array(data.stateMemory);
 const zeros = new Uint8Array(ZERO_CHUNK_BYTES);
+/** Paces the zero-fill; false (give up) once the journaler says STOP. */
+const pause = (ms: number): boolean => {
+  Atomics.wait(state, PREP_STATE, PrepState.REQUESTED, ms);
+  return Atomics.load(state, PREP_STATE) === PrepState.REQUESTED;
+};
+let paced = false; // the first file after start is written unpaced (segment_preparation.ts)
 
 for (;;) {
   const now = Atomics.load(state, PREP_STATE);
@@ -32,8 +38,9 @@ for (;;) {
   let ok = false;
   try {
     if (hasRoomToPrepare(data.dir, data.segmentBytes)) {
-      prepareSegmentFile(data.dir, data.segmentBytes, zeros);
+      prepareSegmentFile(data.dir, data.segmentBytes, zeros, paced ? pause : undefined);
       ok = true;
+      paced = true;
     }
   } catch {
     // counted below; the journaler never depends on a prepared file
