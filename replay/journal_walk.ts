@@ -131,9 +131,11 @@ export function walkJournal(
       return damaged(k, reader.frameOffset, reader.lastSequence, reader.reason, isLast && reader.looksLikeTornTail());
     }
     // Zeros after the frames (a prepared segment, segment_preparation.ts): the reader looked at one
-    // chunk of them; the walk makes sure no whole record hides further on (acknowledged records after a
-    // zeroed stretch are corruption, not an end). Once per walk, on the newest segment.
-    if (reader.frameOffset < reader.fileBytes && !reader.looksLikeTornTail()) {
+    // chunk of them; a walk of the whole journal (recovery, which then cuts them) makes sure no whole
+    // record hides further on (acknowledged records after a zeroed stretch are corruption, not an end).
+    // A walk bounded by `to` (history, a shadow's seed) reads up to a sequence it knows is durable and
+    // skips it: on a live journal that would be a read of up to a whole segment of zeros each time.
+    if (to >= Number.MAX_SAFE_INTEGER && reader.frameOffset < reader.fileBytes && !reader.looksLikeTornTail()) {
       return damaged(k, reader.frameOffset, reader.lastSequence, 'zero frame length with a whole frame after it', false);
     }
     outcome.segmentIndex = k;
