@@ -31,6 +31,8 @@ import {
 import type { JournalOptions } from './journal_options.ts';
 import { JournalerSlot, METRICS_BYTES, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
 import { SegmentWriter } from './segment_writer.ts';
+import { SegmentPreparer } from './segment_preparer.ts';
+import { journalDir } from './segment_files.ts';
 import { storageFaultOf } from './storage_fault.ts';
 
 export interface JournalerOptions {
@@ -62,6 +64,8 @@ const E_STORAGE_SINCE = metricsIndex(MetricsLine.JOURNALER, JournalerSlot.STORAG
 export class Journaler {
   readonly consumer: BatchConsumer;
   readonly writer: SegmentWriter;
+  /** Prepares the next segment ahead on its own worker (fsync and batch durability, prepareSegments); null without. */
+  readonly preparer: SegmentPreparer | null;
   readonly metrics: Float64Array;
   private readonly engineMetrics: Float64Array;
   private readonly ring: Ring;
@@ -78,7 +82,9 @@ export class Journaler {
   constructor(ring: Ring, consumerIndex: number, journal: JournalOptions, options: JournalerOptions) {
     this.ring = ring;
     this.consumer = new BatchConsumer(ring, consumerIndex, { waitStrategy: options.waitStrategy, batchMax: options.batchMax });
-    this.writer = new SegmentWriter(journal);
+    this.preparer = journal.prepareSegments && journal.durability !== 'none'
+      ? new SegmentPreparer(journalDir(journal.dataDir), journal.segmentBytes, journal.storageRetryMs) : null;
+    this.writer = new SegmentWriter(journal, this.preparer);
     this.metrics = options.metrics ?? new Float64Array(JM_SLOTS);
     this.engineMetrics = options.engineMetrics ?? new Float64Array(METRICS_BYTES / 8);
     this.onFsync = options.onFsync;
@@ -102,6 +108,8 @@ export class Journaler {
     } catch (error) {
       this.metrics[JM_STATE] = JournalerState.FAILED;
       throw error;
+    } finally {
+      this.preparer?.close();
     }
   }
 

@@ -30,7 +30,8 @@ export function checkSegment(segment: SegmentFile, reader: SegmentReader = new S
   let status: FrameStatus;
   while ((status = reader.next()) === FrameStatus.OK) frames++;
   const lastSequence = reader.lastSequence;
-  if (status === FrameStatus.END) return { ...base, lastSequence, frames, status: 'ok', problem: '' };
+  // bytes: the logical length (a prepared newest segment is longer on disk: zeros after its frames).
+  if (status === FrameStatus.END) return { ...base, bytes: reader.frameOffset, lastSequence, frames, status: 'ok', problem: '' };
   const kind = status === FrameStatus.INCOMPLETE ? 'torn' : 'bad';
   return { ...base, lastSequence, frames, status: kind, problem: `frame at offset ${reader.frameOffset} after sequence ${lastSequence}: ${reader.reason}` };
 }

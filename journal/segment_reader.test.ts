@@ -118,25 +118,52 @@ describe('SegmentReader in chunks', () => {
     }
   });
 
-  it('tells zeroes to the end (torn) from zeroes with a good frame after them (corrupt) far before the end', () => {
+  it('ends at zeroes to the end (a prepared segment\'s tail), and tells them from zeroes with a good frame after them far before the end', () => {
     const offsets = frameOffsets(path);
     const original = readFileSync(path);
     const k = 1000;
-    // Zeroes from frame k to the end: nothing valid follows, a torn tail, though most of it lies
-    // beyond the chunk the refused frame is in.
+    // Zeroes from frame k to the end: the end of the frames (what a prepared segment holds after its
+    // last write), though most of it lies beyond the chunk the zero frame length is in; nothing
+    // valid follows.
     const zeroed = Buffer.from(original);
     zeroed.fill(0, offsets[k]);
     writeFileSync(path, zeroed);
     for (const chunk of CHUNKS) {
       const w = walk(chunk);
-      expect([w.status, w.frameOffset]).toEqual([FrameStatus.BAD, offsets[k]]);
+      expect([w.status, w.frameOffset, w.lastSequence]).toEqual([FrameStatus.END, offsets[k], FIRST_SEQUENCE + k - 1]);
       expect(tornTail(chunk)).toBe(true);
     }
-    // The same zeroes stopping before the last frame: that frame is whole and valid, so corruption.
+    // The same zeroes stopping before the last frame: that frame is whole and valid, so corruption:
+    // the reader says BAD when it sees the frame in its chunk, and looksLikeTornTail finds it either way.
     const holed = Buffer.from(original);
     holed.fill(0, offsets[k], offsets[RECORDS - 1]);
     writeFileSync(path, holed);
-    for (const chunk of CHUNKS) expect(tornTail(chunk)).toBe(false);
+    for (const chunk of CHUNKS) {
+      const w = walk(chunk);
+      expect(w.frameOffset).toBe(offsets[k]);
+      expect([FrameStatus.BAD, FrameStatus.END]).toContain(w.status);
+      expect(tornTail(chunk)).toBe(false);
+    }
+    expect(walk(DEFAULT_CHUNK_BYTES).status).toBe(FrameStatus.BAD);
+  });
+
+  it('takes a zero header for a header never written (SHORT), and a cut frame followed by zeroes for a torn tail', () => {
+    const offsets = frameOffsets(path);
+    const original = readFileSync(path);
+    // A prepared file renamed into a segment, its first write lost in a crash: all zeros.
+    writeFileSync(path, Buffer.alloc(original.length + 4 * 1024 * 1024));
+    const reader = new SegmentReader();
+    expect(reader.load(path, FIRST_SEQUENCE - 1)).toBe(HeaderStatus.SHORT);
+    // A frame whose tail never reached the disk, then megabytes of zeros: BAD there, a torn tail.
+    const k = 2000;
+    const torn = Buffer.alloc(original.length + 4 * 1024 * 1024);
+    original.copy(torn, 0, 0, offsets[k] + 24);
+    writeFileSync(path, torn);
+    for (const chunk of CHUNKS) {
+      const w = walk(chunk);
+      expect([w.status, w.frameOffset, w.lastSequence]).toEqual([FrameStatus.BAD, offsets[k], FIRST_SEQUENCE + k - 1]);
+      expect(tornTail(chunk)).toBe(true);
+    }
   });
 
   it('reads a segment again after another, reusing its buffer', () => {

@@ -8,6 +8,11 @@
  *   reader.load(path);
  *   while (reader.next() === FrameStatus.OK) sm.apply(reader.buffer, reader.recordBase, out, 0);
  *
+ * A segment may be a prepared file (segment_preparation.ts): full size, zeros after its last frame. A
+ * zero frame length with nothing but zeros after it in the loaded chunk is the end (END, frameOffset
+ * is the segment's logical length); a zero frame length with data after it is BAD. A header of zeros
+ * is SHORT (a crash between taking a prepared file and writing its first batch).
+ *
  * A frame that fails its checks stops the walk with INCOMPLETE (the frame runs past the end of the
  * file: a torn append) or BAD (wrong length, CRC or sequence); `frameOffset` names where, `reason`
  * says why, and `lastSequence` is the last good sequence. Whether a bad frame is a torn tail or real
@@ -172,6 +177,10 @@ export class SegmentReader {
       return HeaderStatus.SHORT;
     }
     const crc = crc32Bytes(b.bytes, 0, SEG_HEADER_CRC_OFFSET);
+    if (zeroFrom(b.u32, 0, SEGMENT_HEADER_BYTES >>> 2)) {
+      this.reason = 'segment header never written (zeros)';
+      return HeaderStatus.SHORT;
+    }
     if (b.u32[SEG_MAGIC_OFFSET >>> 2] !== SEGMENT_MAGIC) {
       this.reason = 'not a ringline journal segment (bad magic)';
       return HeaderStatus.BAD;
@@ -205,6 +214,11 @@ export class SegmentReader {
     }
     const b = this.buffer;
     const frameBytes = b.u32[(offset + FRAME_BYTES_OFFSET) >>> 2];
+    if (frameBytes === 0) {
+      if (zeroFrom(b.u32, offset >>> 2, this.bufferBytes >>> 2)) return FrameStatus.END;
+      this.reason = 'zero frame length followed by data';
+      return FrameStatus.BAD;
+    }
     if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) {
       this.reason = `invalid frame length ${frameBytes}`;
       return FrameStatus.BAD;
@@ -240,33 +254,48 @@ export class SegmentReader {
    * frame follows it anywhere in the file. A crash mid-append leaves a cut frame, garbage or zeroes
    * at the end; damage with a good record after it is corruption, never a torn tail (that rule keeps a
    * damaged length field near the end from silently cutting acknowledged records). Runs only on the
-   * failure path: it tries every 8-byte boundary after the bad frame.
+   * failure path: it tries every 8-byte boundary after the bad frame, reading what is not buffered
+   * window by window (a prepared segment can have hundreds of MiB of zeros after a torn frame).
    */
   looksLikeTornTail(): boolean {
-    let b = this.buffer;
-    let base = this.bufferFileOffset;
-    let end = this.bufferBytes;
-    if (base + end < this.fileBytes) {
-      // The rest of the file is not buffered: read it from the refused frame on (failure path only).
-      base = this.frameOffset;
-      b = createRecordBuffer(new ArrayBuffer((this.fileBytes - base + 7) & ~7));
-      end = 0;
-      const fd = openSync(this.path, 'r');
-      try {
-        for (let n = 1; n > 0 && end < this.fileBytes - base; end += n) n = readSync(fd, b.bytes, end, this.fileBytes - base - end, base + end);
-      } finally {
-        closeSync(fd);
-      }
+    const from = this.frameOffset + FRAME_HEADER_BYTES;
+    if (this.bufferFileOffset + this.bufferBytes >= this.fileBytes) {
+      return !holdsValidFrame(this.buffer, from - this.bufferFileOffset, this.bufferBytes, this.bufferBytes);
     }
-    const words = b.u32;
-    for (let offset = this.frameOffset - base + FRAME_HEADER_BYTES; offset + FRAME_MIN_BYTES <= end; offset += 8) {
-      const frameBytes = words[(offset + FRAME_BYTES_OFFSET) >>> 2];
-      if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) continue;
-      if (offset + frameBytes > end) continue;
-      const recordBase = offset + FRAME_RECORD_OFFSET;
-      if (words[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== frameBytes - FRAME_HEADER_BYTES) continue;
-      if (crc32Aligned(b, recordBase, frameBytes - FRAME_HEADER_BYTES) === words[(offset + FRAME_CRC_OFFSET) >>> 2]) return false;
+    const step = DEFAULT_CHUNK_BYTES;
+    const window = createRecordBuffer(new ArrayBuffer(step + FRAME_MAX_BYTES));
+    const fd = openSync(this.path, 'r');
+    try {
+      for (let at = from; at + FRAME_MIN_BYTES <= this.fileBytes; at += step) {
+        const want = Math.min(window.bytes.length, this.fileBytes - at);
+        let end = 0;
+        for (let n = 1; n > 0 && end < want; end += n) n = readSync(fd, window.bytes, end, want - end, at + end);
+        // Candidates start in [0, step): a frame starting there fits in the window whole.
+        if (holdsValidFrame(window, 0, end, step)) return false;
+      }
+    } finally {
+      closeSync(fd);
     }
     return true;
   }
+}
+
+/** Whether words[from..to) are all zero. */
+function zeroFrom(words: Uint32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (words[i] !== 0) return false;
+  return true;
+}
+
+/** Whether a whole frame with a good length and CRC starts at an 8-byte boundary in [from, startsBefore) of b[0, end). */
+function holdsValidFrame(b: RecordBuffer, from: number, end: number, startsBefore: number): boolean {
+  const words = b.u32;
+  for (let offset = from; offset + FRAME_MIN_BYTES <= end && offset < startsBefore; offset += 8) {
+    const frameBytes = words[(offset + FRAME_BYTES_OFFSET) >>> 2];
+    if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) continue;
+    if (offset + frameBytes > end) continue;
+    const recordBase = offset + FRAME_RECORD_OFFSET;
+    if (words[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== frameBytes - FRAME_HEADER_BYTES) continue;
+    if (crc32Aligned(b, recordBase, frameBytes - FRAME_HEADER_BYTES) === words[(offset + FRAME_CRC_OFFSET) >>> 2]) return true;
+  }
+  return false;
 }

@@ -6,12 +6,20 @@
  * into a preallocated write buffer through u32 views and checksummed in place, so appending allocates
  * nothing. A batch larger than the buffer is written out in buffer-sized pieces before the final write.
  *
+ * With a SegmentPreparer (segment_preparation.ts) a new segment is a prepared file — full size, zeros,
+ * already synced — renamed to its segment name, and appends overwrite its zeros: an fdatasync then
+ * commits data only. The frames end at the first zero frame length (segment_reader.ts). A segment the
+ * writer leaves (roll, close) is cut to its logical length, so every closed segment's size is its
+ * length, as before; only the newest can have a zero tail (recovery cuts it after a crash). When no
+ * prepared file is ready, a segment is created empty and appended to, as without a preparer; the
+ * writer then rolls early into the next prepared file as soon as there is one.
+ *
  * Failures of write, fdatasync or open throw. The journaler calls `markDurable()` each time a batch is
  * released; after a storage fault (storage_fault.ts) `rewind()` puts the files back to that point —
  * the segment truncated to its durable length, segments created since deleted — so the same records
  * can be appended again, byte for byte as if the failed attempt had never happened.
  */
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
@@ -25,6 +33,7 @@ import {
 import type { JournalOptions } from './journal_options.ts';
 import { ensureDirectory, fsyncDirectory, journalDir } from './segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
+import type { SegmentPreparer } from './segment_preparer.ts';
 
 export class SegmentWriter {
   private readonly dir: string;
@@ -33,7 +42,10 @@ export class SegmentWriter {
   private readonly segmentBytesMax: number;
   private readonly syncOnRoll: boolean;
   private readonly epoch: number;
+  private readonly preparer: SegmentPreparer | null;
   private fd = -1;
+  /** The current segment is a prepared file (overwritten in place, cut to its length when left). */
+  private currentPrepared = false;
   /** Bytes of the current segment: written plus buffered. */
   private segmentBytes = 0;
   /** Bytes buffered and not yet written. */
@@ -45,6 +57,8 @@ export class SegmentWriter {
   /** Bytes handed to write() over the writer's life. */
   bytesWritten = 0;
   segmentsCreated = 0;
+  /** Segments that were prepared files. */
+  preparedSegmentsUsed = 0;
   /** Path of the segment being appended to, or '' before the first record. */
   currentPath = '';
   // The last durable point (markDurable): segment path ('' = none yet), its length, last sequence.
@@ -56,7 +70,8 @@ export class SegmentWriter {
   /** Segments created after the durable point (a rewind deletes them). */
   private readonly createdSinceDurable: string[] = [];
 
-  constructor(options: JournalOptions) {
+  constructor(options: JournalOptions, preparer: SegmentPreparer | null = null) {
+    this.preparer = preparer;
     this.dir = journalDir(options.dataDir);
     ensureDirectory(this.dir, options.durability !== 'none', true);
     this.capacityBytes = options.writeBufferBytes & ~7;
@@ -85,7 +100,9 @@ export class SegmentWriter {
     if (this.lastSequence >= 0 ? sequence !== this.lastSequence + 1 : !(Number.isSafeInteger(sequence) && sequence >= 0)) {
       throw new RangeError(`journal: sequence ${sequence} does not follow the last journaled sequence ${this.lastSequence}`);
     }
-    if (this.fd < 0 || this.segmentBytes + frameBytes > this.segmentBytesMax) this.roll(sequence);
+    if (this.fd < 0 || this.segmentBytes + frameBytes > this.segmentBytesMax || (!this.currentPrepared && this.preparer?.ready === true)) {
+      this.roll(sequence);
+    }
     if (this.pendingBytes + frameBytes > this.capacityBytes) this.write();
 
     const pos = this.pendingBytes;
@@ -100,11 +117,12 @@ export class SegmentWriter {
     this.framesAppended++;
   }
 
-  /** Writes every buffered frame to the current segment (one write call). */
+  /** Writes every buffered frame to the current segment (one write call), where the segment's frames end. */
   write(): void {
     let offset = 0;
     const length = this.pendingBytes;
-    while (offset < length) offset += writeSync(this.fd, this.buffer.bytes, offset, length - offset);
+    const position = this.segmentBytes - length;
+    while (offset < length) offset += writeSync(this.fd, this.buffer.bytes, offset, length - offset, position + offset);
     this.bytesWritten += length;
     this.pendingBytes = 0;
   }
@@ -150,8 +168,8 @@ export class SegmentWriter {
     if (this.createdSinceDurable.length > 0) fsyncDirectory(this.dir);
     this.createdSinceDurable.length = 0;
     if (this.durablePath !== '') {
-      // O_APPEND: every write lands at the end, which the truncate just set to the durable length.
-      const fd = openSync(this.durablePath, 'a', DATA_FILE_MODE);
+      // Cut to the durable length (also any zeros of a prepared file: the segment is appended to from here on).
+      const fd = openSync(this.durablePath, 'r+', DATA_FILE_MODE);
       try {
         ftruncateSync(fd, this.durableSegmentBytes);
       } catch (error) {
@@ -160,6 +178,7 @@ export class SegmentWriter {
       }
       this.fd = fd;
     }
+    this.currentPrepared = false;
     this.currentPath = this.durablePath;
     this.segmentBytes = this.durableSegmentBytes;
     this.lastSequence = this.durableSequence;
@@ -167,20 +186,44 @@ export class SegmentWriter {
     this.segmentsCreated = this.durableSegmentsCreated;
   }
 
-  /** Writes what is buffered, syncs (unless durability is none) and closes the segment. */
+  /** Writes what is buffered, cuts a prepared file's zero tail, syncs (unless durability is none) and closes the segment. */
   close(): void {
     if (this.fd < 0) return;
     this.write();
+    if (this.currentPrepared) ftruncateSync(this.fd, this.segmentBytes);
     if (this.syncOnRoll) fdatasyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
+    this.currentPrepared = false;
+  }
+
+  /**
+   * Renames the ready prepared file to `path` and opens it; false (nothing changed) when none is ready
+   * or the rename fails: a prepared file is a saving, never a reason to stop journaling.
+   */
+  private takePrepared(path: string): boolean {
+    const preparer = this.preparer;
+    if (preparer === null || !preparer.ready) return false;
+    // A segment is never overwritten (a rename would replace it silently): recovery removes an empty leftover first.
+    if (existsSync(path)) return false;
+    try {
+      renameSync(preparer.preparedPath, path);
+    } catch {
+      preparer.taken(); // prepare another; this segment is created the plain way
+      return false;
+    }
+    preparer.taken();
+    this.fd = openSync(path, 'r+');
+    this.preparedSegmentsUsed++;
+    return true;
   }
 
   private roll(firstSequence: number): void {
     this.close();
     const path = join(this.dir, segmentFileName(firstSequence));
+    this.currentPrepared = this.takePrepared(path);
     // 'wx': a segment is never overwritten; recovery removes an empty leftover before the engine runs.
-    this.fd = openSync(path, 'wx', DATA_FILE_MODE);
+    if (!this.currentPrepared) this.fd = openSync(path, 'wx', DATA_FILE_MODE);
     this.createdSinceDurable.push(path);
     if (this.syncOnRoll) fsyncDirectory(this.dir);
     this.currentPath = path;

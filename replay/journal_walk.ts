@@ -28,7 +28,10 @@ export type WalkEnd = (typeof WalkEnd)[keyof typeof WalkEnd];
 export interface WalkOutcome {
   end: WalkEnd;
   segmentIndex: number;
-  /** File offset of the damage (DAMAGED, SNAPSHOT_GAP). */
+  /**
+   * File offset of the damage (DAMAGED, SNAPSHOT_GAP); at END, where the frames of segment
+   * `segmentIndex` (the last walked) end: its logical length (a prepared segment has zeros after).
+   */
   offset: number;
   /** The last good sequence before the damage. */
   lastGood: number;
@@ -127,6 +130,16 @@ export function walkJournal(
     if (status !== FrameStatus.END) {
       return damaged(k, reader.frameOffset, reader.lastSequence, reader.reason, isLast && reader.looksLikeTornTail());
     }
+    // Zeros after the frames (a prepared segment, segment_preparation.ts): the reader looked at one
+    // chunk of them; a walk of the whole journal (recovery, which then cuts them) makes sure no whole
+    // record hides further on (acknowledged records after a zeroed stretch are corruption, not an end).
+    // A walk bounded by `to` (history, a shadow's seed) reads up to a sequence it knows is durable and
+    // skips it: on a live journal that would be a read of up to a whole segment of zeros each time.
+    if (to >= Number.MAX_SAFE_INTEGER && reader.frameOffset < reader.fileBytes && !reader.looksLikeTornTail()) {
+      return damaged(k, reader.frameOffset, reader.lastSequence, 'zero frame length with a whole frame after it', false);
+    }
+    outcome.segmentIndex = k;
+    outcome.offset = reader.frameOffset;
     if (reader.lastSequence >= segment.firstSequence) previous = reader.lastSequence;
     else if (!isLast) return damaged(k, SEGMENT_HEADER_BYTES, previous, 'closed segment holds no records', false);
     else outcome.emptyNewestSegment = true;

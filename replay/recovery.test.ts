@@ -217,6 +217,85 @@ describe('recoverState', () => {
     expect(report.warnings[0]).toMatch(/torn tail: segment header is cut short/);
   });
 
+  describe('a prepared newest segment (full size, zeros after its frames) left by a crash', () => {
+    /** The newest segment as the journaler leaves it mid-use: its frames, then zeros to `bytes`. */
+    function zeroTail(bytes: number): { path: string; logicalBytes: number } {
+      const segment = listSegments(dataDir).at(-1)!;
+      const file = readFileSync(segment.path);
+      writeFileSync(segment.path, Buffer.concat([file, Buffer.alloc(bytes - file.length)]));
+      return { path: segment.path, logicalBytes: file.length };
+    }
+
+    it('recovers every record without a warning and cuts the zeros, so the segment is as long as its frames', () => {
+      const { live } = journalWorkload(dataDir, seq(0), seq(3000), { journal: { segmentBytes: SEGMENT_MIN_BYTES } });
+      const { path, logicalBytes } = zeroTail(3 * 1024 * 1024); // beyond the reader's 1 MiB chunk
+      // Read-only (the replay CLI, a check): every record, nothing changed.
+      const readOnly = recoverState(freshStateMachine(), { dataDir, repair: false, readOnly: true });
+      expect(readOnly).toMatchObject({ lastSequence: seq(2999), replayedCount: 3000, warnings: [] });
+      expect(statSync(path).size).toBe(3 * 1024 * 1024);
+      const sm = freshStateMachine();
+      const report = recoverState(sm, { dataDir, repair: false });
+      expect(report).toMatchObject({ lastSequence: seq(2999), replayedCount: 3000, truncatedBytes: 0, warnings: [] });
+      expect(sm.stateHash()).toBe(live.stateHash());
+      expect(statSync(path).size).toBe(logicalBytes);
+    });
+
+    it('a torn frame followed by megabytes of zeros is a torn tail, cut to the last whole record', () => {
+      journalWorkload(dataDir, seq(0), seq(100));
+      const [segment] = listSegments(dataDir);
+      const offsets = frameOffsets(segment.path);
+      const file = readFileSync(segment.path);
+      // Record 99's first bytes reached the disk, the rest of it (and everything after) is zeros.
+      const torn = Buffer.alloc(2 * 1024 * 1024);
+      file.copy(torn, 0, 0, offsets[99] + 24);
+      writeFileSync(segment.path, torn);
+      const report = recoverState(freshStateMachine(), { dataDir, repair: false });
+      expect(report.lastSequence).toBe(seq(98));
+      expect(report.warnings[0]).toMatch(/torn tail: CRC mismatch/);
+      expect(statSync(segment.path).size).toBe(offsets[99]);
+    });
+
+    it('a zeroed stretch with a whole record after it, far beyond the first chunk, is corruption, not an end', () => {
+      journalWorkload(dataDir, seq(0), seq(100));
+      const [segment] = listSegments(dataDir);
+      const offsets = frameOffsets(segment.path);
+      const file = readFileSync(segment.path);
+      // Records 0..49, then 2 MiB of zeros, then record 99 whole (acknowledged data behind a hole).
+      const holed = Buffer.concat([file.subarray(0, offsets[50]), Buffer.alloc(2 * 1024 * 1024), file.subarray(offsets[99])]);
+      writeFileSync(segment.path, holed);
+      expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(JournalCorruptError);
+      expect(() => recoverState(freshStateMachine(), { dataDir, repair: false })).toThrow(/zero frame length with a whole frame after it/);
+    });
+
+    it('removes a newest segment that is all zeros (taken from the preparer, its first write lost)', () => {
+      journalWorkload(dataDir, seq(0), seq(100));
+      const zeros = join(dataDir, 'journal', `${named(seq(100))}.journal`);
+      writeFileSync(zeros, Buffer.alloc(SEGMENT_MIN_BYTES));
+      const report = recoverState(freshStateMachine(), { dataDir, repair: false });
+      expect(report.lastSequence).toBe(seq(99));
+      expect(existsSync(zeros)).toBe(false);
+      expect(report.warnings[0]).toMatch(/torn tail: segment header never written/);
+    });
+
+    it('removes a newest segment with a header and nothing after it but zeros', () => {
+      journalWorkload(dataDir, seq(0), seq(100));
+      const newest = join(dataDir, 'journal', `${named(seq(100))}.journal`);
+      const fresh = Buffer.alloc(SEGMENT_MIN_BYTES);
+      // The header of a segment starting at seq(100), written the way the journaler writes one.
+      const writer = new SegmentWriter(validateJournalOptions({ dataDir: join(dataDir, 'scratch'), durability: 'none' }));
+      const rec = createRecordBuffer(new ArrayBuffer(RES_MAX_RECORD_BYTES));
+      writeWorkloadRecord(TEST_WORKLOAD, rec, 0, seq(100), FIRST_SEQUENCE);
+      writer.append(rec, 0);
+      writer.close();
+      readFileSync(listSegments(join(dataDir, 'scratch'))[0].path).copy(fresh, 0, 0, 64);
+      writeFileSync(newest, fresh);
+      const report = recoverState(freshStateMachine(), { dataDir, repair: false });
+      expect(report.lastSequence).toBe(seq(99));
+      expect(existsSync(newest)).toBe(false);
+      expect(report.warnings[0]).toMatch(/removed empty journal segment/);
+    });
+  });
+
   it('removes a snapshot temp file a crash left behind, with a warning', () => {
     journalWorkload(dataDir, seq(0), seq(10));
     const sm = freshStateMachine();

@@ -238,6 +238,13 @@ class JournalReplay implements RecordSink {
       const path = segments[segments.length - 1].path;
       this.removeFile(path);
       this.warnings.push(`recovery: removed empty journal segment ${path}`);
+    } else if (outcome.end === WalkEnd.END && !this.readOnly && this.toSequence >= Number.MAX_SAFE_INTEGER &&
+      outcome.segmentIndex >= 0 && outcome.segmentIndex === segments.length - 1) {
+      // A prepared newest segment (segment_preparation.ts) left by a crash: zeros after its frames, which
+      // the whole-journal walk found empty of records. Cut them, so it is as long as its frames like
+      // every closed segment (the journaler starts a new one).
+      const path = segments[outcome.segmentIndex].path;
+      if (statSync(path).size > outcome.offset) truncateDurably(path, outcome.offset);
     }
   }
 

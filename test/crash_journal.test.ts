@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ import { SMALL_LOGIC_CONFIG } from '../journal/test_support/ledger_workload.ts';
 import { CMD_TYPE_OFFSET, CommandType, Deposit } from '../codec/records/command_descriptor.ts';
 import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
+import { PREPARED_FILE_NAME, PREPARING_FILE_NAME } from '../journal/segment_preparation.ts';
+import { checkJournal } from '../journal/journal_check.ts';
 
 const CHILD = fileURLToPath(new URL('./test_support/crash_child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,8 +35,9 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-function startChild(dataDir: string, snapshotEvery: number): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, 'fsync', String(snapshotEvery), String(MAX_PER_SECOND)], {
+function startChild(dataDir: string, snapshotEvery: number, segmentBytes?: number): Child {
+  const args = [CHILD, dataDir, 'fsync', String(snapshotEvery), String(MAX_PER_SECOND), ...(segmentBytes === undefined ? [] : [String(segmentBytes)])];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let acked = -1;
@@ -129,5 +132,49 @@ describe('crash: SIGKILL the engine at random moments, restart, nothing acknowle
     const report = recoverState(fromSnapshot, { dataDir, repair: false, readOnly: true });
     expect(report.snapshotSequence).toBeGreaterThan(0);
     expect(fromSnapshot.stateHash()).toBe(stopped.stateHash);
+  });
+});
+
+describe('crash: SIGKILL while the next journal segment is being prepared', () => {
+  it(`keeps every acknowledged command across ${KILLS} kills that fall during a zero-fill`, async () => {
+    // 1 MiB segments at ~100k commands/s roll every ~0.1 s, and a paced zero-fill of the next one takes
+    // ~30 ms of it: the kill is sent the moment the half-written file is seen.
+    const segmentBytes = 1024 * 1024;
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-crash-prep-'));
+    const preparing = join(dir, 'journal', PREPARING_FILE_NAME);
+    let previousAcked = -1;
+    let killedWhilePreparing = 0;
+    try {
+      for (let round = 0; round < KILLS; round++) {
+        const child = startChild(dir, 0, segmentBytes);
+        const ready = await child.ready;
+        expect(ready.lastSequence).toBeGreaterThanOrEqual(previousAcked);
+        expect(replayHash(dir, ready.lastSequence)).toEqual({ hash: ready.stateHash, lastSequence: ready.lastSequence });
+        while (child.maxAcked() <= ready.lastSequence) await new Promise((resolve) => setTimeout(resolve, 5));
+        // Wait for a zero-fill in progress (the journal keeps rolling, so one always comes).
+        while (!existsSync(preparing)) await new Promise((resolve) => setImmediate(resolve));
+        child.proc.kill('SIGKILL');
+        await child.exited;
+        if (existsSync(preparing)) killedWhilePreparing++;
+        expect(child.maxAcked()).toBeGreaterThan(ready.lastSequence);
+        previousAcked = child.maxAcked();
+      }
+      process.stdout.write(`crash during preparation: ${killedWhilePreparing} of ${KILLS} kills left a half-prepared file\n`);
+      // The last start: recovery, a half-prepared file removed, journaling on, a graceful stop.
+      const child = startChild(dir, 0, segmentBytes);
+      const ready = await child.ready;
+      expect(ready.lastSequence).toBeGreaterThanOrEqual(previousAcked);
+      while (child.maxAcked() <= ready.lastSequence + 1000) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (!existsSync(join(dir, 'journal', PREPARED_FILE_NAME))) await new Promise((resolve) => setTimeout(resolve, 5));
+      child.proc.stdin?.write('stop\n');
+      const stopped = await child.stopped;
+      expect(await child.exited).toBe(0);
+      expect(replayHash(dir)).toEqual({ hash: stopped.stateHash, lastSequence: stopped.lastSequence });
+      // Every segment reads to its end; none is a prepared file taken for journal.
+      const check = await checkJournal(dir, { threads: 1 });
+      expect([check.problems, check.tornTail, check.lastSequence]).toEqual([[], false, stopped.lastSequence]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,8 @@
  * journaler's sequence (the durable sequence) pass it — the journal's share of an acknowledgement's
  * latency, without coordinated omission (a late publish still counts from its intended time). The
  * producer pauses ~50 µs between turns instead of spinning, so the journaler has a core.
+ * fsync-50k starts on a segment prepared ahead (overwrites); fsync-50k-append, by turns with it, appends
+ * (prepareSegments off); both report the journaler's own fdatasync p50/p99 (conditions).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +29,8 @@ import { SingleProducerSequencer } from '../../core/ring/single_producer_sequenc
 import { createWaitStrategy, type WaitStrategyName } from '../../core/ring/wait_strategy.ts';
 import { spawnWorker } from '../../core/spawn_worker.ts';
 import { FrameStatus, SegmentReader } from '../../journal/segment_reader.ts';
-import { listSegments } from '../../journal/segment_files.ts';
+import { ensureDirectory, journalDir, listSegments } from '../../journal/segment_files.ts';
+import { prepareSegmentFile, ZERO_CHUNK_BYTES } from '../../journal/segment_preparation.ts';
 import {
   createJournalMetricsMemory, JM_BATCHES, JM_BATCH_RECORDS_MAX, JM_FSYNC_COUNT, JM_RECORDS,
 } from '../../journal/journal_metrics_descriptor.ts';
@@ -160,10 +163,23 @@ interface RateResult {
   readonly errors: number;
 }
 
-async function runRate(records: number, waitStrategy: WaitStrategyName): Promise<RateResult> {
+/**
+ * How a rate case's segment is made: 'ahead' = the journal's default (prepareSegments), with the first
+ * segment's file prepared before the journaler starts, so every group commit overwrites zeros (the
+ * next file is zero-filled, paced, in the background meanwhile); 'append' = prepareSegments off, every
+ * group commit appends (the journal before #14).
+ */
+type SegmentMaking = 'ahead' | 'append';
+
+async function runRate(records: number, waitStrategy: WaitStrategyName, making: SegmentMaking): Promise<RateResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-bench-journal-rate-'));
   try {
-    const bench = await startJournaler(waitStrategy, validateJournalOptions({ dataDir, durability: 'fsync' }));
+    const journal = validateJournalOptions({ dataDir, durability: 'fsync', prepareSegments: making === 'ahead' });
+    if (making === 'ahead') {
+      ensureDirectory(journalDir(dataDir));
+      prepareSegmentFile(journalDir(dataDir), journal.segmentBytes, new Uint8Array(ZERO_CHUNK_BYTES));
+    }
+    const bench = await startJournaler(waitStrategy, journal);
     const { ring } = bench;
     const histogram = new LatencyHistogram(10_000_000_000);
     const producer = new SingleProducerSequencer(ring);
@@ -238,15 +254,21 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
   const rateRecords = options.mode === 'full' ? 500_000 : 100_000;
   // The engine's default wait strategy (spin_park) and busy_spin: on a shared 2-core machine a thread
   // that gives its core away waits for the scheduler to get it back, and that shows in the latency.
-  for (const [name, waitStrategy] of [['fsync-50k', 'spin_park'], ['fsync-50k-busy-spin', 'busy_spin']] as const) {
-    const rateRuns: RateResult[] = [];
-    for (let r = 0; r < options.runs; r++) {
-      const result = await runRate(rateRecords, waitStrategy);
+  // fsync-50k-append: the same load appending (prepareSegments off), run by turns with fsync-50k so
+  // the pair shares the machine's minutes: the difference is what overwriting prepared zeros buys.
+  const rateCases = [['fsync-50k', 'spin_park', 'ahead'], ['fsync-50k-append', 'spin_park', 'append'], ['fsync-50k-busy-spin', 'busy_spin', 'ahead']] as const;
+  const rateRunsOf = new Map<string, RateResult[]>(rateCases.map(([name]) => [name, []]));
+  for (let r = 0; r < options.runs; r++) {
+    for (const [name, waitStrategy, making] of rateCases) {
+      const result = await runRate(rateRecords, waitStrategy, making);
       options.log(`journal ${name} run ${r + 1}/${options.runs}: p50 ${result.histogram.percentilesUs()?.p50} µs, ` +
         `p99 ${result.histogram.percentilesUs()?.p99} µs; ${result.batches} batches, fdatasync p50 ` +
         `${result.fsync.percentilesUs()?.p50} µs p99 ${result.fsync.percentilesUs()?.p99} µs; errors ${result.errors}`);
-      rateRuns.push(result);
+      rateRunsOf.get(name)?.push(result);
     }
+  }
+  for (const [name, waitStrategy, making] of rateCases) {
+    const rateRuns = rateRunsOf.get(name) ?? [];
     const merged = new LatencyHistogram(10_000_000_000);
     for (const r of rateRuns) merged.addEncoded(r.histogram.encode());
     rows.push({
@@ -255,7 +277,9 @@ export const run: ScenarioRun = async (options: ScenarioOptions) => {
       conditions: {
         durability: 'fsync', ratePerS: RATE_PER_S, records: rateRecords, runs: options.runs, loop: 'open (intended send time)',
         latency: 'intended publish -> durable sequence seen by the producer thread', batchMax: BATCH_MAX,
-        journalerWaitStrategy: waitStrategy,
+        journalerWaitStrategy: waitStrategy, segments: making === 'ahead' ? 'prepared ahead (overwrite)' : 'appended',
+        fdatasyncP50Us: median(rateRuns.map((r) => r.fsync.percentilesUs()?.p50 ?? NaN)),
+        fdatasyncP99Us: median(rateRuns.map((r) => r.fsync.percentilesUs()?.p99 ?? NaN)),
         meanBatchRecords: Math.round(rateRecords / Math.max(1, median(rateRuns.map((r) => r.batches)))),
         note: 'the producer pauses ~50 us between turns (Atomics.wait), adding up to that much to each figure',
       },
