@@ -9,6 +9,9 @@ import { RawTcpClient, requestBytes } from './test_support/raw_clients.ts';
 import { STAGE_BLOCKED, STAGE_CONNECTED, type QueueClientsData, type QueueClientsResult } from './test_support/handover_queue_clients.ts';
 import { clientCodec } from '../client/client_codec.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { SCHED_IDLE_POLICY } from './pre_login_door_launch.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 1, correlationId });
@@ -16,6 +19,15 @@ const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 
 /** The bytes of a Login followed by `commands` getItem requests (correlation ids 1..commands). */
 function loginThenCommands(apiKey: string, commands: number): Buffer {
   return Buffer.concat([encodeFrame(requestBytes(login(apiKey))), ...Array.from({ length: commands }, (_, i) => encodeFrame(requestBytes(getItem(i + 1))))]);
+}
+
+/** The scheduling policy (/proc/<pid>/task/<tid>/sched `policy`: 0 normal, 5 SCHED_IDLE) of every thread of `pid`. */
+function schedPolicies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const line = /^policy\s*:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
+    if (line === null) throw new Error(`no policy line in /proc/${pid}/task/${tid}/sched`);
+    return Number(line[1]);
+  });
 }
 
 /** Harnesses started by the running test, stopped after it whatever it did. */
@@ -252,6 +264,33 @@ describe('pre-login door process', () => {
     c.send(login(h.aliceKey));
     expect((await c.waitFor(1)).map((r) => r.code)).toEqual([ResultCode.OK]);
     c.close();
+  });
+
+  it('runs the door under SCHED_IDLE with preLoginDoorPolicy idle (every thread), and a client logs in through it', async () => {
+    const h = await harness({ preLoginDoorPolicy: 'idle' });
+    const pid = h.server.tcp?.door?.pid ?? -1;
+    expect(pid).toBeGreaterThan(0);
+    const policies = schedPolicies(pid);
+    expect(policies.length).toBeGreaterThan(1); // node's own threads too (V8 platform, libuv)
+    expect(new Set(policies)).toEqual(new Set([SCHED_IDLE_POLICY]));
+    const held = await RawTcpClient.open(h.server.tcpPort);
+    await waitUntil(() => h.server.core.preLoginCount === 1); // the door holds it
+    const real = await RawTcpClient.open(h.server.tcpPort);
+    real.send(login(h.aliceKey), getItem(1));
+    expect((await real.waitFor(2)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+    expect(h.server.tcp?.sockets.size).toBe(1);
+    for (const c of [held, real]) c.close();
+  });
+
+  it('runs the door at preLoginDoorNice under the normal policy by default', async () => {
+    const h = await harness({ preLoginDoorNice: 7 });
+    const pid = h.server.tcp?.door?.pid ?? -1;
+    expect(new Set(schedPolicies(pid))).toEqual(new Set([0]));
+    expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 7));
+  });
+
+  it('refuses an unknown preLoginDoorPolicy by name, with the accepted values', () => {
+    expect(() => resolveGatewayConfig({ preLoginDoorPolicy: 'fifo' as never })).toThrow('gateway option preLoginDoorPolicy must be one of nice, idle, got "fifo"');
   });
 
   it('refuses an unknown preLoginDoor mode by name', () => {

@@ -23,12 +23,13 @@
  * cannot start). If the door process dies, the gateway logs it and takes the listener back inline on
  * the same port (the connections the door held are lost; their clients reconnect).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
+import { doorLaunch } from './pre_login_door_launch.ts';
 import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
@@ -72,6 +73,8 @@ export interface DoorHandlers {
   /** A connection that sent a Login frame: `bytes` must be fed before anything read from `socket`. */
   login(socket: Socket, bytes: Buffer, remoteAddress: string, openedMs: number): void;
   stats(stats: DoorStats): void;
+  /** A line for the operator's log: the door runs, but not as configured (SCHED_IDLE unavailable: nice instead). */
+  notice(line: string): void;
   /**
    * The door process died or could not start (not by close()): `server` is the listener the gateway
    * accepts on from now on (the same port).
@@ -113,19 +116,27 @@ export class PreLoginDoor {
    */
   static start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): PreLoginDoor {
     const entry = runnableModuleUrl(DOOR_ENTRY);
-    const child = fork(fileURLToPath(entry), [], {
-      // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
-      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
+    const execArgv = [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))];
+    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const launch = doorLaunch(config.preLoginDoorPolicy);
+    // Under chrt the door is node exec'd by chrt (same pid, the same IPC channel as fork's).
+    const child = launch.policy === 'idle'
+      ? spawn(launch.command, [...launch.prefixArgs, ...execArgv, fileURLToPath(entry)], { stdio })
+      : fork(fileURLToPath(entry), [], { execArgv, stdio });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    try {
-      // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
-      // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
-      // threads, which serve clients that logged in, come first. A login waits longer then, an
-      // authenticated command does not.
-      if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
-    } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
+    if (launch.policy === 'nice') {
+      if (launch.fallbackReason !== null) {
+        handlers.notice(`preLoginDoorPolicy idle: ${launch.fallbackReason}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
+      }
+      try {
+        // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
+        // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
+        // threads, which serve clients that logged in, come first. A login waits longer then, an
+        // authenticated command does not.
+        if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
+      } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
+    }
     const doorConfig: DoorConfig = {
       maxPreLoginConnections: config.maxPreLoginConnections, maxPreLoginConnectionsPerAddress: config.maxPreLoginConnectionsPerAddress,
       loginTimeoutMs: config.loginTimeoutMs, maxPreLoginFrameBytes: config.maxPreLoginFrameBytes,
