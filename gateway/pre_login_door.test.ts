@@ -1,6 +1,7 @@
 import { afterEach, describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createServer, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { encodeFrame } from '../client/frame_decoder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { resolveGatewayConfig } from './gateway_config.ts';
@@ -287,6 +288,28 @@ describe('pre-login door process', () => {
     const pid = h.server.tcp?.door?.pid ?? -1;
     expect(new Set(schedPolicies(pid))).toEqual(new Set([0]));
     expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 7));
+  });
+
+  it.each(['nice', 'idle'] as const)('logs clients in through a door at policy %s while two busy loops at nice 0 hold both cores', async (preLoginDoorPolicy) => {
+    // The door yields to everything at the gateway's priority; starved, it must still get to a login,
+    // and its deadline must not close a client whose Login came in time (the sweep reads first).
+    const h = await harness({ preLoginDoorPolicy, loginTimeoutMs: 5000 });
+    const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      await waitUntil(() => busy.every((b) => b.pid !== undefined && /^\S+ \(\S+\) R/.test(readFileSync(`/proc/${b.pid}/stat`, 'utf8'))), 20_000);
+      const tookMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const startedMs = Date.now();
+        const c = await RawTcpClient.open(h.server.tcpPort);
+        c.send(login(h.aliceKey), getItem(i + 1));
+        expect((await c.waitFor(2, 20_000)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+        tookMs.push(Date.now() - startedMs);
+        c.close();
+      }
+      process.stdout.write(`door at ${preLoginDoorPolicy}, both cores busy: logins took ${tookMs.join(' ')} ms\n`);
+    } finally {
+      for (const b of busy) b.kill('SIGKILL');
+    }
   });
 
   it('refuses an unknown preLoginDoorPolicy by name, with the accepted values', () => {
