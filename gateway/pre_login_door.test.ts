@@ -10,9 +10,10 @@ import { RawTcpClient, requestBytes } from './test_support/raw_clients.ts';
 import { STAGE_BLOCKED, STAGE_CONNECTED, type QueueClientsData, type QueueClientsResult } from './test_support/handover_queue_clients.ts';
 import { clientCodec } from '../client/client_codec.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { SCHED_IDLE_POLICY } from './pre_login_door_launch.ts';
+import { schedPolicies } from './test_support/sched_policies.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 1, correlationId });
@@ -20,15 +21,6 @@ const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 
 /** The bytes of a Login followed by `commands` getItem requests (correlation ids 1..commands). */
 function loginThenCommands(apiKey: string, commands: number): Buffer {
   return Buffer.concat([encodeFrame(requestBytes(login(apiKey))), ...Array.from({ length: commands }, (_, i) => encodeFrame(requestBytes(getItem(i + 1))))]);
-}
-
-/** The scheduling policy (/proc/<pid>/task/<tid>/sched `policy`: 0 normal, 5 SCHED_IDLE) of every thread of `pid`. */
-function schedPolicies(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const line = /^policy\s*:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8'));
-    if (line === null) throw new Error(`no policy line in /proc/${pid}/task/${tid}/sched`);
-    return Number(line[1]);
-  });
 }
 
 /** Harnesses started by the running test, stopped after it whatever it did. */

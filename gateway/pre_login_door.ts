@@ -23,13 +23,13 @@
  * cannot start). If the door process dies, the gateway logs it and takes the listener back inline on
  * the same port (the connections the door held are lost; their clients reconnect).
  */
-import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
-import { doorLaunch } from './pre_login_door_launch.ts';
+import { moveToSchedIdle } from './pre_login_door_launch.ts';
 import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
@@ -116,27 +116,19 @@ export class PreLoginDoor {
    */
   static start(server: Server, config: GatewayConfig, handlers: DoorHandlers, inline: () => Server): PreLoginDoor {
     const entry = runnableModuleUrl(DOOR_ENTRY);
-    // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
-    const execArgv = [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))];
-    const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc'];
-    const launch = doorLaunch(config.preLoginDoorPolicy);
-    // Under chrt the door is node exec'd by chrt (same pid, the same IPC channel as fork's).
-    const child = launch.policy === 'idle'
-      ? spawn(launch.command, [...launch.prefixArgs, ...execArgv, fileURLToPath(entry)], { stdio })
-      : fork(fileURLToPath(entry), [], { execArgv, stdio });
+    const child = fork(fileURLToPath(entry), [], {
+      // A profiled engine (node --cpu-prof, the benches' --profile) profiles its door too.
+      execArgv: [...(isTypeScriptModule(entry) ? ['--import', 'tsx'] : []), ...PRE_LOGIN_DOOR_V8_FLAGS, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (launch.policy === 'nice') {
-      if (launch.fallbackReason !== null) {
-        handlers.notice(`preLoginDoorPolicy idle: ${launch.fallbackReason}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
-      }
-      try {
-        // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
-        // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
-        // threads, which serve clients that logged in, come first. A login waits longer then, an
-        // authenticated command does not.
-        if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
-      } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
-    }
+    try {
+      // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
+      // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
+      // threads, which serve clients that logged in, come first. A login waits longer then, an
+      // authenticated command does not. With preLoginDoorPolicy idle, until the door is ready.
+      if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
+    } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
     const doorConfig: DoorConfig = {
       maxPreLoginConnections: config.maxPreLoginConnections, maxPreLoginConnectionsPerAddress: config.maxPreLoginConnectionsPerAddress,
       loginTimeoutMs: config.loginTimeoutMs, maxPreLoginFrameBytes: config.maxPreLoginFrameBytes,
@@ -174,7 +166,12 @@ export class PreLoginDoor {
           started = true;
           // The door accepts from here on; the gateway's copy of the listening socket would compete for them.
           server.close();
-          resolve(true);
+          // SCHED_IDLE only now: its start-up would wait for idle cores too (pre_login_door_launch.ts).
+          if (config.preLoginDoorPolicy !== 'idle' || child.pid === undefined) return resolve(true);
+          void moveToSchedIdle(child.pid).then((why) => {
+            if (why !== null) handlers.notice(`preLoginDoorPolicy idle: ${why}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
+            resolve(true);
+          });
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {
