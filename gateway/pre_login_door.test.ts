@@ -14,7 +14,6 @@ import { readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { SCHED_IDLE_POLICY } from './pre_login_door_launch.ts';
 import { schedPolicies } from './test_support/sched_policies.ts';
-import { TRICKLE_PAUSE_MS } from './pre_login_trickle_pause.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 1, correlationId });
@@ -303,27 +302,6 @@ describe('pre-login door process', () => {
     } finally {
       for (const b of busy) b.kill('SIGKILL');
     }
-  });
-
-  it('a Login split across writes well after the connect is read after the door\'s pause, or at the deadline, never lost', async () => {
-    // The door pauses reading a connection whose first frame is incomplete TRICKLE_PAUSE_MS once it is
-    // TRICKLE_PAUSE_AFTER_MS old (slowloris reads); with this deadline the pause outlasts it, so the
-    // rest that arrived in time is read when the deadline comes, before the deadline is judged.
-    expect(TRICKLE_PAUSE_MS).toBeGreaterThan(1000);
-    const loginTimeoutMs = TRICKLE_PAUSE_MS + 500;
-    const h = await harness({ loginTimeoutMs });
-    const bytes = loginThenCommands(h.aliceKey, 1);
-    const clients = await Promise.all([0, 1].map(() => RawTcpClient.open(h.server.tcpPort)));
-    await waitUntil(() => h.server.core.preLoginCount === 2);
-    await new Promise((r) => setTimeout(r, 600)); // both older than TRICKLE_PAUSE_AFTER_MS
-    for (const c of clients) c.sendRaw(bytes.subarray(0, 10));
-    await new Promise((r) => setTimeout(r, 100));
-    clients[0].sendRaw(bytes.subarray(10)); // the rest at once: read after the pause or at the deadline
-    expect((await clients[0].waitFor(2, 20_000)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
-    // The other never completes: closed at its deadline, as before the pause.
-    await clients[1].waitClosed(20_000);
-    expect(clients[1].responses.map((r) => r.code)).toEqual([ResultCode.LOGIN_TIMEOUT]);
-    for (const c of clients) c.close();
   });
 
   it('refuses an unknown preLoginDoorPolicy by name, with the accepted values', () => {

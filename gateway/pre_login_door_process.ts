@@ -26,7 +26,6 @@ import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { createWireCodec } from './codec_adapter.ts';
 import type { DoorConfig, DoorStats, FromDoor, ToDoor } from './pre_login_door.ts';
 import { loginSweepPlan, PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
-import { TRICKLE_PAUSE_AFTER_MS, TRICKLE_PAUSE_MS } from './pre_login_trickle_pause.ts';
 import { peerAddress, readResult, writeAndEnd, type RawTcpHandle } from './raw_tcp_handle.ts';
 import { LOGIN_COMMAND_TYPE } from './wire_codec.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
@@ -43,8 +42,6 @@ class DoorConnection implements PreLoginMember {
   heldBytes = 0;
   /** Answered and ending, or handed over (or closed): later bytes are not read. */
   done = false;
-  /** Reading stopped until then (Date.now() ms) for an incomplete first frame; 0: reading. */
-  pausedUntilMs = 0;
 
   constructor(readonly id: number, readonly handle: RawTcpHandle, readonly remoteAddress: string, readonly openedMs: number) {}
 }
@@ -103,22 +100,6 @@ function run(server: Server, config: DoorConfig): void {
     ending.push({ handle, atMs: Date.now() + CLOSE_GRACE_MS });
   };
 
-  /** Paused connections, in the order their pauses end (one pause length for all). */
-  const paused: { c: DoorConnection; untilMs: number }[] = [];
-  let pausedHead = 0;
-  /** A connection whose first frame is incomplete: read on, or pause it if it has been trickling a while. */
-  const incomplete = (c: DoorConnection): void => {
-    const now = Date.now();
-    if (now - c.openedMs < TRICKLE_PAUSE_AFTER_MS) return;
-    c.handle.readStop();
-    c.pausedUntilMs = now + TRICKLE_PAUSE_MS;
-    paused.push({ c, untilMs: c.pausedUntilMs });
-  };
-  const resume = (c: DoorConnection): void => {
-    c.pausedUntilMs = 0;
-    if (!c.done) c.handle.readStart();
-  };
-
   const end = (c: DoorConnection, reply: Uint8Array): void => {
     forget(c);
     endHandle(c.handle, reply);
@@ -142,10 +123,7 @@ function run(server: Server, config: DoorConfig): void {
     }
     chunk.copy(c.held, c.heldBytes);
     c.heldBytes = need;
-    if (c.heldBytes < FRAME_PREFIX_BYTES) {
-      incomplete(c);
-      return;
-    }
+    if (c.heldBytes < FRAME_PREFIX_BYTES) return;
     const length = c.held.readUInt32LE(0);
     if (length === 0 || length > config.maxPreLoginFrameBytes) {
       stats.protocolErrors++;
@@ -153,10 +131,7 @@ function run(server: Server, config: DoorConfig): void {
       return;
     }
     // A trickle: nothing to parse until the announced frame could be complete.
-    if (c.heldBytes < FRAME_PREFIX_BYTES + length) {
-      incomplete(c);
-      return;
-    }
+    if (c.heldBytes < FRAME_PREFIX_BYTES + length) return;
     const code = codec.translateRequest(c.held.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + length), scratch, 0, outcome);
     if (code !== ResultCode.OK || !outcome.isLogin) {
       // Before login, anything but a valid Login closes the connection (as gateway_core.ts answers it).
@@ -214,16 +189,6 @@ function run(server: Server, config: DoorConfig): void {
   };
   setInterval(() => {
     const now = Date.now();
-    while (pausedHead < paused.length && paused[pausedHead].untilMs <= now) {
-      const { c, untilMs } = paused[pausedHead++];
-      if (c.pausedUntilMs === untilMs) resume(c); // else resumed (and maybe paused again) since
-    }
-    if (pausedHead > 1024 && pausedHead * 2 > paused.length) {
-      paused.splice(0, pausedHead);
-      pausedHead = 0;
-    }
-    // Connections paused at their deadline are read once more first: what they sent in time counts.
-    for (const c of gate.expired(now, closesPerTick)) if (c.pausedUntilMs !== 0) resume(c);
     // Read what has arrived before enforcing deadlines: libuv runs timers after the poll for input, so a
     // door that wakes late (nice, SCHED_IDLE, a saturated machine) would otherwise close a client whose
     // Login bytes came in time but sit unread in the kernel. The deadline is checked at `now`, taken
