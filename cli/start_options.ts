@@ -70,7 +70,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'maxPreLoginFrameBytes', flag: 'max-pre-login-frame-bytes', env: 'RINGLINE_MAX_PRE_LOGIN_FRAME_BYTES', kind: 'int', help: 'largest frame / message before login [1024]' },
   { key: 'preLoginDoor', flag: 'pre-login-door', env: 'RINGLINE_PRE_LOGIN_DOOR', kind: 'string', help: 'process | inline: hold TCP connections until login in a child process, or on the gateway thread [process]' },
   { key: 'preLoginDoorNice', flag: 'pre-login-door-nice', env: 'RINGLINE_PRE_LOGIN_DOOR_NICE', kind: 'int', help: 'the door process runs this much nicer than the gateway, 0-19 (0 = same priority) [10]' },
-  { key: 'preLoginDoorPolicy', flag: 'pre-login-door-policy', env: 'RINGLINE_PRE_LOGIN_DOOR_POLICY', kind: 'string', help: 'nice | idle: the door process at --pre-login-door-nice, or under Linux SCHED_IDLE (chrt --idle; else nice, logged) [nice]' },
+  { key: 'preLoginDoorPolicy', flag: 'pre-login-door-policy', env: 'RINGLINE_PRE_LOGIN_DOOR_POLICY', kind: 'string', help: 'nice | idle: the door process at --pre-login-door-nice, or moved to Linux SCHED_IDLE once ready (util-linux chrt; else nice, logged) [nice]' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
   { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },

@@ -43,10 +43,11 @@ export interface GatewayConfig {
    */
   readonly preLoginDoorNice: number;
   /**
-   * How the door process is scheduled: 'nice' (preLoginDoorNice below the gateway) or 'idle' (Linux
-   * SCHED_IDLE, through util-linux `chrt --idle 0`: the door runs only when a core has nothing else to
-   * run, and a waking gateway, logic or journal thread preempts it at once). Where `chrt` is missing
-   * or refused, 'idle' falls back to 'nice' with one log line saying why (pre_login_door_launch.ts).
+   * How the door process is scheduled: 'nice' (preLoginDoorNice below the gateway) or 'idle' (moved to
+   * Linux SCHED_IDLE once it is ready, through util-linux chrt: the door runs only when a core has
+   * nothing else to run, and a waking gateway, logic or journal thread preempts it at once). Where chrt
+   * is missing or refused, 'idle' stays at preLoginDoorNice with one log line saying why
+   * (pre_login_door_launch.ts).
    */
   readonly preLoginDoorPolicy: PreLoginDoorPolicy;
   /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
