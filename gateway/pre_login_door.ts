@@ -169,7 +169,7 @@ export class PreLoginDoor {
           // SCHED_IDLE only now: its start-up would wait for idle cores too (pre_login_door_launch.ts).
           if (config.preLoginDoorPolicy !== 'idle' || child.pid === undefined) return resolve(true);
           void moveToSchedIdle(child.pid).then((why) => {
-            if (why !== null) handlers.notice(`preLoginDoorPolicy idle: ${why}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
+            if (why !== null && door?.closing !== true) handlers.notice(`preLoginDoorPolicy idle: ${why}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
             resolve(true);
           });
         } else if (message.type === 'stats') {
