@@ -46,6 +46,10 @@ describe('resolveStartOptions', () => {
     expect(resolveStartOptions([], { RINGLINE_PRE_LOGIN_DOOR_NICE: '19' }).gateway.preLoginDoorNice).toBe(19);
     expect(() => resolveStartOptions(['--pre-login-door-nice', '20'], {})).toThrow(/preLoginDoorNice must be an integer in \[0, 19\], got 20/);
     expect(() => resolveStartOptions(['--pre-login-door-nice=-5'], {})).toThrow(/preLoginDoorNice must be an integer in \[0, 19\], got -5/);
+    expect(resolveStartOptions([], {}).gateway.preLoginDoorPolicy).toBe('nice');
+    expect(resolveStartOptions(['--pre-login-door-policy', 'idle'], {}).gateway.preLoginDoorPolicy).toBe('idle');
+    expect(resolveStartOptions([], { RINGLINE_PRE_LOGIN_DOOR_POLICY: 'idle' }).gateway.preLoginDoorPolicy).toBe('idle');
+    expect(() => resolveStartOptions(['--pre-login-door-policy', 'batch'], {})).toThrow(/preLoginDoorPolicy must be one of nice, idle, got "batch"/);
   });
 
   it('switches events off with --events off, RINGLINE_EVENTS or the config file; refuses --postgres without events', () => {

@@ -4,7 +4,7 @@
  * validated up front; errors name the flag, the variable and the accepted range.
  */
 import { parseArgs } from 'node:util';
-import { resolveGatewayConfig, type GatewayConfig, type PreLoginDoorMode } from '../gateway/gateway_config.ts';
+import { resolveGatewayConfig, type GatewayConfig, type PreLoginDoorMode, type PreLoginDoorPolicy } from '../gateway/gateway_config.ts';
 import type { Membership } from '../replication/membership/membership_socket.ts';
 import { readFileSync } from 'node:fs';
 import { validateClusterOptions, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
@@ -73,6 +73,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'maxPreLoginFrameBytes', flag: 'max-pre-login-frame-bytes', env: 'RINGLINE_MAX_PRE_LOGIN_FRAME_BYTES', kind: 'int', help: 'largest frame / message before login [1024]' },
   { key: 'preLoginDoor', flag: 'pre-login-door', env: 'RINGLINE_PRE_LOGIN_DOOR', kind: 'string', help: 'process | inline: hold TCP connections until login in a child process, or on the gateway thread [process]' },
   { key: 'preLoginDoorNice', flag: 'pre-login-door-nice', env: 'RINGLINE_PRE_LOGIN_DOOR_NICE', kind: 'int', help: 'the door process runs this much nicer than the gateway, 0-19 (0 = same priority) [10]' },
+  { key: 'preLoginDoorPolicy', flag: 'pre-login-door-policy', env: 'RINGLINE_PRE_LOGIN_DOOR_POLICY', kind: 'string', help: 'nice | idle: the door process at --pre-login-door-nice, or moved to Linux SCHED_IDLE once ready (util-linux chrt; else nice, logged) [nice]' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'RINGLINE_IDLE_TIMEOUT_MS', kind: 'int', help: 'close silent connections after this, 0 = never [300000]' },
   { key: 'maxOutboundBytes', flag: 'max-outbound-bytes', env: 'RINGLINE_MAX_OUTBOUND_BYTES', kind: 'int', help: 'unread replies before SLOW_CONSUMER [8388608]' },
   { key: 'maxHttpInFlight', flag: 'max-http-in-flight', env: 'RINGLINE_MAX_HTTP_IN_FLIGHT', kind: 'int', help: 'HTTP requests awaiting results [8192]' },
@@ -173,6 +174,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       maxPreLoginFrameBytes: merged.maxPreLoginFrameBytes as number | undefined,
       preLoginDoor: merged.preLoginDoor as PreLoginDoorMode | undefined,
       preLoginDoorNice: merged.preLoginDoorNice as number | undefined,
+      preLoginDoorPolicy: merged.preLoginDoorPolicy as PreLoginDoorPolicy | undefined,
       idleTimeoutMs: merged.idleTimeoutMs as number | undefined,
       maxOutboundBytes: merged.maxOutboundBytes as number | undefined,
       maxHttpInFlight: merged.maxHttpInFlight as number | undefined,

@@ -57,6 +57,14 @@ export interface GatewayConfig {
    * have, and a login waits longer instead (docs/performance.md, hostile). 0: the gateway's priority.
    */
   readonly preLoginDoorNice: number;
+  /**
+   * How the door process is scheduled: 'nice' (preLoginDoorNice below the gateway) or 'idle' (moved to
+   * Linux SCHED_IDLE once it is ready, through util-linux chrt: the door runs only when a core has
+   * nothing else to run, and a waking gateway, logic or journal thread preempts it at once). Where chrt
+   * is missing or refused, 'idle' stays at preLoginDoorNice with one log line saying why
+   * (pre_login_door_launch.ts).
+   */
+  readonly preLoginDoorPolicy: PreLoginDoorPolicy;
   /** A connection silent for this long is closed with IDLE_TIMEOUT (0 = never). */
   readonly idleTimeoutMs: number;
   /** Replies buffered for a client that does not read before it is disconnected with SLOW_CONSUMER. */
@@ -72,6 +80,8 @@ export interface GatewayConfig {
 
 export const PRE_LOGIN_DOOR_MODES = ['process', 'inline'] as const;
 export type PreLoginDoorMode = (typeof PRE_LOGIN_DOOR_MODES)[number];
+export const PRE_LOGIN_DOOR_POLICIES = ['nice', 'idle'] as const;
+export type PreLoginDoorPolicy = (typeof PRE_LOGIN_DOOR_POLICIES)[number];
 
 export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   host: '127.0.0.1',
@@ -90,6 +100,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
   maxPreLoginFrameBytes: 1024,
   preLoginDoor: 'process',
   preLoginDoorNice: 10,
+  preLoginDoorPolicy: 'nice',
   idleTimeoutMs: 300_000,
   maxOutboundBytes: 8 * 1024 * 1024,
   maxHttpInFlight: 8192,
@@ -100,7 +111,7 @@ export const DEFAULT_GATEWAY_CONFIG: GatewayConfig = {
 
 interface IntRange { readonly min: number; readonly max: number }
 
-const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile' | 'preLoginDoor'>, IntRange>> = {
+const INT_RANGES: Readonly<Record<Exclude<keyof GatewayConfig, 'host' | 'tlsCertFile' | 'tlsKeyFile' | 'preLoginDoor' | 'preLoginDoorPolicy'>, IntRange>> = {
   tcpPort: { min: -1, max: 65_535 },
   wsPort: { min: -1, max: 65_535 },
   eventsTcpPort: { min: -1, max: 65_535 },
@@ -137,6 +148,9 @@ export function resolveGatewayConfig(overrides: Partial<GatewayConfig> = {}): Ga
   }
   if (!(PRE_LOGIN_DOOR_MODES as readonly unknown[]).includes(config.preLoginDoor)) {
     throw new RangeError(`gateway option preLoginDoor must be one of ${PRE_LOGIN_DOOR_MODES.join(', ')}, got ${JSON.stringify(config.preLoginDoor)}`);
+  }
+  if (!(PRE_LOGIN_DOOR_POLICIES as readonly unknown[]).includes(config.preLoginDoorPolicy)) {
+    throw new RangeError(`gateway option preLoginDoorPolicy must be one of ${PRE_LOGIN_DOOR_POLICIES.join(', ')}, got ${JSON.stringify(config.preLoginDoorPolicy)}`);
   }
   if (typeof config.tlsCertFile !== 'string' || typeof config.tlsKeyFile !== 'string'
     || (config.tlsCertFile === '') !== (config.tlsKeyFile === '')) {

@@ -113,7 +113,7 @@ export class GatewayCore {
     // Often, and at most loginClosesPerTick a tick (pre_login_gate.ts, loginSweepPlan).
     const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
     this.loginClosesPerTick = closesPerTick;
-    this.loginTimer = setInterval(() => this.closeLoginExpired(this.loginClosesPerTick), tickMs);
+    this.loginTimer = setInterval(() => this.scheduleLoginSweep(), tickMs);
     this.loginTimer.unref();
   }
 
@@ -497,26 +497,32 @@ export class GatewayCore {
   }
 
   /**
+   * The login-deadline sweep runs after the event loop's next poll for input, against the time taken
+   * now: timers run after that poll, so a gateway thread that wakes late (a saturated machine) would
+   * otherwise close a client whose Login arrived in time but is still unread in the kernel.
+   */
+  private scheduleLoginSweep(): void {
+    if (this.loginSweepScheduled) return;
+    this.loginSweepScheduled = true;
+    const nowMs = Date.now();
+    setImmediate(() => this.closeLoginExpired(this.loginClosesPerTick, nowMs));
+  }
+
+  /**
    * Closes connections still not logged in at their deadline (bytes sent meanwhile do not count), at
    * most LOGIN_CLOSE_SLICE at a time: a flood's deadlines expire by the hundred per tick, and closing
    * them in one go would hold the event loop for milliseconds while authenticated clients wait. Between
    * slices (setImmediate) the loop polls the sockets, so a client's command waits one slice at most.
    */
-  private closeLoginExpired(budget: number): void {
-    if (this.loginSweepScheduled) return;
-    const expired = this.preLogin.expired(Date.now(), Math.min(budget, LOGIN_CLOSE_SLICE));
+  private closeLoginExpired(budget: number, nowMs: number): void {
+    const expired = this.preLogin.expired(nowMs, Math.min(budget, LOGIN_CLOSE_SLICE));
     for (const session of expired) {
       this.metrics.loginTimeouts++;
       this.closeWith(session, ResultCode.LOGIN_TIMEOUT);
     }
     const left = budget - expired.length;
-    if (expired.length === LOGIN_CLOSE_SLICE && left > 0) {
-      this.loginSweepScheduled = true;
-      setImmediate(() => {
-        this.loginSweepScheduled = false;
-        this.closeLoginExpired(left);
-      });
-    }
+    if (expired.length === LOGIN_CLOSE_SLICE && left > 0) setImmediate(() => this.closeLoginExpired(left, nowMs));
+    else this.loginSweepScheduled = false;
   }
 
   /** Tells the client why, then closes its connection and forgets the session. */

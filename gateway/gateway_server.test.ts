@@ -302,6 +302,41 @@ describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (pr
     }
   });
 
+  it('reads a Login that arrived before the deadline before it enforces the deadline, however late it wakes', async () => {
+    // A door at low priority (or a gateway thread on a saturated machine) wakes after the deadline with
+    // the Login unread in the kernel. libuv runs timers after the poll for input: were the deadline
+    // swept there, the client that sent its Login in time would be closed (LOGIN_TIMEOUT; it was, here).
+    const loginTimeoutMs = 2000;
+    const h = await start({ loginTimeoutMs });
+    try {
+      const c = await RawTcpClient.open(h.server.tcpPort);
+      await waitUntil(() => h.server.core.preLoginCount === 1);
+      const deadlinePassedMs = Date.now() + loginTimeoutMs + 500; // it opened before now
+      const bytes = Buffer.concat([encodeFrame(requestBytes(login(h.aliceKey))), encodeFrame(requestBytes({ type: 'getItem', itemId: 1, correlationId: 1 }))]);
+      if (preLoginDoor === 'process') {
+        // The door stopped across the deadline, the Login sent meanwhile.
+        const pid = h.server.tcp?.door?.pid ?? 0;
+        process.kill(pid, 'SIGSTOP');
+        try {
+          c.sendRaw(bytes);
+          await new Promise((r) => setTimeout(r, deadlinePassedMs - Date.now()));
+        } finally {
+          process.kill(pid, 'SIGCONT');
+        }
+      } else {
+        // The gateway thread (this one) blocked across the deadline in the check phase, after the loop's
+        // poll: the timers come next, the poll that reads the Login after them.
+        await new Promise((r) => setImmediate(r));
+        c.sendRaw(bytes); // in the kernel's buffer on return (loopback)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, deadlinePassedMs - Date.now());
+      }
+      expect((await c.waitFor(2)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+      c.close();
+    } finally {
+      await h.server.stop(100);
+    }
+  });
+
   it('closes a connection that has not logged in by its deadline, however it trickles bytes (slowloris)', async () => {
     const h = await start({ loginTimeoutMs: 400 });
     try {

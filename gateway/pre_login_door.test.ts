@@ -1,6 +1,7 @@
 import { afterEach, describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { createServer, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { encodeFrame } from '../client/frame_decoder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { resolveGatewayConfig } from './gateway_config.ts';
@@ -9,6 +10,10 @@ import { RawTcpClient, requestBytes } from './test_support/raw_clients.ts';
 import { STAGE_BLOCKED, STAGE_CONNECTED, type QueueClientsData, type QueueClientsResult } from './test_support/handover_queue_clients.ts';
 import { clientCodec } from '../client/client_codec.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
+import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { SCHED_IDLE_POLICY } from './pre_login_door_launch.ts';
+import { schedPolicies } from './test_support/sched_policies.ts';
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 const getItem = (correlationId: number) => ({ type: 'getItem' as const, itemId: 1, correlationId });
@@ -252,6 +257,55 @@ describe('pre-login door process', () => {
     c.send(login(h.aliceKey));
     expect((await c.waitFor(1)).map((r) => r.code)).toEqual([ResultCode.OK]);
     c.close();
+  });
+
+  it('runs the door under SCHED_IDLE with preLoginDoorPolicy idle (every thread), and a client logs in through it', async () => {
+    const h = await harness({ preLoginDoorPolicy: 'idle' });
+    const pid = h.server.tcp?.door?.pid ?? -1;
+    expect(pid).toBeGreaterThan(0);
+    const policies = schedPolicies(pid);
+    expect(policies.length).toBeGreaterThan(1); // node's own threads too (V8 platform, libuv)
+    expect(new Set(policies)).toEqual(new Set([SCHED_IDLE_POLICY]));
+    const held = await RawTcpClient.open(h.server.tcpPort);
+    await waitUntil(() => h.server.core.preLoginCount === 1); // the door holds it
+    const real = await RawTcpClient.open(h.server.tcpPort);
+    real.send(login(h.aliceKey), getItem(1));
+    expect((await real.waitFor(2)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+    expect(h.server.tcp?.sockets.size).toBe(1);
+    for (const c of [held, real]) c.close();
+  });
+
+  it('runs the door at preLoginDoorNice under the normal policy by default', async () => {
+    const h = await harness({ preLoginDoorNice: 7 });
+    const pid = h.server.tcp?.door?.pid ?? -1;
+    expect(new Set(schedPolicies(pid))).toEqual(new Set([0]));
+    expect(getPriority(pid)).toBe(Math.min(19, getPriority() + 7));
+  });
+
+  it.each(['nice', 'idle'] as const)('logs clients in through a door at policy %s while two busy loops at nice 0 hold both cores', async (preLoginDoorPolicy) => {
+    // The door yields to everything at the gateway's priority; starved, it must still get to a login,
+    // and its deadline must not close a client whose Login came in time (the sweep reads first).
+    const h = await harness({ preLoginDoorPolicy, loginTimeoutMs: 5000 });
+    const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+    try {
+      await waitUntil(() => busy.every((b) => b.pid !== undefined && /^\S+ \(\S+\) R/.test(readFileSync(`/proc/${b.pid}/stat`, 'utf8'))), 20_000);
+      const tookMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const startedMs = Date.now();
+        const c = await RawTcpClient.open(h.server.tcpPort);
+        c.send(login(h.aliceKey), getItem(i + 1));
+        expect((await c.waitFor(2, 20_000)).map((r) => r.code)).toEqual([ResultCode.OK, ResultCode.OK]);
+        tookMs.push(Date.now() - startedMs);
+        c.close();
+      }
+      process.stdout.write(`door at ${preLoginDoorPolicy}, both cores busy: logins took ${tookMs.join(' ')} ms\n`);
+    } finally {
+      for (const b of busy) b.kill('SIGKILL');
+    }
+  });
+
+  it('refuses an unknown preLoginDoorPolicy by name, with the accepted values', () => {
+    expect(() => resolveGatewayConfig({ preLoginDoorPolicy: 'fifo' as never })).toThrow('gateway option preLoginDoorPolicy must be one of nice, idle, got "fifo"');
   });
 
   it('refuses an unknown preLoginDoor mode by name', () => {

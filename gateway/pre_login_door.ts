@@ -29,6 +29,7 @@ import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
+import { moveToSchedIdle } from './pre_login_door_launch.ts';
 import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
@@ -72,6 +73,8 @@ export interface DoorHandlers {
   /** A connection that sent a Login frame: `bytes` must be fed before anything read from `socket`. */
   login(socket: Socket, bytes: Buffer, remoteAddress: string, openedMs: number): void;
   stats(stats: DoorStats): void;
+  /** A line for the operator's log: the door runs, but not as configured (SCHED_IDLE unavailable: nice instead). */
+  notice(line: string): void;
   /**
    * The door process died or could not start (not by close()): `server` is the listener the gateway
    * accepts on from now on (the same port).
@@ -123,7 +126,7 @@ export class PreLoginDoor {
       // The door's scheduling priority (gateway option preLoginDoorNice, default +10). Under an attack
       // the door works hard (accepts, closes, reads); on a busy machine the gateway's and the logic's
       // threads, which serve clients that logged in, come first. A login waits longer then, an
-      // authenticated command does not.
+      // authenticated command does not. With preLoginDoorPolicy idle, until the door is ready.
       if (child.pid !== undefined && config.preLoginDoorNice > 0) setPriority(child.pid, Math.min(19, getPriority(child.pid) + config.preLoginDoorNice));
     } catch { /* not allowed here (a container without the right): the door runs at the gateway's priority */ }
     const doorConfig: DoorConfig = {
@@ -163,7 +166,12 @@ export class PreLoginDoor {
           started = true;
           // The door accepts from here on; the gateway's copy of the listening socket would compete for them.
           server.close();
-          resolve(true);
+          // SCHED_IDLE only now: its start-up would wait for idle cores too (pre_login_door_launch.ts).
+          if (config.preLoginDoorPolicy !== 'idle' || child.pid === undefined) return resolve(true);
+          void moveToSchedIdle(child.pid).then((why) => {
+            if (why !== null && door?.closing !== true) handlers.notice(`preLoginDoorPolicy idle: ${why}; the pre-login door runs at nice +${config.preLoginDoorNice} instead`);
+            resolve(true);
+          });
         } else if (message.type === 'stats') {
           handlers.stats(message);
         } else if (message.type === 'login') {

@@ -12,7 +12,8 @@
  *   reading stopped, the socket and every byte read sent to the gateway
  *
  * The login deadline (loginTimeoutMs from accept; bytes do not extend it) is swept as in the gateway
- * (pre_login_gate.ts, loginSweepPlan). A closed connection is ended (its reply flushed) and closed
+ * (pre_login_gate.ts, loginSweepPlan), after a poll for input: bytes that arrived in time are read
+ * before a late wake-up enforces a deadline. A closed connection is ended (its reply flushed) and closed
  * after a grace period by the same tick: no timer per connection. Connections are bare libuv TCP
  * handles, not net.Sockets (raw_tcp_handle.ts): one small object each, one read handler for all.
  */
@@ -179,12 +180,21 @@ function run(server: Server, config: DoorConfig): void {
   };
 
   const { tickMs, closesPerTick } = loginSweepPlan(config.loginTimeoutMs, config.maxPreLoginConnections);
-  setInterval(() => {
-    const now = Date.now();
-    for (const c of gate.expired(now, closesPerTick)) {
+  /** Closes the connections whose deadline had passed at `nowMs` (taken before the last poll for input). */
+  const closeExpired = (nowMs: number): void => {
+    for (const c of gate.expired(nowMs, closesPerTick)) {
       stats.loginTimeouts++;
       end(c, refusal(ResultCode.LOGIN_TIMEOUT));
     }
+  };
+  setInterval(() => {
+    const now = Date.now();
+    // Read what has arrived before enforcing deadlines: libuv runs timers after the poll for input, so a
+    // door that wakes late (nice, SCHED_IDLE, a saturated machine) would otherwise close a client whose
+    // Login bytes came in time but sit unread in the kernel. The deadline is checked at `now`, taken
+    // here; the sweep runs after the next poll (setImmediate: the check phase, after a poll that does
+    // not block), which reads every byte that arrived before `now`.
+    setImmediate(closeExpired, now);
     while (endingHead < ending.length && ending[endingHead].atMs <= now) ending[endingHead++].handle.close();
     if (endingHead > 1024 && endingHead * 2 > ending.length) {
       ending.splice(0, endingHead);

@@ -232,6 +232,7 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
         else attach(socket, remoteAddress, bytes);
       },
       stats: (stats) => core.doorStats(stats),
+      notice: (line) => process.stderr.write(`ringline gateway: ${line}\n`),
       died: (inline, reason) => {
         core.doorStats(null);
         server = inline;

@@ -4,7 +4,9 @@
  * addresses, a byte a second, reopened as the 5 s login deadline closes them), and once the door holds
  * 10,000, for `seconds`: the door process's CPU (ms/s, and µs per connection the generator opened:
  * on a busy machine the door, at nice +10, churns fewer), its RSS (idle → peak), the connections held,
- * and the latency of fresh logins (a new client connecting and logging in every 250 ms, p50/p99/max).
+ * the door's read system calls per connection (/proc/PID/io syscr: a count, which load does not
+ * bend), and the latency of fresh logins (a new client connecting and logging in every 250 ms,
+ * p50/p99/max).
  * CPU time is the figure to compare on a busy machine. Set RINGLINE_DOOR_PROFILE_DIR to write the
  * engine's and the door's CPU profiles there (node --cpu-prof); RINGLINE_BENCH_BASE_ROOT=<checkout> runs
  * that checkout's engine instead (an A/B against a base commit).
@@ -34,6 +36,8 @@ const cpuMs = (pid: number): number => {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
 };
+/** The door's read-like system calls so far (/proc/PID/io syscr): a count, not a time, so load does not bend it. */
+const readCalls = (pid: number): number => Number(/syscr:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const held = async (): Promise<number> =>
   ((await (await fetch(`http://${engine.host}:${engine.wsPort}/health`)).json()) as { preLoginConnections?: number }).preLoginConnections ?? 0;
@@ -90,6 +94,7 @@ try {
   }
   const stormMs = Date.now() - stormStart;
   const door0 = cpuMs(door);
+  const doorReads0 = readCalls(door);
   const engine0 = cpuMs(engine.pid);
   const gen0 = cpuMs(generator.pid ?? 0);
   const opened0 = opened;
@@ -108,6 +113,7 @@ try {
   going = false;
   const elapsedS = (performance.now() - t0) / 1000;
   const doorCpu = (cpuMs(door) - door0) / elapsedS;
+  const doorReads = readCalls(door) - doorReads0;
   const engineCpu = (cpuMs(engine.pid) - engine0) / elapsedS;
   const genCpu = (cpuMs(generator.pid ?? 0) - gen0) / elapsedS;
   const connections = opened - opened0;
@@ -116,7 +122,7 @@ try {
   await new Promise((resolve) => generator.once('exit', resolve));
   const f = (x: number): string => x.toFixed(1);
   console.log(`${new Date().toISOString()} load ${loadavg()[0].toFixed(2)} trickle ${trickleMs} ms ${repoRoot === '' ? 'this checkout' : repoRoot} flags [${extraArgs.join(' ')}]: storm ${stormMs} ms; held min ${Math.min(...heldSamples)} ` +
-    `mean ${Math.round(heldSamples.reduce((a, b) => a + b, 0) / heldSamples.length)}; door CPU ${doorCpu.toFixed(0)} ms/s (${((doorCpu * elapsedS * 1000) / connections).toFixed(0)} µs per connection, ${(connections / elapsedS).toFixed(0)} connections/s), engine ${engineCpu.toFixed(0)} ms/s, ` +
+    `mean ${Math.round(heldSamples.reduce((a, b) => a + b, 0) / heldSamples.length)}; door CPU ${doorCpu.toFixed(0)} ms/s (${((doorCpu * elapsedS * 1000) / connections).toFixed(0)} µs per connection, ${(connections / elapsedS).toFixed(0)} connections/s, ${(doorReads / connections).toFixed(2)} read calls per connection), engine ${engineCpu.toFixed(0)} ms/s, ` +
     `generator ${genCpu.toFixed(0)} ms/s; door RSS ${f(rssIdle)} → ${f(rssPeak)} MB (+${f(rssPeak - rssIdle)}), engine RSS +${f(engineRssPeak - engineRssIdle)} MB; ` +
     `login ms unloaded p50 ${f(pct(unloaded.ms, 0.5))} max ${f(Math.max(...unloaded.ms))} (${unloaded.ms.length}), attacked p50 ${f(pct(attacked.ms, 0.5))} ` +
     `p99 ${f(pct(attacked.ms, 0.99))} max ${f(Math.max(...attacked.ms))} (${attacked.ms.length} logins, ${attacked.failed} failed)`);

@@ -7,7 +7,9 @@
  * the pre-login door process holds connections until they log in, gateway/pre_login_door.ts) and a
  * baseline: this checkout with `--pre-login-door inline` (the gateway thread holds them, as before the
  * door), or, when RINGLINE_BENCH_BASE_ROOT names another checkout (e.g. an export of main e241f58 with
- * its node_modules), that checkout's engine, labelled RINGLINE_BENCH_BASE_LABEL.
+ * its node_modules), that checkout's engine, labelled RINGLINE_BENCH_BASE_LABEL. RINGLINE_BENCH_BASE_ARGS
+ * gives the baseline other `ringline start` flags (e.g. `--pre-login-door-policy idle`: the same door
+ * under SCHED_IDLE).
  *
  * Each run measures, on each engine, three phases back to back (engines and phases in alternating
  * order, A/B interleaved):
@@ -120,13 +122,17 @@ export const run: ScenarioRun = async (options) => {
     throw new Error(`hostile: the open-file hard limit (${openFileLimit}) is below the ${SOURCE_ADDRESSES.length * PER_ADDRESS} connections + 1024 needed; raise it (ulimit -Hn as root)`);
   }
   const baseRoot = process.env.RINGLINE_BENCH_BASE_ROOT ?? '';
-  const baseLabel = baseRoot === '' ? 'inline' : (process.env.RINGLINE_BENCH_BASE_LABEL ?? 'base');
+  // RINGLINE_BENCH_BASE_ARGS: the baseline's `ringline start` flags instead of `--pre-login-door inline`
+  // (e.g. `--pre-login-door-policy idle`: this checkout's door under another scheduling policy).
+  const baseArgsText = (process.env.RINGLINE_BENCH_BASE_ARGS ?? '').trim();
+  const baseArgs = baseArgsText === '' ? (baseRoot === '' ? ['--pre-login-door', 'inline'] : []) : baseArgsText.split(/\s+/);
+  const baseLabel = baseRoot === '' && baseArgsText === '' ? 'inline' : (process.env.RINGLINE_BENCH_BASE_LABEL ?? 'base');
   const targets: Target[] = [];
   let attack: Attack | null = null;
   try {
     for (const [label, extraArgs, repoRoot] of [
       ['door', [], undefined],
-      [baseLabel, baseRoot === '' ? ['--pre-login-door', 'inline'] : [], baseRoot === '' ? undefined : baseRoot],
+      [baseLabel, baseArgs, baseRoot === '' ? undefined : baseRoot],
     ] as const) {
       const engine = await startEngineProcess({
         durability: 'fsync', profileDir: benchContext().profileDir, log: options.log, maxOpenFiles: openFileLimit, extraArgs,
