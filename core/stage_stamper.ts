@@ -2,26 +2,16 @@
  * One thread's writer of one column of the stage stamp table (stage_stamps_descriptor.ts). Allocates
  * nothing: stamp() reads the clock once, and only when its range holds a sampled sequence.
  *
- * The clock read is `process.hrtime.bigint()` stored straight into a BigUint64Array and read back as two
- * uint32 words. `performance.now()` returns a fresh heap number at every call in Node 20 (16 bytes; on
- * the logic thread the one allocation left per 64 commands), and so would `Number(bigint)`; a bigint
- * loaded from hrtime's own array and stored into a typed array is never materialized by optimized code
- * (5M reads in a loop: 0 GC events, against 82 with performance.now()). hrtime and performance.now()
- * read the same monotonic clock (uv_hrtime), so one offset taken at construction turns it into the main
- * thread's performance.now().
+ * The clock is core/monotonic_clock.ts (no allocation), turned into the main thread's performance.now()
+ * by one offset taken at construction (both read uv_hrtime).
  */
-import { endianness } from 'node:os';
+import { MonotonicClock } from './monotonic_clock.ts';
 import {
   HEADER_F64, HEADER_ORIGIN_MS, HEADER_ROWS, ROW_F64, SAMPLE_EVERY, STAMP_SEQUENCE_SPAN, StampColumn,
 } from './stage_stamps_descriptor.ts';
 
 const SAMPLE_MASK = SAMPLE_EVERY - 1;
 const SAMPLE_SHIFT = Math.log2(SAMPLE_EVERY);
-const TWO_POW_32 = 2 ** 32;
-/** Index of the high and low uint32 word of a uint64 on this machine. */
-const HIGH_WORD = endianness() === 'LE' ? 1 : 0;
-const LOW_WORD = 1 - HIGH_WORD;
-const hrtimeNs = process.hrtime.bigint;
 const OFFSET_READS = 8;
 const OFFSET_GAP_MS_ENOUGH = 0.005;
 
@@ -30,9 +20,9 @@ export class StageStamper {
   readonly rowMask: number;
   /** Added to hrtime in ms to get the main thread's performance.now(). */
   private readonly offsetMs: number;
-  /** The last hrtime read, as a uint64 and as its two uint32 words. */
-  private readonly hrtimeBig = new BigUint64Array(1);
-  private readonly hrtimeWords = new Uint32Array(this.hrtimeBig.buffer);
+  private readonly clock = new MonotonicClock();
+  /** The last clock read (ms): a typed array slot, so the time never crosses a call as a double. */
+  private readonly readMs = new Float64Array(1);
 
   constructor(memory: SharedArrayBuffer, private readonly column: StampColumn) {
     if (column === StampColumn.SEQUENCE) throw new RangeError('the sequence column is written at claim, not stamped');
@@ -56,15 +46,9 @@ export class StageStamper {
     this.offsetMs = offsetMs;
   }
 
-  /** Now, on the main thread's clock (one clock read; returns a double, so it may box: not for hot paths). */
-  now(): number {
-    return this.hrtimeMs() + this.offsetMs;
-  }
-
   private hrtimeMs(): number {
-    this.hrtimeBig[0] = hrtimeNs();
-    const words = this.hrtimeWords;
-    return (words[HIGH_WORD] * TWO_POW_32 + words[LOW_WORD]) / 1e6;
+    this.clock.readMsInto(this.readMs, 0);
+    return this.readMs[0];
   }
 
   /**
@@ -80,14 +64,11 @@ export class StageStamper {
 
   /**
    * Reads the clock and stamps s, s + SAMPLE_EVERY, ... below `end`. The time stays a local of this one
-   * function: a double returned from a call, or passed to one, that V8 does not inline is boxed into a
-   * heap number (measured: with the clock read in a helper of its own, inlined into the logic's
-   * applyBatch, 16 bytes a stamp again).
+   * function (monotonic_clock.ts says why).
    */
   private stampNow(s: number, end: number): void {
-    this.hrtimeBig[0] = hrtimeNs();
-    const words = this.hrtimeWords;
-    const nowMs = (words[HIGH_WORD] * TWO_POW_32 + words[LOW_WORD]) / 1e6 + this.offsetMs;
+    this.clock.readMsInto(this.readMs, 0);
+    const nowMs = this.readMs[0] + this.offsetMs;
     const table = this.table;
     for (; s < end; s += SAMPLE_EVERY) table[HEADER_F64 + ((s >>> SAMPLE_SHIFT) & this.rowMask) * ROW_F64 + this.column] = nowMs;
   }

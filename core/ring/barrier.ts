@@ -101,10 +101,11 @@ export class SequenceBarrier {
 
   /**
    * waitFor without a deadline that also returns lastConsumed once the strategy counts the thread as
-   * idle (`stepsBeforeIdle`: spin_park's park), without reading the clock.
+   * idle (`stepsBeforeIdle`: spin_park's park), or `stepsAfterIdle` idle steps later (spin_park: each a
+   * park of at most PARK_MAX_MS), without reading the clock.
    */
-  waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy): number {
-    return this.waitSteps(lastConsumed, limit, wait, wait.stepsBeforeIdle);
+  waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy, stepsAfterIdle = 0): number {
+    return this.waitSteps(lastConsumed, limit, wait, wait.stepsBeforeIdle + stepsAfterIdle);
   }
 
   /**
