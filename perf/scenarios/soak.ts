@@ -63,7 +63,9 @@ export const run: ScenarioRun = async (options) => {
     const sizing = { ...e2eSizing('quick', 'open', 'tcp'), warmupMs: 1000, durationMs: Math.floor(durationMs / intervalMs) * intervalMs };
     const spec = { ...e2eLoadSpec(engine, 'tcp', soakCase, sizing, 1), intervalMs };
     const timeline: TimelinePoint[] = [];
-    // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind.
+    // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind,
+    // and so are its GC counts once the idle logic thread has returned to its event loop (within ~1 s).
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const before = await fetchMetrics(engine.host, engine.wsPort);
     const logicGcBefore = metricSample(before, SoakSeries.LOGIC_GC_EVENTS);
     const logicGcPauseBeforeS = metricSample(before, SoakSeries.LOGIC_GC_PAUSE_S);
