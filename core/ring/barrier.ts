@@ -119,7 +119,9 @@ export class SequenceBarrier {
       if (seen !== lastConsumed) return seen;
       this.idleOnce(wait, step, Infinity); // a parking strategy parks until notified
     }
-    return lastConsumed;
+    // One look after the last step: a park ended by the publish it waited for has its records ready (the
+    // logic thread's one bounded park after idle would otherwise count as a whole idle second).
+    return this.look(lastConsumed, limit);
   }
 
   /**
