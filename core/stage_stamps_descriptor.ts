@@ -18,9 +18,10 @@
  *   +5       replicatedMs           replicator   before releasing it (sent, or acknowledged in sync mode)
  *   +6..7    spare
  *
- * Times are milliseconds on the main thread's clock: a worker adds (its timeOrigin - originMs) to its
- * performance.now(). A clock read allocates in Node 20 (FACTS.md), so each writer reads the clock once
- * per batch and only when the batch holds a sampled sequence: one read per SAMPLE_EVERY commands at most.
+ * Times are milliseconds on the main thread's clock: a worker's StageStamper reads the monotonic clock
+ * without allocating (core/monotonic_clock.ts; performance.now() would box a heap number) and adds the
+ * offset to the main thread's performance.now(). Each writer reads the clock once per batch and only when
+ * the batch holds a sampled sequence: one read per SAMPLE_EVERY commands at most.
  * Ordering: a writer stores its column before the Atomics store that publishes its sequence (ring
  * cursor or consumer sequence); the main thread reads the row after observing the released sequence
  * through those same words, so it sees every column of a released command.

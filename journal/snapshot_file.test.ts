@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSnapshotFile, readSnapshotFile, listSnapshots } from './snapshot_file.ts';
+import { SNAPSHOT_SYNC_EVERY_BYTES, writeSnapshotFile, readSnapshotFile, listSnapshots } from './snapshot_file.ts';
 
 let dataDir = '';
 beforeEach(() => {
@@ -28,6 +28,15 @@ describe('snapshot files', () => {
     sections().forEach((s, i) => expect(Array.from(loaded.sections[i].bytes)).toEqual(Array.from(s.bytes)));
     expect(loaded.sections[1].bytes.byteOffset % 8).toBe(0);
     expect(readdirSync(join(dataDir, 'snapshots'))).toEqual(['00000000000000001234.snapshot']);
+  });
+
+  it('round-trips sections larger than a sync slice and ones that straddle slices', () => {
+    const big = new Uint8Array(2 * SNAPSHOT_SYNC_EVERY_BYTES + 12_345).map((_, i) => (i * 31) & 0xff);
+    const straddling = new Uint8Array(SNAPSHOT_SYNC_EVERY_BYTES - 5).map((_, i) => (i * 7) & 0xff);
+    const written = [{ name: 'big', bytes: big }, { name: 'straddling', bytes: straddling }, ...sections()];
+    const loaded = readSnapshotFile(writeSnapshotFile(dataDir, 77, written, 'h').path);
+    expect(loaded.sections.map((s) => s.name)).toEqual(written.map((s) => s.name));
+    written.forEach((s, i) => expect(Buffer.from(loaded.sections[i].bytes).equals(Buffer.from(s.bytes))).toBe(true));
   });
 
   it('names the section whose bytes were damaged', () => {

@@ -100,11 +100,12 @@ export function writeSnapshotFile(
   const padding = new Uint8Array(8);
   try {
     try {
-      writeAll(fd, head);
+      const out = new SyncingWriter(fd);
+      out.write(head);
       for (const section of sections) {
-        writeAll(fd, section.bytes);
+        out.write(section.bytes);
         const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
-        if (pad > 0) writeAll(fd, padding.subarray(0, pad));
+        if (pad > 0) out.write(padding.subarray(0, pad));
       }
       fdatasyncSync(fd);
     } finally {
@@ -120,9 +121,34 @@ export function writeSnapshotFile(
   return { path, fileBytes };
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset, bytes.byteLength - offset);
+/**
+ * Bytes written to a snapshot between two fdatasyncs. ext4 (data=ordered) commits its journal only once
+ * the data of blocks allocated in the transaction is on disk, and the engine's journal appends with
+ * fdatasync, so every one of its group commits needs such a commit: a snapshot written whole and synced
+ * once (116 MB at the default capacities) made the journal's fdatasyncs that met its writeback wait for
+ * all of it. Synced in slices, the journal waits for one slice at most.
+ */
+export const SNAPSHOT_SYNC_EVERY_BYTES = 4 * 1024 * 1024;
+
+/** Writes a file in order, with an fdatasync after every SNAPSHOT_SYNC_EVERY_BYTES. */
+class SyncingWriter {
+  private unsyncedBytes = 0;
+
+  constructor(private readonly fd: number) {}
+
+  write(bytes: Uint8Array): void {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      const length = Math.min(bytes.byteLength - offset, SNAPSHOT_SYNC_EVERY_BYTES - this.unsyncedBytes);
+      const written = writeSync(this.fd, bytes, offset, length);
+      offset += written;
+      this.unsyncedBytes += written;
+      if (this.unsyncedBytes >= SNAPSHOT_SYNC_EVERY_BYTES) {
+        fdatasyncSync(this.fd);
+        this.unsyncedBytes = 0;
+      }
+    }
+  }
 }
 
 /** CRC of the header (its CRC field excluded) and the section table. */

@@ -61,6 +61,11 @@ export interface TimelinePoint {
   readonly snapshots: number;
   /** GC events in the business-logic thread since the load started (the probe's warm-up excluded). */
   readonly logic_gc_events: number;
+  /** The engine's stage latencies over this interval (GET /metrics, half-octave buckets: ±19%), with `fdatasync`. */
+  readonly stages?: Record<string, StageFigures>;
+  /** GC events and their pause time per engine thread in this interval (`engine:main` is the gateway). */
+  readonly engine_gc_events?: Record<string, number>;
+  readonly engine_gc_pause_ms?: Record<string, number>;
 }
 
 export interface ScenarioOptions {

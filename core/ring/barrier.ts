@@ -101,10 +101,11 @@ export class SequenceBarrier {
 
   /**
    * waitFor without a deadline that also returns lastConsumed once the strategy counts the thread as
-   * idle (`stepsBeforeIdle`: spin_park's park), without reading the clock.
+   * idle (`stepsBeforeIdle`: spin_park's park), or `stepsAfterIdle` idle steps later (spin_park: each a
+   * park of at most PARK_MAX_MS), without reading the clock.
    */
-  waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy): number {
-    return this.waitSteps(lastConsumed, limit, wait, wait.stepsBeforeIdle);
+  waitUntilIdle(lastConsumed: number, limit: number, wait: WaitStrategy, stepsAfterIdle = 0): number {
+    return this.waitSteps(lastConsumed, limit, wait, wait.stepsBeforeIdle + stepsAfterIdle);
   }
 
   /**
@@ -118,7 +119,9 @@ export class SequenceBarrier {
       if (seen !== lastConsumed) return seen;
       this.idleOnce(wait, step, Infinity); // a parking strategy parks until notified
     }
-    return lastConsumed;
+    // One look after the last step: a park ended by the publish it waited for has its records ready (the
+    // logic thread's one bounded park after idle would otherwise count as a whole idle second).
+    return this.look(lastConsumed, limit);
   }
 
   /**

@@ -77,11 +77,12 @@ export class BatchConsumer {
 
   /**
    * waitFor without a clock: 0 once the wait strategy counts this thread as idle (spin_park: where it
-   * would park) instead of after a timeout. Allocates nothing, where a timeout reads the clock.
+   * would park) instead of after a timeout, or `stepsAfterIdle` idle steps after that (spin_park: parks
+   * of at most PARK_MAX_MS each). Allocates nothing, where a timeout reads the clock.
    */
-  waitUntilIdle(): number {
+  waitUntilIdle(stepsAfterIdle = 0): number {
     const last = this.nextSequence - 1;
-    const hi = this.barrier.waitUntilIdle(last, last + this.batchMax, this.waitStrategy);
+    const hi = this.barrier.waitUntilIdle(last, last + this.batchMax, this.waitStrategy, stepsAfterIdle);
     return hi === BARRIER_HALTED ? HALTED : hi - last;
   }
 

@@ -113,6 +113,19 @@ describe.each(STARTS)('single producer from sequence %d', (first) => {
     r.halt();
     expect(consumer.waitUntilIdle()).toBe(HALTED);
   });
+
+  it.each(WAIT_STRATEGY_NAMES)('%s: waitUntilIdle with a step after idle (spin_park: one bounded park) gives 0, a batch, HALTED', (name) => {
+    const r = ring(8, 1, first);
+    const producer = new SingleProducerSequencer(r);
+    const consumer = new BatchConsumer(r, 0, { waitStrategy: createWaitStrategy(name), batchMax: 8 });
+    expect(consumer.waitUntilIdle(1)).toBe(0); // spin_park: returns after its park's bound, PARK_MAX_MS
+    producer.tryClaim(3);
+    producer.publish();
+    expect(consumer.waitUntilIdle(1)).toBe(3);
+    consumer.release(3);
+    r.halt();
+    expect(consumer.waitUntilIdle(1)).toBe(HALTED);
+  });
 });
 
 describe('waiting without a clock', () => {

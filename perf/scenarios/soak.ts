@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { benchContext } from '../bench_context.ts';
 import { e2eLoadSpec, e2eSizing, setUpFlashSale, OPEN_LOOP_PACING_US, type E2eCase } from '../engine/e2e_run.ts';
-import { fetchMetrics, metricSample, SoakSeries } from '../engine/engine_metrics.ts';
+import { fetchMetrics, gcDelta, metricSample, parseGcMetrics, parseGcPauseMs, SoakSeries } from '../engine/engine_metrics.ts';
+import { parseStageMetrics, stageFigures, type StageHistogram } from '../engine/stage_metrics.ts';
 import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
 import { mergeEncodedHistograms } from '../histogram.ts';
 import { runLoad } from '../load/run_load.ts';
@@ -34,6 +35,15 @@ export function processRssMib(pid: number): number {
   }
 }
 
+interface MetricsReading {
+  readonly stages: Map<string, StageHistogram>;
+  readonly gcEvents: Map<string, number>;
+  readonly gcPauseMs: Map<string, number>;
+}
+
+function readingOf(metrics: string | null): MetricsReading | null {
+  return metrics === null ? null : { stages: parseStageMetrics(metrics), gcEvents: parseGcMetrics(metrics), gcPauseMs: parseGcPauseMs(metrics) };
+}
 
 export const run: ScenarioRun = async (options) => {
   const { soakMinutes: minutes, soakRatePerS: askedRatePerS } = benchContext();
@@ -53,30 +63,45 @@ export const run: ScenarioRun = async (options) => {
     const sizing = { ...e2eSizing('quick', 'open', 'tcp'), warmupMs: 1000, durationMs: Math.floor(durationMs / intervalMs) * intervalMs };
     const spec = { ...e2eLoadSpec(engine, 'tcp', soakCase, sizing, 1), intervalMs };
     const timeline: TimelinePoint[] = [];
-    const pendingSamples: Promise<void>[] = [];
-    // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind.
+    // The logic thread's GC events from here on: the probe's warm-up (code compiled, tiers up) is behind,
+    // and so are its GC counts once the idle logic thread has returned to its event loop (within ~1 s).
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     const before = await fetchMetrics(engine.host, engine.wsPort);
     const logicGcBefore = metricSample(before, SoakSeries.LOGIC_GC_EVENTS);
     const logicGcPauseBeforeS = metricSample(before, SoakSeries.LOGIC_GC_PAUSE_S);
+    // Each interval's stages and GC are the difference from the reading before it: readings are taken
+    // as intervals end and handled in that order.
+    let previous = readingOf(before);
+    let samples: Promise<void> = Promise.resolve();
     const onInterval = (_worker: number, interval: LoadInterval): void => {
       const rssMib = processRssMib(engine.pid);
-      pendingSamples.push(fetchMetrics(engine.host, engine.wsPort).then((metrics) => {
+      const fetched = fetchMetrics(engine.host, engine.wsPort);
+      samples = samples.then(() => fetched).then((metrics) => {
         const h = mergeEncodedHistograms([interval.histogram]);
         const p = h.percentilesUs();
         h.destroy();
+        const reading = readingOf(metrics);
+        const stages = previous === null || reading === null ? undefined : stageFigures(previous.stages, reading.stages);
         const point: TimelinePoint = {
           t_s: ((interval.index + 1) * intervalMs) / 1000, rss_mib: Math.round(rssMib * 10) / 10, completed: interval.completed,
           p50_us: p?.p50 ?? 0, p99_us: p?.p99 ?? 0, max_us: p?.max ?? 0, errors: interval.errors, dropped: interval.dropped,
           snapshots: metricSample(metrics, SoakSeries.SNAPSHOTS), logic_gc_events: metricSample(metrics, SoakSeries.LOGIC_GC_EVENTS) - logicGcBefore,
+          ...(previous === null || reading === null ? {} : {
+            stages, engine_gc_events: gcDelta(previous.gcEvents, reading.gcEvents), engine_gc_pause_ms: gcDelta(previous.gcPauseMs, reading.gcPauseMs),
+          }),
         };
+        if (reading !== null) previous = reading;
         timeline.push(point);
+        const stageP99 = stages === undefined ? '' : `; stage p99 (µs) ${Object.entries(stages).map(([name, f]) => `${name} ${Math.round(f.p99_us)}`).join(', ')}`;
+        const gcMain = point.engine_gc_events === undefined ? '' : `; gateway GC ${point.engine_gc_events['engine:main'] ?? 0} ` +
+          `(${(point.engine_gc_pause_ms?.['engine:main'] ?? 0).toFixed(1)} ms)`;
         options.log(`t=${point.t_s}s: ${Math.round(interval.completed / (intervalMs / 1000))}/s, p50 ${point.p50_us} µs, p99 ${point.p99_us} µs, ` +
           `max ${point.max_us} µs, errors ${point.errors}, dropped ${point.dropped}, RSS ${point.rss_mib} MiB, snapshots ${point.snapshots}, ` +
-          `logic GC events ${point.logic_gc_events}`);
-      }));
+          `logic GC events ${point.logic_gc_events}${stageP99}${gcMain}`);
+      });
     };
     const load = await runLoad(spec, sizing.workers, onInterval);
-    await Promise.all(pendingSamples);
+    await samples;
     timeline.sort((a, b) => a.t_s - b.t_s);
     const metrics = await fetchMetrics(engine.host, engine.wsPort);
     const histogram = load.histogram;
