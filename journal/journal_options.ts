@@ -55,7 +55,9 @@ export const DEFAULT_JOURNAL_OPTIONS: Omit<JournalOptions, 'dataDir'> = {
   writeBufferBytes: 8 * 1024 * 1024,
   epoch: 0,
   storageRetryMs: 250,
-  prepareSegments: true,
+  // Off: measured quiet, prepared segments cut the journaler's fdatasync p50 (84 against 108 µs) but
+  // raised the durable latency's p99 at 50k/s about threefold while a zero-fill ran (docs/journal.md).
+  prepareSegments: false,
 };
 
 export const SEGMENT_MAX_BYTES = 2 ** 31;

@@ -35,8 +35,9 @@ interface Child {
   exited: Promise<number | null>;
 }
 
+/** `segmentBytes` given: segments of that size, prepared ahead (prepareSegments). */
 function startChild(dataDir: string, snapshotEvery: number, segmentBytes?: number): Child {
-  const args = [CHILD, dataDir, 'fsync', String(snapshotEvery), String(MAX_PER_SECOND), ...(segmentBytes === undefined ? [] : [String(segmentBytes)])];
+  const args = [CHILD, dataDir, 'fsync', String(snapshotEvery), String(MAX_PER_SECOND), ...(segmentBytes === undefined ? [] : [String(segmentBytes), 'prepare'])];
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -6,7 +6,7 @@
  * is acknowledged — `ACK <sequence>` on stdout — only once the journaler's sequence (the durable
  * sequence) has passed it, exactly as the gateway gates replies.
  *
- *   node --import tsx test/test_support/crash_child.ts <dataDir> <durability> <snapshotEvery> [<maxPerSecond>] [<segmentBytes>]
+ *   node --import tsx test/test_support/crash_child.ts <dataDir> <durability> <snapshotEvery> [<maxPerSecond>] [<segmentBytes>] [prepare]
  *
  * stdout: `READY <lastSequence> <stateHash>` after recovery, then `ACK <sequence>` lines, and
  * `STOPPED <lastSequence> <stateHash>` after a graceful stop (a line "stop" on stdin).
@@ -30,7 +30,7 @@ import { recoverState } from '../../replay/recovery.ts';
 import { SMALL_LOGIC_CONFIG, writeWorkloadRecord } from '../../journal/test_support/ledger_workload.ts';
 import { TEST_WORKLOAD } from '../../journal/test_support/journal_fixture.ts';
 
-const [dataDir, durabilityArg, snapshotEveryArg, maxPerSecondArg, segmentBytesArg] = process.argv.slice(2);
+const [dataDir, durabilityArg, snapshotEveryArg, maxPerSecondArg, segmentBytesArg, prepareArg] = process.argv.slice(2);
 const maxPerMs = Number(maxPerSecondArg ?? '0') / 1000;
 const durability = (durabilityArg ?? 'fsync') as Durability;
 const snapshotEvery = Number(snapshotEveryArg ?? '0');
@@ -47,7 +47,9 @@ const inputRingMemory = createRingMemory({ capacity: 4096, consumerCount: 2, fir
 const ring = new Ring(inputRingMemory);
 const journaler = spawnWorker(new URL('../../journal/journaler_worker.ts', import.meta.url), {
   inputRingMemory, consumerIndex: INPUT_CONSUMER_JOURNALER, metricsMemory: createMetricsMemory(), firstSequence,
-  waitStrategy: 'spin_park', batchMax: 1024, journal: validateJournalOptions({ dataDir, durability, ...(segmentBytesArg === undefined ? {} : { segmentBytes: Number(segmentBytesArg) }) }),
+  waitStrategy: 'spin_park', batchMax: 1024, journal: validateJournalOptions({
+    dataDir, durability, prepareSegments: prepareArg === 'prepare', ...(segmentBytesArg === undefined ? {} : { segmentBytes: Number(segmentBytesArg) }),
+  }),
 });
 journaler.on('error', (error) => {
   process.stderr.write(`crash_child: journaler failed: ${error.message}\n`);
