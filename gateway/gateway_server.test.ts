@@ -15,6 +15,14 @@ import { ADMIN_KEY, startHarness, waitUntil, type Harness } from './test_support
 
 const login = (apiKey: string) => ({ type: 'login' as const, apiKey, correlationId: 0 });
 
+/** A TCP connection logged in with `key` (its Login answered OK). */
+async function loggedInTcp(port: number, key: string): Promise<RawTcpClient> {
+  const c = await RawTcpClient.open(port);
+  c.send(login(key));
+  expect((await c.waitFor(1))[0].code).toBe(ResultCode.OK);
+  return c;
+}
+
 describe('gateway over TCP', () => {
   let h: Harness;
   beforeAll(async () => { h = await startHarness(); });
@@ -273,12 +281,7 @@ describe.each(['process', 'inline'] as const)('limits (pre-login door: %s)', (pr
     const h = await start({ maxConnectionsPerPrincipal: 2 });
     try {
       const bob = h.server.core.principals.add('bob');
-      const loggedIn = async (key: string): Promise<RawTcpClient> => {
-        const c = await RawTcpClient.open(h.server.tcpPort);
-        c.send(login(key));
-        expect((await c.waitFor(1))[0].code).toBe(ResultCode.OK);
-        return c;
-      };
+      const loggedIn = (key: string): Promise<RawTcpClient> => loggedInTcp(h.server.tcpPort, key);
       const alice = [await loggedIn(h.aliceKey), await RawWsClient.open(h.ws, { 'x-api-key': h.aliceKey })];
       const third = await RawTcpClient.open(h.server.tcpPort);
       third.send(login(h.aliceKey));
@@ -552,12 +555,7 @@ describe('commands in flight per principal', () => {
     try {
       const bob = h.server.core.principals.add('bob');
       h.engine.hold = true; // results wait: commands stay in flight
-      const open = async (key: string): Promise<RawTcpClient> => {
-        const c = await RawTcpClient.open(h.server.tcpPort);
-        c.send(login(key));
-        expect((await c.waitFor(1))[0].code).toBe(ResultCode.OK);
-        return c;
-      };
+      const open = (key: string): Promise<RawTcpClient> => loggedInTcp(h.server.tcpPort, key);
       const get = (correlationId: number) => ({ type: 'getItem' as const, itemId: 4, correlationId });
       const alice = [await open(h.aliceKey), await open(h.aliceKey)];
       alice[0].send(get(1), get(2), get(3));
