@@ -9,7 +9,7 @@
  * into a claimed slot: a message that fails verification never touches the ring, and a claimed slot
  * is always published with a valid record.
  */
-import { PrincipalInFlightTable, type PrincipalInFlight } from './principal_in_flight.ts';
+import { PrincipalInFlightTable } from './principal_in_flight.ts';
 import { PrincipalCounts } from './principal_counts.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
@@ -389,8 +389,8 @@ export class GatewayCore {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false);
     }
-    const principalInFlight = session.principalInFlight as PrincipalInFlight;
-    if (principalInFlight.commands >= this.config.maxInFlightPerPrincipal && !session.admin) {
+    const principalInFlight = session.principalInFlight;
+    if (principalInFlight !== null && principalInFlight.commands >= this.config.maxInFlightPerPrincipal && !session.admin) {
       if (pauseWhenFull) return SUBMIT_DECLINED;
       return this.answer(session, ResultCode.TOO_MANY_IN_FLIGHT, outcome, false,
         `principal ${session.principalId} has ${this.config.maxInFlightPerPrincipal} commands in flight (maxInFlightPerPrincipal)`);
@@ -417,7 +417,7 @@ export class GatewayCore {
     if ((COMMAND_TRAITS[type] & TRAIT_READ_ONLY) !== 0) flags |= CMD_FLAG_READ_ONLY;
     input.stampHeader(base, session.id, session.principalId, flags);
     session.inFlight++;
-    principalInFlight.commands++;
+    if (principalInFlight !== null) principalInFlight.commands++;
     this.claimedSinceFlush++;
     this.metrics.countCommand(type);
     return SUBMIT_ACCEPTED;
@@ -444,7 +444,8 @@ export class GatewayCore {
     const session = this.sessions.get(buffer.u32[(base + RES_SESSION_ID_OFFSET) >>> 2]);
     if (session !== undefined) {
       session.inFlight--;
-      (session.principalInFlight as PrincipalInFlight).commands--;
+      const principalInFlight = session.principalInFlight;
+      if (principalInFlight !== null) principalInFlight.commands--;
       session.transport.deliver(buffer, base);
       this.markDirty(session);
     }

@@ -29,7 +29,11 @@ export class Session {
   admin = false;
   /** Commands published and not yet answered. */
   inFlight = 0;
-  /** The principal's commands in flight over all its sessions (set at login; maxInFlightPerPrincipal). */
+  /**
+   * The principal's commands in flight over all its sessions (set at login; maxInFlightPerPrincipal).
+   * Null for the gateway's internal sessions that act for principals without logging in (depth queries
+   * for market subscribers, event_depth_source.ts): no per-principal limit applies to them.
+   */
   principalInFlight: PrincipalInFlight | null = null;
   closed = false;
   /** Queued for the next flush. */
