@@ -3,24 +3,26 @@
  * leftovers, and a SegmentWriter that rolls into prepared files (the real preparer worker): every record
  * reads back, every segment it left is as long as its frames, a segment still in use (a crash) has a
  * zero tail that readers end at and recovery cuts, and a rewind after a storage fault still works.
+ * Here in replay/, not beside journal/segment_preparation.ts: it reads the journal back through the
+ * recovery's own walk (journal_walk.ts), and journal/ may not import replay/.
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SegmentWriter } from './segment_writer.ts';
-import { SegmentPreparer } from './segment_preparer.ts';
-import { PREPARED_FILE_NAME, PREPARING_FILE_NAME, prepareSegmentFile, tidyPreparedFiles } from './segment_preparation.ts';
-import { validateJournalOptions } from './journal_options.ts';
-import { journalDir, listSegments } from './segment_files.ts';
-import { checkJournal } from './journal_check.ts';
-import { checkSegment } from './segment_check.ts';
-import { FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
+import { SegmentWriter } from '../journal/segment_writer.ts';
+import { SegmentPreparer } from '../journal/segment_preparer.ts';
+import { PREPARED_FILE_NAME, PREPARING_FILE_NAME, prepareSegmentFile, tidyPreparedFiles } from '../journal/segment_preparation.ts';
+import { validateJournalOptions } from '../journal/journal_options.ts';
+import { journalDir, listSegments } from '../journal/segment_files.ts';
+import { checkJournal } from '../journal/journal_check.ts';
+import { checkSegment } from '../journal/segment_check.ts';
+import { FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
 import { Deposit } from '../codec/records/command_descriptor.ts';
-import { createScratchRecord, writeDeposit } from './test_support/record_fixture.ts';
+import { createScratchRecord, writeDeposit } from '../journal/test_support/record_fixture.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
-import { FrameStatus, HeaderStatus, SegmentReader } from './segment_reader.ts';
-import { walkJournal, WalkEnd } from '../replay/journal_walk.ts';
+import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
+import { walkJournal, WalkEnd } from './journal_walk.ts';
 
 const FRAME_BYTES = FRAME_HEADER_BYTES + Deposit.BYTES;
 
