@@ -6,9 +6,9 @@
  * Any failure is answered with `failed` and ends the thread: the state it held may be half-way
  * through a record, so the scheduler starts a new shadow, seeded afresh, for the next request.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogicConfig, StateMachine } from '../core/logic/state_machine_api.ts';
+import { niceThisThread } from '../core/os_thread.ts';
 import { ShadowReplay, type ShadowSeed } from './shadow_replay.ts';
 import type { ShadowReply, ShadowRequest, ShadowWorkerData } from './shadow_worker_protocol.ts';
 
@@ -16,11 +16,8 @@ const data = workerData as ShadowWorkerData;
 const port = parentPort;
 if (port === null) throw new Error('shadow_worker.ts must run as a worker thread');
 
-try {
-  setPriority(data.nice); // pid 0 is the calling thread on Linux: only this thread yields
-} catch {
-  // Not permitted here: the shadow still works, at the engine's priority.
-}
+// Only this thread yields; where that is not permitted the shadow still works, at the engine's priority.
+niceThisThread(data.nice);
 
 const { createStateMachine } = (await import(data.stateMachineModule)) as { createStateMachine(config: LogicConfig): StateMachine };
 const seed = data.recoveryModule === '' ? null : ((await import(data.recoveryModule)) as { recoverState: ShadowSeed }).recoverState;
