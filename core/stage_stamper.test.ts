@@ -34,12 +34,15 @@ describe('StageStamper', () => {
     let gcEvents = 0;
     const observer = new PerformanceObserver((list) => { gcEvents += list.getEntries().length; });
     observer.observe({ entryTypes: ['gc'] });
-    // 2M clock reads: at 16 bytes each (performance.now()'s heap number) 32 MB, more than V8's young
-    // generation holds (16 MB at most), so an allocating clock cannot get through without a collection.
+    // 20M clock reads. An allocating clock (16 bytes a read at least, performance.now()'s heap number)
+    // would allocate 320 MB, twenty times V8's young generation (16 MB at most): 20 collections or more.
+    // A few may still come from before this loop (warm-up stamps run interpreted until V8 has installed
+    // optimized code, compiled on a background thread and later on a busy machine; their GC entries are
+    // delivered on the event loop, after observe()): that count does not grow with the loop's length.
     // The loop is synchronous: nothing else runs on this thread meanwhile.
-    stampAll(2e6);
+    stampAll(2e7);
     await new Promise((resolve) => setTimeout(resolve, 50)); // GC entries are delivered on the event loop
     observer.disconnect();
-    expect(gcEvents).toBe(0);
+    expect(gcEvents).toBeLessThan(10);
   });
 });
