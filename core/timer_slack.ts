@@ -6,10 +6,11 @@
  * 1 µs slack they sleep ~41 µs and ~21 µs (2-vCPU VM, 2026-12-04).
  *
  * A thread sets its own slack by writing /proc/<tid>/timerslack_ns (Linux ≥ 4.6; a thread may set its
- * own without privileges). Node has no gettid: /proc/thread-self links to `<pid>/task/<tid>`. Threads and
+ * own without privileges); the thread's id comes from os_thread.ts. Threads and
  * processes started afterwards inherit the slack of the thread that started them.
  */
-import { readlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { currentOsThreadId } from './os_thread.ts';
 
 /** The slack our yielding threads run with: sleeps wake about when asked. */
 export const YIELDING_THREAD_TIMER_SLACK_NS = 1000;
@@ -20,8 +21,9 @@ export const YIELDING_THREAD_TIMER_SLACK_NS = 1000;
  */
 export function setThreadTimerSlackNs(slackNs: number): boolean {
   if (!Number.isInteger(slackNs) || slackNs < 1) throw new RangeError(`timer slack must be an integer ≥ 1 ns: got ${slackNs}`);
+  const tid = currentOsThreadId();
+  if (tid === 0) return false;
   try {
-    const tid = readlinkSync('/proc/thread-self').split('/').pop();
     writeFileSync(`/proc/${tid}/timerslack_ns`, String(slackNs));
     return true;
   } catch {
