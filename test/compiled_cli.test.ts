@@ -1,10 +1,11 @@
 /**
- * The shipped command: `tsc -p tsconfig.build.json` to dist/, then dist/cli/ringline.js under plain
- * node — no tsx, and a resolve hook (test_support/no_typescript.mjs, inherited by every worker) that
- * fails the process if anything asks for a .ts module or tsx. The temp dir is unwritable (tsx needs
- * it for its cache; service users often have none). Start with replication (logic, journaler and
- * replicator workers), call from another compiled process, --version, SIGTERM: exit 0. And `npm start`
- * stopped with SIGTERM stops the engine too (no orphan: the script execs node, npm forwards the signal).
+ * The shipped command: `tsc -p tsconfig.build.json` to dist/ and the bin marked executable (as
+ * `npm run build` does), then dist/cli/ringline.js under plain node — no tsx, and a resolve hook
+ * (test_support/no_typescript.mjs, inherited by every worker) that fails the process if anything asks
+ * for a .ts module or tsx. The temp dir is unwritable (tsx needs it for its cache; service users often
+ * have none). Start with replication (logic, journaler and replicator workers), call from another
+ * compiled process, --version, SIGTERM: exit 0. And `npm start` stopped with SIGTERM stops the engine
+ * too (no orphan: the script execs node, npm forwards the signal).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,15 @@ function compiled(args: readonly string[]): { status: number | null; stdout: str
 describe('the compiled ringline (dist/) under plain node', () => {
   beforeAll(() => {
     execFileSync(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'scripts/mark_bin_executable.mjs')], { cwd: ROOT, stdio: 'pipe' });
   }, 240_000);
+
+  it('the build leaves the bin executable: it runs as a program, as npx and npm link run it', () => {
+    const r = spawnSync(COMPILED_CLI, ['--version'], { encoding: 'utf8', env: PLAIN_ENV, timeout: 60_000 });
+    expect(r.error, 'dist/cli/ringline.js could not be run as a program').toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(`ringline ${VERSION} (node ${process.version})`);
+  });
 
   it('the guard itself fails a process that loads TypeScript (the source CLI through tsx)', () => {
     const r = spawnSync(process.execPath, [...NO_TYPESCRIPT, join(ROOT, 'cli/ringline.mjs'), '--version'], { encoding: 'utf8', env: PLAIN_ENV, timeout: 60_000 });

@@ -1,0 +1,7 @@
+// Part of `npm run build`: tsc writes dist/cli/ringline.js without the executable bit. npm's bin
+// linking sets it when it installs a package, but `npx ringline` that reuses its cache after a fresh
+// clone and build at the same path would run the new, non-executable file: 'Permission denied'.
+import { chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+chmodSync(fileURLToPath(new URL('../dist/cli/ringline.js', import.meta.url)), 0o755);
