@@ -3,7 +3,8 @@
  * then one frame (codec/wire/event_frame_descriptor.ts). The client's first and only frame is
  * SUBSCRIBE with its key; a bad frame, a wrong key or no SUBSCRIBE within loginTimeoutMs is answered
  * with a CLOSING frame (a ResultCode and a message) and the connection is closed. Anything a client
- * sends after SUBSCRIBE closes it (MALFORMED_FRAME): this port only ever streams out.
+ * sends after SUBSCRIBE closes it (MALFORMED_FRAME): this port only ever streams out. Until its
+ * SUBSCRIBE a connection counts in the event routes' pre-login pool (event_admission.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -11,6 +12,7 @@ import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '.
 import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
+import type { EventAdmission, EventCandidate } from './event_admission.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
 import type { PrincipalStore } from './principal_store.ts';
 import type { TlsFiles } from './tcp_server.ts';
@@ -24,13 +26,22 @@ export interface EventTcpServerHandle {
   close(): Promise<void>;
 }
 
-class EventTcpConnection implements EventTransport, FrameSink {
+class EventTcpConnection implements EventTransport, FrameSink, EventCandidate {
   private readonly decoder = new FrameDecoder(SUB_FIXED_BYTES + SUB_MAX_KEY_BYTES);
   private subscriber: Subscriber | null = null;
   private ended = false;
   private readonly loginTimer: NodeJS.Timeout;
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly openedMs = Date.now();
+  preLogin = false;
 
-  constructor(private readonly hub: EventHub, private readonly principals: PrincipalStore, private readonly socket: Socket, loginTimeoutMs: number) {
+  constructor(
+    private readonly hub: EventHub, private readonly principals: PrincipalStore, private readonly admission: EventAdmission,
+    private readonly socket: Socket, loginTimeoutMs: number,
+  ) {
+    this.id = admission.newId();
+    this.remoteAddress = socket.remoteAddress ?? '';
     this.loginTimer = setTimeout(() => this.refuse(ResultCode.LOGIN_TIMEOUT, `no SUBSCRIBE frame within ${loginTimeoutMs} ms`), loginTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
@@ -40,6 +51,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
     });
     socket.on('close', () => this.closed());
     socket.on('error', () => this.closed());
+    admission.admit(this);
   }
 
   onFrame(bytes: Uint8Array, start: number, length: number): boolean {
@@ -49,6 +61,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
       return false;
     }
     clearTimeout(this.loginTimer);
+    this.admission.leave(this);
     const request = decodeSubscribe(bytes.subarray(start, start + length));
     if (typeof request === 'string') {
       this.refuse(ResultCode.MALFORMED_FRAME, request);
@@ -81,7 +94,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
-  private refuse(code: number, message: string): void {
+  refuse(code: number, message: string): void {
     if (this.ended) return;
     this.send([prefixed(encodeClosing(code, message))]);
     this.close();
@@ -90,6 +103,7 @@ class EventTcpConnection implements EventTransport, FrameSink {
   private closed(): void {
     clearTimeout(this.loginTimer);
     this.ended = true;
+    this.admission.leave(this);
     if (this.subscriber !== null) this.hub.unsubscribe(this.subscriber);
     this.subscriber = null;
   }
@@ -109,14 +123,14 @@ export function writeFrames(socket: Socket, frames: readonly Buffer[]): void {
   socket.uncork();
 }
 
-export function startEventTcpServer(hub: EventHub, principals: PrincipalStore, options: {
+export function startEventTcpServer(hub: EventHub, principals: PrincipalStore, admission: EventAdmission, options: {
   readonly host: string; readonly port: number; readonly loginTimeoutMs: number; readonly tls: TlsFiles | null;
 }): Promise<EventTcpServerHandle> {
   const sockets = new Set<Socket>();
   const onConnection = (socket: Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    new EventTcpConnection(hub, principals, socket, options.loginTimeoutMs);
+    new EventTcpConnection(hub, principals, admission, socket, options.loginTimeoutMs);
   };
   const server: Server = options.tls === null ? createServer(onConnection) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
   return new Promise((resolve, reject) => {

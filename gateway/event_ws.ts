@@ -3,12 +3,14 @@
  * binary message is one frame (codec/wire/event_frame_descriptor.ts). The key may come in the upgrade
  * (`Authorization: Bearer K`, `X-Api-Key: K` or `?key=K`, as on the command route) or in the
  * SUBSCRIBE frame. Refusals are a CLOSING frame then close code 4000 + the ResultCode (4115 slow
- * consumer, 4201 bad credentials, 4203 admin required).
+ * consumer, 4201 bad credentials, 4203 admin required). Until its SUBSCRIBE a connection counts in the
+ * event routes' pre-login pool (event_admission.ts).
  */
 import type { TemplatedApp, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
 import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
+import type { EventAdmission, EventCandidate } from './event_admission.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
 import type { PrincipalStore } from './principal_store.ts';
 
@@ -17,14 +19,17 @@ const WS_CLOSE_CODE_BASE = 4000;
 
 interface EventWsData {
   key: string;
+  remoteAddress: string;
   transport: EventWsTransport | null;
   loginTimer: NodeJS.Timeout | null;
 }
 
-class EventWsTransport implements EventTransport {
+class EventWsTransport implements EventTransport, EventCandidate {
   subscriber: Subscriber | null = null;
   ended = false;
-  constructor(private readonly ws: WebSocket<EventWsData>) {}
+  readonly openedMs = Date.now();
+  preLogin = false;
+  constructor(private readonly ws: WebSocket<EventWsData>, readonly id: number, readonly remoteAddress: string) {}
 
   send(frames: readonly Buffer[]): void {
     if (this.ended) return;
@@ -50,7 +55,7 @@ class EventWsTransport implements EventTransport {
   }
 }
 
-export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principals: PrincipalStore, options: {
+export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principals: PrincipalStore, admission: EventAdmission, options: {
   readonly maxBufferedBytes: number; readonly loginTimeoutMs: number; readonly keyOf: (req: import('@trufflesuite/uws-js-unofficial').HttpRequest) => string;
 }): void {
   app.ws<EventWsData>(EVENTS_WS_PATH, {
@@ -60,13 +65,15 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
     idleTimeout: 0,
     sendPingsAutomatically: true,
     upgrade: (res, req, context) => {
-      res.upgrade<EventWsData>({ key: options.keyOf(req), transport: null, loginTimer: null },
+      const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+      res.upgrade<EventWsData>({ key: options.keyOf(req), remoteAddress, transport: null, loginTimer: null },
         req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const data = ws.getUserData();
-      const transport = new EventWsTransport(ws);
+      const transport = new EventWsTransport(ws, admission.newId(), data.remoteAddress);
       data.transport = transport;
+      if (!admission.admit(transport)) return;
       // A connection that never subscribes does not hold a socket for long.
       data.loginTimer = setTimeout(() => {
         if (transport.subscriber === null) transport.refuse(ResultCode.LOGIN_TIMEOUT, `no SUBSCRIBE message within ${options.loginTimeoutMs} ms`);
@@ -77,6 +84,7 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
       const transport = data.transport;
       if (transport === null || transport.ended) return;
       if (data.loginTimer !== null) clearTimeout(data.loginTimer);
+      admission.leave(transport);
       if (transport.subscriber !== null || !isBinary) {
         transport.refuse(ResultCode.MALFORMED_FRAME, 'the event route takes one binary SUBSCRIBE message and nothing after it');
         return;
@@ -100,6 +108,7 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
       const transport = data.transport;
       if (transport === null) return;
       transport.ended = true;
+      admission.leave(transport);
       if (transport.subscriber !== null) hub.unsubscribe(transport.subscriber);
     },
   });

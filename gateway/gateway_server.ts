@@ -16,6 +16,7 @@ import { startUwsServer, type UwsServerHandle } from './uws_server.ts';
 import type { WireCodec } from './wire_codec.ts';
 import { GatewayDepthSource } from './event_depth_source.ts';
 import { EventHub } from './event_hub.ts';
+import { EventAdmission } from './event_admission.ts';
 import { startEventTcpServer, type EventTcpServerHandle } from './event_tcp.ts';
 import type { HistoryStore } from '../projection/history_store.ts';
 
@@ -90,6 +91,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     maxBufferedBytes: options.config.maxOutboundBytes, maxSubscriptions: options.config.maxConnections,
     maxSubscriptionsPerPrincipal: options.config.maxSubscriptionsPerPrincipal,
   }, new GatewayDepthSource(core));
+  const eventAdmission = new EventAdmission(options.config, core.metrics);
   if (events !== null) {
     const stats = events.stats;
     metrics.add({ name: 'ringline_event_fanout_seconds_total', type: 'counter', help: 'Main-thread time spent routing and writing released events to live subscribers',
@@ -111,7 +113,7 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
     const storageOk = (engine.storageFault?.() ?? 0) === 0;
     return {
       status: !writable() ? 'not-ready' : storageOk ? 'ok' : 'degraded', storage: storageOk ? 'ok' : 'unavailable',
-      sessions: core.sessionCount, preLoginConnections: core.preLoginCount, engine: engineMetrics(),
+      sessions: core.sessionCount, preLoginConnections: core.preLoginCount, preLoginEventConnections: eventAdmission.size, engine: engineMetrics(),
     };
   };
   const consoleFeed = new ConsoleFeed({
@@ -124,13 +126,13 @@ export async function startGatewayServer(engine: GatewayEngine, options: Gateway
   try {
     if (options.config.tcpPort >= 0) tcp = await startTcpServer(core, options.config.host, options.config.tcpPort, tls);
     if (events !== null && options.config.eventsTcpPort >= 0) {
-      eventsTcp = await startEventTcpServer(events, store, {
+      eventsTcp = await startEventTcpServer(events, store, eventAdmission, {
         host: options.config.host, port: options.config.eventsTcpPort, loginTimeoutMs: options.config.loginTimeoutMs, tls,
       });
     }
     if (options.config.wsPort >= 0) {
       uws = await startUwsServer(core, options.config.host, options.config.wsPort, {
-        ...(events === null ? {} : { events }),
+        ...(events === null ? {} : { events, eventAdmission }),
         metrics: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
         health,
         console: { feed: consoleFeed, logins: new ConsoleLogins() },

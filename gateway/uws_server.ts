@@ -32,6 +32,7 @@ import type { Session, SessionTransport } from './session.ts';
 import { loadNativeUws } from './uws_loader.ts';
 import type { EventHub } from './event_hub.ts';
 import { registerEventSseRoute } from './event_sse.ts';
+import type { EventAdmission } from './event_admission.ts';
 import { registerEventWsRoute } from './event_ws.ts';
 
 export const WS_CLOSE_CODE_BASE = 4000;
@@ -177,6 +178,8 @@ export interface UwsServerHooks {
   readiness(): Readiness;
   /** Event subscriptions on /v1/events (event_ws.ts), when the engine emits events. */
   readonly events?: EventHub;
+  /** The event routes' pre-login pool, shared with the TCP event port (event_admission.ts); with `events`. */
+  readonly eventAdmission?: EventAdmission;
   /** The operator console (GET /console...); absent = no console routes. */
   readonly console?: { readonly feed: ConsoleFeed; readonly logins: ConsoleLogins };
   /** GET /v1/accounts/:id/orders|fills|statement from the PostgreSQL projection (gateway/history_routes.ts); null = off. */
@@ -209,7 +212,8 @@ export function startUwsServer(core: GatewayCore, host: string, port: number, ho
   };
 
   if (hooks.events !== undefined) {
-    registerEventWsRoute(app, hooks.events, core.principals, {
+    if (hooks.eventAdmission === undefined) throw new Error('startUwsServer: events need eventAdmission');
+    registerEventWsRoute(app, hooks.events, core.principals, hooks.eventAdmission, {
       maxBufferedBytes: config.maxOutboundBytes, loginTimeoutMs: config.loginTimeoutMs, keyOf: (req) => requestKey(req) ?? req.getQuery('key') ?? '',
     });
     registerEventSseRoute(app, hooks.events, core.principals);
