@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
@@ -26,6 +29,23 @@ describe('ringline follow options', () => {
     ]);
     const plain = parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--promote-replication', 'off']);
     expect(promotedStartArgs(plain, '/abs/d', null)).toEqual(['--data', '/abs/d', '--host', '127.0.0.1', '--durability', 'fsync', '--replication', 'off']);
+  });
+
+  it('proves --replication-secret-file to the primary and passes it on to the primary it becomes; without it, promotion needs a loopback host', () => {
+    const secret = join(mkdtempSync(join(tmpdir(), 'ringline-follow-secret-')), 'secret');
+    writeFileSync(secret, 'z'.repeat(32));
+    const options = parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--host', '10.0.0.3', '--replication-secret-file', secret]);
+    expect(options.membership?.secret.toString()).toBe('z'.repeat(32));
+    expect(options.membership?.clusterName).toBe('ringline-replication');
+    expect(promotedStartArgs(options, '/abs/d', null)).toEqual([
+      '--data', '/abs/d', '--host', '10.0.0.3', '--durability', 'fsync', '--replication', 'async', '--replication-port', '7402',
+      '--replication-secret-file', secret,
+    ]);
+    expect(() => parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--host', '0.0.0.0']))
+      .toThrow(/ringline follow: --promote-replication async on --host 0\.0\.0\.0 would ship the journal to anyone/);
+    expect(parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--host', '0.0.0.0', '--promote-replication', 'off']).membership).toBeUndefined();
+    writeFileSync(secret, 'short');
+    expect(() => parseFollowArgs(['--primary', 'h:1', '--data', 'd', '--replication-secret-file', secret])).toThrow(/ringline follow: .* must be 32 to 1024 bytes; got 5/);
   });
 
   it.each([

@@ -28,6 +28,8 @@ import { promoteDataDir } from '../replication/promote.ts';
 import { FollowerQueryEngine } from '../replication/follower_queries.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { parseHostPort } from '../replication/host_port.ts';
+import type { Membership } from '../replication/membership/membership_socket.ts';
+import { isLoopbackHost, openReplicationRefusal, readReplicationMembership } from './replication_secret.ts';
 
 export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data DIR [options]
 
@@ -42,6 +44,10 @@ export const FOLLOW_USAGE = `usage: ringline follow --primary host:port --data D
   --promote-replication M after POST /promote (admin key): start as primary with replication
                           off | async | sync [async]
   --replication-port N    the promoted primary's replication port [7402]
+  --replication-secret-file F
+                          the primary's secret file (its --replication-secret-file): proven before
+                          a byte of the journal is read; the promoted primary requires it of its
+                          followers. Needed to promote with --host not loopback [none]
   --config FILE           the primary's JSON config (RINGLINE_CONFIG): its "engine" object (logic
                           capacities...) must match the primary's for the states to match`;
 
@@ -59,6 +65,10 @@ export interface FollowCommandOptions {
   /** Replication of the primary this follower becomes on POST /promote. */
   readonly promoteReplication: 'off' | 'async' | 'sync';
   readonly replicationPort: number;
+  /** The primary's secret (--replication-secret-file): proven before the stream; absent = none. */
+  readonly membership?: Membership;
+  /** Its file, passed on to the primary this follower becomes on promotion; '' = none. */
+  readonly replicationSecretFile: string;
 }
 
 export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
@@ -68,7 +78,7 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
       args: [...argv], strict: true, allowPositionals: false,
       options: { primary: { type: 'string' }, data: { type: 'string' }, durability: { type: 'string' }, 'http-port': { type: 'string' }, host: { type: 'string' }, config: { type: 'string' },
         'tcp-port': { type: 'string' }, 'ws-port': { type: 'string' }, 'promote-replication': { type: 'string' },
-        'replication-port': { type: 'string' } },
+        'replication-port': { type: 'string' }, 'replication-secret-file': { type: 'string' } },
     }).values as Record<string, string | undefined>;
   } catch (error) {
     throw new UsageError(`ringline follow: ${(error as Error).message}\n\n${FOLLOW_USAGE}`);
@@ -89,9 +99,16 @@ export function parseFollowArgs(argv: readonly string[]): FollowCommandOptions {
     throw new UsageError(`ringline follow: --promote-replication must be off, async or sync; got ${JSON.stringify(promoteReplication)}`);
   }
   const replicationPort = values['replication-port'] === undefined ? DEFAULT_REPLICATION_PORT : portFlag(values, 'replication-port');
+  const replicationSecretFile = values['replication-secret-file'] ?? '';
+  const membership = replicationSecretFile === '' ? undefined : readReplicationMembership(replicationSecretFile, 'ringline follow');
+  const httpHost = values.host ?? '127.0.0.1';
+  // Refused now, not at the promotion: the promoted primary would listen for followers on this host.
+  if (promoteReplication !== 'off' && membership === undefined && !isLoopbackHost(httpHost)) {
+    throw openReplicationRefusal('ringline follow', `--promote-replication ${promoteReplication}`, httpHost);
+  }
   return {
-    configPath: configPath ?? '', promoteReplication, replicationPort,
-    primaryHost: host, primaryPort: port, dataDir: values.data, durability, httpPort, httpHost: values.host ?? '127.0.0.1', tcpPort, wsPort,
+    configPath: configPath ?? '', promoteReplication, replicationPort, replicationSecretFile, ...(membership === undefined ? {} : { membership }),
+    primaryHost: host, primaryPort: port, dataDir: values.data, durability, httpPort, httpHost, tcpPort, wsPort,
     engine: configPath === undefined || configPath === '' ? {} : readEngineConfig(configPath),
   };
 }
@@ -208,6 +225,7 @@ export function promotedStartArgs(options: FollowCommandOptions, dataDir: string
   const args = ['--data', dataDir, '--host', options.httpHost, '--durability', options.durability, '--replication', options.promoteReplication];
   if (bound !== null) args.push(`--tcp-port=${bound.tcpPort}`, `--ws-port=${bound.wsPort}`); // '=': a port may be -1 (off)
   if (options.promoteReplication !== 'off') args.push('--replication-port', String(options.replicationPort));
+  if (options.promoteReplication !== 'off' && options.replicationSecretFile !== '') args.push('--replication-secret-file', options.replicationSecretFile);
   if (options.configPath !== '') args.push('--config', options.configPath);
   return args;
 }

@@ -81,7 +81,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   }
   const epoch = readEpoch(dataDir);
   if (options.peers.length > 0) {
-    for (const peer of await checkPeerEpochs(options.peers, epoch)) {
+    for (const peer of await checkPeerEpochs(options.peers, epoch, 1000, options.replicationMembership)) {
       log(`peer ${peer.peer}: ${peer.epoch >= 0 ? `epoch ${peer.epoch}, last sequence ${peer.lastSequence}` : `unreachable (${peer.error})`}`);
     }
   }
@@ -118,6 +118,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   log(`durability ${options.durability}${options.durability === 'fsync' ? ' (acknowledged after fdatasync)' : ''}`);
   if (options.replication !== null) {
     log(`replication ${options.replication.mode} (epoch ${epoch}) listening on ${host}:${options.replication.port}` +
+      (options.replication.membership === undefined ? ' (loopback, no secret)' : ' (followers prove --replication-secret-file)') +
       (options.replication.mode === 'sync' ? `; with no follower: ${options.replication.noFollower}` : ''));
   }
   logger.info({ host, tcpPort: server.tcpPort, wsPort: server.wsPort },
@@ -135,7 +136,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
     // A primary that learns of a newer epoch (a promoted peer) stops accepting writes: it stops.
     if (options.replication !== null || options.peers.length > 0) {
       const stopWatch = watchForNewerEpoch({
-        peers: options.peers, epoch,
+        peers: options.peers, epoch, membership: options.replicationMembership,
         newerEpochSeen: () => engine.metrics().replication?.newerEpochSeen ?? 0,
         onNewer: (reason) => { staleReason = reason; done('STALE_EPOCH'); },
       });

@@ -107,4 +107,27 @@ describe('resolveStartOptions', () => {
     writeFileSync(secret, 'short');
     expect(() => resolveStartOptions(flags, {})).toThrow(/cluster secret \(--cluster-secret-file .*\) must be 32 to 1024 bytes; got 5/);
   });
+
+  it('replication on a non-loopback address needs --replication-secret-file; the secret is validated and passed to followers and --peers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-repl-secret-'));
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'y'.repeat(32));
+    for (const host of ['127.0.0.1', '127.4.5.6', '::1', 'localhost']) {
+      expect(resolveStartOptions(['--replication', 'async', '--host', host], {}).replication?.membership).toBeUndefined();
+    }
+    expect(() => resolveStartOptions(['--replication', 'sync', '--host', '0.0.0.0'], {}))
+      .toThrow(/--replication sync on --host 0\.0\.0\.0 would ship the journal to anyone .* give --replication-secret-file F/);
+    const o = resolveStartOptions(['--replication', 'async', '--host', '10.0.0.1', '--replication-secret-file', secret], {});
+    expect(o.replication?.membership?.secret.toString()).toBe('y'.repeat(32));
+    expect(o.replication?.membership?.clusterName).toBe('ringline-replication');
+    expect(o.replicationMembership).toBe(o.replication?.membership);
+    expect(resolveStartOptions(['--peers', 'h:7402', '--replication-secret-file', secret], {}).replicationMembership?.secret.length).toBe(32);
+    expect(resolveStartOptions([], { RINGLINE_REPLICATION: 'async', RINGLINE_HOST: '10.0.0.1', RINGLINE_REPLICATION_SECRET_FILE: secret }).replication?.membership)
+      .toBeDefined();
+    expect(() => resolveStartOptions(['--replication-secret-file', secret], {})).toThrow(/--replication-secret-file is for --replication async\|sync \(and --peers\): replication is off/);
+    expect(() => resolveStartOptions(['--replication', 'async', '--replication-secret-file', join(dir, 'missing')], {})).toThrow(/ringline start: .*missing/);
+    writeFileSync(secret, 'short');
+    expect(() => resolveStartOptions(['--replication', 'async', '--replication-secret-file', secret], {}))
+      .toThrow(/--replication-secret-file .* must be 32 to 1024 bytes; got 5/);
+  });
 });

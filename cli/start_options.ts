@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { validateClusterOptions, type ClusterOptions } from '../replication/cluster/cluster_options.ts';
 import { validateClusterSecret } from '../replication/membership/membership_handshake.ts';
 import { readConfigFile, type ConfigFile } from './config_file.ts';
+import { isLoopbackHost, openReplicationRefusal, readReplicationMembership } from './replication_secret.ts';
 import { UsageError } from './usage_error.ts';
 import { validatePostgresUrl } from '../projection/postgres_url.ts';
 import { defaultLogFormat, LOG_FORMATS, type LogFormat } from './logger.ts';
@@ -30,6 +31,8 @@ export interface StartOptions {
   readonly replication: StartReplicationOptions | null;
   /** Other nodes' replication addresses checked for a newer epoch before start (--peers). */
   readonly peers: readonly string[];
+  /** The secret followers and peers prove (--replication-secret-file), or null; cluster mode has its own. */
+  readonly replicationMembership: Membership | null;
   /** json (one object per line) or pretty (for a terminal); default pretty when stdout is a TTY. */
   readonly logFormat: LogFormat;
   /** Cluster mode (--cluster): leadership from etcd, replication among members; null otherwise. */
@@ -82,6 +85,7 @@ export const START_OPTION_DEFS: readonly OptionDef[] = [
   { key: 'tlsKeyFile', flag: 'tls-key', env: 'RINGLINE_TLS_KEY', kind: 'string', help: 'PEM private key for --tls-cert [off]' },
   { key: 'replication', flag: 'replication', env: 'RINGLINE_REPLICATION', kind: 'string', help: 'off | async | sync: ship the journal to followers (ringline follow) [off]' },
   { key: 'replicationPort', flag: 'replication-port', env: 'RINGLINE_REPLICATION_PORT', kind: 'int', help: 'replication listener port (with --replication), 0 = ephemeral [7402]' },
+  { key: 'replicationSecretFile', flag: 'replication-secret-file', env: 'RINGLINE_REPLICATION_SECRET_FILE', kind: 'string', help: 'file holding a shared secret (32-1024 bytes) followers prove before they get the journal (the same file to ringline follow); needed unless --host is loopback [none]' },
   { key: 'noFollower', flag: 'no-follower', env: 'RINGLINE_NO_FOLLOWER', kind: 'string', help: 'sync mode with no follower: wait (hold results) | degrade (release unreplicated) [wait]' },
   { key: 'logFormat', flag: 'log-format', env: 'RINGLINE_LOG_FORMAT', kind: 'string', help: 'json | pretty: log lines as JSON objects, or readable [pretty on a terminal, else json]' },
   { key: 'peers', flag: 'peers', env: 'RINGLINE_PEERS', kind: 'string', help: 'host:port,... replication ports of other nodes: refuse to start if one has a newer epoch [none]' },
@@ -101,7 +105,7 @@ export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 
 export interface StartReplicationOptions {
   readonly mode: 'async' | 'sync';
-  /** Followers must prove membership with this cluster secret (cluster mode). */
+  /** Followers must prove they hold this secret (cluster mode: the cluster's; else --replication-secret-file). */
   readonly membership?: Membership;
   /** Bind address of the replication listener: the gateway's --host. */
   readonly host: string;
@@ -210,9 +214,22 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
   if (replicationPort < 0 || replicationPort > 65535) {
     throw new UsageError(`ringline start: replication-port must be from 0 to 65535, got ${replicationPort}`);
   }
-  const replication: StartReplicationOptions | null = replicationMode === 'off' ? null
-    : { mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower };
   const peers = ((merged.peers ?? '') as string).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const secretFile = merged.replicationSecretFile === undefined || merged.replicationSecretFile === '' ? null : merged.replicationSecretFile as string;
+  if (secretFile !== null && merged.cluster !== undefined) {
+    throw new UsageError('ringline start: --cluster members prove --cluster-secret-file: leave --replication-secret-file out');
+  }
+  if (secretFile !== null && replicationMode === 'off' && peers.length === 0) {
+    throw new UsageError('ringline start: --replication-secret-file is for --replication async|sync (and --peers): replication is off');
+  }
+  const replicationMembership = secretFile === null ? null : readReplicationMembership(secretFile, 'ringline start');
+  if (merged.cluster === undefined && replicationMode !== 'off' && replicationMembership === null && !isLoopbackHost(gateway.host)) {
+    throw openReplicationRefusal('ringline start', `--replication ${replicationMode}`, gateway.host);
+  }
+  const replication: StartReplicationOptions | null = replicationMode === 'off' ? null : {
+    mode: replicationMode as 'async' | 'sync', host: gateway.host, port: replicationPort, noFollower,
+    ...(replicationMembership === null ? {} : { membership: replicationMembership }),
+  };
   const cluster = merged.cluster === undefined ? null : resolveCluster(merged, gateway, replicationMode, replicationPort, peers);
   const postgres = merged.postgres === undefined || merged.postgres === '' ? null : merged.postgres as string;
   if (postgres !== null) {
@@ -226,7 +243,7 @@ export function resolveStartOptions(argv: readonly string[], env: NodeJS.Process
       throw new UsageError('ringline start: --postgres (history routes) needs events on: the projection is written from the event stream (drop --events off / engine.events: false)');
     }
   }
-  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, logFormat: logFormat as LogFormat, cluster, postgres };
+  return { dataDir, durability: durability as DurabilityMode, gateway, engine: engineOptions, replication, peers, replicationMembership, logFormat: logFormat as LogFormat, cluster, postgres };
 }
 
 /** Cluster mode's options: etcd, names, the secret; replication is the cluster's (sync among members). */

@@ -100,13 +100,17 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
         }
       }
     };
+    /** True while the membership handshake runs: a close then means the primary refused the proof. */
+    let proving = false;
     socket.on('connect', () => {
       if (membership === undefined) {
         socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
         socket.on('data', onData);
         return;
       }
+      proving = true;
       joinAsMember(socket, membership).then((rest) => {
+        proving = false;
         socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
         socket.on('data', onData);
         if (rest.length > 0) onData(rest);
@@ -114,6 +118,8 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
       }, (error: Error) => finish(new Error(`primary ${host}:${port}: ${error.message}`)));
     });
     socket.on('error', (error) => finish(new Error(`cannot reach the primary ${host}:${port} to seed this follower: ${error.message}`)));
-    socket.on('close', () => finish(new Error(`primary ${host}:${port} closed the connection before seeding this follower (${written} snapshot bytes received)`)));
+    socket.on('close', () => finish(new Error(proving
+      ? `primary ${host}:${port} closed the connection during the membership handshake: it refused this follower's proof (is --replication-secret-file the primary's, and does the primary use one?)`
+      : `primary ${host}:${port} closed the connection before seeding this follower (${written} snapshot bytes received)`)));
   });
 }

@@ -3,8 +3,11 @@
  * a restarted old primary must not accept writes while a promoted node with a newer epoch exists.
  * Each peer's replication listener answers a HELLO with the PROBE flag by WELCOME (its epoch and last
  * sequence). A peer that does not answer within the timeout is reported as unreachable, not as newer.
+ * With a secret (membership), the probe proves it first, as a follower does: a peer that requires one
+ * answers nothing before.
  */
 import { connect } from 'node:net';
+import { joinAsMember, type Membership } from './membership/membership_socket.ts';
 import { HELLO_FLAG_PROBE, MessageType, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from './replication_descriptor.ts';
 import { MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
 import { parseHostPort } from './host_port.ts';
@@ -17,7 +20,7 @@ export interface PeerEpoch {
   readonly error: string;
 }
 
-export function probePeer(peer: string, timeoutMs = 1000): Promise<PeerEpoch> {
+export function probePeer(peer: string, timeoutMs = 1000, membership: Membership | null = null): Promise<PeerEpoch> {
   const { host, port } = parseHostPort(peer, '--peers entry', 7402);
   return new Promise((resolve) => {
     const reader = new MessageReader(64 * 1024);
@@ -31,8 +34,7 @@ export function probePeer(peer: string, timeoutMs = 1000): Promise<PeerEpoch> {
       resolve(result);
     };
     const timer = setTimeout(() => done({ peer, epoch: -1, lastSequence: -1, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    socket.on('connect', () => socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE)));
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       reader.push(chunk);
       const type = reader.next();
       if (type === NEED_MORE) return;
@@ -41,6 +43,19 @@ export function probePeer(peer: string, timeoutMs = 1000): Promise<PeerEpoch> {
         return;
       }
       done({ peer, epoch: reader.f64(WELCOME_EPOCH_OFFSET), lastSequence: reader.f64(WELCOME_LAST_SEQUENCE_OFFSET), error: '' });
+    };
+    socket.on('connect', () => {
+      if (membership === null) {
+        socket.on('data', onData);
+        socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE));
+        return;
+      }
+      joinAsMember(socket, membership, timeoutMs).then((rest) => {
+        socket.on('data', onData);
+        socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE));
+        if (rest.length > 0) onData(rest);
+        socket.resume();
+      }, (error: Error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }));
     });
     socket.on('error', (error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }));
     socket.on('close', () => done({ peer, epoch: -1, lastSequence: -1, error: 'closed without an answer' }));
@@ -51,8 +66,8 @@ export function probePeer(peer: string, timeoutMs = 1000): Promise<PeerEpoch> {
  * Throws STALE_EPOCH when a peer has a newer epoch than `epoch`; returns what each peer said (for the
  * start-up log).
  */
-export async function checkPeerEpochs(peers: readonly string[], epoch: number, timeoutMs = 1000): Promise<PeerEpoch[]> {
-  const answers = await Promise.all(peers.map((peer) => probePeer(peer, timeoutMs)));
+export async function checkPeerEpochs(peers: readonly string[], epoch: number, timeoutMs = 1000, membership: Membership | null = null): Promise<PeerEpoch[]> {
+  const answers = await Promise.all(peers.map((peer) => probePeer(peer, timeoutMs, membership)));
   const newer = answers.filter((a) => a.epoch > epoch);
   if (newer.length > 0) {
     const list = newer.map((a) => `${a.peer} has epoch ${a.epoch} (last sequence ${a.lastSequence})`).join(', ');
@@ -70,6 +85,8 @@ export interface EpochWatchOptions {
   /** Called once with the reason when a newer epoch appears; the caller stops accepting writes. */
   readonly onNewer: (reason: string) => void;
   readonly intervalMs?: number;
+  /** The secret the peers require (--replication-secret-file), or null. */
+  readonly membership?: Membership | null;
 }
 
 /**
@@ -95,7 +112,7 @@ export function watchForNewerEpoch(options: EpochWatchOptions): () => void {
         return;
       }
       if (options.peers.length === 0) return;
-      const answers = await Promise.all(options.peers.map((peer) => probePeer(peer, 1000)));
+      const answers = await Promise.all(options.peers.map((peer) => probePeer(peer, 1000, options.membership ?? null)));
       const newer = answers.find((a) => a.epoch > options.epoch);
       if (newer !== undefined) fire(`STALE_EPOCH: peer ${newer.peer} has epoch ${newer.epoch}, newer than this primary's epoch ${options.epoch}`);
     } finally {

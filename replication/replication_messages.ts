@@ -4,6 +4,7 @@
  * frames of a FRAMES message can be checksummed in place (crc32Aligned) without another copy.
  */
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
+import { MembershipType } from './membership/membership_descriptor.ts';
 import {
   ACK_BYTES, ACK_SEQUENCE_OFFSET, HELLO_BYTES, HELLO_EPOCH_OFFSET, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
   HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_FLAGS_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET,
@@ -122,7 +123,10 @@ export class MessageReader {
     if (available < bytes) return NEED_MORE;
     const type = this.buffer.u16[(base + MSG_TYPE_OFFSET) >>> 1];
     if (type < MessageType.HELLO || type > MESSAGE_TYPE_MAX) {
-      this.reason = `unknown replication message type ${type}`;
+      // A membership CHALLENGE where the stream should start: the peer requires a secret this side did not give.
+      this.reason = type === MembershipType.CHALLENGE
+        ? `the peer asks for a membership proof (message type ${type}): it requires a secret this side did not give (--replication-secret-file or the cluster's)`
+        : `unknown replication message type ${type}`;
       return BAD_MESSAGE;
     }
     this.messageBase = base;

@@ -131,11 +131,14 @@ export interface Primary extends Proc {
 
 export async function startPrimary(dataDir: string, config: string, options: {
   mode: 'async' | 'sync'; replicationPort?: number; noFollower?: 'wait' | 'degrade'; peers?: string;
+  /** More `ringline start` flags. */
+  extra?: readonly string[];
 }): Promise<Primary> {
   const replicationPort = options.replicationPort ?? await freePort();
   const args = ['start', '--data', dataDir, '--config', config, '--tcp-port', '0', '--ws-port', '0', '--durability', 'fsync',
     '--replication', options.mode, '--replication-port', String(replicationPort), '--no-follower', options.noFollower ?? 'wait'];
   if (options.peers !== undefined) args.push('--peers', options.peers);
+  if (options.extra !== undefined) args.push(...options.extra);
   const p = run(args);
   const match = await p.waitFor(/TCP listening on [\d.]+:(\d+); WebSocket \+ HTTP\/JSON listening on [\d.]+:(\d+)/);
   const httpUrl = `http://127.0.0.1:${match[2]}`;
