@@ -7,7 +7,6 @@
  * SUBSCRIBE a connection counts in the event routes' pre-login pool (event_admission.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../client/frame_decoder.ts';
 import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
@@ -15,6 +14,7 @@ import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } fr
 import type { EventAdmission, EventCandidate } from './event_admission.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
 import type { PrincipalStore } from './principal_store.ts';
+import { createTlsListener } from './tls_listener.ts';
 import type { TlsFiles } from './tcp_server.ts';
 
 const CLOSE_GRACE_MS = 1000;
@@ -132,7 +132,7 @@ export function startEventTcpServer(hub: EventHub, principals: PrincipalStore, a
     socket.on('close', () => sockets.delete(socket));
     new EventTcpConnection(hub, principals, admission, socket, options.loginTimeoutMs);
   };
-  const server: Server = options.tls === null ? createServer(onConnection) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
+  const server: Server = options.tls === null ? createServer(onConnection) : createTlsListener(options.tls, options.loginTimeoutMs, onConnection);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

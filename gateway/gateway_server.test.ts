@@ -547,6 +547,25 @@ describe('TLS on both listeners', () => {
     await expect(startHarness({ tlsCertFile: cert, tlsKeyFile: join(dir, 'missing.pem') })).rejects.toThrow(/tlsKeyFile: cannot read/);
     expect(() => resolveGatewayConfig({ tlsCertFile: cert })).toThrow(/must be given together/);
   });
+
+  it('drops a peer that never finishes its TLS handshake at the login deadline, not after node\'s 120 s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringline-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const h = await startHarness({ tlsCertFile: cert, tlsKeyFile: key, loginTimeoutMs: 300 });
+    try {
+      // A plain TCP connection that sends nothing: no ClientHello, so it is never a pre-login session.
+      const silent = connect({ host: '127.0.0.1', port: h.server.tcpPort });
+      silent.on('error', () => { /* close follows */ });
+      const closed = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+      // Far below 120 s and far above 300 ms: a busy machine still closes it in time, the old default never.
+      await expect(Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('open'), 30_000))])).resolves.toBe('closed');
+    } finally {
+      await h.server.stop(100);
+    }
+  }, 60_000);
 });
 
 describe('commands in flight per principal', () => {

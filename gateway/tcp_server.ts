@@ -9,10 +9,10 @@
  * maxOutboundBytes is disconnected (SLOW_CONSUMER). Framing errors close only this connection.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { DECODE_DONE, DECODE_STOPPED, FRAME_PREFIX_BYTES, FrameDecoder, encodeFrame, type FrameSink } from '../client/frame_decoder.ts';
 import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core.ts';
+import { createTlsListener } from './tls_listener.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { PreLoginDoor } from './pre_login_door.ts';
 import { BUSY_PORT_RETRY_MS, TCP_LISTEN_BACKLOG } from './port_probe.ts';
@@ -222,7 +222,7 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
   const onConnection = (socket: Socket): void => attach(socket, socket.remoteAddress ?? '', null);
   let server: Server = tls === null
     ? createServer({ noDelay: true }, onConnection)
-    : createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, onConnection);
+    : createTlsListener(tls, core.config.loginTimeoutMs, onConnection);
   const boundPort = await listenRetrying(server, host, port);
   let door: PreLoginDoor | null = null;
   if (tls === null && core.config.preLoginDoor === 'process') {
