@@ -20,6 +20,7 @@ import { startRinglineEngine, type EngineHandle } from './engine_handle.ts';
 import { createLogger } from './logger.ts';
 import { resolveStartOptions } from './start_options.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
+import { currentOpenFileLimit, openFileLimitWarning } from './open_file_limit.ts';
 import { checkPeerEpochs, watchForNewerEpoch } from '../replication/promote_peers.ts';
 import { ClusterNode } from './cluster_node.ts';
 import type { StartOptions } from './start_options.ts';
@@ -63,6 +64,8 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const logger = createLogger({ format: options.logFormat });
   const log = (line: string): void => { logger.info(line); };
   logger.info({ dataDir, durability: options.durability }, 'starting');
+  const openFilesWarning = openFileLimitWarning(options.gateway, options.engine.events !== false, currentOpenFileLimit());
+  if (openFilesWarning !== null) logger.warn(openFilesWarning);
   // Before anything touches the data: a Node/glibc without the native WebSocket server is refused,
   // a second engine must not touch the journal or take half the traffic.
   if (options.gateway.wsPort >= 0) loadNativeUws();
