@@ -1,7 +1,9 @@
 /**
  * Storage faults: the errors of a full or failing disk that the engine survives as a state
- * ("storage unavailable") instead of dying. Any other error of the file layer is a bug or a
- * misconfiguration and still stops the journaler.
+ * ("storage unavailable") instead of dying, and a process or system out of file descriptors (EMFILE,
+ * ENFILE: a flood of sockets can hold them all, and the next segment then cannot be opened until some
+ * close). Any other error of the file layer is a bug or a misconfiguration and still stops the
+ * journaler.
  *
  * What the journaler does on one (journaler.ts):
  *   1. the batch in hand is not released: nothing in it is acknowledged, and its records stay in the
@@ -14,7 +16,7 @@
  * Because the records journaled on retry are the very records the logic already applied, in the same
  * sequence, the journal always equals the logic's input: replay stays deterministic.
  */
-export const STORAGE_FAULT_CODES = ['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG'] as const;
+export const STORAGE_FAULT_CODES = ['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'EMFILE', 'ENFILE'] as const;
 export type StorageFaultCode = (typeof STORAGE_FAULT_CODES)[number];
 
 /** The fault's index + 1 (the STORAGE_FAULT metric), or 0 when `error` is not a storage fault. */
