@@ -36,8 +36,8 @@ export interface JournalOptions {
   readonly waitStrategy?: WaitStrategyName;
   /**
    * After a storage fault (ENOSPC, EDQUOT, EIO, EROFS, EFBIG on write or fdatasync; EMFILE, ENFILE on
-   * opening a segment) the journaler keeps the batch, refuses nothing itself, and tries the batch again this often until it succeeds
-   * (journal/storage_fault.ts).
+   * opening a segment) the journaler keeps the batch, refuses nothing itself, and tries the batch
+   * again this often until it succeeds (journal/storage_fault.ts).
    */
   readonly storageRetryMs: number;
   /**
