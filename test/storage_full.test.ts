@@ -17,6 +17,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { ADMIN_KEY, balanceOf, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 import { SMALL_LOGIC } from './test_support/engine_fixture.ts';
+import { depositUntilHeld } from './test_support/held_deposit.ts';
 
 const USD = 1;
 const ACCOUNT = 7;
@@ -88,21 +89,9 @@ describe('a full disk', () => {
     // Fill the disk, then deposit until one batch cannot be written (the segment's last page may
     // still take a few records). That deposit stays unanswered: it is held, not acknowledged.
     const fillers = fillDisk(fillerDir);
-    let held: Promise<ResponseJson> | null = null;
-    let heldAmount = 0;
-    for (let amount = 1; held === null; amount++) {
-      expect(amount).toBeLessThan(500);
-      let answered: ResponseJson | null = null;
-      const pending = deposit(amount).then((r) => { answered = r; return r; });
-      await until(async () => answered !== null || (await health(e2e!)).storage === 'unavailable', 'the deposit or a storage fault');
-      if (answered === null) {
-        held = pending;
-        heldAmount = amount;
-      } else {
-        expect((answered as ResponseJson).code).toBe(ResultCode.OK);
-        acknowledged += amount;
-      }
-    }
+    const stopped = await depositUntilHeld({ deposit, unavailable: async () => (await health(e2e!)).storage === 'unavailable', maxDeposits: 500 });
+    acknowledged += stopped.acknowledged;
+    const { held, heldAmount } = stopped;
     expect(await health(e2e)).toMatchObject({ status: 'degraded', storage: 'unavailable' });
     const metrics = await (await fetch(`${e2e.httpUrl}/metrics`)).text();
     expect(metrics).toContain('ringline_storage_available{fault="ENOSPC"} 0');

@@ -14,6 +14,8 @@ import { ResultCode } from '../codec/result_codes.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { ADMIN_KEY, balanceOf, must, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 import { SMALL_LOGIC } from './test_support/engine_fixture.ts';
+import { until } from './test_support/event_collector.ts';
+import { depositUntilHeld } from './test_support/held_deposit.ts';
 
 const USD = 1;
 const ACCOUNT = 7;
@@ -34,14 +36,6 @@ function takeEveryDescriptor(): number[] {
   }
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 describe('a process out of file descriptors', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ringline-emfile-'));
   let e2e: E2eServer | null = null;
@@ -59,7 +53,6 @@ describe('a process out of file descriptors', () => {
     const admin = await server.connect('tcp', ADMIN_KEY, 4096);
     await must(admin, { type: 'createAsset', assetId: USD });
     await must(admin, { type: 'createAccount', accountId: ACCOUNT });
-    let acknowledged = 0;
     let idempotencyId = 1;
     const deposit = (amount: number): Promise<ResponseJson> =>
       admin.send({ type: 'deposit', accountId: ACCOUNT, assetId: USD, amount, idempotencyId: idempotencyId++ });
@@ -68,22 +61,11 @@ describe('a process out of file descriptors', () => {
     // Deposit one at a time until a batch cannot be journaled: at a roll the old segment's descriptor
     // is closed and the new one opened in its place, then the directory's open (fsync) fails. Before
     // each deposit, every descriptor another part of the process freed meanwhile is taken again.
-    let held: Promise<ResponseJson> | null = null;
-    let heldAmount = 0;
-    for (let amount = 1; held === null; amount++) {
-      expect(amount, 'a 64 KiB segment rolls every ~800 deposits: one of those rolls must meet no free descriptor').toBeLessThan(50_000);
-      taken.push(...takeEveryDescriptor());
-      let answered: ResponseJson | null = null;
-      const pending = deposit(amount).then((r) => { answered = r; return r; });
-      await until(() => answered !== null || storage().available === 0, 'the deposit or a storage fault');
-      if (answered === null) {
-        held = pending;
-        heldAmount = amount;
-      } else {
-        expect((answered as ResponseJson).code).toBe(ResultCode.OK);
-        acknowledged += amount;
-      }
-    }
+    const stopped = await depositUntilHeld({
+      deposit, unavailable: () => storage().available === 0, before: () => taken.push(...takeEveryDescriptor()), maxDeposits: 50_000, pollMs: 2,
+    });
+    const { held, heldAmount } = stopped;
+    let acknowledged = stopped.acknowledged;
     expect(storage()).toMatchObject({ available: 0, fault: 'EMFILE' });
     const refused = await deposit(1000);
     expect(refused).toMatchObject({ code: ResultCode.STORAGE_UNAVAILABLE, sequence: 0 });
@@ -92,7 +74,7 @@ describe('a process out of file descriptors', () => {
     for (const fd of taken.splice(0)) closeSync(fd);
     expect((await held).code).toBe(ResultCode.OK);
     acknowledged += heldAmount;
-    await until(() => storage().available === 1, 'storage to recover');
+    await until('storage to recover', () => storage().available === 1);
     expect((await deposit(11)).code).toBe(ResultCode.OK);
     acknowledged += 11;
     await admin.close();
