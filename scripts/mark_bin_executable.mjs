@@ -2,6 +2,8 @@
 // linking sets it when it installs a package, but `npx ringline` that reuses its cache after a fresh
 // clone and build at the same path would run the new, non-executable file: 'Permission denied'.
 import { chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-chmodSync(fileURLToPath(new URL('../dist/cli/ringline.js', import.meta.url)), 0o755);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+chmodSync(join(root, 'dist', 'cli', 'ringline.js'), 0o755);
