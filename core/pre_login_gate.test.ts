@@ -1,16 +1,16 @@
 // The pre-login pool: per-address shares, eviction of the oldest, and the deadline sweep in slices.
 import { describe, expect, it } from 'vitest';
-import { PreLoginGate } from './pre_login_gate.ts';
-import { Session, type SessionTransport } from './session.ts';
+import { PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
 
-const transport: SessionTransport = {
-  kind: 'tcp', deliver: () => undefined, reply: () => undefined, flush: () => undefined, resume: () => undefined, close: () => undefined,
-};
+/** A connection as the gate sees it (the gateway's sessions, the door's connections, replication peers). */
+function member(id: number, remoteAddress: string, openedMs: number): PreLoginMember {
+  return { id, remoteAddress, openedMs, preLogin: false };
+}
 
 describe('PreLoginGate', () => {
   it('hands out expired sessions oldest first, at most `max` at a time, stopping at the first still in time', () => {
     const gate = new PreLoginGate(100, 100, 1000);
-    const sessions = Array.from({ length: 10 }, (_, i) => new Session(i + 1, transport, `10.0.0.${i % 3}`, 1000 + i * 10));
+    const sessions = Array.from({ length: 10 }, (_, i) => member(i + 1, `10.0.0.${i % 3}`, 1000 + i * 10));
     for (const s of sessions) gate.admit(s);
     // At 2045 the sessions opened at 1000..1040 are past their 1000 ms deadline.
     expect(gate.expired(2045).map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
@@ -23,14 +23,14 @@ describe('PreLoginGate', () => {
 
   it('keeps per-address shares and names the oldest member as the victim of a full pool', () => {
     const gate = new PreLoginGate(3, 2, 1000);
-    const a = new Session(1, transport, 'a', 0);
-    const b = new Session(2, transport, 'a', 1);
+    const a = member(1, 'a', 0);
+    const b = member(2, 'a', 1);
     gate.admit(a);
     gate.admit(b);
     expect(gate.allows('a')).toBe(false);
     expect(gate.allows('b')).toBe(true);
     expect(gate.victim()).toBeNull();
-    gate.admit(new Session(3, transport, 'b', 2));
+    gate.admit(member(3, 'b', 2));
     expect(gate.victim()).toBe(a);
     gate.leave(a);
     expect(gate.allows('a')).toBe(true);

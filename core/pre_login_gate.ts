@@ -15,7 +15,10 @@
  * address cannot take more than its share. Members are kept in opening order (a Map keeps insertion
  * order), so both eviction and the deadline sweep touch only the connections they close.
  */
-/** What the gate needs of a connection: a gateway Session, or a connection held by the pre-login door process. */
+/**
+ * What the gate needs of a connection: a gateway Session, a connection held by the pre-login door
+ * process, an event connection before its SUBSCRIBE, or a replication peer before it proved membership.
+ */
 export interface PreLoginMember {
   readonly id: number;
   readonly remoteAddress: string;

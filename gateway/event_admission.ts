@@ -18,7 +18,7 @@
  */
 import { ResultCode } from '../codec/result_codes.ts';
 import type { GatewayMetrics } from './gateway_metrics.ts';
-import { PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
+import { PreLoginGate, type PreLoginMember } from '../core/pre_login_gate.ts';
 
 /** An event connection as the admission sees it. */
 export interface EventCandidate extends PreLoginMember {

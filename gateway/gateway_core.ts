@@ -25,7 +25,7 @@ import type { GatewayConfig } from './gateway_config.ts';
 import { GatewayMetrics } from './gateway_metrics.ts';
 import type { Principal, PrincipalStore } from './principal_store.ts';
 import type { DoorStats } from './pre_login_door.ts';
-import { LOGIN_CLOSE_SLICE, loginSweepPlan, PreLoginGate } from './pre_login_gate.ts';
+import { LOGIN_CLOSE_SLICE, loginSweepPlan, PreLoginGate } from '../core/pre_login_gate.ts';
 import { Session, type SessionTransport } from './session.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { LOGIN_COMMAND_TYPE, type WireCodec } from './wire_codec.ts';

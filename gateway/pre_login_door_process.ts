@@ -25,7 +25,7 @@ import { ResultCode } from '../codec/result_codes.ts';
 import { TranslateResult } from '../codec/wire/translate_result.ts';
 import { createWireCodec } from './codec_adapter.ts';
 import type { DoorConfig, DoorStats, FromDoor, ToDoor } from './pre_login_door.ts';
-import { loginSweepPlan, PreLoginGate, type PreLoginMember } from './pre_login_gate.ts';
+import { loginSweepPlan, PreLoginGate, type PreLoginMember } from '../core/pre_login_gate.ts';
 import { peerAddress, readResult, writeAndEnd, type RawTcpHandle } from './raw_tcp_handle.ts';
 import { LOGIN_COMMAND_TYPE } from './wire_codec.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
