@@ -46,7 +46,8 @@ import {
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
 import { ACK_FOLLOWERS_MAX, validateReplicationOptions, type ReplicationOptions } from './replication_options.ts';
-import { admitMember, type Membership } from './membership/membership_socket.ts';
+import type { Membership } from './membership/membership_socket.ts';
+import { ProvingPeers } from './membership/proving_peers.ts';
 import { StageStamper } from '../core/stage_stamper.ts';
 import { STAMP_SEQUENCE_SPAN, StampColumn } from '../core/stage_stamps_descriptor.ts';
 
@@ -97,6 +98,8 @@ export interface ReplicatorEvents {
 export class Replicator {
   private readonly options: ReplicationOptions;
   private readonly membership: Membership | null;
+  /** Connections that have not proved membership yet, bounded (membership/proving_peers.ts). */
+  private readonly provingPeers = new ProvingPeers();
   private readonly ring: Ring;
   private readonly consumer: BatchConsumer;
   /** The journaler's sequence: the durable one. */
@@ -433,7 +436,7 @@ export class Replicator {
       return;
     }
     // Nothing is read from or sent to the peer until it proved membership: no HELLO, no ACK, no journal.
-    admitMember(socket, membership).then(({ rest, nodeId }) => {
+    this.provingPeers.admit(socket, membership).then(({ rest, nodeId }) => {
       if (this.stopped) {
         socket.destroy();
         return;

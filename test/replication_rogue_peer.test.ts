@@ -11,6 +11,7 @@ import { startEngine, type Engine } from '../engine/engine.ts';
 import { freePort } from '../perf/engine/free_port.ts';
 import { FollowerHandshake } from '../replication/membership/membership_handshake.ts';
 import { HANDSHAKE_TIMEOUT_MS, type Membership } from '../replication/membership/membership_socket.ts';
+import { PROVING_PEERS_MAX, PROVING_PEERS_PER_ADDRESS_MAX } from '../replication/membership/proving_peers.ts';
 import { encodeAck, encodeHello } from '../replication/replication_messages.ts';
 import { startFollower, type Follower } from '../replication/follower.ts';
 import { collectResults, sendRaw, tempDataDir, testOptions, until } from './test_support/engine_fixture.ts';
@@ -43,11 +44,11 @@ async function startPrimary(ackFollowers = 1): Promise<{ engine: Engine; port: n
 }
 
 /** A raw TCP peer that records every byte it is sent and when it was closed. */
-function rawPeer(port: number): Promise<{ socket: Socket; received: () => Buffer; closed: () => boolean }> {
+function rawPeer(port: number, from?: string): Promise<{ socket: Socket; received: () => Buffer; closed: () => boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let closed = false;
-    const socket = connect({ host: '127.0.0.1', port }, () => resolve({ socket, received: () => Buffer.concat(chunks), closed: () => closed }));
+    const socket = connect({ host: '127.0.0.1', port, ...(from === undefined ? {} : { localAddress: from }) }, () => resolve({ socket, received: () => Buffer.concat(chunks), closed: () => closed }));
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('close', () => { closed = true; });
     socket.on('error', () => undefined);
@@ -152,5 +153,32 @@ describe('replication port with a cluster secret, against rogue peers', () => {
     // The silent one; the member was admitted, then refused for its message. The replicator thread counts it
     // after it closed the socket, so the count may land a moment after the test sees the close.
     await until(() => refused(engine) === 1, 'the silent peer counted as refused');
+  });
+
+  it('peers that have not proved membership are bounded: per address, and in all (the oldest closed); a member still gets in', async () => {
+    const { engine, port } = await startPrimary();
+    // One address: its share is challenged; one more is closed before it is sent anything.
+    const share = await Promise.all(Array.from({ length: PROVING_PEERS_PER_ADDRESS_MAX }, () => rawPeer(port, '127.0.0.2')));
+    await until(() => share.every((p) => p.received().length === CHALLENGE_BYTES), 'every peer of the share challenged');
+    const over = await rawPeer(port, '127.0.0.2');
+    await until(() => over.closed(), 'the peer past its address\'s share closed');
+    expect(over.received().length).toBe(0);
+    await until(() => refused(engine) === 1, 'the peer past its share counted as refused');
+    for (const p of share) p.socket.destroy();
+    await until(() => share.every((p) => p.closed()), 'the share closed');
+    // A full pool from many addresses: each newer peer closes the oldest.
+    const pool: Awaited<ReturnType<typeof rawPeer>>[] = [];
+    for (let i = 0; i < PROVING_PEERS_MAX; i++) {
+      pool.push(await rawPeer(port, `127.0.${10 + Math.floor(i / PROVING_PEERS_PER_ADDRESS_MAX)}.${1 + (i % PROVING_PEERS_PER_ADDRESS_MAX)}`));
+      await until(() => pool[i]!.received().length === CHALLENGE_BYTES, 'the peer challenged'); // in opening order
+    }
+    const newer = await rawPeer(port, '127.0.99.1');
+    await until(() => pool[0]!.closed(), 'the oldest peer closed for a newer one');
+    expect(pool.slice(1).filter((p) => p.closed()).length, 'only the oldest (the handshake deadline is seconds away)').toBe(0);
+    await until(() => newer.received().length === CHALLENGE_BYTES, 'the newer peer challenged');
+    // A member past a full pool of silent peers proves itself and is counted.
+    const member = await ackingMember(port, 'n-late', FIRST_SEQUENCE);
+    await until(() => member.received().length > CHALLENGE_BYTES, 'the member confirmed');
+    expect(member.closed()).toBe(false);
   });
 });
