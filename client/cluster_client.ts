@@ -18,6 +18,7 @@ import type { ResponseJson } from '../codec/types/response_json.ts';
 import type { ClientTlsOptions } from './client_transport.ts';
 import { IdempotencyIds } from './idempotency_ids.ts';
 import { RinglineClient, RinglineClientError } from './ringline_client.ts';
+import { jitteredDelayMs } from './reconnect_delay.ts';
 
 export interface ClusterClientOptions {
   /** Every node's client URL (tcp://, tls://, ws://, wss://), in any order. */
@@ -156,6 +157,7 @@ export class ClusterClient {
   }
 }
 
+/** Waits about `ms` (jittered: clients that lost the same leader do not all come back at once). */
 function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, jitteredDelayMs(ms)));
 }

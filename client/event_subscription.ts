@@ -27,6 +27,7 @@ import {
 import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
 import { WsTransport } from './ws_transport.ts';
+import { jitteredDelayMs, nextStepMs } from './reconnect_delay.ts';
 
 /** (sequence, index) of the last event held; index 0xFFFFFFFF = every event of that command. */
 export interface EventPosition {
@@ -62,7 +63,7 @@ export interface EventSubscriptionOptions {
   readonly onRecords?: (records: Uint8Array) => void;
   /** Called when the server closes the subscription with a code (SLOW_CONSUMER, SHUTTING_DOWN, ...). */
   readonly onClosing?: (code: number, message: string) => void;
-  /** Reconnect delays (ms): doubling from min to max. Default 50 .. 2000. */
+  /** Reconnect delays (ms): doubling from min to max, each wait drawn from the upper half of its step. Default 50 .. 2000. */
   readonly reconnectDelayMs?: { readonly min: number; readonly max: number };
   readonly connectTimeoutMs?: number;
   readonly tls?: ClientTlsOptions;
@@ -208,8 +209,8 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
         this.overflowed = false;
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-      this.delayMs = Math.min(this.delayMs * 2, this.options.reconnectDelayMs?.max ?? 2000);
+      await new Promise((resolve) => setTimeout(resolve, jitteredDelayMs(this.delayMs)));
+      this.delayMs = nextStepMs(this.delayMs, this.options.reconnectDelayMs?.max ?? 2000);
     }
     this.wake();
   }

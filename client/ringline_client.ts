@@ -21,6 +21,7 @@ import type { RequestIds } from '../codec/wire/request_encoder.ts';
 import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
 import { WsTransport } from './ws_transport.ts';
+import { jitteredDelayMs, nextStepMs } from './reconnect_delay.ts';
 
 export interface ClientOptions {
   /** tcp://host:port, tls://host:port, ws://host:port/ or wss://host:port/ */
@@ -231,11 +232,11 @@ export class RinglineClient {
 
   private async reconnectLoop(reason: string): Promise<void> {
     const deadline = Date.now() + (this.options.reconnectTimeoutMs ?? 10_000);
-    let delayMs = 10;
+    let stepMs = 10;
     let lastError = reason;
     while (!this.closedByUser && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, delayMs));
-      delayMs = Math.min(delayMs * 2, 500);
+      await new Promise((r) => setTimeout(r, jitteredDelayMs(stepMs)));
+      stepMs = nextStepMs(stepMs, 500);
       try {
         this.outbox = [];
         await this.open();
