@@ -192,15 +192,16 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     log(`ringline follow: read-only queries on TCP ${gateway.tcpPort >= 0 ? `${options.httpHost}:${gateway.tcpPort}` : 'off'}; ` +
       `WebSocket + HTTP/JSON ${gateway.wsPort >= 0 ? `${options.httpHost}:${gateway.wsPort}` : 'off'}`);
   }
-  log(`ringline follow: data ${dataDir}, durability ${options.durability}, epoch ${status.epoch}, ` +
-    `recovered to sequence ${status.receivedSequence}, primary ${options.primaryHost}:${options.primaryPort}` +
-    (follower.httpPort >= 0 ? `, HTTP /health on ${options.httpHost}:${follower.httpPort}` : ''));
+  // Before the line a supervisor waits for: a signal right after it stops the follower, never kills it.
   const onSignal = (signal: string): void => {
     log(`ringline follow: ${signal}: stopping`);
     void (gateway?.stop() ?? Promise.resolve()).finally(() => follower.stop());
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  log(`ringline follow: data ${dataDir}, durability ${options.durability}, epoch ${status.epoch}, ` +
+    `recovered to sequence ${status.receivedSequence}, primary ${options.primaryHost}:${options.primaryPort}` +
+    (follower.httpPort >= 0 ? `, HTTP /health on ${options.httpHost}:${follower.httpPort}` : ''));
   try {
     await follower.done;
   } catch (error) {

@@ -39,12 +39,10 @@ async function clusterMode(options: StartOptions, dataDir: string, log: (line: s
     secret: cluster.secret, log: (line) => log(line.replace(/^ringline( follow)?: /, '')),
   });
   await node.start();
+  const stopRequested = firstStopSignal();
   log(`cluster ${cluster.options.clusterName}: node ${cluster.options.nodeId} (clients ${cluster.options.clientAddress}, replication ` +
     `${cluster.options.replicationAddress}) on etcd ${cluster.options.endpoints.join(',')}, lease TTL ${cluster.options.leaseTtlSeconds} s`);
-  const signal = await new Promise<string>((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
-  });
+  const signal = await stopRequested;
   log(`${signal}: leaving the cluster`);
   await node.stop();
   log('stopped');
@@ -52,6 +50,18 @@ async function clusterMode(options: StartOptions, dataDir: string, log: (line: s
   // seconds and keep the event loop alive. It must not keep the process: exit after a short linger.
   setTimeout(() => process.exit(process.exitCode ?? 0), CLUSTER_EXIT_LINGER_MS).unref();
   return 0;
+}
+
+/**
+ * The first SIGINT or SIGTERM, listened for from now on: a signal that arrives while the listeners
+ * start or right after "listening" was printed is kept and acted on (a drain), never the default
+ * action that kills the process without draining.
+ */
+function firstStopSignal(): Promise<string> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
 }
 
 /** After a cluster node stopped, how long leftover handles (the etcd client's reconnects) may keep the process. */
@@ -93,6 +103,8 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const metrics = new MetricsRegistry({ version: packageVersion() });
   addEngineFamilies(metrics, engine, { durability: options.durability });
   const history = options.postgres === null ? null : new HistoryStore(options.postgres);
+  // From here a signal drains (before, it ends the recovery at once: nothing was accepted yet).
+  const stopRequested = firstStopSignal();
   let server;
   try {
     server = await startGatewayServer(engine, {
@@ -134,8 +146,7 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
 
   let staleReason = '';
   const signal = await new Promise<string>((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
+    void stopRequested.then(done);
     // A primary that learns of a newer epoch (a promoted peer) stops accepting writes: it stops.
     if (options.replication !== null || options.peers.length > 0) {
       const stopWatch = watchForNewerEpoch({
