@@ -37,6 +37,7 @@
  * written, so its name is always the sequence of that frame.
  */
 import { CMD_HEADER_BYTES, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 
 // ---- segment header -------------------------------------------------------------------------------
 export const SEGMENT_MAGIC = 0x314a4c52; // "RLJ1" read as little-endian bytes
@@ -78,9 +79,7 @@ export function parseSegmentFileName(name: string): number {
 }
 
 // ---- load-time checks ---------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`journal layout: ${what}`);
-}
+const assertLayout = layoutAssertion('journal layout');
 assertLayout(SEGMENT_HEADER_BYTES % 8 === 0, 'segment header must keep records 8-aligned');
 assertLayout(FRAME_HEADER_BYTES % 8 === 0, 'frame header must keep records 8-aligned');
 assertLayout(SEG_HEADER_CRC_OFFSET + 4 === SEGMENT_HEADER_BYTES, 'header CRC must be the last header field');

@@ -28,6 +28,7 @@
  * renamed, and the directory fsynced: a snapshot file either is complete or does not exist.
  */
 import { SEQUENCE_NAME_DIGITS } from './journal_descriptor.ts';
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 
 export const SNAPSHOT_MAGIC = 0x31534c52; // "RLS1" read as little-endian bytes
 export const SNAPSHOT_VERSION = 1;
@@ -70,9 +71,7 @@ export function parseSnapshotFileName(name: string): number {
   return Number.isSafeInteger(sequence) ? sequence : -1;
 }
 
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`snapshot layout: ${what}`);
-}
+const assertLayout = layoutAssertion('snapshot layout');
 assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_HEADER_CRC_OFFSET, 'hash must not overlap the CRC');
 assertLayout(SNAP_HEADER_CRC_OFFSET + 4 === SNAPSHOT_HEADER_BYTES, 'header CRC must be the last header field');
 assertLayout(SNAPSHOT_HEADER_BYTES % 8 === 0 && SECTION_ENTRY_BYTES % 8 === 0, 'table must keep data 8-aligned');
