@@ -42,31 +42,24 @@ interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
+/** A command whose module is imported only when it is used; `load` names the module once. */
+function lazyCommand<M>(load: () => Promise<M>, usage: (module: M) => string, run: (module: M, argv: readonly string[]) => Promise<number>): Command {
+  return {
+    usage: async () => usage(await load()),
+    run: async (argv) => run(await load(), argv),
+  };
+}
+
 /** replay, follow, promote, project and postgres load their modules only when used. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   start: { usage: async () => startUsage(), run: startCommand },
   call: { usage: async () => CALL_USAGE, run: callCommand },
   principal: { usage: async () => PRINCIPAL_USAGE, run: principalCommand },
-  replay: {
-    usage: async () => (await import('./replay_command.ts')).REPLAY_USAGE,
-    run: async (argv) => (await import('./replay_command.ts')).runReplayCli([...argv]),
-  },
-  follow: {
-    usage: async () => (await import('./follow_command.ts')).FOLLOW_USAGE,
-    run: async (argv) => (await import('./follow_command.ts')).followCommand(argv),
-  },
-  promote: {
-    usage: async () => (await import('./promote_command.ts')).PROMOTE_USAGE,
-    run: async (argv) => (await import('./promote_command.ts')).promoteCommand(argv),
-  },
-  project: {
-    usage: async () => (await import('./project_command.ts')).PROJECT_USAGE,
-    run: async (argv) => (await import('./project_command.ts')).projectCommand(argv),
-  },
-  postgres: {
-    usage: async () => (await import('./postgres_command.ts')).POSTGRES_USAGE,
-    run: async (argv) => (await import('./postgres_command.ts')).postgresCommand(argv),
-  },
+  replay: lazyCommand(() => import('./replay_command.ts'), (m) => m.REPLAY_USAGE, (m, argv) => m.runReplayCli([...argv])),
+  follow: lazyCommand(() => import('./follow_command.ts'), (m) => m.FOLLOW_USAGE, (m, argv) => m.followCommand(argv)),
+  promote: lazyCommand(() => import('./promote_command.ts'), (m) => m.PROMOTE_USAGE, (m, argv) => m.promoteCommand(argv)),
+  project: lazyCommand(() => import('./project_command.ts'), (m) => m.PROJECT_USAGE, (m, argv) => m.projectCommand(argv)),
+  postgres: lazyCommand(() => import('./postgres_command.ts'), (m) => m.POSTGRES_USAGE, (m, argv) => m.postgresCommand(argv)),
 };
 
 /** `ringline X.Y.Z (node vA.B.C)`: the package's own version (self-reference through its exports map). */

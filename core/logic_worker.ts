@@ -18,7 +18,6 @@
  * when it has gone idle, so GC events of this thread get counted; after that it parks until the next
  * publish.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
 import { once } from 'node:events';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -37,6 +36,7 @@ import { SingleProducerSequencer } from './ring/single_producer_sequencer.ts';
 import { createWaitStrategy } from './ring/wait_strategy.ts';
 import { MonotonicClock } from './monotonic_clock.ts';
 import { StageStamper } from './stage_stamper.ts';
+import { observeThreadGc } from './thread_gc_counter.ts';
 import { STAMP_SEQUENCE_SPAN, StampColumn } from './stage_stamps_descriptor.ts';
 
 /**
@@ -73,21 +73,13 @@ if (port === null) throw new Error('logic_worker.ts must run as a worker thread'
 const post = (message: WorkerReport, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 const metrics = new Float64Array(data.metricsMemory);
-const M_GC_EVENTS = metricsIndex(MetricsLine.LOGIC, LogicSlot.GC_EVENTS);
-const M_GC_PAUSE_MS = metricsIndex(MetricsLine.LOGIC, LogicSlot.GC_PAUSE_MS);
 const M_APPLIED = metricsIndex(MetricsLine.LOGIC, LogicSlot.COMMANDS_APPLIED);
 const M_BATCHES = metricsIndex(MetricsLine.LOGIC, LogicSlot.BATCHES);
 const M_SNAPSHOTS = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOTS);
 const M_SNAPSHOT_US_LAST = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOT_PAUSE_US_LAST);
 const M_SNAPSHOT_US_MAX = metricsIndex(MetricsLine.LOGIC, LogicSlot.SNAPSHOT_PAUSE_US_MAX);
 
-const gcObserver = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    metrics[M_GC_EVENTS]++;
-    metrics[M_GC_PAUSE_MS] += entry.duration;
-  }
-});
-gcObserver.observe({ entryTypes: ['gc'] });
+const gcObserver = observeThreadGc(metrics, MetricsLine.LOGIC);
 
 const { createStateMachine } = (await import(data.stateMachineModule)) as StateMachineModule;
 const sm = createStateMachine(data.logic);

@@ -21,6 +21,8 @@
  * counters: an aligned 8-byte store is not torn on the platforms Node runs on, and a reader seeing a
  * slightly stale value is fine. Integers stay exact up to 2^53.
  */
+import { layoutAssertion } from '../codec/layout_assertion.ts';
+
 export const METRICS_LINE_BYTES = 128;
 export const METRICS_SLOTS_PER_LINE = METRICS_LINE_BYTES / 8;
 
@@ -56,9 +58,7 @@ export function createMetricsMemory(): SharedArrayBuffer {
 }
 
 // ---- load-time checks -------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`metrics layout: ${what}`);
-}
+const assertLayout = layoutAssertion('metrics layout');
 for (const slots of [LogicSlot, JournalerSlot, ReplicatorSlot, MainSlot]) {
   for (const slot of Object.values(slots)) assertLayout(slot >= 0 && slot < METRICS_SLOTS_PER_LINE, 'slot must fit its line');
 }

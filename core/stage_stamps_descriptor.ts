@@ -28,6 +28,7 @@
  * The table holds more rows than sequences can be in flight (input + output ring capacity), so a row is
  * never reused before its result is released; the sequence column guards it anyway.
  */
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 export const SAMPLE_EVERY = 64;
 /**
  * Writer threads pass sequences reduced modulo this span, as int32 (`(sequence % STAMP_SEQUENCE_SPAN) | 0`):
@@ -83,9 +84,7 @@ export function rowBase(sequence: number, rowMask: number): number {
 }
 
 // ---- load-time checks -------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`stage stamps layout: ${what}`);
-}
+const assertLayout = layoutAssertion('stage stamps layout');
 assertLayout(Number.isInteger(Math.log2(SAMPLE_EVERY)), 'SAMPLE_EVERY must be a power of two');
 assertLayout(ROW_F64 * 8 === 64, 'a row is one 64-byte line');
 for (const column of Object.values(StampColumn)) assertLayout(column >= 0 && column < ROW_F64, 'columns must fit a row');

@@ -39,6 +39,7 @@ import {
 } from '../core/engine_worker_protocol.ts';
 import { RingInputPublisher } from '../core/input_publisher.ts';
 import { createMetricsMemory, JournalerSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
+import { observeThreadGc } from '../core/thread_gc_counter.ts';
 import { createJournalMetricsMemory } from '../journal/journal_metrics_descriptor.ts';
 import { Ring, createRingMemory } from '../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../core/ring/single_producer_sequencer.ts';
@@ -46,7 +47,7 @@ import type { JournalerWorkerData } from '../journal/journaler_worker_data.ts';
 import type { Engine } from './engine_api.ts';
 import { CommandLatency } from './command_latency.ts';
 import { StageLatency } from './stage_latency.ts';
-import { engineHistograms, observeMainThreadGc, readEngineMetrics, type EngineHistograms, type EngineMetrics } from './engine_metrics.ts';
+import { engineHistograms, readEngineMetrics, type EngineHistograms, type EngineMetrics } from './engine_metrics.ts';
 import { validateEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './engine_options.ts';
 import { EngineWorkers, type EngineWorker } from './engine_workers.ts';
 import { ReleaseGate } from './release_gate.ts';
@@ -202,7 +203,7 @@ class RunningEngine implements Engine {
       },
     });
     this.done = this.settlement.promise;
-    this.gcObserver = observeMainThreadGc(metricsView);
+    this.gcObserver = observeThreadGc(metricsView, MetricsLine.MAIN);
     this.eventFeed.drain();
     this.workers = new EngineWorkers(workers, {
       snapshot: (report) => {

@@ -4,7 +4,6 @@
  */
 import type { FollowerProgress } from '../core/engine_worker_protocol.ts';
 import { storageFaultName } from '../journal/storage_fault.ts';
-import { PerformanceObserver } from 'node:perf_hooks';
 import type { EngineSequences } from '../core/engine_api.ts';
 import { JournalerSlot, LogicSlot, MainSlot, MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
 import {
@@ -108,21 +107,6 @@ export function engineHistograms(journal: Float64Array, latency: CommandLatency,
   };
 }
 
-const GC_MAIN = metricsIndex(MetricsLine.MAIN, MainSlot.GC_EVENTS);
-const GC_MAIN_MS = metricsIndex(MetricsLine.MAIN, MainSlot.GC_PAUSE_MS);
-
-/** Counts the main thread's GC events and pauses into the MAIN metrics line; disconnect() on stop. */
-export function observeMainThreadGc(metrics: Float64Array): PerformanceObserver {
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      metrics[GC_MAIN]++;
-      metrics[GC_MAIN_MS] += entry.duration;
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  return observer;
-}
-
 export interface EngineShape {
   readonly waitStrategy: string;
   readonly ringCapacity: number;
@@ -134,12 +118,13 @@ export function readEngineMetrics(m: Float64Array, s: EngineSequences, outputPub
   followers: readonly FollowerProgress[] = []): EngineMetrics {
   const logic = (slot: number): number => m[metricsIndex(MetricsLine.LOGIC, slot)];
   const journal = (slot: number): number => m[metricsIndex(MetricsLine.JOURNALER, slot)];
+  const main = (slot: number): number => m[metricsIndex(MetricsLine.MAIN, slot)];
   return {
     sequences: s,
     inputRingLag: s.published - Math.min(s.applied, s.durable, s.replicated < 0 ? s.durable : s.replicated),
     outputRingLag: outputPublished - s.released,
-    gcEvents: { main: m[GC_MAIN], logic: logic(LogicSlot.GC_EVENTS), journaler: journal(JournalerSlot.GC_EVENTS) },
-    gcPauseMs: { main: m[GC_MAIN_MS], logic: logic(LogicSlot.GC_PAUSE_MS), journaler: journal(JournalerSlot.GC_PAUSE_MS) },
+    gcEvents: { main: main(MainSlot.GC_EVENTS), logic: logic(LogicSlot.GC_EVENTS), journaler: journal(JournalerSlot.GC_EVENTS) },
+    gcPauseMs: { main: main(MainSlot.GC_PAUSE_MS), logic: logic(LogicSlot.GC_PAUSE_MS), journaler: journal(JournalerSlot.GC_PAUSE_MS) },
     logic: {
       commandsApplied: logic(LogicSlot.COMMANDS_APPLIED), batches: logic(LogicSlot.BATCHES),
       snapshots: logic(LogicSlot.SNAPSHOTS), snapshotPauseUsLast: logic(LogicSlot.SNAPSHOT_PAUSE_US_LAST),

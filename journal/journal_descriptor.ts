@@ -37,6 +37,8 @@
  * written, so its name is always the sequence of that frame.
  */
 import { CMD_HEADER_BYTES, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
+import { layoutAssertion } from '../codec/layout_assertion.ts';
+import { parseSequenceFileName, sequenceFileName } from './sequence_file_name.ts';
 
 // ---- segment header -------------------------------------------------------------------------------
 export const SEGMENT_MAGIC = 0x314a4c52; // "RLJ1" read as little-endian bytes
@@ -60,27 +62,20 @@ export const FRAME_MAX_BYTES = FRAME_HEADER_BYTES + CMD_MAX_RECORD_BYTES;
 // ---- files ------------------------------------------------------------------------------------------
 export const JOURNAL_DIR_NAME = 'journal';
 export const SEGMENT_FILE_SUFFIX = '.journal';
-export const SEQUENCE_NAME_DIGITS = 20;
 /** The smallest segment size accepted: a header and the largest frame must fit. */
 export const SEGMENT_MIN_BYTES = 64 * 1024;
 
 export function segmentFileName(firstSequence: number): string {
-  return String(firstSequence).padStart(SEQUENCE_NAME_DIGITS, '0') + SEGMENT_FILE_SUFFIX;
+  return sequenceFileName(firstSequence, SEGMENT_FILE_SUFFIX);
 }
 
 /** The first sequence encoded in a segment file name, or -1 when the name is not a segment's. */
 export function parseSegmentFileName(name: string): number {
-  if (!name.endsWith(SEGMENT_FILE_SUFFIX)) return -1;
-  const digits = name.slice(0, -SEGMENT_FILE_SUFFIX.length);
-  if (digits.length !== SEQUENCE_NAME_DIGITS || !/^[0-9]+$/.test(digits)) return -1;
-  const sequence = Number(digits);
-  return Number.isSafeInteger(sequence) ? sequence : -1;
+  return parseSequenceFileName(name, SEGMENT_FILE_SUFFIX);
 }
 
 // ---- load-time checks ---------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`journal layout: ${what}`);
-}
+const assertLayout = layoutAssertion('journal layout');
 assertLayout(SEGMENT_HEADER_BYTES % 8 === 0, 'segment header must keep records 8-aligned');
 assertLayout(FRAME_HEADER_BYTES % 8 === 0, 'frame header must keep records 8-aligned');
 assertLayout(SEG_HEADER_CRC_OFFSET + 4 === SEGMENT_HEADER_BYTES, 'header CRC must be the last header field');

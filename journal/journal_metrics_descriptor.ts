@@ -20,6 +20,7 @@
  *  16..47 fsyncUsLog2[32]       fsyncs with latency in [2^b, 2^(b+1)) µs (bucket 0 also holds < 1 µs)
  *  48..63 batchRecordsLog2[16]  batches with a record count in [2^b, 2^(b+1))
  */
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 export const JM_DURABILITY_MODE = 0;
 export const JM_STATE = 1;
 export const JM_BATCHES = 2;
@@ -69,9 +70,7 @@ export function log2Percentile(metrics: Float64Array, start: number, buckets: nu
   return 2 ** buckets;
 }
 
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`journal metrics layout: ${what}`);
-}
+const assertLayout = layoutAssertion('journal metrics layout');
 assertLayout(JM_BATCH_RECORDS_MAX < JM_FSYNC_US_LOG2, 'scalars must come before the histograms');
 assertLayout(JM_FSYNC_US_LOG2 + JM_FSYNC_BUCKETS <= JM_BATCH_RECORDS_LOG2, 'histograms must not overlap');
 assertLayout(JM_BATCH_RECORDS_LOG2 + JM_BATCH_BUCKETS <= JM_SLOTS, 'histograms must fit');

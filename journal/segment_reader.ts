@@ -108,6 +108,16 @@ export class SegmentReader {
     return this.checkHeader();
   }
 
+  /** fill() from a fresh descriptor of the loaded path (a walk holds no descriptor between reads). */
+  private fillFromFile(): void {
+    const fd = openSync(this.path, 'r');
+    try {
+      this.fill(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /**
    * Reads file bytes after the buffered ones into the rest of the buffer, up to fileBytes. A file cut
    * shorter since load() ends where the reads stop (fileBytes is lowered): the walk then sees a
@@ -147,12 +157,7 @@ export class SegmentReader {
     this.bufferBytes = 0;
     this.nextOffset = 0;
     this.lastSequence = lastSequence;
-    const fd = openSync(this.path, 'r');
-    try {
-      this.fill(fd);
-    } finally {
-      closeSync(fd);
-    }
+    this.fillFromFile();
   }
 
   /** Moves the unread tail (from nextOffset, 8-aligned) to the buffer's start and reads on after it. */
@@ -162,12 +167,7 @@ export class SegmentReader {
     this.bufferFileOffset += from;
     this.bufferBytes -= from;
     this.nextOffset = 0;
-    const fd = openSync(this.path, 'r');
-    try {
-      this.fill(fd);
-    } finally {
-      closeSync(fd);
-    }
+    this.fillFromFile();
   }
 
   private checkHeader(): HeaderStatus {

@@ -27,7 +27,8 @@
  * Files: `<dataDir>/snapshots/<sequence, 20 digits>.snapshot`, written as `<name>.tmp`, fdatasynced,
  * renamed, and the directory fsynced: a snapshot file either is complete or does not exist.
  */
-import { SEQUENCE_NAME_DIGITS } from './journal_descriptor.ts';
+import { parseSequenceFileName, sequenceFileName } from './sequence_file_name.ts';
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 
 export const SNAPSHOT_MAGIC = 0x31534c52; // "RLS1" read as little-endian bytes
 export const SNAPSHOT_VERSION = 1;
@@ -58,21 +59,15 @@ export const SNAPSHOT_FILE_SUFFIX = '.snapshot';
 export const SNAPSHOT_TEMP_SUFFIX = '.tmp';
 
 export function snapshotFileName(sequence: number): string {
-  return String(sequence).padStart(SEQUENCE_NAME_DIGITS, '0') + SNAPSHOT_FILE_SUFFIX;
+  return sequenceFileName(sequence, SNAPSHOT_FILE_SUFFIX);
 }
 
 /** The sequence in a snapshot file name, or -1 when the name is not a snapshot's. */
 export function parseSnapshotFileName(name: string): number {
-  if (!name.endsWith(SNAPSHOT_FILE_SUFFIX)) return -1;
-  const digits = name.slice(0, -SNAPSHOT_FILE_SUFFIX.length);
-  if (digits.length !== SEQUENCE_NAME_DIGITS || !/^[0-9]+$/.test(digits)) return -1;
-  const sequence = Number(digits);
-  return Number.isSafeInteger(sequence) ? sequence : -1;
+  return parseSequenceFileName(name, SNAPSHOT_FILE_SUFFIX);
 }
 
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`snapshot layout: ${what}`);
-}
+const assertLayout = layoutAssertion('snapshot layout');
 assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_HEADER_CRC_OFFSET, 'hash must not overlap the CRC');
 assertLayout(SNAP_HEADER_CRC_OFFSET + 4 === SNAPSHOT_HEADER_BYTES, 'header CRC must be the last header field');
 assertLayout(SNAPSHOT_HEADER_BYTES % 8 === 0 && SECTION_ENTRY_BYTES % 8 === 0, 'table must keep data 8-aligned');

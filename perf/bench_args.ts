@@ -42,6 +42,15 @@ export const BENCH_USAGE = `usage: npm run bench -- [scenario...] [--quick|--ful
 /** Thrown for a bad command line; the message names the option and the accepted values. */
 export class BenchArgsError extends Error {}
 
+/** `text` as an integer from 1 to `max`, else an error naming the flag, the range and `unit`. */
+function countArg(flag: string, text: string, max: number, unit = ''): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > max) {
+    throw new BenchArgsError(`${flag} must be an integer from 1 to ${max}${unit}, got "${text}"`);
+  }
+  return n;
+}
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const scenarios: string[] = [];
   let mode: 'quick' | 'full' | null = null;
@@ -70,15 +79,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         mode = m;
         break;
       }
-      case '--runs': {
-        const text = value();
-        const n = Number(text);
-        if (!/^\d+$/.test(text) || n < 1 || n > RUNS_MAX) {
-          throw new BenchArgsError(`--runs must be an integer from 1 to ${RUNS_MAX}, got "${text}"`);
-        }
-        runs = n;
+      case '--runs':
+        runs = countArg(flag, value(), RUNS_MAX);
         break;
-      }
       case '--json': {
         jsonPath = value();
         if (jsonPath === '') throw new BenchArgsError('--json needs a file name');
@@ -101,15 +104,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         soakMinutes = n;
         break;
       }
-      case '--rate': {
-        const text = value();
-        const n = Number(text);
-        if (!/^\d+$/.test(text) || n < 1 || n > SOAK_RATE_MAX) {
-          throw new BenchArgsError(`--rate must be an integer from 1 to ${SOAK_RATE_MAX} (commands per second), got "${text}"`);
-        }
-        soakRatePerS = n;
+      case '--rate':
+        soakRatePerS = countArg(flag, value(), SOAK_RATE_MAX, ' (commands per second)');
         break;
-      }
       case '--help':
       case '-h':
         help = true;

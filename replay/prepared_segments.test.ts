@@ -19,7 +19,7 @@ import { checkJournal } from '../journal/journal_check.ts';
 import { checkSegment } from '../journal/segment_check.ts';
 import { FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
 import { Deposit } from '../codec/records/command_descriptor.ts';
-import { createScratchRecord, writeDeposit } from '../journal/test_support/record_fixture.ts';
+import { createScratchRecord, writeDeposit, writeDeposits } from '../journal/test_support/record_fixture.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
 import { walkJournal, WalkEnd } from './journal_walk.ts';
@@ -45,12 +45,7 @@ async function whenReady(preparer: SegmentPreparer): Promise<void> {
 }
 
 function appendDeposits(writer: SegmentWriter, from: number, count: number): void {
-  const rec = createScratchRecord();
-  for (let i = from; i < from + count; i++) {
-    writeDeposit(rec, 0, i, i % 7, i + 1);
-    writer.append(rec, 0);
-  }
-  writer.write();
+  writeDeposits(writer, from, count);
   writer.sync();
   writer.markDurable();
 }

@@ -9,21 +9,12 @@ import { validateJournalOptions } from '../journal/journal_options.ts';
 import { CatchupReader, SequenceRetiredError } from './replication_catchup.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { SegmentWriter } from '../journal/segment_writer.ts';
-import { createScratchRecord, writeDeposit } from '../journal/test_support/record_fixture.ts';
+import { writeDeposits } from '../journal/test_support/record_fixture.ts';
 import { verifyFrames } from './follower.ts';
 
 let dataDir = '';
 beforeEach(() => { dataDir = mkdtempSync(join(tmpdir(), 'ringline-catchup-')); });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
-
-function writeRecords(writer: SegmentWriter, from: number, count: number): void {
-  const rec = createScratchRecord();
-  for (let s = from; s < from + count; s++) {
-    writeDeposit(rec, 0, s, s % 7, s + 1);
-    writer.append(rec, 0);
-  }
-  writer.write();
-}
 
 /** Reads everything from `from` to `last` in chunks; returns the sequences of the frames, checked as the follower checks them. */
 function readAll(reader: CatchupReader, from: number, last: number): number[] {
@@ -42,7 +33,7 @@ function readAll(reader: CatchupReader, from: number, last: number): number[] {
 describe('CatchupReader: journal frames back from segment files', () => {
   it('reads contiguous frames from any sequence across segment rolls, in bounded chunks', () => {
     const writer = new SegmentWriter(validateJournalOptions({ dataDir, segmentBytes: SEGMENT_MIN_BYTES, writeBufferBytes: 64 * 1024 }));
-    writeRecords(writer, 0, 3000); // 88-byte frames: ~740 per 64 KiB segment, so 4+ segments
+    writeDeposits(writer, 0, 3000); // 88-byte frames: ~740 per 64 KiB segment, so 4+ segments
     writer.close();
     expect(listSegments(dataDir).length).toBeGreaterThan(3);
     for (const from of [0, 1, 741, 2999]) {
@@ -57,7 +48,7 @@ describe('CatchupReader: journal frames back from segment files', () => {
 
   it('stops before a frame that is not wholly written yet and reads it once it is', () => {
     const writer = new SegmentWriter(validateJournalOptions({ dataDir, writeBufferBytes: 64 * 1024 }));
-    writeRecords(writer, 0, 10);
+    writeDeposits(writer, 0, 10);
     const path = listSegments(dataDir)[0].path;
     appendFileSync(path, Buffer.from([88, 0, 0, 0, 1, 2, 3, 4, 5, 6])); // the start of a frame
     const reader = new CatchupReader(dataDir);
@@ -68,17 +59,17 @@ describe('CatchupReader: journal frames back from segment files', () => {
 
   it('follows the journaler onto its next segment', () => {
     const writer = new SegmentWriter(validateJournalOptions({ dataDir, segmentBytes: SEGMENT_MIN_BYTES, writeBufferBytes: 64 * 1024 }));
-    writeRecords(writer, 0, 100);
+    writeDeposits(writer, 0, 100);
     const reader = new CatchupReader(dataDir);
     expect(readAll(reader, 0, 10_000).length).toBe(100);
-    writeRecords(writer, 100, 1500); // rolls
+    writeDeposits(writer, 100, 1500); // rolls
     expect(readAll(reader, 100, 10_000)).toEqual(Array.from({ length: 1500 }, (_, i) => 100 + i));
     writer.close();
   });
 
   it('refuses a sequence older than the oldest segment (retired)', () => {
     const writer = new SegmentWriter(validateJournalOptions({ dataDir, segmentBytes: SEGMENT_MIN_BYTES, writeBufferBytes: 64 * 1024 }));
-    writeRecords(writer, 0, 2000);
+    writeDeposits(writer, 0, 2000);
     writer.close();
     unlinkSync(listSegments(dataDir)[0].path);
     const reader = new CatchupReader(dataDir);

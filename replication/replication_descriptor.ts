@@ -29,6 +29,7 @@
  *                       32 the piece, zero-padded to 8; flags LAST on the final piece. The connection
  *                       closes after it; the follower recovers from the snapshot and says HELLO again.
  */
+import { layoutAssertion } from '../codec/layout_assertion.ts';
 
 export const REPLICATION_MAGIC = 0x3152_4c52; // "RLR1" read as little-endian bytes
 export const REPLICATION_VERSION = 1;
@@ -80,9 +81,7 @@ export const MESSAGE_MAX_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_REPLICATION_PORT = 7402;
 
 // ---- load-time checks -------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`replication layout: ${what}`);
-}
+const assertLayout = layoutAssertion('replication layout');
 assertLayout(MSG_HEADER_BYTES % 8 === 0, 'message header must keep frames 8-aligned');
 for (const size of [HELLO_BYTES, ACK_BYTES, WELCOME_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');
 assertLayout(HELLO_NEXT_SEQUENCE_OFFSET + 8 === HELLO_BYTES, 'HELLO fields must fill it');

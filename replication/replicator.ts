@@ -23,13 +23,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceObserver } from 'node:perf_hooks';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { waitAsync } from '../core/atomics_wait_async.ts';
+import { wakeOnChange } from '../core/atomics_wait_async.ts';
 import { INPUT_CONSUMER_JOURNALER, type FollowerProgress, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
 import { MetricsLine, ReplicatorSlot, metricsIndex } from '../core/metrics_descriptor.ts';
+import { observeThreadGc } from '../core/thread_gc_counter.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Sequence } from '../core/ring/sequence.ts';
 import { Ring } from '../core/ring/ring.ts';
@@ -150,13 +151,7 @@ export class Replicator {
     this.setMetric(ReplicatorSlot.ACK_FOLLOWERS, this.options.mode === 'sync' && !this.dormant ? this.options.ackFollowers : 0);
     this.setMetric(ReplicatorSlot.ACKED_SEQUENCE, -1);
     this.setMetric(ReplicatorSlot.SHIPPED_SEQUENCE, this.top);
-    this.gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        this.metrics[slot(ReplicatorSlot.GC_EVENTS)]++;
-        this.metrics[slot(ReplicatorSlot.GC_PAUSE_MS)] += entry.duration;
-      }
-    });
-    this.gcObserver.observe({ entryTypes: ['gc'] });
+    this.gcObserver = observeThreadGc(this.metrics, MetricsLine.REPLICATOR);
   }
 
   /** Listens for followers (dormant: not yet); reports ready once listening, then ships until the ring halts. */
@@ -555,17 +550,10 @@ export class Replicator {
   private arm(observed: number): void {
     if (this.armed) return;
     this.armed = true;
-    const words = this.ring.words;
-    const index = this.wakeWord.valueIndex;
-    Atomics.add(words, index + 1, 1); // seq-cst: announce the waiter before the cursor is checked again
-    const wake = (): void => {
-      Atomics.sub(words, index + 1, 1);
+    wakeOnChange(this.ring.words, this.wakeWord.valueIndex, observed, () => {
       this.armed = false;
       this.pump();
-    };
-    const result = waitAsync(words, index, observed);
-    if (!result.async) queueMicrotask(wake);
-    else void result.value.then(wake);
+    });
   }
 
   private finish(): void {

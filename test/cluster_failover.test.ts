@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ResultCode } from '../codec/result_codes.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
 import { ClusterClient } from '../client/cluster_client.ts';
-import { ADMIN_KEY, connectClient, drive, replayHash, setupCommands, stopWithin, until, type Acked } from './test_support/replication_harness.ts';
+import { ADMIN_KEY, connectClient, drive, replayHash, sendSetup, stopWithin, until, type Acked } from './test_support/replication_harness.ts';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {
@@ -22,7 +22,7 @@ describe('cluster failover (etcd + 3 nodes, real processes)', () => {
     const firstIndex = cluster.nodes.findIndex((n) => n.nodeId === first.nodeId);
     const acked: Acked[] = [];
     const client = await connectClient(`tcp://${first.clientAddress}`);
-    for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+    await sendSetup(client, acked);
     const driveUntil = Date.now() + 1500;
     await drive(client, () => Date.now() > driveUntil, acked);
     await client.close();

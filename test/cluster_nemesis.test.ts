@@ -17,7 +17,7 @@ import { recoverState } from '../replay/recovery.ts';
 import { ClusterClient } from '../client/cluster_client.ts';
 import { journaledIdempotencyIds, nodeClusterStatus, startTestCluster, type TestCluster } from './test_support/cluster_harness.ts';
 import { NetnsLab } from './test_support/cluster_netns.ts';
-import { ADMIN_KEY, LOGIC, hashAt, randomCommand, replayHash, setupCommands, sleep, stopWithin, until } from './test_support/replication_harness.ts';
+import { ADMIN_KEY, LOGIC, hashAt, randomCommand, replayHash, sendSetup, sleep, stopWithin, until } from './test_support/replication_harness.ts';
 
 const FAULTS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-during-catchup', 'restart-etcd', 'isolate-leader', 'isolate-follower', 'flap-leader'] as const;
 type Fault = (typeof FAULTS)[number];
@@ -56,7 +56,7 @@ describe('cluster under a seeded nemesis (netns partitions, kills, pauses, etcd 
     // took longer than the harness's 30 s default.
     await c.readyLeader({ timeoutMs: 120_000 });
     const client = await clusterClient();
-    for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+    await sendSetup(client, acked);
     let driving = true;
     const lanes = Array.from({ length: LANES }, async () => {
       const laneClient = await clusterClient();

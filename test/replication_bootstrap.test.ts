@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 import {
-  connectClient, drive, replayHash, setupCommands, startFollowerProc, startPrimary, until, writeConfig, type Acked,
+  connectClient, drive, replayHash, sendSetup, startFollowerProc, startPrimary, until, writeConfig, type Acked,
   useTestRoot,
 } from './test_support/replication_harness.ts';
 
@@ -22,7 +22,7 @@ describe('follower seeded from a snapshot', () => {
     const primary = await startPrimary(primaryDir, config, { mode: 'async' });
     const client = await connectClient(primary.tcpUrl);
     const acked: Acked[] = [];
-    for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+    await sendSetup(client, acked);
     await until('the primary retired the start of its journal', async () => {
       const stopAt = Date.now() + 300;
       await drive(client, () => Date.now() > stopAt, acked);

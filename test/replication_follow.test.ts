@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import {
-  connectClient, hashAt, drive, maxSequence, nextId, replayHash, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  connectClient, hashAt, drive, maxSequence, nextId, replayHash, sendSetup, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
   useTestRoot,
 } from './test_support/replication_harness.ts';
@@ -23,7 +23,7 @@ describe('replication: primary + follower as real processes', () => {
     try {
       const client = await connectClient(primary.tcpUrl);
       const acked: Acked[] = [];
-      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      await sendSetup(client, acked);
       // Load before any follower exists: the follower must catch up from the journal files.
       let stopAt = Date.now() + 1000;
       await drive(client, () => Date.now() > stopAt, acked);
@@ -93,7 +93,7 @@ describe('replication: primary + follower as real processes', () => {
     try {
       let client = await connectClient(primary.tcpUrl);
       const acked: Acked[] = [];
-      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      await sendSetup(client, acked);
       let stop = false;
       const load = drive(client, () => stop, acked);
       await until('the load made progress', () => acked.length > 400);

@@ -11,7 +11,7 @@ import { describe, it, expect } from 'vitest';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 import { readEpoch, readEpochStart } from '../replication/replication_epoch.ts';
 import {
-  ADMIN_KEY, connectClient, drive, freePort, nextId, run, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
+  ADMIN_KEY, connectClient, drive, freePort, nextId, run, sendSetup, setupCommands, sleep, startFollowerProc, startPrimary, until, writeConfig,
   type Acked, type FollowerProc, type Primary,
   useTestRoot,
 } from './test_support/replication_harness.ts';
@@ -124,7 +124,7 @@ describe('sync replication, primary crash, promotion', () => {
     try {
       const client = await connectClient(primary.tcpUrl);
       const acked: Acked[] = [];
-      for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+      await sendSetup(client, acked);
       let stop = false;
       const load = drive(client, () => stop, acked);
       await until('the load made progress', () => acked.length > 300);

@@ -43,6 +43,7 @@
 import { COMMAND_ROWS, type AnyCommandRow } from '../registry/command_registry.ts';
 import { RECORD_BODY_OFFSET, recordLayout, rowLayout } from '../registry/record_layout.ts';
 import { alignRecordBytes } from './record_buffer.ts';
+import { layoutAssertion } from '../layout_assertion.ts';
 
 // ---- header -------------------------------------------------------------------------------------
 export const CMD_LENGTH_OFFSET = 0; // u32
@@ -130,9 +131,7 @@ export function seatListRecordBytes(seatCount: number): number {
 }
 
 // ---- load-time checks: a layout mistake fails at import, not in production -------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`command record layout: ${what}`);
-}
+const assertLayout = layoutAssertion('command record layout');
 assertLayout(CMD_HEADER_BYTES === 48, 'header must be 48 bytes');
 assertLayout(RECORD_BODY_OFFSET === CMD_BODY_OFFSET, 'the registry lays bodies out after this header');
 assertLayout((CMD_MAX_RECORD_BYTES & (CMD_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');

@@ -49,6 +49,7 @@
  * and LEVEL_CHANGED per symbol.
  */
 import { RECORD_ALIGNMENT_BYTES, type RecordBuffer } from './record_buffer.ts';
+import { layoutAssertion } from '../layout_assertion.ts';
 
 // ---- header ---------------------------------------------------------------------------------------
 export const EVT_SEQUENCE_OFFSET = 0; // f64
@@ -154,9 +155,7 @@ export const SeatBody = { EVENT_ID: body(0), SEAT: body(1), HOLDER_ACCOUNT_ID: b
 export const LevelBody = { SYMBOL_ID: body(0), PRICE: body(1), QUANTITY: body(2) } as const;
 
 // ---- asserted at load -----------------------------------------------------------------------------
-function assertLayout(condition: boolean, message: string): void {
-  if (!condition) throw new Error(`event_descriptor: ${message}`);
-}
+const assertLayout = layoutAssertion('event_descriptor');
 assertLayout(EVT_RECORD_BYTES % RECORD_ALIGNMENT_BYTES === 0 && (EVT_RECORD_BYTES & (EVT_RECORD_BYTES - 1)) === 0,
   `EVT_RECORD_BYTES=${EVT_RECORD_BYTES} must be a power of two and 8-byte aligned`);
 assertLayout(EVT_HEADER_BYTES === EVT_RESERVED_OFFSET + 4, `header ends at ${EVT_RESERVED_OFFSET + 4}, not ${EVT_HEADER_BYTES}`);

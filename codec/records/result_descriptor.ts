@@ -44,6 +44,7 @@
 import { OrderStatus } from '../registry/enum_values.ts';
 import { RESULT_BODY_OFFSET, resultLayout } from '../registry/result_layout.ts';
 import { CMD_MAX_RECORD_BYTES } from './command_descriptor.ts';
+import { layoutAssertion } from '../layout_assertion.ts';
 
 // ---- header ---------------------------------------------------------------------------------------
 export const RES_LENGTH_OFFSET = 0; // u32
@@ -95,9 +96,7 @@ export const MAX_DEPTH_LEVELS_PER_SIDE = Math.floor(
 );
 
 // ---- load-time checks -------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`result record layout: ${what}`);
-}
+const assertLayout = layoutAssertion('result record layout');
 assertLayout(RES_HEADER_BYTES % 8 === 0, 'header must be a multiple of 8 bytes');
 assertLayout(RES_BODY_OFFSET === RESULT_BODY_OFFSET, 'the registry lays bodies out after this header');
 assertLayout((RES_MAX_RECORD_BYTES & (RES_MAX_RECORD_BYTES - 1)) === 0, 'max record size must be a power of two');

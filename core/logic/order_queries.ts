@@ -107,25 +107,24 @@ export class OrderQueries {
     const levelsAt = (b + GetDepth.LEVELS) >>> 3;
     if (!positiveAt(f, levelsAt)) return ResultCode.INVALID_FIELD_VALUE;
     const limit = f[levelsAt] < MAX_DEPTH_LEVELS_PER_SIDE ? f[levelsAt] : MAX_DEPTH_LEVELS_PER_SIDE;
-    let at = o + DepthResult.LEVELS;
-    const of = out.f64;
-    let bids = 0;
-    for (let l = book.bestLevel[symbol * 2 + BUY - 1]; l !== NONE && bids < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
-      at += DepthResult.LEVEL_BYTES;
-      bids++;
-    }
-    let asks = 0;
-    for (let l = book.bestLevel[symbol * 2 + SELL - 1]; l !== NONE && asks < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
-      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
-      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
-      at += DepthResult.LEVEL_BYTES;
-      asks++;
-    }
+    const bids = this.writeLevels(symbol, BUY, limit, out.f64, o + DepthResult.LEVELS);
+    const asks = this.writeLevels(symbol, SELL, limit, out.f64, o + DepthResult.LEVELS + bids * DepthResult.LEVEL_BYTES);
     out.u32[(o + DepthResult.BID_LEVELS_U32) >>> 2] = bids;
     out.u32[(o + DepthResult.ASK_LEVELS_U32) >>> 2] = asks;
-    ctx.resultBytes = at - o;
+    ctx.resultBytes = DepthResult.LEVELS + (bids + asks) * DepthResult.LEVEL_BYTES;
     return ResultCode.OK;
+  }
+
+  /** Writes up to `limit` levels of one side of `symbol`, best first, as result levels from byte `at`; returns how many. */
+  private writeLevels(symbol: number, side: number, limit: number, of: Float64Array, at: number): number {
+    const book = this.book;
+    let written = 0;
+    for (let l = book.bestLevel[symbol * 2 + side - 1]; l !== NONE && written < limit; l = book.levelI[l * LEVEL_I32 + L_NEXT]) {
+      of[(at + DepthResult.LEVEL_PRICE) >>> 3] = book.levelF[l * LEVEL_F64 + L_PRICE];
+      of[(at + DepthResult.LEVEL_QUANTITY) >>> 3] = book.levelF[l * LEVEL_F64 + L_QUANTITY];
+      at += DepthResult.LEVEL_BYTES;
+      written++;
+    }
+    return written;
   }
 }

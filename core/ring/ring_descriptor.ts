@@ -30,6 +30,7 @@
  * sequences and two sequences a ring apart never share their low 32 bits.
  */
 import { CMD_MAX_RECORD_BYTES } from '../../codec/records/command_descriptor.ts';
+import { layoutAssertion } from '../../codec/layout_assertion.ts';
 
 export const RING_LINE_BYTES = 128;
 export const RING_MAGIC = 0x52494e47; // "RING"
@@ -93,9 +94,7 @@ export function isPowerOfTwo(n: number): boolean {
 }
 
 // ---- load-time checks -------------------------------------------------------------------------------
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`ring layout: ${what}`);
-}
+const assertLayout = layoutAssertion('ring layout');
 assertLayout(RING_LINE_BYTES >= 128 && RING_LINE_BYTES % 64 === 0, 'counter lines must span two 64-byte cache lines');
 assertLayout(META_FIRST_SEQUENCE_OFFSET + 8 <= RING_LINE_BYTES, 'meta must fit its line');
 assertLayout(CLAIM_NEXT_OFFSET % 8 === 0, 'claim f64 must be 8-byte aligned');

@@ -7,6 +7,7 @@ import {
   CMD_FLAGS_OFFSET, CMD_LENGTH_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET,
   CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAG_ADMIN, CommandType, Deposit, GetBalance,
 } from '../../codec/records/command_descriptor.ts';
+import type { SegmentWriter } from '../segment_writer.ts';
 
 /** Writes a DEPOSIT (admin) record at `base`; returns its length in bytes. */
 export function writeDeposit(buf: RecordBuffer, base: number, sequence: number, accountId: number, amount: number): number {
@@ -38,4 +39,17 @@ export function writeGetBalance(buf: RecordBuffer, base: number, sequence: numbe
 /** A one-record scratch buffer. */
 export function createScratchRecord(): RecordBuffer {
   return createRecordBuffer(new ArrayBuffer(512));
+}
+
+/**
+ * Appends DEPOSITs of sequences from..from+count-1 (account sequence % 7, amount sequence + 1) to
+ * `writer` and writes them out (no sync).
+ */
+export function writeDeposits(writer: SegmentWriter, from: number, count: number): void {
+  const rec = createScratchRecord();
+  for (let s = from; s < from + count; s++) {
+    writeDeposit(rec, 0, s, s % 7, s + 1);
+    writer.append(rec, 0);
+  }
+  writer.write();
 }

@@ -28,6 +28,7 @@
  *   follower names itself; a plain follower sends an empty id and counts per connection).
  * CONFIRM (40 bytes): header, 8 MAC (32 bytes).
  */
+import { layoutAssertion } from '../../codec/layout_assertion.ts';
 
 export const MEMBERSHIP_MAGIC = 0x314d_4c52; // "RLM1" read as little-endian bytes
 export const MEMBERSHIP_VERSION = 2;
@@ -61,9 +62,7 @@ export const CONFIRM_BYTES = CONFIRM_MAC_OFFSET + MAC_BYTES;
 export const SECRET_MIN_BYTES = 32;
 export const SECRET_MAX_BYTES = 1024;
 
-function assertLayout(condition: boolean, what: string): void {
-  if (!condition) throw new Error(`membership layout: ${what}`);
-}
+const assertLayout = layoutAssertion('membership layout');
 assertLayout(CHALLENGE_BYTES === 48 && PROOF_BYTES === 144 && CONFIRM_BYTES === 40, 'message sizes');
 assertLayout(PROOF_NODE_ID_BYTES_OFFSET === 72 && PROOF_NODE_ID_OFFSET === 80, 'proof node id offsets');
 for (const size of [CHALLENGE_BYTES, PROOF_BYTES, CONFIRM_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');

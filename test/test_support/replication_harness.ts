@@ -236,6 +236,11 @@ export interface Acked {
   readonly response: ResponseJson;
 }
 
+/** Sends setupCommands() in order, keeping each with its answer in `acked`. */
+export async function sendSetup(client: { send(command: CommandJson): Promise<ResponseJson> }, acked: Acked[]): Promise<void> {
+  for (const command of setupCommands()) acked.push({ command, response: await client.send(command) });
+}
+
 /** Sends random commands `inFlight` at a time until `stop()` returns true or the connection fails. */
 export async function drive(client: RinglineClient, stop: () => boolean, acked: Acked[], inFlight = 32): Promise<void> {
   const lanes = Array.from({ length: inFlight }, async () => {
