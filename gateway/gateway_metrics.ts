@@ -26,6 +26,13 @@ export class GatewayMetrics {
   preLoginEvictions = 0;
   /** Connections closed for not logging in within loginTimeoutMs. */
   loginTimeouts = 0;
+  /**
+   * TCP reads that came as a new Buffer (connections accepted inline or over TLS; the door's read into
+   * one reused buffer) and TCP output buffers allocated: each is an ArrayBuffer V8 counts as external
+   * memory until a collection frees it (tcp_server.ts; docs/performance.md, soak).
+   */
+  tcpReadBuffers = 0;
+  tcpOutputBuffers = 0;
 
   countCommand(type: number): void {
     if (type >= 0 && type < MAX_COUNTED_COMMAND) this.commandsByType[type]++;

@@ -104,6 +104,11 @@ export function addGatewayFamilies(registry: MetricsRegistry, gateway: GatewayMe
   registry.add({ name: 'ringline_http_requests_in_flight', type: 'gauge', help: 'HTTP command requests waiting for their result', collect: () => one(m.httpInFlight) });
   registry.add({ name: 'ringline_http_requests_total', type: 'counter', help: 'HTTP command requests received', collect: () => one(m.httpRequestsTotal) });
   registry.add({ name: 'ringline_input_ring_full_total', type: 'counter', help: 'Claims refused because the input ring was full (answered BUSY)', collect: () => one(m.ringFullEvents) });
+  registry.add({
+    name: 'ringline_gateway_buffers_allocated_total', type: 'counter',
+    help: 'Buffers the gateway allocated for TCP reads and replies (V8 counts each as external memory until collected), by use',
+    collect: () => [{ labels: { use: 'tcp_read' }, value: m.tcpReadBuffers }, { labels: { use: 'tcp_output' }, value: m.tcpOutputBuffers }],
+  });
   registry.add({ name: 'ringline_publish_batches_total', type: 'counter', help: 'Batches the gateway published into the input ring', collect: () => one(m.publishBatches) });
   registry.add({
     name: 'ringline_commands_total', type: 'counter', help: 'Commands published into the input ring, by command',

@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { isTypeScriptModule, runnableModuleUrl } from '../core/module_url.ts';
 import type { GatewayConfig } from './gateway_config.ts';
 import { moveToSchedIdle } from './pre_login_door_launch.ts';
-import { adoptTcpHandle, isRawTcpHandle } from './raw_tcp_handle.ts';
+import { adoptTcpHandle, isRawTcpHandle, type ReadsInPlace } from './raw_tcp_handle.ts';
 import { TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 /** What the door needs of the gateway's configuration. */
@@ -72,6 +72,8 @@ export type FromDoor =
 export interface DoorHandlers {
   /** A connection that sent a Login frame: `bytes` must be fed before anything read from `socket`. */
   login(socket: Socket, bytes: Buffer, remoteAddress: string, openedMs: number): void;
+  /** Where the sockets handed to login() read into (raw_tcp_handle.ts); absent: a new Buffer per read, as 'data'. */
+  readonly reads?: ReadsInPlace;
   stats(stats: DoorStats): void;
   /** A line for the operator's log: the door runs, but not as configured (SCHED_IDLE unavailable: nice instead). */
   notice(line: string): void;
@@ -176,7 +178,7 @@ export class PreLoginDoor {
           handlers.stats(message);
         } else if (message.type === 'login') {
           // The door sends the bare TCP handle (raw_tcp_handle.ts); without one there is nothing to take over.
-          if (isRawTcpHandle(handle)) handlers.login(adoptTcpHandle(handle), Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
+          if (isRawTcpHandle(handle)) handlers.login(adoptTcpHandle(handle, handlers.reads ?? null), Buffer.from(message.bytes, 'base64'), message.remoteAddress, message.openedMs);
         }
       });
     });

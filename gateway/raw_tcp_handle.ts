@@ -90,8 +90,31 @@ export function peerAddress(handle: RawTcpHandle): string {
   return handle.getpeername(out) === 0 ? (out.address ?? '') : '';
 }
 
-/** A net.Socket over a TCP handle received from another process (reading starts at once, as node:net's own hand-over does). */
-export function adoptTcpHandle(handle: RawTcpHandle): Socket {
+/**
+ * Reads of adopted sockets into one reused buffer (node:net's `onread`) instead of a new Buffer per
+ * read: `onRead` gets a view of `buffer` holding the read, valid until it returns (it copies what it
+ * keeps). No 'data' events are emitted; pause() and resume() work as usual. Every read Buffer is an
+ * ArrayBuffer whose bytes V8 counts as external memory until a scavenge frees it, and V8 counts the
+ * external memory allocated since the last mark-compact against the old generation's limit: a gateway
+ * reading ~15 MB/s of commands that way ends up starting a full collection every few hundred ms
+ * (docs/performance.md, soak, #14). Safe for any number of sockets sharing one buffer: each read is
+ * handed over before the event loop reads the next.
+ */
+export interface ReadsInPlace {
+  readonly buffer: Buffer;
+  onRead(socket: Socket, bytes: Buffer): void;
+}
+
+/**
+ * A net.Socket over a TCP handle received from another process (reading starts at once, as node:net's
+ * own hand-over does); with `reads`, its reads land in `reads.buffer` (ReadsInPlace).
+ */
+export function adoptTcpHandle(handle: RawTcpHandle, reads: ReadsInPlace | null = null): Socket {
+  const onread = reads === null ? undefined : {
+    buffer: reads.buffer,
+    callback: (bytes: number): void => reads.onRead(socket, reads.buffer.subarray(0, bytes)),
+  };
   // SocketConstructorOpts leaves out `handle`, which node:net takes (its own IPC hand-over does this).
-  return new Socket({ handle, readable: true, writable: true } as ConstructorParameters<typeof Socket>[0]);
+  const socket: Socket = new Socket({ handle, readable: true, writable: true, onread } as ConstructorParameters<typeof Socket>[0]);
+  return socket;
 }

@@ -1,8 +1,13 @@
 /**
  * Binary TCP listener (node:net): 4-byte little-endian length + one FlatBuffers Request per frame,
- * pipelined; the first frame must be Login. Each socket 'data' chunk is decoded in place and all
- * its commands are published with one publish() (one batch per chunk). Replies queued during a
- * batch of results leave in one write per connection.
+ * pipelined; the first frame must be Login. Each socket read is decoded in place and all its
+ * commands are published with one publish() (one batch per read). Replies queued during a batch of
+ * results leave in one write per connection.
+ *
+ * Buffers: connections handed over by the pre-login door read into one buffer shared by all of them
+ * (raw_tcp_handle.ts, ReadsInPlace), and a connection's output buffer is reused once a write went
+ * through: no new ArrayBuffer per read or per reply batch (V8 counts those as external memory, which
+ * drove the gateway into back-to-back full collections at 200k commands/s; docs/performance.md, soak).
  *
  * Backpressure: a full ring or too many commands in flight pauses reading this socket (the kernel
  * then pushes back on the client) until results drain; a client whose unread replies exceed
@@ -15,10 +20,13 @@ import { SUBMIT_CLOSED, SUBMIT_DECLINED, type GatewayCore } from './gateway_core
 import { createTlsListener } from './tls_listener.ts';
 import type { Session, SessionTransport } from './session.ts';
 import { PreLoginDoor } from './pre_login_door.ts';
+import type { ReadsInPlace } from './raw_tcp_handle.ts';
 import { BUSY_PORT_RETRY_MS, TCP_LISTEN_BACKLOG } from './port_probe.ts';
 
 const CLOSE_GRACE_MS = 1000;
 const OUT_INITIAL_BYTES = 4096;
+/** The one buffer every connection handed over by the door reads into (ReadsInPlace): a read is at most this. */
+const READ_BUFFER_BYTES = 64 * 1024;
 /** A burst larger than this does not make every later output buffer as large. */
 const OUT_MAX_KEPT_BYTES = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -28,7 +36,10 @@ class TcpConnection implements SessionTransport, FrameSink {
   session: Session | null = null;
   private readonly decoder: FrameDecoder;
   /**
-   * Framed replies waiting for the next flush; replaced (not reused) after each write, which keeps it.
+   * Framed replies waiting for the next flush. Reused when the write went through to the kernel at
+   * once (nothing holds it then), replaced when the socket keeps it queued. Every new Buffer of 4 KiB
+   * or more is an ArrayBuffer V8 counts as external memory until a scavenge frees it, which pushes the
+   * gateway into back-to-back full collections (raw_tcp_handle.ts, ReadsInPlace): reuse is the rule.
    * Allocated at the first reply: a connection that never logs in costs no output buffer.
    */
   private out: Buffer = EMPTY;
@@ -84,10 +95,13 @@ class TcpConnection implements SessionTransport, FrameSink {
 
   flush(): void {
     if (this.outBytes === 0 || this.ended) return;
-    const frames = this.out.subarray(0, this.outBytes);
-    this.out = this.loggedIn ? Buffer.allocUnsafe(Math.max(OUT_INITIAL_BYTES, Math.min(this.outBytes, OUT_MAX_KEPT_BYTES))) : EMPTY;
+    const out = this.out;
+    const bytes = this.outBytes;
     this.outBytes = 0;
-    this.socket.write(frames);
+    this.socket.write(out.subarray(0, bytes));
+    // Nothing queued after the write: it went to the kernel now and node:net keeps no reference to it.
+    if (!this.loggedIn) this.out = EMPTY;
+    else if (this.socket.writableLength !== 0 || out.length > OUT_MAX_KEPT_BYTES) this.out = this.allocate(Math.max(OUT_INITIAL_BYTES, Math.min(bytes, OUT_MAX_KEPT_BYTES)));
     if (this.socket.writableLength > this.core.config.maxOutboundBytes) {
       this.core.metrics.slowConsumerDisconnects++;
       this.abort();
@@ -138,11 +152,16 @@ class TcpConnection implements SessionTransport, FrameSink {
   private reserve(bytes: number): number {
     const need = this.outBytes + bytes;
     if (need > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2, this.loggedIn ? OUT_INITIAL_BYTES : 0));
+      const grown = this.allocate(Math.max(need, this.out.length * 2, this.loggedIn ? OUT_INITIAL_BYTES : 0));
       this.out.copy(grown, 0, 0, this.outBytes);
       this.out = grown;
     }
     return this.outBytes;
+  }
+
+  private allocate(bytes: number): Buffer {
+    this.core.metrics.tcpOutputBuffers++;
+    return Buffer.allocUnsafe(bytes);
   }
 
   /** Writes the little-endian length prefix of the `n`-byte payload already written after `at`, and keeps the frame. */
@@ -200,8 +219,17 @@ export interface TlsFiles { readonly cert: Buffer; readonly key: Buffer }
  */
 export async function startTcpServer(core: GatewayCore, host: string, port: number, tls: TlsFiles | null = null): Promise<TcpServerHandle> {
   const sockets = new Set<Socket>();
-  /** A connection from accept (firstBytes null) or from the door with the bytes it read (its Login frame first). */
-  const attach = (socket: Socket, remoteAddress: string, firstBytes: Buffer | null): void => {
+  /** The door's connections, by socket: their reads arrive in `reads.buffer`, not as 'data' events. */
+  const readers = new WeakMap<Socket, TcpConnection>();
+  const reads: ReadsInPlace = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    onRead: (socket, bytes) => readers.get(socket)?.onData(bytes),
+  };
+  /**
+   * A connection from accept (firstBytes null) or from the door with the bytes it read (its Login frame
+   * first); `readsInPlace`: its socket reads into `reads` (adopted with it).
+   */
+  const attach = (socket: Socket, remoteAddress: string, firstBytes: Buffer | null, readsInPlace: boolean): void => {
     sockets.add(socket);
     socket.setNoDelay(true);
     const connection = new TcpConnection(core, socket);
@@ -217,9 +245,16 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
     }
     connection.session = session;
     if (firstBytes !== null) connection.onData(firstBytes);
-    socket.on('data', (chunk: Buffer) => connection.onData(chunk));
+    if (readsInPlace) {
+      readers.set(socket, connection);
+      return;
+    }
+    socket.on('data', (chunk: Buffer) => {
+      core.metrics.tcpReadBuffers++;
+      connection.onData(chunk);
+    });
   };
-  const onConnection = (socket: Socket): void => attach(socket, socket.remoteAddress ?? '', null);
+  const onConnection = (socket: Socket): void => attach(socket, socket.remoteAddress ?? '', null, false);
   let server: Server = tls === null
     ? createServer({ noDelay: true }, onConnection)
     : createTlsListener(tls, core.config.loginTimeoutMs, onConnection);
@@ -229,8 +264,9 @@ export async function startTcpServer(core: GatewayCore, host: string, port: numb
     door = PreLoginDoor.start(server, core.config, {
       login: (socket, bytes, remoteAddress) => {
         if (core.isShuttingDown) socket.destroy();
-        else attach(socket, remoteAddress, bytes);
+        else attach(socket, remoteAddress, bytes, true);
       },
+      reads,
       stats: (stats) => core.doorStats(stats),
       notice: (line) => process.stderr.write(`ringline gateway: ${line}\n`),
       died: (inline, reason) => {

@@ -66,6 +66,13 @@ export interface TimelinePoint {
   /** GC events and their pause time per engine thread in this interval (`engine:main` is the gateway). */
   readonly engine_gc_events?: Record<string, number>;
   readonly engine_gc_pause_ms?: Record<string, number>;
+  /**
+   * The gateway thread's collections by kind in this interval and its heap at the interval's end
+   * (Node's default metrics on /metrics): old space used, young generation capacity, external memory.
+   */
+  readonly gateway_heap?: {
+    readonly major_gcs: number; readonly minor_gcs: number; readonly old_mib: number; readonly new_capacity_mib: number; readonly external_mib: number;
+  };
 }
 
 export interface ScenarioOptions {

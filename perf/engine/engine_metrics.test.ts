@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { gcDelta, metricSample, parseGcMetrics, parseGcPauseMs } from './engine_metrics.ts';
+import { gcDelta, metricSample, parseGatewayHeap, parseGcMetrics, parseGcPauseMs } from './engine_metrics.ts';
 
 describe('engine GC metrics', () => {
   const before = parseGcMetrics([
@@ -42,5 +42,25 @@ describe('metricSample', () => {
     expect(metricSample(text, 'ringline_engine_logic_snapshots')).toBeNaN();
     expect(metricSample(text, 'ringline_snapshots')).toBeNaN();
     expect(metricSample(null, 'ringline_snapshots_total')).toBeNaN();
+  });
+});
+
+describe('the gateway heap from Node\'s default metrics', () => {
+  const text = [
+    'nodejs_gc_duration_seconds_count{kind="minor"} 120',
+    'nodejs_gc_duration_seconds_count{kind="incremental"} 3',
+    'nodejs_heap_space_size_used_bytes{space="old"} 20971520',
+    'nodejs_heap_space_size_total_bytes{space="new"} 33554432',
+    'nodejs_heap_space_size_used_bytes{space="new"} 1048576',
+    'nodejs_external_memory_bytes 31457280',
+  ].join('\n');
+
+  it('reads GC counts by kind (0 for a kind not collected yet) and the old, young and external sizes in MiB', () => {
+    expect(parseGatewayHeap(text)).toEqual({ major: 0, minor: 120, incremental: 3, oldUsedMib: 20, newCapacityMib: 32, externalMib: 30 });
+  });
+
+  it('is null without the heap series (or without a body)', () => {
+    expect(parseGatewayHeap('nodejs_gc_duration_seconds_count{kind="minor"} 120')).toBeNull();
+    expect(parseGatewayHeap(null)).toBeNull();
   });
 });

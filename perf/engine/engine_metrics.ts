@@ -73,3 +73,37 @@ export function fetchMetrics(host: string, port: number, timeoutMs = 2000): Prom
     req.end();
   });
 }
+
+/**
+ * The gateway's (the engine's main thread's) heap as /metrics shows it: Node's default metrics, from
+ * prom-client. Why a soak records it: V8 counts the external memory (ArrayBuffers) allocated since the
+ * last mark-compact against the old generation's limit, and a memory-reducing mark-compact shrinks the
+ * young generation; either shows here first (docs/performance.md, soak, #14).
+ */
+export interface GatewayHeapReading {
+  /** Cumulative GC events by kind (major, minor, incremental). */
+  readonly major: number;
+  readonly minor: number;
+  readonly incremental: number;
+  readonly oldUsedMib: number;
+  readonly newCapacityMib: number;
+  readonly externalMib: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** The gateway heap reading of a /metrics text; null when a series is missing. */
+export function parseGatewayHeap(text: string | null): GatewayHeapReading | null {
+  const reading: GatewayHeapReading = {
+    major: metricSample(text, 'nodejs_gc_duration_seconds_count{kind="major"}'),
+    minor: metricSample(text, 'nodejs_gc_duration_seconds_count{kind="minor"}'),
+    incremental: metricSample(text, 'nodejs_gc_duration_seconds_count{kind="incremental"}'),
+    oldUsedMib: metricSample(text, 'nodejs_heap_space_size_used_bytes{space="old"}') / MIB,
+    newCapacityMib: metricSample(text, 'nodejs_heap_space_size_total_bytes{space="new"}') / MIB,
+    externalMib: metricSample(text, 'nodejs_external_memory_bytes') / MIB,
+  };
+  // A kind with no collection yet has no series: 0, not missing.
+  const counts = { major: reading.major || 0, minor: reading.minor || 0, incremental: reading.incremental || 0 };
+  const sizes = [reading.oldUsedMib, reading.newCapacityMib, reading.externalMib];
+  return sizes.every(Number.isFinite) ? { ...reading, ...counts } : null;
+}

@@ -8,7 +8,7 @@
  * DevTools › Performance, or VS Code).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,13 @@ const CLI_MAIN = path.join(REPO_ROOT, 'cli/main.ts');
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 const STDERR_TAIL_CHARS = 4000;
+/**
+ * A measurement aid: node flags for the engine child, space-separated (`--no-memory-reducer`,
+ * `--trace-gc`..., which NODE_OPTIONS does not take), and a file for its stdout (where --trace-gc
+ * writes; otherwise stdout is discarded). docs/performance.md, soak.
+ */
+const ENGINE_NODE_FLAGS_ENV = 'RINGLINE_BENCH_ENGINE_NODE_FLAGS';
+const ENGINE_STDOUT_ENV = 'RINGLINE_BENCH_ENGINE_STDOUT';
 
 export type Durability = 'fsync' | 'batch' | 'none';
 
@@ -92,7 +99,7 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
   let wsPort = await freePort(host);
   while (wsPort === tcpPort) wsPort = await freePort(host);
   const adminKey = `bench-admin-key-${process.pid}-${Date.now()}`;
-  const args: string[] = [];
+  const args: string[] = (process.env[ENGINE_NODE_FLAGS_ENV] ?? '').split(' ').filter((flag) => flag !== '');
   if (options.profileDir !== null) {
     await mkdir(options.profileDir, { recursive: true });
     args.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
@@ -122,7 +129,9 @@ export async function startEngineProcess(options: EngineProcessOptions): Promise
   child.stderr?.on('data', (d: string) => {
     stderr = (stderr + d).slice(-STDERR_TAIL_CHARS);
   });
-  child.stdout?.resume();
+  const stdoutFile = process.env[ENGINE_STDOUT_ENV];
+  if (stdoutFile === undefined) child.stdout?.resume();
+  else child.stdout?.pipe(createWriteStream(stdoutFile));
   const exitPromise = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exited = true;

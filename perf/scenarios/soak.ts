@@ -12,7 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { benchContext } from '../bench_context.ts';
 import { e2eLoadSpec, e2eSizing, setUpFlashSale, OPEN_LOOP_PACING_US, type E2eCase } from '../engine/e2e_run.ts';
-import { fetchMetrics, gcDelta, metricSample, parseGcMetrics, parseGcPauseMs, SoakSeries } from '../engine/engine_metrics.ts';
+import {
+  fetchMetrics, gcDelta, metricSample, parseGatewayHeap, parseGcMetrics, parseGcPauseMs, SoakSeries, type GatewayHeapReading,
+} from '../engine/engine_metrics.ts';
 import { parseStageMetrics, stageFigures, type StageHistogram } from '../engine/stage_metrics.ts';
 import { startEngineProcess, type EngineProcess } from '../engine/engine_process.ts';
 import { mergeEncodedHistograms } from '../histogram.ts';
@@ -39,10 +41,24 @@ interface MetricsReading {
   readonly stages: Map<string, StageHistogram>;
   readonly gcEvents: Map<string, number>;
   readonly gcPauseMs: Map<string, number>;
+  readonly gatewayHeap: GatewayHeapReading | null;
 }
 
 function readingOf(metrics: string | null): MetricsReading | null {
-  return metrics === null ? null : { stages: parseStageMetrics(metrics), gcEvents: parseGcMetrics(metrics), gcPauseMs: parseGcPauseMs(metrics) };
+  return metrics === null ? null : {
+    stages: parseStageMetrics(metrics), gcEvents: parseGcMetrics(metrics), gcPauseMs: parseGcPauseMs(metrics), gatewayHeap: parseGatewayHeap(metrics),
+  };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** The gateway's collections by kind between two readings and its heap at the second. */
+function gatewayHeapOf(before: GatewayHeapReading | null, after: GatewayHeapReading | null): TimelinePoint['gateway_heap'] {
+  if (before === null || after === null) return undefined;
+  return {
+    major_gcs: after.major - before.major, minor_gcs: after.minor - before.minor, old_mib: round1(after.oldUsedMib),
+    new_capacity_mib: round1(after.newCapacityMib), external_mib: round1(after.externalMib),
+  };
 }
 
 export const run: ScenarioRun = async (options) => {
@@ -88,6 +104,7 @@ export const run: ScenarioRun = async (options) => {
           snapshots: metricSample(metrics, SoakSeries.SNAPSHOTS), logic_gc_events: metricSample(metrics, SoakSeries.LOGIC_GC_EVENTS) - logicGcBefore,
           ...(previous === null || reading === null ? {} : {
             stages, engine_gc_events: gcDelta(previous.gcEvents, reading.gcEvents), engine_gc_pause_ms: gcDelta(previous.gcPauseMs, reading.gcPauseMs),
+            gateway_heap: gatewayHeapOf(previous.gatewayHeap, reading.gatewayHeap),
           }),
         };
         if (reading !== null) previous = reading;
@@ -95,9 +112,12 @@ export const run: ScenarioRun = async (options) => {
         const stageP99 = stages === undefined ? '' : `; stage p99 (µs) ${Object.entries(stages).map(([name, f]) => `${name} ${Math.round(f.p99_us)}`).join(', ')}`;
         const gcMain = point.engine_gc_events === undefined ? '' : `; gateway GC ${point.engine_gc_events['engine:main'] ?? 0} ` +
           `(${(point.engine_gc_pause_ms?.['engine:main'] ?? 0).toFixed(1)} ms)`;
+        const heap = point.gateway_heap;
+        const gatewayHeap = heap === undefined ? '' : `; gateway major/minor GCs ${heap.major_gcs}/${heap.minor_gcs}, old ${heap.old_mib} MiB, ` +
+          `young ${heap.new_capacity_mib} MiB, external ${heap.external_mib} MiB`;
         options.log(`t=${point.t_s}s: ${Math.round(interval.completed / (intervalMs / 1000))}/s, p50 ${point.p50_us} µs, p99 ${point.p99_us} µs, ` +
           `max ${point.max_us} µs, errors ${point.errors}, dropped ${point.dropped}, RSS ${point.rss_mib} MiB, snapshots ${point.snapshots}, ` +
-          `logic GC events ${point.logic_gc_events}${stageP99}${gcMain}`);
+          `logic GC events ${point.logic_gc_events}${stageP99}${gcMain}${gatewayHeap}`);
       });
     };
     const load = await runLoad(spec, sizing.workers, onInterval);
