@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SCHED_IDLE_POLICY_NUMBER } from './idle_thread.ts';
 import { currentOsThreadId } from './os_thread.ts';
 import { spawnWorker } from './spawn_worker.ts';
-import { schedPolicyOf } from './test_support/thread_policy.ts';
+import { ioClassOf, schedPolicyOf } from './test_support/thread_policy.ts';
 
 const SCHED_NORMAL = 0;
 
@@ -24,18 +24,22 @@ async function inIdledWorker(path: string | null, check: (tid: number, refused: 
 }
 
 describe('idleThisThread', () => {
-  it('moves the calling thread to SCHED_IDLE, and not the process\'s other threads (util-linux is on this machine)', async () => {
+  it('moves the calling thread to SCHED_IDLE and I/O class idle, and not the process\'s other threads (util-linux is on this machine)', async () => {
+    const ioClassBefore = ioClassOf(currentOsThreadId());
     await inIdledWorker(null, (tid, refused) => {
       expect(refused).toEqual([]);
       expect(schedPolicyOf(tid)).toBe(SCHED_IDLE_POLICY_NUMBER);
+      expect(ioClassOf(tid)).toBe('idle');
       expect(schedPolicyOf(currentOsThreadId())).toBe(SCHED_NORMAL);
+      expect(ioClassOf(currentOsThreadId())).toBe(ioClassBefore);
     });
   });
 
   it('without util-linux on PATH: says why per tool, and the thread keeps its policy', async () => {
     await inIdledWorker(mkdtempSync(join(tmpdir(), 'ringline-no-util-linux-')), (tid, refused) => {
-      expect(refused).toEqual(['no chrt on PATH (util-linux)']);
+      expect(refused).toEqual(['no chrt on PATH (util-linux)', 'no ionice on PATH (util-linux)']);
       expect(schedPolicyOf(tid)).toBe(SCHED_NORMAL);
+      expect(ioClassOf(tid)).not.toBe('idle');
     });
   });
 });

@@ -29,6 +29,7 @@ export function idleThisThread(): string[] {
   const refused: string[] = [];
   for (const [tool, args] of [
     ['chrt', ['--idle', '--pid', '0', String(tid)]],
+    ['ionice', ['-c', String(IOPRIO_CLASS_IDLE), '-p', String(tid)]],
   ] as const) {
     const why = runTool(tool, args);
     if (why !== null) refused.push(why);

@@ -130,7 +130,7 @@ export class SnapshotScheduler {
   private answer(reply: ShadowReply): void {
     const log = this.options.log;
     if (reply.type === 'notIdle') {
-      if (!this.toldNotIdle) log(`ringline: snapshot shadow runs at nice ${SHADOW_NICE}, not SCHED_IDLE: ${reply.refused.join('; ')}`, 'warn');
+      if (!this.toldNotIdle) log(`ringline: snapshot shadow runs at nice ${SHADOW_NICE}, not SCHED_IDLE with idle I/O: ${reply.refused.join('; ')}`, 'warn');
       this.toldNotIdle = true;
       return;
     }

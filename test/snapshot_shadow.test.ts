@@ -21,7 +21,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHED_IDLE_POLICY_NUMBER } from '../core/idle_thread.ts';
-import { threadsUnderPolicy } from '../core/test_support/thread_policy.ts';
+import { ioClassOf, threadsUnderPolicy } from '../core/test_support/thread_policy.ts';
 import { CommandType } from '../codec/records/command_descriptor.ts';
 import { TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { workloadCommand } from '../journal/test_support/ledger_workload.ts';
@@ -122,7 +122,7 @@ describe('snapshots written by the shadow state machine', () => {
     await engine.stop();
   }, 120_000);
 
-  it('the shadow\'s thread, and only it, runs under SCHED_IDLE', async () => {
+  it('the shadow\'s thread, and only it, runs under SCHED_IDLE, its I/O at class idle', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
     const lines: string[] = [];
@@ -133,7 +133,9 @@ describe('snapshots written by the shadow state machine', () => {
     // A command after it: a lone SNAPSHOT on an idle engine may wait for the next durable progress (the lead has the report).
     send(engine, { kind: 'getStateHash' }, -2);
     await until(() => lines.some((l) => l.includes(`snapshot at sequence ${at} `)), 'the snapshot written', 60_000);
-    expect(threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER)).toHaveLength(1); // the shadow stays for the next snapshot
+    const idle = threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER);
+    expect(idle).toHaveLength(1); // the shadow stays for the next snapshot
+    expect(ioClassOf(idle[0])).toBe('idle');
     expect(lines.filter((l) => l.includes('SCHED_IDLE'))).toEqual([]);
     await engine.stop();
   }, 120_000);
@@ -153,7 +155,7 @@ describe('snapshots written by the shadow state machine', () => {
     await until(() => lines.some((l) => l.includes(`snapshot at sequence ${second} `)), 'both snapshots written', 60_000);
     expect(listSnapshots(data.dir).map((s) => s.sequence)).toEqual([first, second]);
     expect(lines.filter((l) => l.includes('SCHED_IDLE'))).toEqual([
-      'ringline: snapshot shadow runs at nice 19, not SCHED_IDLE: no chrt on PATH (util-linux)',
+      'ringline: snapshot shadow runs at nice 19, not SCHED_IDLE with idle I/O: no chrt on PATH (util-linux); no ionice on PATH (util-linux)',
     ]);
     expect(threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER)).toEqual([]);
     await engine.stop();
