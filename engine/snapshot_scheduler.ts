@@ -31,7 +31,8 @@ const SHADOW_ENTRY = new URL('../replay/shadow_worker.ts', import.meta.url);
 export const SHADOW_CATCH_UP_EVERY = 65536;
 /**
  * The shadow's nice value: the lowest priority, it takes only what the engine's threads leave. The
- * shadow then moves itself to SCHED_IDLE (core/idle_thread.ts); this is what stays where that is refused.
+ * shadow then moves itself to SCHED_IDLE and I/O class idle (core/idle_thread.ts); this is what stays
+ * where SCHED_IDLE is refused.
  */
 export const SHADOW_NICE = 19;
 
@@ -61,7 +62,7 @@ export class SnapshotScheduler {
   private readonly answers = new Set<Promise<ShadowSnapshot | null>>();
   private shadow: Worker | null = null;
   private closed = false;
-  /** Whether the log has said why a shadow runs outside SCHED_IDLE (once per engine, not per shadow). */
+  /** Whether the log has said why a shadow is not at idle priority (once per engine, not per shadow). */
   private toldNotIdle = false;
 
   constructor(private readonly options: SnapshotSchedulerOptions) {}
@@ -130,7 +131,7 @@ export class SnapshotScheduler {
   private answer(reply: ShadowReply): void {
     const log = this.options.log;
     if (reply.type === 'notIdle') {
-      if (!this.toldNotIdle) log(`ringline: snapshot shadow runs at nice ${SHADOW_NICE}, not SCHED_IDLE with idle I/O: ${reply.refused.join('; ')}`, 'warn');
+      if (!this.toldNotIdle) log(`ringline: snapshot shadow not at idle priority (nice ${SHADOW_NICE} where chrt is refused, the process's I/O priority where ionice is): ${reply.refused.join('; ')}`, 'warn');
       this.toldNotIdle = true;
       return;
     }

@@ -1,7 +1,8 @@
 /**
  * The snapshot shadow's thread (started by engine/snapshot_scheduler.ts through core/spawn_worker.ts
- * with ShadowWorkerData): lowers its own priority (nice, then SCHED_IDLE), builds a second state
- * machine with the logic's module and config, and answers ShadowRequests one at a time (shadow_replay.ts does the work).
+ * with ShadowWorkerData): lowers its own priority (nice, then SCHED_IDLE and I/O class idle), builds a
+ * second state machine with the logic's module and config, and answers ShadowRequests one at a time
+ * (shadow_replay.ts does the work).
  *
  * Any failure is answered with `failed` and ends the thread: the state it held may be half-way
  * through a record, so the scheduler starts a new shadow, seeded afresh, for the next request.
@@ -17,7 +18,7 @@ const data = workerData as ShadowWorkerData;
 const port = parentPort;
 if (port === null) throw new Error('shadow_worker.ts must run as a worker thread');
 
-// Only this thread yields: nice 19, then SCHED_IDLE (a waking engine thread preempts it at once).
+// Only this thread yields: nice 19, then SCHED_IDLE (a waking engine thread preempts it at once) and I/O class idle.
 // Where either is refused the shadow still works, at the priority it has; the scheduler logs why once.
 niceThisThread(data.nice);
 const refused = idleThisThread();

@@ -19,8 +19,8 @@ export interface ShadowWorkerData {
   readonly keepJournal: boolean;
   /**
    * This thread's nice value (Linux sets it per thread): the shadow yields the CPU to the engine's
-   * threads. It then moves itself to SCHED_IDLE (core/idle_thread.ts); the nice value is what stays
-   * where that is refused.
+   * threads. It then moves itself to SCHED_IDLE and I/O class idle (core/idle_thread.ts); the nice
+   * value is what stays where SCHED_IDLE is refused.
    */
   readonly nice: number;
 }
@@ -31,7 +31,7 @@ export type ShadowRequest =
   | { readonly type: 'snapshot'; readonly sequence: number };
 
 export type ShadowReply =
-  /** Sent once at start when the thread could not move itself to SCHED_IDLE: why (it runs at its nice value). */
+  /** Sent once at start when the thread could not move itself to SCHED_IDLE or I/O class idle: why, per tool. */
   | { readonly type: 'notIdle'; readonly refused: readonly string[] }
   | { readonly type: 'written'; readonly sequence: number; readonly info: ShadowSnapshot }
   /** The shadow could not reach or write `sequence`; the thread ends after this (a new one reseeds). */
