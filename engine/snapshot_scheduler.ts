@@ -29,7 +29,11 @@ const SHADOW_ENTRY = new URL('../replay/shadow_worker.ts', import.meta.url);
  * spread over time instead of arriving as one burst on a 2-core machine.
  */
 export const SHADOW_CATCH_UP_EVERY = 65536;
-/** The shadow's nice value: the lowest priority, it takes only what the engine's threads leave. */
+/**
+ * The shadow's nice value: the lowest priority, it takes only what the engine's threads leave. The
+ * shadow then moves itself to SCHED_IDLE and I/O class idle (core/idle_thread.ts); this is what stays
+ * where SCHED_IDLE is refused.
+ */
 export const SHADOW_NICE = 19;
 
 export interface SnapshotSchedulerOptions {
@@ -58,6 +62,8 @@ export class SnapshotScheduler {
   private readonly answers = new Set<Promise<ShadowSnapshot | null>>();
   private shadow: Worker | null = null;
   private closed = false;
+  /** Whether the log has said why a shadow is not at idle priority (once per engine, not per shadow). */
+  private toldNotIdle = false;
 
   constructor(private readonly options: SnapshotSchedulerOptions) {}
 
@@ -124,6 +130,11 @@ export class SnapshotScheduler {
 
   private answer(reply: ShadowReply): void {
     const log = this.options.log;
+    if (reply.type === 'notIdle') {
+      if (!this.toldNotIdle) log(`ringline: snapshot shadow not at idle priority (nice ${SHADOW_NICE} where chrt is refused, the process's I/O priority where ionice is): ${reply.refused.join('; ')}`, 'warn');
+      this.toldNotIdle = true;
+      return;
+    }
     if (reply.type === 'failed') {
       const dying = this.shadow;
       this.shadow = null; // it ends after a failure: the next request starts a new one

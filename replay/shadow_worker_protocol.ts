@@ -17,7 +17,11 @@ export interface ShadowWorkerData {
   readonly snapshotsKept: number;
   /** Keep the journal segments the retention would retire. */
   readonly keepJournal: boolean;
-  /** This thread's nice value (Linux sets it per thread): the shadow yields the CPU to the engine's threads. */
+  /**
+   * This thread's nice value (Linux sets it per thread): the shadow yields the CPU to the engine's
+   * threads. It then moves itself to SCHED_IDLE and I/O class idle (core/idle_thread.ts); the nice
+   * value is what stays where SCHED_IDLE is refused.
+   */
   readonly nice: number;
 }
 
@@ -27,6 +31,8 @@ export type ShadowRequest =
   | { readonly type: 'snapshot'; readonly sequence: number };
 
 export type ShadowReply =
+  /** Sent once at start when the thread could not move itself to SCHED_IDLE or I/O class idle: why, per tool. */
+  | { readonly type: 'notIdle'; readonly refused: readonly string[] }
   | { readonly type: 'written'; readonly sequence: number; readonly info: ShadowSnapshot }
   /** The shadow could not reach or write `sequence`; the thread ends after this (a new one reseeds). */
   | { readonly type: 'failed'; readonly sequence: number; readonly message: string };

@@ -3,7 +3,8 @@
  * logic only posts "snapshot at N"; the shadow replays the journal and writes the file. Its state at N
  * must be the logic's (the state hash the logic itself reports for sequence N, read with a
  * GET_STATE_HASH right after the SNAPSHOT), a restart must recover to it, and a shadow that cannot
- * read the journal must cost a logged failure, never the engine.
+ * read the journal must cost a logged failure, never the engine. The shadow's thread runs at idle
+ * priority; where that cannot be set it snapshots all the same, and the log says why once.
  */
 import { describe, expect, it } from 'vitest';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
@@ -16,6 +17,11 @@ import { SHADOW_CATCH_UP_EVERY } from '../engine/snapshot_scheduler.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile } from '../journal/snapshot_file.ts';
 import { BroadcastChannel } from 'node:worker_threads';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SCHED_IDLE_POLICY_NUMBER } from '../core/idle_thread.ts';
+import { ioClassOf, threadsUnderPolicy } from '../core/test_support/thread_policy.ts';
 import { CommandType } from '../codec/records/command_descriptor.ts';
 import { TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { workloadCommand } from '../journal/test_support/ledger_workload.ts';
@@ -113,6 +119,45 @@ describe('snapshots written by the shadow state machine', () => {
     await until(() => results.count() === 3 && lines.some((l) => l.includes(`snapshot at sequence ${second} failed`)), 'served on; the second failure logged', 60_000);
     expect(engine.accepting).toBe(true);
     expect(engine.metrics().logic.snapshots).toBe(2);
+    await engine.stop();
+  }, 120_000);
+
+  it('the shadow\'s thread, and only it, runs under SCHED_IDLE, its I/O at class idle', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const lines: string[] = [];
+    const engine = await startEngine(testOptions(data.dir, { log: (line) => lines.push(line) }));
+    cleanups.push(() => engine.stop().catch(() => undefined));
+    expect(threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER)).toEqual([]);
+    watch(engine); // the release gate hands durable snapshots to the shadow as it drains results to a listener
+    const at = send(engine, { kind: 'snapshot' }, -1);
+    await until(() => lines.some((l) => l.includes(`snapshot at sequence ${at} `)), 'the snapshot written', 60_000);
+    const idle = threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER);
+    expect(idle).toHaveLength(1); // the shadow stays for the next snapshot
+    expect(ioClassOf(idle[0])).toBe('idle');
+    expect(lines.filter((l) => l.includes('idle priority'))).toEqual([]);
+    await engine.stop();
+  }, 120_000);
+
+  it('without util-linux on PATH the shadow snapshots at nice 19, and the log says why once', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'ringline-no-util-linux-')); // the shadow's thread copies it when it starts
+    cleanups.push(() => { process.env.PATH = path; });
+    const lines: string[] = [];
+    const engine = await startEngine(testOptions(data.dir, { log: (line) => lines.push(line) }));
+    cleanups.push(() => engine.stop().catch(() => undefined));
+    watch(engine);
+    const first = send(engine, { kind: 'snapshot' }, -1);
+    const second = send(engine, { kind: 'snapshot' }, -2);
+    await until(() => lines.some((l) => l.includes(`snapshot at sequence ${second} `)), 'both snapshots written', 60_000);
+    expect(listSnapshots(data.dir).map((s) => s.sequence)).toEqual([first, second]);
+    expect(lines.filter((l) => l.includes('idle priority'))).toEqual([
+      'ringline: snapshot shadow not at idle priority (nice 19 where chrt is refused, the process\'s I/O priority where ionice is): ' +
+        'no chrt on PATH (util-linux); no ionice on PATH (util-linux)',
+    ]);
+    expect(threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER)).toEqual([]);
     await engine.stop();
   }, 120_000);
 });
