@@ -37,4 +37,23 @@ describe('PreLoginGate', () => {
     gate.leave(a); // twice: a no-op
     expect(gate.size).toBe(2);
   });
+
+  it('enter: refuses an address past its share, and in a full pool hands the oldest over after it left', () => {
+    const gate = new PreLoginGate(2, 1, 1000);
+    const evicted: number[] = [];
+    const evict = (oldest: PreLoginMember): void => {
+      expect(oldest.preLogin).toBe(false);
+      evicted.push(oldest.id);
+    };
+    expect(gate.enter(member(1, 'a', 0), evict)).toBe(true);
+    expect(gate.enter(member(2, 'a', 1), evict)).toBe(false);
+    expect(gate.size).toBe(1);
+    expect(gate.enter(member(3, 'b', 2), evict)).toBe(true);
+    expect(evicted).toEqual([]);
+    expect(gate.enter(member(4, 'c', 3), evict)).toBe(true);
+    expect(evicted).toEqual([1]);
+    expect(gate.size).toBe(2);
+    expect(gate.allows('a')).toBe(true);
+  });
 });
+

@@ -55,6 +55,21 @@ export class PreLoginGate<M extends PreLoginMember = PreLoginMember> {
     return oldest.done === true ? null : oldest.value;
   }
 
+  /**
+   * Admits `member` unless its address already has its share (false: nothing changed). A full pool
+   * first gives up its oldest member, which has left the gate when `evicted` is called with it.
+   */
+  enter(member: M, evicted: (oldest: M) => void): boolean {
+    if (!this.allows(member.remoteAddress)) return false;
+    const oldest = this.victim();
+    if (oldest !== null) {
+      this.leave(oldest);
+      evicted(oldest);
+    }
+    this.admit(member);
+    return true;
+  }
+
   admit(session: M): void {
     session.preLogin = true;
     this.members.set(session.id, session);

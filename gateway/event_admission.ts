@@ -57,21 +57,17 @@ export class EventAdmission {
    * past its share is refused: the candidate is told why and closed, and false is returned.
    */
   admit(candidate: EventCandidate): boolean {
-    if (!this.gate.allows(candidate.remoteAddress)) {
+    const admitted = this.gate.enter(candidate, (oldest) => {
+      this.metrics.preLoginEvictions++;
+      oldest.refuse(ResultCode.TOO_MANY_UNAUTHENTICATED,
+        `closed to admit a newer connection: ${this.limits.maxPreLoginConnections} event connections had not subscribed (maxPreLoginConnections)`);
+    });
+    if (!admitted) {
       this.metrics.connectionsRejected++;
       candidate.refuse(ResultCode.TOO_MANY_UNAUTHENTICATED,
         `${candidate.remoteAddress} has ${this.limits.maxPreLoginConnectionsPerAddress} event connections that have not subscribed (maxPreLoginConnectionsPerAddress)`);
-      return false;
     }
-    const victim = this.gate.victim();
-    if (victim !== null) {
-      this.metrics.preLoginEvictions++;
-      this.gate.leave(victim);
-      victim.refuse(ResultCode.TOO_MANY_UNAUTHENTICATED,
-        `closed to admit a newer connection: ${this.limits.maxPreLoginConnections} event connections had not subscribed (maxPreLoginConnections)`);
-    }
-    this.gate.admit(candidate);
-    return true;
+    return admitted;
   }
 
   /** The candidate sent its SUBSCRIBE, or closed: it no longer counts (a no-op when it did not). */

@@ -160,19 +160,16 @@ function run(server: Server, config: DoorConfig): void {
 
   listener.onconnection = (error: number, handle: OwnedHandle | undefined): void => {
     if (error !== 0 || handle === undefined) return; // EMFILE and the like: that connection stays in the accept queue or is lost
-    const remoteAddress = peerAddress(handle);
-    if (!gate.allows(remoteAddress)) {
+    const c = new DoorConnection(nextId++, handle, peerAddress(handle), Date.now());
+    const admitted = gate.enter(c, (oldest) => {
+      stats.evictions++;
+      end(oldest, refusal(ResultCode.TOO_MANY_UNAUTHENTICATED));
+    });
+    if (!admitted) {
       stats.rejected++;
       endHandle(handle, refusal(ResultCode.TOO_MANY_UNAUTHENTICATED));
       return;
     }
-    const victim = gate.victim();
-    if (victim !== null) {
-      stats.evictions++;
-      end(victim, refusal(ResultCode.TOO_MANY_UNAUTHENTICATED));
-    }
-    const c = new DoorConnection(nextId++, handle, remoteAddress, Date.now());
-    gate.admit(c);
     all.add(c);
     handle[CONNECTION] = c;
     handle.onread = onRead;

@@ -32,16 +32,11 @@ export class ProvingPeers {
    */
   admit(socket: Socket, membership: Membership): Promise<AdmittedMember> {
     const peer: ProvingPeer = { id: this.nextId++, remoteAddress: socket.remoteAddress ?? '', openedMs: Date.now(), preLogin: false, socket };
-    if (!this.gate.allows(peer.remoteAddress)) {
+    // An evicted peer's handshake rejects when its socket closes.
+    if (!this.gate.enter(peer, (oldest) => oldest.socket.destroy())) {
       socket.destroy();
       return Promise.reject(new MembershipRefusedError(`${peer.remoteAddress} has ${PROVING_PEERS_PER_ADDRESS_MAX} connections proving membership`));
     }
-    const oldest = this.gate.victim();
-    if (oldest !== null) {
-      this.gate.leave(oldest);
-      oldest.socket.destroy(); // its handshake rejects: the peer closed
-    }
-    this.gate.admit(peer);
     const done = (): void => this.gate.leave(peer);
     const proving = admitMember(socket, membership);
     proving.then(done, done);
