@@ -60,7 +60,7 @@ export function addEngineFamilies(registry: MetricsRegistry, engine: EngineMetri
   });
   registry.add({ name: 'ringline_ring_capacity_slots', type: 'gauge', help: 'Slots in the input ring (the output ring has as many)', collect: () => one(engine.metrics().ringCapacity) });
   registry.add({
-    name: 'ringline_gc_events_total', type: 'counter', help: 'Garbage collections, by thread (the journaler never returns to its event loop while it runs, so it has no count)',
+    name: 'ringline_gc_events_total', type: 'counter', help: 'Garbage collections, by thread',
     collect: () => gcSamples(engine.metrics(), 'events'),
   });
   registry.add({
@@ -134,9 +134,10 @@ function stageSamples(stages: EngineHistograms['stages']): MetricSample[] {
 }
 
 function gcSamples(m: EngineMetrics, what: 'events' | 'pause'): MetricSample[] {
-  const out: MetricSample[] = what === 'events'
-    ? [{ labels: { thread: 'main' }, value: m.gcEvents.main }, { labels: { thread: 'logic' }, value: m.gcEvents.logic }]
-    : [{ labels: { thread: 'main' }, value: m.gcPauseMs.main * MS }, { labels: { thread: 'logic' }, value: m.gcPauseMs.logic * MS }];
+  const threads = ['main', 'logic', 'journaler'] as const;
+  const out: MetricSample[] = threads.map((thread) => ({
+    labels: { thread }, value: what === 'events' ? m.gcEvents[thread] : m.gcPauseMs[thread] * MS,
+  }));
   // The replicator counts its collections in its count only (no pause time): shown under events.
   if (m.replication !== null && what === 'events') out.push({ labels: { thread: 'replicator' }, value: m.replication.gcEvents });
   return out;

@@ -18,6 +18,7 @@
  * the worker entry reports the failure and exits non-zero.
  */
 import { performance } from 'node:perf_hooks';
+import { setImmediate as immediate } from 'node:timers/promises';
 import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import type { WaitStrategy } from '../core/ring/wait_strategy.ts';
@@ -34,6 +35,9 @@ import { SegmentWriter } from './segment_writer.ts';
 import { SegmentPreparer } from './segment_preparer.ts';
 import { journalDir } from './segment_files.ts';
 import { storageFaultOf } from './storage_fault.ts';
+
+/** How often, at most, a busy journaler returns to its event loop (Journaler.run). */
+export const JOURNALER_TURN_EVERY_MS = 1000;
 
 export interface JournalerOptions {
   readonly waitStrategy: WaitStrategy;
@@ -96,12 +100,27 @@ export class Journaler {
     this.metrics[JM_DURABLE_SEQUENCE] = this.consumer.nextSequence - 1;
   }
 
-  /** Journals until the ring is halted and drained; closes the segment (synced unless none). */
-  run(): void {
+  /**
+   * Journals until the ring is halted and drained; closes the segment (synced unless none). Returns to
+   * the event loop at most about once per JOURNALER_TURN_EVERY_MS while records keep coming, and once
+   * after it has gone idle: that is where this thread's GC events reach its metrics line
+   * (core/thread_gc_counter.ts). An idle journaler that has had its turn waits without a deadline.
+   */
+  async run(): Promise<void> {
     this.metrics[JM_STATE] = JournalerState.RUNNING;
     try {
-      while (this.step() !== HALTED) {
-        // each step journals one batch, or syncs after an idle interval in batch mode
+      let lastTurnMs = performance.now();
+      let turnOwed = false; // records were journaled since the last turn
+      for (;;) {
+        const untilTurnMs = turnOwed ? Math.max(0, JOURNALER_TURN_EVERY_MS - (performance.now() - lastTurnMs)) : Infinity;
+        const count = this.step(untilTurnMs);
+        if (count === HALTED) break;
+        if (count > 0) turnOwed = true;
+        if (turnOwed && performance.now() - lastTurnMs >= JOURNALER_TURN_EVERY_MS) {
+          await immediate();
+          lastTurnMs = performance.now();
+          turnOwed = false;
+        }
       }
       this.writer.close();
       this.metrics[JM_STATE] = JournalerState.STOPPED;
@@ -113,17 +132,17 @@ export class Journaler {
     }
   }
 
-  /** Waits for and journals one batch; returns its record count, 0 after an idle wait, or HALTED. */
-  step(): number {
+  /**
+   * Waits (at most waitMs, and in batch mode no longer than the next sync is due) for one batch and
+   * journals it; returns its record count, 0 after an idle wait, or HALTED.
+   */
+  step(waitMs = Infinity): number {
     const consumer = this.consumer;
-    let timeoutMs = Infinity;
-    if (this.unsyncedSinceMs >= 0) {
-      timeoutMs = Math.max(0, this.fsyncIntervalMs - (performance.now() - this.unsyncedSinceMs));
-    }
-    const count = consumer.waitFor(timeoutMs);
+    const syncInMs = this.unsyncedSinceMs < 0 ? Infinity : this.fsyncIntervalMs - (performance.now() - this.unsyncedSinceMs);
+    const count = consumer.waitFor(Math.max(0, Math.min(waitMs, syncInMs)));
     if (count === HALTED) return HALTED;
     if (count === 0) {
-      if (this.unsyncedSinceMs >= 0) this.syncIdle();
+      if (this.unsyncedSinceMs >= 0 && performance.now() - this.unsyncedSinceMs >= this.fsyncIntervalMs) this.syncIdle();
       return 0;
     }
     const writer = this.writer;

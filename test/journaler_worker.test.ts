@@ -10,7 +10,7 @@ import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { validateJournalOptions, type Durability } from '../journal/journal_options.ts';
 import { createJournalMetricsMemory, JM_BYTES_WRITTEN, JM_DURABLE_SEQUENCE, JM_FSYNC_COUNT, JM_RECORDS, JM_STATE, JournalerState } from '../journal/journal_metrics_descriptor.ts';
 import type { WorkerReport } from '../core/engine_worker_protocol.ts';
-import { createMetricsMemory, metricsIndex, MetricsLine, JournalerSlot } from '../core/metrics_descriptor.ts';
+import { createMetricsMemory, metricsIndex, MetricsLine, JournalerSlot, ThreadSlot } from '../core/metrics_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { freshStateMachine, TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { writeWorkloadRecord } from '../journal/test_support/ledger_workload.ts';
@@ -116,6 +116,29 @@ describe('journaler worker failure', () => {
 });
 
 describe('journaler counters', () => {
+  it('counts its own thread\'s GC events while it keeps journaling (it returns to its event loop while busy)', async () => {
+    const { ring, engineMetrics, exited } = startJournaler('none');
+    const producer = new SingleProducerSequencer(ring);
+    const wait = createWaitStrategy('spin_yield');
+    const gcEvents = metricsIndex(MetricsLine.JOURNALER, ThreadSlot.GC_EVENTS);
+    // One record per batch, so the journaler does the most work per record, until a collection of its
+    // thread shows up in its line. The bound only turns a journaler that never counts into a failure.
+    let published = 0;
+    while (engineMetrics[gcEvents] === 0 && published < 3_000_000) {
+      const first = producer.claim(1, wait);
+      writeWorkloadRecord(TEST_WORKLOAD, ring.buffer, ring.slotBase(first), first, F);
+      producer.publish();
+      published++;
+      while (ring.consumers[0].load(0) < first) { // spin: the journaler runs on the other core
+      }
+    }
+    ring.halt();
+    expect(await exited).toBe(0);
+    expect(engineMetrics[gcEvents]).toBeGreaterThan(0);
+    expect(engineMetrics[metricsIndex(MetricsLine.JOURNALER, ThreadSlot.GC_PAUSE_MS)]).toBeGreaterThan(0);
+  }, 120_000);
+
+
   it('counts every byte written, including segment headers and pieces written when the buffer fills', async () => {
     const { ring, metrics, engineMetrics, exited } = startJournaler('none', 64 * 1024); // rolls inside batches
     const producer = new SingleProducerSequencer(ring);

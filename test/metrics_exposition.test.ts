@@ -74,8 +74,8 @@ describe('GET /metrics of a running engine', () => {
 
   it('labels threads and transports', () => {
     expect(family('ringline_gc_events_total').type).toBe('counter');
-    expect(family('ringline_gc_events_total').samples.map((s) => s.labels.thread).sort()).toEqual(['logic', 'main']);
-    expect(family('ringline_gc_pause_seconds_total').samples.map((s) => s.labels.thread).sort()).toEqual(['logic', 'main']);
+    expect(family('ringline_gc_events_total').samples.map((s) => s.labels.thread).sort()).toEqual(['journaler', 'logic', 'main']);
+    expect(family('ringline_gc_pause_seconds_total').samples.map((s) => s.labels.thread).sort()).toEqual(['journaler', 'logic', 'main']);
     expect(family('ringline_connections_open').samples.map((s) => s.labels.transport).sort()).toEqual(['tcp', 'ws']);
   });
 

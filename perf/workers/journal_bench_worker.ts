@@ -30,5 +30,5 @@ const journaler = new Journaler(new Ring(data.ringMemory), 0, validateJournalOpt
   onFsync: (ns) => histogram.recordNs(ns),
 });
 parentPort?.postMessage({ type: 'ready' });
-journaler.run();
+await journaler.run();
 parentPort?.postMessage({ fsyncHistogram: histogram.encode() } satisfies JournalBenchReply);
