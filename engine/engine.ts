@@ -191,7 +191,7 @@ class RunningEngine implements Engine {
     this.gate = new ReleaseGate(inputRing, outputRing, durableIndex, gateOnReplicated ? replicatedIndex : -1, metricsView, {
       afterTurn: () => {
         this.eventFeed.drain();
-        this.snapshots.writeDurable(this.sequences().durable);
+        this.writeDurableSnapshots();
         this.checkDrained();
       },
       fail: (error) => this.fail(error),
@@ -208,8 +208,7 @@ class RunningEngine implements Engine {
     this.workers = new EngineWorkers(workers, {
       snapshot: (report) => {
         this.snapshots.add(report);
-        this.snapshots.writeDurable(this.sequences().durable);
-        if (this.snapshots.waiting) this.gate.awaitDurable();
+        this.writeDurableSnapshots();
       },
       leading: (epoch) => {
         const waiter = this.leadingWaiter;
@@ -222,6 +221,12 @@ class RunningEngine implements Engine {
       fatal: (error) => this.fail(error),
       state: () => this.state,
     });
+  }
+
+  /** Hands the shadow the snapshots that are durable now; wakes the gate when the journal gets further. */
+  private writeDurableSnapshots(): void {
+    this.snapshots.writeDurable(this.sequences().durable);
+    if (this.snapshots.waiting) this.gate.awaitDurable();
   }
 
   get accepting(): boolean {

@@ -111,7 +111,11 @@ export class ReleaseGate {
    * cursor when there is nothing new, on the gating sequence when the next result is not yet releasable.
    */
   drain(): void {
-    if (this.draining || this.listener === null || !this.hooks.live()) return;
+    if (this.draining || !this.hooks.live()) return;
+    if (this.listener === null) { // nothing to hand out, but durability still moves snapshots and events on
+      this.hooks.afterTurn();
+      return;
+    }
     this.draining = true;
     try {
       const out = this.outputRing;

@@ -122,6 +122,28 @@ describe('snapshots written by the shadow state machine', () => {
     await engine.stop();
   }, 120_000);
 
+  it('an engine without a result listener still hands a snapshot to the shadow once the journal reaches it', async () => {
+    const data = tempDataDir();
+    cleanups.push(data.remove);
+    process.env.TEST_JOURNALER_MODE = 'gated'; // the journal reaches the SNAPSHOT only when the test says so
+    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+    cleanups.push(() => gate.close());
+    const lines: string[] = [];
+    const engine = await startEngine(testOptions(data.dir, {
+      stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, journalerEntry: TEST_JOURNALER_ENTRY, log: (line) => lines.push(line),
+    }));
+    cleanups.push(() => engine.stop().catch(() => undefined));
+    // No onResult: an embedding that only submits. The snapshot request reaches the main thread before
+    // its command is durable, so only the journal's progress can move it to the shadow.
+    const at = sendRaw(engine, CommandType.SNAPSHOT, 1);
+    await until(() => engine.metrics().logic.snapshots === 1, 'the logic asked for the snapshot', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its request reaches the main thread first
+    gate.postMessage(at);
+    // The gated journaler writes no segment, so the shadow it reaches fails, and says so: the handover happened.
+    await until(() => lines.some((l) => l.includes(`snapshot at sequence ${at} failed`)), 'the snapshot handed to the shadow', 60_000);
+    expect(lines.some((l) => l.includes(`could not reach sequence ${at}`))).toBe(true);
+  }, 120_000);
+
   it('the shadow\'s thread, and only it, runs under SCHED_IDLE, its I/O at class idle', async () => {
     const data = tempDataDir();
     cleanups.push(data.remove);
@@ -129,7 +151,7 @@ describe('snapshots written by the shadow state machine', () => {
     const engine = await startEngine(testOptions(data.dir, { log: (line) => lines.push(line) }));
     cleanups.push(() => engine.stop().catch(() => undefined));
     expect(threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER)).toEqual([]);
-    watch(engine); // the release gate hands durable snapshots to the shadow as it drains results to a listener
+    watch(engine);
     const at = send(engine, { kind: 'snapshot' }, -1);
     await until(() => lines.some((l) => l.includes(`snapshot at sequence ${at} `)), 'the snapshot written', 60_000);
     const idle = threadsUnderPolicy(SCHED_IDLE_POLICY_NUMBER);
