@@ -33,7 +33,7 @@ import {
 import { readEpoch, writeEpoch } from './replication_epoch.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from './replication_messages.ts';
 import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
-import { joinAsMember, type Membership } from './membership/membership_socket.ts';
+import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
 
 export interface FollowerOptions {
   readonly primaryHost: string;
@@ -328,22 +328,12 @@ class RunningFollower implements Follower {
       if (this.queue.length > QUEUED_CHUNKS_MAX) socket.pause();
       this.process();
     };
-    socket.on('connect', () => {
-      const membership = this.options.membership;
-      if (membership === undefined) {
-        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
-        socket.on('data', onData);
-        return;
-      }
-      // Not a byte of the stream is read before the primary proved it holds the cluster secret too.
-      joinAsMember(socket, membership).then((rest) => {
-        if (this.socket !== socket) return;
-        socket.write(encodeHello(this.epoch, this.engine.sequences().published + 1));
-        socket.on('data', onData);
-        if (rest.length > 0) onData(rest);
-        socket.resume();
-      }, (error: Error) => this.log(`ringline follow: ${this.name}: ${error.message}`)); // the socket closes: reconnect
-    });
+    socket.on('connect', () => startReplicationStream(socket, this.options.membership, {
+      hello: () => encodeHello(this.epoch, this.engine.sequences().published + 1),
+      onData,
+      onRefused: (error) => this.log(`ringline follow: ${this.name}: ${error.message}`), // the socket closes: reconnect
+      stale: () => this.socket !== socket,
+    }));
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => {
       if (this.socket !== socket) return;

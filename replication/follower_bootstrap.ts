@@ -18,7 +18,7 @@ import {
   SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET,
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
-import { joinAsMember, type Membership } from './membership/membership_socket.ts';
+import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
 import { listSegments, ensureDirectory, fsyncDirectory } from '../journal/segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { SNAPSHOT_TEMP_SUFFIX, snapshotFileName } from '../journal/snapshot_descriptor.ts';
@@ -103,19 +103,15 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
     /** True while the membership handshake runs: a close then means the primary refused the proof. */
     let proving = false;
     socket.on('connect', () => {
-      if (membership === undefined) {
-        socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
-        socket.on('data', onData);
-        return;
-      }
-      proving = true;
-      joinAsMember(socket, membership).then((rest) => {
-        proving = false;
-        socket.write(encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP));
-        socket.on('data', onData);
-        if (rest.length > 0) onData(rest);
-        socket.resume();
-      }, (error: Error) => finish(new Error(`primary ${host}:${port}: ${error.message}`)));
+      proving = membership !== undefined;
+      startReplicationStream(socket, membership, {
+        hello: () => {
+          proving = false;
+          return encodeHello(epoch, 0, HELLO_FLAG_BOOTSTRAP);
+        },
+        onData,
+        onRefused: (error) => finish(new Error(`primary ${host}:${port}: ${error.message}`)),
+      });
     });
     socket.on('error', (error) => finish(new Error(`cannot reach the primary ${host}:${port} to seed this follower: ${error.message}`)));
     socket.on('close', () => finish(new Error(proving

@@ -7,7 +7,7 @@
  * answers nothing before.
  */
 import { connect } from 'node:net';
-import { joinAsMember, type Membership } from './membership/membership_socket.ts';
+import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
 import { HELLO_FLAG_PROBE, MessageType, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from './replication_descriptor.ts';
 import { MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
 import { parseHostPort } from './host_port.ts';
@@ -44,19 +44,12 @@ export function probePeer(peer: string, timeoutMs = 1000, membership: Membership
       }
       done({ peer, epoch: reader.f64(WELCOME_EPOCH_OFFSET), lastSequence: reader.f64(WELCOME_LAST_SEQUENCE_OFFSET), error: '' });
     };
-    socket.on('connect', () => {
-      if (membership === null) {
-        socket.on('data', onData);
-        socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE));
-        return;
-      }
-      joinAsMember(socket, membership, timeoutMs).then((rest) => {
-        socket.on('data', onData);
-        socket.write(encodeHello(0, 0, HELLO_FLAG_PROBE));
-        if (rest.length > 0) onData(rest);
-        socket.resume();
-      }, (error: Error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }));
-    });
+    socket.on('connect', () => startReplicationStream(socket, membership, {
+      hello: () => encodeHello(0, 0, HELLO_FLAG_PROBE),
+      onData,
+      onRefused: (error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }),
+      timeoutMs,
+    }));
     socket.on('error', (error) => done({ peer, epoch: -1, lastSequence: -1, error: error.message }));
     socket.on('close', () => done({ peer, epoch: -1, lastSequence: -1, error: 'closed without an answer' }));
   });

@@ -71,3 +71,35 @@ export async function joinAsMember(socket: Socket, membership: Membership, timeo
   const handshake = new FollowerHandshake(membership.secret, membership.clusterName, membership.nodeId ?? '');
   return (await run(socket, null, (chunk) => handshake.push(chunk), timeoutMs)).rest;
 }
+
+export interface ReplicationStreamStart {
+  /** The first message of the stream (HELLO), built when the stream starts: after the handshake, if any. */
+  readonly hello: () => Buffer;
+  /** Every byte of the stream, the ones that arrived with the end of the handshake first. */
+  readonly onData: (chunk: Buffer) => void;
+  /** The handshake failed (the socket is destroyed). */
+  readonly onRefused: (error: Error) => void;
+  /** True when the caller has moved on from this socket by the time the handshake ends: nothing is sent. */
+  readonly stale?: () => boolean;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The connecting side of every replication stream (call once connected): proves membership first when
+ * there is a secret — not a byte of the stream is read before the primary proved it holds it too — then
+ * sends HELLO and hands the stream to onData.
+ */
+export function startReplicationStream(socket: Socket, membership: Membership | null | undefined, start: ReplicationStreamStart): void {
+  if (membership === null || membership === undefined) {
+    socket.on('data', start.onData);
+    socket.write(start.hello());
+    return;
+  }
+  joinAsMember(socket, membership, start.timeoutMs).then((rest) => {
+    if (start.stale?.() === true) return;
+    socket.on('data', start.onData);
+    socket.write(start.hello());
+    if (rest.length > 0) start.onData(rest);
+    socket.resume();
+  }, start.onRefused);
+}
