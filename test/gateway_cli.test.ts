@@ -3,25 +3,23 @@
  * and `principal add` as separate processes against it, then SIGTERM: drain and exit 0.
  */
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RINGLINE_CLI as CLI, spawnRingline } from './test_support/ringline_child.ts';
+import { runRingline, spawnRingline } from './test_support/ringline_child.ts';
 
 const ADMIN_KEY = 'cli-test-admin-key-0123456789';
 
-function ringline(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function ringline(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return runRingline(args, { ...process.env, ...env });
 }
 
 describe('ringline CLI', () => {
-  it('rejects bad options with a message naming the option, and prints help', () => {
-    const bad = ringline(['start', '--ws-port', '123456']);
+  it('rejects bad options with a message naming the option, and prints help', async () => {
+    const bad = await ringline(['start', '--ws-port', '123456']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('wsPort must be an integer in [-1, 65535], got 123456');
-    const help = ringline(['--help']);
+    const help = await ringline(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('ringline start');
     expect(help.stdout).toContain('RINGLINE_TCP_PORT');
@@ -36,22 +34,22 @@ describe('ringline CLI', () => {
       const httpUrl = `http://127.0.0.1:${match[2]}`;
       expect(engine.stdout()).toContain('durability batch');
 
-      const asset = ringline(['call', 'create-asset', '--json', '{"assetId":1}', '--url', tcpUrl], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
+      const asset = await ringline(['call', 'create-asset', '--json', '{"assetId":1}', '--url', tcpUrl], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
       expect(asset.status, asset.stderr).toBe(0);
       expect(JSON.parse(asset.stdout)).toMatchObject({ code: 0, command: 'createAsset' });
 
       // A principal added offline (file only) is picked up by the running server on first use.
-      const added = ringline(['principal', 'add', '--name', 'alice', '--data', dataDir], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
+      const added = await ringline(['principal', 'add', '--name', 'alice', '--data', dataDir], { RINGLINE_ADMIN_KEY: ADMIN_KEY });
       expect(added.status, added.stderr).toBe(0);
       const alice = JSON.parse(added.stdout.trim().split('\n').at(-1) as string) as { id: number; key: string };
-      const account = ringline(['call', 'createAccount', '--json', '{"accountId":7}', '--key', alice.key, '--url', tcpUrl]);
+      const account = await ringline(['call', 'createAccount', '--json', '{"accountId":7}', '--key', alice.key, '--url', tcpUrl]);
       expect(account.status, account.stderr).toBe(0);
-      const refused = ringline(['call', 'deposit', '--json', '{"accountId":7,"assetId":1,"amount":5}', '--key', alice.key, '--url', tcpUrl]);
+      const refused = await ringline(['call', 'deposit', '--json', '{"accountId":7,"assetId":1,"amount":5}', '--key', alice.key, '--url', tcpUrl]);
       expect(refused.status).toBe(1);
       expect(JSON.parse(refused.stdout)).toMatchObject({ code: 203, status: 'ADMIN_REQUIRED' });
 
       // And one added through the admin route of the running server.
-      const viaHttp = ringline(['principal', 'add', '--name', 'bob', '--url', httpUrl, '--key', ADMIN_KEY]);
+      const viaHttp = await ringline(['principal', 'add', '--name', 'bob', '--url', httpUrl, '--key', ADMIN_KEY]);
       expect(viaHttp.status, viaHttp.stdout + viaHttp.stderr).toBe(0);
       const bobKey = (JSON.parse(viaHttp.stdout) as { key: string }).key;
       const health = await fetch(`${httpUrl}/health`);
@@ -66,19 +64,19 @@ describe('ringline CLI', () => {
       const balanceWith = async (key: string): Promise<number> => ((await (await fetch(`${httpUrl}/v1/commands/getBalance`, {
         method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"accountId":7,"assetId":1}',
       })).json()) as { code: number }).code;
-      const rotated = ringline(['principal', 'rotate', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      const rotated = await ringline(['principal', 'rotate', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
       expect(rotated.status, rotated.stdout + rotated.stderr).toBe(0);
       const newKey = (JSON.parse(rotated.stdout) as { key: string }).key;
       expect(await balanceWith(bobKey)).toBe(201); // BAD_CREDENTIALS
       expect(await balanceWith(newKey)).toBe(303);
-      const revoked = ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      const revoked = await ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
       expect(revoked.status, revoked.stdout + revoked.stderr).toBe(0);
       expect(JSON.parse(revoked.stdout)).toEqual({ id: bob.id, revoked: true });
       expect(await balanceWith(newKey)).toBe(201);
-      const again = ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
+      const again = await ringline(['principal', 'revoke', '--id', String(bob.id), '--url', httpUrl, '--key', ADMIN_KEY]);
       expect(again.status).toBe(1);
       expect(again.stderr).toContain('PRINCIPAL_REVOKED');
-      expect(ringline(['principal', 'revoke', '--id', 'x', '--url', httpUrl, '--key', ADMIN_KEY]).stderr).toContain('--id must be a principal id');
+      expect((await ringline(['principal', 'revoke', '--id', 'x', '--url', httpUrl, '--key', ADMIN_KEY])).stderr).toContain('--id must be a principal id');
     } finally {
       engine.child.kill('SIGTERM');
     }

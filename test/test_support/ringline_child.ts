@@ -53,3 +53,14 @@ export function spawnRingline(args: readonly string[], env: NodeJS.ProcessEnv): 
     },
   };
 }
+
+/**
+ * Runs `ringline <args>` to its end without blocking this process's event loop (a spawnSync would:
+ * meanwhile the test's pooled HTTP connections miss the server closing them, and the next fetch on
+ * one fails).
+ */
+export async function runRingline(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const run = spawnRingline(args, env);
+  const status = await run.exited;
+  return { status, stdout: run.stdout(), stderr: run.stderr() };
+}
