@@ -25,6 +25,8 @@ import { checkJournal } from '../journal/journal_check.ts';
 const CHILD = fileURLToPath(new URL('./test_support/crash_child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KILLS = Number(process.env.RINGLINE_CRASH_KILLS ?? 4);
+/** Each kill round starts a child (tsx, recovery, a replay check): ~1.5 s quiet, over 15 s at load 20. */
+const CRASH_TEST_TIMEOUT_MS = 60_000 + KILLS * 60_000;
 const MAX_PER_SECOND = 100_000;
 
 interface Child {
@@ -133,7 +135,7 @@ describe('crash: SIGKILL the engine at random moments, restart, nothing acknowle
     const report = recoverState(fromSnapshot, { dataDir, repair: false, readOnly: true });
     expect(report.snapshotSequence).toBeGreaterThan(0);
     expect(fromSnapshot.stateHash()).toBe(stopped.stateHash);
-  });
+  }, CRASH_TEST_TIMEOUT_MS);
 });
 
 describe('crash: SIGKILL while the next journal segment is being prepared', () => {
@@ -177,5 +179,5 @@ describe('crash: SIGKILL while the next journal segment is being prepared', () =
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, CRASH_TEST_TIMEOUT_MS);
 });
