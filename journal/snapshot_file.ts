@@ -18,6 +18,7 @@ import {
 } from './snapshot_descriptor.ts';
 import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
+import { SnapshotStepTimer } from './snapshot_steps.ts';
 
 export interface SnapshotFile {
   readonly path: string;
@@ -58,9 +59,12 @@ export function listSnapshots(dataDir: string): SnapshotFile[] {
 const ASCII = new TextEncoder();
 const ASCII_DECODER = new TextDecoder('latin1');
 
-/** Writes `<seq>.snapshot.tmp`, fdatasyncs, renames and fsyncs the directory. Returns path and size. */
+/**
+ * Writes `<seq>.snapshot.tmp`, fdatasyncs, renames and fsyncs the directory. Returns path and size;
+ * `timer` collects the time of each step.
+ */
 export function writeSnapshotFile(
-  dataDir: string, sequence: number, sections: readonly StateSection[], stateHash: string,
+  dataDir: string, sequence: number, sections: readonly StateSection[], stateHash: string, timer = new SnapshotStepTimer(),
 ): { path: string; fileBytes: number } {
   if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`snapshot sequence ${sequence} is invalid`);
   if (stateHash.length > SNAP_STATE_HASH_MAX_BYTES || !/^[\x20-\x7e]*$/.test(stateHash)) {
@@ -70,6 +74,7 @@ export function writeSnapshotFile(
   const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length;
   const head = Buffer.alloc(tableBytes);
   let dataOffset = tableBytes;
+  timer.start();
   sections.forEach((section, i) => {
     const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
     const name = ASCII.encode(section.name);
@@ -81,6 +86,7 @@ export function writeSnapshotFile(
     head.writeDoubleLE(section.bytes.byteLength, entry + SECTION_LENGTH_OFFSET);
     dataOffset += (section.bytes.byteLength + 7) & ~7;
   });
+  timer.end('sectionCrc');
   const fileBytes = dataOffset;
   head.writeUInt32LE(SNAPSHOT_MAGIC, SNAP_MAGIC_OFFSET);
   head.writeUInt16LE(SNAPSHOT_VERSION, SNAP_VERSION_OFFSET);
@@ -100,17 +106,18 @@ export function writeSnapshotFile(
   const padding = new Uint8Array(8);
   try {
     try {
-      const out = new SyncingWriter(fd);
+      const out = new SyncingWriter(fd, timer);
       out.write(head);
       for (const section of sections) {
         out.write(section.bytes);
         const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
         if (pad > 0) out.write(padding.subarray(0, pad));
       }
-      fdatasyncSync(fd);
+      timer.time('finalSync', () => fdatasyncSync(fd));
     } finally {
       closeSync(fd);
     }
+    timer.start();
     renameSync(tempPath, path);
   } catch (error) {
     // A full disk must not also keep a half-written snapshot: the temporary goes, the error stays.
@@ -118,6 +125,7 @@ export function writeSnapshotFile(
     throw error;
   }
   fsyncDirectory(dir);
+  timer.end('renameDirSync');
   return { path, fileBytes };
 }
 
@@ -134,17 +142,19 @@ export const SNAPSHOT_SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 class SyncingWriter {
   private unsyncedBytes = 0;
 
-  constructor(private readonly fd: number) {}
+  constructor(private readonly fd: number, private readonly timer: SnapshotStepTimer) {}
 
   write(bytes: Uint8Array): void {
     let offset = 0;
     while (offset < bytes.byteLength) {
       const length = Math.min(bytes.byteLength - offset, SNAPSHOT_SYNC_EVERY_BYTES - this.unsyncedBytes);
+      this.timer.start();
       const written = writeSync(this.fd, bytes, offset, length);
+      this.timer.end('write');
       offset += written;
       this.unsyncedBytes += written;
       if (this.unsyncedBytes >= SNAPSHOT_SYNC_EVERY_BYTES) {
-        fdatasyncSync(this.fd);
+        this.timer.time('sliceSync', () => fdatasyncSync(this.fd));
         this.unsyncedBytes = 0;
       }
     }
