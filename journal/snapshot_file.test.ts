@@ -2,7 +2,11 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { SNAPSHOT_SYNC_EVERY_BYTES, writeSnapshotFile, readSnapshotFile, listSnapshots } from './snapshot_file.ts';
+import {
+  SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_HEADER_BYTES, SNAPSHOT_VERSION, SNAP_VERSION_OFFSET,
+} from './snapshot_descriptor.ts';
 
 let dataDir = '';
 beforeEach(() => {
@@ -63,5 +67,57 @@ describe('snapshot files', () => {
     writeSnapshotFile(dataDir, 4, sections(), 'h');
     writeFileSync(join(dataDir, 'snapshots', '00000000000000000099.snapshot.tmp'), 'partial');
     expect(listSnapshots(dataDir).map((s) => s.sequence)).toEqual([4, 30]);
+  });
+
+  it('stores only the non-zero chunks of a section and rebuilds the zeros', () => {
+    const state = new Uint8Array(40 * SNAPSHOT_CHUNK_BYTES + 100);
+    state[5 * SNAPSHOT_CHUNK_BYTES + 3] = 7; // chunk 5
+    state[state.length - 1] = 1; // the short last chunk
+    const written = [{ name: 'sparse', bytes: state }, { name: 'empty', bytes: new Uint8Array(10 * SNAPSHOT_CHUNK_BYTES) }];
+    const { path, fileBytes } = writeSnapshotFile(dataDir, 8, written, 'h');
+    expect(readFileSync(path).readUInt16LE(SNAP_VERSION_OFFSET)).toBe(SNAPSHOT_VERSION);
+    expect(fileBytes).toBeLessThan(SNAPSHOT_CHUNK_BYTES + 100 + 1024); // two chunks stored, not 50
+    const loaded = readSnapshotFile(path);
+    written.forEach((s, i) => expect(Buffer.from(loaded.sections[i].bytes).equals(Buffer.from(s.bytes))).toBe(true));
+  });
+
+  it('round-trips random sparse sections byte for byte (property)', () => {
+    const patch = fc.record({ at: fc.nat({ max: 4 * SNAPSHOT_CHUNK_BYTES }), bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }) });
+    const section = fc.record({ length: fc.nat({ max: 4 * SNAPSHOT_CHUNK_BYTES + 17 }), patches: fc.array(patch, { maxLength: 6 }) });
+    let sequence = 0;
+    fc.assert(fc.property(fc.array(section, { minLength: 1, maxLength: 4 }), (specs) => {
+      const written = specs.map((spec, i) => {
+        const bytes = new Uint8Array(spec.length);
+        for (const { at, bytes: b } of spec.patches) if (at < spec.length) bytes.set(b.subarray(0, spec.length - at), at);
+        return { name: `s${i}`, bytes };
+      });
+      const loaded = readSnapshotFile(writeSnapshotFile(dataDir, ++sequence, written, 'h').path);
+      expect(loaded.sections.map((s) => s.name)).toEqual(written.map((s) => s.name));
+      written.forEach((s, i) => {
+        expect(Buffer.from(loaded.sections[i].bytes).equals(Buffer.from(s.bytes))).toBe(true);
+        expect(loaded.sections[i].bytes.byteOffset % 8).toBe(0);
+      });
+    }), { numRuns: 40 });
+  });
+
+  it('names the file and the section whose chunk map was damaged', () => {
+    const state = new Uint8Array(12 * SNAPSHOT_CHUNK_BYTES);
+    state[2 * SNAPSHOT_CHUNK_BYTES] = 1; // chunk 2 stored
+    const { path } = writeSnapshotFile(dataDir, 9, [{ name: 'first', bytes: new Uint8Array(16).fill(3) }, { name: 'second', bytes: state }], 'h');
+    const pristine = readFileSync(path);
+    const mapOffset = pristine.readDoubleLE(SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES + SECTION_DATA_OFFSET);
+    const damaged = (byte: number, bit: number): void => {
+      const file = Buffer.from(pristine);
+      file[mapOffset + byte] ^= 1 << bit;
+      writeFileSync(path, file);
+    };
+    const where = /snapshot .*00000000000000000009\.snapshot: section second/;
+    damaged(0, 2); // the stored chunk dropped from the map
+    expect(() => readSnapshotFile(path)).toThrow(where);
+    expect(() => readSnapshotFile(path)).toThrow(/CRC mismatch/);
+    damaged(0, 5); // a chunk the file does not hold
+    expect(() => readSnapshotFile(path)).toThrow(/section second: its chunk map lists 131072 bytes of chunks, more than the file holds/);
+    damaged(1, 6); // chunk 14 of a 12-chunk section
+    expect(() => readSnapshotFile(path)).toThrow(/section second: its chunk map marks chunks past the section's/);
   });
 });
