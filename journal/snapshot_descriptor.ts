@@ -31,10 +31,16 @@
  * Section data follows the table, each section starting on an 8-byte boundary.
  *   v1: the section's bytes, whole; crc32 covers them.
  *   v2: the chunk map, then the stored chunks. The section is cut into ceil(lengthBytes / chunkBytes)
- *       chunks (the last one may be shorter); the map has one bit per chunk (chunk c: byte c >> 3, bit
- *       c & 7; unused bits of its last byte zero), set for a stored chunk, and is zero-padded to 8 bytes.
- *       The stored chunks follow in ascending order, back to back; a chunk not stored is all zero.
- *       crc32 covers the map (unpadded) and the stored chunks, in file order.
+ *       chunks (the last one may be shorter); the map has two bits per chunk (chunk c: byte c >> 2,
+ *       bits 2(c & 3)..; unused bits of its last byte zero), zero-padded to 8 bytes:
+ *         0 ZERO       all zero, not stored
+ *         1 STORED     its bytes follow
+ *         2 CONTINUED  not stored: each u32 word w of chunk c is 2·w(c-1) − w(c-2) modulo 2^32, word
+ *                      for word (chunk 1: equal to chunk 0); only a whole chunk, never chunk 0
+ *         3            unassigned (a map holding it is damaged)
+ *       The STORED chunks follow in ascending order, back to back. crc32 covers the map (unpadded)
+ *       and the stored chunks, in file order. A reader places the stored chunks, then fills the
+ *       CONTINUED ones in ascending order.
  *
  * Files: `<dataDir>/snapshots/<sequence, 20 digits>.snapshot`, written as `<name>.tmp`, fdatasynced,
  * renamed, and the directory fsynced: a snapshot file either is complete or does not exist.

@@ -21,7 +21,7 @@ import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { SnapshotStepTimer } from './snapshot_steps.ts';
 import {
-  chunkMapBytes, chunkMapFits, forEachStoredRun, isValidChunkBytes, mapNonZeroChunks, storedChunkBytes,
+  chunkMapBytes, chunkMapFault, classifyChunks, forEachStoredRun, isValidChunkBytes, rebuildContinuedChunks, storedChunkBytes,
 } from './snapshot_chunks.ts';
 
 export interface SnapshotFile {
@@ -64,7 +64,8 @@ const ASCII = new TextEncoder();
 const ASCII_DECODER = new TextDecoder('latin1');
 
 /**
- * Writes `<seq>.snapshot.tmp` (version 2: each section as its chunk map and non-zero chunks),
+ * Writes `<seq>.snapshot.tmp` (version 2: each section as its chunk map and the chunks that are
+ * neither zero nor a linear continuation of the two before them, snapshot_chunks.ts),
  * fdatasyncs, renames and fsyncs the directory. Returns path and size; `timer` collects the time of
  * each step.
  */
@@ -88,7 +89,7 @@ export function writeSnapshotFile(
   const head = Buffer.alloc(tableBytes);
   const maps = Buffer.alloc(mapsBytes);
   const storedBytes = timer.time('chunkScan', () => sections.map((section, i) =>
-    mapNonZeroChunks(section.bytes, chunkBytes, maps.subarray(mapOffsets[i]))));
+    classifyChunks(section.bytes, chunkBytes, maps.subarray(mapOffsets[i]))));
   let dataOffset = tableBytes;
   timer.start();
   sections.forEach((section, i) => {
@@ -281,7 +282,8 @@ function readSparseSections(
     const mapEnd = offset + chunkMapBytes(length, chunkBytes);
     if (mapEnd > file.length) fail(`section ${name} lies outside the file (its chunk map is cut short)`);
     const map = file.subarray(offset, mapEnd);
-    if (!chunkMapFits(map, length, chunkBytes)) fail(`section ${name}: its chunk map marks chunks past the section's ${length} bytes`);
+    const fault = chunkMapFault(map, length, chunkBytes);
+    if (fault !== null) fail(`section ${name}: ${fault}`);
     const chunksStart = offset + pad8(map.length);
     const stored = storedChunkBytes(map, length, chunkBytes);
     if (chunksStart + stored > file.length) {
@@ -296,6 +298,8 @@ function readSparseSections(
       at += end - start;
     });
     if (computed !== crc) fail(`section ${name} CRC mismatch (chunk map or chunks damaged)`);
-    return { name, bytes: state.subarray(starts[i], starts[i] + length) };
+    const bytes = state.subarray(starts[i], starts[i] + length);
+    rebuildContinuedChunks(bytes, map, chunkBytes);
+    return { name, bytes };
   });
 }
