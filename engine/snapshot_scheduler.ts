@@ -16,6 +16,7 @@ import type { WorkerReport } from '../core/engine_worker_protocol.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { runnableModuleUrl } from '../core/module_url.ts';
 import { spawnWorker } from '../core/spawn_worker.ts';
+import { formatSnapshotSteps } from '../journal/snapshot_steps.ts';
 import type { ShadowSnapshot } from '../replay/shadow_replay.ts';
 import type { ShadowReply, ShadowRequest, ShadowWorkerData } from '../replay/shadow_worker_protocol.ts';
 import type { EngineLog } from './engine_options.ts';
@@ -150,7 +151,8 @@ export class SnapshotScheduler {
     }
     const info = reply.info;
     log(`ringline: snapshot at sequence ${info.sequence} (the shadow caught up ` +
-      `${info.caughtUpCount} commands in ${info.catchUpMs.toFixed(1)} ms and wrote in ${info.writeMs.toFixed(1)} ms): ${info.path}`);
+      `${info.caughtUpCount} commands in ${info.catchUpMs.toFixed(1)} ms and wrote ${info.fileBytes} bytes in ${info.writeMs.toFixed(1)} ms; ` +
+      `wall/CPU ms: ${formatSnapshotSteps(info.steps)}): ${info.path}`);
     waiting.resolve(info);
   }
 

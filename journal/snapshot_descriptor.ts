@@ -2,27 +2,45 @@
  * Snapshot file layout: the business-logic state at one sequence boundary, as the named sections
  * StateMachine.exportState() returns, each with its own CRC-32. Little-endian throughout.
  *
+ * Version 2 (the one written) stores each section sparsely: a chunk map and only
+ * the chunks that hold a non-zero byte. At the default capacities most of the ~116 MB of preallocated
+ * state is zero; a version-1 file stored all of it. Readers rebuild each section zero-filled, whole.
+ * Version 1 files (every section stored whole) are still read.
+ *
  * Header (128 bytes)
  *    0                   1                   2                   3
  *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *   |                        magic (u32)                            |   0  SNAPSHOT_MAGIC ("RLS1")
- *   |          version (u16)        |       headerBytes (u16)       |   4  SNAPSHOT_VERSION, 128
+ *   |          version (u16)        |       headerBytes (u16)       |   4  1 or 2 (SNAPSHOT_VERSION), 128
  *   |                    sequence (f64, 8 bytes)                    |   8  last sequence applied
  *   |                     sectionCount (u32)                        |  16
  *   |                   stateHashLength (u32)                       |  20  ASCII bytes of the hash
  *   |                    fileBytes (f64, 8 bytes)                   |  24  whole file, catches truncation
  *   |                 stateHash (64 bytes, ASCII hex)              ...  32
- *   |                    reserved (28 bytes, zero)                 ...  96
+ *   |                      chunkBytes (u32)                         |  96  v2: bytes per chunk; v1: zero
+ *   |                    reserved (24 bytes, zero)                 ... 100
  *   |                      headerCrc (u32)                          | 124  CRC-32 of bytes 0..123 + section table
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * Section table: sectionCount entries of 64 bytes, from byte 128
  *   |                  name (40 bytes, ASCII, zero padded)         ...  +0
  *   |                      nameLength (u32)                         | +40
- *   |                         crc32 (u32)                           | +44  CRC-32 of the section bytes
+ *   |                         crc32 (u32)                           | +44  CRC-32 of the section's stored bytes
  *   |                   dataOffset (f64, 8 bytes)                   | +48  from the file start, 8-aligned
- *   |                   lengthBytes (f64, 8 bytes)                  | +56
+ *   |                   lengthBytes (f64, 8 bytes)                  | +56  the section's length, zeros included
  * Section data follows the table, each section starting on an 8-byte boundary.
+ *   v1: the section's bytes, whole; crc32 covers them.
+ *   v2: the chunk map, then the stored chunks. The section is cut into ceil(lengthBytes / chunkBytes)
+ *       chunks (the last one may be shorter); the map has two bits per chunk (chunk c: byte c >> 2,
+ *       bits 2(c & 3)..; unused bits of its last byte zero), zero-padded to 8 bytes:
+ *         0 ZERO       all zero, not stored
+ *         1 STORED     its bytes follow
+ *         2 CONTINUED  not stored: each u32 word w of chunk c is 2·w(c-1) − w(c-2) modulo 2^32, word
+ *                      for word (chunk 1: equal to chunk 0); only a whole chunk, never chunk 0
+ *         3            unassigned (a map holding it is damaged)
+ *       The STORED chunks follow in ascending order, back to back. crc32 covers the map (unpadded)
+ *       and the stored chunks, in file order. A reader places the stored chunks, then fills the
+ *       CONTINUED ones in ascending order.
  *
  * Files: `<dataDir>/snapshots/<sequence, 20 digits>.snapshot`, written as `<name>.tmp`, fdatasynced,
  * renamed, and the directory fsynced: a snapshot file either is complete or does not exist.
@@ -31,7 +49,10 @@ import { parseSequenceFileName, sequenceFileName } from './sequence_file_name.ts
 import { layoutAssertion } from '../codec/layout_assertion.ts';
 
 export const SNAPSHOT_MAGIC = 0x31534c52; // "RLS1" read as little-endian bytes
-export const SNAPSHOT_VERSION = 1;
+/** The version written: sparse sections (chunk map + non-zero chunks). */
+export const SNAPSHOT_VERSION = 2;
+/** Every section stored whole; still read. */
+export const SNAPSHOT_VERSION_DENSE = 1;
 export const SNAP_MAGIC_OFFSET = 0; // u32
 export const SNAP_VERSION_OFFSET = 4; // u16
 export const SNAP_HEADER_BYTES_OFFSET = 6; // u16
@@ -41,6 +62,7 @@ export const SNAP_STATE_HASH_LENGTH_OFFSET = 20; // u32
 export const SNAP_FILE_BYTES_OFFSET = 24; // f64
 export const SNAP_STATE_HASH_OFFSET = 32; // 64 bytes
 export const SNAP_STATE_HASH_MAX_BYTES = 64;
+export const SNAP_CHUNK_BYTES_OFFSET = 96; // u32, v2
 export const SNAP_HEADER_CRC_OFFSET = 124; // u32
 export const SNAPSHOT_HEADER_BYTES = 128;
 
@@ -51,6 +73,11 @@ export const SECTION_NAME_LENGTH_OFFSET = 40; // u32
 export const SECTION_CRC_OFFSET = 44; // u32
 export const SECTION_DATA_OFFSET = 48; // f64
 export const SECTION_LENGTH_OFFSET = 56; // f64
+/** Bytes per chunk of a v2 section: zero runs shorter than this are stored. */
+export const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
+/** The chunk sizes a reader accepts (powers of two). */
+export const SNAPSHOT_CHUNK_MIN_BYTES = 512;
+export const SNAPSHOT_CHUNK_MAX_BYTES = 16 * 1024 * 1024;
 /** A bound on the table so a damaged count cannot make the reader allocate without limit. */
 export const SNAPSHOT_MAX_SECTIONS = 4096;
 
@@ -69,6 +96,9 @@ export function parseSnapshotFileName(name: string): number {
 
 const assertLayout = layoutAssertion('snapshot layout');
 assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_HEADER_CRC_OFFSET, 'hash must not overlap the CRC');
+assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_CHUNK_BYTES_OFFSET, 'hash must not overlap the chunk size');
+assertLayout(SNAP_CHUNK_BYTES_OFFSET + 4 <= SNAP_HEADER_CRC_OFFSET, 'chunk size must not overlap the CRC');
+assertLayout(SNAPSHOT_CHUNK_BYTES % 8 === 0 && SNAPSHOT_CHUNK_BYTES >= SNAPSHOT_CHUNK_MIN_BYTES && SNAPSHOT_CHUNK_BYTES <= SNAPSHOT_CHUNK_MAX_BYTES, 'chunk size in range');
 assertLayout(SNAP_HEADER_CRC_OFFSET + 4 === SNAPSHOT_HEADER_BYTES, 'header CRC must be the last header field');
 assertLayout(SNAPSHOT_HEADER_BYTES % 8 === 0 && SECTION_ENTRY_BYTES % 8 === 0, 'table must keep data 8-aligned');
 assertLayout(SECTION_NAME_MAX_BYTES <= SECTION_NAME_LENGTH_OFFSET, 'section name must not overlap its length');

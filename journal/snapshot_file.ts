@@ -11,13 +11,18 @@ import { namesInDir } from './segment_files.ts';
 import {
   SECTION_CRC_OFFSET, SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SECTION_LENGTH_OFFSET, SECTION_NAME_LENGTH_OFFSET,
   SECTION_NAME_MAX_BYTES, SECTION_NAME_OFFSET, SNAPSHOT_DIR_NAME, SNAPSHOT_HEADER_BYTES, SNAPSHOT_MAGIC,
-  SNAPSHOT_FILE_SUFFIX, SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
+  SNAPSHOT_CHUNK_BYTES, SNAPSHOT_FILE_SUFFIX, SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE,
+  SNAP_CHUNK_BYTES_OFFSET, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
   SNAP_HEADER_CRC_OFFSET, SNAP_MAGIC_OFFSET, SNAP_SECTION_COUNT_OFFSET, SNAP_SEQUENCE_OFFSET,
   SNAP_STATE_HASH_LENGTH_OFFSET, SNAP_STATE_HASH_MAX_BYTES, SNAP_STATE_HASH_OFFSET, SNAP_VERSION_OFFSET,
   parseSnapshotFileName, snapshotFileName,
 } from './snapshot_descriptor.ts';
 import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
+import { SnapshotStepTimer } from './snapshot_steps.ts';
+import {
+  chunkMapBytes, chunkMapFault, classifyChunks, forEachStoredRun, isValidChunkBytes, rebuildContinuedChunks, storedChunkBytes,
+} from './snapshot_chunks.ts';
 
 export interface SnapshotFile {
   readonly path: string;
@@ -58,29 +63,53 @@ export function listSnapshots(dataDir: string): SnapshotFile[] {
 const ASCII = new TextEncoder();
 const ASCII_DECODER = new TextDecoder('latin1');
 
-/** Writes `<seq>.snapshot.tmp`, fdatasyncs, renames and fsyncs the directory. Returns path and size. */
+/**
+ * Writes `<seq>.snapshot.tmp` (version 2: each section as its chunk map and the chunks that are
+ * neither zero nor a linear continuation of the two before them, snapshot_chunks.ts),
+ * fdatasyncs, renames and fsyncs the directory. Returns path and size; `timer` collects the time of
+ * each step.
+ */
 export function writeSnapshotFile(
-  dataDir: string, sequence: number, sections: readonly StateSection[], stateHash: string,
+  dataDir: string, sequence: number, sections: readonly StateSection[], stateHash: string, timer = new SnapshotStepTimer(),
 ): { path: string; fileBytes: number } {
   if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`snapshot sequence ${sequence} is invalid`);
   if (stateHash.length > SNAP_STATE_HASH_MAX_BYTES || !/^[\x20-\x7e]*$/.test(stateHash)) {
     throw new RangeError(`snapshot state hash must be ASCII of at most ${SNAP_STATE_HASH_MAX_BYTES} characters`);
   }
   if (sections.length > SNAPSHOT_MAX_SECTIONS) throw new RangeError(`snapshot has ${sections.length} sections (max ${SNAPSHOT_MAX_SECTIONS})`);
+  const chunkBytes = SNAPSHOT_CHUNK_BYTES;
   const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length;
+  // Every section's chunk map, each at an 8-aligned offset: kilobytes, where the state is ~100 MB.
+  const mapOffsets: number[] = [];
+  let mapsBytes = 0;
+  for (const section of sections) {
+    mapOffsets.push(mapsBytes);
+    mapsBytes += pad8(chunkMapBytes(section.bytes.byteLength, chunkBytes));
+  }
   const head = Buffer.alloc(tableBytes);
+  const maps = Buffer.alloc(mapsBytes);
+  const storedBytes = timer.time('chunkScan', () => sections.map((section, i) =>
+    classifyChunks(section.bytes, chunkBytes, maps.subarray(mapOffsets[i]))));
   let dataOffset = tableBytes;
+  timer.start();
   sections.forEach((section, i) => {
     const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
     const name = ASCII.encode(section.name);
     if (name.length > SECTION_NAME_MAX_BYTES) throw new RangeError(`snapshot section name ${section.name} is longer than ${SECTION_NAME_MAX_BYTES}`);
+    const length = section.bytes.byteLength;
+    const map = maps.subarray(mapOffsets[i], mapOffsets[i] + chunkMapBytes(length, chunkBytes));
+    let crc = crc32(map);
+    forEachStoredRun(map, length, chunkBytes, (start, end) => {
+      crc = crc32(section.bytes.subarray(start, end), crc);
+    });
     head.set(name, entry + SECTION_NAME_OFFSET);
     head.writeUInt32LE(name.length, entry + SECTION_NAME_LENGTH_OFFSET);
-    head.writeUInt32LE(crc32(section.bytes), entry + SECTION_CRC_OFFSET);
+    head.writeUInt32LE(crc, entry + SECTION_CRC_OFFSET);
     head.writeDoubleLE(dataOffset, entry + SECTION_DATA_OFFSET);
-    head.writeDoubleLE(section.bytes.byteLength, entry + SECTION_LENGTH_OFFSET);
-    dataOffset += (section.bytes.byteLength + 7) & ~7;
+    head.writeDoubleLE(length, entry + SECTION_LENGTH_OFFSET);
+    dataOffset += pad8(map.length) + pad8(storedBytes[i]);
   });
+  timer.end('sectionCrc');
   const fileBytes = dataOffset;
   head.writeUInt32LE(SNAPSHOT_MAGIC, SNAP_MAGIC_OFFSET);
   head.writeUInt16LE(SNAPSHOT_VERSION, SNAP_VERSION_OFFSET);
@@ -90,6 +119,7 @@ export function writeSnapshotFile(
   head.writeUInt32LE(stateHash.length, SNAP_STATE_HASH_LENGTH_OFFSET);
   head.writeDoubleLE(fileBytes, SNAP_FILE_BYTES_OFFSET);
   head.write(stateHash, SNAP_STATE_HASH_OFFSET, 'latin1');
+  head.writeUInt32LE(chunkBytes, SNAP_CHUNK_BYTES_OFFSET);
   head.writeUInt32LE(headerCrc(head), SNAP_HEADER_CRC_OFFSET);
 
   const dir = snapshotDir(dataDir);
@@ -100,17 +130,20 @@ export function writeSnapshotFile(
   const padding = new Uint8Array(8);
   try {
     try {
-      const out = new SyncingWriter(fd);
+      const out = new SyncingWriter(fd, timer);
       out.write(head);
-      for (const section of sections) {
-        out.write(section.bytes);
-        const pad = ((section.bytes.byteLength + 7) & ~7) - section.bytes.byteLength;
-        if (pad > 0) out.write(padding.subarray(0, pad));
-      }
-      fdatasyncSync(fd);
+      sections.forEach((section, i) => {
+        const length = section.bytes.byteLength;
+        out.write(maps.subarray(mapOffsets[i], mapOffsets[i] + pad8(chunkMapBytes(length, chunkBytes))));
+        forEachStoredRun(maps.subarray(mapOffsets[i]), length, chunkBytes, (start, end) => out.write(section.bytes.subarray(start, end)));
+        out.write(padding.subarray(0, pad8(storedBytes[i]) - storedBytes[i]));
+      });
+      out.finish();
+      timer.time('finalSync', () => fdatasyncSync(fd));
     } finally {
       closeSync(fd);
     }
+    timer.start();
     renameSync(tempPath, path);
   } catch (error) {
     // A full disk must not also keep a half-written snapshot: the temporary goes, the error stays.
@@ -118,6 +151,7 @@ export function writeSnapshotFile(
     throw error;
   }
   fsyncDirectory(dir);
+  timer.end('renameDirSync');
   return { path, fileBytes };
 }
 
@@ -130,11 +164,16 @@ export function writeSnapshotFile(
  */
 export const SNAPSHOT_SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 
-/** Writes a file in order, with an fdatasync after every SNAPSHOT_SYNC_EVERY_BYTES. */
+/**
+ * Writes a file in order, with an fdatasync after every SNAPSHOT_SYNC_EVERY_BYTES. Its time between
+ * syncs is the step `write`, each sync `sliceSync`; finish() ends the last `write`.
+ */
 class SyncingWriter {
   private unsyncedBytes = 0;
 
-  constructor(private readonly fd: number) {}
+  constructor(private readonly fd: number, private readonly timer: SnapshotStepTimer) {
+    timer.start();
+  }
 
   write(bytes: Uint8Array): void {
     let offset = 0;
@@ -144,11 +183,21 @@ class SyncingWriter {
       offset += written;
       this.unsyncedBytes += written;
       if (this.unsyncedBytes >= SNAPSHOT_SYNC_EVERY_BYTES) {
-        fdatasyncSync(this.fd);
+        this.timer.end('write');
+        this.timer.time('sliceSync', () => fdatasyncSync(this.fd));
         this.unsyncedBytes = 0;
+        this.timer.start();
       }
     }
   }
+
+  finish(): void {
+    this.timer.end('write');
+  }
+}
+
+function pad8(bytes: number): number {
+  return (bytes + 7) & ~7;
 }
 
 /** CRC of the header (its CRC field excluded) and the section table. */
@@ -157,7 +206,7 @@ function headerCrc(head: Uint8Array): number {
   return crc32(head.subarray(SNAPSHOT_HEADER_BYTES), before);
 }
 
-/** Reads and verifies a snapshot; throws an Error naming the file and what is wrong. */
+/** Reads and verifies a snapshot (version 1 or 2); throws an Error naming the file and what is wrong. */
 export function readSnapshotFile(path: string): LoadedSnapshot {
   const file = readFileSync(path);
   const fail = (what: string): never => {
@@ -165,7 +214,8 @@ export function readSnapshotFile(path: string): LoadedSnapshot {
   };
   if (file.length < SNAPSHOT_HEADER_BYTES) fail(`file is ${file.length} bytes, shorter than its header`);
   if (file.readUInt32LE(SNAP_MAGIC_OFFSET) !== SNAPSHOT_MAGIC) fail('not a ringline snapshot (bad magic)');
-  if (file.readUInt16LE(SNAP_VERSION_OFFSET) !== SNAPSHOT_VERSION) fail(`unsupported version ${file.readUInt16LE(SNAP_VERSION_OFFSET)}`);
+  const version = file.readUInt16LE(SNAP_VERSION_OFFSET);
+  if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_DENSE) fail(`unsupported version ${version}`);
   const sectionCount = file.readUInt32LE(SNAP_SECTION_COUNT_OFFSET);
   if (sectionCount > SNAPSHOT_MAX_SECTIONS) fail(`section count ${sectionCount} is out of range`);
   const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sectionCount;
@@ -177,20 +227,79 @@ export function readSnapshotFile(path: string): LoadedSnapshot {
   const hashLength = file.readUInt32LE(SNAP_STATE_HASH_LENGTH_OFFSET);
   if (hashLength > SNAP_STATE_HASH_MAX_BYTES) fail('state hash length out of range');
   const stateHash = ASCII_DECODER.decode(file.subarray(SNAP_STATE_HASH_OFFSET, SNAP_STATE_HASH_OFFSET + hashLength));
-  // One 8-aligned copy so sections can be viewed as typed arrays by importState.
-  const aligned = new Uint8Array(new ArrayBuffer((file.length + 7) & ~7));
-  aligned.set(file);
-  const sections: StateSection[] = [];
+  const entries: SectionEntry[] = [];
   for (let i = 0; i < sectionCount; i++) {
     const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
     const nameLength = Math.min(file.readUInt32LE(entry + SECTION_NAME_LENGTH_OFFSET), SECTION_NAME_MAX_BYTES);
     const name = ASCII_DECODER.decode(file.subarray(entry, entry + nameLength));
     const offset = file.readDoubleLE(entry + SECTION_DATA_OFFSET);
     const length = file.readDoubleLE(entry + SECTION_LENGTH_OFFSET);
-    if (offset < tableBytes || offset % 8 !== 0 || offset + length > file.length) fail(`section ${name} lies outside the file`);
-    const bytes = aligned.subarray(offset, offset + length);
-    if (crc32(bytes) !== file.readUInt32LE(entry + SECTION_CRC_OFFSET)) fail(`section ${name} CRC mismatch`);
-    sections.push({ name, bytes });
+    if (!Number.isSafeInteger(length) || length < 0 || offset < tableBytes || offset % 8 !== 0 || offset > file.length) {
+      fail(`section ${name} lies outside the file`);
+    }
+    entries.push({ name, offset, length, crc: file.readUInt32LE(entry + SECTION_CRC_OFFSET) });
   }
+  const sections = version === SNAPSHOT_VERSION_DENSE
+    ? readDenseSections(file, entries, fail)
+    : readSparseSections(file, entries, file.readUInt32LE(SNAP_CHUNK_BYTES_OFFSET), fail);
   return { path, sequence: file.readDoubleLE(SNAP_SEQUENCE_OFFSET), stateHash, sections, fileBytes };
+}
+
+interface SectionEntry {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly crc: number;
+}
+
+/** Version 1: each section's bytes stored whole at its offset. */
+function readDenseSections(file: Buffer, entries: readonly SectionEntry[], fail: (what: string) => never): StateSection[] {
+  // One 8-aligned copy so sections can be viewed as typed arrays by importState.
+  const aligned = new Uint8Array(new ArrayBuffer(pad8(file.length)));
+  aligned.set(file);
+  return entries.map(({ name, offset, length, crc }) => {
+    if (offset + length > file.length) fail(`section ${name} lies outside the file`);
+    const bytes = aligned.subarray(offset, offset + length);
+    if (crc32(bytes) !== crc) fail(`section ${name} CRC mismatch`);
+    return { name, bytes };
+  });
+}
+
+/** Version 2: each section as its chunk map and stored chunks, rebuilt zero-filled and whole. */
+function readSparseSections(
+  file: Buffer, entries: readonly SectionEntry[], chunkBytes: number, fail: (what: string) => never,
+): StateSection[] {
+  if (!isValidChunkBytes(chunkBytes)) fail(`chunk size ${chunkBytes} is out of range`);
+  // Every section in one zero-filled, 8-aligned buffer, so each can be viewed as typed arrays by importState.
+  const starts: number[] = [];
+  let totalBytes = 0;
+  for (const { length } of entries) {
+    starts.push(totalBytes);
+    totalBytes += pad8(length);
+  }
+  const state = new Uint8Array(new ArrayBuffer(totalBytes));
+  return entries.map(({ name, offset, length, crc }, i) => {
+    const mapEnd = offset + chunkMapBytes(length, chunkBytes);
+    if (mapEnd > file.length) fail(`section ${name} lies outside the file (its chunk map is cut short)`);
+    const map = file.subarray(offset, mapEnd);
+    const fault = chunkMapFault(map, length, chunkBytes);
+    if (fault !== null) fail(`section ${name}: ${fault}`);
+    const chunksStart = offset + pad8(map.length);
+    const stored = storedChunkBytes(map, length, chunkBytes);
+    if (chunksStart + stored > file.length) {
+      fail(`section ${name}: its chunk map lists ${stored} bytes of chunks, more than the file holds after offset ${chunksStart}`);
+    }
+    let computed = crc32(map);
+    let at = chunksStart;
+    forEachStoredRun(map, length, chunkBytes, (start, end) => {
+      const run = file.subarray(at, at + end - start);
+      computed = crc32(run, computed);
+      state.set(run, starts[i] + start);
+      at += end - start;
+    });
+    if (computed !== crc) fail(`section ${name} CRC mismatch (chunk map or chunks damaged)`);
+    const bytes = state.subarray(starts[i], starts[i] + length);
+    rebuildContinuedChunks(bytes, map, chunkBytes);
+    return { name, bytes };
+  });
 }

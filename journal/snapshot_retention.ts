@@ -7,6 +7,7 @@ import { rmSync, unlinkSync } from 'node:fs';
 import { listSegments, fsyncDirectory, journalDir } from './segment_files.ts';
 import { listSnapshots, snapshotDir } from './snapshot_file.ts';
 import { SNAPSHOT_TEMP_SUFFIX } from './snapshot_descriptor.ts';
+import { SnapshotStepTimer } from './snapshot_steps.ts';
 
 export interface RetentionResult {
   readonly deletedSnapshots: string[];
@@ -17,7 +18,7 @@ export const RETENTION_KEEP_MIN = 1;
 export const RETENTION_KEEP_MAX = 1000;
 
 /** `retireJournal: false` keeps every segment (a full replay from FIRST_SEQUENCE stays possible). */
-export function applyRetention(dataDir: string, keep: number, retireJournal = true): RetentionResult {
+export function applyRetention(dataDir: string, keep: number, retireJournal = true, timer = new SnapshotStepTimer()): RetentionResult {
   if (!Number.isInteger(keep) || keep < RETENTION_KEEP_MIN || keep > RETENTION_KEEP_MAX) {
     throw new RangeError(`snapshot option keep must be an integer from ${RETENTION_KEEP_MIN} to ${RETENTION_KEEP_MAX}; got ${keep}`);
   }
@@ -26,12 +27,15 @@ export function applyRetention(dataDir: string, keep: number, retireJournal = tr
   const deletedSegments: string[] = [];
   if (snapshots.length === 0) return { deletedSnapshots, deletedSegments };
   const kept = snapshots.slice(-keep);
+  timer.start();
   for (const old of snapshots.slice(0, snapshots.length - kept.length)) {
     unlinkSync(old.path);
     rmSync(old.path + SNAPSHOT_TEMP_SUFFIX, { force: true });
     deletedSnapshots.push(old.path);
   }
+  timer.end('unlinkSnapshots');
   const oldestKeptSequence = kept[0].sequence;
+  timer.start();
   const segments = retireJournal ? listSegments(dataDir) : [];
   for (let i = 0; i + 1 < segments.length; i++) {
     // Segment i holds sequences below the next segment's first sequence.
@@ -39,7 +43,10 @@ export function applyRetention(dataDir: string, keep: number, retireJournal = tr
     unlinkSync(segments[i].path);
     deletedSegments.push(segments[i].path);
   }
+  timer.end('unlinkSegments');
+  timer.start();
   if (deletedSnapshots.length > 0) fsyncDirectory(snapshotDir(dataDir));
   if (deletedSegments.length > 0) fsyncDirectory(journalDir(dataDir));
+  timer.end('retentionDirSync');
   return { deletedSnapshots, deletedSegments };
 }

@@ -29,6 +29,7 @@ import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_rea
 import { listSegments } from '../journal/segment_files.ts';
 import { writeSnapshotFile } from '../journal/snapshot_file.ts';
 import { applyRetention, type RetentionResult } from '../journal/snapshot_retention.ts';
+import { SnapshotStepTimer, type SnapshotStepTimes } from '../journal/snapshot_steps.ts';
 
 /** Seeds a state machine from the data directory up to `toSequence` (recovery.ts's recoverState, read-only). */
 export type ShadowSeed = (sm: StateMachine, options: {
@@ -45,6 +46,8 @@ export interface ShadowSnapshot extends RetentionResult {
   readonly catchUpMs: number;
   /** Hashing, checksumming, writing and syncing the file, milliseconds. */
   readonly writeMs: number;
+  /** Wall and CPU time of each step, catch-up to retention. */
+  readonly steps: SnapshotStepTimes;
 }
 
 export class ShadowReplay {
@@ -92,14 +95,15 @@ export class ShadowReplay {
    * when `retireJournal` is false).
    */
   snapshot(sequence: number, keep: number, retireJournal = true): ShadowSnapshot {
+    const timer = new SnapshotStepTimer();
     const started = performance.now();
-    const caughtUpCount = this.catchUp(sequence);
+    const caughtUpCount = timer.time('catchUp', () => this.catchUp(sequence));
     const caughtUp = performance.now();
-    const stateHash = this.sm.stateHash();
-    const { path, fileBytes } = writeSnapshotFile(this.dataDir, sequence, this.sm.liveSections(), stateHash);
+    const stateHash = timer.time('stateHash', () => this.sm.stateHash());
+    const { path, fileBytes } = writeSnapshotFile(this.dataDir, sequence, this.sm.liveSections(), stateHash, timer);
     const writeMs = performance.now() - caughtUp;
-    const retention = applyRetention(this.dataDir, keep, retireJournal);
-    return { path, sequence, stateHash, fileBytes, caughtUpCount, catchUpMs: caughtUp - started, writeMs, ...retention };
+    const retention = applyRetention(this.dataDir, keep, retireJournal, timer);
+    return { path, sequence, stateHash, fileBytes, caughtUpCount, catchUpMs: caughtUp - started, writeMs, steps: timer.steps, ...retention };
   }
 
   /** Applies records of the segment holding sequence + 1, up to `target`; returns how many. */

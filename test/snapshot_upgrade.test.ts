@@ -5,14 +5,15 @@
 // snapshots are then refused by name, loudly) or convert it on import, and add a fixture for the new
 // layout with `npm run fixture:snapshot`. A fixture refused on purpose (its refused-since.txt names the
 // build and the section) must be refused loudly: start-up stops, it never starts from an older state.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogicHarness } from '../core/logic/test_support/logic_harness.ts';
 import { summarizeResult } from '../core/logic/test_support/result_summary.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
-import { readSnapshotFile } from '../journal/snapshot_file.ts';
+import { readSnapshotFile, writeSnapshotFile } from '../journal/snapshot_file.ts';
+import { SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE, SNAP_VERSION_OFFSET } from '../journal/snapshot_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
 import {
   buildSnapshotFixture, fixtureRefusal, layoutOf, listSnapshotFixtures, readFixtureStream, unpackFixtureSnapshot,
@@ -71,5 +72,24 @@ describe('snapshots written by earlier builds', () => {
     const stream = readFixtureStream(newest);
     const loaded = readSnapshotFile(unpackFixtureSnapshot(newest, scratchDir(), stream.snapshotSequence));
     expect(layoutOf(buildSnapshotFixture().sections)).toEqual(layoutOf(loaded.sections));
+  });
+
+  it('a version-1 file (every section whole) still reads, and reads the same once rewritten as the sparse version 2', () => {
+    const dense = fixtures.filter((name) => {
+      const stream = readFixtureStream(name);
+      return readFileSync(unpackFixtureSnapshot(name, scratchDir(), stream.snapshotSequence)).readUInt16LE(SNAP_VERSION_OFFSET) === SNAPSHOT_VERSION_DENSE;
+    });
+    expect(dense.length).toBeGreaterThan(0);
+    for (const name of dense) {
+      const stream = readFixtureStream(name);
+      const v1 = readSnapshotFile(unpackFixtureSnapshot(name, scratchDir(), stream.snapshotSequence));
+      const rewritten = writeSnapshotFile(scratchDir(), v1.sequence, v1.sections, v1.stateHash);
+      const v2 = readSnapshotFile(rewritten.path);
+      expect(readFileSync(rewritten.path).readUInt16LE(SNAP_VERSION_OFFSET)).toBe(SNAPSHOT_VERSION);
+      expect(rewritten.fileBytes).toBeLessThan(v1.fileBytes);
+      expect({ sequence: v2.sequence, stateHash: v2.stateHash, names: v2.sections.map((s) => s.name) })
+        .toEqual({ sequence: v1.sequence, stateHash: v1.stateHash, names: v1.sections.map((s) => s.name) });
+      v1.sections.forEach((s, i) => expect(Buffer.from(v2.sections[i].bytes).equals(Buffer.from(s.bytes)), s.name).toBe(true));
+    }
   });
 });

@@ -72,7 +72,7 @@ export const run: ScenarioRun = async (options) => {
         state_mib: Math.round(stateMiB * 10) / 10, logic: 'default capacities', durability: 'none', snapshots: m.snapshots,
         snapshots_written: written.length, commands_between: SNAPSHOT_EVERY, logic_pause_us_max: m.snapshotPauseUsMax,
         stop_the_world_export_and_hash_us: median(stopTheWorldUs), shadow_catch_up_ms_max: figure(/in ([\d.]+) ms and wrote/),
-        shadow_write_ms_max: figure(/wrote in ([\d.]+) ms/),
+        shadow_write_ms_max: figure(/wrote \d+ bytes in ([\d.]+) ms/), snapshot_file_bytes_max: figure(/wrote (\d+) bytes/),
       },
       throughput_per_s: null,
       latency_us: null,
