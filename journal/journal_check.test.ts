@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
-import { FRAME_CRC_OFFSET } from './journal_descriptor.ts';
+import { JournalFrame } from './journal_descriptor.ts';
 import { checkJournal } from './journal_check.ts';
 import { listSegments } from './segment_files.ts';
 import { frameOffsets, journalWorkload } from './test_support/journal_fixture.ts';
@@ -50,7 +50,7 @@ describe('checkJournal', () => {
     const middle = listSegments(dataDir)[1].path;
     const offset = frameOffsets(middle)[3];
     const bytes = readFileSync(middle);
-    bytes[offset + FRAME_CRC_OFFSET] ^= 0x40;
+    bytes[offset + JournalFrame.CRC] ^= 0x40;
     writeFileSync(middle, bytes);
     for (const threads of [1, 2]) {
       const check = await checkJournal(dataDir, { threads });
