@@ -49,8 +49,8 @@ export const SegmentHeader = fixedLayout('segment header', {
 
 // ---- frame ----------------------------------------------------------------------------------------
 export const JournalFrame = fixedLayout('journal frame', { FRAME_BYTES: U32, CRC: U32, RECORD: TAIL });
-// Named offsets still imported by files the lead is editing on another branch (replication/follower.ts); they go when
-// those files read the layout object too.
+// Aliases for files the lead is editing on another branch (replication/follower.ts):
+// remove each once its last importer reads the layout object.
 export const FRAME_BYTES_OFFSET = JournalFrame.FRAME_BYTES;
 export const FRAME_CRC_OFFSET = JournalFrame.CRC;
 export const FRAME_RECORD_OFFSET = JournalFrame.RECORD;

@@ -44,17 +44,17 @@ export const HELLO_FLAG_PROBE = 1;
 /** A follower with an empty data directory asks for the newest snapshot when the journal was retired. */
 export const HELLO_FLAG_BOOTSTRAP = 2;
 
-const after = MessageHeader.BYTES;
-export const HelloMessage = fixedLayout('HELLO', { MAGIC: U32, VERSION: U32, EPOCH: F64, NEXT_SEQUENCE: F64 }, after);
-export const AckMessage = fixedLayout('ACK', { SEQUENCE: F64 }, after);
-export const WelcomeMessage = fixedLayout('WELCOME', { EPOCH: F64, LAST_SEQUENCE: F64, EPOCH_START: F64 }, after);
-export const RefuseMessage = fixedLayout('REFUSE', { CODE: U32, REASON_BYTES: U32, REASON: TAIL }, after);
+const afterHeader = MessageHeader.BYTES;
+export const HelloMessage = fixedLayout('HELLO', { MAGIC: U32, VERSION: U32, EPOCH: F64, NEXT_SEQUENCE: F64 }, afterHeader);
+export const AckMessage = fixedLayout('ACK', { SEQUENCE: F64 }, afterHeader);
+export const WelcomeMessage = fixedLayout('WELCOME', { EPOCH: F64, LAST_SEQUENCE: F64, EPOCH_START: F64 }, afterHeader);
+export const RefuseMessage = fixedLayout('REFUSE', { CODE: U32, REASON_BYTES: U32, REASON: TAIL }, afterHeader);
 export const REFUSE_REASON_MAX_BYTES = 1024;
-export const FramesMessage = fixedLayout('FRAMES', { PAYLOAD: TAIL }, after);
-export const SnapshotMessage = fixedLayout('SNAPSHOT', { SEQUENCE: F64, FILE_BYTES: F64, PIECE_OFFSET: F64, DATA: TAIL }, after);
+export const FramesMessage = fixedLayout('FRAMES', { PAYLOAD: TAIL }, afterHeader);
+export const SnapshotMessage = fixedLayout('SNAPSHOT', { SEQUENCE: F64, FILE_BYTES: F64, PIECE_OFFSET: F64, DATA: TAIL }, afterHeader);
 export const SNAPSHOT_FLAG_LAST = 1;
-// Named offsets still imported by files the lead is editing on another branch (replication/follower*.ts, promote_peers.ts); they go when
-// those files read the layout object too.
+// Aliases for files the lead is editing on another branch (replication/follower*.ts, promote_peers.ts):
+// remove each once its last importer reads the layout object.
 export const MSG_HEADER_BYTES = MessageHeader.BYTES;
 export const REFUSE_CODE_OFFSET = RefuseMessage.CODE;
 export const WELCOME_EPOCH_OFFSET = WelcomeMessage.EPOCH;

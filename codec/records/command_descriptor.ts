@@ -52,8 +52,8 @@ export const CmdHeader = fixedLayout('command header', {
   SESSION_ID: U32, PRINCIPAL_ID: U32, CORRELATION_ID: F64, IDEMPOTENCY_ID: F64, BODY: TAIL,
 });
 
-// Named offsets still imported by files the lead is editing on another branch (engine/release_gate.ts, replication/follower.ts); they go when
-// those files read the layout object too.
+// Aliases for files the lead is editing on another branch (engine/release_gate.ts, replication/follower.ts):
+// remove each once its last importer reads the layout object.
 export const CMD_LENGTH_OFFSET = CmdHeader.LENGTH;
 export const CMD_FLAGS_OFFSET = CmdHeader.FLAGS;
 export const CMD_SEQUENCE_OFFSET = CmdHeader.SEQUENCE;
