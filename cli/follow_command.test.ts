@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
-import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { JournalFrame } from '../journal/journal_descriptor.ts';
 import { writeGetBalance } from '../journal/test_support/record_fixture.ts';
 import { prometheusText, verifyFrames } from '../replication/follower.ts';
 import { parseFollowArgs, promotedStartArgs } from './follow_command.ts';
@@ -66,10 +66,10 @@ describe('verifyFrames: what a follower accepts from the stream', () => {
     const b = createRecordBuffer(new ArrayBuffer(sequences.length * 72));
     sequences.forEach((s, i) => {
       const pos = i * 72; // a 64-byte GET_BALANCE record in an 8-byte frame header
-      const length = writeGetBalance(b, pos + FRAME_HEADER_BYTES, s, 1);
+      const length = writeGetBalance(b, pos + JournalFrame.BYTES, s, 1);
       expect(length).toBe(64);
-      b.u32[pos >>> 2] = FRAME_HEADER_BYTES + length;
-      b.u32[(pos + 4) >>> 2] = crc32Aligned(b, pos + FRAME_HEADER_BYTES, length);
+      b.u32[pos >>> 2] = JournalFrame.BYTES + length;
+      b.u32[(pos + 4) >>> 2] = crc32Aligned(b, pos + JournalFrame.BYTES, length);
     });
     return b;
   }
@@ -82,7 +82,7 @@ describe('verifyFrames: what a follower accepts from the stream', () => {
     expect(verifyFrames(frames([5, 6, 7]), 0, 216, 4)).toBe('out of order: expected sequence 4, got 5');
     expect(verifyFrames(frames([5, 7]), 0, 144, 5)).toBe('out of order: expected sequence 6, got 7');
     const flipped = frames([5, 6]);
-    flipped.bytes[72 + FRAME_HEADER_BYTES + CMD_SEQUENCE_OFFSET + 7] ^= 1;
+    flipped.bytes[72 + JournalFrame.BYTES + CmdHeader.SEQUENCE + 7] ^= 1;
     expect(verifyFrames(flipped, 0, 144, 5)).toBe('frame at sequence 6: CRC mismatch');
     expect(verifyFrames(frames([5]), 0, 40, 5)).toBe('frame at sequence 5 cut short (40 bytes left in the message)');
     const badLength = frames([5]);

@@ -16,13 +16,12 @@
  * URLs: ws:// or wss:// (the command port; the path /v1/events is used), tcp:// or tls:// (the event
  * TCP port, `ringline start --events-tcp-port`).
  */
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { decodeEvent, type RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
-  AFTER_ALL_OF_COMMAND, decodeClosing, EVENTS_COUNT_OFFSET,
-  EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, SUBSCRIBED_RELEASED_THROUGH_OFFSET,
-  MAX_DEPTH_LEVELS, decodeDepth, encodeSubscribe, type DepthUpdate, type EventStreamName,
+  AFTER_ALL_OF_COMMAND, decodeClosing, EventsFrame, EventFrameType, LIVE_ONLY, SubscribedFrame, MAX_DEPTH_LEVELS,
+  decodeDepth, encodeSubscribe, type DepthUpdate, type EventStreamName,
 } from '../codec/wire/event_frame_descriptor.ts';
 import type { ClientTlsOptions, ClientTransport } from './client_transport.ts';
 import { TcpTransport } from './tcp_transport.ts';
@@ -218,13 +217,13 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
   private onFrame(frame: Uint8Array): void {
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     const type = frame.byteLength > 0 ? view.getUint8(0) : 0;
-    if (type === EventFrameType.EVENTS && frame.byteLength >= EVENTS_HEADER_BYTES) {
-      const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
-      if (frame.byteLength !== EVENTS_HEADER_BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
+    if (type === EventFrameType.EVENTS && frame.byteLength >= EventsFrame.BYTES) {
+      const count = view.getUint32(EventsFrame.COUNT, true);
+      if (frame.byteLength !== EventsFrame.BYTES + count * EVT_RECORD_BYTES) return this.protocolError(`EVENTS frame of ${frame.byteLength} bytes for ${count} records`);
       if (this.overflowed) return; // dropped: what still arrives is asked for again on resume
       if (this.options.onRecords !== undefined) return this.onRecordsFrame(frame, view, count, this.options.onRecords);
       for (let i = 0; i < count; i++) {
-        const event = decodeEvent(frame, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
+        const event = decodeEvent(frame, EventsFrame.BYTES + i * EVT_RECORD_BYTES);
         // Never a duplicate, whatever the server sends.
         if (this.current !== null && !isAfterPosition(event.sequence, event.index, this.current.sequence, this.current.index)) continue;
         if (this.iterating && this.queue.length >= this.maxQueued) return this.overflow();
@@ -234,14 +233,14 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
         else this.taken = this.current;
         this.options.onEvent?.(event);
       }
-      this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
+      this.advanceTo(view.getFloat64(EventsFrame.THROUGH_SEQUENCE, true));
       if (count > 0) this.wake();
     } else if (type === EventFrameType.DEPTH) {
       const depth = decodeDepth(frame);
       if (typeof depth === 'string') return this.protocolError(depth);
       this.options.onDepth?.(depth);
     } else if (type === EventFrameType.SUBSCRIBED) {
-      if (this.current === null) this.advanceTo(view.getFloat64(SUBSCRIBED_RELEASED_THROUGH_OFFSET, true));
+      if (this.current === null) this.advanceTo(view.getFloat64(SubscribedFrame.RELEASED_THROUGH, true));
     } else if (type === EventFrameType.CLOSING) {
       const closing = decodeClosing(frame);
       if (typeof closing === 'string') return this.protocolError(closing);
@@ -260,11 +259,11 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
 
   /** onRecords: the frame's records after the position, undecoded, in runs (a record at or before the position is skipped, as when decoding). */
   private onRecordsFrame(frame: Uint8Array, view: DataView, count: number, onRecords: (records: Uint8Array) => void): void {
-    const at = (i: number): number => EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES;
+    const at = (i: number): number => EventsFrame.BYTES + i * EVT_RECORD_BYTES;
     let runStart = 0;
     for (let i = 0; i < count; i++) {
-      const sequence = view.getFloat64(at(i) + EVT_SEQUENCE_OFFSET, true);
-      const index = view.getUint32(at(i) + EVT_INDEX_OFFSET, true);
+      const sequence = view.getFloat64(at(i) + EvtHeader.SEQUENCE, true);
+      const index = view.getUint32(at(i) + EvtHeader.INDEX, true);
       if (this.current === null || isAfterPosition(sequence, index, this.current.sequence, this.current.index)) {
         this.current = { sequence, index };
         continue;
@@ -277,7 +276,7 @@ export class EventSubscription implements AsyncIterable<RinglineEvent> {
       this.delayMs = this.options.reconnectDelayMs?.min ?? 50;
       onRecords(frame.subarray(at(runStart), at(count)));
     }
-    this.advanceTo(view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true));
+    this.advanceTo(view.getFloat64(EventsFrame.THROUGH_SEQUENCE, true));
   }
 
   /** Every event of every command up to `through` is held: the position moves there if that is later. */

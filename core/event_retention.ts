@@ -10,9 +10,7 @@
  * eviction, everything of the commands after the sequence recovered at start. A resume position at or
  * after the boundary is served from here; an older one needs the journal (replay/event_replay.ts).
  */
-import {
-  EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPosition,
-} from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 
@@ -52,8 +50,8 @@ export class EventRetention {
     const kept = Math.min(count, this.capacityEvents);
     for (let i = count - kept; i < count; i++) this.append(src, i * EVT_RECORD_BYTES);
     if (kept < count) {
-      this.boundarySequence = src.f64[((count - kept - 1) * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3];
-      this.boundaryIndex = src.u32[((count - kept - 1) * EVT_RECORD_BYTES + EVT_INDEX_OFFSET) >>> 2];
+      this.boundarySequence = src.f64[((count - kept - 1) * EVT_RECORD_BYTES + EvtHeader.SEQUENCE) >>> 3];
+      this.boundaryIndex = src.u32[((count - kept - 1) * EVT_RECORD_BYTES + EvtHeader.INDEX) >>> 2];
     } else {
       this.boundarySequence = boundarySequence;
       this.boundaryIndex = boundaryIndex;
@@ -67,11 +65,11 @@ export class EventRetention {
   }
 
   sequenceAt(position: number): number {
-    return this.buffer.f64[(this.base(position) + EVT_SEQUENCE_OFFSET) >>> 3];
+    return this.buffer.f64[(this.base(position) + EvtHeader.SEQUENCE) >>> 3];
   }
 
   indexAt(position: number): number {
-    return this.buffer.u32[(this.base(position) + EVT_INDEX_OFFSET) >>> 2];
+    return this.buffer.u32[(this.base(position) + EvtHeader.INDEX) >>> 2];
   }
 
   /** Records that can be appended now (evicting released ones). */

@@ -7,9 +7,7 @@
  *   ... more claims ... ──► publish(): timestamp on every slot claimed since the last publish, then
  *   one cursor store (the consumers wake).
  */
-import {
-  CMD_FLAGS_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET,
-} from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { SAMPLE_EVERY } from './stage_stamps_descriptor.ts';
 import type { InputPublisher } from './engine_api.ts';
@@ -20,10 +18,10 @@ import type { SingleProducerSequencer } from './ring/single_producer_sequencer.t
 export function stampCommandHeader(
   buffer: RecordBuffer, base: number, sequence: number, sessionId: number, principalId: number, flags: number,
 ): void {
-  buffer.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
-  buffer.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = sessionId;
-  buffer.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = principalId;
-  buffer.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = flags;
+  buffer.f64[(base + CmdHeader.SEQUENCE) >>> 3] = sequence;
+  buffer.u32[(base + CmdHeader.SESSION_ID) >>> 2] = sessionId;
+  buffer.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2] = principalId;
+  buffer.u16[(base + CmdHeader.FLAGS) >>> 1] = flags;
 }
 
 /** The main thread's part of the stage stamps (engine/stage_latency.ts). */
@@ -98,7 +96,7 @@ export class RingInputPublisher implements InputPublisher {
     if (this.stampTimestamps) {
       const timestampUs = Math.round((performance.timeOrigin + nowMs) * 1000);
       const f64 = this.buffer.f64;
-      for (let s = producer.lastPublished + 1; s <= last; s++) f64[(this.ring.slotBase(s) + CMD_TIMESTAMP_US_OFFSET) >>> 3] = timestampUs;
+      for (let s = producer.lastPublished + 1; s <= last; s++) f64[(this.ring.slotBase(s) + CmdHeader.TIMESTAMP_US) >>> 3] = timestampUs;
     }
     if (onPublished !== undefined) onPublished(producer.lastPublished + 1, last, nowMs);
     stages?.published(producer.lastPublished + 1, last, nowMs); // before the cursor store: consumers then see it

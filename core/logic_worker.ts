@@ -21,8 +21,8 @@
 import { once } from 'node:events';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CMD_TYPE_OFFSET, CommandType, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
-import { RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
+import { CmdHeader, CommandType, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { ResHeader, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { LogicStartMessage, LogicWorkerData, RecoveredEvents, WorkerReport } from './engine_worker_protocol.ts';
 import { NewestEventsSink } from './logic/event_emitter.ts';
@@ -161,9 +161,9 @@ let turnDue = false;
  * or answered from the idempotency table must not pause the logic thread.
  */
 function isAcceptedSnapshotCommand(inBase: number, outBase: number): boolean {
-  return inBuf.u16[(inBase + CMD_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
-    && outBuf.u16[(outBase + RES_CODE_OFFSET) >>> 1] === ResultCode.OK
-    && (outBuf.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] & RESULT_FLAG_DUPLICATE) === 0;
+  return inBuf.u16[(inBase + CmdHeader.TYPE) >>> 1] === CommandType.SNAPSHOT
+    && outBuf.u16[(outBase + ResHeader.CODE) >>> 1] === ResultCode.OK
+    && (outBuf.u32[(outBase + ResHeader.FLAGS) >>> 2] & RESULT_FLAG_DUPLICATE) === 0;
 }
 
 /**

@@ -13,7 +13,7 @@
  * can be held: writes stop being sequenced once storage is unavailable.
  */
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_LENGTH_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 
@@ -47,7 +47,7 @@ export class HeldResults {
     const written = this.settled.get(sequence);
     if (written !== undefined) {
       this.settled.delete(sequence);
-      if (!written) record.u16[RES_CODE_OFFSET >>> 1] = ResultCode.SNAPSHOT_FAILED;
+      if (!written) record.u16[ResHeader.CODE >>> 1] = ResultCode.SNAPSHOT_FAILED;
     }
     this.held.push({ sequence, until: written === undefined ? UNTIL_SNAPSHOT_WRITTEN : UNTIL_DURABLE, record });
   }
@@ -57,7 +57,7 @@ export class HeldResults {
     for (let i = 0; i < this.held.length; i++) {
       const h = this.held[i];
       if (h.sequence !== sequence || h.until !== UNTIL_SNAPSHOT_WRITTEN) continue;
-      if (!written) h.record.u16[RES_CODE_OFFSET >>> 1] = ResultCode.SNAPSHOT_FAILED;
+      if (!written) h.record.u16[ResHeader.CODE >>> 1] = ResultCode.SNAPSHOT_FAILED;
       this.held[i] = { sequence, until: UNTIL_DURABLE, record: h.record }; // it was durable before it was held
       return;
     }
@@ -82,7 +82,7 @@ export class HeldResults {
 }
 
 function copy(buffer: RecordBuffer, base: number): RecordBuffer {
-  const length = buffer.u32[(base + RES_LENGTH_OFFSET) >>> 2];
+  const length = buffer.u32[(base + ResHeader.LENGTH) >>> 2];
   const record = createRecordBuffer(new ArrayBuffer(length));
   record.bytes.set(buffer.bytes.subarray(base, base + length));
   return record;

@@ -1,8 +1,6 @@
 /** The market depth book: top-N change detection and the re-query of a side GET_DEPTH cut short. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  EVT_DETAIL_OFFSET, EVT_KIND_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind, LevelBody,
-} from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, EventKind, LevelBody } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { MAX_DEPTH_LEVELS_PER_SIDE } from '../codec/records/result_descriptor.ts';
 import { Side } from '../codec/registry/enum_values.ts';
@@ -17,9 +15,9 @@ const record = createRecordBuffer(new ArrayBuffer(EVT_RECORD_BYTES));
 
 function level(sequence: number, side: number, price: number, quantity: number): typeof record {
   record.u32.fill(0);
-  record.f64[EVT_SEQUENCE_OFFSET >>> 3] = sequence;
-  record.u16[EVT_KIND_OFFSET >>> 1] = EventKind.LEVEL_CHANGED;
-  record.u16[EVT_DETAIL_OFFSET >>> 1] = side;
+  record.f64[EvtHeader.SEQUENCE >>> 3] = sequence;
+  record.u16[EvtHeader.KIND >>> 1] = EventKind.LEVEL_CHANGED;
+  record.u16[EvtHeader.DETAIL >>> 1] = side;
   record.f64[LevelBody.SYMBOL_ID >>> 3] = SYMBOL;
   record.f64[LevelBody.PRICE >>> 3] = price;
   record.f64[LevelBody.QUANTITY >>> 3] = quantity;

@@ -13,7 +13,7 @@
  * Changes are ranked: a change at rank r (0 = best) alters the top N iff r < N, so `changedRank`, the
  * best rank changed since the last frames, tells which readers need a frame.
  */
-import { EVT_DETAIL_OFFSET, EVT_KIND_OFFSET, EVT_SEQUENCE_OFFSET, EventKind, LevelBody } from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EventKind, LevelBody } from '../codec/records/event_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { MAX_DEPTH_LEVELS_PER_SIDE } from '../codec/records/result_descriptor.ts';
 import { Side } from '../codec/registry/enum_values.ts';
@@ -170,9 +170,9 @@ export class DepthBook {
 
   /** Applies a LEVEL_CHANGED event of this symbol (the hub routes them here). */
   apply(buf: RecordBuffer, at: number): void {
-    if (!this.ready || buf.u16[(at + EVT_KIND_OFFSET) >>> 1] !== EventKind.LEVEL_CHANGED) return;
-    if (buf.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3] <= this.snapshotSequence) return;
-    const side = buf.u16[(at + EVT_DETAIL_OFFSET) >>> 1] === Side.SELL ? this.asks : this.bids;
+    if (!this.ready || buf.u16[(at + EvtHeader.KIND) >>> 1] !== EventKind.LEVEL_CHANGED) return;
+    if (buf.f64[(at + EvtHeader.SEQUENCE) >>> 3] <= this.snapshotSequence) return;
+    const side = buf.u16[(at + EvtHeader.DETAIL) >>> 1] === Side.SELL ? this.asks : this.bids;
     const rank = side.set(buf.f64[(at + LevelBody.PRICE) >>> 3], buf.f64[(at + LevelBody.QUANTITY) >>> 3]);
     if (rank >= 0) this.changeCount++;
     if (rank >= 0 && rank < this.changedRank) this.changedRank = rank;

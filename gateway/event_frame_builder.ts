@@ -12,12 +12,12 @@
 import * as eventDescriptorModule from '../codec/records/event_descriptor.ts';
 import * as blankingModule from './event_blanking.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
+import { EventsFrame, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
 
 // Module-local copies: V8 folds a module's own constants into optimized code, not imported bindings
 // (core/logic/order_layout.ts says why); add() runs once per record per subscriber group.
 const {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, FillBody,
+  EvtHeader, EVT_RECORD_BYTES, FillBody,
 } = eventDescriptorModule;
 const { BLANK_NONE, BLANK_MAKER, BLANK_TAKER, BLANK_PUBLIC } = blankingModule;
 
@@ -58,17 +58,17 @@ export class EventFrameBuilder {
       if (blank === BLANK_MAKER || blank === BLANK_PUBLIC) {
         out.setFloat64(to + FillBody.MAKER_ORDER_ID, 0, true);
         out.setFloat64(to + FillBody.MAKER_ACCOUNT_ID, 0, true);
-        out.setUint32(to + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, 0, true);
+        out.setUint32(to + EvtHeader.COUNTERPARTY_PRINCIPAL_ID, 0, true);
       }
       if (blank === BLANK_TAKER || blank === BLANK_PUBLIC) {
         out.setFloat64(to + FillBody.TAKER_ORDER_ID, 0, true);
         out.setFloat64(to + FillBody.TAKER_ACCOUNT_ID, 0, true);
-        out.setUint32(to + EVT_PRINCIPAL_ID_OFFSET, 0, true);
+        out.setUint32(to + EvtHeader.PRINCIPAL_ID, 0, true);
       }
     }
     this.count++;
-    this.lastSequence = src.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
-    this.lastIndex = src.u32[(at + EVT_INDEX_OFFSET) >>> 2];
+    this.lastSequence = src.f64[(at + EvtHeader.SEQUENCE) >>> 3];
+    this.lastIndex = src.u32[(at + EvtHeader.INDEX) >>> 2];
   }
 
   /** Room left before the builder is full. */
@@ -87,8 +87,8 @@ export class EventFrameBuilder {
     this.scratch.set(src.bytes.subarray(at, at + count * EVT_RECORD_BYTES), this.count * EVT_RECORD_BYTES);
     this.count += count;
     const last = at + (count - 1) * EVT_RECORD_BYTES;
-    this.lastSequence = src.f64[(last + EVT_SEQUENCE_OFFSET) >>> 3];
-    this.lastIndex = src.u32[(last + EVT_INDEX_OFFSET) >>> 2];
+    this.lastSequence = src.f64[(last + EvtHeader.SEQUENCE) >>> 3];
+    this.lastIndex = src.u32[(last + EvtHeader.INDEX) >>> 2];
   }
 
   /**
@@ -99,7 +99,7 @@ export class EventFrameBuilder {
   take(throughSequence: number): Buffer {
     const bytes = this.count * EVT_RECORD_BYTES;
     const frame = eventsHeader(this.count, throughSequence, bytes);
-    frame.set(this.scratch.subarray(0, bytes), PREFIX_BYTES + EVENTS_HEADER_BYTES);
+    frame.set(this.scratch.subarray(0, bytes), PREFIX_BYTES + EventsFrame.BYTES);
     this.count = 0;
     return frame;
   }
@@ -107,12 +107,12 @@ export class EventFrameBuilder {
 
 /** A prefixed EVENTS frame's header with room for `recordBytes` after it (an empty one: progress). */
 export function eventsHeader(count: number, throughSequence: number, recordBytes = 0): Buffer {
-  const frame = Buffer.allocUnsafe(PREFIX_BYTES + EVENTS_HEADER_BYTES + recordBytes);
-  frame.writeUInt32LE(EVENTS_HEADER_BYTES + recordBytes, 0);
-  frame.fill(0, PREFIX_BYTES, PREFIX_BYTES + EVENTS_HEADER_BYTES);
+  const frame = Buffer.allocUnsafe(PREFIX_BYTES + EventsFrame.BYTES + recordBytes);
+  frame.writeUInt32LE(EventsFrame.BYTES + recordBytes, 0);
+  frame.fill(0, PREFIX_BYTES, PREFIX_BYTES + EventsFrame.BYTES);
   frame.writeUInt8(EventFrameType.EVENTS, PREFIX_BYTES);
-  frame.writeUInt32LE(count, PREFIX_BYTES + EVENTS_COUNT_OFFSET);
-  frame.writeDoubleLE(throughSequence, PREFIX_BYTES + EVENTS_THROUGH_SEQUENCE_OFFSET);
+  frame.writeUInt32LE(count, PREFIX_BYTES + EventsFrame.COUNT);
+  frame.writeDoubleLE(throughSequence, PREFIX_BYTES + EventsFrame.THROUGH_SEQUENCE);
   return frame;
 }
 

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { AFTER_ALL_OF_COMMAND, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY } from '../codec/wire/event_frame_descriptor.ts';
+import { AFTER_ALL_OF_COMMAND, EventsFrame, EventFrameType, LIVE_ONLY } from '../codec/wire/event_frame_descriptor.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import type { EventFeed } from '../core/event_feed.ts';
 import { EventRetention } from '../core/event_retention.ts';
@@ -38,11 +38,11 @@ class HandFeed {
   release(commands: number, eventsPerCommand = 1, principalOf: (sequence: number) => number = () => 0): void {
     for (let i = 0; i < commands; i++) {
       const sequence = this.nextSequence++;
-      this.one.f64[EVT_SEQUENCE_OFFSET >>> 3] = sequence;
-      this.one.u32[EVT_PRINCIPAL_ID_OFFSET >>> 2] = principalOf(sequence);
-      this.one.u32[EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET >>> 2] = principalOf(sequence);
+      this.one.f64[EvtHeader.SEQUENCE >>> 3] = sequence;
+      this.one.u32[EvtHeader.PRINCIPAL_ID >>> 2] = principalOf(sequence);
+      this.one.u32[EvtHeader.COUNTERPARTY_PRINCIPAL_ID >>> 2] = principalOf(sequence);
       for (let e = 0; e < eventsPerCommand; e++) {
-        this.one.u32[EVT_INDEX_OFFSET >>> 2] = e;
+        this.one.u32[EvtHeader.INDEX >>> 2] = e;
         this.retention.append(this.one, 0);
       }
     }
@@ -61,12 +61,12 @@ class RecordingTransport implements EventTransport {
   readonly receivedAtThrough: number[] = [];
   closedWith: number | null = null;
   send(frames: readonly Buffer[]): void {
-    if (frames.some((frame) => frame[PREFIX_BYTES] === EventFrameType.EVENTS && frame.readUInt32LE(PREFIX_BYTES + EVENTS_COUNT_OFFSET) > 0)) this.writes++;
+    if (frames.some((frame) => frame[PREFIX_BYTES] === EventFrameType.EVENTS && frame.readUInt32LE(PREFIX_BYTES + EventsFrame.COUNT) > 0)) this.writes++;
     for (const frame of frames) {
       if (frame[PREFIX_BYTES] !== EventFrameType.EVENTS) continue;
-      this.throughs.push(frame.readDoubleLE(PREFIX_BYTES + EVENTS_THROUGH_SEQUENCE_OFFSET));
-      const count = frame.readUInt32LE(PREFIX_BYTES + EVENTS_COUNT_OFFSET);
-      for (let r = 0; r < count; r++) this.sequences.push(frame.readDoubleLE(PREFIX_BYTES + EVENTS_HEADER_BYTES + r * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET));
+      this.throughs.push(frame.readDoubleLE(PREFIX_BYTES + EventsFrame.THROUGH_SEQUENCE));
+      const count = frame.readUInt32LE(PREFIX_BYTES + EventsFrame.COUNT);
+      for (let r = 0; r < count; r++) this.sequences.push(frame.readDoubleLE(PREFIX_BYTES + EventsFrame.BYTES + r * EVT_RECORD_BYTES + EvtHeader.SEQUENCE));
       this.receivedAtThrough.push(this.sequences.length);
     }
   }

@@ -40,7 +40,7 @@ import { EventFrameBuilder, eventsHeader, prefixed } from './event_frame_builder
 // Module-local copies: V8 folds a module's own constants into optimized code, not imported bindings
 // (core/logic/order_layout.ts says why); the routing loop reads them for every released event.
 const {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind, FillBody, LevelBody,
+  EvtHeader, EVT_RECORD_BYTES, EventKind, FillBody, LevelBody,
 } = eventDescriptorModule;
 const { BLANK_MAKER, BLANK_NONE, BLANK_PUBLIC, BLANK_TAKER } = blankingModule;
 const { FILL, LEVEL_CHANGED } = EventKind;
@@ -166,17 +166,17 @@ class Subscription implements Subscriber {
 /** Whether the event at `at` is for the audience (stream, key). */
 function wants(stream: number, key: number, buf: RecordBuffer, at: number): boolean {
   if (stream === STREAM_ALL) return true;
-  if (stream === STREAM_PRIVATE) return buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] === key || buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] === key;
-  return buf.u16[(at + EVT_KIND_OFFSET) >>> 1] === FILL && buf.f64[(at + FILL_SYMBOL_ID) >>> 3] === key;
+  if (stream === STREAM_PRIVATE) return buf.u32[(at + EvtHeader.PRINCIPAL_ID) >>> 2] === key || buf.u32[(at + EvtHeader.COUNTERPARTY_PRINCIPAL_ID) >>> 2] === key;
+  return buf.u16[(at + EvtHeader.KIND) >>> 1] === FILL && buf.f64[(at + FILL_SYMBOL_ID) >>> 3] === key;
 }
 
 /** What the audience (stream, key) must not see of the event at `at`. */
 function blankFor(stream: number, key: number, buf: RecordBuffer, at: number): number {
   if (stream === STREAM_ALL) return BLANK_NONE;
   if (stream === STREAM_MARKET) return BLANK_PUBLIC;
-  if (buf.u16[(at + EVT_KIND_OFFSET) >>> 1] !== FILL) return BLANK_NONE;
-  const taker = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
-  if (taker === buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2]) return BLANK_NONE;
+  if (buf.u16[(at + EvtHeader.KIND) >>> 1] !== FILL) return BLANK_NONE;
+  const taker = buf.u32[(at + EvtHeader.PRINCIPAL_ID) >>> 2];
+  if (taker === buf.u32[(at + EvtHeader.COUNTERPARTY_PRINCIPAL_ID) >>> 2]) return BLANK_NONE;
   return taker === key ? BLANK_MAKER : BLANK_TAKER;
 }
 
@@ -480,13 +480,13 @@ export class EventHub {
       for (let p = from; p < end; p++) {
         const at = retention.base(p);
         if (anyPrivate) {
-          const principal = buf.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2];
-          const counterparty = buf.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2];
+          const principal = buf.u32[(at + EvtHeader.PRINCIPAL_ID) >>> 2];
+          const counterparty = buf.u32[(at + EvtHeader.COUNTERPARTY_PRINCIPAL_ID) >>> 2];
           this.note(this.privateGroups.get(principal), p);
           if (counterparty !== principal) this.note(this.privateGroups.get(counterparty), p);
         }
         if (anyMarket) {
-          const kind = buf.u16[(at + EVT_KIND_OFFSET) >>> 1];
+          const kind = buf.u16[(at + EvtHeader.KIND) >>> 1];
           if (kind === FILL) {
             this.note(this.marketGroups.get(buf.f64[(at + FILL_SYMBOL_ID) >>> 3]), p);
           } else if (kind === LEVEL_CHANGED) {
@@ -683,7 +683,7 @@ export class EventHub {
   private routedThrough(): number {
     const retention = this.events.feed.retention;
     if (this.livePosition >= retention.released) return this.events.feed.through;
-    return retention.buffer.f64[(retention.base(this.livePosition) + EVT_SEQUENCE_OFFSET) >>> 3] - 1;
+    return retention.buffer.f64[(retention.base(this.livePosition) + EvtHeader.SEQUENCE) >>> 3] - 1;
   }
 
   /** Writes frames (and the builder's last one, complete through `through`) to one subscriber. */

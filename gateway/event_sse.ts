@@ -20,8 +20,8 @@ import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { decodeEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import {
-  AFTER_ALL_OF_COMMAND, decodeClosing, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES,
-  EVENTS_THROUGH_SEQUENCE_OFFSET, EventFrameType, LIVE_ONLY, MAX_DEPTH_LEVELS, decodeDepth, type EventStreamName, type SubscribeRequest,
+  AFTER_ALL_OF_COMMAND, decodeClosing, EventsFrame, EventFrameType, LIVE_ONLY, MAX_DEPTH_LEVELS, decodeDepth,
+  type EventStreamName, type SubscribeRequest,
 } from '../codec/wire/event_frame_descriptor.ts';
 import { PREFIX_BYTES } from './event_frame_builder.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
@@ -44,11 +44,11 @@ export function sseText(frame: Buffer): string {
   let text = '';
   const type = bytes[0];
   if (type === EventFrameType.EVENTS) {
-    const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
-    const through = view.getFloat64(EVENTS_THROUGH_SEQUENCE_OFFSET, true);
+    const count = view.getUint32(EventsFrame.COUNT, true);
+    const through = view.getFloat64(EventsFrame.THROUGH_SEQUENCE, true);
     let lastSequence = -1;
     for (let i = 0; i < count; i++) {
-      const event = decodeEvent(bytes, EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES);
+      const event = decodeEvent(bytes, EventsFrame.BYTES + i * EVT_RECORD_BYTES);
       text += `id: ${event.sequence}:${event.index}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
       lastSequence = event.sequence;
     }

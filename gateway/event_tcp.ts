@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DECODE_DONE, FRAME_PREFIX_BYTES, FrameDecoder, type FrameSink } from '../client/frame_decoder.ts';
 import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
+import { SubscribeFrame, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
 import type { EventAdmission, EventCandidate } from './event_admission.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
 import type { PrincipalStore } from './principal_store.ts';
@@ -27,7 +27,7 @@ export interface EventTcpServerHandle {
 }
 
 class EventTcpConnection implements EventTransport, FrameSink, EventCandidate {
-  private readonly decoder = new FrameDecoder(SUB_FIXED_BYTES + SUB_MAX_KEY_BYTES);
+  private readonly decoder = new FrameDecoder(SubscribeFrame.BYTES + SUB_MAX_KEY_BYTES);
   private subscriber: Subscriber | null = null;
   private ended = false;
   private readonly loginTimer: NodeJS.Timeout;

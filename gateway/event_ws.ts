@@ -8,7 +8,7 @@
  */
 import type { TemplatedApp, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
-import { SUB_FIXED_BYTES, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
+import { SubscribeFrame, SUB_MAX_KEY_BYTES, decodeSubscribe, encodeClosing } from '../codec/wire/event_frame_descriptor.ts';
 import { PREFIX_BYTES, prefixed } from './event_frame_builder.ts';
 import type { EventAdmission, EventCandidate } from './event_admission.ts';
 import type { EventHub, EventTransport, Subscriber } from './event_hub.ts';
@@ -59,7 +59,7 @@ export function registerEventWsRoute(app: TemplatedApp, hub: EventHub, principal
   readonly maxBufferedBytes: number; readonly loginTimeoutMs: number; readonly keyOf: (req: import('@trufflesuite/uws-js-unofficial').HttpRequest) => string;
 }): void {
   app.ws<EventWsData>(EVENTS_WS_PATH, {
-    maxPayloadLength: SUB_FIXED_BYTES + SUB_MAX_KEY_BYTES,
+    maxPayloadLength: SubscribeFrame.BYTES + SUB_MAX_KEY_BYTES,
     // The hub disconnects a subscriber past maxBufferedBytes; uWS must not drop frames before that.
     maxBackpressure: options.maxBufferedBytes + 4 * 1024 * 1024,
     idleTimeout: 0,

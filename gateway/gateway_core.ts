@@ -13,12 +13,9 @@ import { PrincipalInFlightTable } from './principal_in_flight.ts';
 import { PrincipalCounts } from './principal_counts.ts';
 import type { EngineEvents } from '../core/engine_api.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import {
-  CancelAllOrders, CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
-  CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, CommandType,
-} from '../codec/records/command_descriptor.ts';
+import { CancelAllOrders, CmdHeader, CMD_FLAG_ADMIN, CMD_FLAG_READ_ONLY, CMD_MAX_RECORD_BYTES, CommandType } from '../codec/records/command_descriptor.ts';
 import { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } from '../codec/registry/command_traits.ts';
-import { RES_CODE_OFFSET, RES_SESSION_ID_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import type { GatewayConfig } from './gateway_config.ts';
@@ -357,10 +354,10 @@ export class GatewayCore {
     }
     const ring = input.buffer;
     for (let i = 0; i < CancelAllOrders.BYTES >>> 2; i++) ring.i32[(base >>> 2) + i] = 0;
-    ring.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = CancelAllOrders.BYTES;
-    ring.u16[(base + CMD_TYPE_OFFSET) >>> 1] = CommandType.CANCEL_ALL_ORDERS;
-    ring.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = 0;
-    ring.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = 0;
+    ring.u32[(base + CmdHeader.LENGTH) >>> 2] = CancelAllOrders.BYTES;
+    ring.u16[(base + CmdHeader.TYPE) >>> 1] = CommandType.CANCEL_ALL_ORDERS;
+    ring.f64[(base + CmdHeader.CORRELATION_ID) >>> 3] = 0;
+    ring.f64[(base + CmdHeader.IDEMPOTENCY_ID) >>> 3] = 0;
     input.stampHeader(base, sessionId, principalId, admin ? CMD_FLAG_ADMIN : 0);
     this.metrics.countCommand(CommandType.CANCEL_ALL_ORDERS);
     this.claimedSinceFlush++;
@@ -371,7 +368,7 @@ export class GatewayCore {
     const outcome = this.outcome;
     if (this.shuttingDown) return this.answer(session, ResultCode.SHUTTING_DOWN, outcome, false);
     if (!session.authenticated) return this.answer(session, ResultCode.NOT_AUTHENTICATED, outcome, true);
-    const type = this.scratch.u16[CMD_TYPE_OFFSET >>> 1];
+    const type = this.scratch.u16[CmdHeader.TYPE >>> 1];
     // Admin-only commands from anyone else stop here (the logic checks again): they never take a ring
     // slot, and a non-admin can never make the logic thread pause for a SNAPSHOT.
     if (!session.admin && (COMMAND_TRAITS[type] & TRAIT_ADMIN) !== 0) return this.answer(session, ResultCode.ADMIN_REQUIRED, outcome, false);
@@ -406,7 +403,7 @@ export class GatewayCore {
     const scratch = this.scratch;
     // Copy the record word by word: no subarray view to allocate. Int32 words, never float64: a float
     // copy may canonicalise NaN bit patterns, and seat lists and u32 fields can look like NaNs.
-    const words = scratch.u32[CMD_LENGTH_OFFSET >>> 2] >>> 2;
+    const words = scratch.u32[CmdHeader.LENGTH >>> 2] >>> 2;
     const ring = input.buffer;
     const from = scratch.i32;
     const to = ring.i32;
@@ -440,8 +437,8 @@ export class GatewayCore {
   }
 
   private onResult(buffer: RecordBuffer, base: number): void {
-    this.metrics.countResult(buffer.u16[(base + RES_CODE_OFFSET) >>> 1]);
-    const session = this.sessions.get(buffer.u32[(base + RES_SESSION_ID_OFFSET) >>> 2]);
+    this.metrics.countResult(buffer.u16[(base + ResHeader.CODE) >>> 1]);
+    const session = this.sessions.get(buffer.u32[(base + ResHeader.SESSION_ID) >>> 2]);
     if (session !== undefined) {
       session.inFlight--;
       const principalInFlight = session.principalInFlight;

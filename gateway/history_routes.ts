@@ -16,7 +16,7 @@
  */
 import type { HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import {
   DEFAULT_HISTORY_LIMIT, HISTORY_VIEWS, MAX_HISTORY_LIMIT, parseCursor, queryInteger, type HistoryQuery, type HistoryStore, type HistoryView,
@@ -37,7 +37,7 @@ class AuthorizationProbe implements SessionTransport {
   constructor(private readonly core: GatewayCore, private readonly onCode: (code: number) => void) {}
 
   deliver(result: RecordBuffer, base: number): void {
-    this.finish(result.u16[(base + RES_CODE_OFFSET) >>> 1]);
+    this.finish(result.u16[(base + ResHeader.CODE) >>> 1]);
   }
 
   reply(code: number): void {

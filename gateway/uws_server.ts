@@ -18,7 +18,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import { addConsoleRoutes, type ConsoleRoutes } from './console/console_routes.ts';
 import type { ConsoleFeed } from './console/console_feed.ts';
@@ -141,7 +141,7 @@ class HttpExchange implements SessionTransport {
   constructor(private readonly core: GatewayCore, private readonly res: HttpResponse, private readonly principalId: number) {}
 
   deliver(result: RecordBuffer, base: number): void {
-    this.respond(result.u16[(base + RES_CODE_OFFSET) >>> 1], this.core.codec.resultToJson(result, base));
+    this.respond(result.u16[(base + ResHeader.CODE) >>> 1], this.core.codec.resultToJson(result, base));
   }
 
   reply(code: number, correlationId: number, commandType: number, message: string | null): void {

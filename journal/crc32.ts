@@ -29,6 +29,24 @@ for (let b = 0; b < TABLE_ENTRIES; b++) {
 }
 
 /**
+ * One slice-by-8 step: the CRC after eight more bytes, given as two little-endian words with the
+ * running CRC already XORed into the first (`lo`). Small enough that TurboFan inlines it into both loops.
+ */
+function step8(lo: number, hi: number): number {
+  const t = TABLES;
+  return (
+    t[1792 + (lo & 0xff)] ^
+    t[1536 + ((lo >>> 8) & 0xff)] ^
+    t[1280 + ((lo >>> 16) & 0xff)] ^
+    t[1024 + (lo >>> 24)] ^
+    t[768 + (hi & 0xff)] ^
+    t[512 + ((hi >>> 8) & 0xff)] ^
+    t[256 + ((hi >>> 16) & 0xff)] ^
+    t[hi >>> 24]
+  );
+}
+
+/**
  * CRC-32 of `lengthBytes` bytes of `buf` starting at byte `start`. Both must be multiples of 8 (records
  * and frames are 8-aligned), so the loop reads two u32 words per step. Returns an unsigned 32-bit value.
  */
@@ -37,22 +55,13 @@ export function crc32Aligned(buf: RecordBuffer, start: number, lengthBytes: numb
     throw new RangeError(`crc32Aligned: start=${start} and lengthBytes=${lengthBytes} must be multiples of 8`);
   }
   const words = buf.u32;
-  const t = TABLES;
   let crc = -1;
   let w = start >>> 2;
   const end = (start + lengthBytes) >>> 2;
   while (w < end) {
     const lo = words[w] ^ crc;
     const hi = words[w + 1];
-    crc =
-      t[1792 + (lo & 0xff)] ^
-      t[1536 + ((lo >>> 8) & 0xff)] ^
-      t[1280 + ((lo >>> 16) & 0xff)] ^
-      t[1024 + (lo >>> 24)] ^
-      t[768 + (hi & 0xff)] ^
-      t[512 + ((hi >>> 8) & 0xff)] ^
-      t[256 + ((hi >>> 16) & 0xff)] ^
-      t[hi >>> 24];
+    crc = step8(lo, hi);
     w += 2;
   }
   return (crc ^ -1) >>> 0;
@@ -69,7 +78,6 @@ export function copyWithCrc32Aligned(src: RecordBuffer, srcStart: number, dst: R
   }
   const from = src.u32;
   const to = dst.u32;
-  const t = TABLES;
   let crc = -1;
   let w = srcStart >>> 2;
   let d = dstStart >>> 2;
@@ -80,15 +88,7 @@ export function copyWithCrc32Aligned(src: RecordBuffer, srcStart: number, dst: R
     to[d] = a;
     to[d + 1] = b;
     const lo = a ^ crc;
-    crc =
-      t[1792 + (lo & 0xff)] ^
-      t[1536 + ((lo >>> 8) & 0xff)] ^
-      t[1280 + ((lo >>> 16) & 0xff)] ^
-      t[1024 + (lo >>> 24)] ^
-      t[768 + (b & 0xff)] ^
-      t[512 + ((b >>> 8) & 0xff)] ^
-      t[256 + ((b >>> 16) & 0xff)] ^
-      t[b >>> 24];
+    crc = step8(lo, b);
     w += 2;
     d += 2;
   }

@@ -3,26 +3,21 @@
  * threads): the same verdict either way; a flipped byte in a middle segment is named with its file and
  * offset; a torn newest segment is a torn tail, a torn older one is corruption; a missing segment is a gap.
  */
-import { mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
-import { FRAME_CRC_OFFSET } from './journal_descriptor.ts';
+import { JournalFrame } from './journal_descriptor.ts';
 import { checkJournal } from './journal_check.ts';
 import { listSegments } from './segment_files.ts';
 import { frameOffsets, journalWorkload } from './test_support/journal_fixture.ts';
+import { useScratchDirs } from './test_support/scratch_dirs.ts';
 
 const RECORDS = 6000;
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const scratchDir = useScratchDirs('ringline-journal-check-');
 
 /** A journal of RECORDS commands over several 64 KiB segments. */
 function journal(): string {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ringline-journal-check-'));
-  dirs.push(dataDir);
+  const dataDir = scratchDir();
   journalWorkload(dataDir, FIRST_SEQUENCE, FIRST_SEQUENCE + RECORDS, { journal: { segmentBytes: 64 * 1024 } });
   return dataDir;
 }
@@ -50,7 +45,7 @@ describe('checkJournal', () => {
     const middle = listSegments(dataDir)[1].path;
     const offset = frameOffsets(middle)[3];
     const bytes = readFileSync(middle);
-    bytes[offset + FRAME_CRC_OFFSET] ^= 0x40;
+    bytes[offset + JournalFrame.CRC] ^= 0x40;
     writeFileSync(middle, bytes);
     for (const threads of [1, 2]) {
       const check = await checkJournal(dataDir, { threads });

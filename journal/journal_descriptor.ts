@@ -14,8 +14,7 @@
  *   |          version (u16)        |       headerBytes (u16)       |  4  SEGMENT_VERSION, 64
  *   |                 firstSequence (f64, 8 bytes)                  |  8  sequence of the first frame
  *   |                     epoch (f64, 8 bytes)                      | 16  primary's epoch (replication)
- *   |                    reserved (32 bytes, zero)                 ... 24
- *   |                      reserved (u32, zero)                     | 56
+ *   |                    reserved (36 bytes, zero)                 ... 24
  *   |                      headerCrc (u32)                          | 60  CRC-32 of bytes 0..59
  *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
@@ -36,28 +35,28 @@
  * take the segment past JournalOptions.segmentBytes. A segment is created when its first frame is
  * written, so its name is always the sequence of that frame.
  */
-import { CMD_HEADER_BYTES, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
 import { layoutAssertion } from '../codec/layout_assertion.ts';
+import { bytes, F64, fixedLayout, TAIL, U16, U32 } from '../codec/fixed_layout.ts';
 import { parseSequenceFileName, sequenceFileName } from './sequence_file_name.ts';
 
 // ---- segment header -------------------------------------------------------------------------------
 export const SEGMENT_MAGIC = 0x314a4c52; // "RLJ1" read as little-endian bytes
 export const SEGMENT_VERSION = 1;
-export const SEG_MAGIC_OFFSET = 0; // u32
-export const SEG_VERSION_OFFSET = 4; // u16
-export const SEG_HEADER_BYTES_OFFSET = 6; // u16
-export const SEG_FIRST_SEQUENCE_OFFSET = 8; // f64
-export const SEG_EPOCH_OFFSET = 16; // f64
-export const SEG_HEADER_CRC_OFFSET = 60; // u32
-export const SEGMENT_HEADER_BYTES = 64;
+export const SegmentHeader = fixedLayout('segment header', {
+  MAGIC: U32, VERSION: U16, HEADER_BYTES: U16, FIRST_SEQUENCE: F64, EPOCH: F64, RESERVED: bytes(36), HEADER_CRC: U32,
+});
 
 // ---- frame ----------------------------------------------------------------------------------------
-export const FRAME_BYTES_OFFSET = 0; // u32
-export const FRAME_CRC_OFFSET = 4; // u32
-export const FRAME_RECORD_OFFSET = 8;
-export const FRAME_HEADER_BYTES = 8;
-export const FRAME_MIN_BYTES = FRAME_HEADER_BYTES + CMD_HEADER_BYTES;
-export const FRAME_MAX_BYTES = FRAME_HEADER_BYTES + CMD_MAX_RECORD_BYTES;
+export const JournalFrame = fixedLayout('journal frame', { FRAME_BYTES: U32, CRC: U32, RECORD: TAIL });
+// Aliases for files the lead is editing on another branch (replication/follower.ts):
+// remove each once its last importer reads the layout object.
+export const FRAME_BYTES_OFFSET = JournalFrame.FRAME_BYTES;
+export const FRAME_CRC_OFFSET = JournalFrame.CRC;
+export const FRAME_RECORD_OFFSET = JournalFrame.RECORD;
+export const FRAME_HEADER_BYTES = JournalFrame.BYTES;
+export const FRAME_MIN_BYTES = JournalFrame.BYTES + CmdHeader.BYTES;
+export const FRAME_MAX_BYTES = JournalFrame.BYTES + CMD_MAX_RECORD_BYTES;
 
 // ---- files ------------------------------------------------------------------------------------------
 export const JOURNAL_DIR_NAME = 'journal';
@@ -76,9 +75,9 @@ export function parseSegmentFileName(name: string): number {
 
 // ---- load-time checks ---------------------------------------------------------------------------------
 const assertLayout = layoutAssertion('journal layout');
-assertLayout(SEGMENT_HEADER_BYTES % 8 === 0, 'segment header must keep records 8-aligned');
-assertLayout(FRAME_HEADER_BYTES % 8 === 0, 'frame header must keep records 8-aligned');
-assertLayout(SEG_HEADER_CRC_OFFSET + 4 === SEGMENT_HEADER_BYTES, 'header CRC must be the last header field');
-assertLayout(SEG_EPOCH_OFFSET + 8 <= SEG_HEADER_CRC_OFFSET, 'header fields must not overlap the CRC');
-assertLayout(SEGMENT_MIN_BYTES >= SEGMENT_HEADER_BYTES + FRAME_MAX_BYTES, 'minimum segment must hold a frame');
+assertLayout(SegmentHeader.BYTES % 8 === 0, 'segment header must keep records 8-aligned');
+assertLayout(JournalFrame.BYTES % 8 === 0, 'frame header must keep records 8-aligned');
+assertLayout(SegmentHeader.BYTES === 64 && SegmentHeader.HEADER_CRC === 60 && SegmentHeader.EPOCH === 16, 'segment header as drawn, CRC last');
+assertLayout(JournalFrame.BYTES === 8, 'frame header as drawn');
+assertLayout(SEGMENT_MIN_BYTES >= SegmentHeader.BYTES + FRAME_MAX_BYTES, 'minimum segment must hold a frame');
 assertLayout(parseSegmentFileName(segmentFileName(42)) === 42, 'segment names must round-trip');

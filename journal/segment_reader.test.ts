@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, truncateSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { CMD_LENGTH_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
-import { FRAME_RECORD_OFFSET } from './journal_descriptor.ts';
+import { CmdHeader, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { JournalFrame } from './journal_descriptor.ts';
 import { DEFAULT_CHUNK_BYTES, FrameStatus, HeaderStatus, MIN_CHUNK_BYTES, SegmentReader } from './segment_reader.ts';
 import { listSegments } from './segment_files.ts';
 import { frameOffsets, journalWorkload } from './test_support/journal_fixture.ts';
@@ -42,7 +42,7 @@ function walk(chunkBytes: number): Walk {
   const records: number[] = [];
   let status: FrameStatus;
   while ((status = reader.next()) === FrameStatus.OK) {
-    const length = reader.buffer.u32[(reader.recordBase + CMD_LENGTH_OFFSET) >>> 2];
+    const length = reader.buffer.u32[(reader.recordBase + CmdHeader.LENGTH) >>> 2];
     records.push(zlibCrc32(reader.buffer.bytes.subarray(reader.recordBase, reader.recordBase + length)));
   }
   return { status, frameOffset: reader.frameOffset, lastSequence: reader.lastSequence, reason: reader.reason, records };
@@ -61,8 +61,8 @@ describe('SegmentReader in chunks', () => {
     const offsets = frameOffsets(path);
     expect(file.length).toBeGreaterThan(4 * MIN_CHUNK_BYTES);
     const expected = offsets.map((o) => {
-      const base = o + FRAME_RECORD_OFFSET;
-      return zlibCrc32(file.subarray(base, base + file.readUInt32LE(base + CMD_LENGTH_OFFSET)));
+      const base = o + JournalFrame.RECORD;
+      return zlibCrc32(file.subarray(base, base + file.readUInt32LE(base + CmdHeader.LENGTH)));
     });
     for (const chunk of CHUNKS) {
       const w = walk(chunk);
@@ -77,7 +77,7 @@ describe('SegmentReader in chunks', () => {
     for (const k of [1, 777, 1500, RECORDS - 2]) {
       const original = readFileSync(path);
       const damaged = Buffer.from(original);
-      damaged[offsets[k] + FRAME_RECORD_OFFSET + 20] ^= 0x10;
+      damaged[offsets[k] + JournalFrame.RECORD + 20] ^= 0x10;
       writeFileSync(path, damaged);
       for (const chunk of CHUNKS) {
         const w = walk(chunk);
@@ -190,7 +190,7 @@ describe('SegmentReader in chunks', () => {
       again.resumeAt(resumeOffset, first.lastSequence);
       const records: number[] = [];
       while (again.next() === FrameStatus.OK) {
-        const length = again.buffer.u32[(again.recordBase + CMD_LENGTH_OFFSET) >>> 2];
+        const length = again.buffer.u32[(again.recordBase + CmdHeader.LENGTH) >>> 2];
         records.push(zlibCrc32(again.buffer.bytes.subarray(again.recordBase, again.recordBase + length)));
       }
       expect({ chunk, first: again.sequence - records.length + 1, records }).toEqual({ chunk, first: FIRST_SEQUENCE + 1234, records: all.slice(1234) });

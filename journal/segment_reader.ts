@@ -20,13 +20,9 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { crc32Aligned, crc32Bytes } from './crc32.ts';
-import {
-  FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES,
-  FRAME_RECORD_OFFSET, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, SEG_EPOCH_OFFSET,
-  SEG_FIRST_SEQUENCE_OFFSET, SEG_HEADER_BYTES_OFFSET, SEG_HEADER_CRC_OFFSET, SEG_MAGIC_OFFSET, SEG_VERSION_OFFSET,
-} from './journal_descriptor.ts';
+import { JournalFrame, FRAME_MAX_BYTES, FRAME_MIN_BYTES, SegmentHeader, SEGMENT_MAGIC, SEGMENT_VERSION } from './journal_descriptor.ts';
 
 export const FrameStatus = {
   /** A good frame: recordBase and sequence describe it. */
@@ -51,7 +47,7 @@ export type HeaderStatus = (typeof HeaderStatus)[keyof typeof HeaderStatus];
  */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
 /** The smallest chunk: the segment header and the largest frame fit in it. */
-export const MIN_CHUNK_BYTES = SEGMENT_HEADER_BYTES + FRAME_MAX_BYTES;
+export const MIN_CHUNK_BYTES = SegmentHeader.BYTES + FRAME_MAX_BYTES;
 
 export class SegmentReader {
   /** The chunk of the file being walked: file bytes [bufferFileOffset, bufferFileOffset + bufferBytes). */
@@ -150,7 +146,7 @@ export class SegmentReader {
    * segment does not re-read and re-check the frames it has already walked.
    */
   resumeAt(fileOffset: number, lastSequence: number): void {
-    if (!Number.isInteger(fileOffset) || (fileOffset & 7) !== 0 || fileOffset < SEGMENT_HEADER_BYTES || fileOffset > this.fileBytes) {
+    if (!Number.isInteger(fileOffset) || (fileOffset & 7) !== 0 || fileOffset < SegmentHeader.BYTES || fileOffset > this.fileBytes) {
       throw new RangeError(`SegmentReader.resumeAt: ${this.path} has no frame boundary at ${fileOffset} (file ${this.fileBytes} bytes)`);
     }
     this.bufferFileOffset = fileOffset;
@@ -172,31 +168,31 @@ export class SegmentReader {
 
   private checkHeader(): HeaderStatus {
     const b = this.buffer;
-    if (this.bufferBytes < SEGMENT_HEADER_BYTES) {
-      this.reason = `segment header is cut short (${this.bufferBytes} of ${SEGMENT_HEADER_BYTES} bytes)`;
+    if (this.bufferBytes < SegmentHeader.BYTES) {
+      this.reason = `segment header is cut short (${this.bufferBytes} of ${SegmentHeader.BYTES} bytes)`;
       return HeaderStatus.SHORT;
     }
-    const crc = crc32Bytes(b.bytes, 0, SEG_HEADER_CRC_OFFSET);
-    if (zeroFrom(b.u32, 0, SEGMENT_HEADER_BYTES >>> 2)) {
+    const crc = crc32Bytes(b.bytes, 0, SegmentHeader.HEADER_CRC);
+    if (zeroFrom(b.u32, 0, SegmentHeader.BYTES >>> 2)) {
       this.reason = 'segment header never written (zeros)';
       return HeaderStatus.SHORT;
     }
-    if (b.u32[SEG_MAGIC_OFFSET >>> 2] !== SEGMENT_MAGIC) {
+    if (b.u32[SegmentHeader.MAGIC >>> 2] !== SEGMENT_MAGIC) {
       this.reason = 'not a ringline journal segment (bad magic)';
       return HeaderStatus.BAD;
     }
-    if (crc !== b.u32[SEG_HEADER_CRC_OFFSET >>> 2]) {
+    if (crc !== b.u32[SegmentHeader.HEADER_CRC >>> 2]) {
       this.reason = 'segment header CRC mismatch';
       return HeaderStatus.BAD;
     }
-    const version = b.u16[SEG_VERSION_OFFSET >>> 1];
-    if (version !== SEGMENT_VERSION || b.u16[SEG_HEADER_BYTES_OFFSET >>> 1] !== SEGMENT_HEADER_BYTES) {
+    const version = b.u16[SegmentHeader.VERSION >>> 1];
+    if (version !== SEGMENT_VERSION || b.u16[SegmentHeader.HEADER_BYTES >>> 1] !== SegmentHeader.BYTES) {
       this.reason = `unsupported segment version ${version}`;
       return HeaderStatus.BAD;
     }
-    this.firstSequence = b.f64[SEG_FIRST_SEQUENCE_OFFSET >>> 3];
-    this.epoch = b.f64[SEG_EPOCH_OFFSET >>> 3];
-    this.nextOffset = SEGMENT_HEADER_BYTES;
+    this.firstSequence = b.f64[SegmentHeader.FIRST_SEQUENCE >>> 3];
+    this.epoch = b.f64[SegmentHeader.EPOCH >>> 3];
+    this.nextOffset = SegmentHeader.BYTES;
     return HeaderStatus.OK;
   }
 
@@ -208,12 +204,12 @@ export class SegmentReader {
     // Past refillAt the buffer runs to the end of the file, so the buffer's end is the file's.
     const remaining = this.bufferBytes - offset;
     if (remaining === 0) return FrameStatus.END;
-    if (remaining < FRAME_HEADER_BYTES) {
+    if (remaining < JournalFrame.BYTES) {
       this.reason = `frame header cut short (${remaining} bytes left)`;
       return FrameStatus.INCOMPLETE;
     }
     const b = this.buffer;
-    const frameBytes = b.u32[(offset + FRAME_BYTES_OFFSET) >>> 2];
+    const frameBytes = b.u32[(offset + JournalFrame.FRAME_BYTES) >>> 2];
     if (frameBytes === 0) {
       if (zeroFrom(b.u32, offset >>> 2, this.bufferBytes >>> 2)) return FrameStatus.END;
       this.reason = 'zero frame length followed by data';
@@ -227,17 +223,17 @@ export class SegmentReader {
       this.reason = `frame of ${frameBytes} bytes cut short (${remaining} bytes left)`;
       return FrameStatus.INCOMPLETE;
     }
-    const recordBase = offset + FRAME_RECORD_OFFSET;
-    const lengthBytes = frameBytes - FRAME_HEADER_BYTES;
-    if (b.u32[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== lengthBytes) {
-      this.reason = `frame length ${frameBytes} disagrees with record length ${b.u32[(recordBase + CMD_LENGTH_OFFSET) >>> 2]}`;
+    const recordBase = offset + JournalFrame.RECORD;
+    const lengthBytes = frameBytes - JournalFrame.BYTES;
+    if (b.u32[(recordBase + CmdHeader.LENGTH) >>> 2] !== lengthBytes) {
+      this.reason = `frame length ${frameBytes} disagrees with record length ${b.u32[(recordBase + CmdHeader.LENGTH) >>> 2]}`;
       return FrameStatus.BAD;
     }
-    if (crc32Aligned(b, recordBase, lengthBytes) !== b.u32[(offset + FRAME_CRC_OFFSET) >>> 2]) {
+    if (crc32Aligned(b, recordBase, lengthBytes) !== b.u32[(offset + JournalFrame.CRC) >>> 2]) {
       this.reason = 'CRC mismatch';
       return FrameStatus.BAD;
     }
-    const sequence = b.f64[(recordBase + CMD_SEQUENCE_OFFSET) >>> 3];
+    const sequence = b.f64[(recordBase + CmdHeader.SEQUENCE) >>> 3];
     if (sequence !== this.lastSequence + 1) {
       this.reason = `sequence ${sequence} does not follow ${this.lastSequence}`;
       return FrameStatus.BAD;
@@ -258,7 +254,7 @@ export class SegmentReader {
    * window by window (a prepared segment can have hundreds of MiB of zeros after a torn frame).
    */
   looksLikeTornTail(): boolean {
-    const from = this.frameOffset + FRAME_HEADER_BYTES;
+    const from = this.frameOffset + JournalFrame.BYTES;
     if (this.bufferFileOffset + this.bufferBytes >= this.fileBytes) {
       return !holdsValidFrame(this.buffer, from - this.bufferFileOffset, this.bufferBytes, this.bufferBytes);
     }
@@ -290,12 +286,12 @@ function zeroFrom(words: Uint32Array, from: number, to: number): boolean {
 function holdsValidFrame(b: RecordBuffer, from: number, end: number, startsBefore: number): boolean {
   const words = b.u32;
   for (let offset = from; offset + FRAME_MIN_BYTES <= end && offset < startsBefore; offset += 8) {
-    const frameBytes = words[(offset + FRAME_BYTES_OFFSET) >>> 2];
+    const frameBytes = words[(offset + JournalFrame.FRAME_BYTES) >>> 2];
     if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) continue;
     if (offset + frameBytes > end) continue;
-    const recordBase = offset + FRAME_RECORD_OFFSET;
-    if (words[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== frameBytes - FRAME_HEADER_BYTES) continue;
-    if (crc32Aligned(b, recordBase, frameBytes - FRAME_HEADER_BYTES) === words[(offset + FRAME_CRC_OFFSET) >>> 2]) return true;
+    const recordBase = offset + JournalFrame.RECORD;
+    if (words[(recordBase + CmdHeader.LENGTH) >>> 2] !== frameBytes - JournalFrame.BYTES) continue;
+    if (crc32Aligned(b, recordBase, frameBytes - JournalFrame.BYTES) === words[(offset + JournalFrame.CRC) >>> 2]) return true;
   }
   return false;
 }

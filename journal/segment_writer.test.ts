@@ -8,7 +8,7 @@ import { SegmentReader, FrameStatus, HeaderStatus } from './segment_reader.ts';
 import { validateJournalOptions } from './journal_options.ts';
 import { listSegments } from './segment_files.ts';
 import { Deposit } from '../codec/records/command_descriptor.ts';
-import { SEGMENT_HEADER_BYTES, FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
+import { SegmentHeader, JournalFrame, SEGMENT_MIN_BYTES } from './journal_descriptor.ts';
 import { createScratchRecord, writeDeposit } from './test_support/record_fixture.ts';
 
 let dataDir = '';
@@ -61,16 +61,16 @@ describe('SegmentWriter + SegmentReader', () => {
     const names = readdirSync(join(dataDir, 'journal'));
     expect(names).toEqual(['00000000000000000042.journal']);
     const file = readFileSync(join(dataDir, 'journal', names[0]));
-    const frameBytes = file.readUInt32LE(SEGMENT_HEADER_BYTES);
-    expect(frameBytes).toBe(FRAME_HEADER_BYTES + Deposit.BYTES);
-    const record = file.subarray(SEGMENT_HEADER_BYTES + 8, SEGMENT_HEADER_BYTES + frameBytes);
-    expect(file.readUInt32LE(SEGMENT_HEADER_BYTES + 4)).toBe(zlibCrc32(record));
-    expect(file.length).toBe(SEGMENT_HEADER_BYTES + 3 * frameBytes);
+    const frameBytes = file.readUInt32LE(SegmentHeader.BYTES);
+    expect(frameBytes).toBe(JournalFrame.BYTES + Deposit.BYTES);
+    const record = file.subarray(SegmentHeader.BYTES + 8, SegmentHeader.BYTES + frameBytes);
+    expect(file.readUInt32LE(SegmentHeader.BYTES + 4)).toBe(zlibCrc32(record));
+    expect(file.length).toBe(SegmentHeader.BYTES + 3 * frameBytes);
   });
 
   it('rolls segments at segmentBytes and each is named by its first record', () => {
-    const frameBytes = FRAME_HEADER_BYTES + Deposit.BYTES;
-    const perSegment = Math.floor((SEGMENT_MIN_BYTES - SEGMENT_HEADER_BYTES) / frameBytes);
+    const frameBytes = JournalFrame.BYTES + Deposit.BYTES;
+    const perSegment = Math.floor((SEGMENT_MIN_BYTES - SegmentHeader.BYTES) / frameBytes);
     const count = perSegment * 3 + 5;
     const writer = writeRecords(count);
     const segments = listSegments(dataDir);
@@ -85,13 +85,13 @@ describe('SegmentWriter + SegmentReader', () => {
     const [seg] = listSegments(dataDir);
     const reader = new SegmentReader();
     reader.load(seg.path, -1);
-    const frameBytes = FRAME_HEADER_BYTES + Deposit.BYTES;
+    const frameBytes = JournalFrame.BYTES + Deposit.BYTES;
     // Flip a body byte of the 5th frame in the loaded copy.
-    reader.buffer.bytes[SEGMENT_HEADER_BYTES + 4 * frameBytes + FRAME_HEADER_BYTES + Deposit.AMOUNT] ^= 0x40;
+    reader.buffer.bytes[SegmentHeader.BYTES + 4 * frameBytes + JournalFrame.BYTES + Deposit.AMOUNT] ^= 0x40;
     for (let i = 0; i < 4; i++) expect(reader.next()).toBe(FrameStatus.OK);
     expect(reader.next()).toBe(FrameStatus.BAD);
     expect(reader.reason).toBe('CRC mismatch');
-    expect(reader.frameOffset).toBe(SEGMENT_HEADER_BYTES + 4 * frameBytes);
+    expect(reader.frameOffset).toBe(SegmentHeader.BYTES + 4 * frameBytes);
     expect(reader.lastSequence).toBe(3);
   });
 

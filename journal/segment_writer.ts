@@ -22,13 +22,10 @@
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { copyWithCrc32Aligned, crc32Bytes } from './crc32.ts';
 import {
-  FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES,
-  FRAME_RECORD_OFFSET, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEGMENT_VERSION, SEG_EPOCH_OFFSET,
-  SEG_FIRST_SEQUENCE_OFFSET, SEG_HEADER_BYTES_OFFSET, SEG_HEADER_CRC_OFFSET, SEG_MAGIC_OFFSET, SEG_VERSION_OFFSET,
-  segmentFileName,
+  JournalFrame, FRAME_MAX_BYTES, FRAME_MIN_BYTES, SegmentHeader, SEGMENT_MAGIC, SEGMENT_VERSION, segmentFileName,
 } from './journal_descriptor.ts';
 import type { JournalOptions } from './journal_options.ts';
 import { ensureDirectory, fsyncDirectory, journalDir } from './segment_files.ts';
@@ -91,9 +88,9 @@ export class SegmentWriter {
    * frame would take the current one past segmentBytes; writes the buffer out first when it is full.
    */
   append(src: RecordBuffer, base: number): void {
-    const lengthBytes = src.u32[(base + CMD_LENGTH_OFFSET) >>> 2];
-    const frameBytes = FRAME_HEADER_BYTES + lengthBytes;
-    const sequence = src.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3];
+    const lengthBytes = src.u32[(base + CmdHeader.LENGTH) >>> 2];
+    const frameBytes = JournalFrame.BYTES + lengthBytes;
+    const sequence = src.f64[(base + CmdHeader.SEQUENCE) >>> 3];
     if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (lengthBytes & 7) !== 0 || (base & 7) !== 0) {
       throw new RangeError(`journal: record at base=${base} has invalid lengthBytes=${lengthBytes} (sequence=${sequence})`);
     }
@@ -107,9 +104,9 @@ export class SegmentWriter {
 
     const pos = this.pendingBytes;
     const dst = this.buffer;
-    const crc = copyWithCrc32Aligned(src, base, dst, pos + FRAME_RECORD_OFFSET, lengthBytes);
-    dst.u32[(pos + FRAME_BYTES_OFFSET) >>> 2] = frameBytes;
-    dst.u32[(pos + FRAME_CRC_OFFSET) >>> 2] = crc;
+    const crc = copyWithCrc32Aligned(src, base, dst, pos + JournalFrame.RECORD, lengthBytes);
+    dst.u32[(pos + JournalFrame.FRAME_BYTES) >>> 2] = frameBytes;
+    dst.u32[(pos + JournalFrame.CRC) >>> 2] = crc;
 
     this.pendingBytes = pos + frameBytes;
     this.segmentBytes += frameBytes;
@@ -229,14 +226,14 @@ export class SegmentWriter {
     this.currentPath = path;
     this.segmentsCreated++;
     const b = this.buffer;
-    b.bytes.fill(0, 0, SEGMENT_HEADER_BYTES);
-    b.u32[SEG_MAGIC_OFFSET >>> 2] = SEGMENT_MAGIC;
-    b.u16[SEG_VERSION_OFFSET >>> 1] = SEGMENT_VERSION;
-    b.u16[SEG_HEADER_BYTES_OFFSET >>> 1] = SEGMENT_HEADER_BYTES;
-    b.f64[SEG_FIRST_SEQUENCE_OFFSET >>> 3] = firstSequence;
-    b.f64[SEG_EPOCH_OFFSET >>> 3] = this.epoch;
-    b.u32[SEG_HEADER_CRC_OFFSET >>> 2] = crc32Bytes(b.bytes, 0, SEG_HEADER_CRC_OFFSET);
-    this.pendingBytes = SEGMENT_HEADER_BYTES;
-    this.segmentBytes = SEGMENT_HEADER_BYTES;
+    b.bytes.fill(0, 0, SegmentHeader.BYTES);
+    b.u32[SegmentHeader.MAGIC >>> 2] = SEGMENT_MAGIC;
+    b.u16[SegmentHeader.VERSION >>> 1] = SEGMENT_VERSION;
+    b.u16[SegmentHeader.HEADER_BYTES >>> 1] = SegmentHeader.BYTES;
+    b.f64[SegmentHeader.FIRST_SEQUENCE >>> 3] = firstSequence;
+    b.f64[SegmentHeader.EPOCH >>> 3] = this.epoch;
+    b.u32[SegmentHeader.HEADER_CRC >>> 2] = crc32Bytes(b.bytes, 0, SegmentHeader.HEADER_CRC);
+    this.pendingBytes = SegmentHeader.BYTES;
+    this.segmentBytes = SegmentHeader.BYTES;
   }
 }

@@ -13,9 +13,8 @@
  */
 import { balanceCauseName, orderDoneReasonName, sideName } from '../codec/records/event_decoder.ts';
 import {
-  BalanceBody, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES,
-  EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, EventKind as K, FillBody, OrderDoneBody, OrderEventBody, PendingTransferBody, SeatBody,
-  StockRestockedBody, StockSoldBody, TransferredBody,
+  BalanceBody, EvtHeader, EVT_RECORD_BYTES, EventKind as K, FillBody, OrderDoneBody, OrderEventBody,
+  PendingTransferBody, SeatBody, StockRestockedBody, StockSoldBody, TransferredBody,
 } from '../codec/records/event_descriptor.ts';
 
 /** Column name → values, one entry per row. */
@@ -129,13 +128,13 @@ export function projectionRows(records: Uint8Array): ProjectionRows {
   const f = (offset: number): number => view.getFloat64(base + offset, true);
   for (let r = 0; r < count; r++) {
     base = r * EVT_RECORD_BYTES;
-    const sequence = view.getFloat64(base + EVT_SEQUENCE_OFFSET, true);
-    const index = view.getUint32(base + EVT_INDEX_OFFSET, true);
-    const at = view.getFloat64(base + EVT_TIMESTAMP_US_OFFSET, true);
-    const principalId = view.getUint32(base + EVT_PRINCIPAL_ID_OFFSET, true);
-    const counterpartyPrincipalId = view.getUint32(base + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, true);
-    const detail = view.getUint16(base + EVT_DETAIL_OFFSET, true);
-    const kind = view.getUint16(base + EVT_KIND_OFFSET, true);
+    const sequence = view.getFloat64(base + EvtHeader.SEQUENCE, true);
+    const index = view.getUint32(base + EvtHeader.INDEX, true);
+    const at = view.getFloat64(base + EvtHeader.TIMESTAMP_US, true);
+    const principalId = view.getUint32(base + EvtHeader.PRINCIPAL_ID, true);
+    const counterpartyPrincipalId = view.getUint32(base + EvtHeader.COUNTERPARTY_PRINCIPAL_ID, true);
+    const detail = view.getUint16(base + EvtHeader.DETAIL, true);
+    const kind = view.getUint16(base + EvtHeader.KIND, true);
     switch (kind) {
       case K.ORDER_ACCEPTED: {
         const orderId = f(OrderEventBody.ORDER_ID);

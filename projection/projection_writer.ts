@@ -19,7 +19,7 @@
  */
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { projectionRows, type Columns, type ProjectionRows } from './projection_rows.ts';
 import { CopyBinaryWriter, type CopyColumnType } from './copy_binary.ts';
 
@@ -181,7 +181,7 @@ export function prepareBatch(records: Uint8Array): PreparedBatch {
   const { accounts, acceptedOrders, orderPatches, balances, items, seats } = rows;
   return {
     records, count, upserts: { accounts, acceptedOrders, orderPatches, balances, items, seats }, copies, eventRows: rows.eventRows,
-    lastTimestampUs: recordView(records).getFloat64((count - 1) * EVT_RECORD_BYTES + EVT_TIMESTAMP_US_OFFSET, true),
+    lastTimestampUs: recordView(records).getFloat64((count - 1) * EVT_RECORD_BYTES + EvtHeader.TIMESTAMP_US, true),
   };
 }
 
@@ -192,7 +192,7 @@ function recordView(records: Uint8Array): DataView {
 /** The position of record `i`. */
 export function recordPosition(records: Uint8Array, i: number): EventPosition {
   const view = recordView(records);
-  return { sequence: view.getFloat64(i * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET, true), index: view.getUint32(i * EVT_RECORD_BYTES + EVT_INDEX_OFFSET, true) };
+  return { sequence: view.getFloat64(i * EVT_RECORD_BYTES + EvtHeader.SEQUENCE, true), index: view.getUint32(i * EVT_RECORD_BYTES + EvtHeader.INDEX, true) };
 }
 
 function copyInto(client: pg.ClientBase, sql: string, data: Uint8Array): Promise<void> {

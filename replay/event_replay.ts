@@ -7,7 +7,7 @@
  * Runs in its own worker thread (event_replay_worker.ts) so neither the engine nor other subscribers
  * wait for it; replayEvents is the synchronous core, also used by tests and tools.
  */
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, isAfterPosition } from '../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, isAfterPosition } from '../codec/records/event_descriptor.ts';
 import { BufferEventSink } from '../core/logic/event_emitter.ts';
 import type { LogicConfig } from '../core/logic/state_machine_api.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
@@ -68,8 +68,8 @@ export function replayEvents(range: EventReplayRange, onEvents: (records: Uint8A
   const sink = new BufferEventSink(REPLAY_CHUNK_EVENTS, (records, byteLength) => {
     const view = new DataView(records.buffer, records.byteOffset, byteLength);
     for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) {
-      const sequence = view.getFloat64(at + EVT_SEQUENCE_OFFSET, true);
-      const index = view.getUint32(at + EVT_INDEX_OFFSET, true);
+      const sequence = view.getFloat64(at + EvtHeader.SEQUENCE, true);
+      const index = view.getUint32(at + EvtHeader.INDEX, true);
       if (!isAfterPosition(sequence, index, range.afterSequence, range.afterIndex)) continue;
       if (isAfterPosition(sequence, index, range.throughSequence, range.throughIndex)) continue;
       keep.set(records.subarray(at, at + EVT_RECORD_BYTES), kept * EVT_RECORD_BYTES);

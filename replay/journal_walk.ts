@@ -7,7 +7,7 @@
  * thread, pipelined_replay.ts), and both stop at the same place with the same words.
  */
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { SegmentHeader } from '../journal/journal_descriptor.ts';
 import { FrameStatus, HeaderStatus, type SegmentReader } from '../journal/segment_reader.ts';
 
 /** How a walk ended. */
@@ -89,7 +89,7 @@ export function walkJournal(
     const segment = segments[k];
     const isLast = k === segments.length - 1;
     if (previous >= 0 && segment.firstSequence !== previous + 1) {
-      return damaged(k, SEGMENT_HEADER_BYTES, previous,
+      return damaged(k, SegmentHeader.BYTES, previous,
         `sequence gap: the segment starts at ${segment.firstSequence} but the journal before it ends at ${previous}`, false);
     }
     const header = reader.load(segment.path, segment.firstSequence - 1);
@@ -141,7 +141,7 @@ export function walkJournal(
     outcome.segmentIndex = k;
     outcome.offset = reader.frameOffset;
     if (reader.lastSequence >= segment.firstSequence) previous = reader.lastSequence;
-    else if (!isLast) return damaged(k, SEGMENT_HEADER_BYTES, previous, 'closed segment holds no records', false);
+    else if (!isLast) return damaged(k, SegmentHeader.BYTES, previous, 'closed segment holds no records', false);
     else outcome.emptyNewestSegment = true;
   }
   return outcome;

@@ -14,7 +14,7 @@ import { recoverState, JournalCorruptError, type RecoveryOptions } from './recov
 import { freshStateMachine, TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { WORKLOAD_PRINCIPAL_ID, workloadCommand } from '../journal/test_support/ledger_workload.ts';
 import { writeCommand } from '../core/logic/test_support/command_writer.ts';
-import { RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import { SegmentWriter } from '../journal/segment_writer.ts';
 import { validateJournalOptions } from '../journal/journal_options.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
@@ -76,7 +76,7 @@ function recoverAndRecord(dataDir: string, trial: Trial, readerThread: boolean):
     dataDir, repair: trial.repair, useSnapshots: trial.useSnapshots, toSequence: trial.toSequence,
     readerThreadMinBytes: readerThread ? 0 : undefined, readerThreadHandOverAt: trial.handOverAt,
     onApplied: (_cmd, _base, out, outBase) => {
-      results.push(Buffer.from(out.bytes.subarray(outBase, outBase + out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2])).toString('hex'));
+      results.push(Buffer.from(out.bytes.subarray(outBase, outBase + out.u32[(outBase + ResHeader.LENGTH) >>> 2])).toString('hex'));
     },
     checkpoint: { sequence: trial.checkpoint, reached: (at) => { checkpointHash = at.stateHash(); } },
   };

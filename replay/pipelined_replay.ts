@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
 import { BatchConsumer, HALTED } from '../core/ring/batch_consumer.ts';
 import { Ring } from '../core/ring/ring.ts';
@@ -173,7 +173,7 @@ function drain(ringMemory: SharedArrayBuffer, hintsMemory: SharedArrayBuffer, ta
     const next = consumer.nextSequence;
     for (let i = 0; i < count; i++) {
       const base = ring.slotBase(next + i);
-      target.applyRecord(buffer, base, f64[(base + CMD_SEQUENCE_OFFSET) >>> 3], hints[(next + i) & mask]);
+      target.applyRecord(buffer, base, f64[(base + CmdHeader.SEQUENCE) >>> 3], hints[(next + i) & mask]);
     }
     consumer.release(count);
   }

@@ -17,14 +17,14 @@ import { validateJournalOptions } from '../journal/journal_options.ts';
 import { journalDir, listSegments } from '../journal/segment_files.ts';
 import { checkJournal } from '../journal/journal_check.ts';
 import { checkSegment } from '../journal/segment_check.ts';
-import { FRAME_HEADER_BYTES, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
+import { JournalFrame, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
 import { Deposit } from '../codec/records/command_descriptor.ts';
 import { createScratchRecord, writeDeposit, writeDeposits } from '../journal/test_support/record_fixture.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../journal/segment_reader.ts';
 import { walkJournal, WalkEnd } from './journal_walk.ts';
 
-const FRAME_BYTES = FRAME_HEADER_BYTES + Deposit.BYTES;
+const FRAME_BYTES = JournalFrame.BYTES + Deposit.BYTES;
 
 let dataDir = '';
 let dir = '';

@@ -6,7 +6,7 @@
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { readCommandHeader, readCommandRecord } from '../codec/records/command_record_json.ts';
 import { readResultRecord } from '../codec/records/result_record_json.ts';
-import { CMD_TYPE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import type { ResponseJson } from '../codec/types/response_json.ts';
 
 export type JsonObject = Record<string, unknown>;
@@ -17,7 +17,7 @@ export function commandJson(cmd: RecordBuffer, base: number): JsonObject {
   try {
     command = readCommandRecord(cmd, base) as unknown as JsonObject;
   } catch {
-    command = { type: `unknown(${cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1]})` };
+    command = { type: `unknown(${cmd.u16[(base + CmdHeader.TYPE) >>> 1]})` };
   }
   return { ...header, ...command };
 }

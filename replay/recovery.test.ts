@@ -6,7 +6,7 @@ import { recoverState, JournalCorruptError } from './recovery.ts';
 import { journalWorkload, freshStateMachine, frameOffsets, TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
 import { WORKLOAD_PRINCIPAL_ID, workloadCommand, writeWorkloadRecord } from '../journal/test_support/ledger_workload.ts';
 import { writeCommand } from '../core/logic/test_support/command_writer.ts';
-import { RES_FLAGS_OFFSET, RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES, RESULT_FLAG_DUPLICATE } from '../codec/records/result_descriptor.ts';
 import { SegmentWriter } from '../journal/segment_writer.ts';
 import { validateJournalOptions } from '../journal/journal_options.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
@@ -337,7 +337,7 @@ describe('recoverState', () => {
       writer.append(rec, 0);
       const length = live.apply(rec, 0, out, 0);
       answers.push(Buffer.from(out.bytes.subarray(0, length)).toString('hex'));
-      if ((out.u32[RES_FLAGS_OFFSET >>> 2] & RESULT_FLAG_DUPLICATE) !== 0) duplicates++;
+      if ((out.u32[ResHeader.FLAGS >>> 2] & RESULT_FLAG_DUPLICATE) !== 0) duplicates++;
       if (seq(k) === checkpointAt) checkpointHash = live.stateHash();
       if (k % 64 === 63) writer.write();
     }
@@ -349,7 +349,7 @@ describe('recoverState', () => {
     const report = recoverState(sm, {
       dataDir, repair: false,
       onApplied: (_cmd, _base, result, resultBase) => {
-        replayed.push(Buffer.from(result.bytes.subarray(resultBase, resultBase + result.u32[(resultBase + RES_LENGTH_OFFSET) >>> 2])).toString('hex'));
+        replayed.push(Buffer.from(result.bytes.subarray(resultBase, resultBase + result.u32[(resultBase + ResHeader.LENGTH) >>> 2])).toString('hex'));
       },
       checkpoint: { sequence: checkpointAt, reached: (at) => { reachedHash = at.stateHash(); } },
     });

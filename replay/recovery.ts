@@ -22,7 +22,7 @@ import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { RES_MAX_RECORD_BYTES } from '../codec/records/result_descriptor.ts';
 import type { StateMachine } from '../core/logic/state_machine_api.ts';
-import { SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { SegmentHeader } from '../journal/journal_descriptor.ts';
 import { SegmentReader } from '../journal/segment_reader.ts';
 import { fsyncDirectory, journalDir, listSegments, truncateDurably, type SegmentFile } from '../journal/segment_files.ts';
 import { listSnapshots, readSnapshotFile, removeSnapshotTempFiles } from '../journal/snapshot_file.ts';
@@ -292,7 +292,7 @@ class JournalReplay implements RecordSink {
       this.warnings.push(`journal ${what}: ${reason} in ${where}; ${cutBytes} bytes not replayed (read-only: nothing truncated)`);
       return;
     }
-    if (offset <= SEGMENT_HEADER_BYTES && (torn || lastGood < segment.firstSequence)) this.removeFile(segment.path);
+    if (offset <= SegmentHeader.BYTES && (torn || lastGood < segment.firstSequence)) this.removeFile(segment.path);
     else truncateDurably(segment.path, offset);
     for (const s of later) this.removeFile(s.path);
     this.truncatedBytes += cutBytes;

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path';
 import { recoverState, JournalCorruptError } from './recovery.ts';
 import { journalWorkload, freshStateMachine, frameOffsets } from '../journal/test_support/journal_fixture.ts';
 import { listSegments } from '../journal/segment_files.ts';
-import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { JournalFrame, SegmentHeader } from '../journal/journal_descriptor.ts';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 
 const RECORDS = 300;
@@ -34,7 +34,7 @@ beforeAll(() => {
   original = listSegments(source)[0].path;
   const file = readFileSync(original);
   fileBytes = file.length;
-  frameEnds = frameOffsets(original).map((o) => o + file.readUInt32LE(o + FRAME_BYTES_OFFSET));
+  frameEnds = frameOffsets(original).map((o) => o + file.readUInt32LE(o + JournalFrame.FRAME_BYTES));
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
@@ -57,7 +57,7 @@ describe('recovery properties', () => {
       const whole = frameEnds.filter((end) => end <= cut).length;
       expect(report.lastSequence).toBe(lastOf(whole));
       if (whole > 0) expect(sm.stateHash()).toBe(hashes.get(lastOf(whole)));
-      expect(report.truncatedBytes).toBe(cut >= SEGMENT_HEADER_BYTES ? cut - (whole > 0 ? frameEnds[whole - 1] : SEGMENT_HEADER_BYTES) : cut);
+      expect(report.truncatedBytes).toBe(cut >= SegmentHeader.BYTES ? cut - (whole > 0 ? frameEnds[whole - 1] : SegmentHeader.BYTES) : cut);
       rmSync(dataDir, { recursive: true, force: true });
     }), { numRuns: 60 });
   });

@@ -21,7 +21,7 @@ import { walkJournal, type RecordSink, type WalkSegment } from './journal_walk.t
 import { FeedControl, type FeedMemory } from './replay_feed.ts';
 
 // Module-local copies: V8 folds them into optimized code (order_layout.ts says why).
-const { CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_TYPE_OFFSET } = commandDescriptorModule;
+const { CmdHeader } = commandDescriptorModule;
 const { COMMAND_TRAITS, TRAIT_READ_ONLY } = commandTraitsModule;
 
 export interface ReaderWorkerData {
@@ -65,7 +65,7 @@ class FeedWriter implements RecordSink {
     }
     const at = this.ring.slotBase(claimed) >>> 3;
     const from = base >>> 3;
-    const words = (buffer.u32[(base + CMD_LENGTH_OFFSET) >>> 2] + 7) >>> 3;
+    const words = (buffer.u32[(base + CmdHeader.LENGTH) >>> 2] + 7) >>> 3;
     const src = buffer.f64;
     const slots = this.slots;
     for (let i = 0; i < words; i++) slots[at + i] = src[from + i];
@@ -77,11 +77,11 @@ class FeedWriter implements RecordSink {
 
   /** The stored slot a repeated id is answered from, or -1 (StateMachine.applyLookedUp's storedSlot). */
   private lookUp(buffer: RecordBuffer, base: number): number {
-    const idAt = (base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
+    const idAt = (base + CmdHeader.IDEMPOTENCY_ID) >>> 3;
     const f64 = buffer.f64;
     // apply()'s own test of whether a command is remembered (core/logic/state_machine.ts).
-    if (f64[idAt] === 0 || (COMMAND_TRAITS[buffer.u16[(base + CMD_TYPE_OFFSET) >>> 1]] & TRAIT_READ_ONLY) !== 0) return -1;
-    const principal = buffer.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
+    if (f64[idAt] === 0 || (COMMAND_TRAITS[buffer.u16[(base + CmdHeader.TYPE) >>> 1]] & TRAIT_READ_ONLY) !== 0) return -1;
+    const principal = buffer.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2];
     const slot = this.window.findAt(principal, f64, idAt);
     if (slot < 0) this.window.claim(principal, f64, idAt);
     return slot;

@@ -16,15 +16,9 @@
  * answers the primary's hash at that sequence. Queries see every record the follower has received,
  * including ones its own journal has not yet made durable (they are durable on the primary).
  */
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_MAX_RECORD_BYTES, CMD_PRINCIPAL_ID_OFFSET,
-  CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET,
-} from '../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_FLAG_READ_ONLY, CMD_MAX_RECORD_BYTES } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
-} from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import { stampCommandHeader } from '../core/input_publisher.ts';
@@ -105,8 +99,8 @@ export class FollowerQueryEngine {
       const base = (this.answered % QUERY_SLOTS) * SLOT_BYTES;
       this.answered++;
       // Stamp again: records may have been replicated since the claim.
-      slots.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = this.mirror.lastAppliedSequence;
-      if ((slots.u16[(base + CMD_FLAGS_OFFSET) >>> 1] & CMD_FLAG_READ_ONLY) !== 0) {
+      slots.f64[(base + CmdHeader.SEQUENCE) >>> 3] = this.mirror.lastAppliedSequence;
+      if ((slots.u16[(base + CmdHeader.FLAGS) >>> 1] & CMD_FLAG_READ_ONLY) !== 0) {
         this.mirror.apply(slots, base, out, 0);
         this.queriesAnswered++;
       } else {
@@ -120,13 +114,13 @@ export class FollowerQueryEngine {
 
 /** Writes the READ_ONLY_FOLLOWER result of the command at `base`. */
 function refuse(cmd: RecordBuffer, base: number, out: RecordBuffer, outBase: number): void {
-  out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2] = RES_HEADER_BYTES;
-  out.u16[(outBase + RES_COMMAND_TYPE_OFFSET) >>> 1] = cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1];
-  out.u16[(outBase + RES_CODE_OFFSET) >>> 1] = ResultCode.READ_ONLY_FOLLOWER;
-  out.f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = cmd.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3];
-  out.u32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2];
-  out.u32[(outBase + RES_PRINCIPAL_ID_OFFSET) >>> 2] = cmd.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
-  out.f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = cmd.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3];
-  out.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] = 0;
-  out.i32[(outBase + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = -1;
+  out.u32[(outBase + ResHeader.LENGTH) >>> 2] = ResHeader.BYTES;
+  out.u16[(outBase + ResHeader.COMMAND_TYPE) >>> 1] = cmd.u16[(base + CmdHeader.TYPE) >>> 1];
+  out.u16[(outBase + ResHeader.CODE) >>> 1] = ResultCode.READ_ONLY_FOLLOWER;
+  out.f64[(outBase + ResHeader.INPUT_SEQUENCE) >>> 3] = cmd.f64[(base + CmdHeader.SEQUENCE) >>> 3];
+  out.u32[(outBase + ResHeader.SESSION_ID) >>> 2] = cmd.u32[(base + CmdHeader.SESSION_ID) >>> 2];
+  out.u32[(outBase + ResHeader.PRINCIPAL_ID) >>> 2] = cmd.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2];
+  out.f64[(outBase + ResHeader.CORRELATION_ID) >>> 3] = cmd.f64[(base + CmdHeader.CORRELATION_ID) >>> 3];
+  out.u32[(outBase + ResHeader.FLAGS) >>> 2] = 0;
+  out.i32[(outBase + ResHeader.FAILED_LEG_INDEX) >>> 2] = -1;
 }

@@ -7,9 +7,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { copyWithCrc32Aligned } from '../journal/crc32.ts';
-import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
+import { JournalFrame } from '../journal/journal_descriptor.ts';
 import { verifyFrames } from './follower.ts';
 import { FollowerQueryEngine } from './follower_queries.ts';
 import { freshStateMachine, TEST_WORKLOAD } from '../journal/test_support/journal_fixture.ts';
@@ -21,16 +21,16 @@ const FRAMES = 2048;
 /** A FRAMES payload of workload records with sequences from `first`; returns the frame offsets too. */
 function framesPayload(first: number): { buffer: RecordBuffer; end: number; bases: Int32Array } {
   const source = createRecordBuffer(new ArrayBuffer(512));
-  const buffer = createRecordBuffer(new ArrayBuffer(FRAMES * (512 + FRAME_HEADER_BYTES)));
+  const buffer = createRecordBuffer(new ArrayBuffer(FRAMES * (512 + JournalFrame.BYTES)));
   const bases = new Int32Array(FRAMES);
   let pos = 0;
   for (let i = 0; i < FRAMES; i++) {
     writeWorkloadRecord(TEST_WORKLOAD, source, 0, first + i);
-    const length = source.u32[CMD_LENGTH_OFFSET >>> 2];
-    buffer.u32[(pos + 4) >>> 2] = copyWithCrc32Aligned(source, 0, buffer, pos + FRAME_HEADER_BYTES, length);
-    buffer.u32[pos >>> 2] = FRAME_HEADER_BYTES + length;
-    bases[i] = pos + FRAME_HEADER_BYTES;
-    pos += FRAME_HEADER_BYTES + length;
+    const length = source.u32[CmdHeader.LENGTH >>> 2];
+    buffer.u32[(pos + 4) >>> 2] = copyWithCrc32Aligned(source, 0, buffer, pos + JournalFrame.BYTES, length);
+    buffer.u32[pos >>> 2] = JournalFrame.BYTES + length;
+    bases[i] = pos + JournalFrame.BYTES;
+    pos += JournalFrame.BYTES + length;
   }
   return { buffer, end: pos, bases };
 }

@@ -3,8 +3,8 @@ import { appendFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
-import { FRAME_RECORD_OFFSET, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
+import { JournalFrame, SEGMENT_MIN_BYTES } from '../journal/journal_descriptor.ts';
 import { validateJournalOptions } from '../journal/journal_options.ts';
 import { CatchupReader, SequenceRetiredError } from './replication_catchup.ts';
 import { listSegments } from '../journal/segment_files.ts';
@@ -24,7 +24,7 @@ function readAll(reader: CatchupReader, from: number, last: number): number[] {
     const b = createRecordBuffer(new ArrayBuffer(chunk.length));
     b.bytes.set(chunk);
     expect(verifyFrames(b, 0, chunk.length, next)).toBe('');
-    for (let pos = 0; pos < chunk.length; pos += b.u32[pos >>> 2]) sequences.push(b.f64[(pos + FRAME_RECORD_OFFSET + CMD_SEQUENCE_OFFSET) >>> 3]);
+    for (let pos = 0; pos < chunk.length; pos += b.u32[pos >>> 2]) sequences.push(b.f64[(pos + JournalFrame.RECORD + CmdHeader.SEQUENCE) >>> 3]);
     next = sequences[sequences.length - 1] + 1;
   }
   return sequences;

@@ -10,12 +10,9 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
-import {
-  FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES, FRAME_RECORD_OFFSET,
-  SEGMENT_HEADER_BYTES,
-} from '../journal/journal_descriptor.ts';
+import { JournalFrame, FRAME_MAX_BYTES, FRAME_MIN_BYTES, SegmentHeader } from '../journal/journal_descriptor.ts';
 import { listSegments } from '../journal/segment_files.ts';
 
 export class SequenceRetiredError extends Error {}
@@ -74,7 +71,7 @@ export class CatchupReader {
   private open(path: string, firstSequence: number): void {
     this.fd = openSync(path, 'r');
     this.segmentFirst = firstSequence;
-    this.offset = SEGMENT_HEADER_BYTES;
+    this.offset = SegmentHeader.BYTES;
     this.nextSequence = firstSequence;
   }
 
@@ -110,13 +107,13 @@ export class CatchupReader {
     }
     let pos = 0;
     while (this.nextSequence <= last && pos + FRAME_MIN_BYTES <= read) {
-      const frameBytes = b.u32[(pos + FRAME_BYTES_OFFSET) >>> 2];
+      const frameBytes = b.u32[(pos + JournalFrame.FRAME_BYTES) >>> 2];
       if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0) break;
       if (pos + frameBytes > read || (!skipping && pos + frameBytes > bytesMax)) break;
-      const recordBase = pos + FRAME_RECORD_OFFSET;
-      if (b.u32[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== frameBytes - FRAME_HEADER_BYTES) break;
-      if (b.f64[(recordBase + CMD_SEQUENCE_OFFSET) >>> 3] !== this.nextSequence) break;
-      if (crc32Aligned(b, recordBase, frameBytes - FRAME_HEADER_BYTES) !== b.u32[(pos + FRAME_CRC_OFFSET) >>> 2]) break;
+      const recordBase = pos + JournalFrame.RECORD;
+      if (b.u32[(recordBase + CmdHeader.LENGTH) >>> 2] !== frameBytes - JournalFrame.BYTES) break;
+      if (b.f64[(recordBase + CmdHeader.SEQUENCE) >>> 3] !== this.nextSequence) break;
+      if (crc32Aligned(b, recordBase, frameBytes - JournalFrame.BYTES) !== b.u32[(pos + JournalFrame.CRC) >>> 2]) break;
       pos += frameBytes;
       this.nextSequence++;
       if (!skipping) this.framesRead++;

@@ -1,7 +1,7 @@
 /**
  * The epoch of a data directory: which primary term its journal belongs to. It is stored in
  * `<dataDir>/epoch` (a decimal number, written to a temp file, fsynced and renamed) and stamped in the
- * header of every journal segment the node writes (journal_descriptor.ts, SEG_EPOCH_OFFSET). The
+ * header of every journal segment the node writes (journal_descriptor.ts, SegmentHeader.EPOCH). The
  * epoch of a directory is the larger of the two, so a lost epoch file still leaves the journal's.
  * `ringline promote` raises it by one; a follower adopts its primary's; a node refuses a primary whose
  * epoch is older than its own (STALE_EPOCH).
@@ -14,7 +14,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32Bytes } from '../journal/crc32.ts';
-import { SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, SEG_EPOCH_OFFSET, SEG_HEADER_CRC_OFFSET, SEG_MAGIC_OFFSET } from '../journal/journal_descriptor.ts';
+import { SegmentHeader, SEGMENT_MAGIC } from '../journal/journal_descriptor.ts';
 import { ensureDirectory, fsyncDirectory, listSegments } from '../journal/segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 
@@ -42,16 +42,16 @@ function fileEpoch(dataDir: string): { epoch: number; startSequence: number } {
 function journalEpoch(dataDir: string): number {
   const segments = listSegments(dataDir);
   if (segments.length === 0) return 0;
-  const header = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  const header = Buffer.alloc(SegmentHeader.BYTES);
   const fd = openSync(segments[segments.length - 1].path, 'r');
   try {
-    if (readSync(fd, header, 0, SEGMENT_HEADER_BYTES, 0) !== SEGMENT_HEADER_BYTES) return 0;
+    if (readSync(fd, header, 0, SegmentHeader.BYTES, 0) !== SegmentHeader.BYTES) return 0;
   } finally {
     closeSync(fd);
   }
-  const valid = header.readUInt32LE(SEG_MAGIC_OFFSET) === SEGMENT_MAGIC &&
-    header.readUInt32LE(SEG_HEADER_CRC_OFFSET) === crc32Bytes(header, 0, SEG_HEADER_CRC_OFFSET);
-  return valid ? header.readDoubleLE(SEG_EPOCH_OFFSET) : 0;
+  const valid = header.readUInt32LE(SegmentHeader.MAGIC) === SEGMENT_MAGIC &&
+    header.readUInt32LE(SegmentHeader.HEADER_CRC) === crc32Bytes(header, 0, SegmentHeader.HEADER_CRC);
+  return valid ? header.readDoubleLE(SegmentHeader.EPOCH) : 0;
 }
 
 export function readEpoch(dataDir: string): number {

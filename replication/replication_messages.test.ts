@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ResultCode } from '../codec/result_codes.ts';
-import { ACK_SEQUENCE_OFFSET, HELLO_EPOCH_OFFSET, HELLO_FLAG_PROBE, HELLO_NEXT_SEQUENCE_OFFSET, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from './replication_descriptor.ts';
+import { AckMessage, HelloMessage, HELLO_FLAG_PROBE, MessageType, RefuseMessage, WelcomeMessage } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello, encodeRefuse, encodeWelcome } from './replication_messages.ts';
 
 type Sent = { type: 'hello'; epoch: number; next: number } | { type: 'ack'; sequence: number } | { type: 'welcome'; epoch: number; last: number };
@@ -13,9 +13,9 @@ function encode(m: Sent): Buffer {
 }
 
 function decode(r: MessageReader, type: number): Sent {
-  if (type === MessageType.HELLO) return { type: 'hello', epoch: r.f64(HELLO_EPOCH_OFFSET), next: r.f64(HELLO_NEXT_SEQUENCE_OFFSET) };
-  if (type === MessageType.ACK) return { type: 'ack', sequence: r.f64(ACK_SEQUENCE_OFFSET) };
-  if (type === MessageType.WELCOME) return { type: 'welcome', epoch: r.f64(WELCOME_EPOCH_OFFSET), last: r.f64(WELCOME_LAST_SEQUENCE_OFFSET) };
+  if (type === MessageType.HELLO) return { type: 'hello', epoch: r.f64(HelloMessage.EPOCH), next: r.f64(HelloMessage.NEXT_SEQUENCE) };
+  if (type === MessageType.ACK) return { type: 'ack', sequence: r.f64(AckMessage.SEQUENCE) };
+  if (type === MessageType.WELCOME) return { type: 'welcome', epoch: r.f64(WelcomeMessage.EPOCH), last: r.f64(WelcomeMessage.LAST_SEQUENCE) };
   throw new Error(`unexpected type ${type}`);
 }
 
@@ -54,7 +54,7 @@ describe('replication messages', () => {
     r.push(encodeRefuse(ResultCode.STALE_EPOCH, 'stale primary: épоch 1 < 2'));
     r.push(encodeHello(3, 7, HELLO_FLAG_PROBE));
     expect(r.next()).toBe(MessageType.REFUSE);
-    expect(r.u32(REFUSE_CODE_OFFSET)).toBe(ResultCode.STALE_EPOCH);
+    expect(r.u32(RefuseMessage.CODE)).toBe(ResultCode.STALE_EPOCH);
     expect(r.refuseReason()).toBe('stale primary: épоch 1 < 2');
     expect(r.next()).toBe(MessageType.HELLO);
     expect(r.flags()).toBe(HELLO_FLAG_PROBE);

@@ -6,63 +6,61 @@
 import { createRecordBuffer, type RecordBuffer } from '../codec/records/record_buffer.ts';
 import { MembershipType } from './membership/membership_descriptor.ts';
 import {
-  ACK_BYTES, ACK_SEQUENCE_OFFSET, HELLO_BYTES, HELLO_EPOCH_OFFSET, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
-  HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_FLAGS_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET,
-  MESSAGE_TYPE_MAX, MessageType, REFUSE_CODE_OFFSET, REFUSE_REASON_BYTES_OFFSET, REFUSE_REASON_MAX_BYTES, REFUSE_REASON_OFFSET,
-  REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_DATA_OFFSET, SNAPSHOT_FILE_BYTES_OFFSET, SNAPSHOT_FLAG_LAST,
-  SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET, WELCOME_BYTES, WELCOME_EPOCH_OFFSET, WELCOME_EPOCH_START_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
+  AckMessage, HelloMessage, MESSAGE_MAX_BYTES, MessageHeader, MESSAGE_TYPE_MAX, MessageType, RefuseMessage,
+  REFUSE_REASON_MAX_BYTES, REPLICATION_MAGIC, REPLICATION_VERSION, SnapshotMessage, SNAPSHOT_FLAG_LAST,
+  WelcomeMessage,
 } from './replication_descriptor.ts';
 
 function header(bytes: number, type: MessageType, flags: number): Buffer {
   const b = Buffer.alloc(bytes);
-  b.writeUInt32LE(bytes, MSG_BYTES_OFFSET);
-  b.writeUInt16LE(type, MSG_TYPE_OFFSET);
-  b.writeUInt16LE(flags, MSG_FLAGS_OFFSET);
+  b.writeUInt32LE(bytes, MessageHeader.MESSAGE_BYTES);
+  b.writeUInt16LE(type, MessageHeader.TYPE);
+  b.writeUInt16LE(flags, MessageHeader.FLAGS);
   return b;
 }
 
 export function encodeHello(epoch: number, nextSequence: number, flags = 0): Buffer {
-  const b = header(HELLO_BYTES, MessageType.HELLO, flags);
-  b.writeUInt32LE(REPLICATION_MAGIC, HELLO_MAGIC_OFFSET);
-  b.writeUInt32LE(REPLICATION_VERSION, HELLO_VERSION_OFFSET);
-  b.writeDoubleLE(epoch, HELLO_EPOCH_OFFSET);
-  b.writeDoubleLE(nextSequence, HELLO_NEXT_SEQUENCE_OFFSET);
+  const b = header(HelloMessage.BYTES, MessageType.HELLO, flags);
+  b.writeUInt32LE(REPLICATION_MAGIC, HelloMessage.MAGIC);
+  b.writeUInt32LE(REPLICATION_VERSION, HelloMessage.VERSION);
+  b.writeDoubleLE(epoch, HelloMessage.EPOCH);
+  b.writeDoubleLE(nextSequence, HelloMessage.NEXT_SEQUENCE);
   return b;
 }
 
 export function encodeAck(sequence: number): Buffer {
-  const b = header(ACK_BYTES, MessageType.ACK, 0);
-  b.writeDoubleLE(sequence, ACK_SEQUENCE_OFFSET);
+  const b = header(AckMessage.BYTES, MessageType.ACK, 0);
+  b.writeDoubleLE(sequence, AckMessage.SEQUENCE);
   return b;
 }
 
 export function encodeWelcome(epoch: number, lastSequence: number, epochStart = -1): Buffer {
-  const b = header(WELCOME_BYTES, MessageType.WELCOME, 0);
-  b.writeDoubleLE(epoch, WELCOME_EPOCH_OFFSET);
-  b.writeDoubleLE(lastSequence, WELCOME_LAST_SEQUENCE_OFFSET);
-  b.writeDoubleLE(epochStart, WELCOME_EPOCH_START_OFFSET);
+  const b = header(WelcomeMessage.BYTES, MessageType.WELCOME, 0);
+  b.writeDoubleLE(epoch, WelcomeMessage.EPOCH);
+  b.writeDoubleLE(lastSequence, WelcomeMessage.LAST_SEQUENCE);
+  b.writeDoubleLE(epochStart, WelcomeMessage.EPOCH_START);
   return b;
 }
 
 /** One piece of a snapshot file (`piece` is the bytes at `offset` of a file of `fileBytes`). */
 export function encodeSnapshotPiece(sequence: number, fileBytes: number, offset: number, piece: Uint8Array): Buffer {
-  const bytes = SNAPSHOT_DATA_OFFSET + ((piece.length + 7) & ~7);
+  const bytes = SnapshotMessage.DATA + ((piece.length + 7) & ~7);
   const last = offset + piece.length === fileBytes;
   const b = header(bytes, MessageType.SNAPSHOT, last ? SNAPSHOT_FLAG_LAST : 0);
-  b.writeDoubleLE(sequence, SNAPSHOT_SEQUENCE_OFFSET);
-  b.writeDoubleLE(fileBytes, SNAPSHOT_FILE_BYTES_OFFSET);
-  b.writeDoubleLE(offset, SNAPSHOT_PIECE_OFFSET_OFFSET);
-  b.set(piece, SNAPSHOT_DATA_OFFSET);
+  b.writeDoubleLE(sequence, SnapshotMessage.SEQUENCE);
+  b.writeDoubleLE(fileBytes, SnapshotMessage.FILE_BYTES);
+  b.writeDoubleLE(offset, SnapshotMessage.PIECE_OFFSET);
+  b.set(piece, SnapshotMessage.DATA);
   return b;
 }
 
 export function encodeRefuse(resultCode: number, reason: string): Buffer {
   const text = Buffer.from(reason, 'utf8').subarray(0, REFUSE_REASON_MAX_BYTES);
-  const bytes = REFUSE_REASON_OFFSET + ((text.length + 7) & ~7);
+  const bytes = RefuseMessage.REASON + ((text.length + 7) & ~7);
   const b = header(bytes, MessageType.REFUSE, 0);
-  b.writeUInt32LE(resultCode, REFUSE_CODE_OFFSET);
-  b.writeUInt32LE(text.length, REFUSE_REASON_BYTES_OFFSET);
-  text.copy(b, REFUSE_REASON_OFFSET);
+  b.writeUInt32LE(resultCode, RefuseMessage.CODE);
+  b.writeUInt32LE(text.length, RefuseMessage.REASON_BYTES);
+  text.copy(b, RefuseMessage.REASON);
   return b;
 }
 
@@ -109,10 +107,10 @@ export class MessageReader {
   /** The type of the next whole message (its bytes at messageBase), NEED_MORE or BAD_MESSAGE. */
   next(): number {
     const available = this.writePos - this.readPos;
-    if (available < MSG_HEADER_BYTES) return NEED_MORE;
+    if (available < MessageHeader.BYTES) return NEED_MORE;
     const base = this.readPos;
-    const bytes = this.buffer.u32[(base + MSG_BYTES_OFFSET) >>> 2];
-    if (bytes < MSG_HEADER_BYTES || bytes > MESSAGE_MAX_BYTES || (bytes & 7) !== 0) {
+    const bytes = this.buffer.u32[(base + MessageHeader.MESSAGE_BYTES) >>> 2];
+    if (bytes < MessageHeader.BYTES || bytes > MESSAGE_MAX_BYTES || (bytes & 7) !== 0) {
       this.reason = `invalid replication message length ${bytes}`;
       return BAD_MESSAGE;
     }
@@ -121,7 +119,7 @@ export class MessageReader {
       return BAD_MESSAGE;
     }
     if (available < bytes) return NEED_MORE;
-    const type = this.buffer.u16[(base + MSG_TYPE_OFFSET) >>> 1];
+    const type = this.buffer.u16[(base + MessageHeader.TYPE) >>> 1];
     if (type < MessageType.HELLO || type > MESSAGE_TYPE_MAX) {
       // A membership CHALLENGE where the stream should start: the peer requires a secret this side did not give.
       this.reason = type === MembershipType.CHALLENGE
@@ -136,7 +134,7 @@ export class MessageReader {
   }
 
   flags(): number {
-    return this.buffer.u16[(this.messageBase + MSG_FLAGS_OFFSET) >>> 1];
+    return this.buffer.u16[(this.messageBase + MessageHeader.FLAGS) >>> 1];
   }
 
   f64(offset: number): number {
@@ -148,8 +146,8 @@ export class MessageReader {
   }
 
   refuseReason(): string {
-    const n = Math.min(this.u32(REFUSE_REASON_BYTES_OFFSET), this.messageBytes - REFUSE_REASON_OFFSET);
-    const start = this.messageBase + REFUSE_REASON_OFFSET;
+    const n = Math.min(this.u32(RefuseMessage.REASON_BYTES), this.messageBytes - RefuseMessage.REASON);
+    const start = this.messageBase + RefuseMessage.REASON;
     return Buffer.from(this.buffer.bytes.buffer, start, n).toString('utf8');
   }
 }

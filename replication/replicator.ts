@@ -25,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PerformanceObserver } from 'node:perf_hooks';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_LENGTH_OFFSET, CMD_TIMESTAMP_US_OFFSET, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
+import { CmdHeader, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { wakeOnChange } from '../core/atomics_wait_async.ts';
 import { INPUT_CONSUMER_JOURNALER, type FollowerProgress, type ReplicatorWorkerData } from '../core/engine_worker_protocol.ts';
@@ -36,13 +36,12 @@ import type { Sequence } from '../core/ring/sequence.ts';
 import { Ring } from '../core/ring/ring.ts';
 import { createWaitStrategy } from '../core/ring/wait_strategy.ts';
 import { copyWithCrc32Aligned } from '../journal/crc32.ts';
-import { FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_RECORD_OFFSET } from '../journal/journal_descriptor.ts';
+import { JournalFrame } from '../journal/journal_descriptor.ts';
 import { CatchupReader } from './replication_catchup.ts';
 import { listSegments } from '../journal/segment_files.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 import {
-  ACK_SEQUENCE_OFFSET, HELLO_EPOCH_OFFSET, HELLO_FLAG_BOOTSTRAP, HELLO_FLAG_PROBE, HELLO_MAGIC_OFFSET, HELLO_NEXT_SEQUENCE_OFFSET,
-  HELLO_VERSION_OFFSET, MESSAGE_MAX_BYTES, MSG_BYTES_OFFSET, MSG_HEADER_BYTES, MSG_TYPE_OFFSET, MessageType,
+  AckMessage, HelloMessage, HELLO_FLAG_BOOTSTRAP, HELLO_FLAG_PROBE, MESSAGE_MAX_BYTES, MessageHeader, MessageType,
   REPLICATION_MAGIC, REPLICATION_VERSION, SNAPSHOT_PIECE_MAX_BYTES,
 } from './replication_descriptor.ts';
 import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeRefuse, encodeSnapshotPiece, encodeWelcome } from './replication_messages.ts';
@@ -89,7 +88,7 @@ function insertDescending(best: Float64Array, count: number, value: number): voi
 const slot = (s: number): number => metricsIndex(MetricsLine.REPLICATOR, s);
 
 /** Most records that surely fit one message (a record is at most 512 bytes + frame header). */
-const RECORDS_PER_MESSAGE = Math.floor((MESSAGE_MAX_BYTES - MSG_HEADER_BYTES) / (512 + FRAME_HEADER_BYTES));
+const RECORDS_PER_MESSAGE = Math.floor((MESSAGE_MAX_BYTES - MessageHeader.BYTES) / (512 + JournalFrame.BYTES));
 
 export interface ReplicatorEvents {
   readonly ready: (lastSequence: number) => void;
@@ -207,17 +206,17 @@ export class Replicator {
   private framesFromRing(from: number, to: number): Buffer {
     const src = this.ring.buffer;
     const staging = this.staging;
-    let pos = MSG_HEADER_BYTES;
+    let pos = MessageHeader.BYTES;
     for (let s = from; s <= to; s++) {
       const base = this.ring.slotBase(s);
-      const lengthBytes = src.u32[(base + CMD_LENGTH_OFFSET) >>> 2];
-      const crc = copyWithCrc32Aligned(src, base, staging, pos + FRAME_RECORD_OFFSET, lengthBytes);
-      staging.u32[(pos + FRAME_BYTES_OFFSET) >>> 2] = FRAME_HEADER_BYTES + lengthBytes;
-      staging.u32[(pos + FRAME_CRC_OFFSET) >>> 2] = crc;
-      pos += FRAME_HEADER_BYTES + lengthBytes;
+      const lengthBytes = src.u32[(base + CmdHeader.LENGTH) >>> 2];
+      const crc = copyWithCrc32Aligned(src, base, staging, pos + JournalFrame.RECORD, lengthBytes);
+      staging.u32[(pos + JournalFrame.FRAME_BYTES) >>> 2] = JournalFrame.BYTES + lengthBytes;
+      staging.u32[(pos + JournalFrame.CRC) >>> 2] = crc;
+      pos += JournalFrame.BYTES + lengthBytes;
     }
-    staging.u32[MSG_BYTES_OFFSET >>> 2] = pos;
-    staging.u32[MSG_TYPE_OFFSET >>> 2] = MessageType.FRAMES; // type u16 + flags u16 (0)
+    staging.u32[MessageHeader.MESSAGE_BYTES >>> 2] = pos;
+    staging.u32[MessageHeader.TYPE >>> 2] = MessageType.FRAMES; // type u16 + flags u16 (0)
     return Buffer.from(staging.bytes.subarray(0, pos));
   }
 
@@ -274,9 +273,9 @@ export class Replicator {
       return;
     }
     if (chunk !== null) {
-      const header = Buffer.alloc(MSG_HEADER_BYTES);
-      header.writeUInt32LE(MSG_HEADER_BYTES + chunk.length, MSG_BYTES_OFFSET);
-      header.writeUInt16LE(MessageType.FRAMES, MSG_TYPE_OFFSET);
+      const header = Buffer.alloc(MessageHeader.BYTES);
+      header.writeUInt32LE(MessageHeader.BYTES + chunk.length, MessageHeader.MESSAGE_BYTES);
+      header.writeUInt16LE(MessageType.FRAMES, MessageHeader.TYPE);
       this.send(link, header);
       this.send(link, chunk);
       const frames = link.catchup.framesRead - before;
@@ -311,12 +310,12 @@ export class Replicator {
 
   private onHello(link: FollowerLink): void {
     const r = link.reader;
-    if (r.u32(HELLO_MAGIC_OFFSET) !== REPLICATION_MAGIC || r.u32(HELLO_VERSION_OFFSET) !== REPLICATION_VERSION) {
-      this.refuse(link, ResultCode.REPLICATION_UNAVAILABLE, `not a ringline replication client (or version ${r.u32(HELLO_VERSION_OFFSET)} != ${REPLICATION_VERSION})`);
+    if (r.u32(HelloMessage.MAGIC) !== REPLICATION_MAGIC || r.u32(HelloMessage.VERSION) !== REPLICATION_VERSION) {
+      this.refuse(link, ResultCode.REPLICATION_UNAVAILABLE, `not a ringline replication client (or version ${r.u32(HelloMessage.VERSION)} != ${REPLICATION_VERSION})`);
       return;
     }
-    const epoch = r.f64(HELLO_EPOCH_OFFSET);
-    const next = r.f64(HELLO_NEXT_SEQUENCE_OFFSET);
+    const epoch = r.f64(HelloMessage.EPOCH);
+    const next = r.f64(HelloMessage.NEXT_SEQUENCE);
     if ((r.flags() & HELLO_FLAG_PROBE) !== 0) {
       link.socket.end(encodeWelcome(this.epoch, this.top));
       this.drop(link);
@@ -407,7 +406,7 @@ export class Replicator {
       this.refuse(link, ResultCode.REPLICATION_UNAVAILABLE, `unexpected message type ${type} from a follower`);
       return;
     }
-    const sequence = link.reader.f64(ACK_SEQUENCE_OFFSET);
+    const sequence = link.reader.f64(AckMessage.SEQUENCE);
     this.metrics[slot(ReplicatorSlot.ACKS_RECEIVED)]++;
     if (sequence > link.acked && sequence < link.next) link.acked = sequence;
     // Lag: sequencer time of the newest live batch this acknowledgement covers, to now.
@@ -499,7 +498,7 @@ export class Replicator {
         this.top = newTop;
         const base = ring.slotBase(newTop);
         this.lagSequences[this.lagHead] = newTop;
-        this.lagTimestampsUs[this.lagHead] = ring.buffer.f64[(base + CMD_TIMESTAMP_US_OFFSET) >>> 3];
+        this.lagTimestampsUs[this.lagHead] = ring.buffer.f64[(base + CmdHeader.TIMESTAMP_US) >>> 3];
         this.lagHead = (this.lagHead + 1) % LAG_SAMPLES;
       }
       const top = this.top;

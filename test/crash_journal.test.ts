@@ -16,8 +16,8 @@ import { recoverState } from '../replay/recovery.ts';
 import { createStateMachine, type LogicStateMachine } from '../core/logic/state_machine.ts';
 import { checkInvariants } from '../core/logic/test_support/invariants.ts';
 import { SMALL_LOGIC_CONFIG } from '../journal/test_support/ledger_workload.ts';
-import { CMD_TYPE_OFFSET, CommandType, Deposit } from '../codec/records/command_descriptor.ts';
-import { RES_CODE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { CmdHeader, CommandType, Deposit } from '../codec/records/command_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { listSnapshots } from '../journal/snapshot_file.ts';
 import { PREPARED_FILE_NAME, PREPARING_FILE_NAME } from '../journal/segment_preparation.ts';
 import { checkJournal } from '../journal/journal_check.ts';
@@ -114,8 +114,8 @@ describe('crash: SIGKILL the engine at random moments, restart, nothing acknowle
     const fullReport = recoverState(sm, {
       dataDir, repair: false, readOnly: true, useSnapshots: false,
       onApplied: (cmd, base, out, outBase) => {
-        if (out.u16[(outBase + RES_CODE_OFFSET) >>> 1] !== 0) return;
-        const type = cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1];
+        if (out.u16[(outBase + ResHeader.CODE) >>> 1] !== 0) return;
+        const type = cmd.u16[(base + CmdHeader.TYPE) >>> 1];
         const amount = cmd.f64[(base + Deposit.AMOUNT) >>> 3];
         if (type === CommandType.DEPOSIT) net += amount;
         else if (type === CommandType.WITHDRAW) net -= amount;

@@ -12,9 +12,7 @@ import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { decodeEvent } from '../codec/records/event_decoder.ts';
 import { EVT_RECORD_BYTES } from '../codec/records/event_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import {
-  AFTER_ALL_OF_COMMAND, CLOSING_CODE_OFFSET, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, encodeSubscribe,
-} from '../codec/wire/event_frame_descriptor.ts';
+import { AFTER_ALL_OF_COMMAND, ClosingFrame, EventsFrame, EventFrameType, encodeSubscribe } from '../codec/wire/event_frame_descriptor.ts';
 import { replayEvents } from '../replay/event_replay.ts';
 import { collect, positionKey, until } from './test_support/event_collector.ts';
 import { ADMIN_KEY, must, type CommandChannel, type E2eServer } from './test_support/e2e_harness.ts';
@@ -151,7 +149,7 @@ describe('event subscriptions end to end', () => {
       if (send !== null) socket.write(send);
       await new Promise<void>((resolve) => socket.once('close', () => resolve()));
       const bytes = Buffer.concat(chunks);
-      return bytes[4] === EventFrameType.CLOSING ? bytes.readUInt16LE(4 + CLOSING_CODE_OFFSET) : -1;
+      return bytes[4] === EventFrameType.CLOSING ? bytes.readUInt16LE(4 + ClosingFrame.CODE) : -1;
     };
     expect(await closingOf(Buffer.from([8, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]))).toBe(ResultCode.MALFORMED_FRAME);
     expect(await closingOf(Buffer.from([0xff, 0xff, 0xff, 0x7f]))).toBe(ResultCode.FRAME_TOO_LARGE);
@@ -194,8 +192,8 @@ describe('event subscriptions end to end', () => {
     while (at + 4 <= bytes.byteLength) {
       const length = bytes.readUInt32LE(at);
       if (at + 4 + length > bytes.byteLength) break;
-      if (bytes[at + 4] === EventFrameType.CLOSING) closingCode = bytes.readUInt16LE(at + 4 + CLOSING_CODE_OFFSET);
-      else if (bytes[at + 4] === EventFrameType.EVENTS) expect(length).toBe(EVENTS_HEADER_BYTES + bytes.readUInt32LE(at + 4 + EVENTS_COUNT_OFFSET) * EVT_RECORD_BYTES);
+      if (bytes[at + 4] === EventFrameType.CLOSING) closingCode = bytes.readUInt16LE(at + 4 + ClosingFrame.CODE);
+      else if (bytes[at + 4] === EventFrameType.EVENTS) expect(length).toBe(EventsFrame.BYTES + bytes.readUInt32LE(at + 4 + EventsFrame.COUNT) * EVT_RECORD_BYTES);
       at += 4 + length;
     }
     expect(closingCode).toBe(ResultCode.SLOW_CONSUMER);

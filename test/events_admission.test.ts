@@ -11,7 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSubscription } from '../client/event_subscription.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import { CLOSING_CODE_OFFSET, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
+import { ClosingFrame, EventFrameType } from '../codec/wire/event_frame_descriptor.ts';
 import { ADMIN_KEY, startE2eServer, type E2eServer } from './test_support/e2e_harness.ts';
 import { until } from './test_support/event_collector.ts';
 
@@ -44,7 +44,7 @@ function idleTcp(port: number, from: string): Promise<IdleConnection> {
   socket.on('error', () => { /* close follows */ });
   socket.on('close', () => {
     const bytes = Buffer.concat(chunks);
-    if (bytes.byteLength >= 4 + CLOSING_CODE_OFFSET + 2 && bytes[4] === EventFrameType.CLOSING) idle.code = bytes.readUInt16LE(4 + CLOSING_CODE_OFFSET);
+    if (bytes.byteLength >= 4 + ClosingFrame.CODE + 2 && bytes[4] === EventFrameType.CLOSING) idle.code = bytes.readUInt16LE(4 + ClosingFrame.CODE);
     idle.closed = true;
   });
   return new Promise((resolve) => socket.once('connect', () => resolve(idle)));

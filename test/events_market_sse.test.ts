@@ -12,9 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSubscription } from '../client/event_subscription.ts';
 import type { RinglineEvent } from '../codec/records/event_decoder.ts';
 import { ResultCode } from '../codec/result_codes.ts';
-import {
-  CLOSING_CODE_OFFSET, CLOSING_HEADER_BYTES, EventFrameType, MAX_DEPTH_LEVELS, encodeSubscribe, type DepthUpdate,
-} from '../codec/wire/event_frame_descriptor.ts';
+import { ClosingFrame, EventFrameType, MAX_DEPTH_LEVELS, encodeSubscribe, type DepthUpdate } from '../codec/wire/event_frame_descriptor.ts';
 import { collect, until } from './test_support/event_collector.ts';
 import { ADMIN_KEY, must, type E2eServer } from './test_support/e2e_harness.ts';
 import { BASE, QUOTE, SYMBOL, startEventWorld, type EventWorld } from './test_support/event_world.ts';
@@ -146,8 +144,8 @@ describe('market depth, SSE and the bounded client queue end to end', () => {
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const bytes = Buffer.concat(chunks);
     expect(bytes[4]).toBe(EventFrameType.CLOSING);
-    expect(bytes.readUInt16LE(4 + CLOSING_CODE_OFFSET)).toBe(ResultCode.MALFORMED_FRAME);
-    expect(bytes.subarray(4 + CLOSING_HEADER_BYTES).toString()).toBe(`depthLevels must be 0 (trades only) .. ${MAX_DEPTH_LEVELS}, got 11`);
+    expect(bytes.readUInt16LE(4 + ClosingFrame.CODE)).toBe(ResultCode.MALFORMED_FRAME);
+    expect(bytes.subarray(4 + ClosingFrame.BYTES).toString()).toBe(`depthLevels must be 0 (trades only) .. ${MAX_DEPTH_LEVELS}, got 11`);
   });
 
   it('SSE: events with (sequence:index) ids, resume with Last-Event-ID without gap or duplicate, HTTP refusals', async () => {

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
-import { CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import { SegmentWriter } from '../journal/segment_writer.ts';
 import { SegmentReader, FrameStatus } from '../journal/segment_reader.ts';
 import { validateJournalOptions } from '../journal/journal_options.ts';
@@ -34,7 +34,7 @@ describe('journal zero allocation per record', () => {
     let sequence = 0;
     const appendRound = (): void => {
       for (let i = 0; i < 256; i++) {
-        source.f64[(i * 512 + CMD_SEQUENCE_OFFSET) >>> 3] = sequence++;
+        source.f64[(i * 512 + CmdHeader.SEQUENCE) >>> 3] = sequence++;
         writer.append(source, i * 512);
       }
       writer.write();

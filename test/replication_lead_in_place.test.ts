@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCommand, type CommandSpec } from '../core/logic/test_support/command_writer.ts';
-import { RES_CODE_OFFSET, RES_INPUT_SEQUENCE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import type { InputPublisher, ResultListener } from '../core/engine_api.ts';
 import { replicatorEngineOption, startRinglineEngine } from '../cli/engine_handle.ts';
 import { startFollower, type Follower } from '../replication/follower.ts';
@@ -26,7 +26,7 @@ interface Target { readonly input: InputPublisher; onResult(listener: ResultList
 
 function collect(target: Target): Map<number, number> {
   const codes = new Map<number, number>();
-  target.onResult((buf, base) => { codes.set(buf.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3], buf.u16[(base + RES_CODE_OFFSET) >>> 1]); });
+  target.onResult((buf, base) => { codes.set(buf.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3], buf.u16[(base + ResHeader.CODE) >>> 1]); });
   return codes;
 }
 

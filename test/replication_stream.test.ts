@@ -5,14 +5,11 @@
  */
 import { describe, it, expect } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_HEADER_BYTES, CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET, CommandType,
-  FIRST_SEQUENCE,
-} from '../codec/records/command_descriptor.ts';
+import { CMD_FLAG_READ_ONLY, CmdHeader, CommandType, FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../codec/records/record_buffer.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
-import { FRAME_HEADER_BYTES } from '../journal/journal_descriptor.ts';
-import { MSG_HEADER_BYTES, MessageType } from '../replication/replication_descriptor.ts';
+import { JournalFrame } from '../journal/journal_descriptor.ts';
+import { MessageHeader, MessageType } from '../replication/replication_descriptor.ts';
 import { writeEpoch } from '../replication/replication_epoch.ts';
 import { encodeWelcome } from '../replication/replication_messages.ts';
 import { replayHash, run, writeConfig, useTestRoot } from './test_support/replication_harness.ts';
@@ -24,19 +21,19 @@ const root = useTestRoot('ringline-repl-stream-');
 
 /** A FRAMES message of read-only GET_STATE_HASH records carrying `sequences`. */
 function framesMessage(sequences: readonly number[]): Buffer {
-  const frameBytes = FRAME_HEADER_BYTES + CMD_HEADER_BYTES;
-  const b = createRecordBuffer(new ArrayBuffer(MSG_HEADER_BYTES + frameBytes * sequences.length));
+  const frameBytes = JournalFrame.BYTES + CmdHeader.BYTES;
+  const b = createRecordBuffer(new ArrayBuffer(MessageHeader.BYTES + frameBytes * sequences.length));
   b.u32[0] = b.bytes.length;
   b.u16[2] = MessageType.FRAMES;
   sequences.forEach((sequence, i) => {
-    const pos = MSG_HEADER_BYTES + i * frameBytes;
-    const record = pos + FRAME_HEADER_BYTES;
-    b.u32[(record + CMD_LENGTH_OFFSET) >>> 2] = CMD_HEADER_BYTES;
-    b.u16[(record + CMD_TYPE_OFFSET) >>> 1] = CommandType.GET_STATE_HASH;
-    b.u16[(record + CMD_FLAGS_OFFSET) >>> 1] = CMD_FLAG_READ_ONLY;
-    b.f64[(record + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
+    const pos = MessageHeader.BYTES + i * frameBytes;
+    const record = pos + JournalFrame.BYTES;
+    b.u32[(record + CmdHeader.LENGTH) >>> 2] = CmdHeader.BYTES;
+    b.u16[(record + CmdHeader.TYPE) >>> 1] = CommandType.GET_STATE_HASH;
+    b.u16[(record + CmdHeader.FLAGS) >>> 1] = CMD_FLAG_READ_ONLY;
+    b.f64[(record + CmdHeader.SEQUENCE) >>> 3] = sequence;
     b.u32[pos >>> 2] = frameBytes;
-    b.u32[(pos + 4) >>> 2] = crc32Aligned(b, record, CMD_HEADER_BYTES);
+    b.u32[(pos + 4) >>> 2] = crc32Aligned(b, record, CmdHeader.BYTES);
   });
   return Buffer.from(b.bytes);
 }
@@ -72,7 +69,7 @@ describe('follower: a bad stream stops it, nothing of it applied', () => {
   it('a CRC mismatch stops the follower before it applies the message', async () => {
     const message = framesMessage([F, F + 1, F + 2]);
     // Frames are 56 bytes (8 + a 48-byte record): byte 76 is the command type of the second record (sequence F + 1).
-    message[MSG_HEADER_BYTES + 56 + FRAME_HEADER_BYTES + CMD_TYPE_OFFSET] ^= 0x40;
+    message[MessageHeader.BYTES + 56 + JournalFrame.BYTES + CmdHeader.TYPE] ^= 0x40;
     const primary = await fakePrimary(0, [message]);
     try {
       const { code, output, dir } = await followUntilExit('crc', primary.port);

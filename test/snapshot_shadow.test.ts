@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_SEQUENCE } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_INPUT_SEQUENCE_OFFSET, StateHashResult } from '../codec/records/result_descriptor.ts';
+import { ResHeader, StateHashResult } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { stateHashHex } from '../core/logic/state_hash.ts';
 import { startEngine, type Engine } from '../engine/engine.ts';
@@ -36,10 +36,10 @@ function watch(engine: Engine): { count: () => number; codes: Map<number, number
   let count = 0;
   engine.onResult((buf: RecordBuffer, base: number) => {
     count++;
-    const sequence = buf.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3];
-    const code = buf.u16[(base + RES_CODE_OFFSET) >>> 1];
+    const sequence = buf.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3];
+    const code = buf.u16[(base + ResHeader.CODE) >>> 1];
     codes.set(sequence, code);
-    if (buf.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1] === CommandType.GET_STATE_HASH && code === ResultCode.OK) {
+    if (buf.u16[(base + ResHeader.COMMAND_TYPE) >>> 1] === CommandType.GET_STATE_HASH && code === ResultCode.OK) {
       hashes.set(sequence, stateHashHex(buf.u32[(base + StateHashResult.HASH_HIGH_U32) >>> 2], buf.u32[(base + StateHashResult.HASH_LOW_U32) >>> 2]));
     }
   });

@@ -5,29 +5,20 @@
 // snapshots are then refused by name, loudly) or convert it on import, and add a fixture for the new
 // layout with `npm run fixture:snapshot`. A fixture refused on purpose (its refused-since.txt names the
 // build and the section) must be refused loudly: start-up stops, it never starts from an older state.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { LogicHarness } from '../core/logic/test_support/logic_harness.ts';
 import { summarizeResult } from '../core/logic/test_support/result_summary.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readSnapshotFile, writeSnapshotFile } from '../journal/snapshot_file.ts';
 import { SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE, SNAP_VERSION_OFFSET } from '../journal/snapshot_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
+import { useScratchDirs } from '../journal/test_support/scratch_dirs.ts';
 import {
   buildSnapshotFixture, fixtureRefusal, layoutOf, listSnapshotFixtures, readFixtureStream, unpackFixtureSnapshot,
 } from './test_support/snapshot_fixture.ts';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ringline-upgrade-'));
-  dirs.push(dir);
-  return dir;
-}
+const scratchDir = useScratchDirs('ringline-upgrade-');
 
 const fixtures = listSnapshotFixtures();
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, CommandType } from '../records/command_descriptor.ts';
+import { CMD_MAX_RECORD_BYTES, CmdHeader, CommandType } from '../records/command_descriptor.ts';
 import { createRecordBuffer } from '../records/record_buffer.ts';
 import { readCommandRecord } from '../records/command_record_json.ts';
 import { ResultCode } from '../result_codes.ts';
@@ -14,7 +14,7 @@ describe('translateJsonRequest', () => {
   it('writes the documented example and fills defaults', () => {
     expect(translate('{"type":"transfer","fromAccountId":1,"toAccountId":2,"assetId":1,"amount":100,"idempotencyId":7}'))
       .toBe(ResultCode.OK);
-    expect(record.u16[CMD_TYPE_OFFSET >>> 1]).toBe(CommandType.TRANSFER);
+    expect(record.u16[CmdHeader.TYPE >>> 1]).toBe(CommandType.TRANSFER);
     expect(readCommandRecord(record, 0)).toStrictEqual({
       type: 'transfer', fromAccountId: 1, toAccountId: 2, assetId: 1, amount: 100, correlationId: 0, idempotencyId: 7,
     });

@@ -8,9 +8,8 @@ import { enumName, enumValueOf } from '../spec/enum_spec.ts';
 import { FieldKind, type FieldSpec } from '../spec/field_spec.ts';
 import type { CheckoutLineJson, CommandJson } from '../types/command_json.ts';
 import {
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
-  CMD_MAX_RECORD_BYTES, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET,
-  CMD_TYPE_OFFSET, Checkout, MAX_SEATS_PER_COMMAND, SeatList, checkoutRecordBytes, seatListRecordBytes,
+  CmdHeader, CMD_FLAG_READ_ONLY, CMD_MAX_RECORD_BYTES, Checkout, MAX_SEATS_PER_COMMAND, SeatList,
+  checkoutRecordBytes, seatListRecordBytes,
 } from './command_descriptor.ts';
 import type { RecordBuffer } from './record_buffer.ts';
 
@@ -29,8 +28,8 @@ export function writeCommandRecord(command: CommandJson, out: RecordBuffer, base
     return field.enumSpec !== null ? enumValueOf(field.enumSpec, value as string) : value as number;
   }, (values.lines as readonly CheckoutLineJson[] | undefined) ?? [], (values.seats as readonly number[] | undefined) ?? []);
   if (recordBytes < 0) return recordBytes;
-  out.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = command.correlationId ?? 0;
-  out.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = command.idempotencyId ?? 0;
+  out.f64[(base + CmdHeader.CORRELATION_ID) >>> 3] = command.correlationId ?? 0;
+  out.f64[(base + CmdHeader.IDEMPOTENCY_ID) >>> 3] = command.idempotencyId ?? 0;
   return recordBytes;
 }
 
@@ -54,9 +53,9 @@ export function writeCommandBody(spec: CommandSpec, out: RecordBuffer, base: num
     throw new RangeError(`writeCommandRecord: base=${base} cannot hold ${recordBytes} bytes`);
   }
   out.bytes.fill(0, base, base + recordBytes);
-  out.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = recordBytes;
-  out.u16[(base + CMD_TYPE_OFFSET) >>> 1] = spec.type;
-  out.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
+  out.u32[(base + CmdHeader.LENGTH) >>> 2] = recordBytes;
+  out.u16[(base + CmdHeader.TYPE) >>> 1] = spec.type;
+  out.u16[(base + CmdHeader.FLAGS) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
   for (const field of spec.fields) {
     const at = base + field.recordOffset;
     if (field.kind === FieldKind.ENUM_U8) out.bytes[at] = numberOf(field);
@@ -82,7 +81,7 @@ export function writeCommandBody(spec: CommandSpec, out: RecordBuffer, base: num
 
 /** Reads an input record as a full-form command (every field, ids included). Throws on an unknown type. */
 export function readCommandRecord(record: RecordBuffer, base: number): CommandJson {
-  const type = record.u16[(base + CMD_TYPE_OFFSET) >>> 1];
+  const type = record.u16[(base + CmdHeader.TYPE) >>> 1];
   const spec = COMMAND_SPEC_BY_TYPE[type];
   if (spec === undefined) throw new Error(`readCommandRecord: unknown command type ${type} at ${base}`);
   const command: Fields = { type: spec.name };
@@ -108,8 +107,8 @@ export function readCommandRecord(record: RecordBuffer, base: number): CommandJs
     command.lines = lines;
     command.seats = Array.from(record.u32.subarray(at >>> 2, (at >>> 2) + seatCount));
   }
-  command.correlationId = record.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3];
-  command.idempotencyId = record.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3];
+  command.correlationId = record.f64[(base + CmdHeader.CORRELATION_ID) >>> 3];
+  command.idempotencyId = record.f64[(base + CmdHeader.IDEMPOTENCY_ID) >>> 3];
   return command as unknown as CommandJson;
 }
 
@@ -125,12 +124,12 @@ export interface CommandHeaderJson {
 
 export function readCommandHeader(record: RecordBuffer, base: number): CommandHeaderJson {
   return {
-    lengthBytes: record.u32[(base + CMD_LENGTH_OFFSET) >>> 2],
-    sequence: record.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3],
-    timestampUs: record.f64[(base + CMD_TIMESTAMP_US_OFFSET) >>> 3],
-    sessionId: record.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2],
-    principalId: record.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2],
-    flags: record.u16[(base + CMD_FLAGS_OFFSET) >>> 1],
+    lengthBytes: record.u32[(base + CmdHeader.LENGTH) >>> 2],
+    sequence: record.f64[(base + CmdHeader.SEQUENCE) >>> 3],
+    timestampUs: record.f64[(base + CmdHeader.TIMESTAMP_US) >>> 3],
+    sessionId: record.u32[(base + CmdHeader.SESSION_ID) >>> 2],
+    principalId: record.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2],
+    flags: record.u16[(base + CmdHeader.FLAGS) >>> 1],
   };
 }
 

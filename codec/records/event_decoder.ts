@@ -4,10 +4,9 @@
  * record may sit at any offset of any buffer (a socket chunk is not 8-byte aligned). Allocates.
  */
 import {
-  BalanceBody, BalanceCause, EVENT_FLAG_LAST, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET,
-  EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET,
-  EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody, SeatBody,
-  StockRestockedBody, StockSoldBody, TransferredBody, type EventKindName,
+  BalanceBody, BalanceCause, EVENT_FLAG_LAST, EvtHeader, EVT_RECORD_BYTES, EventKind, FillBody, LevelBody,
+  OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody, SeatBody, StockRestockedBody, StockSoldBody,
+  TransferredBody, type EventKindName,
 } from './event_descriptor.ts';
 import { Side } from '../registry/enum_values.ts';
 
@@ -83,15 +82,15 @@ export function decodeEvent(bytes: Uint8Array, offset = 0): RinglineEvent {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, EVT_RECORD_BYTES);
   const f = (at: number): number => view.getFloat64(at, true);
-  const kind = view.getUint16(EVT_KIND_OFFSET, true);
-  const detail = view.getUint16(EVT_DETAIL_OFFSET, true);
+  const kind = view.getUint16(EvtHeader.KIND, true);
+  const detail = view.getUint16(EvtHeader.DETAIL, true);
   const header: EventHeader = {
-    sequence: f(EVT_SEQUENCE_OFFSET),
-    index: view.getUint32(EVT_INDEX_OFFSET, true),
-    timestampUs: f(EVT_TIMESTAMP_US_OFFSET),
-    principalId: view.getUint32(EVT_PRINCIPAL_ID_OFFSET, true),
-    counterpartyPrincipalId: view.getUint32(EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, true),
-    last: (view.getUint32(EVT_FLAGS_OFFSET, true) & EVENT_FLAG_LAST) !== 0,
+    sequence: f(EvtHeader.SEQUENCE),
+    index: view.getUint32(EvtHeader.INDEX, true),
+    timestampUs: f(EvtHeader.TIMESTAMP_US),
+    principalId: view.getUint32(EvtHeader.PRINCIPAL_ID, true),
+    counterpartyPrincipalId: view.getUint32(EvtHeader.COUNTERPARTY_PRINCIPAL_ID, true),
+    last: (view.getUint32(EvtHeader.FLAGS, true) & EVENT_FLAG_LAST) !== 0,
   };
   switch (kind) {
     case EventKind.ORDER_ACCEPTED:

@@ -50,26 +50,20 @@
  */
 import { RECORD_ALIGNMENT_BYTES, type RecordBuffer } from './record_buffer.ts';
 import { layoutAssertion } from '../layout_assertion.ts';
+import { F64, fixedLayout, TAIL, U16, U32 } from '../fixed_layout.ts';
 
 // ---- header ---------------------------------------------------------------------------------------
-export const EVT_SEQUENCE_OFFSET = 0; // f64
-export const EVT_TIMESTAMP_US_OFFSET = 8; // f64
-export const EVT_INDEX_OFFSET = 16; // u32
-export const EVT_KIND_OFFSET = 20; // u16
-export const EVT_DETAIL_OFFSET = 22; // u16
-export const EVT_PRINCIPAL_ID_OFFSET = 24; // u32
-export const EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET = 28; // u32
-export const EVT_FLAGS_OFFSET = 32; // u32
-export const EVT_RESERVED_OFFSET = 36; // u32
-export const EVT_HEADER_BYTES = 40;
-export const EVT_BODY_OFFSET = EVT_HEADER_BYTES;
+export const EvtHeader = fixedLayout('event header', {
+  SEQUENCE: F64, TIMESTAMP_US: F64, INDEX: U32, KIND: U16, DETAIL: U16,
+  PRINCIPAL_ID: U32, COUNTERPARTY_PRINCIPAL_ID: U32, FLAGS: U32, RESERVED: U32, BODY: TAIL,
+});
 /** Every event record is exactly this long (a power of two: the events ring's slot size). */
 export const EVT_RECORD_BYTES = 128;
-export const EVT_BODY_SLOTS = (EVT_RECORD_BYTES - EVT_HEADER_BYTES) / 8;
+export const EVT_BODY_SLOTS = (EVT_RECORD_BYTES - EvtHeader.BYTES) / 8;
 
 /** Byte offset of body slot `n` (an f64). */
 function body(n: number): number {
-  return EVT_BODY_OFFSET + 8 * n;
+  return EvtHeader.BODY + 8 * n;
 }
 
 // ---- flags ----------------------------------------------------------------------------------------
@@ -158,14 +152,14 @@ export const LevelBody = { SYMBOL_ID: body(0), PRICE: body(1), QUANTITY: body(2)
 const assertLayout = layoutAssertion('event_descriptor');
 assertLayout(EVT_RECORD_BYTES % RECORD_ALIGNMENT_BYTES === 0 && (EVT_RECORD_BYTES & (EVT_RECORD_BYTES - 1)) === 0,
   `EVT_RECORD_BYTES=${EVT_RECORD_BYTES} must be a power of two and 8-byte aligned`);
-assertLayout(EVT_HEADER_BYTES === EVT_RESERVED_OFFSET + 4, `header ends at ${EVT_RESERVED_OFFSET + 4}, not ${EVT_HEADER_BYTES}`);
+assertLayout(EvtHeader.BYTES === 40 && EvtHeader.FLAGS === 32, `header must be 40 bytes as drawn, is ${EvtHeader.BYTES}`);
 assertLayout(EVT_BODY_SLOTS === 11, `body slots=${EVT_BODY_SLOTS}, expected 11`);
 for (const [name, layout] of Object.entries({
   OrderEventBody, FillBody, OrderDoneBody, BalanceBody, TransferredBody, PendingTransferBody, StockSoldBody, StockRestockedBody,
   SeatBody, LevelBody,
 })) {
   for (const [field, offset] of Object.entries(layout)) {
-    assertLayout(offset >= EVT_BODY_OFFSET && offset + 8 <= EVT_RECORD_BYTES && offset % 8 === 0,
+    assertLayout(offset >= EvtHeader.BODY && offset + 8 <= EVT_RECORD_BYTES && offset % 8 === 0,
       `${name}.${field}=${offset} outside the body or unaligned`);
   }
 }
@@ -186,11 +180,11 @@ export function isAfterPosition(sequenceA: number, indexA: number, sequenceB: nu
 
 /** Reads an event's sequence / index (small helpers for consumers; the logic writes fields inline). */
 export function eventSequence(buf: RecordBuffer, base: number): number {
-  return buf.f64[(base + EVT_SEQUENCE_OFFSET) >>> 3];
+  return buf.f64[(base + EvtHeader.SEQUENCE) >>> 3];
 }
 export function eventIndex(buf: RecordBuffer, base: number): number {
-  return buf.u32[(base + EVT_INDEX_OFFSET) >>> 2];
+  return buf.u32[(base + EvtHeader.INDEX) >>> 2];
 }
 export function eventKind(buf: RecordBuffer, base: number): number {
-  return buf.u16[(base + EVT_KIND_OFFSET) >>> 1];
+  return buf.u16[(base + EvtHeader.KIND) >>> 1];
 }

@@ -10,11 +10,7 @@ import { FieldKind } from '../spec/field_spec.ts';
 import { RESULT_SPEC_BY_COMMAND, ResultListKind } from '../spec/result_spec.ts';
 import type { FillJson, LevelJson, ResponseJson, ResultBodyJson } from '../types/response_json.ts';
 import type { RecordBuffer } from './record_buffer.ts';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES, RES_PRINCIPAL_ID_OFFSET,
-  RES_SESSION_ID_OFFSET, DepthResult, MAX_LISTED_FILLS, OrderResult,
-} from './result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES, DepthResult, MAX_LISTED_FILLS, OrderResult } from './result_descriptor.ts';
 import { alignRecordBytes } from './record_buffer.ts';
 
 /** The command name a result record answers (by its command type). */
@@ -36,21 +32,21 @@ function commandTypeOf(name: ResponseJson['command']): number {
 
 /** Reads the result record at `base`. `message` is the code's message when code != 0. */
 export function readResultRecord(record: RecordBuffer, base: number): ResponseJson {
-  const lengthBytes = record.u32[(base + RES_LENGTH_OFFSET) >>> 2];
-  const commandType = record.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1];
-  const code = record.u16[(base + RES_CODE_OFFSET) >>> 1];
+  const lengthBytes = record.u32[(base + ResHeader.LENGTH) >>> 2];
+  const commandType = record.u16[(base + ResHeader.COMMAND_TYPE) >>> 1];
+  const code = record.u16[(base + ResHeader.CODE) >>> 1];
   const response: ResponseJson = {
-    correlationId: record.f64[(base + RES_CORRELATION_ID_OFFSET) >>> 3],
-    sequence: record.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3],
+    correlationId: record.f64[(base + ResHeader.CORRELATION_ID) >>> 3],
+    sequence: record.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3],
     command: commandNameOf(commandType),
     code,
     status: resultName(code),
-    flags: record.u32[(base + RES_FLAGS_OFFSET) >>> 2],
-    failedLegIndex: record.i32[(base + RES_FAILED_LEG_INDEX_OFFSET) >>> 2],
+    flags: record.u32[(base + ResHeader.FLAGS) >>> 2],
+    failedLegIndex: record.i32[(base + ResHeader.FAILED_LEG_INDEX) >>> 2],
   };
   if (code !== 0) response.message = resultMessage(code);
   const spec = RESULT_SPEC_BY_COMMAND[commandType];
-  if (lengthBytes <= RES_HEADER_BYTES || spec === undefined) return response;
+  if (lengthBytes <= ResHeader.BYTES || spec === undefined) return response;
   const body: Record<string, unknown> = { type: spec.name };
   for (const field of spec.fields) {
     const at = base + field.recordOffset;
@@ -99,7 +95,7 @@ export function writeResultRecord(response: ResponseJson, out: RecordBuffer, bas
   if (body !== undefined && (spec === undefined || spec.name !== body.type)) {
     throw new Error(`writeResultRecord: a ${response.command} result cannot carry a "${String(body.type)}" body`);
   }
-  let lengthBytes = RES_HEADER_BYTES;
+  let lengthBytes = ResHeader.BYTES;
   if (body !== undefined && spec !== undefined) {
     lengthBytes = spec.fixedBytes;
     if (spec.list === ResultListKind.FILLS) lengthBytes += OrderResult.FILL_BYTES * (body.fills as FillJson[]).length;
@@ -113,15 +109,15 @@ export function writeResultRecord(response: ResponseJson, out: RecordBuffer, bas
     throw new RangeError(`writeResultRecord: base=${base} cannot hold ${lengthBytes} bytes`);
   }
   out.bytes.fill(0, base, base + lengthBytes);
-  out.u32[(base + RES_LENGTH_OFFSET) >>> 2] = lengthBytes;
-  out.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1] = commandType;
-  out.u16[(base + RES_CODE_OFFSET) >>> 1] = response.code;
-  out.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = response.sequence;
-  out.u32[(base + RES_SESSION_ID_OFFSET) >>> 2] = sessionId;
-  out.u32[(base + RES_PRINCIPAL_ID_OFFSET) >>> 2] = principalId;
-  out.f64[(base + RES_CORRELATION_ID_OFFSET) >>> 3] = response.correlationId;
-  out.u32[(base + RES_FLAGS_OFFSET) >>> 2] = response.flags;
-  out.i32[(base + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = response.failedLegIndex;
+  out.u32[(base + ResHeader.LENGTH) >>> 2] = lengthBytes;
+  out.u16[(base + ResHeader.COMMAND_TYPE) >>> 1] = commandType;
+  out.u16[(base + ResHeader.CODE) >>> 1] = response.code;
+  out.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3] = response.sequence;
+  out.u32[(base + ResHeader.SESSION_ID) >>> 2] = sessionId;
+  out.u32[(base + ResHeader.PRINCIPAL_ID) >>> 2] = principalId;
+  out.f64[(base + ResHeader.CORRELATION_ID) >>> 3] = response.correlationId;
+  out.u32[(base + ResHeader.FLAGS) >>> 2] = response.flags;
+  out.i32[(base + ResHeader.FAILED_LEG_INDEX) >>> 2] = response.failedLegIndex;
   if (body === undefined || spec === undefined) return lengthBytes;
   for (const field of spec.fields) {
     const at = base + field.recordOffset;

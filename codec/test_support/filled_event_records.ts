@@ -1,5 +1,5 @@
 /** Event records for tests of code that moves records without reading their bodies (retention, frame building). */
-import { EVT_INDEX_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES } from '../records/event_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../records/record_buffer.ts';
 
 /**
@@ -10,8 +10,8 @@ export function filledEventRecords(fill: Uint8Array, count: number, firstSequenc
   const buf = createRecordBuffer(new ArrayBuffer(count * EVT_RECORD_BYTES));
   for (let i = 0; i < buf.bytes.byteLength; i++) buf.bytes[i] = fill[i % fill.length] as number;
   for (let k = 0; k < count; k++) {
-    buf.f64[(k * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3] = firstSequence + (k >> 1);
-    buf.u32[(k * EVT_RECORD_BYTES + EVT_INDEX_OFFSET) >>> 2] = k & 1;
+    buf.f64[(k * EVT_RECORD_BYTES + EvtHeader.SEQUENCE) >>> 3] = firstSequence + (k >> 1);
+    buf.u32[(k * EVT_RECORD_BYTES + EvtHeader.INDEX) >>> 2] = k & 1;
   }
   return buf;
 }

@@ -29,39 +29,26 @@
  * CLOSING (server → client), 8 + messageBytes:  0 frameType u8 (= 4)  2 code u16 (a ResultCode)
  *    4 messageBytes u32  8 message (UTF-8). The server closes the connection after it.
  */
+import { bytes, F64, fixedLayout, TAIL, U16, U32, U8 } from '../fixed_layout.ts';
+
 export const EventFrameType = { SUBSCRIBE: 1, SUBSCRIBED: 2, EVENTS: 3, CLOSING: 4, DEPTH: 5 } as const;
 export const EventStream = { PRIVATE: 1, ALL: 2, MARKET: 3 } as const;
 export type EventStreamName = 'private' | 'all' | 'market';
 
-export const SUB_FRAME_TYPE_OFFSET = 0; // u8
-export const SUB_STREAM_OFFSET = 1; // u8
-export const SUB_KEY_BYTES_OFFSET = 2; // u16
-export const SUB_AFTER_SEQUENCE_OFFSET = 8; // f64
-export const SUB_AFTER_INDEX_OFFSET = 16; // u32
-export const SUB_SYMBOL_ID_OFFSET = 24; // f64
-export const SUB_DEPTH_LEVELS_OFFSET = 32; // u32
-export const SUB_FIXED_BYTES = 40;
+export const SubscribeFrame = fixedLayout('SUBSCRIBE', {
+  FRAME_TYPE: U8, STREAM: U8, KEY_BYTES: U16, RESERVED_4: U32, AFTER_SEQUENCE: F64, AFTER_INDEX: U32, RESERVED_20: U32,
+  SYMBOL_ID: F64, DEPTH_LEVELS: U32, RESERVED_36: U32, KEY: TAIL,
+});
 export const SUB_MAX_KEY_BYTES = 512;
-
-export const SUBSCRIBED_RELEASED_THROUGH_OFFSET = 8; // f64
-export const SUBSCRIBED_BYTES = 16;
-
-export const EVENTS_COUNT_OFFSET = 4; // u32
-export const EVENTS_THROUGH_SEQUENCE_OFFSET = 8; // f64
-export const EVENTS_HEADER_BYTES = 16;
-
-export const DEPTH_BID_COUNT_OFFSET = 2; // u16
-export const DEPTH_ASK_COUNT_OFFSET = 4; // u16
-export const DEPTH_THROUGH_SEQUENCE_OFFSET = 8; // f64
-export const DEPTH_SYMBOL_ID_OFFSET = 16; // f64
-export const DEPTH_HEADER_BYTES = 24;
+export const SubscribedFrame = fixedLayout('SUBSCRIBED', { FRAME_TYPE: U8, RESERVED_1: bytes(7), RELEASED_THROUGH: F64 });
+export const EventsFrame = fixedLayout('EVENTS', { FRAME_TYPE: U8, RESERVED_1: bytes(3), COUNT: U32, THROUGH_SEQUENCE: F64, RECORDS: TAIL });
+export const DepthFrame = fixedLayout('DEPTH', {
+  FRAME_TYPE: U8, RESERVED_1: U8, BID_COUNT: U16, ASK_COUNT: U16, RESERVED_6: U16, THROUGH_SEQUENCE: F64, SYMBOL_ID: F64, LEVELS: TAIL,
+});
 export const DEPTH_LEVEL_BYTES = 16;
 /** Most depth levels a side a market subscriber may ask for. */
 export const MAX_DEPTH_LEVELS = 10;
-
-export const CLOSING_CODE_OFFSET = 2; // u16
-export const CLOSING_MESSAGE_BYTES_OFFSET = 4; // u32
-export const CLOSING_HEADER_BYTES = 8;
+export const ClosingFrame = fixedLayout('CLOSING', { FRAME_TYPE: U8, RESERVED_1: U8, CODE: U16, MESSAGE_BYTES: U32, MESSAGE: TAIL });
 
 /** afterIndex meaning "after every event of afterSequence". */
 export const AFTER_ALL_OF_COMMAND = 0xffffffff;
@@ -71,10 +58,8 @@ export const LIVE_ONLY = -1;
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(`event_frame_descriptor: ${message}`);
 }
-check(SUB_FIXED_BYTES % 8 === 0 && EVENTS_HEADER_BYTES % 8 === 0, 'headers keep the records that follow 8-byte aligned');
-check(SUB_SYMBOL_ID_OFFSET + 8 <= SUB_DEPTH_LEVELS_OFFSET && SUB_DEPTH_LEVELS_OFFSET + 4 <= SUB_FIXED_BYTES
-  && SUB_AFTER_INDEX_OFFSET + 4 <= SUB_SYMBOL_ID_OFFSET, 'subscribe fields overlap');
-check(DEPTH_HEADER_BYTES % 8 === 0 && DEPTH_SYMBOL_ID_OFFSET + 8 <= DEPTH_HEADER_BYTES, 'depth header keeps its levels 8-byte aligned');
+check(SubscribeFrame.BYTES === 40 && SubscribeFrame.DEPTH_LEVELS === 32 && SubscribedFrame.BYTES === 16 && EventsFrame.BYTES === 16
+  && DepthFrame.BYTES === 24 && ClosingFrame.BYTES === 8, 'frames as drawn');
 
 export interface SubscribeRequest {
   readonly stream: EventStreamName;
@@ -91,58 +76,58 @@ const STREAM_BY_NAME: Readonly<Record<EventStreamName, number>> = { private: Eve
 export function encodeSubscribe(request: Omit<SubscribeRequest, 'depthLevels'> & { readonly depthLevels?: number }): Uint8Array {
   const key = new TextEncoder().encode(request.key);
   if (key.byteLength > SUB_MAX_KEY_BYTES) throw new RangeError(`subscribe key is ${key.byteLength} bytes, at most ${SUB_MAX_KEY_BYTES}`);
-  const bytes = new Uint8Array(SUB_FIXED_BYTES + key.byteLength);
+  const bytes = new Uint8Array(SubscribeFrame.BYTES + key.byteLength);
   const view = new DataView(bytes.buffer);
-  view.setUint8(SUB_FRAME_TYPE_OFFSET, EventFrameType.SUBSCRIBE);
-  view.setUint8(SUB_STREAM_OFFSET, STREAM_BY_NAME[request.stream]);
-  view.setUint16(SUB_KEY_BYTES_OFFSET, key.byteLength, true);
-  view.setFloat64(SUB_AFTER_SEQUENCE_OFFSET, request.afterSequence, true);
-  view.setUint32(SUB_AFTER_INDEX_OFFSET, request.afterIndex, true);
-  view.setFloat64(SUB_SYMBOL_ID_OFFSET, request.symbolId, true);
-  view.setUint32(SUB_DEPTH_LEVELS_OFFSET, request.depthLevels ?? 0, true);
-  bytes.set(key, SUB_FIXED_BYTES);
+  view.setUint8(SubscribeFrame.FRAME_TYPE, EventFrameType.SUBSCRIBE);
+  view.setUint8(SubscribeFrame.STREAM, STREAM_BY_NAME[request.stream]);
+  view.setUint16(SubscribeFrame.KEY_BYTES, key.byteLength, true);
+  view.setFloat64(SubscribeFrame.AFTER_SEQUENCE, request.afterSequence, true);
+  view.setUint32(SubscribeFrame.AFTER_INDEX, request.afterIndex, true);
+  view.setFloat64(SubscribeFrame.SYMBOL_ID, request.symbolId, true);
+  view.setUint32(SubscribeFrame.DEPTH_LEVELS, request.depthLevels ?? 0, true);
+  bytes.set(key, SubscribeFrame.BYTES);
   return bytes;
 }
 
 /** The request, or a message saying what is wrong with the frame (untrusted input: checked field by field). */
 export function decodeSubscribe(bytes: Uint8Array): SubscribeRequest | string {
-  if (bytes.byteLength < SUB_FIXED_BYTES) return `subscribe frame is ${bytes.byteLength} bytes, needs at least ${SUB_FIXED_BYTES}`;
+  if (bytes.byteLength < SubscribeFrame.BYTES) return `subscribe frame is ${bytes.byteLength} bytes, needs at least ${SubscribeFrame.BYTES}`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint8(SUB_FRAME_TYPE_OFFSET) !== EventFrameType.SUBSCRIBE) return `first frame must be SUBSCRIBE (${EventFrameType.SUBSCRIBE}), got type ${view.getUint8(0)}`;
-  const streamNumber = view.getUint8(SUB_STREAM_OFFSET);
+  if (view.getUint8(SubscribeFrame.FRAME_TYPE) !== EventFrameType.SUBSCRIBE) return `first frame must be SUBSCRIBE (${EventFrameType.SUBSCRIBE}), got type ${view.getUint8(SubscribeFrame.FRAME_TYPE)}`;
+  const streamNumber = view.getUint8(SubscribeFrame.STREAM);
   const stream = (Object.keys(STREAM_BY_NAME) as EventStreamName[]).find((name) => STREAM_BY_NAME[name] === streamNumber);
   if (stream === undefined) return `stream must be 1 (private), 2 (all) or 3 (market), got ${streamNumber}`;
-  const keyBytes = view.getUint16(SUB_KEY_BYTES_OFFSET, true);
-  if (keyBytes > SUB_MAX_KEY_BYTES || SUB_FIXED_BYTES + keyBytes !== bytes.byteLength) {
+  const keyBytes = view.getUint16(SubscribeFrame.KEY_BYTES, true);
+  if (keyBytes > SUB_MAX_KEY_BYTES || SubscribeFrame.BYTES + keyBytes !== bytes.byteLength) {
     return `key length ${keyBytes} does not match the frame (${bytes.byteLength} bytes) or exceeds ${SUB_MAX_KEY_BYTES}`;
   }
-  const afterSequence = view.getFloat64(SUB_AFTER_SEQUENCE_OFFSET, true);
+  const afterSequence = view.getFloat64(SubscribeFrame.AFTER_SEQUENCE, true);
   if (!(afterSequence === LIVE_ONLY || (Number.isSafeInteger(afterSequence) && afterSequence >= 0))) {
     return `afterSequence must be -1 (live) or an integer 0..2^53-1, got ${afterSequence}`;
   }
-  const symbolId = view.getFloat64(SUB_SYMBOL_ID_OFFSET, true);
+  const symbolId = view.getFloat64(SubscribeFrame.SYMBOL_ID, true);
   if (!(Number.isSafeInteger(symbolId) && symbolId >= 0)) return `symbolId must be an integer 0..2^53-1, got ${symbolId}`;
   if (stream === 'market' && symbolId === 0) return 'the market stream needs a symbolId';
-  const depthLevels = view.getUint32(SUB_DEPTH_LEVELS_OFFSET, true);
+  const depthLevels = view.getUint32(SubscribeFrame.DEPTH_LEVELS, true);
   if (depthLevels > MAX_DEPTH_LEVELS) return `depthLevels must be 0 (trades only) .. ${MAX_DEPTH_LEVELS}, got ${depthLevels}`;
   if (depthLevels > 0 && stream !== 'market') return `depthLevels is for the market stream only (got ${depthLevels} on ${stream})`;
   let key: string;
   try {
-    key = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(SUB_FIXED_BYTES));
+    key = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(SubscribeFrame.BYTES));
   } catch {
     return 'key is not valid UTF-8';
   }
-  return { stream, afterSequence, afterIndex: view.getUint32(SUB_AFTER_INDEX_OFFSET, true), symbolId, depthLevels, key };
+  return { stream, afterSequence, afterIndex: view.getUint32(SubscribeFrame.AFTER_INDEX, true), symbolId, depthLevels, key };
 }
 
 export function encodeClosing(code: number, message: string): Uint8Array {
   const text = new TextEncoder().encode(message);
-  const bytes = new Uint8Array(CLOSING_HEADER_BYTES + text.byteLength);
+  const bytes = new Uint8Array(ClosingFrame.BYTES + text.byteLength);
   const view = new DataView(bytes.buffer);
-  view.setUint8(0, EventFrameType.CLOSING);
-  view.setUint16(CLOSING_CODE_OFFSET, code, true);
-  view.setUint32(CLOSING_MESSAGE_BYTES_OFFSET, text.byteLength, true);
-  bytes.set(text, CLOSING_HEADER_BYTES);
+  view.setUint8(ClosingFrame.FRAME_TYPE, EventFrameType.CLOSING);
+  view.setUint16(ClosingFrame.CODE, code, true);
+  view.setUint32(ClosingFrame.MESSAGE_BYTES, text.byteLength, true);
+  bytes.set(text, ClosingFrame.BYTES);
   return bytes;
 }
 
@@ -154,18 +139,18 @@ export interface Closing {
 
 /** The CLOSING frame's content, or a message saying what is wrong with it. */
 export function decodeClosing(frame: Uint8Array): Closing | string {
-  if (frame.byteLength < CLOSING_HEADER_BYTES) return `CLOSING frame of ${frame.byteLength} bytes`;
+  if (frame.byteLength < ClosingFrame.BYTES) return `CLOSING frame of ${frame.byteLength} bytes`;
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const length = view.getUint32(CLOSING_MESSAGE_BYTES_OFFSET, true);
-  if (frame.byteLength !== CLOSING_HEADER_BYTES + length) return `CLOSING frame of ${frame.byteLength} bytes for a ${length}-byte message`;
-  return { code: view.getUint16(CLOSING_CODE_OFFSET, true), message: new TextDecoder().decode(frame.subarray(CLOSING_HEADER_BYTES)) };
+  const length = view.getUint32(ClosingFrame.MESSAGE_BYTES, true);
+  if (frame.byteLength !== ClosingFrame.BYTES + length) return `CLOSING frame of ${frame.byteLength} bytes for a ${length}-byte message`;
+  return { code: view.getUint16(ClosingFrame.CODE, true), message: new TextDecoder().decode(frame.subarray(ClosingFrame.BYTES)) };
 }
 
 export function encodeSubscribed(releasedThrough: number): Uint8Array {
-  const bytes = new Uint8Array(SUBSCRIBED_BYTES);
+  const bytes = new Uint8Array(SubscribedFrame.BYTES);
   const view = new DataView(bytes.buffer);
-  view.setUint8(0, EventFrameType.SUBSCRIBED);
-  view.setFloat64(SUBSCRIBED_RELEASED_THROUGH_OFFSET, releasedThrough, true);
+  view.setUint8(SubscribedFrame.FRAME_TYPE, EventFrameType.SUBSCRIBED);
+  view.setFloat64(SubscribedFrame.RELEASED_THROUGH, releasedThrough, true);
   return bytes;
 }
 
@@ -176,14 +161,14 @@ export function encodeDepth(symbolId: number, throughSequence: number, bidPrices
   askPrices: readonly number[], askQuantities: readonly number[], levels: number): Uint8Array {
   const bids = Math.min(levels, bidPrices.length);
   const asks = Math.min(levels, askPrices.length);
-  const bytes = new Uint8Array(DEPTH_HEADER_BYTES + (bids + asks) * DEPTH_LEVEL_BYTES);
+  const bytes = new Uint8Array(DepthFrame.BYTES + (bids + asks) * DEPTH_LEVEL_BYTES);
   const view = new DataView(bytes.buffer);
-  view.setUint8(0, EventFrameType.DEPTH);
-  view.setUint16(DEPTH_BID_COUNT_OFFSET, bids, true);
-  view.setUint16(DEPTH_ASK_COUNT_OFFSET, asks, true);
-  view.setFloat64(DEPTH_THROUGH_SEQUENCE_OFFSET, throughSequence, true);
-  view.setFloat64(DEPTH_SYMBOL_ID_OFFSET, symbolId, true);
-  let at = DEPTH_HEADER_BYTES;
+  view.setUint8(DepthFrame.FRAME_TYPE, EventFrameType.DEPTH);
+  view.setUint16(DepthFrame.BID_COUNT, bids, true);
+  view.setUint16(DepthFrame.ASK_COUNT, asks, true);
+  view.setFloat64(DepthFrame.THROUGH_SEQUENCE, throughSequence, true);
+  view.setFloat64(DepthFrame.SYMBOL_ID, symbolId, true);
+  let at = DepthFrame.BYTES;
   for (let i = 0; i < bids; i++, at += DEPTH_LEVEL_BYTES) {
     view.setFloat64(at, bidPrices[i] as number, true);
     view.setFloat64(at + 8, bidQuantities[i] as number, true);
@@ -205,17 +190,17 @@ export interface DepthUpdate {
 
 /** The DEPTH frame's content, or a message saying what is wrong with it. */
 export function decodeDepth(frame: Uint8Array): DepthUpdate | string {
-  if (frame.byteLength < DEPTH_HEADER_BYTES) return `DEPTH frame of ${frame.byteLength} bytes`;
+  if (frame.byteLength < DepthFrame.BYTES) return `DEPTH frame of ${frame.byteLength} bytes`;
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const bidCount = view.getUint16(DEPTH_BID_COUNT_OFFSET, true);
-  const askCount = view.getUint16(DEPTH_ASK_COUNT_OFFSET, true);
-  if (frame.byteLength !== DEPTH_HEADER_BYTES + (bidCount + askCount) * DEPTH_LEVEL_BYTES) return `DEPTH frame of ${frame.byteLength} bytes for ${bidCount + askCount} levels`;
+  const bidCount = view.getUint16(DepthFrame.BID_COUNT, true);
+  const askCount = view.getUint16(DepthFrame.ASK_COUNT, true);
+  if (frame.byteLength !== DepthFrame.BYTES + (bidCount + askCount) * DEPTH_LEVEL_BYTES) return `DEPTH frame of ${frame.byteLength} bytes for ${bidCount + askCount} levels`;
   const level = (i: number): readonly [number, number] => {
-    const at = DEPTH_HEADER_BYTES + i * DEPTH_LEVEL_BYTES;
+    const at = DepthFrame.BYTES + i * DEPTH_LEVEL_BYTES;
     return [view.getFloat64(at, true), view.getFloat64(at + 8, true)];
   };
   return {
-    symbolId: view.getFloat64(DEPTH_SYMBOL_ID_OFFSET, true), throughSequence: view.getFloat64(DEPTH_THROUGH_SEQUENCE_OFFSET, true),
+    symbolId: view.getFloat64(DepthFrame.SYMBOL_ID, true), throughSequence: view.getFloat64(DepthFrame.THROUGH_SEQUENCE, true),
     bids: Array.from({ length: bidCount }, (_, i) => level(i)), asks: Array.from({ length: askCount }, (_, i) => level(bidCount + i)),
   };
 }

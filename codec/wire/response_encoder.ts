@@ -10,10 +10,7 @@
  * code's message (encoded to UTF-8 once per code) unless one is given.
  */
 import type { Builder } from 'flatbuffers';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, DepthResult, MAX_LISTED_FILLS, OrderResult,
-} from '../records/result_descriptor.ts';
+import { ResHeader, DepthResult, MAX_LISTED_FILLS, OrderResult } from '../records/result_descriptor.ts';
 import type { RecordBuffer } from '../records/record_buffer.ts';
 import { resultMessage } from '../result_codes.ts';
 import { FieldKind } from '../spec/field_spec.ts';
@@ -96,12 +93,12 @@ function encodeBody(spec: ResultSpec, record: RecordBuffer, base: number, length
 export function encodeResponse(record: RecordBuffer, base: number, builder: Builder, message: string | null = null):
 Uint8Array {
   builder.clear();
-  const lengthBytes = record.u32[(base + RES_LENGTH_OFFSET) >>> 2];
-  const commandType = record.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1];
-  const code = record.u16[(base + RES_CODE_OFFSET) >>> 1];
+  const lengthBytes = record.u32[(base + ResHeader.LENGTH) >>> 2];
+  const commandType = record.u16[(base + ResHeader.COMMAND_TYPE) >>> 1];
+  const code = record.u16[(base + ResHeader.CODE) >>> 1];
   let resultOffset = 0;
   let resultTag = 0;
-  if (lengthBytes > RES_HEADER_BYTES) {
+  if (lengthBytes > ResHeader.BYTES) {
     const spec = RESULT_SPEC_BY_COMMAND[commandType];
     if (spec !== undefined) {
       resultOffset = encodeBody(spec, record, base, lengthBytes, builder);
@@ -109,9 +106,9 @@ Uint8Array {
     }
   }
   const messageOffset = code === 0 ? 0 : builder.createString(message ?? codeMessageBytes(code));
-  return finishResponse(builder, record.f64[(base + RES_CORRELATION_ID_OFFSET) >>> 3], code, messageOffset,
-    record.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3], record.u32[(base + RES_FLAGS_OFFSET) >>> 2],
-    record.i32[(base + RES_FAILED_LEG_INDEX_OFFSET) >>> 2], commandType, resultTag, resultOffset);
+  return finishResponse(builder, record.f64[(base + ResHeader.CORRELATION_ID) >>> 3], code, messageOffset,
+    record.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3], record.u32[(base + ResHeader.FLAGS) >>> 2],
+    record.i32[(base + ResHeader.FAILED_LEG_INDEX) >>> 2], commandType, resultTag, resultOffset);
 }
 
 /**

@@ -15,10 +15,7 @@
  *   68  result body: its vtable, its table (starting at 4 mod 8 so uint64 fields are 8-aligned), its vectors
  *  ...  message string (when code != 0)
  */
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, DepthResult, MAX_LISTED_FILLS, OrderResult,
-} from '../records/result_descriptor.ts';
+import { ResHeader, DepthResult, MAX_LISTED_FILLS, OrderResult } from '../records/result_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../records/record_buffer.ts';
 import { FieldKind } from '../spec/field_spec.ts';
 import { RESULT_SPECS, RESULT_SPEC_BY_COMMAND, ResultListKind, type ResultSpec } from '../spec/result_spec.ts';
@@ -121,10 +118,10 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   }
   const f64 = record.f64;
   const u32 = record.u32;
-  const lengthBytes = u32[(base + RES_LENGTH_OFFSET) >>> 2];
-  const commandType = record.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1];
-  const code = record.u16[(base + RES_CODE_OFFSET) >>> 1];
-  const spec = lengthBytes > RES_HEADER_BYTES ? RESULT_SPEC_BY_COMMAND[commandType] : undefined;
+  const lengthBytes = u32[(base + ResHeader.LENGTH) >>> 2];
+  const commandType = record.u16[(base + ResHeader.COMMAND_TYPE) >>> 1];
+  const code = record.u16[(base + ResHeader.CODE) >>> 1];
+  const spec = lengthBytes > ResHeader.BYTES ? RESULT_SPEC_BY_COMMAND[commandType] : undefined;
   const o = outPos;
 
   zero(out, o, o + HEAD_BYTES);
@@ -134,10 +131,10 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   for (let i = 0; i < ResponseField.COUNT; i++) w16(out, o + VTABLE + 4 + 2 * i, RESPONSE_SLOTS[i]);
   const t = o + ROOT_TABLE;
   w32(out, t, ROOT_TABLE - VTABLE);
-  w64(out, t + RESPONSE_SLOTS[ResponseField.CORRELATION_ID], f64[(base + RES_CORRELATION_ID_OFFSET) >>> 3]);
-  w64(out, t + RESPONSE_SLOTS[ResponseField.SEQUENCE], f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3]);
-  w32(out, t + RESPONSE_SLOTS[ResponseField.FLAGS], u32[(base + RES_FLAGS_OFFSET) >>> 2]);
-  w32(out, t + RESPONSE_SLOTS[ResponseField.FAILED_LEG_INDEX], record.i32[(base + RES_FAILED_LEG_INDEX_OFFSET) >>> 2]);
+  w64(out, t + RESPONSE_SLOTS[ResponseField.CORRELATION_ID], f64[(base + ResHeader.CORRELATION_ID) >>> 3]);
+  w64(out, t + RESPONSE_SLOTS[ResponseField.SEQUENCE], f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3]);
+  w32(out, t + RESPONSE_SLOTS[ResponseField.FLAGS], u32[(base + ResHeader.FLAGS) >>> 2]);
+  w32(out, t + RESPONSE_SLOTS[ResponseField.FAILED_LEG_INDEX], record.i32[(base + ResHeader.FAILED_LEG_INDEX) >>> 2]);
   w16(out, t + RESPONSE_SLOTS[ResponseField.CODE], code);
   out[t + RESPONSE_SLOTS[ResponseField.COMMAND_TYPE]] = commandType;
   let at = o + HEAD_BYTES;
@@ -211,7 +208,7 @@ export function writeResponse(record: RecordBuffer, base: number, out: Uint8Arra
   return end - o;
 }
 
-const errorRecord = createRecordBuffer(new ArrayBuffer(RES_HEADER_BYTES));
+const errorRecord = createRecordBuffer(new ArrayBuffer(ResHeader.BYTES));
 
 /**
  * writeResponse for a request that never reached the engine (busy, verification failed, not logged in):
@@ -221,10 +218,10 @@ const errorRecord = createRecordBuffer(new ArrayBuffer(RES_HEADER_BYTES));
 export function writeErrorResponse(out: Uint8Array, outPos: number, correlationId: number, code: number,
   commandType = 0): number {
   errorRecord.bytes.fill(0);
-  errorRecord.u32[RES_LENGTH_OFFSET >>> 2] = RES_HEADER_BYTES;
-  errorRecord.u16[RES_COMMAND_TYPE_OFFSET >>> 1] = commandType;
-  errorRecord.u16[RES_CODE_OFFSET >>> 1] = code;
-  errorRecord.f64[RES_CORRELATION_ID_OFFSET >>> 3] = correlationId;
-  errorRecord.i32[RES_FAILED_LEG_INDEX_OFFSET >>> 2] = -1;
+  errorRecord.u32[ResHeader.LENGTH >>> 2] = ResHeader.BYTES;
+  errorRecord.u16[ResHeader.COMMAND_TYPE >>> 1] = commandType;
+  errorRecord.u16[ResHeader.CODE >>> 1] = code;
+  errorRecord.f64[ResHeader.CORRELATION_ID >>> 3] = correlationId;
+  errorRecord.i32[ResHeader.FAILED_LEG_INDEX >>> 2] = -1;
   return writeResponse(errorRecord, 0, out, outPos);
 }

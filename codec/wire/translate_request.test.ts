@@ -1,9 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Builder } from 'flatbuffers';
 import * as wire from '../generated/ringline/wire.ts';
-import {
-  CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_MAX_RECORD_BYTES, MAX_SEATS_PER_COMMAND,
-} from '../records/command_descriptor.ts';
+import { CMD_FLAG_READ_ONLY, CmdHeader, CMD_MAX_RECORD_BYTES, MAX_SEATS_PER_COMMAND } from '../records/command_descriptor.ts';
 import { createRecordBuffer } from '../records/record_buffer.ts';
 import { readCommandRecord } from '../records/command_record_json.ts';
 import { ResultCode } from '../result_codes.ts';
@@ -80,9 +78,9 @@ describe('translateRequest accepts what the generated code writes', () => {
 
   it('marks queries read-only and leaves admin to the gateway', () => {
     expect(translate(encode({ type: 'getBalance', accountId: 1, assetId: 2 }))).toBe(ResultCode.OK);
-    expect(record.u16[CMD_FLAGS_OFFSET >>> 1]).toBe(CMD_FLAG_READ_ONLY);
+    expect(record.u16[CmdHeader.FLAGS >>> 1]).toBe(CMD_FLAG_READ_ONLY);
     expect(translate(encode({ type: 'deposit', accountId: 1, assetId: 2, amount: 3 }))).toBe(ResultCode.OK);
-    expect(record.u16[CMD_FLAGS_OFFSET >>> 1]).toBe(0);
+    expect(record.u16[CmdHeader.FLAGS >>> 1]).toBe(0);
   });
 
   it('writes the same record bytes over a dirty slot (padding and tails zeroed)', () => {

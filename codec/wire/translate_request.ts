@@ -16,9 +16,8 @@
  * record of CMD_MAX_RECORD_BYTES (a programming error). Allocates nothing except for a Login's key.
  */
 import {
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_LENGTH_OFFSET,
-  CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, Checkout, MAX_SEATS_PER_COMMAND, SeatList, checkoutRecordBytes,
-  seatListRecordBytes,
+  CmdHeader, CMD_FLAG_READ_ONLY, CMD_MAX_RECORD_BYTES, Checkout, MAX_SEATS_PER_COMMAND, SeatList,
+  checkoutRecordBytes, seatListRecordBytes,
 } from '../records/command_descriptor.ts';
 import type { RecordBuffer } from '../records/record_buffer.ts';
 import { ResultCode } from '../result_codes.ts';
@@ -51,12 +50,12 @@ ResultCode {
   if (!reader.openRoot(requestView, 'request')) return failed(result);
 
   const f64 = out.f64;
-  const correlationWord = (outBase + CMD_CORRELATION_ID_OFFSET) >>> 3;
+  const correlationWord = (outBase + CmdHeader.CORRELATION_ID) >>> 3;
   if (!reader.copyU64Field(requestView, RequestField.CORRELATION_ID, 0, 'request.correlationId', f64, correlationWord)) {
     return failed(result);
   }
   result.correlationId = f64[correlationWord];
-  const idempotencyWord = (outBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
+  const idempotencyWord = (outBase + CmdHeader.IDEMPOTENCY_ID) >>> 3;
   reader.copyU64Field(requestView, RequestField.IDEMPOTENCY_ID, 0, 'request.idempotencyId', f64, idempotencyWord);
   const type = reader.u8Field(requestView, RequestField.COMMAND_TYPE, 0, 'request.command');
   const commandPos = reader.refField(requestView, RequestField.COMMAND, 'request.command');
@@ -75,10 +74,10 @@ ResultCode {
   if (recordBytes === FAILED) return failed(result);
 
   const u32 = out.u32;
-  u32[(outBase + CMD_LENGTH_OFFSET) >>> 2] = recordBytes;
+  u32[(outBase + CmdHeader.LENGTH) >>> 2] = recordBytes;
   const u16 = out.u16;
-  u16[(outBase + CMD_TYPE_OFFSET) >>> 1] = type;
-  u16[(outBase + CMD_FLAGS_OFFSET) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
+  u16[(outBase + CmdHeader.TYPE) >>> 1] = type;
+  u16[(outBase + CmdHeader.FLAGS) >>> 1] = spec.readOnly ? CMD_FLAG_READ_ONLY : 0;
   f64[correlationWord] = correlationId;
   f64[idempotencyWord] = idempotencyId;
   result.recordBytes = recordBytes;

@@ -3,7 +3,7 @@
  * who is asking, the command's sequence and timestamp, and where the handler reports the size of
  * the result body it wrote and (for checkout) the leg that failed.
  */
-import { RES_HEADER_BYTES } from '../../codec/records/result_descriptor.ts';
+import { ResHeader } from '../../codec/records/result_descriptor.ts';
 
 export class ApplyContext {
   principal = 0;
@@ -14,7 +14,7 @@ export class ApplyContext {
    */
   readonly numbers = new Float64Array(2);
   /** Total result record bytes (header + body) the handler wrote; header-only by default. */
-  resultBytes = RES_HEADER_BYTES;
+  resultBytes = ResHeader.BYTES;
   /** Checkout leg that failed, -1 = none. */
   failedLeg = -1;
   /** Extra result flags (RESULT_FLAG_*) the handler wants set. */
@@ -24,7 +24,7 @@ export class ApplyContext {
   reset(principal: number, admin: boolean): void {
     this.principal = principal;
     this.admin = admin;
-    this.resultBytes = RES_HEADER_BYTES;
+    this.resultBytes = ResHeader.BYTES;
     this.failedLeg = -1;
     this.resultFlags = 0;
   }

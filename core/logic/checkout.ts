@@ -2,7 +2,7 @@
  * CHECKOUT: several item lines and seats of one event in one command, paid by one buyer in one price
  * asset; every leg succeeds or nothing changes. Legs are numbered lines first (0..lineCount-1), then
  * seats (lineCount..lineCount+seatCount-1). A failure reports the failing leg in the result header
- * (RES_FAILED_LEG_INDEX_OFFSET) with that leg's code; rules about the whole command report -1.
+ * (ResHeader.FAILED_LEG_INDEX) with that leg's code; rules about the whole command report -1.
  *
  * Validation ladder:
  *   buyer account the caller may act for (ACCOUNT_NOT_FOUND) · at least one line or seat
@@ -15,7 +15,7 @@
  *   · the buyer's available balance covers the total (INSUFFICIENT_FUNDS, leg -1)
  * Each merchant is paid for its own legs; stock, sold and seat holders change as BUY / BOOK_SEATS would.
  */
-import { CMD_LENGTH_OFFSET, Checkout as C } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, Checkout as C } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { type ApplyContext, positiveAt } from './apply_context.ts';
@@ -43,7 +43,7 @@ export class CheckoutProcessor {
   }
 
   checkout(cmd: RecordBuffer, b: number, ctx: ApplyContext): number {
-    const recordBytes = cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2];
+    const recordBytes = cmd.u32[(b + CmdHeader.LENGTH) >>> 2];
     const ledger = this.ledger;
     const inventory = this.inventory;
     const f = cmd.f64;

@@ -22,7 +22,7 @@ import * as enumValuesModule from '../../codec/registry/enum_values.ts';
 // Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
 const { CommandType } = commandDescriptorModule;
-const { BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EVT_BODY_OFFSET, EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_DETAIL_OFFSET, EVT_FLAGS_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_RESERVED_OFFSET, EVT_SEQUENCE_OFFSET, EVT_TIMESTAMP_US_OFFSET, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody, SeatBody, StockRestockedBody, StockSoldBody, TransferredBody } = eventDescriptorModule;
+const { BalanceBody, EVT_BODY_SLOTS, BalanceCause, EVENT_FLAG_LAST, EvtHeader, EVT_RECORD_BYTES, EventKind, FillBody, LevelBody, OrderDoneBody, OrderDoneReason, OrderEventBody, PendingTransferBody, SeatBody, StockRestockedBody, StockSoldBody, TransferredBody } = eventDescriptorModule;
 const { createRecordBuffer } = recordBufferModule;
 const { OrderStatus } = enumValuesModule;
 
@@ -91,8 +91,8 @@ export class NewestEventsSink implements EventSink {
   claim(): number {
     const at = (this.count & this.mask) * EVT_RECORD_BYTES;
     if (this.count >= this.capacityEvents) {
-      this.droppedSequence = this.buffer.f64[(at + EVT_SEQUENCE_OFFSET) >>> 3];
-      this.droppedIndex = this.buffer.u32[(at + EVT_INDEX_OFFSET) >>> 2];
+      this.droppedSequence = this.buffer.f64[(at + EvtHeader.SEQUENCE) >>> 3];
+      this.droppedIndex = this.buffer.u32[(at + EvtHeader.INDEX) >>> 2];
     }
     this.count++;
     return at;
@@ -147,7 +147,7 @@ for (const [name, layout] of Object.entries({
 })) {
   const offsets: number[] = Object.values(layout);
   offsets.forEach((offset, slot) => {
-    if (offset !== EVT_BODY_OFFSET + 8 * slot) throw new Error(`event_emitter: ${name} fields must fill body slots 0..${offsets.length - 1} in order`);
+    if (offset !== EvtHeader.BODY + 8 * slot) throw new Error(`event_emitter: ${name} fields must fill body slots 0..${offsets.length - 1} in order`);
   });
 }
 /** Body words in use in a slot whose kind is k; any other value (a fresh or foreign slot) means all of them. */
@@ -168,27 +168,27 @@ BODY_FIELDS_BY_KIND[EventKind.SEAT_BOOKED] = SEAT_FIELDS;
 BODY_FIELDS_BY_KIND[EventKind.SEAT_RELEASED] = SEAT_FIELDS;
 BODY_FIELDS_BY_KIND[EventKind.LEVEL_CHANGED] = LEVEL_FIELDS;
 if (Object.keys(EventKind).length !== 15) throw new Error('event_emitter: BODY_FIELDS_BY_KIND must name every EventKind');
-if (EVT_FLAGS_OFFSET % 8 !== 0 || EVT_RESERVED_OFFSET !== EVT_FLAGS_OFFSET + 4) {
-  throw new Error(`event_emitter: flags (${EVT_FLAGS_OFFSET}) and reserved (${EVT_RESERVED_OFFSET}) must share one aligned 8-byte word`);
+if (EvtHeader.FLAGS % 8 !== 0 || EvtHeader.RESERVED !== EvtHeader.FLAGS + 4) {
+  throw new Error(`event_emitter: flags (${EvtHeader.FLAGS}) and reserved (${EvtHeader.RESERVED}) must share one aligned 8-byte word`);
 }
 // header() writes kind and detail with one u32 store.
-if (EVT_KIND_OFFSET % 4 !== 0 || EVT_DETAIL_OFFSET !== EVT_KIND_OFFSET + 2) {
-  throw new Error(`event_emitter: kind (${EVT_KIND_OFFSET}) and detail (${EVT_DETAIL_OFFSET}) must share one aligned u32`);
+if (EvtHeader.KIND % 4 !== 0 || EvtHeader.DETAIL !== EvtHeader.KIND + 2) {
+  throw new Error(`event_emitter: kind (${EvtHeader.KIND}) and detail (${EvtHeader.DETAIL}) must share one aligned u32`);
 }
 
 /** Word (8-byte) and quad (4-byte) indexes of the header fields inside a record: one shift per record, then constants. */
-const W_SEQUENCE = EVT_SEQUENCE_OFFSET >>> 3;
-const W_TIMESTAMP_US = EVT_TIMESTAMP_US_OFFSET >>> 3;
-const W_FLAGS = EVT_FLAGS_OFFSET >>> 3;
-const W_BODY = EVT_BODY_OFFSET >>> 3;
-const Q_INDEX = EVT_INDEX_OFFSET >>> 2;
-const Q_KIND = EVT_KIND_OFFSET >>> 2;
-const Q_PRINCIPAL_ID = EVT_PRINCIPAL_ID_OFFSET >>> 2;
-const Q_COUNTERPARTY_PRINCIPAL_ID = EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET >>> 2;
-const Q_FLAGS = EVT_FLAGS_OFFSET >>> 2;
+const W_SEQUENCE = EvtHeader.SEQUENCE >>> 3;
+const W_TIMESTAMP_US = EvtHeader.TIMESTAMP_US >>> 3;
+const W_FLAGS = EvtHeader.FLAGS >>> 3;
+const W_BODY = EvtHeader.BODY >>> 3;
+const Q_INDEX = EvtHeader.INDEX >>> 2;
+const Q_KIND = EvtHeader.KIND >>> 2;
+const Q_PRINCIPAL_ID = EvtHeader.PRINCIPAL_ID >>> 2;
+const Q_COUNTERPARTY_PRINCIPAL_ID = EvtHeader.COUNTERPARTY_PRINCIPAL_ID >>> 2;
+const Q_FLAGS = EvtHeader.FLAGS >>> 2;
 /** The u16 index of the kind within a record. */
-const H_KIND = EVT_KIND_OFFSET >>> 1;
-if (EVT_RECORD_BYTES % 8 !== 0 || EVT_SEQUENCE_OFFSET % 8 !== 0 || EVT_TIMESTAMP_US_OFFSET % 8 !== 0 || EVT_BODY_OFFSET % 8 !== 0) {
+const H_KIND = EvtHeader.KIND >>> 1;
+if (EVT_RECORD_BYTES % 8 !== 0 || EvtHeader.SEQUENCE % 8 !== 0 || EvtHeader.TIMESTAMP_US % 8 !== 0 || EvtHeader.BODY % 8 !== 0) {
   throw new Error('event_emitter: records, sequence, timestampUs and the body must be 8-byte aligned (word indexes)');
 }
 
@@ -448,7 +448,7 @@ export class EventEmitter {
 }
 
 // transfer() writes a pending transfer's body as its transferId, then TRANSFERRED's four fields.
-if (PendingTransferBody.TRANSFER_ID !== EVT_BODY_OFFSET || PendingTransferBody.FROM_ACCOUNT_ID !== EVT_BODY_OFFSET + 8 + TransferredBody.FROM_ACCOUNT_ID - EVT_BODY_OFFSET
+if (PendingTransferBody.TRANSFER_ID !== EvtHeader.BODY || PendingTransferBody.FROM_ACCOUNT_ID !== EvtHeader.BODY + 8 + TransferredBody.FROM_ACCOUNT_ID - EvtHeader.BODY
   || PendingTransferBody.AMOUNT - PendingTransferBody.FROM_ACCOUNT_ID !== TransferredBody.AMOUNT - TransferredBody.FROM_ACCOUNT_ID
   || TransferredBody.TO_ACCOUNT_ID !== TransferredBody.FROM_ACCOUNT_ID + 8 || TransferredBody.ASSET_ID !== TransferredBody.FROM_ACCOUNT_ID + 16
   || TransferredBody.AMOUNT !== TransferredBody.FROM_ACCOUNT_ID + 24) {

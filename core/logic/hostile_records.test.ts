@@ -7,11 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  CMD_LENGTH_OFFSET, CMD_MAX_RECORD_BYTES, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET, CommandType,
-} from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_MAX_RECORD_BYTES, CommandType } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { checkInvariants } from './test_support/invariants.ts';
 import { LogicHarness } from './test_support/logic_harness.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
@@ -68,14 +66,14 @@ describe('hostile records', () => {
             cmd.bytes[82] = r.words[2] & 3;
             cmd.bytes[83] = r.words[3] & 1;
           }
-          cmd.u32[CMD_LENGTH_OFFSET >>> 2] = r.length < 0 ? CMD_MAX_RECORD_BYTES : r.length & ~7;
-          cmd.u16[CMD_TYPE_OFFSET >>> 1] = r.type;
+          cmd.u32[CmdHeader.LENGTH >>> 2] = r.length < 0 ? CMD_MAX_RECORD_BYTES : r.length & ~7;
+          cmd.u16[CmdHeader.TYPE >>> 1] = r.type;
           cmd.u16[3] = r.admin ? 2 : 0;
-          cmd.f64[CMD_SEQUENCE_OFFSET >>> 3] = sequence++;
+          cmd.f64[CmdHeader.SEQUENCE >>> 3] = sequence++;
           cmd.u32[7] = 1;
           out.bytes.fill(0xee);
           const length = machine.apply(cmd, 0, out, 0);
-          expect(length).toBe(out.u32[RES_LENGTH_OFFSET >>> 2]);
+          expect(length).toBe(out.u32[ResHeader.LENGTH >>> 2]);
           expect(length).toBeGreaterThanOrEqual(40);
           expect(length).toBeLessThanOrEqual(RES_MAX_RECORD_BYTES);
           // Nothing written past the result slot.

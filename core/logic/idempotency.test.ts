@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_FLAGS_OFFSET, RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES, RESULT_FLAG_DUPLICATE } from '../../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES, RESULT_FLAG_DUPLICATE } from '../../codec/records/result_descriptor.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { writeCommand, type CommandSpec } from './test_support/command_writer.ts';
 
@@ -74,7 +74,7 @@ describe('idempotency replay mode', () => {
         }, spec);
         const length = live.apply(cmd, 0, outLive, 0);
         expect(replaying.apply(cmd, 0, outReplay, 0)).toBe(length);
-        expect(outReplay.u32[RES_LENGTH_OFFSET >>> 2]).toBe(outLive.u32[RES_LENGTH_OFFSET >>> 2]);
+        expect(outReplay.u32[ResHeader.LENGTH >>> 2]).toBe(outLive.u32[ResHeader.LENGTH >>> 2]);
         expect(Buffer.from(outReplay.bytes.subarray(0, length))).toEqual(Buffer.from(outLive.bytes.subarray(0, length)));
         if (s?.look === 'hash') expect(replaying.stateHash()).toBe(live.stateHash());
         if (s?.look === 'export') expect(exportedBytes(replaying.exportState())).toEqual(exportedBytes(live.exportState()));
@@ -104,7 +104,7 @@ describe('idempotency replay mode', () => {
       const length = live.apply(cmd, 0, out, 0);
       expect(replaying.apply(cmd, 0, outReplay, 0)).toBe(length);
       expect(Buffer.from(outReplay.bytes.subarray(0, length))).toEqual(Buffer.from(out.bytes.subarray(0, length)));
-      if ((out.u32[RES_FLAGS_OFFSET >>> 2] & RESULT_FLAG_DUPLICATE) !== 0) duplicates++;
+      if ((out.u32[ResHeader.FLAGS >>> 2] & RESULT_FLAG_DUPLICATE) !== 0) duplicates++;
     }
     // Repeats inside the window were answered from the stored result (with the tables in use most of the run).
     expect(duplicates).toBeGreaterThan(1_000);

@@ -32,14 +32,9 @@
  * index left alone) and answers repeats from the slot it is given; settle() rebuilds the index as in
  * replay mode.
  */
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET,
-} from '../../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  OrderResult, RES_CORRELATION_ID_OFFSET, RES_FLAGS_OFFSET, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET,
-  RES_SESSION_ID_OFFSET, RESULT_FLAG_DUPLICATE, RESULT_FLAG_FILLS_TRUNCATED,
-} from '../../codec/records/result_descriptor.ts';
+import { OrderResult, ResHeader, RESULT_FLAG_DUPLICATE, RESULT_FLAG_FILLS_TRUNCATED } from '../../codec/records/result_descriptor.ts';
 import { IdIndex, INDEX_NOT_FOUND } from './id_index.ts';
 import * as idHash from './id_hash.ts';
 import type { StateArena } from './state_arena.ts';
@@ -273,11 +268,11 @@ export class Idempotency {
     const s = slot * STORED_RESULT_WORDS;
     const f64 = out.f64;
     for (let i = 0; i < STORED_RESULT_WORDS; i++) f64[o + i] = this.results[s + i];
-    const length = out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2];
-    f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = cmd.f64[(cmdBase + CMD_SEQUENCE_OFFSET) >>> 3];
-    out.u32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2];
-    f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = cmd.f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3];
-    out.u32[(outBase + RES_FLAGS_OFFSET) >>> 2] |= RESULT_FLAG_DUPLICATE;
+    const length = out.u32[(outBase + ResHeader.LENGTH) >>> 2];
+    f64[(outBase + ResHeader.INPUT_SEQUENCE) >>> 3] = cmd.f64[(cmdBase + CmdHeader.SEQUENCE) >>> 3];
+    out.u32[(outBase + ResHeader.SESSION_ID) >>> 2] = cmd.u32[(cmdBase + CmdHeader.SESSION_ID) >>> 2];
+    f64[(outBase + ResHeader.CORRELATION_ID) >>> 3] = cmd.f64[(cmdBase + CmdHeader.CORRELATION_ID) >>> 3];
+    out.u32[(outBase + ResHeader.FLAGS) >>> 2] |= RESULT_FLAG_DUPLICATE;
     return length;
   }
 
@@ -287,7 +282,7 @@ export class Idempotency {
     const s = slot * STORED_RESULT_WORDS;
     const o = outBase >>> 3;
     const f64 = out.f64;
-    const length = out.u32[(outBase + RES_LENGTH_OFFSET) >>> 2];
+    const length = out.u32[(outBase + ResHeader.LENGTH) >>> 2];
     // Copy only the record: bytes after it in the output slot are left over from older results and
     // differ between a live run and a replay, so they must not reach the state (or its hash).
     const words = length < STORED_RESULT_BYTES ? length >>> 3 : STORED_RESULT_WORDS;
@@ -297,8 +292,8 @@ export class Idempotency {
       // Only order results (fills listed) can be longer than a stored slot: list fewer fills.
       const w = s * 2;
       for (let i = STORED_ORDER_RESULT_BYTES >>> 3; i < STORED_RESULT_WORDS; i++) this.results[s + i] = 0;
-      this.resultWords[w + (RES_LENGTH_OFFSET >>> 2)] = STORED_ORDER_RESULT_BYTES;
-      this.resultWords[w + (RES_FLAGS_OFFSET >>> 2)] |= RESULT_FLAG_FILLS_TRUNCATED;
+      this.resultWords[w + (ResHeader.LENGTH >>> 2)] = STORED_ORDER_RESULT_BYTES;
+      this.resultWords[w + (ResHeader.FLAGS >>> 2)] |= RESULT_FLAG_FILLS_TRUNCATED;
     }
   }
 

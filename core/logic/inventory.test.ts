@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { BalanceResult, ItemResult, PriceResult, SeatResult } from '../../codec/records/result_descriptor.ts';
-import { Checkout, CMD_LENGTH_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { Checkout, CmdHeader } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { readResult, type ResultView } from './test_support/result_reader.ts';
@@ -171,7 +171,7 @@ describe('records whose counts do not fit their length', () => {
       return readResult(out, 0).code;
     };
     const shortLength = (length: number) => (c: RecordBuffer) => {
-      c.u32[CMD_LENGTH_OFFSET >>> 2] = length;
+      c.u32[CmdHeader.LENGTH >>> 2] = length;
     };
     expect(apply({ kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1, 2, 3] }, shortLength(72 + 8))).toBe(R.SEAT_COUNT_INVALID);
     expect(apply({ kind: 'bookSeats', eventId: 5, buyerAccountId: 100, seats: [1] }, shortLength(64))).toBe(R.SEAT_COUNT_INVALID);

@@ -24,9 +24,7 @@
  *   GET_SEAT      event · seat in range (anyone may look)
  */
 import { EventKind } from '../../codec/records/event_descriptor.ts';
-import {
-  CMD_LENGTH_OFFSET, CreateEvent, GetSeat, MAX_SEATS_PER_COMMAND, SeatList,
-} from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, CreateEvent, GetSeat, MAX_SEATS_PER_COMMAND, SeatList } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
 import { Quota } from './principal_quotas.ts';
@@ -168,7 +166,7 @@ export class Seats {
     const ev = ledger.acting.slot;
     const account = ledger.acting.account;
     const count = cmd.u32[(b + SeatList.SEAT_COUNT_U32) >>> 2];
-    const room = (cmd.u32[(b + CMD_LENGTH_OFFSET) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
+    const room = (cmd.u32[(b + CmdHeader.LENGTH) >>> 2] - SeatList.FIXED_BYTES) >> 2; // negative for a short record
     if (count < 1 || count > MAX_SEATS_PER_COMMAND || count > room) return ResultCode.SEAT_COUNT_INVALID;
     const first = (b + SeatList.SEATS_U32) >>> 2;
     const seatCode = this.checkSeats(ev, cmd.u32, first, count, release ? account + 1 : 0);

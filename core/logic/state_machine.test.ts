@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CMD_TYPE_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../../codec/records/command_descriptor.ts';
 import { COMMAND_ROWS } from '../../codec/registry/command_registry.ts';
 import { ResultCode as R } from '../../codec/result_codes.ts';
 import { RESULT_SPEC_BY_COMMAND } from '../../codec/spec/result_spec.ts';
@@ -39,7 +39,7 @@ describe('state machine dispatch', () => {
     const before = harness.machine.stateHash();
     for (const type of [0, 1, 19, 99, 255, 256, 65535]) {
       harness.run({ principalId: 1, admin: true }, { kind: 'snapshot' });
-      harness.cmd.u16[CMD_TYPE_OFFSET >>> 1] = type;
+      harness.cmd.u16[CmdHeader.TYPE >>> 1] = type;
       harness.machine.apply(harness.cmd, 0, harness.out, 0);
       const result = readResult(harness.out, 0);
       expect([result.commandType, result.code]).toEqual([type, R.UNKNOWN_COMMAND]);

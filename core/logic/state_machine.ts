@@ -43,8 +43,8 @@ import * as principalQuotasModule from './principal_quotas.ts';
 
 // Module-local copies of imported constants and functions: V8 folds these into optimized code, while an
 // imported binding is read from its module cell, with a hole check, at every use (order_layout.ts).
-const { CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET, CMD_TYPE_OFFSET, FIRST_SEQUENCE } = commandDescriptorModule;
-const { AmountResult, BalanceResult, ItemResult, PriceResult, PrincipalResult, RES_CODE_OFFSET, SeatResult, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET, RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET, SnapshotResult, StateHashResult } = resultDescriptorModule;
+const { CmdHeader, CMD_FLAG_ADMIN, FIRST_SEQUENCE } = commandDescriptorModule;
+const { AmountResult, BalanceResult, ItemResult, PriceResult, PrincipalResult, ResHeader, SeatResult, SnapshotResult, StateHashResult } = resultDescriptorModule;
 const { COMMAND_ROWS } = commandRegistryModule;
 const { COMMAND_TRAITS, TRAIT_ADMIN, TRAIT_READ_ONLY } = commandTraitsModule;
 const { ResultCode } = resultCodesModule;
@@ -156,16 +156,16 @@ export class LogicStateMachine implements StateMachine {
   /** apply() with the idempotency lookup's answer given (a repeat's stored slot, or -1 for a new id) or LOOK_UP. */
   private applyWith(cmd: RecordBuffer, cmdBase: number, out: RecordBuffer, outBase: number, storedSlot: number): number {
     const f64 = cmd.f64;
-    const type = cmd.u16[(cmdBase + CMD_TYPE_OFFSET) >>> 1];
-    const flags = cmd.u16[(cmdBase + CMD_FLAGS_OFFSET) >>> 1];
-    const principal = cmd.u32[(cmdBase + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
-    const sequenceAt = (cmdBase + CMD_SEQUENCE_OFFSET) >>> 3;
-    const idempotencyAt = (cmdBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3;
+    const type = cmd.u16[(cmdBase + CmdHeader.TYPE) >>> 1];
+    const flags = cmd.u16[(cmdBase + CmdHeader.FLAGS) >>> 1];
+    const principal = cmd.u32[(cmdBase + CmdHeader.PRINCIPAL_ID) >>> 2];
+    const sequenceAt = (cmdBase + CmdHeader.SEQUENCE) >>> 3;
+    const idempotencyAt = (cmdBase + CmdHeader.IDEMPOTENCY_ID) >>> 3;
     const traits = COMMAND_TRAITS[type];
     const ctx = this.ctx;
     ctx.reset(principal, (flags & CMD_FLAG_ADMIN) !== 0);
     ctx.numbers[0] = f64[sequenceAt];
-    ctx.numbers[1] = f64[(cmdBase + CMD_TIMESTAMP_US_OFFSET) >>> 3];
+    ctx.numbers[1] = f64[(cmdBase + CmdHeader.TIMESTAMP_US) >>> 3];
     this.meta[0] = f64[sequenceAt];
 
     const remember = f64[idempotencyAt] !== 0 && (traits & TRAIT_READ_ONLY) === 0;
@@ -181,18 +181,18 @@ export class LogicStateMachine implements StateMachine {
       ? ResultCode.ADMIN_REQUIRED
       : type < HANDLER_TABLE_SIZE ? HANDLER_BY_TYPE[type](this, cmd, cmdBase, out, outBase) : ResultCode.UNKNOWN_COMMAND;
     this.events.endCommand();
-    const length = code === ResultCode.OK ? ctx.resultBytes : RES_HEADER_BYTES;
+    const length = code === ResultCode.OK ? ctx.resultBytes : ResHeader.BYTES;
 
     const o32 = out.u32;
-    o32[(outBase + RES_LENGTH_OFFSET) >>> 2] = length;
-    out.u16[(outBase + RES_COMMAND_TYPE_OFFSET) >>> 1] = type;
-    out.u16[(outBase + RES_CODE_OFFSET) >>> 1] = code;
-    out.f64[(outBase + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = f64[sequenceAt];
-    o32[(outBase + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(cmdBase + CMD_SESSION_ID_OFFSET) >>> 2];
-    o32[(outBase + RES_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
-    out.f64[(outBase + RES_CORRELATION_ID_OFFSET) >>> 3] = f64[(cmdBase + CMD_CORRELATION_ID_OFFSET) >>> 3];
-    o32[(outBase + RES_FLAGS_OFFSET) >>> 2] = ctx.resultFlags;
-    out.i32[(outBase + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = ctx.failedLeg;
+    o32[(outBase + ResHeader.LENGTH) >>> 2] = length;
+    out.u16[(outBase + ResHeader.COMMAND_TYPE) >>> 1] = type;
+    out.u16[(outBase + ResHeader.CODE) >>> 1] = code;
+    out.f64[(outBase + ResHeader.INPUT_SEQUENCE) >>> 3] = f64[sequenceAt];
+    o32[(outBase + ResHeader.SESSION_ID) >>> 2] = cmd.u32[(cmdBase + CmdHeader.SESSION_ID) >>> 2];
+    o32[(outBase + ResHeader.PRINCIPAL_ID) >>> 2] = principal;
+    out.f64[(outBase + ResHeader.CORRELATION_ID) >>> 3] = f64[(cmdBase + CmdHeader.CORRELATION_ID) >>> 3];
+    o32[(outBase + ResHeader.FLAGS) >>> 2] = ctx.resultFlags;
+    out.i32[(outBase + ResHeader.FAILED_LEG_INDEX) >>> 2] = ctx.failedLeg;
 
     if (remember) this.idempotency.remember(principal, f64, idempotencyAt, out, outBase);
     return length;

@@ -7,13 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CancelAllResult, PositionResult, RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { CancelAllResult, PositionResult, ResHeader } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from './test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from './state_machine.ts';
 import { sampleAllocatedBytes } from '../test_support/heap_sampling.ts';
 import { FIRST_REPLICATED_PRINCIPAL_ID } from './principal_registry.ts';
 import { BufferEventSink } from './event_emitter.ts';
-import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind, MAX_EVENT_KIND } from '../../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, EventKind, MAX_EVENT_KIND } from '../../codec/records/event_descriptor.ts';
 
 const BIG = 4_000_000_000; // beyond 2^31: ids, prices and amounts that cannot be small integers
 const ASSET = BIG + 1;
@@ -28,7 +28,7 @@ describe('zero allocation', () => {
     // Every event record is really written (into a small buffer counted by kind whenever it fills).
     const eventsByKind = new Float64Array(MAX_EVENT_KIND + 1);
     machine.events.sink = new BufferEventSink(1024, (records, byteLength) => {
-      for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) eventsByKind[records[at + EVT_KIND_OFFSET] | (records[at + EVT_KIND_OFFSET + 1] << 8)]++;
+      for (let at = 0; at < byteLength; at += EVT_RECORD_BYTES) eventsByKind[records[at + EvtHeader.KIND] | (records[at + EvtHeader.KIND + 1] << 8)]++;
     });
     const one = createRecordBuffer(new ArrayBuffer(512));
     const out = createRecordBuffer(new ArrayBuffer(512));
@@ -36,7 +36,7 @@ describe('zero allocation', () => {
     const run = (header: CommandHeader, spec: CommandSpec): number => {
       writeCommand(one, 0, { ...header, sequence: sequence++, timestampUs: 1.7e15 }, spec);
       machine.apply(one, 0, out, 0);
-      return out.u16[RES_CODE_OFFSET >>> 1];
+      return out.u16[ResHeader.CODE >>> 1];
     };
     run(ADMIN, { kind: 'createAsset', assetId: ASSET });
     run(ADMIN, { kind: 'createAsset', assetId: QUOTE });
@@ -148,7 +148,7 @@ describe('zero allocation', () => {
     for (let i = 0; i < specs.length; i++) {
       writeCommand(stream, i * recordBytes, { ...specs[i][0], sequence: sequence++, timestampUs: 1.7e15 }, specs[i][1]);
       machine.apply(stream, i * recordBytes, out, 0);
-      if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+      if (out.u16[ResHeader.CODE >>> 1] !== 0) rejected++;
       // Each cancel-all finds exactly the waiting stop-limit: every other stop was triggered or ended.
       if (specs[i][1].kind === 'cancelAllOrders') expect(out.f64[CancelAllResult.CANCELLED_ORDERS >>> 3]).toBe(1);
       // Short 10 after each short sale, 0 after the trade that liquidated it.

@@ -11,9 +11,9 @@
  * subscription starts, none after); this side decodes only the newest TRADES_KEPT fills of each frame
  * and the DEPTH frames, on the main thread. Subscriptions exist only while a console watches the symbol.
  */
-import { EVT_KIND_OFFSET, EVT_RECORD_BYTES, EventKind } from '../../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, EventKind } from '../../codec/records/event_descriptor.ts';
 import { decodeEvent } from '../../codec/records/event_decoder.ts';
-import { decodeClosing, decodeDepth, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
+import { decodeClosing, decodeDepth, EventsFrame, EventFrameType, LIVE_ONLY } from '../../codec/wire/event_frame_descriptor.ts';
 import type { EventHub, EventTransport, Subscriber } from '../event_hub.ts';
 import { PREFIX_BYTES } from '../event_frame_builder.ts';
 import { BOOK_LEVELS, bookFromDepth, type BookView } from './console_books.ts';
@@ -83,12 +83,12 @@ class MarketTransport implements EventTransport {
       return;
     }
     if (type !== EventFrameType.EVENTS) return;
-    const count = view.getUint32(EVENTS_COUNT_OFFSET, true);
+    const count = view.getUint32(EventsFrame.COUNT, true);
     const trades: TradeView[] = [];
     // Newest last in the frame: walk back, decode only what will be kept.
     for (let i = count - 1; i >= 0 && trades.length < TRADES_KEPT; i--) {
-      const at = EVENTS_HEADER_BYTES + i * EVT_RECORD_BYTES;
-      if (view.getUint16(at + EVT_KIND_OFFSET, true) !== EventKind.FILL) continue;
+      const at = EventsFrame.BYTES + i * EVT_RECORD_BYTES;
+      if (view.getUint16(at + EvtHeader.KIND, true) !== EventKind.FILL) continue;
       const fill = decodeEvent(frame, at);
       if (fill.kind !== 'fill') continue;
       trades.push({ sequence: fill.sequence, timestampUs: fill.timestampUs, price: fill.price, quantity: fill.quantity, takerSide: fill.takerSide });

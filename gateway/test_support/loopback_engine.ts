@@ -5,14 +5,9 @@
  * needs real rules runs against the real engine in test/e2e_*.test.ts.
  */
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET,
-} from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_MAX_RECORD_BYTES } from '../../codec/records/command_descriptor.ts';
 import { readCommandHeader, type CommandHeaderJson } from '../../codec/records/command_record_json.ts';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
-} from '../../codec/records/result_descriptor.ts';
+import { ResHeader } from '../../codec/records/result_descriptor.ts';
 import type { InputPublisher, ResultListener } from '../../core/engine_api.ts';
 import { stampCommandHeader } from '../../core/input_publisher.ts';
 import type { GatewayEngine } from '../gateway_core.ts';
@@ -90,20 +85,20 @@ export class LoopbackEngine implements GatewayEngine, InputPublisher {
       const base = (sequence % this.slots) * CMD_MAX_RECORD_BYTES;
       const record: SeenRecord = {
         ...readCommandHeader(cmd, base),
-        commandType: cmd.u16[(base + CMD_TYPE_OFFSET) >>> 1],
-        correlationId: cmd.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3],
-        idempotencyId: cmd.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3],
+        commandType: cmd.u16[(base + CmdHeader.TYPE) >>> 1],
+        correlationId: cmd.f64[(base + CmdHeader.CORRELATION_ID) >>> 3],
+        idempotencyId: cmd.f64[(base + CmdHeader.IDEMPOTENCY_ID) >>> 3],
       };
       this.seen.push(record);
-      out.u32[RES_LENGTH_OFFSET >>> 2] = RES_HEADER_BYTES;
-      out.u16[RES_COMMAND_TYPE_OFFSET >>> 1] = record.commandType;
-      out.u16[RES_CODE_OFFSET >>> 1] = 0;
-      out.f64[RES_INPUT_SEQUENCE_OFFSET >>> 3] = record.sequence;
-      out.u32[RES_SESSION_ID_OFFSET >>> 2] = record.sessionId;
-      out.u32[RES_PRINCIPAL_ID_OFFSET >>> 2] = record.principalId;
-      out.f64[RES_CORRELATION_ID_OFFSET >>> 3] = record.correlationId;
-      out.u32[RES_FLAGS_OFFSET >>> 2] = 0;
-      out.i32[RES_FAILED_LEG_INDEX_OFFSET >>> 2] = -1;
+      out.u32[ResHeader.LENGTH >>> 2] = ResHeader.BYTES;
+      out.u16[ResHeader.COMMAND_TYPE >>> 1] = record.commandType;
+      out.u16[ResHeader.CODE >>> 1] = 0;
+      out.f64[ResHeader.INPUT_SEQUENCE >>> 3] = record.sequence;
+      out.u32[ResHeader.SESSION_ID >>> 2] = record.sessionId;
+      out.u32[ResHeader.PRINCIPAL_ID >>> 2] = record.principalId;
+      out.f64[ResHeader.CORRELATION_ID >>> 3] = record.correlationId;
+      out.u32[ResHeader.FLAGS >>> 2] = 0;
+      out.i32[ResHeader.FAILED_LEG_INDEX >>> 2] = -1;
       this.consumed = sequence;
       for (const listener of this.listeners) listener(out, 0);
     }

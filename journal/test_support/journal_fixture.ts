@@ -10,7 +10,7 @@ import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { StateMachine } from '../../core/logic/state_machine_api.ts';
 import { FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
 import { validateJournalOptions, type JournalOptions } from '../journal_options.ts';
-import { FRAME_BYTES_OFFSET, SEGMENT_HEADER_BYTES } from '../journal_descriptor.ts';
+import { JournalFrame, SegmentHeader } from '../journal_descriptor.ts';
 import { SegmentWriter } from '../segment_writer.ts';
 import { SMALL_LOGIC_CONFIG, writeWorkloadRecord, type Workload } from './ledger_workload.ts';
 
@@ -58,6 +58,6 @@ export function freshStateMachine(): StateMachine {
 export function frameOffsets(path: string): number[] {
   const file = readFileSync(path);
   const offsets: number[] = [];
-  for (let o = SEGMENT_HEADER_BYTES; o < file.length; o += file.readUInt32LE(o + FRAME_BYTES_OFFSET)) offsets.push(o);
+  for (let o = SegmentHeader.BYTES; o < file.length; o += file.readUInt32LE(o + JournalFrame.FRAME_BYTES)) offsets.push(o);
   return offsets;
 }

@@ -3,21 +3,18 @@
  * so journal tests and benches do not depend on the gateway's encoder.
  */
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  CMD_FLAGS_OFFSET, CMD_LENGTH_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_TYPE_OFFSET,
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_READ_ONLY, CMD_FLAG_ADMIN, CommandType, Deposit, GetBalance,
-} from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_FLAG_READ_ONLY, CMD_FLAG_ADMIN, CommandType, Deposit, GetBalance } from '../../codec/records/command_descriptor.ts';
 import type { SegmentWriter } from '../segment_writer.ts';
 
 /** Writes a DEPOSIT (admin) record at `base`; returns its length in bytes. */
 export function writeDeposit(buf: RecordBuffer, base: number, sequence: number, accountId: number, amount: number): number {
   buf.bytes.fill(0, base, base + Deposit.BYTES);
-  buf.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = Deposit.BYTES;
-  buf.u16[(base + CMD_TYPE_OFFSET) >>> 1] = CommandType.DEPOSIT;
-  buf.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = CMD_FLAG_ADMIN;
-  buf.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
-  buf.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = 1;
-  buf.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = sequence;
+  buf.u32[(base + CmdHeader.LENGTH) >>> 2] = Deposit.BYTES;
+  buf.u16[(base + CmdHeader.TYPE) >>> 1] = CommandType.DEPOSIT;
+  buf.u16[(base + CmdHeader.FLAGS) >>> 1] = CMD_FLAG_ADMIN;
+  buf.f64[(base + CmdHeader.SEQUENCE) >>> 3] = sequence;
+  buf.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2] = 1;
+  buf.f64[(base + CmdHeader.CORRELATION_ID) >>> 3] = sequence;
   buf.f64[(base + Deposit.ACCOUNT_ID) >>> 3] = accountId;
   buf.f64[(base + Deposit.ASSET_ID) >>> 3] = 1;
   buf.f64[(base + Deposit.AMOUNT) >>> 3] = amount;
@@ -27,10 +24,10 @@ export function writeDeposit(buf: RecordBuffer, base: number, sequence: number, 
 /** Writes a read-only GET_BALANCE record at `base`; returns its length in bytes. */
 export function writeGetBalance(buf: RecordBuffer, base: number, sequence: number, accountId: number): number {
   buf.bytes.fill(0, base, base + GetBalance.BYTES);
-  buf.u32[(base + CMD_LENGTH_OFFSET) >>> 2] = GetBalance.BYTES;
-  buf.u16[(base + CMD_TYPE_OFFSET) >>> 1] = CommandType.GET_BALANCE;
-  buf.u16[(base + CMD_FLAGS_OFFSET) >>> 1] = CMD_FLAG_READ_ONLY;
-  buf.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = sequence;
+  buf.u32[(base + CmdHeader.LENGTH) >>> 2] = GetBalance.BYTES;
+  buf.u16[(base + CmdHeader.TYPE) >>> 1] = CommandType.GET_BALANCE;
+  buf.u16[(base + CmdHeader.FLAGS) >>> 1] = CMD_FLAG_READ_ONLY;
+  buf.f64[(base + CmdHeader.SEQUENCE) >>> 3] = sequence;
   buf.f64[(base + GetBalance.ACCOUNT_ID) >>> 3] = accountId;
   buf.f64[(base + GetBalance.ASSET_ID) >>> 3] = 1;
   return GetBalance.BYTES;

@@ -5,7 +5,7 @@
  * thread (/proc). Each round also stamps the records' sequences and releases them, as the feed's turn
  * would, so both figures include that. `node --import tsx perf/profile/event_copy.ts`
  */
-import { EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET } from '../../codec/records/event_descriptor.ts';
+import { EVT_RECORD_BYTES, EvtHeader } from '../../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { EventRetention } from '../../core/event_retention.ts';
 import { readThreadCpuSeconds } from '../engine/process_usage.ts';
@@ -19,7 +19,7 @@ function nsPerRecord(bulk: boolean): number {
   let sequence = 0;
   const before = readThreadCpuSeconds(process.pid, process.pid);
   for (let d = 0; d < DRAINS; d++) {
-    for (let i = 0; i < RECORDS_PER_DRAIN; i++) source.f64[(i * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3] = ++sequence;
+    for (let i = 0; i < RECORDS_PER_DRAIN; i++) source.f64[(i * EVT_RECORD_BYTES + EvtHeader.SEQUENCE) >>> 3] = ++sequence;
     if (bulk) retention.appendRun(source, 0, RECORDS_PER_DRAIN);
     else for (let i = 0; i < RECORDS_PER_DRAIN; i++) retention.append(source, i * EVT_RECORD_BYTES);
     retention.releaseThrough(sequence);

@@ -17,9 +17,7 @@
  * perf/profile/event_fanout.ts` (RELEASE_COMMANDS=16384: releases larger than the caches, as when the
  * fan-out waited). Interleave two checkouts for an A/B.
  */
-import {
-  EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET, EVT_INDEX_OFFSET, EVT_KIND_OFFSET, EVT_PRINCIPAL_ID_OFFSET, EVT_RECORD_BYTES, EVT_SEQUENCE_OFFSET, EventKind,
-} from '../../codec/records/event_descriptor.ts';
+import { EvtHeader, EVT_RECORD_BYTES, EventKind } from '../../codec/records/event_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
 import { AFTER_ALL_OF_COMMAND, LIVE_ONLY, type SubscribeRequest } from '../../codec/wire/event_frame_descriptor.ts';
 import type { EngineEvents } from '../../core/engine_api.ts';
@@ -52,10 +50,10 @@ class HandFeed {
       for (let i = 0; i < 3; i++) {
         const at = (c * 3 + i) * EVT_RECORD_BYTES;
         const [kind, principal, counterparty] = events[i] as readonly [number, number, number];
-        r.u32[(at + EVT_INDEX_OFFSET) >>> 2] = i;
-        r.u16[(at + EVT_KIND_OFFSET) >>> 1] = kind;
-        r.u32[(at + EVT_PRINCIPAL_ID_OFFSET) >>> 2] = principal;
-        r.u32[(at + EVT_COUNTERPARTY_PRINCIPAL_ID_OFFSET) >>> 2] = counterparty;
+        r.u32[(at + EvtHeader.INDEX) >>> 2] = i;
+        r.u16[(at + EvtHeader.KIND) >>> 1] = kind;
+        r.u32[(at + EvtHeader.PRINCIPAL_ID) >>> 2] = principal;
+        r.u32[(at + EvtHeader.COUNTERPARTY_PRINCIPAL_ID) >>> 2] = counterparty;
       }
     }
   }
@@ -68,7 +66,7 @@ class HandFeed {
     const r = this.template;
     for (let c = 0; c < RELEASE_COMMANDS; c++) {
       const sequence = this.through + 1 + c;
-      for (let i = 0; i < 3; i++) r.f64[((c * 3 + i) * EVT_RECORD_BYTES + EVT_SEQUENCE_OFFSET) >>> 3] = sequence;
+      for (let i = 0; i < 3; i++) r.f64[((c * 3 + i) * EVT_RECORD_BYTES + EvtHeader.SEQUENCE) >>> 3] = sequence;
     }
     this.retention.appendRun(r, 0, RELEASE_COMMANDS * 3);
     this.through += RELEASE_COMMANDS;

@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_LENGTH_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { BufferEventSink } from '../../core/logic/event_emitter.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import type { LogicConfig } from '../../core/logic/state_machine_api.ts';
@@ -94,9 +94,9 @@ function apply(file: string, count: number, events: boolean, digest: boolean): v
   const applyRange = (from: number, to: number): void => {
     for (let i = from; i < to; i++) {
       machine.apply(records, i * RECORD_STRIDE, out, 0);
-      if (digest) results.update(out.bytes.subarray(0, out.u32[RES_LENGTH_OFFSET >>> 2]));
-      if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) {
-        if (i < header.setupCount) throw new Error(`setup record ${i} failed with code ${out.u16[RES_CODE_OFFSET >>> 1]}`);
+      if (digest) results.update(out.bytes.subarray(0, out.u32[ResHeader.LENGTH >>> 2]));
+      if (out.u16[ResHeader.CODE >>> 1] !== 0) {
+        if (i < header.setupCount) throw new Error(`setup record ${i} failed with code ${out.u16[ResHeader.CODE >>> 1]}`);
         rejected++;
       }
     }

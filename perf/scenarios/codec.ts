@@ -22,8 +22,7 @@ import { Builder, ByteBuffer } from 'flatbuffers';
 import fc from 'fast-check';
 import * as wire from '../../codec/generated/ringline/wire.ts';
 import { translateJsonRequest } from '../../codec/json/translate_json_request.ts';
-import { CMD_MAX_RECORD_BYTES, CMD_TYPE_OFFSET, CMD_CORRELATION_ID_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET,
-  Transfer } from '../../codec/records/command_descriptor.ts';
+import { CMD_MAX_RECORD_BYTES, CmdHeader, Transfer } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
 import { writeResultRecord } from '../../codec/records/result_record_json.ts';
 import { ResultCode } from '../../codec/result_codes.ts';
@@ -196,9 +195,9 @@ function readRecords(arena: RecordBuffer, count: number): number {
   for (let i = 0; i < count; i++) {
     const base = (i & mask) * Transfer.BYTES;
     const w = base >>> 3;
-    sum += u16[(base + CMD_TYPE_OFFSET) >>> 1] + f64[w + (Transfer.FROM_ACCOUNT_ID >>> 3)] +
+    sum += u16[(base + CmdHeader.TYPE) >>> 1] + f64[w + (Transfer.FROM_ACCOUNT_ID >>> 3)] +
       f64[w + (Transfer.TO_ACCOUNT_ID >>> 3)] + f64[w + (Transfer.ASSET_ID >>> 3)] + f64[w + (Transfer.AMOUNT >>> 3)] +
-      f64[w + (CMD_CORRELATION_ID_OFFSET >>> 3)] + f64[w + (CMD_IDEMPOTENCY_ID_OFFSET >>> 3)];
+      f64[w + (CmdHeader.CORRELATION_ID >>> 3)] + f64[w + (CmdHeader.IDEMPOTENCY_ID >>> 3)];
     sum %= 1e15;
   }
   return Number.isFinite(sum) ? 0 : 1;

@@ -20,9 +20,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
-import {
-  AFTER_ALL_OF_COMMAND, encodeSubscribe, EventFrameType, EVENTS_COUNT_OFFSET, EVENTS_HEADER_BYTES,
-} from '../../codec/wire/event_frame_descriptor.ts';
+import { AFTER_ALL_OF_COMMAND, encodeSubscribe, EventFrameType, EventsFrame } from '../../codec/wire/event_frame_descriptor.ts';
 import { randomBytes } from 'node:crypto';
 import { keyDigestFields } from '../../gateway/replicated_principals.ts';
 import { benchContext } from '../bench_context.ts';
@@ -102,7 +100,7 @@ class CountingSubscriber {
   /** Bytes of the current frame still to skip (after its header was read). */
   private skip = 0;
   /** The next frame's prefix and header, as far as received. */
-  private readonly header = Buffer.alloc(4 + EVENTS_HEADER_BYTES);
+  private readonly header = Buffer.alloc(4 + EventsFrame.BYTES);
   private headerHave = 0;
   private constructor(private readonly socket: Socket) {
     socket.on('error', () => undefined);
@@ -139,7 +137,7 @@ class CountingSubscriber {
         continue;
       }
       // Every frame is at least 8 bytes after its prefix (SUBSCRIBED 16, CLOSING 8, EVENTS 16).
-      const wanted = this.headerHave < 8 ? 8 : 4 + Math.min(EVENTS_HEADER_BYTES, this.header.readUInt32LE(0));
+      const wanted = this.headerHave < 8 ? 8 : 4 + Math.min(EventsFrame.BYTES, this.header.readUInt32LE(0));
       const n = Math.min(wanted - this.headerHave, length - at);
       this.header.set(chunk.subarray(at, at + n), this.headerHave);
       this.headerHave += n;
@@ -147,7 +145,7 @@ class CountingSubscriber {
       if (this.headerHave < wanted || wanted === 8) continue;
       const frameLength = this.header.readUInt32LE(0);
       const type = this.header[4];
-      if (type === EventFrameType.EVENTS) this.records += this.header.readUInt32LE(4 + EVENTS_COUNT_OFFSET);
+      if (type === EventFrameType.EVENTS) this.records += this.header.readUInt32LE(4 + EventsFrame.COUNT);
       else if (type === EventFrameType.CLOSING) this.closedSlow = true;
       this.skip = frameLength - (this.headerHave - 4);
       this.headerHave = 0;

@@ -22,7 +22,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CMD_SEQUENCE_OFFSET, CommandType } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, CommandType } from '../../codec/records/command_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { Ring, createRingMemory } from '../../core/ring/ring.ts';
 import { SingleProducerSequencer } from '../../core/ring/single_producer_sequencer.ts';
@@ -110,7 +110,7 @@ async function runOnce(durability: Durability, records: number): Promise<RunResu
     for (let published = 0; published < records;) {
       const n = Math.min(PUBLISH_BATCH, records - published);
       const first = producer.claim(n, wait);
-      for (let i = 0; i < n; i++) f64[(ring.slotBase(first + i) + CMD_SEQUENCE_OFFSET) >>> 3] = first + i;
+      for (let i = 0; i < n; i++) f64[(ring.slotBase(first + i) + CmdHeader.SEQUENCE) >>> 3] = first + i;
       producer.publish();
       published += n;
     }
@@ -198,7 +198,7 @@ async function runRate(records: number, waitStrategy: WaitStrategyName, making: 
         const n = due - published;
         const first = producer.tryClaim(n);
         if (first >= 0) {
-          for (let i = 0; i < n; i++) f64[(ring.slotBase(first + i) + CMD_SEQUENCE_OFFSET) >>> 3] = first + i;
+          for (let i = 0; i < n; i++) f64[(ring.slotBase(first + i) + CmdHeader.SEQUENCE) >>> 3] = first + i;
           producer.publish();
           published = due;
         }

@@ -33,7 +33,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { CMD_IDEMPOTENCY_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_CORRELATION_ID_OFFSET, FIRST_SEQUENCE, Transfer } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader, FIRST_SEQUENCE, Transfer } from '../../codec/records/command_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine, DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
 import { validateJournalOptions } from '../../journal/journal_options.ts';
@@ -67,9 +67,9 @@ export function writeJournal(dataDir: string, records: number, segmentBytes?: nu
   let h = 0x12345678;
   for (let i = setup; i < records; i++) {
     h = (Math.imul(h, 1103515245) + 12345) >>> 0;
-    f64[CMD_SEQUENCE_OFFSET >>> 3] = FIRST_SEQUENCE + i;
-    f64[CMD_CORRELATION_ID_OFFSET >>> 3] = i;
-    f64[CMD_IDEMPOTENCY_ID_OFFSET >>> 3] = idempotencyIds ? i + 1 : 0;
+    f64[CmdHeader.SEQUENCE >>> 3] = FIRST_SEQUENCE + i;
+    f64[CmdHeader.CORRELATION_ID >>> 3] = i;
+    f64[CmdHeader.IDEMPOTENCY_ID >>> 3] = idempotencyIds ? i + 1 : 0;
     f64[Transfer.FROM_ACCOUNT_ID >>> 3] = 1 + (h % ACCOUNTS);
     f64[Transfer.TO_ACCOUNT_ID >>> 3] = 1 + ((h >>> 8) % ACCOUNTS);
     f64[Transfer.AMOUNT >>> 3] = 1 + (h >>> 24);

@@ -2,7 +2,7 @@
  * What every bench workload shares: record chunk geometry, the capacities of the bench machines, a
  * deterministic random generator and helpers that build the setup commands (assets, funded accounts).
  */
-import { CMD_SEQUENCE_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
 import type { CommandHeader, CommandSpec } from '../../core/logic/test_support/command_writer.ts';
 import { DEFAULT_LOGIC_CONFIG } from '../../core/logic/state_machine.ts';
@@ -63,5 +63,5 @@ export const assets = (...ids: number[]): SetupStep[] => ids.map((assetId) => [A
 
 /** Stamps sequences into a reused chunk (reusable workloads keep their records but move on in sequence). */
 export function restampSequences(buf: RecordBuffer, count: number, firstSequence: number): void {
-  for (let i = 0; i < count; i++) buf.f64[(i * RECORD_STRIDE + CMD_SEQUENCE_OFFSET) >>> 3] = firstSequence + i;
+  for (let i = 0; i < count; i++) buf.f64[(i * RECORD_STRIDE + CmdHeader.SEQUENCE) >>> 3] = firstSequence + i;
 }

@@ -15,7 +15,7 @@ import { PerformanceObserver, constants, performance, type PerformanceEntry } fr
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import { BufferEventSink } from '../../core/logic/event_emitter.ts';
@@ -100,7 +100,7 @@ function applySetup(machine: StateMachine): void {
   for (const [header, spec] of workload.setup) {
     writeCommand(setupBuf, 0, header, spec);
     machine.apply(setupBuf, 0, out, 0);
-    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) throw new Error(`bench setup ${spec.kind} failed with code ${out.u16[RES_CODE_OFFSET >>> 1]}`);
+    if (out.u16[ResHeader.CODE >>> 1] !== 0) throw new Error(`bench setup ${spec.kind} failed with code ${out.u16[ResHeader.CODE >>> 1]}`);
   }
 }
 for (const machine of machines) applySetup(machine);
@@ -110,7 +110,7 @@ function applyRecords(machine: StateMachine, buf: RecordBuffer, count: number): 
   let rejectedHere = 0;
   for (let i = 0; i < count; i++) {
     machine.apply(buf, i * RECORD_STRIDE, out, 0);
-    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejectedHere++;
+    if (out.u16[ResHeader.CODE >>> 1] !== 0) rejectedHere++;
   }
   return rejectedHere;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { ResHeader } from '../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { checkInvariants } from '../../core/logic/test_support/invariants.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
@@ -15,7 +15,7 @@ describe('bench workloads', () => {
     for (const [header, spec] of workload.setup) {
       writeCommand(one, 0, header, spec);
       machine.apply(one, 0, out, 0);
-      expect(out.u16[RES_CODE_OFFSET >>> 1]).toBe(0);
+      expect(out.u16[ResHeader.CODE >>> 1]).toBe(0);
     }
     const count = 3000;
     const timed = createRecordBuffer(new ArrayBuffer(count * RECORD_STRIDE));
@@ -27,11 +27,11 @@ describe('bench workloads', () => {
       let rejected = 0;
       for (let i = 0; i < count; i++) {
         machine.apply(timed, i * RECORD_STRIDE, out, 0);
-        if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) rejected++;
+        if (out.u16[ResHeader.CODE >>> 1] !== 0) rejected++;
       }
       for (let i = 0; i < restoreCount; i++) {
         machine.apply(restore, i * RECORD_STRIDE, out, 0);
-        expect(out.u16[RES_CODE_OFFSET >>> 1]).toBe(0);
+        expect(out.u16[ResHeader.CODE >>> 1]).toBe(0);
       }
       expect(rejected).toBe(0);
       sequence += count + restoreCount;

@@ -12,7 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OrderBook, Side as PeerSide, type LimitOrderOptions } from 'nodejs-order-book';
 import { Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
+import { ResHeader, RES_MAX_RECORD_BYTES } from '../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { createStateMachine } from '../../core/logic/state_machine.ts';
 import { CHUNK_RECORDS, ORDER_MIXES, OrderStreamGenerator, RECORD_STRIDE } from './logic_workloads.ts';
@@ -89,7 +89,7 @@ for (let done = 0; done < request.commands;) {
   let started = performance.now();
   for (let i = 0; i < n; i++) {
     machine.apply(records, i * RECORD_STRIDE, out, 0);
-    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) oursRejected++;
+    if (out.u16[ResHeader.CODE >>> 1] !== 0) oursRejected++;
   }
   let ended = performance.now();
   oursMs += ended - started;

@@ -5,9 +5,7 @@
  */
 import { OrderType, Side, TimeInForce } from '../../codec/records/command_descriptor.ts';
 import { createRecordBuffer, type RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  OrderResult, RES_CODE_OFFSET, RES_FLAGS_OFFSET, RESULT_FLAG_FILLS_TRUNCATED,
-} from '../../codec/records/result_descriptor.ts';
+import { OrderResult, ResHeader, RESULT_FLAG_FILLS_TRUNCATED } from '../../codec/records/result_descriptor.ts';
 import { type CommandHeader, type CommandSpec, writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import { NONE, LEVEL_F64, L_PRICE, ORDER_F64, ORDER_I32, O_ACCOUNT, O_PRICE, O_REMAINING } from '../../core/logic/order_layout.ts';
 import { createStateMachine, type LogicStateMachine } from '../../core/logic/state_machine.ts';
@@ -287,7 +285,7 @@ export class OrderStreamGenerator {
 
   private track(op: OrderOp, sequence: number): void {
     const out = this.out;
-    if (out.u16[RES_CODE_OFFSET >>> 1] !== 0) return;
+    if (out.u16[ResHeader.CODE >>> 1] !== 0) return;
     const book = this.machine.book;
     const stops = this.machine.stops;
     if ((op.kind === 'stop' || op.kind === 'oco') && stops.find(sequence) !== NONE) this.pendingStops.push(sequence);
@@ -309,7 +307,7 @@ export class OrderStreamGenerator {
       this.forget(op.orderId);
       return;
     }
-    if ((out.u32[RES_FLAGS_OFFSET >>> 2] & RESULT_FLAG_FILLS_TRUNCATED) !== 0) {
+    if ((out.u32[ResHeader.FLAGS >>> 2] & RESULT_FLAG_FILLS_TRUNCATED) !== 0) {
       for (let i = this.resting.length - 1; i >= 0; i--) if (book.order(this.resting[i]) === NONE) this.forget(this.resting[i]);
     } else {
       const fills = out.u32[(OrderResult.FILL_COUNT_U32) >>> 2];

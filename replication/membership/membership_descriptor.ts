@@ -29,6 +29,7 @@
  * CONFIRM (40 bytes): header, 8 MAC (32 bytes).
  */
 import { layoutAssertion } from '../../codec/layout_assertion.ts';
+import { bytes, fixedLayout, U32 } from '../../codec/fixed_layout.ts';
 
 export const MEMBERSHIP_MAGIC = 0x314d_4c52; // "RLM1" read as little-endian bytes
 export const MEMBERSHIP_VERSION = 2;
@@ -41,28 +42,20 @@ export const HEADER_BYTES = 8;
 export const NONCE_BYTES = 32;
 export const MAC_BYTES = 32;
 
-export const CHALLENGE_MAGIC_OFFSET = 8; // u32
-export const CHALLENGE_VERSION_OFFSET = 12; // u32
-export const CHALLENGE_NONCE_OFFSET = 16;
-export const CHALLENGE_BYTES = CHALLENGE_NONCE_OFFSET + NONCE_BYTES;
-
-export const PROOF_NONCE_OFFSET = 8;
-export const PROOF_MAC_OFFSET = PROOF_NONCE_OFFSET + NONCE_BYTES;
-export const PROOF_NODE_ID_BYTES_OFFSET = PROOF_MAC_OFFSET + MAC_BYTES; // u32
-export const PROOF_RESERVED_OFFSET = PROOF_NODE_ID_BYTES_OFFSET + 4; // u32
-export const PROOF_NODE_ID_OFFSET = PROOF_RESERVED_OFFSET + 4;
 /** A node id is 1-64 ASCII characters (cluster_options.ts); the field holds the longest. */
 export const NODE_ID_MAX_BYTES = 64;
-export const PROOF_BYTES = PROOF_NODE_ID_OFFSET + NODE_ID_MAX_BYTES;
 
-export const CONFIRM_MAC_OFFSET = 8;
-export const CONFIRM_BYTES = CONFIRM_MAC_OFFSET + MAC_BYTES;
+export const ChallengeMessage = fixedLayout('CHALLENGE', { MAGIC: U32, VERSION: U32, NONCE: bytes(NONCE_BYTES) }, HEADER_BYTES);
+export const ProofMessage = fixedLayout('PROOF', {
+  NONCE: bytes(NONCE_BYTES), MAC: bytes(MAC_BYTES), NODE_ID_BYTES: U32, RESERVED: U32, NODE_ID: bytes(NODE_ID_MAX_BYTES),
+}, HEADER_BYTES);
+export const ConfirmMessage = fixedLayout('CONFIRM', { MAC: bytes(MAC_BYTES) }, HEADER_BYTES);
 
 /** A cluster secret shorter than this is refused (it is the only thing between a stranger and the journal). */
 export const SECRET_MIN_BYTES = 32;
 export const SECRET_MAX_BYTES = 1024;
 
 const assertLayout = layoutAssertion('membership layout');
-assertLayout(CHALLENGE_BYTES === 48 && PROOF_BYTES === 144 && CONFIRM_BYTES === 40, 'message sizes');
-assertLayout(PROOF_NODE_ID_BYTES_OFFSET === 72 && PROOF_NODE_ID_OFFSET === 80, 'proof node id offsets');
-for (const size of [CHALLENGE_BYTES, PROOF_BYTES, CONFIRM_BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');
+assertLayout(ChallengeMessage.BYTES === 48 && ProofMessage.BYTES === 144 && ConfirmMessage.BYTES === 40, 'message sizes');
+assertLayout(ProofMessage.NODE_ID_BYTES === 72 && ProofMessage.NODE_ID === 80, 'proof node id offsets');
+for (const size of [ChallengeMessage.BYTES, ProofMessage.BYTES, ConfirmMessage.BYTES]) assertLayout(size % 8 === 0, 'messages must be multiples of 8 bytes');

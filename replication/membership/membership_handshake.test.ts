@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeHello } from '../replication_messages.ts';
-import { CONFIRM_MAC_OFFSET, PROOF_BYTES, PROOF_MAC_OFFSET, PROOF_NODE_ID_OFFSET } from './membership_descriptor.ts';
+import { ConfirmMessage, ProofMessage } from './membership_descriptor.ts';
 import { FollowerHandshake, PrimaryHandshake, validateClusterSecret, type HandshakeStep } from './membership_handshake.ts';
 
 const secret = Buffer.alloc(32, 7);
@@ -58,8 +58,8 @@ describe('membership handshake', () => {
       const confirm = Buffer.alloc(40);
       confirm.writeUInt32LE(40, 0);
       confirm.writeUInt16LE(34, 4);
-      if (forge === 'reflect') proof.copy(confirm, CONFIRM_MAC_OFFSET, PROOF_MAC_OFFSET, PROOF_BYTES);
-      else confirm.fill(0x5a, CONFIRM_MAC_OFFSET);
+      if (forge === 'reflect') proof.copy(confirm, ConfirmMessage.MAC, ProofMessage.MAC, ProofMessage.BYTES);
+      else confirm.fill(0x5a, ConfirmMessage.MAC);
       expect(follower.push(confirm)).toEqual({ state: 'refused', reason: expect.stringMatching(/primary does not know the cluster secret/) });
     }
   });
@@ -78,7 +78,7 @@ describe('membership handshake', () => {
     // Another member's id swapped into a recorded proof: the MAC covers the id.
     const next = new PrimaryHandshake(secret, 'prod');
     const forged = Buffer.from(feed((b) => new FollowerHandshake(secret, 'prod', 'n1').push(b), next.challenge).sent[0]);
-    forged.write('n2', PROOF_NODE_ID_OFFSET, 'latin1');
+    forged.write('n2', ProofMessage.NODE_ID, 'latin1');
     expect(next.push(forged)).toEqual({ state: 'refused', reason: expect.stringMatching(/does not know the cluster secret/) });
     const plain = new PrimaryHandshake(secret, 'prod');
     expect(plain.push(feed((b) => new FollowerHandshake(secret, 'prod').push(b), plain.challenge).sent[0])).toMatchObject({ state: 'member', peerNodeId: '' });

@@ -7,10 +7,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  CHALLENGE_BYTES, CHALLENGE_MAGIC_OFFSET, CHALLENGE_NONCE_OFFSET, CHALLENGE_VERSION_OFFSET, CONFIRM_BYTES, CONFIRM_MAC_OFFSET,
-  HEADER_BYTES, MAC_BYTES, MEMBERSHIP_MAGIC, MEMBERSHIP_VERSION, MembershipType, NONCE_BYTES, NODE_ID_MAX_BYTES, PROOF_BYTES,
-  PROOF_MAC_OFFSET, PROOF_NODE_ID_BYTES_OFFSET, PROOF_NODE_ID_OFFSET, PROOF_NONCE_OFFSET, PROOF_RESERVED_OFFSET, SECRET_MAX_BYTES,
-  SECRET_MIN_BYTES,
+  ChallengeMessage, ConfirmMessage, HEADER_BYTES, MAC_BYTES, MEMBERSHIP_MAGIC, MEMBERSHIP_VERSION, MembershipType,
+  NONCE_BYTES, NODE_ID_MAX_BYTES, ProofMessage, SECRET_MAX_BYTES, SECRET_MIN_BYTES,
 } from './membership_descriptor.ts';
 
 export type HandshakeStep =
@@ -88,16 +86,16 @@ class ExpectedMessage {
 export class PrimaryHandshake {
   readonly challenge: Buffer;
   private readonly nonceP: Buffer;
-  private readonly proof = new ExpectedMessage(MembershipType.PROOF, PROOF_BYTES);
+  private readonly proof = new ExpectedMessage(MembershipType.PROOF, ProofMessage.BYTES);
   private done: HandshakeStep | null = null;
 
   constructor(private readonly secret: Buffer, private readonly clusterName: string, nonce: Buffer = randomBytes(NONCE_BYTES)) {
     if (nonce.length !== NONCE_BYTES) throw new RangeError(`nonce must be ${NONCE_BYTES} bytes`);
     this.nonceP = Buffer.from(nonce);
-    this.challenge = header(CHALLENGE_BYTES, MembershipType.CHALLENGE);
-    this.challenge.writeUInt32LE(MEMBERSHIP_MAGIC, CHALLENGE_MAGIC_OFFSET);
-    this.challenge.writeUInt32LE(MEMBERSHIP_VERSION, CHALLENGE_VERSION_OFFSET);
-    this.nonceP.copy(this.challenge, CHALLENGE_NONCE_OFFSET);
+    this.challenge = header(ChallengeMessage.BYTES, MembershipType.CHALLENGE);
+    this.challenge.writeUInt32LE(MEMBERSHIP_MAGIC, ChallengeMessage.MAGIC);
+    this.challenge.writeUInt32LE(MEMBERSHIP_VERSION, ChallengeMessage.VERSION);
+    this.nonceP.copy(this.challenge, ChallengeMessage.NONCE);
   }
 
   push(chunk: Buffer): HandshakeStep {
@@ -105,21 +103,21 @@ export class PrimaryHandshake {
     const got = this.proof.push(chunk);
     if (got === null) return { state: 'pending', send: null };
     if (typeof got === 'string') return (this.done = { state: 'refused', reason: got });
-    const nonceF = got.message.subarray(PROOF_NONCE_OFFSET, PROOF_NONCE_OFFSET + NONCE_BYTES);
-    const theirs = got.message.subarray(PROOF_MAC_OFFSET, PROOF_MAC_OFFSET + MAC_BYTES);
-    const field = got.message.subarray(PROOF_NODE_ID_BYTES_OFFSET, PROOF_BYTES);
+    const nonceF = got.message.subarray(ProofMessage.NONCE, ProofMessage.NONCE + NONCE_BYTES);
+    const theirs = got.message.subarray(ProofMessage.MAC, ProofMessage.MAC + MAC_BYTES);
+    const field = got.message.subarray(ProofMessage.NODE_ID_BYTES, ProofMessage.BYTES);
     if (!timingSafeEqual(theirs, mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, nonceF, field))) {
       return (this.done = { state: 'refused', reason: 'the peer does not know the cluster secret (bad membership proof)' });
     }
     // Proven by a member: still checked, so a buggy member cannot smuggle a malformed id into logs and counts.
-    const idBytes = got.message.readUInt32LE(PROOF_NODE_ID_BYTES_OFFSET);
-    const peerNodeId = idBytes <= NODE_ID_MAX_BYTES ? got.message.toString('latin1', PROOF_NODE_ID_OFFSET, PROOF_NODE_ID_OFFSET + idBytes) : '';
-    if (idBytes > NODE_ID_MAX_BYTES || got.message.readUInt32LE(PROOF_RESERVED_OFFSET) !== 0 || !NODE_ID.test(peerNodeId) ||
+    const idBytes = got.message.readUInt32LE(ProofMessage.NODE_ID_BYTES);
+    const peerNodeId = idBytes <= NODE_ID_MAX_BYTES ? got.message.toString('latin1', ProofMessage.NODE_ID, ProofMessage.NODE_ID + idBytes) : '';
+    if (idBytes > NODE_ID_MAX_BYTES || got.message.readUInt32LE(ProofMessage.RESERVED) !== 0 || !NODE_ID.test(peerNodeId) ||
       !nodeIdField(peerNodeId).equals(field)) {
       return (this.done = { state: 'refused', reason: `the peer's node id field is malformed (${idBytes} bytes)` });
     }
-    const confirm = header(CONFIRM_BYTES, MembershipType.CONFIRM);
-    mac(this.secret, PRIMARY_LABEL, this.clusterName, this.nonceP, nonceF).copy(confirm, CONFIRM_MAC_OFFSET);
+    const confirm = header(ConfirmMessage.BYTES, MembershipType.CONFIRM);
+    mac(this.secret, PRIMARY_LABEL, this.clusterName, this.nonceP, nonceF).copy(confirm, ConfirmMessage.MAC);
     return (this.done = { state: 'member', send: confirm, rest: got.rest, peerNodeId });
   }
 }
@@ -128,8 +126,8 @@ export class PrimaryHandshake {
 export class FollowerHandshake {
   private readonly nonceF: Buffer;
   private nonceP: Buffer | null = null;
-  private readonly challenge = new ExpectedMessage(MembershipType.CHALLENGE, CHALLENGE_BYTES);
-  private readonly confirm = new ExpectedMessage(MembershipType.CONFIRM, CONFIRM_BYTES);
+  private readonly challenge = new ExpectedMessage(MembershipType.CHALLENGE, ChallengeMessage.BYTES);
+  private readonly confirm = new ExpectedMessage(MembershipType.CONFIRM, ConfirmMessage.BYTES);
   private done: HandshakeStep | null = null;
 
   private readonly nodeIdField: Buffer;
@@ -148,21 +146,21 @@ export class FollowerHandshake {
       const got = this.challenge.push(chunk);
       if (got === null) return { state: 'pending', send: null };
       if (typeof got === 'string') return (this.done = { state: 'refused', reason: got });
-      if (got.message.readUInt32LE(CHALLENGE_MAGIC_OFFSET) !== MEMBERSHIP_MAGIC || got.message.readUInt32LE(CHALLENGE_VERSION_OFFSET) !== MEMBERSHIP_VERSION) {
+      if (got.message.readUInt32LE(ChallengeMessage.MAGIC) !== MEMBERSHIP_MAGIC || got.message.readUInt32LE(ChallengeMessage.VERSION) !== MEMBERSHIP_VERSION) {
         return (this.done = { state: 'refused', reason: `not a ringline primary speaking membership version ${MEMBERSHIP_VERSION}` });
       }
-      this.nonceP = Buffer.from(got.message.subarray(CHALLENGE_NONCE_OFFSET, CHALLENGE_NONCE_OFFSET + NONCE_BYTES));
-      send = header(PROOF_BYTES, MembershipType.PROOF);
-      this.nonceF.copy(send, PROOF_NONCE_OFFSET);
-      this.nodeIdField.copy(send, PROOF_NODE_ID_BYTES_OFFSET);
-      mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, this.nonceF, this.nodeIdField).copy(send, PROOF_MAC_OFFSET);
+      this.nonceP = Buffer.from(got.message.subarray(ChallengeMessage.NONCE, ChallengeMessage.NONCE + NONCE_BYTES));
+      send = header(ProofMessage.BYTES, MembershipType.PROOF);
+      this.nonceF.copy(send, ProofMessage.NONCE);
+      this.nodeIdField.copy(send, ProofMessage.NODE_ID_BYTES);
+      mac(this.secret, FOLLOWER_LABEL, this.clusterName, this.nonceP, this.nonceF, this.nodeIdField).copy(send, ProofMessage.MAC);
       chunk = got.rest;
       if (chunk.length === 0) return { state: 'pending', send };
     }
     const got = this.confirm.push(chunk);
     if (got === null) return { state: 'pending', send };
     if (typeof got === 'string') return (this.done = { state: 'refused', reason: got });
-    const theirs = got.message.subarray(CONFIRM_MAC_OFFSET, CONFIRM_MAC_OFFSET + MAC_BYTES);
+    const theirs = got.message.subarray(ConfirmMessage.MAC, ConfirmMessage.MAC + MAC_BYTES);
     if (!timingSafeEqual(theirs, mac(this.secret, PRIMARY_LABEL, this.clusterName, this.nonceP, this.nonceF))) {
       return (this.done = { state: 'refused', reason: 'the primary does not know the cluster secret (bad membership confirmation)' });
     }

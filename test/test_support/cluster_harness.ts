@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { CMD_IDEMPOTENCY_ID_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../../codec/records/command_descriptor.ts';
 import { listSegments } from '../../journal/segment_files.ts';
 import { FrameStatus, HeaderStatus, SegmentReader } from '../../journal/segment_reader.ts';
 import { leaderKey } from '../../replication/cluster/cluster_keys.ts';
@@ -115,7 +115,7 @@ export function journaledIdempotencyIds(dataDir: string): Map<number, number> {
   let previous = -1;
   for (const segment of listSegments(dataDir)) {
     if (reader.load(segment.path, previous < 0 ? segment.firstSequence - 1 : previous) !== HeaderStatus.OK) break;
-    while (reader.next() === FrameStatus.OK) ids.set(reader.sequence, reader.buffer.f64[(reader.recordBase + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3]);
+    while (reader.next() === FrameStatus.OK) ids.set(reader.sequence, reader.buffer.f64[(reader.recordBase + CmdHeader.IDEMPOTENCY_ID) >>> 3]);
     previous = reader.lastSequence;
   }
   return ids;

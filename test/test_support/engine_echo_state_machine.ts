@@ -4,13 +4,8 @@
  * the logic), so tests can watch a dying logic worker take the engine down.
  */
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TYPE_OFFSET, FIRST_SEQUENCE,
-} from '../../codec/records/command_descriptor.ts';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
-} from '../../codec/records/result_descriptor.ts';
+import { CmdHeader, FIRST_SEQUENCE } from '../../codec/records/command_descriptor.ts';
+import { ResHeader } from '../../codec/records/result_descriptor.ts';
 import type { LogicConfig, StateMachine, StateSection } from '../../core/logic/state_machine_api.ts';
 
 export const ENGINE_TEST_BOOM = 999;
@@ -27,21 +22,21 @@ class EchoStateMachine implements StateMachine {
   setEventsEnabled(): void {}
 
   apply(cmd: RecordBuffer, c: number, out: RecordBuffer, o: number): number {
-    const type = cmd.u16[(c + CMD_TYPE_OFFSET) >>> 1];
-    const sequence = cmd.f64[(c + CMD_SEQUENCE_OFFSET) >>> 3];
+    const type = cmd.u16[(c + CmdHeader.TYPE) >>> 1];
+    const sequence = cmd.f64[(c + CmdHeader.SEQUENCE) >>> 3];
     if (type === ENGINE_TEST_BOOM) throw new Error(`echo state machine: boom at sequence ${sequence}`);
-    out.u32[(o + RES_LENGTH_OFFSET) >>> 2] = RES_HEADER_BYTES;
-    out.u16[(o + RES_COMMAND_TYPE_OFFSET) >>> 1] = type;
-    out.u16[(o + RES_CODE_OFFSET) >>> 1] = 0;
-    out.f64[(o + RES_INPUT_SEQUENCE_OFFSET) >>> 3] = sequence;
-    out.u32[(o + RES_SESSION_ID_OFFSET) >>> 2] = cmd.u32[(c + CMD_SESSION_ID_OFFSET) >>> 2];
-    out.u32[(o + RES_PRINCIPAL_ID_OFFSET) >>> 2] = cmd.u32[(c + CMD_PRINCIPAL_ID_OFFSET) >>> 2];
-    out.f64[(o + RES_CORRELATION_ID_OFFSET) >>> 3] = cmd.f64[(c + CMD_CORRELATION_ID_OFFSET) >>> 3];
-    out.u32[(o + RES_FLAGS_OFFSET) >>> 2] = 0;
-    out.i32[(o + RES_FAILED_LEG_INDEX_OFFSET) >>> 2] = -1;
+    out.u32[(o + ResHeader.LENGTH) >>> 2] = ResHeader.BYTES;
+    out.u16[(o + ResHeader.COMMAND_TYPE) >>> 1] = type;
+    out.u16[(o + ResHeader.CODE) >>> 1] = 0;
+    out.f64[(o + ResHeader.INPUT_SEQUENCE) >>> 3] = sequence;
+    out.u32[(o + ResHeader.SESSION_ID) >>> 2] = cmd.u32[(c + CmdHeader.SESSION_ID) >>> 2];
+    out.u32[(o + ResHeader.PRINCIPAL_ID) >>> 2] = cmd.u32[(c + CmdHeader.PRINCIPAL_ID) >>> 2];
+    out.f64[(o + ResHeader.CORRELATION_ID) >>> 3] = cmd.f64[(c + CmdHeader.CORRELATION_ID) >>> 3];
+    out.u32[(o + ResHeader.FLAGS) >>> 2] = 0;
+    out.i32[(o + ResHeader.FAILED_LEG_INDEX) >>> 2] = -1;
     this.applied++;
     this.last = sequence;
-    return RES_HEADER_BYTES;
+    return ResHeader.BYTES;
   }
 
   stateHash(): string {

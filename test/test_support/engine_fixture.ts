@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CMD_TYPE_OFFSET } from '../../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_INPUT_SEQUENCE_OFFSET } from '../../codec/records/result_descriptor.ts';
+import { ResHeader } from '../../codec/records/result_descriptor.ts';
 import { writeCommand } from '../../core/logic/test_support/command_writer.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { EngineOptions } from '../../engine/engine_options.ts';
@@ -60,9 +60,9 @@ export function collectResults(engine: Engine): Received[] {
   const received: Received[] = [];
   engine.onResult((buf: RecordBuffer, base: number) => {
     received.push({
-      sequence: buf.f64[(base + RES_INPUT_SEQUENCE_OFFSET) >>> 3],
-      code: buf.u16[(base + RES_CODE_OFFSET) >>> 1],
-      correlationId: buf.f64[(base + RES_CORRELATION_ID_OFFSET) >>> 3],
+      sequence: buf.f64[(base + ResHeader.INPUT_SEQUENCE) >>> 3],
+      code: buf.u16[(base + ResHeader.CODE) >>> 1],
+      correlationId: buf.f64[(base + ResHeader.CORRELATION_ID) >>> 3],
     });
   });
   return received;
@@ -78,7 +78,7 @@ export function sendRaw(engine: Engine, commandType: number, correlationId: numb
   const sequence = engine.input.lastClaimedSequence;
   const buf = engine.input.buffer;
   writeCommand(buf, base, { sequence, principalId: 1, correlationId, sessionId: 1 }, { kind: 'getStateHash' });
-  buf.u16[(base + CMD_TYPE_OFFSET) >>> 1] = commandType;
+  buf.u16[(base + CmdHeader.TYPE) >>> 1] = commandType;
   engine.input.publish();
   return sequence;
 }

@@ -9,10 +9,7 @@
  *   const length = writeCommand(buf, 0, { sequence: 1, principalId: 7 }, { kind: 'transfer', ... });
  */
 import type { RecordBuffer } from '../../../codec/records/record_buffer.ts';
-import {
-  CMD_CORRELATION_ID_OFFSET, CMD_FLAG_ADMIN, CMD_FLAGS_OFFSET, CMD_IDEMPOTENCY_ID_OFFSET, CMD_MAX_RECORD_BYTES,
-  CMD_PRINCIPAL_ID_OFFSET, CMD_SEQUENCE_OFFSET, CMD_SESSION_ID_OFFSET, CMD_TIMESTAMP_US_OFFSET,
-} from '../../../codec/records/command_descriptor.ts';
+import { CmdHeader, CMD_FLAG_ADMIN, CMD_MAX_RECORD_BYTES } from '../../../codec/records/command_descriptor.ts';
 import { writeCommandBody } from '../../../codec/records/command_record_json.ts';
 import type { AnyCommandRow } from '../../../codec/registry/command_registry.ts';
 import { commandSpecByName } from '../../../codec/spec/command_spec.ts';
@@ -79,12 +76,12 @@ export function writeCommand(buf: RecordBuffer, base: number, header: CommandHea
   const length = writeCommandBody(commandSpec, buf, base, (field) => (values[field.json] as number | undefined) ?? field.defaultValue,
     (values.lines as readonly CheckoutLine[] | undefined) ?? [], (values.seats as readonly number[] | undefined) ?? []);
   if (length < 0) throw new RangeError(`writeCommand: ${spec.kind} needs more than ${CMD_MAX_RECORD_BYTES} bytes`);
-  if (header.admin === true) buf.u16[(base + CMD_FLAGS_OFFSET) >>> 1] |= CMD_FLAG_ADMIN;
-  buf.f64[(base + CMD_SEQUENCE_OFFSET) >>> 3] = header.sequence;
-  buf.f64[(base + CMD_TIMESTAMP_US_OFFSET) >>> 3] = header.timestampUs ?? 0;
-  buf.u32[(base + CMD_SESSION_ID_OFFSET) >>> 2] = header.sessionId ?? 0;
-  buf.u32[(base + CMD_PRINCIPAL_ID_OFFSET) >>> 2] = header.principalId;
-  buf.f64[(base + CMD_CORRELATION_ID_OFFSET) >>> 3] = header.correlationId ?? 0;
-  buf.f64[(base + CMD_IDEMPOTENCY_ID_OFFSET) >>> 3] = header.idempotencyId ?? 0;
+  if (header.admin === true) buf.u16[(base + CmdHeader.FLAGS) >>> 1] |= CMD_FLAG_ADMIN;
+  buf.f64[(base + CmdHeader.SEQUENCE) >>> 3] = header.sequence;
+  buf.f64[(base + CmdHeader.TIMESTAMP_US) >>> 3] = header.timestampUs ?? 0;
+  buf.u32[(base + CmdHeader.SESSION_ID) >>> 2] = header.sessionId ?? 0;
+  buf.u32[(base + CmdHeader.PRINCIPAL_ID) >>> 2] = header.principalId;
+  buf.f64[(base + CmdHeader.CORRELATION_ID) >>> 3] = header.correlationId ?? 0;
+  buf.f64[(base + CmdHeader.IDEMPOTENCY_ID) >>> 3] = header.idempotencyId ?? 0;
   return length;
 }

@@ -3,10 +3,7 @@
  * (it allocates). The gateway reads results through the descriptor offsets directly.
  */
 import type { RecordBuffer } from '../../../codec/records/record_buffer.ts';
-import {
-  RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET, RES_CORRELATION_ID_OFFSET, RES_FAILED_LEG_INDEX_OFFSET, RES_FLAGS_OFFSET,
-  RES_HEADER_BYTES, RES_INPUT_SEQUENCE_OFFSET, RES_LENGTH_OFFSET, RES_PRINCIPAL_ID_OFFSET, RES_SESSION_ID_OFFSET,
-} from '../../../codec/records/result_descriptor.ts';
+import { ResHeader } from '../../../codec/records/result_descriptor.ts';
 
 export interface ResultView {
   readonly length: number;
@@ -26,8 +23,8 @@ export interface ResultView {
 }
 
 export function readResult(buf: RecordBuffer, base: number): ResultView {
-  const length = buf.u32[(base + RES_LENGTH_OFFSET) >>> 2];
-  if (length < RES_HEADER_BYTES || length % 8 !== 0) throw new Error(`readResult: bad length ${length} at ${base}`);
+  const length = buf.u32[(base + ResHeader.LENGTH) >>> 2];
+  if (length < ResHeader.BYTES || length % 8 !== 0) throw new Error(`readResult: bad length ${length} at ${base}`);
   const copy = buf.bytes.slice(base, base + length);
   const view = new DataView(copy.buffer);
   const guard = (offset: number, size: number): void => {
@@ -35,14 +32,14 @@ export function readResult(buf: RecordBuffer, base: number): ResultView {
   };
   return {
     length,
-    commandType: view.getUint16(RES_COMMAND_TYPE_OFFSET, true),
-    code: view.getUint16(RES_CODE_OFFSET, true),
-    inputSequence: view.getFloat64(RES_INPUT_SEQUENCE_OFFSET, true),
-    sessionId: view.getUint32(RES_SESSION_ID_OFFSET, true),
-    principalId: view.getUint32(RES_PRINCIPAL_ID_OFFSET, true),
-    correlationId: view.getFloat64(RES_CORRELATION_ID_OFFSET, true),
-    flags: view.getUint32(RES_FLAGS_OFFSET, true),
-    failedLegIndex: view.getInt32(RES_FAILED_LEG_INDEX_OFFSET, true),
+    commandType: view.getUint16(ResHeader.COMMAND_TYPE, true),
+    code: view.getUint16(ResHeader.CODE, true),
+    inputSequence: view.getFloat64(ResHeader.INPUT_SEQUENCE, true),
+    sessionId: view.getUint32(ResHeader.SESSION_ID, true),
+    principalId: view.getUint32(ResHeader.PRINCIPAL_ID, true),
+    correlationId: view.getFloat64(ResHeader.CORRELATION_ID, true),
+    flags: view.getUint32(ResHeader.FLAGS, true),
+    failedLegIndex: view.getInt32(ResHeader.FAILED_LEG_INDEX, true),
     f64: (offset) => (guard(offset, 8), view.getFloat64(offset, true)),
     u32: (offset) => (guard(offset, 4), view.getUint32(offset, true)),
     u8: (offset) => (guard(offset, 1), view.getUint8(offset)),
