@@ -9,14 +9,14 @@
  * except on two rare paths (held_results.ts): an accepted SNAPSHOT's result waits for its file, and
  * while storage is unavailable the applied writes' results wait for the journal while reads go out.
  */
-import { CMD_FLAG_READ_ONLY, CMD_FLAGS_OFFSET, CommandType } from '../codec/records/command_descriptor.ts';
+import { CMD_FLAG_READ_ONLY, CmdHeader, CommandType } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
-import { RES_CODE_OFFSET, RES_COMMAND_TYPE_OFFSET } from '../codec/records/result_descriptor.ts';
+import { ResHeader } from '../codec/records/result_descriptor.ts';
 import { ResultCode } from '../codec/result_codes.ts';
 import { wakeOnChange } from '../core/atomics_wait_async.ts';
 import type { ResultListener } from '../core/engine_api.ts';
 import { OUTPUT_CONSUMER_GATEWAY } from '../core/engine_worker_protocol.ts';
-import { JournalerSlot, MainSlot, MetricsLine, metricsIndex } from '../core/metrics_descriptor.ts';
+import { JournalerSlot, MainSlot, metricsIndex, MetricsLine } from '../core/metrics_descriptor.ts';
 import { BatchConsumer } from '../core/ring/batch_consumer.ts';
 import type { Ring } from '../core/ring/ring.ts';
 import { widen } from '../core/ring/sequence.ts';
@@ -155,8 +155,8 @@ export class ReleaseGate {
           for (; i < count; i++) {
             const base = out.slotBase(released + 1 + i);
             // An accepted SNAPSHOT is answered once its file is on disk (or failed), not before.
-            if (buffer.u16[(base + RES_COMMAND_TYPE_OFFSET) >>> 1] === CommandType.SNAPSHOT
-              && buffer.u16[(base + RES_CODE_OFFSET) >>> 1] === ResultCode.OK) {
+            if (buffer.u16[(base + ResHeader.COMMAND_TYPE) >>> 1] === CommandType.SNAPSHOT
+              && buffer.u16[(base + ResHeader.CODE) >>> 1] === ResultCode.OK) {
               this.held.holdUntilSnapshotWritten(buffer, base, released + 1 + i);
             } else {
               listener(buffer, base);
@@ -198,7 +198,7 @@ export class ReleaseGate {
     for (let i = 0; i < available; i++) {
       const sequence = released + 1 + i;
       const base = out.slotBase(sequence);
-      if ((input.buffer.u16[(input.slotBase(sequence) + CMD_FLAGS_OFFSET) >>> 1] & CMD_FLAG_READ_ONLY) !== 0) {
+      if ((input.buffer.u16[(input.slotBase(sequence) + CmdHeader.FLAGS) >>> 1] & CMD_FLAG_READ_ONLY) !== 0) {
         listener(out.buffer, base);
         this.metrics[RELEASED]++;
       } else {

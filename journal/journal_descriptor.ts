@@ -49,12 +49,6 @@ export const SegmentHeader = fixedLayout('segment header', {
 
 // ---- frame ----------------------------------------------------------------------------------------
 export const JournalFrame = fixedLayout('journal frame', { FRAME_BYTES: U32, CRC: U32, RECORD: TAIL });
-// Aliases for files the lead is editing on another branch (replication/follower.ts):
-// remove each once its last importer reads the layout object.
-export const FRAME_BYTES_OFFSET = JournalFrame.FRAME_BYTES;
-export const FRAME_CRC_OFFSET = JournalFrame.CRC;
-export const FRAME_RECORD_OFFSET = JournalFrame.RECORD;
-export const FRAME_HEADER_BYTES = JournalFrame.BYTES;
 export const FRAME_MIN_BYTES = JournalFrame.BYTES + CmdHeader.BYTES;
 export const FRAME_MAX_BYTES = JournalFrame.BYTES + CMD_MAX_RECORD_BYTES;
 

@@ -17,22 +17,18 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { CMD_LENGTH_OFFSET, CMD_SEQUENCE_OFFSET } from '../codec/records/command_descriptor.ts';
+import { CmdHeader } from '../codec/records/command_descriptor.ts';
 import type { RecordBuffer } from '../codec/records/record_buffer.ts';
 import { ResultCode, resultName } from '../codec/result_codes.ts';
 import { startEngine, type Engine } from '../engine/engine.ts';
 import type { EngineMetrics } from '../engine/engine_metrics.ts';
 import { crc32Aligned } from '../journal/crc32.ts';
-import {
-  FRAME_BYTES_OFFSET, FRAME_CRC_OFFSET, FRAME_HEADER_BYTES, FRAME_MAX_BYTES, FRAME_MIN_BYTES, FRAME_RECORD_OFFSET,
-} from '../journal/journal_descriptor.ts';
+import { FRAME_MAX_BYTES, FRAME_MIN_BYTES, JournalFrame } from '../journal/journal_descriptor.ts';
 import type { Durability } from '../journal/journal_options.ts';
-import {
-  MSG_HEADER_BYTES, MessageType, REFUSE_CODE_OFFSET, WELCOME_EPOCH_OFFSET, WELCOME_EPOCH_START_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET,
-} from './replication_descriptor.ts';
+import { MessageHeader, MessageType, RefuseMessage, WelcomeMessage } from './replication_descriptor.ts';
 import { readEpoch, writeEpoch } from './replication_epoch.ts';
-import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeAck, encodeHello } from './replication_messages.ts';
-import { BootstrapRefusedError, bootstrapFromPrimary, isEmptyDataDir } from './follower_bootstrap.ts';
+import { BAD_MESSAGE, encodeAck, encodeHello, MessageReader, NEED_MORE } from './replication_messages.ts';
+import { bootstrapFromPrimary, BootstrapRefusedError, isEmptyDataDir } from './follower_bootstrap.ts';
 import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
 
 export interface FollowerOptions {
@@ -427,7 +423,7 @@ class RunningFollower implements Follower {
   private onMessage(type: number): boolean {
     const r = this.reader;
     if (type === MessageType.REFUSE) {
-      const code = r.u32(REFUSE_CODE_OFFSET);
+      const code = r.u32(RefuseMessage.CODE);
       this.fail(new ReplicationStreamError(`primary ${this.name} refused this follower: ${resultName(code)} (${code}): ${r.refuseReason()}`));
       return false;
     }
@@ -436,7 +432,7 @@ class RunningFollower implements Follower {
         this.fail(new ReplicationStreamError(`replication stream from ${this.name} is broken: expected WELCOME, got message type ${type}`));
         return false;
       }
-      const primaryEpoch = r.f64(WELCOME_EPOCH_OFFSET);
+      const primaryEpoch = r.f64(WelcomeMessage.EPOCH);
       const expected = this.expectedEpoch;
       if (expected !== undefined && primaryEpoch !== expected) {
         // Cluster mode: this follower agreed its journal with the leader of one epoch; another epoch at the
@@ -450,12 +446,12 @@ class RunningFollower implements Follower {
         return false;
       }
       if (primaryEpoch > this.epoch) {
-        writeEpoch(this.options.dataDir, primaryEpoch, r.f64(WELCOME_EPOCH_START_OFFSET));
+        writeEpoch(this.options.dataDir, primaryEpoch, r.f64(WelcomeMessage.EPOCH_START));
         this.epoch = primaryEpoch;
         this.onEpoch(primaryEpoch);
       }
       this.primaryEpoch = primaryEpoch;
-      this.primaryLast = Math.max(this.primaryLast, r.f64(WELCOME_LAST_SEQUENCE_OFFSET));
+      this.primaryLast = Math.max(this.primaryLast, r.f64(WelcomeMessage.LAST_SEQUENCE));
       this.welcomed = true;
       this.connected = true;
       this.log(`ringline follow: following ${this.name} (epoch ${primaryEpoch}) from sequence ${this.engine.sequences().published + 1}`);
@@ -466,7 +462,7 @@ class RunningFollower implements Follower {
       this.fail(new ReplicationStreamError(`replication stream from ${this.name} is broken: unexpected message type ${type}`));
       return false;
     }
-    const start = r.messageBase + MSG_HEADER_BYTES;
+    const start = r.messageBase + MessageHeader.BYTES;
     const end = r.messageBase + r.messageBytes;
     const error = verifyFrames(r.buffer, start, end, this.engine.sequences().published + 1);
     if (error !== '') {
@@ -487,15 +483,15 @@ class RunningFollower implements Follower {
     const from = src.u32;
     let pos = this.pendingPos;
     while (pos < this.pendingEnd) {
-      const frameBytes = from[(pos + FRAME_BYTES_OFFSET) >>> 2];
-      const recordBase = pos + FRAME_RECORD_OFFSET;
+      const frameBytes = from[(pos + JournalFrame.FRAME_BYTES) >>> 2];
+      const recordBase = pos + JournalFrame.RECORD;
       const base = input.tryClaim();
       if (base < 0) break;
-      const sequence = src.f64[(recordBase + CMD_SEQUENCE_OFFSET) >>> 3];
+      const sequence = src.f64[(recordBase + CmdHeader.SEQUENCE) >>> 3];
       if (input.lastClaimedSequence !== sequence) {
         throw new Error(`follower: claimed sequence ${input.lastClaimedSequence} for the stream's record ${sequence}`);
       }
-      const words = (frameBytes - FRAME_HEADER_BYTES) >>> 2;
+      const words = (frameBytes - JournalFrame.BYTES) >>> 2;
       const s = recordBase >>> 2;
       const d = base >>> 2;
       for (let i = 0; i < words; i++) dst[d + i] = from[s + i];
@@ -516,15 +512,15 @@ export function verifyFrames(b: RecordBuffer, start: number, end: number, expect
   let sequence = expected;
   for (let pos = start; pos < end;) {
     if (end - pos < FRAME_MIN_BYTES) return `frame at sequence ${sequence} cut short (${end - pos} bytes left in the message)`;
-    const frameBytes = b.u32[(pos + FRAME_BYTES_OFFSET) >>> 2];
+    const frameBytes = b.u32[(pos + JournalFrame.FRAME_BYTES) >>> 2];
     if (frameBytes < FRAME_MIN_BYTES || frameBytes > FRAME_MAX_BYTES || (frameBytes & 7) !== 0 || pos + frameBytes > end) {
       return `frame at sequence ${sequence} has an invalid length ${frameBytes}`;
     }
-    const recordBase = pos + FRAME_RECORD_OFFSET;
-    const lengthBytes = frameBytes - FRAME_HEADER_BYTES;
-    if (b.u32[(recordBase + CMD_LENGTH_OFFSET) >>> 2] !== lengthBytes) return `frame at sequence ${sequence}: frame length disagrees with its record`;
-    if (crc32Aligned(b, recordBase, lengthBytes) !== b.u32[(pos + FRAME_CRC_OFFSET) >>> 2]) return `frame at sequence ${sequence}: CRC mismatch`;
-    const actual = b.f64[(recordBase + CMD_SEQUENCE_OFFSET) >>> 3];
+    const recordBase = pos + JournalFrame.RECORD;
+    const lengthBytes = frameBytes - JournalFrame.BYTES;
+    if (b.u32[(recordBase + CmdHeader.LENGTH) >>> 2] !== lengthBytes) return `frame at sequence ${sequence}: frame length disagrees with its record`;
+    if (crc32Aligned(b, recordBase, lengthBytes) !== b.u32[(pos + JournalFrame.CRC) >>> 2]) return `frame at sequence ${sequence}: CRC mismatch`;
+    const actual = b.f64[(recordBase + CmdHeader.SEQUENCE) >>> 3];
     if (actual !== sequence) return `out of order: expected sequence ${sequence}, got ${actual}`;
     sequence++;
     pos += frameBytes;

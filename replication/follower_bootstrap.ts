@@ -13,13 +13,10 @@ import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { resultName } from '../codec/result_codes.ts';
-import {
-  HELLO_FLAG_BOOTSTRAP, MessageType, REFUSE_CODE_OFFSET, SNAPSHOT_DATA_OFFSET, SNAPSHOT_FILE_BYTES_OFFSET, SNAPSHOT_FLAG_LAST,
-  SNAPSHOT_PIECE_OFFSET_OFFSET, SNAPSHOT_SEQUENCE_OFFSET,
-} from './replication_descriptor.ts';
-import { BAD_MESSAGE, MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
+import { HELLO_FLAG_BOOTSTRAP, MessageType, RefuseMessage, SNAPSHOT_FLAG_LAST, SnapshotMessage } from './replication_descriptor.ts';
+import { BAD_MESSAGE, encodeHello, MessageReader, NEED_MORE } from './replication_messages.ts';
 import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
-import { listSegments, ensureDirectory, fsyncDirectory } from '../journal/segment_files.ts';
+import { ensureDirectory, fsyncDirectory, listSegments } from '../journal/segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
 import { SNAPSHOT_TEMP_SUFFIX, snapshotFileName } from '../journal/snapshot_descriptor.ts';
 import { listSnapshots, snapshotDir } from '../journal/snapshot_file.ts';
@@ -53,10 +50,10 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
       else reject(error);
     };
     const onPiece = (): boolean => {
-      const sequence = reader.f64(SNAPSHOT_SEQUENCE_OFFSET);
-      const fileBytes = reader.f64(SNAPSHOT_FILE_BYTES_OFFSET);
-      const offset = reader.f64(SNAPSHOT_PIECE_OFFSET_OFFSET);
-      const length = Math.min(fileBytes - offset, reader.messageBytes - SNAPSHOT_DATA_OFFSET);
+      const sequence = reader.f64(SnapshotMessage.SEQUENCE);
+      const fileBytes = reader.f64(SnapshotMessage.FILE_BYTES);
+      const offset = reader.f64(SnapshotMessage.PIECE_OFFSET);
+      const length = Math.min(fileBytes - offset, reader.messageBytes - SnapshotMessage.DATA);
       if (offset !== written || length < 0) {
         finish(new BootstrapRefusedError(`snapshot from ${host}:${port} arrived out of order (piece at ${offset}, expected ${written})`));
         return false;
@@ -67,7 +64,7 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
         temp = join(snapshotDir(dataDir), snapshotFileName(sequence) + SNAPSHOT_TEMP_SUFFIX);
         fd = openSync(temp, 'w', DATA_FILE_MODE);
       }
-      const start = reader.messageBase + SNAPSHOT_DATA_OFFSET;
+      const start = reader.messageBase + SnapshotMessage.DATA;
       for (let done = 0; done < length;) done += writeSync(fd, reader.buffer.bytes, start + done, length - done);
       written += length;
       if ((reader.flags() & SNAPSHOT_FLAG_LAST) === 0) return true;
@@ -93,7 +90,7 @@ export function bootstrapFromPrimary(host: string, port: number, dataDir: string
             continue;
           }
           if (type === MessageType.REFUSE) {
-            const code = reader.u32(REFUSE_CODE_OFFSET);
+            const code = reader.u32(RefuseMessage.CODE);
             return finish(new BootstrapRefusedError(`primary ${host}:${port} refused to seed this follower: ${resultName(code)} (${code}): ${reader.refuseReason()}`));
           }
           return finish(new BootstrapRefusedError(`bootstrap stream from ${host}:${port} is broken: ${type === BAD_MESSAGE ? reader.reason : `message type ${type}`}`));

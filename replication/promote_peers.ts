@@ -8,8 +8,8 @@
  */
 import { connect } from 'node:net';
 import { startReplicationStream, type Membership } from './membership/membership_socket.ts';
-import { HELLO_FLAG_PROBE, MessageType, WELCOME_EPOCH_OFFSET, WELCOME_LAST_SEQUENCE_OFFSET } from './replication_descriptor.ts';
-import { MessageReader, NEED_MORE, encodeHello } from './replication_messages.ts';
+import { HELLO_FLAG_PROBE, MessageType, WelcomeMessage } from './replication_descriptor.ts';
+import { encodeHello, MessageReader, NEED_MORE } from './replication_messages.ts';
 import { parseHostPort } from './host_port.ts';
 
 export interface PeerEpoch {
@@ -42,7 +42,7 @@ export function probePeer(peer: string, timeoutMs = 1000, membership: Membership
         done({ peer, epoch: -1, lastSequence: -1, error: `unexpected answer (message type ${type})` });
         return;
       }
-      done({ peer, epoch: reader.f64(WELCOME_EPOCH_OFFSET), lastSequence: reader.f64(WELCOME_LAST_SEQUENCE_OFFSET), error: '' });
+      done({ peer, epoch: reader.f64(WelcomeMessage.EPOCH), lastSequence: reader.f64(WelcomeMessage.LAST_SEQUENCE), error: '' });
     };
     socket.on('connect', () => startReplicationStream(socket, membership, {
       hello: () => encodeHello(0, 0, HELLO_FLAG_PROBE),

@@ -53,17 +53,6 @@ export const REFUSE_REASON_MAX_BYTES = 1024;
 export const FramesMessage = fixedLayout('FRAMES', { PAYLOAD: TAIL }, afterHeader);
 export const SnapshotMessage = fixedLayout('SNAPSHOT', { SEQUENCE: F64, FILE_BYTES: F64, PIECE_OFFSET: F64, DATA: TAIL }, afterHeader);
 export const SNAPSHOT_FLAG_LAST = 1;
-// Aliases for files the lead is editing on another branch (replication/follower*.ts, promote_peers.ts):
-// remove each once its last importer reads the layout object.
-export const MSG_HEADER_BYTES = MessageHeader.BYTES;
-export const REFUSE_CODE_OFFSET = RefuseMessage.CODE;
-export const WELCOME_EPOCH_OFFSET = WelcomeMessage.EPOCH;
-export const WELCOME_LAST_SEQUENCE_OFFSET = WelcomeMessage.LAST_SEQUENCE;
-export const WELCOME_EPOCH_START_OFFSET = WelcomeMessage.EPOCH_START;
-export const SNAPSHOT_SEQUENCE_OFFSET = SnapshotMessage.SEQUENCE;
-export const SNAPSHOT_FILE_BYTES_OFFSET = SnapshotMessage.FILE_BYTES;
-export const SNAPSHOT_PIECE_OFFSET_OFFSET = SnapshotMessage.PIECE_OFFSET;
-export const SNAPSHOT_DATA_OFFSET = SnapshotMessage.DATA;
 
 /** Bytes of snapshot file per SNAPSHOT message. */
 export const SNAPSHOT_PIECE_MAX_BYTES = 1024 * 1024;

@@ -52,11 +52,6 @@ export const CmdHeader = fixedLayout('command header', {
   SESSION_ID: U32, PRINCIPAL_ID: U32, CORRELATION_ID: F64, IDEMPOTENCY_ID: F64, BODY: TAIL,
 });
 
-// Aliases for files the lead is editing on another branch (engine/release_gate.ts, replication/follower.ts):
-// remove each once its last importer reads the layout object.
-export const CMD_LENGTH_OFFSET = CmdHeader.LENGTH;
-export const CMD_FLAGS_OFFSET = CmdHeader.FLAGS;
-export const CMD_SEQUENCE_OFFSET = CmdHeader.SEQUENCE;
 
 /**
  * The sequence of the first command a new engine applies. Sequence 0 is the empty state and is never

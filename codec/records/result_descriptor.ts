@@ -53,10 +53,6 @@ export const ResHeader = fixedLayout('result header', {
   CORRELATION_ID: F64, FLAGS: U32, FAILED_LEG_INDEX: I32, BODY: TAIL,
 });
 
-// Aliases for files the lead is editing on another branch (engine/release_gate.ts):
-// remove each once its last importer reads the layout object.
-export const RES_CODE_OFFSET = ResHeader.CODE;
-export const RES_COMMAND_TYPE_OFFSET = ResHeader.COMMAND_TYPE;
 
 /** The largest output record; the output ring slot size. */
 export const RES_MAX_RECORD_BYTES = CMD_MAX_RECORD_BYTES;
