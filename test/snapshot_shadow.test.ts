@@ -46,6 +46,24 @@ function watch(engine: Engine): { count: () => number; codes: Map<number, number
   return { count: () => count, codes, hashes };
 }
 
+/**
+ * An engine of the echo logic whose journaler releases only what the test posts on `gate` and writes no
+ * segment at all (so every shadow fails to read the journal, and logs it in `lines`).
+ */
+async function startGatedEngine(): Promise<{ engine: Engine; gate: BroadcastChannel; lines: string[] }> {
+  const data = tempDataDir();
+  cleanups.push(data.remove);
+  process.env.TEST_JOURNALER_MODE = 'gated';
+  const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
+  cleanups.push(() => gate.close());
+  const lines: string[] = [];
+  const engine = await startEngine(testOptions(data.dir, {
+    stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, journalerEntry: TEST_JOURNALER_ENTRY, log: (line) => lines.push(line),
+  }));
+  cleanups.push(() => engine.stop().catch(() => undefined));
+  return { engine, gate, lines };
+}
+
 /** Publishes workload commands from index `from` to `to` in bursts, as a gateway would, backing off while the ring is full. */
 async function publishWorkload(engine: Engine, from: number, to: number): Promise<void> {
   let i = from;
@@ -97,16 +115,7 @@ describe('snapshots written by the shadow state machine', () => {
   }, 180_000);
 
   it('a shadow that cannot read the journal logs the failure; the engine serves on and a later snapshot tries a new shadow', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'gated'; // releases what the test permits and writes no segment at all
-    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
-    cleanups.push(() => gate.close());
-    const lines: string[] = [];
-    const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, journalerEntry: TEST_JOURNALER_ENTRY, log: (line) => lines.push(line),
-    }));
-    cleanups.push(() => engine.stop().catch(() => undefined));
+    const { engine, gate, lines } = await startGatedEngine();
     const results = watch(engine);
     // The echo logic answers every command OK, so a SNAPSHOT record is an accepted snapshot request.
     const first = sendRaw(engine, CommandType.SNAPSHOT, 1);
@@ -123,16 +132,7 @@ describe('snapshots written by the shadow state machine', () => {
   }, 120_000);
 
   it('an engine without a result listener still hands a snapshot to the shadow once the journal reaches it', async () => {
-    const data = tempDataDir();
-    cleanups.push(data.remove);
-    process.env.TEST_JOURNALER_MODE = 'gated'; // the journal reaches the SNAPSHOT only when the test says so
-    const gate = new BroadcastChannel(DURABLE_GATE_CHANNEL);
-    cleanups.push(() => gate.close());
-    const lines: string[] = [];
-    const engine = await startEngine(testOptions(data.dir, {
-      stateMachineModule: ECHO_STATE_MACHINE, recoveryModule: null, journalerEntry: TEST_JOURNALER_ENTRY, log: (line) => lines.push(line),
-    }));
-    cleanups.push(() => engine.stop().catch(() => undefined));
+    const { engine, gate, lines } = await startGatedEngine();
     // No onResult: an embedding that only submits. The snapshot request reaches the main thread before
     // its command is durable, so only the journal's progress can move it to the shadow.
     const at = sendRaw(engine, CommandType.SNAPSHOT, 1);
