@@ -47,32 +47,25 @@
  */
 import { parseSequenceFileName, sequenceFileName } from './sequence_file_name.ts';
 import { layoutAssertion } from '../codec/layout_assertion.ts';
+import { bytes, F64, fixedLayout, U16, U32 } from '../codec/fixed_layout.ts';
 
 export const SNAPSHOT_MAGIC = 0x31534c52; // "RLS1" read as little-endian bytes
 /** The version written: sparse sections (chunk map + non-zero chunks). */
 export const SNAPSHOT_VERSION = 2;
 /** Every section stored whole; still read. */
 export const SNAPSHOT_VERSION_DENSE = 1;
-export const SNAP_MAGIC_OFFSET = 0; // u32
-export const SNAP_VERSION_OFFSET = 4; // u16
-export const SNAP_HEADER_BYTES_OFFSET = 6; // u16
-export const SNAP_SEQUENCE_OFFSET = 8; // f64
-export const SNAP_SECTION_COUNT_OFFSET = 16; // u32
-export const SNAP_STATE_HASH_LENGTH_OFFSET = 20; // u32
-export const SNAP_FILE_BYTES_OFFSET = 24; // f64
-export const SNAP_STATE_HASH_OFFSET = 32; // 64 bytes
-export const SNAP_STATE_HASH_MAX_BYTES = 64;
-export const SNAP_CHUNK_BYTES_OFFSET = 96; // u32, v2
-export const SNAP_HEADER_CRC_OFFSET = 124; // u32
-export const SNAPSHOT_HEADER_BYTES = 128;
+export const SnapHeader = fixedLayout('snapshot header', {
+  MAGIC: U32, VERSION: U16, HEADER_BYTES: U16, SEQUENCE: F64, SECTION_COUNT: U32, STATE_HASH_LENGTH: U32,
+  FILE_BYTES: F64, STATE_HASH: bytes(64), CHUNK_BYTES: U32, RESERVED: U32, RESERVED_REST: bytes(20), HEADER_CRC: U32, // 24 reserved bytes
+});
+/** The longest state hash the header holds (its STATE_HASH field). */
+export const SNAP_STATE_HASH_MAX_BYTES = SnapHeader.CHUNK_BYTES - SnapHeader.STATE_HASH;
 
-export const SECTION_ENTRY_BYTES = 64;
-export const SECTION_NAME_OFFSET = 0;
-export const SECTION_NAME_MAX_BYTES = 40;
-export const SECTION_NAME_LENGTH_OFFSET = 40; // u32
-export const SECTION_CRC_OFFSET = 44; // u32
-export const SECTION_DATA_OFFSET = 48; // f64
-export const SECTION_LENGTH_OFFSET = 56; // f64
+/** One entry of the section table (sectionCount of them, from SnapHeader.BYTES). */
+export const SectionEntry = fixedLayout('snapshot section entry', {
+  NAME: bytes(40), NAME_LENGTH: U32, CRC: U32, DATA: F64, LENGTH: F64,
+});
+export const SECTION_NAME_MAX_BYTES = SectionEntry.NAME_LENGTH - SectionEntry.NAME;
 /** Bytes per chunk of a v2 section: zero runs shorter than this are stored. */
 export const SNAPSHOT_CHUNK_BYTES = 64 * 1024;
 /** The chunk sizes a reader accepts (powers of two). */
@@ -95,11 +88,9 @@ export function parseSnapshotFileName(name: string): number {
 }
 
 const assertLayout = layoutAssertion('snapshot layout');
-assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_HEADER_CRC_OFFSET, 'hash must not overlap the CRC');
-assertLayout(SNAP_STATE_HASH_OFFSET + SNAP_STATE_HASH_MAX_BYTES <= SNAP_CHUNK_BYTES_OFFSET, 'hash must not overlap the chunk size');
-assertLayout(SNAP_CHUNK_BYTES_OFFSET + 4 <= SNAP_HEADER_CRC_OFFSET, 'chunk size must not overlap the CRC');
+assertLayout(SnapHeader.BYTES === 128 && SnapHeader.STATE_HASH === 32 && SnapHeader.CHUNK_BYTES === 96, 'header as drawn');
+assertLayout(SnapHeader.HEADER_CRC + 4 === SnapHeader.BYTES, 'header CRC must be the last header field');
+assertLayout(SectionEntry.BYTES === 64 && SectionEntry.DATA === 48, 'section entry as drawn');
+assertLayout(SnapHeader.BYTES % 8 === 0 && SectionEntry.BYTES % 8 === 0, 'table must keep data 8-aligned');
 assertLayout(SNAPSHOT_CHUNK_BYTES % 8 === 0 && SNAPSHOT_CHUNK_BYTES >= SNAPSHOT_CHUNK_MIN_BYTES && SNAPSHOT_CHUNK_BYTES <= SNAPSHOT_CHUNK_MAX_BYTES, 'chunk size in range');
-assertLayout(SNAP_HEADER_CRC_OFFSET + 4 === SNAPSHOT_HEADER_BYTES, 'header CRC must be the last header field');
-assertLayout(SNAPSHOT_HEADER_BYTES % 8 === 0 && SECTION_ENTRY_BYTES % 8 === 0, 'table must keep data 8-aligned');
-assertLayout(SECTION_NAME_MAX_BYTES <= SECTION_NAME_LENGTH_OFFSET, 'section name must not overlap its length');
 assertLayout(parseSnapshotFileName(snapshotFileName(7)) === 7, 'snapshot names must round-trip');

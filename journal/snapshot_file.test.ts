@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { SNAPSHOT_SYNC_EVERY_BYTES, writeSnapshotFile, readSnapshotFile, listSnapshots } from './snapshot_file.ts';
-import {
-  SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_HEADER_BYTES, SNAPSHOT_VERSION, SNAP_VERSION_OFFSET,
-} from './snapshot_descriptor.ts';
+import { SectionEntry, SnapHeader, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_VERSION } from './snapshot_descriptor.ts';
 
 let dataDir = '';
 beforeEach(() => {
@@ -75,7 +73,7 @@ describe('snapshot files', () => {
     state[state.length - 1] = 1; // the short last chunk
     const written = [{ name: 'sparse', bytes: state }, { name: 'empty', bytes: new Uint8Array(10 * SNAPSHOT_CHUNK_BYTES) }];
     const { path, fileBytes } = writeSnapshotFile(dataDir, 8, written, 'h');
-    expect(readFileSync(path).readUInt16LE(SNAP_VERSION_OFFSET)).toBe(SNAPSHOT_VERSION);
+    expect(readFileSync(path).readUInt16LE(SnapHeader.VERSION)).toBe(SNAPSHOT_VERSION);
     expect(fileBytes).toBeLessThan(SNAPSHOT_CHUNK_BYTES + 100 + 1024); // two chunks stored, not 50
     const loaded = readSnapshotFile(path);
     written.forEach((s, i) => expect(Buffer.from(loaded.sections[i].bytes).equals(Buffer.from(s.bytes))).toBe(true));
@@ -114,7 +112,7 @@ describe('snapshot files', () => {
     state[2 * SNAPSHOT_CHUNK_BYTES] = 1; // chunk 2 STORED: kind 1 at bits 4-5 of map byte 0
     const { path } = writeSnapshotFile(dataDir, 9, [{ name: 'first', bytes: new Uint8Array(16).fill(3) }, { name: 'second', bytes: state }], 'h');
     const pristine = readFileSync(path);
-    const mapOffset = pristine.readDoubleLE(SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES + SECTION_DATA_OFFSET);
+    const mapOffset = pristine.readDoubleLE(SnapHeader.BYTES + SectionEntry.BYTES + SectionEntry.DATA);
     const damaged = (byte: number, bit: number): void => {
       const file = Buffer.from(pristine);
       file[mapOffset + byte] ^= 1 << bit;

@@ -9,13 +9,9 @@ import { crc32 } from 'node:zlib';
 import type { StateSection } from '../core/logic/state_machine_api.ts';
 import { namesInDir } from './segment_files.ts';
 import {
-  SECTION_CRC_OFFSET, SECTION_DATA_OFFSET, SECTION_ENTRY_BYTES, SECTION_LENGTH_OFFSET, SECTION_NAME_LENGTH_OFFSET,
-  SECTION_NAME_MAX_BYTES, SECTION_NAME_OFFSET, SNAPSHOT_DIR_NAME, SNAPSHOT_HEADER_BYTES, SNAPSHOT_MAGIC,
-  SNAPSHOT_CHUNK_BYTES, SNAPSHOT_FILE_SUFFIX, SNAPSHOT_MAX_SECTIONS, SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE,
-  SNAP_CHUNK_BYTES_OFFSET, SNAP_FILE_BYTES_OFFSET, SNAP_HEADER_BYTES_OFFSET,
-  SNAP_HEADER_CRC_OFFSET, SNAP_MAGIC_OFFSET, SNAP_SECTION_COUNT_OFFSET, SNAP_SEQUENCE_OFFSET,
-  SNAP_STATE_HASH_LENGTH_OFFSET, SNAP_STATE_HASH_MAX_BYTES, SNAP_STATE_HASH_OFFSET, SNAP_VERSION_OFFSET,
-  parseSnapshotFileName, snapshotFileName,
+  parseSnapshotFileName, SECTION_NAME_MAX_BYTES, SectionEntry, SNAP_STATE_HASH_MAX_BYTES, SnapHeader,
+  SNAPSHOT_CHUNK_BYTES, SNAPSHOT_DIR_NAME, SNAPSHOT_FILE_SUFFIX, SNAPSHOT_MAGIC, SNAPSHOT_MAX_SECTIONS,
+  SNAPSHOT_TEMP_SUFFIX, SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE, snapshotFileName,
 } from './snapshot_descriptor.ts';
 import { ensureDirectory, fsyncDirectory } from './segment_files.ts';
 import { DATA_FILE_MODE } from '../core/data_file_modes.ts';
@@ -78,7 +74,7 @@ export function writeSnapshotFile(
   }
   if (sections.length > SNAPSHOT_MAX_SECTIONS) throw new RangeError(`snapshot has ${sections.length} sections (max ${SNAPSHOT_MAX_SECTIONS})`);
   const chunkBytes = SNAPSHOT_CHUNK_BYTES;
-  const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sections.length;
+  const tableBytes = SnapHeader.BYTES + SectionEntry.BYTES * sections.length;
   // Every section's chunk map, each at an 8-aligned offset: kilobytes, where the state is ~100 MB.
   const mapOffsets: number[] = [];
   let mapsBytes = 0;
@@ -93,7 +89,7 @@ export function writeSnapshotFile(
   let dataOffset = tableBytes;
   timer.start();
   sections.forEach((section, i) => {
-    const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
+    const entry = SnapHeader.BYTES + i * SectionEntry.BYTES;
     const name = ASCII.encode(section.name);
     if (name.length > SECTION_NAME_MAX_BYTES) throw new RangeError(`snapshot section name ${section.name} is longer than ${SECTION_NAME_MAX_BYTES}`);
     const length = section.bytes.byteLength;
@@ -102,25 +98,25 @@ export function writeSnapshotFile(
     forEachStoredRun(map, length, chunkBytes, (start, end) => {
       crc = crc32(section.bytes.subarray(start, end), crc);
     });
-    head.set(name, entry + SECTION_NAME_OFFSET);
-    head.writeUInt32LE(name.length, entry + SECTION_NAME_LENGTH_OFFSET);
-    head.writeUInt32LE(crc, entry + SECTION_CRC_OFFSET);
-    head.writeDoubleLE(dataOffset, entry + SECTION_DATA_OFFSET);
-    head.writeDoubleLE(length, entry + SECTION_LENGTH_OFFSET);
+    head.set(name, entry + SectionEntry.NAME);
+    head.writeUInt32LE(name.length, entry + SectionEntry.NAME_LENGTH);
+    head.writeUInt32LE(crc, entry + SectionEntry.CRC);
+    head.writeDoubleLE(dataOffset, entry + SectionEntry.DATA);
+    head.writeDoubleLE(length, entry + SectionEntry.LENGTH);
     dataOffset += pad8(map.length) + pad8(storedBytes[i]);
   });
   timer.end('sectionCrc');
   const fileBytes = dataOffset;
-  head.writeUInt32LE(SNAPSHOT_MAGIC, SNAP_MAGIC_OFFSET);
-  head.writeUInt16LE(SNAPSHOT_VERSION, SNAP_VERSION_OFFSET);
-  head.writeUInt16LE(SNAPSHOT_HEADER_BYTES, SNAP_HEADER_BYTES_OFFSET);
-  head.writeDoubleLE(sequence, SNAP_SEQUENCE_OFFSET);
-  head.writeUInt32LE(sections.length, SNAP_SECTION_COUNT_OFFSET);
-  head.writeUInt32LE(stateHash.length, SNAP_STATE_HASH_LENGTH_OFFSET);
-  head.writeDoubleLE(fileBytes, SNAP_FILE_BYTES_OFFSET);
-  head.write(stateHash, SNAP_STATE_HASH_OFFSET, 'latin1');
-  head.writeUInt32LE(chunkBytes, SNAP_CHUNK_BYTES_OFFSET);
-  head.writeUInt32LE(headerCrc(head), SNAP_HEADER_CRC_OFFSET);
+  head.writeUInt32LE(SNAPSHOT_MAGIC, SnapHeader.MAGIC);
+  head.writeUInt16LE(SNAPSHOT_VERSION, SnapHeader.VERSION);
+  head.writeUInt16LE(SnapHeader.BYTES, SnapHeader.HEADER_BYTES);
+  head.writeDoubleLE(sequence, SnapHeader.SEQUENCE);
+  head.writeUInt32LE(sections.length, SnapHeader.SECTION_COUNT);
+  head.writeUInt32LE(stateHash.length, SnapHeader.STATE_HASH_LENGTH);
+  head.writeDoubleLE(fileBytes, SnapHeader.FILE_BYTES);
+  head.write(stateHash, SnapHeader.STATE_HASH, 'latin1');
+  head.writeUInt32LE(chunkBytes, SnapHeader.CHUNK_BYTES);
+  head.writeUInt32LE(headerCrc(head), SnapHeader.HEADER_CRC);
 
   const dir = snapshotDir(dataDir);
   ensureDirectory(dir, true, true);
@@ -202,8 +198,8 @@ function pad8(bytes: number): number {
 
 /** CRC of the header (its CRC field excluded) and the section table. */
 function headerCrc(head: Uint8Array): number {
-  const before = crc32(head.subarray(0, SNAP_HEADER_CRC_OFFSET));
-  return crc32(head.subarray(SNAPSHOT_HEADER_BYTES), before);
+  const before = crc32(head.subarray(0, SnapHeader.HEADER_CRC));
+  return crc32(head.subarray(SnapHeader.BYTES), before);
 }
 
 /** Reads and verifies a snapshot (version 1 or 2); throws an Error naming the file and what is wrong. */
@@ -212,37 +208,37 @@ export function readSnapshotFile(path: string): LoadedSnapshot {
   const fail = (what: string): never => {
     throw new Error(`snapshot ${path}: ${what}`);
   };
-  if (file.length < SNAPSHOT_HEADER_BYTES) fail(`file is ${file.length} bytes, shorter than its header`);
-  if (file.readUInt32LE(SNAP_MAGIC_OFFSET) !== SNAPSHOT_MAGIC) fail('not a ringline snapshot (bad magic)');
-  const version = file.readUInt16LE(SNAP_VERSION_OFFSET);
+  if (file.length < SnapHeader.BYTES) fail(`file is ${file.length} bytes, shorter than its header`);
+  if (file.readUInt32LE(SnapHeader.MAGIC) !== SNAPSHOT_MAGIC) fail('not a ringline snapshot (bad magic)');
+  const version = file.readUInt16LE(SnapHeader.VERSION);
   if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_DENSE) fail(`unsupported version ${version}`);
-  const sectionCount = file.readUInt32LE(SNAP_SECTION_COUNT_OFFSET);
+  const sectionCount = file.readUInt32LE(SnapHeader.SECTION_COUNT);
   if (sectionCount > SNAPSHOT_MAX_SECTIONS) fail(`section count ${sectionCount} is out of range`);
-  const tableBytes = SNAPSHOT_HEADER_BYTES + SECTION_ENTRY_BYTES * sectionCount;
+  const tableBytes = SnapHeader.BYTES + SectionEntry.BYTES * sectionCount;
   if (file.length < tableBytes) fail('section table is cut short');
   const head = file.subarray(0, tableBytes);
-  if (headerCrc(head) !== file.readUInt32LE(SNAP_HEADER_CRC_OFFSET)) fail('header CRC mismatch');
-  const fileBytes = file.readDoubleLE(SNAP_FILE_BYTES_OFFSET);
+  if (headerCrc(head) !== file.readUInt32LE(SnapHeader.HEADER_CRC)) fail('header CRC mismatch');
+  const fileBytes = file.readDoubleLE(SnapHeader.FILE_BYTES);
   if (fileBytes !== file.length) fail(`file is ${file.length} bytes, header says ${fileBytes}`);
-  const hashLength = file.readUInt32LE(SNAP_STATE_HASH_LENGTH_OFFSET);
+  const hashLength = file.readUInt32LE(SnapHeader.STATE_HASH_LENGTH);
   if (hashLength > SNAP_STATE_HASH_MAX_BYTES) fail('state hash length out of range');
-  const stateHash = ASCII_DECODER.decode(file.subarray(SNAP_STATE_HASH_OFFSET, SNAP_STATE_HASH_OFFSET + hashLength));
+  const stateHash = ASCII_DECODER.decode(file.subarray(SnapHeader.STATE_HASH, SnapHeader.STATE_HASH + hashLength));
   const entries: SectionEntry[] = [];
   for (let i = 0; i < sectionCount; i++) {
-    const entry = SNAPSHOT_HEADER_BYTES + i * SECTION_ENTRY_BYTES;
-    const nameLength = Math.min(file.readUInt32LE(entry + SECTION_NAME_LENGTH_OFFSET), SECTION_NAME_MAX_BYTES);
+    const entry = SnapHeader.BYTES + i * SectionEntry.BYTES;
+    const nameLength = Math.min(file.readUInt32LE(entry + SectionEntry.NAME_LENGTH), SECTION_NAME_MAX_BYTES);
     const name = ASCII_DECODER.decode(file.subarray(entry, entry + nameLength));
-    const offset = file.readDoubleLE(entry + SECTION_DATA_OFFSET);
-    const length = file.readDoubleLE(entry + SECTION_LENGTH_OFFSET);
+    const offset = file.readDoubleLE(entry + SectionEntry.DATA);
+    const length = file.readDoubleLE(entry + SectionEntry.LENGTH);
     if (!Number.isSafeInteger(length) || length < 0 || offset < tableBytes || offset % 8 !== 0 || offset > file.length) {
       fail(`section ${name} lies outside the file`);
     }
-    entries.push({ name, offset, length, crc: file.readUInt32LE(entry + SECTION_CRC_OFFSET) });
+    entries.push({ name, offset, length, crc: file.readUInt32LE(entry + SectionEntry.CRC) });
   }
   const sections = version === SNAPSHOT_VERSION_DENSE
     ? readDenseSections(file, entries, fail)
-    : readSparseSections(file, entries, file.readUInt32LE(SNAP_CHUNK_BYTES_OFFSET), fail);
-  return { path, sequence: file.readDoubleLE(SNAP_SEQUENCE_OFFSET), stateHash, sections, fileBytes };
+    : readSparseSections(file, entries, file.readUInt32LE(SnapHeader.CHUNK_BYTES), fail);
+  return { path, sequence: file.readDoubleLE(SnapHeader.SEQUENCE), stateHash, sections, fileBytes };
 }
 
 interface SectionEntry {

@@ -11,7 +11,7 @@ import { LogicHarness } from '../core/logic/test_support/logic_harness.ts';
 import { summarizeResult } from '../core/logic/test_support/result_summary.ts';
 import { createStateMachine } from '../core/logic/state_machine.ts';
 import { readSnapshotFile, writeSnapshotFile } from '../journal/snapshot_file.ts';
-import { SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE, SNAP_VERSION_OFFSET } from '../journal/snapshot_descriptor.ts';
+import { SnapHeader, SNAPSHOT_VERSION, SNAPSHOT_VERSION_DENSE } from '../journal/snapshot_descriptor.ts';
 import { recoverState } from '../replay/recovery.ts';
 import { useScratchDirs } from '../journal/test_support/scratch_dirs.ts';
 import {
@@ -68,7 +68,7 @@ describe('snapshots written by earlier builds', () => {
   it('a version-1 file (every section whole) still reads, and reads the same once rewritten as the sparse version 2', () => {
     const dense = fixtures.filter((name) => {
       const stream = readFixtureStream(name);
-      return readFileSync(unpackFixtureSnapshot(name, scratchDir(), stream.snapshotSequence)).readUInt16LE(SNAP_VERSION_OFFSET) === SNAPSHOT_VERSION_DENSE;
+      return readFileSync(unpackFixtureSnapshot(name, scratchDir(), stream.snapshotSequence)).readUInt16LE(SnapHeader.VERSION) === SNAPSHOT_VERSION_DENSE;
     });
     expect(dense.length).toBeGreaterThan(0);
     for (const name of dense) {
@@ -76,7 +76,7 @@ describe('snapshots written by earlier builds', () => {
       const v1 = readSnapshotFile(unpackFixtureSnapshot(name, scratchDir(), stream.snapshotSequence));
       const rewritten = writeSnapshotFile(scratchDir(), v1.sequence, v1.sections, v1.stateHash);
       const v2 = readSnapshotFile(rewritten.path);
-      expect(readFileSync(rewritten.path).readUInt16LE(SNAP_VERSION_OFFSET)).toBe(SNAPSHOT_VERSION);
+      expect(readFileSync(rewritten.path).readUInt16LE(SnapHeader.VERSION)).toBe(SNAPSHOT_VERSION);
       expect(rewritten.fileBytes).toBeLessThan(v1.fileBytes);
       expect({ sequence: v2.sequence, stateHash: v2.stateHash, names: v2.sections.map((s) => s.name) })
         .toEqual({ sequence: v1.sequence, stateHash: v1.stateHash, names: v1.sections.map((s) => s.name) });
