@@ -223,7 +223,7 @@ export function readSnapshotFile(path: string): LoadedSnapshot {
   const hashLength = file.readUInt32LE(SnapHeader.STATE_HASH_LENGTH);
   if (hashLength > SNAP_STATE_HASH_MAX_BYTES) fail('state hash length out of range');
   const stateHash = ASCII_DECODER.decode(file.subarray(SnapHeader.STATE_HASH, SnapHeader.STATE_HASH + hashLength));
-  const entries: SectionEntry[] = [];
+  const entries: SectionPlace[] = [];
   for (let i = 0; i < sectionCount; i++) {
     const entry = SnapHeader.BYTES + i * SectionEntry.BYTES;
     const nameLength = Math.min(file.readUInt32LE(entry + SectionEntry.NAME_LENGTH), SECTION_NAME_MAX_BYTES);
@@ -241,7 +241,8 @@ export function readSnapshotFile(path: string): LoadedSnapshot {
   return { path, sequence: file.readDoubleLE(SnapHeader.SEQUENCE), stateHash, sections, fileBytes };
 }
 
-interface SectionEntry {
+/** Where a section lies in the file, as its table entry says (checked against the file size). */
+interface SectionPlace {
   readonly name: string;
   readonly offset: number;
   readonly length: number;
@@ -249,7 +250,7 @@ interface SectionEntry {
 }
 
 /** Version 1: each section's bytes stored whole at its offset. */
-function readDenseSections(file: Buffer, entries: readonly SectionEntry[], fail: (what: string) => never): StateSection[] {
+function readDenseSections(file: Buffer, entries: readonly SectionPlace[], fail: (what: string) => never): StateSection[] {
   // One 8-aligned copy so sections can be viewed as typed arrays by importState.
   const aligned = new Uint8Array(new ArrayBuffer(pad8(file.length)));
   aligned.set(file);
@@ -263,7 +264,7 @@ function readDenseSections(file: Buffer, entries: readonly SectionEntry[], fail:
 
 /** Version 2: each section as its chunk map and stored chunks, rebuilt zero-filled and whole. */
 function readSparseSections(
-  file: Buffer, entries: readonly SectionEntry[], chunkBytes: number, fail: (what: string) => never,
+  file: Buffer, entries: readonly SectionPlace[], chunkBytes: number, fail: (what: string) => never,
 ): StateSection[] {
   if (!isValidChunkBytes(chunkBytes)) fail(`chunk size ${chunkBytes} is out of range`);
   // Every section in one zero-filled, 8-aligned buffer, so each can be viewed as typed arrays by importState.
