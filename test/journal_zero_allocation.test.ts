@@ -76,12 +76,19 @@ describe('journal zero allocation per record', () => {
     // Warm-up until V8 has optimized the loop: interpreted code boxes the record's sequence (a double) on
     // every call. On a busy machine the optimizing compiler's background thread finishes later: CI once
     // sampled 25.7 KB in JournalReplay.accept after 3 warm-up recoveries.
-    for (let r = 0; r < 12; r++) recoverState(freshStateMachine(), { dataDir: dir, repair: false, readOnly: true });
-    const machines = [freshStateMachine(), freshStateMachine(), freshStateMachine()];
-    const sampled = await sampleAllocatedBytes(() => {
-      for (const sm of machines) recoverState(sm, { dataDir: dir, repair: false, readOnly: true });
-    }, (url) => url.includes('/replay/recovery.ts') || url.includes('/journal/segment_reader') || url.includes('/journal/crc32'));
+    // Under a full test run the machine is busy and the optimized code can come later still (CI sampled
+    // 19–24 KB in SegmentReader.next and JournalReplay.accept after 12 warm-up recoveries), so each
+    // attempt warms up more; an allocation of the code itself would show in every attempt.
+    const bytesPerRecordMax = 0.5;
+    let sampled = { bytes: Infinity, sites: [] as string[] };
+    for (let attempt = 0; attempt < 5 && sampled.bytes / (3 * 20_000) >= bytesPerRecordMax; attempt++) {
+      for (let r = 0; r < 12; r++) recoverState(freshStateMachine(), { dataDir: dir, repair: false, readOnly: true });
+      const machines = [freshStateMachine(), freshStateMachine(), freshStateMachine()];
+      sampled = await sampleAllocatedBytes(() => {
+        for (const sm of machines) recoverState(sm, { dataDir: dir, repair: false, readOnly: true });
+      }, (url) => url.includes('/replay/recovery.ts') || url.includes('/journal/segment_reader') || url.includes('/journal/crc32'));
+    }
     // A recovery allocates a few objects once (report, reader, scratch buffer): far below a byte a record.
-    expect(sampled.bytes / (3 * 20_000) < 0.5, sampled.sites.join('\n')).toBe(true);
+    expect(sampled.bytes / (3 * 20_000) < bytesPerRecordMax, sampled.sites.join('\n')).toBe(true);
   });
 });
