@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync, readdirSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { crc32 } from 'node:zlib';
 import { SNAPSHOT_SYNC_EVERY_BYTES, writeSnapshotFile, readSnapshotFile, listSnapshots } from './snapshot_file.ts';
 import { SectionEntry, SnapHeader, SNAPSHOT_CHUNK_BYTES, SNAPSHOT_VERSION } from './snapshot_descriptor.ts';
 
@@ -130,6 +131,24 @@ describe('snapshot files', () => {
     expect(() => readSnapshotFile(path)).toThrow(/section second: its chunk map marks chunk 0 CONTINUED/);
     damaged(2, 6); // chunk 11 of an 11-chunk section
     expect(() => readSnapshotFile(path)).toThrow(/section second: its chunk map marks chunk 11, past the section's/);
+  });
+
+  it('refuses, naming the file, a section longer than its chunk map, before allocating for it', () => {
+    const { path } = writeSnapshotFile(dataDir, 11, [{ name: 'huge', bytes: new Uint8Array(8) }], 'h');
+    const written = readFileSync(path);
+    const entry = SnapHeader.BYTES;
+    const dataOffset = written.readDoubleLE(entry + SectionEntry.DATA);
+    // The section claims 2^52 bytes, all zero, with an 8-byte chunk map; every CRC is right.
+    const map = Buffer.alloc(8);
+    const file = Buffer.concat([written.subarray(0, dataOffset), map]);
+    file.writeDoubleLE(2 ** 52, entry + SectionEntry.LENGTH);
+    file.writeUInt32LE(crc32(map), entry + SectionEntry.CRC);
+    file.writeDoubleLE(file.length, SnapHeader.FILE_BYTES);
+    const table = file.subarray(SnapHeader.BYTES, dataOffset);
+    file.writeUInt32LE(crc32(table, crc32(file.subarray(0, SnapHeader.HEADER_CRC))), SnapHeader.HEADER_CRC);
+    writeFileSync(path, file);
+    // Refused by its map's length, before 2^52 bytes are asked of the allocator (whose error names no file).
+    expect(() => readSnapshotFile(path)).toThrow(/snapshot .*00000000000000000011\.snapshot: section huge lies outside the file \(its chunk map is cut short\)/);
   });
 
   it('stores an unused pool (free list next = i + 1, sentinel fills) as its first chunks only', () => {

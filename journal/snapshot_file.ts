@@ -268,17 +268,22 @@ function readSparseSections(
 ): StateSection[] {
   if (!isValidChunkBytes(chunkBytes)) fail(`chunk size ${chunkBytes} is out of range`);
   // Every section in one zero-filled, 8-aligned buffer, so each can be viewed as typed arrays by importState.
+  // A section's length is checked against its chunk map in the file before anything is allocated for it.
   const starts: number[] = [];
   let totalBytes = 0;
-  for (const { length } of entries) {
+  for (const { name, offset, length } of entries) {
+    if (offset + chunkMapBytes(length, chunkBytes) > file.length) fail(`section ${name} lies outside the file (its chunk map is cut short)`);
     starts.push(totalBytes);
     totalBytes += pad8(length);
   }
-  const state = new Uint8Array(new ArrayBuffer(totalBytes));
+  let state: Uint8Array;
+  try {
+    state = new Uint8Array(new ArrayBuffer(totalBytes));
+  } catch (error) {
+    return fail(`its sections add up to ${totalBytes} bytes, more than this process can allocate (${(error as Error).message})`);
+  }
   return entries.map(({ name, offset, length, crc }, i) => {
-    const mapEnd = offset + chunkMapBytes(length, chunkBytes);
-    if (mapEnd > file.length) fail(`section ${name} lies outside the file (its chunk map is cut short)`);
-    const map = file.subarray(offset, mapEnd);
+    const map = file.subarray(offset, offset + chunkMapBytes(length, chunkBytes));
     const fault = chunkMapFault(map, length, chunkBytes);
     if (fault !== null) fail(`section ${name}: ${fault}`);
     const chunksStart = offset + pad8(map.length);
