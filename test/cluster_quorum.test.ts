@@ -81,7 +81,14 @@ describe('cluster quorum (etcd + real node processes)', () => {
     expect((await health()).engine.replication.ackedSequence).toBeLessThanOrEqual(last);
 
     cluster.restart(goneIndex);
-    const response = await pending; // a third node holds it: a majority of 5
+    // A third node holds it: a majority of 5. Bounded, so that a write never acknowledged fails with the
+    // nodes' own account instead of the test's timeout (it hung once in a full CI run, 1 in 9 runs).
+    const restarted = cluster;
+    let timer: NodeJS.Timeout | undefined;
+    const response = await Promise.race([pending, new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the write was not acknowledged within 120 s of the restart\n${
+        restarted.nodes.map((n) => `--- ${n.nodeId}\n${n.output().slice(-3000)}`).join('\n')}`)), 120_000);
+    })]).finally(() => clearTimeout(timer));
     expect(response).toMatchObject({ code: ResultCode.OK, sequence: last + 1 });
     expect((await nodeClusterStatus(cluster.nodes[goneIndex]))?.durableSequence).toBeGreaterThanOrEqual(last + 1);
     expect((await health()).engine.replication).toMatchObject({ followersConnected: 2, noFollower: 0 });
