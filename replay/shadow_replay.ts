@@ -96,14 +96,13 @@ export class ShadowReplay {
    */
   snapshot(sequence: number, keep: number, retireJournal = true): ShadowSnapshot {
     const timer = new SnapshotStepTimer();
-    const started = performance.now();
     const caughtUpCount = timer.time('catchUp', () => this.catchUp(sequence));
     const caughtUp = performance.now();
     const stateHash = timer.time('stateHash', () => this.sm.stateHash());
     const { path, fileBytes } = writeSnapshotFile(this.dataDir, sequence, this.sm.liveSections(), stateHash, timer);
     const writeMs = performance.now() - caughtUp;
     const retention = applyRetention(this.dataDir, keep, retireJournal, timer);
-    return { path, sequence, stateHash, fileBytes, caughtUpCount, catchUpMs: caughtUp - started, writeMs, steps: timer.steps, ...retention };
+    return { path, sequence, stateHash, fileBytes, caughtUpCount, catchUpMs: timer.steps.catchUp?.wallMs ?? 0, writeMs, steps: timer.steps, ...retention };
   }
 
   /** Applies records of the segment holding sequence + 1, up to `target`; returns how many. */
